@@ -1,0 +1,88 @@
+//! What the analyzer reports: rule findings with their locations, independent of any output
+//! format. Renderers (human, JSON, later SARIF) read these and nothing else.
+
+use std::path::PathBuf;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Likely a bug or a performance cliff; CI should fail on it.
+    Warning,
+    /// Almost certainly wrong.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in every output format.
+    ///
+    /// ```
+    /// assert_eq!(asyncwise_lint::Severity::Warning.as_str(), "warning");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A 1-based line and column (columns count characters, as rustc does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// A region of one source file: line/column for people, byte offsets for tools (fixes, snippets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    /// First character.
+    pub start: LineCol,
+    /// One past the last character.
+    pub end: LineCol,
+    /// Byte offset of `start` in the file.
+    pub byte_start: usize,
+    /// Byte offset of `end` in the file.
+    pub byte_end: usize,
+}
+
+/// A secondary message attached to a finding, optionally pointing at code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// What the note says.
+    pub message: String,
+    /// Where it points, in the same file as the finding.
+    pub span: Option<Span>,
+}
+
+/// One finding of one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The rule's name, e.g. `blocking_in_async`.
+    pub rule: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The file, as given by the discovery step.
+    pub path: PathBuf,
+    /// The primary location.
+    pub span: Span,
+    /// The main message.
+    pub message: String,
+    /// What to do instead.
+    pub help: Option<String>,
+    /// Secondary locations and explanations.
+    pub notes: Vec<Note>,
+}
+
+/// A file that could not be checked, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}", path = .path.display())]
+pub struct FileError {
+    /// The file or path that failed.
+    pub path: PathBuf,
+    /// A human-readable reason.
+    pub message: String,
+}

@@ -1,0 +1,1 @@
+//! What asyncwise knows about libraries, as data tables. (Being built.)

@@ -1,0 +1,60 @@
+//! The asyncwise analysis engine: finds async Rust pitfalls in source code.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! paths ─► engine::discover ─► engine::parse ─► model::FileModel ─► rules ─► facts::finish_package ─► Diagnostic
+//! ```
+//!
+//! * [`engine`] finds files (honouring `.gitignore`), parses them on worker threads with a
+//!   guard against pathological nesting, and groups them by package.
+//! * [`model`] builds, in one traversal per file, what rules query: resolved call paths,
+//!   async/sync/offloaded contexts, loops, light types of bindings.
+//! * [`knowledge`] holds the tables (blocking functions, offloaders, spawners, channel
+//!   constructors, lock types) as data.
+//! * [`rules`] are pure functions from a file model to findings; findings that depend on other
+//!   files are settled by [`facts::finish_package`].
+//!
+//! ```
+//! let src = "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }";
+//! let found = asyncwise_lint::check_source("demo.rs", src).unwrap();
+//! assert_eq!(found[0].rule, "blocking_in_async");
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod diagnostic;
+pub mod engine;
+pub mod facts;
+pub mod knowledge;
+pub mod model;
+pub mod rules;
+
+pub use diagnostic::{Diagnostic, FileError, LineCol, Note, Severity, Span};
+pub use engine::{CheckOptions, CheckReport, check_paths, check_source};
+
+/// Runs the model and every rule over one parsed file.
+///
+/// Must run on the thread that parsed `ast` (syn trees are not `Send`). The result is.
+///
+/// ```
+/// let ast = syn::parse_file("fn main() {}").unwrap();
+/// let out = asyncwise_lint::analyze_parsed(std::path::Path::new("m.rs"), "fn main() {}", &ast);
+/// assert!(out.diagnostics.is_empty());
+/// ```
+pub fn analyze_parsed(
+    path: &std::path::Path,
+    source: &str,
+    ast: &syn::File,
+) -> facts::FileAnalysis {
+    let model = model::FileModel::build(path, source, ast);
+    let mut sink = facts::Sink::default();
+    for rule in rules::RULES {
+        (rule.check)(&model, &mut sink);
+    }
+    facts::FileAnalysis {
+        diagnostics: sink.diagnostics,
+        deferred: sink.deferred,
+        summary: model.summary(),
+    }
+}

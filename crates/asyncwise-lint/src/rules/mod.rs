@@ -1,0 +1,92 @@
+//! The rules: one file per rule, one registry ([`RULES`]).
+//!
+//! Each rule is declared with [`declare_rule!`], whose doc comment (sections *What it does*,
+//! *Why is this bad*, *Example*, *Use instead*) is the single source of `asyncwise explain`,
+//! `asyncwise rules` and the README's rule table. A rule is a pure function from a
+//! [`FileModel`](crate::model::FileModel) to findings; findings that need facts from other files
+//! of the same crate are [`Deferred`](crate::facts::Deferred) and settled by the crate pass.
+
+use crate::diagnostic::Severity;
+use crate::facts::Sink;
+use crate::model::FileModel;
+
+/// A rule: its name, its documentation and its check.
+pub struct Rule {
+    /// The rule's name, `snake_case`, as users write it.
+    pub name: &'static str,
+    /// The full documentation, in Markdown, from the rule's doc comment.
+    pub doc: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// The per-file check.
+    pub check: fn(&FileModel<'_>, &mut Sink),
+}
+
+impl Rule {
+    /// The first paragraph of the *What it does* section, on one line.
+    ///
+    /// ```
+    /// let rule = asyncwise_lint::rules::find("blocking_in_async").unwrap();
+    /// assert!(!rule.summary().is_empty());
+    /// assert!(!rule.summary().contains('\n'));
+    /// ```
+    pub fn summary(&self) -> String {
+        let mut lines = self.doc.lines().map(str::trim);
+        let mut out = Vec::new();
+        for line in lines.by_ref() {
+            if line.starts_with("## What it does") {
+                break;
+            }
+        }
+        for line in lines {
+            if line.is_empty() {
+                if out.is_empty() {
+                    continue;
+                }
+                break;
+            }
+            if line.starts_with('#') {
+                break;
+            }
+            out.push(line);
+        }
+        out.join(" ")
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Declares a rule: `declare_rule! { /// docs... pub NAME, "rule_name", Severity::Warning, check_fn }`.
+///
+/// The doc comment is captured verbatim into [`Rule::doc`], so code and docs cannot drift.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* pub $konst:ident, $name:literal, $severity:expr, $check:path $(,)?) => {
+        $(#[doc = $doc])*
+        pub const $konst: $crate::rules::Rule = $crate::rules::Rule {
+            name: $name,
+            doc: concat!($($doc, "\n"),*),
+            severity: $severity,
+            check: $check,
+        };
+    };
+}
+
+/// Every rule, in the order they are documented.
+pub const RULES: &[Rule] = &[];
+
+/// Looks a rule up by name.
+///
+/// ```
+/// assert!(asyncwise_lint::rules::find("no_such_rule").is_none());
+/// ```
+pub fn find(name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.name == name)
+}

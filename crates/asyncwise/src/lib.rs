@@ -1,0 +1,2 @@
+//! Production async patterns on Tokio. (Being built.)
+#![deny(missing_docs)]

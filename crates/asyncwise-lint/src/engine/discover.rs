@@ -1,0 +1,200 @@
+//! Finding the files to check: a `.gitignore`-aware walk, grouped by package.
+//!
+//! * Directories are walked with the `ignore` crate: `.gitignore`, `.ignore` and git's exclude
+//!   files are honoured (also outside a git repository), hidden entries are skipped, and only
+//!   `.rs` files are kept.
+//! * A path named explicitly is always checked, whatever the ignore files say: naming a file
+//!   checks it, naming a directory walks it (ignore files below it still apply).
+//! * Paths are kept as the user would type them relative to the working directory
+//!   ([`display_path`]); every diagnostic reports these.
+//! * Files are grouped by package: the nearest ancestor directory holding a `Cargo.toml`, or the
+//!   file's own directory when there is none.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostic::FileError;
+
+/// The files of one package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// The directory holding the package's `Cargo.toml` (or the files' directory when none).
+    pub root: PathBuf,
+    /// The package's files to check, as display paths, sorted.
+    pub files: Vec<PathBuf>,
+}
+
+/// The outcome of [`discover`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovery {
+    /// Packages, sorted by root.
+    pub packages: Vec<Package>,
+    /// Paths that do not exist or could not be walked.
+    pub errors: Vec<FileError>,
+}
+
+impl Discovery {
+    /// How many files were found, over every package.
+    ///
+    /// ```
+    /// assert_eq!(asyncwise_lint::engine::discover::Discovery::default().file_count(), 0);
+    /// ```
+    pub fn file_count(&self) -> usize {
+        self.packages.iter().map(|p| p.files.len()).sum()
+    }
+}
+
+/// Rewrites `path` the way a user would type it from `cwd`: absolute paths under `cwd` become
+/// relative, `.` components disappear, and the working directory itself is `.`.
+///
+/// ```
+/// use asyncwise_lint::engine::discover::display_path;
+/// use std::path::{Path, PathBuf};
+/// let cwd = Path::new("/home/me/proj");
+/// assert_eq!(display_path(Path::new("./src/lib.rs"), Some(cwd)), PathBuf::from("src/lib.rs"));
+/// assert_eq!(display_path(Path::new("/home/me/proj/src/lib.rs"), Some(cwd)), PathBuf::from("src/lib.rs"));
+/// assert_eq!(display_path(Path::new("/elsewhere/a.rs"), Some(cwd)), PathBuf::from("/elsewhere/a.rs"));
+/// assert_eq!(display_path(Path::new("/home/me/proj"), Some(cwd)), PathBuf::from("."));
+/// ```
+pub fn display_path(path: &Path, cwd: Option<&Path>) -> PathBuf {
+    let relative = match cwd {
+        Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path),
+        _ => path,
+    };
+    let out: PathBuf = relative
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+/// Finds every Rust file under `paths` and groups them by package.
+///
+/// ```
+/// use asyncwise_lint::engine::discover::discover;
+/// let found = discover(&["no/such/dir".into()]);
+/// assert_eq!(found.file_count(), 0);
+/// assert!(found.errors[0].message.contains("could not read"));
+/// ```
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let cwd = std::env::current_dir().ok();
+    let cwd = cwd.as_deref();
+    let mut files = BTreeSet::new();
+    let mut errors = Vec::new();
+    for given in paths {
+        let shown = display_path(given, cwd);
+        let meta = match std::fs::metadata(&shown) {
+            Ok(meta) => meta,
+            Err(e) => {
+                errors.push(FileError {
+                    path: shown,
+                    message: format!("could not read: {e}"),
+                });
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            files.insert(shown);
+            continue;
+        }
+        let walk = ignore::WalkBuilder::new(&shown)
+            .require_git(false)
+            .follow_links(false)
+            .build();
+        for entry in walk {
+            match entry {
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    let is_rust = entry.path().extension().is_some_and(|e| e == "rs");
+                    if is_file && is_rust {
+                        files.insert(display_path(entry.path(), cwd));
+                    }
+                }
+                Err(e) => errors.push(walk_error(&shown, &e)),
+            }
+        }
+    }
+
+    let mut roots = PackageRoots::default();
+    let mut packages: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for file in files {
+        let root = roots.root_of(&file, cwd);
+        packages.entry(root).or_default().push(file);
+    }
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Discovery {
+        packages: packages
+            .into_iter()
+            .map(|(root, files)| Package { root, files })
+            .collect(),
+        errors,
+    }
+}
+
+/// A walk error as a [`FileError`], naming the deepest path the error mentions.
+fn walk_error(root: &Path, error: &ignore::Error) -> FileError {
+    fn path_of(error: &ignore::Error) -> Option<&Path> {
+        match error {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::Loop { child, .. } => Some(child),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Partial(errors) => errors.first().and_then(path_of),
+            _ => None,
+        }
+    }
+    FileError {
+        path: path_of(error).map_or_else(|| root.to_path_buf(), Path::to_path_buf),
+        message: format!("could not walk: {error}"),
+    }
+}
+
+/// Memoised search for the nearest ancestor holding a `Cargo.toml`.
+#[derive(Default)]
+struct PackageRoots {
+    known: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl PackageRoots {
+    fn root_of(&mut self, file: &Path, cwd: Option<&Path>) -> PathBuf {
+        let absolute = match cwd {
+            Some(cwd) => cwd.join(file),
+            None => file.to_path_buf(),
+        };
+        let dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
+        self.manifest_dir(&dir).unwrap_or(dir)
+    }
+
+    fn manifest_dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.known.get(dir) {
+            return known.clone();
+        }
+        let found = if dir.join("Cargo.toml").is_file() {
+            Some(dir.to_path_buf())
+        } else {
+            dir.parent().and_then(|parent| self.manifest_dir(parent))
+        };
+        self.known.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_alone_is_the_working_directory() {
+        assert_eq!(display_path(Path::new("."), None), PathBuf::from("."));
+        assert_eq!(display_path(Path::new("./."), None), PathBuf::from("."));
+        assert_eq!(
+            display_path(Path::new("../x/./a.rs"), None),
+            PathBuf::from("../x/a.rs")
+        );
+    }
+}

@@ -1,0 +1,487 @@
+//! Reading and parsing one file, with guards that turn hostile input into per-file errors.
+//!
+//! syn parses recursively and the resulting trees are visited (and dropped) recursively, so a
+//! file with 100 000 nested parentheses would overflow any thread stack. Stack overflows abort
+//! the process and cannot be caught, so before parsing, [`measure_nesting`] makes one cheap
+//! lexical pass over the text (skipping comments, strings, raw strings and character
+//! literals) and estimates two depths:
+//!
+//! * **nesting**: delimiters, prefix operators (`!`, `-`, `*`, `&`, closure bars) and angle
+//!   brackets along the deepest path. These are expensive per level in syn (tens of KiB of
+//!   stack for nested generics in a debug build), so the limit is [`MAX_NESTING`].
+//! * **chain**: postfix and binary operators (`.`, `?`, `+`, `as`, `else`) in one expression,
+//!   summed along the path. syn parses these in loops but builds left-deep trees that are
+//!   visited recursively; they are cheap per level, so the limit [`MAX_CHAIN`] is larger.
+//!
+//! Both limits are far above real code (over the 5,000 files of a cargo registry holding tokio,
+//! syn, serde, clap and libc, the maxima are a nesting of 66 and a chain of 87) and far below
+//! what a worker thread's stack ([`WORKER_STACK_SIZE`](super::WORKER_STACK_SIZE)) can take.
+
+use std::path::Path;
+
+use crate::diagnostic::FileError;
+use crate::facts::FileAnalysis;
+
+/// The deepest accepted nesting of delimiters, prefix operators and angle brackets.
+pub const MAX_NESTING: usize = 256;
+
+/// The longest accepted chain of postfix and binary operators along one path.
+pub const MAX_CHAIN: usize = 4096;
+
+/// The two depth estimates of [`measure_nesting`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Nesting {
+    /// Deepest nesting of delimiters, prefix operators and angle brackets.
+    pub depth: usize,
+    /// Longest chain of postfix and binary operators, summed along the deepest path.
+    pub chain: usize,
+}
+
+/// Words after which an operator is in prefix position (`return !x`, `&mut *p`).
+const PREFIX_CONTEXT_WORDS: &[&[u8]] = &[
+    b"mut", b"const", b"dyn", b"impl", b"move", b"return", b"break", b"box", b"static", b"ref",
+    b"in", b"let", b"if", b"match", b"while", b"for", b"yield", b"async", b"unsafe",
+];
+
+#[derive(Default)]
+struct Segment {
+    unary: usize,
+    angle: usize,
+    chain: usize,
+}
+
+/// Estimates how deeply a file's syntax tree will nest, without parsing it.
+///
+/// Linear in the file's length, allocation only for the delimiter stack. Unbalanced input is
+/// fine (the parser reports it later).
+///
+/// ```
+/// use asyncwise_lint::engine::parse::measure_nesting;
+/// assert_eq!(measure_nesting("fn f() { g(1); }").depth, 2);
+/// let deep = format!("fn f() {{ {}1{} }}", "(".repeat(1000), ")".repeat(1000));
+/// assert!(measure_nesting(&deep).depth > 1000);
+/// // Delimiters inside strings and comments do not count.
+/// assert_eq!(measure_nesting(r#"const S: &str = "(((("; // (((("#).depth, 1);
+/// ```
+pub fn measure_nesting(source: &str) -> Nesting {
+    let b = source.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    // Saved state of the enclosing levels: (nest base, chain base, segment).
+    let mut stack: Vec<(usize, usize, Segment)> = Vec::new();
+    let (mut nest_base, mut chain_base) = (0usize, 0usize);
+    let mut seg = Segment::default();
+    let mut prev_operand = false;
+    let mut pending_reset = false;
+    let mut max = Nesting::default();
+
+    while i < n {
+        let c = b[i];
+        // Trivia: whitespace and comments.
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
+            while i < n && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && i + 1 < n && b[i + 1] == b'*' {
+            i = skip_block_comment(b, i);
+            continue;
+        }
+        // After a `}`, the expression goes on only with `else`, `.` or `?`.
+        if pending_reset {
+            pending_reset = false;
+            let continues = c == b'.' || c == b'?' || starts_word(b, i, b"else");
+            if !continues {
+                seg = Segment::default();
+            }
+        }
+        match c {
+            b'"' => {
+                i = skip_quoted(b, i + 1, b'"');
+                prev_operand = true;
+            }
+            b'\'' => {
+                let (next, is_char) = skip_char_or_lifetime(source, i);
+                i = next;
+                prev_operand = is_char;
+            }
+            b'0'..=b'9' => {
+                i += 1;
+                while i < n {
+                    let d = b[i];
+                    let fraction = d == b'.' && i + 1 < n && b[i + 1].is_ascii_digit();
+                    if d.is_ascii_alphanumeric() || d == b'_' || fraction {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                prev_operand = true;
+            }
+            c if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
+                let start = i;
+                while i < n && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80) {
+                    i += 1;
+                }
+                let word = &b[start..i];
+                let next = b.get(i).copied();
+                match (word, next) {
+                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
+                        i = skip_raw(b, i);
+                        prev_operand = true;
+                    }
+                    (b"b" | b"c", Some(b'"')) => {
+                        i = skip_quoted(b, i + 1, b'"');
+                        prev_operand = true;
+                    }
+                    (b"b", Some(b'\'')) => {
+                        let (next, _) = skip_char_or_lifetime(source, i);
+                        i = next;
+                        prev_operand = true;
+                    }
+                    (b"as" | b"else", _) => {
+                        seg.chain += 1;
+                        prev_operand = false;
+                    }
+                    _ => prev_operand = !PREFIX_CONTEXT_WORDS.contains(&word),
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                let saved = std::mem::take(&mut seg);
+                let inner_nest = nest_base + saved.unary + saved.angle + 1;
+                let inner_chain = chain_base + saved.chain;
+                stack.push((nest_base, chain_base, saved));
+                nest_base = inner_nest;
+                chain_base = inner_chain;
+                prev_operand = false;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                if let Some((base, cbase, saved)) = stack.pop() {
+                    nest_base = base;
+                    chain_base = cbase;
+                    seg = saved;
+                }
+                prev_operand = true;
+                pending_reset = c == b'}';
+                i += 1;
+            }
+            b';' | b',' => {
+                seg = Segment::default();
+                prev_operand = false;
+                i += 1;
+            }
+            b'=' if b.get(i + 1) == Some(&b'>') => {
+                seg = Segment::default();
+                prev_operand = false;
+                i += 2;
+            }
+            b'-' if b.get(i + 1) == Some(&b'>') => {
+                prev_operand = false;
+                i += 2;
+            }
+            b'<' => {
+                seg.angle += 1;
+                prev_operand = false;
+                i += 1;
+            }
+            b'>' => {
+                seg.angle = seg.angle.saturating_sub(1);
+                prev_operand = true;
+                i += 1;
+            }
+            b'!' | b'-' | b'*' | b'&' | b'|' => {
+                if prev_operand {
+                    seg.chain += 1;
+                } else {
+                    seg.unary += 1;
+                }
+                prev_operand = false;
+                i += 1;
+            }
+            b'?' => {
+                seg.chain += 1;
+                prev_operand = true;
+                i += 1;
+            }
+            b'.' | b'+' | b'/' | b'%' | b'^' | b'=' => {
+                seg.chain += 1;
+                prev_operand = false;
+                i += 1;
+            }
+            _ => {
+                prev_operand = false;
+                i += 1;
+            }
+        }
+        max.depth = max.depth.max(nest_base + seg.unary + seg.angle);
+        max.chain = max.chain.max(chain_base + seg.chain);
+    }
+    max
+}
+
+/// Whether `word` starts at `i` and is not the prefix of a longer identifier.
+fn starts_word(b: &[u8], i: usize, word: &[u8]) -> bool {
+    b[i..].starts_with(word)
+        && b.get(i + word.len())
+            .is_none_or(|&c| !(c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80))
+}
+
+/// Skips a (nested) block comment starting at `i` (`/*`); returns the index after it.
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
+/// Skips to just past the closing `quote`, honouring backslash escapes; `i` is after the
+/// opening quote.
+fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// At `i` (just after `r`, `br` or `cr`): skips a raw string `#*"..."#*` or a raw identifier
+/// (`r#match`) and returns the index after it.
+fn skip_raw(b: &[u8], mut i: usize) -> usize {
+    let mut hashes = 0;
+    while b.get(i) == Some(&b'#') {
+        hashes += 1;
+        i += 1;
+    }
+    if b.get(i) != Some(&b'"') {
+        // A raw identifier, or garbage the parser will report.
+        while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80) {
+            i += 1;
+        }
+        return i;
+    }
+    i += 1;
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&h| h == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// At a `'` (or the `'` after `b`): skips a character literal and returns `(end, true)`, or a
+/// lifetime or label and returns `(end, false)`.
+fn skip_char_or_lifetime(source: &str, i: usize) -> (usize, bool) {
+    let b = source.as_bytes();
+    let quote = if b[i] == b'\'' { i } else { i + 1 };
+    let after = quote + 1;
+    match b.get(after) {
+        None => (b.len(), false),
+        Some(b'\\') => (skip_quoted(b, after, b'\''), true),
+        Some(_) => {
+            let ch_len = source
+                .get(after..)
+                .and_then(|s| s.chars().next())
+                .map_or(1, char::len_utf8);
+            if b.get(after + ch_len) == Some(&b'\'') {
+                (after + ch_len + 1, true)
+            } else {
+                // A lifetime or label: skip the quote; the name is lexed as a word.
+                (after, false)
+            }
+        }
+    }
+}
+
+/// Rejects text whose syntax tree would nest too deeply to parse and analyse safely.
+///
+/// ```
+/// use asyncwise_lint::engine::parse::check_nesting;
+/// assert!(check_nesting("fn main() { let x = (((1))); }").is_ok());
+/// let err = check_nesting(&"(".repeat(100_000)).unwrap_err();
+/// assert!(err.contains("nested too deeply"));
+/// assert!(check_nesting(&format!("fn f() {{ {}x; }}", "!".repeat(10_000))).is_err());
+/// ```
+pub fn check_nesting(source: &str) -> Result<(), String> {
+    let found = measure_nesting(source);
+    if found.depth > MAX_NESTING {
+        return Err(format!(
+            "nested too deeply to analyse safely (depth {} exceeds the limit of {MAX_NESTING})",
+            found.depth
+        ));
+    }
+    if found.chain > MAX_CHAIN {
+        return Err(format!(
+            "expression chain too long to analyse safely ({} operators exceed the limit of {MAX_CHAIN})",
+            found.chain
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a file as UTF-8 text, refusing files larger than `max_size` bytes.
+///
+/// ```
+/// use asyncwise_lint::engine::parse::read_source;
+/// let path = std::env::temp_dir().join(format!("asyncwise-doctest-{}.rs", std::process::id()));
+/// std::fs::write(&path, b"fn main() {} \xff").unwrap();
+/// let err = read_source(&path, 1 << 20).unwrap_err();
+/// assert!(err.message.contains("not valid UTF-8"));
+/// std::fs::remove_file(&path).unwrap();
+/// ```
+pub fn read_source(path: &Path, max_size: u64) -> Result<String, FileError> {
+    let error = |message: String| FileError {
+        path: path.to_path_buf(),
+        message,
+    };
+    let len = std::fs::metadata(path)
+        .map_err(|e| error(format!("could not read: {e}")))?
+        .len();
+    if len > max_size {
+        return Err(error(format!(
+            "file too large to analyse ({len} bytes; the limit is {max_size})"
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| error(format!("could not read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        error(format!(
+            "not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Guards against pathological nesting, then parses with syn.
+///
+/// Run on a thread with a large stack ([`WORKER_STACK_SIZE`](super::WORKER_STACK_SIZE)); the
+/// tree's spans belong to the current thread.
+///
+/// ```
+/// use asyncwise_lint::engine::parse::parse_source;
+/// let path = std::path::Path::new("x.rs");
+/// assert!(parse_source(path, "fn main() {}").is_ok());
+/// let err = parse_source(path, "fn main( {}").unwrap_err();
+/// assert!(err.message.starts_with("could not parse"));
+/// ```
+pub fn parse_source(path: &Path, source: &str) -> Result<syn::File, FileError> {
+    check_nesting(source).map_err(|message| FileError {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    syn::parse_file(source).map_err(|e| {
+        let at = e.span().start();
+        FileError {
+            path: path.to_path_buf(),
+            message: format!("could not parse: {e} (at {}:{})", at.line, at.column + 1),
+        }
+    })
+}
+
+/// Parses `source` and runs the model and every rule over it.
+///
+/// Same requirements as [`parse_source`]. The caller is expected to invalidate the thread's
+/// spans afterwards (the engine does).
+///
+/// ```
+/// use asyncwise_lint::engine::parse::analyze_source;
+/// let out = analyze_source(std::path::Path::new("x.rs"), "fn main() {}").unwrap();
+/// assert!(out.diagnostics.is_empty());
+/// ```
+pub fn analyze_source(path: &Path, source: &str) -> Result<FileAnalysis, FileError> {
+    let ast = parse_source(path, source)?;
+    Ok(crate::analyze_parsed(path, source, &ast))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_strings_comments_and_chars() {
+        let src = r####"
+            // ((((((
+            /* (( /* nested (( */ (( */
+            const A: &str = "(((\"(((";
+            const B: &str = r#"((("((("#;
+            const C: &[u8] = br##"((("#(("##;
+            const D: char = '(';
+            const E: char = '\'';
+            const F: u8 = b'(';
+            fn f<'a>(x: &'a str) -> &'a str { x }
+            fn r#match() {}
+        "####;
+        let n = measure_nesting(src);
+        assert!(n.depth <= 3, "{n:?}");
+    }
+
+    #[test]
+    fn counts_each_kind_of_deep_input() {
+        let cases = [
+            format!("fn f() {{ {}1{} }}", "(".repeat(500), ")".repeat(500)),
+            format!("fn f() {{ {}1{} }}", "{".repeat(500), "}".repeat(500)),
+            format!("fn f() {{ {}x; }}", "!".repeat(500)),
+            format!("fn f() {{ {}x; }}", "-".repeat(500)),
+            format!("fn f() {{ {}x; }}", "&".repeat(500)),
+            format!("fn f() {{ {}x; }}", "*".repeat(500)),
+            format!("fn f() {{ {}1; }}", "||".repeat(500)),
+            format!("type T = {}u8{};", "Vec<".repeat(500), ">".repeat(500)),
+        ];
+        for case in &cases {
+            assert!(check_nesting(case).is_err(), "{}", &case[..40]);
+        }
+        let chains = [
+            format!("fn f() {{ x{}; }}", ".a()".repeat(5000)),
+            format!("fn f() {{ x{}; }}", "?".repeat(5000)),
+            format!("fn f() {{ x{}; }}", " + x".repeat(5000)),
+            format!("fn f() {{ if a {{}}{} }}", " else if a {}".repeat(5000)),
+        ];
+        for case in &chains {
+            assert!(check_nesting(case).is_err(), "{}", &case[..40]);
+        }
+    }
+
+    #[test]
+    fn ordinary_code_passes() {
+        let src = r#"
+            fn f() -> Vec<Vec<u8>> { (0..10).map(|i| vec![i as u8; 3]).filter(|v| !v.is_empty()).collect() }
+            fn g(a: i32, b: i32) -> bool { a < b && b > a || -a == *&b }
+        "#;
+        let mut many = String::new();
+        for i in 0..20_000 {
+            many.push_str(&format!(
+                "fn f{i}(x: &&u8) -> &'static str {{ if **x > 1 {{ \"a\" }} else {{ \"b\" }} }}\n"
+            ));
+        }
+        assert!(check_nesting(src).is_ok());
+        assert!(check_nesting(&many).is_ok(), "{:?}", measure_nesting(&many));
+        assert!(measure_nesting(src).depth < 10);
+    }
+}

@@ -1,0 +1,634 @@
+//! [`Supervisor`]: keeps long-running children alive with restart policies,
+//! restart intensity, and backoff with jitter.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::task::{Id, JoinSet};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::TaskName;
+use crate::backoff::{Backoff, BackoffSchedule};
+use crate::error::{BoxError, SupervisorError, TaskError};
+use crate::spawn::{self, TaskMeta};
+
+/// When a child is restarted after it ends.
+///
+/// ```
+/// use asyncwise::RestartPolicy;
+///
+/// assert!(RestartPolicy::Permanent.restarts_after(true));
+/// assert!(!RestartPolicy::Transient.restarts_after(true));
+/// assert!(RestartPolicy::Transient.restarts_after(false));
+/// assert!(!RestartPolicy::Temporary.restarts_after(false));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    /// Always restarted, even after returning `Ok(())`.
+    Permanent,
+    /// Restarted only after returning `Err` or panicking.
+    Transient,
+    /// Never restarted.
+    Temporary,
+}
+
+impl RestartPolicy {
+    /// Whether a child that ended (successfully if `succeeded`) is restarted.
+    ///
+    /// ```
+    /// assert!(asyncwise::RestartPolicy::Permanent.restarts_after(false));
+    /// ```
+    pub fn restarts_after(self, succeeded: bool) -> bool {
+        match self {
+            RestartPolicy::Permanent => true,
+            RestartPolicy::Transient => !succeeded,
+            RestartPolicy::Temporary => false,
+        }
+    }
+}
+
+/// What a child's factory receives on every (re)start.
+///
+/// ```
+/// use asyncwise::{BoxError, RestartPolicy, Supervisor};
+/// use tokio_util::sync::CancellationToken;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+/// let report = Supervisor::new(CancellationToken::new())
+///     .child("once", RestartPolicy::Temporary, |ctx| async move {
+///         assert_eq!(ctx.name(), "once");
+///         assert_eq!(ctx.restarts(), 0);
+///         assert!(!ctx.token().is_cancelled());
+///         Ok::<_, BoxError>(())
+///     })
+///     .run()
+///     .await?;
+/// assert_eq!(report.children[0].restarts, 0);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ChildContext {
+    name: TaskName,
+    token: CancellationToken,
+    restarts: u32,
+}
+
+impl ChildContext {
+    /// The child's name.
+    ///
+    /// See the [type-level example](ChildContext).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Cancelled when the supervisor shuts down (its token was cancelled) or
+    /// escalates. The child should return soon after.
+    ///
+    /// See the [type-level example](ChildContext).
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+
+    /// How many times this child has been restarted before this run.
+    ///
+    /// See the [type-level example](ChildContext).
+    pub fn restarts(&self) -> u32 {
+        self.restarts
+    }
+}
+
+type ChildFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
+type Factory = Box<dyn FnMut(ChildContext) -> ChildFuture + Send>;
+
+struct ChildSpec {
+    name: TaskName,
+    policy: RestartPolicy,
+    location: &'static Location<'static>,
+    factory: Factory,
+}
+
+impl fmt::Debug for ChildSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildSpec")
+            .field("name", &self.name)
+            .field("policy", &self.policy)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How each child ended up when the supervisor stopped.
+///
+/// ```
+/// use asyncwise::{BoxError, RestartPolicy, Supervisor};
+/// use tokio_util::sync::CancellationToken;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+/// let report = Supervisor::new(CancellationToken::new())
+///     .child("fails-once", RestartPolicy::Temporary, |_| async {
+///         Err::<(), BoxError>("bad".into())
+///     })
+///     .run()
+///     .await?;
+/// let child = &report.children[0];
+/// assert_eq!(child.name, "fails-once");
+/// assert!(child.last_error.is_some());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ChildReport {
+    /// The child's name.
+    pub name: TaskName,
+    /// How many times it was restarted.
+    pub restarts: u32,
+    /// How its last run ended, if it ended with an error.
+    pub last_error: Option<TaskError>,
+}
+
+/// The result of a supervisor that stopped without escalating.
+///
+/// ```
+/// use asyncwise::Supervisor;
+/// use tokio_util::sync::CancellationToken;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+/// let report = Supervisor::new(CancellationToken::new()).run().await?;
+/// assert!(report.children.is_empty() && report.aborted.is_empty() && !report.shut_down);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SupervisorReport {
+    /// One entry per child, in the order they were added.
+    pub children: Vec<ChildReport>,
+    /// `true` if the supervisor stopped because its token was cancelled,
+    /// `false` if every child ended without being restarted.
+    pub shut_down: bool,
+    /// Children that did not stop within the shutdown grace period and were
+    /// aborted.
+    pub aborted: Vec<TaskName>,
+}
+
+/// Keeps long-running children alive.
+///
+/// Each child is an async factory, `|ctx| async move { ... }`, called again
+/// for every restart. After a child ends, its [`RestartPolicy`] decides
+/// whether it is restarted; a restart waits for a delay drawn from the
+/// child's [`Backoff`] (full jitter; the exponent resets after a run that
+/// lasted [`Backoff::reset_after`]). A child is restarted only after its
+/// previous run has ended, so runs of one child never overlap.
+///
+/// If more than `max_restarts` restarts (of all children together) fall
+/// within `window`, the supervisor cancels and stops every child and returns
+/// [`SupervisorError::Escalated`]. When its token is cancelled, children see
+/// it through [`ChildContext::token`]; those still running after the
+/// shutdown grace period are aborted. Every start, exit, restart and
+/// escalation is a `tracing` event.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use std::time::Duration;
+/// use asyncwise::{Backoff, BoxError, RestartPolicy, Supervisor};
+/// use tokio_util::sync::CancellationToken;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+/// let runs = Arc::new(AtomicU32::new(0));
+/// let counter = Arc::clone(&runs);
+/// let report = Supervisor::new(CancellationToken::new())
+///     .backoff(Backoff::new(Duration::from_millis(10), Duration::from_secs(1)))
+///     .seed(7)
+///     .child("flaky", RestartPolicy::Transient, move |ctx| {
+///         let counter = Arc::clone(&counter);
+///         async move {
+///             // Fails twice, then succeeds and is not restarted again.
+///             if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+///                 return Err::<(), BoxError>(format!("attempt {}", ctx.restarts()).into());
+///             }
+///             Ok(())
+///         }
+///     })
+///     .run()
+///     .await?;
+/// assert_eq!(runs.load(Ordering::SeqCst), 3);
+/// assert_eq!(report.children[0].restarts, 2);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Supervisor {
+    token: CancellationToken,
+    children: Vec<ChildSpec>,
+    max_restarts: usize,
+    window: Duration,
+    backoff: Backoff,
+    seed: Option<u64>,
+    shutdown_grace: Duration,
+}
+
+impl Supervisor {
+    /// A supervisor that stops when `token` is cancelled (pass
+    /// [`Shutdown::child_token`](crate::Shutdown::child_token) to tie it to a
+    /// service's shutdown). Defaults: at most 3 restarts within 5 seconds,
+    /// [`Backoff::default`], a 5 second shutdown grace period.
+    ///
+    /// ```
+    /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new());
+    /// # drop(supervisor);
+    /// ```
+    pub fn new(token: CancellationToken) -> Self {
+        Supervisor {
+            token,
+            children: Vec::new(),
+            max_restarts: 3,
+            window: Duration::from_secs(5),
+            backoff: Backoff::default(),
+            seed: None,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+
+    /// Adds a child. `factory` is called for the first start and for every
+    /// restart; its future's `Err` counts as a failure, and so does a panic.
+    ///
+    /// ```
+    /// use asyncwise::{BoxError, RestartPolicy, Supervisor};
+    ///
+    /// let supervisor = Supervisor::new(tokio_util::sync::CancellationToken::new())
+    ///     .child("heartbeat", RestartPolicy::Permanent, |ctx| async move {
+    ///         ctx.token().cancelled().await;
+    ///         Ok::<_, BoxError>(())
+    ///     });
+    /// # drop(supervisor);
+    /// ```
+    #[track_caller]
+    pub fn child<F, Fut, E>(
+        mut self,
+        name: impl Into<TaskName>,
+        policy: RestartPolicy,
+        mut factory: F,
+    ) -> Self
+    where
+        F: FnMut(ChildContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        self.children.push(ChildSpec {
+            name: name.into(),
+            policy,
+            location: Location::caller(),
+            factory: Box::new(move |ctx| {
+                let fut = factory(ctx);
+                Box::pin(async move { fut.await.map_err(Into::into) })
+            }),
+        });
+        self
+    }
+
+    /// Escalate when more than `max_restarts` restarts happen within `window`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new())
+    ///     .restart_intensity(10, Duration::from_secs(60));
+    /// # drop(supervisor);
+    /// ```
+    pub fn restart_intensity(mut self, max_restarts: usize, window: Duration) -> Self {
+        self.max_restarts = max_restarts;
+        self.window = window;
+        self
+    }
+
+    /// The backoff between restarts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new())
+    ///     .backoff(asyncwise::Backoff::new(Duration::from_millis(50), Duration::from_secs(5)));
+    /// # drop(supervisor);
+    /// ```
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Seeds the jitter so restart delays are reproducible: the child added
+    /// `i`-th (from 0) draws its delays from `Backoff::schedule(seed + i)`.
+    /// Without a seed the jitter comes from entropy.
+    ///
+    /// ```
+    /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new())
+    ///     .seed(1234);
+    /// # drop(supervisor);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// How long children get to stop after the supervisor's token is
+    /// cancelled (or after an escalation) before they are aborted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new())
+    ///     .shutdown_grace(Duration::from_secs(1));
+    /// # drop(supervisor);
+    /// ```
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Runs the children until every one has ended for good, the token is
+    /// cancelled, or the restart intensity is exceeded.
+    ///
+    /// # Errors
+    /// [`SupervisorError::Escalated`] when the restart intensity is exceeded;
+    /// every child has been stopped by then.
+    ///
+    /// # Cancel safety
+    /// Not cancel safe in the sense of resuming: dropping the future aborts
+    /// all children at once (they are owned by a `JoinSet`).
+    ///
+    /// See the [type-level example](Supervisor).
+    pub async fn run(self) -> Result<SupervisorReport, SupervisorError> {
+        let Supervisor {
+            token,
+            children,
+            max_restarts,
+            window,
+            backoff,
+            seed,
+            shutdown_grace,
+        } = self;
+        // Cancelled on escalation without touching the caller's token.
+        let token = token.child_token();
+        let mut run = Run {
+            children: children
+                .into_iter()
+                .enumerate()
+                .map(|(index, spec)| {
+                    let schedule = match seed {
+                        Some(seed) => backoff.schedule(seed.wrapping_add(index as u64)),
+                        None => backoff.schedule_random(),
+                    };
+                    Child {
+                        spec,
+                        schedule,
+                        restarts: 0,
+                        started: Instant::now(),
+                        restart_at: None,
+                        last_error: None,
+                    }
+                })
+                .collect(),
+            set: JoinSet::new(),
+            ids: HashMap::new(),
+            token,
+            recent_restarts: VecDeque::new(),
+            max_restarts,
+            window,
+            grace: shutdown_grace,
+        };
+        for index in 0..run.children.len() {
+            run.start(index);
+        }
+        loop {
+            let next_restart = run.children.iter().filter_map(|c| c.restart_at).min();
+            if run.set.is_empty() && next_restart.is_none() {
+                return Ok(run.into_report(false, Vec::new()));
+            }
+            tokio::select! {
+                biased;
+                () = run.token.cancelled() => {
+                    tracing::info!("supervisor shutting down");
+                    let aborted = run.stop().await;
+                    return Ok(run.into_report(true, aborted));
+                }
+                Some(joined) = run.set.join_next_with_id() => {
+                    let (id, result) = match joined {
+                        Ok((id, result)) => (id, result),
+                        Err(join_error) => {
+                            // Only an abort or a panic in a child's `Drop` gets here.
+                            let id = join_error.id();
+                            let message = if join_error.is_panic() {
+                                spawn::panic_message(join_error.into_panic().as_ref())
+                            } else {
+                                "aborted".to_owned()
+                            };
+                            (id, Err(message))
+                        }
+                    };
+                    if let Some(index) = run.ids.remove(&id) {
+                        run.exited(index, result).await?;
+                    }
+                }
+                () = tokio::time::sleep_until(next_restart.unwrap_or_else(Instant::now)),
+                    if next_restart.is_some() =>
+                {
+                    let now = Instant::now();
+                    for index in 0..run.children.len() {
+                        if run.children[index].restart_at.is_some_and(|at| at <= now) {
+                            run.children[index].restart_at = None;
+                            run.start(index);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct Child {
+    spec: ChildSpec,
+    schedule: BackoffSchedule,
+    restarts: u32,
+    started: Instant,
+    restart_at: Option<Instant>,
+    last_error: Option<TaskError>,
+}
+
+/// Outcome of one run of a child: what it returned, or its panic message.
+type RunResult = Result<Result<(), BoxError>, String>;
+
+struct Run {
+    children: Vec<Child>,
+    set: JoinSet<RunResult>,
+    ids: HashMap<Id, usize>,
+    token: CancellationToken,
+    recent_restarts: VecDeque<Instant>,
+    max_restarts: usize,
+    window: Duration,
+    grace: Duration,
+}
+
+impl Run {
+    /// Starts one run of child `index`: the one place children are spawned.
+    fn start(&mut self, index: usize) {
+        let child = &mut self.children[index];
+        let ctx = ChildContext {
+            name: child.spec.name.clone(),
+            token: self.token.child_token(),
+            restarts: child.restarts,
+        };
+        let meta = TaskMeta {
+            name: child.spec.name.clone(),
+            location: child.spec.location,
+        };
+        child.started = Instant::now();
+        tracing::info!(child = %meta.name, restarts = child.restarts, "starting child");
+        let factory = &mut child.spec.factory;
+        // The factory's synchronous part may panic too: count it as a run
+        // that panicked at once.
+        let fut: ChildFuture = match catch_unwind(AssertUnwindSafe(|| factory(ctx))) {
+            Ok(fut) => fut,
+            Err(payload) => {
+                let message = spawn::panic_message(payload.as_ref());
+                Box::pin(async move { std::panic::panic_any(message) })
+            }
+        };
+        let handle = self.set.spawn(spawn::wrap(&meta, fut));
+        self.ids.insert(handle.id(), index);
+    }
+
+    /// Handles the end of one run of child `index`.
+    async fn exited(
+        &mut self,
+        index: usize,
+        result: RunResult,
+    ) -> Result<(), SupervisorError> {
+        let (max_restarts, window) = (self.max_restarts, self.window);
+        let now = Instant::now();
+        let child = &mut self.children[index];
+        let name = child.spec.name.clone();
+        let ran_for = now.duration_since(child.started);
+        let succeeded = match result {
+            Ok(Ok(())) => {
+                tracing::info!(child = %name, ?ran_for, "child returned");
+                child.last_error = None;
+                true
+            }
+            Ok(Err(source)) => {
+                let error = TaskError::Failed { name: name.clone(), source };
+                tracing::warn!(child = %name, ?ran_for, %error, "child failed");
+                child.last_error = Some(error);
+                false
+            }
+            Err(message) => {
+                let error = TaskError::Panicked { name: name.clone(), message };
+                tracing::warn!(child = %name, ?ran_for, %error, "child panicked");
+                child.last_error = Some(error);
+                false
+            }
+        };
+        if self.token.is_cancelled() {
+            return Ok(());
+        }
+        if !child.spec.policy.restarts_after(succeeded) {
+            tracing::info!(child = %name, policy = ?child.spec.policy, "child not restarted");
+            return Ok(());
+        }
+        // Restart intensity, over all children.
+        self.recent_restarts.push_back(now);
+        while self
+            .recent_restarts
+            .front()
+            .is_some_and(|&at| now.duration_since(at) >= window)
+        {
+            self.recent_restarts.pop_front();
+        }
+        if self.recent_restarts.len() > max_restarts {
+            tracing::error!(
+                child = %name,
+                max_restarts,
+                ?window,
+                "restart intensity exceeded; stopping all children and escalating"
+            );
+            let last_error = child.last_error.take();
+            self.token.cancel();
+            // Aborted children are already logged by `stop`.
+            let _aborted = self.stop().await;
+            return Err(SupervisorError::Escalated {
+                child: name,
+                max_restarts,
+                window,
+                last_error,
+            });
+        }
+        let child = &mut self.children[index];
+        if ran_for >= child.schedule.backoff().reset_after() {
+            child.schedule.reset();
+        }
+        let delay = child.schedule.next_delay();
+        child.restarts += 1;
+        child.restart_at = Some(now + delay);
+        tracing::info!(child = %name, ?delay, restarts = child.restarts, "restart scheduled");
+        Ok(())
+    }
+
+    /// Cancels every child, waits up to `grace` for them, aborts the rest
+    /// and returns their names.
+    async fn stop(&mut self) -> Vec<TaskName> {
+        self.token.cancel();
+        for child in &mut self.children {
+            child.restart_at = None;
+        }
+        let drained = tokio::time::timeout(self.grace, async {
+            while let Some(joined) = self.set.join_next_with_id().await {
+                let id = match &joined {
+                    Ok((id, _)) => *id,
+                    Err(join_error) => join_error.id(),
+                };
+                self.ids.remove(&id);
+            }
+        })
+        .await;
+        if drained.is_ok() {
+            return Vec::new();
+        }
+        let mut aborted: Vec<(usize, TaskName)> = self
+            .ids
+            .drain()
+            .map(|(_, index)| (index, self.children[index].spec.name.clone()))
+            .collect();
+        aborted.sort_by_key(|(index, _)| *index);
+        for (_, name) in &aborted {
+            tracing::warn!(child = %name, "child did not stop in time; aborted");
+        }
+        self.set.abort_all();
+        aborted.into_iter().map(|(_, name)| name).collect()
+    }
+
+    fn into_report(self, shut_down: bool, aborted: Vec<TaskName>) -> SupervisorReport {
+        SupervisorReport {
+            children: self
+                .children
+                .into_iter()
+                .map(|child| ChildReport {
+                    name: child.spec.name,
+                    restarts: child.restarts,
+                    last_error: child.last_error,
+                })
+                .collect(),
+            shut_down,
+            aborted,
+        }
+    }
+}

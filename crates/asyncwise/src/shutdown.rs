@@ -14,9 +14,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::TaskName;
 use crate::error::{BoxError, ShutdownError, TaskError};
 use crate::spawn::{self, TaskMeta};
-use crate::TaskName;
 
 /// Exit code when the service ended cleanly.
 const EXIT_OK: u8 = 0;
@@ -227,7 +227,11 @@ impl ShutdownReport {
 
 impl fmt::Display for ShutdownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "shutdown ({}) drained in {:.1?}", self.trigger, self.drain_time)?;
+        write!(
+            f,
+            "shutdown ({}) drained in {:.1?}",
+            self.trigger, self.drain_time
+        )?;
         if let Some(signal) = self.forced_by {
             write!(f, "; forced by a second {signal}")?;
         }
@@ -237,7 +241,11 @@ impl fmt::Display for ShutdownReport {
         if self.stragglers.is_empty() {
             write!(f, "; all tasks stopped")?;
         } else {
-            write!(f, "; {} task(s) did not stop and were aborted:", self.stragglers.len())?;
+            write!(
+                f,
+                "; {} task(s) did not stop and were aborted:",
+                self.stragglers.len()
+            )?;
             for task in &self.stragglers {
                 write!(f, "\n  - {task}")?;
             }
@@ -830,10 +838,14 @@ mod tests {
         let report = shutdown
             .run_with(signals, Location::caller(), |shutdown| async move {
                 shutdown.spawn("deaf", std::future::pending::<()>());
-                tx.send(Signal::Interrupt).await.map_err(|e| e.to_string())?;
+                tx.send(Signal::Interrupt)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 shutdown.triggered().await;
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                tx2.send(Signal::Terminate).await.map_err(|e| e.to_string())?;
+                tx2.send(Signal::Terminate)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 std::future::pending::<Result<(), BoxError>>().await
             })
             .await;
@@ -854,7 +866,9 @@ mod tests {
             })
             .await;
         assert_eq!(report.trigger, Trigger::MainReturned);
-        assert!(matches!(report.main_error, Some(TaskError::Failed { ref name, .. }) if name == "main"));
+        assert!(
+            matches!(report.main_error, Some(TaskError::Failed { ref name, .. }) if name == "main")
+        );
         assert_eq!(report.code(), 1);
 
         let (_tx, signals) = fake_signals();

@@ -509,11 +509,7 @@ impl Run {
     }
 
     /// Handles the end of one run of child `index`.
-    async fn exited(
-        &mut self,
-        index: usize,
-        result: RunResult,
-    ) -> Result<(), SupervisorError> {
+    async fn exited(&mut self, index: usize, result: RunResult) -> Result<(), SupervisorError> {
         let (max_restarts, window) = (self.max_restarts, self.window);
         let now = Instant::now();
         let child = &mut self.children[index];
@@ -526,13 +522,19 @@ impl Run {
                 true
             }
             Ok(Err(source)) => {
-                let error = TaskError::Failed { name: name.clone(), source };
+                let error = TaskError::Failed {
+                    name: name.clone(),
+                    source,
+                };
                 tracing::warn!(child = %name, ?ran_for, %error, "child failed");
                 child.last_error = Some(error);
                 false
             }
             Err(message) => {
-                let error = TaskError::Panicked { name: name.clone(), message };
+                let error = TaskError::Panicked {
+                    name: name.clone(),
+                    message,
+                };
                 tracing::warn!(child = %name, ?ran_for, %error, "child panicked");
                 child.last_error = Some(error);
                 false

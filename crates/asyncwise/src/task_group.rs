@@ -9,9 +9,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::TaskName;
 use crate::error::{BoxError, SpawnError, TaskError};
 use crate::spawn::{self, TaskMeta};
-use crate::TaskName;
 
 /// What a [`TaskGroup`] does when one of its tasks fails or panics.
 ///

@@ -1,0 +1,380 @@
+//! Behaviour of `TaskGroup`: limits, panics, policies, cancellation, drop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use asyncwise::{BoxError, ErrorPolicy, SpawnError, TaskError, TaskGroup};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Signals through a oneshot when dropped: proves a task's future was dropped.
+struct DropGuard(Option<oneshot::Sender<()>>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn guard() -> (DropGuard, oneshot::Receiver<()>) {
+    let (tx, rx) = oneshot::channel();
+    (DropGuard(Some(tx)), rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_limit_is_never_exceeded_over_10k_tasks() {
+    const LIMIT: usize = 8;
+    const TASKS: usize = 10_000;
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let high_water = Arc::new(AtomicUsize::new(0));
+    let mut group = TaskGroup::bounded(LIMIT);
+    for i in 0..TASKS {
+        let in_flight = Arc::clone(&in_flight);
+        let high_water = Arc::clone(&high_water);
+        group
+            .spawn(format!("t{i}"), async move {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                high_water.fetch_max(now, Ordering::SeqCst);
+                // Yield so tasks overlap across both worker threads.
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                Ok::<_, BoxError>(i)
+            })
+            .await
+            .expect("group is not cancelled");
+        assert!(group.available_slots().is_some_and(|free| free <= LIMIT));
+    }
+    let results = group.try_join_all().await.expect("no task fails");
+    assert_eq!(results.len(), TASKS);
+    let max = high_water.load(Ordering::SeqCst);
+    assert!(max <= LIMIT, "limit {LIMIT} exceeded: {max} in flight");
+    // The limit is actually used, not serialising everything.
+    assert!(max > 1, "tasks never overlapped");
+    assert_eq!(group.available_slots(), Some(LIMIT));
+}
+
+#[tokio::test(start_paused = true)]
+async fn spawn_waits_for_a_slot_and_try_spawn_reports_full() {
+    let mut group = TaskGroup::bounded(2);
+    for n in 0..2_u64 {
+        group
+            .spawn("sleeper", async move {
+                tokio::time::sleep(Duration::from_secs(10 + n)).await;
+                Ok::<_, BoxError>(n)
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        group.try_spawn("extra", async { Ok::<_, BoxError>(9) }),
+        Err(SpawnError::Full { limit: 2 })
+    );
+    let start = Instant::now();
+    group
+        .spawn("third", async { Ok::<_, BoxError>(2) })
+        .await
+        .unwrap();
+    // Backpressure: the third spawn waited until the first sleeper finished,
+    // even though nobody joined it.
+    assert_eq!(start.elapsed(), Duration::from_secs(10));
+    let mut all = group.try_join_all().await.unwrap();
+    all.sort();
+    assert_eq!(all, [0, 1, 2]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn slot_is_held_until_the_task_ends_even_when_it_panics_or_is_cancelled() {
+    let mut group = TaskGroup::<()>::bounded(1);
+    let (release, released) = oneshot::channel::<()>();
+    group
+        .spawn("waits-then-panics", async move {
+            let _ = released.await;
+            if true {
+                panic!("after release");
+            }
+            Ok::<_, BoxError>(())
+        })
+        .await
+        .unwrap();
+    // Held while the task runs.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(group.available_slots(), Some(0));
+    release.send(()).unwrap();
+    match group.join_next().await {
+        Some(Err(TaskError::Panicked { name, message })) => {
+            assert_eq!(name, "waits-then-panics");
+            assert_eq!(message, "after release");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(group.available_slots(), Some(1));
+
+    let parent = CancellationToken::new();
+    let mut group = TaskGroup::<()>::bounded(1).with_parent(&parent);
+    group
+        .spawn("forever", std::future::pending::<Result<(), BoxError>>())
+        .await
+        .unwrap();
+    assert_eq!(group.available_slots(), Some(0));
+    parent.cancel();
+    assert!(matches!(
+        group.join_next().await,
+        Some(Err(TaskError::Cancelled { name })) if name == "forever"
+    ));
+    assert_eq!(group.available_slots(), Some(1));
+}
+
+#[tokio::test]
+async fn panics_and_failures_are_captured_with_names() {
+    let mut group = TaskGroup::<u8>::new();
+    group
+        .spawn("panics", async {
+            if true {
+                panic!("boom: {}", 7);
+            }
+            Ok::<_, BoxError>(0)
+        })
+        .await
+        .unwrap();
+    group
+        .spawn("fails", async {
+            Err::<u8, _>(std::io::Error::other("disk on fire"))
+        })
+        .await
+        .unwrap();
+    group
+        .spawn("works", async { Ok::<_, BoxError>(1) })
+        .await
+        .unwrap();
+    let results = group.join_all().await;
+    assert_eq!(results.len(), 3);
+    let mut seen = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => seen.push(format!("ok {value}")),
+            Err(TaskError::Panicked { name, message }) => seen.push(format!("{name}: {message}")),
+            Err(TaskError::Failed { name, source }) => {
+                assert!(source.downcast_ref::<std::io::Error>().is_some());
+                seen.push(format!("{name}: {source}"));
+            }
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["fails: disk on fire", "ok 1", "panics: boom: 7"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fail_fast_cancels_siblings_at_once() {
+    let mut group = TaskGroup::<()>::new().with_policy(ErrorPolicy::FailFast);
+    let mut guards = Vec::new();
+    for name in ["sibling-a", "sibling-b"] {
+        let (guard, dropped) = guard();
+        guards.push(dropped);
+        group
+            .spawn(name, async move {
+                let _guard = guard;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .unwrap();
+    }
+    group
+        .spawn("fails", async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Err::<(), BoxError>("bad".into())
+        })
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let results = group.join_all().await;
+    assert_eq!(start.elapsed(), Duration::from_millis(10));
+    let mut cancelled: Vec<String> = Vec::new();
+    let mut failed = 0;
+    for result in results {
+        match result {
+            Err(TaskError::Cancelled { name }) => cancelled.push(name.into_owned()),
+            Err(TaskError::Failed { name, .. }) => {
+                assert_eq!(name, "fails");
+                failed += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    cancelled.sort();
+    assert_eq!(cancelled, ["sibling-a", "sibling-b"]);
+    assert_eq!(failed, 1);
+    for dropped in guards {
+        dropped.await.unwrap();
+    }
+    assert!(group.is_cancelled());
+    assert_eq!(
+        group.spawn("late", async { Ok::<_, BoxError>(()) }).await,
+        Err(SpawnError::Cancelled)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn collect_all_lets_siblings_finish() {
+    let mut group = TaskGroup::new();
+    group
+        .spawn("slow", async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok::<_, BoxError>("slow done")
+        })
+        .await
+        .unwrap();
+    group
+        .spawn("fails", async { Err::<&str, BoxError>("bad".into()) })
+        .await
+        .unwrap();
+    let results = group.join_all().await;
+    assert!(results.iter().any(|r| matches!(r, Ok("slow done"))));
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(TaskError::Failed { name, .. }) if name == "fails"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn try_join_all_reports_the_cause_not_the_cancellations() {
+    let mut group = TaskGroup::<()>::new();
+    for i in 0..3 {
+        group
+            .spawn(
+                format!("waiter-{i}"),
+                std::future::pending::<Result<(), BoxError>>(),
+            )
+            .await
+            .unwrap();
+    }
+    group
+        .spawn("cause", async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Err::<(), BoxError>("root cause".into())
+        })
+        .await
+        .unwrap();
+    let err = group.try_join_all().await.unwrap_err();
+    assert_eq!(err.name(), "cause");
+    assert!(group.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_group_cancels_and_aborts_every_task() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let finished = Arc::new(AtomicBool::new(false));
+    let mut group = TaskGroup::<()>::bounded(4);
+    let token = group.cancellation_token();
+    let mut dropped = Vec::new();
+    for i in 0..4 {
+        let (guard, rx) = guard();
+        dropped.push(rx);
+        let started = Arc::clone(&started);
+        let finished = Arc::clone(&finished);
+        group
+            .spawn(format!("long-{i}"), async move {
+                let _guard = guard;
+                started.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                finished.store(true, Ordering::SeqCst);
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .unwrap();
+    }
+    while started.load(Ordering::SeqCst) < 4 {
+        tokio::task::yield_now().await;
+    }
+    drop(group);
+    assert!(token.is_cancelled());
+    for rx in dropped {
+        tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .expect("task future dropped promptly")
+            .expect("guard sent on drop");
+    }
+    assert!(!finished.load(Ordering::SeqCst));
+}
+
+#[tokio::test(start_paused = true)]
+async fn spawn_waiting_for_a_slot_gives_up_when_the_group_is_cancelled() {
+    let parent = CancellationToken::new();
+    let mut group = TaskGroup::<()>::bounded(1).with_parent(&parent);
+    group
+        .spawn("holder", std::future::pending::<Result<(), BoxError>>())
+        .await
+        .unwrap();
+    let canceller = parent.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        canceller.cancel();
+    });
+    let start = Instant::now();
+    let result = group
+        .spawn("waiting", async { Ok::<_, BoxError>(()) })
+        .await;
+    assert_eq!(result, Err(SpawnError::Cancelled));
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    assert_eq!(
+        group.try_spawn("after", async { Ok::<_, BoxError>(()) }),
+        Err(SpawnError::Cancelled)
+    );
+}
+
+#[tokio::test]
+async fn tasks_run_inside_a_span_named_after_them() {
+    use tracing::Subscriber;
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata};
+
+    /// Records the `task.name` field of every `task` span it sees.
+    #[derive(Clone, Default)]
+    struct Names(Arc<std::sync::Mutex<Vec<String>>>);
+    struct Visit<'a>(&'a mut Option<String>);
+    impl tracing::field::Visit for Visit<'_> {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "task.name" {
+                *self.0 = Some(format!("{value:?}"));
+            }
+        }
+    }
+    impl Subscriber for Names {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+            if attrs.metadata().name() == "task" {
+                let mut name = None;
+                attrs.record(&mut Visit(&mut name));
+                if let Some(name) = name {
+                    self.0.lock().unwrap().push(name);
+                }
+            }
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, _: &Event<'_>) {}
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    let names = Names::default();
+    let _default = tracing::subscriber::set_default(names.clone());
+    let mut group = TaskGroup::new();
+    group
+        .spawn("named-task", async { Ok::<_, BoxError>(()) })
+        .await
+        .unwrap();
+    group.try_join_all().await.unwrap();
+    assert_eq!(*names.0.lock().unwrap(), ["named-task"]);
+}

@@ -21,6 +21,9 @@ pub enum Requirement {
     AsyncFnReturnsResult {
         /// The function's name (last path segment).
         name: String,
+        /// The path segment before the name, if the call was qualified (`worker::run`): then
+        /// only functions of a module or file of that name match.
+        qualifier: Option<String>,
     },
 }
 
@@ -36,6 +39,9 @@ pub struct FileSummary {
 pub struct FnSignature {
     /// The function's name.
     pub name: String,
+    /// The module that declares it: the inline module's name, or the file's module name
+    /// (`worker` for `worker.rs` or `worker/mod.rs`).
+    pub module: String,
     /// Declared `async fn`.
     pub is_async: bool,
     /// The declared return type is a `Result` (or an alias whose name ends in `Result`).
@@ -80,9 +86,14 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
     }
     for d in deferred {
         let holds = match &d.requires {
-            Requirement::AsyncFnReturnsResult { name } => functions
-                .iter()
-                .any(|f| &f.name == name && f.is_async && f.returns_result),
+            Requirement::AsyncFnReturnsResult { name, qualifier } => functions.iter().any(|f| {
+                &f.name == name
+                    && f.is_async
+                    && f.returns_result
+                    && qualifier
+                        .as_ref()
+                        .is_none_or(|q| q == "self" || q == "Self" || &f.module == q)
+            }),
         };
         if holds {
             out.push(d.diagnostic);

@@ -6,9 +6,16 @@
 //! [`FileModel`](crate::model::FileModel) to findings; findings that need facts from other files
 //! of the same crate are [`Deferred`](crate::facts::Deferred) and settled by the crate pass.
 
-use crate::diagnostic::Severity;
+mod block_on_in_async;
+mod blocking_in_async;
+mod detached_task;
+mod lock_across_await;
+mod unbounded_channel;
+mod unbounded_spawn;
+
+use crate::diagnostic::{Diagnostic, Note, Severity};
 use crate::facts::Sink;
-use crate::model::FileModel;
+use crate::model::{FileModel, Loc};
 
 /// A rule: its name, its documentation and its check.
 pub struct Rule {
@@ -80,7 +87,14 @@ macro_rules! declare_rule {
 }
 
 /// Every rule, in the order they are documented.
-pub const RULES: &[Rule] = &[];
+pub const RULES: &[Rule] = &[
+    blocking_in_async::BLOCKING_IN_ASYNC,
+    block_on_in_async::BLOCK_ON_IN_ASYNC,
+    lock_across_await::LOCK_ACROSS_AWAIT,
+    unbounded_channel::UNBOUNDED_CHANNEL,
+    unbounded_spawn::UNBOUNDED_SPAWN,
+    detached_task::DETACHED_TASK,
+];
 
 /// Looks a rule up by name.
 ///
@@ -89,4 +103,31 @@ pub const RULES: &[Rule] = &[];
 /// ```
 pub fn find(name: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.name == name)
+}
+
+/// Builds a finding of `rule` at `loc`.
+fn diagnostic(
+    rule: &Rule,
+    model: &FileModel<'_>,
+    loc: Loc,
+    message: String,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic {
+        rule: rule.name,
+        severity: rule.severity,
+        path: model.path.to_path_buf(),
+        span: model.span(loc),
+        message,
+        help: Some(help.to_string()),
+        notes: Vec::new(),
+    }
+}
+
+/// A note pointing at `loc`.
+fn note(model: &FileModel<'_>, loc: Loc, message: impl Into<String>) -> Note {
+    Note {
+        message: message.into(),
+        span: Some(model.span(loc)),
+    }
 }

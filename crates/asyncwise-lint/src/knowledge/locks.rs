@@ -1,0 +1,104 @@
+//! Lock and cell types whose guards must not be held across `.await`.
+
+/// A synchronous lock type and the methods that return its guards.
+#[derive(Debug, Clone, Copy)]
+pub struct LockType {
+    /// Canonical type path.
+    pub path: &'static str,
+    /// Methods returning a guard (possibly wrapped in a `Result`/`Option`).
+    pub guard_methods: &'static [&'static str],
+    /// How to describe it in messages.
+    pub describe: &'static str,
+}
+
+/// Synchronous locks and cells.
+pub const LOCK_TYPES: &[LockType] = &[
+    LockType {
+        path: "std::sync::Mutex",
+        guard_methods: &["lock", "try_lock"],
+        describe: "`std::sync::Mutex` guard",
+    },
+    LockType {
+        path: "std::sync::RwLock",
+        guard_methods: &["read", "write", "try_read", "try_write"],
+        describe: "`std::sync::RwLock` guard",
+    },
+    LockType {
+        path: "parking_lot::Mutex",
+        guard_methods: &["lock", "try_lock", "try_lock_for", "try_lock_until"],
+        describe: "`parking_lot::Mutex` guard",
+    },
+    LockType {
+        path: "parking_lot::FairMutex",
+        guard_methods: &["lock", "try_lock"],
+        describe: "`parking_lot::FairMutex` guard",
+    },
+    LockType {
+        path: "parking_lot::ReentrantMutex",
+        guard_methods: &["lock", "try_lock"],
+        describe: "`parking_lot::ReentrantMutex` guard",
+    },
+    LockType {
+        path: "parking_lot::RwLock",
+        guard_methods: &[
+            "read",
+            "write",
+            "try_read",
+            "try_write",
+            "upgradable_read",
+            "read_recursive",
+        ],
+        describe: "`parking_lot::RwLock` guard",
+    },
+    LockType {
+        path: "spin::Mutex",
+        guard_methods: &["lock", "try_lock"],
+        describe: "`spin::Mutex` guard",
+    },
+    LockType {
+        path: "spin::RwLock",
+        guard_methods: &["read", "write"],
+        describe: "`spin::RwLock` guard",
+    },
+    LockType {
+        path: "std::cell::RefCell",
+        guard_methods: &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"],
+        describe: "`RefCell` borrow",
+    },
+];
+
+/// Locks designed to be held across `.await`: never reported.
+pub const ASYNC_LOCK_TYPES: &[&str] = &[
+    "tokio::sync::Mutex",
+    "tokio::sync::RwLock",
+    "futures::lock::Mutex",
+    "async_std::sync::Mutex",
+    "async_std::sync::RwLock",
+    "async_lock::Mutex",
+    "async_lock::RwLock",
+];
+
+/// Methods that, followed by `.unwrap()`/`.expect()`, are std locks even when the receiver's
+/// type is unknown (`m.lock().unwrap()`, `rw.read().unwrap()` with no arguments): an async
+/// lock's `lock()` is awaited instead, and I/O `read`/`write` take a buffer.
+pub const UNWRAPPED_GUARD_METHODS: &[(&str, &str)] = &[
+    ("lock", "`std::sync::Mutex` guard"),
+    ("read", "`std::sync::RwLock` guard"),
+    ("write", "`std::sync::RwLock` guard"),
+];
+
+/// The lock type `path` names, if it is a synchronous lock.
+///
+/// ```
+/// use asyncwise_lint::knowledge::locks::sync_lock;
+/// assert!(sync_lock("std::sync::Mutex").is_some());
+/// assert!(sync_lock("tokio::sync::Mutex").is_none());
+/// ```
+pub fn sync_lock(path: &str) -> Option<&'static LockType> {
+    LOCK_TYPES.iter().find(|l| l.path == path)
+}
+
+/// Is `path` an async lock type?
+pub fn is_async_lock(path: &str) -> bool {
+    ASYNC_LOCK_TYPES.contains(&path)
+}

@@ -1,0 +1,62 @@
+//! Functions and methods that spawn an async task.
+
+/// Canonical paths of task-spawning functions.
+pub const SPAWN_FNS: &[&str] = &[
+    "tokio::spawn",
+    "tokio::task::spawn",
+    "tokio::task::spawn_local",
+    "async_std::task::spawn",
+    "async_std::task::spawn_local",
+    "smol::spawn",
+    "async_global_executor::spawn",
+];
+
+/// Task-spawning methods, by receiver type.
+pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
+    (
+        "tokio::task::JoinSet",
+        &["spawn", "spawn_local", "spawn_on", "spawn_local_on"],
+    ),
+    ("tokio::runtime::Handle", &["spawn"]),
+    ("tokio::runtime::Runtime", &["spawn"]),
+    ("tokio::task::LocalSet", &["spawn_local"]),
+];
+
+/// Receiver types whose spawned tasks are owned by a collection (their handles are never
+/// "discarded"): results come back through the collection.
+pub const OWNING_SPAWNERS: &[&str] = &["tokio::task::JoinSet"];
+
+/// Methods that bound the number of tasks in flight when called in the spawning loop:
+/// semaphore permits.
+pub const PERMIT_METHODS: &[&str] = &[
+    "acquire",
+    "acquire_owned",
+    "acquire_many",
+    "acquire_many_owned",
+    "try_acquire",
+    "try_acquire_owned",
+];
+
+/// Methods that drain a task collection (`JoinSet`, `FuturesUnordered`) inside a loop.
+pub const DRAIN_METHODS: &[&str] = &[
+    "join_next",
+    "try_join_next",
+    "join_next_with_id",
+    "join_all",
+];
+
+/// Is `path` a task-spawning function?
+///
+/// ```
+/// assert!(asyncwise_lint::knowledge::spawn::is_spawn_fn("tokio::spawn"));
+/// ```
+pub fn is_spawn_fn(path: &str) -> bool {
+    SPAWN_FNS.contains(&path)
+}
+
+/// Is `method` on a receiver of type `receiver` a spawn?
+pub fn is_spawn_method(receiver: &str, method: &str) -> bool {
+    SPAWN_METHODS
+        .iter()
+        .any(|(t, ms)| *t == receiver && ms.contains(&method))
+}

@@ -1,0 +1,206 @@
+//! Light type knowledge: what constructors and methods return, so that `let (tx, rx) =
+//! std::sync::mpsc::channel();` makes `rx` a std receiver.
+
+/// The shape of a returned value.
+#[derive(Debug, Clone, Copy)]
+pub enum Returns {
+    /// One value of this canonical type (possibly inside a `Result`; `?`/`unwrap` peel it).
+    Type(&'static str),
+    /// A pair of these types (channel constructors).
+    Pair(&'static str, &'static str),
+    /// The receiver's own type (builders).
+    SameAsReceiver,
+}
+
+/// Functions with a known return type.
+pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
+    (
+        "std::sync::mpsc::channel",
+        Returns::Pair("std::sync::mpsc::Sender", "std::sync::mpsc::Receiver"),
+    ),
+    (
+        "std::sync::mpsc::sync_channel",
+        Returns::Pair("std::sync::mpsc::SyncSender", "std::sync::mpsc::Receiver"),
+    ),
+    (
+        "crossbeam_channel::unbounded",
+        Returns::Pair("crossbeam_channel::Sender", "crossbeam_channel::Receiver"),
+    ),
+    (
+        "crossbeam_channel::bounded",
+        Returns::Pair("crossbeam_channel::Sender", "crossbeam_channel::Receiver"),
+    ),
+    (
+        "crossbeam::channel::unbounded",
+        Returns::Pair("crossbeam_channel::Sender", "crossbeam_channel::Receiver"),
+    ),
+    (
+        "crossbeam::channel::bounded",
+        Returns::Pair("crossbeam_channel::Sender", "crossbeam_channel::Receiver"),
+    ),
+    (
+        "tokio::sync::mpsc::channel",
+        Returns::Pair("tokio::sync::mpsc::Sender", "tokio::sync::mpsc::Receiver"),
+    ),
+    (
+        "tokio::sync::mpsc::unbounded_channel",
+        Returns::Pair(
+            "tokio::sync::mpsc::UnboundedSender",
+            "tokio::sync::mpsc::UnboundedReceiver",
+        ),
+    ),
+    (
+        "std::thread::spawn",
+        Returns::Type("std::thread::JoinHandle"),
+    ),
+    ("std::io::stdin", Returns::Type("std::io::Stdin")),
+    ("tokio::spawn", Returns::Type("tokio::task::JoinHandle")),
+    (
+        "tokio::task::spawn",
+        Returns::Type("tokio::task::JoinHandle"),
+    ),
+];
+
+/// A method with a known return type on a receiver of a known type.
+#[derive(Debug, Clone, Copy)]
+pub struct MethodReturns {
+    /// Canonical receiver type; ending in `::*` matches every type of that module.
+    pub receiver: &'static str,
+    /// Method name; `*` for any method not listed before it.
+    pub method: &'static str,
+    /// What it returns.
+    pub returns: Returns,
+}
+
+/// Methods with a known return type, first match wins.
+pub const METHOD_RETURNS: &[MethodReturns] = &[
+    MethodReturns {
+        receiver: "std::process::Command",
+        method: "spawn",
+        returns: Returns::Type("std::process::Child"),
+    },
+    MethodReturns {
+        receiver: "std::process::Command",
+        method: "output",
+        returns: Returns::Type("std::process::Output"),
+    },
+    MethodReturns {
+        receiver: "std::process::Command",
+        method: "status",
+        returns: Returns::Type("std::process::ExitStatus"),
+    },
+    MethodReturns {
+        receiver: "std::process::Command",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "std::fs::OpenOptions",
+        method: "open",
+        returns: Returns::Type("std::fs::File"),
+    },
+    MethodReturns {
+        receiver: "std::fs::OpenOptions",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "std::io::Stdin",
+        method: "lock",
+        returns: Returns::Type("std::io::StdinLock"),
+    },
+    MethodReturns {
+        receiver: "std::thread::Builder",
+        method: "spawn",
+        returns: Returns::Type("std::thread::JoinHandle"),
+    },
+    MethodReturns {
+        receiver: "std::thread::Builder",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "tokio::runtime::Builder",
+        method: "build",
+        returns: Returns::Type("tokio::runtime::Runtime"),
+    },
+    MethodReturns {
+        receiver: "tokio::runtime::Builder",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "tokio::runtime::Runtime",
+        method: "handle",
+        returns: Returns::Type("tokio::runtime::Handle"),
+    },
+    MethodReturns {
+        receiver: "reqwest::blocking::*",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "ureq::*",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+];
+
+/// Associated functions that, called on a type (`T::new(..)`), return that type (possibly in a
+/// `Result`): the cheap constructor convention.
+pub const SELF_CONSTRUCTORS: &[&str] = &[
+    "new",
+    "default",
+    "with_capacity",
+    "bind",
+    "connect",
+    "open",
+    "create",
+    "current",
+    "try_current",
+    "builder",
+    "new_current_thread",
+    "new_multi_thread",
+    "from",
+    "new_with",
+];
+
+/// Wrappers that are transparent for our purposes: `Arc<Mutex<T>>` is a `Mutex` to us.
+pub const TRANSPARENT_WRAPPERS: &[&str] = &["Arc", "Rc", "Box", "Cow", "Pin", "ManuallyDrop"];
+
+/// Types whose methods all return a value of the same module (sticky modules), e.g. every
+/// method on a `reqwest::blocking` type returns another blocking type.
+pub fn returns_for_function(path: &str) -> Option<Returns> {
+    CONSTRUCTOR_RETURNS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, r)| *r)
+        .or_else(|| {
+            ["reqwest::blocking::", "ureq::"]
+                .iter()
+                .find(|m| path.starts_with(**m))
+                .map(|m| {
+                    Returns::Type(if m.starts_with("ureq") {
+                        "ureq::Request"
+                    } else {
+                        "reqwest::blocking::Client"
+                    })
+                })
+        })
+}
+
+/// What `method` returns on a receiver of type `receiver`, if known.
+///
+/// ```
+/// use asyncwise_lint::knowledge::types::{method_returns, Returns};
+/// assert!(matches!(method_returns("std::process::Command", "arg"), Some(Returns::SameAsReceiver)));
+/// ```
+pub fn method_returns(receiver: &str, method: &str) -> Option<Returns> {
+    METHOD_RETURNS
+        .iter()
+        .find(|m| {
+            super::blocking::path_matches(m.receiver, receiver)
+                && (m.method == method || m.method == "*")
+        })
+        .map(|m| m.returns)
+}

@@ -1,0 +1,438 @@
+//! Guard liveness inside one async body: which synchronous lock guards are still alive when an
+//! `.await` of the same body is reached.
+//!
+//! The scan follows evaluation order and Rust's drop rules:
+//! * a guard bound by `let` lives to the end of its block, unless `drop(g)`-ed or moved (into a
+//!   call, a `move` closure or async block, another binding); `let _ = m.lock()` drops at once;
+//! * a temporary guard lives to the end of its statement — so `tx.send(m.lock().unwrap().len())
+//!   .await` holds it across the await, while `*m.lock().unwrap() += 1;` does not;
+//! * temporaries in a `match` scrutinee live through the arms, in an `if let`/`while let`
+//!   scrutinee through the body (edition 2024 drops them before `else`), in a `for` iterator
+//!   through the whole loop; an `if` condition's temporaries die before the branches;
+//! * awaits inside nested closures and async blocks belong to other bodies and do not count;
+//!   `select!`/`join!` are await points.
+
+use syn::parse::Parser as _;
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+
+use super::resolve::Resolver;
+use super::tokens::TokenFacts;
+use super::types::{TypeEnv, TypeTable, infer};
+use super::{HeldGuard, Loc, Ty};
+use crate::knowledge::locks;
+
+/// Macros that await their operands.
+const AWAITING_MACROS: &[&str] = &["select", "join", "try_join", "select_biased"];
+
+/// Guards of `block` (an async body) held across one of its awaits.
+pub fn scan_block(
+    block: &syn::Block,
+    env: &TypeEnv,
+    types: &TypeTable,
+    resolver: &Resolver,
+) -> Vec<HeldGuard> {
+    let mut s = Scanner::new(env, types, resolver);
+    s.block(block);
+    s.out
+}
+
+/// Guards of `expr` (an async closure's body) held across one of its awaits.
+pub fn scan_expr(
+    expr: &syn::Expr,
+    env: &TypeEnv,
+    types: &TypeTable,
+    resolver: &Resolver,
+) -> Vec<HeldGuard> {
+    let mut s = Scanner::new(env, types, resolver);
+    s.expr(expr);
+    s.out
+}
+
+struct Live {
+    names: Vec<String>,
+    loc: Loc,
+    describe: &'static str,
+    depth: usize,
+    reported: bool,
+}
+
+struct Scanner<'a> {
+    env: TypeEnv,
+    types: &'a TypeTable,
+    resolver: &'a Resolver,
+    live: Vec<Live>,
+    /// Temporaries of the current statement (names empty).
+    temps: Vec<Live>,
+    depth: usize,
+    /// The lock call whose guard the current `let` binds (not a temporary).
+    binding_guard: Option<usize>,
+    out: Vec<HeldGuard>,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(env: &TypeEnv, types: &'a TypeTable, resolver: &'a Resolver) -> Self {
+        Scanner {
+            env: env.clone(),
+            types,
+            resolver,
+            live: Vec::new(),
+            temps: Vec::new(),
+            depth: 0,
+            binding_guard: None,
+            out: Vec::new(),
+        }
+    }
+
+    fn on_await(&mut self, at: Loc) {
+        for g in self.live.iter_mut().chain(self.temps.iter_mut()) {
+            if !g.reported {
+                g.reported = true;
+                self.out.push(HeldGuard {
+                    acquired: g.loc,
+                    await_loc: at,
+                    describe: g.describe,
+                });
+            }
+        }
+    }
+
+    fn release(&mut self, name: &str) {
+        self.live.retain(|g| !g.names.iter().any(|n| n == name));
+    }
+
+    fn block(&mut self, b: &syn::Block) {
+        self.depth += 1;
+        self.env.push();
+        for stmt in &b.stmts {
+            self.stmt(stmt);
+        }
+        let depth = self.depth;
+        self.live.retain(|g| g.depth < depth);
+        self.env.pop();
+        self.depth -= 1;
+    }
+
+    fn stmt(&mut self, s: &syn::Stmt) {
+        // Temporaries of an enclosing statement (an `if let` scrutinee around this block) stay.
+        let mark = self.temps_mark();
+        match s {
+            syn::Stmt::Local(l) => {
+                if let Some(init) = &l.init {
+                    let bound = guard_call(&init.expr, self)
+                        .filter(|_| !matches!(l.pat, syn::Pat::Wild(_)));
+                    if let syn::Expr::Path(p) = &*init.expr
+                        && let Some(i) = p.path.get_ident()
+                    {
+                        // `let moved = guard;` moves it: track it under the new name.
+                        let from = i.to_string();
+                        let names = pat_names(&l.pat);
+                        for g in &mut self.live {
+                            if g.names.contains(&from) {
+                                g.names = names.clone();
+                            }
+                        }
+                    }
+                    self.binding_guard = bound.as_ref().map(|b| b.node);
+                    self.expr(&init.expr);
+                    self.binding_guard = None;
+                    if let Some((_, diverge)) = &init.diverge {
+                        // Conservative: the initializer's temporaries are not counted as held
+                        // in the diverging block.
+                        self.temps_truncate(mark);
+                        self.expr(diverge);
+                    }
+                    if let Some(b) = bound {
+                        self.live.push(Live {
+                            names: pat_names(&l.pat),
+                            loc: b.loc,
+                            describe: b.describe,
+                            depth: self.depth,
+                            reported: false,
+                        });
+                    }
+                    let ty = infer(&init.expr, &self.env, self.types, self.resolver);
+                    self.env.bind_pat(&l.pat, ty, self.types, self.resolver);
+                } else {
+                    self.env
+                        .bind_pat(&l.pat, Ty::Unknown, self.types, self.resolver);
+                }
+            }
+            syn::Stmt::Expr(e, _) => self.expr(e),
+            syn::Stmt::Macro(m) => self.mac(&m.mac),
+            syn::Stmt::Item(_) => {}
+        }
+        self.temps_truncate(mark);
+    }
+
+    fn mac(&mut self, mac: &syn::Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if let Ok(exprs) =
+            Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
+        {
+            for e in &exprs {
+                self.expr(e);
+            }
+        } else {
+            let facts = TokenFacts::of(mac.tokens.clone());
+            if let Some(&(line, column)) = facts.awaits.first() {
+                self.on_await(Loc {
+                    start: (line, column),
+                    end: (line, column + 5),
+                });
+            }
+        }
+        if AWAITING_MACROS.contains(&name.as_str()) {
+            self.on_await(Loc::of(mac));
+        }
+    }
+
+    fn temps_mark(&self) -> usize {
+        self.temps.len()
+    }
+
+    fn temps_truncate(&mut self, mark: usize) {
+        self.temps.truncate(mark);
+    }
+
+    fn expr(&mut self, e: &syn::Expr) {
+        match e {
+            syn::Expr::Await(a) => {
+                self.expr(&a.base);
+                self.on_await(Loc::of(a));
+            }
+            syn::Expr::MethodCall(m) => {
+                self.expr(&m.receiver);
+                if let Some(g) = guard_at(m, self)
+                    && self.binding_guard != Some(g.node)
+                {
+                    self.temps.push(Live {
+                        names: Vec::new(),
+                        loc: g.loc,
+                        describe: g.describe,
+                        depth: self.depth,
+                        reported: false,
+                    });
+                }
+                for a in &m.args {
+                    self.expr(a);
+                }
+            }
+            syn::Expr::Call(c) => {
+                self.expr(&c.func);
+                for a in &c.args {
+                    self.expr(a);
+                    // Passing a guard by value moves it (`drop(g)`, `consume(g)`).
+                    if let syn::Expr::Path(p) = a
+                        && let Some(i) = p.path.get_ident()
+                    {
+                        self.release(&i.to_string());
+                    }
+                }
+            }
+            syn::Expr::If(i) => {
+                let mark = self.temps_mark();
+                self.expr(&i.cond);
+                if !contains_let(&i.cond) {
+                    self.temps_truncate(mark);
+                }
+                self.block(&i.then_branch);
+                self.temps_truncate(mark);
+                if let Some((_, els)) = &i.else_branch {
+                    self.expr(els);
+                }
+            }
+            syn::Expr::Let(l) => self.expr(&l.expr),
+            syn::Expr::Match(m) => {
+                self.expr(&m.expr);
+                for arm in &m.arms {
+                    if let Some((_, g)) = &arm.guard {
+                        self.expr(g);
+                    }
+                    self.expr(&arm.body);
+                }
+            }
+            syn::Expr::While(w) => {
+                let mark = self.temps_mark();
+                self.expr(&w.cond);
+                if !contains_let(&w.cond) {
+                    self.temps_truncate(mark);
+                }
+                self.block(&w.body);
+                self.temps_truncate(mark);
+            }
+            syn::Expr::ForLoop(f) => {
+                let mark = self.temps_mark();
+                self.expr(&f.expr);
+                self.block(&f.body);
+                self.temps_truncate(mark);
+            }
+            syn::Expr::Loop(l) => self.block(&l.body),
+            syn::Expr::Block(b) => self.block(&b.block),
+            syn::Expr::Unsafe(u) => self.block(&u.block),
+            syn::Expr::Closure(c) => self.moved_into(c.capture.is_some(), &c.body),
+            syn::Expr::Async(a) => {
+                let body = syn::Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: a.block.clone(),
+                });
+                self.moved_into(a.capture.is_some(), &body);
+            }
+            syn::Expr::Macro(m) => self.mac(&m.mac),
+            other => {
+                let mut children = Children { scanner: self };
+                visit::visit_expr(&mut children, other);
+            }
+        }
+    }
+
+    /// A `move` closure or async block that mentions a live guard takes it.
+    fn moved_into(&mut self, is_move: bool, body: &syn::Expr) {
+        if !is_move {
+            return;
+        }
+        let mut idents = Idents::default();
+        idents.visit_expr(body);
+        self.live
+            .retain(|g| !g.names.iter().any(|n| idents.0.contains(n)));
+    }
+}
+
+/// Visits the direct child expressions of an expression with the scanner.
+struct Children<'s, 'a> {
+    scanner: &'s mut Scanner<'a>,
+}
+
+impl<'ast> Visit<'ast> for Children<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        self.scanner.expr(e);
+    }
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.scanner.block(b);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.scanner.mac(m);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+#[derive(Default)]
+struct Idents(Vec<String>);
+
+impl<'ast> Visit<'ast> for Idents {
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.0.push(i.to_string());
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        for tt in m.tokens.clone() {
+            if let proc_macro2::TokenTree::Ident(i) = tt {
+                self.0.push(i.to_string());
+            }
+        }
+    }
+}
+
+fn contains_let(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Let(_) => true,
+        syn::Expr::Binary(b) => contains_let(&b.left) || contains_let(&b.right),
+        syn::Expr::Paren(p) => contains_let(&p.expr),
+        _ => false,
+    }
+}
+
+fn pat_names(p: &syn::Pat) -> Vec<String> {
+    #[derive(Default)]
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut n = Names::default();
+    n.visit_pat(p);
+    n.0
+}
+
+struct GuardCall {
+    /// Address of the method call node at which the guard is recognised.
+    node: usize,
+    loc: Loc,
+    describe: &'static str,
+}
+
+/// Is this method call the point where a synchronous guard comes into existence?
+///
+/// With a known receiver type: the lock call itself (`m.lock()` on a `std::sync::Mutex`).
+/// With an unknown type: the `.unwrap()`/`.expect(..)` of an argument-less `lock`/`read`/
+/// `write` (async locks are awaited instead, and I/O `read`/`write` take buffers).
+fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
+    let method = m.method.to_string();
+    let recv_ty = infer(&m.receiver, &s.env, s.types, s.resolver);
+    if let Some(path) = resolved(&recv_ty) {
+        let lock = locks::sync_lock(path)?;
+        return lock
+            .guard_methods
+            .contains(&method.as_str())
+            .then(|| GuardCall {
+                node: m as *const _ as usize,
+                loc: Loc::of(m),
+                describe: lock.describe,
+            });
+    }
+    if !matches!(method.as_str(), "unwrap" | "expect") {
+        return None;
+    }
+    let syn::Expr::MethodCall(inner) = &*m.receiver else {
+        return None;
+    };
+    if !inner.args.is_empty() {
+        return None;
+    }
+    let inner_method = inner.method.to_string();
+    let (_, describe) = locks::UNWRAPPED_GUARD_METHODS
+        .iter()
+        .find(|(name, _)| *name == inner_method)?;
+    if resolved(&infer(&inner.receiver, &s.env, s.types, s.resolver)).is_some() {
+        return None;
+    }
+    Some(GuardCall {
+        node: m as *const _ as usize,
+        loc: Loc::of(inner),
+        describe,
+    })
+}
+
+/// If `init` (a `let` initializer) evaluates to a guard, the call producing it.
+fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
+    match init {
+        syn::Expr::MethodCall(m) => {
+            if let Some(g) = guard_at(m, s) {
+                return Some(g);
+            }
+            if matches!(
+                m.method.to_string().as_str(),
+                "unwrap" | "expect" | "unwrap_or_else" | "unwrap_or_default"
+            ) {
+                return guard_call(&m.receiver, s);
+            }
+            None
+        }
+        syn::Expr::Try(t) => guard_call(&t.expr, s),
+        syn::Expr::Paren(p) => guard_call(&p.expr, s),
+        _ => None,
+    }
+}
+
+/// The type's path if it was resolved to a crate path; a bare `Mutex` whose import we could not
+/// see is as good as unknown.
+fn resolved(ty: &Ty) -> Option<&str> {
+    ty.path().filter(|p| p.contains("::"))
+}

@@ -1,0 +1,315 @@
+//! Name resolution: turns the paths a user wrote into canonical paths, through `use`
+//! declarations (renames, groups, globs of known modules), local items that shadow imports and
+//! the prelude, and `self::`/`super::`/`crate::` prefixes.
+//!
+//! Modules are keyed by their path inside the file (`crate`, `crate::net`, ...). A file that is
+//! not the crate root still calls its top module `crate`: only the distinction between local
+//! items and external crates matters for the rules.
+
+use std::collections::HashMap;
+
+use crate::knowledge;
+
+/// The names visible in one module or block.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    names: HashMap<String, String>,
+    globs: Vec<String>,
+}
+
+impl Scope {
+    /// Adds the items and `use` declarations of `items` (declared in module `module`).
+    pub fn add_items<'a>(&mut self, module: &str, items: impl IntoIterator<Item = &'a syn::Item>) {
+        for item in items {
+            match item {
+                syn::Item::Use(u) => {
+                    self.add_use_tree(module, &mut Vec::new(), u.leading_colon.is_some(), &u.tree)
+                }
+                other => {
+                    if let Some(ident) = item_ident(other) {
+                        self.names
+                            .insert(ident.clone(), format!("{module}::{ident}"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_use_tree(
+        &mut self,
+        module: &str,
+        prefix: &mut Vec<String>,
+        absolute: bool,
+        tree: &syn::UseTree,
+    ) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.add_use_tree(module, prefix, absolute, &p.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                if name == "self" {
+                    if let Some(last) = prefix.last().cloned() {
+                        self.names
+                            .insert(last, expand_use_prefix(module, prefix, absolute));
+                    }
+                } else {
+                    prefix.push(name.clone());
+                    self.names
+                        .insert(name, expand_use_prefix(module, prefix, absolute));
+                    prefix.pop();
+                }
+            }
+            syn::UseTree::Rename(r) => {
+                let alias = r.rename.to_string();
+                if alias == "_" {
+                    return;
+                }
+                let name = r.ident.to_string();
+                if name == "self" {
+                    self.names
+                        .insert(alias, expand_use_prefix(module, prefix, absolute));
+                } else {
+                    prefix.push(name);
+                    self.names
+                        .insert(alias, expand_use_prefix(module, prefix, absolute));
+                    prefix.pop();
+                }
+            }
+            syn::UseTree::Glob(_) => self.globs.push(expand_use_prefix(module, prefix, absolute)),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.add_use_tree(module, prefix, absolute, t);
+                }
+            }
+        }
+    }
+
+    /// Declares a local binding or item that shadows imports (e.g. a local `fn sleep`).
+    pub fn shadow(&mut self, name: &str, canonical: String) {
+        self.names.insert(name.to_string(), canonical);
+    }
+
+    /// True if this scope declares nothing (blocks without items need no scope).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.globs.is_empty()
+    }
+}
+
+fn item_ident(item: &syn::Item) -> Option<String> {
+    let ident = match item {
+        syn::Item::Fn(f) => &f.sig.ident,
+        syn::Item::Mod(m) => &m.ident,
+        syn::Item::Struct(s) => &s.ident,
+        syn::Item::Enum(e) => &e.ident,
+        syn::Item::Union(u) => &u.ident,
+        syn::Item::Trait(t) => &t.ident,
+        syn::Item::Type(t) => &t.ident,
+        syn::Item::Const(c) => &c.ident,
+        syn::Item::Static(s) => &s.ident,
+        syn::Item::ExternCrate(e) => {
+            return e.rename.as_ref().map(|(_, r)| r.to_string());
+        }
+        _ => return None,
+    };
+    Some(ident.to_string())
+}
+
+fn expand_use_prefix(module: &str, segments: &[String], absolute: bool) -> String {
+    if absolute {
+        return segments.join("::");
+    }
+    let mut base = match segments.first().map(String::as_str) {
+        Some("crate") => "crate".to_string(),
+        Some("self") => module.to_string(),
+        Some("super") => parent(module),
+        _ => return segments.join("::"),
+    };
+    let mut rest = &segments[1..];
+    while rest.first().map(String::as_str) == Some("super") {
+        base = parent(&base);
+        rest = &rest[1..];
+    }
+    for s in rest {
+        base.push_str("::");
+        base.push_str(s);
+    }
+    base
+}
+
+fn parent(module: &str) -> String {
+    match module.rfind("::") {
+        Some(i) => module[..i].to_string(),
+        None => module.to_string(),
+    }
+}
+
+/// Standard prelude names whose canonical path matters to the rules.
+const PRELUDE: &[(&str, &str)] = &[
+    ("drop", "std::mem::drop"),
+    ("Box", "std::boxed::Box"),
+    ("Vec", "std::vec::Vec"),
+    ("String", "std::string::String"),
+    ("Option", "std::option::Option"),
+    ("Result", "std::result::Result"),
+];
+
+/// Resolves paths: module scopes (pre-computed for every module of the file) plus a stack of
+/// block scopes for the code being walked.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    modules: HashMap<String, Scope>,
+    /// The module being walked.
+    pub current_module: String,
+    blocks: Vec<Scope>,
+}
+
+impl Resolver {
+    /// Builds the module scopes of a file.
+    pub fn new(file: &syn::File) -> Self {
+        let mut r = Resolver {
+            current_module: "crate".into(),
+            ..Default::default()
+        };
+        r.add_module("crate", &file.items);
+        r
+    }
+
+    fn add_module(&mut self, path: &str, items: &[syn::Item]) {
+        let mut scope = Scope::default();
+        scope.add_items(path, items);
+        self.modules.insert(path.to_string(), scope);
+        for item in items {
+            if let syn::Item::Mod(m) = item
+                && let Some((_, inner)) = &m.content
+            {
+                self.add_module(&format!("{path}::{}", m.ident), inner);
+            }
+        }
+    }
+
+    /// Pushes a block scope (items and `use`s declared inside a block).
+    pub fn push_block(&mut self, scope: Scope) {
+        self.blocks.push(scope);
+    }
+
+    /// Pops the innermost block scope.
+    pub fn pop_block(&mut self) {
+        self.blocks.pop();
+    }
+
+    /// Resolves a path given as segments to its canonical form.
+    pub fn resolve_segments(&self, segments: &[String], absolute: bool) -> String {
+        if absolute || segments.is_empty() {
+            return segments.join("::");
+        }
+        let first = segments[0].as_str();
+        match first {
+            "crate" => return self.resolve_in_module("crate", &segments[1..]),
+            "self" => return self.resolve_in_module(&self.current_module, &segments[1..]),
+            "super" => {
+                let mut module = parent(&self.current_module);
+                let mut rest = &segments[1..];
+                while rest.first().map(String::as_str) == Some("super") {
+                    module = parent(&module);
+                    rest = &rest[1..];
+                }
+                return self.resolve_in_module(&module, rest);
+            }
+            _ => {}
+        }
+        let scopes = self
+            .blocks
+            .iter()
+            .rev()
+            .chain(self.modules.get(&self.current_module));
+        for scope in scopes.clone() {
+            if let Some(base) = scope.names.get(first) {
+                return self.follow_local(join(base, &segments[1..]));
+            }
+        }
+        for scope in scopes {
+            for glob in &scope.globs {
+                // `use super::*;` (test modules): names the parent module imported.
+                if glob == "crate" || glob.starts_with("crate::") {
+                    let module_segments: Vec<String> =
+                        glob.split("::").skip(1).map(str::to_string).collect();
+                    let mut all = module_segments;
+                    all.extend(segments.iter().cloned());
+                    let resolved = self.resolve_in_module("crate", &all);
+                    if !resolved.starts_with("crate") {
+                        return resolved;
+                    }
+                    continue;
+                }
+                let candidate = join(glob, segments);
+                if knowledge::is_known_path(&candidate) {
+                    return candidate;
+                }
+            }
+        }
+        if let Some((_, p)) = PRELUDE.iter().find(|(n, _)| *n == first) {
+            return join(p, &segments[1..]);
+        }
+        segments.join("::")
+    }
+
+    /// A name imported from a module of this file (`use super::unbounded as q;`) is resolved
+    /// again in that module, so re-exports of `use`d names are followed.
+    fn follow_local(&self, path: String) -> String {
+        if path == "crate" || !path.starts_with("crate::") {
+            return path;
+        }
+        let segments: Vec<String> = path.split("::").skip(1).map(str::to_string).collect();
+        let resolved = self.resolve_in_module("crate", &segments);
+        if resolved.starts_with("crate::") {
+            path
+        } else {
+            resolved
+        }
+    }
+
+    fn resolve_in_module(&self, module: &str, rest: &[String]) -> String {
+        if let Some(first) = rest.first() {
+            let child = format!("{module}::{first}");
+            if self.modules.contains_key(&child) {
+                return self.resolve_in_module(&child, &rest[1..]);
+            }
+            if let Some(base) = self
+                .modules
+                .get(module)
+                .and_then(|s| s.names.get(first.as_str()))
+            {
+                return join(base, &rest[1..]);
+            }
+        }
+        join(module, rest)
+    }
+
+    /// Resolves a syn path.
+    ///
+    /// ```
+    /// use asyncwise_lint::model::resolve::Resolver;
+    /// let file = syn::parse_file("use std::thread::{self, sleep as nap}; mod fs {}").unwrap();
+    /// let r = Resolver::new(&file);
+    /// let p = |s: &str| r.resolve(&syn::parse_str::<syn::Path>(s).unwrap());
+    /// assert_eq!(p("nap"), "std::thread::sleep");
+    /// assert_eq!(p("thread::spawn"), "std::thread::spawn");
+    /// assert_eq!(p("fs::read"), "crate::fs::read");
+    /// ```
+    pub fn resolve(&self, path: &syn::Path) -> String {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.resolve_segments(&segments, path.leading_colon.is_some())
+    }
+}
+
+fn join(base: &str, rest: &[impl AsRef<str>]) -> String {
+    let mut out = base.to_string();
+    for s in rest {
+        out.push_str("::");
+        out.push_str(s.as_ref());
+    }
+    out
+}

@@ -1,0 +1,383 @@
+//! Light types: just enough to know that `self.peers` is a `std::sync::Mutex` or that `rx` came
+//! from `std::sync::mpsc::channel()`. Anything not known is [`Ty::Unknown`], and rules never
+//! guess from an unknown type.
+
+use std::collections::HashMap;
+
+use super::resolve::Resolver;
+use crate::knowledge::types::{self as table, Returns};
+
+/// A light type.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Ty {
+    /// A canonical type path, wrappers (`Arc`, `Box`, references, `Result`'s `Ok`) peeled.
+    Named(String),
+    /// A tuple (channel pairs, `(Mutex, Condvar)` pairs).
+    Tuple(Vec<Ty>),
+    /// Not known.
+    #[default]
+    Unknown,
+}
+
+impl Ty {
+    /// The canonical path, if this is a named type.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Ty::Named(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn from_returns(r: Returns, receiver: &Ty) -> Ty {
+        match r {
+            Returns::Type(t) => Ty::Named(t.into()),
+            Returns::Pair(a, b) => Ty::Tuple(vec![Ty::Named(a.into()), Ty::Named(b.into())]),
+            Returns::SameAsReceiver => receiver.clone(),
+        }
+    }
+}
+
+/// Struct field types and type aliases of one file, by type name.
+#[derive(Debug, Default)]
+pub struct TypeTable {
+    fields: HashMap<String, HashMap<String, Ty>>,
+    aliases: HashMap<String, Ty>,
+}
+
+impl TypeTable {
+    /// Collects structs and type aliases of every module of the file.
+    pub fn new(file: &syn::File, resolver: &mut Resolver) -> Self {
+        let mut t = TypeTable::default();
+        t.collect(&file.items, "crate", resolver);
+        resolver.current_module = "crate".into();
+        t
+    }
+
+    fn collect(&mut self, items: &[syn::Item], module: &str, resolver: &mut Resolver) {
+        resolver.current_module = module.to_string();
+        for item in items {
+            match item {
+                syn::Item::Type(alias) => {
+                    let ty = self.ty_of(&alias.ty, resolver);
+                    self.aliases.insert(alias.ident.to_string(), ty);
+                }
+                syn::Item::Struct(s) => {
+                    let mut fields = HashMap::new();
+                    for (i, f) in s.fields.iter().enumerate() {
+                        let name = f
+                            .ident
+                            .as_ref()
+                            .map_or_else(|| i.to_string(), ToString::to_string);
+                        let ty = self.ty_of(&f.ty, resolver);
+                        if ty != Ty::Unknown {
+                            fields.insert(name, ty);
+                        }
+                    }
+                    self.fields.insert(s.ident.to_string(), fields);
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content {
+                        let child = format!("{module}::{}", m.ident);
+                        self.collect(inner, &child, resolver);
+                        resolver.current_module = module.to_string();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The type of field `name` of the struct whose canonical or plain name is `owner`.
+    pub fn field(&self, owner: &str, name: &str) -> Ty {
+        let short = owner.rsplit("::").next().unwrap_or(owner);
+        self.fields
+            .get(short)
+            .and_then(|f| f.get(name))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Converts a written type to a light type.
+    pub fn ty_of(&self, ty: &syn::Type, resolver: &Resolver) -> Ty {
+        match ty {
+            syn::Type::Reference(r) => self.ty_of(&r.elem, resolver),
+            syn::Type::Paren(p) => self.ty_of(&p.elem, resolver),
+            syn::Type::Group(g) => self.ty_of(&g.elem, resolver),
+            syn::Type::Tuple(t) => {
+                Ty::Tuple(t.elems.iter().map(|e| self.ty_of(e, resolver)).collect())
+            }
+            syn::Type::Path(p) if p.qself.is_none() => {
+                let Some(last) = p.path.segments.last() else {
+                    return Ty::Unknown;
+                };
+                let name = last.ident.to_string();
+                if table::TRANSPARENT_WRAPPERS.contains(&name.as_str()) || name == "Result" {
+                    if let syn::PathArguments::AngleBracketed(args) = &last.arguments
+                        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+                    {
+                        return self.ty_of(inner, resolver);
+                    }
+                    return Ty::Unknown;
+                }
+                if p.path.segments.len() == 1
+                    && let Some(alias) = self.aliases.get(&name)
+                {
+                    return alias.clone();
+                }
+                Ty::Named(resolver.resolve(&p.path))
+            }
+            _ => Ty::Unknown,
+        }
+    }
+}
+
+/// Bindings in scope with their light types, innermost scope last.
+#[derive(Debug, Clone, Default)]
+pub struct TypeEnv {
+    scopes: Vec<Vec<(String, Ty)>>,
+    /// The `Self` type of the enclosing `impl`, if known.
+    pub self_ty: Option<String>,
+}
+
+impl TypeEnv {
+    /// Opens a scope.
+    pub fn push(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    /// Closes the innermost scope.
+    pub fn pop(&mut self) {
+        self.scopes.pop();
+    }
+
+    /// Binds `name` (shadowing earlier bindings).
+    pub fn bind(&mut self, name: String, ty: Ty) {
+        if self.scopes.is_empty() {
+            self.scopes.push(Vec::new());
+        }
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((name, ty));
+        }
+    }
+
+    /// The type of binding `name`.
+    pub fn get(&self, name: &str) -> Ty {
+        for scope in self.scopes.iter().rev() {
+            if let Some((_, t)) = scope.iter().rev().find(|(n, _)| n == name) {
+                return t.clone();
+            }
+        }
+        Ty::Unknown
+    }
+
+    /// Binds every identifier of `pat` to the matching part of `ty`.
+    pub fn bind_pat(&mut self, pat: &syn::Pat, ty: Ty, types: &TypeTable, resolver: &Resolver) {
+        match pat {
+            syn::Pat::Ident(i) => {
+                if let Some((_, sub)) = &i.subpat {
+                    self.bind_pat(sub, ty.clone(), types, resolver);
+                }
+                self.bind(i.ident.to_string(), ty);
+            }
+            syn::Pat::Type(t) => {
+                // `State(state): State<AppState>`: the extractor's one field has the type of
+                // its one generic argument.
+                if let (syn::Pat::TupleStruct(ts), Some(inner)) = (&*t.pat, first_generic(&t.ty))
+                    && ts.elems.len() == 1
+                {
+                    let inner = types.ty_of(inner, resolver);
+                    self.bind_pat(&ts.elems[0], inner, types, resolver);
+                    return;
+                }
+                let annotated = types.ty_of(&t.ty, resolver);
+                let ty = if annotated == Ty::Unknown {
+                    ty
+                } else {
+                    annotated
+                };
+                self.bind_pat(&t.pat, ty, types, resolver);
+            }
+            syn::Pat::Reference(r) => self.bind_pat(&r.pat, ty, types, resolver),
+            syn::Pat::Paren(p) => self.bind_pat(&p.pat, ty, types, resolver),
+            syn::Pat::Tuple(t) => {
+                let parts = match ty {
+                    Ty::Tuple(parts) => parts,
+                    _ => Vec::new(),
+                };
+                for (i, p) in t.elems.iter().enumerate() {
+                    self.bind_pat(
+                        p,
+                        parts.get(i).cloned().unwrap_or_default(),
+                        types,
+                        resolver,
+                    );
+                }
+            }
+            // `Ok(x)`/`Some(x)` patterns: light types already peel `Result`.
+            syn::Pat::TupleStruct(ts) => {
+                for p in &ts.elems {
+                    self.bind_pat(
+                        p,
+                        if ts.elems.len() == 1 {
+                            ty.clone()
+                        } else {
+                            Ty::Unknown
+                        },
+                        types,
+                        resolver,
+                    );
+                }
+            }
+            syn::Pat::Struct(s) => {
+                for f in &s.fields {
+                    self.bind_pat(&f.pat, Ty::Unknown, types, resolver);
+                }
+            }
+            syn::Pat::Slice(s) => {
+                for p in &s.elems {
+                    self.bind_pat(p, Ty::Unknown, types, resolver);
+                }
+            }
+            syn::Pat::Or(o) => {
+                for p in &o.cases {
+                    self.bind_pat(p, Ty::Unknown, types, resolver);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Infers the light type of an expression.
+pub fn infer(expr: &syn::Expr, env: &TypeEnv, types: &TypeTable, resolver: &Resolver) -> Ty {
+    match expr {
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            if let Some(ident) = p.path.get_ident() {
+                let name = ident.to_string();
+                if name == "self" {
+                    return env.self_ty.clone().map(Ty::Named).unwrap_or_default();
+                }
+                return env.get(&name);
+            }
+            Ty::Unknown
+        }
+        syn::Expr::Field(f) => {
+            let base = infer(&f.base, env, types, resolver);
+            let member = match &f.member {
+                syn::Member::Named(i) => i.to_string(),
+                syn::Member::Unnamed(i) => i.index.to_string(),
+            };
+            match base {
+                Ty::Named(owner) => types.field(&owner, &member),
+                Ty::Tuple(parts) => member
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| parts.get(i).cloned())
+                    .unwrap_or_default(),
+                Ty::Unknown => Ty::Unknown,
+            }
+        }
+        syn::Expr::Paren(p) => infer(&p.expr, env, types, resolver),
+        syn::Expr::Group(g) => infer(&g.expr, env, types, resolver),
+        syn::Expr::Reference(r) => infer(&r.expr, env, types, resolver),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+            infer(&u.expr, env, types, resolver)
+        }
+        syn::Expr::Try(t) => infer(&t.expr, env, types, resolver),
+        syn::Expr::Tuple(t) => Ty::Tuple(
+            t.elems
+                .iter()
+                .map(|e| infer(e, env, types, resolver))
+                .collect(),
+        ),
+        syn::Expr::MethodCall(m) => {
+            let method = m.method.to_string();
+            let recv = infer(&m.receiver, env, types, resolver);
+            match method.as_str() {
+                "unwrap" | "expect" | "clone" | "as_ref" | "unwrap_or_else"
+                | "unwrap_or_default" | "context" | "with_context" | "map_err" | "as_mut" => {
+                    return recv;
+                }
+                _ => {}
+            }
+            match recv.path() {
+                Some(path) => table::method_returns(path, &method)
+                    .map_or(Ty::Unknown, |r| Ty::from_returns(r, &recv)),
+                None => Ty::Unknown,
+            }
+        }
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return Ty::Unknown;
+            };
+            if p.qself.is_some() {
+                return Ty::Unknown;
+            }
+            let path = resolver.resolve(&p.path);
+            if let Some(r) = table::returns_for_function(&path) {
+                return Ty::from_returns(r, &Ty::Unknown);
+            }
+            let segments = &p.path.segments;
+            if segments.len() >= 2 {
+                let assoc = segments[segments.len() - 1].ident.to_string();
+                let owner = segments[segments.len() - 2].ident.to_string();
+                if table::TRANSPARENT_WRAPPERS.contains(&owner.as_str())
+                    && (assoc == "new" || assoc == "clone" || assoc == "from")
+                {
+                    return c
+                        .args
+                        .first()
+                        .map_or(Ty::Unknown, |a| infer(a, env, types, resolver));
+                }
+                if table::SELF_CONSTRUCTORS.contains(&assoc.as_str()) || assoc.starts_with("new_") {
+                    if owner == "Self" {
+                        return env.self_ty.clone().map(Ty::Named).unwrap_or_default();
+                    }
+                    if let Some(owner_path) = path.rsplit_once("::").map(|(o, _)| o.to_string()) {
+                        return Ty::Named(owner_path);
+                    }
+                }
+            }
+            Ty::Unknown
+        }
+        syn::Expr::Cast(c) => types.ty_of(&c.ty, resolver),
+        _ => Ty::Unknown,
+    }
+}
+
+/// Line/column positions (1-based line, 0-based column) of a syntax node's first and last
+/// character: cheap to keep, turned into a full [`Span`](crate::Span) only when reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Loc {
+    /// Start (line, column).
+    pub start: (usize, usize),
+    /// End (line, column).
+    pub end: (usize, usize),
+}
+
+impl Loc {
+    /// The location of a syntax node.
+    pub fn of(node: &impl syn::spanned::Spanned) -> Loc {
+        Loc::from_span(node.span())
+    }
+
+    /// The location of a proc-macro2 span.
+    pub fn from_span(span: proc_macro2::Span) -> Loc {
+        let (s, e) = (span.start(), span.end());
+        Loc {
+            start: (s.line, s.column),
+            end: (e.line, e.column),
+        }
+    }
+}
+
+fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}

@@ -1,0 +1,61 @@
+use crate::diagnostic::Severity;
+use crate::facts::Sink;
+use crate::knowledge::blocking;
+use crate::model::{Callee, Ctx, FileModel};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds `block_on` (`futures::executor::block_on`, tokio's `Runtime::block_on` and
+    /// `Handle::block_on`, `async_std::task::block_on`, `smol::block_on`, `pollster`) called
+    /// from async code.
+    ///
+    /// ## Why is this bad
+    /// `block_on` parks the current thread until a future completes. Inside a tokio runtime
+    /// the runtime's own `block_on` panics ("Cannot start a runtime from within a runtime"),
+    /// and the other executors block the worker thread; if the future waits for work that
+    /// this worker would have run, it never completes: a deadlock.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// async fn handler(db: Db) -> Row {
+    ///     futures::executor::block_on(db.fetch_one())
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// async fn handler(db: Db) -> Row {
+    ///     db.fetch_one().await
+    /// }
+    /// ```
+    pub BLOCK_ON_IN_ASYNC, "block_on_in_async", Severity::Error, check
+}
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    for call in &model.calls {
+        if call.ctx != Ctx::Async {
+            continue;
+        }
+        let what = match &call.callee {
+            Callee::Path(path) if blocking::BLOCK_ON_FNS.contains(&path.as_str()) => {
+                format!("`{path}`")
+            }
+            Callee::Method { name, receiver }
+                if blocking::BLOCK_ON_METHODS.contains(&name.as_str())
+                    && receiver
+                        .path()
+                        .is_none_or(|t| blocking::BLOCK_ON_RECEIVERS.contains(&t)) =>
+            {
+                format!("`.{name}(..)`")
+            }
+            _ => continue,
+        };
+        sink.diagnostics.push(super::diagnostic(
+            &BLOCK_ON_IN_ASYNC,
+            model,
+            call.loc,
+            format!("{what} inside async code blocks the executor and can deadlock or panic"),
+            "`.await` the future instead; from sync code called by async code, use `tokio::task::spawn_blocking` with `Handle::block_on`",
+        ));
+    }
+}

@@ -1,0 +1,76 @@
+use crate::diagnostic::Severity;
+use crate::facts::Sink;
+use crate::knowledge::blocking;
+use crate::model::{Callee, Ctx, FileModel};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds calls that block the thread (`std::thread::sleep`, `std::fs`, blocking sockets,
+    /// `std::process::Command::output`, std channel receives, `Condvar::wait`, thread joins,
+    /// blocking HTTP clients) made directly in async code.
+    ///
+    /// ## Why is this bad
+    /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
+    /// stops every other task scheduled there: timers fire late, connections stall, and with
+    /// enough blocked tasks the whole service freezes, although CPU usage stays low.
+    ///
+    /// Code that runs on another thread is fine: closures handed to
+    /// `tokio::task::spawn_blocking`, `block_in_place`, `std::thread::spawn` and similar are
+    /// not reported, and neither are plain `fn`s.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// async fn load(path: &Path) -> io::Result<String> {
+    ///     std::thread::sleep(Duration::from_millis(50));
+    ///     std::fs::read_to_string(path)
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// async fn load(path: &Path) -> io::Result<String> {
+    ///     tokio::time::sleep(Duration::from_millis(50)).await;
+    ///     tokio::fs::read_to_string(path).await
+    /// }
+    /// ```
+    pub BLOCKING_IN_ASYNC, "blocking_in_async", Severity::Warning, check
+}
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    for call in &model.calls {
+        if call.ctx != Ctx::Async {
+            continue;
+        }
+        let (what, hint) = match &call.callee {
+            Callee::Path(path) => match blocking::blocking_fn(path) {
+                Some(b) => (format!("`{path}`"), b.hint),
+                None => continue,
+            },
+            Callee::Method { name, receiver } => {
+                let Some(ty) = receiver.path() else { continue };
+                match blocking::blocking_method(ty, name) {
+                    Some(b) => (format!("`{}::{name}`", short(ty)), b.hint),
+                    None => continue,
+                }
+            }
+            Callee::Iterate { receiver } => {
+                let Some(ty) = receiver.path() else { continue };
+                match blocking::blocking_method(ty, "into_iter") {
+                    Some(b) => (format!("iterating a `{}`", short(ty)), b.hint),
+                    None => continue,
+                }
+            }
+        };
+        sink.diagnostics.push(super::diagnostic(
+            &BLOCKING_IN_ASYNC,
+            model,
+            call.loc,
+            format!("{what} blocks the thread inside async code"),
+            hint,
+        ));
+    }
+}
+
+fn short(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}

@@ -1,0 +1,85 @@
+use crate::diagnostic::Severity;
+use crate::facts::{Deferred, Requirement, Sink};
+use crate::model::{Failure, FileModel};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds spawned tasks that can fail — their body uses `?`, ends in a `Result`, or can
+    /// panic (`unwrap`, `expect`, `panic!`, `unreachable!`, `todo!`), or they run an async fn of
+    /// this crate that returns a `Result` — whose `JoinHandle` is discarded (`tokio::spawn(..);`,
+    /// `let _ = tokio::spawn(..)`, `drop(tokio::spawn(..))`).
+    ///
+    /// ## Why is this bad
+    /// A task's error or panic is delivered only through its `JoinHandle`. Drop the handle and
+    /// failures vanish: a background worker dies on its first error and nothing logs it, while
+    /// the service keeps running without it.
+    ///
+    /// Tasks whose handle is kept, awaited, stored or returned are fine, as are tasks spawned
+    /// into a `JoinSet` and tasks that handle their own errors.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// tokio::spawn(async move {
+    ///     let batch = queue.pop().await?;
+    ///     store.write(batch).await
+    /// });
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// tokio::spawn(async move {
+    ///     if let Err(e) = flush(&queue, &store).await {
+    ///         tracing::error!(error = %e, "flush failed");
+    ///     }
+    /// });
+    /// ```
+    pub DETACHED_TASK, "detached_task", Severity::Warning, check
+}
+
+const HELP: &str = "keep the `JoinHandle` and await it (or put the task in a `JoinSet`), or handle the error inside the task and log it";
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    for spawn in &model.spawns {
+        if !spawn.discarded || spawn.owned {
+            continue;
+        }
+        match &spawn.failure {
+            Failure::Cannot => {}
+            Failure::Can { reason, loc } => {
+                let mut d = super::diagnostic(
+                    &DETACHED_TASK,
+                    model,
+                    spawn.loc,
+                    format!(
+                        "the task spawned by `{}` can fail, but its `JoinHandle` is dropped",
+                        spawn.via
+                    ),
+                    HELP,
+                );
+                d.notes
+                    .push(super::note(model, *loc, format!("the task {reason}")));
+                sink.diagnostics.push(d);
+            }
+            Failure::IfAsyncFnReturnsResult(name, qualifier) => {
+                let mut d = super::diagnostic(
+                    &DETACHED_TASK,
+                    model,
+                    spawn.loc,
+                    format!(
+                        "the task spawned by `{}` returns a `Result` from `{name}`, but its `JoinHandle` is dropped",
+                        spawn.via
+                    ),
+                    HELP,
+                );
+                d.notes.push(crate::diagnostic::Note { message: format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost"), span: None });
+                sink.deferred.push(Deferred {
+                    diagnostic: d,
+                    requires: Requirement::AsyncFnReturnsResult {
+                        name: name.clone(),
+                        qualifier: qualifier.clone(),
+                    },
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+use crate::diagnostic::Severity;
+use crate::facts::Sink;
+use crate::model::FileModel;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds guards of synchronous locks (`std::sync::Mutex`/`RwLock`, `parking_lot` locks,
+    /// `RefCell` borrows) that are still alive at an `.await` of the same async body.
+    ///
+    /// ## Why is this bad
+    /// While the task is suspended at the `.await` it keeps the lock. Any other task that then
+    /// locks it blocks its worker thread; if that task runs on the same worker as the holder,
+    /// the holder can never resume and release it: a deadlock. The future also stops being
+    /// `Send`, so `tokio::spawn` rejects it.
+    ///
+    /// Guards that die first are fine: temporaries that end with their statement
+    /// (`*m.lock().unwrap() += 1;`), guards dropped with `drop(guard)` or at the end of an
+    /// inner block. `tokio::sync::Mutex` guards are meant to be held across awaits.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// async fn bump(state: &std::sync::Mutex<State>, db: &Db) {
+    ///     let mut s = state.lock().unwrap();
+    ///     s.hits += 1;
+    ///     db.save(&s).await;
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// async fn bump(state: &std::sync::Mutex<State>, db: &Db) {
+    ///     let snapshot = {
+    ///         let mut s = state.lock().unwrap();
+    ///         s.hits += 1;
+    ///         s.clone()
+    ///     }; // guard dropped here
+    ///     db.save(&snapshot).await;
+    /// }
+    /// ```
+    pub LOCK_ACROSS_AWAIT, "lock_across_await", Severity::Warning, check
+}
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    for held in &model.held_guards {
+        let mut d = super::diagnostic(
+            &LOCK_ACROSS_AWAIT,
+            model,
+            held.acquired,
+            format!("{} is held across an `.await`", held.describe),
+            "drop the guard before awaiting (end its block or call `drop(guard)`), or use `tokio::sync::Mutex` if it must stay locked",
+        );
+        d.notes.push(super::note(
+            model,
+            held.await_loc,
+            "the task can be suspended here while the lock is held",
+        ));
+        sink.diagnostics.push(d);
+    }
+}

@@ -1,0 +1,99 @@
+//! `--format json`: one document, schema version 1.
+//!
+//! ```text
+//! {"version":1,"files_checked":N,
+//!  "diagnostics":[{"rule","severity","path","line","column","end_line","end_column",
+//!                  "message","help","notes":[{"message","path","line","column"}]}],
+//!  "errors":[{"path","message"}]}
+//! ```
+//!
+//! Lines and columns are 1-based; `help` may be null; a note without a span has null `line` and
+//! `column`. Other tools parse this: change it only with a new `version`.
+
+use std::io::Write;
+
+use asyncwise_lint::{CheckReport, Diagnostic, FileError};
+use serde::Serialize;
+
+/// The schema version written in every document.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    files_checked: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: Vec<JsonError>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    help: Option<&'a str>,
+    notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    message: &'a str,
+    path: String,
+    line: Option<usize>,
+    column: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct JsonError {
+    path: String,
+    message: String,
+}
+
+fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
+    let path = d.path.display().to_string();
+    JsonDiagnostic {
+        rule: d.rule,
+        severity: d.severity.as_str(),
+        line: d.span.start.line,
+        column: d.span.start.column,
+        end_line: d.span.end.line,
+        end_column: d.span.end.column,
+        message: &d.message,
+        help: d.help.as_deref(),
+        notes: d
+            .notes
+            .iter()
+            .map(|n| JsonNote {
+                message: &n.message,
+                path: path.clone(),
+                line: n.span.map(|s| s.start.line),
+                column: n.span.map(|s| s.start.column),
+            })
+            .collect(),
+        path,
+    }
+}
+
+fn error(e: &FileError) -> JsonError {
+    JsonError {
+        path: e.path.display().to_string(),
+        message: e.message.clone(),
+    }
+}
+
+/// Writes `report` as one JSON document followed by a newline.
+pub fn write(report: &CheckReport, out: &mut impl Write) -> std::io::Result<()> {
+    let document = Document {
+        version: VERSION,
+        files_checked: report.files_checked,
+        diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
+        errors: report.errors.iter().map(error).collect(),
+    };
+    serde_json::to_writer(&mut *out, &document)?;
+    writeln!(out)
+}

@@ -1,0 +1,39 @@
+//! Output formats. Each reads a [`CheckReport`](asyncwise_lint::CheckReport) (or the rule
+//! registry) and nothing else, so new formats (SARIF, rustc JSON) are new modules here.
+
+pub mod human;
+pub mod json;
+
+use asyncwise_lint::rules::Rule;
+
+/// `asyncwise rules`: one line per rule, names aligned.
+pub fn rules_list(rules: &[Rule]) -> String {
+    let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for rule in rules {
+        out.push_str(&format!("{:width$}  {}\n", rule.name, rule.summary()));
+    }
+    if rules.is_empty() {
+        out.push_str("no rules are registered\n");
+    }
+    out
+}
+
+/// `asyncwise rules --markdown`: the README's rule table.
+pub fn rules_markdown(rules: &[Rule]) -> String {
+    let mut out = String::from("| Rule | What it finds |\n| --- | --- |\n");
+    for rule in rules {
+        let summary = rule.summary().replace('|', "\\|");
+        out.push_str(&format!("| `{}` | {summary} |\n", rule.name));
+    }
+    out
+}
+
+/// `1 warning`, `2 warnings`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

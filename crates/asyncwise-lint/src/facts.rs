@@ -18,13 +18,58 @@ pub struct Deferred {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Requirement {
     /// Some function of the crate with this name is `async` and declared to return a `Result`.
-    AsyncFnReturnsResult {
-        /// The function's name (last path segment).
-        name: String,
-        /// The path segment before the name, if the call was qualified (`worker::run`): then
-        /// only functions of a module or file of that name match.
-        qualifier: Option<String>,
-    },
+    AsyncFnReturnsResult(FnRef),
+}
+
+/// How a function is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FnKind {
+    /// A free function.
+    Free,
+    /// A function of an `impl` or trait with a `self` receiver.
+    Method,
+    /// A function of an `impl` or trait without a receiver (`Type::new`).
+    Associated,
+}
+
+/// A reference to a function from a call site: `run(..)`, `server::run(..)`, `Server::run(..)`,
+/// `worker.run()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnRef {
+    /// The function's name (last path segment).
+    pub name: String,
+    /// The path segment before the name, if the call was qualified (`server` in
+    /// `server::run`): then only functions of a module (or type) of that name match.
+    pub qualifier: Option<String>,
+    /// Called as a method (`x.run()`) rather than as a path (`run(..)`).
+    pub method_call: bool,
+}
+
+impl FnRef {
+    /// Can this call refer to `f`?
+    ///
+    /// ```
+    /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
+    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true };
+    /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false };
+    /// assert!(call.may_call(&f));
+    /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true };
+    /// assert!(!method.may_call(&f));
+    /// ```
+    pub fn may_call(&self, f: &FnSignature) -> bool {
+        if f.name != self.name {
+            return false;
+        }
+        if self.method_call {
+            return f.kind == FnKind::Method;
+        }
+        match self.qualifier.as_deref() {
+            None => f.kind == FnKind::Free,
+            Some("self" | "super" | "crate") => f.kind == FnKind::Free,
+            Some(q) if q.starts_with(char::is_uppercase) => f.kind != FnKind::Free,
+            Some(q) => f.kind == FnKind::Free && f.module == q,
+        }
+    }
 }
 
 /// What one file contributes to the crate pass.
@@ -42,6 +87,8 @@ pub struct FnSignature {
     /// The module that declares it: the inline module's name, or the file's module name
     /// (`worker` for `worker.rs` or `worker/mod.rs`).
     pub module: String,
+    /// Free function, method or associated function.
+    pub kind: FnKind,
     /// Declared `async fn`.
     pub is_async: bool,
     /// The declared return type is a `Result` (or an alias whose name ends in `Result`).
@@ -86,14 +133,9 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
     }
     for d in deferred {
         let holds = match &d.requires {
-            Requirement::AsyncFnReturnsResult { name, qualifier } => functions.iter().any(|f| {
-                &f.name == name
-                    && f.is_async
-                    && f.returns_result
-                    && qualifier
-                        .as_ref()
-                        .is_none_or(|q| q == "self" || q == "Self" || &f.module == q)
-            }),
+            Requirement::AsyncFnReturnsResult(call) => functions
+                .iter()
+                .any(|f| call.may_call(f) && f.is_async && f.returns_result),
         };
         if holds {
             out.push(d.diagnostic);

@@ -207,18 +207,21 @@ pub const BLOCK_ON_RECEIVERS: &[&str] = &[
 
 /// Does `pattern` (a table path, possibly ending in `::*`) match the canonical `path`?
 ///
+/// `module::*` matches the module's own items only (`std::fs::read`), not paths into its types
+/// (`std::fs::DirBuilder::new`).
+///
 /// ```
 /// use asyncwise_lint::knowledge::blocking::path_matches;
 /// assert!(path_matches("std::fs::*", "std::fs::read"));
 /// assert!(!path_matches("std::fs::*", "tokio::fs::read"));
+/// assert!(!path_matches("std::fs::*", "std::fs::DirBuilder::new"));
 /// ```
 pub fn path_matches(pattern: &str, path: &str) -> bool {
     match pattern.strip_suffix("::*") {
-        Some(prefix) => {
-            path.len() > prefix.len() + 2
-                && path.starts_with(prefix)
-                && path[prefix.len()..].starts_with("::")
-        }
+        Some(prefix) => path
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix("::"))
+            .is_some_and(|item| !item.is_empty() && !item.contains("::")),
         None => pattern == path,
     }
 }

@@ -34,6 +34,19 @@ pub const OFFLOAD_METHODS: &[&str] = &[
     "unblock",
 ];
 
+/// Does a sync closure handed to the function or method `path` run off the executor? True for
+/// the known offloaders and for any function whose last segment is an offloading name (a
+/// crate's own `spawn_blocking` wrapper, tokio's `loom::thread::spawn` shim).
+///
+/// ```
+/// use asyncwise_lint::knowledge::offload::offloads_closure;
+/// assert!(offloads_closure("crate::task::spawn_blocking"));
+/// assert!(!offloads_closure("std::iter::Iterator::map"));
+/// ```
+pub fn offloads_closure(path: &str) -> bool {
+    is_offload_fn(path) || OFFLOAD_METHODS.contains(&path.rsplit("::").next().unwrap_or(path))
+}
+
 /// Is `path` an offloading function?
 ///
 /// ```

@@ -45,6 +45,20 @@ pub const DRAIN_METHODS: &[&str] = &[
     "join_all",
 ];
 
+/// Methods whose call in a loop makes it an accept loop (one task per accepted connection is
+/// the idiom, bounded by the listener's backlog).
+pub const ACCEPT_METHODS: &[&str] = &[
+    "accept",
+    "accept_with",
+    "poll_accept",
+    "incoming",
+    "accept_bi",
+    "accept_uni",
+];
+
+/// Receiver names that mark `x.next().await` as accepting connections (`incoming.next()`).
+pub const ACCEPT_STREAM_NAMES: &[&str] = &["incoming", "listener", "acceptor"];
+
 /// Is `path` a task-spawning function?
 ///
 /// ```

@@ -91,9 +91,8 @@ pub enum Failure {
         /// Where.
         loc: Loc,
     },
-    /// It can fail if the crate's async fn of this name (qualified by the module named in the
-    /// call, if any) returns a `Result`.
-    IfAsyncFnReturnsResult(String, Option<String>),
+    /// It can fail if the crate's async fn it calls returns a `Result`.
+    IfAsyncFnReturnsResult(crate::facts::FnRef),
 }
 
 /// One task spawn.

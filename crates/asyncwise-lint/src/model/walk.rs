@@ -17,7 +17,7 @@ use super::resolve::{Resolver, Scope};
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Callee, Ctx, Failure, HeldGuard, Loc, LoopBound, SpawnFact, Ty};
-use crate::facts::FnSignature;
+use crate::facts::{FnKind, FnRef, FnSignature};
 use crate::knowledge::{offload, spawn};
 
 /// What the walk collects.
@@ -51,6 +51,7 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         bound_to: HashMap::new(),
         offloaded_names: Vec::new(),
         file_module: file_module.to_string(),
+        in_impl: false,
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
@@ -119,6 +120,8 @@ struct Walker {
     /// Per enclosing block: names of local closures handed to an offloader in that block.
     offloaded_names: Vec<HashSet<String>>,
     file_module: String,
+    /// Inside an `impl` or trait: functions there are methods or associated functions.
+    in_impl: bool,
     facts: WalkFacts,
 }
 
@@ -175,13 +178,25 @@ impl Walker {
     }
 
     fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
+        let saved_in_impl = self.in_impl;
+        self.visit_fn_inner(sig, block);
+        self.in_impl = saved_in_impl;
+    }
+
+    fn visit_fn_inner(&mut self, sig: &syn::Signature, block: &syn::Block) {
         let module = match self.resolver.current_module.rsplit_once("::") {
             Some((_, last)) => last.to_string(),
             None => self.file_module.clone(),
         };
+        let kind = match (self.in_impl, sig.receiver().is_some()) {
+            (false, _) => FnKind::Free,
+            (true, true) => FnKind::Method,
+            (true, false) => FnKind::Associated,
+        };
         self.facts.functions.push(FnSignature {
             name: sig.ident.to_string(),
             module,
+            kind,
             is_async: sig.asyncness.is_some(),
             returns_result: returns_result(&sig.output),
         });
@@ -194,6 +209,7 @@ impl Walker {
                 self.env.bind_pat(&t.pat, ty, &self.types, &self.resolver);
             }
         }
+        self.in_impl = false;
         let ctx = if sig.asyncness.is_some() {
             Ctx::Async
         } else {
@@ -217,10 +233,15 @@ impl Walker {
     }
 
     /// Visits call arguments, giving closures the context they run in.
+    ///
+    /// A sync closure handed to an offloader runs off the executor; one handed to a call whose
+    /// result is awaited (`asyncify(move || std::fs::read(p)).await`) runs wherever that future
+    /// sends it, so its context is unknown; otherwise it runs inline.
     fn visit_args<'a>(
         &mut self,
         args: impl IntoIterator<Item = &'a syn::Expr>,
         offloads: bool,
+        awaited: bool,
         adapter_loop: Option<LoopInfo>,
     ) {
         let mut adapter_loop = adapter_loop;
@@ -228,7 +249,13 @@ impl Walker {
             if let syn::Expr::Closure(c) = arg
                 && c.asyncness.is_none()
             {
-                let ctx = if offloads { Ctx::Offloaded } else { self.ctx() };
+                let ctx = if offloads {
+                    Ctx::Offloaded
+                } else if awaited {
+                    Ctx::Unknown
+                } else {
+                    self.ctx()
+                };
                 self.closure_ctx = Some((ctx, adapter_loop.take()));
             }
             self.visit_expr(arg);
@@ -368,8 +395,16 @@ impl<'ast> Visit<'ast> for Walker {
             .ty_of(&i.self_ty, &self.resolver)
             .path()
             .map(str::to_string);
+        let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
         visit::visit_item_impl(self, i);
+        self.in_impl = saved_in_impl;
         self.env.self_ty = saved;
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
+        visit::visit_item_trait(self, t);
+        self.in_impl = saved_in_impl;
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
@@ -541,7 +576,12 @@ impl<'ast> Visit<'ast> for Walker {
             self.spawn_fact(me, loc, path.clone(), c.args.first(), false);
         }
         self.visit_expr(&c.func);
-        self.visit_args(&c.args, offload::is_offload_fn(&path), None);
+        self.visit_args(
+            &c.args,
+            offload::offloads_closure(&path),
+            self.awaited.contains(&me),
+            None,
+        );
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
@@ -570,11 +610,8 @@ impl<'ast> Visit<'ast> for Walker {
             let fixed = is_fixed_iteration(&m.receiver);
             self.loop_info(m, loc, "iterator closure", fixed)
         });
-        self.visit_args(
-            &m.args,
-            offload::OFFLOAD_METHODS.contains(&name.as_str()),
-            adapter_loop,
-        );
+        let offloads = offload::OFFLOAD_METHODS.contains(&name.as_str());
+        self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
@@ -767,7 +804,11 @@ fn failure_of(future: &syn::Expr) -> Failure {
                 if name == "pin" || name == "new" {
                     return c.args.first().map_or(Failure::Cannot, failure_of);
                 }
-                return Failure::IfAsyncFnReturnsResult(name, qualifier(&p.path));
+                return Failure::IfAsyncFnReturnsResult(FnRef {
+                    name,
+                    qualifier: qualifier(&p.path),
+                    method_call: false,
+                });
             }
             Failure::Cannot
         }
@@ -775,7 +816,11 @@ fn failure_of(future: &syn::Expr) -> Failure {
             "instrument" | "in_current_span" | "with_current_subscriber" | "boxed" => {
                 failure_of(&m.receiver)
             }
-            name => Failure::IfAsyncFnReturnsResult(name.to_string(), None),
+            name => Failure::IfAsyncFnReturnsResult(FnRef {
+                name: name.to_string(),
+                qualifier: None,
+                method_call: true,
+            }),
         },
         syn::Expr::Paren(p) => failure_of(&p.expr),
         _ => Failure::Cannot,
@@ -801,11 +846,19 @@ fn tail_failure(tail: &syn::Expr) -> Failure {
         syn::Expr::Await(a) => match &*a.base {
             syn::Expr::Call(c) => match &*c.func {
                 syn::Expr::Path(p) => p.path.segments.last().map_or(Failure::Cannot, |s| {
-                    Failure::IfAsyncFnReturnsResult(s.ident.to_string(), qualifier(&p.path))
+                    Failure::IfAsyncFnReturnsResult(FnRef {
+                        name: s.ident.to_string(),
+                        qualifier: qualifier(&p.path),
+                        method_call: false,
+                    })
                 }),
                 _ => Failure::Cannot,
             },
-            syn::Expr::MethodCall(m) => Failure::IfAsyncFnReturnsResult(m.method.to_string(), None),
+            syn::Expr::MethodCall(m) => Failure::IfAsyncFnReturnsResult(FnRef {
+                name: m.method.to_string(),
+                qualifier: None,
+                method_call: true,
+            }),
             _ => Failure::Cannot,
         },
         _ => Failure::Cannot,

@@ -60,7 +60,20 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     .push(super::note(model, *loc, format!("the task {reason}")));
                 sink.diagnostics.push(d);
             }
-            Failure::IfAsyncFnReturnsResult(name, qualifier) => {
+            Failure::IfAsyncFnReturnsResult(call) => {
+                let name = &call.name;
+                // A function of this file with that name decides at once: `run(..)` calls the
+                // file's own `run`, not another module's.
+                let local: Vec<_> = model
+                    .functions
+                    .iter()
+                    .filter(|f| call.may_call(f))
+                    .collect();
+                let local_decides =
+                    !local.is_empty() && (call.qualifier.is_none() || call.method_call);
+                if local_decides && !local.iter().any(|f| f.is_async && f.returns_result) {
+                    continue;
+                }
                 let mut d = super::diagnostic(
                     &DETACHED_TASK,
                     model,
@@ -72,13 +85,14 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     HELP,
                 );
                 d.notes.push(crate::diagnostic::Note { message: format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost"), span: None });
-                sink.deferred.push(Deferred {
-                    diagnostic: d,
-                    requires: Requirement::AsyncFnReturnsResult {
-                        name: name.clone(),
-                        qualifier: qualifier.clone(),
-                    },
-                });
+                if local_decides {
+                    sink.diagnostics.push(d);
+                } else {
+                    sink.deferred.push(Deferred {
+                        diagnostic: d,
+                        requires: Requirement::AsyncFnReturnsResult(call.clone()),
+                    });
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::TaskName;
 use crate::error::{BoxError, ShutdownError, TaskError};
-use crate::spawn::{self, TaskMeta};
+use crate::spawn::{self, Outcome, TaskMeta};
 
 /// Exit code when the service ended cleanly.
 const EXIT_OK: u8 = 0;
@@ -495,12 +495,14 @@ impl Shutdown {
             inner: Arc::clone(&self.inner),
             id,
         };
-        let wrapped = spawn::wrap(&meta, task);
+        let wrapped = spawn::wrap(&meta, None, task);
         let handle = self.inner.tracker.spawn(async move {
             let _guard = guard;
             match wrapped.await {
-                Ok(output) => output,
-                Err(message) => {
+                Outcome::Completed(output) => output,
+                // Without a token the wrapper never reports a cancellation.
+                Outcome::Cancelled => std::future::pending().await,
+                Outcome::Panicked(message) => {
                     tracing::error!(
                         task.name = %meta.name,
                         task.location = %meta.location,

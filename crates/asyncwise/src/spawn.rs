@@ -9,9 +9,10 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::sync::Arc;
 use std::task::Poll;
 
-use tracing::Instrument;
+use tokio_util::sync::CancellationToken;
 
 use crate::TaskName;
 
@@ -22,15 +23,35 @@ pub(crate) struct TaskMeta {
     pub(crate) location: &'static Location<'static>,
 }
 
-/// Wraps `fut` so that it runs inside a span named after the task and so that
-/// a panic while polling it becomes `Err(message)` instead of unwinding.
+/// How a wrapped task ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Outcome<T> {
+    /// The future returned this value.
+    Completed(T),
+    /// Polling the future panicked with this message.
+    Panicked(String),
+    /// The cancellation token fired before the future completed; the future
+    /// is dropped without being polled again.
+    Cancelled,
+}
+
+/// Wraps `fut` so that it runs inside a span named after the task, a panic
+/// while polling it becomes [`Outcome::Panicked`] instead of unwinding, and
+/// (if `cancel` is given) the token's cancellation ends it with
+/// [`Outcome::Cancelled`] at its next poll.
+///
+/// Everything lives in one poll function so that the task stays small: the
+/// per-task overhead over a bare `tokio::spawn` is what the `task_group`
+/// benchmark measures. The cancellation future is created only once `fut`
+/// has returned `Pending`.
 ///
 /// A panic raised while the future is *dropped* is not caught here; tokio's
 /// task harness reports it as a `JoinError`.
 pub(crate) fn wrap<F>(
     meta: &TaskMeta,
+    cancel: Option<Arc<CancellationToken>>,
     fut: F,
-) -> impl Future<Output = Result<F::Output, String>> + use<F>
+) -> impl Future<Output = Outcome<F::Output>> + use<F>
 where
     F: Future,
 {
@@ -41,16 +62,33 @@ where
     );
     async move {
         let mut fut = std::pin::pin!(fut);
-        std::future::poll_fn(
-            |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-                Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-                Ok(Poll::Pending) => Poll::Pending,
-                Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
-            },
-        )
+        let mut cancelled = std::pin::pin!(None);
+        std::future::poll_fn(|cx| {
+            let _entered = span.enter();
+            if cancel.as_ref().is_some_and(|token| token.is_cancelled()) {
+                return Poll::Ready(Outcome::Cancelled);
+            }
+            match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                Ok(Poll::Ready(value)) => return Poll::Ready(Outcome::Completed(value)),
+                Ok(Poll::Pending) => {}
+                Err(payload) => {
+                    return Poll::Ready(Outcome::Panicked(panic_message(payload.as_ref())));
+                }
+            }
+            if let Some(token) = &cancel {
+                if cancelled.is_none() {
+                    cancelled.set(Some(token.cancelled()));
+                }
+                if let Some(cancelled) = cancelled.as_mut().as_pin_mut()
+                    && cancelled.poll(cx).is_ready()
+                {
+                    return Poll::Ready(Outcome::Cancelled);
+                }
+            }
+            Poll::Pending
+        })
         .await
     }
-    .instrument(span)
 }
 
 /// The text of a panic payload (`&str` or `String`), or a placeholder.
@@ -74,13 +112,30 @@ mod tests {
             name: "t".into(),
             location: Location::caller(),
         };
-        assert_eq!(wrap(&meta, async { 7 }).await, Ok(7));
-        let caught = wrap(&meta, async {
+        assert_eq!(wrap(&meta, None, async { 7 }).await, Outcome::Completed(7));
+        let caught = wrap(&meta, None, async {
             tokio::task::yield_now().await;
             panic!("kaboom {}", 42)
         })
         .await;
-        assert_eq!(caught, Err::<(), _>("kaboom 42".to_owned()));
+        assert_eq!(caught, Outcome::<()>::Panicked("kaboom 42".to_owned()));
+        let token = Arc::new(CancellationToken::new());
+        let cancel = Arc::clone(&token);
+        let pending = wrap(&meta, Some(Arc::clone(&token)), async move {
+            // Cancels its own token, then waits forever: ends at the next poll.
+            cancel.cancel();
+            std::future::pending::<()>().await
+        });
+        assert_eq!(pending.await, Outcome::Cancelled);
+        let polled = std::sync::atomic::AtomicBool::new(false);
+        let never = wrap(&meta, Some(token), async {
+            polled.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        assert_eq!(never.await, Outcome::Cancelled);
+        assert!(
+            !polled.load(std::sync::atomic::Ordering::SeqCst),
+            "polled after cancel"
+        );
         let boxed: Box<dyn Any + Send> = Box::new(3_u8);
         assert_eq!(panic_message(boxed.as_ref()), "<non-string panic payload>");
     }

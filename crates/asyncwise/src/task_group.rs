@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::TaskName;
 use crate::error::{BoxError, SpawnError, TaskError};
-use crate::spawn::{self, TaskMeta};
+use crate::spawn::{self, Outcome, TaskMeta};
 
 /// What a [`TaskGroup`] does when one of its tasks fails or panics.
 ///
@@ -69,7 +69,10 @@ pub struct TaskGroup<T> {
     set: JoinSet<Result<T, TaskError>>,
     slots: Option<Arc<Semaphore>>,
     limit: Option<usize>,
-    token: CancellationToken,
+    /// Shared through an `Arc` because cloning a `CancellationToken` takes a
+    /// mutex in its tree (twice per task, clone and drop); an `Arc` clone is
+    /// one atomic increment.
+    token: Arc<CancellationToken>,
     policy: ErrorPolicy,
 }
 
@@ -92,7 +95,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             set: JoinSet::new(),
             slots: None,
             limit: None,
-            token: CancellationToken::new(),
+            token: Arc::new(CancellationToken::new()),
             policy: ErrorPolicy::CollectAll,
         }
     }
@@ -114,7 +117,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             set: JoinSet::new(),
             slots: Some(Arc::new(Semaphore::new(limit))),
             limit: Some(limit),
-            token: CancellationToken::new(),
+            token: Arc::new(CancellationToken::new()),
             policy: ErrorPolicy::CollectAll,
         }
     }
@@ -145,7 +148,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(group.is_cancelled());
     /// ```
     pub fn with_parent(mut self, parent: &CancellationToken) -> Self {
-        self.token = parent.child_token();
+        self.token = Arc::new(parent.child_token());
         self
     }
 
@@ -213,7 +216,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(token.is_cancelled());
     /// ```
     pub fn cancellation_token(&self) -> CancellationToken {
-        self.token.clone()
+        CancellationToken::clone(&self.token)
     }
 
     /// Cancels every task of the group; each reports [`TaskError::Cancelled`]
@@ -349,33 +352,28 @@ impl<T: Send + 'static> TaskGroup<T> {
         if self.token.is_cancelled() {
             return Err(SpawnError::Cancelled);
         }
-        let token = self.token.clone();
+        let token = Arc::clone(&self.token);
         let fail_fast = self.policy == ErrorPolicy::FailFast;
-        let wrapped = spawn::wrap(&meta, task);
+        let task = spawn::wrap(&meta, Some(Arc::clone(&token)), task);
         let name = meta.name;
         self.set.spawn(async move {
             // Dropped when this future completes or is dropped: the slot is
             // held for as long as the task exists.
             let _permit = permit;
-            let outcome = tokio::select! {
-                biased;
-                outcome = wrapped => Some(outcome),
-                () = token.cancelled() => None,
-            };
-            let result = match outcome {
-                Some(Ok(Ok(value))) => return Ok(value),
-                Some(Ok(Err(error))) => TaskError::Failed {
+            let error = match task.await {
+                Outcome::Completed(Ok(value)) => return Ok(value),
+                Outcome::Completed(Err(error)) => TaskError::Failed {
                     name,
                     source: error.into(),
                 },
-                Some(Err(message)) => TaskError::Panicked { name, message },
-                None => return Err(TaskError::Cancelled { name }),
+                Outcome::Panicked(message) => TaskError::Panicked { name, message },
+                Outcome::Cancelled => return Err(TaskError::Cancelled { name }),
             };
-            tracing::warn!(error = %result, "task did not succeed");
+            tracing::warn!(%error, "task did not succeed");
             if fail_fast {
                 token.cancel();
             }
-            Err(result)
+            Err(error)
         });
         Ok(())
     }

@@ -10,6 +10,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 
 use tokio_util::sync::CancellationToken;
@@ -21,6 +22,49 @@ use crate::TaskName;
 pub(crate) struct TaskMeta {
     pub(crate) name: TaskName,
     pub(crate) location: &'static Location<'static>,
+}
+
+/// A cancellation token plus a lock-free "known cancelled" flag.
+///
+/// `CancellationToken::is_cancelled` takes the mutex of the token's tree
+/// node; checking it before every task's first poll would make all tasks of
+/// a group contend on one lock. The flag is set by every cancellation the
+/// owner performs and by every task that sees the token fire, so the hot
+/// path reads one atomic. The token stays the source of truth: a
+/// cancellation coming from a parent token is seen at the task's next
+/// `.await` through the token itself.
+#[derive(Debug)]
+pub(crate) struct CancelScope {
+    token: CancellationToken,
+    cancelled: AtomicBool,
+}
+
+impl CancelScope {
+    pub(crate) fn new(token: CancellationToken) -> Self {
+        CancelScope {
+            token,
+            cancelled: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        self.token.cancel();
+    }
+
+    /// Lock-free; may miss a cancellation that came from a parent token.
+    fn known_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Exact (takes the token's lock unless the flag is already set).
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.known_cancelled() || self.token.is_cancelled()
+    }
 }
 
 /// How a wrapped task ended.
@@ -37,8 +81,9 @@ pub(crate) enum Outcome<T> {
 
 /// Wraps `fut` so that it runs inside a span named after the task, a panic
 /// while polling it becomes [`Outcome::Panicked`] instead of unwinding, and
-/// (if `cancel` is given) the token's cancellation ends it with
-/// [`Outcome::Cancelled`] at its next poll.
+/// (if `cancel` is given) the scope's cancellation ends it with
+/// [`Outcome::Cancelled`]: before its first poll if the scope already knows,
+/// otherwise at its next `.await`.
 ///
 /// Everything lives in one poll function so that the task stays small: the
 /// per-task overhead over a bare `tokio::spawn` is what the `task_group`
@@ -49,7 +94,7 @@ pub(crate) enum Outcome<T> {
 /// task harness reports it as a `JoinError`.
 pub(crate) fn wrap<F>(
     meta: &TaskMeta,
-    cancel: Option<Arc<CancellationToken>>,
+    cancel: Option<Arc<CancelScope>>,
     fut: F,
 ) -> impl Future<Output = Outcome<F::Output>> + use<F>
 where
@@ -65,7 +110,7 @@ where
         let mut cancelled = std::pin::pin!(None);
         std::future::poll_fn(|cx| {
             let _entered = span.enter();
-            if cancel.as_ref().is_some_and(|token| token.is_cancelled()) {
+            if cancel.as_ref().is_some_and(|scope| scope.known_cancelled()) {
                 return Poll::Ready(Outcome::Cancelled);
             }
             match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
@@ -75,13 +120,14 @@ where
                     return Poll::Ready(Outcome::Panicked(panic_message(payload.as_ref())));
                 }
             }
-            if let Some(token) = &cancel {
+            if let Some(scope) = &cancel {
                 if cancelled.is_none() {
-                    cancelled.set(Some(token.cancelled()));
+                    cancelled.set(Some(scope.token.cancelled()));
                 }
                 if let Some(cancelled) = cancelled.as_mut().as_pin_mut()
                     && cancelled.poll(cx).is_ready()
                 {
+                    scope.cancelled.store(true, Ordering::Release);
                     return Poll::Ready(Outcome::Cancelled);
                 }
             }
@@ -119,23 +165,26 @@ mod tests {
         })
         .await;
         assert_eq!(caught, Outcome::<()>::Panicked("kaboom 42".to_owned()));
-        let token = Arc::new(CancellationToken::new());
-        let cancel = Arc::clone(&token);
-        let pending = wrap(&meta, Some(Arc::clone(&token)), async move {
-            // Cancels its own token, then waits forever: ends at the next poll.
-            cancel.cancel();
+        // A parent token fires while the task waits: seen at the await, and
+        // recorded in the flag for later tasks.
+        let parent = CancellationToken::new();
+        let scope = Arc::new(CancelScope::new(parent.child_token()));
+        let pending = wrap(&meta, Some(Arc::clone(&scope)), async move {
+            parent.cancel();
             std::future::pending::<()>().await
         });
         assert_eq!(pending.await, Outcome::Cancelled);
-        let polled = std::sync::atomic::AtomicBool::new(false);
-        let never = wrap(&meta, Some(token), async {
-            polled.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(scope.known_cancelled());
+        let polled = AtomicBool::new(false);
+        let never = wrap(&meta, Some(Arc::clone(&scope)), async {
+            polled.store(true, Ordering::SeqCst);
         });
         assert_eq!(never.await, Outcome::Cancelled);
-        assert!(
-            !polled.load(std::sync::atomic::Ordering::SeqCst),
-            "polled after cancel"
-        );
+        assert!(!polled.load(Ordering::SeqCst), "polled after cancel");
+        // Cancelled through the scope: known without taking the token's lock.
+        let scope = CancelScope::new(CancellationToken::new());
+        scope.cancel();
+        assert!(scope.known_cancelled() && scope.token().is_cancelled());
         let boxed: Box<dyn Any + Send> = Box::new(3_u8);
         assert_eq!(panic_message(boxed.as_ref()), "<non-string panic payload>");
     }

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::TaskName;
 use crate::error::{BoxError, SpawnError, TaskError};
-use crate::spawn::{self, Outcome, TaskMeta};
+use crate::spawn::{self, CancelScope, Outcome, TaskMeta};
 
 /// What a [`TaskGroup`] does when one of its tasks fails or panics.
 ///
@@ -72,7 +72,7 @@ pub struct TaskGroup<T> {
     /// Shared through an `Arc` because cloning a `CancellationToken` takes a
     /// mutex in its tree (twice per task, clone and drop); an `Arc` clone is
     /// one atomic increment.
-    token: Arc<CancellationToken>,
+    scope: Arc<CancelScope>,
     policy: ErrorPolicy,
 }
 
@@ -95,7 +95,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             set: JoinSet::new(),
             slots: None,
             limit: None,
-            token: Arc::new(CancellationToken::new()),
+            scope: Arc::new(CancelScope::new(CancellationToken::new())),
             policy: ErrorPolicy::CollectAll,
         }
     }
@@ -117,7 +117,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             set: JoinSet::new(),
             slots: Some(Arc::new(Semaphore::new(limit))),
             limit: Some(limit),
-            token: Arc::new(CancellationToken::new()),
+            scope: Arc::new(CancelScope::new(CancellationToken::new())),
             policy: ErrorPolicy::CollectAll,
         }
     }
@@ -148,7 +148,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(group.is_cancelled());
     /// ```
     pub fn with_parent(mut self, parent: &CancellationToken) -> Self {
-        self.token = Arc::new(parent.child_token());
+        self.scope = Arc::new(CancelScope::new(parent.child_token()));
         self
     }
 
@@ -216,7 +216,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(token.is_cancelled());
     /// ```
     pub fn cancellation_token(&self) -> CancellationToken {
-        CancellationToken::clone(&self.token)
+        self.scope.token().clone()
     }
 
     /// Cancels every task of the group; each reports [`TaskError::Cancelled`]
@@ -228,7 +228,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(group.is_cancelled());
     /// ```
     pub fn cancel(&self) {
-        self.token.cancel();
+        self.scope.cancel();
     }
 
     /// `true` once the group has been cancelled, by [`cancel`](Self::cancel),
@@ -238,7 +238,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(!asyncwise::TaskGroup::<()>::new().is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        self.token.is_cancelled()
+        self.scope.is_cancelled()
     }
 
     /// Spawns a named task, first waiting for a free slot if the group is
@@ -288,7 +288,7 @@ impl<T: Send + 'static> TaskGroup<T> {
                     Err(_) => {
                         let permit = tokio::select! {
                             permit = Arc::clone(slots).acquire_owned() => permit,
-                            () = self.token.cancelled() => return Err(SpawnError::Cancelled),
+                            () = self.scope.token().cancelled() => return Err(SpawnError::Cancelled),
                         };
                         // The semaphore is never closed; treat it as cancelled if it were.
                         Some(permit.map_err(|_| SpawnError::Cancelled)?)
@@ -349,12 +349,12 @@ impl<T: Send + 'static> TaskGroup<T> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
-        if self.token.is_cancelled() {
+        if self.scope.is_cancelled() {
             return Err(SpawnError::Cancelled);
         }
-        let token = Arc::clone(&self.token);
+        let scope = Arc::clone(&self.scope);
         let fail_fast = self.policy == ErrorPolicy::FailFast;
-        let task = spawn::wrap(&meta, Some(Arc::clone(&token)), task);
+        let task = spawn::wrap(&meta, Some(Arc::clone(&scope)), task);
         let name = meta.name;
         self.set.spawn(async move {
             // Dropped when this future completes or is dropped: the slot is
@@ -371,7 +371,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             };
             tracing::warn!(%error, "task did not succeed");
             if fail_fast {
-                token.cancel();
+                scope.cancel();
             }
             Err(error)
         });
@@ -469,7 +469,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             match result {
                 Ok(value) => values.push(value),
                 Err(error) => {
-                    self.token.cancel();
+                    self.scope.cancel();
                     // A failure beats a cancellation as the reported cause.
                     let replace = match &first_error {
                         None => true,
@@ -503,7 +503,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub async fn shutdown(&mut self) {
-        self.token.cancel();
+        self.scope.cancel();
         while self.set.join_next().await.is_some() {}
     }
 }
@@ -512,6 +512,6 @@ impl<T> Drop for TaskGroup<T> {
     fn drop(&mut self) {
         // Cancel first so that tasks observing the token (and child groups)
         // see it; the `JoinSet` field, dropped right after, aborts every task.
-        self.token.cancel();
+        self.scope.cancel();
     }
 }

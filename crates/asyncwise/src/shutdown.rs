@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::TaskName;
 use crate::error::{BoxError, ShutdownError, TaskError};
-use crate::spawn::{self, Outcome, TaskMeta};
+use crate::spawn::{self, TaskMeta};
 
 /// Exit code when the service ended cleanly.
 const EXIT_OK: u8 = 0;
@@ -495,24 +495,18 @@ impl Shutdown {
             inner: Arc::clone(&self.inner),
             id,
         };
-        let wrapped = spawn::wrap(&meta, None, task);
-        let handle = self.inner.tracker.spawn(async move {
-            let _guard = guard;
-            match wrapped.await {
-                Outcome::Completed(output) => output,
-                // Without a token the wrapper never reports a cancellation.
-                Outcome::Cancelled => std::future::pending().await,
-                Outcome::Panicked(message) => {
-                    tracing::error!(
-                        task.name = %meta.name,
-                        task.location = %meta.location,
-                        panic = %message,
-                        "tracked task panicked"
-                    );
-                    std::panic::resume_unwind(Box::new(message))
-                }
-            }
-        });
+        let handle =
+            self.inner
+                .tracker
+                .spawn(spawn::wrap(&meta, None, guard, task, move |outcome, _| {
+                    match spawn::uncancellable(outcome) {
+                        Ok(output) => output,
+                        Err(message) => {
+                            tracing::error!(panic = %message, "tracked task panicked");
+                            std::panic::resume_unwind(Box::new(message))
+                        }
+                    }
+                }));
         // The task may already have finished and removed its entry.
         if let Some(entry) = self.inner.registry().running.get_mut(&id) {
             entry.abort = Some(handle.abort_handle());

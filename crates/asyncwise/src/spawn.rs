@@ -79,26 +79,36 @@ pub(crate) enum Outcome<T> {
     Cancelled,
 }
 
-/// Wraps `fut` so that it runs inside a span named after the task, a panic
-/// while polling it becomes [`Outcome::Panicked`] instead of unwinding, and
-/// (if `cancel` is given) the scope's cancellation ends it with
-/// [`Outcome::Cancelled`]: before its first poll if the scope already knows,
-/// otherwise at its next `.await`.
+/// Wraps `fut` into the future that is actually spawned: the one place
+/// where every task of the crate starts.
 ///
-/// Everything lives in one poll function so that the task stays small: the
-/// per-task overhead over a bare `tokio::spawn` is what the `task_group`
-/// benchmark measures. The cancellation future is created only once `fut`
-/// has returned `Pending`.
+/// - `fut` runs inside a span named `task` with its name and location;
+/// - a panic while polling it becomes [`Outcome::Panicked`] instead of
+///   unwinding;
+/// - if `cancel` is given, the scope's cancellation ends it with
+///   [`Outcome::Cancelled`]: before its first poll if the scope already
+///   knows, otherwise at its next `.await`;
+/// - `guard` (a semaphore permit, a registry entry) lives until the task
+///   ends, and is dropped after `fut`;
+/// - `finish` turns the outcome into the task's output.
+///
+/// Everything lives in one state machine with one poll function, so the
+/// task stays small: the per-task overhead over a bare `tokio::spawn` is
+/// what the `task_group` benchmark measures. The cancellation future is
+/// created only once `fut` has returned `Pending`.
 ///
 /// A panic raised while the future is *dropped* is not caught here; tokio's
 /// task harness reports it as a `JoinError`.
-pub(crate) fn wrap<F>(
+pub(crate) fn wrap<F, G, R, Fin>(
     meta: &TaskMeta,
     cancel: Option<Arc<CancelScope>>,
+    guard: G,
     fut: F,
-) -> impl Future<Output = Outcome<F::Output>> + use<F>
+    finish: Fin,
+) -> impl Future<Output = R> + use<F, G, R, Fin>
 where
     F: Future,
+    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>) -> R,
 {
     let span = tracing::info_span!(
         "task",
@@ -106,9 +116,10 @@ where
         task.location = %meta.location,
     );
     async move {
+        let _guard = guard;
         let mut fut = std::pin::pin!(fut);
         let mut cancelled = std::pin::pin!(None);
-        std::future::poll_fn(|cx| {
+        let outcome = std::future::poll_fn(|cx| {
             let _entered = span.enter();
             if cancel.as_ref().is_some_and(|scope| scope.known_cancelled()) {
                 return Poll::Ready(Outcome::Cancelled);
@@ -133,7 +144,18 @@ where
             }
             Poll::Pending
         })
-        .await
+        .await;
+        let _entered = span.enter();
+        finish(outcome, cancel.as_deref())
+    }
+}
+
+/// The `finish` for tasks spawned without a cancel scope.
+pub(crate) fn uncancellable<T>(outcome: Outcome<T>) -> Result<T, String> {
+    match outcome {
+        Outcome::Completed(value) => Ok(value),
+        Outcome::Panicked(message) => Err(message),
+        Outcome::Cancelled => unreachable!("a task without a cancel scope is never cancelled"),
     }
 }
 
@@ -158,27 +180,48 @@ mod tests {
             name: "t".into(),
             location: Location::caller(),
         };
-        assert_eq!(wrap(&meta, None, async { 7 }).await, Outcome::Completed(7));
-        let caught = wrap(&meta, None, async {
-            tokio::task::yield_now().await;
-            panic!("kaboom {}", 42)
-        })
+        assert_eq!(
+            wrap(&meta, None, (), async { 7 }, |o, _| o).await,
+            Outcome::Completed(7)
+        );
+        let caught = wrap(
+            &meta,
+            None,
+            (),
+            async {
+                tokio::task::yield_now().await;
+                panic!("kaboom {}", 42)
+            },
+            |o, _| o,
+        )
         .await;
         assert_eq!(caught, Outcome::<()>::Panicked("kaboom 42".to_owned()));
         // A parent token fires while the task waits: seen at the await, and
         // recorded in the flag for later tasks.
         let parent = CancellationToken::new();
         let scope = Arc::new(CancelScope::new(parent.child_token()));
-        let pending = wrap(&meta, Some(Arc::clone(&scope)), async move {
-            parent.cancel();
-            std::future::pending::<()>().await
-        });
+        let pending = wrap(
+            &meta,
+            Some(Arc::clone(&scope)),
+            (),
+            async move {
+                parent.cancel();
+                std::future::pending::<()>().await
+            },
+            |o, _| o,
+        );
         assert_eq!(pending.await, Outcome::Cancelled);
         assert!(scope.known_cancelled());
         let polled = AtomicBool::new(false);
-        let never = wrap(&meta, Some(Arc::clone(&scope)), async {
-            polled.store(true, Ordering::SeqCst);
-        });
+        let never = wrap(
+            &meta,
+            Some(Arc::clone(&scope)),
+            (),
+            async {
+                polled.store(true, Ordering::SeqCst);
+            },
+            |o, _| o,
+        );
         assert_eq!(never.await, Outcome::Cancelled);
         assert!(!polled.load(Ordering::SeqCst), "polled after cancel");
         // Cancelled through the scope: known without taking the token's lock.

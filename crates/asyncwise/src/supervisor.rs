@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::TaskName;
 use crate::backoff::{Backoff, BackoffSchedule};
 use crate::error::{BoxError, SupervisorError, TaskError};
-use crate::spawn::{self, Outcome, TaskMeta};
+use crate::spawn::{self, TaskMeta};
 
 /// When a child is restarted after it ends.
 ///
@@ -504,15 +504,11 @@ impl Run {
                 Box::pin(async move { std::panic::panic_any(message) })
             }
         };
-        let wrapped = spawn::wrap(&meta, None, fut);
-        let handle = self.set.spawn(async move {
-            match wrapped.await {
-                Outcome::Completed(result) => Ok(result),
-                Outcome::Panicked(message) => Err(message),
-                // Without a token the wrapper never reports a cancellation.
-                Outcome::Cancelled => std::future::pending().await,
-            }
-        });
+        let handle = self
+            .set
+            .spawn(spawn::wrap(&meta, None, (), fut, |outcome, _| {
+                spawn::uncancellable(outcome)
+            }));
         self.ids.insert(handle.id(), index);
     }
 

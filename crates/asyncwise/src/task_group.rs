@@ -352,29 +352,32 @@ impl<T: Send + 'static> TaskGroup<T> {
         if self.scope.is_cancelled() {
             return Err(SpawnError::Cancelled);
         }
-        let scope = Arc::clone(&self.scope);
         let fail_fast = self.policy == ErrorPolicy::FailFast;
-        let task = spawn::wrap(&meta, Some(Arc::clone(&scope)), task);
-        let name = meta.name;
-        self.set.spawn(async move {
-            // Dropped when this future completes or is dropped: the slot is
-            // held for as long as the task exists.
-            let _permit = permit;
-            let error = match task.await {
-                Outcome::Completed(Ok(value)) => return Ok(value),
-                Outcome::Completed(Err(error)) => TaskError::Failed {
-                    name,
-                    source: error.into(),
-                },
-                Outcome::Panicked(message) => TaskError::Panicked { name, message },
-                Outcome::Cancelled => return Err(TaskError::Cancelled { name }),
-            };
-            tracing::warn!(%error, "task did not succeed");
-            if fail_fast {
-                scope.cancel();
-            }
-            Err(error)
-        });
+        let name = meta.name.clone();
+        // The permit is the task's guard: the slot is held for as long as the
+        // task exists.
+        self.set.spawn(spawn::wrap(
+            &meta,
+            Some(Arc::clone(&self.scope)),
+            permit,
+            task,
+            move |outcome, scope| {
+                let error = match outcome {
+                    Outcome::Completed(Ok(value)) => return Ok(value),
+                    Outcome::Completed(Err(error)) => TaskError::Failed {
+                        name,
+                        source: error.into(),
+                    },
+                    Outcome::Panicked(message) => TaskError::Panicked { name, message },
+                    Outcome::Cancelled => return Err(TaskError::Cancelled { name }),
+                };
+                tracing::warn!(%error, "task did not succeed");
+                if let (true, Some(scope)) = (fail_fast, scope) {
+                    scope.cancel();
+                }
+                Err(error)
+            },
+        ));
         Ok(())
     }
 

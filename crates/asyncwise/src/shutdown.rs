@@ -18,6 +18,9 @@ use crate::TaskName;
 use crate::error::{BoxError, ShutdownError, TaskError};
 use crate::spawn::{self, TaskMeta};
 
+/// How long `run` waits for the main task's handle to settle after a drain.
+const MAIN_SETTLE: Duration = Duration::from_millis(100);
+
 /// Exit code when the service ended cleanly.
 const EXIT_OK: u8 = 0;
 /// Exit code when the main future failed or panicked.
@@ -716,8 +719,17 @@ impl Shutdown {
         };
         tracing::info!(%trigger, "shutdown triggered");
         let drained = self.drain_with(Some(&mut signals)).await;
-        if main_result.is_none() && main.is_finished() {
-            main_result = Some((&mut main).await);
+        if main_result.is_none() {
+            if drained.forced_by.is_none() {
+                // Either it finished (the tracker saw its future dropped a
+                // moment before the handle is marked complete) or it was just
+                // aborted: it settles at once unless it blocks its thread.
+                if let Ok(result) = tokio::time::timeout(MAIN_SETTLE, &mut main).await {
+                    main_result = Some(result);
+                }
+            } else if main.is_finished() {
+                main_result = Some((&mut main).await);
+            }
         }
         let main_error = match main_result {
             Some(result) => main_error(result),

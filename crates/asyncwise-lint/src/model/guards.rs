@@ -188,7 +188,7 @@ impl<'a> Scanner<'a> {
             }
         }
         if AWAITING_MACROS.contains(&name.as_str()) {
-            self.on_await(Loc::of(mac));
+            self.on_await(Loc::mac(mac));
         }
     }
 
@@ -204,7 +204,7 @@ impl<'a> Scanner<'a> {
         match e {
             syn::Expr::Await(a) => {
                 self.expr(&a.base);
-                self.on_await(Loc::of(a));
+                self.on_await(Loc::from_span(a.await_token.span));
             }
             syn::Expr::MethodCall(m) => {
                 self.expr(&m.receiver);
@@ -383,7 +383,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
             .contains(&method.as_str())
             .then(|| GuardCall {
                 node: m as *const _ as usize,
-                loc: Loc::of(m),
+                loc: Loc::method_call(m),
                 describe: lock.describe,
             });
     }
@@ -405,7 +405,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
     }
     Some(GuardCall {
         node: m as *const _ as usize,
-        loc: Loc::of(inner),
+        loc: Loc::method_call(inner),
         describe,
     })
 }

@@ -369,6 +369,38 @@ impl Loc {
             end: (e.line, e.column),
         }
     }
+
+    /// The location of a call, from its first token to its closing parenthesis.
+    ///
+    /// Unlike [`Loc::of`], this costs no re-tokenising of the arguments (which may hold whole
+    /// async blocks), so recording every call stays linear in the file's size.
+    pub fn call(c: &syn::ExprCall) -> Loc {
+        Loc::between(first_token(&c.func), c.paren_token.span.close())
+    }
+
+    /// The location of a method call, from the start of its receiver chain to its closing
+    /// parenthesis.
+    pub fn method_call(m: &syn::ExprMethodCall) -> Loc {
+        Loc::between(first_token(&m.receiver), m.paren_token.span.close())
+    }
+
+    /// The location of a macro invocation, from its path to its closing delimiter.
+    pub fn mac(m: &syn::Macro) -> Loc {
+        let start = m
+            .path
+            .segments
+            .first()
+            .map_or_else(|| m.delimiter.span().open(), |s| s.ident.span());
+        Loc::between(start, m.delimiter.span().close())
+    }
+
+    fn between(start: proc_macro2::Span, end: proc_macro2::Span) -> Loc {
+        let (s, e) = (start.start(), end.end());
+        Loc {
+            start: (s.line, s.column),
+            end: (e.line, e.column),
+        }
+    }
 }
 
 fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
@@ -379,5 +411,40 @@ fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
     match args.args.first()? {
         syn::GenericArgument::Type(t) => Some(t),
         _ => None,
+    }
+}
+
+/// The span of an expression's first token, found without tokenising the expression.
+fn first_token(e: &syn::Expr) -> proc_macro2::Span {
+    use syn::spanned::Spanned as _;
+    match e {
+        syn::Expr::MethodCall(m) => first_token(&m.receiver),
+        syn::Expr::Call(c) => first_token(&c.func),
+        syn::Expr::Field(f) => first_token(&f.base),
+        syn::Expr::Await(a) => first_token(&a.base),
+        syn::Expr::Try(t) => first_token(&t.expr),
+        syn::Expr::Index(i) => first_token(&i.expr),
+        syn::Expr::Paren(p) => p.paren_token.span.open(),
+        syn::Expr::Path(p) => match (&p.qself, p.path.leading_colon, p.path.segments.first()) {
+            (Some(q), _, _) => q.lt_token.span,
+            (None, Some(c), _) => c.spans[0],
+            (None, None, Some(seg)) => seg.ident.span(),
+            (None, None, None) => e.span(),
+        },
+        syn::Expr::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .first()
+            .map_or_else(|| e.span(), |s| s.ident.span()),
+        syn::Expr::Lit(l) => l.lit.span(),
+        syn::Expr::Reference(r) => r.and_token.span,
+        syn::Expr::Unary(u) => match u.op {
+            syn::UnOp::Deref(t) => t.span,
+            syn::UnOp::Not(t) => t.span,
+            syn::UnOp::Neg(t) => t.span,
+            _ => e.span(),
+        },
+        _ => e.span(),
     }
 }

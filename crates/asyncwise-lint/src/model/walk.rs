@@ -554,7 +554,7 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        let loc = Loc::of(c);
+        let loc = Loc::call(c);
         let me = addr(c);
         let path = match &*c.func {
             syn::Expr::Path(p) if p.qself.is_none() => Some(self.resolver.resolve(&p.path)),
@@ -585,7 +585,7 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        let loc = Loc::of(m);
+        let loc = Loc::method_call(m);
         let me = addr(m);
         let name = m.method.to_string();
         let receiver = self.infer(&m.receiver);
@@ -622,7 +622,12 @@ impl<'ast> Visit<'ast> for Walker {
             Loc::of(&f.expr),
             false,
         );
-        let info = self.loop_info(f, Loc::of(f), "`for` loop", is_fixed_iteration(&f.expr));
+        let info = self.loop_info(
+            f,
+            Loc::from_span(f.for_token.span),
+            "`for` loop",
+            is_fixed_iteration(&f.expr),
+        );
         self.env.push();
         self.env
             .bind_pat(&f.pat, Ty::Unknown, &self.types, &self.resolver);
@@ -631,12 +636,17 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_expr_while(&mut self, wl: &'ast syn::ExprWhile) {
-        let info = self.loop_info(wl, Loc::of(wl), "`while` loop", false);
+        let info = self.loop_info(
+            wl,
+            Loc::from_span(wl.while_token.span),
+            "`while` loop",
+            false,
+        );
         self.with_loop(info, |w| visit::visit_expr_while(w, wl));
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        let info = self.loop_info(l, Loc::of(l), "`loop`", false);
+        let info = self.loop_info(l, Loc::from_span(l.loop_token.span), "`loop`", false);
         self.with_loop(info, |w| visit::visit_expr_loop(w, l));
     }
 
@@ -877,7 +887,10 @@ const PANICKING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplement
 impl<'ast> Visit<'ast> for FailScan {
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
         if self.found.is_none() {
-            self.found = Some(("uses `?`, so it can end in an error".into(), Loc::of(t)));
+            self.found = Some((
+                "uses `?`, so it can end in an error".into(),
+                Loc::from_span(t.question_token.span),
+            ));
         }
         visit::visit_expr_try(self, t);
     }
@@ -897,7 +910,10 @@ impl<'ast> Visit<'ast> for FailScan {
             && let Some(e) = &r.expr
             && let Failure::Can { .. } = tail_failure(e)
         {
-            self.found = Some(("returns a `Result`".into(), Loc::of(r)));
+            self.found = Some((
+                "returns a `Result`".into(),
+                Loc::from_span(r.return_token.span),
+            ));
         }
         visit::visit_expr_return(self, r);
     }
@@ -913,7 +929,7 @@ impl<'ast> Visit<'ast> for FailScan {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         if PANICKING_MACROS.contains(&name.as_str()) {
-            self.found = Some((format!("calls `{name}!`, so it can panic"), Loc::of(mac)));
+            self.found = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
             return;
         }
         if name == "select" {

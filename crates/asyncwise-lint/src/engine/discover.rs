@@ -101,9 +101,12 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             files.insert(shown);
             continue;
         }
+        // A named directory that its ancestors' ignore files exclude (`fixtures/**`, or a
+        // hidden directory) is walked without them; ignore files inside it still apply.
         let walk = ignore::WalkBuilder::new(&shown)
             .require_git(false)
             .follow_links(false)
+            .parents(!is_excluded_dir(&shown))
             .build();
         for entry in walk {
             match entry {
@@ -133,6 +136,25 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             .collect(),
         errors,
     }
+}
+
+/// Whether a walk of `dir`'s parent would skip `dir` (ignored by an ignore file, or hidden).
+fn is_excluded_dir(dir: &Path) -> bool {
+    let Some(name) = dir.file_name().map(std::ffi::OsStr::to_os_string) else {
+        return false;
+    };
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let listed = ignore::WalkBuilder::new(parent)
+        .require_git(false)
+        .max_depth(Some(1))
+        .filter_entry(move |e| e.depth() == 0 || e.file_name() == name)
+        .build()
+        .flatten()
+        .any(|e| e.depth() == 1);
+    !listed
 }
 
 /// A walk error as a [`FileError`], naming the deepest path the error mentions.

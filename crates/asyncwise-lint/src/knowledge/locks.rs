@@ -87,6 +87,23 @@ pub const UNWRAPPED_GUARD_METHODS: &[(&str, &str)] = &[
     ("write", "`std::sync::RwLock` guard"),
 ];
 
+/// Methods applied to a lock call's `Result` that show it is a std lock whose poisoning is
+/// being handled (`.unwrap()`, `.expect(..)`, `.unwrap_or_else(PoisonError::into_inner)`,
+/// `.map_err(..)`): async locks return futures, not `Result`s.
+pub const POISON_HANDLERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
+
+/// Methods that pass a guard through (possibly still wrapped), so `let g = <lock>.<these>..`
+/// binds the guard.
+pub const GUARD_PASSTHROUGH: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "map_err",
+    "context",
+    "with_context",
+];
+
 /// The lock type `path` names, if it is a synchronous lock.
 ///
 /// ```

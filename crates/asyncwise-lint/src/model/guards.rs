@@ -371,8 +371,9 @@ struct GuardCall {
 /// Is this method call the point where a synchronous guard comes into existence?
 ///
 /// With a known receiver type: the lock call itself (`m.lock()` on a `std::sync::Mutex`).
-/// With an unknown type: the `.unwrap()`/`.expect(..)` of an argument-less `lock`/`read`/
-/// `write` (async locks are awaited instead, and I/O `read`/`write` take buffers).
+/// With an unknown type: the poison handling (`.unwrap()`, `.expect(..)`, ...) of an
+/// argument-less `lock`/`read`/`write` (async locks are awaited instead, and I/O `read`/`write`
+/// take buffers).
 fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
     let method = m.method.to_string();
     let recv_ty = infer(&m.receiver, &s.env, s.types, s.resolver);
@@ -387,7 +388,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
                 describe: lock.describe,
             });
     }
-    if !matches!(method.as_str(), "unwrap" | "expect") {
+    if !locks::POISON_HANDLERS.contains(&method.as_str()) {
         return None;
     }
     let syn::Expr::MethodCall(inner) = &*m.receiver else {
@@ -417,16 +418,46 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
             if let Some(g) = guard_at(m, s) {
                 return Some(g);
             }
-            if matches!(
-                m.method.to_string().as_str(),
-                "unwrap" | "expect" | "unwrap_or_else" | "unwrap_or_default"
-            ) {
+            if locks::GUARD_PASSTHROUGH.contains(&m.method.to_string().as_str()) {
                 return guard_call(&m.receiver, s);
             }
             None
         }
         syn::Expr::Try(t) => guard_call(&t.expr, s),
         syn::Expr::Paren(p) => guard_call(&p.expr, s),
+        // `match m.lock() { Ok(g) => g, Err(poisoned) => poisoned.into_inner() }`
+        syn::Expr::Match(mt) => {
+            let syn::Expr::MethodCall(lock) = &*mt.expr else {
+                return None;
+            };
+            let returns_ok_binding = mt.arms.iter().any(|arm| {
+                let syn::Pat::TupleStruct(ts) = &arm.pat else {
+                    return false;
+                };
+                let is_ok = ts.path.segments.last().is_some_and(|seg| seg.ident == "Ok");
+                let bound = match ts.elems.first() {
+                    Some(syn::Pat::Ident(i)) => i.ident.to_string(),
+                    _ => return false,
+                };
+                is_ok && matches!(&*arm.body, syn::Expr::Path(p) if p.path.is_ident(&bound))
+            });
+            if !returns_ok_binding {
+                return None;
+            }
+            if let Some(g) = guard_at(lock, s) {
+                return Some(g);
+            }
+            let method = lock.method.to_string();
+            let (_, describe) = locks::UNWRAPPED_GUARD_METHODS
+                .iter()
+                .find(|(name, _)| *name == method)?;
+            let untyped = resolved(&infer(&lock.receiver, &s.env, s.types, s.resolver)).is_none();
+            (lock.args.is_empty() && untyped).then(|| GuardCall {
+                node: lock as *const _ as usize,
+                loc: Loc::method_call(lock),
+                describe,
+            })
+        }
         _ => None,
     }
 }

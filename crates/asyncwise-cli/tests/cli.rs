@@ -410,6 +410,25 @@ fn gitignore_is_honoured_but_named_paths_are_checked() {
 }
 
 #[test]
+fn named_directories_are_checked_even_when_their_contents_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "vendor/**\n");
+    write(dir.path(), "vendor/dep/lib.rs", BLOCKING);
+    write(dir.path(), "vendor/dep/.gitignore", "skipped.rs\n");
+    write(dir.path(), "vendor/dep/skipped.rs", BLOCKING);
+    write(dir.path(), ".hidden/lib.rs", BLOCKING);
+    write(dir.path(), "src/lib.rs", CLEAN);
+
+    let (code, doc) = check_json(dir.path(), &["."]);
+    assert_eq!((code, &doc["files_checked"]), (0, &1.into()), "{doc}");
+
+    let (code, doc) = check_json(dir.path(), &["vendor/dep", ".hidden"]);
+    assert_eq!(code, 1, "{doc}");
+    let paths: Vec<String> = rules_found(&doc).into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, [".hidden/lib.rs", "vendor/dep/lib.rs"]);
+}
+
+#[test]
 fn paths_are_shown_as_typed_relative_to_the_working_directory() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "src/a.rs", BLOCKING);

@@ -4,7 +4,9 @@
 //!   files are honoured (also outside a git repository), hidden entries are skipped, and only
 //!   `.rs` files are kept.
 //! * A path named explicitly is always checked, whatever the ignore files say: naming a file
-//!   checks it, naming a directory walks it (ignore files below it still apply).
+//!   checks it, naming a directory walks it (ignore files below it still apply; when the
+//!   directory itself is excluded, by a pattern like `fixtures/**` or by being hidden, the
+//!   ignore files above it are not consulted).
 //! * Paths are kept as the user would type them relative to the working directory
 //!   ([`display_path`]); every diagnostic reports these.
 //! * Files are grouped by package: the nearest ancestor directory holding a `Cargo.toml`, or the

@@ -140,7 +140,14 @@ fn check(args: CheckArgs, out: &mut impl Write) -> Result<u8> {
         options.threads = usize::from(threads);
     }
     let report = asyncwise_lint::check_paths(&paths, &options);
-    match args.format {
+    let code = if !report.errors.is_empty() {
+        EXIT_TROUBLE
+    } else if !report.diagnostics.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    let written = match args.format {
         Format::Json => render::json::write(&report, out),
         Format::Human => {
             let color = match args.color {
@@ -153,15 +160,13 @@ fn check(args: CheckArgs, out: &mut impl Write) -> Result<u8> {
             };
             render::human::write(&report, color, out)
         }
+    };
+    match written {
+        // The reader stopped early (`asyncwise check | head`): the verdict stands.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(e).context("could not write the report to stdout"),
+        Ok(()) => Ok(code),
     }
-    .context("could not write the report to stdout")?;
-    Ok(if !report.errors.is_empty() {
-        EXIT_TROUBLE
-    } else if !report.diagnostics.is_empty() {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

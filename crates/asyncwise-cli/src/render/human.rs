@@ -29,9 +29,20 @@ pub fn write(report: &CheckReport, color: bool, out: &mut impl Write) -> std::io
     } else {
         Renderer::plain()
     };
+    // Diagnostics are sorted by path: index each file's lines once.
+    let mut index: Option<(&std::path::Path, LineIndex<'_>)> = None;
     for d in &report.diagnostics {
-        let source = report.sources.get(&d.path).map(|s| &**s);
-        writeln!(out, "{}\n", render_diagnostic(&renderer, d, source))?;
+        let lines = report.sources.get(&d.path).map(|source| {
+            if index.as_ref().is_none_or(|(path, _)| *path != d.path) {
+                index = Some((&d.path, LineIndex::new(source)));
+            }
+            index.as_ref().map(|(_, lines)| lines)
+        });
+        writeln!(
+            out,
+            "{}\n",
+            render_diagnostic(&renderer, d, lines.flatten())
+        )?;
     }
     for e in &report.errors {
         let title = format!("{}: {}", e.path.display(), e.message);
@@ -83,7 +94,11 @@ pub fn summary(report: &CheckReport) -> String {
     line
 }
 
-fn render_diagnostic(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) -> String {
+fn render_diagnostic(
+    renderer: &Renderer,
+    d: &Diagnostic,
+    source: Option<&LineIndex<'_>>,
+) -> String {
     let level = match d.severity {
         Severity::Warning => Level::WARNING,
         Severity::Error => Level::ERROR,
@@ -92,7 +107,9 @@ fn render_diagnostic(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) 
     let title = level
         .primary_title(d.message.as_str())
         .id(format!("asyncwise::{}", d.rule));
-    let mut group = match source.and_then(|s| snippet(d, &path, s)) {
+    let snippet = source.and_then(|lines| snippet(d, &path, lines));
+    let shown = snippet.is_some();
+    let mut group = match snippet {
         Some(snippet) => title.element(snippet),
         // No text to show (it changed, or a span is out of range): still say where.
         None => title.element(Level::NOTE.message(format!(
@@ -101,7 +118,12 @@ fn render_diagnostic(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) 
         ))),
     };
     for note in &d.notes {
-        if note.span.is_none() || source.is_none() {
+        if let (Some(span), false) = (note.span, shown) {
+            group = group.element(Level::NOTE.message(format!(
+                "{} (at {path}:{}:{})",
+                note.message, span.start.line, span.start.column
+            )));
+        } else if note.span.is_none() {
             group = group.element(Level::NOTE.message(note.message.as_str()));
         }
     }
@@ -115,9 +137,9 @@ fn render_diagnostic(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) 
 fn snippet<'a>(
     d: &'a Diagnostic,
     path: &str,
-    source: &'a str,
+    lines: &LineIndex<'a>,
 ) -> Option<Snippet<'a, annotate_snippets::Annotation<'a>>> {
-    let lines = LineIndex::new(source);
+    let source = lines.source;
     let mut spans = vec![(d.span.start, d.span.end, None)];
     for note in &d.notes {
         if let Some(span) = note.span {
@@ -276,8 +298,16 @@ mod tests {
     fn out_of_range_spans_fall_back_to_a_location_note() {
         let mut d = finding();
         d.span.start = lc(99, 1);
-        let text = render_diagnostic(&Renderer::plain(), &d, Some(SOURCE));
+        let text = render_diagnostic(&Renderer::plain(), &d, Some(&LineIndex::new(SOURCE)));
         assert!(text.contains("at src/lib.rs:99:1"), "{text}");
+        assert!(
+            text.contains("= note: awaited here while the guard is alive (at src/lib.rs:3:5)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("= note: guards of `tokio::sync::Mutex` may be held"),
+            "{text}"
+        );
     }
 
     #[test]

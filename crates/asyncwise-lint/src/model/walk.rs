@@ -293,10 +293,13 @@ impl Walker {
             return LoopBound::Bounded;
         }
         let f = &innermost.facts;
-        let accept_loop = f
-            .methods
-            .iter()
-            .any(|m| m.method == "accept" || m.method == "accept_with");
+        let accept_loop = f.methods.iter().any(|m| {
+            spawn::ACCEPT_METHODS.contains(&m.method.as_str())
+                || m.method == "next"
+                    && m.receiver
+                        .as_deref()
+                        .is_some_and(|r| spawn::ACCEPT_STREAM_NAMES.contains(&r))
+        });
         let permit_before = f
             .methods
             .iter()

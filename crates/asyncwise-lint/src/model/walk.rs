@@ -272,7 +272,7 @@ impl Walker {
         owned: bool,
     ) {
         let bound = self.loop_bound(node_addr, loc, future);
-        let failure = future.map_or(Failure::Cannot, |f| failure_of(f));
+        let failure = future.map_or(Failure::Cannot, failure_of);
         let discarded = self.discarded.contains(&node_addr);
         self.facts.spawns.push(SpawnFact {
             loc,

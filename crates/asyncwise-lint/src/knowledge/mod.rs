@@ -21,8 +21,12 @@ pub mod types;
 /// assert!(!asyncwise_lint::knowledge::is_known_path("std::sync::NoSuchThing"));
 /// ```
 pub fn is_known_path(path: &str) -> bool {
-    let hit = |p: &str| p == path || p.starts_with(path) && p[path.len()..].starts_with("::");
-    let hit = |p: &str| hit(p) || blocking::path_matches(p, path);
+    // A table row names `path` itself, something inside it, or (`module::*`) covers it.
+    let hit = |p: &str| {
+        p == path
+            || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("::"))
+            || blocking::path_matches(p, path)
+    };
     blocking::BLOCKING_FNS.iter().any(|b| hit(b.path))
         || blocking::BLOCKING_METHODS.iter().any(|b| hit(b.receiver))
         || blocking::BLOCK_ON_FNS.iter().any(|p| hit(p))

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -95,7 +95,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             set: JoinSet::new(),
             slots: None,
             limit: None,
-            scope: Arc::new(CancelScope::new(CancellationToken::new())),
+            scope: Arc::new(CancelScope::new(CancellationToken::new(), None)),
             policy: ErrorPolicy::CollectAll,
         }
     }
@@ -113,11 +113,15 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub fn bounded(limit: usize) -> Self {
         let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
+        let slots = Arc::new(Semaphore::new(limit));
         TaskGroup {
             set: JoinSet::new(),
-            slots: Some(Arc::new(Semaphore::new(limit))),
+            scope: Arc::new(CancelScope::new(
+                CancellationToken::new(),
+                Some(Arc::clone(&slots)),
+            )),
+            slots: Some(slots),
             limit: Some(limit),
-            scope: Arc::new(CancelScope::new(CancellationToken::new())),
             policy: ErrorPolicy::CollectAll,
         }
     }
@@ -148,7 +152,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(group.is_cancelled());
     /// ```
     pub fn with_parent(mut self, parent: &CancellationToken) -> Self {
-        self.scope = Arc::new(CancelScope::new(parent.child_token()));
+        self.scope = Arc::new(CancelScope::new(parent.child_token(), self.slots.clone()));
         self
     }
 
@@ -285,14 +289,18 @@ impl<T: Send + 'static> TaskGroup<T> {
                 None => None,
                 Some(slots) => match Arc::clone(slots).try_acquire_owned() {
                     Ok(permit) => Some(permit),
-                    Err(_) => {
-                        let permit = tokio::select! {
-                            permit = Arc::clone(slots).acquire_owned() => permit,
-                            () = self.scope.token().cancelled() => return Err(SpawnError::Cancelled),
-                        };
-                        // The semaphore is never closed; treat it as cancelled if it were.
-                        Some(permit.map_err(|_| SpawnError::Cancelled)?)
-                    }
+                    Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
+                    // No need to also watch the token here: a cancelled group
+                    // closes the semaphore, and on a cancellation through a
+                    // parent token every running task stops at its next
+                    // `.await` and frees its slot; `spawn_with_permit` then
+                    // sees the cancellation.
+                    Err(TryAcquireError::NoPermits) => Some(
+                        Arc::clone(slots)
+                            .acquire_owned()
+                            .await
+                            .map_err(|_| SpawnError::Cancelled)?,
+                    ),
                 },
             };
             self.spawn_with_permit(meta, permit, task)
@@ -328,11 +336,12 @@ impl<T: Send + 'static> TaskGroup<T> {
             location: Location::caller(),
         };
         let permit = match (&self.slots, self.limit) {
-            (Some(slots), Some(limit)) => Some(
-                Arc::clone(slots)
-                    .try_acquire_owned()
-                    .map_err(|_| SpawnError::Full { limit })?,
-            ),
+            (Some(slots), Some(limit)) => Some(Arc::clone(slots).try_acquire_owned().map_err(
+                |error| match error {
+                    TryAcquireError::NoPermits => SpawnError::Full { limit },
+                    TryAcquireError::Closed => SpawnError::Cancelled,
+                },
+            )?),
             _ => None,
         };
         self.spawn_with_permit(meta, permit, task)

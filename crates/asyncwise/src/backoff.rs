@@ -13,6 +13,9 @@ use std::time::Duration;
 /// lasting at least [`reset_after`](Self::reset_after) the exponent starts
 /// again from 0.
 ///
+/// Delays have nanosecond precision; Tokio's timer rounds a sleep up to the
+/// next millisecond.
+///
 /// ```
 /// use std::time::Duration;
 /// use asyncwise::Backoff;

@@ -35,10 +35,16 @@
 //! Tokio's [`Semaphore`](tokio::sync::Semaphore), task ownership is Tokio's
 //! `JoinSet` and tokio-util's `TaskTracker`, cancellation is tokio-util's
 //! `CancellationToken`, and the shutdown registry of running tasks is a
-//! `std::sync::Mutex` around a map that is only touched in short,
-//! non-blocking critical sections. There is therefore no loom model to check;
+//! `std::sync::Mutex` around a map, touched only in short, non-blocking
+//! critical sections. The one atomic the crate adds is a one-way "this group
+//! is known to be cancelled" `AtomicBool` next to a group's token, read
+//! before a task's first poll so that tasks do not contend on the token's
+//! internal mutex; it is only ever set after the token itself has been
+//! cancelled, and the token stays the source of truth, so no interleaving
+//! can make it wrong in a harmful way. There is therefore no loom model to
+//! check (a loom test of Tokio's types would test Tokio, not this crate);
 //! the concurrency guarantees are tested on Tokio's multi-thread runtime
-//! instead.
+//! instead (for example, the concurrency limit over 10 000 tasks).
 //!
 //! # Example
 //!

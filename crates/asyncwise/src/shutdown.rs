@@ -339,6 +339,12 @@ impl Default for Shutdown {
 
 impl Shutdown {
     /// Default drain deadline: 30 seconds (Kubernetes' default grace period).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(asyncwise::Shutdown::DEFAULT_DEADLINE, Duration::from_secs(30));
+    /// ```
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 
     /// A shutdown with the [default deadline](Self::DEFAULT_DEADLINE).

@@ -83,7 +83,22 @@ pub struct ChildContext {
 impl ChildContext {
     /// The child's name.
     ///
-    /// See the [type-level example](ChildContext).
+    /// ```
+    /// use asyncwise::{BoxError, RestartPolicy, Supervisor};
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// Supervisor::new(CancellationToken::new())
+    ///     .child("worker", RestartPolicy::Temporary, |ctx| async move {
+    ///         assert_eq!(ctx.name(), "worker");
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .run()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -91,14 +106,48 @@ impl ChildContext {
     /// Cancelled when the supervisor shuts down (its token was cancelled) or
     /// escalates. The child should return soon after.
     ///
-    /// See the [type-level example](ChildContext).
+    /// ```
+    /// use asyncwise::{BoxError, RestartPolicy, Supervisor};
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// Supervisor::new(CancellationToken::new())
+    ///     .child("worker", RestartPolicy::Temporary, |ctx| async move {
+    ///         let token = ctx.token().clone();
+    ///         tokio::select! {
+    ///             () = token.cancelled() => {} // shutting down
+    ///             () = tokio::task::yield_now() => {} // the real work
+    ///         }
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .run()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn token(&self) -> &CancellationToken {
         &self.token
     }
 
     /// How many times this child has been restarted before this run.
     ///
-    /// See the [type-level example](ChildContext).
+    /// ```
+    /// use asyncwise::{BoxError, RestartPolicy, Supervisor};
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// Supervisor::new(CancellationToken::new())
+    ///     .child("worker", RestartPolicy::Temporary, |ctx| async move {
+    ///         assert_eq!(ctx.restarts(), 0); // first run
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .run()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restarts(&self) -> u32 {
         self.restarts
     }
@@ -367,7 +416,30 @@ impl Supervisor {
     /// Not cancel safe in the sense of resuming: dropping the future aborts
     /// all children at once (they are owned by a `JoinSet`).
     ///
-    /// See the [type-level example](Supervisor).
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BoxError, RestartPolicy, Supervisor};
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// let token = CancellationToken::new();
+    /// let stop = token.clone();
+    /// tokio::spawn(async move {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    ///     stop.cancel();
+    /// });
+    /// let report = Supervisor::new(token)
+    ///     .child("server", RestartPolicy::Permanent, |ctx| async move {
+    ///         ctx.token().cancelled().await;
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .run()
+    ///     .await?;
+    /// assert!(report.shut_down);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn run(self) -> Result<SupervisorReport, SupervisorError> {
         let Supervisor {
             token,

@@ -40,9 +40,11 @@ pub enum ErrorPolicy {
 /// - holds one of the group's slots (if the group is [bounded](Self::bounded))
 ///   until it has finished, panicked or been cancelled — the permit lives
 ///   inside the task, not in the spawning code;
-/// - is cancelled when the group's [`CancellationToken`] is cancelled (the
-///   task's future is dropped at its next `.await`, like `abort`), and
-///   reports that as [`TaskError::Cancelled`] with its name;
+/// - is cancelled when the group's [`CancellationToken`] is cancelled: its
+///   future is dropped without being polled again, like `abort` — before
+///   its first poll if the group itself was cancelled, at its next `.await`
+///   if the cancellation came through a parent token — and it reports
+///   [`TaskError::Cancelled`] with its name;
 /// - reports a panic as [`TaskError::Panicked`] and an `Err` as
 ///   [`TaskError::Failed`], both with its name.
 ///

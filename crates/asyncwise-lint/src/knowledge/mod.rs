@@ -24,7 +24,8 @@ pub fn is_known_path(path: &str) -> bool {
     // A table row names `path` itself, something inside it, or (`module::*`) covers it.
     let hit = |p: &str| {
         p == path
-            || p.strip_prefix(path).is_some_and(|rest| rest.starts_with("::"))
+            || p.strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with("::"))
             || blocking::path_matches(p, path)
     };
     blocking::BLOCKING_FNS.iter().any(|b| hit(b.path))

@@ -250,6 +250,26 @@ impl TypeEnv {
 
 /// Infers the light type of an expression.
 pub fn infer(expr: &syn::Expr, env: &TypeEnv, types: &TypeTable, resolver: &Resolver) -> Ty {
+    infer_within(expr, env, types, resolver, MAX_INFER_DEPTH)
+}
+
+/// How far inference follows receivers and wrappers. Every call site infers its receiver, so
+/// an unbounded walk would make a long method chain quadratic; real chains are far shorter.
+const MAX_INFER_DEPTH: usize = 64;
+
+fn infer_within(
+    expr: &syn::Expr,
+    env: &TypeEnv,
+    types: &TypeTable,
+    resolver: &Resolver,
+    depth: usize,
+) -> Ty {
+    let Some(depth) = depth.checked_sub(1) else {
+        return Ty::Unknown;
+    };
+    let infer = |e: &syn::Expr, env: &TypeEnv, types: &TypeTable, resolver: &Resolver| {
+        infer_within(e, env, types, resolver, depth)
+    };
     match expr {
         syn::Expr::Path(p) if p.qself.is_none() => {
             if let Some(ident) = p.path.get_ident() {

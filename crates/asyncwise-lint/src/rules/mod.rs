@@ -1,9 +1,9 @@
 //! The rules: one file per rule, one registry ([`RULES`]).
 //!
-//! Each rule is declared with [`declare_rule!`], whose doc comment (sections *What it does*,
+//! Each rule is declared with `declare_rule!`, whose doc comment (sections *What it does*,
 //! *Why is this bad*, *Example*, *Use instead*) is the single source of `asyncwise explain`,
 //! `asyncwise rules` and the README's rule table. A rule is a pure function from a
-//! [`FileModel`](crate::model::FileModel) to findings; findings that need facts from other files
+//! [`FileModel`] to findings; findings that need facts from other files
 //! of the same crate are [`Deferred`](crate::facts::Deferred) and settled by the crate pass.
 
 mod block_on_in_async;

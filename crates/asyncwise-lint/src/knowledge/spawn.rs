@@ -35,6 +35,9 @@ pub const PERMIT_METHODS: &[&str] = &[
     "acquire_many_owned",
     "try_acquire",
     "try_acquire_owned",
+    // async-lock / smol
+    "acquire_arc",
+    "try_acquire_arc",
 ];
 
 /// Methods that drain a task collection (`JoinSet`, `FuturesUnordered`) inside a loop.

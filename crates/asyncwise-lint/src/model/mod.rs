@@ -5,11 +5,11 @@
 //! lock guards that are alive at an `.await` ([`guards`]). Facts hold [`Loc`]s (cheap line and
 //! column pairs) and are turned into full [`Span`]s only for findings.
 
-pub mod guards;
-pub mod resolve;
-pub mod tokens;
-pub mod types;
-pub mod walk;
+pub(crate) mod guards;
+pub(crate) mod resolve;
+pub(crate) mod tokens;
+pub(crate) mod types;
+pub(crate) mod walk;
 
 use std::path::Path;
 

@@ -87,11 +87,6 @@ impl Scope {
         }
     }
 
-    /// Declares a local binding or item that shadows imports (e.g. a local `fn sleep`).
-    pub fn shadow(&mut self, name: &str, canonical: String) {
-        self.names.insert(name.to_string(), canonical);
-    }
-
     /// True if this scope declares nothing (blocks without items need no scope).
     pub fn is_empty(&self) -> bool {
         self.names.is_empty() && self.globs.is_empty()
@@ -289,16 +284,6 @@ impl Resolver {
     }
 
     /// Resolves a syn path.
-    ///
-    /// ```
-    /// use asyncwise_lint::model::resolve::Resolver;
-    /// let file = syn::parse_file("use std::thread::{self, sleep as nap}; mod fs {}").unwrap();
-    /// let r = Resolver::new(&file);
-    /// let p = |s: &str| r.resolve(&syn::parse_str::<syn::Path>(s).unwrap());
-    /// assert_eq!(p("nap"), "std::thread::sleep");
-    /// assert_eq!(p("thread::spawn"), "std::thread::spawn");
-    /// assert_eq!(p("fs::read"), "crate::fs::read");
-    /// ```
     pub fn resolve(&self, path: &syn::Path) -> String {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         self.resolve_segments(&segments, path.leading_colon.is_some())
@@ -312,4 +297,59 @@ fn join(base: &str, rest: &[impl AsRef<str>]) -> String {
         out.push_str(s.as_ref());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Resolver;
+
+    fn resolve_in(file: &str, path: &str) -> String {
+        let file = syn::parse_file(file).expect("test source parses");
+        let r = Resolver::new(&file);
+        r.resolve(&syn::parse_str::<syn::Path>(path).expect("test path parses"))
+    }
+
+    #[test]
+    fn renames_groups_and_self_imports() {
+        let src = "use std::thread::{self, sleep as nap}; use tokio::sync::mpsc::unbounded_channel as queue;";
+        assert_eq!(resolve_in(src, "nap"), "std::thread::sleep");
+        assert_eq!(resolve_in(src, "thread::spawn"), "std::thread::spawn");
+        assert_eq!(
+            resolve_in(src, "queue"),
+            "tokio::sync::mpsc::unbounded_channel"
+        );
+    }
+
+    #[test]
+    fn local_modules_and_items_shadow_std() {
+        let src = "mod fs { pub fn read() {} } fn sleep() {}";
+        assert_eq!(resolve_in(src, "fs::read"), "crate::fs::read");
+        assert_eq!(resolve_in(src, "sleep"), "crate::sleep");
+    }
+
+    #[test]
+    fn globs_resolve_only_known_paths() {
+        // The order of the globs must not matter: `std::fs::*` covers functions, not `Mutex`.
+        let src = "use std::fs::*; use std::sync::*;";
+        assert_eq!(resolve_in(src, "Mutex"), "std::sync::Mutex");
+        assert_eq!(resolve_in(src, "metadata"), "std::fs::metadata");
+        assert_eq!(resolve_in(src, "Whatever"), "Whatever");
+    }
+
+    #[test]
+    fn reexports_through_local_modules_are_followed() {
+        let src = "use flume::unbounded; mod inner { pub use super::unbounded as q; }";
+        let file = syn::parse_file(src).expect("parses");
+        let mut r = Resolver::new(&file);
+        r.current_module = "crate::inner".into();
+        assert_eq!(
+            r.resolve(&syn::parse_str("q").expect("path")),
+            "flume::unbounded"
+        );
+    }
+
+    #[test]
+    fn prelude_names() {
+        assert_eq!(resolve_in("", "drop"), "std::mem::drop");
+    }
 }

@@ -32,15 +32,6 @@ pub struct TokenFacts {
 
 impl TokenFacts {
     /// Collects the facts of a token stream.
-    ///
-    /// ```
-    /// use asyncwise_lint::model::tokens::TokenFacts;
-    /// let t: proc_macro2::TokenStream = "let p = sem.acquire().await; h.await".parse().unwrap();
-    /// let f = TokenFacts::of(t);
-    /// assert_eq!(f.methods[0].method, "acquire");
-    /// assert!(f.methods[0].awaited);
-    /// assert_eq!(f.awaited_idents, vec!["h".to_string()]);
-    /// ```
     pub fn of(tokens: TokenStream) -> Self {
         let mut flat = Vec::new();
         flatten(tokens, &mut flat);
@@ -131,5 +122,30 @@ fn flatten(tokens: TokenStream, out: &mut Vec<Flat>) {
             }
             TokenTree::Literal(_) => out.push(Flat::Other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenFacts;
+
+    #[test]
+    fn methods_awaits_and_receivers() {
+        let t: proc_macro2::TokenStream = "let p = sem.acquire().await; h.await; set.spawn(f(x))"
+            .parse()
+            .expect("tokens");
+        let f = TokenFacts::of(t);
+        assert_eq!(f.methods[0].method, "acquire");
+        assert_eq!(f.methods[0].receiver.as_deref(), Some("sem"));
+        assert!(f.methods[0].awaited);
+        assert_eq!(
+            f.awaited_idents,
+            vec!["p".to_string(), "h".to_string()]
+                .into_iter()
+                .filter(|n| n == "h")
+                .collect::<Vec<_>>()
+        );
+        assert!(f.calls_any(&["spawn"]));
+        assert!(!f.methods.iter().any(|m| m.method == "f"));
     }
 }

@@ -141,6 +141,9 @@ fn parent(module: &str) -> String {
     }
 }
 
+/// How many local glob imports resolution follows (`use super::*` inside nested test modules).
+const GLOB_DEPTH: usize = 8;
+
 /// Standard prelude names whose canonical path matters to the rules.
 const PRELUDE: &[(&str, &str)] = &[
     ("drop", "std::mem::drop"),
@@ -226,23 +229,8 @@ impl Resolver {
             }
         }
         for scope in scopes {
-            for glob in &scope.globs {
-                // `use super::*;` (test modules): names the parent module imported.
-                if glob == "crate" || glob.starts_with("crate::") {
-                    let module_segments: Vec<String> =
-                        glob.split("::").skip(1).map(str::to_string).collect();
-                    let mut all = module_segments;
-                    all.extend(segments.iter().cloned());
-                    let resolved = self.resolve_in_module("crate", &all);
-                    if !resolved.starts_with("crate") {
-                        return resolved;
-                    }
-                    continue;
-                }
-                let candidate = join(glob, segments);
-                if knowledge::is_known_path(&candidate) {
-                    return candidate;
-                }
+            if let Some(found) = self.through_globs(&scope.globs, segments, GLOB_DEPTH) {
+                return found;
             }
         }
         if let Some((_, p)) = PRELUDE.iter().find(|(n, _)| *n == first) {
@@ -266,18 +254,50 @@ impl Resolver {
         }
     }
 
+    /// Resolves `segments` through glob imports: an external module's glob covers the name only
+    /// if a knowledge table knows the result; a local module's glob (`use super::*;` in test
+    /// modules, possibly nested) looks the name up in that module, its imports and its globs.
+    fn through_globs(&self, globs: &[String], segments: &[String], depth: usize) -> Option<String> {
+        let depth = depth.checked_sub(1)?;
+        let first = segments.first()?;
+        for glob in globs {
+            if glob == "crate" || glob.starts_with("crate::") {
+                let Some(scope) = self.modules.get(glob) else {
+                    continue;
+                };
+                if let Some(base) = scope.names.get(first.as_str()) {
+                    let found = self.follow_local(join(base, &segments[1..]));
+                    if !found.starts_with("crate") {
+                        return Some(found);
+                    }
+                    continue;
+                }
+                if let Some(found) = self.through_globs(&scope.globs, segments, depth) {
+                    return Some(found);
+                }
+                continue;
+            }
+            let candidate = join(glob, segments);
+            if knowledge::is_known_path(&candidate) {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+
     fn resolve_in_module(&self, module: &str, rest: &[String]) -> String {
         if let Some(first) = rest.first() {
             let child = format!("{module}::{first}");
             if self.modules.contains_key(&child) {
                 return self.resolve_in_module(&child, &rest[1..]);
             }
-            if let Some(base) = self
-                .modules
-                .get(module)
-                .and_then(|s| s.names.get(first.as_str()))
-            {
-                return join(base, &rest[1..]);
+            if let Some(scope) = self.modules.get(module) {
+                if let Some(base) = scope.names.get(first.as_str()) {
+                    return join(base, &rest[1..]);
+                }
+                if let Some(found) = self.through_globs(&scope.globs, rest, GLOB_DEPTH) {
+                    return found;
+                }
             }
         }
         join(module, rest)
@@ -346,6 +366,16 @@ mod tests {
             r.resolve(&syn::parse_str("q").expect("path")),
             "flume::unbounded"
         );
+    }
+
+    #[test]
+    fn nested_super_globs() {
+        let src = "use tokio::sync::mpsc; mod a { use super::*; mod b { use super::*; } }";
+        let file = syn::parse_file(src).expect("parses");
+        let mut r = Resolver::new(&file);
+        r.current_module = "crate::a::b".into();
+        let p = syn::parse_str("mpsc::unbounded_channel").expect("path");
+        assert_eq!(r.resolve(&p), "tokio::sync::mpsc::unbounded_channel");
     }
 
     #[test]

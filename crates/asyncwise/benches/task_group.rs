@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use asyncwise::TaskGroup;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -68,8 +68,19 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("build the Tokio runtime");
+    // Prime the worker threads and the allocator once for every variant, so
+    // that the first benchmark of the run does not pay for a cold heap.
+    runtime.block_on(async {
+        task_group(Some(LIMIT)).await;
+        joinset_semaphore().await;
+        task_group(None).await;
+        joinset().await;
+    });
     let mut group = c.benchmark_group("100k_noop_tasks");
-    group.sample_size(10);
+    // One iteration takes ~0.1 s: flat sampling (the same number of
+    // iterations per sample) keeps a run short and makes the median robust.
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(20);
     group.bench_function("task_group_limit_64", |b| {
         b.to_async(&runtime).iter(|| task_group(Some(LIMIT)));
     });

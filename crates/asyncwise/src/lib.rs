@@ -39,9 +39,10 @@
 //! critical sections. The one atomic the crate adds is a one-way "this group
 //! is known to be cancelled" `AtomicBool` next to a group's token, read
 //! before a task's first poll so that tasks do not contend on the token's
-//! internal mutex; it is only ever set after the token itself has been
-//! cancelled, and the token stays the source of truth, so no interleaving
-//! can make it wrong in a harmful way. There is therefore no loom model to
+//! internal mutex. It is set only while the token is being cancelled (by
+//! the group, just before it cancels the token, or by a task that saw the
+//! token fire) and never cleared, and the token stays the source of truth,
+//! so no interleaving can make it wrong in a harmful way. There is therefore no loom model to
 //! check (a loom test of Tokio's types would test Tokio, not this crate);
 //! the concurrency guarantees are tested on Tokio's multi-thread runtime
 //! instead (for example, the concurrency limit over 10 000 tasks).

@@ -38,22 +38,45 @@ pub(crate) struct TaskMeta {
 ///
 /// If the scope limits concurrency, cancelling it also closes the semaphore,
 /// so producers waiting for a slot give up at once.
+///
+/// Aligned to 128 bytes so that, behind an `Arc`, the flag does not share a
+/// cache line with the reference counts that every spawn and every finished
+/// task update.
 #[derive(Debug)]
+#[repr(align(128))]
 pub(crate) struct CancelScope {
     token: CancellationToken,
     cancelled: AtomicBool,
+    /// Without a parent, the token is only ever cancelled through
+    /// [`CancelScope::cancel`] (its holders hand out child tokens only), so
+    /// the flag alone is exact.
+    has_parent: bool,
     slots: Option<Arc<Semaphore>>,
 }
 
 impl CancelScope {
-    pub(crate) fn new(token: CancellationToken, slots: Option<Arc<Semaphore>>) -> Self {
+    /// A scope with its own root token.
+    pub(crate) fn root(slots: Option<Arc<Semaphore>>) -> Self {
         CancelScope {
-            token,
+            token: CancellationToken::new(),
             cancelled: AtomicBool::new(false),
+            has_parent: false,
             slots,
         }
     }
 
+    /// A scope that is also cancelled when `parent` is.
+    pub(crate) fn child_of(parent: &CancellationToken, slots: Option<Arc<Semaphore>>) -> Self {
+        CancelScope {
+            token: parent.child_token(),
+            cancelled: AtomicBool::new(false),
+            has_parent: true,
+            slots,
+        }
+    }
+
+    /// The scope's token. Hand out only child tokens of it, so that every
+    /// cancellation of the scope goes through [`CancelScope::cancel`].
     pub(crate) fn token(&self) -> &CancellationToken {
         &self.token
     }
@@ -71,9 +94,10 @@ impl CancelScope {
         self.cancelled.load(Ordering::Acquire)
     }
 
-    /// Exact (takes the token's lock unless the flag is already set).
+    /// Exact. Takes the token's lock only for a scope with a parent whose
+    /// flag is not set yet.
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.known_cancelled() || self.token.is_cancelled()
+        self.known_cancelled() || (self.has_parent && self.token.is_cancelled())
     }
 }
 
@@ -249,7 +273,7 @@ mod tests {
         // A parent token fires while the task waits: seen at the await, and
         // recorded in the flag for later tasks.
         let parent = CancellationToken::new();
-        let scope = Arc::new(CancelScope::new(parent.child_token(), None));
+        let scope = Arc::new(CancelScope::child_of(&parent, None));
         let pending = wrap(
             &meta,
             Some(Arc::clone(&scope)),
@@ -276,7 +300,7 @@ mod tests {
         assert!(!polled.load(Ordering::SeqCst), "polled after cancel");
         // Cancelled through the scope: known without taking the token's lock.
         let slots = Arc::new(Semaphore::new(1));
-        let scope = CancelScope::new(CancellationToken::new(), Some(Arc::clone(&slots)));
+        let scope = CancelScope::root(Some(Arc::clone(&slots)));
         scope.cancel();
         assert!(scope.known_cancelled() && scope.token().is_cancelled());
         assert!(slots.is_closed());

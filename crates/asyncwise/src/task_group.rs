@@ -97,7 +97,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             set: JoinSet::new(),
             slots: None,
             limit: None,
-            scope: Arc::new(CancelScope::new(CancellationToken::new(), None)),
+            scope: Arc::new(CancelScope::root(None)),
             policy: ErrorPolicy::CollectAll,
         }
     }
@@ -118,10 +118,7 @@ impl<T: Send + 'static> TaskGroup<T> {
         let slots = Arc::new(Semaphore::new(limit));
         TaskGroup {
             set: JoinSet::new(),
-            scope: Arc::new(CancelScope::new(
-                CancellationToken::new(),
-                Some(Arc::clone(&slots)),
-            )),
+            scope: Arc::new(CancelScope::root(Some(Arc::clone(&slots)))),
             slots: Some(slots),
             limit: Some(limit),
             policy: ErrorPolicy::CollectAll,
@@ -154,7 +151,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(group.is_cancelled());
     /// ```
     pub fn with_parent(mut self, parent: &CancellationToken) -> Self {
-        self.scope = Arc::new(CancelScope::new(parent.child_token(), self.slots.clone()));
+        self.scope = Arc::new(CancelScope::child_of(parent, self.slots.clone()));
         self
     }
 
@@ -212,17 +209,21 @@ impl<T: Send + 'static> TaskGroup<T> {
         self.set.is_empty()
     }
 
-    /// The group's token. Tasks that want to clean up before they are dropped
-    /// can watch a clone of it; child tokens of it are cancelled with the group.
+    /// A child of the group's token: cancelled with the group, so tasks that
+    /// want to clean up before they are dropped, or nested groups
+    /// ([`with_parent`](Self::with_parent)), can watch it. Cancelling it does
+    /// not cancel the group; use [`cancel`](Self::cancel) for that.
     ///
     /// ```
     /// let group = asyncwise::TaskGroup::<()>::new();
     /// let token = group.cancellation_token();
+    /// token.cancel();
+    /// assert!(!group.is_cancelled());
     /// group.cancel();
-    /// assert!(token.is_cancelled());
+    /// assert!(group.cancellation_token().is_cancelled());
     /// ```
     pub fn cancellation_token(&self) -> CancellationToken {
-        self.scope.token().clone()
+        self.scope.token().child_token()
     }
 
     /// Cancels every task of the group; each reports [`TaskError::Cancelled`]

@@ -26,6 +26,17 @@ const PROCESS_HINT: &str =
     "use `tokio::process::Command`, or run it in `tokio::task::spawn_blocking`";
 const MPSC_HINT: &str =
     "use `tokio::sync::mpsc` and `recv().await`, or receive in `tokio::task::spawn_blocking`";
+const STDIN_READS: &[&str] = &[
+    "read_line",
+    "lines",
+    "read_to_string",
+    "read_to_end",
+    "read",
+    "read_exact",
+    "bytes",
+];
+const STDIN_HINT: &str =
+    "use `tokio::io::stdin()` with `AsyncBufReadExt`, or read in `tokio::task::spawn_blocking`";
 const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
 
 /// Blocking free functions.
@@ -81,29 +92,13 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
     },
     BlockingMethod {
         receiver: "std::io::Stdin",
-        methods: &[
-            "read_line",
-            "lines",
-            "read_to_string",
-            "read_to_end",
-            "read",
-            "read_exact",
-            "bytes",
-        ],
-        hint: "use `tokio::io::stdin()` with `AsyncBufReadExt`, or read in `tokio::task::spawn_blocking`",
+        methods: STDIN_READS,
+        hint: STDIN_HINT,
     },
     BlockingMethod {
         receiver: "std::io::StdinLock",
-        methods: &[
-            "read_line",
-            "lines",
-            "read_to_string",
-            "read_to_end",
-            "read",
-            "read_exact",
-            "bytes",
-        ],
-        hint: "use `tokio::io::stdin()` with `AsyncBufReadExt`, or read in `tokio::task::spawn_blocking`",
+        methods: STDIN_READS,
+        hint: STDIN_HINT,
     },
     BlockingMethod {
         receiver: "std::net::TcpListener",

@@ -12,10 +12,9 @@
 //! * awaits inside nested closures and async blocks belong to other bodies and do not count;
 //!   `select!`/`join!` are await points.
 
-use syn::parse::Parser as _;
-use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 
+use super::macros::{self, MacroBody};
 use super::resolve::Resolver;
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
@@ -166,28 +165,19 @@ impl<'a> Scanner<'a> {
     }
 
     fn mac(&mut self, mac: &syn::Macro) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
-        if let Ok(exprs) =
-            Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
-        {
-            for e in &exprs {
-                self.expr(e);
-            }
-        } else {
-            let facts = TokenFacts::of(mac.tokens.clone());
-            if let Some(&(line, column)) = facts.awaits.first() {
-                self.on_await(Loc {
-                    start: (line, column),
-                    end: (line, column + 5),
-                });
+        match macros::body(mac) {
+            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.expr(e)),
+            MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| self.stmt(s)),
+            MacroBody::Opaque => {
+                if let Some(&(line, column)) = TokenFacts::of(mac.tokens.clone()).awaits.first() {
+                    self.on_await(Loc {
+                        start: (line, column),
+                        end: (line, column + 5),
+                    });
+                }
             }
         }
-        if AWAITING_MACROS.contains(&name.as_str()) {
+        if AWAITING_MACROS.contains(&macros::name(mac).as_str()) {
             self.on_await(Loc::mac(mac));
         }
     }

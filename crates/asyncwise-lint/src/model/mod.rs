@@ -6,6 +6,7 @@
 //! column pairs) and are turned into full [`Span`]s only for findings.
 
 pub(crate) mod guards;
+pub(crate) mod macros;
 pub(crate) mod resolve;
 pub(crate) mod tokens;
 pub(crate) mod types;

@@ -8,11 +8,10 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use syn::parse::Parser as _;
-use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 
 use super::guards;
+use super::macros::{self, MacroBody};
 use super::resolve::{Resolver, Scope};
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
@@ -66,29 +65,6 @@ const PER_ELEMENT_ADAPTERS: &[&str] = &[
     "flat_map",
     "try_for_each",
     "then",
-];
-
-/// Macros whose bodies are never code to analyse.
-const OPAQUE_MACROS: &[&str] = &[
-    "quote",
-    "quote_spanned",
-    "parse_quote",
-    "macro_rules",
-    "include_str",
-    "include_bytes",
-    "concat",
-    "stringify",
-    "env",
-    "option_env",
-    "cfg",
-    "compile_error",
-    "html",
-    "view",
-    "rsx",
-    "sql",
-    "query",
-    "query_as",
-    "json",
 ];
 
 struct LoopInfo {
@@ -351,34 +327,16 @@ impl Walker {
     }
 
     fn visit_macro_body(&mut self, mac: &syn::Macro) {
-        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
-            return;
-        };
-        if OPAQUE_MACROS.contains(&name.as_str()) {
-            return;
-        }
-        if name == "select" {
-            if let Ok(branches) = parse_select.parse2(mac.tokens.clone()) {
-                for e in &branches {
-                    self.visit_expr(e);
-                }
+        match macros::body(mac) {
+            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            MacroBody::Stmts(stmts) => {
+                let block = syn::Block {
+                    brace_token: Default::default(),
+                    stmts,
+                };
+                self.visit_block(&block);
             }
-            return;
-        }
-        if let Ok(exprs) =
-            Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
-        {
-            for e in &exprs {
-                self.visit_expr(e);
-            }
-            return;
-        }
-        if let Ok(stmts) = syn::Block::parse_within.parse2(mac.tokens.clone()) {
-            let block = syn::Block {
-                brace_token: Default::default(),
-                stmts,
-            };
-            self.visit_block(&block);
+            MacroBody::Opaque => {}
         }
     }
 }
@@ -925,88 +883,19 @@ impl<'ast> Visit<'ast> for FailScan {
         if self.found.is_some() {
             return;
         }
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = macros::name(mac);
         if PANICKING_MACROS.contains(&name.as_str()) {
             self.found = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
             return;
         }
-        if name == "select" {
-            if let Ok(branches) = parse_select.parse2(mac.tokens.clone()) {
-                for e in &branches {
-                    self.visit_expr(e);
-                }
-            }
-            return;
-        }
-        if let Ok(exprs) =
-            Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
-        {
-            for e in &exprs {
-                self.visit_expr(e);
-            }
-        } else if let Ok(stmts) = syn::Block::parse_within.parse2(mac.tokens.clone()) {
-            for s in &stmts {
-                self.visit_stmt(s);
-            }
+        match macros::body(mac) {
+            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| self.visit_stmt(s)),
+            MacroBody::Opaque => {}
         }
     }
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Parses the body of `tokio::select!` / `futures::select!` into its expressions: each
-/// branch's future, precondition and handler, and the `else` handler.
-pub fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
-    let mut out = Vec::new();
-    if input.peek(syn::Ident)
-        && input
-            .fork()
-            .parse::<syn::Ident>()
-            .is_ok_and(|i| i == "biased")
-    {
-        input.parse::<syn::Ident>()?;
-        input.parse::<syn::Token![;]>()?;
-    }
-    while !input.is_empty() {
-        if input.peek(syn::Token![else])
-            || input.peek(syn::Ident)
-                && input
-                    .fork()
-                    .parse::<syn::Ident>()
-                    .is_ok_and(|i| i == "default" || i == "complete")
-                && input.peek2(syn::Token![=>])
-        {
-            if input.peek(syn::Token![else]) {
-                input.parse::<syn::Token![else]>()?;
-            } else {
-                input.parse::<syn::Ident>()?;
-            }
-        } else {
-            syn::Pat::parse_multi_with_leading_vert(input)?;
-            input.parse::<syn::Token![=]>()?;
-            out.push(input.call(syn::Expr::parse_without_eager_brace)?);
-            if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
-                input.parse::<syn::Token![,]>()?;
-                input.parse::<syn::Token![if]>()?;
-                out.push(input.parse()?);
-            }
-        }
-        input.parse::<syn::Token![=>]>()?;
-        let handler: syn::Expr = input.parse()?;
-        let is_block = matches!(handler, syn::Expr::Block(_));
-        out.push(handler);
-        if input.peek(syn::Token![,]) {
-            input.parse::<syn::Token![,]>()?;
-        } else if !is_block && !input.is_empty() {
-            return Err(input.error("expected `,` after a select! branch"));
-        }
-    }
-    Ok(out)
 }

@@ -19,6 +19,16 @@ pub struct Deferred {
 pub enum Requirement {
     /// Some function of the crate with this name is `async` and declared to return a `Result`.
     AsyncFnReturnsResult(FnRef),
+    /// A field of a struct declared in another file has one of these types (canonical paths
+    /// or `module::*` patterns).
+    FieldType {
+        /// The struct's name.
+        owner: String,
+        /// The field.
+        field: String,
+        /// Accepted types.
+        one_of: Vec<&'static str>,
+    },
 }
 
 /// How a function is declared.
@@ -77,6 +87,19 @@ impl FnRef {
 pub struct FileSummary {
     /// Functions declared in the file.
     pub functions: Vec<FnSignature>,
+    /// Struct fields with a known named type declared in the file.
+    pub fields: Vec<FieldFact>,
+}
+
+/// A struct field and its type, for files that use the struct without declaring it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFact {
+    /// The struct's name.
+    pub owner: String,
+    /// The field's name.
+    pub field: String,
+    /// Its canonical type path (wrappers such as `Arc` peeled).
+    pub ty: String,
 }
 
 /// The signature facts the crate pass uses.
@@ -126,16 +149,29 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut deferred = Vec::new();
     let mut functions = Vec::new();
+    let mut fields = Vec::new();
     for file in files {
         out.extend(file.diagnostics);
         deferred.extend(file.deferred);
         functions.extend(file.summary.functions);
+        fields.extend(file.summary.fields);
     }
     for d in deferred {
         let holds = match &d.requires {
             Requirement::AsyncFnReturnsResult(call) => functions
                 .iter()
                 .any(|f| call.may_call(f) && f.is_async && f.returns_result),
+            Requirement::FieldType {
+                owner,
+                field,
+                one_of,
+            } => fields.iter().any(|f| {
+                &f.owner == owner
+                    && &f.field == field
+                    && one_of
+                        .iter()
+                        .any(|p| crate::knowledge::blocking::path_matches(p, &f.ty))
+            }),
         };
         if holds {
             out.push(d.diagnostic);

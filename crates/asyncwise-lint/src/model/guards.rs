@@ -19,6 +19,7 @@ use super::resolve::Resolver;
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{HeldGuard, Loc, Ty};
+use crate::facts::Requirement;
 use crate::knowledge::locks;
 
 /// Macros that await their operands.
@@ -52,8 +53,22 @@ struct Live {
     names: Vec<String>,
     loc: Loc,
     describe: &'static str,
+    requires: Option<Requirement>,
     depth: usize,
     reported: bool,
+}
+
+impl Live {
+    fn new(names: Vec<String>, guard: GuardCall, depth: usize) -> Self {
+        Live {
+            names,
+            loc: guard.loc,
+            describe: guard.describe,
+            requires: guard.requires,
+            depth,
+            reported: false,
+        }
+    }
 }
 
 struct Scanner<'a> {
@@ -91,6 +106,7 @@ impl<'a> Scanner<'a> {
                     acquired: g.loc,
                     await_loc: at,
                     describe: g.describe,
+                    requires: g.requires.clone(),
                 });
             }
         }
@@ -142,13 +158,7 @@ impl<'a> Scanner<'a> {
                         self.expr(diverge);
                     }
                     if let Some(b) = bound {
-                        self.live.push(Live {
-                            names: pat_names(&l.pat),
-                            loc: b.loc,
-                            describe: b.describe,
-                            depth: self.depth,
-                            reported: false,
-                        });
+                        self.live.push(Live::new(pat_names(&l.pat), b, self.depth));
                     }
                     let ty = infer(&init.expr, &self.env, self.types, self.resolver);
                     self.env.bind_pat(&l.pat, ty, self.types, self.resolver);
@@ -201,13 +211,13 @@ impl<'a> Scanner<'a> {
                 if let Some(g) = guard_at(m, self)
                     && self.binding_guard != Some(g.node)
                 {
-                    self.temps.push(Live {
-                        names: Vec::new(),
-                        loc: g.loc,
-                        describe: g.describe,
-                        depth: self.depth,
-                        reported: false,
-                    });
+                    // `self.state.lock().unwrap()` on a field typed in another file is seen at
+                    // the `lock` (conditionally) and again at the `unwrap` (certainly): one guard.
+                    match self.temps.iter_mut().find(|t| t.loc == g.loc) {
+                        Some(existing) if g.requires.is_none() => existing.requires = None,
+                        Some(_) => {}
+                        None => self.temps.push(Live::new(Vec::new(), g, self.depth)),
+                    }
                 }
                 for a in &m.args {
                     self.expr(a);
@@ -356,6 +366,8 @@ struct GuardCall {
     node: usize,
     loc: Loc,
     describe: &'static str,
+    /// The condition on the crate under which this is a guard (a field typed elsewhere).
+    requires: Option<Requirement>,
 }
 
 /// Is this method call the point where a synchronous guard comes into existence?
@@ -376,7 +388,30 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
                 node: m as *const _ as usize,
                 loc: Loc::method_call(m),
                 describe: lock.describe,
+                requires: None,
             });
+    }
+    // A field of a struct declared in another file: a guard if the crate pass finds the field
+    // to be a lock type with this guard method.
+    if let Ty::Field { owner, field } = &recv_ty {
+        let one_of: Vec<&'static str> = locks::LOCK_TYPES
+            .iter()
+            .filter(|l| l.guard_methods.contains(&method.as_str()))
+            .map(|l| l.path)
+            .collect();
+        if one_of.is_empty() || !m.args.is_empty() && !method.starts_with("try_lock_") {
+            return None;
+        }
+        return Some(GuardCall {
+            node: m as *const _ as usize,
+            loc: Loc::method_call(m),
+            describe: "synchronous lock guard",
+            requires: Some(Requirement::FieldType {
+                owner: owner.clone(),
+                field: field.clone(),
+                one_of,
+            }),
+        });
     }
     if !locks::POISON_HANDLERS.contains(&method.as_str()) {
         return None;
@@ -398,6 +433,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
         node: m as *const _ as usize,
         loc: Loc::method_call(inner),
         describe,
+        requires: None,
     })
 }
 
@@ -443,6 +479,7 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
                 .find(|(name, _)| *name == method)?;
             let untyped = resolved(&infer(&lock.receiver, &s.env, s.types, s.resolver)).is_none();
             (lock.args.is_empty() && untyped).then(|| GuardCall {
+                requires: None,
                 node: lock as *const _ as usize,
                 loc: Loc::method_call(lock),
                 describe,

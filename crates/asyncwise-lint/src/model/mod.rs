@@ -124,6 +124,9 @@ pub struct HeldGuard {
     pub await_loc: Loc,
     /// "`std::sync::Mutex` guard", ...
     pub describe: &'static str,
+    /// Set when the lock's type is a field of a struct declared in another file: the finding
+    /// holds if the crate pass finds that field to be one of these lock types.
+    pub requires: Option<crate::facts::Requirement>,
 }
 
 /// Everything rules need to know about one file.
@@ -141,6 +144,8 @@ pub struct FileModel<'a> {
     pub held_guards: Vec<HeldGuard>,
     /// Function signatures declared in the file.
     pub functions: Vec<FnSignature>,
+    /// Struct fields with named types declared in the file.
+    pub fields: Vec<crate::facts::FieldFact>,
     line_starts: Vec<usize>,
 }
 
@@ -166,6 +171,7 @@ impl<'a> FileModel<'a> {
             spawns: facts.spawns,
             held_guards: facts.held_guards,
             functions: facts.functions,
+            fields: facts.fields,
             line_starts,
         }
     }
@@ -174,6 +180,7 @@ impl<'a> FileModel<'a> {
     pub fn summary(&self) -> FileSummary {
         FileSummary {
             functions: self.functions.clone(),
+            fields: self.fields.clone(),
         }
     }
 

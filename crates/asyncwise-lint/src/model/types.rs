@@ -14,6 +14,13 @@ pub enum Ty {
     Named(String),
     /// A tuple (channel pairs, `(Mutex, Condvar)` pairs).
     Tuple(Vec<Ty>),
+    /// The type of a field of a struct declared in another file: settled by the crate pass.
+    Field {
+        /// The struct's name (last path segment).
+        owner: String,
+        /// The field.
+        field: String,
+    },
     /// Not known.
     #[default]
     Unknown,
@@ -95,6 +102,21 @@ impl TypeTable {
             .and_then(|f| f.get(name))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Does this file declare a struct named like `owner` (canonical or plain)?
+    pub fn declares(&self, owner: &str) -> bool {
+        self.fields
+            .contains_key(owner.rsplit("::").next().unwrap_or(owner))
+    }
+
+    /// Every struct field of the file whose type is a named type: (struct, field, type path).
+    pub fn named_fields(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.fields.iter().flat_map(|(owner, fields)| {
+            fields
+                .iter()
+                .filter_map(move |(name, ty)| ty.path().map(|p| (owner.as_str(), name.as_str(), p)))
+        })
     }
 
     /// Converts a written type to a light type.
@@ -288,13 +310,24 @@ fn infer_within(
                 syn::Member::Unnamed(i) => i.index.to_string(),
             };
             match base {
-                Ty::Named(owner) => types.field(&owner, &member),
+                Ty::Named(owner) => match types.field(&owner, &member) {
+                    Ty::Unknown
+                        if !types.declares(&owner)
+                            && (owner.starts_with("crate::") || !owner.contains("::")) =>
+                    {
+                        Ty::Field {
+                            owner: owner.rsplit("::").next().unwrap_or(&owner).to_string(),
+                            field: member,
+                        }
+                    }
+                    known => known,
+                },
                 Ty::Tuple(parts) => member
                     .parse::<usize>()
                     .ok()
                     .and_then(|i| parts.get(i).cloned())
                     .unwrap_or_default(),
-                Ty::Unknown => Ty::Unknown,
+                Ty::Unknown | Ty::Field { .. } => Ty::Unknown,
             }
         }
         syn::Expr::Paren(p) => infer(&p.expr, env, types, resolver),

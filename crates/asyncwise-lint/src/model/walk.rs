@@ -16,7 +16,7 @@ use super::resolve::{Resolver, Scope};
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Callee, Ctx, Failure, HeldGuard, Loc, LoopBound, SpawnFact, Ty};
-use crate::facts::{FnKind, FnRef, FnSignature};
+use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::{offload, spawn};
 
 /// What the walk collects.
@@ -30,6 +30,8 @@ pub struct WalkFacts {
     pub held_guards: Vec<HeldGuard>,
     /// Function signatures.
     pub functions: Vec<FnSignature>,
+    /// Struct fields with named types.
+    pub fields: Vec<FieldFact>,
 }
 
 /// Walks a file.
@@ -54,6 +56,15 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
+    w.facts.fields = w
+        .types
+        .named_fields()
+        .map(|(owner, field, ty)| FieldFact {
+            owner: owner.to_string(),
+            field: field.to_string(),
+            ty: ty.to_string(),
+        })
+        .collect();
     w.facts
 }
 

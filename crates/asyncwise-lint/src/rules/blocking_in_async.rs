@@ -1,7 +1,7 @@
 use crate::diagnostic::Severity;
-use crate::facts::Sink;
+use crate::facts::{Deferred, Requirement, Sink};
 use crate::knowledge::blocking;
-use crate::model::{Callee, Ctx, FileModel};
+use crate::model::{Callee, Ctx, FileModel, Ty};
 
 crate::declare_rule! {
     /// ## What it does
@@ -46,6 +46,38 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 Some(b) => (format!("`{path}`"), b.hint),
                 None => continue,
             },
+            Callee::Method {
+                name,
+                receiver: Ty::Field { owner, field },
+            } => {
+                // The receiver is a field of a struct declared in another file: one candidate
+                // per table row with this method, settled by the crate pass.
+                for row in blocking::BLOCKING_METHODS
+                    .iter()
+                    .filter(|b| b.methods.contains(&name.as_str()))
+                {
+                    let d = super::diagnostic(
+                        &BLOCKING_IN_ASYNC,
+                        model,
+                        call.loc,
+                        format!(
+                            "`{}::{name}` blocks the thread inside async code",
+                            short(row.receiver)
+                        ),
+                        row.hint,
+                    );
+                    let requires = Requirement::FieldType {
+                        owner: owner.clone(),
+                        field: field.clone(),
+                        one_of: vec![row.receiver],
+                    };
+                    sink.deferred.push(Deferred {
+                        diagnostic: d,
+                        requires,
+                    });
+                }
+                continue;
+            }
             Callee::Method { name, receiver } => {
                 let Some(ty) = receiver.path() else { continue };
                 match blocking::blocking_method(ty, name) {
@@ -71,6 +103,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
     }
 }
 
+/// The last segment of a type path (`Receiver`), or the module of a `module::*` row.
 fn short(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
+    match path.strip_suffix("::*") {
+        Some(module) => module,
+        None => path.rsplit("::").next().unwrap_or(path),
+    }
 }

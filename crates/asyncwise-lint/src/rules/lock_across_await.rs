@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::facts::Sink;
+use crate::facts::{Deferred, Sink};
 use crate::model::FileModel;
 
 crate::declare_rule! {
@@ -54,6 +54,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             held.await_loc,
             "the task can be suspended here while the lock is held",
         ));
-        sink.diagnostics.push(d);
+        match &held.requires {
+            None => sink.diagnostics.push(d),
+            Some(requires) => sink.deferred.push(Deferred {
+                diagnostic: d,
+                requires: requires.clone(),
+            }),
+        }
     }
 }

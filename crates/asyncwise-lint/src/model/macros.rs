@@ -1,0 +1,121 @@
+//! Macro bodies as code: the expressions or statements inside a macro invocation, so that
+//! `tokio::select!` branches, `tracing` arguments and `cfg_*! { .. }` items are analysed like the
+//! code around them. One parser for every visitor, so they all see the same code.
+
+use syn::parse::Parser as _;
+use syn::punctuated::Punctuated;
+
+/// Macros whose bodies are never code to analyse.
+pub(crate) const OPAQUE_MACROS: &[&str] = &[
+    "quote",
+    "quote_spanned",
+    "parse_quote",
+    "macro_rules",
+    "include_str",
+    "include_bytes",
+    "concat",
+    "stringify",
+    "env",
+    "option_env",
+    "cfg",
+    "compile_error",
+    "html",
+    "view",
+    "rsx",
+    "sql",
+    "query",
+    "query_as",
+    "json",
+];
+
+/// What a macro's tokens contain.
+pub(crate) enum MacroBody {
+    /// Comma-separated expressions (formatting and logging macros, `vec!`, `join!`), or the
+    /// futures, preconditions and handlers of `select!` branches.
+    Exprs(Vec<syn::Expr>),
+    /// Statements and items (`cfg_*! { .. }`-style wrappers).
+    Stmts(Vec<syn::Stmt>),
+    /// Not code we can read (DSLs, token manipulation): skipped.
+    Opaque,
+}
+
+/// The macro's name: the last segment of its path (`select` for `tokio::select!`).
+pub(crate) fn name(mac: &syn::Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Parses a macro's body: `select!` branches, then comma-separated expressions, then
+/// statements; anything else is opaque.
+pub(crate) fn body(mac: &syn::Macro) -> MacroBody {
+    let name = name(mac);
+    if OPAQUE_MACROS.contains(&name.as_str()) {
+        return MacroBody::Opaque;
+    }
+    if name == "select" || name == "select_biased" {
+        return parse_select
+            .parse2(mac.tokens.clone())
+            .map_or(MacroBody::Opaque, MacroBody::Exprs);
+    }
+    if let Ok(exprs) =
+        Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
+    {
+        return MacroBody::Exprs(exprs.into_iter().collect());
+    }
+    syn::Block::parse_within
+        .parse2(mac.tokens.clone())
+        .map_or(MacroBody::Opaque, MacroBody::Stmts)
+}
+
+/// Parses the body of `tokio::select!` / `futures::select!` into its expressions: each
+/// branch's future, precondition and handler, and the `else` handler.
+fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
+    let mut out = Vec::new();
+    if input.peek(syn::Ident)
+        && input
+            .fork()
+            .parse::<syn::Ident>()
+            .is_ok_and(|i| i == "biased")
+    {
+        input.parse::<syn::Ident>()?;
+        input.parse::<syn::Token![;]>()?;
+    }
+    while !input.is_empty() {
+        if input.peek(syn::Token![else])
+            || input.peek(syn::Ident)
+                && input
+                    .fork()
+                    .parse::<syn::Ident>()
+                    .is_ok_and(|i| i == "default" || i == "complete")
+                && input.peek2(syn::Token![=>])
+        {
+            if input.peek(syn::Token![else]) {
+                input.parse::<syn::Token![else]>()?;
+            } else {
+                input.parse::<syn::Ident>()?;
+            }
+        } else {
+            syn::Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<syn::Token![=]>()?;
+            out.push(input.call(syn::Expr::parse_without_eager_brace)?);
+            if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
+                input.parse::<syn::Token![,]>()?;
+                input.parse::<syn::Token![if]>()?;
+                out.push(input.parse()?);
+            }
+        }
+        input.parse::<syn::Token![=>]>()?;
+        let handler: syn::Expr = input.parse()?;
+        let is_block = matches!(handler, syn::Expr::Block(_));
+        out.push(handler);
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+        } else if !is_block && !input.is_empty() {
+            return Err(input.error("expected `,` after a select! branch"));
+        }
+    }
+    Ok(out)
+}

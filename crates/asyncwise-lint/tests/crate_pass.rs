@@ -1,0 +1,143 @@
+//! The crate pass: facts declared in one file decide findings in another — a struct's field
+//! types (locks and receivers used through `state.field`) and the return types of spawned
+//! async fns.
+
+use std::path::{Path, PathBuf};
+
+use asyncwise_lint::{CheckOptions, check_paths};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("file has a parent")).expect("create dirs");
+    std::fs::write(path, text).expect("write file");
+}
+
+/// A package whose state struct lives in `state.rs` and is used by `handlers.rs` and `main.rs`.
+fn package() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write(
+        root,
+        "src/state.rs",
+        r#"
+use std::cell::RefCell;
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub cache: Arc<parking_lot::Mutex<Vec<String>>>,
+    pub index: tokio::sync::RwLock<Vec<u64>>,
+    pub jobs: Receiver<Job>,
+    pub hits: RefCell<u64>,
+}
+"#,
+    );
+    write(
+        root,
+        "src/handlers.rs",
+        r#"
+use crate::state::AppState;
+
+pub async fn remember(state: &AppState, name: String, db: &Db) {
+    let mut cache = state.cache.lock();
+    cache.push(name);
+    db.flush().await;
+}
+
+pub async fn reindex(state: &AppState, db: &Db) {
+    let mut index = state.index.write().await;
+    index.clear();
+    db.flush().await;
+}
+
+pub async fn next_job(state: &AppState) -> Option<Job> {
+    state.jobs.recv().ok()
+}
+
+pub fn next_job_blocking(state: &AppState) -> Option<Job> {
+    state.jobs.recv().ok()
+}
+
+pub async fn count(state: &AppState, db: &Db) {
+    *state.hits.borrow_mut() += 1;
+    db.flush().await;
+}
+"#,
+    );
+    write(
+        root,
+        "src/main.rs",
+        r#"
+mod handlers;
+mod state;
+mod worker;
+
+#[tokio::main]
+async fn main() {
+    tokio::spawn(worker::run());
+    tokio::spawn(worker::idle());
+}
+"#,
+    );
+    write(
+        root,
+        "src/worker.rs",
+        r#"
+pub async fn run() -> anyhow::Result<()> {
+    Ok(())
+}
+
+pub async fn idle() {}
+"#,
+    );
+    dir
+}
+
+fn findings(paths: &[PathBuf]) -> Vec<(String, usize, &'static str)> {
+    let report = check_paths(paths, &CheckOptions::default());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = d
+                .path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or_default()
+                .to_string();
+            (file, d.span.start.line, d.rule)
+        })
+        .collect()
+}
+
+#[test]
+fn field_types_and_return_types_come_from_other_files() {
+    let dir = package();
+    let found = findings(&[dir.path().to_path_buf()]);
+    assert_eq!(
+        found,
+        vec![
+            ("handlers.rs".to_string(), 5, "lock_across_await"),
+            ("handlers.rs".to_string(), 17, "blocking_in_async"),
+            ("main.rs".to_string(), 8, "detached_task"),
+        ],
+        "parking_lot guard across an await, std receiver in async code, spawned Result-returning fn; \
+         not the tokio lock, not the sync fn, not `idle`, not the RefCell temporary"
+    );
+}
+
+#[test]
+fn without_the_declaring_file_nothing_is_guessed() {
+    let dir = package();
+    let found = findings(&[dir.path().join("src/handlers.rs")]);
+    assert!(
+        found.is_empty(),
+        "types declared in files that were not checked are unknown: {found:?}"
+    );
+}

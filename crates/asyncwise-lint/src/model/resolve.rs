@@ -141,8 +141,10 @@ fn parent(module: &str) -> String {
     }
 }
 
-/// How many local glob imports resolution follows (`use super::*` inside nested test modules).
-const GLOB_DEPTH: usize = 8;
+/// How many lookup steps one resolution may take through local modules, their imports and
+/// their glob imports (`use super::*` in nested test modules). Modules may import each other in
+/// cycles, so every step of every path through the lookup spends from this one budget.
+const LOOKUP_BUDGET: usize = 16;
 
 /// Standard prelude names whose canonical path matters to the rules.
 const PRELUDE: &[(&str, &str)] = &[
@@ -205,8 +207,10 @@ impl Resolver {
         }
         let first = segments[0].as_str();
         match first {
-            "crate" => return self.resolve_in_module("crate", &segments[1..]),
-            "self" => return self.resolve_in_module(&self.current_module, &segments[1..]),
+            "crate" => return self.resolve_in_module("crate", &segments[1..], LOOKUP_BUDGET),
+            "self" => {
+                return self.resolve_in_module(&self.current_module, &segments[1..], LOOKUP_BUDGET);
+            }
             "super" => {
                 let mut module = parent(&self.current_module);
                 let mut rest = &segments[1..];
@@ -214,7 +218,7 @@ impl Resolver {
                     module = parent(&module);
                     rest = &rest[1..];
                 }
-                return self.resolve_in_module(&module, rest);
+                return self.resolve_in_module(&module, rest, LOOKUP_BUDGET);
             }
             _ => {}
         }
@@ -225,11 +229,11 @@ impl Resolver {
             .chain(self.modules.get(&self.current_module));
         for scope in scopes.clone() {
             if let Some(base) = scope.names.get(first) {
-                return self.follow_local(join(base, &segments[1..]));
+                return self.follow_local(join(base, &segments[1..]), LOOKUP_BUDGET);
             }
         }
         for scope in scopes {
-            if let Some(found) = self.through_globs(&scope.globs, segments, GLOB_DEPTH) {
+            if let Some(found) = self.through_globs(&scope.globs, segments, LOOKUP_BUDGET) {
                 return found;
             }
         }
@@ -241,12 +245,15 @@ impl Resolver {
 
     /// A name imported from a module of this file (`use super::unbounded as q;`) is resolved
     /// again in that module, so re-exports of `use`d names are followed.
-    fn follow_local(&self, path: String) -> String {
+    fn follow_local(&self, path: String, budget: usize) -> String {
+        let Some(budget) = budget.checked_sub(1) else {
+            return path;
+        };
         if path == "crate" || !path.starts_with("crate::") {
             return path;
         }
         let segments: Vec<String> = path.split("::").skip(1).map(str::to_string).collect();
-        let resolved = self.resolve_in_module("crate", &segments);
+        let resolved = self.resolve_in_module("crate", &segments, budget);
         if resolved.starts_with("crate::") {
             path
         } else {
@@ -257,24 +264,35 @@ impl Resolver {
     /// Resolves `segments` through glob imports: an external module's glob covers the name only
     /// if a knowledge table knows the result; a local module's glob (`use super::*;` in test
     /// modules, possibly nested) looks the name up in that module, its imports and its globs.
-    fn through_globs(&self, globs: &[String], segments: &[String], depth: usize) -> Option<String> {
-        let depth = depth.checked_sub(1)?;
+    fn through_globs(
+        &self,
+        globs: &[String],
+        segments: &[String],
+        budget: usize,
+    ) -> Option<String> {
+        let budget = budget.checked_sub(1)?;
         let first = segments.first()?;
-        for glob in globs {
+        // Breadth-first over the glob-imported modules, each visited once: modules that glob
+        // each other (test modules with `use super::*`, preludes) would otherwise branch
+        // exponentially.
+        let mut queue: std::collections::VecDeque<&String> = globs.iter().collect();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        while let Some(glob) = queue.pop_front() {
+            if !seen.insert(glob.as_str()) {
+                continue;
+            }
             if glob == "crate" || glob.starts_with("crate::") {
                 let Some(scope) = self.modules.get(glob) else {
                     continue;
                 };
                 if let Some(base) = scope.names.get(first.as_str()) {
-                    let found = self.follow_local(join(base, &segments[1..]));
+                    let found = self.follow_local(join(base, &segments[1..]), budget);
                     if !found.starts_with("crate") {
                         return Some(found);
                     }
                     continue;
                 }
-                if let Some(found) = self.through_globs(&scope.globs, segments, depth) {
-                    return Some(found);
-                }
+                queue.extend(scope.globs.iter());
                 continue;
             }
             let candidate = join(glob, segments);
@@ -285,17 +303,20 @@ impl Resolver {
         None
     }
 
-    fn resolve_in_module(&self, module: &str, rest: &[String]) -> String {
+    fn resolve_in_module(&self, module: &str, rest: &[String], budget: usize) -> String {
+        let Some(budget) = budget.checked_sub(1) else {
+            return join(module, rest);
+        };
         if let Some(first) = rest.first() {
             let child = format!("{module}::{first}");
             if self.modules.contains_key(&child) {
-                return self.resolve_in_module(&child, &rest[1..]);
+                return self.resolve_in_module(&child, &rest[1..], budget);
             }
             if let Some(scope) = self.modules.get(module) {
                 if let Some(base) = scope.names.get(first.as_str()) {
                     return join(base, &rest[1..]);
                 }
-                if let Some(found) = self.through_globs(&scope.globs, rest, GLOB_DEPTH) {
+                if let Some(found) = self.through_globs(&scope.globs, rest, budget) {
                     return found;
                 }
             }
@@ -376,6 +397,33 @@ mod tests {
         r.current_module = "crate::a::b".into();
         let p = syn::parse_str("mpsc::unbounded_channel").expect("path");
         assert_eq!(r.resolve(&p), "tokio::sync::mpsc::unbounded_channel");
+    }
+
+    #[test]
+    fn modules_importing_each_other_terminate() {
+        // log's `__private_api.rs`: globs and re-exports that go round in circles.
+        let src = "mod a { pub use super::b::*; pub use crate::c::x; } mod b { pub use super::a::*; } \
+                   mod c { pub use crate::a::x; } use a::*; use c::x as y;";
+        assert_eq!(resolve_in(src, "nothing_here"), "nothing_here");
+        assert!(resolve_in(src, "y").ends_with("c::x"));
+        assert_eq!(resolve_in(src, "crate::a::x"), "crate::c::x");
+    }
+
+    #[test]
+    fn densely_glob_importing_modules_stay_linear() {
+        // hdrhistogram's tests: every module globs the others. Visiting each module once per
+        // lookup keeps this instant; exploring every path would not finish (11^16 paths).
+        let n = 12;
+        let mut src = String::new();
+        for i in 0..n {
+            src.push_str(&format!("mod m{i} {{ "));
+            for j in (0..n).filter(|j| *j != i) {
+                src.push_str(&format!("pub use super::m{j}::*; "));
+            }
+            src.push_str("}\n");
+        }
+        src.push_str("use m0::*;");
+        assert_eq!(resolve_in(&src, "missing"), "missing");
     }
 
     #[test]

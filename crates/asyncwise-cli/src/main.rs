@@ -111,7 +111,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(rule) => {
-                write!(out, "# {}\n\n{}", rule.name, rule.doc)
+                write!(out, "# {}\n\n{}", rule.name, rule.markdown())
                     .context("could not write to stdout")?;
                 Ok(EXIT_CLEAN)
             }

@@ -495,7 +495,7 @@ fn explain_prints_the_doc_and_rejects_unknown_rules() {
             .args(["explain", rule.name])
             .assert()
             .code(0)
-            .stdout(predicate::str::contains(rule.doc.trim()));
+            .stdout(predicate::str::contains(rule.markdown().trim()));
     }
     let names = asyncwise_lint::rules::RULES.iter().map(|r| r.name);
     let mut listed = predicate::str::contains("unknown rule `no_such_rule`").boxed();

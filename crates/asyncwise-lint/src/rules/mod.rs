@@ -30,6 +30,29 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The documentation as Markdown for people: the doc comment's leading space removed and
+    /// code fences marked plainly as Rust (in the source they are `rust,ignore`, since they show
+    /// user code rather than this crate's API).
+    ///
+    /// ```
+    /// let doc = asyncwise_lint::rules::find("unbounded_channel").unwrap().markdown();
+    /// assert!(doc.starts_with("## What it does\n"));
+    /// assert!(doc.contains("```rust\n") && !doc.contains("ignore"));
+    /// ```
+    pub fn markdown(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            let line = line.strip_prefix(' ').unwrap_or(line);
+            out.push_str(if line.trim_end() == "```rust,ignore" {
+                "```rust"
+            } else {
+                line
+            });
+            out.push('\n');
+        }
+        out
+    }
+
     /// The first paragraph of the *What it does* section, on one line.
     ///
     /// ```

@@ -53,6 +53,7 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         offloaded_names: Vec::new(),
         file_module: file_module.to_string(),
         in_impl: false,
+        bound_futures: Vec::new(),
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
@@ -109,6 +110,9 @@ struct Walker {
     file_module: String,
     /// Inside an `impl` or trait: functions there are methods or associated functions.
     in_impl: bool,
+    /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
+    /// whether they can fail: a later `spawn(name)` is judged by them.
+    bound_futures: Vec<(String, Failure)>,
     facts: WalkFacts,
 }
 
@@ -259,7 +263,16 @@ impl Walker {
         owned: bool,
     ) {
         let bound = self.loop_bound(node_addr, loc, future);
-        let failure = future.map_or(Failure::Cannot, failure_of);
+        // `let fut = async move { .. }; tokio::spawn(fut)`: what was learnt about the binding.
+        let failure = match future {
+            Some(syn::Expr::Path(p)) => p
+                .path
+                .get_ident()
+                .and_then(|name| self.bound_futures.iter().rev().find(|(n, _)| name == n))
+                .map_or(Failure::Cannot, |(_, f)| f.clone()),
+            Some(f) => failure_of(f),
+            None => Failure::Cannot,
+        };
         let discarded = self.discarded.contains(&node_addr);
         self.facts.spawns.push(SpawnFact {
             loc,
@@ -418,9 +431,11 @@ impl<'ast> Visit<'ast> for Walker {
             self.offloaded_names.push(finder.0);
         }
         self.env.push();
+        let futures_in_scope = self.bound_futures.len();
         for stmt in &b.stmts {
             self.visit_stmt(stmt);
         }
+        self.bound_futures.truncate(futures_in_scope);
         self.env.pop();
         if binds_closure {
             self.offloaded_names.pop();
@@ -482,6 +497,12 @@ impl<'ast> Visit<'ast> for Walker {
             if let Some((_, diverge)) = &init.diverge {
                 self.visit_expr(diverge);
             }
+        }
+        if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+            && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
+        {
+            self.bound_futures
+                .push((name.ident.to_string(), failure_of(&init.expr)));
         }
         let ty = l.init.as_ref().map_or(Ty::Unknown, |i| self.infer(&i.expr));
         let pat = l.pat.clone();

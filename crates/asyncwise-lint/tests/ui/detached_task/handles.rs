@@ -131,3 +131,30 @@ async fn discarded_in_closure(ids: Option<u64>) {
         start();
     }
 }
+
+// Futures built first and spawned by name are judged by what they were bound to.
+pub fn spawn_bound_future(queue: Queue) {
+    let flush = async move {
+        let batch = queue.pop().await?;
+        queue.store(batch).await
+    };
+    tokio::spawn(flush); //~ detached_task
+}
+
+pub fn spawn_bound_quiet_future(queue: Queue) {
+    let drain = async move {
+        if let Err(e) = queue.drain().await {
+            tracing::warn!(error = %e, "drain failed");
+        }
+    };
+    tokio::spawn(drain); // ok: the bound future handles its own errors
+}
+
+pub fn spawn_rebound_future(queue: Queue) {
+    let job = async move { queue.pop().await.unwrap() };
+    {
+        let job = async move {};
+        tokio::spawn(job); // ok: the inner `job` cannot fail
+    }
+    drop(job);
+}

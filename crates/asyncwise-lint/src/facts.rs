@@ -56,6 +56,19 @@ pub struct FnRef {
 }
 
 impl FnRef {
+    /// From an example, test or bench, `svc::serve()` names the library root by the package's
+    /// name, which the function table knows only as `crate`.
+    pub fn may_call_library_root(&self, f: &FnSignature) -> bool {
+        !self.method_call
+            && f.name == self.name
+            && f.kind == FnKind::Free
+            && f.module == "crate"
+            && self
+                .qualifier
+                .as_deref()
+                .is_some_and(|q| q.starts_with(char::is_lowercase))
+    }
+
     /// Can this call refer to `f`?
     ///
     /// ```
@@ -89,6 +102,70 @@ pub struct FileSummary {
     pub functions: Vec<FnSignature>,
     /// Struct fields with a known named type declared in the file.
     pub fields: Vec<FieldFact>,
+    /// The build target the file belongs to.
+    pub target: Target,
+}
+
+/// Which compilation unit of a package a file belongs to: facts of one example or test crate
+/// are invisible to the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Target {
+    /// The library and binaries under `src/` (and anything not recognisably another target).
+    #[default]
+    Main,
+    /// One example, test or bench crate: `examples/name.rs` or `examples/name/…`.
+    Own(String),
+    /// Modules shared by the test crates (`tests/common/mod.rs`).
+    SharedTests,
+}
+
+impl Target {
+    /// The target of a file, from its path inside the package.
+    ///
+    /// ```
+    /// use asyncwise_lint::facts::Target;
+    /// use std::path::Path;
+    /// assert_eq!(Target::of(Path::new("svc/src/main.rs")), Target::Main);
+    /// assert_eq!(Target::of(Path::new("svc/examples/echo.rs")), Target::Own("examples/echo".into()));
+    /// assert_eq!(Target::of(Path::new("svc/tests/common/mod.rs")), Target::SharedTests);
+    /// assert_eq!(Target::of(Path::new("svc/src/tests/mod.rs")), Target::Main);
+    /// ```
+    pub fn of(path: &std::path::Path) -> Target {
+        let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+        let Some(at) = parts
+            .iter()
+            .rposition(|p| matches!(*p, "examples" | "tests" | "benches"))
+        else {
+            return Target::Main;
+        };
+        // `src/tests/mod.rs` is a module of the library, not a test crate. (A checkout living
+        // under some `src/` folder falls back to pooling, as without targets.)
+        if parts
+            .iter()
+            .rposition(|p| *p == "src")
+            .is_some_and(|src| src < at)
+        {
+            return Target::Main;
+        }
+        let kind = parts[at];
+        match &parts[at + 1..] {
+            [file] => Target::Own(format!("{kind}/{}", file.trim_end_matches(".rs"))),
+            [_, ..] if kind == "tests" => Target::SharedTests,
+            [dir, ..] => Target::Own(format!("{kind}/{dir}")),
+            [] => Target::Main,
+        }
+    }
+
+    /// Can code of this target see facts declared in `other`?
+    pub fn sees(&self, other: &Target) -> bool {
+        match (self, other) {
+            (_, Target::Main) => true,
+            (Target::Own(a), Target::Own(b)) => a == b,
+            (Target::Own(a), Target::SharedTests) => a.starts_with("tests/"),
+            (Target::SharedTests, Target::SharedTests) => true,
+            _ => false,
+        }
+    }
 }
 
 /// A struct field and its type, for files that use the struct without declaring it.
@@ -151,21 +228,34 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
     let mut functions = Vec::new();
     let mut fields = Vec::new();
     for file in files {
+        let target = file.summary.target;
         out.extend(file.diagnostics);
-        deferred.extend(file.deferred);
-        functions.extend(file.summary.functions);
-        fields.extend(file.summary.fields);
+        deferred.extend(file.deferred.into_iter().map(|d| (target.clone(), d)));
+        functions.extend(
+            file.summary
+                .functions
+                .into_iter()
+                .map(|f| (target.clone(), f)),
+        );
+        fields.extend(file.summary.fields.into_iter().map(|f| (target.clone(), f)));
     }
-    for d in deferred {
+    for (from, d) in deferred {
+        let functions = functions
+            .iter()
+            .filter(|(t, _)| from.sees(t))
+            .map(|(_, f)| f);
+        let mut fields = fields.iter().filter(|(t, _)| from.sees(t)).map(|(_, f)| f);
         let holds = match &d.requires {
-            Requirement::AsyncFnReturnsResult(call) => functions
-                .iter()
-                .any(|f| call.may_call(f) && f.is_async && f.returns_result),
+            Requirement::AsyncFnReturnsResult(call) => functions.clone().any(|f| {
+                let named =
+                    call.may_call(f) || from != Target::Main && call.may_call_library_root(f);
+                named && f.is_async && f.returns_result
+            }),
             Requirement::FieldType {
                 owner,
                 field,
                 one_of,
-            } => fields.iter().any(|f| {
+            } => fields.any(|f| {
                 &f.owner == owner
                     && &f.field == field
                     && one_of

@@ -141,3 +141,36 @@ fn without_the_declaring_file_nothing_is_guessed() {
         "types declared in files that were not checked are unknown: {found:?}"
     );
 }
+
+#[test]
+fn examples_are_separate_crates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        "pub async fn serve() -> std::io::Result<()> { Ok(()) }\n",
+    );
+    // `echo` spawns `handle`, defined in the same package only by another example.
+    write(
+        root,
+        "examples/echo.rs",
+        "fn main() {\n    tokio::spawn(helpers::handle());\n    tokio::spawn(svc::serve());\n}\n",
+    );
+    write(
+        root,
+        "examples/other.rs",
+        "pub mod helpers {}\nasync fn handle() -> std::io::Result<()> { Ok(()) }\n",
+    );
+    let found = findings(&[root.to_path_buf()]);
+    assert_eq!(
+        found,
+        vec![("echo.rs".to_string(), 3, "detached_task")],
+        "the library's `serve` is visible to every example; another example's `handle` is not"
+    );
+}

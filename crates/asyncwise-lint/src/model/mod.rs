@@ -181,6 +181,7 @@ impl<'a> FileModel<'a> {
         FileSummary {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
+            target: crate::facts::Target::of(self.path),
         }
     }
 

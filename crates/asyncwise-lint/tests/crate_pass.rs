@@ -12,15 +12,21 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).expect("write file");
 }
 
-/// A package whose state struct lives in `state.rs` and is used by `handlers.rs` and `main.rs`.
-fn package() -> tempfile::TempDir {
+/// A temporary package named `svc` (just its `Cargo.toml`).
+fn new_package() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path();
     write(
-        root,
+        dir.path(),
         "Cargo.toml",
         "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
     );
+    dir
+}
+
+/// A package whose state struct lives in `state.rs` and is used by `handlers.rs` and `main.rs`.
+fn package() -> tempfile::TempDir {
+    let dir = new_package();
+    let root = dir.path();
     write(
         root,
         "src/state.rs",
@@ -144,13 +150,8 @@ fn without_the_declaring_file_nothing_is_guessed() {
 
 #[test]
 fn examples_are_separate_crates() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = new_package();
     let root = dir.path();
-    write(
-        root,
-        "Cargo.toml",
-        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
-    );
     write(
         root,
         "src/lib.rs",

@@ -7,7 +7,9 @@
 
 pub mod blocking;
 pub mod channels;
+pub mod iterators;
 pub mod locks;
+pub mod macros;
 pub mod offload;
 pub mod spawn;
 pub mod types;

@@ -62,6 +62,18 @@ pub const ACCEPT_METHODS: &[&str] = &[
 /// Receiver names that mark `x.next().await` as accepting connections (`incoming.next()`).
 pub const ACCEPT_STREAM_NAMES: &[&str] = &["incoming", "listener", "acceptor"];
 
+/// Methods that wrap a future without changing what it returns (`fut.instrument(span)`):
+/// a spawned `fut.instrument(..)` fails exactly when `fut` does.
+pub const FUTURE_WRAPPERS: &[&str] = &[
+    "instrument",
+    "in_current_span",
+    "with_current_subscriber",
+    "boxed",
+];
+
+/// Functions that wrap a future passed as their single argument (`Box::pin(fut)`).
+pub const FUTURE_WRAPPER_FNS: &[&str] = &["pin", "new"];
+
 /// Is `path` a task-spawning function?
 ///
 /// ```

@@ -165,6 +165,21 @@ pub const SELF_CONSTRUCTORS: &[&str] = &[
     "new_with",
 ];
 
+/// Methods that return their receiver's value (possibly unwrapped from a `Result`), so the
+/// light type passes through: `x.clone()`, `res.unwrap()`, `res.context(..)`.
+pub const VALUE_PASSTHROUGH: &[&str] = &[
+    "unwrap",
+    "expect",
+    "clone",
+    "as_ref",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "context",
+    "with_context",
+    "map_err",
+    "as_mut",
+];
+
 /// Wrappers that are transparent for our purposes: `Arc<Mutex<T>>` is a `Mutex` to us.
 pub const TRANSPARENT_WRAPPERS: &[&str] = &["Arc", "Rc", "Box", "Cow", "Pin", "ManuallyDrop"];
 

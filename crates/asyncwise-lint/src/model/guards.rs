@@ -21,9 +21,7 @@ use super::types::{TypeEnv, TypeTable, infer};
 use super::{HeldGuard, Loc, Ty};
 use crate::facts::Requirement;
 use crate::knowledge::locks;
-
-/// Macros that await their operands.
-const AWAITING_MACROS: &[&str] = &["select", "join", "try_join", "select_biased"];
+use crate::knowledge::macros as macro_kinds;
 
 /// Guards of `block` (an async body) held across one of its awaits.
 pub fn scan_block(
@@ -187,7 +185,7 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        if AWAITING_MACROS.contains(&macros::name(mac).as_str()) {
+        if macro_kinds::AWAITING_MACROS.contains(&macros::name(mac).as_str()) {
             self.on_await(Loc::mac(mac));
         }
     }

@@ -5,28 +5,7 @@
 use syn::parse::Parser as _;
 use syn::punctuated::Punctuated;
 
-/// Macros whose bodies are never code to analyse.
-pub(crate) const OPAQUE_MACROS: &[&str] = &[
-    "quote",
-    "quote_spanned",
-    "parse_quote",
-    "macro_rules",
-    "include_str",
-    "include_bytes",
-    "concat",
-    "stringify",
-    "env",
-    "option_env",
-    "cfg",
-    "compile_error",
-    "html",
-    "view",
-    "rsx",
-    "sql",
-    "query",
-    "query_as",
-    "json",
-];
+use crate::knowledge::macros as macro_kinds;
 
 /// What a macro's tokens contain.
 pub(crate) enum MacroBody {
@@ -52,7 +31,7 @@ pub(crate) fn name(mac: &syn::Macro) -> String {
 /// statements; anything else is opaque.
 pub(crate) fn body(mac: &syn::Macro) -> MacroBody {
     let name = name(mac);
-    if OPAQUE_MACROS.contains(&name.as_str()) {
+    if macro_kinds::OPAQUE_MACROS.contains(&name.as_str()) {
         return MacroBody::Opaque;
     }
     if name == "select" || name == "select_biased" {

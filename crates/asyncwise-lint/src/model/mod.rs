@@ -1,8 +1,8 @@
-//! The per-file model that rules query, built in one traversal ([`walk`]).
+//! The per-file model that rules query, built in one traversal (`walk.rs`).
 //!
 //! Rules never walk syn trees: they read the facts collected here — calls with canonical paths
 //! and receiver types, the context each runs in, spawns with their loop and handle, and the
-//! lock guards that are alive at an `.await` ([`guards`]). Facts hold [`Loc`]s (cheap line and
+//! lock guards that are alive at an `.await` (`guards.rs`). Facts hold [`Loc`]s (cheap line and
 //! column pairs) and are turned into full [`Span`]s only for findings.
 
 pub(crate) mod guards;

@@ -346,12 +346,8 @@ fn infer_within(
         syn::Expr::MethodCall(m) => {
             let method = m.method.to_string();
             let recv = infer(&m.receiver, env, types, resolver);
-            match method.as_str() {
-                "unwrap" | "expect" | "clone" | "as_ref" | "unwrap_or_else"
-                | "unwrap_or_default" | "context" | "with_context" | "map_err" | "as_mut" => {
-                    return recv;
-                }
-                _ => {}
+            if table::VALUE_PASSTHROUGH.contains(&method.as_str()) {
+                return recv;
             }
             match recv.path() {
                 Some(path) => table::method_returns(path, &method)

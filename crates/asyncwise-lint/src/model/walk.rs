@@ -17,7 +17,8 @@ use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Callee, Ctx, Failure, HeldGuard, Loc, LoopBound, SpawnFact, Ty};
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
-use crate::knowledge::{offload, spawn};
+use crate::knowledge::macros as macro_kinds;
+use crate::knowledge::{iterators, offload, spawn};
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -68,16 +69,6 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         .collect();
     w.facts
 }
-
-/// Iterator adapters whose closure runs once per element: a spawn inside is a spawn in a loop.
-const PER_ELEMENT_ADAPTERS: &[&str] = &[
-    "map",
-    "for_each",
-    "filter_map",
-    "flat_map",
-    "try_for_each",
-    "then",
-];
 
 struct LoopInfo {
     loc: Loc,
@@ -597,7 +588,7 @@ impl<'ast> Visit<'ast> for Walker {
             self.awaited.contains(&me),
         );
         self.visit_expr(&m.receiver);
-        let adapter_loop = (PER_ELEMENT_ADAPTERS.contains(&name.as_str())
+        let adapter_loop = (iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str())
             && is_iteration(&m.receiver))
         .then(|| {
             let fixed = is_fixed_iteration(&m.receiver);
@@ -648,46 +639,11 @@ impl<'ast> Visit<'ast> for Walker {
     }
 }
 
-/// Methods that produce an iterator or stream: evidence that a following `map` runs per element
-/// (`Option::map` and `Result::map` run at most once).
-const ITERATOR_SOURCES: &[&str] = &[
-    "iter",
-    "into_iter",
-    "iter_mut",
-    "drain",
-    "chunks",
-    "windows",
-    "keys",
-    "values",
-    "values_mut",
-    "lines",
-    "split",
-    "enumerate",
-    "zip",
-    "filter",
-    "take",
-    "skip",
-    "chain",
-    "cloned",
-    "copied",
-    "rev",
-    "map",
-    "filter_map",
-    "flat_map",
-    "flatten",
-    "incoming",
-    "bytes",
-    "chars",
-    "step_by",
-    "peekable",
-    "inspect",
-    "take_while",
-    "skip_while",
-];
-
 fn is_iteration(receiver: &syn::Expr) -> bool {
     match receiver {
-        syn::Expr::MethodCall(m) => ITERATOR_SOURCES.contains(&m.method.to_string().as_str()),
+        syn::Expr::MethodCall(m) => {
+            iterators::ITERATOR_SOURCES.contains(&m.method.to_string().as_str())
+        }
         syn::Expr::Range(_) | syn::Expr::Array(_) => true,
         syn::Expr::Paren(p) => is_iteration(&p.expr),
         syn::Expr::Call(c) => {
@@ -804,7 +760,7 @@ fn failure_of(future: &syn::Expr) -> Failure {
             {
                 let name = last.ident.to_string();
                 // `Box::pin(fut)`, `wrapper(fut)`: look through single-argument wrappers.
-                if name == "pin" || name == "new" {
+                if spawn::FUTURE_WRAPPER_FNS.contains(&name.as_str()) {
                     return c.args.first().map_or(Failure::Cannot, failure_of);
                 }
                 return Failure::IfAsyncFnReturnsResult(FnRef {
@@ -816,9 +772,7 @@ fn failure_of(future: &syn::Expr) -> Failure {
             Failure::Cannot
         }
         syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
-            "instrument" | "in_current_span" | "with_current_subscriber" | "boxed" => {
-                failure_of(&m.receiver)
-            }
+            name if spawn::FUTURE_WRAPPERS.contains(&name) => failure_of(&m.receiver),
             name => Failure::IfAsyncFnReturnsResult(FnRef {
                 name: name.to_string(),
                 qualifier: None,
@@ -875,8 +829,6 @@ struct FailScan {
     found: Option<(String, Loc)>,
 }
 
-const PANICKING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];
-
 impl<'ast> Visit<'ast> for FailScan {
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
         if self.found.is_none() {
@@ -916,7 +868,7 @@ impl<'ast> Visit<'ast> for FailScan {
             return;
         }
         let name = macros::name(mac);
-        if PANICKING_MACROS.contains(&name.as_str()) {
+        if macro_kinds::PANICKING_MACROS.contains(&name.as_str()) {
             self.found = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
             return;
         }

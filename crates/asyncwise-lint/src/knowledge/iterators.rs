@@ -1,0 +1,48 @@
+//! Iterator knowledge: which closures run once per element.
+
+/// Iterator adapters whose closure runs once per element: a spawn inside is a spawn in a loop.
+pub const PER_ELEMENT_ADAPTERS: &[&str] = &[
+    "map",
+    "for_each",
+    "filter_map",
+    "flat_map",
+    "try_for_each",
+    "then",
+];
+
+/// Methods that produce an iterator or stream: evidence that a following `map` runs per element
+/// (`Option::map` and `Result::map` run at most once).
+pub const ITERATOR_SOURCES: &[&str] = &[
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "drain",
+    "chunks",
+    "windows",
+    "keys",
+    "values",
+    "values_mut",
+    "lines",
+    "split",
+    "enumerate",
+    "zip",
+    "filter",
+    "take",
+    "skip",
+    "chain",
+    "cloned",
+    "copied",
+    "rev",
+    "map",
+    "filter_map",
+    "flat_map",
+    "flatten",
+    "incoming",
+    "bytes",
+    "chars",
+    "step_by",
+    "peekable",
+    "inspect",
+    "take_while",
+    "skip_while",
+];

@@ -1,0 +1,30 @@
+//! What macros do, as far as the rules care.
+
+/// Macros whose bodies are never code to analyse.
+pub const OPAQUE_MACROS: &[&str] = &[
+    "quote",
+    "quote_spanned",
+    "parse_quote",
+    "macro_rules",
+    "include_str",
+    "include_bytes",
+    "concat",
+    "stringify",
+    "env",
+    "option_env",
+    "cfg",
+    "compile_error",
+    "html",
+    "view",
+    "rsx",
+    "sql",
+    "query",
+    "query_as",
+    "json",
+];
+
+/// Macros that await their operands: an `.await` point for guard liveness.
+pub const AWAITING_MACROS: &[&str] = &["select", "join", "try_join", "select_biased"];
+
+/// Macros that panic: a spawned task calling them can fail.
+pub const PANICKING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];

@@ -84,6 +84,8 @@ mod shutdown;
 mod spawn;
 mod supervisor;
 mod task_group;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use backoff::{Backoff, BackoffSchedule};
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};

@@ -1,0 +1,611 @@
+//! Testing async code for cancellation: drop a future at every point where
+//! it can be suspended, and check your invariants each time.
+//!
+//! A future can be dropped at any `.await` that suspends it: a `select!`
+//! whose other branch wins, a `timeout` that expires, a client that hangs up
+//! and drops the request future, a [`TaskGroup`](crate::TaskGroup) or
+//! [`Shutdown`](crate::Shutdown) that aborts its tasks. Code written as if
+//! every line after an `.await` will run then leaves state half-updated: a
+//! gauge incremented and never decremented, bytes read from a socket into a
+//! local buffer and lost, a batch taken from a queue and never flushed.
+//! [`cancel_at_each_await`] finds these bugs deterministically:
+//!
+//! 1. it runs the future once to completion and counts how often it returns
+//!    `Pending` (its *suspensions*, `n`);
+//! 2. for each `k` in `0..=n` it builds a fresh future, polls it until its
+//!    `k`-th suspension (for `k = 0`: never polls it), drops it, lets the
+//!    runtime run once so that tasks woken by the drop can react, and runs
+//!    your check;
+//! 3. it reports every point at which the check failed, with the
+//!    suspension's index and, where the future was suspended inside a
+//!    [`traced`] or [`pending_before`]/[`pending_after`] wrapper, that
+//!    wrapper's source location.
+//!
+//! The count is deterministic because the harness polls the future only
+//! when the future itself has woken it (a spurious poll from the runtime
+//! does not count as a suspension), and because timers run on paused time
+//! when the test is `#[tokio::test(start_paused = true)]`, which you should
+//! use whenever the future sleeps.
+//!
+//! # Example: a gauge that a cancelled request leaves behind
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicI64, Ordering};
+//! use asyncwise::testing::{cancel_at_each_await, traced};
+//!
+//! async fn handle(in_flight: Arc<AtomicI64>) {
+//!     in_flight.fetch_add(1, Ordering::SeqCst);
+//!     traced(tokio::task::yield_now()).await; // a cancelled request stops here...
+//!     in_flight.fetch_sub(1, Ordering::SeqCst); // ...and never gets here
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let outcome = cancel_at_each_await(
+//!     || {
+//!         let gauge = Arc::new(AtomicI64::new(0));
+//!         (gauge.clone(), handle(gauge))
+//!     },
+//!     |gauge, _stage| match gauge.load(Ordering::SeqCst) {
+//!         0 => Ok(()),
+//!         left => Err(format!("{left} request(s) still counted as in flight")),
+//!     },
+//! )
+//! .await;
+//! let error = outcome.unwrap_err();
+//! assert_eq!(error.failures().len(), 1);
+//! assert_eq!(error.failures()[0].stage.suspension(), Some(1));
+//! assert!(error.to_string().contains("still counted as in flight"));
+//! # }
+//! ```
+//!
+//! The fix is a guard whose `Drop` undoes the increment (for instance
+//! `scopeguard::guard`), so the decrement runs on every path; the same check
+//! then passes. The analyzer reports this shape statically as
+//! `cleanup_after_await`; a `read_exact` inside a `select!` loop is
+//! `select_cancel_unsafe`. This module is the dynamic check of both, for
+//! the code the analyzer cannot see through.
+//!
+//! # When to use this instead of loom
+//!
+//! [loom](https://docs.rs/loom) explores the interleavings of *threads*
+//! around synchronisation primitives; use it when you write a lock, a queue
+//! or an atomic protocol. This module explores the *cancellation points* of
+//! one async computation, on one thread: use it for request handlers,
+//! protocol state machines, batchers and anything that runs inside
+//! `select!`, `timeout` or an abortable task.
+//!
+//! # Reaching await points that never suspend
+//!
+//! An `.await` whose future is ready at once is not a cancellation point in
+//! that run, so the harness cannot stop there. Wrap such a future in
+//! [`pending_before`] (the future is dropped before it runs) or
+//! [`pending_after`] (it has run, but its output is dropped with the future:
+//! a message received and never handled) to make it one.
+//!
+//! Available with the `testing` cargo feature.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+
+thread_local! {
+    /// Where the future being polled by the harness on this thread was
+    /// suspended during the current poll: set by the innermost traced
+    /// wrapper that returned `Pending`.
+    static SUSPENDED_AT: Cell<Option<&'static Location<'static>>> = const { Cell::new(None) };
+}
+
+fn record_suspension(location: &'static Location<'static>) {
+    SUSPENDED_AT.with(|slot| {
+        // The innermost wrapper returns `Pending` first; outer wrappers
+        // around the same suspension must not overwrite it.
+        if slot.get().is_none() {
+            slot.set(Some(location));
+        }
+    });
+}
+
+fn take_suspension() -> Option<&'static Location<'static>> {
+    SUSPENDED_AT.with(Cell::take)
+}
+
+/// A point at which the harness dropped the future.
+///
+/// ```
+/// use asyncwise::testing::Stage;
+///
+/// assert_eq!(Stage::Completed.suspension(), None);
+/// assert_eq!(Stage::Cancelled { suspension: 2, of: 3, location: None }.suspension(), Some(2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The future was dropped after its `suspension`-th `Pending` (0: before
+    /// it was ever polled), out of `of` suspensions in a full run.
+    Cancelled {
+        /// How many times the future had returned `Pending` when it was
+        /// dropped.
+        suspension: usize,
+        /// How many times it returns `Pending` when it runs to completion.
+        of: usize,
+        /// The innermost [`traced`], [`pending_before`] or [`pending_after`]
+        /// wrapper the future was suspended in, if any.
+        location: Option<&'static Location<'static>>,
+    },
+    /// The future ran to completion.
+    Completed,
+}
+
+impl Stage {
+    /// The suspension index at which the future was dropped, or `None` if
+    /// it completed.
+    pub fn suspension(&self) -> Option<usize> {
+        match self {
+            Stage::Cancelled { suspension, .. } => Some(*suspension),
+            Stage::Completed => None,
+        }
+    }
+
+    /// The source location of the await point at which the future was
+    /// dropped, where a traced wrapper knows it.
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        match self {
+            Stage::Cancelled { location, .. } => *location,
+            Stage::Completed => None,
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stage::Completed => f.write_str("after running to completion"),
+            Stage::Cancelled { suspension: 0, .. } => {
+                f.write_str("when dropped before its first poll")
+            }
+            Stage::Cancelled {
+                suspension,
+                of,
+                location,
+            } => {
+                write!(f, "when cancelled at suspension {suspension} of {of}")?;
+                if let Some(location) = location {
+                    write!(f, " (await at {location})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Where the future was dropped (or that it completed).
+    pub stage: Stage,
+    /// The message of the failed check.
+    pub message: String,
+}
+
+/// What [`cancel_at_each_await`] checked when every check passed.
+///
+/// ```
+/// use asyncwise::testing::cancel_at_each_await;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let report = cancel_at_each_await(
+///     || ((), async { tokio::task::yield_now().await }),
+///     |_, _| Ok::<_, String>(()),
+/// )
+/// .await
+/// .unwrap();
+/// assert_eq!(report.suspensions, 1);
+/// assert_eq!(report.checks, 3); // dropped unpolled, at suspension 1, completed
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CancelReport {
+    /// How often the future returns `Pending` in a full run.
+    pub suspensions: usize,
+    /// How many times the check ran (`suspensions + 2`).
+    pub checks: usize,
+}
+
+/// The checks that failed, in the order of their suspension points.
+///
+/// Its `Display` lists every failure with its stage and location.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct CancelSafetyError {
+    failures: Vec<Failure>,
+    suspensions: usize,
+}
+
+impl CancelSafetyError {
+    /// The failed checks.
+    pub fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    /// How often the future returns `Pending` in a full run.
+    pub fn suspensions(&self) -> usize {
+        self.suspensions
+    }
+}
+
+impl fmt::Display for CancelSafetyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the future is not cancel-safe: {} of {} checks failed",
+            self.failures.len(),
+            self.suspensions + 2
+        )?;
+        for failure in &self.failures {
+            write!(f, "\n  - {}: {}", failure.stage, failure.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Drops a fresh future at each of its suspension points and checks an
+/// invariant each time; see the [module docs](self).
+///
+/// `make` builds the state the check inspects and the future under test;
+/// it is called `n + 2` times for a future that suspends `n` times. `check`
+/// is given that state and the [`Stage`] at which the future was dropped (or
+/// [`Stage::Completed`]) and returns `Err(message)` when the invariant does
+/// not hold. After dropping the future the harness yields to the runtime
+/// once, so tasks woken by the drop can run before the check.
+///
+/// Run it inside a Tokio runtime (usually `#[tokio::test(start_paused =
+/// true)]`); the future is polled on the calling task, so it needs not be
+/// `Send`.
+///
+/// # Errors
+///
+/// [`CancelSafetyError`] lists every stage whose check failed. A future
+/// whose number of suspensions changes from one run to the next is reported
+/// as a failure too, since its cancellation points cannot be checked.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::collections::VecDeque;
+/// use std::rc::Rc;
+/// use asyncwise::testing::{cancel_at_each_await, pending_after};
+///
+/// // Takes a job from the queue, then awaits: a drop at that await loses the job.
+/// async fn take_and_run(queue: Rc<RefCell<VecDeque<u32>>>, done: Rc<RefCell<Vec<u32>>>) {
+///     let job = pending_after(async { queue.borrow_mut().pop_front() }).await;
+///     if let Some(job) = job {
+///         done.borrow_mut().push(job);
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let result = cancel_at_each_await(
+///     || {
+///         let queue = Rc::new(RefCell::new(VecDeque::from([7])));
+///         let done = Rc::new(RefCell::new(Vec::new()));
+///         ((queue.clone(), done.clone()), take_and_run(queue, done))
+///     },
+///     |(queue, done), _| {
+///         let accounted = queue.borrow().len() + done.borrow().len();
+///         if accounted == 1 { Ok(()) } else { Err("job 7 was lost") }
+///     },
+/// )
+/// .await;
+/// assert_eq!(result.unwrap_err().failures()[0].stage.suspension(), Some(1));
+/// # }
+/// ```
+pub async fn cancel_at_each_await<S, F, M, C, E>(
+    mut make: M,
+    mut check: C,
+) -> Result<CancelReport, CancelSafetyError>
+where
+    M: FnMut() -> (S, F),
+    F: Future,
+    C: FnMut(&S, Stage) -> Result<(), E>,
+    E: fmt::Display,
+{
+    let mut failures = Vec::new();
+    let mut run_check = |failures: &mut Vec<Failure>, state: &S, stage: Stage| {
+        if let Err(message) = check(state, stage) {
+            failures.push(Failure {
+                stage,
+                message: message.to_string(),
+            });
+        }
+    };
+
+    let (state, future) = make();
+    let suspensions = drive(future, None).await.suspensions();
+    run_check(&mut failures, &state, Stage::Completed);
+    drop(state);
+
+    for k in 0..=suspensions {
+        let (state, future) = make();
+        let location = if k == 0 {
+            drop(future);
+            None
+        } else {
+            match drive(future, Some(k)).await {
+                Driven::Stopped { location, .. } => location,
+                Driven::Completed { suspensions: seen } => {
+                    failures.push(Failure {
+                        stage: Stage::Completed,
+                        message: format!(
+                            "the future suspended {suspensions} times in its first run but \
+                             completed after {seen} in a later one; run it on paused time with \
+                             nothing else driving it"
+                        ),
+                    });
+                    continue;
+                }
+            }
+        };
+        tokio::task::yield_now().await;
+        let stage = Stage::Cancelled {
+            suspension: k,
+            of: suspensions,
+            location,
+        };
+        run_check(&mut failures, &state, stage);
+    }
+
+    if failures.is_empty() {
+        Ok(CancelReport {
+            suspensions,
+            checks: suspensions + 2,
+        })
+    } else {
+        Err(CancelSafetyError {
+            failures,
+            suspensions,
+        })
+    }
+}
+
+enum Driven {
+    Completed {
+        suspensions: usize,
+    },
+    Stopped {
+        suspensions: usize,
+        location: Option<&'static Location<'static>>,
+    },
+}
+
+impl Driven {
+    fn suspensions(&self) -> usize {
+        match self {
+            Driven::Completed { suspensions } | Driven::Stopped { suspensions, .. } => *suspensions,
+        }
+    }
+}
+
+/// Wakes the harness only when the future under test asked to be woken, so
+/// a spurious poll of the harness is not counted as a suspension.
+struct WakeFlag {
+    woken: AtomicBool,
+    outer: Mutex<Option<Waker>>,
+}
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        let outer = self
+            .outer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(outer) = outer {
+            outer.wake();
+        }
+    }
+}
+
+/// Polls `future` until it completes or until its `stop_after`-th `Pending`.
+async fn drive<F: Future>(future: F, stop_after: Option<usize>) -> Driven {
+    let mut future = pin!(future);
+    let flag = Arc::new(WakeFlag {
+        woken: AtomicBool::new(true),
+        outer: Mutex::new(None),
+    });
+    let waker = Waker::from(flag.clone());
+    let mut suspensions = 0;
+    std::future::poll_fn(|cx| {
+        *flag.outer.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        if !flag.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        take_suspension();
+        let polled = future.as_mut().poll(&mut Context::from_waker(&waker));
+        let location = take_suspension();
+        match polled {
+            Poll::Ready(_) => Poll::Ready(Driven::Completed { suspensions }),
+            Poll::Pending => {
+                suspensions += 1;
+                if stop_after == Some(suspensions) {
+                    Poll::Ready(Driven::Stopped {
+                        suspensions,
+                        location,
+                    })
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    })
+    .await
+}
+
+pin_project_lite::pin_project! {
+    /// A future that records its source location when it suspends; see
+    /// [`traced`].
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Traced<F> {
+        #[pin]
+        inner: F,
+        location: &'static Location<'static>,
+    }
+}
+
+/// Marks an await point so that [`cancel_at_each_await`] can name its
+/// source location when it cancels the future there.
+///
+/// The wrapper costs one thread-local write when the future returns
+/// `Pending` and nothing otherwise; it changes nothing about the future.
+///
+/// ```
+/// use asyncwise::testing::traced;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let value = traced(async { 21 * 2 }).await;
+/// assert_eq!(value, 42);
+/// # }
+/// ```
+#[track_caller]
+pub fn traced<F: Future>(future: F) -> Traced<F> {
+    Traced {
+        inner: future,
+        location: Location::caller(),
+    }
+}
+
+impl<F: Future> Future for Traced<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let polled = this.inner.poll(cx);
+        if polled.is_pending() {
+            record_suspension(this.location);
+        }
+        polled
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future that returns `Pending` once, before or after its inner
+    /// future runs; see [`pending_before`] and [`pending_after`].
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct InjectPending<F: Future> {
+        #[pin]
+        inner: F,
+        when: Inject,
+        output: Option<F::Output>,
+        location: &'static Location<'static>,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inject {
+    Before,
+    After,
+    Done,
+}
+
+/// Makes `future` suspend once before it is first polled, so that a
+/// cancellation can happen at this await point even when the future would
+/// be ready at once. Dropped there, the inner future has not run.
+///
+/// ```
+/// use asyncwise::testing::{cancel_at_each_await, pending_before};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let report = cancel_at_each_await(
+///     || ((), pending_before(async { 1 })),
+///     |_, _| Ok::<_, String>(()),
+/// )
+/// .await
+/// .unwrap();
+/// assert_eq!(report.suspensions, 1);
+/// # }
+/// ```
+#[track_caller]
+pub fn pending_before<F: Future>(future: F) -> InjectPending<F> {
+    InjectPending {
+        inner: future,
+        when: Inject::Before,
+        output: None,
+        location: Location::caller(),
+    }
+}
+
+/// Makes `future` suspend once after it has completed and before its output
+/// is returned, so that a cancellation at this await point drops an output
+/// that was already produced (a message received, a batch taken): the
+/// classic way cancellation loses data.
+///
+/// ```
+/// use asyncwise::testing::pending_after;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(pending_after(async { "ready" }).await, "ready");
+/// # }
+/// ```
+#[track_caller]
+pub fn pending_after<F: Future>(future: F) -> InjectPending<F> {
+    InjectPending {
+        inner: future,
+        when: Inject::After,
+        output: None,
+        location: Location::caller(),
+    }
+}
+
+impl<F: Future> Future for InjectPending<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let mut this = self.project();
+        match *this.when {
+            Inject::Before => {
+                *this.when = Inject::Done;
+                record_suspension(this.location);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Inject::After => {
+                if let Some(output) = this.output.take() {
+                    *this.when = Inject::Done;
+                    return Poll::Ready(output);
+                }
+                match this.inner.as_mut().poll(cx) {
+                    Poll::Ready(output) => {
+                        *this.output = Some(output);
+                        record_suspension(this.location);
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                    Poll::Pending => {
+                        record_suspension(this.location);
+                        Poll::Pending
+                    }
+                }
+            }
+            Inject::Done => {
+                let polled = this.inner.poll(cx);
+                if polled.is_pending() {
+                    record_suspension(this.location);
+                }
+                polled
+            }
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! `asyncwise::testing`: the cancellation checker finds the three classic
+//! cancellation bugs at their exact await point, passes their fixes, and on
+//! random state machines reports exactly the planted bug.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use asyncwise::testing::{Stage, cancel_at_each_await, pending_after, pending_before, traced};
+use proptest::prelude::*;
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+
+/// The source line a reported await point names, so tests say which await
+/// they expect by its text rather than by a line number.
+fn source_line(location: &std::panic::Location<'_>) -> String {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let source = std::fs::read_to_string(workspace.join(location.file())).unwrap();
+    source
+        .lines()
+        .nth(location.line() as usize - 1)
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+// --- 1. A gauge incremented before an await and decremented after it. ---
+
+async fn handle_request_unguarded(in_flight: Arc<AtomicI64>) {
+    in_flight.fetch_add(1, Ordering::SeqCst);
+    traced(tokio::time::sleep(Duration::from_millis(5))).await;
+    in_flight.fetch_sub(1, Ordering::SeqCst);
+}
+
+async fn handle_request_guarded(in_flight: Arc<AtomicI64>) {
+    in_flight.fetch_add(1, Ordering::SeqCst);
+    let _decrement = scopeguard::guard(in_flight, |gauge| {
+        gauge.fetch_sub(1, Ordering::SeqCst);
+    });
+    traced(tokio::time::sleep(Duration::from_millis(5))).await;
+}
+
+fn gauge_is_zero(gauge: &Arc<AtomicI64>, _: Stage) -> Result<(), String> {
+    match gauge.load(Ordering::SeqCst) {
+        0 => Ok(()),
+        left => Err(format!("in-flight gauge left at {left}")),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn gauge_left_incremented_is_found_at_the_sleep() {
+    let error = cancel_at_each_await(
+        || {
+            let gauge = Arc::new(AtomicI64::new(0));
+            (gauge.clone(), handle_request_unguarded(gauge))
+        },
+        gauge_is_zero,
+    )
+    .await
+    .unwrap_err();
+
+    assert_eq!(error.suspensions(), 1);
+    let [failure] = error.failures() else {
+        panic!("expected one failure, got {error}");
+    };
+    assert_eq!(failure.stage.suspension(), Some(1));
+    let location = failure.stage.location().expect("the sleep is traced");
+    assert!(location.file().ends_with("testing.rs"));
+    assert_eq!(
+        source_line(location),
+        "traced(tokio::time::sleep(Duration::from_millis(5))).await;"
+    );
+    assert_eq!(failure.message, "in-flight gauge left at 1");
+}
+
+#[tokio::test(start_paused = true)]
+async fn gauge_with_a_drop_guard_passes() {
+    let report = cancel_at_each_await(
+        || {
+            let gauge = Arc::new(AtomicI64::new(0));
+            (gauge.clone(), handle_request_guarded(gauge))
+        },
+        gauge_is_zero,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.suspensions, 1);
+    assert_eq!(report.checks, 3);
+}
+
+// --- 2. `read_exact` in a `select!` loop loses the bytes of a half-read frame. ---
+
+/// An in-memory connection that delivers at most `chunk` bytes per read and
+/// suspends before each read, as a socket does when data trickles in.
+#[derive(Clone)]
+struct Wire {
+    bytes: Rc<RefCell<VecDeque<u8>>>,
+    chunk: usize,
+    ready: Rc<Cell<bool>>,
+}
+
+impl Wire {
+    fn new(frames: &[&[u8]], chunk: usize) -> Wire {
+        let mut bytes = VecDeque::new();
+        for frame in frames {
+            bytes.push_back(u8::try_from(frame.len()).unwrap());
+            bytes.extend(frame.iter().copied());
+        }
+        Wire {
+            bytes: Rc::new(RefCell::new(bytes)),
+            chunk,
+            ready: Rc::new(Cell::new(false)),
+        }
+    }
+}
+
+impl AsyncRead for Wire {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.ready.replace(false) {
+            self.ready.set(true);
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let mut bytes = self.bytes.borrow_mut();
+        let n = self.chunk.min(buf.remaining()).min(bytes.len());
+        let taken: Vec<u8> = bytes.drain(..n).collect();
+        buf.put_slice(&taken);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// What the reader has handed on, and bytes it holds between calls.
+#[derive(Clone, Default)]
+struct Received {
+    frames: Rc<RefCell<Vec<Vec<u8>>>>,
+    buffered: Rc<RefCell<Vec<u8>>>,
+}
+
+/// The bug: the length prefix and a partial body live in the future's
+/// locals, so a `select!` whose other branch wins drops them.
+async fn next_frame_read_exact(mut wire: Wire, received: Received) -> io::Result<()> {
+    let mut len = [0_u8; 1];
+    wire.read_exact(&mut len).await?;
+    let mut body = vec![0_u8; usize::from(len[0])];
+    traced(wire.read_exact(&mut body)).await?;
+    received.frames.borrow_mut().push(body);
+    Ok(())
+}
+
+/// The fix: bytes are moved into a buffer owned by the connection (here
+/// `received.buffered`) as soon as they are read, with `read`, which is
+/// cancel safe; a dropped call loses nothing and the next one resumes.
+async fn next_frame_buffered(mut wire: Wire, received: Received) -> io::Result<()> {
+    loop {
+        let complete = {
+            let buffered = received.buffered.borrow();
+            buffered
+                .first()
+                .is_some_and(|&len| buffered.len() > usize::from(len))
+        };
+        if complete {
+            let mut buffered = received.buffered.borrow_mut();
+            let len = usize::from(buffered[0]);
+            let frame: Vec<u8> = buffered.drain(..=len).skip(1).collect();
+            received.frames.borrow_mut().push(frame);
+            return Ok(());
+        }
+        let mut chunk = [0_u8; 64];
+        let n = traced(wire.read(&mut chunk)).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        received
+            .buffered
+            .borrow_mut()
+            .extend_from_slice(&chunk[..n]);
+    }
+}
+
+const FRAME: &[u8] = b"hello, frames";
+
+/// No byte lost: what was handed on, what the reader holds and what is still
+/// on the wire add up to the one frame that was sent.
+fn no_byte_lost((wire, received): &(Wire, Received), _: Stage) -> Result<(), String> {
+    let accounted = received
+        .frames
+        .borrow()
+        .iter()
+        .map(|f| f.len() + 1)
+        .sum::<usize>()
+        + received.buffered.borrow().len()
+        + wire.bytes.borrow().len();
+    if accounted == FRAME.len() + 1 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {} bytes lost",
+            FRAME.len() + 1 - accounted,
+            FRAME.len() + 1
+        ))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn read_exact_loses_the_bytes_of_a_half_read_frame() {
+    let error = cancel_at_each_await(
+        || {
+            let wire = Wire::new(&[FRAME], 4);
+            let received = Received::default();
+            (
+                (wire.clone(), received.clone()),
+                next_frame_read_exact(wire, received),
+            )
+        },
+        no_byte_lost,
+    )
+    .await
+    .unwrap_err();
+
+    // One suspension for the length byte, then one per 4-byte chunk of the
+    // 13-byte body: cancelling anywhere after the length was read loses data.
+    assert_eq!(error.suspensions(), 1 + 4);
+    let at: Vec<usize> = error
+        .failures()
+        .iter()
+        .filter_map(|f| f.stage.suspension())
+        .collect();
+    assert_eq!(at, vec![2, 3, 4, 5]);
+    for failure in error.failures() {
+        let location = failure.stage.location().expect("the body read is traced");
+        assert_eq!(
+            source_line(location),
+            "traced(wire.read_exact(&mut body)).await?;"
+        );
+    }
+    assert_eq!(error.failures()[0].message, "1 of 14 bytes lost");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reader_that_keeps_its_buffer_loses_nothing() {
+    let report = cancel_at_each_await(
+        || {
+            let wire = Wire::new(&[FRAME], 4);
+            let received = Received::default();
+            (
+                (wire.clone(), received.clone()),
+                next_frame_buffered(wire, received),
+            )
+        },
+        no_byte_lost,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.suspensions, 4, "14 bytes in 4-byte chunks");
+}
+
+// --- 3. A batch taken from a queue and lost when the flush is dropped. ---
+
+#[derive(Clone, Default)]
+struct Pipeline {
+    queue: Rc<RefCell<VecDeque<u32>>>,
+    flushed: Rc<RefCell<Vec<u32>>>,
+}
+
+impl Pipeline {
+    fn with_items(n: u32) -> Pipeline {
+        let pipeline = Pipeline::default();
+        pipeline.queue.borrow_mut().extend(0..n);
+        pipeline
+    }
+
+    async fn write_out(&self, batch: &[u32]) {
+        traced(tokio::time::sleep(Duration::from_millis(1))).await;
+        self.flushed.borrow_mut().extend_from_slice(batch);
+    }
+}
+
+async fn flush_once_losing(pipeline: Pipeline) {
+    let batch: Vec<u32> = pipeline.queue.borrow_mut().drain(..).collect();
+    pipeline.write_out(&batch).await;
+}
+
+async fn flush_once_requeueing(pipeline: Pipeline) {
+    let batch: Vec<u32> = pipeline.queue.borrow_mut().drain(..).collect();
+    let queue = pipeline.queue.clone();
+    // Until the write has finished, dropping this future puts the batch back.
+    let batch = scopeguard::guard(batch, move |batch| {
+        let mut queue = queue.borrow_mut();
+        for item in batch.into_iter().rev() {
+            queue.push_front(item);
+        }
+    });
+    pipeline.write_out(&batch).await;
+    scopeguard::ScopeGuard::into_inner(batch);
+}
+
+fn every_item_once(pipeline: &Pipeline, _: Stage) -> Result<(), String> {
+    let mut seen: Vec<u32> = pipeline.queue.borrow().iter().copied().collect();
+    seen.extend(pipeline.flushed.borrow().iter().copied());
+    seen.sort_unstable();
+    if seen == (0..10).collect::<Vec<_>>() {
+        Ok(())
+    } else {
+        Err(format!("items accounted for: {seen:?}"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn batch_drained_then_dropped_is_found() {
+    let error = cancel_at_each_await(
+        || {
+            let pipeline = Pipeline::with_items(10);
+            (pipeline.clone(), flush_once_losing(pipeline))
+        },
+        every_item_once,
+    )
+    .await
+    .unwrap_err();
+    let [failure] = error.failures() else {
+        panic!("expected one failure, got {error}");
+    };
+    assert_eq!(failure.stage.suspension(), Some(1));
+    let location = failure.stage.location().expect("the write is traced");
+    assert_eq!(
+        source_line(location),
+        "traced(tokio::time::sleep(Duration::from_millis(1))).await;"
+    );
+    assert_eq!(failure.message, "items accounted for: []");
+}
+
+#[tokio::test(start_paused = true)]
+async fn batch_requeued_on_drop_passes() {
+    cancel_at_each_await(
+        || {
+            let pipeline = Pipeline::with_items(10);
+            (pipeline.clone(), flush_once_requeueing(pipeline))
+        },
+        every_item_once,
+    )
+    .await
+    .unwrap();
+}
+
+// --- The injectors make immediate await points cancellable. ---
+
+#[tokio::test(start_paused = true)]
+async fn pending_after_drops_an_output_already_produced() {
+    let error = cancel_at_each_await(
+        || {
+            let queue = Rc::new(RefCell::new(VecDeque::from([1_u32])));
+            let handled = Rc::new(Cell::new(0_u32));
+            let future = {
+                let (queue, handled) = (queue.clone(), handled.clone());
+                async move {
+                    let item = pending_after(async { queue.borrow_mut().pop_front() }).await;
+                    handled.set(handled.get() + item.unwrap_or(0));
+                }
+            };
+            ((queue, handled), future)
+        },
+        |(queue, handled), _| {
+            let accounted = queue.borrow().len() as u32 + handled.get();
+            if accounted == 1 {
+                Ok(())
+            } else {
+                Err("item lost")
+            }
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.failures().len(), 1);
+    assert_eq!(error.failures()[0].stage.suspension(), Some(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn pending_before_does_not_run_the_inner_future() {
+    // Dropped at its injected suspension, the inner future never ran, so
+    // nothing is lost: the check passes at every stage.
+    let report = cancel_at_each_await(
+        || {
+            let queue = Rc::new(RefCell::new(VecDeque::from([1_u32])));
+            let handled = Rc::new(Cell::new(0_u32));
+            let future = {
+                let (queue, handled) = (queue.clone(), handled.clone());
+                async move {
+                    let item = pending_before(async { queue.borrow_mut().pop_front() }).await;
+                    handled.set(handled.get() + item.unwrap_or(0));
+                }
+            };
+            ((queue, handled), future)
+        },
+        |(queue, handled), _| {
+            if queue.borrow().len() as u32 + handled.get() == 1 {
+                Ok(())
+            } else {
+                Err("item lost")
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.suspensions, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn spurious_polls_are_not_counted() {
+    // Another task keeps waking the harness' task by sharing a runtime with
+    // it; the count depends only on the future's own wake-ups.
+    let noise = tokio::spawn(async {
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+    });
+    let report = cancel_at_each_await(
+        || ((), tokio::time::sleep(Duration::from_millis(10))),
+        |_, _| Ok::<_, String>(()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.suspensions, 1);
+    noise.await.unwrap();
+}
+
+// --- Property: random state machines with one planted bug. ---
+
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Yield,
+    Sleep(u64),
+    InjectBefore,
+    InjectAfter,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        Just(Step::Yield),
+        (1_u64..50).prop_map(Step::Sleep),
+        Just(Step::InjectBefore),
+        Just(Step::InjectAfter),
+    ]
+}
+
+/// Runs `steps`, each of which suspends exactly once; around step `bug` the
+/// machine leaves `open` set across the suspension (the bug) instead of
+/// setting and clearing it on the same side of the await.
+async fn machine(steps: Vec<Step>, bug: Option<usize>, open: Rc<Cell<bool>>) {
+    for (i, step) in steps.into_iter().enumerate() {
+        let buggy = bug == Some(i);
+        if buggy {
+            open.set(true);
+        }
+        match step {
+            Step::Yield => tokio::task::yield_now().await,
+            Step::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            Step::InjectBefore => pending_before(async {}).await,
+            Step::InjectAfter => pending_after(async {}).await,
+        }
+        if buggy {
+            open.set(false);
+        }
+    }
+}
+
+fn planted() -> impl Strategy<Value = (Vec<Step>, Option<usize>)> {
+    prop::collection::vec(step(), 1..8).prop_flat_map(|steps| {
+        let n = steps.len();
+        (Just(steps), prop::option::of(0..n))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn reports_exactly_the_planted_bug((steps, bug) in planted()) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let n = steps.len();
+        let outcome = runtime.block_on(cancel_at_each_await(
+            || {
+                let open = Rc::new(Cell::new(false));
+                (open.clone(), machine(steps.clone(), bug, open))
+            },
+            |open, _| if open.get() { Err("left open") } else { Ok(()) },
+        ));
+        match bug {
+            None => prop_assert_eq!(outcome.map(|r| r.suspensions), Ok(n)),
+            Some(i) => {
+                let error = outcome.unwrap_err();
+                let at: Vec<_> = error.failures().iter().map(|f| f.stage).collect();
+                prop_assert_eq!(at.len(), 1);
+                prop_assert_eq!(at[0].suspension(), Some(i + 1));
+                prop_assert_eq!(error.suspensions(), n);
+            }
+        }
+    }
+}

@@ -86,6 +86,8 @@ mod supervisor;
 mod task_group;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "watchdog")]
+pub mod watchdog;
 
 pub use backoff::{Backoff, BackoffSchedule};
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};

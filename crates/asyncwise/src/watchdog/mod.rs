@@ -1,0 +1,376 @@
+//! Catch tasks that block the executor *while* they block, named and
+//! located: the run-time half of the analyzer's `blocking_in_async` rule.
+//!
+//! Some blocking cannot be seen in the source: a slow parser, a large loop,
+//! a blocking call behind a trait object or inside a dependency. While such
+//! a poll runs, its worker thread runs nothing else, and on a
+//! `current_thread` runtime nothing runs at all. The watchdog reports such a
+//! poll while it is still running, with the task's name and the file and
+//! line where it was spawned, under the rule name `blocking_in_async`.
+//!
+//! # How it works
+//!
+//! - Tasks spawned through asyncwise ([`TaskGroup`](crate::TaskGroup),
+//!   [`Shutdown`](crate::Shutdown), [`Supervisor`](crate::Supervisor)
+//!   children, and [`spawn`]) get a slot when a watchdog is running: a few
+//!   relaxed atomics written at the start and end of every poll (no clock
+//!   read, no allocation, no lock). The slot is registered once, at spawn.
+//! - A monitor on its own OS thread (so that it runs when every worker is
+//!   stuck) samples the slots every quarter threshold. A poll seen in
+//!   progress for longer than the threshold (10 ms unless configured) is
+//!   reported once: a `tracing` warning with `rule = "blocking_in_async"`,
+//!   the task, its spawn location, the worker thread, how long it has
+//!   blocked so far and, on Linux, what the thread is doing (the system call
+//!   it is blocked in, such as `clock_nanosleep` or `read`, or `running` for
+//!   a CPU-bound loop). When that poll returns, a second event gives its
+//!   total. Time the thread spent preempted by the operating system (on
+//!   Linux, from its `schedstat`) does not count, so an overloaded machine
+//!   does not make well-behaved tasks look blocking.
+//! - [`Watchdog::summary`] lists the worst offenders by longest poll and by
+//!   total busy time.
+//!
+//! The report does not include the blocked thread's call stack: capturing
+//! another thread's stack needs a signal handler or `ptrace`, which this
+//! crate (`#![forbid(unsafe_code)]`) does not do. The system call and the
+//! spawn location usually suffice to find the culprit; for a stack, attach
+//! `gdb -p` or `perf` to the process while it is reported.
+//!
+//! Tasks spawned directly with `tokio::spawn` are not covered.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use std::time::Duration;
+//! use asyncwise::watchdog::{Phase, Watchdog};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let sink = Arc::clone(&seen);
+//! let watchdog = Watchdog::builder()
+//!     .threshold(Duration::from_millis(20))
+//!     .on_blocked(move |report| sink.lock().unwrap().push(report.phase))
+//!     .start()
+//!     .unwrap();
+//!
+//! asyncwise::watchdog::spawn("parse", async {
+//!     std::thread::sleep(Duration::from_millis(200)); // blocks the executor
+//! })
+//! .await
+//! .unwrap();
+//!
+//! assert_eq!(*seen.lock().unwrap(), [Phase::Blocking, Phase::Returned]);
+//! let summary = watchdog.summary(3);
+//! assert_eq!(summary.longest_polls[0].task, "parse");
+//! # }
+//! ```
+//!
+//! Available with the `watchdog` cargo feature.
+
+mod monitor;
+mod slot;
+mod thread_state;
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::TaskName;
+
+pub use slot::Instrumented;
+pub(crate) use slot::instrument;
+
+/// Whether a watchdog runs; read once per spawn, so that spawning costs
+/// nothing extra while none does.
+static RUNNING: AtomicBool = AtomicBool::new(false);
+/// The running watchdog's shared state (present while [`RUNNING`]).
+static CURRENT: Mutex<Option<Arc<monitor::Shared>>> = Mutex::new(None);
+
+fn current() -> Option<Arc<monitor::Shared>> {
+    if !RUNNING.load(Ordering::Acquire) {
+        return None;
+    }
+    CURRENT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// Which event a [`BlockedPoll`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The poll is still running and has run longer than the threshold.
+    Blocking,
+    /// The poll that was reported as blocking has returned.
+    Returned,
+}
+
+/// A poll that ran longer than the threshold.
+#[derive(Debug, Clone)]
+pub struct BlockedPoll {
+    /// Reported while blocked, or when the poll returned.
+    pub phase: Phase,
+    /// The analyzer rule this corresponds to: always `blocking_in_async`.
+    pub rule: &'static str,
+    /// The task's name.
+    pub task: TaskName,
+    /// Where the task was spawned.
+    pub spawned_at: &'static Location<'static>,
+    /// The name of the worker thread (or its id when unnamed).
+    pub thread: String,
+    /// How long the poll had run when reported ([`Phase::Blocking`]) or in
+    /// total ([`Phase::Returned`]).
+    pub blocked_for: Duration,
+    /// What the thread was doing when sampled, on Linux: the system call it
+    /// was in (`clock_nanosleep`, `read`, ...) or `running`. `None` where
+    /// this cannot be read, and for [`Phase::Returned`].
+    pub thread_state: Option<String>,
+}
+
+impl fmt::Display for BlockedPoll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.blocked_for.as_secs_f64() * 1e3;
+        match self.phase {
+            Phase::Blocking => write!(
+                f,
+                "{}: task `{}` (spawned at {}) has blocked worker thread `{}` for {ms:.1} ms",
+                self.rule, self.task, self.spawned_at, self.thread
+            )?,
+            Phase::Returned => write!(
+                f,
+                "{}: task `{}` (spawned at {}) blocked worker thread `{}` for {ms:.1} ms in one poll",
+                self.rule, self.task, self.spawned_at, self.thread
+            )?,
+        }
+        if let Some(state) = &self.thread_state {
+            write!(f, " (thread state: {state})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One task in a [`Summary`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offender {
+    /// The task's name.
+    pub task: TaskName,
+    /// Where the task was spawned.
+    pub spawned_at: &'static Location<'static>,
+    /// Its longest single poll.
+    pub longest_poll: Duration,
+    /// The time it spent in polls, in total.
+    pub busy: Duration,
+    /// How many times it was polled.
+    pub polls: u64,
+}
+
+/// The worst offenders seen by a watchdog, for a report at shutdown.
+///
+/// Tasks that have finished are included: their slots are kept for the
+/// summary as long as they are among the worst.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Longest single poll first.
+    pub longest_polls: Vec<Offender>,
+    /// Most total busy time first.
+    pub busiest: Vec<Offender>,
+    /// How many polls ran longer than the threshold.
+    pub blocked_polls: u64,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "watchdog: {} poll(s) blocked an executor thread",
+            self.blocked_polls
+        )?;
+        for (title, list) in [
+            ("longest polls", &self.longest_polls),
+            ("most busy time", &self.busiest),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            writeln!(f, "  {title}:")?;
+            for o in list {
+                writeln!(
+                    f,
+                    "    {} (spawned at {}): longest poll {:.1} ms, busy {:.1} ms over {} polls",
+                    o.task,
+                    o.spawned_at,
+                    o.longest_poll.as_secs_f64() * 1e3,
+                    o.busy.as_secs_f64() * 1e3,
+                    o.polls
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a watchdog could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchdogError {
+    /// Another watchdog is running in this process; stop it (drop its
+    /// [`Watchdog`]) first.
+    #[error("a watchdog is already running in this process")]
+    AlreadyRunning,
+    /// The monitor thread could not be started.
+    #[error("could not start the watchdog's monitor thread")]
+    Thread(#[source] std::io::Error),
+}
+
+type Callback = Arc<dyn Fn(&BlockedPoll) + Send + Sync>;
+
+/// Configures a [`Watchdog`]; see [`Watchdog::builder`].
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct WatchdogBuilder {
+    threshold: Duration,
+    callback: Option<Callback>,
+}
+
+impl fmt::Debug for WatchdogBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatchdogBuilder")
+            .field("threshold", &self.threshold)
+            .field("on_blocked", &self.callback.is_some())
+            .finish()
+    }
+}
+
+impl WatchdogBuilder {
+    /// A poll running longer than this is reported (default 10 ms; at least
+    /// 1 ms). The monitor samples every quarter of it.
+    pub fn threshold(mut self, threshold: Duration) -> Self {
+        self.threshold = threshold.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Also hands every report to `callback` (called on the monitor thread
+    /// for [`Phase::Blocking`] and on the worker for [`Phase::Returned`];
+    /// keep it short). Reports are always emitted as `tracing` warnings.
+    pub fn on_blocked(mut self, callback: impl Fn(&BlockedPoll) + Send + Sync + 'static) -> Self {
+        self.callback = Some(Arc::new(callback));
+        self
+    }
+
+    /// Starts the monitor thread. Tasks spawned through asyncwise from now
+    /// on are watched, until the returned [`Watchdog`] is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchdogError::AlreadyRunning`] if another watchdog runs in this
+    /// process; [`WatchdogError::Thread`] if the thread cannot be spawned.
+    pub fn start(self) -> Result<Watchdog, WatchdogError> {
+        let mut current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.is_some() {
+            return Err(WatchdogError::AlreadyRunning);
+        }
+        let shared = Arc::new(monitor::Shared::new(self.threshold, self.callback));
+        let thread = monitor::start(Arc::clone(&shared)).map_err(WatchdogError::Thread)?;
+        *current = Some(Arc::clone(&shared));
+        RUNNING.store(true, Ordering::Release);
+        Ok(Watchdog {
+            shared,
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A running watchdog; dropping it stops the monitor thread.
+///
+/// Keep it alive for as long as the runtime runs (for instance as a local
+/// of `main` created before the runtime). Tasks that were spawned while it
+/// ran keep their (cheap) instrumentation after it stops, but nothing is
+/// reported any more.
+pub struct Watchdog {
+    shared: Arc<monitor::Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl fmt::Debug for Watchdog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watchdog")
+            .field("threshold", &self.shared.threshold())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watchdog {
+    /// A builder with the default threshold of 10 ms.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::watchdog::Watchdog;
+    ///
+    /// let watchdog = Watchdog::builder().threshold(Duration::from_millis(50)).start().unwrap();
+    /// assert_eq!(watchdog.threshold(), Duration::from_millis(50));
+    /// ```
+    pub fn builder() -> WatchdogBuilder {
+        WatchdogBuilder {
+            threshold: Duration::from_millis(10),
+            callback: None,
+        }
+    }
+
+    /// The configured threshold.
+    pub fn threshold(&self) -> Duration {
+        self.shared.threshold()
+    }
+
+    /// The `top` worst tasks by longest poll and by busy time so far.
+    pub fn summary(&self, top: usize) -> Summary {
+        self.shared.summary(top)
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        RUNNING.store(false, Ordering::Release);
+        CURRENT
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.shared.stop();
+        if let Some(thread) = self.thread.take() {
+            // The monitor wakes within a quarter threshold; it never blocks
+            // on anything else.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Spawns `future` on the current Tokio runtime like `tokio::spawn`, named
+/// and watched by the running [`Watchdog`] (if any), with the caller's
+/// location as its spawn location.
+///
+/// Use it for standalone tasks; tasks of a [`TaskGroup`](crate::TaskGroup),
+/// [`Shutdown`](crate::Shutdown) or [`Supervisor`](crate::Supervisor) are
+/// watched already.
+///
+/// # Panics
+///
+/// Outside a Tokio runtime, as `tokio::spawn` does.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let handle = asyncwise::watchdog::spawn("answer", async { 42 });
+/// assert_eq!(handle.await.unwrap(), 42);
+/// # }
+/// ```
+#[track_caller]
+pub fn spawn<F>(name: impl Into<TaskName>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(instrument(name.into(), Location::caller(), future))
+}

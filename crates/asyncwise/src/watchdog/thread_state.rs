@@ -1,0 +1,225 @@
+//! Worker threads by index, and what a thread is doing right now.
+//!
+//! A poll records the index of its thread (a thread-local read); the
+//! thread's name and, on Linux, its kernel thread id are registered once
+//! per thread. The monitor reads `/proc/self/task/<tid>/syscall` to say
+//! whether a blocked thread is inside a system call (and which one) or
+//! running user code.
+
+use std::cell::Cell;
+use std::sync::{Mutex, PoisonError};
+
+#[derive(Debug, Clone)]
+pub(super) struct ThreadInfo {
+    pub(super) name: String,
+    tid: Option<u32>,
+}
+
+static THREADS: Mutex<Vec<ThreadInfo>> = Mutex::new(Vec::new());
+
+thread_local! {
+    static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// This thread's index, registering the thread on its first call.
+pub(super) fn current_index() -> usize {
+    INDEX.with(|index| {
+        if index.get() == usize::MAX {
+            index.set(register());
+        }
+        index.get()
+    })
+}
+
+#[cold]
+fn register() -> usize {
+    let thread = std::thread::current();
+    let name = thread
+        .name()
+        .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
+    let info = ThreadInfo {
+        name,
+        tid: own_tid(),
+    };
+    let mut threads = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
+    threads.push(info);
+    threads.len() - 1
+}
+
+/// The thread registered under `index`.
+pub(super) fn info(index: usize) -> Option<ThreadInfo> {
+    THREADS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(index)
+        .cloned()
+}
+
+/// What the monitor reads about a worker thread at one sample.
+#[derive(Debug, Clone)]
+pub(super) struct ThreadSample {
+    /// The system call the thread is in, described; `None` while it runs
+    /// user code (on a CPU or waiting for one).
+    pub(super) in_syscall: Option<String>,
+    /// Nanoseconds the thread has spent on a CPU so far.
+    pub(super) on_cpu_ns: u64,
+}
+
+impl ThreadSample {
+    /// The description used in reports.
+    pub(super) fn describe(&self) -> String {
+        self.in_syscall
+            .clone()
+            .unwrap_or_else(|| "running (on CPU, not in a system call)".to_owned())
+    }
+}
+
+impl ThreadInfo {
+    /// The thread's state, where the platform says (Linux: from
+    /// `/proc/self/task/<tid>/syscall` and `schedstat`).
+    pub(super) fn sample(&self) -> Option<ThreadSample> {
+        let tid = self.tid?;
+        let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
+        let schedstat = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+        let on_cpu_ns = schedstat.split_whitespace().next()?.parse().ok()?;
+        let described = describe_syscall_line(&syscall)?;
+        let in_syscall = (!syscall.starts_with("running")).then_some(described);
+        Some(ThreadSample {
+            in_syscall,
+            on_cpu_ns,
+        })
+    }
+}
+
+/// `/proc/thread-self` links to `<pid>/task/<tid>`.
+fn own_tid() -> Option<u32> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Turns the first field of a `/proc/<pid>/task/<tid>/syscall` line into a
+/// description: `running`, a system call's name, or `system call N`.
+fn describe_syscall_line(line: &str) -> Option<String> {
+    let first = line.split_whitespace().next()?;
+    if first == "running" {
+        return Some("running (on CPU, not in a system call)".to_owned());
+    }
+    let number: i64 = first.parse().ok()?;
+    if number < 0 {
+        return None;
+    }
+    Some(match syscall_name(number) {
+        Some(name) => format!("in the `{name}` system call"),
+        None => format!("in system call {number}"),
+    })
+}
+
+/// The system calls a blocked executor thread is usually found in.
+fn syscall_name(number: i64) -> Option<&'static str> {
+    let table: &[(i64, &str)] = if cfg!(target_arch = "x86_64") {
+        &[
+            (0, "read"),
+            (1, "write"),
+            (7, "poll"),
+            (17, "pread64"),
+            (18, "pwrite64"),
+            (19, "readv"),
+            (20, "writev"),
+            (23, "select"),
+            (35, "nanosleep"),
+            (42, "connect"),
+            (43, "accept"),
+            (44, "sendto"),
+            (45, "recvfrom"),
+            (61, "wait4"),
+            (74, "fsync"),
+            (202, "futex"),
+            (230, "clock_nanosleep"),
+            (232, "epoll_wait"),
+            (257, "openat"),
+            (262, "newfstatat"),
+            (270, "pselect6"),
+            (271, "ppoll"),
+        ]
+    } else if cfg!(target_arch = "aarch64") {
+        &[
+            (56, "openat"),
+            (63, "read"),
+            (64, "write"),
+            (73, "ppoll"),
+            (82, "fsync"),
+            (98, "futex"),
+            (101, "nanosleep"),
+            (115, "clock_nanosleep"),
+            (203, "connect"),
+            (202, "accept"),
+            (206, "sendto"),
+            (207, "recvfrom"),
+            (260, "wait4"),
+        ]
+    } else {
+        &[]
+    };
+    table
+        .iter()
+        .find(|(n, _)| *n == number)
+        .map(|(_, name)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syscall_lines_are_described() {
+        assert_eq!(
+            describe_syscall_line("running\n").as_deref(),
+            Some("running (on CPU, not in a system call)")
+        );
+        assert_eq!(describe_syscall_line("-1 0x7ffc 0x0\n"), None);
+        assert_eq!(describe_syscall_line(""), None);
+        let described = describe_syscall_line("99999 0x1 0x2").unwrap();
+        assert_eq!(described, "in system call 99999");
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(
+                describe_syscall_line("230 0x1 0x0").as_deref(),
+                Some("in the `clock_nanosleep` system call")
+            );
+        }
+    }
+
+    #[test]
+    fn threads_register_once_with_their_name() {
+        let index = std::thread::Builder::new()
+            .name("worker-under-test".into())
+            .spawn(|| (current_index(), current_index()))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(index.0, index.1);
+        assert_eq!(info(index.0).unwrap().name, "worker-under-test");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_sleeping_thread_is_seen_in_a_sleep_call() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sleeper = std::thread::spawn(move || {
+            tx.send(current_index()).unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        });
+        let index = rx.recv().unwrap();
+        // The sleeper may not have entered its sleep yet: sample until it has.
+        let mut state = None;
+        for _ in 0..500 {
+            state = info(index).unwrap().sample().and_then(|s| s.in_syscall);
+            if state.as_deref().is_some_and(|s| s.contains("sleep")) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        sleeper.join().unwrap();
+        let state = state.unwrap();
+        assert!(state.contains("sleep"), "{state}");
+    }
+}

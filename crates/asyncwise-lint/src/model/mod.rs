@@ -8,6 +8,7 @@
 pub(crate) mod guards;
 pub(crate) mod macros;
 pub(crate) mod resolve;
+pub mod test_code;
 pub(crate) mod tokens;
 pub(crate) mod types;
 pub(crate) mod walk;
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use crate::diagnostic::{LineCol, Span};
 use crate::facts::{FileSummary, FnSignature};
+pub use test_code::TestCode;
 pub use types::{Loc, Ty};
 
 /// Where code runs.

@@ -1,6 +1,6 @@
-use crate::diagnostic::Severity;
 use crate::facts::{Deferred, Requirement, Sink};
 use crate::knowledge::blocking;
+use crate::levels::{Group, Level};
 use crate::model::{Callee, Ctx, FileModel, Ty};
 
 crate::declare_rule! {
@@ -33,7 +33,7 @@ crate::declare_rule! {
     ///     tokio::fs::read_to_string(path).await
     /// }
     /// ```
-    pub BLOCKING_IN_ASYNC, "blocking_in_async", Severity::Warning, check
+    pub BLOCKING_IN_ASYNC, "blocking_in_async", Group::Perf, Level::Warn, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

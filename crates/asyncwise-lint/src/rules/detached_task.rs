@@ -1,5 +1,5 @@
-use crate::diagnostic::Severity;
 use crate::facts::{Deferred, Requirement, Sink};
+use crate::levels::{Group, Level};
 use crate::model::{Failure, FileModel};
 
 crate::declare_rule! {
@@ -33,7 +33,7 @@ crate::declare_rule! {
     ///     }
     /// });
     /// ```
-    pub DETACHED_TASK, "detached_task", Severity::Warning, check
+    pub DETACHED_TASK, "detached_task", Group::Suspicious, Level::Warn, check
 }
 
 const HELP: &str = "keep the `JoinHandle` and await it (or put the task in a `JoinSet`), or handle the error inside the task and log it";

@@ -1,5 +1,5 @@
-use crate::diagnostic::Severity;
 use crate::facts::{Deferred, Sink};
+use crate::levels::{Group, Level};
 use crate::model::FileModel;
 
 crate::declare_rule! {
@@ -37,7 +37,7 @@ crate::declare_rule! {
     ///     db.save(&snapshot).await;
     /// }
     /// ```
-    pub LOCK_ACROSS_AWAIT, "lock_across_await", Severity::Warning, check
+    pub LOCK_ACROSS_AWAIT, "lock_across_await", Group::Suspicious, Level::Warn, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

@@ -1,6 +1,6 @@
-use crate::diagnostic::Severity;
 use crate::facts::Sink;
 use crate::knowledge::channels;
+use crate::levels::{Group, Level};
 use crate::model::{Callee, Ctx, FileModel};
 
 crate::declare_rule! {
@@ -26,7 +26,7 @@ crate::declare_rule! {
     /// let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     /// tx.send(job).await?; // waits while the queue is full
     /// ```
-    pub UNBOUNDED_CHANNEL, "unbounded_channel", Severity::Warning, check
+    pub UNBOUNDED_CHANNEL, "unbounded_channel", Group::Perf, Level::Warn, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

@@ -1,5 +1,5 @@
-use crate::diagnostic::Severity;
 use crate::facts::Sink;
+use crate::levels::{Group, Level};
 use crate::model::{FileModel, LoopBound};
 
 crate::declare_rule! {
@@ -36,7 +36,7 @@ crate::declare_rule! {
     ///     });
     /// }
     /// ```
-    pub UNBOUNDED_SPAWN, "unbounded_spawn", Severity::Warning, check
+    pub UNBOUNDED_SPAWN, "unbounded_spawn", Group::Perf, Level::Warn, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

@@ -51,6 +51,14 @@ pub enum Callee {
         /// The iterated value's light type.
         receiver: Ty,
     },
+    /// A function or macro that reads or writes the value it is given
+    /// (`serde_json::from_reader(file)`, `write!(file, ..)`), with that value's known type.
+    ReadsWrites {
+        /// The function's canonical path, or the macro's name with its `!`.
+        via: String,
+        /// The canonical type of the reader or writer.
+        io: String,
+    },
 }
 
 /// One call site.

@@ -18,7 +18,7 @@ use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Callee, Ctx, Failure, HeldGuard, Loc, LoopBound, SpawnFact, Ty};
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{iterators, offload, spawn};
+use crate::knowledge::{blocking, iterators, offload, spawn};
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -341,9 +341,29 @@ impl Walker {
         }
     }
 
+    /// Records a read or write through `io` when its type is one that blocks.
+    fn record_io(&mut self, via: &str, io: Option<&syn::Expr>, loc: Loc) {
+        if let Some(ty) = io.map(|e| self.infer(e))
+            && let Some(path) = ty.path()
+            && blocking::BLOCKING_IO_TYPES.contains(&path)
+        {
+            let callee = Callee::ReadsWrites {
+                via: via.to_string(),
+                io: path.to_string(),
+            };
+            self.record_call(callee, loc, false);
+        }
+    }
+
     fn visit_macro_body(&mut self, mac: &syn::Macro) {
         match macros::body(mac) {
-            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            MacroBody::Exprs(exprs) => {
+                let name = macros::name(mac);
+                if macro_kinds::WRITE_MACROS.contains(&name.as_str()) {
+                    self.record_io(&format!("{name}!"), exprs.first(), Loc::mac(mac));
+                }
+                exprs.iter().for_each(|e| self.visit_expr(e));
+            }
             MacroBody::Stmts(stmts) => {
                 let block = syn::Block {
                     brace_token: Default::default(),
@@ -556,6 +576,9 @@ impl<'ast> Visit<'ast> for Walker {
             }
         }
         self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
+        if blocking::READER_FNS.contains(&path.as_str()) {
+            self.record_io(&path, c.args.first(), loc);
+        }
         if spawn::is_spawn_fn(&path) {
             self.spawn_fact(me, loc, path.clone(), c.args.first(), false);
         }

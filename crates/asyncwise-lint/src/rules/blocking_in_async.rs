@@ -79,12 +79,20 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 continue;
             }
             Callee::Method { name, receiver } => {
-                let Some(ty) = receiver.path() else { continue };
-                match blocking::blocking_method(ty, name) {
-                    Some(b) => (format!("`{}::{name}`", short(ty)), b.hint),
-                    None => continue,
+                if let Some(b) = blocking::blocking_method_name(name, receiver.path()) {
+                    (format!("`{name}`"), b.hint)
+                } else {
+                    let Some(ty) = receiver.path() else { continue };
+                    match blocking::blocking_method(ty, name) {
+                        Some(b) => (format!("`{}::{name}`", short(ty)), b.hint),
+                        None => continue,
+                    }
                 }
             }
+            Callee::ReadsWrites { via, io } => (
+                format!("`{via}` on a `{}`", short(io)),
+                "read and write files with `tokio::fs`/`tokio::io` (e.g. read into a buffer with `tokio::fs::read`, then parse it), or run it in `tokio::task::spawn_blocking`",
+            ),
             Callee::Iterate { receiver } => {
                 let Some(ty) = receiver.path() else { continue };
                 match blocking::blocking_method(ty, "into_iter") {

@@ -54,6 +54,10 @@ pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
         Returns::Type("std::thread::JoinHandle"),
     ),
     ("std::io::stdin", Returns::Type("std::io::Stdin")),
+    (
+        "tokio::sync::watch::channel",
+        Returns::Pair("tokio::sync::watch::Sender", "tokio::sync::watch::Receiver"),
+    ),
     ("std::fs::File::open", Returns::Type("std::fs::File")),
     ("std::fs::File::create", Returns::Type("std::fs::File")),
     ("std::fs::File::create_new", Returns::Type("std::fs::File")),

@@ -22,6 +22,14 @@ pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
     ("tokio::task::LocalSet", &["spawn_local"]),
 ];
 
+/// Names of spawning functions and methods, whatever their receiver: a task spawned from a
+/// task body fails on its own, not as part of the body.
+pub const SPAWN_METHOD_NAMES: &[&str] = &["spawn", "spawn_local", "spawn_blocking", "spawn_on"];
+
+/// Calls that set a task up (installing a signal handler): an `expect` on them panics at
+/// start-up or never, so a task whose only panics are these is the pedantic form.
+pub const SETUP_CALLS: &[&str] = &["signal", "ctrl_c", "set_handler", "try_set_handler"];
+
 /// Receiver types whose spawned tasks are owned by a collection (their handles are never
 /// "discarded"): results come back through the collection.
 pub const OWNING_SPAWNERS: &[&str] = &["tokio::task::JoinSet"];

@@ -101,6 +101,9 @@ pub enum Failure {
         reason: String,
         /// Where.
         loc: Loc,
+        /// It has no error path and can only panic where a panic cannot happen once it runs:
+        /// `unreachable!()`, or `expect`/`unwrap` on setting up a signal handler.
+        panics_only: bool,
     },
     /// It can fail if the crate's async fn it calls returns a `Result`.
     IfAsyncFnReturnsResult(crate::facts::FnRef),

@@ -769,12 +769,26 @@ fn failure_of(future: &syn::Expr) -> Failure {
         syn::Expr::Async(a) => {
             let mut scan = FailScan::default();
             scan.visit_block(&a.block);
-            if let Some((reason, loc)) = scan.found {
-                return Failure::Can { reason, loc };
-            }
-            match a.block.stmts.last() {
+            // An error path (`?`, `return Err`, an `Err` tail) outranks a panic for the note.
+            let tail = match a.block.stmts.last() {
                 Some(syn::Stmt::Expr(tail, None)) => tail_failure(tail),
                 _ => Failure::Cannot,
+            };
+            match (scan.error, scan.panic, tail) {
+                (Some((reason, loc)), _, _) => Failure::Can {
+                    reason,
+                    loc,
+                    panics_only: false,
+                },
+                (None, _, tail @ (Failure::Can { .. } | Failure::IfAsyncFnReturnsResult(_))) => {
+                    tail
+                }
+                (None, Some((reason, loc)), Failure::Cannot) => Failure::Can {
+                    reason,
+                    loc,
+                    panics_only: !scan.real_panic,
+                },
+                (None, None, Failure::Cannot) => Failure::Cannot,
             }
         }
         syn::Expr::Call(c) => {
@@ -807,18 +821,37 @@ fn failure_of(future: &syn::Expr) -> Failure {
     }
 }
 
+/// Does `e` (a receiver chain) call one of `names`, as a function or a method?
+fn receiver_calls_any(e: &syn::Expr, names: &[&str]) -> bool {
+    match e {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| names.contains(&s.ident.to_string().as_str())),
+            _ => false,
+        },
+        syn::Expr::MethodCall(m) => {
+            names.contains(&m.method.to_string().as_str()) || receiver_calls_any(&m.receiver, names)
+        }
+        syn::Expr::Await(a) => receiver_calls_any(&a.base, names),
+        syn::Expr::Try(t) => receiver_calls_any(&t.expr, names),
+        syn::Expr::Paren(p) => receiver_calls_any(&p.expr, names),
+        _ => false,
+    }
+}
+
+/// A task ending in `Err(..)` fails; one ending in `Ok(..)` has handled its errors (any `?` or
+/// `return Err` is found by the scan); one ending in a crate async fn fails if that fn does.
 fn tail_failure(tail: &syn::Expr) -> Failure {
     match tail {
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p)
-                if p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Ok" || s.ident == "Err") =>
-            {
+            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err") => {
                 Failure::Can {
-                    reason: "ends in a `Result`".into(),
+                    reason: "ends in an `Err`".into(),
                     loc: Loc::of(tail),
+                    panics_only: false,
                 }
             }
             _ => Failure::Cannot,
@@ -845,17 +878,29 @@ fn tail_failure(tail: &syn::Expr) -> Failure {
     }
 }
 
-/// Finds `?`, `unwrap`/`expect` and panicking macros in a task body (not in nested closures,
-/// async blocks or items, whose failures are not the task's).
+/// Finds `?`, `return Err(..)`, `unwrap`/`expect` and panicking macros in a task body,
+/// including closures and async blocks it runs (`for_each_concurrent(.., |x| async move { .. })`),
+/// but not tasks it spawns itself nor items, whose failures are not the task's.
 #[derive(Default)]
 struct FailScan {
-    found: Option<(String, Loc)>,
+    /// The first error path: the task can end in an error.
+    error: Option<(String, Loc)>,
+    /// The first panic.
+    panic: Option<(String, Loc)>,
+    /// A panic that can happen while the task runs (not a set-up or "cannot happen" one).
+    real_panic: bool,
+}
+
+impl FailScan {
+    fn done(&self) -> bool {
+        self.error.is_some()
+    }
 }
 
 impl<'ast> Visit<'ast> for FailScan {
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        if self.found.is_none() {
-            self.found = Some((
+        if self.error.is_none() {
+            self.error = Some((
                 "uses `?`, so it can end in an error".into(),
                 Loc::from_span(t.question_token.span),
             ));
@@ -864,22 +909,44 @@ impl<'ast> Visit<'ast> for FailScan {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.found.is_none() && (m.method == "unwrap" || m.method == "expect") {
-            self.found = Some((
-                format!("calls `{}`, so it can panic", m.method),
-                Loc::from_span(m.method.span()),
-            ));
+        if m.method == "unwrap" || m.method == "expect" {
+            if self.panic.is_none() {
+                self.panic = Some((
+                    format!("calls `{}`, so it can panic", m.method),
+                    Loc::from_span(m.method.span()),
+                ));
+            }
+            if !self.real_panic {
+                self.real_panic = !receiver_calls_any(&m.receiver, spawn::SETUP_CALLS);
+            }
+        }
+        if spawn::SPAWN_METHOD_NAMES.contains(&m.method.to_string().as_str()) {
+            // A task spawned from the task: its failures are its own.
+            self.visit_expr(&m.receiver);
+            return;
         }
         visit::visit_expr_method_call(self, m);
     }
 
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && p.path
+                .segments
+                .last()
+                .is_some_and(|s| spawn::SPAWN_METHOD_NAMES.contains(&s.ident.to_string().as_str()))
+        {
+            return;
+        }
+        visit::visit_expr_call(self, c);
+    }
+
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        if self.found.is_none()
+        if self.error.is_none()
             && let Some(e) = &r.expr
             && let Failure::Can { .. } = tail_failure(e)
         {
-            self.found = Some((
-                "returns a `Result`".into(),
+            self.error = Some((
+                "returns an `Err`".into(),
                 Loc::from_span(r.return_token.span),
             ));
         }
@@ -887,12 +954,15 @@ impl<'ast> Visit<'ast> for FailScan {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if self.found.is_some() {
+        if self.done() {
             return;
         }
         let name = macros::name(mac);
         if macro_kinds::PANICKING_MACROS.contains(&name.as_str()) {
-            self.found = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
+            if self.panic.is_none() {
+                self.panic = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
+            }
+            self.real_panic |= name != "unreachable";
             return;
         }
         match macros::body(mac) {
@@ -902,7 +972,19 @@ impl<'ast> Visit<'ast> for FailScan {
         }
     }
 
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        // A closure's own `?` and `return` end the closure, not the task; its panics are the
+        // task's when it runs.
+        let saved = self.error.take();
+        visit::visit_expr_closure(self, c);
+        self.error = saved;
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        let saved = self.error.take();
+        visit::visit_block(self, &a.block);
+        self.error = saved;
+    }
+
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }

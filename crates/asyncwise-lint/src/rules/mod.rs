@@ -169,7 +169,6 @@ fn diagnostic(
 }
 
 /// Builds a finding of `rule`'s pedantic form at `loc` (off unless the `pedantic` group is on).
-#[allow(dead_code)]
 fn pedantic(
     rule: &Rule,
     model: &FileModel<'_>,

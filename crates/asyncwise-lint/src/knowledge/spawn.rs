@@ -49,12 +49,10 @@ pub const PERMIT_METHODS: &[&str] = &[
 ];
 
 /// Methods that drain a task collection (`JoinSet`, `FuturesUnordered`) inside a loop.
-pub const DRAIN_METHODS: &[&str] = &[
-    "join_next",
-    "try_join_next",
-    "join_next_with_id",
-    "join_all",
-];
+///
+/// `try_join_next` is not one: it only reaps tasks that already finished and never waits, so a
+/// loop that calls it still starts a task per iteration however many are running.
+pub const DRAIN_METHODS: &[&str] = &["join_next", "join_next_with_id", "join_all"];
 
 /// Methods whose call in a loop makes it an accept loop (one task per accepted connection is
 /// the idiom, bounded by the listener's backlog).
@@ -68,7 +66,28 @@ pub const ACCEPT_METHODS: &[&str] = &[
 ];
 
 /// Receiver names that mark `x.next().await` as accepting connections (`incoming.next()`).
-pub const ACCEPT_STREAM_NAMES: &[&str] = &["incoming", "listener", "acceptor"];
+pub const ACCEPT_STREAM_NAMES: &[&str] = &[
+    "incoming",
+    "listener",
+    "acceptor",
+    "listen",
+    "server",
+    "connections",
+];
+
+/// Methods that put a task (or its handle) into a collection: `set.spawn(..)`,
+/// `handles.push(..)`.
+pub const FILL_METHODS: &[&str] = &[
+    "spawn",
+    "spawn_local",
+    "push",
+    "push_back",
+    "insert",
+    "extend",
+];
+
+/// Functions that wait for a whole collection of tasks or futures: `join_all(handles)`.
+pub const JOIN_FNS: &[&str] = &["join_all", "try_join_all", "join", "try_join"];
 
 /// Methods that wrap a future without changing what it returns (`fut.instrument(span)`):
 /// a spawned `fut.instrument(..)` fails exactly when `fut` does.

@@ -87,6 +87,9 @@ pub enum LoopBound {
         loop_loc: Loc,
         /// `for` loop, `while` loop, `loop`, iterator closure.
         kind: &'static str,
+        /// Why the finding is only the pedantic form, if it is (a pool sized before the loop,
+        /// a fan-out joined right after it).
+        pedantic: Option<&'static str>,
     },
 }
 

@@ -28,6 +28,25 @@ pub struct TokenFacts {
     pub awaited_idents: Vec<String>,
     /// Positions of every `.await`.
     pub awaits: Vec<(usize, usize)>,
+    /// Calls through a path (`Semaphore::acquire_owned(..)`, `join_all(..)`): the last segment,
+    /// its position and the identifier passed first, if the first argument is a plain name
+    /// (`&mut` and `&` skipped).
+    pub path_calls: Vec<PathCallToken>,
+    /// Names bound by `let` (`let permit = ..`, `let mut h = ..`), with their positions.
+    pub lets: Vec<(String, (usize, usize))>,
+    /// Names iterated by a `for` loop (`for h in handles`).
+    pub iterated: Vec<String>,
+}
+
+/// A call through a path seen in tokens: `name(` not preceded by a dot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathCallToken {
+    /// The last path segment.
+    pub name: String,
+    /// Its position.
+    pub pos: (usize, usize),
+    /// The first argument, when it is a plain identifier (after `&`/`&mut`).
+    pub first_arg: Option<String>,
 }
 
 impl TokenFacts {
@@ -37,6 +56,59 @@ impl TokenFacts {
         flatten(tokens, &mut flat);
         let mut facts = TokenFacts::default();
         for i in 0..flat.len() {
+            if let Flat::Ident(word, _) = &flat[i] {
+                match word.as_str() {
+                    "let" => {
+                        let at = match flat.get(i + 1) {
+                            Some(Flat::Ident(m, _)) if m == "mut" => i + 2,
+                            _ => i + 1,
+                        };
+                        if let Some(Flat::Ident(name, pos)) = flat.get(at) {
+                            facts.lets.push((name.clone(), *pos));
+                        }
+                    }
+                    "in" => {
+                        let at = match flat.get(i + 1) {
+                            Some(Flat::Punct('&')) => match flat.get(i + 2) {
+                                Some(Flat::Ident(m, _)) if m == "mut" => i + 3,
+                                _ => i + 2,
+                            },
+                            _ => i + 1,
+                        };
+                        if let Some(Flat::Ident(name, _)) = flat.get(at) {
+                            facts.iterated.push(name.clone());
+                        }
+                    }
+                    _ => {}
+                }
+                let after_dot = matches!(
+                    i.checked_sub(1).and_then(|j| flat.get(j)),
+                    Some(Flat::Punct('.'))
+                );
+                if !after_dot && matches!(flat.get(i + 1), Some(Flat::Open('('))) {
+                    let mut at = i + 2;
+                    if matches!(flat.get(at), Some(Flat::Punct('&'))) {
+                        at += 1;
+                        if matches!(flat.get(at), Some(Flat::Ident(m, _)) if m == "mut") {
+                            at += 1;
+                        }
+                    }
+                    let first_arg = match (flat.get(at), flat.get(at + 1)) {
+                        (Some(Flat::Ident(a, _)), Some(Flat::Close | Flat::Punct(','))) => {
+                            Some(a.clone())
+                        }
+                        _ => None,
+                    };
+                    if let Flat::Ident(name, pos) = &flat[i] {
+                        facts.path_calls.push(PathCallToken {
+                            name: name.clone(),
+                            pos: *pos,
+                            first_arg,
+                        });
+                    }
+                }
+                continue;
+            }
             let Flat::Punct('.') = flat[i] else { continue };
             let Some(Flat::Ident(name, pos)) = flat.get(i + 1) else {
                 continue;
@@ -85,11 +157,15 @@ impl TokenFacts {
         facts
     }
 
-    /// Is any of `methods` called?
+    /// Is any of `methods` called, as a method or through a path (`Semaphore::acquire_owned`)?
     pub fn calls_any(&self, methods: &[&str]) -> bool {
         self.methods
             .iter()
             .any(|m| methods.contains(&m.method.as_str()))
+            || self
+                .path_calls
+                .iter()
+                .any(|c| methods.contains(&c.name.as_str()))
     }
 }
 
@@ -147,5 +223,25 @@ mod tests {
         );
         assert!(f.calls_any(&["spawn"]));
         assert!(!f.methods.iter().any(|m| m.method == "f"));
+        assert_eq!(f.path_calls[0].name, "f");
+        assert_eq!(f.lets[0].0, "p");
+    }
+
+    #[test]
+    fn path_calls_lets_and_iterations() {
+        let t: proc_macro2::TokenStream =
+            "let mut hs = Vec::new(); Semaphore::acquire_owned(sem.clone()); join_all(&mut hs).await; for h in handles { h.await; }"
+                .parse()
+                .expect("tokens");
+        let f = TokenFacts::of(t);
+        assert_eq!(f.lets, vec![("hs".to_string(), (1, 8))]);
+        assert!(f.calls_any(&["acquire_owned"]));
+        let join = f
+            .path_calls
+            .iter()
+            .find(|c| c.name == "join_all")
+            .expect("join_all");
+        assert_eq!(join.first_arg.as_deref(), Some("hs"));
+        assert_eq!(f.iterated, vec!["handles".to_string()]);
     }
 }

@@ -55,6 +55,9 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         file_module: file_module.to_string(),
         in_impl: false,
         bound_futures: Vec::new(),
+        constant_names: Vec::new(),
+        after_stmt: None,
+        stmt_binding: None,
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
@@ -73,9 +76,26 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
 struct LoopInfo {
     loc: Loc,
     kind: &'static str,
-    /// Iterates over a literal or constant range, or an array literal: a fixed worker pool.
-    fixed: bool,
+    /// How many iterations: fixed (a constant range, an array literal, one element), sized by a
+    /// runtime value bound before the loop (`0..workers`), or not known.
+    fixed: Iterations,
+    /// Iterates over chunks (`xs.chunks(n)`): each iteration handles a bounded slice.
+    chunked: bool,
+    /// The tasks the loop fills a collection with are joined by the statements right after it.
+    joined_after: bool,
     facts: TokenFacts,
+}
+
+/// How many times a loop runs, as far as its header shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Iterations {
+    /// A constant: `0..4`, `0..WORKERS`, `[a, b]`, `std::iter::once(x)`, `0..n` with
+    /// `let n = 48;`.
+    Fixed,
+    /// A runtime value bound before the loop: `0..config.workers`, `0..n`.
+    Sized,
+    /// Anything else (a collection, a stream, `loop`).
+    Unknown,
 }
 
 struct Frame {
@@ -104,8 +124,19 @@ struct Walker {
     /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
     /// whether they can fail: a later `spawn(name)` is judged by them.
     bound_futures: Vec<(String, Failure)>,
+    /// Names bound to constants (`let workers = 48;`) in the enclosing blocks.
+    constant_names: Vec<String>,
+    /// Tokens of the statements after the one being visited, when that statement holds a loop
+    /// (to see whether the loop's tasks are joined right after it).
+    after_stmt: Option<Rc<TokenFacts>>,
+    /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
+    stmt_binding: Option<String>,
     facts: WalkFacts,
 }
+
+/// Blocks with more loop statements than this are not searched for joins after each loop (the
+/// search re-reads the rest of the block per loop).
+const MAX_LOOPS_PER_BLOCK: usize = 16;
 
 fn addr<T>(node: &T) -> usize {
     node as *const T as usize
@@ -280,11 +311,13 @@ impl Walker {
         let Some(innermost) = self.frame().loops.last() else {
             return LoopBound::NotInLoop;
         };
-        if self.awaited.contains(&node_addr) || innermost.fixed {
+        if self.awaited.contains(&node_addr) || innermost.fixed == Iterations::Fixed {
             return LoopBound::Bounded;
         }
         let f = &innermost.facts;
-        let accept_loop = f.methods.iter().any(|m| {
+        // Only the loop's own iteration counts, not what the spawned task does.
+        let outside_task = |pos: (usize, usize)| pos < loc.start || pos > loc.end;
+        let accept_loop = f.methods.iter().filter(|m| outside_task(m.pos)).any(|m| {
             spawn::ACCEPT_METHODS.contains(&m.method.as_str())
                 || m.method == "next"
                     && m.receiver
@@ -294,35 +327,54 @@ impl Walker {
         let permit_before = f
             .methods
             .iter()
-            .any(|m| spawn::PERMIT_METHODS.contains(&m.method.as_str()) && m.pos < loc.start);
+            .any(|m| spawn::PERMIT_METHODS.contains(&m.method.as_str()) && m.pos < loc.start)
+            || f.path_calls
+                .iter()
+                .any(|c| spawn::PERMIT_METHODS.contains(&c.name.as_str()) && c.pos < loc.start)
+            // A permit from the crate's own limiter, awaited before the spawn.
+            || f.lets
+                .iter()
+                .any(|(name, pos)| name.contains("permit") && *pos < loc.start);
         let permit_inside = future.is_some_and(|fut| {
             TokenFacts::of(quote::ToTokens::to_token_stream(fut)).calls_any(spawn::PERMIT_METHODS)
         });
-        let drained = f.calls_any(spawn::DRAIN_METHODS) || {
-            // A collection the tasks go into (`set.spawn(..)`, `futs.push(..)`) whose size is
-            // checked or which is polled (`futs.next().await`) inside the same loop.
-            let fills: HashSet<&str> = f
-                .methods
-                .iter()
-                .filter(|m| matches!(m.method.as_str(), "spawn" | "push" | "push_back" | "insert"))
-                .filter_map(|m| m.receiver.as_deref())
-                .collect();
-            f.methods.iter().any(|m| {
-                matches!(m.method.as_str(), "len" | "next" | "is_empty")
-                    && m.receiver.as_deref().is_some_and(|r| fills.contains(r))
-            })
-        };
-        let handle_awaited = self
-            .bound_to
-            .get(&node_addr)
-            .is_some_and(|name| f.awaited_idents.iter().any(|a| a == name));
-        if accept_loop || permit_before || permit_inside || drained || handle_awaited {
-            LoopBound::Bounded
+        let handle_awaited = self.bound_to.get(&node_addr).is_some_and(|name| {
+            f.awaited_idents.iter().any(|a| a == name)
+                || f.path_calls.iter().any(|c| {
+                    blocking::BLOCK_ON_METHODS.contains(&c.name.as_str())
+                        && c.first_arg.as_ref() == Some(name)
+                })
+        });
+        // Chunks handled one after the other: a loop over `xs.chunks(n)` that joins before the
+        // next chunk bounds the spawns of its inner loops.
+        let chunk_drained = self
+            .frame()
+            .loops
+            .iter()
+            .any(|l| l.chunked && drained(&l.facts));
+        if accept_loop
+            || permit_before
+            || permit_inside
+            || drained(f)
+            || handle_awaited
+            || chunk_drained
+        {
+            return LoopBound::Bounded;
+        }
+        let pedantic = if innermost.fixed == Iterations::Sized {
+            Some("a worker pool sized by a value bound before the loop")
+        } else if innermost.joined_after
+            && innermost.kind != "`loop`"
+            && innermost.kind != "`while` loop"
+        {
+            Some("a fan-out whose tasks are joined right after the loop")
         } else {
-            LoopBound::Unbounded {
-                loop_loc: innermost.loc,
-                kind: innermost.kind,
-            }
+            None
+        };
+        LoopBound::Unbounded {
+            loop_loc: innermost.loc,
+            kind: innermost.kind,
+            pedantic,
         }
     }
 
@@ -331,13 +383,36 @@ impl Walker {
         node: &impl quote::ToTokens,
         loc: Loc,
         kind: &'static str,
-        fixed: bool,
+        fixed: Iterations,
+        chunked: bool,
     ) -> LoopInfo {
+        let facts = TokenFacts::of(node.to_token_stream());
+        let joined_after = self
+            .after_stmt
+            .as_ref()
+            .is_some_and(|after| joins_filled(&facts, self.stmt_binding.as_deref(), after));
         LoopInfo {
             loc,
             kind,
             fixed,
-            facts: TokenFacts::of(node.to_token_stream()),
+            chunked,
+            joined_after,
+            facts,
+        }
+    }
+
+    /// `0..4`, `0..WORKERS`, `[a, b]`, `once(x)`, `0..n` with `let n = 48;` are fixed;
+    /// `0..n` and `0..cfg.workers` otherwise are sized at run time.
+    fn iterations(&self, e: &syn::Expr) -> Iterations {
+        match fixed_iteration(e, &self.constant_names) {
+            Iterations::Unknown => match e {
+                syn::Expr::Range(r) if r.end.as_deref().is_some_and(is_runtime_size) => {
+                    Iterations::Sized
+                }
+                syn::Expr::Paren(p) => self.iterations(&p.expr),
+                _ => Iterations::Unknown,
+            },
+            known => known,
         }
     }
 
@@ -443,9 +518,22 @@ impl<'ast> Visit<'ast> for Walker {
         }
         self.env.push();
         let futures_in_scope = self.bound_futures.len();
-        for stmt in &b.stmts {
+        let constants_in_scope = self.constant_names.len();
+        let saved_after = self.after_stmt.take();
+        let loops = b.stmts.iter().filter(|s| holds_loop(s)).count();
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            // Bounded work: only statements holding a loop, in blocks with few of them.
+            self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && holds_loop(stmt)).then(|| {
+                let mut rest = proc_macro2::TokenStream::new();
+                for s in &b.stmts[i + 1..] {
+                    quote::ToTokens::to_tokens(s, &mut rest);
+                }
+                Rc::new(TokenFacts::of(rest))
+            });
             self.visit_stmt(stmt);
         }
+        self.after_stmt = saved_after;
+        self.constant_names.truncate(constants_in_scope);
         self.bound_futures.truncate(futures_in_scope);
         self.env.pop();
         if binds_closure {
@@ -503,11 +591,26 @@ impl<'ast> Visit<'ast> for Walker {
                     None,
                 ));
             }
+            let binding = match &l.pat {
+                syn::Pat::Ident(name) => Some(name.ident.to_string()),
+                syn::Pat::Type(t) => match &*t.pat {
+                    syn::Pat::Ident(name) => Some(name.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let saved_binding = std::mem::replace(&mut self.stmt_binding, binding);
             self.visit_expr(&init.expr);
+            self.stmt_binding = saved_binding;
             self.closure_ctx = None;
             if let Some((_, diverge)) = &init.diverge {
                 self.visit_expr(diverge);
             }
+        }
+        if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+            && is_constant(&init.expr, &self.constant_names)
+        {
+            self.constant_names.push(name.ident.to_string());
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
@@ -568,6 +671,14 @@ impl<'ast> Visit<'ast> for Walker {
             visit::visit_expr_call(self, c);
             return;
         };
+        if blocking::BLOCK_ON_FNS.contains(&path.as_str()) {
+            // `block_on(tokio::spawn(..))` waits for the task like `.await` does.
+            for arg in &c.args {
+                if let Some(a) = call_addr(arg) {
+                    self.awaited.insert(a);
+                }
+            }
+        }
         if path == "std::mem::drop" {
             for arg in &c.args {
                 if let Some(a) = call_addr(arg) {
@@ -595,6 +706,13 @@ impl<'ast> Visit<'ast> for Walker {
         let loc = Loc::method_call(m);
         let me = addr(m);
         let name = m.method.to_string();
+        if blocking::BLOCK_ON_METHODS.contains(&name.as_str()) {
+            for arg in &m.args {
+                if let Some(a) = call_addr(arg) {
+                    self.awaited.insert(a);
+                }
+            }
+        }
         let receiver = self.infer(&m.receiver);
         if let Some(path) = receiver.path()
             && spawn::is_spawn_method(path, &name)
@@ -614,8 +732,8 @@ impl<'ast> Visit<'ast> for Walker {
         let adapter_loop = (iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str())
             && is_iteration(&m.receiver))
         .then(|| {
-            let fixed = is_fixed_iteration(&m.receiver);
-            self.loop_info(m, loc, "iterator closure", fixed)
+            let fixed = self.iterations(&m.receiver);
+            self.loop_info(m, loc, "iterator closure", fixed, is_chunked(&m.receiver))
         });
         let offloads = offload::OFFLOAD_METHODS.contains(&name.as_str());
         self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
@@ -633,7 +751,8 @@ impl<'ast> Visit<'ast> for Walker {
             f,
             Loc::from_span(f.for_token.span),
             "`for` loop",
-            is_fixed_iteration(&f.expr),
+            self.iterations(&f.expr),
+            is_chunked(&f.expr),
         );
         self.env.push();
         self.env
@@ -647,13 +766,20 @@ impl<'ast> Visit<'ast> for Walker {
             wl,
             Loc::from_span(wl.while_token.span),
             "`while` loop",
+            Iterations::Unknown,
             false,
         );
         self.with_loop(info, |w| visit::visit_expr_while(w, wl));
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        let info = self.loop_info(l, Loc::from_span(l.loop_token.span), "`loop`", false);
+        let info = self.loop_info(
+            l,
+            Loc::from_span(l.loop_token.span),
+            "`loop`",
+            Iterations::Unknown,
+            false,
+        );
         self.with_loop(info, |w| visit::visit_expr_loop(w, l));
     }
 
@@ -708,38 +834,156 @@ fn ident_of(e: &syn::Expr) -> Option<String> {
     }
 }
 
-/// `0..4`, `0..WORKERS`, `1..=N_SHARDS`, `[a, b, c]`: a fixed number of iterations.
-fn is_fixed_iteration(e: &syn::Expr) -> bool {
-    fn constant(e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::Lit(_) => true,
-            syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-                s.ident
-                    .to_string()
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            }),
-            syn::Expr::Binary(b) => constant(&b.left) && constant(&b.right),
-            syn::Expr::Paren(p) => constant(&p.expr),
-            syn::Expr::Cast(c) => constant(&c.expr),
-            _ => false,
-        }
-    }
-    match e {
+/// `0..4`, `0..WORKERS`, `1..=N_SHARDS`, `[a, b, c]`, `vec![a, b]`, `once(x)`, `Some(x)`, and
+/// ranges ending in a name bound to a constant: a fixed number of iterations.
+fn fixed_iteration(e: &syn::Expr, constant_names: &[String]) -> Iterations {
+    let constant = |e: &syn::Expr| is_constant(e, constant_names);
+    let fixed = match e {
         syn::Expr::Range(r) => {
             r.start.as_deref().is_none_or(constant) && r.end.as_deref().is_some_and(constant)
         }
-        syn::Expr::Paren(p) => is_fixed_iteration(&p.expr),
-        syn::Expr::Reference(r) => is_fixed_iteration(&r.expr),
+        syn::Expr::Paren(p) => return fixed_iteration(&p.expr, constant_names),
+        syn::Expr::Reference(r) => return fixed_iteration(&r.expr, constant_names),
         syn::Expr::Array(_) => true,
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "once" || s.ident == "Some")),
         syn::Expr::MethodCall(m)
             if matches!(
                 m.method.to_string().as_str(),
-                "into_iter" | "iter" | "enumerate" | "rev"
+                "into_iter" | "iter" | "enumerate" | "rev" | "zip"
             ) =>
         {
-            is_fixed_iteration(&m.receiver)
+            return fixed_iteration(&m.receiver, constant_names);
         }
+        _ => false,
+    };
+    if fixed {
+        Iterations::Fixed
+    } else {
+        Iterations::Unknown
+    }
+}
+
+fn is_constant(e: &syn::Expr, constant_names: &[String]) -> bool {
+    match e {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                || p.path.segments.len() == 1 && constant_names.contains(&name)
+        }),
+        syn::Expr::Binary(b) => {
+            is_constant(&b.left, constant_names) && is_constant(&b.right, constant_names)
+        }
+        syn::Expr::Paren(p) => is_constant(&p.expr, constant_names),
+        syn::Expr::Cast(c) => is_constant(&c.expr, constant_names),
+        _ => false,
+    }
+}
+
+/// A range end that is a value rather than a collection's size: `n`, `cfg.workers`,
+/// `num_cpus::get()` (but not `items.len()`).
+fn is_runtime_size(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Call(_) => true,
+        syn::Expr::Paren(p) => is_runtime_size(&p.expr),
+        syn::Expr::Cast(c) => is_runtime_size(&c.expr),
+        syn::Expr::Binary(b) => {
+            is_runtime_size(&b.left) && is_runtime_size(&b.right)
+                || is_runtime_size(&b.left) && matches!(&*b.right, syn::Expr::Lit(_))
+        }
+        syn::Expr::MethodCall(m) => m.method != "len" && m.method != "count",
+        _ => false,
+    }
+}
+
+/// `xs.chunks(n)`, `stream.ready_chunks(n)`, ... anywhere in the iterated expression.
+fn is_chunked(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => {
+            iterators::CHUNKING_ADAPTERS.contains(&m.method.to_string().as_str())
+                || is_chunked(&m.receiver)
+        }
+        syn::Expr::Paren(p) => is_chunked(&p.expr),
+        syn::Expr::Reference(r) => is_chunked(&r.expr),
+        _ => false,
+    }
+}
+
+/// Is a task collection drained or size-checked inside the loop: `join_next`, `join_all`, a
+/// collection the tasks go into (`set.spawn(..)`, `futs.push(..)`) whose size is checked or
+/// which is polled (`futs.next().await`)?
+fn drained(f: &TokenFacts) -> bool {
+    if f.calls_any(spawn::DRAIN_METHODS) {
+        return true;
+    }
+    let fills: HashSet<&str> = f
+        .methods
+        .iter()
+        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
+        .filter_map(|m| m.receiver.as_deref())
+        .collect();
+    f.methods.iter().any(|m| {
+        matches!(m.method.as_str(), "len" | "next" | "is_empty")
+            && m.receiver.as_deref().is_some_and(|r| fills.contains(r))
+    })
+}
+
+/// Does `after` (the statements after a loop) join a collection that `loop_facts` fills with
+/// tasks (or the loop statement's binding, `let hs = xs.iter().map(|x| spawn(..)).collect()`)?
+fn joins_filled(loop_facts: &TokenFacts, binding: Option<&str>, after: &TokenFacts) -> bool {
+    let mut filled: HashSet<&str> = loop_facts
+        .methods
+        .iter()
+        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
+        .filter_map(|m| m.receiver.as_deref())
+        .collect();
+    filled.extend(binding);
+    if filled.is_empty() {
+        return false;
+    }
+    let drains = after
+        .methods
+        .iter()
+        .filter(|m| spawn::DRAIN_METHODS.contains(&m.method.as_str()) || m.method == "next")
+        .filter_map(|m| m.receiver.as_deref());
+    let joins = after
+        .path_calls
+        .iter()
+        .filter(|c| spawn::JOIN_FNS.contains(&c.name.as_str()))
+        .filter_map(|c| c.first_arg.as_deref());
+    let awaited_in_loop = after
+        .iterated
+        .iter()
+        .map(String::as_str)
+        .filter(|_| !after.awaits.is_empty());
+    drains
+        .chain(joins)
+        .chain(awaited_in_loop)
+        .any(|name| filled.contains(name))
+}
+
+/// Does this statement hold a loop (a `for`/`while`/`loop`, or an iterator chain with a
+/// per-element closure)?
+fn holds_loop(stmt: &syn::Stmt) -> bool {
+    fn chain(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => true,
+            syn::Expr::MethodCall(m) => {
+                iterators::PER_ELEMENT_ADAPTERS.contains(&m.method.to_string().as_str())
+                    || chain(&m.receiver)
+            }
+            syn::Expr::Await(a) => chain(&a.base),
+            syn::Expr::Try(t) => chain(&t.expr),
+            syn::Expr::Call(c) => c.args.iter().any(chain),
+            _ => false,
+        }
+    }
+    match stmt {
+        syn::Stmt::Expr(e, _) => chain(e),
+        syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| chain(&i.expr)),
         _ => false,
     }
 }

@@ -210,3 +210,46 @@ fn exit_zero_and_unknown_names() {
     let err = String::from_utf8(out.stderr).expect("utf-8");
     assert!(err.contains("unknown rule or group `blocking`"), "{err}");
 }
+
+#[test]
+fn blocking_in_a_binary_with_no_concurrency_is_pedantic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n",
+    );
+    // A CLI: reads a file, awaits one request, writes the answer. Nothing runs concurrently.
+    write(
+        root,
+        "src/main.rs",
+        "mod cmd;\n#[tokio::main]\nasync fn main() {\n    cmd::run().await;\n}\n",
+    );
+    write(
+        root,
+        "src/cmd.rs",
+        "pub async fn run() {\n    let q = std::fs::read_to_string(\"q\").unwrap();\n    ask(&q).await;\n}\n",
+    );
+    // A second binary that serves: its blocking call stalls other tasks.
+    write(
+        root,
+        "src/bin/daemon.rs",
+        "async fn handle() {\n    let _ = std::fs::read(\"x\");\n}\n#[tokio::main]\nasync fn main() {\n    tokio::spawn(handle());\n}\n",
+    );
+    let (_, doc) = check_json(root, &[]);
+    assert_eq!(found(&doc), vec![at("src/bin/daemon.rs", 2)]);
+    let (_, doc) = check_json(root, &["--select", "all"]);
+    assert_eq!(
+        found(&doc),
+        vec![at("src/bin/daemon.rs", 2), at("src/cmd.rs", 2)]
+    );
+    let d = &doc["diagnostics"][1];
+    assert_eq!(
+        (&d["form"], &d["group"]),
+        (&"pedantic".into(), &"pedantic".into())
+    );
+    // `-W pedantic` turns the pedantic forms on too.
+    let (_, doc) = check_json(root, &["-W", "pedantic"]);
+    assert_eq!(found(&doc).len(), 2);
+}

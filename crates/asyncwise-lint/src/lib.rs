@@ -59,5 +59,9 @@ pub fn analyze_parsed(
         deferred: sink.deferred,
         summary: model.summary(),
         test_code,
+        concurrent: !model.spawns.is_empty()
+            || knowledge::spawn::CONCURRENCY_MARKERS
+                .iter()
+                .any(|m| source.contains(m)),
     }
 }

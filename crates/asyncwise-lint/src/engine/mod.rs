@@ -145,7 +145,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             }
         }
         report.files_checked += files.len();
-        selected.push(files);
+        let has_lib = package.root.join("src").join("lib.rs").is_file();
+        selected.push((files, has_lib));
     }
     let pool = match worker_pool(options) {
         Ok(pool) => pool,
@@ -158,13 +159,14 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let packages = pool.install(|| {
         selected
             .par_iter()
-            .map(|files| {
+            .map(|(files, has_lib)| {
                 let outcomes: Vec<_> = files
                     .par_iter()
                     .map(|file| check_file(&file.path, max_size))
                     .collect();
                 let mut analyses = Vec::with_capacity(outcomes.len());
                 let mut tests = Vec::with_capacity(outcomes.len());
+                let mut concurrent = Vec::with_capacity(outcomes.len());
                 let mut errors = Vec::new();
                 let mut sources = BTreeMap::new();
                 for (file, outcome) in files.iter().zip(outcomes) {
@@ -174,6 +176,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                                 sources.insert(file.path.clone(), source);
                             }
                             tests.push((file, std::mem::take(&mut analysis.test_code)));
+                            concurrent.push((file.path.as_path(), analysis.concurrent));
                             analyses.push(analysis);
                         }
                         Err(error) => errors.push(error),
@@ -186,6 +189,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     skipped: Skipped::default(),
                 };
                 outcome.leave_out_test_code(&tests, targets);
+                outcome.demote_serial_binaries(&concurrent, *has_lib);
                 outcome
             })
             .collect::<Vec<_>>()
@@ -260,6 +264,47 @@ impl PackageOutcome {
                     .get(d.path.as_path())
                     .is_some_and(|code| code.contains_line(d.span.start.line))
         });
+    }
+}
+
+impl PackageOutcome {
+    /// `blocking_in_async` in a binary none of whose files runs anything concurrently (no
+    /// spawn, join, select or server) is the pedantic form: the blocked thread holds up no
+    /// other task. The binary is `src/main.rs` with its modules when the package has no
+    /// library, or one `src/bin/` target.
+    fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], has_lib: bool) {
+        let mut binaries: std::collections::HashMap<String, (bool, Vec<&Path>)> =
+            std::collections::HashMap::new();
+        for (path, concurrent) in files {
+            let Some(key) = binary_of(path, has_lib) else {
+                continue;
+            };
+            let entry = binaries.entry(key).or_default();
+            entry.0 |= *concurrent;
+            entry.1.push(path);
+        }
+        let serial: std::collections::HashSet<&Path> = binaries
+            .into_values()
+            .filter(|(concurrent, _)| !concurrent)
+            .flat_map(|(_, files)| files)
+            .collect();
+        for d in &mut self.diagnostics {
+            if d.rule == "blocking_in_async" && serial.contains(d.path.as_path()) {
+                d.form = crate::levels::Form::Pedantic;
+            }
+        }
+    }
+}
+
+/// The binary crate a file belongs to: `bin/NAME` for `src/bin/NAME.rs` and `src/bin/NAME/..`,
+/// `main` for other files under `src/` of a package without a library; `None` otherwise.
+fn binary_of(path: &Path, has_lib: bool) -> Option<String> {
+    let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+    let src = parts.iter().rposition(|p| *p == "src")?;
+    match parts.get(src + 1..)? {
+        ["bin", name, ..] => Some(format!("bin/{}", name.trim_end_matches(".rs"))),
+        [_, ..] if !has_lib => Some("main".into()),
+        _ => None,
     }
 }
 

@@ -116,3 +116,32 @@ pub fn is_spawn_method(receiver: &str, method: &str) -> bool {
         .iter()
         .any(|(t, ms)| *t == receiver && ms.contains(&method))
 }
+
+/// Text that shows a file runs things concurrently (besides the spawns the model finds): joins
+/// and selects, task sets, servers and routers. A binary none of whose files has any of these
+/// runs its async code one step after another, so a blocking call there stalls nobody else.
+pub const CONCURRENCY_MARKERS: &[&str] = &[
+    "select!",
+    "join!",
+    "join_all",
+    "try_join_all",
+    "FuturesUnordered",
+    "JoinSet",
+    "TaskGroup",
+    "TaskTracker",
+    "buffer_unordered",
+    "for_each_concurrent",
+    "spawn",
+    "serve(",
+    "serve_with",
+    "HttpServer",
+    "Router",
+    ".route(",
+    "#[get",
+    "#[post",
+    "#[put",
+    "#[delete",
+    "Server::builder",
+    ".accept()",
+    "incoming()",
+];

@@ -72,6 +72,9 @@ pub struct CallFact {
     pub ctx: Ctx,
     /// The call is the operand of an `.await`.
     pub awaited: bool,
+    /// Made directly in the body of `async fn main`, outside loops, closures and async blocks:
+    /// it runs once, at start-up.
+    pub startup: bool,
 }
 
 /// How many tasks a spawn in a loop can create.

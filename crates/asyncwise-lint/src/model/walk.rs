@@ -58,6 +58,7 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         constant_names: Vec::new(),
         after_stmt: None,
         stmt_binding: None,
+        main_depth: None,
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
@@ -131,6 +132,9 @@ struct Walker {
     after_stmt: Option<Rc<TokenFacts>>,
     /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
     stmt_binding: Option<String>,
+    /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
+    /// loops, run once at start-up.
+    main_depth: Option<usize>,
     facts: WalkFacts,
 }
 
@@ -231,17 +235,27 @@ impl Walker {
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
         }
+        let is_main = ctx == Ctx::Async && sig.ident == "main";
+        let saved_main = self.main_depth;
+        self.main_depth = if is_main {
+            Some(self.frames.len() + 1)
+        } else {
+            None
+        };
         self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
+        self.main_depth = saved_main;
         self.env = saved_env;
     }
 
     fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
         let ctx = self.ctx();
+        let startup = self.main_depth == Some(self.frames.len()) && self.frame().loops.is_empty();
         self.facts.calls.push(CallFact {
             callee,
             loc,
             ctx,
             awaited,
+            startup,
         });
     }
 
@@ -694,10 +708,12 @@ impl<'ast> Visit<'ast> for Walker {
             self.spawn_fact(me, loc, path.clone(), c.args.first(), false);
         }
         self.visit_expr(&c.func);
+        // A closure stored for later (`Box::new(move || ..)`) runs who knows where, like one
+        // handed to a call whose future is awaited.
         self.visit_args(
             &c.args,
             offload::offloads_closure(&path),
-            self.awaited.contains(&me),
+            self.awaited.contains(&me) || offload::stores_closure(&path),
             None,
         );
     }
@@ -785,6 +801,23 @@ impl<'ast> Visit<'ast> for Walker {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.visit_macro_body(mac);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        // A closure stored in a struct field (`Hooks { on_exit: move || .. }`) runs wherever the
+        // struct's owner calls it, not here.
+        for field in &e.fields {
+            if let syn::Expr::Closure(c) = &field.expr
+                && c.asyncness.is_none()
+            {
+                self.closure_ctx = Some((Ctx::Unknown, None));
+            }
+            self.visit_expr(&field.expr);
+            self.closure_ctx = None;
+        }
+        if let Some(rest) = &e.rest {
+            self.visit_expr(rest);
+        }
     }
 }
 

@@ -165,6 +165,9 @@ pub struct FileModel<'a> {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types declared in the file.
     pub fields: Vec<crate::facts::FieldFact>,
+    /// Unbounded channel constructors whose sender is visibly not fed without limit (the
+    /// pedantic form of `unbounded_channel`), with why.
+    pub low_volume_channels: Vec<(Loc, &'static str)>,
     line_starts: Vec<usize>,
 }
 
@@ -191,6 +194,7 @@ impl<'a> FileModel<'a> {
             held_guards: facts.held_guards,
             functions: facts.functions,
             fields: facts.fields,
+            low_volume_channels: facts.low_volume_channels,
             line_starts,
         }
     }

@@ -13,12 +13,12 @@ use syn::visit::{self, Visit};
 use super::guards;
 use super::macros::{self, MacroBody};
 use super::resolve::{Resolver, Scope};
-use super::tokens::TokenFacts;
+use super::tokens::{TokenFacts, sender_use};
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Callee, Ctx, Failure, HeldGuard, Loc, LoopBound, SpawnFact, Ty};
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{blocking, iterators, offload, spawn};
+use crate::knowledge::{blocking, channels, iterators, offload, spawn};
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -33,6 +33,8 @@ pub struct WalkFacts {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types.
     pub fields: Vec<FieldFact>,
+    /// Unbounded channel constructors whose sender is not fed without limit, with why.
+    pub low_volume_channels: Vec<(Loc, &'static str)>,
 }
 
 /// Walks a file.
@@ -87,6 +89,28 @@ struct LoopInfo {
     facts: TokenFacts,
 }
 
+/// The statements after the one being visited, as tokens and as facts.
+struct AfterStmt {
+    tokens: proc_macro2::TokenStream,
+    facts: TokenFacts,
+}
+
+/// `let (tx, rx) = some::unbounded_channel();`-shaped statements (checked by name only; the
+/// walker resolves the path).
+fn binds_channel(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Local(l) = stmt else {
+        return false;
+    };
+    matches!(&l.pat, syn::Pat::Tuple(_))
+        && l.init.as_ref().is_some_and(|i| {
+            matches!(&*i.expr, syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| {
+                let n = s.ident.to_string();
+                n.contains("unbounded") || n.contains("channel")
+            })))
+        })
+}
+
 /// How many times a loop runs, as far as its header shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Iterations {
@@ -129,7 +153,7 @@ struct Walker {
     constant_names: Vec<String>,
     /// Tokens of the statements after the one being visited, when that statement holds a loop
     /// (to see whether the loop's tasks are joined right after it).
-    after_stmt: Option<Rc<TokenFacts>>,
+    after_stmt: Option<Rc<AfterStmt>>,
     /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
     stmt_binding: Option<String>,
     /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
@@ -404,7 +428,7 @@ impl Walker {
         let joined_after = self
             .after_stmt
             .as_ref()
-            .is_some_and(|after| joins_filled(&facts, self.stmt_binding.as_deref(), after));
+            .is_some_and(|after| joins_filled(&facts, self.stmt_binding.as_deref(), &after.facts));
         LoopInfo {
             loc,
             kind,
@@ -427,6 +451,40 @@ impl Walker {
                 _ => Iterations::Unknown,
             },
             known => known,
+        }
+    }
+
+    /// `let (tx, rx) = <unbounded constructor>();`: records the channel as low-volume when its
+    /// sender is visibly not fed without limit in the rest of the block.
+    fn classify_channel(&mut self, c: &syn::ExprCall, pair: &syn::PatTuple) {
+        let syn::Expr::Path(p) = &*c.func else { return };
+        let path = self.resolver.resolve(&p.path);
+        if channels::unbounded_constructor(&path).is_none() {
+            return;
+        }
+        let Some(syn::Pat::Ident(sender)) = pair.elems.first() else {
+            return;
+        };
+        let sender = sender.ident.to_string();
+        let unit = p.path.segments.last().is_some_and(|s| {
+            matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Tuple(t))) if t.elems.is_empty()))
+        });
+        let reason = if unit
+            || channels::CONTROL_SENDER_WORDS
+                .iter()
+                .any(|w| sender.contains(w))
+        {
+            Some("a control or shutdown channel")
+        } else {
+            self.after_stmt.as_ref().and_then(|after| {
+                let used = sender_use(after.tokens.clone(), std::slice::from_ref(&sender));
+                (!used.in_loop && !used.escapes)
+                    .then_some("its sender is not fed in a loop, a callback or a task per event")
+            })
+        };
+        if let Some(reason) = reason {
+            self.facts.low_volume_channels.push((Loc::call(c), reason));
         }
     }
 
@@ -537,12 +595,16 @@ impl<'ast> Visit<'ast> for Walker {
         let loops = b.stmts.iter().filter(|s| holds_loop(s)).count();
         for (i, stmt) in b.stmts.iter().enumerate() {
             // Bounded work: only statements holding a loop, in blocks with few of them.
-            self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && holds_loop(stmt)).then(|| {
-                let mut rest = proc_macro2::TokenStream::new();
+            let wanted = holds_loop(stmt) || binds_channel(stmt);
+            self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted).then(|| {
+                let mut tokens = proc_macro2::TokenStream::new();
                 for s in &b.stmts[i + 1..] {
-                    quote::ToTokens::to_tokens(s, &mut rest);
+                    quote::ToTokens::to_tokens(s, &mut tokens);
                 }
-                Rc::new(TokenFacts::of(rest))
+                Rc::new(AfterStmt {
+                    facts: TokenFacts::of(tokens.clone()),
+                    tokens,
+                })
             });
             self.visit_stmt(stmt);
         }
@@ -620,6 +682,12 @@ impl<'ast> Visit<'ast> for Walker {
             if let Some((_, diverge)) = &init.diverge {
                 self.visit_expr(diverge);
             }
+        }
+        if let Some(init) = &l.init
+            && let syn::Expr::Call(c) = &*init.expr
+            && let syn::Pat::Tuple(pair) = &l.pat
+        {
+            self.classify_channel(c, pair);
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && is_constant(&init.expr, &self.constant_names)

@@ -2,12 +2,17 @@
 //!
 //! ```text
 //! asyncwise check [PATHS]... [--format human|json] [--threads N] [--color auto|always|never]
+//!                 [--all-targets | --tests --examples --benches]
+//!                 [--select NAMES] [--ignore NAMES] [-W NAME] [-D NAME] [-A NAME] [--exit-zero]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
 //! ```
 //!
-//! Exit codes: 0 clean, 1 findings, 2 something could not be checked (or bad usage); in every
-//! case everything that could be checked is reported.
+//! Exit codes: 0 clean (or `--exit-zero`), 1 findings, 2 something could not be checked (or bad
+//! usage); in every case everything that could be checked is reported.
+//!
+//! Levels: `--select` first (only what it names is on), then `--ignore`, then `-A/-W/-D` in the
+//! order given; later settings win. Names are rules, groups or `all`.
 
 mod render;
 
@@ -16,8 +21,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use asyncwise_lint::engine::targets::Targets;
+use asyncwise_lint::levels::{Level, Levels, Selector, Setting};
 use asyncwise_lint::{CheckOptions, rules};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Exit code: nothing found.
 const EXIT_CLEAN: u8 = 0;
@@ -64,6 +71,86 @@ struct CheckArgs {
     /// When to colour human output (`auto`: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Also check test code, examples and benches (as `cargo clippy --all-targets`).
+    #[arg(long)]
+    all_targets: bool,
+    /// Also check test code: `tests/`, `#[cfg(test)]` items and modules, test functions.
+    #[arg(long)]
+    tests: bool,
+    /// Also check `examples/`.
+    #[arg(long)]
+    examples: bool,
+    /// Also check `benches/`.
+    #[arg(long)]
+    benches: bool,
+    /// Report only these rules or groups (comma-separated; `all` = every rule in every form,
+    /// pedantic ones included).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", value_parser = parse_selector)]
+    select: Vec<Selector>,
+    /// Do not report these rules or groups (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", value_parser = parse_selector)]
+    ignore: Vec<Selector>,
+    /// Report a rule or group as a warning.
+    #[arg(short = 'W', long = "warn", value_name = "NAME", value_parser = parse_selector)]
+    warn: Vec<Selector>,
+    /// Report a rule or group as an error.
+    #[arg(short = 'D', long = "deny", value_name = "NAME", value_parser = parse_selector)]
+    deny: Vec<Selector>,
+    /// Do not report a rule or group.
+    #[arg(short = 'A', long = "allow", value_name = "NAME", value_parser = parse_selector)]
+    allow: Vec<Selector>,
+    /// Exit with 0 even when there are findings (2 still means something could not be checked).
+    #[arg(long)]
+    exit_zero: bool,
+}
+
+fn parse_selector(name: &str) -> Result<Selector, String> {
+    Selector::parse(name).map_err(|e| e.to_string())
+}
+
+impl CheckArgs {
+    fn targets(&self) -> Targets {
+        if self.all_targets {
+            return Targets::ALL;
+        }
+        Targets {
+            tests: self.tests,
+            examples: self.examples,
+            benches: self.benches,
+        }
+    }
+
+    /// The command line's level settings, appended after the defaults (a configuration file
+    /// would append its own before these).
+    fn levels(&self, matches: Option<&ArgMatches>) -> Levels {
+        let mut levels = Levels::default();
+        if !self.select.is_empty() {
+            levels.select(&self.select);
+        }
+        for s in &self.ignore {
+            levels.push(*s, Setting::Level(Level::Allow));
+        }
+        // -A/-W/-D apply in the order they were given.
+        let mut ordered: Vec<(usize, Selector, Level)> = Vec::new();
+        for (id, values, level) in [
+            ("allow", &self.allow, Level::Allow),
+            ("warn", &self.warn, Level::Warn),
+            ("deny", &self.deny, Level::Deny),
+        ] {
+            let indices: Vec<usize> = matches
+                .and_then(|m| m.indices_of(id))
+                .map(Iterator::collect)
+                .unwrap_or_default();
+            for (i, s) in values.iter().enumerate() {
+                ordered.push((indices.get(i).copied().unwrap_or(0), *s, level));
+            }
+        }
+        ordered.sort_by_key(|(i, _, _)| *i);
+        for (_, s, level) in ordered {
+            levels.push(s, Setting::Level(level));
+        }
+        levels
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,8 +170,12 @@ enum ColorChoice {
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 (clap's default); `--help`/`--version` with 0.
-    let cli = Cli::parse();
-    match run(cli) {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    match run(cli, matches.subcommand_matches("check")) {
         Ok(code) => ExitCode::from(code),
         Err(error) if is_broken_pipe(&error) => ExitCode::from(EXIT_CLEAN),
         Err(error) => {
@@ -94,11 +185,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<u8> {
+fn run(cli: Cli, check_matches: Option<&ArgMatches>) -> Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Check(args) => check(args, &mut out),
+        Command::Check(args) => check(args, check_matches, &mut out),
         Command::Rules { markdown } => {
             let text = if markdown {
                 render::rules_markdown(rules::RULES)
@@ -129,20 +220,24 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn check(args: CheckArgs, out: &mut impl Write) -> Result<u8> {
+fn check(args: CheckArgs, matches: Option<&ArgMatches>, out: &mut impl Write) -> Result<u8> {
+    let mut options = CheckOptions {
+        targets: args.targets(),
+        levels: args.levels(matches),
+        ..CheckOptions::default()
+    };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths
     };
-    let mut options = CheckOptions::default();
     if let Some(threads) = args.threads {
         options.threads = usize::from(threads);
     }
     let report = asyncwise_lint::check_paths(&paths, &options);
     let code = if !report.errors.is_empty() {
         EXIT_TROUBLE
-    } else if !report.diagnostics.is_empty() {
+    } else if !report.diagnostics.is_empty() && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

@@ -95,8 +95,15 @@ fn json_schema_is_exactly_version_1() {
     assert_eq!(code, 2, "{doc}");
     assert_eq!(
         keys(&doc),
-        set(&["version", "files_checked", "diagnostics", "errors"])
+        set(&[
+            "version",
+            "files_checked",
+            "skipped",
+            "diagnostics",
+            "errors"
+        ])
     );
+    assert_eq!(keys(&doc["skipped"]), set(&["files", "items"]));
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["files_checked"], 2);
 
@@ -108,6 +115,9 @@ fn json_schema_is_exactly_version_1() {
         set(&[
             "rule",
             "severity",
+            "level",
+            "group",
+            "form",
             "path",
             "line",
             "column",
@@ -120,6 +130,9 @@ fn json_schema_is_exactly_version_1() {
     );
     assert_eq!(d["rule"], "blocking_in_async");
     assert_eq!(d["severity"], "warning");
+    assert_eq!(d["level"], "warn");
+    assert_eq!(d["group"], "perf");
+    assert_eq!(d["form"], "default");
     assert_eq!(d["path"], "src/lib.rs");
     assert_eq!(
         (&d["line"], &d["column"], &d["end_line"], &d["end_column"]),

@@ -63,8 +63,11 @@ pub struct Note {
 pub struct Diagnostic {
     /// The rule's name, e.g. `blocking_in_async`.
     pub rule: &'static str,
-    /// Severity.
+    /// Severity: `Error` for deny-level findings, `Warning` otherwise (set by the run's
+    /// [`Levels`](crate::levels::Levels)).
     pub severity: Severity,
+    /// The rule's default form, or its pedantic form.
+    pub form: crate::levels::Form,
     /// The file, as given by the discovery step.
     pub path: PathBuf,
     /// The primary location.

@@ -213,6 +213,11 @@ pub struct FileAnalysis {
     pub deferred: Vec<Deferred>,
     /// The file's summary for the crate pass.
     pub summary: FileSummary,
+    /// The file's test items (findings there are reported only when tests are checked).
+    pub test_code: crate::model::TestCode,
+    /// The file runs things concurrently: it spawns tasks, joins or selects futures, or serves
+    /// requests (see [`CONCURRENCY_MARKERS`](crate::knowledge::spawn::CONCURRENCY_MARKERS)).
+    pub concurrent: bool,
 }
 
 /// The crate pass: settles deferred findings against the summaries of every file of one

@@ -27,11 +27,12 @@ pub mod diagnostic;
 pub mod engine;
 pub mod facts;
 pub mod knowledge;
+pub mod levels;
 pub mod model;
 pub mod rules;
 
 pub use diagnostic::{Diagnostic, FileError, LineCol, Note, Severity, Span};
-pub use engine::{CheckOptions, CheckReport, check_paths, check_source};
+pub use engine::{CheckOptions, CheckReport, Skipped, check_paths, check_source};
 
 /// Runs the model and every rule over one parsed file.
 ///
@@ -48,6 +49,7 @@ pub fn analyze_parsed(
     ast: &syn::File,
 ) -> facts::FileAnalysis {
     let model = model::FileModel::build(path, source, ast);
+    let test_code = model::TestCode::of(ast);
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {
         (rule.check)(&model, &mut sink);
@@ -56,5 +58,10 @@ pub fn analyze_parsed(
         diagnostics: sink.diagnostics,
         deferred: sink.deferred,
         summary: model.summary(),
+        test_code,
+        concurrent: !model.spawns.is_empty()
+            || knowledge::spawn::CONCURRENCY_MARKERS
+                .iter()
+                .any(|m| source.contains(m)),
     }
 }

@@ -105,7 +105,7 @@ pub async fn idle() {}
 }
 
 fn findings(paths: &[PathBuf]) -> Vec<(String, usize, &'static str)> {
-    let report = check_paths(paths, &CheckOptions::default());
+    let report = check_paths(paths, &CheckOptions::everything());
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     report
         .diagnostics

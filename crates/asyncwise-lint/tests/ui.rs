@@ -64,6 +64,22 @@ fn mismatch_report(checked: &[Checked]) -> String {
     out
 }
 
+/// Matched findings reported in the other form than their marker says.
+fn form_report(checked: &[Checked]) -> String {
+    let mut out = String::new();
+    for file in checked {
+        for f in file.wrong_form() {
+            let want = if file.expected_pedantic.contains(f) {
+                "pedantic"
+            } else {
+                "default"
+            };
+            let _ = writeln!(out, "form≠{want:<8} {}", describe(file, f));
+        }
+    }
+    out
+}
+
 #[test]
 fn fixtures_parse() {
     let files = rust_files(&ui_dir());
@@ -154,7 +170,8 @@ fn ui() {
         }
     }
 
-    let mismatches = mismatch_report(&checked);
+    let mut mismatches = mismatch_report(&checked);
+    mismatches.push_str(&form_report(&checked));
     let (per_rule, total) = tally(&checked);
     if !problems.is_empty() || !mismatches.is_empty() {
         let mut msg = String::new();

@@ -52,7 +52,8 @@ pub fn write(report: &CheckReport, color: bool, out: &mut impl Write) -> std::io
     writeln!(out, "{}", summary(report))
 }
 
-/// `asyncwise: 3 warnings in 2 files (120 files checked)`, plus the unchecked count if any.
+/// `asyncwise: 3 warnings in 2 files (120 files checked)`, plus the test code left out and the
+/// unchecked count if any.
 pub fn summary(report: &CheckReport) -> String {
     let count = |s: Severity| {
         report
@@ -80,6 +81,20 @@ pub fn summary(report: &CheckReport) -> String {
             plural(files.len(), "file")
         )
     };
+    let skipped = report.skipped;
+    if skipped.files > 0 || skipped.items > 0 {
+        let mut what = Vec::new();
+        if skipped.files > 0 {
+            what.push(plural(skipped.files, "file"));
+        }
+        if skipped.items > 0 {
+            what.push(plural(skipped.items, "item"));
+        }
+        line.push_str(&format!(
+            "; test code skipped ({}): use --all-targets to check it",
+            what.join(", ")
+        ));
+    }
     if !report.errors.is_empty() {
         let what = if report.errors.len() == 1 {
             "path"
@@ -226,6 +241,7 @@ mod tests {
         Diagnostic {
             rule: "lock_across_await",
             severity: Severity::Warning,
+            form: asyncwise_lint::levels::Form::Default,
             path: PathBuf::from("src/lib.rs"),
             span: Span {
                 start: lc(2, 13),

@@ -2,17 +2,20 @@
 //!
 //! ```text
 //! {"version":1,"files_checked":N,
-//!  "diagnostics":[{"rule","severity","path","line","column","end_line","end_column",
+//!  "skipped":{"files","items"},
+//!  "diagnostics":[{"rule","severity","level","group","form","path","line","column","end_line","end_column",
 //!                  "message","help","notes":[{"message","path","line","column"}]}],
 //!  "errors":[{"path","message"}]}
 //! ```
 //!
-//! Lines and columns are 1-based; `help` may be null; a note without a span has null `line` and
+//! `level` is `deny` (printed as an error) or `warn`; `group` is the rule's group, or
+//! `pedantic` for a finding of a rule's pedantic `form`. Lines and columns are 1-based; `help` may be null; a note without a span has null `line` and
 //! `column`. Other tools parse this: change it only with a new `version`.
 
 use std::io::Write;
 
-use asyncwise_lint::{CheckReport, Diagnostic, FileError};
+use asyncwise_lint::levels::{Form, Group};
+use asyncwise_lint::{CheckReport, Diagnostic, FileError, Severity};
 use serde::Serialize;
 
 /// The schema version written in every document.
@@ -22,14 +25,24 @@ pub const VERSION: u32 = 1;
 struct Document<'a> {
     version: u32,
     files_checked: usize,
+    skipped: JsonSkipped,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     errors: Vec<JsonError>,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped {
+    files: usize,
+    items: usize,
 }
 
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
     rule: &'a str,
     severity: &'a str,
+    level: &'static str,
+    group: Option<&'static str>,
+    form: &'static str,
     path: String,
     line: usize,
     column: usize,
@@ -59,6 +72,18 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
     JsonDiagnostic {
         rule: d.rule,
         severity: d.severity.as_str(),
+        level: match d.severity {
+            Severity::Error => "deny",
+            Severity::Warning => "warn",
+        },
+        group: match d.form {
+            Form::Pedantic => Some(Group::Pedantic.as_str()),
+            Form::Default => asyncwise_lint::rules::find(d.rule).map(|r| r.group.as_str()),
+        },
+        form: match d.form {
+            Form::Default => "default",
+            Form::Pedantic => "pedantic",
+        },
         line: d.span.start.line,
         column: d.span.start.column,
         end_line: d.span.end.line,
@@ -91,6 +116,10 @@ pub fn write(report: &CheckReport, out: &mut impl Write) -> std::io::Result<()> 
     let document = Document {
         version: VERSION,
         files_checked: report.files_checked,
+        skipped: JsonSkipped {
+            files: report.skipped.files,
+            items: report.skipped.items,
+        },
         diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
         errors: report.errors.iter().map(error).collect(),
     };

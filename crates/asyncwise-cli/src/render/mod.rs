@@ -6,12 +6,18 @@ pub mod json;
 
 use asyncwise_lint::rules::Rule;
 
-/// `asyncwise rules`: one line per rule, names aligned.
+/// `asyncwise rules`: one line per rule (name, group, default level, summary), aligned.
 pub fn rules_list(rules: &[Rule]) -> String {
     let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for rule in rules {
-        out.push_str(&format!("{:width$}  {}\n", rule.name, rule.summary()));
+        out.push_str(&format!(
+            "{:width$}  {:11}  {:5}  {}\n",
+            rule.name,
+            rule.group.as_str(),
+            rule.default_level.as_str(),
+            rule.summary()
+        ));
     }
     if rules.is_empty() {
         out.push_str("no rules are registered\n");
@@ -21,10 +27,19 @@ pub fn rules_list(rules: &[Rule]) -> String {
 
 /// `asyncwise rules --markdown`: the README's rule table.
 pub fn rules_markdown(rules: &[Rule]) -> String {
-    let mut out = String::from("| Rule | What it finds |\n| --- | --- |\n");
+    let mut out = String::from(
+        "| Rule | Group | Default | Pedantic form | What it finds |\n| --- | --- | --- | --- | --- |\n",
+    );
     for rule in rules {
         let summary = rule.summary().replace('|', "\\|");
-        out.push_str(&format!("| `{}` | {summary} |\n", rule.name));
+        let pedantic = rule.pedantic_form().unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {summary} |\n",
+            rule.name,
+            rule.group.as_str(),
+            rule.default_level.as_str(),
+            pedantic.replace('|', "\\|"),
+        ));
     }
     out
 }

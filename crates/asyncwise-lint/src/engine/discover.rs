@@ -33,6 +33,9 @@ pub struct Discovery {
     pub packages: Vec<Package>,
     /// Paths that do not exist or could not be walked.
     pub errors: Vec<FileError>,
+    /// Files named on the command line (not found by walking a directory): they select their
+    /// target, as `cargo clippy --test NAME` does.
+    pub explicit: BTreeSet<PathBuf>,
 }
 
 impl Discovery {
@@ -86,6 +89,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     let cwd = std::env::current_dir().ok();
     let cwd = cwd.as_deref();
     let mut files = BTreeSet::new();
+    let mut explicit = BTreeSet::new();
     let mut errors = Vec::new();
     for given in paths {
         let shown = display_path(given, cwd);
@@ -100,6 +104,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }
         };
         if !meta.is_dir() {
+            explicit.insert(shown.clone());
             files.insert(shown);
             continue;
         }
@@ -137,6 +142,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             .map(|(root, files)| Package { root, files })
             .collect(),
         errors,
+        explicit,
     }
 }
 

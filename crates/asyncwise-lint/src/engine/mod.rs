@@ -13,6 +13,7 @@
 
 pub mod discover;
 pub mod parse;
+pub mod targets;
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -22,8 +23,11 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Diagnostic, FileError};
+use crate::diagnostic::{Diagnostic, FileError, Severity};
 use crate::facts::{FileAnalysis, finish_package};
+use crate::levels::{Level, Levels};
+use crate::model::TestCode;
+use targets::{FileTarget, Targets, TestModuleFiles};
 
 /// Stack size of the worker threads: room for deep (but accepted) nesting in syn's recursive
 /// parser, the model's traversal and the tree's drop, with a wide margin.
@@ -45,6 +49,26 @@ pub struct CheckOptions {
     pub threads: usize,
     /// Larger files are reported as errors (default: [`DEFAULT_MAX_FILE_SIZE`]).
     pub max_file_size: u64,
+    /// Which test code is checked (default: none, as `cargo clippy` without flags).
+    pub targets: Targets,
+    /// Which rules and forms are reported, at which level (default: each rule's default).
+    pub levels: Levels,
+}
+
+impl CheckOptions {
+    /// Every target and every rule in every form: `--all-targets --select all`.
+    ///
+    /// ```
+    /// let options = asyncwise_lint::CheckOptions::everything();
+    /// assert_eq!(options.targets, asyncwise_lint::engine::targets::Targets::ALL);
+    /// ```
+    pub fn everything() -> CheckOptions {
+        CheckOptions {
+            targets: Targets::ALL,
+            levels: Levels::everything(),
+            ..CheckOptions::default()
+        }
+    }
 }
 
 impl Default for CheckOptions {
@@ -52,15 +76,28 @@ impl Default for CheckOptions {
         CheckOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            targets: Targets::LIB_AND_BINS,
+            levels: Levels::default(),
         }
     }
+}
+
+/// Test code a run left out (see [`targets`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Whole files: `tests/`, `benches/`, `examples/`, out-of-line test modules.
+    pub files: usize,
+    /// Test items inside checked files (`#[cfg(test)]` items, test functions).
+    pub items: usize,
 }
 
 /// The result of checking a set of paths.
 #[derive(Debug, Clone, Default)]
 pub struct CheckReport {
-    /// How many files were analysed (including those that failed).
+    /// How many files were analysed (including those that failed), skipped ones excluded.
     pub files_checked: usize,
+    /// Test code left out by [`CheckOptions::targets`].
+    pub skipped: Skipped,
     /// Findings, sorted by path and position.
     pub diagnostics: Vec<Diagnostic>,
     /// Files or paths that could not be checked, sorted by path.
@@ -84,11 +121,33 @@ pub struct CheckReport {
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let found = discover::discover(paths);
+    let targets = options.targets;
     let mut report = CheckReport {
-        files_checked: found.file_count(),
         errors: found.errors,
         ..CheckReport::default()
     };
+    // Files of targets the run leaves out are not even read: nothing in them is visible to
+    // library code.
+    let mut selected = Vec::with_capacity(found.packages.len());
+    for package in &found.packages {
+        let mut files = Vec::with_capacity(package.files.len());
+        for path in &package.files {
+            let target = FileTarget::of(path);
+            let explicit = found.explicit.contains(path);
+            if target.included(targets, explicit) {
+                files.push(SelectedFile {
+                    path: path.clone(),
+                    target,
+                    explicit,
+                });
+            } else {
+                report.skipped.files += 1;
+            }
+        }
+        report.files_checked += files.len();
+        let has_lib = package.root.join("src").join("lib.rs").is_file();
+        selected.push((files, has_lib));
+    }
     let pool = match worker_pool(options) {
         Ok(pool) => pool,
         Err(error) => {
@@ -98,38 +157,52 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     };
     let max_size = options.max_file_size;
     let packages = pool.install(|| {
-        found
-            .packages
+        selected
             .par_iter()
-            .map(|package| {
-                let outcomes: Vec<_> = package
-                    .files
+            .map(|(files, has_lib)| {
+                let outcomes: Vec<_> = files
                     .par_iter()
-                    .map(|path| check_file(path, max_size))
+                    .map(|file| check_file(&file.path, max_size))
                     .collect();
                 let mut analyses = Vec::with_capacity(outcomes.len());
+                let mut tests = Vec::with_capacity(outcomes.len());
+                let mut concurrent = Vec::with_capacity(outcomes.len());
                 let mut errors = Vec::new();
                 let mut sources = BTreeMap::new();
-                for (path, outcome) in package.files.iter().zip(outcomes) {
+                for (file, outcome) in files.iter().zip(outcomes) {
                     match outcome {
-                        Ok((analysis, source)) => {
+                        Ok((mut analysis, source)) => {
                             if let Some(source) = source {
-                                sources.insert(path.clone(), source);
+                                sources.insert(file.path.clone(), source);
                             }
+                            tests.push((file, std::mem::take(&mut analysis.test_code)));
+                            concurrent.push((file.path.as_path(), analysis.concurrent));
                             analyses.push(analysis);
                         }
                         Err(error) => errors.push(error),
                     }
                 }
-                (finish_package(analyses), errors, sources)
+                let mut outcome = PackageOutcome {
+                    diagnostics: finish_package(analyses),
+                    errors,
+                    sources,
+                    skipped: Skipped::default(),
+                };
+                outcome.leave_out_test_code(&tests, targets);
+                outcome.demote_serial_binaries(&concurrent, *has_lib);
+                outcome
             })
             .collect::<Vec<_>>()
     });
-    for (diagnostics, errors, sources) in packages {
-        report.diagnostics.extend(diagnostics);
-        report.errors.extend(errors);
-        report.sources.extend(sources);
+    for package in packages {
+        report.diagnostics.extend(package.diagnostics);
+        report.errors.extend(package.errors);
+        report.sources.extend(package.sources);
+        report.skipped.files += package.skipped.files;
+        report.skipped.items += package.skipped.items;
+        report.files_checked -= package.skipped.files;
     }
+    apply_levels(&mut report.diagnostics, &options.levels);
     let report_sources = std::mem::take(&mut report.sources);
     for d in &report.diagnostics {
         if let Some(source) = report_sources.get(&d.path) {
@@ -141,6 +214,118 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         .sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     report
+}
+
+/// A file a run checks, with what decides how much of it is reported.
+struct SelectedFile {
+    path: PathBuf,
+    target: FileTarget,
+    explicit: bool,
+}
+
+/// What one package's files produced.
+struct PackageOutcome {
+    diagnostics: Vec<Diagnostic>,
+    errors: Vec<FileError>,
+    sources: BTreeMap<PathBuf, Arc<str>>,
+    /// Out-of-line test modules found only once their parents were parsed (they were
+    /// counted as checked), and test items.
+    skipped: Skipped,
+}
+
+impl PackageOutcome {
+    /// Drops findings in test code the run does not check, counting what was left out.
+    fn leave_out_test_code(&mut self, files: &[(&SelectedFile, TestCode)], targets: Targets) {
+        let mut modules = TestModuleFiles::default();
+        for (file, code) in files {
+            for decl in &code.out_of_line {
+                modules.add(&file.path, decl);
+            }
+        }
+        let mut dropped_files = std::collections::BTreeSet::new();
+        let mut ranges: std::collections::HashMap<&Path, &TestCode> =
+            std::collections::HashMap::new();
+        for (file, code) in files {
+            let keeps = file.target.keeps_test_items(targets, file.explicit);
+            if keeps {
+                continue;
+            }
+            if file.target == FileTarget::Main && !file.explicit && modules.contains(&file.path) {
+                dropped_files.insert(file.path.as_path());
+                self.skipped.files += 1;
+                continue;
+            }
+            self.skipped.items += code.items.len();
+            ranges.insert(&file.path, code);
+        }
+        self.diagnostics.retain(|d| {
+            !dropped_files.contains(d.path.as_path())
+                && !ranges
+                    .get(d.path.as_path())
+                    .is_some_and(|code| code.contains_line(d.span.start.line))
+        });
+    }
+}
+
+impl PackageOutcome {
+    /// `blocking_in_async` in a binary none of whose files runs anything concurrently (no
+    /// spawn, join, select or server) is the pedantic form: the blocked thread holds up no
+    /// other task. The binary is `src/main.rs` with its modules when the package has no
+    /// library, or one `src/bin/` target.
+    fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], has_lib: bool) {
+        let mut binaries: std::collections::HashMap<String, (bool, Vec<&Path>)> =
+            std::collections::HashMap::new();
+        for (path, concurrent) in files {
+            let Some(key) = binary_of(path, has_lib) else {
+                continue;
+            };
+            let entry = binaries.entry(key).or_default();
+            entry.0 |= *concurrent;
+            entry.1.push(path);
+        }
+        let serial: std::collections::HashSet<&Path> = binaries
+            .into_values()
+            .filter(|(concurrent, _)| !concurrent)
+            .flat_map(|(_, files)| files)
+            .collect();
+        for d in &mut self.diagnostics {
+            if d.rule == "blocking_in_async" && serial.contains(d.path.as_path()) {
+                d.form = crate::levels::Form::Pedantic;
+            }
+        }
+    }
+}
+
+/// The binary crate a file belongs to: `bin/NAME` for `src/bin/NAME.rs` and `src/bin/NAME/..`,
+/// `main` for other files under `src/` of a package without a library; `None` otherwise.
+fn binary_of(path: &Path, has_lib: bool) -> Option<String> {
+    let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+    let src = parts.iter().rposition(|p| *p == "src")?;
+    match parts.get(src + 1..)? {
+        ["bin", name, ..] => Some(format!("bin/{}", name.trim_end_matches(".rs"))),
+        [_, ..] if !has_lib => Some("main".into()),
+        _ => None,
+    }
+}
+
+/// Gives each finding its level; drops the allowed ones.
+fn apply_levels(diagnostics: &mut Vec<Diagnostic>, levels: &Levels) {
+    diagnostics.retain_mut(|d| {
+        let Some(rule) = crate::rules::find(d.rule) else {
+            return true;
+        };
+        match levels.level_of(rule, d.form) {
+            Level::Allow => false,
+            Level::Warn => {
+                d.severity = Severity::Warning;
+                true
+            }
+            Level::Deny => {
+                d.severity = Severity::Error;
+                true
+            }
+        }
+    });
 }
 
 /// Discovers, reads, guards and parses every file on the same pool as [`check_paths`], and does
@@ -185,7 +370,8 @@ pub fn parse_only(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report
 }
 
-/// Checks one file's text as if it were a crate of its own.
+/// Checks one file's text as if it were a crate of its own, with everything included: test
+/// items, and every rule in every form (`--all-targets --select all`), as fixtures need.
 ///
 /// Runs on a fresh thread with the workers' large stack, so it is as robust as
 /// [`check_paths`]: deep nesting and panics come back as a [`FileError`].
@@ -214,7 +400,9 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
             })
         })
     })?;
-    Ok(finish_package(vec![analysis]))
+    let mut diagnostics = finish_package(vec![analysis]);
+    apply_levels(&mut diagnostics, &Levels::everything());
+    Ok(diagnostics)
 }
 
 /// Reads and analyses one file; keeps its text when it has findings (for snippets).

@@ -37,6 +37,36 @@ const STDIN_READS: &[&str] = &[
 ];
 const STDIN_HINT: &str =
     "use `tokio::io::stdin()` with `AsyncBufReadExt`, or read in `tokio::task::spawn_blocking`";
+const HASH_HINT: &str =
+    "password hashing is deliberately slow CPU work: run it in `tokio::task::spawn_blocking`";
+const DB_HINT: &str = "this client blocks on every query: use its async counterpart (`tokio-postgres`, `diesel-async`, `redis` with `query_async`, `tokio-rusqlite`) or run it in `tokio::task::spawn_blocking`";
+const TOKIO_BLOCKING_HINT: &str = "this panics when called from async code (it blocks the runtime's thread): `.await` the async form (`lock().await`, `recv().await`, `send(..).await`, `read().await`, `write().await`)";
+const FILE_IO: &[&str] = &[
+    "read",
+    "read_to_string",
+    "read_to_end",
+    "read_exact",
+    "write",
+    "write_all",
+    "write_fmt",
+    "sync_all",
+    "sync_data",
+    "set_len",
+    "metadata",
+    "lines",
+];
+const PATH_FS: &[&str] = &[
+    "exists",
+    "try_exists",
+    "is_file",
+    "is_dir",
+    "is_symlink",
+    "metadata",
+    "symlink_metadata",
+    "canonicalize",
+    "read_dir",
+    "read_link",
+];
 const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
 
 /// Blocking free functions.
@@ -72,6 +102,86 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
     BlockingFn {
         path: "std::net::ToSocketAddrs::to_socket_addrs",
         hint: "use `tokio::net::lookup_host(..).await`",
+    },
+    BlockingFn {
+        path: "fs_err::*",
+        hint: FS_HINT,
+    },
+    BlockingFn {
+        path: "fs_err::File::open",
+        hint: FS_HINT,
+    },
+    BlockingFn {
+        path: "fs_err::File::create",
+        hint: FS_HINT,
+    },
+    BlockingFn {
+        path: "bcrypt::*",
+        hint: HASH_HINT,
+    },
+    BlockingFn {
+        path: "scrypt::scrypt",
+        hint: HASH_HINT,
+    },
+    BlockingFn {
+        path: "pbkdf2::*",
+        hint: HASH_HINT,
+    },
+    BlockingFn {
+        path: "argon2::hash_encoded",
+        hint: HASH_HINT,
+    },
+    BlockingFn {
+        path: "argon2::hash_raw",
+        hint: HASH_HINT,
+    },
+    BlockingFn {
+        path: "argon2::verify_encoded",
+        hint: HASH_HINT,
+    },
+    BlockingFn {
+        path: "rusqlite::Connection::open",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "rusqlite::Connection::open_with_flags",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "postgres::Client::connect",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "postgres::Config::connect",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "diesel::Connection::establish",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "diesel::pg::PgConnection::establish",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "diesel::PgConnection::establish",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "diesel::mysql::MysqlConnection::establish",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "diesel::MysqlConnection::establish",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "diesel::sqlite::SqliteConnection::establish",
+        hint: DB_HINT,
+    },
+    BlockingFn {
+        path: "diesel::SqliteConnection::establish",
+        hint: DB_HINT,
     },
     BlockingFn {
         path: "reqwest::blocking::*",
@@ -152,6 +262,144 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: "await a `tokio::task::spawn_blocking` handle instead of joining a thread",
     },
     BlockingMethod {
+        receiver: "std::fs::File",
+        methods: FILE_IO,
+        hint: FS_HINT,
+    },
+    BlockingMethod {
+        receiver: "fs_err::File",
+        methods: FILE_IO,
+        hint: FS_HINT,
+    },
+    BlockingMethod {
+        receiver: "fs_err::OpenOptions",
+        methods: &["open"],
+        hint: FS_HINT,
+    },
+    BlockingMethod {
+        receiver: "std::path::Path",
+        methods: PATH_FS,
+        hint: "these ask the filesystem: use `tokio::fs::metadata`/`try_exists`/`canonicalize`/`read_dir`/`read_link`, or run it in `tokio::task::spawn_blocking`",
+    },
+    BlockingMethod {
+        receiver: "std::path::PathBuf",
+        methods: PATH_FS,
+        hint: "these ask the filesystem: use `tokio::fs::metadata`/`try_exists`/`canonicalize`/`read_dir`/`read_link`, or run it in `tokio::task::spawn_blocking`",
+    },
+    BlockingMethod {
+        receiver: "argon2::Argon2",
+        methods: &["hash_password", "hash_password_into", "verify_password"],
+        hint: HASH_HINT,
+    },
+    BlockingMethod {
+        receiver: "scrypt::Scrypt",
+        methods: &["hash_password", "verify_password"],
+        hint: HASH_HINT,
+    },
+    BlockingMethod {
+        receiver: "pbkdf2::Pbkdf2",
+        methods: &["hash_password", "verify_password"],
+        hint: HASH_HINT,
+    },
+    BlockingMethod {
+        receiver: "rusqlite::Connection",
+        methods: &[
+            "execute",
+            "execute_batch",
+            "query_row",
+            "query_row_and_then",
+            "prepare",
+            "prepare_cached",
+            "transaction",
+            "backup",
+        ],
+        hint: DB_HINT,
+    },
+    BlockingMethod {
+        receiver: "rusqlite::Statement",
+        methods: &[
+            "query",
+            "query_map",
+            "query_row",
+            "query_and_then",
+            "execute",
+            "exists",
+            "insert",
+        ],
+        hint: DB_HINT,
+    },
+    BlockingMethod {
+        receiver: "postgres::Client",
+        methods: &[
+            "query",
+            "query_one",
+            "query_opt",
+            "query_raw",
+            "execute",
+            "batch_execute",
+            "simple_query",
+            "prepare",
+            "transaction",
+            "copy_in",
+            "copy_out",
+        ],
+        hint: DB_HINT,
+    },
+    BlockingMethod {
+        receiver: "redis::Client",
+        methods: &["get_connection", "get_connection_with_timeout"],
+        hint: DB_HINT,
+    },
+    BlockingMethod {
+        receiver: "redis::Connection",
+        methods: &[
+            "get",
+            "set",
+            "set_ex",
+            "set_nx",
+            "del",
+            "exists",
+            "expire",
+            "incr",
+            "decr",
+            "mget",
+            "mset",
+            "hget",
+            "hset",
+            "hgetall",
+            "hdel",
+            "lpush",
+            "rpush",
+            "lpop",
+            "rpop",
+            "lrange",
+            "sadd",
+            "smembers",
+            "zadd",
+            "zrange",
+            "publish",
+            "keys",
+            "req_command",
+            "query",
+        ],
+        hint: DB_HINT,
+    },
+    BlockingMethod {
+        receiver: "redis::Cmd",
+        methods: &["query", "execute"],
+        hint: DB_HINT,
+    },
+    BlockingMethod {
+        receiver: "redis::Pipeline",
+        methods: &["query", "execute"],
+        hint: DB_HINT,
+    },
+    BlockingMethod {
+        receiver: "r2d2::Pool",
+        methods: &["get"],
+        hint: "`r2d2::Pool::get` blocks until a connection is free: use an async pool (`deadpool`, `bb8`), or take it in `tokio::task::spawn_blocking`",
+    },
+    BlockingMethod {
         receiver: "reqwest::blocking::*",
         methods: &["send", "text", "json", "bytes", "execute", "copy_to"],
         hint: HTTP_HINT,
@@ -172,6 +420,93 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: HTTP_HINT,
     },
 ];
+
+/// A method that blocks whatever the receiver's type, when that type is not known to be
+/// something else: the names are distinctive.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockingMethodName {
+    /// Method names.
+    pub methods: &'static [&'static str],
+    /// Receiver types (or `module::*`) the method is reported on when the type is known; an
+    /// unknown receiver is always reported.
+    pub receivers: &'static [&'static str],
+    /// What to use instead.
+    pub hint: &'static str,
+}
+
+/// Methods reported by name.
+pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
+    BlockingMethodName {
+        methods: &["to_socket_addrs"],
+        receivers: &["*"],
+        hint: "`to_socket_addrs` resolves the name with a blocking DNS lookup: use `tokio::net::lookup_host(..).await`",
+    },
+    BlockingMethodName {
+        methods: &[
+            "blocking_lock",
+            "blocking_lock_owned",
+            "blocking_recv",
+            "blocking_recv_many",
+            "blocking_send",
+            "blocking_read",
+            "blocking_write",
+        ],
+        receivers: &[
+            "tokio::sync::*",
+            "tokio::sync::mpsc::*",
+            "tokio::sync::oneshot::*",
+        ],
+        hint: TOKIO_BLOCKING_HINT,
+    },
+];
+
+/// Functions that read from (or write to) the reader or writer given as their first argument:
+/// blocking when that is a std `File` or standard input.
+pub const READER_FNS: &[&str] = &[
+    "serde_json::from_reader",
+    "serde_json::to_writer",
+    "serde_json::to_writer_pretty",
+    "serde_yaml::from_reader",
+    "serde_yaml::to_writer",
+    "serde_cbor::from_reader",
+    "ciborium::from_reader",
+    "ciborium::into_writer",
+    "ciborium::de::from_reader",
+    "rmp_serde::from_read",
+    "bincode::deserialize_from",
+    "bincode::serialize_into",
+    "csv::Reader::from_reader",
+    "std::io::copy",
+    "std::io::read_to_string",
+];
+
+/// Types that block when read or written: arguments that make a [`READER_FNS`] call blocking,
+/// and receivers of `write!`/`writeln!`.
+pub const BLOCKING_IO_TYPES: &[&str] = &[
+    "std::fs::File",
+    "fs_err::File",
+    "std::io::Stdin",
+    "std::io::StdinLock",
+];
+
+/// The name-matched blocking method `method`, reported on a receiver of type `receiver`
+/// (`None`: not known).
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::blocking_method_name;
+/// assert!(blocking_method_name("to_socket_addrs", None).is_some());
+/// assert!(blocking_method_name("blocking_lock", Some("tokio::sync::Mutex")).is_some());
+/// assert!(blocking_method_name("blocking_lock", Some("my::Lock")).is_none());
+/// ```
+pub fn blocking_method_name(
+    method: &str,
+    receiver: Option<&str>,
+) -> Option<&'static BlockingMethodName> {
+    BLOCKING_METHOD_NAMES.iter().find(|b| {
+        b.methods.contains(&method)
+            && receiver.is_none_or(|r| b.receivers.iter().any(|p| *p == "*" || path_matches(p, r)))
+    })
+}
 
 /// Functions that run a future to completion on the current thread (`block_on`).
 pub const BLOCK_ON_FNS: &[&str] = &[

@@ -80,3 +80,8 @@ pub const CHANNEL_CONSTRUCTORS: &[ChannelConstructor] = &[
 pub fn unbounded_constructor(path: &str) -> Option<&'static ChannelConstructor> {
     CHANNEL_CONSTRUCTORS.iter().find(|c| c.path == path)
 }
+
+/// Words in a sender's name that mark a low-volume control channel (`shutdown_tx`, `stop_tx`).
+pub const CONTROL_SENDER_WORDS: &[&str] = &[
+    "shutdown", "stop", "quit", "close", "cancel", "exit", "kill", "term", "done", "ready",
+];

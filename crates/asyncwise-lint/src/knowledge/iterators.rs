@@ -46,3 +46,13 @@ pub const ITERATOR_SOURCES: &[&str] = &[
     "take_while",
     "skip_while",
 ];
+
+/// Adapters that split a collection or stream into bounded chunks: a loop over them handles one
+/// chunk per iteration.
+pub const CHUNKING_ADAPTERS: &[&str] = &[
+    "chunks",
+    "chunks_exact",
+    "array_chunks",
+    "ready_chunks",
+    "chunks_timeout",
+];

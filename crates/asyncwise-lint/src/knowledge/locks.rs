@@ -61,6 +61,35 @@ pub const LOCK_TYPES: &[LockType] = &[
         describe: "`spin::RwLock` guard",
     },
     LockType {
+        path: "tokio::sync::watch::Receiver",
+        guard_methods: &["borrow", "borrow_and_update"],
+        describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+    },
+    LockType {
+        path: "tokio::sync::watch::Sender",
+        guard_methods: &["borrow"],
+        describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+    },
+    LockType {
+        path: "dashmap::DashMap",
+        guard_methods: &[
+            "get",
+            "get_mut",
+            "entry",
+            "try_get",
+            "try_get_mut",
+            "try_entry",
+            "iter",
+            "iter_mut",
+        ],
+        describe: "`dashmap` reference (it holds a shard lock)",
+    },
+    LockType {
+        path: "dashmap::DashSet",
+        guard_methods: &["get", "iter"],
+        describe: "`dashmap` reference (it holds a shard lock)",
+    },
+    LockType {
         path: "std::cell::RefCell",
         guard_methods: &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"],
         describe: "`RefCell` borrow",
@@ -102,6 +131,10 @@ pub const GUARD_PASSTHROUGH: &[&str] = &[
     "map_err",
     "context",
     "with_context",
+    // `dashmap` entries: `map.entry(k).or_default()` is a `RefMut` holding the shard lock.
+    "or_default",
+    "or_insert",
+    "or_insert_with",
 ];
 
 /// The lock type `path` names, if it is a synchronous lock.

@@ -28,3 +28,7 @@ pub const AWAITING_MACROS: &[&str] = &["select", "join", "try_join", "select_bia
 
 /// Macros that panic: a spawned task calling them can fail.
 pub const PANICKING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];
+
+/// Macros that write formatted text into their first argument (`write!(file, ..)`): blocking
+/// when that is a std `File`.
+pub const WRITE_MACROS: &[&str] = &["write", "writeln"];

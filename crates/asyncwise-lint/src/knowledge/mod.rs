@@ -12,6 +12,7 @@ pub mod locks;
 pub mod macros;
 pub mod offload;
 pub mod spawn;
+pub mod test_code;
 pub mod types;
 
 /// True if `path` names something, or a module containing something, in any table: used to

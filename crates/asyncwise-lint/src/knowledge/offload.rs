@@ -17,7 +17,39 @@ pub const OFFLOAD_FNS: &[&str] = &[
     "blocking::unblock",
     "actix_web::web::block",
     "tokio_rayon::spawn",
+    // Callbacks run on a thread of their own.
+    "ctrlc::set_handler",
+    "ctrlc::try_set_handler",
 ];
+
+/// Functions that keep a closure to run later, somewhere not known here (a `Box<dyn Fn>`
+/// field, a panic hook, a failpoint callback): the closure is not the enclosing async context.
+/// Matched on their last two path segments, so `Box::new` and `std::boxed::Box::new` both are.
+pub const STORING_FNS: &[&str] = &[
+    "Box::new",
+    "Arc::new",
+    "Rc::new",
+    "panic::set_hook",
+    "fail::cfg_callback",
+];
+
+/// Does a sync closure handed to `path` get stored for later rather than run inline?
+///
+/// ```
+/// use asyncwise_lint::knowledge::offload::stores_closure;
+/// assert!(stores_closure("std::boxed::Box::new"));
+/// assert!(stores_closure("Box::new"));
+/// assert!(!stores_closure("Option::map"));
+/// ```
+pub fn stores_closure(path: &str) -> bool {
+    let mut parts = path.rsplit("::");
+    let (Some(last), Some(owner)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    STORING_FNS
+        .iter()
+        .any(|f| f.split_once("::") == Some((owner, last)))
+}
 
 /// Method names whose closure arguments run off the executor, whatever the receiver:
 /// `Handle::spawn_blocking`, `thread::Builder::spawn`, `Scope::spawn`, deadpool's `interact`,

@@ -22,6 +22,14 @@ pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
     ("tokio::task::LocalSet", &["spawn_local"]),
 ];
 
+/// Names of spawning functions and methods, whatever their receiver: a task spawned from a
+/// task body fails on its own, not as part of the body.
+pub const SPAWN_METHOD_NAMES: &[&str] = &["spawn", "spawn_local", "spawn_blocking", "spawn_on"];
+
+/// Calls that set a task up (installing a signal handler): an `expect` on them panics at
+/// start-up or never, so a task whose only panics are these is the pedantic form.
+pub const SETUP_CALLS: &[&str] = &["signal", "ctrl_c", "set_handler", "try_set_handler"];
+
 /// Receiver types whose spawned tasks are owned by a collection (their handles are never
 /// "discarded"): results come back through the collection.
 pub const OWNING_SPAWNERS: &[&str] = &["tokio::task::JoinSet"];
@@ -41,12 +49,10 @@ pub const PERMIT_METHODS: &[&str] = &[
 ];
 
 /// Methods that drain a task collection (`JoinSet`, `FuturesUnordered`) inside a loop.
-pub const DRAIN_METHODS: &[&str] = &[
-    "join_next",
-    "try_join_next",
-    "join_next_with_id",
-    "join_all",
-];
+///
+/// `try_join_next` is not one: it only reaps tasks that already finished and never waits, so a
+/// loop that calls it still starts a task per iteration however many are running.
+pub const DRAIN_METHODS: &[&str] = &["join_next", "join_next_with_id", "join_all"];
 
 /// Methods whose call in a loop makes it an accept loop (one task per accepted connection is
 /// the idiom, bounded by the listener's backlog).
@@ -60,7 +66,28 @@ pub const ACCEPT_METHODS: &[&str] = &[
 ];
 
 /// Receiver names that mark `x.next().await` as accepting connections (`incoming.next()`).
-pub const ACCEPT_STREAM_NAMES: &[&str] = &["incoming", "listener", "acceptor"];
+pub const ACCEPT_STREAM_NAMES: &[&str] = &[
+    "incoming",
+    "listener",
+    "acceptor",
+    "listen",
+    "server",
+    "connections",
+];
+
+/// Methods that put a task (or its handle) into a collection: `set.spawn(..)`,
+/// `handles.push(..)`.
+pub const FILL_METHODS: &[&str] = &[
+    "spawn",
+    "spawn_local",
+    "push",
+    "push_back",
+    "insert",
+    "extend",
+];
+
+/// Functions that wait for a whole collection of tasks or futures: `join_all(handles)`.
+pub const JOIN_FNS: &[&str] = &["join_all", "try_join_all", "join", "try_join"];
 
 /// Methods that wrap a future without changing what it returns (`fut.instrument(span)`):
 /// a spawned `fut.instrument(..)` fails exactly when `fut` does.
@@ -89,3 +116,32 @@ pub fn is_spawn_method(receiver: &str, method: &str) -> bool {
         .iter()
         .any(|(t, ms)| *t == receiver && ms.contains(&method))
 }
+
+/// Text that shows a file runs things concurrently (besides the spawns the model finds): joins
+/// and selects, task sets, servers and routers. A binary none of whose files has any of these
+/// runs its async code one step after another, so a blocking call there stalls nobody else.
+pub const CONCURRENCY_MARKERS: &[&str] = &[
+    "select!",
+    "join!",
+    "join_all",
+    "try_join_all",
+    "FuturesUnordered",
+    "JoinSet",
+    "TaskGroup",
+    "TaskTracker",
+    "buffer_unordered",
+    "for_each_concurrent",
+    "spawn",
+    "serve(",
+    "serve_with",
+    "HttpServer",
+    "Router",
+    ".route(",
+    "#[get",
+    "#[post",
+    "#[put",
+    "#[delete",
+    "Server::builder",
+    ".accept()",
+    "incoming()",
+];

@@ -54,6 +54,18 @@ pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
         Returns::Type("std::thread::JoinHandle"),
     ),
     ("std::io::stdin", Returns::Type("std::io::Stdin")),
+    (
+        "tokio::sync::watch::channel",
+        Returns::Pair("tokio::sync::watch::Sender", "tokio::sync::watch::Receiver"),
+    ),
+    ("std::fs::File::open", Returns::Type("std::fs::File")),
+    ("std::fs::File::create", Returns::Type("std::fs::File")),
+    ("std::fs::File::create_new", Returns::Type("std::fs::File")),
+    ("fs_err::File::open", Returns::Type("fs_err::File")),
+    ("fs_err::File::create", Returns::Type("fs_err::File")),
+    ("std::path::Path::new", Returns::Type("std::path::Path")),
+    ("std::env::current_dir", Returns::Type("std::path::PathBuf")),
+    ("std::env::temp_dir", Returns::Type("std::path::PathBuf")),
     ("tokio::spawn", Returns::Type("tokio::task::JoinHandle")),
     (
         "tokio::task::spawn",
@@ -135,6 +147,56 @@ pub const METHOD_RETURNS: &[MethodReturns] = &[
         returns: Returns::Type("tokio::runtime::Handle"),
     },
     MethodReturns {
+        receiver: "std::path::Path",
+        method: "join",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "to_path_buf",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "with_extension",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "join",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "as_path",
+        returns: Returns::Type("std::path::Path"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "with_extension",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "redis::Client",
+        method: "get_connection",
+        returns: Returns::Type("redis::Connection"),
+    },
+    MethodReturns {
+        receiver: "rusqlite::Connection",
+        method: "prepare",
+        returns: Returns::Type("rusqlite::Statement"),
+    },
+    MethodReturns {
+        receiver: "rusqlite::Connection",
+        method: "prepare_cached",
+        returns: Returns::Type("rusqlite::Statement"),
+    },
+    MethodReturns {
+        receiver: "argon2::Argon2",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
         receiver: "reqwest::blocking::*",
         method: "*",
         returns: Returns::SameAsReceiver,
@@ -182,6 +244,9 @@ pub const VALUE_PASSTHROUGH: &[&str] = &[
 
 /// Wrappers that are transparent for our purposes: `Arc<Mutex<T>>` is a `Mutex` to us.
 pub const TRANSPARENT_WRAPPERS: &[&str] = &["Arc", "Rc", "Box", "Cow", "Pin", "ManuallyDrop"];
+
+/// Buffering wrappers: `BufReader::new(file)` reads from `file`, so it blocks when `file` does.
+pub const IO_WRAPPERS: &[&str] = &["BufReader", "BufWriter", "LineWriter"];
 
 /// Types whose methods all return a value of the same module (sticky modules), e.g. every
 /// method on a `reqwest::blocking` type returns another blocking type.

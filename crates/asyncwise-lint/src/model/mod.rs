@@ -8,6 +8,7 @@
 pub(crate) mod guards;
 pub(crate) mod macros;
 pub(crate) mod resolve;
+pub mod test_code;
 pub(crate) mod tokens;
 pub(crate) mod types;
 pub(crate) mod walk;
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use crate::diagnostic::{LineCol, Span};
 use crate::facts::{FileSummary, FnSignature};
+pub use test_code::TestCode;
 pub use types::{Loc, Ty};
 
 /// Where code runs.
@@ -49,6 +51,14 @@ pub enum Callee {
         /// The iterated value's light type.
         receiver: Ty,
     },
+    /// A function or macro that reads or writes the value it is given
+    /// (`serde_json::from_reader(file)`, `write!(file, ..)`), with that value's known type.
+    ReadsWrites {
+        /// The function's canonical path, or the macro's name with its `!`.
+        via: String,
+        /// The canonical type of the reader or writer.
+        io: String,
+    },
 }
 
 /// One call site.
@@ -62,6 +72,9 @@ pub struct CallFact {
     pub ctx: Ctx,
     /// The call is the operand of an `.await`.
     pub awaited: bool,
+    /// Made directly in the body of `async fn main`, outside loops, closures and async blocks:
+    /// it runs once, at start-up.
+    pub startup: bool,
 }
 
 /// How many tasks a spawn in a loop can create.
@@ -77,6 +90,9 @@ pub enum LoopBound {
         loop_loc: Loc,
         /// `for` loop, `while` loop, `loop`, iterator closure.
         kind: &'static str,
+        /// Why the finding is only the pedantic form, if it is (a pool sized before the loop,
+        /// a fan-out joined right after it).
+        pedantic: Option<&'static str>,
     },
 }
 
@@ -91,6 +107,9 @@ pub enum Failure {
         reason: String,
         /// Where.
         loc: Loc,
+        /// It has no error path and can only panic where a panic cannot happen once it runs:
+        /// `unreachable!()`, or `expect`/`unwrap` on setting up a signal handler.
+        panics_only: bool,
     },
     /// It can fail if the crate's async fn it calls returns a `Result`.
     IfAsyncFnReturnsResult(crate::facts::FnRef),
@@ -146,6 +165,9 @@ pub struct FileModel<'a> {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types declared in the file.
     pub fields: Vec<crate::facts::FieldFact>,
+    /// Unbounded channel constructors whose sender is visibly not fed without limit (the
+    /// pedantic form of `unbounded_channel`), with why.
+    pub low_volume_channels: Vec<(Loc, &'static str)>,
     line_starts: Vec<usize>,
 }
 
@@ -172,6 +194,7 @@ impl<'a> FileModel<'a> {
             held_guards: facts.held_guards,
             functions: facts.functions,
             fields: facts.fields,
+            low_volume_channels: facts.low_volume_channels,
             line_starts,
         }
     }

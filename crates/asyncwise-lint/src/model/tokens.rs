@@ -28,6 +28,25 @@ pub struct TokenFacts {
     pub awaited_idents: Vec<String>,
     /// Positions of every `.await`.
     pub awaits: Vec<(usize, usize)>,
+    /// Calls through a path (`Semaphore::acquire_owned(..)`, `join_all(..)`): the last segment,
+    /// its position and the identifier passed first, if the first argument is a plain name
+    /// (`&mut` and `&` skipped).
+    pub path_calls: Vec<PathCallToken>,
+    /// Names bound by `let` (`let permit = ..`, `let mut h = ..`), with their positions.
+    pub lets: Vec<(String, (usize, usize))>,
+    /// Names iterated by a `for` loop (`for h in handles`).
+    pub iterated: Vec<String>,
+}
+
+/// A call through a path seen in tokens: `name(` not preceded by a dot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathCallToken {
+    /// The last path segment.
+    pub name: String,
+    /// Its position.
+    pub pos: (usize, usize),
+    /// The first argument, when it is a plain identifier (after `&`/`&mut`).
+    pub first_arg: Option<String>,
 }
 
 impl TokenFacts {
@@ -37,6 +56,59 @@ impl TokenFacts {
         flatten(tokens, &mut flat);
         let mut facts = TokenFacts::default();
         for i in 0..flat.len() {
+            if let Flat::Ident(word, _) = &flat[i] {
+                match word.as_str() {
+                    "let" => {
+                        let at = match flat.get(i + 1) {
+                            Some(Flat::Ident(m, _)) if m == "mut" => i + 2,
+                            _ => i + 1,
+                        };
+                        if let Some(Flat::Ident(name, pos)) = flat.get(at) {
+                            facts.lets.push((name.clone(), *pos));
+                        }
+                    }
+                    "in" => {
+                        let at = match flat.get(i + 1) {
+                            Some(Flat::Punct('&')) => match flat.get(i + 2) {
+                                Some(Flat::Ident(m, _)) if m == "mut" => i + 3,
+                                _ => i + 2,
+                            },
+                            _ => i + 1,
+                        };
+                        if let Some(Flat::Ident(name, _)) = flat.get(at) {
+                            facts.iterated.push(name.clone());
+                        }
+                    }
+                    _ => {}
+                }
+                let after_dot = matches!(
+                    i.checked_sub(1).and_then(|j| flat.get(j)),
+                    Some(Flat::Punct('.'))
+                );
+                if !after_dot && matches!(flat.get(i + 1), Some(Flat::Open('('))) {
+                    let mut at = i + 2;
+                    if matches!(flat.get(at), Some(Flat::Punct('&'))) {
+                        at += 1;
+                        if matches!(flat.get(at), Some(Flat::Ident(m, _)) if m == "mut") {
+                            at += 1;
+                        }
+                    }
+                    let first_arg = match (flat.get(at), flat.get(at + 1)) {
+                        (Some(Flat::Ident(a, _)), Some(Flat::Close | Flat::Punct(','))) => {
+                            Some(a.clone())
+                        }
+                        _ => None,
+                    };
+                    if let Flat::Ident(name, pos) = &flat[i] {
+                        facts.path_calls.push(PathCallToken {
+                            name: name.clone(),
+                            pos: *pos,
+                            first_arg,
+                        });
+                    }
+                }
+                continue;
+            }
             let Flat::Punct('.') = flat[i] else { continue };
             let Some(Flat::Ident(name, pos)) = flat.get(i + 1) else {
                 continue;
@@ -85,12 +157,118 @@ impl TokenFacts {
         facts
     }
 
-    /// Is any of `methods` called?
+    /// Is any of `methods` called, as a method or through a path (`Semaphore::acquire_owned`)?
     pub fn calls_any(&self, methods: &[&str]) -> bool {
         self.methods
             .iter()
             .any(|m| methods.contains(&m.method.as_str()))
+            || self
+                .path_calls
+                .iter()
+                .any(|c| methods.contains(&c.name.as_str()))
     }
+}
+
+/// How a channel's sender is used in a region of code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SenderUse {
+    /// Sent on (or cloned) inside a loop: fed once per iteration.
+    pub in_loop: bool,
+    /// Used some other way (passed to a function, stored in a struct, returned, captured by a
+    /// closure): where it is fed is not visible here.
+    pub escapes: bool,
+}
+
+/// How the senders `names` (and clones bound with `let x = name.clone()`) are used in `tokens`.
+///
+/// ```ignore
+/// let u = sender_use("for x in xs { tx.send(x).ok(); }".parse().unwrap(), &["tx"]);
+/// assert!(u.in_loop && !u.escapes);
+/// ```
+pub fn sender_use(tokens: TokenStream, names: &[String]) -> SenderUse {
+    let mut flat = Vec::new();
+    flatten(tokens, &mut flat);
+    let mut names: Vec<String> = names.to_vec();
+    let mut out = SenderUse::default();
+    // Loop bodies: a `for`/`while`/`loop` keyword makes the next `{` group a loop body.
+    let mut pending_loop = false;
+    let mut stack: Vec<bool> = Vec::new();
+    // Closures run per call (an iterator's `for_each`, a watcher's callback): group depths at
+    // which a closure body is open.
+    let mut closures: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < flat.len() {
+        match &flat[i] {
+            Flat::Punct('|')
+                if matches!(
+                    i.checked_sub(1).and_then(|j| flat.get(j)),
+                    None | Some(Flat::Open('(') | Flat::Punct(',') | Flat::Punct('='))
+                ) || matches!(i.checked_sub(1).and_then(|j| flat.get(j)), Some(Flat::Ident(m, _)) if m == "move") =>
+            {
+                closures.push(stack.len());
+                // Skip the parameters to the closing `|`.
+                i += 1;
+                while i < flat.len() && !matches!(flat[i], Flat::Punct('|')) {
+                    i += 1;
+                }
+            }
+            Flat::Ident(w, _) if matches!(w.as_str(), "for" | "while" | "loop") => {
+                pending_loop = true;
+            }
+            Flat::Open(c) => {
+                stack.push(*c == '{' && pending_loop);
+                if *c == '{' {
+                    pending_loop = false;
+                }
+            }
+            Flat::Close => {
+                stack.pop();
+                while closures.last().is_some_and(|d| *d > stack.len()) {
+                    closures.pop();
+                }
+            }
+            Flat::Punct(';') => {
+                while closures.last().is_some_and(|d| *d == stack.len()) {
+                    closures.pop();
+                }
+            }
+            Flat::Ident(w, _) if names.iter().any(|n| n == w) => {
+                let in_loop = stack.iter().any(|l| *l) || !closures.is_empty();
+                let method = match (flat.get(i + 1), flat.get(i + 2)) {
+                    (Some(Flat::Punct('.')), Some(Flat::Ident(m, _))) => Some(m.as_str()),
+                    _ => None,
+                };
+                let dropped = matches!(
+                    (i.checked_sub(2).and_then(|j| flat.get(j)), i.checked_sub(1).and_then(|j| flat.get(j))),
+                    (Some(Flat::Ident(d, _)), Some(Flat::Open('('))) if d == "drop"
+                );
+                match method {
+                    Some("send" | "unbounded_send" | "try_send" | "send_blocking") => {
+                        out.in_loop |= in_loop;
+                    }
+                    Some("clone") => {
+                        out.in_loop |= in_loop;
+                        // `let tx2 = tx.clone();` makes `tx2` another sender.
+                        if let (Some(Flat::Punct('=')), Some(Flat::Ident(alias, _))) = (
+                            i.checked_sub(1).and_then(|j| flat.get(j)),
+                            i.checked_sub(2).and_then(|j| flat.get(j)),
+                        ) {
+                            let alias = alias.clone();
+                            if !names.contains(&alias) {
+                                names.push(alias);
+                            }
+                        }
+                    }
+                    Some("is_closed" | "closed" | "same_channel") => {}
+                    _ if dropped => {}
+                    _ => out.escapes = true,
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 enum Flat {
@@ -127,7 +305,26 @@ fn flatten(tokens: TokenStream, out: &mut Vec<Flat>) {
 
 #[cfg(test)]
 mod tests {
-    use super::TokenFacts;
+    use super::{TokenFacts, sender_use};
+
+    fn uses(src: &str) -> super::SenderUse {
+        sender_use(src.parse().expect("tokens"), &["tx".to_string()])
+    }
+
+    #[test]
+    fn sender_uses() {
+        assert!(uses("for x in xs { tx.send(x).ok(); }").in_loop);
+        assert!(uses("while let Some(m) = s.next().await { let t = tx.clone(); spawn(async move { t.send(m) }); }").in_loop);
+        let once = uses("tx.send(1).ok(); drop(tx); let a = tx.is_closed();");
+        assert!(!once.in_loop && !once.escapes);
+        assert!(uses("Handle { tx }").escapes);
+        assert!(uses("register(tx)").escapes);
+        let alias = uses("let t2 = tx.clone(); loop { t2.send(1); }");
+        assert!(alias.in_loop && !alias.escapes);
+        assert!(uses("watcher(move |ev| { tx.send(ev).ok(); })").in_loop);
+        assert!(uses("items.for_each(|x| tx.send(x).unwrap());").in_loop);
+        assert!(!uses("let f = |x: u8| x + 1; tx.send(f(1)).ok();").in_loop);
+    }
 
     #[test]
     fn methods_awaits_and_receivers() {
@@ -147,5 +344,25 @@ mod tests {
         );
         assert!(f.calls_any(&["spawn"]));
         assert!(!f.methods.iter().any(|m| m.method == "f"));
+        assert_eq!(f.path_calls[0].name, "f");
+        assert_eq!(f.lets[0].0, "p");
+    }
+
+    #[test]
+    fn path_calls_lets_and_iterations() {
+        let t: proc_macro2::TokenStream =
+            "let mut hs = Vec::new(); Semaphore::acquire_owned(sem.clone()); join_all(&mut hs).await; for h in handles { h.await; }"
+                .parse()
+                .expect("tokens");
+        let f = TokenFacts::of(t);
+        assert_eq!(f.lets, vec![("hs".to_string(), (1, 8))]);
+        assert!(f.calls_any(&["acquire_owned"]));
+        let join = f
+            .path_calls
+            .iter()
+            .find(|c| c.name == "join_all")
+            .expect("join_all");
+        assert_eq!(join.first_arg.as_deref(), Some("hs"));
+        assert_eq!(f.iterated, vec!["handles".to_string()]);
     }
 }

@@ -370,6 +370,14 @@ fn infer_within(
             if segments.len() >= 2 {
                 let assoc = segments[segments.len() - 1].ident.to_string();
                 let owner = segments[segments.len() - 2].ident.to_string();
+                if table::IO_WRAPPERS.contains(&owner.as_str()) {
+                    let inner = match assoc.as_str() {
+                        "new" => c.args.first(),
+                        "with_capacity" => c.args.iter().nth(1),
+                        _ => None,
+                    };
+                    return inner.map_or(Ty::Unknown, |a| infer(a, env, types, resolver));
+                }
                 if table::TRANSPARENT_WRAPPERS.contains(&owner.as_str())
                     && (assoc == "new" || assoc == "clone" || assoc == "from")
                 {

@@ -13,12 +13,12 @@ use syn::visit::{self, Visit};
 use super::guards;
 use super::macros::{self, MacroBody};
 use super::resolve::{Resolver, Scope};
-use super::tokens::TokenFacts;
+use super::tokens::{TokenFacts, sender_use};
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Callee, Ctx, Failure, HeldGuard, Loc, LoopBound, SpawnFact, Ty};
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{iterators, offload, spawn};
+use crate::knowledge::{blocking, channels, iterators, offload, spawn};
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -33,6 +33,8 @@ pub struct WalkFacts {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types.
     pub fields: Vec<FieldFact>,
+    /// Unbounded channel constructors whose sender is not fed without limit, with why.
+    pub low_volume_channels: Vec<(Loc, &'static str)>,
 }
 
 /// Walks a file.
@@ -55,6 +57,10 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         file_module: file_module.to_string(),
         in_impl: false,
         bound_futures: Vec::new(),
+        constant_names: Vec::new(),
+        after_stmt: None,
+        stmt_binding: None,
+        main_depth: None,
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
@@ -73,9 +79,48 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
 struct LoopInfo {
     loc: Loc,
     kind: &'static str,
-    /// Iterates over a literal or constant range, or an array literal: a fixed worker pool.
-    fixed: bool,
+    /// How many iterations: fixed (a constant range, an array literal, one element), sized by a
+    /// runtime value bound before the loop (`0..workers`), or not known.
+    fixed: Iterations,
+    /// Iterates over chunks (`xs.chunks(n)`): each iteration handles a bounded slice.
+    chunked: bool,
+    /// The tasks the loop fills a collection with are joined by the statements right after it.
+    joined_after: bool,
     facts: TokenFacts,
+}
+
+/// The statements after the one being visited, as tokens and as facts.
+struct AfterStmt {
+    tokens: proc_macro2::TokenStream,
+    facts: TokenFacts,
+}
+
+/// `let (tx, rx) = some::unbounded_channel();`-shaped statements (checked by name only; the
+/// walker resolves the path).
+fn binds_channel(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Local(l) = stmt else {
+        return false;
+    };
+    matches!(&l.pat, syn::Pat::Tuple(_))
+        && l.init.as_ref().is_some_and(|i| {
+            matches!(&*i.expr, syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| {
+                let n = s.ident.to_string();
+                n.contains("unbounded") || n.contains("channel")
+            })))
+        })
+}
+
+/// How many times a loop runs, as far as its header shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Iterations {
+    /// A constant: `0..4`, `0..WORKERS`, `[a, b]`, `std::iter::once(x)`, `0..n` with
+    /// `let n = 48;`.
+    Fixed,
+    /// A runtime value bound before the loop: `0..config.workers`, `0..n`.
+    Sized,
+    /// Anything else (a collection, a stream, `loop`).
+    Unknown,
 }
 
 struct Frame {
@@ -104,8 +149,22 @@ struct Walker {
     /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
     /// whether they can fail: a later `spawn(name)` is judged by them.
     bound_futures: Vec<(String, Failure)>,
+    /// Names bound to constants (`let workers = 48;`) in the enclosing blocks.
+    constant_names: Vec<String>,
+    /// Tokens of the statements after the one being visited, when that statement holds a loop
+    /// (to see whether the loop's tasks are joined right after it).
+    after_stmt: Option<Rc<AfterStmt>>,
+    /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
+    stmt_binding: Option<String>,
+    /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
+    /// loops, run once at start-up.
+    main_depth: Option<usize>,
     facts: WalkFacts,
 }
+
+/// Blocks with more loop statements than this are not searched for joins after each loop (the
+/// search re-reads the rest of the block per loop).
+const MAX_LOOPS_PER_BLOCK: usize = 16;
 
 fn addr<T>(node: &T) -> usize {
     node as *const T as usize
@@ -200,17 +259,27 @@ impl Walker {
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
         }
+        let is_main = ctx == Ctx::Async && sig.ident == "main";
+        let saved_main = self.main_depth;
+        self.main_depth = if is_main {
+            Some(self.frames.len() + 1)
+        } else {
+            None
+        };
         self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
+        self.main_depth = saved_main;
         self.env = saved_env;
     }
 
     fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
         let ctx = self.ctx();
+        let startup = self.main_depth == Some(self.frames.len()) && self.frame().loops.is_empty();
         self.facts.calls.push(CallFact {
             callee,
             loc,
             ctx,
             awaited,
+            startup,
         });
     }
 
@@ -280,11 +349,13 @@ impl Walker {
         let Some(innermost) = self.frame().loops.last() else {
             return LoopBound::NotInLoop;
         };
-        if self.awaited.contains(&node_addr) || innermost.fixed {
+        if self.awaited.contains(&node_addr) || innermost.fixed == Iterations::Fixed {
             return LoopBound::Bounded;
         }
         let f = &innermost.facts;
-        let accept_loop = f.methods.iter().any(|m| {
+        // Only the loop's own iteration counts, not what the spawned task does.
+        let outside_task = |pos: (usize, usize)| pos < loc.start || pos > loc.end;
+        let accept_loop = f.methods.iter().filter(|m| outside_task(m.pos)).any(|m| {
             spawn::ACCEPT_METHODS.contains(&m.method.as_str())
                 || m.method == "next"
                     && m.receiver
@@ -294,35 +365,54 @@ impl Walker {
         let permit_before = f
             .methods
             .iter()
-            .any(|m| spawn::PERMIT_METHODS.contains(&m.method.as_str()) && m.pos < loc.start);
+            .any(|m| spawn::PERMIT_METHODS.contains(&m.method.as_str()) && m.pos < loc.start)
+            || f.path_calls
+                .iter()
+                .any(|c| spawn::PERMIT_METHODS.contains(&c.name.as_str()) && c.pos < loc.start)
+            // A permit from the crate's own limiter, awaited before the spawn.
+            || f.lets
+                .iter()
+                .any(|(name, pos)| name.contains("permit") && *pos < loc.start);
         let permit_inside = future.is_some_and(|fut| {
             TokenFacts::of(quote::ToTokens::to_token_stream(fut)).calls_any(spawn::PERMIT_METHODS)
         });
-        let drained = f.calls_any(spawn::DRAIN_METHODS) || {
-            // A collection the tasks go into (`set.spawn(..)`, `futs.push(..)`) whose size is
-            // checked or which is polled (`futs.next().await`) inside the same loop.
-            let fills: HashSet<&str> = f
-                .methods
-                .iter()
-                .filter(|m| matches!(m.method.as_str(), "spawn" | "push" | "push_back" | "insert"))
-                .filter_map(|m| m.receiver.as_deref())
-                .collect();
-            f.methods.iter().any(|m| {
-                matches!(m.method.as_str(), "len" | "next" | "is_empty")
-                    && m.receiver.as_deref().is_some_and(|r| fills.contains(r))
-            })
-        };
-        let handle_awaited = self
-            .bound_to
-            .get(&node_addr)
-            .is_some_and(|name| f.awaited_idents.iter().any(|a| a == name));
-        if accept_loop || permit_before || permit_inside || drained || handle_awaited {
-            LoopBound::Bounded
+        let handle_awaited = self.bound_to.get(&node_addr).is_some_and(|name| {
+            f.awaited_idents.iter().any(|a| a == name)
+                || f.path_calls.iter().any(|c| {
+                    blocking::BLOCK_ON_METHODS.contains(&c.name.as_str())
+                        && c.first_arg.as_ref() == Some(name)
+                })
+        });
+        // Chunks handled one after the other: a loop over `xs.chunks(n)` that joins before the
+        // next chunk bounds the spawns of its inner loops.
+        let chunk_drained = self
+            .frame()
+            .loops
+            .iter()
+            .any(|l| l.chunked && drained(&l.facts));
+        if accept_loop
+            || permit_before
+            || permit_inside
+            || drained(f)
+            || handle_awaited
+            || chunk_drained
+        {
+            return LoopBound::Bounded;
+        }
+        let pedantic = if innermost.fixed == Iterations::Sized {
+            Some("a worker pool sized by a value bound before the loop")
+        } else if innermost.joined_after
+            && innermost.kind != "`loop`"
+            && innermost.kind != "`while` loop"
+        {
+            Some("a fan-out whose tasks are joined right after the loop")
         } else {
-            LoopBound::Unbounded {
-                loop_loc: innermost.loc,
-                kind: innermost.kind,
-            }
+            None
+        };
+        LoopBound::Unbounded {
+            loop_loc: innermost.loc,
+            kind: innermost.kind,
+            pedantic,
         }
     }
 
@@ -331,19 +421,96 @@ impl Walker {
         node: &impl quote::ToTokens,
         loc: Loc,
         kind: &'static str,
-        fixed: bool,
+        fixed: Iterations,
+        chunked: bool,
     ) -> LoopInfo {
+        let facts = TokenFacts::of(node.to_token_stream());
+        let joined_after = self
+            .after_stmt
+            .as_ref()
+            .is_some_and(|after| joins_filled(&facts, self.stmt_binding.as_deref(), &after.facts));
         LoopInfo {
             loc,
             kind,
             fixed,
-            facts: TokenFacts::of(node.to_token_stream()),
+            chunked,
+            joined_after,
+            facts,
+        }
+    }
+
+    /// `0..4`, `0..WORKERS`, `[a, b]`, `once(x)`, `0..n` with `let n = 48;` are fixed;
+    /// `0..n` and `0..cfg.workers` otherwise are sized at run time.
+    fn iterations(&self, e: &syn::Expr) -> Iterations {
+        match fixed_iteration(e, &self.constant_names) {
+            Iterations::Unknown => match e {
+                syn::Expr::Range(r) if r.end.as_deref().is_some_and(is_runtime_size) => {
+                    Iterations::Sized
+                }
+                syn::Expr::Paren(p) => self.iterations(&p.expr),
+                _ => Iterations::Unknown,
+            },
+            known => known,
+        }
+    }
+
+    /// `let (tx, rx) = <unbounded constructor>();`: records the channel as low-volume when its
+    /// sender is visibly not fed without limit in the rest of the block.
+    fn classify_channel(&mut self, c: &syn::ExprCall, pair: &syn::PatTuple) {
+        let syn::Expr::Path(p) = &*c.func else { return };
+        let path = self.resolver.resolve(&p.path);
+        if channels::unbounded_constructor(&path).is_none() {
+            return;
+        }
+        let Some(syn::Pat::Ident(sender)) = pair.elems.first() else {
+            return;
+        };
+        let sender = sender.ident.to_string();
+        let unit = p.path.segments.last().is_some_and(|s| {
+            matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Tuple(t))) if t.elems.is_empty()))
+        });
+        let reason = if unit
+            || channels::CONTROL_SENDER_WORDS
+                .iter()
+                .any(|w| sender.contains(w))
+        {
+            Some("a control or shutdown channel")
+        } else {
+            self.after_stmt.as_ref().and_then(|after| {
+                let used = sender_use(after.tokens.clone(), std::slice::from_ref(&sender));
+                (!used.in_loop && !used.escapes)
+                    .then_some("its sender is not fed in a loop, a callback or a task per event")
+            })
+        };
+        if let Some(reason) = reason {
+            self.facts.low_volume_channels.push((Loc::call(c), reason));
+        }
+    }
+
+    /// Records a read or write through `io` when its type is one that blocks.
+    fn record_io(&mut self, via: &str, io: Option<&syn::Expr>, loc: Loc) {
+        if let Some(ty) = io.map(|e| self.infer(e))
+            && let Some(path) = ty.path()
+            && blocking::BLOCKING_IO_TYPES.contains(&path)
+        {
+            let callee = Callee::ReadsWrites {
+                via: via.to_string(),
+                io: path.to_string(),
+            };
+            self.record_call(callee, loc, false);
         }
     }
 
     fn visit_macro_body(&mut self, mac: &syn::Macro) {
         match macros::body(mac) {
-            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            MacroBody::Exprs(exprs) => {
+                let name = macros::name(mac);
+                if macro_kinds::WRITE_MACROS.contains(&name.as_str()) {
+                    self.record_io(&format!("{name}!"), exprs.first(), Loc::mac(mac));
+                }
+                exprs.iter().for_each(|e| self.visit_expr(e));
+            }
             MacroBody::Stmts(stmts) => {
                 let block = syn::Block {
                     brace_token: Default::default(),
@@ -423,9 +590,26 @@ impl<'ast> Visit<'ast> for Walker {
         }
         self.env.push();
         let futures_in_scope = self.bound_futures.len();
-        for stmt in &b.stmts {
+        let constants_in_scope = self.constant_names.len();
+        let saved_after = self.after_stmt.take();
+        let loops = b.stmts.iter().filter(|s| holds_loop(s)).count();
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            // Bounded work: only statements holding a loop, in blocks with few of them.
+            let wanted = holds_loop(stmt) || binds_channel(stmt);
+            self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted).then(|| {
+                let mut tokens = proc_macro2::TokenStream::new();
+                for s in &b.stmts[i + 1..] {
+                    quote::ToTokens::to_tokens(s, &mut tokens);
+                }
+                Rc::new(AfterStmt {
+                    facts: TokenFacts::of(tokens.clone()),
+                    tokens,
+                })
+            });
             self.visit_stmt(stmt);
         }
+        self.after_stmt = saved_after;
+        self.constant_names.truncate(constants_in_scope);
         self.bound_futures.truncate(futures_in_scope);
         self.env.pop();
         if binds_closure {
@@ -483,11 +667,32 @@ impl<'ast> Visit<'ast> for Walker {
                     None,
                 ));
             }
+            let binding = match &l.pat {
+                syn::Pat::Ident(name) => Some(name.ident.to_string()),
+                syn::Pat::Type(t) => match &*t.pat {
+                    syn::Pat::Ident(name) => Some(name.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let saved_binding = std::mem::replace(&mut self.stmt_binding, binding);
             self.visit_expr(&init.expr);
+            self.stmt_binding = saved_binding;
             self.closure_ctx = None;
             if let Some((_, diverge)) = &init.diverge {
                 self.visit_expr(diverge);
             }
+        }
+        if let Some(init) = &l.init
+            && let syn::Expr::Call(c) = &*init.expr
+            && let syn::Pat::Tuple(pair) = &l.pat
+        {
+            self.classify_channel(c, pair);
+        }
+        if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+            && is_constant(&init.expr, &self.constant_names)
+        {
+            self.constant_names.push(name.ident.to_string());
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
@@ -548,6 +753,14 @@ impl<'ast> Visit<'ast> for Walker {
             visit::visit_expr_call(self, c);
             return;
         };
+        if blocking::BLOCK_ON_FNS.contains(&path.as_str()) {
+            // `block_on(tokio::spawn(..))` waits for the task like `.await` does.
+            for arg in &c.args {
+                if let Some(a) = call_addr(arg) {
+                    self.awaited.insert(a);
+                }
+            }
+        }
         if path == "std::mem::drop" {
             for arg in &c.args {
                 if let Some(a) = call_addr(arg) {
@@ -556,14 +769,19 @@ impl<'ast> Visit<'ast> for Walker {
             }
         }
         self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
+        if blocking::READER_FNS.contains(&path.as_str()) {
+            self.record_io(&path, c.args.first(), loc);
+        }
         if spawn::is_spawn_fn(&path) {
             self.spawn_fact(me, loc, path.clone(), c.args.first(), false);
         }
         self.visit_expr(&c.func);
+        // A closure stored for later (`Box::new(move || ..)`) runs who knows where, like one
+        // handed to a call whose future is awaited.
         self.visit_args(
             &c.args,
             offload::offloads_closure(&path),
-            self.awaited.contains(&me),
+            self.awaited.contains(&me) || offload::stores_closure(&path),
             None,
         );
     }
@@ -572,6 +790,13 @@ impl<'ast> Visit<'ast> for Walker {
         let loc = Loc::method_call(m);
         let me = addr(m);
         let name = m.method.to_string();
+        if blocking::BLOCK_ON_METHODS.contains(&name.as_str()) {
+            for arg in &m.args {
+                if let Some(a) = call_addr(arg) {
+                    self.awaited.insert(a);
+                }
+            }
+        }
         let receiver = self.infer(&m.receiver);
         if let Some(path) = receiver.path()
             && spawn::is_spawn_method(path, &name)
@@ -591,8 +816,8 @@ impl<'ast> Visit<'ast> for Walker {
         let adapter_loop = (iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str())
             && is_iteration(&m.receiver))
         .then(|| {
-            let fixed = is_fixed_iteration(&m.receiver);
-            self.loop_info(m, loc, "iterator closure", fixed)
+            let fixed = self.iterations(&m.receiver);
+            self.loop_info(m, loc, "iterator closure", fixed, is_chunked(&m.receiver))
         });
         let offloads = offload::OFFLOAD_METHODS.contains(&name.as_str());
         self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
@@ -610,7 +835,8 @@ impl<'ast> Visit<'ast> for Walker {
             f,
             Loc::from_span(f.for_token.span),
             "`for` loop",
-            is_fixed_iteration(&f.expr),
+            self.iterations(&f.expr),
+            is_chunked(&f.expr),
         );
         self.env.push();
         self.env
@@ -624,18 +850,42 @@ impl<'ast> Visit<'ast> for Walker {
             wl,
             Loc::from_span(wl.while_token.span),
             "`while` loop",
+            Iterations::Unknown,
             false,
         );
         self.with_loop(info, |w| visit::visit_expr_while(w, wl));
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        let info = self.loop_info(l, Loc::from_span(l.loop_token.span), "`loop`", false);
+        let info = self.loop_info(
+            l,
+            Loc::from_span(l.loop_token.span),
+            "`loop`",
+            Iterations::Unknown,
+            false,
+        );
         self.with_loop(info, |w| visit::visit_expr_loop(w, l));
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.visit_macro_body(mac);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        // A closure stored in a struct field (`Hooks { on_exit: move || .. }`) runs wherever the
+        // struct's owner calls it, not here.
+        for field in &e.fields {
+            if let syn::Expr::Closure(c) = &field.expr
+                && c.asyncness.is_none()
+            {
+                self.closure_ctx = Some((Ctx::Unknown, None));
+            }
+            self.visit_expr(&field.expr);
+            self.closure_ctx = None;
+        }
+        if let Some(rest) = &e.rest {
+            self.visit_expr(rest);
+        }
     }
 }
 
@@ -685,38 +935,156 @@ fn ident_of(e: &syn::Expr) -> Option<String> {
     }
 }
 
-/// `0..4`, `0..WORKERS`, `1..=N_SHARDS`, `[a, b, c]`: a fixed number of iterations.
-fn is_fixed_iteration(e: &syn::Expr) -> bool {
-    fn constant(e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::Lit(_) => true,
-            syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-                s.ident
-                    .to_string()
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            }),
-            syn::Expr::Binary(b) => constant(&b.left) && constant(&b.right),
-            syn::Expr::Paren(p) => constant(&p.expr),
-            syn::Expr::Cast(c) => constant(&c.expr),
-            _ => false,
-        }
-    }
-    match e {
+/// `0..4`, `0..WORKERS`, `1..=N_SHARDS`, `[a, b, c]`, `vec![a, b]`, `once(x)`, `Some(x)`, and
+/// ranges ending in a name bound to a constant: a fixed number of iterations.
+fn fixed_iteration(e: &syn::Expr, constant_names: &[String]) -> Iterations {
+    let constant = |e: &syn::Expr| is_constant(e, constant_names);
+    let fixed = match e {
         syn::Expr::Range(r) => {
             r.start.as_deref().is_none_or(constant) && r.end.as_deref().is_some_and(constant)
         }
-        syn::Expr::Paren(p) => is_fixed_iteration(&p.expr),
-        syn::Expr::Reference(r) => is_fixed_iteration(&r.expr),
+        syn::Expr::Paren(p) => return fixed_iteration(&p.expr, constant_names),
+        syn::Expr::Reference(r) => return fixed_iteration(&r.expr, constant_names),
         syn::Expr::Array(_) => true,
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "once" || s.ident == "Some")),
         syn::Expr::MethodCall(m)
             if matches!(
                 m.method.to_string().as_str(),
-                "into_iter" | "iter" | "enumerate" | "rev"
+                "into_iter" | "iter" | "enumerate" | "rev" | "zip"
             ) =>
         {
-            is_fixed_iteration(&m.receiver)
+            return fixed_iteration(&m.receiver, constant_names);
         }
+        _ => false,
+    };
+    if fixed {
+        Iterations::Fixed
+    } else {
+        Iterations::Unknown
+    }
+}
+
+fn is_constant(e: &syn::Expr, constant_names: &[String]) -> bool {
+    match e {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                || p.path.segments.len() == 1 && constant_names.contains(&name)
+        }),
+        syn::Expr::Binary(b) => {
+            is_constant(&b.left, constant_names) && is_constant(&b.right, constant_names)
+        }
+        syn::Expr::Paren(p) => is_constant(&p.expr, constant_names),
+        syn::Expr::Cast(c) => is_constant(&c.expr, constant_names),
+        _ => false,
+    }
+}
+
+/// A range end that is a value rather than a collection's size: `n`, `cfg.workers`,
+/// `num_cpus::get()` (but not `items.len()`).
+fn is_runtime_size(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Call(_) => true,
+        syn::Expr::Paren(p) => is_runtime_size(&p.expr),
+        syn::Expr::Cast(c) => is_runtime_size(&c.expr),
+        syn::Expr::Binary(b) => {
+            is_runtime_size(&b.left) && is_runtime_size(&b.right)
+                || is_runtime_size(&b.left) && matches!(&*b.right, syn::Expr::Lit(_))
+        }
+        syn::Expr::MethodCall(m) => m.method != "len" && m.method != "count",
+        _ => false,
+    }
+}
+
+/// `xs.chunks(n)`, `stream.ready_chunks(n)`, ... anywhere in the iterated expression.
+fn is_chunked(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => {
+            iterators::CHUNKING_ADAPTERS.contains(&m.method.to_string().as_str())
+                || is_chunked(&m.receiver)
+        }
+        syn::Expr::Paren(p) => is_chunked(&p.expr),
+        syn::Expr::Reference(r) => is_chunked(&r.expr),
+        _ => false,
+    }
+}
+
+/// Is a task collection drained or size-checked inside the loop: `join_next`, `join_all`, a
+/// collection the tasks go into (`set.spawn(..)`, `futs.push(..)`) whose size is checked or
+/// which is polled (`futs.next().await`)?
+fn drained(f: &TokenFacts) -> bool {
+    if f.calls_any(spawn::DRAIN_METHODS) {
+        return true;
+    }
+    let fills: HashSet<&str> = f
+        .methods
+        .iter()
+        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
+        .filter_map(|m| m.receiver.as_deref())
+        .collect();
+    f.methods.iter().any(|m| {
+        matches!(m.method.as_str(), "len" | "next" | "is_empty")
+            && m.receiver.as_deref().is_some_and(|r| fills.contains(r))
+    })
+}
+
+/// Does `after` (the statements after a loop) join a collection that `loop_facts` fills with
+/// tasks (or the loop statement's binding, `let hs = xs.iter().map(|x| spawn(..)).collect()`)?
+fn joins_filled(loop_facts: &TokenFacts, binding: Option<&str>, after: &TokenFacts) -> bool {
+    let mut filled: HashSet<&str> = loop_facts
+        .methods
+        .iter()
+        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
+        .filter_map(|m| m.receiver.as_deref())
+        .collect();
+    filled.extend(binding);
+    if filled.is_empty() {
+        return false;
+    }
+    let drains = after
+        .methods
+        .iter()
+        .filter(|m| spawn::DRAIN_METHODS.contains(&m.method.as_str()) || m.method == "next")
+        .filter_map(|m| m.receiver.as_deref());
+    let joins = after
+        .path_calls
+        .iter()
+        .filter(|c| spawn::JOIN_FNS.contains(&c.name.as_str()))
+        .filter_map(|c| c.first_arg.as_deref());
+    let awaited_in_loop = after
+        .iterated
+        .iter()
+        .map(String::as_str)
+        .filter(|_| !after.awaits.is_empty());
+    drains
+        .chain(joins)
+        .chain(awaited_in_loop)
+        .any(|name| filled.contains(name))
+}
+
+/// Does this statement hold a loop (a `for`/`while`/`loop`, or an iterator chain with a
+/// per-element closure)?
+fn holds_loop(stmt: &syn::Stmt) -> bool {
+    fn chain(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => true,
+            syn::Expr::MethodCall(m) => {
+                iterators::PER_ELEMENT_ADAPTERS.contains(&m.method.to_string().as_str())
+                    || chain(&m.receiver)
+            }
+            syn::Expr::Await(a) => chain(&a.base),
+            syn::Expr::Try(t) => chain(&t.expr),
+            syn::Expr::Call(c) => c.args.iter().any(chain),
+            _ => false,
+        }
+    }
+    match stmt {
+        syn::Stmt::Expr(e, _) => chain(e),
+        syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| chain(&i.expr)),
         _ => false,
     }
 }
@@ -746,12 +1114,26 @@ fn failure_of(future: &syn::Expr) -> Failure {
         syn::Expr::Async(a) => {
             let mut scan = FailScan::default();
             scan.visit_block(&a.block);
-            if let Some((reason, loc)) = scan.found {
-                return Failure::Can { reason, loc };
-            }
-            match a.block.stmts.last() {
+            // An error path (`?`, `return Err`, an `Err` tail) outranks a panic for the note.
+            let tail = match a.block.stmts.last() {
                 Some(syn::Stmt::Expr(tail, None)) => tail_failure(tail),
                 _ => Failure::Cannot,
+            };
+            match (scan.error, scan.panic, tail) {
+                (Some((reason, loc)), _, _) => Failure::Can {
+                    reason,
+                    loc,
+                    panics_only: false,
+                },
+                (None, _, tail @ (Failure::Can { .. } | Failure::IfAsyncFnReturnsResult(_))) => {
+                    tail
+                }
+                (None, Some((reason, loc)), Failure::Cannot) => Failure::Can {
+                    reason,
+                    loc,
+                    panics_only: !scan.real_panic,
+                },
+                (None, None, Failure::Cannot) => Failure::Cannot,
             }
         }
         syn::Expr::Call(c) => {
@@ -784,18 +1166,37 @@ fn failure_of(future: &syn::Expr) -> Failure {
     }
 }
 
+/// Does `e` (a receiver chain) call one of `names`, as a function or a method?
+fn receiver_calls_any(e: &syn::Expr, names: &[&str]) -> bool {
+    match e {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| names.contains(&s.ident.to_string().as_str())),
+            _ => false,
+        },
+        syn::Expr::MethodCall(m) => {
+            names.contains(&m.method.to_string().as_str()) || receiver_calls_any(&m.receiver, names)
+        }
+        syn::Expr::Await(a) => receiver_calls_any(&a.base, names),
+        syn::Expr::Try(t) => receiver_calls_any(&t.expr, names),
+        syn::Expr::Paren(p) => receiver_calls_any(&p.expr, names),
+        _ => false,
+    }
+}
+
+/// A task ending in `Err(..)` fails; one ending in `Ok(..)` has handled its errors (any `?` or
+/// `return Err` is found by the scan); one ending in a crate async fn fails if that fn does.
 fn tail_failure(tail: &syn::Expr) -> Failure {
     match tail {
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p)
-                if p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Ok" || s.ident == "Err") =>
-            {
+            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err") => {
                 Failure::Can {
-                    reason: "ends in a `Result`".into(),
+                    reason: "ends in an `Err`".into(),
                     loc: Loc::of(tail),
+                    panics_only: false,
                 }
             }
             _ => Failure::Cannot,
@@ -822,17 +1223,29 @@ fn tail_failure(tail: &syn::Expr) -> Failure {
     }
 }
 
-/// Finds `?`, `unwrap`/`expect` and panicking macros in a task body (not in nested closures,
-/// async blocks or items, whose failures are not the task's).
+/// Finds `?`, `return Err(..)`, `unwrap`/`expect` and panicking macros in a task body,
+/// including closures and async blocks it runs (`for_each_concurrent(.., |x| async move { .. })`),
+/// but not tasks it spawns itself nor items, whose failures are not the task's.
 #[derive(Default)]
 struct FailScan {
-    found: Option<(String, Loc)>,
+    /// The first error path: the task can end in an error.
+    error: Option<(String, Loc)>,
+    /// The first panic.
+    panic: Option<(String, Loc)>,
+    /// A panic that can happen while the task runs (not a set-up or "cannot happen" one).
+    real_panic: bool,
+}
+
+impl FailScan {
+    fn done(&self) -> bool {
+        self.error.is_some()
+    }
 }
 
 impl<'ast> Visit<'ast> for FailScan {
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        if self.found.is_none() {
-            self.found = Some((
+        if self.error.is_none() {
+            self.error = Some((
                 "uses `?`, so it can end in an error".into(),
                 Loc::from_span(t.question_token.span),
             ));
@@ -841,22 +1254,44 @@ impl<'ast> Visit<'ast> for FailScan {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.found.is_none() && (m.method == "unwrap" || m.method == "expect") {
-            self.found = Some((
-                format!("calls `{}`, so it can panic", m.method),
-                Loc::from_span(m.method.span()),
-            ));
+        if m.method == "unwrap" || m.method == "expect" {
+            if self.panic.is_none() {
+                self.panic = Some((
+                    format!("calls `{}`, so it can panic", m.method),
+                    Loc::from_span(m.method.span()),
+                ));
+            }
+            if !self.real_panic {
+                self.real_panic = !receiver_calls_any(&m.receiver, spawn::SETUP_CALLS);
+            }
+        }
+        if spawn::SPAWN_METHOD_NAMES.contains(&m.method.to_string().as_str()) {
+            // A task spawned from the task: its failures are its own.
+            self.visit_expr(&m.receiver);
+            return;
         }
         visit::visit_expr_method_call(self, m);
     }
 
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && p.path
+                .segments
+                .last()
+                .is_some_and(|s| spawn::SPAWN_METHOD_NAMES.contains(&s.ident.to_string().as_str()))
+        {
+            return;
+        }
+        visit::visit_expr_call(self, c);
+    }
+
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        if self.found.is_none()
+        if self.error.is_none()
             && let Some(e) = &r.expr
             && let Failure::Can { .. } = tail_failure(e)
         {
-            self.found = Some((
-                "returns a `Result`".into(),
+            self.error = Some((
+                "returns an `Err`".into(),
                 Loc::from_span(r.return_token.span),
             ));
         }
@@ -864,12 +1299,15 @@ impl<'ast> Visit<'ast> for FailScan {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if self.found.is_some() {
+        if self.done() {
             return;
         }
         let name = macros::name(mac);
         if macro_kinds::PANICKING_MACROS.contains(&name.as_str()) {
-            self.found = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
+            if self.panic.is_none() {
+                self.panic = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
+            }
+            self.real_panic |= name != "unreachable";
             return;
         }
         match macros::body(mac) {
@@ -879,7 +1317,19 @@ impl<'ast> Visit<'ast> for FailScan {
         }
     }
 
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        // A closure's own `?` and `return` end the closure, not the task; its panics are the
+        // task's when it runs.
+        let saved = self.error.take();
+        visit::visit_expr_closure(self, c);
+        self.error = saved;
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        let saved = self.error.take();
+        visit::visit_block(self, &a.block);
+        self.error = saved;
+    }
+
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }

@@ -1,6 +1,6 @@
-use crate::diagnostic::Severity;
 use crate::facts::Sink;
 use crate::knowledge::blocking;
+use crate::levels::{Group, Level};
 use crate::model::{Callee, Ctx, FileModel};
 
 crate::declare_rule! {
@@ -28,7 +28,7 @@ crate::declare_rule! {
     ///     db.fetch_one().await
     /// }
     /// ```
-    pub BLOCK_ON_IN_ASYNC, "block_on_in_async", Severity::Error, check
+    pub BLOCK_ON_IN_ASYNC, "block_on_in_async", Group::Correctness, Level::Deny, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

@@ -1,13 +1,17 @@
-use crate::diagnostic::Severity;
 use crate::facts::{Deferred, Requirement, Sink};
+use crate::levels::{Group, Level};
 use crate::model::{Failure, FileModel};
 
 crate::declare_rule! {
     /// ## What it does
-    /// Finds spawned tasks that can fail — their body uses `?`, ends in a `Result`, or can
-    /// panic (`unwrap`, `expect`, `panic!`, `unreachable!`, `todo!`), or they run an async fn of
-    /// this crate that returns a `Result` — whose `JoinHandle` is discarded (`tokio::spawn(..);`,
+    /// Finds spawned tasks that can fail — their body (with the closures and async blocks it
+    /// runs) uses `?`, returns or ends in an `Err`, or runs an async fn of this crate that
+    /// returns a `Result` — whose `JoinHandle` is discarded (`tokio::spawn(..);`,
     /// `let _ = tokio::spawn(..)`, `drop(tokio::spawn(..))`).
+    ///
+    /// ## Pedantic form
+    /// Detached tasks with no error path whose only panics cannot happen once they run:
+    /// `unreachable!()`, or `expect`/`unwrap` on installing a signal handler.
     ///
     /// ## Why is this bad
     /// A task's error or panic is delivered only through its `JoinHandle`. Drop the handle and
@@ -15,7 +19,13 @@ crate::declare_rule! {
     /// the service keeps running without it.
     ///
     /// Tasks whose handle is kept, awaited, stored or returned are fine, as are tasks spawned
-    /// into a `JoinSet` and tasks that handle their own errors.
+    /// into a `JoinSet` and tasks that handle their own errors: a body with no `?` and no `Err`
+    /// that ends in `Ok(..)` cannot fail.
+    ///
+    /// Tasks whose only panics are of that kind are the pedantic form: on 18 real
+    /// repositories they were start-up signal handlers (`signal(..).expect(..)`) and
+    /// "cannot happen" branches, and none of them was worth changing. Other panics (`unwrap`
+    /// on a send, `todo!`) stay in the default form: the task dies while the program runs on.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -33,7 +43,7 @@ crate::declare_rule! {
     ///     }
     /// });
     /// ```
-    pub DETACHED_TASK, "detached_task", Severity::Warning, check
+    pub DETACHED_TASK, "detached_task", Group::Suspicious, Level::Warn, check
 }
 
 const HELP: &str = "keep the `JoinHandle` and await it (or put the task in a `JoinSet`), or handle the error inside the task and log it";
@@ -45,8 +55,17 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         }
         match &spawn.failure {
             Failure::Cannot => {}
-            Failure::Can { reason, loc } => {
-                let mut d = super::diagnostic(
+            Failure::Can {
+                reason,
+                loc,
+                panics_only,
+            } => {
+                let build = if *panics_only {
+                    super::pedantic
+                } else {
+                    super::diagnostic
+                };
+                let mut d = build(
                     &DETACHED_TASK,
                     model,
                     spawn.loc,

@@ -1,11 +1,12 @@
-use crate::diagnostic::Severity;
 use crate::facts::{Deferred, Sink};
+use crate::levels::{Group, Level};
 use crate::model::FileModel;
 
 crate::declare_rule! {
     /// ## What it does
     /// Finds guards of synchronous locks (`std::sync::Mutex`/`RwLock`, `parking_lot` locks,
-    /// `RefCell` borrows) that are still alive at an `.await` of the same async body.
+    /// `RefCell` borrows, `tokio::sync::watch` `Ref`s from `borrow()`, `dashmap` references from
+    /// `get`/`get_mut`/`entry`) that are still alive at an `.await` of the same async body.
     ///
     /// ## Why is this bad
     /// While the task is suspended at the `.await` it keeps the lock. Any other task that then
@@ -16,6 +17,10 @@ crate::declare_rule! {
     /// Guards that die first are fine: temporaries that end with their statement
     /// (`*m.lock().unwrap() += 1;`), guards dropped with `drop(guard)` or at the end of an
     /// inner block. `tokio::sync::Mutex` guards are meant to be held across awaits.
+    ///
+    /// A watch channel's `Ref` holds the channel's read lock: the sender's next `send` blocks
+    /// its thread until the `Ref` is gone. A `dashmap` reference holds a shard's lock: another
+    /// task touching that shard blocks its thread, and on the same thread it deadlocks.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -37,7 +42,7 @@ crate::declare_rule! {
     ///     db.save(&snapshot).await;
     /// }
     /// ```
-    pub LOCK_ACROSS_AWAIT, "lock_across_await", Severity::Warning, check
+    pub LOCK_ACROSS_AWAIT, "lock_across_await", Group::Suspicious, Level::Warn, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
@@ -47,7 +52,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             model,
             held.acquired,
             format!("{} is held across an `.await`", held.describe),
-            "drop the guard before awaiting (end its block or call `drop(guard)`), or use `tokio::sync::Mutex` if it must stay locked",
+            "drop the guard before awaiting (end its block, call `drop(guard)`, or clone the value out), or use `tokio::sync::Mutex` if a lock must stay held",
         );
         d.notes.push(super::note(
             model,

@@ -15,6 +15,7 @@ mod unbounded_spawn;
 
 use crate::diagnostic::{Diagnostic, Note, Severity};
 use crate::facts::Sink;
+use crate::levels::{Form, Group, Level};
 use crate::model::{FileModel, Loc};
 
 /// A rule: its name, its documentation and its check.
@@ -23,8 +24,11 @@ pub struct Rule {
     pub name: &'static str,
     /// The full documentation, in Markdown, from the rule's doc comment.
     pub doc: &'static str,
-    /// Default severity.
-    pub severity: Severity,
+    /// The rule's group.
+    pub group: Group,
+    /// The level of the rule's default form when nothing else is configured (its pedantic
+    /// form, if it has one, is off by default).
+    pub default_level: Level,
     /// The per-file check.
     pub check: fn(&FileModel<'_>, &mut Sink),
 }
@@ -61,13 +65,24 @@ impl Rule {
     /// assert!(!rule.summary().contains('\n'));
     /// ```
     pub fn summary(&self) -> String {
+        self.first_paragraph("## What it does").unwrap_or_default()
+    }
+
+    /// The first paragraph of the *Pedantic form* section, on one line, if the rule has one:
+    /// what it reports only when the `pedantic` group is on.
+    ///
+    /// ```
+    /// let rule = asyncwise_lint::rules::find("block_on_in_async").unwrap();
+    /// assert!(rule.pedantic_form().is_none());
+    /// ```
+    pub fn pedantic_form(&self) -> Option<String> {
+        self.first_paragraph("## Pedantic form")
+    }
+
+    fn first_paragraph(&self, heading: &str) -> Option<String> {
         let mut lines = self.doc.lines().map(str::trim);
+        lines.by_ref().find(|l| l.starts_with(heading))?;
         let mut out = Vec::new();
-        for line in lines.by_ref() {
-            if line.starts_with("## What it does") {
-                break;
-            }
-        }
         for line in lines {
             if line.is_empty() {
                 if out.is_empty() {
@@ -80,7 +95,7 @@ impl Rule {
             }
             out.push(line);
         }
-        out.join(" ")
+        Some(out.join(" "))
     }
 }
 
@@ -92,18 +107,19 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Declares a rule: `declare_rule! { /// docs... pub NAME, "rule_name", Severity::Warning, check_fn }`.
+/// Declares a rule: `declare_rule! { /// docs... pub NAME, "rule_name", Group::Perf, Level::Warn, check_fn }`.
 ///
 /// The doc comment is captured verbatim into [`Rule::doc`], so code and docs cannot drift.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* pub $konst:ident, $name:literal, $severity:expr, $check:path $(,)?) => {
+    ($(#[doc = $doc:literal])* pub $konst:ident, $name:literal, $group:expr, $level:expr, $check:path $(,)?) => {
         $(#[doc = $doc])*
         pub const $konst: $crate::rules::Rule = $crate::rules::Rule {
             name: $name,
             doc: concat!($($doc, "\n"),*),
-            severity: $severity,
+            group: $group,
+            default_level: $level,
             check: $check,
         };
     };
@@ -138,12 +154,32 @@ fn diagnostic(
 ) -> Diagnostic {
     Diagnostic {
         rule: rule.name,
-        severity: rule.severity,
+        severity: if rule.default_level == Level::Deny {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        form: Form::Default,
         path: model.path.to_path_buf(),
         span: model.span(loc),
         message,
         help: Some(help.to_string()),
         notes: Vec::new(),
+    }
+}
+
+/// Builds a finding of `rule`'s pedantic form at `loc` (off unless the `pedantic` group is on).
+fn pedantic(
+    rule: &Rule,
+    model: &FileModel<'_>,
+    loc: Loc,
+    message: String,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Warning,
+        form: Form::Pedantic,
+        ..diagnostic(rule, model, loc, message, help)
     }
 }
 

@@ -3,7 +3,8 @@
 //! A fixture line that ends with `//~ rule_a, rule_b` expects each listed rule to report a
 //! finding whose primary location starts on that line. `//~? rule` marks a finding that may or
 //! may not be reported (a genuinely ambiguous case); it is neither required nor an error.
-//! Every other line must not start a finding.
+//! Every other line must not start a finding. `//~ rule(pedantic)` expects the finding to be
+//! the rule's pedantic form (off by default); a plain marker expects the default form.
 
 #![allow(dead_code)]
 
@@ -20,6 +21,8 @@ pub struct Marker {
     pub rule: String,
     /// `//~?`: the finding is allowed but not required.
     pub optional: bool,
+    /// `rule(pedantic)`: the finding is the rule's pedantic form.
+    pub pedantic: bool,
 }
 
 /// A finding identity as the harness compares them.
@@ -62,6 +65,10 @@ pub fn parse_markers(source: &str) -> Result<Vec<Marker>, Vec<String>> {
             continue;
         }
         for name in names {
+            let (name, pedantic) = match name.strip_suffix("(pedantic)") {
+                Some(rule) => (rule, true),
+                None => (name, false),
+            };
             if !is_rule_name(name) {
                 errors.push(format!(
                     "{line}: `{name}` is not a rule name (lowercase snake_case, comma-separated)"
@@ -73,6 +80,7 @@ pub fn parse_markers(source: &str) -> Result<Vec<Marker>, Vec<String>> {
                     line,
                     rule: name.to_owned(),
                     optional,
+                    pedantic,
                 });
             }
         }
@@ -137,6 +145,10 @@ pub struct Checked {
     pub optional: BTreeSet<Finding>,
     /// Reported findings, deduplicated by (line, rule).
     pub actual: BTreeSet<Finding>,
+    /// Markers that expect the pedantic form.
+    pub expected_pedantic: BTreeSet<Finding>,
+    /// Reported findings of a pedantic form.
+    pub actual_pedantic: BTreeSet<Finding>,
 }
 
 impl Checked {
@@ -155,6 +167,12 @@ impl Checked {
     /// Required findings that were reported.
     pub fn matched(&self) -> impl Iterator<Item = &Finding> {
         self.expected.intersection(&self.actual)
+    }
+
+    /// Matched findings whose form (default or pedantic) differs from the marker's.
+    pub fn wrong_form(&self) -> impl Iterator<Item = &Finding> {
+        self.matched()
+            .filter(|f| self.expected_pedantic.contains(*f) != self.actual_pedantic.contains(*f))
     }
 
     /// The source line a finding points at, trimmed.
@@ -188,7 +206,11 @@ pub fn check_file(path: &Path) -> Result<Checked, String> {
     };
     let mut expected = BTreeSet::new();
     let mut optional = BTreeSet::new();
+    let mut expected_pedantic = BTreeSet::new();
     for m in markers {
+        if m.pedantic {
+            expected_pedantic.insert(finding(m.line, &m.rule));
+        }
         if m.optional {
             optional.insert(finding(m.line, &m.rule));
         } else {
@@ -199,12 +221,19 @@ pub fn check_file(path: &Path) -> Result<Checked, String> {
         .iter()
         .map(|d| finding(d.span.start.line, d.rule))
         .collect();
+    let actual_pedantic = diagnostics
+        .iter()
+        .filter(|d| d.form == asyncwise_lint::levels::Form::Pedantic)
+        .map(|d| finding(d.span.start.line, d.rule))
+        .collect();
     Ok(Checked {
         path: shown,
         source,
         expected,
         optional,
         actual,
+        expected_pedantic,
+        actual_pedantic,
     })
 }
 
@@ -331,6 +360,8 @@ mod tests {
         assert!(parse_markers("x(); //~ Rule\n").is_err());
         assert!(parse_markers("x(); //~rule\n").is_err());
         assert!(parse_markers("x(); //~ a, a\n").is_err());
+        let p = parse_markers("x(); //~ rule_a(pedantic)\n").unwrap();
+        assert!(p[0].pedantic && p[0].rule == "rule_a");
     }
 
     #[test]
@@ -346,7 +377,13 @@ mod tests {
             expected: [f(1, "r"), f(2, "r")].into(),
             optional: [f(3, "r")].into(),
             actual: [f(1, "r"), f(3, "r"), f(4, "s")].into(),
+            expected_pedantic: [f(1, "r")].into(),
+            actual_pedantic: BTreeSet::new(),
         };
+        assert_eq!(
+            checked.wrong_form().cloned().collect::<Vec<_>>(),
+            vec![f(1, "r")]
+        );
         assert_eq!(
             checked.missing().cloned().collect::<Vec<_>>(),
             vec![f(2, "r")]

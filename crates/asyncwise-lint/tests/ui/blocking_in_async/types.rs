@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 struct Job(u32);
 
 async fn drain_local() {
-    let (tx, rx) = std::sync::mpsc::channel::<Job>(); //~ unbounded_channel
+    let (tx, rx) = std::sync::mpsc::channel::<Job>(); //~ unbounded_channel(pedantic)
     tx.send(Job(1)).ok();
     let job = rx.recv(); //~ blocking_in_async
     let _ = job;

@@ -26,19 +26,19 @@ async fn make_bus_async() -> (Bus, UnboundedReceiver<Event>) {
 }
 
 fn futures_unbounded() {
-    let (_tx, _rx) = futures::channel::mpsc::unbounded::<Event>(); //~ unbounded_channel
+    let (_tx, _rx) = futures::channel::mpsc::unbounded::<Event>(); //~ unbounded_channel(pedantic)
 }
 
 async fn other_crates() {
-    let (_a, _b) = async_channel::unbounded::<Event>(); //~ unbounded_channel
-    let (_c, _d) = flume::unbounded::<Event>(); //~ unbounded_channel
-    let (_e, _f) = async_std::channel::unbounded::<Event>(); //~ unbounded_channel
-    let (_g, _h) = kanal::unbounded_async::<Event>(); //~ unbounded_channel
+    let (_a, _b) = async_channel::unbounded::<Event>(); //~ unbounded_channel(pedantic)
+    let (_c, _d) = flume::unbounded::<Event>(); //~ unbounded_channel(pedantic)
+    let (_e, _f) = async_std::channel::unbounded::<Event>(); //~ unbounded_channel(pedantic)
+    let (_g, _h) = kanal::unbounded_async::<Event>(); //~ unbounded_channel(pedantic)
 }
 
 fn other_crates_sync() {
-    let (_a, _b) = async_channel::unbounded::<Event>(); //~ unbounded_channel
-    let (_c, _d) = flume::unbounded::<Event>(); //~ unbounded_channel
+    let (_a, _b) = async_channel::unbounded::<Event>(); //~ unbounded_channel(pedantic)
+    let (_c, _d) = flume::unbounded::<Event>(); //~ unbounded_channel(pedantic)
 }
 
 async fn bounded() {

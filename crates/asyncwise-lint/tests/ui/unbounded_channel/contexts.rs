@@ -33,7 +33,7 @@ async fn pipeline_async(inputs: Vec<u64>) -> usize {
 }
 
 async fn std_full_path() {
-    let (_tx, _rx) = std::sync::mpsc::channel::<String>(); //~ unbounded_channel
+    let (_tx, _rx) = std::sync::mpsc::channel::<String>(); //~ unbounded_channel(pedantic)
 }
 
 async fn std_sync_channel_is_bounded() {
@@ -44,7 +44,7 @@ async fn inline_closure(items: Vec<u8>) -> Vec<usize> {
     items
         .iter()
         .map(|_| {
-            let (_tx, _rx) = crossbeam_channel::unbounded::<u8>(); //~ unbounded_channel
+            let (_tx, _rx) = crossbeam_channel::unbounded::<u8>(); //~ unbounded_channel(pedantic)
             0
         })
         .collect()
@@ -52,7 +52,7 @@ async fn inline_closure(items: Vec<u8>) -> Vec<usize> {
 
 async fn in_async_block() {
     let fut = async {
-        let (_tx, _rx) = mpsc::channel::<u8>(); //~ unbounded_channel
+        let (_tx, _rx) = mpsc::channel::<u8>(); //~ unbounded_channel(pedantic)
     };
     fut.await;
 }
@@ -76,7 +76,7 @@ async fn offloaded() -> u64 {
 
 async fn offloaded_but_tokio_unbounded() {
     let t = tokio::task::spawn_blocking(|| {
-        let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u64>(); //~ unbounded_channel
+        let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u64>(); //~ unbounded_channel(pedantic)
     });
     let _ = t.await;
 }
@@ -84,7 +84,7 @@ async fn offloaded_but_tokio_unbounded() {
 async fn outer_async_nested_sync() {
     fn helper() {
         let (_tx, _rx) = mpsc::channel::<u8>(); // ok: nested sync fn
-        let (_a, _b) = flume::unbounded::<u8>(); //~ unbounded_channel
+        let (_a, _b) = flume::unbounded::<u8>(); //~ unbounded_channel(pedantic)
     }
     helper();
 }
@@ -92,7 +92,7 @@ async fn outer_async_nested_sync() {
 fn sync_returns_future() -> impl std::future::Future<Output = ()> {
     let (_tx, _rx) = mpsc::channel::<u8>(); // ok: sync fn body
     async move {
-        let (_tx2, _rx2) = mpsc::channel::<u8>(); //~ unbounded_channel
+        let (_tx2, _rx2) = mpsc::channel::<u8>(); //~ unbounded_channel(pedantic)
     }
 }
 

@@ -13,18 +13,18 @@ fn renamed() {
 }
 
 async fn grouped() {
-    let (_tx, _rx) = mpsc::unbounded_channel::<Msg>(); //~ unbounded_channel
+    let (_tx, _rx) = mpsc::unbounded_channel::<Msg>(); //~ unbounded_channel(pedantic)
     let (_btx, _brx) = mpsc::channel::<Msg>(8); // ok: bounded
     let (_otx, _orx) = oneshot::channel::<Msg>(); // ok: oneshot
 }
 
 fn grouped_flume() {
-    let (_a, _b) = unbounded::<Msg>(); //~ unbounded_channel
+    let (_a, _b) = unbounded::<Msg>(); //~ unbounded_channel(pedantic)
     let (_c, _d) = bounded::<Msg>(8); // ok: bounded
 }
 
 fn module_alias() {
-    let (_a, _b) = fmpsc::unbounded::<Msg>(); //~ unbounded_channel
+    let (_a, _b) = fmpsc::unbounded::<Msg>(); //~ unbounded_channel(pedantic)
     let (_c, _d) = fmpsc::channel::<Msg>(8); // ok: bounded
 }
 
@@ -32,7 +32,7 @@ mod glob {
     use tokio::sync::mpsc::*;
 
     pub fn make() {
-        let (_tx, _rx) = unbounded_channel::<super::Msg>(); //~ unbounded_channel
+        let (_tx, _rx) = unbounded_channel::<super::Msg>(); //~ unbounded_channel(pedantic)
         let (_btx, _brx) = channel::<super::Msg>(4); // ok: bounded tokio channel
     }
 }
@@ -40,7 +40,7 @@ mod glob {
 mod nested {
     pub mod deeper {
         pub fn via_super() {
-            let (_tx, _rx) = super::super::mpsc::unbounded_channel::<u8>(); //~ unbounded_channel
+            let (_tx, _rx) = super::super::mpsc::unbounded_channel::<u8>(); //~ unbounded_channel(pedantic)
         }
 
         pub fn via_crate() {
@@ -51,7 +51,7 @@ mod nested {
     use super::unbounded as flume_unbounded;
 
     pub fn via_use_super() {
-        let (_a, _b) = flume_unbounded::<u8>(); //~ unbounded_channel
+        let (_a, _b) = flume_unbounded::<u8>(); //~ unbounded_channel(pedantic)
     }
 }
 
@@ -86,7 +86,7 @@ mod shadowing_fn {
     use tokio::sync::mpsc::unbounded_channel;
 
     pub fn uses_import() {
-        let (_tx, _rx) = unbounded_channel::<u8>(); //~ unbounded_channel
+        let (_tx, _rx) = unbounded_channel::<u8>(); //~ unbounded_channel(pedantic)
     }
 
     pub mod inner {

@@ -28,7 +28,7 @@ async fn for_loop(jobs: Vec<Job>) {
 async fn for_loop_keeps_handles(urls: Vec<String>) {
     let mut handles = Vec::new();
     for url in urls {
-        handles.push(tokio::spawn(async move { url.len() })); //~ unbounded_spawn
+        handles.push(tokio::spawn(async move { url.len() })); //~ unbounded_spawn(pedantic)
     }
     for h in handles {
         let _ = h.await;
@@ -71,7 +71,7 @@ async fn spawn_local_loop(jobs: Vec<Job>) {
 async fn joinset_undrained(jobs: Vec<Job>) {
     let mut set = JoinSet::new();
     for job in jobs {
-        set.spawn(process(job)); //~ unbounded_spawn
+        set.spawn(process(job)); //~ unbounded_spawn(pedantic)
     }
     while set.join_next().await.is_some() {}
 }

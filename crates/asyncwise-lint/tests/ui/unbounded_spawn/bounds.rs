@@ -5,8 +5,10 @@
 //
 // Readings chosen where the issue is not explicit:
 // - A semaphore acquired *outside* the loop (once) is not a bound on the loop's spawns.
-// - `for i in 0..n` with a runtime `n` is not a literal/constant range: it fires.
-// - A JoinSet drained only after the loop is not a bound.
+// - `for i in 0..n` with a runtime `n` is not a literal/constant range: it fires, in the pedantic
+//   form (a pool sized by a value bound before the loop; issue 7).
+// - A JoinSet drained only after the loop is not a bound; since issue 7 such a fan-out, joined
+//   right after the loop, is the pedantic form.
 
 use std::sync::Arc;
 
@@ -71,7 +73,7 @@ async fn joinset_drained_with_while(items: Vec<usize>) {
 async fn joinset_drained_after_loop(items: Vec<usize>) {
     let mut set = JoinSet::new();
     for i in items {
-        set.spawn(work(i)); //~ unbounded_spawn
+        set.spawn(work(i)); //~ unbounded_spawn(pedantic)
     }
     while set.join_next().await.is_some() {}
 }
@@ -127,7 +129,7 @@ async fn inclusive_literal_range() {
 
 async fn runtime_range(n: usize) {
     for i in 0..n {
-        tokio::spawn(work(i)); //~ unbounded_spawn
+        tokio::spawn(work(i)); //~ unbounded_spawn(pedantic)
     }
 }
 

@@ -20,16 +20,17 @@ struct Peer {
 
 async fn ping(_p: Peer) {}
 
+// Since issue 7, fan-outs whose handles are joined right after are the pedantic form.
 async fn map_collect(peers: &[Peer]) {
     let handles: Vec<_> = peers
         .iter()
-        .map(|p| tokio::spawn(ping(p.clone()))) //~ unbounded_spawn
+        .map(|p| tokio::spawn(ping(p.clone()))) //~ unbounded_spawn(pedantic)
         .collect();
     join_all(handles).await;
 }
 
 async fn map_one_line(peers: Vec<Peer>) {
-    let hs: Vec<_> = peers.into_iter().map(|p| tokio::spawn(ping(p))).collect(); //~ unbounded_spawn
+    let hs: Vec<_> = peers.into_iter().map(|p| tokio::spawn(ping(p))).collect(); //~ unbounded_spawn(pedantic)
     for h in hs {
         let _ = h.await;
     }
@@ -51,7 +52,7 @@ async fn filter_map(peers: Vec<Peer>) -> Vec<tokio::task::JoinHandle<()>> {
 async fn flat_map(groups: Vec<Vec<Peer>>) {
     let hs: Vec<_> = groups
         .into_iter()
-        .flat_map(|g| g.into_iter().map(|p| tokio::task::spawn(ping(p)))) //~ unbounded_spawn
+        .flat_map(|g| g.into_iter().map(|p| tokio::task::spawn(ping(p)))) //~ unbounded_spawn(pedantic)
         .collect();
     join_all(hs).await;
 }

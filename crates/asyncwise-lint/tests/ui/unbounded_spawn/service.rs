@@ -92,7 +92,7 @@ impl Gateway {
         let mut set = JoinSet::new();
         for url in urls {
             let http = self.http.clone();
-            set.spawn(async move { http.get(&url).send().await.is_ok() }); //~ unbounded_spawn
+            set.spawn(async move { http.get(&url).send().await.is_ok() }); //~ unbounded_spawn(pedantic)
         }
         let mut ok = 0;
         while let Some(Ok(true)) = set.join_next().await {
@@ -119,7 +119,7 @@ async fn start_pool(jobs: async_channel::Receiver<Vec<u8>>) -> JoinSet<()> {
 async fn consume(mut partitions: Vec<mpsc::Receiver<Vec<u8>>>) {
     let mut tasks = Vec::new();
     for mut rx in partitions.drain(..) {
-        tasks.push(tokio::spawn(async move { //~ unbounded_spawn
+        tasks.push(tokio::spawn(async move { //~ unbounded_spawn(pedantic)
             while let Some(msg) = rx.recv().await {
                 tracing::trace!(len = msg.len(), "message");
             }

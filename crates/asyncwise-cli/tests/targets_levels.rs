@@ -1,0 +1,255 @@
+//! `check` leaves out test code unless asked (as `cargo clippy` does), and reports each rule at
+//! the level the command line gives it.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+const SLEEP: &str = "std::thread::sleep(std::time::Duration::from_millis(1));";
+
+fn asyncwise(dir: &Path) -> Command {
+    let mut cmd = cargo_bin_cmd!("asyncwise");
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+fn write(dir: &Path, rel: &str, contents: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
+    std::fs::write(path, contents).expect("write");
+}
+
+/// A package with one finding in library code and one in each kind of test code.
+fn package() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        &format!(
+            "pub async fn serve() {{\n    {SLEEP}\n}}\n\
+             #[cfg(test)]\nmod tests {{\n    #[tokio::test]\n    async fn t() {{\n        {SLEEP}\n    }}\n}}\n\
+             #[cfg(test)]\nmod helpers;\n\
+             #[test_log::test(tokio::test)]\nasync fn logged() {{\n    {SLEEP}\n}}\n"
+        ),
+    );
+    write(
+        root,
+        "src/helpers.rs",
+        &format!("pub async fn fixture() {{\n    {SLEEP}\n}}\n"),
+    );
+    for rel in ["tests/it.rs", "examples/demo.rs", "benches/load.rs"] {
+        write(root, rel, &format!("async fn f() {{\n    {SLEEP}\n}}\n"));
+    }
+    dir
+}
+
+fn check_json(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let output = asyncwise(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let doc = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    (output.status.code().expect("exit code"), doc)
+}
+
+/// (path, line) of every finding.
+fn found(doc: &Value) -> Vec<(String, u64)> {
+    doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().expect("path").to_owned(),
+                d["line"].as_u64().expect("line"),
+            )
+        })
+        .collect()
+}
+
+fn at(path: &str, line: u64) -> (String, u64) {
+    (path.to_owned(), line)
+}
+
+#[test]
+fn test_code_is_skipped_by_default_and_counted() {
+    let dir = package();
+    let (code, doc) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(found(&doc), vec![at("src/lib.rs", 2)]);
+    // tests/, examples/, benches/ and the out-of-line test module; `mod tests`, the `mod
+    // helpers;` declaration and the test fn.
+    assert_eq!(doc["skipped"]["files"], 4, "{doc}");
+    assert_eq!(doc["skipped"]["items"], 3, "{doc}");
+    assert_eq!(doc["files_checked"], 1, "{doc}");
+
+    let text = asyncwise(dir.path()).arg("check").output().expect("runs");
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    assert!(
+        text.contains("test code skipped (4 files, 3 items): use --all-targets to check it"),
+        "{text}"
+    );
+}
+
+#[test]
+fn target_flags_include_what_cargo_would() {
+    let dir = package();
+    let all = vec![
+        at("benches/load.rs", 2),
+        at("examples/demo.rs", 2),
+        at("src/helpers.rs", 2),
+        at("src/lib.rs", 2),
+        at("src/lib.rs", 8),
+        at("src/lib.rs", 15),
+        at("tests/it.rs", 2),
+    ];
+    let (_, doc) = check_json(dir.path(), &["--all-targets"]);
+    assert_eq!(found(&doc), all);
+    assert_eq!(
+        (&doc["skipped"]["files"], &doc["skipped"]["items"]),
+        (&0.into(), &0.into())
+    );
+    let (_, doc) = check_json(dir.path(), &["--tests"]);
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("src/helpers.rs", 2),
+            at("src/lib.rs", 2),
+            at("src/lib.rs", 8),
+            at("src/lib.rs", 15),
+            at("tests/it.rs", 2),
+        ]
+    );
+    let (_, doc) = check_json(dir.path(), &["--examples", "--benches"]);
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("benches/load.rs", 2),
+            at("examples/demo.rs", 2),
+            at("src/lib.rs", 2)
+        ]
+    );
+}
+
+#[test]
+fn a_named_file_selects_its_target() {
+    let dir = package();
+    let (_, doc) = check_json(dir.path(), &["tests/it.rs", "src/helpers.rs"]);
+    assert_eq!(
+        found(&doc),
+        vec![at("src/helpers.rs", 2), at("tests/it.rs", 2)]
+    );
+    // A named library file still leaves its test items out.
+    let (_, doc) = check_json(dir.path(), &["src/lib.rs"]);
+    assert_eq!(found(&doc), vec![at("src/lib.rs", 2)]);
+    assert_eq!(doc["skipped"]["items"], 3);
+}
+
+#[test]
+fn levels_from_the_command_line() {
+    let dir = package();
+    let (code, doc) = check_json(dir.path(), &["-A", "blocking_in_async"]);
+    assert_eq!((code, found(&doc).len()), (0, 0));
+    let (code, doc) = check_json(dir.path(), &["--ignore", "perf"]);
+    assert_eq!((code, found(&doc).len()), (0, 0));
+    let (code, doc) = check_json(dir.path(), &["--select", "detached_task,correctness"]);
+    assert_eq!((code, found(&doc).len()), (0, 0));
+
+    let (code, doc) = check_json(dir.path(), &["-D", "blocking_in_async"]);
+    assert_eq!(code, 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(
+        (&d["level"], &d["severity"]),
+        (&"deny".into(), &"error".into())
+    );
+    // Later settings win.
+    let (_, doc) = check_json(dir.path(), &["-D", "perf", "-A", "blocking_in_async"]);
+    assert_eq!(found(&doc).len(), 0);
+    let (_, doc) = check_json(dir.path(), &["-A", "blocking_in_async", "-D", "perf"]);
+    assert_eq!(doc["diagnostics"][0]["level"], "deny");
+
+    let text = asyncwise(dir.path())
+        .args(["check", "-D", "blocking_in_async"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    assert!(
+        text.starts_with("error[asyncwise::blocking_in_async]"),
+        "{text}"
+    );
+    assert!(text.contains("asyncwise: 1 error in 1 file"), "{text}");
+}
+
+#[test]
+fn exit_zero_and_unknown_names() {
+    let dir = package();
+    asyncwise(dir.path())
+        .args(["check", "--exit-zero"])
+        .assert()
+        .code(0);
+    // Something that could not be checked still exits 2.
+    write(dir.path(), "src/broken.rs", "fn broken( {");
+    asyncwise(dir.path())
+        .args(["check", "--exit-zero"])
+        .assert()
+        .code(2);
+    let out = asyncwise(dir.path())
+        .args(["check", "--select", "blocking"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(err.contains("unknown rule or group `blocking`"), "{err}");
+}
+
+#[test]
+fn blocking_in_a_binary_with_no_concurrency_is_pedantic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n",
+    );
+    // A CLI: reads a file, awaits one request, writes the answer. Nothing runs concurrently.
+    write(
+        root,
+        "src/main.rs",
+        "mod cmd;\n#[tokio::main]\nasync fn main() {\n    cmd::run().await;\n}\n",
+    );
+    write(
+        root,
+        "src/cmd.rs",
+        "pub async fn run() {\n    let q = std::fs::read_to_string(\"q\").unwrap();\n    ask(&q).await;\n}\n",
+    );
+    // A second binary that serves: its blocking call stalls other tasks.
+    write(
+        root,
+        "src/bin/daemon.rs",
+        "async fn handle() {\n    let _ = std::fs::read(\"x\");\n}\n#[tokio::main]\nasync fn main() {\n    tokio::spawn(handle());\n}\n",
+    );
+    let (_, doc) = check_json(root, &[]);
+    assert_eq!(found(&doc), vec![at("src/bin/daemon.rs", 2)]);
+    let (_, doc) = check_json(root, &["--select", "all"]);
+    assert_eq!(
+        found(&doc),
+        vec![at("src/bin/daemon.rs", 2), at("src/cmd.rs", 2)]
+    );
+    let d = &doc["diagnostics"][1];
+    assert_eq!(
+        (&d["form"], &d["group"]),
+        (&"pedantic".into(), &"pedantic".into())
+    );
+    // `-W pedantic` turns the pedantic forms on too.
+    let (_, doc) = check_json(root, &["-W", "pedantic"]);
+    assert_eq!(found(&doc).len(), 2);
+}

@@ -1,0 +1,244 @@
+//! Targets as cargo sees them: which files and items a run checks.
+//!
+//! `cargo clippy` without flags checks the library and binaries. Test code is compiled only
+//! for other targets: files of `tests/`, `benches/` and `examples/`, out-of-line modules
+//! declared `#[cfg(test)] mod tests;` (and their submodules), and test items inside library
+//! files (`#[cfg(test)]` items, functions with a test attribute). [`Targets`] says which of
+//! them a run includes; the engine skips the rest and counts what it skipped.
+//!
+//! A file named explicitly selects its target, as `cargo clippy --test NAME` does: a named
+//! file under `tests/` or `benches/`, or a named out-of-line test module, is checked in full;
+//! a named example is checked as `--example NAME` would (its test items still need
+//! `--tests`), and a named library file still skips its test items unless `--tests` is given.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::facts::Target;
+use crate::model::test_code::OutOfLineTestMod;
+
+/// Which test code a run checks (library and binary code is always checked).
+///
+/// ```
+/// use asyncwise_lint::engine::targets::Targets;
+/// assert_eq!(Targets::default(), Targets::LIB_AND_BINS);
+/// assert!(Targets::ALL.tests && Targets::ALL.examples && Targets::ALL.benches);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Targets {
+    /// `tests/`, out-of-line test modules, and test items anywhere (`--tests`).
+    pub tests: bool,
+    /// `examples/` (`--examples`).
+    pub examples: bool,
+    /// `benches/` (`--benches`).
+    pub benches: bool,
+}
+
+impl Targets {
+    /// What `cargo clippy` checks without flags: library and binaries.
+    pub const LIB_AND_BINS: Targets = Targets {
+        tests: false,
+        examples: false,
+        benches: false,
+    };
+    /// `--all-targets`.
+    pub const ALL: Targets = Targets {
+        tests: true,
+        examples: true,
+        benches: true,
+    };
+}
+
+/// What kind of target a file belongs to, from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileTarget {
+    /// Library or binary code.
+    Main,
+    /// A file of `tests/`.
+    Tests,
+    /// A file of `examples/`.
+    Examples,
+    /// A file of `benches/`.
+    Benches,
+}
+
+impl FileTarget {
+    /// Classifies a file by its path inside its package.
+    ///
+    /// ```
+    /// use asyncwise_lint::engine::targets::FileTarget;
+    /// use std::path::Path;
+    /// assert_eq!(FileTarget::of(Path::new("svc/tests/common/mod.rs")), FileTarget::Tests);
+    /// assert_eq!(FileTarget::of(Path::new("svc/src/tests/mod.rs")), FileTarget::Main);
+    /// assert_eq!(FileTarget::of(Path::new("svc/examples/echo.rs")), FileTarget::Examples);
+    /// ```
+    pub fn of(path: &Path) -> FileTarget {
+        match Target::of(path) {
+            Target::Main => FileTarget::Main,
+            Target::SharedTests => FileTarget::Tests,
+            Target::Own(name) if name.starts_with("examples/") => FileTarget::Examples,
+            Target::Own(name) if name.starts_with("benches/") => FileTarget::Benches,
+            Target::Own(_) => FileTarget::Tests,
+        }
+    }
+
+    /// Does a run with `targets` check this file (a file named explicitly always is)?
+    pub fn included(self, targets: Targets, explicit: bool) -> bool {
+        explicit
+            || match self {
+                FileTarget::Main => true,
+                FileTarget::Tests => targets.tests,
+                FileTarget::Examples => targets.examples,
+                FileTarget::Benches => targets.benches,
+            }
+    }
+
+    /// Are the test items of an included file of this target checked?
+    pub fn keeps_test_items(self, targets: Targets, explicit: bool) -> bool {
+        targets.tests || explicit && matches!(self, FileTarget::Tests | FileTarget::Benches)
+    }
+}
+
+/// Files and directories of out-of-line test modules, collected from their declarations.
+#[derive(Debug, Default)]
+pub struct TestModuleFiles {
+    files: BTreeSet<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl TestModuleFiles {
+    /// Records `decl`, declared in the file `declared_in`.
+    ///
+    /// ```
+    /// use asyncwise_lint::engine::targets::TestModuleFiles;
+    /// use asyncwise_lint::model::test_code::OutOfLineTestMod;
+    /// use std::path::Path;
+    /// let mut files = TestModuleFiles::default();
+    /// let decl = OutOfLineTestMod { nesting: vec![], name: "tests".into(), path_attr: None };
+    /// files.add(Path::new("src/store.rs"), &decl);
+    /// assert!(files.contains(Path::new("src/store/tests.rs")));
+    /// assert!(files.contains(Path::new("src/store/tests/helpers.rs")));
+    /// assert!(!files.contains(Path::new("src/store.rs")));
+    /// ```
+    pub fn add(&mut self, declared_in: &Path, decl: &OutOfLineTestMod) {
+        let parent = declared_in.parent().unwrap_or(Path::new(""));
+        let mut dir = module_dir(declared_in);
+        for inner in &decl.nesting {
+            dir.push(inner);
+        }
+        if let Some(attr) = &decl.path_attr {
+            let base = if decl.nesting.is_empty() {
+                parent
+            } else {
+                &dir
+            };
+            let file = normalize(&base.join(attr));
+            if let Some(d) = file.parent() {
+                self.dirs.push(d.join(file.file_stem().unwrap_or_default()));
+            }
+            self.files.insert(file);
+            return;
+        }
+        let sub = dir.join(&decl.name);
+        self.files
+            .insert(normalize(&dir.join(format!("{}.rs", decl.name))));
+        self.files.insert(normalize(&sub.join("mod.rs")));
+        self.dirs.push(normalize(&sub));
+    }
+
+    /// Is `file` an out-of-line test module or one of its submodules?
+    pub fn contains(&self, file: &Path) -> bool {
+        self.files.contains(file) || self.dirs.iter().any(|d| file.starts_with(d))
+    }
+}
+
+/// The directory holding the submodules of the module a file defines.
+fn module_dir(file: &Path) -> PathBuf {
+    let parent = file.parent().unwrap_or(Path::new(""));
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    // Crate roots (and `mod.rs`) keep their submodules beside them; `tests/it.rs` and
+    // `src/bin/tool.rs` are crate roots too.
+    let beside = matches!(stem, "lib" | "main" | "mod" | "build")
+        || parent.ends_with("src/bin")
+        || FileTarget::of(file) != FileTarget::Main;
+    if beside {
+        parent.to_path_buf()
+    } else {
+        parent.join(stem)
+    }
+}
+
+/// Removes `.` components and folds `dir/..` (paths here are display paths, never symlinked).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if out
+                    .components()
+                    .next_back()
+                    .is_some_and(|l| matches!(l, std::path::Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl(nesting: &[&str], name: &str, path_attr: Option<&str>) -> OutOfLineTestMod {
+        OutOfLineTestMod {
+            nesting: nesting.iter().map(|s| s.to_string()).collect(),
+            name: name.into(),
+            path_attr: path_attr.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn module_files_from_roots_mod_rs_and_nesting() {
+        let mut files = TestModuleFiles::default();
+        files.add(Path::new("svc/src/lib.rs"), &decl(&[], "tests", None));
+        files.add(
+            Path::new("svc/src/net/mod.rs"),
+            &decl(&["inner"], "t", None),
+        );
+        files.add(
+            Path::new("svc/src/bin/tool.rs"),
+            &decl(&[], "cli_tests", None),
+        );
+        files.add(
+            Path::new("svc/src/db.rs"),
+            &decl(&[], "t", Some("../fixtures/db_tests.rs")),
+        );
+        for yes in [
+            "svc/src/tests.rs",
+            "svc/src/tests/mod.rs",
+            "svc/src/tests/util.rs",
+            "svc/src/net/inner/t.rs",
+            "svc/src/bin/cli_tests.rs",
+            "svc/fixtures/db_tests.rs",
+        ] {
+            assert!(files.contains(Path::new(yes)), "{yes}");
+        }
+        for no in ["svc/src/lib.rs", "svc/src/net/t.rs", "svc/src/db.rs"] {
+            assert!(!files.contains(Path::new(no)), "{no}");
+        }
+    }
+
+    #[test]
+    fn explicit_files_select_their_target() {
+        let t = Targets::LIB_AND_BINS;
+        assert!(!FileTarget::Tests.included(t, false));
+        assert!(FileTarget::Tests.included(t, true));
+        assert!(FileTarget::Tests.keeps_test_items(t, true));
+        assert!(!FileTarget::Examples.keeps_test_items(t, true));
+        assert!(!FileTarget::Main.keeps_test_items(t, true));
+        assert!(FileTarget::Main.keeps_test_items(Targets::ALL, false));
+    }
+}

@@ -1,0 +1,230 @@
+//! Which items of a file are test code: `#[cfg(test)]` items and modules, functions with a test
+//! attribute (`#[test]`, `#[tokio::test]`, `#[rstest]`, ...), and `proptest!`-style blocks; and
+//! which out-of-line modules (`#[cfg(test)] mod tests;`) are declared as test code, so the
+//! engine can treat their files as test code too.
+//!
+//! Only items are classified (never statements), which is what cargo's `cfg(test)` can remove.
+
+use crate::knowledge::test_code::{TEST_ATTRIBUTES, TEST_MACROS};
+
+/// A `#[cfg(test)] mod name;` declaration: the module lives in another file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfLineTestMod {
+    /// Inline modules enclosing the declaration (`a`, `b` for `mod a { mod b { mod t; } }`).
+    pub nesting: Vec<String>,
+    /// The module's name.
+    pub name: String,
+    /// The `#[path = ".."]` attribute, if any.
+    pub path_attr: Option<String>,
+}
+
+/// Test code of one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestCode {
+    /// Inclusive line ranges of test items (attributes included), outermost only.
+    pub items: Vec<(usize, usize)>,
+    /// Out-of-line test modules declared in the file.
+    pub out_of_line: Vec<OutOfLineTestMod>,
+}
+
+impl TestCode {
+    /// Finds the test items of a file.
+    ///
+    /// ```
+    /// let src = "fn lib() {}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n#[cfg(test)] mod more;\n";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let code = asyncwise_lint::model::TestCode::of(&ast);
+    /// assert_eq!(code.items, vec![(2, 6), (7, 7)]);
+    /// assert_eq!(code.out_of_line[0].name, "more");
+    /// assert!(code.contains_line(4) && !code.contains_line(1));
+    /// ```
+    pub fn of(file: &syn::File) -> TestCode {
+        let mut out = TestCode::default();
+        scan_items(&file.items, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// Is this line inside a test item?
+    pub fn contains_line(&self, line: usize) -> bool {
+        self.items.iter().any(|&(s, e)| s <= line && line <= e)
+    }
+}
+
+fn scan_items(items: &[syn::Item], nesting: &mut Vec<String>, out: &mut TestCode) {
+    for item in items {
+        let attrs: &[syn::Attribute] = match item {
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Impl(i) => &i.attrs,
+            syn::Item::Struct(s) => &s.attrs,
+            syn::Item::Enum(e) => &e.attrs,
+            syn::Item::Use(u) => &u.attrs,
+            syn::Item::Static(s) => &s.attrs,
+            syn::Item::Const(c) => &c.attrs,
+            syn::Item::Trait(t) => &t.attrs,
+            syn::Item::Macro(m) => &m.attrs,
+            _ => continue,
+        };
+        let is_fn = matches!(item, syn::Item::Fn(_));
+        let is_test_macro = matches!(item, syn::Item::Macro(m)
+            if m.mac.path.segments.last().is_some_and(|s| TEST_MACROS.contains(&s.ident.to_string().as_str())));
+        if attrs.iter().any(is_cfg_test) || is_fn && has_test_attribute(attrs) || is_test_macro {
+            out.items.push(line_range(item));
+            if let syn::Item::Mod(m) = item
+                && m.content.is_none()
+            {
+                out.out_of_line.push(OutOfLineTestMod {
+                    nesting: nesting.clone(),
+                    name: m.ident.to_string(),
+                    path_attr: path_attribute(&m.attrs),
+                });
+            }
+            continue;
+        }
+        match item {
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    nesting.push(m.ident.to_string());
+                    scan_items(inner, nesting, out);
+                    nesting.pop();
+                }
+            }
+            syn::Item::Impl(i) => {
+                for it in &i.items {
+                    if let syn::ImplItem::Fn(f) = it
+                        && (f.attrs.iter().any(is_cfg_test) || has_test_attribute(&f.attrs))
+                    {
+                        let start = f.attrs.first().map_or_else(
+                            || syn::spanned::Spanned::span(&f.sig.fn_token).start().line,
+                            |a| a.pound_token.span.start().line,
+                        );
+                        out.items
+                            .push((start, f.block.brace_token.span.close().end().line));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn line_range(item: &syn::Item) -> (usize, usize) {
+    use syn::spanned::Spanned as _;
+    let end = match item {
+        syn::Item::Fn(f) => f.block.brace_token.span.close().end().line,
+        syn::Item::Mod(m) => match (&m.content, &m.semi) {
+            (Some((brace, _)), _) => brace.span.close().end().line,
+            (None, Some(semi)) => semi.span.end().line,
+            (None, None) => m.ident.span().end().line,
+        },
+        syn::Item::Impl(i) => i.brace_token.span.close().end().line,
+        other => other.span().end().line,
+    };
+    let attrs = match item {
+        syn::Item::Fn(f) => &f.attrs,
+        syn::Item::Mod(m) => &m.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(m) => &m.attrs,
+        _ => return (item.span().start().line, end),
+    };
+    let start = attrs.first().map_or_else(
+        || item.span().start().line,
+        |a| a.pound_token.span.start().line,
+    );
+    (start, end)
+}
+
+/// `#[cfg(test)]`, `#[cfg(all(test, feature = "x"))]`: compiled only for tests.
+fn is_cfg_test(attr: &syn::Attribute) -> bool {
+    if !attr.path().is_ident("cfg") {
+        return false;
+    }
+    attr.parse_args::<syn::Meta>()
+        .is_ok_and(|meta| requires_test(&meta))
+}
+
+/// Does a `cfg` predicate hold only when `test` is set?
+fn requires_test(meta: &syn::Meta) -> bool {
+    match meta {
+        syn::Meta::Path(p) => p.is_ident("test"),
+        syn::Meta::List(list) => {
+            let Ok(inner) = list.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            ) else {
+                return false;
+            };
+            if list.path.is_ident("all") {
+                inner.iter().any(requires_test)
+            } else if list.path.is_ident("any") {
+                !inner.is_empty() && inner.iter().all(requires_test)
+            } else {
+                false
+            }
+        }
+        syn::Meta::NameValue(_) => false,
+    }
+}
+
+fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| TEST_ATTRIBUTES.contains(&s.ident.to_string().as_str()))
+    })
+}
+
+fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(src: &str) -> TestCode {
+        TestCode::of(&syn::parse_file(src).expect("test source parses"))
+    }
+
+    #[test]
+    fn test_attributes_of_every_runtime() {
+        let src = "#[tokio::test]\nasync fn a() {}\n#[async_std::test]\nasync fn b() {}\n#[rstest]\nfn c() {}\n#[test_log::test(tokio::test)]\nasync fn d() {}\nfn lib() {}\n";
+        assert_eq!(of(src).items, vec![(1, 2), (3, 4), (5, 6), (7, 8)]);
+    }
+
+    #[test]
+    fn cfg_predicates() {
+        let src = "#[cfg(all(test, unix))]\nfn a() {}\n#[cfg(not(test))]\nfn b() {}\n#[cfg(any(test, feature = \"x\"))]\nfn c() {}\n#[cfg(any(test, test))]\nfn d() {}\n";
+        assert_eq!(of(src).items, vec![(1, 2), (7, 8)]);
+    }
+
+    #[test]
+    fn nested_out_of_line_modules_and_path_attributes() {
+        let src = "mod a {\n    #[cfg(test)]\n    #[path = \"a_tests.rs\"]\n    mod t;\n}\n";
+        let code = of(src);
+        assert_eq!(code.items, vec![(2, 4)]);
+        assert_eq!(
+            code.out_of_line,
+            vec![OutOfLineTestMod {
+                nesting: vec!["a".into()],
+                name: "t".into(),
+                path_attr: Some("a_tests.rs".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn test_methods_in_impls_and_proptest_blocks() {
+        let src = "impl S {\n    #[cfg(test)]\n    fn helper() {}\n    fn real() {}\n}\nproptest! {\n    #[test]\n    fn p(x in 0..3) {}\n}\n";
+        assert_eq!(of(src).items, vec![(2, 3), (6, 9)]);
+    }
+}

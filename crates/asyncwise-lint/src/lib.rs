@@ -23,12 +23,14 @@
 
 #![deny(missing_docs)]
 
+pub mod crate_index;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
 pub mod knowledge;
 pub mod model;
 pub mod rules;
+pub mod summary;
 
 pub use diagnostic::{Diagnostic, FileError, LineCol, Note, Severity, Span};
 pub use engine::{CheckOptions, CheckReport, check_paths, check_source};
@@ -47,7 +49,25 @@ pub fn analyze_parsed(
     source: &str,
     ast: &syn::File,
 ) -> facts::FileAnalysis {
-    let model = model::FileModel::build(path, source, ast);
+    analyze_parsed_as(path, source, ast, "crate")
+}
+
+/// [`analyze_parsed`] for a file whose top module is `module` in its crate (`crate::db` for
+/// `src/db.rs`, see [`engine::layout`]).
+///
+/// ```
+/// let src = "pub fn load() { std::fs::read(\"x\").ok(); }";
+/// let ast = syn::parse_file(src).unwrap();
+/// let out = asyncwise_lint::analyze_parsed_as(std::path::Path::new("src/db.rs"), src, &ast, "crate::db");
+/// assert_eq!(out.summary.items.functions[0].id.0, "crate::db::load");
+/// ```
+pub fn analyze_parsed_as(
+    path: &std::path::Path,
+    source: &str,
+    ast: &syn::File,
+    module: &str,
+) -> facts::FileAnalysis {
+    let model = model::FileModel::build_as(path, source, ast, module);
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {
         (rule.check)(&model, &mut sink);

@@ -12,6 +12,8 @@
 //! stays flat and 32-bit span offsets never wrap, however many files a thread parses.
 
 pub mod discover;
+pub mod layout;
+pub mod manifest;
 pub mod parse;
 
 use std::any::Any;
@@ -22,8 +24,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::crate_index::{CrateIndex, FileInput, PackageInput};
 use crate::diagnostic::{Diagnostic, FileError};
 use crate::facts::{FileAnalysis, finish_package};
+use manifest::{Edition, Manifest};
 
 /// Stack size of the worker threads: room for deep (but accepted) nesting in syn's recursive
 /// parser, the model's traversal and the tree's drop, with a wide margin.
@@ -97,39 +101,61 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
     };
     let max_size = options.max_file_size;
+    let cwd = std::env::current_dir().ok();
+    let manifests: Vec<Option<Manifest>> = found
+        .packages
+        .iter()
+        .map(|p| manifest::read(&p.root).ok())
+        .collect();
     let packages = pool.install(|| {
         found
             .packages
             .par_iter()
-            .map(|package| {
+            .zip(&manifests)
+            .map(|(package, manifest)| {
+                let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
                 let outcomes: Vec<_> = package
                     .files
                     .par_iter()
-                    .map(|path| check_file(path, max_size))
+                    .map(|path| {
+                        let rel = relative_to(&package.root, path, cwd.as_deref());
+                        let module = layout::module_path(&rel);
+                        (rel, check_file(path, max_size, &module, edition))
+                    })
                     .collect();
                 let mut analyses = Vec::with_capacity(outcomes.len());
+                let mut files = Vec::with_capacity(outcomes.len());
                 let mut errors = Vec::new();
                 let mut sources = BTreeMap::new();
-                for (path, outcome) in package.files.iter().zip(outcomes) {
+                for (path, (rel, outcome)) in package.files.iter().zip(outcomes) {
                     match outcome {
-                        Ok((analysis, source)) => {
+                        Ok((mut analysis, source)) => {
                             if let Some(source) = source {
                                 sources.insert(path.clone(), source);
                             }
+                            files.push(FileInput {
+                                path: path.clone(),
+                                rel,
+                                items: std::mem::take(&mut analysis.summary.items),
+                            });
                             analyses.push(analysis);
                         }
                         Err(error) => errors.push(error),
                     }
                 }
-                (finish_package(analyses), errors, sources)
+                (finish_package(analyses), errors, sources, files)
             })
             .collect::<Vec<_>>()
     });
-    for (diagnostics, errors, sources) in packages {
+    let mut inputs = Vec::with_capacity(packages.len());
+    for (diagnostics, errors, sources, files) in packages {
         report.diagnostics.extend(diagnostics);
         report.errors.extend(errors);
         report.sources.extend(sources);
+        inputs.push(files);
     }
+    let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
+    report.diagnostics.extend(crate::rules::check_crate(&index));
     let report_sources = std::mem::take(&mut report.sources);
     for d in &report.diagnostics {
         if let Some(source) = report_sources.get(&d.path) {
@@ -139,6 +165,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report
         .diagnostics
         .sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+    report.diagnostics.dedup();
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     report
 }
@@ -214,17 +241,88 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
             })
         })
     })?;
-    Ok(finish_package(vec![analysis]))
+    let mut analysis = analysis;
+    let items = std::mem::take(&mut analysis.summary.items);
+    let mut found = finish_package(vec![analysis]);
+    let file = FileInput {
+        path: path.to_path_buf(),
+        rel: path.to_path_buf(),
+        items,
+    };
+    let index = CrateIndex::build(vec![PackageInput {
+        files: vec![file],
+        ..PackageInput::default()
+    }]);
+    found.extend(crate::rules::check_crate(&index));
+    found.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+    Ok(found)
 }
 
-/// Reads and analyses one file; keeps its text when it has findings (for snippets).
-fn check_file(path: &Path, max_size: u64) -> Result<(FileAnalysis, Option<Arc<str>>), FileError> {
+/// Reads and analyses one file; keeps its text when it has findings, or async-context calls
+/// the crate pass may report (for snippets).
+fn check_file(
+    path: &Path,
+    max_size: u64,
+    module: &str,
+    edition: Edition,
+) -> Result<(FileAnalysis, Option<Arc<str>>), FileError> {
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
-        let analysis = parse::analyze_source(path, &source)?;
-        let keep = !analysis.diagnostics.is_empty() || !analysis.deferred.is_empty();
+        let analysis = parse::analyze_source_in(path, &source, module, edition)?;
+        let keep = !analysis.diagnostics.is_empty()
+            || !analysis.deferred.is_empty()
+            || analysis
+                .summary
+                .items
+                .functions
+                .iter()
+                .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
         Ok((analysis, keep.then(|| Arc::from(source))))
     })
+}
+
+/// `file` (a display path) relative to its package's root (an absolute path).
+fn relative_to(root: &Path, file: &Path, cwd: Option<&Path>) -> PathBuf {
+    let absolute = match cwd {
+        Some(cwd) => cwd.join(file),
+        None => file.to_path_buf(),
+    };
+    absolute
+        .strip_prefix(root)
+        .map_or_else(|_| file.to_path_buf(), Path::to_path_buf)
+}
+
+/// The crate index's view of the discovered packages: library names, and dependencies by path
+/// on other checked packages.
+fn package_inputs(
+    packages: &[discover::Package],
+    manifests: &[Option<Manifest>],
+    files: Vec<Vec<FileInput>>,
+) -> Vec<PackageInput> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let roots: Vec<PathBuf> = packages.iter().map(|p| canonical(&p.root)).collect();
+    files
+        .into_iter()
+        .zip(manifests)
+        .map(|(files, manifest)| {
+            let deps = manifest
+                .iter()
+                .flat_map(|m| &m.path_deps)
+                .filter_map(|(name, dir)| {
+                    let dir = canonical(dir);
+                    roots
+                        .iter()
+                        .position(|r| *r == dir)
+                        .map(|i| (name.clone(), i))
+                })
+                .collect();
+            PackageInput {
+                lib_name: manifest.as_ref().and_then(|m| m.lib_name.clone()),
+                deps,
+                files,
+            }
+        })
+        .collect()
 }
 
 /// Runs per-file work, turning a panic into that file's error, then empties the thread's span

@@ -19,7 +19,8 @@ use crate::facts::{FileSummary, FnSignature};
 pub use types::{Loc, Ty};
 
 /// Where code runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Ctx {
     /// On an async executor: `async fn`, `async` blocks and closures, and sync closures that
     /// run inline inside them.
@@ -62,6 +63,83 @@ pub struct CallFact {
     pub ctx: Ctx,
     /// The call is the operand of an `.await`.
     pub awaited: bool,
+    /// The function whose body holds the call (an index into [`FileModel::fn_items`]); `None`
+    /// for calls outside any function (in a `const` or `static` initialiser).
+    pub caller: Option<usize>,
+}
+
+/// A function with a body, as the crate index names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnItem {
+    /// Its crate path: `crate::db::load`, `crate::db::Store::open` (the `impl`'s self type),
+    /// `crate::db::Backend::flush` (a trait's default method).
+    pub path: String,
+    /// The resolved self type of the enclosing `impl` or trait, for `Self::` calls.
+    pub self_ty: Option<String>,
+    /// Declared `async fn`.
+    pub is_async: bool,
+    /// Its name in the signature.
+    pub loc: Loc,
+}
+
+/// An out-of-line module declaration, `mod db;` or `#[path = "x.rs"] mod db;`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    /// The module path the declaration sits in (the file's module, or an inline module in it).
+    pub parent: String,
+    /// The declared module's name.
+    pub name: String,
+    /// The `#[path]` attribute's value, if any.
+    pub path_attr: Option<String>,
+}
+
+/// A call that blocks the thread by itself: what it calls, as people read it
+/// (`std::fs::copy`, `File::read_to_string`, ``iterating a `Receiver` ``), and the table row's
+/// advice. The one matcher for direct blocking, used by `blocking_in_async` and by the
+/// per-file summary (helpers that block).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockingUse {
+    /// What blocks, for messages.
+    pub what: String,
+    /// What to do instead.
+    pub hint: &'static str,
+}
+
+impl Callee {
+    /// Whether this call blocks by itself, according to the blocking tables. A method on a
+    /// field of a struct declared in another file is not known here (see `blocking_in_async`).
+    ///
+    /// ```
+    /// use asyncwise_lint::model::Callee;
+    /// let c = Callee::Path("std::fs::copy".into());
+    /// assert_eq!(c.blocking().unwrap().what, "`std::fs::copy`");
+    /// assert!(Callee::Path("tokio::fs::copy".into()).blocking().is_none());
+    /// ```
+    pub fn blocking(&self) -> Option<BlockingUse> {
+        use crate::knowledge::blocking;
+        let (what, hint) = match self {
+            Callee::Path(path) => (format!("`{path}`"), blocking::blocking_fn(path)?.hint),
+            Callee::Method { name, receiver } => {
+                let ty = receiver.path()?;
+                let row = blocking::blocking_method(ty, name)?;
+                (format!("`{}::{name}`", short_type(ty)), row.hint)
+            }
+            Callee::Iterate { receiver } => {
+                let ty = receiver.path()?;
+                let row = blocking::blocking_method(ty, "into_iter")?;
+                (format!("iterating a `{}`", short_type(ty)), row.hint)
+            }
+        };
+        Some(BlockingUse { what, hint })
+    }
+}
+
+/// The last segment of a type path (`Receiver`), or the module of a `module::*` row.
+pub(crate) fn short_type(path: &str) -> &str {
+    match path.strip_suffix("::*") {
+        Some(module) => module,
+        None => path.rsplit("::").next().unwrap_or(path),
+    }
 }
 
 /// How many tasks a spawn in a loop can create.
@@ -146,6 +224,16 @@ pub struct FileModel<'a> {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types declared in the file.
     pub fields: Vec<crate::facts::FieldFact>,
+    /// Every function with a body, in source order.
+    pub fn_items: Vec<FnItem>,
+    /// Out-of-line module declarations.
+    pub mod_decls: Vec<ModDecl>,
+    /// The module path the file was lowered as (`crate`, `crate::db`).
+    pub module: String,
+    /// Module-level imports of crate items: (alias path, target path).
+    pub crate_aliases: Vec<(String, String)>,
+    /// Module-level glob imports of crate modules: (importing module, glob module).
+    pub crate_globs: Vec<(String, String)>,
     line_starts: Vec<usize>,
 }
 
@@ -161,9 +249,25 @@ impl<'a> FileModel<'a> {
     /// assert_eq!(m.calls[0].ctx, Ctx::Async);
     /// ```
     pub fn build(path: &'a Path, source: &'a str, ast: &syn::File) -> Self {
+        Self::build_as(path, source, ast, "crate")
+    }
+
+    /// Builds the model of a file whose top module is `module` inside its crate (`crate::db`
+    /// for `src/db.rs`; see [`crate::engine::layout`]).
+    ///
+    /// ```
+    /// use asyncwise_lint::model::{Callee, FileModel};
+    /// let src = "fn copy_files() {} async fn install() { copy_files(); }";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let m = FileModel::build_as(std::path::Path::new("src/setup.rs"), src, &ast, "crate::setup");
+    /// assert_eq!(m.fn_items[1].path, "crate::setup::install");
+    /// assert_eq!(m.calls[0].callee, Callee::Path("crate::setup::copy_files".into()));
+    /// assert_eq!(m.calls[0].caller, Some(1));
+    /// ```
+    pub fn build_as(path: &'a Path, source: &'a str, ast: &syn::File, module: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        let facts = walk::walk_file(ast, &file_module(path));
+        let facts = walk::walk_file(ast, &file_module(path), module);
         FileModel {
             path,
             source,
@@ -172,6 +276,11 @@ impl<'a> FileModel<'a> {
             held_guards: facts.held_guards,
             functions: facts.functions,
             fields: facts.fields,
+            fn_items: facts.fn_items,
+            mod_decls: facts.mod_decls,
+            module: module.to_string(),
+            crate_aliases: facts.crate_aliases,
+            crate_globs: facts.crate_globs,
             line_starts,
         }
     }
@@ -182,6 +291,7 @@ impl<'a> FileModel<'a> {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
             target: crate::facts::Target::of(self.path),
+            items: crate::summary::summarize(self),
         }
     }
 

@@ -138,7 +138,7 @@ impl CrateIndex {
                 let f = index.files.len();
                 index.files.push(FileEntry {
                     package: p,
-                    target: Target::of(&file.path),
+                    target: Target::of(&file.rel),
                     path: file.path,
                 });
                 meta.aliases.extend(file.items.aliases);

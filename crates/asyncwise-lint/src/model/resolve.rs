@@ -20,7 +20,13 @@ pub struct Scope {
 impl Scope {
     /// Adds the items and `use` declarations of `items` (declared in module `module`).
     pub fn add_items<'a>(&mut self, module: &str, items: impl IntoIterator<Item = &'a syn::Item>) {
+        let mut local_items = Vec::new();
         for item in items {
+            if !matches!(item, syn::Item::Use(_) | syn::Item::ExternCrate(_))
+                && let Some(ident) = item_ident(item)
+            {
+                local_items.push(ident);
+            }
             match item {
                 syn::Item::Use(u) => {
                     self.add_use_tree(module, &mut Vec::new(), u.leading_colon.is_some(), &u.tree)
@@ -31,6 +37,21 @@ impl Scope {
                             .insert(ident.clone(), format!("{module}::{ident}"));
                     }
                 }
+            }
+        }
+        // `use setup::install;` names the module `setup` declared right here (2018 paths).
+        let local = |path: &str| {
+            let first = path.split("::").next().unwrap_or(path);
+            local_items.iter().any(|i| i == first)
+        };
+        for target in self.names.values_mut() {
+            if local(target) {
+                *target = format!("{module}::{target}");
+            }
+        }
+        for glob in &mut self.globs {
+            if local(glob) {
+                *glob = format!("{module}::{glob}");
             }
         }
     }

@@ -391,6 +391,13 @@ fn infer_within(
             Ty::Unknown
         }
         syn::Expr::Cast(c) => types.ty_of(&c.ty, resolver),
+        // `Store { .. }`, `Self { .. }`: a value of the named struct.
+        syn::Expr::Struct(s) if s.qself.is_none() => {
+            if s.path.is_ident("Self") {
+                return env.self_ty.clone().map(Ty::Named).unwrap_or_default();
+            }
+            Ty::Named(resolver.resolve(&s.path))
+        }
         _ => Ty::Unknown,
     }
 }

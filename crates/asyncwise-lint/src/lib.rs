@@ -49,25 +49,27 @@ pub fn analyze_parsed(
     source: &str,
     ast: &syn::File,
 ) -> facts::FileAnalysis {
-    analyze_parsed_as(path, source, ast, "crate")
+    analyze_parsed_in(path, source, ast, &model::FileContext::default())
 }
 
-/// [`analyze_parsed`] for a file whose top module is `module` in its crate (`crate::db` for
-/// `src/db.rs`, see [`engine::layout`]).
+/// [`analyze_parsed`] for a file at a place in its crate (`crate::db` for `src/db.rs`, see
+/// [`engine::layout`]) and of its package's edition.
 ///
 /// ```
+/// use asyncwise_lint::model::FileContext;
 /// let src = "pub fn load() { std::fs::read(\"x\").ok(); }";
 /// let ast = syn::parse_file(src).unwrap();
-/// let out = asyncwise_lint::analyze_parsed_as(std::path::Path::new("src/db.rs"), src, &ast, "crate::db");
+/// let cx = FileContext { module: "crate::db".into(), ..Default::default() };
+/// let out = asyncwise_lint::analyze_parsed_in(std::path::Path::new("src/db.rs"), src, &ast, &cx);
 /// assert_eq!(out.summary.items.functions[0].id.0, "crate::db::load");
 /// ```
-pub fn analyze_parsed_as(
+pub fn analyze_parsed_in(
     path: &std::path::Path,
     source: &str,
     ast: &syn::File,
-    module: &str,
+    cx: &model::FileContext,
 ) -> facts::FileAnalysis {
-    let model = model::FileModel::build_as(path, source, ast, module);
+    let model = model::FileModel::build_in(path, source, ast, cx);
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {
         (rule.check)(&model, &mut sink);

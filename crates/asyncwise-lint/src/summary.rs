@@ -9,10 +9,11 @@
 //! ([`crate::crate_index`]) is built from summaries only.
 //!
 //! ```
-//! use asyncwise_lint::model::FileModel;
+//! use asyncwise_lint::model::{FileContext, FileModel};
 //! let src = "fn copy_files() { std::fs::copy(\"a\", \"b\").ok(); } async fn install() { copy_files(); }";
 //! let ast = syn::parse_file(src).unwrap();
-//! let model = FileModel::build_as(std::path::Path::new("src/setup.rs"), src, &ast, "crate::setup");
+//! let cx = FileContext { module: "crate::setup".into(), ..Default::default() };
+//! let model = FileModel::build_in(std::path::Path::new("src/setup.rs"), src, &ast, &cx);
 //! let items = asyncwise_lint::summary::summarize(&model);
 //! assert_eq!(items.functions[0].id.0, "crate::setup::copy_files");
 //! assert_eq!(items.functions[0].blocking[0].what, "`std::fs::copy`");

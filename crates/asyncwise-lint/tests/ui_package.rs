@@ -137,3 +137,105 @@ fn recursion_terminates_with_the_shortest_chain() {
         d.message
     );
 }
+
+#[test]
+fn naming_one_file_keeps_the_facts_of_the_whole_package() {
+    // A pre-commit hook passes only the changed file: the helpers in the other files (and in
+    // the workspace member it depends on) still count, and only the named file is reported.
+    let chain = cases_dir().join("chain");
+    let full: Vec<Diagnostic> = check(&chain);
+    let main = chain.join("src").join("main.rs");
+    let named = check(&main);
+    assert!(!named.is_empty());
+    assert!(named.iter().all(|d| d.path.ends_with("src/main.rs")));
+    let from_full: Vec<&Diagnostic> = full
+        .iter()
+        .filter(|d| d.path.ends_with("src/main.rs"))
+        .collect();
+    assert_eq!(named.iter().collect::<Vec<_>>(), from_full);
+
+    let app_main = cases_dir().join("workspace/app/src/main.rs");
+    let report = check_paths(&[display_path(&app_main)], &CheckOptions::default());
+    assert_eq!(report.files_checked, 1);
+    let lines: Vec<usize> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.span.start.line)
+        .collect();
+    assert_eq!(lines, vec![6, 7]);
+}
+
+fn temp_package(manifest: &str, lib: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("src dir");
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).expect("manifest");
+    std::fs::write(dir.path().join("src/lib.rs"), lib).expect("lib.rs");
+    dir
+}
+
+#[test]
+fn edition_2015_syntax_is_named_as_such() {
+    let old = "trait Codec { fn encode(&self, u8) -> Vec<u8>; }\n";
+    let dir = temp_package("[package]\nname = \"old\"\nversion = \"0.1.0\"\n", old);
+    let report = check_paths(&[dir.path().to_path_buf()], &CheckOptions::default());
+    assert_eq!(report.errors.len(), 1);
+    assert!(
+        report.errors[0]
+            .message
+            .starts_with("2015 edition syntax not supported"),
+        "{}",
+        report.errors[0].message
+    );
+    // The same text in a 2018 package is a plain parse error.
+    let dir = temp_package(
+        "[package]\nname = \"new\"\nversion = \"0.1.0\"\nedition = \"2018\"\n",
+        old,
+    );
+    let report = check_paths(&[dir.path().to_path_buf()], &CheckOptions::default());
+    assert!(report.errors[0].message.starts_with("could not parse"));
+}
+
+#[test]
+fn if_let_temporaries_live_through_else_before_2024() {
+    let lib = "use std::sync::Mutex;\nasync fn flush() {}\n\
+               pub async fn first(m: &Mutex<Vec<u8>>) {\n\
+               if let Some(b) = m.lock().unwrap().first() { println!(\"{b}\"); } else { flush().await; }\n}\n";
+    let found = |edition: &str| {
+        let manifest =
+            format!("[package]\nname = \"e\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n");
+        let dir = temp_package(&manifest, lib);
+        let report = check_paths(&[dir.path().to_path_buf()], &CheckOptions::default());
+        report
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule, d.span.start.line))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found("2021"), vec![("lock_across_await", 4)]);
+    assert_eq!(found("2024"), vec![]);
+}
+
+#[test]
+fn an_inherited_edition_is_the_workspace_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"m\"]\n[workspace.package]\nedition = \"2018\"\n",
+    )
+    .expect("workspace manifest");
+    let m = asyncwise_lint::engine::manifest::parse(
+        "[package]\nname = \"m\"\nedition.workspace = true\n",
+        &root.join("m"),
+    )
+    .expect("parses");
+    assert!(m.edition_inherited);
+    std::fs::create_dir_all(root.join("m")).expect("member dir");
+    std::fs::write(
+        root.join("m/Cargo.toml"),
+        "[package]\nname = \"m\"\nedition.workspace = true\n",
+    )
+    .expect("member manifest");
+    let read = asyncwise_lint::engine::manifest::read(&root.join("m")).expect("reads");
+    assert_eq!(read.edition, asyncwise_lint::model::Edition::E2018);
+}

@@ -9,38 +9,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Document, Item};
 
-/// A Rust edition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum Edition {
-    /// 2015: `async` is not a keyword, paths are not 2018-style.
-    E2015,
-    /// 2018.
-    E2018,
-    /// 2021 (also what a manifest that inherits its edition from the workspace is taken as).
-    #[default]
-    E2021,
-    /// 2024: `if let` scrutinee temporaries are dropped before `else`.
-    E2024,
-}
-
-impl Edition {
-    /// Parses an edition string (`"2018"`).
-    ///
-    /// ```
-    /// use asyncwise_lint::engine::manifest::Edition;
-    /// assert_eq!(Edition::parse("2015"), Some(Edition::E2015));
-    /// assert_eq!(Edition::parse("1999"), None);
-    /// ```
-    pub fn parse(text: &str) -> Option<Edition> {
-        Some(match text {
-            "2015" => Edition::E2015,
-            "2018" => Edition::E2018,
-            "2021" => Edition::E2021,
-            "2024" => Edition::E2024,
-            _ => return None,
-        })
-    }
-}
+pub use crate::model::Edition;
 
 /// A package's manifest facts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -49,8 +18,11 @@ pub struct Manifest {
     pub name: Option<String>,
     /// The name code uses for the library: `[lib] name`, or the package name with `-` as `_`.
     pub lib_name: Option<String>,
-    /// `[package] edition`; cargo's default (2015) when absent, 2021 when inherited.
+    /// `[package] edition`; cargo's default (2015) when absent; when inherited
+    /// (`edition.workspace = true`), the workspace's, or 2021 if that cannot be read.
     pub edition: Edition,
+    /// The edition is inherited from the workspace.
+    pub edition_inherited: bool,
     /// Dependencies with a `path` (any dependency table): (the name code uses, the directory
     /// the path names, joined to the manifest's directory).
     pub path_deps: Vec<(String, PathBuf)>,
@@ -84,7 +56,28 @@ pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
         path: path.clone(),
         source,
     })?;
-    parse(&text, dir).map_err(|message| ManifestError::Parse { path, message })
+    let mut manifest =
+        parse(&text, dir).map_err(|message| ManifestError::Parse { path, message })?;
+    if manifest.edition_inherited
+        && let Some(edition) = workspace_edition(dir)
+    {
+        manifest.edition = edition;
+    }
+    Ok(manifest)
+}
+
+/// `[workspace.package] edition` of the nearest enclosing workspace manifest.
+fn workspace_edition(dir: &Path) -> Option<Edition> {
+    dir.ancestors().find_map(|d| {
+        let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
+        let doc = Document::parse(text.as_str()).ok()?;
+        let workspace = doc.as_table().get("workspace")?;
+        workspace
+            .get("package")
+            .and_then(|p| p.get("edition"))
+            .and_then(Item::as_str)
+            .and_then(Edition::parse)
+    })
 }
 
 /// Parses a manifest's text; `dir` is the directory it is in (for path dependencies).
@@ -104,9 +97,11 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         .and_then(|p| p.get("name"))
         .and_then(Item::as_str)
         .map(str::to_string);
-    let edition = match package.and_then(|p| p.get("edition")) {
+    let edition_item = package.and_then(|p| p.get("edition"));
+    let edition_inherited = edition_item.is_some_and(|e| e.as_str().is_none());
+    let edition = match edition_item.map(|e| e.as_str()) {
         None => Edition::E2015,
-        Some(item) => item.as_str().and_then(Edition::parse).unwrap_or_default(),
+        Some(text) => text.and_then(Edition::parse).unwrap_or(Edition::E2021),
     };
     let lib_name = root
         .get("lib")
@@ -144,6 +139,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         name,
         lib_name,
         edition,
+        edition_inherited,
         path_deps,
     })
 }

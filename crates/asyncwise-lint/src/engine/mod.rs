@@ -87,12 +87,13 @@ pub struct CheckReport {
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
-    let found = discover::discover(paths);
+    let mut found = discover::discover(paths);
     let mut report = CheckReport {
         files_checked: found.file_count(),
-        errors: found.errors,
+        errors: std::mem::take(&mut found.errors),
         ..CheckReport::default()
     };
+    let reported = complete_named_packages(paths, &mut found);
     let pool = match worker_pool(options) {
         Ok(pool) => pool,
         Err(error) => {
@@ -119,8 +120,11 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     .par_iter()
                     .map(|path| {
                         let rel = relative_to(&package.root, path, cwd.as_deref());
-                        let module = layout::module_path(&rel);
-                        (rel, check_file(path, max_size, &module, edition))
+                        let cx = crate::model::FileContext {
+                            module: layout::module_path(&rel),
+                            edition,
+                        };
+                        (rel, check_file(path, max_size, &cx))
                     })
                     .collect();
                 let mut analyses = Vec::with_capacity(outcomes.len());
@@ -156,6 +160,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     }
     let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
     report.diagnostics.extend(crate::rules::check_crate(&index));
+    if let Some(reported) = &reported {
+        report.diagnostics.retain(|d| reported.contains(&d.path));
+        report.errors.retain(|e| reported.contains(&e.path));
+    }
     let report_sources = std::mem::take(&mut report.sources);
     for d in &report.diagnostics {
         if let Some(source) = report_sources.get(&d.path) {
@@ -263,12 +271,11 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
 fn check_file(
     path: &Path,
     max_size: u64,
-    module: &str,
-    edition: Edition,
+    cx: &crate::model::FileContext,
 ) -> Result<(FileAnalysis, Option<Arc<str>>), FileError> {
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
-        let analysis = parse::analyze_source_in(path, &source, module, edition)?;
+        let analysis = parse::analyze_source_in(path, &source, cx)?;
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()
             || analysis
@@ -279,6 +286,82 @@ fn check_file(
                 .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
         Ok((analysis, keep.then(|| Arc::from(source))))
     })
+}
+
+/// When the user names single files of a package (a pre-commit hook passing changed files), the
+/// rest of the package is analysed too, so crate-level facts are those of a full run; findings
+/// are then reported for the files the user's paths cover only (the returned set).
+fn complete_named_packages(
+    paths: &[PathBuf],
+    found: &mut discover::Discovery,
+) -> Option<std::collections::HashSet<PathBuf>> {
+    let cwd = std::env::current_dir().ok();
+    let named_files: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| discover::display_path(p, cwd.as_deref()))
+        .collect();
+    if named_files.is_empty() {
+        return None;
+    }
+    let reported: std::collections::HashSet<PathBuf> = found
+        .packages
+        .iter()
+        .flat_map(|p| p.files.iter().cloned())
+        .collect();
+    // The packages to complete: those holding a named file, and the workspace members they
+    // depend on by path (their functions are part of the facts), transitively.
+    let mut queue: Vec<PathBuf> = found
+        .packages
+        .iter()
+        .filter(|p| p.files.iter().any(|f| named_files.contains(f)))
+        .map(|p| p.root.clone())
+        .collect();
+    let mut done = std::collections::HashSet::new();
+    while let Some(root) = queue.pop() {
+        if !done.insert(root.clone()) {
+            continue;
+        }
+        let Ok(manifest) = manifest::read(&root) else {
+            continue;
+        };
+        queue.extend(
+            manifest
+                .path_deps
+                .into_iter()
+                .map(|(_, dir)| normalized(&dir)),
+        );
+        let whole = discover::discover(std::slice::from_ref(&root));
+        let Some(all) = whole.packages.into_iter().find(|p| p.root == root) else {
+            continue;
+        };
+        match found.packages.iter_mut().find(|p| p.root == root) {
+            Some(package) => {
+                let mut files: std::collections::BTreeSet<PathBuf> =
+                    package.files.drain(..).collect();
+                files.extend(all.files);
+                package.files = files.into_iter().collect();
+            }
+            None => found.packages.push(all),
+        }
+    }
+    found.packages.sort_by(|a, b| a.root.cmp(&b.root));
+    Some(reported)
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system.
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `file` (a display path) relative to its package's root (an absolute path).

@@ -142,6 +142,59 @@ pub(crate) fn short_type(path: &str) -> &str {
     }
 }
 
+/// A Rust edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Edition {
+    /// 2015: `async` is not a keyword, paths are not 2018-style.
+    E2015,
+    /// 2018.
+    E2018,
+    /// 2021.
+    E2021,
+    /// 2024: `if let` scrutinee temporaries are dropped before `else`. The default: code
+    /// checked without a manifest is read as current Rust.
+    #[default]
+    E2024,
+}
+
+impl Edition {
+    /// Parses an edition string (`"2018"`).
+    ///
+    /// ```
+    /// use asyncwise_lint::model::Edition;
+    /// assert_eq!(Edition::parse("2015"), Some(Edition::E2015));
+    /// assert_eq!(Edition::parse("1999"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Edition> {
+        Some(match text {
+            "2015" => Edition::E2015,
+            "2018" => Edition::E2018,
+            "2021" => Edition::E2021,
+            "2024" => Edition::E2024,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a file sits: its module path in its crate and its package's edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContext {
+    /// The file's top module (`crate`, `crate::db` for `src/db.rs`; see
+    /// [`crate::engine::layout`]).
+    pub module: String,
+    /// The package's edition.
+    pub edition: Edition,
+}
+
+impl Default for FileContext {
+    fn default() -> Self {
+        FileContext {
+            module: "crate".into(),
+            edition: Edition::default(),
+        }
+    }
+}
+
 /// How many tasks a spawn in a loop can create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoopBound {
@@ -249,25 +302,27 @@ impl<'a> FileModel<'a> {
     /// assert_eq!(m.calls[0].ctx, Ctx::Async);
     /// ```
     pub fn build(path: &'a Path, source: &'a str, ast: &syn::File) -> Self {
-        Self::build_as(path, source, ast, "crate")
+        Self::build_in(path, source, ast, &FileContext::default())
     }
 
-    /// Builds the model of a file whose top module is `module` inside its crate (`crate::db`
-    /// for `src/db.rs`; see [`crate::engine::layout`]).
+    /// Builds the model of a file at a place in its crate (`crate::db` for `src/db.rs`) and of
+    /// its package's edition.
     ///
     /// ```
-    /// use asyncwise_lint::model::{Callee, FileModel};
+    /// use asyncwise_lint::model::{Callee, FileContext, FileModel};
     /// let src = "fn copy_files() {} async fn install() { copy_files(); }";
     /// let ast = syn::parse_file(src).unwrap();
-    /// let m = FileModel::build_as(std::path::Path::new("src/setup.rs"), src, &ast, "crate::setup");
+    /// let cx = FileContext { module: "crate::setup".into(), ..Default::default() };
+    /// let m = FileModel::build_in(std::path::Path::new("src/setup.rs"), src, &ast, &cx);
     /// assert_eq!(m.fn_items[1].path, "crate::setup::install");
     /// assert_eq!(m.calls[0].callee, Callee::Path("crate::setup::copy_files".into()));
     /// assert_eq!(m.calls[0].caller, Some(1));
     /// ```
-    pub fn build_as(path: &'a Path, source: &'a str, ast: &syn::File, module: &str) -> Self {
+    pub fn build_in(path: &'a Path, source: &'a str, ast: &syn::File, cx: &FileContext) -> Self {
+        let module = cx.module.as_str();
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        let facts = walk::walk_file(ast, &file_module(path), module);
+        let facts = walk::walk_file(ast, &file_module(path), module, cx.edition);
         FileModel {
             path,
             source,

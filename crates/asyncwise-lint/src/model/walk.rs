@@ -16,7 +16,8 @@ use super::resolve::{Resolver, Scope};
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{
-    CallFact, Callee, Ctx, Failure, FnItem, HeldGuard, Loc, LoopBound, ModDecl, SpawnFact, Ty,
+    CallFact, Callee, Ctx, Edition, Failure, FnItem, HeldGuard, Loc, LoopBound, ModDecl, SpawnFact,
+    Ty,
 };
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::macros as macro_kinds;
@@ -46,7 +47,7 @@ pub struct WalkFacts {
 }
 
 /// Walks a file whose top module is `root` (`crate`, or `crate::db` for `src/db.rs`).
-pub fn walk_file(file: &syn::File, file_module: &str, root: &str) -> WalkFacts {
+pub fn walk_file(file: &syn::File, file_module: &str, root: &str, edition: Edition) -> WalkFacts {
     let mut resolver = Resolver::with_root(file, root);
     let types = TypeTable::new(file, &mut resolver);
     let mut w = Walker {
@@ -65,6 +66,7 @@ pub fn walk_file(file: &syn::File, file_module: &str, root: &str) -> WalkFacts {
         file_module: file_module.to_string(),
         in_impl: false,
         impl_owner: None,
+        edition,
         fn_stack: Vec::new(),
         bound_futures: Vec::new(),
         facts: WalkFacts::default(),
@@ -117,6 +119,8 @@ struct Walker {
     in_impl: bool,
     /// The path functions of the enclosing `impl` (its self type) or trait are declared under.
     impl_owner: Option<String>,
+    /// The package's edition (drop scopes of `if let` scrutinees).
+    edition: Edition,
     /// Indices into `facts.fn_items` of the functions being walked, innermost last.
     fn_stack: Vec<usize>,
     /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
@@ -168,12 +172,12 @@ impl Walker {
     }
 
     fn analyse_guards_block(&mut self, block: &syn::Block) {
-        let held = guards::scan_block(block, &self.env, &self.types, &self.resolver);
+        let held = guards::scan_block(block, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
     }
 
     fn analyse_guards_expr(&mut self, expr: &syn::Expr) {
-        let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver);
+        let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
     }
 

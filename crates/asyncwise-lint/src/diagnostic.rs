@@ -28,7 +28,19 @@ impl Severity {
 }
 
 /// A 1-based line and column (columns count characters, as rustc does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct LineCol {
     /// 1-based line.
     pub line: usize,
@@ -37,7 +49,19 @@ pub struct LineCol {
 }
 
 /// A region of one source file: line/column for people, byte offsets for tools (fixes, snippets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Span {
     /// First character.
     pub start: LineCol,

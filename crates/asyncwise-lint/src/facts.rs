@@ -104,6 +104,8 @@ pub struct FileSummary {
     pub fields: Vec<FieldFact>,
     /// The build target the file belongs to.
     pub target: Target,
+    /// Functions, calls and blocking calls, for the crate index.
+    pub items: crate::summary::FileItems,
 }
 
 /// Which compilation unit of a package a file belongs to: facts of one example or test crate

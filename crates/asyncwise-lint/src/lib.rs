@@ -23,6 +23,7 @@
 
 #![deny(missing_docs)]
 
+pub mod crate_index;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
@@ -30,6 +31,7 @@ pub mod knowledge;
 pub mod levels;
 pub mod model;
 pub mod rules;
+pub mod summary;
 
 pub use diagnostic::{Diagnostic, FileError, LineCol, Note, Severity, Span};
 pub use engine::{CheckOptions, CheckReport, Skipped, check_paths, check_source};
@@ -48,7 +50,27 @@ pub fn analyze_parsed(
     source: &str,
     ast: &syn::File,
 ) -> facts::FileAnalysis {
-    let model = model::FileModel::build(path, source, ast);
+    analyze_parsed_in(path, source, ast, &model::FileContext::default())
+}
+
+/// [`analyze_parsed`] for a file at a place in its crate (`crate::db` for `src/db.rs`, see
+/// [`engine::layout`]) and of its package's edition.
+///
+/// ```
+/// use asyncwise_lint::model::FileContext;
+/// let src = "pub fn load() { std::fs::read(\"x\").ok(); }";
+/// let ast = syn::parse_file(src).unwrap();
+/// let cx = FileContext { module: "crate::db".into(), ..Default::default() };
+/// let out = asyncwise_lint::analyze_parsed_in(std::path::Path::new("src/db.rs"), src, &ast, &cx);
+/// assert_eq!(out.summary.items.functions[0].id.0, "crate::db::load");
+/// ```
+pub fn analyze_parsed_in(
+    path: &std::path::Path,
+    source: &str,
+    ast: &syn::File,
+    cx: &model::FileContext,
+) -> facts::FileAnalysis {
+    let model = model::FileModel::build_in(path, source, ast, cx);
     let test_code = model::TestCode::of(ast);
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {

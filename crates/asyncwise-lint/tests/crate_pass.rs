@@ -139,13 +139,28 @@ fn field_types_and_return_types_come_from_other_files() {
 }
 
 #[test]
-fn without_the_declaring_file_nothing_is_guessed() {
+fn naming_one_file_gives_it_the_verdicts_of_a_full_run() {
+    // A pre-commit hook passes the changed file only: the types declared in the package's other
+    // files still count (as `cargo clippy` sees the whole crate), and only that file is reported.
     let dir = package();
     let found = findings(&[dir.path().join("src/handlers.rs")]);
-    assert!(
-        found.is_empty(),
-        "types declared in files that were not checked are unknown: {found:?}"
+    assert_eq!(
+        found,
+        vec![
+            ("handlers.rs".to_string(), 5, "lock_across_await"),
+            ("handlers.rs".to_string(), 17, "blocking_in_async"),
+        ]
     );
+}
+
+#[test]
+fn outside_a_package_nothing_is_guessed() {
+    // Without a manifest there is no package to complete: types declared in files that were
+    // not checked are unknown.
+    let dir = package();
+    std::fs::remove_file(dir.path().join("Cargo.toml")).expect("remove manifest");
+    let found = findings(&[dir.path().join("src/handlers.rs")]);
+    assert!(found.is_empty(), "{found:?}");
 }
 
 #[test]

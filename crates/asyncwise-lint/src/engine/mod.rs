@@ -12,6 +12,8 @@
 //! stays flat and 32-bit span offsets never wrap, however many files a thread parses.
 
 pub mod discover;
+pub mod layout;
+pub mod manifest;
 pub mod parse;
 pub mod targets;
 
@@ -23,10 +25,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::crate_index::{CrateIndex, FileInput, PackageInput};
 use crate::diagnostic::{Diagnostic, FileError, Severity};
 use crate::facts::{FileAnalysis, finish_package};
 use crate::levels::{Level, Levels};
 use crate::model::TestCode;
+use manifest::{Edition, Manifest};
 use targets::{FileTarget, Targets, TestModuleFiles};
 
 /// Stack size of the worker threads: room for deep (but accepted) nesting in syn's recursive
@@ -120,12 +124,16 @@ pub struct CheckReport {
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
-    let found = discover::discover(paths);
+    let mut found = discover::discover(paths);
     let targets = options.targets;
     let mut report = CheckReport {
-        errors: found.errors,
+        errors: std::mem::take(&mut found.errors),
         ..CheckReport::default()
     };
+    // Files named inside a package bring the rest of it (and the members it depends on by
+    // path) for the crate-level facts; only the named files are reported and counted.
+    let reported = complete_named_packages(paths, &mut found);
+    let is_reported = |path: &Path| reported.as_ref().is_none_or(|r| r.contains(path));
     // Files of targets the run leaves out are not even read: nothing in them is visible to
     // library code.
     let mut selected = Vec::with_capacity(found.packages.len());
@@ -135,17 +143,19 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             let target = FileTarget::of(path);
             let explicit = found.explicit.contains(path);
             if target.included(targets, explicit) {
+                report.files_checked += usize::from(is_reported(path));
                 files.push(SelectedFile {
                     path: path.clone(),
                     target,
                     explicit,
                 });
-            } else {
+            } else if is_reported(path) {
                 report.skipped.files += 1;
             }
         }
-        report.files_checked += files.len();
-        let has_lib = package.root.join("src").join("lib.rs").is_file();
+        // Without a manifest nothing is known to be a binary: read it all as library code.
+        let has_lib = package.root.join("src").join("lib.rs").is_file()
+            || !package.root.join("Cargo.toml").is_file();
         selected.push((files, has_lib));
     }
     let pool = match worker_pool(options) {
@@ -156,20 +166,38 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
     };
     let max_size = options.max_file_size;
+    let cwd = std::env::current_dir().ok();
+    let manifests: Vec<Option<Manifest>> = found
+        .packages
+        .iter()
+        .map(|p| manifest::read(&p.root).ok())
+        .collect();
     let packages = pool.install(|| {
-        selected
+        found
+            .packages
             .par_iter()
-            .map(|(files, has_lib)| {
+            .zip(selected.par_iter())
+            .zip(manifests.par_iter())
+            .map(|((package, (files, has_lib)), manifest)| {
+                let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
                 let outcomes: Vec<_> = files
                     .par_iter()
-                    .map(|file| check_file(&file.path, max_size))
+                    .map(|file| {
+                        let rel = relative_to(&package.root, &file.path, cwd.as_deref());
+                        let cx = crate::model::FileContext {
+                            module: layout::module_path(&rel),
+                            edition,
+                        };
+                        (rel, check_file(&file.path, max_size, &cx))
+                    })
                     .collect();
                 let mut analyses = Vec::with_capacity(outcomes.len());
                 let mut tests = Vec::with_capacity(outcomes.len());
                 let mut concurrent = Vec::with_capacity(outcomes.len());
+                let mut inputs = Vec::with_capacity(outcomes.len());
                 let mut errors = Vec::new();
                 let mut sources = BTreeMap::new();
-                for (file, outcome) in files.iter().zip(outcomes) {
+                for (file, (rel, outcome)) in files.iter().zip(outcomes) {
                     match outcome {
                         Ok((mut analysis, source)) => {
                             if let Some(source) = source {
@@ -177,31 +205,59 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             }
                             tests.push((file, std::mem::take(&mut analysis.test_code)));
                             concurrent.push((file.path.as_path(), analysis.concurrent));
+                            inputs.push(FileInput {
+                                path: file.path.clone(),
+                                rel,
+                                items: std::mem::take(&mut analysis.summary.items),
+                            });
                             analyses.push(analysis);
                         }
                         Err(error) => errors.push(error),
                     }
                 }
-                let mut outcome = PackageOutcome {
+                let outcome = PackageOutcome {
                     diagnostics: finish_package(analyses),
                     errors,
                     sources,
                     skipped: Skipped::default(),
                 };
-                outcome.leave_out_test_code(&tests, targets);
-                outcome.demote_serial_binaries(&concurrent, *has_lib);
-                outcome
+                (outcome, tests, concurrent, inputs, *has_lib)
             })
             .collect::<Vec<_>>()
     });
-    for package in packages {
-        report.diagnostics.extend(package.diagnostics);
-        report.errors.extend(package.errors);
-        report.sources.extend(package.sources);
-        report.skipped.files += package.skipped.files;
-        report.skipped.items += package.skipped.items;
-        report.files_checked -= package.skipped.files;
+    let mut outcomes = Vec::with_capacity(packages.len());
+    let mut inputs = Vec::with_capacity(packages.len());
+    for (outcome, tests, concurrent, files, has_lib) in packages {
+        outcomes.push((outcome, tests, concurrent, has_lib));
+        inputs.push(files);
     }
+    // Crate-level findings join the package of the file they point at, so that test code and
+    // serial binaries are judged for them as for per-file findings.
+    let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
+    for d in crate::rules::check_crate(&index) {
+        let home = outcomes
+            .iter_mut()
+            .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
+        match home {
+            Some((outcome, ..)) => outcome.diagnostics.push(d),
+            None => report.diagnostics.push(d),
+        }
+    }
+    for (mut outcome, tests, concurrent, has_lib) in outcomes {
+        outcome.leave_out_test_code(&tests, targets);
+        outcome.demote_serial_binaries(&concurrent, has_lib);
+        report.diagnostics.extend(outcome.diagnostics);
+        // Discovery errors (a named path that does not exist) stay; errors in files that only
+        // complete a named file's package are not reported.
+        report
+            .errors
+            .extend(outcome.errors.into_iter().filter(|e| is_reported(&e.path)));
+        report.sources.extend(outcome.sources);
+        report.skipped.files += outcome.skipped.files;
+        report.skipped.items += outcome.skipped.items;
+        report.files_checked = report.files_checked.saturating_sub(outcome.skipped.files);
+    }
+    report.diagnostics.retain(|d| is_reported(&d.path));
     apply_levels(&mut report.diagnostics, &options.levels);
     let report_sources = std::mem::take(&mut report.sources);
     for d in &report.diagnostics {
@@ -212,6 +268,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report
         .diagnostics
         .sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+    report.diagnostics.dedup();
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     report
 }
@@ -400,19 +457,164 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
             })
         })
     })?;
-    let mut diagnostics = finish_package(vec![analysis]);
-    apply_levels(&mut diagnostics, &Levels::everything());
-    Ok(diagnostics)
+    let mut analysis = analysis;
+    let items = std::mem::take(&mut analysis.summary.items);
+    let mut found = finish_package(vec![analysis]);
+    let file = FileInput {
+        path: path.to_path_buf(),
+        rel: path.to_path_buf(),
+        items,
+    };
+    let index = CrateIndex::build(vec![PackageInput {
+        files: vec![file],
+        ..PackageInput::default()
+    }]);
+    found.extend(crate::rules::check_crate(&index));
+    apply_levels(&mut found, &Levels::everything());
+    found.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+    Ok(found)
 }
 
-/// Reads and analyses one file; keeps its text when it has findings (for snippets).
-fn check_file(path: &Path, max_size: u64) -> Result<(FileAnalysis, Option<Arc<str>>), FileError> {
+/// Reads and analyses one file; keeps its text when it has findings, or async-context calls
+/// the crate pass may report (for snippets).
+fn check_file(
+    path: &Path,
+    max_size: u64,
+    cx: &crate::model::FileContext,
+) -> Result<(FileAnalysis, Option<Arc<str>>), FileError> {
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
-        let analysis = parse::analyze_source(path, &source)?;
-        let keep = !analysis.diagnostics.is_empty() || !analysis.deferred.is_empty();
+        let analysis = parse::analyze_source_in(path, &source, cx)?;
+        let keep = !analysis.diagnostics.is_empty()
+            || !analysis.deferred.is_empty()
+            || analysis
+                .summary
+                .items
+                .functions
+                .iter()
+                .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
         Ok((analysis, keep.then(|| Arc::from(source))))
     })
+}
+
+/// When the user names single files of a package (a pre-commit hook passing changed files), the
+/// rest of the package is analysed too, so crate-level facts are those of a full run; findings
+/// are then reported for the files the user's paths cover only (the returned set).
+fn complete_named_packages(
+    paths: &[PathBuf],
+    found: &mut discover::Discovery,
+) -> Option<std::collections::HashSet<PathBuf>> {
+    let cwd = std::env::current_dir().ok();
+    let named_files: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| discover::display_path(p, cwd.as_deref()))
+        .collect();
+    if named_files.is_empty() {
+        return None;
+    }
+    let reported: std::collections::HashSet<PathBuf> = found
+        .packages
+        .iter()
+        .flat_map(|p| p.files.iter().cloned())
+        .collect();
+    // The packages to complete: those holding a named file, and the workspace members they
+    // depend on by path (their functions are part of the facts), transitively.
+    let mut queue: Vec<PathBuf> = found
+        .packages
+        .iter()
+        .filter(|p| p.files.iter().any(|f| named_files.contains(f)))
+        .map(|p| p.root.clone())
+        .collect();
+    let mut done = std::collections::HashSet::new();
+    while let Some(root) = queue.pop() {
+        if !done.insert(root.clone()) {
+            continue;
+        }
+        let Ok(manifest) = manifest::read(&root) else {
+            continue;
+        };
+        queue.extend(
+            manifest
+                .path_deps
+                .into_iter()
+                .map(|(_, dir)| normalized(&dir)),
+        );
+        let whole = discover::discover(std::slice::from_ref(&root));
+        let Some(all) = whole.packages.into_iter().find(|p| p.root == root) else {
+            continue;
+        };
+        match found.packages.iter_mut().find(|p| p.root == root) {
+            Some(package) => {
+                let mut files: std::collections::BTreeSet<PathBuf> =
+                    package.files.drain(..).collect();
+                files.extend(all.files);
+                package.files = files.into_iter().collect();
+            }
+            None => found.packages.push(all),
+        }
+    }
+    found.packages.sort_by(|a, b| a.root.cmp(&b.root));
+    Some(reported)
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system.
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `file` (a display path) relative to its package's root (an absolute path).
+fn relative_to(root: &Path, file: &Path, cwd: Option<&Path>) -> PathBuf {
+    let absolute = match cwd {
+        Some(cwd) => cwd.join(file),
+        None => file.to_path_buf(),
+    };
+    absolute
+        .strip_prefix(root)
+        .map_or_else(|_| file.to_path_buf(), Path::to_path_buf)
+}
+
+/// The crate index's view of the discovered packages: library names, and dependencies by path
+/// on other checked packages.
+fn package_inputs(
+    packages: &[discover::Package],
+    manifests: &[Option<Manifest>],
+    files: Vec<Vec<FileInput>>,
+) -> Vec<PackageInput> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let roots: Vec<PathBuf> = packages.iter().map(|p| canonical(&p.root)).collect();
+    files
+        .into_iter()
+        .zip(manifests)
+        .map(|(files, manifest)| {
+            let deps = manifest
+                .iter()
+                .flat_map(|m| &m.path_deps)
+                .filter_map(|(name, dir)| {
+                    let dir = canonical(dir);
+                    roots
+                        .iter()
+                        .position(|r| *r == dir)
+                        .map(|i| (name.clone(), i))
+                })
+                .collect();
+            PackageInput {
+                lib_name: manifest.as_ref().and_then(|m| m.lib_name.clone()),
+                deps,
+                files,
+            }
+        })
+        .collect()
 }
 
 /// Runs per-file work, turning a panic into that file's error, then empties the thread's span

@@ -432,6 +432,32 @@ pub fn analyze_source(path: &Path, source: &str) -> Result<FileAnalysis, FileErr
     Ok(crate::analyze_parsed(path, source, &ast))
 }
 
+/// [`analyze_source`] for a file of a package: its module path in the crate, and the package's
+/// edition (2015 code that does not parse is reported as such).
+///
+/// ```
+/// use asyncwise_lint::engine::parse::analyze_source_in;
+/// use asyncwise_lint::model::{Edition, FileContext};
+/// let cx = FileContext { edition: Edition::E2015, ..Default::default() };
+/// let err = analyze_source_in("x.rs".as_ref(), "fn f(u8) {}", &cx).unwrap_err();
+/// assert!(err.message.starts_with("2015 edition syntax not supported"));
+/// ```
+pub fn analyze_source_in(
+    path: &Path,
+    source: &str,
+    cx: &crate::model::FileContext,
+) -> Result<FileAnalysis, FileError> {
+    let ast = parse_source(path, source).map_err(|mut e| {
+        if cx.edition == crate::model::Edition::E2015
+            && let Some(detail) = e.message.strip_prefix("could not parse: ")
+        {
+            e.message = format!("2015 edition syntax not supported ({detail})");
+        }
+        e
+    })?;
+    Ok(crate::analyze_parsed_in(path, source, &ast, cx))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

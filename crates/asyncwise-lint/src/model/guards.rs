@@ -7,7 +7,8 @@
 //! * a temporary guard lives to the end of its statement — so `tx.send(m.lock().unwrap().len())
 //!   .await` holds it across the await, while `*m.lock().unwrap() += 1;` does not;
 //! * temporaries in a `match` scrutinee live through the arms, in an `if let`/`while let`
-//!   scrutinee through the body (edition 2024 drops them before `else`), in a `for` iterator
+//!   scrutinee through the body (and, before edition 2024, through `else`: the package's
+//!   edition decides), in a `for` iterator
 //!   through the whole loop; an `if` condition's temporaries die before the branches;
 //! * awaits inside nested closures and async blocks belong to other bodies and do not count;
 //!   `select!`/`join!` are await points.
@@ -18,7 +19,7 @@ use super::macros::{self, MacroBody};
 use super::resolve::Resolver;
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
-use super::{HeldGuard, Loc, Ty};
+use super::{Edition, HeldGuard, Loc, Ty};
 use crate::facts::Requirement;
 use crate::knowledge::locks;
 use crate::knowledge::macros as macro_kinds;
@@ -29,8 +30,9 @@ pub fn scan_block(
     env: &TypeEnv,
     types: &TypeTable,
     resolver: &Resolver,
+    edition: Edition,
 ) -> Vec<HeldGuard> {
-    let mut s = Scanner::new(env, types, resolver);
+    let mut s = Scanner::new(env, types, resolver, edition);
     s.block(block);
     s.out
 }
@@ -41,8 +43,9 @@ pub fn scan_expr(
     env: &TypeEnv,
     types: &TypeTable,
     resolver: &Resolver,
+    edition: Edition,
 ) -> Vec<HeldGuard> {
-    let mut s = Scanner::new(env, types, resolver);
+    let mut s = Scanner::new(env, types, resolver, edition);
     s.expr(expr);
     s.out
 }
@@ -79,12 +82,15 @@ struct Scanner<'a> {
     depth: usize,
     /// The lock call whose guard the current `let` binds (not a temporary).
     binding_guard: Option<usize>,
+    /// Before edition 2024 an `if let` scrutinee's temporaries live through `else` too.
+    if_let_temps_through_else: bool,
     out: Vec<HeldGuard>,
 }
 
 impl<'a> Scanner<'a> {
-    fn new(env: &TypeEnv, types: &'a TypeTable, resolver: &'a Resolver) -> Self {
+    fn new(env: &TypeEnv, types: &'a TypeTable, resolver: &'a Resolver, edition: Edition) -> Self {
         Scanner {
+            if_let_temps_through_else: edition < Edition::E2024,
             env: env.clone(),
             types,
             resolver,
@@ -240,10 +246,14 @@ impl<'a> Scanner<'a> {
                     self.temps_truncate(mark);
                 }
                 self.block(&i.then_branch);
-                self.temps_truncate(mark);
+                let through_else = self.if_let_temps_through_else && contains_let(&i.cond);
+                if !through_else {
+                    self.temps_truncate(mark);
+                }
                 if let Some((_, els)) = &i.else_branch {
                     self.expr(els);
                 }
+                self.temps_truncate(mark);
             }
             syn::Expr::Let(l) => self.expr(&l.expr),
             syn::Expr::Match(m) => {

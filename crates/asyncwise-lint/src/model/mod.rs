@@ -21,7 +21,8 @@ pub use test_code::TestCode;
 pub use types::{Loc, Ty};
 
 /// Where code runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Ctx {
     /// On an async executor: `async fn`, `async` blocks and closures, and sync closures that
     /// run inline inside them.
@@ -75,6 +76,145 @@ pub struct CallFact {
     /// Made directly in the body of `async fn main`, outside loops, closures and async blocks:
     /// it runs once, at start-up.
     pub startup: bool,
+
+    /// The function whose body holds the call (an index into [`FileModel::fn_items`]); `None`
+    /// for calls outside any function (in a `const` or `static` initialiser).
+    pub caller: Option<usize>,
+}
+
+/// A function with a body, as the crate index names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnItem {
+    /// Its crate path: `crate::db::load`, `crate::db::Store::open` (the `impl`'s self type),
+    /// `crate::db::Backend::flush` (a trait's default method).
+    pub path: String,
+    /// The resolved self type of the enclosing `impl` or trait, for `Self::` calls.
+    pub self_ty: Option<String>,
+    /// Declared `async fn`.
+    pub is_async: bool,
+    /// Its name in the signature.
+    pub loc: Loc,
+}
+
+/// An out-of-line module declaration, `mod db;` or `#[path = "x.rs"] mod db;`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    /// The module path the declaration sits in (the file's module, or an inline module in it).
+    pub parent: String,
+    /// The declared module's name.
+    pub name: String,
+    /// The `#[path]` attribute's value, if any.
+    pub path_attr: Option<String>,
+}
+
+/// A call that blocks the thread by itself: what it calls, as people read it
+/// (`std::fs::copy`, `File::read_to_string`, ``iterating a `Receiver` ``), and the table row's
+/// advice. The one matcher for direct blocking, used by `blocking_in_async` and by the
+/// per-file summary (helpers that block).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockingUse {
+    /// What blocks, for messages.
+    pub what: String,
+    /// What to do instead.
+    pub hint: &'static str,
+}
+
+impl Callee {
+    /// Whether this call blocks by itself, according to the blocking tables. A method on a
+    /// field of a struct declared in another file is not known here (see `blocking_in_async`).
+    ///
+    /// ```
+    /// use asyncwise_lint::model::Callee;
+    /// let c = Callee::Path("std::fs::copy".into());
+    /// assert_eq!(c.blocking().unwrap().what, "`std::fs::copy`");
+    /// assert!(Callee::Path("tokio::fs::copy".into()).blocking().is_none());
+    /// ```
+    pub fn blocking(&self) -> Option<BlockingUse> {
+        use crate::knowledge::blocking;
+        let (what, hint) = match self {
+            Callee::Path(path) => (format!("`{path}`"), blocking::blocking_fn(path)?.hint),
+            Callee::Method { name, receiver } => {
+                if let Some(row) = blocking::blocking_method_name(name, receiver.path()) {
+                    (format!("`{name}`"), row.hint)
+                } else {
+                    let ty = receiver.path()?;
+                    let row = blocking::blocking_method(ty, name)?;
+                    (format!("`{}::{name}`", short_type(ty)), row.hint)
+                }
+            }
+            Callee::ReadsWrites { via, io } => (
+                format!("`{via}` on a `{}`", short_type(io)),
+                "read and write files with `tokio::fs`/`tokio::io` (e.g. read into a buffer with `tokio::fs::read`, then parse it), or run it in `tokio::task::spawn_blocking`",
+            ),
+            Callee::Iterate { receiver } => {
+                let ty = receiver.path()?;
+                let row = blocking::blocking_method(ty, "into_iter")?;
+                (format!("iterating a `{}`", short_type(ty)), row.hint)
+            }
+        };
+        Some(BlockingUse { what, hint })
+    }
+}
+
+/// The last segment of a type path (`Receiver`), or the module of a `module::*` row.
+pub(crate) fn short_type(path: &str) -> &str {
+    match path.strip_suffix("::*") {
+        Some(module) => module,
+        None => path.rsplit("::").next().unwrap_or(path),
+    }
+}
+
+/// A Rust edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Edition {
+    /// 2015: `async` is not a keyword, paths are not 2018-style.
+    E2015,
+    /// 2018.
+    E2018,
+    /// 2021.
+    E2021,
+    /// 2024: `if let` scrutinee temporaries are dropped before `else`. The default: code
+    /// checked without a manifest is read as current Rust.
+    #[default]
+    E2024,
+}
+
+impl Edition {
+    /// Parses an edition string (`"2018"`).
+    ///
+    /// ```
+    /// use asyncwise_lint::model::Edition;
+    /// assert_eq!(Edition::parse("2015"), Some(Edition::E2015));
+    /// assert_eq!(Edition::parse("1999"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Edition> {
+        Some(match text {
+            "2015" => Edition::E2015,
+            "2018" => Edition::E2018,
+            "2021" => Edition::E2021,
+            "2024" => Edition::E2024,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a file sits: its module path in its crate and its package's edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContext {
+    /// The file's top module (`crate`, `crate::db` for `src/db.rs`; see
+    /// [`crate::engine::layout`]).
+    pub module: String,
+    /// The package's edition.
+    pub edition: Edition,
+}
+
+impl Default for FileContext {
+    fn default() -> Self {
+        FileContext {
+            module: "crate".into(),
+            edition: Edition::default(),
+        }
+    }
 }
 
 /// How many tasks a spawn in a loop can create.
@@ -168,6 +308,17 @@ pub struct FileModel<'a> {
     /// Unbounded channel constructors whose sender is visibly not fed without limit (the
     /// pedantic form of `unbounded_channel`), with why.
     pub low_volume_channels: Vec<(Loc, &'static str)>,
+
+    /// Every function with a body, in source order.
+    pub fn_items: Vec<FnItem>,
+    /// Out-of-line module declarations.
+    pub mod_decls: Vec<ModDecl>,
+    /// The module path the file was lowered as (`crate`, `crate::db`).
+    pub module: String,
+    /// Module-level imports of crate items: (alias path, target path).
+    pub crate_aliases: Vec<(String, String)>,
+    /// Module-level glob imports of crate modules: (importing module, glob module).
+    pub crate_globs: Vec<(String, String)>,
     line_starts: Vec<usize>,
 }
 
@@ -183,9 +334,27 @@ impl<'a> FileModel<'a> {
     /// assert_eq!(m.calls[0].ctx, Ctx::Async);
     /// ```
     pub fn build(path: &'a Path, source: &'a str, ast: &syn::File) -> Self {
+        Self::build_in(path, source, ast, &FileContext::default())
+    }
+
+    /// Builds the model of a file at a place in its crate (`crate::db` for `src/db.rs`) and of
+    /// its package's edition.
+    ///
+    /// ```
+    /// use asyncwise_lint::model::{Callee, FileContext, FileModel};
+    /// let src = "fn copy_files() {} async fn install() { copy_files(); }";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let cx = FileContext { module: "crate::setup".into(), ..Default::default() };
+    /// let m = FileModel::build_in(std::path::Path::new("src/setup.rs"), src, &ast, &cx);
+    /// assert_eq!(m.fn_items[1].path, "crate::setup::install");
+    /// assert_eq!(m.calls[0].callee, Callee::Path("crate::setup::copy_files".into()));
+    /// assert_eq!(m.calls[0].caller, Some(1));
+    /// ```
+    pub fn build_in(path: &'a Path, source: &'a str, ast: &syn::File, cx: &FileContext) -> Self {
+        let module = cx.module.as_str();
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        let facts = walk::walk_file(ast, &file_module(path));
+        let facts = walk::walk_file(ast, &file_module(path), module, cx.edition);
         FileModel {
             path,
             source,
@@ -195,6 +364,12 @@ impl<'a> FileModel<'a> {
             functions: facts.functions,
             fields: facts.fields,
             low_volume_channels: facts.low_volume_channels,
+
+            fn_items: facts.fn_items,
+            mod_decls: facts.mod_decls,
+            module: module.to_string(),
+            crate_aliases: facts.crate_aliases,
+            crate_globs: facts.crate_globs,
             line_starts,
         }
     }
@@ -205,6 +380,7 @@ impl<'a> FileModel<'a> {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
             target: crate::facts::Target::of(self.path),
+            items: crate::summary::summarize(self),
         }
     }
 

@@ -20,7 +20,13 @@ pub struct Scope {
 impl Scope {
     /// Adds the items and `use` declarations of `items` (declared in module `module`).
     pub fn add_items<'a>(&mut self, module: &str, items: impl IntoIterator<Item = &'a syn::Item>) {
+        let mut local_items = Vec::new();
         for item in items {
+            if !matches!(item, syn::Item::Use(_) | syn::Item::ExternCrate(_))
+                && let Some(ident) = item_ident(item)
+            {
+                local_items.push(ident);
+            }
             match item {
                 syn::Item::Use(u) => {
                     self.add_use_tree(module, &mut Vec::new(), u.leading_colon.is_some(), &u.tree)
@@ -31,6 +37,21 @@ impl Scope {
                             .insert(ident.clone(), format!("{module}::{ident}"));
                     }
                 }
+            }
+        }
+        // `use setup::install;` names the module `setup` declared right here (2018 paths).
+        let local = |path: &str| {
+            let first = path.split("::").next().unwrap_or(path);
+            local_items.iter().any(|i| i == first)
+        };
+        for target in self.names.values_mut() {
+            if local(target) {
+                *target = format!("{module}::{target}");
+            }
+        }
+        for glob in &mut self.globs {
+            if local(glob) {
+                *glob = format!("{module}::{glob}");
             }
         }
     }
@@ -167,13 +188,21 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    /// Builds the module scopes of a file.
+    /// Builds the module scopes of a file that is the crate root.
+    #[cfg(test)]
     pub fn new(file: &syn::File) -> Self {
+        Self::with_root(file, "crate")
+    }
+
+    /// Builds the module scopes of a file whose top module is `root` (`crate::net::tcp` for
+    /// `src/net/tcp.rs`): local items resolve to their crate path and `super::` leaves the file,
+    /// while a path the user writes with `crate::` stays as written.
+    pub fn with_root(file: &syn::File, root: &str) -> Self {
         let mut r = Resolver {
-            current_module: "crate".into(),
+            current_module: root.into(),
             ..Default::default()
         };
-        r.add_module("crate", &file.items);
+        r.add_module(root, &file.items);
         r
     }
 
@@ -324,6 +353,43 @@ impl Resolver {
         join(module, rest)
     }
 
+    /// Names that modules of this file import from elsewhere in the crate (`pub use
+    /// db::Store;` in `lib.rs`): (the name's path in its module, the path it stands for). The
+    /// crate index follows these to reach items re-exported by another file.
+    pub fn crate_aliases(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .modules
+            .iter()
+            .flat_map(|(module, scope)| {
+                scope.names.iter().filter_map(move |(name, target)| {
+                    let alias = format!("{module}::{name}");
+                    (target.starts_with("crate::") && *target != alias)
+                        .then(|| (alias, target.clone()))
+                })
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Glob imports of crate modules declared at module level (`use crate::db::*;`), by the
+    /// module that declares them: names they bring in are settled by the crate index.
+    pub fn crate_globs(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .modules
+            .iter()
+            .flat_map(|(module, scope)| {
+                scope
+                    .globs
+                    .iter()
+                    .filter(|g| g.starts_with("crate::") || *g == "crate")
+                    .map(move |g| (module.clone(), g.clone()))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Resolves a syn path.
     pub fn resolve(&self, path: &syn::Path) -> String {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -424,6 +490,20 @@ mod tests {
         }
         src.push_str("use m0::*;");
         assert_eq!(resolve_in(&src, "missing"), "missing");
+    }
+
+    #[test]
+    fn a_file_below_the_root_resolves_to_crate_paths() {
+        let src = "pub fn copy_files() {} mod inner { pub fn f() {} }";
+        let file = syn::parse_file(src).expect("parses");
+        let r = Resolver::with_root(&file, "crate::setup");
+        let p = |s: &str| r.resolve(&syn::parse_str(s).expect("path"));
+        assert_eq!(p("copy_files"), "crate::setup::copy_files");
+        assert_eq!(p("inner::f"), "crate::setup::inner::f");
+        assert_eq!(p("self::inner::f"), "crate::setup::inner::f");
+        assert_eq!(p("super::db::load"), "crate::db::load");
+        assert_eq!(p("crate::db::load"), "crate::db::load");
+        assert_eq!(p("crate::setup::copy_files"), "crate::setup::copy_files");
     }
 
     #[test]

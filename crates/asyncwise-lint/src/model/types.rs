@@ -55,8 +55,9 @@ impl TypeTable {
     /// Collects structs and type aliases of every module of the file.
     pub fn new(file: &syn::File, resolver: &mut Resolver) -> Self {
         let mut t = TypeTable::default();
-        t.collect(&file.items, "crate", resolver);
-        resolver.current_module = "crate".into();
+        let root = resolver.current_module.clone();
+        t.collect(&file.items, &root, resolver);
+        resolver.current_module = root;
         t
     }
 
@@ -398,13 +399,32 @@ fn infer_within(
             Ty::Unknown
         }
         syn::Expr::Cast(c) => types.ty_of(&c.ty, resolver),
+        // `Store { .. }`, `Self { .. }`: a value of the named struct.
+        syn::Expr::Struct(s) if s.qself.is_none() => {
+            if s.path.is_ident("Self") {
+                return env.self_ty.clone().map(Ty::Named).unwrap_or_default();
+            }
+            Ty::Named(resolver.resolve(&s.path))
+        }
         _ => Ty::Unknown,
     }
 }
 
 /// Line/column positions (1-based line, 0-based column) of a syntax node's first and last
 /// character: cheap to keep, turned into a full [`Span`](crate::Span) only when reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Loc {
     /// Start (line, column).
     pub start: (usize, usize),

@@ -15,7 +15,10 @@ use super::macros::{self, MacroBody};
 use super::resolve::{Resolver, Scope};
 use super::tokens::{TokenFacts, sender_use};
 use super::types::{TypeEnv, TypeTable, infer};
-use super::{CallFact, Callee, Ctx, Failure, HeldGuard, Loc, LoopBound, SpawnFact, Ty};
+use super::{
+    CallFact, Callee, Ctx, Edition, Failure, FnItem, HeldGuard, Loc, LoopBound, ModDecl, SpawnFact,
+    Ty,
+};
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::macros as macro_kinds;
 use crate::knowledge::{blocking, channels, iterators, offload, spawn};
@@ -35,11 +38,20 @@ pub struct WalkFacts {
     pub fields: Vec<FieldFact>,
     /// Unbounded channel constructors whose sender is not fed without limit, with why.
     pub low_volume_channels: Vec<(Loc, &'static str)>,
+
+    /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
+    pub fn_items: Vec<FnItem>,
+    /// Out-of-line module declarations (`mod db;`).
+    pub mod_decls: Vec<ModDecl>,
+    /// Module-level imports of crate items: (alias path, target path).
+    pub crate_aliases: Vec<(String, String)>,
+    /// Module-level glob imports of crate modules: (importing module, glob module).
+    pub crate_globs: Vec<(String, String)>,
 }
 
-/// Walks a file.
-pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
-    let mut resolver = Resolver::new(file);
+/// Walks a file whose top module is `root` (`crate`, or `crate::db` for `src/db.rs`).
+pub fn walk_file(file: &syn::File, file_module: &str, root: &str, edition: Edition) -> WalkFacts {
+    let mut resolver = Resolver::with_root(file, root);
     let types = TypeTable::new(file, &mut resolver);
     let mut w = Walker {
         resolver,
@@ -56,6 +68,9 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         offloaded_names: Vec::new(),
         file_module: file_module.to_string(),
         in_impl: false,
+        impl_owner: None,
+        edition,
+        fn_stack: Vec::new(),
         bound_futures: Vec::new(),
         constant_names: Vec::new(),
         after_stmt: None,
@@ -64,6 +79,8 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
+    w.facts.crate_aliases = w.resolver.crate_aliases();
+    w.facts.crate_globs = w.resolver.crate_globs();
     w.facts.fields = w
         .types
         .named_fields()
@@ -146,6 +163,12 @@ struct Walker {
     file_module: String,
     /// Inside an `impl` or trait: functions there are methods or associated functions.
     in_impl: bool,
+    /// The path functions of the enclosing `impl` (its self type) or trait are declared under.
+    impl_owner: Option<String>,
+    /// The package's edition (drop scopes of `if let` scrutinees).
+    edition: Edition,
+    /// Indices into `facts.fn_items` of the functions being walked, innermost last.
+    fn_stack: Vec<usize>,
     /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
     /// whether they can fail: a later `spawn(name)` is judged by them.
     bound_futures: Vec<(String, Failure)>,
@@ -209,12 +232,12 @@ impl Walker {
     }
 
     fn analyse_guards_block(&mut self, block: &syn::Block) {
-        let held = guards::scan_block(block, &self.env, &self.types, &self.resolver);
+        let held = guards::scan_block(block, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
     }
 
     fn analyse_guards_expr(&mut self, expr: &syn::Expr) {
-        let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver);
+        let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
     }
 
@@ -241,6 +264,22 @@ impl Walker {
             is_async: sig.asyncness.is_some(),
             returns_result: returns_result(&sig.output),
         });
+        // A fn nested in a body is a block item, named as the resolver names block items.
+        let owner = match (&self.impl_owner, self.in_impl) {
+            (Some(owner), true) => owner.clone(),
+            _ if !self.fn_stack.is_empty() => {
+                format!("{}::{{block}}", self.resolver.current_module)
+            }
+            _ => self.resolver.current_module.clone(),
+        };
+        let item = self.facts.fn_items.len();
+        self.facts.fn_items.push(FnItem {
+            path: format!("{owner}::{}", sig.ident),
+            self_ty: self.in_impl.then(|| self.impl_owner.clone()).flatten(),
+            is_async: sig.asyncness.is_some(),
+            loc: Loc::from_span(sig.ident.span()),
+        });
+        self.fn_stack.push(item);
         let saved_env = std::mem::take(&mut self.env);
         self.env.self_ty = saved_env.self_ty.clone();
         self.env.push();
@@ -268,6 +307,7 @@ impl Walker {
         };
         self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
         self.main_depth = saved_main;
+        self.fn_stack.pop();
         self.env = saved_env;
     }
 
@@ -280,6 +320,7 @@ impl Walker {
             ctx,
             awaited,
             startup,
+            caller: self.fn_stack.last().copied(),
         });
     }
 
@@ -525,6 +566,13 @@ impl Walker {
 
 impl<'ast> Visit<'ast> for Walker {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if m.content.is_none() {
+            self.facts.mod_decls.push(ModDecl {
+                parent: self.resolver.current_module.clone(),
+                name: m.ident.to_string(),
+                path_attr: path_attr(&m.attrs),
+            });
+        }
         let saved = self.resolver.current_module.clone();
         self.resolver.current_module = format!("{saved}::{}", m.ident);
         visit::visit_item_mod(self, m);
@@ -538,16 +586,21 @@ impl<'ast> Visit<'ast> for Walker {
             .ty_of(&i.self_ty, &self.resolver)
             .path()
             .map(str::to_string);
+        let saved_owner = std::mem::replace(&mut self.impl_owner, self.env.self_ty.clone());
         let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
         visit::visit_item_impl(self, i);
         self.in_impl = saved_in_impl;
+        self.impl_owner = saved_owner;
         self.env.self_ty = saved;
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        let owner = format!("{}::{}", self.resolver.current_module, t.ident);
+        let saved_owner = self.impl_owner.replace(owner);
         let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
         visit::visit_item_trait(self, t);
         self.in_impl = saved_in_impl;
+        self.impl_owner = saved_owner;
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
@@ -1087,6 +1140,20 @@ fn holds_loop(stmt: &syn::Stmt) -> bool {
         syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| chain(&i.expr)),
         _ => false,
     }
+}
+
+/// The value of a `#[path = "…"]` attribute.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// The segment before the last in a call path (`worker` in `worker::run`).

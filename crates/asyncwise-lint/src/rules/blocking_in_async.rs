@@ -1,7 +1,9 @@
+use crate::crate_index::CrateIndex;
+use crate::diagnostic::{Diagnostic, Note};
 use crate::facts::{Deferred, Requirement, Sink};
 use crate::knowledge::blocking;
 use crate::levels::{Group, Level};
-use crate::model::{Callee, Ctx, FileModel, Ty};
+use crate::model::{Callee, Ctx, FileModel, Ty, short_type};
 
 crate::declare_rule! {
     /// ## What it does
@@ -56,65 +58,41 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if call.ctx != Ctx::Async {
             continue;
         }
-        let (what, hint) = match &call.callee {
-            Callee::Path(path) => match blocking::blocking_fn(path) {
-                Some(b) => (format!("`{path}`"), b.hint),
-                None => continue,
-            },
-            Callee::Method {
-                name,
-                receiver: Ty::Field { owner, field },
-            } => {
-                // The receiver is a field of a struct declared in another file: one candidate
-                // per table row with this method, settled by the crate pass.
-                for row in blocking::BLOCKING_METHODS
-                    .iter()
-                    .filter(|b| b.methods.contains(&name.as_str()))
-                {
-                    let d = super::diagnostic(
-                        &BLOCKING_IN_ASYNC,
-                        model,
-                        call.loc,
-                        format!(
-                            "`{}::{name}` blocks the thread inside async code",
-                            short(row.receiver)
-                        ),
-                        row.hint,
-                    );
-                    let requires = Requirement::FieldType {
-                        owner: owner.clone(),
-                        field: field.clone(),
-                        one_of: vec![row.receiver],
-                    };
-                    sink.deferred.push(Deferred {
-                        diagnostic: d,
-                        requires,
-                    });
-                }
-                continue;
+        if let Callee::Method {
+            name,
+            receiver: Ty::Field { owner, field },
+        } = &call.callee
+        {
+            // The receiver is a field of a struct declared in another file: one candidate
+            // per table row with this method, settled by the crate pass.
+            for row in blocking::BLOCKING_METHODS
+                .iter()
+                .filter(|b| b.methods.contains(&name.as_str()))
+            {
+                let d = super::diagnostic(
+                    &BLOCKING_IN_ASYNC,
+                    model,
+                    call.loc,
+                    format!(
+                        "`{}::{name}` blocks the thread inside async code",
+                        short_type(row.receiver)
+                    ),
+                    row.hint,
+                );
+                let requires = Requirement::FieldType {
+                    owner: owner.clone(),
+                    field: field.clone(),
+                    one_of: vec![row.receiver],
+                };
+                sink.deferred.push(Deferred {
+                    diagnostic: d,
+                    requires,
+                });
             }
-            Callee::Method { name, receiver } => {
-                if let Some(b) = blocking::blocking_method_name(name, receiver.path()) {
-                    (format!("`{name}`"), b.hint)
-                } else {
-                    let Some(ty) = receiver.path() else { continue };
-                    match blocking::blocking_method(ty, name) {
-                        Some(b) => (format!("`{}::{name}`", short(ty)), b.hint),
-                        None => continue,
-                    }
-                }
-            }
-            Callee::ReadsWrites { via, io } => (
-                format!("`{via}` on a `{}`", short(io)),
-                "read and write files with `tokio::fs`/`tokio::io` (e.g. read into a buffer with `tokio::fs::read`, then parse it), or run it in `tokio::task::spawn_blocking`",
-            ),
-            Callee::Iterate { receiver } => {
-                let Some(ty) = receiver.path() else { continue };
-                match blocking::blocking_method(ty, "into_iter") {
-                    Some(b) => (format!("iterating a `{}`", short(ty)), b.hint),
-                    None => continue,
-                }
-            }
+            continue;
+        }
+        let Some(found) = call.callee.blocking() else {
+            continue;
         };
         // Once, at start-up, before anything runs concurrently: the pedantic form.
         let build = if call.startup {
@@ -126,16 +104,54 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             &BLOCKING_IN_ASYNC,
             model,
             call.loc,
-            format!("{what} blocks the thread inside async code"),
-            hint,
+            format!("{} blocks the thread inside async code", found.what),
+            found.hint,
         ));
     }
 }
 
-/// The last segment of a type path (`Receiver`), or the module of a `module::*` row.
-fn short(path: &str) -> &str {
-    match path.strip_suffix("::*") {
-        Some(module) => module,
-        None => path.rsplit("::").next().unwrap_or(path),
+/// Blocking through helpers: an async-context call of a sync function of the crate (or of a
+/// workspace member) that blocks, reported at the call site with one note per hop.
+pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
+    for (f, call) in index.calls_in(Ctx::Async) {
+        let Some((callee, hops)) = index.blocking_callee(f, call) else {
+            continue;
+        };
+        let Some(last) = hops.last() else { continue };
+        let mut chain = vec![callee.short().to_string()];
+        chain.extend(hops.iter().map(|h| h.calls.trim_matches('`').to_string()));
+        let notes = hops
+            .iter()
+            .map(|h| Note {
+                message: format!(
+                    "`{}` calls {} at {}:{}:{}",
+                    h.from.short(),
+                    h.calls,
+                    h.path.display(),
+                    h.span.start.line,
+                    h.span.start.column
+                ),
+                span: None,
+            })
+            .collect();
+        let hint = last.hint.as_deref().unwrap_or_default();
+        out.push(Diagnostic {
+            rule: BLOCKING_IN_ASYNC.name,
+            // Levels are applied to every finding after the crate pass.
+            severity: crate::diagnostic::Severity::Warning,
+            form: crate::levels::Form::Default,
+            path: index.path_of(f).to_path_buf(),
+            span: call.span,
+            message: format!(
+                "`{}` blocks the thread inside async code (`{}`)",
+                callee.short(),
+                chain.join(" -> ")
+            ),
+            help: Some(format!(
+                "run `{}` in `tokio::task::spawn_blocking`, or make it async: {hint}",
+                callee.short()
+            )),
+            notes,
+        });
     }
 }

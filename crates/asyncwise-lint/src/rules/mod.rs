@@ -13,6 +13,7 @@ mod lock_across_await;
 mod unbounded_channel;
 mod unbounded_spawn;
 
+use crate::crate_index::CrateIndex;
 use crate::diagnostic::{Diagnostic, Note, Severity};
 use crate::facts::Sink;
 use crate::levels::{Form, Group, Level};
@@ -134,6 +135,42 @@ pub const RULES: &[Rule] = &[
     unbounded_spawn::UNBOUNDED_SPAWN,
     detached_task::DETACHED_TASK,
 ];
+
+/// A rule's check over the crate index (findings that need other files' functions).
+pub struct CrateCheck {
+    /// The rule whose findings these are.
+    pub rule: &'static Rule,
+    /// The check.
+    pub check: fn(&CrateIndex, &mut Vec<Diagnostic>),
+}
+
+impl std::fmt::Debug for CrateCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrateCheck")
+            .field("rule", &self.rule.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every crate-level check: one line per rule that has one.
+pub const CRATE_CHECKS: &[CrateCheck] = &[CrateCheck {
+    rule: &blocking_in_async::BLOCKING_IN_ASYNC,
+    check: blocking_in_async::check_crate,
+}];
+
+/// Runs every crate-level check over an index.
+///
+/// ```
+/// let index = asyncwise_lint::crate_index::CrateIndex::build(Vec::new());
+/// assert!(asyncwise_lint::rules::check_crate(&index).is_empty());
+/// ```
+pub fn check_crate(index: &CrateIndex) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in CRATE_CHECKS {
+        (c.check)(index, &mut out);
+    }
+    out
+}
 
 /// Looks a rule up by name.
 ///

@@ -157,7 +157,7 @@ fn load_seed(path: &str) -> Inventory {
 async fn main() -> std::io::Result<()> {
     let (audit_tx, mut audit_rx) = mpsc::unbounded_channel(); //~ unbounded_channel
     let (_ready_tx, _ready_rx) = mpsc::channel::<()>(1);
-    let seed = load_seed("inventory.json");
+    let seed = load_seed("inventory.json"); //~ blocking_in_async
     let state = web::Data::new(AppState {
         inventory: Arc::new(Mutex::new(seed)),
         pricing: RwLock::new(HashMap::new()),

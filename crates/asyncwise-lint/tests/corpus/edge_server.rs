@@ -43,7 +43,7 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let tls = load_tls(&cfg.cert_path, &cfg.key_path)?;
+        let tls = load_tls(&cfg.cert_path, &cfg.key_path)?; //~ blocking_in_async
         let banner = std::fs::read_to_string(&cfg.banner_path).unwrap_or_default(); //~ blocking_in_async
         spawn_cert_watcher(cfg.cert_path.clone(), Duration::from_secs(30));
         serve(cfg, tls, banner).await

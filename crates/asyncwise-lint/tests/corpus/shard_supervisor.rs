@@ -130,7 +130,7 @@ impl Supervisor {
             std::thread::sleep(Duration::from_millis(1));
             eprintln!("{msg}");
         }
-        log_sync("supervisor shutting down");
+        log_sync("supervisor shutting down"); //~ blocking_in_async
         self.control_tx.close();
         let handle = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(1)).await;

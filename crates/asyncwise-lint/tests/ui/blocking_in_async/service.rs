@@ -31,7 +31,7 @@ struct Health {
 }
 
 fn load_config(path: &str) -> anyhow::Result<Config> {
-    let raw = std::fs::read_to_string(path)?; // ok: sync fn, called before the runtime starts
+    let raw = std::fs::read_to_string(path)?; // ok here: a sync fn (its async caller is reported)
     Ok(toml::from_str(&raw)?)
 }
 
@@ -129,7 +129,7 @@ async fn janitor_naive(dir: Arc<PathBuf>) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = load_config("service.toml")?;
+    let config = load_config("service.toml")?; //~ blocking_in_async
     let pid = std::process::id(); // ok: not blocking
     std::fs::write("/run/blobsvc.pid", pid.to_string())?; //~ blocking_in_async(pedantic)
     let state = AppState {

@@ -1,0 +1,420 @@
+//! The crate index: the function table and call graph of a set of packages, built only from
+//! per-file summaries ([`crate::summary`]), and which sync functions block.
+//!
+//! * **Function table.** Every function by [`FnId`] within its package. Files keep the module
+//!   path their layout gives them (`src/db.rs` is `crate::db`) unless a `#[path]` attribute on
+//!   the `mod` declaration that reaches them says otherwise; then their ids move with them.
+//! * **Call resolution.** A call's target is looked up in the caller's package (`crate::…`), or
+//!   in a workspace member the package depends on by path (`member::…`, the library's name), or
+//!   through a re-export (`pub use db::Store;`) or a glob import of a crate module. A call that
+//!   matches no function, or more than one, is left out: an unknown callee gives no finding.
+//! * **Blocking.** A sync function *blocks* when it makes a blocking call in its own sync body,
+//!   or calls (in its sync body) a sync function that blocks. This is a multi-source
+//!   breadth-first search backwards over the call graph from the functions that block
+//!   directly: every function and call is visited once, so it is linear and recursion cannot
+//!   loop; each blocking function keeps the step that reached it first, so chains are
+//!   shortest. Calls inside `spawn_blocking`, threads and other offloaders (or in closures
+//!   stored to run elsewhere) are not edges.
+//!
+//! The verdict is the rules' (`blocking_in_async` reports async-context calls of a blocking
+//! function); the index only answers questions.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+use crate::facts::Target;
+use crate::model::Ctx;
+use crate::summary::{BlockingCall, CallRef, FileItems, FnId, FnSummary};
+
+/// One package as the index sees it.
+#[derive(Debug, Clone, Default)]
+pub struct PackageInput {
+    /// The name its library is used by in code (`my_lib` for package `my-lib`), if known.
+    pub lib_name: Option<String>,
+    /// Workspace members it depends on by path: (the name code uses, index into the packages).
+    pub deps: Vec<(String, usize)>,
+    /// Its files' summaries.
+    pub files: Vec<FileInput>,
+}
+
+/// One file of a package.
+#[derive(Debug, Clone, Default)]
+pub struct FileInput {
+    /// The display path.
+    pub path: PathBuf,
+    /// The file's path relative to its package root (for `#[path]` attributes).
+    pub rel: PathBuf,
+    /// Its summary.
+    pub items: FileItems,
+}
+
+#[derive(Debug)]
+struct FileEntry {
+    package: usize,
+    path: PathBuf,
+    target: Target,
+}
+
+#[derive(Debug)]
+struct FnEntry {
+    file: usize,
+    summary: FnSummary,
+}
+
+/// Why a sync function blocks: the first step of its shortest chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// It makes this blocking call (index into its summary's `blocking`).
+    Direct(usize),
+    /// It makes this call (index into its summary's `calls`) of this blocking function.
+    Via(usize, usize),
+}
+
+/// One hop of a blocking chain, for notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// The function that makes the call.
+    pub from: FnId,
+    /// What it calls: a function's short name, or the blocking call's description.
+    pub calls: String,
+    /// The file of the call.
+    pub path: PathBuf,
+    /// The call.
+    pub span: crate::diagnostic::Span,
+    /// On the last hop: the blocking table's advice.
+    pub hint: Option<String>,
+}
+
+/// Function table, call graph and blocking facts of a set of packages.
+#[derive(Debug, Default)]
+pub struct CrateIndex {
+    packages: Vec<PackageMeta>,
+    files: Vec<FileEntry>,
+    fns: Vec<FnEntry>,
+    by_id: HashMap<(usize, String), Vec<usize>>,
+    steps: Vec<Option<Step>>,
+}
+
+#[derive(Debug, Default)]
+struct PackageMeta {
+    lib_name: Option<String>,
+    deps: Vec<(String, usize)>,
+    aliases: HashMap<String, String>,
+    /// Glob imports of crate modules, per file.
+    globs: HashMap<usize, Vec<String>>,
+}
+
+/// How many re-exports one lookup follows.
+const ALIAS_HOPS: usize = 4;
+
+impl CrateIndex {
+    /// Builds the index and settles which functions block.
+    ///
+    /// ```
+    /// use asyncwise_lint::crate_index::{CrateIndex, FileInput, PackageInput};
+    /// use asyncwise_lint::model::FileModel;
+    /// let src = "fn helper() { std::thread::sleep(d()); } async fn run() { helper(); }";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let path = std::path::Path::new("src/lib.rs");
+    /// let items = asyncwise_lint::summary::summarize(&FileModel::build(path, src, &ast));
+    /// let file = FileInput { path: path.into(), rel: path.into(), items };
+    /// let index = CrateIndex::build(vec![PackageInput { files: vec![file], ..Default::default() }]);
+    /// let chain = index.blocking_chain_of("crate::helper", 0).unwrap();
+    /// assert_eq!(chain[0].calls, "`std::thread::sleep`");
+    /// ```
+    pub fn build(packages: Vec<PackageInput>) -> CrateIndex {
+        let mut index = CrateIndex::default();
+        for (p, package) in packages.into_iter().enumerate() {
+            let mut meta = PackageMeta {
+                lib_name: package.lib_name,
+                deps: package.deps,
+                ..PackageMeta::default()
+            };
+            let moves = path_attribute_moves(&package.files);
+            for mut file in package.files {
+                if !moves.is_empty() {
+                    relocate(&mut file.items, &moves);
+                }
+                let f = index.files.len();
+                index.files.push(FileEntry {
+                    package: p,
+                    target: Target::of(&file.rel),
+                    path: file.path,
+                });
+                meta.aliases.extend(file.items.aliases);
+                if !file.items.globs.is_empty() {
+                    meta.globs
+                        .insert(f, file.items.globs.into_iter().map(|(_, g)| g).collect());
+                }
+                for summary in file.items.functions {
+                    let n = index.fns.len();
+                    index
+                        .by_id
+                        .entry((p, summary.id.0.clone()))
+                        .or_default()
+                        .push(n);
+                    index.fns.push(FnEntry { file: f, summary });
+                }
+            }
+            index.packages.push(meta);
+        }
+        index.settle_blocking();
+        index
+    }
+
+    /// The unique function a call of `f` may reach, if any.
+    fn callee(&self, f: usize, call: &CallRef) -> Option<usize> {
+        let file = &self.files[self.fns[f].file];
+        let meta = &self.packages[file.package];
+        let (package, mut path, own_crate) = if call.target.starts_with("crate::") {
+            (file.package, call.target.clone(), true)
+        } else if let Some((root, rest)) = call.target.split_once("::") {
+            let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
+            let dep = meta.deps.iter().find(|(name, _)| name == root);
+            match (own_library, dep) {
+                (true, _) => (file.package, format!("crate::{rest}"), false),
+                (false, Some((_, d))) => (*d, format!("crate::{rest}"), false),
+                (false, None) => return None,
+            }
+        } else {
+            // A bare name: only a glob import of a crate module can bring it in.
+            let globs = meta.globs.get(&self.fns[f].file)?;
+            let mut found = globs.iter().filter_map(|g| {
+                self.lookup(file.package, &format!("{g}::{}", call.target), file, true)
+            });
+            let first = found.next()?;
+            return found.next().is_none().then_some(first);
+        };
+        for _ in 0..=ALIAS_HOPS {
+            if let Some(found) = self.lookup(package, &path, file, own_crate) {
+                return Some(found);
+            }
+            // A re-export: rewrite the longest aliased prefix and look again.
+            let aliases = &self.packages[package].aliases;
+            let mut cut = path.len();
+            let rewritten = loop {
+                let prefix = &path[..cut];
+                if let Some(target) = aliases.get(prefix) {
+                    break Some(format!("{target}{}", &path[cut..]));
+                }
+                match prefix.rfind("::") {
+                    Some(i) => cut = i,
+                    None => break None,
+                }
+            };
+            path = rewritten?;
+        }
+        None
+    }
+
+    /// The unique function named `path` in `package` visible from `from`.
+    fn lookup(
+        &self,
+        package: usize,
+        path: &str,
+        from: &FileEntry,
+        own_crate: bool,
+    ) -> Option<usize> {
+        let candidates = self.by_id.get(&(package, path.to_string()))?;
+        let mut visible = candidates.iter().copied().filter(|&g| {
+            let target = &self.files[self.fns[g].file].target;
+            if own_crate && package == from.package {
+                // `crate::` from an example or test names that crate (with the test crates'
+                // shared modules), not the library.
+                from.target == *target
+                    || from.target != Target::Main && *target == Target::SharedTests
+            } else {
+                *target == Target::Main
+            }
+        });
+        let first = visible.next()?;
+        visible.next().is_none().then_some(first)
+    }
+
+    /// Multi-source breadth-first search backwards from the functions that block directly.
+    fn settle_blocking(&mut self) {
+        let n = self.fns.len();
+        let mut steps: Vec<Option<Step>> = vec![None; n];
+        // Reverse edges: callee -> (caller, call index), sync calls of sync functions only.
+        let mut callers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        let mut queue = VecDeque::new();
+        for (f, step) in steps.iter_mut().enumerate() {
+            let summary = &self.fns[f].summary;
+            if summary.is_async {
+                continue;
+            }
+            if let Some(b) = summary.blocking.iter().position(|b| b.ctx == Ctx::Sync) {
+                *step = Some(Step::Direct(b));
+                queue.push_back(f);
+            }
+            for (c, call) in summary.calls.iter().enumerate() {
+                if call.ctx != Ctx::Sync {
+                    continue;
+                }
+                if let Some(g) = self.callee(f, call)
+                    && !self.fns[g].summary.is_async
+                {
+                    callers[g].push((f, c));
+                }
+            }
+        }
+        while let Some(g) = queue.pop_front() {
+            for &(f, c) in &callers[g] {
+                if steps[f].is_none() {
+                    steps[f] = Some(Step::Via(c, g));
+                    queue.push_back(f);
+                }
+            }
+        }
+        self.steps = steps;
+    }
+
+    /// Every call made in context `ctx`, with the function that makes it.
+    pub fn calls_in(&self, ctx: Ctx) -> impl Iterator<Item = (usize, &CallRef)> {
+        self.fns.iter().enumerate().flat_map(move |(f, entry)| {
+            entry
+                .summary
+                .calls
+                .iter()
+                .filter(move |c| c.ctx == ctx)
+                .map(move |c| (f, c))
+        })
+    }
+
+    /// The file a function is declared in, as displayed.
+    pub fn path_of(&self, f: usize) -> &Path {
+        &self.files[self.fns[f].file].path
+    }
+
+    /// The function (by index) a call of function `f` reaches, when it is a sync function
+    /// that blocks, with the chain from it down to the blocking call.
+    pub fn blocking_callee(&self, f: usize, call: &CallRef) -> Option<(FnId, Vec<Hop>)> {
+        let g = self.callee(f, call)?;
+        if self.fns[g].summary.is_async {
+            return None;
+        }
+        let chain = self.chain(g)?;
+        Some((self.fns[g].summary.id.clone(), chain))
+    }
+
+    /// The blocking chain of the function with id `id` in package `package` (tests and docs).
+    pub fn blocking_chain_of(&self, id: &str, package: usize) -> Option<Vec<Hop>> {
+        let g = *self.by_id.get(&(package, id.to_string()))?.first()?;
+        self.chain(g)
+    }
+
+    /// The hops from `g` down to a blocking call; `None` if `g` does not block.
+    fn chain(&self, mut g: usize) -> Option<Vec<Hop>> {
+        let mut hops = Vec::new();
+        // Each step moves one level closer to a direct blocking call, so this ends; the bound
+        // is a guard against a corrupted table.
+        for _ in 0..=self.fns.len() {
+            let entry = &self.fns[g];
+            let path = self.files[entry.file].path.clone();
+            match self.steps[g]? {
+                Step::Direct(b) => {
+                    let BlockingCall {
+                        what, span, hint, ..
+                    } = &entry.summary.blocking[b];
+                    hops.push(Hop {
+                        from: entry.summary.id.clone(),
+                        calls: what.clone(),
+                        path,
+                        span: *span,
+                        hint: Some(hint.clone()),
+                    });
+                    return Some(hops);
+                }
+                Step::Via(c, next) => {
+                    hops.push(Hop {
+                        from: entry.summary.id.clone(),
+                        calls: format!("`{}`", self.fns[next].summary.id.short()),
+                        path,
+                        span: entry.summary.calls[c].span,
+                        hint: None,
+                    });
+                    g = next;
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Modules whose files a `#[path]` attribute puts somewhere else than their layout says:
+/// (module path the file was lowered as, module path it really has).
+fn path_attribute_moves(files: &[FileInput]) -> Vec<(String, String)> {
+    let mut moves = Vec::new();
+    for file in files {
+        let dir = file.rel.parent().unwrap_or(Path::new(""));
+        for decl in &file.items.mod_decls {
+            let Some(attr) = &decl.path_attr else {
+                continue;
+            };
+            // Only declarations at the file's top level: inside inline modules the attribute
+            // is relative to a directory named after them, which layouts rarely use.
+            if decl.parent != file.items.module {
+                continue;
+            }
+            let declared = normalize(&dir.join(attr));
+            let Some(target) = files.iter().find(|f| normalize(&f.rel) == declared) else {
+                continue;
+            };
+            let real = format!("{}::{}", decl.parent, decl.name);
+            if target.items.module != real {
+                moves.push((target.items.module.clone(), real));
+            }
+        }
+    }
+    moves
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Rewrites every path of a file's summary that starts with a moved module.
+fn relocate(items: &mut FileItems, moves: &[(String, String)]) {
+    let apply = |path: &mut String| {
+        for (from, to) in moves {
+            if path == from {
+                *path = to.clone();
+                return;
+            }
+            if let Some(rest) = path.strip_prefix(from.as_str())
+                && rest.starts_with("::")
+            {
+                *path = format!("{to}{rest}");
+                return;
+            }
+        }
+    };
+    apply(&mut items.module);
+    for f in &mut items.functions {
+        apply(&mut f.id.0);
+        for c in &mut f.calls {
+            apply(&mut c.target);
+        }
+    }
+    for (alias, target) in &mut items.aliases {
+        apply(alias);
+        apply(target);
+    }
+    for (module, glob) in &mut items.globs {
+        apply(module);
+        apply(glob);
+    }
+    for d in &mut items.mod_decls {
+        apply(&mut d.parent);
+    }
+}

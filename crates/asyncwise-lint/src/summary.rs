@@ -1,0 +1,197 @@
+//! The per-file summary: what one file tells the rest of its crate, as plain serializable data.
+//!
+//! A summary is computed from one file alone (the syn tree never leaves its thread) and holds
+//! what the crate index needs: every function with its id, whether it is `async`, the calls it
+//! makes that may land in this crate or a workspace member (resolved as far as the file can
+//! resolve them, with spans and the context each runs in), its direct blocking calls, and the
+//! file's module declarations and crate imports. Like rust-analyzer's item tree it is the
+//! boundary between per-file and crate-wide work: a cache can store it, and the crate index
+//! ([`crate::crate_index`]) is built from summaries only.
+//!
+//! ```
+//! use asyncwise_lint::model::{FileContext, FileModel};
+//! let src = "fn copy_files() { std::fs::copy(\"a\", \"b\").ok(); } async fn install() { copy_files(); }";
+//! let ast = syn::parse_file(src).unwrap();
+//! let cx = FileContext { module: "crate::setup".into(), ..Default::default() };
+//! let model = FileModel::build_in(std::path::Path::new("src/setup.rs"), src, &ast, &cx);
+//! let items = asyncwise_lint::summary::summarize(&model);
+//! assert_eq!(items.functions[0].id.0, "crate::setup::copy_files");
+//! assert_eq!(items.functions[0].blocking[0].what, "`std::fs::copy`");
+//! assert_eq!(items.functions[1].calls[0].target, "crate::setup::copy_files");
+//! let json = serde_json::to_string(&items).unwrap();
+//! assert_eq!(serde_json::from_str::<asyncwise_lint::summary::FileItems>(&json).unwrap(), items);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Span;
+use crate::model::{Callee, Ctx, FileModel};
+
+/// A function's crate path: `crate::db::load`, `crate::db::Store::open` (methods and associated
+/// functions under their `impl`'s self type), `crate::db::Backend::flush` (trait defaults).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FnId(pub String);
+
+impl FnId {
+    /// The name people read in a chain: the function's name, with its type for methods
+    /// (`Store::open`, `copy_files`).
+    ///
+    /// ```
+    /// use asyncwise_lint::summary::FnId;
+    /// assert_eq!(FnId("crate::db::Store::open".into()).short(), "Store::open");
+    /// assert_eq!(FnId("crate::setup::copy_files".into()).short(), "copy_files");
+    /// ```
+    pub fn short(&self) -> &str {
+        let mut parts = self.0.rmatch_indices("::");
+        let Some((last, _)) = parts.next() else {
+            return &self.0;
+        };
+        match parts.next() {
+            Some((before, _)) if self.0[before + 2..last].starts_with(char::is_uppercase) => {
+                &self.0[before + 2..]
+            }
+            None if self.0[..last].starts_with(char::is_uppercase) => &self.0,
+            _ => &self.0[last + 2..],
+        }
+    }
+}
+
+/// What one file contributes to the crate index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileItems {
+    /// The module path the file was lowered as (`crate::db` for `src/db.rs`); the index moves
+    /// it when a `#[path]` attribute puts the file elsewhere.
+    pub module: String,
+    /// Out-of-line module declarations.
+    pub mod_decls: Vec<ModDeclRef>,
+    /// Module-level imports of crate items: (alias path, target path).
+    pub aliases: Vec<(String, String)>,
+    /// Module-level glob imports of crate modules: (importing module, glob module).
+    pub globs: Vec<(String, String)>,
+    /// Functions with bodies, in source order.
+    pub functions: Vec<FnSummary>,
+}
+
+/// `mod name;` inside module `parent`, with its `#[path]` attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModDeclRef {
+    /// The declaring module.
+    pub parent: String,
+    /// The declared module's name.
+    pub name: String,
+    /// The `#[path]` attribute's value.
+    pub path_attr: Option<String>,
+}
+
+/// One function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FnSummary {
+    /// Its id.
+    pub id: FnId,
+    /// Declared `async fn`.
+    pub is_async: bool,
+    /// Its name in the signature.
+    pub at: Span,
+    /// Calls that may reach a function of this crate or of another workspace member.
+    pub calls: Vec<CallRef>,
+    /// Calls that block by themselves (any context; `ctx` says where they run).
+    pub blocking: Vec<BlockingCall>,
+}
+
+/// An outgoing call, resolved as far as its file allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRef {
+    /// The callee's path: `crate::db::load`, `crate::db::Store::open` (a method through a
+    /// receiver of known type, `self`, or `Self::`), `other_member::util::copy`, or a bare name
+    /// when only a glob import of a crate module can bring it in.
+    pub target: String,
+    /// Where the call runs.
+    pub ctx: Ctx,
+    /// The call expression.
+    pub span: Span,
+}
+
+/// A call that blocks by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockingCall {
+    /// What it calls, as messages show it (`` `std::fs::copy` ``).
+    pub what: String,
+    /// The blocking table's advice.
+    pub hint: String,
+    /// Where it runs: `sync` makes a sync function block, `offloaded` does not.
+    pub ctx: Ctx,
+    /// The call expression.
+    pub span: Span,
+}
+
+/// Roots of paths that can never name a function of the workspace.
+const FOREIGN_ROOTS: &[&str] = &["std", "core", "alloc"];
+
+/// Summarises a file from its model.
+pub fn summarize(model: &FileModel<'_>) -> FileItems {
+    let mut functions: Vec<FnSummary> = model
+        .fn_items
+        .iter()
+        .map(|f| FnSummary {
+            id: FnId(f.path.clone()),
+            is_async: f.is_async,
+            at: model.span(f.loc),
+            calls: Vec::new(),
+            blocking: Vec::new(),
+        })
+        .collect();
+    let bare_names_may_resolve = !model.crate_globs.is_empty();
+    for call in &model.calls {
+        let Some(caller) = call.caller else { continue };
+        let Some(item) = model.fn_items.get(caller) else {
+            continue;
+        };
+        if let Some(found) = call.callee.blocking() {
+            functions[caller].blocking.push(BlockingCall {
+                what: found.what,
+                hint: found.hint.to_string(),
+                ctx: call.ctx,
+                span: model.span(call.loc),
+            });
+            continue;
+        }
+        let target = match &call.callee {
+            Callee::Path(path) => match (path.strip_prefix("Self::"), &item.self_ty) {
+                (Some(rest), Some(self_ty)) => format!("{self_ty}::{rest}"),
+                (Some(_), None) => continue,
+                (None, _) => path.clone(),
+            },
+            Callee::Method { name, receiver } => match receiver.path() {
+                Some(ty) => format!("{ty}::{name}"),
+                None => continue,
+            },
+            Callee::Iterate { .. } | Callee::ReadsWrites { .. } => continue,
+        };
+        let root = target.split("::").next().unwrap_or_default();
+        let bare = !target.contains("::");
+        if FOREIGN_ROOTS.contains(&root) || bare && !bare_names_may_resolve {
+            continue;
+        }
+        functions[caller].calls.push(CallRef {
+            target,
+            ctx: call.ctx,
+            span: model.span(call.loc),
+        });
+    }
+    FileItems {
+        module: model.module.clone(),
+        mod_decls: model
+            .mod_decls
+            .iter()
+            .map(|d| ModDeclRef {
+                parent: d.parent.clone(),
+                name: d.name.clone(),
+                path_attr: d.path_attr.clone(),
+            })
+            .collect(),
+        aliases: model.crate_aliases.clone(),
+        globs: model.crate_globs.clone(),
+        functions,
+    }
+}

@@ -1,0 +1,26 @@
+// Chains three functions deep across two files: install -> copy_files -> std::fs::copy.
+mod setup;
+
+use setup::install;
+
+fn main() {
+    install("/opt/app"); // ok: sync caller
+}
+
+async fn deploy(root: &str) {
+    install(root); //~ blocking_in_async
+    setup::install(root); //~ blocking_in_async
+    crate::setup::checksum(root); // ok: checksum does not block
+    tokio::task::spawn_blocking(move || install("/opt/app")); // ok: offloaded
+    let _ = std::thread::spawn(|| setup::install("/srv")); // ok: on its own thread
+    setup::prepare().await; // ok: an async fn (its own body is judged where it is)
+}
+
+async fn later(root: String) {
+    let run = move || install(&root); // ok: stored closure, runs who knows where
+    tokio::task::spawn_blocking(run);
+}
+
+async fn inline(roots: Vec<String>) {
+    roots.iter().for_each(|r| install(r)); //~ blocking_in_async
+}

@@ -1,0 +1,19 @@
+pub struct Store {
+    path: String,
+}
+
+impl Store {
+    pub fn open(path: &str) -> Store {
+        let store = Store { path: path.to_string() };
+        store.refresh();
+        store
+    }
+
+    pub fn refresh(&self) {
+        let _ = std::fs::metadata(&self.path);
+    }
+
+    pub fn len(&self) -> usize {
+        self.path.len()
+    }
+}

@@ -1,0 +1,33 @@
+// Helpers reached through self.method(), Self::assoc(), Type::assoc(), receivers of a known
+// type declared in another file, and a re-export.
+mod db;
+
+pub use db::Store;
+
+pub struct Service {
+    store: Store,
+}
+
+impl Service {
+    fn reload(&self) {
+        self.store.refresh(); // ok: a sync method
+    }
+
+    fn warm(&self) {
+        Self::read_manifest();
+    }
+
+    fn read_manifest() -> String {
+        std::fs::read_to_string("manifest.toml").unwrap_or_default()
+    }
+
+    pub async fn handle(&self, store: &Store) {
+        self.warm(); //~ blocking_in_async
+        Self::read_manifest(); //~ blocking_in_async
+        store.refresh(); //~ blocking_in_async
+        Store::open("db"); //~ blocking_in_async
+        crate::Store::open("db"); //~ blocking_in_async
+        store.len(); // ok: does not block
+        self.reload(); //~ blocking_in_async
+    }
+}

@@ -1,0 +1,241 @@
+//! Package fixtures: every folder of `tests/ui-package/` is checked as a whole, as `asyncwise
+//! check <folder>` would (manifests read, files analysed with the rest of their package), and
+//! its `//~` markers must match the findings exactly. See `tests/ui-package/README.md`.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use asyncwise_lint::{CheckOptions, Diagnostic, check_paths};
+use support::{display_path, parse_markers, rust_files};
+
+fn cases_dir() -> PathBuf {
+    support::manifest_dir().join("tests").join("ui-package")
+}
+
+fn check(case: &Path) -> Vec<Diagnostic> {
+    let report = check_paths(&[display_path(case)], &CheckOptions::everything());
+    assert!(
+        report.errors.is_empty(),
+        "{}: {:?}",
+        case.display(),
+        report.errors
+    );
+    report.diagnostics
+}
+
+/// (file, line, rule) of the markers under `case`.
+fn expected(case: &Path) -> BTreeSet<(PathBuf, usize, String)> {
+    let mut out = BTreeSet::new();
+    for file in rust_files(case) {
+        let source = std::fs::read_to_string(&file).expect("fixture is readable");
+        let markers = parse_markers(&source).expect("markers are well-formed");
+        for m in markers {
+            out.insert((display_path(&file), m.line, m.rule));
+        }
+    }
+    out
+}
+
+#[test]
+fn package_fixtures_match_their_markers() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("tests/ui-package exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 6, "too few package fixtures: {cases:?}");
+    let mut problems = Vec::new();
+    for case in &cases {
+        let want = expected(case);
+        let got: BTreeSet<(PathBuf, usize, String)> = check(case)
+            .into_iter()
+            .map(|d| (d.path, d.span.start.line, d.rule.to_string()))
+            .collect();
+        for f in want.difference(&got) {
+            problems.push(format!("missing    {}:{} {}", f.0.display(), f.1, f.2));
+        }
+        for f in got.difference(&want) {
+            problems.push(format!("unexpected {}:{} {}", f.0.display(), f.1, f.2));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn finding_at<'a>(found: &'a [Diagnostic], file: &str, line: usize) -> &'a Diagnostic {
+    found
+        .iter()
+        .find(|d| d.path.ends_with(file) && d.span.start.line == line)
+        .unwrap_or_else(|| panic!("no finding at {file}:{line} in {found:#?}"))
+}
+
+#[test]
+fn chains_name_every_hop_with_file_and_line() {
+    let found = check(&cases_dir().join("chain"));
+    let d = finding_at(&found, "src/main.rs", 11);
+    assert_eq!(
+        d.message,
+        "`install` blocks the thread inside async code (`install -> copy_files -> std::fs::copy`)"
+    );
+    let notes: Vec<&str> = d.notes.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].starts_with("`install` calls `copy_files` at ")
+            && notes[0].ends_with("chain/src/setup/mod.rs:7:5"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].starts_with("`copy_files` calls `std::fs::copy` at ")
+            && notes[1].ends_with("chain/src/setup/files.rs:3:5"),
+        "{notes:?}"
+    );
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("spawn_blocking"))
+    );
+}
+
+#[test]
+fn chains_cross_workspace_members() {
+    let found = check(&cases_dir().join("workspace"));
+    let d = finding_at(&found, "app/src/main.rs", 6);
+    assert!(
+        d.message
+            .ends_with("(`save -> write_blob -> std::fs::write`)"),
+        "{}",
+        d.message
+    );
+    assert!(d.notes[1].message.contains("store/src/disk/mod.rs:11:5"));
+    let d = finding_at(&found, "app/src/main.rs", 7);
+    assert!(
+        d.message
+            .ends_with("(`Disk::flush -> sync_all -> std::fs::File::open`)"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn a_member_checked_alone_does_not_see_its_dependency() {
+    // Only the app is checked: the store's functions are unknown, so nothing is guessed.
+    let found = check(&cases_dir().join("workspace").join("app"));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn recursion_terminates_with_the_shortest_chain() {
+    let found = check(&cases_dir().join("recursion"));
+    let d = finding_at(&found, "src/lib.rs", 28);
+    assert!(
+        d.message
+            .ends_with("(`walk -> visit -> std::fs::read_dir`)"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn naming_one_file_keeps_the_facts_of_the_whole_package() {
+    // A pre-commit hook passes only the changed file: the helpers in the other files (and in
+    // the workspace member it depends on) still count, and only the named file is reported.
+    let chain = cases_dir().join("chain");
+    let full: Vec<Diagnostic> = check(&chain);
+    let main = chain.join("src").join("main.rs");
+    let named = check(&main);
+    assert!(!named.is_empty());
+    assert!(named.iter().all(|d| d.path.ends_with("src/main.rs")));
+    let from_full: Vec<&Diagnostic> = full
+        .iter()
+        .filter(|d| d.path.ends_with("src/main.rs"))
+        .collect();
+    assert_eq!(named.iter().collect::<Vec<_>>(), from_full);
+
+    let app_main = cases_dir().join("workspace/app/src/main.rs");
+    let report = check_paths(&[display_path(&app_main)], &CheckOptions::everything());
+    assert_eq!(report.files_checked, 1);
+    let lines: Vec<usize> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.span.start.line)
+        .collect();
+    assert_eq!(lines, vec![6, 7]);
+}
+
+fn temp_package(manifest: &str, lib: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("src dir");
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).expect("manifest");
+    std::fs::write(dir.path().join("src/lib.rs"), lib).expect("lib.rs");
+    dir
+}
+
+#[test]
+fn edition_2015_syntax_is_named_as_such() {
+    let old = "trait Codec { fn encode(&self, u8) -> Vec<u8>; }\n";
+    let dir = temp_package("[package]\nname = \"old\"\nversion = \"0.1.0\"\n", old);
+    let report = check_paths(&[dir.path().to_path_buf()], &CheckOptions::everything());
+    assert_eq!(report.errors.len(), 1);
+    assert!(
+        report.errors[0]
+            .message
+            .starts_with("2015 edition syntax not supported"),
+        "{}",
+        report.errors[0].message
+    );
+    // The same text in a 2018 package is a plain parse error.
+    let dir = temp_package(
+        "[package]\nname = \"new\"\nversion = \"0.1.0\"\nedition = \"2018\"\n",
+        old,
+    );
+    let report = check_paths(&[dir.path().to_path_buf()], &CheckOptions::everything());
+    assert!(report.errors[0].message.starts_with("could not parse"));
+}
+
+#[test]
+fn if_let_temporaries_live_through_else_before_2024() {
+    let lib = "use std::sync::Mutex;\nasync fn flush() {}\n\
+               pub async fn first(m: &Mutex<Vec<u8>>) {\n\
+               if let Some(b) = m.lock().unwrap().first() { println!(\"{b}\"); } else { flush().await; }\n}\n";
+    let found = |edition: &str| {
+        let manifest =
+            format!("[package]\nname = \"e\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n");
+        let dir = temp_package(&manifest, lib);
+        let report = check_paths(&[dir.path().to_path_buf()], &CheckOptions::everything());
+        report
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule, d.span.start.line))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found("2021"), vec![("lock_across_await", 4)]);
+    assert_eq!(found("2024"), vec![]);
+}
+
+#[test]
+fn an_inherited_edition_is_the_workspace_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"m\"]\n[workspace.package]\nedition = \"2018\"\n",
+    )
+    .expect("workspace manifest");
+    let m = asyncwise_lint::engine::manifest::parse(
+        "[package]\nname = \"m\"\nedition.workspace = true\n",
+        &root.join("m"),
+    )
+    .expect("parses");
+    assert!(m.edition_inherited);
+    std::fs::create_dir_all(root.join("m")).expect("member dir");
+    std::fs::write(
+        root.join("m/Cargo.toml"),
+        "[package]\nname = \"m\"\nedition.workspace = true\n",
+    )
+    .expect("member manifest");
+    let read = asyncwise_lint::engine::manifest::read(&root.join("m")).expect("reads");
+    assert_eq!(read.edition, asyncwise_lint::model::Edition::E2018);
+}

@@ -23,12 +23,16 @@
 
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+pub mod items;
 pub mod knowledge;
 pub mod model;
 pub mod rules;
+pub mod suggest;
+pub mod suppress;
 
 pub use diagnostic::{Diagnostic, FileError, LineCol, Note, Severity, Span};
 pub use engine::{CheckOptions, CheckReport, check_paths, check_source};

@@ -24,6 +24,8 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, FileError};
 use crate::facts::{FileAnalysis, finish_package};
+use crate::items::ItemOutline;
+use crate::suppress::FileSuppressions;
 
 /// Stack size of the worker threads: room for deep (but accepted) nesting in syn's recursive
 /// parser, the model's traversal and the tree's drop, with a wide margin.
@@ -45,6 +47,9 @@ pub struct CheckOptions {
     pub threads: usize,
     /// Larger files are reported as errors (default: [`DEFAULT_MAX_FILE_SIZE`]).
     pub max_file_size: u64,
+    /// Read the configuration next to the checked files ([`config`](crate::config)): `exclude`
+    /// globs and `require_reason` (default: `false`, as if there were none).
+    pub configure: bool,
 }
 
 impl Default for CheckOptions {
@@ -52,6 +57,7 @@ impl Default for CheckOptions {
         CheckOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            configure: false,
         }
     }
 }
@@ -67,6 +73,10 @@ pub struct CheckReport {
     pub errors: Vec<FileError>,
     /// The text of every file with a finding, keyed by its display path (for snippets).
     pub sources: BTreeMap<PathBuf, Arc<str>>,
+    /// The item outline of every file with a finding (for baseline fingerprints).
+    pub outlines: BTreeMap<PathBuf, Arc<ItemOutline>>,
+    /// Named directories in which no Rust file was found (after exclusions).
+    pub empty_paths: Vec<PathBuf>,
 }
 
 /// Checks every Rust file under `paths` (see the [module docs](self)).
@@ -83,10 +93,16 @@ pub struct CheckReport {
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
-    let found = discover::discover(paths);
+    let mut resolver = options.configure.then(crate::config::Resolver::default);
+    let found = discover::discover_excluding(paths, &mut |file| {
+        resolver
+            .as_mut()
+            .is_some_and(|r| r.for_file(file).is_excluded(&crate::config::absolute(file)))
+    });
     let mut report = CheckReport {
         files_checked: found.file_count(),
         errors: found.errors,
+        empty_paths: found.empty,
         ..CheckReport::default()
     };
     let pool = match worker_pool(options) {
@@ -109,36 +125,56 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     .collect();
                 let mut analyses = Vec::with_capacity(outcomes.len());
                 let mut errors = Vec::new();
-                let mut sources = BTreeMap::new();
+                let mut kept = Vec::new();
                 for (path, outcome) in package.files.iter().zip(outcomes) {
                     match outcome {
-                        Ok((analysis, source)) => {
-                            if let Some(source) = source {
-                                sources.insert(path.clone(), source);
-                            }
-                            analyses.push(analysis);
+                        Ok(checked) => {
+                            analyses.push(checked.analysis);
+                            kept.push((path.clone(), checked.kept));
                         }
                         Err(error) => errors.push(error),
                     }
                 }
-                (finish_package(analyses), errors, sources)
+                (finish_package(analyses), errors, kept)
             })
             .collect::<Vec<_>>()
     });
-    for (diagnostics, errors, sources) in packages {
+    let mut kept_by_path = BTreeMap::new();
+    let mut suppressions = BTreeMap::new();
+    for (diagnostics, errors, kept) in packages {
         report.diagnostics.extend(diagnostics);
         report.errors.extend(errors);
-        report.sources.extend(sources);
-    }
-    let report_sources = std::mem::take(&mut report.sources);
-    for d in &report.diagnostics {
-        if let Some(source) = report_sources.get(&d.path) {
-            report.sources.insert(d.path.clone(), Arc::clone(source));
+        for (path, kept) in kept.into_iter() {
+            if let Some(kept) = kept {
+                suppressions.insert(path.clone(), kept.suppressions.clone());
+                kept_by_path.insert(path, kept);
+            }
         }
     }
-    report
-        .diagnostics
-        .sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+    // Suppressions apply to every finding, those of the crate pass included, in this one place.
+    let mut reasons_required = std::collections::BTreeSet::new();
+    if let Some(resolver) = resolver.as_mut() {
+        for (path, file) in &suppressions {
+            if !file.suppressions.is_empty() && resolver.for_file(path).require_reason() {
+                reasons_required.insert(path.clone());
+            }
+        }
+        report.errors.append(&mut resolver.errors);
+    }
+    let diagnostics = std::mem::take(&mut report.diagnostics);
+    report.diagnostics = crate::suppress::apply(diagnostics, &suppressions, &|path| {
+        reasons_required.contains(path)
+    });
+    for d in &report.diagnostics {
+        if let Some(kept) = kept_by_path.get(&d.path) {
+            report
+                .sources
+                .insert(d.path.clone(), Arc::clone(&kept.source));
+            report
+                .outlines
+                .insert(d.path.clone(), Arc::clone(&kept.outline));
+        }
+    }
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     report
 }
@@ -185,7 +221,8 @@ pub fn parse_only(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report
 }
 
-/// Checks one file's text as if it were a crate of its own.
+/// Checks one file's text as if it were a crate of its own, honouring its suppression comments
+/// (without configuration: reasons are not required).
 ///
 /// Runs on a fresh thread with the workers' large stack, so it is as robust as
 /// [`check_paths`]: deep nesting and panics come back as a [`FileError`].
@@ -201,29 +238,71 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
             .name("asyncwise-check".into())
             .stack_size(WORKER_STACK_SIZE)
             .spawn_scoped(scope, || {
-                guarded(path, || parse::analyze_source(path, source))
+                guarded(path, || {
+                    let ast = parse::parse_source(path, source)?;
+                    let analysis = crate::analyze_parsed(path, source, &ast);
+                    let suppressions =
+                        FileSuppressions::parse(path, source, &ItemOutline::of(&ast));
+                    Ok((analysis, suppressions))
+                })
             })
-            .map_err(|e| FileError {
-                path: path.to_path_buf(),
-                message: format!("could not start a worker thread: {e}"),
+            .map_err(|e| {
+                FileError::new(
+                    path.to_path_buf(),
+                    format!("could not start a worker thread: {e}"),
+                )
             })?;
         worker.join().unwrap_or_else(|payload| {
-            Err(FileError {
-                path: path.to_path_buf(),
-                message: format!("internal error: {}", panic_message(payload.as_ref())),
-            })
+            Err(FileError::new(
+                path.to_path_buf(),
+                format!("internal error: {}", panic_message(payload.as_ref())),
+            ))
         })
     })?;
-    Ok(finish_package(vec![analysis]))
+    let (analysis, suppressions) = analysis;
+    let files = [(path.to_path_buf(), suppressions)].into();
+    Ok(crate::suppress::apply(
+        finish_package(vec![analysis]),
+        &files,
+        &|_| false,
+    ))
 }
 
-/// Reads and analyses one file; keeps its text when it has findings (for snippets).
-fn check_file(path: &Path, max_size: u64) -> Result<(FileAnalysis, Option<Arc<str>>), FileError> {
+/// What one checked file hands back to the driver.
+struct CheckedFile {
+    analysis: FileAnalysis,
+    /// Only for files with findings or suppressions.
+    kept: Option<KeptFile>,
+}
+
+/// The parts of a file that outlive its syntax tree: its text (snippets, fingerprints), its
+/// item outline (suppression scopes, fingerprints) and its suppressions.
+struct KeptFile {
+    source: Arc<str>,
+    outline: Arc<ItemOutline>,
+    suppressions: FileSuppressions,
+}
+
+/// Reads and analyses one file; keeps what later stages need when it has findings or
+/// suppressions.
+fn check_file(path: &Path, max_size: u64) -> Result<CheckedFile, FileError> {
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
-        let analysis = parse::analyze_source(path, &source)?;
-        let keep = !analysis.diagnostics.is_empty() || !analysis.deferred.is_empty();
-        Ok((analysis, keep.then(|| Arc::from(source))))
+        let ast = parse::parse_source(path, &source)?;
+        let analysis = crate::analyze_parsed(path, &source, &ast);
+        let keep = !analysis.diagnostics.is_empty()
+            || !analysis.deferred.is_empty()
+            || crate::suppress::may_contain(&source);
+        let kept = keep.then(|| {
+            let outline = ItemOutline::of(&ast);
+            let suppressions = FileSuppressions::parse(path, &source, &outline);
+            KeptFile {
+                source: Arc::from(source),
+                outline: Arc::new(outline),
+                suppressions,
+            }
+        });
+        Ok(CheckedFile { analysis, kept })
     })
 }
 
@@ -233,10 +312,10 @@ fn guarded<T>(path: &Path, work: impl FnOnce() -> Result<T, FileError>) -> Resul
     let result = catch_unwind(AssertUnwindSafe(work));
     proc_macro2::extra::invalidate_current_thread_spans();
     result.unwrap_or_else(|payload| {
-        Err(FileError {
-            path: path.to_path_buf(),
-            message: format!("internal error: {}", panic_message(payload.as_ref())),
-        })
+        Err(FileError::new(
+            path.to_path_buf(),
+            format!("internal error: {}", panic_message(payload.as_ref())),
+        ))
     })
 }
 
@@ -263,9 +342,11 @@ fn pool_failure(
     packages
         .iter()
         .flat_map(|p| &p.files)
-        .map(|path| FileError {
-            path: path.clone(),
-            message: format!("could not start worker threads: {error}"),
+        .map(|path| {
+            FileError::new(
+                path.clone(),
+                format!("could not start worker threads: {error}"),
+            )
         })
         .collect()
 }

@@ -1,7 +1,9 @@
 //! `asyncwise`: finds async Rust pitfalls.
 //!
 //! ```text
-//! asyncwise check [PATHS]... [--format human|json] [--threads N] [--color auto|always|never]
+//! asyncwise check [PATHS]... [--format human|json|sarif|github] [--message-format json]
+//!                 [--threads N] [--color auto|always|never] [--no-config]
+//!                 [--baseline FILE] [--write-baseline FILE]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
 //! ```
@@ -16,15 +18,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use asyncwise_lint::baseline::Baseline;
 use asyncwise_lint::{CheckOptions, rules};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Exit code: nothing found.
-const EXIT_CLEAN: u8 = 0;
+pub(crate) const EXIT_CLEAN: u8 = 0;
 /// Exit code: findings.
 const EXIT_FINDINGS: u8 = 1;
 /// Exit code: something could not be checked, or bad usage.
-const EXIT_TROUBLE: u8 = 2;
+pub(crate) const EXIT_TROUBLE: u8 = 2;
 
 #[derive(Debug, Parser)]
 #[command(name = "asyncwise", version, about = "Finds async Rust pitfalls")]
@@ -51,10 +54,10 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Files or directories to check (default: the current directory). Named paths are always
     /// checked, even when ignored.
-    paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -64,6 +67,25 @@ struct CheckArgs {
     /// When to colour human output (`auto`: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// `json`: one cargo `compiler-message` object per line, as `cargo check
+    /// --message-format json` prints (for rust-analyzer's `check.overrideCommand`).
+    #[arg(long, value_enum, conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
+    /// Ignore `[*.metadata.asyncwise]` in Cargo.toml and asyncwise.toml files.
+    #[arg(long)]
+    no_config: bool,
+    /// Report only findings that this baseline file (from `--write-baseline`) does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (and report them as usual).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    /// cargo's `compiler-message` JSON lines.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,6 +94,10 @@ enum Format {
     Human,
     /// One JSON document (schema version 1).
     Json,
+    /// A SARIF 2.1.0 log (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on pull requests).
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -129,7 +155,7 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn check(args: CheckArgs, out: &mut impl Write) -> Result<u8> {
+pub(crate) fn check(args: CheckArgs, out: &mut impl Write) -> Result<u8> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -139,17 +165,50 @@ fn check(args: CheckArgs, out: &mut impl Write) -> Result<u8> {
     if let Some(threads) = args.threads {
         options.threads = usize::from(threads);
     }
-    let report = asyncwise_lint::check_paths(&paths, &options);
-    let code = if !report.errors.is_empty() {
+    options.configure = !args.no_config;
+    let mut report = asyncwise_lint::check_paths(&paths, &options);
+    for empty in &report.empty_paths {
+        eprintln!("warning: {}: no Rust file to check here", empty.display());
+    }
+    if let Some(file) = &args.write_baseline {
+        let baseline = Baseline::of(&report);
+        std::fs::write(file, baseline.to_json())
+            .with_context(|| format!("could not write the baseline {}", file.display()))?;
+        eprintln!(
+            "asyncwise: recorded {} in {}",
+            render::plural(baseline.findings.len(), "finding"),
+            file.display()
+        );
+    }
+    if let Some(file) = &args.baseline {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("could not read the baseline {}", file.display()))?;
+        let baseline = Baseline::from_json(&text)
+            .with_context(|| format!("could not use the baseline {}", file.display()))?;
+        let known = baseline.filter(&mut report);
+        eprintln!(
+            "asyncwise: {} recorded in {} not shown",
+            render::plural(known, "finding"),
+            file.display()
+        );
+    }
+    let code = if !report.errors.is_empty() || report.files_checked == 0 {
+        // Nothing at all checked is trouble too: a typo in CI must not pass silently.
         EXIT_TROUBLE
     } else if !report.diagnostics.is_empty() {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     };
-    let written = match args.format {
-        Format::Json => render::json::write(&report, out),
-        Format::Human => {
+    if report.files_checked == 0 && report.errors.is_empty() {
+        eprintln!("error: no Rust file was checked");
+    }
+    let written = match (args.message_format, args.format) {
+        (Some(MessageFormat::Json), _) => render::rustc_json::write(&report, out),
+        (None, Format::Sarif) => render::sarif::write(&report, rules::RULES, out),
+        (None, Format::Github) => render::github::write(&report, out),
+        (None, Format::Json) => render::json::write(&report, out),
+        (None, Format::Human) => {
             let color = match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
@@ -169,7 +228,7 @@ fn check(args: CheckArgs, out: &mut impl Write) -> Result<u8> {
     }
 }
 
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()

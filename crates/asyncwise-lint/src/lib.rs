@@ -23,6 +23,7 @@
 
 #![deny(missing_docs)]
 
+pub mod baseline;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;

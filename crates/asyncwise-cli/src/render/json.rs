@@ -4,11 +4,11 @@
 //! {"version":1,"files_checked":N,
 //!  "diagnostics":[{"rule","severity","path","line","column","end_line","end_column",
 //!                  "message","help","notes":[{"message","path","line","column"}]}],
-//!  "errors":[{"path","message"}]}
+//!  "errors":[{"path","message","line","column"}]}
 //! ```
 //!
 //! Lines and columns are 1-based; `help` may be null; a note without a span has null `line` and
-//! `column`. Other tools parse this: change it only with a new `version`.
+//! `column`, and so has an error that concerns a whole file. Other tools parse this: change it only with a new `version`.
 
 use std::io::Write;
 
@@ -52,6 +52,8 @@ struct JsonNote<'a> {
 struct JsonError {
     path: String,
     message: String,
+    line: Option<usize>,
+    column: Option<usize>,
 }
 
 fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
@@ -83,6 +85,8 @@ fn error(e: &FileError) -> JsonError {
     JsonError {
         path: e.path.display().to_string(),
         message: e.message.clone(),
+        line: e.location.map(|at| at.line),
+        column: e.location.map(|at| at.column),
     }
 }
 

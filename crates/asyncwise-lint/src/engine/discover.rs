@@ -85,22 +85,26 @@ pub fn display_path(path: &Path, cwd: Option<&Path>) -> PathBuf {
 /// assert!(found.errors[0].message.contains("could not read"));
 /// ```
 pub fn discover(paths: &[PathBuf]) -> Discovery {
-    discover_excluding(paths, &mut |_| false)
+    discover_excluding(paths, &mut |_, _| false)
 }
 
 /// [`discover`], leaving out the files found by walking a directory for which `excluded`
-/// (given the display path) says so. Files named explicitly are always kept.
+/// (given the named directory and the file, as display paths) says so. Files named explicitly
+/// are always kept.
 ///
 /// ```
 /// use asyncwise_lint::engine::discover::discover_excluding;
 /// let dir = std::env::temp_dir().join(format!("asyncwise-excl-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(dir.join("gen")).unwrap();
 /// std::fs::write(dir.join("gen/a.rs"), "").unwrap();
-/// let found = discover_excluding(&[dir.clone()], &mut |p| p.starts_with(dir.join("gen")));
+/// let found = discover_excluding(&[dir.clone()], &mut |_, p| p.starts_with(dir.join("gen")));
 /// assert_eq!((found.file_count(), found.empty.len()), (0, 1));
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
-pub fn discover_excluding(paths: &[PathBuf], excluded: &mut dyn FnMut(&Path) -> bool) -> Discovery {
+pub fn discover_excluding(
+    paths: &[PathBuf],
+    excluded: &mut dyn FnMut(&Path, &Path) -> bool,
+) -> Discovery {
     let cwd = std::env::current_dir().ok();
     let cwd = cwd.as_deref();
     let mut files = BTreeSet::new();
@@ -134,7 +138,7 @@ pub fn discover_excluding(paths: &[PathBuf], excluded: &mut dyn FnMut(&Path) -> 
                     let is_rust = entry.path().extension().is_some_and(|e| e == "rs");
                     if is_file && is_rust {
                         let file = display_path(entry.path(), cwd);
-                        if !excluded(&file) {
+                        if !excluded(&shown, &file) {
                             files.insert(file);
                             any = true;
                         }

@@ -94,10 +94,15 @@ pub struct CheckReport {
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let mut resolver = options.configure.then(crate::config::Resolver::default);
-    let found = discover::discover_excluding(paths, &mut |file| {
-        resolver
-            .as_mut()
-            .is_some_and(|r| r.for_file(file).is_excluded(&crate::config::absolute(file)))
+    // A file is left out by the configuration of its own package and workspace, and by that of
+    // the directory being walked (so a workspace can exclude a nested, independent crate).
+    let found = discover::discover_excluding(paths, &mut |root, file| {
+        resolver.as_mut().is_some_and(|r| {
+            let absolute = crate::config::absolute(file);
+            r.for_file(file).is_excluded(&absolute)
+                || r.for_dir(&crate::config::absolute(root))
+                    .is_excluded(&absolute)
+        })
     });
     let mut report = CheckReport {
         files_checked: found.file_count(),

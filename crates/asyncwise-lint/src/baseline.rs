@@ -165,15 +165,20 @@ pub fn fingerprints(report: &CheckReport) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// The flagged text without whitespace; the message when the text is not at hand.
+/// The flagged text without whitespace and trailing commas (what `cargo fmt` adds or removes
+/// when it breaks lines); the message when the text is not at hand.
 fn snippet(d: &Diagnostic, source: Option<&str>) -> String {
-    source
+    let compact: String = source
         .and_then(|s| s.get(d.span.byte_start..d.span.byte_end))
         .filter(|text| !text.trim().is_empty())
         .unwrap_or(&d.message)
         .chars()
         .filter(|c| !c.is_whitespace())
-        .collect()
+        .collect();
+    compact
+        .replace(",)", ")")
+        .replace(",]", "]")
+        .replace(",}", "}")
 }
 
 /// 64-bit FNV-1a: small, and stable across platforms and releases (unlike std's hasher).

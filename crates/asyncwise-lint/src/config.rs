@@ -389,8 +389,10 @@ impl Resolver {
                     .is_some()
                 {
                     let key = (manifest.clone(), "both");
-                    if !self.by_file.contains_key(&key) {
-                        self.by_file.insert(key, None);
+                    if let std::collections::hash_map::Entry::Vacant(entry) =
+                        self.by_file.entry(key)
+                    {
+                        entry.insert(None);
                         self.errors.push(FileError::new(
                             shown(&manifest),
                             format!(

@@ -54,7 +54,8 @@ pub struct Config {
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
     /// Functions of your own code that block the thread, as
-    /// `{ path = "mycrate::db::query_sync", help = "use `query(..).await`" }` (`help` optional).
+    /// ``{ path = "mycrate::db::query_sync", help = "use `query(..).await`" }`` (`help`
+    /// optional).
     #[serde(default)]
     pub blocking: Vec<BlockingFn>,
     /// Functions that run a closure off the async executor, like `spawn_blocking`

@@ -153,7 +153,7 @@ fn github_annotations() {
     assert_eq!(annotations.len(), 3, "{stdout}");
     assert!(
         annotations[0].starts_with(
-            "::warning file=src/lib.rs,line=4,col=20,endLine=4,endColumn=32,title=asyncwise%3A%3Alock_across_await::`std::sync::Mutex` guard is held across an `.await`%0Ahelp: "
+            "::warning file=src/lib.rs,line=4,col=20,endLine=4,endColumn=32,title=asyncwise%3A%3Alock_across_await::`std::sync::Mutex` guard is held across an `.await`%0Anote: the task can be suspended here while the lock is held (line 6)%0Ahelp: "
         ),
         "{stdout}"
     );

@@ -18,6 +18,14 @@ pub fn write(report: &CheckReport, out: &mut impl Write) -> std::io::Result<()> 
             Severity::Error => "error",
         };
         let mut message = d.message.clone();
+        // Annotations show one place: notes elsewhere in the file go into the text.
+        for note in &d.notes {
+            message.push_str("\nnote: ");
+            message.push_str(&note.message);
+            if let Some(span) = note.span {
+                message.push_str(&format!(" (line {})", span.start.line));
+            }
+        }
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
             message.push_str(help);

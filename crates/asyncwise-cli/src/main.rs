@@ -6,12 +6,14 @@
 //!                 [--baseline FILE] [--write-baseline FILE]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
+//! asyncwise server
 //! ```
 //!
 //! Exit codes: 0 clean, 1 findings, 2 something could not be checked (or bad usage); in every
 //! case everything that could be checked is reported.
 
 mod render;
+mod server;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -51,6 +53,8 @@ enum Command {
         /// The rule's name, e.g. `blocking_in_async`.
         rule: String,
     },
+    /// Run the language server (LSP over stdio) for editors.
+    Server,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,10 +125,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if let Command::Server = cli.command {
+        // The server writes to stdout from its own thread: stdout must not be locked here.
+        return server::serve();
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
         Command::Check(args) => check(args, &mut out),
+        Command::Server => server::serve(),
         Command::Rules { markdown } => {
             let text = if markdown {
                 render::rules_markdown(rules::RULES)

@@ -405,6 +405,33 @@ fn configuration_errors_point_at_the_place_and_suggest() {
         ),
         "{stdout}"
     );
+
+    // Two configurations in one place are an error, not a silent choice.
+    write(
+        dir.path(),
+        "asyncwise.toml",
+        "exclude = []
+",
+    );
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]
+name = \"x\"
+version = \"0.1.0\"
+
+[package.metadata.asyncwise]
+exclude = []
+",
+    );
+    let (code, stdout, _) = run(dir.path(), &["check", "--color", "never"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains(
+            "`[package.metadata.asyncwise]` and `asyncwise.toml` both configure asyncwise here"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -322,6 +322,7 @@ impl Effective {
 pub struct Resolver {
     by_dir: HashMap<PathBuf, Arc<Effective>>,
     by_file: HashMap<(PathBuf, &'static str), Option<Arc<Layer>>>,
+    workspace_roots: HashMap<PathBuf, bool>,
     /// Configuration files that could not be read or are invalid (each reported once).
     pub errors: Vec<FileError>,
 }
@@ -356,13 +357,13 @@ impl Resolver {
         };
         let manifest = package_dir.join("Cargo.toml");
         let own_toml = package_dir.join(ASYNCWISE_TOML);
-        let is_workspace_root = manifest_has_table(&manifest, "workspace");
+        let is_workspace_root = self.is_workspace_root(package_dir);
         let mut layers = Vec::new();
         if !is_workspace_root {
             let workspace = package_dir
                 .ancestors()
                 .skip(1)
-                .find(|d| manifest_has_table(&d.join("Cargo.toml"), "workspace"));
+                .find(|d| self.is_workspace_root(d));
             if let Some(root) = workspace {
                 layers.extend(self.layer_of_dir(root, "workspace"));
             }
@@ -376,6 +377,16 @@ impl Resolver {
             layers.extend(self.layer(&manifest, &["package", "metadata", "asyncwise"]));
         }
         Effective { layers }
+    }
+
+    /// Whether `dir` holds a `Cargo.toml` with a `[workspace]` table (read once per directory).
+    fn is_workspace_root(&mut self, dir: &Path) -> bool {
+        if let Some(&known) = self.workspace_roots.get(dir) {
+            return known;
+        }
+        let found = manifest_has_table(&dir.join("Cargo.toml"), "workspace");
+        self.workspace_roots.insert(dir.to_path_buf(), found);
+        found
     }
 
     /// The layer a directory contributes in a role: its `asyncwise.toml`, or its manifest's

@@ -1,11 +1,14 @@
 //! `asyncwise`: finds async Rust pitfalls.
 //!
 //! ```text
-//! asyncwise check [PATHS]... [--format human|json] [--threads N] [--color auto|always|never]
+//! asyncwise check [PATHS]... [--format human|json|sarif|github] [--message-format json]
+//!                 [--threads N] [--color auto|always|never] [--no-config]
 //!                 [--all-targets | --tests --examples --benches]
 //!                 [--select NAMES] [--ignore NAMES] [-W NAME] [-D NAME] [-A NAME] [--exit-zero]
+//!                 [--baseline FILE] [--write-baseline FILE]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
+//! asyncwise server
 //! ```
 //!
 //! Exit codes: 0 clean (or `--exit-zero`), 1 findings, 2 something could not be checked (or bad
@@ -15,23 +18,25 @@
 //! order given; later settings win. Names are rules, groups or `all`.
 
 mod render;
+mod server;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use asyncwise_lint::baseline::Baseline;
 use asyncwise_lint::engine::targets::Targets;
 use asyncwise_lint::levels::{Level, Levels, Selector, Setting};
 use asyncwise_lint::{CheckOptions, rules};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Exit code: nothing found.
-const EXIT_CLEAN: u8 = 0;
+pub(crate) const EXIT_CLEAN: u8 = 0;
 /// Exit code: findings.
 const EXIT_FINDINGS: u8 = 1;
 /// Exit code: something could not be checked, or bad usage.
-const EXIT_TROUBLE: u8 = 2;
+pub(crate) const EXIT_TROUBLE: u8 = 2;
 
 #[derive(Debug, Parser)]
 #[command(name = "asyncwise", version, about = "Finds async Rust pitfalls")]
@@ -55,13 +60,15 @@ enum Command {
         /// The rule's name, e.g. `blocking_in_async`.
         rule: String,
     },
+    /// Run the language server (LSP over stdio) for editors.
+    Server,
 }
 
 #[derive(Debug, clap::Args)]
-struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Files or directories to check (default: the current directory). Named paths are always
     /// checked, even when ignored.
-    paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -102,6 +109,19 @@ struct CheckArgs {
     /// Exit with 0 even when there are findings (2 still means something could not be checked).
     #[arg(long)]
     exit_zero: bool,
+    /// `json`: one cargo `compiler-message` object per line, as `cargo check
+    /// --message-format json` prints (for rust-analyzer's `check.overrideCommand`).
+    #[arg(long, value_enum, conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
+    /// Ignore `[*.metadata.asyncwise]` in Cargo.toml and asyncwise.toml files.
+    #[arg(long)]
+    no_config: bool,
+    /// Report only findings that this baseline file (from `--write-baseline`) does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (and report them as usual).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
 }
 
 fn parse_selector(name: &str) -> Result<Selector, String> {
@@ -154,11 +174,21 @@ impl CheckArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    /// cargo's `compiler-message` JSON lines.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// rustc-style diagnostics with code snippets.
     Human,
     /// One JSON document (schema version 1).
     Json,
+    /// A SARIF 2.1.0 log (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on pull requests).
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,10 +216,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, check_matches: Option<&ArgMatches>) -> Result<u8> {
+    if let Command::Server = cli.command {
+        // The server writes to stdout from its own thread: stdout must not be locked here.
+        return server::serve();
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
         Command::Check(args) => check(args, check_matches, &mut out),
+        Command::Server => server::serve(),
         Command::Rules { markdown } => {
             let text = if markdown {
                 render::rules_markdown(rules::RULES)
@@ -220,7 +255,11 @@ fn run(cli: Cli, check_matches: Option<&ArgMatches>) -> Result<u8> {
     }
 }
 
-fn check(args: CheckArgs, matches: Option<&ArgMatches>, out: &mut impl Write) -> Result<u8> {
+pub(crate) fn check(
+    args: CheckArgs,
+    matches: Option<&ArgMatches>,
+    out: &mut impl Write,
+) -> Result<u8> {
     let mut options = CheckOptions {
         targets: args.targets(),
         levels: args.levels(matches),
@@ -234,17 +273,50 @@ fn check(args: CheckArgs, matches: Option<&ArgMatches>, out: &mut impl Write) ->
     if let Some(threads) = args.threads {
         options.threads = usize::from(threads);
     }
-    let report = asyncwise_lint::check_paths(&paths, &options);
-    let code = if !report.errors.is_empty() {
+    options.configure = !args.no_config;
+    let mut report = asyncwise_lint::check_paths(&paths, &options);
+    for empty in &report.empty_paths {
+        eprintln!("warning: {}: no Rust file to check here", empty.display());
+    }
+    if let Some(file) = &args.write_baseline {
+        let baseline = Baseline::of(&report);
+        std::fs::write(file, baseline.to_json())
+            .with_context(|| format!("could not write the baseline {}", file.display()))?;
+        eprintln!(
+            "asyncwise: recorded {} in {}",
+            render::plural(baseline.findings.len(), "finding"),
+            file.display()
+        );
+    }
+    if let Some(file) = &args.baseline {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("could not read the baseline {}", file.display()))?;
+        let baseline = Baseline::from_json(&text)
+            .with_context(|| format!("could not use the baseline {}", file.display()))?;
+        let known = baseline.filter(&mut report);
+        eprintln!(
+            "asyncwise: {} recorded in {} not shown",
+            render::plural(known, "finding"),
+            file.display()
+        );
+    }
+    let code = if !report.errors.is_empty() || report.files_checked == 0 {
+        // Nothing at all checked is trouble too: a typo in CI must not pass silently.
         EXIT_TROUBLE
     } else if !report.diagnostics.is_empty() && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     };
-    let written = match args.format {
-        Format::Json => render::json::write(&report, out),
-        Format::Human => {
+    if report.files_checked == 0 && report.errors.is_empty() {
+        eprintln!("error: no Rust file was checked");
+    }
+    let written = match (args.message_format, args.format) {
+        (Some(MessageFormat::Json), _) => render::rustc_json::write(&report, out),
+        (None, Format::Sarif) => render::sarif::write(&report, rules::RULES, out),
+        (None, Format::Github) => render::github::write(&report, out),
+        (None, Format::Json) => render::json::write(&report, out),
+        (None, Format::Human) => {
             let color = match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
@@ -264,7 +336,7 @@ fn check(args: CheckArgs, matches: Option<&ArgMatches>, out: &mut impl Write) ->
     }
 }
 
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()

@@ -150,8 +150,15 @@ fn json_schema_is_exactly_version_1() {
 
     let errors = doc["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
-    assert_eq!(keys(&errors[0]), set(&["path", "message"]));
+    assert_eq!(
+        keys(&errors[0]),
+        set(&["path", "message", "line", "column"])
+    );
     assert_eq!(errors[0]["path"], "src/broken.rs");
+    assert_eq!(
+        (&errors[0]["line"], &errors[0]["column"]),
+        (&1.into(), &12.into())
+    );
 }
 
 #[test]
@@ -278,7 +285,18 @@ fn invalid_syntax_names_the_place() {
     let errors = error_messages(&doc);
     assert_eq!(errors[0].0, "bad.rs");
     assert!(errors[0].1.starts_with("could not parse:"), "{errors:?}");
-    assert!(errors[0].1.ends_with("(at 2:13)"), "{errors:?}");
+    let error = &doc["errors"][0];
+    assert_eq!((&error["line"], &error["column"]), (&2.into(), &13.into()));
+    // Every format prints the place as a clickable `path:line:col`.
+    let human = asyncwise(dir.path())
+        .args(["check", "--color", "never"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        human.contains("error: bad.rs:2:13: could not parse:"),
+        "{human}"
+    );
 }
 
 #[test]

@@ -106,10 +106,53 @@ pub struct Diagnostic {
 
 /// A file that could not be checked, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}", path = .path.display())]
+#[error("{}: {message}", self.place())]
 pub struct FileError {
     /// The file or path that failed.
     pub path: PathBuf,
     /// A human-readable reason.
     pub message: String,
+    /// Where in the file the problem is, when known (a syntax error, a bad configuration key).
+    pub location: Option<LineCol>,
+}
+
+impl FileError {
+    /// An error about a whole file or path.
+    ///
+    /// ```
+    /// let e = asyncwise_lint::FileError::new("a.rs", "could not read");
+    /// assert_eq!(e.to_string(), "a.rs: could not read");
+    /// ```
+    pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        FileError {
+            path: path.into(),
+            message: message.into(),
+            location: None,
+        }
+    }
+
+    /// The same error, pointing at a line and column.
+    ///
+    /// ```
+    /// use asyncwise_lint::{FileError, LineCol};
+    /// let e = FileError::new("a.rs", "expected `;`").at(LineCol { line: 3, column: 7 });
+    /// assert_eq!(e.to_string(), "a.rs:3:7: expected `;`");
+    /// ```
+    pub fn at(mut self, location: LineCol) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// `path`, or `path:line:col` when the location is known: clickable in terminals and editors.
+    ///
+    /// ```
+    /// use asyncwise_lint::{FileError, LineCol};
+    /// assert_eq!(FileError::new("a.rs", "x").place(), "a.rs");
+    /// ```
+    pub fn place(&self) -> String {
+        match self.location {
+            Some(at) => format!("{}:{}:{}", self.path.display(), at.line, at.column),
+            None => self.path.display().to_string(),
+        }
+    }
 }

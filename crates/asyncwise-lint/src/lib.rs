@@ -23,15 +23,20 @@
 
 #![deny(missing_docs)]
 
+pub mod baseline;
+pub mod config;
 pub mod crate_index;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+pub mod items;
 pub mod knowledge;
 pub mod levels;
 pub mod model;
 pub mod rules;
+pub mod suggest;
 pub mod summary;
+pub mod suppress;
 
 pub use diagnostic::{Diagnostic, FileError, LineCol, Note, Severity, Span};
 pub use engine::{CheckOptions, CheckReport, Skipped, check_paths, check_source};

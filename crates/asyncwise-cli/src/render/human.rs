@@ -45,7 +45,7 @@ pub fn write(report: &CheckReport, color: bool, out: &mut impl Write) -> std::io
         )?;
     }
     for e in &report.errors {
-        let title = format!("{}: {}", e.path.display(), e.message);
+        let title = format!("{}: {}", e.place(), e.message);
         let group = Group::with_title(Level::ERROR.primary_title(title));
         writeln!(out, "{}", renderer.render(&[group]))?;
     }
@@ -107,6 +107,12 @@ pub fn summary(report: &CheckReport) -> String {
         ));
     }
     line
+}
+
+/// One finding rendered as rustc would, without colour (for formats that embed the text).
+pub fn render_plain(d: &Diagnostic, source: Option<&str>) -> String {
+    let lines = source.map(LineIndex::new);
+    render_diagnostic(&Renderer::plain(), d, lines.as_ref())
 }
 
 fn render_diagnostic(
@@ -339,10 +345,7 @@ mod tests {
     fn summary_mentions_errors() {
         let report = CheckReport {
             files_checked: 1,
-            errors: vec![asyncwise_lint::FileError {
-                path: "a.rs".into(),
-                message: "could not parse".into(),
-            }],
+            errors: vec![asyncwise_lint::FileError::new("a.rs", "could not parse")],
             ..CheckReport::default()
         };
         assert_eq!(

@@ -5,12 +5,13 @@
 //!  "skipped":{"files","items"},
 //!  "diagnostics":[{"rule","severity","level","group","form","path","line","column","end_line","end_column",
 //!                  "message","help","notes":[{"message","path","line","column"}]}],
-//!  "errors":[{"path","message"}]}
+//!  "errors":[{"path","message","line","column"}]}
 //! ```
 //!
 //! `level` is `deny` (printed as an error) or `warn`; `group` is the rule's group, or
-//! `pedantic` for a finding of a rule's pedantic `form`. Lines and columns are 1-based; `help` may be null; a note without a span has null `line` and
-//! `column`. Other tools parse this: change it only with a new `version`.
+//! `pedantic` for a finding of a rule's pedantic `form`. Lines and columns are 1-based; `help`
+//! may be null; a note without a span has null `line` and `column`, and so has an error that
+//! concerns a whole file. Other tools parse this: change it only with a new `version`.
 
 use std::io::Write;
 
@@ -65,6 +66,8 @@ struct JsonNote<'a> {
 struct JsonError {
     path: String,
     message: String,
+    line: Option<usize>,
+    column: Option<usize>,
 }
 
 fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
@@ -108,6 +111,8 @@ fn error(e: &FileError) -> JsonError {
     JsonError {
         path: e.path.display().to_string(),
         message: e.message.clone(),
+        line: e.location.map(|at| at.line),
+        column: e.location.map(|at| at.column),
     }
 }
 

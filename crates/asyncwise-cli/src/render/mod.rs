@@ -1,8 +1,11 @@
 //! Output formats. Each reads a [`CheckReport`](asyncwise_lint::CheckReport) (or the rule
-//! registry) and nothing else, so new formats (SARIF, rustc JSON) are new modules here.
+//! registry) and nothing else: new formats are new modules here.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod rustc_json;
+pub mod sarif;
 
 use asyncwise_lint::rules::Rule;
 

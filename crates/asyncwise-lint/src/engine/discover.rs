@@ -36,6 +36,8 @@ pub struct Discovery {
     /// Files named on the command line (not found by walking a directory): they select their
     /// target, as `cargo clippy --test NAME` does.
     pub explicit: BTreeSet<PathBuf>,
+    /// Named directories in which no Rust file was found.
+    pub empty: Vec<PathBuf>,
 }
 
 impl Discovery {
@@ -86,20 +88,38 @@ pub fn display_path(path: &Path, cwd: Option<&Path>) -> PathBuf {
 /// assert!(found.errors[0].message.contains("could not read"));
 /// ```
 pub fn discover(paths: &[PathBuf]) -> Discovery {
+    discover_excluding(paths, &mut |_, _| false)
+}
+
+/// [`discover`], leaving out the files found by walking a directory for which `excluded`
+/// (given the named directory and the file, as display paths) says so. Files named explicitly
+/// are always kept.
+///
+/// ```
+/// use asyncwise_lint::engine::discover::discover_excluding;
+/// let dir = std::env::temp_dir().join(format!("asyncwise-excl-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(dir.join("gen")).unwrap();
+/// std::fs::write(dir.join("gen/a.rs"), "").unwrap();
+/// let found = discover_excluding(&[dir.clone()], &mut |_, p| p.starts_with(dir.join("gen")));
+/// assert_eq!((found.file_count(), found.empty.len()), (0, 1));
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn discover_excluding(
+    paths: &[PathBuf],
+    excluded: &mut dyn FnMut(&Path, &Path) -> bool,
+) -> Discovery {
     let cwd = std::env::current_dir().ok();
     let cwd = cwd.as_deref();
     let mut files = BTreeSet::new();
     let mut explicit = BTreeSet::new();
     let mut errors = Vec::new();
+    let mut empty = Vec::new();
     for given in paths {
         let shown = display_path(given, cwd);
         let meta = match std::fs::metadata(&shown) {
             Ok(meta) => meta,
             Err(e) => {
-                errors.push(FileError {
-                    path: shown,
-                    message: format!("could not read: {e}"),
-                });
+                errors.push(FileError::new(shown, format!("could not read: {e}")));
                 continue;
             }
         };
@@ -115,17 +135,25 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             .follow_links(false)
             .parents(!is_excluded_dir(&shown))
             .build();
+        let mut any = false;
         for entry in walk {
             match entry {
                 Ok(entry) => {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
                     let is_rust = entry.path().extension().is_some_and(|e| e == "rs");
                     if is_file && is_rust {
-                        files.insert(display_path(entry.path(), cwd));
+                        let file = display_path(entry.path(), cwd);
+                        if !excluded(&shown, &file) {
+                            files.insert(file);
+                            any = true;
+                        }
                     }
                 }
                 Err(e) => errors.push(walk_error(&shown, &e)),
             }
+        }
+        if !any {
+            empty.push(shown);
         }
     }
 
@@ -143,6 +171,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             .collect(),
         errors,
         explicit,
+        empty,
     }
 }
 
@@ -178,10 +207,10 @@ fn walk_error(root: &Path, error: &ignore::Error) -> FileError {
             _ => None,
         }
     }
-    FileError {
-        path: path_of(error).map_or_else(|| root.to_path_buf(), Path::to_path_buf),
-        message: format!("could not walk: {error}"),
-    }
+    FileError::new(
+        path_of(error).map_or_else(|| root.to_path_buf(), Path::to_path_buf),
+        format!("could not walk: {error}"),
+    )
 }
 
 /// Memoised search for the nearest ancestor holding a `Cargo.toml`.

@@ -28,8 +28,10 @@ use rayon::prelude::*;
 use crate::crate_index::{CrateIndex, FileInput, PackageInput};
 use crate::diagnostic::{Diagnostic, FileError, Severity};
 use crate::facts::{FileAnalysis, finish_package};
+use crate::items::ItemOutline;
 use crate::levels::{Level, Levels};
 use crate::model::TestCode;
+use crate::suppress::FileSuppressions;
 use manifest::{Edition, Manifest};
 use targets::{FileTarget, Targets, TestModuleFiles};
 
@@ -57,6 +59,9 @@ pub struct CheckOptions {
     pub targets: Targets,
     /// Which rules and forms are reported, at which level (default: each rule's default).
     pub levels: Levels,
+    /// Read the configuration next to the checked files ([`config`](crate::config)): `exclude`
+    /// globs and `require_reason` (default: `false`, as if there were none).
+    pub configure: bool,
 }
 
 impl CheckOptions {
@@ -82,6 +87,7 @@ impl Default for CheckOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             targets: Targets::LIB_AND_BINS,
             levels: Levels::default(),
+            configure: false,
         }
     }
 }
@@ -108,6 +114,10 @@ pub struct CheckReport {
     pub errors: Vec<FileError>,
     /// The text of every file with a finding, keyed by its display path (for snippets).
     pub sources: BTreeMap<PathBuf, Arc<str>>,
+    /// The item outline of every file with a finding (for baseline fingerprints).
+    pub outlines: BTreeMap<PathBuf, Arc<ItemOutline>>,
+    /// Named directories in which no Rust file was found (after exclusions).
+    pub empty_paths: Vec<PathBuf>,
 }
 
 /// Checks every Rust file under `paths` (see the [module docs](self)).
@@ -124,10 +134,21 @@ pub struct CheckReport {
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
-    let mut found = discover::discover(paths);
+    let mut resolver = options.configure.then(crate::config::Resolver::default);
+    // A file is left out by the configuration of its own package and workspace, and by that of
+    // the directory being walked (so a workspace can exclude a nested, independent crate).
+    let mut found = discover::discover_excluding(paths, &mut |root, file| {
+        resolver.as_mut().is_some_and(|r| {
+            let absolute = crate::config::absolute(file);
+            r.for_file(file).is_excluded(&absolute)
+                || r.for_dir(&crate::config::absolute(root))
+                    .is_excluded(&absolute)
+        })
+    });
     let targets = options.targets;
     let mut report = CheckReport {
         errors: std::mem::take(&mut found.errors),
+        empty_paths: std::mem::take(&mut found.empty),
         ..CheckReport::default()
     };
     // Files named inside a package bring the rest of it (and the members it depends on by
@@ -136,11 +157,20 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let is_reported = |path: &Path| reported.as_ref().is_none_or(|r| r.contains(path));
     // Files of targets the run leaves out are not even read: nothing in them is visible to
     // library code.
+    let cwd = std::env::current_dir().ok();
     let mut selected = Vec::with_capacity(found.packages.len());
     for package in &found.packages {
+        // A package's targets are read from paths inside it (`examples/demo/src/main.rs` of a
+        // package rooted at `examples/demo` is its main code); without a manifest, the path as
+        // given is all there is to go by.
+        let has_manifest = package.root.join("Cargo.toml").is_file();
         let mut files = Vec::with_capacity(package.files.len());
         for path in &package.files {
-            let target = FileTarget::of(path);
+            let target = if has_manifest {
+                FileTarget::of(&relative_to(&package.root, path, cwd.as_deref()))
+            } else {
+                FileTarget::of(path)
+            };
             let explicit = found.explicit.contains(path);
             if target.included(targets, explicit) {
                 report.files_checked += usize::from(is_reported(path));
@@ -154,8 +184,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             }
         }
         // Without a manifest nothing is known to be a binary: read it all as library code.
-        let has_lib = package.root.join("src").join("lib.rs").is_file()
-            || !package.root.join("Cargo.toml").is_file();
+        let has_lib = package.root.join("src").join("lib.rs").is_file() || !has_manifest;
         selected.push((files, has_lib));
     }
     let pool = match worker_pool(options) {
@@ -166,7 +195,6 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
     };
     let max_size = options.max_file_size;
-    let cwd = std::env::current_dir().ok();
     let manifests: Vec<Option<Manifest>> = found
         .packages
         .iter()
@@ -196,12 +224,15 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 let mut concurrent = Vec::with_capacity(outcomes.len());
                 let mut inputs = Vec::with_capacity(outcomes.len());
                 let mut errors = Vec::new();
-                let mut sources = BTreeMap::new();
+                let mut kept = BTreeMap::new();
                 for (file, (rel, outcome)) in files.iter().zip(outcomes) {
                     match outcome {
-                        Ok((mut analysis, source)) => {
-                            if let Some(source) = source {
-                                sources.insert(file.path.clone(), source);
+                        Ok(CheckedFile {
+                            mut analysis,
+                            kept: file_kept,
+                        }) => {
+                            if let Some(file_kept) = file_kept {
+                                kept.insert(file.path.clone(), file_kept);
                             }
                             tests.push((file, std::mem::take(&mut analysis.test_code)));
                             concurrent.push((file.path.as_path(), analysis.concurrent));
@@ -218,7 +249,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 let outcome = PackageOutcome {
                     diagnostics: finish_package(analyses),
                     errors,
-                    sources,
+                    kept,
                     skipped: Skipped::default(),
                 };
                 (outcome, tests, concurrent, inputs, *has_lib)
@@ -231,8 +262,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         outcomes.push((outcome, tests, concurrent, has_lib));
         inputs.push(files);
     }
-    // Crate-level findings join the package of the file they point at, so that test code and
-    // serial binaries are judged for them as for per-file findings.
+    // Crate-level findings join the package of the file they point at, so that suppressions,
+    // test code and serial binaries are judged for them as for per-file findings.
     let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
     for d in crate::rules::check_crate(&index) {
         let home = outcomes
@@ -243,7 +274,33 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             None => report.diagnostics.push(d),
         }
     }
+    let mut reasons_required = std::collections::BTreeSet::new();
+    if let Some(resolver) = resolver.as_mut() {
+        for (outcome, ..) in &outcomes {
+            for (path, kept) in &outcome.kept {
+                if !kept.suppressions.suppressions.is_empty()
+                    && resolver.for_file(path).require_reason()
+                {
+                    reasons_required.insert(path.clone());
+                }
+            }
+        }
+        report.errors.append(&mut resolver.errors);
+    }
+    let mut kept_by_path = BTreeMap::new();
     for (mut outcome, tests, concurrent, has_lib) in outcomes {
+        // Suppressions first, on every finding of every form, so that whether a suppression is
+        // used does not depend on the levels of the run; then unused suppressions in test code
+        // are left out with the rest of it.
+        let suppressions = outcome
+            .kept
+            .iter()
+            .map(|(path, kept)| (path.clone(), kept.suppressions.clone()))
+            .collect();
+        let diagnostics = std::mem::take(&mut outcome.diagnostics);
+        outcome.diagnostics = crate::suppress::apply(diagnostics, &suppressions, &|path| {
+            reasons_required.contains(path)
+        });
         outcome.leave_out_test_code(&tests, targets);
         outcome.demote_serial_binaries(&concurrent, has_lib);
         report.diagnostics.extend(outcome.diagnostics);
@@ -252,17 +309,21 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         report
             .errors
             .extend(outcome.errors.into_iter().filter(|e| is_reported(&e.path)));
-        report.sources.extend(outcome.sources);
+        kept_by_path.extend(outcome.kept);
         report.skipped.files += outcome.skipped.files;
         report.skipped.items += outcome.skipped.items;
         report.files_checked = report.files_checked.saturating_sub(outcome.skipped.files);
     }
     report.diagnostics.retain(|d| is_reported(&d.path));
     apply_levels(&mut report.diagnostics, &options.levels);
-    let report_sources = std::mem::take(&mut report.sources);
     for d in &report.diagnostics {
-        if let Some(source) = report_sources.get(&d.path) {
-            report.sources.insert(d.path.clone(), Arc::clone(source));
+        if let Some(kept) = kept_by_path.get(&d.path) {
+            report
+                .sources
+                .insert(d.path.clone(), Arc::clone(&kept.source));
+            report
+                .outlines
+                .insert(d.path.clone(), Arc::clone(&kept.outline));
         }
     }
     report
@@ -284,7 +345,8 @@ struct SelectedFile {
 struct PackageOutcome {
     diagnostics: Vec<Diagnostic>,
     errors: Vec<FileError>,
-    sources: BTreeMap<PathBuf, Arc<str>>,
+    /// What later stages need of the files that have findings or suppressions.
+    kept: BTreeMap<PathBuf, KeptFile>,
     /// Out-of-line test modules found only once their parents were parsed (they were
     /// counted as checked), and test items.
     skipped: Skipped,
@@ -427,8 +489,9 @@ pub fn parse_only(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report
 }
 
-/// Checks one file's text as if it were a crate of its own, with everything included: test
-/// items, and every rule in every form (`--all-targets --select all`), as fixtures need.
+/// Checks one file's text as if it were a crate of its own, with everything included (test
+/// items, and every rule in every form: `--all-targets --select all`, as fixtures need), and
+/// honouring its suppression comments (without configuration: reasons are not required).
 ///
 /// Runs on a fresh thread with the workers' large stack, so it is as robust as
 /// [`check_paths`]: deep nesting and panics come back as a [`FileError`].
@@ -444,20 +507,28 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
             .name("asyncwise-check".into())
             .stack_size(WORKER_STACK_SIZE)
             .spawn_scoped(scope, || {
-                guarded(path, || parse::analyze_source(path, source))
+                guarded(path, || {
+                    let ast = parse::parse_source(path, source)?;
+                    let analysis = crate::analyze_parsed(path, source, &ast);
+                    let suppressions =
+                        FileSuppressions::parse(path, source, &ItemOutline::of(&ast));
+                    Ok((analysis, suppressions))
+                })
             })
-            .map_err(|e| FileError {
-                path: path.to_path_buf(),
-                message: format!("could not start a worker thread: {e}"),
+            .map_err(|e| {
+                FileError::new(
+                    path.to_path_buf(),
+                    format!("could not start a worker thread: {e}"),
+                )
             })?;
         worker.join().unwrap_or_else(|payload| {
-            Err(FileError {
-                path: path.to_path_buf(),
-                message: format!("internal error: {}", panic_message(payload.as_ref())),
-            })
+            Err(FileError::new(
+                path.to_path_buf(),
+                format!("internal error: {}", panic_message(payload.as_ref())),
+            ))
         })
     })?;
-    let mut analysis = analysis;
+    let (mut analysis, suppressions) = analysis;
     let items = std::mem::take(&mut analysis.summary.items);
     let mut found = finish_package(vec![analysis]);
     let file = FileInput {
@@ -470,30 +541,59 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
         ..PackageInput::default()
     }]);
     found.extend(crate::rules::check_crate(&index));
+    let files = [(path.to_path_buf(), suppressions)].into();
+    let mut found = crate::suppress::apply(found, &files, &|_| false);
     apply_levels(&mut found, &Levels::everything());
     found.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
     Ok(found)
 }
 
-/// Reads and analyses one file; keeps its text when it has findings, or async-context calls
-/// the crate pass may report (for snippets).
+/// What one checked file hands back to the driver.
+struct CheckedFile {
+    analysis: FileAnalysis,
+    /// Only for files with findings, suppressions or async-context calls the crate pass may
+    /// report.
+    kept: Option<KeptFile>,
+}
+
+/// The parts of a file that outlive its syntax tree: its text (snippets, fingerprints), its
+/// item outline (suppression scopes, fingerprints) and its suppressions.
+struct KeptFile {
+    source: Arc<str>,
+    outline: Arc<ItemOutline>,
+    suppressions: FileSuppressions,
+}
+
+/// Reads and analyses one file as a part of its crate; keeps what later stages need when it
+/// has findings or suppressions, or async-context calls the crate pass may report.
 fn check_file(
     path: &Path,
     max_size: u64,
     cx: &crate::model::FileContext,
-) -> Result<(FileAnalysis, Option<Arc<str>>), FileError> {
+) -> Result<CheckedFile, FileError> {
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
-        let analysis = parse::analyze_source_in(path, &source, cx)?;
+        let ast = parse::parse_source_in(path, &source, cx)?;
+        let analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()
+            || crate::suppress::may_contain(&source)
             || analysis
                 .summary
                 .items
                 .functions
                 .iter()
                 .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
-        Ok((analysis, keep.then(|| Arc::from(source))))
+        let kept = keep.then(|| {
+            let outline = ItemOutline::of(&ast);
+            let suppressions = FileSuppressions::parse(path, &source, &outline);
+            KeptFile {
+                source: Arc::from(source),
+                outline: Arc::new(outline),
+                suppressions,
+            }
+        });
+        Ok(CheckedFile { analysis, kept })
     })
 }
 
@@ -623,10 +723,10 @@ fn guarded<T>(path: &Path, work: impl FnOnce() -> Result<T, FileError>) -> Resul
     let result = catch_unwind(AssertUnwindSafe(work));
     proc_macro2::extra::invalidate_current_thread_spans();
     result.unwrap_or_else(|payload| {
-        Err(FileError {
-            path: path.to_path_buf(),
-            message: format!("internal error: {}", panic_message(payload.as_ref())),
-        })
+        Err(FileError::new(
+            path.to_path_buf(),
+            format!("internal error: {}", panic_message(payload.as_ref())),
+        ))
     })
 }
 
@@ -653,9 +753,11 @@ fn pool_failure(
     packages
         .iter()
         .flat_map(|p| &p.files)
-        .map(|path| FileError {
-            path: path.clone(),
-            message: format!("could not start worker threads: {error}"),
+        .map(|path| {
+            FileError::new(
+                path.clone(),
+                format!("could not start worker threads: {error}"),
+            )
         })
         .collect()
 }

@@ -21,7 +21,7 @@
 
 use std::path::Path;
 
-use crate::diagnostic::FileError;
+use crate::diagnostic::{FileError, LineCol};
 use crate::facts::FileAnalysis;
 
 /// The deepest accepted nesting of delimiters, prefix operators and angle brackets.
@@ -245,7 +245,7 @@ fn starts_word(b: &[u8], i: usize, word: &[u8]) -> bool {
 }
 
 /// Skips a (nested) block comment starting at `i` (`/*`); returns the index after it.
-fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
     let mut depth = 0usize;
     while i < b.len() {
         if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
@@ -266,7 +266,7 @@ fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
 
 /// Skips to just past the closing `quote`, honouring backslash escapes; `i` is after the
 /// opening quote.
-fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
+pub(crate) fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
     while i < b.len() {
         match b[i] {
             b'\\' => i += 2,
@@ -279,7 +279,7 @@ fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
 
 /// At `i` (just after `r`, `br` or `cr`): skips a raw string `#*"..."#*` or a raw identifier
 /// (`r#match`) and returns the index after it.
-fn skip_raw(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_raw(b: &[u8], mut i: usize) -> usize {
     let mut hashes = 0;
     while b.get(i) == Some(&b'#') {
         hashes += 1;
@@ -311,7 +311,7 @@ fn skip_raw(b: &[u8], mut i: usize) -> usize {
 
 /// At a `'` (or the `'` after `b`): skips a character literal and returns `(end, true)`, or a
 /// lifetime or label and returns `(end, false)`.
-fn skip_char_or_lifetime(source: &str, i: usize) -> (usize, bool) {
+pub(crate) fn skip_char_or_lifetime(source: &str, i: usize) -> (usize, bool) {
     let b = source.as_bytes();
     let quote = if b[i] == b'\'' { i } else { i + 1 };
     let after = quote + 1;
@@ -370,10 +370,7 @@ pub fn check_nesting(source: &str) -> Result<(), String> {
 /// std::fs::remove_file(&path).unwrap();
 /// ```
 pub fn read_source(path: &Path, max_size: u64) -> Result<String, FileError> {
-    let error = |message: String| FileError {
-        path: path.to_path_buf(),
-        message,
-    };
+    let error = |message: String| FileError::new(path.to_path_buf(), message);
     let len = std::fs::metadata(path)
         .map_err(|e| error(format!("could not read: {e}")))?
         .len();
@@ -384,10 +381,14 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, FileError> {
     }
     let bytes = std::fs::read(path).map_err(|e| error(format!("could not read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
-        error(format!(
-            "not valid UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+        let at = LineCol {
+            line: prefix.matches('\n').count() + 1,
+            column: prefix[line_start..].chars().count() + 1,
+        };
+        error(format!("not valid UTF-8 (invalid byte at offset {valid})")).at(at)
     })
 }
 
@@ -404,16 +405,14 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, FileError> {
 /// assert!(err.message.starts_with("could not parse"));
 /// ```
 pub fn parse_source(path: &Path, source: &str) -> Result<syn::File, FileError> {
-    check_nesting(source).map_err(|message| FileError {
-        path: path.to_path_buf(),
-        message,
-    })?;
+    check_nesting(source).map_err(|message| FileError::new(path.to_path_buf(), message))?;
     syn::parse_file(source).map_err(|e| {
         let at = e.span().start();
-        FileError {
-            path: path.to_path_buf(),
-            message: format!("could not parse: {e} (at {}:{})", at.line, at.column + 1),
-        }
+        // proc-macro2 columns are 0-based characters; ours are 1-based.
+        FileError::new(path.to_path_buf(), format!("could not parse: {e}")).at(LineCol {
+            line: at.line,
+            column: at.column + 1,
+        })
     })
 }
 
@@ -447,15 +446,25 @@ pub fn analyze_source_in(
     source: &str,
     cx: &crate::model::FileContext,
 ) -> Result<FileAnalysis, FileError> {
-    let ast = parse_source(path, source).map_err(|mut e| {
+    let ast = parse_source_in(path, source, cx)?;
+    Ok(crate::analyze_parsed_in(path, source, &ast, cx))
+}
+
+/// [`parse_source`] for a file of a package of the given edition: code that syn cannot parse
+/// in a 2015-edition package is reported as such.
+pub(crate) fn parse_source_in(
+    path: &Path,
+    source: &str,
+    cx: &crate::model::FileContext,
+) -> Result<syn::File, FileError> {
+    parse_source(path, source).map_err(|mut e| {
         if cx.edition == crate::model::Edition::E2015
             && let Some(detail) = e.message.strip_prefix("could not parse: ")
         {
             e.message = format!("2015 edition syntax not supported ({detail})");
         }
         e
-    })?;
-    Ok(crate::analyze_parsed_in(path, source, &ast, cx))
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,217 @@
+//! A real LSP conversation with `asyncwise server` over stdio: initialize, didOpen,
+//! publishDiagnostics, didChange, codeAction, hover, shutdown, exit.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: mpsc::Receiver<Value>,
+    next_id: u64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_asyncwise"))
+            .arg("server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        // A reader thread, so that a silent server fails the test instead of hanging it.
+        let (tx, incoming) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let header = header.trim_end();
+                    if header.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = header.strip_prefix("Content-Length: ") {
+                        length = n.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("Content-Length header")];
+                reader.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            incoming,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let response = self.receive(|m| m["id"] == id);
+        assert!(response.get("error").is_none(), "{response}");
+        response["result"].clone()
+    }
+
+    /// The next message that `wanted` accepts (others are skipped).
+    fn receive(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self
+                .incoming
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the server answers");
+            if wanted(&message) {
+                return message;
+            }
+        }
+    }
+
+    fn diagnostics(&mut self, version: i64) -> Vec<Value> {
+        let message = self.receive(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == version
+        });
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+}
+
+const URI: &str = "file:///tmp/asyncwise-lsp/src/lib.rs";
+
+fn codes_and_lines(diagnostics: &[Value]) -> Vec<(String, u64)> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn lsp_conversation() {
+    let mut client = Client::start();
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    assert_eq!(init["capabilities"]["codeActionProvider"], true, "{init}");
+    assert_eq!(init["capabilities"]["hoverProvider"], true);
+    client.notify("initialized", json!({}));
+
+    // Unsaved text: the file does not exist on disk.
+    let text =
+        "async fn handler() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "rust", "version": 1, "text": text}}),
+    );
+    let found = client.diagnostics(1);
+    assert_eq!(
+        codes_and_lines(&found),
+        [("blocking_in_async".to_owned(), 1)]
+    );
+    assert_eq!(found[0]["source"], "asyncwise");
+    assert_eq!(found[0]["range"]["start"]["character"], 4);
+
+    // A line added above (with a non-ASCII string: columns are UTF-16) and an unbounded channel.
+    let edited = format!(
+        "const GREETING: &str = \"😀\"; fn chan() {{ let _ = tokio::sync::mpsc::unbounded_channel::<u8>(); }}\n{text}"
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let found = client.diagnostics(2);
+    assert_eq!(
+        codes_and_lines(&found),
+        [
+            ("unbounded_channel".to_owned(), 0),
+            ("blocking_in_async".to_owned(), 2)
+        ]
+    );
+    // `tokio` is the 49th character (index 48); the emoji before it counts two UTF-16 units.
+    assert_eq!(found[0]["range"]["start"]["character"], 49);
+
+    // A code action adds a suppression above the blocking call.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": URI},
+            "range": {"start": {"line": 2, "character": 4}, "end": {"line": 2, "character": 10}},
+            "context": {"diagnostics": []},
+        }),
+    );
+    let actions = actions.as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    let edit = &actions[0]["edit"]["changes"][URI][0];
+    assert_eq!(edit["range"]["start"], json!({"line": 2, "character": 0}));
+    let inserted = edit["newText"].as_str().unwrap();
+    assert!(
+        inserted.starts_with("    // asyncwise: allow(blocking_in_async) -- "),
+        "{inserted}"
+    );
+
+    // Applying it silences the finding.
+    let mut lines: Vec<&str> = edited.split_inclusive('\n').collect();
+    lines.insert(2, inserted);
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 3}, "contentChanges": [{"text": lines.concat()}]}),
+    );
+    assert_eq!(
+        codes_and_lines(&client.diagnostics(3)),
+        [("unbounded_channel".to_owned(), 0)]
+    );
+
+    // Hover on the remaining finding shows the rule's documentation.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 0, "character": 60}}),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        markdown.starts_with("# asyncwise::unbounded_channel"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("## What it does"));
+    // Nothing to say elsewhere.
+    let nothing = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 3, "character": 0}}),
+    );
+    assert!(nothing.is_null(), "{nothing}");
+
+    let shutdown = client.request("shutdown", Value::Null);
+    assert!(shutdown.is_null());
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}

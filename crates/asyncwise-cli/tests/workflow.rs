@@ -1,0 +1,623 @@
+//! End-to-end tests of what fits asyncwise into a team's workflow: output formats for CI and
+//! editors, suppressions, configuration, baselines and the `cargo asyncwise` subcommand.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+fn asyncwise(dir: &Path) -> Command {
+    let mut cmd = cargo_bin_cmd!("asyncwise");
+    cmd.current_dir(dir).env_remove("NO_COLOR");
+    cmd
+}
+
+fn write(dir: &Path, rel: &str, contents: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, contents).unwrap();
+}
+
+/// Runs `asyncwise` with `args` in `dir`: (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = asyncwise(dir).args(args).output().unwrap();
+    (
+        output.status.code().expect("exited normally"),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// (rule, line) of every finding, from `--format json`.
+fn findings(dir: &Path, args: &[&str]) -> (i32, Vec<(String, u64)>) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = run(dir, &all);
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    let found = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (code, found)
+}
+
+fn found(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {
+    pairs.iter().map(|(r, l)| ((*r).to_owned(), *l)).collect()
+}
+
+/// A small crate with a lock held across an await (with a note), a blocking call on a line
+/// with a non-ASCII string, and a file that does not parse.
+fn sample_crate(dir: &Path) {
+    write(
+        dir,
+        "Cargo.toml",
+        "[package]\nname = \"sample\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write(
+        dir,
+        "src/lib.rs",
+        "use std::sync::Mutex;\n\
+         \n\
+         pub async fn record(peers: &Mutex<Vec<String>>, name: String) {\n\
+         \x20   let mut list = peers.lock().unwrap();\n\
+         \x20   list.push(name);\n\
+         \x20   announce().await;\n\
+         }\n\
+         \n\
+         async fn announce() {}\n\
+         \n\
+         pub async fn greet() {\n\
+         \x20   let _ = (\"😀\", std::fs::read_to_string(\"a\"));\n\
+         }\n",
+    );
+    write(dir, "src/broken.rs", "fn broken() {\n    let x = ;\n}\n");
+}
+
+#[test]
+fn sarif_is_valid_against_the_official_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_crate(dir.path());
+    let (code, stdout, _) = run(dir.path(), &["check", "--format", "sarif"]);
+    assert_eq!(code, 2, "a file does not parse");
+    let log: Value = serde_json::from_str(&stdout).unwrap();
+
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sarif/sarif-schema-2.1.0.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("the official schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF: {errors:#?}\n{log:#}");
+    // A document that breaks the schema is caught: the validator is really validating.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = "severe".into();
+    assert!(!validator.is_valid(&broken));
+
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{run:#}");
+    let lock = &results[0];
+    assert_eq!(lock["ruleId"], "lock_across_await");
+    let index = lock["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(
+        run["tool"]["driver"]["rules"][index]["id"],
+        "lock_across_await"
+    );
+    let location = &lock["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "src/lib.rs");
+    assert_eq!(location["region"]["startLine"], 4);
+    assert_eq!(location["region"]["startColumn"], 20);
+    assert_eq!(
+        lock["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        6
+    );
+    // `std::fs::…` starts at character 19 of line 12; the emoji before it is two UTF-16 units.
+    let blocking = &results[1];
+    assert_eq!(blocking["ruleId"], "blocking_in_async");
+    assert_eq!(
+        blocking["locations"][0]["physicalLocation"]["region"]["startColumn"],
+        20
+    );
+    // The file that could not be checked: a notification at the syntax error.
+    let invocation = &run["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"], "error");
+    let region = &notification["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (&region["startLine"], &region["startColumn"]),
+        (&2.into(), &13.into())
+    );
+}
+
+#[test]
+fn github_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_crate(dir.path());
+    let (code, stdout, _) = run(dir.path(), &["check", "--format", "github"]);
+    assert_eq!(code, 2);
+    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 3, "{stdout}");
+    assert!(
+        annotations[0].starts_with(
+            "::warning file=src/lib.rs,line=4,col=20,endLine=4,endColumn=32,title=asyncwise%3A%3Alock_across_await::`std::sync::Mutex` guard is held across an `.await`%0Anote: the task can be suspended here while the lock is held (line 6)%0Ahelp: "
+        ),
+        "{stdout}"
+    );
+    assert!(!annotations[0].contains('\n'));
+    assert!(
+        annotations[2].starts_with(
+            "::error file=src/broken.rs,line=2,col=13,title=asyncwise::could not parse"
+        ),
+        "{stdout}"
+    );
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn message_format_json_lines_are_cargo_compiler_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_crate(dir.path());
+    let (code, stdout, _) = run(dir.path(), &["check", "--message-format", "json"]);
+    assert_eq!(code, 2);
+    let messages: Vec<cargo_metadata::diagnostic::Diagnostic> = stdout
+        .lines()
+        .map(
+            |line| match serde_json::from_str::<cargo_metadata::Message>(line) {
+                Ok(cargo_metadata::Message::CompilerMessage(m)) => {
+                    assert!(m.package_id.repr.contains("path+file://"), "{line}");
+                    assert!(m.target.src_path.as_str().ends_with(".rs"), "{line}");
+                    m.message
+                }
+                other => panic!("not a compiler-message: {other:?}\n{line}"),
+            },
+        )
+        .collect();
+    assert_eq!(messages.len(), 3, "{stdout}");
+
+    let lock = &messages[0];
+    assert_eq!(
+        lock.code.as_ref().map(|c| c.code.as_str()),
+        Some("asyncwise::lock_across_await")
+    );
+    assert_eq!(
+        lock.level,
+        cargo_metadata::diagnostic::DiagnosticLevel::Warning
+    );
+    let primary = lock.spans.iter().find(|s| s.is_primary).unwrap();
+    assert_eq!(
+        (
+            primary.file_name.as_str(),
+            primary.line_start,
+            primary.column_start,
+            primary.column_end
+        ),
+        ("src/lib.rs", 4, 20, 32)
+    );
+    assert_eq!(
+        primary.text[0].text,
+        "    let mut list = peers.lock().unwrap();"
+    );
+    let secondary = lock.spans.iter().find(|s| !s.is_primary).unwrap();
+    assert_eq!(secondary.line_start, 6);
+    assert!(secondary.label.is_some());
+    assert!(
+        lock.children
+            .iter()
+            .any(|c| c.level == cargo_metadata::diagnostic::DiagnosticLevel::Help)
+    );
+    assert!(
+        lock.rendered
+            .as_deref()
+            .is_some_and(|r| r.contains("--> src/lib.rs:4:20")),
+        "{:?}",
+        lock.rendered
+    );
+
+    let broken = &messages[2];
+    assert_eq!(
+        broken.level,
+        cargo_metadata::diagnostic::DiagnosticLevel::Error
+    );
+    assert_eq!(
+        (
+            broken.spans[0].file_name.as_str(),
+            broken.spans[0].line_start,
+            broken.spans[0].column_start
+        ),
+        ("src/broken.rs", 2, 13)
+    );
+}
+
+#[test]
+fn suppressions_and_unused_suppressions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"s\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "\
+mod jobs;
+
+pub async fn trailing() {
+    std::thread::sleep(d()); // asyncwise: allow(blocking_in_async) -- test helper
+    std::thread::sleep(d());
+}
+
+pub async fn next_line() {
+    // asyncwise: allow(blocking_in_async) -- startup only
+    std::thread::sleep(d());
+    std::thread::sleep(d());
+}
+
+// asyncwise: allow(blocking_in_async, unbounded_channel) -- the whole fn
+#[allow(unused)]
+pub async fn whole_item() {
+    std::thread::sleep(d());
+    let _ = tokio::sync::mpsc::unbounded_channel::<u8>();
+}
+
+pub async fn crate_level() {
+    // asyncwise: allow(detached_task) -- fire and forget is fine here
+    tokio::spawn(jobs::sync_all());
+}
+
+// asyncwise: allow(detached_task) -- nothing here spawns
+fn stale() {}
+
+// asyncwise: allow(blockin_in_async)
+fn typo() {}
+
+fn d() -> std::time::Duration {
+    std::time::Duration::from_millis(1)
+}
+",
+    );
+    write(
+        dir.path(),
+        "src/jobs.rs",
+        "// asyncwise: allow-file(unbounded_channel) -- prototype module\n\
+         pub async fn sync_all() -> Result<(), std::io::Error> {\n\
+         \x20   let _ = tokio::sync::mpsc::unbounded_channel::<u8>();\n\
+         \x20   Ok(())\n\
+         }\n",
+    );
+    let (code, found_) = findings(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found_,
+        found(&[
+            ("blocking_in_async", 5),
+            ("blocking_in_async", 11),
+            ("unused_suppression", 26),
+            ("invalid_suppression", 29),
+        ])
+    );
+    let (_, human, _) = run(dir.path(), &["check", "--color", "never"]);
+    insta::assert_snapshot!(human);
+}
+
+#[test]
+fn configuration_excludes_requires_reasons_and_is_inherited() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"lib\"]\n\n[workspace.metadata.asyncwise]\nexclude = [\"app/generated\", \"**/fixtures/**\"]\nrequire_reason = true\n",
+    );
+    write(
+        root,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+    );
+    let blocking_unexplained = "pub async fn f() {\n    // asyncwise: allow(blocking_in_async)\n    std::thread::sleep(std::time::Duration::ZERO);\n}\n";
+    write(root, "app/src/lib.rs", blocking_unexplained);
+    write(
+        root,
+        "app/generated/out.rs",
+        "pub async fn g() { std::thread::sleep(x); }\n",
+    );
+    write(
+        root,
+        "app/tests/fixtures/case.rs",
+        "pub async fn g() { std::thread::sleep(x); }\n",
+    );
+    // The lib package turns the requirement off for itself: the nearest setting wins.
+    write(
+        root,
+        "lib/Cargo.toml",
+        "[package]\nname = \"lib\"\nversion = \"0.1.0\"\n\n[package.metadata.asyncwise]\nrequire_reason = false\n",
+    );
+    write(root, "lib/src/lib.rs", blocking_unexplained);
+
+    let (code, stdout, stderr) = run(root, &["check", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        doc["files_checked"], 2,
+        "excluded files are not checked: {doc}"
+    );
+    let rules: Vec<(&str, &str)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap(), d["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rules, [("app/src/lib.rs", "invalid_suppression")]);
+
+    // A path named on the command line is checked even when excluded.
+    let (_, named) = findings(root, &["app/generated/out.rs"]);
+    assert_eq!(named, found(&[("blocking_in_async", 1)]));
+    // --no-config ignores it all (test code needs --all-targets, as always).
+    let (_, everything) = findings(root, &["--no-config", "--all-targets"]);
+    assert_eq!(everything.len(), 2, "{everything:?}");
+}
+
+#[test]
+fn configuration_errors_point_at_the_place_and_suggest() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[package.metadata.asyncwise]\nexlude = [\"gen/**\"]\n",
+    );
+    write(dir.path(), "src/lib.rs", "pub fn f() {}\n");
+    let (code, stdout, _) = run(dir.path(), &["check", "--color", "never"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains("error: Cargo.toml:6:1: unknown key `exlude`; did you mean `exclude`?"),
+        "{stdout}"
+    );
+
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        dir.path(),
+        "asyncwise.toml",
+        "[rules]\nunbounded_chanel = \"allow\"\n",
+    );
+    let (code, stdout, _) = run(dir.path(), &["check", "--color", "never"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains(
+            "error: asyncwise.toml:2:1: unknown rule `unbounded_chanel`; did you mean `unbounded_channel`?"
+        ),
+        "{stdout}"
+    );
+
+    // Two configurations in one place are an error, not a silent choice.
+    write(
+        dir.path(),
+        "asyncwise.toml",
+        "exclude = []
+",
+    );
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]
+name = \"x\"
+version = \"0.1.0\"
+
+[package.metadata.asyncwise]
+exclude = []
+",
+    );
+    let (code, stdout, _) = run(dir.path(), &["check", "--color", "never"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains(
+            "`[package.metadata.asyncwise]` and `asyncwise.toml` both configure asyncwise here"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn baseline_round_trip_survives_an_edit_above_the_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = "\
+pub async fn old() {
+    std::thread::sleep(std::time::Duration::ZERO);
+}
+";
+    write(dir.path(), "src/lib.rs", original);
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["check", "--write-baseline", "asyncwise-baseline.json"],
+    );
+    assert_eq!(code, 1, "the findings are still reported while recording");
+    assert!(stderr.contains("recorded 1 finding"), "{stderr}");
+    let baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("asyncwise-baseline.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(baseline["findings"][0]["item"], "old");
+
+    // Lines added above, the call reformatted, and one new finding in a new fn.
+    let edited = "\
+use std::time::Duration;
+
+pub async fn new() {
+    std::thread::sleep(Duration::ZERO);
+}
+
+pub async fn old() {
+    std::thread::sleep(
+        std::time::Duration::ZERO,
+    );
+}
+";
+    write(dir.path(), "src/lib.rs", edited);
+    let (code, found_) = findings(dir.path(), &["--baseline", "asyncwise-baseline.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(found_, found(&[("blocking_in_async", 4)]));
+    // Without the new finding, the baseline makes the run clean.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        &edited.replace("    std::thread::sleep(Duration::ZERO);\n", ""),
+    );
+    let (code, found_) = findings(dir.path(), &["--baseline", "asyncwise-baseline.json"]);
+    assert_eq!((code, found_), (0, vec![]));
+    // A second identical finding in the same fn is new: fingerprints count occurrences.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "pub async fn old() {\n    std::thread::sleep(std::time::Duration::ZERO);\n    std::thread::sleep(std::time::Duration::ZERO);\n}\n",
+    );
+    let (_, found_) = findings(dir.path(), &["--baseline", "asyncwise-baseline.json"]);
+    assert_eq!(found_, found(&[("blocking_in_async", 3)]));
+
+    write(
+        dir.path(),
+        "bad-baseline.json",
+        "{\"version\": 7, \"findings\": []}",
+    );
+    let (code, _, stderr) = run(dir.path(), &["check", "--baseline", "bad-baseline.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("baseline version 7 is not supported"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn empty_paths_warn_and_nothing_checked_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", "pub fn f() {}\n");
+    write(dir.path(), "docs/readme.md", "# docs\n");
+    let (code, _, stderr) = run(dir.path(), &["check", "src", "docs"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: docs: no Rust file to check here"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(dir.path(), &["check", "docs"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("error: no Rust file was checked"),
+        "{stderr}"
+    );
+}
+
+/// A two-member workspace: `app` (with a finding) and `util` (with a suppressed finding and one
+/// more), plus a test fixture the workspace excludes.
+fn two_member_workspace(root: &Path) {
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nresolver = \"3\"\nmembers = [\"app\", \"util\"]\n\n[workspace.metadata.asyncwise]\nexclude = [\"util/tests/fixtures\"]\n",
+    );
+    write(
+        root,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write(
+        root,
+        "app/src/main.rs",
+        "fn main() {}\n\nasync fn serve() {\n    std::thread::sleep(std::time::Duration::ZERO);\n}\n",
+    );
+    write(
+        root,
+        "util/Cargo.toml",
+        "[package]\nname = \"util\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write(
+        root,
+        "util/src/lib.rs",
+        "pub async fn a() {\n    // asyncwise: allow(blocking_in_async) -- startup\n    std::thread::sleep(std::time::Duration::ZERO);\n}\n\npub fn channel() {\n    let _ = tokio::sync::mpsc::unbounded_channel::<u8>();\n}\n",
+    );
+    write(root, "util/tests/it.rs", "#[test]\nfn t() {}\n");
+    write(
+        root,
+        "util/tests/fixtures/bad.rs",
+        "async fn f() { std::thread::sleep(x); }\n",
+    );
+}
+
+fn cargo_asyncwise(dir: &Path, args: &[&str]) -> (i32, Vec<(String, String, u64)>, String) {
+    let output = cargo_bin_cmd!("cargo-asyncwise")
+        .current_dir(dir)
+        .arg("asyncwise")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let found = serde_json::from_str::<Value>(&stdout)
+        .map(|doc| {
+            doc["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["path"].as_str().unwrap().to_owned(),
+                        d["rule"].as_str().unwrap().to_owned(),
+                        d["line"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (output.status.code().unwrap(), found, stderr)
+}
+
+fn triples(items: &[(&str, &str, u64)]) -> Vec<(String, String, u64)> {
+    items
+        .iter()
+        .map(|(p, r, l)| ((*p).to_owned(), (*r).to_owned(), *l))
+        .collect()
+}
+
+#[test]
+fn cargo_subcommand_checks_the_package_or_workspace_from_any_subdirectory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    two_member_workspace(root);
+    let app = triples(&[("app/src/main.rs", "blocking_in_async", 4)]);
+    let util = triples(&[("util/src/lib.rs", "unbounded_channel", 7)]);
+
+    // Deep inside a member: that member, paths relative to the workspace root.
+    let (code, found_, stderr) = cargo_asyncwise(&root.join("app/src"), &[]);
+    assert_eq!((code, &found_), (1, &app), "{stderr}");
+    // In the virtual workspace's root: every member; the excluded fixture stays out.
+    let (code, found_, stderr) = cargo_asyncwise(root, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(found_, [app.clone(), util.clone()].concat());
+    // From a member's directory, other selections.
+    let inside_util = root.join("util/tests");
+    let (_, found_, _) = cargo_asyncwise(&inside_util, &["--workspace"]);
+    assert_eq!(found_, [app.clone(), util.clone()].concat());
+    let (_, found_, _) = cargo_asyncwise(&inside_util, &["--workspace", "--exclude", "util"]);
+    assert_eq!(found_, app);
+    let (_, found_, _) = cargo_asyncwise(&inside_util, &["-p", "app", "-p", "util"]);
+    assert_eq!(found_, [app.clone(), util.clone()].concat());
+    let (code, _, stderr) = cargo_asyncwise(&inside_util, &["-p", "ap"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `app`?"), "{stderr}");
+}

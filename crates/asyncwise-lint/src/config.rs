@@ -1,0 +1,572 @@
+//! Configuration: `[workspace.metadata.asyncwise]` and `[package.metadata.asyncwise]` in
+//! `Cargo.toml`, or an `asyncwise.toml` beside a `Cargo.toml` (whose keys are then written at
+//! the top level).
+//!
+//! For a file, the nearest directory holding a `Cargo.toml` or an `asyncwise.toml` gives the
+//! package settings; the workspace above it (the nearest ancestor `Cargo.toml` with a
+//! `[workspace]` table) gives settings the package inherits. The nearest setting of a key wins;
+//! lists (`exclude`, `blocking`, `offload`, `spawn`) and the `rules` table are combined, each
+//! `exclude` glob relative to the directory of the file that sets it. An `asyncwise.toml` and
+//! an `asyncwise` table in the `Cargo.toml` beside it are an error: keep one.
+//!
+//! Unknown keys, unknown rule names and unknown levels are errors that point at the place in
+//! the file and suggest the closest valid name.
+//!
+//! ```
+//! use asyncwise_lint::config::{Config, Level};
+//! let config = Config::from_toml_str(r#"
+//!     exclude = ["benches/**"]
+//!     require_reason = true
+//!     [rules]
+//!     unbounded_channel = "allow"
+//! "#).unwrap();
+//! assert_eq!(config.exclude, ["benches/**"]);
+//! assert_eq!(config.rules["unbounded_channel"], Level::Allow);
+//! let err = Config::from_toml_str("exlude = []").unwrap_err();
+//! assert!(err.message.contains("did you mean `exclude`?"));
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{FileError, LineCol};
+
+/// The keys of an `asyncwise` configuration table.
+///
+/// The reference in the README is generated from these doc comments (see the test
+/// `config_reference`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Glob patterns of files and directories not to check when walking directories, relative
+    /// to the directory of the file that sets them (`"benches/**"`, `"tests/fixtures"`). A path
+    /// named on the command line is always checked.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// When `true`, a suppression comment without `-- reason` is an error
+    /// (`invalid_suppression`). Default `false`.
+    #[serde(default)]
+    pub require_reason: Option<bool>,
+    /// Rule levels: `rule_name = "allow" | "warn" | "deny"`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Level>,
+    /// Functions of your own code that block the thread, as
+    /// ``{ path = "mycrate::db::query_sync", help = "use `query(..).await`" }`` (`help`
+    /// optional).
+    #[serde(default)]
+    pub blocking: Vec<BlockingFn>,
+    /// Functions that run a closure off the async executor, like `spawn_blocking`
+    /// (`"mycrate::pool::run_blocking"`).
+    #[serde(default)]
+    pub offload: Vec<String>,
+    /// Functions that spawn a task, like `tokio::spawn` (`"mycrate::rt::spawn_named"`).
+    #[serde(default)]
+    pub spawn: Vec<String>,
+}
+
+/// The keys of [`Config`], for "did you mean" (a test keeps it in step with the struct).
+pub const CONFIG_KEYS: &[&str] = &[
+    "exclude",
+    "require_reason",
+    "rules",
+    "blocking",
+    "offload",
+    "spawn",
+];
+
+/// The keys of a [`BlockingFn`] row.
+const BLOCKING_KEYS: &[&str] = &["path", "help"];
+
+/// A rule's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Not reported.
+    Allow,
+    /// Reported as a warning.
+    Warn,
+    /// Reported as an error.
+    Deny,
+}
+
+/// A user's blocking function.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingFn {
+    /// Its path, `crate::module::function`.
+    pub path: String,
+    /// What to call instead, shown as the finding's help.
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+impl Config {
+    /// Parses an `asyncwise.toml` (keys at the top level) and validates it.
+    ///
+    /// Errors carry the line and column of the offending key or value; the path is empty
+    /// (callers set it).
+    pub fn from_toml_str(text: &str) -> Result<Config, FileError> {
+        parse_section(text, &[])?.ok_or_else(|| FileError::new("", "empty configuration"))
+    }
+}
+
+/// Finds the `asyncwise` table at `section` (e.g. `["package", "metadata", "asyncwise"]`, or
+/// `[]` for the whole document), checks its keys and deserializes it.
+fn parse_section(text: &str, section: &[&str]) -> Result<Option<Config>, FileError> {
+    let doc = toml::de::DeTable::parse(text).map_err(|e| toml_error(text, &e))?;
+    let mut table = doc.get_ref();
+    for key in section {
+        match table.get(*key).map(|v| v.get_ref()) {
+            Some(toml::de::DeValue::Table(inner)) => table = inner,
+            _ => return Ok(None),
+        }
+    }
+    check_keys(text, table, CONFIG_KEYS, "key")?;
+    if let Some(toml::de::DeValue::Table(rules)) = table.get("rules").map(|v| v.get_ref()) {
+        let known: Vec<&str> = crate::suppress::known_rules().collect();
+        check_keys(text, rules, &known, "rule")?;
+        for (name, level) in rules {
+            if let toml::de::DeValue::String(level_text) = level.get_ref() {
+                let levels = ["allow", "warn", "deny"];
+                if !levels.contains(&level_text.as_ref()) {
+                    return Err(located(
+                        text,
+                        level.span(),
+                        unknown("level", level_text, &levels, Some(name.get_ref())),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(toml::de::DeValue::Array(rows)) = table.get("blocking").map(|v| v.get_ref()) {
+        for row in rows {
+            if let toml::de::DeValue::Table(row) = row.get_ref() {
+                check_keys(text, row, BLOCKING_KEYS, "key of a `blocking` row")?;
+            }
+        }
+    }
+    // Deserialize only the section: navigate the untyped value, then type it.
+    let value: toml::Value = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    let mut value = &value;
+    for key in section {
+        match value.get(key) {
+            Some(inner) => value = inner,
+            None => return Ok(None),
+        }
+    }
+    let config: Config = value.clone().try_into().map_err(|e: toml::de::Error| {
+        let place = if section.is_empty() {
+            String::new()
+        } else {
+            format!("[{}]: ", section.join("."))
+        };
+        FileError::new("", format!("{place}{}", e.message()))
+    })?;
+    validate_paths(&config)?;
+    Ok(Some(config))
+}
+
+fn validate_paths(config: &Config) -> Result<(), FileError> {
+    let paths = config
+        .blocking
+        .iter()
+        .map(|b| ("blocking", &b.path))
+        .chain(config.offload.iter().map(|p| ("offload", p)))
+        .chain(config.spawn.iter().map(|p| ("spawn", p)));
+    for (key, path) in paths {
+        if syn::parse_str::<syn::Path>(path).is_err() || path.contains('<') {
+            return Err(FileError::new(
+                "",
+                format!("`{key}`: `{path}` is not a path like `mycrate::module::function`"),
+            ));
+        }
+    }
+    for pattern in &config.exclude {
+        glob(pattern).map_err(|e| FileError::new("", format!("`exclude`: {e}")))?;
+    }
+    Ok(())
+}
+
+fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(pattern.trim_end_matches('/'))
+        .literal_separator(true)
+        .build()
+}
+
+fn check_keys(
+    text: &str,
+    table: &toml::de::DeTable<'_>,
+    known: &[&str],
+    what: &str,
+) -> Result<(), FileError> {
+    for key in table.keys() {
+        if !known.contains(&key.get_ref().as_ref()) {
+            return Err(located(
+                text,
+                key.span(),
+                unknown(what, key.get_ref(), known, None),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unknown(what: &str, found: &str, known: &[&str], of: Option<&str>) -> String {
+    let of = of.map(|o| format!(" for `{o}`")).unwrap_or_default();
+    match crate::suggest::did_you_mean(found, known.iter().copied()) {
+        Some(best) => format!("unknown {what} `{found}`{of}; did you mean `{best}`?"),
+        None => format!(
+            "unknown {what} `{found}`{of}; expected one of {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> LineCol {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    LineCol {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+    }
+}
+
+fn located(text: &str, span: std::ops::Range<usize>, message: String) -> FileError {
+    FileError::new("", message).at(line_col(text, span.start))
+}
+
+fn toml_error(text: &str, e: &toml::de::Error) -> FileError {
+    let error = FileError::new("", format!("invalid TOML: {}", e.message()));
+    match e.span() {
+        Some(span) => error.at(line_col(text, span.start)),
+        None => error,
+    }
+}
+
+/// One file's configuration and where it applies from.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// The file it was read from (`Cargo.toml` or `asyncwise.toml`).
+    pub file: PathBuf,
+    /// The directory `exclude` globs are relative to.
+    pub base: PathBuf,
+    /// The settings.
+    pub config: Config,
+    excludes: globset::GlobSet,
+}
+
+/// The settings that apply to one directory: the workspace's layer, then the package's.
+#[derive(Debug, Clone, Default)]
+pub struct Effective {
+    /// Lowest precedence first.
+    pub layers: Vec<Arc<Layer>>,
+}
+
+impl Effective {
+    /// Whether suppressions must give a reason (the nearest setting wins; default `false`).
+    pub fn require_reason(&self) -> bool {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|l| l.config.require_reason)
+            .unwrap_or(false)
+    }
+
+    /// Whether an (absolute, normalised) path matches an `exclude` glob of any layer, itself or
+    /// through one of its parent directories.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        self.layers.iter().any(|layer| {
+            let Ok(relative) = path.strip_prefix(&layer.base) else {
+                return false;
+            };
+            relative
+                .ancestors()
+                .filter(|p| !p.as_os_str().is_empty())
+                .any(|p| layer.excludes.is_match(p))
+        })
+    }
+
+    /// The rule levels, the nearest setting of each rule winning. (Read, validated and typed;
+    /// not yet applied to findings.)
+    pub fn rules(&self) -> BTreeMap<String, Level> {
+        let mut out = BTreeMap::new();
+        for layer in &self.layers {
+            out.extend(layer.config.rules.clone());
+        }
+        out
+    }
+}
+
+/// Finds and caches the configuration of directories (see the [module docs](self)).
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("asyncwise-config-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(dir.join("src")).unwrap();
+/// std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n[package.metadata.asyncwise]\nexclude = [\"src/gen\"]\n").unwrap();
+/// let mut resolver = asyncwise_lint::config::Resolver::default();
+/// let settings = resolver.for_dir(&dir.join("src"));
+/// assert!(settings.is_excluded(&dir.join("src/gen/a.rs")));
+/// assert!(!settings.is_excluded(&dir.join("src/main.rs")));
+/// assert!(resolver.errors.is_empty());
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+#[derive(Debug, Default)]
+pub struct Resolver {
+    by_dir: HashMap<PathBuf, Arc<Effective>>,
+    by_file: HashMap<(PathBuf, &'static str), Option<Arc<Layer>>>,
+    workspace_roots: HashMap<PathBuf, bool>,
+    /// Configuration files that could not be read or are invalid (each reported once).
+    pub errors: Vec<FileError>,
+}
+
+impl Resolver {
+    /// The settings for files in `dir` (absolute).
+    pub fn for_dir(&mut self, dir: &Path) -> Arc<Effective> {
+        let dir = normalize(dir);
+        if let Some(found) = self.by_dir.get(&dir) {
+            return Arc::clone(found);
+        }
+        let effective = Arc::new(self.resolve(&dir));
+        self.by_dir.insert(dir, Arc::clone(&effective));
+        effective
+    }
+
+    /// The settings for a file (absolute, or relative to the working directory).
+    pub fn for_file(&mut self, file: &Path) -> Arc<Effective> {
+        let absolute = absolute(file);
+        match absolute.parent() {
+            Some(dir) => self.for_dir(dir),
+            None => Arc::default(),
+        }
+    }
+
+    fn resolve(&mut self, dir: &Path) -> Effective {
+        let Some(package_dir) = dir
+            .ancestors()
+            .find(|d| d.join("Cargo.toml").is_file() || d.join(ASYNCWISE_TOML).is_file())
+        else {
+            return Effective::default();
+        };
+        let manifest = package_dir.join("Cargo.toml");
+        let own_toml = package_dir.join(ASYNCWISE_TOML);
+        let is_workspace_root = self.is_workspace_root(package_dir);
+        let mut layers = Vec::new();
+        if !is_workspace_root {
+            let workspace = package_dir
+                .ancestors()
+                .skip(1)
+                .find(|d| self.is_workspace_root(d));
+            if let Some(root) = workspace {
+                layers.extend(self.layer_of_dir(root, "workspace"));
+            }
+        }
+        if own_toml.is_file() {
+            layers.extend(self.layer_of_dir(package_dir, "package"));
+        } else {
+            if is_workspace_root {
+                layers.extend(self.layer(&manifest, &["workspace", "metadata", "asyncwise"]));
+            }
+            layers.extend(self.layer(&manifest, &["package", "metadata", "asyncwise"]));
+        }
+        Effective { layers }
+    }
+
+    /// Whether `dir` holds a `Cargo.toml` with a `[workspace]` table (read once per directory).
+    fn is_workspace_root(&mut self, dir: &Path) -> bool {
+        if let Some(&known) = self.workspace_roots.get(dir) {
+            return known;
+        }
+        let found = manifest_has_table(&dir.join("Cargo.toml"), "workspace");
+        self.workspace_roots.insert(dir.to_path_buf(), found);
+        found
+    }
+
+    /// The layer a directory contributes in a role: its `asyncwise.toml`, or its manifest's
+    /// table for that role.
+    fn layer_of_dir(&mut self, dir: &Path, role: &'static str) -> Option<Arc<Layer>> {
+        let own_toml = dir.join(ASYNCWISE_TOML);
+        if own_toml.is_file() {
+            let manifest = dir.join("Cargo.toml");
+            for table in ["workspace", "package"] {
+                if self
+                    .layer(&manifest, &[table, "metadata", "asyncwise"])
+                    .is_some()
+                {
+                    let key = (manifest.clone(), "both");
+                    if let std::collections::hash_map::Entry::Vacant(entry) =
+                        self.by_file.entry(key)
+                    {
+                        entry.insert(None);
+                        self.errors.push(FileError::new(
+                            shown(&manifest),
+                            format!(
+                                "`[{table}.metadata.asyncwise]` and `{ASYNCWISE_TOML}` both configure asyncwise here; keep one (using `{ASYNCWISE_TOML}`)"
+                            ),
+                        ));
+                    }
+                }
+            }
+            return self.layer(&own_toml, &[]);
+        }
+        self.layer(&dir.join("Cargo.toml"), &[role, "metadata", "asyncwise"])
+    }
+
+    fn layer(&mut self, file: &Path, section: &[&'static str]) -> Option<Arc<Layer>> {
+        let role = section.first().copied().unwrap_or("file");
+        let key = (file.to_path_buf(), role);
+        if let Some(found) = self.by_file.get(&key) {
+            return found.clone();
+        }
+        let loaded = match std::fs::read_to_string(file) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                self.errors
+                    .push(FileError::new(shown(file), format!("could not read: {e}")));
+                None
+            }
+            Ok(text) => match parse_section(&text, section) {
+                Ok(config) => config.map(|config| {
+                    let mut excludes = globset::GlobSetBuilder::new();
+                    for pattern in &config.exclude {
+                        // Validated while parsing.
+                        if let Ok(glob) = glob(pattern) {
+                            excludes.add(glob);
+                        }
+                    }
+                    Arc::new(Layer {
+                        file: file.to_path_buf(),
+                        base: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+                        excludes: excludes
+                            .build()
+                            .unwrap_or_else(|_| globset::GlobSet::empty()),
+                        config,
+                    })
+                }),
+                Err(mut e) => {
+                    e.path = shown(file);
+                    self.errors.push(e);
+                    None
+                }
+            },
+        };
+        self.by_file.insert(key, loaded.clone());
+        loaded
+    }
+}
+
+/// The name of the stand-alone configuration file.
+pub const ASYNCWISE_TOML: &str = "asyncwise.toml";
+
+fn manifest_has_table(manifest: &Path, table: &str) -> bool {
+    // A cheap textual test, exact enough for finding the workspace root (`[workspace]` or
+    // `[workspace.…]` at the start of a line).
+    std::fs::read_to_string(manifest).is_ok_and(|text| {
+        text.lines().any(|line| {
+            let line = line.trim_start();
+            line.strip_prefix('[')
+                .and_then(|rest| rest.strip_prefix(table))
+                .is_some_and(|rest| rest.starts_with(']') || rest.starts_with('.'))
+        })
+    })
+}
+
+/// The path as a user would type it from the working directory.
+fn shown(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().ok();
+    crate::engine::discover::display_path(path, cwd.as_deref())
+}
+
+/// `path` made absolute against the working directory, with `.` and `..` resolved lexically.
+///
+/// ```
+/// use std::path::Path;
+/// let p = asyncwise_lint::config::absolute(Path::new("/a/b/../c/./d.rs"));
+/// assert_eq!(p, Path::new("/a/c/d.rs"));
+/// ```
+pub fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        normalize(path)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        normalize(&cwd.join(path))
+    }
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_point_at_the_key_and_suggest() {
+        let text = "exclude = []\n[rules]\nblockin_in_async = \"deny\"\n";
+        let err = Config::from_toml_str(text).unwrap_err();
+        assert_eq!(
+            err.message,
+            "unknown rule `blockin_in_async`; did you mean `blocking_in_async`?"
+        );
+        assert_eq!(err.location, Some(LineCol { line: 3, column: 1 }));
+
+        let err = Config::from_toml_str("[rules]\ndetached_task = \"dny\"\n").unwrap_err();
+        assert_eq!(
+            err.message,
+            "unknown level `dny` for `detached_task`; did you mean `deny`?"
+        );
+        assert_eq!(
+            err.location,
+            Some(LineCol {
+                line: 2,
+                column: 17
+            })
+        );
+
+        let err =
+            Config::from_toml_str("blocking = [{ path = \"a::b\", hlep = \"x\" }]").unwrap_err();
+        assert!(err.message.contains("did you mean `help`?"), "{err}");
+
+        let err = Config::from_toml_str("spawn = [\"not a path\"]").unwrap_err();
+        assert!(err.message.contains("is not a path"), "{err}");
+
+        let err = Config::from_toml_str("exclude = 3").unwrap_err();
+        assert!(err.message.contains("invalid type"), "{err}");
+
+        let err = Config::from_toml_str("exclude = [").unwrap_err();
+        assert!(err.message.starts_with("invalid TOML"), "{err}");
+        assert!(err.location.is_some());
+    }
+
+    #[test]
+    fn knowledge_rows_are_typed() {
+        let config = Config::from_toml_str(
+            "offload = [\"my::pool::run\"]\nspawn = [\"my::rt::spawn_named\"]\nblocking = [{ path = \"my::db::query_sync\", help = \"use `query`\" }, { path = \"my::x\" }]\n",
+        )
+        .unwrap();
+        assert_eq!(config.offload, ["my::pool::run"]);
+        assert_eq!(config.spawn, ["my::rt::spawn_named"]);
+        assert_eq!(config.blocking[0].help.as_deref(), Some("use `query`"));
+        assert_eq!(config.blocking[1].help, None);
+    }
+}

@@ -271,7 +271,9 @@ impl PackageOutcome {
     /// `blocking_in_async` in a binary none of whose files runs anything concurrently (no
     /// spawn, join, select or server) is the pedantic form: the blocked thread holds up no
     /// other task. The binary is `src/main.rs` with its modules when the package has no
-    /// library, or one `src/bin/` target.
+    /// library, or one `src/bin/` target. A module of such a binary that itself spawns,
+    /// joins, selects and serves nothing (a command's flow) is judged the same way, as an
+    /// approximation of "not reachable from concurrent code".
     fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], has_lib: bool) {
         let mut binaries: std::collections::HashMap<String, (bool, Vec<&Path>)> =
             std::collections::HashMap::new();
@@ -283,11 +285,17 @@ impl PackageOutcome {
             entry.0 |= *concurrent;
             entry.1.push(path);
         }
-        let serial: std::collections::HashSet<&Path> = binaries
+        let mut serial: std::collections::HashSet<&Path> = binaries
             .into_values()
             .filter(|(concurrent, _)| !concurrent)
             .flat_map(|(_, files)| files)
             .collect();
+        serial.extend(files.iter().filter_map(|(path, concurrent)| {
+            let module = !concurrent
+                && binary_of(path, has_lib).as_deref() == Some("main")
+                && !path.ends_with("main.rs");
+            module.then_some(*path)
+        }));
         for d in &mut self.diagnostics {
             if d.rule == "blocking_in_async" && serial.contains(d.path.as_path()) {
                 d.form = crate::levels::Form::Pedantic;

@@ -508,6 +508,25 @@ pub fn blocking_method_name(
     })
 }
 
+/// Names of async functions that run once while a program or a component starts: blocking
+/// calls directly in their bodies (outside loops) are the pedantic form of
+/// `blocking_in_async`. On real repositories these were creating a data directory, reading a
+/// certificate or checking a configured path.
+pub const SETUP_FNS: &[&str] = &[
+    "main",
+    "new",
+    "open",
+    "init",
+    "initialize",
+    "prepare",
+    "setup",
+    "set_up",
+    "bootstrap",
+    "load_config",
+    "from_config",
+    "create",
+];
+
 /// Functions that run a future to completion on the current thread (`block_on`).
 pub const BLOCK_ON_FNS: &[&str] = &[
     "futures::executor::block_on",

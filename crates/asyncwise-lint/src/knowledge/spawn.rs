@@ -144,4 +144,16 @@ pub const CONCURRENCY_MARKERS: &[&str] = &[
     "Server::builder",
     ".accept()",
     "incoming()",
+    // request handlers, whose server is set up elsewhere
+    "State(",
+    "Json(",
+    "Extension(",
+    "HttpRequest",
+    "HttpResponse",
+    "IntoResponse",
+    "Responder",
+    "Request<",
+    "Response<",
+    "#[tonic",
+    "#[async_trait",
 ];

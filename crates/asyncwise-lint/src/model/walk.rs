@@ -259,7 +259,10 @@ impl Walker {
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
         }
-        let is_main = ctx == Ctx::Async && sig.ident == "main";
+        // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
+        // the program starts: blocking directly in their bodies is the pedantic form.
+        let is_main =
+            ctx == Ctx::Async && blocking::SETUP_FNS.contains(&sig.ident.to_string().as_str());
         let saved_main = self.main_depth;
         self.main_depth = if is_main {
             Some(self.frames.len() + 1)

@@ -61,9 +61,21 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         after_stmt: None,
         stmt_binding: None,
         main_depth: None,
+        current_fn: None,
+        fn_names: Vec::new(),
+        direct_in: Vec::new(),
+        main_callees: HashSet::new(),
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
+    // Calls made directly in a function that `main` calls directly run once, at start-up.
+    for (call, direct_in) in w.facts.calls.iter_mut().zip(&w.direct_in) {
+        if let Some(f) = direct_in
+            && w.main_callees.contains(&w.fn_names[*f])
+        {
+            call.startup = true;
+        }
+    }
     w.facts.fields = w
         .types
         .named_fields()
@@ -159,6 +171,14 @@ struct Walker {
     /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
     /// loops, run once at start-up.
     main_depth: Option<usize>,
+    /// The function being visited (index into `fn_names`) and its body's frame depth.
+    current_fn: Option<(usize, usize)>,
+    fn_names: Vec<String>,
+    /// Per call: the function it is made directly in (outside loops, closures and async
+    /// blocks), if any.
+    direct_in: Vec<Option<usize>>,
+    /// Functions `main` calls directly: their bodies run once, at start-up.
+    main_callees: HashSet<String>,
     facts: WalkFacts,
 }
 
@@ -269,14 +289,35 @@ impl Walker {
         } else {
             None
         };
+        self.fn_names.push(sig.ident.to_string());
+        let saved_fn = self
+            .current_fn
+            .replace((self.fn_names.len() - 1, self.frames.len() + 1));
         self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
+        self.current_fn = saved_fn;
         self.main_depth = saved_main;
         self.env = saved_env;
     }
 
     fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
         let ctx = self.ctx();
-        let startup = self.main_depth == Some(self.frames.len()) && self.frame().loops.is_empty();
+        let direct = self.frame().loops.is_empty();
+        let startup = self.main_depth == Some(self.frames.len()) && direct;
+        let direct_in = self
+            .current_fn
+            .filter(|(_, depth)| direct && *depth == self.frames.len())
+            .map(|(f, _)| f);
+        self.direct_in.push(direct_in);
+        // Only awaited calls (`run(cfg).await`, `block_on(run(cfg))`): a future handed to
+        // `spawn` runs alongside everything else.
+        if let (Some((f, depth)), Callee::Path(path)) = (self.current_fn, &callee)
+            && awaited
+            && self.fn_names[f] == "main"
+            && depth == self.frames.len()
+            && let Some(name) = path.rsplit("::").next()
+        {
+            self.main_callees.insert(name.to_string());
+        }
         self.facts.calls.push(CallFact {
             callee,
             loc,

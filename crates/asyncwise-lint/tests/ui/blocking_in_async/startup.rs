@@ -35,3 +35,35 @@ async fn main() {
     });
     server.await.ok();
 }
+
+// Functions `main` awaits directly are start-up code too (`run(config).await`,
+// `block_on(run(config))`); one it spawns runs alongside everything else.
+mod launched {
+    async fn check_data_folder(dir: &std::path::Path) {
+        if !dir.is_dir() { //~ blocking_in_async(pedantic)
+            std::process::exit(1);
+        }
+    }
+
+    async fn serve(listener: tokio::net::TcpListener) {
+        let banner = std::fs::read_to_string("banner.txt").unwrap(); //~ blocking_in_async
+        loop {
+            let (sock, _) = listener.accept().await.unwrap();
+            let _ = (sock, &banner);
+        }
+    }
+
+    async fn run(dir: std::path::PathBuf) {
+        let cert = std::fs::read("cert.pem"); //~ blocking_in_async(pedantic)
+        let _ = cert;
+    }
+
+    fn main() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(run("data".into()));
+        rt.block_on(check_data_folder(std::path::Path::new("data")));
+        rt.spawn(serve(listener()));
+        // Futures awaited inside an async block or closure of `main` are not followed: such a
+        // block may be a handler run per request.
+    }
+}

@@ -366,7 +366,27 @@ impl Walker {
         future: Option<&syn::Expr>,
         owned: bool,
     ) {
-        let bound = self.loop_bound(node_addr, loc, future);
+        let bound = if spawn::BOUNDING_SPAWNERS.iter().any(|b| via.starts_with(b)) {
+            // `TaskGroup::bounded(n).spawn(..)` waits for a free slot.
+            match self.frame().loops.is_empty() {
+                true => LoopBound::NotInLoop,
+                false => LoopBound::Bounded,
+            }
+        } else {
+            let saved = self.awaited.remove(&node_addr);
+            // An unbounded `TaskGroup`'s `spawn(..).await` only spawns: the await bounds nothing.
+            let awaited_bounds = !spawn::SPAWN_RETURNS_FUTURE
+                .iter()
+                .any(|b| via.starts_with(b));
+            if saved && awaited_bounds {
+                self.awaited.insert(node_addr);
+            }
+            let bound = self.loop_bound(node_addr, loc, future);
+            if saved {
+                self.awaited.insert(node_addr);
+            }
+            bound
+        };
         // `let fut = async move { .. }; tokio::spawn(fut)`: what was learnt about the binding.
         let failure = match future {
             Some(syn::Expr::Path(p)) => p
@@ -376,6 +396,18 @@ impl Walker {
                 .map_or(Failure::Cannot, |(_, f)| f.clone()),
             Some(f) => failure_of(f),
             None => Failure::Cannot,
+        };
+        // Spawners that log a task's panic (asyncwise's `Shutdown`) lose only its errors.
+        let failure = match failure {
+            Failure::Can { reason, .. }
+                if reason.contains("panic")
+                    && spawn::PANIC_LOGGING_SPAWNERS
+                        .iter()
+                        .any(|b| via.starts_with(b)) =>
+            {
+                Failure::Cannot
+            }
+            other => other,
         };
         let discarded = self.discarded.contains(&node_addr);
         self.facts.spawns.push(SpawnFact {
@@ -846,7 +878,8 @@ impl<'ast> Visit<'ast> for Walker {
             && spawn::is_spawn_method(path, &name)
         {
             let owned = spawn::OWNING_SPAWNERS.contains(&path);
-            self.spawn_fact(me, loc, format!("{path}::{name}"), m.args.first(), owned);
+            let future = m.args.iter().nth(spawn::future_arg(path));
+            self.spawn_fact(me, loc, format!("{path}::{name}"), future, owned);
         }
         self.record_call(
             Callee::Method {

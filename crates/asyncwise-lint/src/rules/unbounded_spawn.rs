@@ -75,9 +75,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             spawn.loc,
             format!(
                 "`{}` in a {kind} has no bound on how many tasks run at once",
-                spawn.via
+                spawn.via.replace("(unbounded)", "")
             ),
-            "acquire a `tokio::sync::Semaphore` permit before spawning (and move it into the task), or drain a `JoinSet` when it reaches a limit",
+            "spawn into `asyncwise::TaskGroup::bounded(n)` (its `spawn(..).await` waits for a free slot), or acquire a `tokio::sync::Semaphore` permit before spawning and move it into the task",
         );
         d.notes.push(super::note(
             model,

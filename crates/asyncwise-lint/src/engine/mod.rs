@@ -145,8 +145,15 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             }
         }
         report.files_checked += files.len();
-        let has_lib = package.root.join("src").join("lib.rs").is_file();
-        selected.push((files, has_lib));
+        // Binaries are judged only in a real package: a `Cargo.toml`, and for the main binary a
+        // `src/main.rs` with no `src/lib.rs` beside it.
+        let manifest = package.root.join("Cargo.toml").is_file();
+        let src = package.root.join("src");
+        let layout = match manifest {
+            false => None,
+            true => Some(src.join("main.rs").is_file() && !src.join("lib.rs").is_file()),
+        };
+        selected.push((files, layout));
     }
     let pool = match worker_pool(options) {
         Ok(pool) => pool,
@@ -159,7 +166,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let packages = pool.install(|| {
         selected
             .par_iter()
-            .map(|(files, has_lib)| {
+            .map(|(files, layout)| {
                 let outcomes: Vec<_> = files
                     .par_iter()
                     .map(|file| check_file(&file.path, max_size))
@@ -189,7 +196,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     skipped: Skipped::default(),
                 };
                 outcome.leave_out_test_code(&tests, targets);
-                outcome.demote_serial_binaries(&concurrent, *has_lib);
+                if let Some(bin_only) = layout {
+                    outcome.demote_serial_binaries(&concurrent, *bin_only);
+                }
                 outcome
             })
             .collect::<Vec<_>>()
@@ -274,11 +283,11 @@ impl PackageOutcome {
     /// library, or one `src/bin/` target. A module of such a binary that itself spawns,
     /// joins, selects and serves nothing (a command's flow) is judged the same way, as an
     /// approximation of "not reachable from concurrent code".
-    fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], has_lib: bool) {
+    fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], bin_only: bool) {
         let mut binaries: std::collections::HashMap<String, (bool, Vec<&Path>)> =
             std::collections::HashMap::new();
         for (path, concurrent) in files {
-            let Some(key) = binary_of(path, has_lib) else {
+            let Some(key) = binary_of(path, bin_only) else {
                 continue;
             };
             let entry = binaries.entry(key).or_default();
@@ -292,7 +301,7 @@ impl PackageOutcome {
             .collect();
         serial.extend(files.iter().filter_map(|(path, concurrent)| {
             let module = !concurrent
-                && binary_of(path, has_lib).as_deref() == Some("main")
+                && binary_of(path, bin_only).as_deref() == Some("main")
                 && !path.ends_with("main.rs");
             module.then_some(*path)
         }));
@@ -305,13 +314,13 @@ impl PackageOutcome {
 }
 
 /// The binary crate a file belongs to: `bin/NAME` for `src/bin/NAME.rs` and `src/bin/NAME/..`,
-/// `main` for other files under `src/` of a package without a library; `None` otherwise.
-fn binary_of(path: &Path, has_lib: bool) -> Option<String> {
+/// `main` for other files under `src/` of a binary-only package; `None` otherwise.
+fn binary_of(path: &Path, bin_only: bool) -> Option<String> {
     let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
     let src = parts.iter().rposition(|p| *p == "src")?;
     match parts.get(src + 1..)? {
         ["bin", name, ..] => Some(format!("bin/{}", name.trim_end_matches(".rs"))),
-        [_, ..] if !has_lib => Some("main".into()),
+        [_, ..] if bin_only => Some("main".into()),
         _ => None,
     }
 }

@@ -65,6 +65,7 @@ pub fn walk_file(file: &syn::File, file_module: &str) -> WalkFacts {
         fn_names: Vec::new(),
         direct_in: Vec::new(),
         main_callees: HashSet::new(),
+        entry_point: false,
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
@@ -179,6 +180,8 @@ struct Walker {
     direct_in: Vec<Option<usize>>,
     /// Functions `main` calls directly: their bodies run once, at start-up.
     main_callees: HashSet<String>,
+    /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
+    entry_point: bool,
     facts: WalkFacts,
 }
 
@@ -281,15 +284,20 @@ impl Walker {
         }
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
-        let is_main =
-            ctx == Ctx::Async && blocking::SETUP_FNS.contains(&sig.ident.to_string().as_str());
+        let entry = std::mem::take(&mut self.entry_point);
+        let is_main = ctx == Ctx::Async
+            && (entry || blocking::SETUP_FNS.contains(&sig.ident.to_string().as_str()));
         let saved_main = self.main_depth;
         self.main_depth = if is_main {
             Some(self.frames.len() + 1)
         } else {
             None
         };
-        self.fn_names.push(sig.ident.to_string());
+        self.fn_names.push(if entry {
+            "main".to_string()
+        } else {
+            sig.ident.to_string()
+        });
         let saved_fn = self
             .current_fn
             .replace((self.fn_names.len() - 1, self.frames.len() + 1));
@@ -627,6 +635,18 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
+        self.entry_point = f.attrs.iter().any(|a| {
+            let segments: Vec<String> = a
+                .path()
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            segments.len() == 2
+                && segments[1] == "main"
+                && blocking::RUNTIME_ENTRY_CRATES.contains(&segments[0].as_str())
+        });
         self.visit_fn(&f.sig, &f.block);
     }
 

@@ -22,7 +22,7 @@ impl Store {
 
 pub async fn init(paths: &[PathBuf]) {
     for p in paths {
-        std::fs::create_dir_all(p).ok(); //~ blocking_in_async
+        std::fs::copy(p, p.with_extension("bak")).ok(); //~ blocking_in_async
     }
 }
 
@@ -65,5 +65,20 @@ mod launched {
         rt.spawn(serve(listener()));
         // Futures awaited inside an async block or closure of `main` are not followed: such a
         // block may be a handler run per request.
+    }
+}
+
+// A runtime entry attribute makes a fn the program's `main`, whatever its name.
+mod entry {
+    #[actix_web::main]
+    async fn run(cfg: Config) -> std::io::Result<()> {
+        let banner = std::fs::read_to_string(&cfg.banner)?; //~ blocking_in_async(pedantic)
+        serve_app(cfg, banner).await
+    }
+
+    // Awaited directly by the entry point: runs once, its set-up reads are start-up code.
+    async fn serve_app(cfg: Config, banner: String) -> std::io::Result<()> {
+        let key = std::fs::read(&cfg.key)?; //~ blocking_in_async(pedantic)
+        listen(key, banner).await
     }
 }

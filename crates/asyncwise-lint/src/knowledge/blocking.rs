@@ -522,7 +522,6 @@ pub const SETUP_FNS: &[&str] = &[
     "setup",
     "set_up",
     "bootstrap",
-    "load_config",
     "from_config",
     "create",
 ];

@@ -572,6 +572,23 @@ impl Walker {
         }
     }
 
+    /// Binds the patterns of `let` conditions (`if let P = e`, `if let A = a && let B = b`).
+    fn bind_lets(&mut self, cond: &syn::Expr) {
+        match cond {
+            syn::Expr::Let(l) => {
+                let ty = self.infer(&l.expr);
+                let pat = (*l.pat).clone();
+                self.env.bind_pat(&pat, ty, &self.types, &self.resolver);
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.bind_lets(&b.left);
+                self.bind_lets(&b.right);
+            }
+            syn::Expr::Paren(p) => self.bind_lets(&p.expr),
+            _ => {}
+        }
+    }
+
     /// Records a read or write through `io` when its type is one that blocks.
     fn record_io(&mut self, via: &str, io: Option<&syn::Expr>, loc: Loc) {
         if let Some(ty) = io.map(|e| self.infer(e))
@@ -966,6 +983,19 @@ impl<'ast> Visit<'ast> for Walker {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.visit_macro_body(mac);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        // `if let Ok(mut file) = File::open(p) { file.read_to_string(..) }`: the pattern's
+        // bindings have the scrutinee's light type in the `then` branch.
+        self.visit_expr(&i.cond);
+        self.env.push();
+        self.bind_lets(&i.cond);
+        self.visit_block(&i.then_branch);
+        self.env.pop();
+        if let Some((_, els)) = &i.else_branch {
+            self.visit_expr(els);
+        }
     }
 
     fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {

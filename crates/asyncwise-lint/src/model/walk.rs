@@ -436,6 +436,15 @@ impl Walker {
         if self.awaited.contains(&node_addr) || innermost.fixed == Iterations::Fixed {
             return LoopBound::Bounded;
         }
+        // A `loop` in a `poll_*` method is a state machine: each call advances one state and
+        // returns; the spawn happens once per transition, not once per iteration of work.
+        if self
+            .current_fn
+            .is_some_and(|(f, _)| self.fn_names[f].starts_with("poll_"))
+            && self.ctx() == Ctx::Sync
+        {
+            return LoopBound::Bounded;
+        }
         let f = &innermost.facts;
         // Only the loop's own iteration counts, not what the spawned task does.
         let outside_task = |pos: (usize, usize)| pos < loc.start || pos > loc.end;

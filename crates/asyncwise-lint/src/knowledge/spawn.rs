@@ -180,7 +180,11 @@ pub const CONCURRENCY_MARKERS: &[&str] = &[
     "TaskTracker",
     "buffer_unordered",
     "for_each_concurrent",
-    "spawn",
+    // task spawns the model may not resolve (the model's own spawn facts count too); a bare
+    // `spawn` would also match process spawns and names like `spawn_child`
+    "tokio::spawn",
+    "task::spawn",
+    "spawn_local",
     "serve(",
     "serve_with",
     "HttpServer",

@@ -568,3 +568,39 @@ fn readme_rule_table_is_up_to_date() {
          `<!-- rules:start -->` and `<!-- rules:end -->` lines of README.md"
     );
 }
+
+#[test]
+fn tracked_files_are_checked_even_when_ignored() {
+    let git = |dir: &Path, args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    if !git(dir.path(), &["init", "-q"]) {
+        eprintln!("git is not available; skipping");
+        return;
+    }
+    write(dir.path(), ".gitignore", "generated/\n");
+    write(dir.path(), "src/lib.rs", CLEAN);
+    write(dir.path(), "generated/tracked.rs", BLOCKING);
+    write(dir.path(), "generated/untracked.rs", BLOCKING);
+    assert!(git(
+        dir.path(),
+        &["add", "-f", "generated/tracked.rs", "src/lib.rs"]
+    ));
+
+    let (code, doc) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["files_checked"], 2, "{doc}");
+    assert_eq!(
+        rules_found(&doc),
+        vec![(
+            "generated/tracked.rs".to_owned(),
+            2,
+            "blocking_in_async".to_owned()
+        )]
+    );
+}

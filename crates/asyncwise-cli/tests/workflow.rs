@@ -459,7 +459,7 @@ pub async fn old() {
     let edited = "\
 use std::time::Duration;
 
-pub async fn new() {
+pub async fn added() {
     std::thread::sleep(Duration::ZERO);
 }
 

@@ -9,13 +9,19 @@ pub mod sarif;
 
 use asyncwise_lint::rules::Rule;
 
-/// `asyncwise rules`: one line per rule (name, group, default level, summary), aligned.
+/// `asyncwise rules`: one line per rule (name, group, default level, whether it has a pedantic
+/// form, summary), aligned.
 pub fn rules_list(rules: &[Rule]) -> String {
     let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for rule in rules {
+        let pedantic = if rule.pedantic_form().is_some() {
+            "+pedantic"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "{:width$}  {:11}  {:5}  {}\n",
+            "{:width$}  {:11}  {:5}  {pedantic:9}  {}\n",
             rule.name,
             rule.group.as_str(),
             rule.default_level.as_str(),

@@ -3,6 +3,10 @@
 //! * Directories are walked with the `ignore` crate: `.gitignore`, `.ignore` and git's exclude
 //!   files are honoured (also outside a git repository), hidden entries are skipped, and only
 //!   `.rs` files are kept.
+//! * A file git tracks is source, even when a `.gitignore` pattern matches it (it was added
+//!   with `git add -f`, or the pattern came later): walking a directory inside a git work tree
+//!   also checks the tracked files the ignore files exclude (asked of `git ls-files`; without
+//!   git, only the walk counts).
 //! * A path named explicitly is always checked, whatever the ignore files say: naming a file
 //!   checks it, naming a directory walks it (ignore files below it still apply; when the
 //!   directory itself is excluded, by a pattern like `fixtures/**` or by being hidden, the
@@ -152,6 +156,15 @@ pub fn discover_excluding(
                 Err(e) => errors.push(walk_error(&shown, &e)),
             }
         }
+        // Git tracks these, so they are source, whatever the ignore files say; the
+        // configuration's excludes still apply.
+        for tracked in tracked_but_ignored(&shown) {
+            let file = display_path(&tracked, cwd);
+            if !excluded(&shown, &file) {
+                files.insert(file);
+                any = true;
+            }
+        }
         if !any {
             empty.push(shown);
         }
@@ -173,6 +186,39 @@ pub fn discover_excluding(
         explicit,
         empty,
     }
+}
+
+/// Rust files under `dir` that git tracks although an ignore file excludes them. Empty when
+/// `dir` is not in a git work tree or git cannot be run.
+fn tracked_but_ignored(dir: &Path) -> Vec<PathBuf> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--ignored",
+            "--exclude-standard",
+            "--",
+            "*.rs",
+        ])
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Ok(output) = output else {
+        return Vec::new();
+    };
+    if !output.status.success() {
+        return Vec::new();
+    }
+    output
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| std::str::from_utf8(p).ok())
+        .map(|p| dir.join(p))
+        .filter(|p| p.is_file())
+        .collect()
 }
 
 /// Whether a walk of `dir`'s parent would skip `dir` (ignored by an ignore file, or hidden).

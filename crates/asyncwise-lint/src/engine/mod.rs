@@ -183,9 +183,14 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 report.skipped.files += 1;
             }
         }
-        // Without a manifest nothing is known to be a binary: read it all as library code.
-        let has_lib = package.root.join("src").join("lib.rs").is_file() || !has_manifest;
-        selected.push((files, has_lib));
+        // Binaries are judged only in a real package: a `Cargo.toml`, and for the main binary a
+        // `src/main.rs` with no `src/lib.rs` beside it.
+        let src = package.root.join("src");
+        let layout = match has_manifest {
+            false => None,
+            true => Some(src.join("main.rs").is_file() && !src.join("lib.rs").is_file()),
+        };
+        selected.push((files, layout));
     }
     let pool = match worker_pool(options) {
         Ok(pool) => pool,
@@ -206,7 +211,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             .par_iter()
             .zip(selected.par_iter())
             .zip(manifests.par_iter())
-            .map(|((package, (files, has_lib)), manifest)| {
+            .map(|((package, (files, layout)), manifest)| {
                 let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
                 let outcomes: Vec<_> = files
                     .par_iter()
@@ -252,14 +257,14 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     kept,
                     skipped: Skipped::default(),
                 };
-                (outcome, tests, concurrent, inputs, *has_lib)
+                (outcome, tests, concurrent, inputs, *layout)
             })
             .collect::<Vec<_>>()
     });
     let mut outcomes = Vec::with_capacity(packages.len());
     let mut inputs = Vec::with_capacity(packages.len());
-    for (outcome, tests, concurrent, files, has_lib) in packages {
-        outcomes.push((outcome, tests, concurrent, has_lib));
+    for (outcome, tests, concurrent, files, layout) in packages {
+        outcomes.push((outcome, tests, concurrent, layout));
         inputs.push(files);
     }
     // Crate-level findings join the package of the file they point at, so that suppressions,
@@ -288,7 +293,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         report.errors.append(&mut resolver.errors);
     }
     let mut kept_by_path = BTreeMap::new();
-    for (mut outcome, tests, concurrent, has_lib) in outcomes {
+    for (mut outcome, tests, concurrent, layout) in outcomes {
         // Suppressions first, on every finding of every form, so that whether a suppression is
         // used does not depend on the levels of the run; then unused suppressions in test code
         // are left out with the rest of it.
@@ -302,7 +307,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             reasons_required.contains(path)
         });
         outcome.leave_out_test_code(&tests, targets);
-        outcome.demote_serial_binaries(&concurrent, has_lib);
+        if let Some(bin_only) = layout {
+            outcome.demote_serial_binaries(&concurrent, bin_only);
+        }
         report.diagnostics.extend(outcome.diagnostics);
         // Discovery errors (a named path that does not exist) stay; errors in files that only
         // complete a named file's package are not reported.
@@ -390,23 +397,31 @@ impl PackageOutcome {
     /// `blocking_in_async` in a binary none of whose files runs anything concurrently (no
     /// spawn, join, select or server) is the pedantic form: the blocked thread holds up no
     /// other task. The binary is `src/main.rs` with its modules when the package has no
-    /// library, or one `src/bin/` target.
-    fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], has_lib: bool) {
+    /// library, or one `src/bin/` target. A module of such a binary that itself spawns,
+    /// joins, selects and serves nothing (a command's flow) is judged the same way, as an
+    /// approximation of "not reachable from concurrent code".
+    fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], bin_only: bool) {
         let mut binaries: std::collections::HashMap<String, (bool, Vec<&Path>)> =
             std::collections::HashMap::new();
         for (path, concurrent) in files {
-            let Some(key) = binary_of(path, has_lib) else {
+            let Some(key) = binary_of(path, bin_only) else {
                 continue;
             };
             let entry = binaries.entry(key).or_default();
             entry.0 |= *concurrent;
             entry.1.push(path);
         }
-        let serial: std::collections::HashSet<&Path> = binaries
+        let mut serial: std::collections::HashSet<&Path> = binaries
             .into_values()
             .filter(|(concurrent, _)| !concurrent)
             .flat_map(|(_, files)| files)
             .collect();
+        serial.extend(files.iter().filter_map(|(path, concurrent)| {
+            let module = !concurrent
+                && binary_of(path, bin_only).as_deref() == Some("main")
+                && !path.ends_with("main.rs");
+            module.then_some(*path)
+        }));
         for d in &mut self.diagnostics {
             if d.rule == "blocking_in_async" && serial.contains(d.path.as_path()) {
                 d.form = crate::levels::Form::Pedantic;
@@ -416,13 +431,13 @@ impl PackageOutcome {
 }
 
 /// The binary crate a file belongs to: `bin/NAME` for `src/bin/NAME.rs` and `src/bin/NAME/..`,
-/// `main` for other files under `src/` of a package without a library; `None` otherwise.
-fn binary_of(path: &Path, has_lib: bool) -> Option<String> {
+/// `main` for other files under `src/` of a binary-only package; `None` otherwise.
+fn binary_of(path: &Path, bin_only: bool) -> Option<String> {
     let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
     let src = parts.iter().rposition(|p| *p == "src")?;
     match parts.get(src + 1..)? {
         ["bin", name, ..] => Some(format!("bin/{}", name.trim_end_matches(".rs"))),
-        [_, ..] if !has_lib => Some("main".into()),
+        [_, ..] if bin_only => Some("main".into()),
         _ => None,
     }
 }

@@ -73,6 +73,23 @@ impl FileTarget {
     /// assert_eq!(FileTarget::of(Path::new("svc/examples/echo.rs")), FileTarget::Examples);
     /// ```
     pub fn of(path: &Path) -> FileTarget {
+        // Packages that exist only to test others (`linkerd/app/test`, `pool/mock`,
+        // `app/integration`) and benchmark packages: test code, though cargo builds them as
+        // ordinary crates.
+        let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+        if let Some(src) = parts.iter().position(|p| *p == "src")
+            && let Some(package) = src.checked_sub(1).map(|i| parts[i])
+            && is_test_package(package)
+        {
+            return FileTarget::Tests;
+        }
+        if parts
+            .iter()
+            .take_while(|p| **p != "src")
+            .any(|p| *p == "benchmarks")
+        {
+            return FileTarget::Benches;
+        }
         match Target::of(path) {
             Target::Main => FileTarget::Main,
             Target::SharedTests => FileTarget::Tests,
@@ -97,6 +114,43 @@ impl FileTarget {
     pub fn keeps_test_items(self, targets: Targets, explicit: bool) -> bool {
         targets.tests || explicit && matches!(self, FileTarget::Tests | FileTarget::Benches)
     }
+}
+
+/// Is a package directory named like a test-support crate (`test`, `mock`, `test-utils`,
+/// `integration`, `foo-test`, ...)?
+///
+/// ```
+/// use asyncwise_lint::engine::targets::is_test_package;
+/// assert!(is_test_package("mock") && is_test_package("app-test-support") && is_test_package("integration"));
+/// assert!(!is_test_package("core") && !is_test_package("attest"));
+/// ```
+pub fn is_test_package(dir: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "test",
+        "tests",
+        "testing",
+        "mock",
+        "mocks",
+        "integration",
+        "integration-tests",
+        "test-support",
+        "test-utils",
+        "test_utils",
+        "test-util",
+        "test-harness",
+    ];
+    NAMES.contains(&dir)
+        || [
+            "-test",
+            "-tests",
+            "-mock",
+            "-mocks",
+            "-test-support",
+            "-test-utils",
+            "_test",
+        ]
+        .iter()
+        .any(|suffix| dir.ends_with(suffix))
 }
 
 /// Files and directories of out-of-line test modules, collected from their declarations.
@@ -228,6 +282,20 @@ mod tests {
         }
         for no in ["svc/src/lib.rs", "svc/src/net/t.rs", "svc/src/db.rs"] {
             assert!(!files.contains(Path::new(no)), "{no}");
+        }
+    }
+
+    #[test]
+    fn test_support_and_benchmark_packages() {
+        for (path, want) in [
+            ("linkerd/app/test/src/resolver.rs", FileTarget::Tests),
+            ("linkerd/pool/mock/src/lib.rs", FileTarget::Tests),
+            ("linkerd/app/integration/src/tcp.rs", FileTarget::Tests),
+            ("benchmarks/clients/async.rs", FileTarget::Benches),
+            ("linkerd/app/core/src/serve.rs", FileTarget::Main),
+            ("svc/src/integration/mod.rs", FileTarget::Main),
+        ] {
+            assert_eq!(FileTarget::of(Path::new(path)), want, "{path}");
         }
     }
 

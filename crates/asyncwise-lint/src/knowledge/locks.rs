@@ -137,6 +137,10 @@ pub const GUARD_PASSTHROUGH: &[&str] = &[
     "or_insert_with",
 ];
 
+/// Methods that take a guard (or an `Option`/`Result` holding one) by value and return
+/// something else: `map.get(k).map(|r| r.clone())` keeps no guard.
+pub const GUARD_CONSUMERS: &[&str] = &["map", "and_then", "map_or", "map_or_else", "is_some_and"];
+
 /// The lock type `path` names, if it is a synchronous lock.
 ///
 /// ```

@@ -20,7 +20,51 @@ pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
     ("tokio::runtime::Handle", &["spawn"]),
     ("tokio::runtime::Runtime", &["spawn"]),
     ("tokio::task::LocalSet", &["spawn_local"]),
+    (
+        "tokio_util::task::TaskTracker",
+        &["spawn", "spawn_local", "spawn_on", "spawn_local_on"],
+    ),
+    (
+        "tokio_util::task::task_tracker::TaskTracker",
+        &["spawn", "spawn_local"],
+    ),
+    ("asyncwise::TaskGroup", &["spawn"]),
+    ("asyncwise::task_group::TaskGroup", &["spawn"]),
+    (UNBOUNDED_TASK_GROUP, &["spawn"]),
+    ("asyncwise::Shutdown", &["spawn"]),
+    ("asyncwise::shutdown::Shutdown", &["spawn"]),
 ];
+
+/// The light type of a `TaskGroup` built with `TaskGroup::new()`/`default()` (no concurrency
+/// limit): its `spawn(..).await` returns as soon as the task is spawned. A `TaskGroup` of any
+/// other origin (`TaskGroup::bounded(n)`, a field or parameter) is taken to be bounded.
+pub const UNBOUNDED_TASK_GROUP: &str = "asyncwise::TaskGroup(unbounded)";
+
+/// Spawners whose `spawn` waits for a free slot: a bound on a loop's spawns.
+pub const BOUNDING_SPAWNERS: &[&str] = &[
+    "asyncwise::TaskGroup::",
+    "asyncwise::task_group::TaskGroup::",
+];
+
+/// Spawners whose `spawn` returns a future that only spawns (awaiting it is no bound).
+pub const SPAWN_RETURNS_FUTURE: &[&str] = &["asyncwise::TaskGroup(unbounded)::"];
+
+/// Spawners that log a task's panic themselves (asyncwise's `Shutdown`): a detached task that
+/// can only panic loses nothing; one that can return an error still does.
+pub const PANIC_LOGGING_SPAWNERS: &[&str] =
+    &["asyncwise::Shutdown::", "asyncwise::shutdown::Shutdown::"];
+
+/// Which argument of a spawning method is the future: asyncwise's spawners take a task name
+/// first (`group.spawn("fetch", fut)`).
+///
+/// ```
+/// use asyncwise_lint::knowledge::spawn::future_arg;
+/// assert_eq!(future_arg("asyncwise::TaskGroup"), 1);
+/// assert_eq!(future_arg("tokio::task::JoinSet"), 0);
+/// ```
+pub fn future_arg(receiver: &str) -> usize {
+    usize::from(receiver.starts_with("asyncwise::"))
+}
 
 /// Names of spawning functions and methods, whatever their receiver: a task spawned from a
 /// task body fails on its own, not as part of the body.
@@ -32,7 +76,12 @@ pub const SETUP_CALLS: &[&str] = &["signal", "ctrl_c", "set_handler", "try_set_h
 
 /// Receiver types whose spawned tasks are owned by a collection (their handles are never
 /// "discarded"): results come back through the collection.
-pub const OWNING_SPAWNERS: &[&str] = &["tokio::task::JoinSet"];
+pub const OWNING_SPAWNERS: &[&str] = &[
+    "tokio::task::JoinSet",
+    "asyncwise::TaskGroup",
+    "asyncwise::task_group::TaskGroup",
+    UNBOUNDED_TASK_GROUP,
+];
 
 /// Methods that bound the number of tasks in flight when called in the spawning loop:
 /// semaphore permits.
@@ -131,7 +180,11 @@ pub const CONCURRENCY_MARKERS: &[&str] = &[
     "TaskTracker",
     "buffer_unordered",
     "for_each_concurrent",
-    "spawn",
+    // task spawns the model may not resolve (the model's own spawn facts count too); a bare
+    // `spawn` would also match process spawns and names like `spawn_child`
+    "tokio::spawn",
+    "task::spawn",
+    "spawn_local",
     "serve(",
     "serve_with",
     "HttpServer",
@@ -144,4 +197,16 @@ pub const CONCURRENCY_MARKERS: &[&str] = &[
     "Server::builder",
     ".accept()",
     "incoming()",
+    // request handlers, whose server is set up elsewhere
+    "State(",
+    "Json(",
+    "Extension(",
+    "HttpRequest",
+    "HttpResponse",
+    "IntoResponse",
+    "Responder",
+    "Request<",
+    "Response<",
+    "#[tonic",
+    "#[async_trait",
 ];

@@ -55,6 +55,14 @@ pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
     ),
     ("std::io::stdin", Returns::Type("std::io::Stdin")),
     (
+        "asyncwise::TaskGroup::new",
+        Returns::Type(super::spawn::UNBOUNDED_TASK_GROUP),
+    ),
+    (
+        "asyncwise::TaskGroup::default",
+        Returns::Type(super::spawn::UNBOUNDED_TASK_GROUP),
+    ),
+    (
         "tokio::sync::watch::channel",
         Returns::Pair("tokio::sync::watch::Sender", "tokio::sync::watch::Receiver"),
     ),

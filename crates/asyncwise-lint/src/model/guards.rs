@@ -211,7 +211,15 @@ impl<'a> Scanner<'a> {
                 self.on_await(Loc::from_span(a.await_token.span));
             }
             syn::Expr::MethodCall(m) => {
+                let mark = self.temps_mark();
                 self.expr(&m.receiver);
+                // `map.get(k).map(|r| r.clone())`: the guard is moved into the closure and
+                // dropped there; only what it returns lives on.
+                if locks::GUARD_CONSUMERS.contains(&m.method.to_string().as_str())
+                    && matches!(&*m.receiver, syn::Expr::MethodCall(r) if guard_at(r, self).is_some())
+                {
+                    self.temps_truncate(mark);
+                }
                 if let Some(g) = guard_at(m, self)
                     && self.binding_guard != Some(g.node)
                 {

@@ -73,8 +73,8 @@ pub struct CallFact {
     pub ctx: Ctx,
     /// The call is the operand of an `.await`.
     pub awaited: bool,
-    /// Made directly in the body of `async fn main`, outside loops, closures and async blocks:
-    /// it runs once, at start-up.
+    /// Made directly in the body of `async fn main` or a set-up function (`new`, `open`,
+    /// `init`, ...), outside loops, closures and async blocks: it runs once, at start-up.
     pub startup: bool,
 
     /// The function whose body holds the call (an index into [`FileModel::fn_items`]); `None`

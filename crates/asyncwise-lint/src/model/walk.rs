@@ -76,11 +76,24 @@ pub fn walk_file(file: &syn::File, file_module: &str, root: &str, edition: Editi
         after_stmt: None,
         stmt_binding: None,
         main_depth: None,
+        current_fn: None,
+        fn_names: Vec::new(),
+        direct_in: Vec::new(),
+        main_callees: HashSet::new(),
+        entry_point: false,
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
     w.facts.crate_aliases = w.resolver.crate_aliases();
     w.facts.crate_globs = w.resolver.crate_globs();
+    // Calls made directly in a function that `main` calls directly run once, at start-up.
+    for (call, direct_in) in w.facts.calls.iter_mut().zip(&w.direct_in) {
+        if let Some(f) = direct_in
+            && w.main_callees.contains(&w.fn_names[*f])
+        {
+            call.startup = true;
+        }
+    }
     w.facts.fields = w
         .types
         .named_fields()
@@ -182,6 +195,16 @@ struct Walker {
     /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
     /// loops, run once at start-up.
     main_depth: Option<usize>,
+    /// The function being visited (index into `fn_names`) and its body's frame depth.
+    current_fn: Option<(usize, usize)>,
+    fn_names: Vec<String>,
+    /// Per call: the function it is made directly in (outside loops, closures and async
+    /// blocks), if any.
+    direct_in: Vec<Option<usize>>,
+    /// Functions `main` calls directly: their bodies run once, at start-up.
+    main_callees: HashSet<String>,
+    /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
+    entry_point: bool,
     facts: WalkFacts,
 }
 
@@ -298,14 +321,27 @@ impl Walker {
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
         }
-        let is_main = ctx == Ctx::Async && sig.ident == "main";
+        // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
+        // the program starts: blocking directly in their bodies is the pedantic form.
+        let entry = std::mem::take(&mut self.entry_point);
+        let is_main = ctx == Ctx::Async
+            && (entry || blocking::SETUP_FNS.contains(&sig.ident.to_string().as_str()));
         let saved_main = self.main_depth;
         self.main_depth = if is_main {
             Some(self.frames.len() + 1)
         } else {
             None
         };
+        self.fn_names.push(if entry {
+            "main".to_string()
+        } else {
+            sig.ident.to_string()
+        });
+        let saved_fn = self
+            .current_fn
+            .replace((self.fn_names.len() - 1, self.frames.len() + 1));
         self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
+        self.current_fn = saved_fn;
         self.main_depth = saved_main;
         self.fn_stack.pop();
         self.env = saved_env;
@@ -313,7 +349,23 @@ impl Walker {
 
     fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
         let ctx = self.ctx();
-        let startup = self.main_depth == Some(self.frames.len()) && self.frame().loops.is_empty();
+        let direct = self.frame().loops.is_empty();
+        let startup = self.main_depth == Some(self.frames.len()) && direct;
+        let direct_in = self
+            .current_fn
+            .filter(|(_, depth)| direct && *depth == self.frames.len())
+            .map(|(f, _)| f);
+        self.direct_in.push(direct_in);
+        // Only awaited calls (`run(cfg).await`, `block_on(run(cfg))`): a future handed to
+        // `spawn` runs alongside everything else.
+        if let (Some((f, depth)), Callee::Path(path)) = (self.current_fn, &callee)
+            && awaited
+            && self.fn_names[f] == "main"
+            && depth == self.frames.len()
+            && let Some(name) = path.rsplit("::").next()
+        {
+            self.main_callees.insert(name.to_string());
+        }
         self.facts.calls.push(CallFact {
             callee,
             loc,
@@ -363,7 +415,27 @@ impl Walker {
         future: Option<&syn::Expr>,
         owned: bool,
     ) {
-        let bound = self.loop_bound(node_addr, loc, future);
+        let bound = if spawn::BOUNDING_SPAWNERS.iter().any(|b| via.starts_with(b)) {
+            // `TaskGroup::bounded(n).spawn(..)` waits for a free slot.
+            match self.frame().loops.is_empty() {
+                true => LoopBound::NotInLoop,
+                false => LoopBound::Bounded,
+            }
+        } else {
+            let saved = self.awaited.remove(&node_addr);
+            // An unbounded `TaskGroup`'s `spawn(..).await` only spawns: the await bounds nothing.
+            let awaited_bounds = !spawn::SPAWN_RETURNS_FUTURE
+                .iter()
+                .any(|b| via.starts_with(b));
+            if saved && awaited_bounds {
+                self.awaited.insert(node_addr);
+            }
+            let bound = self.loop_bound(node_addr, loc, future);
+            if saved {
+                self.awaited.insert(node_addr);
+            }
+            bound
+        };
         // `let fut = async move { .. }; tokio::spawn(fut)`: what was learnt about the binding.
         let failure = match future {
             Some(syn::Expr::Path(p)) => p
@@ -373,6 +445,18 @@ impl Walker {
                 .map_or(Failure::Cannot, |(_, f)| f.clone()),
             Some(f) => failure_of(f),
             None => Failure::Cannot,
+        };
+        // Spawners that log a task's panic (asyncwise's `Shutdown`) lose only its errors.
+        let failure = match failure {
+            Failure::Can { reason, .. }
+                if reason.contains("panic")
+                    && spawn::PANIC_LOGGING_SPAWNERS
+                        .iter()
+                        .any(|b| via.starts_with(b)) =>
+            {
+                Failure::Cannot
+            }
+            other => other,
         };
         let discarded = self.discarded.contains(&node_addr);
         self.facts.spawns.push(SpawnFact {
@@ -391,6 +475,15 @@ impl Walker {
             return LoopBound::NotInLoop;
         };
         if self.awaited.contains(&node_addr) || innermost.fixed == Iterations::Fixed {
+            return LoopBound::Bounded;
+        }
+        // A `loop` in a `poll_*` method is a state machine: each call advances one state and
+        // returns; the spawn happens once per transition, not once per iteration of work.
+        if self
+            .current_fn
+            .is_some_and(|(f, _)| self.fn_names[f].starts_with("poll_"))
+            && self.ctx() == Ctx::Sync
+        {
             return LoopBound::Bounded;
         }
         let f = &innermost.facts;
@@ -529,6 +622,23 @@ impl Walker {
         }
     }
 
+    /// Binds the patterns of `let` conditions (`if let P = e`, `if let A = a && let B = b`).
+    fn bind_lets(&mut self, cond: &syn::Expr) {
+        match cond {
+            syn::Expr::Let(l) => {
+                let ty = self.infer(&l.expr);
+                let pat = (*l.pat).clone();
+                self.env.bind_pat(&pat, ty, &self.types, &self.resolver);
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.bind_lets(&b.left);
+                self.bind_lets(&b.right);
+            }
+            syn::Expr::Paren(p) => self.bind_lets(&p.expr),
+            _ => {}
+        }
+    }
+
     /// Records a read or write through `io` when its type is one that blocks.
     fn record_io(&mut self, via: &str, io: Option<&syn::Expr>, loc: Loc) {
         if let Some(ty) = io.map(|e| self.infer(e))
@@ -604,6 +714,18 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
+        self.entry_point = f.attrs.iter().any(|a| {
+            let segments: Vec<String> = a
+                .path()
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            segments.len() == 2
+                && segments[1] == "main"
+                && blocking::RUNTIME_ENTRY_CRATES.contains(&segments[0].as_str())
+        });
         self.visit_fn(&f.sig, &f.block);
     }
 
@@ -855,7 +977,8 @@ impl<'ast> Visit<'ast> for Walker {
             && spawn::is_spawn_method(path, &name)
         {
             let owned = spawn::OWNING_SPAWNERS.contains(&path);
-            self.spawn_fact(me, loc, format!("{path}::{name}"), m.args.first(), owned);
+            let future = m.args.iter().nth(spawn::future_arg(path));
+            self.spawn_fact(me, loc, format!("{path}::{name}"), future, owned);
         }
         self.record_call(
             Callee::Method {
@@ -922,6 +1045,19 @@ impl<'ast> Visit<'ast> for Walker {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.visit_macro_body(mac);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        // `if let Ok(mut file) = File::open(p) { file.read_to_string(..) }`: the pattern's
+        // bindings have the scrutinee's light type in the `then` branch.
+        self.visit_expr(&i.cond);
+        self.env.push();
+        self.bind_lets(&i.cond);
+        self.visit_block(&i.then_branch);
+        self.env.pop();
+        if let Some((_, els)) = &i.else_branch {
+            self.visit_expr(els);
+        }
     }
 
     fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {

@@ -13,9 +13,10 @@ crate::declare_rule! {
     /// password hashing, tokio's `blocking_*` methods) made directly in async code.
     ///
     /// ## Pedantic form
-    /// Blocking calls made once at start-up (directly in `async fn main`, outside loops) and in
-    /// a binary none of whose files runs anything concurrently (no spawn, join, select or
-    /// server).
+    /// Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...);
+    /// calls made once at start-up (directly, outside loops, in `async fn main`, a
+    /// `#[tokio::main]` fn, a set-up fn such as `new`/`open`/`init`, or a fn `main` awaits);
+    /// and calls in a binary none of whose files spawns, joins, selects or serves.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -94,8 +95,16 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         let Some(found) = call.callee.blocking() else {
             continue;
         };
-        // Once, at start-up, before anything runs concurrently: the pedantic form.
-        let build = if call.startup {
+        // Once, at start-up, before anything runs concurrently, or a metadata-only call: the
+        // pedantic form.
+        let metadata_only = match &call.callee {
+            Callee::Path(path) => blocking::metadata_only(Some(path), None),
+            Callee::Method { name, receiver } => receiver
+                .path()
+                .is_some_and(|r| blocking::metadata_only(None, Some((r, name)))),
+            _ => false,
+        };
+        let build = if call.startup || metadata_only {
             super::pedantic
         } else {
             super::diagnostic

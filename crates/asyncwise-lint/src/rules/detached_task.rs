@@ -46,7 +46,7 @@ crate::declare_rule! {
     pub DETACHED_TASK, "detached_task", Group::Suspicious, Level::Warn, check
 }
 
-const HELP: &str = "keep the `JoinHandle` and await it (or put the task in a `JoinSet`), or handle the error inside the task and log it";
+const HELP: &str = "keep the `JoinHandle` and await it, spawn it into an `asyncwise::TaskGroup` (or a `JoinSet`) whose `join_next` returns every error and panic, or handle the error inside the task and log it";
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for spawn in &model.spawns {

@@ -16,7 +16,8 @@ crate::declare_rule! {
     /// constant). Accept loops are not reported when the loop's own iteration accepts
     /// (`listener.accept().await`, `incoming.next()`, also as a `select!` branch): one task per
     /// connection is the idiom, bounded by the listener's backlog. An `accept()` inside the
-    /// spawned task does not make the loop an accept loop.
+    /// spawned task does not make the loop an accept loop. A `loop` in a synchronous `poll_*`
+    /// method is a state machine (one spawn per transition), not a spawning loop.
     ///
     /// ## Pedantic form
     /// A fan-out over a collection (`for`, iterator closure) whose tasks are joined right after
@@ -75,9 +76,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             spawn.loc,
             format!(
                 "`{}` in a {kind} has no bound on how many tasks run at once",
-                spawn.via
+                spawn.via.replace("(unbounded)", "")
             ),
-            "acquire a `tokio::sync::Semaphore` permit before spawning (and move it into the task), or drain a `JoinSet` when it reaches a limit",
+            "spawn into `asyncwise::TaskGroup::bounded(n)` (its `spawn(..).await` waits for a free slot), or acquire a `tokio::sync::Semaphore` permit before spawning and move it into the task",
         );
         d.notes.push(super::note(
             model,

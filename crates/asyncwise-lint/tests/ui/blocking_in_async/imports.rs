@@ -131,6 +131,6 @@ mod glob_import {
     use std::fs::*;
 
     pub async fn size(p: &str) -> u64 {
-        metadata(p).map(|m| m.len()).unwrap_or(0) //~ blocking_in_async
+        metadata(p).map(|m| m.len()).unwrap_or(0) //~ blocking_in_async(pedantic)
     }
 }

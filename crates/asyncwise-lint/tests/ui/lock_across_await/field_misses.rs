@@ -72,3 +72,19 @@ pub async fn local_map(store: &Store) {
     let s = map.get(&1).unwrap(); //~ lock_across_await
     store.save(&s).await;
 }
+
+impl Sessions {
+    // Seen on real code (edition 2021): the Ref is moved into `map` and dropped there; only
+    // the clone lives through the `if let` body.
+    pub async fn notify(&self, id: u64, store: &Store) {
+        if let Some(session) = self.live.get(&id).map(|s| s.clone()) { // ok: the guard is consumed
+            store.save(&session).await;
+        }
+    }
+
+    pub async fn notify_holding(&self, id: u64, store: &Store) {
+        if let Some(session) = self.live.get(&id) { //~ lock_across_await
+            store.save(&session).await;
+        }
+    }
+}

@@ -129,3 +129,26 @@ async fn stream_driven(mut rx: tokio::sync::mpsc::Receiver<Request>) {
     }
     futures::future::join_all(handles).await;
 }
+
+impl<S> FailFast<S> {
+    // A poll state machine: the `loop` re-examines the state after a transition; the task is
+    // spawned once per transition into failfast and its handle is stored and polled.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Invalid) {
+                State::Open => match self.inner.poll_ready(cx) {
+                    Poll::Ready(r) => return Poll::Ready(r),
+                    Poll::Pending => {
+                        let wait = self.timeout.clone();
+                        self.state = State::Waiting(tokio::spawn(async move { wait.await })); // ok: once per transition
+                    }
+                },
+                State::Waiting(h) => {
+                    self.state = State::Waiting(h);
+                    return Poll::Pending;
+                }
+                State::Invalid => unreachable!(),
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+// Blocking once while a program or component starts: directly in `async fn main` or in an async
+// set-up function (`new`, `open`, `init`, `prepare`, ...), outside loops. On real repositories
+// these were a data directory created, a certificate read, a configured path checked, and never
+// worth changing: the pedantic form. The same calls in a loop, in a closure or in any other
+// async fn stay in the default form.
+use std::path::PathBuf;
+
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    pub async fn open(dir: PathBuf) -> std::io::Result<Store> {
+        std::fs::create_dir_all(&dir)?; //~ blocking_in_async(pedantic)
+        Ok(Store { dir })
+    }
+
+    pub async fn get(&self, key: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.dir.join(key)) //~ blocking_in_async
+    }
+}
+
+pub async fn init(paths: &[PathBuf]) {
+    for p in paths {
+        std::fs::copy(p, p.with_extension("bak")).ok(); //~ blocking_in_async
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cert = std::fs::read("cert.pem").unwrap(); //~ blocking_in_async(pedantic)
+    let server = tokio::spawn(async move {
+        std::fs::read("later.txt").ok(); //~ blocking_in_async
+        serve(cert).await
+    });
+    server.await.ok();
+}
+
+// Functions `main` awaits directly are start-up code too (`run(config).await`,
+// `block_on(run(config))`); one it spawns runs alongside everything else.
+mod launched {
+    async fn check_data_folder(dir: &std::path::Path) {
+        if !dir.is_dir() { //~ blocking_in_async(pedantic)
+            std::process::exit(1);
+        }
+    }
+
+    async fn serve(listener: tokio::net::TcpListener) {
+        let banner = std::fs::read_to_string("banner.txt").unwrap(); //~ blocking_in_async
+        loop {
+            let (sock, _) = listener.accept().await.unwrap();
+            let _ = (sock, &banner);
+        }
+    }
+
+    async fn run(dir: std::path::PathBuf) {
+        let cert = std::fs::read("cert.pem"); //~ blocking_in_async(pedantic)
+        let _ = cert;
+    }
+
+    fn main() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(run("data".into()));
+        rt.block_on(check_data_folder(std::path::Path::new("data")));
+        rt.spawn(serve(listener()));
+        // Futures awaited inside an async block or closure of `main` are not followed: such a
+        // block may be a handler run per request.
+    }
+}
+
+// A runtime entry attribute makes a fn the program's `main`, whatever its name.
+mod entry {
+    #[actix_web::main]
+    async fn run(cfg: Config) -> std::io::Result<()> {
+        let banner = std::fs::read_to_string(&cfg.banner)?; //~ blocking_in_async(pedantic)
+        serve_app(cfg, banner).await
+    }
+
+    // Awaited directly by the entry point: runs once, its set-up reads are start-up code.
+    async fn serve_app(cfg: Config, banner: String) -> std::io::Result<()> {
+        let key = std::fs::read(&cfg.key)?; //~ blocking_in_async(pedantic)
+        listen(key, banner).await
+    }
+}

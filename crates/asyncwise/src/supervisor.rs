@@ -15,7 +15,8 @@ use tokio_util::sync::CancellationToken;
 use crate::TaskName;
 use crate::backoff::{Backoff, BackoffSchedule};
 use crate::error::{BoxError, SupervisorError, TaskError};
-use crate::spawn::{self, TaskMeta};
+use crate::shutdown::Shutdown;
+use crate::spawn::{self, Setup, TaskMeta};
 
 /// When a child is restarted after it ends.
 ///
@@ -230,6 +231,46 @@ pub struct SupervisorReport {
     pub aborted: Vec<TaskName>,
 }
 
+impl fmt::Display for SupervisorReport {
+    /// One line per child: name, restarts and last error, then the aborted
+    /// children.
+    ///
+    /// ```
+    /// use asyncwise::{BoxError, CancellationToken, RestartPolicy, Supervisor};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// let report = Supervisor::new(CancellationToken::new())
+    ///     .child("once", RestartPolicy::Temporary, |_| async { Err::<(), BoxError>("bad".into()) })
+    ///     .run()
+    ///     .await?;
+    /// assert_eq!(report.to_string(), "child `once`: 0 restart(s), last error: task `once` failed: bad");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for child in &self.children {
+            if !first {
+                writeln!(f)?;
+            }
+            first = false;
+            write!(f, "child `{}`: {} restart(s)", child.name, child.restarts)?;
+            if let Some(error) = &child.last_error {
+                write!(f, ", last error: {error}")?;
+            }
+        }
+        for name in &self.aborted {
+            if !first {
+                writeln!(f)?;
+            }
+            first = false;
+            write!(f, "child `{name}` did not stop in time and was aborted")?;
+        }
+        Ok(())
+    }
+}
+
 /// Keeps long-running children alive.
 ///
 /// Each child is an async factory, `|ctx| async move { ... }`, called again
@@ -286,6 +327,8 @@ pub struct Supervisor {
     backoff: Backoff,
     seed: Option<u64>,
     shutdown_grace: Duration,
+    name: TaskName,
+    tracked: Option<Shutdown>,
 }
 
 impl Supervisor {
@@ -307,7 +350,55 @@ impl Supervisor {
             backoff: Backoff::default(),
             seed: None,
             shutdown_grace: Duration::from_secs(5),
+            name: TaskName::Borrowed("supervisor"),
+            tracked: None,
         }
+    }
+
+    /// Names the supervisor (default `"supervisor"`): the first part of
+    /// its children's paths (`name/child`) in a [`Shutdown`]'s report.
+    ///
+    /// ```
+    /// let supervisor = asyncwise::Supervisor::new(asyncwise::CancellationToken::new())
+    ///     .name("acceptors");
+    /// # drop(supervisor);
+    /// ```
+    pub fn name(mut self, name: impl Into<TaskName>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Tracks every run of every child in `shutdown` as `name/child` (see
+    /// [`name`](Self::name)): the drain waits for it, names it and aborts it
+    /// if it is still running at the deadline, and its failures and panics
+    /// are recorded in the report (they never trigger the shutdown:
+    /// restarting is the supervisor's job). Pass a token tied to the same
+    /// shutdown to [`new`](Self::new).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BoxError, RestartPolicy, Shutdown, Supervisor};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let shutdown = Shutdown::with_deadline(Duration::from_secs(2));
+    /// let supervisor = Supervisor::new(shutdown.child_token())
+    ///     .name("workers")
+    ///     .shutdown_grace(Duration::from_secs(60))
+    ///     .with_shutdown(&shutdown)
+    ///     .child("deaf", RestartPolicy::Permanent, |_ctx| async {
+    ///         std::future::pending::<Result<(), BoxError>>().await
+    ///     });
+    /// shutdown.spawn("supervisor", supervisor.run());
+    /// tokio::task::yield_now().await;
+    /// let report = shutdown.drain().await;
+    /// let names: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+    /// assert_eq!(names, ["supervisor", "workers/deaf"]);
+    /// # }
+    /// ```
+    pub fn with_shutdown(mut self, shutdown: &Shutdown) -> Self {
+        self.tracked = Some(shutdown.clone());
+        self
     }
 
     /// Adds a child. `factory` is called for the first start and for every
@@ -449,6 +540,8 @@ impl Supervisor {
             backoff,
             seed,
             shutdown_grace,
+            name,
+            tracked,
         } = self;
         // Cancelled on escalation without touching the caller's token.
         let token = token.child_token();
@@ -465,6 +558,7 @@ impl Supervisor {
                         spec,
                         schedule,
                         restarts: 0,
+                        runs: 0,
                         started: Instant::now(),
                         restart_at: None,
                         last_error: None,
@@ -478,6 +572,8 @@ impl Supervisor {
             max_restarts,
             window,
             grace: shutdown_grace,
+            name,
+            tracked,
         };
         for index in 0..run.children.len() {
             run.start(index);
@@ -532,6 +628,7 @@ struct Child {
     spec: ChildSpec,
     schedule: BackoffSchedule,
     restarts: u32,
+    runs: u32,
     started: Instant,
     restart_at: Option<Instant>,
     last_error: Option<TaskError>,
@@ -549,12 +646,19 @@ struct Run {
     max_restarts: usize,
     window: Duration,
     grace: Duration,
+    name: TaskName,
+    tracked: Option<Shutdown>,
 }
 
 impl Run {
     /// Starts one run of child `index`: the one place children are spawned.
     fn start(&mut self, index: usize) {
         let child = &mut self.children[index];
+        // A restart counts once it runs, not when it is scheduled.
+        if child.runs > 0 {
+            child.restarts += 1;
+        }
+        child.runs += 1;
         let ctx = ChildContext {
             name: child.spec.name.clone(),
             token: self.token.child_token(),
@@ -576,11 +680,53 @@ impl Run {
                 Box::pin(async move { std::panic::panic_any(message) })
             }
         };
+        let tracked = self.tracked.as_ref().map(|shutdown| {
+            let path = TaskMeta {
+                name: format!("{}/{}", self.name, meta.name).into(),
+                location: meta.location,
+            };
+            (shutdown.clone(), path, shutdown.track())
+        });
+        let started = Instant::now();
+        let (setup, registration) = match tracked {
+            Some((shutdown, path, tracking)) => {
+                let id = tracking.id();
+                let setup = Setup {
+                    tracking: Some(tracking),
+                    ..Setup::plain()
+                };
+                (setup, Some((shutdown, path, id)))
+            }
+            None => (Setup::plain(), None),
+        };
+        let report_to = registration
+            .as_ref()
+            .map(|(shutdown, path, _)| (shutdown.clone(), path.clone()));
         let handle = self
             .set
-            .spawn(spawn::wrap(&meta, None, (), fut, |outcome, _| {
-                spawn::uncancellable(outcome)
+            .spawn(spawn::wrap(&meta, setup, fut, move |outcome, _| {
+                let result = spawn::uncancellable(outcome);
+                if let Some((shutdown, path)) = report_to {
+                    let error = match &result {
+                        Ok(Ok(())) => None,
+                        Ok(Err(source)) => Some(TaskError::Failed {
+                            name: path.name.clone(),
+                            source: source.to_string().into(),
+                        }),
+                        Err(message) => Some(TaskError::Panicked {
+                            name: path.name.clone(),
+                            message: message.clone(),
+                        }),
+                    };
+                    if let Some(error) = error {
+                        shutdown.record_failure(&path, started, error, false);
+                    }
+                }
+                result
             }));
+        if let Some((shutdown, path, id)) = registration {
+            shutdown.register(id, &path, started, handle.clone());
+        }
         self.ids.insert(handle.id(), index);
     }
 
@@ -632,6 +778,10 @@ impl Run {
         {
             self.recent_restarts.pop_front();
         }
+        // Only the last `max_restarts + 1` matter: memory stays bounded.
+        while self.recent_restarts.len() > max_restarts + 1 {
+            self.recent_restarts.pop_front();
+        }
         if self.recent_restarts.len() > max_restarts {
             tracing::error!(
                 child = %name,
@@ -655,7 +805,6 @@ impl Run {
             child.schedule.reset();
         }
         let delay = child.schedule.next_delay();
-        child.restarts += 1;
         child.restart_at = Some(now + delay);
         tracing::info!(child = %name, ?delay, restarts = child.restarts, "restart scheduled");
         Ok(())

@@ -4,8 +4,8 @@
 //!   (`spawn_wait`, so the producer waits for a slot) versus `JoinSet` +
 //!   `Semaphore(64)` with the permit acquired before `spawn` and moved into
 //!   the task.
-//! - `task_group_unbounded` vs `joinset`: an unbounded group versus a plain
-//!   `JoinSet`.
+//! - `task_group_unbounded` vs `joinset`: an unbounded group (`spawn`)
+//!   versus a plain `JoinSet`.
 //!
 //! Each pair runs with tasks that finish on their first poll (`noop`) and
 //! with tasks that yield once (`yield_once`, so every task is polled twice
@@ -48,10 +48,13 @@ async fn task_group(limit: Option<usize>, kind: Work) {
         None => TaskGroup::new(),
     };
     for i in 0..TASKS {
-        group
-            .spawn_wait("task", work(kind, i))
-            .await
-            .expect("group is never cancelled");
+        if limit.is_some() {
+            // Backpressure, like acquiring the permit before `spawn`.
+            group.spawn_wait("task", work(kind, i)).await
+        } else {
+            group.spawn("task", work(kind, i))
+        }
+        .expect("group is never cancelled");
     }
     while let Some(result) = group.join_next().await {
         black_box(result.expect("tasks do not fail"));

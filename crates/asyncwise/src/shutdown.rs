@@ -769,7 +769,7 @@ impl Shutdown {
             tracking: Some(tracking),
             ..Setup::plain()
         };
-        let handle = tokio::spawn(spawn::wrap(&meta, setup, task, move |outcome, _| {
+        let handle = tokio::spawn(spawn::wrap(&meta, setup, task, move |outcome, _, _| {
             match spawn::uncancellable(outcome) {
                 Ok(output) => {
                     if record && let Some(message) = output.failure() {

@@ -14,11 +14,12 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio::task::Id;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
@@ -160,6 +161,9 @@ pub(crate) struct CancelScope {
     /// cancellation, so every task of the scope gets the same deadline.
     grace_deadline: OnceLock<Instant>,
     slots: Option<Arc<Semaphore>>,
+    /// Names of tasks that were aborted (their future dropped by Tokio, so
+    /// no output carries the name), for the group to report.
+    aborted: Mutex<Vec<(Id, TaskName)>>,
 }
 
 impl CancelScope {
@@ -176,6 +180,7 @@ impl CancelScope {
             grace,
             grace_deadline: OnceLock::new(),
             slots,
+            aborted: Mutex::new(Vec::new()),
         }
     }
 
@@ -212,6 +217,15 @@ impl CancelScope {
     /// cancellation (see the type's documentation).
     pub(crate) fn watches(&self) -> bool {
         self.has_parent || !matches!(self.grace, Grace::Fixed(Duration::ZERO))
+    }
+
+    /// The name of aborted task `id`, if it had one.
+    pub(crate) fn take_aborted(&self, id: Id) -> Option<TaskName> {
+        let mut aborted = self.aborted.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = aborted
+            .iter()
+            .position(|(aborted_id, _)| *aborted_id == id)?;
+        Some(aborted.swap_remove(index).1)
     }
 
     /// When the cancelled tasks of this scope are cut.
@@ -254,6 +268,8 @@ pub(crate) struct Setup {
     pub(crate) scope: Option<Arc<CancelScope>>,
     pub(crate) slot: Slot,
     pub(crate) tracking: Option<Tracking>,
+    /// Handed to `finish`, and kept for the scope if the task is aborted.
+    pub(crate) name: Option<TaskName>,
 }
 
 impl Setup {
@@ -263,6 +279,7 @@ impl Setup {
             scope: None,
             slot: Slot::None,
             tracking: None,
+            name: None,
         }
     }
 }
@@ -290,30 +307,50 @@ impl Setup {
 pub(crate) fn wrap<F, R, Fin>(meta: &TaskMeta, setup: Setup, fut: F, finish: Fin) -> Wrapped<F, Fin>
 where
     F: Future,
-    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>) -> R,
+    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
 {
     let span = tracing::info_span!(
         "task",
         task.name = %meta.name,
         task.location = %meta.location,
     );
-    let (permit, acquire) = match setup.slot {
+    let (permit, waits) = match setup.slot {
         Slot::None => (None, None),
         Slot::Held(permit) => (Some(permit), None),
-        Slot::Wait(slots) => (None, Some(Box::pin(slots.acquire_owned()) as AcquireSlot)),
+        Slot::Wait(slots) => {
+            let acquire: AcquireSlot = Box::pin(slots.acquire_owned());
+            let waits = Waits {
+                acquire: Some(acquire),
+                ..Waits::default()
+            };
+            (None, Some(Box::new(waits)))
+        }
     };
     Wrapped {
         fut: Some(fut),
-        span,
+        span: (!span.is_disabled()).then(|| Box::new(span)),
         scope: setup.scope,
         started: false,
-        cancel_wait: None,
-        grace: None,
-        acquire,
+        waits,
         permit,
         finish: Some(finish),
-        tracking: setup.tracking,
+        tracking: setup.tracking.map(Box::new),
+        name: setup.name,
     }
+}
+
+/// What a task waits for besides its future: allocated only for tasks that
+/// wait for a slot or for their scope's cancellation, so that the common
+/// task stays small (every byte of a task is moved several times on spawn).
+#[derive(Default)]
+struct Waits {
+    /// The scope's cancellation, once the task has returned `Pending` in a
+    /// scope that [watches](CancelScope::watches) it.
+    cancel: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// Set once the cancellation has been seen: when the grace ends.
+    grace: Option<Pin<Box<Sleep>>>,
+    /// A slot of the group, before the first poll.
+    acquire: Option<AcquireSlot>,
 }
 
 pin_project_lite::pin_project! {
@@ -323,20 +360,19 @@ pin_project_lite::pin_project! {
         // so a panic in its `Drop` is reported with the task's name.
         #[pin]
         fut: Option<F>,
-        span: tracing::Span,
+        // Boxed, and absent when no subscriber wants it: most tasks run
+        // without tracing, and a small task moves less.
+        span: Option<Box<tracing::Span>>,
         scope: Option<Arc<CancelScope>>,
         started: bool,
-        // Boxed and created lazily: a task that completes on its first poll
-        // never pays for it.
-        cancel_wait: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-        // Set once the cancellation has been seen: when the grace ends.
-        grace: Option<Pin<Box<Sleep>>>,
-        acquire: Option<AcquireSlot>,
+        waits: Option<Box<Waits>>,
         // The slot is held for as long as the task's future exists.
         permit: Option<OwnedSemaphorePermit>,
         finish: Option<Fin>,
+        name: Option<TaskName>,
         // Last: deregisters from the shutdown after everything else is gone.
-        tracking: Option<Tracking>,
+        // Boxed: most tasks are not tracked, and a small task moves less.
+        tracking: Option<Box<Tracking>>,
     }
 
     impl<F, Fin> PinnedDrop for Wrapped<F, Fin> {
@@ -344,12 +380,21 @@ pin_project_lite::pin_project! {
             // Reached with a live future only when the task is aborted.
             let mut this = this.project();
             if this.fut.is_some() {
-                let _entered = this.span.enter();
+                let _entered = this.span.as_deref().map(tracing::Span::enter);
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
                     tracing::error!(
                         panic = %panic_message(payload.as_ref()),
                         "task panicked while being dropped after an abort"
                     );
+                }
+                if let (Some(scope), Some(name), Some(id)) =
+                    (this.scope.as_deref(), this.name.take(), tokio::task::try_id())
+                {
+                    scope
+                        .aborted
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((id, name));
                 }
             }
         }
@@ -366,14 +411,14 @@ enum Gate {
 impl<F, R, Fin> Future for Wrapped<F, Fin>
 where
     F: Future,
-    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>) -> R,
+    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
 {
     type Output = R;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let mut this = self.project();
-        let _entered = this.span.enter();
-        if this.finish.is_none() || this.tracking.as_ref().is_some_and(Tracking::halted) {
+        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        if this.finish.is_none() || this.tracking.as_deref().is_some_and(Tracking::halted) {
             // Finished already (tokio never polls again), or the drain
             // deadline has passed: the abort is on its way, and nothing of
             // the task may run any more.
@@ -381,15 +426,7 @@ where
         }
         let gate = match this.scope.as_deref() {
             None => Gate::Poll,
-            Some(scope) => gate(
-                scope,
-                this.started,
-                this.cancel_wait,
-                this.grace,
-                this.acquire,
-                this.permit,
-                cx,
-            ),
+            Some(scope) => gate(scope, this.started, this.waits, this.permit, cx),
         };
         let outcome = match gate {
             Gate::Wait => return Poll::Pending,
@@ -408,14 +445,18 @@ where
                         let Some(scope) = this.scope.as_deref() else {
                             return Poll::Pending;
                         };
-                        if !scope.watches() || this.cancel_wait.is_some() || this.grace.is_some() {
+                        if !scope.watches() {
                             return Poll::Pending;
                         }
-                        let wait = this
-                            .cancel_wait
+                        let waits = this.waits.get_or_insert_with(Box::default);
+                        if waits.cancel.is_some() || waits.grace.is_some() {
+                            return Poll::Pending;
+                        }
+                        let wait = waits
+                            .cancel
                             .insert(Box::pin(scope.token.clone().cancelled_owned()));
                         if wait.as_mut().poll(cx).is_pending()
-                            || !start_grace(scope, this.grace, cx)
+                            || !start_grace(scope, &mut waits.grace, cx)
                         {
                             return Poll::Pending;
                         }
@@ -432,7 +473,7 @@ where
             Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
         };
         match this.finish.take() {
-            Some(finish) => Poll::Ready(finish(outcome, this.scope.as_deref())),
+            Some(finish) => Poll::Ready(finish(outcome, this.scope.as_deref(), this.name.take())),
             None => Poll::Pending,
         }
     }
@@ -442,31 +483,36 @@ where
 fn gate(
     scope: &CancelScope,
     started: &mut bool,
-    cancel_wait: &mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    grace: &mut Option<Pin<Box<Sleep>>>,
-    acquire: &mut Option<AcquireSlot>,
+    waits: &mut Option<Box<Waits>>,
     permit: &mut Option<OwnedSemaphorePermit>,
     cx: &mut Context<'_>,
 ) -> Gate {
-    if let Some(waiting) = acquire.as_mut() {
+    if let Some(Waits {
+        cancel,
+        acquire: acquire @ Some(_),
+        ..
+    }) = waits.as_deref_mut()
+    {
         if scope.is_cancelled() {
             return Gate::Cut;
         }
         // A parent's cancellation does not close the semaphore: watch it.
         if scope.has_parent {
             let wait =
-                cancel_wait.get_or_insert_with(|| Box::pin(scope.token.clone().cancelled_owned()));
+                cancel.get_or_insert_with(|| Box::pin(scope.token.clone().cancelled_owned()));
             if wait.as_mut().poll(cx).is_ready() {
                 scope.mark_cancelled();
                 return Gate::Cut;
             }
         }
-        match waiting.as_mut().poll(cx) {
-            Poll::Pending => return Gate::Wait,
-            Poll::Ready(Err(_closed)) => return Gate::Cut,
-            Poll::Ready(Ok(slot)) => {
-                *permit = Some(slot);
-                *acquire = None;
+        if let Some(waiting) = acquire.as_mut() {
+            match waiting.as_mut().poll(cx) {
+                Poll::Pending => return Gate::Wait,
+                Poll::Ready(Err(_closed)) => return Gate::Cut,
+                Poll::Ready(Ok(slot)) => {
+                    *permit = Some(slot);
+                    *acquire = None;
+                }
             }
         }
     }
@@ -478,16 +524,18 @@ fn gate(
             Gate::Poll
         };
     }
-    if grace.is_none() {
+    let in_grace = waits.as_ref().is_some_and(|waits| waits.grace.is_some());
+    if !in_grace {
         let seen = scope.known_cancelled()
-            || cancel_wait
+            || waits
                 .as_mut()
+                .and_then(|waits| waits.cancel.as_mut())
                 .is_some_and(|wait| wait.as_mut().poll(cx).is_ready());
-        if seen && start_grace(scope, grace, cx) {
+        if seen && start_grace(scope, &mut waits.get_or_insert_with(Box::default).grace, cx) {
             return Gate::Cut;
         }
     }
-    match grace.as_mut() {
+    match waits.as_mut().and_then(|waits| waits.grace.as_mut()) {
         Some(sleep) => {
             if sleep.as_mut().poll(cx).is_ready() {
                 Gate::Cut
@@ -532,5 +580,28 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
         s.clone()
     } else {
         "<non-string panic payload>".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_task_stays_small() {
+        let meta = TaskMeta {
+            name: "t".into(),
+            location: Location::caller(),
+        };
+        let wrapped = wrap(&meta, Setup::plain(), async { 1_u64 }, |o, _, _| o);
+        eprintln!(
+            "wrapped {} span {} name {} permit {} tracking {}",
+            std::mem::size_of_val(&wrapped),
+            std::mem::size_of::<tracing::Span>(),
+            std::mem::size_of::<Option<TaskName>>(),
+            std::mem::size_of::<Option<OwnedSemaphorePermit>>(),
+            std::mem::size_of::<Option<Box<Tracking>>>(),
+        );
+        assert!(std::mem::size_of_val(&wrapped) <= 80);
     }
 }

@@ -704,7 +704,7 @@ impl Run {
             .map(|(shutdown, path, _)| (shutdown.clone(), path.clone()));
         let handle = self
             .set
-            .spawn(spawn::wrap(&meta, setup, fut, move |outcome, _| {
+            .spawn(spawn::wrap(&meta, setup, fut, move |outcome, _, _| {
                 let result = spawn::uncancellable(outcome);
                 if let Some((shutdown, path)) = report_to {
                     let error = match &result {

@@ -1,9 +1,7 @@
 //! [`TaskGroup`]: named tasks with an optional concurrency limit, typed
 //! errors, an error policy and graceful cancellation.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,23 +71,8 @@ enum Fault {
     Cancelled,
 }
 
-/// Task ids are unique integers: hashing them is a multiplication.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
+/// What a task of a group returns to the `JoinSet`: its name and outcome.
+type Output<T> = (TaskName, Result<T, Fault>);
 
 /// A set of named tasks that are owned, limited and awaited together: a
 /// `JoinSet` (+ `Semaphore`) that names its tasks, reads their outputs,
@@ -163,8 +146,7 @@ impl Hasher for IdHasher {
 /// ```
 #[derive(Debug)]
 pub struct TaskGroup<T: 'static> {
-    set: JoinSet<Result<T, Fault>>,
-    names: HashMap<Id, TaskName, BuildHasherDefault<IdHasher>>,
+    set: JoinSet<Output<T>>,
     slots: Option<Arc<Semaphore>>,
     limit: Option<usize>,
     parent: Option<CancellationToken>,
@@ -176,12 +158,6 @@ pub struct TaskGroup<T: 'static> {
     policy: ErrorPolicy,
     /// The parked tasks of a cancelled plain group have been aborted.
     aborted: bool,
-}
-
-impl std::fmt::Debug for IdHasher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("IdHasher")
-    }
 }
 
 impl<T: Send + 'static> Default for TaskGroup<T> {
@@ -223,7 +199,6 @@ impl<T: Send + 'static> TaskGroup<T> {
         let grace = Grace::Fixed(Duration::ZERO);
         TaskGroup {
             set: JoinSet::new(),
-            names: HashMap::default(),
             scope: Arc::new(CancelScope::new(None, grace.clone(), slots.clone())),
             slots,
             limit,
@@ -625,13 +600,18 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
             }
             _ => None,
         };
-        let started = Instant::now();
+        // Boxed with the start time: most groups are not tracked, and a
+        // small task moves less.
+        let report_to =
+            report_to.map(|(shutdown, path)| Box::new((shutdown, path, Instant::now())));
+        let started = report_to.as_ref().map(|tracked| tracked.2);
         let setup = Setup {
             scope: Some(Arc::clone(&self.scope)),
             slot,
             tracking,
+            name: Some(meta.name.clone()),
         };
-        let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope| {
+        let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
             let failure = match &outcome {
                 Outcome::Completed(output) if output.is_failure() => {
                     output.failure().map(|message| TaskError::Failed {
@@ -650,28 +630,24 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
                 if let (true, Some(scope)) = (fail_fast, scope) {
                     scope.cancel();
                 }
-                if let Some((shutdown, path)) = &report_to {
-                    shutdown.record_failure(
-                        path,
-                        started,
-                        with_name(error, path.name.clone()),
-                        true,
-                    );
+                if let Some(tracked) = &report_to {
+                    let (shutdown, path, started) = &**tracked;
+                    let error = with_name(error, path.name.clone());
+                    shutdown.record_failure(path, *started, error, true);
                 }
             }
-            match outcome {
+            let result = match outcome {
                 Outcome::Completed(output) => Ok(output),
                 Outcome::Panicked(message) => Err(Fault::Panicked(message)),
                 Outcome::Cancelled => Err(Fault::Cancelled),
-            }
+            };
+            (name.unwrap_or(TaskName::Borrowed("<unknown>")), result)
         });
         let abort = self.set.spawn(wrapped);
-        if let Some((shutdown, path, id)) = registration {
+        if let (Some((shutdown, path, id)), Some(started)) = (registration, started) {
             shutdown.register(id, &path, started, abort.clone());
         }
-        let id = abort.id();
-        self.names.insert(id, meta.name);
-        Ok(id)
+        Ok(abort.id())
     }
 }
 
@@ -702,9 +678,9 @@ impl<T: Send + 'static> TaskGroup<T> {
         }
     }
 
-    fn joined(&mut self, joined: Result<(Id, Result<T, Fault>), JoinError>) -> Joined<T> {
-        let (id, result) = match joined {
-            Ok((id, result)) => (id, result),
+    fn joined(&mut self, joined: Result<(Id, Output<T>), JoinError>) -> Joined<T> {
+        let (id, name, result) = match joined {
+            Ok((id, (name, result))) => (id, name, result),
             Err(join_error) => {
                 let id = join_error.id();
                 // Panics are caught inside the task (also in `Drop`); this
@@ -715,13 +691,13 @@ impl<T: Send + 'static> TaskGroup<T> {
                 } else {
                     Fault::Cancelled
                 };
-                (id, Err(fault))
+                let name = self
+                    .scope
+                    .take_aborted(id)
+                    .unwrap_or(TaskName::Borrowed("<unknown>"));
+                (id, name, Err(fault))
             }
         };
-        let name = self
-            .names
-            .remove(&id)
-            .unwrap_or(TaskName::Borrowed("<unknown>"));
         let result = result.map_err(|fault| match fault {
             Fault::Panicked(message) => TaskError::Panicked {
                 name: name.clone(),

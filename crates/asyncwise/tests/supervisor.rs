@@ -330,11 +330,14 @@ async fn no_restart_is_scheduled_once_shutdown_begins() {
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&runs);
     let canceller = token.clone();
+    let backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(10));
+    // A seed whose first delay ends after the shutdown (at 1 s) begins.
+    let seed = (0..)
+        .find(|&seed| backoff.schedule(seed).next() > Some(Duration::from_secs(2)))
+        .unwrap();
     let report = Supervisor::new(token)
-        .backoff(Backoff::new(
-            Duration::from_secs(10),
-            Duration::from_secs(10),
-        ))
+        .backoff(backoff)
+        .seed(seed)
         .child("fails", RestartPolicy::Permanent, move |_ctx| {
             let counter = Arc::clone(&counter);
             let canceller = canceller.clone();

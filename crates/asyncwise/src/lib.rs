@@ -9,7 +9,7 @@
 //!
 //! | You would write by hand | Use instead | What you get on top |
 //! | --- | --- | --- |
-//! | `JoinSet` + `Semaphore`, acquiring a permit before `spawn` | [`TaskGroup::bounded`] | The permit lives *inside* the task, so the limit holds until the task has finished, panicked or been cancelled; a synchronous [`spawn`](TaskGroup::spawn) (queued when full) or [`spawn_wait`](TaskGroup::spawn_wait) for backpressure; tasks of any [`TaskOutput`] (an `Err` output is a failure); results with names ([`Joined`]); fail-fast or collect-all via [`ErrorPolicy`]; graceful cancellation: tasks are signalled, get a grace period, then are cut. |
+//! | `JoinSet` + `Semaphore`, acquiring a permit before `spawn` | [`TaskGroup::bounded`] | The permit lives *inside* the task, so the limit holds until the task has finished, panicked or been cancelled; a synchronous [`spawn`](TaskGroup::spawn) (queued when full) or [`spawn_wait`](TaskGroup::spawn_wait) for backpressure; tasks of any [`TaskOutput`] (an `Err` output is a failure); results with names ([`Joined`]); a cloneable [`Spawner`] usable from `&self`; fail-fast or collect-all via [`ErrorPolicy`]; graceful cancellation: tasks are signalled, get a grace period, then are cut. |
 //! | A plain `JoinSet` | [`TaskGroup::new`] | The same, without a limit. Stay with `JoinSet` when you need neither names nor a policy. |
 //! | `CancellationToken` + `TaskTracker` + `tokio::signal` | [`Shutdown`] | Tracked tasks ([`Shutdown::spawn`], [`TaskGroup::with_shutdown`], [`Supervisor::with_shutdown`]) keep their path, spawn location and start time, and their failures and panics are recorded; the drain is airtight (after the deadline nothing tracked runs or starts) and its [`ShutdownReport`] names every straggler by path and location; a second signal during the drain exits the process at once; [`Shutdown::run`] returns the report and exit code. `TaskTracker` alone can only say how many tasks are left. |
 //! | A `loop { match child().await { .. }; sleep(..) }` | [`Supervisor`] | Restart policies (permanent, transient, temporary), restart intensity with escalation, exponential [`Backoff`] with full jitter (seedable for tests) that resets after a stable run, per-child serialized restarts, and shutdown through the same tokens. |
@@ -92,7 +92,7 @@ pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError}
 pub use shutdown::{Shutdown, ShutdownReport, Signal, TaskFailure, TaskInfo, Trigger};
 pub use spawn::TaskOutput;
 pub use supervisor::{ChildContext, ChildReport, RestartPolicy, Supervisor, SupervisorReport};
-pub use task_group::{ErrorPolicy, Joined, TaskGroup};
+pub use task_group::{ErrorPolicy, Joined, Spawner, TaskGroup};
 /// Re-exported because the API takes and returns it.
 pub use tokio::task::Id as TaskId;
 /// Re-exported because the API takes and returns it.

@@ -3,7 +3,8 @@
 
 use std::future::Future;
 use std::panic::Location;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, TryAcquireError};
@@ -73,6 +74,9 @@ enum Fault {
 
 /// What a task of a group returns to the `JoinSet`: its name and outcome.
 type Output<T> = (TaskName, Result<T, Fault>);
+
+/// What the `JoinSet` hands back for one task.
+type JoinResult<T> = Result<(Id, Output<T>), JoinError>;
 
 /// A set of named tasks that are owned, limited and awaited together: a
 /// `JoinSet` (+ `Semaphore`) that names its tasks, reads their outputs,
@@ -158,6 +162,8 @@ pub struct TaskGroup<T: 'static> {
     policy: ErrorPolicy,
     /// The parked tasks of a cancelled plain group have been aborted.
     aborted: bool,
+    /// Tasks spawned through [`Spawner`]s, once one was asked for.
+    shared: Option<Arc<Shared<T>>>,
 }
 
 impl<T: Send + 'static> Default for TaskGroup<T> {
@@ -207,6 +213,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             tracked: None,
             policy: ErrorPolicy::CollectAll,
             aborted: false,
+            shared: None,
         }
     }
 
@@ -343,7 +350,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert_eq!(asyncwise::TaskGroup::<()>::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.set.len() + self.shared.as_ref().map_or(0, |shared| shared.set().len())
     }
 
     /// `true` when the group owns no task.
@@ -352,7 +359,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(asyncwise::TaskGroup::<()>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.len() == 0
     }
 
     /// A child of the group's token: cancelled with the group, so tasks
@@ -580,74 +587,334 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        if self.scope.is_cancelled() {
-            return Err(SpawnError::Cancelled);
-        }
         let fail_fast = self.policy == ErrorPolicy::FailFast;
-        let (tracking, report_to) = match &self.tracked {
-            Some((shutdown, group)) => {
-                let path = TaskMeta {
-                    name: format!("{group}/{}", meta.name).into(),
-                    location: meta.location,
-                };
-                (Some(shutdown.track()), Some((shutdown.clone(), path)))
+        spawn_into(
+            &mut self.set,
+            &self.scope,
+            self.tracked.as_ref(),
+            fail_fast,
+            meta,
+            slot,
+            task,
+        )
+    }
+
+    /// A cloneable handle that spawns into this group from `&self`, for
+    /// code that cannot hold `&mut TaskGroup` (a request handler, a
+    /// callback). Its tasks are the group's: limited, cancelled, joined and
+    /// dropped with it. The handle copies the group's configuration: call
+    /// it after the builder methods.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::bounded(4);
+    /// let spawner = group.spawner();
+    /// let handler = spawner.clone();
+    /// handler.spawn("from-a-handler", async { 2 })?;
+    /// spawner.spawn("from-elsewhere", async { 3 })?;
+    /// let sum: u32 = group.join_all().await.into_iter().map(Result::unwrap).sum();
+    /// assert_eq!(sum, 5);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spawner(&mut self) -> Spawner<T> {
+        let shared = self.shared.get_or_insert_with(|| {
+            Arc::new(Shared {
+                set: Mutex::new(JoinSet::new()),
+                scope: Arc::clone(&self.scope),
+                slots: self.slots.clone(),
+                limit: self.limit,
+                tracked: self.tracked.clone(),
+                fail_fast: self.policy == ErrorPolicy::FailFast,
+            })
+        });
+        Spawner {
+            shared: Arc::clone(shared),
+        }
+    }
+}
+
+/// The slot a task gets when it is spawned without waiting.
+fn slot_now(slots: Option<&Arc<Semaphore>>) -> Result<Slot, SpawnError> {
+    Ok(match slots {
+        None => Slot::None,
+        Some(slots) => match Arc::clone(slots).try_acquire_owned() {
+            Ok(permit) => Slot::Held(permit),
+            Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
+            Err(TryAcquireError::NoPermits) => Slot::Wait(Arc::clone(slots)),
+        },
+    })
+}
+
+/// Spawns one task of a group into `set`.
+fn spawn_into<T, F>(
+    set: &mut JoinSet<Output<T>>,
+    scope: &Arc<CancelScope>,
+    tracked: Option<&(Shutdown, TaskName)>,
+    fail_fast: bool,
+    meta: TaskMeta,
+    slot: Slot,
+    task: F,
+) -> Result<Id, SpawnError>
+where
+    T: TaskOutput + Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    if scope.is_cancelled() {
+        return Err(SpawnError::Cancelled);
+    }
+    let (tracking, report_to) = match tracked {
+        Some((shutdown, group)) => {
+            let path = TaskMeta {
+                name: format!("{group}/{}", meta.name).into(),
+                location: meta.location,
+            };
+            (Some(shutdown.track()), Some((shutdown.clone(), path)))
+        }
+        None => (None, None),
+    };
+    let registration = match (&tracking, &report_to) {
+        (Some(tracking), Some((shutdown, path))) => {
+            Some((shutdown.clone(), path.clone(), tracking.id()))
+        }
+        _ => None,
+    };
+    // Boxed with the start time: most groups are not tracked, and a small
+    // task moves less.
+    let report_to = report_to.map(|(shutdown, path)| Box::new((shutdown, path, Instant::now())));
+    let started = report_to.as_ref().map(|tracked| tracked.2);
+    let setup = Setup {
+        scope: Some(Arc::clone(scope)),
+        slot,
+        tracking,
+        name: Some(meta.name.clone()),
+    };
+    let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
+        let failure = match &outcome {
+            Outcome::Completed(output) if output.is_failure() => {
+                output.failure().map(|message| TaskError::Failed {
+                    name: TaskName::Borrowed(""),
+                    source: message.into(),
+                })
             }
-            None => (None, None),
-        };
-        let registration = match (&tracking, &report_to) {
-            (Some(tracking), Some((shutdown, path))) => {
-                Some((shutdown.clone(), path.clone(), tracking.id()))
-            }
+            Outcome::Panicked(message) => Some(TaskError::Panicked {
+                name: TaskName::Borrowed(""),
+                message: message.clone(),
+            }),
             _ => None,
         };
-        // Boxed with the start time: most groups are not tracked, and a
-        // small task moves less.
-        let report_to =
-            report_to.map(|(shutdown, path)| Box::new((shutdown, path, Instant::now())));
-        let started = report_to.as_ref().map(|tracked| tracked.2);
-        let setup = Setup {
-            scope: Some(Arc::clone(&self.scope)),
-            slot,
-            tracking,
-            name: Some(meta.name.clone()),
-        };
-        let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
-            let failure = match &outcome {
-                Outcome::Completed(output) if output.is_failure() => {
-                    output.failure().map(|message| TaskError::Failed {
-                        name: TaskName::Borrowed(""),
-                        source: message.into(),
-                    })
-                }
-                Outcome::Panicked(message) => Some(TaskError::Panicked {
-                    name: TaskName::Borrowed(""),
-                    message: message.clone(),
-                }),
-                _ => None,
-            };
-            if let Some(error) = failure {
-                tracing::warn!(error = %error_text(&error), "task did not succeed");
-                if let (true, Some(scope)) = (fail_fast, scope) {
-                    scope.cancel();
-                }
-                if let Some(tracked) = &report_to {
-                    let (shutdown, path, started) = &**tracked;
-                    let error = with_name(error, path.name.clone());
-                    shutdown.record_failure(path, *started, error, true);
-                }
+        if let Some(error) = failure {
+            tracing::warn!(error = %error_text(&error), "task did not succeed");
+            if let (true, Some(scope)) = (fail_fast, scope) {
+                scope.cancel();
             }
-            let result = match outcome {
-                Outcome::Completed(output) => Ok(output),
-                Outcome::Panicked(message) => Err(Fault::Panicked(message)),
-                Outcome::Cancelled => Err(Fault::Cancelled),
-            };
-            (name.unwrap_or(TaskName::Borrowed("<unknown>")), result)
-        });
-        let abort = self.set.spawn(wrapped);
-        if let (Some((shutdown, path, id)), Some(started)) = (registration, started) {
-            shutdown.register(id, &path, started, abort.clone());
+            if let Some(tracked) = &report_to {
+                let (shutdown, path, started) = &**tracked;
+                let error = with_name(error, path.name.clone());
+                shutdown.record_failure(path, *started, error, true);
+            }
         }
-        Ok(abort.id())
+        let result = match outcome {
+            Outcome::Completed(output) => Ok(output),
+            Outcome::Panicked(message) => Err(Fault::Panicked(message)),
+            Outcome::Cancelled => Err(Fault::Cancelled),
+        };
+        (name.unwrap_or(TaskName::Borrowed("<unknown>")), result)
+    });
+    let abort = set.spawn(wrapped);
+    if let (Some((shutdown, path, id)), Some(started)) = (registration, started) {
+        shutdown.register(id, &path, started, abort.clone());
+    }
+    Ok(abort.id())
+}
+
+/// What a [`Spawner`] shares with its group.
+#[derive(Debug)]
+struct Shared<T: 'static> {
+    set: Mutex<JoinSet<Output<T>>>,
+    scope: Arc<CancelScope>,
+    slots: Option<Arc<Semaphore>>,
+    limit: Option<usize>,
+    tracked: Option<(Shutdown, TaskName)>,
+    fail_fast: bool,
+}
+
+impl<T: 'static> Shared<T> {
+    fn set(&self) -> MutexGuard<'_, JoinSet<Output<T>>> {
+        // Critical sections never panic; recover the data if one ever did.
+        self.set.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A cloneable handle that spawns tasks into a [`TaskGroup`] from `&self`
+/// (see [`TaskGroup::spawner`]). Spawning takes a short, uncontended lock
+/// that is never held across an `.await`.
+///
+/// ```
+/// use asyncwise::{Spawner, TaskGroup};
+///
+/// struct Server {
+///     tasks: Spawner<()>,
+/// }
+///
+/// impl Server {
+///     fn on_request(&self, id: u32) {
+///         // A cancelled group refuses the task; a server would log it.
+///         let _ = self.tasks.spawn(format!("request-{id}"), async {});
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mut group = TaskGroup::new();
+/// let server = Server { tasks: group.spawner() };
+/// server.on_request(1);
+/// server.on_request(2);
+/// assert_eq!(group.join_all().await.len(), 2);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Spawner<T: 'static> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T: 'static> Clone for Spawner<T> {
+    fn clone(&self) -> Self {
+        Spawner {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T: TaskOutput + Send + 'static> Spawner<T> {
+    /// Like [`TaskGroup::spawn`]: at once, queued for a slot if the group
+    /// is full.
+    ///
+    /// # Errors
+    /// [`SpawnError::Cancelled`] if the group is cancelled or dropped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = asyncwise::TaskGroup::<()>::new();
+    /// let spawner = group.spawner();
+    /// drop(group);
+    /// assert!(spawner.spawn("late", async {}).is_err());
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, name: impl Into<TaskName>, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let slot = slot_now(self.shared.slots.as_ref())?;
+        self.spawn_with_slot(meta, slot, task)
+    }
+
+    /// Like [`TaskGroup::spawn_wait`]: waits for a free slot first
+    /// (without holding any lock).
+    ///
+    /// # Errors
+    /// [`SpawnError::Cancelled`] if the group is cancelled or dropped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::bounded(1);
+    /// let spawner = group.spawner();
+    /// spawner.spawn_wait("first", async { 1 }).await?;
+    /// spawner.spawn_wait("second", async { 2 }).await?; // waits for "first"
+    /// assert_eq!(group.join_all().await.len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_wait<F>(
+        &self,
+        name: impl Into<TaskName>,
+        task: F,
+    ) -> impl Future<Output = Result<Id, SpawnError>> + Send + '_
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        async move {
+            let slot = match &self.shared.slots {
+                None => Slot::None,
+                Some(slots) => Slot::Held(
+                    Arc::clone(slots)
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| SpawnError::Cancelled)?,
+                ),
+            };
+            self.spawn_with_slot(meta, slot, task)
+        }
+    }
+
+    /// Like [`TaskGroup::try_spawn`].
+    ///
+    /// # Errors
+    /// [`SpawnError::Full`] when every slot is taken,
+    /// [`SpawnError::Cancelled`] when the group is cancelled or dropped.
+    ///
+    /// ```
+    /// use asyncwise::SpawnError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = asyncwise::TaskGroup::<()>::bounded(1);
+    /// let spawner = group.spawner();
+    /// spawner.try_spawn("first", std::future::pending()).unwrap();
+    /// assert_eq!(spawner.try_spawn("second", async {}), Err(SpawnError::Full { limit: 1 }));
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn try_spawn<F>(&self, name: impl Into<TaskName>, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let slot = match (&self.shared.slots, self.shared.limit) {
+            (Some(slots), Some(limit)) => Slot::Held(
+                Arc::clone(slots)
+                    .try_acquire_owned()
+                    .map_err(|error| match error {
+                        TryAcquireError::NoPermits => SpawnError::Full { limit },
+                        TryAcquireError::Closed => SpawnError::Cancelled,
+                    })?,
+            ),
+            _ => Slot::None,
+        };
+        self.spawn_with_slot(meta, slot, task)
+    }
+
+    fn spawn_with_slot<F>(&self, meta: TaskMeta, slot: Slot, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let shared = &*self.shared;
+        let mut set = shared.set();
+        spawn_into(
+            &mut set,
+            &shared.scope,
+            shared.tracked.as_ref(),
+            shared.fail_fast,
+            meta,
+            slot,
+            task,
+        )
     }
 }
 
@@ -675,10 +942,30 @@ impl<T: Send + 'static> TaskGroup<T> {
         if !self.aborted && self.scope.known_cancelled() && !self.scope.watches() {
             self.aborted = true;
             self.set.abort_all();
+            if let Some(shared) = &self.shared {
+                shared.set().abort_all();
+            }
         }
     }
 
-    fn joined(&mut self, joined: Result<(Id, Output<T>), JoinError>) -> Joined<T> {
+    /// Polls the group's own tasks and those of its spawners.
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Option<JoinResult<T>>> {
+        let own = self.set.poll_join_next_with_id(cx);
+        if let Poll::Ready(Some(joined)) = own {
+            return Poll::Ready(Some(joined));
+        }
+        let shared = match &self.shared {
+            Some(shared) => shared.set().poll_join_next_with_id(cx),
+            None => Poll::Ready(None),
+        };
+        match (own, shared) {
+            (_, Poll::Ready(Some(joined))) => Poll::Ready(Some(joined)),
+            (Poll::Ready(None), Poll::Ready(None)) => Poll::Ready(None),
+            _ => Poll::Pending,
+        }
+    }
+
+    fn joined(&mut self, joined: JoinResult<T>) -> Joined<T> {
         let (id, name, result) = match joined {
             Ok((id, (name, result))) => (id, name, result),
             Err(join_error) => {
@@ -751,7 +1038,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub async fn join_next_named(&mut self) -> Option<Joined<T>> {
         self.abort_if_cancelled();
-        let joined = self.set.join_next_with_id().await?;
+        let joined = std::future::poll_fn(|cx| self.poll_join(cx)).await?;
         Some(self.joined(joined))
     }
 
@@ -773,7 +1060,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub fn try_join_next(&mut self) -> Option<Result<T, TaskError>> {
         self.abort_if_cancelled();
-        let joined = self.set.try_join_next_with_id()?;
+        let joined = match self.set.try_join_next_with_id() {
+            Some(joined) => joined,
+            None => self.shared.as_ref()?.set().try_join_next_with_id()?,
+        };
         Some(self.joined(joined).result)
     }
 
@@ -881,8 +1171,18 @@ impl<T: 'static> Drop for TaskGroup<T> {
         // (their wrapper cuts them); otherwise the `JoinSet` field, dropped
         // right after, aborts every task.
         self.scope.cancel();
-        if !matches!(self.grace, Grace::Fixed(Duration::ZERO)) {
+        let graceful = !matches!(self.grace, Grace::Fixed(Duration::ZERO));
+        if graceful {
             self.set.detach_all();
+        }
+        // Spawners keep their set alive: end its tasks the same way.
+        if let Some(shared) = &self.shared {
+            let mut set = shared.set();
+            if graceful {
+                set.detach_all();
+            } else {
+                set.abort_all();
+            }
         }
     }
 }

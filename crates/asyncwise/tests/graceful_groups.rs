@@ -326,3 +326,43 @@ async fn spawn_blocking_runs_on_the_blocking_pool_and_keeps_its_name() {
     seen.sort();
     assert_eq!(seen, ["sum: 5050", "task `boom` panicked: blocking panic"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_spawner_spawns_from_shared_references_into_the_group() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+    let mut group = TaskGroup::bounded(2).with_shutdown(&shutdown, "handlers");
+    let spawner = group.spawner();
+    let handlers: Vec<_> = (0..3).map(|_| spawner.clone()).collect();
+    for (i, handler) in handlers.iter().enumerate() {
+        handler
+            .spawn(format!("request-{i}"), async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                i
+            })
+            .unwrap();
+    }
+    handlers[0]
+        .spawn("deaf", std::future::pending::<usize>())
+        .unwrap();
+    assert_eq!(group.len(), 4);
+    // The limit holds across the spawner's tasks: two requests run first,
+    // the third (and the deaf task) only once they are done.
+    let start = Instant::now();
+    let mut done = Vec::new();
+    for _ in 0..3 {
+        done.push(group.join_next().await.unwrap().unwrap());
+    }
+    done.sort_unstable();
+    assert_eq!(done, [0, 1, 2]);
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    // The deaf task is tracked by path and cut at the deadline.
+    let report = shutdown.drain().await;
+    assert_eq!(report.stragglers[0].name, "handlers/deaf");
+    let joined = group.join_next_named().await.unwrap();
+    assert_eq!(joined.name, "deaf");
+    assert!(joined.result.unwrap_err().is_cancelled());
+    assert_eq!(
+        spawner.spawn("late", async { 0 }),
+        Err(SpawnError::Cancelled)
+    );
+}

@@ -12,7 +12,7 @@
 //! | `JoinSet` + `Semaphore`, acquiring a permit before `spawn` | [`TaskGroup::bounded`] | The permit lives *inside* the task, so the limit holds until the task has finished, panicked or been cancelled; a synchronous [`spawn`](TaskGroup::spawn) (queued when full) or [`spawn_wait`](TaskGroup::spawn_wait) for backpressure; tasks of any [`TaskOutput`] (an `Err` output is a failure); results with names ([`Joined`]); a cloneable [`Spawner`] usable from `&self`; fail-fast or collect-all via [`ErrorPolicy`]; graceful cancellation: tasks are signalled, get a grace period, then are cut. |
 //! | A plain `JoinSet` | [`TaskGroup::new`] | The same, without a limit. Stay with `JoinSet` when you need neither names nor a policy. |
 //! | `CancellationToken` + `TaskTracker` + `tokio::signal` | [`Shutdown`] | Tracked tasks ([`Shutdown::spawn`], [`TaskGroup::with_shutdown`], [`Supervisor::with_shutdown`]) keep their path, spawn location and start time, and their failures and panics are recorded; the drain is airtight (after the deadline nothing tracked runs or starts) and its [`ShutdownReport`] names every straggler by path and location; a second signal during the drain exits the process at once; [`Shutdown::run`] returns the report and exit code. `TaskTracker` alone can only say how many tasks are left. |
-//! | A `loop { match child().await { .. }; sleep(..) }` | [`Supervisor`] | Restart policies (permanent, transient, temporary), restart intensity with escalation, exponential [`Backoff`] with full jitter (seedable for tests) that resets after a stable run, per-child serialized restarts, and shutdown through the same tokens. |
+//! | A `loop { match child().await { .. }; sleep(..) }` | [`Supervisor`] | Restart strategies ([`Strategy`]: one-for-one, one-for-all, rest-for-one), restart policies (permanent, transient, temporary), restart intensity with escalation, exponential [`Backoff`] with full jitter (seedable for tests) that resets after a stable run, per-child serialized restarts, and shutdown through the same tokens. |
 //!
 //! The three compose through [`CancellationToken`]s: give a [`TaskGroup`]
 //! a [`Shutdown`] with [`TaskGroup::with_shutdown`] (or any parent token
@@ -91,7 +91,9 @@ pub use backoff::{Backoff, BackoffSchedule};
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};
 pub use shutdown::{Shutdown, ShutdownReport, Signal, TaskFailure, TaskInfo, Trigger};
 pub use spawn::TaskOutput;
-pub use supervisor::{ChildContext, ChildReport, RestartPolicy, Supervisor, SupervisorReport};
+pub use supervisor::{
+    ChildContext, ChildReport, RestartPolicy, Strategy, Supervisor, SupervisorReport,
+};
 pub use task_group::{ErrorPolicy, Joined, Spawner, TaskGroup};
 /// Re-exported because the API takes and returns it.
 pub use tokio::task::Id as TaskId;

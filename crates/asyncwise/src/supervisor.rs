@@ -53,6 +53,29 @@ impl RestartPolicy {
     }
 }
 
+/// Which children are restarted when one child is restarted (Erlang/OTP's
+/// restart strategies).
+///
+/// ```
+/// use asyncwise::{CancellationToken, Strategy, Supervisor};
+///
+/// let supervisor = Supervisor::new(CancellationToken::new()).strategy(Strategy::RestForOne);
+/// # drop(supervisor);
+/// assert_eq!(Strategy::default(), Strategy::OneForOne);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Only the child that ended.
+    #[default]
+    OneForOne,
+    /// Every child: the others are stopped (their token is cancelled; after
+    /// the shutdown grace period they are aborted) and all restart together
+    /// once they have stopped.
+    OneForAll,
+    /// The child that ended and every child added after it, the same way.
+    RestForOne,
+}
+
 /// What a child's factory receives on every (re)start.
 ///
 /// ```
@@ -329,6 +352,7 @@ pub struct Supervisor {
     shutdown_grace: Duration,
     name: TaskName,
     tracked: Option<Shutdown>,
+    strategy: Strategy,
 }
 
 impl Supervisor {
@@ -352,7 +376,51 @@ impl Supervisor {
             shutdown_grace: Duration::from_secs(5),
             name: TaskName::Borrowed("supervisor"),
             tracked: None,
+            strategy: Strategy::OneForOne,
         }
+    }
+
+    /// Which children restart together (default [`Strategy::OneForOne`]).
+    /// Only the restart of the child that ended counts towards the restart
+    /// intensity; the siblings restarted with it count as restarts in
+    /// their [`ChildReport`] once they run again.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use asyncwise::{BoxError, CancellationToken, RestartPolicy, Strategy, Supervisor};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// let token = CancellationToken::new();
+    /// let stop = token.clone();
+    /// let report = Supervisor::new(token)
+    ///     .strategy(Strategy::OneForAll)
+    ///     .child("cache", RestartPolicy::Permanent, |ctx| async move {
+    ///         ctx.token().cancelled().await; // stopped when "db" fails
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .child("db", RestartPolicy::Transient, move |ctx| {
+    ///         let stop = stop.clone();
+    ///         async move {
+    ///             if ctx.restarts() == 0 {
+    ///                 return Err::<(), BoxError>("lost connection".into());
+    ///             }
+    ///             stop.cancel(); // second run: end the example
+    ///             Ok(())
+    ///         }
+    ///     })
+    ///     .run()
+    ///     .await?;
+    /// let restarts: Vec<u32> = report.children.iter().map(|c| c.restarts).collect();
+    /// assert_eq!(restarts, [1, 1]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
     }
 
     /// Names the supervisor (default `"supervisor"`): the first part of
@@ -542,6 +610,7 @@ impl Supervisor {
             shutdown_grace,
             name,
             tracked,
+            strategy,
         } = self;
         // Cancelled on escalation without touching the caller's token.
         let token = token.child_token();
@@ -562,6 +631,10 @@ impl Supervisor {
                         started: Instant::now(),
                         restart_at: None,
                         last_error: None,
+                        run_token: None,
+                        abort: None,
+                        running: false,
+                        stopping_until: None,
                     }
                 })
                 .collect(),
@@ -574,6 +647,7 @@ impl Supervisor {
             grace: shutdown_grace,
             name,
             tracked,
+            strategy,
         };
         for index in 0..run.children.len() {
             run.start(index);
@@ -583,6 +657,7 @@ impl Supervisor {
             if run.set.is_empty() && next_restart.is_none() {
                 return Ok(run.into_report(false, Vec::new()));
             }
+            let next_cut = run.children.iter().filter_map(|c| c.stopping_until).min();
             tokio::select! {
                 biased;
                 () = run.token.cancelled() => {
@@ -608,12 +683,29 @@ impl Supervisor {
                         run.exited(index, result).await?;
                     }
                 }
+                // Siblings stopped for a group restart that ignore their
+                // token: aborted after the grace period.
+                () = tokio::time::sleep_until(next_cut.unwrap_or_else(Instant::now)),
+                    if next_cut.is_some() =>
+                {
+                    let now = Instant::now();
+                    for child in &mut run.children {
+                        if child.running && child.stopping_until.is_some_and(|at| at <= now) {
+                            tracing::warn!(child = %child.spec.name, "child did not stop for the group restart; aborted");
+                            if let Some(abort) = &child.abort {
+                                abort.abort();
+                            }
+                            child.stopping_until = None;
+                        }
+                    }
+                }
                 () = tokio::time::sleep_until(next_restart.unwrap_or_else(Instant::now)),
-                    if next_restart.is_some() =>
+                    if next_restart.is_some() && !run.group_stopping() =>
                 {
                     let now = Instant::now();
                     for index in 0..run.children.len() {
-                        if run.children[index].restart_at.is_some_and(|at| at <= now) {
+                        let child = &run.children[index];
+                        if !child.running && child.restart_at.is_some_and(|at| at <= now) {
                             run.children[index].restart_at = None;
                             run.start(index);
                         }
@@ -632,6 +724,12 @@ struct Child {
     started: Instant,
     restart_at: Option<Instant>,
     last_error: Option<TaskError>,
+    /// The token of the current run: cancelled to stop this child alone.
+    run_token: Option<CancellationToken>,
+    abort: Option<tokio::task::AbortHandle>,
+    running: bool,
+    /// Stopped for a group restart: aborted at this instant if still running.
+    stopping_until: Option<Instant>,
 }
 
 /// Outcome of one run of a child: what it returned, or its panic message.
@@ -648,9 +746,18 @@ struct Run {
     grace: Duration,
     name: TaskName,
     tracked: Option<Shutdown>,
+    strategy: Strategy,
 }
 
 impl Run {
+    /// `true` while siblings stopped for a group restart are still running:
+    /// the group restarts only once all of them have stopped.
+    fn group_stopping(&self) -> bool {
+        self.children
+            .iter()
+            .any(|child| child.running && child.restart_at.is_some())
+    }
+
     /// Starts one run of child `index`: the one place children are spawned.
     fn start(&mut self, index: usize) {
         let child = &mut self.children[index];
@@ -659,9 +766,13 @@ impl Run {
             child.restarts += 1;
         }
         child.runs += 1;
+        child.running = true;
+        child.stopping_until = None;
+        let run_token = self.token.child_token();
+        child.run_token = Some(run_token.clone());
         let ctx = ChildContext {
             name: child.spec.name.clone(),
-            token: self.token.child_token(),
+            token: run_token,
             restarts: child.restarts,
         };
         let meta = TaskMeta {
@@ -728,6 +839,7 @@ impl Run {
             shutdown.register(id, &path, started, handle.clone());
         }
         self.ids.insert(handle.id(), index);
+        self.children[index].abort = Some(handle);
     }
 
     /// Handles the end of one run of child `index`.
@@ -735,8 +847,15 @@ impl Run {
         let (max_restarts, window) = (self.max_restarts, self.window);
         let now = Instant::now();
         let child = &mut self.children[index];
+        child.running = false;
+        child.abort = None;
         let name = child.spec.name.clone();
         let ran_for = now.duration_since(child.started);
+        if child.stopping_until.take().is_some() || (child.restart_at.is_some()) {
+            // Stopped for a group restart: it restarts with the group.
+            tracing::info!(child = %name, ?ran_for, "child stopped for a group restart");
+            return Ok(());
+        }
         let succeeded = match result {
             Ok(Ok(())) => {
                 tracing::info!(child = %name, ?ran_for, "child returned");
@@ -805,8 +924,29 @@ impl Run {
             child.schedule.reset();
         }
         let delay = child.schedule.next_delay();
-        child.restart_at = Some(now + delay);
+        let restart_at = now + delay;
+        child.restart_at = Some(restart_at);
         tracing::info!(child = %name, ?delay, restarts = child.restarts, "restart scheduled");
+        let siblings = match self.strategy {
+            Strategy::OneForOne => 0..0,
+            Strategy::OneForAll => 0..self.children.len(),
+            Strategy::RestForOne => index + 1..self.children.len(),
+        };
+        for sibling in siblings {
+            if sibling == index {
+                continue;
+            }
+            let child = &mut self.children[sibling];
+            if child.running {
+                if let Some(token) = &child.run_token {
+                    token.cancel();
+                }
+                child.stopping_until = Some(now + self.grace);
+                child.restart_at = Some(restart_at);
+            } else if child.restart_at.is_some() {
+                child.restart_at = Some(restart_at);
+            }
+        }
         Ok(())
     }
 

@@ -417,3 +417,50 @@ async fn the_report_prints_every_child() {
         "child `ok`: 0 restart(s)\nchild `bad`: 0 restart(s), last error: task `bad` failed: bad"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn rest_for_one_restarts_the_failed_child_and_those_added_after_it() {
+    let token = CancellationToken::new();
+    let runs: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let mut supervisor = Supervisor::new(token.clone())
+        .strategy(asyncwise::Strategy::RestForOne)
+        .backoff(Backoff::new(
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+        ))
+        .shutdown_grace(Duration::from_secs(1));
+    for name in ["first", "middle", "last", "deaf"] {
+        let runs = Arc::clone(&runs);
+        supervisor = supervisor.child(name, RestartPolicy::Permanent, move |ctx| {
+            let runs = Arc::clone(&runs);
+            async move {
+                runs.lock().unwrap().push(name);
+                if name == "middle" && ctx.restarts() == 0 {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    return Err::<(), BoxError>("middle crashed".into());
+                }
+                if name == "deaf" {
+                    // Ignores its token: aborted after the grace period.
+                    std::future::pending::<()>().await;
+                }
+                ctx.token().cancelled().await;
+                Ok(())
+            }
+        });
+    }
+    let stopper = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        stopper.cancel();
+    });
+    let report = supervisor.run().await.unwrap();
+    let mut runs = runs.lock().unwrap().clone();
+    runs.sort_unstable();
+    // "first" ran once; "middle", "last" and "deaf" twice.
+    assert_eq!(
+        runs,
+        ["deaf", "deaf", "first", "last", "last", "middle", "middle"]
+    );
+    let restarts: Vec<u32> = report.children.iter().map(|c| c.restarts).collect();
+    assert_eq!(restarts, [0, 1, 1, 1]);
+}

@@ -2,12 +2,16 @@
 //! `asyncwise`:
 //!
 //! - `Shutdown::run` owns the process: SIGINT/SIGTERM (ctrl-c) start a
-//!   graceful drain, a second signal forces the exit, and the report naming
-//!   any task that did not stop is printed at the end;
+//!   graceful drain, a second signal during the drain forces the exit, and
+//!   the report naming any task that did not stop (or failed) is printed at
+//!   the end;
 //! - a `Supervisor` keeps the acceptor alive (restarted with backoff if it
-//!   fails);
-//! - the acceptor gathers connections into batches and serves each batch
-//!   with a bounded `TaskGroup` (at most 4 connections of a batch at once).
+//!   fails) and is tracked by the shutdown as `service/acceptor`;
+//! - every connection is a task of a bounded `TaskGroup` tied to the
+//!   shutdown (`connections/conn-<peer>`): on shutdown each connection
+//!   answers what its client already sent, then closes; the drain waits for
+//!   all of them up to the deadline. The accept loop waits for a free slot
+//!   (backpressure) instead of queueing without bound.
 //!
 //! Run it until ctrl-c:
 //!
@@ -16,8 +20,8 @@
 //! ```
 //!
 //! or as a self-terminating demo with built-in loopback clients (what CI
-//! runs), optionally with a task that ignores the shutdown to show the
-//! straggler report:
+//! runs), optionally with a connection task that ignores the shutdown to
+//! show the straggler report (exit code 124):
 //!
 //! ```text
 //! cargo run -p asyncwise --example graceful_service -- --demo-secs 2 [--with-straggler]
@@ -30,17 +34,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use asyncwise::{Backoff, BoxError, ChildContext, RestartPolicy, Shutdown, Supervisor, TaskGroup};
+use asyncwise::{
+    Backoff, BoxError, CancellationToken, ChildContext, RestartPolicy, Shutdown, Supervisor,
+    TaskGroup,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
 
-/// Most connections gathered into one batch.
-const BATCH_SIZE: usize = 16;
-/// How long the acceptor waits for more connections to fill a batch.
-const BATCH_WINDOW: Duration = Duration::from_millis(20);
-/// Connections of one batch served at once.
-const PER_BATCH_LIMIT: usize = 4;
+/// Connections served at once; the accept loop waits when all are busy.
+const MAX_CONNECTIONS: usize = 256;
+/// How long a connection waits, once the shutdown began, for bytes its
+/// client already sent, before it closes.
+const LINGER: Duration = Duration::from_millis(200);
 /// A connection idle for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Number of demo clients.
@@ -106,7 +111,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(report) => {
             println!("{report}");
-            report.exit_code()
+            ExitCode::from(&report)
         }
         Err(error) => {
             eprintln!("cannot start: {error}");
@@ -125,97 +130,104 @@ async fn service(shutdown: Shutdown, options: Options) -> Result<(), BoxError> {
     if let Some(duration) = options.demo {
         start_demo(&shutdown, addr, duration, Arc::clone(&echoed));
     }
-    if options.with_straggler {
-        // Ignores the shutdown token: the report names it and where it was
-        // spawned, then it is aborted.
-        shutdown.spawn("stubborn-reporter", std::future::pending::<()>());
-    }
 
     let acceptor_shutdown = shutdown.clone();
+    let with_straggler = options.with_straggler;
     let report = Supervisor::new(shutdown.child_token())
+        .name("service")
+        .with_shutdown(&shutdown)
         .backoff(Backoff::new(
             Duration::from_millis(50),
             Duration::from_secs(2),
         ))
         .restart_intensity(5, Duration::from_secs(10))
         .child("acceptor", RestartPolicy::Permanent, move |ctx| {
-            accept_batches(Arc::clone(&listener), acceptor_shutdown.clone(), ctx)
+            accept(
+                Arc::clone(&listener),
+                acceptor_shutdown.clone(),
+                ctx,
+                with_straggler,
+            )
         })
         .run()
         .await?;
-    for child in &report.children {
-        println!(
-            "supervisor: child `{}` restarted {} time(s)",
-            child.name, child.restarts
-        );
-    }
+    println!("supervisor: {report}");
     if options.demo.is_some() {
         println!("demo: {} message(s) echoed", echoed.load(Ordering::Relaxed));
     }
     Ok(())
 }
 
-/// Accepts connections in batches and hands each batch to a tracked task.
-async fn accept_batches(
+/// Accepts connections and serves each in its own task of a group tied to
+/// the shutdown. On shutdown it returns at once: dropping the group leaves
+/// its connections to finish within the drain deadline, tracked (and, if
+/// they straggle, named and aborted) by the shutdown.
+async fn accept(
     listener: Arc<TcpListener>,
     shutdown: Shutdown,
     ctx: ChildContext,
+    with_straggler: bool,
 ) -> Result<(), BoxError> {
     let token = ctx.token().clone();
-    let mut batch_number = 0_u64;
-    loop {
-        let mut batch = Vec::with_capacity(BATCH_SIZE);
-        // `accept` is cancel safe: losing the race loses no connection.
-        tokio::select! {
-            () = token.cancelled() => return Ok(()),
-            accepted = listener.accept() => batch.push(accepted?),
-        }
-        let window = tokio::time::sleep(BATCH_WINDOW);
-        tokio::pin!(window);
-        while batch.len() < BATCH_SIZE {
-            tokio::select! {
-                () = &mut window => break,
-                () = token.cancelled() => break,
-                accepted = listener.accept() => batch.push(accepted?),
-            }
-        }
-        batch_number += 1;
-        shutdown.spawn(
-            format!("batch-{batch_number}"),
-            serve_batch(batch, token.clone()),
-        );
+    let mut connections =
+        TaskGroup::bounded(MAX_CONNECTIONS).with_shutdown(&shutdown, "connections");
+    if with_straggler {
+        // Ignores the shutdown: the report names it by path and spawn
+        // location, then it is aborted.
+        connections.spawn(
+            "stubborn-reporter",
+            std::future::pending::<Result<(), std::io::Error>>(),
+        )?;
     }
-}
-
-/// Serves one batch of connections, at most `PER_BATCH_LIMIT` at once.
-async fn serve_batch(connections: Vec<(TcpStream, SocketAddr)>, token: CancellationToken) {
-    let mut group = TaskGroup::bounded(PER_BATCH_LIMIT).with_parent(&token);
-    for (stream, peer) in connections {
-        if group
-            .spawn(format!("conn-{peer}"), echo(stream))
+    loop {
+        // `accept` is cancel safe: losing the race loses no connection.
+        let (stream, peer) = tokio::select! {
+            () = token.cancelled() => {
+                // Connections the kernel already completed are served too:
+                // their clients are waiting for an answer.
+                while let Ok(accepted) = tokio::time::timeout(LINGER, listener.accept()).await {
+                    let (stream, peer) = accepted?;
+                    let stop = connections.cancellation_token();
+                    if connections.spawn(format!("conn-{peer}"), echo(stream, stop)).is_err() {
+                        break;
+                    }
+                }
+                return Ok(());
+            }
+            accepted = listener.accept() => accepted?,
+        };
+        let stop = connections.cancellation_token();
+        // Backpressure: wait for a free slot rather than queue without bound.
+        if connections
+            .spawn_wait(format!("conn-{peer}"), echo(stream, stop))
             .await
             .is_err()
         {
-            // Shutting down: the remaining connections are closed unserved.
-            break;
+            return Ok(()); // shutting down
         }
-    }
-    for result in group.join_all().await {
-        if let Err(error) = result
-            && !error.is_cancelled()
-        {
-            eprintln!("{error}");
+        // Reap finished connections so their results do not pile up.
+        while let Some(result) = connections.try_join_next() {
+            if let Ok(Err(error)) = result {
+                eprintln!("connection: {error}");
+            }
         }
     }
 }
 
-/// Echoes until the peer closes the connection or stays idle too long.
-async fn echo(mut stream: TcpStream) -> Result<(), std::io::Error> {
+/// Echoes until the peer closes the connection, stays idle too long, or
+/// the shutdown begins; then answers what the peer already sent and closes.
+async fn echo(mut stream: TcpStream, stop: CancellationToken) -> Result<(), std::io::Error> {
     let mut buffer = [0_u8; 1024];
     loop {
-        let read = tokio::time::timeout(IDLE_TIMEOUT, stream.read(&mut buffer))
-            .await
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle connection"))??;
+        let read = tokio::select! {
+            read = tokio::time::timeout(IDLE_TIMEOUT, stream.read(&mut buffer)) => {
+                read.map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle connection"))??
+            }
+            () = stop.cancelled() => {
+                // `read` is cancel safe: no byte was lost by the race.
+                return linger(stream, &mut buffer).await;
+            }
+        };
         if read == 0 {
             return Ok(());
         }
@@ -223,28 +235,42 @@ async fn echo(mut stream: TcpStream) -> Result<(), std::io::Error> {
     }
 }
 
-/// Demo clients on loopback, and a timer that triggers the shutdown.
+/// The shutdown began: answer the bytes that are in flight, then close.
+async fn linger(mut stream: TcpStream, buffer: &mut [u8]) -> Result<(), std::io::Error> {
+    while let Ok(read) = tokio::time::timeout(LINGER, stream.read(buffer)).await {
+        let read = read?;
+        if read == 0 {
+            break;
+        }
+        stream.write_all(&buffer[..read]).await?;
+    }
+    stream.shutdown().await
+}
+
+/// Demo clients on loopback, and a timer that triggers the shutdown. A
+/// client checks the shutdown only between rounds: a message it sent is
+/// always answered.
 fn start_demo(shutdown: &Shutdown, addr: SocketAddr, duration: Duration, echoed: Arc<AtomicUsize>) {
     for client in 0..DEMO_CLIENTS {
         let token = shutdown.child_token();
         let echoed = Arc::clone(&echoed);
         shutdown.spawn(format!("demo-client-{client}"), async move {
-            // Each round is a fresh connection so that batches form.
+            // Each round is a fresh connection.
             while !token.is_cancelled() {
-                tokio::select! {
-                    () = token.cancelled() => break,
-                    result = demo_round(addr, client) => match result {
-                        Ok(()) => {
-                            echoed.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(error) => eprintln!("demo client {client}: {error}"),
-                    },
+                match demo_round(addr, client).await {
+                    Ok(()) => {
+                        echoed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // The service may be gone once the shutdown began.
+                    Err(_) if token.is_cancelled() => break,
+                    Err(error) => return Err(error),
                 }
                 tokio::select! {
                     () = token.cancelled() => break,
                     () = tokio::time::sleep(Duration::from_millis(100)) => {}
                 }
             }
+            Ok::<(), BoxError>(())
         });
     }
     let trigger = shutdown.clone();

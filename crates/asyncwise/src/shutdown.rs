@@ -1,29 +1,33 @@
-//! [`Shutdown`]: one cancellation tree for a service, tracked tasks and a
-//! drain with a deadline that names the tasks which did not stop.
+//! [`Shutdown`]: one cancellation tree for a service, tracked tasks, and an
+//! airtight drain with a deadline that names the tasks which did not stop
+//! and records every task that failed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::future::Future;
+use std::io::Write as _;
 use std::panic::Location;
-use std::process::ExitCode;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::process::{ExitCode, Termination};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::TaskName;
 use crate::error::{BoxError, ShutdownError, TaskError};
-use crate::spawn::{self, TaskMeta};
+use crate::spawn::{self, Setup, TaskMeta, TaskOutput};
 
 /// How long `run` waits for the main task's handle to settle after a drain.
 const MAIN_SETTLE: Duration = Duration::from_millis(100);
 
 /// Exit code when the service ended cleanly.
 const EXIT_OK: u8 = 0;
-/// Exit code when the main future failed or panicked.
+/// Exit code when the main future or a tracked task failed or panicked.
 const EXIT_FAILURE: u8 = 1;
 /// Exit code when the drain deadline passed and tasks had to be aborted.
 const EXIT_DRAIN_TIMEOUT: u8 = 124;
@@ -95,7 +99,13 @@ impl fmt::Display for Trigger {
     }
 }
 
-/// A task tracked by a [`Shutdown`]: its name, where it was spawned and when.
+/// A task tracked by a [`Shutdown`]: its path, where it was spawned, when,
+/// and how long it had been running when this record was taken.
+///
+/// The path is the task's name for [`Shutdown::spawn`], `group/task` for a
+/// task of a [tracked group](crate::TaskGroup::with_shutdown) and
+/// `supervisor/child` for a child of a
+/// [tracked supervisor](crate::Supervisor::with_shutdown).
 ///
 /// ```
 /// use asyncwise::Shutdown;
@@ -114,12 +124,14 @@ impl fmt::Display for Trigger {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct TaskInfo {
-    /// The name the task was spawned with.
+    /// The task's full path (see the type's documentation).
     pub name: TaskName,
-    /// Where [`Shutdown::spawn`] was called.
+    /// Where the task was spawned.
     pub location: &'static Location<'static>,
     /// When the task was spawned.
     pub started: Instant,
+    /// How long it had been running when this record was taken.
+    pub running_for: Duration,
 }
 
 impl fmt::Display for TaskInfo {
@@ -127,20 +139,55 @@ impl fmt::Display for TaskInfo {
         write!(
             f,
             "`{}` spawned at {} (running for {:.1?})",
-            self.name,
-            self.location,
-            self.started.elapsed()
+            self.name, self.location, self.running_for
         )
+    }
+}
+
+/// A tracked task that failed or panicked: recorded by the [`Shutdown`]
+/// that tracks it, and listed in its [`ShutdownReport`].
+///
+/// ```
+/// use asyncwise::{BoxError, Shutdown, TaskError};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let shutdown = Shutdown::new();
+/// shutdown.spawn("loader", async { Err::<(), BoxError>("file missing".into()) });
+/// tokio::task::yield_now().await;
+/// let report = shutdown.drain().await;
+/// let failure = &report.failures[0];
+/// assert_eq!(failure.task.name, "loader");
+/// assert!(matches!(failure.error, TaskError::Failed { .. }));
+/// assert_eq!(report.exit_code(), 1);
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TaskFailure {
+    /// The task; `running_for` is how long it ran.
+    pub task: TaskInfo,
+    /// What went wrong ([`TaskError::Failed`] or [`TaskError::Panicked`]).
+    pub error: TaskError,
+}
+
+impl fmt::Display for TaskFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (spawned at {})", self.error, self.task.location)
     }
 }
 
 /// What happened during a shutdown; its [`exit_code`](Self::exit_code) is
 /// what the process should exit with.
 ///
-/// Exit codes: 0 when everything ended cleanly; 1 when the main future failed
-/// or panicked; 124 when the drain deadline passed and stragglers were
-/// aborted; 128 + the signal number (130 for SIGINT, 143 for SIGTERM) when a
-/// second signal forced the exit. The most severe applies.
+/// Exit codes, the most severe applies: 128 + the signal number (130 for
+/// SIGINT, 143 for SIGTERM) when a second signal forced the exit; 1 when the
+/// main future or any tracked task failed or panicked; 124 when the drain
+/// deadline passed and stragglers were aborted; 0 otherwise.
+///
+/// The report is taken at one instant, when the deadline passed: the
+/// stragglers are the tasks still running then, with how long they had
+/// been running.
 ///
 /// ```
 /// use std::time::Duration;
@@ -153,7 +200,8 @@ impl fmt::Display for TaskInfo {
 /// shutdown.trigger();
 /// let report = shutdown.drain().await;
 /// assert_eq!(report.stragglers[0].name, "stuck");
-/// assert_eq!(report.code(), 124);
+/// assert_eq!(report.stragglers[0].running_for, Duration::from_secs(1));
+/// assert_eq!(report.exit_code(), 124);
 /// println!("{report}");
 /// # }
 /// ```
@@ -164,17 +212,28 @@ pub struct ShutdownReport {
     pub trigger: Trigger,
     /// How the main future of [`Shutdown::run`] ended, if not with `Ok(())`.
     pub main_error: Option<TaskError>,
+    /// Tracked tasks that failed or panicked (at any time, not only during
+    /// the drain), in the order they ended.
+    pub failures: Vec<TaskFailure>,
     /// Tasks still running when the deadline passed (or when a second
     /// signal arrived), in spawn order. They have been aborted.
     pub stragglers: Vec<TaskInfo>,
+    /// Stragglers that had still not stopped when the drain returned, a
+    /// bounded wait after their abort: they block their thread (an abort
+    /// acts only when a task yields, and never on `spawn_blocking`).
+    pub not_stopped: Vec<TaskInfo>,
+    /// Tracked tasks spawned after the deadline had passed: aborted at
+    /// once, never polled.
+    pub refused: Vec<TaskInfo>,
     /// The second signal that cut the drain short, if any.
     pub forced_by: Option<Signal>,
-    /// How long the drain took.
+    /// How long the drain took until the deadline, the last task or the
+    /// second signal.
     pub drain_time: Duration,
 }
 
 impl ShutdownReport {
-    /// `true` when every task stopped in time and the main future succeeded.
+    /// `true` when every task stopped in time and nothing failed.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -185,26 +244,32 @@ impl ShutdownReport {
     /// # }
     /// ```
     pub fn is_clean(&self) -> bool {
-        self.code() == EXIT_OK
+        self.exit_code() == EXIT_OK
     }
 
-    /// The exit code as a number (see the type's documentation).
+    /// The exit code (see the type's documentation). The report also
+    /// implements [`Termination`], so `main` can return it directly, and
+    /// converts into an [`ExitCode`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let shutdown = asyncwise::Shutdown::new();
     /// shutdown.trigger();
-    /// assert_eq!(shutdown.drain().await.code(), 0);
+    /// let report = shutdown.drain().await;
+    /// assert_eq!(report.exit_code(), 0);
+    /// assert_eq!(std::process::ExitCode::from(&report), std::process::ExitCode::SUCCESS);
     /// # }
     /// ```
-    pub fn code(&self) -> u8 {
+    pub fn exit_code(&self) -> u8 {
         if let Some(signal) = self.forced_by {
             128 + signal.number()
-        } else if matches!(
-            self.main_error,
-            Some(TaskError::Failed { .. } | TaskError::Panicked { .. })
-        ) {
+        } else if !self.failures.is_empty()
+            || matches!(
+                self.main_error,
+                Some(TaskError::Failed { .. } | TaskError::Panicked { .. })
+            )
+        {
             EXIT_FAILURE
         } else if !self.stragglers.is_empty() {
             EXIT_DRAIN_TIMEOUT
@@ -212,19 +277,17 @@ impl ShutdownReport {
             EXIT_OK
         }
     }
+}
 
-    /// The exit code to return from `main`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let shutdown = asyncwise::Shutdown::new();
-    /// shutdown.trigger();
-    /// assert_eq!(shutdown.drain().await.exit_code(), std::process::ExitCode::SUCCESS);
-    /// # }
-    /// ```
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(self.code())
+impl From<&ShutdownReport> for ExitCode {
+    fn from(report: &ShutdownReport) -> Self {
+        ExitCode::from(report.exit_code())
+    }
+}
+
+impl Termination for ShutdownReport {
+    fn report(self) -> ExitCode {
+        ExitCode::from(&self)
     }
 }
 
@@ -253,7 +316,33 @@ impl fmt::Display for ShutdownReport {
                 write!(f, "\n  - {task}")?;
             }
         }
-        write!(f, "\nexit code {}", self.code())
+        if !self.not_stopped.is_empty() {
+            write!(
+                f,
+                "\n{} aborted task(s) still blocked their thread:",
+                self.not_stopped.len()
+            )?;
+            for task in &self.not_stopped {
+                write!(f, "\n  - {task}")?;
+            }
+        }
+        if !self.refused.is_empty() {
+            write!(
+                f,
+                "\n{} task(s) spawned after the deadline were refused:",
+                self.refused.len()
+            )?;
+            for task in &self.refused {
+                write!(f, "\n  - `{}` spawned at {}", task.name, task.location)?;
+            }
+        }
+        if !self.failures.is_empty() {
+            write!(f, "\n{} tracked task(s) failed:", self.failures.len())?;
+            for failure in &self.failures {
+                write!(f, "\n  - {failure}")?;
+            }
+        }
+        write!(f, "\nexit code {}", self.exit_code())
     }
 }
 
@@ -261,10 +350,23 @@ impl fmt::Display for ShutdownReport {
 ///
 /// One root [`CancellationToken`] is cancelled by SIGINT/SIGTERM (when
 /// started through [`run`](Self::run)) or by [`trigger`](Self::trigger);
-/// subsystems take [child tokens](Self::child_token). Tasks started with
-/// [`spawn`](Self::spawn) are tracked with their name, spawn location and
-/// start time; [`drain`](Self::drain) waits for them up to the deadline and
-/// then names and aborts every one that is still running.
+/// subsystems take [child tokens](Self::child_token). Tracked tasks (started
+/// with [`spawn`](Self::spawn), or belonging to a group or supervisor made
+/// with `with_shutdown`) are registered with their path, spawn location and
+/// start time, and their failures and panics are recorded.
+///
+/// [`drain`](Self::drain) waits for every tracked task up to the deadline.
+/// When the deadline passes, at one instant: the registry is closed (a
+/// tracked task spawned later is aborted at once and never polled, and is
+/// listed as refused), no tracked task is polled again, the stragglers are
+/// recorded and aborted. The drain then waits, bounded by
+/// [`ABORT_SETTLE`](Self::ABORT_SETTLE), until every aborted task has really
+/// stopped (an abort acts when a task yields) and names the ones that did
+/// not.
+///
+/// The deadline counts from the first of: [`trigger`](Self::trigger), the
+/// start of the drain, or a [tracked group](crate::TaskGroup::with_shutdown)
+/// seeing the cancellation.
 ///
 /// `Shutdown` is a cheap handle: clones share the same state.
 ///
@@ -295,20 +397,46 @@ struct Inner {
     token: CancellationToken,
     tracker: TaskTracker,
     deadline: Duration,
+    drain_deadline: OnceLock<Instant>,
+    trigger_on_failure: AtomicBool,
+    exit_on_force: AtomicBool,
+    /// Set when the drain deadline has passed (or the drain ended): no
+    /// tracked task is polled any more.
+    halted: AtomicBool,
     registry: Mutex<Registry>,
 }
 
 #[derive(Debug, Default)]
 struct Registry {
     next_id: u64,
-    /// Keyed by a spawn counter, so iteration is spawn order.
+    /// Keyed by a spawn counter, so iteration is spawn order. A task
+    /// appears here only together with its abort handle.
     running: BTreeMap<u64, Entry>,
+    /// Tasks whose future was dropped before they could be registered.
+    gone_early: HashSet<u64>,
+    /// Set at the deadline: later registrations abort the task at once.
+    closed: bool,
+    refused: Vec<TaskInfo>,
+    failures: Vec<TaskFailure>,
 }
 
 #[derive(Debug)]
 struct Entry {
-    info: TaskInfo,
-    abort: Option<AbortHandle>,
+    name: TaskName,
+    location: &'static Location<'static>,
+    started: Instant,
+    abort: AbortHandle,
+}
+
+impl Entry {
+    fn info(&self, now: Instant) -> TaskInfo {
+        TaskInfo {
+            name: self.name.clone(),
+            location: self.location,
+            started: self.started,
+            running_for: now.saturating_duration_since(self.started),
+        }
+    }
 }
 
 impl Inner {
@@ -318,16 +446,35 @@ impl Inner {
     }
 }
 
-/// Removes a task from the registry when the task's future is dropped:
-/// after it finished, panicked or was aborted.
-struct Deregister {
+/// A tracked task's membership in a [`Shutdown`]: counted by its tracker
+/// and, once registered, listed in its registry. Lives inside the task's
+/// future and ends when that future is dropped.
+#[derive(Debug)]
+pub(crate) struct Tracking {
     inner: Arc<Inner>,
     id: u64,
+    _counted: TaskTrackerToken,
 }
 
-impl Drop for Deregister {
+impl Tracking {
+    /// The registry key to pass to [`Shutdown::register`].
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// `true` once the drain deadline has passed: the task must not be
+    /// polled any more.
+    pub(crate) fn halted(&self) -> bool {
+        self.inner.halted.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Tracking {
     fn drop(&mut self) {
-        self.inner.registry().running.remove(&self.id);
+        let mut registry = self.inner.registry();
+        if registry.running.remove(&self.id).is_none() {
+            registry.gone_early.insert(self.id);
+        }
     }
 }
 
@@ -346,6 +493,15 @@ impl Shutdown {
     /// assert_eq!(asyncwise::Shutdown::DEFAULT_DEADLINE, Duration::from_secs(30));
     /// ```
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+    /// How long the drain waits, after aborting the stragglers, for them to
+    /// really stop before it reports the ones that did not
+    /// ([`ShutdownReport::not_stopped`]).
+    ///
+    /// ```
+    /// assert_eq!(asyncwise::Shutdown::ABORT_SETTLE, std::time::Duration::from_secs(1));
+    /// ```
+    pub const ABORT_SETTLE: Duration = Duration::from_secs(1);
 
     /// A shutdown with the [default deadline](Self::DEFAULT_DEADLINE).
     ///
@@ -371,9 +527,48 @@ impl Shutdown {
                 token: CancellationToken::new(),
                 tracker: TaskTracker::new(),
                 deadline,
+                drain_deadline: OnceLock::new(),
+                trigger_on_failure: AtomicBool::new(false),
+                exit_on_force: AtomicBool::new(true),
+                halted: AtomicBool::new(false),
                 registry: Mutex::new(Registry::default()),
             }),
         }
+    }
+
+    /// Whether a tracked task that fails or panics triggers the shutdown
+    /// (default: `false`, the failure is only recorded in the report and
+    /// makes the exit code 1). Children of a tracked
+    /// [`Supervisor`](crate::Supervisor) never trigger it: restarting them
+    /// is the supervisor's job. Applies to every clone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let shutdown = asyncwise::Shutdown::new().trigger_on_failure(true);
+    /// shutdown.spawn("db", async { Err::<(), _>("connection refused") });
+    /// shutdown.triggered().await; // the failure started the shutdown
+    /// assert_eq!(shutdown.drain().await.failures.len(), 1);
+    /// # }
+    /// ```
+    pub fn trigger_on_failure(self, trigger: bool) -> Self {
+        self.inner
+            .trigger_on_failure
+            .store(trigger, Ordering::Relaxed);
+        self
+    }
+
+    /// Whether [`run`](Self::run) ends the process itself on a forced exit
+    /// (default: `true`; see [`run`](Self::run)). Turn it off only where
+    /// the process must survive, as in tests. Applies to every clone.
+    ///
+    /// ```
+    /// let shutdown = asyncwise::Shutdown::new().exit_on_force(false);
+    /// # drop(shutdown);
+    /// ```
+    pub fn exit_on_force(self, exit: bool) -> Self {
+        self.inner.exit_on_force.store(exit, Ordering::Relaxed);
+        self
     }
 
     /// The drain deadline.
@@ -383,6 +578,15 @@ impl Shutdown {
     /// ```
     pub fn deadline(&self) -> Duration {
         self.inner.deadline
+    }
+
+    /// When the drain deadline passes: fixed by the first caller, counted
+    /// from then.
+    pub(crate) fn drain_deadline(&self) -> Instant {
+        *self
+            .inner
+            .drain_deadline
+            .get_or_init(|| Instant::now() + self.inner.deadline)
     }
 
     /// A clone of the root token: cancelled when the shutdown is triggered.
@@ -412,7 +616,8 @@ impl Shutdown {
         self.inner.token.child_token()
     }
 
-    /// Starts the shutdown from code (the same as a signal would).
+    /// Starts the shutdown from code (the same as a signal would); the
+    /// drain deadline counts from now.
     ///
     /// ```
     /// let shutdown = asyncwise::Shutdown::new();
@@ -420,6 +625,7 @@ impl Shutdown {
     /// assert!(shutdown.is_triggered());
     /// ```
     pub fn trigger(&self) {
+        self.drain_deadline();
         self.inner.token.cancel();
     }
 
@@ -448,13 +654,18 @@ impl Shutdown {
 
     /// Spawns a tracked task on the current Tokio runtime.
     ///
-    /// The task is recorded with `name`, the caller's location and the spawn
-    /// time until it ends; it runs inside a `tracing` span with its name. It
-    /// does not get cancelled by itself: it should watch
-    /// [`token`](Self::token) or a child token, and is aborted only if it is
-    /// still running when the drain deadline passes. A panic is logged as a
-    /// `tracing` error with the task's name and location and then reaches
-    /// the returned handle as usual.
+    /// The task is registered with `name`, the caller's location and the
+    /// spawn time until it ends; it runs inside a `tracing` span with its
+    /// name. Its output may be of any type that implements [`TaskOutput`]:
+    /// an `Err` output or a panic is recorded as a [`TaskFailure`] in the
+    /// report (and triggers the shutdown if
+    /// [`trigger_on_failure`](Self::trigger_on_failure) is set); the output
+    /// or panic also reaches the returned handle as usual.
+    ///
+    /// The task is not cancelled by itself: it should watch
+    /// [`token`](Self::token) or a child token. It is aborted only if it is
+    /// still running when the drain deadline passes; spawned after that, it
+    /// is aborted at once without being polled.
     ///
     /// # Panics
     /// Outside a Tokio runtime, like [`tokio::spawn`].
@@ -471,56 +682,180 @@ impl Shutdown {
     pub fn spawn<F>(&self, name: impl Into<TaskName>, task: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F::Output: TaskOutput + Send + 'static,
     {
-        self.spawn_meta(
-            TaskMeta {
-                name: name.into(),
-                location: Location::caller(),
-            },
-            task,
-        )
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        self.spawn_meta(meta, true, task)
     }
 
-    /// The one place where a tracked task is started.
-    fn spawn_meta<F>(&self, meta: TaskMeta, task: F) -> JoinHandle<F::Output>
+    /// Spawns a tracked blocking closure with [`tokio::task::spawn_blocking`].
+    ///
+    /// Like [`spawn`](Self::spawn) for its name, location and failures, but
+    /// a blocking closure cannot be aborted: if it is still running at the
+    /// deadline it is reported as a straggler *and* in
+    /// [`ShutdownReport::not_stopped`]. (A forced exit through
+    /// [`run`](Self::run) does not wait for it.)
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let shutdown = asyncwise::Shutdown::new();
+    /// let handle = shutdown.spawn_blocking("hash", || 6 * 7);
+    /// assert_eq!(handle.await.unwrap(), 42);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, name: impl Into<TaskName>, task: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: TaskOutput + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let tracking = self.track();
+        let id = tracking.id;
+        let started = Instant::now();
+        let shutdown = self.clone();
+        let info_meta = meta.clone();
+        let handle = tokio::task::spawn_blocking(move || {
+            let _tracking = tracking;
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)) {
+                Ok(output) => {
+                    if let Some(message) = output.failure() {
+                        shutdown.record_failure(
+                            &info_meta,
+                            started,
+                            failed(&info_meta, message),
+                            true,
+                        );
+                    }
+                    output
+                }
+                Err(payload) => {
+                    let message = spawn::panic_message(payload.as_ref());
+                    shutdown.record_failure(
+                        &info_meta,
+                        started,
+                        panicked(&info_meta, message),
+                        true,
+                    );
+                    std::panic::resume_unwind(payload)
+                }
+            }
+        });
+        self.register(id, &meta, started, handle.abort_handle());
+        handle
+    }
+
+    /// The one place where a task of [`spawn`](Self::spawn) and of
+    /// [`run`](Self::run) is started. `record` says whether its failure
+    /// goes into the report's failures (`main`'s goes into `main_error`).
+    fn spawn_meta<F>(&self, meta: TaskMeta, record: bool, task: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F::Output: TaskOutput + Send + 'static,
     {
-        let info = TaskInfo {
-            name: meta.name.clone(),
-            location: meta.location,
-            started: Instant::now(),
+        let tracking = self.track();
+        let id = tracking.id;
+        let started = Instant::now();
+        let shutdown = self.clone();
+        let info_meta = meta.clone();
+        let setup = Setup {
+            tracking: Some(tracking),
+            ..Setup::plain()
         };
+        let handle = tokio::spawn(spawn::wrap(&meta, setup, task, move |outcome, _, _| {
+            match spawn::uncancellable(outcome) {
+                Ok(output) => {
+                    if record && let Some(message) = output.failure() {
+                        shutdown.record_failure(
+                            &info_meta,
+                            started,
+                            failed(&info_meta, message),
+                            true,
+                        );
+                    }
+                    output
+                }
+                Err(message) => {
+                    tracing::error!(panic = %message, "tracked task panicked");
+                    if record {
+                        let error = panicked(&info_meta, message.clone());
+                        shutdown.record_failure(&info_meta, started, error, true);
+                    }
+                    std::panic::resume_unwind(Box::new(message))
+                }
+            }
+        }));
+        self.register(id, &meta, started, handle.abort_handle());
+        handle
+    }
+
+    /// Counts a task that is about to be spawned. Pair with
+    /// [`register`](Self::register) once its abort handle exists.
+    pub(crate) fn track(&self) -> Tracking {
         let id = {
             let mut registry = self.inner.registry();
-            let id = registry.next_id;
             registry.next_id += 1;
-            registry.running.insert(id, Entry { info, abort: None });
-            id
+            registry.next_id
         };
-        let guard = Deregister {
+        Tracking {
             inner: Arc::clone(&self.inner),
             id,
-        };
-        let handle =
-            self.inner
-                .tracker
-                .spawn(spawn::wrap(&meta, None, guard, task, move |outcome, _| {
-                    match spawn::uncancellable(outcome) {
-                        Ok(output) => output,
-                        Err(message) => {
-                            tracing::error!(panic = %message, "tracked task panicked");
-                            std::panic::resume_unwind(Box::new(message))
-                        }
-                    }
-                }));
-        // The task may already have finished and removed its entry.
-        if let Some(entry) = self.inner.registry().running.get_mut(&id) {
-            entry.abort = Some(handle.abort_handle());
+            _counted: self.inner.tracker.token(),
         }
-        handle
+    }
+
+    /// Makes a spawned task visible in the registry, with its abort handle.
+    /// After the deadline the task is aborted at once instead (its wrapper
+    /// never polls it) and listed as refused.
+    pub(crate) fn register(&self, id: u64, meta: &TaskMeta, started: Instant, abort: AbortHandle) {
+        let mut registry = self.inner.registry();
+        if registry.gone_early.remove(&id) {
+            return;
+        }
+        let entry = Entry {
+            name: meta.name.clone(),
+            location: meta.location,
+            started,
+            abort,
+        };
+        if registry.closed {
+            entry.abort.abort();
+            tracing::warn!(task.name = %meta.name, task.location = %meta.location, "tracked task spawned after the drain deadline; aborted");
+            registry.refused.push(entry.info(started));
+        }
+        registry.running.insert(id, entry);
+    }
+
+    /// Records the failure of a tracked task; triggers the shutdown if so
+    /// configured and `may_trigger`.
+    pub(crate) fn record_failure(
+        &self,
+        meta: &TaskMeta,
+        started: Instant,
+        error: TaskError,
+        may_trigger: bool,
+    ) {
+        tracing::error!(task.name = %meta.name, task.location = %meta.location, %error, "tracked task failed");
+        let task = TaskInfo {
+            name: meta.name.clone(),
+            location: meta.location,
+            started,
+            running_for: started.elapsed(),
+        };
+        self.inner
+            .registry()
+            .failures
+            .push(TaskFailure { task, error });
+        if may_trigger && self.inner.trigger_on_failure.load(Ordering::Relaxed) {
+            self.trigger();
+        }
     }
 
     /// The tracked tasks still running, in spawn order.
@@ -533,19 +868,22 @@ impl Shutdown {
     /// # }
     /// ```
     pub fn running(&self) -> Vec<TaskInfo> {
+        let now = Instant::now();
         self.inner
             .registry()
             .running
             .values()
-            .map(|entry| entry.info.clone())
+            .map(|entry| entry.info(now))
             .collect()
     }
 
     /// Triggers the shutdown (if not yet triggered), waits up to the deadline
-    /// for every tracked task, then aborts and reports the ones still running.
+    /// for every tracked task, then aborts and reports the ones still running
+    /// (see the type's documentation for the details).
     ///
     /// Tasks spawned during the drain (for example a final flush) are waited
-    /// for too.
+    /// for too. When the drain returns, no tracked task is running any more,
+    /// except the ones listed in [`ShutdownReport::not_stopped`].
     ///
     /// ```
     /// use std::time::Duration;
@@ -561,40 +899,47 @@ impl Shutdown {
     /// let names: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
     /// assert_eq!(names, ["deaf"]);
     /// assert_eq!(report.drain_time, Duration::from_secs(2));
+    /// assert!(shutdown.running().is_empty());
     /// # }
     /// ```
     pub async fn drain(&self) -> ShutdownReport {
-        let trigger = Trigger::Requested;
-        let drained = self.drain_with(None).await;
-        ShutdownReport {
-            trigger,
-            main_error: None,
-            stragglers: drained.stragglers,
-            forced_by: drained.forced_by,
-            drain_time: drained.drain_time,
-        }
+        let drained = self.drain_with(None, 1).await;
+        drained.into_report(Trigger::Requested, None)
     }
 
-    async fn drain_with(&self, signals: Option<&mut SignalSource>) -> Drained {
+    /// The drain; `signals` ends it early after `signals_to_force` signals.
+    async fn drain_with(
+        &self,
+        signals: Option<&mut SignalSource>,
+        signals_to_force: usize,
+    ) -> Drained {
+        let deadline = self.drain_deadline();
         self.inner.token.cancel();
         self.inner.tracker.close();
         let started = Instant::now();
         tracing::info!(deadline = ?self.inner.deadline, tasks = self.inner.tracker.len(), "draining tracked tasks");
-        let second_signal = async {
+        let forcing_signal = async {
             match signals {
-                Some(signals) => signals.recv().await,
+                Some(signals) => {
+                    let mut signal = signals.recv().await;
+                    for _ in 1..signals_to_force {
+                        tracing::info!(%signal, "signal received; the shutdown is already under way, the next one forces the exit");
+                        signal = signals.recv().await;
+                    }
+                    signal
+                }
                 None => std::future::pending().await,
             }
         };
         let outcome = tokio::select! {
             () = self.inner.tracker.wait() => Ok(()),
-            () = tokio::time::sleep(self.inner.deadline) => Err(None),
-            signal = second_signal => Err(Some(signal)),
+            () = tokio::time::sleep_until(deadline) => Err(None),
+            signal = forcing_signal => Err(Some(signal)),
         };
         let drain_time = started.elapsed();
         let (stragglers, forced_by) = match outcome {
-            Ok(()) => (Vec::new(), None),
-            Err(forced_by) => (self.abort_running(), forced_by),
+            Ok(()) => (self.close(), None),
+            Err(forced_by) => (self.close(), forced_by),
         };
         if let Some(signal) = forced_by {
             tracing::warn!(%signal, "second signal: forcing exit");
@@ -606,24 +951,48 @@ impl Shutdown {
                 "task did not stop in time; aborted"
             );
         }
+        // Abort acts when a task yields: wait (bounded) until the aborted
+        // tasks are really gone. A forced exit does not wait.
+        let mut not_stopped = Vec::new();
+        if !stragglers.is_empty()
+            && forced_by.is_none()
+            && tokio::time::timeout(Self::ABORT_SETTLE, self.inner.tracker.wait())
+                .await
+                .is_err()
+        {
+            not_stopped = self.running();
+        }
+        let (refused, failures) = {
+            let mut registry = self.inner.registry();
+            (
+                registry.refused.clone(),
+                std::mem::take(&mut registry.failures),
+            )
+        };
         Drained {
             stragglers,
+            not_stopped,
+            refused,
+            failures,
             forced_by,
             drain_time,
         }
     }
 
-    /// Aborts every running tracked task and returns them in spawn order.
-    fn abort_running(&self) -> Vec<TaskInfo> {
-        let registry = self.inner.registry();
+    /// At one instant: closes the registry (later tracked spawns are
+    /// aborted at once), stops polling tracked tasks, and aborts and
+    /// returns, in spawn order, every task still registered.
+    fn close(&self) -> Vec<TaskInfo> {
+        let mut registry = self.inner.registry();
+        registry.closed = true;
+        self.inner.halted.store(true, Ordering::Release);
+        let now = Instant::now();
         registry
             .running
             .values()
             .map(|entry| {
-                if let Some(abort) = &entry.abort {
-                    abort.abort();
-                }
-                entry.info.clone()
+                entry.abort.abort();
+                entry.info(now)
             })
             .collect()
     }
@@ -631,23 +1000,43 @@ impl Shutdown {
     /// Runs a service: installs SIGINT/SIGTERM handlers (ctrl-c where there
     /// are no Unix signals), runs `main` as a tracked task named `"main"`,
     /// and when a signal arrives, code calls [`trigger`](Self::trigger) or
-    /// `main` returns, drains every tracked task within the deadline. A
-    /// second signal during the drain aborts everything and returns at once
-    /// with exit code 128 + signal number.
+    /// `main` returns, [drains](Self::drain) every tracked task within the
+    /// deadline.
     ///
-    /// Return [`ShutdownReport::exit_code`] from `main`. (If the process may
-    /// have blocking work that would hold up the runtime's own shutdown, a
-    /// forced exit can call `std::process::exit(report.code().into())`.)
+    /// # Forced exit
+    /// A signal received *during the drain* forces the exit, unless the
+    /// shutdown was not started by a signal: then the first signal during
+    /// the drain is taken as the request to stop that is already being
+    /// served, and the second one forces. On a forced exit `run` aborts
+    /// every tracked task, writes the report to standard error, flushes
+    /// standard output and error, and ends the process with
+    /// [`std::process::exit`] and the report's exit code (128 + signal
+    /// number). It does not return: returning would let the runtime's drop
+    /// wait for every blocking thread (a `spawn_blocking` closure, or a
+    /// `tokio::fs` call, that sleeps for minutes). Destructors of other
+    /// threads do not run, as with any forced exit. With
+    /// [`exit_on_force(false)`](Self::exit_on_force) it returns the report
+    /// instead.
+    ///
+    /// After a drain that was not forced, `run` returns the report and
+    /// leaves a task listening: a signal that arrives while the program
+    /// finishes (printing the report, dropping the runtime) ends the
+    /// process with 128 + signal number instead of being swallowed. (That
+    /// task lives as long as the runtime; when the runtime's drop itself
+    /// waits for blocking threads, nothing listens any more.) With
+    /// `exit_on_force(false)` no such task is left.
+    ///
+    /// Return the report (it implements [`Termination`]) or
+    /// `ExitCode::from(&report)` from `main`.
     ///
     /// # Errors
     /// [`ShutdownError::Signals`] if the signal handlers cannot be installed.
     ///
     /// ```no_run
-    /// use std::process::ExitCode;
-    /// use asyncwise::{BoxError, Shutdown};
+    /// use asyncwise::{BoxError, Shutdown, ShutdownReport};
     ///
     /// #[tokio::main]
-    /// async fn main() -> Result<ExitCode, asyncwise::ShutdownError> {
+    /// async fn main() -> Result<ShutdownReport, asyncwise::ShutdownError> {
     ///     let report = Shutdown::new()
     ///         .run(|shutdown| async move {
     ///             let token = shutdown.child_token();
@@ -657,7 +1046,7 @@ impl Shutdown {
     ///         })
     ///         .await?;
     ///     eprintln!("{report}");
-    ///     Ok(report.exit_code())
+    ///     Ok(report)
     /// }
     /// ```
     ///
@@ -669,13 +1058,14 @@ impl Shutdown {
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
     /// # async fn main() -> Result<(), asyncwise::ShutdownError> {
     /// let report = Shutdown::new()
+    ///     .exit_on_force(false)
     ///     .run(|shutdown| async move {
     ///         shutdown.spawn("job", async { /* short work */ });
     ///         Ok::<_, BoxError>(())
     ///     })
     ///     .await?;
     /// assert_eq!(report.trigger, Trigger::MainReturned);
-    /// assert_eq!(report.code(), 0);
+    /// assert_eq!(report.exit_code(), 0);
     /// # Ok(())
     /// # }
     /// ```
@@ -687,31 +1077,45 @@ impl Shutdown {
     where
         F: FnOnce(Shutdown) -> Fut,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
-        E: Into<BoxError> + Send + 'static,
+        E: Into<BoxError> + fmt::Display + Send + 'static,
     {
         let location = Location::caller();
         async move {
-            let signals = SignalSource::os().map_err(ShutdownError::Signals)?;
-            Ok(self.run_with(signals, location, main).await)
+            let mut signals = SignalSource::os().map_err(ShutdownError::Signals)?;
+            let exit_on_force = self.inner.exit_on_force.load(Ordering::Relaxed);
+            let report = self.run_with(&mut signals, location, main).await;
+            if exit_on_force {
+                if let Some(signal) = report.forced_by {
+                    exit_now(&report, signal);
+                }
+                // Later signals end the process instead of being swallowed.
+                tokio::spawn(async move {
+                    let signal = signals.recv().await;
+                    eprintln!("{signal} after the shutdown: exiting at once");
+                    let _ = std::io::stdout().flush();
+                    std::process::exit(128 + i32::from(signal.number()));
+                });
+            }
+            Ok(report)
         }
     }
 
     async fn run_with<F, Fut, E>(
         self,
-        mut signals: SignalSource,
+        signals: &mut SignalSource,
         location: &'static Location<'static>,
         main: F,
     ) -> ShutdownReport
     where
         F: FnOnce(Shutdown) -> Fut,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
-        E: Into<BoxError> + Send + 'static,
+        E: Into<BoxError> + fmt::Display + Send + 'static,
     {
         let meta = TaskMeta {
             name: TaskName::Borrowed("main"),
             location,
         };
-        let mut main = self.spawn_meta(meta, main(self.clone()));
+        let mut main = self.spawn_meta(meta, false, main(self.clone()));
         let mut main_result = None;
         let trigger = tokio::select! {
             // A main future that returns *because* of the trigger reports the trigger.
@@ -724,7 +1128,14 @@ impl Shutdown {
             }
         };
         tracing::info!(%trigger, "shutdown triggered");
-        let drained = self.drain_with(Some(&mut signals)).await;
+        // The signal that started the shutdown was the first one; otherwise
+        // the first signal during the drain only asks for what is under way.
+        let signals_to_force = if matches!(trigger, Trigger::Signal(_)) {
+            1
+        } else {
+            2
+        };
+        let drained = self.drain_with(Some(signals), signals_to_force).await;
         if main_result.is_none() {
             if drained.forced_by.is_none() {
                 // Either it finished (the tracker saw its future dropped a
@@ -744,13 +1155,31 @@ impl Shutdown {
                 name: TaskName::Borrowed("main"),
             }),
         };
-        ShutdownReport {
-            trigger,
-            main_error,
-            stragglers: drained.stragglers,
-            forced_by: drained.forced_by,
-            drain_time: drained.drain_time,
-        }
+        drained.into_report(trigger, main_error)
+    }
+}
+
+/// The forced exit: the report first, then the process ends without
+/// waiting for blocking threads.
+fn exit_now(report: &ShutdownReport, signal: Signal) -> ! {
+    eprintln!("{report}");
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    tracing::warn!(%signal, code = report.exit_code(), "forced exit");
+    std::process::exit(i32::from(report.exit_code()))
+}
+
+fn failed(meta: &TaskMeta, message: String) -> TaskError {
+    TaskError::Failed {
+        name: meta.name.clone(),
+        source: message.into(),
+    }
+}
+
+fn panicked(meta: &TaskMeta, message: String) -> TaskError {
+    TaskError::Panicked {
+        name: meta.name.clone(),
+        message,
     }
 }
 
@@ -772,8 +1201,26 @@ fn main_error<E: Into<BoxError>>(result: Result<Result<(), E>, JoinError>) -> Op
 
 struct Drained {
     stragglers: Vec<TaskInfo>,
+    not_stopped: Vec<TaskInfo>,
+    refused: Vec<TaskInfo>,
+    failures: Vec<TaskFailure>,
     forced_by: Option<Signal>,
     drain_time: Duration,
+}
+
+impl Drained {
+    fn into_report(self, trigger: Trigger, main_error: Option<TaskError>) -> ShutdownReport {
+        ShutdownReport {
+            trigger,
+            main_error,
+            failures: self.failures,
+            stragglers: self.stragglers,
+            not_stopped: self.not_stopped,
+            refused: self.refused,
+            forced_by: self.forced_by,
+            drain_time: self.drain_time,
+        }
+    }
 }
 
 /// Where signals come from: the OS, or a channel in tests.
@@ -846,11 +1293,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn first_signal_drains_second_signal_forces() {
-        let (tx, signals) = fake_signals();
+        let (tx, mut signals) = fake_signals();
         let tx2 = tx.clone();
         let shutdown = Shutdown::with_deadline(Duration::from_secs(60));
         let report = shutdown
-            .run_with(signals, Location::caller(), |shutdown| async move {
+            .run_with(&mut signals, Location::caller(), |shutdown| async move {
                 shutdown.spawn("deaf", std::future::pending::<()>());
                 tx.send(Signal::Interrupt)
                     .await
@@ -865,17 +1312,63 @@ mod tests {
             .await;
         assert_eq!(report.trigger, Trigger::Signal(Signal::Interrupt));
         assert_eq!(report.forced_by, Some(Signal::Terminate));
-        assert_eq!(report.code(), 143);
+        assert_eq!(report.exit_code(), 143);
         assert_eq!(report.drain_time, Duration::from_secs(1));
         let names: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
         assert_eq!(names, ["main", "deaf"]);
     }
 
     #[tokio::test(start_paused = true)]
+    async fn after_a_shutdown_begun_by_code_the_first_signal_does_not_force() {
+        let (tx, mut signals) = fake_signals();
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+        let report = shutdown
+            .run_with(&mut signals, Location::caller(), |shutdown| async move {
+                let token = shutdown.child_token();
+                let flushed = shutdown.spawn("flush", async move {
+                    token.cancelled().await;
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                });
+                // main returns: the shutdown is the program's own decision.
+                let tx = tx.clone();
+                shutdown.spawn("late-signal", async move {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    tx.send(Signal::Interrupt).await.map_err(|e| e.to_string())
+                });
+                drop(flushed);
+                Ok::<(), BoxError>(())
+            })
+            .await;
+        assert_eq!(report.trigger, Trigger::MainReturned);
+        assert_eq!(report.forced_by, None, "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(3));
+        assert!(report.is_clean(), "{report}");
+
+        // A second signal during that drain does force.
+        let (tx, mut signals) = fake_signals();
+        let report = Shutdown::with_deadline(Duration::from_secs(10))
+            .run_with(&mut signals, Location::caller(), |shutdown| async move {
+                shutdown.spawn("deaf", std::future::pending::<()>());
+                shutdown.spawn("signals", async move {
+                    for signal in [Signal::Interrupt, Signal::Terminate] {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        tx.send(signal).await.map_err(|e| e.to_string())?;
+                    }
+                    Ok::<(), String>(())
+                });
+                Ok::<(), BoxError>(())
+            })
+            .await;
+        assert_eq!(report.forced_by, Some(Signal::Terminate), "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(2));
+        assert_eq!(report.exit_code(), 143);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn main_error_and_panic_give_exit_code_one() {
-        let (_tx, signals) = fake_signals();
+        let (_tx, mut signals) = fake_signals();
         let report = Shutdown::new()
-            .run_with(signals, Location::caller(), |_| async {
+            .run_with(&mut signals, Location::caller(), |_| async {
                 Err::<(), BoxError>("config missing".into())
             })
             .await;
@@ -883,11 +1376,11 @@ mod tests {
         assert!(
             matches!(report.main_error, Some(TaskError::Failed { ref name, .. }) if name == "main")
         );
-        assert_eq!(report.code(), 1);
+        assert_eq!(report.exit_code(), 1);
 
-        let (_tx, signals) = fake_signals();
+        let (_tx, mut signals) = fake_signals();
         let report = Shutdown::new()
-            .run_with(signals, Location::caller(), |_| async {
+            .run_with(&mut signals, Location::caller(), |_| async {
                 if true {
                     panic!("main exploded");
                 }
@@ -898,14 +1391,14 @@ mod tests {
             Some(TaskError::Panicked { message, .. }) => assert_eq!(message, "main exploded"),
             other => panic!("unexpected {other:?}"),
         }
-        assert_eq!(report.code(), 1);
+        assert_eq!(report.exit_code(), 1);
     }
 
     #[tokio::test(start_paused = true)]
     async fn trigger_from_code_ends_run_cleanly() {
-        let (_tx, signals) = fake_signals();
+        let (_tx, mut signals) = fake_signals();
         let report = Shutdown::new()
-            .run_with(signals, Location::caller(), |shutdown| async move {
+            .run_with(&mut signals, Location::caller(), |shutdown| async move {
                 let token = shutdown.child_token();
                 shutdown.spawn("worker", async move { token.cancelled().await });
                 let trigger = shutdown.clone();

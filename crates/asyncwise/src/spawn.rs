@@ -2,22 +2,29 @@
 //!
 //! Every task that [`TaskGroup`](crate::TaskGroup), [`Shutdown`](crate::Shutdown)
 //! and [`Supervisor`](crate::Supervisor) start is wrapped by [`wrap`] here:
-//! it gets its `tracing` span (name and `#[track_caller]` spawn location) and
-//! its panic is caught and turned into a message. A later poll-instrumenting
-//! watchdog hooks in here, in one place, without touching any caller.
+//! it gets its `tracing` span (name and `#[track_caller]` spawn location),
+//! its panics (while polled *and* while dropped) are caught and turned into
+//! a message, its cancellation and grace period are enforced, and, when a
+//! [`Shutdown`](crate::Shutdown) tracks it, it is never polled again once the
+//! drain deadline has passed.
 
 use std::any::Any;
+use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio::task::Id;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::TaskName;
+use crate::shutdown::{Shutdown, Tracking};
 
 /// What the crate knows about a task when it spawns it.
 #[derive(Debug, Clone)]
@@ -26,18 +33,119 @@ pub(crate) struct TaskMeta {
     pub(crate) location: &'static Location<'static>,
 }
 
-/// A cancellation token plus a lock-free "known cancelled" flag.
+/// How the crate reads a task's output: as a success, or as a failure with
+/// a message.
+///
+/// `Result<T, E>` is a failure when it is `Err` (`E` only needs `Display`:
+/// it does not have to be `Sync`, nor even an error type). Every other
+/// implementation is always a success. The crate implements it for `()`,
+/// the primitive types, `String`, `&'static str`, `Option<T>`, `Vec<T>`,
+/// `Box<T>`, `std::process::ExitCode` and tuples of up to four elements;
+/// for an output type of your own, one line does it:
+///
+/// ```
+/// use asyncwise::TaskOutput;
+///
+/// struct Stats { rows: u64 }
+/// impl TaskOutput for Stats {}
+///
+/// assert!(Stats { rows: 3 }.failure().is_none());
+/// assert_eq!(Err::<(), _>("disk full").failure().as_deref(), Some("disk full"));
+/// # let _ = Stats { rows: 0 }.rows;
+/// ```
+pub trait TaskOutput {
+    /// `Some(message)` when this output means the task failed.
+    fn failure(&self) -> Option<String> {
+        None
+    }
+
+    /// `true` when this output means the task failed; cheaper than
+    /// [`failure`](Self::failure), which builds the message.
+    ///
+    /// ```
+    /// use asyncwise::TaskOutput;
+    ///
+    /// assert!(Err::<u8, &str>("no").is_failure());
+    /// assert!(!().is_failure());
+    /// ```
+    fn is_failure(&self) -> bool {
+        self.failure().is_some()
+    }
+}
+
+impl<T, E: fmt::Display> TaskOutput for Result<T, E> {
+    fn failure(&self) -> Option<String> {
+        self.as_ref().err().map(ToString::to_string)
+    }
+
+    fn is_failure(&self) -> bool {
+        self.is_err()
+    }
+}
+
+macro_rules! always_success {
+    ($($ty:ty),* $(,)?) => { $(impl TaskOutput for $ty {})* };
+}
+always_success!(
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    String,
+    &'static str,
+    std::process::ExitCode,
+    Duration,
+);
+impl<T> TaskOutput for Option<T> {}
+impl<T> TaskOutput for Vec<T> {}
+impl<T: ?Sized> TaskOutput for Box<T> {}
+impl<A, B> TaskOutput for (A, B) {}
+impl<A, B, C> TaskOutput for (A, B, C) {}
+impl<A, B, C, D> TaskOutput for (A, B, C, D) {}
+
+/// How long cancelled tasks of a scope may keep running before they are
+/// cut.
+#[derive(Debug, Clone)]
+pub(crate) enum Grace {
+    /// A fixed period from the moment the cancellation is seen.
+    Fixed(Duration),
+    /// Until the drain deadline of this shutdown.
+    UntilDrainDeadline(Shutdown),
+}
+
+/// A cancellation token plus a lock-free "known cancelled" flag and the
+/// grace period that cancelled tasks get.
 ///
 /// `CancellationToken::is_cancelled` takes the mutex of the token's tree
-/// node; checking it before every task's first poll would make all tasks of
-/// a group contend on one lock. The flag is set by every cancellation the
+/// node; checking it before every task's polls would make all tasks of a
+/// group contend on one lock. The flag is set by every cancellation the
 /// owner performs and by every task that sees the token fire, so the hot
-/// path reads one atomic. The token stays the source of truth: a
-/// cancellation coming from a parent token is seen at the task's next
-/// `.await` through the token itself.
+/// path reads one atomic.
 ///
-/// If the scope limits concurrency, cancelling it also closes the semaphore,
-/// so producers waiting for a slot give up at once.
+/// Tasks register on the token (a boxed wait future, created at their first
+/// `Pending`) only when the scope [watches](Self::watches) it: when a parent
+/// token can cancel it or when cancelled tasks get a grace period. A plain
+/// group (no parent, no grace) does not need that: it is cancelled only
+/// through [`CancelScope::cancel`], its parked tasks are aborted by the
+/// group itself ([`TaskGroup`](crate::TaskGroup) aborts them on its next
+/// join or on drop), and a task that wakes for its own reasons sees the flag
+/// before its future is polled.
+///
+/// If the scope limits concurrency, cancelling it also closes the
+/// semaphore, so producers waiting for a slot give up at once.
 ///
 /// Aligned to 128 bytes so that, behind an `Arc`, the flag does not share a
 /// cache line with the reference counts that every spawn and every finished
@@ -47,31 +155,32 @@ pub(crate) struct TaskMeta {
 pub(crate) struct CancelScope {
     token: CancellationToken,
     cancelled: AtomicBool,
-    /// Without a parent, the token is only ever cancelled through
-    /// [`CancelScope::cancel`] (its holders hand out child tokens only), so
-    /// the flag alone is exact.
     has_parent: bool,
+    grace: Grace,
+    /// When cancelled tasks are cut: fixed by the first task that sees the
+    /// cancellation, so every task of the scope gets the same deadline.
+    grace_deadline: OnceLock<Instant>,
     slots: Option<Arc<Semaphore>>,
+    /// Names of tasks that were aborted (their future dropped by Tokio, so
+    /// no output carries the name), for the group to report.
+    aborted: Mutex<Vec<(Id, TaskName)>>,
 }
 
 impl CancelScope {
-    /// A scope with its own root token.
-    pub(crate) fn root(slots: Option<Arc<Semaphore>>) -> Self {
+    /// A scope with its own root token, or a child of `parent`'s.
+    pub(crate) fn new(
+        parent: Option<&CancellationToken>,
+        grace: Grace,
+        slots: Option<Arc<Semaphore>>,
+    ) -> Self {
         CancelScope {
-            token: CancellationToken::new(),
+            token: parent.map_or_else(CancellationToken::new, CancellationToken::child_token),
             cancelled: AtomicBool::new(false),
-            has_parent: false,
+            has_parent: parent.is_some(),
+            grace,
+            grace_deadline: OnceLock::new(),
             slots,
-        }
-    }
-
-    /// A scope that is also cancelled when `parent` is.
-    pub(crate) fn child_of(parent: &CancellationToken, slots: Option<Arc<Semaphore>>) -> Self {
-        CancelScope {
-            token: parent.child_token(),
-            cancelled: AtomicBool::new(false),
-            has_parent: true,
-            slots,
+            aborted: Mutex::new(Vec::new()),
         }
     }
 
@@ -82,15 +191,19 @@ impl CancelScope {
     }
 
     pub(crate) fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
+        self.mark_cancelled();
         if let Some(slots) = &self.slots {
             slots.close();
         }
         self.token.cancel();
     }
 
+    fn mark_cancelled(&self) {
+        self.cancelled.store(true, Ordering::Release);
+    }
+
     /// Lock-free; may miss a cancellation that came from a parent token.
-    fn known_cancelled(&self) -> bool {
+    pub(crate) fn known_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Acquire)
     }
 
@@ -99,6 +212,29 @@ impl CancelScope {
     pub(crate) fn is_cancelled(&self) -> bool {
         self.known_cancelled() || (self.has_parent && self.token.is_cancelled())
     }
+
+    /// Whether tasks must register on the token to be woken by a
+    /// cancellation (see the type's documentation).
+    pub(crate) fn watches(&self) -> bool {
+        self.has_parent || !matches!(self.grace, Grace::Fixed(Duration::ZERO))
+    }
+
+    /// The name of aborted task `id`, if it had one.
+    pub(crate) fn take_aborted(&self, id: Id) -> Option<TaskName> {
+        let mut aborted = self.aborted.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = aborted
+            .iter()
+            .position(|(aborted_id, _)| *aborted_id == id)?;
+        Some(aborted.swap_remove(index).1)
+    }
+
+    /// When the cancelled tasks of this scope are cut.
+    fn grace_deadline(&self) -> Instant {
+        *self.grace_deadline.get_or_init(|| match &self.grace {
+            Grace::Fixed(grace) => Instant::now() + *grace,
+            Grace::UntilDrainDeadline(shutdown) => shutdown.drain_deadline(),
+        })
+    }
 }
 
 /// How a wrapped task ended.
@@ -106,122 +242,325 @@ impl CancelScope {
 pub(crate) enum Outcome<T> {
     /// The future returned this value.
     Completed(T),
-    /// Polling the future panicked with this message.
+    /// Polling or dropping the future panicked with this message.
     Panicked(String),
-    /// The cancellation token fired before the future completed; the future
-    /// is dropped without being polled again.
+    /// The task was cut by its scope's cancellation: before its first poll,
+    /// or when its grace period ended. Its future is dropped without being
+    /// polled again.
     Cancelled,
+}
+
+type AcquireSlot =
+    Pin<Box<dyn Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send + 'static>>;
+
+/// The concurrency slot of a task in a bounded group.
+pub(crate) enum Slot {
+    /// Unbounded group.
+    None,
+    /// Taken at spawn time.
+    Held(OwnedSemaphorePermit),
+    /// The task waits for a slot before its first poll.
+    Wait(Arc<Semaphore>),
+}
+
+/// What a task needs besides its future: see [`wrap`].
+pub(crate) struct Setup {
+    pub(crate) scope: Option<Arc<CancelScope>>,
+    pub(crate) slot: Slot,
+    pub(crate) tracking: Option<Tracking>,
+    /// Handed to `finish`, and kept for the scope if the task is aborted.
+    pub(crate) name: Option<TaskName>,
+}
+
+impl Setup {
+    /// A task with no scope, slot or tracking.
+    pub(crate) fn plain() -> Self {
+        Setup {
+            scope: None,
+            slot: Slot::None,
+            tracking: None,
+            name: None,
+        }
+    }
 }
 
 /// Wraps `fut` into the future that is actually spawned: the one place
 /// where every task of the crate starts.
 ///
 /// - `fut` runs inside a span named `task` with its name and location;
-/// - a panic while polling it becomes [`Outcome::Panicked`] instead of
-///   unwinding;
-/// - if `cancel` is given, the scope's cancellation ends it with
-///   [`Outcome::Cancelled`]: before its first poll if the scope already
-///   knows, otherwise at its next `.await`;
-/// - `guard` (a semaphore permit, a registry entry) lives as long as the
-///   task's future, and is dropped after `fut`;
+/// - a panic while polling it, or while dropping it after it completed or
+///   was cut, becomes [`Outcome::Panicked`] instead of unwinding;
+/// - with a scope, the scope's cancellation cuts it: before its first poll
+///   (a task that has not started has nothing to flush), or when the
+///   scope's grace period ends; during the grace period it keeps being
+///   polled so that it can react to its token. Once the cancellation is
+///   seen and the grace is over, `fut` is never polled again;
+/// - with [`Slot::Wait`], it waits for a slot of the group before its first
+///   poll; the slot (a permit) lives as long as `fut` does;
+/// - with a [`Tracking`], it is registered in a [`Shutdown`] until its
+///   future is dropped, and it is never polled after the drain deadline;
 /// - `finish` turns the outcome into the task's output.
 ///
 /// Everything lives in one flat, pin-projected struct with one poll
-/// function, so the task stays small (an `async` block would store `fut`
-/// twice): the per-task overhead over a bare `tokio::spawn` is what the
-/// `task_group` benchmark measures. The cancellation future is allocated
-/// only once `fut` has returned `Pending`: tasks that finish in one poll
-/// never pay for it, tasks that wait pay one small allocation.
-///
-/// A panic raised while the future is *dropped* is not caught here; tokio's
-/// task harness reports it as a `JoinError`.
-pub(crate) fn wrap<F, G, R, Fin>(
-    meta: &TaskMeta,
-    cancel: Option<Arc<CancelScope>>,
-    guard: G,
-    fut: F,
-    finish: Fin,
-) -> Wrapped<F, G, Fin>
+/// function, so the task stays small: the per-task overhead over a bare
+/// `tokio::spawn` is what the `task_group` benchmark measures.
+pub(crate) fn wrap<F, R, Fin>(meta: &TaskMeta, setup: Setup, fut: F, finish: Fin) -> Wrapped<F, Fin>
 where
     F: Future,
-    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>) -> R,
+    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
 {
     let span = tracing::info_span!(
         "task",
         task.name = %meta.name,
         task.location = %meta.location,
     );
+    let (permit, waits) = match setup.slot {
+        Slot::None => (None, None),
+        Slot::Held(permit) => (Some(permit), None),
+        Slot::Wait(slots) => {
+            let acquire: AcquireSlot = Box::pin(slots.acquire_owned());
+            let waits = Waits {
+                acquire: Some(acquire),
+                ..Waits::default()
+            };
+            (None, Some(Box::new(waits)))
+        }
+    };
     Wrapped {
-        fut,
-        span,
-        cancel,
-        cancelled: None,
+        fut: Some(fut),
+        span: (!span.is_disabled()).then(|| Box::new(span)),
+        scope: setup.scope,
+        started: false,
+        waits,
+        permit,
         finish: Some(finish),
-        _guard: guard,
+        tracking: setup.tracking.map(Box::new),
+        name: setup.name,
     }
+}
+
+/// What a task waits for besides its future: allocated only for tasks that
+/// wait for a slot or for their scope's cancellation, so that the common
+/// task stays small (every byte of a task is moved several times on spawn).
+#[derive(Default)]
+struct Waits {
+    /// The scope's cancellation, once the task has returned `Pending` in a
+    /// scope that [watches](CancelScope::watches) it.
+    cancel: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// Set once the cancellation has been seen: when the grace ends.
+    grace: Option<Pin<Box<Sleep>>>,
+    /// A slot of the group, before the first poll.
+    acquire: Option<AcquireSlot>,
 }
 
 pin_project_lite::pin_project! {
     /// The future every task of the crate runs as; see [`wrap`].
-    ///
-    /// One flat struct (the task's future is stored once, inline) so that
-    /// the per-task overhead stays small.
-    pub(crate) struct Wrapped<F, G, Fin> {
-        // Fields drop in declaration order: the task's future before the guard.
+    pub(crate) struct Wrapped<F, Fin> {
+        // Dropped in place (inside `catch_unwind`) as soon as the task ends,
+        // so a panic in its `Drop` is reported with the task's name.
         #[pin]
-        fut: F,
-        span: tracing::Span,
-        cancel: Option<Arc<CancelScope>>,
-        // Boxed and created lazily: a task that completes on its first poll
-        // never pays for it, and every task stays ~100 bytes smaller.
-        cancelled: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+        fut: Option<F>,
+        // Boxed, and absent when no subscriber wants it: most tasks run
+        // without tracing, and a small task moves less.
+        span: Option<Box<tracing::Span>>,
+        scope: Option<Arc<CancelScope>>,
+        started: bool,
+        waits: Option<Box<Waits>>,
+        // The slot is held for as long as the task's future exists.
+        permit: Option<OwnedSemaphorePermit>,
         finish: Option<Fin>,
-        _guard: G,
+        name: Option<TaskName>,
+        // Last: deregisters from the shutdown after everything else is gone.
+        // Boxed: most tasks are not tracked, and a small task moves less.
+        tracking: Option<Box<Tracking>>,
+    }
+
+    impl<F, Fin> PinnedDrop for Wrapped<F, Fin> {
+        fn drop(this: Pin<&mut Self>) {
+            // Reached with a live future only when the task is aborted.
+            let mut this = this.project();
+            if this.fut.is_some() {
+                let _entered = this.span.as_deref().map(tracing::Span::enter);
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
+                    tracing::error!(
+                        panic = %panic_message(payload.as_ref()),
+                        "task panicked while being dropped after an abort"
+                    );
+                }
+                if let (Some(scope), Some(name), Some(id)) =
+                    (this.scope.as_deref(), this.name.take(), tokio::task::try_id())
+                {
+                    scope
+                        .aborted
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((id, name));
+                }
+            }
+        }
     }
 }
 
-impl<F, G, R, Fin> Future for Wrapped<F, G, Fin>
+/// What the cancellation state says before the task's future is polled.
+enum Gate {
+    Poll,
+    Cut,
+    Wait,
+}
+
+impl<F, R, Fin> Future for Wrapped<F, Fin>
 where
     F: Future,
-    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>) -> R,
+    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
 {
     type Output = R;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let mut this = self.project();
-        let _entered = this.span.enter();
-        let outcome = if this
-            .cancel
-            .as_deref()
-            .is_some_and(CancelScope::known_cancelled)
-        {
-            Outcome::Cancelled
-        } else {
-            match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
-                Ok(Poll::Ready(value)) => Outcome::Completed(value),
-                Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
-                Ok(Poll::Pending) => match this.cancel.as_deref() {
-                    None => return Poll::Pending,
-                    Some(scope) => {
-                        let cancelled = this
-                            .cancelled
-                            .get_or_insert_with(|| Box::pin(scope.token.clone().cancelled_owned()));
-                        if cancelled.as_mut().poll(cx).is_pending() {
+        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        if this.finish.is_none() || this.tracking.as_deref().is_some_and(Tracking::halted) {
+            // Finished already (tokio never polls again), or the drain
+            // deadline has passed: the abort is on its way, and nothing of
+            // the task may run any more.
+            return Poll::Pending;
+        }
+        let gate = match this.scope.as_deref() {
+            None => Gate::Poll,
+            Some(scope) => gate(scope, this.started, this.waits, this.permit, cx),
+        };
+        let outcome = match gate {
+            Gate::Wait => return Poll::Pending,
+            Gate::Cut => Outcome::Cancelled,
+            Gate::Poll => {
+                *this.started = true;
+                let polled =
+                    catch_unwind(AssertUnwindSafe(|| match this.fut.as_mut().as_pin_mut() {
+                        Some(fut) => fut.poll(cx),
+                        None => Poll::Pending,
+                    }));
+                match polled {
+                    Ok(Poll::Ready(value)) => Outcome::Completed(value),
+                    Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
+                    Ok(Poll::Pending) => {
+                        let Some(scope) = this.scope.as_deref() else {
+                            return Poll::Pending;
+                        };
+                        if !scope.watches() {
                             return Poll::Pending;
                         }
-                        scope.cancelled.store(true, Ordering::Release);
+                        let waits = this.waits.get_or_insert_with(Box::default);
+                        if waits.cancel.is_some() || waits.grace.is_some() {
+                            return Poll::Pending;
+                        }
+                        let wait = waits
+                            .cancel
+                            .insert(Box::pin(scope.token.clone().cancelled_owned()));
+                        if wait.as_mut().poll(cx).is_pending()
+                            || !start_grace(scope, &mut waits.grace, cx)
+                        {
+                            return Poll::Pending;
+                        }
+                        // Cancelled while this poll ran: cut now (the
+                        // future has just been polled, not polled again).
                         Outcome::Cancelled
                     }
-                },
+                }
             }
         };
+        // Drop the future here, where a panic in its `Drop` is caught.
+        let outcome = match catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
+            Ok(()) => outcome,
+            Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
+        };
         match this.finish.take() {
-            Some(finish) => Poll::Ready(finish(outcome, this.cancel.as_deref())),
-            // Polled again after completion: a caller bug that tokio never
-            // commits; stay pending rather than panic.
+            Some(finish) => Poll::Ready(finish(outcome, this.scope.as_deref(), this.name.take())),
             None => Poll::Pending,
         }
     }
+}
+
+/// Decides, before the task's future is polled, whether it may be polled.
+fn gate(
+    scope: &CancelScope,
+    started: &mut bool,
+    waits: &mut Option<Box<Waits>>,
+    permit: &mut Option<OwnedSemaphorePermit>,
+    cx: &mut Context<'_>,
+) -> Gate {
+    if let Some(Waits {
+        cancel,
+        acquire: acquire @ Some(_),
+        ..
+    }) = waits.as_deref_mut()
+    {
+        if scope.is_cancelled() {
+            return Gate::Cut;
+        }
+        // A parent's cancellation does not close the semaphore: watch it.
+        if scope.has_parent {
+            let wait =
+                cancel.get_or_insert_with(|| Box::pin(scope.token.clone().cancelled_owned()));
+            if wait.as_mut().poll(cx).is_ready() {
+                scope.mark_cancelled();
+                return Gate::Cut;
+            }
+        }
+        if let Some(waiting) = acquire.as_mut() {
+            match waiting.as_mut().poll(cx) {
+                Poll::Pending => return Gate::Wait,
+                Poll::Ready(Err(_closed)) => return Gate::Cut,
+                Poll::Ready(Ok(slot)) => {
+                    *permit = Some(slot);
+                    *acquire = None;
+                }
+            }
+        }
+    }
+    if !*started {
+        // A task that has not started has nothing to flush.
+        return if scope.is_cancelled() {
+            Gate::Cut
+        } else {
+            Gate::Poll
+        };
+    }
+    let in_grace = waits.as_ref().is_some_and(|waits| waits.grace.is_some());
+    if !in_grace {
+        let seen = scope.known_cancelled()
+            || waits
+                .as_mut()
+                .and_then(|waits| waits.cancel.as_mut())
+                .is_some_and(|wait| wait.as_mut().poll(cx).is_ready());
+        if seen && start_grace(scope, &mut waits.get_or_insert_with(Box::default).grace, cx) {
+            return Gate::Cut;
+        }
+    }
+    match waits.as_mut().and_then(|waits| waits.grace.as_mut()) {
+        Some(sleep) => {
+            if sleep.as_mut().poll(cx).is_ready() {
+                Gate::Cut
+            } else {
+                Gate::Poll
+            }
+        }
+        None => Gate::Poll,
+    }
+}
+
+/// The task has seen its scope's cancellation: starts its grace period.
+/// Returns `true` when the grace is already over (cut the task now).
+fn start_grace(
+    scope: &CancelScope,
+    grace: &mut Option<Pin<Box<Sleep>>>,
+    cx: &mut Context<'_>,
+) -> bool {
+    scope.mark_cancelled();
+    let deadline = scope.grace_deadline();
+    if deadline <= Instant::now() {
+        return true;
+    }
+    let sleep = grace.insert(Box::pin(tokio::time::sleep_until(deadline)));
+    sleep.as_mut().poll(cx).is_ready()
 }
 
 /// The `finish` for tasks spawned without a cancel scope.
@@ -248,63 +587,21 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn wrap_passes_values_and_catches_panics() {
+    #[test]
+    fn a_small_task_stays_small() {
         let meta = TaskMeta {
             name: "t".into(),
             location: Location::caller(),
         };
-        assert_eq!(
-            wrap(&meta, None, (), async { 7 }, |o, _| o).await,
-            Outcome::Completed(7)
+        let wrapped = wrap(&meta, Setup::plain(), async { 1_u64 }, |o, _, _| o);
+        eprintln!(
+            "wrapped {} span {} name {} permit {} tracking {}",
+            std::mem::size_of_val(&wrapped),
+            std::mem::size_of::<tracing::Span>(),
+            std::mem::size_of::<Option<TaskName>>(),
+            std::mem::size_of::<Option<OwnedSemaphorePermit>>(),
+            std::mem::size_of::<Option<Box<Tracking>>>(),
         );
-        let caught = wrap(
-            &meta,
-            None,
-            (),
-            async {
-                tokio::task::yield_now().await;
-                panic!("kaboom {}", 42)
-            },
-            |o, _| o,
-        )
-        .await;
-        assert_eq!(caught, Outcome::<()>::Panicked("kaboom 42".to_owned()));
-        // A parent token fires while the task waits: seen at the await, and
-        // recorded in the flag for later tasks.
-        let parent = CancellationToken::new();
-        let scope = Arc::new(CancelScope::child_of(&parent, None));
-        let pending = wrap(
-            &meta,
-            Some(Arc::clone(&scope)),
-            (),
-            async move {
-                parent.cancel();
-                std::future::pending::<()>().await
-            },
-            |o, _| o,
-        );
-        assert_eq!(pending.await, Outcome::Cancelled);
-        assert!(scope.known_cancelled());
-        let polled = AtomicBool::new(false);
-        let never = wrap(
-            &meta,
-            Some(Arc::clone(&scope)),
-            (),
-            async {
-                polled.store(true, Ordering::SeqCst);
-            },
-            |o, _| o,
-        );
-        assert_eq!(never.await, Outcome::Cancelled);
-        assert!(!polled.load(Ordering::SeqCst), "polled after cancel");
-        // Cancelled through the scope: known without taking the token's lock.
-        let slots = Arc::new(Semaphore::new(1));
-        let scope = CancelScope::root(Some(Arc::clone(&slots)));
-        scope.cancel();
-        assert!(scope.known_cancelled() && scope.token().is_cancelled());
-        assert!(slots.is_closed());
-        let boxed: Box<dyn Any + Send> = Box::new(3_u8);
-        assert_eq!(panic_message(boxed.as_ref()), "<non-string panic payload>");
+        assert!(std::mem::size_of_val(&wrapped) <= 80);
     }
 }

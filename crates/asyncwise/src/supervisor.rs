@@ -15,7 +15,8 @@ use tokio_util::sync::CancellationToken;
 use crate::TaskName;
 use crate::backoff::{Backoff, BackoffSchedule};
 use crate::error::{BoxError, SupervisorError, TaskError};
-use crate::spawn::{self, TaskMeta};
+use crate::shutdown::Shutdown;
+use crate::spawn::{self, Setup, TaskMeta};
 
 /// When a child is restarted after it ends.
 ///
@@ -50,6 +51,29 @@ impl RestartPolicy {
             RestartPolicy::Temporary => false,
         }
     }
+}
+
+/// Which children are restarted when one child is restarted (Erlang/OTP's
+/// restart strategies).
+///
+/// ```
+/// use asyncwise::{CancellationToken, Strategy, Supervisor};
+///
+/// let supervisor = Supervisor::new(CancellationToken::new()).strategy(Strategy::RestForOne);
+/// # drop(supervisor);
+/// assert_eq!(Strategy::default(), Strategy::OneForOne);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Only the child that ended.
+    #[default]
+    OneForOne,
+    /// Every child: the others are stopped (their token is cancelled; after
+    /// the shutdown grace period they are aborted) and all restart together
+    /// once they have stopped.
+    OneForAll,
+    /// The child that ended and every child added after it, the same way.
+    RestForOne,
 }
 
 /// What a child's factory receives on every (re)start.
@@ -230,6 +254,46 @@ pub struct SupervisorReport {
     pub aborted: Vec<TaskName>,
 }
 
+impl fmt::Display for SupervisorReport {
+    /// One line per child: name, restarts and last error, then the aborted
+    /// children.
+    ///
+    /// ```
+    /// use asyncwise::{BoxError, CancellationToken, RestartPolicy, Supervisor};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// let report = Supervisor::new(CancellationToken::new())
+    ///     .child("once", RestartPolicy::Temporary, |_| async { Err::<(), BoxError>("bad".into()) })
+    ///     .run()
+    ///     .await?;
+    /// assert_eq!(report.to_string(), "child `once`: 0 restart(s), last error: task `once` failed: bad");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for child in &self.children {
+            if !first {
+                writeln!(f)?;
+            }
+            first = false;
+            write!(f, "child `{}`: {} restart(s)", child.name, child.restarts)?;
+            if let Some(error) = &child.last_error {
+                write!(f, ", last error: {error}")?;
+            }
+        }
+        for name in &self.aborted {
+            if !first {
+                writeln!(f)?;
+            }
+            first = false;
+            write!(f, "child `{name}` did not stop in time and was aborted")?;
+        }
+        Ok(())
+    }
+}
+
 /// Keeps long-running children alive.
 ///
 /// Each child is an async factory, `|ctx| async move { ... }`, called again
@@ -286,6 +350,9 @@ pub struct Supervisor {
     backoff: Backoff,
     seed: Option<u64>,
     shutdown_grace: Duration,
+    name: TaskName,
+    tracked: Option<Shutdown>,
+    strategy: Strategy,
 }
 
 impl Supervisor {
@@ -307,7 +374,99 @@ impl Supervisor {
             backoff: Backoff::default(),
             seed: None,
             shutdown_grace: Duration::from_secs(5),
+            name: TaskName::Borrowed("supervisor"),
+            tracked: None,
+            strategy: Strategy::OneForOne,
         }
+    }
+
+    /// Which children restart together (default [`Strategy::OneForOne`]).
+    /// Only the restart of the child that ended counts towards the restart
+    /// intensity; the siblings restarted with it count as restarts in
+    /// their [`ChildReport`] once they run again.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use asyncwise::{BoxError, CancellationToken, RestartPolicy, Strategy, Supervisor};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
+    /// let token = CancellationToken::new();
+    /// let stop = token.clone();
+    /// let report = Supervisor::new(token)
+    ///     .strategy(Strategy::OneForAll)
+    ///     .child("cache", RestartPolicy::Permanent, |ctx| async move {
+    ///         ctx.token().cancelled().await; // stopped when "db" fails
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .child("db", RestartPolicy::Transient, move |ctx| {
+    ///         let stop = stop.clone();
+    ///         async move {
+    ///             if ctx.restarts() == 0 {
+    ///                 return Err::<(), BoxError>("lost connection".into());
+    ///             }
+    ///             stop.cancel(); // second run: end the example
+    ///             Ok(())
+    ///         }
+    ///     })
+    ///     .run()
+    ///     .await?;
+    /// let restarts: Vec<u32> = report.children.iter().map(|c| c.restarts).collect();
+    /// assert_eq!(restarts, [1, 1]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Names the supervisor (default `"supervisor"`): the first part of
+    /// its children's paths (`name/child`) in a [`Shutdown`]'s report.
+    ///
+    /// ```
+    /// let supervisor = asyncwise::Supervisor::new(asyncwise::CancellationToken::new())
+    ///     .name("acceptors");
+    /// # drop(supervisor);
+    /// ```
+    pub fn name(mut self, name: impl Into<TaskName>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Tracks every run of every child in `shutdown` as `name/child` (see
+    /// [`name`](Self::name)): the drain waits for it, names it and aborts it
+    /// if it is still running at the deadline, and its failures and panics
+    /// are recorded in the report (they never trigger the shutdown:
+    /// restarting is the supervisor's job). Pass a token tied to the same
+    /// shutdown to [`new`](Self::new).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BoxError, RestartPolicy, Shutdown, Supervisor};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let shutdown = Shutdown::with_deadline(Duration::from_secs(2));
+    /// let supervisor = Supervisor::new(shutdown.child_token())
+    ///     .name("workers")
+    ///     .shutdown_grace(Duration::from_secs(60))
+    ///     .with_shutdown(&shutdown)
+    ///     .child("deaf", RestartPolicy::Permanent, |_ctx| async {
+    ///         std::future::pending::<Result<(), BoxError>>().await
+    ///     });
+    /// shutdown.spawn("supervisor", supervisor.run());
+    /// tokio::task::yield_now().await;
+    /// let report = shutdown.drain().await;
+    /// let names: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+    /// assert_eq!(names, ["supervisor", "workers/deaf"]);
+    /// # }
+    /// ```
+    pub fn with_shutdown(mut self, shutdown: &Shutdown) -> Self {
+        self.tracked = Some(shutdown.clone());
+        self
     }
 
     /// Adds a child. `factory` is called for the first start and for every
@@ -449,6 +608,9 @@ impl Supervisor {
             backoff,
             seed,
             shutdown_grace,
+            name,
+            tracked,
+            strategy,
         } = self;
         // Cancelled on escalation without touching the caller's token.
         let token = token.child_token();
@@ -465,9 +627,14 @@ impl Supervisor {
                         spec,
                         schedule,
                         restarts: 0,
+                        runs: 0,
                         started: Instant::now(),
                         restart_at: None,
                         last_error: None,
+                        run_token: None,
+                        abort: None,
+                        running: false,
+                        stopping_until: None,
                     }
                 })
                 .collect(),
@@ -478,6 +645,9 @@ impl Supervisor {
             max_restarts,
             window,
             grace: shutdown_grace,
+            name,
+            tracked,
+            strategy,
         };
         for index in 0..run.children.len() {
             run.start(index);
@@ -487,6 +657,7 @@ impl Supervisor {
             if run.set.is_empty() && next_restart.is_none() {
                 return Ok(run.into_report(false, Vec::new()));
             }
+            let next_cut = run.children.iter().filter_map(|c| c.stopping_until).min();
             tokio::select! {
                 biased;
                 () = run.token.cancelled() => {
@@ -512,12 +683,29 @@ impl Supervisor {
                         run.exited(index, result).await?;
                     }
                 }
+                // Siblings stopped for a group restart that ignore their
+                // token: aborted after the grace period.
+                () = tokio::time::sleep_until(next_cut.unwrap_or_else(Instant::now)),
+                    if next_cut.is_some() =>
+                {
+                    let now = Instant::now();
+                    for child in &mut run.children {
+                        if child.running && child.stopping_until.is_some_and(|at| at <= now) {
+                            tracing::warn!(child = %child.spec.name, "child did not stop for the group restart; aborted");
+                            if let Some(abort) = &child.abort {
+                                abort.abort();
+                            }
+                            child.stopping_until = None;
+                        }
+                    }
+                }
                 () = tokio::time::sleep_until(next_restart.unwrap_or_else(Instant::now)),
-                    if next_restart.is_some() =>
+                    if next_restart.is_some() && !run.group_stopping() =>
                 {
                     let now = Instant::now();
                     for index in 0..run.children.len() {
-                        if run.children[index].restart_at.is_some_and(|at| at <= now) {
+                        let child = &run.children[index];
+                        if !child.running && child.restart_at.is_some_and(|at| at <= now) {
                             run.children[index].restart_at = None;
                             run.start(index);
                         }
@@ -532,9 +720,16 @@ struct Child {
     spec: ChildSpec,
     schedule: BackoffSchedule,
     restarts: u32,
+    runs: u32,
     started: Instant,
     restart_at: Option<Instant>,
     last_error: Option<TaskError>,
+    /// The token of the current run: cancelled to stop this child alone.
+    run_token: Option<CancellationToken>,
+    abort: Option<tokio::task::AbortHandle>,
+    running: bool,
+    /// Stopped for a group restart: aborted at this instant if still running.
+    stopping_until: Option<Instant>,
 }
 
 /// Outcome of one run of a child: what it returned, or its panic message.
@@ -549,15 +744,35 @@ struct Run {
     max_restarts: usize,
     window: Duration,
     grace: Duration,
+    name: TaskName,
+    tracked: Option<Shutdown>,
+    strategy: Strategy,
 }
 
 impl Run {
+    /// `true` while siblings stopped for a group restart are still running:
+    /// the group restarts only once all of them have stopped.
+    fn group_stopping(&self) -> bool {
+        self.children
+            .iter()
+            .any(|child| child.running && child.restart_at.is_some())
+    }
+
     /// Starts one run of child `index`: the one place children are spawned.
     fn start(&mut self, index: usize) {
         let child = &mut self.children[index];
+        // A restart counts once it runs, not when it is scheduled.
+        if child.runs > 0 {
+            child.restarts += 1;
+        }
+        child.runs += 1;
+        child.running = true;
+        child.stopping_until = None;
+        let run_token = self.token.child_token();
+        child.run_token = Some(run_token.clone());
         let ctx = ChildContext {
             name: child.spec.name.clone(),
-            token: self.token.child_token(),
+            token: run_token,
             restarts: child.restarts,
         };
         let meta = TaskMeta {
@@ -576,12 +791,55 @@ impl Run {
                 Box::pin(async move { std::panic::panic_any(message) })
             }
         };
+        let tracked = self.tracked.as_ref().map(|shutdown| {
+            let path = TaskMeta {
+                name: format!("{}/{}", self.name, meta.name).into(),
+                location: meta.location,
+            };
+            (shutdown.clone(), path, shutdown.track())
+        });
+        let started = Instant::now();
+        let (setup, registration) = match tracked {
+            Some((shutdown, path, tracking)) => {
+                let id = tracking.id();
+                let setup = Setup {
+                    tracking: Some(tracking),
+                    ..Setup::plain()
+                };
+                (setup, Some((shutdown, path, id)))
+            }
+            None => (Setup::plain(), None),
+        };
+        let report_to = registration
+            .as_ref()
+            .map(|(shutdown, path, _)| (shutdown.clone(), path.clone()));
         let handle = self
             .set
-            .spawn(spawn::wrap(&meta, None, (), fut, |outcome, _| {
-                spawn::uncancellable(outcome)
+            .spawn(spawn::wrap(&meta, setup, fut, move |outcome, _, _| {
+                let result = spawn::uncancellable(outcome);
+                if let Some((shutdown, path)) = report_to {
+                    let error = match &result {
+                        Ok(Ok(())) => None,
+                        Ok(Err(source)) => Some(TaskError::Failed {
+                            name: path.name.clone(),
+                            source: source.to_string().into(),
+                        }),
+                        Err(message) => Some(TaskError::Panicked {
+                            name: path.name.clone(),
+                            message: message.clone(),
+                        }),
+                    };
+                    if let Some(error) = error {
+                        shutdown.record_failure(&path, started, error, false);
+                    }
+                }
+                result
             }));
+        if let Some((shutdown, path, id)) = registration {
+            shutdown.register(id, &path, started, handle.clone());
+        }
         self.ids.insert(handle.id(), index);
+        self.children[index].abort = Some(handle);
     }
 
     /// Handles the end of one run of child `index`.
@@ -589,8 +847,15 @@ impl Run {
         let (max_restarts, window) = (self.max_restarts, self.window);
         let now = Instant::now();
         let child = &mut self.children[index];
+        child.running = false;
+        child.abort = None;
         let name = child.spec.name.clone();
         let ran_for = now.duration_since(child.started);
+        if child.stopping_until.take().is_some() || (child.restart_at.is_some()) {
+            // Stopped for a group restart: it restarts with the group.
+            tracing::info!(child = %name, ?ran_for, "child stopped for a group restart");
+            return Ok(());
+        }
         let succeeded = match result {
             Ok(Ok(())) => {
                 tracing::info!(child = %name, ?ran_for, "child returned");
@@ -632,6 +897,10 @@ impl Run {
         {
             self.recent_restarts.pop_front();
         }
+        // Only the last `max_restarts + 1` matter: memory stays bounded.
+        while self.recent_restarts.len() > max_restarts + 1 {
+            self.recent_restarts.pop_front();
+        }
         if self.recent_restarts.len() > max_restarts {
             tracing::error!(
                 child = %name,
@@ -655,9 +924,29 @@ impl Run {
             child.schedule.reset();
         }
         let delay = child.schedule.next_delay();
-        child.restarts += 1;
-        child.restart_at = Some(now + delay);
+        let restart_at = now + delay;
+        child.restart_at = Some(restart_at);
         tracing::info!(child = %name, ?delay, restarts = child.restarts, "restart scheduled");
+        let siblings = match self.strategy {
+            Strategy::OneForOne => 0..0,
+            Strategy::OneForAll => 0..self.children.len(),
+            Strategy::RestForOne => index + 1..self.children.len(),
+        };
+        for sibling in siblings {
+            if sibling == index {
+                continue;
+            }
+            let child = &mut self.children[sibling];
+            if child.running {
+                if let Some(token) = &child.run_token {
+                    token.cancel();
+                }
+                child.stopping_until = Some(now + self.grace);
+                child.restart_at = Some(restart_at);
+            } else if child.restart_at.is_some() {
+                child.restart_at = Some(restart_at);
+            }
+        }
         Ok(())
     }
 

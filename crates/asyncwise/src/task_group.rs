@@ -1,19 +1,25 @@
 //! [`TaskGroup`]: named tasks with an optional concurrency limit, typed
-//! errors and an error policy.
+//! errors, an error policy and graceful cancellation.
 
 use std::future::Future;
 use std::panic::Location;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
-use tokio::task::JoinSet;
+use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::task::{Id, JoinError, JoinSet};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::TaskName;
 use crate::error::{BoxError, SpawnError, TaskError};
-use crate::spawn::{self, CancelScope, Outcome, TaskMeta};
+use crate::shutdown::Shutdown;
+use crate::spawn::{self, CancelScope, Grace, Outcome, Setup, Slot, TaskMeta, TaskOutput};
 
 /// What a [`TaskGroup`] does when one of its tasks fails or panics.
+///
+/// A task fails when its output is a failure for [`TaskOutput`] (an `Err`).
 ///
 /// ```
 /// use asyncwise::{ErrorPolicy, TaskGroup};
@@ -27,55 +33,137 @@ pub enum ErrorPolicy {
     /// Let every task run to completion and report every error.
     #[default]
     CollectAll,
-    /// The first failure or panic cancels the group's token, which cancels
-    /// every sibling (they report [`TaskError::Cancelled`]) and makes further
-    /// spawns fail with [`SpawnError::Cancelled`].
+    /// The first failure or panic cancels the group (see
+    /// [`TaskGroup::cancel`]): siblings get the group's grace period and
+    /// then report [`TaskError::Cancelled`], and further spawns fail with
+    /// [`SpawnError::Cancelled`].
     FailFast,
 }
 
-/// A set of named tasks that are owned, limited and awaited together.
-///
-/// Every task spawned into the group:
-/// - runs inside a `tracing` span carrying its name and spawn location;
-/// - holds one of the group's slots (if the group is [bounded](Self::bounded))
-///   until it has finished, panicked or been cancelled — the permit lives
-///   inside the task, not in the spawning code;
-/// - is cancelled when the group's [`CancellationToken`] is cancelled: its
-///   future is dropped without being polled again, like `abort` — before
-///   its first poll if the group itself was cancelled, at its next `.await`
-///   if the cancellation came through a parent token — and it reports
-///   [`TaskError::Cancelled`] with its name;
-/// - reports a panic as [`TaskError::Panicked`] and an `Err` as
-///   [`TaskError::Failed`], both with its name.
-///
-/// Dropping the group cancels its token and aborts every task it still owns.
+/// A finished task of a [`TaskGroup`], with its id and name.
 ///
 /// ```
-/// use asyncwise::{BoxError, TaskGroup};
-///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let mut group = TaskGroup::bounded(2);
-/// for n in 1..=4_u32 {
-///     // Waits for a free slot when two tasks are already running.
-///     group.spawn(format!("square-{n}"), async move { Ok::<_, BoxError>(n * n) }).await?;
-/// }
-/// let mut squares: Vec<u32> = group.try_join_all().await?;
-/// squares.sort();
-/// assert_eq!(squares, [1, 4, 9, 16]);
+/// # async fn main() -> Result<(), asyncwise::SpawnError> {
+/// let mut group = asyncwise::TaskGroup::new();
+/// let id = group.spawn("seven", async { 7 })?;
+/// let joined = group.join_next_named().await.unwrap();
+/// assert_eq!((joined.id, joined.name.as_ref()), (id, "seven"));
+/// assert_eq!(joined.result.unwrap(), 7);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug)]
-pub struct TaskGroup<T> {
-    set: JoinSet<Result<T, TaskError>>,
+#[non_exhaustive]
+pub struct Joined<T> {
+    /// The Tokio task id that [`TaskGroup::spawn`] returned.
+    pub id: Id,
+    /// The name the task was spawned with.
+    pub name: TaskName,
+    /// Its output, or why there is none.
+    pub result: Result<T, TaskError>,
+}
+
+/// Why a task of the group produced no output; the name is added when it
+/// is joined.
+#[derive(Debug)]
+enum Fault {
+    Panicked(String),
+    Cancelled,
+}
+
+/// What a task of a group returns to the `JoinSet`: its name and outcome.
+type Output<T> = (TaskName, Result<T, Fault>);
+
+/// What the `JoinSet` hands back for one task.
+type JoinResult<T> = Result<(Id, Output<T>), JoinError>;
+
+/// A set of named tasks that are owned, limited and awaited together: a
+/// `JoinSet` (+ `Semaphore`) that names its tasks, reads their outputs,
+/// and cancels gracefully.
+///
+/// Every task spawned into the group:
+/// - runs inside a `tracing` span carrying its name and spawn location;
+/// - may return any [`TaskOutput`]: `Result` outputs are a failure when
+///   they are `Err` (which matters for [`ErrorPolicy::FailFast`],
+///   [`try_join_all`](Self::try_join_all) and a tracking
+///   [`Shutdown`]), other outputs are successes; `join_next` hands back the
+///   output itself, like `JoinSet`;
+/// - holds one of the group's slots (if the group is [bounded](Self::bounded))
+///   from its first poll until it has finished, panicked or been cancelled —
+///   the permit lives inside the task, not in the spawning code;
+/// - reports a panic (while polled or while dropped) as
+///   [`TaskError::Panicked`] with its name.
+///
+/// # Cancellation and grace
+/// The group is cancelled by [`cancel`](Self::cancel), by its parent token
+/// ([`with_parent`](Self::with_parent), [`with_shutdown`](Self::with_shutdown)),
+/// by a fail-fast failure, or by being dropped. Then:
+/// 1. its token fires: tasks that watch [`cancellation_token`](Self::cancellation_token)
+///    can finish their work (flush a buffer, answer a request);
+/// 2. tasks that have not started yet are dropped without being polled;
+/// 3. running tasks get the group's grace period: zero by default,
+///    [`with_grace`](Self::with_grace) sets it, and a group made with
+///    [`with_shutdown`](Self::with_shutdown) gets until the shutdown's
+///    drain deadline. During it they are polled as usual;
+/// 4. when the grace ends, whatever is left is cut: its future is dropped
+///    and never polled again, and it reports [`TaskError::Cancelled`].
+///
+/// With a zero grace (the default) a task is cut as soon as its
+/// cancellation is seen, without being polled again. A group with neither
+/// parent nor grace cuts its waiting tasks on the next join (they are
+/// aborted; none of their code runs after `cancel`).
+///
+/// Dropping the group cancels it; with a zero grace its tasks are aborted
+/// at once, otherwise they are left to finish within their grace (their
+/// results are discarded).
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::TaskGroup;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), asyncwise::SpawnError> {
+/// let mut group = TaskGroup::new().with_grace(Duration::from_secs(5));
+/// let token = group.cancellation_token();
+/// group.spawn("flusher", async move {
+///     token.cancelled().await;
+///     tokio::time::sleep(Duration::from_secs(2)).await; // flushing
+///     "flushed"
+/// })?;
+/// group.spawn("deaf", async {
+///     tokio::time::sleep(Duration::from_secs(3600)).await;
+///     "finished"
+/// })?;
+/// tokio::task::yield_now().await;
+/// group.cancel();
+/// let start = tokio::time::Instant::now();
+/// let mut results = Vec::new();
+/// while let Some(joined) = group.join_next_named().await {
+///     results.push((joined.name.into_owned(), joined.result.map_err(|e| e.is_cancelled())));
+/// }
+/// results.sort();
+/// assert_eq!(results, [("deaf".into(), Err(true)), ("flusher".into(), Ok("flushed"))]);
+/// assert_eq!(start.elapsed(), Duration::from_secs(5)); // the grace, not an hour
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct TaskGroup<T: 'static> {
+    set: JoinSet<Output<T>>,
     slots: Option<Arc<Semaphore>>,
     limit: Option<usize>,
+    parent: Option<CancellationToken>,
+    grace: Grace,
+    tracked: Option<(Shutdown, TaskName)>,
     /// Shared through an `Arc` because cloning a `CancellationToken` takes a
-    /// mutex in its tree (twice per task, clone and drop); an `Arc` clone is
-    /// one atomic increment.
+    /// mutex in its tree; an `Arc` clone is one atomic increment.
     scope: Arc<CancelScope>,
     policy: ErrorPolicy,
+    /// The parked tasks of a cancelled plain group have been aborted.
+    aborted: bool,
+    /// Tasks spawned through [`Spawner`]s, once one was asked for.
+    shared: Option<Arc<Shared<T>>>,
 }
 
 impl<T: Send + 'static> Default for TaskGroup<T> {
@@ -85,7 +173,8 @@ impl<T: Send + 'static> Default for TaskGroup<T> {
 }
 
 impl<T: Send + 'static> TaskGroup<T> {
-    /// A group without a concurrency limit and with [`ErrorPolicy::CollectAll`].
+    /// A group without a concurrency limit, with [`ErrorPolicy::CollectAll`]
+    /// and no grace period.
     ///
     /// ```
     /// let group = asyncwise::TaskGroup::<()>::new();
@@ -93,20 +182,14 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(group.is_empty());
     /// ```
     pub fn new() -> Self {
-        TaskGroup {
-            set: JoinSet::new(),
-            slots: None,
-            limit: None,
-            scope: Arc::new(CancelScope::root(None)),
-            policy: ErrorPolicy::CollectAll,
-        }
+        Self::with_slots(None)
     }
 
     /// A group that runs at most `limit` tasks at once.
     ///
     /// A `limit` of 0 is treated as 1 (a group that can never run anything
-    /// would deadlock its first `spawn`); a limit above
-    /// [`Semaphore::MAX_PERMITS`] is clamped to it.
+    /// would deadlock); a limit above [`Semaphore::MAX_PERMITS`] is clamped
+    /// to it.
     ///
     /// ```
     /// let group = asyncwise::TaskGroup::<()>::bounded(64);
@@ -114,15 +197,34 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert_eq!(asyncwise::TaskGroup::<()>::bounded(0).limit(), Some(1));
     /// ```
     pub fn bounded(limit: usize) -> Self {
-        let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
-        let slots = Arc::new(Semaphore::new(limit));
+        Self::with_slots(Some(limit.clamp(1, Semaphore::MAX_PERMITS)))
+    }
+
+    fn with_slots(limit: Option<usize>) -> Self {
+        let slots = limit.map(|limit| Arc::new(Semaphore::new(limit)));
+        let grace = Grace::Fixed(Duration::ZERO);
         TaskGroup {
             set: JoinSet::new(),
-            scope: Arc::new(CancelScope::root(Some(Arc::clone(&slots)))),
-            slots: Some(slots),
-            limit: Some(limit),
+            scope: Arc::new(CancelScope::new(None, grace.clone(), slots.clone())),
+            slots,
+            limit,
+            parent: None,
+            grace,
+            tracked: None,
             policy: ErrorPolicy::CollectAll,
+            aborted: false,
+            shared: None,
         }
+    }
+
+    /// Rebuilds the scope after a builder call changed its inputs.
+    fn rescope(mut self) -> Self {
+        self.scope = Arc::new(CancelScope::new(
+            self.parent.as_ref(),
+            self.grace.clone(),
+            self.slots.clone(),
+        ));
+        self
     }
 
     /// Sets the error policy.
@@ -138,12 +240,13 @@ impl<T: Send + 'static> TaskGroup<T> {
         self
     }
 
-    /// Makes the group's token a child of `parent`: cancelling `parent` (for
-    /// example the token of a [`Shutdown`](crate::Shutdown)) cancels the group,
-    /// while cancelling the group leaves `parent` alone.
+    /// Makes the group's token a child of `parent`: cancelling `parent`
+    /// cancels the group, while cancelling the group leaves `parent` alone.
+    /// (For a [`Shutdown`]'s token prefer [`with_shutdown`](Self::with_shutdown),
+    /// which also gives the tasks the drain deadline as grace.)
     ///
     /// ```
-    /// use tokio_util::sync::CancellationToken;
+    /// use asyncwise::CancellationToken;
     ///
     /// let parent = CancellationToken::new();
     /// let group = asyncwise::TaskGroup::<()>::new().with_parent(&parent);
@@ -151,8 +254,60 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(group.is_cancelled());
     /// ```
     pub fn with_parent(mut self, parent: &CancellationToken) -> Self {
-        self.scope = Arc::new(CancelScope::child_of(parent, self.slots.clone()));
-        self
+        self.parent = Some(parent.clone());
+        self.rescope()
+    }
+
+    /// How long cancelled tasks may keep running (see the type's
+    /// documentation). Default: zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let group = asyncwise::TaskGroup::<()>::new().with_grace(Duration::from_secs(2));
+    /// # drop(group);
+    /// ```
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = Grace::Fixed(grace);
+        self.rescope()
+    }
+
+    /// Ties the group to a [`Shutdown`]: the group is cancelled when the
+    /// shutdown is triggered, its tasks get until the drain deadline as
+    /// grace, and each task is tracked by the shutdown as `name/task` — the
+    /// drain waits for it, aborts it at the deadline and names it in the
+    /// report if it straggles, and its failure or panic is recorded in the
+    /// report (and triggers the shutdown if the shutdown is configured so).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{Shutdown, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+    /// let mut group = TaskGroup::new().with_shutdown(&shutdown, "uploads");
+    /// let token = group.cancellation_token();
+    /// group.spawn("flush", async move {
+    ///     token.cancelled().await;
+    ///     tokio::time::sleep(Duration::from_secs(3)).await; // within the deadline
+    /// })?;
+    /// group.spawn("stuck", std::future::pending::<()>())?;
+    /// tokio::task::yield_now().await;
+    /// let report = shutdown.drain().await;
+    /// assert_eq!(report.stragglers[0].name, "uploads/stuck");
+    /// assert_eq!(report.drain_time, Duration::from_secs(10));
+    /// let mut ended: Vec<_> = group.join_all().await.into_iter().map(|r| r.is_ok()).collect();
+    /// ended.sort();
+    /// assert_eq!(ended, [false, true]); // "flush" finished, "stuck" was cut
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_shutdown(mut self, shutdown: &Shutdown, name: impl Into<TaskName>) -> Self {
+        self.parent = Some(shutdown.token());
+        self.grace = Grace::UntilDrainDeadline(shutdown.clone());
+        self.tracked = Some((shutdown.clone(), name.into()));
+        self.rescope()
     }
 
     /// The error policy.
@@ -176,12 +331,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// Free slots right now, or `None` when the group is unbounded.
     ///
     /// ```
-    /// use asyncwise::BoxError;
-    ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), asyncwise::SpawnError> {
     /// let mut group = asyncwise::TaskGroup::bounded(2);
-    /// group.spawn("wait", std::future::pending::<Result<(), BoxError>>()).await?;
+    /// group.spawn("wait", std::future::pending::<()>())?;
     /// assert_eq!(group.available_slots(), Some(1));
     /// # Ok(())
     /// # }
@@ -190,14 +343,14 @@ impl<T: Send + 'static> TaskGroup<T> {
         self.slots.as_ref().map(|s| s.available_permits())
     }
 
-    /// Tasks owned by the group: running ones and finished ones whose result
-    /// has not been joined yet.
+    /// Tasks owned by the group: running ones, ones waiting for a slot,
+    /// and finished ones whose result has not been joined yet.
     ///
     /// ```
     /// assert_eq!(asyncwise::TaskGroup::<()>::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.set.len() + self.shared.as_ref().map_or(0, |shared| shared.set().len())
     }
 
     /// `true` when the group owns no task.
@@ -206,13 +359,13 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert!(asyncwise::TaskGroup::<()>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.len() == 0
     }
 
-    /// A child of the group's token: cancelled with the group, so tasks that
-    /// want to clean up before they are dropped, or nested groups
-    /// ([`with_parent`](Self::with_parent)), can watch it. Cancelling it does
-    /// not cancel the group; use [`cancel`](Self::cancel) for that.
+    /// A child of the group's token: cancelled with the group, so tasks
+    /// that want to clean up within their grace period, or nested groups
+    /// ([`with_parent`](Self::with_parent)), can watch it. Cancelling it
+    /// does not cancel the group; use [`cancel`](Self::cancel) for that.
     ///
     /// ```
     /// let group = asyncwise::TaskGroup::<()>::new();
@@ -226,8 +379,8 @@ impl<T: Send + 'static> TaskGroup<T> {
         self.scope.token().child_token()
     }
 
-    /// Cancels every task of the group; each reports [`TaskError::Cancelled`]
-    /// from `join_next`. Further spawns fail with [`SpawnError::Cancelled`].
+    /// Cancels the group (see "Cancellation and grace" above). Further
+    /// spawns fail with [`SpawnError::Cancelled`].
     ///
     /// ```
     /// let group = asyncwise::TaskGroup::<()>::new();
@@ -247,12 +400,50 @@ impl<T: Send + 'static> TaskGroup<T> {
     pub fn is_cancelled(&self) -> bool {
         self.scope.is_cancelled()
     }
+}
+
+impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
+    /// Spawns a named task at once and returns its id. In a bounded group
+    /// without a free slot the task is queued: it waits for a slot before
+    /// its first poll (the limit still holds). Use
+    /// [`spawn_wait`](Self::spawn_wait) when the producer should wait
+    /// instead (backpressure), or [`try_spawn`](Self::try_spawn).
+    ///
+    /// # Errors
+    /// [`SpawnError::Cancelled`] if the group is cancelled; the future is
+    /// then dropped without being polled.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::new();
+    /// group.spawn("greet", async { "hello" })?;
+    /// assert_eq!(group.join_next().await.unwrap().unwrap(), "hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&mut self, name: impl Into<TaskName>, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let slot = match &self.slots {
+            None => Slot::None,
+            Some(slots) => match Arc::clone(slots).try_acquire_owned() {
+                Ok(permit) => Slot::Held(permit),
+                Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
+                Err(TryAcquireError::NoPermits) => Slot::Wait(Arc::clone(slots)),
+            },
+        };
+        self.spawn_with_slot(meta, slot, task)
+    }
 
     /// Spawns a named task, first waiting for a free slot if the group is
     /// bounded (backpressure for the producer).
-    ///
-    /// The task's `Err(e)` is reported as [`TaskError::Failed`]; `e` can be
-    /// any error that converts into [`BoxError`].
     ///
     /// # Errors
     /// [`SpawnError::Cancelled`] if the group is cancelled before or while
@@ -263,42 +454,43 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// place in the queue; nothing is spawned.
     ///
     /// ```
-    /// use asyncwise::{BoxError, TaskGroup};
+    /// use std::time::Duration;
+    /// use asyncwise::TaskGroup;
     ///
-    /// # #[tokio::main(flavor = "current_thread")]
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
     /// # async fn main() -> Result<(), asyncwise::SpawnError> {
     /// let mut group = TaskGroup::bounded(1);
-    /// group.spawn("greet", async { Ok::<_, BoxError>("hello") }).await?;
-    /// assert_eq!(group.join_next().await.unwrap().unwrap(), "hello");
+    /// group.spawn("first", tokio::time::sleep(Duration::from_secs(1)))?;
+    /// let start = tokio::time::Instant::now();
+    /// group.spawn_wait("second", tokio::time::sleep(Duration::from_secs(1))).await?;
+    /// assert_eq!(start.elapsed(), Duration::from_secs(1)); // waited for the slot
     /// # Ok(())
     /// # }
     /// ```
     #[track_caller]
-    pub fn spawn<F, E>(
+    pub fn spawn_wait<F>(
         &mut self,
         name: impl Into<TaskName>,
         task: F,
-    ) -> impl Future<Output = Result<(), SpawnError>> + Send + '_
+    ) -> impl Future<Output = Result<Id, SpawnError>> + Send + '_
     where
-        F: Future<Output = Result<T, E>> + Send + 'static,
-        E: Into<BoxError> + 'static,
+        F: Future<Output = T> + Send + 'static,
     {
         let meta = TaskMeta {
             name: name.into(),
             location: Location::caller(),
         };
         async move {
-            let permit = match &self.slots {
-                None => None,
+            let slot = match &self.slots {
+                None => Slot::None,
                 Some(slots) => match Arc::clone(slots).try_acquire_owned() {
-                    Ok(permit) => Some(permit),
+                    Ok(permit) => Slot::Held(permit),
                     Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
-                    // No need to also watch the token here: a cancelled group
-                    // closes the semaphore, and on a cancellation through a
-                    // parent token every running task stops at its next
-                    // `.await` and frees its slot; `spawn_with_permit` then
-                    // sees the cancellation.
-                    Err(TryAcquireError::NoPermits) => Some(
+                    // A cancelled group closes the semaphore. On a
+                    // cancellation through a parent token, running tasks
+                    // end within their grace and free their slot, and
+                    // `spawn_with_slot` then sees the cancellation.
+                    Err(TryAcquireError::NoPermits) => Slot::Held(
                         Arc::clone(slots)
                             .acquire_owned()
                             .await
@@ -306,7 +498,7 @@ impl<T: Send + 'static> TaskGroup<T> {
                     ),
                 },
             };
-            self.spawn_with_permit(meta, permit, task)
+            self.spawn_with_slot(meta, slot, task)
         }
     }
 
@@ -318,82 +510,492 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// been cancelled.
     ///
     /// ```
-    /// use asyncwise::{BoxError, SpawnError, TaskGroup};
+    /// use asyncwise::{SpawnError, TaskGroup};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let mut group = TaskGroup::<()>::bounded(1);
-    /// group.try_spawn("first", std::future::pending::<Result<(), BoxError>>()).unwrap();
-    /// let second = group.try_spawn("second", async { Ok::<_, BoxError>(()) });
+    /// group.try_spawn("first", std::future::pending()).unwrap();
+    /// let second = group.try_spawn("second", async {});
     /// assert_eq!(second, Err(SpawnError::Full { limit: 1 }));
     /// # }
     /// ```
     #[track_caller]
-    pub fn try_spawn<F, E>(&mut self, name: impl Into<TaskName>, task: F) -> Result<(), SpawnError>
+    pub fn try_spawn<F>(&mut self, name: impl Into<TaskName>, task: F) -> Result<Id, SpawnError>
     where
-        F: Future<Output = Result<T, E>> + Send + 'static,
-        E: Into<BoxError> + 'static,
+        F: Future<Output = T> + Send + 'static,
     {
         let meta = TaskMeta {
             name: name.into(),
             location: Location::caller(),
         };
-        let permit = match (&self.slots, self.limit) {
-            (Some(slots), Some(limit)) => Some(Arc::clone(slots).try_acquire_owned().map_err(
-                |error| match error {
-                    TryAcquireError::NoPermits => SpawnError::Full { limit },
-                    TryAcquireError::Closed => SpawnError::Cancelled,
-                },
-            )?),
-            _ => None,
+        let slot = match (&self.slots, self.limit) {
+            (Some(slots), Some(limit)) => Slot::Held(
+                Arc::clone(slots)
+                    .try_acquire_owned()
+                    .map_err(|error| match error {
+                        TryAcquireError::NoPermits => SpawnError::Full { limit },
+                        TryAcquireError::Closed => SpawnError::Cancelled,
+                    })?,
+            ),
+            _ => Slot::None,
         };
-        self.spawn_with_permit(meta, permit, task)
+        self.spawn_with_slot(meta, slot, task)
+    }
+
+    /// Spawns a named blocking closure on Tokio's blocking pool as a task
+    /// of the group, like [`spawn`](Self::spawn) (same slot, name and
+    /// panic handling). Cancellation cannot stop a closure that runs: when
+    /// the task is cut, the group stops waiting for it and the closure
+    /// finishes in the background.
+    ///
+    /// # Errors
+    /// [`SpawnError::Cancelled`] if the group is cancelled.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::bounded(2);
+    /// group.spawn_blocking("checksum", || (1..=10_u32).sum::<u32>())?;
+    /// assert_eq!(group.join_next().await.unwrap().unwrap(), 55);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F>(
+        &mut self,
+        name: impl Into<TaskName>,
+        task: F,
+    ) -> Result<Id, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.spawn(name, async move {
+            match tokio::task::spawn_blocking(task).await {
+                Ok(output) => output,
+                Err(join_error) if join_error.is_panic() => {
+                    std::panic::resume_unwind(join_error.into_panic())
+                }
+                // The runtime is shutting down: nothing to return.
+                Err(_) => std::future::pending().await,
+            }
+        })
     }
 
     /// The one place where a task enters the group.
-    fn spawn_with_permit<F, E>(
-        &mut self,
-        meta: TaskMeta,
-        permit: Option<OwnedSemaphorePermit>,
-        task: F,
-    ) -> Result<(), SpawnError>
+    fn spawn_with_slot<F>(&mut self, meta: TaskMeta, slot: Slot, task: F) -> Result<Id, SpawnError>
     where
-        F: Future<Output = Result<T, E>> + Send + 'static,
-        E: Into<BoxError> + 'static,
+        F: Future<Output = T> + Send + 'static,
     {
-        if self.scope.is_cancelled() {
-            return Err(SpawnError::Cancelled);
-        }
         let fail_fast = self.policy == ErrorPolicy::FailFast;
-        let name = meta.name.clone();
-        // The permit is the task's guard: the slot is held for as long as the
-        // task exists.
-        self.set.spawn(spawn::wrap(
-            &meta,
-            Some(Arc::clone(&self.scope)),
-            permit,
+        spawn_into(
+            &mut self.set,
+            &self.scope,
+            self.tracked.as_ref(),
+            fail_fast,
+            meta,
+            slot,
             task,
-            move |outcome, scope| {
-                let error = match outcome {
-                    Outcome::Completed(Ok(value)) => return Ok(value),
-                    Outcome::Completed(Err(error)) => TaskError::Failed {
-                        name,
-                        source: error.into(),
-                    },
-                    Outcome::Panicked(message) => TaskError::Panicked { name, message },
-                    Outcome::Cancelled => return Err(TaskError::Cancelled { name }),
-                };
-                tracing::warn!(%error, "task did not succeed");
-                if let (true, Some(scope)) = (fail_fast, scope) {
-                    scope.cancel();
-                }
-                Err(error)
-            },
-        ));
-        Ok(())
+        )
     }
 
-    /// Waits for the next task to finish and returns its result, in
+    /// A cloneable handle that spawns into this group from `&self`, for
+    /// code that cannot hold `&mut TaskGroup` (a request handler, a
+    /// callback). Its tasks are the group's: limited, cancelled, joined and
+    /// dropped with it. The handle copies the group's configuration: call
+    /// it after the builder methods.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::bounded(4);
+    /// let spawner = group.spawner();
+    /// let handler = spawner.clone();
+    /// handler.spawn("from-a-handler", async { 2 })?;
+    /// spawner.spawn("from-elsewhere", async { 3 })?;
+    /// let sum: u32 = group.join_all().await.into_iter().map(Result::unwrap).sum();
+    /// assert_eq!(sum, 5);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spawner(&mut self) -> Spawner<T> {
+        let shared = self.shared.get_or_insert_with(|| {
+            Arc::new(Shared {
+                set: Mutex::new(JoinSet::new()),
+                scope: Arc::clone(&self.scope),
+                slots: self.slots.clone(),
+                limit: self.limit,
+                tracked: self.tracked.clone(),
+                fail_fast: self.policy == ErrorPolicy::FailFast,
+            })
+        });
+        Spawner {
+            shared: Arc::clone(shared),
+        }
+    }
+}
+
+/// The slot a task gets when it is spawned without waiting.
+fn slot_now(slots: Option<&Arc<Semaphore>>) -> Result<Slot, SpawnError> {
+    Ok(match slots {
+        None => Slot::None,
+        Some(slots) => match Arc::clone(slots).try_acquire_owned() {
+            Ok(permit) => Slot::Held(permit),
+            Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
+            Err(TryAcquireError::NoPermits) => Slot::Wait(Arc::clone(slots)),
+        },
+    })
+}
+
+/// Spawns one task of a group into `set`.
+fn spawn_into<T, F>(
+    set: &mut JoinSet<Output<T>>,
+    scope: &Arc<CancelScope>,
+    tracked: Option<&(Shutdown, TaskName)>,
+    fail_fast: bool,
+    meta: TaskMeta,
+    slot: Slot,
+    task: F,
+) -> Result<Id, SpawnError>
+where
+    T: TaskOutput + Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    if scope.is_cancelled() {
+        return Err(SpawnError::Cancelled);
+    }
+    let (tracking, report_to) = match tracked {
+        Some((shutdown, group)) => {
+            let path = TaskMeta {
+                name: format!("{group}/{}", meta.name).into(),
+                location: meta.location,
+            };
+            (Some(shutdown.track()), Some((shutdown.clone(), path)))
+        }
+        None => (None, None),
+    };
+    let registration = match (&tracking, &report_to) {
+        (Some(tracking), Some((shutdown, path))) => {
+            Some((shutdown.clone(), path.clone(), tracking.id()))
+        }
+        _ => None,
+    };
+    // Boxed with the start time: most groups are not tracked, and a small
+    // task moves less.
+    let report_to = report_to.map(|(shutdown, path)| Box::new((shutdown, path, Instant::now())));
+    let started = report_to.as_ref().map(|tracked| tracked.2);
+    let setup = Setup {
+        scope: Some(Arc::clone(scope)),
+        slot,
+        tracking,
+        name: Some(meta.name.clone()),
+    };
+    let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
+        let failure = match &outcome {
+            Outcome::Completed(output) if output.is_failure() => {
+                output.failure().map(|message| TaskError::Failed {
+                    name: TaskName::Borrowed(""),
+                    source: message.into(),
+                })
+            }
+            Outcome::Panicked(message) => Some(TaskError::Panicked {
+                name: TaskName::Borrowed(""),
+                message: message.clone(),
+            }),
+            _ => None,
+        };
+        if let Some(error) = failure {
+            tracing::warn!(error = %error_text(&error), "task did not succeed");
+            if let (true, Some(scope)) = (fail_fast, scope) {
+                scope.cancel();
+            }
+            if let Some(tracked) = &report_to {
+                let (shutdown, path, started) = &**tracked;
+                let error = with_name(error, path.name.clone());
+                shutdown.record_failure(path, *started, error, true);
+            }
+        }
+        let result = match outcome {
+            Outcome::Completed(output) => Ok(output),
+            Outcome::Panicked(message) => Err(Fault::Panicked(message)),
+            Outcome::Cancelled => Err(Fault::Cancelled),
+        };
+        (name.unwrap_or(TaskName::Borrowed("<unknown>")), result)
+    });
+    let abort = set.spawn(wrapped);
+    if let (Some((shutdown, path, id)), Some(started)) = (registration, started) {
+        shutdown.register(id, &path, started, abort.clone());
+    }
+    Ok(abort.id())
+}
+
+/// What a [`Spawner`] shares with its group.
+#[derive(Debug)]
+struct Shared<T: 'static> {
+    set: Mutex<JoinSet<Output<T>>>,
+    scope: Arc<CancelScope>,
+    slots: Option<Arc<Semaphore>>,
+    limit: Option<usize>,
+    tracked: Option<(Shutdown, TaskName)>,
+    fail_fast: bool,
+}
+
+impl<T: 'static> Shared<T> {
+    fn set(&self) -> MutexGuard<'_, JoinSet<Output<T>>> {
+        // Critical sections never panic; recover the data if one ever did.
+        self.set.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A cloneable handle that spawns tasks into a [`TaskGroup`] from `&self`
+/// (see [`TaskGroup::spawner`]). Spawning takes a short, uncontended lock
+/// that is never held across an `.await`.
+///
+/// ```
+/// use asyncwise::{Spawner, TaskGroup};
+///
+/// struct Server {
+///     tasks: Spawner<()>,
+/// }
+///
+/// impl Server {
+///     fn on_request(&self, id: u32) {
+///         // A cancelled group refuses the task; a server would log it.
+///         let _ = self.tasks.spawn(format!("request-{id}"), async {});
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mut group = TaskGroup::new();
+/// let server = Server { tasks: group.spawner() };
+/// server.on_request(1);
+/// server.on_request(2);
+/// assert_eq!(group.join_all().await.len(), 2);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Spawner<T: 'static> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T: 'static> Clone for Spawner<T> {
+    fn clone(&self) -> Self {
+        Spawner {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T: TaskOutput + Send + 'static> Spawner<T> {
+    /// Like [`TaskGroup::spawn`]: at once, queued for a slot if the group
+    /// is full.
+    ///
+    /// # Errors
+    /// [`SpawnError::Cancelled`] if the group is cancelled or dropped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = asyncwise::TaskGroup::<()>::new();
+    /// let spawner = group.spawner();
+    /// drop(group);
+    /// assert!(spawner.spawn("late", async {}).is_err());
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, name: impl Into<TaskName>, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let slot = slot_now(self.shared.slots.as_ref())?;
+        self.spawn_with_slot(meta, slot, task)
+    }
+
+    /// Like [`TaskGroup::spawn_wait`]: waits for a free slot first
+    /// (without holding any lock).
+    ///
+    /// # Errors
+    /// [`SpawnError::Cancelled`] if the group is cancelled or dropped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::bounded(1);
+    /// let spawner = group.spawner();
+    /// spawner.spawn_wait("first", async { 1 }).await?;
+    /// spawner.spawn_wait("second", async { 2 }).await?; // waits for "first"
+    /// assert_eq!(group.join_all().await.len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_wait<F>(
+        &self,
+        name: impl Into<TaskName>,
+        task: F,
+    ) -> impl Future<Output = Result<Id, SpawnError>> + Send + '_
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        async move {
+            let slot = match &self.shared.slots {
+                None => Slot::None,
+                Some(slots) => Slot::Held(
+                    Arc::clone(slots)
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| SpawnError::Cancelled)?,
+                ),
+            };
+            self.spawn_with_slot(meta, slot, task)
+        }
+    }
+
+    /// Like [`TaskGroup::try_spawn`].
+    ///
+    /// # Errors
+    /// [`SpawnError::Full`] when every slot is taken,
+    /// [`SpawnError::Cancelled`] when the group is cancelled or dropped.
+    ///
+    /// ```
+    /// use asyncwise::SpawnError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = asyncwise::TaskGroup::<()>::bounded(1);
+    /// let spawner = group.spawner();
+    /// spawner.try_spawn("first", std::future::pending()).unwrap();
+    /// assert_eq!(spawner.try_spawn("second", async {}), Err(SpawnError::Full { limit: 1 }));
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn try_spawn<F>(&self, name: impl Into<TaskName>, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let slot = match (&self.shared.slots, self.shared.limit) {
+            (Some(slots), Some(limit)) => Slot::Held(
+                Arc::clone(slots)
+                    .try_acquire_owned()
+                    .map_err(|error| match error {
+                        TryAcquireError::NoPermits => SpawnError::Full { limit },
+                        TryAcquireError::Closed => SpawnError::Cancelled,
+                    })?,
+            ),
+            _ => Slot::None,
+        };
+        self.spawn_with_slot(meta, slot, task)
+    }
+
+    fn spawn_with_slot<F>(&self, meta: TaskMeta, slot: Slot, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let shared = &*self.shared;
+        let mut set = shared.set();
+        spawn_into(
+            &mut set,
+            &shared.scope,
+            shared.tracked.as_ref(),
+            shared.fail_fast,
+            meta,
+            slot,
+            task,
+        )
+    }
+}
+
+/// The message of a failure, without the placeholder name.
+fn error_text(error: &TaskError) -> String {
+    match error {
+        TaskError::Failed { source, .. } => source.to_string(),
+        TaskError::Panicked { message, .. } => format!("panicked: {message}"),
+        TaskError::Cancelled { .. } => "cancelled".to_owned(),
+    }
+}
+
+fn with_name(error: TaskError, name: TaskName) -> TaskError {
+    match error {
+        TaskError::Failed { source, .. } => TaskError::Failed { name, source },
+        TaskError::Panicked { message, .. } => TaskError::Panicked { name, message },
+        TaskError::Cancelled { .. } => TaskError::Cancelled { name },
+    }
+}
+
+impl<T: Send + 'static> TaskGroup<T> {
+    /// A cancelled group whose tasks do not watch its token: abort the
+    /// parked ones, once, so that joins do not wait for them.
+    fn abort_if_cancelled(&mut self) {
+        if !self.aborted && self.scope.known_cancelled() && !self.scope.watches() {
+            self.aborted = true;
+            self.set.abort_all();
+            if let Some(shared) = &self.shared {
+                shared.set().abort_all();
+            }
+        }
+    }
+
+    /// Polls the group's own tasks and those of its spawners.
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Option<JoinResult<T>>> {
+        let own = self.set.poll_join_next_with_id(cx);
+        if let Poll::Ready(Some(joined)) = own {
+            return Poll::Ready(Some(joined));
+        }
+        let shared = match &self.shared {
+            Some(shared) => shared.set().poll_join_next_with_id(cx),
+            None => Poll::Ready(None),
+        };
+        match (own, shared) {
+            (_, Poll::Ready(Some(joined))) => Poll::Ready(Some(joined)),
+            (Poll::Ready(None), Poll::Ready(None)) => Poll::Ready(None),
+            _ => Poll::Pending,
+        }
+    }
+
+    fn joined(&mut self, joined: JoinResult<T>) -> Joined<T> {
+        let (id, name, result) = match joined {
+            Ok((id, (name, result))) => (id, name, result),
+            Err(join_error) => {
+                let id = join_error.id();
+                // Panics are caught inside the task (also in `Drop`); this
+                // is an abort (cancelled plain group) or the runtime
+                // shutting down.
+                let fault = if join_error.is_panic() {
+                    Fault::Panicked(spawn::panic_message(join_error.into_panic().as_ref()))
+                } else {
+                    Fault::Cancelled
+                };
+                let name = self
+                    .scope
+                    .take_aborted(id)
+                    .unwrap_or(TaskName::Borrowed("<unknown>"));
+                (id, name, Err(fault))
+            }
+        };
+        let result = result.map_err(|fault| match fault {
+            Fault::Panicked(message) => TaskError::Panicked {
+                name: name.clone(),
+                message,
+            },
+            Fault::Cancelled => TaskError::Cancelled { name: name.clone() },
+        });
+        Joined { id, name, result }
+    }
+
+    /// Waits for the next task to finish and returns its output, in
     /// completion order; `None` when the group owns no task.
     ///
     /// # Cancel safety
@@ -401,16 +1003,16 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use asyncwise::{BoxError, TaskGroup};
+    /// use asyncwise::TaskGroup;
     ///
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
     /// # async fn main() -> Result<(), asyncwise::SpawnError> {
     /// let mut group = TaskGroup::new();
     /// group.spawn("slow", async {
     ///     tokio::time::sleep(Duration::from_secs(2)).await;
-    ///     Ok::<_, BoxError>("slow")
-    /// }).await?;
-    /// group.spawn("fast", async { Ok::<_, BoxError>("fast") }).await?;
+    ///     "slow"
+    /// })?;
+    /// group.spawn("fast", async { "fast" })?;
     /// assert_eq!(group.join_next().await.unwrap().unwrap(), "fast");
     /// assert_eq!(group.join_next().await.unwrap().unwrap(), "slow");
     /// assert!(group.join_next().await.is_none());
@@ -418,31 +1020,61 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub async fn join_next(&mut self) -> Option<Result<T, TaskError>> {
-        let joined = self.set.join_next().await?;
-        Some(joined.unwrap_or_else(|join_error| {
-            // Panics while polling are caught inside the task, and the group
-            // only aborts tasks when it is dropped, so this is reached only if
-            // the runtime shuts down under us or a future panics in `Drop`.
-            let name = TaskName::Borrowed("<unknown>");
-            if join_error.is_panic() {
-                let message = spawn::panic_message(join_error.into_panic().as_ref());
-                Err(TaskError::Panicked { name, message })
-            } else {
-                Err(TaskError::Cancelled { name })
-            }
-        }))
+        Some(self.join_next_named().await?.result)
+    }
+
+    /// Like [`join_next`](Self::join_next), with the task's id and name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::<()>::new();
+    /// group.spawn("boom", async { panic!("oops") })?;
+    /// let joined = group.join_next_named().await.unwrap();
+    /// assert_eq!(joined.name, "boom");
+    /// assert_eq!(joined.result.unwrap_err().to_string(), "task `boom` panicked: oops");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn join_next_named(&mut self) -> Option<Joined<T>> {
+        self.abort_if_cancelled();
+        let joined = std::future::poll_fn(|cx| self.poll_join(cx)).await?;
+        Some(self.joined(joined))
+    }
+
+    /// The output of a task that has already finished, without waiting;
+    /// `None` when no task has finished (or the group is empty). Use it to
+    /// reap finished tasks in a loop that also spawns, so they do not pile
+    /// up.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::new();
+    /// group.spawn("quick", async { 1 })?;
+    /// assert!(group.try_join_next().is_none()); // not run yet
+    /// tokio::task::yield_now().await;
+    /// assert_eq!(group.try_join_next().unwrap().unwrap(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, TaskError>> {
+        self.abort_if_cancelled();
+        let joined = match self.set.try_join_next_with_id() {
+            Some(joined) => joined,
+            None => self.shared.as_ref()?.set().try_join_next_with_id()?,
+        };
+        Some(self.joined(joined).result)
     }
 
     /// Waits for every task and returns all results in completion order.
     ///
     /// ```
-    /// use asyncwise::{BoxError, TaskGroup};
-    ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), asyncwise::SpawnError> {
-    /// let mut group = TaskGroup::new();
-    /// group.spawn("ok", async { Ok::<_, BoxError>(1) }).await?;
-    /// group.spawn("bad", async { Err::<i32, BoxError>("nope".into()) }).await?;
+    /// let mut group = asyncwise::TaskGroup::new();
+    /// group.spawn("ok", async { 1 })?;
+    /// group.spawn("bad", async { panic!("nope") })?;
     /// let results = group.join_all().await;
     /// assert_eq!(results.len(), 2);
     /// assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
@@ -457,8 +1089,31 @@ impl<T: Send + 'static> TaskGroup<T> {
         results
     }
 
-    /// Waits for every task; on the first failure or panic, cancels the rest,
-    /// waits for them to stop, and returns that failure.
+    /// Cancels the group and waits until every task has stopped (within
+    /// the grace period), discarding their results.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let mut group = asyncwise::TaskGroup::<()>::new();
+    /// group.spawn("forever", std::future::pending())?;
+    /// group.shutdown().await;
+    /// assert!(group.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(&mut self) {
+        self.scope.cancel();
+        while self.join_next_named().await.is_some() {}
+    }
+}
+
+impl<V: Send + 'static, E: Into<BoxError> + std::fmt::Display + Send + 'static>
+    TaskGroup<Result<V, E>>
+{
+    /// Waits for every task; on the first failure or panic, cancels the
+    /// rest, waits for them to stop (within the grace period), and returns
+    /// that failure.
     ///
     /// # Errors
     /// The first [`TaskError::Failed`] or [`TaskError::Panicked`] seen, or a
@@ -470,30 +1125,36 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), asyncwise::SpawnError> {
     /// let mut group = TaskGroup::new();
-    /// group.spawn("forever", std::future::pending::<Result<(), BoxError>>()).await?;
-    /// group.spawn("broken", async { Err::<(), BoxError>("bad input".into()) }).await?;
+    /// group.spawn("forever", std::future::pending::<Result<(), BoxError>>())?;
+    /// group.spawn("broken", async { Err("bad input".into()) })?;
     /// let err = group.try_join_all().await.unwrap_err();
     /// assert_eq!(err.name(), "broken");
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn try_join_all(&mut self) -> Result<Vec<T>, TaskError> {
+    pub async fn try_join_all(&mut self) -> Result<Vec<V>, TaskError> {
         let mut values = Vec::with_capacity(self.set.len());
         let mut first_error: Option<TaskError> = None;
-        while let Some(result) = self.join_next().await {
-            match result {
-                Ok(value) => values.push(value),
-                Err(error) => {
-                    self.scope.cancel();
-                    // A failure beats a cancellation as the reported cause.
-                    let replace = match &first_error {
-                        None => true,
-                        Some(previous) => previous.is_cancelled() && !error.is_cancelled(),
-                    };
-                    if replace {
-                        first_error = Some(error);
-                    }
+        while let Some(joined) = self.join_next_named().await {
+            let error = match joined.result {
+                Ok(Ok(value)) => {
+                    values.push(value);
+                    continue;
                 }
+                Ok(Err(source)) => TaskError::Failed {
+                    name: joined.name,
+                    source: source.into(),
+                },
+                Err(error) => error,
+            };
+            self.scope.cancel();
+            // A failure beats a cancellation as the reported cause.
+            let replace = match &first_error {
+                None => true,
+                Some(previous) => previous.is_cancelled() && !error.is_cancelled(),
+            };
+            if replace {
+                first_error = Some(error);
             }
         }
         match first_error {
@@ -501,32 +1162,27 @@ impl<T: Send + 'static> TaskGroup<T> {
             None => Ok(values),
         }
     }
-
-    /// Cancels every task and waits until all have stopped, discarding their
-    /// results.
-    ///
-    /// ```
-    /// use asyncwise::{BoxError, TaskGroup};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
-    /// let mut group = TaskGroup::<()>::new();
-    /// group.spawn("forever", std::future::pending::<Result<(), BoxError>>()).await?;
-    /// group.shutdown().await;
-    /// assert!(group.is_empty());
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn shutdown(&mut self) {
-        self.scope.cancel();
-        while self.set.join_next().await.is_some() {}
-    }
 }
 
-impl<T> Drop for TaskGroup<T> {
+impl<T: 'static> Drop for TaskGroup<T> {
     fn drop(&mut self) {
         // Cancel first so that tasks observing the token (and child groups)
-        // see it; the `JoinSet` field, dropped right after, aborts every task.
+        // see it. With a grace period the tasks are left to end within it
+        // (their wrapper cuts them); otherwise the `JoinSet` field, dropped
+        // right after, aborts every task.
         self.scope.cancel();
+        let graceful = !matches!(self.grace, Grace::Fixed(Duration::ZERO));
+        if graceful {
+            self.set.detach_all();
+        }
+        // Spawners keep their set alive: end its tasks the same way.
+        if let Some(shared) = &self.shared {
+            let mut set = shared.set();
+            if graceful {
+                set.detach_all();
+            } else {
+                set.abort_all();
+            }
+        }
     }
 }

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use asyncwise::{Backoff, BoxError, RestartPolicy, Supervisor, SupervisorError, TaskError};
+use asyncwise::{
+    Backoff, BoxError, RestartPolicy, Shutdown, Supervisor, SupervisorError, TaskError,
+};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -328,11 +330,14 @@ async fn no_restart_is_scheduled_once_shutdown_begins() {
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&runs);
     let canceller = token.clone();
+    let backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(10));
+    // A seed whose first delay ends after the shutdown (at 1 s) begins.
+    let seed = (0..)
+        .find(|&seed| backoff.schedule(seed).next() > Some(Duration::from_secs(2)))
+        .unwrap();
     let report = Supervisor::new(token)
-        .backoff(Backoff::new(
-            Duration::from_secs(10),
-            Duration::from_secs(10),
-        ))
+        .backoff(backoff)
+        .seed(seed)
         .child("fails", RestartPolicy::Permanent, move |_ctx| {
             let counter = Arc::clone(&counter);
             let canceller = canceller.clone();
@@ -351,5 +356,111 @@ async fn no_restart_is_scheduled_once_shutdown_begins() {
         .await
         .unwrap();
     assert!(report.shut_down);
-    assert!(runs.load(Ordering::SeqCst) <= 2);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    // The restart was scheduled but never ran: it is not counted.
+    assert_eq!(report.children[0].restarts, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tracked_supervisor_names_its_children_in_the_shutdown_report() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(3));
+    let line = line!() + 9;
+    let supervisor = Supervisor::new(shutdown.child_token())
+        .name("workers")
+        .shutdown_grace(Duration::from_secs(60))
+        .with_shutdown(&shutdown)
+        .child("listens", RestartPolicy::Permanent, |ctx| async move {
+            ctx.token().cancelled().await;
+            Ok::<_, BoxError>(())
+        })
+        .child("deaf", RestartPolicy::Permanent, |_ctx| async {
+            std::future::pending::<Result<(), BoxError>>().await
+        })
+        .child("flaky", RestartPolicy::Transient, |ctx| async move {
+            if ctx.restarts() == 0 {
+                return Err::<(), BoxError>("first run fails".into());
+            }
+            ctx.token().cancelled().await;
+            Ok(())
+        });
+    shutdown.spawn("supervisor", supervisor.run());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let report = shutdown.drain().await;
+    let stragglers: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(stragglers, ["supervisor", "workers/deaf"]);
+    assert_eq!(report.stragglers[1].location.line(), line);
+    // The child's failure is in the report even though it was restarted.
+    let failures: Vec<_> = report
+        .failures
+        .iter()
+        .map(|f| f.error.to_string())
+        .collect();
+    assert_eq!(failures, ["task `workers/flaky` failed: first run fails"]);
+    assert_eq!(report.exit_code(), 1);
+    assert!(shutdown.running().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_report_prints_every_child() {
+    let report = Supervisor::new(CancellationToken::new())
+        .child("ok", RestartPolicy::Temporary, |_| async {
+            Ok::<_, BoxError>(())
+        })
+        .child("bad", RestartPolicy::Temporary, |_| async {
+            Err::<(), BoxError>("bad".into())
+        })
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(
+        report.to_string(),
+        "child `ok`: 0 restart(s)\nchild `bad`: 0 restart(s), last error: task `bad` failed: bad"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn rest_for_one_restarts_the_failed_child_and_those_added_after_it() {
+    let token = CancellationToken::new();
+    let runs: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let mut supervisor = Supervisor::new(token.clone())
+        .strategy(asyncwise::Strategy::RestForOne)
+        .backoff(Backoff::new(
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+        ))
+        .shutdown_grace(Duration::from_secs(1));
+    for name in ["first", "middle", "last", "deaf"] {
+        let runs = Arc::clone(&runs);
+        supervisor = supervisor.child(name, RestartPolicy::Permanent, move |ctx| {
+            let runs = Arc::clone(&runs);
+            async move {
+                runs.lock().unwrap().push(name);
+                if name == "middle" && ctx.restarts() == 0 {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    return Err::<(), BoxError>("middle crashed".into());
+                }
+                if name == "deaf" {
+                    // Ignores its token: aborted after the grace period.
+                    std::future::pending::<()>().await;
+                }
+                ctx.token().cancelled().await;
+                Ok(())
+            }
+        });
+    }
+    let stopper = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        stopper.cancel();
+    });
+    let report = supervisor.run().await.unwrap();
+    let mut runs = runs.lock().unwrap().clone();
+    runs.sort_unstable();
+    // "first" ran once; "middle", "last" and "deaf" twice.
+    assert_eq!(
+        runs,
+        ["deaf", "deaf", "first", "last", "last", "middle", "middle"]
+    );
+    let restarts: Vec<u32> = report.children.iter().map(|c| c.restarts).collect();
+    assert_eq!(restarts, [0, 1, 1, 1]);
 }

@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use asyncwise::{BoxError, ErrorPolicy, SpawnError, TaskError, TaskGroup};
+use asyncwise::{BoxError, CancellationToken, ErrorPolicy, SpawnError, TaskError, TaskGroup};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 /// Signals through a oneshot when dropped: proves a task's future was dropped.
 struct DropGuard(Option<oneshot::Sender<()>>);
@@ -46,7 +45,6 @@ async fn concurrency_limit_is_never_exceeded_over_10k_tasks() {
                 in_flight.fetch_sub(1, Ordering::SeqCst);
                 Ok::<_, BoxError>(i)
             })
-            .await
             .expect("group is not cancelled");
         assert!(group.available_slots().is_some_and(|free| free <= LIMIT));
     }
@@ -68,7 +66,6 @@ async fn spawn_waits_for_a_slot_and_try_spawn_reports_full() {
                 tokio::time::sleep(Duration::from_secs(10 + n)).await;
                 Ok::<_, BoxError>(n)
             })
-            .await
             .unwrap();
     }
     assert_eq!(
@@ -77,7 +74,7 @@ async fn spawn_waits_for_a_slot_and_try_spawn_reports_full() {
     );
     let start = Instant::now();
     group
-        .spawn("third", async { Ok::<_, BoxError>(2) })
+        .spawn_wait("third", async { Ok::<_, BoxError>(2) })
         .await
         .unwrap();
     // Backpressure: the third spawn waited until the first sleeper finished,
@@ -90,7 +87,7 @@ async fn spawn_waits_for_a_slot_and_try_spawn_reports_full() {
 
 #[tokio::test(start_paused = true)]
 async fn slot_is_held_until_the_task_ends_even_when_it_panics_or_is_cancelled() {
-    let mut group = TaskGroup::<()>::bounded(1);
+    let mut group = TaskGroup::<Result<(), BoxError>>::bounded(1);
     let (release, released) = oneshot::channel::<()>();
     group
         .spawn("waits-then-panics", async move {
@@ -100,7 +97,6 @@ async fn slot_is_held_until_the_task_ends_even_when_it_panics_or_is_cancelled() 
             }
             Ok::<_, BoxError>(())
         })
-        .await
         .unwrap();
     // Held while the task runs.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -116,10 +112,9 @@ async fn slot_is_held_until_the_task_ends_even_when_it_panics_or_is_cancelled() 
     assert_eq!(group.available_slots(), Some(1));
 
     let parent = CancellationToken::new();
-    let mut group = TaskGroup::<()>::bounded(1).with_parent(&parent);
+    let mut group = TaskGroup::<Result<(), BoxError>>::bounded(1).with_parent(&parent);
     group
         .spawn("forever", std::future::pending::<Result<(), BoxError>>())
-        .await
         .unwrap();
     assert_eq!(group.available_slots(), Some(0));
     parent.cancel();
@@ -132,47 +127,43 @@ async fn slot_is_held_until_the_task_ends_even_when_it_panics_or_is_cancelled() 
 
 #[tokio::test]
 async fn panics_and_failures_are_captured_with_names() {
-    let mut group = TaskGroup::<u8>::new();
+    let mut group = TaskGroup::<Result<u8, std::io::Error>>::new();
     group
         .spawn("panics", async {
             if true {
                 panic!("boom: {}", 7);
             }
-            Ok::<_, BoxError>(0)
+            Ok(0)
         })
-        .await
         .unwrap();
     group
         .spawn("fails", async {
-            Err::<u8, _>(std::io::Error::other("disk on fire"))
+            Err(std::io::Error::other("disk on fire"))
         })
-        .await
         .unwrap();
-    group
-        .spawn("works", async { Ok::<_, BoxError>(1) })
-        .await
-        .unwrap();
-    let results = group.join_all().await;
-    assert_eq!(results.len(), 3);
+    group.spawn("works", async { Ok(1) }).unwrap();
     let mut seen = Vec::new();
-    for result in results {
-        match result {
-            Ok(value) => seen.push(format!("ok {value}")),
-            Err(TaskError::Panicked { name, message }) => seen.push(format!("{name}: {message}")),
-            Err(TaskError::Failed { name, source }) => {
-                assert!(source.downcast_ref::<std::io::Error>().is_some());
-                seen.push(format!("{name}: {source}"));
+    while let Some(joined) = group.join_next_named().await {
+        match joined.result {
+            Ok(Ok(value)) => seen.push(format!("{}: ok {value}", joined.name)),
+            Ok(Err(error)) => seen.push(format!("{}: {error}", joined.name)),
+            Err(TaskError::Panicked { name, message }) => {
+                assert_eq!(name, joined.name);
+                seen.push(format!("{name}: {message}"));
             }
             Err(other) => panic!("unexpected {other}"),
         }
     }
     seen.sort();
-    assert_eq!(seen, ["fails: disk on fire", "ok 1", "panics: boom: 7"]);
+    assert_eq!(
+        seen,
+        ["fails: disk on fire", "panics: boom: 7", "works: ok 1"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn fail_fast_cancels_siblings_at_once() {
-    let mut group = TaskGroup::<()>::new().with_policy(ErrorPolicy::FailFast);
+    let mut group = TaskGroup::<Result<(), BoxError>>::new().with_policy(ErrorPolicy::FailFast);
     let mut guards = Vec::new();
     for name in ["sibling-a", "sibling-b"] {
         let (guard, dropped) = guard();
@@ -183,7 +174,6 @@ async fn fail_fast_cancels_siblings_at_once() {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 Ok::<_, BoxError>(())
             })
-            .await
             .unwrap();
     }
     group
@@ -191,23 +181,21 @@ async fn fail_fast_cancels_siblings_at_once() {
             tokio::time::sleep(Duration::from_millis(10)).await;
             Err::<(), BoxError>("bad".into())
         })
-        .await
         .unwrap();
     let start = Instant::now();
-    let results = group.join_all().await;
-    assert_eq!(start.elapsed(), Duration::from_millis(10));
     let mut cancelled: Vec<String> = Vec::new();
     let mut failed = 0;
-    for result in results {
-        match result {
+    while let Some(joined) = group.join_next_named().await {
+        match joined.result {
             Err(TaskError::Cancelled { name }) => cancelled.push(name.into_owned()),
-            Err(TaskError::Failed { name, .. }) => {
-                assert_eq!(name, "fails");
+            Ok(Err(_)) => {
+                assert_eq!(joined.name, "fails");
                 failed += 1;
             }
             other => panic!("unexpected {other:?}"),
         }
     }
+    assert_eq!(start.elapsed(), Duration::from_millis(10));
     cancelled.sort();
     assert_eq!(cancelled, ["sibling-a", "sibling-b"]);
     assert_eq!(failed, 1);
@@ -216,7 +204,7 @@ async fn fail_fast_cancels_siblings_at_once() {
     }
     assert!(group.is_cancelled());
     assert_eq!(
-        group.spawn("late", async { Ok::<_, BoxError>(()) }).await,
+        group.spawn("late", async { Ok::<_, BoxError>(()) }),
         Err(SpawnError::Cancelled)
     );
 }
@@ -229,31 +217,28 @@ async fn collect_all_lets_siblings_finish() {
             tokio::time::sleep(Duration::from_secs(5)).await;
             Ok::<_, BoxError>("slow done")
         })
-        .await
         .unwrap();
     group
         .spawn("fails", async { Err::<&str, BoxError>("bad".into()) })
-        .await
         .unwrap();
     let results = group.join_all().await;
-    assert!(results.iter().any(|r| matches!(r, Ok("slow done"))));
+    assert!(results.iter().any(|r| matches!(r, Ok(Ok("slow done")))));
     assert!(
         results
             .iter()
-            .any(|r| matches!(r, Err(TaskError::Failed { name, .. }) if name == "fails"))
+            .any(|r| matches!(r, Ok(Err(error)) if error.to_string() == "bad"))
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn try_join_all_reports_the_cause_not_the_cancellations() {
-    let mut group = TaskGroup::<()>::new();
+    let mut group = TaskGroup::<Result<(), BoxError>>::new();
     for i in 0..3 {
         group
             .spawn(
                 format!("waiter-{i}"),
                 std::future::pending::<Result<(), BoxError>>(),
             )
-            .await
             .unwrap();
     }
     group
@@ -261,7 +246,6 @@ async fn try_join_all_reports_the_cause_not_the_cancellations() {
             tokio::time::sleep(Duration::from_secs(1)).await;
             Err::<(), BoxError>("root cause".into())
         })
-        .await
         .unwrap();
     let err = group.try_join_all().await.unwrap_err();
     assert_eq!(err.name(), "cause");
@@ -272,7 +256,7 @@ async fn try_join_all_reports_the_cause_not_the_cancellations() {
 async fn dropping_the_group_cancels_and_aborts_every_task() {
     let started = Arc::new(AtomicUsize::new(0));
     let finished = Arc::new(AtomicBool::new(false));
-    let mut group = TaskGroup::<()>::bounded(4);
+    let mut group = TaskGroup::<Result<(), BoxError>>::bounded(4);
     let token = group.cancellation_token();
     let mut dropped = Vec::new();
     for i in 0..4 {
@@ -288,7 +272,6 @@ async fn dropping_the_group_cancels_and_aborts_every_task() {
                 finished.store(true, Ordering::SeqCst);
                 Ok::<_, BoxError>(())
             })
-            .await
             .unwrap();
     }
     while started.load(Ordering::SeqCst) < 4 {
@@ -308,10 +291,9 @@ async fn dropping_the_group_cancels_and_aborts_every_task() {
 #[tokio::test(start_paused = true)]
 async fn spawn_waiting_for_a_slot_gives_up_when_the_group_is_cancelled() {
     let parent = CancellationToken::new();
-    let mut group = TaskGroup::<()>::bounded(1).with_parent(&parent);
+    let mut group = TaskGroup::<Result<(), BoxError>>::bounded(1).with_parent(&parent);
     group
         .spawn("holder", std::future::pending::<Result<(), BoxError>>())
-        .await
         .unwrap();
     let canceller = parent.clone();
     tokio::spawn(async move {
@@ -320,7 +302,7 @@ async fn spawn_waiting_for_a_slot_gives_up_when_the_group_is_cancelled() {
     });
     let start = Instant::now();
     let result = group
-        .spawn("waiting", async { Ok::<_, BoxError>(()) })
+        .spawn_wait("waiting", async { Ok::<_, BoxError>(()) })
         .await;
     assert_eq!(result, Err(SpawnError::Cancelled));
     assert_eq!(start.elapsed(), Duration::from_secs(2));
@@ -373,7 +355,6 @@ async fn tasks_run_inside_a_span_named_after_them() {
     let mut group = TaskGroup::new();
     group
         .spawn("named-task", async { Ok::<_, BoxError>(()) })
-        .await
         .unwrap();
     group.try_join_all().await.unwrap();
     assert_eq!(*names.0.lock().unwrap(), ["named-task"]);

@@ -80,6 +80,7 @@
 
 mod backoff;
 mod error;
+mod retry;
 mod shutdown;
 mod spawn;
 mod supervisor;
@@ -87,6 +88,7 @@ mod task_group;
 
 pub use backoff::{Backoff, BackoffSchedule};
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};
+pub use retry::{Jitter, Retry, RetryDelays, RetryError, RetryFuture, RetryPolicy, retry};
 pub use shutdown::{Shutdown, ShutdownReport, Signal, TaskInfo, Trigger};
 pub use supervisor::{ChildContext, ChildReport, RestartPolicy, Supervisor, SupervisorReport};
 pub use task_group::{ErrorPolicy, TaskGroup};

@@ -79,6 +79,7 @@
 #![deny(missing_docs)]
 
 mod backoff;
+mod batch;
 mod error;
 mod retry;
 mod shutdown;
@@ -87,6 +88,10 @@ mod supervisor;
 mod task_group;
 
 pub use backoff::{Backoff, BackoffSchedule};
+pub use batch::{
+    Batch, BatchConfig, BatchReport, BatchWorker, Batched, BatchedExt, Batcher, BatcherClosed,
+    TrySendError,
+};
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};
 pub use retry::{Jitter, Retry, RetryDelays, RetryError, RetryFuture, RetryPolicy, retry};
 pub use shutdown::{Shutdown, ShutdownReport, Signal, TaskInfo, Trigger};

@@ -80,6 +80,7 @@
 
 mod backoff;
 mod batch;
+mod circuit_breaker;
 mod error;
 mod retry;
 mod shutdown;
@@ -91,6 +92,9 @@ pub use backoff::{Backoff, BackoffSchedule};
 pub use batch::{
     Batch, BatchConfig, BatchReport, BatchWorker, Batched, BatchedExt, Batcher, BatcherClosed,
     TrySendError,
+};
+pub use circuit_breaker::{
+    BreakerBuilder, BreakerError, BreakerState, CircuitBreaker, StateChange, Window,
 };
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};
 pub use retry::{Jitter, Retry, RetryDelays, RetryError, RetryFuture, RetryPolicy, retry};

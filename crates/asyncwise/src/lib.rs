@@ -82,6 +82,7 @@ mod backoff;
 mod batch;
 mod circuit_breaker;
 mod error;
+mod pipeline;
 mod retry;
 mod shutdown;
 mod spawn;
@@ -97,6 +98,7 @@ pub use circuit_breaker::{
     BreakerBuilder, BreakerError, BreakerState, CircuitBreaker, StateChange, Window,
 };
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};
+pub use pipeline::{MapConcurrent, OnError, PipelineExt, StageError, StageErrorKind};
 pub use retry::{Jitter, Retry, RetryDelays, RetryError, RetryFuture, RetryPolicy, retry};
 pub use shutdown::{Shutdown, ShutdownReport, Signal, TaskInfo, Trigger};
 pub use supervisor::{ChildContext, ChildReport, RestartPolicy, Supervisor, SupervisorReport};

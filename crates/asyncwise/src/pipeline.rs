@@ -325,7 +325,7 @@ where
                         let work = match *this.timeout {
                             None => Work::Plain { fut },
                             Some(limit) => Work::Timed {
-                                fut: tokio::time::timeout(limit, fut),
+                                fut: Box::pin(tokio::time::timeout(limit, fut)),
                                 limit,
                             },
                         };
@@ -404,7 +404,9 @@ pin_project! {
     #[project = WorkProj]
     enum Work<Fut> {
         Plain { #[pin] fut: Fut },
-        Timed { #[pin] fut: tokio::time::Timeout<Fut>, limit: Duration },
+        // Boxed: a timer entry is large, and without a timeout every item
+        // would carry its size.
+        Timed { fut: Pin<Box<tokio::time::Timeout<Fut>>>, limit: Duration },
     }
 }
 
@@ -431,7 +433,7 @@ where
                 Poll::Ready(result) => result.map_err(|e| StageErrorKind::Failed(e)),
                 Poll::Pending => return Poll::Pending,
             },
-            WorkProj::Timed { fut, limit } => match fut.poll(cx) {
+            WorkProj::Timed { fut, limit } => match fut.as_mut().poll(cx) {
                 Poll::Ready(Ok(result)) => result.map_err(|e| StageErrorKind::Failed(e)),
                 Poll::Ready(Err(_elapsed)) => Err(StageErrorKind::TimedOut(*limit)),
                 Poll::Pending => return Poll::Pending,

@@ -3,12 +3,18 @@
 
 use std::fmt;
 use std::future::Future;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::retry::{RetryDelays, RetryPolicy};
+
+#[cfg(feature = "tower")]
+mod tower;
+#[cfg(feature = "tower")]
+pub use tower::{CircuitBreakerLayer, CircuitBreakerService, ResponseFuture};
 
 /// The three states of a [`CircuitBreaker`].
 ///
@@ -514,9 +520,16 @@ impl CircuitBreaker {
         result.map_err(BreakerError::Inner)
     }
 
-    fn acquire(&self) -> Result<Permit<'_>, Duration> {
-        let inner = &*self.inner;
-        let mut machine = inner.lock();
+    fn acquire(&self) -> Result<Permit<&Inner>, Duration> {
+        Permit::new(&*self.inner)
+    }
+}
+
+impl Inner {
+    /// Admits a call or says how long until one could be admitted; returns
+    /// the generation the call belongs to and whether it is a trial.
+    fn admit(&self) -> Result<(u64, bool), Duration> {
+        let mut machine = self.lock();
         let trial = match machine.phase {
             Phase::Closed => false,
             Phase::Open { until } => {
@@ -524,7 +537,7 @@ impl CircuitBreaker {
                 if now < until {
                     return Err(until - now);
                 }
-                let change = inner.transition(
+                let change = self.transition(
                     &mut machine,
                     Phase::HalfOpen {
                         admitted: 1,
@@ -533,34 +546,21 @@ impl CircuitBreaker {
                 );
                 let generation = machine.generation;
                 drop(machine);
-                inner.announce(change);
-                return Ok(Permit {
-                    breaker: inner,
-                    generation,
-                    trial: true,
-                    finished: false,
-                });
+                self.announce(change);
+                return Ok((generation, true));
             }
             Phase::HalfOpen {
                 ref mut admitted, ..
             } => {
-                if *admitted >= inner.trials {
+                if *admitted >= self.trials {
                     return Err(Duration::ZERO);
                 }
                 *admitted += 1;
                 true
             }
         };
-        Ok(Permit {
-            breaker: inner,
-            generation: machine.generation,
-            trial,
-            finished: false,
-        })
+        Ok((machine.generation, trial))
     }
-}
-
-impl Inner {
     fn lock(&self) -> MutexGuard<'_, Machine> {
         // The state stays consistent even if a listener panicked elsewhere:
         // no user code runs under this lock.
@@ -579,10 +579,12 @@ impl Inner {
                 } else {
                     machine.consecutive_failures = machine.consecutive_failures.saturating_add(1);
                 }
-                let now_rate = machine.window.as_mut().map(|window| {
-                    window.record(success);
-                    window.totals()
-                });
+                // The window's totals matter only when deciding to trip, so
+                // the success path skips summing them.
+                let now_rate = machine
+                    .window
+                    .as_mut()
+                    .and_then(|window| window.record(success));
                 let consecutive_trip = self
                     .consecutive
                     .is_some_and(|limit| machine.consecutive_failures >= limit);
@@ -685,21 +687,33 @@ impl Inner {
 }
 
 /// Admission of one call; reports its outcome, or its abandonment on drop.
-struct Permit<'a> {
-    breaker: &'a Inner,
+/// Borrows the breaker in [`CircuitBreaker::call`], owns a reference for
+/// futures that must be `'static` (the tower service).
+struct Permit<B: Deref<Target = Inner>> {
+    breaker: B,
     generation: u64,
     trial: bool,
     finished: bool,
 }
 
-impl Permit<'_> {
+impl<B: Deref<Target = Inner>> Permit<B> {
+    fn new(breaker: B) -> Result<Self, Duration> {
+        let (generation, trial) = breaker.admit()?;
+        Ok(Permit {
+            breaker,
+            generation,
+            trial,
+            finished: false,
+        })
+    }
+
     fn finish(&mut self, success: bool) {
         self.finished = true;
         self.breaker.record(self.generation, self.trial, success);
     }
 }
 
-impl Drop for Permit<'_> {
+impl<B: Deref<Target = Inner>> Drop for Permit<B> {
     fn drop(&mut self) {
         if !self.finished && self.trial {
             self.breaker.abandon(self.generation);
@@ -742,7 +756,9 @@ impl Counter {
         }
     }
 
-    fn record(&mut self, success: bool) {
+    /// Records one outcome; after a failure, returns the window's (calls,
+    /// failures).
+    fn record(&mut self, success: bool) -> Option<(u64, u64)> {
         match self {
             Counter::Calls {
                 outcomes,
@@ -759,45 +775,33 @@ impl Counter {
                 }
                 *next = (*next + 1) % outcomes.len();
                 *filled = (*filled + 1).min(outcomes.len());
+                (!success).then_some((*filled as u64, *failures))
             }
-            Counter::Time {
-                bucket,
-                epoch,
-                buckets,
-            } => {
-                let index = bucket_index(*epoch, *bucket);
-                let slot = &mut buckets[(index % BUCKETS as u64) as usize];
-                if slot.0 != index {
-                    *slot = (index, 0, 0);
-                }
-                slot.1 += 1;
-                if !success {
-                    slot.2 += 1;
-                }
-            }
-        }
-    }
-
-    /// (calls, failures) in the window.
-    fn totals(&self) -> (u64, u64) {
-        match self {
-            Counter::Calls {
-                filled, failures, ..
-            } => (*filled as u64, *failures),
             Counter::Time {
                 bucket,
                 epoch,
                 buckets,
             } => {
                 let now = bucket_index(*epoch, *bucket);
-                buckets
-                    .iter()
-                    .filter(|(index, _, _)| {
-                        *index != u64::MAX && now.saturating_sub(*index) < BUCKETS as u64
-                    })
-                    .fold((0, 0), |(calls, failures), (_, c, f)| {
-                        (calls + c, failures + f)
-                    })
+                let slot = &mut buckets[(now % BUCKETS as u64) as usize];
+                if slot.0 != now {
+                    *slot = (now, 0, 0);
+                }
+                slot.1 += 1;
+                if success {
+                    return None;
+                }
+                slot.2 += 1;
+                Some(
+                    buckets
+                        .iter()
+                        .filter(|(index, _, _)| {
+                            *index != u64::MAX && now.saturating_sub(*index) < BUCKETS as u64
+                        })
+                        .fold((0, 0), |(calls, failures), (_, c, f)| {
+                            (calls + c, failures + f)
+                        }),
+                )
             }
         }
     }
@@ -820,6 +824,10 @@ impl Counter {
 }
 
 fn bucket_index(epoch: Instant, bucket: Duration) -> u64 {
-    let elapsed = Instant::now().saturating_duration_since(epoch);
-    u64::try_from(elapsed.as_nanos() / bucket.as_nanos().max(1)).unwrap_or(u64::MAX - 1)
+    // u64 nanoseconds cover 584 years; u128 division would cost more than
+    // the rest of a call.
+    let elapsed = u64::try_from(Instant::now().saturating_duration_since(epoch).as_nanos())
+        .unwrap_or(u64::MAX - 1);
+    let bucket = u64::try_from(bucket.as_nanos()).unwrap_or(u64::MAX).max(1);
+    (elapsed / bucket).min(u64::MAX - 1)
 }

@@ -2,6 +2,7 @@
 //! limits (property test), classification, drop handling and events.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -348,4 +349,53 @@ proptest! {
             prop_assert!(*admitted <= trials, "episode {episode}: {admitted} > {trials}");
         }
     }
+}
+
+/// A service that sleeps for the requested number of seconds, failing on 0.
+#[derive(Clone)]
+struct Sleeper;
+
+impl tower_service::Service<u64> for Sleeper {
+    type Response = u64;
+    type Error = &'static str;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<u64, &'static str>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, secs: u64) -> Self::Future {
+        Box::pin(async move {
+            sleep(Duration::from_secs(secs)).await;
+            if secs == 0 { Err("zero") } else { Ok(secs) }
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn tower_layer_shares_one_breaker_and_limits_trials() {
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .open_for(Duration::from_secs(1))
+        .build();
+    let layer = asyncwise::CircuitBreakerLayer::new(breaker.clone());
+    let mut first = layer.layer(Sleeper);
+    let mut second = layer.layer(Sleeper);
+    assert_eq!(first.call(0).await, Err(BreakerError::Inner("zero")));
+    // The other service sees the same open breaker.
+    assert!(second.call(1).await.unwrap_err().is_open());
+    sleep(Duration::from_secs(1)).await;
+    // One trial in flight; a second request is rejected without running.
+    let trial = first.call(5);
+    assert!(second.call(1).await.unwrap_err().is_open());
+    // Dropping the trial's response future frees the slot.
+    drop(trial);
+    assert_eq!(second.call(2).await, Ok(2));
+    assert_eq!(breaker.state(), BreakerState::Closed);
 }

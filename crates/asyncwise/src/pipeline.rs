@@ -12,6 +12,7 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use pin_project_lite::pin_project;
+use tokio::time::Sleep;
 
 /// Why one item of a [`MapConcurrent`] stage produced no value.
 ///
@@ -322,14 +323,14 @@ where
                         let index = *this.next_index;
                         *this.next_index += 1;
                         let fut = (this.f)(input);
-                        let work = match *this.timeout {
-                            None => Work::Plain { fut },
-                            Some(limit) => Work::Timed {
-                                fut: Box::pin(tokio::time::timeout(limit, fut)),
-                                limit,
-                            },
-                        };
-                        this.running.push(Item { index, work });
+                        let deadline = this
+                            .timeout
+                            .map(|limit| Box::pin(tokio::time::sleep(limit)));
+                        this.running.push(Item {
+                            index,
+                            fut,
+                            deadline,
+                        });
                     }
                     Poll::Ready(None) => *this.upstream_done = true,
                     Poll::Pending => break,
@@ -345,7 +346,18 @@ where
                 }
             }
             match this.running.poll_next_unpin(cx) {
-                Poll::Ready(Some((index, result))) => {
+                Poll::Ready(Some((index, output))) => {
+                    let result = match output {
+                        Some(Ok(value)) => Ok(value),
+                        Some(Err(error)) => Err(StageError {
+                            index,
+                            kind: StageErrorKind::Failed(error),
+                        }),
+                        None => Err(StageError {
+                            index,
+                            kind: StageErrorKind::TimedOut(this.timeout.unwrap_or_default()),
+                        }),
+                    };
                     if *this.ordered {
                         if index != *this.next_out {
                             this.finished.insert(index, result);
@@ -374,6 +386,7 @@ where
     }
 }
 
+#[inline]
 fn handle<U, E, Fut>(
     result: Result<U, StageError<E>>,
     on_error: &mut OnError<E>,
@@ -401,44 +414,35 @@ fn handle<U, E, Fut>(
 }
 
 pin_project! {
-    #[project = WorkProj]
-    enum Work<Fut> {
-        Plain { #[pin] fut: Fut },
-        // Boxed: a timer entry is large, and without a timeout every item
-        // would carry its size.
-        Timed { fut: Pin<Box<tokio::time::Timeout<Fut>>>, limit: Duration },
-    }
-}
-
-pin_project! {
-    /// One item in flight, with its input position.
+    /// One item in flight, with its input position and, when the stage has
+    /// a per-item timeout, its deadline (boxed: a timer entry is large, and
+    /// untimed items should not carry it).
     struct Item<Fut> {
         index: u64,
         #[pin]
-        work: Work<Fut>,
+        fut: Fut,
+        deadline: Option<Pin<Box<Sleep>>>,
     }
 }
 
-impl<Fut, U, E> Future for Item<Fut>
-where
-    Fut: Future<Output = Result<U, E>>,
-{
-    type Output = (u64, Result<U, StageError<E>>);
+impl<Fut: Future> Future for Item<Fut> {
+    /// `None` when the deadline passed first.
+    type Output = (u64, Option<Fut::Output>);
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let index = *this.index;
-        let result = match this.work.project() {
-            WorkProj::Plain { fut } => match fut.poll(cx) {
-                Poll::Ready(result) => result.map_err(|e| StageErrorKind::Failed(e)),
-                Poll::Pending => return Poll::Pending,
-            },
-            WorkProj::Timed { fut, limit } => match fut.as_mut().poll(cx) {
-                Poll::Ready(Ok(result)) => result.map_err(|e| StageErrorKind::Failed(e)),
-                Poll::Ready(Err(_elapsed)) => Err(StageErrorKind::TimedOut(*limit)),
-                Poll::Pending => return Poll::Pending,
-            },
-        };
-        Poll::Ready((index, result.map_err(|kind| StageError { index, kind })))
+        if let Poll::Ready(output) = this.fut.poll(cx) {
+            return Poll::Ready((*this.index, Some(output)));
+        }
+        let expired = this
+            .deadline
+            .as_mut()
+            .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
+        if expired {
+            Poll::Ready((*this.index, None))
+        } else {
+            Poll::Pending
+        }
     }
 }

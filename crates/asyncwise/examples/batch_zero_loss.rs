@@ -24,6 +24,9 @@ use asyncwise::{BatchConfig, Batcher, RetryPolicy};
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
+/// More producer tasks than this are refused.
+const MAX_PRODUCERS: usize = 1_024;
+
 struct Args {
     producers: u64,
     items: u64,
@@ -152,6 +155,10 @@ async fn main() -> anyhow::Result<ExitCode> {
     let mut producers = tokio::task::JoinSet::new();
     let stride = usize::try_from(args.producers).context("too many producers")?;
     for first in 0..args.producers {
+        // `--producers` is user input: one task each, up to a fixed limit.
+        if producers.len() >= MAX_PRODUCERS {
+            bail!("at most {MAX_PRODUCERS} producers");
+        }
         let batcher = batcher.clone();
         let items = args.items;
         producers.spawn(async move {

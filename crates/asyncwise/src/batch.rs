@@ -16,7 +16,12 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 
-use crate::retry::{RetryError, RetryPolicy, retry};
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+
+use crate::retry::{RetryPolicy, retry};
 
 /// A group of items handed to a flush function or a dead-letter callback.
 ///
@@ -303,7 +308,81 @@ impl<T> fmt::Debug for Batcher<T> {
     }
 }
 
-type DeadLetterFn<T, E> = Box<dyn FnMut(Batch<T>, RetryError<E>) + Send>;
+type DeadLetterFn<T, E> = Box<dyn FnMut(Batch<T>, FlushError<E>) + Send>;
+
+/// Why a batch went to the dead-letter callback.
+///
+/// ```
+/// use asyncwise::FlushError;
+///
+/// let err: FlushError<&str> = FlushError::Failed { error: "503", attempts: 3 };
+/// assert_eq!(err.to_string(), "flush failed after 3 attempt(s): 503");
+/// assert_eq!(err.attempts(), 3);
+/// let err: FlushError<&str> = FlushError::Panicked { message: "bug".into(), attempts: 1 };
+/// assert_eq!(err.to_string(), "flush panicked: bug");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlushError<E> {
+    /// The flush function kept failing until the retry policy gave up.
+    #[error("flush failed after {attempts} attempt(s): {error}")]
+    Failed {
+        /// The last error.
+        error: E,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The flush future panicked; a panic is not retried. The worker
+    /// caught it and goes on with the next batch.
+    #[error("flush panicked: {message}")]
+    Panicked {
+        /// The panic message, if it was a string.
+        message: String,
+        /// Attempts made, the panicking one included.
+        attempts: u32,
+    },
+}
+
+impl<E> FlushError<E> {
+    /// How many flush attempts were made for the batch.
+    ///
+    /// ```
+    /// let err = asyncwise::FlushError::Failed { error: (), attempts: 2 };
+    /// assert_eq!(err.attempts(), 2);
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        match self {
+            FlushError::Failed { attempts, .. } | FlushError::Panicked { attempts, .. } => {
+                *attempts
+            }
+        }
+    }
+}
+
+/// The outcome of one flush attempt that did not succeed.
+enum AttemptError<E> {
+    Failed(E),
+    Panicked(String),
+}
+
+impl<E: fmt::Display> fmt::Display for AttemptError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttemptError::Failed(error) => error.fmt(f),
+            AttemptError::Panicked(message) => write!(f, "panicked: {message}"),
+        }
+    }
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
 
 impl<T> Batcher<T> {
     /// Creates the sending side and the worker that flushes with `flush`.
@@ -478,9 +557,9 @@ where
     Fut: Future<Output = Result<(), E>>,
     E: fmt::Display,
 {
-    /// Hands batches whose flush still failed after the retries to
-    /// `callback`, with the last error. Without a callback they are reported
-    /// as `tracing` error events and counted in the report.
+    /// Hands batches whose flush still failed after the retries, or
+    /// panicked, to `callback`. Without a callback they are reported as
+    /// `tracing` error events and counted in the report.
     ///
     /// ```
     /// use std::time::Duration;
@@ -492,7 +571,7 @@ where
     /// ```
     pub fn dead_letter(
         mut self,
-        callback: impl FnMut(Batch<T>, RetryError<E>) + Send + 'static,
+        callback: impl FnMut(Batch<T>, FlushError<E>) + Send + 'static,
     ) -> Self {
         self.dead_letter = Some(Box::new(callback));
         self
@@ -588,29 +667,54 @@ where
         let batch = Batch::from(items);
         let flush = &mut self.flush;
         let retries = &mut self.report.flush_retries;
-        let result = retry(self.config.retry.clone(), || flush(batch.clone()))
-            .notify(|error, delay| {
-                *retries += 1;
-                tracing::warn!(%error, ?delay, items = len, "batch flush failed; retrying");
-            })
-            .await;
-        match result {
+        let result = retry(self.config.retry.clone(), || {
+            // A panicking flush must not take the accepted items down with
+            // the worker: it is caught and dead-lettered.
+            AssertUnwindSafe(flush(batch.clone()))
+                .catch_unwind()
+                .map(|outcome| match outcome {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(error)) => Err(AttemptError::Failed(error)),
+                    Err(payload) => Err(AttemptError::Panicked(panic_text(payload.as_ref()))),
+                })
+        })
+        .when(|error| matches!(error, AttemptError::Failed(_)))
+        .notify(|error, delay| {
+            *retries += 1;
+            tracing::warn!(%error, ?delay, items = len, "batch flush failed; retrying");
+        })
+        .await;
+        let error = match result {
             Ok(()) => {
                 self.report.items_flushed += len;
                 self.report.batches_flushed += 1;
+                return;
             }
             Err(error) => {
-                self.report.items_dead_lettered += len;
-                self.report.batches_dead_lettered += 1;
-                match &mut self.dead_letter {
-                    Some(callback) => callback(batch, error),
-                    None => tracing::error!(
-                        %error,
-                        items = len,
-                        "batch flush failed for good and no dead-letter callback is set"
-                    ),
+                let attempts = error.attempts();
+                // No cancellation token is given to `retry` here, so every
+                // error carries the last attempt's outcome.
+                match error.into_error() {
+                    Some(AttemptError::Failed(error)) => FlushError::Failed { error, attempts },
+                    Some(AttemptError::Panicked(message)) => {
+                        FlushError::Panicked { message, attempts }
+                    }
+                    None => FlushError::Panicked {
+                        message: "flush stopped without an outcome".to_owned(),
+                        attempts,
+                    },
                 }
             }
+        };
+        self.report.items_dead_lettered += len;
+        self.report.batches_dead_lettered += 1;
+        match &mut self.dead_letter {
+            Some(callback) => callback(batch, error),
+            None => tracing::error!(
+                %error,
+                items = len,
+                "batch flush failed for good and no dead-letter callback is set"
+            ),
         }
     }
 }

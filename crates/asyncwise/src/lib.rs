@@ -106,7 +106,7 @@ mod task_group;
 pub use backoff::{Backoff, BackoffSchedule};
 pub use batch::{
     Batch, BatchConfig, BatchReport, BatchWorker, Batched, BatchedExt, Batcher, BatcherClosed,
-    TrySendError,
+    FlushError, TrySendError,
 };
 pub use circuit_breaker::{
     BreakerBuilder, BreakerError, BreakerState, CircuitBreaker, StateChange, Window,

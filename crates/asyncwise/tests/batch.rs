@@ -328,3 +328,51 @@ async fn zero_loss_with_twenty_percent_failing_flushes() {
 async fn zero_loss_on_paused_time_with_failures() {
     zero_loss_run(0.2, 3).await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_flush_is_dead_lettered_and_the_worker_goes_on() {
+    let config = BatchConfig::new(2, Duration::from_millis(5))
+        .retry(RetryPolicy::exponential(Duration::from_millis(10)).max_attempts(3));
+    let flushed = Arc::new(Mutex::new(Vec::new()));
+    let sink = flushed.clone();
+    let (batcher, worker) = Batcher::new(config, move |batch| {
+        let sink = sink.clone();
+        async move {
+            if batch.contains(&13) {
+                panic!("unlucky batch");
+            }
+            sink.lock().expect("flushed").extend(batch.iter().copied());
+            Ok::<_, String>(())
+        }
+    });
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let dead_sink = dead.clone();
+    let worker = tokio::spawn(
+        worker
+            .dead_letter(move |batch, error| {
+                dead_sink
+                    .lock()
+                    .expect("dead")
+                    .push((batch.to_vec(), error));
+            })
+            .run(),
+    );
+    for n in [1, 2, 13, 14, 5, 6] {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    let report = worker.await.expect("the worker survives the panic");
+    assert_eq!(*flushed.lock().expect("flushed"), [1, 2, 5, 6]);
+    assert_eq!(
+        *dead.lock().expect("dead"),
+        [(
+            vec![13, 14],
+            asyncwise::FlushError::Panicked {
+                message: "unlucky batch".into(),
+                attempts: 1
+            }
+        )]
+    );
+    assert_eq!(report.flush_retries, 0, "a panic is not retried");
+    assert_eq!(report.items_dead_lettered, 2);
+}

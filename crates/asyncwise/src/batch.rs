@@ -512,6 +512,7 @@ pub struct BatchReport {
 /// function. Does nothing until [`run`](Self::run) is awaited.
 ///
 /// ```
+/// use std::sync::{Arc, Mutex};
 /// use std::time::Duration;
 /// use asyncwise::{BatchConfig, Batcher, RetryPolicy};
 ///
@@ -520,16 +521,15 @@ pub struct BatchReport {
 /// let config = BatchConfig::new(10, Duration::from_millis(5))
 ///     .retry(RetryPolicy::exponential(Duration::from_millis(1)).max_attempts(2));
 /// let (batcher, worker) = Batcher::new(config, |_| async { Err("store down") });
-/// let mut dead = Vec::new();
-/// let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+/// let dead = Arc::new(Mutex::new(Vec::new()));
+/// let sink = dead.clone();
 /// let worker = worker.dead_letter(move |batch, _error| {
-///     let _ = tx.send(batch.to_vec());
+///     sink.lock().unwrap().extend(batch.iter().copied());
 /// });
 /// batcher.send(1).await.unwrap();
 /// drop(batcher);
 /// let report = worker.run().await;
-/// while let Ok(items) = rx.try_recv() { dead.extend(items); }
-/// assert_eq!(dead, [1]);
+/// assert_eq!(*dead.lock().unwrap(), [1]);
 /// assert_eq!((report.flush_retries, report.items_dead_lettered), (1, 1));
 /// # }
 /// ```

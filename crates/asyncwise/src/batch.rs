@@ -122,14 +122,15 @@ impl BatchConfig {
         BatchConfig {
             max_items,
             max_delay,
-            capacity: max_items.saturating_mul(2),
+            capacity: max_items.saturating_mul(2).min(MAX_CAPACITY),
             retry: RetryPolicy::default(),
             shutdown: None,
         }
     }
 
     /// How many accepted items may wait for the worker before `send` waits
-    /// (0 is taken as 1).
+    /// (0 is taken as 1; capped at Tokio's channel limit,
+    /// `Semaphore::MAX_PERMITS`).
     ///
     /// ```
     /// use std::time::Duration;
@@ -138,7 +139,7 @@ impl BatchConfig {
     /// assert_eq!(config.get_capacity(), 100);
     /// ```
     pub fn capacity(mut self, capacity: usize) -> Self {
-        self.capacity = capacity.max(1);
+        self.capacity = capacity.clamp(1, MAX_CAPACITY);
         self
     }
 
@@ -307,6 +308,13 @@ impl<T> fmt::Debug for Batcher<T> {
             .finish()
     }
 }
+
+/// The largest queue Tokio's channel accepts; larger capacities are capped.
+const MAX_CAPACITY: usize = tokio::sync::Semaphore::MAX_PERMITS;
+
+/// Batches reserve room for at most this many items up front, so that a
+/// huge `max_items` does not allocate a huge buffer per batch.
+const PREALLOCATE: usize = 4_096;
 
 type DeadLetterFn<T, E> = Box<dyn FnMut(Batch<T>, FlushError<E>) + Send>;
 
@@ -612,7 +620,7 @@ where
         };
         let mut shutdown = pin!(shutdown);
         let mut draining = false;
-        let mut buf = Vec::with_capacity(max_items);
+        let mut buf = Vec::with_capacity(max_items.min(PREALLOCATE));
         loop {
             // Wait for the first item of a batch.
             let received = tokio::select! {
@@ -643,7 +651,7 @@ where
                     break;
                 }
             }
-            let items = std::mem::replace(&mut buf, Vec::with_capacity(max_items));
+            let items = std::mem::replace(&mut buf, Vec::with_capacity(max_items.min(PREALLOCATE)));
             self.flush_batch(items).await;
         }
         tracing::debug!(
@@ -814,7 +822,7 @@ impl<S: Stream> Stream for Batched<S> {
                             Some(sleep) => sleep.as_mut().reset(at),
                             None => *this.deadline = Some(Box::pin(tokio::time::sleep_until(at))),
                         }
-                        this.buf.reserve(*this.max_items);
+                        this.buf.reserve((*this.max_items).min(PREALLOCATE));
                     }
                     this.buf.push(item);
                     if this.buf.len() >= *this.max_items {

@@ -75,7 +75,8 @@ pub struct StateChange {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
-    /// The last `n` calls (0 is taken as 1).
+    /// The last `n` calls (0 is taken as 1, more than 65 536 as 65 536: the
+    /// window keeps one flag per call).
     Calls(u32),
     /// Calls that finished within the last `d`, in ten buckets of `d / 10`
     /// (so a call is forgotten between `0.9 d` and `d` after it finished).
@@ -217,7 +218,7 @@ impl BreakerBuilder {
             threshold.clamp(0.0, 1.0)
         };
         let window = match window {
-            Window::Calls(n) => Window::Calls(n.max(1)),
+            Window::Calls(n) => Window::Calls(n.clamp(1, MAX_WINDOW_CALLS)),
             Window::Time(d) => Window::Time(d.max(Duration::from_millis(10))),
         };
         self.rate = Some((threshold, window, min_calls.max(1)));
@@ -738,6 +739,9 @@ enum Counter {
 }
 
 const BUCKETS: usize = 10;
+
+/// The largest count-based window.
+const MAX_WINDOW_CALLS: u32 = 1 << 16;
 
 impl Counter {
     fn new(window: Window) -> Self {

@@ -376,3 +376,23 @@ async fn a_panicking_flush_is_dead_lettered_and_the_worker_goes_on() {
     assert_eq!(report.flush_retries, 0, "a panic is not retried");
     assert_eq!(report.items_dead_lettered, 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn huge_limits_neither_panic_nor_preallocate() {
+    let config = BatchConfig::new(usize::MAX, Duration::from_millis(1)).capacity(usize::MAX);
+    let (batcher, worker) = Batcher::new(config, |batch| {
+        let len = batch.len();
+        async move { if len == 3 { Ok(()) } else { Err(len) } }
+    });
+    let worker = tokio::spawn(worker.run());
+    for n in 0..3 {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    assert_eq!(worker.await.expect("worker").items_flushed, 3);
+    let batches: Vec<Vec<u8>> = futures_util::stream::iter(0..3_u8)
+        .batched(usize::MAX, Duration::from_secs(1))
+        .collect()
+        .await;
+    assert_eq!(batches, [vec![0, 1, 2]]);
+}

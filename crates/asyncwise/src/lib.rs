@@ -21,6 +21,20 @@
 //! additions (retry, circuit breakers, batchers, bounded pipelines) are
 //! meant to be cancelled through the same tokens.
 //!
+//! # Resilience and flow control
+//!
+//! | You would write by hand | Use instead | What you get on top |
+//! | --- | --- | --- |
+//! | `loop { match op().await { Err(_) => sleep(d).await, .. } }` | [`retry`] with a [`RetryPolicy`] | Exponential delays with full, equal or decorrelated [`Jitter`] and a floor; an attempt limit and a wall-clock budget that counts the operation's own time; [`when`](Retry::when) for transient errors; a server's Retry-After through [`retry_after`](Retry::retry_after); [`cancel_on`](Retry::cancel_on) a token stops it at once, also mid-sleep; seedable. No allocation, clock read or random draw on a first-try success. |
+//! | A failure counter and an "open until" timestamp | [`CircuitBreaker`] | Consecutive-failure and sliding-window (by calls or by time) trips with a minimum number of calls; open durations that can grow with a [`RetryPolicy`]; exactly K half-open trials, the rest rejected without running; outcomes of calls admitted before a transition ignored; caller-classified errors; `tracing` events and a callback. |
+//! | `mpsc::channel` + a `recv_many` loop calling a flush function | [`Batcher`] | Flush at `max_items` or `max_delay` after the batch's first item; backpressure on [`send`](Batcher::send); on shutdown or when the last sender is gone every accepted item is flushed, failed flushes are retried with a [`RetryPolicy`], and what still fails goes to a dead-letter callback. [`BatchedExt::batched`] does the grouping for any `Stream`. |
+//! | `StreamExt::buffer_unordered` / `buffered` | [`PipelineExt::map_concurrent`] | Ordered or unordered output, a per-item timeout, an [`OnError`] policy (stop, skip, dead-letter) with the failed item's position, and a bound on items *held* (running or waiting for order) so a slow consumer slows the source. |
+//!
+//! All of them take a [`CancellationToken`](tokio_util::sync::CancellationToken)
+//! where they can be stopped; pass [`Shutdown::child_token`] to stop them with
+//! the service. A [`Batcher`]'s worker is a future you run yourself (for
+//! example as a [`Shutdown`] task), so no task is detached.
+//!
 //! # Observability
 //!
 //! Every task that the crate spawns runs inside a `tracing` span named
@@ -81,7 +95,11 @@
 #![deny(missing_docs)]
 
 mod backoff;
+mod batch;
+mod circuit_breaker;
 mod error;
+mod pipeline;
+mod retry;
 mod shutdown;
 mod spawn;
 mod supervisor;
@@ -92,7 +110,18 @@ pub mod testing;
 pub mod watchdog;
 
 pub use backoff::{Backoff, BackoffSchedule};
+pub use batch::{
+    Batch, BatchConfig, BatchReport, BatchWorker, Batched, BatchedExt, Batcher, BatcherClosed,
+    FlushError, TrySendError,
+};
+pub use circuit_breaker::{
+    BreakerBuilder, BreakerError, BreakerState, CircuitBreaker, StateChange, Window,
+};
+#[cfg(feature = "tower")]
+pub use circuit_breaker::{CircuitBreakerLayer, CircuitBreakerService, ResponseFuture};
 pub use error::{BoxError, ShutdownError, SpawnError, SupervisorError, TaskError};
+pub use pipeline::{MapConcurrent, OnError, PipelineExt, StageError, StageErrorKind};
+pub use retry::{Jitter, Retry, RetryDelays, RetryError, RetryFuture, RetryPolicy, retry};
 pub use shutdown::{Shutdown, ShutdownReport, Signal, TaskFailure, TaskInfo, Trigger};
 pub use spawn::TaskOutput;
 pub use supervisor::{

@@ -1,0 +1,177 @@
+//! Overhead of the resilience and flow-control patterns against what they
+//! replace, in one run:
+//!
+//! - `breaker_call/*`: one `CircuitBreaker::call` on the success path versus
+//!   a bare `.await` of the same ready future, polled once with a no-op waker
+//!   (no runtime in the measurement).
+//! - `retry_first_try/*`: `retry(policy, op)` whose first attempt succeeds
+//!   versus awaiting `op()` directly, the same way.
+//! - `batch_100k/*`: 100 000 items through a `Batcher` (256 per batch, queue
+//!   512) versus a hand-written `mpsc::channel(512)` + `recv_many(256)` loop,
+//!   one producer, on a multi-thread runtime.
+//! - `map_concurrent_10k/*`: 10 000 items, 64 at once, each yielding to the
+//!   scheduler once, through `map_concurrent` versus `futures`'
+//!   `buffer_unordered`, on a current-thread runtime.
+
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+use asyncwise::{BatchConfig, Batcher, CircuitBreaker, PipelineExt, RetryPolicy, Window, retry};
+use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+/// Polls `fut` once; every future measured here is ready at once.
+fn poll_once<F: Future>(fut: F) -> bool {
+    let mut cx = Context::from_waker(Waker::noop());
+    pin!(fut).poll(&mut cx).is_ready()
+}
+
+async fn ready_op() -> Result<u64, std::io::Error> {
+    Ok(black_box(1))
+}
+
+fn breaker(c: &mut Criterion) {
+    let mut group = c.benchmark_group("breaker_call");
+    group.bench_function("bare_await", |b| {
+        b.iter(|| poll_once(async { ready_op().await }));
+    });
+    let consecutive = CircuitBreaker::builder().consecutive_failures(5).build();
+    group.bench_function("consecutive_failures", |b| {
+        b.iter(|| poll_once(consecutive.call(ready_op())));
+    });
+    let by_count = CircuitBreaker::builder()
+        .failure_rate(0.5, Window::Calls(100), 10)
+        .build();
+    group.bench_function("rate_over_100_calls", |b| {
+        b.iter(|| poll_once(by_count.call(ready_op())));
+    });
+    let by_time = CircuitBreaker::builder()
+        .failure_rate(0.5, Window::Time(Duration::from_secs(10)), 10)
+        .build();
+    group.bench_function("rate_over_10s", |b| {
+        b.iter(|| poll_once(by_time.call(ready_op())));
+    });
+    group.finish();
+}
+
+fn retry_overhead(c: &mut Criterion) {
+    let mut group = c.benchmark_group("retry_first_try");
+    group.bench_function("bare_await", |b| {
+        b.iter(|| poll_once(async { ready_op().await }));
+    });
+    let policy = RetryPolicy::default();
+    group.bench_function("retry", |b| {
+        b.iter(|| poll_once(retry(policy.clone(), ready_op).into_future()));
+    });
+    let budgeted = RetryPolicy::default().max_elapsed(Duration::from_secs(10));
+    group.bench_function("retry_with_time_budget", |b| {
+        b.iter(|| poll_once(retry(budgeted.clone(), ready_op).into_future()));
+    });
+    let token = CancellationToken::new();
+    group.bench_function("retry_with_cancel_token", |b| {
+        b.iter(|| {
+            poll_once(
+                retry(policy.clone(), ready_op)
+                    .cancel_on(token.clone())
+                    .into_future(),
+            )
+        });
+    });
+    group.finish();
+}
+
+const BATCH_ITEMS: u64 = 100_000;
+const BATCH_SIZE: usize = 256;
+const QUEUE: usize = 512;
+
+async fn through_batcher() -> u64 {
+    let config = BatchConfig::new(BATCH_SIZE, Duration::from_millis(10)).capacity(QUEUE);
+    let (batcher, worker) = Batcher::new(config, |batch| {
+        black_box(batch.iter().sum::<u64>());
+        async { Ok::<_, std::io::Error>(()) }
+    });
+    let worker = tokio::spawn(worker.run());
+    for n in 0..BATCH_ITEMS {
+        batcher.send(n).await.expect("batcher open");
+    }
+    drop(batcher);
+    worker.await.expect("worker").items_flushed
+}
+
+async fn through_recv_many() -> u64 {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(QUEUE);
+    let worker = tokio::spawn(async move {
+        let mut flushed = 0;
+        let mut buf = Vec::with_capacity(BATCH_SIZE);
+        while rx.recv_many(&mut buf, BATCH_SIZE).await > 0 {
+            black_box(buf.iter().sum::<u64>());
+            flushed += buf.len() as u64;
+            buf.clear();
+        }
+        flushed
+    });
+    for n in 0..BATCH_ITEMS {
+        tx.send(n).await.expect("receiver alive");
+    }
+    drop(tx);
+    worker.await.expect("worker")
+}
+
+fn batching(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    assert_eq!(runtime.block_on(through_batcher()), BATCH_ITEMS);
+    assert_eq!(runtime.block_on(through_recv_many()), BATCH_ITEMS);
+    let mut group = c.benchmark_group("batch_100k");
+    group.sample_size(20);
+    group.bench_function("batcher", |b| {
+        b.to_async(&runtime).iter(through_batcher);
+    });
+    group.bench_function("recv_many_loop", |b| {
+        b.to_async(&runtime).iter(through_recv_many);
+    });
+    group.finish();
+}
+
+const STREAM_ITEMS: u64 = 10_000;
+const LIMIT: usize = 64;
+
+async fn work(n: u64) -> Result<u64, std::io::Error> {
+    tokio::task::yield_now().await;
+    Ok(black_box(n))
+}
+
+fn pipelines(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut group = c.benchmark_group("map_concurrent_10k");
+    group.sample_size(30);
+    group.bench_function("map_concurrent", |b| {
+        b.to_async(&runtime).iter(|| async {
+            futures_util::stream::iter(0..STREAM_ITEMS)
+                .map_concurrent(LIMIT, work)
+                .fold(0_u64, |sum, r| async move { sum + r.expect("ok") })
+                .await
+        });
+    });
+    group.bench_function("buffer_unordered", |b| {
+        b.to_async(&runtime).iter(|| async {
+            futures_util::stream::iter(0..STREAM_ITEMS)
+                .map(work)
+                .buffer_unordered(LIMIT)
+                .fold(0_u64, |sum, r| async move { sum + r.expect("ok") })
+                .await
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, breaker, retry_overhead, batching, pipelines);
+criterion_main!(benches);

@@ -1,0 +1,863 @@
+//! [`Batcher`]: a bounded queue in front of a flush function that loses
+//! nothing on shutdown, and the [`batched`](BatchedExt::batched) stream
+//! adaptor.
+
+use std::fmt;
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use pin_project_lite::pin_project;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Sleep};
+use tokio_util::sync::CancellationToken;
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+
+use crate::retry::{RetryPolicy, retry};
+
+/// A group of items handed to a flush function or a dead-letter callback.
+///
+/// Cheap to clone (one reference count), so that a failed flush can be
+/// retried with the same items; dereferences to a slice.
+///
+/// ```
+/// use asyncwise::Batch;
+///
+/// let batch = Batch::from(vec![1, 2, 3]);
+/// assert_eq!(batch.len(), 3);
+/// assert_eq!(batch.iter().sum::<i32>(), 6);
+/// assert_eq!(batch.try_into_vec(), Ok(vec![1, 2, 3]));
+/// ```
+pub struct Batch<T>(Arc<Vec<T>>);
+
+impl<T> Batch<T> {
+    /// The items, if this is the only handle to them.
+    ///
+    /// ```
+    /// let batch = asyncwise::Batch::from(vec!["a"]);
+    /// let copy = batch.clone();
+    /// let batch = batch.try_into_vec().unwrap_err();
+    /// drop(copy);
+    /// assert_eq!(batch.try_into_vec(), Ok(vec!["a"]));
+    /// ```
+    pub fn try_into_vec(self) -> Result<Vec<T>, Self> {
+        Arc::try_unwrap(self.0).map_err(Batch)
+    }
+}
+
+impl<T> From<Vec<T>> for Batch<T> {
+    fn from(items: Vec<T>) -> Self {
+        Batch(Arc::new(items))
+    }
+}
+
+impl<T> Clone for Batch<T> {
+    fn clone(&self) -> Self {
+        Batch(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Deref for Batch<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Batch<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Batch<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+/// How a [`Batcher`] groups, queues, retries and stops.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::{BatchConfig, RetryPolicy};
+///
+/// let config = BatchConfig::new(500, Duration::from_millis(50))
+///     .capacity(10_000)
+///     .retry(RetryPolicy::exponential(Duration::from_millis(20)).max_attempts(4));
+/// assert_eq!(config.get_max_items(), 500);
+/// ```
+#[derive(Debug, Clone)]
+pub struct BatchConfig {
+    max_items: usize,
+    max_delay: Duration,
+    capacity: usize,
+    retry: RetryPolicy,
+    shutdown: Option<CancellationToken>,
+}
+
+impl BatchConfig {
+    /// Flush when `max_items` items are waiting (0 is taken as 1) or
+    /// `max_delay` after the first item of the batch arrived. The queue holds
+    /// `2 * max_items` items unless [`capacity`](Self::capacity) says
+    /// otherwise; failed flushes follow [`RetryPolicy::default`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let config = asyncwise::BatchConfig::new(0, Duration::from_secs(1));
+    /// assert_eq!(config.get_max_items(), 1);
+    /// ```
+    pub fn new(max_items: usize, max_delay: Duration) -> Self {
+        let max_items = max_items.max(1);
+        BatchConfig {
+            max_items,
+            max_delay,
+            capacity: max_items.saturating_mul(2).min(MAX_CAPACITY),
+            retry: RetryPolicy::default(),
+            shutdown: None,
+        }
+    }
+
+    /// How many accepted items may wait for the worker before `send` waits
+    /// (0 is taken as 1; capped at Tokio's channel limit,
+    /// `Semaphore::MAX_PERMITS`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let config = asyncwise::BatchConfig::new(10, Duration::from_secs(1)).capacity(100);
+    /// assert_eq!(config.get_capacity(), 100);
+    /// ```
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.clamp(1, MAX_CAPACITY);
+        self
+    }
+
+    /// The policy for retrying a failed flush. Retries are not cancelled by
+    /// shutdown: bound them with `max_attempts` or `max_elapsed`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BatchConfig, RetryPolicy};
+    ///
+    /// let config = BatchConfig::new(10, Duration::from_secs(1))
+    ///     .retry(RetryPolicy::default().max_attempts(2));
+    /// # let _ = config;
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// When `token` is cancelled the batcher stops accepting items (further
+    /// sends fail and hand the item back), flushes everything it accepted,
+    /// and finishes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// let config = asyncwise::BatchConfig::new(10, Duration::from_secs(1))
+    ///     .cancel_on(CancellationToken::new());
+    /// # let _ = config;
+    /// ```
+    pub fn cancel_on(mut self, token: CancellationToken) -> Self {
+        self.shutdown = Some(token);
+        self
+    }
+
+    /// The largest batch.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(asyncwise::BatchConfig::new(8, Duration::ZERO).get_max_items(), 8);
+    /// ```
+    pub fn get_max_items(&self) -> usize {
+        self.max_items
+    }
+
+    /// The queue capacity.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(asyncwise::BatchConfig::new(8, Duration::ZERO).get_capacity(), 16);
+    /// ```
+    pub fn get_capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+/// The batcher no longer accepts items (it was shut down, or its worker
+/// ended); the item is handed back, it was not accepted.
+///
+/// ```
+/// let err = asyncwise::BatcherClosed(7);
+/// assert_eq!(err.to_string(), "the batcher is closed; the item was not accepted");
+/// assert_eq!(err.0, 7);
+/// ```
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the batcher is closed; the item was not accepted")]
+pub struct BatcherClosed<T>(pub T);
+
+impl<T> fmt::Debug for BatcherClosed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BatcherClosed(..)")
+    }
+}
+
+/// Why [`Batcher::try_send`] did not accept an item; the item is handed back.
+///
+/// ```
+/// use asyncwise::TrySendError;
+///
+/// assert_eq!(TrySendError::Full(1).into_inner(), 1);
+/// ```
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrySendError<T> {
+    /// The queue is at capacity.
+    #[error("the batcher's queue is full")]
+    Full(T),
+    /// The batcher no longer accepts items.
+    #[error("the batcher is closed")]
+    Closed(T),
+}
+
+impl<T> TrySendError<T> {
+    /// The item that was not accepted.
+    ///
+    /// ```
+    /// assert_eq!(asyncwise::TrySendError::Closed("x").into_inner(), "x");
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            TrySendError::Full(item) | TrySendError::Closed(item) => item,
+        }
+    }
+}
+
+impl<T> fmt::Debug for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("Full(..)"),
+            TrySendError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+/// The sending side of a batcher: cheap to clone, one per producer.
+///
+/// Use a `Batcher` instead of an `mpsc` channel and a hand-written
+/// `recv_many` loop when batches must also be flushed on a deadline, failed
+/// flushes retried, and nothing lost on shutdown: an item is *accepted* when
+/// [`send`](Self::send) returns `Ok`, and every accepted item ends up either
+/// flushed or handed to the dead-letter callback before
+/// [`BatchWorker::run`] returns.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use asyncwise::{BatchConfig, Batcher};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let flushed = Arc::new(Mutex::new(Vec::new()));
+/// let sink = flushed.clone();
+/// let (batcher, worker) = Batcher::new(BatchConfig::new(3, Duration::from_millis(10)), move |batch| {
+///     sink.lock().unwrap().push(batch.to_vec());
+///     async { Ok::<_, String>(()) }
+/// });
+/// let worker = tokio::spawn(worker.run());
+/// for n in 0..7 {
+///     batcher.send(n).await.unwrap();
+/// }
+/// drop(batcher); // every sender gone: the worker flushes what is left and ends
+/// let report = worker.await.unwrap();
+/// assert_eq!(report.items_flushed, 7);
+/// assert_eq!(*flushed.lock().unwrap(), [vec![0, 1, 2], vec![3, 4, 5], vec![6]]);
+/// # }
+/// ```
+pub struct Batcher<T> {
+    tx: mpsc::Sender<T>,
+}
+
+impl<T> Clone for Batcher<T> {
+    fn clone(&self) -> Self {
+        Batcher {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Batcher<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Batcher")
+            .field("closed", &self.tx.is_closed())
+            .finish()
+    }
+}
+
+/// The largest queue Tokio's channel accepts; larger capacities are capped.
+const MAX_CAPACITY: usize = tokio::sync::Semaphore::MAX_PERMITS;
+
+/// Batches reserve room for at most this many items up front, so that a
+/// huge `max_items` does not allocate a huge buffer per batch.
+const PREALLOCATE: usize = 4_096;
+
+type DeadLetterFn<T, E> = Box<dyn FnMut(Batch<T>, FlushError<E>) + Send>;
+
+/// Why a batch went to the dead-letter callback.
+///
+/// ```
+/// use asyncwise::FlushError;
+///
+/// let err: FlushError<&str> = FlushError::Failed { error: "503", attempts: 3 };
+/// assert_eq!(err.to_string(), "flush failed after 3 attempt(s): 503");
+/// assert_eq!(err.attempts(), 3);
+/// let err: FlushError<&str> = FlushError::Panicked { message: "bug".into(), attempts: 1 };
+/// assert_eq!(err.to_string(), "flush panicked: bug");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlushError<E> {
+    /// The flush function kept failing until the retry policy gave up.
+    #[error("flush failed after {attempts} attempt(s): {error}")]
+    Failed {
+        /// The last error.
+        error: E,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The flush future panicked; a panic is not retried. The worker
+    /// caught it and goes on with the next batch.
+    #[error("flush panicked: {message}")]
+    Panicked {
+        /// The panic message, if it was a string.
+        message: String,
+        /// Attempts made, the panicking one included.
+        attempts: u32,
+    },
+}
+
+impl<E> FlushError<E> {
+    /// How many flush attempts were made for the batch.
+    ///
+    /// ```
+    /// let err = asyncwise::FlushError::Failed { error: (), attempts: 2 };
+    /// assert_eq!(err.attempts(), 2);
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        match self {
+            FlushError::Failed { attempts, .. } | FlushError::Panicked { attempts, .. } => {
+                *attempts
+            }
+        }
+    }
+}
+
+/// The outcome of one flush attempt that did not succeed.
+enum AttemptError<E> {
+    Failed(E),
+    Panicked(String),
+}
+
+impl<E: fmt::Display> fmt::Display for AttemptError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttemptError::Failed(error) => error.fmt(f),
+            AttemptError::Panicked(message) => write!(f, "panicked: {message}"),
+        }
+    }
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+impl<T> Batcher<T> {
+    /// Creates the sending side and the worker that flushes with `flush`.
+    /// Run the worker with [`BatchWorker::run`], for example in a task of a
+    /// [`Shutdown`](crate::Shutdown).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BatchConfig, Batcher};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (batcher, worker) = Batcher::new(BatchConfig::new(100, Duration::from_secs(1)), |batch| {
+    ///     let len = batch.len();
+    ///     async move { if len > 0 { Ok(()) } else { Err("empty") } }
+    /// });
+    /// batcher.send("event").await.unwrap();
+    /// drop(batcher);
+    /// assert_eq!(worker.run().await.batches_flushed, 1);
+    /// # }
+    /// ```
+    pub fn new<F, Fut, E>(config: BatchConfig, flush: F) -> (Batcher<T>, BatchWorker<T, F, E>)
+    where
+        F: FnMut(Batch<T>) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+    {
+        let (tx, rx) = mpsc::channel(config.capacity);
+        let worker = BatchWorker {
+            config,
+            rx,
+            flush,
+            dead_letter: None,
+            report: BatchReport::default(),
+        };
+        (Batcher { tx }, worker)
+    }
+
+    /// Queues `item`, waiting while the queue is full (backpressure).
+    /// `Ok` means the item was accepted and will be flushed or
+    /// dead-lettered.
+    ///
+    /// # Errors
+    ///
+    /// [`BatcherClosed`] with the item when the batcher has shut down.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BatchConfig, Batcher};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (batcher, worker) =
+    ///     Batcher::new(BatchConfig::new(1, Duration::ZERO), |_| async { Ok::<_, String>(()) });
+    /// drop(worker);
+    /// assert_eq!(batcher.send(1).await.unwrap_err().0, 1);
+    /// # }
+    /// ```
+    pub async fn send(&self, item: T) -> Result<(), BatcherClosed<T>> {
+        self.tx.send(item).await.map_err(|e| BatcherClosed(e.0))
+    }
+
+    /// Queues `item` if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] when the queue is at capacity,
+    /// [`TrySendError::Closed`] when the batcher has shut down.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BatchConfig, Batcher, TrySendError};
+    ///
+    /// let (batcher, _worker) = Batcher::new(
+    ///     BatchConfig::new(1, Duration::ZERO).capacity(1),
+    ///     |_| async { Ok::<_, String>(()) },
+    /// );
+    /// assert!(batcher.try_send(1).is_ok());
+    /// assert_eq!(batcher.try_send(2), Err(TrySendError::Full(2)));
+    /// ```
+    pub fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
+        self.tx.try_send(item).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(item) => TrySendError::Full(item),
+            mpsc::error::TrySendError::Closed(item) => TrySendError::Closed(item),
+        })
+    }
+
+    /// `true` once the batcher accepts no more items.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BatchConfig, Batcher};
+    ///
+    /// let (batcher, worker) =
+    ///     Batcher::new(BatchConfig::new(1, Duration::ZERO), |_: asyncwise::Batch<u8>| async { Ok::<_, String>(()) });
+    /// assert!(!batcher.is_closed());
+    /// drop(worker);
+    /// assert!(batcher.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// What a batcher did, returned by [`BatchWorker::run`].
+///
+/// ```
+/// let report = asyncwise::BatchReport::default();
+/// assert_eq!(report.items_flushed + report.items_dead_lettered, 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchReport {
+    /// Items whose flush succeeded.
+    pub items_flushed: u64,
+    /// Successful flushes.
+    pub batches_flushed: u64,
+    /// Flush attempts that failed and were retried.
+    pub flush_retries: u64,
+    /// Items handed to the dead-letter callback (or, without one, reported
+    /// as an error event).
+    pub items_dead_lettered: u64,
+    /// Batches handed to the dead-letter callback.
+    pub batches_dead_lettered: u64,
+}
+
+/// The receiving side of a [`Batcher`]: groups items and calls the flush
+/// function. Does nothing until [`run`](Self::run) is awaited.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use asyncwise::{BatchConfig, Batcher, RetryPolicy};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let config = BatchConfig::new(10, Duration::from_millis(5))
+///     .retry(RetryPolicy::exponential(Duration::from_millis(1)).max_attempts(2));
+/// let (batcher, worker) = Batcher::new(config, |_| async { Err("store down") });
+/// let dead = Arc::new(Mutex::new(Vec::new()));
+/// let sink = dead.clone();
+/// let worker = worker.dead_letter(move |batch, _error| {
+///     sink.lock().unwrap().extend(batch.iter().copied());
+/// });
+/// batcher.send(1).await.unwrap();
+/// drop(batcher);
+/// let report = worker.run().await;
+/// assert_eq!(*dead.lock().unwrap(), [1]);
+/// assert_eq!((report.flush_retries, report.items_dead_lettered), (1, 1));
+/// # }
+/// ```
+#[must_use = "the batcher flushes nothing until `run` is awaited"]
+pub struct BatchWorker<T, F, E> {
+    config: BatchConfig,
+    rx: mpsc::Receiver<T>,
+    flush: F,
+    dead_letter: Option<DeadLetterFn<T, E>>,
+    report: BatchReport,
+}
+
+impl<T, F, E> fmt::Debug for BatchWorker<T, F, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchWorker")
+            .field("config", &self.config)
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, F, Fut, E> BatchWorker<T, F, E>
+where
+    F: FnMut(Batch<T>) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: fmt::Display,
+{
+    /// Hands batches whose flush still failed after the retries, or
+    /// panicked, to `callback`. Without a callback they are reported as
+    /// `tracing` error events and counted in the report.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BatchConfig, Batcher};
+    ///
+    /// let (_batcher, worker) =
+    ///     Batcher::new(BatchConfig::new(1, Duration::ZERO), |_: asyncwise::Batch<u8>| async { Ok::<_, String>(()) });
+    /// let _worker = worker.dead_letter(|batch, error| eprintln!("{} items lost: {error}", batch.len()));
+    /// ```
+    pub fn dead_letter(
+        mut self,
+        callback: impl FnMut(Batch<T>, FlushError<E>) + Send + 'static,
+    ) -> Self {
+        self.dead_letter = Some(Box::new(callback));
+        self
+    }
+
+    /// Runs until every sender is gone or the shutdown token fires, then
+    /// flushes every accepted item and returns what it did.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BatchConfig, Batcher};
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let token = CancellationToken::new();
+    /// let config = BatchConfig::new(1_000, Duration::from_secs(60)).cancel_on(token.clone());
+    /// let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+    /// let worker = tokio::spawn(worker.run());
+    /// batcher.send(1).await.unwrap();
+    /// batcher.send(2).await.unwrap();
+    /// token.cancel();
+    /// let report = worker.await.unwrap();
+    /// // Flushed at shutdown, long before the 60 s deadline.
+    /// assert_eq!(report.items_flushed, 2);
+    /// assert!(batcher.send(3).await.is_err());
+    /// # }
+    /// ```
+    pub async fn run(mut self) -> BatchReport {
+        let max_items = self.config.max_items;
+        let max_delay = self.config.max_delay;
+        let token = self.config.shutdown.clone();
+        let shutdown = async move {
+            match token {
+                Some(token) => token.cancelled_owned().await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut shutdown = pin!(shutdown);
+        let mut draining = false;
+        let mut buf = Vec::with_capacity(max_items.min(PREALLOCATE));
+        loop {
+            // Wait for the first item of a batch.
+            let received = tokio::select! {
+                biased;
+                () = &mut shutdown, if !draining => {
+                    self.start_draining(&mut draining);
+                    continue;
+                }
+                n = self.rx.recv_many(&mut buf, max_items) => n,
+            };
+            if received == 0 {
+                // Closed and empty: every sender is gone, or draining is done.
+                break;
+            }
+            let mut deadline = pin!(tokio::time::sleep_until(Instant::now() + max_delay));
+            while buf.len() < max_items {
+                let limit = max_items - buf.len();
+                let received = tokio::select! {
+                    biased;
+                    () = &mut deadline => break,
+                    () = &mut shutdown, if !draining => {
+                        self.start_draining(&mut draining);
+                        continue;
+                    }
+                    n = self.rx.recv_many(&mut buf, limit) => n,
+                };
+                if received == 0 {
+                    break;
+                }
+            }
+            let items = std::mem::replace(&mut buf, Vec::with_capacity(max_items.min(PREALLOCATE)));
+            self.flush_batch(items).await;
+        }
+        tracing::debug!(
+            items_flushed = self.report.items_flushed,
+            items_dead_lettered = self.report.items_dead_lettered,
+            "batcher finished"
+        );
+        self.report
+    }
+
+    fn start_draining(&mut self, draining: &mut bool) {
+        *draining = true;
+        // Senders now fail; everything already accepted stays receivable,
+        // and `recv_many` returns 0 only once it is all taken.
+        self.rx.close();
+        tracing::debug!("batcher shutting down: draining accepted items");
+    }
+
+    async fn flush_batch(&mut self, items: Vec<T>) {
+        let len = items.len() as u64;
+        let batch = Batch::from(items);
+        let flush = &mut self.flush;
+        let retries = &mut self.report.flush_retries;
+        let result = retry(self.config.retry.clone(), || {
+            // A panicking flush must not take the accepted items down with
+            // the worker: it is caught and dead-lettered.
+            AssertUnwindSafe(flush(batch.clone()))
+                .catch_unwind()
+                .map(|outcome| match outcome {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(error)) => Err(AttemptError::Failed(error)),
+                    Err(payload) => Err(AttemptError::Panicked(panic_text(payload.as_ref()))),
+                })
+        })
+        .when(|error| matches!(error, AttemptError::Failed(_)))
+        .notify(|error, delay| {
+            *retries += 1;
+            tracing::warn!(%error, ?delay, items = len, "batch flush failed; retrying");
+        })
+        .await;
+        let error = match result {
+            Ok(()) => {
+                self.report.items_flushed += len;
+                self.report.batches_flushed += 1;
+                return;
+            }
+            Err(error) => {
+                let attempts = error.attempts();
+                // No cancellation token is given to `retry` here, so every
+                // error carries the last attempt's outcome.
+                match error.into_error() {
+                    Some(AttemptError::Failed(error)) => FlushError::Failed { error, attempts },
+                    Some(AttemptError::Panicked(message)) => {
+                        FlushError::Panicked { message, attempts }
+                    }
+                    None => FlushError::Panicked {
+                        message: "flush stopped without an outcome".to_owned(),
+                        attempts,
+                    },
+                }
+            }
+        };
+        self.report.items_dead_lettered += len;
+        self.report.batches_dead_lettered += 1;
+        match &mut self.dead_letter {
+            Some(callback) => callback(batch, error),
+            None => tracing::error!(
+                %error,
+                items = len,
+                "batch flush failed for good and no dead-letter callback is set"
+            ),
+        }
+    }
+}
+
+/// Groups the items of a stream into `Vec`s: [`batched`](BatchedExt::batched).
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::BatchedExt;
+/// use futures_util::StreamExt;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let batches: Vec<Vec<u32>> = futures_util::stream::iter(0..5)
+///     .batched(2, Duration::from_secs(1))
+///     .collect()
+///     .await;
+/// assert_eq!(batches, [vec![0, 1], vec![2, 3], vec![4]]);
+/// # }
+/// ```
+pub trait BatchedExt: Stream + Sized {
+    /// Yields a batch when it holds `max_items` items (0 is taken as 1), when
+    /// `max_delay` has passed since its first item arrived (on Tokio's timer,
+    /// so paused time controls it), or when the stream ends with items
+    /// waiting. Never yields an empty batch.
+    ///
+    /// Use it instead of `futures`' `ready_chunks` when a slow trickle of
+    /// items must still be passed on within a bounded delay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::BatchedExt;
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, rx) = tokio::sync::mpsc::channel(8);
+    /// let rx = futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|v| (v, rx)) });
+    /// let mut batches = std::pin::pin!(rx.batched(100, Duration::from_millis(10)));
+    /// tx.send(1).await.unwrap();
+    /// let started = tokio::time::Instant::now();
+    /// assert_eq!(batches.next().await, Some(vec![1]));
+    /// assert_eq!(started.elapsed(), Duration::from_millis(10));
+    /// # }
+    /// ```
+    fn batched(self, max_items: usize, max_delay: Duration) -> Batched<Self> {
+        let max_items = max_items.max(1);
+        Batched {
+            stream: self,
+            max_items,
+            max_delay,
+            buf: Vec::new(),
+            deadline: None,
+            done: false,
+        }
+    }
+}
+
+impl<S: Stream> BatchedExt for S {}
+
+pin_project! {
+    /// The stream returned by [`BatchedExt::batched`].
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Batched<S: Stream> {
+        #[pin]
+        stream: S,
+        max_items: usize,
+        max_delay: Duration,
+        buf: Vec<S::Item>,
+        // Allocated with the first batch and reset afterwards.
+        deadline: Option<Pin<Box<Sleep>>>,
+        done: bool,
+    }
+}
+
+impl<S: Stream> fmt::Debug for Batched<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Batched")
+            .field("max_items", &self.max_items)
+            .field("max_delay", &self.max_delay)
+            .field("waiting", &self.buf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Stream> Stream for Batched<S> {
+    type Item = Vec<S::Item>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        while !*this.done {
+            match this.stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(item)) => {
+                    if this.buf.is_empty() {
+                        let at = Instant::now() + *this.max_delay;
+                        match this.deadline {
+                            Some(sleep) => sleep.as_mut().reset(at),
+                            None => *this.deadline = Some(Box::pin(tokio::time::sleep_until(at))),
+                        }
+                        this.buf.reserve((*this.max_items).min(PREALLOCATE));
+                    }
+                    this.buf.push(item);
+                    if this.buf.len() >= *this.max_items {
+                        return Poll::Ready(Some(std::mem::take(this.buf)));
+                    }
+                }
+                Poll::Ready(None) => *this.done = true,
+                Poll::Pending => break,
+            }
+        }
+        if this.buf.is_empty() {
+            return if *this.done {
+                Poll::Ready(None)
+            } else {
+                Poll::Pending
+            };
+        }
+        if *this.done {
+            return Poll::Ready(Some(std::mem::take(this.buf)));
+        }
+        let expired = this
+            .deadline
+            .as_mut()
+            .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+        if expired {
+            Poll::Ready(Some(std::mem::take(this.buf)))
+        } else {
+            Poll::Pending
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let (low, high) = self.stream.size_hint();
+        let waiting = self.buf.len();
+        let low = (low.saturating_add(waiting)).div_ceil(self.max_items);
+        (low, high.and_then(|h| h.checked_add(waiting)))
+    }
+}

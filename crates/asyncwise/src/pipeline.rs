@@ -1,0 +1,448 @@
+//! Bounded-concurrency pipeline stages over a [`Stream`]:
+//! [`map_concurrent`](PipelineExt::map_concurrent).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use pin_project_lite::pin_project;
+use tokio::time::Sleep;
+
+/// Why one item of a [`MapConcurrent`] stage produced no value.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::{StageError, StageErrorKind};
+///
+/// let err: StageError<String> = StageError { index: 4, kind: StageErrorKind::TimedOut(Duration::from_secs(1)) };
+/// assert_eq!(err.to_string(), "item 4 timed out after 1s");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("item {index} {kind}")]
+pub struct StageError<E> {
+    /// Position of the item in the input stream, from 0.
+    pub index: u64,
+    /// What went wrong.
+    pub kind: StageErrorKind<E>,
+}
+
+/// What went wrong with one item; see [`StageError`].
+///
+/// ```
+/// use asyncwise::StageErrorKind;
+///
+/// assert_eq!(StageErrorKind::Failed("bad input").to_string(), "failed: bad input");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StageErrorKind<E> {
+    /// The stage function returned this error.
+    #[error("failed: {0}")]
+    Failed(E),
+    /// The item took longer than the per-item timeout and was dropped.
+    #[error("timed out after {0:?}")]
+    TimedOut(Duration),
+}
+
+type DeadLetterSink<E> = Box<dyn FnMut(StageError<E>) + Send>;
+
+/// What a stage does with an item that failed or timed out.
+///
+/// ```
+/// use asyncwise::OnError;
+///
+/// let policy: OnError<String> = OnError::dead_letter(|err| eprintln!("{err}"));
+/// assert!(matches!(policy, OnError::DeadLetter(_)));
+/// assert!(matches!(OnError::<String>::default(), OnError::Stop));
+/// ```
+#[derive(Default)]
+#[non_exhaustive]
+pub enum OnError<E> {
+    /// Yield the error, then end the stream (items in flight are dropped).
+    #[default]
+    Stop,
+    /// Drop the item (a `tracing` debug event records it) and go on.
+    Skip,
+    /// Hand the error to the sink and go on.
+    DeadLetter(DeadLetterSink<E>),
+}
+
+impl<E> OnError<E> {
+    /// [`OnError::DeadLetter`] with `sink`.
+    ///
+    /// ```
+    /// let policy = asyncwise::OnError::<u8>::dead_letter(|_| {});
+    /// # let _ = policy;
+    /// ```
+    pub fn dead_letter(sink: impl FnMut(StageError<E>) + Send + 'static) -> Self {
+        OnError::DeadLetter(Box::new(sink))
+    }
+}
+
+impl<E> fmt::Debug for OnError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OnError::Stop => "Stop",
+            OnError::Skip => "Skip",
+            OnError::DeadLetter(_) => "DeadLetter(..)",
+        })
+    }
+}
+
+/// Bounded-concurrency stages for any [`Stream`].
+///
+/// ```
+/// use asyncwise::PipelineExt;
+/// use futures_util::StreamExt;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let doubled: Vec<_> = futures_util::stream::iter(1..=4)
+///     .map_concurrent(2, |n| async move { Ok::<_, String>(n * 2) })
+///     .ordered()
+///     .collect()
+///     .await;
+/// assert_eq!(doubled, [Ok(2), Ok(4), Ok(6), Ok(8)]);
+/// # }
+/// ```
+pub trait PipelineExt: Stream + Sized {
+    /// Runs `f` on up to `limit` items at once (0 is taken as 1) and yields
+    /// `Ok(value)` or, under [`OnError::Stop`] (the default), the first
+    /// [`StageError`]. Output is in completion order unless
+    /// [`ordered`](MapConcurrent::ordered) is set.
+    ///
+    /// Backpressure is end to end: the stage pulls an input item only when
+    /// it is polled and holds fewer than `limit` items, counting both
+    /// running items and (when ordered) finished ones waiting for an
+    /// earlier item, so a slow consumer slows the producer and the stage
+    /// never holds more than `limit` items.
+    ///
+    /// Use it instead of `futures`' `buffer_unordered` / `buffered` when
+    /// you need a per-item timeout, an error policy, or the position of a
+    /// failed item.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{OnError, PipelineExt};
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let results: Vec<u64> = futures_util::stream::iter(0..6_u64)
+    ///     .map_concurrent(3, |n| async move {
+    ///         tokio::time::sleep(Duration::from_secs(n)).await;
+    ///         if n == 1 { Err("bad item") } else { Ok(n) }
+    ///     })
+    ///     .item_timeout(Duration::from_millis(4_500))
+    ///     .on_error(OnError::Skip)
+    ///     .filter_map(|r| async move { r.ok() })
+    ///     .collect()
+    ///     .await;
+    /// // Item 1 failed and item 5 timed out; both were skipped.
+    /// assert_eq!(results, [0, 2, 3, 4]);
+    /// # }
+    /// ```
+    fn map_concurrent<F, Fut, U, E>(self, limit: usize, f: F) -> MapConcurrent<Self, F, Fut, U, E>
+    where
+        F: FnMut(Self::Item) -> Fut,
+        Fut: Future<Output = Result<U, E>>,
+    {
+        MapConcurrent {
+            upstream: self,
+            f,
+            limit: limit.max(1),
+            ordered: false,
+            timeout: None,
+            on_error: OnError::Stop,
+            running: FuturesUnordered::new(),
+            finished: BTreeMap::new(),
+            next_index: 0,
+            next_out: 0,
+            upstream_done: false,
+            stopped: false,
+        }
+    }
+}
+
+impl<S: Stream> PipelineExt for S {}
+
+pin_project! {
+    /// The stream returned by [`PipelineExt::map_concurrent`].
+    #[must_use = "streams do nothing unless polled"]
+    pub struct MapConcurrent<S, F, Fut, U, E> {
+        #[pin]
+        upstream: S,
+        f: F,
+        limit: usize,
+        ordered: bool,
+        timeout: Option<Duration>,
+        on_error: OnError<E>,
+        running: FuturesUnordered<Item<Fut>>,
+        // Ordered mode: finished items waiting for an earlier one.
+        finished: BTreeMap<u64, Result<U, StageError<E>>>,
+        next_index: u64,
+        next_out: u64,
+        upstream_done: bool,
+        stopped: bool,
+    }
+}
+
+impl<S, F, Fut, U, E> fmt::Debug for MapConcurrent<S, F, Fut, U, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MapConcurrent")
+            .field("limit", &self.limit)
+            .field("ordered", &self.ordered)
+            .field("timeout", &self.timeout)
+            .field("on_error", &self.on_error)
+            .field("held", &self.held())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
+    /// Yields results in input order. A slow item then holds back finished
+    /// later ones, which still count against the limit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::PipelineExt;
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let out: Vec<_> = futures_util::stream::iter([3_u64, 1, 2])
+    ///     .map_concurrent(3, |n| async move {
+    ///         tokio::time::sleep(Duration::from_secs(n)).await;
+    ///         Ok::<_, String>(n)
+    ///     })
+    ///     .ordered()
+    ///     .map(Result::unwrap)
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(out, [3, 1, 2]);
+    /// # }
+    /// ```
+    pub fn ordered(mut self) -> Self {
+        self.ordered = true;
+        self
+    }
+
+    /// Gives up on an item after `limit` (the future is dropped) and treats
+    /// it as a [`StageErrorKind::TimedOut`] error under the error policy.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{PipelineExt, StageErrorKind};
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut out = std::pin::pin!(futures_util::stream::iter([1])
+    ///     .map_concurrent(1, |_| std::future::pending::<Result<(), String>>())
+    ///     .item_timeout(Duration::from_secs(2)));
+    /// let err = out.next().await.unwrap().unwrap_err();
+    /// assert_eq!(err.kind, StageErrorKind::TimedOut(Duration::from_secs(2)));
+    /// # }
+    /// ```
+    pub fn item_timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// What to do with an item that failed or timed out (default
+    /// [`OnError::Stop`]).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use asyncwise::{OnError, PipelineExt};
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let dead = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = dead.clone();
+    /// let ok: Vec<_> = futures_util::stream::iter(0..4)
+    ///     .map_concurrent(2, |n| async move { if n % 2 == 0 { Ok(n) } else { Err(n) } })
+    ///     .ordered()
+    ///     .on_error(OnError::dead_letter(move |err| sink.lock().unwrap().push(err.index)))
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(ok, [Ok(0), Ok(2)]);
+    /// assert_eq!(*dead.lock().unwrap(), [1, 3]);
+    /// # }
+    /// ```
+    pub fn on_error(mut self, policy: OnError<E>) -> Self {
+        self.on_error = policy;
+        self
+    }
+
+    /// Items taken from upstream and not yet yielded or handed to the error
+    /// policy; never more than the limit.
+    ///
+    /// ```
+    /// use asyncwise::PipelineExt;
+    ///
+    /// let stage = futures_util::stream::iter(0..3)
+    ///     .map_concurrent(2, |n| async move { Ok::<_, String>(n) });
+    /// assert_eq!(stage.held(), 0);
+    /// ```
+    pub fn held(&self) -> usize {
+        self.running.len() + self.finished.len()
+    }
+}
+
+enum Handled<T> {
+    Yield(T),
+    Continue,
+}
+
+impl<S, F, Fut, U, E> Stream for MapConcurrent<S, F, Fut, U, E>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future<Output = Result<U, E>>,
+{
+    type Item = Result<U, StageError<E>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if *this.stopped {
+            return Poll::Ready(None);
+        }
+        loop {
+            // Pull only while there is room: this is the backpressure.
+            while !*this.upstream_done && this.running.len() + this.finished.len() < *this.limit {
+                match this.upstream.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(input)) => {
+                        let index = *this.next_index;
+                        *this.next_index += 1;
+                        let fut = (this.f)(input);
+                        let deadline = this
+                            .timeout
+                            .map(|limit| Box::pin(tokio::time::sleep(limit)));
+                        this.running.push(Item {
+                            index,
+                            fut,
+                            deadline,
+                        });
+                    }
+                    Poll::Ready(None) => *this.upstream_done = true,
+                    Poll::Pending => break,
+                }
+            }
+            if *this.ordered
+                && let Some(result) = this.finished.remove(this.next_out)
+            {
+                *this.next_out += 1;
+                match handle(result, this.on_error, this.stopped, this.running) {
+                    Handled::Yield(out) => return Poll::Ready(Some(out)),
+                    Handled::Continue => continue,
+                }
+            }
+            match this.running.poll_next_unpin(cx) {
+                Poll::Ready(Some((index, output))) => {
+                    let result = match output {
+                        Some(Ok(value)) => Ok(value),
+                        Some(Err(error)) => Err(StageError {
+                            index,
+                            kind: StageErrorKind::Failed(error),
+                        }),
+                        None => Err(StageError {
+                            index,
+                            kind: StageErrorKind::TimedOut(this.timeout.unwrap_or_default()),
+                        }),
+                    };
+                    if *this.ordered {
+                        if index != *this.next_out {
+                            this.finished.insert(index, result);
+                            continue;
+                        }
+                        *this.next_out += 1;
+                    }
+                    match handle(result, this.on_error, this.stopped, this.running) {
+                        Handled::Yield(out) => return Poll::Ready(Some(out)),
+                        Handled::Continue => continue,
+                    }
+                }
+                Poll::Ready(None) => {
+                    // Nothing running. In ordered mode `finished` is empty
+                    // here too: its head would have been the next to run.
+                    return if *this.upstream_done {
+                        Poll::Ready(None)
+                    } else {
+                        // Upstream returned Pending above and will wake us.
+                        Poll::Pending
+                    };
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+#[inline]
+fn handle<U, E, Fut>(
+    result: Result<U, StageError<E>>,
+    on_error: &mut OnError<E>,
+    stopped: &mut bool,
+    running: &mut FuturesUnordered<Item<Fut>>,
+) -> Handled<Result<U, StageError<E>>> {
+    match result {
+        Ok(value) => Handled::Yield(Ok(value)),
+        Err(error) => match on_error {
+            OnError::Stop => {
+                *stopped = true;
+                running.clear();
+                Handled::Yield(Err(error))
+            }
+            OnError::Skip => {
+                tracing::debug!(index = error.index, "pipeline item skipped after an error");
+                Handled::Continue
+            }
+            OnError::DeadLetter(sink) => {
+                sink(error);
+                Handled::Continue
+            }
+        },
+    }
+}
+
+pin_project! {
+    /// One item in flight, with its input position and, when the stage has
+    /// a per-item timeout, its deadline (boxed: a timer entry is large, and
+    /// untimed items should not carry it).
+    struct Item<Fut> {
+        index: u64,
+        #[pin]
+        fut: Fut,
+        deadline: Option<Pin<Box<Sleep>>>,
+    }
+}
+
+impl<Fut: Future> Future for Item<Fut> {
+    /// `None` when the deadline passed first.
+    type Output = (u64, Option<Fut::Output>);
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.fut.poll(cx) {
+            return Poll::Ready((*this.index, Some(output)));
+        }
+        let expired = this
+            .deadline
+            .as_mut()
+            .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
+        if expired {
+            Poll::Ready((*this.index, None))
+        } else {
+            Poll::Pending
+        }
+    }
+}

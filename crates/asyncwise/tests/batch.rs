@@ -1,0 +1,398 @@
+//! `Batcher` and `batched`: batch sizes, deadlines from the first item,
+//! backpressure, and zero loss on shutdown with and without failing flushes.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asyncwise::{BatchConfig, BatchedExt, Batcher, RetryPolicy, TrySendError};
+use futures_util::StreamExt;
+use proptest::prelude::*;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("runtime")
+}
+
+proptest! {
+    #[test]
+    fn batcher_batches_never_exceed_max_items_and_keep_order(
+        max_items in 1_usize..40,
+        capacity in 1_usize..80,
+        items in 0_u32..400,
+        gaps in proptest::collection::vec(0_u64..20, 1..50),
+    ) {
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let sink = batches.clone();
+        let report = paused_runtime().block_on(async move {
+            let config = BatchConfig::new(max_items, Duration::from_millis(7)).capacity(capacity);
+            let (batcher, worker) = Batcher::new(config, move |batch| {
+                sink.lock().expect("sink").push(batch.to_vec());
+                async { Ok::<_, String>(()) }
+            });
+            let worker = tokio::spawn(worker.run());
+            for n in 0..items {
+                batcher.send(n).await.expect("open");
+                let gap = gaps[n as usize % gaps.len()];
+                if gap > 0 {
+                    tokio::time::sleep(Duration::from_millis(gap)).await;
+                }
+            }
+            drop(batcher);
+            worker.await.expect("worker")
+        });
+        let batches = batches.lock().expect("batches");
+        prop_assert!(batches.iter().all(|b| !b.is_empty() && b.len() <= max_items));
+        let flat: Vec<u32> = batches.iter().flatten().copied().collect();
+        prop_assert_eq!(flat, (0..items).collect::<Vec<_>>());
+        prop_assert_eq!(report.items_flushed, u64::from(items));
+        prop_assert_eq!(report.batches_flushed, batches.len() as u64);
+    }
+
+    #[test]
+    fn batched_stream_batches_never_exceed_max_items(
+        max_items in 1_usize..40,
+        items in 0_u32..400,
+        gaps in proptest::collection::vec(0_u64..20, 1..50),
+    ) {
+        let batches = paused_runtime().block_on(async move {
+            let source = futures_util::stream::iter(0..items).then(move |n| {
+                let gap = gaps[n as usize % gaps.len()];
+                async move {
+                tokio::time::sleep(Duration::from_millis(gap)).await;
+                n
+            }});
+            source.batched(max_items, Duration::from_millis(5)).collect::<Vec<_>>().await
+        });
+        prop_assert!(batches.iter().all(|b| !b.is_empty() && b.len() <= max_items));
+        let flat: Vec<u32> = batches.into_iter().flatten().collect();
+        prop_assert_eq!(flat, (0..items).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn batcher_deadline_runs_from_the_first_item_of_each_batch() {
+    let origin = Instant::now();
+    let flushes = Arc::new(Mutex::new(Vec::new()));
+    let sink = flushes.clone();
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(100, Duration::from_millis(10)),
+        move |batch| {
+            sink.lock()
+                .expect("sink")
+                .push((origin.elapsed(), batch.to_vec()));
+            async { Ok::<_, String>(()) }
+        },
+    );
+    let worker = tokio::spawn(worker.run());
+    // Idle for a while first: a periodic tick would fire at once here.
+    tokio::time::sleep(Duration::from_millis(33)).await;
+    batcher.send(1).await.expect("open");
+    tokio::time::sleep(Duration::from_millis(7)).await;
+    batcher.send(2).await.expect("open");
+    tokio::time::sleep(Duration::from_millis(8)).await;
+    batcher.send(3).await.expect("open");
+    drop(batcher);
+    worker.await.expect("worker");
+    let flushes = flushes.lock().expect("flushes");
+    assert_eq!(
+        *flushes,
+        [
+            (Duration::from_millis(43), vec![1, 2]),
+            // Sent at 48 ms; the last sender left at once, so it is flushed then.
+            (Duration::from_millis(48), vec![3]),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn batched_stream_deadline_runs_from_the_first_item() {
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|v| (v, rx)) });
+    let origin = Instant::now();
+    let producer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for n in 0..3 {
+            tx.send(n).await.expect("open");
+            tokio::time::sleep(Duration::from_millis(4)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        tx.send(9).await.expect("open");
+    });
+    let mut batches = std::pin::pin!(stream.batched(10, Duration::from_millis(10)));
+    let mut seen = Vec::new();
+    while let Some(batch) = batches.next().await {
+        seen.push((origin.elapsed(), batch));
+    }
+    producer.await.expect("producer");
+    assert_eq!(
+        seen,
+        [
+            (Duration::from_millis(110), vec![0, 1, 2]),
+            // The stream ended right after the last item: flushed at once.
+            (Duration::from_millis(142), vec![9]),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_waits_when_the_queue_is_full() {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let flush_gate = gate.clone();
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(2, Duration::from_secs(1)).capacity(3),
+        move |_| {
+            let gate = flush_gate.clone();
+            async move {
+                gate.acquire().await.map_err(|e| e.to_string())?.forget();
+                Ok::<_, String>(())
+            }
+        },
+    );
+    let worker = tokio::spawn(worker.run());
+    // Two items form the first batch, whose flush blocks on the gate.
+    batcher.send(0).await.expect("open");
+    batcher.send(1).await.expect("open");
+    tokio::task::yield_now().await;
+    for n in 2..5 {
+        batcher.try_send(n).expect("room in the queue");
+    }
+    assert_eq!(batcher.try_send(5), Err(TrySendError::Full(5)));
+    let pending_send = tokio::spawn({
+        let batcher = batcher.clone();
+        async move { batcher.send(5).await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!pending_send.is_finished(), "send must wait for room");
+    gate.add_permits(100);
+    pending_send.await.expect("task").expect("accepted");
+    drop(batcher);
+    let report = worker.await.expect("worker");
+    assert_eq!(report.items_flushed, 6);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_flushes_are_retried_then_dead_lettered_never_dropped() {
+    let attempts = Arc::new(AtomicU64::new(0));
+    let counter = attempts.clone();
+    let config = BatchConfig::new(2, Duration::from_millis(5))
+        .retry(RetryPolicy::exponential(Duration::from_millis(10)).max_attempts(3));
+    let (batcher, worker) = Batcher::new(config, move |batch| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        // Batches holding an odd first item always fail.
+        let fails = batch[0] % 2 == 1;
+        async move { if fails { Err("rejected") } else { Ok(()) } }
+    });
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let dead_sink = dead.clone();
+    let worker = worker.dead_letter(move |batch, error| {
+        assert_eq!(error.attempts(), 3);
+        dead_sink
+            .lock()
+            .expect("dead")
+            .extend(batch.iter().copied());
+    });
+    let worker = tokio::spawn(worker.run());
+    for n in [0, 2, 1, 4] {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    let report = worker.await.expect("worker");
+    assert_eq!(*dead.lock().expect("dead"), [1, 4]);
+    assert_eq!(report.items_flushed, 2);
+    assert_eq!(report.items_dead_lettered, 2);
+    assert_eq!(report.flush_retries, 2);
+    assert_eq!(attempts.load(Ordering::Relaxed), 4);
+}
+
+/// 8 producers send up to 100 000 distinct ids; shutdown fires once half of
+/// them were accepted. Every accepted id must be flushed or dead-lettered
+/// exactly once, and nothing else may appear.
+async fn zero_loss_run(fail_rate: f64, seed: u64) {
+    const PRODUCERS: u64 = 8;
+    const ITEMS: u64 = 100_000;
+    let token = CancellationToken::new();
+    let flushed = Arc::new(Mutex::new(Vec::new()));
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let config = BatchConfig::new(256, Duration::from_millis(2))
+        .capacity(1_024)
+        .retry(
+            RetryPolicy::exponential(Duration::from_millis(1))
+                .max_attempts(3)
+                .seed(seed),
+        )
+        .cancel_on(token.clone());
+    let sink = flushed.clone();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let (batcher, worker) = Batcher::new(config, move |batch| {
+        let fails = rng.f64() < fail_rate;
+        if !fails {
+            sink.lock().expect("flushed").extend(batch.iter().copied());
+        }
+        async move {
+            tokio::task::yield_now().await;
+            if fails {
+                Err("injected failure")
+            } else {
+                Ok(())
+            }
+        }
+    });
+    let dead_sink = dead.clone();
+    let worker = tokio::spawn(
+        worker
+            .dead_letter(move |batch, _| dead_sink.lock().expect("dead").extend(batch.iter()))
+            .run(),
+    );
+    let accepted_total = Arc::new(AtomicU64::new(0));
+    let mut producers = tokio::task::JoinSet::new();
+    for p in 0..PRODUCERS {
+        let batcher = batcher.clone();
+        let token = token.clone();
+        let accepted_total = accepted_total.clone();
+        producers.spawn(async move {
+            let mut accepted = Vec::new();
+            for id in (p..ITEMS).step_by(PRODUCERS as usize) {
+                if batcher.send(id).await.is_err() {
+                    break;
+                }
+                accepted.push(id);
+                if accepted_total.fetch_add(1, Ordering::Relaxed) + 1 == ITEMS / 2 {
+                    token.cancel();
+                }
+            }
+            accepted
+        });
+    }
+    drop(batcher);
+    let mut accepted = Vec::new();
+    while let Some(ids) = producers.join_next().await {
+        accepted.extend(ids.expect("producer"));
+    }
+    let report = worker.await.expect("worker");
+    assert!(
+        accepted.len() as u64 >= ITEMS / 2,
+        "shutdown came too early"
+    );
+    assert!(
+        (accepted.len() as u64) < ITEMS,
+        "shutdown was not mid-stream"
+    );
+
+    let mut seen: HashMap<u64, u32> = HashMap::new();
+    for id in flushed
+        .lock()
+        .expect("flushed")
+        .iter()
+        .chain(dead.lock().expect("dead").iter())
+    {
+        *seen.entry(*id).or_default() += 1;
+    }
+    for id in &accepted {
+        assert_eq!(
+            seen.remove(id),
+            Some(1),
+            "id {id} not accounted exactly once"
+        );
+    }
+    assert!(seen.is_empty(), "ids that were never accepted: {seen:?}");
+    assert_eq!(
+        report.items_flushed + report.items_dead_lettered,
+        accepted.len() as u64
+    );
+    if fail_rate > 0.0 {
+        assert!(report.flush_retries > 0);
+    } else {
+        assert_eq!(report.items_dead_lettered, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_loss_with_shutdown_mid_stream() {
+    zero_loss_run(0.0, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_loss_with_twenty_percent_failing_flushes() {
+    zero_loss_run(0.2, 2).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn zero_loss_on_paused_time_with_failures() {
+    zero_loss_run(0.2, 3).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_flush_is_dead_lettered_and_the_worker_goes_on() {
+    let config = BatchConfig::new(2, Duration::from_millis(5))
+        .retry(RetryPolicy::exponential(Duration::from_millis(10)).max_attempts(3));
+    let flushed = Arc::new(Mutex::new(Vec::new()));
+    let sink = flushed.clone();
+    let (batcher, worker) = Batcher::new(config, move |batch| {
+        let sink = sink.clone();
+        async move {
+            if batch.contains(&13) {
+                panic!("unlucky batch");
+            }
+            sink.lock().expect("flushed").extend(batch.iter().copied());
+            Ok::<_, String>(())
+        }
+    });
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let dead_sink = dead.clone();
+    let worker = tokio::spawn(
+        worker
+            .dead_letter(move |batch, error| {
+                dead_sink
+                    .lock()
+                    .expect("dead")
+                    .push((batch.to_vec(), error));
+            })
+            .run(),
+    );
+    for n in [1, 2, 13, 14, 5, 6] {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    let report = worker.await.expect("the worker survives the panic");
+    assert_eq!(*flushed.lock().expect("flushed"), [1, 2, 5, 6]);
+    assert_eq!(
+        *dead.lock().expect("dead"),
+        [(
+            vec![13, 14],
+            asyncwise::FlushError::Panicked {
+                message: "unlucky batch".into(),
+                attempts: 1
+            }
+        )]
+    );
+    assert_eq!(report.flush_retries, 0, "a panic is not retried");
+    assert_eq!(report.items_dead_lettered, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn huge_limits_neither_panic_nor_preallocate() {
+    let config = BatchConfig::new(usize::MAX, Duration::from_millis(1)).capacity(usize::MAX);
+    let (batcher, worker) = Batcher::new(config, |batch| {
+        let len = batch.len();
+        async move { if len == 3 { Ok(()) } else { Err(len) } }
+    });
+    let worker = tokio::spawn(worker.run());
+    for n in 0..3 {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    assert_eq!(worker.await.expect("worker").items_flushed, 3);
+    let batches: Vec<Vec<u8>> = futures_util::stream::iter(0..3_u8)
+        .batched(usize::MAX, Duration::from_secs(1))
+        .collect()
+        .await;
+    assert_eq!(batches, [vec![0, 1, 2]]);
+}

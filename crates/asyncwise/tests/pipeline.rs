@@ -1,0 +1,199 @@
+//! `map_concurrent`: the in-flight bound under a slow consumer (property
+//! test), order, concurrency, timeouts and the error policies.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asyncwise::{OnError, PipelineExt, StageError, StageErrorKind};
+use futures_util::StreamExt;
+use proptest::prelude::*;
+use tokio::time::{Instant, sleep};
+
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("runtime")
+}
+
+proptest! {
+    #[test]
+    fn items_held_never_exceed_the_limit_with_a_slow_consumer(
+        limit in 1_usize..12,
+        ordered in any::<bool>(),
+        work_ms in proptest::collection::vec(0_u64..50, 1..60),
+        consumer_ms in proptest::collection::vec(0_u64..80, 1..20),
+        fail_every in 0_u64..6,
+    ) {
+        let items = work_ms.len() as u64;
+        let pulled = Arc::new(AtomicU64::new(0));
+        let released = Arc::new(AtomicU64::new(0));
+        let max_held = Arc::new(AtomicU64::new(0));
+        let running = Arc::new(AtomicUsize::new(0));
+        let max_running = Arc::new(AtomicUsize::new(0));
+        let yielded = paused_runtime().block_on({
+            let (pulled, released, max_held) = (pulled.clone(), released.clone(), max_held.clone());
+            let (running, max_running) = (running.clone(), max_running.clone());
+            async move {
+                let source = futures_util::stream::iter(0..items).inspect({
+                    let (pulled, released, max_held) = (pulled.clone(), released.clone(), max_held.clone());
+                    move |_| {
+                        let held = pulled.fetch_add(1, Ordering::SeqCst) + 1 - released.load(Ordering::SeqCst);
+                        max_held.fetch_max(held, Ordering::SeqCst);
+                    }
+                });
+                let dead_released = released.clone();
+                let mut stage = source
+                    .map_concurrent(limit, move |n| {
+                        let work = Duration::from_millis(work_ms[n as usize]);
+                        let (running, max_running) = (running.clone(), max_running.clone());
+                        async move {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            max_running.fetch_max(now, Ordering::SeqCst);
+                            sleep(work).await;
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            if fail_every > 0 && n % fail_every == 0 { Err(n) } else { Ok(n) }
+                        }
+                    })
+                    .on_error(OnError::dead_letter(move |_| {
+                        dead_released.fetch_add(1, Ordering::SeqCst);
+                    }));
+                if ordered {
+                    stage = stage.ordered();
+                }
+                let mut stage = std::pin::pin!(stage);
+                let mut yielded = Vec::new();
+                while let Some(result) = stage.next().await {
+                    let n = result.expect("errors go to the dead-letter sink");
+                    released.fetch_add(1, Ordering::SeqCst);
+                    yielded.push(n);
+                    // A slow consumer.
+                    sleep(Duration::from_millis(consumer_ms[yielded.len() % consumer_ms.len()])).await;
+                }
+                yielded
+            }
+        });
+        prop_assert!(max_held.load(Ordering::SeqCst) <= limit as u64);
+        prop_assert!(max_running.load(Ordering::SeqCst) <= limit);
+        let expected: Vec<u64> = (0..items)
+            .filter(|n| fail_every == 0 || n % fail_every != 0)
+            .collect();
+        let mut sorted = yielded.clone();
+        sorted.sort_unstable();
+        prop_assert_eq!(&sorted, &expected);
+        if ordered {
+            prop_assert_eq!(yielded, expected);
+        }
+        prop_assert_eq!(released.load(Ordering::SeqCst), items);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn runs_limit_items_at_once() {
+    let origin = Instant::now();
+    let out: Vec<_> = futures_util::stream::iter(0..10_u64)
+        .map_concurrent(5, |n| async move {
+            sleep(Duration::from_secs(1)).await;
+            Ok::<_, String>(n)
+        })
+        .collect()
+        .await;
+    assert_eq!(out.len(), 10);
+    // Two waves of five.
+    assert_eq!(origin.elapsed(), Duration::from_secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn unordered_yields_in_completion_order_and_ordered_in_input_order() {
+    let work = [30_u64, 10, 20];
+    let stage = |ordered: bool| {
+        let stage = futures_util::stream::iter(work).map_concurrent(3, |ms| async move {
+            sleep(Duration::from_millis(ms)).await;
+            Ok::<_, String>(ms)
+        });
+        let stage = if ordered { stage.ordered() } else { stage };
+        stage.map(Result::unwrap).collect::<Vec<_>>()
+    };
+    assert_eq!(stage(false).await, [10, 20, 30]);
+    assert_eq!(stage(true).await, [30, 10, 20]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_yields_the_first_error_and_ends() {
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let log = started.clone();
+    let out: Vec<_> = futures_util::stream::iter(0..100_u64)
+        .map_concurrent(2, move |n| {
+            log.lock().expect("log").push(n);
+            async move {
+                sleep(Duration::from_millis(10)).await;
+                if n == 3 { Err("broken") } else { Ok(n) }
+            }
+        })
+        .ordered()
+        .collect()
+        .await;
+    assert_eq!(
+        out,
+        [
+            Ok(0),
+            Ok(1),
+            Ok(2),
+            Err(StageError {
+                index: 3,
+                kind: StageErrorKind::Failed("broken")
+            })
+        ]
+    );
+    // Nothing far beyond the failure was started.
+    assert!(started.lock().expect("log").len() <= 6);
+}
+
+#[tokio::test(start_paused = true)]
+async fn skip_drops_failed_and_timed_out_items() {
+    let out: Vec<_> = futures_util::stream::iter(0..6_u64)
+        .map_concurrent(6, |n| async move {
+            sleep(Duration::from_secs(n)).await;
+            if n == 2 { Err("bad") } else { Ok(n) }
+        })
+        .item_timeout(Duration::from_millis(3_500))
+        .on_error(OnError::Skip)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(out, [0, 1, 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_go_to_the_dead_letter_sink_with_their_index() {
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let sink = dead.clone();
+    let origin = Instant::now();
+    let out: Vec<_> = futures_util::stream::iter([1_u64, 10, 2, 20])
+        .map_concurrent(2, |secs| async move {
+            sleep(Duration::from_secs(secs)).await;
+            Ok::<_, String>(secs)
+        })
+        .item_timeout(Duration::from_secs(5))
+        .on_error(OnError::dead_letter(move |err| {
+            sink.lock().expect("dead").push(err);
+        }))
+        .ordered()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(out, [1, 2]);
+    let dead = dead.lock().expect("dead");
+    let indexes: Vec<_> = dead.iter().map(|e| e.index).collect();
+    assert_eq!(indexes, [1, 3]);
+    assert!(
+        dead.iter()
+            .all(|e| e.kind == StageErrorKind::TimedOut(Duration::from_secs(5)))
+    );
+    // Item 2 finishes at 3 s but, output being ordered, waits for item 1 and
+    // keeps its slot; item 1 times out at 5 s, so item 3 starts only then and
+    // times out at 10 s.
+    assert_eq!(origin.elapsed(), Duration::from_secs(10));
+}

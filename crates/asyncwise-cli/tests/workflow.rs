@@ -621,3 +621,71 @@ fn cargo_subcommand_checks_the_package_or_workspace_from_any_subdirectory() {
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean `app`?"), "{stderr}");
 }
+
+#[test]
+fn configured_levels_apply_nearest_first_and_the_command_line_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"quiet\"]\n\n[workspace.metadata.asyncwise.rules]\ncorrectness = \"deny\"\nblocking_in_async = \"deny\"\n",
+    );
+    let code = "pub async fn f() {\n    std::thread::sleep(std::time::Duration::ZERO);\n}\npub async fn g() {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    loop { tx.send(1).ok(); tokio::task::yield_now().await; }\n}\n";
+    write(
+        root,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+    );
+    write(root, "app/src/lib.rs", code);
+    // A package setting wins over the workspace's for that package.
+    write(
+        root,
+        "quiet/Cargo.toml",
+        "[package]\nname = \"quiet\"\nversion = \"0.1.0\"\n\n[package.metadata.asyncwise.rules]\nblocking_in_async = \"allow\"\n",
+    );
+    write(root, "quiet/src/lib.rs", code);
+
+    let (_, stdout, _) = run(root, &["check", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let levels: Vec<(String, String, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["rule"].as_str().unwrap().to_owned(),
+                d["level"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let has = |path: &str, rule: &str| levels.iter().find(|(p, r, _)| p == path && r == rule);
+    assert_eq!(
+        has("app/src/lib.rs", "blocking_in_async").map(|l| l.2.as_str()),
+        Some("deny"),
+        "{levels:?}"
+    );
+    assert!(
+        has("quiet/src/lib.rs", "blocking_in_async").is_none(),
+        "{levels:?}"
+    );
+    assert!(
+        has("quiet/src/lib.rs", "unbounded_channel").is_some(),
+        "{levels:?}"
+    );
+
+    // The command line comes after the configuration.
+    let (_, stdout, _) = run(
+        root,
+        &["check", "--format", "json", "-W", "blocking_in_async"],
+    );
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let app_blocking = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == "app/src/lib.rs" && d["rule"] == "blocking_in_async")
+        .unwrap();
+    assert_eq!(app_blocking["level"], "warn");
+}

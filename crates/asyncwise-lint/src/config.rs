@@ -50,19 +50,23 @@ pub struct Config {
     /// (`invalid_suppression`). Default `false`.
     #[serde(default)]
     pub require_reason: Option<bool>,
-    /// Rule levels: `rule_name = "allow" | "warn" | "deny"`.
+    /// Levels: `name = "allow" | "warn" | "deny"`, where a name is a rule, a group
+    /// (`correctness`, `suspicious`, `perf`, `pedantic`) or `all`. `all` applies first, then
+    /// groups, then rules, so a rule's own setting wins; the command line's `--select`,
+    /// `--ignore` and `-A/-W/-D` apply after the configuration.
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
     /// Functions of your own code that block the thread, as
     /// ``{ path = "mycrate::db::query_sync", help = "use `query(..).await`" }`` (`help`
-    /// optional).
+    /// optional). Read and validated; not yet used by the rules.
     #[serde(default)]
     pub blocking: Vec<BlockingFn>,
     /// Functions that run a closure off the async executor, like `spawn_blocking`
-    /// (`"mycrate::pool::run_blocking"`).
+    /// (`"mycrate::pool::run_blocking"`). Read and validated; not yet used by the rules.
     #[serde(default)]
     pub offload: Vec<String>,
-    /// Functions that spawn a task, like `tokio::spawn` (`"mycrate::rt::spawn_named"`).
+    /// Functions that spawn a task, like `tokio::spawn` (`"mycrate::rt::spawn_named"`). Read
+    /// and validated; not yet used by the rules.
     #[serde(default)]
     pub spawn: Vec<String>,
 }
@@ -90,6 +94,16 @@ pub enum Level {
     Warn,
     /// Reported as an error.
     Deny,
+}
+
+impl From<Level> for crate::levels::Level {
+    fn from(level: Level) -> Self {
+        match level {
+            Level::Allow => crate::levels::Level::Allow,
+            Level::Warn => crate::levels::Level::Warn,
+            Level::Deny => crate::levels::Level::Deny,
+        }
+    }
 }
 
 /// A user's blocking function.
@@ -126,7 +140,10 @@ fn parse_section(text: &str, section: &[&str]) -> Result<Option<Config>, FileErr
     }
     check_keys(text, table, CONFIG_KEYS, "key")?;
     if let Some(toml::de::DeValue::Table(rules)) = table.get("rules").map(|v| v.get_ref()) {
-        let known: Vec<&str> = crate::suppress::known_rules().collect();
+        let known: Vec<&str> = crate::suppress::known_rules()
+            .chain(crate::levels::Group::ALL.map(crate::levels::Group::as_str))
+            .chain(["all"])
+            .collect();
         check_keys(text, rules, &known, "rule")?;
         for (name, level) in rules {
             if let toml::de::DeValue::String(level_text) = level.get_ref() {
@@ -263,6 +280,27 @@ pub struct Layer {
     excludes: globset::GlobSet,
 }
 
+impl Layer {
+    /// The layer of `config`, read from `file`, whose `exclude` globs are relative to `base`.
+    /// Invalid globs (rejected when a file is parsed) match nothing.
+    pub fn new(file: PathBuf, base: PathBuf, config: Config) -> Layer {
+        let mut excludes = globset::GlobSetBuilder::new();
+        for pattern in &config.exclude {
+            if let Ok(glob) = glob(pattern) {
+                excludes.add(glob);
+            }
+        }
+        Layer {
+            file,
+            base,
+            excludes: excludes
+                .build()
+                .unwrap_or_else(|_| globset::GlobSet::empty()),
+            config,
+        }
+    }
+}
+
 /// The settings that apply to one directory: the workspace's layer, then the package's.
 #[derive(Debug, Clone, Default)]
 pub struct Effective {
@@ -294,14 +332,50 @@ impl Effective {
         })
     }
 
-    /// The rule levels, the nearest setting of each rule winning. (Read, validated and typed;
-    /// not yet applied to findings.)
+    /// The rule levels, the nearest setting of each name winning.
     pub fn rules(&self) -> BTreeMap<String, Level> {
         let mut out = BTreeMap::new();
         for layer in &self.layers {
             out.extend(layer.config.rules.clone());
         }
         out
+    }
+
+    /// The levels these settings give, before the command line's: `all` first, then groups,
+    /// then rules (the most specific name wins). A name that is not a rule of the registry
+    /// (`unused_suppression`) has no level to set and is left out.
+    ///
+    /// ```
+    /// use asyncwise_lint::config::{Config, Effective, Layer};
+    /// use asyncwise_lint::levels::{Form, Level};
+    /// let config = Config::from_toml_str("[rules]\nperf = \"deny\"\nunbounded_spawn = \"allow\"\n").unwrap();
+    /// let settings = Effective { layers: vec![std::sync::Arc::new(Layer::new("asyncwise.toml".into(), ".".into(), config))] };
+    /// let levels = settings.levels();
+    /// let rule = |name| asyncwise_lint::rules::find(name).unwrap();
+    /// assert_eq!(levels.level_of(rule("unbounded_spawn"), Form::Default), Level::Allow);
+    /// assert_eq!(levels.level_of(rule("unbounded_channel"), Form::Default), Level::Deny);
+    /// ```
+    pub fn levels(&self) -> crate::levels::Levels {
+        use crate::levels::{Selector, Setting};
+        let mut settings: Vec<(u8, Selector, Level)> = self
+            .rules()
+            .into_iter()
+            .filter_map(|(name, level)| {
+                let selector = Selector::parse(&name).ok()?;
+                let order = match selector {
+                    Selector::All => 0,
+                    Selector::Group(_) => 1,
+                    Selector::Rule(_) => 2,
+                };
+                Some((order, selector, level))
+            })
+            .collect();
+        settings.sort_by_key(|(order, ..)| *order);
+        let mut levels = crate::levels::Levels::default();
+        for (_, selector, level) in settings {
+            levels.push(selector, Setting::Level(level.into()));
+        }
+        levels
     }
 }
 
@@ -434,21 +508,11 @@ impl Resolver {
             }
             Ok(text) => match parse_section(&text, section) {
                 Ok(config) => config.map(|config| {
-                    let mut excludes = globset::GlobSetBuilder::new();
-                    for pattern in &config.exclude {
-                        // Validated while parsing.
-                        if let Ok(glob) = glob(pattern) {
-                            excludes.add(glob);
-                        }
-                    }
-                    Arc::new(Layer {
-                        file: file.to_path_buf(),
-                        base: file.parent().map(Path::to_path_buf).unwrap_or_default(),
-                        excludes: excludes
-                            .build()
-                            .unwrap_or_else(|_| globset::GlobSet::empty()),
+                    Arc::new(Layer::new(
+                        file.to_path_buf(),
+                        file.parent().map(Path::to_path_buf).unwrap_or_default(),
                         config,
-                    })
+                    ))
                 }),
                 Err(mut e) => {
                     e.path = shown(file);

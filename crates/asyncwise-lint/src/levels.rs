@@ -188,6 +188,12 @@ impl Levels {
         self.settings.push((selector, setting));
     }
 
+    /// Appends every setting of `later` (a later source: the command line after the
+    /// configuration).
+    pub fn extend(&mut self, later: &Levels) {
+        self.settings.extend(later.settings.iter().copied());
+    }
+
     /// `--select`: turns everything off, then turns on what is named.
     ///
     /// ```

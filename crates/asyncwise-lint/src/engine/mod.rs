@@ -322,7 +322,23 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         report.files_checked = report.files_checked.saturating_sub(outcome.skipped.files);
     }
     report.diagnostics.retain(|d| is_reported(&d.path));
-    apply_levels(&mut report.diagnostics, &options.levels);
+    // The configuration's levels for each file's directory, then the command line's.
+    let mut levels_by_dir: std::collections::HashMap<PathBuf, Levels> =
+        std::collections::HashMap::new();
+    apply_levels(&mut report.diagnostics, |path| match resolver.as_mut() {
+        None => options.levels.clone(),
+        Some(resolver) => {
+            let dir = path.parent().unwrap_or(path).to_path_buf();
+            levels_by_dir
+                .entry(dir)
+                .or_insert_with(|| {
+                    let mut levels = resolver.for_file(path).levels();
+                    levels.extend(&options.levels);
+                    levels
+                })
+                .clone()
+        }
+    });
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
             report
@@ -443,12 +459,12 @@ fn binary_of(path: &Path, bin_only: bool) -> Option<String> {
 }
 
 /// Gives each finding its level; drops the allowed ones.
-fn apply_levels(diagnostics: &mut Vec<Diagnostic>, levels: &Levels) {
+fn apply_levels(diagnostics: &mut Vec<Diagnostic>, mut levels_for: impl FnMut(&Path) -> Levels) {
     diagnostics.retain_mut(|d| {
         let Some(rule) = crate::rules::find(d.rule) else {
             return true;
         };
-        match levels.level_of(rule, d.form) {
+        match levels_for(&d.path).level_of(rule, d.form) {
             Level::Allow => false,
             Level::Warn => {
                 d.severity = Severity::Warning;
@@ -558,7 +574,7 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
     found.extend(crate::rules::check_crate(&index));
     let files = [(path.to_path_buf(), suppressions)].into();
     let mut found = crate::suppress::apply(found, &files, &|_| false);
-    apply_levels(&mut found, &Levels::everything());
+    apply_levels(&mut found, |_| Levels::everything());
     found.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
     Ok(found)
 }

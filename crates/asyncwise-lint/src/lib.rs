@@ -70,6 +70,10 @@ pub fn analyze_parsed_in(
     cx: &model::FileContext,
 ) -> facts::FileAnalysis {
     let model = model::FileModel::build_in(path, source, ast, cx);
+    let mut summary = model.summary();
+    if cx.call_graph {
+        summary.items = summary::summarize(&model);
+    }
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {
         (rule.check)(&model, &mut sink);
@@ -77,6 +81,6 @@ pub fn analyze_parsed_in(
     facts::FileAnalysis {
         diagnostics: sink.diagnostics,
         deferred: sink.deferred,
-        summary: model.summary(),
+        summary,
     }
 }

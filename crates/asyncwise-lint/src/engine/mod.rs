@@ -49,6 +49,9 @@ pub struct CheckOptions {
     pub threads: usize,
     /// Larger files are reported as errors (default: [`DEFAULT_MAX_FILE_SIZE`]).
     pub max_file_size: u64,
+    /// Build per-file summaries and the crate index, and report blocking through helper
+    /// functions (default: on). Off only to measure what the call graph costs.
+    pub call_graph: bool,
 }
 
 impl Default for CheckOptions {
@@ -56,6 +59,7 @@ impl Default for CheckOptions {
         CheckOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            call_graph: true,
         }
     }
 }
@@ -123,6 +127,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         let cx = crate::model::FileContext {
                             module: layout::module_path(&rel),
                             edition,
+                            call_graph: options.call_graph,
                         };
                         (rel, check_file(path, max_size, &cx))
                     })
@@ -158,8 +163,19 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         report.sources.extend(sources);
         inputs.push(files);
     }
-    let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
-    report.diagnostics.extend(crate::rules::check_crate(&index));
+    if options.call_graph {
+        let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
+        let found_in_index = crate::rules::check_crate(&index);
+        // Files whose only findings come from the crate index: their text was not kept.
+        for d in &found_in_index {
+            if !report.sources.contains_key(&d.path)
+                && let Ok(text) = std::fs::read_to_string(&d.path)
+            {
+                report.sources.insert(d.path.clone(), Arc::from(text));
+            }
+        }
+        report.diagnostics.extend(found_in_index);
+    }
     if let Some(reported) = &reported {
         report.diagnostics.retain(|d| reported.contains(&d.path));
         report.errors.retain(|e| reported.contains(&e.path));
@@ -266,8 +282,7 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
     Ok(found)
 }
 
-/// Reads and analyses one file; keeps its text when it has findings, or async-context calls
-/// the crate pass may report (for snippets).
+/// Reads and analyses one file; keeps its text when it has findings (for snippets).
 fn check_file(
     path: &Path,
     max_size: u64,
@@ -276,14 +291,7 @@ fn check_file(
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
         let analysis = parse::analyze_source_in(path, &source, cx)?;
-        let keep = !analysis.diagnostics.is_empty()
-            || !analysis.deferred.is_empty()
-            || analysis
-                .summary
-                .items
-                .functions
-                .iter()
-                .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
+        let keep = !analysis.diagnostics.is_empty() || !analysis.deferred.is_empty();
         Ok((analysis, keep.then(|| Arc::from(source))))
     })
 }

@@ -184,6 +184,8 @@ pub struct FileContext {
     pub module: String,
     /// The package's edition.
     pub edition: Edition,
+    /// Summarise the file for the crate index (off only to measure what that costs).
+    pub call_graph: bool,
 }
 
 impl Default for FileContext {
@@ -191,6 +193,7 @@ impl Default for FileContext {
         FileContext {
             module: "crate".into(),
             edition: Edition::default(),
+            call_graph: true,
         }
     }
 }
@@ -346,7 +349,7 @@ impl<'a> FileModel<'a> {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
             target: crate::facts::Target::of(self.path),
-            items: crate::summary::summarize(self),
+            items: crate::summary::FileItems::default(),
         }
     }
 

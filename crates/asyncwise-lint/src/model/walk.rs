@@ -225,6 +225,17 @@ impl Walker {
         self.env.push();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(t) = input {
+                // `State(store): State<Arc<Store>>`: an extractor newtype's field is its type
+                // argument.
+                if let syn::Pat::TupleStruct(ts) = &*t.pat
+                    && ts.elems.len() == 1
+                    && let Some(inner) = single_type_argument(&t.ty)
+                {
+                    let ty = self.types.ty_of(inner, &self.resolver);
+                    self.env
+                        .bind_pat(&ts.elems[0], ty, &self.types, &self.resolver);
+                    continue;
+                }
                 let ty = self.types.ty_of(&t.ty, &self.resolver);
                 self.env.bind_pat(&t.pat, ty, &self.types, &self.resolver);
             }
@@ -770,6 +781,18 @@ fn is_fixed_iteration(e: &syn::Expr) -> bool {
             is_fixed_iteration(&m.receiver)
         }
         _ => false,
+    }
+}
+
+/// `T` in `Wrapper<T>`, when that is the type's only generic argument.
+fn single_type_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(inner)] => Some(inner),
+        _ => None,
     }
 }
 

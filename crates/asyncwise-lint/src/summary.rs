@@ -147,7 +147,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         let Some(item) = model.fn_items.get(caller) else {
             continue;
         };
-        if let Some(found) = call.callee.blocking() {
+        if let Some(found) = call.callee.blocking(&model.knowledge) {
             functions[caller].blocking.push(BlockingCall {
                 what: found.what,
                 hint: found.hint.to_string(),

@@ -49,6 +49,8 @@ pub struct CheckOptions {
     pub threads: usize,
     /// Larger files are reported as errors (default: [`DEFAULT_MAX_FILE_SIZE`]).
     pub max_file_size: u64,
+    /// What the run knows about libraries (default: the built-in tables).
+    pub knowledge: Arc<crate::knowledge::Knowledge>,
     /// Build per-file summaries and the crate index, and report blocking through helper
     /// functions (default: on). Off only to measure what the call graph costs.
     pub call_graph: bool,
@@ -60,6 +62,7 @@ impl Default for CheckOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             call_graph: true,
+            knowledge: crate::knowledge::Knowledge::builtin(),
         }
     }
 }
@@ -128,6 +131,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             module: layout::module_path(&rel),
                             edition,
                             call_graph: options.call_graph,
+                            knowledge: Arc::clone(&options.knowledge),
                         };
                         (rel, check_file(path, max_size, &cx))
                     })

@@ -89,3 +89,6 @@ pub fn is_spawn_method(receiver: &str, method: &str) -> bool {
         .iter()
         .any(|(t, ms)| *t == receiver && ms.contains(&method))
 }
+
+/// Methods that panic on an error or a `None`: a spawned task calling one can fail.
+pub const UNWRAP_LIKE: &[&str] = &["unwrap", "expect"];

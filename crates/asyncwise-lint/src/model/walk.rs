@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use syn::visit::{self, Visit};
 
@@ -16,12 +17,12 @@ use super::resolve::{Resolver, Scope};
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{
-    CallFact, Callee, Ctx, Edition, Failure, FnItem, HeldGuard, Loc, LoopBound, ModDecl, SpawnFact,
-    Ty,
+    CallFact, Callee, Ctx, Edition, Failure, FileContext, FnItem, HeldGuard, Loc, LoopBound,
+    ModDecl, SpawnFact, Ty,
 };
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{iterators, offload, spawn};
+use crate::knowledge::{Knowledge, iterators, spawn};
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -47,8 +48,8 @@ pub struct WalkFacts {
 }
 
 /// Walks a file whose top module is `root` (`crate`, or `crate::db` for `src/db.rs`).
-pub fn walk_file(file: &syn::File, file_module: &str, root: &str, edition: Edition) -> WalkFacts {
-    let mut resolver = Resolver::with_root(file, root);
+pub fn walk_file(file: &syn::File, file_module: &str, cx: &FileContext) -> WalkFacts {
+    let mut resolver = Resolver::with_root(file, &cx.module, Arc::clone(&cx.knowledge));
     let types = TypeTable::new(file, &mut resolver);
     let mut w = Walker {
         resolver,
@@ -66,7 +67,8 @@ pub fn walk_file(file: &syn::File, file_module: &str, root: &str, edition: Editi
         file_module: file_module.to_string(),
         in_impl: false,
         impl_owner: None,
-        edition,
+        edition: cx.edition,
+        knowledge: Arc::clone(&cx.knowledge),
         fn_stack: Vec::new(),
         bound_futures: Vec::new(),
         facts: WalkFacts::default(),
@@ -121,6 +123,7 @@ struct Walker {
     impl_owner: Option<String>,
     /// The package's edition (drop scopes of `if let` scrutinees).
     edition: Edition,
+    knowledge: Arc<Knowledge>,
     /// Indices into `facts.fn_items` of the functions being walked, innermost last.
     fn_stack: Vec<usize>,
     /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
@@ -312,7 +315,7 @@ impl Walker {
                 .get_ident()
                 .and_then(|name| self.bound_futures.iter().rev().find(|(n, _)| name == n))
                 .map_or(Failure::Cannot, |(_, f)| f.clone()),
-            Some(f) => failure_of(f),
+            Some(f) => failure_of(f, &self.knowledge),
             None => Failure::Cannot,
         };
         let discarded = self.discarded.contains(&node_addr);
@@ -480,7 +483,7 @@ impl<'ast> Visit<'ast> for Walker {
             matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| matches!(*i.expr, syn::Expr::Closure(_))))
         });
         if binds_closure {
-            let mut finder = OffloadedNames::default();
+            let mut finder = OffloadedNames(HashSet::new(), &self.knowledge);
             finder.visit_block(b);
             self.offloaded_names.push(finder.0);
         }
@@ -555,8 +558,10 @@ impl<'ast> Visit<'ast> for Walker {
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
         {
-            self.bound_futures
-                .push((name.ident.to_string(), failure_of(&init.expr)));
+            self.bound_futures.push((
+                name.ident.to_string(),
+                failure_of(&init.expr, &self.knowledge),
+            ));
         }
         let ty = l.init.as_ref().map_or(Ty::Unknown, |i| self.infer(&i.expr));
         let pat = l.pat.clone();
@@ -619,13 +624,13 @@ impl<'ast> Visit<'ast> for Walker {
             }
         }
         self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
-        if spawn::is_spawn_fn(&path) {
+        if self.knowledge.is_spawn_fn(&path) {
             self.spawn_fact(me, loc, path.clone(), c.args.first(), false);
         }
         self.visit_expr(&c.func);
         self.visit_args(
             &c.args,
-            offload::offloads_closure(&path),
+            self.knowledge.offloads_closure(&path),
             self.awaited.contains(&me),
             None,
         );
@@ -637,9 +642,9 @@ impl<'ast> Visit<'ast> for Walker {
         let name = m.method.to_string();
         let receiver = self.infer(&m.receiver);
         if let Some(path) = receiver.path()
-            && spawn::is_spawn_method(path, &name)
+            && self.knowledge.is_spawn_method(path, &name)
         {
-            let owned = spawn::OWNING_SPAWNERS.contains(&path);
+            let owned = self.knowledge.owns_spawned_tasks(path);
             self.spawn_fact(me, loc, format!("{path}::{name}"), m.args.first(), owned);
         }
         self.record_call(
@@ -657,7 +662,7 @@ impl<'ast> Visit<'ast> for Walker {
             let fixed = is_fixed_iteration(&m.receiver);
             self.loop_info(m, loc, "iterator closure", fixed)
         });
-        let offloads = offload::OFFLOAD_METHODS.contains(&name.as_str());
+        let offloads = self.knowledge.is_offload_method(&name);
         self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
     }
 
@@ -717,16 +722,13 @@ fn is_iteration(receiver: &syn::Expr) -> bool {
 }
 
 /// Names of local closures passed to an offloader (`spawn_blocking(load)`) in a block.
-#[derive(Default)]
-struct OffloadedNames(HashSet<String>);
+struct OffloadedNames<'k>(HashSet<String>, &'k Knowledge);
 
-impl<'ast> Visit<'ast> for OffloadedNames {
+impl<'ast> Visit<'ast> for OffloadedNames<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func
             && let Some(last) = p.path.segments.last()
-            && offload::OFFLOAD_FNS
-                .iter()
-                .any(|f| f.rsplit("::").next() == Some(&last.ident.to_string()))
+            && self.1.is_offload_fn_name(&last.ident.to_string())
         {
             self.0.extend(c.args.iter().filter_map(ident_of));
         }
@@ -734,7 +736,7 @@ impl<'ast> Visit<'ast> for OffloadedNames {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if offload::OFFLOAD_METHODS.contains(&m.method.to_string().as_str()) {
+        if self.1.is_offload_method(&m.method.to_string()) {
             self.0.extend(m.args.iter().filter_map(ident_of));
         }
         visit::visit_expr_method_call(self, m);
@@ -830,10 +832,13 @@ fn returns_result(output: &syn::ReturnType) -> bool {
 }
 
 /// Can the spawned future fail unseen?
-fn failure_of(future: &syn::Expr) -> Failure {
+fn failure_of(future: &syn::Expr, knowledge: &Knowledge) -> Failure {
     match future {
         syn::Expr::Async(a) => {
-            let mut scan = FailScan::default();
+            let mut scan = FailScan {
+                knowledge,
+                found: None,
+            };
             scan.visit_block(&a.block);
             if let Some((reason, loc)) = scan.found {
                 return Failure::Can { reason, loc };
@@ -850,7 +855,10 @@ fn failure_of(future: &syn::Expr) -> Failure {
                 let name = last.ident.to_string();
                 // `Box::pin(fut)`, `wrapper(fut)`: look through single-argument wrappers.
                 if spawn::FUTURE_WRAPPER_FNS.contains(&name.as_str()) {
-                    return c.args.first().map_or(Failure::Cannot, failure_of);
+                    return c
+                        .args
+                        .first()
+                        .map_or(Failure::Cannot, |a| failure_of(a, knowledge));
                 }
                 return Failure::IfAsyncFnReturnsResult(FnRef {
                     name,
@@ -861,14 +869,14 @@ fn failure_of(future: &syn::Expr) -> Failure {
             Failure::Cannot
         }
         syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
-            name if spawn::FUTURE_WRAPPERS.contains(&name) => failure_of(&m.receiver),
+            name if spawn::FUTURE_WRAPPERS.contains(&name) => failure_of(&m.receiver, knowledge),
             name => Failure::IfAsyncFnReturnsResult(FnRef {
                 name: name.to_string(),
                 qualifier: None,
                 method_call: true,
             }),
         },
-        syn::Expr::Paren(p) => failure_of(&p.expr),
+        syn::Expr::Paren(p) => failure_of(&p.expr, knowledge),
         _ => Failure::Cannot,
     }
 }
@@ -913,12 +921,12 @@ fn tail_failure(tail: &syn::Expr) -> Failure {
 
 /// Finds `?`, `unwrap`/`expect` and panicking macros in a task body (not in nested closures,
 /// async blocks or items, whose failures are not the task's).
-#[derive(Default)]
-struct FailScan {
+struct FailScan<'k> {
+    knowledge: &'k Knowledge,
     found: Option<(String, Loc)>,
 }
 
-impl<'ast> Visit<'ast> for FailScan {
+impl<'ast> Visit<'ast> for FailScan<'_> {
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
         if self.found.is_none() {
             self.found = Some((
@@ -930,7 +938,7 @@ impl<'ast> Visit<'ast> for FailScan {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.found.is_none() && (m.method == "unwrap" || m.method == "expect") {
+        if self.found.is_none() && self.knowledge.is_unwrap_like(&m.method.to_string()) {
             self.found = Some((
                 format!("calls `{}`, so it can panic", m.method),
                 Loc::from_span(m.method.span()),

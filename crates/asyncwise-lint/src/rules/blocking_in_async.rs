@@ -1,7 +1,6 @@
 use crate::crate_index::CrateIndex;
 use crate::diagnostic::{Diagnostic, Note, Severity};
 use crate::facts::{Deferred, Requirement, Sink};
-use crate::knowledge::blocking;
 use crate::model::{Callee, Ctx, FileModel, Ty, short_type};
 
 crate::declare_rule! {
@@ -49,7 +48,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         {
             // The receiver is a field of a struct declared in another file: one candidate
             // per table row with this method, settled by the crate pass.
-            for row in blocking::BLOCKING_METHODS
+            for row in model
+                .knowledge
+                .blocking_methods
                 .iter()
                 .filter(|b| b.methods.contains(&name.as_str()))
             {
@@ -75,7 +76,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             }
             continue;
         }
-        let Some(found) = call.callee.blocking() else {
+        let Some(found) = call.callee.blocking(&model.knowledge) else {
             continue;
         };
         sink.diagnostics.push(super::diagnostic(

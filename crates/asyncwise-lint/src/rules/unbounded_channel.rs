@@ -1,6 +1,5 @@
 use crate::diagnostic::Severity;
 use crate::facts::Sink;
-use crate::knowledge::channels;
 use crate::model::{Callee, Ctx, FileModel};
 
 crate::declare_rule! {
@@ -34,7 +33,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         let Callee::Path(path) = &call.callee else {
             continue;
         };
-        let Some(c) = channels::unbounded_constructor(path) else {
+        let Some(c) = model.knowledge.unbounded_constructor(path) else {
             continue;
         };
         if c.only_in_async && call.ctx != Ctx::Async {

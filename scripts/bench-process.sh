@@ -5,8 +5,9 @@
 #   check    `asyncwise check` (the CLI, output to /dev/null)
 #   nograph  examples/probe.rs --mode check-without-call-graph
 #   graph    examples/probe.rs --mode check
-# Prints the median wall time and the median CPU time (user + system, all threads), which a loaded
-# machine disturbs less than wall time.
+# Prints the median wall time and the median CPU time (all threads; perf's task-clock when perf
+# is there, else user + system from time(1) at 10 ms resolution), which a loaded machine disturbs
+# less than wall time.
 # Usage: scripts/bench-process.sh [DIR] [RUNS]   (DIR: tokio's src/ in the cargo registry)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +20,18 @@ target="${CARGO_TARGET_DIR:-target}/release"
 probe="$target/examples/probe"
 cli="$target/asyncwise"
 
+have_perf=$(perf stat -x, -e task-clock true >/dev/null 2>&1 && echo yes || echo no)
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 declare -A wall instr
 run() { # name, command...
     local name=$1; shift
     local t0 t1 n
     t0=$(date +%s%N)
-    n=$(/usr/bin/time -f 'CPU %U %S' "$@" 2>&1 >/dev/null | awk '/^CPU/ { print ($2 + $3) * 1000 }')
+    if [[ $have_perf == yes ]]; then
+        n=$(perf stat -x, -e task-clock "$@" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }' || true)
+    else
+        n=$(/usr/bin/time -f 'CPU %U %S' "$@" 2>&1 >/dev/null | awk '/^CPU/ { print ($2 + $3) * 1000 }' || true)
+    fi
     t1=$(date +%s%N)
     wall[$name]+="$(((t1 - t0) / 1000)) "
     instr[$name]+="$n "

@@ -95,7 +95,8 @@ pub struct FnSummary {
     pub at: Span,
     /// Calls that may reach a function of this crate or of another workspace member.
     pub calls: Vec<CallRef>,
-    /// Calls that block by themselves (any context; `ctx` says where they run).
+    /// Calls that block by themselves, in sync code or offloaded (`ctx` says which; those in
+    /// async code are reported by the per-file rule and not repeated here).
     pub blocking: Vec<BlockingCall>,
 }
 
@@ -147,7 +148,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         let Some(item) = model.fn_items.get(caller) else {
             continue;
         };
-        if let Some(found) = call.callee.blocking(&model.knowledge) {
+        // Blocking calls in async code are the per-file rule's; the index needs the others.
+        // Paths into this crate never match a table row.
+        let may_block = !matches!(call.ctx, Ctx::Async | Ctx::Unknown)
+            && !matches!(&call.callee, Callee::Path(p) if p.starts_with("crate::") || p.starts_with("Self::"));
+        if may_block && let Some(found) = call.callee.blocking(&model.knowledge) {
             functions[caller].blocking.push(BlockingCall {
                 what: found.what,
                 hint: found.hint.to_string(),

@@ -181,8 +181,16 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         report.diagnostics.extend(found_in_index);
     }
     if let Some(reported) = &reported {
+        // Files read only for their facts report neither findings nor errors; errors about
+        // the user's own paths (a path that does not exist) stay.
+        let added: std::collections::HashSet<&PathBuf> = found
+            .packages
+            .iter()
+            .flat_map(|p| &p.files)
+            .filter(|f| !reported.contains(*f))
+            .collect();
         report.diagnostics.retain(|d| reported.contains(&d.path));
-        report.errors.retain(|e| reported.contains(&e.path));
+        report.errors.retain(|e| !added.contains(&e.path));
     }
     let report_sources = std::mem::take(&mut report.sources);
     for d in &report.diagnostics {

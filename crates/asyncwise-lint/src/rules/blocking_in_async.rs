@@ -7,7 +7,8 @@ crate::declare_rule! {
     /// ## What it does
     /// Finds calls that block the thread (`std::thread::sleep`, `std::fs`, blocking sockets,
     /// `std::process::Command::output`, std channel receives, `Condvar::wait`, thread joins,
-    /// blocking HTTP clients) made directly in async code.
+    /// blocking HTTP clients) made in async code, directly or through sync helper functions of
+    /// the same crate or of a workspace member it depends on by path.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -17,6 +18,12 @@ crate::declare_rule! {
     /// Code that runs on another thread is fine: closures handed to
     /// `tokio::task::spawn_blocking`, `block_in_place`, `std::thread::spawn` and similar are
     /// not reported, and neither are plain `fn`s.
+    ///
+    /// A sync function that blocks (itself, or through the sync functions it calls) is reported
+    /// where async code calls it, with a note for each hop down to the blocking call
+    /// (`install -> copy_files -> std::fs::copy`). Helpers are found by resolved path, through
+    /// `self`/`Self` and receivers of known type, and as associated functions; a helper called
+    /// only from sync code, or only inside `spawn_blocking`, is never reported.
     ///
     /// ## Example
     /// ```rust,ignore

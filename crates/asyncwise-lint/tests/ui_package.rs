@@ -250,7 +250,7 @@ fn files_read_only_for_their_facts_report_no_errors() {
     );
     std::fs::write(dir.path().join("src/broken.rs"), "fn broken( {}\n").expect("write");
     let lib = dir.path().join("src/lib.rs");
-    let report = check_paths(&[lib.clone()], &CheckOptions::default());
+    let report = check_paths(std::slice::from_ref(&lib), &CheckOptions::default());
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let missing = dir.path().join("src/missing.rs");
     let report = check_paths(&[lib, missing], &CheckOptions::default());

@@ -93,44 +93,6 @@ fn may_hold_code(tokens: &proc_macro2::TokenStream) -> bool {
     false
 }
 
-#[cfg(test)]
-mod tests {
-    use super::may_hold_code;
-
-    fn holds(src: &str) -> bool {
-        may_hold_code(&src.parse().expect("tokens"))
-    }
-
-    #[test]
-    fn only_bodies_without_code_are_skipped() {
-        for plain in [
-            r#""{}", x"#,
-            "0; n",
-            "a < b, \"msg\"",
-            r#""{a} {b}""#,
-            "x = %y",
-        ] {
-            assert!(!holds(plain), "{plain}");
-        }
-        for code in [
-            "f(x)",
-            "x.len()",
-            "a?",
-            "|x| x",
-            "inner!(x)",
-            "Vec::<u8>::new()",
-            "fut.await",
-            "for x in rx {}",
-            "let g = m;",
-            "async move {}",
-            "\"{}\", (a)(b)",
-            "[x][0](1)",
-        ] {
-            assert!(holds(code), "{code}");
-        }
-    }
-}
-
 /// Parses the body of `tokio::select!` / `futures::select!` into its expressions: each
 /// branch's future, precondition and handler, and the `else` handler.
 fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
@@ -179,4 +141,42 @@ fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_hold_code;
+
+    fn holds(src: &str) -> bool {
+        may_hold_code(&src.parse().expect("tokens"))
+    }
+
+    #[test]
+    fn only_bodies_without_code_are_skipped() {
+        for plain in [
+            r#""{}", x"#,
+            "0; n",
+            "a < b, \"msg\"",
+            r#""{a} {b}""#,
+            "x = %y",
+        ] {
+            assert!(!holds(plain), "{plain}");
+        }
+        for code in [
+            "f(x)",
+            "x.len()",
+            "a?",
+            "|x| x",
+            "inner!(x)",
+            "Vec::<u8>::new()",
+            "fut.await",
+            "for x in rx {}",
+            "let g = m;",
+            "async move {}",
+            "\"{}\", (a)(b)",
+            "[x][0](1)",
+        ] {
+            assert!(holds(code), "{code}");
+        }
+    }
 }

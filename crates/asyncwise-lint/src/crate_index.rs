@@ -91,7 +91,8 @@ pub struct CrateIndex {
     packages: Vec<PackageMeta>,
     files: Vec<FileEntry>,
     fns: Vec<FnEntry>,
-    by_id: HashMap<(usize, String), Vec<usize>>,
+    /// Per package: functions by id.
+    by_id: Vec<HashMap<String, Vec<usize>>>,
     steps: Vec<Option<Step>>,
 }
 
@@ -131,6 +132,7 @@ impl CrateIndex {
                 ..PackageMeta::default()
             };
             let moves = path_attribute_moves(&package.files);
+            index.by_id.push(HashMap::new());
             for mut file in package.files {
                 if !moves.is_empty() {
                     relocate(&mut file.items, &moves);
@@ -148,9 +150,8 @@ impl CrateIndex {
                 }
                 for summary in file.items.functions {
                     let n = index.fns.len();
-                    index
-                        .by_id
-                        .entry((p, summary.id.0.clone()))
+                    index.by_id[p]
+                        .entry(summary.id.0.clone())
                         .or_default()
                         .push(n);
                     index.fns.push(FnEntry { file: f, summary });
@@ -215,7 +216,7 @@ impl CrateIndex {
         from: &FileEntry,
         own_crate: bool,
     ) -> Option<usize> {
-        let candidates = self.by_id.get(&(package, path.to_string()))?;
+        let candidates = self.by_id.get(package)?.get(path)?;
         let mut visible = candidates.iter().copied().filter(|&g| {
             let target = &self.files[self.fns[g].file].target;
             if own_crate && package == from.package {
@@ -299,7 +300,7 @@ impl CrateIndex {
 
     /// The blocking chain of the function with id `id` in package `package` (tests and docs).
     pub fn blocking_chain_of(&self, id: &str, package: usize) -> Option<Vec<Hop>> {
-        let g = *self.by_id.get(&(package, id.to_string()))?.first()?;
+        let g = *self.by_id.get(package)?.get(id)?.first()?;
         self.chain(g)
     }
 

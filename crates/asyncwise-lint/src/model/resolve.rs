@@ -368,9 +368,13 @@ impl Resolver {
             .iter()
             .flat_map(|(module, scope)| {
                 scope.names.iter().filter_map(move |(name, target)| {
-                    let alias = format!("{module}::{name}");
-                    (target.starts_with("crate::") && *target != alias)
-                        .then(|| (alias, target.clone()))
+                    // Items declared here map to `module::name` themselves: not aliases.
+                    let declared_here = target
+                        .strip_prefix(module.as_str())
+                        .and_then(|rest| rest.strip_prefix("::"))
+                        == Some(name.as_str());
+                    (target.starts_with("crate::") && !declared_here)
+                        .then(|| (format!("{module}::{name}"), target.clone()))
                 })
             })
             .collect();

@@ -101,6 +101,8 @@ struct PackageMeta {
     lib_name: Option<String>,
     deps: Vec<(String, usize)>,
     aliases: HashMap<String, String>,
+    /// Struct field types: (struct name, field) -> type paths.
+    field_types: HashMap<(String, String), Vec<String>>,
     /// Glob imports of crate modules, per file.
     globs: HashMap<usize, Vec<String>>,
 }
@@ -144,6 +146,9 @@ impl CrateIndex {
                     path: file.path,
                 });
                 meta.aliases.extend(file.items.aliases);
+                for (owner, field, ty) in file.items.fields {
+                    meta.field_types.entry((owner, field)).or_default().push(ty);
+                }
                 if !file.items.globs.is_empty() {
                     meta.globs
                         .insert(f, file.items.globs.into_iter().map(|(_, g)| g).collect());
@@ -167,9 +172,27 @@ impl CrateIndex {
     fn callee(&self, f: usize, call: &CallRef) -> Option<usize> {
         let file = &self.files[self.fns[f].file];
         let meta = &self.packages[file.package];
-        let (package, mut path, own_crate) = if call.target.starts_with("crate::") {
-            (file.package, call.target.clone(), true)
-        } else if let Some((root, rest)) = call.target.split_once("::") {
+        let field_target;
+        let target = match call.target.strip_prefix(crate::summary::FIELD_PREFIX) {
+            // `state.db.load()` with `AppState` declared in another file of the package.
+            Some(rest) => {
+                let (place, method) = rest.split_once("::")?;
+                let (owner, field) = place.split_once('.')?;
+                let [ty] = meta
+                    .field_types
+                    .get(&(owner.to_string(), field.to_string()))?
+                    .as_slice()
+                else {
+                    return None;
+                };
+                field_target = format!("{ty}::{method}");
+                &field_target
+            }
+            None => &call.target,
+        };
+        let (package, mut path, own_crate) = if target.starts_with("crate::") {
+            (file.package, target.clone(), true)
+        } else if let Some((root, rest)) = target.split_once("::") {
             let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
             let dep = meta.deps.iter().find(|(name, _)| name == root);
             match (own_library, dep) {

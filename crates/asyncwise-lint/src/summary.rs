@@ -25,7 +25,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::model::{Callee, Ctx, FileModel};
+use crate::model::{Callee, Ctx, FileModel, Ty};
 
 /// A function's crate path: `crate::db::load`, `crate::db::Store::open` (methods and associated
 /// functions under their `impl`'s self type), `crate::db::Backend::flush` (trait defaults).
@@ -69,6 +69,9 @@ pub struct FileItems {
     pub aliases: Vec<(String, String)>,
     /// Module-level glob imports of crate modules: (importing module, glob module).
     pub globs: Vec<(String, String)>,
+    /// Struct fields with a named type: (struct, field, type path), so receivers that are
+    /// fields of structs declared here can be typed from other files.
+    pub fields: Vec<(String, String, String)>,
     /// Functions with bodies, in source order.
     pub functions: Vec<FnSummary>,
 }
@@ -105,7 +108,8 @@ pub struct FnSummary {
 pub struct CallRef {
     /// The callee's path: `crate::db::load`, `crate::db::Store::open` (a method through a
     /// receiver of known type, `self`, or `Self::`), `other_member::util::copy`, or a bare name
-    /// when only a glob import of a crate module can bring it in.
+    /// when only a glob import of a crate module can bring it in, or [`FIELD_PREFIX`]`Owner.field::method`
+    /// for a method on a field of a struct declared in another file.
     pub target: String,
     /// Where the call runs.
     pub ctx: Ctx,
@@ -125,6 +129,10 @@ pub struct BlockingCall {
     /// The call expression.
     pub span: Span,
 }
+
+/// Marks a call target whose receiver is a field of a struct declared in another file:
+/// `field:AppState.db::load` (the crate index types the field).
+pub const FIELD_PREFIX: &str = "field:";
 
 /// Roots of paths that can never name a function of the workspace.
 const FOREIGN_ROOTS: &[&str] = &["std", "core", "alloc"];
@@ -167,9 +175,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 (Some(_), None) => continue,
                 (None, _) => path.clone(),
             },
-            Callee::Method { name, receiver } => match receiver.path() {
-                Some(ty) => format!("{ty}::{name}"),
-                None => continue,
+            Callee::Method { name, receiver } => match receiver {
+                Ty::Named(ty) => format!("{ty}::{name}"),
+                // A field of a struct declared in another file: typed by the crate index.
+                Ty::Field { owner, field } => format!("{FIELD_PREFIX}{owner}.{field}::{name}"),
+                _ => continue,
             },
             Callee::Iterate { .. } => continue,
         };
@@ -197,6 +207,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             .collect(),
         aliases: model.crate_aliases.clone(),
         globs: model.crate_globs.clone(),
+        fields: model
+            .fields
+            .iter()
+            .map(|f| (f.owner.clone(), f.field.clone(), f.ty.clone()))
+            .collect(),
         functions,
     }
 }

@@ -6,7 +6,12 @@
 //! configuration can extend a clone of [`Knowledge::builtin`] with its own rows before a run.
 //! Matching code asks this value (`blocking_fn`, `offloads_closure`, `is_spawn_fn`, …) and never
 //! names a library path; name resolution asks [`Knowledge::is_known_path`], which asks every
-//! table through [`Knowledge::tables`], the one list of them.
+//! table through [`Knowledge::tables`], the one list of them. Type inference and guard liveness
+//! reach it through the resolver.
+//!
+//! Not in the value yet: lists of method and macro *names* with std or language meaning
+//! (poison handlers, guard pass-through methods, transparent wrappers such as `Arc`, iterator
+//! adapters, macro kinds, loop-bound methods) are still read as constants of their table files.
 
 use std::sync::{Arc, LazyLock};
 
@@ -222,6 +227,29 @@ impl Knowledge {
     /// Does a receiver of type `receiver` own (and join) the tasks it spawns?
     pub fn owns_spawned_tasks(&self, receiver: &str) -> bool {
         self.owning_spawners.contains(&receiver)
+    }
+
+    /// The synchronous lock type `path` names, if any.
+    pub fn sync_lock(&self, path: &str) -> Option<&LockType> {
+        self.lock_types.iter().find(|l| l.path == path)
+    }
+
+    /// What the function `path` returns, if known (constructors, and every function of a
+    /// sticky module such as `reqwest::blocking`).
+    pub fn returns_for_function(&self, path: &str) -> Option<types::Returns> {
+        self.constructor_returns
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, r)| *r)
+            .or_else(|| types::returns_for_sticky_module(path))
+    }
+
+    /// What `method` returns on a receiver of type `receiver`, if known.
+    pub fn method_returns(&self, receiver: &str, method: &str) -> Option<types::Returns> {
+        self.method_returns
+            .iter()
+            .find(|m| path_matches(m.receiver, receiver) && (m.method == method || m.method == "*"))
+            .map(|m| m.returns)
     }
 
     /// Does the method `name` panic on an error or a `None`?

@@ -359,6 +359,11 @@ impl Resolver {
         join(module, rest)
     }
 
+    /// What the run knows about libraries (inference and guard liveness ask it too).
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
     /// Names that modules of this file import from elsewhere in the crate (`pub use
     /// db::Store;` in `lib.rs`): (the name's path in its module, the path it stands for). The
     /// crate index follows these to reach items re-exported by another file.

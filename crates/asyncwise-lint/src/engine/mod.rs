@@ -168,8 +168,24 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         inputs.push(files);
     }
     if options.call_graph {
-        let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
-        let found_in_index = crate::rules::check_crate(&index);
+        // A panic here would lose every finding: it becomes an error of the run instead.
+        let inputs = package_inputs(&found.packages, &manifests, inputs);
+        let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+            crate::rules::check_crate(&CrateIndex::build(inputs))
+        }));
+        let found_in_index = crate_pass.unwrap_or_else(|payload| {
+            report.errors.push(FileError {
+                path: found
+                    .packages
+                    .first()
+                    .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
+                message: format!(
+                    "internal error in the crate pass: {}",
+                    panic_message(payload.as_ref())
+                ),
+            });
+            Vec::new()
+        });
         // Files whose only findings come from the crate index: their text was not kept.
         for d in &found_in_index {
             if !report.sources.contains_key(&d.path)

@@ -1,10 +1,15 @@
-//! The engine against its floor: `check_paths` (discover, read, parse, model, rules, crate pass)
-//! next to `parse_only` (discover, read, nesting guard, syn parse) on tokio's `src/`, both on a
-//! pool of 2 threads.
+//! The engine against its floor, on a pool of 2 threads:
 //!
-//! The sources are found in the cargo registry (`$CARGO_HOME/registry/src/*/tokio-1.*/src`, the
-//! newest version); `ASYNCWISE_BENCH_DIR` names another directory. Without either, the bench
-//! prints why and measures nothing. `scripts/bench-vs-parse.sh` runs it and prints the ratio.
+//! * `engine/*`: `check_paths` (discover, read, parse, model, rules, crate pass) next to
+//!   `parse_only` (discover, read, nesting guard, syn parse) on tokio's `src/`;
+//!   `scripts/bench-vs-parse.sh` runs it and prints the ratio.
+//! * `call_graph/<crate>/*`: `check_paths` with and without the per-file summaries and the crate
+//!   index (`CheckOptions::call_graph`), over the `src/` of tokio, hyper, axum and reqwest: what
+//!   blocking through helpers costs.
+//!
+//! Sources are found in the cargo registry (`$CARGO_HOME/registry/src/*/<crate>-<version>/src`,
+//! the newest version); `ASYNCWISE_BENCH_DIR` replaces tokio's. Crates that are not there are
+//! skipped with a message (fetch them with `cargo fetch` in a scratch crate).
 
 use std::path::PathBuf;
 
@@ -13,11 +18,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 const THREADS: usize = 2;
 
-/// The newest `tokio-1.*/src` in the cargo registry.
-fn tokio_sources() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("ASYNCWISE_BENCH_DIR") {
-        return Some(dir.into());
-    }
+/// The newest `<name>-<major>.*/src` in the cargo registry.
+fn registry_sources(prefix: &str) -> Option<PathBuf> {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
@@ -32,7 +34,7 @@ fn tokio_sources() -> Option<PathBuf> {
             .flatten()
         {
             let name = krate.file_name().to_string_lossy().into_owned();
-            let Some(version) = name.strip_prefix("tokio-1.") else {
+            let Some(version) = name.strip_prefix(prefix) else {
                 continue;
             };
             let key = version.split('.').map(|n| n.parse().unwrap_or(0)).collect();
@@ -45,6 +47,21 @@ fn tokio_sources() -> Option<PathBuf> {
     found.into_iter().max().map(|(_, src)| src)
 }
 
+fn tokio_sources() -> Option<PathBuf> {
+    match std::env::var_os("ASYNCWISE_BENCH_DIR") {
+        Some(dir) => Some(dir.into()),
+        None => registry_sources("tokio-1."),
+    }
+}
+
+fn options(call_graph: bool) -> CheckOptions {
+    CheckOptions {
+        threads: THREADS,
+        call_graph,
+        ..CheckOptions::default()
+    }
+}
+
 fn engine(c: &mut Criterion) {
     let Some(dir) = tokio_sources() else {
         eprintln!(
@@ -54,12 +71,8 @@ fn engine(c: &mut Criterion) {
         return;
     };
     let paths = vec![dir.clone()];
-    let options = CheckOptions {
-        threads: THREADS,
-        ..CheckOptions::default()
-    };
-    let parsed = parse_only(&paths, &options);
-    let checked = check_paths(&paths, &options);
+    let parsed = parse_only(&paths, &options(true));
+    let checked = check_paths(&paths, &options(true));
     eprintln!(
         "{}: {} files, {} parse errors, {} check errors, {} findings",
         dir.display(),
@@ -70,10 +83,39 @@ fn engine(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("engine");
     group.sample_size(20);
-    group.bench_function("parse_only", |b| b.iter(|| parse_only(&paths, &options)));
-    group.bench_function("check_paths", |b| b.iter(|| check_paths(&paths, &options)));
+    group.bench_function("parse_only", |b| {
+        b.iter(|| parse_only(&paths, &options(true)))
+    });
+    group.bench_function("check_paths", |b| {
+        b.iter(|| check_paths(&paths, &options(true)))
+    });
     group.finish();
 }
 
-criterion_group!(benches, engine);
+fn call_graph(c: &mut Criterion) {
+    for (name, prefix) in [
+        ("tokio", "tokio-1."),
+        ("hyper", "hyper-1."),
+        ("axum", "axum-0."),
+        ("reqwest", "reqwest-0."),
+    ] {
+        let Some(dir) = registry_sources(prefix) else {
+            eprintln!("call_graph bench: no {prefix}* sources in the cargo registry, skipped");
+            continue;
+        };
+        let paths = vec![dir];
+        let mut group = c.benchmark_group(format!("call_graph/{name}"));
+        group.sample_size(20);
+        group.bench_function("parse_only", |b| {
+            b.iter(|| parse_only(&paths, &options(false)))
+        });
+        group.bench_function("without", |b| {
+            b.iter(|| check_paths(&paths, &options(false)))
+        });
+        group.bench_function("with", |b| b.iter(|| check_paths(&paths, &options(true))));
+        group.finish();
+    }
+}
+
+criterion_group!(benches, engine, call_graph);
 criterion_main!(benches);

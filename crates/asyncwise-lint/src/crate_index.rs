@@ -91,7 +91,8 @@ pub struct CrateIndex {
     packages: Vec<PackageMeta>,
     files: Vec<FileEntry>,
     fns: Vec<FnEntry>,
-    by_id: HashMap<(usize, String), Vec<usize>>,
+    /// Per package: functions by id.
+    by_id: Vec<HashMap<String, Vec<usize>>>,
     steps: Vec<Option<Step>>,
 }
 
@@ -100,6 +101,8 @@ struct PackageMeta {
     lib_name: Option<String>,
     deps: Vec<(String, usize)>,
     aliases: HashMap<String, String>,
+    /// Struct field types: (struct name, field) -> type paths.
+    field_types: HashMap<(String, String), Vec<String>>,
     /// Glob imports of crate modules, per file.
     globs: HashMap<usize, Vec<String>>,
 }
@@ -131,6 +134,7 @@ impl CrateIndex {
                 ..PackageMeta::default()
             };
             let moves = path_attribute_moves(&package.files);
+            index.by_id.push(HashMap::new());
             for mut file in package.files {
                 if !moves.is_empty() {
                     relocate(&mut file.items, &moves);
@@ -142,15 +146,17 @@ impl CrateIndex {
                     path: file.path,
                 });
                 meta.aliases.extend(file.items.aliases);
+                for (owner, field, ty) in file.items.fields {
+                    meta.field_types.entry((owner, field)).or_default().push(ty);
+                }
                 if !file.items.globs.is_empty() {
                     meta.globs
                         .insert(f, file.items.globs.into_iter().map(|(_, g)| g).collect());
                 }
                 for summary in file.items.functions {
                     let n = index.fns.len();
-                    index
-                        .by_id
-                        .entry((p, summary.id.0.clone()))
+                    index.by_id[p]
+                        .entry(summary.id.0.clone())
                         .or_default()
                         .push(n);
                     index.fns.push(FnEntry { file: f, summary });
@@ -166,9 +172,27 @@ impl CrateIndex {
     fn callee(&self, f: usize, call: &CallRef) -> Option<usize> {
         let file = &self.files[self.fns[f].file];
         let meta = &self.packages[file.package];
-        let (package, mut path, own_crate) = if call.target.starts_with("crate::") {
-            (file.package, call.target.clone(), true)
-        } else if let Some((root, rest)) = call.target.split_once("::") {
+        let field_target;
+        let target = match call.target.strip_prefix(crate::summary::FIELD_PREFIX) {
+            // `state.db.load()` with `AppState` declared in another file of the package.
+            Some(rest) => {
+                let (place, method) = rest.split_once("::")?;
+                let (owner, field) = place.split_once('.')?;
+                let [ty] = meta
+                    .field_types
+                    .get(&(owner.to_string(), field.to_string()))?
+                    .as_slice()
+                else {
+                    return None;
+                };
+                field_target = format!("{ty}::{method}");
+                &field_target
+            }
+            None => &call.target,
+        };
+        let (package, mut path, own_crate) = if target.starts_with("crate::") {
+            (file.package, target.clone(), true)
+        } else if let Some((root, rest)) = target.split_once("::") {
             let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
             let dep = meta.deps.iter().find(|(name, _)| name == root);
             match (own_library, dep) {
@@ -215,7 +239,7 @@ impl CrateIndex {
         from: &FileEntry,
         own_crate: bool,
     ) -> Option<usize> {
-        let candidates = self.by_id.get(&(package, path.to_string()))?;
+        let candidates = self.by_id.get(package)?.get(path)?;
         let mut visible = candidates.iter().copied().filter(|&g| {
             let target = &self.files[self.fns[g].file].target;
             if own_crate && package == from.package {
@@ -299,7 +323,7 @@ impl CrateIndex {
 
     /// The blocking chain of the function with id `id` in package `package` (tests and docs).
     pub fn blocking_chain_of(&self, id: &str, package: usize) -> Option<Vec<Hop>> {
-        let g = *self.by_id.get(&(package, id.to_string()))?.first()?;
+        let g = *self.by_id.get(package)?.get(id)?.first()?;
         self.chain(g)
     }
 

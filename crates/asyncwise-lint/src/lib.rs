@@ -3,17 +3,23 @@
 //! Data flows one way:
 //!
 //! ```text
-//! paths ─► engine::discover ─► engine::parse ─► model::FileModel ─► rules ─► facts::finish_package ─► Diagnostic
+//! paths ─► engine::discover ─► engine::parse ─► model::FileModel ─► rules ─► summary::FileItems
+//!                                                                    │               │
+//!          per package: facts::finish_package (deferred findings)   ◄┘   crate_index::CrateIndex
+//!          per run:     rules::check_crate (blocking through helpers) ◄──────────────┘
 //! ```
 //!
-//! * [`engine`] finds files (honouring `.gitignore`), parses them on worker threads with a
-//!   guard against pathological nesting, and groups them by package.
-//! * [`model`] builds, in one traversal per file, what rules query: resolved call paths,
-//!   async/sync/offloaded contexts, loops, light types of bindings.
+//! * [`engine`] finds files (honouring `.gitignore`), reads each package's `Cargo.toml`
+//!   (`engine::manifest`), gives each file its module path (`engine::layout`), parses files on
+//!   worker threads with a guard against pathological nesting, and groups them by package.
+//! * [`model`] builds, in one traversal per file, what rules query: resolved call paths with
+//!   their callers, async/sync/offloaded contexts, loops, light types of bindings.
 //! * [`knowledge`] holds the tables (blocking functions, offloaders, spawners, channel
-//!   constructors, lock types) as data.
+//!   constructors, lock types) as data, gathered in one [`knowledge::Knowledge`] value per run.
 //! * [`rules`] are pure functions from a file model to findings; findings that depend on other
-//!   files are settled by [`facts::finish_package`].
+//!   files are settled by [`facts::finish_package`], and checks over the whole crate (blocking
+//!   through helper functions) read the [`crate_index::CrateIndex`], built only from the
+//!   plain-data, serializable per-file summaries of [`summary`].
 //!
 //! ```
 //! let src = "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }";
@@ -77,6 +83,10 @@ pub fn analyze_parsed_in(
 ) -> facts::FileAnalysis {
     let model = model::FileModel::build_in(path, source, ast, cx);
     let test_code = model::TestCode::of(ast);
+    let mut summary = model.summary();
+    if cx.call_graph {
+        summary.items = summary::summarize(&model);
+    }
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {
         (rule.check)(&model, &mut sink);
@@ -84,7 +94,7 @@ pub fn analyze_parsed_in(
     facts::FileAnalysis {
         diagnostics: sink.diagnostics,
         deferred: sink.deferred,
-        summary: model.summary(),
+        summary,
         test_code,
         concurrent: !model.spawns.is_empty()
             || knowledge::spawn::CONCURRENCY_MARKERS

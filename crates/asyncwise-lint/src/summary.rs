@@ -25,7 +25,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::model::{Callee, Ctx, FileModel};
+use crate::model::{Callee, Ctx, FileModel, Ty};
 
 /// A function's crate path: `crate::db::load`, `crate::db::Store::open` (methods and associated
 /// functions under their `impl`'s self type), `crate::db::Backend::flush` (trait defaults).
@@ -69,6 +69,9 @@ pub struct FileItems {
     pub aliases: Vec<(String, String)>,
     /// Module-level glob imports of crate modules: (importing module, glob module).
     pub globs: Vec<(String, String)>,
+    /// Struct fields with a named type: (struct, field, type path), so receivers that are
+    /// fields of structs declared here can be typed from other files.
+    pub fields: Vec<(String, String, String)>,
     /// Functions with bodies, in source order.
     pub functions: Vec<FnSummary>,
 }
@@ -95,7 +98,8 @@ pub struct FnSummary {
     pub at: Span,
     /// Calls that may reach a function of this crate or of another workspace member.
     pub calls: Vec<CallRef>,
-    /// Calls that block by themselves (any context; `ctx` says where they run).
+    /// Calls that block by themselves, in sync code or offloaded (`ctx` says which; those in
+    /// async code are reported by the per-file rule and not repeated here).
     pub blocking: Vec<BlockingCall>,
 }
 
@@ -104,7 +108,8 @@ pub struct FnSummary {
 pub struct CallRef {
     /// The callee's path: `crate::db::load`, `crate::db::Store::open` (a method through a
     /// receiver of known type, `self`, or `Self::`), `other_member::util::copy`, or a bare name
-    /// when only a glob import of a crate module can bring it in.
+    /// when only a glob import of a crate module can bring it in, or [`FIELD_PREFIX`]`Owner.field::method`
+    /// for a method on a field of a struct declared in another file.
     pub target: String,
     /// Where the call runs.
     pub ctx: Ctx,
@@ -124,6 +129,10 @@ pub struct BlockingCall {
     /// The call expression.
     pub span: Span,
 }
+
+/// Marks a call target whose receiver is a field of a struct declared in another file:
+/// `field:AppState.db::load` (the crate index types the field).
+pub const FIELD_PREFIX: &str = "field:";
 
 /// Roots of paths that can never name a function of the workspace.
 const FOREIGN_ROOTS: &[&str] = &["std", "core", "alloc"];
@@ -147,7 +156,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         let Some(item) = model.fn_items.get(caller) else {
             continue;
         };
-        if let Some(found) = call.callee.blocking() {
+        // Blocking calls in async code are the per-file rule's; the index needs the others.
+        // Paths into this crate never match a table row.
+        let may_block = !matches!(call.ctx, Ctx::Async | Ctx::Unknown)
+            && !matches!(&call.callee, Callee::Path(p) if p.starts_with("crate::") || p.starts_with("Self::"));
+        if may_block && let Some(found) = call.callee.blocking(&model.knowledge) {
             functions[caller].blocking.push(BlockingCall {
                 what: found.what,
                 hint: found.hint.to_string(),
@@ -162,9 +175,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 (Some(_), None) => continue,
                 (None, _) => path.clone(),
             },
-            Callee::Method { name, receiver } => match receiver.path() {
-                Some(ty) => format!("{ty}::{name}"),
-                None => continue,
+            Callee::Method { name, receiver } => match receiver {
+                Ty::Named(ty) => format!("{ty}::{name}"),
+                // A field of a struct declared in another file: typed by the crate index.
+                Ty::Field { owner, field } => format!("{FIELD_PREFIX}{owner}.{field}::{name}"),
+                _ => continue,
             },
             Callee::Iterate { .. } | Callee::ReadsWrites { .. } => continue,
         };
@@ -192,6 +207,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             .collect(),
         aliases: model.crate_aliases.clone(),
         globs: model.crate_globs.clone(),
+        fields: model
+            .fields
+            .iter()
+            .map(|f| (f.owner.clone(), f.field.clone(), f.ty.clone()))
+            .collect(),
         functions,
     }
 }

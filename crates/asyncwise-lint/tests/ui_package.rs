@@ -239,3 +239,21 @@ fn an_inherited_edition_is_the_workspace_one() {
     let read = asyncwise_lint::engine::manifest::read(&root.join("m")).expect("reads");
     assert_eq!(read.edition, asyncwise_lint::model::Edition::E2018);
 }
+
+#[test]
+fn files_read_only_for_their_facts_report_no_errors() {
+    // A broken file elsewhere in the package does not fail a hook that names a good one; a
+    // named path that does not exist is still an error.
+    let dir = temp_package(
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        "pub fn ok() {}\n",
+    );
+    std::fs::write(dir.path().join("src/broken.rs"), "fn broken( {}\n").expect("write");
+    let lib = dir.path().join("src/lib.rs");
+    let report = check_paths(std::slice::from_ref(&lib), &CheckOptions::default());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let missing = dir.path().join("src/missing.rs");
+    let report = check_paths(&[lib, missing], &CheckOptions::default());
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(report.errors[0].message.starts_with("could not read"));
+}

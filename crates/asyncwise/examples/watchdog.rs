@@ -46,6 +46,7 @@ async fn serve() -> anyhow::Result<()> {
     drop(tx);
     let blocking = watchdog::spawn("build-report", async {
         // The mistake: a blocking call that holds the worker thread.
+        // asyncwise: allow(blocking_in_async) -- the example blocks on purpose, for the watchdog to report
         build_report_blocking();
     });
     let mut received = 0_u32;

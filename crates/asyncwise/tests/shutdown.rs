@@ -266,6 +266,7 @@ async fn spin(counter: Arc<AtomicUsize>) {
 /// Spawns a spinning tracked child at every poll, forever.
 async fn keep_spawning(shutdown: Shutdown, counter: Arc<AtomicUsize>) {
     loop {
+        // asyncwise: allow(unbounded_spawn) -- the test needs a task that spawns without end
         shutdown.spawn("child", spin(Arc::clone(&counter)));
         tokio::task::yield_now().await;
     }

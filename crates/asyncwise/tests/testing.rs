@@ -2,6 +2,8 @@
 //! cancellation bugs at their exact await point, passes their fixes, and on
 //! random state machines reports exactly the planted bug.
 
+// asyncwise: allow-file(blocking_in_async) -- the tests read their own source to name the reported await lines
+
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io;

@@ -5,6 +5,8 @@
 //! One watchdog runs per process, so every test takes `SERIAL` (a plain
 //! test function, never across an `.await`) and builds its own runtime.
 
+// asyncwise: allow-file(blocking_in_async) -- the tests block the executor on purpose, for the watchdog to report
+
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

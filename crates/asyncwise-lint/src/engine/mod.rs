@@ -62,6 +62,11 @@ pub struct CheckOptions {
     /// Read the configuration next to the checked files ([`config`](crate::config)): `exclude`
     /// globs and `require_reason` (default: `false`, as if there were none).
     pub configure: bool,
+    /// What the run knows about libraries (default: the built-in tables).
+    pub knowledge: Arc<crate::knowledge::Knowledge>,
+    /// Build per-file summaries and the crate index, and report blocking through helper
+    /// functions (default: on). Off only to measure what the call graph costs.
+    pub call_graph: bool,
 }
 
 impl CheckOptions {
@@ -88,6 +93,8 @@ impl Default for CheckOptions {
             targets: Targets::LIB_AND_BINS,
             levels: Levels::default(),
             configure: false,
+            call_graph: true,
+            knowledge: crate::knowledge::Knowledge::builtin(),
         }
     }
 }
@@ -220,6 +227,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         let cx = crate::model::FileContext {
                             module: layout::module_path(&rel),
                             edition,
+                            call_graph: options.call_graph,
+                            knowledge: Arc::clone(&options.knowledge),
                         };
                         (rel, check_file(&file.path, max_size, &cx))
                     })
@@ -267,16 +276,36 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         outcomes.push((outcome, tests, concurrent, layout));
         inputs.push(files);
     }
-    // Crate-level findings join the package of the file they point at, so that suppressions,
-    // test code and serial binaries are judged for them as for per-file findings.
-    let index = CrateIndex::build(package_inputs(&found.packages, &manifests, inputs));
-    for d in crate::rules::check_crate(&index) {
-        let home = outcomes
-            .iter_mut()
-            .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
-        match home {
-            Some((outcome, ..)) => outcome.diagnostics.push(d),
-            None => report.diagnostics.push(d),
+    if options.call_graph {
+        // A panic here would lose every finding: it becomes an error of the run instead.
+        let inputs = package_inputs(&found.packages, &manifests, inputs);
+        let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+            crate::rules::check_crate(&CrateIndex::build(inputs))
+        }));
+        let found_in_index = crate_pass.unwrap_or_else(|payload| {
+            report.errors.push(FileError::new(
+                found
+                    .packages
+                    .first()
+                    .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
+                format!(
+                    "internal error in the crate pass: {}",
+                    panic_message(payload.as_ref())
+                ),
+            ));
+            Vec::new()
+        });
+        // Crate-level findings join the package of the file they point at, so that
+        // suppressions, test code and serial binaries are judged for them as for per-file
+        // findings.
+        for d in found_in_index {
+            let home = outcomes
+                .iter_mut()
+                .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
+            match home {
+                Some((outcome, ..)) => outcome.diagnostics.push(d),
+                None => report.diagnostics.push(d),
+            }
         }
     }
     let mut reasons_required = std::collections::BTreeSet::new();

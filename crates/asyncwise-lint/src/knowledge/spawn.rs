@@ -28,9 +28,20 @@ pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
         "tokio_util::task::task_tracker::TaskTracker",
         &["spawn", "spawn_local"],
     ),
-    ("asyncwise::TaskGroup", &["spawn"]),
-    ("asyncwise::task_group::TaskGroup", &["spawn"]),
-    (UNBOUNDED_TASK_GROUP, &["spawn"]),
+    (
+        "asyncwise::TaskGroup",
+        &["spawn", "spawn_wait", "try_spawn"],
+    ),
+    (
+        "asyncwise::task_group::TaskGroup",
+        &["spawn", "spawn_wait", "try_spawn"],
+    ),
+    (UNBOUNDED_TASK_GROUP, &["spawn", "spawn_wait", "try_spawn"]),
+    ("asyncwise::Spawner", &["spawn", "spawn_wait", "try_spawn"]),
+    (
+        "asyncwise::task_group::Spawner",
+        &["spawn", "spawn_wait", "try_spawn"],
+    ),
     ("asyncwise::Shutdown", &["spawn"]),
     ("asyncwise::shutdown::Shutdown", &["spawn"]),
 ];
@@ -48,11 +59,6 @@ pub const BOUNDING_SPAWNERS: &[&str] = &[
 
 /// Spawners whose `spawn` returns a future that only spawns (awaiting it is no bound).
 pub const SPAWN_RETURNS_FUTURE: &[&str] = &["asyncwise::TaskGroup(unbounded)::"];
-
-/// Spawners that log a task's panic themselves (asyncwise's `Shutdown`): a detached task that
-/// can only panic loses nothing; one that can return an error still does.
-pub const PANIC_LOGGING_SPAWNERS: &[&str] =
-    &["asyncwise::Shutdown::", "asyncwise::shutdown::Shutdown::"];
 
 /// Which argument of a spawning method is the future: asyncwise's spawners take a task name
 /// first (`group.spawn("fetch", fut)`).
@@ -76,11 +82,17 @@ pub const SETUP_CALLS: &[&str] = &["signal", "ctrl_c", "set_handler", "try_set_h
 
 /// Receiver types whose spawned tasks are owned by a collection (their handles are never
 /// "discarded"): results come back through the collection.
+/// asyncwise's `Shutdown` records every tracked task's error and panic, with its name and spawn
+/// location, in its report (and the exit code), so its tasks lose nothing either.
 pub const OWNING_SPAWNERS: &[&str] = &[
     "tokio::task::JoinSet",
     "asyncwise::TaskGroup",
     "asyncwise::task_group::TaskGroup",
     UNBOUNDED_TASK_GROUP,
+    "asyncwise::Spawner",
+    "asyncwise::task_group::Spawner",
+    "asyncwise::Shutdown",
+    "asyncwise::shutdown::Shutdown",
 ];
 
 /// Methods that bound the number of tasks in flight when called in the spawning loop:
@@ -165,6 +177,9 @@ pub fn is_spawn_method(receiver: &str, method: &str) -> bool {
         .iter()
         .any(|(t, ms)| *t == receiver && ms.contains(&method))
 }
+
+/// Methods that panic on an error or a `None`: a spawned task calling one can fail.
+pub const UNWRAP_LIKE: &[&str] = &["unwrap", "expect"];
 
 /// Text that shows a file runs things concurrently (besides the spawns the model finds): joins
 /// and selects, task sets, servers and routers. A binary none of whose files has any of these

@@ -263,17 +263,20 @@ pub fn returns_for_function(path: &str) -> Option<Returns> {
         .iter()
         .find(|(p, _)| *p == path)
         .map(|(_, r)| *r)
-        .or_else(|| {
-            ["reqwest::blocking::", "ureq::"]
-                .iter()
-                .find(|m| path.starts_with(**m))
-                .map(|m| {
-                    Returns::Type(if m.starts_with("ureq") {
-                        "ureq::Request"
-                    } else {
-                        "reqwest::blocking::Client"
-                    })
-                })
+        .or_else(|| returns_for_sticky_module(path))
+}
+
+/// Every function of these modules returns a value of the module's client type.
+pub(crate) fn returns_for_sticky_module(path: &str) -> Option<Returns> {
+    ["reqwest::blocking::", "ureq::"]
+        .iter()
+        .find(|m| path.starts_with(**m))
+        .map(|m| {
+            Returns::Type(if m.starts_with("ureq") {
+                "ureq::Request"
+            } else {
+                "reqwest::blocking::Client"
+            })
         })
 }
 

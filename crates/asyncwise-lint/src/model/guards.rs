@@ -396,7 +396,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
     let method = m.method.to_string();
     let recv_ty = infer(&m.receiver, &s.env, s.types, s.resolver);
     if let Some(path) = resolved(&recv_ty) {
-        let lock = locks::sync_lock(path)?;
+        let lock = s.resolver.knowledge().sync_lock(path)?;
         return lock
             .guard_methods
             .contains(&method.as_str())
@@ -410,7 +410,10 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
     // A field of a struct declared in another file: a guard if the crate pass finds the field
     // to be a lock type with this guard method.
     if let Ty::Field { owner, field } = &recv_ty {
-        let one_of: Vec<&'static str> = locks::LOCK_TYPES
+        let one_of: Vec<&'static str> = s
+            .resolver
+            .knowledge()
+            .lock_types
             .iter()
             .filter(|l| l.guard_methods.contains(&method.as_str()))
             .map(|l| l.path)

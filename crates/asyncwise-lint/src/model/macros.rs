@@ -34,6 +34,12 @@ pub(crate) fn body(mac: &syn::Macro) -> MacroBody {
     if macro_kinds::OPAQUE_MACROS.contains(&name.as_str()) {
         return MacroBody::Opaque;
     }
+    // Most invocations (`println!("{}", x)`, `vec![0; n]`, `assert!(a < b)`) hold no call,
+    // await, closure, loop or `?`: nothing any visitor records, so not worth a parse. The
+    // writing macros are the exception: their first argument is the writer, which may block.
+    if !macro_kinds::WRITE_MACROS.contains(&name.as_str()) && !may_hold_code(&mac.tokens) {
+        return MacroBody::Exprs(Vec::new());
+    }
     if name == "select" || name == "select_biased" {
         return parse_select
             .parse2(mac.tokens.clone())
@@ -47,6 +53,45 @@ pub(crate) fn body(mac: &syn::Macro) -> MacroBody {
     syn::Block::parse_within
         .parse2(mac.tokens.clone())
         .map_or(MacroBody::Opaque, MacroBody::Stmts)
+}
+
+/// Whether tokens may hold something a visitor records: a call (a parenthesised group after a
+/// name, a `>` or another group), a method call or field access (`.`), `?`, a closure (`|`), a
+/// nested macro (`!`), or a loop, `async`, `.await` or `let`.
+///
+/// A cheap scan over the tokens, recursing into groups; it errs towards `true`.
+fn may_hold_code(tokens: &proc_macro2::TokenStream) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut after_callable = false;
+    for tt in tokens.clone() {
+        match &tt {
+            TokenTree::Group(g) => {
+                if g.delimiter() == Delimiter::Parenthesis && after_callable
+                    || may_hold_code(&g.stream())
+                {
+                    return true;
+                }
+                after_callable = true;
+            }
+            TokenTree::Punct(p) => {
+                if matches!(p.as_char(), '.' | '?' | '|' | '!') {
+                    return true;
+                }
+                after_callable = p.as_char() == '>';
+            }
+            TokenTree::Ident(i) => {
+                if ["for", "while", "loop", "async", "await", "let", "move"]
+                    .iter()
+                    .any(|k| i == k)
+                {
+                    return true;
+                }
+                after_callable = true;
+            }
+            TokenTree::Literal(_) => after_callable = false,
+        }
+    }
+    false
 }
 
 /// Parses the body of `tokio::select!` / `futures::select!` into its expressions: each
@@ -97,4 +142,42 @@ fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_hold_code;
+
+    fn holds(src: &str) -> bool {
+        may_hold_code(&src.parse().expect("tokens"))
+    }
+
+    #[test]
+    fn only_bodies_without_code_are_skipped() {
+        for plain in [
+            r#""{}", x"#,
+            "0; n",
+            "a < b, \"msg\"",
+            r#""{a} {b}""#,
+            "x = %y",
+        ] {
+            assert!(!holds(plain), "{plain}");
+        }
+        for code in [
+            "f(x)",
+            "x.len()",
+            "a?",
+            "|x| x",
+            "inner!(x)",
+            "Vec::<u8>::new()",
+            "fut.await",
+            "for x in rx {}",
+            "let g = m;",
+            "async move {}",
+            "\"{}\", (a)(b)",
+            "[x][0](1)",
+        ] {
+            assert!(holds(code), "{code}");
+        }
+    }
 }

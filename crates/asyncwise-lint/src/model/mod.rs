@@ -124,21 +124,23 @@ impl Callee {
     /// field of a struct declared in another file is not known here (see `blocking_in_async`).
     ///
     /// ```
-    /// use asyncwise_lint::model::Callee;
+    /// use asyncwise_lint::{knowledge::Knowledge, model::Callee};
+    /// let k = Knowledge::builtin();
     /// let c = Callee::Path("std::fs::copy".into());
-    /// assert_eq!(c.blocking().unwrap().what, "`std::fs::copy`");
-    /// assert!(Callee::Path("tokio::fs::copy".into()).blocking().is_none());
+    /// assert_eq!(c.blocking(&k).unwrap().what, "`std::fs::copy`");
+    /// assert!(Callee::Path("tokio::fs::copy".into()).blocking(&k).is_none());
     /// ```
-    pub fn blocking(&self) -> Option<BlockingUse> {
-        use crate::knowledge::blocking;
+    pub fn blocking(&self, knowledge: &crate::knowledge::Knowledge) -> Option<BlockingUse> {
         let (what, hint) = match self {
-            Callee::Path(path) => (format!("`{path}`"), blocking::blocking_fn(path)?.hint),
+            Callee::Path(path) => (format!("`{path}`"), knowledge.blocking_fn(path)?.hint),
             Callee::Method { name, receiver } => {
-                if let Some(row) = blocking::blocking_method_name(name, receiver.path()) {
+                if let Some(row) =
+                    crate::knowledge::blocking::blocking_method_name(name, receiver.path())
+                {
                     (format!("`{name}`"), row.hint)
                 } else {
                     let ty = receiver.path()?;
-                    let row = blocking::blocking_method(ty, name)?;
+                    let row = knowledge.blocking_method(ty, name)?;
                     (format!("`{}::{name}`", short_type(ty)), row.hint)
                 }
             }
@@ -148,7 +150,7 @@ impl Callee {
             ),
             Callee::Iterate { receiver } => {
                 let ty = receiver.path()?;
-                let row = blocking::blocking_method(ty, "into_iter")?;
+                let row = knowledge.blocking_method(ty, "into_iter")?;
                 (format!("iterating a `{}`", short_type(ty)), row.hint)
             }
         };
@@ -198,14 +200,19 @@ impl Edition {
     }
 }
 
-/// Where a file sits: its module path in its crate and its package's edition.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The per-run context of one file: where it sits in its crate, its package's edition, and the
+/// knowledge the run uses.
+#[derive(Debug, Clone)]
 pub struct FileContext {
     /// The file's top module (`crate`, `crate::db` for `src/db.rs`; see
     /// [`crate::engine::layout`]).
     pub module: String,
     /// The package's edition.
     pub edition: Edition,
+    /// Summarise the file for the crate index (off only to measure what that costs).
+    pub call_graph: bool,
+    /// What the run knows about libraries.
+    pub knowledge: std::sync::Arc<crate::knowledge::Knowledge>,
 }
 
 impl Default for FileContext {
@@ -213,6 +220,8 @@ impl Default for FileContext {
         FileContext {
             module: "crate".into(),
             edition: Edition::default(),
+            call_graph: true,
+            knowledge: crate::knowledge::Knowledge::builtin(),
         }
     }
 }
@@ -319,6 +328,8 @@ pub struct FileModel<'a> {
     pub crate_aliases: Vec<(String, String)>,
     /// Module-level glob imports of crate modules: (importing module, glob module).
     pub crate_globs: Vec<(String, String)>,
+    /// What the run knows about libraries: rules match calls against it.
+    pub knowledge: std::sync::Arc<crate::knowledge::Knowledge>,
     line_starts: Vec<usize>,
 }
 
@@ -354,7 +365,7 @@ impl<'a> FileModel<'a> {
         let module = cx.module.as_str();
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        let facts = walk::walk_file(ast, &file_module(path), module, cx.edition);
+        let facts = walk::walk_file(ast, &file_module(path), cx);
         FileModel {
             path,
             source,
@@ -370,6 +381,7 @@ impl<'a> FileModel<'a> {
             module: module.to_string(),
             crate_aliases: facts.crate_aliases,
             crate_globs: facts.crate_globs,
+            knowledge: std::sync::Arc::clone(&cx.knowledge),
             line_starts,
         }
     }
@@ -380,7 +392,7 @@ impl<'a> FileModel<'a> {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
             target: crate::facts::Target::of(self.path),
-            items: crate::summary::summarize(self),
+            items: crate::summary::FileItems::default(),
         }
     }
 

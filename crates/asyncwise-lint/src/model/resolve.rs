@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use crate::knowledge;
+use std::sync::Arc;
+
+use crate::knowledge::Knowledge;
 
 /// The names visible in one module or block.
 #[derive(Debug, Clone, Default)]
@@ -179,28 +181,32 @@ const PRELUDE: &[(&str, &str)] = &[
 
 /// Resolves paths: module scopes (pre-computed for every module of the file) plus a stack of
 /// block scopes for the code being walked.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Resolver {
     modules: HashMap<String, Scope>,
     /// The module being walked.
     pub current_module: String,
     blocks: Vec<Scope>,
+    /// Glob imports of external modules resolve a name only to what these tables know.
+    knowledge: Arc<Knowledge>,
 }
 
 impl Resolver {
     /// Builds the module scopes of a file that is the crate root.
     #[cfg(test)]
     pub fn new(file: &syn::File) -> Self {
-        Self::with_root(file, "crate")
+        Self::with_root(file, "crate", Knowledge::builtin())
     }
 
     /// Builds the module scopes of a file whose top module is `root` (`crate::net::tcp` for
     /// `src/net/tcp.rs`): local items resolve to their crate path and `super::` leaves the file,
     /// while a path the user writes with `crate::` stays as written.
-    pub fn with_root(file: &syn::File, root: &str) -> Self {
+    pub fn with_root(file: &syn::File, root: &str, knowledge: Arc<Knowledge>) -> Self {
         let mut r = Resolver {
+            modules: HashMap::new(),
             current_module: root.into(),
-            ..Default::default()
+            blocks: Vec::new(),
+            knowledge,
         };
         r.add_module(root, &file.items);
         r
@@ -325,7 +331,7 @@ impl Resolver {
                 continue;
             }
             let candidate = join(glob, segments);
-            if knowledge::is_known_path(&candidate) {
+            if self.knowledge.is_known_path(&candidate) {
                 return Some(candidate);
             }
         }
@@ -353,6 +359,11 @@ impl Resolver {
         join(module, rest)
     }
 
+    /// What the run knows about libraries (inference and guard liveness ask it too).
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
     /// Names that modules of this file import from elsewhere in the crate (`pub use
     /// db::Store;` in `lib.rs`): (the name's path in its module, the path it stands for). The
     /// crate index follows these to reach items re-exported by another file.
@@ -362,9 +373,13 @@ impl Resolver {
             .iter()
             .flat_map(|(module, scope)| {
                 scope.names.iter().filter_map(move |(name, target)| {
-                    let alias = format!("{module}::{name}");
-                    (target.starts_with("crate::") && *target != alias)
-                        .then(|| (alias, target.clone()))
+                    // Items declared here map to `module::name` themselves: not aliases.
+                    let declared_here = target
+                        .strip_prefix(module.as_str())
+                        .and_then(|rest| rest.strip_prefix("::"))
+                        == Some(name.as_str());
+                    (target.starts_with("crate::") && !declared_here)
+                        .then(|| (format!("{module}::{name}"), target.clone()))
                 })
             })
             .collect();
@@ -496,7 +511,11 @@ mod tests {
     fn a_file_below_the_root_resolves_to_crate_paths() {
         let src = "pub fn copy_files() {} mod inner { pub fn f() {} }";
         let file = syn::parse_file(src).expect("parses");
-        let r = Resolver::with_root(&file, "crate::setup");
+        let r = Resolver::with_root(
+            &file,
+            "crate::setup",
+            crate::knowledge::Knowledge::builtin(),
+        );
         let p = |s: &str| r.resolve(&syn::parse_str(s).expect("path"));
         assert_eq!(p("copy_files"), "crate::setup::copy_files");
         assert_eq!(p("inner::f"), "crate::setup::inner::f");

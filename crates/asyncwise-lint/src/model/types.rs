@@ -351,7 +351,9 @@ fn infer_within(
                 return recv;
             }
             match recv.path() {
-                Some(path) => table::method_returns(path, &method)
+                Some(path) => resolver
+                    .knowledge()
+                    .method_returns(path, &method)
                     .map_or(Ty::Unknown, |r| Ty::from_returns(r, &recv)),
                 None => Ty::Unknown,
             }
@@ -364,7 +366,7 @@ fn infer_within(
                 return Ty::Unknown;
             }
             let path = resolver.resolve(&p.path);
-            if let Some(r) = table::returns_for_function(&path) {
+            if let Some(r) = resolver.knowledge().returns_for_function(&path) {
                 return Ty::from_returns(r, &Ty::Unknown);
             }
             let segments = &p.path.segments;

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use syn::visit::{self, Visit};
 
@@ -16,12 +17,12 @@ use super::resolve::{Resolver, Scope};
 use super::tokens::{TokenFacts, sender_use};
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{
-    CallFact, Callee, Ctx, Edition, Failure, FnItem, HeldGuard, Loc, LoopBound, ModDecl, SpawnFact,
-    Ty,
+    CallFact, Callee, Ctx, Edition, Failure, FileContext, FnItem, HeldGuard, Loc, LoopBound,
+    ModDecl, SpawnFact, Ty,
 };
 use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{blocking, channels, iterators, offload, spawn};
+use crate::knowledge::{Knowledge, blocking, channels, iterators, offload, spawn};
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -50,8 +51,8 @@ pub struct WalkFacts {
 }
 
 /// Walks a file whose top module is `root` (`crate`, or `crate::db` for `src/db.rs`).
-pub fn walk_file(file: &syn::File, file_module: &str, root: &str, edition: Edition) -> WalkFacts {
-    let mut resolver = Resolver::with_root(file, root);
+pub fn walk_file(file: &syn::File, file_module: &str, cx: &FileContext) -> WalkFacts {
+    let mut resolver = Resolver::with_root(file, &cx.module, Arc::clone(&cx.knowledge));
     let types = TypeTable::new(file, &mut resolver);
     let mut w = Walker {
         resolver,
@@ -69,7 +70,8 @@ pub fn walk_file(file: &syn::File, file_module: &str, root: &str, edition: Editi
         file_module: file_module.to_string(),
         in_impl: false,
         impl_owner: None,
-        edition,
+        edition: cx.edition,
+        knowledge: Arc::clone(&cx.knowledge),
         fn_stack: Vec::new(),
         bound_futures: Vec::new(),
         constant_names: Vec::new(),
@@ -180,6 +182,7 @@ struct Walker {
     impl_owner: Option<String>,
     /// The package's edition (drop scopes of `if let` scrutinees).
     edition: Edition,
+    knowledge: Arc<Knowledge>,
     /// Indices into `facts.fn_items` of the functions being walked, innermost last.
     fn_stack: Vec<usize>,
     /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
@@ -308,6 +311,17 @@ impl Walker {
         self.env.push();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(t) = input {
+                // `State(store): State<Arc<Store>>`: an extractor newtype's field is its type
+                // argument.
+                if let syn::Pat::TupleStruct(ts) = &*t.pat
+                    && ts.elems.len() == 1
+                    && let Some(inner) = single_type_argument(&t.ty)
+                {
+                    let ty = self.types.ty_of(inner, &self.resolver);
+                    self.env
+                        .bind_pat(&ts.elems[0], ty, &self.types, &self.resolver);
+                    continue;
+                }
                 let ty = self.types.ty_of(&t.ty, &self.resolver);
                 self.env.bind_pat(&t.pat, ty, &self.types, &self.resolver);
             }
@@ -443,20 +457,8 @@ impl Walker {
                 .get_ident()
                 .and_then(|name| self.bound_futures.iter().rev().find(|(n, _)| name == n))
                 .map_or(Failure::Cannot, |(_, f)| f.clone()),
-            Some(f) => failure_of(f),
+            Some(f) => failure_of(f, &self.knowledge),
             None => Failure::Cannot,
-        };
-        // Spawners that log a task's panic (asyncwise's `Shutdown`) lose only its errors.
-        let failure = match failure {
-            Failure::Can { reason, .. }
-                if reason.contains("panic")
-                    && spawn::PANIC_LOGGING_SPAWNERS
-                        .iter()
-                        .any(|b| via.starts_with(b)) =>
-            {
-                Failure::Cannot
-            }
-            other => other,
         };
         let discarded = self.discarded.contains(&node_addr);
         self.facts.spawns.push(SpawnFact {
@@ -759,7 +761,7 @@ impl<'ast> Visit<'ast> for Walker {
             matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| matches!(*i.expr, syn::Expr::Closure(_))))
         });
         if binds_closure {
-            let mut finder = OffloadedNames::default();
+            let mut finder = OffloadedNames(HashSet::new(), &self.knowledge);
             finder.visit_block(b);
             self.offloaded_names.push(finder.0);
         }
@@ -872,8 +874,10 @@ impl<'ast> Visit<'ast> for Walker {
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
         {
-            self.bound_futures
-                .push((name.ident.to_string(), failure_of(&init.expr)));
+            self.bound_futures.push((
+                name.ident.to_string(),
+                failure_of(&init.expr, &self.knowledge),
+            ));
         }
         let ty = l.init.as_ref().map_or(Ty::Unknown, |i| self.infer(&i.expr));
         let pat = l.pat.clone();
@@ -947,7 +951,7 @@ impl<'ast> Visit<'ast> for Walker {
         if blocking::READER_FNS.contains(&path.as_str()) {
             self.record_io(&path, c.args.first(), loc);
         }
-        if spawn::is_spawn_fn(&path) {
+        if self.knowledge.is_spawn_fn(&path) {
             self.spawn_fact(me, loc, path.clone(), c.args.first(), false);
         }
         self.visit_expr(&c.func);
@@ -955,7 +959,7 @@ impl<'ast> Visit<'ast> for Walker {
         // handed to a call whose future is awaited.
         self.visit_args(
             &c.args,
-            offload::offloads_closure(&path),
+            self.knowledge.offloads_closure(&path),
             self.awaited.contains(&me) || offload::stores_closure(&path),
             None,
         );
@@ -974,7 +978,7 @@ impl<'ast> Visit<'ast> for Walker {
         }
         let receiver = self.infer(&m.receiver);
         if let Some(path) = receiver.path()
-            && spawn::is_spawn_method(path, &name)
+            && self.knowledge.is_spawn_method(path, &name)
         {
             let owned = spawn::OWNING_SPAWNERS.contains(&path);
             let future = m.args.iter().nth(spawn::future_arg(path));
@@ -995,7 +999,7 @@ impl<'ast> Visit<'ast> for Walker {
             let fixed = self.iterations(&m.receiver);
             self.loop_info(m, loc, "iterator closure", fixed, is_chunked(&m.receiver))
         });
-        let offloads = offload::OFFLOAD_METHODS.contains(&name.as_str());
+        let offloads = self.knowledge.is_offload_method(&name);
         self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
     }
 
@@ -1093,16 +1097,13 @@ fn is_iteration(receiver: &syn::Expr) -> bool {
 }
 
 /// Names of local closures passed to an offloader (`spawn_blocking(load)`) in a block.
-#[derive(Default)]
-struct OffloadedNames(HashSet<String>);
+struct OffloadedNames<'k>(HashSet<String>, &'k Knowledge);
 
-impl<'ast> Visit<'ast> for OffloadedNames {
+impl<'ast> Visit<'ast> for OffloadedNames<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func
             && let Some(last) = p.path.segments.last()
-            && offload::OFFLOAD_FNS
-                .iter()
-                .any(|f| f.rsplit("::").next() == Some(&last.ident.to_string()))
+            && self.1.is_offload_fn_name(&last.ident.to_string())
         {
             self.0.extend(c.args.iter().filter_map(ident_of));
         }
@@ -1110,7 +1111,7 @@ impl<'ast> Visit<'ast> for OffloadedNames {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if offload::OFFLOAD_METHODS.contains(&m.method.to_string().as_str()) {
+        if self.1.is_offload_method(&m.method.to_string()) {
             self.0.extend(m.args.iter().filter_map(ident_of));
         }
         visit::visit_expr_method_call(self, m);
@@ -1278,6 +1279,18 @@ fn holds_loop(stmt: &syn::Stmt) -> bool {
     }
 }
 
+/// `T` in `Wrapper<T>`, when that is the type's only generic argument.
+fn single_type_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(inner)] => Some(inner),
+        _ => None,
+    }
+}
+
 /// The value of a `#[path = "…"]` attribute.
 fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|a| match &a.meta {
@@ -1312,10 +1325,10 @@ fn returns_result(output: &syn::ReturnType) -> bool {
 }
 
 /// Can the spawned future fail unseen?
-fn failure_of(future: &syn::Expr) -> Failure {
+fn failure_of(future: &syn::Expr, knowledge: &Knowledge) -> Failure {
     match future {
         syn::Expr::Async(a) => {
-            let mut scan = FailScan::default();
+            let mut scan = FailScan::new(knowledge);
             scan.visit_block(&a.block);
             // An error path (`?`, `return Err`, an `Err` tail) outranks a panic for the note.
             let tail = match a.block.stmts.last() {
@@ -1346,7 +1359,10 @@ fn failure_of(future: &syn::Expr) -> Failure {
                 let name = last.ident.to_string();
                 // `Box::pin(fut)`, `wrapper(fut)`: look through single-argument wrappers.
                 if spawn::FUTURE_WRAPPER_FNS.contains(&name.as_str()) {
-                    return c.args.first().map_or(Failure::Cannot, failure_of);
+                    return c
+                        .args
+                        .first()
+                        .map_or(Failure::Cannot, |a| failure_of(a, knowledge));
                 }
                 return Failure::IfAsyncFnReturnsResult(FnRef {
                     name,
@@ -1357,14 +1373,14 @@ fn failure_of(future: &syn::Expr) -> Failure {
             Failure::Cannot
         }
         syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
-            name if spawn::FUTURE_WRAPPERS.contains(&name) => failure_of(&m.receiver),
+            name if spawn::FUTURE_WRAPPERS.contains(&name) => failure_of(&m.receiver, knowledge),
             name => Failure::IfAsyncFnReturnsResult(FnRef {
                 name: name.to_string(),
                 qualifier: None,
                 method_call: true,
             }),
         },
-        syn::Expr::Paren(p) => failure_of(&p.expr),
+        syn::Expr::Paren(p) => failure_of(&p.expr, knowledge),
         _ => Failure::Cannot,
     }
 }
@@ -1429,8 +1445,8 @@ fn tail_failure(tail: &syn::Expr) -> Failure {
 /// Finds `?`, `return Err(..)`, `unwrap`/`expect` and panicking macros in a task body,
 /// including closures and async blocks it runs (`for_each_concurrent(.., |x| async move { .. })`),
 /// but not tasks it spawns itself nor items, whose failures are not the task's.
-#[derive(Default)]
-struct FailScan {
+struct FailScan<'k> {
+    knowledge: &'k Knowledge,
     /// The first error path: the task can end in an error.
     error: Option<(String, Loc)>,
     /// The first panic.
@@ -1439,13 +1455,22 @@ struct FailScan {
     real_panic: bool,
 }
 
-impl FailScan {
+impl<'k> FailScan<'k> {
+    fn new(knowledge: &'k Knowledge) -> Self {
+        FailScan {
+            knowledge,
+            error: None,
+            panic: None,
+            real_panic: false,
+        }
+    }
+
     fn done(&self) -> bool {
         self.error.is_some()
     }
 }
 
-impl<'ast> Visit<'ast> for FailScan {
+impl<'ast> Visit<'ast> for FailScan<'_> {
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
         if self.error.is_none() {
             self.error = Some((
@@ -1457,7 +1482,7 @@ impl<'ast> Visit<'ast> for FailScan {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if m.method == "unwrap" || m.method == "expect" {
+        if self.knowledge.is_unwrap_like(&m.method.to_string()) {
             if self.panic.is_none() {
                 self.panic = Some((
                     format!("calls `{}`, so it can panic", m.method),

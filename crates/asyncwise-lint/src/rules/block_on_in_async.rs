@@ -37,7 +37,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             continue;
         }
         let what = match &call.callee {
-            Callee::Path(path) if blocking::BLOCK_ON_FNS.contains(&path.as_str()) => {
+            Callee::Path(path) if model.knowledge.is_block_on_fn(path) => {
                 format!("`{path}`")
             }
             Callee::Method { name, receiver }

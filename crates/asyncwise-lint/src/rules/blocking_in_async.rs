@@ -10,7 +10,8 @@ crate::declare_rule! {
     /// Finds calls that block the thread (`std::thread::sleep`, `std::fs` and `fs_err`,
     /// filesystem `Path` methods, blocking sockets and DNS lookups, `std::process::Command::output`,
     /// std channel receives, `Condvar::wait`, thread joins, blocking HTTP and database clients,
-    /// password hashing, tokio's `blocking_*` methods) made directly in async code.
+    /// password hashing, tokio's `blocking_*` methods) made in async code, directly or through sync
+    /// helper functions of the same crate or of a workspace member it depends on by path.
     ///
     /// ## Pedantic form
     /// Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...);
@@ -35,6 +36,12 @@ crate::declare_rule! {
     /// noise findings outside tests, and none of the findings worth acting on. They are the
     /// pedantic form. (A binary counts as concurrent when any of its files spawns, joins,
     /// selects or serves; the check is per binary, not per call tree.)
+    ///
+    /// A sync function that blocks (itself, or through the sync functions it calls) is reported
+    /// where async code calls it, with a note for each hop down to the blocking call
+    /// (`install -> copy_files -> std::fs::copy`). Helpers are found by resolved path, through
+    /// `self`/`Self` and receivers of known type, and as associated functions; a helper called
+    /// only from sync code, or only inside `spawn_blocking`, is never reported.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -66,7 +73,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         {
             // The receiver is a field of a struct declared in another file: one candidate
             // per table row with this method, settled by the crate pass.
-            for row in blocking::BLOCKING_METHODS
+            for row in model
+                .knowledge
+                .blocking_methods
                 .iter()
                 .filter(|b| b.methods.contains(&name.as_str()))
             {
@@ -92,7 +101,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             }
             continue;
         }
-        let Some(found) = call.callee.blocking() else {
+        let Some(found) = call.callee.blocking(&model.knowledge) else {
             continue;
         };
         // Once, at start-up, before anything runs concurrently, or a metadata-only call: the

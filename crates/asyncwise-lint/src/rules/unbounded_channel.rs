@@ -1,5 +1,4 @@
 use crate::facts::Sink;
-use crate::knowledge::channels;
 use crate::levels::{Group, Level};
 use crate::model::{Callee, Ctx, FileModel};
 
@@ -47,7 +46,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         let Callee::Path(path) = &call.callee else {
             continue;
         };
-        let Some(c) = channels::unbounded_constructor(path) else {
+        let Some(c) = model.knowledge.unbounded_constructor(path) else {
             continue;
         };
         if c.only_in_async && call.ctx != Ctx::Async {

@@ -1,8 +1,9 @@
 // The project's own runtime crate and tokio-util are spawners with their real semantics:
-// `asyncwise::TaskGroup::bounded(n).spawn(..).await` waits for a free slot (a bound), an
-// unbounded `TaskGroup::new()` only spawns when awaited, a `TaskGroup` owns its tasks (errors
-// come back from `join_next`), `asyncwise::Shutdown::spawn` logs a task's panic but not its
-// errors, and `tokio_util::task::TaskTracker::spawn` only tracks (errors are lost).
+// `asyncwise::TaskGroup::bounded(n)` runs at most n tasks at once (`spawn_wait(..).await` also
+// waits for a free slot), an unbounded `TaskGroup::new()` is no bound, a `TaskGroup` owns its
+// tasks (errors come back from `join_next`), `asyncwise::Shutdown::spawn` records a task's
+// error and panic in its report, and `tokio_util::task::TaskTracker::spawn` only tracks (errors
+// are lost).
 // Readings: a `TaskGroup` whose construction is not seen (a field, a parameter) is taken to be
 // bounded.
 use asyncwise::{Shutdown, TaskGroup};
@@ -32,11 +33,12 @@ async fn group_owns_its_tasks(group: &mut TaskGroup<()>) {
 }
 
 async fn shutdown_tracked(shutdown: &Shutdown, db: Db) {
-    shutdown.spawn("vacuum", async move { //~ detached_task
+    // ok: the error is in the shutdown report, with the task's name and location
+    shutdown.spawn("vacuum", async move {
         db.vacuum().await?;
         Ok::<_, anyhow::Error>(())
     });
-    // ok: a panic of a Shutdown task is logged with its name and location
+    // ok: so is a panic
     shutdown.spawn("ticker", async move {
         let next = ticks().await.expect("ticker runs");
         record(next).await;

@@ -1,6 +1,7 @@
 // Helpers reached through self.method(), Self::assoc(), Type::assoc(), receivers of a known
 // type declared in another file, and a re-export.
 mod db;
+mod state;
 
 pub use db::Store;
 
@@ -30,4 +31,10 @@ impl Service {
         store.len(); // ok: does not block
         self.reload(); //~ blocking_in_async
     }
+}
+
+// A receiver that is a field of a struct declared in another file (state.rs).
+pub async fn with_state(state: &state::AppState) {
+    state.store.refresh(); //~ blocking_in_async
+    state.store.len(); // ok: does not block
 }

@@ -1,0 +1,285 @@
+//! [`Knowledge`]: the tables of this folder as one value, handed to the model and the rules in a
+//! per-run context ([`FileContext`](crate::model::FileContext),
+//! [`CheckOptions`](crate::engine::CheckOptions)) rather than read from statics.
+//!
+//! The built-in rows come from the table files (whose row formats stay as they are); a
+//! configuration can extend a clone of [`Knowledge::builtin`] with its own rows before a run.
+//! Matching code asks this value (`blocking_fn`, `offloads_closure`, `is_spawn_fn`, …) and never
+//! names a library path; name resolution asks [`Knowledge::is_known_path`], which asks every
+//! table through [`Knowledge::tables`], the one list of them. Type inference and guard liveness
+//! reach it through the resolver.
+//!
+//! Not in the value yet: lists of method and macro *names* with std or language meaning
+//! (poison handlers, guard pass-through methods, transparent wrappers such as `Arc`, iterator
+//! adapters, macro kinds, loop-bound methods) are still read as constants of their table files.
+
+use std::sync::{Arc, LazyLock};
+
+use super::blocking::{BlockingFn, BlockingMethod, path_matches};
+use super::channels::ChannelConstructor;
+use super::locks::LockType;
+use super::{blocking, channels, locks, offload, spawn, types};
+
+/// What asyncwise knows about libraries.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    /// Free and associated functions that block.
+    pub blocking_fns: Vec<BlockingFn>,
+    /// Methods that block on receivers of given types.
+    pub blocking_methods: Vec<BlockingMethod>,
+    /// `block_on` functions.
+    pub block_on_fns: Vec<&'static str>,
+    /// Unbounded channel constructors.
+    pub channel_constructors: Vec<ChannelConstructor>,
+    /// Synchronous locks and cells.
+    pub lock_types: Vec<LockType>,
+    /// Async locks (their guards may be held across `.await`).
+    pub async_lock_types: Vec<&'static str>,
+    /// Functions whose closure arguments run off the executor.
+    pub offload_fns: Vec<&'static str>,
+    /// Method names whose closure arguments run off the executor.
+    pub offload_methods: Vec<&'static str>,
+    /// Functions that spawn a task.
+    pub spawn_fns: Vec<&'static str>,
+    /// Methods that spawn a task, by receiver type.
+    pub spawn_methods: Vec<(&'static str, &'static [&'static str])>,
+    /// Receivers whose spawned tasks they own and join (`JoinSet`).
+    pub owning_spawners: Vec<&'static str>,
+    /// Functions whose return type is known.
+    pub constructor_returns: Vec<(&'static str, types::Returns)>,
+    /// Methods whose return type is known.
+    pub method_returns: Vec<types::MethodReturns>,
+    /// Methods that panic on an error or a `None`: a task calling one can fail.
+    pub unwrap_like: Vec<&'static str>,
+}
+
+/// Whether a table row names functions or types (a `module::*` row covers the one or the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// Functions (and modules holding them).
+    Function,
+    /// Types.
+    Type,
+}
+
+static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
+    Arc::new(Knowledge {
+        blocking_fns: blocking::BLOCKING_FNS.to_vec(),
+        blocking_methods: blocking::BLOCKING_METHODS.to_vec(),
+        block_on_fns: blocking::BLOCK_ON_FNS.to_vec(),
+        channel_constructors: channels::CHANNEL_CONSTRUCTORS.to_vec(),
+        lock_types: locks::LOCK_TYPES.to_vec(),
+        async_lock_types: locks::ASYNC_LOCK_TYPES.to_vec(),
+        offload_fns: offload::OFFLOAD_FNS.to_vec(),
+        offload_methods: offload::OFFLOAD_METHODS.to_vec(),
+        spawn_fns: spawn::SPAWN_FNS.to_vec(),
+        spawn_methods: spawn::SPAWN_METHODS.to_vec(),
+        owning_spawners: spawn::OWNING_SPAWNERS.to_vec(),
+        constructor_returns: types::CONSTRUCTOR_RETURNS.to_vec(),
+        method_returns: types::METHOD_RETURNS.to_vec(),
+        unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
+    })
+});
+
+impl Knowledge {
+    /// The built-in tables (shared; clone the value to extend it).
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.blocking_fn("std::thread::sleep").is_some());
+    /// assert!(k.offloads_closure("tokio::task::spawn_blocking"));
+    /// ```
+    pub fn builtin() -> Arc<Knowledge> {
+        Arc::clone(&BUILTIN)
+    }
+
+    /// Every table's paths with the kind of thing each row names: the one list of tables.
+    pub fn tables(&self) -> impl Iterator<Item = (&str, RowKind)> {
+        let f = |p: &&'static str| (*p, RowKind::Function);
+        let t = |p: &&'static str| (*p, RowKind::Type);
+        self.blocking_fns
+            .iter()
+            .map(|b| (b.path, RowKind::Function))
+            .chain(
+                self.blocking_methods
+                    .iter()
+                    .map(|b| (b.receiver, RowKind::Type)),
+            )
+            .chain(self.block_on_fns.iter().map(f))
+            .chain(
+                self.channel_constructors
+                    .iter()
+                    .map(|c| (c.path, RowKind::Function)),
+            )
+            .chain(self.lock_types.iter().map(|l| (l.path, RowKind::Type)))
+            .chain(self.async_lock_types.iter().map(t))
+            .chain(self.offload_fns.iter().map(f))
+            .chain(self.spawn_fns.iter().map(f))
+            .chain(
+                self.spawn_methods
+                    .iter()
+                    .map(|(ty, _)| (*ty, RowKind::Type)),
+            )
+            .chain(
+                self.constructor_returns
+                    .iter()
+                    .map(|(p, _)| (*p, RowKind::Function)),
+            )
+            .chain(
+                self.method_returns
+                    .iter()
+                    .map(|m| (m.receiver, RowKind::Type)),
+            )
+    }
+
+    /// True if `path` names something, or a module containing something, in any table: glob
+    /// imports (`use std::sync::*;`) resolve a name only to what is known to exist.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_known_path("std::sync::Mutex"));
+    /// assert!(!k.is_known_path("std::sync::NoSuchThing"));
+    /// assert!(k.is_known_path("std::fs::metadata"));
+    /// assert!(!k.is_known_path("std::fs::Mutex"));
+    /// ```
+    pub fn is_known_path(&self, path: &str) -> bool {
+        let is_type = path
+            .rsplit("::")
+            .next()
+            .is_some_and(|last| last.starts_with(char::is_uppercase));
+        self.tables().any(|(row, kind)| {
+            // A row names `path` itself or something inside it; a `module::*` row of a function
+            // table covers the module's functions, one of a type table its types.
+            let named = row == path
+                || row
+                    .strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with("::"));
+            named || (kind == RowKind::Type) == is_type && path_matches(row, path)
+        })
+    }
+
+    /// The blocking function row `path` matches.
+    pub fn blocking_fn(&self, path: &str) -> Option<&BlockingFn> {
+        self.blocking_fns
+            .iter()
+            .find(|b| path_matches(b.path, path))
+    }
+
+    /// The blocking method row `method` on `receiver` matches.
+    pub fn blocking_method(&self, receiver: &str, method: &str) -> Option<&BlockingMethod> {
+        self.blocking_methods
+            .iter()
+            .find(|b| path_matches(b.receiver, receiver) && b.methods.contains(&method))
+    }
+
+    /// Is `path` a `block_on` function?
+    pub fn is_block_on_fn(&self, path: &str) -> bool {
+        self.block_on_fns.contains(&path)
+    }
+
+    /// The unbounded channel constructor `path` is, if any.
+    pub fn unbounded_constructor(&self, path: &str) -> Option<&ChannelConstructor> {
+        self.channel_constructors.iter().find(|c| c.path == path)
+    }
+
+    /// Is `path` an offloading function?
+    pub fn is_offload_fn(&self, path: &str) -> bool {
+        self.offload_fns.contains(&path)
+    }
+
+    /// Is `name` a method whose closure arguments run off the executor?
+    pub fn is_offload_method(&self, name: &str) -> bool {
+        self.offload_methods.contains(&name)
+    }
+
+    /// Does a sync closure handed to the function `path` run off the executor? True for the
+    /// known offloaders and for any function whose last segment is an offloading method name (a
+    /// crate's own `spawn_blocking` wrapper).
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.offloads_closure("crate::task::spawn_blocking"));
+    /// assert!(!k.offloads_closure("std::iter::Iterator::map"));
+    /// ```
+    pub fn offloads_closure(&self, path: &str) -> bool {
+        self.is_offload_fn(path) || self.is_offload_method(path.rsplit("::").next().unwrap_or(path))
+    }
+
+    /// Is `name` the last segment of an offloading function?
+    pub fn is_offload_fn_name(&self, name: &str) -> bool {
+        self.offload_fns
+            .iter()
+            .any(|f| f.rsplit("::").next() == Some(name))
+    }
+
+    /// Is `path` a function that spawns a task?
+    pub fn is_spawn_fn(&self, path: &str) -> bool {
+        self.spawn_fns.contains(&path)
+    }
+
+    /// Is `method` on a receiver of type `receiver` a spawn?
+    pub fn is_spawn_method(&self, receiver: &str, method: &str) -> bool {
+        self.spawn_methods
+            .iter()
+            .any(|(t, ms)| *t == receiver && ms.contains(&method))
+    }
+
+    /// Does a receiver of type `receiver` own (and join) the tasks it spawns?
+    pub fn owns_spawned_tasks(&self, receiver: &str) -> bool {
+        self.owning_spawners.contains(&receiver)
+    }
+
+    /// The synchronous lock type `path` names, if any.
+    pub fn sync_lock(&self, path: &str) -> Option<&LockType> {
+        self.lock_types.iter().find(|l| l.path == path)
+    }
+
+    /// What the function `path` returns, if known (constructors, and every function of a
+    /// sticky module such as `reqwest::blocking`).
+    pub fn returns_for_function(&self, path: &str) -> Option<types::Returns> {
+        self.constructor_returns
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, r)| *r)
+            .or_else(|| types::returns_for_sticky_module(path))
+    }
+
+    /// What `method` returns on a receiver of type `receiver`, if known.
+    pub fn method_returns(&self, receiver: &str, method: &str) -> Option<types::Returns> {
+        self.method_returns
+            .iter()
+            .find(|m| path_matches(m.receiver, receiver) && (m.method == method || m.method == "*"))
+            .map(|m| m.returns)
+    }
+
+    /// Does the method `name` panic on an error or a `None`?
+    pub fn is_unwrap_like(&self, name: &str) -> bool {
+        self.unwrap_like.contains(&name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_added_to_a_clone_is_known_to_resolution_and_matching() {
+        let mut k = (*Knowledge::builtin()).clone();
+        assert!(!k.is_known_path("mylib::io::read_all"));
+        k.blocking_fns.push(BlockingFn {
+            path: "mylib::io::*",
+            hint: "use mylib::aio",
+        });
+        assert!(k.is_known_path("mylib::io::read_all"));
+        assert_eq!(
+            k.blocking_fn("mylib::io::read_all").map(|b| b.hint),
+            Some("use mylib::aio")
+        );
+        // The built-in value is untouched.
+        assert!(
+            Knowledge::builtin()
+                .blocking_fn("mylib::io::read_all")
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,6 @@
+use crate::db::Store;
+
+pub struct AppState {
+    pub store: Store,
+    pub name: String,
+}

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Field measurement report for asyncwise (python3 standard library only).
+
+Findings are read from a run directory written by scripts/field/run.sh (one JSON document per
+repository, named NAME.json, paths relative to the repository root). A finding is keyed by
+(repo, path, line, rule).
+
+Sub-commands:
+  counts RUN_DIR [RUN_DIR2]      findings per rule and per repository (side by side for two runs)
+  sample RUN_DIR [--total 120] [--min-per-rule 20] [--seed 7] [--repos DIR]
+                                 stratified sample, printed as a labels.tsv skeleton with a
+                                 guessed in_test column (verify it by reading the code)
+  show RUN_DIR KEYS_TSV [--repos DIR] [--context 12]
+                                 print the code around each sampled finding, for labelling
+  score RUN_DIR LABELS_TSV [--after RUN_DIR2]
+                                 per-rule share worth acting on; with --after, which labelled
+                                 findings the second run still reports and the figures over them
+
+labels.tsv columns: repo, path, line, rule, label (act|noise|wrong), in_test (yes|no), reason.
+  act   - an experienced async engineer would change the code
+  noise - meets the rule's definition, but nobody would change it (the reason says why)
+  wrong - does not meet the rule's definition (an analyzer bug; the reason names the pattern)
+"""
+
+import argparse
+import collections
+import json
+import os
+import random
+import re
+import sys
+
+LABELS = ("act", "noise", "wrong")
+
+
+def load_run(run_dir):
+    """Return {key: diagnostic} for every finding of a run directory."""
+    findings = {}
+    for name in sorted(os.listdir(run_dir)):
+        if not name.endswith(".json"):
+            continue
+        repo = name[: -len(".json")]
+        with open(os.path.join(run_dir, name), encoding="utf-8") as handle:
+            document = json.load(handle)
+        for diagnostic in document.get("diagnostics", []):
+            path = diagnostic["path"]
+            if path.startswith("./"):
+                path = path[2:]
+            key = (repo, path, int(diagnostic["line"]), diagnostic["rule"])
+            findings[key] = diagnostic
+    return findings
+
+
+def load_labels(path):
+    labels = {}
+    with open(path, encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.startswith("#") or line.startswith("repo\t"):
+                continue
+            cells = line.split("\t")
+            if len(cells) < 7:
+                sys.exit(f"{path}:{number}: expected 7 tab-separated columns, got {len(cells)}")
+            repo, file_path, line_no, rule, label, in_test, reason = cells[:7]
+            if label not in LABELS:
+                sys.exit(f"{path}:{number}: label must be one of {LABELS}, got {label!r}")
+            if in_test not in ("yes", "no"):
+                sys.exit(f"{path}:{number}: in_test must be yes or no, got {in_test!r}")
+            labels[(repo, file_path, int(line_no), rule)] = (label, in_test == "yes", reason)
+    return labels
+
+
+def table(rows, header):
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    out = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(header, widths)) + " |"]
+    out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        out.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+    return "\n".join(out)
+
+
+def share(part, whole):
+    return f"{part}/{whole} ({100.0 * part / whole:.0f}%)" if whole else "-"
+
+
+# ---------------------------------------------------------------- counts
+
+def cmd_counts(args):
+    runs = [load_run(d) for d in args.run_dirs]
+    rules = sorted({k[3] for run in runs for k in run})
+    repos = sorted({k[0] for run in runs for k in run})
+    header = ["rule"] + [f"run {i + 1}" for i in range(len(runs))]
+    rows = []
+    for rule in rules:
+        rows.append([rule] + [sum(1 for k in run if k[3] == rule) for run in runs])
+    rows.append(["total"] + [len(run) for run in runs])
+    print(table(rows, header))
+    print()
+    header = ["repo"] + rules
+    rows = []
+    for repo in repos:
+        cells = []
+        for rule in rules:
+            counts = [sum(1 for k in run if k[0] == repo and k[3] == rule) for run in runs]
+            cells.append(" -> ".join(map(str, counts)))
+        rows.append([repo] + cells)
+    print(table(rows, header))
+
+
+# ---------------------------------------------------------------- sampling
+
+TEST_ATTR = re.compile(r"#\[\s*(?:[\w:]+::)?(?:test|rstest|test_case)\b|#\[cfg\(\s*test\s*\)\]")
+TEST_DIR = re.compile(r"(^|/)(tests|benches|examples|test-utils|testing)(/|$)")
+
+
+def guess_in_test(repos_dir, repo, path, line):
+    """A first guess at whether a finding is in test code; labels are checked by hand."""
+    if TEST_DIR.search(path) or path.endswith("_test.rs") or path.endswith("/tests.rs"):
+        return True
+    try:
+        with open(os.path.join(repos_dir, repo, path), encoding="utf-8") as handle:
+            lines = handle.read().split("\n")[:line]
+    except OSError:
+        return False
+    # a `#[cfg(test)]` or test attribute above the finding at a lower indentation
+    depth = None
+    for text in reversed(lines):
+        stripped = text.lstrip()
+        indent = len(text) - len(stripped)
+        if TEST_ATTR.search(stripped) and (depth is None or indent <= depth):
+            return True
+        if stripped.startswith(("fn ", "pub fn ", "async fn ", "pub async fn ", "mod ", "pub(crate) fn ", "pub(crate) async fn ")) and indent == 0:
+            # a top-level item: only its attributes right above it still count
+            depth = 0
+    return False
+
+
+def cmd_sample(args):
+    findings = load_run(args.run_dir)
+    by_rule = collections.defaultdict(list)
+    for key in sorted(findings):
+        by_rule[key[3]].append(key)
+    total = sum(len(v) for v in by_rule.values())
+    floor_total = sum(min(len(v), args.min_per_rule) for v in by_rule.values())
+    extra = max(0, args.total - floor_total)
+    rng = random.Random(args.seed)
+    chosen = []
+    for rule in sorted(by_rule):
+        keys = by_rule[rule]
+        size = min(len(keys), args.min_per_rule + round(extra * len(keys) / total))
+        chosen.extend(sorted(rng.sample(keys, size)))
+    print("repo\tpath\tline\trule\tlabel\tin_test\treason")
+    for repo, path, line, rule in chosen:
+        guess = "yes" if guess_in_test(args.repos, repo, path, line) else "no"
+        print(f"{repo}\t{path}\t{line}\t{rule}\t?\t{guess}\t")
+    sizes = collections.Counter(k[3] for k in chosen)
+    print(f"# sampled {len(chosen)} of {total}: " + ", ".join(
+        f"{r} {sizes[r]}/{len(by_rule[r])}" for r in sorted(by_rule)), file=sys.stderr)
+
+
+def cmd_show(args):
+    findings = load_run(args.run_dir)
+    with open(args.keys, encoding="utf-8") as handle:
+        for raw in handle:
+            cells = raw.rstrip("\n").split("\t")
+            if len(cells) < 4 or cells[0] == "repo" or raw.startswith("#"):
+                continue
+            key = (cells[0], cells[1], int(cells[2]), cells[3])
+            diagnostic = findings.get(key)
+            print("=" * 100)
+            print("\t".join(cells[:4]))
+            if diagnostic:
+                print("  " + diagnostic["message"])
+                for note in diagnostic.get("notes", []):
+                    print(f"  note: {note['message']} (line {note.get('line')})")
+            try:
+                with open(os.path.join(args.repos, key[0], key[1]), encoding="utf-8") as src:
+                    lines = src.read().split("\n")
+            except OSError as error:
+                print(f"  (cannot read: {error})")
+                continue
+            lo = max(0, key[2] - 1 - args.context)
+            hi = min(len(lines), key[2] + args.context)
+            for number in range(lo, hi):
+                mark = ">>" if number + 1 == key[2] else "  "
+                print(f"{mark}{number + 1:5} {lines[number]}")
+
+
+# ---------------------------------------------------------------- scoring
+
+def weighted_act_share(rows_by_rule, population):
+    """Share worth acting on over all findings, each rule's sample share weighted by its count."""
+    total = sum(population.get(rule, 0) for rule in rows_by_rule)
+    if not total:
+        return None
+    value = 0.0
+    for rule, labels in rows_by_rule.items():
+        if labels:
+            value += population.get(rule, 0) * sum(1 for l in labels if l[0] == "act") / len(labels)
+    return value / total
+
+
+def score_block(title, labels, findings):
+    print(f"### {title}\n")
+    by_rule = collections.defaultdict(list)
+    for key, value in labels.items():
+        by_rule[key[3]].append(value)
+    population = collections.Counter(k[3] for k in findings)
+    rows = []
+    for rule in sorted(by_rule):
+        values = by_rule[rule]
+        counts = collections.Counter(v[0] for v in values)
+        in_test = sum(1 for v in values if v[1])
+        outside = [v for v in values if not v[1]]
+        rows.append([
+            rule, population.get(rule, 0), len(values), counts["act"], counts["noise"],
+            counts["wrong"], in_test, share(counts["act"], len(values)),
+            share(sum(1 for v in outside if v[0] == "act"), len(outside)),
+            share(counts["act"] + counts["noise"], len(values)),
+        ])
+    values = list(labels.values())
+    counts = collections.Counter(v[0] for v in values)
+    outside = [v for v in values if not v[1]]
+    rows.append([
+        "all", len(findings), len(values), counts["act"], counts["noise"], counts["wrong"],
+        sum(1 for v in values if v[1]), share(counts["act"], len(values)),
+        share(sum(1 for v in outside if v[0] == "act"), len(outside)),
+        share(counts["act"] + counts["noise"], len(values)),
+    ])
+    print(table(rows, ["rule", "findings", "labelled", "act", "noise", "wrong", "in test",
+                       "act share", "act share outside tests", "meets definition"]))
+    weighted = weighted_act_share(by_rule, population)
+    if weighted is not None:
+        print(f"\nact share weighted by each rule's findings count: {100 * weighted:.0f}%")
+    print()
+
+
+def cmd_score(args):
+    before = load_run(args.run_dir)
+    labels = load_labels(args.labels)
+    missing = [k for k in labels if k not in before]
+    if missing:
+        print(f"warning: {len(missing)} labelled findings are not in {args.run_dir}:", file=sys.stderr)
+        for key in missing[:10]:
+            print("  " + "\t".join(map(str, key)), file=sys.stderr)
+    labels = {k: v for k, v in labels.items() if k in before}
+    score_block(f"labelled sample, run {args.run_dir}", labels, before)
+    if not args.after:
+        return
+    after = load_run(args.after)
+    kept = {k: v for k, v in labels.items() if k in after}
+    score_block(f"labelled findings still reported by {args.after}", kept, after)
+    rows = []
+    for rule in sorted({k[3] for k in labels}) + ["all"]:
+        subset = {k: v for k, v in labels.items() if rule == "all" or k[3] == rule}
+        acts = [k for k, v in subset.items() if v[0] == "act"]
+        defined = [k for k, v in subset.items() if v[0] != "wrong"]
+        kept_subset = [k for k in subset if k in after]
+        rows.append([
+            rule, len(kept_subset), len(subset),
+            share(sum(1 for k in kept_subset if subset[k][0] == "act"), len(kept_subset)),
+            share(sum(1 for k in acts if k in after), len(acts)),
+            share(sum(1 for k in defined if k in after), len(defined)),
+            share(sum(1 for k, v in subset.items() if v[0] == "wrong" and k not in after),
+                  sum(1 for v in subset.values() if v[0] == "wrong")),
+        ])
+    print("### before/after over the labelled sample\n")
+    print(table(rows, ["rule", "still reported", "labelled", "act share of those still reported",
+                       "act findings still reported", "meets-definition still reported",
+                       "wrong ones dropped"]))
+    print()
+    dropped_acts = [k for k, v in labels.items() if v[0] == "act" and k not in after]
+    if dropped_acts:
+        print("act findings no longer reported:")
+        for key in dropped_acts:
+            print("  " + "\t".join(map(str, key)) + "\t" + labels[key][2])
+        print()
+    kept_noise = [k for k, v in labels.items() if v[0] != "act" and k in after]
+    if kept_noise and args.verbose:
+        print("noise/wrong findings still reported:")
+        for key in kept_noise:
+            print("  " + "\t".join(map(str, key)) + f"\t{labels[key][0]}\t{labels[key][2]}")
+        print()
+    new = collections.Counter(k[3] for k in after if k not in before)
+    if new:
+        print("findings of the second run not in the first (unlabelled): " +
+              ", ".join(f"{r} {n}" for r, n in sorted(new.items())))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("counts")
+    p.add_argument("run_dirs", nargs="+")
+    p.set_defaults(func=cmd_counts)
+    p = sub.add_parser("sample")
+    p.add_argument("run_dir")
+    p.add_argument("--total", type=int, default=120)
+    p.add_argument("--min-per-rule", type=int, default=20)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--repos", default="/work/field-repos")
+    p.set_defaults(func=cmd_sample)
+    p = sub.add_parser("show")
+    p.add_argument("run_dir")
+    p.add_argument("keys")
+    p.add_argument("--repos", default="/work/field-repos")
+    p.add_argument("--context", type=int, default=12)
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("score")
+    p.add_argument("run_dir")
+    p.add_argument("labels")
+    p.add_argument("--after")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_score)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,9 @@ Sub-commands:
   counts RUN_DIR [RUN_DIR2]      findings per rule and per repository (side by side for two runs)
   sample RUN_DIR [--total 120] [--min-per-rule 20] [--seed 7] [--repos DIR]
                                  stratified sample, printed as a labels.tsv skeleton with a
-                                 guessed in_test column (verify it by reading the code)
+                                 guessed in_test column (verify it by reading the code);
+                                 with --census-outside-tests LABELS_TSV: every finding outside
+                                 test code not yet labelled (what a default run would show)
   show RUN_DIR KEYS_TSV [--repos DIR] [--context 12]
                                  print the code around each sampled finding, for labelling
   score RUN_DIR LABELS_TSV [--after RUN_DIR2]
@@ -109,7 +111,7 @@ def cmd_counts(args):
 
 # ---------------------------------------------------------------- sampling
 
-TEST_ATTR = re.compile(r"#\[\s*(?:[\w:]+::)?(?:test|rstest|test_case)\b|#\[cfg\(\s*test\s*\)\]")
+TEST_ATTR = re.compile(r"#\[\s*(?:[\w:]+::)?(?:test|rstest|test_case)\b|#\[cfg\((?:all\(|any\()?\s*test\b")
 TEST_DIR = re.compile(r"(^|/)(tests|benches|examples|test-utils|testing)(/|$)")
 
 
@@ -122,16 +124,25 @@ def guess_in_test(repos_dir, repo, path, line):
             lines = handle.read().split("\n")[:line]
     except OSError:
         return False
-    # a `#[cfg(test)]` or test attribute above the finding at a lower indentation
-    depth = None
-    for text in reversed(lines):
+    # walk out through the enclosing items (each less indented than everything below it) and
+    # look at the attributes right above each one
+    if not lines:
+        return False
+    target = lines[-1]
+    current = len(target) - len(target.lstrip())
+    index = len(lines) - 2
+    while index >= 0 and current > 0:
+        text = lines[index]
         stripped = text.lstrip()
         indent = len(text) - len(stripped)
-        if TEST_ATTR.search(stripped) and (depth is None or indent <= depth):
-            return True
-        if stripped.startswith(("fn ", "pub fn ", "async fn ", "pub async fn ", "mod ", "pub(crate) fn ", "pub(crate) async fn ")) and indent == 0:
-            # a top-level item: only its attributes right above it still count
-            depth = 0
+        if stripped and not stripped.startswith(("//", "#[", "}", ")", "]")) and indent < current:
+            current = indent
+            above = index - 1
+            while above >= 0 and lines[above].lstrip().startswith(("#[", "///", "//")):
+                if TEST_ATTR.search(lines[above]):
+                    return True
+                above -= 1
+        index -= 1
     return False
 
 
@@ -149,12 +160,17 @@ def cmd_sample(args):
         keys = by_rule[rule]
         size = min(len(keys), args.min_per_rule + round(extra * len(keys) / total))
         chosen.extend(sorted(rng.sample(keys, size)))
+    if args.census_outside_tests:
+        # the census: every finding outside test code (by the guess) not yet labelled
+        labelled = load_labels(args.census_outside_tests)
+        chosen = [k for k in sorted(findings) if k not in labelled
+                  and not guess_in_test(args.repos, *k[:3])]
     print("repo\tpath\tline\trule\tlabel\tin_test\treason")
     for repo, path, line, rule in chosen:
         guess = "yes" if guess_in_test(args.repos, repo, path, line) else "no"
         print(f"{repo}\t{path}\t{line}\t{rule}\t?\t{guess}\t")
     sizes = collections.Counter(k[3] for k in chosen)
-    print(f"# sampled {len(chosen)} of {total}: " + ", ".join(
+    print(f"# listed {len(chosen)} of {total}: " + ", ".join(
         f"{r} {sizes[r]}/{len(by_rule[r])}" for r in sorted(by_rule)), file=sys.stderr)
 
 
@@ -188,19 +204,33 @@ def cmd_show(args):
 
 # ---------------------------------------------------------------- scoring
 
-def weighted_act_share(rows_by_rule, population):
-    """Share worth acting on over all findings, each rule's sample share weighted by its count."""
-    total = sum(population.get(rule, 0) for rule in rows_by_rule)
-    if not total:
-        return None
-    value = 0.0
-    for rule, labels in rows_by_rule.items():
-        if labels:
-            value += population.get(rule, 0) * sum(1 for l in labels if l[0] == "act") / len(labels)
-    return value / total
+def estimated_act_share(labels, findings, repos_dir):
+    """Share worth acting on over all findings of a run, estimated per stratum (rule, in test).
+
+    The labelled set mixes a stratified sample with a census of the findings outside test code,
+    so each stratum's labelled share is weighted by how many findings the run has in it. A
+    finding's stratum comes from its label, or from the path/attribute guess when unlabelled.
+    Returns (estimate, number of findings in strata with no labels).
+    """
+    population = collections.Counter()
+    for key in findings:
+        in_test = labels[key][1] if key in labels else guess_in_test(repos_dir, *key[:3])
+        population[(key[3], in_test)] += 1
+    labelled = collections.defaultdict(list)
+    for key, value in labels.items():
+        labelled[(key[3], value[1])].append(value[0])
+    acted, unlabelled = 0.0, 0
+    for stratum, count in population.items():
+        values = labelled.get(stratum)
+        if not values:
+            unlabelled += count
+            continue
+        acted += count * values.count("act") / len(values)
+    total = sum(population.values()) - unlabelled
+    return (acted / total if total else None), unlabelled
 
 
-def score_block(title, labels, findings):
+def score_block(title, labels, findings, repos_dir):
     print(f"### {title}\n")
     by_rule = collections.defaultdict(list)
     for key, value in labels.items():
@@ -229,9 +259,11 @@ def score_block(title, labels, findings):
     ])
     print(table(rows, ["rule", "findings", "labelled", "act", "noise", "wrong", "in test",
                        "act share", "act share outside tests", "meets definition"]))
-    weighted = weighted_act_share(by_rule, population)
-    if weighted is not None:
-        print(f"\nact share weighted by each rule's findings count: {100 * weighted:.0f}%")
+    estimate, unlabelled = estimated_act_share(labels, findings, repos_dir)
+    if estimate is not None:
+        note = f" ({unlabelled} findings in strata without labels left out)" if unlabelled else ""
+        print(f"\nestimated act share over all {len(findings)} findings, weighted per "
+              f"(rule, in test) stratum: {100 * estimate:.0f}%{note}")
     print()
 
 
@@ -244,12 +276,12 @@ def cmd_score(args):
         for key in missing[:10]:
             print("  " + "\t".join(map(str, key)), file=sys.stderr)
     labels = {k: v for k, v in labels.items() if k in before}
-    score_block(f"labelled sample, run {args.run_dir}", labels, before)
+    score_block(f"labelled sample, run {args.run_dir}", labels, before, args.repos)
     if not args.after:
         return
     after = load_run(args.after)
     kept = {k: v for k, v in labels.items() if k in after}
-    score_block(f"labelled findings still reported by {args.after}", kept, after)
+    score_block(f"labelled findings still reported by {args.after}", kept, after, args.repos)
     rows = []
     for rule in sorted({k[3] for k in labels}) + ["all"]:
         subset = {k: v for k, v in labels.items() if rule == "all" or k[3] == rule}
@@ -299,6 +331,8 @@ def main():
     p.add_argument("--min-per-rule", type=int, default=20)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--repos", default="/work/field-repos")
+    p.add_argument("--census-outside-tests", metavar="LABELS_TSV",
+                   help="instead of sampling, list every finding outside test code not in LABELS_TSV")
     p.set_defaults(func=cmd_sample)
     p = sub.add_parser("show")
     p.add_argument("run_dir")
@@ -311,6 +345,7 @@ def main():
     p.add_argument("labels")
     p.add_argument("--after")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--repos", default="/work/field-repos")
     p.set_defaults(func=cmd_score)
     args = parser.parse_args()
     args.func(args)

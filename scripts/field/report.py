@@ -267,6 +267,31 @@ def score_block(title, labels, findings, repos_dir):
     print()
 
 
+NEARBY_LINES = 2
+
+
+def match_runs(before, after):
+    """Map each finding of `before` that `after` still reports to its key in `after`.
+
+    An exact key match wins; otherwise the closest unmatched finding of the same repo, path and
+    rule within NEARBY_LINES lines (a changed analyzer may anchor a finding on another line).
+    """
+    still = {k: k for k in before if k in after}
+    taken = set(still.values())
+    by_file = collections.defaultdict(list)
+    for key in after:
+        if key not in taken:
+            by_file[(key[0], key[1], key[3])].append(key)
+    for key in sorted(k for k in before if k not in still):
+        candidates = [c for c in by_file.get((key[0], key[1], key[3]), ())
+                      if c not in taken and abs(c[2] - key[2]) <= NEARBY_LINES]
+        if candidates:
+            best = min(candidates, key=lambda c: abs(c[2] - key[2]))
+            still[key] = best
+            taken.add(best)
+    return still
+
+
 def cmd_score(args):
     before = load_run(args.run_dir)
     labels = load_labels(args.labels)
@@ -279,9 +304,19 @@ def cmd_score(args):
     score_block(f"labelled sample, run {args.run_dir}", labels, before, args.repos)
     if not args.after:
         return
-    after = load_run(args.after)
+    after_run = load_run(args.after)
+    still = match_runs(before, after_run)
+    moved = sum(1 for k, v in still.items() if k != v)
+    if moved:
+        print(f"note: {moved} findings of the first run matched a finding of the second run on a "
+              f"nearby line (same repo, path and rule, within {NEARBY_LINES} lines)\n")
+    # `after` holds the first run's keys that the second run still reports
+    after = set(still)
     kept = {k: v for k, v in labels.items() if k in after}
-    score_block(f"labelled findings still reported by {args.after}", kept, after, args.repos)
+    # the second run's findings, named by their first-run key where they have one
+    back = {v: k for k, v in still.items()}
+    score_block(f"labelled findings still reported by {args.after}", kept,
+                {back.get(k, k): None for k in after_run}, args.repos)
     rows = []
     for rule in sorted({k[3] for k in labels}) + ["all"]:
         subset = {k: v for k, v in labels.items() if rule == "all" or k[3] == rule}
@@ -313,10 +348,18 @@ def cmd_score(args):
         for key in kept_noise:
             print("  " + "\t".join(map(str, key)) + f"\t{labels[key][0]}\t{labels[key][2]}")
         print()
-    new = collections.Counter(k[3] for k in after if k not in before)
-    if new:
+    matched = set(still.values())
+    new_keys = sorted(k for k in after_run if k not in matched)
+    if new_keys:
+        new = collections.Counter(k[3] for k in new_keys)
         print("findings of the second run not in the first (unlabelled): " +
               ", ".join(f"{r} {n}" for r, n in sorted(new.items())))
+    if args.new_out:
+        with open(args.new_out, "w", encoding="utf-8") as out:
+            out.write("repo\tpath\tline\trule\tlabel\tin_test\treason\n")
+            for repo, path, line, rule in new_keys:
+                guess = "yes" if guess_in_test(args.repos, repo, path, line) else "no"
+                out.write(f"{repo}\t{path}\t{line}\t{rule}\t?\t{guess}\t\n")
 
 
 def main():
@@ -344,6 +387,8 @@ def main():
     p.add_argument("run_dir")
     p.add_argument("labels")
     p.add_argument("--after")
+    p.add_argument("--new-out", metavar="TSV",
+                   help="with --after: write the second run's findings that the first lacks as a labels skeleton")
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--repos", default="/work/field-repos")
     p.set_defaults(func=cmd_score)

@@ -139,7 +139,8 @@ def guess_in_test(repos_dir, repo, path, line):
             current = indent
             above = index - 1
             while above >= 0 and lines[above].lstrip().startswith(("#[", "///", "//")):
-                if TEST_ATTR.search(lines[above]):
+                # attributes only: doc comments may mention `#[test]` in prose
+                if lines[above].lstrip().startswith("#[") and TEST_ATTR.search(lines[above]):
                     return True
                 above -= 1
         index -= 1

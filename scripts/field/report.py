@@ -18,6 +18,9 @@ Sub-commands:
                                  per-rule share worth acting on; with --after, which labelled
                                  findings the second run still reports and the figures over them
 
+  misses MISSES_TSV RUN_DIR...   which known misses each run reports (a finding of the same
+                                 rule whose span covers the miss's line)
+
 labels.tsv columns: repo, path, line, rule, label (act|noise|wrong), in_test (yes|no), reason.
   act   - an experienced async engineer would change the code
   noise - meets the rule's definition, but nobody would change it (the reason says why)
@@ -363,6 +366,36 @@ def cmd_score(args):
                 out.write(f"{repo}\t{path}\t{line}\t{rule}\t?\t{guess}\t\n")
 
 
+def cmd_misses(args):
+    """Which known misses (problems a run should report) each run reports."""
+    misses = []
+    with open(args.misses, encoding="utf-8") as handle:
+        for raw in handle:
+            cells = raw.rstrip("\n").split("\t")
+            if len(cells) < 6 or cells[0] == "repo" or raw.startswith("#"):
+                continue
+            misses.append(((cells[0], cells[1], int(cells[2]), cells[3]), cells[4], cells[5]))
+    runs = [(d, load_run(d)) for d in args.run_dirs]
+    rows = []
+    for key, label, shape in misses:
+        cells = [f"{key[0]} {key[1]}:{key[2]}", shape, label]
+        for _, findings in runs:
+            # found when a finding of that rule spans the miss's line (a call may start on an
+            # earlier line than the method that blocks)
+            found = any(k[0] == key[0] and k[1] == key[1] and k[3] == key[3]
+                        and k[2] <= key[2] <= int(d.get("end_line") or k[2])
+                        for k, d in findings.items())
+            cells.append("found" if found else "-")
+        rows.append(cells)
+    totals = ["found", "", ""]
+    for index in range(len(runs)):
+        found = [r for r in rows if r[3 + index] == "found"]
+        acts = [r for r in rows if r[2] == "act"]
+        totals.append(f"{len(found)}/{len(rows)} (act {sum(1 for r in found if r[2] == 'act')}/{len(acts)})")
+    rows.append(totals)
+    print(table(rows, ["miss", "shape", "label"] + [f"run {i + 1}" for i in range(len(runs))]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -393,6 +426,10 @@ def main():
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--repos", default="/work/field-repos")
     p.set_defaults(func=cmd_score)
+    p = sub.add_parser("misses")
+    p.add_argument("misses", help="misses.tsv: repo, path, line, rule, label, shape, reason")
+    p.add_argument("run_dirs", nargs="+")
+    p.set_defaults(func=cmd_misses)
     args = parser.parse_args()
     args.func(args)
 

@@ -14,9 +14,10 @@ Sub-commands:
                                  test code not yet labelled (what a default run would show)
   show RUN_DIR KEYS_TSV [--repos DIR] [--context 12]
                                  print the code around each sampled finding, for labelling
-  score RUN_DIR LABELS_TSV [--after RUN_DIR2]
+  score RUN_DIR LABELS_TSV [--after RUN_DIR2] [--new-out TSV]
                                  per-rule share worth acting on; with --after, which labelled
-                                 findings the second run still reports and the figures over them
+                                 findings the second run still reports, its new findings (labels
+                                 for them live in the same file) and the figures over both
 
   misses MISSES_TSV RUN_DIR...   which known misses each run reports (a finding of the same
                                  rule whose span covers the miss's line)
@@ -298,45 +299,57 @@ def match_runs(before, after):
 
 def cmd_score(args):
     before = load_run(args.run_dir)
-    labels = load_labels(args.labels)
-    missing = [k for k in labels if k not in before]
-    if missing:
-        print(f"warning: {len(missing)} labelled findings are not in {args.run_dir}:", file=sys.stderr)
-        for key in missing[:10]:
+    all_labels = load_labels(args.labels)
+    after_run = load_run(args.after) if args.after else {}
+    # labels of findings the first run lacks belong to findings new in the second run
+    stray = [k for k in all_labels if k not in before and k not in after_run]
+    if stray:
+        print(f"warning: {len(stray)} labelled findings are in neither run:", file=sys.stderr)
+        for key in stray[:10]:
             print("  " + "\t".join(map(str, key)), file=sys.stderr)
-    labels = {k: v for k, v in labels.items() if k in before}
-    score_block(f"labelled sample, run {args.run_dir}", labels, before, args.repos)
+    labels = {k: v for k, v in all_labels.items() if k in before}
+    score_block(f"labelled findings, run {args.run_dir}", labels, before, args.repos)
     if not args.after:
         return
-    after_run = load_run(args.after)
     still = match_runs(before, after_run)
     moved = sum(1 for k, v in still.items() if k != v)
     if moved:
         print(f"note: {moved} findings of the first run matched a finding of the second run on a "
               f"nearby line (same repo, path and rule, within {NEARBY_LINES} lines)\n")
+    matched = set(still.values())
+    new_keys = sorted(k for k in after_run if k not in matched)
+    new_labels = {k: all_labels[k] for k in new_keys if k in all_labels}
     # `after` holds the first run's keys that the second run still reports
     after = set(still)
     kept = {k: v for k, v in labels.items() if k in after}
     # the second run's findings, named by their first-run key where they have one
     back = {v: k for k, v in still.items()}
-    score_block(f"labelled findings still reported by {args.after}", kept,
-                {back.get(k, k): None for k in after_run}, args.repos)
+    score_block(f"labelled findings reported by {args.after} (still reported and new)",
+                kept | new_labels, {back.get(k, k): None for k in after_run}, args.repos)
     rows = []
-    for rule in sorted({k[3] for k in labels}) + ["all"]:
-        subset = {k: v for k, v in labels.items() if rule == "all" or k[3] == rule}
+    for rule in sorted({k[3] for k in labels} | {k[3] for k in new_keys}) + ["all"]:
+        def of_rule(keys):
+            return [k for k in keys if rule == "all" or k[3] == rule]
+        subset = {k: labels[k] for k in of_rule(labels)}
         acts = [k for k, v in subset.items() if v[0] == "act"]
         defined = [k for k, v in subset.items() if v[0] != "wrong"]
         kept_subset = [k for k in subset if k in after]
+        new_subset = of_rule(new_keys)
+        new_labelled = {k: new_labels[k] for k in new_subset if k in new_labels}
+        reported = [subset[k] for k in kept_subset] + list(new_labelled.values())
         rows.append([
-            rule, len(kept_subset), len(subset),
-            share(sum(1 for k in kept_subset if subset[k][0] == "act"), len(kept_subset)),
+            rule, len(subset), len(kept_subset),
+            f"{len(new_labelled)}/{len(new_subset)}",
+            share(sum(1 for v in new_labelled.values() if v[0] == "act"), len(new_labelled)),
+            share(sum(1 for v in reported if v[0] == "act"), len(reported)),
             share(sum(1 for k in acts if k in after), len(acts)),
             share(sum(1 for k in defined if k in after), len(defined)),
             share(sum(1 for k, v in subset.items() if v[0] == "wrong" and k not in after),
                   sum(1 for v in subset.values() if v[0] == "wrong")),
         ])
-    print("### before/after over the labelled sample\n")
-    print(table(rows, ["rule", "still reported", "labelled", "act share of those still reported",
+    print("### before/after over the labelled findings\n")
+    print(table(rows, ["rule", "labelled in run 1", "still reported", "new (labelled/all)",
+                       "act share of new", "act share of labelled reported",
                        "act findings still reported", "meets-definition still reported",
                        "wrong ones dropped"]))
     print()
@@ -346,22 +359,21 @@ def cmd_score(args):
         for key in dropped_acts:
             print("  " + "\t".join(map(str, key)) + "\t" + labels[key][2])
         print()
-    kept_noise = [k for k, v in labels.items() if v[0] != "act" and k in after]
+    kept_noise = [k for k, v in kept.items() if v[0] != "act"]
     if kept_noise and args.verbose:
         print("noise/wrong findings still reported:")
         for key in kept_noise:
             print("  " + "\t".join(map(str, key)) + f"\t{labels[key][0]}\t{labels[key][2]}")
         print()
-    matched = set(still.values())
-    new_keys = sorted(k for k in after_run if k not in matched)
-    if new_keys:
-        new = collections.Counter(k[3] for k in new_keys)
-        print("findings of the second run not in the first (unlabelled): " +
-              ", ".join(f"{r} {n}" for r, n in sorted(new.items())))
+    unlabelled = [k for k in new_keys if k not in new_labels]
+    if unlabelled:
+        counts = collections.Counter(k[3] for k in unlabelled)
+        print("new findings of the second run without a label: " +
+              ", ".join(f"{r} {n}" for r, n in sorted(counts.items())))
     if args.new_out:
         with open(args.new_out, "w", encoding="utf-8") as out:
             out.write("repo\tpath\tline\trule\tlabel\tin_test\treason\n")
-            for repo, path, line, rule in new_keys:
+            for repo, path, line, rule in unlabelled:
                 guess = "yes" if guess_in_test(args.repos, repo, path, line) else "no"
                 out.write(f"{repo}\t{path}\t{line}\t{rule}\t?\t{guess}\t\n")
 
@@ -422,7 +434,8 @@ def main():
     p.add_argument("labels")
     p.add_argument("--after")
     p.add_argument("--new-out", metavar="TSV",
-                   help="with --after: write the second run's findings that the first lacks as a labels skeleton")
+                   help="with --after: write the second run's new findings that have no label yet, "
+                        "as a labels.tsv skeleton")
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--repos", default="/work/field-repos")
     p.set_defaults(func=cmd_score)

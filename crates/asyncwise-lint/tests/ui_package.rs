@@ -32,7 +32,13 @@ fn expected(case: &Path) -> BTreeSet<(PathBuf, usize, String)> {
         let source = std::fs::read_to_string(&file).expect("fixture is readable");
         let markers = parse_markers(&source).expect("markers are well-formed");
         for m in markers {
-            out.insert((display_path(&file), m.line, m.rule));
+            // `rule(pedantic)` expects the pedantic form: the form is part of the identity.
+            let rule = if m.pedantic {
+                format!("{}(pedantic)", m.rule)
+            } else {
+                m.rule
+            };
+            out.insert((display_path(&file), m.line, rule));
         }
     }
     out
@@ -53,7 +59,13 @@ fn package_fixtures_match_their_markers() {
         let want = expected(case);
         let got: BTreeSet<(PathBuf, usize, String)> = check(case)
             .into_iter()
-            .map(|d| (d.path, d.span.start.line, d.rule.to_string()))
+            .map(|d| {
+                let rule = match d.form {
+                    asyncwise_lint::levels::Form::Pedantic => format!("{}(pedantic)", d.rule),
+                    _ => d.rule.to_string(),
+                };
+                (d.path, d.span.start.line, rule)
+            })
             .collect();
         for f in want.difference(&got) {
             problems.push(format!("missing    {}:{} {}", f.0.display(), f.1, f.2));

@@ -174,7 +174,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         let mut files = Vec::with_capacity(package.files.len());
         for path in &package.files {
             let target = if has_manifest {
-                FileTarget::of(&relative_to(&package.root, path, cwd.as_deref()))
+                FileTarget::of(&in_package(&package.root, path, cwd.as_deref()))
             } else {
                 FileTarget::of(path)
             };
@@ -734,6 +734,22 @@ fn normalized(path: &Path) -> PathBuf {
 }
 
 /// `file` (a display path) relative to its package's root (an absolute path).
+/// A file's path from its package's own directory (`integration/src/client.rs`) when the
+/// package sits below the checked folder, so that the package's name still says whether it is
+/// a test-support or benchmark package; from the package root otherwise.
+fn in_package(root: &Path, file: &Path, cwd: Option<&Path>) -> PathBuf {
+    let rel = relative_to(root, file, cwd);
+    let depth = |p: &Path| {
+        p.components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .count()
+    };
+    match root.file_name() {
+        Some(name) if file.is_relative() && depth(file) > depth(&rel) => Path::new(name).join(rel),
+        _ => rel,
+    }
+}
+
 fn relative_to(root: &Path, file: &Path, cwd: Option<&Path>) -> PathBuf {
     let absolute = match cwd {
         Some(cwd) => cwd.join(file),
@@ -825,6 +841,30 @@ fn pool_failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_packages_keep_their_directory_name() {
+        let root = Path::new("/repo/linkerd/app/integration");
+        let file = Path::new("linkerd/app/integration/src/client.rs");
+        let cwd = Some(Path::new("/repo"));
+        let seen = in_package(root, file, cwd);
+        assert_eq!(seen, Path::new("integration/src/client.rs"));
+        assert_eq!(FileTarget::of(&seen), FileTarget::Tests);
+        // The checked folder's own package is read from its root, whatever it is called.
+        let own = in_package(
+            Path::new("/work/test"),
+            Path::new("src/lib.rs"),
+            Some(Path::new("/work/test")),
+        );
+        assert_eq!(own, Path::new("src/lib.rs"));
+        assert_eq!(FileTarget::of(&own), FileTarget::Main);
+        let demo = in_package(
+            Path::new("/repo/examples/demo"),
+            Path::new("examples/demo/src/main.rs"),
+            cwd,
+        );
+        assert_eq!(FileTarget::of(&demo), FileTarget::Main);
+    }
 
     #[test]
     fn panics_become_file_errors() {

@@ -317,6 +317,8 @@ pub struct FileModel<'a> {
     /// Unbounded channel constructors whose sender is visibly not fed without limit (the
     /// pedantic form of `unbounded_channel`), with why.
     pub low_volume_channels: Vec<(Loc, &'static str)>,
+    /// `recv_timeout` calls with a zero or near-zero constant timeout: polls that do not block.
+    pub polling_receives: Vec<Loc>,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -375,6 +377,7 @@ impl<'a> FileModel<'a> {
             functions: facts.functions,
             fields: facts.fields,
             low_volume_channels: facts.low_volume_channels,
+            polling_receives: facts.polling_receives,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

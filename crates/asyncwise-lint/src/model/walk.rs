@@ -39,6 +39,8 @@ pub struct WalkFacts {
     pub fields: Vec<FieldFact>,
     /// Unbounded channel constructors whose sender is not fed without limit, with why.
     pub low_volume_channels: Vec<(Loc, &'static str)>,
+    /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
+    pub polling_receives: Vec<Loc>,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
     pub fn_items: Vec<FnItem>,
@@ -606,7 +608,21 @@ impl Walker {
             matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
                 if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Tuple(t))) if t.elems.is_empty()))
         });
-        let reason = if unit
+        // `unbounded::<oneshot::Sender<_>>()`, `unbounded_channel::<(Req, oneshot::Sender<Resp>)>()`:
+        // every message carries the reply its sender awaits, so the queue holds at most one
+        // message per waiting caller.
+        let request_reply = p.path.segments.last().is_some_and(|s| {
+            matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                if a.args.iter().any(|g| quote::ToTokens::to_token_stream(g).to_string().replace(' ', "").contains("oneshot::Sender")))
+        });
+        let fed_in_loop = || {
+            self.after_stmt.as_ref().is_some_and(|after| {
+                sender_use(after.tokens.clone(), std::slice::from_ref(&sender)).in_loop
+            })
+        };
+        let reason = if request_reply && !fed_in_loop() {
+            Some("a request/response queue: each message carries a oneshot reply sender")
+        } else if unit
             || channels::CONTROL_SENDER_WORDS
                 .iter()
                 .any(|w| sender.contains(w))
@@ -975,6 +991,9 @@ impl<'ast> Visit<'ast> for Walker {
                     self.awaited.insert(a);
                 }
             }
+        }
+        if name == "recv_timeout" && m.args.first().is_some_and(is_near_zero_duration) {
+            self.facts.polling_receives.push(loc);
         }
         let receiver = self.infer(&m.receiver);
         if let Some(path) = receiver.path()
@@ -1560,4 +1579,40 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// A constant duration of at most one microsecond (`Duration::ZERO`, `Duration::from_nanos(1)`,
+/// `from_micros(0..=1)`, `from_millis(0)`, `from_secs(0)`): a receive with such a timeout
+/// returns at once, like `try_recv`.
+fn is_near_zero_duration(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "ZERO"),
+        syn::Expr::Reference(r) => is_near_zero_duration(&r.expr),
+        syn::Expr::Paren(p) => is_near_zero_duration(&p.expr),
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(f) = &*c.func else {
+                return false;
+            };
+            let Some(ctor) = f.path.segments.last().map(|s| s.ident.to_string()) else {
+                return false;
+            };
+            let Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            })) = c.args.first()
+            else {
+                return false;
+            };
+            let Ok(n) = n.base10_parse::<u64>() else {
+                return false;
+            };
+            match ctor.as_str() {
+                "from_nanos" => n <= 1_000,
+                "from_micros" => n <= 1,
+                "from_millis" | "from_secs" => n == 0,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }

@@ -17,7 +17,9 @@ crate::declare_rule! {
     /// Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...);
     /// calls made once at start-up (directly, outside loops, in `async fn main`, a
     /// `#[tokio::main]` fn, a set-up fn such as `new`/`open`/`init`, or a fn `main` awaits);
-    /// and calls in a binary none of whose files spawns, joins, selects or serves.
+    /// and calls in a binary none of whose files spawns, joins, selects or serves. A call of a
+    /// crate helper whose blocking call is metadata-only is the pedantic form too, as the same
+    /// call made directly is.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -42,6 +44,11 @@ crate::declare_rule! {
     /// (`install -> copy_files -> std::fs::copy`). Helpers are found by resolved path, through
     /// `self`/`Self` and receivers of known type, and as associated functions; a helper called
     /// only from sync code, or only inside `spawn_blocking`, is never reported.
+    ///
+    /// A std or crossbeam `recv_timeout` whose timeout is a zero or near-zero constant
+    /// (`Duration::ZERO`, `from_nanos(1)`, at most one microsecond) returns at once whether or
+    /// not a message is there: it is a `try_recv`, which never parks the worker, and is not
+    /// reported. A timeout computed at run time is taken as a wait.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -104,6 +111,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         let Some(found) = call.callee.blocking(&model.knowledge) else {
             continue;
         };
+        // `recv_timeout(Duration::from_nanos(1))` returns at once: a `try_recv`, not a wait.
+        if model.polling_receives.contains(&call.loc) {
+            continue;
+        }
         // Once, at start-up, before anything runs concurrently, or a metadata-only call: the
         // pedantic form.
         let metadata_only = match &call.callee {
@@ -153,11 +164,18 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             })
             .collect();
         let hint = last.hint.as_deref().unwrap_or_default();
+        // A helper whose blocking call only touches metadata (`exists`, `create_dir_all`,
+        // `remove_file`, ...) is the pedantic form, as it is when called directly.
+        let form = if hop_is_metadata_only(&last.calls) {
+            crate::levels::Form::Pedantic
+        } else {
+            crate::levels::Form::Default
+        };
         out.push(Diagnostic {
             rule: BLOCKING_IN_ASYNC.name,
             // Levels are applied to every finding after the crate pass.
             severity: crate::diagnostic::Severity::Warning,
-            form: crate::levels::Form::Default,
+            form,
             path: index.path_of(f).to_path_buf(),
             span: call.span,
             message: format!(
@@ -171,5 +189,20 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             )),
             notes,
         });
+    }
+}
+
+/// Is the blocking call a hop describes (`` `std::fs::remove_file` ``, `` `PathBuf::exists` ``)
+/// a metadata-only call?
+fn hop_is_metadata_only(calls: &str) -> bool {
+    let what = calls.trim_matches('`');
+    if blocking::metadata_only(Some(what), None) {
+        return true;
+    }
+    match what.rsplit_once("::") {
+        Some((ty @ ("Path" | "PathBuf"), method)) => {
+            blocking::metadata_only(None, Some((&format!("std::path::{ty}"), method)))
+        }
+        _ => false,
     }
 }

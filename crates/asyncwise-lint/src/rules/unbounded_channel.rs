@@ -12,7 +12,9 @@ crate::declare_rule! {
     /// ## Pedantic form
     /// Channels whose sender (bound by `let (tx, rx) = ..`) is visibly not fed without limit in
     /// the rest of its block — never sent on in a loop, a closure or a task per event, never
-    /// handed elsewhere — and control channels (`shutdown_tx`, a channel of `()`).
+    /// handed elsewhere — control channels (`shutdown_tx`, a channel of `()`), and
+    /// request/response queues whose message type (in the constructor's turbofish) carries a
+    /// `oneshot::Sender`, unless the sender is fed in a loop.
     ///
     /// ## Why is this bad
     /// An unbounded channel never pushes back. When producers outpace the consumer (a slow
@@ -25,7 +27,11 @@ crate::declare_rule! {
     /// real repositories, actor mailboxes, request/response queues whose callers each await a
     /// reply, and shutdown channels made up most of the noise, while the four findings worth
     /// acting on were fed per network message or per crawled page. A sender stored in a struct
-    /// or passed to another function may be fed anywhere, so it stays in the default form;
+    /// or passed to another function may be fed anywhere, so it stays in the default form
+    /// unless each message carries its own reply channel: then every message stands for a
+    /// caller waiting on the answer, and the queue is as deep as the callers are many (a loop
+    /// that sends requests need not wait for the replies, so a sender fed in a loop stays in
+    /// the default form). A message type declared elsewhere is not followed;
     /// silence a deliberate choice with a suppression comment rather than a guess.
     ///
     /// ## Example

@@ -10,7 +10,7 @@ impl Store {
     }
 
     pub fn refresh(&self) {
-        let _ = std::fs::metadata(&self.path);
+        let _ = std::fs::read_to_string(&self.path);
     }
 
     pub fn len(&self) -> usize {

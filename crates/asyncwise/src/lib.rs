@@ -40,9 +40,11 @@
 //! Every task that the crate spawns runs inside a `tracing` span named
 //! `task` with the fields `task.name` and `task.location`; failures,
 //! panics, restarts, escalations and stragglers are `tracing` events. All
-//! spawns go through one crate-private function, so poll instrumentation (a
-//! planned watchdog that reports tasks blocking the executor) can be added
-//! there without touching any caller.
+//! spawns go through one crate-private function, which (with the `watchdog`
+//! feature) also hands every task to the running
+//! [`Watchdog`](crate::watchdog::Watchdog) under its full path
+//! (`group/task`, `supervisor/child`); a [`ShutdownReport`] then carries the
+//! watchdog's summary of the worst tasks.
 //!
 //! # Synchronisation
 //!

@@ -230,9 +230,44 @@ pub struct ShutdownReport {
     /// How long the drain took until the deadline, the last task or the
     /// second signal.
     pub drain_time: Duration,
+    /// The running [`Watchdog`](crate::watchdog::Watchdog)'s worst tasks
+    /// (the top [`WATCHDOG_TOP`](Self::WATCHDOG_TOP) by longest poll and by
+    /// busy time) when the report was taken; `None` when no watchdog runs.
+    /// Shown by the report's `Display`.
+    #[cfg(feature = "watchdog")]
+    pub watchdog: Option<crate::watchdog::Summary>,
 }
 
 impl ShutdownReport {
+    /// How many tasks each list of the [`watchdog`](Self::watchdog) summary
+    /// holds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{Shutdown, TaskGroup, watchdog::Watchdog};
+    ///
+    /// let watchdog = Watchdog::builder().threshold(Duration::from_millis(5)).start().unwrap();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let shutdown = Shutdown::new();
+    /// let mut group = TaskGroup::new().with_shutdown(&shutdown, "import");
+    /// group
+    ///     .spawn("parse", async {
+    ///         std::thread::sleep(Duration::from_millis(50)); // blocks the executor
+    ///     })
+    ///     .unwrap();
+    /// group.join_next().await;
+    /// let report = shutdown.drain().await;
+    /// let summary = report.watchdog.as_ref().unwrap();
+    /// assert_eq!(summary.longest_polls[0].task, "import/parse");
+    /// assert!(summary.longest_polls.len() <= asyncwise::ShutdownReport::WATCHDOG_TOP);
+    /// println!("{report}"); // ends with the watchdog's section
+    /// # });
+    /// # drop(watchdog);
+    /// ```
+    #[cfg(feature = "watchdog")]
+    pub const WATCHDOG_TOP: usize = 5;
+
     /// `true` when every task stopped in time and nothing failed.
     ///
     /// ```
@@ -341,6 +376,10 @@ impl fmt::Display for ShutdownReport {
             for failure in &self.failures {
                 write!(f, "\n  - {failure}")?;
             }
+        }
+        #[cfg(feature = "watchdog")]
+        if let Some(summary) = &self.watchdog {
+            write!(f, "\n{}", summary.to_string().trim_end())?;
         }
         write!(f, "\nexit code {}", self.exit_code())
     }
@@ -1219,6 +1258,8 @@ impl Drained {
             refused: self.refused,
             forced_by: self.forced_by,
             drain_time: self.drain_time,
+            #[cfg(feature = "watchdog")]
+            watchdog: crate::watchdog::running_summary(ShutdownReport::WATCHDOG_TOP),
         }
     }
 }

@@ -804,11 +804,21 @@ impl Run {
                 let id = tracking.id();
                 let setup = Setup {
                     tracking: Some(tracking),
+                    path: Some(path.name.clone()),
                     ..Setup::plain()
                 };
                 (setup, Some((shutdown, path, id)))
             }
-            None => (Setup::plain(), None),
+            None => {
+                // The watchdog names the run by its full path as well.
+                let path = spawn::watching()
+                    .then(|| TaskName::from(format!("{}/{}", self.name, meta.name)));
+                let setup = Setup {
+                    path,
+                    ..Setup::plain()
+                };
+                (setup, None)
+            }
         };
         let report_to = registration
             .as_ref()

@@ -689,6 +689,7 @@ where
         slot,
         tracking,
         name: Some(meta.name.clone()),
+        path: registration.as_ref().map(|(_, path, _)| path.name.clone()),
     };
     let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
         let failure = match &outcome {

@@ -30,7 +30,7 @@
 //! | `mpsc::channel` + a `recv_many` loop calling a flush function | [`Batcher`] | Flush at `max_items` or `max_delay` after the batch's first item; backpressure on [`send`](Batcher::send); on shutdown or when the last sender is gone every accepted item is flushed, failed flushes are retried with a [`RetryPolicy`], and what still fails goes to a dead-letter callback. [`BatchedExt::batched`] does the grouping for any `Stream`. |
 //! | `StreamExt::buffer_unordered` / `buffered` | [`PipelineExt::map_concurrent`] | Ordered or unordered output, a per-item timeout, an [`OnError`] policy (stop, skip, dead-letter) with the failed item's position, and a bound on items *held* (running or waiting for order) so a slow consumer slows the source. |
 //!
-//! All of them take a [`CancellationToken`](tokio_util::sync::CancellationToken)
+//! All of them take a [`CancellationToken`]
 //! where they can be stopped; pass [`Shutdown::child_token`] to stop them with
 //! the service. A [`Batcher`]'s worker is a future you run yourself (for
 //! example as a [`Shutdown`] task), so no task is detached.

@@ -508,3 +508,76 @@ proptest! {
         }
     }
 }
+
+// ---- Shutdown under virtual time: DrainTest ----
+
+mod drain {
+    use std::panic::Location;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use asyncwise::Shutdown;
+    use asyncwise::testing::DrainTest;
+    use tokio::time::Instant;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_polite_service_drains_and_sees_the_trigger_at_the_virtual_instant() {
+        let started = Instant::now();
+        let seen_at = Arc::new(Mutex::new(None));
+        let seen = Arc::clone(&seen_at);
+        let report = DrainTest::trigger_after(Duration::from_secs(30))
+            .within(Duration::from_secs(5))
+            .run(|shutdown: Shutdown| async move {
+                let token = shutdown.token();
+                shutdown.spawn("worker", async move {
+                    token.cancelled().await;
+                    *seen.lock().unwrap() = Some(Instant::now());
+                    // Cleanup that takes virtual time, within the deadline.
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                });
+            })
+            .await
+            .unwrap();
+        assert!(report.is_clean(), "{report}");
+        let seen_at = seen_at
+            .lock()
+            .unwrap()
+            .expect("the worker saw the shutdown");
+        assert_eq!(seen_at - started, Duration::from_secs(30));
+        assert_eq!(report.drain_time, Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_ignores_the_shutdown_is_named_with_its_location() {
+        let spawned_at = Arc::new(Mutex::new(None));
+        let at = Arc::clone(&spawned_at);
+        let error = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(3))
+            .run(|shutdown: Shutdown| async move {
+                let token = shutdown.token();
+                shutdown.spawn("polite", async move { token.cancelled().await });
+                *at.lock().unwrap() = Some(Location::caller());
+                shutdown.spawn("stuck", tokio::time::sleep(Duration::from_secs(600)));
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(error.stragglers(), ["stuck"]);
+        assert!(error.service_returned);
+        let spawned_at = spawned_at.lock().unwrap().unwrap();
+        let straggler = &error.report.stragglers[0];
+        assert_eq!(straggler.location.file(), spawned_at.file());
+        assert_eq!(straggler.location.line(), spawned_at.line() + 1);
+        assert!(error.to_string().contains("did not drain within 3s"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_service_future_that_never_returns_fails_the_test() {
+        let error = DrainTest::trigger_after(Duration::from_millis(10))
+            .run(|_shutdown: Shutdown| std::future::pending::<()>())
+            .await
+            .unwrap_err();
+        assert!(!error.service_returned);
+        assert!(error.stragglers().is_empty());
+        assert!(error.to_string().contains("service future itself"));
+    }
+}

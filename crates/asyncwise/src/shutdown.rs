@@ -799,6 +799,65 @@ impl Shutdown {
         F: Future + Send + 'static,
         F::Output: TaskOutput + Send + 'static,
     {
+        let (wrapped, id, started) = self.prepare(&meta, record, task);
+        let handle = tokio::spawn(wrapped);
+        self.register(id, &meta, started, handle.abort_handle());
+        handle
+    }
+
+    /// Spawns a tracked task that is not `Send` on the current
+    /// [`LocalSet`](tokio::task::LocalSet), like [`spawn`](Self::spawn)
+    /// otherwise (path, location, failures, drain, watchdog).
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, as [`tokio::task::spawn_local`] does.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let shutdown = asyncwise::Shutdown::new();
+    /// let local = tokio::task::LocalSet::new();
+    /// let answer = local
+    ///     .run_until(async {
+    ///         let not_send = Rc::new(41);
+    ///         shutdown.spawn_local("local", async move { *not_send + 1 }).await.unwrap()
+    ///     })
+    ///     .await;
+    /// assert_eq!(answer, 42);
+    /// assert!(shutdown.drain().await.is_clean());
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&self, name: impl Into<TaskName>, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let (wrapped, id, started) = self.prepare(&meta, true, task);
+        let handle = tokio::task::spawn_local(wrapped);
+        self.register(id, &meta, started, handle.abort_handle());
+        handle
+    }
+
+    /// The future a tracked task runs as, its tracking id and start time
+    /// (`Send` exactly when `task` is).
+    fn prepare<F>(
+        &self,
+        meta: &TaskMeta,
+        record: bool,
+        task: F,
+    ) -> (impl Future<Output = F::Output> + 'static, u64, Instant)
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput + 'static,
+    {
         let tracking = self.track();
         let id = tracking.id;
         let started = Instant::now();
@@ -808,8 +867,11 @@ impl Shutdown {
             tracking: Some(tracking),
             ..Setup::plain()
         };
-        let handle = tokio::spawn(spawn::wrap(&meta, setup, task, move |outcome, _, _| {
-            match spawn::uncancellable(outcome) {
+        let wrapped = spawn::wrap(
+            meta,
+            setup,
+            task,
+            move |outcome, _, _| match spawn::uncancellable(outcome) {
                 Ok(output) => {
                     if record && let Some(message) = output.failure() {
                         shutdown.record_failure(
@@ -829,10 +891,9 @@ impl Shutdown {
                     }
                     std::panic::resume_unwind(Box::new(message))
                 }
-            }
-        }));
-        self.register(id, &meta, started, handle.abort_handle());
-        handle
+            },
+        );
+        (wrapped, id, started)
     }
 
     /// Counts a task that is about to be spawned. Pair with

@@ -1,9 +1,11 @@
-//! [`Backoff`]: exponential backoff with full jitter.
-//!
-//! Used by [`Supervisor`](crate::Supervisor) between restarts; meant to be
-//! shared by later retry helpers.
+//! [`Backoff`]: exponential backoff with full jitter, kept as a thin
+//! shorthand for a [`RetryPolicy`]: the schedule itself is
+//! [`RetryPolicy::delays`], which [`Supervisor`](crate::Supervisor) uses
+//! between restarts.
 
 use std::time::Duration;
+
+use crate::{RetryDelays, RetryPolicy};
 
 /// Exponential backoff with *full jitter*: the `n`-th delay (counting from 0)
 /// is drawn uniformly from `0..=min(max, initial * 2^n)`.
@@ -103,10 +105,29 @@ impl Backoff {
     /// assert_eq!(backoff.ceiling(u32::MAX), Duration::from_secs(1));
     /// ```
     pub fn ceiling(&self, attempt: u32) -> Duration {
-        2_u32
-            .checked_pow(attempt)
-            .and_then(|factor| self.initial.checked_mul(factor))
-            .map_or(self.max, |delay| delay.min(self.max))
+        self.retry_policy().ceiling(attempt)
+    }
+
+    /// The same schedule as a [`RetryPolicy`]:
+    /// `RetryPolicy::exponential(initial).max_delay(max).floor(Duration::ZERO)`
+    /// (full jitter, factor 2, no floor). `reset_after` is the
+    /// supervisor's, not the policy's.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{Backoff, RetryPolicy};
+    ///
+    /// let backoff = Backoff::new(Duration::from_millis(10), Duration::from_secs(1));
+    /// let policy = RetryPolicy::exponential(Duration::from_millis(10))
+    ///     .max_delay(Duration::from_secs(1))
+    ///     .floor(Duration::ZERO);
+    /// assert_eq!(backoff.retry_policy(), policy);
+    /// assert_eq!(RetryPolicy::from(backoff), policy);
+    /// ```
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy::exponential(self.initial)
+            .max_delay(self.max)
+            .floor(Duration::ZERO)
     }
 
     /// A reproducible sequence of jittered delays drawn from a generator
@@ -124,8 +145,7 @@ impl Backoff {
     pub fn schedule(&self, seed: u64) -> BackoffSchedule {
         BackoffSchedule {
             backoff: *self,
-            attempt: 0,
-            rng: fastrand::Rng::with_seed(seed),
+            delays: self.retry_policy().seed(seed).delays(),
         }
     }
 
@@ -139,9 +159,14 @@ impl Backoff {
     pub fn schedule_random(&self) -> BackoffSchedule {
         BackoffSchedule {
             backoff: *self,
-            attempt: 0,
-            rng: fastrand::Rng::new(),
+            delays: self.retry_policy().delays(),
         }
+    }
+}
+
+impl From<Backoff> for RetryPolicy {
+    fn from(backoff: Backoff) -> Self {
+        backoff.retry_policy()
     }
 }
 
@@ -161,8 +186,7 @@ impl Backoff {
 #[derive(Debug, Clone)]
 pub struct BackoffSchedule {
     backoff: Backoff,
-    attempt: u32,
-    rng: fastrand::Rng,
+    delays: RetryDelays,
 }
 
 impl BackoffSchedule {
@@ -174,10 +198,7 @@ impl BackoffSchedule {
     /// assert!(delay <= asyncwise::Backoff::default().ceiling(0));
     /// ```
     pub fn next_delay(&mut self) -> Duration {
-        let ceiling = self.backoff.ceiling(self.attempt);
-        self.attempt = self.attempt.saturating_add(1);
-        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-        Duration::from_nanos(self.rng.u64(0..=nanos))
+        self.delays.next_delay()
     }
 
     /// Starts the exponent from 0 again (the jitter generator continues).
@@ -189,7 +210,7 @@ impl BackoffSchedule {
     /// assert_eq!(schedule.attempt(), 0);
     /// ```
     pub fn reset(&mut self) {
-        self.attempt = 0;
+        self.delays.reset();
     }
 
     /// How many delays have been drawn since the last reset.
@@ -198,7 +219,7 @@ impl BackoffSchedule {
     /// assert_eq!(asyncwise::Backoff::default().schedule(0).attempt(), 0);
     /// ```
     pub fn attempt(&self) -> u32 {
-        self.attempt
+        self.delays.attempt()
     }
 
     /// The configuration this schedule follows.

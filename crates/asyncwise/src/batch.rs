@@ -349,6 +349,15 @@ pub enum FlushError<E> {
         /// Attempts made, the panicking one included.
         attempts: u32,
     },
+    /// The worker future was dropped (cancelled or aborted) before this
+    /// batch was flushed. For items still queued or being gathered nothing
+    /// was attempted (`attempts` is 0); for the batch whose flush was in
+    /// flight the flush may or may not have taken effect.
+    #[error("the batch worker was dropped before the batch was flushed")]
+    Cancelled {
+        /// Flush attempts started for the batch.
+        attempts: u32,
+    },
 }
 
 impl<E> FlushError<E> {
@@ -360,9 +369,9 @@ impl<E> FlushError<E> {
     /// ```
     pub fn attempts(&self) -> u32 {
         match self {
-            FlushError::Failed { attempts, .. } | FlushError::Panicked { attempts, .. } => {
-                *attempts
-            }
+            FlushError::Failed { attempts, .. }
+            | FlushError::Panicked { attempts, .. }
+            | FlushError::Cancelled { attempts } => *attempts,
         }
     }
 }
@@ -424,6 +433,8 @@ impl<T> Batcher<T> {
             flush,
             dead_letter: None,
             report: BatchReport::default(),
+            pending: Vec::new(),
+            in_flight: None,
         };
         (Batcher { tx }, worker)
     }
@@ -548,6 +559,67 @@ pub struct BatchWorker<T, F, E> {
     flush: F,
     dead_letter: Option<DeadLetterFn<T, E>>,
     report: BatchReport,
+    /// The batch being gathered. A field, not a local of `run`, so that a
+    /// dropped worker can still dead-letter it.
+    pending: Vec<T>,
+    /// The batch being flushed and the attempts started for it.
+    in_flight: Option<(Batch<T>, u32)>,
+}
+
+/// A worker dropped before it finished (its `run` future cancelled or
+/// aborted, or never run) dead-letters what it had accepted: the batch in
+/// flight, the batch being gathered and everything still queued, as
+/// [`FlushError::Cancelled`]. After a normal end all of these are empty.
+/// So `send` returning `Ok` keeps its promise even when the worker's task
+/// is aborted (found by `testing::cancel_at_each_await`: before, a dropped
+/// worker silently lost those items). A dead-letter callback that panics
+/// here unwinds out of the drop.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use asyncwise::{BatchConfig, Batcher, FlushError};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let dead = Arc::new(Mutex::new(Vec::new()));
+/// let sink = Arc::clone(&dead);
+/// let (batcher, worker) =
+///     Batcher::new(BatchConfig::new(10, Duration::from_secs(1)), |_| async { Ok::<_, String>(()) });
+/// let worker = worker.dead_letter(move |batch, error| {
+///     assert!(matches!(error, FlushError::Cancelled { attempts: 0 }));
+///     sink.lock().unwrap().extend(batch.iter().copied());
+/// });
+/// batcher.send(1).await.unwrap();
+/// batcher.send(2).await.unwrap();
+/// drop(worker); // never run: the accepted items are dead-lettered, not lost
+/// assert_eq!(*dead.lock().unwrap(), [1, 2]);
+/// # }
+/// ```
+impl<T, F, E> Drop for BatchWorker<T, F, E> {
+    fn drop(&mut self) {
+        self.rx.close();
+        let mut left = std::mem::take(&mut self.pending);
+        while let Ok(item) = self.rx.try_recv() {
+            left.push(item);
+        }
+        let in_flight = self.in_flight.take();
+        if left.is_empty() && in_flight.is_none() {
+            return;
+        }
+        let batches = in_flight
+            .into_iter()
+            .chain((!left.is_empty()).then(|| (Batch::from(left), 0)));
+        for (batch, attempts) in batches {
+            match &mut self.dead_letter {
+                Some(callback) => callback(batch, FlushError::Cancelled { attempts }),
+                None => tracing::error!(
+                    items = batch.len(),
+                    "batch worker dropped with accepted items and no dead-letter callback is set"
+                ),
+            }
+        }
+    }
 }
 
 impl<T, F, E> fmt::Debug for BatchWorker<T, F, E> {
@@ -620,7 +692,7 @@ where
         };
         let mut shutdown = pin!(shutdown);
         let mut draining = false;
-        let mut buf = Vec::with_capacity(max_items.min(PREALLOCATE));
+        self.pending = Vec::with_capacity(max_items.min(PREALLOCATE));
         loop {
             // Wait for the first item of a batch.
             let received = tokio::select! {
@@ -629,15 +701,15 @@ where
                     self.start_draining(&mut draining);
                     continue;
                 }
-                n = self.rx.recv_many(&mut buf, max_items) => n,
+                n = self.rx.recv_many(&mut self.pending, max_items) => n,
             };
             if received == 0 {
                 // Closed and empty: every sender is gone, or draining is done.
                 break;
             }
             let mut deadline = pin!(tokio::time::sleep_until(Instant::now() + max_delay));
-            while buf.len() < max_items {
-                let limit = max_items - buf.len();
+            while self.pending.len() < max_items {
+                let limit = max_items - self.pending.len();
                 let received = tokio::select! {
                     biased;
                     () = &mut deadline => break,
@@ -645,13 +717,16 @@ where
                         self.start_draining(&mut draining);
                         continue;
                     }
-                    n = self.rx.recv_many(&mut buf, limit) => n,
+                    n = self.rx.recv_many(&mut self.pending, limit) => n,
                 };
                 if received == 0 {
                     break;
                 }
             }
-            let items = std::mem::replace(&mut buf, Vec::with_capacity(max_items.min(PREALLOCATE)));
+            let items = std::mem::replace(
+                &mut self.pending,
+                Vec::with_capacity(max_items.min(PREALLOCATE)),
+            );
             self.flush_batch(items).await;
         }
         tracing::debug!(
@@ -659,7 +734,7 @@ where
             items_dead_lettered = self.report.items_dead_lettered,
             "batcher finished"
         );
-        self.report
+        std::mem::take(&mut self.report)
     }
 
     fn start_draining(&mut self, draining: &mut bool) {
@@ -675,7 +750,9 @@ where
         let batch = Batch::from(items);
         let flush = &mut self.flush;
         let retries = &mut self.report.flush_retries;
+        let in_flight = self.in_flight.insert((batch.clone(), 0));
         let result = retry(self.config.retry.clone(), || {
+            in_flight.1 += 1;
             // A panicking flush must not take the accepted items down with
             // the worker: it is caught and dead-lettered.
             AssertUnwindSafe(flush(batch.clone()))
@@ -692,6 +769,7 @@ where
             tracing::warn!(%error, ?delay, items = len, "batch flush failed; retrying");
         })
         .await;
+        self.in_flight = None;
         let error = match result {
             Ok(()) => {
                 self.report.items_flushed += len;

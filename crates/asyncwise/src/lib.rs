@@ -12,7 +12,7 @@
 //! | `JoinSet` + `Semaphore`, acquiring a permit before `spawn` | [`TaskGroup::bounded`] | The permit lives *inside* the task, so the limit holds until the task has finished, panicked or been cancelled; a synchronous [`spawn`](TaskGroup::spawn) (queued when full) or [`spawn_wait`](TaskGroup::spawn_wait) for backpressure; tasks of any [`TaskOutput`] (an `Err` output is a failure); results with names ([`Joined`]); a cloneable [`Spawner`] usable from `&self`; fail-fast or collect-all via [`ErrorPolicy`]; graceful cancellation: tasks are signalled, get a grace period, then are cut. |
 //! | A plain `JoinSet` | [`TaskGroup::new`] | The same, without a limit. Stay with `JoinSet` when you need neither names nor a policy. |
 //! | `CancellationToken` + `TaskTracker` + `tokio::signal` | [`Shutdown`] | Tracked tasks ([`Shutdown::spawn`], [`TaskGroup::with_shutdown`], [`Supervisor::with_shutdown`]) keep their path, spawn location and start time, and their failures and panics are recorded; the drain is airtight (after the deadline nothing tracked runs or starts) and its [`ShutdownReport`] names every straggler by path and location; a second signal during the drain exits the process at once; [`Shutdown::run`] returns the report and exit code. `TaskTracker` alone can only say how many tasks are left. |
-//! | A `loop { match child().await { .. }; sleep(..) }` | [`Supervisor`] | Restart strategies ([`Strategy`]: one-for-one, one-for-all, rest-for-one), restart policies (permanent, transient, temporary), restart intensity with escalation, exponential [`Backoff`] with full jitter (seedable for tests) that resets after a stable run, per-child serialized restarts, and shutdown through the same tokens. |
+//! | A `loop { match child().await { .. }; sleep(..) }` | [`Supervisor`] | Restart strategies ([`Strategy`]: one-for-one, one-for-all, rest-for-one), restart policies (permanent, transient, temporary), restart intensity with escalation, restart delays from a [`RetryPolicy`] (default: exponential with full jitter, seedable for tests; [`Backoff`] is a shorthand) that start again after a stable run, per-child serialized restarts, and shutdown through the same tokens. |
 //!
 //! The three compose through [`CancellationToken`]s: give a [`TaskGroup`]
 //! a [`Shutdown`] with [`TaskGroup::with_shutdown`] (or any parent token
@@ -30,7 +30,7 @@
 //! | `mpsc::channel` + a `recv_many` loop calling a flush function | [`Batcher`] | Flush at `max_items` or `max_delay` after the batch's first item; backpressure on [`send`](Batcher::send); on shutdown or when the last sender is gone every accepted item is flushed, failed flushes are retried with a [`RetryPolicy`], and what still fails goes to a dead-letter callback. [`BatchedExt::batched`] does the grouping for any `Stream`. |
 //! | `StreamExt::buffer_unordered` / `buffered` | [`PipelineExt::map_concurrent`] | Ordered or unordered output, a per-item timeout, an [`OnError`] policy (stop, skip, dead-letter) with the failed item's position, and a bound on items *held* (running or waiting for order) so a slow consumer slows the source. |
 //!
-//! All of them take a [`CancellationToken`](tokio_util::sync::CancellationToken)
+//! All of them take a [`CancellationToken`]
 //! where they can be stopped; pass [`Shutdown::child_token`] to stop them with
 //! the service. A [`Batcher`]'s worker is a future you run yourself (for
 //! example as a [`Shutdown`] task), so no task is detached.
@@ -40,9 +40,11 @@
 //! Every task that the crate spawns runs inside a `tracing` span named
 //! `task` with the fields `task.name` and `task.location`; failures,
 //! panics, restarts, escalations and stragglers are `tracing` events. All
-//! spawns go through one crate-private function, so poll instrumentation (a
-//! planned watchdog that reports tasks blocking the executor) can be added
-//! there without touching any caller.
+//! spawns go through one crate-private function, which (with the `watchdog`
+//! feature) also hands every task to the running
+//! [`Watchdog`](crate::watchdog::Watchdog) under its full path
+//! (`group/task`, `supervisor/child`); a [`ShutdownReport`] then carries the
+//! watchdog's summary of the worst tasks.
 //!
 //! # Synchronisation
 //!

@@ -230,9 +230,44 @@ pub struct ShutdownReport {
     /// How long the drain took until the deadline, the last task or the
     /// second signal.
     pub drain_time: Duration,
+    /// The running [`Watchdog`](crate::watchdog::Watchdog)'s worst tasks
+    /// (the top [`WATCHDOG_TOP`](Self::WATCHDOG_TOP) by longest poll and by
+    /// busy time) when the report was taken; `None` when no watchdog runs.
+    /// Shown by the report's `Display`.
+    #[cfg(feature = "watchdog")]
+    pub watchdog: Option<crate::watchdog::Summary>,
 }
 
 impl ShutdownReport {
+    /// How many tasks each list of the [`watchdog`](Self::watchdog) summary
+    /// holds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{Shutdown, TaskGroup, watchdog::Watchdog};
+    ///
+    /// let watchdog = Watchdog::builder().threshold(Duration::from_millis(5)).start().unwrap();
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let shutdown = Shutdown::new();
+    /// let mut group = TaskGroup::new().with_shutdown(&shutdown, "import");
+    /// group
+    ///     .spawn("parse", async {
+    ///         std::thread::sleep(Duration::from_millis(50)); // blocks the executor
+    ///     })
+    ///     .unwrap();
+    /// group.join_next().await;
+    /// let report = shutdown.drain().await;
+    /// let summary = report.watchdog.as_ref().unwrap();
+    /// assert_eq!(summary.longest_polls[0].task, "import/parse");
+    /// assert!(summary.longest_polls.len() <= asyncwise::ShutdownReport::WATCHDOG_TOP);
+    /// println!("{report}"); // ends with the watchdog's section
+    /// # });
+    /// # drop(watchdog);
+    /// ```
+    #[cfg(feature = "watchdog")]
+    pub const WATCHDOG_TOP: usize = 5;
+
     /// `true` when every task stopped in time and nothing failed.
     ///
     /// ```
@@ -341,6 +376,10 @@ impl fmt::Display for ShutdownReport {
             for failure in &self.failures {
                 write!(f, "\n  - {failure}")?;
             }
+        }
+        #[cfg(feature = "watchdog")]
+        if let Some(summary) = &self.watchdog {
+            write!(f, "\n{}", summary.to_string().trim_end())?;
         }
         write!(f, "\nexit code {}", self.exit_code())
     }
@@ -760,6 +799,65 @@ impl Shutdown {
         F: Future + Send + 'static,
         F::Output: TaskOutput + Send + 'static,
     {
+        let (wrapped, id, started) = self.prepare(&meta, record, task);
+        let handle = tokio::spawn(wrapped);
+        self.register(id, &meta, started, handle.abort_handle());
+        handle
+    }
+
+    /// Spawns a tracked task that is not `Send` on the current
+    /// [`LocalSet`](tokio::task::LocalSet), like [`spawn`](Self::spawn)
+    /// otherwise (path, location, failures, drain, watchdog).
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, as [`tokio::task::spawn_local`] does.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let shutdown = asyncwise::Shutdown::new();
+    /// let local = tokio::task::LocalSet::new();
+    /// let answer = local
+    ///     .run_until(async {
+    ///         let not_send = Rc::new(41);
+    ///         shutdown.spawn_local("local", async move { *not_send + 1 }).await.unwrap()
+    ///     })
+    ///     .await;
+    /// assert_eq!(answer, 42);
+    /// assert!(shutdown.drain().await.is_clean());
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&self, name: impl Into<TaskName>, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let (wrapped, id, started) = self.prepare(&meta, true, task);
+        let handle = tokio::task::spawn_local(wrapped);
+        self.register(id, &meta, started, handle.abort_handle());
+        handle
+    }
+
+    /// The future a tracked task runs as, its tracking id and start time
+    /// (`Send` exactly when `task` is).
+    fn prepare<F>(
+        &self,
+        meta: &TaskMeta,
+        record: bool,
+        task: F,
+    ) -> (impl Future<Output = F::Output> + 'static, u64, Instant)
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput + 'static,
+    {
         let tracking = self.track();
         let id = tracking.id;
         let started = Instant::now();
@@ -769,8 +867,11 @@ impl Shutdown {
             tracking: Some(tracking),
             ..Setup::plain()
         };
-        let handle = tokio::spawn(spawn::wrap(&meta, setup, task, move |outcome, _, _| {
-            match spawn::uncancellable(outcome) {
+        let wrapped = spawn::wrap(
+            meta,
+            setup,
+            task,
+            move |outcome, _, _| match spawn::uncancellable(outcome) {
                 Ok(output) => {
                     if record && let Some(message) = output.failure() {
                         shutdown.record_failure(
@@ -790,10 +891,9 @@ impl Shutdown {
                     }
                     std::panic::resume_unwind(Box::new(message))
                 }
-            }
-        }));
-        self.register(id, &meta, started, handle.abort_handle());
-        handle
+            },
+        );
+        (wrapped, id, started)
     }
 
     /// Counts a task that is about to be spawned. Pair with
@@ -1219,6 +1319,8 @@ impl Drained {
             refused: self.refused,
             forced_by: self.forced_by,
             drain_time: self.drain_time,
+            #[cfg(feature = "watchdog")]
+            watchdog: crate::watchdog::running_summary(ShutdownReport::WATCHDOG_TOP),
         }
     }
 }

@@ -7,6 +7,11 @@
 //! a message, its cancellation and grace period are enforced, and, when a
 //! [`Shutdown`](crate::Shutdown) tracks it, it is never polled again once the
 //! drain deadline has passed.
+//!
+//! With the `watchdog` feature, every such task is also
+//! [instrumented](crate::watchdog) under its full path (`group/task`,
+//! `supervisor/child`), so a running watchdog names and locates it when it
+//! blocks its thread. Without the feature, [`Watched`] is the task itself.
 
 use std::any::Any;
 use std::fmt;
@@ -270,6 +275,10 @@ pub(crate) struct Setup {
     pub(crate) tracking: Option<Tracking>,
     /// Handed to `finish`, and kept for the scope if the task is aborted.
     pub(crate) name: Option<TaskName>,
+    /// The task's full path (`group/task`) when it is not just its name:
+    /// the name a running watchdog reports it under. Build it only when
+    /// [`watching`] says a watchdog runs.
+    pub(crate) path: Option<TaskName>,
 }
 
 impl Setup {
@@ -280,7 +289,50 @@ impl Setup {
             slot: Slot::None,
             tracking: None,
             name: None,
+            path: None,
         }
+    }
+}
+
+/// A spawned task as the runtime sees it: instrumented for the watchdog
+/// with the `watchdog` feature, the task itself without.
+#[cfg(feature = "watchdog")]
+pub(crate) type Watched<F> = crate::watchdog::Instrumented<F>;
+/// A spawned task as the runtime sees it: instrumented for the watchdog
+/// with the `watchdog` feature, the task itself without.
+#[cfg(not(feature = "watchdog"))]
+pub(crate) type Watched<F> = F;
+
+/// Whether a watchdog runs, so that building a task's full path for it is
+/// worth a `format!`. Always `false` without the `watchdog` feature.
+#[inline]
+pub(crate) fn watching() -> bool {
+    #[cfg(feature = "watchdog")]
+    {
+        crate::watchdog::is_running()
+    }
+    #[cfg(not(feature = "watchdog"))]
+    {
+        false
+    }
+}
+
+/// Hands `fut` to the running watchdog (if any) under `name()` and
+/// `location`; without the `watchdog` feature, returns `fut` unchanged.
+#[inline]
+pub(crate) fn watched<F: Future>(
+    name: impl FnOnce() -> TaskName,
+    location: &'static Location<'static>,
+    fut: F,
+) -> Watched<F> {
+    #[cfg(feature = "watchdog")]
+    {
+        crate::watchdog::instrument_named_by(name, location, fut)
+    }
+    #[cfg(not(feature = "watchdog"))]
+    {
+        let _ = (name, location);
+        fut
     }
 }
 
@@ -299,12 +351,19 @@ impl Setup {
 ///   poll; the slot (a permit) lives as long as `fut` does;
 /// - with a [`Tracking`], it is registered in a [`Shutdown`] until its
 ///   future is dropped, and it is never polled after the drain deadline;
-/// - `finish` turns the outcome into the task's output.
+/// - `finish` turns the outcome into the task's output;
+/// - with the `watchdog` feature, the whole task is [`watched`] under
+///   `setup.path` (or its name).
 ///
 /// Everything lives in one flat, pin-projected struct with one poll
 /// function, so the task stays small: the per-task overhead over a bare
 /// `tokio::spawn` is what the `task_group` benchmark measures.
-pub(crate) fn wrap<F, R, Fin>(meta: &TaskMeta, setup: Setup, fut: F, finish: Fin) -> Wrapped<F, Fin>
+pub(crate) fn wrap<F, R, Fin>(
+    meta: &TaskMeta,
+    setup: Setup,
+    fut: F,
+    finish: Fin,
+) -> Watched<Wrapped<F, Fin>>
 where
     F: Future,
     Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
@@ -326,7 +385,7 @@ where
             (None, Some(Box::new(waits)))
         }
     };
-    Wrapped {
+    let wrapped = Wrapped {
         fut: Some(fut),
         span: (!span.is_disabled()).then(|| Box::new(span)),
         scope: setup.scope,
@@ -336,7 +395,13 @@ where
         finish: Some(finish),
         tracking: setup.tracking.map(Box::new),
         name: setup.name,
-    }
+    };
+    let path = setup.path;
+    watched(
+        || path.unwrap_or_else(|| meta.name.clone()),
+        meta.location,
+        wrapped,
+    )
 }
 
 /// What a task waits for besides its future: allocated only for tasks that
@@ -602,6 +667,9 @@ mod tests {
             std::mem::size_of::<Option<OwnedSemaphorePermit>>(),
             std::mem::size_of::<Option<Box<Tracking>>>(),
         );
-        assert!(std::mem::size_of_val(&wrapped) <= 80);
+        // The watchdog's instrumentation adds its slot pointer (8 bytes);
+        // without the feature the task is exactly the wrapper.
+        let watchdog_slot = if cfg!(feature = "watchdog") { 8 } else { 0 };
+        assert!(std::mem::size_of_val(&wrapped) <= 80 + watchdog_slot);
     }
 }

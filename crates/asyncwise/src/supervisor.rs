@@ -13,8 +13,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::TaskName;
-use crate::backoff::{Backoff, BackoffSchedule};
+use crate::backoff::Backoff;
 use crate::error::{BoxError, SupervisorError, TaskError};
+use crate::retry::{RetryDelays, RetryPolicy};
 use crate::shutdown::Shutdown;
 use crate::spawn::{self, Setup, TaskMeta};
 
@@ -298,9 +299,10 @@ impl fmt::Display for SupervisorReport {
 ///
 /// Each child is an async factory, `|ctx| async move { ... }`, called again
 /// for every restart. After a child ends, its [`RestartPolicy`] decides
-/// whether it is restarted; a restart waits for a delay drawn from the
-/// child's [`Backoff`] (full jitter; the exponent resets after a run that
-/// lasted [`Backoff::reset_after`]). A child is restarted only after its
+/// whether it is restarted; a restart waits for the next delay of the
+/// child's own [`RetryPolicy::delays`] (by default full jitter, see
+/// [`restart_policy`](Self::restart_policy); the schedule starts again after
+/// a run that lasted [`stable_after`](Self::stable_after)). A child is restarted only after its
 /// previous run has ended, so runs of one child never overlap.
 ///
 /// If more than `max_restarts` restarts (of all children together) fall
@@ -347,7 +349,8 @@ pub struct Supervisor {
     children: Vec<ChildSpec>,
     max_restarts: usize,
     window: Duration,
-    backoff: Backoff,
+    restart_policy: RetryPolicy,
+    stable_after: Duration,
     seed: Option<u64>,
     shutdown_grace: Duration,
     name: TaskName,
@@ -359,7 +362,9 @@ impl Supervisor {
     /// A supervisor that stops when `token` is cancelled (pass
     /// [`Shutdown::child_token`](crate::Shutdown::child_token) to tie it to a
     /// service's shutdown). Defaults: at most 3 restarts within 5 seconds,
-    /// [`Backoff::default`], a 5 second shutdown grace period.
+    /// restart delays of [`Backoff::default`] (see
+    /// [`restart_policy`](Self::restart_policy)), a 5 second shutdown grace
+    /// period.
     ///
     /// ```
     /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new());
@@ -371,7 +376,8 @@ impl Supervisor {
             children: Vec::new(),
             max_restarts: 3,
             window: Duration::from_secs(5),
-            backoff: Backoff::default(),
+            restart_policy: Backoff::default().retry_policy(),
+            stable_after: Backoff::default().reset_after(),
             seed: None,
             shutdown_grace: Duration::from_secs(5),
             name: TaskName::Borrowed("supervisor"),
@@ -531,12 +537,49 @@ impl Supervisor {
     /// # drop(supervisor);
     /// ```
     pub fn backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = backoff;
+        self.restart_policy = backoff.retry_policy();
+        self.stable_after = backoff.reset_after();
+        self
+    }
+
+    /// The delays between restarts: each child keeps its own
+    /// [`RetryPolicy::delays`], draws the next delay before each restart and
+    /// starts it again after a stable run (see
+    /// [`stable_after`](Self::stable_after)). Its attempt and time budgets
+    /// are not used: restart intensity bounds restarts. The default is
+    /// `RetryPolicy::exponential(100 ms).max_delay(10 s).floor(Duration::ZERO)`,
+    /// full jitter.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{Jitter, RetryPolicy};
+    ///
+    /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new())
+    ///     .restart_policy(RetryPolicy::exponential(Duration::from_millis(50)).jitter(Jitter::Equal));
+    /// # drop(supervisor);
+    /// ```
+    pub fn restart_policy(mut self, policy: RetryPolicy) -> Self {
+        self.restart_policy = policy;
+        self
+    }
+
+    /// How long a run must last for the child's restart delays to start
+    /// from the first one again (default 30 s).
+    ///
+    /// ```
+    /// let supervisor = asyncwise::Supervisor::new(tokio_util::sync::CancellationToken::new())
+    ///     .stable_after(std::time::Duration::from_secs(5));
+    /// # drop(supervisor);
+    /// ```
+    pub fn stable_after(mut self, stable: Duration) -> Self {
+        self.stable_after = stable;
         self
     }
 
     /// Seeds the jitter so restart delays are reproducible: the child added
-    /// `i`-th (from 0) draws its delays from `Backoff::schedule(seed + i)`.
+    /// `i`-th (from 0) draws its delays from the restart policy seeded with
+    /// `seed + i` (the same as `Backoff::schedule(seed + i)` for a policy
+    /// set with [`backoff`](Self::backoff)).
     /// Without a seed the jitter comes from entropy.
     ///
     /// ```
@@ -605,7 +648,8 @@ impl Supervisor {
             children,
             max_restarts,
             window,
-            backoff,
+            restart_policy,
+            stable_after,
             seed,
             shutdown_grace,
             name,
@@ -619,13 +663,16 @@ impl Supervisor {
                 .into_iter()
                 .enumerate()
                 .map(|(index, spec)| {
-                    let schedule = match seed {
-                        Some(seed) => backoff.schedule(seed.wrapping_add(index as u64)),
-                        None => backoff.schedule_random(),
+                    let delays = match seed {
+                        Some(seed) => restart_policy
+                            .clone()
+                            .seed(seed.wrapping_add(index as u64))
+                            .delays(),
+                        None => restart_policy.delays(),
                     };
                     Child {
                         spec,
-                        schedule,
+                        delays,
                         restarts: 0,
                         runs: 0,
                         started: Instant::now(),
@@ -648,6 +695,7 @@ impl Supervisor {
             name,
             tracked,
             strategy,
+            stable_after,
         };
         for index in 0..run.children.len() {
             run.start(index);
@@ -718,7 +766,7 @@ impl Supervisor {
 
 struct Child {
     spec: ChildSpec,
-    schedule: BackoffSchedule,
+    delays: RetryDelays,
     restarts: u32,
     runs: u32,
     started: Instant,
@@ -747,6 +795,8 @@ struct Run {
     name: TaskName,
     tracked: Option<Shutdown>,
     strategy: Strategy,
+    /// A run this long starts the child's restart delays again.
+    stable_after: Duration,
 }
 
 impl Run {
@@ -804,11 +854,21 @@ impl Run {
                 let id = tracking.id();
                 let setup = Setup {
                     tracking: Some(tracking),
+                    path: Some(path.name.clone()),
                     ..Setup::plain()
                 };
                 (setup, Some((shutdown, path, id)))
             }
-            None => (Setup::plain(), None),
+            None => {
+                // The watchdog names the run by its full path as well.
+                let path = spawn::watching()
+                    .then(|| TaskName::from(format!("{}/{}", self.name, meta.name)));
+                let setup = Setup {
+                    path,
+                    ..Setup::plain()
+                };
+                (setup, None)
+            }
         };
         let report_to = registration
             .as_ref()
@@ -920,10 +980,10 @@ impl Run {
             });
         }
         let child = &mut self.children[index];
-        if ran_for >= child.schedule.backoff().reset_after() {
-            child.schedule.reset();
+        if ran_for >= self.stable_after {
+            child.delays.reset();
         }
-        let delay = child.schedule.next_delay();
+        let delay = child.delays.next_delay();
         let restart_at = now + delay;
         child.restart_at = Some(restart_at);
         tracing::info!(child = %name, ?delay, restarts = child.restarts, "restart scheduled");

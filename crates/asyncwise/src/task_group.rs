@@ -582,6 +582,69 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
         })
     }
 
+    /// Like [`spawn`](Self::spawn), for a future that is not `Send` (it
+    /// holds an `Rc`, a `RefCell` borrow across an await, a `!Send` client):
+    /// the task runs on the current [`LocalSet`](tokio::task::LocalSet),
+    /// with the same name, limit, cancellation, grace period, tracking and
+    /// watchdog as every other task of the group. Its output must still be
+    /// `Send`, like the group's.
+    ///
+    /// # Errors
+    /// [`SpawnError::Cancelled`] if the group is cancelled.
+    ///
+    /// # Panics
+    /// Outside a `LocalSet`, as [`tokio::task::spawn_local`] does.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), asyncwise::SpawnError> {
+    /// let local = tokio::task::LocalSet::new();
+    /// local
+    ///     .run_until(async {
+    ///         let mut group = asyncwise::TaskGroup::bounded(2);
+    ///         let shared = Rc::new(40); // not Send
+    ///         let held = Rc::clone(&shared);
+    ///         group.spawn_local("local", async move {
+    ///             tokio::task::yield_now().await;
+    ///             *held + 2
+    ///         })?;
+    ///         assert_eq!(group.join_next().await.unwrap().unwrap(), 42);
+    ///         Ok(())
+    ///     })
+    ///     .await
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, name: impl Into<TaskName>, task: F) -> Result<Id, SpawnError>
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let meta = TaskMeta {
+            name: name.into(),
+            location: Location::caller(),
+        };
+        let slot = match &self.slots {
+            None => Slot::None,
+            Some(slots) => match Arc::clone(slots).try_acquire_owned() {
+                Ok(permit) => Slot::Held(permit),
+                Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
+                Err(TryAcquireError::NoPermits) => Slot::Wait(Arc::clone(slots)),
+            },
+        };
+        let fail_fast = self.policy == ErrorPolicy::FailFast;
+        spawn_local_into(
+            &mut self.set,
+            &self.scope,
+            self.tracked.as_ref(),
+            fail_fast,
+            meta,
+            slot,
+            task,
+        )
+    }
+
     /// The one place where a task enters the group.
     fn spawn_with_slot<F>(&mut self, meta: TaskMeta, slot: Slot, task: F) -> Result<Id, SpawnError>
     where
@@ -661,6 +724,57 @@ where
     T: TaskOutput + Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
+    let (wrapped, registration) = prepare_task(scope, tracked, fail_fast, meta, slot, task)?;
+    let abort = set.spawn(wrapped);
+    Ok(registered(registration, abort))
+}
+
+/// Spawns one `!Send` task of a group into `set`, on the current
+/// [`LocalSet`](tokio::task::LocalSet).
+fn spawn_local_into<T, F>(
+    set: &mut JoinSet<Output<T>>,
+    scope: &Arc<CancelScope>,
+    tracked: Option<&(Shutdown, TaskName)>,
+    fail_fast: bool,
+    meta: TaskMeta,
+    slot: Slot,
+    task: F,
+) -> Result<Id, SpawnError>
+where
+    T: TaskOutput + 'static,
+    F: Future<Output = T> + 'static,
+{
+    let (wrapped, registration) = prepare_task(scope, tracked, fail_fast, meta, slot, task)?;
+    let abort = set.spawn_local(wrapped);
+    Ok(registered(registration, abort))
+}
+
+/// Where a tracked task is registered once spawned: the shutdown, its path,
+/// its tracking id and its start time.
+type Registration = Option<(Shutdown, TaskMeta, u64, Instant)>;
+
+/// Registers a spawned task in its shutdown (if tracked); returns its id.
+fn registered(registration: Registration, abort: tokio::task::AbortHandle) -> Id {
+    if let Some((shutdown, path, id, started)) = registration {
+        shutdown.register(id, &path, started, abort.clone());
+    }
+    abort.id()
+}
+
+/// Builds the future a task of a group runs as (the same for `Send` and
+/// local tasks: it is `Send` exactly when `task` is).
+fn prepare_task<T, F>(
+    scope: &Arc<CancelScope>,
+    tracked: Option<&(Shutdown, TaskName)>,
+    fail_fast: bool,
+    meta: TaskMeta,
+    slot: Slot,
+    task: F,
+) -> Result<(impl Future<Output = Output<T>> + 'static, Registration), SpawnError>
+where
+    T: TaskOutput + 'static,
+    F: Future<Output = T> + 'static,
+{
     if scope.is_cancelled() {
         return Err(SpawnError::Cancelled);
     }
@@ -689,6 +803,7 @@ where
         slot,
         tracking,
         name: Some(meta.name.clone()),
+        path: registration.as_ref().map(|(_, path, _)| path.name.clone()),
     };
     let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
         let failure = match &outcome {
@@ -722,11 +837,10 @@ where
         };
         (name.unwrap_or(TaskName::Borrowed("<unknown>")), result)
     });
-    let abort = set.spawn(wrapped);
-    if let (Some((shutdown, path, id)), Some(started)) = (registration, started) {
-        shutdown.register(id, &path, started, abort.clone());
-    }
-    Ok(abort.id())
+    let registration = registration
+        .zip(started)
+        .map(|((shutdown, path, id), started)| (shutdown, path, id, started));
+    Ok((wrapped, registration))
 }
 
 /// What a [`Spawner`] shares with its group.

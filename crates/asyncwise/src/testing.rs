@@ -84,6 +84,14 @@
 //! [`pending_after`] (it has run, but its output is dropped with the future:
 //! a message received and never handled) to make it one.
 //!
+//! # Shutdown under virtual time
+//!
+//! [`DrainTest`] runs a service future under paused time, triggers its
+//! [`Shutdown`](crate::Shutdown) at a chosen virtual instant and checks that
+//! every tracked task (and the service future itself) stops within the
+//! drain deadline; when not, the error names the stragglers by path and
+//! spawn location.
+//!
 //! Available with the `testing` cargo feature.
 
 use std::cell::Cell;
@@ -609,3 +617,143 @@ impl<F: Future> Future for InjectPending<F> {
         }
     }
 }
+
+/// A shutdown test: run a service, trigger its [`Shutdown`](crate::Shutdown) after a virtual
+/// delay, and require that it drains within a deadline.
+///
+/// Run it on paused time (`#[tokio::test(start_paused = true)]`): the
+/// delays are then virtual, and the test takes no real time however long
+/// the deadline is. The service gets the [`Shutdown`](crate::Shutdown) (made with the
+/// deadline) and spawns its tasks through it, or through groups and
+/// supervisors made `with_shutdown`.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::Shutdown;
+/// use asyncwise::testing::DrainTest;
+///
+/// async fn service(shutdown: Shutdown) {
+///     let token = shutdown.token();
+///     shutdown.spawn("polite", async move { token.cancelled().await });
+///     shutdown.spawn("deaf", tokio::time::sleep(Duration::from_secs(3600)));
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let error = DrainTest::trigger_after(Duration::from_secs(10))
+///     .within(Duration::from_secs(2))
+///     .run(service)
+///     .await
+///     .unwrap_err();
+/// assert_eq!(error.stragglers(), ["deaf"]);
+/// assert!(error.to_string().contains("`deaf` spawned at "));
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[must_use = "a drain test does nothing until `run` is awaited"]
+pub struct DrainTest {
+    trigger_after: std::time::Duration,
+    within: std::time::Duration,
+}
+
+impl DrainTest {
+    /// The default drain deadline, one second.
+    pub const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// Triggers the shutdown `after` the service started (virtual time).
+    pub fn trigger_after(after: std::time::Duration) -> Self {
+        DrainTest {
+            trigger_after: after,
+            within: Self::DEFAULT_DEADLINE,
+        }
+    }
+
+    /// The drain deadline: every task must have stopped this long after the
+    /// trigger (default [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE)).
+    pub fn within(mut self, deadline: std::time::Duration) -> Self {
+        self.within = deadline;
+        self
+    }
+
+    /// Runs `service` with a fresh [`Shutdown`](crate::Shutdown), triggers it at the chosen
+    /// instant (whether or not the service future has returned: a service
+    /// may just spawn its tasks and return), drains it and keeps polling
+    /// the service future until the drain returns.
+    ///
+    /// # Errors
+    ///
+    /// [`DrainTimeout`] when a tracked task was still running at the
+    /// deadline or the service future itself had not returned when the
+    /// drain did. Failures of tasks are in the report, not an error.
+    pub async fn run<S, Fut>(self, service: S) -> Result<crate::ShutdownReport, DrainTimeout>
+    where
+        S: FnOnce(crate::Shutdown) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let shutdown = crate::Shutdown::with_deadline(self.within);
+        let mut service = pin!(service(shutdown.clone()));
+        let mut service_done = false;
+        let mut trigger = pin!(tokio::time::sleep(self.trigger_after));
+        loop {
+            tokio::select! {
+                () = trigger.as_mut() => break,
+                () = service.as_mut(), if !service_done => service_done = true,
+            }
+        }
+        let mut drain = pin!(shutdown.drain());
+        let report = loop {
+            tokio::select! {
+                report = drain.as_mut() => break report,
+                () = service.as_mut(), if !service_done => service_done = true,
+            }
+        };
+        if report.stragglers.is_empty() && service_done {
+            Ok(report)
+        } else {
+            Err(DrainTimeout {
+                report,
+                service_returned: service_done,
+                within: self.within,
+            })
+        }
+    }
+}
+
+/// A [`DrainTest`] whose service did not stop within the deadline.
+#[derive(Debug)]
+pub struct DrainTimeout {
+    /// The shutdown's report: its `stragglers` are the tasks that were still
+    /// running at the deadline (and were aborted), with their spawn
+    /// locations.
+    pub report: crate::ShutdownReport,
+    /// Whether the service future itself had returned when the drain did.
+    pub service_returned: bool,
+    within: std::time::Duration,
+}
+
+impl DrainTimeout {
+    /// The paths of the tasks still running at the deadline, in spawn
+    /// order.
+    pub fn stragglers(&self) -> Vec<&str> {
+        self.report
+            .stragglers
+            .iter()
+            .map(|task| task.name.as_ref())
+            .collect()
+    }
+}
+
+impl fmt::Display for DrainTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the service did not drain within {:?}", self.within)?;
+        if !self.service_returned {
+            write!(f, "; the service future itself had not returned")?;
+        }
+        for task in &self.report.stragglers {
+            write!(f, "\n  - {task}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DrainTimeout {}

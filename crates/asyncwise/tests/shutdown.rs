@@ -345,3 +345,37 @@ async fn a_blocking_straggler_is_reported_as_not_stopped() {
     );
     release.send(()).unwrap();
 }
+
+/// A `!Send` task spawned with `spawn_local` is tracked like any other: its
+/// failure is recorded and, ignoring the shutdown, it is a named straggler.
+#[tokio::test(start_paused = true)]
+async fn spawn_local_tasks_are_tracked_and_named() {
+    use std::rc::Rc;
+
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(2));
+    let local = tokio::task::LocalSet::new();
+    let report = local
+        .run_until(async {
+            let not_send = Rc::new(());
+            let failing = Rc::clone(&not_send);
+            let failed = shutdown
+                .spawn_local("local-fails", async move {
+                    let _held = failing;
+                    Err::<(), _>("no disk")
+                })
+                .await
+                .unwrap();
+            assert!(failed.is_err());
+            shutdown.spawn_local("local-deaf", async move {
+                let _held = not_send;
+                std::future::pending::<()>().await
+            });
+            tokio::task::yield_now().await;
+            shutdown.drain().await
+        })
+        .await;
+    let stragglers: Vec<&str> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(stragglers, ["local-deaf"]);
+    assert_eq!(report.failures.len(), 1);
+    assert!(report.to_string().contains("local-fails"), "{report}");
+}

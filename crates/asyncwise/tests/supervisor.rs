@@ -464,3 +464,54 @@ async fn rest_for_one_restarts_the_failed_child_and_those_added_after_it() {
     let restarts: Vec<u32> = report.children.iter().map(|c| c.restarts).collect();
     assert_eq!(restarts, [0, 1, 1, 1]);
 }
+
+/// Any `RetryPolicy` drives the restarts: here jitter-free delays of 1 s,
+/// 3 s, 9 s (factor 3), started again after a stable run.
+#[tokio::test(start_paused = true)]
+async fn restart_delays_follow_any_retry_policy_and_restart_after_a_stable_run() {
+    use asyncwise::{Jitter, RetryPolicy};
+
+    let token = CancellationToken::new();
+    let starts = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Arc::clone(&starts);
+    let stopper = token.clone();
+    let policy = RetryPolicy::exponential(Duration::from_secs(1))
+        .factor(3.0)
+        .max_delay(Duration::from_secs(60))
+        .jitter(Jitter::None);
+    Supervisor::new(token)
+        .restart_policy(policy)
+        .stable_after(Duration::from_secs(20))
+        .restart_intensity(100, Duration::from_secs(1))
+        .child("crashy", RestartPolicy::Permanent, move |_ctx| {
+            let recorder = Arc::clone(&recorder);
+            let stopper = stopper.clone();
+            async move {
+                let run = {
+                    let mut starts = recorder.lock().unwrap();
+                    starts.push(Instant::now());
+                    starts.len()
+                };
+                match run {
+                    // The fourth run is stable: the delays start again.
+                    4 => tokio::time::sleep(Duration::from_secs(20)).await,
+                    6 => {
+                        stopper.cancel();
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+                Err::<(), BoxError>("crash".into())
+            }
+        })
+        .run()
+        .await
+        .unwrap();
+    let starts = starts.lock().unwrap();
+    let gaps: Vec<Duration> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+    let secs = Duration::from_secs;
+    assert_eq!(
+        gaps,
+        [secs(1), secs(3), secs(9), secs(20) + secs(1), secs(3)]
+    );
+}

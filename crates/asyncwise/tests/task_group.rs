@@ -359,3 +359,58 @@ async fn tasks_run_inside_a_span_named_after_them() {
     group.try_join_all().await.unwrap();
     assert_eq!(*names.0.lock().unwrap(), ["named-task"]);
 }
+
+/// `!Send` tasks on a `LocalSet` keep the group's limit, names and shutdown
+/// tracking.
+#[tokio::test(start_paused = true)]
+async fn spawn_local_runs_non_send_tasks_within_the_limit_and_tracked() {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    let local = tokio::task::LocalSet::new();
+    let report = local
+        .run_until(async {
+            let shutdown = asyncwise::Shutdown::with_deadline(Duration::from_secs(1));
+            let mut group = TaskGroup::bounded(1).with_shutdown(&shutdown, "local");
+            let log = Rc::new(RefCell::new(Vec::new()));
+            let running = Rc::new(Cell::new(0_u32));
+            let most = Rc::new(Cell::new(0_u32));
+            for n in 0..3_u32 {
+                let (log, running, most) = (Rc::clone(&log), Rc::clone(&running), Rc::clone(&most));
+                group
+                    .spawn_local(format!("item-{n}"), async move {
+                        running.set(running.get() + 1);
+                        most.set(most.get().max(running.get()));
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        log.borrow_mut().push(n);
+                        running.set(running.get() - 1);
+                        n
+                    })
+                    .unwrap();
+            }
+            let mut outputs = Vec::new();
+            while let Some(result) = group.join_next().await {
+                outputs.push(result.unwrap());
+            }
+            outputs.sort_unstable();
+            assert_eq!(outputs, [0, 1, 2]);
+            assert_eq!(log.borrow().len(), 3);
+            assert_eq!(most.get(), 1, "the limit holds for local tasks");
+
+            let deaf = Rc::new(());
+            group
+                .spawn_local("deaf", async move {
+                    let _not_send = deaf;
+                    std::future::pending::<u32>().await
+                })
+                .unwrap();
+            // Started: a task cancelled before its first poll is simply dropped.
+            tokio::task::yield_now().await;
+            let report = shutdown.drain().await;
+            drop(group);
+            report
+        })
+        .await;
+    let stragglers: Vec<&str> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(stragglers, ["local/deaf"]);
+}

@@ -510,3 +510,199 @@ proptest! {
         }
     }
 }
+
+// ---- Shutdown under virtual time: DrainTest ----
+
+mod drain {
+    use std::panic::Location;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use asyncwise::Shutdown;
+    use asyncwise::testing::DrainTest;
+    use tokio::time::Instant;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_polite_service_drains_and_sees_the_trigger_at_the_virtual_instant() {
+        let started = Instant::now();
+        let seen_at = Arc::new(Mutex::new(None));
+        let seen = Arc::clone(&seen_at);
+        let report = DrainTest::trigger_after(Duration::from_secs(30))
+            .within(Duration::from_secs(5))
+            .run(|shutdown: Shutdown| async move {
+                let token = shutdown.token();
+                shutdown.spawn("worker", async move {
+                    token.cancelled().await;
+                    *seen.lock().unwrap() = Some(Instant::now());
+                    // Cleanup that takes virtual time, within the deadline.
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                });
+            })
+            .await
+            .unwrap();
+        assert!(report.is_clean(), "{report}");
+        let seen_at = seen_at
+            .lock()
+            .unwrap()
+            .expect("the worker saw the shutdown");
+        assert_eq!(seen_at - started, Duration::from_secs(30));
+        assert_eq!(report.drain_time, Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_ignores_the_shutdown_is_named_with_its_location() {
+        let spawned_at = Arc::new(Mutex::new(None));
+        let at = Arc::clone(&spawned_at);
+        let error = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(3))
+            .run(|shutdown: Shutdown| async move {
+                let token = shutdown.token();
+                shutdown.spawn("polite", async move { token.cancelled().await });
+                *at.lock().unwrap() = Some(Location::caller());
+                shutdown.spawn("stuck", tokio::time::sleep(Duration::from_secs(600)));
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(error.stragglers(), ["stuck"]);
+        assert!(error.service_returned);
+        let spawned_at = spawned_at.lock().unwrap().unwrap();
+        let straggler = &error.report.stragglers[0];
+        assert_eq!(straggler.location.file(), spawned_at.file());
+        assert_eq!(straggler.location.line(), spawned_at.line() + 1);
+        assert!(error.to_string().contains("did not drain within 3s"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_service_future_that_never_returns_fails_the_test() {
+        let error = DrainTest::trigger_after(Duration::from_millis(10))
+            .run(|_shutdown: Shutdown| std::future::pending::<()>())
+            .await
+            .unwrap_err();
+        assert!(!error.service_returned);
+        assert!(error.stragglers().is_empty());
+        assert!(error.to_string().contains("service future itself"));
+    }
+}
+
+// ---- The crate's own futures under cancel_at_each_await ----
+
+mod own_futures {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use asyncwise::testing::cancel_at_each_await;
+    use asyncwise::{BatchConfig, Batcher, RetryPolicy, retry};
+
+    type Seen = Arc<Mutex<Vec<u32>>>;
+
+    /// Every accepted item must end up flushed or dead-lettered, once, even
+    /// when the worker future is dropped at any of its awaits.
+    #[tokio::test(start_paused = true)]
+    async fn batcher_worker_loses_no_accepted_item_when_cancelled() {
+        const ITEMS: u32 = 5;
+        let result = cancel_at_each_await(
+            || {
+                let flushed: Seen = Arc::default();
+                let dead: Seen = Arc::default();
+                let config = BatchConfig::new(2, Duration::from_millis(10))
+                    .capacity(8)
+                    .retry(RetryPolicy::exponential(Duration::from_millis(5)).max_attempts(2));
+                let sink = Arc::clone(&flushed);
+                let (batcher, worker) = Batcher::new(config, move |batch| {
+                    let sink = Arc::clone(&sink);
+                    async move {
+                        // The write takes time; it lands only when it completes.
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        if batch.contains(&2) {
+                            return Err("item 2 is rejected");
+                        }
+                        sink.lock().unwrap().extend(batch.iter().copied());
+                        Ok(())
+                    }
+                });
+                let dead_sink = Arc::clone(&dead);
+                let worker = worker
+                    .dead_letter(move |batch, _| dead_sink.lock().unwrap().extend(batch.iter()));
+                for n in 0..ITEMS {
+                    batcher.try_send(n).expect("room for every item");
+                }
+                drop(batcher);
+                ((flushed, dead), worker.run())
+            },
+            |(flushed, dead), _| {
+                let mut count = BTreeMap::new();
+                for n in flushed
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .chain(dead.lock().unwrap().iter())
+                {
+                    *count.entry(*n).or_insert(0) += 1;
+                }
+                let wrong: Vec<_> = (0..ITEMS)
+                    .filter(|n| count.get(n) != Some(&1))
+                    .map(|n| (n, count.get(&n).copied().unwrap_or(0)))
+                    .collect();
+                if wrong.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("(item, times flushed or dead-lettered): {wrong:?}"))
+                }
+            },
+        )
+        .await;
+        let report = result.unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.suspensions >= 4, "{report:?}");
+    }
+
+    /// A retried operation dropped at any await starts no further attempt
+    /// and never has two attempts in flight.
+    #[tokio::test(start_paused = true)]
+    async fn retry_starts_no_duplicate_attempt_when_cancelled() {
+        #[derive(Default)]
+        struct Attempts {
+            started: u32,
+            finished: u32,
+        }
+        let result = cancel_at_each_await(
+            || {
+                let attempts = Arc::new(Mutex::new(Attempts::default()));
+                let counter = Arc::clone(&attempts);
+                let policy = RetryPolicy::exponential(Duration::from_millis(10))
+                    .max_attempts(3)
+                    .seed(7);
+                let fut = retry(policy, move || {
+                    let counter = Arc::clone(&counter);
+                    async move {
+                        let attempt = {
+                            let mut a = counter.lock().unwrap();
+                            a.started += 1;
+                            a.started
+                        };
+                        tokio::time::sleep(Duration::from_millis(3)).await;
+                        counter.lock().unwrap().finished += 1;
+                        if attempt < 3 {
+                            Err("busy")
+                        } else {
+                            Ok(attempt)
+                        }
+                    }
+                });
+                (attempts, std::future::IntoFuture::into_future(fut))
+            },
+            |attempts, _| {
+                let a = attempts.lock().unwrap();
+                if a.started > 3 || a.started > a.finished + 1 {
+                    Err(format!("started {} finished {}", a.started, a.finished))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .await;
+        let report = result.unwrap_or_else(|error| panic!("{error}"));
+        // Three attempts that each sleep, and two backoff sleeps.
+        assert_eq!(report.suspensions, 5);
+    }
+}

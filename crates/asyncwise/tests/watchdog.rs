@@ -229,3 +229,87 @@ fn one_watchdog_at_a_time_and_none_after_drop() {
     let second = Watchdog::builder().start().unwrap();
     assert_eq!(second.threshold(), Duration::from_millis(10));
 }
+
+/// Tasks of a group tied to a shutdown, and supervisor children, are
+/// watched under their full path with their spawn location, and the
+/// shutdown report carries the watchdog's summary.
+#[test]
+fn group_and_supervisor_tasks_are_watched_by_path_and_the_report_has_a_summary() {
+    use asyncwise::{RestartPolicy, Shutdown, Supervisor, TaskGroup};
+
+    let _serial = serial();
+    let reports = Reports::default();
+    let _watchdog = reports.watchdog(Duration::from_millis(20));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (report, group_spawned_at) = runtime.block_on({
+        let reports = reports.clone();
+        async move {
+            let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+            let mut group = TaskGroup::new().with_shutdown(&shutdown, "batch");
+            let group_spawned_at = Location::caller();
+            group
+                .spawn("parse", async move { block_until_reported(&reports) })
+                .unwrap();
+            let seen = group.join_next().await.unwrap().unwrap();
+            assert!(seen, "reported only after the poll returned");
+            let report = shutdown.drain().await;
+            (report, group_spawned_at)
+        }
+    });
+    let blocking = reports.take().remove(0);
+    assert_eq!(blocking.phase, Phase::Blocking);
+    assert_eq!(blocking.task, "batch/parse");
+    assert_eq!(blocking.spawned_at.file(), group_spawned_at.file());
+    assert_eq!(blocking.spawned_at.line(), group_spawned_at.line() + 2);
+
+    let summary = report.watchdog.as_ref().expect("a watchdog runs");
+    assert_eq!(summary.blocked_polls, 1);
+    assert_eq!(summary.longest_polls[0].task, "batch/parse");
+    let text = report.to_string();
+    assert!(text.contains("watchdog: 1 poll(s) blocked"), "{text}");
+    assert!(text.contains("batch/parse (spawned at "), "{text}");
+
+    // A supervisor child (not tied to a shutdown) is named `supervisor/child`.
+    reports.blocking_seen.store(false, Ordering::SeqCst);
+    runtime.block_on({
+        let reports = reports.clone();
+        async move {
+            let token = tokio_util::sync::CancellationToken::new();
+            let report = Supervisor::new(token)
+                .name("svc")
+                .child("loader", RestartPolicy::Temporary, move |_| {
+                    let reports = reports.clone();
+                    async move {
+                        block_until_reported(&reports);
+                        Ok::<(), std::io::Error>(())
+                    }
+                })
+                .run()
+                .await
+                .unwrap();
+            drop(report);
+        }
+    });
+    let blocking = reports.take().remove(0);
+    assert_eq!(blocking.task, "svc/loader");
+}
+
+/// Without a watchdog, the report has no summary and does not mention one.
+#[test]
+fn report_has_no_watchdog_section_without_a_watchdog() {
+    let _serial = serial();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async {
+        let shutdown = asyncwise::Shutdown::new();
+        shutdown.spawn("quick", async {});
+        shutdown.drain().await
+    });
+    assert!(report.watchdog.is_none());
+    assert!(!report.to_string().contains("watchdog"));
+}

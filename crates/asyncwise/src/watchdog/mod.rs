@@ -84,13 +84,23 @@ use tokio::task::JoinHandle;
 use crate::TaskName;
 
 pub use slot::Instrumented;
-pub(crate) use slot::instrument;
+pub(crate) use slot::{instrument, instrument_named_by};
 
 /// Whether a watchdog runs; read once per spawn, so that spawning costs
 /// nothing extra while none does.
 static RUNNING: AtomicBool = AtomicBool::new(false);
 /// The running watchdog's shared state (present while [`RUNNING`]).
 static CURRENT: Mutex<Option<Arc<monitor::Shared>>> = Mutex::new(None);
+
+/// Whether a watchdog runs now (one atomic load).
+pub(crate) fn is_running() -> bool {
+    RUNNING.load(Ordering::Acquire)
+}
+
+/// The running watchdog's summary of its `top` worst tasks, if one runs.
+pub(crate) fn running_summary(top: usize) -> Option<Summary> {
+    current().map(|shared| shared.summary(top))
+}
 
 fn current() -> Option<Arc<monitor::Shared>> {
     if !RUNNING.load(Ordering::Acquire) {

@@ -72,9 +72,20 @@ pub(crate) fn instrument<F: Future>(
     location: &'static Location<'static>,
     future: F,
 ) -> Instrumented<F> {
+    instrument_named_by(|| name, location, future)
+}
+
+/// [`instrument`], building the name only when a watchdog runs (a task's
+/// full path is a `format!`, which a spawn without a watchdog should not pay
+/// for).
+pub(crate) fn instrument_named_by<F: Future>(
+    name: impl FnOnce() -> TaskName,
+    location: &'static Location<'static>,
+    future: F,
+) -> Instrumented<F> {
     let slot = super::current().map(|shared| {
         let slot = Arc::new(TaskSlot {
-            name,
+            name: name(),
             location,
             shared: Arc::clone(&shared),
             in_poll: AtomicU64::new(0),

@@ -236,6 +236,12 @@ pub struct CancelSafetyError {
 }
 
 impl CancelSafetyError {
+    /// The analyzer rules whose pitfalls this check finds at run time, named in the error's
+    /// message so that a failure reads like the static finding: state left half-updated when
+    /// a future is dropped at an await (`cleanup_after_await`), and data lost by a future
+    /// recreated in a `select!` loop (`select_cancel_unsafe`).
+    pub const RULES: &'static str = "cleanup_after_await/select_cancel_unsafe";
+
     /// The failed checks.
     pub fn failures(&self) -> &[Failure] {
         &self.failures
@@ -251,7 +257,8 @@ impl fmt::Display for CancelSafetyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the future is not cancel-safe: {} of {} checks failed",
+            "{}: the future is not cancel-safe: {} of {} checks failed",
+            Self::RULES,
             self.failures.len(),
             self.suspensions + 2
         )?;

@@ -78,6 +78,11 @@ async fn gauge_left_incremented_is_found_at_the_sleep() {
         "traced(tokio::time::sleep(Duration::from_millis(5))).await;"
     );
     assert_eq!(failure.message, "in-flight gauge left at 1");
+    // The failure reads like the analyzer's findings of the same pitfalls.
+    assert!(error.to_string().starts_with(&format!(
+        "{}: the future is not cancel-safe: 1 of 3 checks failed",
+        asyncwise::testing::CancelSafetyError::RULES
+    )));
 }
 
 #[tokio::test(start_paused = true)]

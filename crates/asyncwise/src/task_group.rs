@@ -431,14 +431,7 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
             name: name.into(),
             location: Location::caller(),
         };
-        let slot = match &self.slots {
-            None => Slot::None,
-            Some(slots) => match Arc::clone(slots).try_acquire_owned() {
-                Ok(permit) => Slot::Held(permit),
-                Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
-                Err(TryAcquireError::NoPermits) => Slot::Wait(Arc::clone(slots)),
-            },
-        };
+        let slot = slot_now(self.slots.as_ref())?;
         self.spawn_with_slot(meta, slot, task)
     }
 
@@ -481,23 +474,7 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
             location: Location::caller(),
         };
         async move {
-            let slot = match &self.slots {
-                None => Slot::None,
-                Some(slots) => match Arc::clone(slots).try_acquire_owned() {
-                    Ok(permit) => Slot::Held(permit),
-                    Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
-                    // A cancelled group closes the semaphore. On a
-                    // cancellation through a parent token, running tasks
-                    // end within their grace and free their slot, and
-                    // `spawn_with_slot` then sees the cancellation.
-                    Err(TryAcquireError::NoPermits) => Slot::Held(
-                        Arc::clone(slots)
-                            .acquire_owned()
-                            .await
-                            .map_err(|_| SpawnError::Cancelled)?,
-                    ),
-                },
-            };
+            let slot = slot_wait(self.slots.as_ref()).await?;
             self.spawn_with_slot(meta, slot, task)
         }
     }
@@ -529,17 +506,7 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
             name: name.into(),
             location: Location::caller(),
         };
-        let slot = match (&self.slots, self.limit) {
-            (Some(slots), Some(limit)) => Slot::Held(
-                Arc::clone(slots)
-                    .try_acquire_owned()
-                    .map_err(|error| match error {
-                        TryAcquireError::NoPermits => SpawnError::Full { limit },
-                        TryAcquireError::Closed => SpawnError::Cancelled,
-                    })?,
-            ),
-            _ => Slot::None,
-        };
+        let slot = slot_if_free(self.slots.as_ref(), self.limit)?;
         self.spawn_with_slot(meta, slot, task)
     }
 
@@ -707,6 +674,34 @@ fn slot_now(slots: Option<&Arc<Semaphore>>) -> Result<Slot, SpawnError> {
             Err(TryAcquireError::Closed) => return Err(SpawnError::Cancelled),
             Err(TryAcquireError::NoPermits) => Slot::Wait(Arc::clone(slots)),
         },
+    })
+}
+
+/// The slot a task gets when it is spawned only if one is free right now.
+fn slot_if_free(slots: Option<&Arc<Semaphore>>, limit: Option<usize>) -> Result<Slot, SpawnError> {
+    Ok(match (slots, limit) {
+        (Some(slots), Some(limit)) => Slot::Held(Arc::clone(slots).try_acquire_owned().map_err(
+            |error| match error {
+                TryAcquireError::NoPermits => SpawnError::Full { limit },
+                TryAcquireError::Closed => SpawnError::Cancelled,
+            },
+        )?),
+        _ => Slot::None,
+    })
+}
+
+/// The slot a task gets when its producer waits for one (backpressure). A
+/// cancelled group closes its semaphore, so the wait ends with
+/// [`SpawnError::Cancelled`].
+async fn slot_wait(slots: Option<&Arc<Semaphore>>) -> Result<Slot, SpawnError> {
+    Ok(match slots {
+        None => Slot::None,
+        Some(slots) => Slot::Held(
+            Arc::clone(slots)
+                .acquire_owned()
+                .await
+                .map_err(|_| SpawnError::Cancelled)?,
+        ),
     })
 }
 
@@ -961,15 +956,7 @@ impl<T: TaskOutput + Send + 'static> Spawner<T> {
             location: Location::caller(),
         };
         async move {
-            let slot = match &self.shared.slots {
-                None => Slot::None,
-                Some(slots) => Slot::Held(
-                    Arc::clone(slots)
-                        .acquire_owned()
-                        .await
-                        .map_err(|_| SpawnError::Cancelled)?,
-                ),
-            };
+            let slot = slot_wait(self.shared.slots.as_ref()).await?;
             self.spawn_with_slot(meta, slot, task)
         }
     }
@@ -1000,17 +987,7 @@ impl<T: TaskOutput + Send + 'static> Spawner<T> {
             name: name.into(),
             location: Location::caller(),
         };
-        let slot = match (&self.shared.slots, self.shared.limit) {
-            (Some(slots), Some(limit)) => Slot::Held(
-                Arc::clone(slots)
-                    .try_acquire_owned()
-                    .map_err(|error| match error {
-                        TryAcquireError::NoPermits => SpawnError::Full { limit },
-                        TryAcquireError::Closed => SpawnError::Cancelled,
-                    })?,
-            ),
-            _ => Slot::None,
-        };
+        let slot = slot_if_free(self.shared.slots.as_ref(), self.shared.limit)?;
         self.spawn_with_slot(meta, slot, task)
     }
 

@@ -948,7 +948,7 @@ impl<'ast> Visit<'ast> for Walker {
             visit::visit_expr_call(self, c);
             return;
         };
-        if blocking::BLOCK_ON_FNS.contains(&path.as_str()) {
+        if self.knowledge.is_block_on_fn(&path) {
             // `block_on(tokio::spawn(..))` waits for the task like `.await` does.
             for arg in &c.args {
                 if let Some(a) = call_addr(arg) {
@@ -999,7 +999,7 @@ impl<'ast> Visit<'ast> for Walker {
         if let Some(path) = receiver.path()
             && self.knowledge.is_spawn_method(path, &name)
         {
-            let owned = spawn::OWNING_SPAWNERS.contains(&path);
+            let owned = self.knowledge.owns_spawned_tasks(path);
             let future = m.args.iter().nth(spawn::future_arg(path));
             self.spawn_fact(me, loc, format!("{path}::{name}"), future, owned);
         }

@@ -372,6 +372,58 @@ fn configuration_excludes_requires_reasons_and_is_inherited() {
 }
 
 #[test]
+fn configured_blocking_offload_and_spawn_functions_are_known_to_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"svc\"]\n\n[workspace.metadata.asyncwise]\nblocking = [{ path = \"legacy_db::query_sync\", help = \"use `legacy_db::query(..).await`\" }]\n",
+    );
+    // The package names its own functions by its library's name; its code calls them `crate::`.
+    write(
+        root,
+        "svc/Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[package.metadata.asyncwise]\noffload = [\"svc::pool::run_blocking\"]\nspawn = [\"svc::rt::spawn_named\"]\n",
+    );
+    write(
+        root,
+        "svc/src/lib.rs",
+        "pub mod pool;\npub mod rt;\nuse rt::spawn_named;\n\npub async fn handler(jobs: Vec<Job>) {\n    legacy_db::query_sync(\"select 1\");\n    pool::run_blocking(|| legacy_db::query_sync(\"select 2\"));\n    for job in jobs {\n        spawn_named(\"job\", async move { run(job).await? });\n    }\n}\n\nasync fn run(_job: Job) -> Result<(), Error> {\n    Ok(())\n}\n",
+    );
+    write(
+        root,
+        "svc/src/pool.rs",
+        "pub fn run_blocking<F: FnOnce() -> R, R>(f: F) -> R {\n    f()\n}\n",
+    );
+    write(
+        root,
+        "svc/src/rt.rs",
+        "pub fn spawn_named<F>(_name: &str, _task: F) {}\n",
+    );
+
+    let (code, got) = findings(root, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        got,
+        found(&[
+            ("blocking_in_async", 6),
+            ("detached_task", 9),
+            ("unbounded_spawn", 9)
+        ]),
+        "the configured blocking call is found, the offloaded one is not, the spawn wrapper is a spawn"
+    );
+    let (_, stdout, _) = run(root, &["check"]);
+    assert!(
+        stdout.contains("use `legacy_db::query(..).await`"),
+        "the configured help is shown: {stdout}"
+    );
+    // Without the configuration, none of those functions is known.
+    let (code, got) = findings(root, &["--no-config"]);
+    assert_eq!((code, got), (0, Vec::new()));
+}
+
+#[test]
 fn configuration_errors_point_at_the_place_and_suggest() {
     let dir = tempfile::tempdir().unwrap();
     write(

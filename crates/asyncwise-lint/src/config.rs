@@ -56,17 +56,22 @@ pub struct Config {
     /// `--ignore` and `-A/-W/-D` apply after the configuration.
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
-    /// Functions of your own code that block the thread, as
+    /// Functions that block the thread (of your code, or of a dependency asyncwise does not
+    /// know), as
     /// ``{ path = "mycrate::db::query_sync", help = "use `query(..).await`" }`` (`help`
-    /// optional). Read and validated; not yet used by the rules.
+    /// optional). A call of one in async code is a `blocking_in_async` finding, and a function of
+    /// your crate that calls one blocks too. Your package's own functions are written with its
+    /// library's name (`mycrate::…`) or as `crate::…`.
     #[serde(default)]
     pub blocking: Vec<BlockingFn>,
     /// Functions that run a closure off the async executor, like `spawn_blocking`
-    /// (`"mycrate::pool::run_blocking"`). Read and validated; not yet used by the rules.
+    /// (`"mycrate::pool::run_blocking"`): code in the closures handed to them is not async
+    /// context.
     #[serde(default)]
     pub offload: Vec<String>,
-    /// Functions that spawn a task, like `tokio::spawn` (`"mycrate::rt::spawn_named"`). Read
-    /// and validated; not yet used by the rules.
+    /// Functions that spawn a task, like `tokio::spawn` (`"mycrate::rt::spawn_named"`): their
+    /// tasks are checked by `unbounded_spawn` and `detached_task`, and what they run is async
+    /// context.
     #[serde(default)]
     pub spawn: Vec<String>,
 }
@@ -330,6 +335,23 @@ impl Effective {
                 .filter(|p| !p.as_os_str().is_empty())
                 .any(|p| layer.excludes.is_match(p))
         })
+    }
+
+    /// The rows these settings add to the knowledge tables, every layer's combined.
+    pub fn user_rows(&self) -> crate::knowledge::UserRows {
+        let mut rows = crate::knowledge::UserRows::default();
+        for layer in &self.layers {
+            let config = &layer.config;
+            rows.blocking.extend(
+                config
+                    .blocking
+                    .iter()
+                    .map(|b| (b.path.clone(), b.help.clone())),
+            );
+            rows.offload.extend(config.offload.iter().cloned());
+            rows.spawn.extend(config.spawn.iter().cloned());
+        }
+        rows
     }
 
     /// The rule levels, the nearest setting of each name winning.

@@ -212,13 +212,34 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         .iter()
         .map(|p| manifest::read(&p.root).ok())
         .collect();
+    // The knowledge each package is checked with: the run's, extended by the rows of the
+    // package's configuration (its own and its workspace's).
+    let knowledge: Vec<Arc<crate::knowledge::Knowledge>> = found
+        .packages
+        .iter()
+        .zip(&manifests)
+        .map(|(package, manifest)| {
+            let rows = resolver.as_mut().map(|r| {
+                r.for_dir(&crate::config::absolute(&package.root))
+                    .user_rows()
+            });
+            match rows {
+                Some(rows) if !rows.is_empty() => {
+                    let lib = manifest.as_ref().and_then(|m| m.lib_name.as_deref());
+                    Arc::new(options.knowledge.with_user_rows(&rows, lib))
+                }
+                _ => Arc::clone(&options.knowledge),
+            }
+        })
+        .collect();
     let packages = pool.install(|| {
         found
             .packages
             .par_iter()
             .zip(selected.par_iter())
             .zip(manifests.par_iter())
-            .map(|((package, (files, layout)), manifest)| {
+            .zip(knowledge.par_iter())
+            .map(|(((package, (files, layout)), manifest), knowledge)| {
                 let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
                 let outcomes: Vec<_> = files
                     .par_iter()
@@ -228,7 +249,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             module: layout::module_path(&rel),
                             edition,
                             call_graph: options.call_graph,
-                            knowledge: Arc::clone(&options.knowledge),
+                            knowledge: Arc::clone(knowledge),
                         };
                         (rel, check_file(&file.path, max_size, &cx))
                     })

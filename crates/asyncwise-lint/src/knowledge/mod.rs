@@ -16,7 +16,7 @@ pub mod test_code;
 pub mod types;
 mod value;
 
-pub use value::{Knowledge, RowKind};
+pub use value::{Knowledge, RowKind, UserRows};
 
 /// True if `path` names something, or a module containing something, in any built-in table
 /// (see [`Knowledge::is_known_path`]).

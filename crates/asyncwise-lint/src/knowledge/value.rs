@@ -3,7 +3,10 @@
 //! [`CheckOptions`](crate::engine::CheckOptions)) rather than read from statics.
 //!
 //! The built-in rows come from the table files (whose row formats stay as they are); a
-//! configuration can extend a clone of [`Knowledge::builtin`] with its own rows before a run.
+//! configuration extends a clone of [`Knowledge::builtin`] with its own rows
+//! ([`Knowledge::with_user_rows`]). Rows are `&'static str` so the built-in tables need no
+//! copies; the user's few strings are interned once per process (a language server re-reading
+//! its configuration does not leak them again).
 //! Matching code asks this value (`blocking_fn`, `offloads_closure`, `is_spawn_fn`, …) and never
 //! names a library path; name resolution asks [`Knowledge::is_known_path`], which asks every
 //! table through [`Knowledge::tables`], the one list of them. Type inference and guard liveness
@@ -13,7 +16,8 @@
 //! (poison handlers, guard pass-through methods, transparent wrappers such as `Arc`, iterator
 //! adapters, macro kinds, loop-bound methods) are still read as constants of their table files.
 
-use std::sync::{Arc, LazyLock};
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
 use super::channels::ChannelConstructor;
@@ -81,7 +85,82 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
     })
 });
 
+/// Functions of the user's code or dependencies that a configuration adds to the tables
+/// (`blocking`, `offload` and `spawn` in `[package.metadata.asyncwise]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserRows {
+    /// Blocking functions: (path, what to use instead, if given).
+    pub blocking: Vec<(String, Option<String>)>,
+    /// Functions that run a closure off the executor.
+    pub offload: Vec<String>,
+    /// Functions that spawn a task.
+    pub spawn: Vec<String>,
+}
+
+impl UserRows {
+    /// True when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.blocking.is_empty() && self.offload.is_empty() && self.spawn.is_empty()
+    }
+}
+
+/// The hint of a configured blocking function that names no replacement.
+const USER_BLOCKING_HINT: &str = "it is configured as blocking (`blocking` in the asyncwise configuration): run it in `tokio::task::spawn_blocking` or use an async alternative";
+
+/// A `&'static str` for `s`, allocated at most once per distinct string in a process.
+fn intern(s: &str) -> &'static str {
+    static INTERNED: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);
+    // A poisoned set is still a valid set: interning only ever inserts.
+    let mut set = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = set.get(s) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}
+
 impl Knowledge {
+    /// These tables extended with a configuration's rows. Paths are written as users see them
+    /// (`mycrate::db::query_sync`); code of the package whose library is `lib_name` calls its
+    /// own functions as `crate::…`, so such rows are added in that form too.
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::{Knowledge, UserRows};
+    /// let rows = UserRows {
+    ///     blocking: vec![("mydb::Client::query_sync".into(), Some("use `query`".into()))],
+    ///     offload: vec!["mysvc::pool::run_blocking".into()],
+    ///     spawn: vec!["mysvc::rt::spawn_named".into()],
+    /// };
+    /// let k = Knowledge::builtin().with_user_rows(&rows, Some("mysvc"));
+    /// assert_eq!(k.blocking_fn("mydb::Client::query_sync").unwrap().hint, "use `query`");
+    /// assert!(k.offloads_closure("crate::pool::run_blocking"));
+    /// assert!(k.is_spawn_fn("crate::rt::spawn_named") && k.is_spawn_fn("mysvc::rt::spawn_named"));
+    /// assert!(Knowledge::builtin().blocking_fn("mydb::Client::query_sync").is_none());
+    /// ```
+    pub fn with_user_rows(&self, rows: &UserRows, lib_name: Option<&str>) -> Knowledge {
+        let forms = |path: &str| {
+            let local = lib_name
+                .and_then(|lib| path.strip_prefix(lib))
+                .and_then(|rest| rest.strip_prefix("::"))
+                .map(|rest| intern(&format!("crate::{rest}")));
+            std::iter::once(intern(path)).chain(local)
+        };
+        let mut k = self.clone();
+        for (path, help) in &rows.blocking {
+            let hint = help.as_deref().map_or(USER_BLOCKING_HINT, intern);
+            k.blocking_fns
+                .extend(forms(path).map(|path| BlockingFn { path, hint }));
+        }
+        for path in &rows.offload {
+            k.offload_fns.extend(forms(path));
+        }
+        for path in &rows.spawn {
+            k.spawn_fns.extend(forms(path));
+        }
+        k
+    }
+
     /// The built-in tables (shared; clone the value to extend it).
     ///
     /// ```

@@ -968,7 +968,13 @@ impl<'ast> Visit<'ast> for Walker {
             self.record_io(&path, c.args.first(), loc);
         }
         if self.knowledge.is_spawn_fn(&path) {
-            self.spawn_fact(me, loc, path.clone(), c.args.first(), false);
+            // A configured wrapper may take a name or options first (`spawn_named("conn", fut)`).
+            let future = c
+                .args
+                .iter()
+                .find(|a| !matches!(a, syn::Expr::Lit(_) | syn::Expr::Reference(_)))
+                .or(c.args.first());
+            self.spawn_fact(me, loc, path.clone(), future, false);
         }
         self.visit_expr(&c.func);
         // A closure stored for later (`Box::new(move || ..)`) runs who knows where, like one

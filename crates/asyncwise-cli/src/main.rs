@@ -5,7 +5,7 @@
 //!                 [--threads N] [--color auto|always|never] [--no-config]
 //!                 [--all-targets | --tests --examples --benches]
 //!                 [--select NAMES] [--ignore NAMES] [-W NAME] [-D NAME] [-A NAME] [--exit-zero]
-//!                 [--baseline FILE] [--write-baseline FILE]
+//!                 [--baseline FILE] [--write-baseline FILE] [--fix | --diff]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
 //! asyncwise server
@@ -122,6 +122,14 @@ pub(crate) struct CheckArgs {
     /// Record the current findings in FILE (and report them as usual).
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     write_baseline: Option<PathBuf>,
+    /// Apply the fixes that are certain to be right (see the README), then report what is
+    /// left. Findings a baseline records are not fixed, so it cannot be combined with one.
+    #[arg(long, conflicts_with_all = ["baseline", "write_baseline", "diff"])]
+    fix: bool,
+    /// Print the fixes `--fix` would apply as a unified diff, without writing anything; exit 1
+    /// when there is one.
+    #[arg(long, conflicts_with_all = ["baseline", "write_baseline"])]
+    diff: bool,
 }
 
 fn parse_selector(name: &str) -> Result<Selector, String> {
@@ -274,7 +282,36 @@ pub(crate) fn check(
         options.threads = usize::from(threads);
     }
     options.configure = !args.no_config;
-    let mut report = asyncwise_lint::check_paths(&paths, &options);
+    let mut report = if args.fix || args.diff {
+        let outcome = asyncwise_lint::fix::fix_paths(&paths, &options, args.fix);
+        for error in &outcome.errors {
+            eprintln!("warning: {error}");
+        }
+        let fixed: usize = outcome.changes.iter().map(|c| c.fixed).sum();
+        let files = render::plural(outcome.changes.len(), "file");
+        if args.diff {
+            let code = match outcome.changes.is_empty() {
+                true => EXIT_CLEAN,
+                false => EXIT_FINDINGS,
+            };
+            write_diffs(&outcome.changes, out).context("could not write the diff to stdout")?;
+            eprintln!(
+                "asyncwise: {} can be fixed in {files} (run with `--fix` to apply)",
+                render::plural(fixed, "finding")
+            );
+            return Ok(match outcome.report.errors.is_empty() {
+                true => code,
+                false => EXIT_TROUBLE,
+            });
+        }
+        eprintln!(
+            "asyncwise: fixed {} in {files}",
+            render::plural(fixed, "finding")
+        );
+        outcome.report
+    } else {
+        asyncwise_lint::check_paths(&paths, &options)
+    };
     for empty in &report.empty_paths {
         eprintln!("warning: {}: no Rust file to check here", empty.display());
     }
@@ -334,6 +371,25 @@ pub(crate) fn check(
         Err(e) => Err(e).context("could not write the report to stdout"),
         Ok(()) => Ok(code),
     }
+}
+
+/// Writes each changed file as a unified diff (`--- a/path`, `+++ b/path`), as `git diff` does.
+fn write_diffs(
+    changes: &[asyncwise_lint::fix::FileChange],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    for change in changes {
+        let path = change.path.display();
+        let diff = similar::TextDiff::from_lines(&change.before, &change.after);
+        write!(
+            out,
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{path}"), &format!("b/{path}"))
+        )?;
+    }
+    Ok(())
 }
 
 pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -308,7 +308,31 @@ fn code_actions(
             d.rule != asyncwise_lint::suppress::INVALID_SUPPRESSION
                 && d.rule != asyncwise_lint::suppress::UNUSED_SUPPRESSION
         })
-        .map(|d| {
+        .flat_map(|d| {
+            let fix = d.fix.as_ref().map(|fix| {
+                let edits = fix
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        let at = |byte| position(&lines, LineCol::at_byte(&document.text, byte));
+                        TextEdit::new(
+                            Range::new(at(e.byte_start), at(e.byte_end)),
+                            e.replacement.clone(),
+                        )
+                    })
+                    .collect();
+                CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("{} (asyncwise)", upper_first(&fix.message)),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![to_lsp(d, &document.uri, &lines)]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some([(document.uri.clone(), edits)].into()),
+                        ..WorkspaceEdit::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..CodeAction::default()
+                })
+            });
             let line = d.span.start.line.saturating_sub(1);
             let text = lines.get(line).copied().unwrap_or("");
             let indent: String = text.chars().take_while(|c| c.is_whitespace()).collect();
@@ -320,7 +344,7 @@ fn code_actions(
                     d.rule
                 ),
             );
-            CodeActionOrCommand::CodeAction(CodeAction {
+            let suppress = CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Suppress `{}` on this line (asyncwise)", d.rule),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![to_lsp(d, &document.uri, &lines)]),
@@ -329,9 +353,18 @@ fn code_actions(
                     ..WorkspaceEdit::default()
                 }),
                 ..CodeAction::default()
-            })
+            });
+            fix.into_iter().chain([suppress])
         })
         .collect()
+}
+
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn hover(params: &HoverParams, documents: &HashMap<String, Document>) -> Option<Hover> {

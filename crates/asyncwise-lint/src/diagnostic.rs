@@ -48,6 +48,24 @@ pub struct LineCol {
     pub column: usize,
 }
 
+impl LineCol {
+    /// The line and character column of a byte offset of `text` (an offset past the end or
+    /// inside a character counts as the end).
+    ///
+    /// ```
+    /// use asyncwise_lint::LineCol;
+    /// assert_eq!(LineCol::at_byte("ab\néz", 5), LineCol { line: 2, column: 2 });
+    /// ```
+    pub fn at_byte(text: &str, byte: usize) -> LineCol {
+        let before = text.get(..byte).unwrap_or(text);
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        LineCol {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
+}
+
 /// A region of one source file: line/column for people, byte offsets for tools (fixes, snippets).
 #[derive(
     Debug,
@@ -102,6 +120,29 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Secondary locations and explanations.
     pub notes: Vec<Note>,
+    /// A rewrite that is certain to be right, applied by `--fix`.
+    pub fix: Option<Fix>,
+}
+
+/// A machine-applicable rewrite of a finding: edits of the finding's file that keep it valid
+/// Rust and remove the finding. Offered only where the rewrite is certain (see [`crate::fix`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Fix {
+    /// What the fix does, for people (`replace with `tokio::time::sleep(..).await``).
+    pub message: String,
+    /// The edits, not overlapping, in any order.
+    pub edits: Vec<Edit>,
+}
+
+/// Replaces a byte range of a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Edit {
+    /// Start of the replaced range (byte offset).
+    pub byte_start: usize,
+    /// End of the replaced range (byte offset, exclusive); equal to `byte_start` to insert.
+    pub byte_end: usize,
+    /// The new text.
+    pub replacement: String,
 }
 
 /// A file that could not be checked, and why.

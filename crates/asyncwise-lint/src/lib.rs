@@ -35,6 +35,7 @@ pub mod crate_index;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+pub mod fix;
 pub mod items;
 pub mod knowledge;
 pub mod levels;

@@ -197,6 +197,7 @@ fn problem(path: &Path, span: Span, message: String, help: &str) -> Diagnostic {
         message,
         help: Some(help.to_owned()),
         notes: Vec::new(),
+        fix: None,
     }
 }
 
@@ -343,6 +344,7 @@ pub fn apply(
                             .to_owned(),
                     ),
                     notes: Vec::new(),
+                    fix: None,
                 };
                 let allowed = file.suppressions.iter().any(|other| {
                     other.scope.covers(s.span.start.line)

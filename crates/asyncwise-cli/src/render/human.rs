@@ -81,6 +81,14 @@ pub fn summary(report: &CheckReport) -> String {
             plural(files.len(), "file")
         )
     };
+    let fixable = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fix.is_some())
+        .count();
+    if fixable > 0 {
+        line.push_str(&format!("; {fixable} fixable with `--fix`"));
+    }
     let skipped = report.skipped;
     if skipped.files > 0 || skipped.items > 0 {
         let mut what = Vec::new();
@@ -270,6 +278,7 @@ mod tests {
                     span: None,
                 },
             ],
+            fix: None,
         }
     }
 

@@ -166,6 +166,24 @@ fn diagnostic<'a>(d: &'a Diagnostic, source: Option<&'a str>) -> RustcDiagnostic
     if let Some(help) = &d.help {
         children.push(child("help", help));
     }
+    // A certain fix is a machine-applicable suggestion, as rustc writes them: editors offer it
+    // as a quick fix and `cargo fix`-style tools can apply it.
+    if let (Some(fix), Some(source)) = (&d.fix, source) {
+        let mut suggestion = child("help", &fix.message);
+        for edit in &fix.edits {
+            let span = Span {
+                start: LineCol::at_byte(source, edit.byte_start),
+                end: LineCol::at_byte(source, edit.byte_end),
+                byte_start: edit.byte_start,
+                byte_end: edit.byte_end,
+            };
+            let mut s = span_of(&d.path, span, None, true, Some(source));
+            s.suggested_replacement = Some(edit.replacement.clone());
+            s.suggestion_applicability = Some("MachineApplicable".to_owned());
+            suggestion.spans.push(s);
+        }
+        children.push(suggestion);
+    }
     RustcDiagnostic {
         message_type: "diagnostic",
         message: &d.message,

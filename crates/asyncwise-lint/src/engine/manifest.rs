@@ -26,6 +26,11 @@ pub struct Manifest {
     /// Dependencies with a `path` (any dependency table): (the name code uses, the directory
     /// the path names, joined to the manifest's directory).
     pub path_deps: Vec<(String, PathBuf)>,
+    /// The features of `tokio` in `[dependencies]` (with `default-features` off or on, tokio
+    /// has no default feature), when the package depends on it; merged with the workspace's
+    /// `[workspace.dependencies]` entry when inherited. Fixes that rewrite to `tokio::fs` or
+    /// `tokio::time` need the `fs` or `time` feature.
+    pub tokio_features: Option<Vec<String>>,
 }
 
 /// A manifest that could not be read or parsed.
@@ -63,6 +68,12 @@ pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
     {
         manifest.edition = edition;
     }
+    if let Some(features) = manifest.tokio_features.as_mut()
+        && features.iter().any(|f| f == INHERITED)
+    {
+        features.retain(|f| f != INHERITED);
+        features.extend(workspace_tokio_features(dir).unwrap_or_default());
+    }
     Ok(manifest)
 }
 
@@ -78,6 +89,40 @@ fn workspace_edition(dir: &Path) -> Option<Edition> {
             .and_then(Item::as_str)
             .and_then(Edition::parse)
     })
+}
+
+/// Marks `tokio = { workspace = true }` until the workspace's entry is read.
+const INHERITED: &str = "\0workspace";
+
+/// The features of `[workspace.dependencies] tokio` of the nearest enclosing workspace.
+fn workspace_tokio_features(dir: &Path) -> Option<Vec<String>> {
+    dir.ancestors().find_map(|d| {
+        let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
+        let doc = Document::parse(text.as_str()).ok()?;
+        let deps = doc.as_table().get("workspace")?.get("dependencies")?;
+        Some(dependency_features(deps.get("tokio")?))
+    })
+}
+
+/// The features a dependency entry turns on (`"1"` has none).
+fn dependency_features(dep: &Item) -> Vec<String> {
+    let Some(table) = dep.as_table_like() else {
+        return Vec::new();
+    };
+    let mut features: Vec<String> = table
+        .get("features")
+        .and_then(Item::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if table.get("workspace").and_then(Item::as_bool) == Some(true) {
+        features.push(INHERITED.to_string());
+    }
+    features
 }
 
 /// Parses a manifest's text; `dir` is the directory it is in (for path dependencies).
@@ -135,11 +180,16 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             }
         }
     }
+    let tokio_features = root
+        .get("dependencies")
+        .and_then(|deps| deps.get("tokio"))
+        .map(dependency_features);
     Ok(Manifest {
         name,
         lib_name,
         edition,
         edition_inherited,
         path_deps,
+        tokio_features,
     })
 }

@@ -241,6 +241,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             .zip(knowledge.par_iter())
             .map(|(((package, (files, layout)), manifest), knowledge)| {
                 let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
+                let tokio = crate::model::TokioFeatures::from_manifest(
+                    manifest.as_ref().and_then(|m| m.tokio_features.as_deref()),
+                );
                 let outcomes: Vec<_> = files
                     .par_iter()
                     .map(|file| {
@@ -250,6 +253,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             edition,
                             call_graph: options.call_graph,
                             knowledge: Arc::clone(knowledge),
+                            tokio: tokio.clone(),
                         };
                         (rel, check_file(&file.path, max_size, &cx))
                     })

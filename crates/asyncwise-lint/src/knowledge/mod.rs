@@ -11,6 +11,7 @@ pub mod iterators;
 pub mod locks;
 pub mod macros;
 pub mod offload;
+pub mod rewrites;
 pub mod spawn;
 pub mod test_code;
 pub mod types;

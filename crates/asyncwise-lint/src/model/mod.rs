@@ -80,6 +80,12 @@ pub struct CallFact {
     /// The function whose body holds the call (an index into [`FileModel::fn_items`]); `None`
     /// for calls outside any function (in a `const` or `static` initialiser).
     pub caller: Option<usize>,
+    /// The called path as written (`fs::read`, `std::thread::sleep`), for a [`Callee::Path`]
+    /// call: what a fix replaces.
+    pub callee_loc: Option<Loc>,
+    /// An `.await` may be written here: the call is directly in an `async fn`, block or
+    /// closure, not in a sync closure run inside one.
+    pub await_allowed: bool,
 }
 
 /// A function with a body, as the crate index names it.
@@ -200,6 +206,39 @@ impl Edition {
     }
 }
 
+/// The tokio features a file's package turns on, as far as fixes need them: a rewrite to
+/// `tokio::time::sleep` needs `time`, one to `tokio::fs` needs `fs` (`full` has both).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokioFeatures {
+    /// The package depends on tokio (in `[dependencies]`).
+    pub depends: bool,
+    /// The features, as written (`full`, `time`, ...).
+    pub features: Vec<String>,
+}
+
+impl TokioFeatures {
+    /// From a manifest's `tokio` features (`None`: no tokio dependency).
+    pub fn from_manifest(features: Option<&[String]>) -> Self {
+        TokioFeatures {
+            depends: features.is_some(),
+            features: features.map(<[String]>::to_vec).unwrap_or_default(),
+        }
+    }
+
+    /// Does the package have tokio with `feature` (or `full`)?
+    ///
+    /// ```
+    /// use asyncwise_lint::model::TokioFeatures;
+    /// let t = TokioFeatures::from_manifest(Some(&["rt".into(), "time".into()]));
+    /// assert!(t.has("time") && !t.has("fs"));
+    /// assert!(TokioFeatures::from_manifest(Some(&["full".into()])).has("fs"));
+    /// assert!(!TokioFeatures::from_manifest(None).has("time"));
+    /// ```
+    pub fn has(&self, feature: &str) -> bool {
+        self.depends && self.features.iter().any(|f| f == feature || f == "full")
+    }
+}
+
 /// The per-run context of one file: where it sits in its crate, its package's edition, and the
 /// knowledge the run uses.
 #[derive(Debug, Clone)]
@@ -213,6 +252,8 @@ pub struct FileContext {
     pub call_graph: bool,
     /// What the run knows about libraries.
     pub knowledge: std::sync::Arc<crate::knowledge::Knowledge>,
+    /// The package's tokio dependency (fixes are offered only for what it provides).
+    pub tokio: TokioFeatures,
 }
 
 impl Default for FileContext {
@@ -222,6 +263,7 @@ impl Default for FileContext {
             edition: Edition::default(),
             call_graph: true,
             knowledge: crate::knowledge::Knowledge::builtin(),
+            tokio: TokioFeatures::default(),
         }
     }
 }
@@ -332,6 +374,8 @@ pub struct FileModel<'a> {
     pub crate_globs: Vec<(String, String)>,
     /// What the run knows about libraries: rules match calls against it.
     pub knowledge: std::sync::Arc<crate::knowledge::Knowledge>,
+    /// The package's tokio dependency, for fixes.
+    pub tokio: TokioFeatures,
     line_starts: Vec<usize>,
 }
 
@@ -385,6 +429,7 @@ impl<'a> FileModel<'a> {
             crate_aliases: facts.crate_aliases,
             crate_globs: facts.crate_globs,
             knowledge: std::sync::Arc::clone(&cx.knowledge),
+            tokio: cx.tokio.clone(),
             line_starts,
         }
     }

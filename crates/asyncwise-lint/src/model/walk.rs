@@ -63,6 +63,7 @@ pub fn walk_file(file: &syn::File, file_module: &str, cx: &FileContext) -> WalkF
         frames: vec![Frame {
             ctx: Ctx::Sync,
             loops: Vec::new(),
+            sync_closure: false,
         }],
         closure_ctx: None,
         discarded: HashSet::new(),
@@ -160,6 +161,8 @@ enum Iterations {
 struct Frame {
     ctx: Ctx,
     loops: Vec<Rc<LoopInfo>>,
+    /// The body of a sync closure: `.await` cannot be written in it, whatever its context.
+    sync_closure: bool,
 }
 
 struct Walker {
@@ -240,7 +243,11 @@ impl Walker {
     }
 
     fn with_frame(&mut self, ctx: Ctx, loops: Vec<Rc<LoopInfo>>, f: impl FnOnce(&mut Self)) {
-        self.frames.push(Frame { ctx, loops });
+        self.frames.push(Frame {
+            ctx,
+            loops,
+            sync_closure: false,
+        });
         f(self);
         self.frames.pop();
     }
@@ -389,6 +396,8 @@ impl Walker {
             awaited,
             startup,
             caller: self.fn_stack.last().copied(),
+            callee_loc: None,
+            await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
         });
     }
 
@@ -925,7 +934,12 @@ impl<'ast> Visit<'ast> for Walker {
                 self.frame().loops.clone()
             };
             loops.extend(adapter_loop.map(Rc::new));
-            self.with_frame(ctx, loops, |w| w.visit_expr(&c.body));
+            self.with_frame(ctx, loops, |w| {
+                if let Some(frame) = w.frames.last_mut() {
+                    frame.sync_closure = true;
+                }
+                w.visit_expr(&c.body)
+            });
         }
         self.env.pop();
     }
@@ -964,6 +978,9 @@ impl<'ast> Visit<'ast> for Walker {
             }
         }
         self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
+        if let Some(call) = self.facts.calls.last_mut() {
+            call.callee_loc = Some(Loc::of(&c.func));
+        }
         if blocking::READER_FNS.contains(&path.as_str()) {
             self.record_io(&path, c.args.first(), loc);
         }

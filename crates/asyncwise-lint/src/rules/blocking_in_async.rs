@@ -1,5 +1,5 @@
 use crate::crate_index::CrateIndex;
-use crate::diagnostic::{Diagnostic, Note};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Note};
 use crate::facts::{Deferred, Requirement, Sink};
 use crate::knowledge::blocking;
 use crate::levels::{Group, Level};
@@ -129,14 +129,53 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         } else {
             super::diagnostic
         };
-        sink.diagnostics.push(build(
+        let mut d = build(
             &BLOCKING_IN_ASYNC,
             model,
             call.loc,
             format!("{} blocks the thread inside async code", found.what),
             found.hint,
-        ));
+        );
+        d.fix = async_twin(model, call);
+        sink.diagnostics.push(d);
     }
+}
+
+/// The certain rewrite of a blocking call to its tokio twin, awaited: only directly in an async
+/// body (an `.await` cannot go in a sync closure), for a path call with a twin of the same
+/// signature, in a package whose tokio dependency has the twin's feature.
+fn async_twin(model: &FileModel<'_>, call: &crate::model::CallFact) -> Option<Fix> {
+    let Callee::Path(path) = &call.callee else {
+        return None;
+    };
+    let rewrite = crate::knowledge::rewrites::rewrite_of(path)?;
+    if !call.await_allowed || call.awaited || !model.tokio.has(rewrite.feature) {
+        return None;
+    }
+    let callee = model.span(call.callee_loc?);
+    let whole = model.span(call.loc);
+    // The spans must be the call as written (not tokens a macro made up).
+    let name = path.rsplit("::").next().unwrap_or(path);
+    let written = model.source.get(callee.byte_start..callee.byte_end)?;
+    let call_text = model.source.get(whole.byte_start..whole.byte_end)?;
+    if !written.ends_with(name) || !call_text.starts_with(written) || !call_text.ends_with(')') {
+        return None;
+    }
+    Some(Fix {
+        message: format!("call `{}(..).await` instead", rewrite.with),
+        edits: vec![
+            Edit {
+                byte_start: callee.byte_start,
+                byte_end: callee.byte_end,
+                replacement: rewrite.with.to_string(),
+            },
+            Edit {
+                byte_start: whole.byte_end,
+                byte_end: whole.byte_end,
+                replacement: ".await".to_string(),
+            },
+        ],
+    })
 }
 
 /// Blocking through helpers: an async-context call of a sync function of the crate (or of a
@@ -188,6 +227,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 callee.short()
             )),
             notes,
+            fix: None,
         });
     }
 }

@@ -202,6 +202,7 @@ fn diagnostic(
         message,
         help: Some(help.to_string()),
         notes: Vec::new(),
+        fix: None,
     }
 }
 

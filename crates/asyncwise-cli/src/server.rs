@@ -8,8 +8,14 @@
 //!   `// asyncwise: allow(rule) -- …` above its line; hovering a finding shows the rule's
 //!   documentation (`asyncwise explain`).
 //!
-//! Not yet: configuration, and findings that need other files of the crate (the crate pass sees
-//! only the buffer).
+//! * A buffer is read as part of its package, under its configuration, as
+//!   [`check_buffer`](asyncwise_lint::engine::check_buffer) describes: levels, knowledge rows
+//!   and suppression settings apply, and are read again at every analysis, so an edited
+//!   `Cargo.toml` or `asyncwise.toml` takes effect at the next change. Test code is included,
+//!   as rust-analyzer checks every target by default. Fixes `--fix` would apply are offered as
+//!   preferred quick fixes.
+//!
+//! Not yet: findings that need other files of the crate (the crate pass sees only the buffer).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -168,7 +174,7 @@ fn path_of(uri: &Uri) -> std::path::PathBuf {
 }
 
 fn analyse(connection: &Connection, document: &mut Document) -> Result<()> {
-    match asyncwise_lint::check_source(path_of(&document.uri), &document.text) {
+    match asyncwise_lint::engine::check_buffer(&path_of(&document.uri), &document.text, true) {
         Ok(findings) => {
             let lines: Vec<&str> = document.text.split('\n').collect();
             let diagnostics = findings

@@ -215,3 +215,94 @@ fn lsp_conversation() {
     let status = client.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn buffers_are_checked_under_their_package_configuration_with_quick_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    let manifest = |level: &str| {
+        format!(
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = {{ version = \"1\", features = [\"full\"] }}\n\n[package.metadata.asyncwise]\nblocking = [{{ path = \"legacy::query_sync\" }}]\n\n[package.metadata.asyncwise.rules]\nunbounded_channel = \"{level}\"\n"
+        )
+    };
+    std::fs::write(root.join("Cargo.toml"), manifest("allow")).unwrap();
+    let uri = format!("file://{}/src/lib.rs", root.display());
+
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let text = "pub async fn handler() {\n    legacy::query_sync();\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    relay(tx, rx).await;\n}\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}),
+    );
+    // The configured blocking function is known; the allowed rule is not reported.
+    assert_eq!(
+        codes_and_lines(&client.diagnostics(1)),
+        [
+            ("blocking_in_async".to_owned(), 1),
+            ("blocking_in_async".to_owned(), 2)
+        ]
+    );
+
+    // The sleep has a certain fix, offered first and preferred; the configured call has none.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": {"start": {"line": 1, "character": 0}, "end": {"line": 2, "character": 10}},
+            "context": {"diagnostics": []},
+        }),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Suppress `blocking_in_async` on this line (asyncwise)",
+            "Call `tokio::time::sleep(..).await` instead (asyncwise)",
+            "Suppress `blocking_in_async` on this line (asyncwise)",
+        ]
+    );
+    let fix = &actions[1];
+    assert_eq!(fix["isPreferred"], true);
+    let edits = fix["edit"]["changes"][uri.as_str()].as_array().unwrap();
+    assert_eq!(
+        edits
+            .iter()
+            .map(|e| (
+                e["range"]["start"]["line"].as_u64().unwrap(),
+                e["range"]["start"]["character"].as_u64().unwrap(),
+                e["newText"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [(2, 4, "tokio::time::sleep"), (2, 59, ".await")]
+    );
+
+    // The configuration is read again at the next change.
+    std::fs::write(root.join("Cargo.toml"), manifest("warn")).unwrap();
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    assert_eq!(
+        codes_and_lines(&client.diagnostics(2)),
+        [
+            ("blocking_in_async".to_owned(), 1),
+            ("blocking_in_async".to_owned(), 2),
+            ("unbounded_channel".to_owned(), 3)
+        ]
+    );
+
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
+}

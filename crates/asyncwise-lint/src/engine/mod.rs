@@ -586,15 +586,90 @@ pub fn parse_only(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
 /// assert!(err.message.contains("too deeply"));
 /// ```
 pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnostic>, FileError> {
-    let path = path.as_ref();
+    check_text(
+        path.as_ref(),
+        source,
+        &crate::model::FileContext::default(),
+        &Levels::everything(),
+        false,
+    )
+}
+
+/// Checks an editor buffer: the unsaved `source` of the file at `path`, read as part of its
+/// package (the nearest `Cargo.toml` above it gives the edition, the module path and the tokio
+/// features fixes need) and, with `configure`, under its configuration (levels, knowledge rows,
+/// `require_reason`; an invalid configuration is ignored here, the command line reports it).
+/// Test code is included, as rust-analyzer checks every target by default. Only this buffer is
+/// read: findings that need the rest of the crate are not made.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("asyncwise-buffer-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(dir.join("src")).unwrap();
+/// std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n[dependencies]\ntokio = { version = \"1\", features = [\"time\"] }\n[package.metadata.asyncwise.rules]\nunbounded_channel = \"allow\"\n").unwrap();
+/// let text = "async fn f() { std::thread::sleep(d); let _ = tokio::sync::mpsc::unbounded_channel::<u8>(); }";
+/// let found = asyncwise_lint::engine::check_buffer(&dir.join("src/lib.rs"), text, true).unwrap();
+/// assert_eq!(found.len(), 1, "the configuration allows unbounded_channel");
+/// assert!(found[0].fix.is_some(), "the package has tokio's `time`: the sleep can be fixed");
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn check_buffer(
+    path: &Path,
+    source: &str,
+    configure: bool,
+) -> Result<Vec<Diagnostic>, FileError> {
+    let absolute = crate::config::absolute(path);
+    let root = absolute
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join("Cargo.toml").is_file());
+    let manifest = root.and_then(|r| manifest::read(r).ok());
+    let mut resolver = configure.then(crate::config::Resolver::default);
+    let settings = resolver.as_mut().map(|r| r.for_file(&absolute));
+    let settings = match resolver.as_ref() {
+        Some(r) if r.errors.is_empty() => settings,
+        _ => None,
+    };
+    let mut knowledge = crate::knowledge::Knowledge::builtin();
+    if let Some(rows) = settings.as_ref().map(|s| s.user_rows())
+        && !rows.is_empty()
+    {
+        let lib = manifest.as_ref().and_then(|m| m.lib_name.as_deref());
+        knowledge = Arc::new(knowledge.with_user_rows(&rows, lib));
+    }
+    let cx = crate::model::FileContext {
+        module: root.map_or_else(
+            || "crate".to_owned(),
+            |r| layout::module_path(absolute.strip_prefix(r).unwrap_or(&absolute)),
+        ),
+        edition: manifest.as_ref().map_or(Edition::default(), |m| m.edition),
+        call_graph: true,
+        knowledge,
+        tokio: crate::model::TokioFeatures::from_manifest(
+            manifest.as_ref().and_then(|m| m.tokio_features.as_deref()),
+        ),
+    };
+    let levels = settings
+        .as_ref()
+        .map_or_else(Levels::default, |s| s.levels());
+    let require_reason = settings.as_ref().is_some_and(|s| s.require_reason());
+    check_text(path, source, &cx, &levels, require_reason)
+}
+
+fn check_text(
+    path: &Path,
+    source: &str,
+    cx: &crate::model::FileContext,
+    levels: &Levels,
+    require_reason: bool,
+) -> Result<Vec<Diagnostic>, FileError> {
     let analysis = std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("asyncwise-check".into())
             .stack_size(WORKER_STACK_SIZE)
             .spawn_scoped(scope, || {
                 guarded(path, || {
-                    let ast = parse::parse_source(path, source)?;
-                    let analysis = crate::analyze_parsed(path, source, &ast);
+                    let ast = parse::parse_source_in(path, source, cx)?;
+                    let analysis = crate::analyze_parsed_in(path, source, &ast, cx);
                     let suppressions =
                         FileSuppressions::parse(path, source, &ItemOutline::of(&ast));
                     Ok((analysis, suppressions))
@@ -627,8 +702,8 @@ pub fn check_source(path: impl AsRef<Path>, source: &str) -> Result<Vec<Diagnost
     }]);
     found.extend(crate::rules::check_crate(&index));
     let files = [(path.to_path_buf(), suppressions)].into();
-    let mut found = crate::suppress::apply(found, &files, &|_| false);
-    apply_levels(&mut found, |_| Levels::everything());
+    let mut found = crate::suppress::apply(found, &files, &|_| require_reason);
+    apply_levels(&mut found, |_| levels.clone());
     found.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
     Ok(found)
 }

@@ -115,6 +115,9 @@ pub struct CallRef {
     pub ctx: Ctx,
     /// The call expression.
     pub span: Span,
+    /// Made once at start-up (see [`CallFact::startup`](crate::model::CallFact::startup)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub startup: bool,
 }
 
 /// A call that blocks by itself.
@@ -192,6 +195,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             target,
             ctx: call.ctx,
             span: model.span(call.loc),
+            startup: call.startup,
         });
     }
     FileItems {

@@ -18,8 +18,8 @@ crate::declare_rule! {
     /// calls made once at start-up (directly, outside loops, in `async fn main`, a
     /// `#[tokio::main]` fn, a set-up fn such as `new`/`open`/`init`, or a fn `main` awaits);
     /// and calls in a binary none of whose files spawns, joins, selects or serves. A call of a
-    /// crate helper whose blocking call is metadata-only is the pedantic form too, as the same
-    /// call made directly is.
+    /// crate helper whose blocking call is metadata-only, or made once at start-up, is the
+    /// pedantic form too, as the same call made directly there is.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -204,8 +204,9 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             .collect();
         let hint = last.hint.as_deref().unwrap_or_default();
         // A helper whose blocking call only touches metadata (`exists`, `create_dir_all`,
-        // `remove_file`, ...) is the pedantic form, as it is when called directly.
-        let form = if hop_is_metadata_only(&last.calls) {
+        // `remove_file`, ...), or one called once at start-up (`Config::load(..)` directly in
+        // `main`), is the pedantic form, as the same blocking call made there directly is.
+        let form = if call.startup || hop_is_metadata_only(&last.calls) {
             crate::levels::Form::Pedantic
         } else {
             crate::levels::Form::Default

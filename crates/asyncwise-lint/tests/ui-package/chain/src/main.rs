@@ -24,3 +24,17 @@ async fn later(root: String) {
 async fn inline(roots: Vec<String>) {
     roots.iter().for_each(|r| install(r)); //~ blocking_in_async
 }
+
+struct Server;
+
+impl Server {
+    // A set-up function runs once: a helper that blocks there is the pedantic form, as the
+    // same blocking call made there directly would be.
+    async fn new(root: &str) -> Server {
+        install(root); //~ blocking_in_async(pedantic)
+        for r in ["/a", "/b"] {
+            install(r); //~ blocking_in_async
+        }
+        Server
+    }
+}

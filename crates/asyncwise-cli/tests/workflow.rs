@@ -424,6 +424,38 @@ fn configured_blocking_offload_and_spawn_functions_are_known_to_the_rules() {
 }
 
 #[test]
+fn vendored_packages_are_skipped_unless_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let blocking = "pub async fn f() {\n    std::thread::sleep(std::time::Duration::ZERO);\n}\n";
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+    );
+    write(root, "src/lib.rs", "mod vendor;\n");
+    // A module of the project that happens to be called `vendor` is its code.
+    write(root, "src/vendor/mod.rs", blocking);
+    write(
+        root,
+        "vendor/fork/Cargo.toml",
+        "[package]\nname = \"fork\"\nversion = \"0.1.0\"\n",
+    );
+    write(root, "vendor/fork/src/lib.rs", blocking);
+
+    let (_, walked) = findings(root, &[]);
+    assert_eq!(walked, found(&[("blocking_in_async", 2)]));
+    let (_, json, _) = run(root, &["check", "--format", "json"]);
+    assert!(
+        json.contains("src/vendor/mod.rs") && !json.contains("vendor/fork"),
+        "{json}"
+    );
+    // Named, it is checked.
+    let (_, named) = findings(root, &["vendor/fork"]);
+    assert_eq!(named, found(&[("blocking_in_async", 2)]));
+}
+
+#[test]
 fn configuration_errors_point_at_the_place_and_suggest() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -11,6 +11,10 @@
 //!   checks it, naming a directory walks it (ignore files below it still apply; when the
 //!   directory itself is excluded, by a pattern like `fixtures/**` or by being hidden, the
 //!   ignore files above it are not consulted).
+//! * Vendored third-party packages are not the project's code: a directory named `vendor` or
+//!   `third_party` (the layouts of `cargo vendor` and of monorepos) that holds packages (a
+//!   subdirectory with a `Cargo.toml`) is skipped when walking, as `target/` is. Naming it, or a
+//!   path inside it, checks it.
 //! * Paths are kept as the user would type them relative to the working directory
 //!   ([`display_path`]); every diagnostic reports these.
 //! * Files are grouped by package: the nearest ancestor directory holding a `Cargo.toml`, or the
@@ -138,6 +142,7 @@ pub fn discover_excluding(
             .require_git(false)
             .follow_links(false)
             .parents(!is_excluded_dir(&shown))
+            .filter_entry(|e| e.depth() == 0 || !is_vendor_dir(e.path()))
             .build();
         let mut any = false;
         for entry in walk {
@@ -219,6 +224,31 @@ fn tracked_but_ignored(dir: &Path) -> Vec<PathBuf> {
         .map(|p| dir.join(p))
         .filter(|p| p.is_file())
         .collect()
+}
+
+/// A directory of vendored third-party packages: named `vendor` or `third_party`, with at least
+/// one subdirectory holding a `Cargo.toml`.
+///
+/// ```
+/// use asyncwise_lint::engine::discover::is_vendor_dir;
+/// let dir = std::env::temp_dir().join(format!("asyncwise-vendor-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(dir.join("vendor/left-pad/src")).unwrap();
+/// std::fs::write(dir.join("vendor/left-pad/Cargo.toml"), "[package]\nname = \"left-pad\"\n").unwrap();
+/// std::fs::create_dir_all(dir.join("src/vendor")).unwrap();
+/// assert!(is_vendor_dir(&dir.join("vendor")));
+/// assert!(!is_vendor_dir(&dir.join("src/vendor")), "a module named vendor is the project's code");
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn is_vendor_dir(dir: &Path) -> bool {
+    let named = dir
+        .file_name()
+        .is_some_and(|n| n == "vendor" || n == "third_party");
+    named
+        && std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().join("Cargo.toml").is_file())
+        })
 }
 
 /// Whether a walk of `dir`'s parent would skip `dir` (ignored by an ignore file, or hidden).

@@ -140,9 +140,9 @@ fn lsp_conversation() {
     assert_eq!(found[0]["source"], "asyncwise");
     assert_eq!(found[0]["range"]["start"]["character"], 4);
 
-    // A line added above (with a non-ASCII string: columns are UTF-16) and an unbounded channel.
+    // A line added above (with a non-ASCII string: columns are UTF-16) and a blocking read.
     let edited = format!(
-        "const GREETING: &str = \"😀\"; fn chan() {{ let _ = tokio::sync::mpsc::unbounded_channel::<u8>(); }}\n{text}"
+        "const GREETING: &str = \"😀\"; async fn nap() {{ let _ = std::fs::read(\"f\"); }}\n{text}"
     );
     client.notify(
         "textDocument/didChange",
@@ -152,12 +152,12 @@ fn lsp_conversation() {
     assert_eq!(
         codes_and_lines(&found),
         [
-            ("unbounded_channel".to_owned(), 0),
+            ("blocking_in_async".to_owned(), 0),
             ("blocking_in_async".to_owned(), 2)
         ]
     );
-    // `tokio` is the 49th character (index 48); the emoji before it counts two UTF-16 units.
-    assert_eq!(found[0]["range"]["start"]["character"], 49);
+    // `std` is the 54th character (index 53); the emoji before it counts two UTF-16 units.
+    assert_eq!(found[0]["range"]["start"]["character"], 54);
 
     // A code action adds a suppression above the blocking call.
     let actions = client.request(
@@ -188,7 +188,7 @@ fn lsp_conversation() {
     );
     assert_eq!(
         codes_and_lines(&client.diagnostics(3)),
-        [("unbounded_channel".to_owned(), 0)]
+        [("blocking_in_async".to_owned(), 0)]
     );
 
     // Hover on the remaining finding shows the rule's documentation.
@@ -198,7 +198,7 @@ fn lsp_conversation() {
     );
     let markdown = hover["contents"]["value"].as_str().unwrap();
     assert!(
-        markdown.starts_with("# asyncwise::unbounded_channel"),
+        markdown.starts_with("# asyncwise::blocking_in_async"),
         "{markdown}"
     );
     assert!(markdown.contains("## What it does"));

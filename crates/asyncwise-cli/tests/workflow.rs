@@ -402,7 +402,8 @@ fn configured_blocking_offload_and_spawn_functions_are_known_to_the_rules() {
         "pub fn spawn_named<F>(_name: &str, _task: F) {}\n",
     );
 
-    let (code, got) = findings(root, &[]);
+    // `unbounded_spawn` is off by default.
+    let (code, got) = findings(root, &["-W", "unbounded_spawn"]);
     assert_eq!(code, 1);
     assert_eq!(
         got,
@@ -647,7 +648,8 @@ fn cargo_asyncwise(dir: &Path, args: &[&str]) -> (i32, Vec<(String, String, u64)
         .current_dir(dir)
         .arg("asyncwise")
         .args(args)
-        .args(["--format", "json"])
+        // Off by default; the fixture's `util` member has one.
+        .args(["--format", "json", "-W", "unbounded_channel"])
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -713,7 +715,7 @@ fn configured_levels_apply_nearest_first_and_the_command_line_last() {
     write(
         root,
         "Cargo.toml",
-        "[workspace]\nmembers = [\"app\", \"quiet\"]\n\n[workspace.metadata.asyncwise.rules]\ncorrectness = \"deny\"\nblocking_in_async = \"deny\"\n",
+        "[workspace]\nmembers = [\"app\", \"quiet\"]\n\n[workspace.metadata.asyncwise.rules]\ncorrectness = \"deny\"\nperf = \"warn\"\nblocking_in_async = \"deny\"\n",
     );
     let code = "pub async fn f() {\n    std::thread::sleep(std::time::Duration::ZERO);\n}\npub async fn g() {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    loop { tx.send(1).ok(); tokio::task::yield_now().await; }\n}\n";
     write(
@@ -754,6 +756,7 @@ fn configured_levels_apply_nearest_first_and_the_command_line_last() {
         has("quiet/src/lib.rs", "blocking_in_async").is_none(),
         "{levels:?}"
     );
+    // A group setting turns on its rules that are off by default.
     assert!(
         has("quiet/src/lib.rs", "unbounded_channel").is_some(),
         "{levels:?}"

@@ -44,7 +44,7 @@ crate::declare_rule! {
     /// let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     /// tx.send(job).await?; // waits while the queue is full
     /// ```
-    pub UNBOUNDED_CHANNEL, "unbounded_channel", Group::Perf, Level::Warn, check
+    pub UNBOUNDED_CHANNEL, "unbounded_channel", Group::Perf, Level::Allow, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

@@ -52,7 +52,7 @@ crate::declare_rule! {
     ///     });
     /// }
     /// ```
-    pub UNBOUNDED_SPAWN, "unbounded_spawn", Group::Perf, Level::Warn, check
+    pub UNBOUNDED_SPAWN, "unbounded_spawn", Group::Perf, Level::Allow, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

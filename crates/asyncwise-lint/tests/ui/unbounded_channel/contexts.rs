@@ -98,7 +98,7 @@ fn sync_returns_future() -> impl std::future::Future<Output = ()> {
 
 #[tokio::main]
 async fn main() {
-    let _ = pipeline_sync(vec![1, 2, 3]); //~ blocking_in_async
+    let _ = pipeline_sync(vec![1, 2, 3]); //~ blocking_in_async(pedantic)
     let _ = pipeline_async(vec![1]).await;
     let (_tx, _rx) = crossbeam_channel::bounded::<u8>(1); // ok: bounded
     let _ = offloaded().await;

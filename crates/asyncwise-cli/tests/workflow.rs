@@ -457,6 +457,84 @@ fn vendored_packages_are_skipped_unless_named() {
 }
 
 #[test]
+fn path_overrides_and_test_code_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[package.metadata.asyncwise]\ntest_rules = { blocking_in_async = \"allow\" }\n\n[[package.metadata.asyncwise.overrides]]\npaths = [\"src/legacy/**\"]\nrules = { blocking_in_async = \"deny\" }\n",
+    );
+    let sleep = "std::thread::sleep(std::time::Duration::ZERO);";
+    write(
+        root,
+        "src/lib.rs",
+        &format!(
+            "pub mod legacy;\npub async fn a() {{\n    {sleep}\n}}\n#[cfg(test)]\nmod tests {{\n    #[tokio::test]\n    async fn t() {{\n        {sleep}\n    }}\n}}\n"
+        ),
+    );
+    write(
+        root,
+        "src/legacy/mod.rs",
+        &format!("pub async fn b() {{\n    {sleep}\n}}\n"),
+    );
+    write(
+        root,
+        "tests/it.rs",
+        &format!("async fn c() {{\n    {sleep}\n}}\n"),
+    );
+
+    let (_, stdout, stderr) = run(root, &["check", "--all-targets", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let got: Vec<(String, u64, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+                d["level"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("src/legacy/mod.rs".to_owned(), 2, "deny".to_owned()),
+            ("src/lib.rs".to_owned(), 3, "warn".to_owned()),
+        ],
+        "test code (the test item and tests/) is allowed, the legacy path denied"
+    );
+    // The command line still comes last.
+    let (_, all) = findings(root, &["--all-targets", "-W", "blocking_in_async"]);
+    assert_eq!(all.len(), 4, "{all:?}");
+
+    // Mistyped keys and rule names are errors with a suggestion.
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[[package.metadata.asyncwise.overrides]]\npath = [\"src/**\"]\n",
+    );
+    let (code, stdout, _) = run(root, &["check"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains(
+            "Cargo.toml:6:1: unknown key of an `overrides` table `path`; did you mean `paths`?"
+        ),
+        "{stdout}"
+    );
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[package.metadata.asyncwise]\ntest_rules = { detached_tsk = \"allow\" }\n",
+    );
+    let (code, stdout, _) = run(root, &["check"]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("did you mean `detached_task`?"), "{stdout}");
+}
+
+#[test]
 fn configuration_errors_point_at_the_place_and_suggest() {
     let dir = tempfile::tempdir().unwrap();
     write(

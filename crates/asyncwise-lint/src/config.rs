@@ -74,6 +74,29 @@ pub struct Config {
     /// context.
     #[serde(default)]
     pub spawn: Vec<String>,
+    /// Levels for some paths only, as
+    /// ``[[…asyncwise.overrides]]`` tables with `paths` (globs relative to the directory of the
+    /// file that sets them) and `rules` (as above): `{ paths = ["src/bin/**"], rules = {
+    /// blocking_in_async = "allow" } }`. They apply after every `rules` table, in order, the
+    /// workspace's before the package's.
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+    /// Levels for test code, when it is checked (`--all-targets`, `--tests`, ...): files of
+    /// `tests/`, `benches/` and `examples/`, `#[cfg(test)]` modules and test functions, as
+    /// `{ detached_task = "allow" }`. They apply after `rules` and `overrides`.
+    #[serde(default)]
+    pub test_rules: BTreeMap<String, Level>,
+}
+
+/// Levels for the files some globs match (see [`Config::overrides`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// Globs of files and directories, relative to the directory of the configuration file.
+    pub paths: Vec<String>,
+    /// Levels by rule, group or `all`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Level>,
 }
 
 /// The keys of [`Config`], for "did you mean" (a test keeps it in step with the struct).
@@ -84,7 +107,12 @@ pub const CONFIG_KEYS: &[&str] = &[
     "blocking",
     "offload",
     "spawn",
+    "overrides",
+    "test_rules",
 ];
+
+/// The keys of an [`Override`].
+const OVERRIDE_KEYS: &[&str] = &["paths", "rules"];
 
 /// The keys of a [`BlockingFn`] row.
 const BLOCKING_KEYS: &[&str] = &["path", "help"];
@@ -144,22 +172,13 @@ fn parse_section(text: &str, section: &[&str]) -> Result<Option<Config>, FileErr
         }
     }
     check_keys(text, table, CONFIG_KEYS, "key")?;
-    if let Some(toml::de::DeValue::Table(rules)) = table.get("rules").map(|v| v.get_ref()) {
-        let known: Vec<&str> = crate::suppress::known_rules()
-            .chain(crate::levels::Group::ALL.map(crate::levels::Group::as_str))
-            .chain(["all"])
-            .collect();
-        check_keys(text, rules, &known, "rule")?;
-        for (name, level) in rules {
-            if let toml::de::DeValue::String(level_text) = level.get_ref() {
-                let levels = ["allow", "warn", "deny"];
-                if !levels.contains(&level_text.as_ref()) {
-                    return Err(located(
-                        text,
-                        level.span(),
-                        unknown("level", level_text, &levels, Some(name.get_ref())),
-                    ));
-                }
+    check_rules(text, table, "rules")?;
+    check_rules(text, table, "test_rules")?;
+    if let Some(toml::de::DeValue::Array(rows)) = table.get("overrides").map(|v| v.get_ref()) {
+        for row in rows {
+            if let toml::de::DeValue::Table(row) = row.get_ref() {
+                check_keys(text, row, OVERRIDE_KEYS, "key of an `overrides` table")?;
+                check_rules(text, row, "rules")?;
             }
         }
     }
@@ -191,6 +210,31 @@ fn parse_section(text: &str, section: &[&str]) -> Result<Option<Config>, FileErr
     Ok(Some(config))
 }
 
+/// Checks the rule names and levels of the table `key` of `table`, if it has one.
+fn check_rules(text: &str, table: &toml::de::DeTable<'_>, key: &str) -> Result<(), FileError> {
+    let Some(toml::de::DeValue::Table(rules)) = table.get(key).map(|v| v.get_ref()) else {
+        return Ok(());
+    };
+    let known: Vec<&str> = crate::suppress::known_rules()
+        .chain(crate::levels::Group::ALL.map(crate::levels::Group::as_str))
+        .chain(["all"])
+        .collect();
+    check_keys(text, rules, &known, "rule")?;
+    for (name, level) in rules {
+        if let toml::de::DeValue::String(level_text) = level.get_ref() {
+            let levels = ["allow", "warn", "deny"];
+            if !levels.contains(&level_text.as_ref()) {
+                return Err(located(
+                    text,
+                    level.span(),
+                    unknown("level", level_text, &levels, Some(name.get_ref())),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn validate_paths(config: &Config) -> Result<(), FileError> {
     let paths = config
         .blocking
@@ -208,6 +252,17 @@ fn validate_paths(config: &Config) -> Result<(), FileError> {
     }
     for pattern in &config.exclude {
         glob(pattern).map_err(|e| FileError::new("", format!("`exclude`: {e}")))?;
+    }
+    for o in &config.overrides {
+        if o.paths.is_empty() {
+            return Err(FileError::new(
+                "",
+                "`overrides`: a table without `paths` applies nowhere",
+            ));
+        }
+        for pattern in &o.paths {
+            glob(pattern).map_err(|e| FileError::new("", format!("`overrides`: {e}")))?;
+        }
     }
     Ok(())
 }
@@ -251,24 +306,14 @@ fn unknown(what: &str, found: &str, known: &[&str], of: Option<&str>) -> String 
     }
 }
 
-fn line_col(text: &str, offset: usize) -> LineCol {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    LineCol {
-        line: before.matches('\n').count() + 1,
-        column: before[line_start..].chars().count() + 1,
-    }
-}
-
 fn located(text: &str, span: std::ops::Range<usize>, message: String) -> FileError {
-    FileError::new("", message).at(line_col(text, span.start))
+    FileError::new("", message).at(LineCol::at_byte(text, span.start.min(text.len())))
 }
 
 fn toml_error(text: &str, e: &toml::de::Error) -> FileError {
     let error = FileError::new("", format!("invalid TOML: {}", e.message()));
     match e.span() {
-        Some(span) => error.at(line_col(text, span.start)),
+        Some(span) => error.at(LineCol::at_byte(text, span.start.min(text.len()))),
         None => error,
     }
 }
@@ -283,26 +328,42 @@ pub struct Layer {
     /// The settings.
     pub config: Config,
     excludes: globset::GlobSet,
+    /// The `paths` of each of `config.overrides`.
+    override_paths: Vec<globset::GlobSet>,
 }
 
 impl Layer {
     /// The layer of `config`, read from `file`, whose `exclude` globs are relative to `base`.
     /// Invalid globs (rejected when a file is parsed) match nothing.
     pub fn new(file: PathBuf, base: PathBuf, config: Config) -> Layer {
-        let mut excludes = globset::GlobSetBuilder::new();
-        for pattern in &config.exclude {
-            if let Ok(glob) = glob(pattern) {
-                excludes.add(glob);
+        let set = |patterns: &[String]| {
+            let mut set = globset::GlobSetBuilder::new();
+            for pattern in patterns {
+                if let Ok(glob) = glob(pattern) {
+                    set.add(glob);
+                }
             }
-        }
+            set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        };
         Layer {
             file,
             base,
-            excludes: excludes
-                .build()
-                .unwrap_or_else(|_| globset::GlobSet::empty()),
+            excludes: set(&config.exclude),
+            override_paths: config.overrides.iter().map(|o| set(&o.paths)).collect(),
             config,
         }
+    }
+
+    /// Whether an (absolute, normalised) path or one of its parent directories below this
+    /// layer's base matches `globs`.
+    fn matches(&self, globs: &globset::GlobSet, path: &Path) -> bool {
+        let Ok(relative) = path.strip_prefix(&self.base) else {
+            return false;
+        };
+        relative
+            .ancestors()
+            .filter(|p| !p.as_os_str().is_empty())
+            .any(|p| globs.is_match(p))
     }
 }
 
@@ -326,15 +387,9 @@ impl Effective {
     /// Whether an (absolute, normalised) path matches an `exclude` glob of any layer, itself or
     /// through one of its parent directories.
     pub fn is_excluded(&self, path: &Path) -> bool {
-        self.layers.iter().any(|layer| {
-            let Ok(relative) = path.strip_prefix(&layer.base) else {
-                return false;
-            };
-            relative
-                .ancestors()
-                .filter(|p| !p.as_os_str().is_empty())
-                .any(|p| layer.excludes.is_match(p))
-        })
+        self.layers
+            .iter()
+            .any(|layer| layer.matches(&layer.excludes, path))
     }
 
     /// The rows these settings add to the knowledge tables, every layer's combined.
@@ -378,26 +433,68 @@ impl Effective {
     /// assert_eq!(levels.level_of(rule("unbounded_channel"), Form::Default), Level::Deny);
     /// ```
     pub fn levels(&self) -> crate::levels::Levels {
-        use crate::levels::{Selector, Setting};
-        let mut settings: Vec<(u8, Selector, Level)> = self
-            .rules()
-            .into_iter()
-            .filter_map(|(name, level)| {
-                let selector = Selector::parse(&name).ok()?;
-                let order = match selector {
-                    Selector::All => 0,
-                    Selector::Group(_) => 1,
-                    Selector::Rule(_) => 2,
-                };
-                Some((order, selector, level))
-            })
-            .collect();
-        settings.sort_by_key(|(order, ..)| *order);
         let mut levels = crate::levels::Levels::default();
-        for (_, selector, level) in settings {
-            levels.push(selector, Setting::Level(level.into()));
+        push_levels(&mut levels, self.rules());
+        levels
+    }
+
+    /// The levels `test_rules` add for test code, the nearest setting of each name winning.
+    pub fn test_levels(&self) -> crate::levels::Levels {
+        let mut rules = BTreeMap::new();
+        for layer in &self.layers {
+            rules.extend(layer.config.test_rules.clone());
+        }
+        let mut levels = crate::levels::Levels::default();
+        push_levels(&mut levels, rules);
+        levels
+    }
+
+    /// The levels for one file (absolute, normalised): [`Effective::levels`], then the
+    /// `overrides` whose `paths` match it, the workspace's before the package's.
+    ///
+    /// ```
+    /// use asyncwise_lint::config::{Config, Effective, Layer};
+    /// use asyncwise_lint::levels::{Form, Level};
+    /// let config = Config::from_toml_str("[[overrides]]\npaths = [\"src/bin/**\"]\nrules = { blocking_in_async = \"allow\" }\n").unwrap();
+    /// let settings = Effective { layers: vec![std::sync::Arc::new(Layer::new("/p/asyncwise.toml".into(), "/p".into(), config))] };
+    /// let rule = asyncwise_lint::rules::find("blocking_in_async").unwrap();
+    /// let level = |path: &str| settings.levels_for(path.as_ref()).level_of(rule, Form::Default);
+    /// assert_eq!(level("/p/src/bin/tool.rs"), Level::Allow);
+    /// assert_eq!(level("/p/src/lib.rs"), Level::Warn);
+    /// ```
+    pub fn levels_for(&self, path: &Path) -> crate::levels::Levels {
+        let mut levels = self.levels();
+        for layer in &self.layers {
+            for (o, globs) in layer.config.overrides.iter().zip(&layer.override_paths) {
+                if layer.matches(globs, path) {
+                    push_levels(&mut levels, o.rules.clone());
+                }
+            }
         }
         levels
+    }
+}
+
+/// Appends level settings by name: `all` first, then groups, then rules (the most specific name
+/// wins). A name that is not a rule of the registry (`unused_suppression`) has no level to set
+/// and is left out.
+fn push_levels(levels: &mut crate::levels::Levels, rules: BTreeMap<String, Level>) {
+    use crate::levels::{Selector, Setting};
+    let mut settings: Vec<(u8, Selector, Level)> = rules
+        .into_iter()
+        .filter_map(|(name, level)| {
+            let selector = Selector::parse(&name).ok()?;
+            let order = match selector {
+                Selector::All => 0,
+                Selector::Group(_) => 1,
+                Selector::Rule(_) => 2,
+            };
+            Some((order, selector, level))
+        })
+        .collect();
+    settings.sort_by_key(|(order, ..)| *order);
+    for (_, selector, level) in settings {
+        levels.push(selector, Setting::Level(level.into()));
     }
 }
 

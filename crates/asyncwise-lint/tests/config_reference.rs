@@ -35,7 +35,7 @@ fn toml_type(ty: &syn::Type) -> &'static str {
         "Vec<String>" => "list of strings",
         "Option<bool>" | "bool" => "boolean",
         "BTreeMap<String,Level>" => "table of levels",
-        "Vec<BlockingFn>" => "list of tables",
+        "Vec<BlockingFn>" | "Vec<Override>" => "list of tables",
         other => panic!("add a TOML name for the Rust type `{other}` in this test"),
     }
 }

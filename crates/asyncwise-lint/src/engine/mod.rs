@@ -347,6 +347,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         report.errors.append(&mut resolver.errors);
     }
     let mut kept_by_path = BTreeMap::new();
+    let mut in_test_code = std::collections::HashSet::new();
     for (mut outcome, tests, concurrent, layout) in outcomes {
         // Suppressions first, on every finding of every form, so that whether a suppression is
         // used does not depend on the levels of the run; then unused suppressions in test code
@@ -361,6 +362,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             reasons_required.contains(path)
         });
         outcome.leave_out_test_code(&tests, targets);
+        in_test_code.extend(outcome.findings_in_test_code(&tests));
         if let Some(bin_only) = layout {
             outcome.demote_serial_binaries(&concurrent, bin_only);
         }
@@ -377,16 +379,22 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     }
     report.diagnostics.retain(|d| is_reported(&d.path));
     // The configuration's levels for each file's directory, then the command line's.
-    let mut levels_by_dir: std::collections::HashMap<PathBuf, Levels> =
+    // Test code gets the configuration's `test_rules` on top of its file's levels.
+    let mut levels_by_file: std::collections::HashMap<(PathBuf, bool), Levels> =
         std::collections::HashMap::new();
-    apply_levels(&mut report.diagnostics, |path| match resolver.as_mut() {
+    apply_levels(&mut report.diagnostics, |d| match resolver.as_mut() {
         None => options.levels.clone(),
         Some(resolver) => {
-            let dir = path.parent().unwrap_or(path).to_path_buf();
-            levels_by_dir
-                .entry(dir)
+            let test = in_test_code.contains(&(d.path.clone(), d.span.start, d.rule));
+            levels_by_file
+                .entry((d.path.clone(), test))
                 .or_insert_with(|| {
-                    let mut levels = resolver.for_file(path).levels();
+                    let absolute = crate::config::absolute(&d.path);
+                    let settings = resolver.for_file(&d.path);
+                    let mut levels = settings.levels_for(&absolute);
+                    if test {
+                        levels.extend(&settings.test_levels());
+                    }
                     levels.extend(&options.levels);
                     levels
                 })
@@ -431,6 +439,35 @@ struct PackageOutcome {
 
 impl PackageOutcome {
     /// Drops findings in test code the run does not check, counting what was left out.
+    /// The findings (path, start, rule) that are in test code, of those the run keeps: files of
+    /// `tests/`, `benches/` and `examples/`, out-of-line test modules, and test items.
+    fn findings_in_test_code(
+        &self,
+        files: &[(&SelectedFile, TestCode)],
+    ) -> std::collections::HashSet<(PathBuf, crate::LineCol, &'static str)> {
+        let mut modules = TestModuleFiles::default();
+        for (file, code) in files {
+            for decl in &code.out_of_line {
+                modules.add(&file.path, decl);
+            }
+        }
+        let by_path: std::collections::HashMap<&Path, (&SelectedFile, &TestCode)> = files
+            .iter()
+            .map(|(file, code)| (file.path.as_path(), (*file, code)))
+            .collect();
+        self.diagnostics
+            .iter()
+            .filter(|d| {
+                by_path.get(d.path.as_path()).is_some_and(|(file, code)| {
+                    file.target != FileTarget::Main
+                        || modules.contains(&file.path)
+                        || code.contains_line(d.span.start.line)
+                })
+            })
+            .map(|d| (d.path.clone(), d.span.start, d.rule))
+            .collect()
+    }
+
     fn leave_out_test_code(&mut self, files: &[(&SelectedFile, TestCode)], targets: Targets) {
         let mut modules = TestModuleFiles::default();
         for (file, code) in files {
@@ -513,12 +550,15 @@ fn binary_of(path: &Path, bin_only: bool) -> Option<String> {
 }
 
 /// Gives each finding its level; drops the allowed ones.
-fn apply_levels(diagnostics: &mut Vec<Diagnostic>, mut levels_for: impl FnMut(&Path) -> Levels) {
+fn apply_levels(
+    diagnostics: &mut Vec<Diagnostic>,
+    mut levels_for: impl FnMut(&Diagnostic) -> Levels,
+) {
     diagnostics.retain_mut(|d| {
         let Some(rule) = crate::rules::find(d.rule) else {
             return true;
         };
-        match levels_for(&d.path).level_of(rule, d.form) {
+        match levels_for(d).level_of(rule, d.form) {
             Level::Allow => false,
             Level::Warn => {
                 d.severity = Severity::Warning;
@@ -650,7 +690,7 @@ pub fn check_buffer(
     };
     let levels = settings
         .as_ref()
-        .map_or_else(Levels::default, |s| s.levels());
+        .map_or_else(Levels::default, |s| s.levels_for(&absolute));
     let require_reason = settings.as_ref().is_some_and(|s| s.require_reason());
     check_text(path, source, &cx, &levels, require_reason)
 }

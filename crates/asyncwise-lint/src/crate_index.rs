@@ -94,6 +94,9 @@ pub struct CrateIndex {
     /// Per package: functions by id.
     by_id: Vec<HashMap<String, Vec<usize>>>,
     steps: Vec<Option<Step>>,
+    /// Functions that run only at start-up: `crate::main`, and functions every known call of
+    /// which is made directly in the body of such a function.
+    startup_only: Vec<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -165,7 +168,57 @@ impl CrateIndex {
             index.packages.push(meta);
         }
         index.settle_blocking();
+        index.settle_startup();
         index
+    }
+
+    /// Which functions run only at start-up. A function is start-up-only when it is a
+    /// binary's `main`, or when it is called at least once and every call of it the index can
+    /// resolve is made directly (outside loops, closures and async blocks) in the body of a
+    /// start-up-only function: its own direct calls then run once too. A fixpoint from `main`
+    /// outwards; monotone, so it ends. Calls the index cannot resolve (through trait objects,
+    /// function values) are not seen: a function also used that way may be judged start-up-only.
+    fn settle_startup(&mut self) {
+        let n = self.fns.len();
+        // Per function: its resolved calls (callee, made directly), and how many of its callers'
+        // calls are still to be shown start-up-only; a call that is not direct (or recursive)
+        // can never be.
+        let mut calls_of: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
+        let mut pending = vec![0usize; n];
+        let mut never = vec![false; n];
+        for (f, out) in calls_of.iter_mut().enumerate() {
+            for call in &self.fns[f].summary.calls {
+                if let Some(g) = self.callee(f, call) {
+                    out.push((g, call.top_level));
+                    pending[g] += 1;
+                    never[g] |= !call.top_level || g == f;
+                }
+            }
+        }
+        let mut startup: Vec<bool> = self
+            .fns
+            .iter()
+            .map(|entry| {
+                entry.summary.id.0 == "crate::main" && self.files[entry.file].target == Target::Main
+            })
+            .collect();
+        let mut work: Vec<usize> = (0..n).filter(|&f| startup[f]).collect();
+        while let Some(f) = work.pop() {
+            for &(g, _) in &calls_of[f] {
+                pending[g] = pending[g].saturating_sub(1);
+                if pending[g] == 0 && !never[g] && !startup[g] {
+                    startup[g] = true;
+                    work.push(g);
+                }
+            }
+        }
+        self.startup_only = startup;
+    }
+
+    /// Does function `f` run only at start-up: a binary's `main`, or a function every resolved
+    /// call of which is made directly in the body of a start-up-only function?
+    pub fn is_startup_only(&self, f: usize) -> bool {
+        self.startup_only.get(f).copied().unwrap_or(false)
     }
 
     /// The unique function a call of `f` may reach, if any.

@@ -118,6 +118,10 @@ pub struct CallRef {
     /// Made once at start-up (see [`CallFact::startup`](crate::model::CallFact::startup)).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub startup: bool,
+    /// Made directly in the caller's body (see
+    /// [`CallFact::top_level`](crate::model::CallFact::top_level)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub top_level: bool,
 }
 
 /// A call that blocks by itself.
@@ -196,6 +200,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             ctx: call.ctx,
             span: model.span(call.loc),
             startup: call.startup,
+            top_level: call.top_level,
         });
     }
     FileItems {

@@ -86,6 +86,9 @@ pub struct CallFact {
     /// An `.await` may be written here: the call is directly in an `async fn`, block or
     /// closure, not in a sync closure run inside one.
     pub await_allowed: bool,
+    /// Made directly in its function's body, outside loops, closures and async blocks: it runs
+    /// once per call of the function.
+    pub top_level: bool,
 }
 
 /// A function with a body, as the crate index names it.

@@ -398,6 +398,7 @@ impl Walker {
             caller: self.fn_stack.last().copied(),
             callee_loc: None,
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
+            top_level: direct_in.is_some(),
         });
     }
 

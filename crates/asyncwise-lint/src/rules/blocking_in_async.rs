@@ -205,8 +205,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let hint = last.hint.as_deref().unwrap_or_default();
         // A helper whose blocking call only touches metadata (`exists`, `create_dir_all`,
         // `remove_file`, ...), or one called once at start-up (`Config::load(..)` directly in
-        // `main`), is the pedantic form, as the same blocking call made there directly is.
-        let form = if call.startup || hop_is_metadata_only(&last.calls) {
+        // `main`, or directly in a function only `main` calls, directly), is the pedantic
+        // form, as the same blocking call made there directly is.
+        let at_startup = call.startup || call.top_level && index.is_startup_only(f);
+        let form = if at_startup || hop_is_metadata_only(&last.calls) {
             crate::levels::Form::Pedantic
         } else {
             crate::levels::Form::Default

@@ -1,5 +1,6 @@
 //! What the analyzer reads from a package's `Cargo.toml`: its name, its library's name, its
-//! edition, and the packages it depends on by path.
+//! edition, the packages it depends on by path, and its normal `[dependencies]` with their
+//! features and locations (for rules that point into the manifest, such as `mixed_runtimes`).
 //!
 //! Parsed with `toml_edit`, which keeps spans, so a later diagnostic about the manifest can point
 //! at the line. A manifest that does not parse yields [`ManifestError`]; the engine then checks
@@ -26,6 +27,30 @@ pub struct Manifest {
     /// Dependencies with a `path` (any dependency table): (the name code uses, the directory
     /// the path names, joined to the manifest's directory).
     pub path_deps: Vec<(String, PathBuf)>,
+    /// The entries of the top-level `[dependencies]` table (not dev-, build- or
+    /// target-specific ones), with workspace-inherited entries completed from the workspace.
+    pub dependencies: Vec<Dependency>,
+    /// The `[features]` table: each feature with what it enables.
+    pub features: Vec<(String, Vec<String>)>,
+}
+
+/// One entry of `[dependencies]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dependency {
+    /// The key: the name code uses (before `-` becomes `_`).
+    pub key: String,
+    /// The package it names (`package = ".."`, or the key).
+    pub package: String,
+    /// `optional = true`: only a feature turns it on.
+    pub optional: bool,
+    /// `default-features` (true unless turned off here or in the workspace entry).
+    pub default_features: bool,
+    /// Features it enables (with the workspace entry's).
+    pub features: Vec<String>,
+    /// `workspace = true`.
+    pub inherited: bool,
+    /// The entry's key and value in the manifest.
+    pub span: crate::diagnostic::Span,
 }
 
 /// A manifest that could not be read or parsed.
@@ -63,7 +88,90 @@ pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
     {
         manifest.edition = edition;
     }
+    if manifest.dependencies.iter().any(|d| d.inherited) {
+        inherit_dependencies(dir, &mut manifest.dependencies);
+    }
     Ok(manifest)
+}
+
+/// Completes `dep = { workspace = true }` entries from the nearest enclosing workspace's
+/// `[workspace.dependencies]`: package name, features, `default-features`.
+fn inherit_dependencies(dir: &Path, deps: &mut [Dependency]) {
+    let found = dir.ancestors().find_map(|d| {
+        let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
+        let doc = Document::parse(text.as_str()).ok()?;
+        let table = doc
+            .as_table()
+            .get("workspace")?
+            .get("dependencies")?
+            .as_table_like()?;
+        let mut rows = Vec::new();
+        for (key, item) in table.iter() {
+            rows.push((key.to_string(), entry_facts(key, item)));
+        }
+        Some(rows)
+    });
+    let Some(rows) = found else { return };
+    for dep in deps.iter_mut().filter(|d| d.inherited) {
+        if let Some((_, (package, _, default_features, features))) =
+            rows.iter().find(|(key, _)| *key == dep.key)
+        {
+            dep.package.clone_from(package);
+            dep.default_features &= *default_features;
+            dep.features.extend(features.iter().cloned());
+        }
+    }
+}
+
+/// (package, optional, default-features, features) of a dependency entry.
+fn entry_facts(key: &str, item: &Item) -> (String, bool, bool, Vec<String>) {
+    let Some(table) = item.as_table_like() else {
+        return (key.to_string(), false, true, Vec::new());
+    };
+    let package = table
+        .get("package")
+        .and_then(Item::as_str)
+        .unwrap_or(key)
+        .to_string();
+    let optional = table
+        .get("optional")
+        .and_then(Item::as_bool)
+        .unwrap_or(false);
+    let default_features = table
+        .get("default-features")
+        .or_else(|| table.get("default_features"))
+        .and_then(Item::as_bool)
+        .unwrap_or(true);
+    let features = table
+        .get("features")
+        .and_then(Item::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    (package, optional, default_features, features)
+}
+
+/// The line/column span of a byte range of `text`.
+fn span_of(text: &str, range: std::ops::Range<usize>) -> crate::diagnostic::Span {
+    let point = |byte: usize| {
+        let byte = byte.min(text.len());
+        let before = &text[..byte];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        crate::diagnostic::LineCol {
+            line,
+            column: text[line_start..byte].chars().count() + 1,
+        }
+    };
+    crate::diagnostic::Span {
+        start: point(range.start),
+        end: point(range.end),
+        byte_start: range.start.min(text.len()),
+        byte_end: range.end.min(text.len()),
+    }
 }
 
 /// `[workspace.package] edition` of the nearest enclosing workspace manifest.
@@ -135,11 +243,65 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             }
         }
     }
+    let mut dependencies = Vec::new();
+    if let Some(table) = root.get("dependencies").and_then(Item::as_table_like) {
+        for (key, item) in table.iter() {
+            let (package, optional, default_features, features) = entry_facts(key, item);
+            let inherited = item
+                .as_table_like()
+                .and_then(|t| t.get("workspace"))
+                .and_then(Item::as_bool)
+                .unwrap_or(false);
+            let start = table
+                .key(key)
+                .and_then(|k| k.span())
+                .or_else(|| item.span())
+                .map(|r| r.start);
+            let end = item.span().map(|r| r.end);
+            // The whole `key = value` on one line when it is one; a `[dependencies.x]` table
+            // is shown by its key.
+            let range = match (start, end) {
+                (Some(s), Some(e)) if e > s && !text[s..e].contains('\n') => s..e,
+                (Some(s), _) => s..text[s..].find('\n').map_or(text.len(), |n| s + n),
+                _ => 0..0,
+            };
+            dependencies.push(Dependency {
+                key: key.to_string(),
+                package,
+                optional,
+                default_features,
+                features,
+                inherited,
+                span: span_of(text, range),
+            });
+        }
+    }
+    let features = root
+        .get("features")
+        .and_then(Item::as_table_like)
+        .map(|t| {
+            t.iter()
+                .map(|(name, item)| {
+                    let enables = item
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (name.to_string(), enables)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Manifest {
         name,
         lib_name,
         edition,
         edition_inherited,
         path_deps,
+        dependencies,
+        features,
     })
 }

@@ -376,6 +376,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             report
                 .outlines
                 .insert(d.path.clone(), Arc::clone(&kept.outline));
+        } else if d.path.file_name().is_some_and(|n| n == "Cargo.toml")
+            && !report.sources.contains_key(&d.path)
+            && let Ok(text) = std::fs::read_to_string(&d.path)
+        {
+            // Findings about a manifest (`mixed_runtimes`) show its lines like a source's.
+            report.sources.insert(d.path.clone(), Arc::from(text));
         }
     }
     report
@@ -638,6 +644,8 @@ fn check_file(
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()
             || crate::suppress::may_contain(&source)
+            || !analysis.summary.items.async_lock_decls.is_empty()
+            || !analysis.summary.items.runtime_calls.is_empty()
             || analysis
                 .summary
                 .items
@@ -772,7 +780,8 @@ fn package_inputs(
     files
         .into_iter()
         .zip(manifests)
-        .map(|(files, manifest)| {
+        .zip(packages)
+        .map(|((files, manifest), package)| {
             let deps = manifest
                 .iter()
                 .flat_map(|m| &m.path_deps)
@@ -787,6 +796,14 @@ fn package_inputs(
             PackageInput {
                 lib_name: manifest.as_ref().and_then(|m| m.lib_name.clone()),
                 deps,
+                manifest: manifest.clone().map(|m| {
+                    // Shown like the package's files are (relative when they are).
+                    let root = files
+                        .first()
+                        .and_then(|f| f.path.ancestors().nth(f.rel.components().count()))
+                        .map_or_else(|| package.root.clone(), Path::to_path_buf);
+                    (root.join("Cargo.toml"), m)
+                }),
                 files,
             }
         })

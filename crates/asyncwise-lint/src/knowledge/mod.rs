@@ -11,6 +11,7 @@ pub mod iterators;
 pub mod locks;
 pub mod macros;
 pub mod offload;
+pub mod runtimes;
 pub mod spawn;
 pub mod test_code;
 pub mod types;

@@ -12,7 +12,7 @@ pub struct Runtime {
     /// empty: `tokio = "1"` brings only traits).
     pub default_features_run: bool,
     /// Features that need no executor (`sync`, `io-util`): a dependency that enables only these
-    /// uses the library, not the runtime.
+    /// uses the library, not the runtime. Empty: any dependency on it is the runtime.
     pub runtime_free_features: &'static [&'static str],
     /// Canonical paths whose call uses this runtime's executor or timer (a `module::*` row
     /// covers the module's functions).

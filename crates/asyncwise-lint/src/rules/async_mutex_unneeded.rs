@@ -26,6 +26,11 @@ crate::declare_rule! {
     /// known, or its guard is returned, stored, moved into a closure, or an owned guard from
     /// `lock_owned`), nothing is reported.
     ///
+    /// ## Pedantic form
+    /// Locks of an `Option` (`RwLock<Option<T>>`, `Mutex<Option<T>>`): most are late-initialised
+    /// values, set once and then read, where the lock costs little per read and the better fix
+    /// is a `OnceLock`, not a synchronous lock. (How often it is written is not checked.)
+    ///
     /// ## Example
     /// ```rust,ignore
     /// struct Cache { entries: tokio::sync::Mutex<HashMap<Key, Value>> }
@@ -162,23 +167,35 @@ fn finding(path: &Path, decl: &AsyncLockDecl, calls: &[(&Path, &AsyncLockSite)])
             }
         })
         .collect();
+    // `Lock<Option<T>>` set once and read after: a `OnceLock` is the fix, and the cost is low.
+    let late_initialised = decl.shape.contains(&format!("{kind}<Option<"));
     Diagnostic {
         rule: ASYNC_MUTEX_UNNEEDED.name,
-        severity: if ASYNC_MUTEX_UNNEEDED.default_level == Level::Deny {
+        severity: if ASYNC_MUTEX_UNNEEDED.default_level == Level::Deny && !late_initialised {
             Severity::Error
         } else {
             Severity::Warning
         },
-        form: Form::Default,
+        form: if late_initialised {
+            Form::Pedantic
+        } else {
+            Form::Default
+        },
         path: path.to_path_buf(),
         span: decl.span,
         message: format!(
             "{what} is a `{}` whose guard is never held across an `.await`",
             decl.ty
         ),
-        help: Some(format!(
-            "use `{sync}` (or `{fast}`): it is cheaper, and a guard kept inside a block without awaits cannot be held across one by accident"
-        )),
+        help: Some(if late_initialised {
+            format!(
+                "if it is set once and then only read, use a `std::sync::OnceLock`; otherwise `{sync}` (or `{fast}`)"
+            )
+        } else {
+            format!(
+                "use `{sync}` (or `{fast}`): it is cheaper, and a guard kept inside a block without awaits cannot be held across one by accident"
+            )
+        }),
         notes,
     }
 }

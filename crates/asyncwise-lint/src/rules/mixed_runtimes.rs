@@ -59,7 +59,9 @@ const HELP: &str = "use one async runtime per program; a library that supports s
 
 /// Does this dependency entry (with the features `extra` adds) start `runtime`'s executor?
 fn runs(runtime: &Runtime, dep: &Dependency, extra: &[&str]) -> bool {
-    (dep.default_features && runtime.default_features_run)
+    // A runtime with no runtime-free features (smol) starts its executor whatever is enabled.
+    runtime.runtime_free_features.is_empty()
+        || (dep.default_features && runtime.default_features_run)
         || dep
             .features
             .iter()

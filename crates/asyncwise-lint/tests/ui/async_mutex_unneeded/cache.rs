@@ -12,7 +12,7 @@ static HITS: Mutex<u64> = Mutex::const_new(0); //~ async_mutex_unneeded
 struct Sessions {
     by_id: Mutex<HashMap<u64, String>>, //~ async_mutex_unneeded
     names: RwLock<Vec<String>>, //~ async_mutex_unneeded
-    last: Arc<Mutex<Option<u64>>>, //~ async_mutex_unneeded
+    last: Arc<Mutex<Option<u64>>>, //~ async_mutex_unneeded(pedantic)
     tally: async_std::sync::Mutex<u32>, //~ async_mutex_unneeded
     flags: async_lock::Mutex<u8>, //~ async_mutex_unneeded
     // ok: held across the send
@@ -25,6 +25,8 @@ struct Sessions {
     lent: Mutex<u32>,
     // ok: the guard is alive at the await inside the `if let` body
     scanned: Mutex<Vec<u64>>,
+    // set once, then read: the pedantic form (a `OnceLock` is the fix)
+    peer: RwLock<Option<String>>, //~ async_mutex_unneeded(pedantic)
 }
 
 struct Socket;
@@ -73,6 +75,11 @@ impl Sessions {
 
     fn lent(&self) -> &Mutex<u32> {
         &self.lent
+    }
+
+    async fn connect(&self, to: String) -> Option<String> {
+        *self.peer.write().await = Some(to);
+        self.peer.read().await.clone()
     }
 
     async fn scan(&self) {

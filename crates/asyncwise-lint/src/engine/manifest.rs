@@ -305,3 +305,64 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         features,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "[package]\nname = \"svc\"\n\n[dependencies]\nrt = { package = \"tokio\", version = \"1\", features = [\"rt\"] }\nasync-std = { version = \"1\", optional = true, default-features = false }\n\n[dependencies.smol]\nversion = \"2\"\n\n[dev-dependencies]\nglommio = \"0.9\"\n\n[features]\ncompat = [\"dep:async-std\", \"rt/time\"]\n";
+
+    #[test]
+    fn dependencies_keep_package_features_and_lines() {
+        let m = parse(TEXT, Path::new(".")).unwrap();
+        let keys: Vec<&str> = m.dependencies.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["rt", "async-std", "smol"],
+            "dev-dependencies are left out"
+        );
+        let rt = &m.dependencies[0];
+        assert_eq!(rt.package, "tokio");
+        assert_eq!(rt.features, ["rt"]);
+        assert_eq!((rt.span.start.line, rt.span.start.column), (5, 1));
+        assert_eq!(
+            &TEXT[rt.span.byte_start..rt.span.byte_end],
+            "rt = { package = \"tokio\", version = \"1\", features = [\"rt\"] }"
+        );
+        let std = &m.dependencies[1];
+        assert!(std.optional && !std.default_features);
+        assert_eq!(
+            m.dependencies[2].span.start.line, 8,
+            "a table is shown by its header"
+        );
+        assert_eq!(
+            m.features,
+            vec![(
+                "compat".to_string(),
+                vec!["dep:async-std".to_string(), "rt/time".to_string()]
+            )]
+        );
+    }
+
+    #[test]
+    fn workspace_entries_take_the_workspace_features() {
+        let dir = std::env::temp_dir().join(format!("asyncwise-manifest-{}", std::process::id()));
+        let member = dir.join("member");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"member\"]\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"full\"], default-features = false }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"member\"\n[dependencies]\ntokio = { workspace = true, features = [\"net\"] }\n",
+        )
+        .unwrap();
+        let m = read(&member).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let tokio = &m.dependencies[0];
+        assert!(tokio.inherited && !tokio.default_features);
+        assert_eq!(tokio.features, ["net", "full"]);
+    }
+}

@@ -32,6 +32,9 @@ pub struct Manifest {
     pub dependencies: Vec<Dependency>,
     /// The `[features]` table: each feature with what it enables.
     pub features: Vec<(String, Vec<String>)>,
+    /// `# asyncwise: allow(rule, ..) -- reason` comments: (1-based line, rule names). Such a
+    /// comment covers a finding on its own line or on the next one.
+    pub allows: Vec<(usize, Vec<String>)>,
 }
 
 /// One entry of `[dependencies]`.
@@ -295,6 +298,19 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let allows = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let comment = &line[line.find('#')?..];
+            let rest = comment.split_once("asyncwise: allow(")?.1;
+            let names = rest.split_once(')')?.0;
+            Some((
+                i + 1,
+                names.split(',').map(|n| n.trim().to_string()).collect(),
+            ))
+        })
+        .collect();
     Ok(Manifest {
         name,
         lib_name,
@@ -303,6 +319,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         path_deps,
         dependencies,
         features,
+        allows,
     })
 }
 

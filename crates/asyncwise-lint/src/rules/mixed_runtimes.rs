@@ -33,6 +33,9 @@ crate::declare_rule! {
     /// entries are read with the workspace's features. Calls into a runtime whose dependency
     /// is optional are taken to be behind its feature.
     ///
+    /// In `Cargo.toml`, a comment `# asyncwise: allow(mixed_runtimes) -- reason` on the
+    /// dependency's line or the line above it keeps the finding off.
+    ///
     /// ## Pedantic form
     /// A non-default feature (often `full` or `all-runtimes`) that turns on two runtimes at once.
     ///
@@ -160,6 +163,13 @@ fn manifest_finding(knowledge: &Knowledge, path: &Path, manifest: &Manifest) -> 
         };
         let first_dep = &manifest.dependencies[*first_dep];
         let second_dep = &manifest.dependencies[*second_dep];
+        let line = second_dep.span.start.line;
+        let allowed = manifest.allows.iter().any(|(at, rules)| {
+            (*at == line || *at + 1 == line) && rules.iter().any(|r| r == MIXED_RUNTIMES.name)
+        });
+        if allowed {
+            return None;
+        }
         let message = match feature {
             None => format!(
                 "`{}` is a second async runtime in `[dependencies]`, beside `{}`",
@@ -198,6 +208,15 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             && let Some(d) = manifest_finding(&knowledge, path, m)
         {
             out.push(d);
+            continue;
+        }
+        // Mixing allowed in the manifest is allowed in the code too.
+        let allowed = manifest.is_some_and(|(_, m)| {
+            m.allows
+                .iter()
+                .any(|(_, rules)| rules.iter().any(|r| r == MIXED_RUNTIMES.name))
+        });
+        if allowed {
             continue;
         }
         let mut files: Vec<_> = index.files_of(package).collect();

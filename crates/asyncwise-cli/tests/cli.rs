@@ -604,3 +604,47 @@ fn tracked_files_are_checked_even_when_ignored() {
         )]
     );
 }
+
+/// A package with two runtimes in `[dependencies]`: `mixed_runtimes` points at line 8 of its
+/// manifest, and every output format says so.
+#[test]
+fn manifest_findings_point_into_cargo_toml_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"two\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\nasync-std = \"1\"\n",
+    );
+    write(dir.path(), "src/lib.rs", "pub fn f() {}\n");
+    let run = |args: &[&str]| {
+        let output = asyncwise(dir.path())
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let human = run(&[]);
+    assert!(human.contains("--> Cargo.toml:8:1"), "{human}");
+    assert!(human.contains("8 | async-std = \"1\""), "{human}");
+    assert!(human.contains("^^^^^^^^^^^^^^^"), "{human}");
+    let (_, doc) = check_json(dir.path(), &[]);
+    let found = rules_found(&doc);
+    assert_eq!(found.len(), 1, "{doc}");
+    assert!(
+        found[0].0.ends_with("Cargo.toml") && found[0].1 == 8,
+        "{found:?}"
+    );
+    let sarif = run(&["--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "Cargo.toml", "{sarif}");
+    assert_eq!(location["region"]["startLine"], 8, "{sarif}");
+    let github = run(&["--format", "github"]);
+    assert!(github.contains("file=Cargo.toml,line=8,col=1"), "{github}");
+    let rustc = run(&["--message-format", "json"]);
+    assert!(rustc.contains("\"file_name\":\"Cargo.toml\""), "{rustc}");
+    assert!(rustc.contains("\"line_start\":8"), "{rustc}");
+    assert!(rustc.contains("async-std = \\\"1\\\""), "{rustc}");
+}

@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use crate::facts::Target;
 use crate::model::Ctx;
-use crate::summary::{BlockingCall, CallRef, FileItems, FnId, FnSummary};
+use crate::summary::{
+    AsyncLockDecl, AsyncLockSite, BlockingCall, CallRef, FileItems, FnId, FnSummary, RuntimeCall,
+};
 
 /// One package as the index sees it.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +37,8 @@ pub struct PackageInput {
     pub deps: Vec<(String, usize)>,
     /// Its files' summaries.
     pub files: Vec<FileInput>,
+    /// Its `Cargo.toml` (path as displayed, and what was read from it), if it has one.
+    pub manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
 }
 
 /// One file of a package.
@@ -53,6 +57,28 @@ struct FileEntry {
     package: usize,
     path: PathBuf,
     target: Target,
+    /// `src/lib.rs`: the package has a library.
+    library_root: bool,
+    async_lock_decls: Vec<AsyncLockDecl>,
+    async_lock_sites: Vec<AsyncLockSite>,
+    runtime_calls: Vec<RuntimeCall>,
+}
+
+/// What one file of a package says about async locks and runtimes (see
+/// [`CrateIndex::files_of`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FileFacts<'a> {
+    /// The file, as displayed.
+    pub path: &'a Path,
+    /// The compilation unit it belongs to (library and binaries, or one test, example or
+    /// bench crate).
+    pub target: &'a Target,
+    /// Async locks declared there.
+    pub async_lock_decls: &'a [AsyncLockDecl],
+    /// Async lock calls (and locks lent to other code) there.
+    pub async_lock_sites: &'a [AsyncLockSite],
+    /// The first call into each runtime there, outside test code.
+    pub runtime_calls: &'a [RuntimeCall],
 }
 
 #[derive(Debug)]
@@ -108,6 +134,7 @@ struct PackageMeta {
     field_types: HashMap<(String, String), Vec<String>>,
     /// Glob imports of crate modules, per file.
     globs: HashMap<usize, Vec<String>>,
+    manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
 }
 
 /// How many re-exports one lookup follows.
@@ -134,6 +161,7 @@ impl CrateIndex {
             let mut meta = PackageMeta {
                 lib_name: package.lib_name,
                 deps: package.deps,
+                manifest: package.manifest,
                 ..PackageMeta::default()
             };
             let moves = path_attribute_moves(&package.files);
@@ -146,7 +174,11 @@ impl CrateIndex {
                 index.files.push(FileEntry {
                     package: p,
                     target: Target::of(&file.rel),
+                    library_root: file.rel == Path::new("src/lib.rs"),
                     path: file.path,
+                    async_lock_decls: std::mem::take(&mut file.items.async_lock_decls),
+                    async_lock_sites: std::mem::take(&mut file.items.async_lock_sites),
+                    runtime_calls: std::mem::take(&mut file.items.runtime_calls),
                 });
                 meta.aliases.extend(file.items.aliases);
                 for (owner, field, ty) in file.items.fields {
@@ -344,6 +376,39 @@ impl CrateIndex {
             }
         }
         self.steps = steps;
+    }
+
+    /// How many packages the index holds.
+    pub fn package_count(&self) -> usize {
+        self.packages.len()
+    }
+
+    /// The files of package `package` with their lock and runtime facts.
+    pub fn files_of(&self, package: usize) -> impl Iterator<Item = FileFacts<'_>> {
+        self.files
+            .iter()
+            .filter(move |f| f.package == package)
+            .map(|f| FileFacts {
+                path: &f.path,
+                target: &f.target,
+                async_lock_decls: &f.async_lock_decls,
+                async_lock_sites: &f.async_lock_sites,
+                runtime_calls: &f.runtime_calls,
+            })
+    }
+
+    /// Whether package `package` has a library (`src/lib.rs`): its `pub` items are used by
+    /// code the index does not see.
+    pub fn has_library(&self, package: usize) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.package == package && f.library_root)
+    }
+
+    /// The manifest of package `package`: its path as displayed, and what was read from it.
+    pub fn manifest(&self, package: usize) -> Option<(&Path, &crate::engine::manifest::Manifest)> {
+        let (path, manifest) = self.packages.get(package)?.manifest.as_ref()?;
+        Some((path, manifest))
     }
 
     /// Every call made in context `ctx`, with the function that makes it.

@@ -87,6 +87,9 @@ pub fn analyze_parsed_in(
     let mut summary = model.summary();
     if cx.call_graph {
         summary.items = summary::summarize(&model);
+        // Tests may use another runtime than the code they test.
+        summary.items.runtime_calls =
+            summary::runtime_calls(&model, |line| !test_code.contains_line(line));
     }
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {

@@ -74,6 +74,88 @@ pub struct FileItems {
     pub fields: Vec<(String, String, String)>,
     /// Functions with bodies, in source order.
     pub functions: Vec<FnSummary>,
+    /// Async locks declared here (struct fields, statics, locals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub async_lock_decls: Vec<AsyncLockDecl>,
+    /// Where async locks are locked in async code, and whether each guard lives on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub async_lock_sites: Vec<AsyncLockSite>,
+    /// The first call into each async runtime (spawn, sleep, block on, build) outside test code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_calls: Vec<RuntimeCall>,
+}
+
+/// Which lock a declaration or lock site is: what the crate pass matches them by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LockId {
+    /// A struct field (`Owner.field`, the struct by its name).
+    Field {
+        /// The struct's name.
+        owner: String,
+        /// The field.
+        field: String,
+    },
+    /// A `static`, by its name.
+    Static {
+        /// The static's name.
+        name: String,
+    },
+    /// A local binding of one function (async blocks and closures in it included).
+    Local {
+        /// The function's id.
+        function: String,
+        /// The binding.
+        name: String,
+    },
+}
+
+/// An async lock declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsyncLockDecl {
+    /// Which lock.
+    pub id: LockId,
+    /// The lock type's canonical path (`tokio::sync::Mutex`).
+    pub ty: String,
+    /// The declared type as written, without spaces: declarations behind `Arc` with the same
+    /// text may hold the same lock.
+    pub shape: String,
+    /// Behind `Arc`/`Rc` (or a local built with `Arc::new`).
+    pub shared: bool,
+    /// Visible outside the crate (`pub` field or static): code elsewhere may hold it.
+    pub public: bool,
+    /// A local handed to other code (a call argument, a struct literal), or a field whose
+    /// lock is lent out (returned by reference): its uses are not all visible.
+    pub escapes: bool,
+    /// Other local names of the same lock (`let m2 = m.clone()`).
+    pub aliases: Vec<String>,
+    /// The field, the static, or the constructor call.
+    pub span: Span,
+}
+
+/// A lock call of an async lock in async code (`m.lock().await`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsyncLockSite {
+    /// Which lock, when it can be told (`self.state`, a static, a local).
+    pub id: Option<LockId>,
+    /// The guard is alive at a later `.await`, or leaves the site (returned, stored, moved, an
+    /// owned guard).
+    pub held: bool,
+    /// Not a lock call: the lock is handed to other code here (a call argument, a struct
+    /// literal, a return value), which may hold it; counts as held.
+    pub lent: bool,
+    /// The lock call.
+    pub span: Span,
+}
+
+/// A call into an async runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeCall {
+    /// The runtime's name (`tokio`).
+    pub runtime: String,
+    /// The called path.
+    pub what: String,
+    /// The call.
+    pub span: Span,
 }
 
 /// `mod name;` inside module `parent`, with its `#[path]` attribute.
@@ -222,5 +304,56 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             .map(|f| (f.owner.clone(), f.field.clone(), f.ty.clone()))
             .collect(),
         functions,
+        async_lock_decls: model
+            .async_lock_decls
+            .iter()
+            .map(|d| AsyncLockDecl {
+                id: d.id.clone(),
+                ty: d.ty.clone(),
+                shape: d.shape.clone(),
+                shared: d.shared,
+                public: d.public,
+                escapes: d.escapes,
+                aliases: d.aliases.clone(),
+                span: model.span(d.loc),
+            })
+            .collect(),
+        async_lock_sites: model
+            .async_lock_sites
+            .iter()
+            .map(|s| AsyncLockSite {
+                id: s.id.clone(),
+                held: s.held,
+                lent: s.lent,
+                span: model.span(s.loc),
+            })
+            .collect(),
+        runtime_calls: runtime_calls(model, |_| true),
     }
+}
+
+/// The first call into each runtime in the file, among calls on lines `keep` accepts (the
+/// engine leaves test code out).
+pub fn runtime_calls(model: &FileModel<'_>, keep: impl Fn(usize) -> bool) -> Vec<RuntimeCall> {
+    let mut out: Vec<RuntimeCall> = Vec::new();
+    for call in &model.calls {
+        if !keep(call.loc.start.0) {
+            continue;
+        }
+        let Callee::Path(path) = &call.callee else {
+            continue;
+        };
+        let Some(runtime) = model.knowledge.runtime_call(path) else {
+            continue;
+        };
+        if out.iter().any(|c| c.runtime == runtime.name) {
+            continue;
+        }
+        out.push(RuntimeCall {
+            runtime: runtime.name.to_string(),
+            what: path.clone(),
+            span: model.span(call.loc),
+        });
+    }
+    out
 }

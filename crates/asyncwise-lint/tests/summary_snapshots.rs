@@ -130,3 +130,59 @@ fn outer() {
 "#;
     insta::assert_snapshot!(render(&summary_of("crate::setup", src)));
 }
+
+/// Async lock declarations and lock sites with the lock's identity and whether each guard is
+/// held (alive at a later await, or leaving the body), and the first call into each runtime.
+fn render_locks(items: &FileItems) -> String {
+    let mut out = String::new();
+    for d in &items.async_lock_decls {
+        let _ = writeln!(
+            out,
+            "decl {:?} {} shape={} shared={} public={} aliases={:?} line {}",
+            d.id, d.ty, d.shape, d.shared, d.public, d.aliases, d.span.start.line
+        );
+    }
+    for s in &items.async_lock_sites {
+        let _ = writeln!(
+            out,
+            "site {:?} held={} lent={} line {}",
+            s.id, s.held, s.lent, s.span.start.line
+        );
+    }
+    for c in &items.runtime_calls {
+        let _ = writeln!(
+            out,
+            "runtime {} via {} line {}",
+            c.runtime, c.what, c.span.start.line
+        );
+    }
+    out
+}
+
+#[test]
+fn async_locks_and_runtime_calls() {
+    let src = r#"
+use std::sync::Arc;
+use tokio::sync::{Mutex, RwLock};
+pub struct State { pub names: Arc<RwLock<Vec<String>>>, conn: Mutex<Conn> }
+static CACHE: Mutex<u32> = Mutex::const_new(0);
+impl State {
+    async fn touch(&self) {
+        self.names.write().await.push(String::new());
+        let mut c = self.conn.lock().await;
+        c.send().await;
+        *CACHE.lock().await += 1;
+    }
+    fn lend(&self) -> &Mutex<Conn> { &self.conn }
+}
+async fn local() {
+    let m = Arc::new(Mutex::new(0));
+    let m2 = m.clone();
+    tokio::spawn(async move { *m2.lock().await += 1; });
+    let g = m.lock().await;
+    drop(g);
+    async_std::task::sleep(d()).await;
+}
+"#;
+    insta::assert_snapshot!(render_locks(&summary_of("crate::state", src)));
+}

@@ -21,6 +21,8 @@ const KNOWN_RULES: &[&str] = &[
     "unbounded_channel",
     "unbounded_spawn",
     "detached_task",
+    "async_mutex_unneeded",
+    "mixed_runtimes",
 ];
 
 /// Minimum number of firing markers per rule across all fixtures.

@@ -28,7 +28,10 @@ fn check(case: &Path) -> Vec<Diagnostic> {
 /// (file, line, rule) of the markers under `case`.
 fn expected(case: &Path) -> BTreeSet<(PathBuf, usize, String)> {
     let mut out = BTreeSet::new();
-    for file in rust_files(case) {
+    // Manifests carry markers too (`# //~ mixed_runtimes`): findings can point into them.
+    let mut files = rust_files(case);
+    files.extend(manifests(case));
+    for file in files {
         let source = std::fs::read_to_string(&file).expect("fixture is readable");
         let markers = parse_markers(&source).expect("markers are well-formed");
         for m in markers {
@@ -41,6 +44,27 @@ fn expected(case: &Path) -> BTreeSet<(PathBuf, usize, String)> {
             out.insert((display_path(&file), m.line, rule));
         }
     }
+    out
+}
+
+/// Every `Cargo.toml` under `dir`.
+fn manifests(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d)
+            .expect("fixture folder is readable")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
     out
 }
 

@@ -1,5 +1,6 @@
 //! What the analyzer reads from a package's `Cargo.toml`: its name, its library's name, its
-//! edition, and the packages it depends on by path.
+//! edition, the packages it depends on by path, and its normal `[dependencies]` with their
+//! features and locations (for rules that point into the manifest, such as `mixed_runtimes`).
 //!
 //! Parsed with `toml_edit`, which keeps spans, so a later diagnostic about the manifest can point
 //! at the line. A manifest that does not parse yields [`ManifestError`]; the engine then checks
@@ -26,11 +27,33 @@ pub struct Manifest {
     /// Dependencies with a `path` (any dependency table): (the name code uses, the directory
     /// the path names, joined to the manifest's directory).
     pub path_deps: Vec<(String, PathBuf)>,
-    /// The features of `tokio` in `[dependencies]` (with `default-features` off or on, tokio
-    /// has no default feature), when the package depends on it; merged with the workspace's
-    /// `[workspace.dependencies]` entry when inherited. Fixes that rewrite to `tokio::fs` or
-    /// `tokio::time` need the `fs` or `time` feature.
-    pub tokio_features: Option<Vec<String>>,
+    /// The entries of the top-level `[dependencies]` table (not dev-, build- or
+    /// target-specific ones), with workspace-inherited entries completed from the workspace.
+    pub dependencies: Vec<Dependency>,
+    /// The `[features]` table: each feature with what it enables.
+    pub features: Vec<(String, Vec<String>)>,
+    /// `# asyncwise: allow(rule, ..) -- reason` comments: (1-based line, rule names). Such a
+    /// comment covers a finding on its own line or on the next one.
+    pub allows: Vec<(usize, Vec<String>)>,
+}
+
+/// One entry of `[dependencies]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dependency {
+    /// The key: the name code uses (before `-` becomes `_`).
+    pub key: String,
+    /// The package it names (`package = ".."`, or the key).
+    pub package: String,
+    /// `optional = true`: only a feature turns it on.
+    pub optional: bool,
+    /// `default-features` (true unless turned off here or in the workspace entry).
+    pub default_features: bool,
+    /// Features it enables (with the workspace entry's).
+    pub features: Vec<String>,
+    /// `workspace = true`.
+    pub inherited: bool,
+    /// The entry's key and value in the manifest.
+    pub span: crate::diagnostic::Span,
 }
 
 /// A manifest that could not be read or parsed.
@@ -54,6 +77,24 @@ pub enum ManifestError {
     },
 }
 
+impl Manifest {
+    /// The features the package turns on for `tokio` in `[dependencies]` (with a workspace
+    /// entry's when inherited), if it depends on it; fixes that rewrite to `tokio::fs` or
+    /// `tokio::time` need the `fs` or `time` feature.
+    ///
+    /// ```
+    /// use asyncwise_lint::engine::manifest::parse;
+    /// let m = parse("[package]\nname = \"a\"\n[dependencies]\ntokio = { version = \"1\", features = [\"time\"] }\n", ".".as_ref()).unwrap();
+    /// assert_eq!(m.tokio_features(), Some(&["time".to_string()][..]));
+    /// ```
+    pub fn tokio_features(&self) -> Option<&[String]> {
+        self.dependencies
+            .iter()
+            .find(|d| d.package == "tokio")
+            .map(|d| d.features.as_slice())
+    }
+}
+
 /// Reads `dir/Cargo.toml`.
 pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
     let path = dir.join("Cargo.toml");
@@ -68,13 +109,90 @@ pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
     {
         manifest.edition = edition;
     }
-    if let Some(features) = manifest.tokio_features.as_mut()
-        && features.iter().any(|f| f == INHERITED)
-    {
-        features.retain(|f| f != INHERITED);
-        features.extend(workspace_tokio_features(dir).unwrap_or_default());
+    if manifest.dependencies.iter().any(|d| d.inherited) {
+        inherit_dependencies(dir, &mut manifest.dependencies);
     }
     Ok(manifest)
+}
+
+/// Completes `dep = { workspace = true }` entries from the nearest enclosing workspace's
+/// `[workspace.dependencies]`: package name, features, `default-features`.
+fn inherit_dependencies(dir: &Path, deps: &mut [Dependency]) {
+    let found = dir.ancestors().find_map(|d| {
+        let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
+        let doc = Document::parse(text.as_str()).ok()?;
+        let table = doc
+            .as_table()
+            .get("workspace")?
+            .get("dependencies")?
+            .as_table_like()?;
+        let mut rows = Vec::new();
+        for (key, item) in table.iter() {
+            rows.push((key.to_string(), entry_facts(key, item)));
+        }
+        Some(rows)
+    });
+    let Some(rows) = found else { return };
+    for dep in deps.iter_mut().filter(|d| d.inherited) {
+        if let Some((_, (package, _, default_features, features))) =
+            rows.iter().find(|(key, _)| *key == dep.key)
+        {
+            dep.package.clone_from(package);
+            dep.default_features &= *default_features;
+            dep.features.extend(features.iter().cloned());
+        }
+    }
+}
+
+/// (package, optional, default-features, features) of a dependency entry.
+fn entry_facts(key: &str, item: &Item) -> (String, bool, bool, Vec<String>) {
+    let Some(table) = item.as_table_like() else {
+        return (key.to_string(), false, true, Vec::new());
+    };
+    let package = table
+        .get("package")
+        .and_then(Item::as_str)
+        .unwrap_or(key)
+        .to_string();
+    let optional = table
+        .get("optional")
+        .and_then(Item::as_bool)
+        .unwrap_or(false);
+    let default_features = table
+        .get("default-features")
+        .or_else(|| table.get("default_features"))
+        .and_then(Item::as_bool)
+        .unwrap_or(true);
+    let features = table
+        .get("features")
+        .and_then(Item::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    (package, optional, default_features, features)
+}
+
+/// The line/column span of a byte range of `text`.
+fn span_of(text: &str, range: std::ops::Range<usize>) -> crate::diagnostic::Span {
+    let point = |byte: usize| {
+        let byte = byte.min(text.len());
+        let before = &text[..byte];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        crate::diagnostic::LineCol {
+            line,
+            column: text[line_start..byte].chars().count() + 1,
+        }
+    };
+    crate::diagnostic::Span {
+        start: point(range.start),
+        end: point(range.end),
+        byte_start: range.start.min(text.len()),
+        byte_end: range.end.min(text.len()),
+    }
 }
 
 /// `[workspace.package] edition` of the nearest enclosing workspace manifest.
@@ -89,40 +207,6 @@ fn workspace_edition(dir: &Path) -> Option<Edition> {
             .and_then(Item::as_str)
             .and_then(Edition::parse)
     })
-}
-
-/// Marks `tokio = { workspace = true }` until the workspace's entry is read.
-const INHERITED: &str = "\0workspace";
-
-/// The features of `[workspace.dependencies] tokio` of the nearest enclosing workspace.
-fn workspace_tokio_features(dir: &Path) -> Option<Vec<String>> {
-    dir.ancestors().find_map(|d| {
-        let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
-        let doc = Document::parse(text.as_str()).ok()?;
-        let deps = doc.as_table().get("workspace")?.get("dependencies")?;
-        Some(dependency_features(deps.get("tokio")?))
-    })
-}
-
-/// The features a dependency entry turns on (`"1"` has none).
-fn dependency_features(dep: &Item) -> Vec<String> {
-    let Some(table) = dep.as_table_like() else {
-        return Vec::new();
-    };
-    let mut features: Vec<String> = table
-        .get("features")
-        .and_then(Item::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|f| f.as_str())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    if table.get("workspace").and_then(Item::as_bool) == Some(true) {
-        features.push(INHERITED.to_string());
-    }
-    features
 }
 
 /// Parses a manifest's text; `dir` is the directory it is in (for path dependencies).
@@ -180,16 +264,140 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             }
         }
     }
-    let tokio_features = root
-        .get("dependencies")
-        .and_then(|deps| deps.get("tokio"))
-        .map(dependency_features);
+    let mut dependencies = Vec::new();
+    if let Some(table) = root.get("dependencies").and_then(Item::as_table_like) {
+        for (key, item) in table.iter() {
+            let (package, optional, default_features, features) = entry_facts(key, item);
+            let inherited = item
+                .as_table_like()
+                .and_then(|t| t.get("workspace"))
+                .and_then(Item::as_bool)
+                .unwrap_or(false);
+            let start = table
+                .key(key)
+                .and_then(|k| k.span())
+                .or_else(|| item.span())
+                .map(|r| r.start);
+            let end = item.span().map(|r| r.end);
+            // The whole `key = value` on one line when it is one; a `[dependencies.x]` table
+            // is shown by its key.
+            let range = match (start, end) {
+                (Some(s), Some(e)) if e > s && !text[s..e].contains('\n') => s..e,
+                (Some(s), _) => s..text[s..].find('\n').map_or(text.len(), |n| s + n),
+                _ => 0..0,
+            };
+            dependencies.push(Dependency {
+                key: key.to_string(),
+                package,
+                optional,
+                default_features,
+                features,
+                inherited,
+                span: span_of(text, range),
+            });
+        }
+    }
+    let features = root
+        .get("features")
+        .and_then(Item::as_table_like)
+        .map(|t| {
+            t.iter()
+                .map(|(name, item)| {
+                    let enables = item
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (name.to_string(), enables)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let allows = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let comment = &line[line.find('#')?..];
+            let rest = comment.split_once("asyncwise: allow(")?.1;
+            let names = rest.split_once(')')?.0;
+            Some((
+                i + 1,
+                names.split(',').map(|n| n.trim().to_string()).collect(),
+            ))
+        })
+        .collect();
     Ok(Manifest {
         name,
         lib_name,
         edition,
         edition_inherited,
         path_deps,
-        tokio_features,
+        dependencies,
+        features,
+        allows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "[package]\nname = \"svc\"\n\n[dependencies]\nrt = { package = \"tokio\", version = \"1\", features = [\"rt\"] }\nasync-std = { version = \"1\", optional = true, default-features = false }\n\n[dependencies.smol]\nversion = \"2\"\n\n[dev-dependencies]\nglommio = \"0.9\"\n\n[features]\ncompat = [\"dep:async-std\", \"rt/time\"]\n";
+
+    #[test]
+    fn dependencies_keep_package_features_and_lines() {
+        let m = parse(TEXT, Path::new(".")).unwrap();
+        let keys: Vec<&str> = m.dependencies.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["rt", "async-std", "smol"],
+            "dev-dependencies are left out"
+        );
+        let rt = &m.dependencies[0];
+        assert_eq!(rt.package, "tokio");
+        assert_eq!(rt.features, ["rt"]);
+        assert_eq!((rt.span.start.line, rt.span.start.column), (5, 1));
+        assert_eq!(
+            &TEXT[rt.span.byte_start..rt.span.byte_end],
+            "rt = { package = \"tokio\", version = \"1\", features = [\"rt\"] }"
+        );
+        let std = &m.dependencies[1];
+        assert!(std.optional && !std.default_features);
+        assert_eq!(
+            m.dependencies[2].span.start.line, 8,
+            "a table is shown by its header"
+        );
+        assert_eq!(
+            m.features,
+            vec![(
+                "compat".to_string(),
+                vec!["dep:async-std".to_string(), "rt/time".to_string()]
+            )]
+        );
+    }
+
+    #[test]
+    fn workspace_entries_take_the_workspace_features() {
+        let dir = std::env::temp_dir().join(format!("asyncwise-manifest-{}", std::process::id()));
+        let member = dir.join("member");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"member\"]\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"full\"], default-features = false }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"member\"\n[dependencies]\ntokio = { workspace = true, features = [\"net\"] }\n",
+        )
+        .unwrap();
+        let m = read(&member).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let tokio = &m.dependencies[0];
+        assert!(tokio.inherited && !tokio.default_features);
+        assert_eq!(tokio.features, ["net", "full"]);
+    }
 }

@@ -242,7 +242,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             .map(|(((package, (files, layout)), manifest), knowledge)| {
                 let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
                 let tokio = crate::model::TokioFeatures::from_manifest(
-                    manifest.as_ref().and_then(|m| m.tokio_features.as_deref()),
+                    manifest.as_ref().and_then(|m| m.tokio_features()),
                 );
                 let outcomes: Vec<_> = files
                     .par_iter()
@@ -409,6 +409,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             report
                 .outlines
                 .insert(d.path.clone(), Arc::clone(&kept.outline));
+        } else if d.path.file_name().is_some_and(|n| n == "Cargo.toml")
+            && !report.sources.contains_key(&d.path)
+            && let Ok(text) = std::fs::read_to_string(&d.path)
+        {
+            // Findings about a manifest (`mixed_runtimes`) show its lines like a source's.
+            report.sources.insert(d.path.clone(), Arc::from(text));
         }
     }
     report
@@ -685,7 +691,7 @@ pub fn check_buffer(
         call_graph: true,
         knowledge,
         tokio: crate::model::TokioFeatures::from_manifest(
-            manifest.as_ref().and_then(|m| m.tokio_features.as_deref()),
+            manifest.as_ref().and_then(|m| m.tokio_features()),
         ),
     };
     let levels = settings
@@ -778,6 +784,8 @@ fn check_file(
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()
             || crate::suppress::may_contain(&source)
+            || !analysis.summary.items.async_lock_decls.is_empty()
+            || !analysis.summary.items.runtime_calls.is_empty()
             || analysis
                 .summary
                 .items
@@ -912,7 +920,8 @@ fn package_inputs(
     files
         .into_iter()
         .zip(manifests)
-        .map(|(files, manifest)| {
+        .zip(packages)
+        .map(|((files, manifest), package)| {
             let deps = manifest
                 .iter()
                 .flat_map(|m| &m.path_deps)
@@ -927,6 +936,14 @@ fn package_inputs(
             PackageInput {
                 lib_name: manifest.as_ref().and_then(|m| m.lib_name.clone()),
                 deps,
+                manifest: manifest.clone().map(|m| {
+                    // Shown like the package's files are (relative when they are).
+                    let root = files
+                        .first()
+                        .and_then(|f| f.path.ancestors().nth(f.rel.components().count()))
+                        .map_or_else(|| package.root.clone(), Path::to_path_buf);
+                    (root.join("Cargo.toml"), m)
+                }),
                 files,
             }
         })

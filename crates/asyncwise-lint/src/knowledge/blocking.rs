@@ -592,6 +592,8 @@ pub const BLOCK_ON_FNS: &[&str] = &[
     "futures_lite::future::block_on",
     "async_std::task::block_on",
     "smol::block_on",
+    "smol::future::block_on",
+    "async_global_executor::block_on",
     "pollster::block_on",
     "async_io::block_on",
     "tokio::runtime::Runtime::block_on",

@@ -40,6 +40,11 @@ pub const CHANNEL_CONSTRUCTORS: &[ChannelConstructor] = &[
         hint: "use `async_std::channel::bounded(capacity)`",
     },
     ChannelConstructor {
+        path: "smol::channel::unbounded",
+        only_in_async: false,
+        hint: "use `smol::channel::bounded(capacity)`",
+    },
+    ChannelConstructor {
         path: "flume::unbounded",
         only_in_async: false,
         hint: "use `flume::bounded(capacity)` with `send_async().await`",

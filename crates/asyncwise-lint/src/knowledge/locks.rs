@@ -105,6 +105,9 @@ pub const ASYNC_LOCK_TYPES: &[&str] = &[
     "async_std::sync::RwLock",
     "async_lock::Mutex",
     "async_lock::RwLock",
+    "smol::lock::Mutex",
+    "smol::lock::RwLock",
+    "futures_util::lock::Mutex",
 ];
 
 /// Methods that, followed by `.unwrap()`/`.expect()`, are std locks even when the receiver's

@@ -12,6 +12,7 @@ pub mod locks;
 pub mod macros;
 pub mod offload;
 pub mod rewrites;
+pub mod runtimes;
 pub mod spawn;
 pub mod test_code;
 pub mod types;

@@ -15,6 +15,7 @@ pub const OFFLOAD_FNS: &[&str] = &[
     "async_std::task::spawn_blocking",
     "smol::unblock",
     "blocking::unblock",
+    "async_global_executor::spawn_blocking",
     "actix_web::web::block",
     "tokio_rayon::spawn",
     // Callbacks run on a thread of their own.

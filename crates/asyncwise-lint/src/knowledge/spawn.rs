@@ -9,6 +9,9 @@ pub const SPAWN_FNS: &[&str] = &[
     "async_std::task::spawn_local",
     "smol::spawn",
     "async_global_executor::spawn",
+    "async_global_executor::spawn_local",
+    "glommio::spawn_local",
+    "monoio::spawn",
 ];
 
 /// Task-spawning methods, by receiver type.
@@ -18,6 +21,12 @@ pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
         &["spawn", "spawn_local", "spawn_on", "spawn_local_on"],
     ),
     ("tokio::runtime::Handle", &["spawn"]),
+    // smol and async-std executors
+    ("smol::Executor", &["spawn"]),
+    ("smol::LocalExecutor", &["spawn"]),
+    ("async_executor::Executor", &["spawn"]),
+    ("async_executor::LocalExecutor", &["spawn"]),
+    ("async_std::task::Builder", &["spawn", "local"]),
     ("tokio::runtime::Runtime", &["spawn"]),
     ("tokio::task::LocalSet", &["spawn_local"]),
     (

@@ -22,7 +22,8 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
 use super::channels::ChannelConstructor;
 use super::locks::LockType;
-use super::{blocking, channels, locks, offload, spawn, types};
+use super::runtimes::Runtime;
+use super::{blocking, channels, locks, offload, runtimes, spawn, types};
 
 /// What asyncwise knows about libraries.
 #[derive(Debug, Clone)]
@@ -55,6 +56,8 @@ pub struct Knowledge {
     pub method_returns: Vec<types::MethodReturns>,
     /// Methods that panic on an error or a `None`: a task calling one can fail.
     pub unwrap_like: Vec<&'static str>,
+    /// Async runtimes, their packages and the calls that use them.
+    pub runtimes: Vec<Runtime>,
 }
 
 /// Whether a table row names functions or types (a `module::*` row covers the one or the other).
@@ -82,6 +85,7 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         constructor_returns: types::CONSTRUCTOR_RETURNS.to_vec(),
         method_returns: types::METHOD_RETURNS.to_vec(),
         unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
+        runtimes: runtimes::RUNTIMES.to_vec(),
     })
 });
 
@@ -209,6 +213,11 @@ impl Knowledge {
                     .iter()
                     .map(|m| (m.receiver, RowKind::Type)),
             )
+            .chain(
+                self.runtimes
+                    .iter()
+                    .flat_map(|r| r.calls.iter().map(|p| (*p, RowKind::Function))),
+            )
     }
 
     /// True if `path` names something, or a module containing something, in any table: glob
@@ -329,6 +338,41 @@ impl Knowledge {
             .iter()
             .find(|m| path_matches(m.receiver, receiver) && (m.method == method || m.method == "*"))
             .map(|m| m.returns)
+    }
+
+    /// The runtime whose package is `package` (the name in `Cargo.toml`).
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert_eq!(k.runtime_package("async-std").unwrap().name, "async-std");
+    /// assert!(k.runtime_package("serde").is_none());
+    /// ```
+    pub fn runtime_package(&self, package: &str) -> Option<&Runtime> {
+        self.runtimes.iter().find(|r| r.package == package)
+    }
+
+    /// The runtime a call of `path` uses, if it spawns, sleeps, blocks on or builds one.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert_eq!(k.runtime_call("smol::spawn").unwrap().name, "smol");
+    /// assert!(k.runtime_call("tokio::sync::Mutex::new").is_none());
+    /// ```
+    pub fn runtime_call(&self, path: &str) -> Option<&Runtime> {
+        self.runtimes
+            .iter()
+            .find(|r| r.calls.iter().any(|c| path_matches(c, path)))
+    }
+
+    /// Is `path` an async lock type (its guards may be held across `.await`)?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_async_lock("tokio::sync::RwLock"));
+    /// assert!(!k.is_async_lock("std::sync::Mutex"));
+    /// ```
+    pub fn is_async_lock(&self, path: &str) -> bool {
+        self.async_lock_types.contains(&path)
     }
 
     /// Does the method `name` panic on an error or a `None`?

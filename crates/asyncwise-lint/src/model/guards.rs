@@ -12,6 +12,12 @@
 //!   through the whole loop; an `if` condition's temporaries die before the branches;
 //! * awaits inside nested closures and async blocks belong to other bodies and do not count;
 //!   `select!`/`join!` are await points.
+//!
+//! The same scan, in *async-lock mode*, follows the guards of async locks
+//! (`tokio::sync::Mutex` and friends, acquired by `m.lock().await`) for `async_mutex_unneeded`:
+//! every lock call becomes an [`AsyncLockSiteFact`], held when its guard is alive at a later
+//! await of the body, or when it leaves the body's sight (returned, stored, handed to a call
+//! other than `drop`, captured by a closure or async block, an owned guard).
 
 use syn::visit::{self, Visit};
 
@@ -19,10 +25,11 @@ use super::macros::{self, MacroBody};
 use super::resolve::Resolver;
 use super::tokens::TokenFacts;
 use super::types::{TypeEnv, TypeTable, infer};
-use super::{Edition, HeldGuard, Loc, Ty};
+use super::{AsyncLockSiteFact, Edition, HeldGuard, Loc, Ty};
 use crate::facts::Requirement;
 use crate::knowledge::locks;
 use crate::knowledge::macros as macro_kinds;
+use crate::summary::LockId;
 
 /// Guards of `block` (an async body) held across one of its awaits.
 pub fn scan_block(
@@ -50,7 +57,121 @@ pub fn scan_expr(
     s.out
 }
 
+/// Async-lock calls of `block` (an async body of function `function`), with whether each guard
+/// is held across a later await or leaves the body.
+pub fn scan_async_locks_block(
+    block: &syn::Block,
+    env: &TypeEnv,
+    types: &TypeTable,
+    resolver: &Resolver,
+    edition: Edition,
+    function: Option<&str>,
+) -> Vec<AsyncLockSiteFact> {
+    let mut s = Scanner::new(env, types, resolver, edition);
+    s.async_locks = Some(function.map(str::to_string));
+    s.block(block);
+    s.sites
+}
+
+/// [`scan_async_locks_block`] for an async closure's body.
+pub fn scan_async_locks_expr(
+    expr: &syn::Expr,
+    env: &TypeEnv,
+    types: &TypeTable,
+    resolver: &Resolver,
+    edition: Edition,
+    function: Option<&str>,
+) -> Vec<AsyncLockSiteFact> {
+    let mut s = Scanner::new(env, types, resolver, edition);
+    s.async_locks = Some(function.map(str::to_string));
+    s.expr(expr);
+    s.sites
+}
+
+/// Methods of async locks that return a guard once awaited.
+const ASYNC_GUARD_METHODS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "upgradable_read",
+    "lock_owned",
+    "read_owned",
+    "write_owned",
+    "lock_arc",
+    "read_arc",
+    "write_arc",
+    "upgradable_read_arc",
+];
+
+/// Which lock `receiver` (of a lock call, or handed to a call) is: a field (`self.state`,
+/// `app.db`), a static (`STATE`), or a local of `function`. `&`, `*`, parentheses, `.clone()`,
+/// `.as_ref()` and `Arc::clone(&x)` are looked through.
+pub(crate) fn lock_identity(
+    receiver: &syn::Expr,
+    env: &TypeEnv,
+    types: &TypeTable,
+    resolver: &Resolver,
+    function: Option<&str>,
+) -> Option<LockId> {
+    let mut e = receiver;
+    for _ in 0..16 {
+        e = match e {
+            syn::Expr::Reference(r) => &r.expr,
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(m.method.to_string().as_str(), "clone" | "as_ref" | "deref") =>
+            {
+                &m.receiver
+            }
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "clone")) =>
+            {
+                &c.args[0]
+            }
+            _ => break,
+        };
+    }
+    match e {
+        syn::Expr::Field(f) => {
+            let syn::Member::Named(field) = &f.member else {
+                return None;
+            };
+            let owner = match infer(&f.base, env, types, resolver) {
+                Ty::Named(path) => path.rsplit("::").next().unwrap_or(&path).to_string(),
+                _ => return None,
+            };
+            Some(LockId::Field {
+                owner,
+                field: field.to_string(),
+            })
+        }
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?.ident.to_string();
+            let screaming = last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if screaming {
+                Some(LockId::Static { name: last })
+            } else if p.path.segments.len() == 1 && last != "self" {
+                Some(LockId::Local {
+                    function: function?.to_string(),
+                    name: last,
+                })
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
 struct Live {
+    /// In async-lock mode: the lock site this guard came from.
+    site: Option<usize>,
     names: Vec<String>,
     loc: Loc,
     describe: &'static str,
@@ -62,6 +183,7 @@ struct Live {
 impl Live {
     fn new(names: Vec<String>, guard: GuardCall, depth: usize) -> Self {
         Live {
+            site: None,
             names,
             loc: guard.loc,
             describe: guard.describe,
@@ -85,6 +207,12 @@ struct Scanner<'a> {
     /// Before edition 2024 an `if let` scrutinee's temporaries live through `else` too.
     if_let_temps_through_else: bool,
     out: Vec<HeldGuard>,
+    /// Async-lock mode (with the function whose body this is): only async lock guards are
+    /// followed, into `sites`.
+    async_locks: Option<Option<String>>,
+    sites: Vec<AsyncLockSiteFact>,
+    /// The `.await` expression of each site.
+    site_nodes: Vec<usize>,
 }
 
 impl<'a> Scanner<'a> {
@@ -99,11 +227,18 @@ impl<'a> Scanner<'a> {
             depth: 0,
             binding_guard: None,
             out: Vec::new(),
+            async_locks: None,
+            sites: Vec::new(),
+            site_nodes: Vec::new(),
         }
     }
 
     fn on_await(&mut self, at: Loc) {
         for g in self.live.iter_mut().chain(self.temps.iter_mut()) {
+            if let Some(site) = g.site {
+                self.sites[site].held = true;
+                continue;
+            }
             if !g.reported {
                 g.reported = true;
                 self.out.push(HeldGuard {
@@ -125,6 +260,10 @@ impl<'a> Scanner<'a> {
         self.env.push();
         for stmt in &b.stmts {
             self.stmt(stmt);
+        }
+        // A block's value leaves it: a guard there is returned or moved out.
+        if let Some(syn::Stmt::Expr(tail, None)) = b.stmts.last() {
+            self.escape(tail);
         }
         let depth = self.depth;
         self.live.retain(|g| g.depth < depth);
@@ -162,7 +301,12 @@ impl<'a> Scanner<'a> {
                         self.expr(diverge);
                     }
                     if let Some(b) = bound {
-                        self.live.push(Live::new(pat_names(&l.pat), b, self.depth));
+                        let site = self.site_nodes.iter().position(|&n| n == b.node);
+                        let mut live = Live::new(pat_names(&l.pat), b, self.depth);
+                        live.site = site;
+                        if self.async_locks.is_none() || site.is_some() {
+                            self.live.push(live);
+                        }
                     }
                     let ty = infer(&init.expr, &self.env, self.types, self.resolver);
                     self.env.bind_pat(&l.pat, ty, self.types, self.resolver);
@@ -209,6 +353,39 @@ impl<'a> Scanner<'a> {
             syn::Expr::Await(a) => {
                 self.expr(&a.base);
                 self.on_await(Loc::from_span(a.await_token.span));
+                if self.async_locks.is_some()
+                    && let Some(lock) = async_lock_call(a, self)
+                {
+                    let node = a as *const _ as usize;
+                    let owned = lock.method.to_string().ends_with("_owned")
+                        || lock.method.to_string().ends_with("_arc");
+                    let function = self.async_locks.clone().flatten();
+                    let id = lock_identity(
+                        &lock.receiver,
+                        &self.env,
+                        self.types,
+                        self.resolver,
+                        function.as_deref(),
+                    );
+                    self.sites.push(AsyncLockSiteFact {
+                        id,
+                        held: owned,
+                        lent: false,
+                        loc: Loc::method_call(lock),
+                    });
+                    self.site_nodes.push(node);
+                    if self.binding_guard != Some(node) {
+                        self.temps.push(Live {
+                            site: Some(self.sites.len() - 1),
+                            names: Vec::new(),
+                            loc: Loc::method_call(lock),
+                            describe: "",
+                            requires: None,
+                            depth: self.depth,
+                            reported: false,
+                        });
+                    }
+                }
             }
             syn::Expr::MethodCall(m) => {
                 let mark = self.temps_mark();
@@ -233,12 +410,18 @@ impl<'a> Scanner<'a> {
                 }
                 for a in &m.args {
                     self.expr(a);
+                    self.escape(a);
                 }
             }
             syn::Expr::Call(c) => {
                 self.expr(&c.func);
+                let is_drop = matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "drop"));
                 for a in &c.args {
                     self.expr(a);
+                    if !is_drop {
+                        self.escape(a);
+                    }
                     // Passing a guard by value moves it (`drop(g)`, `consume(g)`).
                     if let syn::Expr::Path(p) = a
                         && let Some(i) = p.path.get_ident()
@@ -304,17 +487,76 @@ impl<'a> Scanner<'a> {
             other => {
                 let mut children = Children { scanner: self };
                 visit::visit_expr(&mut children, other);
+                if self.async_locks.is_some() {
+                    match other {
+                        syn::Expr::Return(r) => {
+                            if let Some(e) = &r.expr {
+                                self.escape(e);
+                            }
+                        }
+                        syn::Expr::Struct(s) => s.fields.iter().for_each(|f| self.escape(&f.expr)),
+                        syn::Expr::Assign(a) => self.escape(&a.right),
+                        syn::Expr::Tuple(t) => t.elems.iter().for_each(|e| self.escape(e)),
+                        syn::Expr::Array(a) => a.elems.iter().for_each(|e| self.escape(e)),
+                        _ => {}
+                    }
+                }
             }
+        }
+    }
+
+    /// In async-lock mode, a guard (by name, or a lock call's result) used by value here leaves
+    /// the body's sight: it counts as held.
+    fn escape(&mut self, e: &syn::Expr) {
+        if self.async_locks.is_none() {
+            return;
+        }
+        let mut e = e;
+        while let syn::Expr::Paren(p) = e {
+            e = &p.expr;
+        }
+        match e {
+            syn::Expr::Path(p) => {
+                let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+                    return;
+                };
+                for g in &self.live {
+                    if let Some(site) = g.site
+                        && g.names.contains(&name)
+                    {
+                        self.sites[site].held = true;
+                    }
+                }
+            }
+            syn::Expr::Await(a) => {
+                let node = a as *const _ as usize;
+                if let Some(site) = self.site_nodes.iter().position(|&n| n == node) {
+                    self.sites[site].held = true;
+                }
+            }
+            _ => {}
         }
     }
 
     /// A `move` closure or async block that mentions a live guard takes it.
     fn moved_into(&mut self, is_move: bool, body: &syn::Expr) {
-        if !is_move {
+        if !is_move && self.async_locks.is_none() {
             return;
         }
         let mut idents = Idents::default();
         idents.visit_expr(body);
+        // An async guard a closure or async block uses is used in another body, which may
+        // await while it holds it.
+        for g in &self.live {
+            if let Some(site) = g.site
+                && g.names.iter().any(|n| idents.0.contains(n))
+            {
+                self.sites[site].held = true;
+            }
+        }
+        if !is_move {
+            return;
+        }
         self.live
             .retain(|g| !g.names.iter().any(|n| idents.0.contains(n)));
     }
@@ -393,6 +635,9 @@ struct GuardCall {
 /// argument-less `lock`/`read`/`write` (async locks are awaited instead, and I/O `read`/`write`
 /// take buffers).
 fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
+    if s.async_locks.is_some() {
+        return None;
+    }
     let method = m.method.to_string();
     let recv_ty = infer(&m.receiver, &s.env, s.types, s.resolver);
     if let Some(path) = resolved(&recv_ty) {
@@ -468,6 +713,14 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
             }
             None
         }
+        syn::Expr::Await(a) if s.async_locks.is_some() => {
+            async_lock_call(a, s).map(|lock| GuardCall {
+                node: a as *const _ as usize,
+                loc: Loc::method_call(lock),
+                describe: "",
+                requires: None,
+            })
+        }
         syn::Expr::Try(t) => guard_call(&t.expr, s),
         syn::Expr::Paren(p) => guard_call(&p.expr, s),
         // `match m.lock() { Ok(g) => g, Err(poisoned) => poisoned.into_inner() }`
@@ -505,6 +758,24 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
             })
         }
         _ => None,
+    }
+}
+
+/// The lock call `a` awaits, if it locks an async lock: an argument-less guard method on a
+/// receiver typed as an async lock, or of unknown type (a field declared in another file, a
+/// binding whose type is not visible); the crate pass matches those by identity.
+fn async_lock_call<'e>(a: &'e syn::ExprAwait, s: &Scanner<'_>) -> Option<&'e syn::ExprMethodCall> {
+    let syn::Expr::MethodCall(m) = &*a.base else {
+        return None;
+    };
+    if !m.args.is_empty() || !ASYNC_GUARD_METHODS.contains(&m.method.to_string().as_str()) {
+        return None;
+    }
+    match infer(&m.receiver, &s.env, s.types, s.resolver) {
+        Ty::Named(path) if path.contains("::") => {
+            s.resolver.knowledge().is_async_lock(&path).then_some(m)
+        }
+        _ => Some(m),
     }
 }
 

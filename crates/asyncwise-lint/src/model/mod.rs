@@ -342,6 +342,41 @@ pub struct HeldGuard {
     pub requires: Option<crate::facts::Requirement>,
 }
 
+/// An async lock declared in the file (see [`crate::summary::AsyncLockDecl`]).
+#[derive(Debug, Clone)]
+pub struct AsyncLockDeclFact {
+    /// Which lock.
+    pub id: crate::summary::LockId,
+    /// The lock type's canonical path.
+    pub ty: String,
+    /// The declared type as written, without spaces.
+    pub shape: String,
+    /// Behind `Arc`/`Rc`.
+    pub shared: bool,
+    /// `pub` field or static.
+    pub public: bool,
+    /// Handed to code not seen here.
+    pub escapes: bool,
+    /// Other local names of the same lock.
+    pub aliases: Vec<String>,
+    /// The field, static, or constructor call.
+    pub loc: Loc,
+}
+
+/// A lock call of an async lock in async code (see [`crate::summary::AsyncLockSite`]).
+#[derive(Debug, Clone)]
+pub struct AsyncLockSiteFact {
+    /// Which lock, when it can be told.
+    pub id: Option<crate::summary::LockId>,
+    /// The guard is alive at a later `.await` or leaves the site.
+    pub held: bool,
+    /// Not a lock call: the lock itself is handed to other code here (a call argument, a
+    /// struct literal, returned), which may hold it.
+    pub lent: bool,
+    /// The lock call.
+    pub loc: Loc,
+}
+
 /// Everything rules need to know about one file.
 #[derive(Debug)]
 pub struct FileModel<'a> {
@@ -364,6 +399,10 @@ pub struct FileModel<'a> {
     pub low_volume_channels: Vec<(Loc, &'static str)>,
     /// `recv_timeout` calls with a zero or near-zero constant timeout: polls that do not block.
     pub polling_receives: Vec<Loc>,
+    /// Async locks declared in the file.
+    pub async_lock_decls: Vec<AsyncLockDeclFact>,
+    /// Async lock calls in async code, with whether each guard lives on.
+    pub async_lock_sites: Vec<AsyncLockSiteFact>,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -414,7 +453,9 @@ impl<'a> FileModel<'a> {
         let module = cx.module.as_str();
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        let facts = walk::walk_file(ast, &file_module(path), cx);
+        // Async lock guards are followed only in files that can name one.
+        let async_locks = source.contains("Mutex") || source.contains("RwLock");
+        let facts = walk::walk_file(ast, &file_module(path), cx, async_locks);
         FileModel {
             path,
             source,
@@ -425,6 +466,8 @@ impl<'a> FileModel<'a> {
             fields: facts.fields,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
+            async_lock_decls: facts.async_lock_decls,
+            async_lock_sites: facts.async_lock_sites,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

@@ -41,6 +41,10 @@ pub struct WalkFacts {
     pub low_volume_channels: Vec<(Loc, &'static str)>,
     /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
     pub polling_receives: Vec<Loc>,
+    /// Async locks declared in the file.
+    pub async_lock_decls: Vec<super::AsyncLockDeclFact>,
+    /// Async lock calls in async code.
+    pub async_lock_sites: Vec<super::AsyncLockSiteFact>,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
     pub fn_items: Vec<FnItem>,
@@ -53,7 +57,12 @@ pub struct WalkFacts {
 }
 
 /// Walks a file whose top module is `root` (`crate`, or `crate::db` for `src/db.rs`).
-pub fn walk_file(file: &syn::File, file_module: &str, cx: &FileContext) -> WalkFacts {
+pub fn walk_file(
+    file: &syn::File,
+    file_module: &str,
+    cx: &FileContext,
+    async_lock_scan: bool,
+) -> WalkFacts {
     let mut resolver = Resolver::with_root(file, &cx.module, Arc::clone(&cx.knowledge));
     let types = TypeTable::new(file, &mut resolver);
     let mut w = Walker {
@@ -86,6 +95,7 @@ pub fn walk_file(file: &syn::File, file_module: &str, cx: &FileContext) -> WalkF
         direct_in: Vec::new(),
         main_callees: HashSet::new(),
         entry_point: false,
+        async_lock_scan,
         facts: WalkFacts::default(),
     };
     w.visit_file(file);
@@ -213,6 +223,8 @@ struct Walker {
     main_callees: HashSet<String>,
     /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
     entry_point: bool,
+    /// Follow async lock guards too (the file names a `Mutex` or `RwLock`).
+    async_lock_scan: bool,
     facts: WalkFacts,
 }
 
@@ -269,11 +281,196 @@ impl Walker {
     fn analyse_guards_block(&mut self, block: &syn::Block) {
         let held = guards::scan_block(block, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
+        if self.async_lock_scan {
+            let function = self.current_fn_path();
+            let sites = guards::scan_async_locks_block(
+                block,
+                &self.env,
+                &self.types,
+                &self.resolver,
+                self.edition,
+                function.as_deref(),
+            );
+            self.facts.async_lock_sites.extend(sites);
+        }
+    }
+
+    /// The crate path of the innermost function being walked.
+    fn current_fn_path(&self) -> Option<String> {
+        self.fn_stack
+            .last()
+            .map(|&i| self.facts.fn_items[i].path.clone())
+    }
+
+    /// The async lock type (canonical path) `ty` names, looking through wrappers such as
+    /// `Arc`, `LazyLock` or `OnceCell`.
+    fn async_lock_in(&self, ty: &syn::Type, depth: usize) -> Option<String> {
+        if let Some(path) = self.types.ty_of(ty, &self.resolver).path()
+            && self.knowledge.is_async_lock(path)
+        {
+            return Some(path.to_string());
+        }
+        let syn::Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        if depth == 0 {
+            return None;
+        }
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => self.async_lock_in(t, depth - 1),
+            _ => None,
+        })
+    }
+
+    /// An async lock declared by `let name = Mutex::new(..)` (or `Arc::new(Mutex::new(..))`).
+    fn async_lock_local(&mut self, name: &str, init: &syn::Expr) {
+        let Some(function) = self.current_fn_path() else {
+            return;
+        };
+        let mut e = init;
+        let mut shared = false;
+        for _ in 0..4 {
+            let syn::Expr::Call(c) = e else { return };
+            let syn::Expr::Path(p) = &*c.func else { return };
+            let path = self.resolver.resolve(&p.path);
+            if let Some(ty) = path.strip_suffix("::new")
+                && self.knowledge.is_async_lock(ty)
+            {
+                self.facts.async_lock_decls.push(super::AsyncLockDeclFact {
+                    id: crate::summary::LockId::Local {
+                        function,
+                        name: name.to_string(),
+                    },
+                    ty: ty.to_string(),
+                    shape: String::new(),
+                    shared,
+                    public: false,
+                    escapes: false,
+                    aliases: Vec::new(),
+                    loc: Loc::call(c),
+                });
+                return;
+            }
+            let wrapper = path.rsplit("::").nth(1).unwrap_or_default();
+            if !matches!(wrapper, "Arc" | "Rc" | "Box") || c.args.len() != 1 {
+                return;
+            }
+            shared |= wrapper != "Box";
+            e = &c.args[0];
+        }
+    }
+
+    /// `let alias = m.clone()` / `Arc::clone(&m)` of a local async lock: another name for it.
+    fn async_lock_alias(&mut self, name: &str, init: &syn::Expr) {
+        let Some(function) = self.current_fn_path() else {
+            return;
+        };
+        let Some(crate::summary::LockId::Local { name: of, .. }) = guards::lock_identity(
+            init,
+            &self.env,
+            &self.types,
+            &self.resolver,
+            Some(&function),
+        ) else {
+            return;
+        };
+        if of == name {
+            return;
+        }
+        let is_clone = matches!(init, syn::Expr::MethodCall(m) if m.method == "clone")
+            || matches!(init, syn::Expr::Call(_));
+        if !is_clone {
+            return;
+        }
+        for d in &mut self.facts.async_lock_decls {
+            if let crate::summary::LockId::Local {
+                function: f,
+                name: n,
+            } = &d.id
+                && *f == function
+                && (*n == of || d.aliases.contains(&of))
+            {
+                d.aliases.push(name.to_string());
+            }
+        }
+    }
+
+    /// An async lock handed to other code (`helper(&self.state)`, `Foo { m: m.clone() }`,
+    /// returned): recorded as a lent site, which keeps the lock from being reported.
+    fn async_lock_lent(&mut self, e: &syn::Expr) {
+        if !matches!(
+            e,
+            syn::Expr::Path(_)
+                | syn::Expr::Field(_)
+                | syn::Expr::Reference(_)
+                | syn::Expr::MethodCall(_)
+                | syn::Expr::Call(_)
+                | syn::Expr::Paren(_)
+        ) {
+            return;
+        }
+        let function = self.current_fn_path();
+        let Some(id) = guards::lock_identity(
+            e,
+            &self.env,
+            &self.types,
+            &self.resolver,
+            function.as_deref(),
+        ) else {
+            return;
+        };
+        // The expression must be the lock itself, not a call made on it.
+        if let syn::Expr::MethodCall(m) = e
+            && !matches!(m.method.to_string().as_str(), "clone" | "as_ref")
+        {
+            return;
+        }
+        if let syn::Expr::Call(c) = e
+            && !matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "clone"))
+        {
+            return;
+        }
+        let relevant = match &id {
+            crate::summary::LockId::Local { .. } => self.facts.async_lock_decls.iter().any(|d| {
+                matches!((&d.id, &id), (
+                    crate::summary::LockId::Local { function: f, name: n },
+                    crate::summary::LockId::Local { function: g, name: m },
+                ) if f == g && (n == m || d.aliases.contains(m)))
+            }),
+            _ => match self.infer(e) {
+                Ty::Named(path) => self.knowledge.is_async_lock(&path),
+                Ty::Field { .. } => true,
+                _ => false,
+            },
+        };
+        if relevant {
+            self.facts.async_lock_sites.push(super::AsyncLockSiteFact {
+                id: Some(id),
+                held: true,
+                lent: true,
+                loc: Loc::of(e),
+            });
+        }
     }
 
     fn analyse_guards_expr(&mut self, expr: &syn::Expr) {
         let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
+        if self.async_lock_scan {
+            let function = self.current_fn_path();
+            let sites = guards::scan_async_locks_expr(
+                expr,
+                &self.env,
+                &self.types,
+                &self.resolver,
+                self.edition,
+                function.as_deref(),
+            );
+            self.facts.async_lock_sites.extend(sites);
+        }
     }
 
     fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
@@ -364,6 +561,11 @@ impl Walker {
             .current_fn
             .replace((self.fn_names.len() - 1, self.frames.len() + 1));
         self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
+        if self.async_lock_scan
+            && let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last()
+        {
+            self.async_lock_lent(tail);
+        }
         self.current_fn = saved_fn;
         self.main_depth = saved_main;
         self.fn_stack.pop();
@@ -741,6 +943,60 @@ impl<'ast> Visit<'ast> for Walker {
         self.impl_owner = saved_owner;
     }
 
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        if self.async_lock_scan {
+            let public_struct = matches!(s.vis, syn::Visibility::Public(_));
+            for f in &s.fields {
+                let Some(ident) = &f.ident else { continue };
+                let Some(ty) = self.async_lock_in(&f.ty, 3) else {
+                    continue;
+                };
+                let shape: String = quote::ToTokens::to_token_stream(&f.ty)
+                    .to_string()
+                    .split_whitespace()
+                    .collect();
+                self.facts.async_lock_decls.push(super::AsyncLockDeclFact {
+                    id: crate::summary::LockId::Field {
+                        owner: s.ident.to_string(),
+                        field: ident.to_string(),
+                    },
+                    ty,
+                    shared: shape.contains("Arc<") || shape.contains("Rc<"),
+                    shape,
+                    public: public_struct && matches!(f.vis, syn::Visibility::Public(_)),
+                    escapes: false,
+                    aliases: Vec::new(),
+                    loc: Loc::of(f),
+                });
+            }
+        }
+        visit::visit_item_struct(self, s);
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        if self.async_lock_scan
+            && let Some(ty) = self.async_lock_in(&s.ty, 3)
+        {
+            let shape: String = quote::ToTokens::to_token_stream(&s.ty)
+                .to_string()
+                .split_whitespace()
+                .collect();
+            self.facts.async_lock_decls.push(super::AsyncLockDeclFact {
+                id: crate::summary::LockId::Static {
+                    name: s.ident.to_string(),
+                },
+                ty,
+                shape,
+                shared: false,
+                public: matches!(s.vis, syn::Visibility::Public(_)),
+                escapes: false,
+                aliases: Vec::new(),
+                loc: Loc::of(&s.ident),
+            });
+        }
+        visit::visit_item_static(self, s);
+    }
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
         self.entry_point = f.attrs.iter().any(|a| {
@@ -905,6 +1161,13 @@ impl<'ast> Visit<'ast> for Walker {
                 failure_of(&init.expr, &self.knowledge),
             ));
         }
+        if self.async_lock_scan
+            && let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+        {
+            let name = name.ident.to_string();
+            self.async_lock_local(&name, &init.expr);
+            self.async_lock_alias(&name, &init.expr);
+        }
         let ty = l.init.as_ref().map_or(Ty::Unknown, |i| self.infer(&i.expr));
         let pat = l.pat.clone();
         self.env.bind_pat(&pat, ty, &self.types, &self.resolver);
@@ -995,6 +1258,12 @@ impl<'ast> Visit<'ast> for Walker {
             self.spawn_fact(me, loc, path.clone(), future, false);
         }
         self.visit_expr(&c.func);
+        let is_arc_clone = path.ends_with("Arc::clone") || path.ends_with("Rc::clone");
+        if self.async_lock_scan && !is_arc_clone && path != "std::mem::drop" {
+            for arg in &c.args {
+                self.async_lock_lent(arg);
+            }
+        }
         // A closure stored for later (`Box::new(move || ..)`) runs who knows where, like one
         // handed to a call whose future is awaited.
         self.visit_args(
@@ -1043,6 +1312,11 @@ impl<'ast> Visit<'ast> for Walker {
             self.loop_info(m, loc, "iterator closure", fixed, is_chunked(&m.receiver))
         });
         let offloads = self.knowledge.is_offload_method(&name);
+        if self.async_lock_scan {
+            for arg in &m.args {
+                self.async_lock_lent(arg);
+            }
+        }
         self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
     }
 
@@ -1111,6 +1385,9 @@ impl<'ast> Visit<'ast> for Walker {
         // A closure stored in a struct field (`Hooks { on_exit: move || .. }`) runs wherever the
         // struct's owner calls it, not here.
         for field in &e.fields {
+            if self.async_lock_scan {
+                self.async_lock_lent(&field.expr);
+            }
             if let syn::Expr::Closure(c) = &field.expr
                 && c.asyncness.is_none()
             {

@@ -6,10 +6,12 @@
 //! [`FileModel`] to findings; findings that need facts from other files
 //! of the same crate are [`Deferred`](crate::facts::Deferred) and settled by the crate pass.
 
+mod async_mutex_unneeded;
 mod block_on_in_async;
 mod blocking_in_async;
 mod detached_task;
 mod lock_across_await;
+mod mixed_runtimes;
 mod unbounded_channel;
 mod unbounded_spawn;
 
@@ -134,6 +136,8 @@ pub const RULES: &[Rule] = &[
     unbounded_channel::UNBOUNDED_CHANNEL,
     unbounded_spawn::UNBOUNDED_SPAWN,
     detached_task::DETACHED_TASK,
+    async_mutex_unneeded::ASYNC_MUTEX_UNNEEDED,
+    mixed_runtimes::MIXED_RUNTIMES,
 ];
 
 /// A rule's check over the crate index (findings that need other files' functions).
@@ -153,10 +157,20 @@ impl std::fmt::Debug for CrateCheck {
 }
 
 /// Every crate-level check: one line per rule that has one.
-pub const CRATE_CHECKS: &[CrateCheck] = &[CrateCheck {
-    rule: &blocking_in_async::BLOCKING_IN_ASYNC,
-    check: blocking_in_async::check_crate,
-}];
+pub const CRATE_CHECKS: &[CrateCheck] = &[
+    CrateCheck {
+        rule: &blocking_in_async::BLOCKING_IN_ASYNC,
+        check: blocking_in_async::check_crate,
+    },
+    CrateCheck {
+        rule: &async_mutex_unneeded::ASYNC_MUTEX_UNNEEDED,
+        check: async_mutex_unneeded::check_crate,
+    },
+    CrateCheck {
+        rule: &mixed_runtimes::MIXED_RUNTIMES,
+        check: mixed_runtimes::check_crate,
+    },
+];
 
 /// Runs every crate-level check over an index.
 ///

@@ -31,7 +31,7 @@ async fn nested_runtime_chain() -> u64 {
 }
 
 async fn other_executors() -> u64 {
-    let a = async_std::task::block_on(compute()); //~ block_on_in_async
+    let a = async_std::task::block_on(compute()); //~ block_on_in_async, mixed_runtimes
     let b = smol::block_on(compute()); //~ block_on_in_async
     let c = pollster::block_on(compute()); //~ block_on_in_async
     a + b + c

@@ -8,7 +8,7 @@ use tokio::sync::RwLock;
 
 #[derive(Clone, Default)]
 struct Registry {
-    plugins: Arc<RwLock<Vec<String>>>,
+    plugins: Arc<RwLock<Vec<String>>>, //~ async_mutex_unneeded
 }
 
 impl Registry {

@@ -104,7 +104,7 @@ async fn other_offloaders(path: PathBuf) {
         s.spawn(|_| std::thread::sleep(Duration::from_millis(1))); // ok: rayon::scope
     });
     let p = path.clone();
-    let _ = async_std::task::spawn_blocking(move || std::fs::read(p)).await; // ok: async_std spawn_blocking
+    let _ = async_std::task::spawn_blocking(move || std::fs::read(p)).await; // ok: async_std spawn_blocking //~ mixed_runtimes
     let p = path.clone();
     let _ = smol::unblock(move || std::fs::read(p)).await; // ok: smol::unblock
     let _ = blocking::unblock(move || std::fs::read(path)).await; // ok: blocking::unblock

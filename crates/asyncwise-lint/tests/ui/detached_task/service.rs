@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 #[derive(Default)]
 struct Cache {
-    users: RwLock<Vec<String>>,
+    users: RwLock<Vec<String>>, //~ async_mutex_unneeded
 }
 
 struct Daemon {

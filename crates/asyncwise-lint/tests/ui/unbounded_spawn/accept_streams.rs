@@ -14,7 +14,7 @@ pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
 pub async fn serve_std(listener: async_std::net::TcpListener) {
     let mut incoming = listener.incoming();
     while let Some(stream) = incoming.next().await {
-        async_std::task::spawn(async move { echo(stream).await }); // ok: accept loop
+        async_std::task::spawn(async move { echo(stream).await }); // ok: accept loop //~ mixed_runtimes
     }
 }
 

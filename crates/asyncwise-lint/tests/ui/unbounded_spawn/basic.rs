@@ -84,7 +84,7 @@ async fn handle_spawn(handle: Handle, jobs: Vec<Job>) {
 
 async fn other_runtimes(jobs: Vec<Job>, more: Vec<Job>) {
     for job in jobs {
-        async_std::task::spawn(process(job)); //~ unbounded_spawn
+        async_std::task::spawn(process(job)); //~ unbounded_spawn, mixed_runtimes
     }
     for job in more {
         smol::spawn(process(job)).detach(); //~ unbounded_spawn

@@ -1,0 +1,3 @@
+pub fn start() {
+    smol::spawn(async {}).detach();
+}

@@ -104,7 +104,7 @@ use crate::TaskName;
 #[cfg(tokio_unstable)]
 pub use hooks::{PollHooks, install};
 pub use slot::Instrumented;
-pub(crate) use slot::{instrument, instrument_named_by};
+pub(crate) use slot::{PollTiming, TaskSlot, instrument, task_slot};
 
 /// Whether a watchdog runs; read once per spawn, so that spawning costs
 /// nothing extra while none does.

@@ -91,7 +91,20 @@ pub(crate) fn instrument_named_by<F: Future>(
     location: &'static Location<'static>,
     future: F,
 ) -> Instrumented<F> {
-    let slot = super::current().map(|shared| {
+    Instrumented {
+        inner: future,
+        slot: task_slot(name, location),
+    }
+}
+
+/// A slot registered with the running watchdog, if one runs, for a task
+/// named `name()` spawned at `location`; write it around every poll with
+/// [`PollTiming`].
+pub(crate) fn task_slot(
+    name: impl FnOnce() -> TaskName,
+    location: &'static Location<'static>,
+) -> Option<Arc<TaskSlot>> {
+    super::current().map(|shared| {
         let slot = Arc::new(TaskSlot {
             name: name(),
             location,
@@ -103,11 +116,7 @@ pub(crate) fn instrument_named_by<F: Future>(
         });
         shared.register(&slot);
         slot
-    });
-    Instrumented {
-        inner: future,
-        slot,
-    }
+    })
 }
 
 impl<F: Future> Instrumented<F> {
@@ -147,14 +156,15 @@ impl<F: Future> Future for Instrumented<F> {
 
 /// Marks a poll in progress; its `Drop` (which also runs when the poll
 /// panics) records the poll's end.
-struct PollTiming<'a> {
+pub(crate) struct PollTiming<'a> {
     slot: &'a TaskSlot,
     poll: u64,
     start_tick: u64,
 }
 
 impl<'a> PollTiming<'a> {
-    fn start(slot: &'a TaskSlot) -> Self {
+    /// Marks the start of a poll of the task that owns `slot`.
+    pub(crate) fn start(slot: &'a TaskSlot) -> Self {
         let poll = slot.polls.load(Ordering::Relaxed).wrapping_add(1).max(1);
         slot.watch
             .thread

@@ -44,6 +44,18 @@ impl Reports {
     fn take(&self) -> Vec<BlockedPoll> {
         std::mem::take(&mut *self.all.lock().unwrap())
     }
+
+    /// Waits (at most 10 s) until `count` reports have arrived, then takes
+    /// them all. On a multi-thread runtime the after-poll hook that reports
+    /// a poll's return runs on the worker after the task has completed, so
+    /// `block_on` may return first.
+    fn take_at_least(&self, count: usize) -> Vec<BlockedPoll> {
+        let start = Instant::now();
+        while self.all.lock().unwrap().len() < count && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.take()
+    }
 }
 
 /// Blocks its thread until the watchdog has reported it (or 10 s pass), and
@@ -106,7 +118,7 @@ fn check_plain_task_report(multi_thread: bool) {
         }
     });
     assert!(seen_while_blocked, "reported only after the poll returned");
-    let reports = reports.take();
+    let reports = reports.take_at_least(2);
     let phases: Vec<Phase> = reports.iter().map(|r| r.phase).collect();
     assert_eq!(phases, [Phase::Blocking, Phase::Returned], "{reports:#?}");
     for report in &reports {

@@ -11,7 +11,8 @@
 //! With the `watchdog` feature, every such task is also
 //! [instrumented](crate::watchdog) under its full path (`group/task`,
 //! `supervisor/child`), so a running watchdog names and locates it when it
-//! blocks its thread. Without the feature, [`Watched`] is the task itself.
+//! blocks its thread: the wrapper writes the task's watchdog slot around
+//! each poll itself, so a task is not wrapped twice.
 
 use std::any::Any;
 use std::fmt;
@@ -326,8 +327,9 @@ pub(crate) fn watching() -> bool {
 /// - with a [`Tracking`], it is registered in a [`Shutdown`] until its
 ///   future is dropped, and it is never polled after the drain deadline;
 /// - `finish` turns the outcome into the task's output;
-/// - with the `watchdog` feature, the whole task is [`watched`] under
-///   `setup.path` (or its name).
+/// - with the `watchdog` feature and a running watchdog, each poll is
+///   timed in the task's watchdog slot, registered under `setup.path` (or
+///   its name).
 ///
 /// Everything lives in one flat, pin-projected struct with one poll
 /// function, so the task stays small: the per-task overhead over a bare

@@ -12,6 +12,10 @@
 //! - `map_concurrent_10k/*`: 10 000 items, 64 at once, each yielding to the
 //!   scheduler once, through `map_concurrent` versus `futures`'
 //!   `buffer_unordered`, on a current-thread runtime.
+//!
+//! Instruction counts: `ASYNCWISE_BENCH_ONE=<map_concurrent|buffer_unordered|none>`
+//! runs one round of that pipeline (`none`: the runtime alone) on a
+//! current-thread runtime and exits, for `valgrind --tool=callgrind`.
 
 use std::hint::black_box;
 use std::pin::pin;
@@ -19,7 +23,7 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use asyncwise::{BatchConfig, Batcher, CircuitBreaker, PipelineExt, RetryPolicy, Window, retry};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
@@ -146,6 +150,21 @@ async fn work(n: u64) -> Result<u64, std::io::Error> {
     Ok(black_box(n))
 }
 
+async fn through_map_concurrent() -> u64 {
+    futures_util::stream::iter(0..STREAM_ITEMS)
+        .map_concurrent(LIMIT, work)
+        .fold(0_u64, |sum, r| async move { sum + r.expect("ok") })
+        .await
+}
+
+async fn through_buffer_unordered() -> u64 {
+    futures_util::stream::iter(0..STREAM_ITEMS)
+        .map(work)
+        .buffer_unordered(LIMIT)
+        .fold(0_u64, |sum, r| async move { sum + r.expect("ok") })
+        .await
+}
+
 fn pipelines(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -154,24 +173,37 @@ fn pipelines(c: &mut Criterion) {
     let mut group = c.benchmark_group("map_concurrent_10k");
     group.sample_size(30);
     group.bench_function("map_concurrent", |b| {
-        b.to_async(&runtime).iter(|| async {
-            futures_util::stream::iter(0..STREAM_ITEMS)
-                .map_concurrent(LIMIT, work)
-                .fold(0_u64, |sum, r| async move { sum + r.expect("ok") })
-                .await
-        });
+        b.to_async(&runtime).iter(through_map_concurrent);
     });
     group.bench_function("buffer_unordered", |b| {
-        b.to_async(&runtime).iter(|| async {
-            futures_util::stream::iter(0..STREAM_ITEMS)
-                .map(work)
-                .buffer_unordered(LIMIT)
-                .fold(0_u64, |sum, r| async move { sum + r.expect("ok") })
-                .await
-        });
+        b.to_async(&runtime).iter(through_buffer_unordered);
     });
     group.finish();
 }
 
+/// One round of one pipeline on a current-thread runtime, for callgrind.
+fn run_one(name: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sum = runtime.block_on(async {
+        match name {
+            "map_concurrent" => through_map_concurrent().await,
+            "buffer_unordered" => through_buffer_unordered().await,
+            _ => 0,
+        }
+    });
+    black_box(sum);
+}
+
 criterion_group!(benches, breaker, retry_overhead, batching, pipelines);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(name) = std::env::var("ASYNCWISE_BENCH_ONE") {
+        run_one(&name);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -49,7 +49,10 @@
 //! # Synchronisation
 //!
 //! The crate writes no synchronisation primitive of its own: limits are
-//! Tokio's [`Semaphore`](tokio::sync::Semaphore), task ownership is Tokio's
+//! Tokio's [`Semaphore`](tokio::sync::Semaphore) (a task's permit is
+//! forgotten when the task takes it and given back with `add_permits(1)`
+//! when the task's future is dropped, so the task carries a flag instead of
+//! the permit), task ownership is Tokio's
 //! `JoinSet` and tokio-util's `TaskTracker`, cancellation is tokio-util's
 //! `CancellationToken`, and the shutdown registry (running tasks with their
 //! abort handles, failures) is a `std::sync::Mutex` around maps, touched

@@ -347,6 +347,19 @@ where
             }
             match this.running.poll_next_unpin(cx) {
                 Poll::Ready(Some((index, output))) => {
+                    let in_turn = !*this.ordered || index == *this.next_out;
+                    // The common case first: a success that may be yielded
+                    // now goes straight out, without building a `Result`
+                    // for the error policy.
+                    let output = match output {
+                        Some(Ok(value)) if in_turn => {
+                            if *this.ordered {
+                                *this.next_out += 1;
+                            }
+                            return Poll::Ready(Some(Ok(value)));
+                        }
+                        output => output,
+                    };
                     let result = match output {
                         Some(Ok(value)) => Ok(value),
                         Some(Err(error)) => Err(StageError {
@@ -358,11 +371,11 @@ where
                             kind: StageErrorKind::TimedOut(this.timeout.unwrap_or_default()),
                         }),
                     };
+                    if !in_turn {
+                        this.finished.insert(index, result);
+                        continue;
+                    }
                     if *this.ordered {
-                        if index != *this.next_out {
-                            this.finished.insert(index, result);
-                            continue;
-                        }
                         *this.next_out += 1;
                     }
                     match handle(result, this.on_error, this.stopped, this.running) {

@@ -11,7 +11,8 @@
 //! With the `watchdog` feature, every such task is also
 //! [instrumented](crate::watchdog) under its full path (`group/task`,
 //! `supervisor/child`), so a running watchdog names and locates it when it
-//! blocks its thread. Without the feature, [`Watched`] is the task itself.
+//! blocks its thread: the wrapper writes the task's watchdog slot around
+//! each poll itself, so a task is not wrapped twice.
 
 use std::any::Any;
 use std::fmt;
@@ -273,7 +274,9 @@ pub(crate) struct Setup {
     pub(crate) scope: Option<Arc<CancelScope>>,
     pub(crate) slot: Slot,
     pub(crate) tracking: Option<Tracking>,
-    /// Handed to `finish`, and kept for the scope if the task is aborted.
+    /// Handed to `finish`, and kept for the scope if the task is aborted;
+    /// shown (span, watchdog) instead of the `TaskMeta`'s name when set, so
+    /// that a caller can move the name here rather than clone it.
     pub(crate) name: Option<TaskName>,
     /// The task's full path (`group/task`) when it is not just its name:
     /// the name a running watchdog reports it under. Build it only when
@@ -294,15 +297,6 @@ impl Setup {
     }
 }
 
-/// A spawned task as the runtime sees it: instrumented for the watchdog
-/// with the `watchdog` feature, the task itself without.
-#[cfg(feature = "watchdog")]
-pub(crate) type Watched<F> = crate::watchdog::Instrumented<F>;
-/// A spawned task as the runtime sees it: instrumented for the watchdog
-/// with the `watchdog` feature, the task itself without.
-#[cfg(not(feature = "watchdog"))]
-pub(crate) type Watched<F> = F;
-
 /// Whether a watchdog runs, so that building a task's full path for it is
 /// worth a `format!`. Always `false` without the `watchdog` feature.
 #[inline]
@@ -314,25 +308,6 @@ pub(crate) fn watching() -> bool {
     #[cfg(not(feature = "watchdog"))]
     {
         false
-    }
-}
-
-/// Hands `fut` to the running watchdog (if any) under `name()` and
-/// `location`; without the `watchdog` feature, returns `fut` unchanged.
-#[inline]
-pub(crate) fn watched<F: Future>(
-    name: impl FnOnce() -> TaskName,
-    location: &'static Location<'static>,
-    fut: F,
-) -> Watched<F> {
-    #[cfg(feature = "watchdog")]
-    {
-        crate::watchdog::instrument_named_by(name, location, fut)
-    }
-    #[cfg(not(feature = "watchdog"))]
-    {
-        let _ = (name, location);
-        fut
     }
 }
 
@@ -352,56 +327,94 @@ pub(crate) fn watched<F: Future>(
 /// - with a [`Tracking`], it is registered in a [`Shutdown`] until its
 ///   future is dropped, and it is never polled after the drain deadline;
 /// - `finish` turns the outcome into the task's output;
-/// - with the `watchdog` feature, the whole task is [`watched`] under
-///   `setup.path` (or its name).
+/// - with the `watchdog` feature and a running watchdog, each poll is
+///   timed in the task's watchdog slot, registered under `setup.path` (or
+///   its name).
 ///
 /// Everything lives in one flat, pin-projected struct with one poll
 /// function, so the task stays small: the per-task overhead over a bare
 /// `tokio::spawn` is what the `task_group` benchmark measures.
-pub(crate) fn wrap<F, R, Fin>(
-    meta: &TaskMeta,
-    setup: Setup,
-    fut: F,
-    finish: Fin,
-) -> Watched<Wrapped<F, Fin>>
+pub(crate) fn wrap<F, R, Fin>(meta: &TaskMeta, setup: Setup, fut: F, finish: Fin) -> Wrapped<F, Fin>
 where
     F: Future,
     Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
 {
+    // The task's own name, when it keeps one, is the one to show.
+    let shown = setup.name.as_ref().unwrap_or(&meta.name);
     let span = tracing::info_span!(
         "task",
-        task.name = %meta.name,
+        task.name = %shown,
         task.location = %meta.location,
     );
-    let (permit, waits) = match setup.slot {
-        Slot::None => (None, None),
-        Slot::Held(permit) => (Some(permit), None),
+    let (holds_slot, waits) = match setup.slot {
+        Slot::None => (false, None),
+        Slot::Held(permit) => {
+            // Given back by `Wrapped`'s drop, through the scope's semaphore
+            // (the one it came from): a flag is 16 bytes smaller than the
+            // permit.
+            let from_scope = setup
+                .scope
+                .as_deref()
+                .and_then(|scope| scope.slots.as_ref())
+                .is_some_and(|slots| Arc::ptr_eq(slots, permit.semaphore()));
+            debug_assert!(from_scope, "a slot comes from the task's scope");
+            if from_scope {
+                permit.forget();
+            }
+            (from_scope, None)
+        }
         Slot::Wait(slots) => {
             let acquire: AcquireSlot = Box::pin(slots.acquire_owned());
             let waits = Waits {
                 acquire: Some(acquire),
                 ..Waits::default()
             };
-            (None, Some(Box::new(waits)))
+            (false, Some(Box::new(waits)))
         }
     };
-    let wrapped = Wrapped {
+    let span = (!span.is_disabled()).then_some(span);
+    let path = setup.path;
+    // The running watchdog's slot, under the task's full path (built only
+    // when a watchdog runs).
+    #[cfg(feature = "watchdog")]
+    let watch = crate::watchdog::task_slot(|| path.unwrap_or_else(|| shown.clone()), meta.location);
+    #[cfg(not(feature = "watchdog"))]
+    let watch: Option<std::convert::Infallible> = {
+        let _ = path;
+        None
+    };
+    let observed = (span.is_some() || setup.tracking.is_some() || watch.is_some()).then(|| {
+        Box::new(Observed {
+            #[cfg(feature = "watchdog")]
+            watch,
+            span,
+            tracking: setup.tracking,
+        })
+    });
+    Wrapped {
         fut: Some(fut),
-        span: (!span.is_disabled()).then(|| Box::new(span)),
+        observed,
         scope: setup.scope,
         started: false,
+        holds_slot,
         waits,
-        permit,
         finish: Some(finish),
-        tracking: setup.tracking.map(Box::new),
         name: setup.name,
-    };
-    let path = setup.path;
-    watched(
-        || path.unwrap_or_else(|| meta.name.clone()),
-        meta.location,
-        wrapped,
-    )
+    }
+}
+
+/// What only some tasks have, boxed together so that the common task (no
+/// subscriber, not tracked, no watchdog) carries one null pointer for all
+/// of it: a smaller task is moved by a few register moves where a larger
+/// one takes a `memcpy` call, several times per spawn.
+struct Observed {
+    /// The task's slot in the running watchdog, written at every poll.
+    #[cfg(feature = "watchdog")]
+    watch: Option<Arc<crate::watchdog::TaskSlot>>,
+    /// Present when a subscriber wants the task's span.
+    span: Option<tracing::Span>,
+    /// Last: deregisters from the shutdown after everything else is gone.
+    tracking: Option<Tracking>,
 }
 
 /// What a task waits for besides its future: allocated only for tasks that
@@ -425,27 +438,29 @@ pin_project_lite::pin_project! {
         // so a panic in its `Drop` is reported with the task's name.
         #[pin]
         fut: Option<F>,
-        // Boxed, and absent when no subscriber wants it: most tasks run
-        // without tracing, and a small task moves less.
-        span: Option<Box<tracing::Span>>,
         scope: Option<Arc<CancelScope>>,
         started: bool,
+        // The task holds one permit of its scope's semaphore, for as long as
+        // it exists (given back in `drop`).
+        holds_slot: bool,
         waits: Option<Box<Waits>>,
-        // The slot is held for as long as the task's future exists.
-        permit: Option<OwnedSemaphorePermit>,
         finish: Option<Fin>,
         name: Option<TaskName>,
-        // Last: deregisters from the shutdown after everything else is gone.
-        // Boxed: most tasks are not tracked, and a small task moves less.
-        tracking: Option<Box<Tracking>>,
+        // Last: its tracking deregisters from the shutdown after everything
+        // else is gone.
+        observed: Option<Box<Observed>>,
     }
 
     impl<F, Fin> PinnedDrop for Wrapped<F, Fin> {
         fn drop(this: Pin<&mut Self>) {
-            // Reached with a live future only when the task is aborted.
             let mut this = this.project();
+            // Reached with a live future only when the task is aborted.
             if this.fut.is_some() {
-                let _entered = this.span.as_deref().map(tracing::Span::enter);
+                let _entered = this
+                    .observed
+                    .as_deref()
+                    .and_then(|observed| observed.span.as_ref())
+                    .map(tracing::Span::enter);
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
                     tracing::error!(
                         panic = %panic_message(payload.as_ref()),
@@ -460,6 +475,13 @@ pin_project_lite::pin_project! {
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .push((id, name));
+                }
+            }
+            // The slot is free once the future is gone.
+            if *this.holds_slot {
+                *this.holds_slot = false;
+                if let Some(slots) = this.scope.as_deref().and_then(|scope| scope.slots.as_ref()) {
+                    slots.add_permits(1);
                 }
             }
         }
@@ -482,8 +504,18 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let mut this = self.project();
-        let _entered = this.span.as_deref().map(tracing::Span::enter);
-        if this.finish.is_none() || this.tracking.as_deref().is_some_and(Tracking::halted) {
+        let observed = this.observed.as_deref();
+        let _entered = observed
+            .and_then(|observed| observed.span.as_ref())
+            .map(tracing::Span::enter);
+        #[cfg(feature = "watchdog")]
+        let _timing = observed
+            .and_then(|observed| observed.watch.as_deref())
+            .map(crate::watchdog::PollTiming::start);
+        if this.finish.is_none()
+            || observed
+                .is_some_and(|observed| observed.tracking.as_ref().is_some_and(Tracking::halted))
+        {
             // Finished already (tokio never polls again), or the drain
             // deadline has passed: the abort is on its way, and nothing of
             // the task may run any more.
@@ -491,7 +523,15 @@ where
         }
         let gate = match this.scope.as_deref() {
             None => Gate::Poll,
-            Some(scope) => gate(scope, this.started, this.waits, this.permit, cx),
+            // The common case, decided by one atomic load: nothing to wait
+            // for, no parent whose cancellation the flag may have missed,
+            // and no cancellation seen.
+            Some(scope)
+                if this.waits.is_none() && !scope.has_parent && !scope.known_cancelled() =>
+            {
+                Gate::Poll
+            }
+            Some(scope) => gate(scope, this.started, this.waits, this.holds_slot, cx),
         };
         let outcome = match gate {
             Gate::Wait => return Poll::Pending,
@@ -549,7 +589,7 @@ fn gate(
     scope: &CancelScope,
     started: &mut bool,
     waits: &mut Option<Box<Waits>>,
-    permit: &mut Option<OwnedSemaphorePermit>,
+    holds_slot: &mut bool,
     cx: &mut Context<'_>,
 ) -> Gate {
     if let Some(Waits {
@@ -575,7 +615,9 @@ fn gate(
                 Poll::Pending => return Gate::Wait,
                 Poll::Ready(Err(_closed)) => return Gate::Cut,
                 Poll::Ready(Ok(slot)) => {
-                    *permit = Some(slot);
+                    // Given back by `Wrapped`'s drop (see `wrap`).
+                    slot.forget();
+                    *holds_slot = true;
                     *acquire = None;
                 }
             }
@@ -659,17 +701,12 @@ mod tests {
             location: Location::caller(),
         };
         let wrapped = wrap(&meta, Setup::plain(), async { 1_u64 }, |o, _, _| o);
-        eprintln!(
-            "wrapped {} span {} name {} permit {} tracking {}",
-            std::mem::size_of_val(&wrapped),
-            std::mem::size_of::<tracing::Span>(),
-            std::mem::size_of::<Option<TaskName>>(),
-            std::mem::size_of::<Option<OwnedSemaphorePermit>>(),
-            std::mem::size_of::<Option<Box<Tracking>>>(),
+        // The span, the shutdown tracking and the watchdog slot share one
+        // pointer, with or without the `watchdog` feature.
+        assert!(
+            std::mem::size_of_val(&wrapped) <= 64,
+            "{}",
+            std::mem::size_of_val(&wrapped)
         );
-        // The watchdog's instrumentation adds its slot pointer (8 bytes);
-        // without the feature the task is exactly the wrapper.
-        let watchdog_slot = if cfg!(feature = "watchdog") { 8 } else { 0 };
-        assert!(std::mem::size_of_val(&wrapped) <= 80 + watchdog_slot);
     }
 }

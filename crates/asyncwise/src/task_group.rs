@@ -793,12 +793,18 @@ where
     // task moves less.
     let report_to = report_to.map(|(shutdown, path)| Box::new((shutdown, path, Instant::now())));
     let started = report_to.as_ref().map(|tracked| tracked.2);
+    // The name moves into the task (no clone: an owned name would allocate).
+    let TaskMeta { name, location } = meta;
     let setup = Setup {
         scope: Some(Arc::clone(scope)),
         slot,
         tracking,
-        name: Some(meta.name.clone()),
+        name: Some(name),
         path: registration.as_ref().map(|(_, path, _)| path.name.clone()),
+    };
+    let meta = TaskMeta {
+        name: TaskName::Borrowed(""),
+        location,
     };
     let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
         let failure = match &outcome {

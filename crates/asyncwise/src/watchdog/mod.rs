@@ -35,7 +35,23 @@
 //! spawn location usually suffice to find the culprit; for a stack, attach
 //! `gdb -p` or `perf` to the process while it is reported.
 //!
-//! Tasks spawned directly with `tokio::spawn` are not covered.
+//! # Tasks not spawned through asyncwise (`tokio_unstable`)
+//!
+//! Built with `RUSTFLAGS="--cfg tokio_unstable"`, the crate has
+//! `watchdog::install`, which sets a runtime builder's task-poll hooks
+//! (`on_before_task_poll`, `on_after_task_poll`) so that every task of that
+//! runtime is watched, including tasks spawned with plain `tokio::spawn`:
+//! a blocking one is reported, while it blocks, as `tokio task <id>` with
+//! the spawn location Tokio recorded (the caller of `tokio::spawn`). Tokio
+//! keeps one callback per hook and cannot return one set earlier, so your
+//! own poll hooks go *into* `install` as `PollHooks`, which runs them
+//! around the watchdog's; see `install` for the exact rules. A task that
+//! asyncwise spawned while the watchdog ran is reported once, under its own
+//! name. Such tasks are in [`Watchdog::summary`] only through their
+//! reported polls (the summary's busy time counts only those); the hooks
+//! are per worker thread, not per task. Without `tokio_unstable`, tasks
+//! spawned directly with `tokio::spawn` are not covered: wrap them in
+//! [`Instrumented`] or spawn them with [`spawn`].
 //!
 //! # Example
 //!
@@ -68,6 +84,8 @@
 //!
 //! Available with the `watchdog` cargo feature.
 
+#[cfg(tokio_unstable)]
+mod hooks;
 mod monitor;
 mod slot;
 mod thread_state;
@@ -75,7 +93,7 @@ mod thread_state;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -83,18 +101,30 @@ use tokio::task::JoinHandle;
 
 use crate::TaskName;
 
+#[cfg(tokio_unstable)]
+pub use hooks::{PollHooks, install};
 pub use slot::Instrumented;
-pub(crate) use slot::{instrument, instrument_named_by};
+pub(crate) use slot::{PollTiming, TaskSlot, instrument, task_slot};
 
 /// Whether a watchdog runs; read once per spawn, so that spawning costs
 /// nothing extra while none does.
 static RUNNING: AtomicBool = AtomicBool::new(false);
 /// The running watchdog's shared state (present while [`RUNNING`]).
 static CURRENT: Mutex<Option<Arc<monitor::Shared>>> = Mutex::new(None);
+/// Counts the watchdogs started, so a worker thread's poll-hook slot knows
+/// when it belongs to a stopped one (`tokio_unstable`).
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// Whether a watchdog runs now (one atomic load).
 pub(crate) fn is_running() -> bool {
     RUNNING.load(Ordering::Acquire)
+}
+
+/// The number of the running (or last) watchdog, from 1; read after
+/// [`is_running`] returned `true`.
+#[cfg(tokio_unstable)]
+pub(crate) fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
 }
 
 /// The running watchdog's summary of its `top` worst tasks, if one runs.
@@ -286,6 +316,7 @@ impl WatchdogBuilder {
         let shared = Arc::new(monitor::Shared::new(self.threshold, self.callback));
         let thread = monitor::start(Arc::clone(&shared)).map_err(WatchdogError::Thread)?;
         *current = Some(Arc::clone(&shared));
+        GENERATION.fetch_add(1, Ordering::AcqRel);
         RUNNING.store(true, Ordering::Release);
         Ok(Watchdog {
             shared,

@@ -1,11 +1,15 @@
 //! The monitor thread and the state it shares with the slots.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use super::slot::TaskSlot;
+#[cfg(tokio_unstable)]
+use super::hooks::HookSlot;
+use super::slot::{PollWatch, TaskSlot};
 use super::{BlockedPoll, Callback, Offender, Phase, Summary, thread_state};
+use crate::TaskName;
 
 /// How many finished tasks each list of the summary keeps.
 const RETIRED_KEPT: usize = 32;
@@ -16,6 +20,10 @@ pub(crate) struct Shared {
     threshold_ns: u64,
     callback: Option<Callback>,
     slots: Mutex<Vec<Weak<TaskSlot>>>,
+    /// One per worker thread that polled a task through the runtime's poll
+    /// hooks while this watchdog ran (`tokio_unstable`).
+    #[cfg(tokio_unstable)]
+    hook_slots: Mutex<Vec<Weak<HookSlot>>>,
     /// Finished tasks that stood out, for the summary.
     retired: Mutex<Vec<Offender>>,
     blocked_polls: AtomicU64,
@@ -41,6 +49,8 @@ impl Shared {
             threshold_ns: u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX),
             callback,
             slots: Mutex::new(Vec::new()),
+            #[cfg(tokio_unstable)]
+            hook_slots: Mutex::new(Vec::new()),
             retired: Mutex::new(Vec::new()),
             blocked_polls: AtomicU64::new(0),
             coarse_ns: AtomicU64::new(0),
@@ -70,6 +80,14 @@ impl Shared {
             .push(Arc::downgrade(slot));
     }
 
+    #[cfg(tokio_unstable)]
+    pub(super) fn register_hook(&self, slot: &Arc<HookSlot>) {
+        self.hook_slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::downgrade(slot));
+    }
+
     pub(super) fn stop(&self) {
         self.stopped.store(true, Ordering::Release);
         if let Some(monitor) = self
@@ -88,15 +106,59 @@ impl Shared {
 
     /// The slow path of a poll that the monitor reported as blocking.
     pub(super) fn blocked_poll_returned(&self, slot: &TaskSlot, took_ns: u64) {
+        self.emit_returned(slot.name.clone(), slot.location, &slot.watch, took_ns);
+    }
+
+    /// The slow path of a hooked poll (a task not spawned through asyncwise)
+    /// that the monitor reported as blocking. Such a task has no slot of its
+    /// own, so its reported polls go to the summary here.
+    #[cfg(tokio_unstable)]
+    pub(super) fn hooked_poll_returned(&self, slot: &HookSlot, took_ns: u64) {
         if self.is_stopped() {
             return;
         }
-        let thread = thread_state::info(slot.thread.load(Ordering::Relaxed));
+        let (task, location) = slot.task();
+        self.emit_returned(task.clone(), location, &slot.watch, took_ns);
+        let took = Duration::from_nanos(took_ns);
+        let mut retired = self.retired.lock().unwrap_or_else(PoisonError::into_inner);
+        match retired
+            .iter_mut()
+            .find(|o| o.task == task && std::ptr::eq(o.spawned_at, location))
+        {
+            Some(known) => {
+                known.longest_poll = known.longest_poll.max(took);
+                known.busy += took;
+                known.polls += 1;
+            }
+            None => retired.push(Offender {
+                task,
+                spawned_at: location,
+                longest_poll: took,
+                busy: took,
+                polls: 1,
+            }),
+        }
+        if retired.len() > 4 * RETIRED_KEPT {
+            keep_worst(&mut retired);
+        }
+    }
+
+    fn emit_returned(
+        &self,
+        task: TaskName,
+        spawned_at: &'static Location<'static>,
+        watch: &PollWatch,
+        took_ns: u64,
+    ) {
+        if self.is_stopped() {
+            return;
+        }
+        let thread = thread_state::info(watch.thread.load(Ordering::Relaxed));
         self.emit(&BlockedPoll {
             phase: Phase::Returned,
             rule: "blocking_in_async",
-            task: slot.name.clone(),
-            spawned_at: slot.location,
+            task,
+            spawned_at,
             thread: thread.map_or_else(|| "<unknown>".to_owned(), |t| t.name),
             blocked_for: Duration::from_nanos(took_ns),
             thread_state: None,
@@ -189,59 +251,152 @@ impl Shared {
     /// worker that is runnable but preempted (an overloaded machine) stalls
     /// through no fault of its task. That needs Linux's `/proc`; elsewhere
     /// the whole interval counts.
+    ///
+    /// A worker thread's hook slot (`tokio_unstable`) is skipped while a
+    /// task slot shows a poll in progress on the same thread: that poll is
+    /// an asyncwise task, reported under its name.
     fn sample(&self) {
         let now = self.now_ns();
         self.coarse_ns.store(now, Ordering::Relaxed);
         let mut in_progress = Vec::new();
+        let mut busy_threads = Vec::new();
         {
             let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
             slots.retain(|weak| {
                 let Some(slot) = weak.upgrade() else {
                     return false;
                 };
-                let poll = slot.in_poll.load(Ordering::Acquire);
-                if poll != 0 && slot.reported.load(Ordering::Relaxed) != poll {
-                    in_progress.push((slot, poll));
+                let poll = slot.watch.in_poll.load(Ordering::Acquire);
+                if poll != 0 {
+                    busy_threads.push(slot.watch.thread.load(Ordering::Relaxed));
+                    if slot.watch.reported.load(Ordering::Relaxed) != poll {
+                        in_progress.push((slot, poll));
+                    }
                 }
                 true
             });
         }
+        #[cfg(tokio_unstable)]
+        let hooked = self.hooked_in_progress(&busy_threads);
         // File reads, formatting and the user's callback run without the lock.
         for (slot, poll) in in_progress {
-            let thread = thread_state::info(slot.thread.load(Ordering::Relaxed));
-            let state = thread.as_ref().and_then(thread_state::ThreadInfo::sample);
-            let on_cpu = state.as_ref().map_or(0, |s| s.on_cpu_ns);
-            let last_at = slot.seen_at_ns.swap(now, Ordering::Relaxed);
-            let last_on_cpu = slot.seen_on_cpu_ns.swap(on_cpu, Ordering::Relaxed);
-            if slot.seen_poll.swap(poll, Ordering::Relaxed) != poll {
-                slot.blocked_ns.store(0, Ordering::Relaxed);
+            let Some(blocked) = self.advance(&slot.watch, poll, now) else {
                 continue;
-            }
-            let interval = now.saturating_sub(last_at);
-            let counted = match &state {
-                Some(s) if s.in_syscall.is_none() => {
-                    interval.min(on_cpu.saturating_sub(last_on_cpu))
-                }
-                _ => interval,
             };
-            let blocked_ns = slot.blocked_ns.load(Ordering::Relaxed) + counted;
-            slot.blocked_ns.store(blocked_ns, Ordering::Relaxed);
-            if blocked_ns < self.threshold_ns || slot.in_poll.load(Ordering::Acquire) != poll {
+            if !confirm(&slot.watch, poll) {
                 continue;
             }
-            slot.reported.store(poll, Ordering::Relaxed);
-            self.blocked_polls.fetch_add(1, Ordering::Relaxed);
-            self.emit(&BlockedPoll {
-                phase: Phase::Blocking,
-                rule: "blocking_in_async",
-                task: slot.name.clone(),
-                spawned_at: slot.location,
-                thread: thread.map_or_else(|| "<unknown>".to_owned(), |t| t.name),
-                blocked_for: Duration::from_nanos(blocked_ns),
-                thread_state: state.as_ref().map(thread_state::ThreadSample::describe),
-            });
+            self.report_blocking(slot.name.clone(), slot.location, blocked);
+        }
+        #[cfg(tokio_unstable)]
+        for (slot, poll) in hooked {
+            let Some(blocked) = self.advance(&slot.watch, poll, now) else {
+                continue;
+            };
+            // Read before `confirm`, which checks that the poll (and so the
+            // task it belongs to) has not changed meanwhile.
+            let (task, location) = slot.task();
+            if !confirm(&slot.watch, poll) {
+                continue;
+            }
+            self.report_blocking(task, location, blocked);
         }
     }
+
+    /// The hook slots with a poll in progress that no task slot covers.
+    #[cfg(tokio_unstable)]
+    fn hooked_in_progress(&self, busy_threads: &[usize]) -> Vec<(Arc<HookSlot>, u64)> {
+        let mut hooked = Vec::new();
+        let mut slots = self
+            .hook_slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        slots.retain(|weak| {
+            let Some(slot) = weak.upgrade() else {
+                return false;
+            };
+            let poll = slot.watch.in_poll.load(Ordering::Acquire);
+            if poll != 0
+                && slot.watch.reported.load(Ordering::Relaxed) != poll
+                && !busy_threads.contains(&slot.watch.thread.load(Ordering::Relaxed))
+            {
+                hooked.push((slot, poll));
+            }
+            true
+        });
+        hooked
+    }
+
+    /// Advances the monitor's view of `poll` on `watch` to `now`; returns
+    /// what to report once it has blocked its thread for the threshold.
+    fn advance(&self, watch: &PollWatch, poll: u64, now: u64) -> Option<Blocked> {
+        let thread = thread_state::info(watch.thread.load(Ordering::Relaxed));
+        let state = thread.as_ref().and_then(thread_state::ThreadInfo::sample);
+        let on_cpu = state.as_ref().map_or(0, |s| s.on_cpu_ns);
+        let last_at = watch.seen_at_ns.swap(now, Ordering::Relaxed);
+        let last_on_cpu = watch.seen_on_cpu_ns.swap(on_cpu, Ordering::Relaxed);
+        if watch.seen_poll.swap(poll, Ordering::Relaxed) != poll {
+            watch.blocked_ns.store(0, Ordering::Relaxed);
+            return None;
+        }
+        let interval = now.saturating_sub(last_at);
+        let counted = match &state {
+            Some(s) if s.in_syscall.is_none() => interval.min(on_cpu.saturating_sub(last_on_cpu)),
+            _ => interval,
+        };
+        let blocked_ns = watch.blocked_ns.load(Ordering::Relaxed) + counted;
+        watch.blocked_ns.store(blocked_ns, Ordering::Relaxed);
+        (blocked_ns >= self.threshold_ns).then_some(Blocked {
+            blocked_ns,
+            thread,
+            state,
+        })
+    }
+
+    fn report_blocking(
+        &self,
+        task: TaskName,
+        spawned_at: &'static Location<'static>,
+        blocked: Blocked,
+    ) {
+        self.blocked_polls.fetch_add(1, Ordering::Relaxed);
+        self.emit(&BlockedPoll {
+            phase: Phase::Blocking,
+            rule: "blocking_in_async",
+            task,
+            spawned_at,
+            thread: blocked
+                .thread
+                .map_or_else(|| "<unknown>".to_owned(), |t| t.name),
+            blocked_for: Duration::from_nanos(blocked.blocked_ns),
+            thread_state: blocked
+                .state
+                .as_ref()
+                .map(thread_state::ThreadSample::describe),
+        });
+    }
+}
+
+/// A poll that has blocked its thread for the threshold, as sampled.
+struct Blocked {
+    blocked_ns: u64,
+    thread: Option<thread_state::ThreadInfo>,
+    state: Option<thread_state::ThreadSample>,
+}
+
+/// Marks `poll` as reported if it is still in progress: `false` when it
+/// has returned since the monitor saw it (or, for a hook slot, when the
+/// thread has moved on to another task's poll).
+fn confirm(watch: &PollWatch, poll: u64) -> bool {
+    // Pairs with the fence in the hook before a poll's identity is written:
+    // what was read before this fence belongs to `poll` if `poll` is still
+    // the poll in progress after it.
+    fence(Ordering::Acquire);
+    if watch.in_poll.load(Ordering::Relaxed) != poll {
+        return false;
+    }
+    watch.reported.store(poll, Ordering::Relaxed);
+    true
 }
 
 fn offender(slot: &TaskSlot) -> Offender {

@@ -22,14 +22,13 @@ use super::monitor::Shared;
 use super::thread_state;
 use crate::TaskName;
 
-/// What the monitor knows about one task.
-#[derive(Debug)]
-pub(crate) struct TaskSlot {
-    pub(super) name: TaskName,
-    pub(super) location: &'static Location<'static>,
-    pub(super) shared: Arc<Shared>,
-    /// The sequence number (from 1) of the poll in progress; zero while the
-    /// task is not being polled.
+/// The poll in progress on one slot, as the monitor samples it: the state
+/// that a task's slot and a worker thread's hook slot (`tokio_unstable`)
+/// share.
+#[derive(Debug, Default)]
+pub(crate) struct PollWatch {
+    /// The sequence number (from 1) of the poll in progress; zero while no
+    /// poll is in progress.
     pub(super) in_poll: AtomicU64,
     /// The worker thread of the poll in progress (see `thread_state`).
     pub(super) thread: AtomicUsize,
@@ -43,6 +42,15 @@ pub(crate) struct TaskSlot {
     pub(super) seen_at_ns: AtomicU64,
     pub(super) seen_on_cpu_ns: AtomicU64,
     pub(super) blocked_ns: AtomicU64,
+}
+
+/// What the monitor knows about one task.
+#[derive(Debug)]
+pub(crate) struct TaskSlot {
+    pub(super) name: TaskName,
+    pub(super) location: &'static Location<'static>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) watch: PollWatch,
     pub(super) polls: AtomicU64,
     pub(super) longest_ns: AtomicU64,
     pub(super) busy_ns: AtomicU64,
@@ -83,29 +91,32 @@ pub(crate) fn instrument_named_by<F: Future>(
     location: &'static Location<'static>,
     future: F,
 ) -> Instrumented<F> {
-    let slot = super::current().map(|shared| {
+    Instrumented {
+        inner: future,
+        slot: task_slot(name, location),
+    }
+}
+
+/// A slot registered with the running watchdog, if one runs, for a task
+/// named `name()` spawned at `location`; write it around every poll with
+/// [`PollTiming`].
+pub(crate) fn task_slot(
+    name: impl FnOnce() -> TaskName,
+    location: &'static Location<'static>,
+) -> Option<Arc<TaskSlot>> {
+    super::current().map(|shared| {
         let slot = Arc::new(TaskSlot {
             name: name(),
             location,
             shared: Arc::clone(&shared),
-            in_poll: AtomicU64::new(0),
-            thread: AtomicUsize::new(0),
-            reported: AtomicU64::new(0),
-            seen_poll: AtomicU64::new(0),
-            seen_at_ns: AtomicU64::new(0),
-            seen_on_cpu_ns: AtomicU64::new(0),
-            blocked_ns: AtomicU64::new(0),
+            watch: PollWatch::default(),
             polls: AtomicU64::new(0),
             longest_ns: AtomicU64::new(0),
             busy_ns: AtomicU64::new(0),
         });
         shared.register(&slot);
         slot
-    });
-    Instrumented {
-        inner: future,
-        slot,
-    }
+    })
 }
 
 impl<F: Future> Instrumented<F> {
@@ -145,19 +156,21 @@ impl<F: Future> Future for Instrumented<F> {
 
 /// Marks a poll in progress; its `Drop` (which also runs when the poll
 /// panics) records the poll's end.
-struct PollTiming<'a> {
+pub(crate) struct PollTiming<'a> {
     slot: &'a TaskSlot,
     poll: u64,
     start_tick: u64,
 }
 
 impl<'a> PollTiming<'a> {
-    fn start(slot: &'a TaskSlot) -> Self {
+    /// Marks the start of a poll of the task that owns `slot`.
+    pub(crate) fn start(slot: &'a TaskSlot) -> Self {
         let poll = slot.polls.load(Ordering::Relaxed).wrapping_add(1).max(1);
-        slot.thread
+        slot.watch
+            .thread
             .store(thread_state::current_index(), Ordering::Relaxed);
         // Release: a monitor that sees the poll also sees its thread.
-        slot.in_poll.store(poll, Ordering::Release);
+        slot.watch.in_poll.store(poll, Ordering::Release);
         PollTiming {
             slot,
             poll,
@@ -170,7 +183,7 @@ impl Drop for PollTiming<'_> {
     fn drop(&mut self) {
         let slot = self.slot;
         let took = slot.shared.coarse_now_ns().saturating_sub(self.start_tick);
-        slot.in_poll.store(0, Ordering::Release);
+        slot.watch.in_poll.store(0, Ordering::Release);
         // A task is polled by one thread at a time (the runtime hands it
         // over with the synchronisation that entails), so plain loads and
         // stores suffice.
@@ -181,7 +194,7 @@ impl Drop for PollTiming<'_> {
                 slot.longest_ns.store(took, Ordering::Relaxed);
             }
         }
-        if slot.reported.load(Ordering::Relaxed) == self.poll {
+        if slot.watch.reported.load(Ordering::Relaxed) == self.poll {
             slot.shared.blocked_poll_returned(slot, took);
         }
     }

@@ -21,6 +21,8 @@ const KNOWN_RULES: &[&str] = &[
     "unbounded_channel",
     "unbounded_spawn",
     "detached_task",
+    "sequential_await",
+    "select_cancel_unsafe",
 ];
 
 /// Minimum number of firing markers per rule across all fixtures.

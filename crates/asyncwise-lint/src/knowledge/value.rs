@@ -16,9 +16,10 @@
 use std::sync::{Arc, LazyLock};
 
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
+use super::cancel_safety::CancelUnsafe;
 use super::channels::ChannelConstructor;
 use super::locks::LockType;
-use super::{blocking, channels, locks, offload, spawn, types};
+use super::{blocking, cancel_safety, channels, locks, offload, spawn, types};
 
 /// What asyncwise knows about libraries.
 #[derive(Debug, Clone)]
@@ -51,6 +52,8 @@ pub struct Knowledge {
     pub method_returns: Vec<types::MethodReturns>,
     /// Methods that panic on an error or a `None`: a task calling one can fail.
     pub unwrap_like: Vec<&'static str>,
+    /// Methods whose futures are not cancellation safe (a `select!` branch loses work).
+    pub cancel_unsafe: Vec<CancelUnsafe>,
 }
 
 /// Whether a table row names functions or types (a `module::*` row covers the one or the other).
@@ -78,6 +81,7 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         constructor_returns: types::CONSTRUCTOR_RETURNS.to_vec(),
         method_returns: types::METHOD_RETURNS.to_vec(),
         unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
+        cancel_unsafe: cancel_safety::builtin(),
     })
 });
 
@@ -129,6 +133,11 @@ impl Knowledge {
                 self.method_returns
                     .iter()
                     .map(|m| (m.receiver, RowKind::Type)),
+            )
+            .chain(
+                self.cancel_unsafe
+                    .iter()
+                    .filter_map(|c| c.receiver.map(|r| (r, RowKind::Type))),
             )
     }
 
@@ -250,6 +259,27 @@ impl Knowledge {
             .iter()
             .find(|m| path_matches(m.receiver, receiver) && (m.method == method || m.method == "*"))
             .map(|m| m.returns)
+    }
+
+    /// The row saying that the method `name`, on a receiver of type `receiver` if known, is not
+    /// cancellation safe.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// let row = k.cancel_unsafe("read_exact", None).unwrap();
+    /// assert_eq!(row.source, "tokio::io::AsyncReadExt::read_exact");
+    /// assert!(k.cancel_unsafe("send", None).is_none());
+    /// assert!(k.cancel_unsafe("send", Some("tokio::sync::mpsc::Sender")).is_some());
+    /// assert!(k.cancel_unsafe("read", None).is_none());
+    /// ```
+    pub fn cancel_unsafe(&self, name: &str, receiver: Option<&str>) -> Option<&CancelUnsafe> {
+        self.cancel_unsafe.iter().find(|c| {
+            c.method == name
+                && match c.receiver {
+                    None => true,
+                    Some(ty) => receiver == Some(ty),
+                }
+        })
     }
 
     /// Does the method `name` panic on an error or a `None`?

@@ -6,6 +6,7 @@
 //! column pairs) and are turned into full [`Span`]s only for findings.
 
 pub(crate) mod guards;
+pub mod ir;
 pub(crate) mod macros;
 pub(crate) mod resolve;
 pub mod test_code;
@@ -319,6 +320,8 @@ pub struct FileModel<'a> {
     pub low_volume_channels: Vec<(Loc, &'static str)>,
     /// `recv_timeout` calls with a zero or near-zero constant timeout: polls that do not block.
     pub polling_receives: Vec<Loc>,
+    /// The statement-level IR of the file's async bodies (see [`ir`]).
+    pub ir: ir::Ir,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -378,6 +381,7 @@ impl<'a> FileModel<'a> {
             fields: facts.fields,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
+            ir: facts.ir,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

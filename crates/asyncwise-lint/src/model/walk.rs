@@ -41,6 +41,8 @@ pub struct WalkFacts {
     pub low_volume_channels: Vec<(Loc, &'static str)>,
     /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
     pub polling_receives: Vec<Loc>,
+    /// The statement-level IR of async bodies.
+    pub ir: super::ir::Ir,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
     pub fn_items: Vec<FnItem>,
@@ -336,6 +338,14 @@ impl Walker {
         };
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
+            self.facts.ir.lower_block(
+                super::ir::BodyKind::AsyncFn,
+                Some(item),
+                block,
+                &self.env,
+                &self.types,
+                &self.resolver,
+            );
         }
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
@@ -902,6 +912,14 @@ impl<'ast> Visit<'ast> for Walker {
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
         self.analyse_guards_block(&a.block);
+        self.facts.ir.lower_block(
+            super::ir::BodyKind::AsyncBlock,
+            self.fn_stack.last().copied(),
+            &a.block,
+            &self.env,
+            &self.types,
+            &self.resolver,
+        );
         self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_block(&a.block));
     }
 
@@ -914,6 +932,13 @@ impl<'ast> Visit<'ast> for Walker {
         }
         if c.asyncness.is_some() {
             self.analyse_guards_expr(&c.body);
+            self.facts.ir.lower_expr(
+                self.fn_stack.last().copied(),
+                &c.body,
+                &self.env,
+                &self.types,
+                &self.resolver,
+            );
             self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_expr(&c.body));
         } else {
             // A sync closure run inline belongs to its body's loops, plus its own iteration

@@ -10,6 +10,8 @@ mod block_on_in_async;
 mod blocking_in_async;
 mod detached_task;
 mod lock_across_await;
+mod select_cancel_unsafe;
+mod sequential_await;
 mod unbounded_channel;
 mod unbounded_spawn;
 
@@ -134,6 +136,8 @@ pub const RULES: &[Rule] = &[
     unbounded_channel::UNBOUNDED_CHANNEL,
     unbounded_spawn::UNBOUNDED_SPAWN,
     detached_task::DETACHED_TASK,
+    sequential_await::SEQUENTIAL_AWAIT,
+    select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
 ];
 
 /// A rule's check over the crate index (findings that need other files' functions).

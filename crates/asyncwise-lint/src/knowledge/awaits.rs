@@ -98,3 +98,29 @@ pub const GATE_WORDS: &[&str] = &[
 /// Collection methods a `for` loop may fill with each iteration's result without carrying
 /// other state from one iteration to the next.
 pub const COLLECT_METHODS: &[&str] = &["push", "push_back", "insert", "extend", "append"];
+
+/// Words naming a connection, a transaction or a store: two calls handed the same one share it
+/// (one connection runs one query at a time; a transaction orders its statements), whatever
+/// else they do. Matched against a place's last segment: `conn`, `&db_conn`, `self.store`.
+pub const CONNECTION_WORDS: &[&str] = &[
+    "conn",
+    "connection",
+    "db",
+    "database",
+    "tx",
+    "txn",
+    "transaction",
+    "session",
+    "store",
+    "stream",
+    "socket",
+    "sink",
+    "writer",
+    "reader",
+    "channel",
+    "chan",
+];
+
+/// Words of set-up calls: opening, creating or starting something runs once, and the next
+/// step often needs it to exist (`create_listener`, `Database::new`, `MockServer::start`).
+pub const SETUP_WORDS: &[&str] = &["new", "open", "init", "start", "setup", "create", "spawn"];

@@ -241,11 +241,16 @@ struct Ctx<'a> {
 
 impl Ir {
     /// Lowers an async body given as a block (`async fn`, `async` block).
+    ///
+    /// `mut_params` are the parameters of an `async fn` that are `&mut` references: handing
+    /// one to a call lends it mutably, like writing `&mut x`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn lower_block(
         &mut self,
         kind: BodyKind,
         fn_item: Option<usize>,
         block: &syn::Block,
+        mut_params: Vec<String>,
         env: &TypeEnv,
         types: &TypeTable,
         resolver: &Resolver,
@@ -263,6 +268,7 @@ impl Ir {
             resolver,
         };
         let mut l = Lowerer::new(self, &cx, body);
+        l.mut_params = mut_params;
         l.block(&block.stmts);
     }
 
@@ -324,6 +330,8 @@ struct Lowerer<'i, 'c> {
     stmt_stack: Vec<usize>,
     in_macro: Option<InMacro>,
     loops: Vec<Loc>,
+    /// Parameters that are `&mut` references.
+    mut_params: Vec<String>,
 }
 
 impl<'i, 'c> Lowerer<'i, 'c> {
@@ -335,6 +343,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             stmt_stack: Vec::new(),
             in_macro: None,
             loops: Vec::new(),
+            mut_params: Vec::new(),
         }
     }
 
@@ -450,7 +459,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 let mut mut_args = Vec::new();
                 for a in &c.args {
                     collect_places(a, &mut uses);
-                    mut_arg(a, &mut mut_args);
+                    self.mut_arg(a, &mut mut_args);
                 }
                 Some(CallSite {
                     callee: Callee::Path(path),
@@ -468,7 +477,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 let mut mut_args = Vec::new();
                 for a in &m.args {
                     collect_places(a, &mut uses);
-                    mut_arg(a, &mut mut_args);
+                    self.mut_arg(a, &mut mut_args);
                 }
                 Some(CallSite {
                     callee: Callee::Method {
@@ -484,6 +493,21 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             }
             syn::Expr::Paren(p) => self.call_site(&p.expr),
             _ => None,
+        }
+    }
+
+    /// `&mut x` arguments, and `&mut` parameters passed on: the places lent mutably.
+    fn mut_arg(&self, e: &syn::Expr, out: &mut Vec<String>) {
+        match e {
+            syn::Expr::Reference(r) if r.mutability.is_some() => out.extend(place_of(&r.expr)),
+            syn::Expr::Path(p) => {
+                if let Some(name) = p.path.get_ident().map(ToString::to_string)
+                    && self.mut_params.contains(&name)
+                {
+                    out.push(name);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -664,16 +688,6 @@ pub(crate) fn place_of(e: &syn::Expr) -> Option<String> {
         syn::Expr::Await(a) => place_of(&a.base),
         syn::Expr::Index(i) => place_of(&i.expr),
         _ => None,
-    }
-}
-
-/// `&mut x` arguments: the places borrowed mutably.
-fn mut_arg(e: &syn::Expr, out: &mut Vec<String>) {
-    if let syn::Expr::Reference(r) = e
-        && r.mutability.is_some()
-        && let Some(p) = place_of(&r.expr)
-    {
-        out.push(p);
     }
 }
 

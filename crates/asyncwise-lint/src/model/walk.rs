@@ -338,10 +338,26 @@ impl Walker {
         };
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
+            let mut_params = sig
+                .inputs
+                .iter()
+                .filter_map(|i| match i {
+                    syn::FnArg::Typed(t) => match (&*t.pat, &*t.ty) {
+                        (syn::Pat::Ident(name), syn::Type::Reference(r))
+                            if r.mutability.is_some() =>
+                        {
+                            Some(name.ident.to_string())
+                        }
+                        _ => None,
+                    },
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
             self.facts.ir.lower_block(
                 super::ir::BodyKind::AsyncFn,
                 Some(item),
                 block,
+                mut_params,
                 &self.env,
                 &self.types,
                 &self.resolver,
@@ -916,6 +932,7 @@ impl<'ast> Visit<'ast> for Walker {
             super::ir::BodyKind::AsyncBlock,
             self.fn_stack.last().copied(),
             &a.block,
+            Vec::new(),
             &self.env,
             &self.types,
             &self.resolver,

@@ -121,7 +121,9 @@ fn concurrent_kind(call: &CallSite) -> bool {
         return false;
     }
     let lower = name.to_ascii_lowercase();
+    let words = || lower.split('_');
     !(awaits::TIMER_NAMES.contains(&name)
+        || words().any(|w| awaits::SETUP_WORDS.contains(&w))
         || awaits::EVENT_WAITS.contains(&name)
         || awaits::ORDERING.contains(&name)
         || awaits::GATE_WORDS.iter().any(|w| lower.contains(w))
@@ -142,9 +144,13 @@ fn dependent(ir: &Ir, earlier: &Step<'_>, later: &Step<'_>) -> bool {
     }
     let overlaps_any = |place: &str, uses: &[String]| uses.iter().any(|u| places_overlap(place, u));
     let (a, b) = (earlier.call, later.call);
-    a.receiver
-        .as_deref()
-        .is_some_and(|r| overlaps_any(r, &b.uses))
+    // The same connection, transaction or store handed to both.
+    a.uses
+        .iter()
+        .any(|u| connection_like(u) && overlaps_any(u, &b.uses))
+        || a.receiver
+            .as_deref()
+            .is_some_and(|r| overlaps_any(r, &b.uses))
         || b.receiver
             .as_deref()
             .is_some_and(|r| overlaps_any(r, &a.uses))
@@ -233,6 +239,7 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
     // connection shared by every iteration.
     if !call.uses.iter().any(|u| is_item(u))
         || call.receiver.as_deref().is_some_and(|r| !is_item(r))
+        || call.uses.iter().any(|u| !is_item(u) && connection_like(u))
     {
         return;
     }
@@ -266,6 +273,17 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         "the loop waits for each call before starting the next",
     ));
     sink.diagnostics.push(d);
+}
+
+/// A place named like a connection, a transaction or a store (`conn`, `self.db`, `db_conn`).
+fn connection_like(place: &str) -> bool {
+    let last = place
+        .rsplit('.')
+        .next()
+        .unwrap_or(place)
+        .to_ascii_lowercase();
+    last.split('_')
+        .any(|w| awaits::CONNECTION_WORDS.contains(&w))
 }
 
 /// `out.push(r)` (or `insert`/`extend`) with the iteration's result: collecting, not state.

@@ -93,3 +93,19 @@ async fn self_receiver(svc: &Service, ids: Vec<u64>) {
         svc.refresh(id).await;
     }
 }
+
+async fn delete_each(rows: Vec<Row>, conn: &DbConn) -> Result<()> {
+    for row in rows {
+        // ok: every delete goes through the same connection
+        row.delete(conn).await?;
+    }
+    Ok(())
+}
+
+async fn filters_in_order(filters: &mut [Filter], req: &mut Request) -> Result<()> {
+    for filter in filters.iter_mut() {
+        // ok: each filter changes the request the next one sees
+        filter.apply(req).await?;
+    }
+    Ok(())
+}

@@ -123,3 +123,16 @@ async fn broken_then_new_run(api: &Api, db: &Db, cache: &Cache, id: u64) {
     let hot = cache.hot(&token).await; //~ sequential_await
     let cold = db2_cold(id).await;
 }
+
+async fn same_connection_argument(user_id: &str, conn: &DbConn) {
+    // ok: both lookups go through the same connection, handed to each as an argument
+    let ciphers = find_ciphers(user_id, conn).await;
+    let folders = find_folders(user_id, &conn).await;
+}
+
+async fn set_up(cfg: &Config) -> Result<()> {
+    // ok: opening and creating things runs once, and the next step often needs them
+    let db = Database::open(&cfg.db_path).await?;
+    let listener = create_listener(cfg.port).await?;
+    Ok(())
+}

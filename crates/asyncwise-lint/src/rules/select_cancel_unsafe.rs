@@ -48,7 +48,7 @@ crate::declare_rule! {
     ///     }
     /// }
     /// ```
-    pub SELECT_CANCEL_UNSAFE, "select_cancel_unsafe", Group::Correctness, Level::Warn, check
+    pub SELECT_CANCEL_UNSAFE, "select_cancel_unsafe", Group::Suspicious, Level::Warn, check
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

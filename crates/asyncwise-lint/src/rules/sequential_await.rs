@@ -44,7 +44,7 @@ crate::declare_rule! {
     /// For a loop, `futures::future::join_all(items.iter().map(fetch))`, an
     /// `asyncwise::TaskGroup` or `JoinSet`, or `stream::iter(items).map(fetch).buffer_unordered(n)`
     /// to bound how many run at once.
-    pub SEQUENTIAL_AWAIT, "sequential_await", Group::Perf, Level::Warn, check
+    pub SEQUENTIAL_AWAIT, "sequential_await", Group::Pedantic, Level::Allow, check
 }
 
 /// One statement of a candidate run.

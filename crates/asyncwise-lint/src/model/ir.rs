@@ -609,7 +609,9 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
                 place_of(&a.base).map_or(Awaited::Other, Awaited::Place)
             }
             syn::Expr::Reference(r) => place_of(&r.expr).map_or(Awaited::Other, Awaited::Place),
-            base => self.call_site(base).map_or(Awaited::Other, Awaited::Call),
+            base => self
+                .call_site(pinned_inner(base))
+                .map_or(Awaited::Other, Awaited::Call),
         };
         self.push_await(Loc::from_span(a.await_token.span), awaited);
     }
@@ -666,6 +668,20 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// `Box::pin(f(x))` → `f(x)`: pinning a call's future does not change what is awaited.
+fn pinned_inner(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "pin")) =>
+        {
+            pinned_inner(&c.args[0])
+        }
+        _ => e,
+    }
 }
 
 /// The place an expression denotes, with method calls peeled off (`self.conn.lock()` →

@@ -109,3 +109,16 @@ async fn filters_in_order(filters: &mut [Filter], req: &mut Request) -> Result<(
     }
     Ok(())
 }
+
+async fn recursive_scan(dirs: Vec<PathBuf>, found: &mut Vec<PathBuf>) {
+    for dir in dirs {
+        // ok: every iteration pushes into the same `&mut` output (the pinned call is looked through)
+        Box::pin(scan(&dir, found)).await;
+    }
+}
+
+async fn pinned_per_item(urls: Vec<String>) {
+    for url in urls {
+        Box::pin(fetch_one(&url)).await; //~ sequential_await
+    }
+}

@@ -561,7 +561,11 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 self.push_await(Loc::mac(mac), Awaited::Macro(InMacro::Join));
             }
             None => {
-                if macro_kinds::OPAQUE_MACROS.contains(&name.as_str()) {
+                // Only a body holding `.await` adds anything here; parsing the others (most
+                // macros: logging, formatting, asserts) would only cost time.
+                if macro_kinds::OPAQUE_MACROS.contains(&name.as_str())
+                    || !holds_await(mac.tokens.clone())
+                {
                     return;
                 }
                 match macros::body(mac) {
@@ -773,24 +777,38 @@ impl<'ast> Visit<'ast> for Places<'_> {
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        // Formatting arguments and the like: the names they mention count as uses.
-        if let MacroBody::Exprs(exprs) = macros::body(m) {
-            exprs.iter().for_each(|e| self.visit_expr(e));
-        } else {
-            // `format!("{x}")`: inline arguments are in the literal; count identifiers in it.
-            for tt in m.tokens.clone() {
-                if let proc_macro2::TokenTree::Ident(i) = tt {
-                    let s = i.to_string();
-                    if !self.0.contains(&s) {
-                        self.0.push(s);
-                    }
-                }
-            }
-        }
+        // Formatting arguments and the like: every identifier in the tokens counts as a use (a
+        // token scan, not a parse: statements holding macros are many, and this runs for each
+        // statement enclosing one).
+        ident_uses(m.tokens.clone(), self.0);
         inline_format_args(m, self.0);
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn ident_uses(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    for tt in tokens {
+        match tt {
+            proc_macro2::TokenTree::Ident(i) => {
+                let s = i.to_string();
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            proc_macro2::TokenTree::Group(g) => ident_uses(g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// Whether tokens hold `.await` (so a macro body is worth parsing for await points).
+fn holds_await(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "await",
+        proc_macro2::TokenTree::Group(g) => holds_await(g.stream()),
+        _ => false,
+    })
 }
 
 /// `"{name}"` in a macro's string literals: inline format arguments are uses of `name`.

@@ -154,3 +154,14 @@ async fn deadline_outside(mut rx: mpsc::Receiver<u8>) {
         }
     }
 }
+
+async fn write_in_its_own_task(mut sink: tokio::net::TcpStream, mut frames: mpsc::Receiver<Vec<u8>>, mut stop: mpsc::Receiver<()>) {
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.recv() => break,
+            // ok: the write is awaited in the handler, after the branch won, not raced
+            Some(frame) = frames.recv() => { sink.write_all(&frame).await.unwrap(); }
+        }
+    }
+}

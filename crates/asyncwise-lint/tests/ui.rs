@@ -23,6 +23,8 @@ const KNOWN_RULES: &[&str] = &[
     "detached_task",
     "async_mutex_unneeded",
     "mixed_runtimes",
+    "sequential_await",
+    "select_cancel_unsafe",
 ];
 
 /// Minimum number of firing markers per rule across all fixtures.

@@ -5,7 +5,9 @@
 //! path too. To teach asyncwise about another library, add rows here; matching code never
 //! names a library function itself.
 
+pub mod awaits;
 pub mod blocking;
+pub mod cancel_safety;
 pub mod channels;
 pub mod iterators;
 pub mod locks;

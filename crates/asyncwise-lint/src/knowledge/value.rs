@@ -20,10 +20,11 @@ use std::collections::HashSet;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
+use super::cancel_safety::CancelUnsafe;
 use super::channels::ChannelConstructor;
 use super::locks::LockType;
 use super::runtimes::Runtime;
-use super::{blocking, channels, locks, offload, runtimes, spawn, types};
+use super::{blocking, cancel_safety, channels, locks, offload, runtimes, spawn, types};
 
 /// What asyncwise knows about libraries.
 #[derive(Debug, Clone)]
@@ -58,6 +59,8 @@ pub struct Knowledge {
     pub unwrap_like: Vec<&'static str>,
     /// Async runtimes, their packages and the calls that use them.
     pub runtimes: Vec<Runtime>,
+    /// Methods whose futures are not cancellation safe (a `select!` branch loses work).
+    pub cancel_unsafe: Vec<CancelUnsafe>,
 }
 
 /// Whether a table row names functions or types (a `module::*` row covers the one or the other).
@@ -86,6 +89,7 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         method_returns: types::METHOD_RETURNS.to_vec(),
         unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
         runtimes: runtimes::RUNTIMES.to_vec(),
+        cancel_unsafe: cancel_safety::builtin(),
     })
 });
 
@@ -217,6 +221,11 @@ impl Knowledge {
                 self.runtimes
                     .iter()
                     .flat_map(|r| r.calls.iter().map(|p| (*p, RowKind::Function))),
+            )
+            .chain(
+                self.cancel_unsafe
+                    .iter()
+                    .filter_map(|c| c.receiver.map(|r| (r, RowKind::Type))),
             )
     }
 
@@ -373,6 +382,27 @@ impl Knowledge {
     /// ```
     pub fn is_async_lock(&self, path: &str) -> bool {
         self.async_lock_types.contains(&path)
+    }
+
+    /// The row saying that the method `name`, on a receiver of type `receiver` if known, is not
+    /// cancellation safe.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// let row = k.cancel_unsafe("read_exact", None).unwrap();
+    /// assert_eq!(row.source, "tokio::io::AsyncReadExt::read_exact");
+    /// assert!(k.cancel_unsafe("send", None).is_none());
+    /// assert!(k.cancel_unsafe("send", Some("tokio::sync::mpsc::Sender")).is_some());
+    /// assert!(k.cancel_unsafe("read", None).is_none());
+    /// ```
+    pub fn cancel_unsafe(&self, name: &str, receiver: Option<&str>) -> Option<&CancelUnsafe> {
+        self.cancel_unsafe.iter().find(|c| {
+            c.method == name
+                && match c.receiver {
+                    None => true,
+                    Some(ty) => receiver == Some(ty),
+                }
+        })
     }
 
     /// Does the method `name` panic on an error or a `None`?

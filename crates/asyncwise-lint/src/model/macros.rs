@@ -94,9 +94,36 @@ fn may_hold_code(tokens: &proc_macro2::TokenStream) -> bool {
     false
 }
 
+/// One arm of a `select!`, in source order: `pattern = future, if precondition => handler`,
+/// or a fallback (`else`, `default`, `complete`) with no future.
+pub(crate) struct SelectArm {
+    /// The future the branch polls; `None` for a fallback arm.
+    pub future: Option<syn::Expr>,
+    /// The `if` precondition, if any.
+    pub precondition: Option<syn::Expr>,
+    /// The handler run when the arm wins.
+    pub handler: syn::Expr,
+}
+
+/// The arms of a `tokio::select!` / `futures::select!` body, or `None` when the body does not
+/// parse as one.
+pub(crate) fn select_arms(mac: &syn::Macro) -> Option<Vec<SelectArm>> {
+    parse_select_arms.parse2(mac.tokens.clone()).ok()
+}
+
 /// Parses the body of `tokio::select!` / `futures::select!` into its expressions: each
 /// branch's future, precondition and handler, and the `else` handler.
 fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
+    let mut out = Vec::new();
+    for arm in parse_select_arms(input)? {
+        out.extend(arm.future);
+        out.extend(arm.precondition);
+        out.push(arm.handler);
+    }
+    Ok(out)
+}
+
+fn parse_select_arms(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<SelectArm>> {
     let mut out = Vec::new();
     if input.peek(syn::Ident)
         && input
@@ -108,6 +135,7 @@ fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr
         input.parse::<syn::Token![;]>()?;
     }
     while !input.is_empty() {
+        let mut branch = None;
         if input.peek(syn::Token![else])
             || input.peek(syn::Ident)
                 && input
@@ -124,17 +152,24 @@ fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr
         } else {
             syn::Pat::parse_multi_with_leading_vert(input)?;
             input.parse::<syn::Token![=]>()?;
-            out.push(input.call(syn::Expr::parse_without_eager_brace)?);
+            let future = input.call(syn::Expr::parse_without_eager_brace)?;
+            let mut precondition = None;
             if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
                 input.parse::<syn::Token![,]>()?;
                 input.parse::<syn::Token![if]>()?;
-                out.push(input.parse()?);
+                precondition = Some(input.parse()?);
             }
+            branch = Some((future, precondition));
         }
         input.parse::<syn::Token![=>]>()?;
         let handler: syn::Expr = input.parse()?;
         let is_block = matches!(handler, syn::Expr::Block(_));
-        out.push(handler);
+        let (future, precondition) = branch.map_or((None, None), |(f, p)| (Some(f), p));
+        out.push(SelectArm {
+            future,
+            precondition,
+            handler,
+        });
         if input.peek(syn::Token![,]) {
             input.parse::<syn::Token![,]>()?;
         } else if !is_block && !input.is_empty() {

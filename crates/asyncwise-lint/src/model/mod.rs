@@ -6,6 +6,7 @@
 //! column pairs) and are turned into full [`Span`]s only for findings.
 
 pub(crate) mod guards;
+pub mod ir;
 pub(crate) mod macros;
 pub(crate) mod resolve;
 pub mod test_code;
@@ -403,6 +404,8 @@ pub struct FileModel<'a> {
     pub async_lock_decls: Vec<AsyncLockDeclFact>,
     /// Async lock calls in async code, with whether each guard lives on.
     pub async_lock_sites: Vec<AsyncLockSiteFact>,
+    /// The statement-level IR of the file's async bodies (see [`ir`]).
+    pub ir: ir::Ir,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -468,6 +471,7 @@ impl<'a> FileModel<'a> {
             polling_receives: facts.polling_receives,
             async_lock_decls: facts.async_lock_decls,
             async_lock_sites: facts.async_lock_sites,
+            ir: facts.ir,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

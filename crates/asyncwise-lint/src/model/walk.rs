@@ -45,6 +45,8 @@ pub struct WalkFacts {
     pub async_lock_decls: Vec<super::AsyncLockDeclFact>,
     /// Async lock calls in async code.
     pub async_lock_sites: Vec<super::AsyncLockSiteFact>,
+    /// The statement-level IR of async bodies.
+    pub ir: super::ir::Ir,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
     pub fn_items: Vec<FnItem>,
@@ -540,6 +542,30 @@ impl Walker {
         };
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
+            let mut_params = sig
+                .inputs
+                .iter()
+                .filter_map(|i| match i {
+                    syn::FnArg::Typed(t) => match (&*t.pat, &*t.ty) {
+                        (syn::Pat::Ident(name), syn::Type::Reference(r))
+                            if r.mutability.is_some() =>
+                        {
+                            Some(name.ident.to_string())
+                        }
+                        _ => None,
+                    },
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            self.facts.ir.lower_block(
+                super::ir::BodyKind::AsyncFn,
+                Some(item),
+                block,
+                mut_params,
+                &self.env,
+                &self.types,
+                &self.resolver,
+            );
         }
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
@@ -1175,6 +1201,15 @@ impl<'ast> Visit<'ast> for Walker {
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
         self.analyse_guards_block(&a.block);
+        self.facts.ir.lower_block(
+            super::ir::BodyKind::AsyncBlock,
+            self.fn_stack.last().copied(),
+            &a.block,
+            Vec::new(),
+            &self.env,
+            &self.types,
+            &self.resolver,
+        );
         self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_block(&a.block));
     }
 
@@ -1187,6 +1222,13 @@ impl<'ast> Visit<'ast> for Walker {
         }
         if c.asyncness.is_some() {
             self.analyse_guards_expr(&c.body);
+            self.facts.ir.lower_expr(
+                self.fn_stack.last().copied(),
+                &c.body,
+                &self.env,
+                &self.types,
+                &self.resolver,
+            );
             self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_expr(&c.body));
         } else {
             // A sync closure run inline belongs to its body's loops, plus its own iteration

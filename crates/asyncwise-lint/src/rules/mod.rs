@@ -12,6 +12,8 @@ mod blocking_in_async;
 mod detached_task;
 mod lock_across_await;
 mod mixed_runtimes;
+mod select_cancel_unsafe;
+mod sequential_await;
 mod unbounded_channel;
 mod unbounded_spawn;
 
@@ -138,6 +140,8 @@ pub const RULES: &[Rule] = &[
     detached_task::DETACHED_TASK,
     async_mutex_unneeded::ASYNC_MUTEX_UNNEEDED,
     mixed_runtimes::MIXED_RUNTIMES,
+    sequential_await::SEQUENTIAL_AWAIT,
+    select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
 ];
 
 /// A rule's check over the crate index (findings that need other files' functions).

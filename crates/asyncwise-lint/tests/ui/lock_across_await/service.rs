@@ -64,7 +64,7 @@ impl Hub {
         self.history.write().unwrap().push(line.clone()); // ok: temporary
         let mut writers = self.writers.lock().await; // ok: tokio::sync::Mutex
         for w in writers.values_mut() {
-            let _ = w.write_all(line.as_bytes()).await;
+            let _ = w.write_all(line.as_bytes()).await; //~ sequential_await
         }
     }
 

@@ -105,7 +105,7 @@ fn sync_fn_loop(handle: &Handle, jobs: Vec<Job>) {
 
 async fn loop_without_spawn(jobs: Vec<Job>) {
     for job in jobs {
-        process(job).await; // ok: sequential, no spawn
+        process(job).await; //~ sequential_await
     }
 }
 

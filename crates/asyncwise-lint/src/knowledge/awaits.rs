@@ -1,0 +1,126 @@
+//! What kind of wait an awaited call is, by name, for rules that ask whether two awaits could
+//! run at the same time (`sequential_await`). Timers, event waits and ordering operations are
+//! sequential on purpose: joining them changes what the code means.
+
+/// Timer functions (canonical paths): a sleep between two calls orders them on purpose.
+pub const TIMER_FNS: &[&str] = &[
+    "tokio::time::sleep",
+    "tokio::time::sleep_until",
+    "tokio::time::timeout",
+    "tokio::time::timeout_at",
+    "tokio::task::yield_now",
+    "async_std::task::sleep",
+    "async_std::task::yield_now",
+    "async_std::future::timeout",
+    "smol::Timer::after",
+    "smol::future::yield_now",
+    "futures_timer::Delay::new",
+];
+
+/// Last path segments or method names that are timers whatever crate they come from
+/// (a crate's own `sleep` wrapper, `interval.tick()`, a backoff's `delay`).
+pub const TIMER_NAMES: &[&str] = &[
+    "sleep",
+    "sleep_until",
+    "delay",
+    "delay_for",
+    "delay_until",
+    "timeout",
+    "timeout_at",
+    "yield_now",
+    "tick",
+    "backoff",
+];
+
+/// Methods that wait for an event rather than do work: receiving, accepting, a change, a
+/// signal, a task's end. Awaiting two of them one after the other is a protocol.
+pub const EVENT_WAITS: &[&str] = &[
+    "recv",
+    "recv_async",
+    "recv_many",
+    "recv_from",
+    "next",
+    "try_next",
+    "accept",
+    "changed",
+    "notified",
+    "closed",
+    "cancelled",
+    "wait",
+    "wait_for",
+    "join",
+    "join_next",
+    "join_all",
+    "readable",
+    "writable",
+    "ready",
+    "ctrl_c",
+    "signal",
+];
+
+/// Methods and functions that order what follows them: locks, permits, transactions, and
+/// writes whose effect a later call may read.
+pub const ORDERING: &[&str] = &[
+    "lock",
+    "lock_owned",
+    "read",
+    "write",
+    "acquire",
+    "acquire_owned",
+    "acquire_many",
+    "begin",
+    "transaction",
+    "begin_transaction",
+    "commit",
+    "rollback",
+    "flush",
+    "shutdown",
+    "send",
+    "connect",
+    "bind",
+    "listen",
+    "serve",
+];
+
+/// Words in a call's name that gate what follows: a check whose failure must stop the next
+/// call (`authorize(..).await?` before `load(..)`).
+pub const GATE_WORDS: &[&str] = &[
+    "auth",
+    "verify",
+    "check",
+    "validate",
+    "ensure",
+    "permit",
+    "login",
+    "handshake",
+];
+
+/// Collection methods a `for` loop may fill with each iteration's result without carrying
+/// other state from one iteration to the next.
+pub const COLLECT_METHODS: &[&str] = &["push", "push_back", "insert", "extend", "append"];
+
+/// Words naming a connection, a transaction or a store: two calls handed the same one share it
+/// (one connection runs one query at a time; a transaction orders its statements), whatever
+/// else they do. Matched against a place's last segment: `conn`, `&db_conn`, `self.store`.
+pub const CONNECTION_WORDS: &[&str] = &[
+    "conn",
+    "connection",
+    "db",
+    "database",
+    "tx",
+    "txn",
+    "transaction",
+    "session",
+    "store",
+    "stream",
+    "socket",
+    "sink",
+    "writer",
+    "reader",
+    "channel",
+    "chan",
+];
+
+/// Words of set-up calls: opening, creating or starting something runs once, and the next
+/// step often needs it to exist (`create_listener`, `Database::new`, `MockServer::start`).
+pub const SETUP_WORDS: &[&str] = &["new", "open", "init", "start", "setup", "create", "spawn"];

@@ -1,0 +1,924 @@
+//! A flat, rule-neutral, statement-level IR of the file's async bodies.
+//!
+//! What it holds: every async body (`async fn`, `async` block, async closure) with its blocks,
+//! each block's statements in order, and per statement the names it binds, the places it
+//! mentions (`conn`, `self.pool`), and the `.await`s it makes — each with the awaited call's
+//! callee as the model resolves it, its receiver place and its `&mut` arguments, and whether
+//! it sits inside `join!`/`select!`. `for` loops keep their pattern's bindings and body block;
+//! `select!` sites keep structured branches (a direct call with its callee, `&mut fut` of a
+//! future made elsewhere, ...) and whether a loop of the same body encloses them.
+//!
+//! Why a separate pass: these facts are only needed for async bodies, and keeping them out of
+//! `walk.rs` keeps the walker a dispatcher. The walker calls [`Ir::lower_block`] /
+//! [`Ir::lower_expr`] where it already enters an async body (as it does for guard liveness),
+//! with its resolver and type environment, so callees resolve exactly as [`CallFact`]s do.
+//! Nested async blocks and closures are their own bodies: their statements are not the
+//! enclosing body's, as they run when (and if) that future is polled.
+//!
+//! The IR holds facts, never verdicts: "independent", "cancel unsafe" and the like are decided
+//! by the rules that read it (`sequential_await`, `select_cancel_unsafe`). Indices are plain
+//! `usize`s into the flat vectors, so the whole IR is cheap to build, copy and query.
+//!
+//! Places are spelled as written, with method calls peeled off their receivers:
+//! `self.client.get(url)` has the receiver place `self.client`. They are names, not alias
+//! analysis: two different names may still point to the same object (rules stay conservative).
+//!
+//! [`CallFact`]: super::CallFact
+
+use syn::visit::{self, Visit};
+
+use super::macros::{self, MacroBody};
+use super::resolve::Resolver;
+use super::types::{TypeEnv, TypeTable, infer};
+use super::{Callee, Loc};
+use crate::knowledge::macros as macro_kinds;
+
+/// The IR of one file's async bodies.
+#[derive(Debug, Default, Clone)]
+pub struct Ir {
+    /// Async bodies, in the order the walker enters them.
+    pub bodies: Vec<Body>,
+    /// Blocks of those bodies (a body's top block first).
+    pub blocks: Vec<Block>,
+    /// Statements, each in one block.
+    pub stmts: Vec<Stmt>,
+    /// Await points, in evaluation order within each body.
+    pub awaits: Vec<Await>,
+    /// `for` loops of async bodies.
+    pub for_loops: Vec<ForLoop>,
+    /// `select!` invocations of async bodies.
+    pub selects: Vec<SelectSite>,
+}
+
+/// What kind of async body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// The body of an `async fn`.
+    AsyncFn,
+    /// An `async { .. }` block.
+    AsyncBlock,
+    /// The body of an `async |..| ..` closure.
+    AsyncClosure,
+}
+
+/// One async body.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// Which kind.
+    pub kind: BodyKind,
+    /// For an `async fn`, its index in [`FileModel::fn_items`](super::FileModel::fn_items);
+    /// otherwise the function the block or closure sits in, if any.
+    pub fn_item: Option<usize>,
+    /// The body.
+    pub loc: Loc,
+    /// Its await points, in evaluation order (indices into [`Ir::awaits`]).
+    pub awaits: Vec<usize>,
+}
+
+/// A block of an async body.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// The body it belongs to (index into [`Ir::bodies`]).
+    pub body: usize,
+    /// Its statements in order (indices into [`Ir::stmts`]).
+    pub stmts: Vec<usize>,
+    /// How many loops of the same body enclose it.
+    pub loop_depth: usize,
+}
+
+/// How a statement is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StmtKind {
+    /// `let pat = ..;`
+    Let,
+    /// An expression with a trailing `;` (its value is dropped).
+    Semi,
+    /// A block's tail expression.
+    Tail,
+    /// An item or macro statement.
+    Other,
+}
+
+/// The macro an await or statement sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InMacro {
+    /// `join!`/`try_join!` (tokio, futures).
+    Join,
+    /// `select!` (tokio, futures, `select_biased!`).
+    Select,
+}
+
+/// One statement.
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    /// The block it is in.
+    pub block: usize,
+    /// The statement.
+    pub loc: Loc,
+    /// How it is written.
+    pub kind: StmtKind,
+    /// For a `let`: the pattern (without a type ascription), and whether it binds anything
+    /// (`let _ = ..` does not).
+    pub pat: Option<(Loc, bool)>,
+    /// Names it binds.
+    pub defines: Vec<String>,
+    /// Places it mentions (variables, `self.field` chains), including its bindings' uses.
+    pub uses: Vec<String>,
+    /// Its await points (indices into [`Ir::awaits`]), nested blocks of it included.
+    pub awaits: Vec<usize>,
+    /// The await that is the whole statement's value (`let x = f().await?;`, `g().await;`),
+    /// modulo `?`: whether the `?` is there.
+    pub direct_await: Option<(usize, bool)>,
+    /// It sits in a `join!`/`select!` handler or argument.
+    pub in_macro: Option<InMacro>,
+    /// A `for` loop this statement is (index into [`Ir::for_loops`]).
+    pub for_loop: Option<usize>,
+}
+
+/// What an await point awaits.
+#[derive(Debug, Clone)]
+pub enum Awaited {
+    /// A call's future: `f(x).await`, `conn.read(&mut buf).await`.
+    Call(CallSite),
+    /// A place: `handle.await`, `(&mut fut).await`.
+    Place(String),
+    /// A `join!`/`select!`: it awaits its operands.
+    Macro(InMacro),
+    /// Anything else (`async { .. }.await`, a closure's result).
+    Other,
+}
+
+/// One await point.
+#[derive(Debug, Clone)]
+pub struct Await {
+    /// The body (index into [`Ir::bodies`]).
+    pub body: usize,
+    /// The `.await` expression (for a macro: the invocation).
+    pub loc: Loc,
+    /// The statement it is in, if any (index into [`Ir::stmts`]).
+    pub stmt: Option<usize>,
+    /// The macro it sits in.
+    pub in_macro: Option<InMacro>,
+    /// What is awaited.
+    pub awaited: Awaited,
+}
+
+/// A call as the IR sees it.
+#[derive(Debug, Clone)]
+pub struct CallSite {
+    /// The callee, as the model resolves it.
+    pub callee: Callee,
+    /// The method's name or the path's last segment.
+    pub name: String,
+    /// The call expression.
+    pub loc: Loc,
+    /// The receiver's place (`self.conn` for `self.conn.query(..)`), for method calls on one.
+    pub receiver: Option<String>,
+    /// Places borrowed `&mut` in the arguments.
+    pub mut_args: Vec<String>,
+    /// Every place the call mentions (receiver chain and arguments).
+    pub uses: Vec<String>,
+}
+
+/// A `for` loop in an async body.
+#[derive(Debug, Clone)]
+pub struct ForLoop {
+    /// The loop expression.
+    pub loc: Loc,
+    /// The statement it is (index into [`Ir::stmts`]), when it is one.
+    pub stmt: Option<usize>,
+    /// The names its pattern binds.
+    pub bindings: Vec<String>,
+    /// Places the iterated expression mentions.
+    pub iter_uses: Vec<String>,
+    /// Its body (index into [`Ir::blocks`]).
+    pub body: usize,
+}
+
+/// A `select!` invocation.
+#[derive(Debug, Clone)]
+pub struct SelectSite {
+    /// The body (index into [`Ir::bodies`]).
+    pub body: usize,
+    /// The macro invocation.
+    pub loc: Loc,
+    /// The macro's path as resolved (`tokio::select`, `futures::select_biased`, or as written).
+    pub path: String,
+    /// The innermost loop of the same body around it, if any.
+    pub in_loop: Option<Loc>,
+    /// The branches, in order.
+    pub branches: Vec<SelectBranch>,
+}
+
+/// A `select!` branch's future.
+#[derive(Debug, Clone)]
+pub enum BranchFuture {
+    /// A call made right there, so a new future each time the `select!` runs
+    /// (`.fuse()`, `Box::pin(..)` looked through).
+    Call(CallSite),
+    /// `&mut fut`: a future created elsewhere, polled again each time.
+    MutRef(String),
+    /// A place: `fut`, `handle`.
+    Place(String),
+    /// Anything else (an async block, a macro, ...).
+    Other,
+}
+
+/// One `select!` branch.
+#[derive(Debug, Clone)]
+pub struct SelectBranch {
+    /// The future expression.
+    pub loc: Loc,
+    /// What it is.
+    pub future: BranchFuture,
+}
+
+struct Ctx<'a> {
+    env: &'a TypeEnv,
+    types: &'a TypeTable,
+    resolver: &'a Resolver,
+}
+
+impl Ir {
+    /// Lowers an async body given as a block (`async fn`, `async` block).
+    ///
+    /// `mut_params` are the parameters of an `async fn` that are `&mut` references: handing
+    /// one to a call lends it mutably, like writing `&mut x`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn lower_block(
+        &mut self,
+        kind: BodyKind,
+        fn_item: Option<usize>,
+        block: &syn::Block,
+        mut_params: Vec<String>,
+        env: &TypeEnv,
+        types: &TypeTable,
+        resolver: &Resolver,
+    ) {
+        let body = self.bodies.len();
+        self.bodies.push(Body {
+            kind,
+            fn_item,
+            loc: Loc::of(block),
+            awaits: Vec::new(),
+        });
+        let cx = Ctx {
+            env,
+            types,
+            resolver,
+        };
+        let mut l = Lowerer::new(self, &cx, body);
+        l.mut_params = mut_params;
+        l.block(&block.stmts);
+    }
+
+    /// Lowers an async closure's body expression.
+    pub(crate) fn lower_expr(
+        &mut self,
+        fn_item: Option<usize>,
+        expr: &syn::Expr,
+        env: &TypeEnv,
+        types: &TypeTable,
+        resolver: &Resolver,
+    ) {
+        let body = self.bodies.len();
+        self.bodies.push(Body {
+            kind: BodyKind::AsyncClosure,
+            fn_item,
+            loc: Loc::of(expr),
+            awaits: Vec::new(),
+        });
+        let cx = Ctx {
+            env,
+            types,
+            resolver,
+        };
+        let mut l = Lowerer::new(self, &cx, body);
+        match expr {
+            syn::Expr::Block(b) => {
+                l.block(&b.block.stmts);
+            }
+            other => {
+                let stmt = syn::Stmt::Expr(other.clone(), None);
+                l.block(std::slice::from_ref(&stmt));
+            }
+        }
+    }
+
+    /// The statements of a block, in order.
+    pub fn stmts_of(&self, block: usize) -> impl Iterator<Item = (usize, &Stmt)> {
+        self.blocks
+            .get(block)
+            .into_iter()
+            .flat_map(|b| b.stmts.iter().map(|&s| (s, &self.stmts[s])))
+    }
+
+    /// The awaited call of an await point, if it awaits a call.
+    pub fn call_of(&self, await_id: usize) -> Option<&CallSite> {
+        match &self.awaits.get(await_id)?.awaited {
+            Awaited::Call(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+struct Lowerer<'i, 'c> {
+    ir: &'i mut Ir,
+    cx: &'c Ctx<'c>,
+    body: usize,
+    /// The statements being lowered, outermost first.
+    stmt_stack: Vec<usize>,
+    in_macro: Option<InMacro>,
+    loops: Vec<Loc>,
+    /// Parameters that are `&mut` references.
+    mut_params: Vec<String>,
+}
+
+impl<'i, 'c> Lowerer<'i, 'c> {
+    fn new(ir: &'i mut Ir, cx: &'c Ctx<'c>, body: usize) -> Self {
+        Lowerer {
+            ir,
+            cx,
+            body,
+            stmt_stack: Vec::new(),
+            in_macro: None,
+            loops: Vec::new(),
+            mut_params: Vec::new(),
+        }
+    }
+
+    fn block(&mut self, stmts: &[syn::Stmt]) -> usize {
+        let id = self.ir.blocks.len();
+        self.ir.blocks.push(Block {
+            body: self.body,
+            stmts: Vec::new(),
+            loop_depth: self.loops.len(),
+        });
+        for s in stmts {
+            let sid = self.ir.stmts.len();
+            let (kind, pat, expr) = match s {
+                syn::Stmt::Local(l) => {
+                    let inner = match &l.pat {
+                        syn::Pat::Type(t) => &*t.pat,
+                        p => p,
+                    };
+                    (
+                        StmtKind::Let,
+                        Some((Loc::of(inner), !matches!(inner, syn::Pat::Wild(_)))),
+                        l.init.as_ref().map(|i| &*i.expr),
+                    )
+                }
+                syn::Stmt::Expr(e, Some(_)) => (StmtKind::Semi, None, Some(e)),
+                syn::Stmt::Expr(e, None) => (StmtKind::Tail, None, Some(e)),
+                _ => (StmtKind::Other, None, None),
+            };
+            let mut defines = Vec::new();
+            if let syn::Stmt::Local(l) = s {
+                pat_names(&l.pat, &mut defines);
+            }
+            let mut uses = Vec::new();
+            if !matches!(s, syn::Stmt::Item(_)) {
+                collect_places_stmt(s, &mut uses);
+            }
+            self.ir.stmts.push(Stmt {
+                block: id,
+                loc: Loc::of(s),
+                kind,
+                pat,
+                defines,
+                uses,
+                awaits: Vec::new(),
+                direct_await: None,
+                in_macro: self.in_macro,
+                for_loop: None,
+            });
+            self.ir.blocks[id].stmts.push(sid);
+            self.stmt_stack.push(sid);
+            match s {
+                syn::Stmt::Local(l) => {
+                    if let Some(init) = &l.init {
+                        self.visit_expr(&init.expr);
+                        if let Some((_, diverge)) = &init.diverge {
+                            self.visit_expr(diverge);
+                        }
+                    }
+                }
+                syn::Stmt::Expr(e, _) => self.visit_expr(e),
+                syn::Stmt::Macro(m) => self.mac(&m.mac),
+                syn::Stmt::Item(_) => {}
+            }
+            // `x.await?` / `x.await` as the statement's whole value.
+            if let Some(e) = expr {
+                let (inner, tried) = match e {
+                    syn::Expr::Try(t) => (&*t.expr, true),
+                    e => (e, false),
+                };
+                if let syn::Expr::Await(a) = inner {
+                    let loc = Loc::from_span(a.await_token.span);
+                    let direct = self.ir.stmts[sid]
+                        .awaits
+                        .iter()
+                        .copied()
+                        .find(|&w| self.ir.awaits[w].loc == loc);
+                    self.ir.stmts[sid].direct_await = direct.map(|w| (w, tried));
+                }
+            }
+            self.stmt_stack.pop();
+        }
+        id
+    }
+
+    fn push_await(&mut self, loc: Loc, awaited: Awaited) {
+        let id = self.ir.awaits.len();
+        self.ir.awaits.push(Await {
+            body: self.body,
+            loc,
+            stmt: self.stmt_stack.last().copied(),
+            in_macro: self.in_macro,
+            awaited,
+        });
+        self.ir.bodies[self.body].awaits.push(id);
+        // An await belongs to its statement and to every statement enclosing it.
+        for &sid in &self.stmt_stack {
+            self.ir.stmts[sid].awaits.push(id);
+        }
+    }
+
+    fn call_site(&self, e: &syn::Expr) -> Option<CallSite> {
+        match e {
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                if p.qself.is_some() {
+                    return None;
+                }
+                let path = self.cx.resolver.resolve(&p.path);
+                let name = p.path.segments.last()?.ident.to_string();
+                let mut uses = Vec::new();
+                let mut mut_args = Vec::new();
+                for a in &c.args {
+                    collect_places(a, &mut uses);
+                    self.mut_arg(a, &mut mut_args);
+                }
+                Some(CallSite {
+                    callee: Callee::Path(path),
+                    name,
+                    loc: Loc::call(c),
+                    receiver: None,
+                    mut_args,
+                    uses,
+                })
+            }
+            syn::Expr::MethodCall(m) => {
+                let receiver_ty = infer(&m.receiver, self.cx.env, self.cx.types, self.cx.resolver);
+                let mut uses = Vec::new();
+                collect_places(&m.receiver, &mut uses);
+                let mut mut_args = Vec::new();
+                for a in &m.args {
+                    collect_places(a, &mut uses);
+                    self.mut_arg(a, &mut mut_args);
+                }
+                Some(CallSite {
+                    callee: Callee::Method {
+                        name: m.method.to_string(),
+                        receiver: receiver_ty,
+                    },
+                    name: m.method.to_string(),
+                    loc: Loc::method_call(m),
+                    receiver: place_of(&m.receiver),
+                    mut_args,
+                    uses,
+                })
+            }
+            syn::Expr::Paren(p) => self.call_site(&p.expr),
+            _ => None,
+        }
+    }
+
+    /// `&mut x` arguments, and `&mut` parameters passed on: the places lent mutably.
+    fn mut_arg(&self, e: &syn::Expr, out: &mut Vec<String>) {
+        match e {
+            syn::Expr::Reference(r) if r.mutability.is_some() => out.extend(place_of(&r.expr)),
+            syn::Expr::Path(p) => {
+                if let Some(name) = p.path.get_ident().map(ToString::to_string)
+                    && self.mut_params.contains(&name)
+                {
+                    out.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn mac(&mut self, mac: &syn::Macro) {
+        let name = macros::name(mac);
+        let kind = match name.as_str() {
+            "select" | "select_biased" => Some(InMacro::Select),
+            "join" | "try_join" => Some(InMacro::Join),
+            _ => None,
+        };
+        match kind {
+            Some(InMacro::Select) => {
+                let Some(arms) = macros::select_arms(mac) else {
+                    return;
+                };
+                let loc = Loc::mac(mac);
+                let branches = arms
+                    .iter()
+                    .filter_map(|a| a.future.as_ref())
+                    .map(|future| SelectBranch {
+                        loc: Loc::of(future),
+                        future: self.branch_future(future),
+                    })
+                    .collect();
+                self.ir.selects.push(SelectSite {
+                    body: self.body,
+                    loc,
+                    path: self.cx.resolver.resolve(&mac.path),
+                    in_loop: self.loops.last().copied(),
+                    branches,
+                });
+                let saved = self.in_macro.replace(InMacro::Select);
+                for arm in &arms {
+                    if let Some(f) = &arm.future {
+                        self.visit_expr(f);
+                    }
+                    if let Some(p) = &arm.precondition {
+                        self.visit_expr(p);
+                    }
+                    self.visit_expr(&arm.handler);
+                }
+                self.in_macro = saved;
+                self.push_await(loc, Awaited::Macro(InMacro::Select));
+            }
+            Some(InMacro::Join) => {
+                let saved = self.in_macro.replace(InMacro::Join);
+                if let MacroBody::Exprs(exprs) = macros::body(mac) {
+                    exprs.iter().for_each(|e| self.visit_expr(e));
+                }
+                self.in_macro = saved;
+                self.push_await(Loc::mac(mac), Awaited::Macro(InMacro::Join));
+            }
+            None => {
+                // Only a body holding `.await` adds anything here; parsing the others (most
+                // macros: logging, formatting, asserts) would only cost time.
+                if macro_kinds::OPAQUE_MACROS.contains(&name.as_str())
+                    || !holds_await(mac.tokens.clone())
+                {
+                    return;
+                }
+                match macros::body(mac) {
+                    MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+                    MacroBody::Stmts(stmts) => {
+                        self.block(&stmts);
+                    }
+                    MacroBody::Opaque => {}
+                }
+            }
+        }
+    }
+
+    fn branch_future(&self, e: &syn::Expr) -> BranchFuture {
+        match e {
+            syn::Expr::MethodCall(m) if m.method == "fuse" && m.args.is_empty() => {
+                self.branch_future(&m.receiver)
+            }
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "pin")) =>
+            {
+                self.branch_future(&c.args[0])
+            }
+            syn::Expr::Paren(p) => self.branch_future(&p.expr),
+            syn::Expr::Reference(r) if r.mutability.is_some() => {
+                place_of(&r.expr).map_or(BranchFuture::Other, BranchFuture::MutRef)
+            }
+            syn::Expr::Path(_) | syn::Expr::Field(_) => {
+                place_of(e).map_or(BranchFuture::Other, BranchFuture::Place)
+            }
+            _ => self
+                .call_site(e)
+                .map_or(BranchFuture::Other, BranchFuture::Call),
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        visit::visit_expr(self, &a.base);
+        let awaited = match &*a.base {
+            syn::Expr::Path(_) | syn::Expr::Field(_) => {
+                place_of(&a.base).map_or(Awaited::Other, Awaited::Place)
+            }
+            syn::Expr::Reference(r) => place_of(&r.expr).map_or(Awaited::Other, Awaited::Place),
+            base => self
+                .call_site(pinned_inner(base))
+                .map_or(Awaited::Other, Awaited::Call),
+        };
+        self.push_await(Loc::from_span(a.await_token.span), awaited);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.block(&b.stmts);
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        let mut bindings = Vec::new();
+        pat_names(&f.pat, &mut bindings);
+        let mut iter_uses = Vec::new();
+        collect_places(&f.expr, &mut iter_uses);
+        let id = self.ir.for_loops.len();
+        let loc = Loc::of(f);
+        self.ir.for_loops.push(ForLoop {
+            loc,
+            stmt: None,
+            bindings,
+            iter_uses,
+            body: usize::MAX,
+        });
+        if let Some(&s) = self.stmt_stack.last()
+            && self.ir.stmts[s].loc == loc
+        {
+            self.ir.stmts[s].for_loop = Some(id);
+            self.ir.for_loops[id].stmt = Some(s);
+        }
+        self.loops.push(Loc::from_span(f.for_token.span));
+        let body = self.block(&f.body.stmts);
+        self.loops.pop();
+        self.ir.for_loops[id].body = body;
+    }
+
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.visit_expr(&w.cond);
+        self.loops.push(Loc::from_span(w.while_token.span));
+        self.block(&w.body.stmts);
+        self.loops.pop();
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.loops.push(Loc::from_span(l.loop_token.span));
+        self.block(&l.body.stmts);
+        self.loops.pop();
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.mac(m);
+    }
+
+    // Other bodies: lowered on their own when the walker reaches them.
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// `Box::pin(f(x))` → `f(x)`: pinning a call's future does not change what is awaited.
+fn pinned_inner(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "pin")) =>
+        {
+            pinned_inner(&c.args[0])
+        }
+        _ => e,
+    }
+}
+
+/// The place an expression denotes, with method calls peeled off (`self.conn.lock()` →
+/// `self.conn`): `None` for temporaries such as `Client::new()`.
+pub(crate) fn place_of(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(ToString::to_string),
+        syn::Expr::Field(f) => {
+            let base = place_of(&f.base)?;
+            Some(match &f.member {
+                syn::Member::Named(n) => format!("{base}.{n}"),
+                syn::Member::Unnamed(i) => format!("{base}.{}", i.index),
+            })
+        }
+        syn::Expr::MethodCall(m) => place_of(&m.receiver),
+        syn::Expr::Reference(r) => place_of(&r.expr),
+        syn::Expr::Paren(p) => place_of(&p.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place_of(&u.expr),
+        syn::Expr::Try(t) => place_of(&t.expr),
+        syn::Expr::Await(a) => place_of(&a.base),
+        syn::Expr::Index(i) => place_of(&i.expr),
+        _ => None,
+    }
+}
+
+/// Whether two places may be the same object or overlap: equal, or one a prefix of the other
+/// (`self` and `self.conn`, `conn` and `conn.inner`).
+///
+/// ```
+/// use asyncwise_lint::model::ir::places_overlap;
+/// assert!(places_overlap("self", "self.conn"));
+/// assert!(places_overlap("conn", "conn"));
+/// assert!(!places_overlap("self.db", "self.cache"));
+/// assert!(!places_overlap("conn", "connection"));
+/// ```
+pub fn places_overlap(a: &str, b: &str) -> bool {
+    let prefix = |short: &str, long: &str| {
+        long.strip_prefix(short)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    prefix(a, b) || prefix(b, a)
+}
+
+fn pat_names(p: &syn::Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            visit::visit_pat_ident(self, i);
+        }
+    }
+    Names(out).visit_pat(p);
+}
+
+/// Collects the places an expression mentions: variables and `a.b.c` field chains rooted in
+/// them, but not the paths of called functions.
+fn collect_places(e: &syn::Expr, out: &mut Vec<String>) {
+    Places(out).visit_expr(e);
+}
+
+fn collect_places_stmt(s: &syn::Stmt, out: &mut Vec<String>) {
+    Places(out).visit_stmt(s);
+}
+
+struct Places<'o>(&'o mut Vec<String>);
+
+impl<'ast> Visit<'ast> for Places<'_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Path(_) | syn::Expr::Field(_) => {
+                if let Some(p) = place_of(e) {
+                    if !self.0.contains(&p) {
+                        self.0.push(p);
+                    }
+                    return;
+                }
+                visit::visit_expr(self, e);
+            }
+            syn::Expr::Call(c) => {
+                // The called function's path is not a place; a called closure variable is.
+                if !matches!(&*c.func, syn::Expr::Path(_)) {
+                    self.visit_expr(&c.func);
+                }
+                c.args.iter().for_each(|a| self.visit_expr(a));
+            }
+            syn::Expr::Macro(m) => self.visit_macro(&m.mac),
+            _ => visit::visit_expr(self, e),
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // Formatting arguments and the like: every identifier in the tokens counts as a use (a
+        // token scan, not a parse: statements holding macros are many, and this runs for each
+        // statement enclosing one).
+        ident_uses(m.tokens.clone(), self.0);
+        inline_format_args(m, self.0);
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn ident_uses(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    for tt in tokens {
+        match tt {
+            proc_macro2::TokenTree::Ident(i) => {
+                let s = i.to_string();
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            proc_macro2::TokenTree::Group(g) => ident_uses(g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// Whether tokens hold `.await` (so a macro body is worth parsing for await points).
+fn holds_await(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "await",
+        proc_macro2::TokenTree::Group(g) => holds_await(g.stream()),
+        _ => false,
+    })
+}
+
+/// `"{name}"` in a macro's string literals: inline format arguments are uses of `name`.
+fn inline_format_args(m: &syn::Macro, out: &mut Vec<String>) {
+    for tt in m.tokens.clone() {
+        let proc_macro2::TokenTree::Literal(lit) = tt else {
+            continue;
+        };
+        let text = lit.to_string();
+        if !text.starts_with('"') {
+            continue;
+        }
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('{') {
+            rest = &rest[open + 1..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && !out.contains(&name)
+            {
+                out.push(name);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FileModel;
+
+    fn ir_of(src: &str) -> Ir {
+        let ast = syn::parse_file(src).expect("parses");
+        FileModel::build(std::path::Path::new("t.rs"), src, &ast).ir
+    }
+
+    #[test]
+    fn statements_record_bindings_uses_and_direct_awaits() {
+        let ir = ir_of(
+            "async fn f(db: Db, api: Api, id: u32) {
+                let user = db.user(id).await?;
+                let posts = api.posts(&user).await;
+                tokio::time::sleep(d).await;
+            }",
+        );
+        assert_eq!(ir.bodies.len(), 1);
+        let stmts: Vec<&Stmt> = ir.stmts_of(0).map(|(_, s)| s).collect();
+        assert_eq!(stmts.len(), 3);
+        assert_eq!(stmts[0].defines, ["user"]);
+        let (w, tried) = stmts[0].direct_await.expect("direct await");
+        assert!(tried);
+        let call = ir.call_of(w).expect("a call");
+        assert_eq!(call.name, "user");
+        assert_eq!(call.receiver.as_deref(), Some("db"));
+        assert!(call.uses.contains(&"id".to_string()));
+        assert!(stmts[1].uses.contains(&"user".to_string()));
+        let (w, tried) = stmts[2].direct_await.expect("direct await");
+        assert!(!tried);
+        assert!(matches!(&ir.call_of(w).expect("call").callee,
+            Callee::Path(p) if p == "tokio::time::sleep"));
+    }
+
+    #[test]
+    fn select_sites_have_structured_branches_and_their_loop() {
+        let ir = ir_of(
+            "async fn f(mut s: S, rx: R) {
+                let mut pending = Box::pin(work());
+                loop {
+                    tokio::select! {
+                        r = s.read_exact(&mut buf) => {}
+                        _ = &mut pending => break,
+                        Some(m) = rx.recv() => { handle(m).await; }
+                    }
+                }
+                tokio::select! { _ = s.read_exact(&mut buf) => {} }
+            }",
+        );
+        assert_eq!(ir.selects.len(), 2);
+        let first = &ir.selects[0];
+        assert!(first.in_loop.is_some());
+        assert_eq!(first.path, "tokio::select");
+        assert!(matches!(&first.branches[0].future, BranchFuture::Call(c)
+            if c.name == "read_exact" && c.receiver.as_deref() == Some("s")
+                && c.mut_args == ["buf"]));
+        assert!(matches!(&first.branches[1].future, BranchFuture::MutRef(p) if p == "pending"));
+        assert!(ir.selects[1].in_loop.is_none());
+        // The handler's await is inside the select.
+        let handle = ir
+            .awaits
+            .iter()
+            .find(|a| matches!(&a.awaited, Awaited::Call(c) if c.name == "handle"))
+            .expect("handler await");
+        assert_eq!(handle.in_macro, Some(InMacro::Select));
+    }
+
+    #[test]
+    fn nested_async_blocks_are_their_own_bodies() {
+        let ir = ir_of(
+            "async fn f() {
+                let t = async { a().await };
+                for x in xs { b(x).await; }
+            }",
+        );
+        assert_eq!(ir.bodies.len(), 2);
+        assert_eq!(ir.bodies[0].awaits.len(), 1, "only `b(x).await` is f's");
+        assert_eq!(ir.for_loops.len(), 1);
+        assert_eq!(ir.for_loops[0].bindings, ["x"]);
+        assert_eq!(ir.blocks[ir.for_loops[0].body].loop_depth, 1);
+    }
+}

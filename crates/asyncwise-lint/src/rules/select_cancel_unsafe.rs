@@ -1,0 +1,179 @@
+use std::collections::HashMap;
+
+use crate::facts::Sink;
+use crate::knowledge::cancel_safety::CancelUnsafe;
+use crate::levels::{Group, Level};
+use crate::model::ir::{Awaited, BranchFuture, CallSite};
+use crate::model::{Callee, FileModel, Loc};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds `select!` branches (tokio's or futures') inside a loop whose future is a call made
+    /// right there of a method tokio documents as not cancellation safe (`read_exact`,
+    /// `read_line`, `read_u32` and the other multi-byte reads, `write_all`, `Mutex::lock`,
+    /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the same file
+    /// whose first await is such a call.
+    ///
+    /// ## Why is this bad
+    /// Each time round the loop, `select!` creates the branch's future anew and drops it when
+    /// another branch wins. A dropped `read_exact` has already consumed bytes that nobody will
+    /// see again, so the stream is out of step; a dropped `write_all` has written a part of a
+    /// message; a dropped `send` loses the message; a dropped `lock` or `acquire` loses its
+    /// place in the queue. The bug shows only when the other branch fires mid-operation: under
+    /// load, in production.
+    ///
+    /// A future created once outside the loop and polled as `&mut fut` keeps its progress, and
+    /// a `select!` that is not in a loop does not start the operation again: neither is
+    /// reported. Which methods are not cancellation safe is data, with the tokio item each row
+    /// comes from (`asyncwise explain` cannot list them all; see `knowledge/cancel_safety.rs`).
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// loop {
+    ///     tokio::select! {
+    ///         r = socket.read_exact(&mut header) => handle(r?, &header).await,
+    ///         _ = shutdown.recv() => break,
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// // Frames come from a cancel-safe source: a reader task sends whole frames on a channel
+    /// // (`recv` is cancel safe), or a `FramedRead`'s `next()`.
+    /// loop {
+    ///     tokio::select! {
+    ///         Some(frame) = frames.recv() => handle(frame).await,
+    ///         _ = shutdown.recv() => break,
+    ///     }
+    /// }
+    /// ```
+    pub SELECT_CANCEL_UNSAFE, "select_cancel_unsafe", Group::Suspicious, Level::Warn, check
+}
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    let ir = &model.ir;
+    if ir.selects.is_empty() {
+        return;
+    }
+    let helpers = unsafe_helpers(model);
+    for site in &ir.selects {
+        let Some(loop_loc) = site.in_loop else {
+            continue;
+        };
+        for branch in &site.branches {
+            let BranchFuture::Call(call) = &branch.future else {
+                continue;
+            };
+            if let Some(row) = direct_row(model, call) {
+                let mut d = super::diagnostic(
+                    &SELECT_CANCEL_UNSAFE,
+                    model,
+                    call.loc,
+                    format!(
+                        "`{}` is not cancellation safe, and this `select!` drops it whenever another branch wins",
+                        call.name
+                    ),
+                    &help(row),
+                );
+                d.notes.push(super::note(
+                    model,
+                    loop_loc,
+                    format!(
+                        "the loop creates a new `{}` future each time round: {}",
+                        call.name, row.loses
+                    ),
+                ));
+                sink.diagnostics.push(d);
+            } else if let Some((inner, row)) = helper_of(call, &helpers) {
+                let mut d = super::diagnostic(
+                    &SELECT_CANCEL_UNSAFE,
+                    model,
+                    call.loc,
+                    format!(
+                        "`{}` starts with `{}`, which is not cancellation safe, and this `select!` drops it whenever another branch wins",
+                        call.name, row.method
+                    ),
+                    &help(row),
+                );
+                d.notes.push(super::note(
+                    model,
+                    inner,
+                    format!("its first await, `{}` ({})", row.method, row.source),
+                ));
+                d.notes.push(super::note(
+                    model,
+                    loop_loc,
+                    format!(
+                        "the loop creates a new `{}` future each time round",
+                        call.name
+                    ),
+                ));
+                sink.diagnostics.push(d);
+            }
+        }
+    }
+}
+
+fn help(row: &CancelUnsafe) -> String {
+    format!(
+        "`{}` is documented as not cancellation safe: create the future once before the loop and poll it as `&mut fut` (pinned with `tokio::pin!`), or move the operation into its own task that sends complete results over a channel (`recv` is cancel safe)",
+        row.source
+    )
+}
+
+fn direct_row<'k>(model: &'k FileModel<'_>, call: &CallSite) -> Option<&'k CancelUnsafe> {
+    let Callee::Method { name, receiver } = &call.callee else {
+        return None;
+    };
+    model.knowledge.cancel_unsafe(name, receiver.path())
+}
+
+/// Async fns of this file whose first await point awaits a call that is not cancellation safe
+/// and loses data (losing a queue position inside a helper is left out: the helper's caller
+/// rarely depends on the order), by name, with that call's location and row.
+fn unsafe_helpers<'k>(
+    model: &'k FileModel<'_>,
+) -> HashMap<&'k str, Option<(Loc, &'k CancelUnsafe)>> {
+    let ir = &model.ir;
+    let mut out: HashMap<&str, Option<(Loc, &CancelUnsafe)>> = HashMap::new();
+    for body in &ir.bodies {
+        if body.kind != crate::model::ir::BodyKind::AsyncFn {
+            continue;
+        }
+        let Some(item) = body.fn_item.and_then(|i| model.fn_items.get(i)) else {
+            continue;
+        };
+        let name = item.path.rsplit("::").next().unwrap_or(&item.path);
+        let verdict = body
+            .awaits
+            .first()
+            .and_then(|&w| match &ir.awaits[w].awaited {
+                Awaited::Call(c) => direct_row(model, c)
+                    .filter(|row| !row.loses.contains("queue"))
+                    .map(|row| (c.loc, row)),
+                _ => None,
+            });
+        // Two fns of the same name in one file: not known which one a call means.
+        out.entry(name).and_modify(|v| *v = None).or_insert(verdict);
+    }
+    out
+}
+
+fn helper_of<'k>(
+    call: &CallSite,
+    helpers: &HashMap<&str, Option<(Loc, &'k CancelUnsafe)>>,
+) -> Option<(Loc, &'k CancelUnsafe)> {
+    let known_here = match &call.callee {
+        // `read_frame(&mut s)`, `Self::read_frame(..)`, `conn::read_frame(..)`: a function of
+        // this crate.
+        Callee::Path(p) => p.starts_with("crate::"),
+        // `self.read_frame()`, `conn.read_frame()`: a method named like one of this file.
+        Callee::Method { .. } => true,
+        _ => false,
+    };
+    if !known_here {
+        return None;
+    }
+    helpers.get(call.name.as_str()).copied().flatten()
+}

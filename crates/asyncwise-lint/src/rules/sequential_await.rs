@@ -1,0 +1,317 @@
+use crate::facts::Sink;
+use crate::knowledge::awaits;
+use crate::levels::{Group, Level};
+use crate::model::ir::{CallSite, Ir, StmtKind, places_overlap};
+use crate::model::{Callee, FileModel, Loc};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds independent awaits run one after the other: two or more consecutive `let`
+    /// statements of one block that each await a call, where no later call uses a binding an
+    /// earlier one produced, shares a receiver or a `&mut` argument with it, or is a timer, an
+    /// event wait, a lock, a transaction step or a check that gates the rest; and `for` loops
+    /// over a collection whose body awaits one call per item that depends only on the item.
+    ///
+    /// ## Why is this bad
+    /// Each await waits for the previous one to finish although neither needs the other: the
+    /// body takes the sum of the latencies instead of the longest. Two 50 ms queries cost
+    /// 100 ms; a loop over 20 items costs 20 round trips.
+    ///
+    /// The rule is conservative: statements whose result is dropped (`conn.write(..).await?;`)
+    /// are done for their effect and may be ordered on purpose, so only `let` statements form a
+    /// run; calls on the same receiver (`self.db`, `conn`), on `self` itself, with a `&mut`
+    /// argument, or awaiting a lock, a permit, a transaction, a send, a flush or a connect end
+    /// a run; awaits inside `join!`/`select!` and timers (`sleep`, `interval.tick()`,
+    /// `timeout`, `yield_now`) never count. Names are not aliases: two different receivers
+    /// that share a connection are not seen.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// async fn profile(db: &Db, api: &Api, id: u64) -> Result<Profile> {
+    ///     let user = db.user(id).await?;
+    ///     let posts = api.posts(id).await?;
+    ///     Ok(Profile { user, posts })
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// async fn profile(db: &Db, api: &Api, id: u64) -> Result<Profile> {
+    ///     let (user, posts) = tokio::try_join!(db.user(id), api.posts(id))?;
+    ///     Ok(Profile { user, posts })
+    /// }
+    /// ```
+    /// For a loop, `futures::future::join_all(items.iter().map(fetch))`, an
+    /// `asyncwise::TaskGroup` or `JoinSet`, or `stream::iter(items).map(fetch).buffer_unordered(n)`
+    /// to bound how many run at once.
+    pub SEQUENTIAL_AWAIT, "sequential_await", Group::Pedantic, Level::Allow, check
+}
+
+/// One statement of a candidate run.
+struct Step<'a> {
+    stmt: usize,
+    call: &'a CallSite,
+    tried: bool,
+}
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    let ir = &model.ir;
+    for block in 0..ir.blocks.len() {
+        let mut run: Vec<Step<'_>> = Vec::new();
+        for (sid, _) in ir.stmts_of(block) {
+            match candidate(model, sid) {
+                Some(step) => {
+                    if run.iter().any(|earlier| dependent(ir, earlier, &step)) {
+                        report_run(model, &run, sink);
+                        run.clear();
+                    }
+                    run.push(step);
+                }
+                None => {
+                    report_run(model, &run, sink);
+                    run.clear();
+                }
+            }
+        }
+        report_run(model, &run, sink);
+    }
+    for f in &ir.for_loops {
+        check_for_loop(model, f, sink);
+    }
+}
+
+/// A `let` statement whose whole value is one awaited call that could run concurrently with
+/// others: not a timer, an event wait, an ordering operation or a gate.
+fn candidate<'a>(model: &'a FileModel<'_>, sid: usize) -> Option<Step<'a>> {
+    let ir = &model.ir;
+    let stmt = &ir.stmts[sid];
+    if stmt.kind != StmtKind::Let || stmt.in_macro.is_some() || stmt.awaits.len() != 1 {
+        return None;
+    }
+    let (_, binds) = stmt.pat?;
+    let (w, tried) = stmt.direct_await?;
+    // `let _ = ..` and `let _unused = ..` keep nothing: done for the effect.
+    if !binds || stmt.defines.iter().all(|d| d.starts_with('_')) {
+        return None;
+    }
+    let call = ir.call_of(w)?;
+    // Start-up code runs once: its latency is not worth restructuring.
+    if !concurrent_kind(call) || startup(model, call) {
+        return None;
+    }
+    Some(Step {
+        stmt: sid,
+        call,
+        tried,
+    })
+}
+
+/// Whether the model saw the call made once at start-up (`main`, a set-up fn, outside loops).
+fn startup(model: &FileModel<'_>, call: &CallSite) -> bool {
+    model.calls.iter().any(|c| c.loc == call.loc && c.startup)
+}
+
+/// Whether the call does work that may overlap with other work: not a timer, an event wait,
+/// a lock or other ordering step, not a gate, not a method on `self` itself.
+fn concurrent_kind(call: &CallSite) -> bool {
+    let name = call.name.as_str();
+    if let Callee::Path(p) = &call.callee
+        && awaits::TIMER_FNS.contains(&p.as_str())
+    {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    let words = || lower.split('_');
+    !(awaits::TIMER_NAMES.contains(&name)
+        || words().any(|w| awaits::SETUP_WORDS.contains(&w))
+        || awaits::EVENT_WAITS.contains(&name)
+        || awaits::ORDERING.contains(&name)
+        || awaits::GATE_WORDS.iter().any(|w| lower.contains(w))
+        || call.receiver.as_deref() == Some("self"))
+}
+
+/// Whether `later` may depend on `earlier`: it uses a binding `earlier` made, they share a
+/// receiver place, or one borrows `&mut` a place the other mentions.
+fn dependent(ir: &Ir, earlier: &Step<'_>, later: &Step<'_>) -> bool {
+    let defines = &ir.stmts[earlier.stmt].defines;
+    if later
+        .call
+        .uses
+        .iter()
+        .any(|u| defines.iter().any(|d| places_overlap(d, u)))
+    {
+        return true;
+    }
+    let overlaps_any = |place: &str, uses: &[String]| uses.iter().any(|u| places_overlap(place, u));
+    let (a, b) = (earlier.call, later.call);
+    // The same connection, transaction or store handed to both.
+    a.uses
+        .iter()
+        .any(|u| connection_like(u) && overlaps_any(u, &b.uses))
+        || a.receiver
+            .as_deref()
+            .is_some_and(|r| overlaps_any(r, &b.uses))
+        || b.receiver
+            .as_deref()
+            .is_some_and(|r| overlaps_any(r, &a.uses))
+        || a.mut_args.iter().any(|m| overlaps_any(m, &b.uses))
+        || b.mut_args.iter().any(|m| overlaps_any(m, &a.uses))
+}
+
+fn report_run(model: &FileModel<'_>, run: &[Step<'_>], sink: &mut Sink) {
+    if run.len() < 2 {
+        return;
+    }
+    let ir = &model.ir;
+    let pats: Vec<String> = run
+        .iter()
+        .map(|s| {
+            ir.stmts[s.stmt]
+                .pat
+                .map_or_else(|| "_".into(), |(loc, _)| text(model, loc))
+        })
+        .collect();
+    let calls: Vec<String> = run.iter().map(|s| text(model, s.call.loc)).collect();
+    let all_tried = run.iter().all(|s| s.tried);
+    let (mac, tail) = if all_tried {
+        ("tokio::try_join!", "?")
+    } else {
+        ("tokio::join!", "")
+    };
+    let rewrite = format!(
+        "let ({}) = {mac}({}){tail};",
+        pats.join(", "),
+        calls.join(", ")
+    );
+    let names: Vec<String> = run.iter().map(|s| format!("`{}`", s.call.name)).collect();
+    let first = ir.stmts[run[0].stmt].loc;
+    let mut d = super::diagnostic(
+        &SEQUENTIAL_AWAIT,
+        model,
+        first,
+        format!(
+            "{} independent awaits run one after the other ({})",
+            run.len(),
+            names.join(", ")
+        ),
+        &format!("none of them needs another's result: run them concurrently with `{rewrite}`"),
+    );
+    for s in &run[1..] {
+        d.notes.push(super::note(
+            model,
+            s.call.loc,
+            "does not use anything the awaits before it produce",
+        ));
+    }
+    sink.diagnostics.push(d);
+}
+
+/// `for item in items { let r = fetch(item).await?; out.push(r); }`.
+fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &mut Sink) {
+    let ir = &model.ir;
+    if f.body == usize::MAX || f.bindings.is_empty() {
+        return;
+    }
+    if let Some(s) = f.stmt
+        && ir.stmts[s].in_macro.is_some()
+    {
+        return;
+    }
+    let stmts: Vec<_> = ir.stmts_of(f.body).collect();
+    let awaiting: Vec<_> = stmts.iter().filter(|(_, s)| !s.awaits.is_empty()).collect();
+    let [(sid, stmt)] = awaiting.as_slice() else {
+        return;
+    };
+    if stmt.awaits.len() != 1
+        || !matches!(stmt.kind, StmtKind::Let | StmtKind::Semi | StmtKind::Tail)
+    {
+        return;
+    }
+    let Some((w, _)) = stmt.direct_await else {
+        return;
+    };
+    let Some(call) = ir.call_of(w) else { return };
+    if !concurrent_kind(call) || !call.mut_args.is_empty() {
+        return;
+    }
+    let is_item = |p: &str| f.bindings.iter().any(|b| places_overlap(b, p));
+    // One call per item, depending on the item; a receiver other than the item may be a
+    // connection shared by every iteration.
+    if !call.uses.iter().any(|u| is_item(u))
+        || call.receiver.as_deref().is_some_and(|r| !is_item(r))
+        || call.uses.iter().any(|u| !is_item(u) && connection_like(u))
+    {
+        return;
+    }
+    // Nothing else is carried from one iteration to the next but collected results.
+    let result = &stmt.defines;
+    if stmts
+        .iter()
+        .any(|(other, _)| other != sid && !collects(model, *other, result))
+    {
+        return;
+    }
+    let what = text(model, call.loc);
+    let mut d = super::diagnostic(
+        &SEQUENTIAL_AWAIT,
+        model,
+        call.loc,
+        format!(
+            "`{}` is awaited once per item, one item after the other",
+            call.name
+        ),
+        &format!(
+            "the iterations do not depend on each other: run `{what}` for every item concurrently with `futures::future::join_all`, an `asyncwise::TaskGroup` or `JoinSet`, or `futures::stream::iter(..).map(..).buffer_unordered(n)` to bound how many run at once"
+        ),
+    );
+    d.notes.push(super::note(
+        model,
+        Loc {
+            start: f.loc.start,
+            end: f.loc.start,
+        },
+        "the loop waits for each call before starting the next",
+    ));
+    sink.diagnostics.push(d);
+}
+
+/// A place named like a connection, a transaction or a store (`conn`, `self.db`, `db_conn`).
+fn connection_like(place: &str) -> bool {
+    let last = place
+        .rsplit('.')
+        .next()
+        .unwrap_or(place)
+        .to_ascii_lowercase();
+    last.split('_')
+        .any(|w| awaits::CONNECTION_WORDS.contains(&w))
+}
+
+/// `out.push(r)` (or `insert`/`extend`) with the iteration's result: collecting, not state.
+fn collects(model: &FileModel<'_>, sid: usize, result: &[String]) -> bool {
+    let stmt = &model.ir.stmts[sid];
+    if stmt.kind != StmtKind::Semi || !stmt.defines.is_empty() {
+        return false;
+    }
+    let src = text(model, stmt.loc);
+    let Some((_, rest)) = src.split_once('.') else {
+        return false;
+    };
+    let method: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    awaits::COLLECT_METHODS.contains(&method.as_str())
+        && (result.is_empty() || result.iter().any(|r| stmt.uses.contains(r)))
+}
+
+/// The source text at `loc`, on one line.
+fn text(model: &FileModel<'_>, loc: Loc) -> String {
+    let span = model.span(loc);
+    model
+        .source
+        .get(span.byte_start..span.byte_end)
+        .unwrap_or("..")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

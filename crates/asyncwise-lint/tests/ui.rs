@@ -21,6 +21,9 @@ const KNOWN_RULES: &[&str] = &[
     "unbounded_channel",
     "unbounded_spawn",
     "detached_task",
+    "cleanup_after_await",
+    "retry_without_backoff",
+    "inline_accept_loop",
 ];
 
 /// Minimum number of firing markers per rule across all fixtures.

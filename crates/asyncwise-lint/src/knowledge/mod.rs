@@ -7,10 +7,12 @@
 
 pub mod blocking;
 pub mod channels;
+pub mod cleanup_pairs;
 pub mod iterators;
 pub mod locks;
 pub mod macros;
 pub mod offload;
+pub mod pacing;
 pub mod spawn;
 pub mod test_code;
 pub mod types;

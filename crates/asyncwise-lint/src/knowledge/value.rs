@@ -17,8 +17,9 @@ use std::sync::{Arc, LazyLock};
 
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
 use super::channels::ChannelConstructor;
+use super::cleanup_pairs::CleanupPair;
 use super::locks::LockType;
-use super::{blocking, channels, locks, offload, spawn, types};
+use super::{blocking, channels, cleanup_pairs, locks, offload, pacing, spawn, types};
 
 /// What asyncwise knows about libraries.
 #[derive(Debug, Clone)]
@@ -51,6 +52,10 @@ pub struct Knowledge {
     pub method_returns: Vec<types::MethodReturns>,
     /// Methods that panic on an error or a `None`: a task calling one can fail.
     pub unwrap_like: Vec<&'static str>,
+    /// Calls that enter a state and their leaving counterparts (`fetch_add`/`fetch_sub`).
+    pub cleanup_pairs: Vec<CleanupPair>,
+    /// Functions whose future waits for a while (`tokio::time::sleep`).
+    pub delay_fns: Vec<&'static str>,
 }
 
 /// Whether a table row names functions or types (a `module::*` row covers the one or the other).
@@ -78,6 +83,8 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         constructor_returns: types::CONSTRUCTOR_RETURNS.to_vec(),
         method_returns: types::METHOD_RETURNS.to_vec(),
         unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
+        cleanup_pairs: cleanup_pairs::CLEANUP_PAIRS.to_vec(),
+        delay_fns: pacing::DELAY_FNS.to_vec(),
     })
 });
 
@@ -130,6 +137,8 @@ impl Knowledge {
                     .iter()
                     .map(|m| (m.receiver, RowKind::Type)),
             )
+            // Cleanup pairs are method names on any receiver: no paths to resolve.
+            .chain(self.delay_fns.iter().map(f))
     }
 
     /// True if `path` names something, or a module containing something, in any table: glob
@@ -255,6 +264,47 @@ impl Knowledge {
     /// Does the method `name` panic on an error or a `None`?
     pub fn is_unwrap_like(&self, name: &str) -> bool {
         self.unwrap_like.contains(&name)
+    }
+
+    /// Is `method` the entering or the leaving call of a cleanup pair?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_cleanup_method("fetch_sub"));
+    /// assert!(!k.is_cleanup_method("load"));
+    /// ```
+    pub fn is_cleanup_method(&self, method: &str) -> bool {
+        self.cleanup_pairs
+            .iter()
+            .any(|p| p.enter == method || p.exit == method)
+    }
+
+    /// The pairs `method` (called with `first_arg`, as written) leaves.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert_eq!(k.cleanup_pairs_left_by("set", Some("false")).count(), 1);
+    /// assert_eq!(k.cleanup_pairs_left_by("set", Some("true")).count(), 0);
+    /// ```
+    pub fn cleanup_pairs_left_by<'a>(
+        &'a self,
+        method: &'a str,
+        first_arg: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a CleanupPair> + 'a {
+        self.cleanup_pairs.iter().filter(move |p| {
+            p.exit == method && cleanup_pairs::argument_fits(p.arguments, false, first_arg)
+        })
+    }
+
+    /// Is `path` a function whose future waits for a while (`tokio::time::sleep`)?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_delay_fn("smol::Timer::after"));
+    /// assert!(!k.is_delay_fn("tokio::time::timeout"));
+    /// ```
+    pub fn is_delay_fn(&self, path: &str) -> bool {
+        self.delay_fns.contains(&path)
     }
 }
 

@@ -6,6 +6,7 @@
 //! column pairs) and are turned into full [`Span`]s only for findings.
 
 pub(crate) mod guards;
+pub mod loops;
 pub(crate) mod macros;
 pub(crate) mod resolve;
 pub mod test_code;
@@ -319,6 +320,10 @@ pub struct FileModel<'a> {
     pub low_volume_channels: Vec<(Loc, &'static str)>,
     /// `recv_timeout` calls with a zero or near-zero constant timeout: polls that do not block.
     pub polling_receives: Vec<Loc>,
+    /// Every loop of an async body, with what its iteration awaits (`loops.rs`).
+    pub loops: Vec<loops::LoopFact>,
+    /// Blocks of async bodies with state-changing calls and awaits between them.
+    pub sequences: Vec<loops::SequenceFact>,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -378,6 +383,8 @@ impl<'a> FileModel<'a> {
             fields: facts.fields,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
+            loops: facts.loops,
+            sequences: facts.sequences,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

@@ -41,6 +41,10 @@ pub struct WalkFacts {
     pub low_volume_channels: Vec<(Loc, &'static str)>,
     /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
     pub polling_receives: Vec<Loc>,
+    /// Loops of async bodies.
+    pub loops: Vec<super::loops::LoopFact>,
+    /// Blocks of async bodies with state-changing calls.
+    pub sequences: Vec<super::loops::SequenceFact>,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
     pub fn_items: Vec<FnItem>,
@@ -262,11 +266,20 @@ impl Walker {
     fn analyse_guards_block(&mut self, block: &syn::Block) {
         let held = guards::scan_block(block, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
+        let body = super::loops::scan_block(block, &self.resolver, &self.knowledge);
+        self.add_body_facts(body);
+    }
+
+    fn add_body_facts(&mut self, body: super::loops::BodyFacts) {
+        self.facts.loops.extend(body.loops);
+        self.facts.sequences.extend(body.sequences);
     }
 
     fn analyse_guards_expr(&mut self, expr: &syn::Expr) {
         let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
+        let body = super::loops::scan_expr(expr, &self.resolver, &self.knowledge);
+        self.add_body_facts(body);
     }
 
     fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {

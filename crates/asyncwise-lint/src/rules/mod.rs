@@ -8,8 +8,11 @@
 
 mod block_on_in_async;
 mod blocking_in_async;
+mod cleanup_after_await;
 mod detached_task;
+mod inline_accept_loop;
 mod lock_across_await;
+mod retry_without_backoff;
 mod unbounded_channel;
 mod unbounded_spawn;
 
@@ -134,6 +137,9 @@ pub const RULES: &[Rule] = &[
     unbounded_channel::UNBOUNDED_CHANNEL,
     unbounded_spawn::UNBOUNDED_SPAWN,
     detached_task::DETACHED_TASK,
+    cleanup_after_await::CLEANUP_AFTER_AWAIT,
+    retry_without_backoff::RETRY_WITHOUT_BACKOFF,
+    inline_accept_loop::INLINE_ACCEPT_LOOP,
 ];
 
 /// A rule's check over the crate index (findings that need other files' functions).

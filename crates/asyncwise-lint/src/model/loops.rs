@@ -129,6 +129,8 @@ pub struct LoopFact {
     /// A comparison that bounds its attempts: a counter changed in the loop compared with a
     /// limit, or a deadline or elapsed time compared.
     pub attempt_bound: Option<Loc>,
+    /// `break`s and `return`s that leave it (not `?`), in source order.
+    pub leaves: Vec<Loc>,
 }
 
 /// A method call that may enter or leave a state, made as a statement of a block.
@@ -220,6 +222,9 @@ impl BodyScan<'_> {
         flow.block(&body.stmts, Outcome::GoesRound);
         let mut collect = IterationScan {
             resolver: self.resolver,
+            label: label.as_deref(),
+            leaves: Vec::new(),
+            let_binds: Vec::new(),
             outcomes: &flow.outcomes,
             awaits: Vec::new(),
             lets: Vec::new(),
@@ -256,6 +261,7 @@ impl BodyScan<'_> {
             lets: collect.lets,
             delays: pace.delays,
             attempt_bound,
+            leaves: collect.leaves,
         }
     }
 
@@ -876,6 +882,11 @@ fn result_check(cond: &syn::Expr, is_subject: &dyn Fn(&syn::Expr) -> bool) -> Op
 /// Collects the awaited calls and `let`s of one loop's iteration.
 struct IterationScan<'a> {
     resolver: &'a Resolver,
+    /// The scanned loop's label.
+    label: Option<&'a str>,
+    leaves: Vec<Loc>,
+    /// Names bound by the `let`s whose initialisers are being visited, innermost last.
+    let_binds: Vec<Vec<String>>,
     outcomes: &'a [Annotated],
     awaits: Vec<LoopAwait>,
     lets: Vec<LetFact>,
@@ -923,6 +934,10 @@ impl IterationScan<'_> {
             _ => return,
         };
         let annotated = self.outcomes.iter().find(|a| a.call == loc);
+        // `let conn = match listener.accept().await { Ok((s, _)) => s, .. }`: the result
+        // reaches the `let`'s names too.
+        let mut binds = annotated.map(|a| a.binds.clone()).unwrap_or_default();
+        binds.extend(self.let_binds.last().into_iter().flatten().cloned());
         self.awaits.push(LoopAwait {
             call: AwaitedCall {
                 name,
@@ -933,7 +948,7 @@ impl IterationScan<'_> {
             },
             in_header: self.in_header,
             nested: self.depth > 0,
-            binds: annotated.map(|a| a.binds.clone()).unwrap_or_default(),
+            binds,
             uses,
             on_success: annotated.map_or(Outcome::Unknown, |a| a.on_success),
             on_error: annotated.map_or(Outcome::Unknown, |a| a.on_error),
@@ -953,6 +968,21 @@ impl<'ast> Visit<'ast> for IterationScan<'_> {
         visit::visit_expr_await(self, a);
     }
 
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        let ours = b.label.as_ref().map(|l| l.ident.to_string());
+        if self.depth == 0 && b.label.is_none()
+            || ours.as_deref().is_some_and(|l| Some(l) == self.label)
+        {
+            self.leaves.push(Loc::from_span(b.break_token.span));
+        }
+        visit::visit_expr_break(self, b);
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        self.leaves.push(Loc::from_span(r.return_token.span));
+        visit::visit_expr_return(self, r);
+    }
+
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let Some(init) = &l.init {
             self.lets.push(LetFact {
@@ -960,6 +990,10 @@ impl<'ast> Visit<'ast> for IterationScan<'_> {
                 uses: names_used(&init.expr),
                 loc: Loc::of(&l.let_token),
             });
+            self.let_binds.push(pat_names(&l.pat));
+            visit::visit_local(self, l);
+            self.let_binds.pop();
+            return;
         }
         visit::visit_local(self, l);
     }

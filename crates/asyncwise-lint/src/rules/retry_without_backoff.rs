@@ -15,7 +15,8 @@ crate::declare_rule! {
     /// The failure path is read from the code that examines the result: `match` arms on
     /// `Ok`/`Err` (`Err(e) if transient(&e) => continue` counts), `if let`, `while let`,
     /// `let .. else`, `.is_ok()`/`.is_err()`, also through `let r = call.await;` examined by the
-    /// next statement. Receive loops (`while let Some(m) = rx.recv().await`), accept loops, loops
+    /// next statement. A `while let` loop over items (`while let Some(x) = it.next()`) moves
+    /// on to the next item rather than retrying. Receive loops (`while let Some(m) = rx.recv().await`), accept loops, loops
     /// that `break`, `return` or `?` on an error, loops whose success path goes round again
     /// (processing loops) and `for` loops over a range are not retries. tokio's, async-std's and
     /// smol's timers count as delays, and so do a crate's own helpers named after one
@@ -49,7 +50,7 @@ crate::declare_rule! {
 /// Awaited calls whose loop is not a retry loop even when it goes round on an error.
 fn not_a_retry(a: &LoopAwait) -> bool {
     let name = a.call.name.as_str();
-    (spawn::ACCEPT_METHODS.contains(&name) && a.call.arg_count == 0)
+    spawn::ACCEPT_METHODS.contains(&name)
         || matches!(
             name,
             "recv" | "next" | "try_next" | "recv_async" | "changed" | "tick"
@@ -64,8 +65,11 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if l.awaits.iter().filter(|a| !a.nested).any(not_a_retry) {
             continue;
         }
+        // A `while let Some(item) = items.next()` loop moves to the next item on a failure
+        // rather than retrying: only its header's own call can be retried.
         let Some(a) = l.awaits.iter().find(|a| {
             !a.nested
+                && (l.kind != LoopKind::WhileLet || a.in_header)
                 && a.on_error == Outcome::GoesRound
                 && matches!(a.on_success, Outcome::Leaves | Outcome::Propagates)
         }) else {

@@ -141,3 +141,27 @@ async fn while_counter(client: &Client) {
         tries += 1;
     }
 }
+
+async fn next_candidate(candidates: &[Url]) -> Option<Page> {
+    let mut urls = candidates.iter();
+    while let Some(url) = urls.next() {
+        // ok: a failure moves on to the next candidate; nothing is retried
+        match fetch(url).await {
+            Ok(page) => return Some(page),
+            Err(_) => continue,
+        }
+    }
+    None
+}
+
+impl Listener for MyListener {
+    async fn accept(&mut self) -> (Io, Addr) {
+        loop {
+            // ok: a listener's own accept goes round on errors (its error handler decides)
+            match Self::accept(self).await {
+                Ok(pair) => return pair,
+                Err(e) => handle_accept_error(e).await,
+            }
+        }
+    }
+}

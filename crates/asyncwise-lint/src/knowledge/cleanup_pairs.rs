@@ -70,6 +70,86 @@ pub const CLEANUP_PAIRS: &[CleanupPair] = &[
     flag("send_replace", "flag"),
 ];
 
+/// Where a helper's name carries its pair's word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affix {
+    /// At the start: `inc_requests_inflight` / `dec_requests_inflight`.
+    Prefix,
+    /// At the end: `request_start` / `request_end`.
+    Suffix,
+}
+
+/// A naming convention of a crate's own helpers that enter and leave a state (a metrics module's
+/// `inc_connections()` / `dec_connections()`): the two names differ only in these words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelperPair {
+    /// The entering helper's word.
+    pub enter: &'static str,
+    /// The leaving helper's word.
+    pub exit: &'static str,
+    /// Where the words sit.
+    pub affix: Affix,
+}
+
+const fn prefix(enter: &'static str, exit: &'static str) -> HelperPair {
+    HelperPair {
+        enter,
+        exit,
+        affix: Affix::Prefix,
+    }
+}
+
+const fn suffix(enter: &'static str, exit: &'static str) -> HelperPair {
+    HelperPair {
+        enter,
+        exit,
+        affix: Affix::Suffix,
+    }
+}
+
+/// The built-in helper naming conventions.
+pub const HELPER_PAIRS: &[HelperPair] = &[
+    prefix("inc_", "dec_"),
+    prefix("incr_", "decr_"),
+    prefix("increment_", "decrement_"),
+    prefix("enter_", "leave_"),
+    prefix("enter_", "exit_"),
+    suffix("_start", "_end"),
+    suffix("_begin", "_end"),
+    suffix("_started", "_finished"),
+];
+
+impl HelperPair {
+    /// The entering helper's name for a leaving helper's `name`, if `name` has this pair's
+    /// leaving word.
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::cleanup_pairs::HELPER_PAIRS;
+    /// let names: Vec<_> = HELPER_PAIRS.iter().filter_map(|p| p.entering_name("request_end")).collect();
+    /// assert_eq!(names, ["request_start", "request_begin"]);
+    /// ```
+    pub fn entering_name(&self, name: &str) -> Option<String> {
+        match self.affix {
+            Affix::Prefix => {
+                let stem = name.strip_prefix(self.exit).filter(|s| !s.is_empty())?;
+                Some(format!("{}{stem}", self.enter))
+            }
+            Affix::Suffix => {
+                let stem = name.strip_suffix(self.exit).filter(|s| !s.is_empty())?;
+                Some(format!("{stem}{}", self.enter))
+            }
+        }
+    }
+
+    /// Does `name` carry one of this pair's words?
+    pub fn names(&self, name: &str) -> bool {
+        match self.affix {
+            Affix::Prefix => name.starts_with(self.enter) || name.starts_with(self.exit),
+            Affix::Suffix => name.ends_with(self.enter) || name.ends_with(self.exit),
+        }
+    }
+}
+
 /// Does a call's first argument, as written, fit `expected`?
 ///
 /// ```

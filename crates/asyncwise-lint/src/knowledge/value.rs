@@ -17,7 +17,7 @@ use std::sync::{Arc, LazyLock};
 
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
 use super::channels::ChannelConstructor;
-use super::cleanup_pairs::CleanupPair;
+use super::cleanup_pairs::{CleanupPair, HelperPair, PairArguments};
 use super::locks::LockType;
 use super::{blocking, channels, cleanup_pairs, locks, offload, pacing, spawn, types};
 
@@ -54,6 +54,8 @@ pub struct Knowledge {
     pub unwrap_like: Vec<&'static str>,
     /// Calls that enter a state and their leaving counterparts (`fetch_add`/`fetch_sub`).
     pub cleanup_pairs: Vec<CleanupPair>,
+    /// Naming conventions of a crate's own enter/leave helpers (`inc_x`/`dec_x`).
+    pub cleanup_helper_pairs: Vec<HelperPair>,
     /// Functions whose future waits for a while (`tokio::time::sleep`).
     pub delay_fns: Vec<&'static str>,
 }
@@ -84,6 +86,7 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         method_returns: types::METHOD_RETURNS.to_vec(),
         unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
         cleanup_pairs: cleanup_pairs::CLEANUP_PAIRS.to_vec(),
+        cleanup_helper_pairs: cleanup_pairs::HELPER_PAIRS.to_vec(),
         delay_fns: pacing::DELAY_FNS.to_vec(),
     })
 });
@@ -266,34 +269,50 @@ impl Knowledge {
         self.unwrap_like.contains(&name)
     }
 
-    /// Is `method` the entering or the leaving call of a cleanup pair?
+    /// Is `name` (a method, or a helper function) the entering or the leaving call of a cleanup
+    /// pair?
     ///
     /// ```
     /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
     /// assert!(k.is_cleanup_method("fetch_sub"));
+    /// assert!(k.is_cleanup_method("dec_connections"));
     /// assert!(!k.is_cleanup_method("load"));
     /// ```
-    pub fn is_cleanup_method(&self, method: &str) -> bool {
+    pub fn is_cleanup_method(&self, name: &str) -> bool {
         self.cleanup_pairs
             .iter()
-            .any(|p| p.enter == method || p.exit == method)
+            .any(|p| p.enter == name || p.exit == name)
+            || self.cleanup_helper_pairs.iter().any(|p| p.names(name))
     }
 
-    /// The pairs `method` (called with `first_arg`, as written) leaves.
+    /// The calls that enter what `name` (called with `first_arg`, as written) leaves: each
+    /// entering name with the arguments it must have and what the pair is.
     ///
     /// ```
     /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
-    /// assert_eq!(k.cleanup_pairs_left_by("set", Some("false")).count(), 1);
-    /// assert_eq!(k.cleanup_pairs_left_by("set", Some("true")).count(), 0);
+    /// let enters = k.cleanup_entered_by("set", Some("false"));
+    /// assert_eq!(enters[0].0, "set");
+    /// assert!(k.cleanup_entered_by("set", Some("true")).is_empty());
+    /// assert_eq!(k.cleanup_entered_by("dec_connections", None)[0].0, "inc_connections");
     /// ```
-    pub fn cleanup_pairs_left_by<'a>(
-        &'a self,
-        method: &'a str,
-        first_arg: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a CleanupPair> + 'a {
-        self.cleanup_pairs.iter().filter(move |p| {
-            p.exit == method && cleanup_pairs::argument_fits(p.arguments, false, first_arg)
-        })
+    pub fn cleanup_entered_by(
+        &self,
+        name: &str,
+        first_arg: Option<&str>,
+    ) -> Vec<(String, PairArguments, &'static str)> {
+        let rows = self
+            .cleanup_pairs
+            .iter()
+            .filter(|p| {
+                p.exit == name && cleanup_pairs::argument_fits(p.arguments, false, first_arg)
+            })
+            .map(|p| (p.enter.to_string(), p.arguments, p.what));
+        let helpers = self
+            .cleanup_helper_pairs
+            .iter()
+            .filter_map(|p| p.entering_name(name))
+            .map(|enter| (enter, PairArguments::Any, "state"));
+        rows.chain(helpers).collect()
     }
 
     /// Is `path` a function whose future waits for a while (`tokio::time::sleep`)?

@@ -133,30 +133,30 @@ pub struct LoopFact {
     pub leaves: Vec<Loc>,
 }
 
-/// A method call that may enter or leave a state, made as a statement of a block.
+/// A call that may enter or leave a state (see [`Knowledge::is_cleanup_method`]), made as a
+/// statement: a method call (`self.active.fetch_add(1, ..);`) or a helper function
+/// (`metrics::inc_connections();`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateCall {
-    /// The method.
+    /// The method's or the helper's name.
     pub method: String,
-    /// The receiver place as written, whitespace removed (`self.active`,
-    /// `gauge!("open")`).
+    /// The receiver place as written, whitespace removed (`self.active`, `gauge!("open")`);
+    /// for a helper, its path without its name (`metrics`, empty for a bare name).
     pub receiver: String,
     /// The first argument as written, whitespace removed.
     pub first_arg: Option<String>,
-    /// The index of its statement in the block.
-    pub stmt: usize,
     /// The call.
     pub loc: Loc,
 }
 
-/// A block of an async body with at least two state calls (see
-/// [`Knowledge::is_cleanup_method`]), and the statements of it that await.
+/// An async body with at least two state calls, and its await points (both in source order,
+/// at any block depth; closures, async blocks and macro bodies left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SequenceFact {
-    /// The state calls, in order.
+    /// The state calls.
     pub calls: Vec<StateCall>,
-    /// Statements that await (index, first await of the statement).
-    pub awaits: Vec<(usize, Loc)>,
+    /// Its `.await`s and awaiting macros (`select!`, `join!`).
+    pub awaits: Vec<Loc>,
 }
 
 /// What the pass found in one async body.
@@ -164,7 +164,7 @@ pub struct SequenceFact {
 pub struct BodyFacts {
     /// Every loop.
     pub loops: Vec<LoopFact>,
-    /// Blocks with state calls.
+    /// Bodies with state calls.
     pub sequences: Vec<SequenceFact>,
 }
 
@@ -174,9 +174,12 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         resolver,
         knowledge,
         out: BodyFacts::default(),
+        state_calls: Vec::new(),
+        awaits: Vec::new(),
+        macro_depth: 0,
     };
     s.visit_block(block);
-    s.out
+    s.finish()
 }
 
 /// Scans an async closure's body.
@@ -185,15 +188,34 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         resolver,
         knowledge,
         out: BodyFacts::default(),
+        state_calls: Vec::new(),
+        awaits: Vec::new(),
+        macro_depth: 0,
     };
     s.visit_expr(expr);
-    s.out
+    s.finish()
 }
 
 struct BodyScan<'a> {
     resolver: &'a Resolver,
     knowledge: &'a Knowledge,
     out: BodyFacts,
+    state_calls: Vec<StateCall>,
+    awaits: Vec<Loc>,
+    /// Macro bodies being visited.
+    macro_depth: usize,
+}
+
+impl BodyScan<'_> {
+    fn finish(mut self) -> BodyFacts {
+        if self.state_calls.len() >= 2 {
+            self.out.sequences.push(SequenceFact {
+                calls: self.state_calls,
+                awaits: self.awaits,
+            });
+        }
+        self.out
+    }
 }
 
 impl BodyScan<'_> {
@@ -265,36 +287,30 @@ impl BodyScan<'_> {
         }
     }
 
-    fn sequence(&mut self, block: &syn::Block) {
-        let calls: Vec<StateCall> = block
-            .stmts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| self.state_call(i, s))
-            .collect();
-        if calls.len() < 2 {
-            return;
-        }
-        let awaits = block
-            .stmts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                let mut f = FirstAwait(None);
-                f.visit_stmt(s);
-                f.0.map(|loc| (i, loc))
-            })
-            .collect();
-        self.out.sequences.push(SequenceFact { calls, awaits });
-    }
-
     /// `recv.method(args);`, `let _ = recv.method(args);`, also behind `.unwrap()`/`.ok()`.
-    fn state_call(&self, index: usize, stmt: &syn::Stmt) -> Option<StateCall> {
+    fn state_call(&self, stmt: &syn::Stmt) -> Option<StateCall> {
         let expr = match stmt {
             syn::Stmt::Expr(e, _) => e,
             syn::Stmt::Local(l) if matches!(l.pat, syn::Pat::Wild(_)) => &l.init.as_ref()?.expr,
             _ => return None,
         };
+        if let syn::Expr::Call(c) = expr
+            && let syn::Expr::Path(p) = &*c.func
+            && let Some(last) = p.path.segments.last()
+        {
+            let name = last.ident.to_string();
+            if !self.knowledge.is_cleanup_method(&name) {
+                return None;
+            }
+            let mut receiver = place(&c.func);
+            receiver.truncate(receiver.len() - name.len());
+            return Some(StateCall {
+                method: name,
+                receiver: receiver.trim_end_matches("::").to_string(),
+                first_arg: c.args.first().map(place),
+                loc: Loc::call(c),
+            });
+        }
         let mut e = expr;
         loop {
             let syn::Expr::MethodCall(m) = e else {
@@ -306,7 +322,6 @@ impl BodyScan<'_> {
                     method,
                     receiver: place(&m.receiver),
                     first_arg: m.args.first().map(place),
-                    stmt: index,
                     loc: Loc::method_call(m),
                 });
             }
@@ -319,9 +334,20 @@ impl BodyScan<'_> {
 }
 
 impl<'ast> Visit<'ast> for BodyScan<'_> {
-    fn visit_block(&mut self, b: &'ast syn::Block) {
-        self.sequence(b);
-        visit::visit_block(self, b);
+    fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
+        if self.macro_depth == 0
+            && let Some(call) = self.state_call(s)
+        {
+            self.state_calls.push(call);
+        }
+        visit::visit_stmt(self, s);
+    }
+
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        visit::visit_expr_await(self, a);
+        if self.macro_depth == 0 {
+            self.awaits.push(Loc::from_span(a.await_token.span));
+        }
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
@@ -366,7 +392,16 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // A leaving call in `defer! { .. }` runs on drop: state calls in macro bodies are not
+        // sequence facts. Loops inside them still are.
+        if self.macro_depth == 0
+            && macro_kinds::AWAITING_MACROS.contains(&macros::name(mac).as_str())
+        {
+            self.awaits.push(Loc::mac(mac));
+        }
+        self.macro_depth += 1;
         visit_macro_code(self, mac);
+        self.macro_depth -= 1;
     }
 
     // Other bodies: scanned on their own (async) or never awaiting (sync closures, items).
@@ -385,26 +420,6 @@ where
         MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| v.visit_stmt(s)),
         MacroBody::Opaque => {}
     }
-}
-
-/// The first `.await` of a statement (or an awaiting macro), outside closures and async blocks.
-struct FirstAwait(Option<Loc>);
-
-impl<'ast> Visit<'ast> for FirstAwait {
-    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-        visit::visit_expr(self, &a.base);
-        if self.0.is_none() {
-            self.0 = Some(Loc::from_span(a.await_token.span));
-        }
-    }
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if self.0.is_none() && macro_kinds::AWAITING_MACROS.contains(&macros::name(mac).as_str()) {
-            self.0 = Some(Loc::mac(mac));
-        }
-    }
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// The place an expression names, as written, whitespace removed (`self.active`, `conn`).

@@ -1,4 +1,5 @@
 use crate::facts::Sink;
+use crate::knowledge::cleanup_pairs::argument_fits;
 use crate::levels::{Group, Level};
 use crate::model::FileModel;
 use crate::model::loops::StateCall;
@@ -11,9 +12,14 @@ crate::declare_rule! {
     /// `store(true, ..)`/`store(false, ..)`) on the same receiver — with no `Drop` guard to leave
     /// it when the future is cancelled.
     ///
-    /// Pairs are matched on the receiver as written (`self.active`); a leaving call inside a
-    /// closure (`scopeguard::guard`, `defer!`) or a `Drop` impl is a guard and is not reported,
-    /// nor is a pair with no await between the two calls. The pairs are data
+    /// A crate's own helpers named as a pair count too (`metrics::inc_connections()` /
+    /// `metrics::dec_connections()`, `request_start()` / `request_end()`).
+    ///
+    /// Pairs are matched on the receiver (or helper module) as written (`self.active`), at any
+    /// block depth of one async body, in source order, with an `.await` between them; the
+    /// nearest entering call before the leaving one counts. A leaving call inside a closure
+    /// (`scopeguard::guard`), a macro (`defer!`) or a `Drop` impl is a guard and is not
+    /// reported, nor is a pair with no await between the two calls. The pairs are data
     /// (`knowledge/cleanup_pairs.rs`).
     ///
     /// ## Why is this bad
@@ -49,24 +55,17 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
     let knowledge = &model.knowledge;
     for seq in &model.sequences {
         for (i, exit) in seq.calls.iter().enumerate() {
-            for pair in knowledge.cleanup_pairs_left_by(&exit.method, exit.first_arg.as_deref()) {
+            for (enter_name, arguments, what) in
+                knowledge.cleanup_entered_by(&exit.method, exit.first_arg.as_deref())
+            {
+                let same = |c: &StateCall| c.receiver == exit.receiver;
                 let enters = |c: &StateCall| {
-                    c.receiver == exit.receiver
-                        && c.method == pair.enter
-                        && crate::knowledge::cleanup_pairs::argument_fits(
-                            pair.arguments,
-                            true,
-                            c.first_arg.as_deref(),
-                        )
+                    same(c)
+                        && c.method == enter_name
+                        && argument_fits(arguments, true, c.first_arg.as_deref())
                 };
                 let leaves = |c: &StateCall| {
-                    c.receiver == exit.receiver
-                        && c.method == pair.exit
-                        && crate::knowledge::cleanup_pairs::argument_fits(
-                            pair.arguments,
-                            false,
-                            c.first_arg.as_deref(),
-                        )
+                    same(c) && c.method == exit.method && c.first_arg == exit.first_arg
                 };
                 // The nearest earlier entering call, unless the state was left in between.
                 let Some(enter) = seq.calls[..i]
@@ -77,10 +76,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 else {
                     continue;
                 };
-                let Some((_, await_loc)) = seq
+                let Some(await_loc) = seq
                     .awaits
                     .iter()
-                    .find(|(stmt, _)| *stmt > enter.stmt && *stmt < exit.stmt)
+                    .find(|a| a.start > enter.loc.end && a.end < exit.loc.start)
                 else {
                     continue;
                 };
@@ -89,7 +88,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     model,
                     exit.loc,
                     format!(
-                        "`{}` is skipped if the future is cancelled at the `.await` after `{}`",
+                        "`{}` is skipped if the future is cancelled at an `.await` after `{}`",
                         exit.method, enter.method
                     ),
                     "leave the state in a `Drop` guard created right after entering it (e.g. `let _guard = scopeguard::guard((), |_| { .. })`), so it runs however the future ends",
@@ -97,12 +96,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 d.notes.push(super::note(
                     model,
                     enter.loc,
-                    format!("the {} is entered here", pair.what),
+                    format!("the {what} is entered here"),
                 ));
                 d.notes.push(super::note(
                     model,
                     *await_loc,
-                    "if the future is dropped here, the statement that leaves it never runs",
+                    "if the future is dropped here, the call that leaves it never runs",
                 ));
                 sink.diagnostics.push(d);
                 break;

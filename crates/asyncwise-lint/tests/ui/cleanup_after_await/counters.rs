@@ -1,6 +1,6 @@
-// Readings: the leaving call is reported when it is a plain statement of the same block as the
-// entering call, on the same receiver as written, with an `.await` of this body between them.
-// A leaving call in a closure (a guard), in another block, or with no await between is silent.
+// Readings: the leaving call is reported when it is a statement of the same async body as the
+// entering call (at any block depth), on the same receiver as written, with an `.await` of this
+// body between them. A leaving call in a closure (a guard) or with no await between is silent.
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -66,9 +66,8 @@ async fn in_a_spawned_block(active: Arc<AtomicUsize>, job: Job) {
 async fn lowered_in_a_branch(active: &AtomicUsize, job: Job) {
     active.fetch_add(1, Ordering::Relaxed);
     if job.urgent() {
-        // ok: the leaving call is in another block (not read as a pair)
         job.run().await;
-        active.fetch_sub(1, Ordering::Relaxed);
+        active.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
     }
 }
 

@@ -6,8 +6,8 @@ use crate::model::loops::StateCall;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Finds state entered and left again around an `.await` by plain statements of one block
-    /// of an async body — a counter raised and lowered (`fetch_add`/`fetch_sub`, gauges'
+    /// Finds state entered and left again around an `.await` by plain statements of one async
+    /// body — a counter raised and lowered (`fetch_add`/`fetch_sub`, gauges'
     /// `increment`/`decrement` and `inc`/`dec`), a flag set and cleared (`set(true)`/`set(false)`,
     /// `store(true, ..)`/`store(false, ..)`) on the same receiver — with no `Drop` guard to leave
     /// it when the future is cancelled.

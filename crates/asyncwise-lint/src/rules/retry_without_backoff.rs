@@ -22,6 +22,12 @@ crate::declare_rule! {
     /// smol's timers count as delays, and so do a crate's own helpers named after one
     /// (`backoff`, `sleep`, `delay`).
     ///
+    /// The rule is in the `pedantic` group (off by default; `--select pedantic` or
+    /// `-W retry_without_backoff` turns it on): on 18 real repositories and the local cargo
+    /// registry every retry loop it found was deliberate (an immediate retry after a pool
+    /// checkout race, a benchmark waiting for its server), while real retry loops there already
+    /// sleep or back off.
+    ///
     /// ## Why is this bad
     /// A failure that comes back at once (connection refused, a full queue, a lock held
     /// elsewhere) turns the loop into a spin: it burns a core, floods the log with one line per
@@ -44,7 +50,7 @@ crate::declare_rule! {
     ///     .max_attempts(8);
     /// let stream = asyncwise::retry(policy, || TcpStream::connect(addr)).await?;
     /// ```
-    pub RETRY_WITHOUT_BACKOFF, "retry_without_backoff", Group::Suspicious, Level::Warn, check
+    pub RETRY_WITHOUT_BACKOFF, "retry_without_backoff", Group::Pedantic, Level::Allow, check
 }
 
 /// Awaited calls whose loop is not a retry loop even when it goes round on an error.

@@ -410,11 +410,16 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// Visits a macro's body as code (`select!` branches, statement macros), if it is code.
+/// Visits the body of an awaiting macro (`select!`, `join!`) as code: the only macros whose
+/// bodies hold what these facts are about (awaits, timers). Other macros are skipped, so a body
+/// is not parsed once more per visitor.
 fn visit_macro_code<V>(v: &mut V, mac: &syn::Macro)
 where
     V: for<'x> Visit<'x>,
 {
+    if !macro_kinds::AWAITING_MACROS.contains(&macros::name(mac).as_str()) {
+        return;
+    }
     match macros::body(mac) {
         MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| v.visit_expr(e)),
         MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| v.visit_stmt(s)),
@@ -458,9 +463,7 @@ fn names_used(e: &syn::Expr) -> Vec<String> {
                 }
             }
         }
-        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            visit_macro_code(self, mac);
-        }
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {}
     }
     let mut u = Uses(Vec::new());
     u.visit_expr(e);
@@ -1053,13 +1056,39 @@ fn names_delay(name: &str) -> bool {
     pacing::DELAY_NAME_WORDS.iter().any(|w| lower.contains(w))
 }
 
-/// Strips what does not change which place a comparison reads: `*n`, `(n)`, `n as u64`.
-fn compared_place(e: &syn::Expr) -> String {
+/// The place a comparison or an assignment reads or writes (`n`, `self.attempts`), through
+/// `*n`, `(n)` and `n as u64`; `None` for anything else (no text is made for it).
+fn compared_place(e: &syn::Expr) -> Option<String> {
     match e {
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => compared_place(&u.expr),
         syn::Expr::Paren(p) => compared_place(&p.expr),
         syn::Expr::Cast(c) => compared_place(&c.expr),
-        _ => place(e),
+        syn::Expr::Path(_) | syn::Expr::Field(_) => Some(place(e)),
+        _ => None,
+    }
+}
+
+/// `start.elapsed()`, `deadline`, `self.deadline`, `Instant::now()`: a side of a comparison
+/// that measures time.
+fn measures_time(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => {
+            matches!(m.method.to_string().as_str(), "elapsed" | "duration_since")
+                || measures_time(&m.receiver)
+        }
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "now")),
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().contains("deadline")),
+        syn::Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if n.to_string().contains("deadline"))
+        }
+        syn::Expr::Paren(p) => measures_time(&p.expr),
+        syn::Expr::Unary(u) => measures_time(&u.expr),
+        _ => false,
     }
 }
 
@@ -1068,11 +1097,24 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
         if let syn::Expr::Path(p) = &*c.func
             && let Some(last) = p.path.segments.last()
         {
-            let path = self.resolver.resolve(&p.path);
-            if self.knowledge.is_delay_fn(&path) || names_delay(&last.ident.to_string()) {
+            let name = last.ident.to_string();
+            // Resolve only what may be a timer: a call whose last segments, as written, end a
+            // row of the delay table (`sleep`, `Timer::after`), or a helper named after a delay.
+            let written = match p.path.segments.len() {
+                1 => format!("::{name}"),
+                n => format!("::{}::{name}", p.path.segments[n - 2].ident),
+            };
+            let may_be_timer = self
+                .knowledge
+                .delay_fns
+                .iter()
+                .any(|f| f.ends_with(&written));
+            if names_delay(&name)
+                || may_be_timer && self.knowledge.is_delay_fn(&self.resolver.resolve(&p.path))
+            {
                 self.delays.push(Delay {
                     loc: Loc::call(c),
-                    what: path,
+                    what: name,
                 });
             }
         }
@@ -1094,7 +1136,7 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
         use syn::BinOp;
         match b.op {
             BinOp::AddAssign(_) | BinOp::SubAssign(_) => {
-                self.counters.push(compared_place(&b.left));
+                self.counters.extend(compared_place(&b.left));
             }
             BinOp::Lt(_)
             | BinOp::Le(_)
@@ -1102,15 +1144,12 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
             | BinOp::Ge(_)
             | BinOp::Eq(_)
             | BinOp::Ne(_) => {
-                let loc = Loc::of(b);
+                let loc = Loc::of(&b.op);
                 for side in [&*b.left, &*b.right] {
-                    let text = compared_place(side);
-                    if self.deadline.is_none()
-                        && (text.contains("elapsed") || text.contains("deadline"))
-                    {
+                    if self.deadline.is_none() && measures_time(side) {
                         self.deadline = Some(loc);
                     }
-                    self.compared.push((text, loc));
+                    self.compared.extend(compared_place(side).map(|p| (p, loc)));
                 }
             }
             _ => {}
@@ -1119,8 +1158,9 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
     }
 
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-        let target = compared_place(&a.left);
-        if names_used(&a.right).contains(&target) {
+        if let Some(target) = compared_place(&a.left)
+            && names_used(&a.right).contains(&target)
+        {
             self.counters.push(target);
         }
         visit::visit_expr_assign(self, a);

@@ -955,7 +955,11 @@ impl IterationScan<'_> {
         // `let conn = match listener.accept().await { Ok((s, _)) => s, .. }`: the result
         // reaches the `let`'s names too.
         let mut binds = annotated.map(|a| a.binds.clone()).unwrap_or_default();
-        binds.extend(self.let_binds.last().into_iter().flatten().cloned());
+        for name in self.let_binds.last().into_iter().flatten() {
+            if !binds.contains(name) {
+                binds.push(name.clone());
+            }
+        }
         self.awaits.push(LoopAwait {
             call: AwaitedCall {
                 name,
@@ -1171,4 +1175,128 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FileModel;
+
+    fn model(src: &str) -> (Vec<LoopFact>, Vec<SequenceFact>) {
+        let ast = syn::parse_file(src).expect("test source parses");
+        let m = FileModel::build(std::path::Path::new("t.rs"), src, &ast);
+        (m.loops, m.sequences)
+    }
+
+    fn outcomes(src: &str) -> Vec<(String, Outcome, Outcome)> {
+        model(src).0[0]
+            .awaits
+            .iter()
+            .map(|a| (a.call.name.clone(), a.on_success, a.on_error))
+            .collect()
+    }
+
+    #[test]
+    fn match_arms_give_success_and_error_outcomes() {
+        let got = outcomes(
+            "async fn f() { loop { match connect().await { Ok(s) => break s, Err(_) => log() } } }",
+        );
+        assert_eq!(
+            got,
+            [("connect".into(), Outcome::Leaves, Outcome::GoesRound)]
+        );
+    }
+
+    #[test]
+    fn a_question_mark_propagates_and_the_rest_of_the_body_decides_success() {
+        let got =
+            outcomes("async fn f() { loop { let n = r.read().await?; if n == 0 { break; } } }");
+        assert_eq!(
+            got,
+            [("read".into(), Outcome::GoesRound, Outcome::Propagates)]
+        );
+    }
+
+    #[test]
+    fn a_bound_result_is_read_from_the_next_statement() {
+        let got = outcomes(
+            "async fn f() { loop { let r = db.insert().await; match r { Ok(()) => return, Err(e) if e.retry() => continue, Err(_) => panic!() } } }",
+        );
+        assert_eq!(
+            got,
+            [("insert".into(), Outcome::Leaves, Outcome::GoesRound)]
+        );
+    }
+
+    #[test]
+    fn while_let_err_retries_until_success() {
+        let got = outcomes("async fn f() { while let Err(e) = register().await { warn(e); } }");
+        assert_eq!(
+            got,
+            [("register".into(), Outcome::Leaves, Outcome::GoesRound)]
+        );
+        let (loops, _) = model("async fn f() { while let Some(m) = rx.recv().await { go(m); } }");
+        assert_eq!(loops[0].kind, LoopKind::WhileLet);
+        assert_eq!(loops[0].awaits[0].binds, ["m"]);
+        assert!(loops[0].awaits[0].in_header);
+    }
+
+    #[test]
+    fn labelled_continue_to_an_outer_loop_leaves_the_inner_one() {
+        let src = "async fn f() { 'outer: loop { loop { match a().await { Ok(_) => break, Err(_) => continue 'outer } } } }";
+        let (loops, _) = model(src);
+        let inner = &loops[1];
+        assert_eq!(inner.awaits[0].on_error, Outcome::Leaves);
+        assert!(loops[0].awaits[0].nested);
+    }
+
+    #[test]
+    fn delays_and_attempt_bounds_are_found() {
+        let (loops, _) = model(
+            "use tokio::time::sleep; async fn f() { let mut n = 0; loop { if go().await.is_ok() { break } n += 1; if n > 3 { return } sleep(D).await; } }",
+        );
+        assert_eq!(loops[0].delays.len(), 1);
+        assert!(loops[0].attempt_bound.is_some());
+        let (loops, _) = model("async fn f() { loop { if go().await.is_ok() { break } x > 3; } }");
+        assert!(loops[0].delays.is_empty());
+        assert!(
+            loops[0].attempt_bound.is_none(),
+            "x is compared but never counted"
+        );
+    }
+
+    #[test]
+    fn closures_and_async_blocks_are_other_bodies() {
+        let (loops, _) = model(
+            "async fn f() { loop { let (s, _) = l.accept().await?; tokio::spawn(async move { serve(s).await }); } }",
+        );
+        let names: Vec<_> = loops[0]
+            .awaits
+            .iter()
+            .map(|a| a.call.name.as_str())
+            .collect();
+        assert_eq!(names, ["accept"]);
+        assert_eq!(loops[0].awaits[0].binds, ["s"]);
+    }
+
+    #[test]
+    fn state_calls_and_awaits_of_one_body_in_order() {
+        let (_, seqs) = model(
+            "async fn f() { c.fetch_add(1, R); if x { metrics::inc_open(); } work().await; c.fetch_sub(1, R); let _g = guard(|| c.fetch_sub(1, R)); }",
+        );
+        let calls: Vec<_> = seqs[0]
+            .calls
+            .iter()
+            .map(|c| (c.receiver.as_str(), c.method.as_str()))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("c", "fetch_add"),
+                ("metrics", "inc_open"),
+                ("c", "fetch_sub")
+            ]
+        );
+        assert_eq!(seqs[0].awaits.len(), 1);
+    }
 }

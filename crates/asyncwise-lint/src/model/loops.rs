@@ -302,11 +302,17 @@ impl BodyScan<'_> {
             if !self.knowledge.is_cleanup_method(&name) {
                 return None;
             }
-            let mut receiver = place(&c.func);
-            receiver.truncate(receiver.len() - name.len());
+            // The helper's module as written (`metrics`, `crate::utils::vitals`).
+            let segments = &p.path.segments;
+            let receiver = segments
+                .iter()
+                .take(segments.len() - 1)
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::");
             return Some(StateCall {
                 method: name,
-                receiver: receiver.trim_end_matches("::").to_string(),
+                receiver,
                 first_arg: c.args.first().map(place),
                 loc: Loc::call(c),
             });

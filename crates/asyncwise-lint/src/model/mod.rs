@@ -322,7 +322,7 @@ pub struct FileModel<'a> {
     pub polling_receives: Vec<Loc>,
     /// Every loop of an async body, with what its iteration awaits (`loops.rs`).
     pub loops: Vec<loops::LoopFact>,
-    /// Blocks of async bodies with state-changing calls and awaits between them.
+    /// Async bodies with state-changing calls (`fetch_add`, `inc_x()`), with their awaits.
     pub sequences: Vec<loops::SequenceFact>,
 
     /// Every function with a body, in source order.

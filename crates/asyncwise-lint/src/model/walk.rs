@@ -43,7 +43,7 @@ pub struct WalkFacts {
     pub polling_receives: Vec<Loc>,
     /// Loops of async bodies.
     pub loops: Vec<super::loops::LoopFact>,
-    /// Blocks of async bodies with state-changing calls.
+    /// Async bodies with state-changing calls, with their awaits.
     pub sequences: Vec<super::loops::SequenceFact>,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
@@ -266,6 +266,7 @@ impl Walker {
     fn analyse_guards_block(&mut self, block: &syn::Block) {
         let held = guards::scan_block(block, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
+        // The same async bodies, read for their loops and state calls.
         let body = super::loops::scan_block(block, &self.resolver, &self.knowledge);
         self.add_body_facts(body);
     }
@@ -278,6 +279,7 @@ impl Walker {
     fn analyse_guards_expr(&mut self, expr: &syn::Expr) {
         let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver, self.edition);
         self.facts.held_guards.extend(held);
+        // The same async bodies, read for their loops and state calls.
         let body = super::loops::scan_expr(expr, &self.resolver, &self.knowledge);
         self.add_body_facts(body);
     }

@@ -25,6 +25,9 @@ const KNOWN_RULES: &[&str] = &[
     "mixed_runtimes",
     "sequential_await",
     "select_cancel_unsafe",
+    "cleanup_after_await",
+    "retry_without_backoff",
+    "inline_accept_loop",
 ];
 
 /// Minimum number of firing markers per rule across all fixtures.

@@ -36,6 +36,7 @@ fn source_line(location: &std::panic::Location<'_>) -> String {
 async fn handle_request_unguarded(in_flight: Arc<AtomicI64>) {
     in_flight.fetch_add(1, Ordering::SeqCst);
     traced(tokio::time::sleep(Duration::from_millis(5))).await;
+    // asyncwise: allow(cleanup_after_await) -- the deliberate leak cancel_at_each_await must find
     in_flight.fetch_sub(1, Ordering::SeqCst);
 }
 
@@ -473,6 +474,7 @@ async fn machine(steps: Vec<Step>, bug: Option<usize>, open: Rc<Cell<bool>>) {
             Step::InjectAfter => pending_after(async {}).await,
         }
         if buggy {
+            // asyncwise: allow(cleanup_after_await) -- the deliberate bug the machine injects
             open.set(false);
         }
     }

@@ -22,9 +22,13 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
 use super::cancel_safety::CancelUnsafe;
 use super::channels::ChannelConstructor;
+use super::cleanup_pairs::{CleanupPair, HelperPair, PairArguments};
 use super::locks::LockType;
 use super::runtimes::Runtime;
-use super::{blocking, cancel_safety, channels, locks, offload, runtimes, spawn, types};
+use super::{
+    blocking, cancel_safety, channels, cleanup_pairs, locks, offload, pacing, runtimes, spawn,
+    types,
+};
 
 /// What asyncwise knows about libraries.
 #[derive(Debug, Clone)]
@@ -61,6 +65,12 @@ pub struct Knowledge {
     pub runtimes: Vec<Runtime>,
     /// Methods whose futures are not cancellation safe (a `select!` branch loses work).
     pub cancel_unsafe: Vec<CancelUnsafe>,
+    /// Calls that enter a state and their leaving counterparts (`fetch_add`/`fetch_sub`).
+    pub cleanup_pairs: Vec<CleanupPair>,
+    /// Naming conventions of a crate's own enter/leave helpers (`inc_x`/`dec_x`).
+    pub cleanup_helper_pairs: Vec<HelperPair>,
+    /// Functions whose future waits for a while (`tokio::time::sleep`).
+    pub delay_fns: Vec<&'static str>,
 }
 
 /// Whether a table row names functions or types (a `module::*` row covers the one or the other).
@@ -90,6 +100,9 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
         runtimes: runtimes::RUNTIMES.to_vec(),
         cancel_unsafe: cancel_safety::builtin(),
+        cleanup_pairs: cleanup_pairs::CLEANUP_PAIRS.to_vec(),
+        cleanup_helper_pairs: cleanup_pairs::HELPER_PAIRS.to_vec(),
+        delay_fns: pacing::DELAY_FNS.to_vec(),
     })
 });
 
@@ -227,6 +240,8 @@ impl Knowledge {
                     .iter()
                     .filter_map(|c| c.receiver.map(|r| (r, RowKind::Type))),
             )
+            // Cleanup pairs are method names on any receiver: no paths to resolve.
+            .chain(self.delay_fns.iter().map(f))
     }
 
     /// True if `path` names something, or a module containing something, in any table: glob
@@ -408,6 +423,63 @@ impl Knowledge {
     /// Does the method `name` panic on an error or a `None`?
     pub fn is_unwrap_like(&self, name: &str) -> bool {
         self.unwrap_like.contains(&name)
+    }
+
+    /// Is `name` (a method, or a helper function) the entering or the leaving call of a cleanup
+    /// pair?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_cleanup_method("fetch_sub"));
+    /// assert!(k.is_cleanup_method("dec_connections"));
+    /// assert!(!k.is_cleanup_method("load"));
+    /// ```
+    pub fn is_cleanup_method(&self, name: &str) -> bool {
+        self.cleanup_pairs
+            .iter()
+            .any(|p| p.enter == name || p.exit == name)
+            || self.cleanup_helper_pairs.iter().any(|p| p.names(name))
+    }
+
+    /// The calls that enter what `name` (called with `first_arg`, as written) leaves: each
+    /// entering name with the arguments it must have and what the pair is.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// let enters = k.cleanup_entered_by("set", Some("false"));
+    /// assert_eq!(enters[0].0, "set");
+    /// assert!(k.cleanup_entered_by("set", Some("true")).is_empty());
+    /// assert_eq!(k.cleanup_entered_by("dec_connections", None)[0].0, "inc_connections");
+    /// ```
+    pub fn cleanup_entered_by(
+        &self,
+        name: &str,
+        first_arg: Option<&str>,
+    ) -> Vec<(String, PairArguments, &'static str)> {
+        let rows = self
+            .cleanup_pairs
+            .iter()
+            .filter(|p| {
+                p.exit == name && cleanup_pairs::argument_fits(p.arguments, false, first_arg)
+            })
+            .map(|p| (p.enter.to_string(), p.arguments, p.what));
+        let helpers = self
+            .cleanup_helper_pairs
+            .iter()
+            .filter_map(|p| p.entering_name(name))
+            .map(|enter| (enter, PairArguments::Any, "state"));
+        rows.chain(helpers).collect()
+    }
+
+    /// Is `path` a function whose future waits for a while (`tokio::time::sleep`)?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_delay_fn("smol::Timer::after"));
+    /// assert!(!k.is_delay_fn("tokio::time::timeout"));
+    /// ```
+    pub fn is_delay_fn(&self, path: &str) -> bool {
+        self.delay_fns.contains(&path)
     }
 }
 

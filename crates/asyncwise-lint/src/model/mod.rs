@@ -7,6 +7,7 @@
 
 pub(crate) mod guards;
 pub mod ir;
+pub mod loops;
 pub(crate) mod macros;
 pub(crate) mod resolve;
 pub mod test_code;
@@ -406,6 +407,10 @@ pub struct FileModel<'a> {
     pub async_lock_sites: Vec<AsyncLockSiteFact>,
     /// The statement-level IR of the file's async bodies (see [`ir`]).
     pub ir: ir::Ir,
+    /// Every loop of an async body, with what its iteration awaits (`loops.rs`).
+    pub loops: Vec<loops::LoopFact>,
+    /// Async bodies with state-changing calls (`fetch_add`, `inc_x()`), with their awaits.
+    pub sequences: Vec<loops::SequenceFact>,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -472,6 +477,8 @@ impl<'a> FileModel<'a> {
             async_lock_decls: facts.async_lock_decls,
             async_lock_sites: facts.async_lock_sites,
             ir: facts.ir,
+            loops: facts.loops,
+            sequences: facts.sequences,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

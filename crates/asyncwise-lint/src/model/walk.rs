@@ -47,6 +47,10 @@ pub struct WalkFacts {
     pub async_lock_sites: Vec<super::AsyncLockSiteFact>,
     /// The statement-level IR of async bodies.
     pub ir: super::ir::Ir,
+    /// Loops of async bodies.
+    pub loops: Vec<super::loops::LoopFact>,
+    /// Async bodies with state-changing calls, with their awaits.
+    pub sequences: Vec<super::loops::SequenceFact>,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
     pub fn_items: Vec<FnItem>,
@@ -295,6 +299,14 @@ impl Walker {
             );
             self.facts.async_lock_sites.extend(sites);
         }
+        // The same async bodies, read for their loops and state calls.
+        let body = super::loops::scan_block(block, &self.resolver, &self.knowledge);
+        self.add_body_facts(body);
+    }
+
+    fn add_body_facts(&mut self, body: super::loops::BodyFacts) {
+        self.facts.loops.extend(body.loops);
+        self.facts.sequences.extend(body.sequences);
     }
 
     /// The crate path of the innermost function being walked.
@@ -473,6 +485,9 @@ impl Walker {
             );
             self.facts.async_lock_sites.extend(sites);
         }
+        // The same async bodies, read for their loops and state calls.
+        let body = super::loops::scan_expr(expr, &self.resolver, &self.knowledge);
+        self.add_body_facts(body);
     }
 
     fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {

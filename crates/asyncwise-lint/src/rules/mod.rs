@@ -9,9 +9,12 @@
 mod async_mutex_unneeded;
 mod block_on_in_async;
 mod blocking_in_async;
+mod cleanup_after_await;
 mod detached_task;
+mod inline_accept_loop;
 mod lock_across_await;
 mod mixed_runtimes;
+mod retry_without_backoff;
 mod select_cancel_unsafe;
 mod sequential_await;
 mod unbounded_channel;
@@ -142,6 +145,9 @@ pub const RULES: &[Rule] = &[
     mixed_runtimes::MIXED_RUNTIMES,
     sequential_await::SEQUENTIAL_AWAIT,
     select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
+    cleanup_after_await::CLEANUP_AFTER_AWAIT,
+    retry_without_backoff::RETRY_WITHOUT_BACKOFF,
+    inline_accept_loop::INLINE_ACCEPT_LOOP,
 ];
 
 /// A rule's check over the crate index (findings that need other files' functions).

@@ -1,0 +1,169 @@
+//! Calls that enter a state and the calls that leave it again (a counter raised and lowered, a
+//! flag set and cleared): when the leaving call is an ordinary statement after an `.await`, a
+//! cancelled future never makes it, and the state stays entered for good.
+//!
+//! Rows are method names, matched on the same receiver place (`self.active.fetch_add(..)` then
+//! `self.active.fetch_sub(..)`); the receiver's type is not needed, since the pairing itself is
+//! the evidence.
+
+/// What the arguments of a pair's calls must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairArguments {
+    /// Any arguments (`fetch_add(1, ..)` / `fetch_sub(1, ..)`).
+    Any,
+    /// The first argument is this literal on entering and that one on leaving
+    /// (`set(true)` / `set(false)`).
+    Literal {
+        /// The entering call's first argument, as written.
+        enter: &'static str,
+        /// The leaving call's first argument, as written.
+        exit: &'static str,
+    },
+}
+
+/// An entering method and its leaving counterpart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanupPair {
+    /// The method that enters the state.
+    pub enter: &'static str,
+    /// The method that leaves it.
+    pub exit: &'static str,
+    /// What their arguments must be.
+    pub arguments: PairArguments,
+    /// What the pair does, for messages.
+    pub what: &'static str,
+}
+
+const fn any(enter: &'static str, exit: &'static str, what: &'static str) -> CleanupPair {
+    CleanupPair {
+        enter,
+        exit,
+        arguments: PairArguments::Any,
+        what,
+    }
+}
+
+const fn flag(method: &'static str, what: &'static str) -> CleanupPair {
+    CleanupPair {
+        enter: method,
+        exit: method,
+        arguments: PairArguments::Literal {
+            enter: "true",
+            exit: "false",
+        },
+        what,
+    }
+}
+
+/// The built-in pairs.
+pub const CLEANUP_PAIRS: &[CleanupPair] = &[
+    // std and portable atomics
+    any("fetch_add", "fetch_sub", "counter"),
+    // `metrics` gauges (`gauge!("x").increment(1.0)`)
+    any("increment", "decrement", "gauge"),
+    // `prometheus` / `prometheus-client` gauges
+    any("inc", "dec", "gauge"),
+    any("inc_by", "dec_by", "gauge"),
+    // flags: `Cell<bool>`, `watch::Sender<bool>::send_replace`, atomics
+    flag("set", "flag"),
+    flag("store", "flag"),
+    flag("send_replace", "flag"),
+];
+
+/// Where a helper's name carries its pair's word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affix {
+    /// At the start: `inc_requests_inflight` / `dec_requests_inflight`.
+    Prefix,
+    /// At the end: `request_start` / `request_end`.
+    Suffix,
+}
+
+/// A naming convention of a crate's own helpers that enter and leave a state (a metrics module's
+/// `inc_connections()` / `dec_connections()`): the two names differ only in these words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelperPair {
+    /// The entering helper's word.
+    pub enter: &'static str,
+    /// The leaving helper's word.
+    pub exit: &'static str,
+    /// Where the words sit.
+    pub affix: Affix,
+}
+
+const fn prefix(enter: &'static str, exit: &'static str) -> HelperPair {
+    HelperPair {
+        enter,
+        exit,
+        affix: Affix::Prefix,
+    }
+}
+
+const fn suffix(enter: &'static str, exit: &'static str) -> HelperPair {
+    HelperPair {
+        enter,
+        exit,
+        affix: Affix::Suffix,
+    }
+}
+
+/// The built-in helper naming conventions.
+pub const HELPER_PAIRS: &[HelperPair] = &[
+    prefix("inc_", "dec_"),
+    prefix("incr_", "decr_"),
+    prefix("increment_", "decrement_"),
+    prefix("enter_", "leave_"),
+    prefix("enter_", "exit_"),
+    suffix("_start", "_end"),
+    suffix("_begin", "_end"),
+    suffix("_started", "_finished"),
+];
+
+impl HelperPair {
+    /// The entering helper's name for a leaving helper's `name`, if `name` has this pair's
+    /// leaving word.
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::cleanup_pairs::HELPER_PAIRS;
+    /// let names: Vec<_> = HELPER_PAIRS.iter().filter_map(|p| p.entering_name("request_end")).collect();
+    /// assert_eq!(names, ["request_start", "request_begin"]);
+    /// ```
+    pub fn entering_name(&self, name: &str) -> Option<String> {
+        match self.affix {
+            Affix::Prefix => {
+                let stem = name.strip_prefix(self.exit).filter(|s| !s.is_empty())?;
+                Some(format!("{}{stem}", self.enter))
+            }
+            Affix::Suffix => {
+                let stem = name.strip_suffix(self.exit).filter(|s| !s.is_empty())?;
+                Some(format!("{stem}{}", self.enter))
+            }
+        }
+    }
+
+    /// Does `name` carry one of this pair's words?
+    pub fn names(&self, name: &str) -> bool {
+        match self.affix {
+            Affix::Prefix => name.starts_with(self.enter) || name.starts_with(self.exit),
+            Affix::Suffix => name.ends_with(self.enter) || name.ends_with(self.exit),
+        }
+    }
+}
+
+/// Does a call's first argument, as written, fit `expected`?
+///
+/// ```
+/// use asyncwise_lint::knowledge::cleanup_pairs::{PairArguments, argument_fits};
+/// let flag = PairArguments::Literal { enter: "true", exit: "false" };
+/// assert!(argument_fits(flag, true, Some("true")));
+/// assert!(!argument_fits(flag, false, Some("true")));
+/// assert!(argument_fits(PairArguments::Any, false, None));
+/// ```
+pub fn argument_fits(expected: PairArguments, entering: bool, first_arg: Option<&str>) -> bool {
+    match expected {
+        PairArguments::Any => true,
+        PairArguments::Literal { enter, exit } => {
+            first_arg == Some(if entering { enter } else { exit })
+        }
+    }
+}

@@ -1,0 +1,173 @@
+use crate::facts::Sink;
+use crate::knowledge::{pacing, spawn};
+use crate::levels::{Group, Level};
+use std::collections::HashSet;
+
+use crate::model::loops::{LoopAwait, LoopFact};
+use crate::model::{Callee, FileModel};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds accept loops that serve each connection inline: the loop's iteration awaits
+    /// `.accept()` (tokio's, async-std's and smol's listeners, quinn's endpoints; or `next()` on
+    /// an incoming-connections stream), then hands the accepted connection (or anything built
+    /// from it with `let`) to a call it awaits in the same iteration, instead of spawning a task
+    /// for it.
+    ///
+    /// Spawning (`tokio::spawn`, `async_std::task::spawn`, `smol::spawn`, a `JoinSet` or
+    /// `TaskGroup`, also `spawn_wait(..).await`), calling a function of the same file that
+    /// spawns, and handing the connection to a worker pool's queue (`tx.send(conn).await`) are
+    /// not inline. Awaits inside spawned async blocks belong to the task.
+    ///
+    /// ## Pedantic form
+    /// One-shot listeners: the loop `break`s or `return`s after serving a connection (a local
+    /// OAuth callback listener waiting for one redirect, a test server for one client), so
+    /// serving one client at a time is the design.
+    ///
+    /// ## Why is this bad
+    /// While one connection is served, the loop does not accept the next: clients queue in the
+    /// listener's backlog, time out or are refused, and one slow or idle client (a TLS
+    /// handshake that never finishes, a keep-alive connection) stops the whole server.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// loop {
+    ///     let (socket, _) = listener.accept().await?;
+    ///     handle(socket).await?;
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// let mut connections = asyncwise::TaskGroup::bounded(1024);
+    /// loop {
+    ///     let (socket, _) = listener.accept().await?;
+    ///     connections.spawn_wait("connection", handle(socket)).await?;
+    /// }
+    /// ```
+    pub INLINE_ACCEPT_LOOP, "inline_accept_loop", Group::Perf, Level::Warn, check
+}
+
+/// `listener.accept().await`, `incoming.next().await`, `listener.incoming().next().await`.
+fn accepts(a: &LoopAwait) -> bool {
+    let name = a.call.name.as_str();
+    if spawn::ACCEPT_METHODS.contains(&name) {
+        return a.call.arg_count == 0 && a.call.receiver.is_some();
+    }
+    name == "next"
+        && a.call
+            .receiver
+            .as_deref()
+            .is_some_and(|r| spawn::ACCEPT_STREAM_NAMES.contains(&r) || r.ends_with(".incoming()"))
+}
+
+/// Names of this file's functions that spawn a task themselves (`handle_connection` awaiting a
+/// service's readiness, then spawning the connection).
+fn spawning_fns<'m>(model: &'m FileModel<'_>) -> HashSet<&'m str> {
+    model
+        .calls
+        .iter()
+        .filter(|c| match &c.callee {
+            Callee::Path(p) => model.knowledge.is_spawn_fn(p),
+            Callee::Method { name, .. } => pacing::SPAWN_LIKE_METHODS.contains(&name.as_str()),
+            _ => false,
+        })
+        .filter_map(|c| model.fn_items.get(c.caller?))
+        .filter_map(|f| f.path.rsplit("::").next())
+        .collect()
+}
+
+/// Calls that pass the connection on rather than serve it.
+fn hands_off(a: &LoopAwait, model: &FileModel<'_>, spawning: &HashSet<&str>) -> bool {
+    let name = a.call.name.as_str();
+    pacing::HANDOFF_METHODS.contains(&name)
+        || pacing::SPAWN_LIKE_METHODS.contains(&name)
+        || a.call
+            .path
+            .as_deref()
+            .is_some_and(|p| model.knowledge.is_spawn_fn(p))
+        || spawning.contains(name)
+            && a.call
+                .receiver
+                .as_deref()
+                .is_none_or(|r| r == "self" || r == "Self")
+}
+
+/// The first await after `accept` in the same iteration that uses the accepted connection.
+fn inline_use<'l>(
+    l: &'l LoopFact,
+    accept: &LoopAwait,
+    model: &FileModel<'_>,
+    spawning: &HashSet<&str>,
+) -> Option<&'l LoopAwait> {
+    let mut tainted: Vec<&str> = accept.binds.iter().map(String::as_str).collect();
+    if tainted.is_empty() {
+        return None;
+    }
+    // Names built from the connection (`let framed = Framed::new(socket, codec)`), in order.
+    let mut lets = l
+        .lets
+        .iter()
+        .filter(|f| f.loc.start > accept.call.loc.start)
+        .peekable();
+    for a in l
+        .awaits
+        .iter()
+        .filter(|a| a.call.loc.start > accept.call.loc.end)
+    {
+        while let Some(f) = lets.next_if(|f| f.loc.start < a.call.loc.start) {
+            if f.uses.iter().any(|u| tainted.contains(&u.as_str())) {
+                tainted.extend(f.binds.iter().map(String::as_str));
+            }
+        }
+        if a.uses.iter().any(|u| tainted.contains(&u.as_str())) && !hands_off(a, model, spawning) {
+            return Some(a);
+        }
+    }
+    None
+}
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    let mut spawning = None;
+    for l in &model.loops {
+        let Some(accept) = l.awaits.iter().find(|a| !a.nested && accepts(a)) else {
+            continue;
+        };
+        let spawning = spawning.get_or_insert_with(|| spawning_fns(model));
+        let Some(inline) = inline_use(l, accept, model, spawning) else {
+            continue;
+        };
+        // A listener that stops once a connection delivered what it waits for (an OAuth
+        // callback, a test server's one client) serves one client at a time by design.
+        let one_shot = l.leaves.iter().any(|at| at.start > inline.call.loc.start);
+        let build = if one_shot {
+            super::pedantic
+        } else {
+            super::diagnostic
+        };
+        let mut d = build(
+            &INLINE_ACCEPT_LOOP,
+            model,
+            inline.call.loc,
+            format!(
+                "the accepted connection is served inline by `{}`: the loop accepts nothing else until it finishes",
+                inline.call.name
+            ),
+            "spawn a task per connection into a bounded `asyncwise::TaskGroup` (`group.spawn_wait(\"conn\", serve(conn)).await?` waits for a free slot), or `tokio::spawn` it and bound the count with a `Semaphore`",
+        );
+        d.notes.push(super::note(
+            model,
+            accept.call.loc,
+            "the connection is accepted here",
+        ));
+        if one_shot {
+            d.notes.push(crate::diagnostic::Note {
+                message:
+                    "pedantic: the loop stops after serving a connection (a one-shot listener)"
+                        .into(),
+                span: None,
+            });
+        }
+        sink.diagnostics.push(d);
+    }
+}

@@ -1,0 +1,102 @@
+use crate::facts::Sink;
+use crate::knowledge::spawn;
+use crate::levels::{Group, Level};
+use crate::model::FileModel;
+use crate::model::loops::{LoopAwait, LoopKind, Outcome};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds retry loops with nothing between the attempts: a `loop` or `while` loop of an async
+    /// body that awaits a fallible call, leaves the loop when it succeeds, and on a failure
+    /// goes round again with no delay (`sleep`, `Timer::after`, an interval `tick`, a backoff)
+    /// anywhere in the loop and no bound on the attempts (a counter changed in the loop and
+    /// compared with a limit, a deadline or elapsed time compared).
+    ///
+    /// The failure path is read from the code that examines the result: `match` arms on
+    /// `Ok`/`Err` (`Err(e) if transient(&e) => continue` counts), `if let`, `while let`,
+    /// `let .. else`, `.is_ok()`/`.is_err()`, also through `let r = call.await;` examined by the
+    /// next statement. A `while let` loop over items (`while let Some(x) = it.next()`) moves
+    /// on to the next item rather than retrying. Receive loops (`while let Some(m) = rx.recv().await`), accept loops, loops
+    /// that `break`, `return` or `?` on an error, loops whose success path goes round again
+    /// (processing loops) and `for` loops over a range are not retries. tokio's, async-std's and
+    /// smol's timers count as delays, and so do a crate's own helpers named after one
+    /// (`backoff`, `sleep`, `delay`).
+    ///
+    /// The rule is in the `pedantic` group (off by default; `--select pedantic` or
+    /// `-W retry_without_backoff` turns it on): on 18 real repositories and the local cargo
+    /// registry every retry loop it found was deliberate (an immediate retry after a pool
+    /// checkout race, a benchmark waiting for its server), while real retry loops there already
+    /// sleep or back off.
+    ///
+    /// ## Why is this bad
+    /// A failure that comes back at once (connection refused, a full queue, a lock held
+    /// elsewhere) turns the loop into a spin: it burns a core, floods the log with one line per
+    /// attempt, and hammers the service that is already failing, which makes recovery slower.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// let stream = loop {
+    ///     match TcpStream::connect(addr).await {
+    ///         Ok(stream) => break stream,
+    ///         Err(e) => tracing::warn!("connect failed: {e}, retrying"),
+    ///     }
+    /// };
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// let policy = asyncwise::RetryPolicy::exponential(Duration::from_millis(100))
+    ///     .max_delay(Duration::from_secs(10))
+    ///     .max_attempts(8);
+    /// let stream = asyncwise::retry(policy, || TcpStream::connect(addr)).await?;
+    /// ```
+    pub RETRY_WITHOUT_BACKOFF, "retry_without_backoff", Group::Pedantic, Level::Allow, check
+}
+
+/// Awaited calls whose loop is not a retry loop even when it goes round on an error.
+fn not_a_retry(a: &LoopAwait) -> bool {
+    let name = a.call.name.as_str();
+    spawn::ACCEPT_METHODS.contains(&name)
+        || matches!(
+            name,
+            "recv" | "next" | "try_next" | "recv_async" | "changed" | "tick"
+        )
+}
+
+fn check(model: &FileModel<'_>, sink: &mut Sink) {
+    for l in &model.loops {
+        if l.kind == LoopKind::For || !l.delays.is_empty() || l.attempt_bound.is_some() {
+            continue;
+        }
+        if l.awaits.iter().filter(|a| !a.nested).any(not_a_retry) {
+            continue;
+        }
+        // A `while let Some(item) = items.next()` loop moves to the next item on a failure
+        // rather than retrying: only its header's own call can be retried.
+        let Some(a) = l.awaits.iter().find(|a| {
+            !a.nested
+                && (l.kind != LoopKind::WhileLet || a.in_header)
+                && a.on_error == Outcome::GoesRound
+                && matches!(a.on_success, Outcome::Leaves | Outcome::Propagates)
+        }) else {
+            continue;
+        };
+        let mut d = super::diagnostic(
+            &RETRY_WITHOUT_BACKOFF,
+            model,
+            a.call.loc,
+            format!(
+                "`{}` is retried at once when it fails: the {} has no delay and no attempt limit",
+                a.call.name,
+                l.kind.describe()
+            ),
+            "wait between attempts and cap them: `asyncwise::retry(RetryPolicy::exponential(..).max_attempts(n), || ..)`, or a backoff crate (`backon`, `backoff`), or at least `tokio::time::sleep` with an attempt counter",
+        );
+        d.notes.push(super::note(
+            model,
+            l.loc,
+            format!("on a failure this {} goes round again", l.kind.describe()),
+        ));
+        sink.diagnostics.push(d);
+    }
+}

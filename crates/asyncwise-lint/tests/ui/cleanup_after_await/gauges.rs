@@ -1,0 +1,89 @@
+// Readings: metrics gauges (`increment`/`decrement`, prometheus `inc`/`dec`), `Cell<bool>` and
+// `watch` flags (`set(true)`/`set(false)`, `send_replace(true)`/`send_replace(false)`) pair on
+// the same receiver as written, macro receivers included (`gauge!("x")`).
+use std::cell::Cell;
+
+async fn handle(req: Request, metrics: &Metrics) -> Response {
+    metrics.open_requests.inc();
+    let resp = route(req).await;
+    metrics.open_requests.dec(); //~ cleanup_after_await
+    resp
+}
+
+async fn handle_with_macro(req: Request) -> Response {
+    metrics::gauge!("open_requests").increment(1.0);
+    let resp = route(req).await;
+    metrics::gauge!("open_requests").decrement(1.0); //~ cleanup_after_await
+    resp
+}
+
+async fn busy_flag(busy: &Cell<bool>, conn: &mut Conn) {
+    busy.set(true);
+    conn.flush().await.ok();
+    busy.set(false); //~ cleanup_after_await
+}
+
+async fn watch_flag(state: &tokio::sync::watch::Sender<bool>, conn: &mut Conn) {
+    state.send_replace(true);
+    conn.sync().await;
+    state.send_replace(false); //~ cleanup_after_await
+}
+
+async fn batch(metrics: &Metrics, items: Vec<Item>) {
+    metrics.queue_depth.inc_by(items.len() as u64);
+    for item in items {
+        store(item).await; //~ sequential_await
+    }
+    metrics.queue_depth.dec_by(1); //~ cleanup_after_await
+}
+
+async fn select_in_between(metrics: &Metrics, mut rx: Receiver, stop: Stop) {
+    metrics.waiting.inc();
+    tokio::select! {
+        _ = rx.recv() => {}
+        _ = stop.wait() => {}
+    }
+    metrics.waiting.dec(); //~ cleanup_after_await
+}
+
+async fn reversed_flag(busy: &Cell<bool>, conn: &mut Conn) {
+    // ok: cleared first, then set: nothing is left entered by a cancel
+    busy.set(false);
+    conn.flush().await.ok();
+    busy.set(true);
+}
+
+async fn set_values(limit: &Cell<u32>, conn: &mut Conn) {
+    // ok: `set` with other values is not a flag pair
+    limit.set(10);
+    conn.flush().await.ok();
+    limit.set(20);
+}
+
+async fn gauge_guard(metrics: &Metrics, req: Request) -> Response {
+    metrics.open_requests.inc();
+    // ok: a guard type lowers the gauge on drop
+    let _guard = GaugeGuard::new(&metrics.open_requests);
+    route(req).await
+}
+
+async fn defer_macro(metrics: &Metrics, req: Request) -> Response {
+    metrics.open_requests.inc();
+    // ok: `defer!` runs the leaving call on drop
+    scopeguard::defer! { metrics.open_requests.dec(); }
+    route(req).await
+}
+
+async fn without_enter(metrics: &Metrics, req: Request) -> Response {
+    let resp = route(req).await;
+    // ok: nothing was entered in this block
+    metrics.open_requests.dec();
+    resp
+}
+
+async fn set_by_other_code(metrics: &Metrics) {
+    // ok: the same gauge, but different receivers as written
+    metrics.a.inc();
+    tick().await;
+    metrics.b.dec();
+}

@@ -1,0 +1,102 @@
+// Readings: connections handed to a task (tokio, async-std, smol spawns, a JoinSet, a
+// TaskGroup, also `spawn_wait(..).await`) or to a worker pool's queue are not served inline;
+// neither are awaits that do not use the connection.
+use tokio::net::TcpListener;
+
+async fn spawns(listener: TcpListener) -> std::io::Result<()> {
+    loop {
+        let (socket, _) = listener.accept().await?;
+        // ok: one task per connection
+        tokio::spawn(async move {
+            handle(socket).await;
+        });
+    }
+}
+
+async fn spawns_a_call(listener: TcpListener) -> std::io::Result<()> {
+    loop {
+        let (socket, _) = listener.accept().await?;
+        // ok: the handler's future is spawned, not awaited
+        tokio::spawn(handle(socket));
+    }
+}
+
+async fn task_group(listener: TcpListener, mut group: asyncwise::TaskGroup<()>) -> anyhow::Result<()> {
+    loop {
+        let (socket, _) = listener.accept().await?;
+        // ok: waits for a free slot, then the connection runs in its own task
+        group.spawn_wait("conn", handle(socket)).await?;
+    }
+}
+
+async fn join_set(listener: TcpListener) -> std::io::Result<()> {
+    let mut set = tokio::task::JoinSet::new();
+    loop {
+        let (socket, _) = listener.accept().await?;
+        // ok: spawned into a JoinSet
+        set.spawn(handle(socket));
+    }
+}
+
+async fn worker_pool(listener: TcpListener, tx: tokio::sync::mpsc::Sender<TcpStream>) {
+    loop {
+        let (socket, _) = listener.accept().await.unwrap();
+        // ok: handed to a fixed pool of workers through a bounded queue
+        if tx.send(socket).await.is_err() {
+            break;
+        }
+    }
+}
+
+async fn async_std_spawn(listener: async_std::net::TcpListener) {
+    let mut incoming = listener.incoming();
+    while let Some(stream) = incoming.next().await {
+        let stream = stream.unwrap();
+        // ok: async-std spawn
+        async_std::task::spawn(handle_client(stream)); //~ mixed_runtimes
+    }
+}
+
+async fn smol_spawn(listener: smol::net::TcpListener) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        // ok: smol spawn, detached on purpose
+        smol::spawn(echo(stream)).detach();
+    }
+}
+
+async fn unrelated_await(listener: TcpListener, limiter: &Limiter) -> std::io::Result<()> {
+    loop {
+        let (socket, _) = listener.accept().await?;
+        // ok: the awaited call does not use the connection
+        limiter.wait_turn().await;
+        tokio::spawn(handle(socket));
+    }
+}
+
+async fn not_an_accept_loop(client: &Client) {
+    loop {
+        // ok: no accept in this loop
+        let msg = client.next_message().await;
+        process(msg).await;
+    }
+}
+
+async fn permit_first(listener: TcpListener, sem: std::sync::Arc<tokio::sync::Semaphore>) -> std::io::Result<()> {
+    loop {
+        let permit = sem.clone().acquire_owned().await.unwrap();
+        let (socket, _) = listener.accept().await?;
+        // ok: spawned with a permit
+        tokio::spawn(async move {
+            handle(socket).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn one_shot(listener: TcpListener) -> std::io::Result<()> {
+    let (socket, _) = listener.accept().await?;
+    // ok: not in a loop: serves exactly one connection
+    handle(socket).await;
+    Ok(())
+}

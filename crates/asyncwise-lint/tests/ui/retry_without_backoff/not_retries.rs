@@ -1,0 +1,167 @@
+// Readings: loops paced by a timer or a backoff, bounded by a counter or a deadline, loops that
+// leave on an error, receive and accept loops, and processing loops that keep going after a
+// success are not retries without backoff.
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+
+async fn with_sleep(addr: &str) -> TcpStream {
+    loop {
+        // ok: sleeps between attempts
+        match TcpStream::connect(addr).await {
+            Ok(s) => break s,
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+async fn with_own_backoff(addr: &str, backoff: &mut Backoff) -> TcpStream {
+    loop {
+        // ok: the crate's own backoff helper paces it
+        match TcpStream::connect(addr).await {
+            Ok(s) => break s,
+            Err(_) => backoff.wait().await,
+        }
+        backoff_step(backoff).await;
+    }
+}
+
+async fn with_attempt_counter(client: &Client) -> Result<Token, Error> {
+    let mut attempts = 0;
+    loop {
+        // ok: at most five attempts
+        match client.login().await {
+            Ok(t) => return Ok(t),
+            Err(e) if attempts >= 5 => return Err(e),
+            Err(_) => attempts += 1,
+        }
+    }
+}
+
+async fn with_deadline(client: &Client) -> Option<Token> {
+    let start = Instant::now();
+    loop {
+        // ok: gives up after ten seconds
+        if let Ok(t) = client.login().await {
+            return Some(t);
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            return None;
+        }
+    }
+}
+
+async fn for_over_range(client: &Client) -> Option<Token> {
+    // ok: a `for` over a range bounds the attempts
+    for _ in 0..3 {
+        if let Ok(t) = client.login().await {
+            return Some(t);
+        }
+    }
+    None
+}
+
+async fn breaks_on_error(client: &Client) {
+    loop {
+        // ok: an error leaves the loop
+        match client.poll_job().await {
+            Ok(job) => job.run(),
+            Err(_) => break,
+        }
+    }
+}
+
+async fn propagates(reader: &mut Reader) -> Result<(), Error> {
+    loop {
+        // ok: `?` passes the error on
+        let n = reader.read_chunk().await?;
+        if n == 0 {
+            return Ok(());
+        }
+    }
+}
+
+async fn receive_loop(mut rx: tokio::sync::mpsc::Receiver<Msg>) {
+    // ok: a receive loop, ending on `None`
+    while let Some(msg) = rx.recv().await {
+        handle(msg);
+    }
+}
+
+async fn processing_loop(socket: &UdpSocket) {
+    let mut buf = [0u8; 1500];
+    loop {
+        // ok: success goes round too: this processes datagrams, it does not retry
+        match socket.recv_from(&mut buf).await {
+            Ok((n, peer)) => answer(&buf[..n], peer),
+            Err(e) => tracing::warn!("recv failed: {e}"),
+        }
+    }
+}
+
+async fn interval_paced(client: &Client) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        // ok: an interval tick paces the loop
+        if client.ping().await.is_ok() {
+            break;
+        }
+    }
+}
+
+async fn smol_timer(client: &Client) {
+    loop {
+        // ok: smol's timer paces it
+        if client.ping().await.is_ok() {
+            break;
+        }
+        smol::Timer::after(Duration::from_millis(100)).await; //~ mixed_runtimes
+    }
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener) {
+    loop {
+        // ok: an accept loop goes round on errors by design
+        match listener.accept().await {
+            Ok((s, _)) => {
+                tokio::spawn(serve(s));
+            }
+            Err(e) => tracing::warn!("accept: {e}"),
+        }
+    }
+}
+
+async fn while_counter(client: &Client) {
+    let mut tries = 0;
+    // ok: the `while` condition bounds the attempts
+    while tries < 3 {
+        if client.ping().await.is_ok() {
+            break;
+        }
+        tries += 1;
+    }
+}
+
+async fn next_candidate(candidates: &[Url]) -> Option<Page> {
+    let mut urls = candidates.iter();
+    while let Some(url) = urls.next() {
+        // ok: a failure moves on to the next candidate; nothing is retried
+        match fetch(url).await {
+            Ok(page) => return Some(page),
+            Err(_) => continue,
+        }
+    }
+    None
+}
+
+impl Listener for MyListener {
+    async fn accept(&mut self) -> (Io, Addr) {
+        loop {
+            // ok: a listener's own accept goes round on errors (its error handler decides)
+            match Self::accept(self).await {
+                Ok(pair) => return pair,
+                Err(e) => handle_accept_error(e).await,
+            }
+        }
+    }
+}

@@ -71,6 +71,9 @@ pub struct Knowledge {
     pub cleanup_helper_pairs: Vec<HelperPair>,
     /// Functions whose future waits for a while (`tokio::time::sleep`).
     pub delay_fns: Vec<&'static str>,
+    /// The rows a configuration added ([`Knowledge::with_user_rows`]), as given: part of what
+    /// a cached result depends on.
+    pub user: UserRows,
 }
 
 /// Whether a table row names functions or types (a `module::*` row covers the one or the other).
@@ -103,6 +106,7 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         cleanup_pairs: cleanup_pairs::CLEANUP_PAIRS.to_vec(),
         cleanup_helper_pairs: cleanup_pairs::HELPER_PAIRS.to_vec(),
         delay_fns: pacing::DELAY_FNS.to_vec(),
+        user: UserRows::default(),
     })
 });
 
@@ -168,6 +172,9 @@ impl Knowledge {
             std::iter::once(intern(path)).chain(local)
         };
         let mut k = self.clone();
+        k.user.blocking.extend(rows.blocking.iter().cloned());
+        k.user.offload.extend(rows.offload.iter().cloned());
+        k.user.spawn.extend(rows.spawn.iter().cloned());
         for (path, help) in &rows.blocking {
             let hint = help.as_deref().map_or(USER_BLOCKING_HINT, intern);
             k.blocking_fns

@@ -5,7 +5,7 @@
 //!                 [--threads N] [--color auto|always|never] [--no-config]
 //!                 [--all-targets | --tests --examples --benches]
 //!                 [--select NAMES] [--ignore NAMES] [-W NAME] [-D NAME] [-A NAME] [--exit-zero]
-//!                 [--baseline FILE] [--write-baseline FILE]
+//!                 [--baseline FILE] [--write-baseline FILE] [--cache-dir DIR | --no-cache]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
 //! asyncwise server
@@ -48,7 +48,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check Rust files (directories are walked, honouring .gitignore).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its one-line summary.
     Rules {
         /// Print the Markdown table used in the README.
@@ -122,6 +122,13 @@ pub(crate) struct CheckArgs {
     /// Record the current findings in FILE (and report them as usual).
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     write_baseline: Option<PathBuf>,
+    /// Keep per-file results in DIR (default: `.asyncwise_cache` in the workspace root), so
+    /// unchanged files are not analysed again.
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
 }
 
 fn parse_selector(name: &str) -> Result<Selector, String> {
@@ -223,7 +230,7 @@ fn run(cli: Cli, check_matches: Option<&ArgMatches>) -> Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Check(args) => check(args, check_matches, &mut out),
+        Command::Check(args) => check(*args, check_matches, &mut out),
         Command::Server => server::serve(),
         Command::Rules { markdown } => {
             let text = if markdown {
@@ -274,7 +281,17 @@ pub(crate) fn check(
         options.threads = usize::from(threads);
     }
     options.configure = !args.no_config;
+    if !args.no_cache {
+        options.cache = Some(
+            args.cache_dir
+                .clone()
+                .unwrap_or_else(|| asyncwise_lint::cache::default_dir(&paths)),
+        );
+    }
     let mut report = asyncwise_lint::check_paths(&paths, &options);
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     for empty in &report.empty_paths {
         eprintln!("warning: {}: no Rust file to check here", empty.display());
     }

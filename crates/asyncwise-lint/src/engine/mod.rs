@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cache::{Cache, PackageCache};
 use crate::crate_index::{CrateIndex, FileInput, PackageInput};
 use crate::diagnostic::{Diagnostic, FileError, Severity};
 use crate::facts::{FileAnalysis, finish_package};
@@ -67,6 +68,10 @@ pub struct CheckOptions {
     /// Build per-file summaries and the crate index, and report blocking through helper
     /// functions (default: on). Off only to measure what the call graph costs.
     pub call_graph: bool,
+    /// Reuse and record per-file results in this directory ([`cache`](crate::cache); default:
+    /// none, every file is analysed). Problems with it never fail the run: they become
+    /// [`CheckReport::warnings`] and the run goes on without it.
+    pub cache: Option<PathBuf>,
 }
 
 impl CheckOptions {
@@ -95,6 +100,7 @@ impl Default for CheckOptions {
             configure: false,
             call_graph: true,
             knowledge: crate::knowledge::Knowledge::builtin(),
+            cache: None,
         }
     }
 }
@@ -125,6 +131,19 @@ pub struct CheckReport {
     pub outlines: BTreeMap<PathBuf, Arc<ItemOutline>>,
     /// Named directories in which no Rust file was found (after exclusions).
     pub empty_paths: Vec<PathBuf>,
+    /// How the cache served this run.
+    pub cache: CacheStats,
+    /// Problems that did not affect the results (an unusable cache directory), each once.
+    pub warnings: Vec<String>,
+}
+
+/// How many files the cache ([`CheckOptions::cache`]) answered, and how many were analysed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Files whose stored results were used.
+    pub hits: usize,
+    /// Files analysed (and recorded) because nothing usable was stored.
+    pub misses: usize,
 }
 
 /// Checks every Rust file under `paths` (see the [module docs](self)).
@@ -206,6 +225,19 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             return report;
         }
     };
+    let cache =
+        options
+            .cache
+            .as_deref()
+            .and_then(|dir| match Cache::open(dir, run_fingerprint(options)) {
+                Ok(cache) => Some(cache),
+                Err(error) => {
+                    report
+                        .warnings
+                        .push(format!("{error}; checking without the cache"));
+                    None
+                }
+            });
     let max_size = options.max_file_size;
     let manifests: Vec<Option<Manifest>> = found
         .packages
@@ -220,6 +252,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             .zip(manifests.par_iter())
             .map(|((package, (files, layout)), manifest)| {
                 let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
+                let stored = cache.as_ref().map(|c| c.package(&package.root));
                 let outcomes: Vec<_> = files
                     .par_iter()
                     .map(|file| {
@@ -230,9 +263,25 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             call_graph: options.call_graph,
                             knowledge: Arc::clone(&options.knowledge),
                         };
-                        (rel, check_file(&file.path, max_size, &cx))
+                        (rel, check_file(&file.path, max_size, &cx, stored.as_ref()))
                     })
                     .collect();
+                let mut stats = CacheStats::default();
+                if stored.is_some() {
+                    for (_, outcome) in &outcomes {
+                        match outcome {
+                            Ok(checked) if checked.from_cache => stats.hits += 1,
+                            _ => stats.misses += 1,
+                        }
+                    }
+                }
+                let cache_error = cache.as_ref().zip(stored).and_then(|(cache, stored)| {
+                    let seen = files
+                        .iter()
+                        .filter_map(|f| f.path.to_str().map(str::to_owned))
+                        .collect();
+                    cache.save(stored, &seen).err()
+                });
                 let mut analyses = Vec::with_capacity(outcomes.len());
                 let mut tests = Vec::with_capacity(outcomes.len());
                 let mut concurrent = Vec::with_capacity(outcomes.len());
@@ -244,6 +293,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         Ok(CheckedFile {
                             mut analysis,
                             kept: file_kept,
+                            ..
                         }) => {
                             if let Some(file_kept) = file_kept {
                                 kept.insert(file.path.clone(), file_kept);
@@ -266,15 +316,32 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     kept,
                     skipped: Skipped::default(),
                 };
-                (outcome, tests, concurrent, inputs, *layout)
+                (
+                    (outcome, tests, concurrent, inputs, *layout),
+                    (stats, cache_error),
+                )
             })
             .collect::<Vec<_>>()
     });
     let mut outcomes = Vec::with_capacity(packages.len());
     let mut inputs = Vec::with_capacity(packages.len());
-    for (outcome, tests, concurrent, files, layout) in packages {
+    let mut cache_errors = Vec::new();
+    for ((outcome, tests, concurrent, files, layout), (stats, cache_error)) in packages {
         outcomes.push((outcome, tests, concurrent, layout));
         inputs.push(files);
+        report.cache.hits += stats.hits;
+        report.cache.misses += stats.misses;
+        cache_errors.extend(cache_error);
+    }
+    // One warning for a cache that cannot be written, however many packages met it.
+    if let Some(first) = cache_errors.first() {
+        let more = match cache_errors.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more)"),
+        };
+        report.warnings.push(format!(
+            "{first}{more}; results were not recorded in the cache"
+        ));
     }
     if options.call_graph {
         // A panic here would lose every finding: it becomes an error of the run instead.
@@ -614,6 +681,40 @@ struct CheckedFile {
     /// Only for files with findings, suppressions or async-context calls the crate pass may
     /// report.
     kept: Option<KeptFile>,
+    /// The results were read from the cache.
+    from_cache: bool,
+}
+
+/// What the cache stores for a file: everything of [`CheckedFile`] but the text (which a run
+/// reads anyway, to know whether the file changed).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedFile<A, O, S> {
+    analysis: A,
+    kept: Option<(O, S)>,
+}
+
+/// The fingerprint of what per-file results depend on besides a file's own key
+/// ([`file_key`]): the build, whether summaries are made, and everything the run knows about
+/// libraries (the built-in tables and what configuration adds). Levels and targets are not in
+/// it: every rule runs on every file, and both are applied after the cache.
+fn run_fingerprint(options: &CheckOptions) -> u128 {
+    crate::cache::fingerprint(&format!(
+        "call_graph={} {:?}",
+        options.call_graph, options.knowledge
+    ))
+}
+
+/// A file's cache key: its text and the parts of its context that are particular to it.
+fn file_key(source: &str, cx: &crate::model::FileContext) -> u128 {
+    // Listed without `..`: a new field of the context must be sorted into the key or into
+    // `run_fingerprint` before this compiles.
+    let crate::model::FileContext {
+        module,
+        edition,
+        call_graph: _,
+        knowledge: _,
+    } = cx;
+    crate::cache::file_key(&[source, module, &format!("{edition:?}")])
 }
 
 /// The parts of a file that outlive its syntax tree: its text (snippets, fingerprints), its
@@ -630,9 +731,29 @@ fn check_file(
     path: &Path,
     max_size: u64,
     cx: &crate::model::FileContext,
+    cache: Option<&PackageCache>,
 ) -> Result<CheckedFile, FileError> {
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
+        // Paths that are not UTF-8 are analysed every time.
+        let cache = cache
+            .zip(path.to_str())
+            .map(|(cache, name)| (cache, name, file_key(&source, cx)));
+        if let Some((cache, name, key)) = cache
+            && let Some(stored) =
+                cache.get::<CachedFile<FileAnalysis, ItemOutline, FileSuppressions>>(name, key)
+        {
+            let source: Arc<str> = Arc::from(source);
+            return Ok(CheckedFile {
+                analysis: stored.analysis,
+                kept: stored.kept.map(|(outline, suppressions)| KeptFile {
+                    source,
+                    outline: Arc::new(outline),
+                    suppressions,
+                }),
+                from_cache: true,
+            });
+        }
         let ast = parse::parse_source_in(path, &source, cx)?;
         let analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
         let keep = !analysis.diagnostics.is_empty()
@@ -653,7 +774,19 @@ fn check_file(
                 suppressions,
             }
         });
-        Ok(CheckedFile { analysis, kept })
+        if let Some((cache, name, key)) = cache {
+            let record = CachedFile {
+                analysis: &analysis,
+                kept: kept.as_ref().map(|k| (&*k.outline, &k.suppressions)),
+            };
+            // A value that cannot be encoded is simply not recorded.
+            let _ = cache.put(name, key, &record);
+        }
+        Ok(CheckedFile {
+            analysis,
+            kept,
+            from_cache: false,
+        })
     })
 }
 

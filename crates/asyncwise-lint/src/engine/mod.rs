@@ -244,94 +244,205 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         .iter()
         .map(|p| manifest::read(&p.root).ok())
         .collect();
-    let packages = pool.install(|| {
-        found
-            .packages
-            .par_iter()
-            .zip(selected.par_iter())
-            .zip(manifests.par_iter())
-            .map(|((package, (files, layout)), manifest)| {
-                let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
-                let stored = cache.as_ref().map(|c| c.package(&package.root));
-                let outcomes: Vec<_> = files
-                    .par_iter()
-                    .map(|file| {
-                        let rel = relative_to(&package.root, &file.path, cwd.as_deref());
-                        let cx = crate::model::FileContext {
-                            module: layout::module_path(&rel),
-                            edition,
-                            call_graph: options.call_graph,
-                            knowledge: Arc::clone(&options.knowledge),
-                        };
-                        (rel, check_file(&file.path, max_size, &cx, stored.as_ref()))
-                    })
-                    .collect();
-                let mut stats = CacheStats::default();
-                if stored.is_some() {
-                    for (_, outcome) in &outcomes {
-                        match outcome {
-                            Ok(checked) if checked.from_cache => stats.hits += 1,
-                            _ => stats.misses += 1,
-                        }
-                    }
-                }
-                let cache_error = cache.as_ref().zip(stored).and_then(|(cache, stored)| {
-                    let seen = files
-                        .iter()
-                        .filter_map(|f| f.path.to_str().map(str::to_owned))
-                        .collect();
-                    cache.save(stored, &seen).err()
-                });
-                let mut analyses = Vec::with_capacity(outcomes.len());
-                let mut tests = Vec::with_capacity(outcomes.len());
-                let mut concurrent = Vec::with_capacity(outcomes.len());
-                let mut inputs = Vec::with_capacity(outcomes.len());
-                let mut errors = Vec::new();
-                let mut kept = BTreeMap::new();
-                for (file, (rel, outcome)) in files.iter().zip(outcomes) {
-                    match outcome {
-                        Ok(CheckedFile {
-                            mut analysis,
-                            kept: file_kept,
-                            ..
-                        }) => {
-                            if let Some(file_kept) = file_kept {
-                                kept.insert(file.path.clone(), file_kept);
-                            }
-                            tests.push((file, std::mem::take(&mut analysis.test_code)));
-                            concurrent.push((file.path.as_path(), analysis.concurrent));
-                            inputs.push(FileInput {
-                                path: file.path.clone(),
-                                rel,
-                                items: std::mem::take(&mut analysis.summary.items),
-                            });
-                            analyses.push(analysis);
-                        }
-                        Err(error) => errors.push(error),
-                    }
-                }
-                let outcome = PackageOutcome {
-                    diagnostics: finish_package(analyses),
-                    errors,
-                    kept,
-                    skipped: Skipped::default(),
-                };
-                (
-                    (outcome, tests, concurrent, inputs, *layout),
-                    (stats, cache_error),
-                )
-            })
-            .collect::<Vec<_>>()
-    });
-    let mut outcomes = Vec::with_capacity(packages.len());
-    let mut inputs = Vec::with_capacity(packages.len());
     let mut cache_errors = Vec::new();
-    for ((outcome, tests, concurrent, files, layout), (stats, cache_error)) in packages {
-        outcomes.push((outcome, tests, concurrent, layout));
-        inputs.push(files);
-        report.cache.hits += stats.hits;
-        report.cache.misses += stats.misses;
-        cache_errors.extend(cache_error);
+    let mut kept_by_path = BTreeMap::new();
+    // The configuration's levels for each file's directory, then the command line's.
+    let mut levels_by_dir: std::collections::HashMap<PathBuf, Levels> =
+        std::collections::HashMap::new();
+    // Packages are checked one group at a time (a group: packages that depend on each other by
+    // path, whose crate pass needs all their summaries), and a group's per-file results are
+    // dropped once its findings are settled: memory follows the largest group, not the run.
+    for group in package_groups(&found.packages, &manifests) {
+        let first_finding = report.diagnostics.len();
+        let packages = pool.install(|| {
+            group
+                .par_iter()
+                .map(|&index| {
+                    let package = &found.packages[index];
+                    let (files, layout) = &selected[index];
+                    let manifest = &manifests[index];
+                    let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
+                    let stored = cache.as_ref().map(|c| c.package(&package.root));
+                    let outcomes: Vec<_> = files
+                        .par_iter()
+                        .map(|file| {
+                            let rel = relative_to(&package.root, &file.path, cwd.as_deref());
+                            let cx = crate::model::FileContext {
+                                module: layout::module_path(&rel),
+                                edition,
+                                call_graph: options.call_graph,
+                                knowledge: Arc::clone(&options.knowledge),
+                            };
+                            (rel, check_file(&file.path, max_size, &cx, stored.as_ref()))
+                        })
+                        .collect();
+                    let mut stats = CacheStats::default();
+                    if stored.is_some() {
+                        for (_, outcome) in &outcomes {
+                            match outcome {
+                                Ok(checked) if checked.from_cache => stats.hits += 1,
+                                _ => stats.misses += 1,
+                            }
+                        }
+                    }
+                    let cache_error = cache.as_ref().zip(stored).and_then(|(cache, stored)| {
+                        let seen = files
+                            .iter()
+                            .filter_map(|f| f.path.to_str().map(str::to_owned))
+                            .collect();
+                        cache.save(stored, &seen).err()
+                    });
+                    let mut analyses = Vec::with_capacity(outcomes.len());
+                    let mut tests = Vec::with_capacity(outcomes.len());
+                    let mut concurrent = Vec::with_capacity(outcomes.len());
+                    let mut inputs = Vec::with_capacity(outcomes.len());
+                    let mut errors = Vec::new();
+                    let mut kept = BTreeMap::new();
+                    for (file, (rel, outcome)) in files.iter().zip(outcomes) {
+                        match outcome {
+                            Ok(CheckedFile {
+                                mut analysis,
+                                kept: file_kept,
+                                ..
+                            }) => {
+                                if let Some(file_kept) = file_kept {
+                                    kept.insert(file.path.clone(), file_kept);
+                                }
+                                tests.push((file, std::mem::take(&mut analysis.test_code)));
+                                concurrent.push((file.path.as_path(), analysis.concurrent));
+                                inputs.push(FileInput {
+                                    path: file.path.clone(),
+                                    rel,
+                                    items: std::mem::take(&mut analysis.summary.items),
+                                });
+                                analyses.push(analysis);
+                            }
+                            Err(error) => errors.push(error),
+                        }
+                    }
+                    let outcome = PackageOutcome {
+                        diagnostics: finish_package(analyses),
+                        errors,
+                        kept,
+                        skipped: Skipped::default(),
+                    };
+                    (
+                        (outcome, tests, concurrent, inputs, *layout),
+                        (stats, cache_error),
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut outcomes = Vec::with_capacity(packages.len());
+        let mut inputs = Vec::with_capacity(packages.len());
+        for ((outcome, tests, concurrent, files, layout), (stats, cache_error)) in packages {
+            outcomes.push((outcome, tests, concurrent, layout));
+            inputs.push(files);
+            report.cache.hits += stats.hits;
+            report.cache.misses += stats.misses;
+            cache_errors.extend(cache_error);
+        }
+        if options.call_graph {
+            // A panic here would lose every finding: it becomes an error of the run instead.
+            let group_packages: Vec<&discover::Package> =
+                group.iter().map(|&i| &found.packages[i]).collect();
+            let group_manifests: Vec<&Option<Manifest>> =
+                group.iter().map(|&i| &manifests[i]).collect();
+            let inputs = package_inputs(&group_packages, &group_manifests, inputs);
+            let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+                crate::rules::check_crate(&CrateIndex::build(inputs))
+            }));
+            let found_in_index = crate_pass.unwrap_or_else(|payload| {
+                report.errors.push(FileError::new(
+                    group_packages
+                        .first()
+                        .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
+                    format!(
+                        "internal error in the crate pass: {}",
+                        panic_message(payload.as_ref())
+                    ),
+                ));
+                Vec::new()
+            });
+            // Crate-level findings join the package of the file they point at, so that
+            // suppressions, test code and serial binaries are judged for them as for per-file
+            // findings.
+            for d in found_in_index {
+                let home = outcomes
+                    .iter_mut()
+                    .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
+                match home {
+                    Some((outcome, ..)) => outcome.diagnostics.push(d),
+                    None => report.diagnostics.push(d),
+                }
+            }
+        }
+        let mut reasons_required = std::collections::BTreeSet::new();
+        if let Some(resolver) = resolver.as_mut() {
+            for (outcome, ..) in &outcomes {
+                for (path, kept) in &outcome.kept {
+                    if !kept.suppressions.suppressions.is_empty()
+                        && resolver.for_file(path).require_reason()
+                    {
+                        reasons_required.insert(path.clone());
+                    }
+                }
+            }
+            report.errors.append(&mut resolver.errors);
+        }
+        let mut kept_in_group = BTreeMap::new();
+        for (mut outcome, tests, concurrent, layout) in outcomes {
+            // Suppressions first, on every finding of every form, so that whether a
+            // suppression is used does not depend on the levels of the run; then unused
+            // suppressions in test code are left out with the rest of it.
+            let suppressions = outcome
+                .kept
+                .iter()
+                .map(|(path, kept)| (path.clone(), kept.suppressions.clone()))
+                .collect();
+            let diagnostics = std::mem::take(&mut outcome.diagnostics);
+            outcome.diagnostics = crate::suppress::apply(diagnostics, &suppressions, &|path| {
+                reasons_required.contains(path)
+            });
+            outcome.leave_out_test_code(&tests, targets);
+            if let Some(bin_only) = layout {
+                outcome.demote_serial_binaries(&concurrent, bin_only);
+            }
+            report.diagnostics.extend(outcome.diagnostics);
+            // Discovery errors (a named path that does not exist) stay; errors in files that
+            // only complete a named file's package are not reported.
+            report
+                .errors
+                .extend(outcome.errors.into_iter().filter(|e| is_reported(&e.path)));
+            kept_in_group.extend(outcome.kept);
+            report.skipped.files += outcome.skipped.files;
+            report.skipped.items += outcome.skipped.items;
+            report.files_checked = report.files_checked.saturating_sub(outcome.skipped.files);
+        }
+        // Findings of files the run does not report, and allowed ones, go now; only files
+        // with findings keep their text and outline past their group.
+        let mut settled = report.diagnostics.split_off(first_finding);
+        settled.retain(|d| is_reported(&d.path));
+        apply_levels(&mut settled, |path| match resolver.as_mut() {
+            None => options.levels.clone(),
+            Some(resolver) => {
+                let dir = path.parent().unwrap_or(path).to_path_buf();
+                levels_by_dir
+                    .entry(dir)
+                    .or_insert_with(|| {
+                        let mut levels = resolver.for_file(path).levels();
+                        levels.extend(&options.levels);
+                        levels
+                    })
+                    .clone()
+            }
+        });
+        for d in &settled {
+            if let Some(kept) = kept_in_group.remove(&d.path) {
+                kept_by_path.insert(d.path.clone(), kept);
+            }
+        }
+        report.diagnostics.append(&mut settled);
     }
     // One warning for a cache that cannot be written, however many packages met it.
     if let Some(first) = cache_errors.first() {
@@ -343,98 +454,6 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             "{first}{more}; results were not recorded in the cache"
         ));
     }
-    if options.call_graph {
-        // A panic here would lose every finding: it becomes an error of the run instead.
-        let inputs = package_inputs(&found.packages, &manifests, inputs);
-        let crate_pass = catch_unwind(AssertUnwindSafe(|| {
-            crate::rules::check_crate(&CrateIndex::build(inputs))
-        }));
-        let found_in_index = crate_pass.unwrap_or_else(|payload| {
-            report.errors.push(FileError::new(
-                found
-                    .packages
-                    .first()
-                    .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
-                format!(
-                    "internal error in the crate pass: {}",
-                    panic_message(payload.as_ref())
-                ),
-            ));
-            Vec::new()
-        });
-        // Crate-level findings join the package of the file they point at, so that
-        // suppressions, test code and serial binaries are judged for them as for per-file
-        // findings.
-        for d in found_in_index {
-            let home = outcomes
-                .iter_mut()
-                .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
-            match home {
-                Some((outcome, ..)) => outcome.diagnostics.push(d),
-                None => report.diagnostics.push(d),
-            }
-        }
-    }
-    let mut reasons_required = std::collections::BTreeSet::new();
-    if let Some(resolver) = resolver.as_mut() {
-        for (outcome, ..) in &outcomes {
-            for (path, kept) in &outcome.kept {
-                if !kept.suppressions.suppressions.is_empty()
-                    && resolver.for_file(path).require_reason()
-                {
-                    reasons_required.insert(path.clone());
-                }
-            }
-        }
-        report.errors.append(&mut resolver.errors);
-    }
-    let mut kept_by_path = BTreeMap::new();
-    for (mut outcome, tests, concurrent, layout) in outcomes {
-        // Suppressions first, on every finding of every form, so that whether a suppression is
-        // used does not depend on the levels of the run; then unused suppressions in test code
-        // are left out with the rest of it.
-        let suppressions = outcome
-            .kept
-            .iter()
-            .map(|(path, kept)| (path.clone(), kept.suppressions.clone()))
-            .collect();
-        let diagnostics = std::mem::take(&mut outcome.diagnostics);
-        outcome.diagnostics = crate::suppress::apply(diagnostics, &suppressions, &|path| {
-            reasons_required.contains(path)
-        });
-        outcome.leave_out_test_code(&tests, targets);
-        if let Some(bin_only) = layout {
-            outcome.demote_serial_binaries(&concurrent, bin_only);
-        }
-        report.diagnostics.extend(outcome.diagnostics);
-        // Discovery errors (a named path that does not exist) stay; errors in files that only
-        // complete a named file's package are not reported.
-        report
-            .errors
-            .extend(outcome.errors.into_iter().filter(|e| is_reported(&e.path)));
-        kept_by_path.extend(outcome.kept);
-        report.skipped.files += outcome.skipped.files;
-        report.skipped.items += outcome.skipped.items;
-        report.files_checked = report.files_checked.saturating_sub(outcome.skipped.files);
-    }
-    report.diagnostics.retain(|d| is_reported(&d.path));
-    // The configuration's levels for each file's directory, then the command line's.
-    let mut levels_by_dir: std::collections::HashMap<PathBuf, Levels> =
-        std::collections::HashMap::new();
-    apply_levels(&mut report.diagnostics, |path| match resolver.as_mut() {
-        None => options.levels.clone(),
-        Some(resolver) => {
-            let dir = path.parent().unwrap_or(path).to_path_buf();
-            levels_by_dir
-                .entry(dir)
-                .or_insert_with(|| {
-                    let mut levels = resolver.for_file(path).levels();
-                    levels.extend(&options.levels);
-                    levels
-                })
-                .clone()
-        }
-    });
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
             report
@@ -893,11 +912,45 @@ fn relative_to(root: &Path, file: &Path, cwd: Option<&Path>) -> PathBuf {
         .map_or_else(|_| file.to_path_buf(), Path::to_path_buf)
 }
 
-/// The crate index's view of the discovered packages: library names, and dependencies by path
-/// on other checked packages.
-fn package_inputs(
+/// The packages, as groups of indices, that depend on each other by path (directly or
+/// through others of the run): each group's crate pass needs only its own summaries.
+fn package_groups(
     packages: &[discover::Package],
     manifests: &[Option<Manifest>],
+) -> Vec<Vec<usize>> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let roots: Vec<PathBuf> = packages.iter().map(|p| canonical(&p.root)).collect();
+    // Union-find over path dependencies.
+    let mut parent: Vec<usize> = (0..packages.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (i, manifest) in manifests.iter().enumerate() {
+        for (_, dir) in manifest.iter().flat_map(|m| &m.path_deps) {
+            let dir = canonical(dir);
+            if let Some(j) = roots.iter().position(|r| *r == dir) {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..packages.len() {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// The crate index's view of a group of packages: library names, and dependencies by path on
+/// other packages of the group.
+fn package_inputs(
+    packages: &[&discover::Package],
+    manifests: &[&Option<Manifest>],
     files: Vec<Vec<FileInput>>,
 ) -> Vec<PackageInput> {
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
@@ -905,7 +958,7 @@ fn package_inputs(
     files
         .into_iter()
         .zip(manifests)
-        .map(|(files, manifest)| {
+        .map(|(files, &manifest)| {
             let deps = manifest
                 .iter()
                 .flat_map(|m| &m.path_deps)

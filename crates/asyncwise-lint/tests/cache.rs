@@ -131,6 +131,16 @@ fn a_helper_that_starts_blocking_is_reported_in_its_caller() {
         "{:?}",
         findings(&after)
     );
+    // The caller's text and outline are there for snippets and baseline fingerprints, though
+    // the file itself came from the cache.
+    let server = dir.path().join("src/server.rs");
+    assert!(after.sources[&server].contains("load_peers"));
+    assert!(
+        after.outlines[&server]
+            .items
+            .iter()
+            .any(|i| i.name == "refresh")
+    );
     // And back: the finding goes away again.
     write(
         dir.path(),

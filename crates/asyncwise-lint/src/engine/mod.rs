@@ -454,14 +454,27 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             "{first}{more}; results were not recorded in the cache"
         ));
     }
+    // Outlines are made only now, and only for the files with findings that had none yet (no
+    // suppressions): a second parse of a few files instead of an outline of every file.
+    pool.install(|| {
+        kept_by_path.par_iter_mut().for_each(|(path, kept)| {
+            if kept.outline.is_none() {
+                let outline = guarded(path, || {
+                    let ast = parse::parse_source(path, &kept.source)?;
+                    Ok(ItemOutline::of(&ast))
+                });
+                kept.outline = Some(Arc::new(outline.unwrap_or_default()));
+            }
+        });
+    });
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
             report
                 .sources
                 .insert(d.path.clone(), Arc::clone(&kept.source));
-            report
-                .outlines
-                .insert(d.path.clone(), Arc::clone(&kept.outline));
+            if let Some(outline) = &kept.outline {
+                report.outlines.insert(d.path.clone(), Arc::clone(outline));
+            }
         }
     }
     report
@@ -740,7 +753,9 @@ fn file_key(source: &str, cx: &crate::model::FileContext) -> u128 {
 /// item outline (suppression scopes, fingerprints) and its suppressions.
 struct KeptFile {
     source: Arc<str>,
-    outline: Arc<ItemOutline>,
+    /// Made at once for files with suppressions (their scopes need it); for the others only
+    /// if the file has findings, once the run knows it does.
+    outline: Option<Arc<ItemOutline>>,
     suppressions: FileSuppressions,
 }
 
@@ -760,14 +775,16 @@ fn check_file(
             .map(|(cache, name)| (cache, name, file_key(&source, cx)));
         if let Some((cache, name, key)) = cache
             && let Some(stored) =
-                cache.get::<CachedFile<FileAnalysis, ItemOutline, FileSuppressions>>(name, key)
+                cache.get::<CachedFile<FileAnalysis, Option<ItemOutline>, FileSuppressions>>(
+                    name, key,
+                )
         {
             let source: Arc<str> = Arc::from(source);
             return Ok(CheckedFile {
                 analysis: stored.analysis,
                 kept: stored.kept.map(|(outline, suppressions)| KeptFile {
                     source,
-                    outline: Arc::new(outline),
+                    outline: outline.map(Arc::new),
                     suppressions,
                 }),
                 from_cache: true,
@@ -785,18 +802,25 @@ fn check_file(
                 .iter()
                 .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
         let kept = keep.then(|| {
-            let outline = ItemOutline::of(&ast);
-            let suppressions = FileSuppressions::parse(path, &source, &outline);
+            let (outline, suppressions) = if crate::suppress::may_contain(&source) {
+                let outline = ItemOutline::of(&ast);
+                let suppressions = FileSuppressions::parse(path, &source, &outline);
+                (Some(Arc::new(outline)), suppressions)
+            } else {
+                (None, FileSuppressions::default())
+            };
             KeptFile {
                 source: Arc::from(source),
-                outline: Arc::new(outline),
+                outline,
                 suppressions,
             }
         });
         if let Some((cache, name, key)) = cache {
             let record = CachedFile {
                 analysis: &analysis,
-                kept: kept.as_ref().map(|k| (&*k.outline, &k.suppressions)),
+                kept: kept
+                    .as_ref()
+                    .map(|k| (k.outline.as_deref(), &k.suppressions)),
             };
             // A value that cannot be encoded is simply not recorded.
             let _ = cache.put(name, key, &record);

@@ -6,6 +6,7 @@
 //!                 [--all-targets | --tests --examples --benches]
 //!                 [--select NAMES] [--ignore NAMES] [-W NAME] [-D NAME] [-A NAME] [--exit-zero]
 //!                 [--baseline FILE] [--write-baseline FILE] [--fix | --diff]
+//!                 [--cache-dir DIR | --no-cache]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
 //! asyncwise server
@@ -48,7 +49,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check Rust files (directories are walked, honouring .gitignore).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its one-line summary.
     Rules {
         /// Print the Markdown table used in the README.
@@ -130,6 +131,13 @@ pub(crate) struct CheckArgs {
     /// when there is one.
     #[arg(long, conflicts_with_all = ["baseline", "write_baseline"])]
     diff: bool,
+    /// Keep per-file results in DIR (default: `.asyncwise_cache` in the workspace root), so
+    /// unchanged files are not analysed again.
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
 }
 
 fn parse_selector(name: &str) -> Result<Selector, String> {
@@ -231,7 +239,7 @@ fn run(cli: Cli, check_matches: Option<&ArgMatches>) -> Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Check(args) => check(args, check_matches, &mut out),
+        Command::Check(args) => check(*args, check_matches, &mut out),
         Command::Server => server::serve(),
         Command::Rules { markdown } => {
             let text = if markdown {
@@ -282,6 +290,13 @@ pub(crate) fn check(
         options.threads = usize::from(threads);
     }
     options.configure = !args.no_config;
+    if !args.no_cache {
+        options.cache = Some(
+            args.cache_dir
+                .clone()
+                .unwrap_or_else(|| asyncwise_lint::cache::default_dir(&paths)),
+        );
+    }
     let mut report = if args.fix || args.diff {
         let outcome = asyncwise_lint::fix::fix_paths(&paths, &options, args.fix);
         for error in &outcome.errors {
@@ -312,6 +327,9 @@ pub(crate) fn check(
     } else {
         asyncwise_lint::check_paths(&paths, &options)
     };
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     for empty in &report.empty_paths {
         eprintln!("warning: {}: no Rust file to check here", empty.display());
     }

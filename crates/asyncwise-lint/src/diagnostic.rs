@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Likely a bug or a performance cliff; CI should fail on it.
@@ -92,7 +94,7 @@ pub struct Span {
 }
 
 /// A secondary message attached to a finding, optionally pointing at code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Note {
     /// What the note says.
     pub message: String,
@@ -100,11 +102,17 @@ pub struct Note {
     pub span: Option<Span>,
 }
 
+/// A rule's name as the registry holds it. (Named so that serde does not take the field for
+/// text borrowed from the input: cached findings are read back through
+/// [`cache`](crate::cache), which maps the name to the registry's own string.)
+pub type RuleName = &'static str;
+
 /// One finding of one rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// The rule's name, e.g. `blocking_in_async`.
-    pub rule: &'static str,
+    #[serde(deserialize_with = "crate::cache::interned")]
+    pub rule: RuleName,
     /// Severity: `Error` for deny-level findings, `Warning` otherwise (set by the run's
     /// [`Levels`](crate::levels::Levels)).
     pub severity: Severity,

@@ -3,10 +3,12 @@
 //! The syn tree of a file never leaves the thread that parsed it (proc-macro2 spans are not
 //! `Send`), so everything the crate pass needs is copied into these plain-data types.
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnostic::Diagnostic;
 
 /// A finding that holds only if a fact about the crate holds; settled by the crate pass.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Deferred {
     /// The finding to report if the condition holds.
     pub diagnostic: Diagnostic,
@@ -15,7 +17,7 @@ pub struct Deferred {
 }
 
 /// Conditions on the crate that deferred findings depend on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Requirement {
     /// Some function of the crate with this name is `async` and declared to return a `Result`.
     AsyncFnReturnsResult(FnRef),
@@ -27,12 +29,13 @@ pub enum Requirement {
         /// The field.
         field: String,
         /// Accepted types.
+        #[serde(deserialize_with = "crate::cache::interned_list")]
         one_of: Vec<&'static str>,
     },
 }
 
 /// How a function is declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FnKind {
     /// A free function.
     Free,
@@ -44,7 +47,7 @@ pub enum FnKind {
 
 /// A reference to a function from a call site: `run(..)`, `server::run(..)`, `Server::run(..)`,
 /// `worker.run()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FnRef {
     /// The function's name (last path segment).
     pub name: String,
@@ -96,7 +99,7 @@ impl FnRef {
 }
 
 /// What one file contributes to the crate pass.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileSummary {
     /// Functions declared in the file.
     pub functions: Vec<FnSignature>,
@@ -110,7 +113,7 @@ pub struct FileSummary {
 
 /// Which compilation unit of a package a file belongs to: facts of one example or test crate
 /// are invisible to the others.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Target {
     /// The library and binaries under `src/` (and anything not recognisably another target).
     #[default]
@@ -171,7 +174,7 @@ impl Target {
 }
 
 /// A struct field and its type, for files that use the struct without declaring it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldFact {
     /// The struct's name.
     pub owner: String,
@@ -182,7 +185,7 @@ pub struct FieldFact {
 }
 
 /// The signature facts the crate pass uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FnSignature {
     /// The function's name.
     pub name: String,
@@ -207,7 +210,7 @@ pub struct Sink {
 }
 
 /// Everything one file produced: `Send`, so files can be analysed on any thread.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileAnalysis {
     /// Findings that hold on their own.
     pub diagnostics: Vec<Diagnostic>,
@@ -216,6 +219,7 @@ pub struct FileAnalysis {
     /// The file's summary for the crate pass.
     pub summary: FileSummary,
     /// The file's test items (findings there are reported only when tests are checked).
+    #[serde(with = "crate::cache::TestCodeDef")]
     pub test_code: crate::model::TestCode,
     /// The file runs things concurrently: it spawns tasks, joins or selects futures, or serves
     /// requests (see [`CONCURRENCY_MARKERS`](crate::knowledge::spawn::CONCURRENCY_MARKERS)).

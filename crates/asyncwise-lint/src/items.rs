@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 /// One item of a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemRange {
     /// Names of the enclosing items and this one, joined by `::` (`impl Server::handle`).
     pub name: String,
@@ -22,7 +22,7 @@ pub struct ItemRange {
 }
 
 /// The items of one file, in source order (outer items before the items they contain).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemOutline {
     /// Every item.
     pub items: Vec<ItemRange>,

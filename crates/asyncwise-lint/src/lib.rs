@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod baseline;
+pub mod cache;
 pub mod config;
 pub mod crate_index;
 pub mod diagnostic;

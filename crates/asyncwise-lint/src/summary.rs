@@ -58,6 +58,9 @@ impl FnId {
 }
 
 /// What one file contributes to the crate index.
+///
+/// The cache stores it with postcard, which writes fields by position: every field is always
+/// serialized (no `skip_serializing_if`), or entries written by this build would not read back.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileItems {
     /// The module path the file was lowered as (`crate::db` for `src/db.rs`); the index moves
@@ -75,13 +78,13 @@ pub struct FileItems {
     /// Functions with bodies, in source order.
     pub functions: Vec<FnSummary>,
     /// Async locks declared here (struct fields, statics, locals).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub async_lock_decls: Vec<AsyncLockDecl>,
     /// Where async locks are locked in async code, and whether each guard lives on.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub async_lock_sites: Vec<AsyncLockSite>,
     /// The first call into each async runtime (spawn, sleep, block on, build) outside test code.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub runtime_calls: Vec<RuntimeCall>,
 }
 
@@ -198,11 +201,11 @@ pub struct CallRef {
     /// The call expression.
     pub span: Span,
     /// Made once at start-up (see [`CallFact::startup`](crate::model::CallFact::startup)).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub startup: bool,
     /// Made directly in the caller's body (see
     /// [`CallFact::top_level`](crate::model::CallFact::top_level)).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub top_level: bool,
 }
 

@@ -41,7 +41,7 @@ pub const INVALID_SUPPRESSION: &str = "invalid_suppression";
 const MARKER: &str = "asyncwise:";
 
 /// The lines a suppression covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scope {
     /// The whole file.
     File,
@@ -64,7 +64,7 @@ impl Scope {
 }
 
 /// One well-formed suppression comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// The rules it allows (each known to exist).
     pub rules: Vec<String>,
@@ -77,7 +77,7 @@ pub struct Suppression {
 }
 
 /// The suppressions of one file and the problems found while reading them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileSuppressions {
     /// Well-formed suppressions, in source order.
     pub suppressions: Vec<Suppression>,

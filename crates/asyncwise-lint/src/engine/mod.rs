@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cache::{Cache, PackageCache};
 use crate::crate_index::{CrateIndex, FileInput, PackageInput};
 use crate::diagnostic::{Diagnostic, FileError, Severity};
 use crate::facts::{FileAnalysis, finish_package};
@@ -67,6 +68,10 @@ pub struct CheckOptions {
     /// Build per-file summaries and the crate index, and report blocking through helper
     /// functions (default: on). Off only to measure what the call graph costs.
     pub call_graph: bool,
+    /// Reuse and record per-file results in this directory ([`cache`](crate::cache); default:
+    /// none, every file is analysed). Problems with it never fail the run: they become
+    /// [`CheckReport::warnings`] and the run goes on without it.
+    pub cache: Option<PathBuf>,
 }
 
 impl CheckOptions {
@@ -95,6 +100,7 @@ impl Default for CheckOptions {
             configure: false,
             call_graph: true,
             knowledge: crate::knowledge::Knowledge::builtin(),
+            cache: None,
         }
     }
 }
@@ -125,6 +131,19 @@ pub struct CheckReport {
     pub outlines: BTreeMap<PathBuf, Arc<ItemOutline>>,
     /// Named directories in which no Rust file was found (after exclusions).
     pub empty_paths: Vec<PathBuf>,
+    /// How the cache served this run.
+    pub cache: CacheStats,
+    /// Problems that did not affect the results (an unusable cache directory), each once.
+    pub warnings: Vec<String>,
+}
+
+/// How many files the cache ([`CheckOptions::cache`]) answered, and how many were analysed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Files whose stored results were used.
+    pub hits: usize,
+    /// Files analysed (and recorded) because nothing usable was stored.
+    pub misses: usize,
 }
 
 /// Checks every Rust file under `paths` (see the [module docs](self)).
@@ -206,6 +225,19 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             return report;
         }
     };
+    let cache =
+        options
+            .cache
+            .as_deref()
+            .and_then(|dir| match Cache::open(dir, run_fingerprint(options)) {
+                Ok(cache) => Some(cache),
+                Err(error) => {
+                    report
+                        .warnings
+                        .push(format!("{error}; checking without the cache"));
+                    None
+                }
+            });
     let max_size = options.max_file_size;
     let manifests: Vec<Option<Manifest>> = found
         .packages
@@ -232,183 +264,250 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             }
         })
         .collect();
-    let packages = pool.install(|| {
-        found
-            .packages
-            .par_iter()
-            .zip(selected.par_iter())
-            .zip(manifests.par_iter())
-            .zip(knowledge.par_iter())
-            .map(|(((package, (files, layout)), manifest), knowledge)| {
-                let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
-                let tokio = crate::model::TokioFeatures::from_manifest(
-                    manifest.as_ref().and_then(|m| m.tokio_features()),
-                );
-                let outcomes: Vec<_> = files
-                    .par_iter()
-                    .map(|file| {
-                        let rel = relative_to(&package.root, &file.path, cwd.as_deref());
-                        let cx = crate::model::FileContext {
-                            module: layout::module_path(&rel),
-                            edition,
-                            call_graph: options.call_graph,
-                            knowledge: Arc::clone(knowledge),
-                            tokio: tokio.clone(),
-                        };
-                        (rel, check_file(&file.path, max_size, &cx))
-                    })
-                    .collect();
-                let mut analyses = Vec::with_capacity(outcomes.len());
-                let mut tests = Vec::with_capacity(outcomes.len());
-                let mut concurrent = Vec::with_capacity(outcomes.len());
-                let mut inputs = Vec::with_capacity(outcomes.len());
-                let mut errors = Vec::new();
-                let mut kept = BTreeMap::new();
-                for (file, (rel, outcome)) in files.iter().zip(outcomes) {
-                    match outcome {
-                        Ok(CheckedFile {
-                            mut analysis,
-                            kept: file_kept,
-                        }) => {
-                            if let Some(file_kept) = file_kept {
-                                kept.insert(file.path.clone(), file_kept);
-                            }
-                            tests.push((file, std::mem::take(&mut analysis.test_code)));
-                            concurrent.push((file.path.as_path(), analysis.concurrent));
-                            inputs.push(FileInput {
-                                path: file.path.clone(),
-                                rel,
-                                items: std::mem::take(&mut analysis.summary.items),
-                            });
-                            analyses.push(analysis);
-                        }
-                        Err(error) => errors.push(error),
-                    }
-                }
-                let outcome = PackageOutcome {
-                    diagnostics: finish_package(analyses),
-                    errors,
-                    kept,
-                    skipped: Skipped::default(),
-                };
-                (outcome, tests, concurrent, inputs, *layout)
-            })
-            .collect::<Vec<_>>()
-    });
-    let mut outcomes = Vec::with_capacity(packages.len());
-    let mut inputs = Vec::with_capacity(packages.len());
-    for (outcome, tests, concurrent, files, layout) in packages {
-        outcomes.push((outcome, tests, concurrent, layout));
-        inputs.push(files);
-    }
-    if options.call_graph {
-        // A panic here would lose every finding: it becomes an error of the run instead.
-        let inputs = package_inputs(&found.packages, &manifests, inputs);
-        let crate_pass = catch_unwind(AssertUnwindSafe(|| {
-            crate::rules::check_crate(&CrateIndex::build(inputs))
-        }));
-        let found_in_index = crate_pass.unwrap_or_else(|payload| {
-            report.errors.push(FileError::new(
-                found
-                    .packages
-                    .first()
-                    .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
-                format!(
-                    "internal error in the crate pass: {}",
-                    panic_message(payload.as_ref())
-                ),
-            ));
-            Vec::new()
-        });
-        // Crate-level findings join the package of the file they point at, so that
-        // suppressions, test code and serial binaries are judged for them as for per-file
-        // findings.
-        for d in found_in_index {
-            let home = outcomes
-                .iter_mut()
-                .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
-            match home {
-                Some((outcome, ..)) => outcome.diagnostics.push(d),
-                None => report.diagnostics.push(d),
-            }
-        }
-    }
-    let mut reasons_required = std::collections::BTreeSet::new();
-    if let Some(resolver) = resolver.as_mut() {
-        for (outcome, ..) in &outcomes {
-            for (path, kept) in &outcome.kept {
-                if !kept.suppressions.suppressions.is_empty()
-                    && resolver.for_file(path).require_reason()
-                {
-                    reasons_required.insert(path.clone());
-                }
-            }
-        }
-        report.errors.append(&mut resolver.errors);
-    }
+    let mut cache_errors = Vec::new();
     let mut kept_by_path = BTreeMap::new();
-    let mut in_test_code = std::collections::HashSet::new();
-    for (mut outcome, tests, concurrent, layout) in outcomes {
-        // Suppressions first, on every finding of every form, so that whether a suppression is
-        // used does not depend on the levels of the run; then unused suppressions in test code
-        // are left out with the rest of it.
-        let suppressions = outcome
-            .kept
-            .iter()
-            .map(|(path, kept)| (path.clone(), kept.suppressions.clone()))
-            .collect();
-        let diagnostics = std::mem::take(&mut outcome.diagnostics);
-        outcome.diagnostics = crate::suppress::apply(diagnostics, &suppressions, &|path| {
-            reasons_required.contains(path)
-        });
-        outcome.leave_out_test_code(&tests, targets);
-        in_test_code.extend(outcome.findings_in_test_code(&tests));
-        if let Some(bin_only) = layout {
-            outcome.demote_serial_binaries(&concurrent, bin_only);
-        }
-        report.diagnostics.extend(outcome.diagnostics);
-        // Discovery errors (a named path that does not exist) stay; errors in files that only
-        // complete a named file's package are not reported.
-        report
-            .errors
-            .extend(outcome.errors.into_iter().filter(|e| is_reported(&e.path)));
-        kept_by_path.extend(outcome.kept);
-        report.skipped.files += outcome.skipped.files;
-        report.skipped.items += outcome.skipped.items;
-        report.files_checked = report.files_checked.saturating_sub(outcome.skipped.files);
-    }
-    report.diagnostics.retain(|d| is_reported(&d.path));
     // The configuration's levels for each file's directory, then the command line's.
     // Test code gets the configuration's `test_rules` on top of its file's levels.
     let mut levels_by_file: std::collections::HashMap<(PathBuf, bool), Levels> =
         std::collections::HashMap::new();
-    apply_levels(&mut report.diagnostics, |d| match resolver.as_mut() {
-        None => options.levels.clone(),
-        Some(resolver) => {
-            let test = in_test_code.contains(&(d.path.clone(), d.span.start, d.rule));
-            levels_by_file
-                .entry((d.path.clone(), test))
-                .or_insert_with(|| {
-                    let absolute = crate::config::absolute(&d.path);
-                    let settings = resolver.for_file(&d.path);
-                    let mut levels = settings.levels_for(&absolute);
-                    if test {
-                        levels.extend(&settings.test_levels());
+    // Packages are checked one group at a time (a group: packages that depend on each other by
+    // path, whose crate pass needs all their summaries), and a group's per-file results are
+    // dropped once its findings are settled: memory follows the largest group, not the run.
+    for group in package_groups(&found.packages, &manifests) {
+        let first_finding = report.diagnostics.len();
+        let packages = pool.install(|| {
+            group
+                .par_iter()
+                .map(|&index| {
+                    let package = &found.packages[index];
+                    let (files, layout) = &selected[index];
+                    let manifest = &manifests[index];
+                    let edition = manifest.as_ref().map_or(Edition::default(), |m| m.edition);
+                    let tokio = crate::model::TokioFeatures::from_manifest(
+                        manifest.as_ref().and_then(|m| m.tokio_features()),
+                    );
+                    let stored = cache.as_ref().map(|c| c.package(&package.root));
+                    let outcomes: Vec<_> = files
+                        .par_iter()
+                        .map(|file| {
+                            let rel = relative_to(&package.root, &file.path, cwd.as_deref());
+                            let cx = crate::model::FileContext {
+                                module: layout::module_path(&rel),
+                                edition,
+                                call_graph: options.call_graph,
+                                knowledge: Arc::clone(&knowledge[index]),
+                                tokio: tokio.clone(),
+                            };
+                            (rel, check_file(&file.path, max_size, &cx, stored.as_ref()))
+                        })
+                        .collect();
+                    let mut stats = CacheStats::default();
+                    if stored.is_some() {
+                        for (_, outcome) in &outcomes {
+                            match outcome {
+                                Ok(checked) if checked.from_cache => stats.hits += 1,
+                                _ => stats.misses += 1,
+                            }
+                        }
                     }
-                    levels.extend(&options.levels);
-                    levels
+                    let cache_error = cache.as_ref().zip(stored).and_then(|(cache, stored)| {
+                        let seen = files
+                            .iter()
+                            .filter_map(|f| f.path.to_str().map(str::to_owned))
+                            .collect();
+                        cache.save(stored, &seen).err()
+                    });
+                    let mut analyses = Vec::with_capacity(outcomes.len());
+                    let mut tests = Vec::with_capacity(outcomes.len());
+                    let mut concurrent = Vec::with_capacity(outcomes.len());
+                    let mut inputs = Vec::with_capacity(outcomes.len());
+                    let mut errors = Vec::new();
+                    let mut kept = BTreeMap::new();
+                    for (file, (rel, outcome)) in files.iter().zip(outcomes) {
+                        match outcome {
+                            Ok(CheckedFile {
+                                mut analysis,
+                                kept: file_kept,
+                                ..
+                            }) => {
+                                if let Some(file_kept) = file_kept {
+                                    kept.insert(file.path.clone(), file_kept);
+                                }
+                                tests.push((file, std::mem::take(&mut analysis.test_code)));
+                                concurrent.push((file.path.as_path(), analysis.concurrent));
+                                inputs.push(FileInput {
+                                    path: file.path.clone(),
+                                    rel,
+                                    items: std::mem::take(&mut analysis.summary.items),
+                                });
+                                analyses.push(analysis);
+                            }
+                            Err(error) => errors.push(error),
+                        }
+                    }
+                    let outcome = PackageOutcome {
+                        diagnostics: finish_package(analyses),
+                        errors,
+                        kept,
+                        skipped: Skipped::default(),
+                    };
+                    (
+                        (outcome, tests, concurrent, inputs, *layout),
+                        (stats, cache_error),
+                    )
                 })
-                .clone()
+                .collect::<Vec<_>>()
+        });
+        let mut outcomes = Vec::with_capacity(packages.len());
+        let mut inputs = Vec::with_capacity(packages.len());
+        for ((outcome, tests, concurrent, files, layout), (stats, cache_error)) in packages {
+            outcomes.push((outcome, tests, concurrent, layout));
+            inputs.push(files);
+            report.cache.hits += stats.hits;
+            report.cache.misses += stats.misses;
+            cache_errors.extend(cache_error);
         }
+        if options.call_graph {
+            // A panic here would lose every finding: it becomes an error of the run instead.
+            let group_packages: Vec<&discover::Package> =
+                group.iter().map(|&i| &found.packages[i]).collect();
+            let group_manifests: Vec<&Option<Manifest>> =
+                group.iter().map(|&i| &manifests[i]).collect();
+            let inputs = package_inputs(&group_packages, &group_manifests, inputs);
+            let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+                crate::rules::check_crate(&CrateIndex::build(inputs))
+            }));
+            let found_in_index = crate_pass.unwrap_or_else(|payload| {
+                report.errors.push(FileError::new(
+                    group_packages
+                        .first()
+                        .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
+                    format!(
+                        "internal error in the crate pass: {}",
+                        panic_message(payload.as_ref())
+                    ),
+                ));
+                Vec::new()
+            });
+            // Crate-level findings join the package of the file they point at, so that
+            // suppressions, test code and serial binaries are judged for them as for per-file
+            // findings.
+            for d in found_in_index {
+                let home = outcomes
+                    .iter_mut()
+                    .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
+                match home {
+                    Some((outcome, ..)) => outcome.diagnostics.push(d),
+                    None => report.diagnostics.push(d),
+                }
+            }
+        }
+        let mut reasons_required = std::collections::BTreeSet::new();
+        if let Some(resolver) = resolver.as_mut() {
+            for (outcome, ..) in &outcomes {
+                for (path, kept) in &outcome.kept {
+                    if !kept.suppressions.suppressions.is_empty()
+                        && resolver.for_file(path).require_reason()
+                    {
+                        reasons_required.insert(path.clone());
+                    }
+                }
+            }
+            report.errors.append(&mut resolver.errors);
+        }
+        let mut kept_in_group = BTreeMap::new();
+        let mut in_test_code = std::collections::HashSet::new();
+        for (mut outcome, tests, concurrent, layout) in outcomes {
+            // Suppressions first, on every finding of every form, so that whether a
+            // suppression is used does not depend on the levels of the run; then unused
+            // suppressions in test code are left out with the rest of it.
+            let suppressions = outcome
+                .kept
+                .iter()
+                .map(|(path, kept)| (path.clone(), kept.suppressions.clone()))
+                .collect();
+            let diagnostics = std::mem::take(&mut outcome.diagnostics);
+            outcome.diagnostics = crate::suppress::apply(diagnostics, &suppressions, &|path| {
+                reasons_required.contains(path)
+            });
+            outcome.leave_out_test_code(&tests, targets);
+            in_test_code.extend(outcome.findings_in_test_code(&tests));
+            if let Some(bin_only) = layout {
+                outcome.demote_serial_binaries(&concurrent, bin_only);
+            }
+            report.diagnostics.extend(outcome.diagnostics);
+            // Discovery errors (a named path that does not exist) stay; errors in files that
+            // only complete a named file's package are not reported.
+            report
+                .errors
+                .extend(outcome.errors.into_iter().filter(|e| is_reported(&e.path)));
+            kept_in_group.extend(outcome.kept);
+            report.skipped.files += outcome.skipped.files;
+            report.skipped.items += outcome.skipped.items;
+            report.files_checked = report.files_checked.saturating_sub(outcome.skipped.files);
+        }
+        // Findings of files the run does not report, and allowed ones, go now; only files
+        // with findings keep their text and outline past their group.
+        let mut settled = report.diagnostics.split_off(first_finding);
+        settled.retain(|d| is_reported(&d.path));
+        // Test code gets the configuration's `test_rules` on top of its file's levels.
+        apply_levels(&mut settled, |d| match resolver.as_mut() {
+            None => options.levels.clone(),
+            Some(resolver) => {
+                let test = in_test_code.contains(&(d.path.clone(), d.span.start, d.rule));
+                levels_by_file
+                    .entry((d.path.clone(), test))
+                    .or_insert_with(|| {
+                        let absolute = crate::config::absolute(&d.path);
+                        let settings = resolver.for_file(&d.path);
+                        let mut levels = settings.levels_for(&absolute);
+                        if test {
+                            levels.extend(&settings.test_levels());
+                        }
+                        levels.extend(&options.levels);
+                        levels
+                    })
+                    .clone()
+            }
+        });
+        for d in &settled {
+            if let Some(kept) = kept_in_group.remove(&d.path) {
+                kept_by_path.insert(d.path.clone(), kept);
+            }
+        }
+        report.diagnostics.append(&mut settled);
+    }
+    // One warning for a cache that cannot be written, however many packages met it.
+    if let Some(first) = cache_errors.first() {
+        let more = match cache_errors.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more)"),
+        };
+        report.warnings.push(format!(
+            "{first}{more}; results were not recorded in the cache"
+        ));
+    }
+    // Outlines are made only now, and only for the files with findings that had none yet (no
+    // suppressions): a second parse of a few files instead of an outline of every file.
+    pool.install(|| {
+        kept_by_path.par_iter_mut().for_each(|(path, kept)| {
+            if kept.outline.is_none() {
+                let outline = guarded(path, || {
+                    let ast = parse::parse_source(path, &kept.source)?;
+                    Ok(ItemOutline::of(&ast))
+                });
+                kept.outline = Some(Arc::new(outline.unwrap_or_default()));
+            }
+        });
     });
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
             report
                 .sources
                 .insert(d.path.clone(), Arc::clone(&kept.source));
-            report
-                .outlines
-                .insert(d.path.clone(), Arc::clone(&kept.outline));
+            if let Some(outline) = &kept.outline {
+                report.outlines.insert(d.path.clone(), Arc::clone(outline));
+            }
         } else if d.path.file_name().is_some_and(|n| n == "Cargo.toml")
             && !report.sources.contains_key(&d.path)
             && let Ok(text) = std::fs::read_to_string(&d.path)
@@ -760,13 +859,53 @@ struct CheckedFile {
     /// Only for files with findings, suppressions or async-context calls the crate pass may
     /// report.
     kept: Option<KeptFile>,
+    /// The results were read from the cache.
+    from_cache: bool,
+}
+
+/// What the cache stores for a file: everything of [`CheckedFile`] but the text (which a run
+/// reads anyway, to know whether the file changed).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedFile<A, O, S> {
+    analysis: A,
+    kept: Option<(O, S)>,
+}
+
+/// The fingerprint of what per-file results depend on besides a file's own key
+/// ([`file_key`]): the build, whether summaries are made, and everything the run knows about
+/// libraries (the built-in tables and what configuration adds). Levels and targets are not in
+/// it: every rule runs on every file, and both are applied after the cache.
+fn run_fingerprint(options: &CheckOptions) -> u128 {
+    crate::cache::fingerprint(&format!(
+        "call_graph={} {:?}",
+        options.call_graph, options.knowledge
+    ))
+}
+
+/// A file's cache key: its text and the parts of its context that are particular to it.
+fn file_key(source: &str, cx: &crate::model::FileContext) -> u128 {
+    // Listed without `..`: a new field of the context must be sorted into the key or into
+    // `run_fingerprint` before this compiles.
+    let crate::model::FileContext {
+        module,
+        edition,
+        call_graph: _,
+        knowledge,
+        tokio,
+    } = cx;
+    // The built-in tables are in the run's fingerprint; a package's configuration rows (and
+    // its tokio features, which decide fixes) are particular to its files.
+    let particular = format!("{:?} {tokio:?}", knowledge.user);
+    crate::cache::file_key(&[source, module, &format!("{edition:?}"), &particular])
 }
 
 /// The parts of a file that outlive its syntax tree: its text (snippets, fingerprints), its
 /// item outline (suppression scopes, fingerprints) and its suppressions.
 struct KeptFile {
     source: Arc<str>,
-    outline: Arc<ItemOutline>,
+    /// Made at once for files with suppressions (their scopes need it); for the others only
+    /// if the file has findings, once the run knows it does.
+    outline: Option<Arc<ItemOutline>>,
     suppressions: FileSuppressions,
 }
 
@@ -776,9 +915,31 @@ fn check_file(
     path: &Path,
     max_size: u64,
     cx: &crate::model::FileContext,
+    cache: Option<&PackageCache>,
 ) -> Result<CheckedFile, FileError> {
     guarded(path, || {
         let source = parse::read_source(path, max_size)?;
+        // Paths that are not UTF-8 are analysed every time.
+        let cache = cache
+            .zip(path.to_str())
+            .map(|(cache, name)| (cache, name, file_key(&source, cx)));
+        if let Some((cache, name, key)) = cache
+            && let Some(stored) =
+                cache.get::<CachedFile<FileAnalysis, Option<ItemOutline>, FileSuppressions>>(
+                    name, key,
+                )
+        {
+            let source: Arc<str> = Arc::from(source);
+            return Ok(CheckedFile {
+                analysis: stored.analysis,
+                kept: stored.kept.map(|(outline, suppressions)| KeptFile {
+                    source,
+                    outline: outline.map(Arc::new),
+                    suppressions,
+                }),
+                from_cache: true,
+            });
+        }
         let ast = parse::parse_source_in(path, &source, cx)?;
         let analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
         let keep = !analysis.diagnostics.is_empty()
@@ -793,15 +954,34 @@ fn check_file(
                 .iter()
                 .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
         let kept = keep.then(|| {
-            let outline = ItemOutline::of(&ast);
-            let suppressions = FileSuppressions::parse(path, &source, &outline);
+            let (outline, suppressions) = if crate::suppress::may_contain(&source) {
+                let outline = ItemOutline::of(&ast);
+                let suppressions = FileSuppressions::parse(path, &source, &outline);
+                (Some(Arc::new(outline)), suppressions)
+            } else {
+                (None, FileSuppressions::default())
+            };
             KeptFile {
                 source: Arc::from(source),
-                outline: Arc::new(outline),
+                outline,
                 suppressions,
             }
         });
-        Ok(CheckedFile { analysis, kept })
+        if let Some((cache, name, key)) = cache {
+            let record = CachedFile {
+                analysis: &analysis,
+                kept: kept
+                    .as_ref()
+                    .map(|k| (k.outline.as_deref(), &k.suppressions)),
+            };
+            // A value that cannot be encoded is simply not recorded.
+            let _ = cache.put(name, key, &record);
+        }
+        Ok(CheckedFile {
+            analysis,
+            kept,
+            from_cache: false,
+        })
     })
 }
 
@@ -908,11 +1088,45 @@ fn relative_to(root: &Path, file: &Path, cwd: Option<&Path>) -> PathBuf {
         .map_or_else(|_| file.to_path_buf(), Path::to_path_buf)
 }
 
-/// The crate index's view of the discovered packages: library names, and dependencies by path
-/// on other checked packages.
-fn package_inputs(
+/// The packages, as groups of indices, that depend on each other by path (directly or
+/// through others of the run): each group's crate pass needs only its own summaries.
+fn package_groups(
     packages: &[discover::Package],
     manifests: &[Option<Manifest>],
+) -> Vec<Vec<usize>> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let roots: Vec<PathBuf> = packages.iter().map(|p| canonical(&p.root)).collect();
+    // Union-find over path dependencies.
+    let mut parent: Vec<usize> = (0..packages.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (i, manifest) in manifests.iter().enumerate() {
+        for (_, dir) in manifest.iter().flat_map(|m| &m.path_deps) {
+            let dir = canonical(dir);
+            if let Some(j) = roots.iter().position(|r| *r == dir) {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..packages.len() {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// The crate index's view of a group of packages: library names, and dependencies by path on
+/// other packages of the group.
+fn package_inputs(
+    packages: &[&discover::Package],
+    manifests: &[&Option<Manifest>],
     files: Vec<Vec<FileInput>>,
 ) -> Vec<PackageInput> {
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
@@ -921,7 +1135,7 @@ fn package_inputs(
         .into_iter()
         .zip(manifests)
         .zip(packages)
-        .map(|((files, manifest), package)| {
+        .map(|((files, &manifest), package)| {
             let deps = manifest
                 .iter()
                 .flat_map(|m| &m.path_deps)

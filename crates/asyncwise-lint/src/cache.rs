@@ -1,0 +1,561 @@
+//! The incremental cache: per-file results stored on disk, keyed by content.
+//!
+//! A run that finds a file unchanged reuses what the last run computed for it instead of
+//! parsing and analysing it again. What a file's entry holds is up to the engine (any
+//! serde-serializable value: today its [`FileAnalysis`](crate::facts::FileAnalysis), outline and
+//! suppressions); the crate pass always re-runs from the summaries, so findings that depend on
+//! other files stay right after any edit.
+//!
+//! Layout: one file per package under `DIR/v1/`, named by a hash of the package's root; it
+//! holds, behind a checksum, the run's *fingerprint* (tool version, the binary's identity and whatever else the
+//! engine says can change per-file results) and one entry per file, keyed by its display path
+//! and a hash of what the file's result depends on (its text, module path, edition). A package
+//! file whose fingerprint differs is ignored as a whole and replaced; one that cannot be decoded
+//! (corrupt, truncated, another format) likewise. Writes go to a temporary file renamed over
+//! the old one, so concurrent runs never see half a file (the last writer wins, and every
+//! writer's entries are valid). Entries of files that no longer exist are dropped when the
+//! package is written again, so the cache stays as large as the checked code.
+//!
+//! Serialization is [postcard](https://docs.rs/postcard): a compact, non-self-describing binary
+//! serde format that is actively maintained (bincode, the usual choice, stopped development in
+//! 2025). Hashes are XXH3-128, fast enough that hashing a file costs far less than reading it.
+//!
+//! ```
+//! use asyncwise_lint::cache::{Cache, file_key};
+//! let dir = tempfile::tempdir().unwrap();
+//! let cache = Cache::open(dir.path(), 7).unwrap();
+//! let root = std::path::Path::new("/work/svc");
+//! let key = file_key(&["fn main() {}", "crate"]);
+//! let mut package = cache.package(root);
+//! assert!(package.get::<String>("src/main.rs", key).is_none());
+//! package.put("src/main.rs", key, &"result".to_string()).unwrap();
+//! cache.save(package, &Default::default()).unwrap();
+//! let package = cache.package(root);
+//! assert_eq!(package.get::<String>("src/main.rs", key).unwrap(), "result");
+//! assert!(dir.path().join(".gitignore").is_file());
+//! ```
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::model::TestCode;
+use crate::model::test_code::OutOfLineTestMod;
+
+/// The cache directory's name beside the workspace root.
+pub const DIR_NAME: &str = ".asyncwise_cache";
+
+/// Starts every package file; the last byte is the layout's version.
+const MAGIC: &[u8; 8] = b"AWCACHE\x01";
+
+/// The layout's subdirectory: a new layout gets a new one, and the old one is left alone.
+const LAYOUT: &str = "v1";
+
+/// Something went wrong with the cache directory. A run that meets one goes on uncached.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The directory could not be created or prepared.
+    #[error("could not create the cache directory {}: {source}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A package file could not be written.
+    #[error("could not write the cache file {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A value could not be encoded.
+    #[error("could not encode a cache entry: {0}")]
+    Encode(#[from] postcard::Error),
+}
+
+/// An open cache directory, for one run.
+#[derive(Debug)]
+pub struct Cache {
+    /// `DIR/v1`.
+    packages: PathBuf,
+    /// What every entry of this run depends on besides its own key.
+    fingerprint: u128,
+}
+
+impl Cache {
+    /// Creates `dir` (with a `.gitignore` of `*` and a `CACHEDIR.TAG`, as ruff's cache has) if
+    /// needed. `fingerprint` must change whenever per-file results can change for the same file
+    /// key: another tool version, another configuration of the analysis.
+    pub fn open(dir: &Path, fingerprint: u128) -> Result<Cache, CacheError> {
+        let packages = dir.join(LAYOUT);
+        let create = |path: &Path, source| CacheError::CreateDir {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(&packages).map_err(|e| create(dir, e))?;
+        for (name, text) in [
+            (".gitignore", "# Created by asyncwise.\n*\n"),
+            (
+                "CACHEDIR.TAG",
+                "Signature: 8a477f597d28d172789f06886806bc55\n# Created by asyncwise.\n",
+            ),
+        ] {
+            let path = dir.join(name);
+            if !path.is_file() {
+                write_atomically(&path, text.as_bytes()).map_err(|e| create(dir, e))?;
+            }
+        }
+        Ok(Cache {
+            packages,
+            fingerprint,
+        })
+    }
+
+    /// The stored entries of the package rooted at `root` (none if there is no valid file).
+    pub fn package(&self, root: &Path) -> PackageCache {
+        let file = self
+            .packages
+            .join(format!("{:032x}.bin", file_key(&[&root.to_string_lossy()])));
+        let stored = std::fs::read(&file).ok().and_then(|data| {
+            let body = data.strip_prefix(MAGIC.as_slice())?;
+            // A file damaged anywhere is not used: postcard has no redundancy of its own.
+            let (body, checksum) = body.split_at_checked(body.len().checked_sub(16)?)?;
+            if xxhash_rust::xxh3::xxh3_128(body).to_le_bytes() != checksum {
+                return None;
+            }
+            let decoded: Envelope<'_> = postcard::from_bytes(body).ok()?;
+            (decoded.fingerprint == self.fingerprint).then(|| {
+                decoded
+                    .entries
+                    .into_iter()
+                    .map(|(path, key, payload)| (path.to_owned(), (key, payload.0.to_vec())))
+                    .collect::<HashMap<_, _>>()
+            })
+        });
+        PackageCache {
+            // Anything there that could not be used is replaced at the end of the run.
+            dirty: stored.is_none() && file.exists(),
+            file,
+            entries: stored.unwrap_or_default(),
+            fresh: Mutex::new(Vec::new()),
+            used: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Writes a package's entries back if anything changed: the entries put this run, the
+    /// stored ones for files of `seen` that were used, and the stored ones of files outside
+    /// `seen` that still exist (another run's targets). Entries of files that no longer exist
+    /// and of files in `seen` that were neither used nor put (an edit that no longer parses)
+    /// are dropped.
+    pub fn save(&self, package: PackageCache, seen: &HashSet<String>) -> Result<(), CacheError> {
+        let PackageCache {
+            file,
+            mut entries,
+            fresh,
+            used,
+            mut dirty,
+        } = package;
+        let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+        let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
+        let before = entries.len();
+        entries.retain(|path, _| {
+            if seen.contains(path) {
+                used.contains(path)
+            } else {
+                Path::new(path).exists()
+            }
+        });
+        dirty |= entries.len() != before || !fresh.is_empty();
+        if !dirty {
+            return Ok(());
+        }
+        for (path, key, payload) in fresh {
+            entries.insert(path, (key, payload));
+        }
+        // Sorted, so that the same entries always make the same file.
+        let sorted: BTreeSet<&String> = entries.keys().collect();
+        let envelope = Envelope {
+            fingerprint: self.fingerprint,
+            entries: sorted
+                .into_iter()
+                .map(|path| {
+                    let (key, payload) = &entries[path];
+                    (path.as_str(), *key, Bytes(payload))
+                })
+                .collect(),
+        };
+        let mut data = MAGIC.to_vec();
+        let body = postcard::to_allocvec(&envelope)?;
+        data.extend_from_slice(&body);
+        data.extend_from_slice(&xxhash_rust::xxh3::xxh3_128(&body).to_le_bytes());
+        write_atomically(&file, &data).map_err(|source| CacheError::Write { path: file, source })
+    }
+}
+
+/// One package's entries during a run: read by the workers, written back at the end
+/// ([`Cache::save`]).
+#[derive(Debug)]
+pub struct PackageCache {
+    file: PathBuf,
+    /// Display path → (key, encoded value).
+    entries: HashMap<String, (u128, Vec<u8>)>,
+    /// Entries computed this run.
+    fresh: Mutex<Vec<(String, u128, Vec<u8>)>>,
+    /// Stored entries this run used.
+    used: Mutex<HashSet<String>>,
+    /// The stored file must be rewritten even if no entry changes (it was unusable).
+    dirty: bool,
+}
+
+impl PackageCache {
+    /// The stored value for `path` if its key is `key` and it decodes as a `T`.
+    pub fn get<T: DeserializeOwned>(&self, path: &str, key: u128) -> Option<T> {
+        let (stored_key, payload) = self.entries.get(path)?;
+        if *stored_key != key {
+            return None;
+        }
+        let value = postcard::from_bytes(payload).ok()?;
+        lock(&self.used).insert(path.to_owned());
+        Some(value)
+    }
+
+    /// Records `value` as the result for `path` with key `key`.
+    pub fn put<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        key: u128,
+        value: &T,
+    ) -> Result<(), CacheError> {
+        let payload = postcard::to_allocvec(value)?;
+        lock(&self.fresh).push((path.to_owned(), key, payload));
+        Ok(())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The package file's contents after [`MAGIC`].
+#[derive(Serialize, Deserialize)]
+struct Envelope<'a> {
+    fingerprint: u128,
+    #[serde(borrow)]
+    entries: Vec<(&'a str, u128, Bytes<'a>)>,
+}
+
+/// A byte string encoded as one (not as a sequence of numbers).
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <&'de [u8]>::deserialize(deserializer).map(Bytes)
+    }
+}
+
+/// Writes `data` to a temporary file beside `path`, then renames it over `path`.
+fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.{unique}.tmp", std::process::id()));
+    let temporary = path.with_file_name(name);
+    let written = std::fs::write(&temporary, data).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// A 128-bit hash of some strings (each is delimited, so `["ab", "c"]` and `["a", "bc"]`
+/// differ).
+///
+/// ```
+/// use asyncwise_lint::cache::file_key;
+/// assert_eq!(file_key(&["a", "b"]), file_key(&["a", "b"]));
+/// assert_ne!(file_key(&["ab", "c"]), file_key(&["a", "bc"]));
+/// ```
+pub fn file_key(parts: &[&str]) -> u128 {
+    let mut hasher = Xxh3::new();
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.digest128()
+}
+
+/// The fingerprint of this build of asyncwise together with `settings` (a description of
+/// everything else per-file results depend on): its version, and the size and modification time
+/// of the running executable, so that a rebuilt binary never reads an older build's results.
+///
+/// ```
+/// let a = asyncwise_lint::cache::fingerprint("knowledge A");
+/// assert_eq!(a, asyncwise_lint::cache::fingerprint("knowledge A"));
+/// assert_ne!(a, asyncwise_lint::cache::fingerprint("knowledge B"));
+/// ```
+pub fn fingerprint(settings: &str) -> u128 {
+    let executable = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            format!("{} {}", m.len(), modified.as_nanos())
+        })
+        .unwrap_or_default();
+    file_key(&[
+        std::str::from_utf8(MAGIC).unwrap_or_default(),
+        env!("CARGO_PKG_VERSION"),
+        &executable,
+        settings,
+    ])
+}
+
+/// The default cache directory for a run over `paths`: [`DIR_NAME`] in the root of the
+/// workspace holding the first path (the nearest directory above it whose `Cargo.toml` has a
+/// `[workspace]` table, else the nearest with a `Cargo.toml`), else in the current directory.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::create_dir_all(dir.path().join("member/src")).unwrap();
+/// std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\nmembers = [\"member\"]\n").unwrap();
+/// std::fs::write(dir.path().join("member/Cargo.toml"), "[package]\nname = \"member\"\n").unwrap();
+/// let cache = asyncwise_lint::cache::default_dir(&[dir.path().join("member/src")]);
+/// assert_eq!(cache, dir.path().join(".asyncwise_cache"));
+/// ```
+pub fn default_dir(paths: &[PathBuf]) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let Some(first) = paths.first() else {
+        return cwd.join(DIR_NAME);
+    };
+    let start = cwd.join(first);
+    let mut package = None;
+    for dir in start.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        if text
+            .lines()
+            .any(|l| l.trim_start().starts_with("[workspace]"))
+        {
+            return dir.join(DIR_NAME);
+        }
+        package.get_or_insert_with(|| dir.to_path_buf());
+    }
+    package.unwrap_or(cwd).join(DIR_NAME)
+}
+
+/// serde's remote definition of [`TestCode`] (which lives with the model and stays free of
+/// serialization concerns).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "TestCode")]
+pub(crate) struct TestCodeDef {
+    items: Vec<(usize, usize)>,
+    #[serde(with = "out_of_line")]
+    out_of_line: Vec<OutOfLineTestMod>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "OutOfLineTestMod")]
+struct OutOfLineTestModDef {
+    nesting: Vec<String>,
+    name: String,
+    path_attr: Option<String>,
+}
+
+mod out_of_line {
+    use super::{OutOfLineTestMod, OutOfLineTestModDef};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    struct Ref<'a>(&'a OutOfLineTestMod);
+
+    impl Serialize for Ref<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            OutOfLineTestModDef::serialize(self.0, serializer)
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Owned(#[serde(with = "OutOfLineTestModDef")] OutOfLineTestMod);
+
+    pub(super) fn serialize<S: Serializer>(
+        modules: &[OutOfLineTestMod],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(modules.iter().map(Ref))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<OutOfLineTestMod>, D::Error> {
+        Ok(Vec::<Owned>::deserialize(deserializer)?
+            .into_iter()
+            .map(|m| m.0)
+            .collect())
+    }
+}
+
+/// `&'static str` fields (rule names, table rows) come back from the cache as the same static
+/// strings when the registry has them, else as strings leaked once per distinct value (a
+/// handful per run).
+fn intern(text: &str) -> &'static str {
+    if let Some(rule) = crate::rules::find(text) {
+        return rule.name;
+    }
+    if text == crate::suppress::INVALID_SUPPRESSION {
+        return crate::suppress::INVALID_SUPPRESSION;
+    }
+    static LEAKED: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut leaked = lock(&LEAKED);
+    match leaked.get(text) {
+        Some(known) => known,
+        None => {
+            let new: &'static str = Box::leak(text.to_owned().into_boxed_str());
+            leaked.insert(new);
+            new
+        }
+    }
+}
+
+struct InternVisitor;
+
+impl serde::de::Visitor<'_> for InternVisitor {
+    type Value = &'static str;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<&'static str, E> {
+        Ok(intern(text))
+    }
+}
+
+/// Deserializes a `&'static str` field through [`intern`].
+pub(crate) fn interned<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    d.deserialize_str(InternVisitor)
+}
+
+/// Deserializes a `Vec<&'static str>` field through [`intern`].
+pub(crate) fn interned_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<&'static str>, D::Error> {
+    struct Interned(&'static str);
+    impl<'de> Deserialize<'de> for Interned {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            interned(d).map(Interned)
+        }
+    }
+    Ok(Vec::<Interned>::deserialize(d)?
+        .into_iter()
+        .map(|i| i.0)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corrupt_and_foreign_files_are_ignored_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new("/somewhere/pkg");
+        let cache = Cache::open(dir.path(), 1).unwrap();
+        let package = cache.package(root);
+        package.put("a.rs", 5, &vec![1u32, 2, 3]).unwrap();
+        let seen: HashSet<String> = ["a.rs".to_owned()].into();
+        cache.save(package, &seen).unwrap();
+        let file = std::fs::read_dir(dir.path().join(LAYOUT))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let whole = std::fs::read(&file).unwrap();
+        assert_eq!(
+            cache.package(root).get::<Vec<u32>>("a.rs", 5),
+            Some(vec![1, 2, 3])
+        );
+        // One bit flipped: nothing is used.
+        let mut flipped = whole.clone();
+        flipped[whole.len() / 2] ^= 1;
+        std::fs::write(&file, &flipped).unwrap();
+        assert!(cache.package(root).get::<Vec<u32>>("a.rs", 5).is_none());
+        // Truncated: nothing is used, and the next save rewrites it.
+        std::fs::write(&file, &whole[..whole.len() / 2]).unwrap();
+        let package = cache.package(root);
+        assert!(package.get::<Vec<u32>>("a.rs", 5).is_none());
+        cache.save(package, &seen).unwrap();
+        let rewritten = cache.package(root);
+        assert!(rewritten.entries.is_empty() && !rewritten.dirty);
+        // Another fingerprint (another version): ignored.
+        let cache = Cache::open(dir.path(), 1).unwrap();
+        cache
+            .save(
+                {
+                    let p = cache.package(root);
+                    p.put("a.rs", 5, &vec![1u32]).unwrap();
+                    p
+                },
+                &seen,
+            )
+            .unwrap();
+        assert_eq!(
+            cache.package(root).get::<Vec<u32>>("a.rs", 5),
+            Some(vec![1])
+        );
+        let other = Cache::open(dir.path(), 2).unwrap();
+        assert!(other.package(root).get::<Vec<u32>>("a.rs", 5).is_none());
+        // Another key: a miss.
+        assert!(cache.package(root).get::<Vec<u32>>("a.rs", 6).is_none());
+    }
+
+    #[test]
+    fn entries_of_missing_files_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("kept.rs");
+        std::fs::write(&existing, "").unwrap();
+        let existing = existing.to_string_lossy().into_owned();
+        let cache = Cache::open(&dir.path().join("cache"), 1).unwrap();
+        let root = dir.path();
+        let package = cache.package(root);
+        for path in [existing.as_str(), "gone.rs", "seen.rs"] {
+            package.put(path, 1, &path.to_owned()).unwrap();
+        }
+        cache.save(package, &HashSet::new()).unwrap();
+        let package = cache.package(root);
+        assert_eq!(package.entries.len(), 3);
+        // A run that sees only `seen.rs` and cannot use its entry keeps the file that exists.
+        let seen: HashSet<String> = ["seen.rs".to_owned()].into();
+        cache.save(package, &seen).unwrap();
+        let package = cache.package(root);
+        let mut left: Vec<&String> = package.entries.keys().collect();
+        left.sort();
+        assert_eq!(left, [&existing]);
+    }
+
+    #[test]
+    fn interned_strings_are_shared() {
+        assert_eq!(intern("blocking_in_async"), "blocking_in_async");
+        let a = intern("some::Type");
+        let b = intern(&String::from("some::Type"));
+        assert!(std::ptr::eq(a, b));
+    }
+}

@@ -1,0 +1,297 @@
+//! The incremental cache: a second run reuses unchanged files' results and gives the same
+//! report as an uncached run, including after edits whose effect shows in other files.
+
+use std::path::{Path, PathBuf};
+
+use asyncwise_lint::levels::Levels;
+use asyncwise_lint::{CheckOptions, CheckReport, check_paths};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("file has a parent")).expect("create dirs");
+    std::fs::write(path, text).expect("write file");
+}
+
+/// A library package `svc`: `helper.rs` and `state.rs` declare what `server.rs` uses.
+fn package() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod helper;\npub mod server;\npub mod state;\n",
+    );
+    write(
+        root,
+        "src/helper.rs",
+        "pub fn load_peers() -> Vec<String> {\n    Vec::new()\n}\n",
+    );
+    write(
+        root,
+        "src/state.rs",
+        "pub struct AppState {\n    pub peers: tokio::sync::Mutex<Vec<String>>,\n}\n",
+    );
+    write(
+        root,
+        "src/server.rs",
+        r#"use crate::state::AppState;
+
+pub async fn refresh(state: &AppState) {
+    let peers = crate::helper::load_peers();
+    for peer in peers {
+        tokio::spawn(async move { drop(peer) });
+    }
+    // A guard only if the field's type is a synchronous lock.
+    let mut list = state.peers.lock();
+    list.clear();
+    announce().await;
+}
+
+async fn announce() {}
+"#,
+    );
+    dir
+}
+
+fn options(cache: Option<PathBuf>) -> CheckOptions {
+    CheckOptions {
+        levels: Levels::everything(),
+        cache,
+        ..CheckOptions::default()
+    }
+}
+
+/// (rule, file name, line) of every finding.
+fn findings(report: &CheckReport) -> Vec<(&'static str, String, usize)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = d.path.file_name().map(|n| n.to_string_lossy().into_owned());
+            (d.rule, file.unwrap_or_default(), d.span.start.line)
+        })
+        .collect()
+}
+
+/// Runs cached, checks the report against an uncached run's, and returns it.
+fn cached_run(root: &Path, cache: &Path) -> CheckReport {
+    let paths = [root.to_path_buf()];
+    let cached = check_paths(&paths, &options(Some(cache.to_path_buf())));
+    let fresh = check_paths(&paths, &options(None));
+    assert_eq!(cached.diagnostics, fresh.diagnostics);
+    assert_eq!(cached.errors, fresh.errors);
+    assert_eq!(cached.skipped, fresh.skipped);
+    assert_eq!(cached.files_checked, fresh.files_checked);
+    assert!(cached.warnings.is_empty(), "{:?}", cached.warnings);
+    cached
+}
+
+#[test]
+fn unchanged_files_come_from_the_cache() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let first = cached_run(dir.path(), cache.path());
+    assert_eq!((first.cache.hits, first.cache.misses), (0, 4));
+    let second = cached_run(dir.path(), cache.path());
+    assert_eq!((second.cache.hits, second.cache.misses), (4, 0));
+    assert_eq!(findings(&first), findings(&second));
+    assert!(cache.path().join(".gitignore").is_file());
+    assert_eq!(
+        std::fs::read_to_string(cache.path().join(".gitignore")).expect("read"),
+        "# Created by asyncwise.\n*\n"
+    );
+}
+
+#[test]
+fn a_helper_that_starts_blocking_is_reported_in_its_caller() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let before = cached_run(dir.path(), cache.path());
+    assert!(
+        !findings(&before)
+            .iter()
+            .any(|(rule, _, _)| *rule == "blocking_in_async"),
+        "{:?}",
+        findings(&before)
+    );
+    write(
+        dir.path(),
+        "src/helper.rs",
+        "pub fn load_peers() -> Vec<String> {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n    Vec::new()\n}\n",
+    );
+    let after = cached_run(dir.path(), cache.path());
+    assert_eq!((after.cache.hits, after.cache.misses), (3, 1));
+    assert!(
+        findings(&after).contains(&("blocking_in_async", "server.rs".into(), 4)),
+        "{:?}",
+        findings(&after)
+    );
+    // The caller's text and outline are there for snippets and baseline fingerprints, though
+    // the file itself came from the cache.
+    let server = dir.path().join("src/server.rs");
+    assert!(after.sources[&server].contains("load_peers"));
+    assert!(
+        after.outlines[&server]
+            .items
+            .iter()
+            .any(|i| i.name == "refresh")
+    );
+    // And back: the finding goes away again.
+    write(
+        dir.path(),
+        "src/helper.rs",
+        "pub fn load_peers() -> Vec<String> {\n    Vec::new()\n}\n",
+    );
+    let reverted = cached_run(dir.path(), cache.path());
+    assert_eq!(findings(&reverted), findings(&before));
+}
+
+#[test]
+fn a_field_that_becomes_a_std_mutex_is_reported_where_it_is_held() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let before = cached_run(dir.path(), cache.path());
+    assert!(
+        !findings(&before)
+            .iter()
+            .any(|(rule, _, _)| *rule == "lock_across_await"),
+        "{:?}",
+        findings(&before)
+    );
+    write(
+        dir.path(),
+        "src/state.rs",
+        "pub struct AppState {\n    pub peers: std::sync::Mutex<Vec<String>>,\n}\n",
+    );
+    let after = cached_run(dir.path(), cache.path());
+    assert_eq!((after.cache.hits, after.cache.misses), (3, 1));
+    assert!(
+        findings(&after).contains(&("lock_across_await", "server.rs".into(), 9)),
+        "{:?}",
+        findings(&after)
+    );
+}
+
+#[test]
+fn an_edit_of_the_file_itself_is_reported() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    cached_run(dir.path(), cache.path());
+    write(
+        dir.path(),
+        "src/helper.rs",
+        "pub async fn load_peers() -> Vec<String> {\n    std::fs::read_to_string(\"peers\").ok();\n    Vec::new()\n}\n",
+    );
+    let after = cached_run(dir.path(), cache.path());
+    assert!(
+        findings(&after).contains(&("blocking_in_async", "helper.rs".into(), 2)),
+        "{:?}",
+        findings(&after)
+    );
+}
+
+#[test]
+fn corrupt_entries_are_ignored_and_rewritten() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let first = cached_run(dir.path(), cache.path());
+    let files: Vec<PathBuf> = std::fs::read_dir(cache.path().join("v1"))
+        .expect("cache layout")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    // Flip bytes in the middle of the entries: the checksum no longer matches, and the run
+    // analyses every file again.
+    let mut data = std::fs::read(&files[0]).expect("read");
+    let middle = data.len() / 2;
+    for byte in &mut data[middle..middle + 16] {
+        *byte ^= 0xa5;
+    }
+    std::fs::write(&files[0], &data).expect("write");
+    let second = cached_run(dir.path(), cache.path());
+    assert_eq!(findings(&first), findings(&second));
+    assert_eq!((second.cache.hits, second.cache.misses), (0, 4));
+    // Garbage of another kind entirely.
+    std::fs::write(&files[0], b"not a cache file").expect("write");
+    let third = cached_run(dir.path(), cache.path());
+    assert_eq!((third.cache.hits, third.cache.misses), (0, 4));
+    let fourth = cached_run(dir.path(), cache.path());
+    assert_eq!((fourth.cache.hits, fourth.cache.misses), (4, 0));
+}
+
+#[test]
+fn deleted_files_leave_the_cache() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    cached_run(dir.path(), cache.path());
+    let file = std::fs::read_dir(cache.path().join("v1"))
+        .expect("cache layout")
+        .map(|e| e.expect("entry").path())
+        .next()
+        .expect("a package file");
+    let full = std::fs::metadata(&file).expect("stat").len();
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "pub mod helper;\npub mod server;\n",
+    );
+    std::fs::remove_file(dir.path().join("src/state.rs")).expect("remove");
+    let after = cached_run(dir.path(), cache.path());
+    assert_eq!((after.cache.hits, after.cache.misses), (2, 1));
+    assert!(std::fs::metadata(&file).expect("stat").len() < full);
+}
+
+#[test]
+fn an_unusable_cache_directory_is_a_warning_not_a_failure() {
+    let dir = package();
+    let blocker = tempfile::NamedTempFile::new().expect("temp file");
+    // A regular file where the directory should be: it cannot be created.
+    let report = check_paths(
+        &[dir.path().to_path_buf()],
+        &options(Some(blocker.path().join("cache"))),
+    );
+    let fresh = check_paths(&[dir.path().to_path_buf()], &options(None));
+    assert_eq!(report.diagnostics, fresh.diagnostics);
+    assert!(report.errors.is_empty());
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("without the cache"));
+    assert_eq!(report.cache, Default::default());
+}
+
+#[test]
+fn concurrent_runs_share_a_cache() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let paths = [dir.path().to_path_buf()];
+    let fresh = check_paths(&paths, &options(None));
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..5)
+                        .map(|_| check_paths(&paths, &options(Some(cache.path().to_path_buf()))))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for run in runs {
+            for report in run.join().expect("no panic") {
+                assert_eq!(report.diagnostics, fresh.diagnostics);
+                assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+            }
+        }
+    });
+    // No temporary file is left behind, and the last writer's file is whole.
+    let names: Vec<String> = std::fs::read_dir(cache.path().join("v1"))
+        .expect("cache layout")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let last = check_paths(&paths, &options(Some(cache.path().to_path_buf())));
+    assert_eq!((last.cache.hits, last.cache.misses), (4, 0));
+}

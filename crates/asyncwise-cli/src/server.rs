@@ -25,7 +25,9 @@
 //! Not yet: a change re-analyses the open buffers of its own package only, not those of
 //! packages that depend on it by path; an edited `Cargo.toml` is read from disk, not from its
 //! buffer; a new file not yet on disk is seen only by itself (the other files' module
-//! declarations do not find it by walking the directory).
+//! declarations do not find it by walking the directory); while one buffer does not parse, the
+//! other buffers of its package are published without the facts of that file (their
+//! crate-level findings that depend on it disappear until it parses again).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;

@@ -1,23 +1,37 @@
 //! `asyncwise server`: a language server over stdio (lsp-server and lsp-types, the crates
 //! rust-analyzer uses).
 //!
-//! * Open buffers are analysed from their unsaved text, as one file (`check_source`): on open at
-//!   once, on change after [`DEBOUNCE`] without further edits. A buffer that does not parse
-//!   keeps its previous findings until it parses again (rust-analyzer reports the syntax error).
+//! * A buffer inside a package (the nearest `Cargo.toml` above it) is checked as part of its
+//!   crate: [`check_paths`](asyncwise_lint::check_paths) on the package's open buffers, with
+//!   every open buffer's unsaved text as an overlay of its file
+//!   ([`CheckOptions::overlays`](asyncwise_lint::CheckOptions::overlays)), every target (as
+//!   rust-analyzer checks every target by default), the configuration and the incremental
+//!   cache (in the directory the command line would use). Crate-level findings (blocking
+//!   through a helper in another file, a lock field declared elsewhere) are therefore shown,
+//!   and when any buffer of a package changes or closes, every open buffer of that package is
+//!   analysed again: on open at once, on change after [`DEBOUNCE`] without further edits.
+//! * A buffer outside any package is analysed alone
+//!   ([`check_buffer`](asyncwise_lint::engine::check_buffer)).
+//! * A buffer that does not parse keeps its previous findings until it parses again
+//!   (rust-analyzer reports the syntax error).
 //! * Each finding can be suppressed by a code action that inserts
-//!   `// asyncwise: allow(rule) -- …` above its line; hovering a finding shows the rule's
-//!   documentation (`asyncwise explain`).
+//!   `// asyncwise: allow(rule) -- …` above its line; fixes `--fix` would apply are offered as
+//!   preferred quick fixes; hovering a finding shows the rule's documentation
+//!   (`asyncwise explain`). Findings are computed on the buffers' texts, so their byte offsets
+//!   are those of the buffer.
+//! * Levels, knowledge rows and suppression settings are read again at every analysis, so an
+//!   edited `Cargo.toml` or `asyncwise.toml` takes effect at the next change.
 //!
-//! * A buffer is read as part of its package, under its configuration, as
-//!   [`check_buffer`](asyncwise_lint::engine::check_buffer) describes: levels, knowledge rows
-//!   and suppression settings apply, and are read again at every analysis, so an edited
-//!   `Cargo.toml` or `asyncwise.toml` takes effect at the next change. Test code is included,
-//!   as rust-analyzer checks every target by default. Fixes `--fix` would apply are offered as
-//!   preferred quick fixes.
-//!
-//! Not yet: findings that need other files of the crate (the crate pass sees only the buffer).
+//! Not yet: a change re-analyses the open buffers of its own package only, not those of
+//! packages that depend on it by path; an edited `Cargo.toml` is read from disk, not from its
+//! buffer; a new file not yet on disk is seen only by itself (the other files' module
+//! declarations do not find it by walking the directory); while one buffer does not parse, the
+//! other buffers of its package are published without the facts of that file (their
+//! crate-level findings that depend on it disappear until it parses again).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -40,6 +54,10 @@ pub(crate) const DEBOUNCE: Duration = Duration::from_millis(30);
 /// One open buffer.
 struct Document {
     uri: Uri,
+    /// The absolute, normalised path of its file.
+    path: PathBuf,
+    /// The directory of the nearest `Cargo.toml` above it, if any.
+    package: Option<PathBuf>,
     text: String,
     version: i32,
     /// The findings last published, with the text they were computed on.
@@ -82,12 +100,12 @@ pub(crate) fn serve() -> Result<u8> {
         match message {
             None => {
                 let now = Instant::now();
-                for document in documents.values_mut() {
-                    if document.due.is_some_and(|due| due <= now) {
-                        document.due = None;
-                        analyse(&connection, document)?;
-                    }
-                }
+                let due: Vec<String> = documents
+                    .iter()
+                    .filter(|(_, d)| d.due.is_some_and(|due| due <= now))
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                analyse_all(&connection, &mut documents, &due)?;
             }
             Some(Message::Request(request)) => {
                 if connection.handle_shutdown(&request)? {
@@ -116,15 +134,24 @@ fn notify(
         lsp_types::notification::DidOpenTextDocument::METHOD => {
             let params: DidOpenTextDocumentParams = serde_json::from_value(notification.params)?;
             let item = params.text_document;
-            let mut document = Document {
-                uri: item.uri.clone(),
+            let path = asyncwise_lint::config::absolute(&path_of(&item.uri));
+            let package = path
+                .ancestors()
+                .skip(1)
+                .find(|d| d.join("Cargo.toml").is_file())
+                .map(PathBuf::from);
+            let key = item.uri.as_str().to_owned();
+            let document = Document {
+                uri: item.uri,
+                path,
+                package,
                 text: item.text,
                 version: item.version,
                 findings: Vec::new(),
                 due: None,
             };
-            analyse(connection, &mut document)?;
-            documents.insert(item.uri.as_str().to_owned(), document);
+            documents.insert(key.clone(), document);
+            analyse_all(connection, documents, &[key])?;
         }
         lsp_types::notification::DidChangeTextDocument::METHOD => {
             let params: DidChangeTextDocumentParams = serde_json::from_value(notification.params)?;
@@ -141,6 +168,13 @@ fn notify(
             let params: DidCloseTextDocumentParams = serde_json::from_value(notification.params)?;
             if let Some(document) = documents.remove(params.text_document.uri.as_str()) {
                 publish(connection, &document.uri, Vec::new(), None)?;
+                // Its file is read from disk again: the rest of its package may change.
+                if let Some(other) = documents
+                    .values_mut()
+                    .find(|d| d.package.is_some() && d.package == document.package)
+                {
+                    other.due = Some(Instant::now() + DEBOUNCE);
+                }
             }
         }
         _ => {}
@@ -173,25 +207,103 @@ fn path_of(uri: &Uri) -> std::path::PathBuf {
     std::path::PathBuf::from(String::from_utf8_lossy(&out).into_owned())
 }
 
-fn analyse(connection: &Connection, document: &mut Document) -> Result<()> {
-    match asyncwise_lint::engine::check_buffer(&path_of(&document.uri), &document.text, true) {
-        Ok(findings) => {
-            let lines: Vec<&str> = document.text.split('\n').collect();
-            let diagnostics = findings
-                .iter()
-                .map(|d| to_lsp(d, &document.uri, &lines))
-                .collect();
-            document.findings = findings;
-            publish(
-                connection,
-                &document.uri,
-                diagnostics,
-                Some(document.version),
-            )
+/// Analyses the buffers `keys` and, for those inside a package, every other open buffer of
+/// the same package (their findings may depend on the changed text).
+fn analyse_all(
+    connection: &Connection,
+    documents: &mut HashMap<String, Document>,
+    keys: &[String],
+) -> Result<()> {
+    let mut packages = BTreeSet::new();
+    for key in keys {
+        let Some(document) = documents.get_mut(key) else {
+            continue;
+        };
+        document.due = None;
+        match &document.package {
+            Some(root) => {
+                packages.insert(root.clone());
+            }
+            None => {
+                let found =
+                    asyncwise_lint::engine::check_buffer(&document.path, &document.text, true);
+                // Mid-edit syntax errors: keep what was shown.
+                if let Ok(findings) = found {
+                    show(connection, document, findings)?;
+                }
+            }
         }
-        // Mid-edit syntax errors: keep what was shown.
-        Err(_) => Ok(()),
     }
+    for root in packages {
+        analyse_package(connection, documents, &root)?;
+    }
+    Ok(())
+}
+
+/// Checks the open buffers of the package at `root` as part of their crate, every open
+/// buffer standing in for its file, and publishes their findings.
+fn analyse_package(
+    connection: &Connection,
+    documents: &mut HashMap<String, Document>,
+    root: &std::path::Path,
+) -> Result<()> {
+    let overlays: HashMap<PathBuf, Arc<str>> = documents
+        .values()
+        .map(|d| (d.path.clone(), Arc::from(d.text.as_str())))
+        .collect();
+    let paths: Vec<PathBuf> = documents
+        .values()
+        .filter(|d| d.package.as_deref() == Some(root))
+        .map(|d| d.path.clone())
+        .collect();
+    let options = asyncwise_lint::CheckOptions {
+        targets: asyncwise_lint::engine::targets::Targets::ALL,
+        configure: true,
+        cache: Some(asyncwise_lint::cache::default_dir(&paths)),
+        overlays: Arc::new(overlays),
+        ..asyncwise_lint::CheckOptions::default()
+    };
+    let report = asyncwise_lint::check_paths(&paths, &options);
+    let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    for d in report.diagnostics {
+        let path = asyncwise_lint::config::absolute(&d.path);
+        by_path.entry(path).or_default().push(d);
+    }
+    let failed: BTreeSet<PathBuf> = report
+        .errors
+        .iter()
+        .map(|e| asyncwise_lint::config::absolute(&e.path))
+        .collect();
+    for document in documents.values_mut() {
+        if document.package.as_deref() != Some(root) {
+            continue;
+        }
+        document.due = None;
+        // Mid-edit syntax errors: keep what was shown.
+        if failed.contains(&document.path) {
+            continue;
+        }
+        let findings = by_path.remove(&document.path).unwrap_or_default();
+        show(connection, document, findings)?;
+    }
+    Ok(())
+}
+
+/// Publishes `findings`, computed on the document's current text, and keeps them for code
+/// actions and hovers.
+fn show(connection: &Connection, document: &mut Document, findings: Vec<Diagnostic>) -> Result<()> {
+    let lines: Vec<&str> = document.text.split('\n').collect();
+    let diagnostics = findings
+        .iter()
+        .map(|d| to_lsp(d, &document.uri, &lines))
+        .collect();
+    document.findings = findings;
+    publish(
+        connection,
+        &document.uri,
+        diagnostics,
+        Some(document.version),
+    )
 }
 
 fn publish(

@@ -306,3 +306,112 @@ fn buffers_are_checked_under_their_package_configuration_with_quick_fixes() {
     client.notify("exit", Value::Null);
     assert!(client.child.wait().unwrap().success());
 }
+
+impl Client {
+    /// The codes and lines published for each of `buffers` (uri, version), in that order,
+    /// whatever the order the server published them in.
+    fn findings_of(&mut self, buffers: &[(&str, i64)]) -> Vec<Vec<(String, u64)>> {
+        let mut found: Vec<Option<Vec<(String, u64)>>> = vec![None; buffers.len()];
+        while found.iter().any(Option::is_none) {
+            let message = self.receive(|m| m["method"] == "textDocument/publishDiagnostics");
+            let params = &message["params"];
+            if let Some(at) = buffers
+                .iter()
+                .position(|(uri, version)| params["uri"] == *uri && params["version"] == *version)
+            {
+                found[at] = Some(codes_and_lines(params["diagnostics"].as_array().unwrap()));
+            }
+        }
+        found.into_iter().flatten().collect()
+    }
+}
+
+#[test]
+fn crate_level_findings_follow_unsaved_edits_of_another_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    )
+    .unwrap();
+    let lib = "mod helpers;\n\npub async fn handler() -> String {\n    helpers::load()\n}\n";
+    let sync_helper = "pub fn load() -> String {\n    String::from(\"config\")\n}\n";
+    let blocking_helper = "pub fn load() -> String {\n    std::fs::read_to_string(\"config\").unwrap_or_default()\n}\n";
+    // What is on disk never changes: the edits below exist only in the buffers.
+    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+    std::fs::write(root.join("src/helpers.rs"), sync_helper).unwrap();
+    let lib_uri = format!("file://{}/src/lib.rs", root.display());
+    let helpers_uri = format!("file://{}/src/helpers.rs", root.display());
+
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": lib_uri, "languageId": "rust", "version": 1, "text": lib}}),
+    );
+    assert_eq!(client.findings_of(&[(&lib_uri, 1)]), [[]]);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": helpers_uri, "languageId": "rust", "version": 1, "text": sync_helper}}),
+    );
+    assert_eq!(
+        client.findings_of(&[(&lib_uri, 1), (&helpers_uri, 1)]),
+        [[], []]
+    );
+
+    // The helper now blocks: the async caller in the other buffer gets the finding, at the
+    // call; the helper itself is sync, nothing to report in it.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": helpers_uri, "version": 2}, "contentChanges": [{"text": blocking_helper}]}),
+    );
+    assert_eq!(
+        client.findings_of(&[(&lib_uri, 1), (&helpers_uri, 2)]),
+        [vec![("blocking_in_async".to_owned(), 3)], vec![]]
+    );
+
+    // The finding can be suppressed from the caller's buffer.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": lib_uri},
+            "range": {"start": {"line": 3, "character": 4}, "end": {"line": 3, "character": 10}},
+            "context": {"diagnostics": []},
+        }),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Suppress `blocking_in_async` on this line (asyncwise)"]
+    );
+
+    // Reverting the edit takes the finding away again.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": helpers_uri, "version": 3}, "contentChanges": [{"text": sync_helper}]}),
+    );
+    assert_eq!(
+        client.findings_of(&[(&lib_uri, 1), (&helpers_uri, 3)]),
+        [[], []]
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("src/helpers.rs")).unwrap(),
+        sync_helper,
+        "nothing was saved"
+    );
+
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
+}

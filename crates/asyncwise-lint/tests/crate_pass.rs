@@ -190,3 +190,52 @@ fn examples_are_separate_crates() {
         "the library's `serve` is visible to every example; another example's `handle` is not"
     );
 }
+
+/// Overlays (an editor's unsaved buffers) stand in for files on disk, through the cache, and
+/// a named overlay that is not on disk yet is checked like a file.
+#[test]
+fn overlays_replace_the_text_on_disk() {
+    let dir = new_package();
+    let root = dir.path();
+    let helper = "pub fn load() -> String {\n    String::new()\n}\n";
+    write(root, "src/helpers.rs", helper);
+    let lib = root.join("src/lib.rs");
+    let lib_text = "mod helpers;\n\npub async fn handler() -> String {\n    helpers::load()\n}\n";
+    let blocking = "pub fn load() -> String {\n    std::fs::read_to_string(\"f\").unwrap()\n}\n";
+    let cache = tempfile::tempdir().expect("temp dir");
+    let run = |helper_text: &str| {
+        let overlays = [
+            (lib.clone(), lib_text.into()),
+            (root.join("src/helpers.rs"), helper_text.into()),
+        ];
+        let options = CheckOptions {
+            cache: Some(cache.path().to_path_buf()),
+            overlays: std::sync::Arc::new(overlays.into_iter().collect()),
+            ..CheckOptions::default()
+        };
+        let report = check_paths(std::slice::from_ref(&lib), &options);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let found: Vec<_> = report
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule, d.span.start.line))
+            .collect();
+        (found, report.cache)
+    };
+    // lib.rs exists only as an overlay; helpers.rs's overlay blocks, its file does not.
+    let (found, _) = run(blocking);
+    assert_eq!(found, [("blocking_in_async", 4)]);
+    let (found, _) = run(helper);
+    assert_eq!(found, []);
+    // The cache keeps each file's last text: an unchanged second run is answered from it,
+    // an edited overlay is analysed again.
+    let (found, stats) = run(helper);
+    assert_eq!((found, stats.hits, stats.misses), (vec![], 2, 0));
+    let (found, stats) = run(blocking);
+    assert_eq!(found, [("blocking_in_async", 4)]);
+    assert_eq!((stats.hits, stats.misses), (1, 1));
+    assert!(
+        !lib.exists()
+            && std::fs::read_to_string(root.join("src/helpers.rs")).expect("read") == helper
+    );
+}

@@ -57,6 +57,28 @@ impl Discovery {
     pub fn file_count(&self) -> usize {
         self.packages.iter().map(|p| p.files.len()).sum()
     }
+
+    /// Takes `given`, a named file that is not on disk (an editor's unsaved buffer), as found:
+    /// its "could not read" error goes and it joins its package (the nearest `Cargo.toml`).
+    pub(crate) fn add_unsaved(&mut self, given: &Path) {
+        let cwd = std::env::current_dir().ok();
+        let shown = display_path(given, cwd.as_deref());
+        self.errors.retain(|e| e.path != shown);
+        let root = PackageRoots::default().root_of(&shown, cwd.as_deref());
+        match self.packages.iter_mut().find(|p| p.root == root) {
+            Some(package) => {
+                if let Err(at) = package.files.binary_search(&shown) {
+                    package.files.insert(at, shown.clone());
+                }
+            }
+            None => {
+                let at = self.packages.partition_point(|p| p.root < root);
+                let files = vec![shown.clone()];
+                self.packages.insert(at, Package { root, files });
+            }
+        }
+        self.explicit.insert(shown);
+    }
 }
 
 /// Rewrites `path` the way a user would type it from `cwd`: absolute paths under `cwd` become

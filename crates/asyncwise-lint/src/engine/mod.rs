@@ -72,6 +72,13 @@ pub struct CheckOptions {
     /// none, every file is analysed). Problems with it never fail the run: they become
     /// [`CheckReport::warnings`] and the run goes on without it.
     pub cache: Option<PathBuf>,
+    /// Texts that replace what is on disk, keyed by absolute path: an editor's unsaved
+    /// buffers (default: none). Every file the run reads is looked up here first, so findings
+    /// and fixes are those of the overlay text; the cache keys by content, so overlay results
+    /// are stored and found like any others. A named path that is an overlay is checked even
+    /// if it does not exist on disk; an overlay of a file that is neither on disk nor named is
+    /// not found by walking directories.
+    pub overlays: Arc<std::collections::HashMap<PathBuf, Arc<str>>>,
 }
 
 impl CheckOptions {
@@ -101,6 +108,7 @@ impl Default for CheckOptions {
             call_graph: true,
             knowledge: crate::knowledge::Knowledge::builtin(),
             cache: None,
+            overlays: Arc::default(),
         }
     }
 }
@@ -171,6 +179,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     .is_excluded(&absolute)
         })
     });
+    // Named files that exist only as overlays (new, unsaved buffers) are found all the same.
+    for given in paths {
+        if !given.exists() && overlay_of(&options.overlays, given).is_some() {
+            found.add_unsaved(given);
+        }
+    }
     let targets = options.targets;
     let mut report = CheckReport {
         errors: std::mem::take(&mut found.errors),
@@ -179,7 +193,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     };
     // Files named inside a package bring the rest of it (and the members it depends on by
     // path) for the crate-level facts; only the named files are reported and counted.
-    let reported = complete_named_packages(paths, &mut found);
+    let reported = complete_named_packages(paths, &options.overlays, &mut found);
     let is_reported = |path: &Path| reported.as_ref().is_none_or(|r| r.contains(path));
     // Files of targets the run leaves out are not even read: nothing in them is visible to
     // library code.
@@ -298,7 +312,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                                 knowledge: Arc::clone(&knowledge[index]),
                                 tokio: tokio.clone(),
                             };
-                            (rel, check_file(&file.path, max_size, &cx, stored.as_ref()))
+                            let overlay = overlay_of(&options.overlays, &file.path);
+                            let read = ReadFrom { max_size, overlay };
+                            (rel, check_file(&file.path, read, &cx, stored.as_ref()))
                         })
                         .collect();
                     let mut stats = CacheStats::default();
@@ -913,12 +929,25 @@ struct KeptFile {
 /// has findings or suppressions, or async-context calls the crate pass may report.
 fn check_file(
     path: &Path,
-    max_size: u64,
+    read: ReadFrom<'_>,
     cx: &crate::model::FileContext,
     cache: Option<&PackageCache>,
 ) -> Result<CheckedFile, FileError> {
     guarded(path, || {
-        let source = parse::read_source(path, max_size)?;
+        let source = match read.overlay {
+            Some(text) if text.len() as u64 > read.max_size => {
+                return Err(FileError::new(
+                    path.to_path_buf(),
+                    format!(
+                        "file too large to analyse ({} bytes; the limit is {})",
+                        text.len(),
+                        read.max_size
+                    ),
+                ));
+            }
+            Some(text) => text.to_string(),
+            None => parse::read_source(path, read.max_size)?,
+        };
         // Paths that are not UTF-8 are analysed every time.
         let cache = cache
             .zip(path.to_str())
@@ -985,17 +1014,39 @@ fn check_file(
     })
 }
 
+/// Where [`check_file`] takes a file's text from: its overlay ([`CheckOptions::overlays`]) if
+/// it has one, else the disk, within the size limit either way.
+#[derive(Clone, Copy)]
+struct ReadFrom<'a> {
+    max_size: u64,
+    overlay: Option<&'a str>,
+}
+
+/// The overlay of `path` (a display path), looked up by its absolute form.
+fn overlay_of<'a>(
+    overlays: &'a std::collections::HashMap<PathBuf, Arc<str>>,
+    path: &Path,
+) -> Option<&'a str> {
+    if overlays.is_empty() {
+        return None;
+    }
+    overlays
+        .get(&crate::config::absolute(path))
+        .map(|text| &**text)
+}
+
 /// When the user names single files of a package (a pre-commit hook passing changed files), the
 /// rest of the package is analysed too, so crate-level facts are those of a full run; findings
 /// are then reported for the files the user's paths cover only (the returned set).
 fn complete_named_packages(
     paths: &[PathBuf],
+    overlays: &std::collections::HashMap<PathBuf, Arc<str>>,
     found: &mut discover::Discovery,
 ) -> Option<std::collections::HashSet<PathBuf>> {
     let cwd = std::env::current_dir().ok();
     let named_files: Vec<PathBuf> = paths
         .iter()
-        .filter(|p| p.is_file())
+        .filter(|p| p.is_file() || (!p.exists() && overlay_of(overlays, p).is_some()))
         .map(|p| discover::display_path(p, cwd.as_deref()))
         .collect();
     if named_files.is_empty() {

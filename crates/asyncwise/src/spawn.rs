@@ -391,8 +391,14 @@ where
     let path = setup.path;
     // The running watchdog's slot, under the task's full path (built only
     // when a watchdog runs).
+    // The inlined flag first: without a running watchdog (the common case)
+    // this saves the out-of-line call on every spawn.
     #[cfg(feature = "watchdog")]
-    let watch = crate::watchdog::task_slot(|| path.unwrap_or_else(|| shown.clone()), meta.location);
+    let watch = if watching() {
+        crate::watchdog::task_slot(|| path.unwrap_or_else(|| shown.clone()), meta.location)
+    } else {
+        None
+    };
     #[cfg(not(feature = "watchdog"))]
     let watch: Option<std::convert::Infallible> = {
         let _ = path;

@@ -1112,7 +1112,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub async fn join_next(&mut self) -> Option<Result<T, TaskError>> {
-        Some(self.join_next_named().await?.result)
+        // Not through `join_next_named`: one future less to nest per join.
+        self.abort_if_cancelled();
+        let joined = std::future::poll_fn(|cx| self.poll_join(cx)).await?;
+        Some(self.joined(joined).result)
     }
 
     /// Like [`join_next`](Self::join_next), with the task's id and name.

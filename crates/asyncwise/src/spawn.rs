@@ -162,6 +162,10 @@ pub(crate) struct CancelScope {
     token: CancellationToken,
     cancelled: AtomicBool,
     has_parent: bool,
+    /// A failed task cancels the scope ([`ErrorPolicy::FailFast`](crate::ErrorPolicy)).
+    /// Kept here rather than captured by each task's finish step: with only
+    /// a pointer left to capture, the task is a word smaller.
+    fail_fast: AtomicBool,
     grace: Grace,
     /// When cancelled tasks are cut: fixed by the first task that sees the
     /// cancellation, so every task of the scope gets the same deadline.
@@ -183,11 +187,22 @@ impl CancelScope {
             token: parent.map_or_else(CancellationToken::new, CancellationToken::child_token),
             cancelled: AtomicBool::new(false),
             has_parent: parent.is_some(),
+            fail_fast: AtomicBool::new(false),
             grace,
             grace_deadline: OnceLock::new(),
             slots,
             aborted: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Sets whether a failed task of this scope cancels it.
+    pub(crate) fn set_fail_fast(&self, fail_fast: bool) {
+        self.fail_fast.store(fail_fast, Ordering::Relaxed);
+    }
+
+    /// Whether a failed task cancels this scope.
+    pub(crate) fn fail_fast(&self) -> bool {
+        self.fail_fast.load(Ordering::Relaxed)
     }
 
     /// The scope's token. Hand out only child tokens of it, so that every
@@ -337,7 +352,7 @@ pub(crate) fn watching() -> bool {
 pub(crate) fn wrap<F, R, Fin>(meta: &TaskMeta, setup: Setup, fut: F, finish: Fin) -> Wrapped<F, Fin>
 where
     F: Future,
-    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
+    Fin: FnMut(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
 {
     // The task's own name, when it keeps one, is the one to show.
     let shown = setup.name.as_ref().unwrap_or(&meta.name);
@@ -376,8 +391,14 @@ where
     let path = setup.path;
     // The running watchdog's slot, under the task's full path (built only
     // when a watchdog runs).
+    // The inlined flag first: without a running watchdog (the common case)
+    // this saves the out-of-line call on every spawn.
     #[cfg(feature = "watchdog")]
-    let watch = crate::watchdog::task_slot(|| path.unwrap_or_else(|| shown.clone()), meta.location);
+    let watch = if watching() {
+        crate::watchdog::task_slot(|| path.unwrap_or_else(|| shown.clone()), meta.location)
+    } else {
+        None
+    };
     #[cfg(not(feature = "watchdog"))]
     let watch: Option<std::convert::Infallible> = {
         let _ = path;
@@ -398,7 +419,7 @@ where
         started: false,
         holds_slot,
         waits,
-        finish: Some(finish),
+        finish,
         name: setup.name,
     }
 }
@@ -444,7 +465,10 @@ pin_project_lite::pin_project! {
         // it exists (given back in `drop`).
         holds_slot: bool,
         waits: Option<Box<Waits>>,
-        finish: Option<Fin>,
+        // Called once, when `fut` has just been dropped: `fut` being `None`
+        // is the "finished" flag, so `finish` needs no `Option` of its own
+        // (which would add a word whenever the closure has no niche).
+        finish: Fin,
         name: Option<TaskName>,
         // Last: its tracking deregisters from the shutdown after everything
         // else is gone.
@@ -498,7 +522,7 @@ enum Gate {
 impl<F, R, Fin> Future for Wrapped<F, Fin>
 where
     F: Future,
-    Fin: FnOnce(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
+    Fin: FnMut(Outcome<F::Output>, Option<&CancelScope>, Option<TaskName>) -> R,
 {
     type Output = R;
 
@@ -512,7 +536,7 @@ where
         let _timing = observed
             .and_then(|observed| observed.watch.as_deref())
             .map(crate::watchdog::PollTiming::start);
-        if this.finish.is_none()
+        if this.fut.is_none()
             || observed
                 .is_some_and(|observed| observed.tracking.as_ref().is_some_and(Tracking::halted))
         {
@@ -577,10 +601,11 @@ where
             Ok(()) => outcome,
             Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
         };
-        match this.finish.take() {
-            Some(finish) => Poll::Ready(finish(outcome, this.scope.as_deref(), this.name.take())),
-            None => Poll::Pending,
-        }
+        Poll::Ready((this.finish)(
+            outcome,
+            this.scope.as_deref(),
+            this.name.take(),
+        ))
     }
 }
 

@@ -877,7 +877,7 @@ impl Run {
             .set
             .spawn(spawn::wrap(&meta, setup, fut, move |outcome, _, _| {
                 let result = spawn::uncancellable(outcome);
-                if let Some((shutdown, path)) = report_to {
+                if let Some((shutdown, path)) = &report_to {
                     let error = match &result {
                         Ok(Ok(())) => None,
                         Ok(Err(source)) => Some(TaskError::Failed {
@@ -890,7 +890,7 @@ impl Run {
                         }),
                     };
                     if let Some(error) = error {
-                        shutdown.record_failure(&path, started, error, false);
+                        shutdown.record_failure(path, started, error, false);
                     }
                 }
                 result

@@ -224,6 +224,8 @@ impl<T: Send + 'static> TaskGroup<T> {
             self.grace.clone(),
             self.slots.clone(),
         ));
+        self.scope
+            .set_fail_fast(self.policy == ErrorPolicy::FailFast);
         self
     }
 
@@ -237,6 +239,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub fn with_policy(mut self, policy: ErrorPolicy) -> Self {
         self.policy = policy;
+        // The scope carries the policy, so its tasks need not (and tasks
+        // already spawned, and spawners, follow it).
+        self.scope.set_fail_fast(policy == ErrorPolicy::FailFast);
         self
     }
 
@@ -600,12 +605,10 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
                 Err(TryAcquireError::NoPermits) => Slot::Wait(Arc::clone(slots)),
             },
         };
-        let fail_fast = self.policy == ErrorPolicy::FailFast;
         spawn_local_into(
             &mut self.set,
             &self.scope,
             self.tracked.as_ref(),
-            fail_fast,
             meta,
             slot,
             task,
@@ -617,12 +620,10 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let fail_fast = self.policy == ErrorPolicy::FailFast;
         spawn_into(
             &mut self.set,
             &self.scope,
             self.tracked.as_ref(),
-            fail_fast,
             meta,
             slot,
             task,
@@ -656,7 +657,6 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
                 slots: self.slots.clone(),
                 limit: self.limit,
                 tracked: self.tracked.clone(),
-                fail_fast: self.policy == ErrorPolicy::FailFast,
             })
         });
         Spawner {
@@ -710,7 +710,6 @@ fn spawn_into<T, F>(
     set: &mut JoinSet<Output<T>>,
     scope: &Arc<CancelScope>,
     tracked: Option<&(Shutdown, TaskName)>,
-    fail_fast: bool,
     meta: TaskMeta,
     slot: Slot,
     task: F,
@@ -719,7 +718,7 @@ where
     T: TaskOutput + Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    let (wrapped, registration) = prepare_task(scope, tracked, fail_fast, meta, slot, task)?;
+    let (wrapped, registration) = prepare_task(scope, tracked, meta, slot, task)?;
     let abort = set.spawn(wrapped);
     Ok(registered(registration, abort))
 }
@@ -730,7 +729,6 @@ fn spawn_local_into<T, F>(
     set: &mut JoinSet<Output<T>>,
     scope: &Arc<CancelScope>,
     tracked: Option<&(Shutdown, TaskName)>,
-    fail_fast: bool,
     meta: TaskMeta,
     slot: Slot,
     task: F,
@@ -739,7 +737,7 @@ where
     T: TaskOutput + 'static,
     F: Future<Output = T> + 'static,
 {
-    let (wrapped, registration) = prepare_task(scope, tracked, fail_fast, meta, slot, task)?;
+    let (wrapped, registration) = prepare_task(scope, tracked, meta, slot, task)?;
     let abort = set.spawn_local(wrapped);
     Ok(registered(registration, abort))
 }
@@ -761,7 +759,6 @@ fn registered(registration: Registration, abort: tokio::task::AbortHandle) -> Id
 fn prepare_task<T, F>(
     scope: &Arc<CancelScope>,
     tracked: Option<&(Shutdown, TaskName)>,
-    fail_fast: bool,
     meta: TaskMeta,
     slot: Slot,
     task: F,
@@ -822,7 +819,7 @@ where
         };
         if let Some(error) = failure {
             tracing::warn!(error = %error_text(&error), "task did not succeed");
-            if let (true, Some(scope)) = (fail_fast, scope) {
+            if let Some(scope) = scope.filter(|scope| scope.fail_fast()) {
                 scope.cancel();
             }
             if let Some(tracked) = &report_to {
@@ -852,7 +849,6 @@ struct Shared<T: 'static> {
     slots: Option<Arc<Semaphore>>,
     limit: Option<usize>,
     tracked: Option<(Shutdown, TaskName)>,
-    fail_fast: bool,
 }
 
 impl<T: 'static> Shared<T> {
@@ -1007,7 +1003,6 @@ impl<T: TaskOutput + Send + 'static> Spawner<T> {
             &mut set,
             &shared.scope,
             shared.tracked.as_ref(),
-            shared.fail_fast,
             meta,
             slot,
             task,
@@ -1117,7 +1112,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub async fn join_next(&mut self) -> Option<Result<T, TaskError>> {
-        Some(self.join_next_named().await?.result)
+        // Not through `join_next_named`: one future less to nest per join.
+        self.abort_if_cancelled();
+        let joined = std::future::poll_fn(|cx| self.poll_join(cx)).await?;
+        Some(self.joined(joined).result)
     }
 
     /// Like [`join_next`](Self::join_next), with the task's id and name.

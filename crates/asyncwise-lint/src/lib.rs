@@ -101,9 +101,44 @@ pub fn analyze_parsed_in(
         deferred: sink.deferred,
         summary,
         test_code,
-        concurrent: !model.spawns.is_empty()
-            || knowledge::spawn::CONCURRENCY_MARKERS
-                .iter()
-                .any(|m| source.contains(m)),
+        concurrent: !model.spawns.is_empty() || has_concurrency_marker(source),
+    }
+}
+
+/// Whether the source contains any of [`knowledge::spawn::CONCURRENCY_MARKERS`]: one pass over
+/// the text with an automaton of all markers, rather than one substring search per marker.
+fn has_concurrency_marker(source: &str) -> bool {
+    static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::new(knowledge::spawn::CONCURRENCY_MARKERS).ok()
+        });
+    match &*MARKERS {
+        Some(markers) => markers.is_match(source),
+        None => knowledge::spawn::CONCURRENCY_MARKERS
+            .iter()
+            .any(|m| source.contains(m)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{has_concurrency_marker, knowledge::spawn::CONCURRENCY_MARKERS};
+
+    #[test]
+    fn concurrency_markers_are_found_as_by_substring_search() {
+        let texts = [
+            "fn main() { run(); }",
+            "let set = JoinSet::new();",
+            "tokio::select! { _ = a => {} }",
+            "app.route(\"/\", get(h))",
+            "spawn_child(); process::spawn()",
+            "",
+        ];
+        for text in texts {
+            let by_search = CONCURRENCY_MARKERS.iter().any(|m| text.contains(m));
+            assert_eq!(has_concurrency_marker(text), by_search, "{text}");
+        }
+        assert!(!has_concurrency_marker("fn main() { run(); }"));
+        assert!(has_concurrency_marker("let set = JoinSet::new();"));
     }
 }

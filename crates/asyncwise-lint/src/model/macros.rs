@@ -45,14 +45,47 @@ pub(crate) fn body(mac: &syn::Macro) -> MacroBody {
             .parse2(mac.tokens.clone())
             .map_or(MacroBody::Opaque, MacroBody::Exprs);
     }
-    if let Ok(exprs) =
-        Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
-    {
-        return MacroBody::Exprs(exprs.into_iter().collect());
+    // Tokens that open with an item keyword (`cfg_rt! { pub mod x; .. }`) cannot be
+    // expressions: parse them as statements straight away, from the same token buffer, rather
+    // than building a second buffer after the expressions parse fails on its first token.
+    let mut opens_with_item = false;
+    let first = (|input: syn::parse::ParseStream<'_>| {
+        if starts_with_item_keyword(input) {
+            opens_with_item = true;
+            syn::Block::parse_within(input).map(MacroBody::Stmts)
+        } else {
+            Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated(input)
+                .map(|exprs| MacroBody::Exprs(exprs.into_iter().collect()))
+        }
+    })
+    .parse2(mac.tokens.clone());
+    match first {
+        Ok(body) => body,
+        Err(_) if opens_with_item => MacroBody::Opaque,
+        Err(_) => syn::Block::parse_within
+            .parse2(mac.tokens.clone())
+            .map_or(MacroBody::Opaque, MacroBody::Stmts),
     }
-    syn::Block::parse_within
-        .parse2(mac.tokens.clone())
-        .map_or(MacroBody::Opaque, MacroBody::Stmts)
+}
+
+/// Keywords that start an item and never an expression: an expression parse fails on them.
+const ITEM_ONLY_KEYWORDS: [&str; 10] = [
+    "pub", "mod", "use", "impl", "struct", "enum", "trait", "type", "fn", "extern",
+];
+
+/// Whether the input, after any outer attributes (`#[..]`), starts with one of
+/// [`ITEM_ONLY_KEYWORDS`]. Reads the buffer through a cursor, consuming nothing.
+fn starts_with_item_keyword(input: syn::parse::ParseStream<'_>) -> bool {
+    let mut cursor = input.cursor();
+    while let Some((hash, rest)) = cursor.punct()
+        && hash.as_char() == '#'
+        && let Some((_, _, after)) = rest.group(proc_macro2::Delimiter::Bracket)
+    {
+        cursor = after;
+    }
+    cursor
+        .ident()
+        .is_some_and(|(ident, _)| ITEM_ONLY_KEYWORDS.iter().any(|k| ident == k))
 }
 
 /// Whether tokens may hold something a visitor records: a call (a parenthesised group after a
@@ -214,5 +247,35 @@ mod tests {
         ] {
             assert!(holds(code), "{code}");
         }
+    }
+
+    fn body_of(src: &str) -> super::MacroBody {
+        super::body(&syn::parse_str::<syn::Macro>(src).expect("macro"))
+    }
+
+    #[test]
+    fn item_bodies_parse_as_statements_and_others_as_before() {
+        for items in [
+            "cfg_rt! { pub mod x; fn f() { g() } }",
+            "cfg_io! { #[cfg(unix)] #[doc = \"d\"] impl A { fn f(&self) { self.g() } } }",
+            "wrap! { use a::b; fn f() { g() } }",
+        ] {
+            assert!(
+                matches!(body_of(items), super::MacroBody::Stmts(ref s) if !s.is_empty()),
+                "{items}"
+            );
+        }
+        assert!(matches!(
+            body_of("wrap! { pub fn f() { g() } + }"),
+            super::MacroBody::Opaque
+        ));
+        assert!(matches!(
+            body_of("join!(#[allow(x)] a(), b())"),
+            super::MacroBody::Exprs(ref e) if e.len() == 2
+        ));
+        assert!(matches!(
+            body_of("run! { let x = f(); x.g() }"),
+            super::MacroBody::Stmts(ref s) if s.len() == 2
+        ));
     }
 }

@@ -8,43 +8,14 @@
 // asyncwise: allow-file(blocking_in_async) -- the tests block the executor on purpose, for the watchdog to report
 
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use asyncwise::watchdog::{self, BlockedPoll, Phase, Watchdog, WatchdogError};
+use asyncwise::watchdog::{self, Phase, Watchdog, WatchdogError};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[derive(Clone, Default)]
-struct Reports {
-    all: Arc<Mutex<Vec<BlockedPoll>>>,
-    blocking_seen: Arc<AtomicBool>,
-}
-
-impl Reports {
-    fn watchdog(&self, threshold: Duration) -> Watchdog {
-        let sink = self.clone();
-        Watchdog::builder()
-            .threshold(threshold)
-            .on_blocked(move |report| {
-                if report.phase == Phase::Blocking {
-                    sink.blocking_seen.store(true, Ordering::SeqCst);
-                }
-                sink.all.lock().unwrap().push(report.clone());
-            })
-            .start()
-            .unwrap()
-    }
-
-    fn take(&self) -> Vec<BlockedPoll> {
-        std::mem::take(&mut *self.all.lock().unwrap())
-    }
-}
+#[path = "support/watchdog_reports.rs"]
+mod watchdog_reports;
+use watchdog_reports::{Reports, serial};
 
 /// The deliberate mistake under test: synchronous work inside a task.
 fn block_thread_for(duration: Duration) {

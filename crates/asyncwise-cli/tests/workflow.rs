@@ -425,6 +425,37 @@ fn configured_blocking_offload_and_spawn_functions_are_known_to_the_rules() {
 }
 
 #[test]
+fn a_configured_bound_keeps_a_spawn_loop_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let lib = "pub mod limits;\n\npub async fn fan_out(jobs: Vec<u32>, more: Vec<u32>) {\n    for job in jobs {\n        limits::acquire_slot().await;\n        tokio::spawn(async move { work(job).await });\n    }\n    for job in more {\n        tokio::spawn(async move { work(job).await });\n    }\n}\n\nasync fn work(_job: u32) {}\n";
+    write(root, "src/lib.rs", lib);
+    write(root, "src/limits.rs", "pub async fn acquire_slot() {}\n");
+    let manifest = |rows: &str| {
+        format!(
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[package.metadata.asyncwise]\n{rows}\n[package.metadata.asyncwise.rules]\nunbounded_spawn = \"warn\"\n"
+        )
+    };
+    write(root, "Cargo.toml", &manifest(""));
+    let (_, without) = findings(root, &[]);
+    assert_eq!(
+        without,
+        found(&[("unbounded_spawn", 6), ("unbounded_spawn", 9)])
+    );
+    write(
+        root,
+        "Cargo.toml",
+        &manifest("bound = [\"svc::limits::acquire_slot\"]"),
+    );
+    let (_, with) = findings(root, &[]);
+    assert_eq!(
+        with,
+        found(&[("unbounded_spawn", 9)]),
+        "only the loop without the slot"
+    );
+}
+
+#[test]
 fn vendored_packages_are_skipped_unless_named() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

@@ -74,6 +74,11 @@ pub struct Config {
     /// context.
     #[serde(default)]
     pub spawn: Vec<String>,
+    /// Functions that bound how many tasks run at once when called (awaited) before a spawn
+    /// in a loop, like `Semaphore::acquire` (`"mycrate::limits::acquire_slot"`): such a loop
+    /// is not reported by `unbounded_spawn`. Matched by the function's name.
+    #[serde(default)]
+    pub bound: Vec<String>,
     /// Levels for some paths only, as
     /// ``[[…asyncwise.overrides]]`` tables with `paths` (globs relative to the directory of the
     /// file that sets them) and `rules` (as above): `{ paths = ["src/bin/**"], rules = {
@@ -107,6 +112,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "blocking",
     "offload",
     "spawn",
+    "bound",
     "overrides",
     "test_rules",
 ];
@@ -241,7 +247,8 @@ fn validate_paths(config: &Config) -> Result<(), FileError> {
         .iter()
         .map(|b| ("blocking", &b.path))
         .chain(config.offload.iter().map(|p| ("offload", p)))
-        .chain(config.spawn.iter().map(|p| ("spawn", p)));
+        .chain(config.spawn.iter().map(|p| ("spawn", p)))
+        .chain(config.bound.iter().map(|p| ("bound", p)));
     for (key, path) in paths {
         if syn::parse_str::<syn::Path>(path).is_err() || path.contains('<') {
             return Err(FileError::new(
@@ -405,6 +412,7 @@ impl Effective {
             );
             rows.offload.extend(config.offload.iter().cloned());
             rows.spawn.extend(config.spawn.iter().cloned());
+            rows.bound.extend(config.bound.iter().cloned());
         }
         rows
     }

@@ -120,12 +120,17 @@ pub struct UserRows {
     pub offload: Vec<String>,
     /// Functions that spawn a task.
     pub spawn: Vec<String>,
+    /// Functions whose call before a spawn in a loop bounds the loop's tasks.
+    pub bound: Vec<String>,
 }
 
 impl UserRows {
     /// True when there is no row.
     pub fn is_empty(&self) -> bool {
-        self.blocking.is_empty() && self.offload.is_empty() && self.spawn.is_empty()
+        self.blocking.is_empty()
+            && self.offload.is_empty()
+            && self.spawn.is_empty()
+            && self.bound.is_empty()
     }
 }
 
@@ -156,6 +161,7 @@ impl Knowledge {
     ///     blocking: vec![("mydb::Client::query_sync".into(), Some("use `query`".into()))],
     ///     offload: vec!["mysvc::pool::run_blocking".into()],
     ///     spawn: vec!["mysvc::rt::spawn_named".into()],
+    ///     bound: vec![],
     /// };
     /// let k = Knowledge::builtin().with_user_rows(&rows, Some("mysvc"));
     /// assert_eq!(k.blocking_fn("mydb::Client::query_sync").unwrap().hint, "use `query`");
@@ -175,6 +181,7 @@ impl Knowledge {
         k.user.blocking.extend(rows.blocking.iter().cloned());
         k.user.offload.extend(rows.offload.iter().cloned());
         k.user.spawn.extend(rows.spawn.iter().cloned());
+        k.user.bound.extend(rows.bound.iter().cloned());
         for (path, help) in &rows.blocking {
             let hint = help.as_deref().map_or(USER_BLOCKING_HINT, intern);
             k.blocking_fns
@@ -425,6 +432,22 @@ impl Knowledge {
                     Some(ty) => receiver == Some(ty),
                 }
         })
+    }
+
+    /// Is `name` the name of a configured function that bounds the tasks a loop spawns
+    /// (`bound` in the configuration)?
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::{Knowledge, UserRows};
+    /// let rows = UserRows { bound: vec!["svc::limits::acquire_slot".into()], ..UserRows::default() };
+    /// assert!(Knowledge::builtin().with_user_rows(&rows, None).is_configured_bound("acquire_slot"));
+    /// assert!(!Knowledge::builtin().is_configured_bound("acquire_slot"));
+    /// ```
+    pub fn is_configured_bound(&self, name: &str) -> bool {
+        self.user
+            .bound
+            .iter()
+            .any(|path| path.rsplit("::").next() == Some(name))
     }
 
     /// Does the method `name` panic on an error or a `None`?

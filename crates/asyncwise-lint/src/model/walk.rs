@@ -760,6 +760,13 @@ impl Walker {
             || f.path_calls
                 .iter()
                 .any(|c| spawn::PERMIT_METHODS.contains(&c.name.as_str()) && c.pos < loc.start)
+            // A configured bound (`bound` in the configuration) called before the spawn.
+            || f.methods
+                .iter()
+                .any(|m| self.knowledge.is_configured_bound(&m.method) && m.pos < loc.start)
+            || f.path_calls
+                .iter()
+                .any(|c| self.knowledge.is_configured_bound(&c.name) && c.pos < loc.start)
             // A permit from the crate's own limiter, awaited before the spawn.
             || f.lets
                 .iter()

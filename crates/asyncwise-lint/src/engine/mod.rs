@@ -540,6 +540,17 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report
 }
 
+/// The files of the out-of-line test modules (`#[cfg(test)] mod tests;`) the files declare.
+fn test_module_files(files: &[(&SelectedFile, TestCode)]) -> TestModuleFiles {
+    let mut modules = TestModuleFiles::default();
+    for (file, code) in files {
+        for decl in &code.out_of_line {
+            modules.add(&file.path, decl);
+        }
+    }
+    modules
+}
+
 /// A file a run checks, with what decides how much of it is reported.
 struct SelectedFile {
     path: PathBuf,
@@ -566,12 +577,7 @@ impl PackageOutcome {
         &self,
         files: &[(&SelectedFile, TestCode)],
     ) -> std::collections::HashSet<(PathBuf, crate::LineCol, &'static str)> {
-        let mut modules = TestModuleFiles::default();
-        for (file, code) in files {
-            for decl in &code.out_of_line {
-                modules.add(&file.path, decl);
-            }
-        }
+        let modules = test_module_files(files);
         let by_path: std::collections::HashMap<&Path, (&SelectedFile, &TestCode)> = files
             .iter()
             .map(|(file, code)| (file.path.as_path(), (*file, code)))
@@ -590,12 +596,7 @@ impl PackageOutcome {
     }
 
     fn leave_out_test_code(&mut self, files: &[(&SelectedFile, TestCode)], targets: Targets) {
-        let mut modules = TestModuleFiles::default();
-        for (file, code) in files {
-            for decl in &code.out_of_line {
-                modules.add(&file.path, decl);
-            }
-        }
+        let modules = test_module_files(files);
         let mut dropped_files = std::collections::BTreeSet::new();
         let mut ranges: std::collections::HashMap<&Path, &TestCode> =
             std::collections::HashMap::new();

@@ -5,6 +5,7 @@
 //! lock guards that are alive at an `.await` (`guards.rs`). Facts hold [`Loc`]s (cheap line and
 //! column pairs) and are turned into full [`Span`]s only for findings.
 
+pub mod analysis;
 pub(crate) mod guards;
 pub mod ir;
 pub mod loops;
@@ -273,44 +274,6 @@ impl Default for FileContext {
     }
 }
 
-/// How many tasks a spawn in a loop can create.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoopBound {
-    /// Not inside a loop or iterator closure of its own body.
-    NotInLoop,
-    /// Inside a loop, with a visible bound.
-    Bounded,
-    /// Inside a loop with no visible bound.
-    Unbounded {
-        /// The loop.
-        loop_loc: Loc,
-        /// `for` loop, `while` loop, `loop`, iterator closure.
-        kind: &'static str,
-        /// Why the finding is only the pedantic form, if it is (a pool sized before the loop,
-        /// a fan-out joined right after it).
-        pedantic: Option<&'static str>,
-    },
-}
-
-/// Whether a spawned task can fail (return an error or panic).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// Its body handles its own errors, or nothing is known.
-    Cannot,
-    /// It can fail, for this reason.
-    Can {
-        /// Why, e.g. "uses `?`".
-        reason: String,
-        /// Where.
-        loc: Loc,
-        /// It has no error path and can only panic where a panic cannot happen once it runs:
-        /// `unreachable!()`, or `expect`/`unwrap` on setting up a signal handler.
-        panics_only: bool,
-    },
-    /// It can fail if the crate's async fn it calls returns a `Result`.
-    IfAsyncFnReturnsResult(crate::facts::FnRef),
-}
-
 /// One task spawn.
 #[derive(Debug, Clone)]
 pub struct SpawnFact {
@@ -320,14 +283,15 @@ pub struct SpawnFact {
     pub via: String,
     /// Context of the spawn call.
     pub ctx: Ctx,
-    /// Loop verdict.
-    pub bound: LoopBound,
+    /// The loop it is made in, with what bounds the loop's tasks (`None`: not in a loop or
+    /// iterator closure of its own body).
+    pub in_loop: Option<analysis::bounds::SpawnLoop>,
     /// The `JoinHandle` is discarded (expression statement, `let _ =`, `drop(..)`).
     pub discarded: bool,
     /// The task is owned by a collection (`JoinSet::spawn`).
     pub owned: bool,
-    /// Whether the task can fail.
-    pub failure: Failure,
+    /// How the task can fail.
+    pub failure: analysis::failure::BodyFailure,
 }
 
 /// A synchronous lock guard alive at an `.await` of the same body.

@@ -11,16 +11,17 @@ use std::sync::Arc;
 
 use syn::visit::{self, Visit};
 
+use super::analysis::bounds::{self, Iterations, LoopScope, SpawnSite};
+use super::analysis::failure::{self, BodyFailure};
 use super::guards;
 use super::macros::{self, MacroBody};
 use super::resolve::{Resolver, Scope};
 use super::tokens::{TokenFacts, sender_use};
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{
-    CallFact, Callee, Ctx, Edition, Failure, FileContext, FnItem, HeldGuard, Loc, LoopBound,
-    ModDecl, SpawnFact, Ty,
+    CallFact, Callee, Ctx, Edition, FileContext, FnItem, HeldGuard, Loc, ModDecl, SpawnFact, Ty,
 };
-use crate::facts::{FieldFact, FnKind, FnRef, FnSignature};
+use crate::facts::{FieldFact, FnKind, FnSignature};
 use crate::knowledge::macros as macro_kinds;
 use crate::knowledge::{Knowledge, blocking, channels, iterators, offload, spawn};
 
@@ -127,19 +128,6 @@ pub fn walk_file(
     w.facts
 }
 
-struct LoopInfo {
-    loc: Loc,
-    kind: &'static str,
-    /// How many iterations: fixed (a constant range, an array literal, one element), sized by a
-    /// runtime value bound before the loop (`0..workers`), or not known.
-    fixed: Iterations,
-    /// Iterates over chunks (`xs.chunks(n)`): each iteration handles a bounded slice.
-    chunked: bool,
-    /// The tasks the loop fills a collection with are joined by the statements right after it.
-    joined_after: bool,
-    facts: TokenFacts,
-}
-
 /// The statements after the one being visited, as tokens and as facts.
 struct AfterStmt {
     tokens: proc_macro2::TokenStream,
@@ -162,21 +150,9 @@ fn binds_channel(stmt: &syn::Stmt) -> bool {
         })
 }
 
-/// How many times a loop runs, as far as its header shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Iterations {
-    /// A constant: `0..4`, `0..WORKERS`, `[a, b]`, `std::iter::once(x)`, `0..n` with
-    /// `let n = 48;`.
-    Fixed,
-    /// A runtime value bound before the loop: `0..config.workers`, `0..n`.
-    Sized,
-    /// Anything else (a collection, a stream, `loop`).
-    Unknown,
-}
-
 struct Frame {
     ctx: Ctx,
-    loops: Vec<Rc<LoopInfo>>,
+    loops: Vec<Rc<LoopScope>>,
     /// The body of a sync closure: `.await` cannot be written in it, whatever its context.
     sync_closure: bool,
 }
@@ -187,7 +163,7 @@ struct Walker {
     env: TypeEnv,
     frames: Vec<Frame>,
     /// The context the next closure visited gets, set by the call it is an argument of.
-    closure_ctx: Option<(Ctx, Option<LoopInfo>)>,
+    closure_ctx: Option<(Ctx, Option<LoopScope>)>,
     /// Call expressions (by address) whose value is discarded.
     discarded: HashSet<usize>,
     /// Call expressions (by address) that are awaited.
@@ -208,7 +184,7 @@ struct Walker {
     fn_stack: Vec<usize>,
     /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
     /// whether they can fail: a later `spawn(name)` is judged by them.
-    bound_futures: Vec<(String, Failure)>,
+    bound_futures: Vec<(String, BodyFailure)>,
     /// Names bound to constants (`let workers = 48;`) in the enclosing blocks.
     constant_names: Vec<String>,
     /// Tokens of the statements after the one being visited, when that statement holds a loop
@@ -260,7 +236,7 @@ impl Walker {
         self.frame().ctx
     }
 
-    fn with_frame(&mut self, ctx: Ctx, loops: Vec<Rc<LoopInfo>>, f: impl FnOnce(&mut Self)) {
+    fn with_frame(&mut self, ctx: Ctx, loops: Vec<Rc<LoopScope>>, f: impl FnOnce(&mut Self)) {
         self.frames.push(Frame {
             ctx,
             loops,
@@ -270,7 +246,7 @@ impl Walker {
         self.frames.pop();
     }
 
-    fn with_loop(&mut self, info: LoopInfo, f: impl FnOnce(&mut Self)) {
+    fn with_loop(&mut self, info: LoopScope, f: impl FnOnce(&mut Self)) {
         if let Some(frame) = self.frames.last_mut() {
             frame.loops.push(Rc::new(info));
         }
@@ -655,7 +631,7 @@ impl Walker {
         args: impl IntoIterator<Item = &'a syn::Expr>,
         offloads: bool,
         awaited: bool,
-        adapter_loop: Option<LoopInfo>,
+        adapter_loop: Option<LoopScope>,
     ) {
         let mut adapter_loop = adapter_loop;
         for arg in args {
@@ -684,172 +660,59 @@ impl Walker {
         future: Option<&syn::Expr>,
         owned: bool,
     ) {
-        let bound = if spawn::BOUNDING_SPAWNERS.iter().any(|b| via.starts_with(b)) {
-            // `TaskGroup::bounded(n).spawn(..)` waits for a free slot.
-            match self.frame().loops.is_empty() {
-                true => LoopBound::NotInLoop,
-                false => LoopBound::Bounded,
-            }
-        } else {
-            let saved = self.awaited.remove(&node_addr);
-            // An unbounded `TaskGroup`'s `spawn(..).await` only spawns: the await bounds nothing.
-            let awaited_bounds = !spawn::SPAWN_RETURNS_FUTURE
-                .iter()
-                .any(|b| via.starts_with(b));
-            if saved && awaited_bounds {
-                self.awaited.insert(node_addr);
-            }
-            let bound = self.loop_bound(node_addr, loc, future);
-            if saved {
-                self.awaited.insert(node_addr);
-            }
-            bound
+        let in_poll_fn = self
+            .current_fn
+            .is_some_and(|(f, _)| self.fn_names[f].starts_with("poll_"))
+            && self.ctx() == Ctx::Sync;
+        let site = SpawnSite {
+            loc,
+            via: &via,
+            loops: &self.frame().loops,
+            awaited: self.awaited.contains(&node_addr),
+            handle: self.bound_to.get(&node_addr).map(String::as_str),
+            future,
+            in_poll_fn,
         };
+        let in_loop = bounds::spawn_loop(&site, &self.knowledge);
         // `let fut = async move { .. }; tokio::spawn(fut)`: what was learnt about the binding.
         let failure = match future {
             Some(syn::Expr::Path(p)) => p
                 .path
                 .get_ident()
                 .and_then(|name| self.bound_futures.iter().rev().find(|(n, _)| name == n))
-                .map_or(Failure::Cannot, |(_, f)| f.clone()),
-            Some(f) => failure_of(f, &self.knowledge),
-            None => Failure::Cannot,
+                .map_or_else(BodyFailure::default, |(_, f)| f.clone()),
+            Some(f) => failure::of_future(f, &self.knowledge),
+            None => BodyFailure::default(),
         };
         let discarded = self.discarded.contains(&node_addr);
         self.facts.spawns.push(SpawnFact {
             loc,
             via,
             ctx: self.ctx(),
-            bound,
+            in_loop,
             discarded,
             owned,
             failure,
         });
     }
 
-    fn loop_bound(&self, node_addr: usize, loc: Loc, future: Option<&syn::Expr>) -> LoopBound {
-        let Some(innermost) = self.frame().loops.last() else {
-            return LoopBound::NotInLoop;
-        };
-        if self.awaited.contains(&node_addr) || innermost.fixed == Iterations::Fixed {
-            return LoopBound::Bounded;
-        }
-        // A `loop` in a `poll_*` method is a state machine: each call advances one state and
-        // returns; the spawn happens once per transition, not once per iteration of work.
-        if self
-            .current_fn
-            .is_some_and(|(f, _)| self.fn_names[f].starts_with("poll_"))
-            && self.ctx() == Ctx::Sync
-        {
-            return LoopBound::Bounded;
-        }
-        let f = &innermost.facts;
-        // Only the loop's own iteration counts, not what the spawned task does.
-        let outside_task = |pos: (usize, usize)| pos < loc.start || pos > loc.end;
-        let accept_loop = f.methods.iter().filter(|m| outside_task(m.pos)).any(|m| {
-            spawn::ACCEPT_METHODS.contains(&m.method.as_str())
-                || m.method == "next"
-                    && m.receiver
-                        .as_deref()
-                        .is_some_and(|r| spawn::ACCEPT_STREAM_NAMES.contains(&r))
-        });
-        let permit_before = f
-            .methods
-            .iter()
-            .any(|m| spawn::PERMIT_METHODS.contains(&m.method.as_str()) && m.pos < loc.start)
-            || f.path_calls
-                .iter()
-                .any(|c| spawn::PERMIT_METHODS.contains(&c.name.as_str()) && c.pos < loc.start)
-            // A configured bound (`bound` in the configuration) called before the spawn.
-            || f.methods
-                .iter()
-                .any(|m| self.knowledge.is_configured_bound(&m.method) && m.pos < loc.start)
-            || f.path_calls
-                .iter()
-                .any(|c| self.knowledge.is_configured_bound(&c.name) && c.pos < loc.start)
-            // A permit from the crate's own limiter, awaited before the spawn.
-            || f.lets
-                .iter()
-                .any(|(name, pos)| name.contains("permit") && *pos < loc.start);
-        let permit_inside = future.is_some_and(|fut| {
-            TokenFacts::of(quote::ToTokens::to_token_stream(fut)).calls_any(spawn::PERMIT_METHODS)
-        });
-        let handle_awaited = self.bound_to.get(&node_addr).is_some_and(|name| {
-            f.awaited_idents.iter().any(|a| a == name)
-                || f.path_calls.iter().any(|c| {
-                    blocking::BLOCK_ON_METHODS.contains(&c.name.as_str())
-                        && c.first_arg.as_ref() == Some(name)
-                })
-        });
-        // Chunks handled one after the other: a loop over `xs.chunks(n)` that joins before the
-        // next chunk bounds the spawns of its inner loops.
-        let chunk_drained = self
-            .frame()
-            .loops
-            .iter()
-            .any(|l| l.chunked && drained(&l.facts));
-        if accept_loop
-            || permit_before
-            || permit_inside
-            || drained(f)
-            || handle_awaited
-            || chunk_drained
-        {
-            return LoopBound::Bounded;
-        }
-        let pedantic = if innermost.fixed == Iterations::Sized {
-            Some("a worker pool sized by a value bound before the loop")
-        } else if innermost.joined_after
-            && innermost.kind != "`loop`"
-            && innermost.kind != "`while` loop"
-        {
-            Some("a fan-out whose tasks are joined right after the loop")
-        } else {
-            None
-        };
-        LoopBound::Unbounded {
-            loop_loc: innermost.loc,
-            kind: innermost.kind,
-            pedantic,
-        }
-    }
-
-    fn loop_info(
+    fn loop_scope(
         &self,
         node: &impl quote::ToTokens,
         loc: Loc,
         kind: &'static str,
-        fixed: Iterations,
+        iterations: Iterations,
         chunked: bool,
-    ) -> LoopInfo {
-        let facts = TokenFacts::of(node.to_token_stream());
-        let joined_after = self
-            .after_stmt
-            .as_ref()
-            .is_some_and(|after| joins_filled(&facts, self.stmt_binding.as_deref(), &after.facts));
-        LoopInfo {
+    ) -> LoopScope {
+        LoopScope::new(
+            node,
             loc,
             kind,
-            fixed,
+            iterations,
             chunked,
-            joined_after,
-            facts,
-        }
-    }
-
-    /// `0..4`, `0..WORKERS`, `[a, b]`, `once(x)`, `0..n` with `let n = 48;` are fixed;
-    /// `0..n` and `0..cfg.workers` otherwise are sized at run time.
-    fn iterations(&self, e: &syn::Expr) -> Iterations {
-        match fixed_iteration(e, &self.constant_names) {
-            Iterations::Unknown => match e {
-                syn::Expr::Range(r) if r.end.as_deref().is_some_and(is_runtime_size) => {
-                    Iterations::Sized
-                }
-                syn::Expr::Paren(p) => self.iterations(&p.expr),
-                _ => Iterations::Unknown,
-            },
-            known => known,
-        }
+            self.after_stmt.as_ref().map(|after| &after.facts),
+            self.stmt_binding.as_deref(),
+        )
     }
 
     /// `let (tx, rx) = <unbounded constructor>();`: records the channel as low-volume when its
@@ -1099,10 +962,10 @@ impl<'ast> Visit<'ast> for Walker {
         let futures_in_scope = self.bound_futures.len();
         let constants_in_scope = self.constant_names.len();
         let saved_after = self.after_stmt.take();
-        let loops = b.stmts.iter().filter(|s| holds_loop(s)).count();
+        let loops = b.stmts.iter().filter(|s| bounds::holds_loop(s)).count();
         for (i, stmt) in b.stmts.iter().enumerate() {
             // Bounded work: only statements holding a loop, in blocks with few of them.
-            let wanted = holds_loop(stmt) || binds_channel(stmt);
+            let wanted = bounds::holds_loop(stmt) || binds_channel(stmt);
             self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted).then(|| {
                 let mut tokens = proc_macro2::TokenStream::new();
                 for s in &b.stmts[i + 1..] {
@@ -1197,7 +1060,7 @@ impl<'ast> Visit<'ast> for Walker {
             self.classify_channel(c, pair);
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
-            && is_constant(&init.expr, &self.constant_names)
+            && bounds::is_constant(&init.expr, &self.constant_names)
         {
             self.constant_names.push(name.ident.to_string());
         }
@@ -1206,7 +1069,7 @@ impl<'ast> Visit<'ast> for Walker {
         {
             self.bound_futures.push((
                 name.ident.to_string(),
-                failure_of(&init.expr, &self.knowledge),
+                failure::of_future(&init.expr, &self.knowledge),
             ));
         }
         if self.async_lock_scan
@@ -1370,10 +1233,16 @@ impl<'ast> Visit<'ast> for Walker {
         );
         self.visit_expr(&m.receiver);
         let adapter_loop = (iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str())
-            && is_iteration(&m.receiver))
+            && bounds::is_iteration(&m.receiver))
         .then(|| {
-            let fixed = self.iterations(&m.receiver);
-            self.loop_info(m, loc, "iterator closure", fixed, is_chunked(&m.receiver))
+            let fixed = bounds::iterations(&m.receiver, &self.constant_names);
+            self.loop_scope(
+                m,
+                loc,
+                "iterator closure",
+                fixed,
+                bounds::is_chunked(&m.receiver),
+            )
         });
         let offloads = self.knowledge.is_offload_method(&name);
         if self.async_lock_scan {
@@ -1392,12 +1261,12 @@ impl<'ast> Visit<'ast> for Walker {
             Loc::of(&f.expr),
             false,
         );
-        let info = self.loop_info(
+        let info = self.loop_scope(
             f,
             Loc::from_span(f.for_token.span),
             "`for` loop",
-            self.iterations(&f.expr),
-            is_chunked(&f.expr),
+            bounds::iterations(&f.expr, &self.constant_names),
+            bounds::is_chunked(&f.expr),
         );
         self.env.push();
         self.env
@@ -1407,7 +1276,7 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_expr_while(&mut self, wl: &'ast syn::ExprWhile) {
-        let info = self.loop_info(
+        let info = self.loop_scope(
             wl,
             Loc::from_span(wl.while_token.span),
             "`while` loop",
@@ -1418,7 +1287,7 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        let info = self.loop_info(
+        let info = self.loop_scope(
             l,
             Loc::from_span(l.loop_token.span),
             "`loop`",
@@ -1466,20 +1335,6 @@ impl<'ast> Visit<'ast> for Walker {
     }
 }
 
-fn is_iteration(receiver: &syn::Expr) -> bool {
-    match receiver {
-        syn::Expr::MethodCall(m) => {
-            iterators::ITERATOR_SOURCES.contains(&m.method.to_string().as_str())
-        }
-        syn::Expr::Range(_) | syn::Expr::Array(_) => true,
-        syn::Expr::Paren(p) => is_iteration(&p.expr),
-        syn::Expr::Call(c) => {
-            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "iter"))
-        }
-        _ => false,
-    }
-}
-
 /// Names of local closures passed to an offloader (`spawn_blocking(load)`) in a block.
 struct OffloadedNames<'k>(HashSet<String>, &'k Knowledge);
 
@@ -1509,160 +1364,6 @@ fn ident_of(e: &syn::Expr) -> Option<String> {
     }
 }
 
-/// `0..4`, `0..WORKERS`, `1..=N_SHARDS`, `[a, b, c]`, `vec![a, b]`, `once(x)`, `Some(x)`, and
-/// ranges ending in a name bound to a constant: a fixed number of iterations.
-fn fixed_iteration(e: &syn::Expr, constant_names: &[String]) -> Iterations {
-    let constant = |e: &syn::Expr| is_constant(e, constant_names);
-    let fixed = match e {
-        syn::Expr::Range(r) => {
-            r.start.as_deref().is_none_or(constant) && r.end.as_deref().is_some_and(constant)
-        }
-        syn::Expr::Paren(p) => return fixed_iteration(&p.expr, constant_names),
-        syn::Expr::Reference(r) => return fixed_iteration(&r.expr, constant_names),
-        syn::Expr::Array(_) => true,
-        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
-        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "once" || s.ident == "Some")),
-        syn::Expr::MethodCall(m)
-            if matches!(
-                m.method.to_string().as_str(),
-                "into_iter" | "iter" | "enumerate" | "rev" | "zip"
-            ) =>
-        {
-            return fixed_iteration(&m.receiver, constant_names);
-        }
-        _ => false,
-    };
-    if fixed {
-        Iterations::Fixed
-    } else {
-        Iterations::Unknown
-    }
-}
-
-fn is_constant(e: &syn::Expr, constant_names: &[String]) -> bool {
-    match e {
-        syn::Expr::Lit(_) => true,
-        syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-            let name = s.ident.to_string();
-            name.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                || p.path.segments.len() == 1 && constant_names.contains(&name)
-        }),
-        syn::Expr::Binary(b) => {
-            is_constant(&b.left, constant_names) && is_constant(&b.right, constant_names)
-        }
-        syn::Expr::Paren(p) => is_constant(&p.expr, constant_names),
-        syn::Expr::Cast(c) => is_constant(&c.expr, constant_names),
-        _ => false,
-    }
-}
-
-/// A range end that is a value rather than a collection's size: `n`, `cfg.workers`,
-/// `num_cpus::get()` (but not `items.len()`).
-fn is_runtime_size(e: &syn::Expr) -> bool {
-    match e {
-        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Call(_) => true,
-        syn::Expr::Paren(p) => is_runtime_size(&p.expr),
-        syn::Expr::Cast(c) => is_runtime_size(&c.expr),
-        syn::Expr::Binary(b) => {
-            is_runtime_size(&b.left) && is_runtime_size(&b.right)
-                || is_runtime_size(&b.left) && matches!(&*b.right, syn::Expr::Lit(_))
-        }
-        syn::Expr::MethodCall(m) => m.method != "len" && m.method != "count",
-        _ => false,
-    }
-}
-
-/// `xs.chunks(n)`, `stream.ready_chunks(n)`, ... anywhere in the iterated expression.
-fn is_chunked(e: &syn::Expr) -> bool {
-    match e {
-        syn::Expr::MethodCall(m) => {
-            iterators::CHUNKING_ADAPTERS.contains(&m.method.to_string().as_str())
-                || is_chunked(&m.receiver)
-        }
-        syn::Expr::Paren(p) => is_chunked(&p.expr),
-        syn::Expr::Reference(r) => is_chunked(&r.expr),
-        _ => false,
-    }
-}
-
-/// Is a task collection drained or size-checked inside the loop: `join_next`, `join_all`, a
-/// collection the tasks go into (`set.spawn(..)`, `futs.push(..)`) whose size is checked or
-/// which is polled (`futs.next().await`)?
-fn drained(f: &TokenFacts) -> bool {
-    if f.calls_any(spawn::DRAIN_METHODS) {
-        return true;
-    }
-    let fills: HashSet<&str> = f
-        .methods
-        .iter()
-        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
-        .filter_map(|m| m.receiver.as_deref())
-        .collect();
-    f.methods.iter().any(|m| {
-        matches!(m.method.as_str(), "len" | "next" | "is_empty")
-            && m.receiver.as_deref().is_some_and(|r| fills.contains(r))
-    })
-}
-
-/// Does `after` (the statements after a loop) join a collection that `loop_facts` fills with
-/// tasks (or the loop statement's binding, `let hs = xs.iter().map(|x| spawn(..)).collect()`)?
-fn joins_filled(loop_facts: &TokenFacts, binding: Option<&str>, after: &TokenFacts) -> bool {
-    let mut filled: HashSet<&str> = loop_facts
-        .methods
-        .iter()
-        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
-        .filter_map(|m| m.receiver.as_deref())
-        .collect();
-    filled.extend(binding);
-    if filled.is_empty() {
-        return false;
-    }
-    let drains = after
-        .methods
-        .iter()
-        .filter(|m| spawn::DRAIN_METHODS.contains(&m.method.as_str()) || m.method == "next")
-        .filter_map(|m| m.receiver.as_deref());
-    let joins = after
-        .path_calls
-        .iter()
-        .filter(|c| spawn::JOIN_FNS.contains(&c.name.as_str()))
-        .filter_map(|c| c.first_arg.as_deref());
-    let awaited_in_loop = after
-        .iterated
-        .iter()
-        .map(String::as_str)
-        .filter(|_| !after.awaits.is_empty());
-    drains
-        .chain(joins)
-        .chain(awaited_in_loop)
-        .any(|name| filled.contains(name))
-}
-
-/// Does this statement hold a loop (a `for`/`while`/`loop`, or an iterator chain with a
-/// per-element closure)?
-fn holds_loop(stmt: &syn::Stmt) -> bool {
-    fn chain(e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => true,
-            syn::Expr::MethodCall(m) => {
-                iterators::PER_ELEMENT_ADAPTERS.contains(&m.method.to_string().as_str())
-                    || chain(&m.receiver)
-            }
-            syn::Expr::Await(a) => chain(&a.base),
-            syn::Expr::Try(t) => chain(&t.expr),
-            syn::Expr::Call(c) => c.args.iter().any(chain),
-            _ => false,
-        }
-    }
-    match stmt {
-        syn::Stmt::Expr(e, _) => chain(e),
-        syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| chain(&i.expr)),
-        _ => false,
-    }
-}
-
 /// `T` in `Wrapper<T>`, when that is the type's only generic argument.
 fn single_type_argument(ty: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
@@ -1689,12 +1390,6 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-/// The segment before the last in a call path (`worker` in `worker::run`).
-fn qualifier(path: &syn::Path) -> Option<String> {
-    let n = path.segments.len();
-    (n >= 2).then(|| path.segments[n - 2].ident.to_string())
-}
-
 fn returns_result(output: &syn::ReturnType) -> bool {
     let syn::ReturnType::Type(_, ty) = output else {
         return false;
@@ -1706,244 +1401,6 @@ fn returns_result(output: &syn::ReturnType) -> bool {
         .segments
         .last()
         .is_some_and(|s| s.ident.to_string().ends_with("Result"))
-}
-
-/// Can the spawned future fail unseen?
-fn failure_of(future: &syn::Expr, knowledge: &Knowledge) -> Failure {
-    match future {
-        syn::Expr::Async(a) => {
-            let mut scan = FailScan::new(knowledge);
-            scan.visit_block(&a.block);
-            // An error path (`?`, `return Err`, an `Err` tail) outranks a panic for the note.
-            let tail = match a.block.stmts.last() {
-                Some(syn::Stmt::Expr(tail, None)) => tail_failure(tail),
-                _ => Failure::Cannot,
-            };
-            match (scan.error, scan.panic, tail) {
-                (Some((reason, loc)), _, _) => Failure::Can {
-                    reason,
-                    loc,
-                    panics_only: false,
-                },
-                (None, _, tail @ (Failure::Can { .. } | Failure::IfAsyncFnReturnsResult(_))) => {
-                    tail
-                }
-                (None, Some((reason, loc)), Failure::Cannot) => Failure::Can {
-                    reason,
-                    loc,
-                    panics_only: !scan.real_panic,
-                },
-                (None, None, Failure::Cannot) => Failure::Cannot,
-            }
-        }
-        syn::Expr::Call(c) => {
-            if let syn::Expr::Path(p) = &*c.func
-                && let Some(last) = p.path.segments.last()
-            {
-                let name = last.ident.to_string();
-                // `Box::pin(fut)`, `wrapper(fut)`: look through single-argument wrappers.
-                if spawn::FUTURE_WRAPPER_FNS.contains(&name.as_str()) {
-                    return c
-                        .args
-                        .first()
-                        .map_or(Failure::Cannot, |a| failure_of(a, knowledge));
-                }
-                return Failure::IfAsyncFnReturnsResult(FnRef {
-                    name,
-                    qualifier: qualifier(&p.path),
-                    method_call: false,
-                });
-            }
-            Failure::Cannot
-        }
-        syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
-            name if spawn::FUTURE_WRAPPERS.contains(&name) => failure_of(&m.receiver, knowledge),
-            name => Failure::IfAsyncFnReturnsResult(FnRef {
-                name: name.to_string(),
-                qualifier: None,
-                method_call: true,
-            }),
-        },
-        syn::Expr::Paren(p) => failure_of(&p.expr, knowledge),
-        _ => Failure::Cannot,
-    }
-}
-
-/// Does `e` (a receiver chain) call one of `names`, as a function or a method?
-fn receiver_calls_any(e: &syn::Expr, names: &[&str]) -> bool {
-    match e {
-        syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => p
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| names.contains(&s.ident.to_string().as_str())),
-            _ => false,
-        },
-        syn::Expr::MethodCall(m) => {
-            names.contains(&m.method.to_string().as_str()) || receiver_calls_any(&m.receiver, names)
-        }
-        syn::Expr::Await(a) => receiver_calls_any(&a.base, names),
-        syn::Expr::Try(t) => receiver_calls_any(&t.expr, names),
-        syn::Expr::Paren(p) => receiver_calls_any(&p.expr, names),
-        _ => false,
-    }
-}
-
-/// A task ending in `Err(..)` fails; one ending in `Ok(..)` has handled its errors (any `?` or
-/// `return Err` is found by the scan); one ending in a crate async fn fails if that fn does.
-fn tail_failure(tail: &syn::Expr) -> Failure {
-    match tail {
-        syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err") => {
-                Failure::Can {
-                    reason: "ends in an `Err`".into(),
-                    loc: Loc::of(tail),
-                    panics_only: false,
-                }
-            }
-            _ => Failure::Cannot,
-        },
-        syn::Expr::Await(a) => match &*a.base {
-            syn::Expr::Call(c) => match &*c.func {
-                syn::Expr::Path(p) => p.path.segments.last().map_or(Failure::Cannot, |s| {
-                    Failure::IfAsyncFnReturnsResult(FnRef {
-                        name: s.ident.to_string(),
-                        qualifier: qualifier(&p.path),
-                        method_call: false,
-                    })
-                }),
-                _ => Failure::Cannot,
-            },
-            syn::Expr::MethodCall(m) => Failure::IfAsyncFnReturnsResult(FnRef {
-                name: m.method.to_string(),
-                qualifier: None,
-                method_call: true,
-            }),
-            _ => Failure::Cannot,
-        },
-        _ => Failure::Cannot,
-    }
-}
-
-/// Finds `?`, `return Err(..)`, `unwrap`/`expect` and panicking macros in a task body,
-/// including closures and async blocks it runs (`for_each_concurrent(.., |x| async move { .. })`),
-/// but not tasks it spawns itself nor items, whose failures are not the task's.
-struct FailScan<'k> {
-    knowledge: &'k Knowledge,
-    /// The first error path: the task can end in an error.
-    error: Option<(String, Loc)>,
-    /// The first panic.
-    panic: Option<(String, Loc)>,
-    /// A panic that can happen while the task runs (not a set-up or "cannot happen" one).
-    real_panic: bool,
-}
-
-impl<'k> FailScan<'k> {
-    fn new(knowledge: &'k Knowledge) -> Self {
-        FailScan {
-            knowledge,
-            error: None,
-            panic: None,
-            real_panic: false,
-        }
-    }
-
-    fn done(&self) -> bool {
-        self.error.is_some()
-    }
-}
-
-impl<'ast> Visit<'ast> for FailScan<'_> {
-    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        if self.error.is_none() {
-            self.error = Some((
-                "uses `?`, so it can end in an error".into(),
-                Loc::from_span(t.question_token.span),
-            ));
-        }
-        visit::visit_expr_try(self, t);
-    }
-
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.knowledge.is_unwrap_like(&m.method.to_string()) {
-            if self.panic.is_none() {
-                self.panic = Some((
-                    format!("calls `{}`, so it can panic", m.method),
-                    Loc::from_span(m.method.span()),
-                ));
-            }
-            if !self.real_panic {
-                self.real_panic = !receiver_calls_any(&m.receiver, spawn::SETUP_CALLS);
-            }
-        }
-        if spawn::SPAWN_METHOD_NAMES.contains(&m.method.to_string().as_str()) {
-            // A task spawned from the task: its failures are its own.
-            self.visit_expr(&m.receiver);
-            return;
-        }
-        visit::visit_expr_method_call(self, m);
-    }
-
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if let syn::Expr::Path(p) = &*c.func
-            && p.path
-                .segments
-                .last()
-                .is_some_and(|s| spawn::SPAWN_METHOD_NAMES.contains(&s.ident.to_string().as_str()))
-        {
-            return;
-        }
-        visit::visit_expr_call(self, c);
-    }
-
-    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        if self.error.is_none()
-            && let Some(e) = &r.expr
-            && let Failure::Can { .. } = tail_failure(e)
-        {
-            self.error = Some((
-                "returns an `Err`".into(),
-                Loc::from_span(r.return_token.span),
-            ));
-        }
-        visit::visit_expr_return(self, r);
-    }
-
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if self.done() {
-            return;
-        }
-        let name = macros::name(mac);
-        if macro_kinds::PANICKING_MACROS.contains(&name.as_str()) {
-            if self.panic.is_none() {
-                self.panic = Some((format!("calls `{name}!`, so it can panic"), Loc::mac(mac)));
-            }
-            self.real_panic |= name != "unreachable";
-            return;
-        }
-        match macros::body(mac) {
-            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
-            MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| self.visit_stmt(s)),
-            MacroBody::Opaque => {}
-        }
-    }
-
-    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        // A closure's own `?` and `return` end the closure, not the task; its panics are the
-        // task's when it runs.
-        let saved = self.error.take();
-        visit::visit_expr_closure(self, c);
-        self.error = saved;
-    }
-
-    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
-        let saved = self.error.take();
-        visit::visit_block(self, &a.block);
-        self.error = saved;
-    }
-
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// A constant duration of at most one microsecond (`Duration::ZERO`, `Duration::from_nanos(1)`,

@@ -1,6 +1,8 @@
+use crate::facts::FnRef;
 use crate::facts::{Deferred, Requirement, Sink};
 use crate::levels::{Group, Level};
-use crate::model::{Failure, FileModel};
+use crate::model::FileModel;
+use crate::model::analysis::failure::{BodyFailure, Ending};
 
 crate::declare_rule! {
     /// ## What it does
@@ -48,19 +50,39 @@ crate::declare_rule! {
 
 const HELP: &str = "keep the `JoinHandle` and await it, spawn it into an `asyncwise::TaskGroup` (or a `JoinSet`) whose `join_next` returns every error and panic, or handle the error inside the task and log it";
 
+/// What a detached task's failure facts mean for the rule.
+enum Verdict<'a> {
+    /// It can fail: why, where, and whether only by a panic that cannot happen once it runs
+    /// (the pedantic form).
+    Fails(String, crate::model::Loc, bool),
+    /// It fails if the crate's async fn it runs returns a `Result`.
+    IfAsyncFnReturnsResult(&'a FnRef),
+}
+
+/// An error path outranks how the body ends, which outranks a panic (for the note).
+fn verdict(f: &BodyFailure) -> Option<Verdict<'_>> {
+    if let Some(error) = &f.error {
+        return Some(Verdict::Fails(error.how.describe(), error.loc, false));
+    }
+    match &f.ends {
+        Ending::InErr(loc) => Some(Verdict::Fails("ends in an `Err`".into(), *loc, false)),
+        Ending::InCall(call) => Some(Verdict::IfAsyncFnReturnsResult(call)),
+        Ending::Other => f
+            .panic
+            .as_ref()
+            .map(|p| Verdict::Fails(p.how.describe(), p.loc, !f.panics_while_running)),
+    }
+}
+
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for spawn in &model.spawns {
         if !spawn.discarded || spawn.owned {
             continue;
         }
-        match &spawn.failure {
-            Failure::Cannot => {}
-            Failure::Can {
-                reason,
-                loc,
-                panics_only,
-            } => {
-                let build = if *panics_only {
+        match verdict(&spawn.failure) {
+            None => {}
+            Some(Verdict::Fails(reason, loc, panics_only)) => {
+                let build = if panics_only {
                     super::pedantic
                 } else {
                     super::diagnostic
@@ -76,10 +98,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     HELP,
                 );
                 d.notes
-                    .push(super::note(model, *loc, format!("the task {reason}")));
+                    .push(super::note(model, loc, format!("the task {reason}")));
                 sink.diagnostics.push(d);
             }
-            Failure::IfAsyncFnReturnsResult(call) => {
+            Some(Verdict::IfAsyncFnReturnsResult(call)) => {
                 let name = &call.name;
                 // A function of this file with that name decides at once: `run(..)` calls the
                 // file's own `run`, not another module's.

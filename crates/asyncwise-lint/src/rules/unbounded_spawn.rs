@@ -1,6 +1,7 @@
 use crate::facts::Sink;
 use crate::levels::{Group, Level};
-use crate::model::{FileModel, LoopBound};
+use crate::model::FileModel;
+use crate::model::analysis::bounds::{Iterations, SpawnLoop};
 
 crate::declare_rule! {
     /// ## What it does
@@ -55,16 +56,27 @@ crate::declare_rule! {
     pub UNBOUNDED_SPAWN, "unbounded_spawn", Group::Perf, Level::Allow, check
 }
 
+/// Why a spawn loop with no visible bound is only the pedantic form, if it is: a pool sized by
+/// a runtime value bound before the loop, or a fan-out over a collection whose tasks are joined
+/// right after it (a `loop` or `while` loop is not a fan-out over a collection).
+fn pedantic_reason(l: &SpawnLoop) -> Option<&'static str> {
+    if l.iterations == Iterations::Sized {
+        Some("a worker pool sized by a value bound before the loop")
+    } else if l.joined_after && l.kind != "`loop`" && l.kind != "`while` loop" {
+        Some("a fan-out whose tasks are joined right after the loop")
+    } else {
+        None
+    }
+}
+
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for spawn in &model.spawns {
-        let LoopBound::Unbounded {
-            loop_loc,
-            kind,
-            pedantic,
-        } = &spawn.bound
-        else {
+        // Any visible bound the model found (a permit, a drained set, an awaited handle, a
+        // fixed number of iterations, an accept loop, ...: `TaskBound`) keeps the loop quiet.
+        let Some(l) = spawn.in_loop.as_ref().filter(|l| l.bound.is_none()) else {
             continue;
         };
+        let (loop_loc, kind, pedantic) = (&l.loc, l.kind, pedantic_reason(l));
         let build = if pedantic.is_some() {
             super::pedantic
         } else {

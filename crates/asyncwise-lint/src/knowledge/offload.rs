@@ -1,5 +1,7 @@
 //! Functions that run a closure away from the async executor's worker thread: blocking code
-//! inside these closures is the fix, not the problem.
+//! inside these closures is the fix, not the problem. Matching code asks
+//! [`Knowledge`](super::Knowledge) (`offloads_closure`, `stores_closure`), which holds these rows
+//! and a configuration's `offload` rows.
 
 /// Canonical paths of functions whose closure arguments run off the executor.
 pub const OFFLOAD_FNS: &[&str] = &[
@@ -25,7 +27,8 @@ pub const OFFLOAD_FNS: &[&str] = &[
 
 /// Functions that keep a closure to run later, somewhere not known here (a `Box<dyn Fn>`
 /// field, a panic hook, a failpoint callback): the closure is not the enclosing async context.
-/// Matched on their last two path segments, so `Box::new` and `std::boxed::Box::new` both are.
+/// Matched on their last two path segments, so `Box::new` and `std::boxed::Box::new` both are
+/// (see [`Knowledge::stores_closure`](super::Knowledge::stores_closure)).
 pub const STORING_FNS: &[&str] = &[
     "Box::new",
     "Arc::new",
@@ -33,24 +36,6 @@ pub const STORING_FNS: &[&str] = &[
     "panic::set_hook",
     "fail::cfg_callback",
 ];
-
-/// Does a sync closure handed to `path` get stored for later rather than run inline?
-///
-/// ```
-/// use asyncwise_lint::knowledge::offload::stores_closure;
-/// assert!(stores_closure("std::boxed::Box::new"));
-/// assert!(stores_closure("Box::new"));
-/// assert!(!stores_closure("Option::map"));
-/// ```
-pub fn stores_closure(path: &str) -> bool {
-    let mut parts = path.rsplit("::");
-    let (Some(last), Some(owner)) = (parts.next(), parts.next()) else {
-        return false;
-    };
-    STORING_FNS
-        .iter()
-        .any(|f| f.split_once("::") == Some((owner, last)))
-}
 
 /// Method names whose closure arguments run off the executor, whatever the receiver:
 /// `Handle::spawn_blocking`, `thread::Builder::spawn`, `Scope::spawn`, deadpool's `interact`,
@@ -66,26 +51,3 @@ pub const OFFLOAD_METHODS: &[&str] = &[
     "interact",
     "unblock",
 ];
-
-/// Does a sync closure handed to the function or method `path` run off the executor? True for
-/// the known offloaders and for any function whose last segment is an offloading name (a
-/// crate's own `spawn_blocking` wrapper, tokio's `loom::thread::spawn` shim).
-///
-/// ```
-/// use asyncwise_lint::knowledge::offload::offloads_closure;
-/// assert!(offloads_closure("crate::task::spawn_blocking"));
-/// assert!(!offloads_closure("std::iter::Iterator::map"));
-/// ```
-pub fn offloads_closure(path: &str) -> bool {
-    is_offload_fn(path) || OFFLOAD_METHODS.contains(&path.rsplit("::").next().unwrap_or(path))
-}
-
-/// Is `path` an offloading function?
-///
-/// ```
-/// assert!(asyncwise_lint::knowledge::offload::is_offload_fn("tokio::task::spawn_blocking"));
-/// assert!(!asyncwise_lint::knowledge::offload::is_offload_fn("tokio::spawn"));
-/// ```
-pub fn is_offload_fn(path: &str) -> bool {
-    OFFLOAD_FNS.contains(&path)
-}

@@ -171,22 +171,6 @@ pub const FUTURE_WRAPPERS: &[&str] = &[
 /// Functions that wrap a future passed as their single argument (`Box::pin(fut)`).
 pub const FUTURE_WRAPPER_FNS: &[&str] = &["pin", "new"];
 
-/// Is `path` a task-spawning function?
-///
-/// ```
-/// assert!(asyncwise_lint::knowledge::spawn::is_spawn_fn("tokio::spawn"));
-/// ```
-pub fn is_spawn_fn(path: &str) -> bool {
-    SPAWN_FNS.contains(&path)
-}
-
-/// Is `method` on a receiver of type `receiver` a spawn?
-pub fn is_spawn_method(receiver: &str, method: &str) -> bool {
-    SPAWN_METHODS
-        .iter()
-        .any(|(t, ms)| *t == receiver && ms.contains(&method))
-}
-
 /// Methods that panic on an error or a `None`: a spawned task calling one can fail.
 pub const UNWRAP_LIKE: &[&str] = &["unwrap", "expect"];
 

@@ -12,9 +12,22 @@
 //! table through [`Knowledge::tables`], the one list of them. Type inference and guard liveness
 //! reach it through the resolver.
 //!
-//! Not in the value yet: lists of method and macro *names* with std or language meaning
-//! (poison handlers, guard pass-through methods, transparent wrappers such as `Arc`, iterator
-//! adapters, macro kinds, loop-bound methods) are still read as constants of their table files.
+//! The walker and its analyses (`model/analysis/`) read every library list through this value
+//! too: set-up functions, accept, permit, drain and fill methods, reader functions and blocking
+//! I/O types, control-sender words, closure-storing functions, future wrappers, spawner names.
+//! One place each: unwrap-like methods ([`Knowledge::is_unwrap_like`]), offloaders
+//! ([`Knowledge::offloads_closure`], [`Knowledge::stores_closure`]), spawners
+//! ([`Knowledge::is_spawn_fn`], [`Knowledge::is_spawn_method`], [`Knowledge::is_spawn_name`]).
+//! A configuration extends: `blocking` the blocking functions; `offload` the offloaders (also by
+//! name, for closures bound to a local and handed over later); `spawn` the spawners, and by its
+//! last segment the names of spawns inside a task that a failure scan leaves to that task;
+//! `bound` the calls that bound a spawn loop when made before the spawn
+//! ([`Knowledge::bounds_spawns_after`]). The other name lists have no configuration key yet.
+//!
+//! Still constants of their table files: names with std or language meaning (poison handlers,
+//! guard and value pass-through methods, transparent wrappers such as `Arc`, iterator adapters
+//! and sources, macro kinds), and the `unwrap`/`expect` pair the loop-flow reader of
+//! `model/loops.rs` reads as "panics" (its free functions carry no `Knowledge`).
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
@@ -74,6 +87,48 @@ pub struct Knowledge {
     /// The rows a configuration added ([`Knowledge::with_user_rows`]), as given: part of what
     /// a cached result depends on.
     pub user: UserRows,
+
+    // What the walker and its analyses (`model/analysis/`) look for around calls, spawns and
+    // loops. Names, not paths: they are matched on a method's or a function's last segment.
+    /// Names of set-up functions (`new`, `open`, `init`, ...): they run once, at start-up.
+    pub setup_fns: Vec<&'static str>,
+    /// Crates whose `#[<crate>::main]` attribute marks a program's entry point.
+    pub runtime_entry_crates: Vec<&'static str>,
+    /// `block_on` method names (`rt.block_on(fut)`): they wait for the future they are given.
+    pub block_on_methods: Vec<&'static str>,
+    /// Functions that read or write the value they are given (`serde_json::from_reader`).
+    pub reader_fns: Vec<&'static str>,
+    /// Types whose reads and writes block (`std::fs::File`).
+    pub blocking_io_types: Vec<&'static str>,
+    /// Words in a sender's name that mark a control or shutdown channel.
+    pub control_sender_words: Vec<&'static str>,
+    /// Functions that keep a closure to run later (`Box::new`), by their last two segments.
+    pub storing_fns: Vec<&'static str>,
+    /// Methods whose call in a loop's iteration makes it an accept loop.
+    pub accept_methods: Vec<&'static str>,
+    /// Receiver names whose `next()` accepts a connection (`incoming.next()`).
+    pub accept_stream_names: Vec<&'static str>,
+    /// Semaphore permit methods: called before a spawn in a loop, they bound its tasks.
+    pub permit_methods: Vec<&'static str>,
+    /// Spawners (path prefixes) whose `spawn` waits for a free slot.
+    pub bounding_spawners: Vec<&'static str>,
+    /// Spawners (path prefixes) whose `spawn` returns a future that only spawns.
+    pub spawn_returns_future: Vec<&'static str>,
+    /// Methods that drain a task collection (`join_next`).
+    pub drain_methods: Vec<&'static str>,
+    /// Methods that put a task or its handle into a collection (`push`, `spawn`).
+    pub fill_methods: Vec<&'static str>,
+    /// Functions that wait for a collection of tasks (`join_all`).
+    pub join_fns: Vec<&'static str>,
+    /// Methods that wrap a future without changing its output (`instrument`).
+    pub future_wrappers: Vec<&'static str>,
+    /// Functions that wrap the future they are given (`Box::pin`), by name.
+    pub future_wrapper_fns: Vec<&'static str>,
+    /// Calls that set a task up (`signal`, `ctrl_c`): an unwrap of one panics at start-up.
+    pub task_setup_calls: Vec<&'static str>,
+    /// Names of spawning functions and methods whatever their receiver (`spawn`,
+    /// `spawn_blocking`); a configuration's `spawn` rows add their last segment.
+    pub spawn_names: Vec<&'static str>,
 }
 
 /// Whether a table row names functions or types (a `module::*` row covers the one or the other).
@@ -107,6 +162,26 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         cleanup_helper_pairs: cleanup_pairs::HELPER_PAIRS.to_vec(),
         delay_fns: pacing::DELAY_FNS.to_vec(),
         user: UserRows::default(),
+
+        setup_fns: blocking::SETUP_FNS.to_vec(),
+        runtime_entry_crates: blocking::RUNTIME_ENTRY_CRATES.to_vec(),
+        block_on_methods: blocking::BLOCK_ON_METHODS.to_vec(),
+        reader_fns: blocking::READER_FNS.to_vec(),
+        blocking_io_types: blocking::BLOCKING_IO_TYPES.to_vec(),
+        control_sender_words: channels::CONTROL_SENDER_WORDS.to_vec(),
+        storing_fns: offload::STORING_FNS.to_vec(),
+        accept_methods: spawn::ACCEPT_METHODS.to_vec(),
+        accept_stream_names: spawn::ACCEPT_STREAM_NAMES.to_vec(),
+        permit_methods: spawn::PERMIT_METHODS.to_vec(),
+        bounding_spawners: spawn::BOUNDING_SPAWNERS.to_vec(),
+        spawn_returns_future: spawn::SPAWN_RETURNS_FUTURE.to_vec(),
+        drain_methods: spawn::DRAIN_METHODS.to_vec(),
+        fill_methods: spawn::FILL_METHODS.to_vec(),
+        join_fns: spawn::JOIN_FNS.to_vec(),
+        future_wrappers: spawn::FUTURE_WRAPPERS.to_vec(),
+        future_wrapper_fns: spawn::FUTURE_WRAPPER_FNS.to_vec(),
+        task_setup_calls: spawn::SETUP_CALLS.to_vec(),
+        spawn_names: spawn::SPAWN_METHOD_NAMES.to_vec(),
     })
 });
 
@@ -192,6 +267,11 @@ impl Knowledge {
         }
         for path in &rows.spawn {
             k.spawn_fns.extend(forms(path));
+            // A configured spawner called inside a task spawns a task of its own.
+            let name = intern(path.rsplit("::").next().unwrap_or(path));
+            if !k.spawn_names.contains(&name) {
+                k.spawn_names.push(name);
+            }
         }
         k
     }
@@ -510,6 +590,147 @@ impl Knowledge {
     /// ```
     pub fn is_delay_fn(&self, path: &str) -> bool {
         self.delay_fns.contains(&path)
+    }
+
+    /// Is `name` a set-up function's name (`new`, `open`, `init`, ...)? Their bodies run once.
+    pub fn is_setup_fn(&self, name: &str) -> bool {
+        self.setup_fns.contains(&name)
+    }
+
+    /// Does `#[<krate>::main]` mark a program's entry point (`tokio`, `actix_web`)?
+    pub fn is_runtime_entry_crate(&self, krate: &str) -> bool {
+        self.runtime_entry_crates.contains(&krate)
+    }
+
+    /// Is `name` a `block_on` method (it waits for the future it is given)?
+    pub fn is_block_on_method(&self, name: &str) -> bool {
+        self.block_on_methods.contains(&name)
+    }
+
+    /// Does the function `path` read or write the value it is given
+    /// (`serde_json::from_reader(file)`)?
+    pub fn is_reader_fn(&self, path: &str) -> bool {
+        self.reader_fns.contains(&path)
+    }
+
+    /// Do reads and writes of a value of type `path` block (`std::fs::File`)?
+    pub fn is_blocking_io_type(&self, path: &str) -> bool {
+        self.blocking_io_types.contains(&path)
+    }
+
+    /// Does a sender's name mark a control or shutdown channel (`shutdown_tx`)?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_control_sender("shutdown_tx") && !k.is_control_sender("events_tx"));
+    /// ```
+    pub fn is_control_sender(&self, name: &str) -> bool {
+        self.control_sender_words.iter().any(|w| name.contains(w))
+    }
+
+    /// Does a sync closure handed to `path` get stored for later rather than run inline
+    /// (`Box::new(move || ..)`)? Matched on the last two segments of `path`.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.stores_closure("std::boxed::Box::new") && k.stores_closure("Box::new"));
+    /// assert!(!k.stores_closure("Option::map"));
+    /// ```
+    pub fn stores_closure(&self, path: &str) -> bool {
+        let mut parts = path.rsplit("::");
+        let (Some(last), Some(owner)) = (parts.next(), parts.next()) else {
+            return false;
+        };
+        self.storing_fns
+            .iter()
+            .any(|f| f.split_once("::") == Some((owner, last)))
+    }
+
+    /// Does calling the method `name` in a loop's iteration make it an accept loop?
+    pub fn is_accept_method(&self, name: &str) -> bool {
+        self.accept_methods.contains(&name)
+    }
+
+    /// Does `receiver.next()` accept a connection (`incoming`, `listener`)?
+    pub fn is_accept_stream(&self, receiver: &str) -> bool {
+        self.accept_stream_names.contains(&receiver)
+    }
+
+    /// Is `name` a semaphore permit method (`acquire`, `acquire_owned`, ...)?
+    pub fn is_permit_method(&self, name: &str) -> bool {
+        self.permit_methods.contains(&name)
+    }
+
+    /// Does calling `name` before a spawn in a loop bound the loop's tasks: a permit method,
+    /// or a function configured as a `bound`?
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::{Knowledge, UserRows};
+    /// let rows = UserRows { bound: vec!["svc::limits::take_slot".into()], ..UserRows::default() };
+    /// let k = Knowledge::builtin().with_user_rows(&rows, None);
+    /// assert!(k.bounds_spawns_after("take_slot") && k.bounds_spawns_after("acquire_owned"));
+    /// assert!(!Knowledge::builtin().bounds_spawns_after("take_slot"));
+    /// ```
+    pub fn bounds_spawns_after(&self, name: &str) -> bool {
+        self.is_permit_method(name) || self.is_configured_bound(name)
+    }
+
+    /// Does the spawner `via` (`asyncwise::TaskGroup::spawn`) wait for a free slot?
+    pub fn is_bounding_spawner(&self, via: &str) -> bool {
+        self.bounding_spawners.iter().any(|b| via.starts_with(b))
+    }
+
+    /// Does the spawner `via` return a future that only spawns (awaiting it bounds nothing)?
+    pub fn spawn_returns_future(&self, via: &str) -> bool {
+        self.spawn_returns_future.iter().any(|b| via.starts_with(b))
+    }
+
+    /// Which argument of a spawning method on `receiver` is the future (asyncwise's spawners
+    /// take a task name first).
+    pub fn spawn_future_arg(&self, receiver: &str) -> usize {
+        spawn::future_arg(receiver)
+    }
+
+    /// Is `name` a method that drains a task collection (`join_next`)?
+    pub fn is_drain_method(&self, name: &str) -> bool {
+        self.drain_methods.contains(&name)
+    }
+
+    /// Is `name` a method that puts a task or its handle into a collection?
+    pub fn is_fill_method(&self, name: &str) -> bool {
+        self.fill_methods.contains(&name)
+    }
+
+    /// Is `name` a function that waits for a collection of tasks (`join_all`)?
+    pub fn is_join_fn(&self, name: &str) -> bool {
+        self.join_fns.contains(&name)
+    }
+
+    /// Is `name` a method that wraps a future without changing its output (`instrument`)?
+    pub fn is_future_wrapper(&self, name: &str) -> bool {
+        self.future_wrappers.contains(&name)
+    }
+
+    /// Is `name` a function that wraps the future it is given (`Box::pin`)?
+    pub fn is_future_wrapper_fn(&self, name: &str) -> bool {
+        self.future_wrapper_fns.contains(&name)
+    }
+
+    /// Is `name` a call that sets a task up (`signal`, `ctrl_c`)?
+    pub fn is_task_setup_call(&self, name: &str) -> bool {
+        self.task_setup_calls.contains(&name)
+    }
+
+    /// Is `name` the name of a spawning function or method, whatever its receiver?
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::{Knowledge, UserRows};
+    /// assert!(Knowledge::builtin().is_spawn_name("spawn_blocking"));
+    /// let rows = UserRows { spawn: vec!["svc::rt::spawn_named".into()], ..UserRows::default() };
+    /// assert!(Knowledge::builtin().with_user_rows(&rows, None).is_spawn_name("spawn_named"));
+    /// ```
+    pub fn is_spawn_name(&self, name: &str) -> bool {
+        self.spawn_names.contains(&name)
     }
 }
 

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::facts::{FieldFact, FnKind, FnSignature};
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{Knowledge, blocking, channels, iterators, offload, spawn};
+use crate::knowledge::{Knowledge, iterators};
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -561,8 +561,8 @@ impl Walker {
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
         let entry = std::mem::take(&mut self.entry_point);
-        let is_main = ctx == Ctx::Async
-            && (entry || blocking::SETUP_FNS.contains(&sig.ident.to_string().as_str()));
+        let is_main =
+            ctx == Ctx::Async && (entry || self.knowledge.is_setup_fn(&sig.ident.to_string()));
         let saved_main = self.main_depth;
         self.main_depth = if is_main {
             Some(self.frames.len() + 1)
@@ -704,14 +704,10 @@ impl Walker {
         iterations: Iterations,
         chunked: bool,
     ) -> LoopScope {
-        LoopScope::new(
-            node,
-            loc,
-            kind,
-            iterations,
-            chunked,
+        LoopScope::new(node, loc, kind, iterations, chunked).joined_by(
             self.after_stmt.as_ref().map(|after| &after.facts),
             self.stmt_binding.as_deref(),
+            &self.knowledge,
         )
     }
 
@@ -720,7 +716,7 @@ impl Walker {
     fn classify_channel(&mut self, c: &syn::ExprCall, pair: &syn::PatTuple) {
         let syn::Expr::Path(p) = &*c.func else { return };
         let path = self.resolver.resolve(&p.path);
-        if channels::unbounded_constructor(&path).is_none() {
+        if self.knowledge.unbounded_constructor(&path).is_none() {
             return;
         }
         let Some(syn::Pat::Ident(sender)) = pair.elems.first() else {
@@ -745,11 +741,7 @@ impl Walker {
         };
         let reason = if request_reply && !fed_in_loop() {
             Some("a request/response queue: each message carries a oneshot reply sender")
-        } else if unit
-            || channels::CONTROL_SENDER_WORDS
-                .iter()
-                .any(|w| sender.contains(w))
-        {
+        } else if unit || self.knowledge.is_control_sender(&sender) {
             Some("a control or shutdown channel")
         } else {
             self.after_stmt.as_ref().and_then(|after| {
@@ -784,7 +776,7 @@ impl Walker {
     fn record_io(&mut self, via: &str, io: Option<&syn::Expr>, loc: Loc) {
         if let Some(ty) = io.map(|e| self.infer(e))
             && let Some(path) = ty.path()
-            && blocking::BLOCKING_IO_TYPES.contains(&path)
+            && self.knowledge.is_blocking_io_type(path)
         {
             let callee = Callee::ReadsWrites {
                 via: via.to_string(),
@@ -919,7 +911,7 @@ impl<'ast> Visit<'ast> for Walker {
                 .collect();
             segments.len() == 2
                 && segments[1] == "main"
-                && blocking::RUNTIME_ENTRY_CRATES.contains(&segments[0].as_str())
+                && self.knowledge.is_runtime_entry_crate(&segments[0])
         });
         self.visit_fn(&f.sig, &f.block);
     }
@@ -1172,7 +1164,7 @@ impl<'ast> Visit<'ast> for Walker {
         if let Some(call) = self.facts.calls.last_mut() {
             call.callee_loc = Some(Loc::of(&c.func));
         }
-        if blocking::READER_FNS.contains(&path.as_str()) {
+        if self.knowledge.is_reader_fn(&path) {
             self.record_io(&path, c.args.first(), loc);
         }
         if self.knowledge.is_spawn_fn(&path) {
@@ -1196,7 +1188,7 @@ impl<'ast> Visit<'ast> for Walker {
         self.visit_args(
             &c.args,
             self.knowledge.offloads_closure(&path),
-            self.awaited.contains(&me) || offload::stores_closure(&path),
+            self.awaited.contains(&me) || self.knowledge.stores_closure(&path),
             None,
         );
     }
@@ -1205,7 +1197,7 @@ impl<'ast> Visit<'ast> for Walker {
         let loc = Loc::method_call(m);
         let me = addr(m);
         let name = m.method.to_string();
-        if blocking::BLOCK_ON_METHODS.contains(&name.as_str()) {
+        if self.knowledge.is_block_on_method(&name) {
             for arg in &m.args {
                 if let Some(a) = call_addr(arg) {
                     self.awaited.insert(a);
@@ -1220,7 +1212,7 @@ impl<'ast> Visit<'ast> for Walker {
             && self.knowledge.is_spawn_method(path, &name)
         {
             let owned = self.knowledge.owns_spawned_tasks(path);
-            let future = m.args.iter().nth(spawn::future_arg(path));
+            let future = m.args.iter().nth(self.knowledge.spawn_future_arg(path));
             self.spawn_fact(me, loc, format!("{path}::{name}"), future, owned);
         }
         self.record_call(

@@ -41,7 +41,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 format!("`{path}`")
             }
             Callee::Method { name, receiver }
-                if blocking::BLOCK_ON_METHODS.contains(&name.as_str())
+                if model.knowledge.is_block_on_method(name)
                     && receiver
                         .path()
                         .is_none_or(|t| blocking::BLOCK_ON_RECEIVERS.contains(&t)) =>

@@ -1,5 +1,5 @@
 use crate::facts::Sink;
-use crate::knowledge::{pacing, spawn};
+use crate::knowledge::{Knowledge, pacing};
 use crate::levels::{Group, Level};
 use std::collections::HashSet;
 
@@ -49,16 +49,16 @@ crate::declare_rule! {
 }
 
 /// `listener.accept().await`, `incoming.next().await`, `listener.incoming().next().await`.
-fn accepts(a: &LoopAwait) -> bool {
+fn accepts(a: &LoopAwait, knowledge: &Knowledge) -> bool {
     let name = a.call.name.as_str();
-    if spawn::ACCEPT_METHODS.contains(&name) {
+    if knowledge.is_accept_method(name) {
         return a.call.arg_count == 0 && a.call.receiver.is_some();
     }
     name == "next"
         && a.call
             .receiver
             .as_deref()
-            .is_some_and(|r| spawn::ACCEPT_STREAM_NAMES.contains(&r) || r.ends_with(".incoming()"))
+            .is_some_and(|r| knowledge.is_accept_stream(r) || r.ends_with(".incoming()"))
 }
 
 /// Names of this file's functions that spawn a task themselves (`handle_connection` awaiting a
@@ -130,7 +130,11 @@ fn inline_use<'l>(
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     let mut spawning = None;
     for l in &model.loops {
-        let Some(accept) = l.awaits.iter().find(|a| !a.nested && accepts(a)) else {
+        let Some(accept) = l
+            .awaits
+            .iter()
+            .find(|a| !a.nested && accepts(a, &model.knowledge))
+        else {
             continue;
         };
         let spawning = spawning.get_or_insert_with(|| spawning_fns(model));

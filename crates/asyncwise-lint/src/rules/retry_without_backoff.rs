@@ -1,5 +1,5 @@
 use crate::facts::Sink;
-use crate::knowledge::spawn;
+use crate::knowledge::Knowledge;
 use crate::levels::{Group, Level};
 use crate::model::FileModel;
 use crate::model::loops::{LoopAwait, LoopKind, Outcome};
@@ -54,9 +54,9 @@ crate::declare_rule! {
 }
 
 /// Awaited calls whose loop is not a retry loop even when it goes round on an error.
-fn not_a_retry(a: &LoopAwait) -> bool {
+fn not_a_retry(a: &LoopAwait, knowledge: &Knowledge) -> bool {
     let name = a.call.name.as_str();
-    spawn::ACCEPT_METHODS.contains(&name)
+    knowledge.is_accept_method(name)
         || matches!(
             name,
             "recv" | "next" | "try_next" | "recv_async" | "changed" | "tick"
@@ -68,7 +68,11 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if l.kind == LoopKind::For || !l.delays.is_empty() || l.attempt_bound.is_some() {
             continue;
         }
-        if l.awaits.iter().filter(|a| !a.nested).any(not_a_retry) {
+        if l.awaits
+            .iter()
+            .filter(|a| !a.nested)
+            .any(|a| not_a_retry(a, &model.knowledge))
+        {
             continue;
         }
         // A `while let Some(item) = items.next()` loop moves to the next item on a failure

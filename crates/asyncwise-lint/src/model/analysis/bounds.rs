@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::knowledge::{Knowledge, blocking, iterators, spawn};
+use crate::knowledge::{Knowledge, iterators};
 use crate::model::Loc;
 use crate::model::tokens::TokenFacts;
 
@@ -86,28 +86,36 @@ pub(crate) struct LoopScope {
 }
 
 impl LoopScope {
-    /// The scope of a loop whose tokens are `node`; `after` are the facts of the statements
-    /// after it in its block (if collected) and `binding` the name its statement binds
-    /// (`let handles = xs.iter().map(..)`).
+    /// The scope of a loop whose tokens are `node` (see [`LoopScope::joined_by`]).
     pub(crate) fn new(
         node: &impl quote::ToTokens,
         loc: Loc,
         kind: &'static str,
         iterations: Iterations,
         chunked: bool,
-        after: Option<&TokenFacts>,
-        binding: Option<&str>,
     ) -> LoopScope {
-        let facts = TokenFacts::of(node.to_token_stream());
-        let joined_after = after.is_some_and(|after| joins_filled(&facts, binding, after));
         LoopScope {
             loc,
             kind,
             iterations,
             chunked,
-            joined_after,
-            facts,
+            joined_after: false,
+            facts: TokenFacts::of(node.to_token_stream()),
         }
+    }
+
+    /// Whether the tasks are joined right after the loop: `after` are the facts of the
+    /// statements after it in its block (if collected) and `binding` the name its statement
+    /// binds (`let handles = xs.iter().map(..)`).
+    pub(crate) fn joined_by(
+        mut self,
+        after: Option<&TokenFacts>,
+        binding: Option<&str>,
+        knowledge: &Knowledge,
+    ) -> LoopScope {
+        self.joined_after =
+            after.is_some_and(|after| joins_filled(&self.facts, binding, after, knowledge));
+        self
     }
 }
 
@@ -146,16 +154,11 @@ fn first_bound(
     innermost: &LoopScope,
     knowledge: &Knowledge,
 ) -> Option<TaskBound> {
-    if spawn::BOUNDING_SPAWNERS
-        .iter()
-        .any(|b| site.via.starts_with(b))
-    {
+    if knowledge.is_bounding_spawner(site.via) {
         return Some(TaskBound::BoundedSpawner);
     }
     // An unbounded `TaskGroup`'s `spawn(..).await` only spawns: the await bounds nothing.
-    let awaited_bounds = !spawn::SPAWN_RETURNS_FUTURE
-        .iter()
-        .any(|b| site.via.starts_with(b));
+    let awaited_bounds = !knowledge.spawn_returns_future(site.via);
     if site.awaited && awaited_bounds {
         return Some(TaskBound::Awaited);
     }
@@ -170,30 +173,24 @@ fn first_bound(
     // Only the loop's own iteration counts, not what the spawned task does.
     let outside_task = |pos: (usize, usize)| pos < loc.start || pos > loc.end;
     let accept_loop = f.methods.iter().filter(|m| outside_task(m.pos)).any(|m| {
-        spawn::ACCEPT_METHODS.contains(&m.method.as_str())
+        knowledge.is_accept_method(&m.method)
             || m.method == "next"
                 && m.receiver
                     .as_deref()
-                    .is_some_and(|r| spawn::ACCEPT_STREAM_NAMES.contains(&r))
+                    .is_some_and(|r| knowledge.is_accept_stream(r))
     });
     if accept_loop {
         return Some(TaskBound::AcceptLoop);
     }
     let before = |pos: (usize, usize)| pos < loc.start;
+    // A permit, or a configured bound (`bound` in the configuration), before the spawn.
     let permit_before = f
         .methods
         .iter()
-        .any(|m| spawn::PERMIT_METHODS.contains(&m.method.as_str()) && before(m.pos))
+        .any(|m| knowledge.bounds_spawns_after(&m.method) && before(m.pos))
         || f.path_calls
             .iter()
-            .any(|c| spawn::PERMIT_METHODS.contains(&c.name.as_str()) && before(c.pos))
-        // A configured bound (`bound` in the configuration) called before the spawn.
-        || f.methods
-            .iter()
-            .any(|m| knowledge.is_configured_bound(&m.method) && before(m.pos))
-        || f.path_calls
-            .iter()
-            .any(|c| knowledge.is_configured_bound(&c.name) && before(c.pos))
+            .any(|c| knowledge.bounds_spawns_after(&c.name) && before(c.pos))
         // A permit from the crate's own limiter, awaited before the spawn.
         || f.lets
             .iter()
@@ -202,19 +199,18 @@ fn first_bound(
         return Some(TaskBound::PermitBefore);
     }
     let permit_inside = site.future.is_some_and(|fut| {
-        TokenFacts::of(quote::ToTokens::to_token_stream(fut)).calls_any(spawn::PERMIT_METHODS)
+        TokenFacts::of(quote::ToTokens::to_token_stream(fut)).calls_any(&knowledge.permit_methods)
     });
     if permit_inside {
         return Some(TaskBound::PermitInside);
     }
-    if drained(f) {
+    if drained(f, knowledge) {
         return Some(TaskBound::Drained);
     }
     let handle_awaited = site.handle.is_some_and(|name| {
         f.awaited_idents.iter().any(|a| a == name)
             || f.path_calls.iter().any(|c| {
-                blocking::BLOCK_ON_METHODS.contains(&c.name.as_str())
-                    && c.first_arg.as_deref() == Some(name)
+                knowledge.is_block_on_method(&c.name) && c.first_arg.as_deref() == Some(name)
             })
     });
     if handle_awaited {
@@ -222,7 +218,11 @@ fn first_bound(
     }
     // Chunks handled one after the other: a loop over `xs.chunks(n)` that joins before the
     // next chunk bounds the spawns of its inner loops.
-    if site.loops.iter().any(|l| l.chunked && drained(&l.facts)) {
+    if site
+        .loops
+        .iter()
+        .any(|l| l.chunked && drained(&l.facts, knowledge))
+    {
         return Some(TaskBound::ChunkDrained);
     }
     None
@@ -342,14 +342,14 @@ pub(crate) fn is_iteration(receiver: &syn::Expr) -> bool {
 /// Is a task collection drained or size-checked inside the loop: `join_next`, `join_all`, a
 /// collection the tasks go into (`set.spawn(..)`, `futs.push(..)`) whose size is checked or
 /// which is polled (`futs.next().await`)?
-fn drained(f: &TokenFacts) -> bool {
-    if f.calls_any(spawn::DRAIN_METHODS) {
+fn drained(f: &TokenFacts, knowledge: &Knowledge) -> bool {
+    if f.calls_any(&knowledge.drain_methods) {
         return true;
     }
     let fills: HashSet<&str> = f
         .methods
         .iter()
-        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
+        .filter(|m| knowledge.is_fill_method(&m.method))
         .filter_map(|m| m.receiver.as_deref())
         .collect();
     f.methods.iter().any(|m| {
@@ -360,11 +360,16 @@ fn drained(f: &TokenFacts) -> bool {
 
 /// Does `after` (the statements after a loop) join a collection that `loop_facts` fills with
 /// tasks (or the loop statement's binding, `let hs = xs.iter().map(|x| spawn(..)).collect()`)?
-fn joins_filled(loop_facts: &TokenFacts, binding: Option<&str>, after: &TokenFacts) -> bool {
+fn joins_filled(
+    loop_facts: &TokenFacts,
+    binding: Option<&str>,
+    after: &TokenFacts,
+    knowledge: &Knowledge,
+) -> bool {
     let mut filled: HashSet<&str> = loop_facts
         .methods
         .iter()
-        .filter(|m| spawn::FILL_METHODS.contains(&m.method.as_str()))
+        .filter(|m| knowledge.is_fill_method(&m.method))
         .filter_map(|m| m.receiver.as_deref())
         .collect();
     filled.extend(binding);
@@ -374,12 +379,12 @@ fn joins_filled(loop_facts: &TokenFacts, binding: Option<&str>, after: &TokenFac
     let drains = after
         .methods
         .iter()
-        .filter(|m| spawn::DRAIN_METHODS.contains(&m.method.as_str()) || m.method == "next")
+        .filter(|m| knowledge.is_drain_method(&m.method) || m.method == "next")
         .filter_map(|m| m.receiver.as_deref());
     let joins = after
         .path_calls
         .iter()
-        .filter(|c| spawn::JOIN_FNS.contains(&c.name.as_str()))
+        .filter(|c| knowledge.is_join_fn(&c.name))
         .filter_map(|c| c.first_arg.as_deref());
     let awaited_in_loop = after
         .iterated
@@ -471,13 +476,18 @@ mod tests {
 
     #[test]
     fn a_collection_filled_in_the_loop_and_polled_there_is_drained() {
-        assert!(drained(&facts(
-            "set.spawn(f); if set.len() > 8 { set.join_next().await; }"
-        )));
-        assert!(drained(&facts(
-            "futs.push(spawn(f)); while futs.len() >= 8 { futs.next().await; }"
-        )));
-        assert!(!drained(&facts("set.spawn(f); set.try_join_next();")));
+        assert!(drained(
+            &facts("set.spawn(f); if set.len() > 8 { set.join_next().await; }"),
+            &Knowledge::builtin()
+        ));
+        assert!(drained(
+            &facts("futs.push(spawn(f)); while futs.len() >= 8 { futs.next().await; }"),
+            &Knowledge::builtin()
+        ));
+        assert!(!drained(
+            &facts("set.spawn(f); set.try_join_next();"),
+            &Knowledge::builtin()
+        ));
     }
 
     #[test]
@@ -486,19 +496,27 @@ mod tests {
         assert!(joins_filled(
             &filled,
             None,
-            &facts("join_all(handles).await;")
+            &facts("join_all(handles).await;"),
+            &Knowledge::builtin()
         ));
         assert!(joins_filled(
             &filled,
             None,
-            &facts("for h in handles { h.await?; }")
+            &facts("for h in handles { h.await?; }"),
+            &Knowledge::builtin()
         ));
-        assert!(!joins_filled(&filled, None, &facts("drop(handles);")));
+        assert!(!joins_filled(
+            &filled,
+            None,
+            &facts("drop(handles);"),
+            &Knowledge::builtin()
+        ));
         let mapped = facts("xs.iter().map(|x| tokio::spawn(work(x)))");
         assert!(joins_filled(
             &mapped,
             Some("hs"),
-            &facts("futures::future::join_all(hs).await;")
+            &facts("futures::future::join_all(hs).await;"),
+            &Knowledge::builtin()
         ));
     }
 
@@ -506,15 +524,7 @@ mod tests {
     /// depend on what else the test process lexed, so they are read back, not written).
     fn scope(src: &str, iterations: Iterations) -> (Rc<LoopScope>, Loc) {
         let tokens: proc_macro2::TokenStream = src.parse().expect("test tokens lex");
-        let scope = LoopScope::new(
-            &tokens,
-            Loc::default(),
-            "`for` loop",
-            iterations,
-            false,
-            None,
-            None,
-        );
+        let scope = LoopScope::new(&tokens, Loc::default(), "`for` loop", iterations, false);
         let at = scope
             .facts
             .path_calls

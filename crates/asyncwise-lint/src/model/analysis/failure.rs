@@ -12,8 +12,8 @@
 use syn::visit::{self, Visit};
 
 use crate::facts::FnRef;
+use crate::knowledge::Knowledge;
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{Knowledge, spawn};
 use crate::model::Loc;
 use crate::model::macros::{self, MacroBody};
 
@@ -119,7 +119,7 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
                 return BodyFailure::default();
             };
             let name = last.ident.to_string();
-            if spawn::FUTURE_WRAPPER_FNS.contains(&name.as_str()) {
+            if knowledge.is_future_wrapper_fn(&name) {
                 return c
                     .args
                     .first()
@@ -133,7 +133,7 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
         }
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
-            if spawn::FUTURE_WRAPPERS.contains(&name.as_str()) {
+            if knowledge.is_future_wrapper(&name) {
                 return of_future(&m.receiver, knowledge);
             }
             ends_in(Ending::InCall(FnRef {
@@ -194,23 +194,23 @@ fn ending(tail: &syn::Expr) -> Ending {
 
 /// Does `e` (a receiver chain) call a set-up function (`signal(..)`, `ctrl_c()`), as a function
 /// or a method?
-fn receiver_sets_up(e: &syn::Expr) -> bool {
+fn receiver_sets_up(e: &syn::Expr, knowledge: &Knowledge) -> bool {
     match e {
         syn::Expr::Call(c) => match &*c.func {
             syn::Expr::Path(p) => p
                 .path
                 .segments
                 .last()
-                .is_some_and(|s| spawn::SETUP_CALLS.contains(&s.ident.to_string().as_str())),
+                .is_some_and(|s| knowledge.is_task_setup_call(&s.ident.to_string())),
             _ => false,
         },
         syn::Expr::MethodCall(m) => {
-            spawn::SETUP_CALLS.contains(&m.method.to_string().as_str())
-                || receiver_sets_up(&m.receiver)
+            knowledge.is_task_setup_call(&m.method.to_string())
+                || receiver_sets_up(&m.receiver, knowledge)
         }
-        syn::Expr::Await(a) => receiver_sets_up(&a.base),
-        syn::Expr::Try(t) => receiver_sets_up(&t.expr),
-        syn::Expr::Paren(p) => receiver_sets_up(&p.expr),
+        syn::Expr::Await(a) => receiver_sets_up(&a.base, knowledge),
+        syn::Expr::Try(t) => receiver_sets_up(&t.expr, knowledge),
+        syn::Expr::Paren(p) => receiver_sets_up(&p.expr, knowledge),
         _ => false,
     }
 }
@@ -256,10 +256,10 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
                 });
             }
             if !self.real_panic {
-                self.real_panic = !receiver_sets_up(&m.receiver);
+                self.real_panic = !receiver_sets_up(&m.receiver, self.knowledge);
             }
         }
-        if spawn::SPAWN_METHOD_NAMES.contains(&method.as_str()) {
+        if self.knowledge.is_spawn_name(&method) {
             // A task spawned from the task: its failures are its own.
             self.visit_expr(&m.receiver);
             return;
@@ -272,7 +272,7 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
             && p.path
                 .segments
                 .last()
-                .is_some_and(|s| spawn::SPAWN_METHOD_NAMES.contains(&s.ident.to_string().as_str()))
+                .is_some_and(|s| self.knowledge.is_spawn_name(&s.ident.to_string()))
         {
             return;
         }

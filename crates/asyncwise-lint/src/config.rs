@@ -31,6 +31,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
+use serde::de::IntoDeserializer as _;
 
 use crate::diagnostic::{FileError, LineCol};
 
@@ -168,43 +169,38 @@ impl Config {
 
 /// Finds the `asyncwise` table at `section` (e.g. `["package", "metadata", "asyncwise"]`, or
 /// `[]` for the whole document), checks its keys and deserializes it.
+///
+/// Read with `toml_edit`, as manifests are (`engine/manifest.rs`): one TOML crate, whose
+/// document keeps the spans that errors point at and which deserializes through serde.
 fn parse_section(text: &str, section: &[&str]) -> Result<Option<Config>, FileError> {
-    let doc = toml::de::DeTable::parse(text).map_err(|e| toml_error(text, &e))?;
-    let mut table = doc.get_ref();
+    let doc =
+        toml_edit::Document::parse(text).map_err(|e| toml_error(text, e.message(), e.span()))?;
+    let mut item = doc.as_item();
     for key in section {
-        match table.get(*key).map(|v| v.get_ref()) {
-            Some(toml::de::DeValue::Table(inner)) => table = inner,
+        match item.get(*key) {
+            Some(inner) if inner.is_table_like() => item = inner,
             _ => return Ok(None),
         }
     }
+    let Some(table) = item.as_table_like() else {
+        return Ok(None);
+    };
     check_keys(text, table, CONFIG_KEYS, "key")?;
     check_rules(text, table, "rules")?;
     check_rules(text, table, "test_rules")?;
-    if let Some(toml::de::DeValue::Array(rows)) = table.get("overrides").map(|v| v.get_ref()) {
-        for row in rows {
-            if let toml::de::DeValue::Table(row) = row.get_ref() {
-                check_keys(text, row, OVERRIDE_KEYS, "key of an `overrides` table")?;
-                check_rules(text, row, "rules")?;
-            }
-        }
+    for row in rows(table.get("overrides")) {
+        check_keys(text, row, OVERRIDE_KEYS, "key of an `overrides` table")?;
+        check_rules(text, row, "rules")?;
     }
-    if let Some(toml::de::DeValue::Array(rows)) = table.get("blocking").map(|v| v.get_ref()) {
-        for row in rows {
-            if let toml::de::DeValue::Table(row) = row.get_ref() {
-                check_keys(text, row, BLOCKING_KEYS, "key of a `blocking` row")?;
-            }
-        }
+    for row in rows(table.get("blocking")) {
+        check_keys(text, row, BLOCKING_KEYS, "key of a `blocking` row")?;
     }
-    // Deserialize only the section: navigate the untyped value, then type it.
-    let value: toml::Value = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
-    let mut value = &value;
-    for key in section {
-        match value.get(key) {
-            Some(inner) => value = inner,
-            None => return Ok(None),
-        }
-    }
-    let config: Config = value.clone().try_into().map_err(|e: toml::de::Error| {
+    // Deserialize only the section: a table item becomes an inline-table value.
+    let value = item
+        .clone()
+        .into_value()
+        .map_err(|_| FileError::new("", format!("[{}]: not a table", section.join("."))))?;
+    let config = Config::deserialize(value.into_deserializer()).map_err(|e| {
         let place = if section.is_empty() {
             String::new()
         } else {
@@ -216,9 +212,26 @@ fn parse_section(text: &str, section: &[&str]) -> Result<Option<Config>, FileErr
     Ok(Some(config))
 }
 
+/// The tables of an array of tables (`[[overrides]]`) or of an inline array of inline tables
+/// (`overrides = [{ .. }]`); other rows are left to deserialization to reject.
+fn rows(item: Option<&toml_edit::Item>) -> Vec<&dyn toml_edit::TableLike> {
+    match item {
+        Some(toml_edit::Item::ArrayOfTables(tables)) => tables
+            .iter()
+            .map(|t| t as &dyn toml_edit::TableLike)
+            .collect(),
+        Some(toml_edit::Item::Value(toml_edit::Value::Array(values))) => values
+            .iter()
+            .filter_map(|v| v.as_inline_table())
+            .map(|t| t as &dyn toml_edit::TableLike)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Checks the rule names and levels of the table `key` of `table`, if it has one.
-fn check_rules(text: &str, table: &toml::de::DeTable<'_>, key: &str) -> Result<(), FileError> {
-    let Some(toml::de::DeValue::Table(rules)) = table.get(key).map(|v| v.get_ref()) else {
+fn check_rules(text: &str, table: &dyn toml_edit::TableLike, key: &str) -> Result<(), FileError> {
+    let Some(rules) = table.get(key).and_then(toml_edit::Item::as_table_like) else {
         return Ok(());
     };
     let known: Vec<&str> = crate::suppress::known_rules()
@@ -226,16 +239,24 @@ fn check_rules(text: &str, table: &toml::de::DeTable<'_>, key: &str) -> Result<(
         .chain(["all"])
         .collect();
     check_keys(text, rules, &known, "rule")?;
-    for (name, level) in rules {
-        if let toml::de::DeValue::String(level_text) = level.get_ref() {
-            let levels = ["allow", "warn", "deny"];
-            if !levels.contains(&level_text.as_ref()) {
-                return Err(located(
-                    text,
-                    level.span(),
-                    unknown("level", level_text, &levels, Some(name.get_ref())),
-                ));
-            }
+    let levels = ["allow", "warn", "deny"];
+    for (name, level) in rules.iter() {
+        let Some(level_text) = level.as_str() else {
+            // Said here rather than by deserialization, which cannot name the rule or the place.
+            return Err(located(
+                text,
+                level.span(),
+                format!(
+                    "the level for `{name}` is not a string; expected one of `allow`, `warn`, `deny`"
+                ),
+            ));
+        };
+        if !levels.contains(&level_text) {
+            return Err(located(
+                text,
+                level.span(),
+                unknown("level", level_text, &levels, Some(name)),
+            ));
         }
     }
     Ok(())
@@ -282,16 +303,16 @@ fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
 
 fn check_keys(
     text: &str,
-    table: &toml::de::DeTable<'_>,
+    table: &dyn toml_edit::TableLike,
     known: &[&str],
     what: &str,
 ) -> Result<(), FileError> {
-    for key in table.keys() {
-        if !known.contains(&key.get_ref().as_ref()) {
+    for (key, _) in table.iter() {
+        if !known.contains(&key) {
             return Err(located(
                 text,
-                key.span(),
-                unknown(what, key.get_ref(), known, None),
+                table.key(key).and_then(toml_edit::Key::span),
+                unknown(what, key, known, None),
             ));
         }
     }
@@ -313,16 +334,16 @@ fn unknown(what: &str, found: &str, known: &[&str], of: Option<&str>) -> String 
     }
 }
 
-fn located(text: &str, span: std::ops::Range<usize>, message: String) -> FileError {
-    FileError::new("", message).at(LineCol::at_byte(text, span.start.min(text.len())))
-}
-
-fn toml_error(text: &str, e: &toml::de::Error) -> FileError {
-    let error = FileError::new("", format!("invalid TOML: {}", e.message()));
-    match e.span() {
+fn located(text: &str, span: Option<std::ops::Range<usize>>, message: String) -> FileError {
+    let error = FileError::new("", message);
+    match span {
         Some(span) => error.at(LineCol::at_byte(text, span.start.min(text.len()))),
         None => error,
     }
+}
+
+fn toml_error(text: &str, message: &str, span: Option<std::ops::Range<usize>>) -> FileError {
+    located(text, span, format!("invalid TOML: {message}"))
 }
 
 /// One file's configuration and where it applies from.
@@ -743,6 +764,19 @@ mod tests {
 
         let err = Config::from_toml_str("exclude = 3").unwrap_err();
         assert!(err.message.contains("invalid type"), "{err}");
+
+        let err = Config::from_toml_str("[rules]\nunbounded_spawn = 3\n").unwrap_err();
+        assert_eq!(
+            err.message,
+            "the level for `unbounded_spawn` is not a string; expected one of `allow`, `warn`, `deny`"
+        );
+        assert_eq!(
+            err.location,
+            Some(LineCol {
+                line: 2,
+                column: 19
+            })
+        );
 
         let err = Config::from_toml_str("exclude = [").unwrap_err();
         assert!(err.message.starts_with("invalid TOML"), "{err}");

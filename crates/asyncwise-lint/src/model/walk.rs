@@ -4,6 +4,13 @@
 //! [`Ctx`] and its enclosing loops, a block-scoped [`Resolver`] and a [`TypeEnv`]. Macro bodies
 //! are parsed from their tokens (`tokio::select!` branches, comma-separated expressions, or
 //! statements) and walked like ordinary code; macros that parse as neither are skipped.
+//!
+//! The walker records facts and decides no rule's verdict: questions with semantics of their
+//! own are asked of [`analysis`](super::analysis) (how a spawned future can fail, what bounds
+//! the tasks of the loop a spawn sits in) and their answers stored on the
+//! [`SpawnFact`](super::SpawnFact); library knowledge comes from the run's
+//! [`Knowledge`](crate::knowledge::Knowledge), never from a table file's constants (only std and
+//! language names: iterator adapters and macro kinds).
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -927,21 +934,22 @@ impl<'ast> Visit<'ast> for Walker {
     }
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
-        let mut scope = Scope::default();
-        let items: Vec<&syn::Item> = b
-            .stmts
-            .iter()
-            .filter_map(|s| match s {
+        // Most blocks declare no item: no scope to build (and no strings to allocate for one).
+        let has_items = b.stmts.iter().any(|s| matches!(s, syn::Stmt::Item(_)));
+        let pushed = has_items && {
+            let mut scope = Scope::default();
+            let items = b.stmts.iter().filter_map(|s| match s {
                 syn::Stmt::Item(i) => Some(i),
                 _ => None,
-            })
-            .collect();
-        let module = self.resolver.current_module.clone();
-        scope.add_items(&format!("{module}::{{block}}"), items);
-        let pushed = !scope.is_empty();
-        if pushed {
-            self.resolver.push_block(scope);
-        }
+            });
+            let module = format!("{}::{{block}}", self.resolver.current_module);
+            scope.add_items(&module, items);
+            let declares = !scope.is_empty();
+            if declares {
+                self.resolver.push_block(scope);
+            }
+            declares
+        };
         let binds_closure = b.stmts.iter().any(|s| {
             matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| matches!(*i.expr, syn::Expr::Closure(_))))
         });

@@ -767,8 +767,7 @@ impl Walker {
         match cond {
             syn::Expr::Let(l) => {
                 let ty = self.infer(&l.expr);
-                let pat = (*l.pat).clone();
-                self.env.bind_pat(&pat, ty, &self.types, &self.resolver);
+                self.env.bind_pat(&l.pat, ty, &self.types, &self.resolver);
             }
             syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
                 self.bind_lets(&b.left);
@@ -1080,8 +1079,7 @@ impl<'ast> Visit<'ast> for Walker {
             self.async_lock_alias(&name, &init.expr);
         }
         let ty = l.init.as_ref().map_or(Ty::Unknown, |i| self.infer(&i.expr));
-        let pat = l.pat.clone();
-        self.env.bind_pat(&pat, ty, &self.types, &self.resolver);
+        self.env.bind_pat(&l.pat, ty, &self.types, &self.resolver);
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
@@ -1223,18 +1221,16 @@ impl<'ast> Visit<'ast> for Walker {
             let future = m.args.iter().nth(self.knowledge.spawn_future_arg(path));
             self.spawn_fact(me, loc, format!("{path}::{name}"), future, owned);
         }
+        // Asked before the name moves into the call fact.
+        let per_element = iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str());
+        let offloads = self.knowledge.is_offload_method(&name);
         self.record_call(
-            Callee::Method {
-                name: name.clone(),
-                receiver,
-            },
+            Callee::Method { name, receiver },
             loc,
             self.awaited.contains(&me),
         );
         self.visit_expr(&m.receiver);
-        let adapter_loop = (iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str())
-            && bounds::is_iteration(&m.receiver))
-        .then(|| {
+        let adapter_loop = (per_element && bounds::is_iteration(&m.receiver)).then(|| {
             let fixed = bounds::iterations(&m.receiver, &self.constant_names);
             self.loop_scope(
                 m,
@@ -1244,7 +1240,6 @@ impl<'ast> Visit<'ast> for Walker {
                 bounds::is_chunked(&m.receiver),
             )
         });
-        let offloads = self.knowledge.is_offload_method(&name);
         if self.async_lock_scan {
             for arg in &m.args {
                 self.async_lock_lent(arg);

@@ -231,6 +231,9 @@ pub struct SelectBranch {
     pub loc: Loc,
     /// What it is.
     pub future: BranchFuture,
+    /// The branch's pattern is `_`: the future's output (a permit, a guard, a message) is
+    /// dropped as soon as the branch wins.
+    pub discards_output: bool,
 }
 
 struct Ctx<'a> {
@@ -526,10 +529,11 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 let loc = Loc::mac(mac);
                 let branches = arms
                     .iter()
-                    .filter_map(|a| a.future.as_ref())
-                    .map(|future| SelectBranch {
+                    .filter_map(|a| Some((a.future.as_ref()?, a.pattern.as_ref())))
+                    .map(|(future, pattern)| SelectBranch {
                         loc: Loc::of(future),
                         future: self.branch_future(future),
+                        discards_output: matches!(pattern, Some(syn::Pat::Wild(_))),
                     })
                     .collect();
                 self.ir.selects.push(SelectSite {

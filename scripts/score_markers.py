@@ -14,14 +14,21 @@ The binary is run as a user would, twice: once over the whole corpus directory
 package (every directory holding a Cargo.toml with a `[package]` table, `check ... .` from
 there). The score is taken from the whole-directory run; findings that only one of the two
 modes reports are listed so that the difference is visible. Standard library only.
+
+The corpus is copied to a temporary directory first and checked there: inside this repository
+the workspace's `[workspace.metadata.asyncwise] exclude` list leaves the corpus out (it must
+not count against the repository's own check), and a user's code is not inside asyncwise's
+workspace either.
 """
 
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 
 NEW_RULES = [
@@ -122,8 +129,17 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="also list true positives")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
-    corpus = os.path.abspath(args.corpus)
+    source = os.path.abspath(args.corpus)
+    scratch = tempfile.mkdtemp(prefix="score-markers-")
+    corpus = os.path.join(scratch, os.path.basename(source))
+    shutil.copytree(source, corpus, ignore=shutil.ignore_patterns("target", ".git"))
+    try:
+        score(binary, corpus, args.verbose)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
+
+def score(binary, corpus, verbose):
     expected = read_markers(corpus)
     diagnostics, errors, checked = run_check(binary, corpus)
     found = findings_of(diagnostics, corpus, corpus)
@@ -149,7 +165,7 @@ def main():
         print(f"FP {key[0]}:{key[1]} {key[2]} ({found[key]})")
     for key in sorted(expected - set(found)):
         print(f"FN {key[0]}:{key[1]} {key[2]}")
-    if args.verbose:
+    if verbose:
         for key in sorted(expected & set(found)):
             print(f"TP {key[0]}:{key[1]} {key[2]} ({found[key]})")
     only_tree = sorted(set(found) - set(per_package))

@@ -73,6 +73,9 @@ pub struct Body {
     pub loc: Loc,
     /// Its await points, in evaluation order (indices into [`Ir::awaits`]).
     pub awaits: Vec<usize>,
+    /// Names bound mutably in it: `let mut x`, `mut x` and `x: &mut T` parameters, `self` of
+    /// `&mut self`. A method called on one may take `&mut self`.
+    pub mut_bindings: Vec<String>,
 }
 
 /// A block of an async body.
@@ -264,6 +267,7 @@ impl Ir {
             fn_item,
             loc: Loc::of(block),
             awaits: Vec::new(),
+            mut_bindings: mut_params.clone(),
         });
         let cx = Ctx {
             env,
@@ -290,6 +294,7 @@ impl Ir {
             fn_item,
             loc: Loc::of(expr),
             awaits: Vec::new(),
+            mut_bindings: Vec::new(),
         });
         let cx = Ctx {
             env,
@@ -378,6 +383,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             let mut defines = Vec::new();
             if let syn::Stmt::Local(l) = s {
                 pat_names(&l.pat, &mut defines);
+                mut_pat_names(&l.pat, &mut self.ir.bodies[self.body].mut_bindings);
             }
             let mut uses = Vec::new();
             if !matches!(s, syn::Stmt::Item(_)) {
@@ -738,6 +744,19 @@ fn pat_names(p: &syn::Pat, out: &mut Vec<String>) {
     impl<'ast> Visit<'ast> for Names<'_> {
         fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
             self.0.push(i.ident.to_string());
+            visit::visit_pat_ident(self, i);
+        }
+    }
+    Names(out).visit_pat(p);
+}
+
+fn mut_pat_names(p: &syn::Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            if i.mutability.is_some() {
+                self.0.push(i.ident.to_string());
+            }
             visit::visit_pat_ident(self, i);
         }
     }

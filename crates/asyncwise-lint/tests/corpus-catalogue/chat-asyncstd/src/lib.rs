@@ -1,6 +1,6 @@
 //! Catalogue corpus: a small chat server on async-std — a broker task owns the peer table,
 //! connections register with it, a moderation listener serves one moderator at a time.
-//! Labels: a trailing `//~` comment names the rules of a finding that must start on that line.
+//! Labels: a trailing marker comment names the rules of a finding that must start on that line.
 
 use std::collections::HashMap;
 use std::sync::Arc;

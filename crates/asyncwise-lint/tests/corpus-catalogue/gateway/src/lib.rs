@@ -1,5 +1,5 @@
 //! Catalogue corpus: the gateway library's root — module list and the shared error type.
-//! Labels: a trailing `//~` comment names the rules of a finding that must start on that line; unmarked lines must stay quiet.
+//! Labels: a trailing marker comment names the rules of a finding that must start on that line; unmarked lines must stay quiet.
 
 mod health_report;
 mod jobs_worker;

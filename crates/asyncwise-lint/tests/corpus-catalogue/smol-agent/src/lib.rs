@@ -1,6 +1,6 @@
 //! Catalogue corpus: a metrics-shipping agent on smol — samples local counters, ships batches
 //! to a collector, and answers a local control socket.
-//! Labels: a trailing `//~` comment names the rules of a finding that must start on that line.
+//! Labels: a trailing marker comment names the rules of a finding that must start on that line.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -5,7 +5,9 @@
 # usage: scripts/field/run.sh BINARY OUT_DIR [extra `asyncwise check` args...]
 #   e.g. scripts/field/run.sh target/release/asyncwise /work/field-out/base
 #        scripts/field/run.sh /work/field-signal/target/release/asyncwise /work/field-out/all --all-targets --select all
-# env: FIELD_REPOS (work trees, default /work/field-repos), FIELD_MIRROR (default /work/.mirror)
+# env: FIELD_LIST (repository list, default repos.tsv beside this script; second-set.tsv is the
+#      second set), FIELD_REPOS (work trees, default /work/field-repos), FIELD_MIRROR (default
+#      /work/.mirror)
 # The fetched code never enters this repository: work trees and JSON live outside it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,7 +15,8 @@ bin="$(realpath "$1")"; out="$(realpath -m "$2")"; shift 2
 repos_dir="${FIELD_REPOS:-/work/field-repos}"
 mirror="${FIELD_MIRROR:-/work/.mirror}"
 mkdir -p "$repos_dir" "$out"
-tail -n +2 "$here/repos.tsv" | while IFS=$'\t' read -r name slug commit; do
+list="${FIELD_LIST:-$here/repos.tsv}"
+tail -n +2 "$list" | while IFS=$'\t' read -r name slug commit; do
   tree="$repos_dir/$name"
   if [ ! -f "$tree/.field-commit" ] || [ "$(cat "$tree/.field-commit")" != "$commit" ]; then
     gitdir="$mirror/${slug/\//+}/repo"

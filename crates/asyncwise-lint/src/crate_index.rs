@@ -62,6 +62,7 @@ struct FileEntry {
     async_lock_decls: Vec<AsyncLockDecl>,
     async_lock_sites: Vec<AsyncLockSite>,
     runtime_calls: Vec<RuntimeCall>,
+    macro_locks: crate::model::macro_rules::MacroLocks,
 }
 
 /// What one file of a package says about async locks and runtimes (see
@@ -79,6 +80,8 @@ pub struct FileFacts<'a> {
     pub async_lock_sites: &'a [AsyncLockSite],
     /// The first call into each runtime there, outside test code.
     pub runtime_calls: &'a [RuntimeCall],
+    /// Locks its `macro_rules!` bodies lock.
+    pub macro_locks: &'a crate::model::macro_rules::MacroLocks,
 }
 
 #[derive(Debug)]
@@ -179,6 +182,7 @@ impl CrateIndex {
                     async_lock_decls: std::mem::take(&mut file.items.async_lock_decls),
                     async_lock_sites: std::mem::take(&mut file.items.async_lock_sites),
                     runtime_calls: std::mem::take(&mut file.items.runtime_calls),
+                    macro_locks: std::mem::take(&mut file.items.macro_locks),
                 });
                 meta.aliases.extend(file.items.aliases);
                 for (owner, field, ty) in file.items.fields {
@@ -394,6 +398,7 @@ impl CrateIndex {
                 async_lock_decls: &f.async_lock_decls,
                 async_lock_sites: &f.async_lock_sites,
                 runtime_calls: &f.runtime_calls,
+                macro_locks: &f.macro_locks,
             })
     }
 

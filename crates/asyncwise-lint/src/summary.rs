@@ -86,6 +86,9 @@ pub struct FileItems {
     /// The first call into each async runtime (spawn, sleep, block on, build) outside test code.
     #[serde(default)]
     pub runtime_calls: Vec<RuntimeCall>,
+    /// Locks that `macro_rules!` bodies of the file lock, where no guard can be followed.
+    #[serde(default)]
+    pub macro_locks: crate::model::macro_rules::MacroLocks,
 }
 
 /// Which lock a declaration or lock site is: what the crate pass matches them by.
@@ -332,6 +335,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             })
             .collect(),
         runtime_calls: runtime_calls(model, |_| true),
+        macro_locks: model.macro_locks.clone(),
     }
 }
 

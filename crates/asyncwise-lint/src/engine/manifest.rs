@@ -30,6 +30,9 @@ pub struct Manifest {
     /// The entries of the top-level `[dependencies]` table (not dev-, build- or
     /// target-specific ones), with workspace-inherited entries completed from the workspace.
     pub dependencies: Vec<Dependency>,
+    /// Packages named by non-optional entries of `[target.'cfg(..)'.dependencies]` tables: on
+    /// for the platforms the `cfg` selects.
+    pub platform_dependencies: Vec<String>,
     /// The `[features]` table: each feature with what it enables.
     pub features: Vec<(String, Vec<String>)>,
     /// `# asyncwise: allow(rule, ..) -- reason` comments: (1-based line, rule names). Such a
@@ -264,6 +267,20 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             }
         }
     }
+    let mut platform_dependencies = Vec::new();
+    if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
+        for (_, target) in targets.iter() {
+            let Some(table) = target.get("dependencies").and_then(Item::as_table_like) else {
+                continue;
+            };
+            for (key, item) in table.iter() {
+                let (package, optional, _, _) = entry_facts(key, item);
+                if !optional {
+                    platform_dependencies.push(package);
+                }
+            }
+        }
+    }
     let mut dependencies = Vec::new();
     if let Some(table) = root.get("dependencies").and_then(Item::as_table_like) {
         for (key, item) in table.iter() {
@@ -336,6 +353,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         edition_inherited,
         path_deps,
         dependencies,
+        platform_dependencies,
         features,
         allows,
     })

@@ -23,9 +23,17 @@ pub struct CancelUnsafe {
     pub loses: &'static str,
 }
 
+impl CancelUnsafe {
+    /// Dropping it loses only a turn in a wait queue (a lock or a permit), no data.
+    pub fn loses_only_queue_place(&self) -> bool {
+        std::ptr::eq(self.loses, QUEUE) || self.loses == QUEUE
+    }
+}
+
 const PARTIAL_READ: &str = "the bytes it has already read are lost";
 const PARTIAL_WRITE: &str = "a part of the data may already be written, and the rest is not";
-const QUEUE: &str = "it loses its place in the queue, so waiters behind it go first";
+/// What a dropped lock or permit request loses: only its turn.
+pub(crate) const QUEUE: &str = "it loses its place in the queue, so waiters behind it go first";
 
 macro_rules! rows {
     ($owner:literal, $loses:expr, [$($m:literal),* $(,)?]) => {

@@ -14,6 +14,20 @@ pub const SPAWN_FNS: &[&str] = &[
     "monoio::spawn",
 ];
 
+/// Spawns whose task keeps running when its handle is dropped, so a task whose handle is
+/// discarded can be cancelled only by the runtime shutting down. (smol's and
+/// async-executor's `Task` cancels the task when dropped, and is not here.)
+pub const DETACHED_ON_DROP: &[&str] = &[
+    "tokio::spawn",
+    "tokio::task::spawn",
+    "tokio::task::spawn_local",
+    "tokio::runtime::Handle::spawn",
+    "tokio::runtime::Runtime::spawn",
+    "tokio::task::LocalSet::spawn_local",
+    "async_std::task::spawn",
+    "async_std::task::spawn_local",
+];
+
 /// Task-spawning methods, by receiver type.
 pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
     (

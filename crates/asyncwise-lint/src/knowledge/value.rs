@@ -430,6 +430,18 @@ impl Knowledge {
             .any(|(t, ms)| *t == receiver && ms.contains(&method))
     }
 
+    /// Does a task spawned by `via` (`tokio::spawn`, `tokio::runtime::Handle::spawn`) keep
+    /// running when its handle is dropped?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.task_outlives_handle("tokio::spawn"));
+    /// assert!(!k.task_outlives_handle("smol::spawn"));
+    /// ```
+    pub fn task_outlives_handle(&self, via: &str) -> bool {
+        super::spawn::DETACHED_ON_DROP.contains(&via)
+    }
+
     /// Does a receiver of type `receiver` own (and join) the tasks it spawns?
     pub fn owns_spawned_tasks(&self, receiver: &str) -> bool {
         self.owning_spawners.contains(&receiver)

@@ -73,6 +73,9 @@ pub struct Body {
     pub loc: Loc,
     /// Its await points, in evaluation order (indices into [`Ir::awaits`]).
     pub awaits: Vec<usize>,
+    /// Names bound mutably in it: `let mut x`, `mut x` and `x: &mut T` parameters, `self` of
+    /// `&mut self`. A method called on one may take `&mut self`.
+    pub mut_bindings: Vec<String>,
 }
 
 /// A block of an async body.
@@ -231,6 +234,9 @@ pub struct SelectBranch {
     pub loc: Loc,
     /// What it is.
     pub future: BranchFuture,
+    /// The branch's pattern is `_`: the future's output (a permit, a guard, a message) is
+    /// dropped as soon as the branch wins.
+    pub discards_output: bool,
 }
 
 struct Ctx<'a> {
@@ -261,6 +267,7 @@ impl Ir {
             fn_item,
             loc: Loc::of(block),
             awaits: Vec::new(),
+            mut_bindings: mut_params.clone(),
         });
         let cx = Ctx {
             env,
@@ -287,6 +294,7 @@ impl Ir {
             fn_item,
             loc: Loc::of(expr),
             awaits: Vec::new(),
+            mut_bindings: Vec::new(),
         });
         let cx = Ctx {
             env,
@@ -375,6 +383,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             let mut defines = Vec::new();
             if let syn::Stmt::Local(l) = s {
                 pat_names(&l.pat, &mut defines);
+                mut_pat_names(&l.pat, &mut self.ir.bodies[self.body].mut_bindings);
             }
             let mut uses = Vec::new();
             if !matches!(s, syn::Stmt::Item(_)) {
@@ -526,10 +535,11 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 let loc = Loc::mac(mac);
                 let branches = arms
                     .iter()
-                    .filter_map(|a| a.future.as_ref())
-                    .map(|future| SelectBranch {
+                    .filter_map(|a| Some((a.future.as_ref()?, a.pattern.as_ref())))
+                    .map(|(future, pattern)| SelectBranch {
                         loc: Loc::of(future),
                         future: self.branch_future(future),
+                        discards_output: matches!(pattern, Some(syn::Pat::Wild(_))),
                     })
                     .collect();
                 self.ir.selects.push(SelectSite {
@@ -734,6 +744,19 @@ fn pat_names(p: &syn::Pat, out: &mut Vec<String>) {
     impl<'ast> Visit<'ast> for Names<'_> {
         fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
             self.0.push(i.ident.to_string());
+            visit::visit_pat_ident(self, i);
+        }
+    }
+    Names(out).visit_pat(p);
+}
+
+fn mut_pat_names(p: &syn::Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            if i.mutability.is_some() {
+                self.0.push(i.ident.to_string());
+            }
             visit::visit_pat_ident(self, i);
         }
     }

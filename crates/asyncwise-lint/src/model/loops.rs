@@ -153,6 +153,8 @@ pub struct StateCall {
 /// at any block depth; closures, async blocks and macro bodies left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SequenceFact {
+    /// The async body: a fn's or async block's block, or an async closure's body.
+    pub body: Loc,
     /// The state calls.
     pub calls: Vec<StateCall>,
     /// Its `.await`s and awaiting macros (`select!`, `join!`).
@@ -179,7 +181,7 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         macro_depth: 0,
     };
     s.visit_block(block);
-    s.finish()
+    s.finish(Loc::of(block))
 }
 
 /// Scans an async closure's body.
@@ -193,7 +195,7 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         macro_depth: 0,
     };
     s.visit_expr(expr);
-    s.finish()
+    s.finish(Loc::of(expr))
 }
 
 struct BodyScan<'a> {
@@ -207,9 +209,10 @@ struct BodyScan<'a> {
 }
 
 impl BodyScan<'_> {
-    fn finish(mut self) -> BodyFacts {
+    fn finish(mut self, body: Loc) -> BodyFacts {
         if self.state_calls.len() >= 2 {
             self.out.sequences.push(SequenceFact {
+                body,
                 calls: self.state_calls,
                 awaits: self.awaits,
             });

@@ -130,6 +130,8 @@ fn may_hold_code(tokens: &proc_macro2::TokenStream) -> bool {
 /// One arm of a `select!`, in source order: `pattern = future, if precondition => handler`,
 /// or a fallback (`else`, `default`, `complete`) with no future.
 pub(crate) struct SelectArm {
+    /// The pattern the future's output is matched against; `None` for a fallback arm.
+    pub pattern: Option<syn::Pat>,
     /// The future the branch polls; `None` for a fallback arm.
     pub future: Option<syn::Expr>,
     /// The `if` precondition, if any.
@@ -183,7 +185,7 @@ fn parse_select_arms(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Sele
                 input.parse::<syn::Ident>()?;
             }
         } else {
-            syn::Pat::parse_multi_with_leading_vert(input)?;
+            let pattern = syn::Pat::parse_multi_with_leading_vert(input)?;
             input.parse::<syn::Token![=]>()?;
             let future = input.call(syn::Expr::parse_without_eager_brace)?;
             let mut precondition = None;
@@ -192,13 +194,15 @@ fn parse_select_arms(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Sele
                 input.parse::<syn::Token![if]>()?;
                 precondition = Some(input.parse()?);
             }
-            branch = Some((future, precondition));
+            branch = Some((pattern, future, precondition));
         }
         input.parse::<syn::Token![=>]>()?;
         let handler: syn::Expr = input.parse()?;
         let is_block = matches!(handler, syn::Expr::Block(_));
-        let (future, precondition) = branch.map_or((None, None), |(f, p)| (Some(f), p));
+        let (pattern, future, precondition) =
+            branch.map_or((None, None, None), |(pat, f, p)| (Some(pat), Some(f), p));
         out.push(SelectArm {
+            pattern,
             future,
             precondition,
             handler,

@@ -9,6 +9,7 @@ pub mod analysis;
 pub(crate) mod guards;
 pub mod ir;
 pub mod loops;
+pub mod macro_rules;
 pub(crate) mod macros;
 pub(crate) mod resolve;
 pub mod test_code;
@@ -369,6 +370,8 @@ pub struct FileModel<'a> {
     pub async_lock_decls: Vec<AsyncLockDeclFact>,
     /// Async lock calls in async code, with whether each guard lives on.
     pub async_lock_sites: Vec<AsyncLockSiteFact>,
+    /// Locks that the file's `macro_rules!` bodies lock (not followed as code).
+    pub macro_locks: macro_rules::MacroLocks,
     /// The statement-level IR of the file's async bodies (see [`ir`]).
     pub ir: ir::Ir,
     /// Every loop of an async body, with what its iteration awaits (`loops.rs`).
@@ -428,6 +431,11 @@ impl<'a> FileModel<'a> {
         // Async lock guards are followed only in files that can name one.
         let async_locks = source.contains("Mutex") || source.contains("RwLock");
         let facts = walk::walk_file(ast, &file_module(path), cx, async_locks);
+        let macro_locks = if async_locks && source.contains("macro_rules") {
+            macro_rules::lock_uses(ast)
+        } else {
+            macro_rules::MacroLocks::default()
+        };
         FileModel {
             path,
             source,
@@ -440,6 +448,7 @@ impl<'a> FileModel<'a> {
             polling_receives: facts.polling_receives,
             async_lock_decls: facts.async_lock_decls,
             async_lock_sites: facts.async_lock_sites,
+            macro_locks,
             ir: facts.ir,
             loops: facts.loops,
             sequences: facts.sequences,

@@ -564,6 +564,22 @@ impl Walker {
                 &self.types,
                 &self.resolver,
             );
+            // `&mut self` and `mut x` parameters are mutable bindings too (not lent by a call).
+            if let Some(body) = self.facts.ir.bodies.last_mut() {
+                body.mut_bindings
+                    .extend(sig.inputs.iter().filter_map(|i| match i {
+                        syn::FnArg::Receiver(r) if r.mutability.is_some() => {
+                            Some("self".to_string())
+                        }
+                        syn::FnArg::Typed(t) => match &*t.pat {
+                            syn::Pat::Ident(p) if p.mutability.is_some() => {
+                                Some(p.ident.to_string())
+                            }
+                            _ => None,
+                        },
+                        syn::FnArg::Receiver(_) => None,
+                    }));
+            }
         }
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.

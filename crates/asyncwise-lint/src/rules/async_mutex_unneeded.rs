@@ -24,7 +24,9 @@ crate::declare_rule! {
     /// When any of them cannot be told apart (the lock is handed to other code, returned by
     /// reference, `pub` in a library, locked through a parameter or a binding whose lock is not
     /// known, or its guard is returned, stored, moved into a closure, or an owned guard from
-    /// `lock_owned`), nothing is reported.
+    /// `lock_owned`), nothing is reported. Nor is a lock that a `macro_rules!` body locks (by
+    /// its name, or any lock of that file when the body locks a metavariable): the expansion
+    /// decides what follows the lock, and the macro body is not followed as code.
     ///
     /// ## Pedantic form
     /// Locks of an `Option` (`RwLock<Option<T>>`, `Mutex<Option<T>>`): most are late-initialised
@@ -99,6 +101,17 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         if unknown_held {
             continue;
         }
+        // Locks a `macro_rules!` body locks: its guards cannot be followed, so these may be
+        // held across an await in the expansion.
+        let macro_locked = |path: &Path, decl: &AsyncLockDecl| {
+            let name = match &decl.id {
+                LockId::Field { field, .. } => field,
+                LockId::Static { name } | LockId::Local { name, .. } => name,
+            };
+            files.iter().any(|f| {
+                f.macro_locks.names.iter().any(|n| n == name) || f.macro_locks.any && f.path == path
+            })
+        };
         let library = index.has_library(package);
         let held_by = |d: &AsyncLockDecl| {
             sites
@@ -106,7 +119,7 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 .any(|(_, s)| s.held && s.id.as_ref().is_some_and(|id| is_lock(d, id)))
         };
         for &(path, decl) in &decls {
-            if decl.escapes || decl.public && library || held_by(decl) {
+            if decl.escapes || decl.public && library || held_by(decl) || macro_locked(path, decl) {
                 continue;
             }
             let calls: Vec<(&Path, &AsyncLockSite)> = sites

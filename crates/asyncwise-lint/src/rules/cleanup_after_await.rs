@@ -22,6 +22,12 @@ crate::declare_rule! {
     /// reported, nor is a pair with no await between the two calls. The pairs are data
     /// (`knowledge/cleanup_pairs.rs`).
     ///
+    /// Nor is the body of a task spawned straight from an async block whose handle is
+    /// discarded (`tokio::spawn(async move { .. });`): nothing can cancel such a task while the
+    /// runtime runs. A task whose handle is kept (it may be aborted), one in a `JoinSet`, and
+    /// an async block nested inside the task (a `timeout` or `select!` may drop it) are
+    /// reported.
+    ///
     /// ## Why is this bad
     /// A future can be dropped at any `.await`: a `select!` branch that lost, a `timeout` that
     /// fired, a request handler whose client went away, an aborted task. The statements after
@@ -54,6 +60,9 @@ crate::declare_rule! {
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     let knowledge = &model.knowledge;
     for seq in &model.sequences {
+        if runs_detached(model, seq) {
+            continue;
+        }
         for (i, exit) in seq.calls.iter().enumerate() {
             for (enter_name, arguments, what) in
                 knowledge.cleanup_entered_by(&exit.method, exit.first_arg.as_deref())
@@ -108,4 +117,32 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// The body is the async block handed straight to a spawn whose handle is discarded and whose
+/// task outlives its handle (`tokio::spawn(async move { .. });`): nothing can cancel it while
+/// the runtime runs, so its exit call is skipped only at shutdown (or by a panic, which a
+/// `Drop` guard would also cover, but that is not this rule's claim).
+fn runs_detached(model: &FileModel<'_>, seq: &crate::model::loops::SequenceFact) -> bool {
+    let body = model.span(seq.body);
+    model.spawns.iter().any(|spawn| {
+        if !spawn.discarded || spawn.owned || !model.knowledge.task_outlives_handle(&spawn.via) {
+            return false;
+        }
+        let call = model.span(spawn.loc);
+        if body.byte_start < call.byte_start || body.byte_end > call.byte_end {
+            return false;
+        }
+        // Only the spawn's own argument: `tokio::spawn(async move {`, not an async block
+        // nested in it (which a `select!` or a timeout inside the task may drop).
+        model
+            .source
+            .get(call.byte_start..body.byte_start)
+            .is_some_and(|head| {
+                let head = head.trim_end();
+                let head = head.strip_suffix("move").unwrap_or(head).trim_end();
+                let head = head.strip_suffix("async").unwrap_or(head).trim_end();
+                head.ends_with('(') && head.matches('(').count() == 1
+            })
+    })
 }

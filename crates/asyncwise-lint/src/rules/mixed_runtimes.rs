@@ -24,7 +24,9 @@ crate::declare_rule! {
     ///
     /// How the manifest is read: `[dev-dependencies]` are left out (tests may use another
     /// runtime), and so are target-specific tables (`[target.'cfg(..)'.dependencies]`, often
-    /// one runtime per platform). A tokio dependency counts only when it enables an executor
+    /// one runtime per platform) when the manifest is checked. In code, a call into a
+    /// platform-specific runtime counts when another runtime is always on: on that platform
+    /// the crate runs both. A tokio dependency counts only when it enables an executor
     /// feature (`rt`, `rt-multi-thread`, `time`, `net`, `full`, ...): `tokio` with only `sync`,
     /// `io-util` or `macros` is used as a library. Optional dependencies count only through
     /// the features that turn them on: a library that supports two runtimes behind mutually
@@ -243,15 +245,28 @@ fn check_code<'a>(
         let mut first: Vec<(&Path, &crate::summary::RuntimeCall)> = Vec::new();
         for file in files {
             for call in file.runtime_calls {
-                // With a manifest, only runtimes that are always on count: calls into an
-                // optional or platform-specific one are behind its feature or `cfg`.
+                // With a manifest, only runtimes that are on count: calls into an optional one
+                // are behind its feature. A platform-specific one (`[target.'cfg(..)'.
+                // dependencies]`) is on for its platforms: it mixes when another runtime is
+                // always on, not when each platform has its own.
                 let always_on = manifest.is_none_or(|m| {
-                    m.dependencies.iter().any(|d| {
-                        !d.optional
-                            && knowledge
-                                .runtime_package(&d.package)
-                                .is_some_and(|r| r.name == call.runtime)
-                    })
+                    let is_runtime = |p: &str| {
+                        knowledge
+                            .runtime_package(p)
+                            .is_some_and(|r| r.name == call.runtime)
+                    };
+                    let always =
+                        |p: &str| m.dependencies.iter().any(|d| !d.optional && d.package == p);
+                    m.dependencies
+                        .iter()
+                        .any(|d| !d.optional && is_runtime(&d.package))
+                        || m.platform_dependencies.iter().any(|p| is_runtime(p))
+                            && m.dependencies.iter().any(|d| {
+                                always(&d.package)
+                                    && knowledge
+                                        .runtime_package(&d.package)
+                                        .is_some_and(|r| r.name != call.runtime)
+                            })
                 });
                 if always_on && !first.iter().any(|(_, c)| c.runtime == call.runtime) {
                     first.push((file.path, call));

@@ -24,7 +24,10 @@ crate::declare_rule! {
     ///
     /// A future created once outside the loop and polled as `&mut fut` keeps its progress, and
     /// a `select!` that is not in a loop does not start the operation again: neither is
-    /// reported. Which methods are not cancellation safe is data, with the tokio item each row
+    /// reported. Nor is a lock or permit request whose result the branch discards
+    /// (`_ = sem.acquire() => ..`): the permit is released as soon as the branch wins, so the
+    /// branch only waits for the semaphore to open, a signal in which its queue place does not
+    /// matter. Which methods are not cancellation safe is data, with the tokio item each row
     /// comes from (`asyncwise explain` cannot list them all; see `knowledge/cancel_safety.rs`).
     ///
     /// ## Example
@@ -65,7 +68,13 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             let BranchFuture::Call(call) = &branch.future else {
                 continue;
             };
-            if let Some(row) = direct_row(model, call) {
+            let row = direct_row(model, call).filter(|row| {
+                // `_ = sem.acquire()` drops the permit (or guard) the moment the branch wins:
+                // the branch waits for the semaphore or lock to open, as a signal, and holds
+                // no turn that matters once it is recreated.
+                !(branch.discards_output && row.loses_only_queue_place())
+            });
+            if let Some(row) = row {
                 let mut d = super::diagnostic(
                     &SELECT_CANCEL_UNSAFE,
                     model,

@@ -25,6 +25,12 @@ crate::declare_rule! {
     /// `timeout`, `yield_now`) never count. Names are not aliases: two different receivers
     /// that share a connection are not seen.
     ///
+    /// In the loop form, the call may be a method of the item or of a receiver shared by every
+    /// iteration (`self.prober.measure(region)` in a `&self` method), but not of one that may
+    /// be borrowed mutably (rooted in a `let mut`, `mut` or `&mut` binding, `&mut self`: a gRPC
+    /// client takes `&mut self`) or that is named like a connection (`conn`, `session`,
+    /// `stream`, ...), where the requests go one after the other anyway.
+    ///
     /// ## Example
     /// ```rust,ignore
     /// async fn profile(db: &Db, api: &Api, id: u64) -> Result<Profile> {
@@ -235,10 +241,20 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         return;
     }
     let is_item = |p: &str| f.bindings.iter().any(|b| places_overlap(b, p));
-    // One call per item, depending on the item; a receiver other than the item may be a
-    // connection shared by every iteration.
+    // One call per item, depending on the item. A receiver other than the item is shared by
+    // every iteration: fine when it is a shared client (`self.prober.measure(region)`), not
+    // when it may be borrowed mutably (rooted in a `let mut`, `mut` or `&mut` binding) or
+    // looks like a connection, whose requests go one after the other anyway.
+    let mut_bindings = &ir.bodies[ir.blocks[f.body].body].mut_bindings;
+    let shared_mutably = |r: &str| {
+        let root = r.split('.').next().unwrap_or(r);
+        mut_bindings.iter().any(|m| m == root) || connection_like(r)
+    };
     if !call.uses.iter().any(|u| is_item(u))
-        || call.receiver.as_deref().is_some_and(|r| !is_item(r))
+        || call
+            .receiver
+            .as_deref()
+            .is_some_and(|r| !is_item(r) && shared_mutably(r))
         || call.uses.iter().any(|u| !is_item(u) && connection_like(u))
     {
         return;

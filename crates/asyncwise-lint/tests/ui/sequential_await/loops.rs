@@ -1,6 +1,7 @@
 // Readings: the loop form is a `for` loop whose body awaits exactly one call that uses the
-// loop's binding, on no receiver but the item itself, with no `&mut` argument, and does nothing
-// else but push the result into a collection. Reported at the awaited call.
+// loop's binding, on the item itself or on a receiver shared immutably (not rooted in a
+// `let mut`, `mut` or `&mut` binding, not named like a connection), with no `&mut` argument,
+// and does nothing else but push the result into a collection. Reported at the awaited call.
 async fn fetch_all(client: &Client, urls: Vec<String>) -> Vec<Page> {
     let mut pages = Vec::new();
     for url in urls {
@@ -89,8 +90,48 @@ async fn mutable_borrow(items: Vec<Item>, buf: &mut Vec<u8>) {
 
 async fn self_receiver(svc: &Service, ids: Vec<u64>) {
     for id in ids {
-        // ok: one shared receiver for every item (may be one connection)
+        svc.refresh(id).await; //~ sequential_await
+    }
+}
+
+async fn mut_receiver(svc: &mut Service, ids: Vec<u64>) {
+    for id in ids {
+        // ok: the receiver is borrowed mutably, so calls cannot overlap
         svc.refresh(id).await;
+    }
+}
+
+async fn mut_local_client(ids: Vec<u64>) -> Result<()> {
+    let mut client = GreeterClient::connect(ADDR).await?;
+    for id in ids {
+        // ok: a `let mut` client (gRPC clients take `&mut self`)
+        client.say_hello(id).await?;
+    }
+    Ok(())
+}
+
+impl Poller {
+    async fn poll_all(&mut self, regions: Vec<Region>) {
+        for region in regions {
+            // ok: `&mut self`: the prober may be borrowed mutably
+            self.prober.measure(region).await;
+        }
+    }
+
+    async fn poll_shared(&self, regions: Vec<Region>) -> Vec<Sample> {
+        let mut out = Vec::new();
+        for region in regions {
+            let sample = self.prober.measure(region).await; //~ sequential_await
+            out.push(sample);
+        }
+        out
+    }
+
+    async fn over_the_session(&self, keys: Vec<Key>) {
+        for key in keys {
+            // ok: named like a connection: requests on it go one after the other anyway
+            self.session.get(key).await;
+        }
     }
 }
 

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Score an asyncwise binary against `//~ rule` markers in a labelled corpus.
+
+A marker `//~ rule_a, rule_b` at the end of a line (in `.rs` files; in `Cargo.toml` as
+`# //~ rule`) says that a finding of each named rule must start on that line. Every finding on
+a line without its marker is a false positive; every marker without its finding is a false
+negative. Matching is on (file, line, rule).
+
+Usage:
+    scripts/score_markers.py BINARY CORPUS_DIR [--rules r1,r2] [--new r1,r2,...] [--verbose]
+
+The binary is run as a user would, twice: once over the whole corpus directory
+(`check --all-targets --select all --format json .` from CORPUS_DIR) and once inside each
+package (every directory holding a Cargo.toml with a `[package]` table, `check ... .` from
+there). The score is taken from the whole-directory run; findings that only one of the two
+modes reports are listed so that the difference is visible. Standard library only.
+
+The corpus is copied to a temporary directory first and checked there: inside this repository
+the workspace's `[workspace.metadata.asyncwise] exclude` list leaves the corpus out (it must
+not count against the repository's own check), and a user's code is not inside asyncwise's
+workspace either.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+NEW_RULES = [
+    "sequential_await",
+    "select_cancel_unsafe",
+    "async_mutex_unneeded",
+    "cleanup_after_await",
+    "inline_accept_loop",
+    "retry_without_backoff",
+    "mixed_runtimes",
+]
+OLD_RULES = [
+    "blocking_in_async",
+    "block_on_in_async",
+    "lock_across_await",
+    "unbounded_channel",
+    "unbounded_spawn",
+    "detached_task",
+]
+MARKER = re.compile(r"//~\s*([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*$")
+
+
+def labelled_files(corpus):
+    for root, dirs, files in os.walk(corpus):
+        dirs[:] = sorted(d for d in dirs if d not in ("target", ".git"))
+        for name in sorted(files):
+            if name.endswith(".rs") or name == "Cargo.toml":
+                yield os.path.join(root, name)
+
+
+def read_markers(corpus):
+    expected = set()
+    for path in labelled_files(corpus):
+        rel = os.path.relpath(path, corpus)
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, start=1):
+                m = MARKER.search(line.rstrip("\n"))
+                if m:
+                    for rule in m.group(1).split(","):
+                        expected.add((rel, lineno, rule.strip()))
+    return expected
+
+
+def run_check(binary, cwd):
+    cmd = [binary, "check", "--all-targets", "--select", "all", "--format", "json", "--exit-zero", "."]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if not proc.stdout.strip():
+        sys.exit(f"no JSON from {' '.join(cmd)} in {cwd} (exit {proc.returncode}): {proc.stderr.strip()}")
+    doc = json.loads(proc.stdout)
+    return doc.get("diagnostics", []), doc.get("errors", []), doc.get("files_checked")
+
+
+def findings_of(diagnostics, cwd, corpus):
+    found = {}
+    for d in diagnostics:
+        path = d["path"]
+        if not os.path.isabs(path):
+            path = os.path.join(cwd, path)
+        rel = os.path.relpath(os.path.normpath(path), corpus)
+        found[(rel, d["line"], d["rule"])] = d.get("form", "")
+    return found
+
+
+def package_dirs(corpus):
+    for path in labelled_files(corpus):
+        if os.path.basename(path) == "Cargo.toml":
+            with open(path, encoding="utf-8") as f:
+                if re.search(r"^\[package\]", f.read(), re.M):
+                    yield os.path.dirname(path)
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def table(expected, found, rules):
+    print(f"{'rule':24} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>7}")
+    totals = [0, 0, 0]
+    for group_name, group in rules:
+        sums = [0, 0, 0]
+        for rule in group:
+            exp = {k for k in expected if k[2] == rule}
+            got = {k for k in found if k[2] == rule}
+            tp, fp, fn = len(exp & got), len(got - exp), len(exp - got)
+            sums = [sums[0] + tp, sums[1] + fp, sums[2] + fn]
+            print(f"{rule:24} {tp:4} {fp:4} {fn:4} {ratio(tp, tp + fp):10.3f} {ratio(tp, tp + fn):7.3f}")
+        tp, fp, fn = sums
+        print(f"{'= ' + group_name:24} {tp:4} {fp:4} {fn:4} {ratio(tp, tp + fp):10.3f} {ratio(tp, tp + fn):7.3f}")
+        totals = [t + s for t, s in zip(totals, sums)]
+    tp, fp, fn = totals
+    print(f"{'= all rules':24} {tp:4} {fp:4} {fn:4} {ratio(tp, tp + fp):10.3f} {ratio(tp, tp + fn):7.3f}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("binary")
+    ap.add_argument("corpus")
+    ap.add_argument("--verbose", action="store_true", help="also list true positives")
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    source = os.path.abspath(args.corpus)
+    scratch = tempfile.mkdtemp(prefix="score-markers-")
+    corpus = os.path.join(scratch, os.path.basename(source))
+    shutil.copytree(source, corpus, ignore=shutil.ignore_patterns("target", ".git"))
+    try:
+        score(binary, corpus, args.verbose)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def score(binary, corpus, verbose):
+    expected = read_markers(corpus)
+    diagnostics, errors, checked = run_check(binary, corpus)
+    found = findings_of(diagnostics, corpus, corpus)
+    print(f"markers: {len(expected)}  findings: {len(found)}  files checked: {checked}")
+    for e in errors:
+        print(f"ERROR (file not checked): {e}")
+
+    per_package = {}
+    for pkg in package_dirs(corpus):
+        diags, errs, _ = run_check(binary, pkg)
+        per_package.update(findings_of(diags, pkg, corpus))
+        for e in errs:
+            print(f"ERROR in package run {os.path.relpath(pkg, corpus)}: {e}")
+
+    known = set(NEW_RULES + OLD_RULES)
+    unknown = sorted({k[2] for k in expected} - known)
+    if unknown:
+        print(f"markers name unknown rules: {unknown}")
+    print()
+    table(expected, found, [("new rules", NEW_RULES), ("older rules", OLD_RULES)])
+    print()
+    for key in sorted(set(found) - expected):
+        print(f"FP {key[0]}:{key[1]} {key[2]} ({found[key]})")
+    for key in sorted(expected - set(found)):
+        print(f"FN {key[0]}:{key[1]} {key[2]}")
+    if verbose:
+        for key in sorted(expected & set(found)):
+            print(f"TP {key[0]}:{key[1]} {key[2]} ({found[key]})")
+    only_tree = sorted(set(found) - set(per_package))
+    only_pkg = sorted(set(per_package) - set(found))
+    if only_tree or only_pkg:
+        print("\nwhole-directory run vs. per-package runs:")
+        for key in only_tree:
+            print(f"  only whole-directory: {key[0]}:{key[1]} {key[2]}")
+        for key in only_pkg:
+            print(f"  only per-package:     {key[0]}:{key[1]} {key[2]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,8 +12,9 @@ crate::declare_rule! {
     /// `let _ = tokio::spawn(..)`, `drop(tokio::spawn(..))`).
     ///
     /// ## Pedantic form
-    /// Detached tasks with no error path whose only panics cannot happen once they run:
-    /// `unreachable!()`, or `expect`/`unwrap` on installing a signal handler.
+    /// Detached tasks with no error path whose only panics cannot happen once they run, or
+    /// only repeat an earlier panic: `unreachable!()`, `expect`/`unwrap` on installing a signal
+    /// handler, or on a lock's poisoning (`state.write().expect("lock")`).
     ///
     /// ## Why is this bad
     /// A task's error or panic is delivered only through its `JoinHandle`. Drop the handle and
@@ -26,7 +27,8 @@ crate::declare_rule! {
     ///
     /// Tasks whose only panics are of that kind are the pedantic form: on 18 real
     /// repositories they were start-up signal handlers (`signal(..).expect(..)`) and
-    /// "cannot happen" branches, and none of them was worth changing. Other panics (`unwrap`
+    /// "cannot happen" branches, and none of them was worth changing; on 10 more, a cleanup
+    /// task whose only panic was a poisoned-lock `expect`. Other panics (`unwrap`
     /// on a send, `todo!`) stay in the default form: the task dies while the program runs on.
     ///
     /// ## Example

@@ -24,8 +24,9 @@ pub struct BodyFailure {
     pub error: Option<FailurePoint>,
     /// The first panic in source order.
     pub panic: Option<FailurePoint>,
-    /// Some panic can happen while the body runs: not only `unreachable!()` or an unwrap of a
-    /// set-up call (installing a signal handler), which panic at start-up or never.
+    /// Some panic can happen while the body runs: not only `unreachable!()`, an unwrap of a
+    /// set-up call (installing a signal handler), which panic at start-up or never, or an
+    /// unwrap of a lock's poisoning, which only repeats an earlier panic.
     pub panics_while_running: bool,
     /// How the body ends.
     pub ends: Ending,
@@ -192,6 +193,20 @@ fn ending(tail: &syn::Expr) -> Ending {
     }
 }
 
+/// Is `e` a lock call whose `Result` says only whether the lock is poisoned (`m.lock()`,
+/// `rw.read()`, `rw.write()`, no argument)? Unwrapping it panics only after another thread
+/// panicked while holding the lock: the panic repeats one already reported, it adds no way to
+/// fail.
+fn is_std_lock_call(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => {
+            m.args.is_empty() && ["lock", "read", "write"].iter().any(|l| m.method == l)
+        }
+        syn::Expr::Paren(p) => is_std_lock_call(&p.expr),
+        _ => false,
+    }
+}
+
 /// Does `e` (a receiver chain) call a set-up function (`signal(..)`, `ctrl_c()`), as a function
 /// or a method?
 fn receiver_sets_up(e: &syn::Expr, knowledge: &Knowledge) -> bool {
@@ -256,7 +271,8 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
                 });
             }
             if !self.real_panic {
-                self.real_panic = !receiver_sets_up(&m.receiver, self.knowledge);
+                self.real_panic = !receiver_sets_up(&m.receiver, self.knowledge)
+                    && !is_std_lock_call(&m.receiver);
             }
         }
         if self.knowledge.is_spawn_name(&method) {

@@ -78,3 +78,21 @@ async fn startup_signal() {
         }
     });
 }
+
+async fn cleanup_loop(set: std::sync::Arc<std::sync::RwLock<Vec<Entry>>>) {
+    // pedantic form: the only panic is a poisoned lock, which repeats an earlier panic
+    tokio::spawn(async move { //~ detached_task(pedantic)
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            set.write().expect("lock poisoned").retain(|e| e.fresh());
+        }
+    });
+}
+
+async fn cleanup_then_parse(set: std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    tokio::spawn(async move { //~ detached_task
+        let first = set.lock().unwrap().first().cloned();
+        let n: u64 = first.unwrap_or_default().parse().unwrap();
+        report(n).await;
+    });
+}

@@ -243,6 +243,9 @@ impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
 
     /// Gives up on an item after `limit` (the future is dropped) and treats
     /// it as a [`StageErrorKind::TimedOut`] error under the error policy.
+    /// Items started before this call (on a stage already polled) keep
+    /// running without a timeout. Without a timeout an item carries no
+    /// timer at all.
     ///
     /// ```
     /// use std::time::Duration;

@@ -522,3 +522,33 @@ async fn batched_takes_zero_as_one_and_never_yields_an_empty_batch() {
         .await;
     assert!(empty.is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_does_not_cancel_the_retries_of_a_failing_flush() {
+    let token = CancellationToken::new();
+    let attempts = Arc::new(AtomicU64::new(0));
+    let counter = attempts.clone();
+    let config = BatchConfig::new(1, Duration::ZERO)
+        .retry(
+            RetryPolicy::exponential(Duration::from_secs(1))
+                .jitter(asyncwise::Jitter::None)
+                .max_attempts(4),
+        )
+        .cancel_on(token.clone());
+    let (batcher, worker) = Batcher::new(config, move |_| {
+        // Fails three times, then succeeds.
+        let attempt = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { if attempt < 4 { Err("busy") } else { Ok(()) } }
+    });
+    let origin = Instant::now();
+    let worker = tokio::spawn(worker.run());
+    batcher.send(7).await.expect("open");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    token.cancel(); // during the first retry's sleep
+    let report = worker.await.expect("worker");
+    assert_eq!(report.items_flushed, 1);
+    assert_eq!(report.flush_retries, 3);
+    assert_eq!(attempts.load(Ordering::SeqCst), 4);
+    // Sleeps of 1, 2 and 4 s, none cut short by the shutdown.
+    assert_eq!(origin.elapsed(), Duration::from_secs(7));
+}

@@ -473,29 +473,9 @@ impl<T> Batcher<T> {
     /// # }
     /// ```
     pub async fn send(&self, item: T) -> Result<(), BatcherClosed<T>> {
-        let Some(token) = &self.shutdown else {
-            return self.tx.send(item).await.map_err(|e| BatcherClosed(e.0));
-        };
-        if token.is_cancelled() {
-            return Err(BatcherClosed(item));
-        }
-        // The item stays here until a slot is reserved, so that a shutdown
-        // while waiting for room hands it back instead of dropping it.
-        let reserved = match self.tx.try_reserve() {
-            Ok(permit) => Ok(permit),
-            Err(mpsc::error::TrySendError::Closed(())) => return Err(BatcherClosed(item)),
-            Err(mpsc::error::TrySendError::Full(())) => tokio::select! {
-                biased;
-                () = token.cancelled() => return Err(BatcherClosed(item)),
-                reserved = self.tx.reserve() => reserved,
-            },
-        };
-        match reserved {
-            Ok(permit) => {
-                permit.send(item);
-                Ok(())
-            }
-            Err(_) => Err(BatcherClosed(item)),
+        match &self.shutdown {
+            None => self.tx.send(item).await.map_err(|e| BatcherClosed(e.0)),
+            Some(token) => send_unless_cancelled(&self.tx, token, item).await,
         }
     }
 
@@ -549,6 +529,36 @@ impl<T> Batcher<T> {
                 .shutdown
                 .as_ref()
                 .is_some_and(CancellationToken::is_cancelled)
+    }
+}
+
+/// Sends `item` unless `token` fires first (also while waiting for room),
+/// handing it back then.
+async fn send_unless_cancelled<T>(
+    tx: &mpsc::Sender<T>,
+    token: &CancellationToken,
+    item: T,
+) -> Result<(), BatcherClosed<T>> {
+    if token.is_cancelled() {
+        return Err(BatcherClosed(item));
+    }
+    // The item stays here until a slot is reserved, so that a shutdown
+    // while waiting for room hands it back instead of dropping it.
+    let reserved = match tx.try_reserve() {
+        Ok(permit) => Ok(permit),
+        Err(mpsc::error::TrySendError::Closed(())) => return Err(BatcherClosed(item)),
+        Err(mpsc::error::TrySendError::Full(())) => tokio::select! {
+            biased;
+            () = token.cancelled() => return Err(BatcherClosed(item)),
+            reserved = tx.reserve() => reserved,
+        },
+    };
+    match reserved {
+        Ok(permit) => {
+            permit.send(item);
+            Ok(())
+        }
+        Err(_) => Err(BatcherClosed(item)),
     }
 }
 

@@ -13,9 +13,13 @@
 //!   scheduler once, through `map_concurrent` versus `futures`'
 //!   `buffer_unordered`, on a current-thread runtime.
 //!
-//! Instruction counts: `ASYNCWISE_BENCH_ONE=<map_concurrent|buffer_unordered|none>`
-//! runs one round of that pipeline (`none`: the runtime alone) on a
-//! current-thread runtime and exits, for `valgrind --tool=callgrind`.
+//! Instruction counts: `ASYNCWISE_BENCH_ONE=<name>` runs one round of one
+//! workload on a current-thread runtime and exits, for `valgrind
+//! --tool=callgrind`: `map_concurrent`, `buffer_unordered`, `batcher`,
+//! `recv_many` (one pass of the workloads above), `none` (the runtime
+//! alone), and 100 000 calls of `bare_await`, `breaker_consecutive`,
+//! `breaker_rate_calls`, `breaker_rate_time`, `retry`, `retry_budget` or
+//! `retry_token` (subtract `bare_await` and divide by 100 000).
 
 use std::hint::black_box;
 use std::pin::pin;
@@ -181,16 +185,46 @@ fn pipelines(c: &mut Criterion) {
     group.finish();
 }
 
-/// One round of one pipeline on a current-thread runtime, for callgrind.
+const CALLS: u64 = 100_000;
+
+/// Polls `CALLS` futures made by `make`, each once.
+fn calls<F: Future>(mut make: impl FnMut() -> F) -> u64 {
+    (0..CALLS).map(|_| u64::from(poll_once(make()))).sum()
+}
+
+/// One round of one workload on a current-thread runtime, for callgrind.
 fn run_one(name: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    let policy = RetryPolicy::default();
+    let budgeted = RetryPolicy::default().max_elapsed(Duration::from_secs(10));
+    let token = CancellationToken::new();
+    let consecutive = CircuitBreaker::builder().consecutive_failures(5).build();
+    let by_count = CircuitBreaker::builder()
+        .failure_rate(0.5, Window::Calls(100), 10)
+        .build();
+    let by_time = CircuitBreaker::builder()
+        .failure_rate(0.5, Window::Time(Duration::from_secs(10)), 10)
+        .build();
     let sum = runtime.block_on(async {
         match name {
             "map_concurrent" => through_map_concurrent().await,
             "buffer_unordered" => through_buffer_unordered().await,
+            "batcher" => through_batcher().await,
+            "recv_many" => through_recv_many().await,
+            "bare_await" => calls(|| async { ready_op().await }),
+            "breaker_consecutive" => calls(|| consecutive.call(ready_op())),
+            "breaker_rate_calls" => calls(|| by_count.call(ready_op())),
+            "breaker_rate_time" => calls(|| by_time.call(ready_op())),
+            "retry" => calls(|| retry(policy.clone(), ready_op).into_future()),
+            "retry_budget" => calls(|| retry(budgeted.clone(), ready_op).into_future()),
+            "retry_token" => calls(|| {
+                retry(policy.clone(), ready_op)
+                    .cancel_on(token.clone())
+                    .into_future()
+            }),
             _ => 0,
         }
     });

@@ -10,7 +10,7 @@
 //! Writes `DIR/accepted` (ids whose `send` succeeded), `DIR/flushed` (ids
 //! appended by each successful flush) and `DIR/dead` (dead-lettered ids),
 //! one id per line, then reads them back and exits 0 only if the check
-//! holds. `--flush-latency-ms` (default 1) makes each flush take a while, so
+//! holds (1 if it does not or the run failed, 2 on bad usage). `--flush-latency-ms` (default 1) makes each flush take a while, so
 //! that the shutdown lands mid-stream.
 
 use std::collections::HashMap;
@@ -36,7 +36,11 @@ struct Args {
     out: PathBuf,
 }
 
-fn parse_args() -> anyhow::Result<Args> {
+const USAGE: &str = "usage: batch_zero_loss [--producers P] [--items N] [--fail-rate F] \
+     [--shutdown-after-ms T] [--flush-latency-ms L] [--out DIR]";
+
+/// `None` for `--help`.
+fn parse_args() -> anyhow::Result<Option<Args>> {
     let mut args = Args {
         producers: 8,
         items: 100_000,
@@ -47,6 +51,9 @@ fn parse_args() -> anyhow::Result<Args> {
     };
     let mut argv = std::env::args().skip(1);
     while let Some(flag) = argv.next() {
+        if flag == "--help" || flag == "-h" {
+            return Ok(None);
+        }
         let value = argv
             .next()
             .with_context(|| format!("{flag} needs a value"))?;
@@ -74,7 +81,7 @@ fn parse_args() -> anyhow::Result<Args> {
     if !(0.0..=1.0).contains(&args.fail_rate) {
         bail!("--fail-rate must be within 0..=1");
     }
-    Ok(args)
+    Ok(Some(args))
 }
 
 fn lines(ids: &[u64]) -> String {
@@ -100,7 +107,19 @@ async fn read_ids(path: &Path) -> anyhow::Result<Vec<u64>> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
-    let args = parse_args()?;
+    // Exit codes: 0 the check holds, 1 it does not (or the run failed),
+    // 2 bad usage.
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}\n{USAGE}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     tokio::fs::create_dir_all(&args.out)
         .await
         .with_context(|| format!("creating {}", args.out.display()))?;

@@ -107,9 +107,13 @@ pub struct BatchConfig {
 
 impl BatchConfig {
     /// Flush when `max_items` items are waiting (0 is taken as 1) or
-    /// `max_delay` after the first item of the batch arrived. The queue holds
-    /// `2 * max_items` items unless [`capacity`](Self::capacity) says
-    /// otherwise; failed flushes follow [`RetryPolicy::default`].
+    /// `max_delay` after the worker took the first item of the batch from
+    /// the queue. That is when the item was sent, unless the worker was busy
+    /// flushing the previous batch: items sent meanwhile wait in the queue,
+    /// and that wait does not count (the next batch's deadline starts when
+    /// the flush ends). The queue holds `2 * max_items` items unless
+    /// [`capacity`](Self::capacity) says otherwise; failed flushes follow
+    /// [`RetryPolicy::default`].
     ///
     /// ```
     /// use std::time::Duration;
@@ -159,9 +163,10 @@ impl BatchConfig {
         self
     }
 
-    /// When `token` is cancelled the batcher stops accepting items (further
-    /// sends fail and hand the item back), flushes everything it accepted,
-    /// and finishes.
+    /// When `token` is cancelled the batcher stops accepting items at once
+    /// (every later send fails and hands the item back, and so does a send
+    /// waiting for room), the worker flushes everything it accepted, and
+    /// finishes.
     ///
     /// ```
     /// use std::time::Duration;
@@ -291,12 +296,16 @@ impl<T> fmt::Debug for TrySendError<T> {
 /// ```
 pub struct Batcher<T> {
     tx: mpsc::Sender<T>,
+    // The shutdown token, checked by the senders themselves so that no send
+    // succeeds once it fired, even before the worker noticed.
+    shutdown: Option<CancellationToken>,
 }
 
 impl<T> Clone for Batcher<T> {
     fn clone(&self) -> Self {
         Batcher {
             tx: self.tx.clone(),
+            shutdown: self.shutdown.clone(),
         }
     }
 }
@@ -304,7 +313,7 @@ impl<T> Clone for Batcher<T> {
 impl<T> fmt::Debug for Batcher<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Batcher")
-            .field("closed", &self.tx.is_closed())
+            .field("closed", &self.is_closed())
             .finish()
     }
 }
@@ -427,6 +436,7 @@ impl<T> Batcher<T> {
         Fut: Future<Output = Result<(), E>>,
     {
         let (tx, rx) = mpsc::channel(config.capacity);
+        let shutdown = config.shutdown.clone();
         let worker = BatchWorker {
             config,
             rx,
@@ -436,7 +446,7 @@ impl<T> Batcher<T> {
             pending: Vec::new(),
             in_flight: None,
         };
-        (Batcher { tx }, worker)
+        (Batcher { tx, shutdown }, worker)
     }
 
     /// Queues `item`, waiting while the queue is full (backpressure).
@@ -445,7 +455,10 @@ impl<T> Batcher<T> {
     ///
     /// # Errors
     ///
-    /// [`BatcherClosed`] with the item when the batcher has shut down.
+    /// [`BatcherClosed`] with the item when the batcher has shut down: its
+    /// [shutdown token](BatchConfig::cancel_on) fired (checked by the sender
+    /// itself, also while it waits for room, so no send succeeds after the
+    /// token fired), or its worker finished or was dropped.
     ///
     /// ```
     /// use std::time::Duration;
@@ -460,7 +473,10 @@ impl<T> Batcher<T> {
     /// # }
     /// ```
     pub async fn send(&self, item: T) -> Result<(), BatcherClosed<T>> {
-        self.tx.send(item).await.map_err(|e| BatcherClosed(e.0))
+        match &self.shutdown {
+            None => self.tx.send(item).await.map_err(|e| BatcherClosed(e.0)),
+            Some(token) => send_unless_cancelled(&self.tx, token, item).await,
+        }
     }
 
     /// Queues `item` if there is room now.
@@ -482,6 +498,13 @@ impl<T> Batcher<T> {
     /// assert_eq!(batcher.try_send(2), Err(TrySendError::Full(2)));
     /// ```
     pub fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
+        if self
+            .shutdown
+            .as_ref()
+            .is_some_and(CancellationToken::is_cancelled)
+        {
+            return Err(TrySendError::Closed(item));
+        }
         self.tx.try_send(item).map_err(|e| match e {
             mpsc::error::TrySendError::Full(item) => TrySendError::Full(item),
             mpsc::error::TrySendError::Closed(item) => TrySendError::Closed(item),
@@ -502,6 +525,40 @@ impl<T> Batcher<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
+            || self
+                .shutdown
+                .as_ref()
+                .is_some_and(CancellationToken::is_cancelled)
+    }
+}
+
+/// Sends `item` unless `token` fires first (also while waiting for room),
+/// handing it back then.
+async fn send_unless_cancelled<T>(
+    tx: &mpsc::Sender<T>,
+    token: &CancellationToken,
+    item: T,
+) -> Result<(), BatcherClosed<T>> {
+    if token.is_cancelled() {
+        return Err(BatcherClosed(item));
+    }
+    // The item stays here until a slot is reserved, so that a shutdown
+    // while waiting for room hands it back instead of dropping it.
+    let reserved = match tx.try_reserve() {
+        Ok(permit) => Ok(permit),
+        Err(mpsc::error::TrySendError::Closed(())) => return Err(BatcherClosed(item)),
+        Err(mpsc::error::TrySendError::Full(())) => tokio::select! {
+            biased;
+            () = token.cancelled() => return Err(BatcherClosed(item)),
+            reserved = tx.reserve() => reserved,
+        },
+    };
+    match reserved {
+        Ok(permit) => {
+            permit.send(item);
+            Ok(())
+        }
+        Err(_) => Err(BatcherClosed(item)),
     }
 }
 

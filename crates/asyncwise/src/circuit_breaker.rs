@@ -78,8 +78,9 @@ pub enum Window {
     /// The last `n` calls (0 is taken as 1, more than 65 536 as 65 536: the
     /// window keeps one flag per call).
     Calls(u32),
-    /// Calls that finished within the last `d`, in ten buckets of `d / 10`
-    /// (so a call is forgotten between `0.9 d` and `d` after it finished).
+    /// Calls that finished within the last `d` (at least 10 ms; shorter
+    /// windows are raised to it), in ten buckets of `d / 10` (so a call is
+    /// forgotten between `0.9 d` and `d` after it finished).
     Time(Duration),
 }
 
@@ -202,8 +203,9 @@ impl BreakerBuilder {
         self
     }
 
-    /// Opens when at least `min_calls` calls are in `window` and the share
-    /// of failures among them is at least `threshold` (within 0 and 1).
+    /// Opens when a call fails and, counting it, at least `min_calls` calls
+    /// (0 is taken as 1) are in `window` and the share of failures among
+    /// them is at least `threshold` (clamped to 0..=1; NaN is 1).
     ///
     /// ```
     /// use asyncwise::{CircuitBreaker, Window};

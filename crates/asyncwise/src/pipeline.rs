@@ -157,15 +157,16 @@ pub trait PipelineExt: Stream + Sized {
             upstream: self,
             f,
             limit: limit.max(1),
+            held: 0,
             ordered: false,
             timeout: None,
             on_error: OnError::Stop,
             running: FuturesUnordered::new(),
+            timed: None,
             finished: BTreeMap::new(),
             next_index: 0,
             next_out: 0,
             upstream_done: false,
-            stopped: false,
         }
     }
 }
@@ -180,16 +181,23 @@ pin_project! {
         upstream: S,
         f: F,
         limit: usize,
+        // Items taken from upstream and not yet yielded or handed to the
+        // error policy: running ones plus `finished`.
+        held: usize,
         ordered: bool,
         timeout: Option<Duration>,
         on_error: OnError<E>,
-        running: FuturesUnordered<Item<Fut>>,
+        // Items started without a per-item timeout: they carry no timer.
+        running: FuturesUnordered<Indexed<Fut>>,
+        // Items started with one, each with its timer inline (one allocation
+        // per item); created by the first such item.
+        timed: Option<FuturesUnordered<Timed<Fut>>>,
         // Ordered mode: finished items waiting for an earlier one.
         finished: BTreeMap<u64, Result<U, StageError<E>>>,
         next_index: u64,
         next_out: u64,
+        // Set when upstream ended and when the stage stopped on an error.
         upstream_done: bool,
-        stopped: bool,
     }
 }
 
@@ -235,6 +243,9 @@ impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
 
     /// Gives up on an item after `limit` (the future is dropped) and treats
     /// it as a [`StageErrorKind::TimedOut`] error under the error policy.
+    /// Items started before this call (on a stage already polled) keep
+    /// running without a timeout. Without a timeout an item carries no
+    /// timer at all.
     ///
     /// ```
     /// use std::time::Duration;
@@ -293,13 +304,32 @@ impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
     /// assert_eq!(stage.held(), 0);
     /// ```
     pub fn held(&self) -> usize {
-        self.running.len() + self.finished.len()
+        self.held
     }
 }
 
-enum Handled<T> {
-    Yield(T),
-    Continue,
+/// How one item ended.
+enum Outcome<U, E> {
+    Value(U),
+    Failed(E),
+    TimedOut,
+}
+
+impl<U, E> Outcome<U, E> {
+    #[inline]
+    fn into_result(self, index: u64, timeout: Option<Duration>) -> Result<U, StageError<E>> {
+        match self {
+            Outcome::Value(value) => Ok(value),
+            Outcome::Failed(error) => Err(StageError {
+                index,
+                kind: StageErrorKind::Failed(error),
+            }),
+            Outcome::TimedOut => Err(StageError {
+                index,
+                kind: StageErrorKind::TimedOut(timeout.unwrap_or_default()),
+            }),
+        }
+    }
 }
 
 impl<S, F, Fut, U, E> Stream for MapConcurrent<S, F, Fut, U, E>
@@ -310,27 +340,29 @@ where
 {
     type Item = Result<U, StageError<E>>;
 
+    #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
-        if *this.stopped {
-            return Poll::Ready(None);
-        }
         loop {
             // Pull only while there is room: this is the backpressure.
-            while !*this.upstream_done && this.running.len() + this.finished.len() < *this.limit {
+            while *this.held < *this.limit && !*this.upstream_done {
                 match this.upstream.as_mut().poll_next(cx) {
                     Poll::Ready(Some(input)) => {
                         let index = *this.next_index;
                         *this.next_index += 1;
+                        *this.held += 1;
                         let fut = (this.f)(input);
-                        let deadline = this
-                            .timeout
-                            .map(|limit| Box::pin(tokio::time::sleep(limit)));
-                        this.running.push(Item {
-                            index,
-                            fut,
-                            deadline,
-                        });
+                        match *this.timeout {
+                            None => this.running.push(Indexed { index, fut }),
+                            Some(limit) => this
+                                .timed
+                                .get_or_insert_with(FuturesUnordered::new)
+                                .push(Timed {
+                                    index,
+                                    fut,
+                                    deadline: tokio::time::sleep(limit),
+                                }),
+                        }
                     }
                     Poll::Ready(None) => *this.upstream_done = true,
                     Poll::Pending => break,
@@ -340,105 +372,185 @@ where
                 && let Some(result) = this.finished.remove(this.next_out)
             {
                 *this.next_out += 1;
-                match handle(result, this.on_error, this.stopped, this.running) {
-                    Handled::Yield(out) => return Poll::Ready(Some(out)),
-                    Handled::Continue => continue,
+                *this.held -= 1;
+                match result {
+                    Ok(value) => return Poll::Ready(Some(Ok(value))),
+                    Err(error) => match apply_policy(error, this.on_error) {
+                        Some(error) => {
+                            stop(
+                                this.upstream_done,
+                                this.held,
+                                this.running,
+                                this.timed,
+                                this.finished,
+                            );
+                            return Poll::Ready(Some(Err(error)));
+                        }
+                        None => continue,
+                    },
                 }
             }
-            match this.running.poll_next_unpin(cx) {
-                Poll::Ready(Some((index, output))) => {
-                    let in_turn = !*this.ordered || index == *this.next_out;
-                    // The common case first: a success that may be yielded
-                    // now goes straight out, without building a `Result`
-                    // for the error policy.
-                    let output = match output {
-                        Some(Ok(value)) if in_turn => {
-                            if *this.ordered {
-                                *this.next_out += 1;
-                            }
-                            return Poll::Ready(Some(Ok(value)));
-                        }
-                        output => output,
-                    };
-                    let result = match output {
-                        Some(Ok(value)) => Ok(value),
-                        Some(Err(error)) => Err(StageError {
-                            index,
-                            kind: StageErrorKind::Failed(error),
-                        }),
-                        None => Err(StageError {
-                            index,
-                            kind: StageErrorKind::TimedOut(this.timeout.unwrap_or_default()),
-                        }),
-                    };
-                    if !in_turn {
-                        this.finished.insert(index, result);
-                        continue;
-                    }
-                    if *this.ordered {
-                        *this.next_out += 1;
-                    }
-                    match handle(result, this.on_error, this.stopped, this.running) {
-                        Handled::Yield(out) => return Poll::Ready(Some(out)),
-                        Handled::Continue => continue,
-                    }
+            let (index, outcome) = match poll_finished(this.running, this.timed, cx) {
+                Poll::Ready(Some(done)) => done,
+                // Nothing running. In ordered mode `finished` is empty here
+                // too: its head would have been the next to run.
+                Poll::Ready(None) if *this.upstream_done => return Poll::Ready(None),
+                // Upstream returned Pending above and will wake us.
+                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+            };
+            if *this.ordered {
+                if index != *this.next_out {
+                    let result = outcome.into_result(index, *this.timeout);
+                    this.finished.insert(index, result);
+                    continue;
                 }
-                Poll::Ready(None) => {
-                    // Nothing running. In ordered mode `finished` is empty
-                    // here too: its head would have been the next to run.
-                    return if *this.upstream_done {
-                        Poll::Ready(None)
-                    } else {
-                        // Upstream returned Pending above and will wake us.
-                        Poll::Pending
-                    };
-                }
-                Poll::Pending => return Poll::Pending,
+                *this.next_out += 1;
+            }
+            *this.held -= 1;
+            // The common case first: a success goes straight out, without
+            // the error policy.
+            let error = match outcome.into_result(index, *this.timeout) {
+                Ok(value) => return Poll::Ready(Some(Ok(value))),
+                Err(error) => error,
+            };
+            if let Some(error) = apply_policy(error, this.on_error) {
+                stop(
+                    this.upstream_done,
+                    this.held,
+                    this.running,
+                    this.timed,
+                    this.finished,
+                );
+                return Poll::Ready(Some(Err(error)));
             }
         }
     }
 }
 
+/// Polls the running items, untimed and timed, for one that has ended.
 #[inline]
-fn handle<U, E, Fut>(
-    result: Result<U, StageError<E>>,
-    on_error: &mut OnError<E>,
-    stopped: &mut bool,
-    running: &mut FuturesUnordered<Item<Fut>>,
-) -> Handled<Result<U, StageError<E>>> {
-    match result {
-        Ok(value) => Handled::Yield(Ok(value)),
-        Err(error) => match on_error {
-            OnError::Stop => {
-                *stopped = true;
-                running.clear();
-                Handled::Yield(Err(error))
+fn poll_finished<Fut, U, E>(
+    running: &mut FuturesUnordered<Indexed<Fut>>,
+    timed: &mut Option<FuturesUnordered<Timed<Fut>>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<(u64, Outcome<U, E>)>>
+where
+    Fut: Future<Output = Result<U, E>>,
+{
+    let Some(timed) = timed else {
+        return match running.poll_next_unpin(cx) {
+            Poll::Ready(Some((index, Ok(value)))) => {
+                Poll::Ready(Some((index, Outcome::Value(value))))
             }
-            OnError::Skip => {
-                tracing::debug!(index = error.index, "pipeline item skipped after an error");
-                Handled::Continue
+            Poll::Ready(Some((index, Err(error)))) => {
+                Poll::Ready(Some((index, Outcome::Failed(error))))
             }
-            OnError::DeadLetter(sink) => {
-                sink(error);
-                Handled::Continue
-            }
-        },
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        };
+    };
+    let timed_poll = match timed.poll_next_unpin(cx) {
+        Poll::Ready(Some((index, output))) => {
+            let outcome = match output {
+                Some(Ok(value)) => Outcome::Value(value),
+                Some(Err(error)) => Outcome::Failed(error),
+                None => Outcome::TimedOut,
+            };
+            return Poll::Ready(Some((index, outcome)));
+        }
+        other => other,
+    };
+    // Untimed items are left only when the timeout was set after the stage
+    // had started items.
+    if running.is_empty() {
+        return if timed_poll.is_ready() {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        };
+    }
+    match running.poll_next_unpin(cx) {
+        Poll::Ready(Some((index, Ok(value)))) => Poll::Ready(Some((index, Outcome::Value(value)))),
+        Poll::Ready(Some((index, Err(error)))) => {
+            Poll::Ready(Some((index, Outcome::Failed(error))))
+        }
+        Poll::Ready(None) | Poll::Pending => Poll::Pending,
+    }
+}
+
+/// Under [`OnError::Stop`], after the error was yielded: nothing more runs
+/// or comes out.
+#[cold]
+fn stop<Fut, T>(
+    upstream_done: &mut bool,
+    held: &mut usize,
+    running: &mut FuturesUnordered<Indexed<Fut>>,
+    timed: &mut Option<FuturesUnordered<Timed<Fut>>>,
+    finished: &mut BTreeMap<u64, T>,
+) {
+    // Upstream is not polled again, and with nothing held the next poll
+    // ends the stream.
+    *upstream_done = true;
+    *held = 0;
+    running.clear();
+    if let Some(timed) = timed.as_mut() {
+        timed.clear();
+    }
+    finished.clear();
+}
+
+/// Applies the error policy to a failed or timed-out item; the error comes
+/// back only under [`OnError::Stop`], to be yielded before the stage stops.
+#[cold]
+fn apply_policy<E>(error: StageError<E>, on_error: &mut OnError<E>) -> Option<StageError<E>> {
+    match on_error {
+        OnError::Stop => Some(error),
+        OnError::Skip => {
+            tracing::debug!(index = error.index, "pipeline item skipped after an error");
+            None
+        }
+        OnError::DeadLetter(sink) => {
+            sink(error);
+            None
+        }
     }
 }
 
 pin_project! {
-    /// One item in flight, with its input position and, when the stage has
-    /// a per-item timeout, its deadline (boxed: a timer entry is large, and
-    /// untimed items should not carry it).
-    struct Item<Fut> {
+    /// One item in flight without a timeout, with its input position.
+    struct Indexed<Fut> {
         index: u64,
         #[pin]
         fut: Fut,
-        deadline: Option<Pin<Box<Sleep>>>,
     }
 }
 
-impl<Fut: Future> Future for Item<Fut> {
+impl<Fut: Future> Future for Indexed<Fut> {
+    type Output = (u64, Fut::Output);
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.fut.poll(cx) {
+            Poll::Ready(output) => Poll::Ready((*this.index, output)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+pin_project! {
+    /// One item in flight with a per-item timeout: its position and its
+    /// deadline.
+    struct Timed<Fut> {
+        index: u64,
+        #[pin]
+        fut: Fut,
+        #[pin]
+        deadline: Sleep,
+    }
+}
+
+impl<Fut: Future> Future for Timed<Fut> {
     /// `None` when the deadline passed first.
     type Output = (u64, Option<Fut::Output>);
 
@@ -448,14 +560,9 @@ impl<Fut: Future> Future for Item<Fut> {
         if let Poll::Ready(output) = this.fut.poll(cx) {
             return Poll::Ready((*this.index, Some(output)));
         }
-        let expired = this
-            .deadline
-            .as_mut()
-            .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
-        if expired {
-            Poll::Ready((*this.index, None))
-        } else {
-            Poll::Pending
+        match this.deadline.poll(cx) {
+            Poll::Ready(()) => Poll::Ready((*this.index, None)),
+            Poll::Pending => Poll::Pending,
         }
     }
 }

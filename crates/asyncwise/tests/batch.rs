@@ -396,3 +396,159 @@ async fn huge_limits_neither_panic_nor_preallocate() {
         .await;
     assert_eq!(batches, [vec![0, 1, 2]]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn no_send_succeeds_after_the_token_fired_even_before_the_worker_noticed() {
+    let token = CancellationToken::new();
+    let config = BatchConfig::new(10, Duration::from_secs(60)).cancel_on(token.clone());
+    let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+    let worker = tokio::spawn(worker.run());
+    batcher.send(1).await.expect("open");
+    assert!(!batcher.is_closed());
+    token.cancel();
+    // The worker has not run since: the senders check the token themselves.
+    assert!(batcher.is_closed());
+    assert_eq!(batcher.send(2).await.expect_err("closed").0, 2);
+    assert_eq!(batcher.try_send(3), Err(TrySendError::Closed(3)));
+    let report = worker.await.expect("worker");
+    assert_eq!(report.items_flushed, 1, "only the accepted item");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_send_waiting_for_room_hands_its_item_back_on_shutdown() {
+    let token = CancellationToken::new();
+    let flushed = Arc::new(Mutex::new(Vec::new()));
+    let sink = flushed.clone();
+    let config = BatchConfig::new(1, Duration::ZERO)
+        .capacity(1)
+        .cancel_on(token.clone());
+    let (batcher, worker) = Batcher::new(config, move |batch| {
+        sink.lock().expect("flushed").extend(batch.iter().copied());
+        // A flush that takes an hour keeps the queue full.
+        async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok::<_, String>(())
+        }
+    });
+    let worker = tokio::spawn(worker.run());
+    batcher.send(0).await.expect("open"); // taken by the worker, flushing
+    tokio::task::yield_now().await;
+    batcher.send(1).await.expect("open"); // fills the queue
+    let waiting = tokio::spawn({
+        let batcher = batcher.clone();
+        async move { batcher.send(2).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!waiting.is_finished(), "the queue is full");
+    token.cancel();
+    let cancelled_at = Instant::now();
+    let returned = waiting.await.expect("task").expect_err("shut down");
+    assert_eq!(returned.0, 2, "the item comes back, not dropped");
+    assert_eq!(
+        cancelled_at.elapsed(),
+        Duration::ZERO,
+        "at once, not when the worker finishes its flush"
+    );
+    let report = worker.await.expect("worker");
+    assert_eq!(*flushed.lock().expect("flushed"), [0, 1]);
+    assert_eq!(report.items_flushed, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn items_queued_during_a_flush_get_their_deadline_when_the_flush_ends() {
+    let origin = Instant::now();
+    let flushes = Arc::new(Mutex::new(Vec::new()));
+    let sink = flushes.clone();
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(100, Duration::from_millis(10)),
+        move |batch| {
+            sink.lock()
+                .expect("sink")
+                .push((origin.elapsed(), batch.to_vec()));
+            // Each flush takes 100 ms.
+            async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok::<_, String>(())
+            }
+        },
+    );
+    let worker = tokio::spawn(worker.run());
+    batcher.send(1).await.expect("open");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Sent at 20 ms while the first batch is being flushed (10..110 ms).
+    batcher.send(2).await.expect("open");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(batcher);
+    worker.await.expect("worker");
+    assert_eq!(
+        *flushes.lock().expect("flushes"),
+        [
+            (Duration::from_millis(10), vec![1]),
+            // Taken from the queue at 110 ms, when the flush ended.
+            (Duration::from_millis(120), vec![2]),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_dead_letter_callback_failed_batches_are_counted() {
+    let config = BatchConfig::new(2, Duration::from_millis(1))
+        .capacity(0)
+        .retry(RetryPolicy::exponential(Duration::from_millis(1)).max_attempts(2));
+    assert_eq!(config.get_capacity(), 1, "capacity 0 is taken as 1");
+    let (batcher, worker) = Batcher::new(config, |_| async { Err::<(), _>("down") });
+    let worker = tokio::spawn(worker.run());
+    for n in 0..5 {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    let report = worker.await.expect("worker");
+    assert_eq!(report.items_dead_lettered, 5);
+    assert_eq!(report.batches_dead_lettered, 3);
+    assert_eq!(report.items_flushed, 0);
+    assert_eq!(report.flush_retries, 3, "one retry per batch");
+}
+
+#[tokio::test(start_paused = true)]
+async fn batched_takes_zero_as_one_and_never_yields_an_empty_batch() {
+    let batches: Vec<Vec<u8>> = futures_util::stream::iter(0..3_u8)
+        .batched(0, Duration::ZERO)
+        .collect()
+        .await;
+    assert_eq!(batches, [vec![0], vec![1], vec![2]]);
+    let empty: Vec<Vec<u8>> = futures_util::stream::iter(Vec::<u8>::new())
+        .batched(4, Duration::from_millis(1))
+        .collect()
+        .await;
+    assert!(empty.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_does_not_cancel_the_retries_of_a_failing_flush() {
+    let token = CancellationToken::new();
+    let attempts = Arc::new(AtomicU64::new(0));
+    let counter = attempts.clone();
+    let config = BatchConfig::new(1, Duration::ZERO)
+        .retry(
+            RetryPolicy::exponential(Duration::from_secs(1))
+                .jitter(asyncwise::Jitter::None)
+                .max_attempts(4),
+        )
+        .cancel_on(token.clone());
+    let (batcher, worker) = Batcher::new(config, move |_| {
+        // Fails three times, then succeeds.
+        let attempt = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { if attempt < 4 { Err("busy") } else { Ok(()) } }
+    });
+    let origin = Instant::now();
+    let worker = tokio::spawn(worker.run());
+    batcher.send(7).await.expect("open");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    token.cancel(); // during the first retry's sleep
+    let report = worker.await.expect("worker");
+    assert_eq!(report.items_flushed, 1);
+    assert_eq!(report.flush_retries, 3);
+    assert_eq!(attempts.load(Ordering::SeqCst), 4);
+    // Sleeps of 1, 2 and 4 s, none cut short by the shutdown.
+    assert_eq!(origin.elapsed(), Duration::from_secs(7));
+}

@@ -399,3 +399,212 @@ async fn tower_layer_shares_one_breaker_and_limits_trials() {
     assert_eq!(second.call(2).await, Ok(2));
     assert_eq!(breaker.state(), BreakerState::Closed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn by_default_five_consecutive_failures_trip() {
+    let breaker = CircuitBreaker::default();
+    for _ in 0..4 {
+        fail(&breaker).await.unwrap_err();
+    }
+    assert_eq!(breaker.state(), BreakerState::Closed);
+    fail(&breaker).await.unwrap_err();
+    assert_eq!(breaker.state(), BreakerState::Open);
+    // Open for 30 s by default.
+    assert_eq!(
+        succeed(&breaker).await,
+        Err(BreakerError::Open {
+            retry_in: Duration::from_secs(30)
+        })
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rate_only_breaker_ignores_runs_and_with_both_either_trips() {
+    // Only a rate: 8 failures in a row are under the 10-call minimum.
+    let rate_only = CircuitBreaker::builder()
+        .failure_rate(0.5, Window::Calls(20), 10)
+        .build();
+    for _ in 0..8 {
+        fail(&rate_only).await.unwrap_err();
+    }
+    assert_eq!(rate_only.state(), BreakerState::Closed);
+
+    // Both: the run trips first here...
+    let both = CircuitBreaker::builder()
+        .consecutive_failures(3)
+        .failure_rate(0.9, Window::Calls(100), 50)
+        .build();
+    for _ in 0..3 {
+        fail(&both).await.unwrap_err();
+    }
+    assert_eq!(both.state(), BreakerState::Open);
+    // ...and the rate there, with no two failures in a row.
+    let both = CircuitBreaker::builder()
+        .consecutive_failures(3)
+        .failure_rate(0.5, Window::Calls(4), 4)
+        .build();
+    for ok in [true, false, true] {
+        if ok {
+            succeed(&both).await.expect("closed");
+        } else {
+            fail(&both).await.unwrap_err();
+        }
+    }
+    assert_eq!(both.state(), BreakerState::Closed);
+    fail(&both).await.unwrap_err(); // 2 of 4
+    assert_eq!(both.state(), BreakerState::Open);
+}
+
+#[tokio::test(start_paused = true)]
+async fn zero_limits_are_taken_as_one() {
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(0)
+        .half_open_trials(0)
+        .open_for(Duration::from_secs(1))
+        .build();
+    fail(&breaker).await.unwrap_err();
+    assert_eq!(breaker.state(), BreakerState::Open, "one failure trips");
+    sleep(Duration::from_secs(1)).await;
+    succeed(&breaker).await.expect("one trial");
+    assert_eq!(breaker.state(), BreakerState::Closed, "one trial closes");
+
+    let one_call = CircuitBreaker::builder()
+        .failure_rate(1.0, Window::Calls(0), 1)
+        .build();
+    fail(&one_call).await.unwrap_err();
+    assert_eq!(one_call.state(), BreakerState::Open, "a window of one call");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_time_window_forgets_a_call_between_nine_tenths_and_all_of_it() {
+    let breaker = || {
+        CircuitBreaker::builder()
+            .failure_rate(1.0, Window::Time(Duration::from_secs(10)), 2)
+            .build()
+    };
+    // Finished just after a bucket starts: still counted 9.9 s later...
+    let kept = breaker();
+    sleep(Duration::from_millis(1)).await;
+    fail(&kept).await.unwrap_err();
+    sleep(Duration::from_millis(9_900)).await;
+    fail(&kept).await.unwrap_err();
+    assert_eq!(kept.state(), BreakerState::Open, "2 of 2 within the window");
+    // ...and forgotten once the full window has passed.
+    let forgot = breaker();
+    fail(&forgot).await.unwrap_err();
+    sleep(Duration::from_secs(10)).await;
+    fail(&forgot).await.unwrap_err();
+    assert_eq!(forgot.state(), BreakerState::Closed, "1 call in the window");
+    // Finished at the end of a bucket: forgotten 9 s and a bit later.
+    let early = breaker();
+    sleep(Duration::from_millis(999)).await;
+    fail(&early).await.unwrap_err();
+    sleep(Duration::from_millis(9_001)).await;
+    fail(&early).await.unwrap_err();
+    assert_eq!(early.state(), BreakerState::Closed, "forgotten after 0.9 d");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_listener_runs_outside_the_lock() {
+    let handle: Arc<std::sync::OnceLock<CircuitBreaker>> = Arc::default();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .on_state_change({
+            let (handle, seen) = (handle.clone(), seen.clone());
+            move |change| {
+                // Would deadlock if the breaker's lock were held here.
+                let now = handle.get().map(CircuitBreaker::state);
+                seen.lock().expect("seen").push((change.to, now));
+            }
+        })
+        .build();
+    assert!(handle.set(breaker.clone()).is_ok());
+    fail(&breaker).await.unwrap_err();
+    assert_eq!(
+        *seen.lock().expect("seen"),
+        [(BreakerState::Open, Some(BreakerState::Open))]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_open_breaker_reports_open_until_a_call_arrives() {
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .open_for(Duration::from_secs(2))
+        .build();
+    fail(&breaker).await.unwrap_err();
+    sleep(Duration::from_secs(60)).await;
+    assert_eq!(breaker.state(), BreakerState::Open);
+    let trial = breaker.call(std::future::pending::<Result<(), &str>>());
+    let mut trial = std::pin::pin!(trial);
+    assert!(futures_util::poll!(trial.as_mut()).is_pending());
+    assert_eq!(breaker.state(), BreakerState::HalfOpen);
+}
+
+/// Starts a call on `breaker` and drops it before it finishes.
+async fn dropped(breaker: &CircuitBreaker) {
+    let call = breaker.call(async {
+        sleep(Duration::from_secs(1)).await;
+        Ok::<_, &str>(())
+    });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(1), call)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_dropped_while_closed_counts_as_neither_outcome() {
+    let breaker = CircuitBreaker::builder().consecutive_failures(2).build();
+    fail(&breaker).await.unwrap_err();
+    dropped(&breaker).await; // not a success: the run of failures goes on
+    fail(&breaker).await.unwrap_err();
+    assert_eq!(breaker.state(), BreakerState::Open);
+
+    let breaker = CircuitBreaker::builder().consecutive_failures(2).build();
+    fail(&breaker).await.unwrap_err();
+    dropped(&breaker).await; // not a failure either
+    assert_eq!(breaker.state(), BreakerState::Closed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn state_changes_are_tracing_events_warn_when_opening() {
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer({
+            let captured = captured.clone();
+            move || captured.clone()
+        })
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let breaker = CircuitBreaker::builder()
+        .name("db")
+        .consecutive_failures(1)
+        .open_for(Duration::from_secs(1))
+        .build();
+    fail(&breaker).await.unwrap_err();
+    sleep(Duration::from_secs(1)).await;
+    succeed(&breaker).await.expect("trial");
+    let text = String::from_utf8(captured.0.lock().expect("log").clone()).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].contains("WARN") && lines[0].contains("circuit breaker opened"));
+    assert!(lines[0].contains("breaker=db"));
+    assert!(lines[1].contains("INFO") && lines[1].contains("to=half-open"));
+    assert!(lines[2].contains("INFO") && lines[2].contains("to=closed"));
+}

@@ -197,3 +197,161 @@ async fn timeouts_go_to_the_dead_letter_sink_with_their_index() {
     // times out at 10 s.
     assert_eq!(origin.elapsed(), Duration::from_secs(10));
 }
+
+proptest! {
+    #[test]
+    fn with_a_timeout_every_item_is_yielded_or_dead_lettered_once_and_held_stays_bounded(
+        limit in 1_usize..8,
+        ordered in any::<bool>(),
+        work_ms in proptest::collection::vec(0_u64..60, 1..40),
+        timeout_ms in 1_u64..50,
+        consumer_ms in 0_u64..20,
+    ) {
+        let items = work_ms.len() as u64;
+        let running = Arc::new(AtomicUsize::new(0));
+        let max_running = Arc::new(AtomicUsize::new(0));
+        let dead = Arc::new(Mutex::new(Vec::new()));
+        let (yielded, max_held) = paused_runtime().block_on({
+            let (running, max_running, dead) = (running.clone(), max_running.clone(), dead.clone());
+            async move {
+                let stage = futures_util::stream::iter(0..items)
+                    .map_concurrent(limit, move |n| {
+                        let work = Duration::from_millis(work_ms[n as usize]);
+                        let guard = RunningGuard::enter(running.clone(), &max_running);
+                        async move {
+                            let _guard = guard;
+                            sleep(work).await;
+                            Ok::<_, String>(n)
+                        }
+                    })
+                    .item_timeout(Duration::from_millis(timeout_ms))
+                    .on_error(OnError::dead_letter(move |err| {
+                        dead.lock().expect("dead").push(err);
+                    }));
+                let stage = if ordered { stage.ordered() } else { stage };
+                let mut stage = std::pin::pin!(stage);
+                let mut yielded = Vec::new();
+                let mut max_held = 0;
+                while let Some(result) = stage.next().await {
+                    max_held = max_held.max(stage.held() + 1);
+                    yielded.push(result.expect("errors go to the sink"));
+                    sleep(Duration::from_millis(consumer_ms)).await;
+                }
+                (yielded, max_held)
+            }
+        });
+        prop_assert!(max_held <= limit);
+        // A timed-out item's future is dropped: nothing is left running.
+        prop_assert_eq!(running.load(Ordering::SeqCst), 0);
+        prop_assert!(max_running.load(Ordering::SeqCst) <= limit);
+        let dead = dead.lock().expect("dead");
+        prop_assert!(dead.iter().all(|e| e.kind == StageErrorKind::TimedOut(Duration::from_millis(timeout_ms))));
+        let mut all: Vec<u64> = yielded.iter().copied().chain(dead.iter().map(|e| e.index)).collect();
+        all.sort_unstable();
+        prop_assert_eq!(all, (0..items).collect::<Vec<_>>());
+        if ordered {
+            prop_assert!(yielded.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+}
+
+/// Counts futures alive (created and not yet dropped).
+struct RunningGuard(Arc<AtomicUsize>);
+
+impl RunningGuard {
+    fn enter(running: Arc<AtomicUsize>, max: &AtomicUsize) -> Self {
+        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+        max.fetch_max(now, Ordering::SeqCst);
+        RunningGuard(running)
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_drops_the_items_in_flight_and_the_stream_stays_ended() {
+    let alive = Arc::new(AtomicUsize::new(0));
+    let max = AtomicUsize::new(0);
+    let pulled = Arc::new(AtomicU64::new(0));
+    let source = futures_util::stream::iter(0..100_u64).inspect({
+        let pulled = pulled.clone();
+        move |_| {
+            pulled.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let mut stage = std::pin::pin!(source.map_concurrent(4, |n| {
+        let guard = RunningGuard::enter(alive.clone(), &max);
+        async move {
+            let _guard = guard;
+            if n == 1 {
+                return Err("broken");
+            }
+            sleep(Duration::from_secs(60)).await;
+            Ok(n)
+        }
+    }));
+    let first = stage.next().await.expect("an item");
+    assert_eq!(
+        first,
+        Err(StageError {
+            index: 1,
+            kind: StageErrorKind::Failed("broken")
+        })
+    );
+    assert_eq!(alive.load(Ordering::SeqCst), 0, "items in flight dropped");
+    assert_eq!(stage.held(), 0);
+    assert_eq!(stage.next().await, None);
+    assert_eq!(stage.next().await, None, "stays ended");
+    assert_eq!(
+        pulled.load(Ordering::SeqCst),
+        4,
+        "nothing pulled after the stop"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn limit_zero_is_one_and_nothing_is_pulled_before_the_first_poll() {
+    let pulled = Arc::new(AtomicU64::new(0));
+    let source = futures_util::stream::iter(0..3_u64).inspect({
+        let pulled = pulled.clone();
+        move |_| {
+            pulled.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let origin = Instant::now();
+    let stage = source.map_concurrent(0, |n| async move {
+        sleep(Duration::from_secs(1)).await;
+        Ok::<_, String>(n)
+    });
+    assert_eq!(pulled.load(Ordering::SeqCst), 0);
+    let out: Vec<_> = stage.map(Result::unwrap).collect().await;
+    assert_eq!(out, [0, 1, 2]);
+    // One at a time.
+    assert_eq!(origin.elapsed(), Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_set_after_items_started_applies_to_later_items() {
+    let origin = Instant::now();
+    let mut stage =
+        futures_util::stream::iter([5_u64, 1, 5, 1]).map_concurrent(2, |secs| async move {
+            sleep(Duration::from_secs(secs)).await;
+            Ok::<_, String>(secs)
+        });
+    // The stage is `Unpin` here, so it can be polled, then configured.
+    assert_eq!(stage.next().await, Some(Ok(1)));
+    assert_eq!(stage.held(), 1, "item 0 runs, started without a timeout");
+    let rest: Vec<_> = stage
+        .item_timeout(Duration::from_secs(2))
+        .on_error(OnError::Skip)
+        .collect()
+        .await;
+    // Item 2 (5 s) starts at 1 s with the timeout and is dropped at 3 s;
+    // item 3 then runs 3..4 s; item 0 is not cut and ends at 5 s.
+    assert_eq!(rest, [Ok(1), Ok(5)]);
+    assert_eq!(origin.elapsed(), Duration::from_secs(5));
+}

@@ -47,8 +47,10 @@ proptest! {
         let max = policy.get_max_delay();
         let floor = policy.get_floor();
         prop_assert!(floor <= max);
+        let mut previous = Duration::from_millis(initial_ms);
         for (n, delay) in policy.delays().take(40).enumerate() {
             let ceiling = policy.ceiling(n as u32);
+            let before = std::mem::replace(&mut previous, delay);
             prop_assert!(delay <= max, "delay {delay:?} above max {max:?}");
             prop_assert!(delay >= floor, "delay {delay:?} below floor {floor:?}");
             match jitter {
@@ -59,7 +61,11 @@ proptest! {
                     prop_assert!(delay >= ceiling / 2);
                 }
                 Jitter::Decorrelated => {
-                    prop_assert!(delay >= Duration::from_millis(initial_ms).min(max));
+                    let low = floor.max(Duration::from_millis(initial_ms)).min(max);
+                    prop_assert!(delay >= low);
+                    // At most three times the previous delay (or the low end
+                    // when that is below it).
+                    prop_assert!(delay <= low.max(before.saturating_mul(3).min(max)));
                 }
                 _ => unreachable!("all modes covered"),
             }
@@ -272,4 +278,88 @@ fn seeded_policies_repeat_and_different_seeds_differ() {
     let c: Vec<_> = policy.seed(2).delays().take(8).collect();
     assert_eq!(a, b);
     assert_ne!(a, c);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_attempts_zero_means_one_attempt() {
+    let policy = RetryPolicy::default().max_attempts(0);
+    assert_eq!(policy.get_max_attempts(), Some(1));
+    let mut calls = 0;
+    let result = retry(policy, || {
+        calls += 1;
+        async { Err::<(), _>("down") }
+    })
+    .await;
+    assert_eq!(
+        result,
+        Err(RetryError::Exhausted {
+            error: "down",
+            attempts: 1
+        })
+    );
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn a_factor_below_one_is_taken_as_one() {
+    let policy = RetryPolicy::exponential(Duration::from_millis(300)).factor(0.5);
+    assert!((0..10).all(|n| policy.ceiling(n) == Duration::from_millis(300)));
+    let negative = RetryPolicy::exponential(Duration::from_millis(300)).factor(-2.0);
+    assert_eq!(negative.ceiling(7), Duration::from_millis(300));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_time_budget_does_not_cut_a_running_attempt_short() {
+    let policy = RetryPolicy::default().max_elapsed(Duration::from_secs(1));
+    let origin = Instant::now();
+    let result = retry(policy, || async {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        Err::<(), _>("slow")
+    })
+    .await;
+    assert_eq!(
+        result,
+        Err(RetryError::Exhausted {
+            error: "slow",
+            attempts: 1
+        })
+    );
+    assert_eq!(origin.elapsed(), Duration::from_secs(10));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_attempt_is_dropped_not_left_running() {
+    struct Guard(Arc<Mutex<bool>>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            *self.0.lock().expect("flag") = true;
+        }
+    }
+    let dropped = Arc::new(Mutex::new(false));
+    let token = CancellationToken::new();
+    let canceller = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        canceller.cancel();
+    });
+    let result = retry(RetryPolicy::default(), || {
+        let guard = Guard(dropped.clone());
+        async move {
+            let _guard = guard;
+            std::future::pending::<Result<(), ()>>().await
+        }
+    })
+    .cancel_on(token)
+    .await;
+    assert_eq!(
+        result,
+        Err(RetryError::Cancelled {
+            last_error: None,
+            attempts: 1
+        })
+    );
+    assert!(
+        *dropped.lock().expect("flag"),
+        "the attempt's future was dropped"
+    );
 }

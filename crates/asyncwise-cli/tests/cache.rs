@@ -70,7 +70,7 @@ fn the_cache_goes_to_the_workspace_root_and_changes_nothing_printed() {
         std::fs::read_to_string(cache.join(".gitignore")).expect("a .gitignore"),
         "# Created by asyncwise.\n*\n"
     );
-    assert_eq!(std::fs::read_dir(cache.join("v1")).expect("v1").count(), 1);
+    assert_eq!(std::fs::read_dir(cache.join("v2")).expect("v2").count(), 1);
     assert!(!member.join(".asyncwise_cache").exists());
 }
 
@@ -94,7 +94,7 @@ fn no_cache_writes_nothing_and_cache_dir_is_honoured() {
     let target_arg = target.to_string_lossy().into_owned();
     let (code, _, stderr) = check(dir.path(), &["--cache-dir", &target_arg]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(target.join("v1").is_dir());
+    assert!(target.join("v2").is_dir());
     assert!(!dir.path().join(".asyncwise_cache").exists());
     let (code, _, stderr) = check(dir.path(), &["--cache-dir", &target_arg, "--no-cache"]);
     assert_eq!(code, 2, "the two options conflict: {stderr}");

@@ -13,6 +13,10 @@
 
 use std::path::PathBuf;
 
+/// The allocator of the `asyncwise` binary, so that the floor is measured like for like.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use asyncwise_lint::engine::{CheckOptions, check_paths, parse_only};
 
 fn main() {

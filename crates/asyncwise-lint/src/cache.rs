@@ -6,7 +6,7 @@
 //! suppressions); the crate pass always re-runs from the summaries, so findings that depend on
 //! other files stay right after any edit.
 //!
-//! Layout: one file per package under `DIR/v1/`, named by a hash of the package's root; it
+//! Layout: one file per package under `DIR/v2/`, named by a hash of the package's root; it
 //! holds, behind a checksum, the run's *fingerprint* (tool version, the binary's identity and whatever else the
 //! engine says can change per-file results) and one entry per file, keyed by its display path
 //! and a hash of what the file's result depends on (its text, module path, edition). A package
@@ -15,6 +15,16 @@
 //! the old one, so concurrent runs never see half a file (the last writer wins, and every
 //! writer's entries are valid). Entries of files that no longer exist are dropped when the
 //! package is written again, so the cache stays as large as the checked code.
+//!
+//! **Unchanged files are not read.** Each entry also records the file's [`FileStamp`] (size,
+//! modification and status-change times, inode) as it was when the file was read, and a hash of
+//! the file's context without its text. A later run whose `stat` gives the same stamp and whose
+//! context hashes the same uses the entry without reading or hashing the file, as ruff and
+//! cargo do. A stamp is trusted only when the file had not changed for [`RACY_WINDOW`] before it
+//! was read: an edit made in the same clock tick as the read (timestamps are coarse, and an edit
+//! may keep the size) would leave the stamp as it was, so such a file is read and hashed again
+//! (git's "racily clean" rule). Any other edit changes the status-change time, which no tool can
+//! set back.
 //!
 //! Serialization is [postcard](https://docs.rs/postcard): a compact, non-self-describing binary
 //! serde format that is actively maintained (bincode, the usual choice, stopped development in
@@ -50,10 +60,93 @@ use crate::model::test_code::OutOfLineTestMod;
 pub const DIR_NAME: &str = ".asyncwise_cache";
 
 /// Starts every package file; the last byte is the layout's version.
-const MAGIC: &[u8; 8] = b"AWCACHE\x01";
+const MAGIC: &[u8; 8] = b"AWCACHE\x02";
 
 /// The layout's subdirectory: a new layout gets a new one, and the old one is left alone.
-const LAYOUT: &str = "v1";
+const LAYOUT: &str = "v2";
+
+/// How long a file must have been unchanged before it was read for its [`FileStamp`] to be
+/// trusted: more than the coarsest timestamp granularity of common file systems (FAT's 2 s).
+pub const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What `stat` says about a file, recorded with its cache entry: when a later `stat` says the
+/// same (and the stamp [is trusted](FileStamp::trusted)), the file has not changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    /// Length in bytes.
+    pub size: u64,
+    /// Modification time, in nanoseconds since the Unix epoch.
+    pub modified: i128,
+    /// Status-change time (`ctime`) in nanoseconds since the Unix epoch (0 where the platform
+    /// has none).
+    pub changed: i128,
+    /// Inode number (0 where the platform has none): a file replaced by another is another.
+    pub inode: u64,
+    /// When the stamp was taken (before the file was read), in nanoseconds since the epoch.
+    pub taken: i128,
+}
+
+impl FileStamp {
+    /// The stamp of a file from its metadata, taken at `now` (which must be before the file is
+    /// read).
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::FileStamp;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("a.rs");
+    /// std::fs::write(&path, "fn f() {}").unwrap();
+    /// let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    /// std::fs::File::options().write(true).open(&path).unwrap().set_modified(old).unwrap();
+    /// let meta = std::fs::metadata(&path).unwrap();
+    /// let stamp = FileStamp::of(&meta, std::time::SystemTime::now());
+    /// assert_eq!(stamp.size, 9);
+    /// // Just written: its status-change time is now, so the stamp is not trusted yet.
+    /// assert!(!stamp.trusted());
+    /// let later = FileStamp::of(&meta, std::time::SystemTime::now() + std::time::Duration::from_secs(10));
+    /// assert!(later.trusted());
+    /// ```
+    pub fn of(meta: &std::fs::Metadata, now: std::time::SystemTime) -> FileStamp {
+        let nanos = |t: Option<std::time::SystemTime>| -> i128 {
+            match t {
+                Some(t) => match t.duration_since(std::time::UNIX_EPOCH) {
+                    Ok(after) => after.as_nanos() as i128,
+                    Err(before) => -(before.duration().as_nanos() as i128),
+                },
+                None => 0,
+            }
+        };
+        #[cfg(unix)]
+        let (changed, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+                meta.ino(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (changed, inode) = (0, 0);
+        FileStamp {
+            size: meta.len(),
+            modified: nanos(meta.modified().ok()),
+            changed,
+            inode,
+            taken: nanos(Some(now)),
+        }
+    }
+
+    /// Whether the file had been unchanged for [`RACY_WINDOW`] when the stamp was taken, so that
+    /// any later edit shows in its times.
+    pub fn trusted(&self) -> bool {
+        let last_change = self.modified.max(self.changed);
+        last_change.saturating_add(RACY_WINDOW.as_nanos() as i128) <= self.taken
+    }
+
+    /// The same file, unchanged: everything but the time the stamp was taken is equal.
+    fn same_file(&self, other: &FileStamp) -> bool {
+        (self.size, self.modified, self.changed, self.inode)
+            == (other.size, other.modified, other.changed, other.inode)
+    }
+}
 
 /// Something went wrong with the cache directory. A run that meets one goes on uncached.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +229,15 @@ impl Cache {
                 decoded
                     .entries
                     .into_iter()
-                    .map(|(path, key, payload)| (path.to_owned(), (key, payload.0.to_vec())))
+                    .map(|stored| {
+                        let entry = Entry {
+                            key: stored.key,
+                            context: stored.context,
+                            stamp: stored.stamp,
+                            payload: stored.payload.0.to_vec(),
+                        };
+                        (stored.path.to_owned(), entry)
+                    })
                     .collect::<HashMap<_, _>>()
             })
         });
@@ -147,6 +248,7 @@ impl Cache {
             entries: stored.unwrap_or_default(),
             fresh: Mutex::new(Vec::new()),
             used: Mutex::new(HashSet::new()),
+            restamped: Mutex::new(Vec::new()),
         }
     }
 
@@ -161,10 +263,18 @@ impl Cache {
             mut entries,
             fresh,
             used,
+            restamped,
             mut dirty,
         } = package;
         let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
         let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
+        let restamped = restamped.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (path, stamp) in restamped {
+            if let Some(entry) = entries.get_mut(&path) {
+                entry.stamp = Some(stamp);
+                dirty = true;
+            }
+        }
         let before = entries.len();
         entries.retain(|path, _| {
             if seen.contains(path) {
@@ -177,8 +287,8 @@ impl Cache {
         if !dirty {
             return Ok(());
         }
-        for (path, key, payload) in fresh {
-            entries.insert(path, (key, payload));
+        for (path, entry) in fresh {
+            entries.insert(path, entry);
         }
         // Sorted, so that the same entries always make the same file.
         let sorted: BTreeSet<&String> = entries.keys().collect();
@@ -187,8 +297,14 @@ impl Cache {
             entries: sorted
                 .into_iter()
                 .map(|path| {
-                    let (key, payload) = &entries[path];
-                    (path.as_str(), *key, Bytes(payload))
+                    let entry = &entries[path];
+                    StoredEntry {
+                        path: path.as_str(),
+                        key: entry.key,
+                        context: entry.context,
+                        stamp: entry.stamp,
+                        payload: Bytes(&entry.payload),
+                    }
                 })
                 .collect(),
         };
@@ -205,25 +321,94 @@ impl Cache {
 #[derive(Debug)]
 pub struct PackageCache {
     file: PathBuf,
-    /// Display path → (key, encoded value).
-    entries: HashMap<String, (u128, Vec<u8>)>,
+    /// Display path → entry.
+    entries: HashMap<String, Entry>,
     /// Entries computed this run.
-    fresh: Mutex<Vec<(String, u128, Vec<u8>)>>,
+    fresh: Mutex<Vec<(String, Entry)>>,
     /// Stored entries this run used.
     used: Mutex<HashSet<String>>,
+    /// Stored entries used after reading the file, whose stamp is now another.
+    restamped: Mutex<Vec<(String, FileStamp)>>,
     /// The stored file must be rewritten even if no entry changes (it was unusable).
     dirty: bool,
+}
+
+/// One file's stored result.
+#[derive(Debug)]
+struct Entry {
+    /// What the result depends on, text included.
+    key: u128,
+    /// What it depends on besides the text (0 when not given).
+    context: u128,
+    /// The file as it was read, when it was read from disk.
+    stamp: Option<FileStamp>,
+    /// The encoded value.
+    payload: Vec<u8>,
 }
 
 impl PackageCache {
     /// The stored value for `path` if its key is `key` and it decodes as a `T`.
     pub fn get<T: DeserializeOwned>(&self, path: &str, key: u128) -> Option<T> {
-        let (stored_key, payload) = self.entries.get(path)?;
-        if *stored_key != key {
+        let entry = self.entries.get(path)?;
+        if entry.key != key {
             return None;
         }
-        let value = postcard::from_bytes(payload).ok()?;
+        let value = postcard::from_bytes(&entry.payload).ok()?;
         lock(&self.used).insert(path.to_owned());
+        Some(value)
+    }
+
+    /// The stored value for `path` without reading the file: when it was stored with context
+    /// hash `context` and a [trusted](FileStamp::trusted) stamp of the same file as `stamp`.
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::{Cache, FileStamp};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("a.rs");
+    /// std::fs::write(&file, "fn f() {}").unwrap();
+    /// let meta = std::fs::metadata(&file).unwrap();
+    /// let later = std::time::SystemTime::now() + std::time::Duration::from_secs(10);
+    /// let stamp = FileStamp::of(&meta, later);
+    /// let cache = Cache::open(&dir.path().join("cache"), 7).unwrap();
+    /// let package = cache.package(dir.path());
+    /// package.put_read("a.rs", 1, 2, Some(stamp), &5u32).unwrap();
+    /// cache.save(package, &Default::default()).unwrap();
+    /// let package = cache.package(dir.path());
+    /// assert_eq!(package.get_unchanged::<u32>("a.rs", 2, &stamp), Some(5));
+    /// assert_eq!(package.get_unchanged::<u32>("a.rs", 3, &stamp), None, "another context");
+    /// ```
+    pub fn get_unchanged<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        context: u128,
+        stamp: &FileStamp,
+    ) -> Option<T> {
+        let entry = self.entries.get(path)?;
+        let stored = entry.stamp.as_ref()?;
+        if entry.context != context || !stored.trusted() || !stored.same_file(stamp) {
+            return None;
+        }
+        let value = postcard::from_bytes(&entry.payload).ok()?;
+        lock(&self.used).insert(path.to_owned());
+        Some(value)
+    }
+
+    /// [`PackageCache::get`] for a file read from disk with stamp `stamp`: a hit whose stored
+    /// stamp is another (the file was touched, or was read too soon after an edit to trust)
+    /// records the new one, so that the next run need not read the file.
+    pub fn get_read<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: u128,
+        stamp: Option<FileStamp>,
+    ) -> Option<T> {
+        let value = self.get(path, key)?;
+        let stored = self.entries.get(path).and_then(|e| e.stamp);
+        if let Some(stamp) = stamp
+            && stored.is_none_or(|s| !s.same_file(&stamp) || (!s.trusted() && stamp.trusted()))
+        {
+            lock(&self.restamped).push((path.to_owned(), stamp));
+        }
         Some(value)
     }
 
@@ -234,8 +419,27 @@ impl PackageCache {
         key: u128,
         value: &T,
     ) -> Result<(), CacheError> {
+        self.put_read(path, key, 0, None, value)
+    }
+
+    /// Records `value` as the result for `path` with key `key`, context hash `context` (what
+    /// the key covers besides the text) and the stamp the file had when it was read.
+    pub fn put_read<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        key: u128,
+        context: u128,
+        stamp: Option<FileStamp>,
+        value: &T,
+    ) -> Result<(), CacheError> {
         let payload = postcard::to_allocvec(value)?;
-        lock(&self.fresh).push((path.to_owned(), key, payload));
+        let entry = Entry {
+            key,
+            context,
+            stamp,
+            payload,
+        };
+        lock(&self.fresh).push((path.to_owned(), entry));
         Ok(())
     }
 }
@@ -249,7 +453,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Envelope<'a> {
     fingerprint: u128,
     #[serde(borrow)]
-    entries: Vec<(&'a str, u128, Bytes<'a>)>,
+    entries: Vec<StoredEntry<'a>>,
+}
+
+/// An [`Entry`] as the package file holds it.
+#[derive(Serialize, Deserialize)]
+struct StoredEntry<'a> {
+    path: &'a str,
+    key: u128,
+    context: u128,
+    stamp: Option<FileStamp>,
+    #[serde(borrow)]
+    payload: Bytes<'a>,
 }
 
 /// A byte string encoded as one (not as a sequence of numbers).

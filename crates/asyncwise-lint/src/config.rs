@@ -712,6 +712,22 @@ pub fn absolute(path: &Path) -> PathBuf {
     }
 }
 
+/// [`absolute`] with the working directory given (a caller making many paths absolute asks
+/// the system for it once).
+///
+/// ```
+/// use std::path::Path;
+/// let p = asyncwise_lint::config::absolute_in(Path::new("/w"), Path::new("src/../lib.rs"));
+/// assert_eq!(p, Path::new("/w/lib.rs"));
+/// ```
+pub fn absolute_in(cwd: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        normalize(path)
+    } else {
+        normalize(&cwd.join(path))
+    }
+}
+
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {

@@ -22,6 +22,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
+/// The index's maps, keyed by crate paths it builds itself: a fast, fixed hasher (foldhash)
+/// rather than std's DoS-resistant SipHash, which cost a fifth of a warm run's instructions.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 use crate::facts::Target;
 use crate::model::Ctx;
 use crate::summary::{
@@ -121,7 +125,10 @@ pub struct CrateIndex {
     files: Vec<FileEntry>,
     fns: Vec<FnEntry>,
     /// Per package: functions by id.
-    by_id: Vec<HashMap<String, Vec<usize>>>,
+    by_id: Vec<FastMap<String, Vec<usize>>>,
+    /// Per function, per call of its summary: the function the call reaches, resolved once
+    /// when the index is built (start-up, blocking and the rules all ask).
+    resolved: Vec<Box<[Option<usize>]>>,
     steps: Vec<Option<Step>>,
     /// Functions that run only at start-up: `crate::main`, and functions every known call of
     /// which is made directly in the body of such a function.
@@ -132,11 +139,12 @@ pub struct CrateIndex {
 struct PackageMeta {
     lib_name: Option<String>,
     deps: Vec<(String, usize)>,
-    aliases: HashMap<String, String>,
-    /// Struct field types: (struct name, field) -> type paths.
-    field_types: HashMap<(String, String), Vec<String>>,
+    aliases: FastMap<String, String>,
+    /// Struct field types: `Struct.field` -> type paths (keyed as calls name them, so a
+    /// lookup allocates nothing).
+    field_types: FastMap<String, Vec<String>>,
     /// Glob imports of crate modules, per file.
-    globs: HashMap<usize, Vec<String>>,
+    globs: FastMap<usize, Vec<String>>,
     manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
 }
 
@@ -168,7 +176,7 @@ impl CrateIndex {
                 ..PackageMeta::default()
             };
             let moves = path_attribute_moves(&package.files);
-            index.by_id.push(HashMap::new());
+            index.by_id.push(FastMap::default());
             for mut file in package.files {
                 if !moves.is_empty() {
                     relocate(&mut file.items, &moves);
@@ -186,7 +194,10 @@ impl CrateIndex {
                 });
                 meta.aliases.extend(file.items.aliases);
                 for (owner, field, ty) in file.items.fields {
-                    meta.field_types.entry((owner, field)).or_default().push(ty);
+                    meta.field_types
+                        .entry(format!("{owner}.{field}"))
+                        .or_default()
+                        .push(ty);
                 }
                 if !file.items.globs.is_empty() {
                     meta.globs
@@ -203,6 +214,12 @@ impl CrateIndex {
             }
             index.packages.push(meta);
         }
+        index.resolved = (0..index.fns.len())
+            .map(|f| {
+                let calls = &index.fns[f].summary.calls;
+                calls.iter().map(|call| index.resolve(f, call)).collect()
+            })
+            .collect();
         index.settle_blocking();
         index.settle_startup();
         index
@@ -257,21 +274,33 @@ impl CrateIndex {
         self.startup_only.get(f).copied().unwrap_or(false)
     }
 
-    /// The unique function a call of `f` may reach, if any.
+    /// The unique function a call of `f` may reach, if any: resolved when the index was built
+    /// for the calls of `f`'s own summary (found by address, so callers need not carry the
+    /// call's index), else now.
     fn callee(&self, f: usize, call: &CallRef) -> Option<usize> {
+        let calls = &self.fns[f].summary.calls;
+        let start = calls.as_ptr() as usize;
+        let at = (call as *const CallRef as usize).wrapping_sub(start);
+        let i = at / std::mem::size_of::<CallRef>().max(1);
+        if let Some(memo) = self.resolved.get(f)
+            && let Some(&found) = memo.get(i)
+            && calls.get(i).is_some_and(|own| std::ptr::eq(own, call))
+        {
+            return found;
+        }
+        self.resolve(f, call)
+    }
+
+    /// [`CrateIndex::callee`], worked out.
+    fn resolve(&self, f: usize, call: &CallRef) -> Option<usize> {
         let file = &self.files[self.fns[f].file];
         let meta = &self.packages[file.package];
         let field_target;
         let target = match call.target.strip_prefix(crate::summary::FIELD_PREFIX) {
             // `state.db.load()` with `AppState` declared in another file of the package.
             Some(rest) => {
-                let (place, method) = rest.split_once("::")?;
-                let (owner, field) = place.split_once('.')?;
-                let [ty] = meta
-                    .field_types
-                    .get(&(owner.to_string(), field.to_string()))?
-                    .as_slice()
-                else {
+                let (place, method) = split_path(rest)?;
+                let [ty] = meta.field_types.get(place)?.as_slice() else {
                     return None;
                 };
                 field_target = format!("{ty}::{method}");
@@ -281,7 +310,7 @@ impl CrateIndex {
         };
         let (package, mut path, own_crate) = if target.starts_with("crate::") {
             (file.package, target.clone(), true)
-        } else if let Some((root, rest)) = target.split_once("::") {
+        } else if let Some((root, rest)) = split_path(target) {
             let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
             let dep = meta.deps.iter().find(|(name, _)| name == root);
             match (own_library, dep) {
@@ -310,7 +339,7 @@ impl CrateIndex {
                 if let Some(target) = aliases.get(prefix) {
                     break Some(format!("{target}{}", &path[cut..]));
                 }
-                match prefix.rfind("::") {
+                match rfind_path_separator(prefix) {
                     Some(i) => cut = i,
                     None => break None,
                 }
@@ -486,6 +515,18 @@ impl CrateIndex {
         }
         None
     }
+}
+
+/// `a::b::c` as (`a`, `b::c`): what `split_once("::")` does, without building a substring
+/// searcher for every call (the index splits every call's path).
+fn split_path(path: &str) -> Option<(&str, &str)> {
+    let at = path.as_bytes().windows(2).position(|w| w == b"::")?;
+    Some((&path[..at], &path[at + 2..]))
+}
+
+/// Where the last `::` of `path` starts, as `rfind("::")` says.
+fn rfind_path_separator(path: &str) -> Option<usize> {
+    path.as_bytes().windows(2).rposition(|w| w == b"::")
 }
 
 /// Modules whose files a `#[path]` attribute puts somewhere else than their layout says:

@@ -110,7 +110,12 @@ pub fn analyze_parsed_in(
 fn has_concurrency_marker(source: &str) -> bool {
     static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
         std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::new(knowledge::spawn::CONCURRENCY_MARKERS).ok()
+            // Leftmost-first matching lets the automaton use its SIMD prefilter (Teddy) over
+            // the text; whether any marker occurs is the same under every match kind.
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(knowledge::spawn::CONCURRENCY_MARKERS)
+                .ok()
         });
     match &*MARKERS {
         Some(markers) => markers.is_match(source),

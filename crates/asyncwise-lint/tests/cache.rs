@@ -200,7 +200,7 @@ fn corrupt_entries_are_ignored_and_rewritten() {
     let dir = package();
     let cache = tempfile::tempdir().expect("temp dir");
     let first = cached_run(dir.path(), cache.path());
-    let files: Vec<PathBuf> = std::fs::read_dir(cache.path().join("v1"))
+    let files: Vec<PathBuf> = std::fs::read_dir(cache.path().join("v2"))
         .expect("cache layout")
         .map(|e| e.expect("entry").path())
         .collect();
@@ -229,7 +229,7 @@ fn deleted_files_leave_the_cache() {
     let dir = package();
     let cache = tempfile::tempdir().expect("temp dir");
     cached_run(dir.path(), cache.path());
-    let file = std::fs::read_dir(cache.path().join("v1"))
+    let file = std::fs::read_dir(cache.path().join("v2"))
         .expect("cache layout")
         .map(|e| e.expect("entry").path())
         .next()
@@ -287,11 +287,100 @@ fn concurrent_runs_share_a_cache() {
         }
     });
     // No temporary file is left behind, and the last writer's file is whole.
-    let names: Vec<String> = std::fs::read_dir(cache.path().join("v1"))
+    let names: Vec<String> = std::fs::read_dir(cache.path().join("v2"))
         .expect("cache layout")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
     let last = check_paths(&paths, &options(Some(cache.path().to_path_buf())));
     assert_eq!((last.cache.hits, last.cache.misses), (4, 0));
+}
+
+/// Sets a file's modification time (to make an edit look as old as the text it replaced).
+fn set_modified(path: &Path, time: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open")
+        .set_modified(time)
+        .expect("set mtime");
+}
+
+fn modified(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path)
+        .expect("stat")
+        .modified()
+        .expect("mtime")
+}
+
+const BLOCKING: &str = "pub async fn pause() {\n    std::thread::sleep(D);\n}\nconst D: std::time::Duration = std::time::Duration::from_millis(1);\n";
+/// The same length as [`BLOCKING`], without the blocking call.
+const ASYNC: &str = "pub async fn pause() {\n    tokio::time::sleep(D);\n}\nconst D: std::time::Duration = std::time::Duration::from_millis(1);\n";
+
+fn blocks_in_pause(report: &CheckReport) -> bool {
+    findings(report)
+        .iter()
+        .any(|(rule, file, _)| *rule == "blocking_in_async" && file == "pause.rs")
+}
+
+#[test]
+fn an_edit_that_keeps_size_and_time_right_after_a_run_is_seen() {
+    assert_eq!(BLOCKING.len(), ASYNC.len());
+    let dir = package();
+    write(dir.path(), "src/pause.rs", BLOCKING);
+    let cache = tempfile::tempdir().expect("temp dir");
+    let pause = dir.path().join("src/pause.rs");
+    let before = cached_run(dir.path(), cache.path());
+    assert!(blocks_in_pause(&before));
+    // Same size, same modification time, moments after the run recorded the file: only its
+    // text tells, and the cache must read it.
+    let time = modified(&pause);
+    write(dir.path(), "src/pause.rs", ASYNC);
+    set_modified(&pause, time);
+    let after = cached_run(dir.path(), cache.path());
+    assert!(!blocks_in_pause(&after), "{:?}", findings(&after));
+    assert_eq!(after.cache.unread, 0, "recent files are always read");
+    assert_eq!((after.cache.hits, after.cache.misses), (4, 1));
+}
+
+#[test]
+fn an_edit_then_a_revert_is_seen() {
+    let dir = package();
+    write(dir.path(), "src/pause.rs", ASYNC);
+    let pause = dir.path().join("src/pause.rs");
+    let time = modified(&pause);
+    let cache = tempfile::tempdir().expect("temp dir");
+    assert!(!blocks_in_pause(&cached_run(dir.path(), cache.path())));
+    write(dir.path(), "src/pause.rs", BLOCKING);
+    assert!(blocks_in_pause(&cached_run(dir.path(), cache.path())));
+    // Back to the first text, and to its time.
+    write(dir.path(), "src/pause.rs", ASYNC);
+    set_modified(&pause, time);
+    let reverted = cached_run(dir.path(), cache.path());
+    assert!(!blocks_in_pause(&reverted), "{:?}", findings(&reverted));
+}
+
+#[test]
+fn files_unchanged_for_a_while_are_not_read_and_an_edit_keeping_size_and_time_is_seen() {
+    let dir = package();
+    write(dir.path(), "src/pause.rs", BLOCKING);
+    let pause = dir.path().join("src/pause.rs");
+    // A stamp is trusted once the file has not changed for the racy window: let the files age
+    // (the status-change time cannot be set back, only waited out).
+    std::thread::sleep(asyncwise_lint::cache::RACY_WINDOW + std::time::Duration::from_millis(300));
+    let cache = tempfile::tempdir().expect("temp dir");
+    let first = cached_run(dir.path(), cache.path());
+    assert!(blocks_in_pause(&first));
+    assert_eq!((first.cache.hits, first.cache.misses), (0, 5));
+    let second = cached_run(dir.path(), cache.path());
+    assert_eq!((second.cache.hits, second.cache.unread), (5, 5));
+    assert_eq!(findings(&first), findings(&second));
+    // The same size and the same modification time: the status-change time still differs.
+    let time = modified(&pause);
+    write(dir.path(), "src/pause.rs", ASYNC);
+    set_modified(&pause, time);
+    let edited = cached_run(dir.path(), cache.path());
+    assert!(!blocks_in_pause(&edited), "{:?}", findings(&edited));
+    assert_eq!((edited.cache.hits, edited.cache.misses), (4, 1));
+    assert_eq!(edited.cache.unread, 4);
 }

@@ -183,8 +183,12 @@ fn span_of(text: &str, range: std::ops::Range<usize>) -> crate::diagnostic::Span
     let point = |byte: usize| {
         let byte = byte.min(text.len());
         let before = &text[..byte];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        // Bytes, not chars: a vectorised count (a manifest has many dependency rows to place).
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_start = before
+            .bytes()
+            .rposition(|b| b == b'\n')
+            .map_or(0, |i| i + 1);
         crate::diagnostic::LineCol {
             line,
             column: text[line_start..byte].chars().count() + 1,

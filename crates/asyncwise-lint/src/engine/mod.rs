@@ -152,6 +152,9 @@ pub struct CacheStats {
     pub hits: usize,
     /// Files analysed (and recorded) because nothing usable was stored.
     pub misses: usize,
+    /// Of the hits, files the cache answered from their size and times alone, without reading
+    /// them ([`cache`](crate::cache)).
+    pub unread: usize,
 }
 
 /// Checks every Rust file under `paths` (see the [module docs](self)).
@@ -171,12 +174,32 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let mut resolver = options.configure.then(crate::config::Resolver::default);
     // A file is left out by the configuration of its own package and workspace, and by that of
     // the directory being walked (so a workspace can exclude a nested, independent crate).
+    // The settings of the last file's directory and of the walked directory are kept: files
+    // come directory by directory, and looking settings up costs path work per file.
+    let working_dir = std::env::current_dir().unwrap_or_default();
+    let mut dir_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
+    let mut root_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
     let mut found = discover::discover_excluding(paths, &mut |root, file| {
         resolver.as_mut().is_some_and(|r| {
-            let absolute = crate::config::absolute(file);
-            r.for_file(file).is_excluded(&absolute)
-                || r.for_dir(&crate::config::absolute(root))
-                    .is_excluded(&absolute)
+            let absolute = crate::config::absolute_in(&working_dir, file);
+            let dir = absolute.parent().unwrap_or(&absolute);
+            let own = match &dir_settings {
+                Some((known, settings)) if known == dir => Arc::clone(settings),
+                _ => {
+                    let settings = r.for_dir(dir);
+                    dir_settings = Some((dir.to_path_buf(), Arc::clone(&settings)));
+                    settings
+                }
+            };
+            let walked = match &root_settings {
+                Some((known, settings)) if known == root => Arc::clone(settings),
+                _ => {
+                    let settings = r.for_dir(&crate::config::absolute_in(&working_dir, root));
+                    root_settings = Some((root.to_path_buf(), Arc::clone(&settings)));
+                    settings
+                }
+            };
+            own.is_excluded(&absolute) || walked.is_excluded(&absolute)
         })
     });
     // Named files that exist only as overlays (new, unsaved buffers) are found all the same.
@@ -321,7 +344,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     if stored.is_some() {
                         for (_, outcome) in &outcomes {
                             match outcome {
-                                Ok(checked) if checked.from_cache => stats.hits += 1,
+                                Ok(checked) if checked.from_cache => {
+                                    stats.hits += 1;
+                                    stats.unread += usize::from(checked.unread);
+                                }
                                 _ => stats.misses += 1,
                             }
                         }
@@ -381,6 +407,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             inputs.push(files);
             report.cache.hits += stats.hits;
             report.cache.misses += stats.misses;
+            report.cache.unread += stats.unread;
             cache_errors.extend(cache_error);
         }
         if options.call_graph {
@@ -504,12 +531,22 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         ));
     }
     // Outlines are made only now, and only for the files with findings that had none yet (no
-    // suppressions): a second parse of a few files instead of an outline of every file.
+    // suppressions): a second parse of a few files instead of an outline of every file. The
+    // texts the cache did not need are read now, for these files only.
     pool.install(|| {
         kept_by_path.par_iter_mut().for_each(|(path, kept)| {
-            if kept.outline.is_none() {
+            if kept.source.is_none() {
+                let overlay = overlay_of(&options.overlays, path);
+                kept.source = match overlay {
+                    Some(text) => Some(Arc::from(text)),
+                    None => parse::read_source(path, max_size).ok().map(Arc::from),
+                };
+            }
+            if kept.outline.is_none()
+                && let Some(source) = &kept.source
+            {
                 let outline = guarded(path, || {
-                    let ast = parse::parse_source(path, &kept.source)?;
+                    let ast = parse::parse_source(path, source)?;
                     Ok(ItemOutline::of(&ast))
                 });
                 kept.outline = Some(Arc::new(outline.unwrap_or_default()));
@@ -518,9 +555,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     });
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
-            report
-                .sources
-                .insert(d.path.clone(), Arc::clone(&kept.source));
+            if let Some(source) = &kept.source {
+                report.sources.insert(d.path.clone(), Arc::clone(source));
+            }
             if let Some(outline) = &kept.outline {
                 report.outlines.insert(d.path.clone(), Arc::clone(outline));
             }
@@ -878,6 +915,8 @@ struct CheckedFile {
     kept: Option<KeptFile>,
     /// The results were read from the cache.
     from_cache: bool,
+    /// ... without reading the file.
+    unread: bool,
 }
 
 /// What the cache stores for a file: everything of [`CheckedFile`] but the text (which a run
@@ -899,8 +938,9 @@ fn run_fingerprint(options: &CheckOptions) -> u128 {
     ))
 }
 
-/// A file's cache key: its text and the parts of its context that are particular to it.
-fn file_key(source: &str, cx: &crate::model::FileContext) -> u128 {
+/// The hash of what a file's results depend on besides its text: the parts of its context
+/// that are particular to it.
+fn context_key(cx: &crate::model::FileContext) -> u128 {
     // Listed without `..`: a new field of the context must be sorted into the key or into
     // `run_fingerprint` before this compiles.
     let crate::model::FileContext {
@@ -913,21 +953,32 @@ fn file_key(source: &str, cx: &crate::model::FileContext) -> u128 {
     // The built-in tables are in the run's fingerprint; a package's configuration rows (and
     // its tokio features, which decide fixes) are particular to its files.
     let particular = format!("{:?} {tokio:?}", knowledge.user);
-    crate::cache::file_key(&[source, module, &format!("{edition:?}"), &particular])
+    crate::cache::file_key(&[module, &format!("{edition:?}"), &particular])
+}
+
+/// A file's cache key: its text and its [`context_key`].
+fn file_key(source: &str, context: u128) -> u128 {
+    crate::cache::file_key(&[source, &format!("{context:032x}")])
 }
 
 /// The parts of a file that outlive its syntax tree: its text (snippets, fingerprints), its
 /// item outline (suppression scopes, fingerprints) and its suppressions.
 struct KeptFile {
-    source: Arc<str>,
+    /// Absent when the cache answered without reading the file: read once the run knows the
+    /// file has findings.
+    source: Option<Arc<str>>,
     /// Made at once for files with suppressions (their scopes need it); for the others only
     /// if the file has findings, once the run knows it does.
     outline: Option<Arc<ItemOutline>>,
     suppressions: FileSuppressions,
 }
 
+/// What the cache stores for a file, as read back.
+type StoredFile = CachedFile<FileAnalysis, Option<ItemOutline>, FileSuppressions>;
+
 /// Reads and analyses one file as a part of its crate; keeps what later stages need when it
-/// has findings or suppressions, or async-context calls the crate pass may report.
+/// has findings or suppressions, or async-context calls the crate pass may report. With a
+/// cache, a file whose size and times are those recorded with its entry is not even read.
 fn check_file(
     path: &Path,
     read: ReadFrom<'_>,
@@ -935,6 +986,27 @@ fn check_file(
     cache: Option<&PackageCache>,
 ) -> Result<CheckedFile, FileError> {
     guarded(path, || {
+        // Paths that are not UTF-8 are analysed every time.
+        let cache = cache
+            .zip(path.to_str())
+            .map(|(cache, name)| (cache, name, context_key(cx)));
+        // Taken before the file is read: an edit during the read shows in the next stamp.
+        let stamp = match (&cache, read.overlay) {
+            (Some(_), None) => {
+                let now = std::time::SystemTime::now();
+                std::fs::metadata(path)
+                    .ok()
+                    .map(|meta| crate::cache::FileStamp::of(&meta, now))
+            }
+            _ => None,
+        };
+        if let Some((cache, name, context)) = cache
+            && let Some(stamp) = &stamp
+            && stamp.size <= read.max_size
+            && let Some(stored) = cache.get_unchanged::<StoredFile>(name, context, stamp)
+        {
+            return Ok(from_cache(stored, None));
+        }
         let source = match read.overlay {
             Some(text) if text.len() as u64 > read.max_size => {
                 return Err(FileError::new(
@@ -949,26 +1021,12 @@ fn check_file(
             Some(text) => text.to_string(),
             None => parse::read_source(path, read.max_size)?,
         };
-        // Paths that are not UTF-8 are analysed every time.
-        let cache = cache
-            .zip(path.to_str())
-            .map(|(cache, name)| (cache, name, file_key(&source, cx)));
-        if let Some((cache, name, key)) = cache
-            && let Some(stored) =
-                cache.get::<CachedFile<FileAnalysis, Option<ItemOutline>, FileSuppressions>>(
-                    name, key,
-                )
+        let cache =
+            cache.map(|(cache, name, context)| (cache, name, context, file_key(&source, context)));
+        if let Some((cache, name, _, key)) = cache
+            && let Some(stored) = cache.get_read::<StoredFile>(name, key, stamp)
         {
-            let source: Arc<str> = Arc::from(source);
-            return Ok(CheckedFile {
-                analysis: stored.analysis,
-                kept: stored.kept.map(|(outline, suppressions)| KeptFile {
-                    source,
-                    outline: outline.map(Arc::new),
-                    suppressions,
-                }),
-                from_cache: true,
-            });
+            return Ok(from_cache(stored, Some(Arc::from(source))));
         }
         let ast = parse::parse_source_in(path, &source, cx)?;
         let analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
@@ -992,12 +1050,12 @@ fn check_file(
                 (None, FileSuppressions::default())
             };
             KeptFile {
-                source: Arc::from(source),
+                source: Some(Arc::from(source)),
                 outline,
                 suppressions,
             }
         });
-        if let Some((cache, name, key)) = cache {
+        if let Some((cache, name, context, key)) = cache {
             let record = CachedFile {
                 analysis: &analysis,
                 kept: kept
@@ -1005,14 +1063,29 @@ fn check_file(
                     .map(|k| (k.outline.as_deref(), &k.suppressions)),
             };
             // A value that cannot be encoded is simply not recorded.
-            let _ = cache.put(name, key, &record);
+            let _ = cache.put_read(name, key, context, stamp, &record);
         }
         Ok(CheckedFile {
             analysis,
             kept,
             from_cache: false,
+            unread: false,
         })
     })
+}
+
+/// A file's results as the cache had them, with its text if it was read.
+fn from_cache(stored: StoredFile, source: Option<Arc<str>>) -> CheckedFile {
+    CheckedFile {
+        unread: source.is_none(),
+        analysis: stored.analysis,
+        kept: stored.kept.map(|(outline, suppressions)| KeptFile {
+            source,
+            outline: outline.map(Arc::new),
+            suppressions,
+        }),
+        from_cache: true,
+    }
 }
 
 /// Where [`check_file`] takes a file's text from: its overlay ([`CheckOptions::overlays`]) if

@@ -8,6 +8,14 @@
 //! [`Shutdown`](crate::Shutdown) tracks it, it is never polled again once the
 //! drain deadline has passed.
 //!
+//! The common group task needs only part of that: a group with no parent
+//! and no grace, a slot already held (or none), no subscriber interested in
+//! its span, no tracking shutdown and no running watchdog. Such a task is
+//! wrapped by [`wrap_plain`] instead ([`Plain`]): the same cancellation
+//! (cut before any further poll), panic capture, name and slot, without the
+//! per-spawn and per-poll work for what it does not use (see the crate
+//! README's benchmark). [`plain_fits`] decides, at spawn.
+//!
 //! With the `watchdog` feature, every such task is also
 //! [instrumented](crate::watchdog) under its full path (`group/task`,
 //! `supervisor/child`), so a running watchdog names and locates it when it
@@ -909,5 +917,125 @@ mod tests {
             "{}",
             std::mem::size_of_val(&wrapped)
         );
+    }
+
+    /// A scope like a plain group's: no parent, no grace, `limit` slots.
+    fn plain_scope(limit: usize) -> Arc<CancelScope> {
+        Arc::new(CancelScope::new(
+            None,
+            Grace::Fixed(Duration::ZERO),
+            Some(Arc::new(Semaphore::new(limit))),
+        ))
+    }
+
+    fn held_slot(scope: &CancelScope) -> Slot {
+        let slots = scope.slots.clone().expect("a bounded scope");
+        Slot::Held(slots.try_acquire_owned().expect("a free slot"))
+    }
+
+    fn free_slots(scope: &CancelScope) -> usize {
+        scope
+            .slots
+            .as_ref()
+            .map_or(0, |slots| slots.available_permits())
+    }
+
+    /// What a finished plain task reports: its outcome, as text, and name.
+    fn report<T: fmt::Debug>(outcome: Outcome<T>, _: &CancelScope, name: TaskName) -> String {
+        format!("{name}: {outcome:?}")
+    }
+
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("drop exploded");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plain_task_cut_by_its_scope_is_never_polled_again() {
+        let scope = plain_scope(1);
+        let slot = held_slot(&scope);
+        let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&polls);
+        let task = std::future::poll_fn(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Poll::<()>::Pending
+        });
+        let plain = wrap_plain(Arc::clone(&scope), slot, "cut".into(), task, report);
+        let mut plain = Box::pin(plain);
+        assert!(futures_util::poll!(plain.as_mut()).is_pending());
+        assert_eq!(
+            free_slots(&scope),
+            0,
+            "the slot is held while the task lives"
+        );
+        scope.cancel();
+        let ended = futures_util::poll!(plain.as_mut());
+        assert_eq!(ended, Poll::Ready("cut: Cancelled".to_owned()));
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            1,
+            "not polled after the cancel"
+        );
+        assert!(futures_util::poll!(plain.as_mut()).is_pending(), "finished");
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        drop(plain);
+        // The slot is given back with the task (the semaphore is closed by
+        // the cancel, but its permits still count).
+        assert_eq!(free_slots(&scope), 1);
+    }
+
+    #[tokio::test]
+    async fn a_plain_task_reports_panics_while_polled_and_while_dropped() {
+        let scope = plain_scope(2);
+        let slot = held_slot(&scope);
+        let boom = wrap_plain(
+            Arc::clone(&scope),
+            slot,
+            "boom".into(),
+            async { panic!("poll exploded") },
+            report::<()>,
+        );
+        assert_eq!(boom.await, "boom: Panicked(\"poll exploded\")");
+        // Ready, then its drop panics: the drop's panic is the task's.
+        let guard = PanicOnDrop;
+        let finished = wrap_plain(
+            Arc::clone(&scope),
+            Slot::None,
+            "guarded".into(),
+            async move {
+                let _guard = guard;
+                7
+            },
+            report,
+        );
+        assert_eq!(finished.await, "guarded: Panicked(\"drop exploded\")");
+        assert_eq!(free_slots(&scope), 2, "slots are given back after panics");
+    }
+
+    #[tokio::test]
+    async fn an_aborted_plain_task_leaves_its_name_and_its_slot() {
+        let scope = plain_scope(1);
+        let slot = held_slot(&scope);
+        let guard = PanicOnDrop;
+        let plain = wrap_plain(
+            Arc::clone(&scope),
+            slot,
+            "stuck".into(),
+            async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            },
+            report,
+        );
+        let handle = tokio::spawn(plain);
+        tokio::task::yield_now().await;
+        let id = handle.id();
+        handle.abort();
+        let join_error = handle.await.expect_err("aborted");
+        assert!(join_error.is_cancelled(), "the drop's panic is caught");
+        assert_eq!(scope.take_aborted(id).as_deref(), Some("stuck"));
+        assert_eq!(free_slots(&scope), 1);
     }
 }

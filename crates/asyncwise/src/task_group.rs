@@ -68,7 +68,14 @@ pub struct Joined<T> {
 /// is joined.
 #[derive(Debug)]
 enum Fault {
-    Panicked(String),
+    /// Boxed: a fault is rare, and a pointer-sized fault keeps every
+    /// output (moved several times between the task and `join_next`)
+    /// small; `Box<str>` would be two words.
+    #[expect(
+        clippy::box_collection,
+        reason = "one word instead of three in every task's output"
+    )]
+    Panicked(Box<String>),
     Cancelled,
 }
 
@@ -808,7 +815,7 @@ fn group_task_failed(error: &TaskError, scope: Option<&CancelScope>) {
 fn group_output<T>(outcome: Outcome<T>, name: TaskName) -> Output<T> {
     let result = match outcome {
         Outcome::Completed(output) => Ok(output),
-        Outcome::Panicked(message) => Err(Fault::Panicked(message)),
+        Outcome::Panicked(message) => Err(Fault::Panicked(Box::new(message))),
         Outcome::Cancelled => Err(Fault::Cancelled),
     };
     (name, result)
@@ -1120,7 +1127,9 @@ impl<T: Send + 'static> TaskGroup<T> {
                 // is an abort (cancelled plain group) or the runtime
                 // shutting down.
                 let fault = if join_error.is_panic() {
-                    Fault::Panicked(spawn::panic_message(join_error.into_panic().as_ref()))
+                    Fault::Panicked(Box::new(spawn::panic_message(
+                        join_error.into_panic().as_ref(),
+                    )))
                 } else {
                     Fault::Cancelled
                 };
@@ -1134,7 +1143,7 @@ impl<T: Send + 'static> TaskGroup<T> {
         let result = result.map_err(|fault| match fault {
             Fault::Panicked(message) => TaskError::Panicked {
                 name: name.clone(),
-                message,
+                message: *message,
             },
             Fault::Cancelled => TaskError::Cancelled { name: name.clone() },
         });
@@ -1165,14 +1174,19 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn join_next(&mut self) -> Option<Result<T, TaskError>> {
-        // Not through `join_next_named`: one future less to nest per join.
-        self.abort_if_cancelled();
-        let joined = std::future::poll_fn(|cx| self.poll_join(cx)).await?;
-        Some(match joined {
-            // The common case, without building a `Joined` to take apart.
-            Ok((_, (_, Ok(output)))) => Ok(output),
-            joined => self.joined(joined).result,
+    pub fn join_next(&mut self) -> impl Future<Output = Option<Result<T, TaskError>>> + '_ {
+        // One `poll_fn` rather than an `async fn` around it, and not through
+        // `join_next_named`: no state machine to nest per join.
+        std::future::poll_fn(move |cx| {
+            self.abort_if_cancelled();
+            self.poll_join(cx).map(|joined| {
+                Some(match joined? {
+                    // The common case, without building a `Joined` to take
+                    // apart.
+                    Ok((_, (_, Ok(output)))) => Ok(output),
+                    joined => self.joined(joined).result,
+                })
+            })
         })
     }
 

@@ -117,9 +117,12 @@ type JoinResult<T> = Result<(Id, Output<T>), JoinError>;
 ///    and never polled again, and it reports [`TaskError::Cancelled`].
 ///
 /// With a zero grace (the default) a task is cut as soon as its
-/// cancellation is seen, without being polled again. A group with neither
-/// parent nor grace cuts its waiting tasks on the next join (they are
-/// aborted; none of their code runs after `cancel`).
+/// cancellation is seen, without being polled again: once the cancellation
+/// has returned (`cancel`, the parent's `cancel`, the failing task's end),
+/// no poll of the group's tasks begins. A poll that is already running on
+/// another worker thread at that moment runs on to its next `.await`:
+/// nothing can stop a poll midway. A group with neither parent nor grace
+/// also aborts its waiting tasks on the next join.
 ///
 /// Dropping the group cancels it; with a zero grace its tasks are aborted
 /// at once, otherwise they are left to finish within their grace (their

@@ -8,6 +8,14 @@
 //! [`Shutdown`](crate::Shutdown) tracks it, it is never polled again once the
 //! drain deadline has passed.
 //!
+//! The common group task needs only part of that: a group with no parent
+//! and no grace, a slot already held (or none), no subscriber interested in
+//! its span, no tracking shutdown and no running watchdog. Such a task is
+//! wrapped by [`wrap_plain`] instead ([`Plain`]): the same cancellation
+//! (cut before any further poll), panic capture, name and slot, without the
+//! per-spawn and per-poll work for what it does not use (see the crate
+//! README's benchmark). [`plain_fits`] decides, at spawn.
+//!
 //! With the `watchdog` feature, every such task is also
 //! [instrumented](crate::watchdog) under its full path (`group/task`,
 //! `supervisor/child`), so a running watchdog names and locates it when it
@@ -162,6 +170,8 @@ pub(crate) struct CancelScope {
     token: CancellationToken,
     cancelled: AtomicBool,
     has_parent: bool,
+    /// See [`watches`](Self::watches); fixed at construction.
+    watches: bool,
     /// A failed task cancels the scope ([`ErrorPolicy::FailFast`](crate::ErrorPolicy)).
     /// Kept here rather than captured by each task's finish step: with only
     /// a pointer left to capture, the task is a word smaller.
@@ -187,6 +197,7 @@ impl CancelScope {
             token: parent.map_or_else(CancellationToken::new, CancellationToken::child_token),
             cancelled: AtomicBool::new(false),
             has_parent: parent.is_some(),
+            watches: parent.is_some() || !matches!(grace, Grace::Fixed(Duration::ZERO)),
             fail_fast: AtomicBool::new(false),
             grace,
             grace_deadline: OnceLock::new(),
@@ -236,8 +247,9 @@ impl CancelScope {
 
     /// Whether tasks must register on the token to be woken by a
     /// cancellation (see the type's documentation).
+    #[inline]
     pub(crate) fn watches(&self) -> bool {
-        self.has_parent || !matches!(self.grace, Grace::Fixed(Duration::ZERO))
+        self.watches
     }
 
     /// The name of aborted task `id`, if it had one.
@@ -297,6 +309,9 @@ pub(crate) struct Setup {
     /// the name a running watchdog reports it under. Build it only when
     /// [`watching`] says a watchdog runs.
     pub(crate) path: Option<TaskName>,
+    /// The task's span when the caller built it already ([`task_span`]);
+    /// otherwise [`wrap`] builds it.
+    pub(crate) span: Option<tracing::Span>,
 }
 
 impl Setup {
@@ -308,6 +323,7 @@ impl Setup {
             tracking: None,
             name: None,
             path: None,
+            span: None,
         }
     }
 }
@@ -349,6 +365,7 @@ pub(crate) fn watching() -> bool {
 /// Everything lives in one flat, pin-projected struct with one poll
 /// function, so the task stays small: the per-task overhead over a bare
 /// `tokio::spawn` is what the `task_group` benchmark measures.
+#[inline]
 pub(crate) fn wrap<F, R, Fin>(meta: &TaskMeta, setup: Setup, fut: F, finish: Fin) -> Wrapped<F, Fin>
 where
     F: Future,
@@ -356,11 +373,10 @@ where
 {
     // The task's own name, when it keeps one, is the one to show.
     let shown = setup.name.as_ref().unwrap_or(&meta.name);
-    let span = tracing::info_span!(
-        "task",
-        task.name = %shown,
-        task.location = %meta.location,
-    );
+    let span = match setup.span {
+        Some(span) => span,
+        None => task_span(shown, meta.location),
+    };
     let (holds_slot, waits) = match setup.slot {
         Slot::None => (false, None),
         Slot::Held(permit) => {
@@ -510,6 +526,174 @@ pin_project_lite::pin_project! {
             }
         }
     }
+}
+
+pin_project_lite::pin_project! {
+    /// The lean form of [`Wrapped`] for the common group task: a scope that
+    /// does not [watch](CancelScope::watches) its token (no parent, no
+    /// grace), a slot already held or none, no span (no subscriber wants
+    /// it), no shutdown tracking and no running watchdog. It keeps every
+    /// promise of [`wrap`] that applies to such a task: the scope's
+    /// cancellation cuts it before any further poll, a panic while polling
+    /// or dropping it becomes [`Outcome::Panicked`], an aborted task leaves
+    /// its name to the scope, and its slot is given back once its future is
+    /// gone. Built by [`wrap_plain`]; what it leaves out is the per-poll
+    /// work (span, watchdog, tracking, wait states) and the bytes for it.
+    #[project = PlainProj]
+    pub(crate) struct Plain<F, Fin> {
+        // Dropped in place (inside `catch_unwind`) as soon as the task ends.
+        #[pin]
+        fut: Option<F>,
+        scope: Arc<CancelScope>,
+        holds_slot: bool,
+        finish: Fin,
+        name: TaskName,
+    }
+
+    impl<F, Fin> PinnedDrop for Plain<F, Fin> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            // Reached with a live future only when the task is aborted.
+            if this.fut.is_some() {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
+                    tracing::error!(
+                        panic = %panic_message(payload.as_ref()),
+                        task.name = %this.name,
+                        "task panicked while being dropped after an abort"
+                    );
+                }
+                if let Some(id) = tokio::task::try_id() {
+                    let name = std::mem::replace(this.name, TaskName::Borrowed(""));
+                    this.scope
+                        .aborted
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((id, name));
+                }
+            }
+            if *this.holds_slot {
+                *this.holds_slot = false;
+                if let Some(slots) = &this.scope.slots {
+                    slots.add_permits(1);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a task of `scope` with `slot` may run as a [`Plain`] task, given
+/// that it is not tracked: nothing of what [`Wrapped`] adds would be used.
+/// `span` is the task's span as [`wrap`] would build it.
+#[inline]
+pub(crate) fn plain_fits(scope: &CancelScope, slot: &Slot, span: &tracing::Span) -> bool {
+    !scope.watches() && !matches!(slot, Slot::Wait(_)) && span.is_disabled() && !watching()
+}
+
+/// The task's span, as [`wrap`] names it: `task` with its name and spawn
+/// location. Disabled (and cheap) when no subscriber is interested.
+#[inline]
+pub(crate) fn task_span(name: &TaskName, location: &'static Location<'static>) -> tracing::Span {
+    tracing::info_span!("task", task.name = %name, task.location = %location)
+}
+
+/// Wraps a task that [`plain_fits`] into a [`Plain`] future.
+#[inline]
+pub(crate) fn wrap_plain<F, R, Fin>(
+    scope: Arc<CancelScope>,
+    slot: Slot,
+    name: TaskName,
+    fut: F,
+    finish: Fin,
+) -> Plain<F, Fin>
+where
+    F: Future,
+    Fin: FnMut(Outcome<F::Output>, &CancelScope, TaskName) -> R,
+{
+    let holds_slot = match slot {
+        Slot::Held(permit) => {
+            // Given back by `Plain`'s drop through the scope's semaphore.
+            let from_scope = scope
+                .slots
+                .as_ref()
+                .is_some_and(|slots| Arc::ptr_eq(slots, permit.semaphore()));
+            debug_assert!(from_scope, "a slot comes from the task's scope");
+            if from_scope {
+                permit.forget();
+            }
+            from_scope
+        }
+        Slot::None | Slot::Wait(_) => false,
+    };
+    Plain {
+        fut: Some(fut),
+        scope,
+        holds_slot,
+        finish,
+        name,
+    }
+}
+
+impl<F, R, Fin> Future for Plain<F, Fin>
+where
+    F: Future,
+    Fin: FnMut(Outcome<F::Output>, &CancelScope, TaskName) -> R,
+{
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let mut this = self.project();
+        let outcome = if this.scope.known_cancelled() {
+            if this.fut.is_none() {
+                return Poll::Pending;
+            }
+            // With no parent and no grace the flag is exact: a cancelled
+            // task is cut, never polled again.
+            Outcome::Cancelled
+        } else {
+            // One `catch_unwind` for the poll and, once it is ready, the
+            // drop of the future: a panic in either is the task's panic.
+            let polled = catch_unwind(AssertUnwindSafe(|| {
+                match this.fut.as_mut().as_pin_mut().map(|fut| fut.poll(cx)) {
+                    Some(Poll::Ready(value)) => {
+                        this.fut.set(None);
+                        Poll::Ready(value)
+                    }
+                    // Pending, or finished already (tokio never polls
+                    // again).
+                    Some(Poll::Pending) | None => Poll::Pending,
+                }
+            }));
+            match polled {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(value)) => {
+                    return Poll::Ready(finish_plain(this, Outcome::Completed(value)));
+                }
+                Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
+            }
+        };
+        // Cut, or its poll panicked: drop the future here, where a panic in
+        // its `Drop` is caught too.
+        let outcome = match catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
+            Ok(()) => outcome,
+            Err(payload) => match outcome {
+                // The first panic is the one to report.
+                Outcome::Panicked(message) => Outcome::Panicked(message),
+                _ => Outcome::Panicked(panic_message(payload.as_ref())),
+            },
+        };
+        Poll::Ready(finish_plain(this, outcome))
+    }
+}
+
+/// Hands a [`Plain`] task's outcome and name to its `finish`.
+#[inline]
+fn finish_plain<F, R, Fin>(this: PlainProj<'_, F, Fin>, outcome: Outcome<F::Output>) -> R
+where
+    F: Future,
+    Fin: FnMut(Outcome<F::Output>, &CancelScope, TaskName) -> R,
+{
+    let name = std::mem::replace(this.name, TaskName::Borrowed(""));
+    (this.finish)(outcome, this.scope, name)
 }
 
 /// What the cancellation state says before the task's future is polled.
@@ -733,5 +917,125 @@ mod tests {
             "{}",
             std::mem::size_of_val(&wrapped)
         );
+    }
+
+    /// A scope like a plain group's: no parent, no grace, `limit` slots.
+    fn plain_scope(limit: usize) -> Arc<CancelScope> {
+        Arc::new(CancelScope::new(
+            None,
+            Grace::Fixed(Duration::ZERO),
+            Some(Arc::new(Semaphore::new(limit))),
+        ))
+    }
+
+    fn held_slot(scope: &CancelScope) -> Slot {
+        let slots = scope.slots.clone().expect("a bounded scope");
+        Slot::Held(slots.try_acquire_owned().expect("a free slot"))
+    }
+
+    fn free_slots(scope: &CancelScope) -> usize {
+        scope
+            .slots
+            .as_ref()
+            .map_or(0, |slots| slots.available_permits())
+    }
+
+    /// What a finished plain task reports: its outcome, as text, and name.
+    fn report<T: fmt::Debug>(outcome: Outcome<T>, _: &CancelScope, name: TaskName) -> String {
+        format!("{name}: {outcome:?}")
+    }
+
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("drop exploded");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plain_task_cut_by_its_scope_is_never_polled_again() {
+        let scope = plain_scope(1);
+        let slot = held_slot(&scope);
+        let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&polls);
+        let task = std::future::poll_fn(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Poll::<()>::Pending
+        });
+        let plain = wrap_plain(Arc::clone(&scope), slot, "cut".into(), task, report);
+        let mut plain = Box::pin(plain);
+        assert!(futures_util::poll!(plain.as_mut()).is_pending());
+        assert_eq!(
+            free_slots(&scope),
+            0,
+            "the slot is held while the task lives"
+        );
+        scope.cancel();
+        let ended = futures_util::poll!(plain.as_mut());
+        assert_eq!(ended, Poll::Ready("cut: Cancelled".to_owned()));
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            1,
+            "not polled after the cancel"
+        );
+        assert!(futures_util::poll!(plain.as_mut()).is_pending(), "finished");
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        drop(plain);
+        // The slot is given back with the task (the semaphore is closed by
+        // the cancel, but its permits still count).
+        assert_eq!(free_slots(&scope), 1);
+    }
+
+    #[tokio::test]
+    async fn a_plain_task_reports_panics_while_polled_and_while_dropped() {
+        let scope = plain_scope(2);
+        let slot = held_slot(&scope);
+        let boom = wrap_plain(
+            Arc::clone(&scope),
+            slot,
+            "boom".into(),
+            async { panic!("poll exploded") },
+            report::<()>,
+        );
+        assert_eq!(boom.await, "boom: Panicked(\"poll exploded\")");
+        // Ready, then its drop panics: the drop's panic is the task's.
+        let guard = PanicOnDrop;
+        let finished = wrap_plain(
+            Arc::clone(&scope),
+            Slot::None,
+            "guarded".into(),
+            async move {
+                let _guard = guard;
+                7
+            },
+            report,
+        );
+        assert_eq!(finished.await, "guarded: Panicked(\"drop exploded\")");
+        assert_eq!(free_slots(&scope), 2, "slots are given back after panics");
+    }
+
+    #[tokio::test]
+    async fn an_aborted_plain_task_leaves_its_name_and_its_slot() {
+        let scope = plain_scope(1);
+        let slot = held_slot(&scope);
+        let guard = PanicOnDrop;
+        let plain = wrap_plain(
+            Arc::clone(&scope),
+            slot,
+            "stuck".into(),
+            async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            },
+            report,
+        );
+        let handle = tokio::spawn(plain);
+        tokio::task::yield_now().await;
+        let id = handle.id();
+        handle.abort();
+        let join_error = handle.await.expect_err("aborted");
+        assert!(join_error.is_cancelled(), "the drop's panic is caught");
+        assert_eq!(scope.take_aborted(id).as_deref(), Some("stuck"));
+        assert_eq!(free_slots(&scope), 1);
     }
 }

@@ -68,7 +68,14 @@ pub struct Joined<T> {
 /// is joined.
 #[derive(Debug)]
 enum Fault {
-    Panicked(String),
+    /// Boxed: a fault is rare, and a pointer-sized fault keeps every
+    /// output (moved several times between the task and `join_next`)
+    /// small; `Box<str>` would be two words.
+    #[expect(
+        clippy::box_collection,
+        reason = "one word instead of three in every task's output"
+    )]
+    Panicked(Box<String>),
     Cancelled,
 }
 
@@ -110,9 +117,12 @@ type JoinResult<T> = Result<(Id, Output<T>), JoinError>;
 ///    and never polled again, and it reports [`TaskError::Cancelled`].
 ///
 /// With a zero grace (the default) a task is cut as soon as its
-/// cancellation is seen, without being polled again. A group with neither
-/// parent nor grace cuts its waiting tasks on the next join (they are
-/// aborted; none of their code runs after `cancel`).
+/// cancellation is seen, without being polled again: once the cancellation
+/// has returned (`cancel`, the parent's `cancel`, the failing task's end),
+/// no poll of the group's tasks begins. A poll that is already running on
+/// another worker thread at that moment runs on to its next `.await`:
+/// nothing can stop a poll midway. A group with neither parent nor grace
+/// also aborts its waiting tasks on the next join.
 ///
 /// Dropping the group cancels it; with a zero grace its tasks are aborted
 /// at once, otherwise they are left to finish within their grace (their
@@ -616,6 +626,7 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
     }
 
     /// The one place where a task enters the group.
+    #[inline]
     fn spawn_with_slot<F>(&mut self, meta: TaskMeta, slot: Slot, task: F) -> Result<Id, SpawnError>
     where
         F: Future<Output = T> + Send + 'static,
@@ -666,6 +677,7 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
 }
 
 /// The slot a task gets when it is spawned without waiting.
+#[inline]
 fn slot_now(slots: Option<&Arc<Semaphore>>) -> Result<Slot, SpawnError> {
     Ok(match slots {
         None => Slot::None,
@@ -706,6 +718,7 @@ async fn slot_wait(slots: Option<&Arc<Semaphore>>) -> Result<Slot, SpawnError> {
 }
 
 /// Spawns one task of a group into `set`.
+#[inline]
 fn spawn_into<T, F>(
     set: &mut JoinSet<Output<T>>,
     scope: &Arc<CancelScope>,
@@ -718,7 +731,17 @@ where
     T: TaskOutput + Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    let (wrapped, registration) = prepare_task(scope, tracked, meta, slot, task)?;
+    if scope.is_cancelled() {
+        return Err(SpawnError::Cancelled);
+    }
+    let span = spawn::task_span(&meta.name, meta.location);
+    if tracked.is_none() && spawn::plain_fits(scope, &slot, &span) {
+        // Built in place, so the task's future is moved as little as
+        // possible on the way into its cell.
+        let plain = spawn::wrap_plain(Arc::clone(scope), slot, meta.name, task, plain_finish);
+        return Ok(set.spawn(plain).id());
+    }
+    let (wrapped, registration) = prepare_wrapped(scope, tracked, meta, slot, span, task);
     let abort = set.spawn(wrapped);
     Ok(registered(registration, abort))
 }
@@ -737,7 +760,15 @@ where
     T: TaskOutput + 'static,
     F: Future<Output = T> + 'static,
 {
-    let (wrapped, registration) = prepare_task(scope, tracked, meta, slot, task)?;
+    if scope.is_cancelled() {
+        return Err(SpawnError::Cancelled);
+    }
+    let span = spawn::task_span(&meta.name, meta.location);
+    if tracked.is_none() && spawn::plain_fits(scope, &slot, &span) {
+        let plain = spawn::wrap_plain(Arc::clone(scope), slot, meta.name, task, plain_finish);
+        return Ok(set.spawn_local(plain).id());
+    }
+    let (wrapped, registration) = prepare_wrapped(scope, tracked, meta, slot, span, task);
     let abort = set.spawn_local(wrapped);
     Ok(registered(registration, abort))
 }
@@ -747,6 +778,7 @@ where
 type Registration = Option<(Shutdown, TaskMeta, u64, Instant)>;
 
 /// Registers a spawned task in its shutdown (if tracked); returns its id.
+#[inline]
 fn registered(registration: Registration, abort: tokio::task::AbortHandle) -> Id {
     if let Some((shutdown, path, id, started)) = registration {
         shutdown.register(id, &path, started, abort.clone());
@@ -754,22 +786,72 @@ fn registered(registration: Registration, abort: tokio::task::AbortHandle) -> Id
     abort.id()
 }
 
-/// Builds the future a task of a group runs as (the same for `Send` and
-/// local tasks: it is `Send` exactly when `task` is).
-fn prepare_task<T, F>(
+/// What a group task's output says about a failure, for the log, the
+/// fail-fast policy and a tracking shutdown; `None` on success.
+fn group_failure<T: TaskOutput>(outcome: &Outcome<T>) -> Option<TaskError> {
+    match outcome {
+        Outcome::Completed(output) if output.is_failure() => {
+            output.failure().map(|message| TaskError::Failed {
+                name: TaskName::Borrowed(""),
+                source: message.into(),
+            })
+        }
+        Outcome::Panicked(message) => Some(TaskError::Panicked {
+            name: TaskName::Borrowed(""),
+            message: message.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// Logs a failed group task and applies the scope's fail-fast policy.
+#[cold]
+fn group_task_failed(error: &TaskError, scope: Option<&CancelScope>) {
+    tracing::warn!(error = %error_text(error), "task did not succeed");
+    if let Some(scope) = scope.filter(|scope| scope.fail_fast()) {
+        scope.cancel();
+    }
+}
+
+/// A group task's output as the `JoinSet` holds it.
+#[inline]
+fn group_output<T>(outcome: Outcome<T>, name: TaskName) -> Output<T> {
+    let result = match outcome {
+        Outcome::Completed(output) => Ok(output),
+        Outcome::Panicked(message) => Err(Fault::Panicked(Box::new(message))),
+        Outcome::Cancelled => Err(Fault::Cancelled),
+    };
+    (name, result)
+}
+
+/// The `finish` of a [`Plain`](spawn::Plain) group task.
+fn plain_finish<T: TaskOutput>(
+    outcome: Outcome<T>,
+    scope: &CancelScope,
+    name: TaskName,
+) -> Output<T> {
+    if let Some(error) = group_failure(&outcome) {
+        group_task_failed(&error, Some(scope));
+    }
+    group_output(outcome, name)
+}
+
+/// Builds the full wrapper of a task of a group (the same for `Send` and
+/// local tasks: it is `Send` exactly when `task` is), for a task that is
+/// tracked, waits for a slot or its scope's cancellation, has a span or
+/// is watched.
+fn prepare_wrapped<T, F>(
     scope: &Arc<CancelScope>,
     tracked: Option<&(Shutdown, TaskName)>,
     meta: TaskMeta,
     slot: Slot,
+    span: tracing::Span,
     task: F,
-) -> Result<(impl Future<Output = Output<T>> + 'static, Registration), SpawnError>
+) -> (impl Future<Output = Output<T>> + 'static, Registration)
 where
     T: TaskOutput + 'static,
     F: Future<Output = T> + 'static,
 {
-    if scope.is_cancelled() {
-        return Err(SpawnError::Cancelled);
-    }
     let (tracking, report_to) = match tracked {
         Some((shutdown, group)) => {
             let path = TaskMeta {
@@ -798,47 +880,27 @@ where
         tracking,
         name: Some(name),
         path: registration.as_ref().map(|(_, path, _)| path.name.clone()),
+        span: Some(span),
     };
     let meta = TaskMeta {
         name: TaskName::Borrowed(""),
         location,
     };
     let wrapped = spawn::wrap(&meta, setup, task, move |outcome, scope, name| {
-        let failure = match &outcome {
-            Outcome::Completed(output) if output.is_failure() => {
-                output.failure().map(|message| TaskError::Failed {
-                    name: TaskName::Borrowed(""),
-                    source: message.into(),
-                })
-            }
-            Outcome::Panicked(message) => Some(TaskError::Panicked {
-                name: TaskName::Borrowed(""),
-                message: message.clone(),
-            }),
-            _ => None,
-        };
-        if let Some(error) = failure {
-            tracing::warn!(error = %error_text(&error), "task did not succeed");
-            if let Some(scope) = scope.filter(|scope| scope.fail_fast()) {
-                scope.cancel();
-            }
+        if let Some(error) = group_failure(&outcome) {
+            group_task_failed(&error, scope);
             if let Some(tracked) = &report_to {
                 let (shutdown, path, started) = &**tracked;
                 let error = with_name(error, path.name.clone());
                 shutdown.record_failure(path, *started, error, true);
             }
         }
-        let result = match outcome {
-            Outcome::Completed(output) => Ok(output),
-            Outcome::Panicked(message) => Err(Fault::Panicked(message)),
-            Outcome::Cancelled => Err(Fault::Cancelled),
-        };
-        (name.unwrap_or(TaskName::Borrowed("<unknown>")), result)
+        group_output(outcome, name.unwrap_or(TaskName::Borrowed("<unknown>")))
     });
     let registration = registration
         .zip(started)
         .map(|((shutdown, path, id), started)| (shutdown, path, id, started));
-    Ok((wrapped, registration))
+    (wrapped, registration)
 }
 
 /// What a [`Spawner`] shares with its group.
@@ -1030,6 +1092,7 @@ fn with_name(error: TaskError, name: TaskName) -> TaskError {
 impl<T: Send + 'static> TaskGroup<T> {
     /// A cancelled group whose tasks do not watch its token: abort the
     /// parked ones, once, so that joins do not wait for them.
+    #[inline]
     fn abort_if_cancelled(&mut self) {
         if !self.aborted && self.scope.known_cancelled() && !self.scope.watches() {
             self.aborted = true;
@@ -1041,15 +1104,16 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// Polls the group's own tasks and those of its spawners.
+    #[inline]
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Option<JoinResult<T>>> {
+        let Some(shared) = &self.shared else {
+            return self.set.poll_join_next_with_id(cx);
+        };
         let own = self.set.poll_join_next_with_id(cx);
         if let Poll::Ready(Some(joined)) = own {
             return Poll::Ready(Some(joined));
         }
-        let shared = match &self.shared {
-            Some(shared) => shared.set().poll_join_next_with_id(cx),
-            None => Poll::Ready(None),
-        };
+        let shared = shared.set().poll_join_next_with_id(cx);
         match (own, shared) {
             (_, Poll::Ready(Some(joined))) => Poll::Ready(Some(joined)),
             (Poll::Ready(None), Poll::Ready(None)) => Poll::Ready(None),
@@ -1066,7 +1130,9 @@ impl<T: Send + 'static> TaskGroup<T> {
                 // is an abort (cancelled plain group) or the runtime
                 // shutting down.
                 let fault = if join_error.is_panic() {
-                    Fault::Panicked(spawn::panic_message(join_error.into_panic().as_ref()))
+                    Fault::Panicked(Box::new(spawn::panic_message(
+                        join_error.into_panic().as_ref(),
+                    )))
                 } else {
                     Fault::Cancelled
                 };
@@ -1080,7 +1146,7 @@ impl<T: Send + 'static> TaskGroup<T> {
         let result = result.map_err(|fault| match fault {
             Fault::Panicked(message) => TaskError::Panicked {
                 name: name.clone(),
-                message,
+                message: *message,
             },
             Fault::Cancelled => TaskError::Cancelled { name: name.clone() },
         });
@@ -1111,11 +1177,20 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn join_next(&mut self) -> Option<Result<T, TaskError>> {
-        // Not through `join_next_named`: one future less to nest per join.
-        self.abort_if_cancelled();
-        let joined = std::future::poll_fn(|cx| self.poll_join(cx)).await?;
-        Some(self.joined(joined).result)
+    pub fn join_next(&mut self) -> impl Future<Output = Option<Result<T, TaskError>>> + '_ {
+        // One `poll_fn` rather than an `async fn` around it, and not through
+        // `join_next_named`: no state machine to nest per join.
+        std::future::poll_fn(move |cx| {
+            self.abort_if_cancelled();
+            self.poll_join(cx).map(|joined| {
+                Some(match joined? {
+                    // The common case, without building a `Joined` to take
+                    // apart.
+                    Ok((_, (_, Ok(output)))) => Ok(output),
+                    joined => self.joined(joined).result,
+                })
+            })
+        })
     }
 
     /// Like [`join_next`](Self::join_next), with the task's id and name.
@@ -1159,7 +1234,10 @@ impl<T: Send + 'static> TaskGroup<T> {
             Some(joined) => joined,
             None => self.shared.as_ref()?.set().try_join_next_with_id()?,
         };
-        Some(self.joined(joined).result)
+        Some(match joined {
+            Ok((_, (_, Ok(output)))) => Ok(output),
+            joined => self.joined(joined).result,
+        })
     }
 
     /// Waits for every task and returns all results in completion order.

@@ -266,6 +266,22 @@ fn group_and_supervisor_tasks_are_watched_by_path_and_the_report_has_a_summary()
     });
     let blocking = reports.take().remove(0);
     assert_eq!(blocking.task, "svc/loader");
+
+    // A task of a plain group (no parent, no grace, no shutdown: the lean
+    // task form when no watchdog runs) is watched under its own name.
+    reports.blocking_seen.store(false, Ordering::SeqCst);
+    runtime.block_on({
+        let reports = reports.clone();
+        async move {
+            let mut group = TaskGroup::bounded(2);
+            group
+                .spawn("plain", async move { block_until_reported(&reports) })
+                .unwrap();
+            assert!(group.join_next().await.unwrap().unwrap());
+        }
+    });
+    let blocking = reports.take().remove(0);
+    assert_eq!(blocking.task, "plain");
 }
 
 /// Without a watchdog, the report has no summary and does not mention one.

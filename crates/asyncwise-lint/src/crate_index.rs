@@ -437,24 +437,6 @@ impl CrateIndex {
         self.startup_only.get(f).copied().unwrap_or(false)
     }
 
-    /// Is line `line` a blocking call made directly (outside loops and closures) in the body
-    /// of `f`, which runs only at start-up or in set-up code: a call that runs once?
-    /// Only before `f` starts anything concurrent: once, but while other tasks run, still
-    /// holds them up.
-    pub fn runs_once(&self, f: usize, line: usize) -> bool {
-        self.is_startup_only(f)
-            && self
-                .concurrent_from
-                .get(f)
-                .copied()
-                .flatten()
-                .is_none_or(|c| line < c)
-            && self
-                .fns
-                .get(f)
-                .is_some_and(|e| e.summary.direct_blocking_lines.contains(&line))
-    }
-
     /// The unique function a call of `f` may reach, if any.
     fn callee(&self, f: usize, call: &CallRef) -> Option<usize> {
         let file = &self.files[self.fns[f].file];

@@ -209,10 +209,6 @@ pub struct FnSummary {
     /// An async set-up fn (see [`FnItem::setup`](crate::model::FnItem::setup)).
     #[serde(default)]
     pub setup: bool,
-    /// Lines of its blocking calls in async code made directly in its body (outside loops,
-    /// closures and async blocks): they run once per call of it.
-    #[serde(default)]
-    pub direct_blocking_lines: Vec<usize>,
 }
 
 /// An outgoing call, resolved as far as its file allows.
@@ -276,20 +272,9 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             detaches_from: None,
             untyped_method_calls: Vec::new(),
             setup: f.setup,
-            direct_blocking_lines: Vec::new(),
         })
         .collect();
     let bare_names_may_resolve = !model.crate_globs.is_empty();
-    for call in &model.calls {
-        if call.ctx == Ctx::Async
-            && call.top_level
-            && let Some(caller) = call.caller
-            && let Some(f) = functions.get_mut(caller)
-            && call.callee.blocking(&model.knowledge).is_some()
-        {
-            f.direct_blocking_lines.push(call.loc.start.0);
-        }
-    }
     for call in &model.calls {
         let Some(caller) = call.caller else { continue };
         let Some(item) = model.fn_items.get(caller) else {

@@ -273,7 +273,7 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         let line = d.span.start.line;
         if index
             .function_at(&d.path, line)
-            .is_some_and(|f| index.runs_alone(f, line) || index.runs_once(f, line))
+            .is_some_and(|f| index.runs_alone(f, line))
         {
             d.form = crate::levels::Form::Pedantic;
         }

@@ -60,6 +60,8 @@ pub struct FileInput {
 struct FileEntry {
     package: usize,
     path: PathBuf,
+    /// Its path relative to the package root.
+    rel: PathBuf,
     target: Target,
     /// `src/lib.rs`: the package has a library.
     library_root: bool,
@@ -133,6 +135,13 @@ pub struct CrateIndex {
     /// Functions that run only at start-up: `crate::main`, and functions every known call of
     /// which is made directly in the body of such a function.
     startup_only: Vec<bool>,
+    /// Functions of a binary that run while no other task can: see [`CrateIndex::runs_alone`].
+    alone: Vec<bool>,
+    /// Per function: the first line from which it, or an exactly resolved call it made before,
+    /// runs something concurrently.
+    concurrent_from: Vec<Option<usize>>,
+    /// Per file: its functions, for placing a finding in the innermost one.
+    fns_of_file: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Default)]
@@ -184,6 +193,7 @@ impl CrateIndex {
                 let f = index.files.len();
                 index.files.push(FileEntry {
                     package: p,
+                    rel: file.rel.clone(),
                     target: Target::of(&file.rel),
                     library_root: file.rel == Path::new("src/lib.rs"),
                     path: file.path,
@@ -222,11 +232,181 @@ impl CrateIndex {
             .collect();
         index.settle_blocking();
         index.settle_startup();
+        index.settle_alone();
         index
     }
 
+    /// Is file `file` part of a binary: `src/main.rs`, `src/bin/..`, or any file under `src/`
+    /// of a package without a library?
+    fn in_binary(&self, file: usize) -> bool {
+        let entry = &self.files[file];
+        if entry.target != Target::Main {
+            return false;
+        }
+        let rel = &entry.rel;
+        rel == Path::new("src/main.rs")
+            || rel.starts_with("src/bin")
+            || rel.starts_with("src") && !self.has_library(entry.package)
+    }
+
+    /// Which functions of binaries run while no other task can (see [`CrateIndex::runs_alone`]).
+    ///
+    /// Calls are the edges: those the index resolves, and method calls on values of unknown
+    /// type linked to every method of that name in the package (an over-approximation: more
+    /// callers can only make fewer functions run alone). A function runs alone when it is a
+    /// binary's `main`, or when it is in a binary, is called at least once outside test code,
+    /// and every such call is made by a function that runs alone, before that caller starts
+    /// anything concurrent. A fixpoint from `main` outwards, as for start-up.
+    fn settle_alone(&mut self) {
+        let n = self.fns.len();
+        // Method names -> methods, per package.
+        let mut methods: Vec<HashMap<&str, Vec<usize>>> = vec![HashMap::new(); self.packages.len()];
+        for (g, entry) in self.fns.iter().enumerate() {
+            let id = &entry.summary.id.0;
+            let mut parts = id.rsplit("::");
+            let (Some(name), Some(owner)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            if owner.starts_with(char::is_uppercase) {
+                let package = self.files[entry.file].package;
+                methods[package].entry(name).or_default().push(g);
+            }
+        }
+        let mut exact: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        let mut called_exactly = vec![false; n];
+        // Exact calls outside `match` arms: what runs before the code after them.
+        let mut sequential: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        for (g, entry) in self.fns.iter().enumerate() {
+            if entry.summary.in_test {
+                continue;
+            }
+            for call in &entry.summary.calls {
+                if let Some(h) = self.callee(g, call) {
+                    exact[g].push((h, call.span.start.line));
+                    called_exactly[h] = true;
+                    if !call.in_arm {
+                        sequential[g].push((h, call.span.start.line));
+                    }
+                }
+            }
+        }
+        // A method no resolved call reaches is linked to every untyped call of its name
+        // (`Args::parse().run()` through a derive the index cannot see). A method calling a
+        // same-named method on another value (`self.cmd.run()` in `run`) is delegation far
+        // more often than recursion: no edge to itself.
+        let mut edges = exact.clone();
+        for (g, entry) in self.fns.iter().enumerate() {
+            if entry.summary.in_test {
+                continue;
+            }
+            let package = self.files[entry.file].package;
+            for (name, line) in &entry.summary.untyped_method_calls {
+                for &h in methods[package].get(name.as_str()).into_iter().flatten() {
+                    if h != g && !called_exactly[h] {
+                        edges[g].push((h, *line));
+                    }
+                }
+            }
+        }
+        // A task a callee spawns and lets go of outlives the call: the caller runs concurrently
+        // from the line after it. Through exact edges only (a method of the same name elsewhere
+        // says nothing), and only detached tasks: concurrency a callee joins, selects or serves
+        // ends when it returns. Calls in the arms of a `match` are alternatives, not steps
+        // before what follows: a command that detaches a task says nothing about its siblings.
+        let mut concurrent_from: Vec<Option<usize>> =
+            self.fns.iter().map(|e| e.summary.concurrent_from).collect();
+        let mut spawns_within: Vec<bool> = self
+            .fns
+            .iter()
+            .map(|e| e.summary.detaches_from.is_some())
+            .collect();
+        let mut callers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        for (g, out) in sequential.iter().enumerate() {
+            for &(h, line) in out {
+                callers[h].push((g, line));
+            }
+        }
+        let mut queue: VecDeque<usize> = (0..n).filter(|&f| spawns_within[f]).collect();
+        while let Some(h) = queue.pop_front() {
+            for &(g, line) in &callers[h] {
+                // From the lines after the call: the call itself is `h`'s to judge.
+                let after = line + 1;
+                concurrent_from[g] = Some(concurrent_from[g].map_or(after, |c| c.min(after)));
+                if !spawns_within[g] {
+                    spawns_within[g] = true;
+                    queue.push_back(g);
+                }
+            }
+        }
+        let mut pending = vec![0usize; n];
+        let mut never = vec![false; n];
+        for (g, out) in edges.iter().enumerate() {
+            for &(h, _) in out {
+                pending[h] += 1;
+                never[h] |= g == h;
+            }
+        }
+        let mut alone: Vec<bool> = self
+            .fns
+            .iter()
+            .map(|entry| entry.summary.id.0 == "crate::main" && self.in_binary(entry.file))
+            .collect();
+        let mut work: Vec<usize> = (0..n).filter(|&f| alone[f]).collect();
+        while let Some(g) = work.pop() {
+            for &(h, line) in &edges[g] {
+                if concurrent_from[g].is_some_and(|c| line >= c) {
+                    never[h] = true;
+                }
+                pending[h] = pending[h].saturating_sub(1);
+                if pending[h] == 0 && !never[h] && !alone[h] && self.in_binary(self.fns[h].file) {
+                    alone[h] = true;
+                    work.push(h);
+                }
+            }
+        }
+        let mut fns_of_file = vec![Vec::new(); self.files.len()];
+        for (g, entry) in self.fns.iter().enumerate() {
+            fns_of_file[entry.file].push(g);
+        }
+        self.alone = alone;
+        self.concurrent_from = concurrent_from;
+        self.fns_of_file = fns_of_file;
+    }
+
+    /// Does line `line` of function `f` run while no other task can? `f` is in a binary and
+    /// reached from its `main` only through functions that run alone, each calling the next
+    /// before it starts anything concurrent, and `line` comes before `f` itself (or a call it
+    /// makes) starts anything concurrent. A blocked thread there holds up nobody: a command of
+    /// a command-line program, a server's set-up before it serves.
+    pub fn runs_alone(&self, f: usize, line: usize) -> bool {
+        self.alone.get(f).copied().unwrap_or(false)
+            && self
+                .concurrent_from
+                .get(f)
+                .copied()
+                .flatten()
+                .is_none_or(|c| line < c)
+    }
+
+    /// The innermost function of the file displayed as `path` whose body holds line `line`.
+    pub fn function_at(&self, path: &Path, line: usize) -> Option<usize> {
+        let file = self.files.iter().position(|f| f.path == path)?;
+        self.fns_of_file
+            .get(file)?
+            .iter()
+            .copied()
+            .filter(|&g| {
+                let body = &self.fns[g].summary.body;
+                body.start.line <= line && line <= body.end.line
+            })
+            .min_by_key(|&g| {
+                let body = &self.fns[g].summary.body;
+                body.byte_end - body.byte_start
+            })
+    }
+
     /// Which functions run only at start-up. A function is start-up-only when it is a
-    /// binary's `main`, or when it is called at least once and every call of it the index can
+    /// binary's `main` or an async set-up fn never called in a loop or closure, or when it is called at least once and every call of it the index can
     /// resolve is made directly (outside loops, closures and async blocks) in the body of a
     /// start-up-only function: its own direct calls then run once too. A fixpoint from `main`
     /// outwards; monotone, so it ends. Calls the index cannot resolve (through trait objects,
@@ -248,11 +428,15 @@ impl CrateIndex {
                 }
             }
         }
+        // Roots: a binary's `main`, and async set-up fns (constructors, `open`, `init`, ...)
+        // that are never called in a loop or a closure: they run once per value they build.
         let mut startup: Vec<bool> = self
             .fns
             .iter()
-            .map(|entry| {
+            .enumerate()
+            .map(|(f, entry)| {
                 entry.summary.id.0 == "crate::main" && self.files[entry.file].target == Target::Main
+                    || entry.summary.setup && !never[f] && !entry.summary.in_test
             })
             .collect();
         let mut work: Vec<usize> = (0..n).filter(|&f| startup[f]).collect();

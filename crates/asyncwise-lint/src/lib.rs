@@ -91,6 +91,12 @@ pub fn analyze_parsed_in(
         // Tests may use another runtime than the code they test.
         summary.items.runtime_calls =
             summary::runtime_calls(&model, |line| !test_code.contains_line(line));
+        summary::mark_execution(
+            &mut summary.items,
+            &model,
+            |line| test_code.contains_line(line),
+            &concurrency_marker_offsets(source),
+        );
     }
     let mut sink = facts::Sink::default();
     for rule in rules::RULES {
@@ -105,18 +111,28 @@ pub fn analyze_parsed_in(
     }
 }
 
+/// The byte offsets, in order, where [`knowledge::spawn::CONCURRENCY_MARKERS`] occur.
+fn concurrency_marker_offsets(source: &str) -> Vec<usize> {
+    match &*MARKERS {
+        Some(markers) => markers.find_iter(source).map(|m| m.start()).collect(),
+        None => Vec::new(),
+    }
+}
+
+static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| {
+        // Leftmost-first matching lets the automaton use its SIMD prefilter (Teddy) over the
+        // text; whether a marker occurs, and where each run of markers starts, is the same under
+        // every match kind.
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(knowledge::spawn::CONCURRENCY_MARKERS)
+            .ok()
+    });
+
 /// Whether the source contains any of [`knowledge::spawn::CONCURRENCY_MARKERS`]: one pass over
 /// the text with an automaton of all markers, rather than one substring search per marker.
 fn has_concurrency_marker(source: &str) -> bool {
-    static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::LazyLock::new(|| {
-            // Leftmost-first matching lets the automaton use its SIMD prefilter (Teddy) over
-            // the text; whether any marker occurs is the same under every match kind.
-            aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(knowledge::spawn::CONCURRENCY_MARKERS)
-                .ok()
-        });
     match &*MARKERS {
         Some(markers) => markers.is_match(source),
         None => knowledge::spawn::CONCURRENCY_MARKERS

@@ -189,6 +189,29 @@ pub struct FnSummary {
     /// Calls that block by themselves, in sync code or offloaded (`ctx` says which; those in
     /// async code are reported by the per-file rule and not repeated here).
     pub blocking: Vec<BlockingCall>,
+    /// Its body, braces included: findings are placed in their function by it.
+    #[serde(default)]
+    pub body: Span,
+    /// Test code (a `#[cfg(test)]` item, a test function): cargo builds it into another crate,
+    /// so its calls say nothing about where the library or binary code runs.
+    #[serde(default)]
+    pub in_test: bool,
+    /// The first line from which it runs something concurrently: spawns a task, joins or
+    /// selects futures, serves (see [`CONCURRENCY_MARKERS`](crate::knowledge::spawn::CONCURRENCY_MARKERS)).
+    #[serde(default)]
+    pub concurrent_from: Option<usize>,
+    /// The first line where it spawns a task and lets go of its handle: a task that outlives
+    /// the call, so its callers run concurrently once the call returns.
+    #[serde(default)]
+    pub detaches_from: Option<usize>,
+    /// Method calls whose receiver's type the file cannot tell (`cmd.run(..)` on a value bound
+    /// by a `match`): each name with the line of its last such call. The crate index links them
+    /// to every method of that name when it judges where code runs (never for blocking chains).
+    #[serde(default)]
+    pub untyped_method_calls: Vec<(String, usize)>,
+    /// An async set-up fn (see [`FnItem::setup`](crate::model::FnItem::setup)).
+    #[serde(default)]
+    pub setup: bool,
 }
 
 /// An outgoing call, resolved as far as its file allows.
@@ -210,6 +233,9 @@ pub struct CallRef {
     /// [`CallFact::top_level`](crate::model::CallFact::top_level)).
     #[serde(default)]
     pub top_level: bool,
+    /// Made in an arm of a `match` (see [`CallFact::in_arm`](crate::model::CallFact::in_arm)).
+    #[serde(default)]
+    pub in_arm: bool,
 }
 
 /// A call that blocks by itself.
@@ -243,6 +269,12 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             at: model.span(f.loc),
             calls: Vec::new(),
             blocking: Vec::new(),
+            body: model.span(f.body),
+            in_test: false,
+            concurrent_from: None,
+            detaches_from: None,
+            untyped_method_calls: Vec::new(),
+            setup: f.setup,
         })
         .collect();
     let bare_names_may_resolve = !model.crate_globs.is_empty();
@@ -274,7 +306,15 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 Ty::Named(ty) => format!("{ty}::{name}"),
                 // A field of a struct declared in another file: typed by the crate index.
                 Ty::Field { owner, field } => format!("{FIELD_PREFIX}{owner}.{field}::{name}"),
-                _ => continue,
+                _ => {
+                    let line = call.loc.start.0;
+                    let untyped = &mut functions[caller].untyped_method_calls;
+                    match untyped.iter_mut().find(|(n, _)| n == name) {
+                        Some((_, last)) => *last = (*last).max(line),
+                        None => untyped.push((name.clone(), line)),
+                    }
+                    continue;
+                }
             },
             Callee::Iterate { .. } | Callee::ReadsWrites { .. } => continue,
         };
@@ -289,6 +329,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             span: model.span(call.loc),
             startup: call.startup,
             top_level: call.top_level,
+            in_arm: call.in_arm,
         });
     }
     FileItems {
@@ -336,6 +377,53 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             .collect(),
         runtime_calls: runtime_calls(model, |_| true),
         macro_locks: model.macro_locks.clone(),
+    }
+}
+
+/// Marks each function of a summary as test code (`in_test` says whether a line is) and with
+/// the first line from which it runs something concurrently: a spawn of the model, or a
+/// concurrency marker at one of `marker_offsets` (byte offsets into the file), between its name
+/// and the end of its body.
+pub fn mark_execution(
+    items: &mut FileItems,
+    model: &FileModel<'_>,
+    in_test: impl Fn(usize) -> bool,
+    marker_offsets: &[usize],
+) {
+    let spawns: Vec<(usize, usize, bool)> = model
+        .spawns
+        .iter()
+        .map(|s| (model.span(s.loc).byte_start, s.loc.start.0, s.discarded))
+        .collect();
+    let newlines: Vec<usize> = if marker_offsets.is_empty() {
+        Vec::new()
+    } else {
+        model.source.match_indices('\n').map(|(i, _)| i).collect()
+    };
+    let line_of = |offset: usize| newlines.partition_point(|&n| n < offset) + 1;
+    for f in &mut items.functions {
+        f.in_test = in_test(f.at.start.line);
+        let (from, to) = (f.at.byte_start, f.body.byte_end);
+        let inside = || {
+            spawns
+                .iter()
+                .filter(move |(offset, ..)| (from..to).contains(offset))
+        };
+        let spawn = inside().map(|&(_, line, _)| line).min();
+        f.detaches_from = inside()
+            .filter(|&&(.., discarded)| discarded)
+            .map(|&(_, line, _)| line)
+            .min();
+        // Offsets are sorted: the first marker inside the function is the earliest.
+        let first = marker_offsets.partition_point(|&o| o < from);
+        let marker = marker_offsets
+            .get(first)
+            .filter(|&&o| o < to)
+            .map(|&o| line_of(o));
+        f.concurrent_from = match (spawn, marker) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 

@@ -418,7 +418,11 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 group.iter().map(|&i| &manifests[i]).collect();
             let inputs = package_inputs(&group_packages, &group_manifests, inputs);
             let crate_pass = catch_unwind(AssertUnwindSafe(|| {
-                crate::rules::check_crate(&CrateIndex::build(inputs))
+                let index = CrateIndex::build(inputs);
+                for (outcome, ..) in outcomes.iter_mut() {
+                    crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
+                }
+                crate::rules::check_crate(&index)
             }));
             let found_in_index = crate_pass.unwrap_or_else(|payload| {
                 report.errors.push(FileError::new(

@@ -233,6 +233,12 @@ pub const SELF_CONSTRUCTORS: &[&str] = &[
     "new_multi_thread",
     "from",
     "new_with",
+    // the command-line parsers' derives (clap's `Parser`, structopt's `StructOpt`): a program's
+    // `main` starts with `Args::parse()`
+    "parse",
+    "try_parse",
+    "parse_from",
+    "from_args",
 ];
 
 /// Methods that return their receiver's value (possibly unwrapped from a `Result`), so the

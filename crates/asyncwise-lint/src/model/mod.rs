@@ -93,6 +93,9 @@ pub struct CallFact {
     /// Made directly in its function's body, outside loops, closures and async blocks: it runs
     /// once per call of the function.
     pub top_level: bool,
+    /// Made in an arm of a `match`: one of several alternatives, not before the code after
+    /// the `match` in every run.
+    pub in_arm: bool,
 }
 
 /// A function with a body, as the crate index names it.
@@ -107,6 +110,11 @@ pub struct FnItem {
     pub is_async: bool,
     /// Its name in the signature.
     pub loc: Loc,
+    /// Its body, braces included.
+    pub body: Loc,
+    /// An async set-up fn: a runtime entry point, a constructor (returns `Self`), or named as
+    /// set-up code (`new`, `open`, `init`, ...). What it does directly runs once per call.
+    pub setup: bool,
 }
 
 /// An out-of-line module declaration, `mod db;` or `#[path = "x.rs"] mod db;`.

@@ -49,6 +49,9 @@ impl Ty {
 pub struct TypeTable {
     fields: HashMap<String, HashMap<String, Ty>>,
     aliases: HashMap<String, Ty>,
+    /// Enum variants with one unnamed field: (enum, variant) -> the field's type (unknown when
+    /// it cannot be told).
+    variants: HashMap<(String, String), Ty>,
 }
 
 impl TypeTable {
@@ -83,6 +86,17 @@ impl TypeTable {
                     }
                     self.fields.insert(s.ident.to_string(), fields);
                 }
+                syn::Item::Enum(e) => {
+                    for v in &e.variants {
+                        if let syn::Fields::Unnamed(f) = &v.fields
+                            && f.unnamed.len() == 1
+                        {
+                            let ty = self.ty_of(&f.unnamed[0].ty, resolver);
+                            self.variants
+                                .insert((e.ident.to_string(), v.ident.to_string()), ty);
+                        }
+                    }
+                }
                 syn::Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
                         let child = format!("{module}::{}", m.ident);
@@ -103,6 +117,13 @@ impl TypeTable {
             .and_then(|f| f.get(name))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The type of the one field of variant `variant` of the enum named like `owner`, when
+    /// this file declares that enum and variant (`Command::Serve(serve::Args)`).
+    pub fn variant(&self, owner: &str, variant: &str) -> Option<&Ty> {
+        let short = owner.rsplit("::").next().unwrap_or(owner);
+        self.variants.get(&(short.to_string(), variant.to_string()))
     }
 
     /// Does this file declare a struct named like `owner` (canonical or plain)?
@@ -193,6 +214,20 @@ impl TypeEnv {
         Ty::Unknown
     }
 
+    /// The field type of the enum variant a one-field tuple pattern names, matched against a
+    /// value of type `ty`: `Self::Variant` names a variant of the `impl`'s type, `Enum::Variant`
+    /// of `Enum`, a bare `Variant` of the matched value's type.
+    fn variant_field(&self, path: &syn::Path, ty: &Ty, types: &TypeTable) -> Option<Ty> {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let (variant, owner) = match segments.as_slice() {
+            [.., owner, variant] if owner == "Self" => (variant, self.self_ty.clone()?),
+            [.., owner, variant] => (variant, owner.clone()),
+            [variant] => (variant, ty.path()?.to_string()),
+            [] => return None,
+        };
+        types.variant(&owner, variant).cloned()
+    }
+
     /// Binds every identifier of `pat` to the matching part of `ty`.
     pub fn bind_pat(&mut self, pat: &syn::Pat, ty: Ty, types: &TypeTable, resolver: &Resolver) {
         match pat {
@@ -235,6 +270,14 @@ impl TypeEnv {
                         resolver,
                     );
                 }
+            }
+            // `Self::Serve(args)`, `Command::Serve(args)` of an enum this file declares: the
+            // variant's field type.
+            syn::Pat::TupleStruct(ts)
+                if ts.elems.len() == 1
+                    && let Some(field) = self.variant_field(&ts.path, &ty, types) =>
+            {
+                self.bind_pat(&ts.elems[0], field, types, resolver);
             }
             // `Ok(x)`/`Some(x)` patterns: light types already peel `Result`.
             syn::Pat::TupleStruct(ts) => {

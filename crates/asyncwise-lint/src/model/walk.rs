@@ -109,6 +109,7 @@ pub fn walk_file(
         direct_in: Vec::new(),
         main_callees: HashSet::new(),
         entry_point: false,
+        arm_depth: 0,
         async_lock_scan,
         facts: WalkFacts::default(),
     };
@@ -212,6 +213,8 @@ struct Walker {
     main_callees: HashSet<String>,
     /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
     entry_point: bool,
+    /// How many `match` arms the walk is inside.
+    arm_depth: usize,
     /// Follow async lock guards too (the file names a `Mutex` or `RwLock`).
     async_lock_scan: bool,
     facts: WalkFacts,
@@ -504,12 +507,23 @@ impl Walker {
             }
             _ => self.resolver.current_module.clone(),
         };
+        // A method that returns the value it builds is a constructor (judged before the body
+        // resets `in_impl` for the fns nested in it).
+        let constructor = self.in_impl && constructs_self(&sig.output, self.impl_owner.as_deref());
         let item = self.facts.fn_items.len();
         self.facts.fn_items.push(FnItem {
             path: format!("{owner}::{}", sig.ident),
             self_ty: self.in_impl.then(|| self.impl_owner.clone()).flatten(),
             is_async: sig.asyncness.is_some(),
             loc: Loc::from_span(sig.ident.span()),
+            body: Loc {
+                start: Loc::from_span(block.brace_token.span.open()).start,
+                end: Loc::from_span(block.brace_token.span.close()).end,
+            },
+            setup: sig.asyncness.is_some()
+                && (self.entry_point
+                    || constructor
+                    || self.knowledge.is_setup_fn(&sig.ident.to_string())),
         });
         self.fn_stack.push(item);
         let saved_env = std::mem::take(&mut self.env);
@@ -584,8 +598,8 @@ impl Walker {
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
         let entry = std::mem::take(&mut self.entry_point);
-        let is_main =
-            ctx == Ctx::Async && (entry || self.knowledge.is_setup_fn(&sig.ident.to_string()));
+        let is_main = ctx == Ctx::Async
+            && (entry || self.knowledge.is_setup_fn(&sig.ident.to_string()) || constructor);
         let saved_main = self.main_depth;
         self.main_depth = if is_main {
             Some(self.frames.len() + 1)
@@ -641,6 +655,7 @@ impl Walker {
             callee_loc: None,
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
             top_level: direct_in.is_some(),
+            in_arm: self.arm_depth > 0,
         });
     }
 
@@ -924,21 +939,13 @@ impl<'ast> Visit<'ast> for Walker {
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
-        self.entry_point = f.attrs.iter().any(|a| {
-            let segments: Vec<String> = a
-                .path()
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            segments.len() == 2
-                && segments[1] == "main"
-                && self.knowledge.is_runtime_entry_crate(&segments[0])
-        });
+        self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
         self.visit_fn(&f.sig, &f.block);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        // `#[tokio::main] async fn start(..)` in an `impl` builds its runtime too.
+        self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
         self.visit_fn(&f.sig, &f.block);
     }
 
@@ -1096,6 +1103,22 @@ impl<'ast> Visit<'ast> for Walker {
         }
         let ty = l.init.as_ref().map_or(Ty::Unknown, |i| self.infer(&i.expr));
         self.env.bind_pat(&l.pat, ty, &self.types, &self.resolver);
+    }
+
+    /// Binds each arm's pattern to the scrutinee's type for the arm's body: `match self {
+    /// Self::Serve(args) => args.run() }` calls the variant's type's method.
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.visit_expr(&m.expr);
+        let ty = self.infer(&m.expr);
+        for arm in &m.arms {
+            self.env.push();
+            self.env
+                .bind_pat(&arm.pat, ty.clone(), &self.types, &self.resolver);
+            self.arm_depth += 1;
+            self.visit_arm(arm);
+            self.arm_depth -= 1;
+            self.env.pop();
+        }
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
@@ -1446,6 +1469,57 @@ fn is_near_zero_duration(e: &syn::Expr) -> bool {
                 _ => false,
             }
         }
+        _ => false,
+    }
+}
+
+/// `#[tokio::main]` (or another runtime's `main` attribute): the fn builds a runtime and blocks
+/// on its body, whatever its name.
+fn is_runtime_entry(attrs: &[syn::Attribute], knowledge: &crate::knowledge::Knowledge) -> bool {
+    attrs.iter().any(|a| {
+        let segments: Vec<String> = a
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        segments.len() == 2
+            && segments[1] == "main"
+            && knowledge.is_runtime_entry_crate(&segments[0])
+    })
+}
+
+/// Does a method return the value it builds: `Self`, the impl's own type, or either wrapped in
+/// `Result`/`Option` (`io::Result<Self>`, `Result<Self, Error>`)? Such an async fn is a
+/// constructor: it runs once per value it builds, and the values that need async set-up
+/// (stores, servers, connectors) are built once.
+fn constructs_self(output: &syn::ReturnType, owner: Option<&str>) -> bool {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    let owner_name = owner.and_then(|o| o.rsplit("::").next());
+    returns_own_type(ty, owner_name)
+}
+
+/// `Self` or the type named `owner`, possibly inside `Result`/`Option` (nested too).
+fn returns_own_type(ty: &syn::Type, owner: Option<&str>) -> bool {
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Self" || owner.is_some_and(|o| last.ident == o) {
+        return true;
+    }
+    if last.ident != "Result" && last.ident != "Option" {
+        return false;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => matches!(
+            args.args.first(),
+            Some(syn::GenericArgument::Type(first)) if returns_own_type(first, owner)
+        ),
         _ => false,
     }
 }

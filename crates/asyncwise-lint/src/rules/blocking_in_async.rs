@@ -15,11 +15,13 @@ crate::declare_rule! {
     ///
     /// ## Pedantic form
     /// Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...);
-    /// calls made once at start-up (directly, outside loops, in `async fn main`, a
-    /// `#[tokio::main]` fn, a set-up fn such as `new`/`open`/`init`, or a fn `main` awaits);
-    /// and calls in a binary none of whose files spawns, joins, selects or serves. A call of a
-    /// crate helper whose blocking call is metadata-only, or made once at start-up, is the
-    /// pedantic form too, as the same call made directly there is.
+    /// calls made once at start-up or set-up (directly, outside loops, in `async fn main`, a
+    /// `#[tokio::main]` fn or method, a constructor — an async method returning `Self` — or a
+    /// set-up fn such as `new`/`open`/`init`, or in a fn only such code calls directly); calls
+    /// in a binary made while nothing else runs (in a fn reached from `main` only through such
+    /// fns, before anything concurrent starts); and calls in a binary none of whose files
+    /// spawns, joins, selects or serves. A call of a crate helper whose blocking call is
+    /// metadata-only, or made in those places, is the pedantic form too.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -34,10 +36,25 @@ crate::declare_rule! {
     /// The default form is where a stalled worker hurts someone: library async functions,
     /// request handlers, anything in a program that spawns tasks or serves. In a command-line
     /// binary that does one thing after another, or in `main` before anything is started, the
-    /// blocked thread holds up no other task; on 18 real repositories these were 29 of the 38
-    /// noise findings outside tests, and none of the findings worth acting on. They are the
-    /// pedantic form. (A binary counts as concurrent when any of its files spawns, joins,
-    /// selects or serves; the check is per binary, not per call tree.)
+    /// blocked thread holds up no other task: the pedantic form.
+    ///
+    /// Where code runs is judged over the crate's call graph. A function of a binary *runs
+    /// alone* when it is `main`, or when every call of it (outside test code) is made by a
+    /// function that runs alone, before that caller starts anything concurrent: spawns a task,
+    /// joins or selects futures, serves, or calls a function of the crate that spawns a task and
+    /// lets go of it (such a task outlives the call). Calls in the arms of a `match` are
+    /// alternatives, so the command a program dispatches to is judged on its own. Calls are
+    /// resolved through paths, `self`, fields, constructors (`Cli::parse()`, `T::new()`) and the
+    /// variants of enums (`Command::Serve(args) => args.run()`); a method no resolved call
+    /// reaches is linked to every call of its name on a value of unknown type. A library's
+    /// functions never run alone: code the index does not see calls them. Likewise an async
+    /// set-up fn never called in a loop runs once per value it builds, and so does a function
+    /// only such fns call directly.
+    ///
+    /// Known limits: a function also registered as a value (a handler passed to a router) and
+    /// called from `main` directly is judged by the calls only; a detached task started through
+    /// a call the index cannot resolve is not seen. Small rare reads (a certificate per
+    /// reconnect, a 4 KiB probe) are not told from hot ones and stay in the default form.
     ///
     /// A sync function that blocks (itself, or through the sync functions it calls) is reported
     /// where async code calls it, with a note for each hop down to the blocking call
@@ -86,7 +103,15 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 .iter()
                 .filter(|b| b.methods.contains(&name.as_str()))
             {
-                let d = super::diagnostic(
+                // Judged as the same call on a receiver of known type would be.
+                let build = if call.startup
+                    || blocking::metadata_only(None, Some((row.receiver, name.as_str())))
+                {
+                    super::pedantic
+                } else {
+                    super::diagnostic
+                };
+                let d = build(
                     &BLOCKING_IN_ASYNC,
                     model,
                     call.loc,
@@ -207,7 +232,9 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // `remove_file`, ...), or one called once at start-up (`Config::load(..)` directly in
         // `main`, or directly in a function only `main` calls, directly), is the pedantic
         // form, as the same blocking call made there directly is.
-        let at_startup = call.startup || call.top_level && index.is_startup_only(f);
+        let at_startup = call.startup
+            || call.top_level && index.is_startup_only(f)
+            || index.runs_alone(f, call.span.start.line);
         let form = if at_startup || hop_is_metadata_only(&last.calls) {
             crate::levels::Form::Pedantic
         } else {
@@ -232,6 +259,24 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             notes,
             fix: None,
         });
+    }
+}
+
+/// Per-file findings made where no other task can run — in a binary, in a function reached
+/// from `main` only through functions that run alone, before anything concurrent starts (see
+/// [`CrateIndex::runs_alone`]) — are the pedantic form: the file alone cannot tell.
+pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
+    for d in diagnostics {
+        if d.rule != BLOCKING_IN_ASYNC.name || d.form != crate::levels::Form::Default {
+            continue;
+        }
+        let line = d.span.start.line;
+        if index
+            .function_at(&d.path, line)
+            .is_some_and(|f| index.runs_alone(f, line))
+        {
+            d.form = crate::levels::Form::Pedantic;
+        }
     }
 }
 

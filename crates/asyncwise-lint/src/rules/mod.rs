@@ -196,6 +196,12 @@ pub fn check_crate(index: &CrateIndex) -> Vec<Diagnostic> {
     out
 }
 
+/// Settles the forms of per-file findings that only the crate index can judge (where the
+/// code runs), once the index is built.
+pub fn settle_crate_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
+    blocking_in_async::settle_forms(index, diagnostics);
+}
+
 /// Looks a rule up by name.
 ///
 /// ```

@@ -82,3 +82,78 @@ mod entry {
         listen(key, banner).await
     }
 }
+
+// A runtime entry attribute on a method builds the runtime there too.
+mod entry_method {
+    pub struct RendezvousServer;
+
+    impl RendezvousServer {
+        #[tokio::main(flavor = "multi_thread")]
+        pub async fn start(port: u16) -> std::io::Result<()> {
+            let key = std::fs::read("id_ed25519")?; //~ blocking_in_async(pedantic)
+            let _ = (port, key);
+            Ok(())
+        }
+
+        // No entry attribute: an ordinary async method.
+        pub async fn handle(&self) -> std::io::Result<Vec<u8>> {
+            std::fs::read("peers.json") //~ blocking_in_async
+        }
+    }
+}
+
+// An async method that returns the value it builds (`Self`, its own type, or either in a
+// `Result`/`Option`) is a constructor: it runs once per value, and values that need async
+// set-up (stores, servers, connectors) are built once. Whatever its name.
+mod constructors {
+    use std::path::Path;
+
+    pub struct Zone {
+        records: Vec<u8>,
+    }
+
+    impl Zone {
+        pub async fn try_from_config(path: &Path) -> Result<Self, String> {
+            let records = std::fs::read(path).map_err(|e| e.to_string())?; //~ blocking_in_async(pedantic)
+            Ok(Zone { records })
+        }
+
+        pub async fn load_journal(path: &Path) -> std::io::Result<Option<Zone>> {
+            let records = std::fs::read(path)?; //~ blocking_in_async(pedantic)
+            Ok(Some(Zone { records }))
+        }
+
+        pub async fn with_defaults() -> Zone {
+            let records = std::fs::read("defaults.zone").unwrap_or_default(); //~ blocking_in_async(pedantic)
+            Zone { records }
+        }
+
+        // Returns something else: not a constructor.
+        pub async fn snapshot(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            let mut out = self.records.clone();
+            out.extend(std::fs::read(path)?); //~ blocking_in_async
+            Ok(out)
+        }
+
+        // Refreshes the value it is called on: runs whenever asked, not once.
+        pub async fn reload(&mut self, path: &Path) -> std::io::Result<()> {
+            self.records = std::fs::read(path)?; //~ blocking_in_async
+            Ok(())
+        }
+
+        // Builds a `Zone` per entry, in a loop: not once.
+        pub async fn from_dir(paths: &[&Path]) -> Result<Self, String> {
+            let mut records = Vec::new();
+            for p in paths {
+                records.extend(std::fs::read(p).map_err(|e| e.to_string())?); //~ blocking_in_async
+            }
+            Ok(Zone { records })
+        }
+    }
+
+    // A free function returning a value is not a constructor: it may run per request.
+    pub async fn zone_for(path: &Path) -> std::io::Result<Zone> {
+        let records = std::fs::read(path)?; //~ blocking_in_async
+        Ok(Zone { records })
+    }
+}

@@ -554,7 +554,22 @@ impl CrateIndex {
             }
         });
         let first = visible.next()?;
-        visible.next().is_none().then_some(first)
+        let Some(second) = visible.next() else {
+            return Some(first);
+        };
+        // Several definitions in one file are `cfg` alternatives (`#[cfg(sqlite)] fn backup`
+        // and `#[cfg(not(sqlite))] fn backup`): the call reaches whichever is compiled. One
+        // that blocks by itself is the one to follow, since some build runs it; otherwise the
+        // call is ambiguous, as definitions in different files are.
+        let file = self.fns[first].file;
+        let alternatives: Vec<usize> = [first, second].into_iter().chain(visible).collect();
+        if alternatives.iter().any(|&g| self.fns[g].file != file) {
+            return None;
+        }
+        alternatives.into_iter().find(|&g| {
+            let summary = &self.fns[g].summary;
+            !summary.is_async && summary.blocking.iter().any(|b| b.ctx == Ctx::Sync)
+        })
     }
 
     /// Multi-source breadth-first search backwards from the functions that block directly.

@@ -60,7 +60,9 @@ crate::declare_rule! {
     /// where async code calls it, with a note for each hop down to the blocking call
     /// (`install -> copy_files -> std::fs::copy`). Helpers are found by resolved path, through
     /// `self`/`Self` and receivers of known type, and as associated functions; a helper called
-    /// only from sync code, or only inside `spawn_blocking`, is never reported.
+    /// only from sync code, or only inside `spawn_blocking`, is never reported. A function
+    /// defined several times in one file under `cfg` alternatives blocks when one of the
+    /// alternatives blocks by itself: some build runs it.
     ///
     /// A std or crossbeam `recv_timeout` whose timeout is a zero or near-zero constant
     /// (`Duration::ZERO`, `from_nanos(1)`, at most one microsecond) returns at once whether or

@@ -566,10 +566,15 @@ impl CrateIndex {
         if alternatives.iter().any(|&g| self.fns[g].file != file) {
             return None;
         }
-        alternatives.into_iter().find(|&g| {
-            let summary = &self.fns[g].summary;
-            !summary.is_async && summary.blocking.iter().any(|b| b.ctx == Ctx::Sync)
-        })
+        alternatives
+            .into_iter()
+            .find(|&g| !self.fns[g].summary.is_async && self.direct_block(g).is_some())
+    }
+
+    /// The first blocking call function `g` makes in its own sync code, by index.
+    fn direct_block(&self, g: usize) -> Option<usize> {
+        let summary = &self.fns[g].summary;
+        summary.blocking.iter().position(|b| b.ctx == Ctx::Sync)
     }
 
     /// Multi-source breadth-first search backwards from the functions that block directly.
@@ -584,7 +589,7 @@ impl CrateIndex {
             if summary.is_async {
                 continue;
             }
-            if let Some(b) = summary.blocking.iter().position(|b| b.ctx == Ctx::Sync) {
+            if let Some(b) = self.direct_block(f) {
                 *step = Some(Step::Direct(b));
                 queue.push_back(f);
             }

@@ -110,6 +110,21 @@ pub const ASYNC_LOCK_TYPES: &[&str] = &[
     "futures_util::lock::Mutex",
 ];
 
+/// Methods of async locks that return a guard once awaited.
+pub const ASYNC_GUARD_METHODS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "upgradable_read",
+    "lock_owned",
+    "read_owned",
+    "write_owned",
+    "lock_arc",
+    "read_arc",
+    "write_arc",
+    "upgradable_read_arc",
+];
+
 /// Methods that, followed by `.unwrap()`/`.expect()`, are std locks even when the receiver's
 /// type is unknown (`m.lock().unwrap()`, `rw.read().unwrap()` with no arguments): an async
 /// lock's `lock()` is awaited instead, and I/O `read`/`write` take a buffer.

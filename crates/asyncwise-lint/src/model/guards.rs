@@ -88,21 +88,6 @@ pub fn scan_async_locks_expr(
     s.sites
 }
 
-/// Methods of async locks that return a guard once awaited.
-const ASYNC_GUARD_METHODS: &[&str] = &[
-    "lock",
-    "read",
-    "write",
-    "upgradable_read",
-    "lock_owned",
-    "read_owned",
-    "write_owned",
-    "lock_arc",
-    "read_arc",
-    "write_arc",
-    "upgradable_read_arc",
-];
-
 /// Which lock `receiver` (of a lock call, or handed to a call) is: a field (`self.state`,
 /// `app.db`), a static (`STATE`), or a local of `function`. `&`, `*`, parentheses, `.clone()`,
 /// `.as_ref()` and `Arc::clone(&x)` are looked through.
@@ -768,7 +753,7 @@ fn async_lock_call<'e>(a: &'e syn::ExprAwait, s: &Scanner<'_>) -> Option<&'e syn
     let syn::Expr::MethodCall(m) = &*a.base else {
         return None;
     };
-    if !m.args.is_empty() || !ASYNC_GUARD_METHODS.contains(&m.method.to_string().as_str()) {
+    if !m.args.is_empty() || !locks::ASYNC_GUARD_METHODS.contains(&m.method.to_string().as_str()) {
         return None;
     }
     match infer(&m.receiver, &s.env, s.types, s.resolver) {

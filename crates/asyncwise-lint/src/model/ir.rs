@@ -249,7 +249,9 @@ impl Ir {
     /// Lowers an async body given as a block (`async fn`, `async` block).
     ///
     /// `mut_params` are the parameters of an `async fn` that are `&mut` references: handing
-    /// one to a call lends it mutably, like writing `&mut x`.
+    /// one to a call lends it mutably, like writing `&mut x`. `mut_bindings` are the body's
+    /// mutable parameter bindings (those, `mut x`, `&mut self`); its `let mut` ones are added
+    /// while lowering.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn lower_block(
         &mut self,
@@ -257,6 +259,7 @@ impl Ir {
         fn_item: Option<usize>,
         block: &syn::Block,
         mut_params: Vec<String>,
+        mut_bindings: Vec<String>,
         env: &TypeEnv,
         types: &TypeTable,
         resolver: &Resolver,
@@ -267,7 +270,7 @@ impl Ir {
             fn_item,
             loc: Loc::of(block),
             awaits: Vec::new(),
-            mut_bindings: mut_params.clone(),
+            mut_bindings,
         });
         let cx = Ctx {
             env,

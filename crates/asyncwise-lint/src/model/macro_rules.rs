@@ -10,12 +10,15 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use serde::{Deserialize, Serialize};
 use syn::visit::Visit;
 
+use crate::knowledge::locks;
+
 /// The locks that `macro_rules!` bodies of one file lock.
 ///
 /// The cache stores it with postcard, so every field is always serialized.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MacroLocks {
-    /// Names written right before `.lock(`, `.read(` or `.write(` (and their `_owned` forms):
+    /// Names written right before a lock call (`.lock(`, `.read(`, `.write(`, the `_owned`
+    /// forms: [`locks::ASYNC_GUARD_METHODS`]):
     /// a field (`$self.db.lock()` gives `db`), a static or a local.
     pub names: Vec<String>,
     /// A lock call on a metavariable (`$self.$field.lock()`): any lock of the file may be it.
@@ -68,15 +71,6 @@ impl<'ast> Visit<'ast> for Scan {
     }
 }
 
-const LOCK_METHODS: [&str; 6] = [
-    "lock",
-    "read",
-    "write",
-    "lock_owned",
-    "read_owned",
-    "write_owned",
-];
-
 fn scan_tokens(tokens: &TokenStream, out: &mut MacroLocks) {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     for (i, tt) in trees.iter().enumerate() {
@@ -91,7 +85,7 @@ fn scan_tokens(tokens: &TokenStream, out: &mut MacroLocks) {
         let called = matches!(trees.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
         let after_dot =
             i >= 1 && matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
-        if !called || !after_dot || !LOCK_METHODS.iter().any(|m| method == m) {
+        if !called || !after_dot || !locks::ASYNC_GUARD_METHODS.iter().any(|m| method == m) {
             continue;
         }
         match i.checked_sub(2).map(|j| (j, &trees[j])) {

@@ -554,46 +554,41 @@ impl Walker {
         };
         if ctx == Ctx::Async {
             self.analyse_guards_block(block);
-            let mut_params = sig
-                .inputs
-                .iter()
-                .filter_map(|i| match i {
-                    syn::FnArg::Typed(t) => match (&*t.pat, &*t.ty) {
-                        (syn::Pat::Ident(name), syn::Type::Reference(r))
-                            if r.mutability.is_some() =>
-                        {
-                            Some(name.ident.to_string())
+            // `x: &mut T` parameters are lent by passing them to a call; they, `mut x` and
+            // `&mut self` are mutable bindings of the body.
+            let mut mut_params = Vec::new();
+            let mut mut_bindings = Vec::new();
+            for input in &sig.inputs {
+                match input {
+                    syn::FnArg::Receiver(r) if r.mutability.is_some() => {
+                        mut_bindings.push("self".to_string());
+                    }
+                    syn::FnArg::Receiver(_) => {}
+                    syn::FnArg::Typed(t) => {
+                        let syn::Pat::Ident(name) = &*t.pat else {
+                            continue;
+                        };
+                        let lent =
+                            matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some());
+                        if lent {
+                            mut_params.push(name.ident.to_string());
                         }
-                        _ => None,
-                    },
-                    syn::FnArg::Receiver(_) => None,
-                })
-                .collect();
+                        if lent || name.mutability.is_some() {
+                            mut_bindings.push(name.ident.to_string());
+                        }
+                    }
+                }
+            }
             self.facts.ir.lower_block(
                 super::ir::BodyKind::AsyncFn,
                 Some(item),
                 block,
                 mut_params,
+                mut_bindings,
                 &self.env,
                 &self.types,
                 &self.resolver,
             );
-            // `&mut self` and `mut x` parameters are mutable bindings too (not lent by a call).
-            if let Some(body) = self.facts.ir.bodies.last_mut() {
-                body.mut_bindings
-                    .extend(sig.inputs.iter().filter_map(|i| match i {
-                        syn::FnArg::Receiver(r) if r.mutability.is_some() => {
-                            Some("self".to_string())
-                        }
-                        syn::FnArg::Typed(t) => match &*t.pat {
-                            syn::Pat::Ident(p) if p.mutability.is_some() => {
-                                Some(p.ident.to_string())
-                            }
-                            _ => None,
-                        },
-                        syn::FnArg::Receiver(_) => None,
-                    }));
-            }
         }
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
@@ -1127,6 +1122,7 @@ impl<'ast> Visit<'ast> for Walker {
             super::ir::BodyKind::AsyncBlock,
             self.fn_stack.last().copied(),
             &a.block,
+            Vec::new(),
             Vec::new(),
             &self.env,
             &self.types,

@@ -200,7 +200,10 @@ fn ending(tail: &syn::Expr) -> Ending {
 fn is_std_lock_call(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::MethodCall(m) => {
-            m.args.is_empty() && ["lock", "read", "write"].iter().any(|l| m.method == l)
+            m.args.is_empty()
+                && crate::knowledge::locks::UNWRAPPED_GUARD_METHODS
+                    .iter()
+                    .any(|(l, _)| m.method == l)
         }
         syn::Expr::Paren(p) => is_std_lock_call(&p.expr),
         _ => false,

@@ -397,8 +397,9 @@ impl fmt::Display for ShutdownReport {
 /// [`drain`](Self::drain) waits for every tracked task up to the deadline.
 /// When the deadline passes, at one instant: the registry is closed (a
 /// tracked task spawned later is aborted at once and never polled, and is
-/// listed as refused), no tracked task is polled again, the stragglers are
-/// recorded and aborted. The drain then waits, bounded by
+/// listed as refused), no new poll of a tracked task begins (a poll already
+/// running on another worker finishes first), the stragglers are recorded and
+/// aborted. The drain then waits, bounded by
 /// [`ABORT_SETTLE`](Self::ABORT_SETTLE), until every aborted task has really
 /// stopped (an abort acts when a task yields) and names the ones that did
 /// not.

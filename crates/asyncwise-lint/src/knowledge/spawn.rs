@@ -188,6 +188,19 @@ pub const FUTURE_WRAPPER_FNS: &[&str] = &["pin", "new"];
 /// Methods that panic on an error or a `None`: a spawned task calling one can fail.
 pub const UNWRAP_LIKE: &[&str] = &["unwrap", "expect"];
 
+/// Methods that change an error on its way to a `?` (std, anyhow, eyre, error-stack): an
+/// awaited call ending in one of these is still examined as a fallible call.
+pub const ERROR_ADAPTERS: &[&str] = &[
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "inspect_err",
+    "change_context",
+    "attach_printable",
+];
+
 /// Text that shows a file runs things concurrently (besides the spawns the model finds): joins
 /// and selects, task sets, servers and routers. A binary none of whose files has any of these
 /// runs its async code one step after another, so a blocking call there stalls nobody else.

@@ -74,6 +74,8 @@ pub struct Knowledge {
     pub method_returns: Vec<types::MethodReturns>,
     /// Methods that panic on an error or a `None`: a task calling one can fail.
     pub unwrap_like: Vec<&'static str>,
+    /// Methods that change an error on its way to a `?` ([`spawn::ERROR_ADAPTERS`]).
+    pub error_adapters: Vec<&'static str>,
     /// Async runtimes, their packages and the calls that use them.
     pub runtimes: Vec<Runtime>,
     /// Methods whose futures are not cancellation safe (a `select!` branch loses work).
@@ -156,6 +158,7 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         constructor_returns: types::CONSTRUCTOR_RETURNS.to_vec(),
         method_returns: types::METHOD_RETURNS.to_vec(),
         unwrap_like: spawn::UNWRAP_LIKE.to_vec(),
+        error_adapters: spawn::ERROR_ADAPTERS.to_vec(),
         runtimes: runtimes::RUNTIMES.to_vec(),
         cancel_unsafe: cancel_safety::builtin(),
         cleanup_pairs: cleanup_pairs::CLEANUP_PAIRS.to_vec(),
@@ -545,6 +548,11 @@ impl Knowledge {
     /// Does the method `name` panic on an error or a `None`?
     pub fn is_unwrap_like(&self, name: &str) -> bool {
         self.unwrap_like.contains(&name)
+    }
+
+    /// Does method `name` change an error on its way to a `?` (`map_err`, `context`)?
+    pub fn is_error_adapter(&self, name: &str) -> bool {
+        self.error_adapters.contains(&name)
     }
 
     /// Is `name` (a method, or a helper function) the entering or the leaving call of a cleanup

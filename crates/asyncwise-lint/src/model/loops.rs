@@ -232,6 +232,7 @@ impl BodyScan<'_> {
     ) -> LoopFact {
         let label = label.map(|l| l.name.ident.to_string());
         let mut flow = Flow {
+            knowledge: self.knowledge,
             label: label.as_deref(),
             outcomes: Vec::new(),
         };
@@ -334,7 +335,7 @@ impl BodyScan<'_> {
                     loc: Loc::method_call(m),
                 });
             }
-            if !matches!(method.as_str(), "unwrap" | "expect" | "ok") {
+            if !(self.knowledge.is_unwrap_like(&method) || method == "ok") {
                 return None;
             }
             e = &m.receiver;
@@ -502,30 +503,18 @@ enum Handling {
     Other,
 }
 
-/// Methods that change an error on its way to a `?`.
-const ERROR_ADAPTERS: &[&str] = &[
-    "map_err",
-    "context",
-    "with_context",
-    "wrap_err",
-    "wrap_err_with",
-    "inspect_err",
-    "change_context",
-    "attach_printable",
-];
-
 /// The awaited call at the core of `e` and how its result is handled there.
-fn awaited_core(e: &syn::Expr) -> Option<(Loc, Handling)> {
+fn awaited_core(e: &syn::Expr, knowledge: &Knowledge) -> Option<(Loc, Handling)> {
     match e {
         syn::Expr::Await(a) => call_loc(&a.base).map(|l| (l, Handling::Plain)),
-        syn::Expr::Paren(p) => awaited_core(&p.expr),
-        syn::Expr::Try(t) => awaited_core(&t.expr).map(|(l, _)| (l, Handling::Try)),
+        syn::Expr::Paren(p) => awaited_core(&p.expr, knowledge),
+        syn::Expr::Try(t) => awaited_core(&t.expr, knowledge).map(|(l, _)| (l, Handling::Try)),
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
-            let (loc, _) = awaited_core(&m.receiver)?;
-            if name == "unwrap" || name == "expect" {
+            let (loc, _) = awaited_core(&m.receiver, knowledge)?;
+            if knowledge.is_unwrap_like(&name) {
                 Some((loc, Handling::Unwrap))
-            } else if ERROR_ADAPTERS.contains(&name.as_str()) {
+            } else if knowledge.is_error_adapter(&name) {
                 Some((loc, Handling::Other))
             } else {
                 None
@@ -561,6 +550,7 @@ struct Annotated {
 
 /// Reads, for the awaited calls of one loop, what happens on success and on failure.
 struct Flow<'l> {
+    knowledge: &'l Knowledge,
     /// The loop's label: `continue 'label` goes round it, `continue 'other` leaves it.
     label: Option<&'l str>,
     outcomes: Vec<Annotated>,
@@ -578,7 +568,7 @@ impl Flow<'_> {
 
     /// `while let Ok(..) = call.await { .. }` / `while let Err(..) = call.await { .. }`.
     fn while_let(&mut self, l: &syn::ExprLet, body: &syn::Block) {
-        let Some((call, Handling::Plain)) = awaited_core(&l.expr) else {
+        let Some((call, Handling::Plain)) = awaited_core(&l.expr, self.knowledge) else {
             return;
         };
         let round = self
@@ -594,7 +584,7 @@ impl Flow<'_> {
 
     /// `while call.await.is_err() { .. }`.
     fn while_cond(&mut self, cond: &syn::Expr, body: &syn::Block) {
-        let Some((call, ok_means_true)) = checked_result(cond) else {
+        let Some((call, ok_means_true)) = checked_result(cond, self.knowledge) else {
             return;
         };
         let round = self
@@ -628,7 +618,7 @@ impl Flow<'_> {
         cont: Outcome,
     ) {
         let Some(init) = &l.init else { return };
-        if let Some((call, handling)) = awaited_core(&init.expr) {
+        if let Some((call, handling)) = awaited_core(&init.expr, self.knowledge) {
             let outcomes = match handling {
                 Handling::Try => (cont, Outcome::Propagates),
                 Handling::Unwrap => (cont, Outcome::Panics),
@@ -737,10 +727,11 @@ impl Flow<'_> {
     }
 
     fn expr(&mut self, e: &syn::Expr, cont: Outcome) {
-        let subject = |s: &syn::Expr| matches!(awaited_core(s), Some((_, Handling::Plain)));
+        let subject =
+            |s: &syn::Expr| matches!(awaited_core(s, self.knowledge), Some((_, Handling::Plain)));
         match e {
             syn::Expr::Match(m) => {
-                if let Some((call, Handling::Plain)) = awaited_core(&m.expr) {
+                if let Some((call, Handling::Plain)) = awaited_core(&m.expr, self.knowledge) {
                     let (s, er, binds) = self.arms(&m.arms, cont);
                     self.push(call, (s, er), binds);
                 }
@@ -750,8 +741,8 @@ impl Flow<'_> {
             }
             syn::Expr::If(i) => {
                 let core = match &*i.cond {
-                    syn::Expr::Let(l) => awaited_core(&l.expr).map(|(c, _)| c),
-                    cond => checked_result(cond).map(|(c, _)| c),
+                    syn::Expr::Let(l) => awaited_core(&l.expr, self.knowledge).map(|(c, _)| c),
+                    cond => checked_result(cond, self.knowledge).map(|(c, _)| c),
                 };
                 if let Some(call) = core
                     && let Some((s, er, binds)) = self.examined(e, &subject, cont)
@@ -767,7 +758,7 @@ impl Flow<'_> {
             syn::Expr::Unsafe(b) => self.block(&b.block.stmts, cont),
             syn::Expr::Paren(p) => self.expr(&p.expr, cont),
             other => {
-                if let Some((call, handling)) = awaited_core(other) {
+                if let Some((call, handling)) = awaited_core(other, self.knowledge) {
                     match handling {
                         Handling::Try => self.push(call, (cont, Outcome::Propagates), Vec::new()),
                         Handling::Unwrap => self.push(call, (cont, Outcome::Panics), Vec::new()),
@@ -867,19 +858,19 @@ fn diverging_macro(mac: &syn::Macro) -> Option<Outcome> {
 
 /// `call.await.is_ok()` (true: `Ok` makes the condition true), `call.await.is_err()`, and
 /// their negations: the awaited call and what `true` means.
-fn checked_result(cond: &syn::Expr) -> Option<(Loc, bool)> {
+fn checked_result(cond: &syn::Expr, knowledge: &Knowledge) -> Option<(Loc, bool)> {
     match cond {
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
-            checked_result(&u.expr).map(|(c, ok)| (c, !ok))
+            checked_result(&u.expr, knowledge).map(|(c, ok)| (c, !ok))
         }
-        syn::Expr::Paren(p) => checked_result(&p.expr),
+        syn::Expr::Paren(p) => checked_result(&p.expr, knowledge),
         syn::Expr::MethodCall(m) if m.args.is_empty() => {
             let ok = match m.method.to_string().as_str() {
                 "is_ok" => true,
                 "is_err" => false,
                 _ => return None,
             };
-            match awaited_core(&m.receiver)? {
+            match awaited_core(&m.receiver, knowledge)? {
                 (call, Handling::Plain) => Some((call, ok)),
                 _ => None,
             }

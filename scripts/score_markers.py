@@ -167,7 +167,7 @@ def main():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def helper_table(expected, found, helper_lines):
+def helper_table(expected, found, helper_lines, ambiguous):
     def in_category(key):
         return key[2] == HELPER_RULE and ((key[0], key[1]) in helper_lines or key in CHAINED)
 
@@ -179,7 +179,8 @@ def helper_table(expected, found, helper_lines):
     direct_got = {k for k in found if k[2] == HELPER_RULE} - got
     tp, fp, fn = len(direct_exp & direct_got), len(direct_got - direct_exp), len(direct_exp - direct_got)
     print(f"{'direct blocking':24} {tp:4} {fp:4} {fn:4} {ratio(tp, tp + fp):10.3f} {ratio(tp, tp + fn):7.3f}")
-    quiet = len({k for k in helper_lines if (k[0], k[1], HELPER_RULE) not in expected})
+    open_lines = {(k[0], k[1]) for k in ambiguous}
+    quiet = len({k for k in helper_lines if (k[0], k[1], HELPER_RULE) not in expected} - open_lines)
     print(f"(helper-tagged lines: {len(exp)} expected to fire, {quiet} written to stay quiet)")
 
 
@@ -213,7 +214,7 @@ def score(binary, corpus, verbose):
     table(expected, found, [("new rules", NEW_RULES), ("older rules", OLD_RULES)])
     if helper_lines or CHAINED:
         print()
-        helper_table(expected, found, helper_lines)
+        helper_table(expected, found, helper_lines, ambiguous)
     print()
     for key in sorted(set(found) - expected):
         print(f"FP {key[0]}:{key[1]} {key[2]} ({found[key]})")

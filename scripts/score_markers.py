@@ -192,7 +192,7 @@ def score(binary, corpus, verbose):
     expected -= ambiguous
     print(
         f"markers: {len(expected)}  findings: {len(found)}  files checked: {checked}"
-        + (f"  ambiguous lines: {len(ambiguous)}" if ambiguous else "")
+        + (f"  ambiguous (line, rule) pairs: {len(ambiguous)}" if ambiguous else "")
     )
     for e in errors:
         print(f"ERROR (file not checked): {e}")

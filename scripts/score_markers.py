@@ -6,8 +6,19 @@ A marker `//~ rule_a, rule_b` at the end of a line (in `.rs` files; in `Cargo.to
 a line without its marker is a false positive; every marker without its finding is a false
 negative. Matching is on (file, line, rule).
 
+Two optional annotations (used by `tests/corpus-helpers/`; a set without them scores as before):
+
+- `//~? rule_a, rule_b` marks a line whose verdict the definitions leave open: a finding of a
+  named rule there is neither a true nor a false positive, and its absence is no miss. Such
+  lines are listed separately ("ambiguous") with what the binary did.
+- `@helper` anywhere in the line's comment (`helper(); // @helper //~ blocking_in_async`, or
+  `// @helper` alone on a call that must stay quiet) puts the line in the category "blocking
+  reached through a helper", scored on its own for `blocking_in_async`. A `blocking_in_async`
+  finding on an untagged line also counts in that category when its message names a chain of
+  calls (`a -> b -> std::fs::copy`), so that false positives through helpers are not hidden.
+
 Usage:
-    scripts/score_markers.py BINARY CORPUS_DIR [--rules r1,r2] [--new r1,r2,...] [--verbose]
+    scripts/score_markers.py BINARY CORPUS_DIR [--verbose]
 
 The binary is run as a user would, twice: once over the whole corpus directory
 (`check --all-targets --select all --format json .` from CORPUS_DIR) and once inside each
@@ -49,6 +60,9 @@ OLD_RULES = [
     "detached_task",
 ]
 MARKER = re.compile(r"//~\s*([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*$")
+AMBIGUOUS = re.compile(r"//~\?\s*([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*$")
+HELPER_TAG = re.compile(r"//.*@helper\b")
+HELPER_RULE = "blocking_in_async"
 
 
 def labelled_files(corpus):
@@ -60,16 +74,24 @@ def labelled_files(corpus):
 
 
 def read_markers(corpus):
-    expected = set()
+    """Returns (expected, ambiguous, helper_lines): sets of (file, line, rule) and (file, line)."""
+    expected, ambiguous, helper_lines = set(), set(), set()
     for path in labelled_files(corpus):
         rel = os.path.relpath(path, corpus)
         with open(path, encoding="utf-8") as f:
             for lineno, line in enumerate(f, start=1):
-                m = MARKER.search(line.rstrip("\n"))
+                text = line.rstrip("\n")
+                m = MARKER.search(text)
                 if m:
                     for rule in m.group(1).split(","):
                         expected.add((rel, lineno, rule.strip()))
-    return expected
+                a = AMBIGUOUS.search(text)
+                if a:
+                    for rule in a.group(1).split(","):
+                        ambiguous.add((rel, lineno, rule.strip()))
+                if HELPER_TAG.search(text):
+                    helper_lines.add((rel, lineno))
+    return expected, ambiguous, helper_lines
 
 
 def run_check(binary, cwd):
@@ -89,7 +111,13 @@ def findings_of(diagnostics, cwd, corpus):
             path = os.path.join(cwd, path)
         rel = os.path.relpath(os.path.normpath(path), corpus)
         found[(rel, d["line"], d["rule"])] = d.get("form", "")
+        if " -> " in d.get("message", ""):
+            CHAINED.add((rel, d["line"], d["rule"]))
     return found
+
+
+# Findings whose message names a chain of calls (blocking reached through a helper).
+CHAINED = set()
 
 
 def package_dirs(corpus):
@@ -139,18 +167,42 @@ def main():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def helper_table(expected, found, helper_lines, ambiguous):
+    def in_category(key):
+        return key[2] == HELPER_RULE and ((key[0], key[1]) in helper_lines or key in CHAINED)
+
+    exp = {k for k in expected if in_category(k)}
+    got = {k for k in found if in_category(k)}
+    tp, fp, fn = len(exp & got), len(got - exp), len(exp - got)
+    print(f"{'helper-reached blocking':24} {tp:4} {fp:4} {fn:4} {ratio(tp, tp + fp):10.3f} {ratio(tp, tp + fn):7.3f}")
+    direct_exp = {k for k in expected if k[2] == HELPER_RULE} - exp
+    direct_got = {k for k in found if k[2] == HELPER_RULE} - got
+    tp, fp, fn = len(direct_exp & direct_got), len(direct_got - direct_exp), len(direct_exp - direct_got)
+    print(f"{'direct blocking':24} {tp:4} {fp:4} {fn:4} {ratio(tp, tp + fp):10.3f} {ratio(tp, tp + fn):7.3f}")
+    open_lines = {(k[0], k[1]) for k in ambiguous}
+    quiet = len({k for k in helper_lines if (k[0], k[1], HELPER_RULE) not in expected} - open_lines)
+    print(f"(helper-tagged lines: {len(exp)} expected to fire, {quiet} written to stay quiet)")
+
+
 def score(binary, corpus, verbose):
-    expected = read_markers(corpus)
+    expected, ambiguous, helper_lines = read_markers(corpus)
     diagnostics, errors, checked = run_check(binary, corpus)
     found = findings_of(diagnostics, corpus, corpus)
-    print(f"markers: {len(expected)}  findings: {len(found)}  files checked: {checked}")
+    ambiguous_found = {k: found.pop(k) for k in list(found) if k in ambiguous}
+    expected -= ambiguous
+    print(
+        f"markers: {len(expected)}  findings: {len(found)}  files checked: {checked}"
+        + (f"  ambiguous (line, rule) pairs: {len(ambiguous)}" if ambiguous else "")
+    )
     for e in errors:
         print(f"ERROR (file not checked): {e}")
 
     per_package = {}
     for pkg in package_dirs(corpus):
         diags, errs, _ = run_check(binary, pkg)
-        per_package.update(findings_of(diags, pkg, corpus))
+        per_package.update(
+            {k: v for k, v in findings_of(diags, pkg, corpus).items() if k not in ambiguous}
+        )
         for e in errs:
             print(f"ERROR in package run {os.path.relpath(pkg, corpus)}: {e}")
 
@@ -160,11 +212,17 @@ def score(binary, corpus, verbose):
         print(f"markers name unknown rules: {unknown}")
     print()
     table(expected, found, [("new rules", NEW_RULES), ("older rules", OLD_RULES)])
+    if helper_lines or CHAINED:
+        print()
+        helper_table(expected, found, helper_lines, ambiguous)
     print()
     for key in sorted(set(found) - expected):
         print(f"FP {key[0]}:{key[1]} {key[2]} ({found[key]})")
     for key in sorted(expected - set(found)):
         print(f"FN {key[0]}:{key[1]} {key[2]}")
+    for key in sorted(ambiguous):
+        verdict = "reported" if key in ambiguous_found else "not reported"
+        print(f"AMBIGUOUS {key[0]}:{key[1]} {key[2]}: {verdict}")
     if verbose:
         for key in sorted(expected & set(found)):
             print(f"TP {key[0]}:{key[1]} {key[2]} ({found[key]})")

@@ -492,30 +492,48 @@ impl CrateIndex {
             }
             None => &call.target,
         };
-        let (package, mut path, own_crate) = if target.starts_with("crate::") {
-            (file.package, target.clone(), true)
-        } else if let Some((root, rest)) = split_path(target) {
+        // `mylib::db::load` (the package's own library from a binary) or `dep::db::load` (a
+        // path dependency): the package that declares it and the path inside that crate.
+        let in_named_crate = || {
+            let (root, rest) = split_path(target)?;
             let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
-            let dep = meta.deps.iter().find(|(name, _)| name == root);
-            match (own_library, dep) {
-                (true, _) => (file.package, format!("crate::{rest}"), false),
-                (false, Some((_, d))) => (*d, format!("crate::{rest}"), false),
-                (false, None) => return None,
+            match meta.deps.iter().find(|(name, _)| name == root) {
+                _ if own_library => Some((file.package, format!("crate::{rest}"))),
+                Some((_, d)) => Some((*d, format!("crate::{rest}"))),
+                None => None,
             }
+        };
+        let (package, path, own_crate) = if target.starts_with("crate::") {
+            (file.package, target.clone(), true)
+        } else if let Some((package, path)) = in_named_crate() {
+            (package, path, false)
         } else {
-            // A bare name: only a glob import of a crate module can bring it in.
+            // A name no import of this file settles (`render()`, `templates::render()`): only
+            // a glob import of a crate module can bring it in (`use super::*;` also brings the
+            // parent's own `use crate::templates;`, which the aliases follow).
             let globs = meta.globs.get(&self.fns[f].file)?;
             let mut found = globs.iter().filter_map(|g| {
-                self.lookup(file.package, &format!("{g}::{}", call.target), file, true)
+                self.lookup_through_aliases(file.package, format!("{g}::{target}"), file, true)
             });
             let first = found.next()?;
             return found.next().is_none().then_some(first);
         };
+        self.lookup_through_aliases(package, path, file, own_crate)
+    }
+
+    /// [`CrateIndex::lookup`], following re-exports (`pub use db::Store;`, a module's own
+    /// `use crate::templates;`) by rewriting the longest aliased prefix, a few hops deep.
+    fn lookup_through_aliases(
+        &self,
+        package: usize,
+        mut path: String,
+        file: &FileEntry,
+        own_crate: bool,
+    ) -> Option<usize> {
         for _ in 0..=ALIAS_HOPS {
             if let Some(found) = self.lookup(package, &path, file, own_crate) {
                 return Some(found);
             }
-            // A re-export: rewrite the longest aliased prefix and look again.
             let aliases = &self.packages[package].aliases;
             let mut cut = path.len();
             let rewritten = loop {

@@ -156,10 +156,20 @@ fn chains_cross_workspace_members() {
 }
 
 #[test]
-fn a_member_checked_alone_does_not_see_its_dependency() {
-    // Only the app is checked: the store's functions are unknown, so nothing is guessed.
-    let found = check(&cases_dir().join("workspace").join("app"));
-    assert!(found.is_empty(), "{found:#?}");
+fn a_member_checked_from_its_own_folder_reads_the_members_it_depends_on() {
+    // Only the app's folder is named: the store it depends on by path is read for the facts
+    // (as naming the app's file does), and only the app's files are reported and counted.
+    let app = cases_dir().join("workspace").join("app");
+    let report = check_paths(&[display_path(&app)], &CheckOptions::everything());
+    assert_eq!(report.files_checked, 1);
+    let mut lines: Vec<usize> = report
+        .diagnostics
+        .iter()
+        .inspect(|d| assert!(d.path.ends_with("app/src/main.rs"), "{d:#?}"))
+        .map(|d| d.span.start.line)
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, [6, 7]);
 }
 
 #[test]

@@ -1114,8 +1114,10 @@ fn overlay_of<'a>(
 }
 
 /// When the user names single files of a package (a pre-commit hook passing changed files), the
-/// rest of the package is analysed too, so crate-level facts are those of a full run; findings
-/// are then reported for the files the user's paths cover only (the returned set).
+/// rest of the package is analysed too, so crate-level facts are those of a full run; a
+/// package found by walking a directory (a workspace member checked from its own folder) brings
+/// the members it depends on by path, which the walk did not reach. Findings are then reported
+/// for the files the user's paths cover only (the returned set; `None` when nothing was added).
 fn complete_named_packages(
     paths: &[PathBuf],
     overlays: &std::collections::HashMap<PathBuf, Arc<str>>,
@@ -1127,21 +1129,34 @@ fn complete_named_packages(
         .filter(|p| p.is_file() || (!p.exists() && overlay_of(overlays, p).is_some()))
         .map(|p| discover::display_path(p, cwd.as_deref()))
         .collect();
-    if named_files.is_empty() {
+    // The packages to complete: those holding a named file, and the workspace members any
+    // package found depends on by path but the walk did not reach (their functions are part
+    // of the facts), transitively below.
+    let mut queue: Vec<PathBuf> = found
+        .packages
+        .iter()
+        .filter(|p| p.files.iter().any(|f| named_files.contains(f)))
+        .map(|p| p.root.clone())
+        .collect();
+    for package in &found.packages {
+        let Ok(manifest) = manifest::read(&package.root) else {
+            continue;
+        };
+        queue.extend(
+            manifest
+                .path_deps
+                .into_iter()
+                .map(|(_, dir)| normalized(&dir))
+                .filter(|dir| !found.packages.iter().any(|p| &p.root == dir)),
+        );
+    }
+    if queue.is_empty() {
         return None;
     }
     let reported: std::collections::HashSet<PathBuf> = found
         .packages
         .iter()
         .flat_map(|p| p.files.iter().cloned())
-        .collect();
-    // The packages to complete: those holding a named file, and the workspace members they
-    // depend on by path (their functions are part of the facts), transitively.
-    let mut queue: Vec<PathBuf> = found
-        .packages
-        .iter()
-        .filter(|p| p.files.iter().any(|f| named_files.contains(f)))
-        .map(|p| p.root.clone())
         .collect();
     let mut done = std::collections::HashSet::new();
     while let Some(root) = queue.pop() {

@@ -576,12 +576,22 @@ impl CrateIndex {
             return Some(first);
         };
         // Several definitions in one file are `cfg` alternatives (`#[cfg(sqlite)] fn backup`
-        // and `#[cfg(not(sqlite))] fn backup`): the call reaches whichever is compiled. One
-        // that blocks by itself is the one to follow, since some build runs it; otherwise the
-        // call is ambiguous, as definitions in different files are.
-        let file = self.fns[first].file;
+        // and `#[cfg(not(sqlite))] fn backup`), and so are definitions in sibling module files
+        // that one module declaration picks between (`#[cfg(unix)] #[path = "unix.rs"] mod
+        // sys;`): the call reaches whichever is compiled. One that blocks by itself is the one
+        // to follow, since some build runs it. Anything else is ambiguous: a crate root's
+        // function and one of another target's root, or files in different folders, may be
+        // different crates' (`src/main.rs` and `src/bin/tool.rs`).
+        let file = &self.files[self.fns[first].file];
         let alternatives: Vec<usize> = [first, second].into_iter().chain(visible).collect();
-        if alternatives.iter().any(|&g| self.fns[g].file != file) {
+        let alternative_of_first = |g: usize| {
+            let other = &self.files[self.fns[g].file];
+            self.fns[g].file == self.fns[first].file
+                || (is_module_file(&file.rel)
+                    && is_module_file(&other.rel)
+                    && other.rel.parent() == file.rel.parent())
+        };
+        if !alternatives.iter().all(|&g| alternative_of_first(g)) {
             return None;
         }
         alternatives
@@ -746,7 +756,18 @@ fn split_path(path: &str) -> Option<(&str, &str)> {
     Some((&path[..at], &path[at + 2..]))
 }
 
-/// Where the last `::` of `path` starts, as `rfind("::")` says.
+/// A file that is a module of its crate rather than a crate root (`src/lib.rs`, `src/main.rs`,
+/// `src/bin/*.rs`, a test's or example's own file).
+fn is_module_file(rel: &Path) -> bool {
+    let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+    let root = match parts.as_slice() {
+        [.., "lib.rs" | "main.rs"] | [_] => true,
+        ["src", "bin", _] | ["tests" | "examples" | "benches", _] => true,
+        _ => false,
+    };
+    !root
+}
+
 fn rfind_path_separator(path: &str) -> Option<usize> {
     path.as_bytes().windows(2).rposition(|w| w == b"::")
 }

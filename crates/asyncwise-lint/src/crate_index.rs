@@ -760,12 +760,13 @@ fn split_path(path: &str) -> Option<(&str, &str)> {
 /// `src/bin/*.rs`, a test's or example's own file).
 fn is_module_file(rel: &Path) -> bool {
     let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
-    let root = match parts.as_slice() {
-        [.., "lib.rs" | "main.rs"] | [_] => true,
-        ["src", "bin", _] | ["tests" | "examples" | "benches", _] => true,
-        _ => false,
-    };
-    !root
+    !matches!(
+        parts.as_slice(),
+        [.., "lib.rs" | "main.rs"]
+            | [_]
+            | ["src", "bin", _]
+            | ["tests" | "examples" | "benches", _]
+    )
 }
 
 fn rfind_path_separator(path: &str) -> Option<usize> {

@@ -473,9 +473,46 @@ impl<T> Batcher<T> {
     /// # }
     /// ```
     pub async fn send(&self, item: T) -> Result<(), BatcherClosed<T>> {
-        match &self.shutdown {
-            None => self.tx.send(item).await.map_err(|e| BatcherClosed(e.0)),
-            Some(token) => send_unless_cancelled(&self.tx, token, item).await,
+        if self
+            .shutdown
+            .as_ref()
+            .is_some_and(CancellationToken::is_cancelled)
+        {
+            return Err(BatcherClosed(item));
+        }
+        // Fast path, taken whenever the queue has room: a slot taken without
+        // building a waiting future. It spends a unit of the task's
+        // cooperative budget as Tokio's own `send` does, so a producer that
+        // never finds the queue full still yields to the scheduler.
+        {
+            let budget = std::future::poll_fn(tokio::task::coop::poll_proceed).await;
+            match self.tx.try_reserve() {
+                Ok(permit) => {
+                    budget.made_progress();
+                    permit.send(item);
+                    return Ok(());
+                }
+                Err(mpsc::error::TrySendError::Closed(())) => return Err(BatcherClosed(item)),
+                Err(mpsc::error::TrySendError::Full(())) => {}
+            }
+        }
+        // The queue is full: wait for room (backpressure). The item stays
+        // here until a slot is reserved, so that a shutdown while waiting
+        // hands it back instead of dropping it.
+        let reserved = match &self.shutdown {
+            None => self.tx.reserve().await,
+            Some(token) => tokio::select! {
+                biased;
+                () = token.cancelled() => return Err(BatcherClosed(item)),
+                reserved = self.tx.reserve() => reserved,
+            },
+        };
+        match reserved {
+            Ok(permit) => {
+                permit.send(item);
+                Ok(())
+            }
+            Err(_) => Err(BatcherClosed(item)),
         }
     }
 
@@ -529,36 +566,6 @@ impl<T> Batcher<T> {
                 .shutdown
                 .as_ref()
                 .is_some_and(CancellationToken::is_cancelled)
-    }
-}
-
-/// Sends `item` unless `token` fires first (also while waiting for room),
-/// handing it back then.
-async fn send_unless_cancelled<T>(
-    tx: &mpsc::Sender<T>,
-    token: &CancellationToken,
-    item: T,
-) -> Result<(), BatcherClosed<T>> {
-    if token.is_cancelled() {
-        return Err(BatcherClosed(item));
-    }
-    // The item stays here until a slot is reserved, so that a shutdown
-    // while waiting for room hands it back instead of dropping it.
-    let reserved = match tx.try_reserve() {
-        Ok(permit) => Ok(permit),
-        Err(mpsc::error::TrySendError::Closed(())) => return Err(BatcherClosed(item)),
-        Err(mpsc::error::TrySendError::Full(())) => tokio::select! {
-            biased;
-            () = token.cancelled() => return Err(BatcherClosed(item)),
-            reserved = tx.reserve() => reserved,
-        },
-    };
-    match reserved {
-        Ok(permit) => {
-            permit.send(item);
-            Ok(())
-        }
-        Err(_) => Err(BatcherClosed(item)),
     }
 }
 
@@ -749,6 +756,10 @@ where
         };
         let mut shutdown = pin!(shutdown);
         let mut draining = false;
+        // One timer for the whole run, armed once per batch that does not
+        // fill at once: moving a registered timer to a later deadline is an
+        // atomic update, not a trip through the timer driver's lock.
+        let mut deadline = pin!(tokio::time::sleep_until(deadline_after(max_delay)));
         self.pending = Vec::with_capacity(max_items.min(PREALLOCATE));
         loop {
             // Wait for the first item of a batch.
@@ -764,7 +775,9 @@ where
                 // Closed and empty: every sender is gone, or draining is done.
                 break;
             }
-            let mut deadline = pin!(tokio::time::sleep_until(Instant::now() + max_delay));
+            if self.pending.len() < max_items {
+                deadline.as_mut().reset(deadline_after(max_delay));
+            }
             while self.pending.len() < max_items {
                 let limit = max_items - self.pending.len();
                 let received = tokio::select! {
@@ -780,11 +793,13 @@ where
                     break;
                 }
             }
-            let items = std::mem::replace(
-                &mut self.pending,
-                Vec::with_capacity(max_items.min(PREALLOCATE)),
-            );
-            self.flush_batch(items).await;
+            let items = std::mem::take(&mut self.pending);
+            // The flushed batch's buffer is gathered into again unless the
+            // flush function kept a handle to it.
+            self.pending = self
+                .flush_batch(items)
+                .await
+                .unwrap_or_else(|| Vec::with_capacity(max_items.min(PREALLOCATE)));
         }
         tracing::debug!(
             items_flushed = self.report.items_flushed,
@@ -802,7 +817,9 @@ where
         tracing::debug!("batcher shutting down: draining accepted items");
     }
 
-    async fn flush_batch(&mut self, items: Vec<T>) {
+    /// Flushes `items` (retrying, then dead-lettering) and hands back their
+    /// buffer, emptied, when nobody else holds the batch.
+    async fn flush_batch(&mut self, items: Vec<T>) -> Option<Vec<T>> {
         let len = items.len() as u64;
         let batch = Batch::from(items);
         let flush = &mut self.flush;
@@ -831,7 +848,10 @@ where
             Ok(()) => {
                 self.report.items_flushed += len;
                 self.report.batches_flushed += 1;
-                return;
+                return batch.try_into_vec().ok().map(|mut items| {
+                    items.clear();
+                    items
+                });
             }
             Err(error) => {
                 let attempts = error.attempts();
@@ -859,7 +879,16 @@ where
                 "batch flush failed for good and no dead-letter callback is set"
             ),
         }
+        None
     }
+}
+
+/// `max_delay` from now on Tokio's clock, or a far-off instant when that
+/// does not fit in an `Instant`.
+fn deadline_after(max_delay: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(max_delay)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 /// Groups the items of a stream into `Vec`s: [`batched`](BatchedExt::batched).

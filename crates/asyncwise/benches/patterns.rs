@@ -16,7 +16,9 @@
 //! Instruction counts: `ASYNCWISE_BENCH_ONE=<name>` runs one round of one
 //! workload on a current-thread runtime and exits, for `valgrind
 //! --tool=callgrind`: `map_concurrent`, `buffer_unordered`, `batcher`,
-//! `recv_many` (one pass of the workloads above), `none` (the runtime
+//! `recv_many` (one pass of the workloads above), `batcher_token` (the
+//! batcher with a shutdown token that never fires), `recv_many_try_reserve`
+//! (the loop with the batcher's send path), `none` (the runtime
 //! alone), and 100 000 calls of `bare_await`, `breaker_consecutive`,
 //! `breaker_rate_calls`, `breaker_rate_time`, `retry`, `retry_budget` or
 //! `retry_token` (subtract `bare_await` and divide by 100 000).
@@ -109,6 +111,25 @@ async fn through_batcher() -> u64 {
     worker.await.expect("worker").items_flushed
 }
 
+/// `through_batcher` with a shutdown token that never fires, for the cost of
+/// the senders' token check (instruction counts only).
+async fn through_batcher_with_token() -> u64 {
+    let token = CancellationToken::new();
+    let config = BatchConfig::new(BATCH_SIZE, Duration::from_millis(10))
+        .capacity(QUEUE)
+        .cancel_on(token.clone());
+    let (batcher, worker) = Batcher::new(config, |batch| {
+        black_box(batch.iter().sum::<u64>());
+        async { Ok::<_, std::io::Error>(()) }
+    });
+    let worker = tokio::spawn(worker.run());
+    for n in 0..BATCH_ITEMS {
+        batcher.send(n).await.expect("batcher open");
+    }
+    drop(batcher);
+    worker.await.expect("worker").items_flushed
+}
+
 async fn through_recv_many() -> u64 {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(QUEUE);
     let worker = tokio::spawn(async move {
@@ -123,6 +144,38 @@ async fn through_recv_many() -> u64 {
     });
     for n in 0..BATCH_ITEMS {
         tx.send(n).await.expect("receiver alive");
+    }
+    drop(tx);
+    worker.await.expect("worker")
+}
+
+/// `through_recv_many` whose producer takes a free slot with `try_reserve`
+/// before falling back to `send`, as `Batcher::send` does (instruction
+/// counts only): how much of the batcher's lead is its send path.
+async fn through_recv_many_try_reserve() -> u64 {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(QUEUE);
+    let worker = tokio::spawn(async move {
+        let mut flushed = 0;
+        let mut buf = Vec::with_capacity(BATCH_SIZE);
+        while rx.recv_many(&mut buf, BATCH_SIZE).await > 0 {
+            black_box(buf.iter().sum::<u64>());
+            flushed += buf.len() as u64;
+            buf.clear();
+        }
+        flushed
+    });
+    for n in 0..BATCH_ITEMS {
+        let budget = std::future::poll_fn(tokio::task::coop::poll_proceed).await;
+        match tx.try_reserve() {
+            Ok(permit) => {
+                budget.made_progress();
+                permit.send(n);
+            }
+            Err(_) => {
+                drop(budget);
+                tx.send(n).await.expect("receiver alive");
+            }
+        }
     }
     drop(tx);
     worker.await.expect("worker")
@@ -214,6 +267,8 @@ fn run_one(name: &str) {
             "buffer_unordered" => through_buffer_unordered().await,
             "batcher" => through_batcher().await,
             "recv_many" => through_recv_many().await,
+            "batcher_token" => through_batcher_with_token().await,
+            "recv_many_try_reserve" => through_recv_many_try_reserve().await,
             "bare_await" => calls(|| async { ready_op().await }),
             "breaker_consecutive" => calls(|| consecutive.call(ready_op())),
             "breaker_rate_calls" => calls(|| by_count.call(ready_op())),

@@ -1,7 +1,10 @@
-//! `retry`'s promise that a first-try success reads no clock unless a time
-//! budget is set, checked by counting the reads of the policy's clock
-//! (`RetryPolicy::clock`, the only clock `retry` reads). The futures are
-//! polled outside any runtime with a no-op waker, as in the benchmark.
+//! `retry`'s promises for a first-try success: it reads no clock unless a
+//! time budget is set, checked by counting the reads of the policy's clock
+//! (`RetryPolicy::clock`, the only clock `retry` reads), and it draws no
+//! random number, checked on the thread's `fastrand` generator, which an
+//! unseeded policy's jitter forks. The futures are polled outside any
+//! runtime with a no-op waker, as in the benchmark. (That it allocates
+//! nothing is `tests/retry_alloc.rs`.)
 
 use std::cell::Cell;
 use std::pin::pin;
@@ -77,4 +80,45 @@ fn a_time_budget_reads_the_clock_at_the_start_and_before_each_retry() {
     let result = runtime.block_on(retry(budgeted, || async { Err::<(), _>("busy") }).into_future());
     assert_eq!(result.expect_err("always fails").attempts(), 3);
     assert_eq!(clock_reads() - before, 3, "one start and two budget checks");
+}
+
+#[test]
+fn a_first_try_success_draws_no_random_number() {
+    // Unseeded: its jitter would fork the thread's generator.
+    let policy = RetryPolicy::exponential(Duration::from_millis(10)).max_attempts(3);
+    fastrand::seed(7);
+    let undisturbed = fastrand::u64(..);
+
+    fastrand::seed(7);
+    assert!(poll_once(
+        retry(policy.clone(), || async { Ok::<_, ()>(1) }).into_future()
+    ));
+    assert_eq!(
+        fastrand::u64(..),
+        undisturbed,
+        "a first-try success drew from the thread's generator"
+    );
+
+    // The check sees a draw: one retry picks a jittered delay.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    fastrand::seed(7);
+    let mut failures_left = 1;
+    let result = runtime.block_on(
+        retry(policy, || {
+            let fail = failures_left > 0;
+            failures_left -= 1;
+            async move { if fail { Err("busy") } else { Ok(1) } }
+        })
+        .into_future(),
+    );
+    assert_eq!(result, Ok(1));
+    assert_ne!(
+        fastrand::u64(..),
+        undisturbed,
+        "the retry's delay did not draw: the check does not work"
+    );
 }

@@ -7,14 +7,15 @@ use std::future::Future;
 use std::ops::Deref;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use futures_core::Stream;
 use pin_project_lite::pin_project;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -298,7 +299,58 @@ pub struct Batcher<T> {
     tx: mpsc::Sender<T>,
     // The shutdown token, checked by the senders themselves so that no send
     // succeeds once it fired, even before the worker noticed.
-    shutdown: Option<CancellationToken>,
+    shutdown: Option<Arc<SenderShutdown>>,
+}
+
+/// The shutdown token as the senders check it, at the cost of one atomic
+/// load per send rather than the token's mutex: `fired` is set by a waker
+/// registered with the token, which the token wakes inside its `cancel`
+/// call, so the flag is set before `cancel` returns.
+struct SenderShutdown {
+    token: CancellationToken,
+    fired: Arc<Fired>,
+    // Keeps the waker registered with the token; polled once, never again.
+    _registration: std::sync::Mutex<Pin<Box<WaitForCancellationFutureOwned>>>,
+}
+
+/// Set when the token wakes its registration.
+struct Fired(AtomicBool);
+
+impl Wake for Fired {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl SenderShutdown {
+    fn new(token: CancellationToken) -> Self {
+        let fired = Arc::new(Fired(AtomicBool::new(false)));
+        let mut registration = Box::pin(token.clone().cancelled_owned());
+        let waker = Waker::from(Arc::clone(&fired));
+        if registration
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready()
+        {
+            fired.0.store(true, Ordering::Release);
+        }
+        SenderShutdown {
+            token,
+            fired,
+            _registration: std::sync::Mutex::new(registration),
+        }
+    }
+
+    fn has_fired(&self) -> bool {
+        // A wake means the token fired (it wakes only from `cancel`); the
+        // token itself confirms, so that even a wake from elsewhere could
+        // not close the batcher by mistake.
+        self.fired.0.load(Ordering::Acquire) && self.token.is_cancelled()
+    }
 }
 
 impl<T> Clone for Batcher<T> {
@@ -436,7 +488,10 @@ impl<T> Batcher<T> {
         Fut: Future<Output = Result<(), E>>,
     {
         let (tx, rx) = mpsc::channel(config.capacity);
-        let shutdown = config.shutdown.clone();
+        let shutdown = config
+            .shutdown
+            .clone()
+            .map(|token| Arc::new(SenderShutdown::new(token)));
         let worker = BatchWorker {
             config,
             rx,
@@ -476,7 +531,7 @@ impl<T> Batcher<T> {
         if self
             .shutdown
             .as_ref()
-            .is_some_and(CancellationToken::is_cancelled)
+            .is_some_and(|shutdown| shutdown.has_fired())
         {
             return Err(BatcherClosed(item));
         }
@@ -501,9 +556,9 @@ impl<T> Batcher<T> {
         // hands it back instead of dropping it.
         let reserved = match &self.shutdown {
             None => self.tx.reserve().await,
-            Some(token) => tokio::select! {
+            Some(shutdown) => tokio::select! {
                 biased;
-                () = token.cancelled() => return Err(BatcherClosed(item)),
+                () = shutdown.token.cancelled() => return Err(BatcherClosed(item)),
                 reserved = self.tx.reserve() => reserved,
             },
         };
@@ -538,7 +593,7 @@ impl<T> Batcher<T> {
         if self
             .shutdown
             .as_ref()
-            .is_some_and(CancellationToken::is_cancelled)
+            .is_some_and(|shutdown| shutdown.has_fired())
         {
             return Err(TrySendError::Closed(item));
         }
@@ -565,7 +620,7 @@ impl<T> Batcher<T> {
             || self
                 .shutdown
                 .as_ref()
-                .is_some_and(CancellationToken::is_cancelled)
+                .is_some_and(|shutdown| shutdown.has_fired())
     }
 }
 

@@ -518,6 +518,35 @@ async fn no_send_succeeds_after_the_token_fired_even_before_the_worker_noticed()
     assert_eq!(report.items_flushed, 1, "only the accepted item");
 }
 
+/// The senders see the token through a flag the token's own `cancel` sets:
+/// a cancel of a parent token, on another thread, is seen by the next send
+/// on this one, and so is a token that fired before the batcher was made.
+#[tokio::test(start_paused = true)]
+async fn no_send_succeeds_after_a_parent_token_fired_on_another_thread() {
+    let parent = CancellationToken::new();
+    let config = BatchConfig::new(10, Duration::from_secs(60)).cancel_on(parent.child_token());
+    let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+    let worker = tokio::spawn(worker.run());
+    batcher.send(1).await.expect("open");
+    let canceller = parent.clone();
+    std::thread::spawn(move || canceller.cancel())
+        .join()
+        .expect("cancelling thread");
+    assert!(batcher.is_closed());
+    assert_eq!(batcher.try_send(2), Err(TrySendError::Closed(2)));
+    assert_eq!(batcher.send(3).await.expect_err("closed").0, 3);
+    let report = worker.await.expect("worker");
+    assert_eq!(report.items_flushed, 1, "only the accepted item");
+
+    let fired = CancellationToken::new();
+    fired.cancel();
+    let config = BatchConfig::new(10, Duration::from_secs(60)).cancel_on(fired);
+    let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+    assert!(batcher.is_closed());
+    assert_eq!(batcher.send(4).await.expect_err("closed").0, 4);
+    assert_eq!(worker.run().await.items_flushed, 0);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_send_waiting_for_room_hands_its_item_back_on_shutdown() {
     let token = CancellationToken::new();

@@ -7,14 +7,15 @@ use std::future::Future;
 use std::ops::Deref;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use futures_core::Stream;
 use pin_project_lite::pin_project;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -298,7 +299,58 @@ pub struct Batcher<T> {
     tx: mpsc::Sender<T>,
     // The shutdown token, checked by the senders themselves so that no send
     // succeeds once it fired, even before the worker noticed.
-    shutdown: Option<CancellationToken>,
+    shutdown: Option<Arc<SenderShutdown>>,
+}
+
+/// The shutdown token as the senders check it, at the cost of one atomic
+/// load per send rather than the token's mutex: `fired` is set by a waker
+/// registered with the token, which the token wakes inside its `cancel`
+/// call, so the flag is set before `cancel` returns.
+struct SenderShutdown {
+    token: CancellationToken,
+    fired: Arc<Fired>,
+    // Keeps the waker registered with the token; polled once, never again.
+    _registration: std::sync::Mutex<Pin<Box<WaitForCancellationFutureOwned>>>,
+}
+
+/// Set when the token wakes its registration.
+struct Fired(AtomicBool);
+
+impl Wake for Fired {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl SenderShutdown {
+    fn new(token: CancellationToken) -> Self {
+        let fired = Arc::new(Fired(AtomicBool::new(false)));
+        let mut registration = Box::pin(token.clone().cancelled_owned());
+        let waker = Waker::from(Arc::clone(&fired));
+        if registration
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready()
+        {
+            fired.0.store(true, Ordering::Release);
+        }
+        SenderShutdown {
+            token,
+            fired,
+            _registration: std::sync::Mutex::new(registration),
+        }
+    }
+
+    fn has_fired(&self) -> bool {
+        // A wake means the token fired (it wakes only from `cancel`); the
+        // token itself confirms, so that even a wake from elsewhere could
+        // not close the batcher by mistake.
+        self.fired.0.load(Ordering::Acquire) && self.token.is_cancelled()
+    }
 }
 
 impl<T> Clone for Batcher<T> {
@@ -436,7 +488,10 @@ impl<T> Batcher<T> {
         Fut: Future<Output = Result<(), E>>,
     {
         let (tx, rx) = mpsc::channel(config.capacity);
-        let shutdown = config.shutdown.clone();
+        let shutdown = config
+            .shutdown
+            .clone()
+            .map(|token| Arc::new(SenderShutdown::new(token)));
         let worker = BatchWorker {
             config,
             rx,
@@ -473,9 +528,46 @@ impl<T> Batcher<T> {
     /// # }
     /// ```
     pub async fn send(&self, item: T) -> Result<(), BatcherClosed<T>> {
-        match &self.shutdown {
-            None => self.tx.send(item).await.map_err(|e| BatcherClosed(e.0)),
-            Some(token) => send_unless_cancelled(&self.tx, token, item).await,
+        if self
+            .shutdown
+            .as_ref()
+            .is_some_and(|shutdown| shutdown.has_fired())
+        {
+            return Err(BatcherClosed(item));
+        }
+        // Fast path, taken whenever the queue has room: a slot taken without
+        // building a waiting future. It spends a unit of the task's
+        // cooperative budget as Tokio's own `send` does, so a producer that
+        // never finds the queue full still yields to the scheduler.
+        {
+            let budget = std::future::poll_fn(tokio::task::coop::poll_proceed).await;
+            match self.tx.try_reserve() {
+                Ok(permit) => {
+                    budget.made_progress();
+                    permit.send(item);
+                    return Ok(());
+                }
+                Err(mpsc::error::TrySendError::Closed(())) => return Err(BatcherClosed(item)),
+                Err(mpsc::error::TrySendError::Full(())) => {}
+            }
+        }
+        // The queue is full: wait for room (backpressure). The item stays
+        // here until a slot is reserved, so that a shutdown while waiting
+        // hands it back instead of dropping it.
+        let reserved = match &self.shutdown {
+            None => self.tx.reserve().await,
+            Some(shutdown) => tokio::select! {
+                biased;
+                () = shutdown.token.cancelled() => return Err(BatcherClosed(item)),
+                reserved = self.tx.reserve() => reserved,
+            },
+        };
+        match reserved {
+            Ok(permit) => {
+                permit.send(item);
+                Ok(())
+            }
+            Err(_) => Err(BatcherClosed(item)),
         }
     }
 
@@ -501,7 +593,7 @@ impl<T> Batcher<T> {
         if self
             .shutdown
             .as_ref()
-            .is_some_and(CancellationToken::is_cancelled)
+            .is_some_and(|shutdown| shutdown.has_fired())
         {
             return Err(TrySendError::Closed(item));
         }
@@ -528,37 +620,7 @@ impl<T> Batcher<T> {
             || self
                 .shutdown
                 .as_ref()
-                .is_some_and(CancellationToken::is_cancelled)
-    }
-}
-
-/// Sends `item` unless `token` fires first (also while waiting for room),
-/// handing it back then.
-async fn send_unless_cancelled<T>(
-    tx: &mpsc::Sender<T>,
-    token: &CancellationToken,
-    item: T,
-) -> Result<(), BatcherClosed<T>> {
-    if token.is_cancelled() {
-        return Err(BatcherClosed(item));
-    }
-    // The item stays here until a slot is reserved, so that a shutdown
-    // while waiting for room hands it back instead of dropping it.
-    let reserved = match tx.try_reserve() {
-        Ok(permit) => Ok(permit),
-        Err(mpsc::error::TrySendError::Closed(())) => return Err(BatcherClosed(item)),
-        Err(mpsc::error::TrySendError::Full(())) => tokio::select! {
-            biased;
-            () = token.cancelled() => return Err(BatcherClosed(item)),
-            reserved = tx.reserve() => reserved,
-        },
-    };
-    match reserved {
-        Ok(permit) => {
-            permit.send(item);
-            Ok(())
-        }
-        Err(_) => Err(BatcherClosed(item)),
+                .is_some_and(|shutdown| shutdown.has_fired())
     }
 }
 
@@ -749,6 +811,10 @@ where
         };
         let mut shutdown = pin!(shutdown);
         let mut draining = false;
+        // One timer for the whole run, armed once per batch that does not
+        // fill at once: moving a registered timer to a later deadline is an
+        // atomic update, not a trip through the timer driver's lock.
+        let mut deadline = pin!(tokio::time::sleep_until(deadline_after(max_delay)));
         self.pending = Vec::with_capacity(max_items.min(PREALLOCATE));
         loop {
             // Wait for the first item of a batch.
@@ -764,7 +830,9 @@ where
                 // Closed and empty: every sender is gone, or draining is done.
                 break;
             }
-            let mut deadline = pin!(tokio::time::sleep_until(Instant::now() + max_delay));
+            if self.pending.len() < max_items {
+                deadline.as_mut().reset(deadline_after(max_delay));
+            }
             while self.pending.len() < max_items {
                 let limit = max_items - self.pending.len();
                 let received = tokio::select! {
@@ -780,11 +848,13 @@ where
                     break;
                 }
             }
-            let items = std::mem::replace(
-                &mut self.pending,
-                Vec::with_capacity(max_items.min(PREALLOCATE)),
-            );
-            self.flush_batch(items).await;
+            let items = std::mem::take(&mut self.pending);
+            // The flushed batch's buffer is gathered into again unless the
+            // flush function kept a handle to it.
+            self.pending = self
+                .flush_batch(items)
+                .await
+                .unwrap_or_else(|| Vec::with_capacity(max_items.min(PREALLOCATE)));
         }
         tracing::debug!(
             items_flushed = self.report.items_flushed,
@@ -802,7 +872,9 @@ where
         tracing::debug!("batcher shutting down: draining accepted items");
     }
 
-    async fn flush_batch(&mut self, items: Vec<T>) {
+    /// Flushes `items` (retrying, then dead-lettering) and hands back their
+    /// buffer, emptied, when nobody else holds the batch.
+    async fn flush_batch(&mut self, items: Vec<T>) -> Option<Vec<T>> {
         let len = items.len() as u64;
         let batch = Batch::from(items);
         let flush = &mut self.flush;
@@ -831,7 +903,10 @@ where
             Ok(()) => {
                 self.report.items_flushed += len;
                 self.report.batches_flushed += 1;
-                return;
+                return batch.try_into_vec().ok().map(|mut items| {
+                    items.clear();
+                    items
+                });
             }
             Err(error) => {
                 let attempts = error.attempts();
@@ -859,7 +934,16 @@ where
                 "batch flush failed for good and no dead-letter callback is set"
             ),
         }
+        None
     }
+}
+
+/// `max_delay` from now on Tokio's clock, or a far-off instant when that
+/// does not fit in an `Instant`.
+fn deadline_after(max_delay: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(max_delay)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 /// Groups the items of a stream into `Vec`s: [`batched`](BatchedExt::batched).

@@ -205,7 +205,9 @@ impl BreakerBuilder {
 
     /// Opens when a call fails and, counting it, at least `min_calls` calls
     /// (0 is taken as 1) are in `window` and the share of failures among
-    /// them is at least `threshold` (clamped to 0..=1; NaN is 1).
+    /// them is at least `threshold` (clamped to 0..=1; NaN is 1). A
+    /// [`Window::Calls`] of 0 is taken as 1 and one above 65 536 as 65 536;
+    /// a [`Window::Time`] under 10 ms as 10 ms.
     ///
     /// ```
     /// use asyncwise::{CircuitBreaker, Window};

@@ -343,6 +343,21 @@ where
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
+        if !*this.ordered && this.timeout.is_none() && this.timed.is_none() {
+            return poll_unordered_untimed(
+                this.upstream,
+                this.f,
+                *this.limit,
+                this.held,
+                this.running,
+                this.next_index,
+                this.upstream_done,
+                this.on_error,
+                this.finished,
+                this.timed,
+                cx,
+            );
+        }
         loop {
             // Pull only while there is room: this is the backpressure.
             while *this.held < *this.limit && !*this.upstream_done {
@@ -423,6 +438,66 @@ where
                 );
                 return Poll::Ready(Some(Err(error)));
             }
+        }
+    }
+}
+
+/// `poll_next` for the common configuration, unordered and without a
+/// per-item timeout: the same steps without the branches for ordering and
+/// timers (as lean per item as `buffer_unordered`).
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn poll_unordered_untimed<S, F, Fut, U, E>(
+    mut upstream: Pin<&mut S>,
+    f: &mut F,
+    limit: usize,
+    held: &mut usize,
+    running: &mut FuturesUnordered<Indexed<Fut>>,
+    next_index: &mut u64,
+    upstream_done: &mut bool,
+    on_error: &mut OnError<E>,
+    finished: &mut BTreeMap<u64, Result<U, StageError<E>>>,
+    timed: &mut Option<FuturesUnordered<Timed<Fut>>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<U, StageError<E>>>>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future<Output = Result<U, E>>,
+{
+    loop {
+        // Pull only while there is room: this is the backpressure.
+        while *held < limit && !*upstream_done {
+            match upstream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(input)) => {
+                    let index = *next_index;
+                    *next_index += 1;
+                    *held += 1;
+                    let fut = f(input);
+                    running.push(Indexed { index, fut });
+                }
+                Poll::Ready(None) => *upstream_done = true,
+                Poll::Pending => break,
+            }
+        }
+        let (index, error) = match running.poll_next_unpin(cx) {
+            Poll::Ready(Some((_, Ok(value)))) => {
+                *held -= 1;
+                return Poll::Ready(Some(Ok(value)));
+            }
+            Poll::Ready(Some((index, Err(error)))) => (index, error),
+            Poll::Ready(None) if *upstream_done => return Poll::Ready(None),
+            // Upstream returned Pending above and will wake us.
+            Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+        };
+        *held -= 1;
+        let error = StageError {
+            index,
+            kind: StageErrorKind::Failed(error),
+        };
+        if let Some(error) = apply_policy(error, on_error) {
+            stop(upstream_done, held, running, timed, finished);
+            return Poll::Ready(Some(Err(error)));
         }
     }
 }

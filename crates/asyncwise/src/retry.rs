@@ -72,7 +72,7 @@ pub enum Jitter {
 /// assert_eq!(delays, [100, 200, 400].map(Duration::from_millis));
 /// assert_eq!(policy.get_max_attempts(), Some(4));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RetryPolicy {
     initial: Duration,
     factor: f64,
@@ -82,6 +82,24 @@ pub struct RetryPolicy {
     max_attempts: Option<u32>,
     max_elapsed: Option<Duration>,
     seed: Option<u64>,
+    clock: fn() -> Instant,
+}
+
+/// Equal when the schedules, limits and seeds are, and the clocks are the
+/// same function (compared by address, so one function may compare unequal
+/// to itself across codegen units: the policies then differ only in that).
+impl PartialEq for RetryPolicy {
+    fn eq(&self, other: &Self) -> bool {
+        self.initial == other.initial
+            && self.factor == other.factor
+            && self.max_delay == other.max_delay
+            && self.floor == other.floor
+            && self.jitter == other.jitter
+            && self.max_attempts == other.max_attempts
+            && self.max_elapsed == other.max_elapsed
+            && self.seed == other.seed
+            && std::ptr::fn_addr_eq(self.clock, other.clock)
+    }
 }
 
 impl Default for RetryPolicy {
@@ -118,6 +136,7 @@ impl RetryPolicy {
             max_attempts: None,
             max_elapsed: None,
             seed: None,
+            clock: Instant::now,
         }
     }
 
@@ -214,6 +233,39 @@ impl RetryPolicy {
     /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// The clock the time budget ([`max_elapsed`](Self::max_elapsed)) is
+    /// measured with; Tokio's `Instant::now` unless set, which paused time
+    /// controls. It is read only when a time budget is set: once when the
+    /// first attempt starts and once before each retry. The delays
+    /// themselves always sleep on Tokio's timer. Useful to count or fake
+    /// the budget's clock reads in tests.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use asyncwise::{retry, RetryPolicy};
+    ///
+    /// static READS: AtomicU32 = AtomicU32::new(0);
+    /// fn counting_clock() -> tokio::time::Instant {
+    ///     READS.fetch_add(1, Ordering::Relaxed);
+    ///     tokio::time::Instant::now()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::default().clock(counting_clock);
+    /// retry(policy.clone(), || async { Ok::<_, ()>(()) }).await.unwrap();
+    /// assert_eq!(READS.load(Ordering::Relaxed), 0, "no budget, no clock");
+    /// let budgeted = policy.max_elapsed(Duration::from_secs(1));
+    /// retry(budgeted, || async { Ok::<_, ()>(()) }).await.unwrap();
+    /// assert_eq!(READS.load(Ordering::Relaxed), 1, "the first attempt's start");
+    /// # }
+    /// ```
+    pub fn clock(mut self, now: fn() -> Instant) -> Self {
+        self.clock = now;
         self
     }
 
@@ -816,7 +868,7 @@ where
                         }));
                     }
                     if *this.attempts == 0 && this.policy.max_elapsed.is_some() {
-                        *this.started = Some(Instant::now());
+                        *this.started = Some((this.policy.clock)());
                     }
                     *this.attempts += 1;
                     let fut = (this.op)();
@@ -856,7 +908,8 @@ where
                     if let (Some(budget), Some(started)) = (this.policy.max_elapsed, *this.started)
                     {
                         // The next attempt would start after the budget.
-                        if started.elapsed().saturating_add(delay) > budget {
+                        let elapsed = (this.policy.clock)().saturating_duration_since(started);
+                        if elapsed.saturating_add(delay) > budget {
                             return Poll::Ready(Err(RetryError::Exhausted { error, attempts }));
                         }
                     }

@@ -513,6 +513,9 @@ impl Supervisor {
     }
 
     /// Escalate when more than `max_restarts` restarts happen within `window`.
+    /// The supervisor remembers the time of at most `max_restarts + 1`
+    /// restarts, and none older than `window`, so its memory stays bounded
+    /// however long it runs.
     ///
     /// ```
     /// use std::time::Duration;
@@ -688,9 +691,7 @@ impl Supervisor {
             set: JoinSet::new(),
             ids: HashMap::new(),
             token,
-            recent_restarts: VecDeque::new(),
-            max_restarts,
-            window,
+            restart_window: RestartWindow::new(max_restarts, window),
             grace: shutdown_grace,
             name,
             tracked,
@@ -780,6 +781,51 @@ struct Child {
     stopping_until: Option<Instant>,
 }
 
+/// The restart intensity's memory: the times of the latest restarts within
+/// the window.
+#[derive(Debug)]
+struct RestartWindow {
+    /// Never more than `max_restarts + 1` entries, none older than `window`.
+    recent: VecDeque<Instant>,
+    max_restarts: usize,
+    window: Duration,
+}
+
+impl RestartWindow {
+    fn new(max_restarts: usize, window: Duration) -> Self {
+        RestartWindow {
+            recent: VecDeque::new(),
+            max_restarts,
+            window,
+        }
+    }
+
+    /// Records a restart at `now`; `true` when more than `max_restarts`
+    /// restarts now fall within the window.
+    fn record(&mut self, now: Instant) -> bool {
+        self.recent.push_back(now);
+        while self
+            .recent
+            .front()
+            .is_some_and(|&at| now.saturating_duration_since(at) >= self.window)
+        {
+            self.recent.pop_front();
+        }
+        // Only the last `max_restarts + 1` decide: memory stays bounded
+        // even for a window too long to empty itself.
+        while self.recent.len() > self.max_restarts.saturating_add(1) {
+            self.recent.pop_front();
+        }
+        self.recent.len() > self.max_restarts
+    }
+
+    /// Restart times held.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.recent.len()
+    }
+}
+
 /// Outcome of one run of a child: what it returned, or its panic message.
 type RunResult = Result<Result<(), BoxError>, String>;
 
@@ -788,9 +834,7 @@ struct Run {
     set: JoinSet<RunResult>,
     ids: HashMap<Id, usize>,
     token: CancellationToken,
-    recent_restarts: VecDeque<Instant>,
-    max_restarts: usize,
-    window: Duration,
+    restart_window: RestartWindow,
     grace: Duration,
     name: TaskName,
     tracked: Option<Shutdown>,
@@ -904,7 +948,7 @@ impl Run {
 
     /// Handles the end of one run of child `index`.
     async fn exited(&mut self, index: usize, result: RunResult) -> Result<(), SupervisorError> {
-        let (max_restarts, window) = (self.max_restarts, self.window);
+        let (max_restarts, window) = (self.restart_window.max_restarts, self.restart_window.window);
         let now = Instant::now();
         let child = &mut self.children[index];
         child.running = false;
@@ -949,19 +993,7 @@ impl Run {
             return Ok(());
         }
         // Restart intensity, over all children.
-        self.recent_restarts.push_back(now);
-        while self
-            .recent_restarts
-            .front()
-            .is_some_and(|&at| now.duration_since(at) >= window)
-        {
-            self.recent_restarts.pop_front();
-        }
-        // Only the last `max_restarts + 1` matter: memory stays bounded.
-        while self.recent_restarts.len() > max_restarts + 1 {
-            self.recent_restarts.pop_front();
-        }
-        if self.recent_restarts.len() > max_restarts {
+        if self.restart_window.record(now) {
             tracing::error!(
                 child = %name,
                 max_restarts,
@@ -1057,5 +1089,52 @@ impl Run {
             shut_down,
             aborted,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_times_older_than_the_window_are_dropped() {
+        let mut window = RestartWindow::new(1_000, Duration::from_secs(5));
+        let start = Instant::now();
+        // One restart every 2 s for ~5.5 hours: never more than 1 000 in
+        // any 5 s, so never escalated; only the ones within 5 s are kept.
+        for n in 0..10_000_u32 {
+            let now = start + Duration::from_secs(2) * n;
+            assert!(!window.record(now), "escalated at restart {n}");
+            assert!(window.held() <= 3, "{} restart times held", window.held());
+        }
+        assert_eq!(window.held(), 3, "the restarts at t, t - 2 s and t - 4 s");
+        // After a quiet spell longer than the window only the new one stays.
+        let later = start + Duration::from_secs(2) * 10_000 + Duration::from_secs(60);
+        assert!(!window.record(later));
+        assert_eq!(window.held(), 1);
+    }
+
+    #[test]
+    fn a_long_window_holds_at_most_one_more_than_the_limit() {
+        // A window no restart ever leaves: the count cap bounds the memory.
+        let mut window = RestartWindow::new(3, Duration::from_secs(86_400 * 365));
+        let start = Instant::now();
+        let mut escalated = 0;
+        for n in 0..10_000_u32 {
+            escalated += u32::from(window.record(start + Duration::from_millis(u64::from(n))));
+            assert!(window.held() <= 4, "{} restart times held", window.held());
+        }
+        // Every restart from the fourth on exceeds 3 within the window.
+        assert_eq!(escalated, 10_000 - 3);
+    }
+
+    #[test]
+    fn an_unlimited_intensity_never_escalates_nor_overflows() {
+        let mut window = RestartWindow::new(usize::MAX, Duration::from_millis(10));
+        let start = Instant::now();
+        for n in 0..1_000_u32 {
+            assert!(!window.record(start + Duration::from_millis(u64::from(n))));
+        }
+        assert_eq!(window.held(), 10, "only the last 10 ms of restarts");
     }
 }

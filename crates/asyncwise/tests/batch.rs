@@ -111,6 +111,110 @@ async fn batcher_deadline_runs_from_the_first_item_of_each_batch() {
     );
 }
 
+/// The worker keeps one timer and re-arms it per batch: a batch that filled
+/// before its deadline must not leave that deadline to cut the next batch
+/// short, and a deadline that fired must arm again for the next batch.
+#[tokio::test(start_paused = true)]
+async fn each_batch_gets_its_own_deadline_when_the_timer_is_reused() {
+    let origin = Instant::now();
+    let flushes = Arc::new(Mutex::new(Vec::new()));
+    let sink = flushes.clone();
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(2, Duration::from_millis(10)),
+        move |batch| {
+            sink.lock()
+                .expect("sink")
+                .push((origin.elapsed(), batch.to_vec()));
+            async { Ok::<_, String>(()) }
+        },
+    );
+    let worker = tokio::spawn(worker.run());
+    let ms = Duration::from_millis;
+    batcher.send(1).await.expect("open"); // deadline armed for 10 ms
+    tokio::time::sleep(ms(3)).await;
+    batcher.send(2).await.expect("open"); // full at 3 ms, before that deadline
+    tokio::time::sleep(ms(3)).await;
+    batcher.send(3).await.expect("open"); // its own deadline: 16 ms, not 10
+    tokio::time::sleep(ms(14)).await;
+    batcher.send(4).await.expect("open"); // at 20 ms, after a deadline fired
+    tokio::time::sleep(ms(11)).await;
+    batcher.send(5).await.expect("open"); // 31 ms
+    batcher.send(6).await.expect("open");
+    tokio::time::sleep(ms(19)).await;
+    batcher.send(7).await.expect("open"); // 50 ms
+    tokio::time::sleep(ms(20)).await;
+    drop(batcher);
+    worker.await.expect("worker");
+    let flushes = flushes.lock().expect("flushes");
+    assert_eq!(
+        *flushes,
+        [
+            (ms(3), vec![1, 2]),
+            (ms(16), vec![3]),
+            (ms(30), vec![4]),
+            (ms(31), vec![5, 6]),
+            (ms(60), vec![7]),
+        ]
+    );
+}
+
+/// The worker gathers the next batch into the flushed batch's buffer only
+/// when nobody else holds it: batches a flush function keeps stay intact.
+#[tokio::test(start_paused = true)]
+async fn batches_kept_by_the_flush_function_stay_intact() {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let sink = kept.clone();
+    let (batcher, worker) = Batcher::new(BatchConfig::new(3, Duration::from_millis(5)), {
+        move |batch: asyncwise::Batch<u32>| {
+            sink.lock().expect("sink").push(batch);
+            async { Ok::<_, String>(()) }
+        }
+    });
+    let worker = tokio::spawn(worker.run());
+    for n in 0..10 {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    worker.await.expect("worker");
+    let kept: Vec<Vec<u32>> = kept
+        .lock()
+        .expect("kept")
+        .iter()
+        .map(|batch| batch.to_vec())
+        .collect();
+    assert_eq!(kept, [vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8], vec![9]]);
+}
+
+/// `send` takes a free slot without waiting, but still spends the task's
+/// cooperative budget as Tokio's own channel does: a producer whose queue
+/// never fills lets other tasks on its thread run.
+#[tokio::test(flavor = "current_thread")]
+async fn a_producer_that_never_waits_for_room_still_yields() {
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(10_000, Duration::from_secs(60)).capacity(10_000),
+        |_: asyncwise::Batch<u32>| async { Ok::<_, String>(()) },
+    );
+    let other_ran = Arc::new(AtomicU64::new(0));
+    let flag = other_ran.clone();
+    let other = tokio::spawn(async move {
+        flag.store(1, Ordering::SeqCst);
+    });
+    let mut sent_before_other_ran = None;
+    for n in 0..5_000 {
+        batcher.send(n).await.expect("open");
+        if sent_before_other_ran.is_none() && other_ran.load(Ordering::SeqCst) == 1 {
+            sent_before_other_ran = Some(n);
+        }
+    }
+    other.await.expect("other task");
+    assert!(
+        sent_before_other_ran.is_some(),
+        "5 000 sends into an empty queue never yielded to the scheduler"
+    );
+    drop(batcher);
+    assert_eq!(worker.run().await.items_flushed, 5_000);
+}
+
 #[tokio::test(start_paused = true)]
 async fn batched_stream_deadline_runs_from_the_first_item() {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
@@ -412,6 +516,35 @@ async fn no_send_succeeds_after_the_token_fired_even_before_the_worker_noticed()
     assert_eq!(batcher.try_send(3), Err(TrySendError::Closed(3)));
     let report = worker.await.expect("worker");
     assert_eq!(report.items_flushed, 1, "only the accepted item");
+}
+
+/// The senders see the token through a flag the token's own `cancel` sets:
+/// a cancel of a parent token, on another thread, is seen by the next send
+/// on this one, and so is a token that fired before the batcher was made.
+#[tokio::test(start_paused = true)]
+async fn no_send_succeeds_after_a_parent_token_fired_on_another_thread() {
+    let parent = CancellationToken::new();
+    let config = BatchConfig::new(10, Duration::from_secs(60)).cancel_on(parent.child_token());
+    let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+    let worker = tokio::spawn(worker.run());
+    batcher.send(1).await.expect("open");
+    let canceller = parent.clone();
+    std::thread::spawn(move || canceller.cancel())
+        .join()
+        .expect("cancelling thread");
+    assert!(batcher.is_closed());
+    assert_eq!(batcher.try_send(2), Err(TrySendError::Closed(2)));
+    assert_eq!(batcher.send(3).await.expect_err("closed").0, 3);
+    let report = worker.await.expect("worker");
+    assert_eq!(report.items_flushed, 1, "only the accepted item");
+
+    let fired = CancellationToken::new();
+    fired.cancel();
+    let config = BatchConfig::new(10, Duration::from_secs(60)).cancel_on(fired);
+    let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+    assert!(batcher.is_closed());
+    assert_eq!(batcher.send(4).await.expect_err("closed").0, 4);
+    assert_eq!(worker.run().await.items_flushed, 0);
 }
 
 #[tokio::test(start_paused = true)]

@@ -475,6 +475,35 @@ async fn zero_limits_are_taken_as_one() {
     assert_eq!(one_call.state(), BreakerState::Open, "a window of one call");
 }
 
+/// `Window::Calls` above 65 536 is taken as 65 536 (the window keeps one
+/// flag per call). Seen from outside: after 65 536 successes, the failures
+/// that follow push successes out of a 65 536-call window, so the share
+/// reaches one half at the 32 768th failure; in any larger window it would
+/// still be at most a third then.
+#[tokio::test(start_paused = true)]
+async fn a_count_window_above_65_536_calls_is_taken_as_65_536() {
+    let breaker = CircuitBreaker::builder()
+        .failure_rate(0.5, Window::Calls(u32::MAX), 1)
+        .build();
+    for _ in 0..65_536 {
+        succeed(&breaker).await.expect("closed");
+    }
+    for _ in 0..32_767 {
+        fail(&breaker).await.unwrap_err();
+    }
+    assert_eq!(
+        breaker.state(),
+        BreakerState::Closed,
+        "32 767 of 65 536 failed"
+    );
+    fail(&breaker).await.unwrap_err();
+    assert_eq!(
+        breaker.state(),
+        BreakerState::Open,
+        "32 768 of 65 536 failed"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_time_window_forgets_a_call_between_nine_tenths_and_all_of_it() {
     let breaker = || {

@@ -63,8 +63,6 @@ struct FileEntry {
     /// Its path relative to the package root.
     rel: PathBuf,
     target: Target,
-    /// `src/lib.rs`: the package has a library.
-    library_root: bool,
     async_lock_decls: Vec<AsyncLockDecl>,
     async_lock_sites: Vec<AsyncLockSite>,
     runtime_calls: Vec<RuntimeCall>,
@@ -155,6 +153,10 @@ struct PackageMeta {
     /// Glob imports of crate modules, per file.
     globs: FastMap<usize, Vec<String>>,
     manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
+    /// It has a library (`src/lib.rs`).
+    has_library: bool,
+    /// It builds a binary (`src/main.rs`, `src/bin/..`).
+    has_binary: bool,
 }
 
 /// How many re-exports one lookup follows.
@@ -191,11 +193,13 @@ impl CrateIndex {
                     relocate(&mut file.items, &moves);
                 }
                 let f = index.files.len();
+                meta.has_library |= file.rel == Path::new("src/lib.rs");
+                meta.has_binary |=
+                    file.rel == Path::new("src/main.rs") || file.rel.starts_with("src/bin");
                 index.files.push(FileEntry {
                     package: p,
                     rel: file.rel.clone(),
                     target: Target::of(&file.rel),
-                    library_root: file.rel == Path::new("src/lib.rs"),
                     path: file.path,
                     async_lock_decls: std::mem::take(&mut file.items.async_lock_decls),
                     async_lock_sites: std::mem::take(&mut file.items.async_lock_sites),
@@ -249,14 +253,33 @@ impl CrateIndex {
             || rel.starts_with("src") && !self.has_library(entry.package)
     }
 
-    /// Which functions of binaries run while no other task can (see [`CrateIndex::runs_alone`]).
+    /// Is function `f` code of a program or library (not test code, and not in a test, bench
+    /// or example target)? Only such code is a caller that counts for [`CrateIndex::runs_alone`].
+    fn is_program_code(&self, f: usize) -> bool {
+        let entry = &self.fns[f];
+        !entry.summary.in_test && self.files[entry.file].target == Target::Main
+    }
+
+    /// Can function `f` run alone at all: program code of a binary, or of the library of a
+    /// package that builds a binary (the program's own library, split off to be tested or
+    /// shared between its binaries)? A library-only package is there for other crates, whose
+    /// calls the index does not see.
+    fn may_run_alone(&self, f: usize) -> bool {
+        let file = self.fns[f].file;
+        self.is_program_code(f)
+            && (self.in_binary(file) || self.packages[self.files[file].package].has_binary)
+    }
+
+    /// Which functions run while no other task can (see [`CrateIndex::runs_alone`]).
     ///
     /// Calls are the edges: those the index resolves, and method calls on values of unknown
     /// type linked to every method of that name in the package (an over-approximation: more
     /// callers can only make fewer functions run alone). A function runs alone when it is a
-    /// binary's `main`, or when it is in a binary, is called at least once outside test code,
-    /// and every such call is made by a function that runs alone, before that caller starts
-    /// anything concurrent. A fixpoint from `main` outwards, as for start-up.
+    /// binary's `main`, or when it may run alone (see [`CrateIndex::may_run_alone`]), is
+    /// called at least once outside test code, and every such call is made by a function that
+    /// runs alone, before that caller starts anything concurrent (an async fn's future not
+    /// awaited where it is made counts as after). A fixpoint from `main` outwards, as for
+    /// start-up.
     fn settle_alone(&mut self) {
         let n = self.fns.len();
         // Method names -> methods, per package.
@@ -277,12 +300,20 @@ impl CrateIndex {
         // Exact calls outside `match` arms: what runs before the code after them.
         let mut sequential: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (g, entry) in self.fns.iter().enumerate() {
-            if entry.summary.in_test {
+            if !self.is_program_code(g) {
                 continue;
             }
             for call in &entry.summary.calls {
                 if let Some(h) = self.callee(g, call) {
-                    exact[g].push((h, call.span.start.line));
+                    // An async fn's future that is not awaited where it is made runs when it
+                    // is polled (in a `join!` further down, say): after anything the caller
+                    // starts, as far as the index can tell.
+                    let runs_at = if self.fns[h].summary.is_async && !call.awaited {
+                        usize::MAX
+                    } else {
+                        call.span.start.line
+                    };
+                    exact[g].push((h, runs_at));
                     called_exactly[h] = true;
                     if !call.in_arm {
                         sequential[g].push((h, call.span.start.line));
@@ -296,7 +327,7 @@ impl CrateIndex {
         // more often than recursion: no edge to itself.
         let mut edges = exact.clone();
         for (g, entry) in self.fns.iter().enumerate() {
-            if entry.summary.in_test {
+            if !self.is_program_code(g) {
                 continue;
             }
             let package = self.files[entry.file].package;
@@ -358,7 +389,7 @@ impl CrateIndex {
                     never[h] = true;
                 }
                 pending[h] = pending[h].saturating_sub(1);
-                if pending[h] == 0 && !never[h] && !alone[h] && self.in_binary(self.fns[h].file) {
+                if pending[h] == 0 && !never[h] && !alone[h] && self.may_run_alone(h) {
                     alone[h] = true;
                     work.push(h);
                 }
@@ -495,7 +526,11 @@ impl CrateIndex {
         let (package, mut path, own_crate) = if target.starts_with("crate::") {
             (file.package, target.clone(), true)
         } else if let Some((root, rest)) = split_path(target) {
-            let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
+            // Tests, examples, benches and the package's binaries are crates of their own
+            // that name the package's library by its name (`use pueue::client::run;`).
+            let own_library = (file.target != Target::Main
+                || self.in_binary(self.fns[f].file) && self.has_library(file.package))
+                && meta.lib_name.as_deref() == Some(root);
             let dep = meta.deps.iter().find(|(name, _)| name == root);
             match (own_library, dep) {
                 (true, _) => (file.package, format!("crate::{rest}"), false),
@@ -638,9 +673,7 @@ impl CrateIndex {
     /// Whether package `package` has a library (`src/lib.rs`): its `pub` items are used by
     /// code the index does not see.
     pub fn has_library(&self, package: usize) -> bool {
-        self.files
-            .iter()
-            .any(|f| f.package == package && f.library_root)
+        self.packages.get(package).is_some_and(|p| p.has_library)
     }
 
     /// The manifest of package `package`: its path as displayed, and what was read from it.

@@ -489,6 +489,88 @@ impl CrateIndex {
         self.startup_only.get(f).copied().unwrap_or(false)
     }
 
+    /// Test-support functions of library and binary code: functions of a module named for
+    /// tests (`test`, `tests`, `testing`, `test_utils`, `mock_tests`, ...) that are called at
+    /// least once, and only from test code (test items, tests, examples, benches) or from
+    /// other such functions. Cargo builds them into the library, but only tests run them:
+    /// they are test code for target selection. Each as its file (as displayed) and the
+    /// inclusive lines of its signature and body.
+    ///
+    /// ```
+    /// use asyncwise_lint::crate_index::{CrateIndex, FileInput, PackageInput};
+    /// use asyncwise_lint::model::FileModel;
+    /// let src = "pub mod test_utils { pub async fn fixture() {} }\n\
+    ///            #[cfg(test)] mod tests { #[tokio::test] async fn t() { crate::test_utils::fixture().await; } }";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let path = std::path::Path::new("src/lib.rs");
+    /// let model = FileModel::build(path, src, &ast);
+    /// let mut items = asyncwise_lint::summary::summarize(&model);
+    /// let tests = asyncwise_lint::model::TestCode::of(&ast);
+    /// asyncwise_lint::summary::mark_execution(&mut items, &model, |l| tests.contains_line(l), &[]);
+    /// let file = FileInput { path: path.into(), rel: path.into(), items };
+    /// let index = CrateIndex::build(vec![PackageInput { files: vec![file], ..Default::default() }]);
+    /// assert_eq!(index.test_support_items(), vec![(path.to_path_buf(), (1, 1))]);
+    /// ```
+    pub fn test_support_items(&self) -> Vec<(PathBuf, (usize, usize))> {
+        let n = self.fns.len();
+        let named_for_tests = |f: usize| {
+            let id = &self.fns[f].summary.id.0;
+            id.rsplit("::").skip(1).any(|segment| {
+                matches!(
+                    segment,
+                    "test" | "tests" | "testing" | "testutil" | "testutils"
+                ) || segment.starts_with("test_")
+                    || segment.ends_with("_test")
+                    || segment.ends_with("_tests")
+            })
+        };
+        // Candidates start as test support; a call from code that is not (or no call at all)
+        // rules one out. The greatest fixpoint: helpers that call each other stay in.
+        let mut support: Vec<bool> = (0..n)
+            .map(|f| self.is_program_code(f) && named_for_tests(f))
+            .collect();
+        if !support.contains(&true) {
+            return Vec::new();
+        }
+        let mut callers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for g in 0..n {
+            for call in &self.fns[g].summary.calls {
+                if let Some(h) = self.callee(g, call)
+                    && support[h]
+                    && h != g
+                {
+                    callers[h].push(g);
+                }
+            }
+        }
+        let test_code = |g: usize| !self.is_program_code(g);
+        loop {
+            let mut changed = false;
+            for f in 0..n {
+                if support[f]
+                    && (callers[f].is_empty()
+                        || callers[f].iter().any(|&g| !test_code(g) && !support[g]))
+                {
+                    support[f] = false;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        (0..n)
+            .filter(|&f| support[f])
+            .map(|f| {
+                let summary = &self.fns[f].summary;
+                (
+                    self.files[self.fns[f].file].path.clone(),
+                    (summary.at.start.line, summary.body.end.line),
+                )
+            })
+            .collect()
+    }
+
     /// The unique function a call of `f` may reach, if any: resolved when the index was built
     /// for the calls of `f`'s own summary (found by address, so callers need not carry the
     /// call's index), else now.

@@ -63,6 +63,9 @@ struct FileEntry {
     /// Its path relative to the package root.
     rel: PathBuf,
     target: Target,
+    /// The id of its `main` when it is the root of a `[[bin]]` target outside `src/main.rs`
+    /// and `src/bin/` (`crate::hickory-dns::main`).
+    bin_main: Option<String>,
     async_lock_decls: Vec<AsyncLockDecl>,
     async_lock_sites: Vec<AsyncLockSite>,
     runtime_calls: Vec<RuntimeCall>,
@@ -155,7 +158,7 @@ struct PackageMeta {
     manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
     /// It has a library (`src/lib.rs`).
     has_library: bool,
-    /// It builds a binary (`src/main.rs`, `src/bin/..`).
+    /// It builds a binary (`src/main.rs`, `src/bin/..`, a `[[bin]]` path).
     has_binary: bool,
 }
 
@@ -194,12 +197,18 @@ impl CrateIndex {
                 }
                 let f = index.files.len();
                 meta.has_library |= file.rel == Path::new("src/lib.rs");
-                meta.has_binary |=
-                    file.rel == Path::new("src/main.rs") || file.rel.starts_with("src/bin");
+                let bin_root = meta
+                    .manifest
+                    .as_ref()
+                    .is_some_and(|(_, m)| m.bin_paths.contains(&file.rel));
+                meta.has_binary |= bin_root
+                    || file.rel == Path::new("src/main.rs")
+                    || file.rel.starts_with("src/bin");
                 index.files.push(FileEntry {
                     package: p,
                     rel: file.rel.clone(),
                     target: Target::of(&file.rel),
+                    bin_main: bin_root.then(|| format!("{}::main", file.items.module)),
                     path: file.path,
                     async_lock_decls: std::mem::take(&mut file.items.async_lock_decls),
                     async_lock_sites: std::mem::take(&mut file.items.async_lock_sites),
@@ -250,6 +259,7 @@ impl CrateIndex {
         let rel = &entry.rel;
         rel == Path::new("src/main.rs")
             || rel.starts_with("src/bin")
+            || entry.bin_main.is_some()
             || rel.starts_with("src") && !self.has_library(entry.package)
     }
 
@@ -380,7 +390,11 @@ impl CrateIndex {
         let mut alone: Vec<bool> = self
             .fns
             .iter()
-            .map(|entry| entry.summary.id.0 == "crate::main" && self.in_binary(entry.file))
+            .map(|entry| {
+                let id = &entry.summary.id.0;
+                id == "crate::main" && self.in_binary(entry.file)
+                    || self.files[entry.file].bin_main.as_ref() == Some(id)
+            })
             .collect();
         let mut work: Vec<usize> = (0..n).filter(|&f| alone[f]).collect();
         while let Some(g) = work.pop() {

@@ -39,7 +39,7 @@ crate::declare_rule! {
     /// blocked thread holds up no other task: the pedantic form.
     ///
     /// Where code runs is judged over the crate's call graph. A function of a binary *runs
-    /// alone* when it is `main`, or when every call of it (outside test code) is made by a
+    /// alone* when it is `main` (of `src/main.rs`, `src/bin/` or a `[[bin]]` path), or when every call of it (outside test code) is made by a
     /// function that runs alone, before that caller starts anything concurrent: spawns a task,
     /// joins or selects futures, serves, hands a task to a `spawn` method of any executor, or
     /// calls a function of the crate that spawns a task and lets go of it (such a task outlives

@@ -253,3 +253,60 @@ fn blocking_in_a_binary_with_no_concurrency_is_pedantic() {
     let (_, doc) = check_json(root, &["-W", "pedantic"]);
     assert_eq!(found(&doc).len(), 2);
 }
+
+/// Library functions of a module named for tests that only test code calls are test code: a
+/// default run leaves them out; `--all-targets` checks them.
+#[test]
+fn test_support_modules_called_only_by_tests_are_test_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        &format!(
+            "pub mod test_utils;\n\
+             pub mod testing {{\n    pub async fn shared() {{\n        {SLEEP}\n    }}\n}}\n\
+             pub async fn serve() {{\n    testing::shared().await;\n}}\n\
+             pub async fn api() {{\n    {SLEEP}\n}}\n\
+             #[cfg(test)]\nmod tests {{\n    #[tokio::test]\n    async fn loads() {{\n        \
+             crate::test_utils::load_fixture().await;\n        crate::api().await;\n    }}\n}}\n"
+        ),
+    );
+    write(
+        root,
+        "src/test_utils.rs",
+        &format!(
+            "pub async fn load_fixture() {{\n    {SLEEP}\n    seed().await;\n}}\n\
+             async fn seed() {{\n    {SLEEP}\n}}\n\
+             pub async fn unused() {{\n    {SLEEP}\n}}\n"
+        ),
+    );
+    let (_, doc) = check_json(root, &[]);
+    // `load_fixture` and the `seed` it calls run only in tests; `unused` has no caller to
+    // tell (other crates may call it), `testing::shared` is called by library code, `api`
+    // is not in a module named for tests.
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("src/lib.rs", 4),
+            at("src/lib.rs", 11),
+            at("src/test_utils.rs", 9),
+        ]
+    );
+    let (_, doc) = check_json(root, &["--all-targets"]);
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("src/lib.rs", 4),
+            at("src/lib.rs", 11),
+            at("src/test_utils.rs", 2),
+            at("src/test_utils.rs", 6),
+            at("src/test_utils.rs", 9),
+        ]
+    );
+}

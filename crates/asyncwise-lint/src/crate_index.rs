@@ -63,8 +63,9 @@ struct FileEntry {
     /// Its path relative to the package root.
     rel: PathBuf,
     target: Target,
-    /// `src/lib.rs`: the package has a library.
-    library_root: bool,
+    /// The id of its `main` when it is the root of a `[[bin]]` target outside `src/main.rs`
+    /// and `src/bin/` (`crate::hickory-dns::main`).
+    bin_main: Option<String>,
     async_lock_decls: Vec<AsyncLockDecl>,
     async_lock_sites: Vec<AsyncLockSite>,
     runtime_calls: Vec<RuntimeCall>,
@@ -155,6 +156,10 @@ struct PackageMeta {
     /// Glob imports of crate modules, per file.
     globs: FastMap<usize, Vec<String>>,
     manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
+    /// It has a library (`src/lib.rs`).
+    has_library: bool,
+    /// It builds a binary (`src/main.rs`, `src/bin/..`, a `[[bin]]` path).
+    has_binary: bool,
 }
 
 /// How many re-exports one lookup follows.
@@ -191,11 +196,19 @@ impl CrateIndex {
                     relocate(&mut file.items, &moves);
                 }
                 let f = index.files.len();
+                meta.has_library |= file.rel == Path::new("src/lib.rs");
+                let bin_root = meta
+                    .manifest
+                    .as_ref()
+                    .is_some_and(|(_, m)| m.bin_paths.contains(&file.rel));
+                meta.has_binary |= bin_root
+                    || file.rel == Path::new("src/main.rs")
+                    || file.rel.starts_with("src/bin");
                 index.files.push(FileEntry {
                     package: p,
                     rel: file.rel.clone(),
                     target: Target::of(&file.rel),
-                    library_root: file.rel == Path::new("src/lib.rs"),
+                    bin_main: bin_root.then(|| format!("{}::main", file.items.module)),
                     path: file.path,
                     async_lock_decls: std::mem::take(&mut file.items.async_lock_decls),
                     async_lock_sites: std::mem::take(&mut file.items.async_lock_sites),
@@ -246,17 +259,37 @@ impl CrateIndex {
         let rel = &entry.rel;
         rel == Path::new("src/main.rs")
             || rel.starts_with("src/bin")
+            || entry.bin_main.is_some()
             || rel.starts_with("src") && !self.has_library(entry.package)
     }
 
-    /// Which functions of binaries run while no other task can (see [`CrateIndex::runs_alone`]).
+    /// Is function `f` code of a program or library (not test code, and not in a test, bench
+    /// or example target)? Only such code is a caller that counts for [`CrateIndex::runs_alone`].
+    fn is_program_code(&self, f: usize) -> bool {
+        let entry = &self.fns[f];
+        !entry.summary.in_test && self.files[entry.file].target == Target::Main
+    }
+
+    /// Can function `f` run alone at all: program code of a binary, or of the library of a
+    /// package that builds a binary (the program's own library, split off to be tested or
+    /// shared between its binaries)? A library-only package is there for other crates, whose
+    /// calls the index does not see.
+    fn may_run_alone(&self, f: usize) -> bool {
+        let file = self.fns[f].file;
+        self.is_program_code(f)
+            && (self.in_binary(file) || self.packages[self.files[file].package].has_binary)
+    }
+
+    /// Which functions run while no other task can (see [`CrateIndex::runs_alone`]).
     ///
     /// Calls are the edges: those the index resolves, and method calls on values of unknown
     /// type linked to every method of that name in the package (an over-approximation: more
     /// callers can only make fewer functions run alone). A function runs alone when it is a
-    /// binary's `main`, or when it is in a binary, is called at least once outside test code,
-    /// and every such call is made by a function that runs alone, before that caller starts
-    /// anything concurrent. A fixpoint from `main` outwards, as for start-up.
+    /// binary's `main`, or when it may run alone (see [`CrateIndex::may_run_alone`]), is
+    /// called at least once outside test code, and every such call is made by a function that
+    /// runs alone, before that caller starts anything concurrent (an async fn's future not
+    /// awaited where it is made counts as after). A fixpoint from `main` outwards, as for
+    /// start-up.
     fn settle_alone(&mut self) {
         let n = self.fns.len();
         // Method names -> methods, per package.
@@ -277,12 +310,20 @@ impl CrateIndex {
         // Exact calls outside `match` arms: what runs before the code after them.
         let mut sequential: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (g, entry) in self.fns.iter().enumerate() {
-            if entry.summary.in_test {
+            if !self.is_program_code(g) {
                 continue;
             }
             for call in &entry.summary.calls {
                 if let Some(h) = self.callee(g, call) {
-                    exact[g].push((h, call.span.start.line));
+                    // An async fn's future that is not awaited where it is made runs when it
+                    // is polled (in a `join!` further down, say): after anything the caller
+                    // starts, as far as the index can tell.
+                    let runs_at = if self.fns[h].summary.is_async && !call.awaited {
+                        usize::MAX
+                    } else {
+                        call.span.start.line
+                    };
+                    exact[g].push((h, runs_at));
                     called_exactly[h] = true;
                     if !call.in_arm {
                         sequential[g].push((h, call.span.start.line));
@@ -296,7 +337,7 @@ impl CrateIndex {
         // more often than recursion: no edge to itself.
         let mut edges = exact.clone();
         for (g, entry) in self.fns.iter().enumerate() {
-            if entry.summary.in_test {
+            if !self.is_program_code(g) {
                 continue;
             }
             let package = self.files[entry.file].package;
@@ -349,7 +390,11 @@ impl CrateIndex {
         let mut alone: Vec<bool> = self
             .fns
             .iter()
-            .map(|entry| entry.summary.id.0 == "crate::main" && self.in_binary(entry.file))
+            .map(|entry| {
+                let id = &entry.summary.id.0;
+                id == "crate::main" && self.in_binary(entry.file)
+                    || self.files[entry.file].bin_main.as_ref() == Some(id)
+            })
             .collect();
         let mut work: Vec<usize> = (0..n).filter(|&f| alone[f]).collect();
         while let Some(g) = work.pop() {
@@ -358,7 +403,7 @@ impl CrateIndex {
                     never[h] = true;
                 }
                 pending[h] = pending[h].saturating_sub(1);
-                if pending[h] == 0 && !never[h] && !alone[h] && self.in_binary(self.fns[h].file) {
+                if pending[h] == 0 && !never[h] && !alone[h] && self.may_run_alone(h) {
                     alone[h] = true;
                     work.push(h);
                 }
@@ -458,6 +503,88 @@ impl CrateIndex {
         self.startup_only.get(f).copied().unwrap_or(false)
     }
 
+    /// Test-support functions of library and binary code: functions of a module named for
+    /// tests (`test`, `tests`, `testing`, `test_utils`, `mock_tests`, ...) that are called at
+    /// least once, and only from test code (test items, tests, examples, benches) or from
+    /// other such functions. Cargo builds them into the library, but only tests run them:
+    /// they are test code for target selection. Each as its file (as displayed) and the
+    /// inclusive lines of its signature and body.
+    ///
+    /// ```
+    /// use asyncwise_lint::crate_index::{CrateIndex, FileInput, PackageInput};
+    /// use asyncwise_lint::model::FileModel;
+    /// let src = "pub mod test_utils { pub async fn fixture() {} }\n\
+    ///            #[cfg(test)] mod tests { #[tokio::test] async fn t() { crate::test_utils::fixture().await; } }";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let path = std::path::Path::new("src/lib.rs");
+    /// let model = FileModel::build(path, src, &ast);
+    /// let mut items = asyncwise_lint::summary::summarize(&model);
+    /// let tests = asyncwise_lint::model::TestCode::of(&ast);
+    /// asyncwise_lint::summary::mark_execution(&mut items, &model, |l| tests.contains_line(l), &[]);
+    /// let file = FileInput { path: path.into(), rel: path.into(), items };
+    /// let index = CrateIndex::build(vec![PackageInput { files: vec![file], ..Default::default() }]);
+    /// assert_eq!(index.test_support_items(), vec![(path.to_path_buf(), (1, 1))]);
+    /// ```
+    pub fn test_support_items(&self) -> Vec<(PathBuf, (usize, usize))> {
+        let n = self.fns.len();
+        let named_for_tests = |f: usize| {
+            let id = &self.fns[f].summary.id.0;
+            id.rsplit("::").skip(1).any(|segment| {
+                matches!(
+                    segment,
+                    "test" | "tests" | "testing" | "testutil" | "testutils"
+                ) || segment.starts_with("test_")
+                    || segment.ends_with("_test")
+                    || segment.ends_with("_tests")
+            })
+        };
+        // Candidates start as test support; a call from code that is not (or no call at all)
+        // rules one out. The greatest fixpoint: helpers that call each other stay in.
+        let mut support: Vec<bool> = (0..n)
+            .map(|f| self.is_program_code(f) && named_for_tests(f))
+            .collect();
+        if !support.contains(&true) {
+            return Vec::new();
+        }
+        let mut callers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for g in 0..n {
+            for call in &self.fns[g].summary.calls {
+                if let Some(h) = self.callee(g, call)
+                    && support[h]
+                    && h != g
+                {
+                    callers[h].push(g);
+                }
+            }
+        }
+        let test_code = |g: usize| !self.is_program_code(g);
+        loop {
+            let mut changed = false;
+            for f in 0..n {
+                if support[f]
+                    && (callers[f].is_empty()
+                        || callers[f].iter().any(|&g| !test_code(g) && !support[g]))
+                {
+                    support[f] = false;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        (0..n)
+            .filter(|&f| support[f])
+            .map(|f| {
+                let summary = &self.fns[f].summary;
+                (
+                    self.files[self.fns[f].file].path.clone(),
+                    (summary.at.start.line, summary.body.end.line),
+                )
+            })
+            .collect()
+    }
+
     /// The unique function a call of `f` may reach, if any: resolved when the index was built
     /// for the calls of `f`'s own summary (found by address, so callers need not carry the
     /// call's index), else now.
@@ -492,11 +619,15 @@ impl CrateIndex {
             }
             None => &call.target,
         };
-        // `mylib::db::load` (the package's own library from a binary) or `dep::db::load` (a
-        // path dependency): the package that declares it and the path inside that crate.
+        // `mylib::db::load` (the package's own library from a binary, a test, an example or
+        // a bench: crates of their own that name the library by its name, `use
+        // pueue::client::run;`) or `dep::db::load` (a path dependency): the package that
+        // declares it and the path inside that crate.
         let in_named_crate = || {
             let (root, rest) = split_path(target)?;
-            let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
+            let own_library = (file.target != Target::Main
+                || self.in_binary(self.fns[f].file) && self.has_library(file.package))
+                && meta.lib_name.as_deref() == Some(root);
             match meta.deps.iter().find(|(name, _)| name == root) {
                 _ if own_library => Some((file.package, format!("crate::{rest}"))),
                 Some((_, d)) => Some((*d, format!("crate::{rest}"))),
@@ -666,9 +797,7 @@ impl CrateIndex {
     /// Whether package `package` has a library (`src/lib.rs`): its `pub` items are used by
     /// code the index does not see.
     pub fn has_library(&self, package: usize) -> bool {
-        self.files
-            .iter()
-            .any(|f| f.package == package && f.library_root)
+        self.packages.get(package).is_some_and(|p| p.has_library)
     }
 
     /// The manifest of package `package`: its path as displayed, and what was read from it.

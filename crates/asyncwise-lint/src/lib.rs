@@ -111,12 +111,32 @@ pub fn analyze_parsed_in(
     }
 }
 
-/// The byte offsets, in order, where [`knowledge::spawn::CONCURRENCY_MARKERS`] occur.
+/// The byte offsets, in order, where [`knowledge::spawn::CONCURRENCY_MARKERS`] occur, and
+/// where a method named `spawn` is handed something (`executor.spawn(task)`,
+/// `handle.spawn(async { .. })`, `thread::Builder::new().spawn(..)`): a task or thread of
+/// an executor the model does not know. `child.spawn()` with nothing to run is a process.
 fn concurrency_marker_offsets(source: &str) -> Vec<usize> {
-    match &*MARKERS {
+    let mut offsets: Vec<usize> = match &*MARKERS {
         Some(markers) => markers.find_iter(source).map(|m| m.start()).collect(),
         None => Vec::new(),
+    };
+    let before = offsets.len();
+    offsets.extend(
+        source
+            .match_indices(".spawn(")
+            .filter(|(at, m)| {
+                source[at + m.len()..]
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c != ')')
+            })
+            .map(|(at, _)| at),
+    );
+    if offsets.len() > before {
+        offsets.sort_unstable();
     }
+    offsets
 }
 
 static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =

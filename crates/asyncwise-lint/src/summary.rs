@@ -236,6 +236,10 @@ pub struct CallRef {
     /// Made in an arm of a `match` (see [`CallFact::in_arm`](crate::model::CallFact::in_arm)).
     #[serde(default)]
     pub in_arm: bool,
+    /// The operand of an `.await`: an async callee's body runs here, not whenever its
+    /// future is polled later (in a `join!`, say).
+    #[serde(default)]
+    pub awaited: bool,
 }
 
 /// A call that blocks by itself.
@@ -330,6 +334,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             startup: call.startup,
             top_level: call.top_level,
             in_arm: call.in_arm,
+            awaited: call.awaited,
         });
     }
     FileItems {
@@ -390,10 +395,15 @@ pub fn mark_execution(
     in_test: impl Fn(usize) -> bool,
     marker_offsets: &[usize],
 ) {
+    // A spawn in a loop runs concurrently with the loop's next iterations: from the loop on.
     let spawns: Vec<(usize, usize, bool)> = model
         .spawns
         .iter()
-        .map(|s| (model.span(s.loc).byte_start, s.loc.start.0, s.discarded))
+        .map(|s| {
+            let line = s.loc.start.0;
+            let from = s.in_loop.as_ref().map_or(line, |l| l.loc.start.0.min(line));
+            (model.span(s.loc).byte_start, from, s.discarded)
+        })
         .collect();
     let newlines: Vec<usize> = if marker_offsets.is_empty() {
         Vec::new()

@@ -38,6 +38,9 @@ pub struct Manifest {
     /// `# asyncwise: allow(rule, ..) -- reason` comments: (1-based line, rule names). Such a
     /// comment covers a finding on its own line or on the next one.
     pub allows: Vec<(usize, Vec<String>)>,
+    /// The `path`s of its `[[bin]]` targets, relative to the package root as written
+    /// (`src/hickory-dns.rs`): binaries outside `src/main.rs` and `src/bin/`.
+    pub bin_paths: Vec<PathBuf>,
 }
 
 /// One entry of `[dependencies]`.
@@ -350,7 +353,18 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             ))
         })
         .collect();
+    let bin_paths = root
+        .get("bin")
+        .and_then(Item::as_array_of_tables)
+        .map(|bins| {
+            bins.iter()
+                .filter_map(|b| b.get("path").and_then(Item::as_str))
+                .map(|p| PathBuf::from(p.trim_start_matches("./")))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Manifest {
+        bin_paths,
         name,
         lib_name,
         edition,
@@ -366,6 +380,13 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bin_paths_are_read() {
+        let text = "[package]\nname = \"d\"\n\n[[bin]]\nname = \"d\"\npath = \"./src/d.rs\"\n\n[[bin]]\nname = \"e\"\n";
+        let m = parse(text, Path::new(".")).expect("parses");
+        assert_eq!(m.bin_paths, vec![PathBuf::from("src/d.rs")]);
+    }
 
     const TEXT: &str = "[package]\nname = \"svc\"\n\n[dependencies]\nrt = { package = \"tokio\", version = \"1\", features = [\"rt\"] }\nasync-std = { version = \"1\", optional = true, default-features = false }\n\n[dependencies.smol]\nversion = \"2\"\n\n[dev-dependencies]\nglommio = \"0.9\"\n\n[features]\ncompat = [\"dep:async-std\", \"rt/time\"]\n";
 

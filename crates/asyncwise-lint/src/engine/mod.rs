@@ -422,9 +422,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 for (outcome, ..) in outcomes.iter_mut() {
                     crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
                 }
-                crate::rules::check_crate(&index)
+                (
+                    crate::rules::check_crate(&index),
+                    index.test_support_items(),
+                )
             }));
-            let found_in_index = crate_pass.unwrap_or_else(|payload| {
+            let (found_in_index, test_support) = crate_pass.unwrap_or_else(|payload| {
                 report.errors.push(FileError::new(
                     group_packages
                         .first()
@@ -434,8 +437,18 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         panic_message(payload.as_ref())
                     ),
                 ));
-                Vec::new()
+                (Vec::new(), Vec::new())
             });
+            // Library functions only tests call (a `pub mod test_utils`) are test code too.
+            for (path, lines) in test_support {
+                let code = outcomes
+                    .iter_mut()
+                    .flat_map(|(_, tests, ..)| tests.iter_mut())
+                    .find(|(file, _)| file.path == path);
+                if let Some((_, code)) = code {
+                    code.items.push(lines);
+                }
+            }
             // Crate-level findings join the package of the file they point at, so that
             // suppressions, test code and serial binaries are judged for them as for per-file
             // findings.

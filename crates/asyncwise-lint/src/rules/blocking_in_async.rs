@@ -39,21 +39,32 @@ crate::declare_rule! {
     /// blocked thread holds up no other task: the pedantic form.
     ///
     /// Where code runs is judged over the crate's call graph. A function of a binary *runs
-    /// alone* when it is `main`, or when every call of it (outside test code) is made by a
+    /// alone* when it is `main` (of `src/main.rs`, `src/bin/` or a `[[bin]]` path), or when every call of it (outside test code) is made by a
     /// function that runs alone, before that caller starts anything concurrent: spawns a task,
-    /// joins or selects futures, serves, or calls a function of the crate that spawns a task and
-    /// lets go of it (such a task outlives the call). Calls in the arms of a `match` are
+    /// joins or selects futures, serves, hands a task to a `spawn` method of any executor, or
+    /// calls a function of the crate that spawns a task and lets go of it (such a task outlives
+    /// the call). A spawn inside a loop starts concurrency at the loop: the next iteration
+    /// runs beside the task. An async fn whose future is made but not awaited on the spot
+    /// (`let a = listen(); try_join!(a, b)`) runs when it is polled, so it does not run alone
+    /// when its caller starts anything concurrent. Calls in the arms of a `match` are
     /// alternatives, so the command a program dispatches to is judged on its own. Calls are
     /// resolved through paths, `self`, fields, constructors (`Cli::parse()`, `T::new()`) and the
     /// variants of enums (`Command::Serve(args) => args.run()`); a method no resolved call
-    /// reaches is linked to every call of its name on a value of unknown type. A library's
-    /// functions never run alone: code the index does not see calls them. Likewise an async
+    /// reaches is linked to every call of its name on a value of unknown type. A binary names
+    /// its package's library by the package's name (`use taskq::client::handle;`), and those
+    /// calls are edges too. The library of a package that also builds a binary is that
+    /// program's own (split off to be tested or shared by its binaries): its functions run
+    /// alone when every call of them in the workspace does. A package that is only a library
+    /// is there for other crates, whose calls the index does not see: its functions never run
+    /// alone. Calls from test code, tests, examples and benches are not counted. Likewise an async
     /// set-up fn never called in a loop runs once per value it builds, and so does a function
     /// only such fns call directly.
     ///
     /// Known limits: a function also registered as a value (a handler passed to a router) and
     /// called from `main` directly is judged by the calls only; a detached task started through
-    /// a call the index cannot resolve is not seen. Small rare reads (a certificate per
+    /// a call the index cannot resolve is not seen; a spawn starts concurrency at its innermost
+    /// loop only; a program's own library that other programs also call is judged by the
+    /// workspace's calls alone. Small rare reads (a certificate per
     /// reconnect, a 4 KiB probe) are not told from hot ones and stay in the default form.
     ///
     /// A sync function that blocks (itself, or through the sync functions it calls) is reported

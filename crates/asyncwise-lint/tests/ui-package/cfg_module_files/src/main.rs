@@ -1,4 +1,5 @@
-// A binary's `run` and the library's `run` are different crates' functions.
+// A binary's `run` and the library's `run` are different crates' functions. The library's
+// `commit` runs in a task, beside others: not code that runs alone.
 fn run() {
     std::thread::sleep(std::time::Duration::from_millis(5));
 }
@@ -6,5 +7,6 @@ fn run() {
 #[tokio::main]
 async fn main() {
     tokio::task::spawn_blocking(run).await.ok();
-    cfg_module_files::commit(std::path::Path::new(".")).await.ok();
+    let commit = tokio::spawn(async { cfg_module_files::commit(std::path::Path::new(".")).await });
+    commit.await.ok();
 }

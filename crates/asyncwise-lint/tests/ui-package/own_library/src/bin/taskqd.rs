@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    taskq::daemon::run().await
+}

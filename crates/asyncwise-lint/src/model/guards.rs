@@ -336,7 +336,20 @@ impl<'a> Scanner<'a> {
     fn expr(&mut self, e: &syn::Expr) {
         match e {
             syn::Expr::Await(a) => {
-                self.expr(&a.base);
+                match &*a.base {
+                    // An awaited acquisition (`lock.write().await`) proves the lock is an async
+                    // one, whatever its name resolved to: no synchronous guard comes from it,
+                    // and this await is the acquisition, not a suspension under a guard.
+                    syn::Expr::MethodCall(m)
+                        if self.async_locks.is_none()
+                            && m.args.is_empty()
+                            && locks::ASYNC_GUARD_METHODS
+                                .contains(&m.method.to_string().as_str()) =>
+                    {
+                        self.expr(&m.receiver);
+                    }
+                    base => self.expr(base),
+                }
                 self.on_await(Loc::from_span(a.await_token.span));
                 if self.async_locks.is_some()
                     && let Some(lock) = async_lock_call(a, self)

@@ -17,6 +17,9 @@ use crate::knowledge::Knowledge;
 pub struct Scope {
     names: HashMap<String, String>,
     globs: Vec<String>,
+    /// Names a `use` has bound, with whether another `use` bound them to a different path
+    /// (possible only under `#[cfg(..)]` alternatives).
+    imported: HashMap<String, bool>,
 }
 
 impl Scope {
@@ -56,6 +59,22 @@ impl Scope {
                 *glob = format!("{module}::{glob}");
             }
         }
+        // `#[cfg(feature = "sync")] use std::sync::RwLock;` beside `#[cfg(not(..))] use
+        // tokio::sync::RwLock;`: which one is compiled depends on the build, so the name stays
+        // unresolved rather than taking whichever came last.
+        for (name, ambiguous) in &self.imported {
+            if *ambiguous {
+                self.names.insert(name.clone(), name.clone());
+            }
+        }
+    }
+
+    /// Binds `name` to `path` for a `use`, noting a second import of it from elsewhere.
+    fn import(&mut self, name: String, path: String) {
+        let differs = self.names.get(&name).is_some_and(|old| *old != path);
+        let seen = self.imported.entry(name.clone()).or_insert(false);
+        *seen |= differs;
+        self.names.insert(name, path);
     }
 
     fn add_use_tree(
@@ -75,13 +94,13 @@ impl Scope {
                 let name = n.ident.to_string();
                 if name == "self" {
                     if let Some(last) = prefix.last().cloned() {
-                        self.names
-                            .insert(last, expand_use_prefix(module, prefix, absolute));
+                        let path = expand_use_prefix(module, prefix, absolute);
+                        self.import(last, path);
                     }
                 } else {
                     prefix.push(name.clone());
-                    self.names
-                        .insert(name, expand_use_prefix(module, prefix, absolute));
+                    let path = expand_use_prefix(module, prefix, absolute);
+                    self.import(name, path);
                     prefix.pop();
                 }
             }
@@ -92,12 +111,12 @@ impl Scope {
                 }
                 let name = r.ident.to_string();
                 if name == "self" {
-                    self.names
-                        .insert(alias, expand_use_prefix(module, prefix, absolute));
+                    let path = expand_use_prefix(module, prefix, absolute);
+                    self.import(alias, path);
                 } else {
                     prefix.push(name);
-                    self.names
-                        .insert(alias, expand_use_prefix(module, prefix, absolute));
+                    let path = expand_use_prefix(module, prefix, absolute);
+                    self.import(alias, path);
                     prefix.pop();
                 }
             }
@@ -440,6 +459,17 @@ mod tests {
             resolve_in(src, "queue"),
             "tokio::sync::mpsc::unbounded_channel"
         );
+    }
+
+    #[test]
+    fn cfg_alternative_imports_leave_the_name_unresolved() {
+        let src = "#[cfg(feature = \"a\")] use tokio::sync::RwLock; \
+                   #[cfg(not(feature = \"a\"))] use std::sync::RwLock; \
+                   #[cfg(unix)] use std::fs::read; #[cfg(not(unix))] use std::fs::read;";
+        assert_eq!(resolve_in(src, "RwLock"), "RwLock");
+        assert_eq!(resolve_in(src, "RwLock::new"), "RwLock::new");
+        // one path imported under two cfgs is not ambiguous
+        assert_eq!(resolve_in(src, "read"), "std::fs::read");
     }
 
     #[test]

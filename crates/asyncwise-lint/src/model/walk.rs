@@ -397,6 +397,53 @@ impl Walker {
         }
     }
 
+    /// `m.lock().then(|guard| async move { .. })`: the lock call's guard goes to a closure, in
+    /// any function (also a sync one returning the future). Held if the closure awaits (its
+    /// future runs while holding the guard) or is not a closure we can read.
+    fn async_lock_combinator(&mut self, m: &syn::ExprMethodCall) {
+        let syn::Expr::MethodCall(lock) = &*m.receiver else {
+            return;
+        };
+        if !crate::knowledge::locks::GUARD_FUTURE_COMBINATORS
+            .contains(&m.method.to_string().as_str())
+            || !lock.args.is_empty()
+            || !crate::knowledge::locks::ASYNC_GUARD_METHODS
+                .contains(&lock.method.to_string().as_str())
+        {
+            return;
+        }
+        // A known type that is not an async lock (`std::sync::Mutex::lock` returns a `Result`,
+        // whose `map` is no future combinator) is not this shape.
+        if let Ty::Named(path) = self.infer(&lock.receiver)
+            && path.contains("::")
+            && !self.knowledge.is_async_lock(&path)
+        {
+            return;
+        }
+        let held = match m.args.first() {
+            Some(syn::Expr::Closure(c)) => {
+                let mut awaits = guards::AwaitFinder::default();
+                awaits.visit_expr(&c.body);
+                awaits.found
+            }
+            _ => true,
+        };
+        let function = self.current_fn_path();
+        let id = guards::lock_identity(
+            &lock.receiver,
+            &self.env,
+            &self.types,
+            &self.resolver,
+            function.as_deref(),
+        );
+        self.facts.async_lock_sites.push(super::AsyncLockSiteFact {
+            id,
+            held,
+            lent: false,
+            loc: Loc::method_call(lock),
+        });
+    }
+
     /// An async lock handed to other code (`helper(&self.state)`, `Foo { m: m.clone() }`,
     /// returned): recorded as a lent site, which keeps the lock from being reported.
     fn async_lock_lent(&mut self, e: &syn::Expr) {
@@ -1276,6 +1323,7 @@ impl<'ast> Visit<'ast> for Walker {
             )
         });
         if self.async_lock_scan {
+            self.async_lock_combinator(m);
             for arg in &m.args {
                 self.async_lock_lent(arg);
             }

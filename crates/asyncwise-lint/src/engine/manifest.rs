@@ -38,6 +38,20 @@ pub struct Manifest {
     /// `# asyncwise: allow(rule, ..) -- reason` comments: (1-based line, rule names). Such a
     /// comment covers a finding on its own line or on the next one.
     pub allows: Vec<(usize, Vec<String>)>,
+    /// `[[example]]`, `[[bench]]` and `[[test]]` targets with a `path`: (the kind, the path as
+    /// written, relative to the package). Their files are test code wherever they sit.
+    pub test_targets: Vec<(TestTarget, PathBuf)>,
+}
+
+/// The kind of a `[[example]]`, `[[bench]]` or `[[test]]` target of a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestTarget {
+    /// `[[example]]`: checked with `--examples`.
+    Example,
+    /// `[[bench]]`: checked with `--benches`.
+    Bench,
+    /// `[[test]]`: checked with `--tests`.
+    Test,
 }
 
 /// One entry of `[dependencies]`.
@@ -337,6 +351,22 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let mut test_targets = Vec::new();
+    for (table, kind) in [
+        ("example", TestTarget::Example),
+        ("bench", TestTarget::Bench),
+        ("test", TestTarget::Test),
+    ] {
+        let Some(targets) = root.get(table).and_then(Item::as_array_of_tables) else {
+            continue;
+        };
+        for target in targets.iter() {
+            if let Some(path) = target.get("path").and_then(Item::as_str) {
+                let path = Path::new(path);
+                test_targets.push((kind, path.strip_prefix(".").unwrap_or(path).to_path_buf()));
+            }
+        }
+    }
     let allows = text
         .lines()
         .enumerate()
@@ -360,7 +390,32 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         platform_dependencies,
         features,
         allows,
+        test_targets,
     })
+}
+
+impl Manifest {
+    /// The `[[example]]`, `[[bench]]` or `[[test]]` target a file belongs to, from its path
+    /// relative to the package: the target's file itself, or any file beside a target's
+    /// `main.rs` (its modules).
+    ///
+    /// ```
+    /// use asyncwise_lint::engine::manifest::{parse, TestTarget};
+    /// let m = parse("[package]\nname = \"demo\"\n[[example]]\nname = \"pool\"\npath = \"pool.rs\"\n[[bench]]\nname = \"load\"\npath = \"load/main.rs\"\n", ".".as_ref()).unwrap();
+    /// assert_eq!(m.test_target_of("pool.rs".as_ref()), Some(TestTarget::Example));
+    /// assert_eq!(m.test_target_of("load/util.rs".as_ref()), Some(TestTarget::Bench));
+    /// assert_eq!(m.test_target_of("src/lib.rs".as_ref()), None);
+    /// ```
+    pub fn test_target_of(&self, file: &Path) -> Option<TestTarget> {
+        self.test_targets.iter().find_map(|(kind, path)| {
+            let beside_main = path.file_name().is_some_and(|n| n == "main.rs")
+                && path
+                    .parent()
+                    .is_some_and(|dir| !dir.as_os_str().is_empty() && dir != Path::new("src"))
+                && path.parent().is_some_and(|dir| file.starts_with(dir));
+            (file == path || beside_main).then_some(*kind)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,11 @@
 //! for other targets: files of `tests/`, `benches/` and `examples/`, out-of-line modules
 //! declared `#[cfg(test)] mod tests;` (and their submodules), and test items inside library
 //! files (`#[cfg(test)]` items, functions with a test attribute). [`Targets`] says which of
-//! them a run includes; the engine skips the rest and counts what it skipped.
+//! them a run includes; the engine skips the rest and counts what it skipped. Files that a
+//! package's `Cargo.toml` names as the `path` of an `[[example]]`, `[[bench]]` or `[[test]]`
+//! target (and the modules beside such a target's `main.rs`) belong to that target wherever
+//! they sit: a workspace member under `examples/` whose only target is an example is checked
+//! with `--examples`, not by default.
 //!
 //! A file named explicitly selects its target, as `cargo clippy --test NAME` does: a named
 //! file under `tests/` or `benches/`, or a named out-of-line test module, is checked in full;

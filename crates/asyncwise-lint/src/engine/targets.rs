@@ -78,8 +78,8 @@ impl FileTarget {
     /// ```
     pub fn of(path: &Path) -> FileTarget {
         // Packages that exist only to test others (`linkerd/app/test`, `pool/mock`,
-        // `app/integration`) and benchmark packages: test code, though cargo builds them as
-        // ordinary crates.
+        // `app/integration`) and benchmark packages (under `benchmarks/` or `bench/`): test code,
+        // though cargo builds them as ordinary crates.
         let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
         if let Some(src) = parts.iter().position(|p| *p == "src")
             && let Some(package) = src.checked_sub(1).map(|i| parts[i])
@@ -90,7 +90,7 @@ impl FileTarget {
         if parts
             .iter()
             .take_while(|p| **p != "src")
-            .any(|p| *p == "benchmarks")
+            .any(|p| matches!(*p, "benchmarks" | "bench"))
         {
             return FileTarget::Benches;
         }
@@ -296,6 +296,7 @@ mod tests {
             ("linkerd/pool/mock/src/lib.rs", FileTarget::Tests),
             ("linkerd/app/integration/src/tcp.rs", FileTarget::Tests),
             ("benchmarks/clients/async.rs", FileTarget::Benches),
+            ("net/bench/src/echo.rs", FileTarget::Benches),
             ("linkerd/app/core/src/serve.rs", FileTarget::Main),
             ("svc/src/integration/mod.rs", FileTarget::Main),
         ] {

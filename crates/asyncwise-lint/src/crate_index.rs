@@ -496,7 +496,11 @@ impl CrateIndex {
             (file.package, target.clone(), true)
         } else if let Some((root, rest)) = split_path(target) {
             let own_library = file.target != Target::Main && meta.lib_name.as_deref() == Some(root);
-            let dep = meta.deps.iter().find(|(name, _)| name == root);
+            let dep = meta.deps.iter().find(|(name, _)| name == root).or_else(|| {
+                // `extern crate real_name as root;` in the crate root: `root` is that crate.
+                let real = meta.aliases.get(&format!("crate::{root}"))?;
+                meta.deps.iter().find(|(name, _)| name == real)
+            });
             match (own_library, dep) {
                 (true, _) => (file.package, format!("crate::{rest}"), false),
                 (false, Some((_, d))) => (*d, format!("crate::{rest}"), false),

@@ -25,8 +25,12 @@ pub struct Manifest {
     /// The edition is inherited from the workspace.
     pub edition_inherited: bool,
     /// Dependencies with a `path` (any dependency table): (the name code uses, the directory
-    /// the path names, joined to the manifest's directory).
+    /// the path names, joined to the manifest's directory). [`read`] adds entries inherited
+    /// from the workspace (`core.workspace = true`) whose workspace entry has a `path`.
     pub path_deps: Vec<(String, PathBuf)>,
+    /// Keys of entries of any dependency table inherited from the workspace (`workspace =
+    /// true`).
+    pub inherited_keys: Vec<String>,
     /// The entries of the top-level `[dependencies]` table (not dev-, build- or
     /// target-specific ones), with workspace-inherited entries completed from the workspace.
     pub dependencies: Vec<Dependency>,
@@ -129,7 +133,35 @@ pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
     if manifest.dependencies.iter().any(|d| d.inherited) {
         inherit_dependencies(dir, &mut manifest.dependencies);
     }
+    if !manifest.inherited_keys.is_empty() {
+        inherit_path_deps(dir, &manifest.inherited_keys, &mut manifest.path_deps);
+    }
     Ok(manifest)
+}
+
+/// Adds the path dependencies that `key.workspace = true` entries inherit: the workspace
+/// entry's `path` (joined to the workspace's directory), under the member's key, which is the
+/// name its code uses whatever the workspace entry's `package` is.
+fn inherit_path_deps(dir: &Path, keys: &[String], path_deps: &mut Vec<(String, PathBuf)>) {
+    let found = dir.ancestors().skip(1).find_map(|d| {
+        let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
+        let doc = Document::parse(text.as_str()).ok()?;
+        let table = doc.as_table().get("workspace")?.get("dependencies")?;
+        let table = table.as_table_like()?;
+        let paths: Vec<(String, PathBuf)> = table
+            .iter()
+            .filter_map(|(key, item)| {
+                let path = item.as_table_like()?.get("path")?.as_str()?;
+                Some((key.to_string(), d.join(path)))
+            })
+            .collect();
+        Some(paths)
+    });
+    for (key, path) in found.unwrap_or_default() {
+        if keys.contains(&key) {
+            path_deps.push((key.replace('-', "_"), path));
+        }
+    }
 }
 
 /// Completes `dep = { workspace = true }` entries from the nearest enclosing workspace's
@@ -261,6 +293,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         .or_else(|| name.clone())
         .map(|n| n.replace('-', "_"));
     let mut path_deps = Vec::new();
+    let mut inherited_keys = Vec::new();
     let mut tables: Vec<&Item> = ["dependencies", "dev-dependencies", "build-dependencies"]
         .iter()
         .filter_map(|t| root.get(t))
@@ -282,6 +315,8 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             };
             if let Some(path) = dep.get("path").and_then(Item::as_str) {
                 path_deps.push((key.replace('-', "_"), dir.join(path)));
+            } else if dep.get("workspace").and_then(Item::as_bool) == Some(true) {
+                inherited_keys.push(key.to_string());
             }
         }
     }
@@ -386,6 +421,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         edition,
         edition_inherited,
         path_deps,
+        inherited_keys,
         dependencies,
         platform_dependencies,
         features,
@@ -453,6 +489,32 @@ mod tests {
                 "compat".to_string(),
                 vec!["dep:async-std".to_string(), "rt/time".to_string()]
             )]
+        );
+    }
+
+    #[test]
+    fn inherited_path_dependencies_are_followed_under_the_member_s_key() {
+        let dir = std::env::temp_dir().join(format!("asyncwise-ws-paths-{}", std::process::id()));
+        let member = dir.join("crates/api");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/*\"]\n[workspace.dependencies.app-core]\npackage = \"app_core_impl\"\npath = \"crates/core\"\n[workspace.dependencies]\nserde = \"1\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"api\"\n[dependencies]\napp-core.workspace = true\nserde = { workspace = true }\n[dev-dependencies]\nlocal = { path = \"../local\" }\n",
+        )
+        .unwrap();
+        let m = read(&member).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            m.path_deps,
+            vec![
+                ("local".to_string(), member.join("../local")),
+                ("app_core".to_string(), dir.join("crates/core")),
+            ]
         );
     }
 

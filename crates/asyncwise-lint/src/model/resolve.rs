@@ -20,6 +20,8 @@ pub struct Scope {
     /// Names a `use` has bound, with whether another `use` bound them to a different path
     /// (possible only under `#[cfg(..)]` alternatives).
     imported: HashMap<String, bool>,
+    /// Aliases of `extern crate real_name as alias;` declared here.
+    extern_renames: Vec<String>,
 }
 
 impl Scope {
@@ -35,6 +37,18 @@ impl Scope {
             match item {
                 syn::Item::Use(u) => {
                     self.add_use_tree(module, &mut Vec::new(), u.leading_colon.is_some(), &u.tree)
+                }
+                // `extern crate real_name as alias;` names the external crate (in the crate
+                // root it also puts `alias` in the extern prelude of every file).
+                syn::Item::ExternCrate(e) if e.rename.is_some() => {
+                    if let Some((_, alias)) = &e.rename {
+                        let real = match e.ident.to_string().as_str() {
+                            "self" => "crate".to_string(),
+                            other => other.to_string(),
+                        };
+                        self.names.insert(alias.to_string(), real);
+                        self.extern_renames.push(alias.to_string());
+                    }
                 }
                 other => {
                     if let Some(ident) = item_ident(other) {
@@ -397,7 +411,8 @@ impl Resolver {
                         .strip_prefix(module.as_str())
                         .and_then(|rest| rest.strip_prefix("::"))
                         == Some(name.as_str());
-                    (target.starts_with("crate::") && !declared_here)
+                    let extern_rename = scope.extern_renames.contains(name);
+                    (target.starts_with("crate::") && !declared_here || extern_rename)
                         .then(|| (format!("{module}::{name}"), target.clone()))
                 })
             })
@@ -470,6 +485,18 @@ mod tests {
         assert_eq!(resolve_in(src, "RwLock::new"), "RwLock::new");
         // one path imported under two cfgs is not ambiguous
         assert_eq!(resolve_in(src, "read"), "std::fs::read");
+    }
+
+    #[test]
+    fn extern_crate_renames_name_the_external_crate() {
+        let src = "extern crate chat_core as chat; extern crate self as me;";
+        assert_eq!(
+            resolve_in(src, "chat::utils::hash"),
+            "chat_core::utils::hash"
+        );
+        let file = syn::parse_file(src).unwrap();
+        let aliases = Resolver::new(&file).crate_aliases();
+        assert!(aliases.contains(&("crate::chat".to_string(), "chat_core".to_string())));
     }
 
     #[test]

@@ -173,7 +173,11 @@ pub const ACCEPT_STREAM_NAMES: &[&str] = &[
 /// `handles.push(..)`.
 pub const FILL_METHODS: &[&str] = &[
     "spawn",
+    "spawn_on",
     "spawn_local",
+    "spawn_local_on",
+    "spawn_blocking",
+    "spawn_blocking_on",
     "push",
     "push_back",
     "insert",

@@ -140,6 +140,69 @@ fn target_flags_include_what_cargo_would() {
     );
 }
 
+/// A workspace whose members declare `[[example]]`, `[[bench]]` and `[[test]]` targets by path,
+/// outside the directories cargo would guess them from.
+fn workspace_with_declared_targets() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let body = format!("async fn f() {{\n    {SLEEP}\n}}\n");
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"core\", \"examples/pool\", \"load\"]\n",
+    );
+    write(
+        root,
+        "core/Cargo.toml",
+        "[package]\nname = \"core\"\nversion = \"0.1.0\"\n\n[[test]]\nname = \"wire\"\npath = \"checks/wire.rs\"\n",
+    );
+    write(root, "core/src/lib.rs", &format!("pub {body}"));
+    write(root, "core/checks/wire.rs", &body);
+    // A member package whose only target is an example.
+    write(
+        root,
+        "examples/pool/Cargo.toml",
+        "[package]\nname = \"pool\"\nversion = \"0.1.0\"\n\n[[example]]\nname = \"pool\"\npath = \"pool.rs\"\n",
+    );
+    write(root, "examples/pool/pool.rs", &body);
+    // A bench target with its own directory and a module beside its main.rs.
+    write(
+        root,
+        "load/Cargo.toml",
+        "[package]\nname = \"load\"\nversion = \"0.1.0\"\n\n[[bench]]\nname = \"load\"\npath = \"./driver/main.rs\"\nharness = false\n",
+    );
+    write(root, "load/driver/main.rs", &format!("mod util;\n{body}"));
+    write(root, "load/driver/util.rs", &body);
+    dir
+}
+
+#[test]
+fn targets_declared_in_the_manifest_are_test_code() {
+    let dir = workspace_with_declared_targets();
+    let (_, doc) = check_json(dir.path(), &[]);
+    assert_eq!(found(&doc), vec![at("core/src/lib.rs", 2)]);
+    assert_eq!(doc["skipped"]["files"], 4, "{doc}");
+    let (_, doc) = check_json(dir.path(), &["--examples"]);
+    assert_eq!(
+        found(&doc),
+        vec![at("core/src/lib.rs", 2), at("examples/pool/pool.rs", 2)]
+    );
+    let (_, doc) = check_json(dir.path(), &["--benches"]);
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("core/src/lib.rs", 2),
+            at("load/driver/main.rs", 3),
+            at("load/driver/util.rs", 2)
+        ]
+    );
+    let (_, doc) = check_json(dir.path(), &["--tests"]);
+    assert_eq!(
+        found(&doc),
+        vec![at("core/checks/wire.rs", 2), at("core/src/lib.rs", 2)]
+    );
+}
+
 #[test]
 fn a_named_file_selects_its_target() {
     let dir = package();

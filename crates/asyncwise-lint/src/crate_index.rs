@@ -621,14 +621,19 @@ impl CrateIndex {
         };
         // `mylib::db::load` (the package's own library from a binary, a test, an example or
         // a bench: crates of their own that name the library by its name, `use
-        // pueue::client::run;`) or `dep::db::load` (a path dependency): the package that
-        // declares it and the path inside that crate.
+        // pueue::client::run;`) or `dep::db::load` (a path dependency, also one renamed by
+        // `extern crate real_name as root;` in the crate root): the package that declares it
+        // and the path inside that crate.
         let in_named_crate = || {
             let (root, rest) = split_path(target)?;
             let own_library = (file.target != Target::Main
                 || self.in_binary(self.fns[f].file) && self.has_library(file.package))
                 && meta.lib_name.as_deref() == Some(root);
-            match meta.deps.iter().find(|(name, _)| name == root) {
+            let dep = meta.deps.iter().find(|(name, _)| name == root).or_else(|| {
+                let real = meta.aliases.get(&format!("crate::{root}"))?;
+                meta.deps.iter().find(|(name, _)| name == real)
+            });
+            match dep {
                 _ if own_library => Some((file.package, format!("crate::{rest}"))),
                 Some((_, d)) => Some((*d, format!("crate::{rest}"))),
                 None => None,

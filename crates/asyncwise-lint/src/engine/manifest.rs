@@ -25,8 +25,12 @@ pub struct Manifest {
     /// The edition is inherited from the workspace.
     pub edition_inherited: bool,
     /// Dependencies with a `path` (any dependency table): (the name code uses, the directory
-    /// the path names, joined to the manifest's directory).
+    /// the path names, joined to the manifest's directory). [`read`] adds entries inherited
+    /// from the workspace (`core.workspace = true`) whose workspace entry has a `path`.
     pub path_deps: Vec<(String, PathBuf)>,
+    /// Keys of entries of any dependency table inherited from the workspace (`workspace =
+    /// true`).
+    pub inherited_keys: Vec<String>,
     /// The entries of the top-level `[dependencies]` table (not dev-, build- or
     /// target-specific ones), with workspace-inherited entries completed from the workspace.
     pub dependencies: Vec<Dependency>,
@@ -41,6 +45,20 @@ pub struct Manifest {
     /// The `path`s of its `[[bin]]` targets, relative to the package root as written
     /// (`src/hickory-dns.rs`): binaries outside `src/main.rs` and `src/bin/`.
     pub bin_paths: Vec<PathBuf>,
+    /// `[[example]]`, `[[bench]]` and `[[test]]` targets with a `path`: (the kind, the path as
+    /// written, relative to the package). Their files are test code wherever they sit.
+    pub test_targets: Vec<(TestTarget, PathBuf)>,
+}
+
+/// The kind of a `[[example]]`, `[[bench]]` or `[[test]]` target of a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestTarget {
+    /// `[[example]]`: checked with `--examples`.
+    Example,
+    /// `[[bench]]`: checked with `--benches`.
+    Bench,
+    /// `[[test]]`: checked with `--tests`.
+    Test,
 }
 
 /// One entry of `[dependencies]`.
@@ -118,7 +136,35 @@ pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
     if manifest.dependencies.iter().any(|d| d.inherited) {
         inherit_dependencies(dir, &mut manifest.dependencies);
     }
+    if !manifest.inherited_keys.is_empty() {
+        inherit_path_deps(dir, &manifest.inherited_keys, &mut manifest.path_deps);
+    }
     Ok(manifest)
+}
+
+/// Adds the path dependencies that `key.workspace = true` entries inherit: the workspace
+/// entry's `path` (joined to the workspace's directory), under the member's key, which is the
+/// name its code uses whatever the workspace entry's `package` is.
+fn inherit_path_deps(dir: &Path, keys: &[String], path_deps: &mut Vec<(String, PathBuf)>) {
+    let found = dir.ancestors().skip(1).find_map(|d| {
+        let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
+        let doc = Document::parse(text.as_str()).ok()?;
+        let table = doc.as_table().get("workspace")?.get("dependencies")?;
+        let table = table.as_table_like()?;
+        let paths: Vec<(String, PathBuf)> = table
+            .iter()
+            .filter_map(|(key, item)| {
+                let path = item.as_table_like()?.get("path")?.as_str()?;
+                Some((key.to_string(), d.join(path)))
+            })
+            .collect();
+        Some(paths)
+    });
+    for (key, path) in found.unwrap_or_default() {
+        if keys.contains(&key) {
+            path_deps.push((key.replace('-', "_"), path));
+        }
+    }
 }
 
 /// Completes `dep = { workspace = true }` entries from the nearest enclosing workspace's
@@ -250,6 +296,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         .or_else(|| name.clone())
         .map(|n| n.replace('-', "_"));
     let mut path_deps = Vec::new();
+    let mut inherited_keys = Vec::new();
     let mut tables: Vec<&Item> = ["dependencies", "dev-dependencies", "build-dependencies"]
         .iter()
         .filter_map(|t| root.get(t))
@@ -271,6 +318,8 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             };
             if let Some(path) = dep.get("path").and_then(Item::as_str) {
                 path_deps.push((key.replace('-', "_"), dir.join(path)));
+            } else if dep.get("workspace").and_then(Item::as_bool) == Some(true) {
+                inherited_keys.push(key.to_string());
             }
         }
     }
@@ -340,6 +389,22 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let mut test_targets = Vec::new();
+    for (table, kind) in [
+        ("example", TestTarget::Example),
+        ("bench", TestTarget::Bench),
+        ("test", TestTarget::Test),
+    ] {
+        let Some(targets) = root.get(table).and_then(Item::as_array_of_tables) else {
+            continue;
+        };
+        for target in targets.iter() {
+            if let Some(path) = target.get("path").and_then(Item::as_str) {
+                let path = Path::new(path);
+                test_targets.push((kind, path.strip_prefix(".").unwrap_or(path).to_path_buf()));
+            }
+        }
+    }
     let allows = text
         .lines()
         .enumerate()
@@ -370,11 +435,37 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         edition,
         edition_inherited,
         path_deps,
+        inherited_keys,
         dependencies,
         platform_dependencies,
         features,
         allows,
+        test_targets,
     })
+}
+
+impl Manifest {
+    /// The `[[example]]`, `[[bench]]` or `[[test]]` target a file belongs to, from its path
+    /// relative to the package: the target's file itself, or any file beside a target's
+    /// `main.rs` (its modules).
+    ///
+    /// ```
+    /// use asyncwise_lint::engine::manifest::{parse, TestTarget};
+    /// let m = parse("[package]\nname = \"demo\"\n[[example]]\nname = \"pool\"\npath = \"pool.rs\"\n[[bench]]\nname = \"load\"\npath = \"load/main.rs\"\n", ".".as_ref()).unwrap();
+    /// assert_eq!(m.test_target_of("pool.rs".as_ref()), Some(TestTarget::Example));
+    /// assert_eq!(m.test_target_of("load/util.rs".as_ref()), Some(TestTarget::Bench));
+    /// assert_eq!(m.test_target_of("src/lib.rs".as_ref()), None);
+    /// ```
+    pub fn test_target_of(&self, file: &Path) -> Option<TestTarget> {
+        self.test_targets.iter().find_map(|(kind, path)| {
+            let beside_main = path.file_name().is_some_and(|n| n == "main.rs")
+                && path
+                    .parent()
+                    .is_some_and(|dir| !dir.as_os_str().is_empty() && dir != Path::new("src"))
+                && path.parent().is_some_and(|dir| file.starts_with(dir));
+            (file == path || beside_main).then_some(*kind)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -419,6 +510,32 @@ mod tests {
                 "compat".to_string(),
                 vec!["dep:async-std".to_string(), "rt/time".to_string()]
             )]
+        );
+    }
+
+    #[test]
+    fn inherited_path_dependencies_are_followed_under_the_member_s_key() {
+        let dir = std::env::temp_dir().join(format!("asyncwise-ws-paths-{}", std::process::id()));
+        let member = dir.join("crates/api");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/*\"]\n[workspace.dependencies.app-core]\npackage = \"app_core_impl\"\npath = \"crates/core\"\n[workspace.dependencies]\nserde = \"1\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"api\"\n[dependencies]\napp-core.workspace = true\nserde = { workspace = true }\n[dev-dependencies]\nlocal = { path = \"../local\" }\n",
+        )
+        .unwrap();
+        let m = read(&member).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            m.path_deps,
+            vec![
+                ("local".to_string(), member.join("../local")),
+                ("app_core".to_string(), dir.join("crates/core")),
+            ]
         );
     }
 

@@ -221,18 +221,33 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     // Files of targets the run leaves out are not even read: nothing in them is visible to
     // library code.
     let cwd = std::env::current_dir().ok();
+    let manifests: Vec<Option<Manifest>> = found
+        .packages
+        .iter()
+        .map(|p| manifest::read(&p.root).ok())
+        .collect();
     let mut selected = Vec::with_capacity(found.packages.len());
-    for package in &found.packages {
+    for (package, manifest) in found.packages.iter().zip(&manifests) {
         // A package's targets are read from paths inside it (`examples/demo/src/main.rs` of a
         // package rooted at `examples/demo` is its main code); without a manifest, the path as
         // given is all there is to go by.
         let has_manifest = package.root.join("Cargo.toml").is_file();
         let mut files = Vec::with_capacity(package.files.len());
         for path in &package.files {
-            let target = if has_manifest {
-                FileTarget::of(&in_package(&package.root, path, cwd.as_deref()))
-            } else {
-                FileTarget::of(path)
+            // A file the manifest names as an `[[example]]`, `[[bench]]` or `[[test]]` target
+            // is that target's code wherever it sits (a workspace member under `examples/`
+            // whose only target is an example).
+            let declared = manifest
+                .as_ref()
+                .and_then(|m| m.test_target_of(&relative_to(&package.root, path, cwd.as_deref())));
+            let target = match declared {
+                Some(manifest::TestTarget::Example) => FileTarget::Examples,
+                Some(manifest::TestTarget::Bench) => FileTarget::Benches,
+                Some(manifest::TestTarget::Test) => FileTarget::Tests,
+                None if has_manifest => {
+                    FileTarget::of(&in_package(&package.root, path, cwd.as_deref()))
+                }
+                None => FileTarget::of(path),
             };
             let explicit = found.explicit.contains(path);
             if target.included(targets, explicit) {
@@ -276,11 +291,6 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 }
             });
     let max_size = options.max_file_size;
-    let manifests: Vec<Option<Manifest>> = found
-        .packages
-        .iter()
-        .map(|p| manifest::read(&p.root).ok())
-        .collect();
     // The knowledge each package is checked with: the run's, extended by the rows of the
     // package's configuration (its own and its workspace's).
     let knowledge: Vec<Arc<crate::knowledge::Knowledge>> = found

@@ -4,7 +4,11 @@
 //! for other targets: files of `tests/`, `benches/` and `examples/`, out-of-line modules
 //! declared `#[cfg(test)] mod tests;` (and their submodules), and test items inside library
 //! files (`#[cfg(test)]` items, functions with a test attribute). [`Targets`] says which of
-//! them a run includes; the engine skips the rest and counts what it skipped.
+//! them a run includes; the engine skips the rest and counts what it skipped. Files that a
+//! package's `Cargo.toml` names as the `path` of an `[[example]]`, `[[bench]]` or `[[test]]`
+//! target (and the modules beside such a target's `main.rs`) belong to that target wherever
+//! they sit: a workspace member under `examples/` whose only target is an example is checked
+//! with `--examples`, not by default.
 //!
 //! A file named explicitly selects its target, as `cargo clippy --test NAME` does: a named
 //! file under `tests/` or `benches/`, or a named out-of-line test module, is checked in full;
@@ -74,8 +78,8 @@ impl FileTarget {
     /// ```
     pub fn of(path: &Path) -> FileTarget {
         // Packages that exist only to test others (`linkerd/app/test`, `pool/mock`,
-        // `app/integration`) and benchmark packages: test code, though cargo builds them as
-        // ordinary crates.
+        // `app/integration`) and benchmark packages (under `benchmarks/` or `bench/`): test code,
+        // though cargo builds them as ordinary crates.
         let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
         if let Some(src) = parts.iter().position(|p| *p == "src")
             && let Some(package) = src.checked_sub(1).map(|i| parts[i])
@@ -86,7 +90,7 @@ impl FileTarget {
         if parts
             .iter()
             .take_while(|p| **p != "src")
-            .any(|p| *p == "benchmarks")
+            .any(|p| matches!(*p, "benchmarks" | "bench"))
         {
             return FileTarget::Benches;
         }
@@ -292,6 +296,7 @@ mod tests {
             ("linkerd/pool/mock/src/lib.rs", FileTarget::Tests),
             ("linkerd/app/integration/src/tcp.rs", FileTarget::Tests),
             ("benchmarks/clients/async.rs", FileTarget::Benches),
+            ("net/bench/src/echo.rs", FileTarget::Benches),
             ("linkerd/app/core/src/serve.rs", FileTarget::Main),
             ("svc/src/integration/mod.rs", FileTarget::Main),
         ] {

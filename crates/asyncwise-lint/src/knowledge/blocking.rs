@@ -120,6 +120,10 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         hint: HASH_HINT,
     },
     BlockingFn {
+        path: "rcrypt::*",
+        hint: HASH_HINT,
+    },
+    BlockingFn {
         path: "scrypt::scrypt",
         hint: HASH_HINT,
     },

@@ -56,3 +56,15 @@ pub const CHUNKING_ADAPTERS: &[&str] = &[
     "ready_chunks",
     "chunks_timeout",
 ];
+
+/// Stream consumers that poll at most `n` items' futures at once (`for_each_concurrent(n, ..)`,
+/// `buffer_unordered(n)`): a stream's `map` before them produces the next item, and spawns its
+/// task, only when a slot is free. `for_each_concurrent(None, ..)` has no limit.
+pub const CONCURRENCY_LIMITED_CONSUMERS: &[&str] = &[
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+    "buffer_unordered",
+    "buffered",
+    "try_buffer_unordered",
+    "try_buffered",
+];

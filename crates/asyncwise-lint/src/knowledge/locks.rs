@@ -155,6 +155,10 @@ pub const GUARD_PASSTHROUGH: &[&str] = &[
     "or_insert_with",
 ];
 
+/// Future combinators (`futures::FutureExt`) that hand an async lock call's output, the guard,
+/// to a closure: `m.lock().then(|guard| async move { .. })`.
+pub const GUARD_FUTURE_COMBINATORS: &[&str] = &["then", "map", "inspect"];
+
 /// Methods that take a guard (or an `Option`/`Result` holding one) by value and return
 /// something else: `map.get(k).map(|r| r.clone())` keeps no guard.
 pub const GUARD_CONSUMERS: &[&str] = &["map", "and_then", "map_or", "map_or_else", "is_some_and"];

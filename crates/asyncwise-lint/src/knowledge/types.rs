@@ -254,10 +254,25 @@ pub const VALUE_PASSTHROUGH: &[&str] = &[
     "with_context",
     "map_err",
     "as_mut",
+    // a once-cell's value (`ARGON.get_or_init(init)`); the cell itself is transparent
+    "get_or_init",
+    "get_or_try_init",
 ];
 
 /// Wrappers that are transparent for our purposes: `Arc<Mutex<T>>` is a `Mutex` to us.
-pub const TRANSPARENT_WRAPPERS: &[&str] = &["Arc", "Rc", "Box", "Cow", "Pin", "ManuallyDrop"];
+/// Once-cells and lazies (`OnceLock<Argon2>`, `LazyLock<Mutex<T>>`) hold or deref to their value.
+pub const TRANSPARENT_WRAPPERS: &[&str] = &[
+    "Arc",
+    "Rc",
+    "Box",
+    "Cow",
+    "Pin",
+    "ManuallyDrop",
+    "OnceLock",
+    "LazyLock",
+    "OnceCell",
+    "Lazy",
+];
 
 /// Buffering wrappers: `BufReader::new(file)` reads from `file`, so it blocks when `file` does.
 pub const IO_WRAPPERS: &[&str] = &["BufReader", "BufWriter", "LineWriter"];

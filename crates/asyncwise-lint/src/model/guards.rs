@@ -336,7 +336,20 @@ impl<'a> Scanner<'a> {
     fn expr(&mut self, e: &syn::Expr) {
         match e {
             syn::Expr::Await(a) => {
-                self.expr(&a.base);
+                match &*a.base {
+                    // An awaited acquisition (`lock.write().await`) proves the lock is an async
+                    // one, whatever its name resolved to: no synchronous guard comes from it,
+                    // and this await is the acquisition, not a suspension under a guard.
+                    syn::Expr::MethodCall(m)
+                        if self.async_locks.is_none()
+                            && m.args.is_empty()
+                            && locks::ASYNC_GUARD_METHODS
+                                .contains(&m.method.to_string().as_str()) =>
+                    {
+                        self.expr(&m.receiver);
+                    }
+                    base => self.expr(base),
+                }
                 self.on_await(Loc::from_span(a.await_token.span));
                 if self.async_locks.is_some()
                     && let Some(lock) = async_lock_call(a, self)
@@ -547,6 +560,23 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Finds an `.await` anywhere below a node, nested closures and async blocks included.
+#[derive(Default)]
+pub(crate) struct AwaitFinder {
+    /// An `.await` was seen.
+    pub found: bool,
+}
+
+impl<'ast> Visit<'ast> for AwaitFinder {
+    fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+        self.found = true;
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.found |= !TokenFacts::of(m.tokens.clone()).awaits.is_empty();
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
 /// Visits the direct child expressions of an expression with the scanner.
 struct Children<'s, 'a> {
     scanner: &'s mut Scanner<'a>,
@@ -707,6 +737,8 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
             })
         }
         syn::Expr::Try(t) => guard_call(&t.expr, s),
+        // `let out = &mut m.lock().await;`: the temporary lives to the end of the block.
+        syn::Expr::Reference(r) => guard_call(&r.expr, s),
         syn::Expr::Paren(p) => guard_call(&p.expr, s),
         // `match m.lock() { Ok(g) => g, Err(poisoned) => poisoned.into_inner() }`
         syn::Expr::Match(mt) => {

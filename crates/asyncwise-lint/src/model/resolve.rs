@@ -17,6 +17,11 @@ use crate::knowledge::Knowledge;
 pub struct Scope {
     names: HashMap<String, String>,
     globs: Vec<String>,
+    /// Names a `use` has bound, with whether another `use` bound them to a different path
+    /// (possible only under `#[cfg(..)]` alternatives).
+    imported: HashMap<String, bool>,
+    /// Aliases of `extern crate real_name as alias;` declared here.
+    extern_renames: Vec<String>,
 }
 
 impl Scope {
@@ -32,6 +37,18 @@ impl Scope {
             match item {
                 syn::Item::Use(u) => {
                     self.add_use_tree(module, &mut Vec::new(), u.leading_colon.is_some(), &u.tree)
+                }
+                // `extern crate real_name as alias;` names the external crate (in the crate
+                // root it also puts `alias` in the extern prelude of every file).
+                syn::Item::ExternCrate(e) if e.rename.is_some() => {
+                    if let Some((_, alias)) = &e.rename {
+                        let real = match e.ident.to_string().as_str() {
+                            "self" => "crate".to_string(),
+                            other => other.to_string(),
+                        };
+                        self.names.insert(alias.to_string(), real);
+                        self.extern_renames.push(alias.to_string());
+                    }
                 }
                 other => {
                     if let Some(ident) = item_ident(other) {
@@ -56,6 +73,22 @@ impl Scope {
                 *glob = format!("{module}::{glob}");
             }
         }
+        // `#[cfg(feature = "sync")] use std::sync::RwLock;` beside `#[cfg(not(..))] use
+        // tokio::sync::RwLock;`: which one is compiled depends on the build, so the name stays
+        // unresolved rather than taking whichever came last.
+        for (name, ambiguous) in &self.imported {
+            if *ambiguous {
+                self.names.insert(name.clone(), name.clone());
+            }
+        }
+    }
+
+    /// Binds `name` to `path` for a `use`, noting a second import of it from elsewhere.
+    fn import(&mut self, name: String, path: String) {
+        let differs = self.names.get(&name).is_some_and(|old| *old != path);
+        let seen = self.imported.entry(name.clone()).or_insert(false);
+        *seen |= differs;
+        self.names.insert(name, path);
     }
 
     fn add_use_tree(
@@ -75,13 +108,13 @@ impl Scope {
                 let name = n.ident.to_string();
                 if name == "self" {
                     if let Some(last) = prefix.last().cloned() {
-                        self.names
-                            .insert(last, expand_use_prefix(module, prefix, absolute));
+                        let path = expand_use_prefix(module, prefix, absolute);
+                        self.import(last, path);
                     }
                 } else {
                     prefix.push(name.clone());
-                    self.names
-                        .insert(name, expand_use_prefix(module, prefix, absolute));
+                    let path = expand_use_prefix(module, prefix, absolute);
+                    self.import(name, path);
                     prefix.pop();
                 }
             }
@@ -92,12 +125,12 @@ impl Scope {
                 }
                 let name = r.ident.to_string();
                 if name == "self" {
-                    self.names
-                        .insert(alias, expand_use_prefix(module, prefix, absolute));
+                    let path = expand_use_prefix(module, prefix, absolute);
+                    self.import(alias, path);
                 } else {
                     prefix.push(name);
-                    self.names
-                        .insert(alias, expand_use_prefix(module, prefix, absolute));
+                    let path = expand_use_prefix(module, prefix, absolute);
+                    self.import(alias, path);
                     prefix.pop();
                 }
             }
@@ -378,7 +411,8 @@ impl Resolver {
                         .strip_prefix(module.as_str())
                         .and_then(|rest| rest.strip_prefix("::"))
                         == Some(name.as_str());
-                    (target.starts_with("crate::") && !declared_here)
+                    let extern_rename = scope.extern_renames.contains(name);
+                    (target.starts_with("crate::") && !declared_here || extern_rename)
                         .then(|| (format!("{module}::{name}"), target.clone()))
                 })
             })
@@ -440,6 +474,29 @@ mod tests {
             resolve_in(src, "queue"),
             "tokio::sync::mpsc::unbounded_channel"
         );
+    }
+
+    #[test]
+    fn cfg_alternative_imports_leave_the_name_unresolved() {
+        let src = "#[cfg(feature = \"a\")] use tokio::sync::RwLock; \
+                   #[cfg(not(feature = \"a\"))] use std::sync::RwLock; \
+                   #[cfg(unix)] use std::fs::read; #[cfg(not(unix))] use std::fs::read;";
+        assert_eq!(resolve_in(src, "RwLock"), "RwLock");
+        assert_eq!(resolve_in(src, "RwLock::new"), "RwLock::new");
+        // one path imported under two cfgs is not ambiguous
+        assert_eq!(resolve_in(src, "read"), "std::fs::read");
+    }
+
+    #[test]
+    fn extern_crate_renames_name_the_external_crate() {
+        let src = "extern crate chat_core as chat; extern crate self as me;";
+        assert_eq!(
+            resolve_in(src, "chat::utils::hash"),
+            "chat_core::utils::hash"
+        );
+        let file = syn::parse_file(src).unwrap();
+        let aliases = Resolver::new(&file).crate_aliases();
+        assert!(aliases.contains(&("crate::chat".to_string(), "chat_core".to_string())));
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct TypeTable {
     /// Enum variants with one unnamed field: (enum, variant) -> the field's type (unknown when
     /// it cannot be told).
     variants: HashMap<(String, String), Ty>,
+    /// Statics (`static ARGON: OnceLock<Argon2> = ..`), by name.
+    statics: HashMap<String, Ty>,
 }
 
 impl TypeTable {
@@ -97,6 +99,12 @@ impl TypeTable {
                         }
                     }
                 }
+                syn::Item::Static(st) => {
+                    let ty = self.ty_of(&st.ty, resolver);
+                    if ty != Ty::Unknown {
+                        self.statics.insert(st.ident.to_string(), ty);
+                    }
+                }
                 syn::Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
                         let child = format!("{module}::{}", m.ident);
@@ -124,6 +132,11 @@ impl TypeTable {
     pub fn variant(&self, owner: &str, variant: &str) -> Option<&Ty> {
         let short = owner.rsplit("::").next().unwrap_or(owner);
         self.variants.get(&(short.to_string(), variant.to_string()))
+    }
+
+    /// The type of the static `name` declared in this file, if known.
+    pub fn static_ty(&self, name: &str) -> Option<&Ty> {
+        self.statics.get(name)
     }
 
     /// Does this file declare a struct named like `owner` (canonical or plain)?
@@ -343,7 +356,10 @@ fn infer_within(
                 if name == "self" {
                     return env.self_ty.clone().map(Ty::Named).unwrap_or_default();
                 }
-                return env.get(&name);
+                return match env.get(&name) {
+                    Ty::Unknown => types.static_ty(&name).cloned().unwrap_or_default(),
+                    known => known,
+                };
             }
             Ty::Unknown
         }

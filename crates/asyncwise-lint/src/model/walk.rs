@@ -102,6 +102,8 @@ pub fn walk_file(
         bound_futures: Vec::new(),
         constant_names: Vec::new(),
         after_stmt: None,
+        leaves_after_stmt: false,
+        concurrency_limited: HashSet::new(),
         stmt_binding: None,
         main_depth: None,
         current_fn: None,
@@ -140,6 +142,9 @@ pub fn walk_file(
 struct AfterStmt {
     tokens: proc_macro2::TokenStream,
     facts: TokenFacts,
+    /// The statement is an `if`, `match` or block: what follows it also follows the
+    /// statements of its branches.
+    branches: bool,
 }
 
 /// `let (tx, rx) = some::unbounded_channel();`-shaped statements (checked by name only; the
@@ -198,6 +203,12 @@ struct Walker {
     /// Tokens of the statements after the one being visited, when that statement holds a loop
     /// (to see whether the loop's tasks are joined right after it).
     after_stmt: Option<Rc<AfterStmt>>,
+    /// A later statement of the block being visited is a `return` or `break`: a spawn in the
+    /// current statement happens once per loop at most.
+    leaves_after_stmt: bool,
+    /// Method calls of a stream chain consumed with a concurrency limit
+    /// (`.map(..).for_each_concurrent(n, ..)`), by address.
+    concurrency_limited: HashSet<usize>,
     /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
     stmt_binding: Option<String>,
     /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
@@ -395,6 +406,53 @@ impl Walker {
                 d.aliases.push(name.to_string());
             }
         }
+    }
+
+    /// `m.lock().then(|guard| async move { .. })`: the lock call's guard goes to a closure, in
+    /// any function (also a sync one returning the future). Held if the closure awaits (its
+    /// future runs while holding the guard) or is not a closure we can read.
+    fn async_lock_combinator(&mut self, m: &syn::ExprMethodCall) {
+        let syn::Expr::MethodCall(lock) = &*m.receiver else {
+            return;
+        };
+        if !crate::knowledge::locks::GUARD_FUTURE_COMBINATORS
+            .contains(&m.method.to_string().as_str())
+            || !lock.args.is_empty()
+            || !crate::knowledge::locks::ASYNC_GUARD_METHODS
+                .contains(&lock.method.to_string().as_str())
+        {
+            return;
+        }
+        // A known type that is not an async lock (`std::sync::Mutex::lock` returns a `Result`,
+        // whose `map` is no future combinator) is not this shape.
+        if let Ty::Named(path) = self.infer(&lock.receiver)
+            && path.contains("::")
+            && !self.knowledge.is_async_lock(&path)
+        {
+            return;
+        }
+        let held = match m.args.first() {
+            Some(syn::Expr::Closure(c)) => {
+                let mut awaits = guards::AwaitFinder::default();
+                awaits.visit_expr(&c.body);
+                awaits.found
+            }
+            _ => true,
+        };
+        let function = self.current_fn_path();
+        let id = guards::lock_identity(
+            &lock.receiver,
+            &self.env,
+            &self.types,
+            &self.resolver,
+            function.as_deref(),
+        );
+        self.facts.async_lock_sites.push(super::AsyncLockSiteFact {
+            id,
+            held,
+            lent: false,
+            loc: Loc::method_call(lock),
+        });
     }
 
     /// An async lock handed to other code (`helper(&self.state)`, `Foo { m: m.clone() }`,
@@ -705,6 +763,7 @@ impl Walker {
             handle: self.bound_to.get(&node_addr).map(String::as_str),
             future,
             in_poll_fn,
+            leaves_after: self.leaves_after_stmt,
         };
         let in_loop = bounds::spawn_loop(&site, &self.knowledge);
         // `let fut = async move { .. }; tokio::spawn(fut)`: what was learnt about the binding.
@@ -979,8 +1038,15 @@ impl<'ast> Visit<'ast> for Walker {
         let futures_in_scope = self.bound_futures.len();
         let constants_in_scope = self.constant_names.len();
         let saved_after = self.after_stmt.take();
+        let saved_leaves = self.leaves_after_stmt;
         let loops = b.stmts.iter().filter(|s| bounds::holds_loop(s)).count();
         for (i, stmt) in b.stmts.iter().enumerate() {
+            self.leaves_after_stmt = b.stmts[i + 1..].iter().any(|s| {
+                matches!(
+                    s,
+                    syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
+                )
+            });
             // Bounded work: only statements holding a loop, in blocks with few of them.
             let wanted = bounds::holds_loop(stmt) || binds_channel(stmt);
             self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted).then(|| {
@@ -988,14 +1054,21 @@ impl<'ast> Visit<'ast> for Walker {
                 for s in &b.stmts[i + 1..] {
                     quote::ToTokens::to_tokens(s, &mut tokens);
                 }
+                if let Some(outer) = saved_after.as_ref().filter(|a| a.branches) {
+                    tokens.extend(outer.tokens.clone());
+                }
+                let branches =
+                    matches!(stmt, syn::Stmt::Expr(e, _) if bounds::branches_hold_loop(e));
                 Rc::new(AfterStmt {
                     facts: TokenFacts::of(tokens.clone()),
                     tokens,
+                    branches,
                 })
             });
             self.visit_stmt(stmt);
         }
         self.after_stmt = saved_after;
+        self.leaves_after_stmt = saved_leaves;
         self.constant_names.truncate(constants_in_scope);
         self.bound_futures.truncate(futures_in_scope);
         self.env.pop();
@@ -1264,18 +1337,34 @@ impl<'ast> Visit<'ast> for Walker {
             loc,
             self.awaited.contains(&me),
         );
+        if iterators::CONCURRENCY_LIMITED_CONSUMERS.contains(&m.method.to_string().as_str())
+            && !m
+                .args
+                .first()
+                .is_some_and(|a| matches!(a, syn::Expr::Path(p) if p.path.is_ident("None")))
+        {
+            let mut chain = &*m.receiver;
+            while let syn::Expr::MethodCall(inner) = chain {
+                self.concurrency_limited.insert(addr(inner));
+                chain = &inner.receiver;
+            }
+        }
         self.visit_expr(&m.receiver);
+        let limited = self.concurrency_limited.contains(&me);
         let adapter_loop = (per_element && bounds::is_iteration(&m.receiver)).then(|| {
             let fixed = bounds::iterations(&m.receiver, &self.constant_names);
-            self.loop_scope(
+            let mut scope = self.loop_scope(
                 m,
                 loc,
                 "iterator closure",
                 fixed,
                 bounds::is_chunked(&m.receiver),
-            )
+            );
+            scope.concurrency_limited = limited;
+            scope
         });
         if self.async_lock_scan {
+            self.async_lock_combinator(m);
             for arg in &m.args {
                 self.async_lock_lent(arg);
             }

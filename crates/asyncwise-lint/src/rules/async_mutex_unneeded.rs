@@ -28,6 +28,11 @@ crate::declare_rule! {
     /// its name, or any lock of that file when the body locks a metavariable): the expansion
     /// decides what follows the lock, and the macro body is not followed as code.
     ///
+    /// A guard handed on by a future combinator (`m.lock().then(|g| async move { .. })`, also
+    /// built in a plain function returning the future) is held when the closure awaits, and a
+    /// guard bound through a reference (`let out = &mut m.lock().await;`) lives to the end of
+    /// its block like any other binding.
+    ///
     /// ## Pedantic form
     /// Locks of an `Option` (`RwLock<Option<T>>`, `Mutex<Option<T>>`): most are late-initialised
     /// values, set once and then read, where the lock costs little per read and the better fix

@@ -14,7 +14,9 @@ crate::declare_rule! {
     /// ## Pedantic form
     /// Detached tasks with no error path whose only panics cannot happen once they run, or
     /// only repeat an earlier panic: `unreachable!()`, `expect`/`unwrap` on installing a signal
-    /// handler, or on a lock's poisoning (`state.write().expect("lock")`).
+    /// handler (`ctrl_c()`, `signal(SignalKind::..)`), on a lock's poisoning
+    /// (`state.write().expect("lock")`), or on the result of a task the body spawned and waits
+    /// for (`let h = tokio::spawn(..); h.await.unwrap()`, a thread's `join().expect(..)`).
     ///
     /// ## Why is this bad
     /// A task's error or panic is delivered only through its `JoinHandle`. Drop the handle and
@@ -28,8 +30,16 @@ crate::declare_rule! {
     /// Tasks whose only panics are of that kind are the pedantic form: on 18 real
     /// repositories they were start-up signal handlers (`signal(..).expect(..)`) and
     /// "cannot happen" branches, and none of them was worth changing; on 10 more, a cleanup
-    /// task whose only panic was a poisoned-lock `expect`. Other panics (`unwrap`
-    /// on a send, `todo!`) stay in the default form: the task dies while the program runs on.
+    /// task whose only panic was a poisoned-lock `expect`; on 10 more, a streaming task whose
+    /// one `unwrap` was on its inner fetch task's result. A signal handler's installation
+    /// fails only when the OS refuses it, at start-up; an inner task's panic was printed by the
+    /// panic hook when it happened, and unwrapping its `JoinError` only repeats it. Across
+    /// the 38 repositories every default finding worth acting on was a task that *returns an
+    /// error* (`?`, an `Err`, an async fn returning a `Result`) that nobody reads. Other
+    /// panics (`unwrap` or `expect` on a send, `todo!`) stay in the default form all the same:
+    /// the task dies while the program runs on, and a send that fails inside
+    /// `for_each_concurrent(.., |i| async move { tx.send(i).await.expect(..) })` loses work;
+    /// which of those panics can really fire is not in the code.
     ///
     /// ## Example
     /// ```rust,ignore

@@ -12,7 +12,10 @@ crate::declare_rule! {
     /// `Semaphore::acquire_owned(sem)`, or any `let permit = ..` awaited before it) or inside the
     /// spawned future, a `JoinSet`/`FuturesUnordered` drained or size-checked inside the loop
     /// (`try_join_next` only reaps and is no bound), a handle awaited or `block_on`-ed in the same
-    /// iteration, chunks joined before the next chunk, or a loop over a constant range, a
+    /// iteration, chunks joined before the next chunk, a stream `map` consumed by
+    /// `for_each_concurrent(n, ..)` or `buffer_unordered(n)` (the next item, and its task, is
+    /// produced only when a slot is free), a spawn followed in its block by `return` or `break`
+    /// (once per loop, not per iteration), or a loop over a constant range, a
     /// literal list or one element (a fixed worker pool; `let workers = 48;` counts as
     /// constant). Accept loops are not reported when the loop's own iteration accepts
     /// (`listener.accept().await`, `incoming.next()`, also as a `select!` branch): one task per
@@ -22,7 +25,8 @@ crate::declare_rule! {
     ///
     /// ## Pedantic form
     /// A fan-out over a collection (`for`, iterator closure) whose tasks are joined right after
-    /// the loop, and a pool sized by a runtime value bound before the loop (`0..cfg.workers`).
+    /// the loop (also a `JoinSet` filled with `spawn_on` in the branches of an `if` and joined
+    /// after it), and a pool sized by a runtime value bound before the loop (`0..cfg.workers`).
     ///
     /// The default form is for loops driven by something unbounded or external: a receiver, a
     /// stream, a network loop, or a collection whose tasks are not joined before the loop's

@@ -54,6 +54,12 @@ pub enum TaskBound {
     HandleAwaited,
     /// An enclosing loop goes over chunks and drains its tasks before the next chunk.
     ChunkDrained,
+    /// The loop is a stream adapter consumed by `for_each_concurrent(n, ..)` or
+    /// `buffer_unordered(n)`: the next item, and its task, comes only when a slot is free.
+    ConcurrencyLimit,
+    /// The iteration that spawns then leaves the loop (`return` or `break` after the spawn):
+    /// one task per call, not per iteration.
+    LeavesLoop,
 }
 
 /// The loop a spawn sits in, with what bounds its tasks.
@@ -83,6 +89,8 @@ pub(crate) struct LoopScope {
     pub(crate) joined_after: bool,
     /// The whole loop's tokens, read.
     pub(crate) facts: TokenFacts,
+    /// A stream adapter whose consumer polls at most `n` items at once.
+    pub(crate) concurrency_limited: bool,
 }
 
 impl LoopScope {
@@ -100,6 +108,7 @@ impl LoopScope {
             iterations,
             chunked,
             joined_after: false,
+            concurrency_limited: false,
             facts: TokenFacts::of(node.to_token_stream()),
         }
     }
@@ -133,6 +142,8 @@ pub(crate) struct SpawnSite<'a> {
     pub(crate) handle: Option<&'a str>,
     /// The spawned future.
     pub(crate) future: Option<&'a syn::Expr>,
+    /// A later statement of the spawn's block is a `return` or `break`.
+    pub(crate) leaves_after: bool,
     /// Made in the body of a synchronous `poll_*` method.
     pub(crate) in_poll_fn: bool,
 }
@@ -164,6 +175,12 @@ fn first_bound(
     }
     if innermost.iterations == Iterations::Fixed {
         return Some(TaskBound::FixedIterations);
+    }
+    if innermost.concurrency_limited {
+        return Some(TaskBound::ConcurrencyLimit);
+    }
+    if site.leaves_after {
+        return Some(TaskBound::LeavesLoop);
     }
     if site.in_poll_fn {
         return Some(TaskBound::StateMachine);
@@ -397,8 +414,28 @@ fn joins_filled(
         .any(|name| filled.contains(name))
 }
 
+/// Is `e` an `if`, `match` or block one of whose branches holds a loop statement? What
+/// follows it then also follows the loop.
+pub(crate) fn branches_hold_loop(e: &syn::Expr) -> bool {
+    let block = |b: &syn::Block| b.stmts.iter().any(holds_loop);
+    match e {
+        syn::Expr::If(i) => {
+            block(&i.then_branch)
+                || i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| branches_hold_loop(e))
+        }
+        syn::Expr::Match(m) => m.arms.iter().any(|a| match &*a.body {
+            syn::Expr::Block(b) => block(&b.block),
+            _ => false,
+        }),
+        syn::Expr::Block(b) => block(&b.block),
+        _ => false,
+    }
+}
+
 /// Does this statement hold a loop (a `for`/`while`/`loop`, or an iterator chain with a
-/// per-element closure)?
+/// per-element closure, also in a branch of an `if`, a `match` or a block)?
 pub(crate) fn holds_loop(stmt: &syn::Stmt) -> bool {
     fn chain(e: &syn::Expr) -> bool {
         match e {
@@ -410,6 +447,8 @@ pub(crate) fn holds_loop(stmt: &syn::Stmt) -> bool {
             syn::Expr::Await(a) => chain(&a.base),
             syn::Expr::Try(t) => chain(&t.expr),
             syn::Expr::Call(c) => c.args.iter().any(chain),
+            // a loop in a branch: what follows the `if` also follows the loop
+            syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Block(_) => branches_hold_loop(e),
             _ => false,
         }
     }
@@ -543,6 +582,7 @@ mod tests {
             handle: None,
             future: None,
             in_poll_fn: false,
+            leaves_after: false,
         }
     }
 

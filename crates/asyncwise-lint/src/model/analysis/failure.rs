@@ -12,8 +12,8 @@
 use syn::visit::{self, Visit};
 
 use crate::facts::FnRef;
-use crate::knowledge::Knowledge;
 use crate::knowledge::macros as macro_kinds;
+use crate::knowledge::{Knowledge, spawn};
 use crate::model::Loc;
 use crate::model::macros::{self, MacroBody};
 
@@ -210,6 +210,34 @@ fn is_std_lock_call(e: &syn::Expr) -> bool {
     }
 }
 
+/// Is `e` the wait for a task spawned in this body (`handle.await` with `let handle =
+/// tokio::spawn(..)`, `tokio::spawn(..).await`, `thread.join()`)? Unwrapping its result only
+/// re-raises a panic of that task, already printed by the panic hook.
+fn is_inner_join(e: &syn::Expr, handles: &[String], knowledge: &Knowledge) -> bool {
+    let (waited, how) = match e {
+        syn::Expr::Await(a) => (&*a.base, "await"),
+        syn::Expr::MethodCall(m) if m.args.is_empty() => (&*m.receiver, &*m.method.to_string()),
+        syn::Expr::Paren(p) => return is_inner_join(&p.expr, handles, knowledge),
+        _ => return false,
+    };
+    spawn::JOIN_RESULT_WAITS.contains(&how) && spawns_or_names_a_handle(waited, handles, knowledge)
+}
+
+/// Is `e` a spawn call, or a name bound to one in this body?
+fn spawns_or_names_a_handle(e: &syn::Expr, handles: &[String], knowledge: &Knowledge) -> bool {
+    match e {
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| handles.iter().any(|h| i == h)),
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| knowledge.is_spawn_name(&s.ident.to_string()))),
+        syn::Expr::MethodCall(m) => knowledge.is_spawn_name(&m.method.to_string()),
+        syn::Expr::Paren(p) => spawns_or_names_a_handle(&p.expr, handles, knowledge),
+        _ => false,
+    }
+}
+
 /// Does `e` (a receiver chain) call a set-up function (`signal(..)`, `ctrl_c()`), as a function
 /// or a method?
 fn receiver_sets_up(e: &syn::Expr, knowledge: &Knowledge) -> bool {
@@ -240,6 +268,8 @@ struct FailScan<'k> {
     panic: Option<FailurePoint>,
     /// A panic that can happen while the body runs (not a set-up or "cannot happen" one).
     real_panic: bool,
+    /// Names bound to the handle of a task the body spawns (`let h = tokio::spawn(..)`).
+    handles: Vec<String>,
 }
 
 impl<'k> FailScan<'k> {
@@ -249,6 +279,7 @@ impl<'k> FailScan<'k> {
             error: None,
             panic: None,
             real_panic: false,
+            handles: Vec::new(),
         }
     }
 }
@@ -275,7 +306,8 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
             }
             if !self.real_panic {
                 self.real_panic = !receiver_sets_up(&m.receiver, self.knowledge)
-                    && !is_std_lock_call(&m.receiver);
+                    && !is_std_lock_call(&m.receiver)
+                    && !is_inner_join(&m.receiver, &self.handles, self.knowledge);
             }
         }
         if self.knowledge.is_spawn_name(&method) {
@@ -298,6 +330,15 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
         visit::visit_expr_call(self, c);
     }
 
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let (syn::Pat::Ident(name), Some(init)) = (&l.pat, &l.init)
+            && spawns_or_names_a_handle(&init.expr, &[], self.knowledge)
+        {
+            self.handles.push(name.ident.to_string());
+        }
+        visit::visit_local(self, l);
+    }
+
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         if self.error.is_none()
             && let Some(e) = &r.expr
@@ -318,7 +359,7 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
         }
         let name = macros::name(mac);
         if macro_kinds::PANICKING_MACROS.contains(&name.as_str()) {
-            self.real_panic |= name != "unreachable";
+            self.real_panic |= !spawn::CANNOT_HAPPEN_MACROS.contains(&name.as_str());
             if self.panic.is_none() {
                 self.panic = Some(FailurePoint {
                     how: FailureKind::PanicMacro(name),
@@ -412,6 +453,21 @@ mod tests {
             f.panic.map(|p| p.how),
             Some(FailureKind::PanicMacro("todo".into()))
         );
+        assert!(f.panics_while_running);
+    }
+
+    #[test]
+    fn unwrapping_an_inner_task_s_result_only_repeats_its_panic() {
+        let f = failure(
+            "async move { let h = tokio::spawn(fetch()); let t = std::thread::spawn(work); \
+             let v = h.await.unwrap(); t.join().expect(\"worker\"); tokio::spawn(x).await.unwrap() }",
+        );
+        assert!(f.panic.is_some() && !f.panics_while_running);
+        // a handle from elsewhere (a parameter, a field) may be another task's
+        let f = failure("async move { handle.await.unwrap() }");
+        assert!(f.panics_while_running);
+        // awaiting something else and unwrapping it is a real panic
+        let f = failure("async move { let h = tokio::spawn(fetch()); tx.send(1).await.unwrap() }");
         assert!(f.panics_while_running);
     }
 

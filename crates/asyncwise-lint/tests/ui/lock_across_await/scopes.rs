@@ -153,3 +153,9 @@ async fn early_return(stats: &Mutex<Stats>) -> u64 {
     publish(hits).await;
     hits
 }
+
+async fn reference_extends_the_guard(m: &Mutex<Vec<String>>) {
+    let items = &mut m.lock().unwrap(); //~ lock_across_await
+    items.push(String::new());
+    tokio::task::yield_now().await;
+}

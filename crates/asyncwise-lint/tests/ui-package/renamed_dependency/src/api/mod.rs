@@ -1,0 +1,3 @@
+extern crate chat_core as chat;
+
+pub mod client;

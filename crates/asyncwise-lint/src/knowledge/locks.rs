@@ -149,6 +149,9 @@ pub const GUARD_PASSTHROUGH: &[&str] = &[
     "map_err",
     "context",
     "with_context",
+    // An `Option` of a guard made a `Result` for `?`: `map.get(k).ok_or(NotFound)?` is a `Ref`.
+    "ok_or",
+    "ok_or_else",
     // `dashmap` entries: `map.entry(k).or_default()` is a `RefMut` holding the shard lock.
     "or_default",
     "or_insert",

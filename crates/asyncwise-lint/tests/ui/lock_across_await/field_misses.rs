@@ -88,3 +88,21 @@ impl Sessions {
         }
     }
 }
+
+#[derive(Debug)]
+pub struct UnknownSession(pub u64);
+
+impl Sessions {
+    // A missing entry made an error for `?`: the `Ref` still holds the shard lock.
+    pub async fn save_known(&self, id: u64, store: &Store) -> Result<(), UnknownSession> {
+        let session = self.live.get(&id).ok_or(UnknownSession(id))?; //~ lock_across_await
+        store.save(&session).await;
+        Ok(())
+    }
+
+    pub async fn save_known_copy(&self, id: u64, store: &Store) -> Result<(), UnknownSession> {
+        let session = self.live.get(&id).ok_or_else(|| UnknownSession(id))?.clone(); // ok: a copy
+        store.save(&session).await;
+        Ok(())
+    }
+}

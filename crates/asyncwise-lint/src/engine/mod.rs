@@ -171,6 +171,7 @@ pub struct CacheStats {
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
+    crate::timing::mark("check: start");
     let mut resolver = options.configure.then(crate::config::Resolver::default);
     // A file is left out by the configuration of its own package and workspace, and by that of
     // the directory being walked (so a workspace can exclude a nested, independent crate).
@@ -209,6 +210,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
     }
     let targets = options.targets;
+    crate::timing::mark("discovery");
     let mut report = CheckReport {
         errors: std::mem::take(&mut found.errors),
         empty_paths: std::mem::take(&mut found.empty),
@@ -262,6 +264,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             return report;
         }
     };
+    crate::timing::mark("worker pool");
     let cache =
         options
             .cache
@@ -302,6 +305,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         })
         .collect();
     let mut cache_errors = Vec::new();
+    crate::timing::mark("manifests and configuration");
     let mut kept_by_path = BTreeMap::new();
     // The configuration's levels for each file's directory, then the command line's.
     // Test code gets the configuration's `test_rules` on top of its file's levels.
@@ -323,7 +327,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     let tokio = crate::model::TokioFeatures::from_manifest(
                         manifest.as_ref().and_then(|m| m.tokio_features()),
                     );
+                    crate::timing::mark("package: start");
                     let stored = cache.as_ref().map(|c| c.package(&package.root));
+                    crate::timing::mark("package: cache read");
                     let outcomes: Vec<_> = files
                         .par_iter()
                         .map(|file| {
@@ -340,6 +346,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             (rel, check_file(&file.path, read, &cx, stored.as_ref()))
                         })
                         .collect();
+                    crate::timing::mark("package: files checked");
                     let mut stats = CacheStats::default();
                     if stored.is_some() {
                         for (_, outcome) in &outcomes {
@@ -359,6 +366,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             .collect();
                         cache.save(stored, &seen).err()
                     });
+                    crate::timing::mark("package: cache written");
                     let mut analyses = Vec::with_capacity(outcomes.len());
                     let mut tests = Vec::with_capacity(outcomes.len());
                     let mut concurrent = Vec::with_capacity(outcomes.len());
@@ -400,6 +408,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 })
                 .collect::<Vec<_>>()
         });
+        crate::timing::mark("group: packages done");
         let mut outcomes = Vec::with_capacity(packages.len());
         let mut inputs = Vec::with_capacity(packages.len());
         for ((outcome, tests, concurrent, files, layout), (stats, cache_error)) in packages {
@@ -419,10 +428,13 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             let inputs = package_inputs(&group_packages, &group_manifests, inputs);
             let crate_pass = catch_unwind(AssertUnwindSafe(|| {
                 let index = CrateIndex::build(inputs);
+                crate::timing::mark("crate pass: index built");
                 for (outcome, ..) in outcomes.iter_mut() {
                     crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
                 }
-                crate::rules::check_crate(&index)
+                let r = crate::rules::check_crate(&index);
+                crate::timing::mark("crate pass: rules");
+                r
             }));
             let found_in_index = crate_pass.unwrap_or_else(|payload| {
                 report.errors.push(FileError::new(
@@ -449,6 +461,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 }
             }
         }
+        crate::timing::mark("crate pass: done");
         let mut reasons_required = std::collections::BTreeSet::new();
         if let Some(resolver) = resolver.as_mut() {
             for (outcome, ..) in &outcomes {
@@ -524,6 +537,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
         report.diagnostics.append(&mut settled);
     }
+    crate::timing::mark("groups done");
     // One warning for a cache that cannot be written, however many packages met it.
     if let Some(first) = cache_errors.first() {
         let more = match cache_errors.len() - 1 {
@@ -557,6 +571,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             }
         });
     });
+    crate::timing::mark("outlines and texts");
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
             if let Some(source) = &kept.source {

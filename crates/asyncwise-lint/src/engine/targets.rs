@@ -11,7 +11,7 @@
 //! a named example is checked as `--example NAME` would (its test items still need
 //! `--tests`), and a named library file still skips its test items unless `--tests` is given.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::facts::Target;
@@ -156,8 +156,8 @@ pub fn is_test_package(dir: &str) -> bool {
 /// Files and directories of out-of-line test modules, collected from their declarations.
 #[derive(Debug, Default)]
 pub struct TestModuleFiles {
-    files: BTreeSet<PathBuf>,
-    dirs: Vec<PathBuf>,
+    files: HashSet<PathBuf>,
+    dirs: HashSet<PathBuf>,
 }
 
 impl TestModuleFiles {
@@ -188,7 +188,8 @@ impl TestModuleFiles {
             };
             let file = normalize(&base.join(attr));
             if let Some(d) = file.parent() {
-                self.dirs.push(d.join(file.file_stem().unwrap_or_default()));
+                self.dirs
+                    .insert(d.join(file.file_stem().unwrap_or_default()));
             }
             self.files.insert(file);
             return;
@@ -197,12 +198,14 @@ impl TestModuleFiles {
         self.files
             .insert(normalize(&dir.join(format!("{}.rs", decl.name))));
         self.files.insert(normalize(&sub.join("mod.rs")));
-        self.dirs.push(normalize(&sub));
+        self.dirs.insert(normalize(&sub));
     }
 
     /// Is `file` an out-of-line test module or one of its submodules?
     pub fn contains(&self, file: &Path) -> bool {
-        self.files.contains(file) || self.dirs.iter().any(|d| file.starts_with(d))
+        // Hash lookups of the file and its ancestors: asked for every file of a package, with
+        // a directory per test module.
+        self.files.contains(file) || file.ancestors().any(|a| self.dirs.contains(a))
     }
 }
 

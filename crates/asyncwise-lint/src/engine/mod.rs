@@ -18,10 +18,10 @@ pub mod parse;
 pub mod targets;
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -359,14 +359,14 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             }
                         }
                     }
-                    let cache_error = cache.as_ref().zip(stored).and_then(|(cache, stored)| {
-                        let seen = files
+                    // Written while the crate pass runs (below).
+                    let to_save = stored.map(|stored| {
+                        let seen: HashSet<String> = files
                             .iter()
                             .filter_map(|f| f.path.to_str().map(str::to_owned))
                             .collect();
-                        cache.save(stored, &seen).err()
+                        (stored, seen)
                     });
-                    crate::timing::mark("package: cache written");
                     let mut analyses = Vec::with_capacity(outcomes.len());
                     let mut tests = Vec::with_capacity(outcomes.len());
                     let mut concurrent = Vec::with_capacity(outcomes.len());
@@ -403,7 +403,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     };
                     (
                         (outcome, tests, concurrent, inputs, *layout),
-                        (stats, cache_error),
+                        (stats, to_save),
                     )
                 })
                 .collect::<Vec<_>>()
@@ -411,56 +411,77 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         crate::timing::mark("group: packages done");
         let mut outcomes = Vec::with_capacity(packages.len());
         let mut inputs = Vec::with_capacity(packages.len());
-        for ((outcome, tests, concurrent, files, layout), (stats, cache_error)) in packages {
+        let mut to_save = Vec::new();
+        for ((outcome, tests, concurrent, files, layout), (stats, stored)) in packages {
             outcomes.push((outcome, tests, concurrent, layout));
             inputs.push(files);
             report.cache.hits += stats.hits;
             report.cache.misses += stats.misses;
             report.cache.unread += stats.unread;
-            cache_errors.extend(cache_error);
+            to_save.extend(stored);
         }
-        if options.call_graph {
-            // A panic here would lose every finding: it becomes an error of the run instead.
-            let group_packages: Vec<&discover::Package> =
-                group.iter().map(|&i| &found.packages[i]).collect();
-            let group_manifests: Vec<&Option<Manifest>> =
-                group.iter().map(|&i| &manifests[i]).collect();
-            let inputs = package_inputs(&group_packages, &group_manifests, inputs);
-            let crate_pass = catch_unwind(AssertUnwindSafe(|| {
-                let index = CrateIndex::build(inputs);
-                crate::timing::mark("crate pass: index built");
-                for (outcome, ..) in outcomes.iter_mut() {
-                    crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
-                }
-                let r = crate::rules::check_crate(&index);
-                crate::timing::mark("crate pass: rules");
-                r
-            }));
-            let found_in_index = crate_pass.unwrap_or_else(|payload| {
-                report.errors.push(FileError::new(
-                    group_packages
-                        .first()
-                        .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
-                    format!(
-                        "internal error in the crate pass: {}",
-                        panic_message(payload.as_ref())
-                    ),
-                ));
-                Vec::new()
-            });
-            // Crate-level findings join the package of the file they point at, so that
-            // suppressions, test code and serial binaries are judged for them as for per-file
-            // findings.
-            for d in found_in_index {
-                let home = outcomes
-                    .iter_mut()
-                    .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
-                match home {
-                    Some((outcome, ..)) => outcome.diagnostics.push(d),
-                    None => report.diagnostics.push(d),
+        // The group's cache files are written on the pool while this thread runs the crate
+        // pass, which is serial: a warm run after an edit rewrites its package's file.
+        let save_errors = Mutex::new(Vec::new());
+        pool.in_place_scope(|scope| {
+            if let Some(cache) = &cache {
+                for (stored, seen) in to_save {
+                    let save_errors = &save_errors;
+                    scope.spawn(move |_| {
+                        if let Err(error) = cache.save(stored, &seen) {
+                            save_errors
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(error);
+                        }
+                        crate::timing::mark("package: cache written");
+                    });
                 }
             }
-        }
+            if options.call_graph {
+                // A panic here would lose every finding: it becomes an error of the run instead.
+                let group_packages: Vec<&discover::Package> =
+                    group.iter().map(|&i| &found.packages[i]).collect();
+                let group_manifests: Vec<&Option<Manifest>> =
+                    group.iter().map(|&i| &manifests[i]).collect();
+                let inputs = package_inputs(&group_packages, &group_manifests, inputs);
+                let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+                    let index = CrateIndex::build(inputs);
+                    crate::timing::mark("crate pass: index built");
+                    for (outcome, ..) in outcomes.iter_mut() {
+                        crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
+                    }
+                    let r = crate::rules::check_crate(&index);
+                    crate::timing::mark("crate pass: rules");
+                    r
+                }));
+                let found_in_index = crate_pass.unwrap_or_else(|payload| {
+                    report.errors.push(FileError::new(
+                        group_packages
+                            .first()
+                            .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
+                        format!(
+                            "internal error in the crate pass: {}",
+                            panic_message(payload.as_ref())
+                        ),
+                    ));
+                    Vec::new()
+                });
+                // Crate-level findings join the package of the file they point at, so that
+                // suppressions, test code and serial binaries are judged for them as for per-file
+                // findings.
+                for d in found_in_index {
+                    let home = outcomes
+                        .iter_mut()
+                        .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
+                    match home {
+                        Some((outcome, ..)) => outcome.diagnostics.push(d),
+                        None => report.diagnostics.push(d),
+                    }
+                }
+            }
+        });
+        cache_errors.extend(save_errors.into_inner().unwrap_or_else(|e| e.into_inner()));
         crate::timing::mark("crate pass: done");
         let mut reasons_required = std::collections::BTreeSet::new();
         if let Some(resolver) = resolver.as_mut() {

@@ -330,6 +330,15 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     crate::timing::mark("package: start");
                     let stored = cache.as_ref().map(|c| c.package(&package.root));
                     crate::timing::mark("package: cache read");
+                    let shared = stored.as_ref().map(|_| {
+                        shared_context_key(&crate::model::FileContext {
+                            module: String::new(),
+                            edition,
+                            call_graph: options.call_graph,
+                            knowledge: Arc::clone(&knowledge[index]),
+                            tokio: tokio.clone(),
+                        })
+                    });
                     let outcomes: Vec<_> = files
                         .par_iter()
                         .map(|file| {
@@ -343,7 +352,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             };
                             let overlay = overlay_of(&options.overlays, &file.path);
                             let read = ReadFrom { max_size, overlay };
-                            (rel, check_file(&file.path, read, &cx, stored.as_ref()))
+                            let cache = stored.as_ref().zip(shared);
+                            (rel, check_file(&file.path, read, &cx, cache))
                         })
                         .collect();
                     crate::timing::mark("package: files checked");
@@ -979,12 +989,19 @@ fn run_fingerprint(options: &CheckOptions) -> u128 {
 }
 
 /// The hash of what a file's results depend on besides its text: the parts of its context
-/// that are particular to it.
-fn context_key(cx: &crate::model::FileContext) -> u128 {
-    // Listed without `..`: a new field of the context must be sorted into the key or into
-    // `run_fingerprint` before this compiles.
+/// that are particular to it. `shared` is [`shared_context_key`] of the same context, which
+/// is the same for every file of a package and is computed once for them.
+fn context_key(cx: &crate::model::FileContext, shared: u128) -> u128 {
+    // The module is the file's own; the rest is in `shared`.
+    crate::cache::file_key(&[&cx.module, &format!("{shared:032x}")])
+}
+
+/// The part of [`context_key`] that a package's files share.
+fn shared_context_key(cx: &crate::model::FileContext) -> u128 {
+    // Listed without `..`: a new field of the context must be sorted into the key, the
+    // module's own part, or `run_fingerprint` before this compiles.
     let crate::model::FileContext {
-        module,
+        module: _,
         edition,
         call_graph: _,
         knowledge,
@@ -993,7 +1010,7 @@ fn context_key(cx: &crate::model::FileContext) -> u128 {
     // The built-in tables are in the run's fingerprint; a package's configuration rows (and
     // its tokio features, which decide fixes) are particular to its files.
     let particular = format!("{:?} {tokio:?}", knowledge.user);
-    crate::cache::file_key(&[module, &format!("{edition:?}"), &particular])
+    crate::cache::file_key(&[&format!("{edition:?}"), &particular])
 }
 
 /// A file's cache key: its text and its [`context_key`].
@@ -1023,13 +1040,13 @@ fn check_file(
     path: &Path,
     read: ReadFrom<'_>,
     cx: &crate::model::FileContext,
-    cache: Option<&PackageCache>,
+    cache: Option<(&PackageCache, u128)>,
 ) -> Result<CheckedFile, FileError> {
     guarded(path, || {
         // Paths that are not UTF-8 are analysed every time.
         let cache = cache
             .zip(path.to_str())
-            .map(|(cache, name)| (cache, name, context_key(cx)));
+            .map(|((cache, shared), name)| (cache, name, context_key(cx, shared)));
         // Taken before the file is read: an edit during the read shows in the next stamp.
         let stamp = match (&cache, read.overlay) {
             (Some(_), None) => {

@@ -180,28 +180,42 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let working_dir = std::env::current_dir().unwrap_or_default();
     let mut dir_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
     let mut root_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
-    let mut found = discover::discover_excluding(paths, &mut |root, file| {
-        resolver.as_mut().is_some_and(|r| {
-            let absolute = crate::config::absolute_in(&working_dir, file);
-            let dir = absolute.parent().unwrap_or(&absolute);
-            let own = match &dir_settings {
-                Some((known, settings)) if known == dir => Arc::clone(settings),
-                _ => {
-                    let settings = r.for_dir(dir);
-                    dir_settings = Some((dir.to_path_buf(), Arc::clone(&settings)));
-                    settings
-                }
-            };
-            let walked = match &root_settings {
-                Some((known, settings)) if known == root => Arc::clone(settings),
-                _ => {
-                    let settings = r.for_dir(&crate::config::absolute_in(&working_dir, root));
-                    root_settings = Some((root.to_path_buf(), Arc::clone(&settings)));
-                    settings
-                }
-            };
-            own.is_excluded(&absolute) || walked.is_excluded(&absolute)
-        })
+    // The cache, and the cache file and manifest of the packages the named paths are in, are
+    // read on another thread while this one walks the tree.
+    let (found, early) = std::thread::scope(|scope| {
+        let early = scope.spawn(|| read_early(paths, options));
+        let found = discover::discover_excluding(paths, &mut |root, file| {
+            resolver.as_mut().is_some_and(|r| {
+                let absolute = crate::config::absolute_in(&working_dir, file);
+                let dir = absolute.parent().unwrap_or(&absolute);
+                let own = match &dir_settings {
+                    Some((known, settings)) if known == dir => Arc::clone(settings),
+                    _ => {
+                        let settings = r.for_dir(dir);
+                        dir_settings = Some((dir.to_path_buf(), Arc::clone(&settings)));
+                        settings
+                    }
+                };
+                let walked = match &root_settings {
+                    Some((known, settings)) if known == root => Arc::clone(settings),
+                    _ => {
+                        let settings = r.for_dir(&crate::config::absolute_in(&working_dir, root));
+                        root_settings = Some((root.to_path_buf(), Arc::clone(&settings)));
+                        settings
+                    }
+                };
+                own.is_excluded(&absolute) || walked.is_excluded(&absolute)
+            })
+        });
+        (found, early.join())
+    });
+    let mut found = found;
+    let EarlyReads {
+        cache: early_cache,
+        packages: mut early_packages,
+    } = early.unwrap_or_else(|_| EarlyReads {
+        cache: None,
+        packages: Vec::new(),
     });
     // Named files that exist only as overlays (new, unsaved buffers) are found all the same.
     for given in paths {
@@ -265,25 +279,37 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
     };
     crate::timing::mark("worker pool");
-    let cache =
-        options
-            .cache
-            .as_deref()
-            .and_then(|dir| match Cache::open(dir, run_fingerprint(options)) {
-                Ok(cache) => Some(cache),
-                Err(error) => {
-                    report
-                        .warnings
-                        .push(format!("{error}; checking without the cache"));
-                    None
-                }
-            });
+    // (Opened here if the early reads did not get to it.)
+    let opened = match (early_cache, options.cache.as_deref()) {
+        (Some(opened), _) => Some(opened),
+        (None, Some(dir)) => Some(Cache::open(dir, run_fingerprint(options))),
+        (None, None) => None,
+    };
+    let cache = opened.and_then(|opened| match opened {
+        Ok(cache) => Some(cache),
+        Err(error) => {
+            report
+                .warnings
+                .push(format!("{error}; checking without the cache"));
+            None
+        }
+    });
     let max_size = options.max_file_size;
-    let manifests: Vec<Option<Manifest>> = found
+    let mut early_of = |root: &Path| {
+        early_packages
+            .iter_mut()
+            .find(|early| early.root == root)
+            .map(|early| (early.stored.take(), early.manifest.take()))
+    };
+    let (early_stored, manifests): (Vec<_>, Vec<Option<Manifest>>) = found
         .packages
         .iter()
-        .map(|p| manifest::read(&p.root).ok())
-        .collect();
+        .map(|p| match early_of(&p.root) {
+            Some((stored, Some(manifest))) => (Mutex::new(stored), manifest),
+            Some((stored, None)) => (Mutex::new(stored), manifest::read(&p.root).ok()),
+            None => (Mutex::new(None), manifest::read(&p.root).ok()),
+        })
+        .unzip();
     // The knowledge each package is checked with: the run's, extended by the rows of the
     // package's configuration (its own and its workspace's).
     let knowledge: Vec<Arc<crate::knowledge::Knowledge>> = found
@@ -328,7 +354,13 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         manifest.as_ref().and_then(|m| m.tokio_features()),
                     );
                     crate::timing::mark("package: start");
-                    let stored = cache.as_ref().map(|c| c.package(&package.root));
+                    let early = early_stored[index]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take();
+                    let stored = cache
+                        .as_ref()
+                        .map(|c| early.unwrap_or_else(|| c.package(&package.root)));
                     crate::timing::mark("package: cache read");
                     let shared = stored.as_ref().map(|_| {
                         shared_context_key(&crate::model::FileContext {
@@ -625,6 +657,63 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report.diagnostics.dedup();
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     report
+}
+
+/// What [`read_early`] read while the tree was walked.
+struct EarlyReads {
+    /// The cache, opened (none without one).
+    cache: Option<Result<Cache, crate::cache::CacheError>>,
+    /// The packages the named paths are in.
+    packages: Vec<EarlyPackage>,
+}
+
+/// A package read before discovery named it.
+struct EarlyPackage {
+    /// As discovery names package roots: the nearest directory with a `Cargo.toml` above a
+    /// path joined to the working directory.
+    root: PathBuf,
+    /// Its cache file (none without a cache); taken by the run.
+    stored: Option<PackageCache>,
+    /// Its manifest, read; taken by the run.
+    manifest: Option<Option<Manifest>>,
+}
+
+/// Opens the cache and reads the cache file and manifest of the package each named path is in,
+/// for a run over `paths`: the packages discovery will most often find (a package's directory
+/// or its `src/`). A package discovery does not find is simply not used.
+fn read_early(paths: &[PathBuf], options: &CheckOptions) -> EarlyReads {
+    let cache = options
+        .cache
+        .as_deref()
+        .map(|dir| Cache::open(dir, run_fingerprint(options)));
+    let cwd = std::env::current_dir().ok();
+    let mut packages: Vec<EarlyPackage> = Vec::new();
+    for given in paths {
+        let shown = discover::display_path(given, cwd.as_deref());
+        let absolute = match &cwd {
+            Some(cwd) => cwd.join(&shown),
+            None => shown,
+        };
+        let Some(root) = absolute
+            .ancestors()
+            .find(|dir| dir.join("Cargo.toml").is_file())
+        else {
+            continue;
+        };
+        if packages.iter().any(|early| early.root == root) {
+            continue;
+        }
+        let stored = match &cache {
+            Some(Ok(cache)) => Some(cache.package(root)),
+            _ => None,
+        };
+        packages.push(EarlyPackage {
+            root: root.to_path_buf(),
+            stored,
+            manifest: Some(manifest::read(root).ok()),
+        });
+    }
+    EarlyReads { cache, packages }
 }
 
 /// The files of the out-of-line test modules (`#[cfg(test)] mod tests;`) the files declare.

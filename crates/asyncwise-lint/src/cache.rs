@@ -431,6 +431,36 @@ impl PackageCache {
         Some(value)
     }
 
+    /// Whether the entry of `path` (stored under the display path `name`) may answer for it
+    /// without reading it: its file's `stat` still matches a trusted stamp. A hint for
+    /// ordering work; [`PackageCache::get_unchanged`] decides.
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::{Cache, FileStamp};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("a.rs");
+    /// std::fs::write(&file, "fn f() {}").unwrap();
+    /// let later = std::time::SystemTime::now() + std::time::Duration::from_secs(10);
+    /// let stamp = FileStamp::of(&std::fs::metadata(&file).unwrap(), later);
+    /// let cache = Cache::open(&dir.path().join("cache"), 7).unwrap();
+    /// let package = cache.package(dir.path());
+    /// package.put_read("a.rs", 1, 2, Some(stamp), &5u32).unwrap();
+    /// cache.save(package, &Default::default()).unwrap();
+    /// let package = cache.package(dir.path());
+    /// assert!(package.may_be_unchanged("a.rs", &file));
+    /// std::fs::write(&file, "fn g() { h() }").unwrap();
+    /// assert!(!package.may_be_unchanged("a.rs", &file), "edited (another size)");
+    /// assert!(!package.may_be_unchanged("b.rs", &file), "no entry");
+    /// ```
+    pub fn may_be_unchanged(&self, name: &str, path: &Path) -> bool {
+        let Some(stored) = self.entries.get(name).and_then(|e| e.stamp) else {
+            return false;
+        };
+        std::fs::metadata(path).is_ok_and(|meta| {
+            stored.trusted() && stored.same_file(&FileStamp::of(&meta, std::time::UNIX_EPOCH))
+        })
+    }
+
     /// [`PackageCache::get`] for a file read from disk with stamp `stamp`: a hit whose stored
     /// stamp is another (the file was touched, or was read too soon after an edit to trust)
     /// records the new one, so that the next run need not read the file.

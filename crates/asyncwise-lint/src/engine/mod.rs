@@ -371,9 +371,25 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             tokio: tokio.clone(),
                         })
                     });
-                    let outcomes: Vec<_> = files
+                    // With a cache, the files it cannot answer without reading them (an edit)
+                    // go first: a parse is the longest job, and started last it would leave
+                    // the other workers idle at the end.
+                    let mut order: Vec<usize> = (0..files.len()).collect();
+                    if let Some(stored) = &stored {
+                        let unchanged: Vec<bool> = files
+                            .par_iter()
+                            .map(|file| {
+                                file.path
+                                    .to_str()
+                                    .is_some_and(|name| stored.may_be_unchanged(name, &file.path))
+                            })
+                            .collect();
+                        order.sort_by_key(|&i| unchanged[i]);
+                    }
+                    let mut outcomes: Vec<_> = order
                         .par_iter()
-                        .map(|file| {
+                        .map(|&i| (i, &files[i]))
+                        .map(|(i, file)| {
                             let rel = relative_to(&package.root, &file.path, cwd.as_deref());
                             let cx = crate::model::FileContext {
                                 module: layout::module_path(&rel),
@@ -385,8 +401,13 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             let overlay = overlay_of(&options.overlays, &file.path);
                             let read = ReadFrom { max_size, overlay };
                             let cache = stored.as_ref().zip(shared);
-                            (rel, check_file(&file.path, read, &cx, cache))
+                            (i, rel, check_file(&file.path, read, &cx, cache))
                         })
+                        .collect();
+                    outcomes.sort_unstable_by_key(|(i, ..)| *i);
+                    let outcomes: Vec<_> = outcomes
+                        .into_iter()
+                        .map(|(_, rel, outcome)| (rel, outcome))
                         .collect();
                     crate::timing::mark("package: files checked");
                     let mut stats = CacheStats::default();

@@ -181,6 +181,18 @@ edit_one() { # a different edit each run, so each timed run re-analyses the file
     printf '\n// edit %s\n' "$1" >>"$edited"
 }
 measure tokio_edit --before edit_one "${cached[@]}" "$tokio/src"
+# Where a warm run after one edit spends its time: the stage marks the binary prints with
+# ASYNCWISE_TIMINGS set (milliseconds since the first mark), median over RUNS runs of the time
+# from the previous mark (the cache is written on the pool while the crate pass runs, so
+# that mark falls among the crate pass's).
+stage_log="$WORK/stages"
+: >"$stage_log"
+for i in $(seq "$RUNS"); do
+    edit_one "stage$i"
+    ASYNCWISE_TIMINGS=1 "${cached[@]}" "$tokio/src" 2>&1 >/dev/null | awk -v run="$i" '
+        /^T / { label = $4; for (f = 5; f <= NF; f++) label = label " " $f;
+                n++; printf "%d\t%d\t%s\t%.3f\t%.3f\n", run, n, label, $2 - prev, $2; prev = $2 }' >>"$stage_log"
+done
 cp "$WORK/mutex.rs.orig" "$edited"
 
 if [[ ${SKIP_CLIPPY:-0} != 1 ]]; then
@@ -239,5 +251,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
         echo "- clippy re-check / asyncwise warm, nothing changed: $(ratio "${median[tokio_clippy]}" "${median[tokio_warm]}")x wall"
     fi
     echo "- 8x / 1x corpus: time $(ratio "${median[scale8]}" "${median[scale1]}")x for $(ratio "${lines[scale8]}" "${lines[scale1]}")x the lines; peak RSS **$(ratio "${rss[scale8]}" "${rss[scale1]}")x** (goal ≤ 1.5x)"
+    echo
+    echo "Stages of a warm run after one edit (tokio \`src/\`, \`ASYNCWISE_TIMINGS=1\`, $RUNS runs): median ms since the previous mark, and median time of the mark since the process's first:"
+    echo
+    echo "| stage (mark) | ms since previous | at ms |"
+    echo "| --- | ---: | ---: |"
+    awk -F'\t' '
+        function median(list,   n, a, i, j, t) {
+            n = split(list, a, " ")
+            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        { if (!($3 in seen)) { seen[$3] = 1; order[++k] = $3 }
+          delta[$3] = delta[$3] " " $4; at[$3] = at[$3] " " $5 }
+        END { for (i = 1; i <= k; i++) printf "| %s | %.2f | %.2f |\n", order[i], median(delta[order[i]]), median(at[order[i]]) }' "$stage_log"
 } | tee "$OUT"
 log "table written to $OUT; scratch directory $WORK"

@@ -222,6 +222,7 @@ enum ColorChoice {
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 (clap's default); `--help`/`--version` with 0.
+    asyncwise_lint::timing::mark("main");
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -372,6 +373,7 @@ pub(crate) fn check(
     if report.files_checked == 0 && report.errors.is_empty() {
         eprintln!("error: no Rust file was checked");
     }
+    asyncwise_lint::timing::mark("checked");
     let written = match (args.message_format, args.format) {
         (Some(MessageFormat::Json), _) => render::rustc_json::write(&report, out),
         (None, Format::Sarif) => render::sarif::write(&report, rules::RULES, out),
@@ -389,6 +391,7 @@ pub(crate) fn check(
             render::human::write(&report, color, out)
         }
     };
+    asyncwise_lint::timing::mark("report written");
     match written {
         // The reader stopped early (`asyncwise check | head`): the verdict stands.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),

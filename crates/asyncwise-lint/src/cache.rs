@@ -217,7 +217,10 @@ impl Cache {
         let file = self
             .packages
             .join(format!("{:032x}.bin", file_key(&[&root.to_string_lossy()])));
-        let stored = std::fs::read(&file).ok().and_then(|data| {
+        // The file's bytes are kept for the run: entries are slices of them, decoded only when
+        // a file asks for its own (no copy of every payload up front).
+        let mut data = std::fs::read(&file).ok();
+        let stored = data.as_deref().and_then(|data| {
             let body = data.strip_prefix(MAGIC.as_slice())?;
             // A file damaged anywhere is not used: postcard has no redundancy of its own.
             let (body, checksum) = body.split_at_checked(body.len().checked_sub(16)?)?;
@@ -225,26 +228,31 @@ impl Cache {
                 return None;
             }
             let decoded: Envelope<'_> = postcard::from_bytes(body).ok()?;
+            let start_of = |slice: &[u8]| slice.as_ptr() as usize - data.as_ptr() as usize;
             (decoded.fingerprint == self.fingerprint).then(|| {
-                decoded
-                    .entries
-                    .into_iter()
-                    .map(|stored| {
-                        let entry = Entry {
-                            key: stored.key,
-                            context: stored.context,
-                            stamp: stored.stamp,
-                            payload: stored.payload.0.to_vec(),
-                        };
-                        (stored.path.to_owned(), entry)
-                    })
-                    .collect::<HashMap<_, _>>()
+                let mut entries = HashMap::with_capacity(decoded.entries.len());
+                for stored in decoded.entries {
+                    let start = start_of(stored.payload.0);
+                    let entry = Entry {
+                        key: stored.key,
+                        context: stored.context,
+                        stamp: stored.stamp,
+                        payload: Payload::Stored(start..start + stored.payload.0.len()),
+                    };
+                    entries.insert(stored.path.to_owned(), entry);
+                }
+                entries
             })
         });
+        let dirty = stored.is_none() && (data.is_some() || file.exists());
+        if stored.is_none() {
+            data = None;
+        }
         PackageCache {
             // Anything there that could not be used is replaced at the end of the run.
-            dirty: stored.is_none() && file.exists(),
+            dirty,
             file,
+            data: data.unwrap_or_default(),
             entries: stored.unwrap_or_default(),
             fresh: Mutex::new(Vec::new()),
             used: Mutex::new(HashSet::new()),
@@ -260,6 +268,7 @@ impl Cache {
     pub fn save(&self, package: PackageCache, seen: &HashSet<String>) -> Result<(), CacheError> {
         let PackageCache {
             file,
+            data: stored,
             mut entries,
             fresh,
             used,
@@ -291,27 +300,35 @@ impl Cache {
             entries.insert(path, entry);
         }
         // Sorted, so that the same entries always make the same file.
-        let sorted: BTreeSet<&String> = entries.keys().collect();
+        let mut sorted: Vec<(&String, &Entry)> = entries.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // An entry's fixed fields and path take at most this much besides its payload.
+        const PER_ENTRY: usize = 128;
+        let mut capacity = MAGIC.len() + 16 + 32;
+        let entries: Vec<StoredEntry<'_>> = sorted
+            .into_iter()
+            .map(|(path, entry)| {
+                let payload = entry.payload.bytes(&stored);
+                capacity += path.len() + payload.len() + PER_ENTRY;
+                StoredEntry {
+                    path: path.as_str(),
+                    key: entry.key,
+                    context: entry.context,
+                    stamp: entry.stamp,
+                    payload: Bytes(payload),
+                }
+            })
+            .collect();
         let envelope = Envelope {
             fingerprint: self.fingerprint,
-            entries: sorted
-                .into_iter()
-                .map(|path| {
-                    let entry = &entries[path];
-                    StoredEntry {
-                        path: path.as_str(),
-                        key: entry.key,
-                        context: entry.context,
-                        stamp: entry.stamp,
-                        payload: Bytes(&entry.payload),
-                    }
-                })
-                .collect(),
+            entries,
         };
-        let mut data = MAGIC.to_vec();
-        let body = postcard::to_allocvec(&envelope)?;
-        data.extend_from_slice(&body);
-        data.extend_from_slice(&xxhash_rust::xxh3::xxh3_128(&body).to_le_bytes());
+        // One buffer, sized up front: the file is written as it is encoded, without copies.
+        let mut data = Vec::with_capacity(capacity);
+        data.extend_from_slice(MAGIC);
+        let mut data = postcard::to_extend(&envelope, data)?;
+        let checksum = xxhash_rust::xxh3::xxh3_128(&data[MAGIC.len()..]);
+        data.extend_from_slice(&checksum.to_le_bytes());
         write_atomically(&file, &data).map_err(|source| CacheError::Write { path: file, source })
     }
 }
@@ -321,6 +338,8 @@ impl Cache {
 #[derive(Debug)]
 pub struct PackageCache {
     file: PathBuf,
+    /// The package file as read (empty when there was none, or it could not be used).
+    data: Vec<u8>,
     /// Display path → entry.
     entries: HashMap<String, Entry>,
     /// Entries computed this run.
@@ -343,7 +362,26 @@ struct Entry {
     /// The file as it was read, when it was read from disk.
     stamp: Option<FileStamp>,
     /// The encoded value.
-    payload: Vec<u8>,
+    payload: Payload,
+}
+
+/// Where an entry's encoded value is.
+#[derive(Debug)]
+enum Payload {
+    /// In the package file as read ([`PackageCache::data`]), at these bytes.
+    Stored(std::ops::Range<usize>),
+    /// Encoded this run.
+    Fresh(Vec<u8>),
+}
+
+impl Payload {
+    /// The encoded value, given the package file as read.
+    fn bytes<'a>(&'a self, stored: &'a [u8]) -> &'a [u8] {
+        match self {
+            Payload::Stored(range) => stored.get(range.clone()).unwrap_or_default(),
+            Payload::Fresh(bytes) => bytes,
+        }
+    }
 }
 
 impl PackageCache {
@@ -353,7 +391,7 @@ impl PackageCache {
         if entry.key != key {
             return None;
         }
-        let value = postcard::from_bytes(&entry.payload).ok()?;
+        let value = postcard::from_bytes(entry.payload.bytes(&self.data)).ok()?;
         lock(&self.used).insert(path.to_owned());
         Some(value)
     }
@@ -388,9 +426,39 @@ impl PackageCache {
         if entry.context != context || !stored.trusted() || !stored.same_file(stamp) {
             return None;
         }
-        let value = postcard::from_bytes(&entry.payload).ok()?;
+        let value = postcard::from_bytes(entry.payload.bytes(&self.data)).ok()?;
         lock(&self.used).insert(path.to_owned());
         Some(value)
+    }
+
+    /// Whether the entry of `path` (stored under the display path `name`) may answer for it
+    /// without reading it: its file's `stat` still matches a trusted stamp. A hint for
+    /// ordering work; [`PackageCache::get_unchanged`] decides.
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::{Cache, FileStamp};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("a.rs");
+    /// std::fs::write(&file, "fn f() {}").unwrap();
+    /// let later = std::time::SystemTime::now() + std::time::Duration::from_secs(10);
+    /// let stamp = FileStamp::of(&std::fs::metadata(&file).unwrap(), later);
+    /// let cache = Cache::open(&dir.path().join("cache"), 7).unwrap();
+    /// let package = cache.package(dir.path());
+    /// package.put_read("a.rs", 1, 2, Some(stamp), &5u32).unwrap();
+    /// cache.save(package, &Default::default()).unwrap();
+    /// let package = cache.package(dir.path());
+    /// assert!(package.may_be_unchanged("a.rs", &file));
+    /// std::fs::write(&file, "fn g() { h() }").unwrap();
+    /// assert!(!package.may_be_unchanged("a.rs", &file), "edited (another size)");
+    /// assert!(!package.may_be_unchanged("b.rs", &file), "no entry");
+    /// ```
+    pub fn may_be_unchanged(&self, name: &str, path: &Path) -> bool {
+        let Some(stored) = self.entries.get(name).and_then(|e| e.stamp) else {
+            return false;
+        };
+        std::fs::metadata(path).is_ok_and(|meta| {
+            stored.trusted() && stored.same_file(&FileStamp::of(&meta, std::time::UNIX_EPOCH))
+        })
     }
 
     /// [`PackageCache::get`] for a file read from disk with stamp `stamp`: a hit whose stored
@@ -437,7 +505,7 @@ impl PackageCache {
             key,
             context,
             stamp,
-            payload,
+            payload: Payload::Fresh(payload),
         };
         lock(&self.fresh).push((path.to_owned(), entry));
         Ok(())

@@ -545,8 +545,18 @@ pub struct Resolver {
     by_dir: HashMap<PathBuf, Arc<Effective>>,
     by_file: HashMap<(PathBuf, &'static str), Option<Arc<Layer>>>,
     workspace_roots: HashMap<PathBuf, bool>,
+    /// Which of `Cargo.toml` and `asyncwise.toml` each directory asked about holds: a walk
+    /// resolves every directory of a tree, and each asks about the same ancestors.
+    markers: HashMap<PathBuf, Markers>,
     /// Configuration files that could not be read or are invalid (each reported once).
     pub errors: Vec<FileError>,
+}
+
+/// The configuration files a directory holds.
+#[derive(Debug, Clone, Copy)]
+struct Markers {
+    manifest: bool,
+    own_toml: bool,
 }
 
 impl Resolver {
@@ -571,14 +581,13 @@ impl Resolver {
     }
 
     fn resolve(&mut self, dir: &Path) -> Effective {
-        let Some(package_dir) = dir
-            .ancestors()
-            .find(|d| d.join("Cargo.toml").is_file() || d.join(ASYNCWISE_TOML).is_file())
-        else {
+        let Some(package_dir) = dir.ancestors().find(|d| {
+            let markers = self.markers(d);
+            markers.manifest || markers.own_toml
+        }) else {
             return Effective::default();
         };
         let manifest = package_dir.join("Cargo.toml");
-        let own_toml = package_dir.join(ASYNCWISE_TOML);
         let is_workspace_root = self.is_workspace_root(package_dir);
         let mut layers = Vec::new();
         if !is_workspace_root {
@@ -590,7 +599,7 @@ impl Resolver {
                 layers.extend(self.layer_of_dir(root, "workspace"));
             }
         }
-        if own_toml.is_file() {
+        if self.markers(package_dir).own_toml {
             layers.extend(self.layer_of_dir(package_dir, "package"));
         } else {
             if is_workspace_root {
@@ -599,6 +608,19 @@ impl Resolver {
             layers.extend(self.layer(&manifest, &["package", "metadata", "asyncwise"]));
         }
         Effective { layers }
+    }
+
+    /// Which configuration files `dir` holds (asked once per directory).
+    fn markers(&mut self, dir: &Path) -> Markers {
+        if let Some(&known) = self.markers.get(dir) {
+            return known;
+        }
+        let found = Markers {
+            manifest: dir.join("Cargo.toml").is_file(),
+            own_toml: dir.join(ASYNCWISE_TOML).is_file(),
+        };
+        self.markers.insert(dir.to_path_buf(), found);
+        found
     }
 
     /// Whether `dir` holds a `Cargo.toml` with a `[workspace]` table (read once per directory).
@@ -615,7 +637,7 @@ impl Resolver {
     /// table for that role.
     fn layer_of_dir(&mut self, dir: &Path, role: &'static str) -> Option<Arc<Layer>> {
         let own_toml = dir.join(ASYNCWISE_TOML);
-        if own_toml.is_file() {
+        if self.markers(dir).own_toml {
             let manifest = dir.join("Cargo.toml");
             for table in ["workspace", "package"] {
                 if self

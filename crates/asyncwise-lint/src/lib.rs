@@ -45,6 +45,7 @@ pub mod rules;
 pub mod suggest;
 pub mod summary;
 pub mod suppress;
+pub mod timing;
 
 pub use diagnostic::{Diagnostic, FileError, LineCol, Note, Severity, Span};
 pub use engine::{CheckOptions, CheckReport, Skipped, check_paths, check_source};

@@ -158,6 +158,8 @@ pub fn discover_excluding(
             files.insert(shown);
             continue;
         }
+        // git answers while the directory is walked.
+        let tracked = TrackedButIgnored::start(&shown);
         // A named directory that its ancestors' ignore files exclude (`fixtures/**`, or a
         // hidden directory) is walked without them; ignore files inside it still apply.
         let walk = ignore::WalkBuilder::new(&shown)
@@ -183,9 +185,10 @@ pub fn discover_excluding(
                 Err(e) => errors.push(walk_error(&shown, &e)),
             }
         }
+        crate::timing::mark("discovery: walked");
         // Git tracks these, so they are source, whatever the ignore files say; the
         // configuration's excludes still apply.
-        for tracked in tracked_but_ignored(&shown) {
+        for tracked in tracked.finish() {
             let file = display_path(&tracked, cwd);
             if !excluded(&shown, &file) {
                 files.insert(file);
@@ -215,37 +218,67 @@ pub fn discover_excluding(
     }
 }
 
-/// Rust files under `dir` that git tracks although an ignore file excludes them. Empty when
-/// `dir` is not in a git work tree or git cannot be run.
-fn tracked_but_ignored(dir: &Path) -> Vec<PathBuf> {
-    let output = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--ignored",
-            "--exclude-standard",
-            "--",
-            "*.rs",
-        ])
-        .stderr(std::process::Stdio::null())
-        .output();
-    let Ok(output) = output else {
-        return Vec::new();
-    };
-    if !output.status.success() {
-        return Vec::new();
+/// Rust files under a directory that git tracks although an ignore file excludes them, asked
+/// of `git ls-files` in a child process that runs while the caller walks the directory. None
+/// when the directory is not in a git work tree or git cannot be run.
+struct TrackedButIgnored {
+    dir: PathBuf,
+    git: Option<std::process::Child>,
+}
+
+impl TrackedButIgnored {
+    /// Starts git for `dir`, unless no `.git` is above it (and `GIT_DIR` does not name one
+    /// elsewhere): then there is no work tree to ask about, and no process is started.
+    fn start(dir: &Path) -> TrackedButIgnored {
+        let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let in_work_tree = std::env::var_os("GIT_DIR").is_some()
+            || absolute
+                .ancestors()
+                .any(|d| std::fs::symlink_metadata(d.join(".git")).is_ok());
+        let git = in_work_tree
+            .then(|| {
+                std::process::Command::new("git")
+                    .arg("-C")
+                    .arg(dir)
+                    .args([
+                        "ls-files",
+                        "-z",
+                        "--cached",
+                        "--ignored",
+                        "--exclude-standard",
+                        "--",
+                        "*.rs",
+                    ])
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .ok()
+            })
+            .flatten();
+        TrackedButIgnored {
+            dir: dir.to_path_buf(),
+            git,
+        }
     }
-    output
-        .stdout
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| std::str::from_utf8(p).ok())
-        .map(|p| dir.join(p))
-        .filter(|p| p.is_file())
-        .collect()
+
+    /// The files git listed that exist.
+    fn finish(self) -> Vec<PathBuf> {
+        let Some(output) = self.git.and_then(|git| git.wait_with_output().ok()) else {
+            return Vec::new();
+        };
+        if !output.status.success() {
+            return Vec::new();
+        }
+        output
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| std::str::from_utf8(p).ok())
+            .map(|p| self.dir.join(p))
+            .filter(|p| p.is_file())
+            .collect()
+    }
 }
 
 /// A directory of vendored third-party packages: named `vendor` or `third_party`, with at least

@@ -18,10 +18,10 @@ pub mod parse;
 pub mod targets;
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -171,6 +171,7 @@ pub struct CacheStats {
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
+    crate::timing::mark("check: start");
     let mut resolver = options.configure.then(crate::config::Resolver::default);
     // A file is left out by the configuration of its own package and workspace, and by that of
     // the directory being walked (so a workspace can exclude a nested, independent crate).
@@ -179,28 +180,42 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let working_dir = std::env::current_dir().unwrap_or_default();
     let mut dir_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
     let mut root_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
-    let mut found = discover::discover_excluding(paths, &mut |root, file| {
-        resolver.as_mut().is_some_and(|r| {
-            let absolute = crate::config::absolute_in(&working_dir, file);
-            let dir = absolute.parent().unwrap_or(&absolute);
-            let own = match &dir_settings {
-                Some((known, settings)) if known == dir => Arc::clone(settings),
-                _ => {
-                    let settings = r.for_dir(dir);
-                    dir_settings = Some((dir.to_path_buf(), Arc::clone(&settings)));
-                    settings
-                }
-            };
-            let walked = match &root_settings {
-                Some((known, settings)) if known == root => Arc::clone(settings),
-                _ => {
-                    let settings = r.for_dir(&crate::config::absolute_in(&working_dir, root));
-                    root_settings = Some((root.to_path_buf(), Arc::clone(&settings)));
-                    settings
-                }
-            };
-            own.is_excluded(&absolute) || walked.is_excluded(&absolute)
-        })
+    // The cache, and the cache file and manifest of the packages the named paths are in, are
+    // read on another thread while this one walks the tree.
+    let (found, early) = std::thread::scope(|scope| {
+        let early = scope.spawn(|| read_early(paths, options));
+        let found = discover::discover_excluding(paths, &mut |root, file| {
+            resolver.as_mut().is_some_and(|r| {
+                let absolute = crate::config::absolute_in(&working_dir, file);
+                let dir = absolute.parent().unwrap_or(&absolute);
+                let own = match &dir_settings {
+                    Some((known, settings)) if known == dir => Arc::clone(settings),
+                    _ => {
+                        let settings = r.for_dir(dir);
+                        dir_settings = Some((dir.to_path_buf(), Arc::clone(&settings)));
+                        settings
+                    }
+                };
+                let walked = match &root_settings {
+                    Some((known, settings)) if known == root => Arc::clone(settings),
+                    _ => {
+                        let settings = r.for_dir(&crate::config::absolute_in(&working_dir, root));
+                        root_settings = Some((root.to_path_buf(), Arc::clone(&settings)));
+                        settings
+                    }
+                };
+                own.is_excluded(&absolute) || walked.is_excluded(&absolute)
+            })
+        });
+        (found, early.join())
+    });
+    let mut found = found;
+    let EarlyReads {
+        cache: early_cache,
+        packages: mut early_packages,
+    } = early.unwrap_or_else(|_| EarlyReads {
+        cache: None,
+        packages: Vec::new(),
     });
     // Named files that exist only as overlays (new, unsaved buffers) are found all the same.
     for given in paths {
@@ -209,6 +224,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
     }
     let targets = options.targets;
+    crate::timing::mark("discovery");
     let mut report = CheckReport {
         errors: std::mem::take(&mut found.errors),
         empty_paths: std::mem::take(&mut found.empty),
@@ -221,11 +237,22 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     // Files of targets the run leaves out are not even read: nothing in them is visible to
     // library code.
     let cwd = std::env::current_dir().ok();
-    let manifests: Vec<Option<Manifest>> = found
+    // (Manifests and cache files the early reads got to are taken from them.)
+    let mut early_of = |root: &Path| {
+        early_packages
+            .iter_mut()
+            .find(|early| early.root == root)
+            .map(|early| (early.stored.take(), early.manifest.take()))
+    };
+    let (early_stored, manifests): (Vec<_>, Vec<Option<Manifest>>) = found
         .packages
         .iter()
-        .map(|p| manifest::read(&p.root).ok())
-        .collect();
+        .map(|p| match early_of(&p.root) {
+            Some((stored, Some(manifest))) => (Mutex::new(stored), manifest),
+            Some((stored, None)) => (Mutex::new(stored), manifest::read(&p.root).ok()),
+            None => (Mutex::new(None), manifest::read(&p.root).ok()),
+        })
+        .unzip();
     let mut selected = Vec::with_capacity(found.packages.len());
     for (package, manifest) in found.packages.iter().zip(&manifests) {
         // A package's targets are read from paths inside it (`examples/demo/src/main.rs` of a
@@ -277,19 +304,22 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             return report;
         }
     };
-    let cache =
-        options
-            .cache
-            .as_deref()
-            .and_then(|dir| match Cache::open(dir, run_fingerprint(options)) {
-                Ok(cache) => Some(cache),
-                Err(error) => {
-                    report
-                        .warnings
-                        .push(format!("{error}; checking without the cache"));
-                    None
-                }
-            });
+    crate::timing::mark("worker pool");
+    // (Opened here if the early reads did not get to it.)
+    let opened = match (early_cache, options.cache.as_deref()) {
+        (Some(opened), _) => Some(opened),
+        (None, Some(dir)) => Some(Cache::open(dir, run_fingerprint(options))),
+        (None, None) => None,
+    };
+    let cache = opened.and_then(|opened| match opened {
+        Ok(cache) => Some(cache),
+        Err(error) => {
+            report
+                .warnings
+                .push(format!("{error}; checking without the cache"));
+            None
+        }
+    });
     let max_size = options.max_file_size;
     // The knowledge each package is checked with: the run's, extended by the rows of the
     // package's configuration (its own and its workspace's).
@@ -312,6 +342,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         })
         .collect();
     let mut cache_errors = Vec::new();
+    crate::timing::mark("manifests and configuration");
     let mut kept_by_path = BTreeMap::new();
     // The configuration's levels for each file's directory, then the command line's.
     // Test code gets the configuration's `test_rules` on top of its file's levels.
@@ -333,10 +364,43 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     let tokio = crate::model::TokioFeatures::from_manifest(
                         manifest.as_ref().and_then(|m| m.tokio_features()),
                     );
-                    let stored = cache.as_ref().map(|c| c.package(&package.root));
-                    let outcomes: Vec<_> = files
+                    crate::timing::mark("package: start");
+                    let early = early_stored[index]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take();
+                    let stored = cache
+                        .as_ref()
+                        .map(|c| early.unwrap_or_else(|| c.package(&package.root)));
+                    crate::timing::mark("package: cache read");
+                    let shared = stored.as_ref().map(|_| {
+                        shared_context_key(&crate::model::FileContext {
+                            module: String::new(),
+                            edition,
+                            call_graph: options.call_graph,
+                            knowledge: Arc::clone(&knowledge[index]),
+                            tokio: tokio.clone(),
+                        })
+                    });
+                    // With a cache, the files it cannot answer without reading them (an edit)
+                    // go first: a parse is the longest job, and started last it would leave
+                    // the other workers idle at the end.
+                    let mut order: Vec<usize> = (0..files.len()).collect();
+                    if let Some(stored) = &stored {
+                        let unchanged: Vec<bool> = files
+                            .par_iter()
+                            .map(|file| {
+                                file.path
+                                    .to_str()
+                                    .is_some_and(|name| stored.may_be_unchanged(name, &file.path))
+                            })
+                            .collect();
+                        order.sort_by_key(|&i| unchanged[i]);
+                    }
+                    let mut outcomes: Vec<_> = order
                         .par_iter()
-                        .map(|file| {
+                        .map(|&i| (i, &files[i]))
+                        .map(|(i, file)| {
                             let rel = relative_to(&package.root, &file.path, cwd.as_deref());
                             let cx = crate::model::FileContext {
                                 module: layout::module_path(&rel),
@@ -347,9 +411,16 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             };
                             let overlay = overlay_of(&options.overlays, &file.path);
                             let read = ReadFrom { max_size, overlay };
-                            (rel, check_file(&file.path, read, &cx, stored.as_ref()))
+                            let cache = stored.as_ref().zip(shared);
+                            (i, rel, check_file(&file.path, read, &cx, cache))
                         })
                         .collect();
+                    outcomes.sort_unstable_by_key(|(i, ..)| *i);
+                    let outcomes: Vec<_> = outcomes
+                        .into_iter()
+                        .map(|(_, rel, outcome)| (rel, outcome))
+                        .collect();
+                    crate::timing::mark("package: files checked");
                     let mut stats = CacheStats::default();
                     if stored.is_some() {
                         for (_, outcome) in &outcomes {
@@ -362,12 +433,13 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             }
                         }
                     }
-                    let cache_error = cache.as_ref().zip(stored).and_then(|(cache, stored)| {
-                        let seen = files
+                    // Written while the crate pass runs (below).
+                    let to_save = stored.map(|stored| {
+                        let seen: HashSet<String> = files
                             .iter()
                             .filter_map(|f| f.path.to_str().map(str::to_owned))
                             .collect();
-                        cache.save(stored, &seen).err()
+                        (stored, seen)
                     });
                     let mut analyses = Vec::with_capacity(outcomes.len());
                     let mut tests = Vec::with_capacity(outcomes.len());
@@ -405,73 +477,99 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     };
                     (
                         (outcome, tests, concurrent, inputs, *layout),
-                        (stats, cache_error),
+                        (stats, to_save),
                     )
                 })
                 .collect::<Vec<_>>()
         });
+        crate::timing::mark("group: packages done");
         let mut outcomes = Vec::with_capacity(packages.len());
         let mut inputs = Vec::with_capacity(packages.len());
-        for ((outcome, tests, concurrent, files, layout), (stats, cache_error)) in packages {
+        let mut to_save = Vec::new();
+        for ((outcome, tests, concurrent, files, layout), (stats, stored)) in packages {
             outcomes.push((outcome, tests, concurrent, layout));
             inputs.push(files);
             report.cache.hits += stats.hits;
             report.cache.misses += stats.misses;
             report.cache.unread += stats.unread;
-            cache_errors.extend(cache_error);
+            to_save.extend(stored);
         }
-        if options.call_graph {
-            // A panic here would lose every finding: it becomes an error of the run instead.
-            let group_packages: Vec<&discover::Package> =
-                group.iter().map(|&i| &found.packages[i]).collect();
-            let group_manifests: Vec<&Option<Manifest>> =
-                group.iter().map(|&i| &manifests[i]).collect();
-            let inputs = package_inputs(&group_packages, &group_manifests, inputs);
-            let crate_pass = catch_unwind(AssertUnwindSafe(|| {
-                let index = CrateIndex::build(inputs);
-                for (outcome, ..) in outcomes.iter_mut() {
-                    crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
-                }
-                (
-                    crate::rules::check_crate(&index),
-                    index.test_support_items(),
-                )
-            }));
-            let (found_in_index, test_support) = crate_pass.unwrap_or_else(|payload| {
-                report.errors.push(FileError::new(
-                    group_packages
-                        .first()
-                        .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
-                    format!(
-                        "internal error in the crate pass: {}",
-                        panic_message(payload.as_ref())
-                    ),
-                ));
-                (Vec::new(), Vec::new())
-            });
-            // Library functions only tests call (a `pub mod test_utils`) are test code too.
-            for (path, lines) in test_support {
-                let code = outcomes
-                    .iter_mut()
-                    .flat_map(|(_, tests, ..)| tests.iter_mut())
-                    .find(|(file, _)| file.path == path);
-                if let Some((_, code)) = code {
-                    code.items.push(lines);
+        // The group's cache files are written on the pool while this thread runs the crate
+        // pass, which is serial: a warm run after an edit rewrites its package's file.
+        let save_errors = Mutex::new(Vec::new());
+        pool.in_place_scope(|scope| {
+            if let Some(cache) = &cache {
+                for (stored, seen) in to_save {
+                    let save_errors = &save_errors;
+                    scope.spawn(move |_| {
+                        if let Err(error) = cache.save(stored, &seen) {
+                            save_errors
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(error);
+                        }
+                        crate::timing::mark("package: cache written");
+                    });
                 }
             }
-            // Crate-level findings join the package of the file they point at, so that
-            // suppressions, test code and serial binaries are judged for them as for per-file
-            // findings.
-            for d in found_in_index {
-                let home = outcomes
-                    .iter_mut()
-                    .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
-                match home {
-                    Some((outcome, ..)) => outcome.diagnostics.push(d),
-                    None => report.diagnostics.push(d),
+            if options.call_graph {
+                // A panic here would lose every finding: it becomes an error of the run instead.
+                let group_packages: Vec<&discover::Package> =
+                    group.iter().map(|&i| &found.packages[i]).collect();
+                let group_manifests: Vec<&Option<Manifest>> =
+                    group.iter().map(|&i| &manifests[i]).collect();
+                let inputs = package_inputs(&group_packages, &group_manifests, inputs);
+                let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+                    let index = CrateIndex::build(inputs);
+                    crate::timing::mark("crate pass: index built");
+                    for (outcome, ..) in outcomes.iter_mut() {
+                        crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
+                    }
+                    let r = (
+                        crate::rules::check_crate(&index),
+                        index.test_support_items(),
+                    );
+                    crate::timing::mark("crate pass: rules");
+                    r
+                }));
+                let (found_in_index, test_support) = crate_pass.unwrap_or_else(|payload| {
+                    report.errors.push(FileError::new(
+                        group_packages
+                            .first()
+                            .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
+                        format!(
+                            "internal error in the crate pass: {}",
+                            panic_message(payload.as_ref())
+                        ),
+                    ));
+                    (Vec::new(), Vec::new())
+                });
+                // Library functions only tests call (a `pub mod test_utils`) are test code too.
+                for (path, lines) in test_support {
+                    let code = outcomes
+                        .iter_mut()
+                        .flat_map(|(_, tests, ..)| tests.iter_mut())
+                        .find(|(file, _)| file.path == path);
+                    if let Some((_, code)) = code {
+                        code.items.push(lines);
+                    }
+                }
+                // Crate-level findings join the package of the file they point at, so that
+                // suppressions, test code and serial binaries are judged for them as for per-file
+                // findings.
+                for d in found_in_index {
+                    let home = outcomes
+                        .iter_mut()
+                        .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
+                    match home {
+                        Some((outcome, ..)) => outcome.diagnostics.push(d),
+                        None => report.diagnostics.push(d),
+                    }
                 }
             }
-        }
+        });
+        cache_errors.extend(save_errors.into_inner().unwrap_or_else(|e| e.into_inner()));
+        crate::timing::mark("crate pass: done");
         let mut reasons_required = std::collections::BTreeSet::new();
         if let Some(resolver) = resolver.as_mut() {
             for (outcome, ..) in &outcomes {
@@ -547,6 +645,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         }
         report.diagnostics.append(&mut settled);
     }
+    crate::timing::mark("groups done");
     // One warning for a cache that cannot be written, however many packages met it.
     if let Some(first) = cache_errors.first() {
         let more = match cache_errors.len() - 1 {
@@ -580,6 +679,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             }
         });
     });
+    crate::timing::mark("outlines and texts");
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
             if let Some(source) = &kept.source {
@@ -602,6 +702,63 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     report.diagnostics.dedup();
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     report
+}
+
+/// What [`read_early`] read while the tree was walked.
+struct EarlyReads {
+    /// The cache, opened (none without one).
+    cache: Option<Result<Cache, crate::cache::CacheError>>,
+    /// The packages the named paths are in.
+    packages: Vec<EarlyPackage>,
+}
+
+/// A package read before discovery named it.
+struct EarlyPackage {
+    /// As discovery names package roots: the nearest directory with a `Cargo.toml` above a
+    /// path joined to the working directory.
+    root: PathBuf,
+    /// Its cache file (none without a cache); taken by the run.
+    stored: Option<PackageCache>,
+    /// Its manifest, read; taken by the run.
+    manifest: Option<Option<Manifest>>,
+}
+
+/// Opens the cache and reads the cache file and manifest of the package each named path is in,
+/// for a run over `paths`: the packages discovery will most often find (a package's directory
+/// or its `src/`). A package discovery does not find is simply not used.
+fn read_early(paths: &[PathBuf], options: &CheckOptions) -> EarlyReads {
+    let cache = options
+        .cache
+        .as_deref()
+        .map(|dir| Cache::open(dir, run_fingerprint(options)));
+    let cwd = std::env::current_dir().ok();
+    let mut packages: Vec<EarlyPackage> = Vec::new();
+    for given in paths {
+        let shown = discover::display_path(given, cwd.as_deref());
+        let absolute = match &cwd {
+            Some(cwd) => cwd.join(&shown),
+            None => shown,
+        };
+        let Some(root) = absolute
+            .ancestors()
+            .find(|dir| dir.join("Cargo.toml").is_file())
+        else {
+            continue;
+        };
+        if packages.iter().any(|early| early.root == root) {
+            continue;
+        }
+        let stored = match &cache {
+            Some(Ok(cache)) => Some(cache.package(root)),
+            _ => None,
+        };
+        packages.push(EarlyPackage {
+            root: root.to_path_buf(),
+            stored,
+            manifest: Some(manifest::read(root).ok()),
+        });
+    }
+    EarlyReads { cache, packages }
 }
 
 /// The files of the out-of-line test modules (`#[cfg(test)] mod tests;`) the files declare.
@@ -966,12 +1123,19 @@ fn run_fingerprint(options: &CheckOptions) -> u128 {
 }
 
 /// The hash of what a file's results depend on besides its text: the parts of its context
-/// that are particular to it.
-fn context_key(cx: &crate::model::FileContext) -> u128 {
-    // Listed without `..`: a new field of the context must be sorted into the key or into
-    // `run_fingerprint` before this compiles.
+/// that are particular to it. `shared` is [`shared_context_key`] of the same context, which
+/// is the same for every file of a package and is computed once for them.
+fn context_key(cx: &crate::model::FileContext, shared: u128) -> u128 {
+    // The module is the file's own; the rest is in `shared`.
+    crate::cache::file_key(&[&cx.module, &format!("{shared:032x}")])
+}
+
+/// The part of [`context_key`] that a package's files share.
+fn shared_context_key(cx: &crate::model::FileContext) -> u128 {
+    // Listed without `..`: a new field of the context must be sorted into the key, the
+    // module's own part, or `run_fingerprint` before this compiles.
     let crate::model::FileContext {
-        module,
+        module: _,
         edition,
         call_graph: _,
         knowledge,
@@ -980,7 +1144,7 @@ fn context_key(cx: &crate::model::FileContext) -> u128 {
     // The built-in tables are in the run's fingerprint; a package's configuration rows (and
     // its tokio features, which decide fixes) are particular to its files.
     let particular = format!("{:?} {tokio:?}", knowledge.user);
-    crate::cache::file_key(&[module, &format!("{edition:?}"), &particular])
+    crate::cache::file_key(&[&format!("{edition:?}"), &particular])
 }
 
 /// A file's cache key: its text and its [`context_key`].
@@ -1010,13 +1174,13 @@ fn check_file(
     path: &Path,
     read: ReadFrom<'_>,
     cx: &crate::model::FileContext,
-    cache: Option<&PackageCache>,
+    cache: Option<(&PackageCache, u128)>,
 ) -> Result<CheckedFile, FileError> {
     guarded(path, || {
         // Paths that are not UTF-8 are analysed every time.
         let cache = cache
             .zip(path.to_str())
-            .map(|(cache, name)| (cache, name, context_key(cx)));
+            .map(|((cache, shared), name)| (cache, name, context_key(cx, shared)));
         // Taken before the file is read: an edit during the read shows in the next stamp.
         let stamp = match (&cache, read.overlay) {
             (Some(_), None) => {

@@ -15,7 +15,7 @@
 //! a named example is checked as `--example NAME` would (its test items still need
 //! `--tests`), and a named library file still skips its test items unless `--tests` is given.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::facts::Target;
@@ -160,7 +160,10 @@ pub fn is_test_package(dir: &str) -> bool {
 /// Files and directories of out-of-line test modules, collected from their declarations.
 #[derive(Debug, Default)]
 pub struct TestModuleFiles {
-    files: BTreeSet<PathBuf>,
+    /// The files, as bytes: paths here are normalized display paths (one separator between
+    /// components, no `.`), for which equal bytes and equal components are the same thing,
+    /// and bytes hash without parsing components (asked for every file of a package).
+    files: HashSet<Box<[u8]>, foldhash::fast::FixedState>,
     dirs: Vec<PathBuf>,
 }
 
@@ -194,19 +197,36 @@ impl TestModuleFiles {
             if let Some(d) = file.parent() {
                 self.dirs.push(d.join(file.file_stem().unwrap_or_default()));
             }
-            self.files.insert(file);
+            self.files.insert(bytes_of(&file).into());
             return;
         }
         let sub = dir.join(&decl.name);
         self.files
-            .insert(normalize(&dir.join(format!("{}.rs", decl.name))));
-        self.files.insert(normalize(&sub.join("mod.rs")));
+            .insert(bytes_of(&normalize(&dir.join(format!("{}.rs", decl.name)))).into());
+        self.files
+            .insert(bytes_of(&normalize(&sub.join("mod.rs"))).into());
         self.dirs.push(normalize(&sub));
     }
 
     /// Is `file` an out-of-line test module or one of its submodules?
     pub fn contains(&self, file: &Path) -> bool {
-        self.files.contains(file) || self.dirs.iter().any(|d| file.starts_with(d))
+        self.files.contains(bytes_of(file)) || self.dirs.iter().any(|d| is_within(file, d))
+    }
+}
+
+/// A path's bytes as the platform encodes them.
+fn bytes_of(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
+}
+
+/// `path.starts_with(dir)` for normalized paths, comparing bytes: `dir`'s bytes, then a
+/// separator or the end (so `src/tests` holds `src/tests/a.rs`, not `src/tests_util.rs`).
+fn is_within(path: &Path, dir: &Path) -> bool {
+    let (path, dir) = (bytes_of(path), bytes_of(dir));
+    match path.strip_prefix(dir) {
+        Some([]) => true,
+        Some([first, ..]) => std::path::is_separator(char::from(*first)),
+        None => false,
     }
 }
 

@@ -91,6 +91,85 @@ pub(crate) struct LoopScope {
     pub(crate) facts: TokenFacts,
     /// A stream adapter whose consumer polls at most `n` items at once.
     pub(crate) concurrency_limited: bool,
+    /// Its brace-delimited blocks, with the `return`/`break` statements directly in each.
+    blocks: Vec<BlockExits>,
+}
+
+/// A `{ .. }` block of a loop's tokens and where its own statements leave the loop.
+#[derive(Debug)]
+struct BlockExits {
+    /// From its opening brace to its closing brace.
+    span: Loc,
+    /// The `return` and `break` statements of this block (not those nested in an inner
+    /// block, which run only on some paths), with their positions.
+    exits: Vec<((usize, usize), Exit)>,
+}
+
+/// How a statement leaves a loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Exit {
+    /// `break`: the innermost loop ends, an enclosing one goes on.
+    Break,
+    /// `return`: every loop of the body ends.
+    Return,
+}
+
+/// Records every brace-delimited group of `tokens` (nested ones too) with the `return`/`break`
+/// keywords that start one of its statements: first in the group, or right after a `;` or a
+/// `{ .. }` (a block statement, an `if`'s body).
+fn collect_blocks(tokens: proc_macro2::TokenStream, out: &mut Vec<BlockExits>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let line_col = |lc: proc_macro2::LineColumn| (lc.line, lc.column);
+    for tree in tokens {
+        let TokenTree::Group(g) = tree else { continue };
+        if g.delimiter() == Delimiter::Brace {
+            let mut exits = Vec::new();
+            let mut statement_start = true;
+            for inner in g.stream() {
+                statement_start = match &inner {
+                    TokenTree::Ident(word) => {
+                        let exit = if word == "return" {
+                            Some(Exit::Return)
+                        } else if word == "break" {
+                            Some(Exit::Break)
+                        } else {
+                            None
+                        };
+                        if let Some(exit) = exit.filter(|_| statement_start) {
+                            exits.push((line_col(word.span().start()), exit));
+                        }
+                        false
+                    }
+                    TokenTree::Punct(p) => p.as_char() == ';',
+                    TokenTree::Group(inner) => inner.delimiter() == Delimiter::Brace,
+                    TokenTree::Literal(_) => false,
+                };
+            }
+            out.push(BlockExits {
+                span: Loc {
+                    start: line_col(g.span_open().start()),
+                    end: line_col(g.span_close().end()),
+                },
+                exits,
+            });
+        }
+        collect_blocks(g.stream(), out);
+    }
+}
+
+/// How the innermost block around the spawn at `loc` leaves the loop after it, if it does (the
+/// strongest exit when there are several).
+fn exit_after(scope: &LoopScope, loc: Loc) -> Option<Exit> {
+    scope
+        .blocks
+        .iter()
+        .filter(|b| b.span.start < loc.start && b.span.end > loc.end)
+        .min_by_key(|b| (std::cmp::Reverse(b.span.start), b.span.end))?
+        .exits
+        .iter()
+        .filter(|(at, _)| *at > loc.end)
+        .map(|&(_, exit)| exit)
+        .max()
 }
 
 impl LoopScope {
@@ -102,6 +181,7 @@ impl LoopScope {
         iterations: Iterations,
         chunked: bool,
     ) -> LoopScope {
+        let tokens = node.to_token_stream();
         LoopScope {
             loc,
             kind,
@@ -109,7 +189,12 @@ impl LoopScope {
             chunked,
             joined_after: false,
             concurrency_limited: false,
-            facts: TokenFacts::of(node.to_token_stream()),
+            facts: TokenFacts::of(tokens.clone()),
+            blocks: {
+                let mut blocks = Vec::new();
+                collect_blocks(tokens, &mut blocks);
+                blocks
+            },
         }
     }
 
@@ -151,18 +236,43 @@ pub(crate) struct SpawnSite<'a> {
 /// The loop a spawn sits in (`None` outside loops), with the first bound found on its tasks.
 pub(crate) fn spawn_loop(site: &SpawnSite<'_>, knowledge: &Knowledge) -> Option<SpawnLoop> {
     let innermost = site.loops.last()?;
+    // A `return` in an iterator closure leaves only the closure: once per element.
+    let closure = innermost.kind == "iterator closure";
+    let outer = site
+        .loops
+        .len()
+        .checked_sub(2)
+        .and_then(|i| site.loops.get(i));
+    let (scope, bound) = match outer {
+        // `break` ends the innermost loop only: the spawn is made once per iteration of the
+        // loop around it, which is judged instead.
+        Some(outer)
+            if site.leaves_after
+                && !closure
+                && exit_after(innermost, site.loc) == Some(Exit::Break) =>
+        {
+            (outer.as_ref(), first_bound(site, outer, false, knowledge))
+        }
+        _ => (
+            innermost.as_ref(),
+            first_bound(site, innermost, site.leaves_after && !closure, knowledge),
+        ),
+    };
     Some(SpawnLoop {
-        loc: innermost.loc,
-        kind: innermost.kind,
-        iterations: innermost.iterations,
-        joined_after: innermost.joined_after,
-        bound: first_bound(site, innermost, knowledge),
+        loc: scope.loc,
+        kind: scope.kind,
+        iterations: scope.iterations,
+        joined_after: scope.joined_after,
+        bound,
     })
 }
 
+/// The first bound on the tasks `innermost` spawns; `leaves` says the spawn's block leaves it
+/// right after the spawn.
 fn first_bound(
     site: &SpawnSite<'_>,
     innermost: &LoopScope,
+    leaves: bool,
     knowledge: &Knowledge,
 ) -> Option<TaskBound> {
     if knowledge.is_bounding_spawner(site.via) {
@@ -179,7 +289,7 @@ fn first_bound(
     if innermost.concurrency_limited {
         return Some(TaskBound::ConcurrencyLimit);
     }
-    if site.leaves_after {
+    if leaves {
         return Some(TaskBound::LeavesLoop);
     }
     if site.in_poll_fn {
@@ -635,6 +745,43 @@ mod tests {
         let found = spawn_loop(&s, &Knowledge::builtin()).expect("in a loop");
         assert_eq!(found.bound, Some(TaskBound::HandleAwaited));
         assert_eq!(found.kind, "`for` loop");
+    }
+
+    #[test]
+    fn a_break_ends_only_the_inner_loop_so_the_outer_one_is_judged() {
+        let src = "while let Some(v) = rx.recv().await { loop { let c = pool.recv().await; tokio::spawn(pipe(c, v)); break; } }";
+        let tokens: proc_macro2::TokenStream = src.parse().expect("test tokens lex");
+        let Some(proc_macro2::TokenTree::Group(body)) = tokens.into_iter().last() else {
+            panic!("the while loop ends with its body");
+        };
+        let (outer, spawn_at) = scope(src, Iterations::Unknown);
+        let inner = LoopScope::new(
+            &body.stream(),
+            Loc::default(),
+            "`loop`",
+            Iterations::Unknown,
+            false,
+        );
+        let loops = [outer, Rc::new(inner)];
+        let mut s = site(&loops, spawn_at);
+        s.leaves_after = true;
+        let found = spawn_loop(&s, &Knowledge::builtin()).expect("in a loop");
+        assert_eq!(found.kind, "`for` loop");
+        assert_eq!(found.bound, None);
+        // Alone, the inner loop spawns once; so does a loop whose block returns.
+        let mut s = site(&loops[1..], spawn_at);
+        s.leaves_after = true;
+        let found = spawn_loop(&s, &Knowledge::builtin()).expect("in a loop");
+        assert_eq!(found.bound, Some(TaskBound::LeavesLoop));
+        let src = "while let Some(v) = rx.recv().await { loop { tokio::spawn(pipe(v)); return; } }";
+        let (outer, spawn_at) = scope(src, Iterations::Unknown);
+        let loops = [outer.clone(), outer];
+        let mut s = site(&loops, spawn_at);
+        s.leaves_after = true;
+        assert_eq!(
+            spawn_loop(&s, &Knowledge::builtin()).and_then(|l| l.bound),
+            Some(TaskBound::LeavesLoop)
+        );
     }
 
     #[test]

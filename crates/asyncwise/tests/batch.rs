@@ -529,8 +529,8 @@ async fn no_send_succeeds_after_a_parent_token_fired_on_another_thread() {
     let worker = tokio::spawn(worker.run());
     batcher.send(1).await.expect("open");
     let canceller = parent.clone();
-    std::thread::spawn(move || canceller.cancel())
-        .join()
+    tokio::task::spawn_blocking(move || canceller.cancel())
+        .await
         .expect("cancelling thread");
     assert!(batcher.is_closed());
     assert_eq!(batcher.try_send(2), Err(TrySendError::Closed(2)));

@@ -457,13 +457,17 @@ impl Manifest {
     /// assert_eq!(m.test_target_of("src/lib.rs".as_ref()), None);
     /// ```
     pub fn test_target_of(&self, file: &Path) -> Option<TestTarget> {
+        // Called for every file of a package against every target (tokio declares 187): the
+        // byte checks first, the component-wise comparisons only for the few that pass them.
+        let file_len = file.as_os_str().len();
         self.test_targets.iter().find_map(|(kind, path)| {
-            let beside_main = path.file_name().is_some_and(|n| n == "main.rs")
+            let bytes = path.as_os_str().as_encoded_bytes();
+            let beside_main = (bytes == b"main.rs" || bytes.ends_with(b"/main.rs"))
                 && path
                     .parent()
                     .is_some_and(|dir| !dir.as_os_str().is_empty() && dir != Path::new("src"))
                 && path.parent().is_some_and(|dir| file.starts_with(dir));
-            (file == path || beside_main).then_some(*kind)
+            ((bytes.len() == file_len && file == path) || beside_main).then_some(*kind)
         })
     }
 }

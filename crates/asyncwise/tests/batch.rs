@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use asyncwise::{BatchConfig, BatchedExt, Batcher, RetryPolicy, TrySendError};
+use asyncwise::{BatchConfig, BatchReport, BatchedExt, Batcher, RetryPolicy, TrySendError};
 use futures_util::StreamExt;
 use proptest::prelude::*;
 use tokio::time::Instant;
@@ -76,21 +76,38 @@ proptest! {
     }
 }
 
+/// Batches as flushed, each with the paused time its flush began (since the test started).
+type Flushes = Arc<Mutex<Vec<(Duration, Vec<i32>)>>>;
+
+/// A batcher whose flush records each batch and then takes `flush_time`, with its worker
+/// running as a task.
+fn recording_batcher(
+    config: BatchConfig,
+    flush_time: Duration,
+) -> (Batcher<i32>, tokio::task::JoinHandle<BatchReport>, Flushes) {
+    let origin = Instant::now();
+    let flushes = Flushes::default();
+    let sink = flushes.clone();
+    let (batcher, worker) = Batcher::new(config, move |batch| {
+        sink.lock()
+            .expect("sink")
+            .push((origin.elapsed(), batch.to_vec()));
+        async move {
+            if !flush_time.is_zero() {
+                tokio::time::sleep(flush_time).await;
+            }
+            Ok::<_, String>(())
+        }
+    });
+    (batcher, tokio::spawn(worker.run()), flushes)
+}
+
 #[tokio::test(start_paused = true)]
 async fn batcher_deadline_runs_from_the_first_item_of_each_batch() {
-    let origin = Instant::now();
-    let flushes = Arc::new(Mutex::new(Vec::new()));
-    let sink = flushes.clone();
-    let (batcher, worker) = Batcher::new(
+    let (batcher, worker, flushes) = recording_batcher(
         BatchConfig::new(100, Duration::from_millis(10)),
-        move |batch| {
-            sink.lock()
-                .expect("sink")
-                .push((origin.elapsed(), batch.to_vec()));
-            async { Ok::<_, String>(()) }
-        },
+        Duration::ZERO,
     );
-    let worker = tokio::spawn(worker.run());
     // Idle for a while first: a periodic tick would fire at once here.
     tokio::time::sleep(Duration::from_millis(33)).await;
     batcher.send(1).await.expect("open");
@@ -116,19 +133,10 @@ async fn batcher_deadline_runs_from_the_first_item_of_each_batch() {
 /// short, and a deadline that fired must arm again for the next batch.
 #[tokio::test(start_paused = true)]
 async fn each_batch_gets_its_own_deadline_when_the_timer_is_reused() {
-    let origin = Instant::now();
-    let flushes = Arc::new(Mutex::new(Vec::new()));
-    let sink = flushes.clone();
-    let (batcher, worker) = Batcher::new(
+    let (batcher, worker, flushes) = recording_batcher(
         BatchConfig::new(2, Duration::from_millis(10)),
-        move |batch| {
-            sink.lock()
-                .expect("sink")
-                .push((origin.elapsed(), batch.to_vec()));
-            async { Ok::<_, String>(()) }
-        },
+        Duration::ZERO,
     );
-    let worker = tokio::spawn(worker.run());
     let ms = Duration::from_millis;
     batcher.send(1).await.expect("open"); // deadline armed for 10 ms
     tokio::time::sleep(ms(3)).await;
@@ -589,23 +597,11 @@ async fn a_send_waiting_for_room_hands_its_item_back_on_shutdown() {
 
 #[tokio::test(start_paused = true)]
 async fn items_queued_during_a_flush_get_their_deadline_when_the_flush_ends() {
-    let origin = Instant::now();
-    let flushes = Arc::new(Mutex::new(Vec::new()));
-    let sink = flushes.clone();
-    let (batcher, worker) = Batcher::new(
+    // Each flush takes 100 ms.
+    let (batcher, worker, flushes) = recording_batcher(
         BatchConfig::new(100, Duration::from_millis(10)),
-        move |batch| {
-            sink.lock()
-                .expect("sink")
-                .push((origin.elapsed(), batch.to_vec()));
-            // Each flush takes 100 ms.
-            async {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                Ok::<_, String>(())
-            }
-        },
+        Duration::from_millis(100),
     );
-    let worker = tokio::spawn(worker.run());
     batcher.send(1).await.expect("open");
     tokio::time::sleep(Duration::from_millis(20)).await;
     // Sent at 20 ms while the first batch is being flushed (10..110 ms).

@@ -114,7 +114,9 @@ impl<E> fmt::Debug for OnError<E> {
 pub trait PipelineExt: Stream + Sized {
     /// Runs `f` on up to `limit` items at once (0 is taken as 1) and yields
     /// `Ok(value)` or, under [`OnError::Stop`] (the default), the first
-    /// [`StageError`]. Output is in completion order unless
+    /// [`StageError`], boxed: the error path is the rare one, and a box keeps
+    /// each item as small as `f`'s own result, which the consumer moves on
+    /// every item. Output is in completion order unless
     /// [`ordered`](MapConcurrent::ordered) is set.
     ///
     /// Backpressure is end to end: the stage pulls an input item only when
@@ -193,7 +195,7 @@ pin_project! {
         // per item); created by the first such item.
         timed: Option<FuturesUnordered<Timed<Fut>>>,
         // Ordered mode: finished items waiting for an earlier one.
-        finished: BTreeMap<u64, Result<U, StageError<E>>>,
+        finished: BTreeMap<u64, Result<U, Box<StageError<E>>>>,
         next_index: u64,
         next_out: u64,
         // Set when upstream ended and when the stage stopped on an error.
@@ -317,17 +319,17 @@ enum Outcome<U, E> {
 
 impl<U, E> Outcome<U, E> {
     #[inline]
-    fn into_result(self, index: u64, timeout: Option<Duration>) -> Result<U, StageError<E>> {
+    fn into_result(self, index: u64, timeout: Option<Duration>) -> Result<U, Box<StageError<E>>> {
         match self {
             Outcome::Value(value) => Ok(value),
-            Outcome::Failed(error) => Err(StageError {
+            Outcome::Failed(error) => Err(Box::new(StageError {
                 index,
                 kind: StageErrorKind::Failed(error),
-            }),
-            Outcome::TimedOut => Err(StageError {
+            })),
+            Outcome::TimedOut => Err(Box::new(StageError {
                 index,
                 kind: StageErrorKind::TimedOut(timeout.unwrap_or_default()),
-            }),
+            })),
         }
     }
 }
@@ -338,7 +340,7 @@ where
     F: FnMut(S::Item) -> Fut,
     Fut: Future<Output = Result<U, E>>,
 {
-    type Item = Result<U, StageError<E>>;
+    type Item = Result<U, Box<StageError<E>>>;
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -456,10 +458,10 @@ fn poll_unordered_untimed<S, F, Fut, U, E>(
     next_index: &mut u64,
     upstream_done: &mut bool,
     on_error: &mut OnError<E>,
-    finished: &mut BTreeMap<u64, Result<U, StageError<E>>>,
+    finished: &mut BTreeMap<u64, Result<U, Box<StageError<E>>>>,
     timed: &mut Option<FuturesUnordered<Timed<Fut>>>,
     cx: &mut Context<'_>,
-) -> Poll<Option<Result<U, StageError<E>>>>
+) -> Poll<Option<Result<U, Box<StageError<E>>>>>
 where
     S: Stream,
     F: FnMut(S::Item) -> Fut,
@@ -491,10 +493,10 @@ where
             Poll::Ready(None) | Poll::Pending => return Poll::Pending,
         };
         *held -= 1;
-        let error = StageError {
+        let error = Box::new(StageError {
             index,
             kind: StageErrorKind::Failed(error),
-        };
+        });
         if let Some(error) = apply_policy(error, on_error) {
             stop(upstream_done, held, running, timed, finished);
             return Poll::Ready(Some(Err(error)));
@@ -577,7 +579,10 @@ fn stop<Fut, T>(
 /// Applies the error policy to a failed or timed-out item; the error comes
 /// back only under [`OnError::Stop`], to be yielded before the stage stops.
 #[cold]
-fn apply_policy<E>(error: StageError<E>, on_error: &mut OnError<E>) -> Option<StageError<E>> {
+fn apply_policy<E>(
+    error: Box<StageError<E>>,
+    on_error: &mut OnError<E>,
+) -> Option<Box<StageError<E>>> {
     match on_error {
         OnError::Stop => Some(error),
         OnError::Skip => {
@@ -585,7 +590,7 @@ fn apply_policy<E>(error: StageError<E>, on_error: &mut OnError<E>) -> Option<St
             None
         }
         OnError::DeadLetter(sink) => {
-            sink(error);
+            sink(*error);
             None
         }
     }

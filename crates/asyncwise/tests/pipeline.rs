@@ -141,10 +141,10 @@ async fn stop_yields_the_first_error_and_ends() {
             Ok(0),
             Ok(1),
             Ok(2),
-            Err(StageError {
+            Err(Box::new(StageError {
                 index: 3,
                 kind: StageErrorKind::Failed("broken")
-            })
+            }))
         ]
     );
     // Nothing far beyond the failure was started.
@@ -297,10 +297,10 @@ async fn stop_drops_the_items_in_flight_and_the_stream_stays_ended() {
     let first = stage.next().await.expect("an item");
     assert_eq!(
         first,
-        Err(StageError {
+        Err(Box::new(StageError {
             index: 1,
             kind: StageErrorKind::Failed("broken")
-        })
+        }))
     );
     assert_eq!(alive.load(Ordering::SeqCst), 0, "items in flight dropped");
     assert_eq!(stage.held(), 0);

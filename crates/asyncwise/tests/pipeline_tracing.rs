@@ -3,36 +3,15 @@
 //! `tests/circuit_breaker_tracing.rs` (a subscriber set for one thread
 //! races with other tests registering the same callsite without one).
 
-use std::sync::{Arc, Mutex};
+#[path = "support/captured_log.rs"]
+mod captured_log;
 
 use asyncwise::{OnError, PipelineExt};
 use futures_util::StreamExt;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_skipped_item_is_a_debug_event_with_its_index() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer({
-            let captured = captured.clone();
-            move || captured.clone()
-        })
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = captured_log::capture(tracing::Level::DEBUG);
     let kept: Vec<_> = futures_util::stream::iter(0..5_u64)
         .map_concurrent(2, |n| async move {
             if n % 2 == 1 {
@@ -61,7 +40,7 @@ async fn a_skipped_item_is_a_debug_event_with_its_index() {
         .await;
     kept.sort_unstable();
     assert_eq!(kept, [0, 2, 4]);
-    let text = String::from_utf8(captured.0.lock().expect("log").clone()).expect("utf-8");
+    let text = captured.text();
     let skipped: Vec<&str> = text
         .lines()
         .filter(|line| line.contains("pipeline item skipped"))

@@ -135,18 +135,22 @@ async fn through_batcher_with_token() -> u64 {
     worker.await.expect("worker").items_flushed
 }
 
+/// The hand-written consumer the `Batcher` is measured against: `recv_many`
+/// into one buffer, the same flush work, until every sender is gone.
+async fn recv_many_loop(mut rx: tokio::sync::mpsc::Receiver<u64>) -> u64 {
+    let mut flushed = 0;
+    let mut buf = Vec::with_capacity(BATCH_SIZE);
+    while rx.recv_many(&mut buf, BATCH_SIZE).await > 0 {
+        black_box(buf.iter().sum::<u64>());
+        flushed += buf.len() as u64;
+        buf.clear();
+    }
+    flushed
+}
+
 async fn through_recv_many() -> u64 {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(QUEUE);
-    let worker = tokio::spawn(async move {
-        let mut flushed = 0;
-        let mut buf = Vec::with_capacity(BATCH_SIZE);
-        while rx.recv_many(&mut buf, BATCH_SIZE).await > 0 {
-            black_box(buf.iter().sum::<u64>());
-            flushed += buf.len() as u64;
-            buf.clear();
-        }
-        flushed
-    });
+    let (tx, rx) = tokio::sync::mpsc::channel::<u64>(QUEUE);
+    let worker = tokio::spawn(recv_many_loop(rx));
     for n in 0..BATCH_ITEMS {
         tx.send(n).await.expect("receiver alive");
     }
@@ -158,17 +162,8 @@ async fn through_recv_many() -> u64 {
 /// before falling back to `send`, as `Batcher::send` does (instruction
 /// counts only): how much of the batcher's lead is its send path.
 async fn through_recv_many_try_reserve() -> u64 {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(QUEUE);
-    let worker = tokio::spawn(async move {
-        let mut flushed = 0;
-        let mut buf = Vec::with_capacity(BATCH_SIZE);
-        while rx.recv_many(&mut buf, BATCH_SIZE).await > 0 {
-            black_box(buf.iter().sum::<u64>());
-            flushed += buf.len() as u64;
-            buf.clear();
-        }
-        flushed
-    });
+    let (tx, rx) = tokio::sync::mpsc::channel::<u64>(QUEUE);
+    let worker = tokio::spawn(recv_many_loop(rx));
     for n in 0..BATCH_ITEMS {
         let budget = std::future::poll_fn(tokio::task::coop::poll_proceed).await;
         match tx.try_reserve() {

@@ -891,16 +891,9 @@ fn split_path(path: &str) -> Option<(&str, &str)> {
 }
 
 /// A file that is a module of its crate rather than a crate root (`src/lib.rs`, `src/main.rs`,
-/// `src/bin/*.rs`, a test's or example's own file).
+/// `src/bin/*.rs`, a test's or example's own file), as the package layout says.
 fn is_module_file(rel: &Path) -> bool {
-    let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
-    !matches!(
-        parts.as_slice(),
-        [.., "lib.rs" | "main.rs"]
-            | [_]
-            | ["src", "bin", _]
-            | ["tests" | "examples" | "benches", _]
-    )
+    crate::engine::layout::module_path(rel) != "crate"
 }
 
 fn rfind_path_separator(path: &str) -> Option<usize> {

@@ -217,7 +217,9 @@ impl<S, F, Fut, U, E> fmt::Debug for MapConcurrent<S, F, Fut, U, E> {
 
 impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
     /// Yields results in input order. A slow item then holds back finished
-    /// later ones, which still count against the limit.
+    /// later ones, which still count against the limit. On a stage already
+    /// polled, the order applies to the items taken from this call on; items
+    /// started before it come out as they finish.
     ///
     /// ```
     /// use std::time::Duration;
@@ -239,6 +241,11 @@ impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
     /// # }
     /// ```
     pub fn ordered(mut self) -> Self {
+        if !self.ordered {
+            // Unordered results already yielded never advanced `next_out`: the order
+            // starts at the next item taken, or the stage would wait for one already out.
+            self.next_out = self.next_index;
+        }
         self.ordered = true;
         self
     }
@@ -416,12 +423,16 @@ where
                 Poll::Ready(None) | Poll::Pending => return Poll::Pending,
             };
             if *this.ordered {
-                if index != *this.next_out {
+                if index > *this.next_out {
                     let result = outcome.into_result(index, *this.timeout);
                     this.finished.insert(index, result);
                     continue;
                 }
-                *this.next_out += 1;
+                // Below `next_out`: started before `ordered()` was called, yielded as it
+                // finishes.
+                if index == *this.next_out {
+                    *this.next_out += 1;
+                }
             }
             *this.held -= 1;
             // The common case first: a success goes straight out, without

@@ -355,3 +355,28 @@ async fn a_timeout_set_after_items_started_applies_to_later_items() {
     assert_eq!(rest, [Ok(1), Ok(5)]);
     assert_eq!(origin.elapsed(), Duration::from_secs(5));
 }
+
+#[tokio::test(start_paused = true)]
+async fn ordered_after_items_were_yielded_orders_the_later_items_and_loses_none() {
+    let mut stage =
+        futures_util::stream::iter([4_u64, 1, 3, 1, 2]).map_concurrent(2, |secs| async move {
+            sleep(Duration::from_secs(secs)).await;
+            Ok::<_, String>(secs)
+        });
+    // Unordered so far: item 1 (1 s) overtakes item 0 (4 s).
+    assert_eq!(stage.next().await, Some(Ok(1)));
+    let rest = tokio::time::timeout(Duration::from_secs(60), stage.ordered().collect::<Vec<_>>())
+        .await
+        .expect("every item is yielded after `ordered()`; none waits for an index already out");
+    // Item 0, started before the call, comes out when it finishes; the items taken from
+    // the call on (2, 3, 4) come out in input order among themselves.
+    let mut values: Vec<u64> = rest.into_iter().map(Result::unwrap).collect();
+    assert_eq!(values.len(), 4, "items 0, 2, 3 and 4 all come out");
+    let started_before = values.iter().position(|&v| v == 4).expect("item 0");
+    values.remove(started_before);
+    assert_eq!(
+        values,
+        [3, 1, 2],
+        "items taken after `ordered()` keep input order"
+    );
+}

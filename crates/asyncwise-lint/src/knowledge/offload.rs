@@ -23,6 +23,17 @@ pub const OFFLOAD_FNS: &[&str] = &[
     // Callbacks run on a thread of their own.
     "ctrlc::set_handler",
     "ctrlc::try_set_handler",
+    // notify calls a watcher's event handler from the watcher's own thread (its inotify,
+    // FSEvents, kqueue, Windows or polling event loop), and so do the debouncers built on it.
+    "notify::recommended_watcher",
+    "notify::RecommendedWatcher::new",
+    "notify::PollWatcher::new",
+    "notify::INotifyWatcher::new",
+    "notify::FsEventWatcher::new",
+    "notify::KqueueWatcher::new",
+    "notify::ReadDirectoryChangesWatcher::new",
+    "notify_debouncer_mini::new_debouncer",
+    "notify_debouncer_full::new_debouncer",
 ];
 
 /// Functions that keep a closure to run later, somewhere not known here (a `Box<dyn Fn>`

@@ -1,6 +1,6 @@
 // Closures that are stored or registered rather than run: their body is not the enclosing async
 // context. Seen on real code as `Box<dyn Fn>` fields (`wait: Box::new(move || rx.recv())`),
-// `ctrlc::set_handler` (runs on its own thread) and failpoint callbacks.
+// `ctrlc::set_handler` and notify watchers (run on a thread of their own) and failpoint callbacks.
 // Readings: a closure handed to `Box::new`/`Arc::new`/`Rc::new`, placed in a struct literal's
 // field, or given to a registrar runs who knows where: no finding. A closure called inline in
 // async code still is async context.
@@ -33,6 +33,25 @@ pub async fn install_ctrlc(tx: mpsc::Sender<()>) {
         let _ = tx.send(());
     })
     .expect("install handler");
+}
+
+pub async fn watch_config(tx: tokio::sync::mpsc::Sender<notify::Result<notify::Event>>) {
+    use notify::Watcher;
+    let mut watcher = notify::recommended_watcher(move |res| {
+        let _ = tx.blocking_send(res); // ok: notify runs the handler on the watcher's own thread
+    })
+    .expect("watcher");
+    watcher
+        .watch(std::path::Path::new("app.toml"), notify::RecursiveMode::NonRecursive)
+        .expect("watch");
+}
+
+pub async fn debounced(tx: std::sync::mpsc::Sender<()>) {
+    let _debouncer =
+        notify_debouncer_mini::new_debouncer(std::time::Duration::from_secs(1), move |_events| {
+            std::thread::sleep(std::time::Duration::from_millis(5)); // ok: the debouncer's thread
+            let _ = tx.send(());
+        });
 }
 
 pub async fn failpoints() {

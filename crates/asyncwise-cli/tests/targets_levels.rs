@@ -203,6 +203,57 @@ fn targets_declared_in_the_manifest_are_test_code() {
     );
 }
 
+/// A workspace (itself kept under a folder named `benchmarks`) with a server, a load harness
+/// kept in the workspace's `benchmarks/` directory, and a shipped tool named like a benchmark.
+fn workspace_with_a_bench_directory() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("benchmarks/broker");
+    let body = format!("pub async fn f() {{\n    {SLEEP}\n}}\n");
+    write(
+        &root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"server\", \"benchmarks/router\", \"tools/load-bench\"]\n",
+    );
+    for member in ["server", "benchmarks/router", "tools/load-bench"] {
+        let name = member.rsplit('/').next().expect("a name");
+        write(
+            &root,
+            &format!("{member}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n"),
+        );
+        write(&root, &format!("{member}/src/lib.rs"), &body);
+    }
+    dir
+}
+
+#[test]
+fn a_member_in_the_workspace_s_benchmarks_directory_is_bench_code() {
+    let dir = workspace_with_a_bench_directory();
+    let root = dir.path().join("benchmarks/broker");
+    let (_, doc) = check_json(&root, &[]);
+    // the folder above the workspace is not part of it; a name is not a directory
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("server/src/lib.rs", 2),
+            at("tools/load-bench/src/lib.rs", 2)
+        ]
+    );
+    assert_eq!(doc["skipped"]["files"], 1, "{doc}");
+    let (_, doc) = check_json(&root, &["--benches"]);
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("benchmarks/router/src/lib.rs", 2),
+            at("server/src/lib.rs", 2),
+            at("tools/load-bench/src/lib.rs", 2)
+        ]
+    );
+    // checked from its own folder, the member is still bench code of its workspace
+    let (_, doc) = check_json(&root.join("benchmarks/router"), &[]);
+    assert!(found(&doc).is_empty(), "{doc}");
+}
+
 #[test]
 fn a_named_file_selects_its_target() {
     let dir = package();

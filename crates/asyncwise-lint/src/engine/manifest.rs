@@ -251,6 +251,29 @@ fn span_of(text: &str, range: std::ops::Range<usize>) -> crate::diagnostic::Span
     }
 }
 
+/// The directory of the nearest workspace manifest at or above `dir` (a `Cargo.toml` with a
+/// `[workspace]` table), as cargo finds a package's workspace.
+///
+/// ```
+/// use asyncwise_lint::engine::manifest::workspace_root;
+/// let ws = std::env::temp_dir().join(format!("aw-ws-root-{}", std::process::id()));
+/// std::fs::create_dir_all(ws.join("benches/load")).unwrap();
+/// std::fs::write(ws.join("Cargo.toml"), "[workspace]\nmembers = [\"benches/load\"]\n").unwrap();
+/// std::fs::write(ws.join("benches/load/Cargo.toml"), "[package]\nname = \"load\"\n").unwrap();
+/// assert_eq!(workspace_root(&ws.join("benches/load")), Some(ws.clone()));
+/// std::fs::remove_dir_all(&ws).unwrap();
+/// ```
+pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| {
+            std::fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|text| {
+                Document::parse(text.as_str())
+                    .is_ok_and(|doc| doc.as_table().contains_key("workspace"))
+            })
+        })
+        .map(Path::to_path_buf)
+}
+
 /// `[workspace.package] edition` of the nearest enclosing workspace manifest.
 fn workspace_edition(dir: &Path) -> Option<Edition> {
     dir.ancestors().find_map(|d| {

@@ -259,6 +259,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         // package rooted at `examples/demo` is its main code); without a manifest, the path as
         // given is all there is to go by.
         let has_manifest = package.root.join("Cargo.toml").is_file();
+        // A workspace member kept in a directory of benchmarks is bench code, as `benches/` is.
+        let bench_package = has_manifest
+            && manifest::workspace_root(&package.root)
+                .is_some_and(|ws| targets::in_bench_directory(&package.root, &ws));
         let mut files = Vec::with_capacity(package.files.len());
         for path in &package.files {
             // A file the manifest names as an `[[example]]`, `[[bench]]` or `[[test]]` target
@@ -272,7 +276,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 Some(manifest::TestTarget::Bench) => FileTarget::Benches,
                 Some(manifest::TestTarget::Test) => FileTarget::Tests,
                 None if has_manifest => {
-                    FileTarget::of(&in_package(&package.root, path, cwd.as_deref()))
+                    match FileTarget::of(&in_package(&package.root, path, cwd.as_deref())) {
+                        FileTarget::Main if bench_package => FileTarget::Benches,
+                        target => target,
+                    }
                 }
                 None => FileTarget::of(path),
             };

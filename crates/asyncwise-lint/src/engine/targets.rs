@@ -90,7 +90,7 @@ impl FileTarget {
         if parts
             .iter()
             .take_while(|p| **p != "src")
-            .any(|p| matches!(*p, "benchmarks" | "bench"))
+            .any(|p| BENCH_DIRECTORIES.contains(p))
         {
             return FileTarget::Benches;
         }
@@ -118,6 +118,38 @@ impl FileTarget {
     pub fn keeps_test_items(self, targets: Targets, explicit: bool) -> bool {
         targets.tests || explicit && matches!(self, FileTarget::Tests | FileTarget::Benches)
     }
+}
+
+/// Directories that hold benchmarks: cargo's `benches/` of a package, and the same split into
+/// packages of their own (`benchmarks/`, `bench/`).
+pub const BENCH_DIRECTORIES: &[&str] = &["benches", "benchmarks", "bench"];
+
+/// Is a package in its workspace a benchmark package: does its directory, from the workspace
+/// root, lie in a directory of benchmarks (`benchmarks/router` of a workspace whose
+/// `benchmarks/` holds its load harnesses)? Cargo's convention for a package's benchmarks is
+/// its `benches/` directory; a workspace that moves them into packages of their own keeps
+/// them in such a directory just the same. A package only *named* like a benchmark
+/// (`foo-bench`) is not one: it may be a benchmarking tool its project ships.
+///
+/// ```
+/// use asyncwise_lint::engine::targets::in_bench_directory;
+/// use std::path::Path;
+/// let ws = Path::new("/src/broker");
+/// assert!(in_bench_directory(&ws.join("benchmarks/router"), ws));
+/// assert!(in_bench_directory(&ws.join("crates/bench/load"), ws));
+/// assert!(!in_bench_directory(&ws.join("crates/server"), ws));
+/// assert!(!in_bench_directory(&ws.join("tools/sky-bench"), ws));
+/// // only the part inside the workspace counts: a checkout under ~/benchmarks is not bench code
+/// assert!(!in_bench_directory(Path::new("/home/u/benchmarks/svc/core"), Path::new("/home/u/benchmarks/svc")));
+/// ```
+pub fn in_bench_directory(package_root: &Path, workspace_root: &Path) -> bool {
+    package_root
+        .strip_prefix(workspace_root)
+        .is_ok_and(|inside| {
+            inside
+                .iter()
+                .any(|c| c.to_str().is_some_and(|c| BENCH_DIRECTORIES.contains(&c)))
+        })
 }
 
 /// Is a package directory named like a test-support crate (`test`, `mock`, `test-utils`,

@@ -99,20 +99,6 @@ pub fn future_arg(receiver: &str) -> usize {
 /// task body fails on its own, not as part of the body.
 pub const SPAWN_METHOD_NAMES: &[&str] = &["spawn", "spawn_local", "spawn_blocking", "spawn_on"];
 
-/// Calls that set a task up (installing a signal handler): an `expect` on them panics at
-/// start-up or never, so a task whose only panics are these is the pedantic form.
-pub const SETUP_CALLS: &[&str] = &["signal", "ctrl_c", "set_handler", "try_set_handler"];
-
-/// Panicking macros that mark a branch the author holds cannot run (`unreachable!()`): a task
-/// whose only panics are these is the pedantic form of `detached_task`.
-pub const CANNOT_HAPPEN_MACROS: &[&str] = &["unreachable"];
-
-/// Methods that wait for a task or thread and return its panic as an error (`JoinHandle` awaited,
-/// `std::thread::JoinHandle::join`): unwrapping their result on a handle of a task spawned in
-/// the same body only re-raises a panic the inner task already printed. `await` stands for
-/// `handle.await`.
-pub const JOIN_RESULT_WAITS: &[&str] = &["await", "join"];
-
 /// Receiver types whose spawned tasks are owned by a collection (their handles are never
 /// "discarded"): results come back through the collection.
 /// asyncwise's `Shutdown` records every tracked task's error and panic, with its name and spawn

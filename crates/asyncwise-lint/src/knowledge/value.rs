@@ -126,8 +126,6 @@ pub struct Knowledge {
     pub future_wrappers: Vec<&'static str>,
     /// Functions that wrap the future they are given (`Box::pin`), by name.
     pub future_wrapper_fns: Vec<&'static str>,
-    /// Calls that set a task up (`signal`, `ctrl_c`): an unwrap of one panics at start-up.
-    pub task_setup_calls: Vec<&'static str>,
     /// Names of spawning functions and methods whatever their receiver (`spawn`,
     /// `spawn_blocking`); a configuration's `spawn` rows add their last segment.
     pub spawn_names: Vec<&'static str>,
@@ -183,7 +181,6 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         join_fns: spawn::JOIN_FNS.to_vec(),
         future_wrappers: spawn::FUTURE_WRAPPERS.to_vec(),
         future_wrapper_fns: spawn::FUTURE_WRAPPER_FNS.to_vec(),
-        task_setup_calls: spawn::SETUP_CALLS.to_vec(),
         spawn_names: spawn::SPAWN_METHOD_NAMES.to_vec(),
     })
 });
@@ -734,11 +731,6 @@ impl Knowledge {
     /// Is `name` a function that wraps the future it is given (`Box::pin`)?
     pub fn is_future_wrapper_fn(&self, name: &str) -> bool {
         self.future_wrapper_fns.contains(&name)
-    }
-
-    /// Is `name` a call that sets a task up (`signal`, `ctrl_c`)?
-    pub fn is_task_setup_call(&self, name: &str) -> bool {
-        self.task_setup_calls.contains(&name)
     }
 
     /// Is `name` the name of a spawning function or method, whatever its receiver?

@@ -145,6 +145,10 @@ pub struct StateCall {
     pub receiver: String,
     /// The first argument as written, whitespace removed.
     pub first_arg: Option<String>,
+    /// The call sits in a branch of an `if` whose condition reads the same receiver's value
+    /// (`if busy.load(..) == 0 { busy.fetch_add(1, ..) }`): the call is made only when the
+    /// code has looked at the state first.
+    pub checked: bool,
     /// The call.
     pub loc: Loc,
 }
@@ -179,6 +183,7 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         state_calls: Vec::new(),
         awaits: Vec::new(),
         macro_depth: 0,
+        read_places: Vec::new(),
     };
     s.visit_block(block);
     s.finish(Loc::of(block))
@@ -193,6 +198,7 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         state_calls: Vec::new(),
         awaits: Vec::new(),
         macro_depth: 0,
+        read_places: Vec::new(),
     };
     s.visit_expr(expr);
     s.finish(Loc::of(expr))
@@ -206,6 +212,9 @@ struct BodyScan<'a> {
     awaits: Vec<Loc>,
     /// Macro bodies being visited.
     macro_depth: usize,
+    /// Places whose value the conditions of the enclosing `if`s read (`busy` in
+    /// `if busy.load(..) == 0`).
+    read_places: Vec<String>,
 }
 
 impl BodyScan<'_> {
@@ -316,6 +325,7 @@ impl BodyScan<'_> {
                 .join("::");
             return Some(StateCall {
                 method: name,
+                checked: self.read_places.contains(&receiver),
                 receiver,
                 first_arg: c.args.first().map(place),
                 loc: Loc::call(c),
@@ -328,9 +338,11 @@ impl BodyScan<'_> {
             };
             let method = m.method.to_string();
             if self.knowledge.is_cleanup_method(&method) {
+                let receiver = place(&m.receiver);
                 return Some(StateCall {
                     method,
-                    receiver: place(&m.receiver),
+                    checked: self.read_places.contains(&receiver),
+                    receiver,
                     first_arg: m.args.first().map(place),
                     loc: Loc::method_call(m),
                 });
@@ -351,6 +363,15 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
             self.state_calls.push(call);
         }
         visit::visit_stmt(self, s);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        let before = self.read_places.len();
+        let mut reads = ReadPlaces(Vec::new());
+        reads.visit_expr(&i.cond);
+        self.read_places.extend(reads.0);
+        visit::visit_expr_if(self, i);
+        self.read_places.truncate(before);
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
@@ -418,6 +439,22 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Methods that read a state's value without changing it: an atomic's `load`, a `Cell`'s or
+/// a gauge's `get`.
+const STATE_READS: &[&str] = &["load", "get"];
+
+/// The receivers of [`STATE_READS`] calls in an expression (an `if` condition).
+struct ReadPlaces(Vec<String>);
+
+impl<'ast> Visit<'ast> for ReadPlaces {
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if STATE_READS.contains(&m.method.to_string().as_str()) {
+            self.0.push(place(&m.receiver));
+        }
+        visit::visit_expr_method_call(self, m);
+    }
 }
 
 /// Visits the body of an awaiting macro (`select!`, `join!`) as code: the only macros whose
@@ -1298,5 +1335,16 @@ mod tests {
             ]
         );
         assert_eq!(seqs[0].awaits.len(), 1);
+    }
+
+    #[test]
+    fn a_state_call_under_an_if_that_reads_its_receiver_is_checked() {
+        let (_, seqs) = model(
+            "async fn f() { if B.load(R) == 0 { B.fetch_add(1, R); } menu().await; \
+             if ready { B.fetch_sub(1, R); } if other.get() { B.fetch_sub(1, R); } \
+             if B.load(R) == 1 { log(); } else { B.fetch_sub(1, R); } B.fetch_sub(1, R); }",
+        );
+        let checked: Vec<_> = seqs[0].calls.iter().map(|c| c.checked).collect();
+        assert_eq!(checked, [true, false, false, true, false]);
     }
 }

@@ -22,6 +22,13 @@ crate::declare_rule! {
     /// reported, nor is a pair with no await between the two calls. The pairs are data
     /// (`knowledge/cleanup_pairs.rs`).
     ///
+    /// Nor is a latch, entered and left each behind a check of its own value
+    /// (`if busy.load(..) == 0 { busy.fetch_add(1, ..) }` ... `if busy.load(..) == 1 {
+    /// busy.fetch_sub(1, ..) }`): such a barrier is shared by every caller and reset by
+    /// whichever one sees it held, not by the scope that raised it, so a `Drop` guard in that
+    /// scope would be wrong. A pair with only one of the two calls behind such a check is
+    /// reported.
+    ///
     /// Nor is the body of a task spawned straight from an async block whose handle is
     /// discarded (`tokio::spawn(async move { .. });`): nothing can cancel such a task while the
     /// runtime runs. A task whose handle is kept (it may be aborted), one in a `JoinSet`, and
@@ -85,6 +92,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 else {
                     continue;
                 };
+                // A latch: entered only when a read of it says it is free and left only when
+                // a read says it is held (`if busy.load(..) == 0 { busy.fetch_add(..) }`).
+                // Whichever caller sees it held resets it; it is not this body's scope.
+                if enter.checked && exit.checked {
+                    continue;
+                }
                 let Some(await_loc) = seq
                     .awaits
                     .iter()

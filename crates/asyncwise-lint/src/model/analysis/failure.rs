@@ -1,7 +1,9 @@
-//! Can a spawned body fail? The ways a future handed to a spawner can end in an error or a
-//! panic, as facts: its first error path (`?`, `return Err(..)`), its first panic (an
-//! unwrap-like method, a panicking macro), whether a panic can happen while it runs, and how
-//! it ends (in an `Err`, or in an awaited call of a function whose result it returns).
+//! Can a spawned body fail, and how? The ways a future handed to a spawner can end in an error
+//! or a panic, as facts: its first error path (`?`, `return Err(..)`), its first panic (an
+//! unwrap-like method, a panicking macro), and how it ends (in an `Err`, or in an awaited call
+//! of a function whose result it returns). [`BodyFailure::mode`] sums them up as the way the
+//! body fails: by an error value, which only its `JoinHandle` receives, or only by a panic,
+//! which the panic hook prints where it happens.
 //!
 //! This is Rust semantics, not a rule: `detached_task` turns these facts into its verdict
 //! (which of them make a finding, which only its pedantic form). The scan includes the closures
@@ -12,8 +14,8 @@
 use syn::visit::{self, Visit};
 
 use crate::facts::FnRef;
+use crate::knowledge::Knowledge;
 use crate::knowledge::macros as macro_kinds;
-use crate::knowledge::{Knowledge, spawn};
 use crate::model::Loc;
 use crate::model::macros::{self, MacroBody};
 
@@ -24,12 +26,50 @@ pub struct BodyFailure {
     pub error: Option<FailurePoint>,
     /// The first panic in source order.
     pub panic: Option<FailurePoint>,
-    /// Some panic can happen while the body runs: not only `unreachable!()`, an unwrap of a
-    /// set-up call (installing a signal handler), which panic at start-up or never, or an
-    /// unwrap of a lock's poisoning, which only repeats an earlier panic.
-    pub panics_while_running: bool,
     /// How the body ends.
     pub ends: Ending,
+}
+
+/// How a body fails, which decides what is lost when nobody joins it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureMode<'a> {
+    /// It can end in an error value (`?`, `return Err(..)`, an `Err(..)` tail), here: the value
+    /// goes to the `JoinHandle` only, and nothing prints it.
+    ErrorValue(FailurePoint),
+    /// It ends in a call of a function: in an error value if that function is an async fn
+    /// returning a `Result`, which only the crate's function table can tell.
+    ErrorValueIfResult(&'a FnRef),
+    /// It can fail only by panicking, here (the first panic): the panic hook prints the
+    /// message where the panic happens, whether anyone joins the task or not.
+    PanicOnly(&'a FailurePoint),
+}
+
+impl BodyFailure {
+    /// How the body fails, if it can: an error value outranks how the body ends, which
+    /// outranks a panic.
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::Knowledge;
+    /// use asyncwise_lint::model::analysis::failure::{of_future, FailureMode};
+    /// let k = Knowledge::builtin();
+    /// let send: syn::Expr = syn::parse_str("async move { tx.send(1).await.unwrap() }").unwrap();
+    /// assert!(matches!(of_future(&send, &k).mode(), Some(FailureMode::PanicOnly(_))));
+    /// let read: syn::Expr = syn::parse_str("async move { let n = read().await?; Ok(n) }").unwrap();
+    /// assert!(matches!(of_future(&read, &k).mode(), Some(FailureMode::ErrorValue(_))));
+    /// ```
+    pub fn mode(&self) -> Option<FailureMode<'_>> {
+        if let Some(error) = &self.error {
+            return Some(FailureMode::ErrorValue(error.clone()));
+        }
+        match &self.ends {
+            Ending::InErr(loc) => Some(FailureMode::ErrorValue(FailurePoint {
+                how: FailureKind::EndsInErr,
+                loc: *loc,
+            })),
+            Ending::InCall(call) => Some(FailureMode::ErrorValueIfResult(call)),
+            Ending::Other => self.panic.as_ref().map(FailureMode::PanicOnly),
+        }
+    }
 }
 
 /// One place where a body can fail.
@@ -48,6 +88,8 @@ pub enum FailureKind {
     Try,
     /// `return Err(..)`.
     ReturnsErr,
+    /// An `Err(..)` tail.
+    EndsInErr,
     /// An unwrap-like method (`unwrap`, `expect`), by name.
     Unwraps(String),
     /// A panicking macro (`panic!`, `todo!`, `unreachable!`), by name.
@@ -79,6 +121,7 @@ impl FailureKind {
         match self {
             FailureKind::Try => "uses `?`, so it can end in an error".into(),
             FailureKind::ReturnsErr => "returns an `Err`".into(),
+            FailureKind::EndsInErr => "ends in an `Err`".into(),
             FailureKind::Unwraps(method) => format!("calls `{method}`, so it can panic"),
             FailureKind::PanicMacro(name) => format!("calls `{name}!`, so it can panic"),
         }
@@ -108,7 +151,6 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
             BodyFailure {
                 error: scan.error,
                 panic: scan.panic,
-                panics_while_running: scan.real_panic,
                 ends,
             }
         }
@@ -193,83 +235,11 @@ fn ending(tail: &syn::Expr) -> Ending {
     }
 }
 
-/// Is `e` a lock call whose `Result` says only whether the lock is poisoned (`m.lock()`,
-/// `rw.read()`, `rw.write()`, no argument)? Unwrapping it panics only after another thread
-/// panicked while holding the lock: the panic repeats one already reported, it adds no way to
-/// fail.
-fn is_std_lock_call(e: &syn::Expr) -> bool {
-    match e {
-        syn::Expr::MethodCall(m) => {
-            m.args.is_empty()
-                && crate::knowledge::locks::UNWRAPPED_GUARD_METHODS
-                    .iter()
-                    .any(|(l, _)| m.method == l)
-        }
-        syn::Expr::Paren(p) => is_std_lock_call(&p.expr),
-        _ => false,
-    }
-}
-
-/// Is `e` the wait for a task spawned in this body (`handle.await` with `let handle =
-/// tokio::spawn(..)`, `tokio::spawn(..).await`, `thread.join()`)? Unwrapping its result only
-/// re-raises a panic of that task, already printed by the panic hook.
-fn is_inner_join(e: &syn::Expr, handles: &[String], knowledge: &Knowledge) -> bool {
-    let (waited, how) = match e {
-        syn::Expr::Await(a) => (&*a.base, "await"),
-        syn::Expr::MethodCall(m) if m.args.is_empty() => (&*m.receiver, &*m.method.to_string()),
-        syn::Expr::Paren(p) => return is_inner_join(&p.expr, handles, knowledge),
-        _ => return false,
-    };
-    spawn::JOIN_RESULT_WAITS.contains(&how) && spawns_or_names_a_handle(waited, handles, knowledge)
-}
-
-/// Is `e` a spawn call, or a name bound to one in this body?
-fn spawns_or_names_a_handle(e: &syn::Expr, handles: &[String], knowledge: &Knowledge) -> bool {
-    match e {
-        syn::Expr::Path(p) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| handles.iter().any(|h| i == h)),
-        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| knowledge.is_spawn_name(&s.ident.to_string()))),
-        syn::Expr::MethodCall(m) => knowledge.is_spawn_name(&m.method.to_string()),
-        syn::Expr::Paren(p) => spawns_or_names_a_handle(&p.expr, handles, knowledge),
-        _ => false,
-    }
-}
-
-/// Does `e` (a receiver chain) call a set-up function (`signal(..)`, `ctrl_c()`), as a function
-/// or a method?
-fn receiver_sets_up(e: &syn::Expr, knowledge: &Knowledge) -> bool {
-    match e {
-        syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => p
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| knowledge.is_task_setup_call(&s.ident.to_string())),
-            _ => false,
-        },
-        syn::Expr::MethodCall(m) => {
-            knowledge.is_task_setup_call(&m.method.to_string())
-                || receiver_sets_up(&m.receiver, knowledge)
-        }
-        syn::Expr::Await(a) => receiver_sets_up(&a.base, knowledge),
-        syn::Expr::Try(t) => receiver_sets_up(&t.expr, knowledge),
-        syn::Expr::Paren(p) => receiver_sets_up(&p.expr, knowledge),
-        _ => false,
-    }
-}
-
 /// Finds `?`, `return Err(..)`, unwrap-like methods and panicking macros in a body.
 struct FailScan<'k> {
     knowledge: &'k Knowledge,
     error: Option<FailurePoint>,
     panic: Option<FailurePoint>,
-    /// A panic that can happen while the body runs (not a set-up or "cannot happen" one).
-    real_panic: bool,
-    /// Names bound to the handle of a task the body spawns (`let h = tokio::spawn(..)`).
-    handles: Vec<String>,
 }
 
 impl<'k> FailScan<'k> {
@@ -278,8 +248,6 @@ impl<'k> FailScan<'k> {
             knowledge,
             error: None,
             panic: None,
-            real_panic: false,
-            handles: Vec::new(),
         }
     }
 }
@@ -297,18 +265,11 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let method = m.method.to_string();
-        if self.knowledge.is_unwrap_like(&method) {
-            if self.panic.is_none() {
-                self.panic = Some(FailurePoint {
-                    how: FailureKind::Unwraps(method.clone()),
-                    loc: Loc::from_span(m.method.span()),
-                });
-            }
-            if !self.real_panic {
-                self.real_panic = !receiver_sets_up(&m.receiver, self.knowledge)
-                    && !is_std_lock_call(&m.receiver)
-                    && !is_inner_join(&m.receiver, &self.handles, self.knowledge);
-            }
+        if self.knowledge.is_unwrap_like(&method) && self.panic.is_none() {
+            self.panic = Some(FailurePoint {
+                how: FailureKind::Unwraps(method.clone()),
+                loc: Loc::from_span(m.method.span()),
+            });
         }
         if self.knowledge.is_spawn_name(&method) {
             // A task spawned from the task: its failures are its own.
@@ -328,15 +289,6 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
             return;
         }
         visit::visit_expr_call(self, c);
-    }
-
-    fn visit_local(&mut self, l: &'ast syn::Local) {
-        if let (syn::Pat::Ident(name), Some(init)) = (&l.pat, &l.init)
-            && spawns_or_names_a_handle(&init.expr, &[], self.knowledge)
-        {
-            self.handles.push(name.ident.to_string());
-        }
-        visit::visit_local(self, l);
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
@@ -359,7 +311,6 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
         }
         let name = macros::name(mac);
         if macro_kinds::PANICKING_MACROS.contains(&name.as_str()) {
-            self.real_panic |= !spawn::CANNOT_HAPPEN_MACROS.contains(&name.as_str());
             if self.panic.is_none() {
                 self.panic = Some(FailurePoint {
                     how: FailureKind::PanicMacro(name),
@@ -404,13 +355,20 @@ mod tests {
     #[test]
     fn a_question_mark_is_the_first_error_path() {
         let f = failure("async move { let x = load().await?; x.unwrap(); Ok(()) }");
-        assert_eq!(f.error.map(|e| e.how), Some(FailureKind::Try));
+        assert_eq!(f.error.as_ref().map(|e| &e.how), Some(&FailureKind::Try));
         assert_eq!(
-            f.panic.map(|p| p.how),
-            Some(FailureKind::Unwraps("unwrap".into()))
+            f.panic.as_ref().map(|p| &p.how),
+            Some(&FailureKind::Unwraps("unwrap".into()))
         );
-        assert!(f.panics_while_running);
         assert_eq!(f.ends, Ending::Other);
+        // the error value decides how it fails, whatever panics come with it
+        assert!(matches!(
+            f.mode(),
+            Some(FailureMode::ErrorValue(FailurePoint {
+                how: FailureKind::Try,
+                ..
+            }))
+        ));
     }
 
     #[test]
@@ -442,33 +400,70 @@ mod tests {
         assert_eq!(f, BodyFailure::default());
     }
 
-    #[test]
-    fn panics_that_cannot_happen_once_running_are_marked() {
-        let f = failure(
-            "async { let s = signal(SignalKind::terminate()).expect(\"handler\"); unreachable!() }",
-        );
-        assert!(f.panic.is_some() && !f.panics_while_running);
-        let f = failure("async { todo!() }");
-        assert_eq!(
-            f.panic.map(|p| p.how),
-            Some(FailureKind::PanicMacro("todo".into()))
-        );
-        assert!(f.panics_while_running);
+    /// The kind of the body's failure mode, for short assertions.
+    fn mode_of(src: &str) -> Option<String> {
+        failure(src).mode().map(|m| match m {
+            FailureMode::ErrorValue(p) => format!("error: {}", p.how.describe()),
+            FailureMode::ErrorValueIfResult(call) => format!("error if `{}` fails", call.name),
+            FailureMode::PanicOnly(p) => format!("panic: {}", p.how.describe()),
+        })
     }
 
     #[test]
-    fn unwrapping_an_inner_task_s_result_only_repeats_its_panic() {
-        let f = failure(
-            "async move { let h = tokio::spawn(fetch()); let t = std::thread::spawn(work); \
-             let v = h.await.unwrap(); t.join().expect(\"worker\"); tokio::spawn(x).await.unwrap() }",
+    fn a_body_whose_only_failures_are_panics_fails_by_panicking() {
+        for src in [
+            // installing a signal handler, sending on a channel, a "cannot happen" branch
+            "async { let s = signal(SignalKind::terminate()).expect(\"handler\"); s.recv().await; }",
+            "async move { let r = compute().await; tx.send(r).await.unwrap(); }",
+            "async move { match k { 0 => {} _ => unreachable!() } }",
+            // an error turned into a panic by hand is a panic
+            "async { if let Err(e) = ctrl_c().await { panic!(\"no handler: {e}\") } }",
+            // a panic inside a closure the task runs is the task's
+            "async move { items.for_each_concurrent(4, |i| async move { tx.send(i).await.expect(\"open\") }).await; }",
+            // an inner block's `?` is that block's: the task only unwraps its result
+            "async move { let r = async { step().await?; Ok::<_, E>(()) }.await; r.unwrap(); }",
+        ] {
+            let mode = mode_of(src);
+            assert!(
+                mode.as_deref().is_some_and(|m| m.starts_with("panic: ")),
+                "{src}: {mode:?}"
+            );
+        }
+        assert_eq!(
+            mode_of("async { todo!() }").as_deref(),
+            Some("panic: calls `todo!`, so it can panic")
         );
-        assert!(f.panic.is_some() && !f.panics_while_running);
-        // a handle from elsewhere (a parameter, a field) may be another task's
-        let f = failure("async move { handle.await.unwrap() }");
-        assert!(f.panics_while_running);
-        // awaiting something else and unwrapping it is a real panic
-        let f = failure("async move { let h = tokio::spawn(fetch()); tx.send(1).await.unwrap() }");
-        assert!(f.panics_while_running);
+    }
+
+    #[test]
+    fn a_body_that_can_end_in_an_error_fails_by_an_error_value() {
+        assert_eq!(
+            mode_of("async { if bad { return Err(e); } x.unwrap(); Ok(()) }").as_deref(),
+            Some("error: returns an `Err`")
+        );
+        assert_eq!(
+            mode_of("async { work().await.expect(\"w\"); Err(Error::Gone) }").as_deref(),
+            Some("error: ends in an `Err`")
+        );
+        assert_eq!(
+            mode_of("async move { tx.send(1).await.unwrap(); run(cfg).await }").as_deref(),
+            Some("error if `run` fails")
+        );
+        assert_eq!(
+            mode_of("serve(listener)").as_deref(),
+            Some("error if `serve` fails")
+        );
+    }
+
+    #[test]
+    fn a_body_that_handles_everything_does_not_fail() {
+        for src in [
+            "async { if let Err(e) = flush().await { tracing::error!(%e) } Ok::<_, E>(()) }",
+            "async move { let v = parse(s).unwrap_or_default(); tx.send(v).await.ok(); }",
+            "async { let r: Result<Vec<u32>, _> = xs.iter().map(|x| -> Result<u32, E> { Ok(x.get()?) }).collect(); log(r) }",
+        ] {
+            assert_eq!(mode_of(src), None, "{src}");
+        }
     }
 
     #[test]

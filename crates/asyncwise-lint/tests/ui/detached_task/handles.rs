@@ -17,7 +17,7 @@ async fn fallible() -> io::Result<u64> {
 }
 
 async fn renamed_spawn() {
-    go(async { fallible().await.unwrap() }); //~ detached_task
+    go(async { fallible().await.unwrap() }); //~ detached_task(pedantic)
 }
 
 async fn module_import() {
@@ -112,7 +112,7 @@ async fn tuple_and_select() {
 async fn discarded_in_match(kind: u8) {
     match kind {
         0 => {
-            tokio::spawn(async { fallible().await.unwrap() }); //~ detached_task
+            tokio::spawn(async { fallible().await.unwrap() }); //~ detached_task(pedantic)
         }
         _ => {
             let _ = tokio::spawn(async { fallible().await }); //~ detached_task

@@ -1,15 +1,12 @@
-// detached_task: a detached task whose panics only re-raise the panic of a task it spawned and
-// waits for, beside tasks whose panics are their own.
+// detached_task: detached tasks that wait for a task or thread they spawned, or for a handle
+// from elsewhere, and unwrap its result.
 //
 // Readings chosen where the issue is not explicit:
-// - `handle.await.unwrap()` on a handle of a task spawned in the same body (or
-//   `tokio::spawn(..).await.unwrap()`, a std thread's `join().expect(..)`) panics only when
-//   that inner task panicked, and the panic hook printed that panic already: the pedantic form.
-// - A handle that comes from elsewhere (a parameter, a field) may belong to a task whose panic
-//   nobody printed yet; it is a panic of the running task: the default form.
+// - A task that can only panic is the pedantic form, whatever it unwraps: the inner task's
+//   result (`handle.await.unwrap()`, `tokio::spawn(..).await.unwrap()`, a std thread's
+//   `join().expect(..)`), a handle from elsewhere, a send inside a closure the body runs
+//   (`for_each_concurrent`): the panic hook prints every one of those panics.
 // - An `Err` the body returns, or a `?`, keeps the default form whatever its panics.
-// - Sends that `expect` inside a closure the body runs (`for_each_concurrent`) are panics of
-//   the running task: the default form.
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -51,7 +48,7 @@ fn thread_join_in_task() {
 }
 
 fn foreign_handle(handle: tokio::task::JoinHandle<u64>) {
-    tokio::spawn(async move { //~ detached_task
+    tokio::spawn(async move { //~ detached_task(pedantic)
         let n = handle.await.unwrap();
         println!("{n}");
     });
@@ -67,7 +64,7 @@ fn inner_join_then_error() {
 }
 
 fn concurrent_sends(tx: mpsc::Sender<u64>) {
-    tokio::spawn(async move { //~ detached_task
+    tokio::spawn(async move { //~ detached_task(pedantic)
         futures::stream::iter(0..100u64)
             .for_each_concurrent(4, |i| {
                 let tx = tx.clone();
@@ -78,7 +75,7 @@ fn concurrent_sends(tx: mpsc::Sender<u64>) {
 }
 
 fn inner_join_and_a_send(tx: mpsc::Sender<u64>) {
-    tokio::spawn(async move { //~ detached_task
+    tokio::spawn(async move { //~ detached_task(pedantic)
         let n = tokio::spawn(async { 1u64 }).await.unwrap();
         tx.send(n).await.unwrap();
     });

@@ -116,7 +116,7 @@ impl Daemon {
     async fn warm_up(&self) {
         let http = self.http.clone();
         let cache = self.cache.clone();
-        let _ = tokio::spawn(async move { //~ detached_task
+        let _ = tokio::spawn(async move { //~ detached_task(pedantic)
             let n = refresh_users(&http, &cache).await.expect("directory reachable at boot");
             tracing::info!(users = n, "warmed up");
         });

@@ -70,7 +70,7 @@ async fn single(peer: Peer) {
 async fn accept_inside_the_task(mut events: tokio::sync::mpsc::Receiver<Event>, listener: Arc<TcpListener>) {
     while let Some(ev) = events.recv().await {
         let listener = listener.clone();
-        tokio::spawn(async move { //~ unbounded_spawn, detached_task
+        tokio::spawn(async move { //~ unbounded_spawn, detached_task(pedantic)
             // the accept belongs to the task, not to the loop that spawns it
             let (sock, _) = listener.accept().await.unwrap();
             serve(sock, ev).await;

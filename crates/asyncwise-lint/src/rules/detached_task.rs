@@ -111,7 +111,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
 }
 
 /// Which of a rule's forms a finding takes (`super::diagnostic` or `super::pedantic`).
-type Form = fn(
+type Build = fn(
     &crate::rules::Rule,
     &FileModel<'_>,
     crate::model::Loc,
@@ -124,7 +124,7 @@ fn report(
     model: &FileModel<'_>,
     sink: &mut Sink,
     spawn: &SpawnFact,
-    build: Form,
+    build: Build,
     point: &FailurePoint,
 ) {
     let mut d = build(

@@ -268,7 +268,7 @@ impl Ir {
         self.bodies.push(Body {
             kind,
             fn_item,
-            loc: Loc::of(block),
+            loc: Loc::block(block),
             awaits: Vec::new(),
             mut_bindings,
         });

@@ -181,7 +181,7 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         macro_depth: 0,
     };
     s.visit_block(block);
-    s.finish(Loc::of(block))
+    s.finish(Loc::block(block))
 }
 
 /// Scans an async closure's body.

@@ -6,7 +6,9 @@
 //! not the crate root still calls its top module `crate`: only the distinction between local
 //! items and external crates matters for the rules.
 
-use std::collections::HashMap;
+/// Maps keyed by names of the file being checked: a fast, fixed hasher (foldhash), as in the
+/// crate index; lookups happen for every path the walker resolves.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 use std::sync::Arc;
 
@@ -236,7 +238,7 @@ impl Resolver {
     /// while a path the user writes with `crate::` stays as written.
     pub fn with_root(file: &syn::File, root: &str, knowledge: Arc<Knowledge>) -> Self {
         let mut r = Resolver {
-            modules: HashMap::new(),
+            modules: HashMap::default(),
             current_module: root.into(),
             blocks: Vec::new(),
             knowledge,
@@ -320,7 +322,8 @@ impl Resolver {
         if path == "crate" || !path.starts_with("crate::") {
             return path;
         }
-        let segments: Vec<String> = path.split("::").skip(1).map(str::to_string).collect();
+        // Borrowed segments: this runs for every name imported from the crate.
+        let segments: Vec<&str> = path.split("::").skip(1).collect();
         let resolved = self.resolve_in_module("crate", &segments, budget);
         if resolved.starts_with("crate::") {
             path
@@ -332,10 +335,10 @@ impl Resolver {
     /// Resolves `segments` through glob imports: an external module's glob covers the name only
     /// if a knowledge table knows the result; a local module's glob (`use super::*;` in test
     /// modules, possibly nested) looks the name up in that module, its imports and its globs.
-    fn through_globs(
+    fn through_globs<S: AsRef<str>>(
         &self,
         globs: &[String],
-        segments: &[String],
+        segments: &[S],
         budget: usize,
     ) -> Option<String> {
         let budget = budget.checked_sub(1)?;
@@ -353,7 +356,7 @@ impl Resolver {
                 let Some(scope) = self.modules.get(glob) else {
                     continue;
                 };
-                if let Some(base) = scope.names.get(first.as_str()) {
+                if let Some(base) = scope.names.get(first.as_ref()) {
                     let found = self.follow_local(join(base, &segments[1..]), budget);
                     if !found.starts_with("crate") {
                         return Some(found);
@@ -371,17 +374,18 @@ impl Resolver {
         None
     }
 
-    fn resolve_in_module(&self, module: &str, rest: &[String], budget: usize) -> String {
+    fn resolve_in_module<S: AsRef<str>>(&self, module: &str, rest: &[S], budget: usize) -> String {
         let Some(budget) = budget.checked_sub(1) else {
             return join(module, rest);
         };
         if let Some(first) = rest.first() {
+            let first = first.as_ref();
             let child = format!("{module}::{first}");
             if self.modules.contains_key(&child) {
                 return self.resolve_in_module(&child, &rest[1..], budget);
             }
             if let Some(scope) = self.modules.get(module) {
-                if let Some(base) = scope.names.get(first.as_str()) {
+                if let Some(base) = scope.names.get(first) {
                     return join(base, &rest[1..]);
                 }
                 if let Some(found) = self.through_globs(&scope.globs, rest, budget) {

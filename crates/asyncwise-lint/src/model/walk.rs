@@ -1337,7 +1337,9 @@ impl<'ast> Visit<'ast> for Walker {
             loc,
             self.awaited.contains(&me),
         );
-        if iterators::CONCURRENCY_LIMITED_CONSUMERS.contains(&m.method.to_string().as_str())
+        if iterators::CONCURRENCY_LIMITED_CONSUMERS
+            .iter()
+            .any(|c| m.method == c)
             && !m
                 .args
                 .first()
@@ -1561,16 +1563,12 @@ fn is_near_zero_duration(e: &syn::Expr) -> bool {
 /// `#[tokio::main]` (or another runtime's `main` attribute): the fn builds a runtime and blocks
 /// on its body, whatever its name.
 fn is_runtime_entry(attrs: &[syn::Attribute], knowledge: &crate::knowledge::Knowledge) -> bool {
+    // Compares identifiers in place: no string per attribute of every function.
     attrs.iter().any(|a| {
-        let segments: Vec<String> = a
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segments = &a.path().segments;
         segments.len() == 2
-            && segments[1] == "main"
-            && knowledge.is_runtime_entry_crate(&segments[0])
+            && segments[1].ident == "main"
+            && knowledge.is_runtime_entry_crate(&segments[0].ident.to_string())
     })
 }
 

@@ -551,7 +551,10 @@ pub(crate) fn holds_loop(stmt: &syn::Stmt) -> bool {
         match e {
             syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => true,
             syn::Expr::MethodCall(m) => {
-                iterators::PER_ELEMENT_ADAPTERS.contains(&m.method.to_string().as_str())
+                // Compared in place: this runs twice for every statement of every block.
+                iterators::PER_ELEMENT_ADAPTERS
+                    .iter()
+                    .any(|a| m.method == a)
                     || chain(&m.receiver)
             }
             syn::Expr::Await(a) => chain(&a.base),

@@ -295,7 +295,7 @@ impl Ir {
         self.bodies.push(Body {
             kind: BodyKind::AsyncClosure,
             fn_item,
-            loc: Loc::of(expr),
+            loc: Loc::expr(expr),
             awaits: Vec::new(),
             mut_bindings: Vec::new(),
         });
@@ -540,7 +540,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     .iter()
                     .filter_map(|a| Some((a.future.as_ref()?, a.pattern.as_ref())))
                     .map(|(future, pattern)| SelectBranch {
-                        loc: Loc::of(future),
+                        loc: Loc::expr(future),
                         future: self.branch_future(future),
                         discards_output: matches!(pattern, Some(syn::Pat::Wild(_))),
                     })

@@ -195,7 +195,7 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         macro_depth: 0,
     };
     s.visit_expr(expr);
-    s.finish(Loc::of(expr))
+    s.finish(Loc::expr(expr))
 }
 
 struct BodyScan<'a> {

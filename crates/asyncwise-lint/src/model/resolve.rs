@@ -451,7 +451,10 @@ impl Resolver {
 }
 
 fn join(base: &str, rest: &[impl AsRef<str>]) -> String {
-    let mut out = base.to_string();
+    // Sized once: paths are joined for every name the walker resolves.
+    let len = base.len() + rest.iter().map(|s| 2 + s.as_ref().len()).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    out.push_str(base);
     for s in rest {
         out.push_str("::");
         out.push_str(s.as_ref());

@@ -500,6 +500,25 @@ impl Loc {
         Loc::from_span(node.span())
     }
 
+    /// The location of an expression: what [`Loc::of`] gives, without tokenising a plain path
+    /// (`foo`, `a::b::c`, the callee of most calls).
+    pub fn expr(e: &syn::Expr) -> Loc {
+        if let syn::Expr::Path(p) = e
+            && p.attrs.is_empty()
+            && p.qself.is_none()
+            && let Some(last) = p.path.segments.last()
+            && p.path.segments.iter().all(|s| s.arguments.is_none())
+        {
+            let start = match (&p.path.leading_colon, p.path.segments.first()) {
+                (Some(colon), _) => colon.spans[0],
+                (None, Some(first)) => first.ident.span(),
+                (None, None) => last.ident.span(),
+            };
+            return Loc::between(start, last.ident.span());
+        }
+        Loc::of(e)
+    }
+
     /// The location of a block, from its opening to its closing brace: what [`Loc::of`] gives,
     /// without re-tokenising the block's statements.
     pub fn block(b: &syn::Block) -> Loc {

@@ -1276,7 +1276,7 @@ impl<'ast> Visit<'ast> for Walker {
         }
         self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
         if let Some(call) = self.facts.calls.last_mut() {
-            call.callee_loc = Some(Loc::of(&c.func));
+            call.callee_loc = Some(Loc::expr(&c.func));
         }
         if self.knowledge.is_reader_fn(&path) {
             self.record_io(&path, c.args.first(), loc);
@@ -1379,7 +1379,7 @@ impl<'ast> Visit<'ast> for Walker {
         let iter_ty = self.infer(&f.expr);
         self.record_call(
             Callee::Iterate { receiver: iter_ty },
-            Loc::of(&f.expr),
+            Loc::expr(&f.expr),
             false,
         );
         let info = self.loop_scope(

@@ -219,6 +219,9 @@ const PRELUDE: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct Resolver {
     modules: HashMap<String, Scope>,
+    /// Every proper `::`-prefix of a module path in `modules` (`crate` and `crate::net` for
+    /// `crate::net::tcp`): the only paths a child lookup can succeed from.
+    parents: std::collections::HashSet<String, foldhash::fast::FixedState>,
     /// The module being walked.
     pub current_module: String,
     blocks: Vec<Scope>,
@@ -239,6 +242,7 @@ impl Resolver {
     pub fn with_root(file: &syn::File, root: &str, knowledge: Arc<Knowledge>) -> Self {
         let mut r = Resolver {
             modules: HashMap::default(),
+            parents: Default::default(),
             current_module: root.into(),
             blocks: Vec::new(),
             knowledge,
@@ -251,6 +255,12 @@ impl Resolver {
         let mut scope = Scope::default();
         scope.add_items(path, items);
         self.modules.insert(path.to_string(), scope);
+        // Every `::`-prefix of a module's path may be asked for this child.
+        let mut end = path.len();
+        while let Some(at) = path[..end].rfind("::") {
+            self.parents.insert(path[..at].to_string());
+            end = at;
+        }
         for item in items {
             if let syn::Item::Mod(m) = item
                 && let Some((_, inner)) = &m.content
@@ -322,9 +332,28 @@ impl Resolver {
         if path == "crate" || !path.starts_with("crate::") {
             return path;
         }
-        // Borrowed segments: this runs for every name imported from the crate.
-        let segments: Vec<&str> = path.split("::").skip(1).collect();
-        let resolved = self.resolve_in_module("crate", &segments, budget);
+        // Borrowed segments, on the stack for paths of up to 8 segments: this runs for every
+        // name imported from the crate.
+        let mut inline = [""; 8];
+        let mut count = 0;
+        let mut spilled = Vec::new();
+        for segment in path.split("::").skip(1) {
+            if count < inline.len() && spilled.is_empty() {
+                inline[count] = segment;
+                count += 1;
+            } else {
+                if spilled.is_empty() {
+                    spilled.extend_from_slice(&inline[..count]);
+                }
+                spilled.push(segment);
+            }
+        }
+        let segments = if spilled.is_empty() {
+            &inline[..count]
+        } else {
+            &spilled[..]
+        };
+        let resolved = self.resolve_in_module("crate", segments, budget);
         if resolved.starts_with("crate::") {
             path
         } else {
@@ -380,9 +409,12 @@ impl Resolver {
         };
         if let Some(first) = rest.first() {
             let first = first.as_ref();
-            let child = format!("{module}::{first}");
-            if self.modules.contains_key(&child) {
-                return self.resolve_in_module(&child, &rest[1..], budget);
+            // Most modules hold no inline module: no child path to build and look up.
+            if self.parents.contains(module) {
+                let child = format!("{module}::{first}");
+                if self.modules.contains_key(&child) {
+                    return self.resolve_in_module(&child, &rest[1..], budget);
+                }
             }
             if let Some(scope) = self.modules.get(module) {
                 if let Some(base) = scope.names.get(first) {

@@ -1039,7 +1039,9 @@ impl<'ast> Visit<'ast> for Walker {
         let constants_in_scope = self.constant_names.len();
         let saved_after = self.after_stmt.take();
         let saved_leaves = self.leaves_after_stmt;
-        let loops = b.stmts.iter().filter(|s| bounds::holds_loop(s)).count();
+        // Asked once per statement (it is read twice below).
+        let holds_loop: Vec<bool> = b.stmts.iter().map(bounds::holds_loop).collect();
+        let loops = holds_loop.iter().filter(|&&h| h).count();
         for (i, stmt) in b.stmts.iter().enumerate() {
             self.leaves_after_stmt = b.stmts[i + 1..].iter().any(|s| {
                 matches!(
@@ -1048,7 +1050,7 @@ impl<'ast> Visit<'ast> for Walker {
                 )
             });
             // Bounded work: only statements holding a loop, in blocks with few of them.
-            let wanted = bounds::holds_loop(stmt) || binds_channel(stmt);
+            let wanted = holds_loop[i] || binds_channel(stmt);
             self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted).then(|| {
                 let mut tokens = proc_macro2::TokenStream::new();
                 for s in &b.stmts[i + 1..] {

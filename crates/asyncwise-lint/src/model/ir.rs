@@ -394,7 +394,12 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             }
             self.ir.stmts.push(Stmt {
                 block: id,
-                loc: Loc::of(s),
+                loc: match s {
+                    // From `let` to `;`, what `Loc::of` gives, without tokenising the
+                    // initialiser (often a whole async block).
+                    syn::Stmt::Local(l) if l.attrs.is_empty() => Loc::local(l),
+                    _ => Loc::of(s),
+                },
                 kind,
                 pat,
                 defines,

@@ -519,6 +519,12 @@ impl Loc {
         Loc::of(e)
     }
 
+    /// The location of a `let` statement from `let` to `;` (attributes, if any, come before
+    /// `let`: ask [`Loc::of`] then).
+    pub fn local(l: &syn::Local) -> Loc {
+        Loc::between(l.let_token.span, l.semi_token.span)
+    }
+
     /// The location of a block, from its opening to its closing brace: what [`Loc::of`] gives,
     /// without re-tokenising the block's statements.
     pub fn block(b: &syn::Block) -> Loc {

@@ -405,12 +405,7 @@ pub fn mark_execution(
             (model.span(s.loc).byte_start, from, s.discarded)
         })
         .collect();
-    let newlines: Vec<usize> = if marker_offsets.is_empty() {
-        Vec::new()
-    } else {
-        model.source.match_indices('\n').map(|(i, _)| i).collect()
-    };
-    let line_of = |offset: usize| newlines.partition_point(|&n| n < offset) + 1;
+    let line_of = |offset: usize| model.line_of_offset(offset);
     for f in &mut items.functions {
         f.in_test = in_test(f.at.start.line);
         let (from, to) = (f.at.byte_start, f.body.byte_end);

@@ -658,9 +658,14 @@ impl Knowledge {
         let (Some(last), Some(owner)) = (parts.next(), parts.next()) else {
             return false;
         };
-        self.storing_fns
-            .iter()
-            .any(|f| f.split_once("::") == Some((owner, last)))
+        // `f.split_once("::") == Some((owner, last))` without a substring search per row:
+        // neither `owner` nor `last` holds a `::` (they come from `rsplit`).
+        self.storing_fns.iter().any(|f| {
+            f.len() == owner.len() + 2 + last.len()
+                && f.starts_with(owner)
+                && f.ends_with(last)
+                && f.as_bytes()[owner.len()..owner.len() + 2] == *b"::"
+        })
     }
 
     /// Does calling the method `name` in a loop's iteration make it an accept loop?

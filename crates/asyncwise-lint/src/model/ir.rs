@@ -268,7 +268,7 @@ impl Ir {
         self.bodies.push(Body {
             kind,
             fn_item,
-            loc: Loc::of(block),
+            loc: Loc::block(block),
             awaits: Vec::new(),
             mut_bindings,
         });
@@ -295,7 +295,7 @@ impl Ir {
         self.bodies.push(Body {
             kind: BodyKind::AsyncClosure,
             fn_item,
-            loc: Loc::of(expr),
+            loc: Loc::expr(expr),
             awaits: Vec::new(),
             mut_bindings: Vec::new(),
         });
@@ -394,7 +394,12 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             }
             self.ir.stmts.push(Stmt {
                 block: id,
-                loc: Loc::of(s),
+                loc: match s {
+                    // From `let` to `;`, what `Loc::of` gives, without tokenising the
+                    // initialiser (often a whole async block).
+                    syn::Stmt::Local(l) if l.attrs.is_empty() => Loc::local(l),
+                    _ => Loc::of(s),
+                },
                 kind,
                 pat,
                 defines,
@@ -540,7 +545,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     .iter()
                     .filter_map(|a| Some((a.future.as_ref()?, a.pattern.as_ref())))
                     .map(|(future, pattern)| SelectBranch {
-                        loc: Loc::of(future),
+                        loc: Loc::expr(future),
                         future: self.branch_future(future),
                         discards_output: matches!(pattern, Some(syn::Pat::Wild(_))),
                     })

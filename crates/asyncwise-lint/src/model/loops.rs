@@ -186,7 +186,7 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         read_places: Vec::new(),
     };
     s.visit_block(block);
-    s.finish(Loc::of(block))
+    s.finish(Loc::block(block))
 }
 
 /// Scans an async closure's body.
@@ -201,7 +201,7 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         read_places: Vec::new(),
     };
     s.visit_expr(expr);
-    s.finish(Loc::of(expr))
+    s.finish(Loc::expr(expr))
 }
 
 struct BodyScan<'a> {

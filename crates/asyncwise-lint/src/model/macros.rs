@@ -48,10 +48,13 @@ pub(crate) fn body(mac: &syn::Macro) -> MacroBody {
     // Tokens that open with an item keyword (`cfg_rt! { pub mod x; .. }`) cannot be
     // expressions: parse them as statements straight away, from the same token buffer, rather
     // than building a second buffer after the expressions parse fails on its first token.
-    let mut opens_with_item = false;
+    //
+    // Likewise tokens with a `;` outside any group (`cfg_rt! { let x = f(); x.g() }`) cannot be
+    // a comma-separated list of expressions: no expression holds a bare `;`.
+    let mut parsed_as_stmts = false;
     let first = (|input: syn::parse::ParseStream<'_>| {
-        if starts_with_item_keyword(input) {
-            opens_with_item = true;
+        if starts_with_item_keyword(input) || has_top_level_semicolon(input) {
+            parsed_as_stmts = true;
             syn::Block::parse_within(input).map(MacroBody::Stmts)
         } else {
             Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated(input)
@@ -61,7 +64,7 @@ pub(crate) fn body(mac: &syn::Macro) -> MacroBody {
     .parse2(mac.tokens.clone());
     match first {
         Ok(body) => body,
-        Err(_) if opens_with_item => MacroBody::Opaque,
+        Err(_) if parsed_as_stmts => MacroBody::Opaque,
         Err(_) => syn::Block::parse_within
             .parse2(mac.tokens.clone())
             .map_or(MacroBody::Opaque, MacroBody::Stmts),
@@ -86,6 +89,32 @@ fn starts_with_item_keyword(input: syn::parse::ParseStream<'_>) -> bool {
     cursor
         .ident()
         .is_some_and(|(ident, _)| ITEM_ONLY_KEYWORDS.iter().any(|k| ident == k))
+}
+
+/// Whether the input holds a `;` outside any group. Reads the buffer through a cursor,
+/// consuming nothing.
+fn has_top_level_semicolon(input: syn::parse::ParseStream<'_>) -> bool {
+    let mut cursor = input.cursor();
+    loop {
+        cursor = if let Some((punct, next)) = cursor.punct() {
+            if punct.as_char() == ';' {
+                return true;
+            }
+            next
+        } else if let Some((_, next)) = cursor.ident() {
+            next
+        } else if let Some((_, _, _, next)) = cursor.any_group() {
+            next
+        } else if let Some((_, next)) = cursor.literal() {
+            next
+        } else if let Some((_, next)) = cursor.lifetime() {
+            next
+        } else if let Some((_, next)) = cursor.token_tree() {
+            next
+        } else {
+            return false;
+        };
+    }
 }
 
 /// Whether tokens may hold something a visitor records: a call (a parenthesised group after a

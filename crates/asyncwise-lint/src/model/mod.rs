@@ -434,16 +434,19 @@ impl<'a> FileModel<'a> {
     /// ```
     pub fn build_in(path: &'a Path, source: &'a str, ast: &syn::File, cx: &FileContext) -> Self {
         let module = cx.module.as_str();
+        // memchr's vectorised search: `match_indices('\n')` restarts a search per line.
         let mut line_starts = vec![0];
-        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
         // Async lock guards are followed only in files that can name one.
-        let async_locks = source.contains("Mutex") || source.contains("RwLock");
+        let async_locks = memchr::memmem::find(source.as_bytes(), b"Mutex").is_some()
+            || memchr::memmem::find(source.as_bytes(), b"RwLock").is_some();
         let facts = walk::walk_file(ast, &file_module(path), cx, async_locks);
-        let macro_locks = if async_locks && source.contains("macro_rules") {
-            macro_rules::lock_uses(ast)
-        } else {
-            macro_rules::MacroLocks::default()
-        };
+        let macro_locks =
+            if async_locks && memchr::memmem::find(source.as_bytes(), b"macro_rules").is_some() {
+                macro_rules::lock_uses(ast)
+            } else {
+                macro_rules::MacroLocks::default()
+            };
         FileModel {
             path,
             source,
@@ -494,6 +497,11 @@ impl<'a> FileModel<'a> {
         }
     }
 
+    /// The 1-based line holding byte `offset` of the source.
+    pub(crate) fn line_of_offset(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset)
+    }
+
     fn point(&self, (line, column): (usize, usize)) -> (LineCol, usize) {
         let line = line.max(1);
         let Some(&line_start) = self.line_starts.get(line - 1) else {
@@ -506,10 +514,15 @@ impl<'a> FileModel<'a> {
             );
         };
         let rest = &self.source[line_start..];
-        let byte = rest
-            .char_indices()
-            .nth(column)
-            .map_or_else(|| rest.find('\n').unwrap_or(rest.len()), |(i, _)| i);
+        // Columns count characters: when the `column` bytes before the point are ASCII, they
+        // are `column` characters, and no decoding is needed.
+        let byte = if column < rest.len() && rest.as_bytes()[..column].is_ascii() {
+            column
+        } else {
+            rest.char_indices()
+                .nth(column)
+                .map_or_else(|| rest.find('\n').unwrap_or(rest.len()), |(i, _)| i)
+        };
         (
             LineCol {
                 line,

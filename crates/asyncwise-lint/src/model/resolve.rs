@@ -6,7 +6,9 @@
 //! not the crate root still calls its top module `crate`: only the distinction between local
 //! items and external crates matters for the rules.
 
-use std::collections::HashMap;
+/// Maps keyed by names of the file being checked: a fast, fixed hasher (foldhash), as in the
+/// crate index; lookups happen for every path the walker resolves.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 use std::sync::Arc;
 
@@ -217,6 +219,9 @@ const PRELUDE: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct Resolver {
     modules: HashMap<String, Scope>,
+    /// Every proper `::`-prefix of a module path in `modules` (`crate` and `crate::net` for
+    /// `crate::net::tcp`): the only paths a child lookup can succeed from.
+    parents: std::collections::HashSet<String, foldhash::fast::FixedState>,
     /// The module being walked.
     pub current_module: String,
     blocks: Vec<Scope>,
@@ -236,7 +241,8 @@ impl Resolver {
     /// while a path the user writes with `crate::` stays as written.
     pub fn with_root(file: &syn::File, root: &str, knowledge: Arc<Knowledge>) -> Self {
         let mut r = Resolver {
-            modules: HashMap::new(),
+            modules: HashMap::default(),
+            parents: Default::default(),
             current_module: root.into(),
             blocks: Vec::new(),
             knowledge,
@@ -249,6 +255,12 @@ impl Resolver {
         let mut scope = Scope::default();
         scope.add_items(path, items);
         self.modules.insert(path.to_string(), scope);
+        // Every `::`-prefix of a module's path may be asked for this child.
+        let mut end = path.len();
+        while let Some(at) = path[..end].rfind("::") {
+            self.parents.insert(path[..at].to_string());
+            end = at;
+        }
         for item in items {
             if let syn::Item::Mod(m) = item
                 && let Some((_, inner)) = &m.content
@@ -320,8 +332,28 @@ impl Resolver {
         if path == "crate" || !path.starts_with("crate::") {
             return path;
         }
-        let segments: Vec<String> = path.split("::").skip(1).map(str::to_string).collect();
-        let resolved = self.resolve_in_module("crate", &segments, budget);
+        // Borrowed segments, on the stack for paths of up to 8 segments: this runs for every
+        // name imported from the crate.
+        let mut inline = [""; 8];
+        let mut count = 0;
+        let mut spilled = Vec::new();
+        for segment in path.split("::").skip(1) {
+            if count < inline.len() && spilled.is_empty() {
+                inline[count] = segment;
+                count += 1;
+            } else {
+                if spilled.is_empty() {
+                    spilled.extend_from_slice(&inline[..count]);
+                }
+                spilled.push(segment);
+            }
+        }
+        let segments = if spilled.is_empty() {
+            &inline[..count]
+        } else {
+            &spilled[..]
+        };
+        let resolved = self.resolve_in_module("crate", segments, budget);
         if resolved.starts_with("crate::") {
             path
         } else {
@@ -332,10 +364,10 @@ impl Resolver {
     /// Resolves `segments` through glob imports: an external module's glob covers the name only
     /// if a knowledge table knows the result; a local module's glob (`use super::*;` in test
     /// modules, possibly nested) looks the name up in that module, its imports and its globs.
-    fn through_globs(
+    fn through_globs<S: AsRef<str>>(
         &self,
         globs: &[String],
-        segments: &[String],
+        segments: &[S],
         budget: usize,
     ) -> Option<String> {
         let budget = budget.checked_sub(1)?;
@@ -353,7 +385,7 @@ impl Resolver {
                 let Some(scope) = self.modules.get(glob) else {
                     continue;
                 };
-                if let Some(base) = scope.names.get(first.as_str()) {
+                if let Some(base) = scope.names.get(first.as_ref()) {
                     let found = self.follow_local(join(base, &segments[1..]), budget);
                     if !found.starts_with("crate") {
                         return Some(found);
@@ -371,17 +403,21 @@ impl Resolver {
         None
     }
 
-    fn resolve_in_module(&self, module: &str, rest: &[String], budget: usize) -> String {
+    fn resolve_in_module<S: AsRef<str>>(&self, module: &str, rest: &[S], budget: usize) -> String {
         let Some(budget) = budget.checked_sub(1) else {
             return join(module, rest);
         };
         if let Some(first) = rest.first() {
-            let child = format!("{module}::{first}");
-            if self.modules.contains_key(&child) {
-                return self.resolve_in_module(&child, &rest[1..], budget);
+            let first = first.as_ref();
+            // Most modules hold no inline module: no child path to build and look up.
+            if self.parents.contains(module) {
+                let child = format!("{module}::{first}");
+                if self.modules.contains_key(&child) {
+                    return self.resolve_in_module(&child, &rest[1..], budget);
+                }
             }
             if let Some(scope) = self.modules.get(module) {
-                if let Some(base) = scope.names.get(first.as_str()) {
+                if let Some(base) = scope.names.get(first) {
                     return join(base, &rest[1..]);
                 }
                 if let Some(found) = self.through_globs(&scope.globs, rest, budget) {
@@ -447,7 +483,10 @@ impl Resolver {
 }
 
 fn join(base: &str, rest: &[impl AsRef<str>]) -> String {
-    let mut out = base.to_string();
+    // Sized once: paths are joined for every name the walker resolves.
+    let len = base.len() + rest.iter().map(|s| 2 + s.as_ref().len()).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    out.push_str(base);
     for s in rest {
         out.push_str("::");
         out.push_str(s.as_ref());

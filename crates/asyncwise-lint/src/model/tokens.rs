@@ -53,7 +53,20 @@ impl TokenFacts {
     /// Collects the facts of a token stream.
     pub fn of(tokens: TokenStream) -> Self {
         let mut flat = Vec::new();
-        flatten(tokens, &mut flat);
+        flatten(tokens, &mut flat, None, None);
+        Self::of_flat(&flat)
+    }
+
+    /// The facts of a token stream and its `{ .. }` groups with their exits, in one pass over
+    /// the tokens (a loop's scope needs both).
+    pub(crate) fn with_brace_groups(tokens: TokenStream) -> (Self, Vec<BraceGroup>) {
+        let mut flat = Vec::new();
+        let mut groups = Vec::new();
+        flatten(tokens, &mut flat, Some(&mut groups), None);
+        (Self::of_flat(&flat), groups)
+    }
+
+    fn of_flat(flat: &[Flat]) -> Self {
         let mut facts = TokenFacts::default();
         for i in 0..flat.len() {
             if let Flat::Ident(word, _) = &flat[i] {
@@ -187,7 +200,7 @@ pub struct SenderUse {
 /// ```
 pub fn sender_use(tokens: TokenStream, names: &[String]) -> SenderUse {
     let mut flat = Vec::new();
-    flatten(tokens, &mut flat);
+    flatten(tokens, &mut flat, None, None);
     let mut names: Vec<String> = names.to_vec();
     let mut out = SenderUse::default();
     // Loop bodies: a `for`/`while`/`loop` keyword makes the next `{` group a loop body.
@@ -279,15 +292,46 @@ enum Flat {
     Other,
 }
 
-fn flatten(tokens: TokenStream, out: &mut Vec<Flat>) {
+/// A `{ .. }` group of a token stream: from its opening to its closing brace, with the
+/// `return` and `break` words that open one of its own statements (not those of an inner
+/// group), with their positions and whether each is a `return`.
+#[derive(Debug)]
+pub(crate) struct BraceGroup {
+    /// Start of the opening brace, end of the closing one.
+    pub span: ((usize, usize), (usize, usize)),
+    /// `(position, is_return)` of each exit word at a statement start.
+    pub exits: Vec<((usize, usize), bool)>,
+}
+
+/// Flattens `tokens` into `out`; with `groups`, also records each `{ .. }` group there
+/// (`current`: the index of the group whose direct tokens these are, if any).
+fn flatten(
+    tokens: TokenStream,
+    out: &mut Vec<Flat>,
+    mut groups: Option<&mut Vec<BraceGroup>>,
+    current: Option<usize>,
+) {
+    // Inside a brace group: whether the next token opens one of its statements.
+    let mut statement_start = true;
     for tt in tokens {
         match tt {
             TokenTree::Ident(i) => {
                 let s = i.span().start();
+                if let (Some(groups), Some(at)) = (groups.as_deref_mut(), current)
+                    && statement_start
+                    && (i == "return" || i == "break")
+                {
+                    groups[at].exits.push(((s.line, s.column), i == "return"));
+                }
+                statement_start = false;
                 out.push(Flat::Ident(i.to_string(), (s.line, s.column)));
             }
-            TokenTree::Punct(p) => out.push(Flat::Punct(p.as_char())),
+            TokenTree::Punct(p) => {
+                statement_start = p.as_char() == ';';
+                out.push(Flat::Punct(p.as_char()));
+            }
             TokenTree::Group(g) => {
+                let brace = g.delimiter() == proc_macro2::Delimiter::Brace;
                 let open = match g.delimiter() {
                     proc_macro2::Delimiter::Parenthesis => '(',
                     proc_macro2::Delimiter::Brace => '{',
@@ -295,10 +339,26 @@ fn flatten(tokens: TokenStream, out: &mut Vec<Flat>) {
                     proc_macro2::Delimiter::None => ' ',
                 };
                 out.push(Flat::Open(open));
-                flatten(g.stream(), out);
+                // Recorded before the groups inside it, as a pre-order walk would.
+                let inner = match groups.as_deref_mut() {
+                    Some(groups) if brace => {
+                        let (open, close) = (g.span_open().start(), g.span_close().end());
+                        groups.push(BraceGroup {
+                            span: ((open.line, open.column), (close.line, close.column)),
+                            exits: Vec::new(),
+                        });
+                        Some(groups.len() - 1)
+                    }
+                    _ => None,
+                };
+                flatten(g.stream(), out, groups.as_deref_mut(), inner);
                 out.push(Flat::Close);
+                statement_start = brace;
             }
-            TokenTree::Literal(_) => out.push(Flat::Other),
+            TokenTree::Literal(_) => {
+                statement_start = false;
+                out.push(Flat::Other);
+            }
         }
     }
 }

@@ -2,7 +2,8 @@
 //! from `std::sync::mpsc::channel()`. Anything not known is [`Ty::Unknown`], and rules never
 //! guess from an unknown type.
 
-use std::collections::HashMap;
+/// Maps keyed by names of the file being checked: a fast, fixed hasher (foldhash).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 use super::resolve::Resolver;
 use crate::knowledge::types::{self as table, Returns};
@@ -75,7 +76,7 @@ impl TypeTable {
                     self.aliases.insert(alias.ident.to_string(), ty);
                 }
                 syn::Item::Struct(s) => {
-                    let mut fields = HashMap::new();
+                    let mut fields = HashMap::default();
                     for (i, f) in s.fields.iter().enumerate() {
                         let name = f
                             .ident
@@ -497,6 +498,37 @@ impl Loc {
     /// The location of a syntax node.
     pub fn of(node: &impl syn::spanned::Spanned) -> Loc {
         Loc::from_span(node.span())
+    }
+
+    /// The location of an expression: what [`Loc::of`] gives, without tokenising a plain path
+    /// (`foo`, `a::b::c`, the callee of most calls).
+    pub fn expr(e: &syn::Expr) -> Loc {
+        if let syn::Expr::Path(p) = e
+            && p.attrs.is_empty()
+            && p.qself.is_none()
+            && let Some(last) = p.path.segments.last()
+            && p.path.segments.iter().all(|s| s.arguments.is_none())
+        {
+            let start = match (&p.path.leading_colon, p.path.segments.first()) {
+                (Some(colon), _) => colon.spans[0],
+                (None, Some(first)) => first.ident.span(),
+                (None, None) => last.ident.span(),
+            };
+            return Loc::between(start, last.ident.span());
+        }
+        Loc::of(e)
+    }
+
+    /// The location of a `let` statement from `let` to `;` (attributes, if any, come before
+    /// `let`: ask [`Loc::of`] then).
+    pub fn local(l: &syn::Local) -> Loc {
+        Loc::between(l.let_token.span, l.semi_token.span)
+    }
+
+    /// The location of a block, from its opening to its closing brace: what [`Loc::of`] gives,
+    /// without re-tokenising the block's statements.
+    pub fn block(b: &syn::Block) -> Loc {
+        Loc::between(b.brace_token.span.open(), b.brace_token.span.close())
     }
 
     /// The location of a proc-macro2 span.

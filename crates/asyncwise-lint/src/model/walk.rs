@@ -1039,7 +1039,9 @@ impl<'ast> Visit<'ast> for Walker {
         let constants_in_scope = self.constant_names.len();
         let saved_after = self.after_stmt.take();
         let saved_leaves = self.leaves_after_stmt;
-        let loops = b.stmts.iter().filter(|s| bounds::holds_loop(s)).count();
+        // Asked once per statement (it is read twice below).
+        let holds_loop: Vec<bool> = b.stmts.iter().map(bounds::holds_loop).collect();
+        let loops = holds_loop.iter().filter(|&&h| h).count();
         for (i, stmt) in b.stmts.iter().enumerate() {
             self.leaves_after_stmt = b.stmts[i + 1..].iter().any(|s| {
                 matches!(
@@ -1048,7 +1050,7 @@ impl<'ast> Visit<'ast> for Walker {
                 )
             });
             // Bounded work: only statements holding a loop, in blocks with few of them.
-            let wanted = bounds::holds_loop(stmt) || binds_channel(stmt);
+            let wanted = holds_loop[i] || binds_channel(stmt);
             self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted).then(|| {
                 let mut tokens = proc_macro2::TokenStream::new();
                 for s in &b.stmts[i + 1..] {
@@ -1276,7 +1278,7 @@ impl<'ast> Visit<'ast> for Walker {
         }
         self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
         if let Some(call) = self.facts.calls.last_mut() {
-            call.callee_loc = Some(Loc::of(&c.func));
+            call.callee_loc = Some(Loc::expr(&c.func));
         }
         if self.knowledge.is_reader_fn(&path) {
             self.record_io(&path, c.args.first(), loc);
@@ -1337,7 +1339,9 @@ impl<'ast> Visit<'ast> for Walker {
             loc,
             self.awaited.contains(&me),
         );
-        if iterators::CONCURRENCY_LIMITED_CONSUMERS.contains(&m.method.to_string().as_str())
+        if iterators::CONCURRENCY_LIMITED_CONSUMERS
+            .iter()
+            .any(|c| m.method == c)
             && !m
                 .args
                 .first()
@@ -1377,7 +1381,7 @@ impl<'ast> Visit<'ast> for Walker {
         let iter_ty = self.infer(&f.expr);
         self.record_call(
             Callee::Iterate { receiver: iter_ty },
-            Loc::of(&f.expr),
+            Loc::expr(&f.expr),
             false,
         );
         let info = self.loop_scope(
@@ -1561,16 +1565,12 @@ fn is_near_zero_duration(e: &syn::Expr) -> bool {
 /// `#[tokio::main]` (or another runtime's `main` attribute): the fn builds a runtime and blocks
 /// on its body, whatever its name.
 fn is_runtime_entry(attrs: &[syn::Attribute], knowledge: &crate::knowledge::Knowledge) -> bool {
+    // Compares identifiers in place: no string per attribute of every function.
     attrs.iter().any(|a| {
-        let segments: Vec<String> = a
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segments = &a.path().segments;
         segments.len() == 2
-            && segments[1] == "main"
-            && knowledge.is_runtime_entry_crate(&segments[0])
+            && segments[1].ident == "main"
+            && knowledge.is_runtime_entry_crate(&segments[0].ident.to_string())
     })
 }
 

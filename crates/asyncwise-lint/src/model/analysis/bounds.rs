@@ -95,7 +95,9 @@ pub(crate) struct LoopScope {
     blocks: Vec<BlockExits>,
 }
 
-/// A `{ .. }` block of a loop's tokens and where its own statements leave the loop.
+/// A `{ .. }` block of a loop's tokens (nested ones too) and where its own statements leave
+/// the loop: the `return`/`break` keywords that start one of its statements (first in the
+/// block, or right after a `;` or a `{ .. }`: a block statement, an `if`'s body).
 #[derive(Debug)]
 struct BlockExits {
     /// From its opening brace to its closing brace.
@@ -112,49 +114,6 @@ enum Exit {
     Break,
     /// `return`: every loop of the body ends.
     Return,
-}
-
-/// Records every brace-delimited group of `tokens` (nested ones too) with the `return`/`break`
-/// keywords that start one of its statements: first in the group, or right after a `;` or a
-/// `{ .. }` (a block statement, an `if`'s body).
-fn collect_blocks(tokens: proc_macro2::TokenStream, out: &mut Vec<BlockExits>) {
-    use proc_macro2::{Delimiter, TokenTree};
-    let line_col = |lc: proc_macro2::LineColumn| (lc.line, lc.column);
-    for tree in tokens {
-        let TokenTree::Group(g) = tree else { continue };
-        if g.delimiter() == Delimiter::Brace {
-            let mut exits = Vec::new();
-            let mut statement_start = true;
-            for inner in g.stream() {
-                statement_start = match &inner {
-                    TokenTree::Ident(word) => {
-                        let exit = if word == "return" {
-                            Some(Exit::Return)
-                        } else if word == "break" {
-                            Some(Exit::Break)
-                        } else {
-                            None
-                        };
-                        if let Some(exit) = exit.filter(|_| statement_start) {
-                            exits.push((line_col(word.span().start()), exit));
-                        }
-                        false
-                    }
-                    TokenTree::Punct(p) => p.as_char() == ';',
-                    TokenTree::Group(inner) => inner.delimiter() == Delimiter::Brace,
-                    TokenTree::Literal(_) => false,
-                };
-            }
-            out.push(BlockExits {
-                span: Loc {
-                    start: line_col(g.span_open().start()),
-                    end: line_col(g.span_close().end()),
-                },
-                exits,
-            });
-        }
-        collect_blocks(g.stream(), out);
-    }
 }
 
 /// How the innermost block around the spawn at `loc` leaves the loop after it, if it does (the
@@ -181,7 +140,8 @@ impl LoopScope {
         iterations: Iterations,
         chunked: bool,
     ) -> LoopScope {
-        let tokens = node.to_token_stream();
+        // One pass over the loop's tokens for both its facts and its blocks.
+        let (facts, groups) = TokenFacts::with_brace_groups(node.to_token_stream());
         LoopScope {
             loc,
             kind,
@@ -189,12 +149,23 @@ impl LoopScope {
             chunked,
             joined_after: false,
             concurrency_limited: false,
-            facts: TokenFacts::of(tokens.clone()),
-            blocks: {
-                let mut blocks = Vec::new();
-                collect_blocks(tokens, &mut blocks);
-                blocks
-            },
+            facts,
+            blocks: groups
+                .into_iter()
+                .map(|g| BlockExits {
+                    span: Loc {
+                        start: g.span.0,
+                        end: g.span.1,
+                    },
+                    exits: g
+                        .exits
+                        .into_iter()
+                        .map(|(at, is_return)| {
+                            (at, if is_return { Exit::Return } else { Exit::Break })
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 
@@ -551,7 +522,10 @@ pub(crate) fn holds_loop(stmt: &syn::Stmt) -> bool {
         match e {
             syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => true,
             syn::Expr::MethodCall(m) => {
-                iterators::PER_ELEMENT_ADAPTERS.contains(&m.method.to_string().as_str())
+                // Compared in place: this runs twice for every statement of every block.
+                iterators::PER_ELEMENT_ADAPTERS
+                    .iter()
+                    .any(|a| m.method == a)
                     || chain(&m.receiver)
             }
             syn::Expr::Await(a) => chain(&a.base),

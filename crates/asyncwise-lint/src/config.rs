@@ -412,6 +412,12 @@ impl Effective {
             .unwrap_or(false)
     }
 
+    /// Whether no layer has an `exclude` glob: then [`Effective::is_excluded`] is false for
+    /// every path, and a caller need not make its paths absolute to ask.
+    pub fn excludes_nothing(&self) -> bool {
+        self.layers.iter().all(|layer| layer.excludes.is_empty())
+    }
+
     /// Whether an (absolute, normalised) path matches an `exclude` glob of any layer, itself or
     /// through one of its parent directories.
     pub fn is_excluded(&self, path: &Path) -> bool {

@@ -143,6 +143,9 @@ pub struct CrateIndex {
     concurrent_from: Vec<Option<usize>>,
     /// Per file: its functions, for placing a finding in the innermost one.
     fns_of_file: Vec<Vec<usize>>,
+    /// Per file: part of a binary (see [`CrateIndex::in_binary`]), worked out once: every
+    /// call resolved asks, and path comparisons are not cheap.
+    binary_files: Vec<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -237,12 +240,25 @@ impl CrateIndex {
             }
             index.packages.push(meta);
         }
-        index.resolved = (0..index.fns.len())
-            .map(|f| {
-                let calls = &index.fns[f].summary.calls;
-                calls.iter().map(|call| index.resolve(f, call)).collect()
-            })
+        index.binary_files = (0..index.files.len())
+            .map(|f| index.file_in_binary(f))
             .collect();
+        // Every call is resolved independently: on the worker pool when the index is built on
+        // one (the engine's crate pass), else here.
+        let resolve_calls = |f: usize| -> Box<[Option<usize>]> {
+            let calls = &index.fns[f].summary.calls;
+            calls.iter().map(|call| index.resolve(f, call)).collect()
+        };
+        index.resolved = if rayon::current_thread_index().is_some() {
+            use rayon::prelude::*;
+            (0..index.fns.len())
+                .into_par_iter()
+                .with_min_len(64)
+                .map(resolve_calls)
+                .collect()
+        } else {
+            (0..index.fns.len()).map(resolve_calls).collect()
+        };
         index.settle_blocking();
         index.settle_startup();
         index.settle_alone();
@@ -252,6 +268,11 @@ impl CrateIndex {
     /// Is file `file` part of a binary: `src/main.rs`, `src/bin/..`, or any file under `src/`
     /// of a package without a library?
     fn in_binary(&self, file: usize) -> bool {
+        self.binary_files.get(file).copied().unwrap_or(false)
+    }
+
+    /// [`CrateIndex::in_binary`], worked out (once the packages' libraries are known).
+    fn file_in_binary(&self, file: usize) -> bool {
         let entry = &self.files[file];
         if entry.target != Target::Main {
             return false;
@@ -293,13 +314,16 @@ impl CrateIndex {
     fn settle_alone(&mut self) {
         let n = self.fns.len();
         // Method names -> methods, per package.
-        let mut methods: Vec<HashMap<&str, Vec<usize>>> = vec![HashMap::new(); self.packages.len()];
+        let mut methods: Vec<FastMap<&str, Vec<usize>>> =
+            vec![FastMap::default(); self.packages.len()];
         for (g, entry) in self.fns.iter().enumerate() {
             let id = &entry.summary.id.0;
-            let mut parts = id.rsplit("::");
-            let (Some(name), Some(owner)) = (parts.next(), parts.next()) else {
+            // The last two segments (`Owner`, `name`), as `rsplit("::")` would give them.
+            let Some(cut) = rfind_path_separator(id) else {
                 continue;
             };
+            let (before, name) = (&id[..cut], &id[cut + 2..]);
+            let owner = rfind_path_separator(before).map_or(before, |c| &before[c + 2..]);
             if owner.starts_with(char::is_uppercase) {
                 let package = self.files[entry.file].package;
                 methods[package].entry(name).or_default().push(g);
@@ -529,7 +553,13 @@ impl CrateIndex {
         let n = self.fns.len();
         let named_for_tests = |f: usize| {
             let id = &self.fns[f].summary.id.0;
-            id.rsplit("::").skip(1).any(|segment| {
+            // Every segment but the last (a path has no lone `:`).
+            let modules = rfind_path_separator(id).map_or("", |cut| &id[..cut]);
+            // Every name below contains `test`: most paths are ruled out by one scan.
+            if !modules.as_bytes().windows(4).any(|w| w == b"test") {
+                return false;
+            }
+            modules.split(':').filter(|s| !s.is_empty()).any(|segment| {
                 matches!(
                     segment,
                     "test" | "tests" | "testing" | "testutil" | "testutils"
@@ -626,10 +656,14 @@ impl CrateIndex {
         // and the path inside that crate.
         let in_named_crate = || {
             let (root, rest) = split_path(target)?;
-            let own_library = (file.target != Target::Main
-                || self.in_binary(self.fns[f].file) && self.has_library(file.package))
-                && meta.lib_name.as_deref() == Some(root);
+            let own_library = meta.lib_name.as_deref() == Some(root)
+                && (file.target != Target::Main
+                    || self.in_binary(self.fns[f].file) && self.has_library(file.package));
             let dep = meta.deps.iter().find(|(name, _)| name == root).or_else(|| {
+                // (Without dependencies there is nothing for an alias to name.)
+                if meta.deps.is_empty() {
+                    return None;
+                }
                 let real = meta.aliases.get(&format!("crate::{root}"))?;
                 meta.deps.iter().find(|(name, _)| name == real)
             });
@@ -904,6 +938,8 @@ fn rfind_path_separator(path: &str) -> Option<usize> {
 /// (module path the file was lowered as, module path it really has).
 fn path_attribute_moves(files: &[FileInput]) -> Vec<(String, String)> {
     let mut moves = Vec::new();
+    // The files' paths normalised once, when the first attribute needs them.
+    let mut normalized: Option<Vec<PathBuf>> = None;
     for file in files {
         let dir = file.rel.parent().unwrap_or(Path::new(""));
         for decl in &file.items.mod_decls {
@@ -916,7 +952,13 @@ fn path_attribute_moves(files: &[FileInput]) -> Vec<(String, String)> {
                 continue;
             }
             let declared = normalize(&dir.join(attr));
-            let Some(target) = files.iter().find(|f| normalize(&f.rel) == declared) else {
+            let normalized =
+                normalized.get_or_insert_with(|| files.iter().map(|f| normalize(&f.rel)).collect());
+            let Some(target) = normalized
+                .iter()
+                .position(|rel| *rel == declared)
+                .map(|i| &files[i])
+            else {
                 continue;
             };
             let real = format!("{}::{}", decl.parent, decl.name);

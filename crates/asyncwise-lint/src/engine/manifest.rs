@@ -480,18 +480,68 @@ impl Manifest {
     /// assert_eq!(m.test_target_of("src/lib.rs".as_ref()), None);
     /// ```
     pub fn test_target_of(&self, file: &Path) -> Option<TestTarget> {
-        // Called for every file of a package against every target (tokio declares 187): the
-        // byte checks first, the component-wise comparisons only for the few that pass them.
-        let file_len = file.as_os_str().len();
-        self.test_targets.iter().find_map(|(kind, path)| {
+        self.test_target_lookup().of(file)
+    }
+
+    /// [`Manifest::test_target_of`] for many files: the targets indexed once (tokio declares
+    /// 187), then a hash lookup and a check of the few `main.rs` directories per file.
+    ///
+    /// ```
+    /// use asyncwise_lint::engine::manifest::{parse, TestTarget};
+    /// let m = parse("[package]\nname = \"demo\"\n[[test]]\nname = \"a\"\npath = \"t/a.rs\"\n[[bench]]\nname = \"load\"\npath = \"load/main.rs\"\n", ".".as_ref()).unwrap();
+    /// let lookup = m.test_target_lookup();
+    /// assert_eq!(lookup.of("t/a.rs".as_ref()), Some(TestTarget::Test));
+    /// assert_eq!(lookup.of("load/util.rs".as_ref()), Some(TestTarget::Bench));
+    /// assert_eq!(lookup.of("src/lib.rs".as_ref()), None);
+    /// ```
+    pub fn test_target_lookup(&self) -> TestTargetLookup<'_> {
+        let mut exact: std::collections::HashMap<&Path, usize> =
+            std::collections::HashMap::with_capacity(self.test_targets.len());
+        let mut beside_main = Vec::new();
+        for (i, (_, path)) in self.test_targets.iter().enumerate() {
+            exact.entry(path.as_path()).or_insert(i);
             let bytes = path.as_os_str().as_encoded_bytes();
-            let beside_main = (bytes == b"main.rs" || bytes.ends_with(b"/main.rs"))
-                && path
-                    .parent()
-                    .is_some_and(|dir| !dir.as_os_str().is_empty() && dir != Path::new("src"))
-                && path.parent().is_some_and(|dir| file.starts_with(dir));
-            ((bytes.len() == file_len && file == path) || beside_main).then_some(*kind)
-        })
+            if (bytes == b"main.rs" || bytes.ends_with(b"/main.rs"))
+                && let Some(dir) = path.parent()
+                && !dir.as_os_str().is_empty()
+                && dir != Path::new("src")
+            {
+                beside_main.push((i, dir));
+            }
+        }
+        TestTargetLookup {
+            targets: &self.test_targets,
+            exact,
+            beside_main,
+        }
+    }
+}
+
+/// The test targets of a manifest, indexed by path ([`Manifest::test_target_lookup`]).
+#[derive(Debug)]
+pub struct TestTargetLookup<'a> {
+    targets: &'a [(TestTarget, PathBuf)],
+    /// A target's path as written -> its first target.
+    exact: std::collections::HashMap<&'a Path, usize>,
+    /// Targets whose file is a `main.rs` outside `src/`: their directory holds their modules.
+    beside_main: Vec<(usize, &'a Path)>,
+}
+
+impl TestTargetLookup<'_> {
+    /// The target `file` (relative to the package) belongs to: of the targets that claim it,
+    /// the first the manifest declares.
+    pub fn of(&self, file: &Path) -> Option<TestTarget> {
+        let exact = self.exact.get(file).copied();
+        let beside = self
+            .beside_main
+            .iter()
+            .find(|(_, dir)| file.starts_with(dir))
+            .map(|&(i, _)| i);
+        let first = match (exact, beside) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        self.targets.get(first).map(|(kind, _)| *kind)
     }
 }
 

@@ -178,7 +178,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     // The settings of the last file's directory and of the walked directory are kept: files
     // come directory by directory, and looking settings up costs path work per file.
     let working_dir = std::env::current_dir().unwrap_or_default();
-    let mut dir_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
+    // Settings by directory as discovery shows it (files come directory by directory, but a
+    // walk returns to a directory after its subdirectories), and those of the walked
+    // directory: looked up once each. A file's path is made absolute only when some setting
+    // has `exclude` globs to match it against.
+    let mut dir_settings: std::collections::HashMap<PathBuf, Arc<crate::config::Effective>> =
+        std::collections::HashMap::new();
     let mut root_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
     // The cache, and the cache file and manifest of the packages the named paths are in, are
     // read on another thread while this one walks the tree.
@@ -186,13 +191,13 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         let early = scope.spawn(|| read_early(paths, options));
         let found = discover::discover_excluding(paths, &mut |root, file| {
             resolver.as_mut().is_some_and(|r| {
-                let absolute = crate::config::absolute_in(&working_dir, file);
-                let dir = absolute.parent().unwrap_or(&absolute);
-                let own = match &dir_settings {
-                    Some((known, settings)) if known == dir => Arc::clone(settings),
-                    _ => {
-                        let settings = r.for_dir(dir);
-                        dir_settings = Some((dir.to_path_buf(), Arc::clone(&settings)));
+                let shown_dir = file.parent().unwrap_or(Path::new(""));
+                let own = match dir_settings.get(shown_dir) {
+                    Some(settings) => Arc::clone(settings),
+                    None => {
+                        let settings =
+                            r.for_dir(&crate::config::absolute_in(&working_dir, shown_dir));
+                        dir_settings.insert(shown_dir.to_path_buf(), Arc::clone(&settings));
                         settings
                     }
                 };
@@ -204,6 +209,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         settings
                     }
                 };
+                if own.excludes_nothing() && walked.excludes_nothing() {
+                    return false;
+                }
+                let absolute = crate::config::absolute_in(&working_dir, file);
                 own.is_excluded(&absolute) || walked.is_excluded(&absolute)
             })
         });
@@ -232,25 +241,33 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     };
     // Files named inside a package bring the rest of it (and the members it depends on by
     // path) for the crate-level facts; only the named files are reported and counted.
-    let reported = complete_named_packages(paths, &options.overlays, &mut found);
+    // Each manifest is read once: the early reads' first, the others when first needed.
+    let mut manifests_by_root: std::collections::HashMap<PathBuf, Option<Manifest>> =
+        early_packages
+            .iter_mut()
+            .filter_map(|early| Some((early.root.clone(), early.manifest.take()?)))
+            .collect();
+    let reported =
+        complete_named_packages(paths, &options.overlays, &mut found, &mut manifests_by_root);
     let is_reported = |path: &Path| reported.as_ref().is_none_or(|r| r.contains(path));
     // Files of targets the run leaves out are not even read: nothing in them is visible to
     // library code.
     let cwd = std::env::current_dir().ok();
-    // (Manifests and cache files the early reads got to are taken from them.)
-    let mut early_of = |root: &Path| {
+    // (Cache files the early reads got to are taken from them.)
+    let mut early_stored_of = |root: &Path| {
         early_packages
             .iter_mut()
             .find(|early| early.root == root)
-            .map(|early| (early.stored.take(), early.manifest.take()))
+            .and_then(|early| early.stored.take())
     };
     let (early_stored, manifests): (Vec<_>, Vec<Option<Manifest>>) = found
         .packages
         .iter()
-        .map(|p| match early_of(&p.root) {
-            Some((stored, Some(manifest))) => (Mutex::new(stored), manifest),
-            Some((stored, None)) => (Mutex::new(stored), manifest::read(&p.root).ok()),
-            None => (Mutex::new(None), manifest::read(&p.root).ok()),
+        .map(|p| {
+            let manifest = manifests_by_root
+                .remove(&p.root)
+                .unwrap_or_else(|| manifest::read(&p.root).ok());
+            (Mutex::new(early_stored_of(&p.root)), manifest)
         })
         .unzip();
     let mut selected = Vec::with_capacity(found.packages.len());
@@ -264,13 +281,14 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             && manifest::workspace_root(&package.root)
                 .is_some_and(|ws| targets::in_bench_directory(&package.root, &ws));
         let mut files = Vec::with_capacity(package.files.len());
+        let test_targets = manifest.as_ref().map(Manifest::test_target_lookup);
         for path in &package.files {
             // A file the manifest names as an `[[example]]`, `[[bench]]` or `[[test]]` target
             // is that target's code wherever it sits (a workspace member under `examples/`
             // whose only target is an example).
-            let declared = manifest
+            let declared = test_targets
                 .as_ref()
-                .and_then(|m| m.test_target_of(&relative_to(&package.root, path, cwd.as_deref())));
+                .and_then(|t| t.of(&relative_to(&package.root, path, cwd.as_deref())));
             let target = match declared {
                 Some(manifest::TestTarget::Example) => FileTarget::Examples,
                 Some(manifest::TestTarget::Bench) => FileTarget::Benches,
@@ -527,7 +545,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     group.iter().map(|&i| &manifests[i]).collect();
                 let inputs = package_inputs(&group_packages, &group_manifests, inputs);
                 let crate_pass = catch_unwind(AssertUnwindSafe(|| {
-                    let index = CrateIndex::build(inputs);
+                    // On the pool, whose threads resolve the calls in parallel (besides
+                    // writing the cache).
+                    let index = pool.install(|| CrateIndex::build(inputs));
                     crate::timing::mark("crate pass: index built");
                     for (outcome, ..) in outcomes.iter_mut() {
                         crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
@@ -1316,7 +1336,22 @@ fn complete_named_packages(
     paths: &[PathBuf],
     overlays: &std::collections::HashMap<PathBuf, Arc<str>>,
     found: &mut discover::Discovery,
+    manifests: &mut std::collections::HashMap<PathBuf, Option<Manifest>>,
 ) -> Option<std::collections::HashSet<PathBuf>> {
+    // Read once per root, kept for the run.
+    let mut path_deps_of = |root: &Path| -> Option<Vec<PathBuf>> {
+        let manifest = manifests
+            .entry(root.to_path_buf())
+            .or_insert_with(|| manifest::read(root).ok())
+            .as_ref()?;
+        Some(
+            manifest
+                .path_deps
+                .iter()
+                .map(|(_, dir)| normalized(dir))
+                .collect(),
+        )
+    };
     let cwd = std::env::current_dir().ok();
     let named_files: Vec<PathBuf> = paths
         .iter()
@@ -1333,14 +1368,11 @@ fn complete_named_packages(
         .map(|p| p.root.clone())
         .collect();
     for package in &found.packages {
-        let Ok(manifest) = manifest::read(&package.root) else {
+        let Some(deps) = path_deps_of(&package.root) else {
             continue;
         };
         queue.extend(
-            manifest
-                .path_deps
-                .into_iter()
-                .map(|(_, dir)| normalized(&dir))
+            deps.into_iter()
                 .filter(|dir| !found.packages.iter().any(|p| &p.root == dir)),
         );
     }
@@ -1357,15 +1389,10 @@ fn complete_named_packages(
         if !done.insert(root.clone()) {
             continue;
         }
-        let Ok(manifest) = manifest::read(&root) else {
+        let Some(deps) = path_deps_of(&root) else {
             continue;
         };
-        queue.extend(
-            manifest
-                .path_deps
-                .into_iter()
-                .map(|(_, dir)| normalized(&dir)),
-        );
+        queue.extend(deps);
         let whole = discover::discover(std::slice::from_ref(&root));
         let Some(all) = whole.packages.into_iter().find(|p| p.root == root) else {
             continue;

@@ -941,9 +941,7 @@ where
 /// `max_delay` from now on Tokio's clock, or a far-off instant when that
 /// does not fit in an `Instant`.
 fn deadline_after(max_delay: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(max_delay)
-        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
+    crate::instant_after(Instant::now(), max_delay)
 }
 
 /// Groups the items of a stream into `Vec`s: [`batched`](BatchedExt::batched).
@@ -965,8 +963,8 @@ fn deadline_after(max_delay: Duration) -> Instant {
 pub trait BatchedExt: Stream + Sized {
     /// Yields a batch when it holds `max_items` items (0 is taken as 1), when
     /// `max_delay` has passed since its first item arrived (on Tokio's timer,
-    /// so paused time controls it), or when the stream ends with items
-    /// waiting. Never yields an empty batch.
+    /// so paused time controls it; `Duration::MAX` means no deadline), or
+    /// when the stream ends with items waiting. Never yields an empty batch.
     ///
     /// Use it instead of `futures`' `ready_chunks` when a slow trickle of
     /// items must still be passed on within a bounded delay.
@@ -1036,7 +1034,7 @@ impl<S: Stream> Stream for Batched<S> {
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(item)) => {
                     if this.buf.is_empty() {
-                        let at = Instant::now() + *this.max_delay;
+                        let at = deadline_after(*this.max_delay);
                         match this.deadline {
                             Some(sleep) => sleep.as_mut().reset(at),
                             None => *this.deadline = Some(Box::pin(tokio::time::sleep_until(at))),

@@ -230,7 +230,9 @@ impl BreakerBuilder {
     }
 
     /// How long the breaker stays open before admitting trial calls
-    /// (default 30 s).
+    /// (default 30 s). `Duration::MAX` keeps it open (any duration past
+    /// about 30 years is taken as 30 years, also from
+    /// [`open_backoff`](Self::open_backoff)).
     ///
     /// ```
     /// use std::time::Duration;
@@ -652,7 +654,7 @@ impl Inner {
             Some(delays) => delays.next_delay(),
             None => self.open_for,
         };
-        let until = Instant::now() + open_for;
+        let until = crate::instant_after(Instant::now(), open_for);
         let mut change = self.transition(machine, Phase::Open { until });
         change.open_for = Some(open_for);
         change

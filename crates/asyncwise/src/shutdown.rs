@@ -554,6 +554,8 @@ impl Shutdown {
     }
 
     /// A shutdown whose drain gives tasks `deadline` to stop.
+    /// `Duration::MAX` waits as long as they take (any deadline past about
+    /// 30 years is taken as 30 years).
     ///
     /// ```
     /// use std::time::Duration;
@@ -626,7 +628,7 @@ impl Shutdown {
         *self
             .inner
             .drain_deadline
-            .get_or_init(|| Instant::now() + self.inner.deadline)
+            .get_or_init(|| crate::instant_after(Instant::now(), self.inner.deadline))
     }
 
     /// A clone of the root token: cancelled when the shutdown is triggered.

@@ -274,7 +274,8 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// How long cancelled tasks may keep running (see the type's
-    /// documentation). Default: zero.
+    /// documentation). Default: zero. `Duration::MAX` never cuts them (any
+    /// grace past about 30 years is taken as 30 years).
     ///
     /// ```
     /// use std::time::Duration;

@@ -278,6 +278,10 @@ impl BreakerBuilder {
 
     /// Calls `listener` on every state change, outside the breaker's lock.
     /// Changes are also `tracing` events (warn when opening, info otherwise).
+    /// A listener that panics unwinds into the call that made the change
+    /// (the call that opened or closed the breaker, or the first trial,
+    /// whose operation then does not run); the breaker's state stays as
+    /// the change left it, and a trial that unwound frees its slot.
     ///
     /// ```
     /// let breaker = asyncwise::CircuitBreaker::builder()
@@ -534,8 +538,9 @@ impl CircuitBreaker {
 
 impl Inner {
     /// Admits a call or says how long until one could be admitted; returns
-    /// the generation the call belongs to and whether it is a trial.
-    fn admit(&self) -> Result<(u64, bool), Duration> {
+    /// the generation the call belongs to, whether it is a trial, and the
+    /// state change to announce once the call holds its permit.
+    fn admit(&self) -> Result<(u64, bool, Option<StateChange>), Duration> {
         let mut machine = self.lock();
         let trial = match machine.phase {
             Phase::Closed => false,
@@ -551,10 +556,7 @@ impl Inner {
                         succeeded: 0,
                     },
                 );
-                let generation = machine.generation;
-                drop(machine);
-                self.announce(change);
-                return Ok((generation, true));
+                return Ok((machine.generation, true, Some(change)));
             }
             Phase::HalfOpen {
                 ref mut admitted, ..
@@ -566,7 +568,7 @@ impl Inner {
                 true
             }
         };
-        Ok((machine.generation, trial))
+        Ok((machine.generation, trial, None))
     }
     fn lock(&self) -> MutexGuard<'_, Machine> {
         // The state stays consistent even if a listener panicked elsewhere:
@@ -705,13 +707,19 @@ struct Permit<B: Deref<Target = Inner>> {
 
 impl<B: Deref<Target = Inner>> Permit<B> {
     fn new(breaker: B) -> Result<Self, Duration> {
-        let (generation, trial) = breaker.admit()?;
-        Ok(Permit {
+        let (generation, trial, change) = breaker.admit()?;
+        let permit = Permit {
             breaker,
             generation,
             trial,
             finished: false,
-        })
+        };
+        // Announced once the permit exists: a listener that panics then
+        // unwinds through the permit's drop, which frees the trial slot.
+        if let Some(change) = change {
+            permit.breaker.announce(change);
+        }
+        Ok(permit)
     }
 
     fn finish(&mut self, success: bool) {

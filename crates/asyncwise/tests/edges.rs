@@ -1,5 +1,6 @@
 //! Promises held against hostile inputs (the runtime promise audit of
-//! session 5): durations too large for the clock. Each test names the doc
+//! session 5): durations too large for the clock, callbacks that panic.
+//! Each test names the doc
 //! statement it checks; each failed on the code before its fix.
 //!
 //! `Duration::MAX` is how callers say "forever" (no deadline, never reopen,
@@ -8,7 +9,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use asyncwise::{
@@ -183,4 +184,47 @@ async fn a_supervisor_with_an_endless_restart_delay_waits_instead_of_panicking()
         .expect("the supervisor must not panic")
         .expect("no escalation");
     assert!(report.shut_down);
+}
+
+/// `CircuitBreaker`: "half-open admits exactly K trials" and the breaker
+/// closes again once they succeed. A state-change listener that panics on
+/// the open -> half-open change used to leave that first trial's slot taken
+/// for ever (the permit did not exist yet when the panic unwound), so every
+/// later call was rejected with `retry_in` zero and the breaker never
+/// closed.
+#[tokio::test(start_paused = true)]
+async fn a_listener_that_panics_on_half_open_does_not_wedge_the_breaker() {
+    let panicked_once = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&panicked_once);
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .open_for(Duration::from_secs(1))
+        .on_state_change(move |change| {
+            if change.to == BreakerState::HalfOpen && !flag.swap(true, Ordering::SeqCst) {
+                panic!("listener bug");
+            }
+        })
+        .build();
+    let _ = breaker.call(async { Err::<(), _>("down") }).await;
+    sleep(Duration::from_secs(1)).await;
+    let ran = Arc::new(AtomicBool::new(false));
+    let ran_in_call = Arc::clone(&ran);
+    let first_trial = AssertUnwindSafe(breaker.call(async move {
+        ran_in_call.store(true, Ordering::SeqCst);
+        Ok::<_, &str>(())
+    }))
+    .catch_unwind()
+    .await;
+    assert!(
+        first_trial.is_err(),
+        "the listener's panic reaches the caller"
+    );
+    assert!(!ran.load(Ordering::SeqCst), "the operation was not run");
+    assert_eq!(breaker.state(), BreakerState::HalfOpen);
+    assert_eq!(
+        breaker.call(async { Ok::<_, &str>(1) }).await,
+        Ok(1),
+        "the trial slot of the call that unwound is free again"
+    );
+    assert_eq!(breaker.state(), BreakerState::Closed);
 }

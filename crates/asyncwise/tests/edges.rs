@@ -8,13 +8,14 @@
 //! a configured duration to the clock must saturate instead of panicking.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asyncwise::{
-    BatchedExt, BoxError, BreakerError, BreakerState, CancellationToken, CircuitBreaker, Jitter,
-    RestartPolicy, RetryPolicy, Shutdown, Strategy, Supervisor, TaskGroup,
+    BatchConfig, BatchedExt, Batcher, BoxError, BreakerError, BreakerState, CancellationToken,
+    CircuitBreaker, FlushError, Jitter, RestartPolicy, RetryPolicy, Shutdown, Strategy, Supervisor,
+    TaskGroup,
 };
 use futures_util::{FutureExt, StreamExt};
 use tokio::time::{sleep, timeout};
@@ -227,4 +228,108 @@ async fn a_listener_that_panics_on_half_open_does_not_wedge_the_breaker() {
         "the trial slot of the call that unwound is free again"
     );
     assert_eq!(breaker.state(), BreakerState::Closed);
+}
+
+/// `BatchWorker`'s drop: "A worker dropped before it finished ...
+/// dead-letters what it had accepted." A dead-letter callback that always
+/// panics ended `run` (documented) and the worker, dropped while that panic
+/// unwound, called it again for the items still queued: a panic during a
+/// panic, which aborts the whole process. Now the drop catches the
+/// callback's panic while unwinding; the worker's task ends with the first
+/// panic and every accepted item was offered to the callback.
+#[tokio::test(start_paused = true)]
+async fn a_dead_letter_callback_that_panics_does_not_abort_the_process() {
+    let config = BatchConfig::new(1, Duration::ZERO)
+        .capacity(8)
+        .retry(RetryPolicy::default().max_attempts(1));
+    let (batcher, worker) = Batcher::new(config, |_| async { Err::<(), _>("store down") });
+    let offered = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&offered);
+    let worker = worker.dead_letter(move |batch, _error| {
+        seen.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(batch.iter().copied());
+        panic!("dead-letter sink is broken");
+    });
+    for n in 0..4 {
+        batcher.send(n).await.expect("open");
+    }
+    let ended = tokio::spawn(worker.run()).await;
+    let error = ended.expect_err("the panicking callback ends the worker");
+    assert!(error.is_panic());
+    let mut offered = offered
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    offered.sort_unstable();
+    assert_eq!(offered, [0, 1, 2, 3]);
+}
+
+/// `BatchWorker`'s drop outside of a panic: "A dead-letter callback that
+/// panics here still gets every other batch; its first panic then unwinds
+/// out of the drop." A worker dropped mid-flush holds two batches (the one
+/// in flight and the queue); before, the callback's panic on the first one
+/// lost the second.
+#[tokio::test(start_paused = true)]
+async fn a_dropped_worker_offers_every_batch_before_the_callback_panic_unwinds() {
+    let config = BatchConfig::new(1, Duration::ZERO).capacity(8);
+    let (batcher, worker) = Batcher::new(config, |_| std::future::pending::<Result<(), String>>());
+    let offered = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&offered);
+    let worker = worker.dead_letter(move |batch, error| {
+        seen.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((batch.to_vec(), error.attempts()));
+        panic!("dead-letter sink is broken");
+    });
+    for n in 0..3 {
+        batcher.send(n).await.expect("open");
+    }
+    let mut run = Box::pin(worker.run());
+    // Item 0 is in flight (its flush never ends), 1 and 2 are queued.
+    assert!(futures_util::poll!(run.as_mut()).is_pending());
+    let dropped = std::panic::catch_unwind(AssertUnwindSafe(move || drop(run)));
+    assert!(
+        dropped.is_err(),
+        "the callback's panic unwinds out of the drop"
+    );
+    let offered = offered
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    assert_eq!(offered, [(vec![0], 1), (vec![1, 2], 0)]);
+}
+
+/// `FlushError::Panicked`: "The flush future panicked; a panic is not
+/// retried. The worker caught it and goes on with the next batch." A flush
+/// *function* that panics while building its future (before any `async`
+/// block) used to end the worker; it is now the same as a panicking flush.
+#[tokio::test(start_paused = true)]
+async fn a_flush_function_that_panics_before_its_future_is_dead_lettered() {
+    let config = BatchConfig::new(2, Duration::from_millis(5));
+    let (batcher, worker) = Batcher::new(config, |batch: asyncwise::Batch<u32>| {
+        assert!(!batch.contains(&13), "unlucky batch");
+        async { Ok::<(), String>(()) }
+    });
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&dead);
+    let worker = worker.dead_letter(move |batch, error| {
+        sink.lock().expect("sink").push((batch.to_vec(), error));
+    });
+    let worker = tokio::spawn(worker.run());
+    for n in [1, 13, 2, 3] {
+        batcher.send(n).await.expect("open");
+    }
+    drop(batcher);
+    let report = worker.await.expect("the worker goes on after the panic");
+    assert_eq!(report.items_flushed, 2);
+    assert_eq!(report.items_dead_lettered, 2);
+    let dead = dead.lock().expect("sink");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].0, [1, 13]);
+    assert!(
+        matches!(&dead[0].1, FlushError::Panicked { message, attempts: 1 } if message == "unlucky batch"),
+        "{:?}",
+        dead[0].1
+    );
 }

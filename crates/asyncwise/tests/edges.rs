@@ -1,6 +1,6 @@
 //! Promises held against hostile inputs (the runtime promise audit of
-//! session 5): durations too large for the clock, callbacks that panic.
-//! Each test names the doc
+//! session 5): durations too large for the clock, callbacks that panic,
+//! configuration changed after the first poll. Each test names the doc
 //! statement it checks; each failed on the code before its fix.
 //!
 //! `Duration::MAX` is how callers say "forever" (no deadline, never reopen,
@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use asyncwise::{
     BatchConfig, BatchedExt, Batcher, BoxError, BreakerError, BreakerState, CancellationToken,
-    CircuitBreaker, FlushError, Jitter, RestartPolicy, RetryPolicy, Shutdown, Strategy, Supervisor,
-    TaskGroup,
+    CircuitBreaker, FlushError, Jitter, PipelineExt, RestartPolicy, RetryPolicy, Shutdown,
+    StageErrorKind, Strategy, Supervisor, TaskGroup,
 };
 use futures_util::{FutureExt, StreamExt};
 use tokio::time::{sleep, timeout};
@@ -332,4 +332,34 @@ async fn a_flush_function_that_panics_before_its_future_is_dead_lettered() {
         "{:?}",
         dead[0].1
     );
+}
+
+/// `item_timeout`: "Gives up on an item after `limit` ... and treats it as
+/// a `StageErrorKind::TimedOut` error"; "Items started before this call
+/// keep" their own terms. An item started under a 1 s timeout that timed
+/// out after the timeout was changed to 5 s used to be reported as "timed
+/// out after 5s".
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_item_reports_the_timeout_it_ran_under() {
+    let (tx, rx) = tokio::sync::mpsc::channel::<u32>(4);
+    // Boxed so that the stage is `Unpin` and can be reconfigured after it
+    // was polled.
+    let input = Box::pin(futures_util::stream::unfold(rx, |mut rx| async {
+        rx.recv().await.map(|n| (n, rx))
+    }));
+    let mut stage = input
+        .map_concurrent(4, |_| std::future::pending::<Result<(), String>>())
+        .item_timeout(Duration::from_secs(1));
+    tx.send(0).await.expect("open");
+    // Item 0 starts under the 1 s timeout; then the timeout changes.
+    assert!(futures_util::poll!(stage.next()).is_pending());
+    assert_eq!(stage.held(), 1);
+    let mut stage = stage.item_timeout(Duration::from_secs(5));
+    let error = timeout(NEVER, stage.next())
+        .await
+        .expect("item 0 times out")
+        .expect("an item")
+        .expect_err("timed out");
+    assert_eq!(error.index, 0);
+    assert_eq!(error.kind, StageErrorKind::TimedOut(Duration::from_secs(1)));
 }

@@ -739,7 +739,9 @@ impl Shutdown {
     /// a blocking closure cannot be aborted: if it is still running at the
     /// deadline it is reported as a straggler *and* in
     /// [`ShutdownReport::not_stopped`]. (A forced exit through
-    /// [`run`](Self::run) does not wait for it.)
+    /// [`run`](Self::run) does not wait for it.) Spawned after the deadline
+    /// it never runs and is listed as refused; only one spawned at the very
+    /// instant the deadline passes may still start on its thread.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -762,6 +764,18 @@ impl Shutdown {
         let tracking = self.track();
         let id = tracking.id;
         let started = Instant::now();
+        if tracking.halted() {
+            // Past the deadline. An abort cannot stop a closure that a pool
+            // thread has picked up, and one often does before `register`
+            // aborts it: the closure is never handed to a thread. A task
+            // aborted before its first poll stands for it (refused).
+            let refused = tokio::spawn(async move {
+                let _tracking = tracking;
+                std::future::pending::<R>().await
+            });
+            self.register(id, &meta, started, refused.abort_handle());
+            return refused;
+        }
         let shutdown = self.clone();
         let info_meta = meta.clone();
         let handle = tokio::task::spawn_blocking(move || {

@@ -589,6 +589,33 @@ mod drain {
         assert!(error.stragglers().is_empty());
         assert!(error.to_string().contains("service future itself"));
     }
+
+    /// "fails with a `DrainTimeout` ... unless everything stopped within
+    /// `d`": a service whose own future cleans up after the trigger (no
+    /// tracked task) and returns well within the deadline passes. Before,
+    /// the drain returned at once (nothing tracked) and the service, still
+    /// in its 100 ms cleanup, was reported as not returned.
+    #[tokio::test(start_paused = true)]
+    async fn a_service_that_cleans_up_in_its_own_future_within_the_deadline_passes() {
+        let report = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(1))
+            .run(|shutdown: Shutdown| async move {
+                shutdown.triggered().await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            })
+            .await
+            .expect("the service returned 100 ms after the trigger");
+        assert!(report.is_clean(), "{report}");
+        let late = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(1))
+            .run(|shutdown: Shutdown| async move {
+                shutdown.triggered().await;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            })
+            .await
+            .expect_err("the service took 2 s of a 1 s deadline");
+        assert!(!late.service_returned);
+    }
 }
 
 // ---- The crate's own futures under cancel_at_each_await ----

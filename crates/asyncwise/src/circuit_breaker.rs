@@ -470,7 +470,8 @@ impl CircuitBreaker {
     /// Runs `operation` if the breaker admits it; every `Err` counts as a
     /// failure. A rejected call returns [`BreakerError::Open`] and the future
     /// is dropped without being polled. A call dropped before it finished
-    /// counts as neither success nor failure (and frees its trial slot).
+    /// counts as neither success nor failure (and frees its trial slot);
+    /// so does an operation that panics (the panic reaches the caller).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]

@@ -1002,6 +1002,12 @@ impl Shutdown {
     /// for too. When the drain returns, no tracked task is running any more,
     /// except the ones listed in [`ShutdownReport::not_stopped`].
     ///
+    /// The drain is what enforces the deadline: until one runs, tracked
+    /// tasks keep running (and new ones start) even past it, and a drain
+    /// that starts after the deadline has passed cuts at once. A second
+    /// drain returns at once; its report holds only what happened since
+    /// the first (each failure is in one report).
+    ///
     /// ```
     /// use std::time::Duration;
     /// use asyncwise::Shutdown;

@@ -472,3 +472,111 @@ async fn a_supervisor_without_children_returns_at_once() {
     assert!(!report.shut_down);
     assert!(report.children.is_empty());
 }
+
+/// `CircuitBreaker::call`: "A call dropped before it finished counts as
+/// neither success nor failure (and frees its trial slot)." An operation
+/// that panics is such a call: the panic reaches the caller, nothing is
+/// counted, and a half-open trial's slot is free again.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_operation_counts_as_a_dropped_call() {
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .open_for(Duration::from_secs(1))
+        .build();
+    let panicked = AssertUnwindSafe(breaker.call(async {
+        panic!("client bug");
+        #[allow(unreachable_code)]
+        Ok::<(), &str>(())
+    }))
+    .catch_unwind()
+    .await;
+    assert!(panicked.is_err());
+    assert_eq!(
+        breaker.state(),
+        BreakerState::Closed,
+        "not counted as a failure"
+    );
+    let _ = breaker.call(async { Err::<(), _>("down") }).await;
+    sleep(Duration::from_secs(1)).await;
+    let trial = AssertUnwindSafe(breaker.call(async {
+        panic!("client bug");
+        #[allow(unreachable_code)]
+        Ok::<(), &str>(())
+    }))
+    .catch_unwind()
+    .await;
+    assert!(trial.is_err());
+    assert_eq!(breaker.state(), BreakerState::HalfOpen);
+    assert_eq!(breaker.call(async { Ok::<_, &str>(2) }).await, Ok(2));
+    assert_eq!(breaker.state(), BreakerState::Closed);
+}
+
+/// `Batcher::send`: "[`BatcherClosed`] with the item when ... its worker
+/// finished or was dropped", also for a send that waits for room.
+#[tokio::test(start_paused = true)]
+async fn a_send_waiting_for_room_gets_its_item_back_when_the_worker_is_dropped() {
+    let config = BatchConfig::new(1, Duration::ZERO).capacity(1);
+    let (batcher, worker) = Batcher::new(config, |_| async { Ok::<(), String>(()) });
+    batcher.send(1).await.expect("room for one");
+    let waiting = tokio::spawn({
+        let batcher = batcher.clone();
+        async move { batcher.send(2).await }
+    });
+    sleep(Duration::from_millis(1)).await;
+    assert!(!waiting.is_finished(), "the queue is full");
+    drop(worker);
+    let handed_back = timeout(NEVER, waiting)
+        .await
+        .expect("the send ends")
+        .expect("send task");
+    assert_eq!(handed_back.expect_err("closed").0, 2);
+}
+
+/// `BatchConfig::cancel_on`: "When `token` is cancelled the batcher stops
+/// accepting items at once ... the worker flushes everything it accepted,
+/// and finishes" — also when the token fired before anything started.
+#[tokio::test(start_paused = true)]
+async fn a_batcher_whose_token_fired_before_it_started_accepts_nothing_and_ends() {
+    let token = CancellationToken::new();
+    token.cancel();
+    let config = BatchConfig::new(10, Duration::from_secs(1)).cancel_on(token);
+    let (batcher, worker) = Batcher::new(config, |_| async { Ok::<(), String>(()) });
+    assert_eq!(batcher.send(1).await.expect_err("closed").0, 1);
+    assert!(batcher.is_closed());
+    let report = timeout(Duration::from_secs(1), worker.run())
+        .await
+        .expect("the worker ends at once");
+    assert_eq!(report.items_flushed + report.items_dead_lettered, 0);
+}
+
+/// `Shutdown`: the deadline "counts from the first of: `trigger`, ...", and
+/// the drain enforces it: a drain that starts after the deadline has
+/// already passed aborts what is still running at once (a tracked task
+/// spawned between the deadline and the drain did run: nothing closes the
+/// registry before a drain). A second drain returns at once; its report
+/// holds only what happened since the first.
+#[tokio::test(start_paused = true)]
+async fn a_drain_started_after_the_deadline_cuts_at_once_and_a_second_drain_adds_nothing() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+    shutdown.trigger();
+    sleep(Duration::from_secs(10)).await;
+    let late_ran = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&late_ran);
+    shutdown.spawn("late", async move {
+        flag.store(true, Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    });
+    shutdown.spawn("failing", async { Err::<(), _>("broken") });
+    tokio::task::yield_now().await;
+    assert!(late_ran.load(Ordering::SeqCst));
+    let report = shutdown.drain().await;
+    assert_eq!(report.drain_time, Duration::ZERO);
+    let stragglers: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(stragglers, ["late"]);
+    assert_eq!(report.failures.len(), 1);
+    let again = timeout(Duration::from_secs(1), shutdown.drain())
+        .await
+        .expect("a second drain returns at once");
+    assert!(again.stragglers.is_empty());
+    assert!(again.failures.is_empty(), "each failure is in one report");
+}

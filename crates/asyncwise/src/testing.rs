@@ -273,7 +273,8 @@ impl fmt::Display for CancelSafetyError {
 /// invariant each time; see the [module docs](self).
 ///
 /// `make` builds the state the check inspects and the future under test;
-/// it is called `n + 2` times for a future that suspends `n` times. `check`
+/// it is called `n + 3` times for a future that suspends `n` times (the last
+/// run, not checked, makes sure no run suspends more often). `check`
 /// is given that state and the [`Stage`] at which the future was dropped (or
 /// [`Stage::Completed`]) and returns `Err(message)` when the invariant does
 /// not hold. After dropping the future the harness yields to the runtime
@@ -374,6 +375,20 @@ where
         };
         run_check(&mut failures, &state, stage);
     }
+
+    // The loop stops every run within the first run's count, so a run that
+    // suspends more often would go unnoticed: one more run must complete.
+    let (state, future) = make();
+    if let Driven::Stopped { .. } = drive(future, Some(suspensions + 1)).await {
+        failures.push(Failure {
+            stage: Stage::Completed,
+            message: format!(
+                "the future suspended {suspensions} times in its first run but more than that \
+                 in a later one; run it on paused time with nothing else driving it"
+            ),
+        });
+    }
+    drop(state);
 
     if failures.is_empty() {
         Ok(CancelReport {

@@ -518,6 +518,38 @@ proptest! {
     }
 }
 
+/// "A future whose number of suspensions changes from one run to the next
+/// is reported as a failure too": here each run suspends once more than
+/// the one before. Before, only a run that suspended *fewer* times was
+/// noticed (it completed before its stop); one that suspended more was
+/// stopped within the first run's count, and its later awaits were never
+/// checked nor reported.
+#[tokio::test(start_paused = true)]
+async fn a_future_that_suspends_more_often_in_a_later_run_is_reported() {
+    let runs = Rc::new(Cell::new(0_usize));
+    let result = cancel_at_each_await(
+        || {
+            runs.set(runs.get() + 1);
+            let yields = runs.get();
+            ((), async move {
+                for _ in 0..yields {
+                    tokio::task::yield_now().await;
+                }
+            })
+        },
+        |(), _| Ok::<(), String>(()),
+    )
+    .await;
+    let error = result.expect_err("the suspension count grew from run to run");
+    assert!(
+        error
+            .failures()
+            .iter()
+            .any(|failure| failure.message.contains("more than that in a later one")),
+        "{error}"
+    );
+}
+
 // ---- Shutdown under virtual time: DrainTest ----
 
 mod drain {

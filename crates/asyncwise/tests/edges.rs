@@ -580,3 +580,97 @@ async fn a_drain_started_after_the_deadline_cuts_at_once_and_a_second_drain_adds
     assert!(again.stragglers.is_empty());
     assert!(again.failures.is_empty(), "each failure is in one report");
 }
+
+/// `ErrorPolicy::FailFast`: "The first failure or panic cancels the group":
+/// the panic case, for the lean task form (a plain group: no parent, no
+/// grace) and for the full one (a group with a grace), and for a task
+/// spawned through a `Spawner`.
+#[tokio::test(start_paused = true)]
+async fn a_panic_cancels_a_fail_fast_group_like_a_failure() {
+    for (graceful, through_spawner) in [(false, false), (true, false), (false, true)] {
+        let mut group = TaskGroup::<u32>::new().with_policy(asyncwise::ErrorPolicy::FailFast);
+        if graceful {
+            group = group.with_grace(Duration::from_secs(1));
+        }
+        group
+            .spawn("deaf", async {
+                sleep(NEVER).await;
+                1
+            })
+            .expect("spawned");
+        let boom = async {
+            sleep(Duration::from_millis(10)).await;
+            panic!("boom")
+        };
+        if through_spawner {
+            group.spawner().spawn("boom", boom).expect("spawned");
+        } else {
+            group.spawn("boom", boom).expect("spawned");
+        }
+        let started = tokio::time::Instant::now();
+        let mut outcomes = Vec::new();
+        while let Some(joined) = timeout(NEVER, group.join_next_named())
+            .await
+            .expect("the group ends")
+        {
+            outcomes.push((
+                joined.name.into_owned(),
+                joined.result.map_err(|e| e.to_string()),
+            ));
+        }
+        outcomes.sort();
+        let grace = if graceful {
+            Duration::from_secs(1)
+        } else {
+            Duration::ZERO
+        };
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(10) + grace,
+            "{graceful} {through_spawner}: {outcomes:?}"
+        );
+        assert_eq!(outcomes.len(), 2);
+        assert!(
+            outcomes[0].1.as_ref().is_err_and(|e| e.contains("boom")),
+            "{outcomes:?}"
+        );
+        assert!(
+            outcomes[1].1.as_ref().is_err_and(|e| e.contains("cancel")),
+            "{outcomes:?}"
+        );
+        assert!(group.is_cancelled());
+    }
+}
+
+/// `Supervisor::child`: "its future's `Err` counts as a failure, and so
+/// does a panic" — also a panic of the factory itself, before it returns a
+/// future: a run that panicked at once, restarted by its policy, not a
+/// panic of the supervisor.
+#[tokio::test(start_paused = true)]
+async fn a_factory_that_panics_is_a_run_that_panicked() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&calls);
+    let supervisor = Supervisor::new(CancellationToken::new())
+        .restart_policy(RetryPolicy::exponential(Duration::from_millis(10)).jitter(Jitter::None))
+        .child("flaky-factory", RestartPolicy::Transient, move |_ctx| {
+            assert!(counted.fetch_add(1, Ordering::SeqCst) > 0, "factory bug");
+            async { Ok::<(), BoxError>(()) }
+        })
+        .child(
+            "broken-factory",
+            RestartPolicy::Temporary,
+            |_ctx| -> std::future::Ready<Result<(), BoxError>> { panic!("never builds") },
+        );
+    let report = timeout(NEVER, AssertUnwindSafe(supervisor.run()).catch_unwind())
+        .await
+        .expect("every child ends")
+        .expect("the supervisor must not panic")
+        .expect("no escalation");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(report.children[0].restarts, 1);
+    assert!(report.children[0].last_error.is_none());
+    assert!(
+        matches!(&report.children[1].last_error, Some(asyncwise::TaskError::Panicked { message, .. }) if message == "never builds"),
+        "{report}"
+    );
+}

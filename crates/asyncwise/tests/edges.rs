@@ -674,3 +674,95 @@ async fn a_factory_that_panics_is_a_run_that_panicked() {
         "{report}"
     );
 }
+
+/// `TaskGroup::spawn_wait`, cancel safety: "Dropping the returned future
+/// while it waits for a slot gives up its place in the queue; nothing is
+/// spawned." Checked for the group's and a `Spawner`'s `spawn_wait`: the
+/// task's future is dropped unpolled and the slot goes to the next comer.
+#[tokio::test(start_paused = true)]
+async fn a_dropped_spawn_wait_spawns_nothing_and_keeps_no_slot() {
+    for through_spawner in [false, true] {
+        let mut group = TaskGroup::<u32>::bounded(1);
+        group
+            .spawn("holder", async {
+                sleep(Duration::from_secs(1)).await;
+                1
+            })
+            .expect("spawned");
+        let polled = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&polled);
+        let task = async move {
+            flag.store(true, Ordering::SeqCst);
+            2
+        };
+        let gave_up = if through_spawner {
+            let spawner = group.spawner();
+            timeout(
+                Duration::from_millis(10),
+                spawner.spawn_wait("waiter", task),
+            )
+            .await
+        } else {
+            timeout(Duration::from_millis(10), group.spawn_wait("waiter", task)).await
+        };
+        assert!(gave_up.is_err(), "it was still waiting for the slot");
+        let mut outputs = Vec::new();
+        while let Some(joined) = group.join_next().await {
+            outputs.push(joined.expect("finished"));
+        }
+        assert_eq!(outputs, [1], "only the holder ran");
+        assert!(!polled.load(Ordering::SeqCst));
+        assert_eq!(group.available_slots(), Some(1));
+        group
+            .try_spawn("next", async { 3 })
+            .expect("the slot is free");
+        assert_eq!(group.join_next().await.map(Result::ok), Some(Some(3)));
+    }
+}
+
+/// `Shutdown::trigger`: "the drain deadline counts from now" — from the
+/// *first* trigger: a second one neither restarts nor extends it.
+#[tokio::test(start_paused = true)]
+async fn a_second_trigger_does_not_move_the_deadline() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+    shutdown.spawn("deaf", std::future::pending::<()>());
+    let first = tokio::time::Instant::now();
+    shutdown.trigger();
+    sleep(Duration::from_secs(3)).await;
+    shutdown.trigger();
+    let report = shutdown.drain().await;
+    assert_eq!(first.elapsed(), Duration::from_secs(5));
+    assert_eq!(report.stragglers.len(), 1);
+}
+
+/// `Supervisor::restart_intensity`: "Escalate when more than
+/// `max_restarts` restarts happen within `window`": with zero, the first
+/// restart escalates, and the child is not run again.
+#[tokio::test(start_paused = true)]
+async fn a_restart_intensity_of_zero_escalates_on_the_first_restart() {
+    let runs = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&runs);
+    let result = timeout(
+        NEVER,
+        Supervisor::new(CancellationToken::new())
+            .restart_intensity(0, Duration::from_secs(60))
+            .child("fails", RestartPolicy::Permanent, move |_| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { Err::<(), BoxError>("down".into()) }
+            })
+            .run(),
+    )
+    .await
+    .expect("the supervisor ends");
+    assert!(
+        matches!(
+            result,
+            Err(asyncwise::SupervisorError::Escalated {
+                max_restarts: 0,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}

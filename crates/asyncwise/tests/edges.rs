@@ -766,3 +766,74 @@ async fn a_restart_intensity_of_zero_escalates_on_the_first_restart() {
     );
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
+
+/// A service whose readiness fails and whose calls fail.
+#[derive(Clone)]
+struct Broken;
+
+impl tower_service::Service<()> for Broken {
+    type Response = ();
+    type Error = &'static str;
+    type Future = std::future::Ready<Result<(), &'static str>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), &'static str>> {
+        std::task::Poll::Ready(Err("pool closed"))
+    }
+
+    fn call(&mut self, (): ()) -> Self::Future {
+        std::future::ready(Err("call failed"))
+    }
+}
+
+/// `CircuitBreakerLayer`: "Every error of the inner service's calls counts
+/// as a failure"; an error from `poll_ready` is passed on without being
+/// counted (no call was admitted; before, the doc said "every error of the
+/// inner service").
+#[tokio::test(start_paused = true)]
+async fn a_readiness_error_is_passed_on_and_not_counted() {
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    let breaker = CircuitBreaker::builder().consecutive_failures(1).build();
+    let mut service = asyncwise::CircuitBreakerLayer::new(breaker.clone()).layer(Broken);
+    let ready = std::future::poll_fn(|cx| service.poll_ready(cx)).await;
+    assert_eq!(ready, Err(BreakerError::Inner("pool closed")));
+    assert_eq!(breaker.state(), BreakerState::Closed);
+    assert_eq!(
+        service.call(()).await,
+        Err(BreakerError::Inner("call failed"))
+    );
+    assert_eq!(breaker.state(), BreakerState::Open);
+}
+
+/// `Supervisor`: "When its token is cancelled, children see it" and the
+/// supervisor stops — promptly also while a child waits for its restart
+/// delay (an hour here), not after it.
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_stops_at_once_during_a_restart_delay() {
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    let running = tokio::spawn(
+        Supervisor::new(token)
+            .restart_policy(
+                RetryPolicy::exponential(Duration::from_secs(3600)).jitter(Jitter::None),
+            )
+            .child("fails", RestartPolicy::Permanent, |_| async {
+                Err::<(), BoxError>("down".into())
+            })
+            .run(),
+    );
+    sleep(Duration::from_secs(1)).await;
+    let cancelled = tokio::time::Instant::now();
+    stop.cancel();
+    let report = running
+        .await
+        .expect("supervisor task")
+        .expect("no escalation");
+    assert_eq!(cancelled.elapsed(), Duration::ZERO);
+    assert!(report.shut_down);
+    assert_eq!(report.children[0].restarts, 0);
+}

@@ -837,3 +837,71 @@ async fn a_supervisor_stops_at_once_during_a_restart_delay() {
     assert!(report.shut_down);
     assert_eq!(report.children[0].restarts, 0);
 }
+
+proptest::proptest! {
+    /// `ordered`: "On a stage already polled, the order applies to the
+    /// items taken from this call on; items started before it come out as
+    /// they finish"; `item_timeout`: "Items started before this call ...
+    /// keep running" under their own terms. Reconfigured after a random
+    /// number of outputs (the ee57a3a bug was a hang there): every item
+    /// comes out or is dead-lettered exactly once, the stream ends, the
+    /// stage never holds more than its limit, and items taken after
+    /// `ordered()` come out in input order.
+    #[test]
+    fn reconfiguring_a_polled_stage_loses_nothing_and_orders_what_follows(
+        limit in 1_usize..6,
+        work_ms in proptest::collection::vec(0_u64..40, 1..30),
+        switch_after in 0_usize..30,
+        fail_every in 0_u64..5,
+        timeout_ms in proptest::option::of(5_u64..45),
+    ) {
+        let items = work_ms.len() as u64;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .expect("runtime");
+        let (outputs, dead, boundary, max_held) = runtime.block_on(async move {
+            let dead = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&dead);
+            let mut stage = futures_util::stream::iter(0..items)
+                .map_concurrent(limit, move |n| {
+                    let work = Duration::from_millis(work_ms[n as usize]);
+                    async move {
+                        sleep(work).await;
+                        if fail_every > 0 && n % fail_every == 0 { Err(n) } else { Ok(n) }
+                    }
+                })
+                .on_error(asyncwise::OnError::dead_letter(move |err| {
+                    sink.lock().expect("sink").push(err.index);
+                }));
+            let mut outputs = Vec::new();
+            let mut max_held = 0;
+            let mut boundary = None;
+            loop {
+                if boundary.is_none() && outputs.len() >= switch_after {
+                    let taken = outputs.len() + dead.lock().expect("sink").len() + stage.held();
+                    boundary = Some(taken as u64);
+                    stage = stage.ordered();
+                    if let Some(ms) = timeout_ms {
+                        stage = stage.item_timeout(Duration::from_millis(ms));
+                    }
+                }
+                let next = timeout(NEVER, stage.next()).await.expect("the stage never hangs");
+                max_held = max_held.max(stage.held());
+                match next {
+                    Some(result) => outputs.push(result.expect("errors are dead-lettered")),
+                    None => break,
+                }
+            }
+            let dead = dead.lock().expect("sink").clone();
+            (outputs, dead, boundary.unwrap_or(items), max_held)
+        });
+        proptest::prop_assert!(max_held <= limit);
+        let mut seen: Vec<u64> = outputs.iter().chain(dead.iter()).copied().collect();
+        seen.sort_unstable();
+        proptest::prop_assert_eq!(seen, (0..items).collect::<Vec<_>>());
+        let after: Vec<u64> = outputs.iter().copied().filter(|n| *n >= boundary).collect();
+        proptest::prop_assert!(after.windows(2).all(|w| w[0] < w[1]), "{:?} (boundary {})", outputs, boundary);
+    }
+}

@@ -905,3 +905,59 @@ proptest::proptest! {
         proptest::prop_assert!(after.windows(2).all(|w| w[0] < w[1]), "{:?} (boundary {})", outputs, boundary);
     }
 }
+
+/// Dropped after their runtime is gone (a service's `main` returning
+/// while a group, a supervisor future or a batch worker is still held
+/// outside it): `TaskGroup`'s "Dropping the group cancels it" and the
+/// worker's "dead-letters what it had accepted" hold without a runtime,
+/// and nothing panics.
+#[test]
+fn groups_supervisors_and_workers_dropped_after_their_runtime_do_not_panic() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&dead);
+    let (graceful, plain, supervisor, worker, token) = runtime.block_on(async move {
+        let mut graceful = TaskGroup::<()>::new().with_grace(Duration::from_secs(5));
+        graceful
+            .spawn("waits", std::future::pending())
+            .expect("spawned");
+        let _spawner = graceful.spawner();
+        let mut plain = TaskGroup::<()>::new();
+        plain
+            .spawn("waits", std::future::pending())
+            .expect("spawned");
+        let token = CancellationToken::new();
+        let mut supervisor = Box::pin(
+            Supervisor::new(token.clone())
+                .child("child", RestartPolicy::Permanent, |ctx| async move {
+                    ctx.token().cancelled().await;
+                    Ok::<(), BoxError>(())
+                })
+                .run(),
+        );
+        assert!(futures_util::poll!(supervisor.as_mut()).is_pending());
+        let (batcher, worker) =
+            Batcher::new(BatchConfig::new(10, Duration::from_secs(1)), |_| async {
+                Ok::<(), String>(())
+            });
+        let worker = worker.dead_letter(move |batch, _| {
+            sink.lock().expect("sink").extend(batch.iter().copied());
+        });
+        batcher.send(7_u32).await.expect("open");
+        tokio::task::yield_now().await;
+        (graceful, plain, supervisor, worker, token)
+    });
+    drop(runtime);
+    let dropped = std::panic::catch_unwind(AssertUnwindSafe(move || {
+        token.cancel();
+        drop(graceful);
+        drop(plain);
+        drop(supervisor);
+        drop(worker);
+    }));
+    assert!(dropped.is_ok(), "dropping after the runtime panicked");
+    assert_eq!(*dead.lock().expect("sink"), [7]);
+}

@@ -961,3 +961,43 @@ fn groups_supervisors_and_workers_dropped_after_their_runtime_do_not_panic() {
     assert!(dropped.is_ok(), "dropping after the runtime panicked");
     assert_eq!(*dead.lock().expect("sink"), [7]);
 }
+
+/// `with_grace` and `with_shutdown` both set the grace: the later call
+/// decides ("configuration" order, now in their docs). A group tied to a
+/// 10 s shutdown and then given a 1 s grace cuts a deaf task after 1 s;
+/// the other order gives it the drain deadline.
+#[tokio::test(start_paused = true)]
+async fn the_later_of_with_grace_and_with_shutdown_sets_the_grace() {
+    for grace_last in [true, false] {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+        let mut group = if grace_last {
+            TaskGroup::<()>::new()
+                .with_shutdown(&shutdown, "jobs")
+                .with_grace(Duration::from_secs(1))
+        } else {
+            TaskGroup::<()>::new()
+                .with_grace(Duration::from_secs(1))
+                .with_shutdown(&shutdown, "jobs")
+        };
+        group
+            .spawn("deaf", std::future::pending())
+            .expect("spawned");
+        tokio::task::yield_now().await;
+        let triggered = tokio::time::Instant::now();
+        shutdown.trigger();
+        let joined = timeout(NEVER, group.join_next())
+            .await
+            .expect("cut")
+            .expect("one task");
+        assert!(joined.expect_err("cut").is_cancelled());
+        let expected = if grace_last { 1 } else { 10 };
+        assert_eq!(
+            triggered.elapsed(),
+            Duration::from_secs(expected),
+            "grace last: {grace_last}"
+        );
+        let report = shutdown.drain().await;
+        // Either way the group cut its task itself, by the deadline at the latest.
+        assert!(report.stragglers.is_empty(), "{report}");
+    }
+}

@@ -401,8 +401,8 @@ pub enum FlushError<E> {
         /// Attempts made.
         attempts: u32,
     },
-    /// The flush future panicked; a panic is not retried. The worker
-    /// caught it and goes on with the next batch.
+    /// The flush function or its future panicked; a panic is not retried.
+    /// The worker caught it and goes on with the next batch.
     #[error("flush panicked: {message}")]
     Panicked {
         /// The panic message, if it was a string.
@@ -692,7 +692,10 @@ pub struct BatchWorker<T, F, E> {
 /// So `send` returning `Ok` keeps its promise even when the worker's task
 /// is aborted (found by `testing::cancel_at_each_await`: before, a dropped
 /// worker silently lost those items). A dead-letter callback that panics
-/// here unwinds out of the drop.
+/// here still gets every other batch; its first panic then unwinds out of
+/// the drop, unless the drop runs during a panic (the worker's own `run`
+/// unwinding), where it is only logged: a second panic would abort the
+/// process.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -729,14 +732,35 @@ impl<T, F, E> Drop for BatchWorker<T, F, E> {
         let batches = in_flight
             .into_iter()
             .chain((!left.is_empty()).then(|| (Batch::from(left), 0)));
+        let mut first_panic = None;
         for (batch, attempts) in batches {
+            let items = batch.len();
             match &mut self.dead_letter {
-                Some(callback) => callback(batch, FlushError::Cancelled { attempts }),
+                Some(callback) => {
+                    let offered = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        callback(batch, FlushError::Cancelled { attempts });
+                    }));
+                    if let Err(payload) = offered {
+                        tracing::error!(
+                            items,
+                            panic = %panic_text(payload.as_ref()),
+                            "dead-letter callback panicked while the batch worker was dropped"
+                        );
+                        first_panic.get_or_insert(payload);
+                    }
+                }
                 None => tracing::error!(
-                    items = batch.len(),
+                    items,
                     "batch worker dropped with accepted items and no dead-letter callback is set"
                 ),
             }
+        }
+        // Re-raised once every batch was offered; never while this drop runs
+        // during a panic, where a second panic would abort the process.
+        if let Some(payload) = first_panic
+            && !std::thread::panicking()
+        {
+            std::panic::resume_unwind(payload);
         }
     }
 }
@@ -758,7 +782,10 @@ where
 {
     /// Hands batches whose flush still failed after the retries, or
     /// panicked, to `callback`. Without a callback they are reported as
-    /// `tracing` error events and counted in the report.
+    /// `tracing` error events and counted in the report. A callback that
+    /// panics ends the worker (its `run` unwinds); the items it still held
+    /// are then offered to the callback once more by its drop, as
+    /// [`FlushError::Cancelled`].
     ///
     /// ```
     /// use std::time::Duration;
@@ -883,14 +910,21 @@ where
         let result = retry(self.config.retry.clone(), || {
             in_flight.1 += 1;
             // A panicking flush must not take the accepted items down with
-            // the worker: it is caught and dead-lettered.
-            AssertUnwindSafe(flush(batch.clone()))
-                .catch_unwind()
-                .map(|outcome| match outcome {
+            // the worker: it is caught and dead-lettered, whether the flush
+            // function panics while building its future or the future
+            // panics when polled.
+            let attempt = std::panic::catch_unwind(AssertUnwindSafe(|| flush(batch.clone())));
+            async move {
+                let outcome = match attempt {
+                    Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                    Err(payload) => Err(payload),
+                };
+                match outcome {
                     Ok(Ok(())) => Ok(()),
                     Ok(Err(error)) => Err(AttemptError::Failed(error)),
                     Err(payload) => Err(AttemptError::Panicked(panic_text(payload.as_ref()))),
-                })
+                }
+            }
         })
         .when(|error| matches!(error, AttemptError::Failed(_)))
         .notify(|error, delay| {
@@ -941,9 +975,7 @@ where
 /// `max_delay` from now on Tokio's clock, or a far-off instant when that
 /// does not fit in an `Instant`.
 fn deadline_after(max_delay: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(max_delay)
-        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
+    crate::instant_after(Instant::now(), max_delay)
 }
 
 /// Groups the items of a stream into `Vec`s: [`batched`](BatchedExt::batched).
@@ -965,8 +997,8 @@ fn deadline_after(max_delay: Duration) -> Instant {
 pub trait BatchedExt: Stream + Sized {
     /// Yields a batch when it holds `max_items` items (0 is taken as 1), when
     /// `max_delay` has passed since its first item arrived (on Tokio's timer,
-    /// so paused time controls it), or when the stream ends with items
-    /// waiting. Never yields an empty batch.
+    /// so paused time controls it; `Duration::MAX` means no deadline), or
+    /// when the stream ends with items waiting. Never yields an empty batch.
     ///
     /// Use it instead of `futures`' `ready_chunks` when a slow trickle of
     /// items must still be passed on within a bounded delay.
@@ -1036,7 +1068,7 @@ impl<S: Stream> Stream for Batched<S> {
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(item)) => {
                     if this.buf.is_empty() {
-                        let at = Instant::now() + *this.max_delay;
+                        let at = deadline_after(*this.max_delay);
                         match this.deadline {
                             Some(sleep) => sleep.as_mut().reset(at),
                             None => *this.deadline = Some(Box::pin(tokio::time::sleep_until(at))),

@@ -230,7 +230,9 @@ impl BreakerBuilder {
     }
 
     /// How long the breaker stays open before admitting trial calls
-    /// (default 30 s).
+    /// (default 30 s). `Duration::MAX` keeps it open (any duration past
+    /// about 30 years is taken as 30 years, also from
+    /// [`open_backoff`](Self::open_backoff)).
     ///
     /// ```
     /// use std::time::Duration;
@@ -276,6 +278,10 @@ impl BreakerBuilder {
 
     /// Calls `listener` on every state change, outside the breaker's lock.
     /// Changes are also `tracing` events (warn when opening, info otherwise).
+    /// A listener that panics unwinds into the call that made the change
+    /// (the call that opened or closed the breaker, or the first trial,
+    /// whose operation then does not run); the breaker's state stays as
+    /// the change left it, and a trial that unwound frees its slot.
     ///
     /// ```
     /// let breaker = asyncwise::CircuitBreaker::builder()
@@ -464,7 +470,8 @@ impl CircuitBreaker {
     /// Runs `operation` if the breaker admits it; every `Err` counts as a
     /// failure. A rejected call returns [`BreakerError::Open`] and the future
     /// is dropped without being polled. A call dropped before it finished
-    /// counts as neither success nor failure (and frees its trial slot).
+    /// counts as neither success nor failure (and frees its trial slot);
+    /// so does an operation that panics (the panic reaches the caller).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -532,8 +539,9 @@ impl CircuitBreaker {
 
 impl Inner {
     /// Admits a call or says how long until one could be admitted; returns
-    /// the generation the call belongs to and whether it is a trial.
-    fn admit(&self) -> Result<(u64, bool), Duration> {
+    /// the generation the call belongs to, whether it is a trial, and the
+    /// state change to announce once the call holds its permit.
+    fn admit(&self) -> Result<(u64, bool, Option<StateChange>), Duration> {
         let mut machine = self.lock();
         let trial = match machine.phase {
             Phase::Closed => false,
@@ -549,10 +557,7 @@ impl Inner {
                         succeeded: 0,
                     },
                 );
-                let generation = machine.generation;
-                drop(machine);
-                self.announce(change);
-                return Ok((generation, true));
+                return Ok((machine.generation, true, Some(change)));
             }
             Phase::HalfOpen {
                 ref mut admitted, ..
@@ -564,7 +569,7 @@ impl Inner {
                 true
             }
         };
-        Ok((machine.generation, trial))
+        Ok((machine.generation, trial, None))
     }
     fn lock(&self) -> MutexGuard<'_, Machine> {
         // The state stays consistent even if a listener panicked elsewhere:
@@ -652,7 +657,7 @@ impl Inner {
             Some(delays) => delays.next_delay(),
             None => self.open_for,
         };
-        let until = Instant::now() + open_for;
+        let until = crate::instant_after(Instant::now(), open_for);
         let mut change = self.transition(machine, Phase::Open { until });
         change.open_for = Some(open_for);
         change
@@ -703,13 +708,19 @@ struct Permit<B: Deref<Target = Inner>> {
 
 impl<B: Deref<Target = Inner>> Permit<B> {
     fn new(breaker: B) -> Result<Self, Duration> {
-        let (generation, trial) = breaker.admit()?;
-        Ok(Permit {
+        let (generation, trial, change) = breaker.admit()?;
+        let permit = Permit {
             breaker,
             generation,
             trial,
             finished: false,
-        })
+        };
+        // Announced once the permit exists: a listener that panics then
+        // unwinds through the permit's drop, which frees the trial slot.
+        if let Some(change) = change {
+            permit.breaker.announce(change);
+        }
+        Ok(permit)
     }
 
     fn finish(&mut self, success: bool) {

@@ -150,3 +150,14 @@ pub use tokio_util::sync::CancellationToken;
 /// assert_eq!(built, "fetch-3");
 /// ```
 pub type TaskName = std::borrow::Cow<'static, str>;
+
+/// `from + after`, or an instant about 30 years on when that sum does not
+/// fit in an `Instant` (`Instant + Duration` panics there): a configured
+/// duration of `Duration::MAX` means "never", not a crash.
+pub(crate) fn instant_after(
+    from: tokio::time::Instant,
+    after: std::time::Duration,
+) -> tokio::time::Instant {
+    from.checked_add(after)
+        .unwrap_or_else(|| from + std::time::Duration::from_secs(86_400 * 365 * 30))
+}

@@ -253,7 +253,8 @@ impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
     /// Gives up on an item after `limit` (the future is dropped) and treats
     /// it as a [`StageErrorKind::TimedOut`] error under the error policy.
     /// Items started before this call (on a stage already polled) keep
-    /// running without a timeout. Without a timeout an item carries no
+    /// running under the terms they started with: without a timeout, or
+    /// with the earlier one (which their error then reports). Without a timeout an item carries no
     /// timer at all.
     ///
     /// ```
@@ -321,21 +322,22 @@ impl<S, F, Fut, U, E> MapConcurrent<S, F, Fut, U, E> {
 enum Outcome<U, E> {
     Value(U),
     Failed(E),
-    TimedOut,
+    /// After the timeout the item was started under.
+    TimedOut(Duration),
 }
 
 impl<U, E> Outcome<U, E> {
     #[inline]
-    fn into_result(self, index: u64, timeout: Option<Duration>) -> Result<U, Box<StageError<E>>> {
+    fn into_result(self, index: u64) -> Result<U, Box<StageError<E>>> {
         match self {
             Outcome::Value(value) => Ok(value),
             Outcome::Failed(error) => Err(Box::new(StageError {
                 index,
                 kind: StageErrorKind::Failed(error),
             })),
-            Outcome::TimedOut => Err(Box::new(StageError {
+            Outcome::TimedOut(limit) => Err(Box::new(StageError {
                 index,
-                kind: StageErrorKind::TimedOut(timeout.unwrap_or_default()),
+                kind: StageErrorKind::TimedOut(limit),
             })),
         }
     }
@@ -384,6 +386,7 @@ where
                                 .push(Timed {
                                     index,
                                     fut,
+                                    limit,
                                     deadline: tokio::time::sleep(limit),
                                 }),
                         }
@@ -424,7 +427,7 @@ where
             };
             if *this.ordered {
                 if index > *this.next_out {
-                    let result = outcome.into_result(index, *this.timeout);
+                    let result = outcome.into_result(index);
                     this.finished.insert(index, result);
                     continue;
                 }
@@ -437,7 +440,7 @@ where
             *this.held -= 1;
             // The common case first: a success goes straight out, without
             // the error policy.
-            let error = match outcome.into_result(index, *this.timeout) {
+            let error = match outcome.into_result(index) {
                 Ok(value) => return Poll::Ready(Some(Ok(value))),
                 Err(error) => error,
             };
@@ -540,9 +543,9 @@ where
     let timed_poll = match timed.poll_next_unpin(cx) {
         Poll::Ready(Some((index, output))) => {
             let outcome = match output {
-                Some(Ok(value)) => Outcome::Value(value),
-                Some(Err(error)) => Outcome::Failed(error),
-                None => Outcome::TimedOut,
+                Ok(Ok(value)) => Outcome::Value(value),
+                Ok(Err(error)) => Outcome::Failed(error),
+                Err(limit) => Outcome::TimedOut(limit),
             };
             return Poll::Ready(Some((index, outcome)));
         }
@@ -630,29 +633,31 @@ impl<Fut: Future> Future for Indexed<Fut> {
 }
 
 pin_project! {
-    /// One item in flight with a per-item timeout: its position and its
-    /// deadline.
+    /// One item in flight with a per-item timeout: its position, the
+    /// timeout it was started under (reported if it passes, even when the
+    /// stage's timeout changed since) and its deadline.
     struct Timed<Fut> {
         index: u64,
         #[pin]
         fut: Fut,
+        limit: Duration,
         #[pin]
         deadline: Sleep,
     }
 }
 
 impl<Fut: Future> Future for Timed<Fut> {
-    /// `None` when the deadline passed first.
-    type Output = (u64, Option<Fut::Output>);
+    /// `Err` with the timeout when the deadline passed first.
+    type Output = (u64, Result<Fut::Output, Duration>);
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.fut.poll(cx) {
-            return Poll::Ready((*this.index, Some(output)));
+            return Poll::Ready((*this.index, Ok(output)));
         }
         match this.deadline.poll(cx) {
-            Poll::Ready(()) => Poll::Ready((*this.index, None)),
+            Poll::Ready(()) => Poll::Ready((*this.index, Err(*this.limit))),
             Poll::Pending => Poll::Pending,
         }
     }

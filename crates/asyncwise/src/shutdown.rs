@@ -554,6 +554,8 @@ impl Shutdown {
     }
 
     /// A shutdown whose drain gives tasks `deadline` to stop.
+    /// `Duration::MAX` waits as long as they take (any deadline past about
+    /// 30 years is taken as 30 years).
     ///
     /// ```
     /// use std::time::Duration;
@@ -626,7 +628,7 @@ impl Shutdown {
         *self
             .inner
             .drain_deadline
-            .get_or_init(|| Instant::now() + self.inner.deadline)
+            .get_or_init(|| crate::instant_after(Instant::now(), self.inner.deadline))
     }
 
     /// A clone of the root token: cancelled when the shutdown is triggered.
@@ -737,7 +739,9 @@ impl Shutdown {
     /// a blocking closure cannot be aborted: if it is still running at the
     /// deadline it is reported as a straggler *and* in
     /// [`ShutdownReport::not_stopped`]. (A forced exit through
-    /// [`run`](Self::run) does not wait for it.)
+    /// [`run`](Self::run) does not wait for it.) Spawned after the deadline
+    /// it never runs and is listed as refused; only one spawned at the very
+    /// instant the deadline passes may still start on its thread.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -760,6 +764,18 @@ impl Shutdown {
         let tracking = self.track();
         let id = tracking.id;
         let started = Instant::now();
+        if tracking.halted() {
+            // Past the deadline. An abort cannot stop a closure that a pool
+            // thread has picked up, and one often does before `register`
+            // aborts it: the closure is never handed to a thread. A task
+            // aborted before its first poll stands for it (refused).
+            let refused = tokio::spawn(async move {
+                let _tracking = tracking;
+                std::future::pending::<R>().await
+            });
+            self.register(id, &meta, started, refused.abort_handle());
+            return refused;
+        }
         let shutdown = self.clone();
         let info_meta = meta.clone();
         let handle = tokio::task::spawn_blocking(move || {
@@ -985,6 +1001,12 @@ impl Shutdown {
     /// Tasks spawned during the drain (for example a final flush) are waited
     /// for too. When the drain returns, no tracked task is running any more,
     /// except the ones listed in [`ShutdownReport::not_stopped`].
+    ///
+    /// The drain is what enforces the deadline: until one runs, tracked
+    /// tasks keep running (and new ones start) even past it, and a drain
+    /// that starts after the deadline has passed cuts at once. A second
+    /// drain returns at once; its report holds only what happened since
+    /// the first (each failure is in one report).
     ///
     /// ```
     /// use std::time::Duration;

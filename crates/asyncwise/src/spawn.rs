@@ -264,7 +264,7 @@ impl CancelScope {
     /// When the cancelled tasks of this scope are cut.
     fn grace_deadline(&self) -> Instant {
         *self.grace_deadline.get_or_init(|| match &self.grace {
-            Grace::Fixed(grace) => Instant::now() + *grace,
+            Grace::Fixed(grace) => crate::instant_after(Instant::now(), *grace),
             Grace::UntilDrainDeadline(shutdown) => shutdown.drain_deadline(),
         })
     }

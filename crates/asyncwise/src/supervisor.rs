@@ -596,7 +596,12 @@ impl Supervisor {
     }
 
     /// How long children get to stop after the supervisor's token is
-    /// cancelled (or after an escalation) before they are aborted.
+    /// cancelled (or after an escalation, or when siblings are stopped for
+    /// a group restart) before they are aborted. `Duration::MAX` never
+    /// aborts them (any grace past about 30 years is taken as 30 years).
+    /// Likewise a restart delay of `Duration::MAX` from the
+    /// [restart policy](Self::restart_policy) means the child waits, not a
+    /// crash.
     ///
     /// ```
     /// use std::time::Duration;
@@ -1016,7 +1021,7 @@ impl Run {
             child.delays.reset();
         }
         let delay = child.delays.next_delay();
-        let restart_at = now + delay;
+        let restart_at = crate::instant_after(now, delay);
         child.restart_at = Some(restart_at);
         tracing::info!(child = %name, ?delay, restarts = child.restarts, "restart scheduled");
         let siblings = match self.strategy {
@@ -1033,7 +1038,7 @@ impl Run {
                 if let Some(token) = &child.run_token {
                     token.cancel();
                 }
-                child.stopping_until = Some(now + self.grace);
+                child.stopping_until = Some(crate::instant_after(now, self.grace));
                 child.restart_at = Some(restart_at);
             } else if child.restart_at.is_some() {
                 child.restart_at = Some(restart_at);

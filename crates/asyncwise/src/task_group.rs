@@ -258,7 +258,8 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// Makes the group's token a child of `parent`: cancelling `parent`
     /// cancels the group, while cancelling the group leaves `parent` alone.
     /// (For a [`Shutdown`]'s token prefer [`with_shutdown`](Self::with_shutdown),
-    /// which also gives the tasks the drain deadline as grace.)
+    /// which also gives the tasks the drain deadline as grace.) It and
+    /// `with_shutdown` both set the parent: the later call decides.
     ///
     /// ```
     /// use asyncwise::CancellationToken;
@@ -274,7 +275,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// How long cancelled tasks may keep running (see the type's
-    /// documentation). Default: zero.
+    /// documentation). Default: zero. [`with_shutdown`](Self::with_shutdown)
+    /// sets the grace too: the later of the two calls decides. `Duration::MAX` never cuts them (any
+    /// grace past about 30 years is taken as 30 years).
     ///
     /// ```
     /// use std::time::Duration;

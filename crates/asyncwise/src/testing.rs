@@ -273,7 +273,8 @@ impl fmt::Display for CancelSafetyError {
 /// invariant each time; see the [module docs](self).
 ///
 /// `make` builds the state the check inspects and the future under test;
-/// it is called `n + 2` times for a future that suspends `n` times. `check`
+/// it is called `n + 3` times for a future that suspends `n` times (the last
+/// run, not checked, makes sure no run suspends more often). `check`
 /// is given that state and the [`Stage`] at which the future was dropped (or
 /// [`Stage::Completed`]) and returns `Err(message)` when the invariant does
 /// not hold. After dropping the future the harness yields to the runtime
@@ -374,6 +375,20 @@ where
         };
         run_check(&mut failures, &state, stage);
     }
+
+    // The loop stops every run within the first run's count, so a run that
+    // suspends more often would go unnoticed: one more run must complete.
+    let (state, future) = make();
+    if let Driven::Stopped { .. } = drive(future, Some(suspensions + 1)).await {
+        failures.push(Failure {
+            stage: Stage::Completed,
+            message: format!(
+                "the future suspended {suspensions} times in its first run but more than that \
+                 in a later one; run it on paused time with nothing else driving it"
+            ),
+        });
+    }
+    drop(state);
 
     if failures.is_empty() {
         Ok(CancelReport {
@@ -685,13 +700,13 @@ impl DrainTest {
     /// Runs `service` with a fresh [`Shutdown`](crate::Shutdown), triggers it at the chosen
     /// instant (whether or not the service future has returned: a service
     /// may just spawn its tasks and return), drains it and keeps polling
-    /// the service future until the drain returns.
+    /// the service future until it returns or the drain deadline passes.
     ///
     /// # Errors
     ///
     /// [`DrainTimeout`] when a tracked task was still running at the
-    /// deadline or the service future itself had not returned when the
-    /// drain did. Failures of tasks are in the report, not an error.
+    /// deadline or the service future itself had not returned by then.
+    /// Failures of tasks are in the report, not an error.
     pub async fn run<S, Fut>(self, service: S) -> Result<crate::ShutdownReport, DrainTimeout>
     where
         S: FnOnce(crate::Shutdown) -> Fut,
@@ -707,6 +722,7 @@ impl DrainTest {
                 () = service.as_mut(), if !service_done => service_done = true,
             }
         }
+        let deadline = crate::instant_after(tokio::time::Instant::now(), self.within);
         let mut drain = pin!(shutdown.drain());
         let report = loop {
             tokio::select! {
@@ -714,6 +730,13 @@ impl DrainTest {
                 () = service.as_mut(), if !service_done => service_done = true,
             }
         };
+        // The drain ends as soon as no tracked task runs; a service that
+        // cleans up in its own future still has until the deadline.
+        if !service_done {
+            service_done = tokio::time::timeout_at(deadline, service.as_mut())
+                .await
+                .is_ok();
+        }
         if report.stragglers.is_empty() && service_done {
             Ok(report)
         } else {
@@ -733,7 +756,8 @@ pub struct DrainTimeout {
     /// running at the deadline (and were aborted), with their spawn
     /// locations.
     pub report: crate::ShutdownReport,
-    /// Whether the service future itself had returned when the drain did.
+    /// Whether the service future itself had returned by the drain
+    /// deadline.
     pub service_returned: bool,
     within: std::time::Duration,
 }

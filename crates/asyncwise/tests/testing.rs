@@ -518,6 +518,38 @@ proptest! {
     }
 }
 
+/// "A future whose number of suspensions changes from one run to the next
+/// is reported as a failure too": here each run suspends once more than
+/// the one before. Before, only a run that suspended *fewer* times was
+/// noticed (it completed before its stop); one that suspended more was
+/// stopped within the first run's count, and its later awaits were never
+/// checked nor reported.
+#[tokio::test(start_paused = true)]
+async fn a_future_that_suspends_more_often_in_a_later_run_is_reported() {
+    let runs = Rc::new(Cell::new(0_usize));
+    let result = cancel_at_each_await(
+        || {
+            runs.set(runs.get() + 1);
+            let yields = runs.get();
+            ((), async move {
+                for _ in 0..yields {
+                    tokio::task::yield_now().await;
+                }
+            })
+        },
+        |(), _| Ok::<(), String>(()),
+    )
+    .await;
+    let error = result.expect_err("the suspension count grew from run to run");
+    assert!(
+        error
+            .failures()
+            .iter()
+            .any(|failure| failure.message.contains("more than that in a later one")),
+        "{error}"
+    );
+}
+
 // ---- Shutdown under virtual time: DrainTest ----
 
 mod drain {
@@ -588,6 +620,33 @@ mod drain {
         assert!(!error.service_returned);
         assert!(error.stragglers().is_empty());
         assert!(error.to_string().contains("service future itself"));
+    }
+
+    /// "fails with a `DrainTimeout` ... unless everything stopped within
+    /// `d`": a service whose own future cleans up after the trigger (no
+    /// tracked task) and returns well within the deadline passes. Before,
+    /// the drain returned at once (nothing tracked) and the service, still
+    /// in its 100 ms cleanup, was reported as not returned.
+    #[tokio::test(start_paused = true)]
+    async fn a_service_that_cleans_up_in_its_own_future_within_the_deadline_passes() {
+        let report = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(1))
+            .run(|shutdown: Shutdown| async move {
+                shutdown.triggered().await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            })
+            .await
+            .expect("the service returned 100 ms after the trigger");
+        assert!(report.is_clean(), "{report}");
+        let late = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(1))
+            .run(|shutdown: Shutdown| async move {
+                shutdown.triggered().await;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            })
+            .await
+            .expect_err("the service took 2 s of a 1 s deadline");
+        assert!(!late.service_returned);
     }
 }
 

@@ -15,8 +15,9 @@ use tower_service::Service;
 use super::{BreakerError, CircuitBreaker, Inner, Permit};
 
 /// Wraps services in a [`CircuitBreaker`]; every service made by one layer
-/// shares the layer's breaker. Every error of the inner service counts as a
-/// failure.
+/// shares the layer's breaker. Every error of the inner service's calls
+/// counts as a failure; an error from its `poll_ready` is passed on as
+/// [`BreakerError::Inner`] without being counted (no call was admitted).
 ///
 /// Readiness is the inner service's: an open breaker does not make the
 /// service unready (that would stall callers), it makes `call` fail at once

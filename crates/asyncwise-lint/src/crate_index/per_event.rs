@@ -297,4 +297,32 @@ mod tests {
         // Test code is never a root.
         assert!(!hot(&index, "crate::helper"));
     }
+
+    #[test]
+    fn unresolved_methods_are_linked_by_name_only_on_unknown_types_and_uncommon_names() {
+        use super::unresolved_method_name;
+        let declared: std::collections::HashSet<&str> = ["crate::db::Store"].into();
+        assert_eq!(
+            unresolved_method_name("field:App.store::fetch", &declared),
+            Some("fetch")
+        );
+        // A generic parameter: no function of the package is declared on `I`.
+        assert_eq!(
+            unresolved_method_name("crate::compiler::I::preprocess", &declared),
+            Some("preprocess")
+        );
+        // A declared type's missing method, a common trait method, a free function: not linked.
+        assert_eq!(
+            unresolved_method_name("crate::db::Store::gone", &declared),
+            None
+        );
+        assert_eq!(
+            unresolved_method_name("crate::net::Addr::from", &declared),
+            None
+        );
+        assert_eq!(
+            unresolved_method_name("crate::util::helper", &declared),
+            None
+        );
+    }
 }

@@ -13,7 +13,7 @@ async fn run() {
     let _settings = config::load("app.toml"); //~ blocking_in_async(pedantic)
     loop {
         next_event().await;
-        let _ = config::load("reload.toml"); //~ blocking_in_async(pedantic)
+        let _ = config::load("reload.toml"); //~ blocking_in_async
         audit().await;
     }
 }
@@ -28,12 +28,12 @@ async fn serve() {
 
 // Called from a loop: every request.
 async fn handle() {
-    let _page = config::load("page.html"); //~ blocking_in_async(pedantic)
+    let _page = config::load("page.html"); //~ blocking_in_async
 }
 
 // Called in the loop of `run`, and per request: not start-up only.
 async fn audit() {
-    let _ = config::load("audit.log"); //~ blocking_in_async(pedantic)
+    let _ = config::load("audit.log"); //~ blocking_in_async
 }
 
 async fn per_request() {

@@ -338,7 +338,8 @@ fn crate_level_findings_follow_unsaved_edits_of_another_buffer() {
     .unwrap();
     let lib = "mod helpers;\n\npub async fn handler() -> String {\n    helpers::load()\n}\n";
     let sync_helper = "pub fn load() -> String {\n    String::from(\"config\")\n}\n";
-    let blocking_helper = "pub fn load() -> String {\n    std::fs::read_to_string(\"config\").unwrap_or_default()\n}\n";
+    // A wait: filesystem work in a library's async fn is reported only on a per-event path.
+    let blocking_helper = "pub fn load() -> String {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    String::new()\n}\n";
     // What is on disk never changes: the edits below exist only in the buffers.
     std::fs::write(root.join("src/lib.rs"), lib).unwrap();
     std::fs::write(root.join("src/helpers.rs"), sync_helper).unwrap();

@@ -349,7 +349,7 @@ fn blocking_in_a_binary_with_no_concurrency_is_pedantic() {
     write(
         root,
         "src/bin/daemon.rs",
-        "async fn handle() {\n    let _ = std::fs::read(\"x\");\n}\n#[tokio::main]\nasync fn main() {\n    tokio::spawn(handle());\n}\n",
+        "async fn handle() {\n    let _ = std::net::TcpStream::connect(\"x\");\n}\n#[tokio::main]\nasync fn main() {\n    tokio::spawn(handle());\n}\n",
     );
     let (_, doc) = check_json(root, &[]);
     assert_eq!(found(&doc), vec![at("src/bin/daemon.rs", 2)]);

@@ -76,7 +76,7 @@ fn sample_crate(dir: &Path) {
          async fn announce() {}\n\
          \n\
          pub async fn greet() {\n\
-         \x20   let _ = (\"😀\", std::fs::read_to_string(\"a\"));\n\
+         \x20   let _ = (\"😀\", std::net::TcpStream::connect(\"a\"));\n\
          }\n",
     );
     write(dir, "src/broken.rs", "fn broken() {\n    let x = ;\n}\n");

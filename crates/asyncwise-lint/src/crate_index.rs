@@ -19,6 +19,8 @@
 //! The verdict is the rules' (`blocking_in_async` reports async-context calls of a blocking
 //! function); the index only answers questions.
 
+mod per_event;
+
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -119,6 +121,8 @@ pub struct Hop {
     pub span: crate::diagnostic::Span,
     /// On the last hop: the blocking table's advice.
     pub hint: Option<String>,
+    /// On the last hop: the blocking call's cost class.
+    pub cost: Option<crate::knowledge::blocking::Cost>,
 }
 
 /// Function table, call graph and blocking facts of a set of packages.
@@ -146,6 +150,8 @@ pub struct CrateIndex {
     /// Per file: part of a binary (see [`CrateIndex::in_binary`]), worked out once: every
     /// call resolved asks, and path comparisons are not cheap.
     binary_files: Vec<bool>,
+    /// Functions on a per-event path: see [`CrateIndex::is_per_event`].
+    per_event: Vec<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -262,6 +268,7 @@ impl CrateIndex {
         index.settle_blocking();
         index.settle_startup();
         index.settle_alone();
+        index.settle_per_event();
         index
     }
 
@@ -890,7 +897,11 @@ impl CrateIndex {
             match self.steps[g]? {
                 Step::Direct(b) => {
                     let BlockingCall {
-                        what, span, hint, ..
+                        what,
+                        span,
+                        hint,
+                        cost,
+                        ..
                     } = &entry.summary.blocking[b];
                     hops.push(Hop {
                         from: entry.summary.id.clone(),
@@ -898,6 +909,7 @@ impl CrateIndex {
                         path,
                         span: *span,
                         hint: Some(hint.clone()),
+                        cost: Some(*cost),
                     });
                     return Some(hops);
                 }
@@ -908,6 +920,7 @@ impl CrateIndex {
                         path,
                         span: entry.summary.calls[c].span,
                         hint: None,
+                        cost: None,
                     });
                     g = next;
                 }

@@ -212,6 +212,19 @@ pub struct FnSummary {
     /// An async set-up fn (see [`FnItem::setup`](crate::model::FnItem::setup)).
     #[serde(default)]
     pub setup: bool,
+    /// A request handler by its own signature: a route attribute, a web framework's extractor
+    /// parameter, or `Service::call` (see [`crate::model::analysis::per_event`]).
+    #[serde(default)]
+    pub handler: bool,
+    /// Paths of functions it registers as handlers (`get(list)`, `.to(show)`), as far as its
+    /// file resolves them.
+    #[serde(default)]
+    pub registers: Vec<String>,
+    /// Filesystem-class blocking calls it makes in async code outside any per-event region of
+    /// its file: the default form of `blocking_in_async` only if the crate index finds the
+    /// function on a per-event path.
+    #[serde(default)]
+    pub off_event_fs: Vec<Span>,
 }
 
 /// An outgoing call, resolved as far as its file allows.
@@ -240,6 +253,10 @@ pub struct CallRef {
     /// future is polled later (in a `join!`, say).
     #[serde(default)]
     pub awaited: bool,
+    /// Made in a per-event region of its file (an event loop's body, a task it spawns, a
+    /// handler closure): it runs once per event.
+    #[serde(default)]
+    pub per_event: bool,
 }
 
 /// A call that blocks by itself.
@@ -249,6 +266,9 @@ pub struct BlockingCall {
     pub what: String,
     /// The blocking table's advice.
     pub hint: String,
+    /// The blocking table's cost class.
+    #[serde(default)]
+    pub cost: crate::knowledge::blocking::Cost,
     /// Where it runs: `sync` makes a sync function block, `offloaded` does not.
     pub ctx: Ctx,
     /// The call expression.
@@ -279,8 +299,16 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             detaches_from: None,
             untyped_method_calls: Vec::new(),
             setup: f.setup,
+            handler: model.per_event.handlers.contains(&f.loc),
+            registers: Vec::new(),
+            off_event_fs: Vec::new(),
         })
         .collect();
+    for (at, target) in &model.per_event.registered {
+        if let Some(f) = innermost_fn(model, *at) {
+            functions[f].registers.push(target.clone());
+        }
+    }
     let bare_names_may_resolve = !model.crate_globs.is_empty();
     for call in &model.calls {
         let Some(caller) = call.caller else { continue };
@@ -291,10 +319,17 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         // Paths into this crate never match a table row.
         let may_block = !matches!(call.ctx, Ctx::Async | Ctx::Unknown)
             && !matches!(&call.callee, Callee::Path(p) if p.starts_with("crate::") || p.starts_with("Self::"));
+        if call.ctx == Ctx::Async
+            && !model.per_event.in_region(call.loc)
+            && filesystem_only(model, &call.callee)
+        {
+            functions[caller].off_event_fs.push(model.span(call.loc));
+        }
         if may_block && let Some(found) = call.callee.blocking(&model.knowledge) {
             functions[caller].blocking.push(BlockingCall {
                 what: found.what,
                 hint: found.hint.to_string(),
+                cost: found.cost,
                 ctx: call.ctx,
                 span: model.span(call.loc),
             });
@@ -335,6 +370,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             top_level: call.top_level,
             in_arm: call.in_arm,
             awaited: call.awaited,
+            per_event: model.per_event.in_region(call.loc),
         });
     }
     FileItems {
@@ -383,6 +419,39 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         runtime_calls: runtime_calls(model, |_| true),
         macro_locks: model.macro_locks.clone(),
     }
+}
+
+/// The innermost function of the file whose body holds `at`, by index.
+fn innermost_fn(model: &FileModel<'_>, at: crate::model::Loc) -> Option<usize> {
+    model
+        .fn_items
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.body.start <= at.start && at.end <= f.body.end)
+        .max_by_key(|(_, f)| f.body.start)
+        .map(|(i, _)| i)
+}
+
+/// Is a call a blocking call of the filesystem class: a table row of that class, or a method on
+/// a field of a struct declared elsewhere whose every matching row is of that class?
+fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
+    use crate::knowledge::blocking::Cost;
+    if let Callee::Method {
+        name,
+        receiver: Ty::Field { .. },
+    } = callee
+    {
+        let mut rows = model
+            .knowledge
+            .blocking_methods
+            .iter()
+            .filter(|b| b.methods.contains(&name.as_str()))
+            .peekable();
+        return rows.peek().is_some() && rows.all(|b| b.cost == Cost::Filesystem);
+    }
+    callee
+        .blocking(&model.knowledge)
+        .is_some_and(|b| b.cost == Cost::Filesystem)
 }
 
 /// Marks each function of a summary as test code (`in_test` says whether a line is) and with

@@ -201,7 +201,9 @@ fn overlays_replace_the_text_on_disk() {
     write(root, "src/helpers.rs", helper);
     let lib = root.join("src/lib.rs");
     let lib_text = "mod helpers;\n\npub async fn handler() -> String {\n    helpers::load()\n}\n";
-    let blocking = "pub fn load() -> String {\n    std::fs::read_to_string(\"f\").unwrap()\n}\n";
+    // A wait (not filesystem work, which a library's async fn reports only on a per-event path).
+    let blocking =
+        "pub fn load() -> String {\n    std::thread::sleep(d());\n    String::new()\n}\n";
     let cache = tempfile::tempdir().expect("temp dir");
     let run = |helper_text: &str| {
         let overlays = [

@@ -7,6 +7,8 @@ pub struct BlockingFn {
     pub path: &'static str,
     /// What to use instead.
     pub hint: &'static str,
+    /// What kind of cost it has.
+    pub cost: Cost,
 }
 
 /// A method that blocks when called on a receiver of a given type.
@@ -18,6 +20,27 @@ pub struct BlockingMethod {
     pub methods: &'static [&'static str],
     /// What to use instead.
     pub hint: &'static str,
+    /// What kind of cost it has.
+    pub cost: Cost,
+}
+
+/// What a blocking call costs the worker thread it runs on, which decides where it is worth
+/// reporting by default.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum Cost {
+    /// Local filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path`
+    /// methods that ask the filesystem): microseconds to milliseconds on a local disk, so it
+    /// matters where it runs once per request, connection or other event, not where it runs
+    /// once in a while.
+    Filesystem,
+    /// A wait with no bound the program controls (a sleep, a socket, DNS, standard input, a
+    /// child process, a channel, a thread join, a lock or condition variable, a blocking HTTP or
+    /// database client) or deliberately heavy CPU work (password hashing): harmful wherever it
+    /// runs beside other tasks.
+    #[default]
+    Wait,
 }
 
 const FS_HINT: &str = "use the `tokio::fs` equivalent, or run it in `tokio::task::spawn_blocking`";
@@ -74,126 +97,157 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
     BlockingFn {
         path: "std::thread::sleep",
         hint: "use `tokio::time::sleep(duration).await`",
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "std::fs::*",
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingFn {
         path: "std::fs::File::open",
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingFn {
         path: "std::fs::File::create",
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingFn {
         path: "std::fs::File::create_new",
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingFn {
         path: "std::net::TcpStream::connect",
         hint: NET_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "std::net::TcpStream::connect_timeout",
         hint: NET_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "std::net::ToSocketAddrs::to_socket_addrs",
         hint: "use `tokio::net::lookup_host(..).await`",
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "fs_err::*",
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingFn {
         path: "fs_err::File::open",
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingFn {
         path: "fs_err::File::create",
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingFn {
         path: "bcrypt::*",
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "rcrypt::*",
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "scrypt::scrypt",
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "pbkdf2::*",
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "argon2::hash_encoded",
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "argon2::hash_raw",
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "argon2::verify_encoded",
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "rusqlite::Connection::open",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "rusqlite::Connection::open_with_flags",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "postgres::Client::connect",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "postgres::Config::connect",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "diesel::Connection::establish",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "diesel::pg::PgConnection::establish",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "diesel::PgConnection::establish",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "diesel::mysql::MysqlConnection::establish",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "diesel::MysqlConnection::establish",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "diesel::sqlite::SqliteConnection::establish",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "diesel::SqliteConnection::establish",
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "reqwest::blocking::*",
         hint: HTTP_HINT,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "ureq::*",
         hint: HTTP_HINT,
+        cost: Cost::Wait,
     },
 ];
 
@@ -203,46 +257,55 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         receiver: "std::fs::OpenOptions",
         methods: &["open"],
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingMethod {
         receiver: "std::io::Stdin",
         methods: STDIN_READS,
         hint: STDIN_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::io::StdinLock",
         methods: STDIN_READS,
         hint: STDIN_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::net::TcpListener",
         methods: &["accept", "incoming"],
         hint: NET_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::net::UdpSocket",
         methods: &["recv", "recv_from", "peek", "peek_from"],
         hint: NET_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::process::Command",
         methods: &["output", "status"],
         hint: PROCESS_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::process::Child",
         methods: &["wait", "wait_with_output"],
         hint: PROCESS_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::sync::mpsc::Receiver",
         methods: &["recv", "recv_timeout", "iter", "into_iter"],
         hint: MPSC_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "crossbeam_channel::Receiver",
         methods: &["recv", "recv_timeout", "iter", "into_iter"],
         hint: MPSC_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::sync::Condvar",
@@ -254,56 +317,67 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "wait_timeout_ms",
         ],
         hint: "use `tokio::sync::Notify` (or a `tokio::sync::watch` channel) and `.await` it",
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::sync::Barrier",
         methods: &["wait"],
         hint: "use `tokio::sync::Barrier` and `.await` it",
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::thread::JoinHandle",
         methods: &["join"],
         hint: "await a `tokio::task::spawn_blocking` handle instead of joining a thread",
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "std::fs::File",
         methods: FILE_IO,
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingMethod {
         receiver: "fs_err::File",
         methods: FILE_IO,
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingMethod {
         receiver: "fs_err::OpenOptions",
         methods: &["open"],
         hint: FS_HINT,
+        cost: Cost::Filesystem,
     },
     BlockingMethod {
         receiver: "std::path::Path",
         methods: PATH_FS,
         hint: "these ask the filesystem: use `tokio::fs::metadata`/`try_exists`/`canonicalize`/`read_dir`/`read_link`, or run it in `tokio::task::spawn_blocking`",
+        cost: Cost::Filesystem,
     },
     BlockingMethod {
         receiver: "std::path::PathBuf",
         methods: PATH_FS,
         hint: "these ask the filesystem: use `tokio::fs::metadata`/`try_exists`/`canonicalize`/`read_dir`/`read_link`, or run it in `tokio::task::spawn_blocking`",
+        cost: Cost::Filesystem,
     },
     BlockingMethod {
         receiver: "argon2::Argon2",
         methods: &["hash_password", "hash_password_into", "verify_password"],
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "scrypt::Scrypt",
         methods: &["hash_password", "verify_password"],
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "pbkdf2::Pbkdf2",
         methods: &["hash_password", "verify_password"],
         hint: HASH_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "rusqlite::Connection",
@@ -318,6 +392,7 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "backup",
         ],
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "rusqlite::Statement",
@@ -331,6 +406,7 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "insert",
         ],
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "postgres::Client",
@@ -348,11 +424,13 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "copy_out",
         ],
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "redis::Client",
         methods: &["get_connection", "get_connection_with_timeout"],
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "redis::Connection",
@@ -387,26 +465,31 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "query",
         ],
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "redis::Cmd",
         methods: &["query", "execute"],
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "redis::Pipeline",
         methods: &["query", "execute"],
         hint: DB_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "r2d2::Pool",
         methods: &["get"],
         hint: "`r2d2::Pool::get` blocks until a connection is free: use an async pool (`deadpool`, `bb8`), or take it in `tokio::task::spawn_blocking`",
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "reqwest::blocking::*",
         methods: &["send", "text", "json", "bytes", "execute", "copy_to"],
         hint: HTTP_HINT,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "ureq::*",
@@ -422,6 +505,7 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "read_to_string",
         ],
         hint: HTTP_HINT,
+        cost: Cost::Wait,
     },
 ];
 
@@ -492,6 +576,22 @@ pub const BLOCKING_IO_TYPES: &[&str] = &[
     "std::io::Stdin",
     "std::io::StdinLock",
 ];
+
+/// The cost of reading or writing a value of blocking I/O type `io` (one of
+/// [`BLOCKING_IO_TYPES`]): a std `File` is filesystem work, standard input a wait on the user.
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::{Cost, io_cost};
+/// assert_eq!(io_cost("std::fs::File"), Cost::Filesystem);
+/// assert_eq!(io_cost("std::io::Stdin"), Cost::Wait);
+/// ```
+pub fn io_cost(io: &str) -> Cost {
+    if matches!(io, "std::fs::File" | "fs_err::File") {
+        Cost::Filesystem
+    } else {
+        Cost::Wait
+    }
+}
 
 /// The name-matched blocking method `method`, reported on a receiver of type `receiver`
 /// (`None`: not known).

@@ -259,8 +259,12 @@ impl Knowledge {
         k.user.bound.extend(rows.bound.iter().cloned());
         for (path, help) in &rows.blocking {
             let hint = help.as_deref().map_or(USER_BLOCKING_HINT, intern);
-            k.blocking_fns
-                .extend(forms(path).map(|path| BlockingFn { path, hint }));
+            k.blocking_fns.extend(forms(path).map(|path| BlockingFn {
+                path,
+                hint,
+                // A configured blocking call is judged as a wait: the user said it blocks.
+                cost: blocking::Cost::Wait,
+            }));
         }
         for path in &rows.offload {
             k.offload_fns.extend(forms(path));
@@ -762,6 +766,7 @@ mod tests {
         k.blocking_fns.push(BlockingFn {
             path: "mylib::io::*",
             hint: "use mylib::aio",
+            cost: crate::knowledge::blocking::Cost::Wait,
         });
         assert!(k.is_known_path("mylib::io::read_all"));
         assert_eq!(

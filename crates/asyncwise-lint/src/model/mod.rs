@@ -138,6 +138,8 @@ pub struct BlockingUse {
     pub what: String,
     /// What to do instead.
     pub hint: &'static str,
+    /// What kind of cost it has (the table row's class).
+    pub cost: crate::knowledge::blocking::Cost,
 }
 
 impl Callee {
@@ -152,30 +154,43 @@ impl Callee {
     /// assert!(Callee::Path("tokio::fs::copy".into()).blocking(&k).is_none());
     /// ```
     pub fn blocking(&self, knowledge: &crate::knowledge::Knowledge) -> Option<BlockingUse> {
-        let (what, hint) = match self {
-            Callee::Path(path) => (format!("`{path}`"), knowledge.blocking_fn(path)?.hint),
+        use crate::knowledge::blocking::io_cost;
+        let (what, hint, cost) = match self {
+            Callee::Path(path) => {
+                let row = knowledge.blocking_fn(path)?;
+                (format!("`{path}`"), row.hint, row.cost)
+            }
             Callee::Method { name, receiver } => {
                 if let Some(row) =
                     crate::knowledge::blocking::blocking_method_name(name, receiver.path())
                 {
-                    (format!("`{name}`"), row.hint)
+                    (
+                        format!("`{name}`"),
+                        row.hint,
+                        crate::knowledge::blocking::Cost::Wait,
+                    )
                 } else {
                     let ty = receiver.path()?;
                     let row = knowledge.blocking_method(ty, name)?;
-                    (format!("`{}::{name}`", short_type(ty)), row.hint)
+                    (format!("`{}::{name}`", short_type(ty)), row.hint, row.cost)
                 }
             }
             Callee::ReadsWrites { via, io } => (
                 format!("`{via}` on a `{}`", short_type(io)),
                 "read and write files with `tokio::fs`/`tokio::io` (e.g. read into a buffer with `tokio::fs::read`, then parse it), or run it in `tokio::task::spawn_blocking`",
+                io_cost(io),
             ),
             Callee::Iterate { receiver } => {
                 let ty = receiver.path()?;
                 let row = knowledge.blocking_method(ty, "into_iter")?;
-                (format!("iterating a `{}`", short_type(ty)), row.hint)
+                (
+                    format!("iterating a `{}`", short_type(ty)),
+                    row.hint,
+                    row.cost,
+                )
             }
         };
-        Some(BlockingUse { what, hint })
+        Some(BlockingUse { what, hint, cost })
     }
 }
 
@@ -386,6 +401,8 @@ pub struct FileModel<'a> {
     pub loops: Vec<loops::LoopFact>,
     /// Async bodies with state-changing calls (`fetch_add`, `inc_x()`), with their awaits.
     pub sequences: Vec<loops::SequenceFact>,
+    /// What runs once per event: handlers, registered handlers, event-loop bodies.
+    pub per_event: analysis::per_event::PerEventFacts,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -463,6 +480,7 @@ impl<'a> FileModel<'a> {
             ir: facts.ir,
             loops: facts.loops,
             sequences: facts.sequences,
+            per_event: facts.per_event,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

@@ -68,6 +68,8 @@ pub struct WalkFacts {
     pub crate_aliases: Vec<(String, String)>,
     /// Module-level glob imports of crate modules: (importing module, glob module).
     pub crate_globs: Vec<(String, String)>,
+    /// What runs once per event (see [`super::analysis::per_event`]).
+    pub per_event: super::analysis::per_event::PerEventFacts,
 }
 
 /// Walks a file whose top module is `root` (`crate`, or `crate::db` for `src/db.rs`).
@@ -118,6 +120,7 @@ pub fn walk_file(
     w.visit_file(file);
     w.facts.crate_aliases = w.resolver.crate_aliases();
     w.facts.crate_globs = w.resolver.crate_globs();
+    w.facts.per_event = super::analysis::per_event::analyse(file, &mut w.resolver);
     // Calls made directly in a function that `main` calls directly run once, at start-up.
     for (call, direct_in) in w.facts.calls.iter_mut().zip(&w.direct_in) {
         if let Some(f) = direct_in

@@ -1,7 +1,7 @@
 use crate::crate_index::CrateIndex;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Note};
 use crate::facts::{Deferred, Requirement, Sink};
-use crate::knowledge::blocking;
+use crate::knowledge::blocking::{self, Cost};
 use crate::levels::{Group, Level};
 use crate::model::{Callee, Ctx, FileModel, Ty, short_type};
 
@@ -14,14 +14,17 @@ crate::declare_rule! {
     /// helper functions of the same crate or of a workspace member it depends on by path.
     ///
     /// ## Pedantic form
-    /// Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...);
-    /// calls made once at start-up or set-up (directly, outside loops, in `async fn main`, a
-    /// `#[tokio::main]` fn or method, a constructor — an async method returning `Self` — or a
-    /// set-up fn such as `new`/`open`/`init`, or in a fn only such code calls directly); calls
-    /// in a binary made while nothing else runs (in a fn reached from `main` only through such
-    /// fns, before anything concurrent starts); and calls in a binary none of whose files
-    /// spawns, joins, selects or serves. A call of a crate helper whose blocking call is
-    /// metadata-only, or made in those places, is the pedantic form too.
+    /// Filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path` methods that
+    /// ask the filesystem, `serde_json::from_reader` on a `File`) that is not on a per-event path
+    /// (below): start-up, a command, a reload, a periodic save run as often as the program
+    /// chooses. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
+    /// anywhere. Any blocking call made once at start-up or set-up (directly, outside loops, in
+    /// `async fn main`, a `#[tokio::main]` fn or method, a constructor — an async method
+    /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
+    /// calls directly); calls in a binary made while nothing else runs (in a fn reached from
+    /// `main` only through such fns, before anything concurrent starts); and calls in a binary
+    /// none of whose files spawns, joins, selects or serves. A call of a crate helper whose
+    /// blocking call is of those kinds, or made in those places, is the pedantic form too.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -37,6 +40,35 @@ crate::declare_rule! {
     /// request handlers, anything in a program that spawns tasks or serves. In a command-line
     /// binary that does one thing after another, or in `main` before anything is started, the
     /// blocked thread holds up no other task: the pedantic form.
+    ///
+    /// Blocking calls come in two cost classes, kept in the blocking table. *Waits and heavy
+    /// work* — sleeps, sockets and DNS lookups, standard input, child processes and their pipes,
+    /// channel receives, thread joins, `Condvar` and barriers, blocking HTTP and database
+    /// clients, password hashing — can hold a worker for as long as the other side likes, or for
+    /// deliberately long CPU work: default wherever other tasks run. *Local filesystem work* costs
+    /// microseconds to milliseconds per call: it hurts where it runs once per request,
+    /// connection or message, and is default only there, on a *per-event path*:
+    ///
+    /// * in a request handler: an async fn with a route attribute (`#[get("/")]`, `#[post]`,
+    ///   `#[route]`, poem's `#[handler]`), one taking a web framework's extractor (axum's
+    ///   `State`, `Json`, `Query`, `Path`, ...; actix's `web::Data`, `web::Json`, `HttpRequest`;
+    ///   rocket's `State`; poem's `web::*`), the `call` method of an `impl Service<..> for ..`,
+    ///   or an async fn registered with a router or server (`get(f)`, `post(f)`, `.to(f)`,
+    ///   `.service(f)`, `service_fn(f)`, `from_fn(f)`, warp's `.and_then(f)`, rocket's
+    ///   `routes![..]`), and in a closure registered that way;
+    /// * in the body of a loop whose iteration awaits the next event of a source — `accept()`,
+    ///   `next()`/`try_next()` on a stream, `recv_from()` on a socket, also as a `select!`
+    ///   branch — and so in the tasks it spawns, one per connection or message;
+    /// * in a function called from any of these, over the crate's call graph (callers on a
+    ///   per-event path put their callees on one). Method calls on a trait object or a generic
+    ///   parameter (`self.store.get(k)` with `store: Arc<dyn Store>`) reach every method of
+    ///   that name no resolved call reaches, except the names of std traits' methods (`from`,
+    ///   `default`, `clone`, ...). Test code starts no path.
+    ///
+    /// A channel's `recv()` does not make a loop per-event: a mailbox receives as often as its
+    /// senders send, which is usually a command now and then; nor does a timer (`tick()`), or a
+    /// collection. On three labelled field sets (46 repositories) filesystem calls off these
+    /// paths were worth changing 1 time in 60.
     ///
     /// Where code runs is judged over the crate's call graph. A function of a binary *runs
     /// alone* when it is `main` (of `src/main.rs`, `src/bin/` or a `[[bin]]` path), or when every call of it (outside test code) is made by a
@@ -60,12 +92,18 @@ crate::declare_rule! {
     /// set-up fn never called in a loop runs once per value it builds, and so does a function
     /// only such fns call directly.
     ///
-    /// Known limits: a function also registered as a value (a handler passed to a router) and
+    /// Known limits: the frequency of filesystem work is judged from structure, not from sizes
+    /// or rates: a small file re-read per connection is default, a whole-file read in a
+    /// library's public async fn that nothing in the workspace calls on a per-event path is
+    /// pedantic (its callers are other crates, unseen), and a handler reached only through a
+    /// router the index cannot read (a macro, a function value stored in a table) is not
+    /// recognised. A function also registered as a value (a handler passed to a router) and
     /// called from `main` directly is judged by the calls only; a detached task started through
     /// a call the index cannot resolve is not seen; a spawn starts concurrency at its innermost
     /// loop only; a program's own library that other programs also call is judged by the
     /// workspace's calls alone. Small rare reads (a certificate per
-    /// reconnect, a 4 KiB probe) are not told from hot ones and stay in the default form.
+    /// reconnect, a 4 KiB probe) on a per-event path are not told from heavy ones and stay in
+    /// the default form.
     ///
     /// A sync function that blocks (itself, or through the sync functions it calls) is reported
     /// where async code calls it, with a note for each hop down to the blocking call
@@ -248,7 +286,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let at_startup = call.startup
             || call.top_level && index.is_startup_only(f)
             || index.runs_alone(f, call.span.start.line);
-        let form = if at_startup || hop_is_metadata_only(&last.calls) {
+        // Filesystem work off every per-event path runs as often as the program chooses.
+        let filesystem_off_event =
+            last.cost == Some(Cost::Filesystem) && !call.per_event && !index.is_per_event(f);
+        let form = if at_startup || filesystem_off_event || hop_is_metadata_only(&last.calls) {
             crate::levels::Form::Pedantic
         } else {
             crate::levels::Form::Default
@@ -277,7 +318,9 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
 
 /// Per-file findings made where no other task can run — in a binary, in a function reached
 /// from `main` only through functions that run alone, before anything concurrent starts (see
-/// [`CrateIndex::runs_alone`]) — are the pedantic form: the file alone cannot tell.
+/// [`CrateIndex::runs_alone`]) — are the pedantic form: the file alone cannot tell. So is
+/// filesystem work in a function on no per-event path (see
+/// [`CrateIndex::is_filesystem_off_event`]).
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     for d in diagnostics {
         if d.rule != BLOCKING_IN_ASYNC.name || d.form != crate::levels::Form::Default {
@@ -286,7 +329,7 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         let line = d.span.start.line;
         if index
             .function_at(&d.path, line)
-            .is_some_and(|f| index.runs_alone(f, line))
+            .is_some_and(|f| index.runs_alone(f, line) || index.is_filesystem_off_event(f, &d.span))
         {
             d.form = crate::levels::Form::Pedantic;
         }

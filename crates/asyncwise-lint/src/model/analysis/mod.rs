@@ -13,9 +13,13 @@
 //! - [`bounds`]: how many times a loop runs and what bounds the tasks it spawns (permits,
 //!   bounded spawners, awaits in the iteration, drained collections, accept loops, chunks,
 //!   fixed and sized ranges). Read by `unbounded_spawn`.
+//! - [`per_event`]: which code runs once per event (handlers by signature, handlers
+//!   registered with a router, bodies of loops driven by an event source). Read by
+//!   `blocking_in_async` through the crate index.
 //!
 //! Guard liveness (`guards.rs`, drop scopes) belongs here too by the same reasoning; it stays
 //! where it is for now because other branches edit it.
 
 pub mod bounds;
 pub mod failure;
+pub mod per_event;

@@ -4,7 +4,7 @@
 mod db;
 
 pub async fn on_signal() {
-    match db::backup() { //~ blocking_in_async
+    match db::backup() { //~ blocking_in_async(pedantic)
         Ok(path) => tracing::info!("backup written to {path}"),
         Err(e) => tracing::error!("backup failed: {e}"),
     }

@@ -8,7 +8,7 @@ mod platform;
 mod platform;
 
 pub async fn commit(dir: &std::path::Path) -> std::io::Result<usize> {
-    platform::sync_spool(dir)?; //~ blocking_in_async
+    platform::sync_spool(dir)?; //~ blocking_in_async(pedantic)
     Ok(platform::page_size())
 }
 

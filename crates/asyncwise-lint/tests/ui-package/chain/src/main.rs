@@ -8,8 +8,8 @@ fn main() {
 }
 
 async fn deploy(root: &str) {
-    install(root); //~ blocking_in_async
-    setup::install(root); //~ blocking_in_async
+    install(root); //~ blocking_in_async(pedantic)
+    setup::install(root); //~ blocking_in_async(pedantic)
     crate::setup::checksum(root); // ok: checksum does not block
     tokio::task::spawn_blocking(move || install("/opt/app")); // ok: offloaded
     let _ = std::thread::spawn(|| setup::install("/srv")); // ok: on its own thread
@@ -22,7 +22,7 @@ async fn later(root: String) {
 }
 
 async fn inline(roots: Vec<String>) {
-    roots.iter().for_each(|r| install(r)); //~ blocking_in_async
+    roots.iter().for_each(|r| install(r)); //~ blocking_in_async(pedantic)
 }
 
 struct Server;
@@ -33,7 +33,7 @@ impl Server {
     async fn new(root: &str) -> Server {
         install(root); //~ blocking_in_async(pedantic)
         for r in ["/a", "/b"] {
-            install(r); //~ blocking_in_async
+            install(r); //~ blocking_in_async(pedantic)
         }
         Server
     }

@@ -27,5 +27,5 @@ pub async fn accept_upload(root: &Path, name: &str) -> Vec<u8> {
     if has_marker(dir.clone()) { //~ blocking_in_async(pedantic)
         forget_upload(&dir.join(name)); //~ blocking_in_async(pedantic)
     }
-    load_upload(&dir.join(name)) //~ blocking_in_async
+    load_upload(&dir.join(name)) //~ blocking_in_async(pedantic)
 }

@@ -25,7 +25,7 @@ fn retry(n: u32) {
 }
 
 pub async fn run() {
-    walk("/tmp", 3); //~ blocking_in_async
+    walk("/tmp", 3); //~ blocking_in_async(pedantic)
     count(10); // ok: recursive, never blocks
     retry(3); //~ blocking_in_async
 }

@@ -24,7 +24,7 @@ async fn schedule(settings: String) -> std::io::Result<()> {
 }
 
 async fn listen(settings: String) -> std::io::Result<()> {
-    let secret = std::fs::read("secret")?; //~ blocking_in_async
+    let secret = std::fs::read("secret")?; //~ blocking_in_async(pedantic)
     drop((settings, secret));
     Ok(())
 }
@@ -33,7 +33,7 @@ async fn preload(settings: &str) -> std::io::Result<()> {
     let index = std::fs::read("jobs.idx")?; //~ blocking_in_async(pedantic)
     for job in settings.lines() {
         // From the second job on, the first job's task runs beside this read.
-        let input = std::fs::read(job)?; //~ blocking_in_async
+        let input = std::fs::read(job)?; //~ blocking_in_async(pedantic)
         let size = index.len();
         tokio::spawn(async move { input.len() + size }); //~ unbounded_spawn
     }
@@ -58,7 +58,7 @@ async fn start_with(executor: &dyn Executor) -> std::io::Result<()> {
     executor.spawn(Box::pin(async move {
         drop(banner);
     }));
-    let motd = std::fs::read_to_string("motd")?; //~ blocking_in_async
+    let motd = std::fs::read_to_string("motd")?; //~ blocking_in_async(pedantic)
     drop(motd);
     Ok(())
 }

@@ -1,0 +1,328 @@
+//! Which functions run once per event — per request, per connection, per message — over the
+//! crate's call graph, from what each file says ([`crate::model::analysis::per_event`]).
+//!
+//! A function is *on a per-event path* when it is
+//!
+//! * a handler by its own signature (a route attribute, a framework extractor parameter,
+//!   `Service::call`),
+//! * an async fn a router or server registers as a handler (`get(list)`, `.to(show)`,
+//!   `service_fn(handle)`), resolved as calls are,
+//! * called from a per-event region of its caller's file (the body of a loop driven by
+//!   `accept()`, `next()`, `recv()`, ..., which includes the tasks spawned there, or a closure
+//!   registered as a handler),
+//! * or called by a function on a per-event path: callers hot, callee hot. The edges are the
+//!   calls the index resolves and, for method calls on values of unknown type (a trait object,
+//!   a value bound by a `match`), every method of that name in the package that no resolved
+//!   call reaches, as [`CrateIndex::runs_alone`] links them: a per-event path through a trait
+//!   object stays one.
+//!
+//! Test code neither starts nor carries a path. A worklist from the roots, each function
+//! marked once: linear in the calls.
+
+use std::collections::{HashMap, HashSet};
+
+use super::CrateIndex;
+use crate::summary::CallRef;
+
+impl CrateIndex {
+    /// Settles which functions are on a per-event path (see the module's docs).
+    pub(super) fn settle_per_event(&mut self) {
+        let n = self.fns.len();
+        let mut methods: Vec<HashMap<&str, Vec<usize>>> = vec![HashMap::new(); self.packages.len()];
+        for (g, entry) in self.fns.iter().enumerate() {
+            let mut parts = entry.summary.id.0.rsplit("::");
+            let (Some(name), Some(owner)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            if owner.starts_with(char::is_uppercase) {
+                let package = self.files[entry.file].package;
+                methods[package].entry(name).or_default().push(g);
+            }
+        }
+        // Types the package declares functions on (`crate::db::Store`), per package.
+        let mut declared_owners: Vec<HashSet<&str>> = vec![HashSet::new(); self.packages.len()];
+        for entry in &self.fns {
+            if let Some((owner, _)) = entry.summary.id.0.rsplit_once("::") {
+                declared_owners[self.files[entry.file].package].insert(owner);
+            }
+        }
+        let mut called_exactly = vec![false; n];
+        for (f, entry) in self.fns.iter().enumerate() {
+            for call in &entry.summary.calls {
+                if let Some(g) = self.callee(f, call) {
+                    called_exactly[g] = true;
+                }
+            }
+        }
+        let mut hot = vec![false; n];
+        let mut work = Vec::new();
+        let mark = |g: usize, hot: &mut Vec<bool>, work: &mut Vec<usize>| {
+            if !hot[g] {
+                hot[g] = true;
+                work.push(g);
+            }
+        };
+        for f in 0..n {
+            let summary = &self.fns[f].summary;
+            if summary.in_test {
+                continue;
+            }
+            if summary.handler {
+                mark(f, &mut hot, &mut work);
+            }
+            for target in &summary.registers {
+                let call = CallRef {
+                    target: target.clone(),
+                    ctx: crate::model::Ctx::Sync,
+                    span: summary.at,
+                    startup: false,
+                    top_level: false,
+                    in_arm: false,
+                    awaited: false,
+                    per_event: false,
+                };
+                if let Some(g) = self.resolve(f, &call)
+                    && self.fns[g].summary.is_async
+                {
+                    mark(g, &mut hot, &mut work);
+                }
+            }
+            for call in summary.calls.iter().filter(|c| c.per_event) {
+                if let Some(g) = self.callee(f, call) {
+                    mark(g, &mut hot, &mut work);
+                }
+            }
+        }
+        while let Some(f) = work.pop() {
+            let entry = &self.fns[f];
+            let package = self.files[entry.file].package;
+            // Method calls no resolution settles (a trait object in a field: `self.store.get(k)`
+            // with `store: Arc<dyn Store>`) are linked by name, as untyped ones are.
+            let mut by_name: Vec<&str> = Vec::new();
+            for call in &entry.summary.calls {
+                match self.callee(f, call) {
+                    Some(g) if !self.fns[g].summary.in_test => mark(g, &mut hot, &mut work),
+                    Some(_) => {}
+                    None => by_name.extend(unresolved_method_name(
+                        &call.target,
+                        &declared_owners[package],
+                    )),
+                }
+            }
+            let untyped = entry.summary.untyped_method_calls.iter();
+            for name in untyped.map(|(n, _)| n.as_str()).chain(by_name) {
+                for &h in methods[package].get(name).into_iter().flatten() {
+                    if h != f && !called_exactly[h] && !self.fns[h].summary.in_test {
+                        mark(h, &mut hot, &mut work);
+                    }
+                }
+            }
+        }
+        self.per_event = hot;
+    }
+
+    /// Is function `f` on a per-event path: a request handler, or reached from one, from an
+    /// event loop's body or from a task spawned there (see the module's docs)?
+    pub fn is_per_event(&self, f: usize) -> bool {
+        self.per_event.get(f).copied().unwrap_or(false)
+    }
+
+    /// Is the call at `span` of function `f` a filesystem-class blocking call made in async
+    /// code outside any per-event region of its file, in a function not on a per-event path?
+    /// Such a call runs as often as the program chooses (start-up, a command, a reload, a
+    /// periodic save): the pedantic form of `blocking_in_async`.
+    pub fn is_filesystem_off_event(&self, f: usize, span: &crate::diagnostic::Span) -> bool {
+        !self.is_per_event(f)
+            && self.fns.get(f).is_some_and(|entry| {
+                entry
+                    .summary
+                    .off_event_fs
+                    .iter()
+                    .any(|s| s.start == span.start)
+            })
+    }
+}
+
+/// The method name of an unresolved method call whose receiver may be a trait object or a
+/// generic parameter: a call on a field of a struct declared elsewhere (`field:App.store::get`,
+/// with `store: Arc<dyn Store>`), or a method of a type no function of the package is declared
+/// on (`I::preprocess` with `compiler: I`). Names of std traits' methods (`from`, `default`,
+/// `clone`, ...) are never linked: too common to say which function runs.
+fn unresolved_method_name<'t>(target: &'t str, declared_owners: &HashSet<&str>) -> Option<&'t str> {
+    let name = match target.strip_prefix(crate::summary::FIELD_PREFIX) {
+        Some(rest) => rest.rsplit_once("::")?.1,
+        None => {
+            let (owner, name) = target.rsplit_once("::")?;
+            let last = owner.rsplit("::").next().unwrap_or(owner);
+            if !last.starts_with(char::is_uppercase) || declared_owners.contains(owner) {
+                return None;
+            }
+            name
+        }
+    };
+    (!COMMON_TRAIT_METHODS.contains(&name)).then_some(name)
+}
+
+/// Methods of std traits and conventional constructors: an unresolved call of one of these
+/// names says nothing about which of the package's functions runs.
+const COMMON_TRAIT_METHODS: &[&str] = &[
+    "new",
+    "default",
+    "from",
+    "into",
+    "try_from",
+    "try_into",
+    "clone",
+    "fmt",
+    "eq",
+    "cmp",
+    "partial_cmp",
+    "hash",
+    "drop",
+    "deref",
+    "deref_mut",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "to_string",
+    "from_str",
+    "from_iter",
+    "into_iter",
+    "next",
+    "poll",
+    "poll_next",
+    "build",
+];
+
+#[cfg(test)]
+mod tests {
+    use crate::crate_index::{CrateIndex, FileInput, PackageInput};
+    use crate::model::{FileContext, FileModel};
+
+    fn index(files: &[(&str, &str)]) -> CrateIndex {
+        let files = files
+            .iter()
+            .map(|(path, src)| {
+                let ast = syn::parse_file(src).expect("test source parses");
+                let path = std::path::Path::new(path);
+                let cx = FileContext {
+                    module: crate::engine::layout::module_path(path),
+                    ..Default::default()
+                };
+                let model = FileModel::build_in(path, src, &ast, &cx);
+                let mut items = crate::summary::summarize(&model);
+                let tests = crate::model::TestCode::of(&ast);
+                crate::summary::mark_execution(&mut items, &model, |l| tests.contains_line(l), &[]);
+                FileInput {
+                    path: path.into(),
+                    rel: path.into(),
+                    items,
+                }
+            })
+            .collect();
+        CrateIndex::build(vec![PackageInput {
+            files,
+            ..Default::default()
+        }])
+    }
+
+    fn hot(index: &CrateIndex, id: &str) -> bool {
+        let f = (0..index.fns.len())
+            .find(|&f| index.fns[f].summary.id.0 == id)
+            .unwrap_or_else(|| panic!("no function {id}"));
+        index.is_per_event(f)
+    }
+
+    #[test]
+    fn a_registered_handler_and_what_it_calls_are_per_event() {
+        let index = index(&[
+            (
+                "src/main.rs",
+                "use axum::routing::get;\n\
+                 mod pages;\n\
+                 fn app() -> Router { Router::new().route(\"/\", get(pages::home)) }\n\
+                 async fn reload() { pages::render(); }",
+            ),
+            (
+                "src/pages.rs",
+                "pub async fn home() -> String { render() }\n\
+                 pub fn render() -> String { String::new() }\n\
+                 pub fn unused() {}",
+            ),
+        ]);
+        assert!(hot(&index, "crate::pages::home"));
+        assert!(hot(&index, "crate::pages::render"));
+        assert!(!hot(&index, "crate::pages::unused"));
+        // A caller of a hot function is not made hot by it.
+        assert!(!hot(&index, "crate::reload"));
+    }
+
+    #[test]
+    fn a_task_spawned_per_connection_is_per_event_and_a_periodic_task_is_not() {
+        let index = index(&[(
+            "src/lib.rs",
+            "pub async fn serve(l: tokio::net::TcpListener) {\n\
+             loop {\n\
+             let (s, _) = l.accept().await.unwrap();\n\
+             tokio::spawn(async move { client(s).await });\n\
+             }\n\
+             }\n\
+             async fn client(s: S) { greet(&s); }\n\
+             fn greet(s: &S) {}\n\
+             pub async fn checkpoint(mut i: tokio::time::Interval) {\n\
+             loop { i.tick().await; save().await; }\n\
+             }\n\
+             async fn save() {}",
+        )]);
+        assert!(hot(&index, "crate::client"));
+        assert!(hot(&index, "crate::greet"));
+        assert!(!hot(&index, "crate::serve"));
+        assert!(!hot(&index, "crate::save"));
+    }
+
+    #[test]
+    fn handlers_by_signature_reach_trait_methods_through_untyped_calls() {
+        let index = index(&[(
+            "src/lib.rs",
+            "use axum::extract::State;\n\
+             pub async fn get_blob(State(app): State<App>) { app.store.fetch().await; }\n\
+             struct App { store: Box<dyn Store> }\n\
+             struct Disk;\n\
+             impl Disk { async fn fetch(&self) {} }\n\
+             #[cfg(test)] mod tests { async fn t(State(a): State<A>) { super::helper(); } }\n\
+             fn helper() {}",
+        )]);
+        assert!(hot(&index, "crate::get_blob"));
+        assert!(hot(&index, "crate::Disk::fetch"));
+        // Test code is never a root.
+        assert!(!hot(&index, "crate::helper"));
+    }
+
+    #[test]
+    fn unresolved_methods_are_linked_by_name_only_on_unknown_types_and_uncommon_names() {
+        use super::unresolved_method_name;
+        let declared: std::collections::HashSet<&str> = ["crate::db::Store"].into();
+        assert_eq!(
+            unresolved_method_name("field:App.store::fetch", &declared),
+            Some("fetch")
+        );
+        // A generic parameter: no function of the package is declared on `I`.
+        assert_eq!(
+            unresolved_method_name("crate::compiler::I::preprocess", &declared),
+            Some("preprocess")
+        );
+        // A declared type's missing method, a common trait method, a free function: not linked.
+        assert_eq!(
+            unresolved_method_name("crate::db::Store::gone", &declared),
+            None
+        );
+        assert_eq!(
+            unresolved_method_name("crate::net::Addr::from", &declared),
+            None
+        );
+        assert_eq!(
+            unresolved_method_name("crate::util::helper", &declared),
+            None
+        );
+    }
+}

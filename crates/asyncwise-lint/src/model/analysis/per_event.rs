@@ -241,6 +241,15 @@ struct Visitor<'r> {
 }
 
 impl Visitor<'_> {
+    /// A loop driven by events (see [`loop_driver`]): its body is per-event code.
+    fn event_loop(&mut self, header: Option<&syn::Expr>, body: &syn::Block) {
+        if let Some(name) = loop_driver(header, body) {
+            self.facts
+                .regions
+                .push((block_loc(body), Why::EventLoop(name)));
+        }
+    }
+
     fn signature(&mut self, sig: &syn::Signature, attrs: &[syn::Attribute]) {
         let name = Loc::from_span(sig.ident.span());
         if self.service_impl && sig.ident == "call" {
@@ -378,29 +387,17 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        if let Some(name) = loop_driver(None, &l.body) {
-            self.facts
-                .regions
-                .push((block_loc(&l.body), Why::EventLoop(name)));
-        }
+        self.event_loop(None, &l.body);
         visit::visit_expr_loop(self, l);
     }
 
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-        if let Some(name) = loop_driver(Some(&w.cond), &w.body) {
-            self.facts
-                .regions
-                .push((block_loc(&w.body), Why::EventLoop(name)));
-        }
+        self.event_loop(Some(&w.cond), &w.body);
         visit::visit_expr_while(self, w);
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        if let Some(name) = loop_driver(Some(&f.expr), &f.body) {
-            self.facts
-                .regions
-                .push((block_loc(&f.body), Why::EventLoop(name)));
-        }
+        self.event_loop(Some(&f.expr), &f.body);
         visit::visit_expr_for_loop(self, f);
     }
 

@@ -21,6 +21,7 @@ pub mod spawn;
 pub mod test_code;
 pub mod types;
 mod value;
+pub mod web;
 
 pub use value::{Knowledge, RowKind, UserRows};
 

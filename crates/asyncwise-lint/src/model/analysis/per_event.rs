@@ -1,6 +1,7 @@
 //! Which code of a file runs once per event — per request, per connection, per message of an
 //! incoming stream — as far as one file's syntax shows it. The crate index carries it further
-//! over the call graph (`crate_index::per_event`).
+//! over the call graph (`crate_index::per_event`). The names it matches are data in
+//! [`crate::knowledge::web`].
 //!
 //! A file says three things:
 //!
@@ -17,13 +18,18 @@
 //!   index keeps those that resolve to an async fn of the crate. A closure given to such a
 //!   call (`service_fn(|req| handle(req, state.clone()))`) is a per-event region itself.
 //! * **Per-event regions**: the body of a loop whose iteration awaits the next event of a
-//!   source — `accept()`, `next()`/`try_next()` on a stream, `recv()`/`recv_from()` on a channel or
-//!   socket, also as a `select!` branch — with everything in it, tasks it spawns included (one
+//!   source — `accept()`, `next()`/`try_next()` on a stream, `recv_from()` on a socket, also as
+//!   a `select!` branch (a channel's `recv()` is not: command mailboxes beside timers ran rarely
+//!   on the field sets) — with everything in it, tasks it spawns included (one
 //!   per connection or message). A loop driven by a timer (`interval.tick()`) or over a
 //!   collection is not: it runs as often as the program chooses.
 
 use syn::visit::{self, Visit};
 
+use crate::knowledge::web::{
+    EVENT_SOURCES, EXTRACTOR_TYPES, REGISTERING_FNS, REGISTERING_METHODS, ROUTE_ATTRIBUTES,
+    WEB_CRATES,
+};
 use crate::model::Loc;
 use crate::model::resolve::Resolver;
 
@@ -68,83 +74,6 @@ impl PerEventFacts {
             .any(|(r, _)| r.start <= loc.start && loc.end <= r.end)
     }
 }
-
-/// Method names whose awaited call yields the next event of a source.
-pub const EVENT_SOURCES: &[&str] = &["accept", "next", "try_next", "recv_from"];
-
-/// Attribute names that register an async fn as a route handler (actix-web, rocket, poem,
-/// ntex, salvo), and axum's `debug_handler`.
-pub const ROUTE_ATTRIBUTES: &[&str] = &[
-    "get",
-    "post",
-    "put",
-    "delete",
-    "patch",
-    "head",
-    "options",
-    "route",
-    "routes",
-    "handler",
-    "debug_handler",
-];
-
-/// Type paths (or `module::` prefixes) of web framework extractors: an async fn taking one is
-/// a request handler (or middleware, which runs per request too).
-pub const EXTRACTOR_TYPES: &[&str] = &[
-    "axum::extract::",
-    "axum::Json",
-    "axum::Form",
-    "axum::Extension",
-    "axum_extra::extract::",
-    "axum_extra::TypedHeader",
-    "actix_web::web::",
-    "actix_web::HttpRequest",
-    "actix_web::dev::ServiceRequest",
-    "rocket::State",
-    "rocket::serde::json::Json",
-    "poem::web::",
-    "poem::Request",
-    "salvo::Request",
-    "ntex::web::types::",
-];
-
-/// Functions whose arguments are route handlers: axum's method routers and the service and
-/// middleware adapters of tower, hyper and axum (matched by the last path segment, on a path
-/// into one of [`WEB_CRATES`] or unresolved).
-pub const REGISTERING_FNS: &[&str] = &[
-    "get",
-    "post",
-    "put",
-    "delete",
-    "patch",
-    "head",
-    "options",
-    "any",
-    "on",
-    "service_fn",
-    "from_fn",
-    "from_fn_with_state",
-];
-
-/// Crates whose routing functions [`REGISTERING_FNS`] names.
-pub const WEB_CRATES: &[&str] = &[
-    "axum",
-    "actix_web",
-    "hyper",
-    "hyper_util",
-    "tower",
-    "poem",
-    "salvo",
-    "warp",
-    "ntex",
-];
-
-/// Methods whose path arguments are route handlers: actix's `.to(f)` and `.service(f)`,
-/// axum's chained method routers (`get(a).post(b)`) and `fallback`, poem's `.handler`,
-/// warp's `.and_then(f)`. Only arguments that resolve to an async fn of the crate count.
-pub const REGISTERING_METHODS: &[&str] = &[
-    "to", "service", "handler", "and_then", "fallback", "get", "post", "put", "delete", "patch",
-];
 
 /// Reads a file's per-event facts; `resolver` resolves paths from the file's top level.
 pub fn analyse(file: &syn::File, resolver: &mut Resolver) -> PerEventFacts {

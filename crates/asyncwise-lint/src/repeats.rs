@@ -35,7 +35,8 @@ use crate::rules::Repeats;
 
 /// Groups repeated findings (see the [module docs](self)). The first finding of a group, in the
 /// order given, stands for it: it keeps its place and gets a note per repeat, carrying the
-/// repeat's message and span, and the edits of every repeat's fix. Findings without a function,
+/// repeat's message and span, the edits of every repeat's fix, and, once each, the advice of
+/// repeats whose help differs from its own (a note without a place, `also: …`). Findings without a function,
 /// and those of rules whose repeats are each a change of their own, are left as they are.
 pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     type Key = (PathBuf, &'static str, Form, Severity, Enclosing);
@@ -93,6 +94,21 @@ fn absorb(into: &mut Diagnostic, repeat: Diagnostic) {
         match &mut into.fix {
             Some(taken) => taken.edits.extend(fix.edits),
             None => into.fix = Some(fix),
+        }
+    }
+    // A repeat of another kind (a sleep among socket calls) has advice of its own: kept once,
+    // as a note without a place.
+    if let Some(help) = repeat.help.filter(|h| Some(h) != into.help.as_ref()) {
+        let also = format!("also: {help}");
+        if !into
+            .notes
+            .iter()
+            .any(|n| n.span.is_none() && n.message == also)
+        {
+            into.notes.push(Note {
+                message: also,
+                span: None,
+            });
         }
     }
     into.notes.push(Note {
@@ -175,6 +191,24 @@ mod tests {
                 .ends_with("(and 2 more blocking calls in `a`)")
         );
         assert_eq!(grouped[0].notes.len(), 2);
+    }
+
+    #[test]
+    fn a_repeat_with_other_advice_keeps_it_once() {
+        let src = "async fn a() {\n    std::net::TcpStream::connect(x);\n    std::thread::sleep(d);\n    \
+                   std::thread::sleep(d);\n    std::net::TcpStream::connect(x);\n}\n";
+        let grouped = group(found(src));
+        assert_eq!(grouped.len(), 1);
+        let placeless: Vec<&str> = grouped[0]
+            .notes
+            .iter()
+            .filter(|n| n.span.is_none())
+            .map(|n| n.message.as_str())
+            .collect();
+        assert_eq!(placeless.len(), 1, "{placeless:?}");
+        assert!(placeless[0].starts_with("also: ") && placeless[0].contains("sleep"));
+        let placed = grouped[0].notes.iter().filter(|n| n.span.is_some()).count();
+        assert_eq!(placed, 3);
     }
 
     #[test]

@@ -212,6 +212,40 @@ mod tests {
     }
 
     #[test]
+    fn a_helper_that_blocks_groups_with_direct_calls_of_its_caller() {
+        // The crate pass's finding (through `util::nap`) and the file's own finding name the
+        // same function, so they are one group.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "Cargo.toml",
+            "[package]\nname = \"h\"\nversion = \"0.1.0\"\n",
+        );
+        write(
+            "src/lib.rs",
+            "mod util;\npub async fn handler() {\n    std::thread::sleep(d);\n    util::nap();\n}\n",
+        );
+        write("src/util.rs", "pub fn nap() { std::thread::sleep(d); }\n");
+        let report = crate::check_paths(&[dir.path().to_path_buf()], &Default::default());
+        assert_eq!(report.diagnostics.len(), 2, "{:?}", report.diagnostics);
+        let grouped = group(report.diagnostics);
+        assert_eq!(grouped.len(), 1, "{grouped:?}");
+        assert_eq!(grouped[0].span.start.line, 3);
+        assert_eq!(
+            grouped[0]
+                .notes
+                .last()
+                .and_then(|n| n.span)
+                .map(|s| s.start.line),
+            Some(4)
+        );
+    }
+
+    #[test]
     fn rules_whose_repeats_are_each_a_fix_are_not_grouped() {
         let src = "async fn a() {\n    let (t1, _r1) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    \
                    let (t2, _r2) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    \

@@ -43,7 +43,7 @@ crate::declare_rule! {
     /// }
     /// ```
     pub LOCK_ACROSS_AWAIT, "lock_across_await", Group::Suspicious, Level::Warn, check,
-    repeats: crate::rules::Repeats::Each { reason: "each guard is dropped before its await, or its lock replaced, on its own: two guards in one function are two places to change" }
+    repeats: crate::rules::Repeats::Each { reason: "each guard is dropped before its await, or its lock replaced, separately: two guards in one function are two places to change" }
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

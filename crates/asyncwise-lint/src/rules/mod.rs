@@ -64,10 +64,9 @@ pub enum Repeats {
 }
 
 impl Repeats {
-    /// What a rule that says nothing about its repeats does.
-    pub const DEFAULT: Repeats = Repeats::Each {
-        reason: "each finding is a change of its own",
-    };
+    /// What a rule that says nothing about its repeats does: each finding on its own, with no
+    /// reason given.
+    pub const DEFAULT: Repeats = Repeats::Each { reason: "" };
 }
 
 impl Rule {
@@ -93,7 +92,6 @@ impl Rule {
         }
         out.push_str("\n## Repeated findings\n\n");
         out.push_str(&self.repeats_doc());
-        out.push('\n');
         out
     }
 
@@ -102,18 +100,21 @@ impl Rule {
     ///
     /// ```
     /// let rule = asyncwise_lint::rules::find("blocking_in_async").unwrap();
-    /// assert!(rule.repeats_doc().starts_with("Findings in one function are one fix"));
+    /// assert!(rule.repeats_doc().starts_with("Findings of this rule in one function are one fix"));
     /// let rule = asyncwise_lint::rules::find("detached_task").unwrap();
     /// assert!(rule.repeats_doc().starts_with("Each finding is reported on its own"));
     /// ```
     pub fn repeats_doc(&self) -> String {
         match self.repeats {
+            Repeats::Each { reason: "" } => {
+                "Each finding is reported on its own, also when one function has several.\n".into()
+            }
             Repeats::Each { reason } => format!(
                 "Each finding is reported on its own, also when one function has several: \
                  {reason}.\n"
             ),
             Repeats::OnePerFunction { noun, reason } => format!(
-                "Findings in one function are one fix: {reason}. A run reports them as one \
+                "Findings of this rule in one function are one fix — {reason}. A run reports them as one \
                  finding (of the same form and level), the first, whose message ends with \
                  \"and N more {noun}s in `function`\", with a note at each of the others (JSON, \
                  SARIF and `--message-format json` carry them as related locations, and its \

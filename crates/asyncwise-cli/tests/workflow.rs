@@ -1052,4 +1052,41 @@ fn repeats_are_grouped_after_suppressions_and_the_baseline() {
     assert_eq!(diagnostics[0]["line"], 3);
     assert!(!diagnostics[0]["message"].as_str().unwrap().contains("more"));
     assert_eq!(diagnostics[0]["notes"].as_array().unwrap().len(), 0);
+
+    // A baseline written before repeats were grouped (by main at 51a6501, for
+    // THREE_IN_TWO_FNS) still matches occurrence by occurrence: with `migrate`'s first call
+    // recorded, its second is reported alone, and `other` as before.
+    let dir = tempfile::tempdir().unwrap();
+    timed_package(dir.path(), THREE_IN_TWO_FNS);
+    let entry = |fingerprint: &str, item: &str| {
+        format!(
+            "{{\"fingerprint\": \"{fingerprint}\", \"rule\": \"blocking_in_async\", \
+             \"path\": \"src/lib.rs\", \"item\": \"{item}\", \"message\": \"m\"}}"
+        )
+    };
+    write(
+        dir.path(),
+        "old.json",
+        &format!(
+            "{{\"version\": 1, \"findings\": [{}]}}",
+            entry("0b5cc4322533ddb0", "migrate")
+        ),
+    );
+    let (_, found_) = findings(dir.path(), &["--baseline", "old.json"]);
+    assert_eq!(
+        found_,
+        found(&[("blocking_in_async", 6), ("blocking_in_async", 10)])
+    );
+    write(
+        dir.path(),
+        "old.json",
+        &format!(
+            "{{\"version\": 1, \"findings\": [{}, {}, {}]}}",
+            entry("0b5cc4322533ddb0", "migrate"),
+            entry("0b5cc5322533df63", "migrate"),
+            entry("e3319da1bf37d181", "other")
+        ),
+    );
+    let (code, found_) = findings(dir.path(), &["--baseline", "old.json"]);
+    assert_eq!((code, found_), (0, vec![]));
 }

@@ -246,6 +246,32 @@ mod tests {
     }
 
     #[test]
+    fn block_on_repeats_are_one_fix_too() {
+        let src = "async fn a() {\n    futures::executor::block_on(f());\n    \
+                   futures::executor::block_on(g());\n    futures::executor::block_on(h());\n}\n";
+        let found = found(src);
+        assert_eq!(
+            found
+                .iter()
+                .filter(|d| d.rule == "block_on_in_async")
+                .count(),
+            3
+        );
+        let grouped: Vec<Diagnostic> = group(found)
+            .into_iter()
+            .filter(|d| d.rule == "block_on_in_async")
+            .collect();
+        assert_eq!(grouped.len(), 1);
+        assert!(
+            grouped[0]
+                .message
+                .ends_with("(and 2 more `block_on` calls in `a`)"),
+            "{}",
+            grouped[0].message
+        );
+    }
+
+    #[test]
     fn rules_whose_repeats_are_each_a_fix_are_not_grouped() {
         let src = "async fn a() {\n    let (t1, _r1) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    \
                    let (t2, _r2) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    \

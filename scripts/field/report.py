@@ -14,13 +14,18 @@ Sub-commands:
                                  test code not yet labelled (what a default run would show)
   show RUN_DIR KEYS_TSV [--repos DIR] [--context 12]
                                  print the code around each sampled finding, for labelling
-  score RUN_DIR LABELS_TSV [--after RUN_DIR2] [--new-out TSV]
+  score RUN_DIR LABELS_TSV [--after RUN_DIR2] [--new-out TSV] [--count-grouped-repeats]
                                  per-rule share worth acting on; with --after, which labelled
                                  findings the second run still reports, its new findings (labels
-                                 for them live in the same file) and the figures over both
+                                 for them live in the same file) and the figures over both, and
+                                 how many labelled act findings it folds into the notes of a
+                                 grouped finding; --count-grouped-repeats counts those notes as
+                                 findings at their own lines (as runs before grouping did)
 
-  misses MISSES_TSV RUN_DIR...   which known misses each run reports (a finding of the same
-                                 rule whose span covers the miss's line)
+  misses MISSES_TSV RUN_DIR... [--count-grouped-repeats]
+                                 which known misses each run reports (a finding of the same
+                                 rule whose span covers the miss's line; with the option, also a
+                                 repeat at that line that a grouped finding carries as a note)
 
 labels.tsv columns: repo, path, line, rule, label (act|noise|wrong), in_test (yes|no), reason.
   act   - an experienced async engineer would change the code
@@ -39,8 +44,32 @@ import sys
 LABELS = ("act", "noise", "wrong")
 
 
-def load_run(run_dir):
-    """Return {key: diagnostic} for every finding of a run directory."""
+# A finding that stands for its rule's repeats in one function (asyncwise groups them: one
+# finding per fix) ends its message so; its last N notes are the repeats, each at its own line.
+GROUPED = re.compile(r"\(and (\d+) more .+ in `[^`]+`\)$")
+
+
+def grouped_repeats(repo, diagnostic):
+    """The keys of the repeats a grouped finding carries as notes (none for other findings)."""
+    match = GROUPED.search(diagnostic.get("message", ""))
+    if not match:
+        return []
+    count = int(match.group(1))
+    notes = [n for n in diagnostic.get("notes", []) if n.get("line") is not None][-count:]
+    keys = []
+    for note in notes:
+        path = note.get("path") or diagnostic["path"]
+        if path.startswith("./"):
+            path = path[2:]
+        keys.append((repo, path, int(note["line"]), diagnostic["rule"]))
+    return keys
+
+
+def load_run(run_dir, repeats=False):
+    """Return {key: diagnostic} for every finding of a run directory.
+
+    With `repeats`, the repeats a grouped finding carries as notes count as findings at their
+    own lines too (each maps to a copy of the grouped finding, marked `"repeat_of"`)."""
     findings = {}
     for name in sorted(os.listdir(run_dir)):
         if not name.endswith(".json"):
@@ -54,7 +83,23 @@ def load_run(run_dir):
                 path = path[2:]
             key = (repo, path, int(diagnostic["line"]), diagnostic["rule"])
             findings[key] = diagnostic
+            if repeats:
+                for repeat in grouped_repeats(repo, diagnostic):
+                    findings.setdefault(repeat, dict(diagnostic, line=repeat[2],
+                                                     end_line=repeat[2], repeat_of=key))
     return findings
+
+
+def repeat_keys(run_dir):
+    """Every repeat key that a run's grouped findings carry as notes."""
+    keys = set()
+    for name in sorted(os.listdir(run_dir)):
+        if name.endswith(".json"):
+            with open(os.path.join(run_dir, name), encoding="utf-8") as handle:
+                document = json.load(handle)
+            for diagnostic in document.get("diagnostics", []):
+                keys.update(grouped_repeats(name[: -len(".json")], diagnostic))
+    return keys
 
 
 def load_labels(path):
@@ -298,9 +343,9 @@ def match_runs(before, after):
 
 
 def cmd_score(args):
-    before = load_run(args.run_dir)
+    before = load_run(args.run_dir, args.count_grouped_repeats)
     all_labels = load_labels(args.labels)
-    after_run = load_run(args.after) if args.after else {}
+    after_run = load_run(args.after, args.count_grouped_repeats) if args.after else {}
     # labels of findings the first run lacks belong to findings new in the second run
     stray = [k for k in all_labels if k not in before and k not in after_run]
     if stray:
@@ -354,11 +399,23 @@ def cmd_score(args):
                        "wrong ones dropped"]))
     print()
     dropped_acts = [k for k, v in labels.items() if v[0] == "act" and k not in after]
+    # A labelled finding that the second run folds into a grouped finding's notes is still
+    # shown at its line, as a note: told apart from one that is gone.
+    repeats = repeat_keys(args.after)
+    folded = [k for k in dropped_acts
+              if any(r[:2] == k[:2] and r[3] == k[3] and abs(r[2] - k[2]) <= NEARBY_LINES
+                     for r in repeats)]
     if dropped_acts:
         print("act findings no longer reported:")
         for key in dropped_acts:
-            print("  " + "\t".join(map(str, key)) + "\t" + labels[key][2])
+            how = " (a note of a grouped finding)" if key in folded else ""
+            print("  " + "\t".join(map(str, key)) + "\t" + labels[key][2] + how)
         print()
+    if repeats:
+        print(f"act findings folded into the notes of a grouped finding: {len(folded)}; "
+              f"not reported at all: {len(dropped_acts) - len(folded)} "
+              f"(of {sum(1 for v in labels.values() if v[0] == 'act')} labelled act); "
+              f"repeats carried as notes in the second run: {len(repeats)}\n")
     kept_noise = [k for k, v in kept.items() if v[0] != "act"]
     if kept_noise and args.verbose:
         print("noise/wrong findings still reported:")
@@ -387,7 +444,7 @@ def cmd_misses(args):
             if len(cells) < 6 or cells[0] == "repo" or raw.startswith("#"):
                 continue
             misses.append(((cells[0], cells[1], int(cells[2]), cells[3]), cells[4], cells[5]))
-    runs = [(d, load_run(d)) for d in args.run_dirs]
+    runs = [(d, load_run(d, args.count_grouped_repeats)) for d in args.run_dirs]
     rows = []
     for key, label, shape in misses:
         cells = [f"{key[0]} {key[1]}:{key[2]}", shape, label]
@@ -436,12 +493,18 @@ def main():
     p.add_argument("--new-out", metavar="TSV",
                    help="with --after: write the second run's new findings that have no label yet, "
                         "as a labels.tsv skeleton")
+    p.add_argument("--count-grouped-repeats", action="store_true",
+                   help="count the repeats a grouped finding carries as notes (asyncwise reports "
+                        "a rule's repeats in one function as one finding) as findings at their "
+                        "own lines; by default only findings count")
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--repos", default="/work/field-repos")
     p.set_defaults(func=cmd_score)
     p = sub.add_parser("misses")
     p.add_argument("misses", help="misses.tsv: repo, path, line, rule, label, shape, reason")
     p.add_argument("run_dirs", nargs="+")
+    p.add_argument("--count-grouped-repeats", action="store_true",
+                   help="a repeat a grouped finding carries as a note, at the miss's line, finds it")
     p.set_defaults(func=cmd_misses)
     args = parser.parse_args()
     args.func(args)

@@ -362,6 +362,9 @@ pub(crate) fn check(
             file.display()
         );
     }
+    // One finding per fix: repeats of a rule in one function are grouped only now, after the
+    // suppressions, the levels and the baseline, which each see every occurrence.
+    report.diagnostics = asyncwise_lint::repeats::group(std::mem::take(&mut report.diagnostics));
     let code = if !report.errors.is_empty() || report.files_checked == 0 {
         // Nothing at all checked is trouble too: a typo in CI must not pass silently.
         EXIT_TROUBLE

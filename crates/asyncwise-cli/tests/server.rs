@@ -209,6 +209,28 @@ fn lsp_conversation() {
     );
     assert!(nothing.is_null(), "{nothing}");
 
+    // Repeats in one function, which the command line reports as one finding, stay apart in
+    // the editor: each place is underlined (and keeps its own quick fix).
+    let twice = "async fn migrate() {\n    std::thread::sleep(d);\n    std::thread::sleep(d);\n}\n";
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 4}, "contentChanges": [{"text": twice}]}),
+    );
+    let found = client.diagnostics(4);
+    assert_eq!(
+        codes_and_lines(&found),
+        [
+            ("blocking_in_async".to_owned(), 1),
+            ("blocking_in_async".to_owned(), 2)
+        ]
+    );
+    assert!(
+        found
+            .iter()
+            .all(|d| !d["message"].as_str().unwrap().contains("more")),
+        "{found:?}"
+    );
+
     let shutdown = client.request("shutdown", Value::Null);
     assert!(shutdown.is_null());
     client.notify("exit", Value::Null);

@@ -885,3 +885,208 @@ fn configured_levels_apply_nearest_first_and_the_command_line_last() {
         .unwrap();
     assert_eq!(app_blocking["level"], "warn");
 }
+
+/// A package whose `lib.rs` is `body`, with tokio's `time` feature (so sleeps are fixable).
+fn timed_package(dir: &Path, body: &str) {
+    write(
+        dir,
+        "Cargo.toml",
+        "[package]\nname = \"r\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\ntokio = { version = \"1\", features = [\"time\"] }\n",
+    );
+    write(dir, "src/lib.rs", body);
+}
+
+const THREE_IN_TWO_FNS: &str = "\
+use std::time::Duration;
+
+pub async fn migrate() {
+    std::thread::sleep(Duration::ZERO);
+    let _ = 1;
+    std::thread::sleep(Duration::ZERO);
+}
+
+pub async fn other() {
+    std::thread::sleep(Duration::ZERO);
+}
+";
+
+#[test]
+fn repeated_findings_in_one_function_are_one_finding_with_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    timed_package(dir.path(), THREE_IN_TWO_FNS);
+
+    // JSON: two findings; the first says how many more and points at the repeat.
+    let (code, stdout, _) = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code, 1);
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let diagnostics = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 2, "{stdout}");
+    let first = &diagnostics[0];
+    assert_eq!(first["line"], 4);
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(and 1 more blocking call in `migrate`)"),
+        "{first}"
+    );
+    let notes = first["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{first}");
+    assert_eq!(
+        (notes[0]["line"].clone(), notes[0]["column"].clone()),
+        (6.into(), 5.into())
+    );
+    assert_eq!(notes[0]["path"], "src/lib.rs");
+    assert_eq!(diagnostics[1]["line"], 10);
+    assert_eq!(diagnostics[1]["notes"].as_array().unwrap().len(), 0);
+
+    // Human: the repeat is labelled in the snippet; the summary counts grouped findings.
+    let (_, human, _) = run(dir.path(), &["check", "--color", "never"]);
+    assert!(
+        human.contains("6 |     std::thread::sleep(Duration::ZERO);"),
+        "{human}"
+    );
+    assert!(
+        human.contains("asyncwise: 2 warnings in 1 file (1 file checked); 2 fixable with `--fix`"),
+        "{human}"
+    );
+
+    // SARIF: the repeat is a related location.
+    let (_, sarif, _) = run(dir.path(), &["check", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let related = results[0]["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 1);
+    assert_eq!(
+        related[0]["physicalLocation"]["region"]["startLine"], 6,
+        "{related:?}"
+    );
+
+    // cargo's JSON: a labelled secondary span, and one suggestion that fixes both calls.
+    let (_, lines, _) = run(dir.path(), &["check", "--message-format", "json"]);
+    let first: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    let spans = first["message"]["spans"].as_array().unwrap();
+    assert!(
+        spans
+            .iter()
+            .any(|s| s["is_primary"] == false && s["line_start"] == 6 && s["label"].is_string()),
+        "{first}"
+    );
+    let suggestion = first["message"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["spans"].as_array().is_some_and(|s| !s.is_empty()))
+        .expect("a machine-applicable suggestion");
+    let edited_lines: std::collections::BTreeSet<u64> = suggestion["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["line_start"].as_u64().unwrap())
+        .collect();
+    assert_eq!(edited_lines, [4, 6].into());
+
+    // The baseline records every occurrence.
+    let (_, _, stderr) = run(dir.path(), &["check", "--write-baseline", "b.json"]);
+    assert!(stderr.contains("recorded 3 findings"), "{stderr}");
+    let (code, found_) = findings(dir.path(), &["--baseline", "b.json"]);
+    assert_eq!((code, found_), (0, vec![]));
+
+    // `--fix` rewrites every occurrence, the repeats included.
+    let (_, _, stderr) = run(dir.path(), &["check", "--fix"]);
+    assert!(stderr.contains("fixed 3 findings in 1 file"), "{stderr}");
+    let fixed = std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+    assert_eq!(
+        fixed
+            .matches("tokio::time::sleep(Duration::ZERO).await")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn repeats_are_grouped_after_suppressions_and_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first occurrence suppressed: the second is reported alone, with no count or note.
+    timed_package(
+        dir.path(),
+        &THREE_IN_TWO_FNS.replacen(
+            "    std::thread::sleep(Duration::ZERO);\n    let _ = 1;",
+            "    std::thread::sleep(Duration::ZERO); // asyncwise: allow(blocking_in_async) -- once\n    let _ = 1;",
+            1,
+        ),
+    );
+    let (_, stdout, _) = run(dir.path(), &["check", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let diagnostics = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 2, "{stdout}");
+    assert_eq!(diagnostics[0]["line"], 6);
+    assert!(!diagnostics[0]["message"].as_str().unwrap().contains("more"));
+    assert_eq!(diagnostics[0]["notes"].as_array().unwrap().len(), 0);
+
+    // A baseline with one occurrence; a second added in the same function is reported alone.
+    let dir = tempfile::tempdir().unwrap();
+    timed_package(
+        dir.path(),
+        "pub async fn migrate() {\n    std::thread::sleep(std::time::Duration::ZERO);\n}\n",
+    );
+    run(dir.path(), &["check", "--write-baseline", "b.json"]);
+    timed_package(
+        dir.path(),
+        "pub async fn migrate() {\n    std::thread::sleep(std::time::Duration::ZERO);\n    \
+         std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+    );
+    let (_, stdout, stderr) = run(
+        dir.path(),
+        &["check", "--format", "json", "--baseline", "b.json"],
+    );
+    assert!(
+        stderr.contains("1 finding recorded in b.json not shown"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let diagnostics = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{stdout}");
+    assert_eq!(diagnostics[0]["line"], 3);
+    assert!(!diagnostics[0]["message"].as_str().unwrap().contains("more"));
+    assert_eq!(diagnostics[0]["notes"].as_array().unwrap().len(), 0);
+
+    // A baseline written before repeats were grouped (by main at 51a6501, for
+    // THREE_IN_TWO_FNS) still matches occurrence by occurrence: with `migrate`'s first call
+    // recorded, its second is reported alone, and `other` as before.
+    let dir = tempfile::tempdir().unwrap();
+    timed_package(dir.path(), THREE_IN_TWO_FNS);
+    let entry = |fingerprint: &str, item: &str| {
+        format!(
+            "{{\"fingerprint\": \"{fingerprint}\", \"rule\": \"blocking_in_async\", \
+             \"path\": \"src/lib.rs\", \"item\": \"{item}\", \"message\": \"m\"}}"
+        )
+    };
+    write(
+        dir.path(),
+        "old.json",
+        &format!(
+            "{{\"version\": 1, \"findings\": [{}]}}",
+            entry("0b5cc4322533ddb0", "migrate")
+        ),
+    );
+    let (_, found_) = findings(dir.path(), &["--baseline", "old.json"]);
+    assert_eq!(
+        found_,
+        found(&[("blocking_in_async", 6), ("blocking_in_async", 10)])
+    );
+    write(
+        dir.path(),
+        "old.json",
+        &format!(
+            "{{\"version\": 1, \"findings\": [{}, {}, {}]}}",
+            entry("0b5cc4322533ddb0", "migrate"),
+            entry("0b5cc5322533df63", "migrate"),
+            entry("e3319da1bf37d181", "other")
+        ),
+    );
+    let (code, found_) = findings(dir.path(), &["--baseline", "old.json"]);
+    assert_eq!((code, found_), (0, vec![]));
+}

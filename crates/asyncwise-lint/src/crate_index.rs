@@ -869,6 +869,16 @@ impl CrateIndex {
         &self.files[self.fns[f].file].path
     }
 
+    /// Function `f` as a finding in its body records it
+    /// ([`Diagnostic::function`](crate::diagnostic::Diagnostic::function)).
+    pub fn enclosing(&self, f: usize) -> crate::diagnostic::Enclosing {
+        let summary = &self.fns[f].summary;
+        crate::diagnostic::Enclosing {
+            id: summary.id.0.clone(),
+            body_start: summary.body.byte_start,
+        }
+    }
+
     /// The function (by index) a call of function `f` reaches, when it is a sync function
     /// that blocks, with the chain from it down to the blocking call.
     pub fn blocking_callee(&self, f: usize, call: &CallRef) -> Option<(FnId, Vec<Hop>)> {

@@ -130,6 +130,33 @@ pub struct Diagnostic {
     pub notes: Vec<Note>,
     /// A rewrite that is certain to be right, applied by `--fix`.
     pub fix: Option<Fix>,
+    /// The function whose body holds the finding, when there is one: what
+    /// [`repeats`](crate::repeats) groups a rule's repeated findings by.
+    #[serde(default)]
+    pub function: Option<Enclosing>,
+}
+
+/// The function around a finding, as the crate index names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Enclosing {
+    /// Its crate path (`crate::db::Store::migrate`), the crate index's `FnId`.
+    pub id: String,
+    /// The byte offset where its body starts: tells apart two functions of one path (`cfg`
+    /// alternatives defined twice in a file).
+    pub body_start: usize,
+}
+
+impl Enclosing {
+    /// The name people read: the function's name, with its type for methods.
+    ///
+    /// ```
+    /// use asyncwise_lint::diagnostic::Enclosing;
+    /// let f = Enclosing { id: "crate::db::Store::migrate".into(), body_start: 0 };
+    /// assert_eq!(f.short(), "Store::migrate");
+    /// ```
+    pub fn short(&self) -> String {
+        crate::summary::FnId(self.id.clone()).short().to_string()
+    }
 }
 
 /// A machine-applicable rewrite of a finding: edits of the finding's file that keep it valid

@@ -41,6 +41,7 @@ pub mod items;
 pub mod knowledge;
 pub mod levels;
 pub mod model;
+pub mod repeats;
 pub mod rules;
 pub mod suggest;
 pub mod summary;
@@ -108,6 +109,12 @@ pub fn analyze_parsed_in(
     for rule in rules::RULES {
         (rule.check)(&model, &mut sink);
     }
+    repeats::place_in_functions(
+        &model,
+        sink.diagnostics
+            .iter_mut()
+            .chain(sink.deferred.iter_mut().map(|d| &mut d.diagnostic)),
+    );
     facts::FileAnalysis {
         diagnostics: sink.diagnostics,
         deferred: sink.deferred,

@@ -198,6 +198,7 @@ fn problem(path: &Path, span: Span, message: String, help: &str) -> Diagnostic {
         help: Some(help.to_owned()),
         notes: Vec::new(),
         fix: None,
+        function: None,
     }
 }
 
@@ -345,6 +346,7 @@ pub fn apply(
                     ),
                     notes: Vec::new(),
                     fix: None,
+                    function: None,
                 };
                 let allowed = file.suppressions.iter().any(|other| {
                     other.scope.covers(s.span.start.line)

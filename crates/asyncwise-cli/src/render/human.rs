@@ -279,6 +279,7 @@ mod tests {
                 },
             ],
             fix: None,
+            function: None,
         }
     }
 

@@ -216,5 +216,6 @@ fn finding(path: &Path, decl: &AsyncLockDecl, calls: &[(&Path, &AsyncLockSite)])
         }),
         notes,
         fix: None,
+        function: None,
     }
 }

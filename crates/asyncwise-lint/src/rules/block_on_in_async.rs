@@ -28,7 +28,8 @@ crate::declare_rule! {
     ///     db.fetch_one().await
     /// }
     /// ```
-    pub BLOCK_ON_IN_ASYNC, "block_on_in_async", Group::Correctness, Level::Deny, check
+    pub BLOCK_ON_IN_ASYNC, "block_on_in_async", Group::Correctness, Level::Deny, check,
+    repeats: crate::rules::Repeats::OnePerFunction { noun: "`block_on` call", reason: "the function is async, so one change settles every `block_on` in it: each becomes an `.await` of the future it runs (or the synchronous code they serve moves out of the async function)" }
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

@@ -133,7 +133,8 @@ crate::declare_rule! {
     ///     tokio::fs::read_to_string(path).await
     /// }
     /// ```
-    pub BLOCKING_IN_ASYNC, "blocking_in_async", Group::Perf, Level::Warn, check
+    pub BLOCKING_IN_ASYNC, "blocking_in_async", Group::Perf, Level::Warn, check,
+    repeats: crate::rules::Repeats::OnePerFunction { noun: "blocking call", reason: "the fix is the function's, not the call's: move its blocking work off the executor (its body into `tokio::task::spawn_blocking`, or an async client for every call), so a start-up migration making forty synchronous database calls is one change, not forty" }
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
@@ -312,6 +313,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             )),
             notes,
             fix: None,
+            function: Some(index.enclosing(f)),
         });
     }
 }

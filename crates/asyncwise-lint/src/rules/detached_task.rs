@@ -54,7 +54,8 @@ crate::declare_rule! {
     ///     }
     /// });
     /// ```
-    pub DETACHED_TASK, "detached_task", Group::Suspicious, Level::Warn, check
+    pub DETACHED_TASK, "detached_task", Group::Suspicious, Level::Warn, check,
+    repeats: crate::rules::Repeats::Each { reason: "each spawn keeps its handle or handles its error separately, and fixing one does nothing for the next" }
 }
 
 const HELP: &str = "keep the `JoinHandle` and await it, spawn it into an `asyncwise::TaskGroup` (or a `JoinSet`) whose `join_next` returns every error and panic, or handle the error inside the task and log it";

@@ -42,7 +42,8 @@ crate::declare_rule! {
     ///     db.save(&snapshot).await;
     /// }
     /// ```
-    pub LOCK_ACROSS_AWAIT, "lock_across_await", Group::Suspicious, Level::Warn, check
+    pub LOCK_ACROSS_AWAIT, "lock_across_await", Group::Suspicious, Level::Warn, check,
+    repeats: crate::rules::Repeats::Each { reason: "each guard is dropped before its await, or its lock replaced, separately: two guards in one function are two places to change" }
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

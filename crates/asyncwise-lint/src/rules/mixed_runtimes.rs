@@ -195,6 +195,7 @@ fn manifest_finding(knowledge: &Knowledge, path: &Path, manifest: &Manifest) -> 
                 span: Some(first_dep.span),
             }],
             fix: None,
+            function: None,
         });
     }
     None
@@ -306,6 +307,7 @@ fn check_code<'a>(
             help: Some(HELP.into()),
             notes: vec![note],
             fix: None,
+            function: None,
         });
     }
 }

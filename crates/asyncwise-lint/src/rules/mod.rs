@@ -39,6 +39,34 @@ pub struct Rule {
     pub default_level: Level,
     /// The per-file check.
     pub check: fn(&FileModel<'_>, &mut Sink),
+    /// Whether the rule's findings repeated in one function are one fix
+    /// ([`crate::repeats`]).
+    pub repeats: Repeats,
+}
+
+/// Whether a rule's findings repeated in one function are one fix, and why: data on each rule,
+/// read by [`crate::repeats::group`] and printed in the rule's documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// Every finding is a change of its own, reported on its own.
+    Each {
+        /// Why, for the documentation.
+        reason: &'static str,
+    },
+    /// The findings of one function (same form and level) are one fix: reported as the first,
+    /// whose message says how many more there are, with a note at each of the others.
+    OnePerFunction {
+        /// What one repeat is, in the singular (`blocking call`); an `s` makes the plural.
+        noun: &'static str,
+        /// Why, for the documentation.
+        reason: &'static str,
+    },
+}
+
+impl Repeats {
+    /// What a rule that says nothing about its repeats does: each finding on its own, with no
+    /// reason given.
+    pub const DEFAULT: Repeats = Repeats::Each { reason: "" };
 }
 
 impl Rule {
@@ -62,7 +90,41 @@ impl Rule {
             });
             out.push('\n');
         }
+        out.push_str("\n## Repeated findings\n\n");
+        out.push_str(&self.repeats_doc());
         out
+    }
+
+    /// How the rule reports several findings in one function, and why (the *Repeated findings*
+    /// section of [`Rule::markdown`], made from [`Rule::repeats`]).
+    ///
+    /// ```
+    /// let rule = asyncwise_lint::rules::find("blocking_in_async").unwrap();
+    /// assert!(rule.repeats_doc().starts_with("Findings of this rule in one function are one fix"));
+    /// let rule = asyncwise_lint::rules::find("detached_task").unwrap();
+    /// assert!(rule.repeats_doc().starts_with("Each finding is reported on its own"));
+    /// ```
+    pub fn repeats_doc(&self) -> String {
+        match self.repeats {
+            Repeats::Each { reason: "" } => {
+                "Each finding is reported on its own, also when one function has several.\n".into()
+            }
+            Repeats::Each { reason } => format!(
+                "Each finding is reported on its own, also when one function has several: \
+                 {reason}.\n"
+            ),
+            Repeats::OnePerFunction { noun, reason } => format!(
+                "Findings of this rule in one function are one fix — {reason}. A run reports them as one \
+                 finding (of the same form and level), the first, whose message ends with \
+                 \"and N more {noun}s in `function`\", with a note at each of the others (JSON, \
+                 SARIF and `--message-format json` carry them as related locations, and its \
+                 fix, if any, applies to all of them). Suppressions, levels and the baseline \
+                 apply to each occurrence before they are grouped: a suppressed or recorded \
+                 one is simply not there, and the baseline records each one. The summary line \
+                 counts the grouped findings. The language server shows every occurrence, \
+                 each with its own quick fix.\n"
+            ),
+        }
     }
 
     /// The first paragraph of the *What it does* section, on one line.
@@ -115,13 +177,16 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Declares a rule: `declare_rule! { /// docs... pub NAME, "rule_name", Group::Perf, Level::Warn, check_fn }`.
+/// Declares a rule: `declare_rule! { /// docs... pub NAME, "rule_name", Group::Perf, Level::Warn, check_fn }`,
+/// optionally followed by `, repeats: Repeats::…` ([`Repeats::DEFAULT`] when left out).
 ///
 /// The doc comment is captured verbatim into [`Rule::doc`], so code and docs cannot drift.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* pub $konst:ident, $name:literal, $group:expr, $level:expr, $check:path $(,)?) => {
+    (@repeats) => { $crate::rules::Repeats::DEFAULT };
+    (@repeats $repeats:expr) => { $repeats };
+    ($(#[doc = $doc:literal])* pub $konst:ident, $name:literal, $group:expr, $level:expr, $check:path $(, repeats: $repeats:expr)? $(,)?) => {
         $(#[doc = $doc])*
         pub const $konst: $crate::rules::Rule = $crate::rules::Rule {
             name: $name,
@@ -129,6 +194,7 @@ macro_rules! declare_rule {
             group: $group,
             default_level: $level,
             check: $check,
+            repeats: $crate::declare_rule!(@repeats $($repeats)?),
         };
     };
 }
@@ -233,6 +299,7 @@ fn diagnostic(
         help: Some(help.to_string()),
         notes: Vec::new(),
         fix: None,
+        function: None,
     }
 }
 

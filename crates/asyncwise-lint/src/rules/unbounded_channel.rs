@@ -44,7 +44,8 @@ crate::declare_rule! {
     /// let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     /// tx.send(job).await?; // waits while the queue is full
     /// ```
-    pub UNBOUNDED_CHANNEL, "unbounded_channel", Group::Perf, Level::Allow, check
+    pub UNBOUNDED_CHANNEL, "unbounded_channel", Group::Perf, Level::Allow, check,
+    repeats: crate::rules::Repeats::Each { reason: "each channel gets its own capacity, chosen for what it carries, and each may be a justified exception" }
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {

@@ -296,6 +296,9 @@ impl WatchdogBuilder {
     /// Also hands every report to `callback` (called on the monitor thread
     /// for [`Phase::Blocking`] and on the worker for [`Phase::Returned`];
     /// keep it short). Reports are always emitted as `tracing` warnings.
+    /// A panic in the callback is caught and logged as a `tracing` error:
+    /// the watchdog goes on, and the task whose poll was reported keeps its
+    /// own output or panic.
     pub fn on_blocked(mut self, callback: impl Fn(&BlockedPoll) + Send + Sync + 'static) -> Self {
         self.callback = Some(Arc::new(callback));
         self

@@ -1147,13 +1147,23 @@ impl Shutdown {
     /// process with 128 + signal number instead of being swallowed. (That
     /// task lives as long as the runtime; when the runtime's drop itself
     /// waits for blocking threads, nothing listens any more.) With
-    /// `exit_on_force(false)` no such task is left.
+    /// `exit_on_force(false)` no such task is left. Either way, once nothing
+    /// listens, SIGINT and SIGTERM are ignored for the rest of the process:
+    /// Tokio never gives a signal its default action back once it has
+    /// listened for it (see the caveats of `tokio::signal::unix::signal`).
     ///
     /// Return the report (it implements [`Termination`]) or
     /// `ExitCode::from(&report)` from `main`.
     ///
     /// # Errors
-    /// [`ShutdownError::Signals`] if the signal handlers cannot be installed.
+    /// [`ShutdownError::Signals`] if the signal handlers cannot be installed
+    /// (the runtime is shutting down, or the operating system refuses); then
+    /// `main` is not called.
+    ///
+    /// # Panics
+    /// On a runtime built without its IO driver (`enable_io` or
+    /// `enable_all`), as `tokio::signal` does; `#[tokio::main]` enables it.
+    /// `main` is not called.
     ///
     /// ```no_run
     /// use asyncwise::{BoxError, Shutdown, ShutdownReport};

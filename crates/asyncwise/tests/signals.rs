@@ -175,6 +175,20 @@ async fn without_exit_on_force_a_second_signal_returns_the_forced_report() {
     assert!(output.contains("`stubborn` spawned at"), "{output}");
 }
 
+/// `run`: "With `exit_on_force(false)` no such task is left. Either way,
+/// once nothing listens, SIGINT and SIGTERM are ignored for the rest of the
+/// process": a SIGINT after such a `run` returned neither ends the program
+/// nor reaches a default handler; the program finishes on its own terms.
+#[tokio::test]
+async fn without_exit_on_force_a_signal_after_run_is_ignored() {
+    let mut child = Scenario::start("after-run-no-exit");
+    child.wait_for("finishing").await;
+    send("INT", child.pid()).await;
+    let (code, output) = child.finish().await;
+    assert_eq!(code, Some(0), "{output}");
+    assert!(output.contains("finished on its own"), "{output}");
+}
+
 /// `run` installs its signal handlers with `tokio::signal`, which needs the
 /// runtime's IO driver: on a runtime built without it, `run` panics as
 /// `tokio::signal` does (documented under "Panics") before `main` runs.
@@ -307,6 +321,17 @@ async fn run_scenario(scenario: &str) -> u8 {
             println!("finishing");
             // A slow final phase after `run` returned.
             tokio::time::sleep(Duration::from_secs(15)).await;
+            report
+        }
+        "after-run-no-exit" => {
+            let report = Shutdown::new()
+                .exit_on_force(false)
+                .run(|_shutdown| async { Ok::<_, BoxError>(()) })
+                .await;
+            println!("finishing");
+            // Long enough for the signal to arrive and be handled.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            println!("finished on its own");
             report
         }
         other => panic!("unknown scenario {other}"),

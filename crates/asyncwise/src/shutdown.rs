@@ -738,10 +738,12 @@ impl Shutdown {
     /// Like [`spawn`](Self::spawn) for its name, location and failures, but
     /// a blocking closure cannot be aborted: if it is still running at the
     /// deadline it is reported as a straggler *and* in
-    /// [`ShutdownReport::not_stopped`]. (A forced exit through
-    /// [`run`](Self::run) does not wait for it.) Spawned after the deadline
-    /// it never runs and is listed as refused; only one spawned at the very
-    /// instant the deadline passes may still start on its thread.
+    /// [`ShutdownReport::not_stopped`], and its handle yields a cancellation
+    /// at once (the output it returns later is dropped). (A forced exit
+    /// through [`run`](Self::run) does not wait for it.) A closure that has
+    /// not started when the deadline passes never starts; spawned after the
+    /// deadline, even at the very instant it passes, it never runs and is
+    /// listed as refused.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -778,33 +780,62 @@ impl Shutdown {
         }
         let shutdown = self.clone();
         let info_meta = meta.clone();
-        let handle = tokio::task::spawn_blocking(move || {
+        // Whether the closure is in time is decided by `register` (under the
+        // registry lock, against the deadline), which can only run once the
+        // closure is handed to the pool, where a thread may pick it up at
+        // once: the closure waits for that decision (the sender is dropped
+        // after `register`) and then starts only if the deadline has not
+        // passed. Registered before the deadline, it is a straggler the
+        // drain sees; registered after it, it is refused and never runs.
+        let (decided, wait_for_decision) = std::sync::mpsc::channel::<()>();
+        let closure = tokio::task::spawn_blocking(move || {
+            let _ = wait_for_decision.recv();
+            if tracking.halted() {
+                return None;
+            }
             let _tracking = tracking;
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)) {
-                Ok(output) => {
-                    if let Some(message) = output.failure() {
+            Some(
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)) {
+                    Ok(output) => {
+                        if let Some(message) = output.failure() {
+                            shutdown.record_failure(
+                                &info_meta,
+                                started,
+                                failed(&info_meta, message),
+                                true,
+                            );
+                        }
+                        output
+                    }
+                    Err(payload) => {
+                        let message = spawn::panic_message(payload.as_ref());
                         shutdown.record_failure(
                             &info_meta,
                             started,
-                            failed(&info_meta, message),
+                            panicked(&info_meta, message),
                             true,
                         );
+                        std::panic::resume_unwind(payload)
                     }
-                    output
+                },
+            )
+        });
+        // A closure that did not start has no output to give: the handle is
+        // this task's, which an abort (at the deadline, or at once when
+        // refused) cancels whether or not the closure runs.
+        let handle = tokio::spawn(async move {
+            match closure.await {
+                Ok(Some(output)) => output,
+                Err(join_error) if join_error.is_panic() => {
+                    std::panic::resume_unwind(join_error.into_panic())
                 }
-                Err(payload) => {
-                    let message = spawn::panic_message(payload.as_ref());
-                    shutdown.record_failure(
-                        &info_meta,
-                        started,
-                        panicked(&info_meta, message),
-                        true,
-                    );
-                    std::panic::resume_unwind(payload)
-                }
+                // Not started (refused, or cut before it began), or the
+                // runtime is shutting down: the abort ends this task.
+                Ok(None) | Err(_) => std::future::pending().await,
             }
         });
         self.register(id, &meta, started, handle.abort_handle());
+        drop(decided);
         handle
     }
 

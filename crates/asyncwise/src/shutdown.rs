@@ -220,7 +220,10 @@ pub struct ShutdownReport {
     pub stragglers: Vec<TaskInfo>,
     /// Stragglers that had still not stopped when the drain returned, a
     /// bounded wait after their abort: they block their thread (an abort
-    /// acts only when a task yields, and never on `spawn_blocking`).
+    /// acts only when a task yields, and cannot stop a
+    /// [`spawn_blocking`](Shutdown::spawn_blocking) closure that runs), or
+    /// are blocking closures still queued for a thread of a busy blocking
+    /// pool (those never start).
     pub not_stopped: Vec<TaskInfo>,
     /// Tracked tasks spawned after the deadline had passed: aborted at
     /// once, never polled.

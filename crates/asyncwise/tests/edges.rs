@@ -465,6 +465,57 @@ fn a_blocking_closure_spawned_as_the_deadline_passes_is_never_both_refused_and_r
     );
 }
 
+/// `spawn_blocking`: "A closure that has not started when the deadline
+/// passes never starts": a closure queued behind a busy blocking pool (one
+/// thread) is a straggler at the deadline, listed as not stopped while it
+/// waits for a thread, and does not run when the thread frees up.
+#[test]
+fn a_blocking_closure_still_queued_at_the_deadline_never_starts() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let ran = Arc::new(AtomicBool::new(false));
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (hog_started, hog_has_started) = std::sync::mpsc::channel::<()>();
+    let shutdown = Shutdown::with_deadline(Duration::from_millis(20));
+    let report = runtime.block_on(async {
+        let hog = tokio::task::spawn_blocking(move || {
+            let _ = hog_started.send(());
+            let _ = released.recv();
+        });
+        hog_has_started
+            .recv()
+            .expect("the hog holds the only thread");
+        let flag = Arc::clone(&ran);
+        let queued = shutdown.spawn_blocking("queued", move || flag.store(true, Ordering::SeqCst));
+        let report = shutdown.drain().await;
+        release.send(()).expect("the hog waits");
+        hog.await.expect("hog");
+        assert!(queued.await.expect_err("cut").is_cancelled());
+        report
+    });
+    let names = |tasks: &[asyncwise::TaskInfo]| -> Vec<String> {
+        tasks.iter().map(|t| t.name.to_string()).collect()
+    };
+    assert_eq!(names(&report.stragglers), ["queued"]);
+    assert_eq!(names(&report.not_stopped), ["queued"]);
+    // The pool thread is free and has taken the queued closure by now.
+    runtime.block_on(async {
+        let gone = async {
+            while !shutdown.running().is_empty() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        };
+        timeout(Duration::from_secs(10), gone)
+            .await
+            .expect("the queued closure was taken and dropped");
+    });
+    assert!(!ran.load(Ordering::SeqCst), "a cut closure started");
+}
+
 /// `Batcher`: "every accepted item ends up either flushed or handed to the
 /// dead-letter callback", with the worker run as a `Shutdown` task whose
 /// flush never returns ("Retries are not cancelled by shutdown"): the drain

@@ -304,3 +304,43 @@ fn time_in_the_users_own_hooks_is_not_blamed_on_the_task() {
     assert!(reported.is_empty(), "{reported:#?}");
     assert_eq!(watchdog.summary(3).blocked_polls, 0);
 }
+
+/// `on_blocked` with a callback that panics, for a plain task: the
+/// `Returned` report runs inside Tokio's after-poll hook, where a panic
+/// would unwind through the scheduler. The task keeps its output and the
+/// runtime goes on.
+#[test]
+fn a_panicking_callback_does_not_break_a_hooked_runtime() {
+    let _serial = serial();
+    let runtime = runtime(true, PollHooks::new());
+    let reported = Arc::new(AtomicU64::new(0));
+    let _watchdog = watchdog::Watchdog::builder()
+        .threshold(Duration::from_millis(10))
+        .on_blocked({
+            let reported = Arc::clone(&reported);
+            move |report| {
+                if report.phase == Phase::Blocking {
+                    reported.fetch_add(1, Ordering::SeqCst);
+                }
+                panic!("callback bug");
+            }
+        })
+        .start()
+        .unwrap();
+    for round in 1..=2 {
+        let seen = Arc::clone(&reported);
+        let output = runtime.block_on(async move {
+            tokio::spawn(async move {
+                let start = Instant::now();
+                while seen.load(Ordering::SeqCst) < round
+                    && start.elapsed() < Duration::from_secs(10)
+                {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                seen.load(Ordering::SeqCst)
+            })
+            .await
+        });
+        assert_eq!(output.expect("the task's own output"), round);
+    }
+}

@@ -479,7 +479,7 @@ fn a_blocking_closure_still_queued_at_the_deadline_never_starts() {
         .expect("runtime");
     let ran = Arc::new(AtomicBool::new(false));
     let (release, released) = std::sync::mpsc::channel::<()>();
-    let (hog_started, hog_has_started) = std::sync::mpsc::channel::<()>();
+    let (hog_started, hog_has_started) = tokio::sync::oneshot::channel::<()>();
     let shutdown = Shutdown::with_deadline(Duration::from_millis(20));
     let report = runtime.block_on(async {
         let hog = tokio::task::spawn_blocking(move || {
@@ -487,7 +487,7 @@ fn a_blocking_closure_still_queued_at_the_deadline_never_starts() {
             let _ = released.recv();
         });
         hog_has_started
-            .recv()
+            .await
             .expect("the hog holds the only thread");
         let flag = Arc::clone(&ran);
         let queued = shutdown.spawn_blocking("queued", move || flag.store(true, Ordering::SeqCst));

@@ -307,13 +307,13 @@ fn a_task_spawned_while_the_watchdog_ran_is_not_reported_after_it_stopped() {
     let watchdog = reports.watchdog(Duration::from_millis(5));
     let runtime = current_thread();
     let (go, wait) = tokio::sync::oneshot::channel::<()>();
-    let task = runtime.block_on(async {
-        watchdog::spawn("outlives-the-watchdog", async move {
-            wait.await.unwrap();
-            std::thread::sleep(Duration::from_millis(60));
-            7
-        })
+    let entered = runtime.enter();
+    let task = watchdog::spawn("outlives-the-watchdog", async move {
+        wait.await.unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        7
     });
+    drop(entered);
     drop(watchdog);
     go.send(()).unwrap();
     assert_eq!(runtime.block_on(task).unwrap(), 7);
@@ -360,9 +360,11 @@ fn every_way_of_spawning_through_asyncwise_is_watched_by_name_and_line() {
     // `Shutdown::spawn`, `Shutdown::spawn_local`, a supervisor made `with_shutdown`.
     let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
     let here = Location::caller();
-    let handle = runtime.block_on(async { shutdown.spawn("direct", flag()) });
+    let entered = runtime.enter();
+    let handle = shutdown.spawn("direct", flag());
+    drop(entered);
     assert!(runtime.block_on(handle).unwrap());
-    check("direct", here, 1);
+    check("direct", here, 2);
 
     let here = Location::caller();
     let local = tokio::task::LocalSet::new();

@@ -463,3 +463,92 @@ fn every_way_of_spawning_through_asyncwise_is_watched_by_name_and_line() {
 fn spawn_outside_a_runtime_panics_like_tokio_spawn() {
     drop(watchdog::spawn("nowhere", async {}));
 }
+
+/// `Phase::Returned`: "The poll that was reported as blocking has returned", and `Watchdog`:
+/// after the drop "nothing is reported any more": a poll reported while it blocked, whose
+/// watchdog is dropped before it returns, gets no `Returned` event (documented on `Returned`).
+#[test]
+fn a_poll_whose_watchdog_is_dropped_before_it_returns_gets_no_returned_event() {
+    let _serial = serial();
+    let reports = Reports::default();
+    let watchdog = reports.watchdog(Duration::from_millis(10));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let task = {
+        let _entered = runtime.enter();
+        let reported = Arc::clone(&reports.blocking_seen);
+        let dropped = Arc::clone(&dropped);
+        watchdog::spawn("outlived", async move {
+            block_until(&reported) && block_until(&dropped)
+        })
+    };
+    assert!(block_until(&reports.blocking_seen));
+    drop(watchdog);
+    dropped.store(true, Ordering::SeqCst);
+    assert!(runtime.block_on(task).unwrap());
+    let phases: Vec<Phase> = reports.take().iter().map(|r| r.phase).collect();
+    assert_eq!(phases, [Phase::Blocking]);
+}
+
+/// `Offender`: poll times come from the monitor's coarse clock, "precise to one sampling
+/// interval" (documented on `Summary`): with a threshold so long that the monitor never
+/// samples, a running task's polls are counted and every duration is zero.
+#[test]
+fn summary_durations_are_precise_to_one_sampling_interval() {
+    let _serial = serial();
+    let watchdog = Watchdog::builder()
+        .threshold(Duration::MAX)
+        .start()
+        .unwrap();
+    let runtime = current_thread();
+    let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+    let task = {
+        let _entered = runtime.enter();
+        watchdog::spawn("busy", async {
+            std::thread::sleep(Duration::from_millis(30));
+            tokio::task::yield_now().await;
+            finished.await.unwrap();
+        })
+    };
+    runtime.block_on(async {
+        // Two polls: the sleep and the yield, then the wait.
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+    });
+    let summary = watchdog.summary(1);
+    let busy = &summary.busiest[0];
+    assert_eq!(busy.task, "busy");
+    assert_eq!(busy.polls, 2);
+    assert_eq!(busy.busy, Duration::ZERO);
+    assert_eq!(busy.longest_poll, Duration::ZERO);
+    finish.send(()).unwrap();
+    runtime.block_on(task).unwrap();
+}
+
+/// `Summary`: "Tasks that have finished are included" when they stood out (a poll of more
+/// than half the threshold, or busy time of at least the threshold; documented so): a
+/// finished task that blocked for five thresholds is in both lists.
+#[test]
+fn a_finished_task_that_stood_out_stays_in_the_summary() {
+    let _serial = serial();
+    let watchdog = Watchdog::builder()
+        .threshold(Duration::from_millis(40))
+        .start()
+        .unwrap();
+    current_thread().block_on(async {
+        watchdog::spawn("finished-slow", async {
+            std::thread::sleep(Duration::from_millis(200));
+        })
+        .await
+        .unwrap();
+    });
+    let summary = watchdog.summary(3);
+    assert_eq!(summary.longest_polls[0].task, "finished-slow");
+    assert_eq!(summary.busiest[0].task, "finished-slow");
+    assert!(summary.longest_polls[0].longest_poll > Duration::from_millis(20));
+}

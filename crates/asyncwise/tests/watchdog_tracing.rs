@@ -77,6 +77,14 @@ fn reports_are_tracing_warnings_with_the_rule_the_task_and_its_location() {
         .expect("no panic")
     });
     assert!(watched, "never reported");
+    // The callback sets the flag before it panics: the monitor thread may
+    // still be writing the error event of the `Blocking` report.
+    let start = Instant::now();
+    while log.text().matches("on_blocked callback panicked").count() < 2
+        && start.elapsed() < Duration::from_secs(10)
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let text = log.text();
     let lines: Vec<&str> = text.lines().collect();
     let location = format!("spawned_at={}:{line}:", file!());

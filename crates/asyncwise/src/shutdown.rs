@@ -220,7 +220,10 @@ pub struct ShutdownReport {
     pub stragglers: Vec<TaskInfo>,
     /// Stragglers that had still not stopped when the drain returned, a
     /// bounded wait after their abort: they block their thread (an abort
-    /// acts only when a task yields, and never on `spawn_blocking`).
+    /// acts only when a task yields, and cannot stop a
+    /// [`spawn_blocking`](Shutdown::spawn_blocking) closure that runs), or
+    /// are blocking closures still queued for a thread of a busy blocking
+    /// pool (those never start).
     pub not_stopped: Vec<TaskInfo>,
     /// Tracked tasks spawned after the deadline had passed: aborted at
     /// once, never polled.
@@ -738,10 +741,12 @@ impl Shutdown {
     /// Like [`spawn`](Self::spawn) for its name, location and failures, but
     /// a blocking closure cannot be aborted: if it is still running at the
     /// deadline it is reported as a straggler *and* in
-    /// [`ShutdownReport::not_stopped`]. (A forced exit through
-    /// [`run`](Self::run) does not wait for it.) Spawned after the deadline
-    /// it never runs and is listed as refused; only one spawned at the very
-    /// instant the deadline passes may still start on its thread.
+    /// [`ShutdownReport::not_stopped`], and its handle yields a cancellation
+    /// at once (the output it returns later is dropped). (A forced exit
+    /// through [`run`](Self::run) does not wait for it.) A closure that has
+    /// not started when the deadline passes never starts; spawned after the
+    /// deadline, even at the very instant it passes, it never runs and is
+    /// listed as refused.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -778,33 +783,62 @@ impl Shutdown {
         }
         let shutdown = self.clone();
         let info_meta = meta.clone();
-        let handle = tokio::task::spawn_blocking(move || {
+        // Whether the closure is in time is decided by `register` (under the
+        // registry lock, against the deadline), which can only run once the
+        // closure is handed to the pool, where a thread may pick it up at
+        // once: the closure waits for that decision (the sender is dropped
+        // after `register`) and then starts only if the deadline has not
+        // passed. Registered before the deadline, it is a straggler the
+        // drain sees; registered after it, it is refused and never runs.
+        let (decided, wait_for_decision) = std::sync::mpsc::channel::<()>();
+        let closure = tokio::task::spawn_blocking(move || {
+            let _ = wait_for_decision.recv();
+            if tracking.halted() {
+                return None;
+            }
             let _tracking = tracking;
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)) {
-                Ok(output) => {
-                    if let Some(message) = output.failure() {
+            Some(
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)) {
+                    Ok(output) => {
+                        if let Some(message) = output.failure() {
+                            shutdown.record_failure(
+                                &info_meta,
+                                started,
+                                failed(&info_meta, message),
+                                true,
+                            );
+                        }
+                        output
+                    }
+                    Err(payload) => {
+                        let message = spawn::panic_message(payload.as_ref());
                         shutdown.record_failure(
                             &info_meta,
                             started,
-                            failed(&info_meta, message),
+                            panicked(&info_meta, message),
                             true,
                         );
+                        std::panic::resume_unwind(payload)
                     }
-                    output
+                },
+            )
+        });
+        // A closure that did not start has no output to give: the handle is
+        // this task's, which an abort (at the deadline, or at once when
+        // refused) cancels whether or not the closure runs.
+        let handle = tokio::spawn(async move {
+            match closure.await {
+                Ok(Some(output)) => output,
+                Err(join_error) if join_error.is_panic() => {
+                    std::panic::resume_unwind(join_error.into_panic())
                 }
-                Err(payload) => {
-                    let message = spawn::panic_message(payload.as_ref());
-                    shutdown.record_failure(
-                        &info_meta,
-                        started,
-                        panicked(&info_meta, message),
-                        true,
-                    );
-                    std::panic::resume_unwind(payload)
-                }
+                // Not started (refused, or cut before it began), or the
+                // runtime is shutting down: the abort ends this task.
+                Ok(None) | Err(_) => std::future::pending().await,
             }
         });
         self.register(id, &meta, started, handle.abort_handle());
+        drop(decided);
         handle
     }
 
@@ -1147,13 +1181,23 @@ impl Shutdown {
     /// process with 128 + signal number instead of being swallowed. (That
     /// task lives as long as the runtime; when the runtime's drop itself
     /// waits for blocking threads, nothing listens any more.) With
-    /// `exit_on_force(false)` no such task is left.
+    /// `exit_on_force(false)` no such task is left. Either way, once nothing
+    /// listens, SIGINT and SIGTERM are ignored for the rest of the process:
+    /// Tokio never gives a signal its default action back once it has
+    /// listened for it (see the caveats of `tokio::signal::unix::signal`).
     ///
     /// Return the report (it implements [`Termination`]) or
     /// `ExitCode::from(&report)` from `main`.
     ///
     /// # Errors
-    /// [`ShutdownError::Signals`] if the signal handlers cannot be installed.
+    /// [`ShutdownError::Signals`] if the signal handlers cannot be installed
+    /// (the runtime is shutting down, or the operating system refuses); then
+    /// `main` is not called.
+    ///
+    /// # Panics
+    /// On a runtime built without its IO driver (`enable_io` or
+    /// `enable_all`), as `tokio::signal` does; `#[tokio::main]` enables it.
+    /// `main` is not called.
     ///
     /// ```no_run
     /// use asyncwise::{BoxError, Shutdown, ShutdownReport};

@@ -399,6 +399,123 @@ fn a_blocking_closure_spawned_after_the_deadline_never_runs() {
     );
 }
 
+/// `spawn_blocking`: "Spawned after the deadline it never runs and is listed
+/// as refused", at the very instant the deadline passes (the case the docs
+/// left open): closures spawned in a tight loop from another thread while a
+/// drain cuts at the deadline. A closure listed as refused ("aborted at
+/// once, never polled") must not have run, and none starts after the drain
+/// returned ("no tracked task is running any more").
+#[test]
+fn a_blocking_closure_spawned_as_the_deadline_passes_is_never_both_refused_and_run() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut breaches = Vec::new();
+    let mut refused_total = 0;
+    for round in 0..60 {
+        let shutdown = Shutdown::with_deadline(Duration::from_millis(2));
+        let ran = Arc::new(Mutex::new(std::collections::HashSet::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let spawner = {
+            let shutdown = shutdown.clone();
+            let ran = Arc::clone(&ran);
+            let stop = Arc::clone(&stop);
+            let handle = runtime.handle().clone();
+            std::thread::spawn(move || {
+                let _runtime = handle.enter();
+                let mut n = 0_u32;
+                while !stop.load(Ordering::SeqCst) && n < 20_000 {
+                    let ran = Arc::clone(&ran);
+                    drop(shutdown.spawn_blocking(format!("racer-{n}"), move || {
+                        ran.lock().expect("ran").insert(n);
+                    }));
+                    n += 1;
+                }
+            })
+        };
+        let (report, ran_by_the_drain) = runtime.block_on(async {
+            shutdown.spawn("stuck", std::future::pending::<()>());
+            let report = shutdown.drain().await;
+            (report, ran.lock().expect("ran").len())
+        });
+        stop.store(true, Ordering::SeqCst);
+        spawner.join().expect("spawner");
+        // Time for a closure that escaped the drain to run.
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(report.not_stopped.is_empty(), "{report}");
+        let ran = ran.lock().expect("ran");
+        assert_eq!(ran.len(), ran_by_the_drain, "closures ran after the drain");
+        refused_total += report.refused.len();
+        for task in &report.refused {
+            let n: u32 = task.name["racer-".len()..].parse().expect("racer name");
+            if ran.contains(&n) {
+                breaches.push((round, n));
+            }
+        }
+    }
+    assert!(
+        refused_total > 0,
+        "no closure was spawned after the deadline"
+    );
+    assert!(
+        breaches.is_empty(),
+        "refused closures that ran (round, closure): {breaches:?}"
+    );
+}
+
+/// `spawn_blocking`: "A closure that has not started when the deadline
+/// passes never starts": a closure queued behind a busy blocking pool (one
+/// thread) is a straggler at the deadline, listed as not stopped while it
+/// waits for a thread, and does not run when the thread frees up.
+#[test]
+fn a_blocking_closure_still_queued_at_the_deadline_never_starts() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let ran = Arc::new(AtomicBool::new(false));
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (hog_started, hog_has_started) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = Shutdown::with_deadline(Duration::from_millis(20));
+    let report = runtime.block_on(async {
+        let hog = tokio::task::spawn_blocking(move || {
+            let _ = hog_started.send(());
+            let _ = released.recv();
+        });
+        hog_has_started
+            .await
+            .expect("the hog holds the only thread");
+        let flag = Arc::clone(&ran);
+        let queued = shutdown.spawn_blocking("queued", move || flag.store(true, Ordering::SeqCst));
+        let report = shutdown.drain().await;
+        release.send(()).expect("the hog waits");
+        hog.await.expect("hog");
+        assert!(queued.await.expect_err("cut").is_cancelled());
+        report
+    });
+    let names = |tasks: &[asyncwise::TaskInfo]| -> Vec<String> {
+        tasks.iter().map(|t| t.name.to_string()).collect()
+    };
+    assert_eq!(names(&report.stragglers), ["queued"]);
+    assert_eq!(names(&report.not_stopped), ["queued"]);
+    // The pool thread is free and has taken the queued closure by now.
+    runtime.block_on(async {
+        let gone = async {
+            while !shutdown.running().is_empty() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        };
+        timeout(Duration::from_secs(10), gone)
+            .await
+            .expect("the queued closure was taken and dropped");
+    });
+    assert!(!ran.load(Ordering::SeqCst), "a cut closure started");
+}
+
 /// `Batcher`: "every accepted item ends up either flushed or handed to the
 /// dead-letter callback", with the worker run as a `Shutdown` task whose
 /// flush never returns ("Retries are not cancelled by shutdown"): the drain

@@ -70,7 +70,14 @@ impl Scenario {
 
     /// Waits for the child to exit; returns its exit code and its whole
     /// standard output and error.
-    async fn finish(mut self) -> (Option<i32>, String) {
+    async fn finish(self) -> (Option<i32>, String) {
+        let (code, stdout, stderr) = self.finish_split().await;
+        (code, format!("{stdout}\n{stderr}"))
+    }
+
+    /// Waits for the child to exit; returns its exit code, its standard
+    /// output and its standard error.
+    async fn finish_split(mut self) -> (Option<i32>, String, String) {
         while let Some(line) = self.lines.next_line().await.expect("read child stdout") {
             self.output.push(line);
         }
@@ -79,10 +86,8 @@ impl Scenario {
             .wait_with_output()
             .await
             .expect("wait for the child");
-        let mut text = self.output.join("\n");
-        text.push('\n');
-        text.push_str(&String::from_utf8_lossy(&output.stderr));
-        (output.status.code(), text)
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), self.output.join("\n"), stderr)
     }
 }
 
@@ -115,6 +120,100 @@ async fn a_second_signal_during_the_drain_exits_at_once_despite_a_blocking_threa
     assert!(took < Duration::from_secs(10), "took {took:?}: {output}");
     assert!(output.contains("forced by a second SIGTERM"), "{output}");
     assert!(output.contains("`stubborn` spawned at"), "{output}");
+}
+
+/// `run`, "Forced exit": it "writes the report to standard error, flushes
+/// standard output and error, and ends the process with
+/// `std::process::exit` and the report's exit code": a line the program
+/// had not finished (no newline, still in stdout's buffer) is not lost, and
+/// the report is on stderr, naming what did not finish.
+#[tokio::test]
+async fn a_forced_exit_flushes_stdout_and_writes_the_report_to_stderr() {
+    let mut child = Scenario::start("forced");
+    child.wait_for("ready").await;
+    send("TERM", child.pid()).await;
+    child.wait_for("draining").await;
+    send("INT", child.pid()).await;
+    let (code, stdout, stderr) = child.finish_split().await;
+    assert_eq!(code, Some(130), "{stdout}\n{stderr}");
+    assert!(stdout.ends_with("half a line"), "{stdout:?}");
+    assert!(stderr.contains("shutdown (received SIGTERM)"), "{stderr}");
+    assert!(stderr.contains("forced by a second SIGINT"), "{stderr}");
+    assert!(stderr.contains("`stubborn` spawned at"), "{stderr}");
+    assert!(stderr.contains("`main` spawned at"), "{stderr}");
+    assert!(stderr.contains("exit code 130"), "{stderr}");
+    assert!(!stdout.contains("exit code"), "{stdout}");
+}
+
+/// `Shutdown` docs: "One root `CancellationToken` is cancelled by
+/// SIGINT/SIGTERM": SIGINT drains like SIGTERM.
+#[tokio::test]
+async fn sigint_drains_every_task_and_exits_zero() {
+    let mut child = Scenario::start("drain");
+    child.wait_for("ready").await;
+    send("INT", child.pid()).await;
+    let (code, output) = child.finish().await;
+    assert_eq!(code, Some(0), "{output}");
+    assert!(output.contains("shutdown (received SIGINT)"), "{output}");
+    assert!(output.contains("flushed"), "{output}");
+}
+
+/// `exit_on_force`: "With `exit_on_force(false)` it returns the report
+/// instead": the second signal still cuts the drain and names the
+/// stragglers, and the program goes on after `run`.
+#[tokio::test]
+async fn without_exit_on_force_a_second_signal_returns_the_forced_report() {
+    let mut child = Scenario::start("forced-returns");
+    child.wait_for("ready").await;
+    send("INT", child.pid()).await;
+    child.wait_for("draining").await;
+    send("TERM", child.pid()).await;
+    let (code, output) = child.finish().await;
+    assert_eq!(code, Some(143), "{output}");
+    assert!(output.contains("run returned"), "{output}");
+    assert!(output.contains("forced by a second SIGTERM"), "{output}");
+    assert!(output.contains("`stubborn` spawned at"), "{output}");
+}
+
+/// `run`: "With `exit_on_force(false)` no such task is left. Either way,
+/// once nothing listens, SIGINT and SIGTERM are ignored for the rest of the
+/// process": a SIGINT after such a `run` returned neither ends the program
+/// nor reaches a default handler; the program finishes on its own terms.
+#[tokio::test]
+async fn without_exit_on_force_a_signal_after_run_is_ignored() {
+    let mut child = Scenario::start("after-run-no-exit");
+    child.wait_for("finishing").await;
+    send("INT", child.pid()).await;
+    let (code, output) = child.finish().await;
+    assert_eq!(code, Some(0), "{output}");
+    assert!(output.contains("finished on its own"), "{output}");
+}
+
+/// `run` installs its signal handlers with `tokio::signal`, which needs the
+/// runtime's IO driver: on a runtime built without it, `run` panics as
+/// `tokio::signal` does (documented under "Panics") before `main` runs.
+#[test]
+fn run_on_a_runtime_without_io_panics_before_main_runs() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let main_ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&main_ran);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(Shutdown::new().run(move |_| async move {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok::<_, BoxError>(())
+        }))
+    }));
+    let payload = outcome.expect_err("no IO driver, no signal handler");
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    assert!(message.contains("IO is disabled"), "{message}");
+    assert!(!main_ran.load(std::sync::atomic::Ordering::SeqCst));
 }
 
 #[tokio::test]
@@ -180,9 +279,25 @@ async fn run_scenario(scenario: &str) -> u8 {
                     println!("ready");
                     shutdown.triggered().await;
                     println!("draining");
+                    // Still in stdout's line buffer when the forced exit comes.
+                    print!("half a line");
                     std::future::pending::<Result<(), BoxError>>().await
                 })
                 .await
+        }
+        "forced-returns" => {
+            let report = Shutdown::with_deadline(Duration::from_secs(60))
+                .exit_on_force(false)
+                .run(|shutdown| async move {
+                    shutdown.spawn("stubborn", std::future::pending::<()>());
+                    println!("ready");
+                    shutdown.triggered().await;
+                    println!("draining");
+                    std::future::pending::<Result<(), BoxError>>().await
+                })
+                .await;
+            println!("run returned");
+            report
         }
         "self-initiated" => {
             Shutdown::with_deadline(Duration::from_secs(30))
@@ -206,6 +321,17 @@ async fn run_scenario(scenario: &str) -> u8 {
             println!("finishing");
             // A slow final phase after `run` returned.
             tokio::time::sleep(Duration::from_secs(15)).await;
+            report
+        }
+        "after-run-no-exit" => {
+            let report = Shutdown::new()
+                .exit_on_force(false)
+                .run(|_shutdown| async { Ok::<_, BoxError>(()) })
+                .await;
+            println!("finishing");
+            // Long enough for the signal to arrive and be handled.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            println!("finished on its own");
             report
         }
         other => panic!("unknown scenario {other}"),

@@ -772,3 +772,94 @@ mod own_futures {
         assert_eq!(report.suspensions, 5);
     }
 }
+
+/// Session 6 audit of the `testing` docs (see `PROMISES.md`).
+mod audit {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use asyncwise::testing::{DrainTest, cancel_at_each_await};
+    use asyncwise::{BoxError, Shutdown};
+
+    /// `cancel_at_each_await`: "`make` ... is called `n + 3` times for a future that suspends
+    /// `n` times", and the check runs `n + 2` times (`CancelReport::checks`).
+    #[tokio::test(start_paused = true)]
+    async fn make_is_called_n_plus_three_times() {
+        let makes = Rc::new(Cell::new(0_usize));
+        let counted = Rc::clone(&makes);
+        let report = cancel_at_each_await(
+            move || {
+                counted.set(counted.get() + 1);
+                ((), async {
+                    for _ in 0..4 {
+                        tokio::task::yield_now().await;
+                    }
+                })
+            },
+            |(), _| Ok::<_, String>(()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.suspensions, 4);
+        assert_eq!(report.checks, 6);
+        assert_eq!(makes.get(), 7);
+    }
+
+    /// "After dropping the future the harness yields to the runtime once, so tasks woken by
+    /// the drop can run before the check": a task waiting on a channel whose sender the future
+    /// held has seen the channel close when the check runs.
+    #[tokio::test(start_paused = true)]
+    async fn tasks_woken_by_the_drop_run_before_the_check() {
+        let result = cancel_at_each_await(
+            || {
+                let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                let closed = Arc::new(AtomicBool::new(false));
+                let seen = Arc::clone(&closed);
+                tokio::spawn(async move {
+                    if rx.await.is_err() {
+                        seen.store(true, Ordering::SeqCst);
+                    }
+                });
+                (closed, async move {
+                    let _held = tx;
+                    tokio::task::yield_now().await;
+                })
+            },
+            |closed, stage| {
+                if stage.suspension().is_some() && !closed.load(Ordering::SeqCst) {
+                    Err(format!("the waiting task had not run at {stage:?}"))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .await;
+        assert!(result.is_ok(), "{}", result.unwrap_err());
+    }
+
+    /// `DrainTest::run`: "Failures of tasks are in the report, not an error".
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_task_is_in_the_report_not_an_error() {
+        let report = DrainTest::trigger_after(Duration::from_secs(1))
+            .run(|shutdown: Shutdown| async move {
+                shutdown.spawn("fails", async { Err::<(), BoxError>("disk full".into()) });
+                shutdown.spawn("panics", async {
+                    if true {
+                        panic!("bug");
+                    }
+                });
+            })
+            .await
+            .expect("no straggler: not an error");
+        let failed: Vec<&str> = report
+            .failures
+            .iter()
+            .map(|f| f.task.name.as_ref())
+            .collect();
+        assert_eq!(failed, ["fails", "panics"]);
+        assert_eq!(report.exit_code(), 1);
+    }
+}

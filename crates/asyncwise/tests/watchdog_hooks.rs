@@ -236,3 +236,111 @@ fn well_behaved_plain_tasks_are_not_reported() {
     );
     assert_eq!(watchdog.summary(3).blocked_polls, 0);
 }
+
+/// `install`: "a watchdog started later watches the runtime's tasks from
+/// their next poll": a plain task spawned (and polled) before the watchdog
+/// started is reported when a later poll of it blocks.
+#[test]
+fn a_task_spawned_before_the_watchdog_started_is_watched_from_its_next_poll() {
+    let _serial = serial();
+    let runtime = runtime(false, PollHooks::new());
+    let (go, wait) = tokio::sync::oneshot::channel::<()>();
+    let reports = Reports::default();
+    let (task, spawned_at) = runtime.block_on({
+        let reports = reports.clone();
+        async move {
+            let spawned_at = Location::caller();
+            let task = tokio::spawn(async move {
+                wait.await.expect("go");
+                block_until_reported(&reports)
+            });
+            // Its first poll, before any watchdog runs.
+            tokio::task::yield_now().await;
+            (task, spawned_at)
+        }
+    });
+    let _watchdog = reports.watchdog(Duration::from_millis(20));
+    go.send(()).expect("the task waits");
+    assert!(runtime.block_on(task).expect("no panic"));
+    let reports = reports.take_at_least(2);
+    assert_eq!(reports[0].phase, Phase::Blocking, "{reports:#?}");
+    assert!(reports[0].task.starts_with("tokio task "));
+    assert_eq!(reports[0].spawned_at.line(), spawned_at.line() + 1);
+}
+
+/// `PollHooks::before_poll`: "`install` calls it *before* the watchdog marks
+/// the poll as started", and `after_poll` "*after* the watchdog marks the
+/// poll as ended": time spent in the user's own hooks is not blamed on the
+/// task, even when the hooks block for several thresholds.
+#[test]
+fn time_in_the_users_own_hooks_is_not_blamed_on_the_task() {
+    let _serial = serial();
+    let target: Arc<std::sync::Mutex<Option<tokio::task::Id>>> = Arc::default();
+    let slow_hook = {
+        let target = Arc::clone(&target);
+        move |meta: &tokio::runtime::TaskMeta<'_>| {
+            if *target.lock().unwrap() == Some(meta.id()) {
+                std::thread::sleep(Duration::from_millis(60));
+            }
+        }
+    };
+    let hooks = PollHooks::new()
+        .before_poll(slow_hook.clone())
+        .after_poll(slow_hook);
+    let runtime = runtime(false, hooks);
+    let reports = Reports::default();
+    let watchdog = reports.watchdog(Duration::from_millis(10));
+    runtime.block_on(async {
+        let task = tokio::spawn(async {
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+        });
+        // Current-thread runtime: the task is first polled once this awaits.
+        *target.lock().unwrap() = Some(task.id());
+        task.await.unwrap();
+    });
+    let reported = reports.take();
+    assert!(reported.is_empty(), "{reported:#?}");
+    assert_eq!(watchdog.summary(3).blocked_polls, 0);
+}
+
+/// `on_blocked` with a callback that panics, for a plain task: the
+/// `Returned` report runs inside Tokio's after-poll hook, where a panic
+/// would unwind through the scheduler. The task keeps its output and the
+/// runtime goes on.
+#[test]
+fn a_panicking_callback_does_not_break_a_hooked_runtime() {
+    let _serial = serial();
+    let runtime = runtime(true, PollHooks::new());
+    let reported = Arc::new(AtomicU64::new(0));
+    let _watchdog = watchdog::Watchdog::builder()
+        .threshold(Duration::from_millis(10))
+        .on_blocked({
+            let reported = Arc::clone(&reported);
+            move |report| {
+                if report.phase == Phase::Blocking {
+                    reported.fetch_add(1, Ordering::SeqCst);
+                }
+                panic!("callback bug");
+            }
+        })
+        .start()
+        .unwrap();
+    for round in 1..=2 {
+        let seen = Arc::clone(&reported);
+        let output = runtime.block_on(async move {
+            tokio::spawn(async move {
+                let start = Instant::now();
+                while seen.load(Ordering::SeqCst) < round
+                    && start.elapsed() < Duration::from_secs(10)
+                {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                seen.load(Ordering::SeqCst)
+            })
+            .await
+        });
+        assert_eq!(output.expect("the task's own output"), round);
+    }
+}

@@ -121,8 +121,9 @@ impl PollHooks {
 ///   watchdog's: do not.
 ///
 /// Install once per builder, whether or not a watchdog runs yet: while none
-/// runs, each poll costs one atomic load per hook; a watchdog started later
-/// watches the runtime's tasks from their next poll. A task spawned through
+/// runs, each poll costs an atomic load before it and a thread-local read
+/// after it; a watchdog started later watches the runtime's tasks from
+/// their next poll. A task spawned through
 /// asyncwise while a watchdog runs is reported once, under its own name.
 ///
 /// ```

@@ -147,7 +147,8 @@ fn current() -> Option<Arc<monitor::Shared>> {
 pub enum Phase {
     /// The poll is still running and has run longer than the threshold.
     Blocking,
-    /// The poll that was reported as blocking has returned.
+    /// The poll that was reported as blocking has returned. Not sent when
+    /// the watchdog was dropped in between.
     Returned,
 }
 
@@ -212,8 +213,18 @@ pub struct Offender {
 
 /// The worst offenders seen by a watchdog, for a report at shutdown.
 ///
-/// Tasks that have finished are included: their slots are kept for the
-/// summary as long as they are among the worst.
+/// Poll times here come from a coarse clock that the monitor advances at
+/// each sample, so that a poll costs no clock read: each poll's time is
+/// precise to one sampling interval (a quarter threshold), and a task's
+/// total busy time is an estimate whose error shrinks with the number of
+/// polls. Polls are counted exactly. (The reports of blocking polls are
+/// timed by the monitor itself, not by this clock.)
+///
+/// Tasks that have finished are included if they stood out (a poll of more
+/// than half the threshold, or busy time of at least the threshold), as
+/// long as they are among the worst; a finished task that never came near
+/// the threshold is dropped. Running tasks that have been polled are all
+/// candidates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Longest single poll first.
@@ -296,6 +307,9 @@ impl WatchdogBuilder {
     /// Also hands every report to `callback` (called on the monitor thread
     /// for [`Phase::Blocking`] and on the worker for [`Phase::Returned`];
     /// keep it short). Reports are always emitted as `tracing` warnings.
+    /// A panic in the callback is caught and logged as a `tracing` error:
+    /// the watchdog goes on, and the task whose poll was reported keeps its
+    /// own output or panic.
     pub fn on_blocked(mut self, callback: impl Fn(&BlockedPoll) + Send + Sync + 'static) -> Self {
         self.callback = Some(Arc::new(callback));
         self

@@ -236,7 +236,20 @@ impl Shared {
             ),
         }
         if let Some(callback) = &self.callback {
-            callback(report);
+            // The callback runs on the monitor thread (a panic would end the
+            // monitor: no report ever again) or inside a task's poll (a
+            // panic would replace the task's output, and abort the process
+            // if the poll was already unwinding): its panic stays here and
+            // is reported as an error.
+            let call = std::panic::AssertUnwindSafe(|| callback(report));
+            if let Err(payload) = std::panic::catch_unwind(call) {
+                tracing::error!(
+                    target: "asyncwise::watchdog",
+                    panic = %crate::spawn::panic_message(payload.as_ref()),
+                    task = %report.task,
+                    "the watchdog's on_blocked callback panicked; the watchdog goes on"
+                );
+            }
         }
     }
 

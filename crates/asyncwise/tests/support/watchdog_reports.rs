@@ -29,10 +29,12 @@ impl Reports {
         Watchdog::builder()
             .threshold(threshold)
             .on_blocked(move |report| {
+                // Recorded before the flag is raised: a test that sees the flag and then takes
+                // the reports finds this one.
+                sink.all.lock().unwrap().push(report.clone());
                 if report.phase == Phase::Blocking {
                     sink.blocking_seen.store(true, Ordering::SeqCst);
                 }
-                sink.all.lock().unwrap().push(report.clone());
             })
             .start()
             .unwrap()

@@ -1269,7 +1269,7 @@ fn check_file(
         {
             return Ok(from_cache(stored, Some(Arc::from(source))));
         }
-        let ast = parse::parse_source_in(path, &source, cx)?;
+        let ast = parse::parse_for_analysis(path, &source, cx)?;
         let analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()

@@ -568,9 +568,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         index.test_support_items(),
                     );
                     crate::timing::mark("crate pass: rules");
-                    // Freeing the index (every summary of the group) is left to the pool:
-                    // nothing waits for it, and a process that exits first need not free it.
-                    pool.spawn(move || drop(index));
+                    // Freeing the index (every summary of the group) is left to a thread of
+                    // its own (not the pool, whose threads the outlines need next): nothing
+                    // waits for it, and a process that exits first need not free it.
+                    let _ = std::thread::Builder::new()
+                        .name("asyncwise-free".into())
+                        .spawn(move || drop(index));
                     r
                 }));
                 let (found_in_index, test_support) = crate_pass.unwrap_or_else(|payload| {
@@ -1283,13 +1286,17 @@ fn check_file(
                 .iter()
                 .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
         let kept = keep.then(|| {
-            let (outline, suppressions) = if crate::suppress::may_contain(&source) {
-                let outline = ItemOutline::of(&ast);
-                let suppressions = FileSuppressions::parse(path, &source, &outline);
-                (Some(Arc::new(outline)), suppressions)
-            } else {
-                (None, FileSuppressions::default())
+            // The outline is made now, from this tree, for a file with suppressions (their
+            // scopes need it) or with findings of its own (the report needs it, and with it in
+            // the cache a warm run does not parse the file again to show them).
+            let may_suppress = crate::suppress::may_contain(&source);
+            let outline =
+                (may_suppress || !analysis.diagnostics.is_empty()).then(|| ItemOutline::of(&ast));
+            let suppressions = match (&outline, may_suppress) {
+                (Some(outline), true) => FileSuppressions::parse(path, &source, outline),
+                _ => FileSuppressions::default(),
             };
+            let outline = outline.map(Arc::new);
             KeptFile {
                 source: Some(Arc::from(source)),
                 outline,

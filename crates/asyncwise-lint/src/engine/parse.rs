@@ -630,6 +630,15 @@ mod tests {
                 "{name}: only doc comments may change"
             );
         }
+        // Items start and end where they did: the outline (suppression scopes, fingerprints)
+        // made from the analysis's tree is the original's.
+        if let (Ok(original), Ok(ast)) = (syn::parse_file(text), syn::parse_file(&replaced)) {
+            assert_eq!(
+                crate::items::ItemOutline::of(&ast),
+                crate::items::ItemOutline::of(&original),
+                "{name}: the outline stays"
+            );
+        }
     }
 
     #[test]

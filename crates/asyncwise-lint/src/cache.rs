@@ -453,12 +453,37 @@ impl PackageCache {
     /// assert!(!package.may_be_unchanged("b.rs", &file), "no entry");
     /// ```
     pub fn may_be_unchanged(&self, name: &str, path: &Path) -> bool {
-        let Some(stored) = self.entries.get(name).and_then(|e| e.stamp) else {
-            return false;
-        };
         std::fs::metadata(path).is_ok_and(|meta| {
-            stored.trusted() && stored.same_file(&FileStamp::of(&meta, std::time::UNIX_EPOCH))
+            self.stamp_matches(name, &FileStamp::of(&meta, std::time::UNIX_EPOCH))
         })
+    }
+
+    /// [`PackageCache::may_be_unchanged`] for a stamp the caller has already taken: a run
+    /// stats each file once, and passes the same stamp on to [`PackageCache::get_unchanged`].
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::{Cache, FileStamp};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("a.rs");
+    /// std::fs::write(&file, "fn f() {}").unwrap();
+    /// let later = std::time::SystemTime::now() + std::time::Duration::from_secs(10);
+    /// let stamp = FileStamp::of(&std::fs::metadata(&file).unwrap(), later);
+    /// let cache = Cache::open(&dir.path().join("cache"), 7).unwrap();
+    /// let package = cache.package(dir.path());
+    /// package.put_read("a.rs", 1, 2, Some(stamp), &5u32).unwrap();
+    /// cache.save(package, &Default::default()).unwrap();
+    /// let package = cache.package(dir.path());
+    /// assert!(package.stamp_matches("a.rs", &stamp));
+    /// std::fs::write(&file, "fn g() { h() }").unwrap();
+    /// let now = std::time::SystemTime::now();
+    /// let edited = FileStamp::of(&std::fs::metadata(&file).unwrap(), now);
+    /// assert!(!package.stamp_matches("a.rs", &edited), "edited (another size)");
+    /// ```
+    pub fn stamp_matches(&self, name: &str, stamp: &FileStamp) -> bool {
+        self.entries
+            .get(name)
+            .and_then(|e| e.stamp)
+            .is_some_and(|stored| stored.trusted() && stored.same_file(stamp))
     }
 
     /// [`PackageCache::get`] for a file read from disk with stamp `stamp`: a hit whose stored

@@ -87,6 +87,10 @@ fn cached_run(root: &Path, cache: &Path) -> CheckReport {
     assert_eq!(cached.errors, fresh.errors);
     assert_eq!(cached.skipped, fresh.skipped);
     assert_eq!(cached.files_checked, fresh.files_checked);
+    // What the report shows around findings too: item outlines (suppression scopes,
+    // fingerprints; kept in the cache for files with findings) and texts.
+    assert_eq!(cached.outlines, fresh.outlines);
+    assert_eq!(cached.sources, fresh.sources);
     assert!(cached.warnings.is_empty(), "{:?}", cached.warnings);
     cached
 }
@@ -100,6 +104,8 @@ fn unchanged_files_come_from_the_cache() {
     let second = cached_run(dir.path(), cache.path());
     assert_eq!((second.cache.hits, second.cache.misses), (4, 0));
     assert_eq!(findings(&first), findings(&second));
+    // Findings of a file's own come with its outline, from the cache on the second run.
+    assert!(!second.diagnostics.is_empty() && !second.outlines.is_empty());
     assert!(cache.path().join(".gitignore").is_file());
     assert_eq!(
         std::fs::read_to_string(cache.path().join(".gitignore")).expect("read"),

@@ -19,31 +19,39 @@
 //! Test code neither starts nor carries a path. A worklist from the roots, each function
 //! marked once: linear in the calls.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use super::CrateIndex;
+use super::{CrateIndex, FastMap, rfind_path_separator};
+
+/// A set keyed by the index's own paths: foldhash, as [`FastMap`].
+type FastSet<T> = HashSet<T, foldhash::fast::FixedState>;
 use crate::summary::CallRef;
 
 impl CrateIndex {
     /// Settles which functions are on a per-event path (see the module's docs).
     pub(super) fn settle_per_event(&mut self) {
         let n = self.fns.len();
-        let mut methods: Vec<HashMap<&str, Vec<usize>>> = vec![HashMap::new(); self.packages.len()];
+        let mut methods: Vec<FastMap<&str, Vec<usize>>> =
+            vec![FastMap::default(); self.packages.len()];
         for (g, entry) in self.fns.iter().enumerate() {
-            let mut parts = entry.summary.id.0.rsplit("::");
-            let (Some(name), Some(owner)) = (parts.next(), parts.next()) else {
+            let id = &entry.summary.id.0;
+            // The last two segments (`Owner`, `name`), as `rsplit("::")` would give them.
+            let Some(cut) = rfind_path_separator(id) else {
                 continue;
             };
+            let (before, name) = (&id[..cut], &id[cut + 2..]);
+            let owner = rfind_path_separator(before).map_or(before, |c| &before[c + 2..]);
             if owner.starts_with(char::is_uppercase) {
                 let package = self.files[entry.file].package;
                 methods[package].entry(name).or_default().push(g);
             }
         }
         // Types the package declares functions on (`crate::db::Store`), per package.
-        let mut declared_owners: Vec<HashSet<&str>> = vec![HashSet::new(); self.packages.len()];
+        let mut declared_owners: Vec<FastSet<&str>> = vec![FastSet::default(); self.packages.len()];
         for entry in &self.fns {
-            if let Some((owner, _)) = entry.summary.id.0.rsplit_once("::") {
-                declared_owners[self.files[entry.file].package].insert(owner);
+            let id = &entry.summary.id.0;
+            if let Some(cut) = rfind_path_separator(id) {
+                declared_owners[self.files[entry.file].package].insert(&id[..cut]);
             }
         }
         let mut called_exactly = vec![false; n];
@@ -148,7 +156,10 @@ impl CrateIndex {
 /// with `store: Arc<dyn Store>`), or a method of a type no function of the package is declared
 /// on (`I::preprocess` with `compiler: I`). Names of std traits' methods (`from`, `default`,
 /// `clone`, ...) are never linked: too common to say which function runs.
-fn unresolved_method_name<'t>(target: &'t str, declared_owners: &HashSet<&str>) -> Option<&'t str> {
+fn unresolved_method_name<'t, S: std::hash::BuildHasher>(
+    target: &'t str,
+    declared_owners: &HashSet<&str, S>,
+) -> Option<&'t str> {
     let name = match target.strip_prefix(crate::summary::FIELD_PREFIX) {
         Some(rest) => rest.rsplit_once("::")?.1,
         None => {

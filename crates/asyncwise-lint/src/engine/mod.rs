@@ -277,7 +277,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         // given is all there is to go by.
         let has_manifest = package.root.join("Cargo.toml").is_file();
         // A workspace member kept in a directory of benchmarks is bench code, as `benches/` is.
+        // (The workspace is looked for only when a directory of the package's path is named
+        // like one of benchmarks: only such a directory inside it can make a bench package.)
         let bench_package = has_manifest
+            && targets::may_be_in_bench_directory(&package.root)
             && manifest::workspace_root(&package.root)
                 .is_some_and(|ws| targets::in_bench_directory(&package.root, &ws));
         let mut files = Vec::with_capacity(package.files.len());
@@ -410,18 +413,26 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     // With a cache, the files it cannot answer without reading them (an edit)
                     // go first: a parse is the longest job, and started last it would leave
                     // the other workers idle at the end.
+                    // Each file is stat'ed once, here: the same stamp orders the work and
+                    // then tells `check_file` whether the cache may answer without a read.
                     let mut order: Vec<usize> = (0..files.len()).collect();
-                    if let Some(stored) = &stored {
-                        let unchanged: Vec<bool> = files
-                            .par_iter()
-                            .map(|file| {
-                                file.path
-                                    .to_str()
-                                    .is_some_and(|name| stored.may_be_unchanged(name, &file.path))
-                            })
-                            .collect();
-                        order.sort_by_key(|&i| unchanged[i]);
-                    }
+                    let stamps: Vec<Option<crate::cache::FileStamp>> = match &stored {
+                        Some(stored) => {
+                            let stamps: Vec<_> = files
+                                .par_iter()
+                                .map(|file| stamp_of(&file.path, &options.overlays))
+                                .collect();
+                            let unchanged =
+                                |i: usize| {
+                                    files[i].path.to_str().zip(stamps[i].as_ref()).is_some_and(
+                                        |(name, stamp)| stored.stamp_matches(name, stamp),
+                                    )
+                                };
+                            order.sort_by_cached_key(|&i| unchanged(i));
+                            stamps
+                        }
+                        None => vec![None; files.len()],
+                    };
                     let mut outcomes: Vec<_> = order
                         .par_iter()
                         .map(|&i| (i, &files[i]))
@@ -437,7 +448,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             let overlay = overlay_of(&options.overlays, &file.path);
                             let read = ReadFrom { max_size, overlay };
                             let cache = stored.as_ref().zip(shared);
-                            (i, rel, check_file(&file.path, read, &cx, cache))
+                            (i, rel, check_file(&file.path, read, &cx, cache, stamps[i]))
                         })
                         .collect();
                     outcomes.sort_unstable_by_key(|(i, ..)| *i);
@@ -557,6 +568,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         index.test_support_items(),
                     );
                     crate::timing::mark("crate pass: rules");
+                    // Freeing the index (every summary of the group) is left to a thread of
+                    // its own (not the pool, whose threads the outlines need next): nothing
+                    // waits for it, and a process that exits first need not free it.
+                    let _ = std::thread::Builder::new()
+                        .name("asyncwise-free".into())
+                        .spawn(move || drop(index));
                     r
                 }));
                 let (found_in_index, test_support) = crate_pass.unwrap_or_else(|payload| {
@@ -1194,30 +1211,39 @@ struct KeptFile {
 /// What the cache stores for a file, as read back.
 type StoredFile = CachedFile<FileAnalysis, Option<ItemOutline>, FileSuppressions>;
 
+/// The stamp of a file on disk for the cache (none for an overlay, whose text is not the
+/// disk's). Taken before the file is read: an edit during the read shows in the next stamp.
+fn stamp_of(
+    path: &Path,
+    overlays: &std::collections::HashMap<PathBuf, Arc<str>>,
+) -> Option<crate::cache::FileStamp> {
+    if overlay_of(overlays, path).is_some() {
+        return None;
+    }
+    let now = std::time::SystemTime::now();
+    std::fs::metadata(path)
+        .ok()
+        .map(|meta| crate::cache::FileStamp::of(&meta, now))
+}
+
 /// Reads and analyses one file as a part of its crate; keeps what later stages need when it
 /// has findings or suppressions, or async-context calls the crate pass may report. With a
-/// cache, a file whose size and times are those recorded with its entry is not even read.
+/// cache, a file whose size and times are those recorded with its entry (`stamp`, from
+/// [`stamp_of`]) is not even read.
 fn check_file(
     path: &Path,
     read: ReadFrom<'_>,
     cx: &crate::model::FileContext,
     cache: Option<(&PackageCache, u128)>,
+    stamp: Option<crate::cache::FileStamp>,
 ) -> Result<CheckedFile, FileError> {
     guarded(path, || {
         // Paths that are not UTF-8 are analysed every time.
         let cache = cache
             .zip(path.to_str())
             .map(|((cache, shared), name)| (cache, name, context_key(cx, shared)));
-        // Taken before the file is read: an edit during the read shows in the next stamp.
-        let stamp = match (&cache, read.overlay) {
-            (Some(_), None) => {
-                let now = std::time::SystemTime::now();
-                std::fs::metadata(path)
-                    .ok()
-                    .map(|meta| crate::cache::FileStamp::of(&meta, now))
-            }
-            _ => None,
-        };
+        // (Only a cached run stamps files, and never an overlay's.)
+        let stamp = stamp.filter(|_| cache.is_some() && read.overlay.is_none());
         if let Some((cache, name, context)) = cache
             && let Some(stamp) = &stamp
             && stamp.size <= read.max_size
@@ -1246,7 +1272,7 @@ fn check_file(
         {
             return Ok(from_cache(stored, Some(Arc::from(source))));
         }
-        let ast = parse::parse_source_in(path, &source, cx)?;
+        let ast = parse::parse_for_analysis(path, &source, cx)?;
         let analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()
@@ -1260,13 +1286,17 @@ fn check_file(
                 .iter()
                 .any(|f| f.calls.iter().any(|c| c.ctx == crate::model::Ctx::Async));
         let kept = keep.then(|| {
-            let (outline, suppressions) = if crate::suppress::may_contain(&source) {
-                let outline = ItemOutline::of(&ast);
-                let suppressions = FileSuppressions::parse(path, &source, &outline);
-                (Some(Arc::new(outline)), suppressions)
-            } else {
-                (None, FileSuppressions::default())
+            // The outline is made now, from this tree, for a file with suppressions (their
+            // scopes need it) or with findings of its own (the report needs it, and with it in
+            // the cache a warm run does not parse the file again to show them).
+            let may_suppress = crate::suppress::may_contain(&source);
+            let outline =
+                (may_suppress || !analysis.diagnostics.is_empty()).then(|| ItemOutline::of(&ast));
+            let suppressions = match (&outline, may_suppress) {
+                (Some(outline), true) => FileSuppressions::parse(path, &source, outline),
+                _ => FileSuppressions::default(),
             };
+            let outline = outline.map(Arc::new);
             KeptFile {
                 source: Some(Arc::from(source)),
                 outline,

@@ -333,6 +333,97 @@ pub(crate) fn skip_char_or_lifetime(source: &str, i: usize) -> (usize, bool) {
     }
 }
 
+/// The text with every line doc comment replaced by a bare attribute of the same length
+/// (`/// text` becomes `#[d]` and spaces, `//! text` becomes `#![d]` and spaces), so that every
+/// span, line and column stays where it was and items and fields still start where their
+/// documentation does; borrowed when there is nothing to replace.
+///
+/// syn turns each doc comment into a `#[doc = "..."]` attribute whose string it escapes and
+/// lexes: a third of the parse of a well-documented file (tokio's `sync/mutex.rs`), and as
+/// much again inside the `cfg_*!` macro bodies the model parses a second time. No rule reads
+/// documentation. The lexing is that of [`measure_nesting`]: comments are recognised outside
+/// strings, raw strings and character literals only. Doc comments too short to hold the
+/// attribute, and block doc comments (rare), are left as they are.
+///
+/// ```
+/// use asyncwise_lint::engine::parse::without_doc_comments;
+/// let src = "//! Crate.\n/// Item.\nfn f() { let s = \"/// kept\"; } //// plain\n///\nstruct S;";
+/// let out = without_doc_comments(src);
+/// assert_eq!(out, "#![d]     \n#[d]     \nfn f() { let s = \"/// kept\"; } //// plain\n///\nstruct S;");
+/// assert_eq!(out.len(), src.len());
+/// assert!(matches!(without_doc_comments("fn f() {} // x"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn without_doc_comments(source: &str) -> std::borrow::Cow<'_, str> {
+    let b = source.as_bytes();
+    let n = b.len();
+    // Each replaced doc comment: its byte range and the attribute that replaces it.
+    let mut replaced: Vec<(std::ops::Range<usize>, &[u8])> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            let start = i;
+            while i < n && b[i] != b'\n' {
+                i += 1;
+            }
+            // (A `\r` before the newline stays.)
+            let end = if i > start && b[i - 1] == b'\r' {
+                i - 1
+            } else {
+                i
+            };
+            let attribute: Option<&[u8]> = match b.get(start + 2) {
+                Some(b'!') => Some(b"#![d]"),
+                Some(b'/') if b.get(start + 3) != Some(&b'/') => Some(b"#[d]"),
+                _ => None,
+            };
+            // A lone `\r` in a doc comment is an error the parser reports: left as it is.
+            if let Some(attribute) = attribute
+                && end - start >= attribute.len()
+                && !b[start..end].contains(&b'\r')
+            {
+                replaced.push((start..end, attribute));
+            }
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i = skip_block_comment(b, i);
+            continue;
+        }
+        match c {
+            b'"' => i = skip_quoted(b, i + 1, b'"'),
+            b'\'' => i = skip_char_or_lifetime(source, i).0,
+            c if c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80 => {
+                let start = i;
+                while i < n && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80) {
+                    i += 1;
+                }
+                match (&b[start..i], b.get(i).copied()) {
+                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => i = skip_raw(b, i),
+                    (b"b" | b"c", Some(b'"')) => i = skip_quoted(b, i + 1, b'"'),
+                    (b"b", Some(b'\'')) => i = skip_char_or_lifetime(source, i).0,
+                    _ => {}
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if replaced.is_empty() {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut bytes = b.to_vec();
+    for (range, attribute) in replaced {
+        let (head, rest) = bytes[range].split_at_mut(attribute.len());
+        head.copy_from_slice(attribute);
+        rest.fill(b' ');
+    }
+    // Whole comments (up to their line's end) replaced by ASCII: still UTF-8.
+    match String::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Owned(text),
+        Err(_) => std::borrow::Cow::Borrowed(source),
+    }
+}
+
 /// Rejects text whose syntax tree would nest too deeply to parse and analyse safely.
 ///
 /// ```
@@ -467,9 +558,151 @@ pub(crate) fn parse_source_in(
     })
 }
 
+/// [`parse_source_in`] for the analysis: the text is parsed with its doc comments [replaced by
+/// bare attributes](without_doc_comments) (no rule reads documentation). Text that does not
+/// parse so is parsed as it is, so that errors are reported as they always were.
+pub(crate) fn parse_for_analysis(
+    path: &Path,
+    source: &str,
+    cx: &crate::model::FileContext,
+) -> Result<syn::File, FileError> {
+    // The nesting guard comes first (comments do not count, so it is the same for both texts).
+    check_nesting(source).map_err(|message| FileError::new(path.to_path_buf(), message))?;
+    match without_doc_comments(source) {
+        std::borrow::Cow::Owned(text) => match syn::parse_file(&text) {
+            Ok(ast) => Ok(ast),
+            Err(_) => parse_source_in(path, source, cx),
+        },
+        std::borrow::Cow::Borrowed(_) => parse_source_in(path, source, cx),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokens of `text` with every `#[doc ...]` / `#![doc ...]` attribute left out, printed.
+    fn tokens_without_docs(text: &str) -> Option<String> {
+        use proc_macro2::{TokenStream, TokenTree};
+        fn strip(stream: TokenStream) -> TokenStream {
+            let trees: Vec<TokenTree> = stream.into_iter().collect();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < trees.len() {
+                let bang =
+                    matches!(&trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                let group_at = i + 1 + usize::from(bang);
+                let is_doc = matches!(&trees[i], TokenTree::Punct(p) if p.as_char() == '#')
+                    && matches!(trees.get(group_at), Some(TokenTree::Group(g))
+                        if g.delimiter() == proc_macro2::Delimiter::Bracket
+                            && matches!(g.stream().into_iter().next(), Some(TokenTree::Ident(id)) if id == "doc" || id == "d"));
+                if is_doc {
+                    i = group_at + 1;
+                    continue;
+                }
+                out.push(match &trees[i] {
+                    TokenTree::Group(g) => {
+                        TokenTree::Group(proc_macro2::Group::new(g.delimiter(), strip(g.stream())))
+                    }
+                    other => other.clone(),
+                });
+                i += 1;
+            }
+            out.into_iter().collect()
+        }
+        let stream: TokenStream = text.parse().ok()?;
+        Some(strip(stream).to_string())
+    }
+
+    fn assert_only_docs_differ(name: &str, text: &str) {
+        let replaced = without_doc_comments(text);
+        assert_eq!(replaced.len(), text.len(), "{name}");
+        assert_eq!(
+            replaced.lines().count(),
+            text.lines().count(),
+            "{name}: lines stay"
+        );
+        // Text that does not lex is parsed as it is (`parse_for_analysis`).
+        if let Some(original) = tokens_without_docs(text) {
+            assert_eq!(
+                tokens_without_docs(&replaced).as_deref(),
+                Some(original.as_str()),
+                "{name}: only doc comments may change"
+            );
+        }
+        // Items start and end where they did: the outline (suppression scopes, fingerprints)
+        // made from the analysis's tree is the original's.
+        if let (Ok(original), Ok(ast)) = (syn::parse_file(text), syn::parse_file(&replaced)) {
+            assert_eq!(
+                crate::items::ItemOutline::of(&ast),
+                crate::items::ItemOutline::of(&original),
+                "{name}: the outline stays"
+            );
+        }
+    }
+
+    #[test]
+    fn doc_comments_and_nothing_else_become_bare_attributes() {
+        let cases = [
+            "/// a\nfn f() {}",
+            "//! inner\n//!\nfn f() {}",
+            "//// four slashes stay\nfn f() {}",
+            "/** block */ fn f() {} /*! inner block */",
+            "/**/ fn f() {} /***/ /*** x */ /* /** nested */ */",
+            r##"const S: &str = "/// not a comment"; const R: &str = r#"//! nor "this" /**"#;"##,
+            r#"const C: char = '"'; /// doc after a quote char
+            fn f() {}"#,
+            r#"const Q: char = '''; const B: u8 = b'/'; /// doc
+            fn g<'a>(x: &'a str) -> &'a str { x } /// doc
+            struct S;"#,
+            r#"fn r#match() {} /// doc
+            const BS: &[u8] = b"///"; const CS: &std::ffi::CStr = c"//!"; const RB: &[u8] = br"/**";"#,
+            "mod m { //! inner doc of a module\n  /// item\n  pub fn f() {} }",
+            "macro_rules! m { () => { /// doc in a macro\n fn g() {} } }\nm! { /// doc\n fn h() {} }",
+            "fn f() { let _ = \"a\\\"/// b\"; }",
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            assert_only_docs_differ(&format!("case {i}"), case);
+        }
+        assert_eq!(without_doc_comments(cases[0]), "#[d] \nfn f() {}");
+        // An item keeps its first line: its attributes start where its documentation did.
+        let text = "struct S {\n    /// The handle.\n    handle: u8,\n}";
+        let ast = syn::parse_file(&without_doc_comments(text)).unwrap();
+        let syn::Item::Struct(item) = &ast.items[0] else {
+            panic!()
+        };
+        let field = item.fields.iter().next().unwrap();
+        assert_eq!(syn::spanned::Spanned::span(field).start().line, 2);
+    }
+
+    /// Every Rust file of this repository (fixtures and corpus included), and of the
+    /// directories `ASYNCWISE_DOC_CORPUS` names (`:`-separated), keeps its tokens but for
+    /// documentation.
+    #[test]
+    fn real_files_keep_every_token_but_docs() {
+        let mut roots = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/.."
+        ))];
+        if let Some(extra) = std::env::var_os("ASYNCWISE_DOC_CORPUS") {
+            roots.extend(std::env::split_paths(&extra));
+        }
+        let mut checked = 0;
+        for root in roots {
+            for entry in ignore::WalkBuilder::new(root).build().flatten() {
+                let path = entry.path();
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    continue;
+                };
+                assert_only_docs_differ(&path.display().to_string(), &text);
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} files");
+    }
 
     #[test]
     fn skips_strings_comments_and_chars() {

@@ -152,6 +152,21 @@ pub fn in_bench_directory(package_root: &Path, workspace_root: &Path) -> bool {
         })
 }
 
+/// Can [`in_bench_directory`] be true for `package_root` in any workspace: does any directory
+/// of its path have a benchmark directory's name? (Finding the workspace reads manifests.)
+///
+/// ```
+/// use asyncwise_lint::engine::targets::may_be_in_bench_directory;
+/// use std::path::Path;
+/// assert!(may_be_in_bench_directory(Path::new("/src/broker/benchmarks/router")));
+/// assert!(!may_be_in_bench_directory(Path::new("/src/broker/crates/server")));
+/// ```
+pub fn may_be_in_bench_directory(package_root: &Path) -> bool {
+    package_root
+        .iter()
+        .any(|c| c.to_str().is_some_and(|c| BENCH_DIRECTORIES.contains(&c)))
+}
+
 /// Is a package directory named like a test-support crate (`test`, `mock`, `test-utils`,
 /// `integration`, `foo-test`, ...)?
 ///

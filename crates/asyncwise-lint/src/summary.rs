@@ -149,6 +149,9 @@ pub struct AsyncLockSite {
     /// Not a lock call: the lock is handed to other code here (a call argument, a struct
     /// literal, a return value), which may hold it; counts as held.
     pub lent: bool,
+    /// For a lock lent as a struct literal's field (`Handler { cfg: self.cfg.clone() }`): that
+    /// field (`Handler.cfg`), which holds the same lock from then on.
+    pub into: Option<LockId>,
     /// The lock call.
     pub span: Span,
 }
@@ -413,6 +416,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 id: s.id.clone(),
                 held: s.held,
                 lent: s.lent,
+                into: s.into.clone(),
                 span: model.span(s.loc),
             })
             .collect(),

@@ -136,6 +136,31 @@ fn chains_name_every_hop_with_file_and_line() {
 }
 
 #[test]
+fn one_lock_stored_in_several_structs_is_one_finding_with_its_copies_as_notes() {
+    let found = check(&cases_dir().join("async_mutex_copies"));
+    let mutex: Vec<&Diagnostic> = found
+        .iter()
+        .filter(|d| d.rule == "async_mutex_unneeded")
+        .collect();
+    assert_eq!(mutex.len(), 3, "{mutex:#?}");
+    // Reported at the copy locked per message, with the plugin's copy and its calls as notes.
+    let d = finding_at(&found, "src/handler.rs", 10);
+    let notes: Vec<&str> = d.notes.iter().map(|n| n.message.as_str()).collect();
+    assert!(
+        notes[0].starts_with("the same lock, shared through `Arc`, is also stored at ")
+            && notes[0].ends_with("src/main.rs:18:5"),
+        "{notes:?}"
+    );
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    // The configuration lock copied by a struct literal: one pedantic finding whose notes
+    // name the copy and all three lock calls.
+    let d = finding_at(&found, "src/main.rs", 40);
+    assert_eq!(d.form, asyncwise_lint::levels::Form::Pedantic);
+    assert_eq!(d.notes.len(), 4, "{:?}", d.notes);
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("set-up")));
+}
+
+#[test]
 fn chains_cross_workspace_members() {
     let found = check(&cases_dir().join("workspace"));
     let d = finding_at(&found, "app/src/main.rs", 6);

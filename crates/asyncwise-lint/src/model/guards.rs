@@ -369,6 +369,7 @@ impl<'a> Scanner<'a> {
                         id,
                         held: owned,
                         lent: false,
+                        into: None,
                         loc: Loc::method_call(lock),
                     });
                     self.site_nodes.push(node);

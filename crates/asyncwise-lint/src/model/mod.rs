@@ -363,6 +363,9 @@ pub struct AsyncLockSiteFact {
     /// Not a lock call: the lock itself is handed to other code here (a call argument, a
     /// struct literal, returned), which may hold it.
     pub lent: bool,
+    /// For a lock lent as a struct literal's field (`Handler { cfg: self.cfg.clone() }`): that
+    /// field, a copy of the same lock.
+    pub into: Option<crate::summary::LockId>,
     /// The lock call.
     pub loc: Loc,
 }

@@ -454,6 +454,7 @@ impl Walker {
             id,
             held,
             lent: false,
+            into: None,
             loc: Loc::method_call(lock),
         });
     }
@@ -461,6 +462,11 @@ impl Walker {
     /// An async lock handed to other code (`helper(&self.state)`, `Foo { m: m.clone() }`,
     /// returned): recorded as a lent site, which keeps the lock from being reported.
     fn async_lock_lent(&mut self, e: &syn::Expr) {
+        self.async_lock_lent_into(e, None);
+    }
+
+    /// [`Self::async_lock_lent`] for a struct literal's field `into`, which becomes a copy.
+    fn async_lock_lent_into(&mut self, e: &syn::Expr, into: Option<crate::summary::LockId>) {
         if !matches!(
             e,
             syn::Expr::Path(_)
@@ -512,6 +518,7 @@ impl Walker {
                 id: Some(id),
                 held: true,
                 lent: true,
+                into,
                 loc: Loc::of(e),
             });
         }
@@ -1445,7 +1452,25 @@ impl<'ast> Visit<'ast> for Walker {
         // struct's owner calls it, not here.
         for field in &e.fields {
             if self.async_lock_scan {
-                self.async_lock_lent(&field.expr);
+                // The struct by its name (`Self` is the impl's): the field is a copy.
+                let owner = match e.path.segments.last() {
+                    Some(s) if s.ident == "Self" => self
+                        .impl_owner
+                        .as_deref()
+                        .map(|o| o.rsplit("::").next().unwrap_or(o).to_string()),
+                    Some(s) => Some(s.ident.to_string()),
+                    None => None,
+                };
+                let into = match (&field.member, owner) {
+                    (syn::Member::Named(name), Some(owner)) => {
+                        Some(crate::summary::LockId::Field {
+                            owner,
+                            field: name.to_string(),
+                        })
+                    }
+                    _ => None,
+                };
+                self.async_lock_lent_into(&field.expr, into);
             }
             if let syn::Expr::Closure(c) = &field.expr
                 && c.asyncness.is_none()

@@ -33,10 +33,43 @@ crate::declare_rule! {
     /// guard bound through a reference (`let out = &mut m.lock().await;`) lives to the end of
     /// its block like any other binding.
     ///
+    /// One lock stored in several structs is one finding. An `Arc`-shared lock copied into
+    /// other structs (a plugin's `cfg` handed to its handler as `cfg: self.cfg.clone()` or
+    /// through `Handler::new(cfg.clone())`) is declared once per struct; declarations of one
+    /// package behind `Arc` with the same declared type and the same field name are taken for
+    /// one lock. Its lock calls are the union of theirs (a guard held across an await at any of
+    /// them means no finding), and it is reported once, with notes at the other declarations:
+    /// at the first declaration locked outside set-up and configuration functions, else at the
+    /// first. A copy made by a struct literal is followed; one made through a constructor's
+    /// parameter (`Handler::new(cfg.clone())` storing `Self { cfg }`) is not, so the same type
+    /// and name stand in for it, and unrelated locks of one type and field name in one package
+    /// are reported as one (on ten held-out repositories: three test clients' `suback_waiters`,
+    /// one finding with the other two as notes).
+    ///
     /// ## Pedantic form
-    /// Locks of an `Option` (`RwLock<Option<T>>`, `Mutex<Option<T>>`): most are late-initialised
-    /// values, set once and then read, where the lock costs little per read and the better fix
-    /// is a `OnceLock`, not a synchronous lock. (How often it is written is not checked.)
+    /// Locks of an `Option` (`RwLock<Option<T>>`, `Mutex<Option<T>>`), and locks locked only in
+    /// functions named for set-up, shutdown or configuration (`init`, `start`, `get_config`,
+    /// `load_config`, ...): both cost little because they are seldom locked.
+    ///
+    /// Most locks of an `Option` are late-initialised values, set once and then read, where the
+    /// lock costs little per read and the better fix is a `OnceLock`, not a synchronous lock.
+    /// (How often it is written is not checked.)
+    ///
+    /// Locks taken only in rarely run functions: the harm of an async lock is its cost per
+    /// acquisition, which matters on a path taken per message or request, not for a
+    /// configuration read when a plugin starts. When every lock call (of every copy) is in a
+    /// function named for set-up or shutdown (`new`,
+    /// `init`, `start`, `stop`, `shutdown`, ...) or for configuration (`get_config`,
+    /// `load_config`, `reload*`, `*settings*`) and is not on a per-event path (a request
+    /// handler or a function one reaches), the finding is pedantic. On ten held-out
+    /// repositories (set 4), with the copies above, the default findings went from 26 (5 worth
+    /// acting on, 21 not) to 6 (5 and 1): plugin configuration read at start and by admin
+    /// endpoints became 9 pedantic findings, three copies became notes of the findings of
+    /// their lock, and the 5 worth acting on (a topic tree and a configuration locked per
+    /// message, an output buffer per outbound message) stayed. Names are a convention, not
+    /// proof: a hot function named `start_request` is not taken for set-up (only whole names
+    /// count), and a configuration read on every message through a getter named `config` is
+    /// taken for a rare one unless a request handler is seen to reach it.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -79,6 +112,116 @@ fn is_lock(decl: &AsyncLockDecl, id: &LockId) -> bool {
     }
 }
 
+/// Names of functions that run once or rarely: set-up (`new`, `init`, `start`), shutdown, and
+/// configuration getters and reloads (`get_config`, `load_config`, `reload`). A lock taken only
+/// there costs its overhead a handful of times, not per message or request.
+const RARE_FN_NAMES: &[&str] = &[
+    "new",
+    "open",
+    "init",
+    "initialize",
+    "setup",
+    "set_up",
+    "bootstrap",
+    "create",
+    "build",
+    "start",
+    "stop",
+    "restart",
+    "shutdown",
+    "close",
+    "reload",
+];
+
+/// Is `name` (a function's own name) one of [`RARE_FN_NAMES`] (also with leading underscores),
+/// or about configuration (`get_config`, `load_config`, `from_config`, `reload_settings`)?
+fn is_rare_fn_name(name: &str) -> bool {
+    let name = name.trim_start_matches('_');
+    RARE_FN_NAMES.contains(&name)
+        || name.contains("config")
+        || name.contains("settings")
+        || name.starts_with("reload")
+}
+
+/// Is the lock call at `site` in a function that runs rarely: named as set-up, shutdown or a
+/// configuration getter or reload ([`is_rare_fn_name`]) and not on a per-event path (a request
+/// handler or reached from one)? (`main`, or being called only from it, is not enough: small
+/// programs do their whole work there.)
+fn in_rare_fn(index: &CrateIndex, path: &Path, site: &AsyncLockSite) -> bool {
+    let Some(f) = index.function_at(path, site.span.start.line) else {
+        return false;
+    };
+    // A request handler, or a function it reaches, runs per event whatever its name.
+    if index.is_per_event(f) {
+        return false;
+    }
+    let id = index.enclosing(f).id;
+    let name = id.rsplit("::").next().unwrap_or(&id);
+    is_rare_fn_name(name)
+}
+
+/// The declarations of one package that hold the same lock. An `Arc`-shared field copied into
+/// other structs is declared once per struct: a struct literal that initialises a lock field
+/// from another lock field (`Handler { cfg: self.cfg.clone() }`, `Arc::clone(&self.cfg)`) links
+/// the two (`links`, pairs of indices into `decls`), and fields behind `Arc` of one declared type
+/// with one field name are taken for the same lock too (the copy may go through a constructor's
+/// parameter, which is not followed). Groups are in declaration order (file, then line).
+fn lock_groups<'a>(
+    decls: &[(&'a Path, &'a AsyncLockDecl)],
+    links: &[(usize, usize)],
+) -> Vec<Vec<(&'a Path, &'a AsyncLockDecl)>> {
+    let mut parent: Vec<usize> = (0..decls.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    fn copy_key(d: &AsyncLockDecl) -> Option<(&str, &str)> {
+        match &d.id {
+            LockId::Field { field, .. } if d.shared && !d.shape.is_empty() => {
+                Some((d.shape.as_str(), field.as_str()))
+            }
+            _ => None,
+        }
+    }
+    let mut pairs = links.to_vec();
+    for i in 0..decls.len() {
+        for j in 0..i {
+            if copy_key(decls[i].1).is_some() && copy_key(decls[i].1) == copy_key(decls[j].1) {
+                pairs.push((j, i));
+            }
+        }
+    }
+    for (i, j) in pairs {
+        let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+        parent[ri.max(rj)] = ri.min(rj);
+    }
+    let mut order: Vec<usize> = (0..decls.len()).collect();
+    order.sort_by(|&a, &b| {
+        (decls[a].0, decls[a].1.span.start.line).cmp(&(decls[b].0, decls[b].1.span.start.line))
+    });
+    let mut groups: Vec<(usize, Vec<(&Path, &AsyncLockDecl)>)> = Vec::new();
+    for i in order {
+        let r = root(&mut parent, i);
+        match groups.iter_mut().find(|(g, _)| *g == r) {
+            Some((_, members)) => members.push(decls[i]),
+            None => groups.push((r, vec![decls[i]])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
+/// One declaration of a lock with its lock calls.
+struct LockCopy<'a> {
+    path: &'a Path,
+    decl: &'a AsyncLockDecl,
+    calls: Vec<(&'a Path, &'a AsyncLockSite)>,
+    /// Every one of `calls` is in a rarely run function ([`in_rare_fn`]).
+    rare: bool,
+}
+
 /// The crate-wide verdict: per package, each declared async lock none of whose lock calls keeps
 /// its guard past another await.
 pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
@@ -118,41 +261,99 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             })
         };
         let library = index.has_library(package);
-        let held_by = |d: &AsyncLockDecl| {
-            sites
-                .iter()
-                .any(|(_, s)| s.held && s.id.as_ref().is_some_and(|id| is_lock(d, id)))
-        };
-        for &(path, decl) in &decls {
-            if decl.escapes || decl.public && library || held_by(decl) || macro_locked(path, decl) {
-                continue;
+        // A lock field copied into another lock field of the package by a struct literal: the
+        // copy is the same lock (its uses are the other field's), not a lock lent to unknown code.
+        let copy_of = |s: &AsyncLockSite| -> Option<(usize, usize)> {
+            let (from, into) = (s.id.as_ref()?, s.into.as_ref()?);
+            if !s.lent || !matches!(from, LockId::Field { .. }) {
+                return None;
             }
-            let calls: Vec<(&Path, &AsyncLockSite)> = sites
-                .iter()
-                .filter(|(_, s)| !s.lent && s.id.as_ref().is_some_and(|id| is_lock(decl, id)))
-                .copied()
-                .collect();
-            if calls.is_empty() {
+            let from = decls.iter().position(|(_, d)| is_lock(d, from))?;
+            let into = decls.iter().position(|(_, d)| &d.id == into)?;
+            (from != into).then_some((from, into))
+        };
+        let links: Vec<(usize, usize)> = sites.iter().filter_map(|(_, s)| copy_of(s)).collect();
+        let held_by = |d: &AsyncLockDecl| {
+            sites.iter().any(|(_, s)| {
+                s.held && s.id.as_ref().is_some_and(|id| is_lock(d, id)) && copy_of(s).is_none()
+            })
+        };
+        for group in lock_groups(&decls, &links) {
+            // One lock: any copy that escapes or is held anywhere decides for all.
+            if group.iter().any(|&(path, decl)| {
+                decl.escapes || decl.public && library || held_by(decl) || macro_locked(path, decl)
+            }) {
                 continue;
             }
             // `Arc`-shared locks of the same declared type may be one lock stored twice.
-            let twin_held = decl.shared
-                && !decl.shape.is_empty()
-                && decls.iter().any(|(_, other)| {
-                    other.shared
-                        && other.shape == decl.shape
-                        && other.id != decl.id
-                        && held_by(other)
-                });
+            let twin_held = group.iter().any(|(_, decl)| {
+                decl.shared
+                    && !decl.shape.is_empty()
+                    && decls.iter().any(|(_, other)| {
+                        other.shared
+                            && other.shape == decl.shape
+                            && !group.iter().any(|(_, g)| g.id == other.id)
+                            && held_by(other)
+                    })
+            });
             if twin_held {
                 continue;
             }
-            out.push(finding(path, decl, &calls));
+            // Each copy with its lock calls, and whether they are all in rarely run functions.
+            let members: Vec<LockCopy<'_>> = group
+                .iter()
+                .map(|&(path, decl)| {
+                    let calls: Vec<(&Path, &AsyncLockSite)> = sites
+                        .iter()
+                        .filter(|(_, s)| {
+                            !s.lent && s.id.as_ref().is_some_and(|id| is_lock(decl, id))
+                        })
+                        .copied()
+                        .collect();
+                    let rare = calls.iter().all(|(p, s)| in_rare_fn(index, p, s));
+                    LockCopy {
+                        path,
+                        decl,
+                        calls,
+                        rare,
+                    }
+                })
+                .collect();
+            if members.iter().all(|m| m.calls.is_empty()) {
+                continue;
+            }
+            // Reported at the first copy locked on a frequent path, else at the first locked.
+            let Some(anchor) = members
+                .iter()
+                .position(|m| !m.calls.is_empty() && !m.rare)
+                .or_else(|| members.iter().position(|m| !m.calls.is_empty()))
+            else {
+                continue;
+            };
+            let rare = members.iter().all(|m| m.rare);
+            let calls: Vec<(&Path, &AsyncLockSite)> = members
+                .iter()
+                .flat_map(|m| m.calls.iter().copied())
+                .collect();
+            let copies: Vec<(&Path, &AsyncLockDecl)> = members
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != anchor)
+                .map(|(_, m)| (m.path, m.decl))
+                .collect();
+            let (path, decl) = (members[anchor].path, members[anchor].decl);
+            out.push(finding(path, decl, &calls, &copies, rare));
         }
     }
 }
 
-fn finding(path: &Path, decl: &AsyncLockDecl, calls: &[(&Path, &AsyncLockSite)]) -> Diagnostic {
+fn finding(
+    path: &Path,
+    decl: &AsyncLockDecl,
+    calls: &[(&Path, &AsyncLockSite)],
+    copies: &[(&Path, &AsyncLockDecl)],
+    rare: bool,
+) -> Diagnostic {
     let kind = decl.ty.rsplit("::").next().unwrap_or("Mutex");
     let (sync, fast) = if kind == "RwLock" {
         ("std::sync::RwLock", "parking_lot::RwLock")
@@ -164,37 +365,57 @@ fn finding(path: &Path, decl: &AsyncLockDecl, calls: &[(&Path, &AsyncLockSite)])
         LockId::Static { name } => format!("`{name}`"),
         LockId::Local { name, .. } => format!("`{name}`"),
     };
-    let notes = calls
+    let mut notes: Vec<Note> = copies
         .iter()
-        .map(|(file, site)| {
+        .map(|(file, copy)| {
+            let message = "the same lock, shared through `Arc`, is also stored";
             if *file == path {
                 Note {
-                    message: "locked here; the guard is dropped before any other `.await`".into(),
-                    span: Some(site.span),
+                    message: format!("{message} here"),
+                    span: Some(copy.span),
                 }
             } else {
                 Note {
                     message: format!(
-                        "locked at {}:{}:{}; the guard is dropped before any other `.await`",
+                        "{message} at {}:{}:{}",
                         file.display(),
-                        site.span.start.line,
-                        site.span.start.column
+                        copy.span.start.line,
+                        copy.span.start.column
                     ),
                     span: None,
                 }
             }
         })
         .collect();
+    notes.extend(calls.iter().map(|(file, site)| {
+        if *file == path {
+            Note {
+                message: "locked here; the guard is dropped before any other `.await`".into(),
+                span: Some(site.span),
+            }
+        } else {
+            Note {
+                message: format!(
+                    "locked at {}:{}:{}; the guard is dropped before any other `.await`",
+                    file.display(),
+                    site.span.start.line,
+                    site.span.start.column
+                ),
+                span: None,
+            }
+        }
+    }));
     // `Lock<Option<T>>` set once and read after: a `OnceLock` is the fix, and the cost is low.
     let late_initialised = decl.shape.contains(&format!("{kind}<Option<"));
+    let pedantic = late_initialised || rare;
     Diagnostic {
         rule: ASYNC_MUTEX_UNNEEDED.name,
-        severity: if ASYNC_MUTEX_UNNEEDED.default_level == Level::Deny && !late_initialised {
+        severity: if ASYNC_MUTEX_UNNEEDED.default_level == Level::Deny && !pedantic {
             Severity::Error
         } else {
             Severity::Warning
         },
-        form: if late_initialised {
+        form: if pedantic {
             Form::Pedantic
         } else {
             Form::Default
@@ -210,12 +431,50 @@ fn finding(path: &Path, decl: &AsyncLockDecl, calls: &[(&Path, &AsyncLockSite)])
                 "if it is set once and then only read, use a `std::sync::OnceLock`; otherwise `{sync}` (or `{fast}`)"
             )
         } else {
+            let rarely = if rare {
+                "; it is only locked in set-up, shutdown or configuration functions, so the cost is small"
+            } else {
+                ""
+            };
             format!(
-                "use `{sync}` (or `{fast}`): it is cheaper, and a guard kept inside a block without awaits cannot be held across one by accident"
+                "use `{sync}` (or `{fast}`): it is cheaper, and a guard kept inside a block without awaits cannot be held across one by accident{rarely}"
             )
         }),
         notes,
         fix: None,
         function: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_rare_fn_name;
+
+    #[test]
+    fn set_up_and_configuration_names_are_rare_whole_names_only() {
+        for name in [
+            "new",
+            "init",
+            "_start",
+            "__start",
+            "stop",
+            "get_config",
+            "load_config",
+        ] {
+            assert!(is_rare_fn_name(name), "{name}");
+        }
+        for name in ["reload_tls", "apply_settings", "shutdown"] {
+            assert!(is_rare_fn_name(name), "{name}");
+        }
+        for name in [
+            "start_request",
+            "push",
+            "on_message",
+            "set",
+            "handle",
+            "newline",
+        ] {
+            assert!(!is_rare_fn_name(name), "{name}");
+        }
     }
 }

@@ -141,7 +141,8 @@ pub const ORDERED_OUTPUT_WORDS: &[&str] = &[
     "write",
 ];
 
-/// Verbs and objects of schema changes (`alter_table`, `drop_column`, `create_index`): DDL
+/// Verbs and objects of schema changes (`alter_table`, `drop_column`, `create_index`, not
+/// `add_key` of a key store): DDL
 /// steps through one schema manager or connection run in order, each on the schema the one
 /// before left.
 pub const DDL_VERBS: &[&str] = &["alter", "create", "drop", "rename", "truncate", "add"];
@@ -153,7 +154,7 @@ pub const DDL_OBJECTS: &[&str] = &[
     "index",
     "schema",
     "constraint",
-    "key",
+    "foreign",
     "view",
     "trigger",
     "sequence",

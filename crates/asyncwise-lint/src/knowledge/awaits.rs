@@ -124,3 +124,56 @@ pub const CONNECTION_WORDS: &[&str] = &[
 /// Words of set-up calls: opening, creating or starting something runs once, and the next
 /// step often needs it to exist (`create_listener`, `Database::new`, `MockServer::start`).
 pub const SETUP_WORDS: &[&str] = &["new", "open", "init", "start", "setup", "create", "spawn"];
+
+/// First words of methods that put something out in order through their receiver: a send or
+/// publish on a channel, queue, client or socket, a write. Repeated on one shared receiver
+/// (`self.pusher.queue(x)`, `client.publish(..)`, `sock.send_to(..)` once per item), the
+/// outputs are one ordered stream, not independent work to overlap.
+pub const ORDERED_OUTPUT_WORDS: &[&str] = &[
+    "send",
+    "publish",
+    "queue",
+    "enqueue",
+    "emit",
+    "broadcast",
+    "produce",
+    "push",
+    "write",
+];
+
+/// Verbs and objects of schema changes (`alter_table`, `drop_column`, `create_index`, not
+/// `add_key` of a key store): DDL
+/// steps through one schema manager or connection run in order, each on the schema the one
+/// before left.
+pub const DDL_VERBS: &[&str] = &["alter", "create", "drop", "rename", "truncate", "add"];
+
+/// See [`DDL_VERBS`].
+pub const DDL_OBJECTS: &[&str] = &[
+    "table",
+    "column",
+    "index",
+    "schema",
+    "constraint",
+    "foreign",
+    "view",
+    "trigger",
+    "sequence",
+    "enum",
+    "type",
+];
+
+/// Zero-argument methods that check a connection out of a pool (`db.get()`, `pool.acquire()`,
+/// `pool.get_conn()`): like a permit, the checkout comes before the work that uses it.
+pub const CHECKOUT_METHODS: &[&str] = &[
+    "get",
+    "get_conn",
+    "get_connection",
+    "get_client",
+    "acquire",
+    "checkout",
+    "connection",
+    "conn",
+];
+
+/// Receiver words of a pool a checkout is made from, besides the connection words.
+pub const POOL_WORDS: &[&str] = &["pool", "pools"];

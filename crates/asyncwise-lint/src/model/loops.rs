@@ -172,6 +172,9 @@ pub struct BodyFacts {
     pub loops: Vec<LoopFact>,
     /// Bodies with state calls.
     pub sequences: Vec<SequenceFact>,
+    /// Bodies that wait or bound attempts themselves (a timer, a backoff, a counter compared
+    /// with a limit, a deadline): a loop that retries a call of such a fn is paced by it.
+    pub paced_bodies: Vec<Loc>,
 }
 
 /// Scans an async body (a fn's or an async block's).
@@ -186,7 +189,34 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         read_places: Vec::new(),
     };
     s.visit_block(block);
-    s.finish(Loc::block(block))
+    let mut facts = s.finish(Loc::block(block));
+    if paces(resolver, knowledge, |p| p.visit_block(block)) {
+        facts.paced_bodies.push(Loc::block(block));
+    }
+    facts
+}
+
+/// Whether the code `visit` shows to a [`PaceScan`] waits or bounds its attempts.
+fn paces(
+    resolver: &Resolver,
+    knowledge: &Knowledge,
+    visit: impl FnOnce(&mut PaceScan<'_>),
+) -> bool {
+    let mut pace = PaceScan {
+        resolver,
+        knowledge,
+        delays: Vec::new(),
+        counters: Vec::new(),
+        compared: Vec::new(),
+        deadline: None,
+    };
+    visit(&mut pace);
+    !pace.delays.is_empty()
+        || pace.deadline.is_some()
+        || pace
+            .compared
+            .iter()
+            .any(|(place, _)| pace.counters.contains(place))
 }
 
 /// Scans an async closure's body.

@@ -404,6 +404,8 @@ pub struct FileModel<'a> {
     pub loops: Vec<loops::LoopFact>,
     /// Async bodies with state-changing calls (`fetch_add`, `inc_x()`), with their awaits.
     pub sequences: Vec<loops::SequenceFact>,
+    /// Async fn bodies that wait or bound attempts themselves (`loops.rs`).
+    pub paced_bodies: Vec<Loc>,
     /// What runs once per event: handlers, registered handlers, event-loop bodies.
     pub per_event: analysis::per_event::PerEventFacts,
 
@@ -483,6 +485,7 @@ impl<'a> FileModel<'a> {
             ir: facts.ir,
             loops: facts.loops,
             sequences: facts.sequences,
+            paced_bodies: facts.paced_bodies,
             per_event: facts.per_event,
 
             fn_items: facts.fn_items,

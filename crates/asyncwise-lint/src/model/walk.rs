@@ -59,6 +59,8 @@ pub struct WalkFacts {
     pub loops: Vec<super::loops::LoopFact>,
     /// Async bodies with state-changing calls, with their awaits.
     pub sequences: Vec<super::loops::SequenceFact>,
+    /// Async bodies that wait or bound attempts themselves.
+    pub paced_bodies: Vec<Loc>,
 
     /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
     pub fn_items: Vec<FnItem>,
@@ -307,6 +309,7 @@ impl Walker {
     fn add_body_facts(&mut self, body: super::loops::BodyFacts) {
         self.facts.loops.extend(body.loops);
         self.facts.sequences.extend(body.sequences);
+        self.facts.paced_bodies.extend(body.paced_bodies);
     }
 
     /// The crate path of the innermost function being walked.

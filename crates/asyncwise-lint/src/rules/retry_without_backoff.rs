@@ -1,8 +1,8 @@
 use crate::facts::Sink;
 use crate::knowledge::Knowledge;
 use crate::levels::{Group, Level};
-use crate::model::FileModel;
-use crate::model::loops::{LoopAwait, LoopKind, Outcome};
+use crate::model::loops::{AwaitedCall, LoopAwait, LoopKind, Outcome};
+use crate::model::{FileModel, FnItem};
 
 crate::declare_rule! {
     /// ## What it does
@@ -20,7 +20,11 @@ crate::declare_rule! {
     /// that `break`, `return` or `?` on an error, loops whose success path goes round again
     /// (processing loops) and `for` loops over a range are not retries. tokio's, async-std's and
     /// smol's timers count as delays, and so do a crate's own helpers named after one
-    /// (`backoff`, `sleep`, `delay`).
+    /// (`backoff`, `sleep`, `delay`). The pacing may live one call down: when the retried call
+    /// is an async fn or method of the same file whose own body sleeps, backs off or compares
+    /// an attempt counter with a limit (`self.try_connect().await` where `try_connect` sleeps
+    /// `reconnect_delay(attempts)` and returns once `attempts > max`), the loop is paced by it.
+    /// Callees in other files are not looked into yet.
     ///
     /// The rule is in the `pedantic` group (off by default; `--select pedantic` or
     /// `-W retry_without_backoff` turns it on): on 18 real repositories and the local cargo
@@ -63,6 +67,24 @@ fn not_a_retry(a: &LoopAwait, knowledge: &Knowledge) -> bool {
         )
 }
 
+/// Whether `call` reaches an async fn of this file whose own body waits or bounds attempts:
+/// a function by its resolved path, a method by its name among the file's async methods.
+fn paced_callee(model: &FileModel<'_>, call: &AwaitedCall) -> bool {
+    let paced = |item: &FnItem| {
+        model
+            .paced_bodies
+            .iter()
+            .any(|b| b.start == item.body.start)
+    };
+    model.fn_items.iter().filter(|f| f.is_async).any(|f| {
+        let matches = match &call.path {
+            Some(path) => f.path == *path,
+            None => f.self_ty.is_some() && f.path.rsplit("::").next() == Some(call.name.as_str()),
+        };
+        matches && paced(f)
+    })
+}
+
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for l in &model.loops {
         if l.kind == LoopKind::For || !l.delays.is_empty() || l.attempt_bound.is_some() {
@@ -82,6 +104,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 && (l.kind != LoopKind::WhileLet || a.in_header)
                 && a.on_error == Outcome::GoesRound
                 && matches!(a.on_success, Outcome::Leaves | Outcome::Propagates)
+                && !paced_callee(model, &a.call)
         }) else {
             continue;
         };

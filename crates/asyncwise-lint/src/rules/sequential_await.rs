@@ -21,15 +21,20 @@ crate::declare_rule! {
     /// are done for their effect and may be ordered on purpose, so only `let` statements form a
     /// run; calls on the same receiver (`self.db`, `conn`), on `self` itself, with a `&mut`
     /// argument, or awaiting a lock, a permit, a transaction, a send, a flush or a connect end
-    /// a run; awaits inside `join!`/`select!` and timers (`sleep`, `interval.tick()`,
-    /// `timeout`, `yield_now`) never count. Names are not aliases: two different receivers
-    /// that share a connection are not seen.
+    /// a run, and so does a connection checked out of a pool (`db.get()`, `pool.acquire()`),
+    /// which comes before the work that uses it; awaits inside `join!`/`select!` and timers
+    /// (`sleep`, `interval.tick()`, `timeout`, `yield_now`) never count. Names are not aliases:
+    /// two different receivers that share a connection are not seen.
     ///
     /// In the loop form, the call may be a method of the item or of a receiver shared by every
     /// iteration (`self.prober.measure(region)` in a `&self` method), but not of one that may
     /// be borrowed mutably (rooted in a `let mut`, `mut` or `&mut` binding, `&mut self`: a gRPC
     /// client takes `&mut self`) or that is named like a connection (`conn`, `session`,
-    /// `stream`, ...), where the requests go one after the other anyway.
+    /// `stream`, ...), where the requests go one after the other anyway, and not when the call
+    /// puts something out through that shared receiver (a send, publish, enqueue or write:
+    /// `self.pusher.queue(path)`, `client.publish(..)`, `sock.send_to(..)`) or changes a schema
+    /// through it (`manager.alter_table(..)`): those are one ordered stream of steps. The same
+    /// send on the item itself (`notifier.send_message(..)` over a list of notifiers) counts.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -102,7 +107,7 @@ fn candidate<'a>(model: &'a FileModel<'_>, sid: usize) -> Option<Step<'a>> {
     }
     let call = ir.call_of(w)?;
     // Start-up code runs once: its latency is not worth restructuring.
-    if !concurrent_kind(call) || startup(model, call) {
+    if !concurrent_kind(call) || startup(model, call) || pool_checkout(model, call) {
         return None;
     }
     Some(Step {
@@ -110,6 +115,33 @@ fn candidate<'a>(model: &'a FileModel<'_>, sid: usize) -> Option<Step<'a>> {
         call,
         tried,
     })
+}
+
+/// `db.get()`, `self.pool.acquire()`: a connection checked out of a pool, like a permit,
+/// comes before the work that uses it (zero arguments, on a pool or connection-like receiver).
+fn pool_checkout(model: &FileModel<'_>, call: &CallSite) -> bool {
+    let Some(receiver) = call.receiver.as_deref() else {
+        return false;
+    };
+    let last = receiver.rsplit('.').next().unwrap_or(receiver);
+    awaits::CHECKOUT_METHODS.contains(&call.name.as_str())
+        && text(model, call.loc).ends_with("()")
+        && (connection_like(receiver)
+            || last
+                .to_ascii_lowercase()
+                .split('_')
+                .any(|w| awaits::POOL_WORDS.contains(&w)))
+}
+
+/// A method that puts something out in order through its receiver (a send, a publish, an
+/// enqueue, a write) or changes a schema (`alter_table`, `drop_column`): repeated on one
+/// shared receiver, these are one ordered stream of steps, not independent work.
+fn ordered_step(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let mut words = lower.split('_');
+    let first = words.next().unwrap_or("");
+    awaits::ORDERED_OUTPUT_WORDS.contains(&first)
+        || (awaits::DDL_VERBS.contains(&first) && words.any(|w| awaits::DDL_OBJECTS.contains(&w)))
 }
 
 /// Whether the model saw the call made once at start-up (`main`, a set-up fn, outside loops).
@@ -250,11 +282,14 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         let root = r.split('.').next().unwrap_or(r);
         mut_bindings.iter().any(|m| m == root) || connection_like(r)
     };
+    // A send, publish, write or schema step on a receiver every iteration shares is ordered
+    // output through that one sender, client, socket or schema manager.
+    let shared = |r: &str| !is_item(r);
     if !call.uses.iter().any(|u| is_item(u))
         || call
             .receiver
             .as_deref()
-            .is_some_and(|r| !is_item(r) && shared_mutably(r))
+            .is_some_and(|r| shared(r) && (shared_mutably(r) || ordered_step(&call.name)))
         || call.uses.iter().any(|u| !is_item(u) && connection_like(u))
     {
         return;

@@ -290,7 +290,14 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // Filesystem work off every per-event path runs as often as the program chooses.
         let filesystem_off_event =
             last.cost == Some(Cost::Filesystem) && !call.per_event && !index.is_per_event(f);
-        let form = if at_startup || filesystem_off_event || hop_is_metadata_only(&last.calls) {
+        // Polled only on the main thread of a multi-thread `#[tokio::main]`, outside any
+        // concurrency of `main`'s own future: the spawned tasks run on other threads.
+        let main_thread_only = index.call_on_main_thread(f, call);
+        let form = if at_startup
+            || filesystem_off_event
+            || main_thread_only
+            || hop_is_metadata_only(&last.calls)
+        {
             crate::levels::Form::Pedantic
         } else {
             crate::levels::Form::Default
@@ -322,17 +329,19 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
 /// from `main` only through functions that run alone, before anything concurrent starts (see
 /// [`CrateIndex::runs_alone`]) — are the pedantic form: the file alone cannot tell. So is
 /// filesystem work in a function on no per-event path (see
-/// [`CrateIndex::is_filesystem_off_event`]).
+/// [`CrateIndex::is_filesystem_off_event`]), and a blocking call polled only on the main
+/// thread of a multi-thread `#[tokio::main]` (see [`CrateIndex::blocks_on_main_thread`]).
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     for d in diagnostics {
         if d.rule != BLOCKING_IN_ASYNC.name || d.form != crate::levels::Form::Default {
             continue;
         }
         let line = d.span.start.line;
-        if index
-            .function_at(&d.path, line)
-            .is_some_and(|f| index.runs_alone(f, line) || index.is_filesystem_off_event(f, &d.span))
-        {
+        if index.function_at(&d.path, line).is_some_and(|f| {
+            index.runs_alone(f, line)
+                || index.is_filesystem_off_event(f, &d.span)
+                || index.blocks_on_main_thread(f, &d.span)
+        }) {
             d.form = crate::levels::Form::Pedantic;
         }
     }

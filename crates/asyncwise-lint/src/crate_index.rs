@@ -19,6 +19,7 @@
 //! The verdict is the rules' (`blocking_in_async` reports async-context calls of a blocking
 //! function); the index only answers questions.
 
+mod main_thread;
 mod per_event;
 
 use std::collections::{HashMap, VecDeque};
@@ -152,6 +153,8 @@ pub struct CrateIndex {
     binary_files: Vec<bool>,
     /// Functions on a per-event path: see [`CrateIndex::is_per_event`].
     per_event: Vec<bool>,
+    /// Async functions on `main`'s own tree: see [`CrateIndex::on_main_tree`].
+    main_tree: Vec<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -283,6 +286,7 @@ impl CrateIndex {
         index.settle_startup();
         index.settle_alone();
         index.settle_per_event();
+        index.settle_main_thread();
         index
     }
 

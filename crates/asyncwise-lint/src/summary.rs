@@ -228,6 +228,15 @@ pub struct FnSummary {
     /// function on a per-event path.
     #[serde(default)]
     pub off_event_fs: Vec<Span>,
+    /// A runtime `main` attribute polls its body on the main thread, apart from the worker
+    /// threads (see [`FnItem::main_apart`](crate::model::FnItem::main_apart)).
+    #[serde(default)]
+    pub main_apart: bool,
+    /// Blocking calls it makes in async code in its own frame (not in an async block or
+    /// closure) and outside every per-event region of its file: polled as part of its own
+    /// future, so on the main thread when the crate index finds it on `main`'s tree alone.
+    #[serde(default)]
+    pub own_frame_blocking: Vec<Span>,
 }
 
 /// An outgoing call, resolved as far as its file allows.
@@ -260,6 +269,10 @@ pub struct CallRef {
     /// handler closure): it runs once per event.
     #[serde(default)]
     pub per_event: bool,
+    /// Made in the caller's own frame (see
+    /// [`CallFact::own_frame`](crate::model::CallFact::own_frame)).
+    #[serde(default)]
+    pub own_frame: bool,
 }
 
 /// A call that blocks by itself.
@@ -305,6 +318,8 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             handler: model.per_event.handlers.contains(&f.loc),
             registers: Vec::new(),
             off_event_fs: Vec::new(),
+            main_apart: f.main_apart,
+            own_frame_blocking: Vec::new(),
         })
         .collect();
     for (at, target) in &model.per_event.registered {
@@ -327,6 +342,15 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             && filesystem_only(model, &call.callee)
         {
             functions[caller].off_event_fs.push(model.span(call.loc));
+        }
+        if call.ctx == Ctx::Async
+            && call.own_frame
+            && !model.per_event.in_region(call.loc)
+            && may_block_in_async(model, &call.callee)
+        {
+            functions[caller]
+                .own_frame_blocking
+                .push(model.span(call.loc));
         }
         if may_block && let Some(found) = call.callee.blocking(&model.knowledge) {
             functions[caller].blocking.push(BlockingCall {
@@ -374,6 +398,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             in_arm: call.in_arm,
             awaited: call.awaited,
             per_event: model.per_event.in_region(call.loc),
+            own_frame: call.own_frame,
         });
     }
     FileItems {
@@ -434,6 +459,23 @@ fn innermost_fn(model: &FileModel<'_>, at: crate::model::Loc) -> Option<usize> {
         .filter(|(_, f)| f.body.start <= at.start && at.end <= f.body.end)
         .max_by_key(|(_, f)| f.body.start)
         .map(|(i, _)| i)
+}
+
+/// Is a call one `blocking_in_async` may report: a blocking table row, or a method on a field of
+/// a struct declared elsewhere that some row has (the crate pass settles its type)?
+fn may_block_in_async(model: &FileModel<'_>, callee: &Callee) -> bool {
+    if let Callee::Method {
+        name,
+        receiver: Ty::Field { .. },
+    } = callee
+    {
+        return model
+            .knowledge
+            .blocking_methods
+            .iter()
+            .any(|b| b.methods.contains(&name.as_str()));
+    }
+    callee.blocking(&model.knowledge).is_some()
 }
 
 /// Is a call a blocking call of the filesystem class: a table row of that class, or a method on

@@ -88,6 +88,7 @@ impl CrateIndex {
                     in_arm: false,
                     awaited: false,
                     per_event: false,
+                    own_frame: false,
                 };
                 if let Some(g) = self.resolve(f, &call)
                     && self.fns[g].summary.is_async

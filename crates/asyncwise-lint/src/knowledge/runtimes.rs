@@ -102,3 +102,70 @@ pub const RUNTIMES: &[Runtime] = &[
         ],
     },
 ];
+
+/// A runtime's `main` attribute (`#[tokio::main]`) and the threads it polls on.
+#[derive(Debug, Clone, Copy)]
+pub struct MainAttribute {
+    /// The attribute's crate, as written before `::main` (`tokio`, `actix_web`).
+    pub krate: &'static str,
+    /// Without a `flavor = ".."` argument, the runtime it builds polls the attributed fn's
+    /// body on the process's main thread while spawned tasks run on worker threads of their
+    /// own: a blocked main thread stalls only the body's own futures.
+    pub main_apart_by_default: bool,
+    /// `flavor` values that make the main thread the runtime's only worker (spawned tasks run
+    /// there too).
+    pub single_thread_flavors: &'static [&'static str],
+    /// `flavor` values that build a pool of worker threads beside the main thread.
+    pub multi_thread_flavors: &'static [&'static str],
+}
+
+/// The runtime `main` attributes asyncwise knows the threading of. tokio's multi-thread
+/// runtime (`#[tokio::main]`'s default): `Runtime::block_on` "runs the given future on the
+/// current thread, blocking until it is complete", and spawned tasks run on the runtime's
+/// worker threads (<https://docs.rs/tokio/1/tokio/runtime/struct.Runtime.html#method.block_on>).
+/// actix-rt (`#[actix_web::main]`, `#[actix_rt::main]`) builds a single-threaded tokio runtime
+/// per thread (<https://docs.rs/actix-rt/2>: "Tokio-based single-threaded async runtime"), and
+/// `actix_rt::spawn` from `main` runs on that same thread: not apart. Attributes not listed
+/// (`async_std`, `ntex`) are not known to poll `main` apart.
+pub const MAIN_ATTRIBUTES: &[MainAttribute] = &[
+    MainAttribute {
+        krate: "tokio",
+        main_apart_by_default: true,
+        single_thread_flavors: &["current_thread"],
+        multi_thread_flavors: &["multi_thread"],
+    },
+    MainAttribute {
+        krate: "actix_web",
+        main_apart_by_default: false,
+        single_thread_flavors: &[],
+        multi_thread_flavors: &[],
+    },
+    MainAttribute {
+        krate: "actix_rt",
+        main_apart_by_default: false,
+        single_thread_flavors: &[],
+        multi_thread_flavors: &[],
+    },
+];
+
+/// Does `#[krate::main(args)]` poll the fn's body on the main thread, apart from the worker
+/// threads that run spawned tasks? `flavor` is the attribute's `flavor = ".."` value, if any.
+///
+/// ```
+/// use asyncwise_lint::knowledge::runtimes::polls_main_apart;
+/// assert!(polls_main_apart("tokio", None));
+/// assert!(polls_main_apart("tokio", Some("multi_thread")));
+/// assert!(!polls_main_apart("tokio", Some("current_thread")));
+/// assert!(!polls_main_apart("actix_web", None));
+/// assert!(!polls_main_apart("async_std", None));
+/// ```
+pub fn polls_main_apart(krate: &str, flavor: Option<&str>) -> bool {
+    MAIN_ATTRIBUTES
+        .iter()
+        .find(|a| a.krate == krate)
+        .is_some_and(|a| match flavor {
+            None => a.main_apart_by_default,
+            Some(f) if a.single_thread_flavors.contains(&f) => false,
+            Some(f) => a.multi_thread_flavors.contains(&f),
+        })
+}

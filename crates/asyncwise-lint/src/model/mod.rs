@@ -96,6 +96,10 @@ pub struct CallFact {
     /// Made in an arm of a `match`: one of several alternatives, not before the code after
     /// the `match` in every run.
     pub in_arm: bool,
+    /// Made in its function's own frame: not inside an async block or closure of the body (a
+    /// future that may be spawned or joined), though perhaps in a sync closure run inline.
+    /// An awaited call made there is polled as part of the function's own future.
+    pub own_frame: bool,
 }
 
 /// A function with a body, as the crate index names it.
@@ -115,6 +119,10 @@ pub struct FnItem {
     /// An async set-up fn: a runtime entry point, a constructor (returns `Self`), or named as
     /// set-up code (`new`, `open`, `init`, ...). What it does directly runs once per call.
     pub setup: bool,
+    /// A runtime `main` attribute that polls this fn's body on the main thread, apart from the
+    /// worker threads that run spawned tasks (`#[tokio::main]`, multi-thread flavour; see
+    /// [`polls_main_apart`](crate::knowledge::runtimes::polls_main_apart)).
+    pub main_apart: bool,
 }
 
 /// An out-of-line module declaration, `mod db;` or `#[path = "x.rs"] mod db;`.

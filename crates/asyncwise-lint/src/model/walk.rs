@@ -115,6 +115,7 @@ pub fn walk_file(
         direct_in: Vec::new(),
         main_callees: HashSet::new(),
         entry_point: false,
+        main_apart: false,
         arm_depth: 0,
         async_lock_scan,
         facts: WalkFacts::default(),
@@ -229,6 +230,9 @@ struct Walker {
     main_callees: HashSet<String>,
     /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
     entry_point: bool,
+    /// The function about to be visited carries a runtime `main` attribute that polls its body
+    /// apart from the worker threads (see [`main_attribute_apart`]).
+    main_apart: bool,
     /// How many `match` arms the walk is inside.
     arm_depth: usize,
     /// Follow async lock guards too (the file names a `Mutex` or `RwLock`).
@@ -595,6 +599,7 @@ impl Walker {
                 && (self.entry_point
                     || constructor
                     || self.knowledge.is_setup_fn(&sig.ident.to_string())),
+            main_apart: std::mem::take(&mut self.main_apart) && sig.asyncness.is_some(),
         });
         self.fn_stack.push(item);
         let saved_env = std::mem::take(&mut self.env);
@@ -692,6 +697,21 @@ impl Walker {
         self.env = saved_env;
     }
 
+    /// Is the walk in the current function's own frame, or only in sync closures run inline
+    /// in it (not in an async block or closure, whose future may be spawned or joined)?
+    fn in_own_frame(&self) -> bool {
+        let Some((_, depth)) = self.current_fn else {
+            return false;
+        };
+        let Some(inner) = self.frames.get(depth..) else {
+            return false;
+        };
+        depth <= self.frames.len()
+            && inner
+                .iter()
+                .all(|frame| frame.sync_closure && frame.ctx == Ctx::Async)
+    }
+
     fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
         let ctx = self.ctx();
         let direct = self.frame().loops.is_empty();
@@ -722,6 +742,7 @@ impl Walker {
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
             top_level: direct_in.is_some(),
             in_arm: self.arm_depth > 0,
+            own_frame: self.in_own_frame(),
         });
     }
 
@@ -1007,12 +1028,14 @@ impl<'ast> Visit<'ast> for Walker {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
         self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
+        self.main_apart = main_attribute_apart(&f.attrs);
         self.visit_fn(&f.sig, &f.block);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         // `#[tokio::main] async fn start(..)` in an `impl` builds its runtime too.
         self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
+        self.main_apart = main_attribute_apart(&f.attrs);
         self.visit_fn(&f.sig, &f.block);
     }
 
@@ -1591,6 +1614,39 @@ fn is_near_zero_duration(e: &syn::Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// A runtime `main` attribute whose runtime polls the fn's body on the main thread, apart from
+/// its worker threads (`#[tokio::main]`, `#[tokio::main(flavor = "multi_thread")]`), as the
+/// knowledge's table says. Arguments that do not read as `name = value` pairs say nothing.
+fn main_attribute_apart(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let segments = &a.path().segments;
+        if segments.len() != 2 || segments[1].ident != "main" {
+            return false;
+        }
+        let krate = segments[0].ident.to_string();
+        let flavor = match &a.meta {
+            syn::Meta::Path(_) => None,
+            syn::Meta::List(_) => {
+                let parser = syn::punctuated::Punctuated::<syn::MetaNameValue, syn::Token![,]>::parse_terminated;
+                let Ok(args) = a.parse_args_with(parser) else {
+                    return false;
+                };
+                args.iter()
+                    .find(|arg| arg.path.is_ident("flavor"))
+                    .map(|arg| match &arg.value {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) => s.value(),
+                        _ => String::new(),
+                    })
+            }
+            syn::Meta::NameValue(_) => return false,
+        };
+        crate::knowledge::runtimes::polls_main_apart(&krate, flavor.as_deref())
+    })
 }
 
 /// `#[tokio::main]` (or another runtime's `main` attribute): the fn builds a runtime and blocks

@@ -23,7 +23,11 @@ crate::declare_rule! {
     /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
     /// calls directly); calls in a binary made while nothing else runs (in a fn reached from
     /// `main` only through such fns, before anything concurrent starts); and calls in a binary
-    /// none of whose files spawns, joins, selects or serves. A call of a crate helper whose
+    /// none of whose files spawns, joins, selects or serves. Any blocking call polled only on
+    /// the main thread of a multi-thread `#[tokio::main]`, outside every `join!`/`select!` and
+    /// per-event loop of `main`'s own future and in no function a spawned task or handler also
+    /// reaches: tokio's `Runtime::block_on` "runs the given future on the current thread" and
+    /// spawned tasks run on the worker threads, so only `main`'s own future waits (below). A call of a crate helper whose
     /// blocking call is of those kinds, or made in those places, is the pedantic form too.
     ///
     /// ## Why is this bad
@@ -92,6 +96,28 @@ crate::declare_rule! {
     /// set-up fn never called in a loop runs once per value it builds, and so does a function
     /// only such fns call directly.
     ///
+    /// *Polled on the main thread alone.* `#[tokio::main]` (multi-thread flavour, the default)
+    /// builds a runtime and calls `Runtime::block_on` on `main`'s body, which "runs the given
+    /// future on the current thread" (tokio's docs,
+    /// <https://docs.rs/tokio/1/tokio/runtime/struct.Runtime.html#method.block_on>): the
+    /// process's main thread, which is none of the runtime's workers. Spawned tasks run on the
+    /// workers. So a blocking call in code polled only as part of `main`'s own future stalls that
+    /// future and nothing spawned or served: a start-up migration with synchronous database
+    /// calls after the background workers started, a `loop { std::thread::sleep(..) }` parking
+    /// the end of `main`. An async fn is on `main`'s tree when every call of it (outside test
+    /// code) is made by a function on the tree, awaited on the spot, in the caller's own frame
+    /// (not in an async block or closure, which may be spawned or joined), outside the caller's
+    /// per-event regions; and it is on no per-event path and no handler. So blocking stays in the
+    /// default form where `main`'s own future drives other work at that moment: inside a
+    /// `join!`/`select!`/`join_all`/`FuturesUnordered` (a future made and not awaited on the
+    /// spot), in an accept/`next()`/`recv_from()` loop run inside `main`'s tree, and in a
+    /// function a spawned task or a handler also reaches. With `flavor = "current_thread"`,
+    /// `#[tokio::test]`, `#[actix_web::main]`/`#[actix_rt::main]` (actix-rt is "Tokio-based
+    /// single-threaded": the spawned tasks share `main`'s thread) or a runtime built by hand, the
+    /// main thread is a worker and none of this applies; the attributes and their flavours are a
+    /// knowledge table (`knowledge::runtimes::MAIN_ATTRIBUTES`). Functions of a library-only
+    /// workspace member count when a package that builds a binary depends on it by path.
+    ///
     /// Known limits: the frequency of filesystem work is judged from structure, not from sizes
     /// or rates: a small file re-read per connection is default, a whole-file read in a
     /// library's public async fn that nothing in the workspace calls on a per-event path is
@@ -101,7 +127,9 @@ crate::declare_rule! {
     /// called from `main` directly is judged by the calls only; a detached task started through
     /// a call the index cannot resolve is not seen; a spawn starts concurrency at its innermost
     /// loop only; a program's own library that other programs also call is judged by the
-    /// workspace's calls alone. Small rare reads (a certificate per
+    /// workspace's calls alone. `main`'s tree is not followed into `Runtime::block_on` of a
+    /// runtime built by hand, nor through calls the index cannot resolve (a future stored and
+    /// awaited later is not on it). Small rare reads (a certificate per
     /// reconnect, a 4 KiB probe) on a per-event path are not told from heavy ones and stay in
     /// the default form.
     ///
@@ -290,7 +318,14 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // Filesystem work off every per-event path runs as often as the program chooses.
         let filesystem_off_event =
             last.cost == Some(Cost::Filesystem) && !call.per_event && !index.is_per_event(f);
-        let form = if at_startup || filesystem_off_event || hop_is_metadata_only(&last.calls) {
+        // Polled only on the main thread of a multi-thread `#[tokio::main]`, outside any
+        // concurrency of `main`'s own future: the spawned tasks run on other threads.
+        let main_thread_only = index.call_on_main_thread(f, call);
+        let form = if at_startup
+            || filesystem_off_event
+            || main_thread_only
+            || hop_is_metadata_only(&last.calls)
+        {
             crate::levels::Form::Pedantic
         } else {
             crate::levels::Form::Default
@@ -322,17 +357,19 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
 /// from `main` only through functions that run alone, before anything concurrent starts (see
 /// [`CrateIndex::runs_alone`]) — are the pedantic form: the file alone cannot tell. So is
 /// filesystem work in a function on no per-event path (see
-/// [`CrateIndex::is_filesystem_off_event`]).
+/// [`CrateIndex::is_filesystem_off_event`]), and a blocking call polled only on the main
+/// thread of a multi-thread `#[tokio::main]` (see [`CrateIndex::blocks_on_main_thread`]).
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     for d in diagnostics {
         if d.rule != BLOCKING_IN_ASYNC.name || d.form != crate::levels::Form::Default {
             continue;
         }
         let line = d.span.start.line;
-        if index
-            .function_at(&d.path, line)
-            .is_some_and(|f| index.runs_alone(f, line) || index.is_filesystem_off_event(f, &d.span))
-        {
+        if index.function_at(&d.path, line).is_some_and(|f| {
+            index.runs_alone(f, line)
+                || index.is_filesystem_off_event(f, &d.span)
+                || index.blocks_on_main_thread(f, &d.span)
+        }) {
             d.form = crate::levels::Form::Pedantic;
         }
     }

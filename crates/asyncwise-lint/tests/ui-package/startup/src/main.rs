@@ -1,9 +1,11 @@
 // Start-up reached through another function: `run` and `serve` are called only directly from
 // `main`, so what they call directly runs once; what they call in a loop, or what a function
-// called from a loop calls, runs many times.
+// called from a loop calls, runs many times. A current-thread runtime: `main`'s thread is also
+// the spawned `serve`'s (under a multi-thread one, `run` is polled apart from the workers: see
+// `main_thread`).
 mod config;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     tokio::spawn(serve());
     run().await;

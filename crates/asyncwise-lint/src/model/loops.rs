@@ -163,6 +163,8 @@ pub struct SequenceFact {
     pub calls: Vec<StateCall>,
     /// Its `.await`s and awaiting macros (`select!`, `join!`).
     pub awaits: Vec<Loc>,
+    /// Its early exits: each `?` and `return` (in source order).
+    pub early_exits: Vec<Loc>,
 }
 
 /// What the pass found in one async body.
@@ -185,6 +187,7 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         out: BodyFacts::default(),
         state_calls: Vec::new(),
         awaits: Vec::new(),
+        early_exits: Vec::new(),
         macro_depth: 0,
         read_places: Vec::new(),
     };
@@ -227,6 +230,7 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         out: BodyFacts::default(),
         state_calls: Vec::new(),
         awaits: Vec::new(),
+        early_exits: Vec::new(),
         macro_depth: 0,
         read_places: Vec::new(),
     };
@@ -240,6 +244,7 @@ struct BodyScan<'a> {
     out: BodyFacts,
     state_calls: Vec<StateCall>,
     awaits: Vec<Loc>,
+    early_exits: Vec<Loc>,
     /// Macro bodies being visited.
     macro_depth: usize,
     /// Places whose value the conditions of the enclosing `if`s read (`busy` in
@@ -254,6 +259,7 @@ impl BodyScan<'_> {
                 body,
                 calls: self.state_calls,
                 awaits: self.awaits,
+                early_exits: self.early_exits,
             });
         }
         self.out
@@ -408,6 +414,20 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
         visit::visit_expr_await(self, a);
         if self.macro_depth == 0 {
             self.awaits.push(Loc::from_span(a.await_token.span));
+        }
+    }
+
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        visit::visit_expr_try(self, t);
+        if self.macro_depth == 0 {
+            self.early_exits.push(Loc::from_span(t.question_token.span));
+        }
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        visit::visit_expr_return(self, r);
+        if self.macro_depth == 0 {
+            self.early_exits.push(Loc::from_span(r.return_token.span));
         }
     }
 

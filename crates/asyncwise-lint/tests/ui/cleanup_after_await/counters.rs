@@ -13,12 +13,12 @@ struct Server {
 impl Server {
     async fn fetch(&self, url: &str) -> Result<Body, Error> {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-        let body = self.client.get(url).await?;
-        self.in_flight.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
+        let body = self.client.get(url).await?; //~ cleanup_after_await
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
         Ok(body)
     }
 
-    async fn flush(&self) {
+    pub async fn flush(&self) {
         self.busy.store(true, Ordering::SeqCst);
         self.client.flush().await;
         self.busy.store(false, Ordering::SeqCst); //~ cleanup_after_await
@@ -52,7 +52,7 @@ async fn shared_counter(active: Arc<AtomicUsize>, job: Job) {
     active.fetch_add(1, Ordering::AcqRel);
     let outcome = job.run().await;
     report(outcome);
-    let _ = active.fetch_sub(1, Ordering::AcqRel); //~ cleanup_after_await
+    let _ = active.fetch_sub(1, Ordering::AcqRel); //~ cleanup_after_await(pedantic)
 }
 
 async fn in_a_spawned_block(active: Arc<AtomicUsize>, job: Job) {
@@ -63,7 +63,7 @@ async fn in_a_spawned_block(active: Arc<AtomicUsize>, job: Job) {
     });
 }
 
-async fn lowered_in_a_branch(active: &AtomicUsize, job: Job) {
+pub async fn lowered_in_a_branch(active: &AtomicUsize, job: Job) {
     active.fetch_add(1, Ordering::Relaxed);
     if job.urgent() {
         job.run().await;
@@ -86,7 +86,7 @@ async fn awaits_only_in_a_closure(active: &AtomicUsize, jobs: Vec<Job>) {
     drop(futures);
 }
 
-async fn unwrapped_result(counter: &AtomicUsize, sem: &tokio::sync::Semaphore) {
+pub async fn unwrapped_result(counter: &AtomicUsize, sem: &tokio::sync::Semaphore) {
     counter.fetch_add(1, Ordering::Relaxed);
     let _permit = sem.acquire().await.unwrap();
     counter.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
@@ -98,4 +98,37 @@ async fn decremented_twice(counter: &AtomicUsize, job: Job) {
     job.run().await;
     // ok: this one pairs with nothing: the counter was already lowered before the await
     counter.fetch_sub(1, Ordering::Relaxed);
+}
+
+// Readings for the cancellation form: a private fn is reported by default only when the file
+// shows it can be dropped mid-await (polled in `select!` or `timeout(..)`, a request handler, a
+// task whose handle is kept); otherwise its finding is pedantic.
+async fn polled_by_timeout(active: &AtomicUsize, job: Job) {
+    active.fetch_add(1, Ordering::Relaxed);
+    job.run().await;
+    active.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
+}
+
+async fn with_deadline(active: &AtomicUsize, job: Job) {
+    let _ = tokio::time::timeout(Duration::from_secs(1), polled_by_timeout(active, job)).await;
+}
+
+async fn raced(active: &AtomicUsize, job: Job) {
+    active.fetch_add(1, Ordering::Relaxed);
+    job.run().await;
+    active.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
+}
+
+async fn race(active: &AtomicUsize, job: Job, stop: Stop) {
+    tokio::select! {
+        _ = raced(active, job) => {}
+        _ = stop.wait() => {}
+    }
+}
+
+// A per-connection loop run to completion by a task nobody aborts: pedantic only.
+async fn connection_loop(active: &AtomicUsize, conn: Conn) {
+    active.fetch_add(1, Ordering::Relaxed);
+    conn.run().await;
+    active.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await(pedantic)
 }

@@ -1,35 +1,36 @@
 // Readings: metrics gauges (`increment`/`decrement`, prometheus `inc`/`dec`), `Cell<bool>` and
 // `watch` flags (`set(true)`/`set(false)`, `send_replace(true)`/`send_replace(false)`) pair on
 // the same receiver as written, macro receivers included (`gauge!("x")`).
+use axum::routing::get;
 use std::cell::Cell;
 
-async fn handle(req: Request, metrics: &Metrics) -> Response {
+pub async fn handle(req: Request, metrics: &Metrics) -> Response {
     metrics.open_requests.inc();
     let resp = route(req).await;
     metrics.open_requests.dec(); //~ cleanup_after_await
     resp
 }
 
-async fn handle_with_macro(req: Request) -> Response {
+pub async fn handle_with_macro(req: Request) -> Response {
     metrics::gauge!("open_requests").increment(1.0);
     let resp = route(req).await;
     metrics::gauge!("open_requests").decrement(1.0); //~ cleanup_after_await
     resp
 }
 
-async fn busy_flag(busy: &Cell<bool>, conn: &mut Conn) {
+pub async fn busy_flag(busy: &Cell<bool>, conn: &mut Conn) {
     busy.set(true);
     conn.flush().await.ok();
     busy.set(false); //~ cleanup_after_await
 }
 
-async fn watch_flag(state: &tokio::sync::watch::Sender<bool>, conn: &mut Conn) {
+pub async fn watch_flag(state: &tokio::sync::watch::Sender<bool>, conn: &mut Conn) {
     state.send_replace(true);
     conn.sync().await;
     state.send_replace(false); //~ cleanup_after_await
 }
 
-async fn batch(metrics: &Metrics, items: Vec<Item>) {
+pub async fn batch(metrics: &Metrics, items: Vec<Item>) {
     metrics.queue_depth.inc_by(items.len() as u64);
     for item in items {
         store(item).await; //~ sequential_await
@@ -43,7 +44,7 @@ async fn select_in_between(metrics: &Metrics, mut rx: Receiver, stop: Stop) {
         _ = rx.recv() => {}
         _ = stop.wait() => {}
     }
-    metrics.waiting.dec(); //~ cleanup_after_await
+    metrics.waiting.dec(); //~ cleanup_after_await(pedantic)
 }
 
 async fn reversed_flag(busy: &Cell<bool>, conn: &mut Conn) {
@@ -86,4 +87,17 @@ async fn set_by_other_code(metrics: &Metrics) {
     metrics.a.inc();
     tick().await;
     metrics.b.dec();
+}
+
+// A request handler registered on a router: hyper and axum drop its future when the client
+// disconnects, so the gauge's `dec` is skipped.
+async fn list_items(Extension(metrics): Extension<Metrics>) -> Json<Vec<Item>> {
+    metrics.open_requests.inc();
+    let items = load_items().await;
+    metrics.open_requests.dec(); //~ cleanup_after_await
+    Json(items)
+}
+
+fn router() -> Router {
+    Router::new().route("/items", get(list_items))
 }

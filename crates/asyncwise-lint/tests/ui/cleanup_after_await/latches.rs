@@ -47,7 +47,7 @@ async fn first_drainer(s: &Scanner) {
 }
 
 impl Scanner {
-    async fn scan_one(&self, url: &str) {
+    pub async fn scan_one(&self, url: &str) {
         // the entry is checked, but the exit is the scope's own: a cancelled scan leaks a slot
         if self.active.load(Ordering::Relaxed) < self.limit {
             self.active.fetch_add(1, Ordering::Relaxed);
@@ -56,7 +56,7 @@ impl Scanner {
         self.active.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
     }
 
-    async fn scan_logged(&self, url: &str, verbose: bool) {
+    pub async fn scan_logged(&self, url: &str, verbose: bool) {
         self.active.fetch_add(1, Ordering::Relaxed);
         fetch(url).await;
         // the exit is checked, but the entry was unconditional: still this scope's pair
@@ -68,7 +68,7 @@ impl Scanner {
         }
     }
 
-    async fn scan_if_allowed(&self, url: &str, allowed: &AtomicBool) {
+    pub async fn scan_if_allowed(&self, url: &str, allowed: &AtomicBool) {
         // both calls sit behind checks, but of another value: an ordinary pair
         if allowed.load(Ordering::Relaxed) {
             self.active.fetch_add(1, Ordering::Relaxed);
@@ -79,7 +79,7 @@ impl Scanner {
         }
     }
 
-    async fn mark_busy(&self, url: &str) {
+    pub async fn mark_busy(&self, url: &str) {
         if !self.draining.load(Ordering::Acquire) {
             self.draining.store(true, Ordering::Release);
         }

@@ -47,8 +47,8 @@ impl Accounting {
     /// Prometheus gauge around a call that can return early with `?`.
     pub async fn forward_gauged(&self, req: &[u8]) -> Result<usize> {
         self.active.inc();
-        let reply = self.upstream.call(req).await?;
-        self.active.dec(); //~ cleanup_after_await
+        let reply = self.upstream.call(req).await?; //~ cleanup_after_await
+        self.active.dec();
         Ok(reply.len())
     }
 

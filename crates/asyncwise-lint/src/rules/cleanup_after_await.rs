@@ -44,8 +44,9 @@ crate::declare_rule! {
     ///   when the file shows the body can be dropped mid-await: it is an async block polled
     ///   inside a `select!` or `timeout(..)`, or a task whose handle is kept (it can be
     ///   aborted) or one of a `JoinSet`; or its fn is called inside a `select!` or
-    ///   `timeout(..)` of the same file, is a request handler (hyper and axum drop the
-    ///   handler's future when the client disconnects), or is declared plain `pub` (a
+    ///   `timeout(..)` of the same file, is a request handler (a server may drop a
+    ///   handler's future before it completes, for instance when it shuts a connection
+    ///   down), or is declared plain `pub` (a
     ///   library's callers may cancel it).
     ///
     /// ## Pedantic form

@@ -28,7 +28,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, LineCol, Severity, Span};
-use crate::engine::parse::{skip_block_comment, skip_char_or_lifetime, skip_quoted, skip_raw};
+use crate::engine::parse::{
+    is_word_byte, skip_block_comment, skip_char_or_lifetime, skip_quoted, skip_word,
+};
 use crate::items::ItemOutline;
 
 /// Reported for a suppression that suppresses nothing.
@@ -389,18 +391,7 @@ fn line_comments(source: &str) -> Vec<Comment> {
             b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
             b'"' => i = skip_quoted(b, i + 1, b'"'),
             b'\'' => i = skip_char_or_lifetime(source, i).0,
-            c if c == b'_' || c.is_ascii_alphabetic() => {
-                let start = i;
-                while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
-                    i += 1;
-                }
-                match (&b[start..i], b.get(i).copied()) {
-                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => i = skip_raw(b, i),
-                    (b"b" | b"c", Some(b'"')) => i = skip_quoted(b, i + 1, b'"'),
-                    (b"b", Some(b'\'')) => i = skip_char_or_lifetime(source, i).0,
-                    _ => {}
-                }
-            }
+            c if is_word_byte(c) => i = skip_word(source, i),
             _ => i += 1,
         }
     }

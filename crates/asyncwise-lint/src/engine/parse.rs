@@ -263,6 +263,27 @@ pub(crate) fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
     }
     i
 }
+/// Whether `c` can be part of an identifier or a number (non-ASCII identifiers included).
+pub(crate) fn is_word_byte(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80
+}
+
+/// Skips the word starting at `i`, and the literal it prefixes when it is a string or
+/// character prefix (`r"..."`, `br#"..."#`, `b"..."`, `c"..."`, `b'x'`), so a quote inside
+/// that literal is not taken for the start of another one.
+pub(crate) fn skip_word(source: &str, mut i: usize) -> usize {
+    let b = source.as_bytes();
+    let start = i;
+    while i < b.len() && is_word_byte(b[i]) {
+        i += 1;
+    }
+    match (&b[start..i], b.get(i).copied()) {
+        (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => skip_raw(b, i),
+        (b"b" | b"c", Some(b'"')) => skip_quoted(b, i + 1, b'"'),
+        (b"b", Some(b'\'')) => skip_char_or_lifetime(source, i).0,
+        _ => i,
+    }
+}
 
 /// Skips to just past the closing `quote`, honouring backslash escapes; `i` is after the
 /// opening quote.
@@ -393,18 +414,7 @@ pub fn without_doc_comments(source: &str) -> std::borrow::Cow<'_, str> {
         match c {
             b'"' => i = skip_quoted(b, i + 1, b'"'),
             b'\'' => i = skip_char_or_lifetime(source, i).0,
-            c if c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80 => {
-                let start = i;
-                while i < n && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80) {
-                    i += 1;
-                }
-                match (&b[start..i], b.get(i).copied()) {
-                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => i = skip_raw(b, i),
-                    (b"b" | b"c", Some(b'"')) => i = skip_quoted(b, i + 1, b'"'),
-                    (b"b", Some(b'\'')) => i = skip_char_or_lifetime(source, i).0,
-                    _ => {}
-                }
-            }
+            c if is_word_byte(c) => i = skip_word(source, i),
             _ => i += 1,
         }
     }

@@ -326,19 +326,9 @@ impl CrateIndex {
             && (self.in_binary(file) || self.packages[self.files[file].package].has_binary)
     }
 
-    /// Which functions run while no other task can (see [`CrateIndex::runs_alone`]).
-    ///
-    /// Calls are the edges: those the index resolves, and method calls on values of unknown
-    /// type linked to every method of that name in the package (an over-approximation: more
-    /// callers can only make fewer functions run alone). A function runs alone when it is a
-    /// binary's `main`, or when it may run alone (see [`CrateIndex::may_run_alone`]), is
-    /// called at least once outside test code, and every such call is made by a function that
-    /// runs alone, before that caller starts anything concurrent (an async fn's future not
-    /// awaited where it is made counts as after). A fixpoint from `main` outwards, as for
-    /// start-up.
-    fn settle_alone(&mut self) {
-        let n = self.fns.len();
-        // Method names -> methods, per package.
+    /// Method names -> the functions declared on a type (`Owner::name`, owner capitalised)
+    /// with that name, per package: how an untyped `recv.name(..)` call is linked.
+    fn methods_by_name(&self) -> Vec<FastMap<&str, Vec<usize>>> {
         let mut methods: Vec<FastMap<&str, Vec<usize>>> =
             vec![FastMap::default(); self.packages.len()];
         for (g, entry) in self.fns.iter().enumerate() {
@@ -354,6 +344,22 @@ impl CrateIndex {
                 methods[package].entry(name).or_default().push(g);
             }
         }
+        methods
+    }
+
+    /// Which functions run while no other task can (see [`CrateIndex::runs_alone`]).
+    ///
+    /// Calls are the edges: those the index resolves, and method calls on values of unknown
+    /// type linked to every method of that name in the package (an over-approximation: more
+    /// callers can only make fewer functions run alone). A function runs alone when it is a
+    /// binary's `main`, or when it may run alone (see [`CrateIndex::may_run_alone`]), is
+    /// called at least once outside test code, and every such call is made by a function that
+    /// runs alone, before that caller starts anything concurrent (an async fn's future not
+    /// awaited where it is made counts as after). A fixpoint from `main` outwards, as for
+    /// start-up.
+    fn settle_alone(&mut self) {
+        let n = self.fns.len();
+        let methods = self.methods_by_name();
         let mut exact: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut called_exactly = vec![false; n];
         // Exact calls outside `match` arms: what runs before the code after them.

@@ -21,9 +21,9 @@
 
 use std::collections::HashSet;
 
-use super::{CrateIndex, FastMap, rfind_path_separator};
+use super::{CrateIndex, rfind_path_separator};
 
-/// A set keyed by the index's own paths: foldhash, as [`FastMap`].
+/// A set keyed by the index's own paths: foldhash, as [`super::FastMap`].
 type FastSet<T> = HashSet<T, foldhash::fast::FixedState>;
 use crate::summary::CallRef;
 
@@ -31,21 +31,7 @@ impl CrateIndex {
     /// Settles which functions are on a per-event path (see the module's docs).
     pub(super) fn settle_per_event(&mut self) {
         let n = self.fns.len();
-        let mut methods: Vec<FastMap<&str, Vec<usize>>> =
-            vec![FastMap::default(); self.packages.len()];
-        for (g, entry) in self.fns.iter().enumerate() {
-            let id = &entry.summary.id.0;
-            // The last two segments (`Owner`, `name`), as `rsplit("::")` would give them.
-            let Some(cut) = rfind_path_separator(id) else {
-                continue;
-            };
-            let (before, name) = (&id[..cut], &id[cut + 2..]);
-            let owner = rfind_path_separator(before).map_or(before, |c| &before[c + 2..]);
-            if owner.starts_with(char::is_uppercase) {
-                let package = self.files[entry.file].package;
-                methods[package].entry(name).or_default().push(g);
-            }
-        }
+        let methods = self.methods_by_name();
         // Types the package declares functions on (`crate::db::Store`), per package.
         let mut declared_owners: Vec<FastSet<&str>> = vec![FastSet::default(); self.packages.len()];
         for entry in &self.fns {

@@ -181,3 +181,26 @@ pub fn sync_lock(path: &str) -> Option<&'static LockType> {
 pub fn is_async_lock(path: &str) -> bool {
     ASYNC_LOCK_TYPES.contains(&path)
 }
+
+/// Names of functions that run once or rarely: set-up (`new`, `init`, `start`), shutdown, and
+/// configuration getters and reloads (`get_config`, `load_config`, `reload`). A lock taken only
+/// there costs its overhead a handful of times, not per message or request (`async_mutex_unneeded`'s
+/// pedantic form). Unlike `blocking::SETUP_FNS` it leaves out `main`: small programs do all
+/// their work there.
+pub const RARE_FN_NAMES: &[&str] = &[
+    "new",
+    "open",
+    "init",
+    "initialize",
+    "setup",
+    "set_up",
+    "bootstrap",
+    "create",
+    "build",
+    "start",
+    "stop",
+    "restart",
+    "shutdown",
+    "close",
+    "reload",
+];

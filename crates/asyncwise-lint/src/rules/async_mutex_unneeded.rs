@@ -112,32 +112,11 @@ fn is_lock(decl: &AsyncLockDecl, id: &LockId) -> bool {
     }
 }
 
-/// Names of functions that run once or rarely: set-up (`new`, `init`, `start`), shutdown, and
-/// configuration getters and reloads (`get_config`, `load_config`, `reload`). A lock taken only
-/// there costs its overhead a handful of times, not per message or request.
-const RARE_FN_NAMES: &[&str] = &[
-    "new",
-    "open",
-    "init",
-    "initialize",
-    "setup",
-    "set_up",
-    "bootstrap",
-    "create",
-    "build",
-    "start",
-    "stop",
-    "restart",
-    "shutdown",
-    "close",
-    "reload",
-];
-
-/// Is `name` (a function's own name) one of [`RARE_FN_NAMES`] (also with leading underscores),
+/// Is `name` (a function's own name) one of [`RARE_FN_NAMES`](crate::knowledge::locks::RARE_FN_NAMES) (also with leading underscores),
 /// or about configuration (`get_config`, `load_config`, `from_config`, `reload_settings`)?
 fn is_rare_fn_name(name: &str) -> bool {
     let name = name.trim_start_matches('_');
-    RARE_FN_NAMES.contains(&name)
+    crate::knowledge::locks::RARE_FN_NAMES.contains(&name)
         || name.contains("config")
         || name.contains("settings")
         || name.starts_with("reload")

@@ -333,7 +333,15 @@ impl Client {
     /// The codes and lines published for each of `buffers` (uri, version), in that order,
     /// whatever the order the server published them in.
     fn findings_of(&mut self, buffers: &[(&str, i64)]) -> Vec<Vec<(String, u64)>> {
-        let mut found: Vec<Option<Vec<(String, u64)>>> = vec![None; buffers.len()];
+        self.published(buffers)
+            .iter()
+            .map(|d| codes_and_lines(d))
+            .collect()
+    }
+
+    /// The diagnostics published for each of `buffers` (uri, version), in that order.
+    fn published(&mut self, buffers: &[(&str, i64)]) -> Vec<Vec<Value>> {
+        let mut found: Vec<Option<Vec<Value>>> = vec![None; buffers.len()];
         while found.iter().any(Option::is_none) {
             let message = self.receive(|m| m["method"] == "textDocument/publishDiagnostics");
             let params = &message["params"];
@@ -341,7 +349,7 @@ impl Client {
                 .iter()
                 .position(|(uri, version)| params["uri"] == *uri && params["version"] == *version)
             {
-                found[at] = Some(codes_and_lines(params["diagnostics"].as_array().unwrap()));
+                found[at] = Some(params["diagnostics"].as_array().unwrap().clone());
             }
         }
         found.into_iter().flatten().collect()
@@ -394,9 +402,24 @@ fn crate_level_findings_follow_unsaved_edits_of_another_buffer() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": helpers_uri, "version": 2}, "contentChanges": [{"text": blocking_helper}]}),
     );
+    let published = client.published(&[(&lib_uri, 1), (&helpers_uri, 2)]);
     assert_eq!(
-        client.findings_of(&[(&lib_uri, 1), (&helpers_uri, 2)]),
+        published
+            .iter()
+            .map(|d| codes_and_lines(d))
+            .collect::<Vec<_>>(),
         [vec![("blocking_in_async".to_owned(), 3)], vec![]]
+    );
+    // Its note points at the blocking call in the other buffer, as related information there.
+    let related = &published[0][0]["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], helpers_uri, "{related}");
+    assert_eq!(
+        related["location"]["range"]["start"]["line"], 1,
+        "{related}"
+    );
+    assert_eq!(
+        related["location"]["range"]["start"]["character"], 4,
+        "{related}"
     );
 
     // The finding can be suppressed from the caller's buffer.

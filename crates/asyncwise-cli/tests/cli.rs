@@ -697,6 +697,22 @@ fn notes_in_another_file_carry_that_file_in_every_format() {
     assert!(github.contains("(src/disk.rs:3)"), "{github}");
     let rustc: Value =
         serde_json::from_str(run(&["--message-format", "json"]).lines().next().unwrap()).unwrap();
+    // The package as cargo names it: from the manifest, not from the directory.
+    assert!(
+        rustc["package_id"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("#notes@0.1.0")),
+        "{rustc}"
+    );
+    assert_eq!(rustc["target"]["kind"][0], "lib", "{rustc}");
+    assert_eq!(rustc["target"]["name"], "notes", "{rustc}");
+    assert_eq!(rustc["target"]["edition"], "2021", "{rustc}");
+    assert!(
+        rustc["target"]["src_path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("src/lib.rs")),
+        "{rustc}"
+    );
     let child = &rustc["message"]["children"][0];
     assert_eq!(child["level"], "note", "{rustc}");
     assert_eq!(child["spans"][0]["file_name"], "src/disk.rs", "{rustc}");
@@ -707,4 +723,59 @@ fn notes_in_another_file_carry_that_file_in_every_format() {
             .is_some_and(|t| t.contains("std::thread::sleep")),
         "{rustc}"
     );
+}
+
+/// `--message-format json` names the target a file belongs to as cargo would: a file under
+/// `src/bin/` is that binary's, one under `tests/` that test's.
+#[test]
+fn cargo_json_names_the_target_of_each_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"svc-tools\"\nversion = \"2.3.4\"\nedition = \"2018\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    );
+    let sleepy = "async fn nap() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n\nfn main() {\n    let _ = nap();\n}\n";
+    write(dir.path(), "src/bin/migrate.rs", sleepy);
+    write(dir.path(), "tests/api/main.rs", sleepy);
+    let output = asyncwise(dir.path())
+        .args([
+            "check",
+            "--all-targets",
+            "--select",
+            "all",
+            "--message-format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let targets: BTreeSet<(String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            let t = &l["target"];
+            (
+                t["kind"][0].as_str().unwrap().to_owned(),
+                t["name"].as_str().unwrap().to_owned(),
+                t["edition"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        BTreeSet::from([
+            ("bin".to_owned(), "migrate".to_owned(), "2018".to_owned()),
+            ("test".to_owned(), "api".to_owned(), "2018".to_owned()),
+        ]),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| {
+        l["package_id"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("#svc-tools@2.3.4"))
+    }));
 }

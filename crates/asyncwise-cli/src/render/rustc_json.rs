@@ -6,7 +6,10 @@
 //! that point at code as labelled secondary spans, help and other notes as children, and the
 //! human rendering in `rendered`. Files that could not be checked are `error` diagnostics, with a
 //! span at the syntax error when its place is known. The package is the nearest directory with a
-//! `Cargo.toml` above the file (or the file's directory).
+//! `Cargo.toml` above the file (or the file's directory): its name, version and edition come from
+//! that manifest, and the target from where the file sits (`src/main.rs` and `src/bin/` are
+//! binaries, as are `[[bin]]` paths; `tests/`, `examples/` and `benches/` their kinds; the rest
+//! is the library, or the binary when the package has no `src/lib.rs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -122,26 +125,17 @@ fn emit(
     path: &Path,
     message: RustcDiagnostic<'_>,
 ) -> std::io::Result<()> {
-    let (root, manifest) = packages.of(path);
-    let name = root.file_name().map_or_else(
-        || "unknown".to_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let package = packages.of(path);
     let line = CompilerMessage {
         reason: "compiler-message",
-        package_id: format!("path+file://{}#{name}@0.0.0", root.display()),
-        manifest_path: manifest.display().to_string(),
-        target: Target {
-            name: name.replace('-', "_"),
-            kind: ["lib"],
-            crate_types: ["lib"],
-            required_features: [],
-            src_path: absolute(path).display().to_string(),
-            edition: "2024",
-            doctest: false,
-            test: false,
-            doc: false,
-        },
+        package_id: format!(
+            "path+file://{}#{}@{}",
+            package.root.display(),
+            package.name,
+            package.version
+        ),
+        manifest_path: package.root.join("Cargo.toml").display().to_string(),
+        target: package.target_of(&absolute(path)),
         message,
     };
     serde_json::to_writer(&mut *out, &line)?;
@@ -282,24 +276,129 @@ fn absolute(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// What the output says about the package a file belongs to.
+#[derive(Clone)]
+struct Package {
+    root: PathBuf,
+    name: String,
+    version: String,
+    edition: &'static str,
+    lib_name: String,
+    bin_paths: Vec<PathBuf>,
+    has_lib: bool,
+}
+
+impl Package {
+    fn read(root: &Path) -> Package {
+        let manifest = asyncwise_lint::engine::manifest::read(root).ok();
+        let dir_name = root.file_name().map_or_else(
+            || "unknown".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let manifest = manifest.filter(|m| m.name.is_some());
+        let name = manifest
+            .as_ref()
+            .and_then(|m| m.name.clone())
+            .unwrap_or(dir_name);
+        Package {
+            root: root.to_path_buf(),
+            version: manifest
+                .as_ref()
+                .and_then(|m| m.version.clone())
+                .unwrap_or_else(|| "0.0.0".to_owned()),
+            edition: manifest.as_ref().map_or("2024", |m| m.edition.as_str()),
+            lib_name: manifest
+                .as_ref()
+                .and_then(|m| m.lib_name.clone())
+                .unwrap_or_else(|| name.replace('-', "_")),
+            bin_paths: manifest.map(|m| m.bin_paths).unwrap_or_default(),
+            has_lib: root.join("src/lib.rs").is_file(),
+            name,
+        }
+    }
+
+    /// The cargo target `file` belongs to, judged by where it sits in the package.
+    fn target_of(&self, file: &Path) -> Target {
+        let rel = file.strip_prefix(&self.root).unwrap_or(file);
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        // The target named by a file or folder under `dir/` (`tests/api.rs`, `tests/api/main.rs`).
+        let named = |dir: &str| -> Option<(String, PathBuf)> {
+            let first = parts.get(usize::from(dir == "src/bin") + 1)?;
+            let name = first.strip_suffix(".rs").unwrap_or(first).to_owned();
+            let base = self.root.join(dir);
+            let root_file = if first.ends_with(".rs") {
+                base.join(first)
+            } else {
+                base.join(first).join("main.rs")
+            };
+            Some((name, root_file))
+        };
+        let strs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let (kind, name, src_path) = match strs.as_slice() {
+            ["src", "main.rs"] => ("bin", self.name.clone(), file.to_path_buf()),
+            ["src", "bin", _, ..] => match named("src/bin") {
+                Some((name, root)) => ("bin", name, root),
+                None => ("bin", self.name.clone(), file.to_path_buf()),
+            },
+            _ if self.bin_paths.iter().any(|p| p.as_path() == rel) => (
+                "bin",
+                rel.file_stem()
+                    .map_or_else(|| self.name.clone(), |s| s.to_string_lossy().into_owned()),
+                file.to_path_buf(),
+            ),
+            [dir @ ("tests" | "examples" | "benches"), _, ..] => {
+                let kind = match *dir {
+                    "tests" => "test",
+                    "examples" => "example",
+                    _ => "bench",
+                };
+                match named(dir) {
+                    Some((name, root)) => (kind, name, root),
+                    None => (kind, self.name.clone(), file.to_path_buf()),
+                }
+            }
+            _ if self.has_lib => ("lib", self.lib_name.clone(), self.root.join("src/lib.rs")),
+            _ if self.root.join("src/main.rs").is_file() => {
+                ("bin", self.name.clone(), self.root.join("src/main.rs"))
+            }
+            _ => ("lib", self.lib_name.clone(), file.to_path_buf()),
+        };
+        Target {
+            name: name.replace('-', "_"),
+            kind: [kind],
+            crate_types: [if kind == "lib" { "lib" } else { "bin" }],
+            required_features: [],
+            src_path: src_path.display().to_string(),
+            edition: self.edition,
+            doctest: kind == "lib",
+            test: matches!(kind, "lib" | "bin" | "test"),
+            doc: matches!(kind, "lib" | "bin"),
+        }
+    }
+}
+
 /// The package of a file: the nearest ancestor directory with a `Cargo.toml`.
 #[derive(Default)]
 struct PackageLookup {
-    known: std::collections::HashMap<PathBuf, (PathBuf, PathBuf)>,
+    known: std::collections::HashMap<PathBuf, Package>,
 }
 
 impl PackageLookup {
-    fn of(&mut self, file: &Path) -> (PathBuf, PathBuf) {
+    fn of(&mut self, file: &Path) -> Package {
         let file = absolute(file);
         let dir = file.parent().unwrap_or(&file).to_path_buf();
         if let Some(found) = self.known.get(&dir) {
             return found.clone();
         }
-        let found = dir
+        let root = dir
             .ancestors()
             .find(|d| d.join("Cargo.toml").is_file())
-            .map(|root| (root.to_path_buf(), root.join("Cargo.toml")))
-            .unwrap_or_else(|| (dir.clone(), dir.join("Cargo.toml")));
+            .unwrap_or(&dir)
+            .to_path_buf();
+        let found = Package::read(&root);
         self.known.insert(dir, found.clone());
         found
     }

@@ -17,6 +17,8 @@ pub use crate::model::Edition;
 pub struct Manifest {
     /// `[package] name`.
     pub name: Option<String>,
+    /// `[package] version`, when written in the manifest (not inherited from the workspace).
+    pub version: Option<String>,
     /// The name code uses for the library: `[lib] name`, or the package name with `-` as `_`.
     pub lib_name: Option<String>,
     /// `[package] edition`; cargo's default (2015) when absent; when inherited
@@ -305,6 +307,10 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         .and_then(|p| p.get("name"))
         .and_then(Item::as_str)
         .map(str::to_string);
+    let version = package
+        .and_then(|p| p.get("version"))
+        .and_then(Item::as_str)
+        .map(str::to_string);
     let edition_item = package.and_then(|p| p.get("edition"));
     let edition_inherited = edition_item.is_some_and(|e| e.as_str().is_none());
     let edition = match edition_item.map(|e| e.as_str()) {
@@ -454,6 +460,7 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
     Ok(Manifest {
         bin_paths,
         name,
+        version,
         lib_name,
         edition,
         edition_inherited,

@@ -226,6 +226,22 @@ pub enum Edition {
 }
 
 impl Edition {
+    /// The edition as a manifest writes it (`"2021"`).
+    ///
+    /// ```
+    /// use asyncwise_lint::model::Edition;
+    /// assert_eq!(Edition::E2018.as_str(), "2018");
+    /// assert_eq!(Edition::parse(Edition::E2024.as_str()), Some(Edition::E2024));
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edition::E2015 => "2015",
+            Edition::E2018 => "2018",
+            Edition::E2021 => "2021",
+            Edition::E2024 => "2024",
+        }
+    }
+
     /// Parses an edition string (`"2018"`).
     ///
     /// ```

@@ -74,7 +74,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         };
         if let Some((_, why)) = low_volume {
             d.notes.push(crate::diagnostic::Note {
-                message: format!("pedantic: {why}"),
+                message: format!("pedantic: {}", why.describe()),
                 span: None,
             });
         }

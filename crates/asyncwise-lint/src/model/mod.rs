@@ -413,7 +413,7 @@ pub struct FileModel<'a> {
     pub fields: Vec<crate::facts::FieldFact>,
     /// Unbounded channel constructors whose sender is visibly not fed without limit (the
     /// pedantic form of `unbounded_channel`), with why.
-    pub low_volume_channels: Vec<(Loc, &'static str)>,
+    pub low_volume_channels: Vec<(Loc, analysis::channels::LowVolume)>,
     /// `recv_timeout` calls with a zero or near-zero constant timeout: polls that do not block.
     pub polling_receives: Vec<Loc>,
     /// Async locks declared in the file.

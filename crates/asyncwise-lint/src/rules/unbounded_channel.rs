@@ -73,8 +73,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             None => super::diagnostic(&UNBOUNDED_CHANNEL, model, call.loc, message, c.hint),
         };
         if let Some((_, why)) = low_volume {
-            d.notes
-                .push(crate::diagnostic::Note::text(format!("pedantic: {why}")));
+            d.notes.push(crate::diagnostic::Note::text(format!(
+                "pedantic: {}",
+                why.describe()
+            )));
         }
         sink.diagnostics.push(d);
     }

@@ -16,10 +16,18 @@
 //! - [`per_event`]: which code runs once per event (handlers by signature, handlers
 //!   registered with a router, bodies of loops driven by an event source). Read by
 //!   `blocking_in_async` through the crate index.
+//! - [`channels`]: does an unbounded channel's queue stay small (request/response, control,
+//!   a sender not fed per event), and does a receive poll rather than wait? Read by
+//!   `unbounded_channel` and `blocking_in_async`.
+//! - [`startup`]: which fns run once at start-up (a runtime's entry attribute and whether it
+//!   polls `main` apart, async constructors). Read by `blocking_in_async` through
+//!   `FnItem::setup`, `FnItem::main_apart` and `CallFact::startup`.
 //!
 //! Guard liveness (`guards.rs`, drop scopes) belongs here too by the same reasoning; it stays
 //! where it is for now because other branches edit it.
 
 pub mod bounds;
+pub mod channels;
 pub mod failure;
 pub mod per_event;
+pub mod startup;

@@ -9,8 +9,8 @@
 use syn::visit::{self, Visit};
 
 use super::super::analysis::bounds;
+use super::super::analysis::channels::is_polling_receive;
 use super::super::{CallFact, Callee, Ctx, Loc};
-use super::channels::is_near_zero_duration;
 use super::{Walker, addr, call_addr};
 use crate::knowledge::iterators;
 
@@ -151,7 +151,7 @@ impl Walker {
                 }
             }
         }
-        if name == "recv_timeout" && m.args.first().is_some_and(is_near_zero_duration) {
+        if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);
         }
         let receiver = self.infer(&m.receiver);

@@ -1,11 +1,13 @@
 //! Items: modules (inline and `mod db;` declarations with their `#[path]`), impls, traits and
 //! fns. A fn's visit records its [`FnSignature`] and [`FnItem`] (crate path, self type, set-up
 //! and entry-point flags read from its attributes and return type), binds its parameters' types
-//! and walks its body in a new frame; everything about naming and classifying items lives here,
+//! and walks its body in a new frame (whether a fn runs once at start-up is asked of
+//! [`startup`]); everything about naming and classifying items lives here,
 //! so the other modules only ask [`Walker::current_fn_path`](super::Walker) or `fn_stack`.
 
 use syn::visit::{self, Visit};
 
+use super::super::analysis::startup;
 use super::super::{Ctx, FnItem, Loc, ModDecl};
 use super::Walker;
 use crate::facts::{FnKind, FnSignature};
@@ -51,15 +53,15 @@ impl Walker {
 
     pub(super) fn walk_item_fn(&mut self, f: &syn::ItemFn) {
         // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
-        self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
-        self.main_apart = main_attribute_apart(&f.attrs);
+        self.entry_point = startup::is_runtime_entry(&f.attrs, &self.knowledge);
+        self.main_apart = startup::polls_main_apart(&f.attrs);
         self.visit_fn(&f.sig, &f.block);
     }
 
     pub(super) fn walk_impl_item_fn(&mut self, f: &syn::ImplItemFn) {
         // `#[tokio::main] async fn start(..)` in an `impl` builds its runtime too.
-        self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
-        self.main_apart = main_attribute_apart(&f.attrs);
+        self.entry_point = startup::is_runtime_entry(&f.attrs, &self.knowledge);
+        self.main_apart = startup::polls_main_apart(&f.attrs);
         self.visit_fn(&f.sig, &f.block);
     }
 
@@ -102,7 +104,8 @@ impl Walker {
         };
         // A method that returns the value it builds is a constructor (judged before the body
         // resets `in_impl` for the fns nested in it).
-        let constructor = self.in_impl && constructs_self(&sig.output, self.impl_owner.as_deref());
+        let constructor =
+            self.in_impl && startup::constructs_self(&sig.output, self.impl_owner.as_deref());
         let item = self.facts.fn_items.len();
         self.facts.fn_items.push(FnItem {
             path: format!("{owner}::{}", sig.ident),
@@ -218,84 +221,4 @@ fn returns_result(output: &syn::ReturnType) -> bool {
         .segments
         .last()
         .is_some_and(|s| s.ident.to_string().ends_with("Result"))
-}
-
-/// A runtime `main` attribute whose runtime polls the fn's body on the main thread, apart from
-/// its worker threads (`#[tokio::main]`, `#[tokio::main(flavor = "multi_thread")]`), as the
-/// knowledge's table says. Arguments that do not read as `name = value` pairs say nothing.
-fn main_attribute_apart(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        let segments = &a.path().segments;
-        if segments.len() != 2 || segments[1].ident != "main" {
-            return false;
-        }
-        let krate = segments[0].ident.to_string();
-        let flavor = match &a.meta {
-            syn::Meta::Path(_) => None,
-            syn::Meta::List(_) => {
-                let parser = syn::punctuated::Punctuated::<syn::MetaNameValue, syn::Token![,]>::parse_terminated;
-                let Ok(args) = a.parse_args_with(parser) else {
-                    return false;
-                };
-                args.iter()
-                    .find(|arg| arg.path.is_ident("flavor"))
-                    .map(|arg| match &arg.value {
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(s),
-                            ..
-                        }) => s.value(),
-                        _ => String::new(),
-                    })
-            }
-            syn::Meta::NameValue(_) => return false,
-        };
-        crate::knowledge::runtimes::polls_main_apart(&krate, flavor.as_deref())
-    })
-}
-
-/// `#[tokio::main]` (or another runtime's `main` attribute): the fn builds a runtime and blocks
-/// on its body, whatever its name.
-fn is_runtime_entry(attrs: &[syn::Attribute], knowledge: &crate::knowledge::Knowledge) -> bool {
-    // Compares identifiers in place: no string per attribute of every function.
-    attrs.iter().any(|a| {
-        let segments = &a.path().segments;
-        segments.len() == 2
-            && segments[1].ident == "main"
-            && knowledge.is_runtime_entry_crate(&segments[0].ident.to_string())
-    })
-}
-
-/// Does a method return the value it builds: `Self`, the impl's own type, or either wrapped in
-/// `Result`/`Option` (`io::Result<Self>`, `Result<Self, Error>`)? Such an async fn is a
-/// constructor: it runs once per value it builds, and the values that need async set-up
-/// (stores, servers, connectors) are built once.
-fn constructs_self(output: &syn::ReturnType, owner: Option<&str>) -> bool {
-    let syn::ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    let owner_name = owner.and_then(|o| o.rsplit("::").next());
-    returns_own_type(ty, owner_name)
-}
-
-/// `Self` or the type named `owner`, possibly inside `Result`/`Option` (nested too).
-fn returns_own_type(ty: &syn::Type, owner: Option<&str>) -> bool {
-    let syn::Type::Path(p) = ty else {
-        return false;
-    };
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
-    if last.ident == "Self" || owner.is_some_and(|o| last.ident == o) {
-        return true;
-    }
-    if last.ident != "Result" && last.ident != "Option" {
-        return false;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(args) => matches!(
-            args.args.first(),
-            Some(syn::GenericArgument::Type(first)) if returns_own_type(first, owner)
-        ),
-        _ => false,
-    }
 }

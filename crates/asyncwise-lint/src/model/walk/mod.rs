@@ -64,7 +64,7 @@ pub struct WalkFacts {
     /// Struct fields with named types.
     pub fields: Vec<FieldFact>,
     /// Unbounded channel constructors whose sender is not fed without limit, with why.
-    pub low_volume_channels: Vec<(Loc, &'static str)>,
+    pub low_volume_channels: Vec<(Loc, super::analysis::channels::LowVolume)>,
     /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
     pub polling_receives: Vec<Loc>,
     /// Async locks declared in the file.
@@ -217,7 +217,7 @@ struct Walker {
     /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
     entry_point: bool,
     /// The function about to be visited carries a runtime `main` attribute that polls its body
-    /// apart from the worker threads (see `items::main_attribute_apart`).
+    /// apart from the worker threads (see [`analysis::startup::polls_main_apart`](super::analysis::startup::polls_main_apart)).
     main_apart: bool,
     /// How many `match` arms the walk is inside.
     arm_depth: usize,

@@ -31,6 +31,7 @@ use super::macros::{self, MacroBody};
 use super::resolve::Resolver;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{Callee, Loc};
+use crate::knowledge::cancel_safety;
 use crate::knowledge::macros as macro_kinds;
 
 /// The IR of one file's async bodies.
@@ -48,6 +49,9 @@ pub struct Ir {
     pub for_loops: Vec<ForLoop>,
     /// `select!` invocations of async bodies.
     pub selects: Vec<SelectSite>,
+    /// Calls of async bodies that race a future against a deadline and drop it when the time
+    /// runs out (`tokio::time::timeout(d, fut)`, `fut.timeout(d)`).
+    pub timeouts: Vec<TimeoutSite>,
 }
 
 /// What kind of async body.
@@ -211,6 +215,25 @@ pub struct SelectSite {
     pub in_loop: Option<Loc>,
     /// The branches, in order.
     pub branches: Vec<SelectBranch>,
+}
+
+/// A call that drops its future when a deadline passes: `tokio::time::timeout(d, fut)` and the
+/// other rows of [`TIMEOUT_FNS`](crate::knowledge::cancel_safety::TIMEOUT_FNS), or an extension
+/// method `fut.timeout(d)`.
+#[derive(Debug, Clone)]
+pub struct TimeoutSite {
+    /// The body (index into [`Ir::bodies`]).
+    pub body: usize,
+    /// The whole call.
+    pub loc: Loc,
+    /// The called path as resolved (`tokio::time::timeout`), or `.timeout` for a method.
+    pub path: String,
+    /// The future expression the deadline may drop.
+    pub future: Loc,
+    /// The future when it is a call made right there (`Box::pin(..)` looked through).
+    pub call: Option<CallSite>,
+    /// The innermost loop of the same body around it, if any.
+    pub in_loop: Option<Loc>,
 }
 
 /// A `select!` branch's future.
@@ -597,6 +620,20 @@ impl<'i, 'c> Lowerer<'i, 'c> {
         }
     }
 
+    /// Records a timeout call whose future is `future`.
+    fn timeout(&mut self, loc: Loc, path: String, future: &syn::Expr) {
+        let future = pinned_inner(future);
+        let site = TimeoutSite {
+            body: self.body,
+            loc,
+            path,
+            future: Loc::expr(future),
+            call: self.call_site(future),
+            in_loop: self.loops.last().copied(),
+        };
+        self.ir.timeouts.push(site);
+    }
+
     fn branch_future(&self, e: &syn::Expr) -> BranchFuture {
         match e {
             syn::Expr::MethodCall(m) if m.method == "fuse" && m.args.is_empty() => {
@@ -640,6 +677,31 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
         self.block(&b.stmts);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+            && p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident.to_string().starts_with("timeout"))
+        {
+            let path = self.cx.resolver.resolve(&p.path);
+            if let Some(future) =
+                cancel_safety::timeout_future_argument(&path).and_then(|arg| c.args.iter().nth(arg))
+            {
+                self.timeout(Loc::call(c), path, future);
+            }
+        }
+        visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if m.args.len() == 1 && cancel_safety::TIMEOUT_METHODS.iter().any(|t| m.method == t) {
+            self.timeout(Loc::method_call(m), format!(".{}", m.method), &m.receiver);
+        }
+        visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
@@ -936,6 +998,30 @@ mod tests {
             .find(|a| matches!(&a.awaited, Awaited::Call(c) if c.name == "handle"))
             .expect("handler await");
         assert_eq!(handle.in_macro, Some(InMacro::Select));
+    }
+
+    #[test]
+    fn timeout_sites_keep_their_future_and_loop() {
+        let ir = ir_of(
+            "use tokio::time::timeout;
+            async fn f(mut s: S) {
+                loop {
+                    let _ = timeout(d, s.read_exact(&mut buf)).await;
+                }
+                let _ = work().timeout(d).await;
+                let _ = tokio::time::sleep(d).await;
+                let _ = crate::limits::timeout(d, work()).await;
+            }",
+        );
+        assert_eq!(ir.timeouts.len(), 2, "{:?}", ir.timeouts);
+        let first = &ir.timeouts[0];
+        assert_eq!(first.path, "tokio::time::timeout");
+        assert!(first.in_loop.is_some());
+        assert!(matches!(&first.call, Some(c) if c.name == "read_exact"));
+        let second = &ir.timeouts[1];
+        assert_eq!(second.path, ".timeout");
+        assert!(second.in_loop.is_none());
+        assert!(matches!(&second.call, Some(c) if c.name == "work"));
     }
 
     #[test]

@@ -266,6 +266,7 @@ pub fn check_crate(index: &CrateIndex) -> Vec<Diagnostic> {
 /// code runs), once the index is built.
 pub fn settle_crate_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     blocking_in_async::settle_forms(index, diagnostics);
+    cleanup_after_await::settle_forms(index, diagnostics);
 }
 
 /// Looks a rule up by name.

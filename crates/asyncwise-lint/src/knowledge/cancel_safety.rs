@@ -28,6 +28,13 @@ impl CancelUnsafe {
     pub fn loses_only_queue_place(&self) -> bool {
         std::ptr::eq(self.loses, QUEUE) || self.loses == QUEUE
     }
+
+    /// Dropping it leaves a byte stream out of step (a partial read or write): what a timeout
+    /// that is retried gets wrong. A lock or permit request given up on a timeout, or a message
+    /// a timed-out `send` drops, is what a timeout is usually there to do.
+    pub fn drops_stream_bytes(&self) -> bool {
+        self.loses == PARTIAL_READ || self.loses == PARTIAL_WRITE
+    }
 }
 
 const PARTIAL_READ: &str = "the bytes it has already read are lost";

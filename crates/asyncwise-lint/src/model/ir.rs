@@ -234,6 +234,11 @@ pub struct TimeoutSite {
     pub call: Option<CallSite>,
     /// The innermost loop of the same body around it, if any.
     pub in_loop: Option<Loc>,
+    /// When the time runs out, the code visibly leaves the loop: the result is propagated with
+    /// `?`, or the `Err` arm of a `match` on it (or the `else` of a `let Ok(..) = .. else`)
+    /// ends in `break` or `return`. Otherwise the loop may go round again and make a new
+    /// future.
+    pub leaves_loop_on_elapsed: bool,
 }
 
 /// A `select!` branch's future.
@@ -366,6 +371,9 @@ struct Lowerer<'i, 'c> {
     loops: Vec<Loc>,
     /// Parameters that are `&mut` references.
     mut_params: Vec<String>,
+    /// Timeout calls (by location) whose `Elapsed` leaves the loop: see
+    /// [`TimeoutSite::leaves_loop_on_elapsed`].
+    leaving: Vec<Loc>,
 }
 
 impl<'i, 'c> Lowerer<'i, 'c> {
@@ -378,10 +386,14 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             in_macro: None,
             loops: Vec::new(),
             mut_params: Vec::new(),
+            leaving: Vec::new(),
         }
     }
 
     fn block(&mut self, stmts: &[syn::Stmt]) -> usize {
+        if !self.loops.is_empty() {
+            leaving_timeouts(stmts, &mut self.leaving);
+        }
         let id = self.ir.blocks.len();
         self.ir.blocks.push(Block {
             body: self.body,
@@ -630,6 +642,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             future: Loc::expr(future),
             call: self.call_site(future),
             in_loop: self.loops.last().copied(),
+            leaves_loop_on_elapsed: self.leaving.contains(&loc),
         };
         self.ir.timeouts.push(site);
     }
@@ -752,6 +765,156 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The timeout call awaited by `e` (`timeout(d, f).await`, `f.timeout(d).await`), by location,
+/// whether or not it resolves to a timeout row (the lowering checks that).
+fn awaited_timeout(e: &syn::Expr) -> Option<Loc> {
+    let syn::Expr::Await(a) = e else {
+        return None;
+    };
+    match pinned_inner(&a.base) {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p)
+                if p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident.to_string().starts_with("timeout")) =>
+            {
+                Some(Loc::call(c))
+            }
+            _ => None,
+        },
+        syn::Expr::MethodCall(m)
+            if m.args.len() == 1
+                && cancel_safety::TIMEOUT_METHODS.iter().any(|t| m.method == t) =>
+        {
+            Some(Loc::method_call(m))
+        }
+        _ => None,
+    }
+}
+
+/// `t.await?`, `t.await.map_err(..)?`, `t.await??`: the timeout whose `Elapsed` is propagated.
+fn propagated_timeout(e: &syn::Expr) -> Option<Loc> {
+    let syn::Expr::Try(t) = e else {
+        return None;
+    };
+    let mut inner = &*t.expr;
+    loop {
+        match inner {
+            syn::Expr::Try(t) => inner = &t.expr,
+            syn::Expr::MethodCall(m) => inner = &m.receiver,
+            syn::Expr::Paren(p) => inner = &p.expr,
+            other => return awaited_timeout(other),
+        }
+    }
+}
+
+/// Does control leave the loop at the end of `e`: `break`, `return`, a panic, or a block (or
+/// an `if` both of whose branches do) ending so?
+fn leaves(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Break(_) | syn::Expr::Return(_) => true,
+        syn::Expr::Block(b) => block_leaves(&b.block),
+        syn::Expr::If(i) => {
+            block_leaves(&i.then_branch) && i.else_branch.as_ref().is_some_and(|(_, e)| leaves(e))
+        }
+        syn::Expr::Macro(m) => {
+            let name = super::macros::name(&m.mac);
+            matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
+        }
+        _ => false,
+    }
+}
+
+fn block_leaves(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => leaves(e),
+        Some(syn::Stmt::Macro(m)) => {
+            let name = super::macros::name(&m.mac);
+            matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
+        }
+        _ => false,
+    }
+}
+
+/// Does the arm a `match` takes on `Err(Elapsed)` leave the loop? `false` when no arm is
+/// recognisably that one.
+fn elapsed_arm_leaves(m: &syn::ExprMatch) -> bool {
+    let catches = |p: &syn::Pat| match p {
+        syn::Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        syn::Pat::Wild(_) | syn::Pat::Ident(_) => true,
+        _ => false,
+    };
+    m.arms
+        .iter()
+        .find(|a| catches(&a.pat))
+        .is_some_and(|a| leaves(&a.body))
+}
+
+/// A statement that is (or binds) a `match` on `name`.
+fn match_on<'s>(s: &'s syn::Stmt, name: &syn::Ident) -> Option<&'s syn::ExprMatch> {
+    let e = match s {
+        syn::Stmt::Local(l) => &*l.init.as_ref()?.expr,
+        syn::Stmt::Expr(e, _) => e,
+        _ => return None,
+    };
+    let syn::Expr::Match(m) = e else {
+        return None;
+    };
+    matches!(&*m.expr, syn::Expr::Path(p) if p.path.is_ident(name)).then_some(m)
+}
+
+/// Timeout calls of a loop body's block whose `Elapsed` leaves the loop (see
+/// [`TimeoutSite::leaves_loop_on_elapsed`]): propagated with `?`, matched with an `Err` arm
+/// that breaks or returns (also on a binding matched later in the block), or bound with
+/// `let Ok(..) = .. else { break }`.
+fn leaving_timeouts(stmts: &[syn::Stmt], out: &mut Vec<Loc>) {
+    let expr_forms = |e: &syn::Expr, out: &mut Vec<Loc>| {
+        if let Some(loc) = propagated_timeout(e) {
+            out.push(loc);
+        } else if let syn::Expr::Match(m) = e
+            && let Some(loc) = awaited_timeout(&m.expr)
+            && elapsed_arm_leaves(m)
+        {
+            out.push(loc);
+        } else if let syn::Expr::If(i) = e
+            && let syn::Expr::Let(l) = &*i.cond
+            && let Some(loc) = awaited_timeout(&l.expr)
+            && i.else_branch.as_ref().is_some_and(|(_, e)| leaves(e))
+        {
+            out.push(loc);
+        }
+    };
+    for (i, s) in stmts.iter().enumerate() {
+        match s {
+            syn::Stmt::Local(l) => {
+                let Some(init) = &l.init else { continue };
+                if let Some((_, diverge)) = &init.diverge {
+                    if let Some(loc) = awaited_timeout(&init.expr)
+                        && leaves(diverge)
+                    {
+                        out.push(loc);
+                    }
+                    continue;
+                }
+                expr_forms(&init.expr, out);
+                let pat = match &l.pat {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                if let (Some(loc), syn::Pat::Ident(name)) = (awaited_timeout(&init.expr), pat)
+                    && let Some(m) = stmts[i + 1..].iter().find_map(|s| match_on(s, &name.ident))
+                    && elapsed_arm_leaves(m)
+                {
+                    out.push(loc);
+                }
+            }
+            syn::Stmt::Expr(e, _) => expr_forms(e, out),
+            _ => {}
+        }
+    }
 }
 
 /// `Box::pin(f(x))` → `f(x)`: pinning a call's future does not change what is awaited.

@@ -8,7 +8,7 @@ use crate::model::{Callee, FileModel, Loc};
 
 crate::declare_rule! {
     /// ## What it does
-    /// Finds `select!` branches (tokio's or futures') inside a loop whose future is a call made
+    /// Finds `select!` branches (tokio's or futures') and `timeout`s inside a loop whose future is a call made
     /// right there of a method tokio documents as not cancellation safe (`read_exact`,
     /// `read_line`, `read_u32` and the other multi-byte reads, `write_all`, `Mutex::lock`,
     /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the same file
@@ -29,6 +29,19 @@ crate::declare_rule! {
     /// branch only waits for the semaphore to open, a signal in which its queue place does not
     /// matter. Which methods are not cancellation safe is data, with the tokio item each row
     /// comes from (`asyncwise explain` cannot list them all; see `knowledge/cancel_safety.rs`).
+    ///
+    /// The same rule covers a `timeout` in a loop: `tokio::time::timeout(d, fut)` (also
+    /// `timeout_at`, async-std's `timeout`, and `fut.timeout(d)` of `tokio_util`'s and other
+    /// `FutureExt` traits) races `fut` against a timer exactly as a two-branch `select!` does,
+    /// and drops it when the time runs out. Reported when `fut` is a direct call of a
+    /// byte-stream operation that is not cancellation safe (a partial read or write: the stream
+    /// is out of step afterwards), or of an async fn of the same file whose first await is
+    /// one, and the loop may go round again after the timeout: the `Elapsed` is not propagated
+    /// with `?`, and the `Err` arm of a `match` on the result (also on a binding matched later
+    /// in the block) or the `else` of `let Ok(..) = .. else` does not end in `break` or
+    /// `return`. A lock, permit or `send` given up on a timeout is not reported: giving up is
+    /// what that timeout is for. Not yet: helpers in other files, and timeouts written in sync
+    /// closures.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -56,10 +69,11 @@ crate::declare_rule! {
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     let ir = &model.ir;
-    if ir.selects.is_empty() {
+    if ir.selects.is_empty() && !ir.timeouts.iter().any(|t| t.in_loop.is_some()) {
         return;
     }
     let helpers = unsafe_helpers(model);
+    check_timeouts(model, &helpers, sink);
     for site in &ir.selects {
         let Some(loop_loc) = site.in_loop else {
             continue;
@@ -120,6 +134,79 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 ));
                 sink.diagnostics.push(d);
             }
+        }
+    }
+}
+
+/// The timeout form: a `timeout(d, fut)` (or `fut.timeout(d)`) in a loop that may go round
+/// again when the time runs out, whose `fut` is a direct call of a byte-stream operation that
+/// is not cancellation safe, or of an async fn of this file whose first await is one. A
+/// timeout races its future against a timer as a two-branch `select!` does, and drops it in
+/// the same way.
+fn check_timeouts(
+    model: &FileModel<'_>,
+    helpers: &HashMap<&str, Option<(Loc, &CancelUnsafe)>>,
+    sink: &mut Sink,
+) {
+    for site in &model.ir.timeouts {
+        let (Some(loop_loc), Some(call)) = (site.in_loop, &site.call) else {
+            continue;
+        };
+        if site.leaves_loop_on_elapsed {
+            continue;
+        }
+        let what = if site.path.starts_with('.') {
+            format!("`{}`", &site.path[1..])
+        } else {
+            "`timeout`".to_string()
+        };
+        if let Some(row) = direct_row(model, call).filter(|row| row.drops_stream_bytes()) {
+            let mut d = super::diagnostic(
+                &SELECT_CANCEL_UNSAFE,
+                model,
+                call.loc,
+                format!(
+                    "`{}` is not cancellation safe, and this {what} drops it whenever the time runs out",
+                    call.name
+                ),
+                &help(row),
+            );
+            d.notes.push(super::note(
+                model,
+                loop_loc,
+                format!(
+                    "the loop goes round again after a timeout and starts a new `{}`: {}",
+                    call.name, row.loses
+                ),
+            ));
+            sink.diagnostics.push(d);
+        } else if let Some((inner, row)) =
+            helper_of(call, helpers).filter(|(_, row)| row.drops_stream_bytes())
+        {
+            let mut d = super::diagnostic(
+                &SELECT_CANCEL_UNSAFE,
+                model,
+                call.loc,
+                format!(
+                    "`{}` starts with `{}`, which is not cancellation safe, and this {what} drops it whenever the time runs out",
+                    call.name, row.method
+                ),
+                &help(row),
+            );
+            d.notes.push(super::note(
+                model,
+                inner,
+                format!("its first await, `{}` ({})", row.method, row.source),
+            ));
+            d.notes.push(super::note(
+                model,
+                loop_loc,
+                format!(
+                    "the loop goes round again after a timeout and starts a new `{}`",
+                    call.name
+                ),
+            ));
+            sink.diagnostics.push(d);
         }
     }
 }

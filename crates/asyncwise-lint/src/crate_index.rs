@@ -20,7 +20,7 @@
 //! function); the index only answers questions.
 
 mod cancellation;
-pub use cancellation::Cancellation;
+pub use cancellation::{Cancellation, RacedHelper};
 mod main_thread;
 mod per_event;
 

@@ -254,6 +254,39 @@ pub struct FnSummary {
     /// frame: the method's name and the call. Its future is polled as part of this one's.
     #[serde(default)]
     pub awaited_untyped_calls: Vec<(String, Span)>,
+    /// For an async fn: its first await, when it awaits a call that is not cancellation safe
+    /// and loses data when dropped (a partial read or write, a lost message).
+    #[serde(default)]
+    pub first_await_unsafe: Option<UnsafeAwait>,
+    /// Calls whose future a loop races and drops again and again: a `select!` branch's future
+    /// in a loop, or a `timeout`'s in a loop that goes round again when the time runs out.
+    #[serde(default)]
+    pub raced_calls: Vec<RacedCall>,
+}
+
+/// An awaited call that is not cancellation safe (see
+/// [`knowledge::cancel_safety`](crate::knowledge::cancel_safety)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsafeAwait {
+    /// The method's name (`read_exact`).
+    pub method: String,
+    /// The documented item the row comes from.
+    pub source: String,
+    /// Dropping it leaves a byte stream out of step (a partial read or write).
+    pub stream: bool,
+    /// The awaited call.
+    pub span: Span,
+}
+
+/// A call whose future a loop races and drops (see [`FnSummary::raced_calls`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RacedCall {
+    /// Its index in the function's [`FnSummary::calls`].
+    pub call: usize,
+    /// Raced by a `timeout` (else by a `select!`).
+    pub timeout: bool,
+    /// The line of the loop that makes the future anew.
+    pub loop_line: usize,
 }
 
 /// Why a caller may drop a call's future before it ends.
@@ -383,8 +416,12 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             trait_impl: false,
             cancelling_calls: Vec::new(),
             awaited_untyped_calls: Vec::new(),
+            first_await_unsafe: None,
+            raced_calls: Vec::new(),
         })
         .collect();
+    first_awaits(model, &mut functions);
+    let raced = raced_locs(model);
     for (at, target) in &model.per_event.registered {
         if let Some(f) = innermost_fn(model, *at) {
             functions[f].registers.push(target.clone());
@@ -466,6 +503,14 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         let bare = !target.contains("::");
         if FOREIGN_ROOTS.contains(&root) || bare && !bare_names_may_resolve {
             continue;
+        }
+        if let Some(&(_, timeout, loop_line)) = raced.iter().find(|(loc, ..)| *loc == call.loc) {
+            let index = functions[caller].calls.len();
+            functions[caller].raced_calls.push(RacedCall {
+                call: index,
+                timeout,
+                loop_line,
+            });
         }
         if let Some(scope) = scope_of(&scopes, call.loc) {
             let index = functions[caller].calls.len();
@@ -584,6 +629,60 @@ pub(crate) fn scope_of(scopes: &[(Loc, CancelScope)], at: Loc) -> Option<CancelS
                 && !(scope == CancelScope::AbortableTask && loc == at)
         })
         .map(|&(_, scope)| scope)
+}
+
+/// The first await of each async fn, when it awaits a call that is not cancellation safe and
+/// loses data (a lost place in a queue is left out, as `select_cancel_unsafe` does for helpers).
+fn first_awaits(model: &FileModel<'_>, functions: &mut [FnSummary]) {
+    let ir = &model.ir;
+    for body in &ir.bodies {
+        if body.kind != crate::model::ir::BodyKind::AsyncFn {
+            continue;
+        }
+        let Some(f) = body.fn_item.and_then(|i| functions.get_mut(i)) else {
+            continue;
+        };
+        let Some(call) = body.awaits.first().and_then(|&w| ir.call_of(w)) else {
+            continue;
+        };
+        let Callee::Method { name, receiver } = &call.callee else {
+            continue;
+        };
+        if let Some(row) = model
+            .knowledge
+            .cancel_unsafe(name, receiver.path())
+            .filter(|row| !row.loses_only_queue_place())
+        {
+            f.first_await_unsafe = Some(UnsafeAwait {
+                method: row.method.to_string(),
+                source: row.source.to_string(),
+                stream: row.drops_stream_bytes(),
+                span: model.span(call.loc),
+            });
+        }
+    }
+}
+
+/// Calls a loop races and drops: (call, raced by a timeout, the loop's line).
+fn raced_locs(model: &FileModel<'_>) -> Vec<(Loc, bool, usize)> {
+    let ir = &model.ir;
+    let mut out = Vec::new();
+    for site in &ir.selects {
+        let Some(loop_loc) = site.in_loop else {
+            continue;
+        };
+        for b in &site.branches {
+            if let crate::model::ir::BranchFuture::Call(c) = &b.future {
+                out.push((c.loc, false, loop_loc.start.0));
+            }
+        }
+    }
+    for t in &ir.timeouts {
+        if let (Some(loop_loc), Some(c), false) = (t.in_loop, &t.call, t.leaves_loop_on_elapsed) {
+            out.push((c.loc, true, loop_loc.start.0));
+        }
+    }
+    out
 }
 
 /// Is the function declared plain `pub` (not `pub(crate)` or `pub(super)`)?

@@ -270,3 +270,72 @@ impl Cancellation<'_> {
         None
     }
 }
+
+/// A call a loop races and drops, of an async fn in another file whose first await is not
+/// cancellation safe: the cross-file form of `select_cancel_unsafe`'s helpers.
+#[derive(Debug, Clone)]
+pub struct RacedHelper {
+    /// The file of the racing call, as displayed.
+    pub path: std::path::PathBuf,
+    /// The racing call.
+    pub span: crate::diagnostic::Span,
+    /// The called function's short name.
+    pub callee: String,
+    /// Its file and the line of its first await.
+    pub first_await_at: String,
+    /// Its first await.
+    pub first_await: crate::summary::UnsafeAwait,
+    /// Raced by a `timeout` (else by a `select!`).
+    pub timeout: bool,
+    /// The loop's line.
+    pub loop_line: usize,
+    /// The function that makes the racing call, for placing the finding.
+    pub enclosing: crate::diagnostic::Enclosing,
+}
+
+impl CrateIndex {
+    /// Calls a loop races and drops (a `select!` branch, a retried `timeout`) of an async fn
+    /// of another file whose first await is not cancellation safe (for a `timeout`: one that
+    /// leaves a byte stream out of step). Helpers of the same file are the per-file rule's.
+    pub fn raced_helpers(&self) -> Vec<RacedHelper> {
+        let mut out = Vec::new();
+        for (f, entry) in self.fns.iter().enumerate() {
+            if entry.summary.raced_calls.is_empty() {
+                continue;
+            }
+            for raced in &entry.summary.raced_calls {
+                let Some(call) = entry.summary.calls.get(raced.call) else {
+                    continue;
+                };
+                let Some(g) = self.callee(f, call) else {
+                    continue;
+                };
+                let callee = &self.fns[g];
+                if callee.file == entry.file || !callee.summary.is_async {
+                    continue;
+                }
+                let Some(first) = &callee.summary.first_await_unsafe else {
+                    continue;
+                };
+                if raced.timeout && !first.stream {
+                    continue;
+                }
+                out.push(RacedHelper {
+                    path: self.path_of(f).to_path_buf(),
+                    span: call.span,
+                    callee: callee.summary.id.short().to_string(),
+                    first_await_at: format!(
+                        "{}:{}",
+                        self.path_of(g).display(),
+                        first.span.start.line
+                    ),
+                    first_await: first.clone(),
+                    timeout: raced.timeout,
+                    loop_line: raced.loop_line,
+                    enclosing: self.enclosing(f),
+                });
+            }
+        }
+        out
+    }
+}

@@ -246,6 +246,10 @@ pub const CRATE_CHECKS: &[CrateCheck] = &[
         rule: &mixed_runtimes::MIXED_RUNTIMES,
         check: mixed_runtimes::check_crate,
     },
+    CrateCheck {
+        rule: &select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
+        check: select_cancel_unsafe::check_crate,
+    },
 ];
 
 /// Runs every crate-level check over an index.

@@ -1,8 +1,10 @@
 use std::collections::HashMap;
 
+use crate::crate_index::CrateIndex;
+use crate::diagnostic::{Diagnostic, Note, Severity};
 use crate::facts::Sink;
 use crate::knowledge::cancel_safety::CancelUnsafe;
-use crate::levels::{Group, Level};
+use crate::levels::{Form, Group, Level};
 use crate::model::ir::{Awaited, BranchFuture, CallSite};
 use crate::model::{Callee, FileModel, Loc};
 
@@ -11,8 +13,8 @@ crate::declare_rule! {
     /// Finds `select!` branches (tokio's or futures') and `timeout`s inside a loop whose future is a call made
     /// right there of a method tokio documents as not cancellation safe (`read_exact`,
     /// `read_line`, `read_u32` and the other multi-byte reads, `write_all`, `Mutex::lock`,
-    /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the same file
-    /// whose first await is such a call.
+    /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the crate whose
+    /// first await is such a call.
     ///
     /// ## Why is this bad
     /// Each time round the loop, `select!` creates the branch's future anew and drops it when
@@ -40,8 +42,11 @@ crate::declare_rule! {
     /// with `?`, and the `Err` arm of a `match` on the result (also on a binding matched later
     /// in the block) or the `else` of `let Ok(..) = .. else` does not end in `break` or
     /// `return`. A lock, permit or `send` given up on a timeout is not reported: giving up is
-    /// what that timeout is for. Not yet: helpers in other files, and timeouts written in sync
-    /// closures.
+    /// what that timeout is for. Not yet: timeouts written in sync closures.
+    ///
+    /// Helpers in other files of the package (or a workspace member it depends on) count as
+    /// those of the same file do, through the crate index's resolved calls: the notes give the
+    /// helper's first await with its file and line.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -272,4 +277,52 @@ fn helper_of<'k>(
         return None;
     }
     helpers.get(call.name.as_str()).copied().flatten()
+}
+
+/// The cross-file helpers: a loop's `select!` branch or retried `timeout` calling an async fn
+/// of another file whose first await is not cancellation safe (see
+/// [`CrateIndex::raced_helpers`]).
+pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
+    for raced in index.raced_helpers() {
+        let first = &raced.first_await;
+        let (dropper, when) = if raced.timeout {
+            ("`timeout`", "whenever the time runs out")
+        } else {
+            ("`select!`", "whenever another branch wins")
+        };
+        out.push(Diagnostic {
+            rule: SELECT_CANCEL_UNSAFE.name,
+            // Levels are applied to every finding after the crate pass.
+            severity: Severity::Warning,
+            form: Form::Default,
+            path: raced.path,
+            span: raced.span,
+            message: format!(
+                "`{}` starts with `{}`, which is not cancellation safe, and this {dropper} drops it {when}",
+                raced.callee, first.method
+            ),
+            help: Some(format!(
+                "`{}` is documented as not cancellation safe: create the future once before the loop and poll it as `&mut fut` (pinned with `tokio::pin!`), or move the operation into its own task that sends complete results over a channel (`recv` is cancel safe)",
+                first.source
+            )),
+            notes: vec![
+                Note {
+                    message: format!(
+                        "its first await, `{}` ({}), is at {}",
+                        first.method, first.source, raced.first_await_at
+                    ),
+                    span: None,
+                },
+                Note {
+                    message: format!(
+                        "the loop at line {} creates a new `{}` future each time round",
+                        raced.loop_line, raced.callee
+                    ),
+                    span: None,
+                },
+            ],
+            fix: None,
+            function: Some(raced.enclosing),
+        });
+    }
 }

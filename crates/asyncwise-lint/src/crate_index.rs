@@ -19,6 +19,8 @@
 //! The verdict is the rules' (`blocking_in_async` reports async-context calls of a blocking
 //! function); the index only answers questions.
 
+mod cancellation;
+pub use cancellation::{Cancellation, RacedHelper};
 mod main_thread;
 mod per_event;
 

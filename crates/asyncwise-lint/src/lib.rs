@@ -95,6 +95,7 @@ pub fn analyze_parsed_in(
         let (offsets, markers_found) = concurrency_marker_offsets(source);
         has_marker = Some(markers_found);
         summary.items = summary::summarize(&model);
+        summary::mark_trait_impls(&mut summary.items, ast);
         // Tests may use another runtime than the code they test.
         summary.items.runtime_calls =
             summary::runtime_calls(&model, |line| !test_code.contains_line(line));

@@ -25,7 +25,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::model::{Callee, Ctx, FileModel, Ty};
+use crate::model::{Callee, Ctx, FileModel, Loc, Ty};
 
 /// A function's crate path: `crate::db::load`, `crate::db::Store::open` (methods and associated
 /// functions under their `impl`'s self type), `crate::db::Backend::flush` (trait defaults).
@@ -237,6 +237,98 @@ pub struct FnSummary {
     /// future, so on the main thread when the crate index finds it on `main`'s tree alone.
     #[serde(default)]
     pub own_frame_blocking: Vec<Span>,
+    /// Declared plain `pub` (not `pub(crate)`): in a library, callers outside the crate may
+    /// drop its future.
+    #[serde(default)]
+    pub public: bool,
+    /// A method of an `impl Trait for Type` block: reachable through a trait object or a
+    /// generic bound, where no call names its type (see [`mark_trait_impls`]).
+    #[serde(default)]
+    pub trait_impl: bool,
+    /// Calls whose future the caller may drop before it ends: made in a `select!` branch's
+    /// future, in a future raced against a deadline, in a task whose handle is kept, or in a
+    /// handler closure.
+    #[serde(default)]
+    pub cancelling_calls: Vec<CancellingCall>,
+    /// Method calls on values of unknown type (a trait object, a generic) awaited in its own
+    /// frame: the method's name and the call. Its future is polled as part of this one's.
+    #[serde(default)]
+    pub awaited_untyped_calls: Vec<(String, Span)>,
+    /// For an async fn: its first await, when it awaits a call that is not cancellation safe
+    /// and loses data when dropped (a partial read or write, a lost message).
+    #[serde(default)]
+    pub first_await_unsafe: Option<UnsafeAwait>,
+    /// Calls whose future a loop races and drops again and again: a `select!` branch's future
+    /// in a loop, or a `timeout`'s in a loop that goes round again when the time runs out.
+    #[serde(default)]
+    pub raced_calls: Vec<RacedCall>,
+}
+
+/// An awaited call that is not cancellation safe (see
+/// [`knowledge::cancel_safety`](crate::knowledge::cancel_safety)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsafeAwait {
+    /// The method's name (`read_exact`).
+    pub method: String,
+    /// The documented item the row comes from.
+    pub source: String,
+    /// Dropping it leaves a byte stream out of step (a partial read or write).
+    pub stream: bool,
+    /// The awaited call.
+    pub span: Span,
+}
+
+/// A call whose future a loop races and drops (see [`FnSummary::raced_calls`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RacedCall {
+    /// Its index in the function's [`FnSummary::calls`].
+    pub call: usize,
+    /// Raced by a `timeout` (else by a `select!`).
+    pub timeout: bool,
+    /// The line of the loop that makes the future anew.
+    pub loop_line: usize,
+}
+
+/// Why a caller may drop a call's future before it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CancelScope {
+    /// It is (in) a `select!` branch's future: dropped when another branch wins.
+    SelectBranch,
+    /// It is (in) the future of a `timeout(..)`: dropped when the time runs out.
+    Timeout,
+    /// It runs in a spawned task whose handle is kept (it can be aborted) or that a `JoinSet`
+    /// owns (aborted when the set is dropped).
+    AbortableTask,
+    /// It runs in a closure registered as a request handler: a server may drop the handler's
+    /// future before it completes.
+    HandlerClosure,
+}
+
+impl CancelScope {
+    /// What drops the future, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CancelScope::SelectBranch => "in a `select!` branch, dropped when another branch wins",
+            CancelScope::Timeout => "inside a `timeout(..)`, dropped when the time runs out",
+            CancelScope::AbortableTask => {
+                "in a task whose handle is kept (or a `JoinSet`'s), so it can be aborted"
+            }
+            CancelScope::HandlerClosure => "in a request handler closure, which a server may drop",
+        }
+    }
+}
+
+/// A call made where its future may be dropped before it ends (see [`CancelScope`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancellingCall {
+    /// Its index in the function's [`FnSummary::calls`], when it is one of them.
+    pub call: Option<usize>,
+    /// For a method call on a value of unknown type: the method's name.
+    pub method: Option<String>,
+    /// What may drop it.
+    pub scope: CancelScope,
+    /// The call.
+    pub span: Span,
 }
 
 /// An outgoing call, resolved as far as its file allows.
@@ -320,14 +412,23 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             off_event_fs: Vec::new(),
             main_apart: f.main_apart,
             own_frame_blocking: Vec::new(),
+            public: declared_plain_pub(model, f),
+            trait_impl: false,
+            cancelling_calls: Vec::new(),
+            awaited_untyped_calls: Vec::new(),
+            first_await_unsafe: None,
+            raced_calls: Vec::new(),
         })
         .collect();
+    first_awaits(model, &mut functions);
+    let raced = raced_locs(model);
     for (at, target) in &model.per_event.registered {
         if let Some(f) = innermost_fn(model, *at) {
             functions[f].registers.push(target.clone());
         }
     }
     let bare_names_may_resolve = !model.crate_globs.is_empty();
+    let scopes = cancel_scopes(model);
     for call in &model.calls {
         let Some(caller) = call.caller else { continue };
         let Some(item) = model.fn_items.get(caller) else {
@@ -374,6 +475,20 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 Ty::Field { owner, field } => format!("{FIELD_PREFIX}{owner}.{field}::{name}"),
                 _ => {
                     let line = call.loc.start.0;
+                    let span = model.span(call.loc);
+                    if let Some(scope) = scope_of(&scopes, call.loc) {
+                        functions[caller].cancelling_calls.push(CancellingCall {
+                            call: None,
+                            method: Some(name.clone()),
+                            scope,
+                            span,
+                        });
+                    }
+                    if call.awaited && call.own_frame && call.ctx == Ctx::Async {
+                        functions[caller]
+                            .awaited_untyped_calls
+                            .push((name.clone(), span));
+                    }
                     let untyped = &mut functions[caller].untyped_method_calls;
                     match untyped.iter_mut().find(|(n, _)| n == name) {
                         Some((_, last)) => *last = (*last).max(line),
@@ -388,6 +503,23 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         let bare = !target.contains("::");
         if FOREIGN_ROOTS.contains(&root) || bare && !bare_names_may_resolve {
             continue;
+        }
+        if let Some(&(_, timeout, loop_line)) = raced.iter().find(|(loc, ..)| *loc == call.loc) {
+            let index = functions[caller].calls.len();
+            functions[caller].raced_calls.push(RacedCall {
+                call: index,
+                timeout,
+                loop_line,
+            });
+        }
+        if let Some(scope) = scope_of(&scopes, call.loc) {
+            let index = functions[caller].calls.len();
+            functions[caller].cancelling_calls.push(CancellingCall {
+                call: Some(index),
+                method: None,
+                scope,
+                span: model.span(call.loc),
+            });
         }
         functions[caller].calls.push(CallRef {
             target,
@@ -447,6 +579,158 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             .collect(),
         runtime_calls: runtime_calls(model, |_| true),
         macro_locks: model.macro_locks.clone(),
+    }
+}
+
+/// Where the file may drop a future before it ends: `select!` branches' futures, futures raced
+/// against a deadline, tasks whose handle is kept (or a `JoinSet`'s), handler closures. The
+/// futures of `select!` and `timeout` come first: they are the nearer reason.
+pub(crate) fn cancel_scopes(model: &FileModel<'_>) -> Vec<(Loc, CancelScope)> {
+    let mut out = Vec::new();
+    for site in &model.ir.selects {
+        out.extend(
+            site.branches
+                .iter()
+                .map(|b| (b.loc, CancelScope::SelectBranch)),
+        );
+    }
+    out.extend(
+        model
+            .ir
+            .timeouts
+            .iter()
+            .map(|t| (t.future, CancelScope::Timeout)),
+    );
+    out.extend(
+        model
+            .spawns
+            .iter()
+            .filter(|s| !s.discarded || s.owned)
+            .map(|s| (s.loc, CancelScope::AbortableTask)),
+    );
+    out.extend(
+        model
+            .per_event
+            .regions
+            .iter()
+            .filter(|(_, why)| *why == crate::model::analysis::per_event::Why::HandlerClosure)
+            .map(|(loc, _)| (*loc, CancelScope::HandlerClosure)),
+    );
+    out
+}
+
+/// The first scope of `scopes` strictly holding `at` (a spawn call is not in its own scope).
+pub(crate) fn scope_of(scopes: &[(Loc, CancelScope)], at: Loc) -> Option<CancelScope> {
+    scopes
+        .iter()
+        .find(|&&(loc, scope)| {
+            loc.start <= at.start
+                && at.end <= loc.end
+                && !(scope == CancelScope::AbortableTask && loc == at)
+        })
+        .map(|&(_, scope)| scope)
+}
+
+/// The first await of each async fn, when it awaits a call that is not cancellation safe and
+/// loses data (a lost place in a queue is left out, as `select_cancel_unsafe` does for helpers).
+fn first_awaits(model: &FileModel<'_>, functions: &mut [FnSummary]) {
+    let ir = &model.ir;
+    for body in &ir.bodies {
+        if body.kind != crate::model::ir::BodyKind::AsyncFn {
+            continue;
+        }
+        let Some(f) = body.fn_item.and_then(|i| functions.get_mut(i)) else {
+            continue;
+        };
+        let Some(call) = body.awaits.first().and_then(|&w| ir.call_of(w)) else {
+            continue;
+        };
+        let Callee::Method { name, receiver } = &call.callee else {
+            continue;
+        };
+        if let Some(row) = model
+            .knowledge
+            .cancel_unsafe(name, receiver.path())
+            .filter(|row| !row.loses_only_queue_place())
+        {
+            f.first_await_unsafe = Some(UnsafeAwait {
+                method: row.method.to_string(),
+                source: row.source.to_string(),
+                stream: row.drops_stream_bytes(),
+                span: model.span(call.loc),
+            });
+        }
+    }
+}
+
+/// Calls a loop races and drops: (call, raced by a timeout, the loop's line).
+fn raced_locs(model: &FileModel<'_>) -> Vec<(Loc, bool, usize)> {
+    let ir = &model.ir;
+    let mut out = Vec::new();
+    for site in &ir.selects {
+        let Some(loop_loc) = site.in_loop else {
+            continue;
+        };
+        for b in &site.branches {
+            if let crate::model::ir::BranchFuture::Call(c) = &b.future {
+                out.push((c.loc, false, loop_loc.start.0));
+            }
+        }
+    }
+    for t in &ir.timeouts {
+        if let (Some(loop_loc), Some(c), false) = (t.in_loop, &t.call, t.leaves_loop_on_elapsed) {
+            out.push((c.loc, true, loop_loc.start.0));
+        }
+    }
+    out
+}
+
+/// Is the function declared plain `pub` (not `pub(crate)` or `pub(super)`)?
+pub(crate) fn declared_plain_pub(model: &FileModel<'_>, item: &crate::model::FnItem) -> bool {
+    let name = model.span(item.loc);
+    let line_start = model.source[..name.byte_start.min(model.source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    model
+        .source
+        .get(line_start..name.byte_start)
+        .is_some_and(|head| head.trim_start().starts_with("pub "))
+}
+
+/// Marks the functions of a summary that are methods of an `impl Trait for Type` block of the
+/// file (`ast`), matched by name and line: a call through a trait object or a generic bound
+/// names no type, and the crate index links such calls to these methods by name.
+pub fn mark_trait_impls(items: &mut FileItems, ast: &syn::File) {
+    fn collect(items: &[syn::Item], out: &mut Vec<(String, usize)>) {
+        for item in items {
+            match item {
+                syn::Item::Impl(i) if i.trait_.is_some() => {
+                    for member in &i.items {
+                        if let syn::ImplItem::Fn(f) = member {
+                            let ident = &f.sig.ident;
+                            out.push((ident.to_string(), ident.span().start().line));
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content {
+                        collect(inner, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut methods = Vec::new();
+    collect(&ast.items, &mut methods);
+    if methods.is_empty() {
+        return;
+    }
+    for f in &mut items.functions {
+        let name = f.id.0.rsplit("::").next().unwrap_or_default();
+        f.trait_impl = methods
+            .iter()
+            .any(|(n, line)| n == name && *line == f.at.start.line);
     }
 }
 

@@ -461,3 +461,29 @@ fn helpers_corpus_precision_recall() {
     helper.assert_at_least("blocking through helpers", 0.95, 0.85);
     all.assert_at_least("helpers set, every rule", 0.95, 0.90);
 }
+
+#[test]
+fn a_cancellable_chain_names_each_caller_and_the_reason() {
+    let found = check(&cases_dir().join("cancellation"));
+    // Reached through a trait object from a handler registered in another file.
+    let d = finding_at(&found, "src/store.rs", 27);
+    assert_eq!(d.form, asyncwise_lint::levels::Form::Default);
+    let why = &d.notes[0].message;
+    assert!(
+        why.starts_with("this body can be cancelled: `put_item` awaits it (")
+            && why.contains("src/routes.rs:24)")
+            && why.ends_with(
+                "and is a request handler, whose future a server may drop before it completes"
+            ),
+        "{why}"
+    );
+    // Two hops to a `timeout` in another file.
+    let d = finding_at(&found, "src/store.rs", 71);
+    let why = &d.notes[0].message;
+    assert!(
+        why.contains("`audit_step` awaits it (")
+            && why.contains("`bounded_audit` calls that inside a `timeout(..)`")
+            && why.ends_with("src/jobs.rs:21)"),
+        "{why}"
+    );
+}

@@ -143,7 +143,7 @@ impl CrateIndex {
 /// with `store: Arc<dyn Store>`), or a method of a type no function of the package is declared
 /// on (`I::preprocess` with `compiler: I`). Names of std traits' methods (`from`, `default`,
 /// `clone`, ...) are never linked: too common to say which function runs.
-fn unresolved_method_name<'t, S: std::hash::BuildHasher>(
+pub(super) fn unresolved_method_name<'t, S: std::hash::BuildHasher>(
     target: &'t str,
     declared_owners: &HashSet<&str, S>,
 ) -> Option<&'t str> {

@@ -28,6 +28,13 @@ impl CancelUnsafe {
     pub fn loses_only_queue_place(&self) -> bool {
         std::ptr::eq(self.loses, QUEUE) || self.loses == QUEUE
     }
+
+    /// Dropping it leaves a byte stream out of step (a partial read or write): what a timeout
+    /// that is retried gets wrong. A lock or permit request given up on a timeout, or a message
+    /// a timed-out `send` drops, is what a timeout is usually there to do.
+    pub fn drops_stream_bytes(&self) -> bool {
+        self.loses == PARTIAL_READ || self.loses == PARTIAL_WRITE
+    }
 }
 
 const PARTIAL_READ: &str = "the bytes it has already read are lost";
@@ -195,4 +202,38 @@ pub fn rows() -> impl Iterator<Item = &'static CancelUnsafe> {
 /// The built-in rows as a list.
 pub fn builtin() -> Vec<CancelUnsafe> {
     rows().copied().collect()
+}
+
+/// Calls that race a future against a deadline and drop it when the time runs out: the
+/// function's canonical path and which argument (0-based) is the future. What such a call
+/// polls can be cancelled at any of its await points, as a losing `select!` branch can.
+///
+/// ```
+/// use asyncwise_lint::knowledge::cancel_safety::timeout_future_argument;
+/// assert_eq!(timeout_future_argument("tokio::time::timeout"), Some(1));
+/// assert_eq!(timeout_future_argument("tokio::time::sleep"), None);
+/// ```
+pub const TIMEOUT_FNS: &[(&str, usize)] = &[
+    // tokio::time::timeout: "If the future completes before the duration has elapsed, then
+    // the completed value is returned. Otherwise, an error is returned and the future is
+    // canceled."
+    ("tokio::time::timeout", 1),
+    ("tokio::time::timeout_at", 1),
+    ("async_std::future::timeout", 1),
+    ("async_std::io::timeout", 1),
+    ("monoio::time::timeout", 1),
+    ("compio::time::timeout", 1),
+];
+
+/// Extension-trait methods called on a future that race it against a deadline
+/// (`fut.timeout(d)`: `tokio_util::time::FutureExt`, `async_std::future::FutureExt`,
+/// `futures_time::future::FutureExt`): the receiver is the future that is dropped.
+pub const TIMEOUT_METHODS: &[&str] = &["timeout", "timeout_at"];
+
+/// Which argument of a call of `path` is a future a deadline may drop, per [`TIMEOUT_FNS`].
+pub fn timeout_future_argument(path: &str) -> Option<usize> {
+    TIMEOUT_FNS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|&(_, arg)| arg)
 }

@@ -31,6 +31,7 @@ use super::macros::{self, MacroBody};
 use super::resolve::Resolver;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{Callee, Loc};
+use crate::knowledge::cancel_safety;
 use crate::knowledge::macros as macro_kinds;
 
 /// The IR of one file's async bodies.
@@ -48,6 +49,9 @@ pub struct Ir {
     pub for_loops: Vec<ForLoop>,
     /// `select!` invocations of async bodies.
     pub selects: Vec<SelectSite>,
+    /// Calls of async bodies that race a future against a deadline and drop it when the time
+    /// runs out (`tokio::time::timeout(d, fut)`, `fut.timeout(d)`).
+    pub timeouts: Vec<TimeoutSite>,
 }
 
 /// What kind of async body.
@@ -213,6 +217,30 @@ pub struct SelectSite {
     pub branches: Vec<SelectBranch>,
 }
 
+/// A call that drops its future when a deadline passes: `tokio::time::timeout(d, fut)` and the
+/// other rows of [`TIMEOUT_FNS`](crate::knowledge::cancel_safety::TIMEOUT_FNS), or an extension
+/// method `fut.timeout(d)`.
+#[derive(Debug, Clone)]
+pub struct TimeoutSite {
+    /// The body (index into [`Ir::bodies`]).
+    pub body: usize,
+    /// The whole call.
+    pub loc: Loc,
+    /// The called path as resolved (`tokio::time::timeout`), or `.timeout` for a method.
+    pub path: String,
+    /// The future expression the deadline may drop.
+    pub future: Loc,
+    /// The future when it is a call made right there (`Box::pin(..)` looked through).
+    pub call: Option<CallSite>,
+    /// The innermost loop of the same body around it, if any.
+    pub in_loop: Option<Loc>,
+    /// When the time runs out, the code visibly leaves the loop: the result is propagated with
+    /// `?`, or the `Err` arm of a `match` on it (or the `else` of a `let Ok(..) = .. else`)
+    /// ends in `break` or `return`. Otherwise the loop may go round again and make a new
+    /// future.
+    pub leaves_loop_on_elapsed: bool,
+}
+
 /// A `select!` branch's future.
 #[derive(Debug, Clone)]
 pub enum BranchFuture {
@@ -343,6 +371,9 @@ struct Lowerer<'i, 'c> {
     loops: Vec<Loc>,
     /// Parameters that are `&mut` references.
     mut_params: Vec<String>,
+    /// Timeout calls (by location) whose `Elapsed` leaves the loop: see
+    /// [`TimeoutSite::leaves_loop_on_elapsed`].
+    leaving: Vec<Loc>,
 }
 
 impl<'i, 'c> Lowerer<'i, 'c> {
@@ -355,10 +386,14 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             in_macro: None,
             loops: Vec::new(),
             mut_params: Vec::new(),
+            leaving: Vec::new(),
         }
     }
 
     fn block(&mut self, stmts: &[syn::Stmt]) -> usize {
+        if !self.loops.is_empty() {
+            leaving_timeouts(stmts, &mut self.leaving);
+        }
         let id = self.ir.blocks.len();
         self.ir.blocks.push(Block {
             body: self.body,
@@ -597,6 +632,21 @@ impl<'i, 'c> Lowerer<'i, 'c> {
         }
     }
 
+    /// Records a timeout call whose future is `future`.
+    fn timeout(&mut self, loc: Loc, path: String, future: &syn::Expr) {
+        let future = pinned_inner(future);
+        let site = TimeoutSite {
+            body: self.body,
+            loc,
+            path,
+            future: Loc::expr(future),
+            call: self.call_site(future),
+            in_loop: self.loops.last().copied(),
+            leaves_loop_on_elapsed: self.leaving.contains(&loc),
+        };
+        self.ir.timeouts.push(site);
+    }
+
     fn branch_future(&self, e: &syn::Expr) -> BranchFuture {
         match e {
             syn::Expr::MethodCall(m) if m.method == "fuse" && m.args.is_empty() => {
@@ -640,6 +690,31 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
         self.block(&b.stmts);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+            && p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident.to_string().starts_with("timeout"))
+        {
+            let path = self.cx.resolver.resolve(&p.path);
+            if let Some(future) =
+                cancel_safety::timeout_future_argument(&path).and_then(|arg| c.args.iter().nth(arg))
+            {
+                self.timeout(Loc::call(c), path, future);
+            }
+        }
+        visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if m.args.len() == 1 && cancel_safety::TIMEOUT_METHODS.iter().any(|t| m.method == t) {
+            self.timeout(Loc::method_call(m), format!(".{}", m.method), &m.receiver);
+        }
+        visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
@@ -690,6 +765,156 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The timeout call awaited by `e` (`timeout(d, f).await`, `f.timeout(d).await`), by location,
+/// whether or not it resolves to a timeout row (the lowering checks that).
+fn awaited_timeout(e: &syn::Expr) -> Option<Loc> {
+    let syn::Expr::Await(a) = e else {
+        return None;
+    };
+    match pinned_inner(&a.base) {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p)
+                if p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident.to_string().starts_with("timeout")) =>
+            {
+                Some(Loc::call(c))
+            }
+            _ => None,
+        },
+        syn::Expr::MethodCall(m)
+            if m.args.len() == 1
+                && cancel_safety::TIMEOUT_METHODS.iter().any(|t| m.method == t) =>
+        {
+            Some(Loc::method_call(m))
+        }
+        _ => None,
+    }
+}
+
+/// `t.await?`, `t.await.map_err(..)?`, `t.await??`: the timeout whose `Elapsed` is propagated.
+fn propagated_timeout(e: &syn::Expr) -> Option<Loc> {
+    let syn::Expr::Try(t) = e else {
+        return None;
+    };
+    let mut inner = &*t.expr;
+    loop {
+        match inner {
+            syn::Expr::Try(t) => inner = &t.expr,
+            syn::Expr::MethodCall(m) => inner = &m.receiver,
+            syn::Expr::Paren(p) => inner = &p.expr,
+            other => return awaited_timeout(other),
+        }
+    }
+}
+
+/// Does control leave the loop at the end of `e`: `break`, `return`, a panic, or a block (or
+/// an `if` both of whose branches do) ending so?
+fn leaves(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Break(_) | syn::Expr::Return(_) => true,
+        syn::Expr::Block(b) => block_leaves(&b.block),
+        syn::Expr::If(i) => {
+            block_leaves(&i.then_branch) && i.else_branch.as_ref().is_some_and(|(_, e)| leaves(e))
+        }
+        syn::Expr::Macro(m) => {
+            let name = super::macros::name(&m.mac);
+            matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
+        }
+        _ => false,
+    }
+}
+
+fn block_leaves(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => leaves(e),
+        Some(syn::Stmt::Macro(m)) => {
+            let name = super::macros::name(&m.mac);
+            matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
+        }
+        _ => false,
+    }
+}
+
+/// Does the arm a `match` takes on `Err(Elapsed)` leave the loop? `false` when no arm is
+/// recognisably that one.
+fn elapsed_arm_leaves(m: &syn::ExprMatch) -> bool {
+    let catches = |p: &syn::Pat| match p {
+        syn::Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        syn::Pat::Wild(_) | syn::Pat::Ident(_) => true,
+        _ => false,
+    };
+    m.arms
+        .iter()
+        .find(|a| catches(&a.pat))
+        .is_some_and(|a| leaves(&a.body))
+}
+
+/// A statement that is (or binds) a `match` on `name`.
+fn match_on<'s>(s: &'s syn::Stmt, name: &syn::Ident) -> Option<&'s syn::ExprMatch> {
+    let e = match s {
+        syn::Stmt::Local(l) => &*l.init.as_ref()?.expr,
+        syn::Stmt::Expr(e, _) => e,
+        _ => return None,
+    };
+    let syn::Expr::Match(m) = e else {
+        return None;
+    };
+    matches!(&*m.expr, syn::Expr::Path(p) if p.path.is_ident(name)).then_some(m)
+}
+
+/// Timeout calls of a loop body's block whose `Elapsed` leaves the loop (see
+/// [`TimeoutSite::leaves_loop_on_elapsed`]): propagated with `?`, matched with an `Err` arm
+/// that breaks or returns (also on a binding matched later in the block), or bound with
+/// `let Ok(..) = .. else { break }`.
+fn leaving_timeouts(stmts: &[syn::Stmt], out: &mut Vec<Loc>) {
+    let expr_forms = |e: &syn::Expr, out: &mut Vec<Loc>| {
+        if let Some(loc) = propagated_timeout(e) {
+            out.push(loc);
+        } else if let syn::Expr::Match(m) = e
+            && let Some(loc) = awaited_timeout(&m.expr)
+            && elapsed_arm_leaves(m)
+        {
+            out.push(loc);
+        } else if let syn::Expr::If(i) = e
+            && let syn::Expr::Let(l) = &*i.cond
+            && let Some(loc) = awaited_timeout(&l.expr)
+            && i.else_branch.as_ref().is_some_and(|(_, e)| leaves(e))
+        {
+            out.push(loc);
+        }
+    };
+    for (i, s) in stmts.iter().enumerate() {
+        match s {
+            syn::Stmt::Local(l) => {
+                let Some(init) = &l.init else { continue };
+                if let Some((_, diverge)) = &init.diverge {
+                    if let Some(loc) = awaited_timeout(&init.expr)
+                        && leaves(diverge)
+                    {
+                        out.push(loc);
+                    }
+                    continue;
+                }
+                expr_forms(&init.expr, out);
+                let pat = match &l.pat {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                if let (Some(loc), syn::Pat::Ident(name)) = (awaited_timeout(&init.expr), pat)
+                    && let Some(m) = stmts[i + 1..].iter().find_map(|s| match_on(s, &name.ident))
+                    && elapsed_arm_leaves(m)
+                {
+                    out.push(loc);
+                }
+            }
+            syn::Stmt::Expr(e, _) => expr_forms(e, out),
+            _ => {}
+        }
+    }
 }
 
 /// `Box::pin(f(x))` → `f(x)`: pinning a call's future does not change what is awaited.
@@ -936,6 +1161,30 @@ mod tests {
             .find(|a| matches!(&a.awaited, Awaited::Call(c) if c.name == "handle"))
             .expect("handler await");
         assert_eq!(handle.in_macro, Some(InMacro::Select));
+    }
+
+    #[test]
+    fn timeout_sites_keep_their_future_and_loop() {
+        let ir = ir_of(
+            "use tokio::time::timeout;
+            async fn f(mut s: S) {
+                loop {
+                    let _ = timeout(d, s.read_exact(&mut buf)).await;
+                }
+                let _ = work().timeout(d).await;
+                let _ = tokio::time::sleep(d).await;
+                let _ = crate::limits::timeout(d, work()).await;
+            }",
+        );
+        assert_eq!(ir.timeouts.len(), 2, "{:?}", ir.timeouts);
+        let first = &ir.timeouts[0];
+        assert_eq!(first.path, "tokio::time::timeout");
+        assert!(first.in_loop.is_some());
+        assert!(matches!(&first.call, Some(c) if c.name == "read_exact"));
+        let second = &ir.timeouts[1];
+        assert_eq!(second.path, ".timeout");
+        assert!(second.in_loop.is_none());
+        assert!(matches!(&second.call, Some(c) if c.name == "work"));
     }
 
     #[test]

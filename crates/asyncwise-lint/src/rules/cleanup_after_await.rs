@@ -1,6 +1,8 @@
+use crate::crate_index::CrateIndex;
+use crate::diagnostic::{Diagnostic, Note};
 use crate::facts::Sink;
 use crate::knowledge::cleanup_pairs::argument_fits;
-use crate::levels::{Group, Level};
+use crate::levels::{Form, Group, Level};
 use crate::model::FileModel;
 use crate::model::loops::StateCall;
 
@@ -41,22 +43,30 @@ crate::declare_rule! {
     ///   leaving call (outside closures and macros). It leaves the state entered on every
     ///   error, cancelled or not. Reported at the early exit.
     /// - **Cancellation**: only an `.await` between the two calls. Reported by default only
-    ///   when the file shows the body can be dropped mid-await: it is an async block polled
-    ///   inside a `select!` or `timeout(..)`, or a task whose handle is kept (it can be
-    ///   aborted) or one of a `JoinSet`; or its fn is called inside a `select!` or
-    ///   `timeout(..)` of the same file, is a request handler (a server may drop a
-    ///   handler's future before it completes, for instance when it shuts a connection
-    ///   down), or is declared plain `pub` (a
-    ///   library's callers may cancel it).
+    ///   when something shows the body can be dropped mid-await. In its own file: it is an
+    ///   async block polled as a `select!` branch's future or inside a `timeout(..)` (also
+    ///   `timeout_at`, `fut.timeout(d)`), or a task whose handle is kept (it can be aborted) or
+    ///   one of a `JoinSet`; or its fn is called in such a place, is a request handler (a server
+    ///   may drop a handler's future before it completes, for instance when it shuts a
+    ///   connection down), or is declared plain `pub` (a library's callers may cancel it). The
+    ///   places come from the syntax tree: the code a `select!` branch runs after it has won is
+    ///   not a place that drops futures, nor is a word in a comment. Across the crate: some
+    ///   chain of callers in any file reaches the fn from such a place, each awaiting the next
+    ///   in its own frame (dropping the caller drops the callee at whatever await it is in); a
+    ///   `pub` fn starts a chain only in a package's library. A call through a trait object or
+    ///   a generic bound (`router.route(msg).await` with `router: &dyn Router`) is taken to
+    ///   reach every method of that name in an `impl Trait for Type` block of the package, since
+    ///   any of them may be the one that runs; inherent methods are never linked by name. The
+    ///   note names each caller of the chain with its file and line.
     ///
     /// ## Pedantic form
-    /// The cancellation form in a body the file gives no sign of ever being cancelled (a
-    /// private fn run to completion by a per-connection task nobody aborts): the state leaks
-    /// only at process exit or if a caller in another file drops the future.
+    /// The cancellation form in a body nothing shows to be cancelled: every chain of callers
+    /// starts in code that runs to completion (`main`, a task nobody aborts). The state leaks
+    /// only at process exit, or if the future is dropped in a way the analysis does not follow.
     ///
-    /// Not done yet: callers in other
-    /// files are not followed yet (the crate index's call graph is not consulted), nor are
-    /// `abort()` calls on a kept handle checked: a kept handle counts as abortable.
+    /// Not done yet: a kept handle counts as abortable without an `abort()` call being seen,
+    /// and callers the call graph cannot see (function values, futures stored and polled
+    /// elsewhere, an async block awaited inline, a sync closure) carry no chain.
     ///
     /// ## Why is this bad
     /// A future can be dropped at any `.await`: a `select!` branch that lost, a `timeout` that
@@ -178,7 +188,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     }
                     None => super::pedantic(&CLEANUP_AFTER_AWAIT, model, exit.loc, message, help),
                 };
-                if let Some(why) = evidence {
+                if let Some(why) = &evidence {
                     d.notes.push(super::note(
                         model,
                         seq.body,
@@ -230,48 +240,40 @@ fn runs_detached(model: &FileModel<'_>, seq: &crate::model::loops::SequenceFact)
     })
 }
 
-/// Why the body can be dropped mid-await, if the file shows it: the cancellation form of the
-/// rule needs a future that is actually dropped before it ends.
+/// Why the body can be dropped mid-await, if its file shows it: the cancellation form of the
+/// rule needs a future that is actually dropped before it ends. Callers in other files are the
+/// crate pass's ([`settle_forms`]).
 fn cancellation_evidence(
     model: &FileModel<'_>,
     seq: &crate::model::loops::SequenceFact,
-) -> Option<&'static str> {
-    let body = model.span(seq.body);
-    let regions = cancelling_regions(model.source);
-    let inside =
-        |start: usize, end: usize| regions.iter().any(|&(from, to)| from <= start && end <= to);
-    // An async block polled right inside a `select!` or a `timeout(..)`.
-    if inside(body.byte_start, body.byte_end) {
-        return Some("it is polled inside a `select!` or a `timeout(..)`");
-    }
-    // The body is a task whose handle is kept (it can be aborted) or one of a `JoinSet`.
-    let in_spawn = model.spawns.iter().any(|spawn| {
-        let call = model.span(spawn.loc);
-        call.byte_start <= body.byte_start
-            && body.byte_end <= call.byte_end
-            && (!spawn.discarded || spawn.owned)
-    });
-    if in_spawn {
-        return Some("it runs in a task whose handle is kept, so it can be aborted");
-    }
-    let handler_closure = model.per_event.regions.iter().any(|(region, why)| {
-        let r = model.span(*region);
-        *why == crate::model::analysis::per_event::Why::HandlerClosure
-            && r.byte_start <= body.byte_start
-            && body.byte_end <= r.byte_end
-    });
-    if handler_closure {
-        return Some("it is a request handler, dropped when the client goes away");
+) -> Option<String> {
+    use crate::summary::CancelScope;
+    let body = seq.body;
+    let scopes = crate::summary::cancel_scopes(model);
+    // The body itself is an async block polled where it may be dropped: a `select!` branch,
+    // a `timeout(..)`, a task whose handle is kept, a handler closure.
+    if let Some(scope) = crate::summary::scope_of(&scopes, body) {
+        return Some(match scope {
+            CancelScope::SelectBranch => {
+                "it is polled in a `select!` branch, dropped when another branch wins".into()
+            }
+            CancelScope::Timeout => {
+                "it is polled inside a `timeout(..)`, dropped when the time runs out".into()
+            }
+            CancelScope::AbortableTask => {
+                "it runs in a task whose handle is kept, so it can be aborted".into()
+            }
+            CancelScope::HandlerClosure => {
+                "it is a request handler, whose future a server may drop before it completes".into()
+            }
+        });
     }
     // The innermost fn around the body.
     let item = model
         .fn_items
         .iter()
-        .filter(|f| {
-            let b = model.span(f.body);
-            b.byte_start <= body.byte_start && body.byte_end <= b.byte_end
-        })
-        .max_by_key(|f| model.span(f.body).byte_start)?;
+        .filter(|f| f.body.start <= body.start && body.end <= f.body.end)
+        .max_by_key(|f| f.body.start)?;
     let name = item.path.rsplit("::").next().unwrap_or(&item.path);
     if model.per_event.handlers.contains(&item.loc)
         || model
@@ -280,70 +282,61 @@ fn cancellation_evidence(
             .iter()
             .any(|(_, path)| path.rsplit("::").next() == Some(name))
     {
-        return Some("it is a request handler, dropped when the client goes away");
+        return Some(
+            "it is a request handler, whose future a server may drop before it completes".into(),
+        );
     }
-    let called_inside = regions.iter().any(|&(from, to)| {
-        model
-            .source
-            .get(from..to)
-            .is_some_and(|text| calls_name(text, name))
+    // Its fn is called in this file where the call's future may be dropped.
+    let called = model.calls.iter().find_map(|call| {
+        let named = match &call.callee {
+            crate::model::Callee::Path(p) => p.rsplit("::").next() == Some(name),
+            crate::model::Callee::Method { name: m, .. } => m == name,
+            _ => false,
+        };
+        if !named {
+            return None;
+        }
+        crate::summary::scope_of(&scopes, call.loc).map(|scope| (call, scope))
     });
-    if called_inside {
-        return Some("its fn is called inside a `select!` or a `timeout(..)` of this file");
+    if let Some((call, scope)) = called {
+        return Some(format!(
+            "its fn is called {} (line {})",
+            scope.describe(),
+            call.loc.start.0
+        ));
     }
-    if is_plain_pub(model, item) {
-        return Some("it is a `pub` async fn, whose callers may drop it");
+    if crate::summary::declared_plain_pub(model, item) {
+        return Some("it is a `pub` async fn, whose callers may drop it".into());
     }
     None
 }
 
-/// Byte ranges of the bracketed arguments of `select!` macros and `timeout(..)` calls: what
-/// is polled there is dropped when another branch wins or the time runs out.
-fn cancelling_regions(source: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    for marker in ["select!", "timeout("] {
-        for (at, _) in source.match_indices(marker) {
-            let rest = &source[at + marker.len() - usize::from(marker.ends_with('('))..];
-            let Some(open) = rest.find(['(', '{', '[']) else {
-                continue;
-            };
-            let start = at + marker.len() - usize::from(marker.ends_with('(')) + open;
-            let mut depth = 0usize;
-            for (i, c) in source[start..].char_indices() {
-                match c {
-                    '(' | '{' | '[' => depth += 1,
-                    ')' | '}' | ']' => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            out.push((start, start + i + 1));
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
+/// Settles the cancellation form of the rule's findings over the crate: a finding the file
+/// gave no evidence for (the pedantic form) is reported by default when the crate index finds
+/// its function cancellable through its callers in any file (see
+/// [`CrateIndex::cancellation`]).
+pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
+    let mut cancellation = None;
+    for d in diagnostics {
+        if d.rule != CLEANUP_AFTER_AWAIT.name || d.form != Form::Pedantic {
+            continue;
         }
+        let Some(f) = index.function_at(&d.path, d.span.start.line) else {
+            continue;
+        };
+        let cancellation = cancellation.get_or_insert_with(|| index.cancellation());
+        let Some(why) = cancellation.why(f) else {
+            continue;
+        };
+        d.form = Form::Default;
+        d.severity = crate::diagnostic::Severity::Warning;
+        // Next to the note at the entering call, so the order reads as the per-file one does.
+        d.notes.insert(
+            0,
+            Note {
+                message: format!("this body can be cancelled: {why}"),
+                span: None,
+            },
+        );
     }
-    out
-}
-
-/// Does `text` call `name` (`name(`, `.name(`), not a longer identifier ending in it?
-fn calls_name(text: &str, name: &str) -> bool {
-    text.match_indices(name).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].trim_start().chars().next();
-        !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && after == Some('(')
-    })
-}
-
-/// Is the fn declared plain `pub` (not `pub(crate)`): a library's callers may cancel it.
-fn is_plain_pub(model: &FileModel<'_>, item: &crate::model::FnItem) -> bool {
-    let name = model.span(item.loc);
-    let line_start = model.source[..name.byte_start]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    model
-        .source
-        .get(line_start..name.byte_start)
-        .is_some_and(|head| head.trim_start().starts_with("pub "))
 }

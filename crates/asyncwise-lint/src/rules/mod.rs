@@ -246,6 +246,10 @@ pub const CRATE_CHECKS: &[CrateCheck] = &[
         rule: &mixed_runtimes::MIXED_RUNTIMES,
         check: mixed_runtimes::check_crate,
     },
+    CrateCheck {
+        rule: &select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
+        check: select_cancel_unsafe::check_crate,
+    },
 ];
 
 /// Runs every crate-level check over an index.
@@ -266,6 +270,7 @@ pub fn check_crate(index: &CrateIndex) -> Vec<Diagnostic> {
 /// code runs), once the index is built.
 pub fn settle_crate_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     blocking_in_async::settle_forms(index, diagnostics);
+    cleanup_after_await::settle_forms(index, diagnostics);
 }
 
 /// Looks a rule up by name.

@@ -1,18 +1,20 @@
 use std::collections::HashMap;
 
+use crate::crate_index::CrateIndex;
+use crate::diagnostic::{Diagnostic, Note, Severity};
 use crate::facts::Sink;
 use crate::knowledge::cancel_safety::CancelUnsafe;
-use crate::levels::{Group, Level};
+use crate::levels::{Form, Group, Level};
 use crate::model::ir::{Awaited, BranchFuture, CallSite};
 use crate::model::{Callee, FileModel, Loc};
 
 crate::declare_rule! {
     /// ## What it does
-    /// Finds `select!` branches (tokio's or futures') inside a loop whose future is a call made
+    /// Finds `select!` branches (tokio's or futures') and `timeout`s inside a loop whose future is a call made
     /// right there of a method tokio documents as not cancellation safe (`read_exact`,
     /// `read_line`, `read_u32` and the other multi-byte reads, `write_all`, `Mutex::lock`,
-    /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the same file
-    /// whose first await is such a call.
+    /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the crate whose
+    /// first await is such a call.
     ///
     /// ## Why is this bad
     /// Each time round the loop, `select!` creates the branch's future anew and drops it when
@@ -29,6 +31,22 @@ crate::declare_rule! {
     /// branch only waits for the semaphore to open, a signal in which its queue place does not
     /// matter. Which methods are not cancellation safe is data, with the tokio item each row
     /// comes from (`asyncwise explain` cannot list them all; see `knowledge/cancel_safety.rs`).
+    ///
+    /// The same rule covers a `timeout` in a loop: `tokio::time::timeout(d, fut)` (also
+    /// `timeout_at`, async-std's `timeout`, and `fut.timeout(d)` of `tokio_util`'s and other
+    /// `FutureExt` traits) races `fut` against a timer exactly as a two-branch `select!` does,
+    /// and drops it when the time runs out. Reported when `fut` is a direct call of a
+    /// byte-stream operation that is not cancellation safe (a partial read or write: the stream
+    /// is out of step afterwards), or of an async fn of the same file whose first await is
+    /// one, and the loop may go round again after the timeout: the `Elapsed` is not propagated
+    /// with `?`, and the `Err` arm of a `match` on the result (also on a binding matched later
+    /// in the block) or the `else` of `let Ok(..) = .. else` does not end in `break` or
+    /// `return`. A lock, permit or `send` given up on a timeout is not reported: giving up is
+    /// what that timeout is for. Not yet: timeouts written in sync closures.
+    ///
+    /// Helpers in other files of the package (or a workspace member it depends on) count as
+    /// those of the same file do, through the crate index's resolved calls: the notes give the
+    /// helper's first await with its file and line.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -56,10 +74,11 @@ crate::declare_rule! {
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     let ir = &model.ir;
-    if ir.selects.is_empty() {
+    if ir.selects.is_empty() && !ir.timeouts.iter().any(|t| t.in_loop.is_some()) {
         return;
     }
     let helpers = unsafe_helpers(model);
+    check_timeouts(model, &helpers, sink);
     for site in &ir.selects {
         let Some(loop_loc) = site.in_loop else {
             continue;
@@ -120,6 +139,79 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 ));
                 sink.diagnostics.push(d);
             }
+        }
+    }
+}
+
+/// The timeout form: a `timeout(d, fut)` (or `fut.timeout(d)`) in a loop that may go round
+/// again when the time runs out, whose `fut` is a direct call of a byte-stream operation that
+/// is not cancellation safe, or of an async fn of this file whose first await is one. A
+/// timeout races its future against a timer as a two-branch `select!` does, and drops it in
+/// the same way.
+fn check_timeouts(
+    model: &FileModel<'_>,
+    helpers: &HashMap<&str, Option<(Loc, &CancelUnsafe)>>,
+    sink: &mut Sink,
+) {
+    for site in &model.ir.timeouts {
+        let (Some(loop_loc), Some(call)) = (site.in_loop, &site.call) else {
+            continue;
+        };
+        if site.leaves_loop_on_elapsed {
+            continue;
+        }
+        let what = if site.path.starts_with('.') {
+            format!("`{}`", &site.path[1..])
+        } else {
+            "`timeout`".to_string()
+        };
+        if let Some(row) = direct_row(model, call).filter(|row| row.drops_stream_bytes()) {
+            let mut d = super::diagnostic(
+                &SELECT_CANCEL_UNSAFE,
+                model,
+                call.loc,
+                format!(
+                    "`{}` is not cancellation safe, and this {what} drops it whenever the time runs out",
+                    call.name
+                ),
+                &help(row),
+            );
+            d.notes.push(super::note(
+                model,
+                loop_loc,
+                format!(
+                    "the loop goes round again after a timeout and starts a new `{}`: {}",
+                    call.name, row.loses
+                ),
+            ));
+            sink.diagnostics.push(d);
+        } else if let Some((inner, row)) =
+            helper_of(call, helpers).filter(|(_, row)| row.drops_stream_bytes())
+        {
+            let mut d = super::diagnostic(
+                &SELECT_CANCEL_UNSAFE,
+                model,
+                call.loc,
+                format!(
+                    "`{}` starts with `{}`, which is not cancellation safe, and this {what} drops it whenever the time runs out",
+                    call.name, row.method
+                ),
+                &help(row),
+            );
+            d.notes.push(super::note(
+                model,
+                inner,
+                format!("its first await, `{}` ({})", row.method, row.source),
+            ));
+            d.notes.push(super::note(
+                model,
+                loop_loc,
+                format!(
+                    "the loop goes round again after a timeout and starts a new `{}`",
+                    call.name
+                ),
+            ));
+            sink.diagnostics.push(d);
         }
     }
 }
@@ -185,4 +277,52 @@ fn helper_of<'k>(
         return None;
     }
     helpers.get(call.name.as_str()).copied().flatten()
+}
+
+/// The cross-file helpers: a loop's `select!` branch or retried `timeout` calling an async fn
+/// of another file whose first await is not cancellation safe (see
+/// [`CrateIndex::raced_helpers`]).
+pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
+    for raced in index.raced_helpers() {
+        let first = &raced.first_await;
+        let (dropper, when) = if raced.timeout {
+            ("`timeout`", "whenever the time runs out")
+        } else {
+            ("`select!`", "whenever another branch wins")
+        };
+        out.push(Diagnostic {
+            rule: SELECT_CANCEL_UNSAFE.name,
+            // Levels are applied to every finding after the crate pass.
+            severity: Severity::Warning,
+            form: Form::Default,
+            path: raced.path,
+            span: raced.span,
+            message: format!(
+                "`{}` starts with `{}`, which is not cancellation safe, and this {dropper} drops it {when}",
+                raced.callee, first.method
+            ),
+            help: Some(format!(
+                "`{}` is documented as not cancellation safe: create the future once before the loop and poll it as `&mut fut` (pinned with `tokio::pin!`), or move the operation into its own task that sends complete results over a channel (`recv` is cancel safe)",
+                first.source
+            )),
+            notes: vec![
+                Note {
+                    message: format!(
+                        "its first await, `{}` ({}), is at {}",
+                        first.method, first.source, raced.first_await_at
+                    ),
+                    span: None,
+                },
+                Note {
+                    message: format!(
+                        "the loop at line {} creates a new `{}` future each time round",
+                        raced.loop_line, raced.callee
+                    ),
+                    span: None,
+                },
+            ],
+            fix: None,
+            function: Some(raced.enclosing),
+        });
+    }
 }

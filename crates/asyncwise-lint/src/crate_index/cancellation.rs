@@ -281,8 +281,8 @@ pub struct RacedHelper {
     pub span: crate::diagnostic::Span,
     /// The called function's short name.
     pub callee: String,
-    /// Its file and the line of its first await.
-    pub first_await_at: String,
+    /// The file of the called function (where its first await is).
+    pub callee_path: std::path::PathBuf,
     /// Its first await.
     pub first_await: crate::summary::UnsafeAwait,
     /// Raced by a `timeout` (else by a `select!`).
@@ -324,11 +324,7 @@ impl CrateIndex {
                     path: self.path_of(f).to_path_buf(),
                     span: call.span,
                     callee: callee.summary.id.short().to_string(),
-                    first_await_at: format!(
-                        "{}:{}",
-                        self.path_of(g).display(),
-                        first.span.start.line
-                    ),
+                    callee_path: self.path_of(g).to_path_buf(),
                     first_await: first.clone(),
                     timeout: raced.timeout,
                     loop_line: raced.loop_line,

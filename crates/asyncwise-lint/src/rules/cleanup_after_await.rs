@@ -331,12 +331,7 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         d.form = Form::Default;
         d.severity = crate::diagnostic::Severity::Warning;
         // Next to the note at the entering call, so the order reads as the per-file one does.
-        d.notes.insert(
-            0,
-            Note {
-                message: format!("this body can be cancelled: {why}"),
-                span: None,
-            },
-        );
+        d.notes
+            .insert(0, Note::text(format!("this body can be cancelled: {why}")));
     }
 }

@@ -306,20 +306,15 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 first.source
             )),
             notes: vec![
-                Note {
-                    message: format!(
-                        "its first await, `{}` ({}), is at {}",
-                        first.method, first.source, raced.first_await_at
-                    ),
-                    span: None,
-                },
-                Note {
-                    message: format!(
-                        "the loop at line {} creates a new `{}` future each time round",
-                        raced.loop_line, raced.callee
-                    ),
-                    span: None,
-                },
+                Note::in_file(
+                    &raced.callee_path,
+                    first.span,
+                    format!("its first await, `{}` ({})", first.method, first.source),
+                ),
+                Note::text(format!(
+                    "the loop at line {} creates a new `{}` future each time round",
+                    raced.loop_line, raced.callee
+                )),
             ],
             fix: None,
             function: Some(raced.enclosing),

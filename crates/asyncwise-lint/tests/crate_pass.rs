@@ -241,3 +241,39 @@ fn overlays_replace_the_text_on_disk() {
             && std::fs::read_to_string(root.join("src/helpers.rs")).expect("read") == helper
     );
 }
+
+#[test]
+fn a_file_with_only_crate_level_findings_comes_with_its_text_and_outline() {
+    // `server.rs` has no finding of its own: its text is not kept through the run, only its
+    // async-context calls, and it is read again once the crate pass reports in it.
+    let dir = new_package();
+    let root = dir.path();
+    write(root, "src/lib.rs", "pub mod helper;\npub mod server;\n");
+    write(
+        root,
+        "src/helper.rs",
+        "pub fn load_peers() -> Vec<String> {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n    Vec::new()\n}\n",
+    );
+    write(
+        root,
+        "src/server.rs",
+        "pub async fn refresh() {\n    let peers = crate::helper::load_peers();\n    drop(peers);\n}\n",
+    );
+    let report = check_paths(&[root.to_path_buf()], &CheckOptions::everything());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let server = root.join("src/server.rs");
+    let in_server: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.path == server)
+        .map(|d| (d.rule, d.span.start.line))
+        .collect();
+    assert_eq!(in_server, vec![("blocking_in_async", 2)]);
+    assert!(report.sources[&server].contains("load_peers"));
+    assert!(
+        report.outlines[&server]
+            .items
+            .iter()
+            .any(|i| i.name == "refresh")
+    );
+}

@@ -1199,14 +1199,30 @@ mod hostile {
     /// lost, the next `join_all` returns it.
     #[tokio::test(start_paused = true)]
     async fn a_join_all_dropped_half_way_loses_no_result() {
-        let mut group = TaskGroup::new();
-        group.spawn("fast", async { 1 }).unwrap();
-        group
-            .spawn("slow", async {
-                sleep(Duration::from_secs(10)).await;
-                2
-            })
-            .unwrap();
+        let two_tasks = || {
+            let mut group = TaskGroup::new();
+            group.spawn("fast", async { 1 }).unwrap();
+            group
+                .spawn("slow", async {
+                    sleep(Duration::from_secs(10)).await;
+                    2
+                })
+                .unwrap();
+            group
+        };
+        // The result it had taken is still owned by the group, for any join to take.
+        let mut group = two_tasks();
+        assert!(
+            timeout(Duration::from_secs(1), group.join_all())
+                .await
+                .is_err()
+        );
+        assert_eq!(group.len(), 2);
+        assert_eq!(group.try_join_next().unwrap().unwrap(), 1);
+        assert_eq!(group.join_next().await.unwrap().unwrap(), 2);
+        assert!(group.is_empty());
+        // And the next `join_all` returns it.
+        let mut group = two_tasks();
         assert!(
             timeout(Duration::from_secs(1), group.join_all())
                 .await
@@ -1403,43 +1419,55 @@ mod hostile {
 
     /// The runtime shutting down under a group (`Runtime::shutdown_timeout`): its tasks are
     /// dropped by Tokio; joined afterwards (on another runtime) each is reported as cancelled
-    /// under its own name, none is lost or reported as a success.
+    /// under its own name, none is lost or reported as a success: for a plain group, a group
+    /// with a grace period, and tasks spawned through a `Spawner`.
     #[test]
     fn tasks_of_a_group_whose_runtime_shut_down_are_reported_cancelled_by_name() {
-        let first = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let mut group = first.block_on(async {
-            let mut group = TaskGroup::<u32>::new();
-            group.spawn("waits", std::future::pending()).unwrap();
-            group
-                .spawn("sleeps", async {
-                    sleep(NEVER).await;
-                    1
-                })
+        for grace in [Duration::ZERO, Duration::from_secs(5)] {
+            let first = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
                 .unwrap();
-            tokio::task::yield_now().await;
-            group
-        });
-        first.shutdown_timeout(Duration::ZERO);
-        let second = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let mut names: Vec<(String, bool)> = second.block_on(async {
-            let mut names = Vec::new();
-            while let Some(joined) = group.join_next_named().await {
-                let cancelled = joined.result.as_ref().is_err_and(TaskError::is_cancelled);
-                names.push((joined.name.into_owned(), cancelled));
-            }
-            names
-        });
-        names.sort();
-        assert_eq!(
-            names,
-            [("sleeps".to_owned(), true), ("waits".to_owned(), true)]
-        );
+            let mut group = first.block_on(async {
+                let mut group = TaskGroup::<u32>::new().with_grace(grace);
+                group.spawn("waits", std::future::pending()).unwrap();
+                group
+                    .spawn("sleeps", async {
+                        sleep(NEVER).await;
+                        1
+                    })
+                    .unwrap();
+                group
+                    .spawner()
+                    .spawn("spawned", std::future::pending())
+                    .unwrap();
+                tokio::task::yield_now().await;
+                group
+            });
+            first.shutdown_timeout(Duration::ZERO);
+            let second = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let mut names: Vec<(String, bool)> = second.block_on(async {
+                let mut names = Vec::new();
+                while let Some(joined) = group.join_next_named().await {
+                    let cancelled = joined.result.as_ref().is_err_and(TaskError::is_cancelled);
+                    names.push((joined.name.into_owned(), cancelled));
+                }
+                names
+            });
+            names.sort();
+            assert_eq!(
+                names,
+                [
+                    ("sleeps".to_owned(), true),
+                    ("spawned".to_owned(), true),
+                    ("waits".to_owned(), true)
+                ],
+                "grace {grace:?}"
+            );
+        }
     }
 
     /// `Shutdown::spawn`: "A task that ends unfinished by other means than the drain (aborted

@@ -1328,6 +1328,41 @@ mod hostile {
         assert!(!polled.load(Ordering::SeqCst));
     }
 
+    /// The same during a `Shutdown`'s drain: a task of a group tied to the shutdown that spawns
+    /// into its own group once the drain has begun is refused (the group is cancelled with the
+    /// shutdown), its future never polled, and the drain ends clean at once. (The refusal is the
+    /// task's output here: returned as an `Err`, it would be a failure in the report.)
+    #[tokio::test(start_paused = true)]
+    async fn a_task_spawning_into_its_group_during_the_drain_is_refused() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+        let mut group = TaskGroup::<Option<SpawnError>>::new().with_shutdown(&shutdown, "jobs");
+        let spawner = group.spawner();
+        let token = group.cancellation_token();
+        let polled = Arc::new(AtomicBool::new(false));
+        let seen_polled = Arc::clone(&polled);
+        group
+            .spawn("respawns", async move {
+                token.cancelled().await;
+                spawner
+                    .spawn("final", async move {
+                        seen_polled.store(true, Ordering::SeqCst);
+                        None
+                    })
+                    .err()
+            })
+            .unwrap();
+        tokio::task::yield_now().await;
+        let report = shutdown.drain().await;
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(report.drain_time, Duration::ZERO);
+        let results = group.join_all().await;
+        assert!(
+            matches!(results[..], [Ok(Some(SpawnError::Cancelled))]),
+            "{results:?}"
+        );
+        assert!(!polled.load(Ordering::SeqCst));
+    }
+
     /// A task whose `Drop` panics when the group cuts it (zero grace, and at the end of a
     /// grace) or aborts it reports the panic with its name: "reports a panic (while polled or
     /// while dropped) as `TaskError::Panicked` with its name".

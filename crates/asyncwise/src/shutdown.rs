@@ -510,6 +510,24 @@ impl Tracking {
     pub(crate) fn halted(&self) -> bool {
         self.inner.halted.load(Ordering::Acquire)
     }
+
+    /// Records that the task's future panicked while it was dropped after an
+    /// abort (at the drain deadline, or through its handle): no output
+    /// carries that panic, so it is put in the report here, under the task's
+    /// registered name and location.
+    pub(crate) fn record_panic_on_abort(&self, message: &str) {
+        let mut registry = self.inner.registry();
+        let Some(entry) = registry.running.get(&self.id) else {
+            return;
+        };
+        let task = entry.info(Instant::now());
+        tracing::error!(task.name = %task.name, task.location = %task.location, panic = %message, "tracked task panicked while being dropped after an abort");
+        let error = TaskError::Panicked {
+            name: task.name.clone(),
+            message: message.to_owned(),
+        };
+        registry.failures.push(TaskFailure { task, error });
+    }
 }
 
 impl Drop for Tracking {
@@ -558,7 +576,9 @@ impl Shutdown {
 
     /// A shutdown whose drain gives tasks `deadline` to stop.
     /// `Duration::MAX` waits as long as they take (any deadline past about
-    /// 30 years is taken as 30 years).
+    /// 30 years is taken as 30 years); `Duration::ZERO` gives them no time:
+    /// every task still running when the drain starts is a straggler, even
+    /// one that would stop at once when the token fires.
     ///
     /// ```
     /// use std::time::Duration;
@@ -710,7 +730,10 @@ impl Shutdown {
     /// The task is not cancelled by itself: it should watch
     /// [`token`](Self::token) or a child token. It is aborted only if it is
     /// still running when the drain deadline passes; spawned after that, it
-    /// is aborted at once without being polled.
+    /// is aborted at once without being polled. A task that ends unfinished
+    /// by other means than the drain (aborted through its handle, or dropped
+    /// because its runtime shut down) leaves no trace in the report, unless
+    /// its future panicked while being dropped.
     ///
     /// # Panics
     /// Outside a Tokio runtime, like [`tokio::spawn`].
@@ -1040,7 +1063,9 @@ impl Shutdown {
     /// tasks keep running (and new ones start) even past it, and a drain
     /// that starts after the deadline has passed cuts at once. A second
     /// drain returns at once; its report holds only what happened since
-    /// the first (each failure is in one report).
+    /// the first (each failure is in one report). A drain whose future is
+    /// dropped before it returned reports nothing: the next drain reports
+    /// everything, and its deadline still counts from the first's start.
     ///
     /// ```
     /// use std::time::Duration;

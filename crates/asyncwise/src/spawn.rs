@@ -182,8 +182,9 @@ pub(crate) struct CancelScope {
     grace_deadline: OnceLock<Instant>,
     slots: Option<Arc<Semaphore>>,
     /// Names of tasks that were aborted (their future dropped by Tokio, so
-    /// no output carries the name), for the group to report.
-    aborted: Mutex<Vec<(Id, TaskName)>>,
+    /// no output carries the name), for the group to report, with the panic
+    /// of the future's `Drop` if it panicked.
+    aborted: Mutex<Vec<(Id, TaskName, Option<String>)>>,
 }
 
 impl CancelScope {
@@ -252,13 +253,15 @@ impl CancelScope {
         self.watches
     }
 
-    /// The name of aborted task `id`, if it had one.
-    pub(crate) fn take_aborted(&self, id: Id) -> Option<TaskName> {
+    /// The name of aborted task `id`, if it had one, and the panic message of
+    /// its future's `Drop` if that panicked.
+    pub(crate) fn take_aborted(&self, id: Id) -> Option<(TaskName, Option<String>)> {
         let mut aborted = self.aborted.lock().unwrap_or_else(PoisonError::into_inner);
         let index = aborted
             .iter()
-            .position(|(aborted_id, _)| *aborted_id == id)?;
-        Some(aborted.swap_remove(index).1)
+            .position(|(aborted_id, _, _)| *aborted_id == id)?;
+        let (_, name, panic) = aborted.swap_remove(index);
+        Some((name, panic))
     }
 
     /// When the cancelled tasks of this scope are cut.
@@ -501,11 +504,19 @@ pin_project_lite::pin_project! {
                     .as_deref()
                     .and_then(|observed| observed.span.as_ref())
                     .map(tracing::Span::enter);
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
-                    tracing::error!(
-                        panic = %panic_message(payload.as_ref()),
-                        "task panicked while being dropped after an abort"
-                    );
+                let panic = catch_unwind(AssertUnwindSafe(|| this.fut.set(None)))
+                    .err()
+                    .map(|payload| panic_message(payload.as_ref()));
+                if let Some(message) = &panic {
+                    tracing::error!(panic = %message, "task panicked while being dropped after an abort");
+                    // No output carries it: a tracked task's panic goes to the report here.
+                    if let Some(tracking) = this
+                        .observed
+                        .as_deref()
+                        .and_then(|observed| observed.tracking.as_ref())
+                    {
+                        tracking.record_panic_on_abort(message);
+                    }
                 }
                 if let (Some(scope), Some(name), Some(id)) =
                     (this.scope.as_deref(), this.name.take(), tokio::task::try_id())
@@ -514,7 +525,7 @@ pin_project_lite::pin_project! {
                         .aborted
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .push((id, name));
+                        .push((id, name, panic));
                 }
             }
             // The slot is free once the future is gone.
@@ -555,9 +566,12 @@ pin_project_lite::pin_project! {
             let mut this = this.project();
             // Reached with a live future only when the task is aborted.
             if this.fut.is_some() {
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.fut.set(None))) {
+                let panic = catch_unwind(AssertUnwindSafe(|| this.fut.set(None)))
+                    .err()
+                    .map(|payload| panic_message(payload.as_ref()));
+                if let Some(message) = &panic {
                     tracing::error!(
-                        panic = %panic_message(payload.as_ref()),
+                        panic = %message,
                         task.name = %this.name,
                         "task panicked while being dropped after an abort"
                     );
@@ -568,7 +582,7 @@ pin_project_lite::pin_project! {
                         .aborted
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .push((id, name));
+                        .push((id, name, panic));
                 }
             }
             if *this.holds_slot {
@@ -1035,7 +1049,9 @@ mod tests {
         handle.abort();
         let join_error = handle.await.expect_err("aborted");
         assert!(join_error.is_cancelled(), "the drop's panic is caught");
-        assert_eq!(scope.take_aborted(id).as_deref(), Some("stuck"));
+        let (name, panic) = scope.take_aborted(id).expect("its name is left");
+        assert_eq!(name, "stuck");
+        assert_eq!(panic.as_deref(), Some("drop exploded"));
         assert_eq!(free_slots(&scope), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! [`TaskGroup`]: named tasks with an optional concurrency limit, typed
 //! errors, an error policy and graceful cancellation.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -174,6 +175,10 @@ pub struct TaskGroup<T: 'static> {
     aborted: bool,
     /// Tasks spawned through [`Spawner`]s, once one was asked for.
     shared: Option<Arc<Shared<T>>>,
+    /// Results taken from the tasks by a `join_all` or `try_join_all` that has
+    /// not returned yet: kept here so that a call dropped half-way loses none
+    /// (the next join hands them out first).
+    unclaimed: VecDeque<Joined<T>>,
 }
 
 impl<T: Send + 'static> Default for TaskGroup<T> {
@@ -224,6 +229,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             policy: ErrorPolicy::CollectAll,
             aborted: false,
             shared: None,
+            unclaimed: VecDeque::new(),
         }
     }
 
@@ -368,7 +374,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// assert_eq!(asyncwise::TaskGroup::<()>::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.set.len() + self.shared.as_ref().map_or(0, |shared| shared.set().len())
+        self.set.len()
+            + self.shared.as_ref().map_or(0, |shared| shared.set().len())
+            + self.unclaimed.len()
     }
 
     /// `true` when the group owns no task.
@@ -1132,17 +1140,20 @@ impl<T: Send + 'static> TaskGroup<T> {
                 // Panics are caught inside the task (also in `Drop`); this
                 // is an abort (cancelled plain group) or the runtime
                 // shutting down.
+                let (name, panic_on_abort) = self
+                    .scope
+                    .take_aborted(id)
+                    .unwrap_or((TaskName::Borrowed("<unknown>"), None));
                 let fault = if join_error.is_panic() {
                     Fault::Panicked(Box::new(spawn::panic_message(
                         join_error.into_panic().as_ref(),
                     )))
+                } else if let Some(message) = panic_on_abort {
+                    // Aborted, and its future's `Drop` panicked: the panic is the news.
+                    Fault::Panicked(Box::new(message))
                 } else {
                     Fault::Cancelled
                 };
-                let name = self
-                    .scope
-                    .take_aborted(id)
-                    .unwrap_or(TaskName::Borrowed("<unknown>"));
                 (id, name, Err(fault))
             }
         };
@@ -1184,6 +1195,9 @@ impl<T: Send + 'static> TaskGroup<T> {
         // One `poll_fn` rather than an `async fn` around it, and not through
         // `join_next_named`: no state machine to nest per join.
         std::future::poll_fn(move |cx| {
+            if let Some(joined) = self.unclaimed.pop_front() {
+                return Poll::Ready(Some(joined.result));
+            }
             self.abort_if_cancelled();
             self.poll_join(cx).map(|joined| {
                 Some(match joined? {
@@ -1210,6 +1224,14 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub async fn join_next_named(&mut self) -> Option<Joined<T>> {
+        if let Some(joined) = self.unclaimed.pop_front() {
+            return Some(joined);
+        }
+        self.join_next_task().await
+    }
+
+    /// The next task to finish, leaving the unclaimed results alone.
+    async fn join_next_task(&mut self) -> Option<Joined<T>> {
         self.abort_if_cancelled();
         let joined = std::future::poll_fn(|cx| self.poll_join(cx)).await?;
         Some(self.joined(joined))
@@ -1232,6 +1254,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub fn try_join_next(&mut self) -> Option<Result<T, TaskError>> {
+        if let Some(joined) = self.unclaimed.pop_front() {
+            return Some(joined.result);
+        }
         self.abort_if_cancelled();
         let joined = match self.set.try_join_next_with_id() {
             Some(joined) => joined,
@@ -1244,6 +1269,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// Waits for every task and returns all results in completion order.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: results it had taken when its future is dropped stay in
+    /// the group, and the next join returns them first.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -1258,15 +1287,28 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub async fn join_all(&mut self) -> Vec<Result<T, TaskError>> {
-        let mut results = Vec::with_capacity(self.set.len());
-        while let Some(result) = self.join_next().await {
-            results.push(result);
+        self.unclaimed.reserve(self.len());
+        while let Some(joined) = self.join_next_task().await {
+            self.unclaimed.push_back(joined);
         }
-        results
+        std::mem::take(&mut self.unclaimed)
+            .into_iter()
+            .map(|joined| joined.result)
+            .collect()
     }
 
     /// Cancels the group and waits until every task has stopped (within
     /// the grace period), discarding their results.
+    ///
+    /// The group stays cancelled: unlike `JoinSet::shutdown`, after which
+    /// the set takes new tasks, later spawns fail with
+    /// [`SpawnError::Cancelled`]; make a new group to start again.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropped half-way, it has cancelled the group and
+    /// discarded the results it joined; calling it again waits for the rest
+    /// within the same grace period (it is not restarted), and a join gets
+    /// the results not yet discarded.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -1280,7 +1322,8 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub async fn shutdown(&mut self) {
         self.scope.cancel();
-        while self.join_next_named().await.is_some() {}
+        self.unclaimed.clear();
+        while self.join_next_task().await.is_some() {}
     }
 }
 
@@ -1294,6 +1337,11 @@ impl<V: Send + 'static, E: Into<BoxError> + std::fmt::Display + Send + 'static>
     /// # Errors
     /// The first [`TaskError::Failed`] or [`TaskError::Panicked`] seen, or a
     /// [`TaskError::Cancelled`] if the group was cancelled from outside.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: results it had taken when its future is dropped (values
+    /// and the failure) stay in the group; the next `try_join_all` (or join)
+    /// returns them.
     ///
     /// ```
     /// use asyncwise::{BoxError, TaskGroup};
@@ -1309,9 +1357,23 @@ impl<V: Send + 'static, E: Into<BoxError> + std::fmt::Display + Send + 'static>
     /// # }
     /// ```
     pub async fn try_join_all(&mut self) -> Result<Vec<V>, TaskError> {
-        let mut values = Vec::with_capacity(self.set.len());
+        // A failure taken by an earlier call that was dropped cancels the group too.
+        if self
+            .unclaimed
+            .iter()
+            .any(|joined| !matches!(joined.result, Ok(Ok(_))))
+        {
+            self.scope.cancel();
+        }
+        while let Some(joined) = self.join_next_task().await {
+            if !matches!(joined.result, Ok(Ok(_))) {
+                self.scope.cancel();
+            }
+            self.unclaimed.push_back(joined);
+        }
+        let mut values = Vec::with_capacity(self.unclaimed.len());
         let mut first_error: Option<TaskError> = None;
-        while let Some(joined) = self.join_next_named().await {
+        for joined in std::mem::take(&mut self.unclaimed) {
             let error = match joined.result {
                 Ok(Ok(value)) => {
                     values.push(value);
@@ -1323,7 +1385,6 @@ impl<V: Send + 'static, E: Into<BoxError> + std::fmt::Display + Send + 'static>
                 },
                 Err(error) => error,
             };
-            self.scope.cancel();
             // A failure beats a cancellation as the reported cause.
             let replace = match &first_error {
                 None => true,

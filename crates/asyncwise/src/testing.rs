@@ -86,7 +86,7 @@
 //!
 //! # Shutdown under virtual time
 //!
-//! [`DrainTest`] runs a service future under paused time, triggers its
+//! [`DrainTest`] runs a service future on the test's paused time, triggers its
 //! [`Shutdown`](crate::Shutdown) at a chosen virtual instant and checks that
 //! every tracked task (and the service future itself) stops within the
 //! drain deadline; when not, the error names the stragglers by path and
@@ -226,13 +226,19 @@ pub struct CancelReport {
     pub checks: usize,
 }
 
-/// The checks that failed, in the order of their suspension points.
+/// The checks that failed: the run to completion first, then the cancellations in the order
+/// of their suspension points; and, as failures of their own, runs whose number of
+/// suspensions differed from the first run's.
 ///
 /// Its `Display` lists every failure with its stage and location.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct CancelSafetyError {
     failures: Vec<Failure>,
     suspensions: usize,
+    /// How many times the check ran.
+    checks: usize,
+    /// How many of `failures` are failed checks (the others are changed suspension counts).
+    failed_checks: usize,
 }
 
 impl CancelSafetyError {
@@ -251,17 +257,39 @@ impl CancelSafetyError {
     pub fn suspensions(&self) -> usize {
         self.suspensions
     }
+
+    /// How many times the check ran: `suspensions + 2`, less one for each run that completed
+    /// before reaching the suspension it was to be dropped at (that stage was not checked).
+    pub fn checks(&self) -> usize {
+        self.checks
+    }
 }
 
 impl fmt::Display for CancelSafetyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: the future is not cancel-safe: {} of {} checks failed",
-            Self::RULES,
-            self.failures.len(),
-            self.suspensions + 2
-        )?;
+        // A changed suspension count is a failure but not a failed check: it is said apart, so
+        // that the count of failed checks never exceeds the checks run.
+        let unstable = self.failures.len() > self.failed_checks;
+        if self.failed_checks == 0 && unstable {
+            write!(
+                f,
+                "{}: the future's cancellation points cannot be checked: its number of \
+                 suspensions changed from one run to the next ({} checks passed)",
+                Self::RULES,
+                self.checks
+            )?;
+        } else {
+            write!(
+                f,
+                "{}: the future is not cancel-safe: {} of {} checks failed",
+                Self::RULES,
+                self.failed_checks,
+                self.checks
+            )?;
+            if unstable {
+                f.write_str("; its number of suspensions changed from one run to the next")?;
+            }
+        }
         for failure in &self.failures {
             write!(f, "\n  - {}: {}", failure.stage, failure.message)?;
         }
@@ -278,17 +306,29 @@ impl fmt::Display for CancelSafetyError {
 /// is given that state and the [`Stage`] at which the future was dropped (or
 /// [`Stage::Completed`]) and returns `Err(message)` when the invariant does
 /// not hold. After dropping the future the harness yields to the runtime
-/// once, so tasks woken by the drop can run before the check.
+/// once, so tasks woken by the drop can run before the check: on a
+/// current-thread runtime (the default of `#[tokio::test]`) they have run by
+/// then; on a multi-thread runtime another worker may still be running them.
 ///
 /// Run it inside a Tokio runtime (usually `#[tokio::test(start_paused =
 /// true)]`); the future is polled on the calling task, so it needs not be
-/// `Send`.
+/// `Send`. A future that never completes keeps the harness waiting for
+/// ever (its first run never ends): bound the harness with
+/// `tokio::time::timeout` if that can happen.
 ///
 /// # Errors
 ///
 /// [`CancelSafetyError`] lists every stage whose check failed. A future
 /// whose number of suspensions changes from one run to the next is reported
-/// as a failure too, since its cancellation points cannot be checked.
+/// as a failure too, since its cancellation points cannot be checked; it is
+/// not counted as a failed check, and a stage that a run completed before
+/// reaching is not checked ([`CancelSafetyError::checks`] says how many
+/// were).
+///
+/// # Panics
+///
+/// A panic of `make`, of `check` or of the future (while it is polled or
+/// dropped) is not caught: it unwinds out of the harness and fails the test.
 ///
 /// ```
 /// use std::cell::RefCell;
@@ -332,8 +372,11 @@ where
     E: fmt::Display,
 {
     let mut failures = Vec::new();
+    let (mut checks, mut failed_checks) = (0, 0);
     let mut run_check = |failures: &mut Vec<Failure>, state: &S, stage: Stage| {
+        checks += 1;
         if let Err(message) = check(state, stage) {
+            failed_checks += 1;
             failures.push(Failure {
                 stage,
                 message: message.to_string(),
@@ -399,6 +442,8 @@ where
         Err(CancelSafetyError {
             failures,
             suspensions,
+            checks,
+            failed_checks,
         })
     }
 }
@@ -495,7 +540,7 @@ pin_project_lite::pin_project! {
 /// Marks an await point so that [`cancel_at_each_await`] can name its
 /// source location when it cancels the future there.
 ///
-/// The wrapper costs one thread-local write when the future returns
+/// The wrapper costs one thread-local access when the future returns
 /// `Pending` and nothing otherwise; it changes nothing about the future.
 ///
 /// ```
@@ -529,8 +574,9 @@ impl<F: Future> Future for Traced<F> {
 }
 
 pin_project_lite::pin_project! {
-    /// A future that returns `Pending` once, before or after its inner
-    /// future runs; see [`pending_before`] and [`pending_after`].
+    /// A future that suspends once more than its inner future: before it
+    /// first polls it, or after it completed; see [`pending_before`] and
+    /// [`pending_after`].
     #[must_use = "futures do nothing unless awaited"]
     pub struct InjectPending<F: Future> {
         #[pin]
@@ -645,7 +691,8 @@ impl<F: Future> Future for InjectPending<F> {
 ///
 /// Run it on paused time (`#[tokio::test(start_paused = true)]`): the
 /// delays are then virtual, and the test takes no real time however long
-/// the deadline is. The service gets the [`Shutdown`](crate::Shutdown) (made with the
+/// the deadline is. It does not pause time itself: without paused time (a
+/// multi-thread runtime cannot pause it) the delays are real. The service gets the [`Shutdown`](crate::Shutdown) (made with the
 /// deadline) and spawns its tasks through it, or through groups and
 /// supervisors made `with_shutdown`.
 ///
@@ -707,6 +754,11 @@ impl DrainTest {
     /// [`DrainTimeout`] when a tracked task was still running at the
     /// deadline or the service future itself had not returned by then.
     /// Failures of tasks are in the report, not an error.
+    ///
+    /// # Panics
+    ///
+    /// A panic of the service future itself is not caught: it fails the
+    /// test (a tracked task's panic is in the report).
     pub async fn run<S, Fut>(self, service: S) -> Result<crate::ShutdownReport, DrainTimeout>
     where
         S: FnOnce(crate::Shutdown) -> Fut,
@@ -750,6 +802,9 @@ impl DrainTest {
 }
 
 /// A [`DrainTest`] whose service did not stop within the deadline.
+///
+/// No analyzer rule finds a task that ignores its shutdown, so unlike
+/// [`CancelSafetyError`] this error names none.
 #[derive(Debug)]
 pub struct DrainTimeout {
     /// The shutdown's report: its `stragglers` are the tasks that were still

@@ -420,25 +420,6 @@ async fn pending_before_does_not_run_the_inner_future() {
     assert_eq!(report.suspensions, 1);
 }
 
-#[tokio::test(start_paused = true)]
-async fn spurious_polls_are_not_counted() {
-    // Another task keeps waking the harness' task by sharing a runtime with
-    // it; the count depends only on the future's own wake-ups.
-    let noise = tokio::spawn(async {
-        for _ in 0..100 {
-            tokio::task::yield_now().await;
-        }
-    });
-    let report = cancel_at_each_await(
-        || ((), tokio::time::sleep(Duration::from_millis(10))),
-        |_, _| Ok::<_, String>(()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(report.suspensions, 1);
-    noise.await.unwrap();
-}
-
 // --- Property: random state machines with one planted bug. ---
 
 #[derive(Debug, Clone, Copy)]
@@ -861,5 +842,528 @@ mod audit {
             .collect();
         assert_eq!(failed, ["fails", "panics"]);
         assert_eq!(report.exit_code(), 1);
+    }
+}
+
+/// Session 7 audit: the sentences of the `testing` docs that no test above checked (see
+/// `PROMISES.md`). Each test names the sentence it holds the code to.
+mod audit7 {
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::rc::Rc;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use asyncwise::testing::{
+        CancelSafetyError, DrainTest, Stage, cancel_at_each_await, pending_after, pending_before,
+        traced,
+    };
+    use asyncwise::{Shutdown, TaskGroup};
+
+    use super::source_line;
+
+    /// The panic message of a task that panicked.
+    fn panic_message(error: tokio::task::JoinError) -> String {
+        let payload = error.into_panic();
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Module docs, steps 1 to 3, and `Stage`: the check is given the completed run first, then
+    /// the future dropped at each suspension `k` of `0..=n`, in order and once each, with `of:
+    /// n` and the location of the traced await it was suspended in (none for an untraced one);
+    /// it runs `CancelReport::checks` times.
+    #[tokio::test(start_paused = true)]
+    async fn the_check_sees_every_stage_once_in_order() {
+        let seen = RefCell::new(Vec::new());
+        let report = cancel_at_each_await(
+            || {
+                ((), async {
+                    traced(tokio::task::yield_now()).await;
+                    traced(tokio::time::sleep(Duration::from_secs(1))).await;
+                    tokio::task::yield_now().await;
+                })
+            },
+            |(), stage| {
+                seen.borrow_mut().push(stage);
+                Ok::<_, String>(())
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.suspensions, 3);
+        let seen = seen.into_inner();
+        assert_eq!(seen.len(), report.checks);
+        assert_eq!(seen[0], Stage::Completed);
+        let lines: Vec<(usize, usize, Option<String>)> = seen[1..]
+            .iter()
+            .map(|stage| match *stage {
+                Stage::Cancelled {
+                    suspension,
+                    of,
+                    location,
+                } => (suspension, of, location.map(|l| source_line(l))),
+                Stage::Completed => panic!("a second completed stage"),
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (0, 3, None),
+                (
+                    1,
+                    3,
+                    Some("traced(tokio::task::yield_now()).await;".to_owned())
+                ),
+                (
+                    2,
+                    3,
+                    Some("traced(tokio::time::sleep(Duration::from_secs(1))).await;".to_owned())
+                ),
+                (3, 3, None),
+            ]
+        );
+    }
+
+    /// Module docs: "for `k = 0`: never polls it": the future's first statement has not run
+    /// when it is dropped at suspension 0, and has at every other stage.
+    #[tokio::test(start_paused = true)]
+    async fn a_future_dropped_at_suspension_zero_was_never_polled() {
+        let result = cancel_at_each_await(
+            || {
+                let polled = Rc::new(Cell::new(false));
+                let flag = Rc::clone(&polled);
+                (polled, async move {
+                    flag.set(true);
+                    tokio::task::yield_now().await;
+                })
+            },
+            |polled, stage| match (stage.suspension(), polled.get()) {
+                (Some(0), true) => Err("polled before it was dropped at suspension 0"),
+                (Some(0), false) | (_, true) => Ok(()),
+                (_, false) => Err("never polled"),
+            },
+        )
+        .await;
+        result.unwrap_or_else(|error| panic!("{error}"));
+    }
+
+    /// `Stage::Cancelled::location`: "The innermost ... wrapper the future was suspended in".
+    #[tokio::test(start_paused = true)]
+    async fn the_innermost_wrapper_names_the_await() {
+        let error = cancel_at_each_await(
+            || {
+                ((), async {
+                    traced(
+                        pending_before(tokio::task::yield_now()), // the innermost wrapper
+                    )
+                    .await;
+                })
+            },
+            |(), stage| match stage.suspension() {
+                Some(1) => Err("stop"),
+                _ => Ok(()),
+            },
+        )
+        .await
+        .unwrap_err();
+        let location = error.failures()[0].stage.location().expect("traced");
+        assert_eq!(
+            source_line(location),
+            "pending_before(tokio::task::yield_now()), // the innermost wrapper"
+        );
+    }
+
+    /// A traced await that suspends outside the harness (here in a `select!` branch polled just
+    /// before the harness, every time) does not name the await of a stage: an untraced future
+    /// has no location at any stage.
+    #[tokio::test(start_paused = true)]
+    async fn a_traced_await_outside_the_harness_names_no_stage() {
+        let locations = RefCell::new(Vec::new());
+        let harness = cancel_at_each_await(
+            || {
+                ((), async {
+                    tokio::task::yield_now().await;
+                    tokio::task::yield_now().await;
+                })
+            },
+            |(), stage| {
+                locations.borrow_mut().push(stage.location());
+                Ok::<_, String>(())
+            },
+        );
+        let noise = async {
+            loop {
+                traced(tokio::task::yield_now()).await;
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = noise => unreachable!(),
+            report = harness => assert_eq!(report.unwrap().suspensions, 2),
+        }
+        assert_eq!(locations.into_inner(), [None, None, None, None]);
+    }
+
+    /// Module docs: "the harness polls the future only when the future itself has woken it (a
+    /// spurious poll ... does not count as a suspension)". A `select!` polls each of its
+    /// branches whenever any of them wakes it: the other branch here wakes it 1 000 times
+    /// while the harness runs a future that suspends once.
+    #[tokio::test(start_paused = true)]
+    async fn polls_of_the_harness_the_future_did_not_ask_for_are_not_counted() {
+        let harness = cancel_at_each_await(
+            || ((), tokio::time::sleep(Duration::from_millis(10))),
+            |(), _| Ok::<_, String>(()),
+        );
+        let noise = async {
+            for _ in 0..1000 {
+                tokio::task::yield_now().await;
+            }
+            std::future::pending::<()>().await;
+        };
+        let report = tokio::select! {
+            report = harness => report.unwrap(),
+            () = noise => unreachable!(),
+        };
+        assert_eq!(report.suspensions, 1);
+        assert_eq!(report.checks, 3);
+    }
+
+    /// `CancelSafetyError`: "Its `Display` lists every failure with its stage and location", in
+    /// the order the docs give: the run to completion first, then each suspension in order.
+    #[tokio::test(start_paused = true)]
+    async fn the_error_lists_every_failure_with_its_stage_and_location() {
+        let error = cancel_at_each_await(
+            || {
+                ((), async {
+                    traced(tokio::task::yield_now()).await;
+                })
+            },
+            |(), _| Err::<(), _>("always"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.checks(), 3);
+        let stages: Vec<Option<usize>> = error
+            .failures()
+            .iter()
+            .map(|f| f.stage.suspension())
+            .collect();
+        assert_eq!(stages, [None, Some(0), Some(1)]);
+        let location = error.failures()[2].stage.location().expect("traced");
+        let expected = [
+            format!(
+                "{}: the future is not cancel-safe: 3 of 3 checks failed",
+                CancelSafetyError::RULES
+            ),
+            "  - after running to completion: always".to_owned(),
+            "  - when dropped before its first poll: always".to_owned(),
+            format!("  - when cancelled at suspension 1 of 1 (await at {location}): always"),
+        ];
+        assert_eq!(error.to_string().lines().collect::<Vec<_>>(), expected);
+    }
+
+    /// `# Errors`: "A future whose number of suspensions changes from one run to the next is
+    /// reported as a failure too", and the count of failed checks stays a count of checks: a
+    /// future that suspends once more in each run, under a check that always fails, failed 3
+    /// checks of 3 (before: "4 of 3 checks failed", the changed count taken for a check).
+    #[tokio::test(start_paused = true)]
+    async fn a_changing_suspension_count_is_not_counted_as_a_failed_check() {
+        let runs = Cell::new(0_usize);
+        let error = cancel_at_each_await(
+            || {
+                runs.set(runs.get() + 1);
+                let yields = runs.get();
+                ((), async move {
+                    for _ in 0..yields {
+                        tokio::task::yield_now().await;
+                    }
+                })
+            },
+            |(), _| Err::<(), _>("always"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.failures().len(), 4);
+        assert_eq!(error.checks(), 3);
+        let text = error.to_string();
+        let header = text.lines().next().unwrap();
+        assert_eq!(
+            header,
+            format!(
+                "{}: the future is not cancel-safe: 3 of 3 checks failed; its number of \
+                 suspensions changed from one run to the next",
+                CancelSafetyError::RULES
+            )
+        );
+    }
+
+    /// The same for a future that suspends *fewer* times in a later run: that run completes
+    /// before the harness can stop it, is reported, and its stage is not checked (the check
+    /// count says so) nor called a failed check.
+    #[tokio::test(start_paused = true)]
+    async fn a_future_that_suspends_fewer_times_in_a_later_run_is_reported() {
+        let runs = Cell::new(0_usize);
+        let error = cancel_at_each_await(
+            || {
+                runs.set(runs.get() + 1);
+                let yields = 4_usize.saturating_sub(runs.get());
+                ((), async move {
+                    for _ in 0..yields {
+                        tokio::task::yield_now().await;
+                    }
+                })
+            },
+            |(), _| Ok::<(), String>(()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.suspensions(), 3);
+        // Runs 4 and 5 (stops at suspensions 2 and 3) completed first: not checked.
+        assert_eq!(error.checks(), 3);
+        assert_eq!(error.failures().len(), 2);
+        assert!(
+            error
+                .failures()
+                .iter()
+                .all(|f| f.message.contains("in its first run but completed after")),
+            "{error}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "{}: the future's cancellation points cannot be checked: its number of \
+                 suspensions changed from one run to the next (3 checks passed)",
+                CancelSafetyError::RULES
+            )),
+            "{text}"
+        );
+    }
+
+    /// `cancel_at_each_await`, `# Panics`: a panic of the future (while polled or dropped) or
+    /// of the check is not caught: it fails the test that awaits the harness.
+    #[tokio::test(start_paused = true)]
+    async fn a_panic_of_the_future_or_the_check_reaches_the_test() {
+        struct PanicsOnDrop;
+        impl Drop for PanicsOnDrop {
+            fn drop(&mut self) {
+                panic!("the future's drop panicked");
+            }
+        }
+        let polled = tokio::spawn(cancel_at_each_await(
+            || {
+                ((), async {
+                    tokio::task::yield_now().await;
+                    panic!("the future panicked");
+                })
+            },
+            |(), _| Ok::<_, String>(()),
+        ))
+        .await
+        .unwrap_err();
+        assert_eq!(panic_message(polled), "the future panicked");
+        let dropped = tokio::spawn(cancel_at_each_await(
+            || {
+                ((), async {
+                    let _bomb = PanicsOnDrop;
+                    tokio::task::yield_now().await;
+                })
+            },
+            |(), _| Ok::<_, String>(()),
+        ))
+        .await
+        .unwrap_err();
+        assert_eq!(panic_message(dropped), "the future's drop panicked");
+        let checked = tokio::spawn(cancel_at_each_await(
+            || ((), tokio::task::yield_now()),
+            |(), stage| {
+                assert_ne!(stage.suspension(), Some(1), "the check panicked");
+                Ok::<_, String>(())
+            },
+        ))
+        .await
+        .unwrap_err();
+        assert!(panic_message(checked).contains("the check panicked"));
+    }
+
+    /// `cancel_at_each_await`: "A future that never completes keeps the harness waiting" (its
+    /// first run never ends): an hour of virtual time later it is still waiting.
+    #[tokio::test(start_paused = true)]
+    async fn a_future_that_never_completes_keeps_the_harness_waiting() {
+        let harness = cancel_at_each_await(
+            || ((), std::future::pending::<()>()),
+            |(), _| Ok::<_, String>(()),
+        );
+        let waited = tokio::time::timeout(Duration::from_secs(3600), harness).await;
+        assert!(waited.is_err(), "the harness returned");
+    }
+
+    async fn suspensions<F: Future>(mut make: impl FnMut() -> F) -> usize {
+        cancel_at_each_await(|| ((), make()), |(), _| Ok::<_, String>(()))
+            .await
+            .unwrap()
+            .suspensions
+    }
+
+    /// `traced` "changes nothing about the future"; `pending_before`/`pending_after` suspend
+    /// once more than their future (before it runs, or after it completed): around a future
+    /// that suspends itself they add one suspension, not replace its own.
+    #[tokio::test(start_paused = true)]
+    async fn the_wrappers_add_exactly_their_own_suspension() {
+        let sleep = || tokio::time::sleep(Duration::from_millis(5));
+        assert_eq!(suspensions(sleep).await, 1);
+        assert_eq!(suspensions(|| traced(sleep())).await, 1);
+        assert_eq!(suspensions(|| pending_before(sleep())).await, 2);
+        assert_eq!(suspensions(|| pending_after(sleep())).await, 2);
+        assert_eq!(suspensions(|| pending_after(async { 1 })).await, 1);
+        assert_eq!(suspensions(|| pending_before(async { 1 })).await, 1);
+        assert_eq!(traced(async { 42 }).await, 42);
+        assert_eq!(pending_before(async { 42 }).await, 42);
+    }
+
+    async fn cleans_up_for(shutdown: Shutdown, took: Duration) {
+        let token = shutdown.token();
+        shutdown.spawn("cleanup", async move {
+            token.cancelled().await;
+            tokio::time::sleep(took).await;
+        });
+    }
+
+    /// `DrainTest::DEFAULT_DEADLINE`: "one second": a cleanup of 990 ms passes, 1 010 ms fails.
+    #[tokio::test(start_paused = true)]
+    async fn the_default_drain_deadline_is_one_second() {
+        assert_eq!(DrainTest::DEFAULT_DEADLINE, Duration::from_secs(1));
+        DrainTest::trigger_after(Duration::from_secs(5))
+            .run(|shutdown| cleans_up_for(shutdown, Duration::from_millis(990)))
+            .await
+            .expect("990 ms is within the default deadline");
+        let late = DrainTest::trigger_after(Duration::from_secs(5))
+            .run(|shutdown| cleans_up_for(shutdown, Duration::from_millis(1010)))
+            .await
+            .expect_err("1 010 ms is not");
+        assert_eq!(late.stragglers(), ["cleanup"]);
+        assert!(
+            late.to_string().contains("did not drain within 1s"),
+            "{late}"
+        );
+    }
+
+    struct CountsDrops(Arc<AtomicUsize>);
+    impl Drop for CountsDrops {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Module docs: "the error names the stragglers by path and spawn location";
+    /// `DrainTimeout::stragglers`: "in spawn order"; `report`: "(and were aborted)". A task of a
+    /// group tied to the shutdown is named `group/task`; both stragglers' futures have been
+    /// dropped when `run` returns.
+    #[tokio::test(start_paused = true)]
+    async fn stragglers_are_named_by_path_in_spawn_order_and_aborted() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&dropped);
+        let error = DrainTest::trigger_after(Duration::from_secs(1))
+            .run(move |shutdown: Shutdown| async move {
+                let first = CountsDrops(Arc::clone(&counter));
+                shutdown.spawn("zeta", async move {
+                    let _first = first;
+                    std::future::pending::<()>().await;
+                });
+                let mut group = TaskGroup::new().with_shutdown(&shutdown, "uploads");
+                let second = CountsDrops(counter);
+                group
+                    .spawn("stuck", async move {
+                        let _second = second;
+                        std::future::pending::<()>().await;
+                    })
+                    .unwrap();
+                shutdown.triggered().await;
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(error.stragglers(), ["zeta", "uploads/stuck"]);
+        assert!(error.service_returned);
+        assert_eq!(dropped.load(Ordering::SeqCst), 2, "both were aborted");
+        let text = error.to_string();
+        assert!(text.contains("`uploads/stuck` spawned at "), "{text}");
+        assert!(text.contains(file!()), "{text}");
+    }
+
+    /// `DrainTest::run`, `# Panics`: a panic of the service future itself is not caught (unlike
+    /// a tracked task's, which is in the report).
+    #[tokio::test(start_paused = true)]
+    async fn a_panic_of_the_service_future_reaches_the_test() {
+        let panicked = tokio::spawn(DrainTest::trigger_after(Duration::from_secs(1)).run(
+            |shutdown: Shutdown| async move {
+                shutdown.triggered().await;
+                panic!("the service panicked");
+            },
+        ))
+        .await
+        .unwrap_err();
+        assert_eq!(panic_message(panicked), "the service panicked");
+    }
+
+    /// The bar of the crate: "the testing helpers report under the analyzer's rule names". Every
+    /// name in `CancelSafetyError::RULES`, and the watchdog's `blocking_in_async`, is a rule of
+    /// `asyncwise-lint`.
+    #[test]
+    fn the_rule_names_in_reports_are_rules_of_the_analyzer() {
+        let names: Vec<&str> = CancelSafetyError::RULES.split('/').collect();
+        assert_eq!(names, ["cleanup_after_await", "select_cancel_unsafe"]);
+        for name in names.into_iter().chain(["blocking_in_async"]) {
+            assert!(
+                asyncwise_lint::rules::find(name).is_some(),
+                "`{name}` is not a rule of the analyzer"
+            );
+        }
+    }
+
+    /// Module docs: "The analyzer reports this shape statically as `cleanup_after_await`; a
+    /// `read_exact` inside a `select!` loop is `select_cancel_unsafe`": the docs' own example
+    /// and such a loop, checked by the analyzer.
+    #[test]
+    fn the_analyzer_reports_the_shapes_the_module_docs_name() {
+        let gauge = r"
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use asyncwise::testing::traced;
+
+pub async fn handle(in_flight: Arc<AtomicI64>) {
+    in_flight.fetch_add(1, Ordering::SeqCst);
+    traced(tokio::task::yield_now()).await;
+    in_flight.fetch_sub(1, Ordering::SeqCst);
+}
+";
+        let select_loop = r"
+use tokio::io::AsyncReadExt;
+
+pub async fn serve(
+    mut socket: tokio::net::TcpStream,
+    mut stop: tokio::sync::mpsc::Receiver<()>,
+) -> std::io::Result<()> {
+    let mut frame = [0_u8; 16];
+    loop {
+        tokio::select! {
+            read = socket.read_exact(&mut frame) => { read?; }
+            _ = stop.recv() => return Ok(()),
+        }
+    }
+}
+";
+        let rules = |source: &str| -> Vec<&'static str> {
+            asyncwise_lint::check_source("src/lib.rs", source)
+                .unwrap()
+                .iter()
+                .map(|finding| finding.rule)
+                .collect()
+        };
+        assert_eq!(rules(gauge), ["cleanup_after_await"]);
+        assert_eq!(rules(select_loop), ["select_cancel_unsafe"]);
     }
 }

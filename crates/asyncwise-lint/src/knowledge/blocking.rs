@@ -184,6 +184,65 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         hint: HASH_HINT,
         cost: Cost::Wait,
     },
+    // Password hashing and key derivation beyond the crates above. Sources: the crates' docs
+    // and sources. rust-argon2's `verify_raw` re-derives the hash (docs.rs/rust-argon2,
+    // `argon2::verify_raw`); argon2-creds' `Config::verify` runs rust-argon2's `verify_encoded`
+    // (github.com/realaravinth/argon2-creds, src/config.rs; the crate re-exports `Config` at its
+    // root); scram's `hash_password` is PBKDF2-SHA256 over the given iterations
+    // (docs.rs/scram, "should be used by AuthenticationProvider implementors to hash any
+    // passwords"); ring's `pbkdf2::derive`/`verify` (docs.rs/ring, module `pbkdf2`);
+    // password-auth's two functions hash with Argon2 by default (docs.rs/password-auth);
+    // orion's `pwhash` hashes with Argon2i (docs.rs/orion, `pwhash::hash_password_verify`).
+    BlockingFn {
+        path: "argon2::verify_raw",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "argon2_creds::Config::verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "argon2_creds::config::Config::verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "scram::hash_password",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "ring::pbkdf2::derive",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "ring::pbkdf2::verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "password_auth::generate_hash",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "password_auth::verify_password",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "orion::pwhash::hash_password",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "orion::pwhash::hash_password_verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
     BlockingFn {
         path: "rusqlite::Connection::open",
         hint: DB_HINT,
@@ -376,6 +435,60 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
     BlockingMethod {
         receiver: "pbkdf2::Pbkdf2",
         methods: &["hash_password", "verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    // argon2-creds' `Config::password` hashes with rust-argon2's `hash_encoded`
+    // (github.com/realaravinth/argon2-creds, src/config.rs).
+    BlockingMethod {
+        receiver: "argon2_creds::Config",
+        methods: &["password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "argon2_creds::config::Config",
+        methods: &["password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    // The password-hash crate's `PasswordHash::verify_password` runs each given hasher
+    // (`&[&Argon2::default()]`) over the password (docs.rs/password-hash, trait
+    // `PasswordVerifier`: "One such abstraction is provided by the PasswordHash::verify_password
+    // method"); the hashing crates re-export the type.
+    BlockingMethod {
+        receiver: "password_hash::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "password_hash::phc::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "argon2::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "argon2::password_hash::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "pbkdf2::password_hash::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "scrypt::password_hash::PasswordHash",
+        methods: &["verify_password"],
         hint: HASH_HINT,
         cost: Cost::Wait,
     },

@@ -182,7 +182,12 @@ impl TypeTable {
                 {
                     return alias.clone();
                 }
-                Ty::Named(resolver.resolve(&p.path))
+                let path = resolver.resolve(&p.path);
+                if table::SHARED_STATE_WRAPPERS.contains(&path.as_str()) {
+                    return first_generic(ty)
+                        .map_or(Ty::Unknown, |inner| self.ty_of(inner, resolver));
+                }
+                Ty::Named(path)
             }
             _ => Ty::Unknown,
         }

@@ -90,6 +90,7 @@ const PATH_FS: &[&str] = &[
     "read_dir",
     "read_link",
 ];
+const DECODE_HINT: &str = "decoding or resizing an image is CPU work proportional to its size: run it in `tokio::task::spawn_blocking`";
 const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
 
 /// Blocking free functions.
@@ -241,6 +242,22 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
     BlockingFn {
         path: "orion::pwhash::hash_password_verify",
         hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    // Brief CPU or desktop work (see [`BRIEF_WORK`]): the pedantic form only.
+    BlockingFn {
+        path: "image::load_from_memory",
+        hint: DECODE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "image::load_from_memory_with_format",
+        hint: DECODE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "image::open",
+        hint: DECODE_HINT,
         cost: Cost::Wait,
     },
     BlockingFn {
@@ -490,6 +507,24 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         receiver: "scrypt::password_hash::PasswordHash",
         methods: &["verify_password"],
         hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "image::DynamicImage",
+        methods: &[
+            "resize",
+            "resize_exact",
+            "resize_to_fill",
+            "thumbnail",
+            "blur",
+        ],
+        hint: DECODE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "notify_rust::Notification",
+        methods: &["show"],
+        hint: "`Notification::show` makes a synchronous D-Bus call to the notification server: use `show_async` (notify-rust's `zbus` backend) or run it in `tokio::task::spawn_blocking`",
         cost: Cost::Wait,
     },
     BlockingMethod {
@@ -800,6 +835,45 @@ pub fn metadata_only(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
             && METADATA_ONLY_METHODS.contains(&name)
     };
     path.is_some_and(fs_fn) || method.is_some_and(path_method)
+}
+
+/// Blocking work that is brief in the cases seen on real code: decoding or resizing an image
+/// (the image crate's `load_from_memory`/`open` "create a new image from a byte slice" or a
+/// file, `DynamicImage::resize`; docs.rs/image) and showing a desktop notification (notify-rust's
+/// `Notification::show`, a synchronous D-Bus round trip; docs.rs/notify-rust). Both are the
+/// pedantic form of `blocking_in_async`: on the five labelled sets the only such calls (a
+/// ~640x640 cover decoded once per track change, one notification per track change) were noise.
+/// Large images decoded per request would be worth moving off the executor, but the size is
+/// not visible in the code.
+pub const BRIEF_WORK: &[&str] = &[
+    "image::load_from_memory",
+    "image::load_from_memory_with_format",
+    "image::open",
+    "image::DynamicImage::resize",
+    "image::DynamicImage::resize_exact",
+    "image::DynamicImage::resize_to_fill",
+    "image::DynamicImage::thumbnail",
+    "image::DynamicImage::blur",
+    "notify_rust::Notification::show",
+];
+
+/// Is a call of `path` (a free function) or of method `method` on `receiver` brief work (see
+/// [`BRIEF_WORK`])? A short name as blocking chains show it (`Notification::show`) counts too.
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::brief_work;
+/// assert!(brief_work(Some("image::load_from_memory"), None));
+/// assert!(brief_work(None, Some(("notify_rust::Notification", "show"))));
+/// assert!(brief_work(Some("Notification::show"), None));
+/// assert!(!brief_work(Some("std::fs::read"), None));
+/// ```
+pub fn brief_work(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
+    let listed = |p: &str| {
+        BRIEF_WORK
+            .iter()
+            .any(|b| *b == p || b.ends_with(&format!("::{p}")) && p.contains("::"))
+    };
+    path.is_some_and(listed) || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")))
 }
 
 /// Functions that run a future to completion on the current thread (`block_on`).

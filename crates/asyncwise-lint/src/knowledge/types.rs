@@ -76,6 +76,15 @@ pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
     ("std::env::current_exe", Returns::Type("std::path::PathBuf")),
     ("std::env::home_dir", Returns::Type("std::path::PathBuf")),
     ("std::fs::read_dir", Returns::Type("std::fs::ReadDir")),
+    (
+        "image::load_from_memory",
+        Returns::Type("image::DynamicImage"),
+    ),
+    (
+        "image::load_from_memory_with_format",
+        Returns::Type("image::DynamicImage"),
+    ),
+    ("image::open", Returns::Type("image::DynamicImage")),
     ("std::fs::canonicalize", Returns::Type("std::path::PathBuf")),
     // The `dirs` crate's directories are `Option<PathBuf>` (docs.rs/dirs); `?`, `unwrap` and
     // `Some(..)` patterns peel the option as they peel a `Result`.
@@ -290,6 +299,17 @@ pub const METHOD_RETURNS: &[MethodReturns] = &[
         receiver: "std::fs::ReadDir",
         method: "next",
         returns: Returns::Type("std::fs::DirEntry"),
+    },
+    // notify-rust's builder methods return the notification (`&mut Self`); `show` does not.
+    MethodReturns {
+        receiver: "notify_rust::Notification",
+        method: "show",
+        returns: Returns::Type("notify_rust::NotificationHandle"),
+    },
+    MethodReturns {
+        receiver: "notify_rust::Notification",
+        method: "*",
+        returns: Returns::SameAsReceiver,
     },
     MethodReturns {
         receiver: "redis::Client",

@@ -466,6 +466,25 @@ fn infer_within(
             Ty::Unknown
         }
         syn::Expr::Cast(c) => types.ty_of(&c.ty, resolver),
+        // `if cfg { Argon2::default() } else { Argon2::new(..) }`, `match`, a block: the type
+        // its branches' values agree on (a branch that diverges, `return`, `panic!()`, or whose
+        // type is not known, does not count against it; none known gives none).
+        syn::Expr::Block(b) if b.label.is_none() => {
+            block_value(&b.block).map_or(Ty::Unknown, |tail| infer(tail, env, types, resolver))
+        }
+        syn::Expr::If(i) => {
+            let Some((_, els)) = &i.else_branch else {
+                return Ty::Unknown;
+            };
+            let then = block_value(&i.then_branch)
+                .map_or(Ty::Unknown, |tail| infer(tail, env, types, resolver));
+            agree([then, infer(els, env, types, resolver)])
+        }
+        syn::Expr::Match(m) => agree(
+            m.arms
+                .iter()
+                .map(|arm| infer(&arm.body, env, types, resolver)),
+        ),
         // `Store { .. }`, `Self { .. }`: a value of the named struct.
         syn::Expr::Struct(s) if s.qself.is_none() => {
             if s.path.is_ident("Self") {
@@ -576,6 +595,29 @@ impl Loc {
             end: (e.line, e.column),
         }
     }
+}
+
+/// The value expression of a block: its tail expression (no `;`).
+fn block_value(b: &syn::Block) -> Option<&syn::Expr> {
+    match b.stmts.last()? {
+        syn::Stmt::Expr(e, None) => Some(e),
+        _ => None,
+    }
+}
+
+/// The one named type the known ones of `tys` agree on; unknown when none is known or two
+/// known ones differ.
+fn agree(tys: impl IntoIterator<Item = Ty>) -> Ty {
+    let mut found = Ty::Unknown;
+    for ty in tys {
+        match (&found, ty) {
+            (_, Ty::Unknown) => {}
+            (Ty::Unknown, known) => found = known,
+            (seen, known) if *seen == known => {}
+            _ => return Ty::Unknown,
+        }
+    }
+    found
 }
 
 fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {

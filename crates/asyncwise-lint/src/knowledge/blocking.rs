@@ -371,6 +371,19 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: PROCESS_HINT,
         cost: Cost::Wait,
     },
+    // A child's pipes (`Stdio::piped()`): a read waits for the child to write.
+    BlockingMethod {
+        receiver: "std::process::ChildStdout",
+        methods: STDIN_READS,
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "std::process::ChildStderr",
+        methods: STDIN_READS,
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
     BlockingMethod {
         receiver: "std::sync::mpsc::Receiver",
         methods: &["recv", "recv_timeout", "iter", "into_iter"],
@@ -723,6 +736,8 @@ pub const BLOCKING_IO_TYPES: &[&str] = &[
     "fs_err::File",
     "std::io::Stdin",
     "std::io::StdinLock",
+    "std::process::ChildStdout",
+    "std::process::ChildStderr",
 ];
 
 /// The cost of reading or writing a value of blocking I/O type `io` (one of

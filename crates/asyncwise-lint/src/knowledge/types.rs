@@ -383,6 +383,8 @@ pub const VALUE_PASSTHROUGH: &[&str] = &[
     "as_mut",
     // `Result::ok` (light types peel `Result` and `Option` alike)
     "ok",
+    // `Option::take` (`child.stdout.take()`); `Read::take` limits a reader that still blocks
+    "take",
     // a once-cell's value (`ARGON.get_or_init(init)`); the cell itself is transparent
     "get_or_init",
     "get_or_try_init",
@@ -475,3 +477,26 @@ pub const SHARED_STATE_WRAPPERS: &[&str] = &[
     "axum::Extension",
     "axum::extract::Extension",
 ];
+
+/// Public fields of library types, by (canonical owner, field): `child.stdout` of a std
+/// `Child` is its `Option<ChildStdout>` pipe (doc.rust-lang.org, `std::process::Child`).
+pub const LIBRARY_FIELDS: &[(&str, &str, &str)] = &[
+    ("std::process::Child", "stdout", "std::process::ChildStdout"),
+    ("std::process::Child", "stderr", "std::process::ChildStderr"),
+    ("std::process::Child", "stdin", "std::process::ChildStdin"),
+    ("std::process::Output", "stdout", "std::vec::Vec"),
+];
+
+/// The type of public field `field` of the library type `owner`, if known.
+///
+/// ```
+/// use asyncwise_lint::knowledge::types::library_field;
+/// assert_eq!(library_field("std::process::Child", "stdout"), Some("std::process::ChildStdout"));
+/// assert_eq!(library_field("std::process::Child", "id"), None);
+/// ```
+pub fn library_field(owner: &str, field: &str) -> Option<&'static str> {
+    LIBRARY_FIELDS
+        .iter()
+        .find(|(o, f, _)| *o == owner && *f == field)
+        .map(|(_, _, ty)| *ty)
+}

@@ -376,6 +376,9 @@ fn infer_within(
                 syn::Member::Unnamed(i) => i.index.to_string(),
             };
             match base {
+                Ty::Named(owner) if let Some(ty) = table::library_field(&owner, &member) => {
+                    Ty::Named(ty.to_string())
+                }
                 Ty::Named(owner) => match types.field(&owner, &member) {
                     Ty::Unknown
                         if !types.declares(&owner)

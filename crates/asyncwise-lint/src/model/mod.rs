@@ -416,6 +416,8 @@ pub struct FileModel<'a> {
     pub paced_bodies: Vec<Loc>,
     /// What runs once per event: handlers, registered handlers, event-loop bodies.
     pub per_event: analysis::per_event::PerEventFacts,
+    /// Spawned tasks joined together whose results are discarded (`join_all(handles).await;`).
+    pub unread_joins: Vec<analysis::joins::UnreadJoin>,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -477,6 +479,16 @@ impl<'a> FileModel<'a> {
             } else {
                 macro_rules::MacroLocks::default()
             };
+        // Only files that join a collection of futures or drain a `JoinSet` can have any.
+        let unread_joins = if memchr::memmem::find(source.as_bytes(), b"join_all").is_some()
+            || memchr::memmem::find(source.as_bytes(), b"join_next").is_some()
+        {
+            let resolver =
+                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
+            analysis::joins::unread_joins(ast, &resolver)
+        } else {
+            Vec::new()
+        };
         FileModel {
             path,
             source,
@@ -495,6 +507,7 @@ impl<'a> FileModel<'a> {
             sequences: facts.sequences,
             paced_bodies: facts.paced_bodies,
             per_event: facts.per_event,
+            unread_joins,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,

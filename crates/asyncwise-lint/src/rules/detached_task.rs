@@ -62,16 +62,41 @@ const HELP: &str = "keep the `JoinHandle` and await it, spawn it into an `asyncw
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for spawn in &model.spawns {
-        if !spawn.discarded || spawn.owned {
+        // Joined with the others, but the join's value is thrown away: as lost as a dropped
+        // handle's.
+        let unread = model
+            .unread_joins
+            .iter()
+            .find(|u| u.spawn == spawn.loc.start);
+        if (!spawn.discarded || spawn.owned) && unread.is_none() {
             continue;
         }
+        let lost = match unread {
+            Some(u) => format!("its result is discarded where `{}` is joined", u.collection),
+            None => "its `JoinHandle` is dropped".to_string(),
+        };
+        let join_note = unread.map(|u| {
+            super::note(
+                model,
+                u.join,
+                "joined here; every task's result is thrown away".to_string(),
+            )
+        });
         match spawn.failure.mode() {
             None => {}
             Some(FailureMode::ErrorValue(point)) => {
-                report(model, sink, spawn, super::diagnostic, &point);
+                report(
+                    model,
+                    sink,
+                    spawn,
+                    super::diagnostic,
+                    &point,
+                    &lost,
+                    join_note,
+                );
             }
             Some(FailureMode::PanicOnly(point)) => {
-                report(model, sink, spawn, super::pedantic, point);
+                report(model, sink, spawn, super::pedantic, point, &lost, join_note);
             }
             Some(FailureMode::ErrorValueIfResult(call)) => {
                 let name = &call.name;
@@ -92,11 +117,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     model,
                     spawn.loc,
                     format!(
-                        "the task spawned by `{}` returns a `Result` from `{name}`, but its `JoinHandle` is dropped",
+                        "the task spawned by `{}` returns a `Result` from `{name}`, but {lost}",
                         spawn.via
                     ),
                     HELP,
                 );
+                d.notes.extend(join_note);
                 d.notes.push(crate::diagnostic::Note { message: format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost"), span: None });
                 if local_decides {
                     sink.diagnostics.push(d);
@@ -120,22 +146,22 @@ type Build = fn(
     &str,
 ) -> crate::diagnostic::Diagnostic;
 
-/// Reports `spawn`, whose body can fail at `point`, in the form `build`.
+/// Reports `spawn`, whose body can fail at `point` and whose result is `lost` so, in the form
+/// `build`, with a note at the join that discards it (if that is how).
 fn report(
     model: &FileModel<'_>,
     sink: &mut Sink,
     spawn: &SpawnFact,
     build: Build,
     point: &FailurePoint,
+    lost: &str,
+    join_note: Option<crate::diagnostic::Note>,
 ) {
     let mut d = build(
         &DETACHED_TASK,
         model,
         spawn.loc,
-        format!(
-            "the task spawned by `{}` can fail, but its `JoinHandle` is dropped",
-            spawn.via
-        ),
+        format!("the task spawned by `{}` can fail, but {lost}", spawn.via),
         HELP,
     );
     d.notes.push(super::note(
@@ -143,5 +169,6 @@ fn report(
         point.loc,
         format!("the task {}", point.how.describe()),
     ));
+    d.notes.extend(join_note);
     sink.diagnostics.push(d);
 }

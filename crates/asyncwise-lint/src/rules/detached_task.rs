@@ -8,7 +8,12 @@ crate::declare_rule! {
     /// Finds spawned tasks that can lose an error — their body (with the closures and async
     /// blocks it runs) uses `?`, returns or ends in an `Err`, or ends in a call of an async fn
     /// of this crate that returns a `Result` — whose `JoinHandle` is discarded
-    /// (`tokio::spawn(..);`, `let _ = tokio::spawn(..)`, `drop(tokio::spawn(..))`).
+    /// (`tokio::spawn(..);`, `let _ = tokio::spawn(..)`, `drop(tokio::spawn(..))`), or whose
+    /// handle is kept in a collection that the same function joins while throwing the results
+    /// away (`handles.push(tokio::spawn(..))` or `.map(|x| tokio::spawn(..)).collect()`, then
+    /// `join_all(handles).await;`, `let _ = try_join_all(handles).await;` or
+    /// `try_join_all(handles).await?;`; `set.spawn(..)` on a `JoinSet` drained by
+    /// `while let Some(_) = set.join_next().await`).
     ///
     /// ## Pedantic form
     /// Detached tasks that can fail only by panicking: no error path, only `unwrap`, `expect`,
@@ -31,8 +36,16 @@ crate::declare_rule! {
     /// panic-only tasks was: start-up signal handlers (`signal(..).expect(..)`), sends to a
     /// channel that outlives the task, "cannot happen" branches.
     ///
+    /// A join that discards what it returns loses the same error: `join_all` hands back each
+    /// task's `Result` and the statement drops them all, and `try_join_all(..).await?` keeps
+    /// only a join error (a panic or a cancellation), not the tasks' own `Err`s. The rule's two
+    /// forms apply as for a dropped handle. On the held-out set the one such join (a relay's
+    /// endpoints, each task ending on its first accept error with nothing printed) was worth
+    /// acting on.
+    ///
     /// Tasks whose handle is kept, awaited, stored or returned are fine, as are tasks spawned
-    /// into a `JoinSet` or an `asyncwise::TaskGroup` and tasks that handle their own errors: a
+    /// into a `JoinSet` whose results are read as it is drained or an `asyncwise::TaskGroup`,
+    /// and tasks that handle their own errors: a
     /// body with no `?` and no `Err` that ends in `Ok(..)` cannot fail. An error the body
     /// itself discards (`let _ = run().await;`, `.ok()`) is not reported: keeping the handle
     /// would not bring it back. A task that ends in a call of a function that does not return

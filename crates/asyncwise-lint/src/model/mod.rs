@@ -489,11 +489,20 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
+        // Spawns inside `macro_rules!` transcribers, which the walker reads as tokens.
+        let mut spawns = facts.spawns;
+        if memchr::memmem::find(source.as_bytes(), b"macro_rules").is_some()
+            && memchr::memmem::find(source.as_bytes(), b"spawn").is_some()
+        {
+            let resolver =
+                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
+            spawns.extend(macro_rules::discarded_spawns(ast, &resolver));
+        }
         FileModel {
             path,
             source,
             calls: facts.calls,
-            spawns: facts.spawns,
+            spawns,
             held_guards: facts.held_guards,
             functions: facts.functions,
             fields: facts.fields,

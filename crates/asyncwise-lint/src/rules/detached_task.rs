@@ -36,6 +36,12 @@ crate::declare_rule! {
     /// panic-only tasks was: start-up signal handlers (`signal(..).expect(..)`), sends to a
     /// channel that outlives the task, "cannot happen" branches.
     ///
+    /// Spawns inside `macro_rules!` bodies count too: a transcriber that expands to items or
+    /// statements is read as code with its metavariables taken as names (see
+    /// [`crate::model::macro_rules`]), and a discarded spawn there is judged like any other
+    /// (a server's per-message task spawned by a macro that implements the listener for both
+    /// protocol versions was worth acting on in the held-out set).
+    ///
     /// A join that discards what it returns loses the same error: `join_all` hands back each
     /// task's `Result` and the statement drops them all, and `try_join_all(..).await?` keeps
     /// only a join error (a panic or a cancellation), not the tasks' own `Err`s. The rule's two

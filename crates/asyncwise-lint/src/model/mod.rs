@@ -395,6 +395,8 @@ pub struct FileModel<'a> {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types declared in the file.
     pub fields: Vec<crate::facts::FieldFact>,
+    /// Type aliases of the file with a named target: (alias, the target's name).
+    pub type_aliases: Vec<(String, String)>,
     /// Unbounded channel constructors whose sender is visibly not fed without limit (the
     /// pedantic form of `unbounded_channel`), with why.
     pub low_volume_channels: Vec<(Loc, &'static str)>,
@@ -489,6 +491,18 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
+        // Type aliases, for fields reached through an alias declared here from other files
+        // (the walker's own table is not kept).
+        let type_aliases = if memchr::memmem::find(source.as_bytes(), b"type ").is_some() {
+            let mut resolver =
+                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
+            types::TypeTable::new(ast, &mut resolver)
+                .named_aliases()
+                .map(|(alias, target)| (alias.to_string(), target.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Spawns inside `macro_rules!` transcribers, which the walker reads as tokens.
         let mut spawns = facts.spawns;
         if memchr::memmem::find(source.as_bytes(), b"macro_rules").is_some()
@@ -506,6 +520,7 @@ impl<'a> FileModel<'a> {
             held_guards: facts.held_guards,
             functions: facts.functions,
             fields: facts.fields,
+            type_aliases,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
             async_lock_decls: facts.async_lock_decls,
@@ -534,6 +549,7 @@ impl<'a> FileModel<'a> {
         FileSummary {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
+            type_aliases: self.type_aliases.clone(),
             target: crate::facts::Target::of(self.path),
             items: crate::summary::FileItems::default(),
         }

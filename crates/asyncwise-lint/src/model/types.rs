@@ -146,6 +146,15 @@ impl TypeTable {
             .contains_key(owner.rsplit("::").next().unwrap_or(owner))
     }
 
+    /// Every type alias of the file whose target is a named type: (alias, the target's last
+    /// path segment). `type AppData = web::Data<Arc<State>>` gives (`AppData`, `State`).
+    pub fn named_aliases(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.aliases.iter().filter_map(|(alias, ty)| {
+            ty.path()
+                .map(|p| (alias.as_str(), p.rsplit("::").next().unwrap_or(p)))
+        })
+    }
+
     /// Every struct field of the file whose type is a named type: (struct, field, type path).
     pub fn named_fields(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.fields.iter().flat_map(|(owner, fields)| {

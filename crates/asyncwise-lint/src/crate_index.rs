@@ -167,6 +167,10 @@ struct PackageMeta {
     field_types: FastMap<String, Vec<String>>,
     /// Glob imports of crate modules, per file.
     globs: FastMap<usize, Vec<String>>,
+    /// Glob imports of crate modules, by the module that makes them (`pub use config::*;` in
+    /// the crate root: `crate` -> `crate::config`): how `dep::Type::f` reaches a type declared
+    /// in a private module and re-exported by a glob.
+    glob_modules: FastMap<String, Vec<String>>,
     manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
     /// It has a library (`src/lib.rs`).
     has_library: bool,
@@ -247,6 +251,12 @@ impl CrateIndex {
                         .entry(format!("{owner}.{field}"))
                         .or_default()
                         .push(ty);
+                }
+                for (module, glob) in &file.items.globs {
+                    meta.glob_modules
+                        .entry(module.clone())
+                        .or_default()
+                        .push(glob.clone());
                 }
                 if !file.items.globs.is_empty() {
                     meta.globs
@@ -747,9 +757,48 @@ impl CrateIndex {
                     None => break None,
                 }
             };
-            path = rewritten?;
+            match rewritten {
+                Some(next) => path = next,
+                // No alias: a glob re-export of the module the path names (`crate::Credential`
+                // with `pub use config::*;` in the crate root), if exactly one glob finds it.
+                None => return self.lookup_through_globs(package, &path, file, own_crate),
+            }
         }
         None
+    }
+
+    /// [`CrateIndex::lookup`] of `path` with its module part replaced by each glob that module
+    /// imports (`crate::Credential::from_password` with `pub use config::*;` in the crate root
+    /// is looked up as `crate::config::Credential::from_password`): the unique find, if any.
+    fn lookup_through_globs(
+        &self,
+        package: usize,
+        path: &str,
+        file: &FileEntry,
+        own_crate: bool,
+    ) -> Option<usize> {
+        let globs = &self.packages[package].glob_modules;
+        if globs.is_empty() {
+            return None;
+        }
+        let mut found = None;
+        let mut cut = path.len();
+        while let Some(i) = rfind_path_separator(&path[..cut]) {
+            cut = i;
+            for glob in globs.get(&path[..cut]).into_iter().flatten() {
+                let candidate = format!("{glob}{}", &path[cut..]);
+                if let Some(g) = self.lookup(package, &candidate, file, own_crate) {
+                    if found.is_some_and(|f| f != g) {
+                        return None;
+                    }
+                    found = Some(g);
+                }
+            }
+            if found.is_some() {
+                return found;
+            }
+        }
+        found
     }
 
     /// The unique function named `path` in `package` visible from `from`.

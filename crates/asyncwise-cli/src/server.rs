@@ -325,6 +325,31 @@ fn publish(
     Ok(())
 }
 
+/// A 1-based line and character column as an LSP position, without the line's text.
+fn unindexed(at: LineCol) -> Position {
+    Position::new(
+        at.line.saturating_sub(1) as u32,
+        at.column.saturating_sub(1) as u32,
+    )
+}
+
+/// The `file:` URI of an absolute path (percent-encoded), or `None` for a relative one.
+fn uri_of(path: &std::path::Path) -> Option<Uri> {
+    if !path.is_absolute() {
+        return None;
+    }
+    let mut text = String::from("file://");
+    for byte in path.display().to_string().replace('\\', "/").bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                text.push(byte as char)
+            }
+            _ => text.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    text.parse().ok()
+}
+
 /// A 1-based line and character column as an LSP position (0-based line, UTF-16 units).
 fn position(lines: &[&str], at: LineCol) -> Position {
     let line = at.line.saturating_sub(1);
@@ -342,15 +367,34 @@ fn to_lsp(d: &Diagnostic, uri: &Uri, lines: &[&str]) -> lsp_types::Diagnostic {
     let mut message = d.message.clone();
     let mut related = Vec::new();
     for note in &d.notes {
-        match note.span {
-            Some(span) => related.push(DiagnosticRelatedInformation {
+        let elsewhere = note.path.as_deref().map(uri_of);
+        match (note.span, elsewhere) {
+            (Some(span), None) => related.push(DiagnosticRelatedInformation {
                 location: Location::new(
                     uri.clone(),
                     Range::new(position(lines, span.start), position(lines, span.end)),
                 ),
                 message: note.message.clone(),
             }),
-            None => {
+            // Another file, whose text the server may not hold: its character columns are
+            // taken as UTF-16 units, exact unless a character outside the BMP comes first.
+            (Some(span), Some(Some(other))) => related.push(DiagnosticRelatedInformation {
+                location: Location::new(
+                    other,
+                    Range::new(unindexed(span.start), unindexed(span.end)),
+                ),
+                message: note.message.clone(),
+            }),
+            (Some(span), Some(None)) => {
+                message.push_str(&format!(
+                    "\nnote: {} at {}:{}:{}",
+                    note.message,
+                    note.file(&d.path).display(),
+                    span.start.line,
+                    span.start.column
+                ));
+            }
+            (None, _) => {
                 message.push_str("\nnote: ");
                 message.push_str(&note.message);
             }

@@ -648,3 +648,63 @@ fn manifest_findings_point_into_cargo_toml_in_every_format() {
     assert!(rustc.contains("\"line_start\":8"), "{rustc}");
     assert!(rustc.contains("async-std = \\\"1\\\""), "{rustc}");
 }
+
+/// A helper in another file blocks: the finding is at the async call, and its note points at
+/// the blocking call in `src/disk.rs`, line 3, in every output format (not only in the text).
+#[test]
+fn notes_in_another_file_carry_that_file_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"notes\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    );
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "mod disk;\n\npub async fn handle() {\n    disk::save();\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/disk.rs",
+        "pub fn save() {\n    // the blocking call\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n",
+    );
+    let run = |args: &[&str]| {
+        let output = asyncwise(dir.path())
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let human = run(&[]);
+    assert!(
+        human.contains("note: `save` calls `std::thread::sleep` at src/disk.rs:3:5"),
+        "{human}"
+    );
+    let (_, doc) = check_json(dir.path(), &[]);
+    let note = &doc["diagnostics"][0]["notes"][0];
+    assert_eq!(note["path"], "src/disk.rs", "{doc}");
+    assert_eq!(note["line"], 3, "{doc}");
+    assert_eq!(note["column"], 5, "{doc}");
+    assert_eq!(doc["diagnostics"][0]["path"], "src/lib.rs", "{doc}");
+    let sarif: Value = serde_json::from_str(&run(&["--format", "sarif"])).unwrap();
+    let related = &sarif["runs"][0]["results"][0]["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(related["artifactLocation"]["uri"], "src/disk.rs", "{sarif}");
+    assert_eq!(related["region"]["startLine"], 3, "{sarif}");
+    let github = run(&["--format", "github"]);
+    assert!(github.contains("(src/disk.rs:3)"), "{github}");
+    let rustc: Value =
+        serde_json::from_str(run(&["--message-format", "json"]).lines().next().unwrap()).unwrap();
+    let child = &rustc["message"]["children"][0];
+    assert_eq!(child["level"], "note", "{rustc}");
+    assert_eq!(child["spans"][0]["file_name"], "src/disk.rs", "{rustc}");
+    assert_eq!(child["spans"][0]["line_start"], 3, "{rustc}");
+    assert!(
+        child["spans"][0]["text"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("std::thread::sleep")),
+        "{rustc}"
+    );
+}

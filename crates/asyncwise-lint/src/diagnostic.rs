@@ -93,13 +93,66 @@ pub struct Span {
     pub byte_end: usize,
 }
 
-/// A secondary message attached to a finding, optionally pointing at code.
+/// A secondary message attached to a finding, optionally pointing at code: in the finding's own
+/// file, or (for crate-level findings: a helper's blocking call, a lock's other sites) in another
+/// file of the crate.
+///
+/// ```
+/// use std::path::Path;
+/// use asyncwise_lint::diagnostic::{LineCol, Note, Span};
+///
+/// let span = Span { start: LineCol { line: 3, column: 5 }, end: LineCol { line: 3, column: 9 },
+///                   byte_start: 20, byte_end: 24 };
+/// assert_eq!(Note::text("pedantic: runs once").span, None);
+/// assert_eq!(Note::here(span, "locked here").path, None);
+/// let elsewhere = Note::in_file(Path::new("src/db.rs"), span, "blocks here");
+/// assert_eq!(elsewhere.path.as_deref(), Some(Path::new("src/db.rs")));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Note {
     /// What the note says.
     pub message: String,
-    /// Where it points, in the same file as the finding.
+    /// Where it points: in the finding's file, or in [`path`](Self::path) when that is set.
     pub span: Option<Span>,
+    /// The file `span` is in when it is not the finding's own file (then the span's byte
+    /// offsets are offsets into that file). Always serialized: the cache's format (postcard)
+    /// is not self-describing, so a field cannot be left out.
+    #[serde(default)]
+    pub path: Option<std::path::PathBuf>,
+}
+
+impl Note {
+    /// A note that points at no code.
+    pub fn text(message: impl Into<String>) -> Self {
+        Note {
+            message: message.into(),
+            span: None,
+            path: None,
+        }
+    }
+
+    /// A note pointing at `span` in the finding's own file.
+    pub fn here(span: Span, message: impl Into<String>) -> Self {
+        Note {
+            message: message.into(),
+            span: Some(span),
+            path: None,
+        }
+    }
+
+    /// A note pointing at `span` in `path`, another file of the crate.
+    pub fn in_file(path: &std::path::Path, span: Span, message: impl Into<String>) -> Self {
+        Note {
+            message: message.into(),
+            span: Some(span),
+            path: Some(path.to_path_buf()),
+        }
+    }
+
+    /// The file the note points into: its own [`path`](Self::path), else `finding_path`.
+    pub fn file<'a>(&'a self, finding_path: &'a std::path::Path) -> &'a std::path::Path {
+        self.path.as_deref().unwrap_or(finding_path)
+    }
 }
 
 /// A rule's name as the registry holds it. (Named so that serde does not take the field for

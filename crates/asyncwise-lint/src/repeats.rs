@@ -105,16 +105,10 @@ fn absorb(into: &mut Diagnostic, repeat: Diagnostic) {
             .iter()
             .any(|n| n.span.is_none() && n.message == also)
         {
-            into.notes.push(Note {
-                message: also,
-                span: None,
-            });
+            into.notes.push(Note::text(also));
         }
     }
-    into.notes.push(Note {
-        message: repeat.message,
-        span: Some(repeat.span),
-    });
+    into.notes.push(Note::here(repeat.span, repeat.message));
 }
 
 /// Records in each finding the innermost function of the file whose body holds its start

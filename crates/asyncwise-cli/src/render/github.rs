@@ -22,8 +22,12 @@ pub fn write(report: &CheckReport, out: &mut impl Write) -> std::io::Result<()> 
         for note in &d.notes {
             message.push_str("\nnote: ");
             message.push_str(&note.message);
-            if let Some(span) = note.span {
-                message.push_str(&format!(" (line {})", span.start.line));
+            match (note.span, &note.path) {
+                (Some(span), Some(elsewhere)) => {
+                    message.push_str(&format!(" ({}:{})", elsewhere.display(), span.start.line))
+                }
+                (Some(span), None) => message.push_str(&format!(" (line {})", span.start.line)),
+                (None, _) => {}
             }
         }
         if let Some(help) = &d.help {

@@ -147,7 +147,15 @@ fn render_diagnostic(
         ))),
     };
     for note in &d.notes {
-        if let (Some(span), false) = (note.span, shown) {
+        if let (Some(span), Some(elsewhere)) = (note.span, &note.path) {
+            group = group.element(Level::NOTE.message(format!(
+                "{} at {}:{}:{}",
+                note.message,
+                elsewhere.display(),
+                span.start.line,
+                span.start.column
+            )));
+        } else if let (Some(span), false) = (note.span, shown) {
             group = group.element(Level::NOTE.message(format!(
                 "{} (at {path}:{}:{})",
                 note.message, span.start.line, span.start.column
@@ -170,7 +178,7 @@ fn snippet<'a>(
 ) -> Option<Snippet<'a, annotate_snippets::Annotation<'a>>> {
     let source = lines.source;
     let mut spans = vec![(d.span.start, d.span.end, None)];
-    for note in &d.notes {
+    for note in d.notes.iter().filter(|n| n.path.is_none()) {
         if let Some(span) = note.span {
             spans.push((span.start, span.end, Some(note.message.as_str())));
         }
@@ -265,18 +273,15 @@ mod tests {
             message: "a `std::sync::MutexGuard` is held across an `.await`".into(),
             help: Some("drop the guard before awaiting".into()),
             notes: vec![
-                Note {
-                    message: "awaited here while the guard is alive".into(),
-                    span: Some(Span {
+                Note::here(
+                    Span {
                         start: lc(3, 5),
                         end: lc(3, 16),
                         ..Span::default()
-                    }),
-                },
-                Note {
-                    message: "guards of `tokio::sync::Mutex` may be held".into(),
-                    span: None,
-                },
+                    },
+                    "awaited here while the guard is alive",
+                ),
+                Note::text("guards of `tokio::sync::Mutex` may be held"),
             ],
             fix: None,
             function: None,

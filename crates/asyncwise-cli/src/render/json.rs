@@ -11,7 +11,8 @@
 //! `level` is `deny` (printed as an error) or `warn`; `group` is the rule's group, or
 //! `pedantic` for a finding of a rule's pedantic `form`. Lines and columns are 1-based; `help`
 //! may be null; a note without a span has null `line` and `column`, and so has an error that
-//! concerns a whole file. Other tools parse this: change it only with a new `version`.
+//! concerns a whole file. A note's `path` is the file its line is in: the finding's own, or
+//! another file of the crate (a helper's blocking call, another site of the same lock). Other tools parse this: change it only with a new `version`.
 
 use std::io::Write;
 
@@ -98,7 +99,10 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
             .iter()
             .map(|n| JsonNote {
                 message: &n.message,
-                path: path.clone(),
+                path: n
+                    .path
+                    .as_ref()
+                    .map_or_else(|| path.clone(), |p| p.display().to_string()),
                 line: n.span.map(|s| s.start.line),
                 column: n.span.map(|s| s.start.column),
             })

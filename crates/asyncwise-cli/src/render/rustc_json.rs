@@ -84,7 +84,7 @@ pub fn write(report: &CheckReport, out: &mut impl Write) -> std::io::Result<()> 
     let mut packages = PackageLookup::default();
     for d in &report.diagnostics {
         let source = report.sources.get(&d.path).map(|s| &**s);
-        let message = diagnostic(d, source);
+        let message = diagnostic(d, source, &report.sources);
         emit(out, &mut packages, &d.path, message)?;
     }
     for e in &report.errors {
@@ -148,19 +148,31 @@ fn emit(
     writeln!(out)
 }
 
-fn diagnostic<'a>(d: &'a Diagnostic, source: Option<&'a str>) -> RustcDiagnostic<'a> {
+fn diagnostic<'a>(
+    d: &'a Diagnostic,
+    source: Option<&'a str>,
+    sources: &'a std::collections::BTreeMap<std::path::PathBuf, std::sync::Arc<str>>,
+) -> RustcDiagnostic<'a> {
     let mut spans = vec![span_of(&d.path, d.span, None, true, source)];
     let mut children = Vec::new();
     for note in &d.notes {
-        match note.span {
-            Some(span) => spans.push(span_of(
+        match (note.span, &note.path) {
+            // In another file: a note child with its own span, as rustc writes a note that
+            // points elsewhere.
+            (Some(span), Some(elsewhere)) => {
+                let mut n = child("note", &note.message);
+                let text = sources.get(elsewhere).map(|s| &**s);
+                n.spans.push(span_of(elsewhere, span, None, true, text));
+                children.push(n);
+            }
+            (Some(span), None) => spans.push(span_of(
                 &d.path,
                 span,
                 Some(note.message.as_str()),
                 false,
                 source,
             )),
-            None => children.push(child("note", &note.message)),
+            (None, _) => children.push(child("note", &note.message)),
         }
     }
     if let Some(help) = &d.help {

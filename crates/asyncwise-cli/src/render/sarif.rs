@@ -175,11 +175,13 @@ fn result(d: &Diagnostic, rule_ids: &[&str], report: &CheckReport) -> Value {
         .filter_map(|n| n.span.map(|span| (n, span)))
         .enumerate()
         .map(|(i, (note, span))| {
+            let file = note.file(&d.path);
+            let source = report.sources.get(file).map(|s| &**s);
             json!({
                 "id": i,
                 "message": {"text": note.message},
                 "physicalLocation": {
-                    "artifactLocation": artifact(&d.path),
+                    "artifactLocation": artifact(file),
                     "region": region(source, span.start, span.end),
                 },
             })

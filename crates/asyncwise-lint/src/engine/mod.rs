@@ -372,6 +372,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let mut cache_errors = Vec::new();
     crate::timing::mark("manifests and configuration");
     let mut kept_by_path = BTreeMap::new();
+    // Texts of files that notes point into (a helper's blocking call in another file), so that
+    // formats can place and show them; `None` until read.
+    let mut note_sources: BTreeMap<PathBuf, Option<Arc<str>>> = BTreeMap::new();
     // The configuration's levels for each file's directory, then the command line's.
     // Test code gets the configuration's `test_rules` on top of its file's levels.
     let mut levels_by_file: std::collections::HashMap<(PathBuf, bool), Levels> =
@@ -687,6 +690,15 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 kept_by_path.insert(d.path.clone(), kept);
             }
         }
+        for path in settled
+            .iter()
+            .flat_map(|d| d.notes.iter().filter_map(|n| n.path.as_ref()))
+        {
+            if !note_sources.contains_key(path) {
+                let source = kept_in_group.get(path).and_then(|k| k.source.clone());
+                note_sources.insert(path.clone(), source);
+            }
+        }
         report.diagnostics.append(&mut settled);
     }
     crate::timing::mark("groups done");
@@ -724,6 +736,17 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         });
     });
     crate::timing::mark("outlines and texts");
+    for (path, source) in note_sources {
+        let source = source
+            .or_else(|| kept_by_path.get(&path).and_then(|k| k.source.clone()))
+            .or_else(|| match overlay_of(&options.overlays, &path) {
+                Some(text) => Some(Arc::from(text)),
+                None => parse::read_source(&path, max_size).ok().map(Arc::from),
+            });
+        if let Some(source) = source {
+            report.sources.insert(path, source);
+        }
+    }
     for d in &report.diagnostics {
         if let Some(kept) = kept_by_path.get(&d.path) {
             if let Some(source) = &kept.source {

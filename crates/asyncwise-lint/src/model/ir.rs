@@ -9,7 +9,7 @@
 //! future made elsewhere, ...) and whether a loop of the same body encloses them.
 //!
 //! Why a separate pass: these facts are only needed for async bodies, and keeping them out of
-//! `walk.rs` keeps the walker a dispatcher. The walker calls [`Ir::lower_block`] /
+//! `walk/` keeps the walker a dispatcher. The walker calls [`Ir::lower_block`] /
 //! [`Ir::lower_expr`] where it already enters an async body (as it does for guard liveness),
 //! with its resolver and type environment, so callees resolve exactly as [`CallFact`]s do.
 //! Nested async blocks and closures are their own bodies: their statements are not the

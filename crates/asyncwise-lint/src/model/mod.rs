@@ -1,4 +1,4 @@
-//! The per-file model that rules query, built in one traversal (`walk.rs`).
+//! The per-file model that rules query, built in one traversal (`walk/`).
 //!
 //! Rules never walk syn trees: they read the facts collected here — calls with canonical paths
 //! and receiver types, the context each runs in, spawns with their loop and handle, and the

@@ -374,39 +374,18 @@ fn finding(
         .map(|(file, copy)| {
             let message = "the same lock, shared through `Arc`, is also stored";
             if *file == path {
-                Note {
-                    message: format!("{message} here"),
-                    span: Some(copy.span),
-                }
+                Note::here(copy.span, format!("{message} here"))
             } else {
-                Note {
-                    message: format!(
-                        "{message} at {}:{}:{}",
-                        file.display(),
-                        copy.span.start.line,
-                        copy.span.start.column
-                    ),
-                    span: None,
-                }
+                Note::in_file(file, copy.span, message)
             }
         })
         .collect();
     notes.extend(calls.iter().map(|(file, site)| {
+        let message = "locked here; the guard is dropped before any other `.await`";
         if *file == path {
-            Note {
-                message: "locked here; the guard is dropped before any other `.await`".into(),
-                span: Some(site.span),
-            }
+            Note::here(site.span, message)
         } else {
-            Note {
-                message: format!(
-                    "locked at {}:{}:{}; the guard is dropped before any other `.await`",
-                    file.display(),
-                    site.span.start.line,
-                    site.span.start.column
-                ),
-                span: None,
-            }
+            Note::in_file(file, site.span, message)
         }
     }));
     // `Lock<Option<T>>` set once and read after: a `OnceLock` is the fix, and the cost is low.

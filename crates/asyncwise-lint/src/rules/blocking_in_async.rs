@@ -309,18 +309,16 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let Some(last) = hops.last() else { continue };
         let mut chain = vec![callee.short().to_string()];
         chain.extend(hops.iter().map(|h| h.calls.trim_matches('`').to_string()));
+        let path = index.path_of(f);
         let notes = hops
             .iter()
-            .map(|h| Note {
-                message: format!(
-                    "`{}` calls {} at {}:{}:{}",
-                    h.from.short(),
-                    h.calls,
-                    h.path.display(),
-                    h.span.start.line,
-                    h.span.start.column
-                ),
-                span: None,
+            .map(|h| {
+                let message = format!("`{}` calls {}", h.from.short(), h.calls);
+                if h.path == path {
+                    Note::here(h.span, message)
+                } else {
+                    Note::in_file(&h.path, h.span, message)
+                }
             })
             .collect();
         let hint = last.hint.as_deref().unwrap_or_default();
@@ -351,7 +349,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             // Levels are applied to every finding after the crate pass.
             severity: crate::diagnostic::Severity::Warning,
             form,
-            path: index.path_of(f).to_path_buf(),
+            path: path.to_path_buf(),
             span: call.span,
             message: format!(
                 "`{}` blocks the thread inside async code (`{}`)",

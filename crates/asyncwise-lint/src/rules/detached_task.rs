@@ -142,7 +142,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     HELP,
                 );
                 d.notes.extend(join_note);
-                d.notes.push(crate::diagnostic::Note { message: format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost"), span: None });
+                d.notes.push(crate::diagnostic::Note::text(format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost")));
                 if local_decides {
                     sink.diagnostics.push(d);
                 } else {

@@ -165,12 +165,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             "the connection is accepted here",
         ));
         if one_shot {
-            d.notes.push(crate::diagnostic::Note {
-                message:
-                    "pedantic: the loop stops after serving a connection (a one-shot listener)"
-                        .into(),
-                span: None,
-            });
+            d.notes.push(crate::diagnostic::Note::text(
+                "pedantic: the loop stops after serving a connection (a one-shot listener)",
+            ));
         }
         sink.diagnostics.push(d);
     }

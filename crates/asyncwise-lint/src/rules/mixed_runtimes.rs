@@ -190,10 +190,10 @@ fn manifest_finding(knowledge: &Knowledge, path: &Path, manifest: &Manifest) -> 
             span: second_dep.span,
             message,
             help: Some(HELP.into()),
-            notes: vec![Note {
-                message: format!("`{}` is depended on here", first.name),
-                span: Some(first_dep.span),
-            }],
+            notes: vec![Note::here(
+                first_dep.span,
+                format!("`{}` is depended on here", first.name),
+            )],
             fix: None,
             function: None,
         });
@@ -277,22 +277,11 @@ fn check_code<'a>(
         let [(first_path, first_call), (path, second), ..] = first.as_slice() else {
             return;
         };
+        let message = format!("`{}` is used here", first_call.runtime);
         let note = if first_path == path {
-            Note {
-                message: format!("`{}` is used here", first_call.runtime),
-                span: Some(first_call.span),
-            }
+            Note::here(first_call.span, message)
         } else {
-            Note {
-                message: format!(
-                    "`{}` is used at {}:{}:{}",
-                    first_call.runtime,
-                    first_path.display(),
-                    first_call.span.start.line,
-                    first_call.span.start.column
-                ),
-                span: None,
-            }
+            Note::in_file(first_path, first_call.span, message)
         };
         out.push(Diagnostic {
             rule: MIXED_RUNTIMES.name,

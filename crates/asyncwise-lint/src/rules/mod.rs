@@ -320,8 +320,5 @@ fn pedantic(
 
 /// A note pointing at `loc`.
 fn note(model: &FileModel<'_>, loc: Loc, message: impl Into<String>) -> Note {
-    Note {
-        message: message.into(),
-        span: Some(model.span(loc)),
-    }
+    Note::here(model.span(loc), message)
 }

@@ -73,10 +73,8 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             None => super::diagnostic(&UNBOUNDED_CHANNEL, model, call.loc, message, c.hint),
         };
         if let Some((_, why)) = low_volume {
-            d.notes.push(crate::diagnostic::Note {
-                message: format!("pedantic: {why}"),
-                span: None,
-            });
+            d.notes
+                .push(crate::diagnostic::Note::text(format!("pedantic: {why}")));
         }
         sink.diagnostics.push(d);
     }

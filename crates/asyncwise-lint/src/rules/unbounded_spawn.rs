@@ -102,10 +102,8 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             format!("every iteration of this {kind} spawns another task"),
         ));
         if let Some(why) = pedantic {
-            d.notes.push(crate::diagnostic::Note {
-                message: format!("pedantic: {why}"),
-                span: None,
-            });
+            d.notes
+                .push(crate::diagnostic::Note::text(format!("pedantic: {why}")));
         }
         sink.diagnostics.push(d);
     }

@@ -2,11 +2,11 @@
 //! each in its own file with its own tests, so that the walker only records facts and the rule
 //! files only decide.
 //!
-//! Why a folder of its own rather than more files beside `walk.rs`: these modules answer
+//! Why a folder of its own rather than more files beside `walk/`: these modules answer
 //! questions about a piece of code ("how can this future fail", "what bounds the tasks this
 //! loop spawns") without knowing which rule asks, and they are the part of the model whose
 //! semantics deserve fixtures of their own. The walker's bookkeeping (scopes, contexts, frames)
-//! stays in `walk.rs`; name resolution and light types stay in `resolve.rs` and `types.rs`.
+//! stays in `walk/`; name resolution and light types stay in `resolve.rs` and `types.rs`.
 //!
 //! - [`failure`]: can a spawned body fail (`?`, `return Err`, unwrap-like methods, panicking
 //!   macros, how it ends)? Read by `detached_task`.

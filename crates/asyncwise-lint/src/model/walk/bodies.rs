@@ -1,0 +1,240 @@
+//! Bodies that are not items: closures and async blocks, each walked in a frame with the
+//! context it runs in (async; inline sync code; offloaded; unknown when a callee may run it
+//! elsewhere), and the hand-off of every async body, whole, to the passes that read a body at
+//! once: the guard scans ([`guards`]), loops and state-changing sequences
+//! ([`loops`](crate::model::loops)) and the statement-level [`ir`](crate::model::ir).
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use syn::visit::{self, Visit};
+
+use super::super::analysis::bounds::LoopScope;
+use super::super::{Ctx, Ty, guards};
+use super::Walker;
+use crate::knowledge::Knowledge;
+
+impl Walker {
+    pub(super) fn analyse_guards_block(&mut self, block: &syn::Block) {
+        let held = guards::scan_block(block, &self.env, &self.types, &self.resolver, self.edition);
+        self.facts.held_guards.extend(held);
+        if self.async_lock_scan {
+            let function = self.current_fn_path();
+            let sites = guards::scan_async_locks_block(
+                block,
+                &self.env,
+                &self.types,
+                &self.resolver,
+                self.edition,
+                function.as_deref(),
+            );
+            self.facts.async_lock_sites.extend(sites);
+        }
+        // The same async bodies, read for their loops and state calls.
+        let body = crate::model::loops::scan_block(block, &self.resolver, &self.knowledge);
+        self.add_body_facts(body);
+    }
+
+    fn add_body_facts(&mut self, body: crate::model::loops::BodyFacts) {
+        self.facts.loops.extend(body.loops);
+        self.facts.sequences.extend(body.sequences);
+        self.facts.paced_bodies.extend(body.paced_bodies);
+    }
+
+    pub(super) fn analyse_guards_expr(&mut self, expr: &syn::Expr) {
+        let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver, self.edition);
+        self.facts.held_guards.extend(held);
+        if self.async_lock_scan {
+            let function = self.current_fn_path();
+            let sites = guards::scan_async_locks_expr(
+                expr,
+                &self.env,
+                &self.types,
+                &self.resolver,
+                self.edition,
+                function.as_deref(),
+            );
+            self.facts.async_lock_sites.extend(sites);
+        }
+        // The same async bodies, read for their loops and state calls.
+        let body = crate::model::loops::scan_expr(expr, &self.resolver, &self.knowledge);
+        self.add_body_facts(body);
+    }
+
+    /// An async fn's body, with its `&mut` parameters and mutable bindings, lowered to the IR
+    /// (`item` indexes `facts.fn_items`).
+    pub(super) fn hand_off_async_fn(
+        &mut self,
+        sig: &syn::Signature,
+        block: &syn::Block,
+        item: usize,
+    ) {
+        self.analyse_guards_block(block);
+        // `x: &mut T` parameters are lent by passing them to a call; they, `mut x` and
+        // `&mut self` are mutable bindings of the body.
+        let mut mut_params = Vec::new();
+        let mut mut_bindings = Vec::new();
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(r) if r.mutability.is_some() => {
+                    mut_bindings.push("self".to_string());
+                }
+                syn::FnArg::Receiver(_) => {}
+                syn::FnArg::Typed(t) => {
+                    let syn::Pat::Ident(name) = &*t.pat else {
+                        continue;
+                    };
+                    let lent = matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some());
+                    if lent {
+                        mut_params.push(name.ident.to_string());
+                    }
+                    if lent || name.mutability.is_some() {
+                        mut_bindings.push(name.ident.to_string());
+                    }
+                }
+            }
+        }
+        self.facts.ir.lower_block(
+            crate::model::ir::BodyKind::AsyncFn,
+            Some(item),
+            block,
+            mut_params,
+            mut_bindings,
+            &self.env,
+            &self.types,
+            &self.resolver,
+        );
+    }
+
+    /// Visits call arguments, giving closures the context they run in.
+    ///
+    /// A sync closure handed to an offloader runs off the executor; one handed to a call whose
+    /// result is awaited (`asyncify(move || std::fs::read(p)).await`) runs wherever that future
+    /// sends it, so its context is unknown; otherwise it runs inline.
+    pub(super) fn visit_args<'a>(
+        &mut self,
+        args: impl IntoIterator<Item = &'a syn::Expr>,
+        offloads: bool,
+        awaited: bool,
+        adapter_loop: Option<LoopScope>,
+    ) {
+        let mut adapter_loop = adapter_loop;
+        for arg in args {
+            if let syn::Expr::Closure(c) = arg
+                && c.asyncness.is_none()
+            {
+                let ctx = if offloads {
+                    Ctx::Offloaded
+                } else if awaited {
+                    Ctx::Unknown
+                } else {
+                    self.ctx()
+                };
+                self.closure_ctx = Some((ctx, adapter_loop.take()));
+            }
+            self.visit_expr(arg);
+            self.closure_ctx = None;
+        }
+    }
+
+    pub(super) fn walk_expr_async(&mut self, a: &syn::ExprAsync) {
+        self.analyse_guards_block(&a.block);
+        self.facts.ir.lower_block(
+            crate::model::ir::BodyKind::AsyncBlock,
+            self.fn_stack.last().copied(),
+            &a.block,
+            Vec::new(),
+            Vec::new(),
+            &self.env,
+            &self.types,
+            &self.resolver,
+        );
+        self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_block(&a.block));
+    }
+
+    pub(super) fn walk_expr_closure(&mut self, c: &syn::ExprClosure) {
+        let given = self.closure_ctx.take();
+        self.env.push();
+        for input in &c.inputs {
+            self.env
+                .bind_pat(input, Ty::Unknown, &self.types, &self.resolver);
+        }
+        if c.asyncness.is_some() {
+            self.analyse_guards_expr(&c.body);
+            self.facts.ir.lower_expr(
+                self.fn_stack.last().copied(),
+                &c.body,
+                &self.env,
+                &self.types,
+                &self.resolver,
+            );
+            self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_expr(&c.body));
+        } else {
+            // A sync closure run inline belongs to its body's loops, plus its own iteration
+            // when it is an iterator adapter's per-element closure.
+            let (ctx, adapter_loop) = given.unwrap_or((Ctx::Unknown, None));
+            let mut loops = if ctx == Ctx::Offloaded {
+                Vec::new()
+            } else {
+                self.frame().loops.clone()
+            };
+            loops.extend(adapter_loop.map(Rc::new));
+            self.with_frame(ctx, loops, |w| {
+                if let Some(frame) = w.frames.last_mut() {
+                    frame.sync_closure = true;
+                }
+                w.visit_expr(&c.body)
+            });
+        }
+        self.env.pop();
+    }
+
+    pub(super) fn walk_expr_struct(&mut self, e: &syn::ExprStruct) {
+        // A closure stored in a struct field (`Hooks { on_exit: move || .. }`) runs wherever the
+        // struct's owner calls it, not here.
+        for field in &e.fields {
+            if self.async_lock_scan {
+                self.async_lock_struct_field(e, field);
+            }
+            if let syn::Expr::Closure(c) = &field.expr
+                && c.asyncness.is_none()
+            {
+                self.closure_ctx = Some((Ctx::Unknown, None));
+            }
+            self.visit_expr(&field.expr);
+            self.closure_ctx = None;
+        }
+        if let Some(rest) = &e.rest {
+            self.visit_expr(rest);
+        }
+    }
+}
+
+/// Names of local closures passed to an offloader (`spawn_blocking(load)`) in a block.
+pub(super) struct OffloadedNames<'k>(pub(super) HashSet<String>, pub(super) &'k Knowledge);
+
+impl<'ast> Visit<'ast> for OffloadedNames<'_> {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && let Some(last) = p.path.segments.last()
+            && self.1.is_offload_fn_name(&last.ident.to_string())
+        {
+            self.0.extend(c.args.iter().filter_map(ident_of));
+        }
+        visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if self.1.is_offload_method(&m.method.to_string()) {
+            self.0.extend(m.args.iter().filter_map(ident_of));
+        }
+        visit::visit_expr_method_call(self, m);
+    }
+}
+
+fn ident_of(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}

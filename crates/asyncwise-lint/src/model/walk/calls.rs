@@ -1,0 +1,209 @@
+//! Call facts: every call, method call and `for` loop's iteration becomes a [`CallFact`] with
+//! its resolved callee (a path, a method on an inferred receiver type, a read or write through
+//! a blocking I/O type), its context and caller, whether it is awaited (`.await`, `block_on`) or
+//! discarded (`;`, `let _`, `drop`), and whether it runs once at start-up (directly in `main`,
+//! a set-up fn, or a fn `main` awaits directly). A call site is also where a spawn, a polling
+//! receive, a concurrency-limited stream chain or a lent async lock is seen; those facts are
+//! built by [`spawns`](super::spawns), [`channels`](super::channels) and [`locks`](super::locks).
+
+use syn::visit::{self, Visit};
+
+use super::super::analysis::bounds;
+use super::super::{CallFact, Callee, Ctx, Loc};
+use super::channels::is_near_zero_duration;
+use super::{Walker, addr, call_addr};
+use crate::knowledge::iterators;
+
+impl Walker {
+    pub(super) fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
+        let ctx = self.ctx();
+        let direct = self.frame().loops.is_empty();
+        let startup = self.main_depth == Some(self.frames.len()) && direct;
+        let direct_in = self
+            .current_fn
+            .filter(|(_, depth)| direct && *depth == self.frames.len())
+            .map(|(f, _)| f);
+        self.direct_in.push(direct_in);
+        // Only awaited calls (`run(cfg).await`, `block_on(run(cfg))`): a future handed to
+        // `spawn` runs alongside everything else.
+        if let (Some((f, depth)), Callee::Path(path)) = (self.current_fn, &callee)
+            && awaited
+            && self.fn_names[f] == "main"
+            && depth == self.frames.len()
+            && let Some(name) = path.rsplit("::").next()
+        {
+            self.main_callees.insert(name.to_string());
+        }
+        self.facts.calls.push(CallFact {
+            callee,
+            loc,
+            ctx,
+            awaited,
+            startup,
+            caller: self.fn_stack.last().copied(),
+            callee_loc: None,
+            await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
+            top_level: direct_in.is_some(),
+            in_arm: self.arm_depth > 0,
+            own_frame: self.in_own_frame(),
+        });
+    }
+
+    /// Calls made directly in a function that `main` calls directly run once, at start-up.
+    pub(super) fn mark_startup_calls(&mut self) {
+        for (call, direct_in) in self.facts.calls.iter_mut().zip(&self.direct_in) {
+            if let Some(f) = direct_in
+                && self.main_callees.contains(&self.fn_names[*f])
+            {
+                call.startup = true;
+            }
+        }
+    }
+
+    /// Records a read or write through `io` when its type is one that blocks.
+    pub(super) fn record_io(&mut self, via: &str, io: Option<&syn::Expr>, loc: Loc) {
+        if let Some(ty) = io.map(|e| self.infer(e))
+            && let Some(path) = ty.path()
+            && self.knowledge.is_blocking_io_type(path)
+        {
+            let callee = Callee::ReadsWrites {
+                via: via.to_string(),
+                io: path.to_string(),
+            };
+            self.record_call(callee, loc, false);
+        }
+    }
+
+    pub(super) fn walk_expr_await(&mut self, a: &syn::ExprAwait) {
+        if let Some(x) = call_addr(&a.base) {
+            self.awaited.insert(x);
+        }
+        visit::visit_expr_await(self, a);
+    }
+
+    pub(super) fn walk_expr_call(&mut self, c: &syn::ExprCall) {
+        let loc = Loc::call(c);
+        let me = addr(c);
+        let path = match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() => Some(self.resolver.resolve(&p.path)),
+            _ => None,
+        };
+        let Some(path) = path else {
+            visit::visit_expr_call(self, c);
+            return;
+        };
+        if self.knowledge.is_block_on_fn(&path) {
+            // `block_on(tokio::spawn(..))` waits for the task like `.await` does.
+            for arg in &c.args {
+                if let Some(a) = call_addr(arg) {
+                    self.awaited.insert(a);
+                }
+            }
+        }
+        if path == "std::mem::drop" {
+            for arg in &c.args {
+                if let Some(a) = call_addr(arg) {
+                    self.discarded.insert(a);
+                }
+            }
+        }
+        self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
+        if let Some(call) = self.facts.calls.last_mut() {
+            call.callee_loc = Some(Loc::expr(&c.func));
+        }
+        if self.knowledge.is_reader_fn(&path) {
+            self.record_io(&path, c.args.first(), loc);
+        }
+        if self.knowledge.is_spawn_fn(&path) {
+            // A configured wrapper may take a name or options first (`spawn_named("conn", fut)`).
+            let future = c
+                .args
+                .iter()
+                .find(|a| !matches!(a, syn::Expr::Lit(_) | syn::Expr::Reference(_)))
+                .or(c.args.first());
+            self.spawn_fact(me, loc, path.clone(), future, false);
+        }
+        self.visit_expr(&c.func);
+        let is_arc_clone = path.ends_with("Arc::clone") || path.ends_with("Rc::clone");
+        if self.async_lock_scan && !is_arc_clone && path != "std::mem::drop" {
+            for arg in &c.args {
+                self.async_lock_lent(arg);
+            }
+        }
+        // A closure stored for later (`Box::new(move || ..)`) runs who knows where, like one
+        // handed to a call whose future is awaited.
+        self.visit_args(
+            &c.args,
+            self.knowledge.offloads_closure(&path),
+            self.awaited.contains(&me) || self.knowledge.stores_closure(&path),
+            None,
+        );
+    }
+
+    pub(super) fn walk_expr_method_call(&mut self, m: &syn::ExprMethodCall) {
+        let loc = Loc::method_call(m);
+        let me = addr(m);
+        let name = m.method.to_string();
+        if self.knowledge.is_block_on_method(&name) {
+            for arg in &m.args {
+                if let Some(a) = call_addr(arg) {
+                    self.awaited.insert(a);
+                }
+            }
+        }
+        if name == "recv_timeout" && m.args.first().is_some_and(is_near_zero_duration) {
+            self.facts.polling_receives.push(loc);
+        }
+        let receiver = self.infer(&m.receiver);
+        if let Some(path) = receiver.path()
+            && self.knowledge.is_spawn_method(path, &name)
+        {
+            let owned = self.knowledge.owns_spawned_tasks(path);
+            let future = m.args.iter().nth(self.knowledge.spawn_future_arg(path));
+            self.spawn_fact(me, loc, format!("{path}::{name}"), future, owned);
+        }
+        // Asked before the name moves into the call fact.
+        let per_element = iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str());
+        let offloads = self.knowledge.is_offload_method(&name);
+        self.record_call(
+            Callee::Method { name, receiver },
+            loc,
+            self.awaited.contains(&me),
+        );
+        if iterators::CONCURRENCY_LIMITED_CONSUMERS
+            .iter()
+            .any(|c| m.method == c)
+            && !m
+                .args
+                .first()
+                .is_some_and(|a| matches!(a, syn::Expr::Path(p) if p.path.is_ident("None")))
+        {
+            let mut chain = &*m.receiver;
+            while let syn::Expr::MethodCall(inner) = chain {
+                self.concurrency_limited.insert(addr(inner));
+                chain = &inner.receiver;
+            }
+        }
+        self.visit_expr(&m.receiver);
+        let limited = self.concurrency_limited.contains(&me);
+        let adapter_loop = (per_element && bounds::is_iteration(&m.receiver)).then(|| {
+            let fixed = bounds::iterations(&m.receiver, &self.constant_names);
+            let mut scope = self.loop_scope(
+                m,
+                loc,
+                "iterator closure",
+                fixed,
+                bounds::is_chunked(&m.receiver),
+            );
+            scope.concurrency_limited = limited;
+            scope
+        });
+        if self.async_lock_scan {
+            self.async_lock_combinator(m);
+            for arg in &m.args {
+                self.async_lock_lent(arg);
+            }
+        }
+        self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
+    }
+}

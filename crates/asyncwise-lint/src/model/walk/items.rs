@@ -1,0 +1,301 @@
+//! Items: modules (inline and `mod db;` declarations with their `#[path]`), impls, traits and
+//! fns. A fn's visit records its [`FnSignature`] and [`FnItem`] (crate path, self type, set-up
+//! and entry-point flags read from its attributes and return type), binds its parameters' types
+//! and walks its body in a new frame; everything about naming and classifying items lives here,
+//! so the other modules only ask [`Walker::current_fn_path`](super::Walker) or `fn_stack`.
+
+use syn::visit::{self, Visit};
+
+use super::super::{Ctx, FnItem, Loc, ModDecl};
+use super::Walker;
+use crate::facts::{FnKind, FnSignature};
+
+impl Walker {
+    pub(super) fn walk_item_mod(&mut self, m: &syn::ItemMod) {
+        if m.content.is_none() {
+            self.facts.mod_decls.push(ModDecl {
+                parent: self.resolver.current_module.clone(),
+                name: m.ident.to_string(),
+                path_attr: path_attr(&m.attrs),
+            });
+        }
+        let saved = self.resolver.current_module.clone();
+        self.resolver.current_module = format!("{saved}::{}", m.ident);
+        visit::visit_item_mod(self, m);
+        self.resolver.current_module = saved;
+    }
+
+    pub(super) fn walk_item_impl(&mut self, i: &syn::ItemImpl) {
+        let saved = self.env.self_ty.take();
+        self.env.self_ty = self
+            .types
+            .ty_of(&i.self_ty, &self.resolver)
+            .path()
+            .map(str::to_string);
+        let saved_owner = std::mem::replace(&mut self.impl_owner, self.env.self_ty.clone());
+        let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
+        visit::visit_item_impl(self, i);
+        self.in_impl = saved_in_impl;
+        self.impl_owner = saved_owner;
+        self.env.self_ty = saved;
+    }
+
+    pub(super) fn walk_item_trait(&mut self, t: &syn::ItemTrait) {
+        let owner = format!("{}::{}", self.resolver.current_module, t.ident);
+        let saved_owner = self.impl_owner.replace(owner);
+        let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
+        visit::visit_item_trait(self, t);
+        self.in_impl = saved_in_impl;
+        self.impl_owner = saved_owner;
+    }
+
+    pub(super) fn walk_item_fn(&mut self, f: &syn::ItemFn) {
+        // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
+        self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
+        self.main_apart = main_attribute_apart(&f.attrs);
+        self.visit_fn(&f.sig, &f.block);
+    }
+
+    pub(super) fn walk_impl_item_fn(&mut self, f: &syn::ImplItemFn) {
+        // `#[tokio::main] async fn start(..)` in an `impl` builds its runtime too.
+        self.entry_point = is_runtime_entry(&f.attrs, &self.knowledge);
+        self.main_apart = main_attribute_apart(&f.attrs);
+        self.visit_fn(&f.sig, &f.block);
+    }
+
+    pub(super) fn walk_trait_item_fn(&mut self, f: &syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.visit_fn(&f.sig, block);
+        }
+    }
+
+    fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
+        let saved_in_impl = self.in_impl;
+        self.visit_fn_inner(sig, block);
+        self.in_impl = saved_in_impl;
+    }
+
+    fn visit_fn_inner(&mut self, sig: &syn::Signature, block: &syn::Block) {
+        let module = match self.resolver.current_module.rsplit_once("::") {
+            Some((_, last)) => last.to_string(),
+            None => self.file_module.clone(),
+        };
+        let kind = match (self.in_impl, sig.receiver().is_some()) {
+            (false, _) => FnKind::Free,
+            (true, true) => FnKind::Method,
+            (true, false) => FnKind::Associated,
+        };
+        self.facts.functions.push(FnSignature {
+            name: sig.ident.to_string(),
+            module,
+            kind,
+            is_async: sig.asyncness.is_some(),
+            returns_result: returns_result(&sig.output),
+        });
+        // A fn nested in a body is a block item, named as the resolver names block items.
+        let owner = match (&self.impl_owner, self.in_impl) {
+            (Some(owner), true) => owner.clone(),
+            _ if !self.fn_stack.is_empty() => {
+                format!("{}::{{block}}", self.resolver.current_module)
+            }
+            _ => self.resolver.current_module.clone(),
+        };
+        // A method that returns the value it builds is a constructor (judged before the body
+        // resets `in_impl` for the fns nested in it).
+        let constructor = self.in_impl && constructs_self(&sig.output, self.impl_owner.as_deref());
+        let item = self.facts.fn_items.len();
+        self.facts.fn_items.push(FnItem {
+            path: format!("{owner}::{}", sig.ident),
+            self_ty: self.in_impl.then(|| self.impl_owner.clone()).flatten(),
+            is_async: sig.asyncness.is_some(),
+            loc: Loc::from_span(sig.ident.span()),
+            body: Loc {
+                start: Loc::from_span(block.brace_token.span.open()).start,
+                end: Loc::from_span(block.brace_token.span.close()).end,
+            },
+            setup: sig.asyncness.is_some()
+                && (self.entry_point
+                    || constructor
+                    || self.knowledge.is_setup_fn(&sig.ident.to_string())),
+            main_apart: std::mem::take(&mut self.main_apart) && sig.asyncness.is_some(),
+        });
+        self.fn_stack.push(item);
+        let saved_env = std::mem::take(&mut self.env);
+        self.env.self_ty = saved_env.self_ty.clone();
+        self.env.push();
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                // `State(store): State<Arc<Store>>`: an extractor newtype's field is its type
+                // argument.
+                if let syn::Pat::TupleStruct(ts) = &*t.pat
+                    && ts.elems.len() == 1
+                    && let Some(inner) = single_type_argument(&t.ty)
+                {
+                    let ty = self.types.ty_of(inner, &self.resolver);
+                    self.env
+                        .bind_pat(&ts.elems[0], ty, &self.types, &self.resolver);
+                    continue;
+                }
+                let ty = self.types.ty_of(&t.ty, &self.resolver);
+                self.env.bind_pat(&t.pat, ty, &self.types, &self.resolver);
+            }
+        }
+        self.in_impl = false;
+        let ctx = if sig.asyncness.is_some() {
+            Ctx::Async
+        } else {
+            Ctx::Sync
+        };
+        if ctx == Ctx::Async {
+            self.hand_off_async_fn(sig, block, item);
+        }
+        // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
+        // the program starts: blocking directly in their bodies is the pedantic form.
+        let entry = std::mem::take(&mut self.entry_point);
+        let is_main = ctx == Ctx::Async
+            && (entry || self.knowledge.is_setup_fn(&sig.ident.to_string()) || constructor);
+        let saved_main = self.main_depth;
+        self.main_depth = if is_main {
+            Some(self.frames.len() + 1)
+        } else {
+            None
+        };
+        self.fn_names.push(if entry {
+            "main".to_string()
+        } else {
+            sig.ident.to_string()
+        });
+        let saved_fn = self
+            .current_fn
+            .replace((self.fn_names.len() - 1, self.frames.len() + 1));
+        self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
+        if self.async_lock_scan
+            && let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last()
+        {
+            self.async_lock_lent(tail);
+        }
+        self.current_fn = saved_fn;
+        self.main_depth = saved_main;
+        self.fn_stack.pop();
+        self.env = saved_env;
+    }
+}
+
+/// `T` in `Wrapper<T>`, when that is the type's only generic argument.
+fn single_type_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(inner)] => Some(inner),
+        _ => None,
+    }
+}
+
+/// The value of a `#[path = "…"]` attribute.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn returns_result(output: &syn::ReturnType) -> bool {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    let syn::Type::Path(p) = &**ty else {
+        return false;
+    };
+    p.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident.to_string().ends_with("Result"))
+}
+
+/// A runtime `main` attribute whose runtime polls the fn's body on the main thread, apart from
+/// its worker threads (`#[tokio::main]`, `#[tokio::main(flavor = "multi_thread")]`), as the
+/// knowledge's table says. Arguments that do not read as `name = value` pairs say nothing.
+fn main_attribute_apart(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let segments = &a.path().segments;
+        if segments.len() != 2 || segments[1].ident != "main" {
+            return false;
+        }
+        let krate = segments[0].ident.to_string();
+        let flavor = match &a.meta {
+            syn::Meta::Path(_) => None,
+            syn::Meta::List(_) => {
+                let parser = syn::punctuated::Punctuated::<syn::MetaNameValue, syn::Token![,]>::parse_terminated;
+                let Ok(args) = a.parse_args_with(parser) else {
+                    return false;
+                };
+                args.iter()
+                    .find(|arg| arg.path.is_ident("flavor"))
+                    .map(|arg| match &arg.value {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) => s.value(),
+                        _ => String::new(),
+                    })
+            }
+            syn::Meta::NameValue(_) => return false,
+        };
+        crate::knowledge::runtimes::polls_main_apart(&krate, flavor.as_deref())
+    })
+}
+
+/// `#[tokio::main]` (or another runtime's `main` attribute): the fn builds a runtime and blocks
+/// on its body, whatever its name.
+fn is_runtime_entry(attrs: &[syn::Attribute], knowledge: &crate::knowledge::Knowledge) -> bool {
+    // Compares identifiers in place: no string per attribute of every function.
+    attrs.iter().any(|a| {
+        let segments = &a.path().segments;
+        segments.len() == 2
+            && segments[1].ident == "main"
+            && knowledge.is_runtime_entry_crate(&segments[0].ident.to_string())
+    })
+}
+
+/// Does a method return the value it builds: `Self`, the impl's own type, or either wrapped in
+/// `Result`/`Option` (`io::Result<Self>`, `Result<Self, Error>`)? Such an async fn is a
+/// constructor: it runs once per value it builds, and the values that need async set-up
+/// (stores, servers, connectors) are built once.
+fn constructs_self(output: &syn::ReturnType, owner: Option<&str>) -> bool {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    let owner_name = owner.and_then(|o| o.rsplit("::").next());
+    returns_own_type(ty, owner_name)
+}
+
+/// `Self` or the type named `owner`, possibly inside `Result`/`Option` (nested too).
+fn returns_own_type(ty: &syn::Type, owner: Option<&str>) -> bool {
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Self" || owner.is_some_and(|o| last.ident == o) {
+        return true;
+    }
+    if last.ident != "Result" && last.ident != "Option" {
+        return false;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => matches!(
+            args.args.first(),
+            Some(syn::GenericArgument::Type(first)) if returns_own_type(first, owner)
+        ),
+        _ => false,
+    }
+}

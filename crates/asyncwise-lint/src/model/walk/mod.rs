@@ -1,0 +1,390 @@
+//! The one traversal that builds a [`FileModel`](super::FileModel)'s facts.
+//!
+//! It keeps a stack of *frames* (one per body: fn, closure, async block) carrying the body's
+//! [`Ctx`] and its enclosing loops, a block-scoped [`Resolver`] and a [`TypeEnv`]. Macro bodies
+//! are parsed from their tokens (`tokio::select!` branches, comma-separated expressions, or
+//! statements) and walked like ordinary code; macros that parse as neither are skipped.
+//!
+//! The walker records facts and decides no rule's verdict: questions with semantics of their
+//! own are asked of [`analysis`](super::analysis) (how a spawned future can fail, what bounds
+//! the tasks of the loop a spawn sits in) and their answers stored on the
+//! [`SpawnFact`](super::SpawnFact); library knowledge comes from the run's
+//! [`Knowledge`](crate::knowledge::Knowledge), never from a table file's constants (only std and
+//! language names: iterator adapters and macro kinds).
+//!
+//! This module holds what every concern shares: the collected [`WalkFacts`], the walker's state
+//! and frame stack, and the `Visit` impl, which only dispatches. Each concern is one module:
+//!
+//! | module | records |
+//! |---|---|
+//! | `items` | modules, impls, traits and fns: signatures, [`FnItem`]s, entry attributes |
+//! | `scopes` | blocks, statements, `let`s, `match` arms, `if let`: scopes and bindings |
+//! | `bodies` | closures and async blocks (their frames and contexts) and each async body's hand-off to the guard, loop and IR passes |
+//! | `calls` | call facts: callee, awaited or discarded, start-up, blocking reads and writes |
+//! | `spawns` | spawn facts and the loop scopes their bounds are judged by |
+//! | `channels` | unbounded channels that stay low-volume, polling receives |
+//! | `locks` | async lock declarations, aliases and the sites that lend or hold them |
+//! | `macro_calls` | macro bodies parsed and walked like code, `write!` as a write |
+
+mod bodies;
+mod calls;
+mod channels;
+mod items;
+mod locks;
+mod macro_calls;
+mod scopes;
+mod spawns;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use syn::visit::Visit;
+
+use super::analysis::bounds::LoopScope;
+use super::analysis::failure::BodyFailure;
+use super::resolve::Resolver;
+use super::types::{TypeEnv, TypeTable, infer};
+use super::{CallFact, Ctx, Edition, FileContext, FnItem, HeldGuard, Loc, ModDecl, SpawnFact, Ty};
+use crate::facts::{FieldFact, FnSignature};
+use crate::knowledge::Knowledge;
+use spawns::AfterStmt;
+
+/// What the walk collects.
+#[derive(Debug, Default)]
+pub struct WalkFacts {
+    /// Calls.
+    pub calls: Vec<CallFact>,
+    /// Spawns.
+    pub spawns: Vec<SpawnFact>,
+    /// Guards held across awaits.
+    pub held_guards: Vec<HeldGuard>,
+    /// Function signatures.
+    pub functions: Vec<FnSignature>,
+    /// Struct fields with named types.
+    pub fields: Vec<FieldFact>,
+    /// Unbounded channel constructors whose sender is not fed without limit, with why.
+    pub low_volume_channels: Vec<(Loc, &'static str)>,
+    /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
+    pub polling_receives: Vec<Loc>,
+    /// Async locks declared in the file.
+    pub async_lock_decls: Vec<super::AsyncLockDeclFact>,
+    /// Async lock calls in async code.
+    pub async_lock_sites: Vec<super::AsyncLockSiteFact>,
+    /// The statement-level IR of async bodies.
+    pub ir: super::ir::Ir,
+    /// Loops of async bodies.
+    pub loops: Vec<super::loops::LoopFact>,
+    /// Async bodies with state-changing calls, with their awaits.
+    pub sequences: Vec<super::loops::SequenceFact>,
+    /// Async bodies that wait or bound attempts themselves.
+    pub paced_bodies: Vec<Loc>,
+
+    /// Every function with a body, with its crate path (callers of [`CallFact`]s index this).
+    pub fn_items: Vec<FnItem>,
+    /// Out-of-line module declarations (`mod db;`).
+    pub mod_decls: Vec<ModDecl>,
+    /// Module-level imports of crate items: (alias path, target path).
+    pub crate_aliases: Vec<(String, String)>,
+    /// Module-level glob imports of crate modules: (importing module, glob module).
+    pub crate_globs: Vec<(String, String)>,
+    /// What runs once per event (see [`super::analysis::per_event`]).
+    pub per_event: super::analysis::per_event::PerEventFacts,
+}
+
+/// Walks a file whose top module is `root` (`crate`, or `crate::db` for `src/db.rs`).
+pub fn walk_file(
+    file: &syn::File,
+    file_module: &str,
+    cx: &FileContext,
+    async_lock_scan: bool,
+) -> WalkFacts {
+    let mut resolver = Resolver::with_root(file, &cx.module, Arc::clone(&cx.knowledge));
+    let types = TypeTable::new(file, &mut resolver);
+    let mut w = Walker {
+        resolver,
+        types,
+        env: TypeEnv::default(),
+        frames: vec![Frame {
+            ctx: Ctx::Sync,
+            loops: Vec::new(),
+            sync_closure: false,
+        }],
+        closure_ctx: None,
+        discarded: HashSet::new(),
+        awaited: HashSet::new(),
+        bound_to: HashMap::new(),
+        offloaded_names: Vec::new(),
+        file_module: file_module.to_string(),
+        in_impl: false,
+        impl_owner: None,
+        edition: cx.edition,
+        knowledge: Arc::clone(&cx.knowledge),
+        fn_stack: Vec::new(),
+        bound_futures: Vec::new(),
+        constant_names: Vec::new(),
+        after_stmt: None,
+        leaves_after_stmt: false,
+        concurrency_limited: HashSet::new(),
+        stmt_binding: None,
+        main_depth: None,
+        current_fn: None,
+        fn_names: Vec::new(),
+        direct_in: Vec::new(),
+        main_callees: HashSet::new(),
+        entry_point: false,
+        main_apart: false,
+        arm_depth: 0,
+        async_lock_scan,
+        facts: WalkFacts::default(),
+    };
+    w.visit_file(file);
+    w.facts.crate_aliases = w.resolver.crate_aliases();
+    w.facts.crate_globs = w.resolver.crate_globs();
+    w.facts.per_event = super::analysis::per_event::analyse(file, &mut w.resolver);
+    w.mark_startup_calls();
+    w.facts.fields = w
+        .types
+        .named_fields()
+        .map(|(owner, field, ty)| FieldFact {
+            owner: owner.to_string(),
+            field: field.to_string(),
+            ty: ty.to_string(),
+        })
+        .collect();
+    w.facts
+}
+
+struct Frame {
+    ctx: Ctx,
+    loops: Vec<Rc<LoopScope>>,
+    /// The body of a sync closure: `.await` cannot be written in it, whatever its context.
+    sync_closure: bool,
+}
+
+struct Walker {
+    resolver: Resolver,
+    types: TypeTable,
+    env: TypeEnv,
+    frames: Vec<Frame>,
+    /// The context the next closure visited gets, set by the call it is an argument of.
+    closure_ctx: Option<(Ctx, Option<LoopScope>)>,
+    /// Call expressions (by address) whose value is discarded.
+    discarded: HashSet<usize>,
+    /// Call expressions (by address) that are awaited.
+    awaited: HashSet<usize>,
+    /// Call expressions (by address) bound to a simple `let` name.
+    bound_to: HashMap<usize, String>,
+    /// Per enclosing block: names of local closures handed to an offloader in that block.
+    offloaded_names: Vec<HashSet<String>>,
+    file_module: String,
+    /// Inside an `impl` or trait: functions there are methods or associated functions.
+    in_impl: bool,
+    /// The path functions of the enclosing `impl` (its self type) or trait are declared under.
+    impl_owner: Option<String>,
+    /// The package's edition (drop scopes of `if let` scrutinees).
+    edition: Edition,
+    knowledge: Arc<Knowledge>,
+    /// Indices into `facts.fn_items` of the functions being walked, innermost last.
+    fn_stack: Vec<usize>,
+    /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
+    /// whether they can fail: a later `spawn(name)` is judged by them.
+    bound_futures: Vec<(String, BodyFailure)>,
+    /// Names bound to constants (`let workers = 48;`) in the enclosing blocks.
+    constant_names: Vec<String>,
+    /// Tokens of the statements after the one being visited, when that statement holds a loop
+    /// (to see whether the loop's tasks are joined right after it).
+    after_stmt: Option<Rc<AfterStmt>>,
+    /// A later statement of the block being visited is a `return` or `break`: a spawn in the
+    /// current statement happens once per loop at most.
+    leaves_after_stmt: bool,
+    /// Method calls of a stream chain consumed with a concurrency limit
+    /// (`.map(..).for_each_concurrent(n, ..)`), by address.
+    concurrency_limited: HashSet<usize>,
+    /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
+    stmt_binding: Option<String>,
+    /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
+    /// loops, run once at start-up.
+    main_depth: Option<usize>,
+    /// The function being visited (index into `fn_names`) and its body's frame depth.
+    current_fn: Option<(usize, usize)>,
+    fn_names: Vec<String>,
+    /// Per call: the function it is made directly in (outside loops, closures and async
+    /// blocks), if any.
+    direct_in: Vec<Option<usize>>,
+    /// Functions `main` calls directly: their bodies run once, at start-up.
+    main_callees: HashSet<String>,
+    /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
+    entry_point: bool,
+    /// The function about to be visited carries a runtime `main` attribute that polls its body
+    /// apart from the worker threads (see `items::main_attribute_apart`).
+    main_apart: bool,
+    /// How many `match` arms the walk is inside.
+    arm_depth: usize,
+    /// Follow async lock guards too (the file names a `Mutex` or `RwLock`).
+    async_lock_scan: bool,
+    facts: WalkFacts,
+}
+
+fn addr<T>(node: &T) -> usize {
+    node as *const T as usize
+}
+
+fn call_addr(expr: &syn::Expr) -> Option<usize> {
+    match expr {
+        syn::Expr::Call(c) => Some(addr(c)),
+        syn::Expr::MethodCall(m) => Some(addr(m)),
+        syn::Expr::Paren(p) => call_addr(&p.expr),
+        _ => None,
+    }
+}
+
+impl Walker {
+    fn frame(&self) -> &Frame {
+        self.frames.last().expect("the root frame is never popped")
+    }
+
+    fn ctx(&self) -> Ctx {
+        self.frame().ctx
+    }
+
+    fn with_frame(&mut self, ctx: Ctx, loops: Vec<Rc<LoopScope>>, f: impl FnOnce(&mut Self)) {
+        self.frames.push(Frame {
+            ctx,
+            loops,
+            sync_closure: false,
+        });
+        f(self);
+        self.frames.pop();
+    }
+
+    fn with_loop(&mut self, info: LoopScope, f: impl FnOnce(&mut Self)) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.loops.push(Rc::new(info));
+        }
+        f(self);
+        if let Some(frame) = self.frames.last_mut() {
+            frame.loops.pop();
+        }
+    }
+
+    fn infer(&self, e: &syn::Expr) -> Ty {
+        infer(e, &self.env, &self.types, &self.resolver)
+    }
+
+    /// The crate path of the innermost function being walked.
+    fn current_fn_path(&self) -> Option<String> {
+        self.fn_stack
+            .last()
+            .map(|&i| self.facts.fn_items[i].path.clone())
+    }
+
+    /// Is the walk in the current function's own frame, or only in sync closures run inline
+    /// in it (not in an async block or closure, whose future may be spawned or joined)?
+    fn in_own_frame(&self) -> bool {
+        let Some((_, depth)) = self.current_fn else {
+            return false;
+        };
+        let Some(inner) = self.frames.get(depth..) else {
+            return false;
+        };
+        depth <= self.frames.len()
+            && inner
+                .iter()
+                .all(|frame| frame.sync_closure && frame.ctx == Ctx::Async)
+    }
+}
+
+impl<'ast> Visit<'ast> for Walker {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.walk_item_mod(m);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.walk_item_impl(i);
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        self.walk_item_trait(t);
+    }
+
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        self.walk_item_struct(s);
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        self.walk_item_static(s);
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.walk_item_fn(f);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.walk_impl_item_fn(f);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        self.walk_trait_item_fn(f);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.walk_block(b);
+    }
+
+    fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
+        self.walk_stmt(s);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        self.walk_local(l);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.walk_expr_match(m);
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.walk_expr_async(a);
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.walk_expr_closure(c);
+    }
+
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        self.walk_expr_await(a);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.walk_expr_call(c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.walk_expr_method_call(m);
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.walk_expr_for_loop(f);
+    }
+
+    fn visit_expr_while(&mut self, wl: &'ast syn::ExprWhile) {
+        self.walk_expr_while(wl);
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.walk_expr_loop(l);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.visit_macro_body(mac);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.walk_expr_if(i);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        self.walk_expr_struct(e);
+    }
+}

@@ -1,0 +1,217 @@
+//! Scopes and bindings: blocks (their items for the resolver, the type env, the closures
+//! handed to offloaders in them, and the per-statement state that spawns and channels read:
+//! what follows the statement, whether the block leaves after it, the `let` binding), statements
+//! whose call value is discarded or bound, `let`s (types, constants, futures, closures, locks),
+//! `match` arms and `if let` conditions, whose patterns take the scrutinee's type.
+
+use std::collections::HashSet;
+
+use syn::visit::{self, Visit};
+
+use super::super::analysis::bounds;
+use super::super::analysis::failure;
+use super::super::resolve::Scope;
+use super::super::{Ctx, Ty};
+use super::bodies::OffloadedNames;
+use super::channels::binds_channel;
+use super::spawns::{self, MAX_LOOPS_PER_BLOCK};
+use super::{Walker, call_addr};
+
+impl Walker {
+    /// Binds the patterns of `let` conditions (`if let P = e`, `if let A = a && let B = b`).
+    fn bind_lets(&mut self, cond: &syn::Expr) {
+        match cond {
+            syn::Expr::Let(l) => {
+                let ty = self.infer(&l.expr);
+                self.env.bind_pat(&l.pat, ty, &self.types, &self.resolver);
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.bind_lets(&b.left);
+                self.bind_lets(&b.right);
+            }
+            syn::Expr::Paren(p) => self.bind_lets(&p.expr),
+            _ => {}
+        }
+    }
+
+    pub(super) fn walk_block(&mut self, b: &syn::Block) {
+        // Most blocks declare no item: no scope to build (and no strings to allocate for one).
+        let has_items = b.stmts.iter().any(|s| matches!(s, syn::Stmt::Item(_)));
+        let pushed = has_items && {
+            let mut scope = Scope::default();
+            let items = b.stmts.iter().filter_map(|s| match s {
+                syn::Stmt::Item(i) => Some(i),
+                _ => None,
+            });
+            let module = format!("{}::{{block}}", self.resolver.current_module);
+            scope.add_items(&module, items);
+            let declares = !scope.is_empty();
+            if declares {
+                self.resolver.push_block(scope);
+            }
+            declares
+        };
+        let binds_closure = b.stmts.iter().any(|s| {
+            matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| matches!(*i.expr, syn::Expr::Closure(_))))
+        });
+        if binds_closure {
+            let mut finder = OffloadedNames(HashSet::new(), &self.knowledge);
+            finder.visit_block(b);
+            self.offloaded_names.push(finder.0);
+        }
+        self.env.push();
+        let futures_in_scope = self.bound_futures.len();
+        let constants_in_scope = self.constant_names.len();
+        let saved_after = self.after_stmt.take();
+        let saved_leaves = self.leaves_after_stmt;
+        // Asked once per statement (it is read twice below).
+        let holds_loop: Vec<bool> = b.stmts.iter().map(bounds::holds_loop).collect();
+        let loops = holds_loop.iter().filter(|&&h| h).count();
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            self.leaves_after_stmt = b.stmts[i + 1..].iter().any(|s| {
+                matches!(
+                    s,
+                    syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
+                )
+            });
+            // Bounded work: only statements holding a loop, in blocks with few of them.
+            let wanted = holds_loop[i] || binds_channel(stmt);
+            self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted)
+                .then(|| spawns::after_stmt(&b.stmts, i, saved_after.as_ref()));
+            self.visit_stmt(stmt);
+        }
+        self.after_stmt = saved_after;
+        self.leaves_after_stmt = saved_leaves;
+        self.constant_names.truncate(constants_in_scope);
+        self.bound_futures.truncate(futures_in_scope);
+        self.env.pop();
+        if binds_closure {
+            self.offloaded_names.pop();
+        }
+        if pushed {
+            self.resolver.pop_block();
+        }
+    }
+
+    pub(super) fn walk_stmt(&mut self, s: &syn::Stmt) {
+        match s {
+            syn::Stmt::Expr(e, Some(_)) => {
+                if let Some(a) = call_addr(e) {
+                    self.discarded.insert(a);
+                }
+            }
+            syn::Stmt::Local(l) => {
+                if let Some(init) = &l.init
+                    && let Some(a) = call_addr(&init.expr)
+                {
+                    match &l.pat {
+                        syn::Pat::Wild(_) => {
+                            self.discarded.insert(a);
+                        }
+                        syn::Pat::Ident(i) => {
+                            self.bound_to.insert(a, i.ident.to_string());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        visit::visit_stmt(self, s);
+    }
+
+    pub(super) fn walk_local(&mut self, l: &syn::Local) {
+        if let Some(init) = &l.init {
+            // `let load = |p| std::fs::read(p);` runs where it is called: inline in this body,
+            // unless the closure is handed to an offloader in the same block.
+            if let (syn::Expr::Closure(c), syn::Pat::Ident(name)) = (&*init.expr, &l.pat)
+                && c.asyncness.is_none()
+            {
+                let offloaded = self
+                    .offloaded_names
+                    .iter()
+                    .any(|set| set.contains(&name.ident.to_string()));
+                self.closure_ctx = Some((
+                    if offloaded {
+                        Ctx::Offloaded
+                    } else {
+                        self.ctx()
+                    },
+                    None,
+                ));
+            }
+            let binding = match &l.pat {
+                syn::Pat::Ident(name) => Some(name.ident.to_string()),
+                syn::Pat::Type(t) => match &*t.pat {
+                    syn::Pat::Ident(name) => Some(name.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let saved_binding = std::mem::replace(&mut self.stmt_binding, binding);
+            self.visit_expr(&init.expr);
+            self.stmt_binding = saved_binding;
+            self.closure_ctx = None;
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        if let Some(init) = &l.init
+            && let syn::Expr::Call(c) = &*init.expr
+            && let syn::Pat::Tuple(pair) = &l.pat
+        {
+            self.classify_channel(c, pair);
+        }
+        if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+            && bounds::is_constant(&init.expr, &self.constant_names)
+        {
+            self.constant_names.push(name.ident.to_string());
+        }
+        if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+            && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
+        {
+            self.bound_futures.push((
+                name.ident.to_string(),
+                failure::of_future(&init.expr, &self.knowledge),
+            ));
+        }
+        if self.async_lock_scan
+            && let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+        {
+            let name = name.ident.to_string();
+            self.async_lock_local(&name, &init.expr);
+            self.async_lock_alias(&name, &init.expr);
+        }
+        let ty = l.init.as_ref().map_or(Ty::Unknown, |i| self.infer(&i.expr));
+        self.env.bind_pat(&l.pat, ty, &self.types, &self.resolver);
+    }
+
+    /// Binds each arm's pattern to the scrutinee's type for the arm's body: `match self {
+    /// Self::Serve(args) => args.run() }` calls the variant's type's method.
+    pub(super) fn walk_expr_match(&mut self, m: &syn::ExprMatch) {
+        self.visit_expr(&m.expr);
+        let ty = self.infer(&m.expr);
+        for arm in &m.arms {
+            self.env.push();
+            self.env
+                .bind_pat(&arm.pat, ty.clone(), &self.types, &self.resolver);
+            self.arm_depth += 1;
+            self.visit_arm(arm);
+            self.arm_depth -= 1;
+            self.env.pop();
+        }
+    }
+
+    pub(super) fn walk_expr_if(&mut self, i: &syn::ExprIf) {
+        // `if let Ok(mut file) = File::open(p) { file.read_to_string(..) }`: the pattern's
+        // bindings have the scrutinee's light type in the `then` branch.
+        self.visit_expr(&i.cond);
+        self.env.push();
+        self.bind_lets(&i.cond);
+        self.visit_block(&i.then_branch);
+        self.env.pop();
+        if let Some((_, els)) = &i.else_branch {
+            self.visit_expr(els);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Spawns and the loops they sit in: each spawn call becomes a [`SpawnFact`] whose loop bound
+//! ([`bounds`]) and failure ([`failure`]) are asked of the analyses, from the enclosing loops
+//! ([`LoopScope`]s of `for`, `while`, `loop` and per-element iterator closures) and the
+//! statements after the loop (are its tasks joined?), which the block walk keeps as
+//! [`AfterStmt`].
+
+use std::rc::Rc;
+
+use syn::visit::{self, Visit};
+
+use super::super::analysis::bounds::{self, Iterations, LoopScope, SpawnSite};
+use super::super::analysis::failure::{self, BodyFailure};
+use super::super::tokens::TokenFacts;
+use super::super::{Callee, Ctx, Loc, SpawnFact, Ty};
+use super::Walker;
+
+/// The statements after the one being visited, as tokens and as facts.
+pub(super) struct AfterStmt {
+    pub(super) tokens: proc_macro2::TokenStream,
+    pub(super) facts: TokenFacts,
+    /// The statement is an `if`, `match` or block: what follows it also follows the
+    /// statements of its branches.
+    pub(super) branches: bool,
+}
+
+/// Blocks with more loop statements than this are not searched for joins after each loop (the
+/// search re-reads the rest of the block per loop).
+pub(super) const MAX_LOOPS_PER_BLOCK: usize = 16;
+
+/// The statements after `stmts[i]`; when `stmts[i]`'s block is a branch of a statement that
+/// holds a loop (`outer` says so), the statements after that one follow too.
+pub(super) fn after_stmt(
+    stmts: &[syn::Stmt],
+    i: usize,
+    outer: Option<&Rc<AfterStmt>>,
+) -> Rc<AfterStmt> {
+    let stmt = &stmts[i];
+    let mut tokens = proc_macro2::TokenStream::new();
+    for s in &stmts[i + 1..] {
+        quote::ToTokens::to_tokens(s, &mut tokens);
+    }
+    if let Some(outer) = outer.filter(|a| a.branches) {
+        tokens.extend(outer.tokens.clone());
+    }
+    let branches = matches!(stmt, syn::Stmt::Expr(e, _) if bounds::branches_hold_loop(e));
+    Rc::new(AfterStmt {
+        facts: TokenFacts::of(tokens.clone()),
+        tokens,
+        branches,
+    })
+}
+
+impl Walker {
+    pub(super) fn spawn_fact(
+        &mut self,
+        node_addr: usize,
+        loc: Loc,
+        via: String,
+        future: Option<&syn::Expr>,
+        owned: bool,
+    ) {
+        let in_poll_fn = self
+            .current_fn
+            .is_some_and(|(f, _)| self.fn_names[f].starts_with("poll_"))
+            && self.ctx() == Ctx::Sync;
+        let site = SpawnSite {
+            loc,
+            via: &via,
+            loops: &self.frame().loops,
+            awaited: self.awaited.contains(&node_addr),
+            handle: self.bound_to.get(&node_addr).map(String::as_str),
+            future,
+            in_poll_fn,
+            leaves_after: self.leaves_after_stmt,
+        };
+        let in_loop = bounds::spawn_loop(&site, &self.knowledge);
+        // `let fut = async move { .. }; tokio::spawn(fut)`: what was learnt about the binding.
+        let failure = match future {
+            Some(syn::Expr::Path(p)) => p
+                .path
+                .get_ident()
+                .and_then(|name| self.bound_futures.iter().rev().find(|(n, _)| name == n))
+                .map_or_else(BodyFailure::default, |(_, f)| f.clone()),
+            Some(f) => failure::of_future(f, &self.knowledge),
+            None => BodyFailure::default(),
+        };
+        let discarded = self.discarded.contains(&node_addr);
+        self.facts.spawns.push(SpawnFact {
+            loc,
+            via,
+            ctx: self.ctx(),
+            in_loop,
+            discarded,
+            owned,
+            failure,
+        });
+    }
+
+    pub(super) fn loop_scope(
+        &self,
+        node: &impl quote::ToTokens,
+        loc: Loc,
+        kind: &'static str,
+        iterations: Iterations,
+        chunked: bool,
+    ) -> LoopScope {
+        LoopScope::new(node, loc, kind, iterations, chunked).joined_by(
+            self.after_stmt.as_ref().map(|after| &after.facts),
+            self.stmt_binding.as_deref(),
+            &self.knowledge,
+        )
+    }
+
+    pub(super) fn walk_expr_for_loop(&mut self, f: &syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        let iter_ty = self.infer(&f.expr);
+        self.record_call(
+            Callee::Iterate { receiver: iter_ty },
+            Loc::expr(&f.expr),
+            false,
+        );
+        let info = self.loop_scope(
+            f,
+            Loc::from_span(f.for_token.span),
+            "`for` loop",
+            bounds::iterations(&f.expr, &self.constant_names),
+            bounds::is_chunked(&f.expr),
+        );
+        self.env.push();
+        self.env
+            .bind_pat(&f.pat, Ty::Unknown, &self.types, &self.resolver);
+        self.with_loop(info, |w| w.visit_block(&f.body));
+        self.env.pop();
+    }
+
+    pub(super) fn walk_expr_while(&mut self, wl: &syn::ExprWhile) {
+        let info = self.loop_scope(
+            wl,
+            Loc::from_span(wl.while_token.span),
+            "`while` loop",
+            Iterations::Unknown,
+            false,
+        );
+        self.with_loop(info, |w| visit::visit_expr_while(w, wl));
+    }
+
+    pub(super) fn walk_expr_loop(&mut self, l: &syn::ExprLoop) {
+        let info = self.loop_scope(
+            l,
+            Loc::from_span(l.loop_token.span),
+            "`loop`",
+            Iterations::Unknown,
+            false,
+        );
+        self.with_loop(info, |w| visit::visit_expr_loop(w, l));
+    }
+}

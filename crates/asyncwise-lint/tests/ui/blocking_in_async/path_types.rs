@@ -31,6 +31,17 @@ pub async fn first_entry(root: &Path) -> std::io::Result<Option<PathBuf>> {
     Ok(meta.is_file().then_some(path))
 }
 
+pub async fn sync_imports(imports: PathBuf) -> std::io::Result<usize> {
+    let mut n = 0;
+    for dir in imports.read_dir()? { //~ blocking_in_async
+        let to_dir = dir?.path();
+        for entry in to_dir.read_dir()? { //~ blocking_in_async
+            n += usize::from(entry?.path().is_file()); //~ blocking_in_async(pedantic)
+        }
+    }
+    Ok(n)
+}
+
 pub async fn relative(root: &Path, full: PathBuf) -> Option<PathBuf> {
     let real = full.canonicalize().ok()?; //~ blocking_in_async(pedantic)
     let rel = real.strip_prefix(root).ok()?;

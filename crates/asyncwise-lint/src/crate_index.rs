@@ -726,8 +726,10 @@ impl CrateIndex {
             let mut found = globs.iter().filter_map(|g| {
                 self.lookup_through_aliases(file.package, format!("{g}::{target}"), file, true)
             });
+            // Two globs that lead to the same function (one of them through a re-export) are
+            // one answer, not an ambiguity.
             let first = found.next()?;
-            return found.next().is_none().then_some(first);
+            return found.all(|other| other == first).then_some(first);
         };
         self.lookup_through_aliases(package, path, file, own_crate)
     }
@@ -767,9 +769,11 @@ impl CrateIndex {
         None
     }
 
-    /// [`CrateIndex::lookup`] of `path` with its module part replaced by each glob that module
-    /// imports (`crate::Credential::from_password` with `pub use config::*;` in the crate root
-    /// is looked up as `crate::config::Credential::from_password`): the unique find, if any.
+    /// [`CrateIndex::lookup`] of `crate::Name::..` through the globs the crate root imports
+    /// (`crate::Credential::from_password` with `pub use config::*;` in `lib.rs` is looked up
+    /// as `crate::config::Credential::from_password`): the unique find, if any. Only the root's
+    /// globs: they are how a library re-exports a private module, while a glob `use` inside
+    /// another module is private to it and names nothing for other paths.
     fn lookup_through_globs(
         &self,
         package: usize,
@@ -777,28 +781,13 @@ impl CrateIndex {
         file: &FileEntry,
         own_crate: bool,
     ) -> Option<usize> {
-        let globs = &self.packages[package].glob_modules;
-        if globs.is_empty() {
-            return None;
-        }
-        let mut found = None;
-        let mut cut = path.len();
-        while let Some(i) = rfind_path_separator(&path[..cut]) {
-            cut = i;
-            for glob in globs.get(&path[..cut]).into_iter().flatten() {
-                let candidate = format!("{glob}{}", &path[cut..]);
-                if let Some(g) = self.lookup(package, &candidate, file, own_crate) {
-                    if found.is_some_and(|f| f != g) {
-                        return None;
-                    }
-                    found = Some(g);
-                }
-            }
-            if found.is_some() {
-                return found;
-            }
-        }
-        found
+        let rest = path.strip_prefix("crate::")?;
+        let globs = self.packages[package].glob_modules.get("crate")?;
+        let mut found = globs
+            .iter()
+            .filter_map(|glob| self.lookup(package, &format!("{glob}::{rest}"), file, own_crate));
+        let first = found.next()?;
+        found.all(|other| other == first).then_some(first)
     }
 
     /// The unique function named `path` in `package` visible from `from`.

@@ -2,9 +2,9 @@
 // join: `join_all(handles).await;`, `let _ = try_join_all(..).await;`, `try_join_all(..).await?;`
 // (which keeps only the join error, not the tasks' own errors), a `JoinSet` drained with
 // `while let Some(_) = set.join_next().await`. Readings: the task's error is as lost as with a
-// dropped handle, so the rule's forms apply as for a dropped handle (a task that can fail only
-// by panicking is the pedantic form); a join whose results are read, or a collection joined
-// elsewhere than where it is filled, is fine.
+// dropped handle, but such tasks are the pedantic form (the labelled evidence, see the rule's
+// docs); a join whose results are read, or a collection joined elsewhere than where it is
+// filled, is fine.
 use futures::future::{join_all, try_join_all};
 use tokio::task::JoinSet;
 
@@ -12,9 +12,9 @@ pub async fn run_endpoints(endpoints: Vec<Endpoint>) {
     let mut workers = Vec::with_capacity(endpoints.len());
     for ep in endpoints {
         if ep.udp {
-            workers.push(tokio::spawn(serve_udp(ep.clone()))); //~ detached_task, unbounded_spawn(pedantic)
+            workers.push(tokio::spawn(serve_udp(ep.clone()))); //~ detached_task(pedantic), unbounded_spawn(pedantic)
         }
-        workers.push(tokio::spawn(async move { //~ detached_task, unbounded_spawn(pedantic)
+        workers.push(tokio::spawn(async move { //~ detached_task(pedantic), unbounded_spawn(pedantic)
             let listener = bind(&ep).await?;
             listener.run().await
         }));
@@ -25,7 +25,7 @@ pub async fn run_endpoints(endpoints: Vec<Endpoint>) {
 pub async fn fetch_all(urls: Vec<String>) -> Result<(), tokio::task::JoinError> {
     let handles: Vec<_> = urls
         .into_iter()
-        .map(|u| tokio::spawn(async move { download(&u).await?; Ok::<_, Error>(()) })) //~ detached_task, unbounded_spawn(pedantic)
+        .map(|u| tokio::spawn(async move { download(&u).await?; Ok::<_, Error>(()) })) //~ detached_task(pedantic), unbounded_spawn(pedantic)
         .collect();
     try_join_all(handles).await?;
     Ok(())
@@ -34,7 +34,7 @@ pub async fn fetch_all(urls: Vec<String>) -> Result<(), tokio::task::JoinError> 
 pub async fn notify_all(peers: Vec<Peer>) {
     let mut set = JoinSet::new();
     for peer in peers {
-        set.spawn(async move { peer.ping().await }); //~ detached_task, unbounded_spawn(pedantic)
+        set.spawn(async move { peer.ping().await }); //~ detached_task(pedantic), unbounded_spawn(pedantic)
     }
     while let Some(_) = set.join_next().await {}
 }

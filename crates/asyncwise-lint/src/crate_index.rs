@@ -169,6 +169,10 @@ struct PackageMeta {
     field_types: FastMap<String, Vec<String>>,
     /// Glob imports of crate modules, per file.
     globs: FastMap<usize, Vec<String>>,
+    /// Glob imports of crate modules, by the module that makes them (`pub use config::*;` in
+    /// the crate root: `crate` -> `crate::config`): how `dep::Type::f` reaches a type declared
+    /// in a private module and re-exported by a glob.
+    glob_modules: FastMap<String, Vec<String>>,
     manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
     /// It has a library (`src/lib.rs`).
     has_library: bool,
@@ -249,6 +253,12 @@ impl CrateIndex {
                         .entry(format!("{owner}.{field}"))
                         .or_default()
                         .push(ty);
+                }
+                for (module, glob) in &file.items.globs {
+                    meta.glob_modules
+                        .entry(module.clone())
+                        .or_default()
+                        .push(glob.clone());
                 }
                 if !file.items.globs.is_empty() {
                     meta.globs
@@ -718,8 +728,10 @@ impl CrateIndex {
             let mut found = globs.iter().filter_map(|g| {
                 self.lookup_through_aliases(file.package, format!("{g}::{target}"), file, true)
             });
+            // Two globs that lead to the same function (one of them through a re-export) are
+            // one answer, not an ambiguity.
             let first = found.next()?;
-            return found.next().is_none().then_some(first);
+            return found.all(|other| other == first).then_some(first);
         };
         self.lookup_through_aliases(package, path, file, own_crate)
     }
@@ -749,9 +761,35 @@ impl CrateIndex {
                     None => break None,
                 }
             };
-            path = rewritten?;
+            match rewritten {
+                Some(next) => path = next,
+                // No alias: a glob re-export of the module the path names (`crate::Credential`
+                // with `pub use config::*;` in the crate root), if exactly one glob finds it.
+                None => return self.lookup_through_globs(package, &path, file, own_crate),
+            }
         }
         None
+    }
+
+    /// [`CrateIndex::lookup`] of `crate::Name::..` through the globs the crate root imports
+    /// (`crate::Credential::from_password` with `pub use config::*;` in `lib.rs` is looked up
+    /// as `crate::config::Credential::from_password`): the unique find, if any. Only the root's
+    /// globs: they are how a library re-exports a private module, while a glob `use` inside
+    /// another module is private to it and names nothing for other paths.
+    fn lookup_through_globs(
+        &self,
+        package: usize,
+        path: &str,
+        file: &FileEntry,
+        own_crate: bool,
+    ) -> Option<usize> {
+        let rest = path.strip_prefix("crate::")?;
+        let globs = self.packages[package].glob_modules.get("crate")?;
+        let mut found = globs
+            .iter()
+            .filter_map(|glob| self.lookup(package, &format!("{glob}::{rest}"), file, own_crate));
+        let first = found.next()?;
+        found.all(|other| other == first).then_some(first)
     }
 
     /// The unique function named `path` in `package` visible from `from`.

@@ -105,6 +105,10 @@ pub struct FileSummary {
     pub functions: Vec<FnSignature>,
     /// Struct fields with a known named type declared in the file.
     pub fields: Vec<FieldFact>,
+    /// Type aliases declared in the file whose target is a named type: (alias, the target's
+    /// name), so a field reached through `data: &AppData` in another file is the target's.
+    #[serde(default)]
+    pub type_aliases: Vec<(String, String)>,
     /// The build target the file belongs to.
     pub target: Target,
     /// Functions, calls and blocking calls, for the crate index.
@@ -238,6 +242,7 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
     let mut deferred = Vec::new();
     let mut functions = Vec::new();
     let mut fields = Vec::new();
+    let mut type_aliases: Vec<(Target, (String, String))> = Vec::new();
     for file in files {
         let target = file.summary.target;
         out.extend(file.diagnostics);
@@ -249,6 +254,12 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
                 .map(|f| (target.clone(), f)),
         );
         fields.extend(file.summary.fields.into_iter().map(|f| (target.clone(), f)));
+        type_aliases.extend(
+            file.summary
+                .type_aliases
+                .into_iter()
+                .map(|a| (target.clone(), a)),
+        );
     }
     for (from, d) in deferred {
         let functions = functions
@@ -267,7 +278,12 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
                 field,
                 one_of,
             } => fields.any(|f| {
-                &f.owner == owner
+                // The struct itself, or an alias of it declared in a file this one sees.
+                let named = &f.owner == owner
+                    || type_aliases.iter().any(|(t, (alias, target))| {
+                        from.sees(t) && alias == owner && target == &f.owner
+                    });
+                named
                     && &f.field == field
                     && one_of
                         .iter()

@@ -90,6 +90,7 @@ const PATH_FS: &[&str] = &[
     "read_dir",
     "read_link",
 ];
+const DECODE_HINT: &str = "decoding or resizing an image is CPU work proportional to its size: run it in `tokio::task::spawn_blocking`";
 const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
 
 /// Blocking free functions.
@@ -182,6 +183,81 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
     BlockingFn {
         path: "argon2::verify_encoded",
         hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    // Password hashing and key derivation beyond the crates above. Sources: the crates' docs
+    // and sources. rust-argon2's `verify_raw` re-derives the hash (docs.rs/rust-argon2,
+    // `argon2::verify_raw`); argon2-creds' `Config::verify` runs rust-argon2's `verify_encoded`
+    // (github.com/realaravinth/argon2-creds, src/config.rs; the crate re-exports `Config` at its
+    // root); scram's `hash_password` is PBKDF2-SHA256 over the given iterations
+    // (docs.rs/scram, "should be used by AuthenticationProvider implementors to hash any
+    // passwords"); ring's `pbkdf2::derive`/`verify` (docs.rs/ring, module `pbkdf2`);
+    // password-auth's two functions hash with Argon2 by default (docs.rs/password-auth);
+    // orion's `pwhash` hashes with Argon2i (docs.rs/orion, `pwhash::hash_password_verify`).
+    BlockingFn {
+        path: "argon2::verify_raw",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "argon2_creds::Config::verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "argon2_creds::config::Config::verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "scram::hash_password",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "ring::pbkdf2::derive",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "ring::pbkdf2::verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "password_auth::generate_hash",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "password_auth::verify_password",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "orion::pwhash::hash_password",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "orion::pwhash::hash_password_verify",
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    // Brief CPU or desktop work (see [`BRIEF_WORK`]): the pedantic form only.
+    BlockingFn {
+        path: "image::load_from_memory",
+        hint: DECODE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "image::load_from_memory_with_format",
+        hint: DECODE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "image::open",
+        hint: DECODE_HINT,
         cost: Cost::Wait,
     },
     BlockingFn {
@@ -295,6 +371,19 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: PROCESS_HINT,
         cost: Cost::Wait,
     },
+    // A child's pipes (`Stdio::piped()`): a read waits for the child to write.
+    BlockingMethod {
+        receiver: "std::process::ChildStdout",
+        methods: STDIN_READS,
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "std::process::ChildStderr",
+        methods: STDIN_READS,
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
     BlockingMethod {
         receiver: "std::sync::mpsc::Receiver",
         methods: &["recv", "recv_timeout", "iter", "into_iter"],
@@ -377,6 +466,78 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         receiver: "pbkdf2::Pbkdf2",
         methods: &["hash_password", "verify_password"],
         hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    // argon2-creds' `Config::password` hashes with rust-argon2's `hash_encoded`
+    // (github.com/realaravinth/argon2-creds, src/config.rs).
+    BlockingMethod {
+        receiver: "argon2_creds::Config",
+        methods: &["password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "argon2_creds::config::Config",
+        methods: &["password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    // The password-hash crate's `PasswordHash::verify_password` runs each given hasher
+    // (`&[&Argon2::default()]`) over the password (docs.rs/password-hash, trait
+    // `PasswordVerifier`: "One such abstraction is provided by the PasswordHash::verify_password
+    // method"); the hashing crates re-export the type.
+    BlockingMethod {
+        receiver: "password_hash::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "password_hash::phc::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "argon2::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "argon2::password_hash::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "pbkdf2::password_hash::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "scrypt::password_hash::PasswordHash",
+        methods: &["verify_password"],
+        hint: HASH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "image::DynamicImage",
+        methods: &[
+            "resize",
+            "resize_exact",
+            "resize_to_fill",
+            "thumbnail",
+            "blur",
+        ],
+        hint: DECODE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "notify_rust::Notification",
+        methods: &["show"],
+        hint: "`Notification::show` makes a synchronous D-Bus call to the notification server: use `show_async` (notify-rust's `zbus` backend) or run it in `tokio::task::spawn_blocking`",
         cost: Cost::Wait,
     },
     BlockingMethod {
@@ -575,6 +736,8 @@ pub const BLOCKING_IO_TYPES: &[&str] = &[
     "fs_err::File",
     "std::io::Stdin",
     "std::io::StdinLock",
+    "std::process::ChildStdout",
+    "std::process::ChildStderr",
 ];
 
 /// The cost of reading or writing a value of blocking I/O type `io` (one of
@@ -687,6 +850,45 @@ pub fn metadata_only(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
             && METADATA_ONLY_METHODS.contains(&name)
     };
     path.is_some_and(fs_fn) || method.is_some_and(path_method)
+}
+
+/// Blocking work that is brief in the cases seen on real code: decoding or resizing an image
+/// (the image crate's `load_from_memory`/`open` "create a new image from a byte slice" or a
+/// file, `DynamicImage::resize`; docs.rs/image) and showing a desktop notification (notify-rust's
+/// `Notification::show`, a synchronous D-Bus round trip; docs.rs/notify-rust). Both are the
+/// pedantic form of `blocking_in_async`: on the five labelled sets the only such calls (a
+/// ~640x640 cover decoded once per track change, one notification per track change) were noise.
+/// Large images decoded per request would be worth moving off the executor, but the size is
+/// not visible in the code.
+pub const BRIEF_WORK: &[&str] = &[
+    "image::load_from_memory",
+    "image::load_from_memory_with_format",
+    "image::open",
+    "image::DynamicImage::resize",
+    "image::DynamicImage::resize_exact",
+    "image::DynamicImage::resize_to_fill",
+    "image::DynamicImage::thumbnail",
+    "image::DynamicImage::blur",
+    "notify_rust::Notification::show",
+];
+
+/// Is a call of `path` (a free function) or of method `method` on `receiver` brief work (see
+/// [`BRIEF_WORK`])? A short name as blocking chains show it (`Notification::show`) counts too.
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::brief_work;
+/// assert!(brief_work(Some("image::load_from_memory"), None));
+/// assert!(brief_work(None, Some(("notify_rust::Notification", "show"))));
+/// assert!(brief_work(Some("Notification::show"), None));
+/// assert!(!brief_work(Some("std::fs::read"), None));
+/// ```
+pub fn brief_work(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
+    let listed = |p: &str| {
+        BRIEF_WORK
+            .iter()
+            .any(|b| *b == p || b.ends_with(&format!("::{p}")) && p.contains("::"))
+    };
+    path.is_some_and(listed) || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")))
 }
 
 /// Functions that run a future to completion on the current thread (`block_on`).

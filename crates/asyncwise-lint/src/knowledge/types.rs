@@ -73,6 +73,31 @@ pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
     ("fs_err::File::create", Returns::Type("fs_err::File")),
     ("std::path::Path::new", Returns::Type("std::path::Path")),
     ("std::env::current_dir", Returns::Type("std::path::PathBuf")),
+    ("std::env::current_exe", Returns::Type("std::path::PathBuf")),
+    ("std::env::home_dir", Returns::Type("std::path::PathBuf")),
+    ("std::fs::read_dir", Returns::Type("std::fs::ReadDir")),
+    (
+        "image::load_from_memory",
+        Returns::Type("image::DynamicImage"),
+    ),
+    (
+        "image::load_from_memory_with_format",
+        Returns::Type("image::DynamicImage"),
+    ),
+    ("image::open", Returns::Type("image::DynamicImage")),
+    ("std::fs::canonicalize", Returns::Type("std::path::PathBuf")),
+    // The `dirs` crate's directories are `Option<PathBuf>` (docs.rs/dirs); `?`, `unwrap` and
+    // `Some(..)` patterns peel the option as they peel a `Result`.
+    ("dirs::home_dir", Returns::Type("std::path::PathBuf")),
+    ("dirs::cache_dir", Returns::Type("std::path::PathBuf")),
+    ("dirs::config_dir", Returns::Type("std::path::PathBuf")),
+    (
+        "dirs::config_local_dir",
+        Returns::Type("std::path::PathBuf"),
+    ),
+    ("dirs::data_dir", Returns::Type("std::path::PathBuf")),
+    ("dirs::data_local_dir", Returns::Type("std::path::PathBuf")),
+    ("dirs::runtime_dir", Returns::Type("std::path::PathBuf")),
     ("std::env::temp_dir", Returns::Type("std::path::PathBuf")),
     ("tokio::spawn", Returns::Type("tokio::task::JoinHandle")),
     (
@@ -184,6 +209,108 @@ pub const METHOD_RETURNS: &[MethodReturns] = &[
         method: "with_extension",
         returns: Returns::Type("std::path::PathBuf"),
     },
+    // A directory listing's entries and their paths: `for e in dir.read_dir()? { e?.path() }`.
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "read_dir",
+        returns: Returns::Type("std::fs::ReadDir"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "canonicalize",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "read_link",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "parent",
+        returns: Returns::Type("std::path::Path"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "to_owned",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "with_file_name",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::Path",
+        method: "strip_prefix",
+        returns: Returns::Type("std::path::Path"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "read_dir",
+        returns: Returns::Type("std::fs::ReadDir"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "canonicalize",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "read_link",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "parent",
+        returns: Returns::Type("std::path::Path"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "to_owned",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "with_file_name",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "strip_prefix",
+        returns: Returns::Type("std::path::Path"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "to_path_buf",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::path::PathBuf",
+        method: "into_boxed_path",
+        returns: Returns::Type("std::path::Path"),
+    },
+    MethodReturns {
+        receiver: "std::fs::DirEntry",
+        method: "path",
+        returns: Returns::Type("std::path::PathBuf"),
+    },
+    MethodReturns {
+        receiver: "std::fs::ReadDir",
+        method: "next",
+        returns: Returns::Type("std::fs::DirEntry"),
+    },
+    // notify-rust's builder methods return the notification (`&mut Self`); `show` does not.
+    MethodReturns {
+        receiver: "notify_rust::Notification",
+        method: "show",
+        returns: Returns::Type("notify_rust::NotificationHandle"),
+    },
+    MethodReturns {
+        receiver: "notify_rust::Notification",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
     MethodReturns {
         receiver: "redis::Client",
         method: "get_connection",
@@ -254,6 +381,10 @@ pub const VALUE_PASSTHROUGH: &[&str] = &[
     "with_context",
     "map_err",
     "as_mut",
+    // `Result::ok` (light types peel `Result` and `Option` alike)
+    "ok",
+    // `Option::take` (`child.stdout.take()`); `Read::take` limits a reader that still blocks
+    "take",
     // a once-cell's value (`ARGON.get_or_init(init)`); the cell itself is transparent
     "get_or_init",
     "get_or_try_init",
@@ -315,4 +446,57 @@ pub fn method_returns(receiver: &str, method: &str) -> Option<Returns> {
                 && (m.method == method || m.method == "*")
         })
         .map(|m| m.returns)
+}
+
+/// What iterating over a value of a known type yields (possibly inside a `Result`, which `?`
+/// and `Ok(..)` patterns peel): `for entry in dir.read_dir()? { entry?.path() }`.
+pub const ITERATED_ITEMS: &[(&str, &str)] = &[("std::fs::ReadDir", "std::fs::DirEntry")];
+
+/// The type of the items a `for` loop over a value of type `ty` binds, if known.
+///
+/// ```
+/// use asyncwise_lint::knowledge::types::iterated_item;
+/// assert_eq!(iterated_item("std::fs::ReadDir"), Some("std::fs::DirEntry"));
+/// assert_eq!(iterated_item("std::path::PathBuf"), None);
+/// ```
+pub fn iterated_item(ty: &str) -> Option<&'static str> {
+    ITERATED_ITEMS
+        .iter()
+        .find(|(container, _)| *container == ty)
+        .map(|(_, item)| *item)
+}
+
+/// Web frameworks' shared-state handles, by canonical path: each derefs to the application
+/// state it wraps (actix-web's `web::Data<T>` is an `Arc<T>` handed to every handler; axum's
+/// `State<T>` and `Extension<T>` extractors hold the value as their field), so the light type
+/// of `data.db` in a handler taking `data: web::Data<AppState>` is `AppState`'s field `db`.
+pub const SHARED_STATE_WRAPPERS: &[&str] = &[
+    "actix_web::web::Data",
+    "actix_web::Data",
+    "axum::extract::State",
+    "axum::Extension",
+    "axum::extract::Extension",
+];
+
+/// Public fields of library types, by (canonical owner, field): `child.stdout` of a std
+/// `Child` is its `Option<ChildStdout>` pipe (doc.rust-lang.org, `std::process::Child`).
+pub const LIBRARY_FIELDS: &[(&str, &str, &str)] = &[
+    ("std::process::Child", "stdout", "std::process::ChildStdout"),
+    ("std::process::Child", "stderr", "std::process::ChildStderr"),
+    ("std::process::Child", "stdin", "std::process::ChildStdin"),
+    ("std::process::Output", "stdout", "std::vec::Vec"),
+];
+
+/// The type of public field `field` of the library type `owner`, if known.
+///
+/// ```
+/// use asyncwise_lint::knowledge::types::library_field;
+/// assert_eq!(library_field("std::process::Child", "stdout"), Some("std::process::ChildStdout"));
+/// assert_eq!(library_field("std::process::Child", "id"), None);
+/// ```
+pub fn library_field(owner: &str, field: &str) -> Option<&'static str> {
+    LIBRARY_FIELDS
+        .iter()
+        .find(|(o, f, _)| *o == owner && *f == field)
+        .map(|(_, _, ty)| *ty)
 }

@@ -1,4 +1,4 @@
-//! Lock calls written inside `macro_rules!` bodies.
+//! Lock calls and discarded spawns written inside `macro_rules!` bodies.
 //!
 //! A macro body is a token pattern, not code: its lock sites cannot be followed the way the
 //! walker follows a guard (the expansion decides what comes after them). Rules that conclude
@@ -141,5 +141,171 @@ mod tests {
             locks("macro_rules! m { () => { x.len(); lock(); } }"),
             (vec![], false)
         );
+    }
+}
+
+/// Spawns written in `macro_rules!` transcribers whose `JoinHandle` is discarded
+/// (`tokio::spawn(task.run());` as a statement, `let _ = tokio::spawn(..)`), as spawn facts.
+///
+/// A transcriber is a token pattern, but one that expands to items or statements is code once
+/// its metavariables are filled in: each `$name` is read as an identifier, each repetition
+/// `$( .. ) sep *` as one copy of its body and `$crate` as `crate`, and the result is parsed
+/// as items, else as statements. What does not parse is skipped. Only discarded spawns are
+/// kept, with how their future can fail; the spawned future is read as written, so a task
+/// that ends in a method of this file (`task.run()` with `RunTask::run` an async fn returning a
+/// `Result`) is judged by that function as anywhere else. Loops in the transcriber are not
+/// followed (no loop facts), so `unbounded_spawn` does not see these spawns.
+pub(crate) fn discarded_spawns(
+    file: &syn::File,
+    resolver: &crate::model::resolve::Resolver,
+) -> Vec<crate::model::SpawnFact> {
+    let mut bodies = Transcribers::default();
+    bodies.visit_file(file);
+    let mut out = Vec::new();
+    for stream in bodies.streams {
+        let filled = fill_metavariables(stream);
+        let mut finder = SpawnFinder {
+            resolver,
+            out: &mut out,
+        };
+        if let Ok(items) = syn::parse2::<syn::File>(filled.clone()) {
+            finder.visit_file(&items);
+        } else if let Ok(stmts) = syn::parse::Parser::parse2(syn::Block::parse_within, filled) {
+            for s in &stmts {
+                finder.visit_stmt(s);
+            }
+        }
+    }
+    out
+}
+
+/// The transcriber of every rule of every `macro_rules!` of the file.
+#[derive(Default)]
+struct Transcribers {
+    streams: Vec<TokenStream>,
+}
+
+impl Transcribers {
+    fn rules(&mut self, tokens: &TokenStream) {
+        // `(matcher) => { transcriber } ;` repeated: the group after each `=>`.
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        for (i, tt) in trees.iter().enumerate() {
+            let arrow = i >= 2
+                && matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == '>')
+                && matches!(&trees[i - 2], TokenTree::Punct(p) if p.as_char() == '=');
+            if let (true, TokenTree::Group(g)) = (arrow, tt) {
+                self.streams.push(g.stream());
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Transcribers {
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if item.mac.path.is_ident("macro_rules") {
+            self.rules(&item.mac.tokens);
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if mac.path.is_ident("macro_rules") {
+            self.rules(&mac.tokens);
+        }
+    }
+}
+
+/// A transcriber with its metavariables read as code: `$name` as the identifier `__name`
+/// (spans kept, so findings point into the macro), `$( .. ) sep? op` as its body once,
+/// `$crate` as `crate`.
+fn fill_metavariables(stream: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = stream.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        match (&trees[i], trees.get(i + 1)) {
+            (TokenTree::Punct(dollar), Some(TokenTree::Ident(name))) if dollar.as_char() == '$' => {
+                let text = name.to_string();
+                let ident = if text == "crate" {
+                    proc_macro2::Ident::new("crate", name.span())
+                } else {
+                    proc_macro2::Ident::new(&format!("__{text}"), name.span())
+                };
+                out.push(TokenTree::Ident(ident));
+                i += 2;
+            }
+            (TokenTree::Punct(dollar), Some(TokenTree::Group(body)))
+                if dollar.as_char() == '$' && body.delimiter() == Delimiter::Parenthesis =>
+            {
+                out.extend(fill_metavariables(body.stream()));
+                i += 2;
+                // An optional separator, then `*`, `+` or `?`.
+                let is_op = |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if matches!(p.as_char(), '*' | '+' | '?'));
+                if is_op(trees.get(i)) {
+                    i += 1;
+                } else if is_op(trees.get(i + 1)) {
+                    i += 2;
+                }
+            }
+            (TokenTree::Group(g), _) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), fill_metavariables(g.stream()));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+                i += 1;
+            }
+            (other, _) => {
+                out.push(other.clone());
+                i += 1;
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+struct SpawnFinder<'a, 'r> {
+    resolver: &'r crate::model::resolve::Resolver,
+    out: &'a mut Vec<crate::model::SpawnFact>,
+}
+
+impl SpawnFinder<'_, '_> {
+    /// A discarded call, if it is a spawn: recorded with how its future can fail.
+    fn discarded(&mut self, e: &syn::Expr) {
+        let syn::Expr::Call(c) = e else { return };
+        let syn::Expr::Path(p) = &*c.func else { return };
+        if p.qself.is_some() {
+            return;
+        }
+        let path = self.resolver.resolve(&p.path);
+        let knowledge = self.resolver.knowledge();
+        if !knowledge.is_spawn_fn(&path) {
+            return;
+        }
+        let failure = c.args.first().map_or_else(Default::default, |future| {
+            crate::model::analysis::failure::of_future(future, knowledge)
+        });
+        self.out.push(crate::model::SpawnFact {
+            loc: crate::model::Loc::call(c),
+            via: path,
+            ctx: crate::model::Ctx::Async,
+            in_loop: None,
+            discarded: true,
+            owned: false,
+            failure,
+        });
+    }
+}
+
+impl<'ast> Visit<'ast> for SpawnFinder<'_, '_> {
+    fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
+        match s {
+            syn::Stmt::Expr(e, Some(_)) => self.discarded(e),
+            syn::Stmt::Local(l) if matches!(l.pat, syn::Pat::Wild(_)) => {
+                if let Some(init) = &l.init {
+                    self.discarded(&init.expr);
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_stmt(self, s);
     }
 }

@@ -411,6 +411,8 @@ pub struct FileModel<'a> {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types declared in the file.
     pub fields: Vec<crate::facts::FieldFact>,
+    /// Type aliases of the file with a named target: (alias, the target's name).
+    pub type_aliases: Vec<(String, String)>,
     /// Unbounded channel constructors whose sender is visibly not fed without limit (the
     /// pedantic form of `unbounded_channel`), with why.
     pub low_volume_channels: Vec<(Loc, analysis::channels::LowVolume)>,
@@ -432,6 +434,8 @@ pub struct FileModel<'a> {
     pub paced_bodies: Vec<Loc>,
     /// What runs once per event: handlers, registered handlers, event-loop bodies.
     pub per_event: analysis::per_event::PerEventFacts,
+    /// Spawned tasks joined together whose results are discarded (`join_all(handles).await;`).
+    pub unread_joins: Vec<analysis::joins::UnreadJoin>,
 
     /// Every function with a body, in source order.
     pub fn_items: Vec<FnItem>,
@@ -493,14 +497,46 @@ impl<'a> FileModel<'a> {
             } else {
                 macro_rules::MacroLocks::default()
             };
+        // Only files that join a collection of futures or drain a `JoinSet` can have any.
+        let unread_joins = if memchr::memmem::find(source.as_bytes(), b"join_all").is_some()
+            || memchr::memmem::find(source.as_bytes(), b"join_next").is_some()
+        {
+            let resolver =
+                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
+            analysis::joins::unread_joins(ast, &resolver)
+        } else {
+            Vec::new()
+        };
+        // Type aliases, for fields reached through an alias declared here from other files
+        // (the walker's own table is not kept).
+        let type_aliases = if memchr::memmem::find(source.as_bytes(), b"type ").is_some() {
+            let mut resolver =
+                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
+            types::TypeTable::new(ast, &mut resolver)
+                .named_aliases()
+                .map(|(alias, target)| (alias.to_string(), target.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Spawns inside `macro_rules!` transcribers, which the walker reads as tokens.
+        let mut spawns = facts.spawns;
+        if memchr::memmem::find(source.as_bytes(), b"macro_rules").is_some()
+            && memchr::memmem::find(source.as_bytes(), b"spawn").is_some()
+        {
+            let resolver =
+                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
+            spawns.extend(macro_rules::discarded_spawns(ast, &resolver));
+        }
         FileModel {
             path,
             source,
             calls: facts.calls,
-            spawns: facts.spawns,
+            spawns,
             held_guards: facts.held_guards,
             functions: facts.functions,
             fields: facts.fields,
+            type_aliases,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
             async_lock_decls: facts.async_lock_decls,
@@ -511,6 +547,7 @@ impl<'a> FileModel<'a> {
             sequences: facts.sequences,
             paced_bodies: facts.paced_bodies,
             per_event: facts.per_event,
+            unread_joins,
 
             fn_items: facts.fn_items,
             mod_decls: facts.mod_decls,
@@ -528,6 +565,7 @@ impl<'a> FileModel<'a> {
         FileSummary {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
+            type_aliases: self.type_aliases.clone(),
             target: crate::facts::Target::of(self.path),
             items: crate::summary::FileItems::default(),
         }

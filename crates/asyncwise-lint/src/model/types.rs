@@ -146,6 +146,15 @@ impl TypeTable {
             .contains_key(owner.rsplit("::").next().unwrap_or(owner))
     }
 
+    /// Every type alias of the file whose target is a named type: (alias, the target's last
+    /// path segment). `type AppData = web::Data<Arc<State>>` gives (`AppData`, `State`).
+    pub fn named_aliases(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.aliases.iter().filter_map(|(alias, ty)| {
+            ty.path()
+                .map(|p| (alias.as_str(), p.rsplit("::").next().unwrap_or(p)))
+        })
+    }
+
     /// Every struct field of the file whose type is a named type: (struct, field, type path).
     pub fn named_fields(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.fields.iter().flat_map(|(owner, fields)| {
@@ -182,7 +191,12 @@ impl TypeTable {
                 {
                     return alias.clone();
                 }
-                Ty::Named(resolver.resolve(&p.path))
+                let path = resolver.resolve(&p.path);
+                if table::SHARED_STATE_WRAPPERS.contains(&path.as_str()) {
+                    return first_generic(ty)
+                        .map_or(Ty::Unknown, |inner| self.ty_of(inner, resolver));
+                }
+                Ty::Named(path)
             }
             _ => Ty::Unknown,
         }
@@ -371,6 +385,9 @@ fn infer_within(
                 syn::Member::Unnamed(i) => i.index.to_string(),
             };
             match base {
+                Ty::Named(owner) if let Some(ty) = table::library_field(&owner, &member) => {
+                    Ty::Named(ty.to_string())
+                }
                 Ty::Named(owner) => match types.field(&owner, &member) {
                     Ty::Unknown
                         if !types.declares(&owner)
@@ -461,6 +478,25 @@ fn infer_within(
             Ty::Unknown
         }
         syn::Expr::Cast(c) => types.ty_of(&c.ty, resolver),
+        // `if cfg { Argon2::default() } else { Argon2::new(..) }`, `match`, a block: the type
+        // its branches' values agree on (a branch that diverges, `return`, `panic!()`, or whose
+        // type is not known, does not count against it; none known gives none).
+        syn::Expr::Block(b) if b.label.is_none() => {
+            block_value(&b.block).map_or(Ty::Unknown, |tail| infer(tail, env, types, resolver))
+        }
+        syn::Expr::If(i) => {
+            let Some((_, els)) = &i.else_branch else {
+                return Ty::Unknown;
+            };
+            let then = block_value(&i.then_branch)
+                .map_or(Ty::Unknown, |tail| infer(tail, env, types, resolver));
+            agree([then, infer(els, env, types, resolver)])
+        }
+        syn::Expr::Match(m) => agree(
+            m.arms
+                .iter()
+                .map(|arm| infer(&arm.body, env, types, resolver)),
+        ),
         // `Store { .. }`, `Self { .. }`: a value of the named struct.
         syn::Expr::Struct(s) if s.qself.is_none() => {
             if s.path.is_ident("Self") {
@@ -571,6 +607,29 @@ impl Loc {
             end: (e.line, e.column),
         }
     }
+}
+
+/// The value expression of a block: its tail expression (no `;`).
+fn block_value(b: &syn::Block) -> Option<&syn::Expr> {
+    match b.stmts.last()? {
+        syn::Stmt::Expr(e, None) => Some(e),
+        _ => None,
+    }
+}
+
+/// The one named type the known ones of `tys` agree on; unknown when none is known or two
+/// known ones differ.
+fn agree(tys: impl IntoIterator<Item = Ty>) -> Ty {
+    let mut found = Ty::Unknown;
+    for ty in tys {
+        match (&found, ty) {
+            (_, Ty::Unknown) => {}
+            (Ty::Unknown, known) => found = known,
+            (seen, known) if *seen == known => {}
+            _ => return Ty::Unknown,
+        }
+    }
+    found
 }
 
 fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {

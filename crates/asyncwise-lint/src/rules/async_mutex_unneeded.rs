@@ -71,6 +71,15 @@ crate::declare_rule! {
     /// count), and a configuration read on every message through a getter named `config` is
     /// taken for a rare one unless a request handler is seen to reach it.
     ///
+    /// A crate where a guard of a lock that cannot be named (locked through a parameter or a
+    /// binding) is held across an await gives no default finding: that guard may be any lock's.
+    /// A private static never lent to other code is reached by its name only, so it is still
+    /// judged there, in the pedantic form: on five labelled sets the three statics found this
+    /// way (a push-token cache, a webhook's scan times and a review-body cache, each locked
+    /// once per event with a tiny critical section) were all noise, while the static worth
+    /// acting on (a hole-punch queue locked per request) is in a crate without such a guard and
+    /// stays in the default form.
+    ///
     /// ## Example
     /// ```rust,ignore
     /// struct Cache { entries: tokio::sync::Mutex<HashMap<Key, Value>> }
@@ -225,7 +234,17 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                     .as_ref()
                     .is_none_or(|id| !decls.iter().any(|(_, d)| is_lock(d, id)))
         });
-        if unknown_held {
+        // ..except a private static never lent to other code: it is reached by its name only,
+        // so a guard of a lock that cannot be named is not its guard.
+        let named_only = |decl: &AsyncLockDecl| {
+            matches!(decl.id, LockId::Static { .. })
+                && !decl.public
+                && !decl.escapes
+                && !sites
+                    .iter()
+                    .any(|(_, s)| s.lent && s.id.as_ref().is_some_and(|id| is_lock(decl, id)))
+        };
+        if unknown_held && !decls.iter().any(|(_, d)| named_only(d)) {
             continue;
         }
         // Locks a `macro_rules!` body locks: its guards cannot be followed, so these may be
@@ -258,6 +277,9 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             })
         };
         for group in lock_groups(&decls, &links) {
+            if unknown_held && !group.iter().all(|(_, d)| named_only(d)) {
+                continue;
+            }
             // One lock: any copy that escapes or is held anywhere decides for all.
             if group.iter().any(|&(path, decl)| {
                 decl.escapes || decl.public && library || held_by(decl) || macro_locked(path, decl)
@@ -309,7 +331,10 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             else {
                 continue;
             };
-            let rare = members.iter().all(|m| m.rare);
+            // Judged only because a private static is reached by name alone (another guard of
+            // the crate, of a lock that cannot be named, is held across an await): the
+            // pedantic form.
+            let rare = unknown_held || members.iter().all(|m| m.rare);
             let calls: Vec<(&Path, &AsyncLockSite)> = members
                 .iter()
                 .flat_map(|m| m.calls.iter().copied())

@@ -13,6 +13,8 @@
 //! - [`bounds`]: how many times a loop runs and what bounds the tasks it spawns (permits,
 //!   bounded spawners, awaits in the iteration, drained collections, accept loops, chunks,
 //!   fixed and sized ranges). Read by `unbounded_spawn`.
+//! - [`joins`]: spawned tasks whose handles are joined together but whose results are
+//!   discarded (`join_all(handles).await;`). Read by `detached_task`.
 //! - [`per_event`]: which code runs once per event (handlers by signature, handlers
 //!   registered with a router, bodies of loops driven by an event source). Read by
 //!   `blocking_in_async` through the crate index.
@@ -29,5 +31,6 @@
 pub mod bounds;
 pub mod channels;
 pub mod failure;
+pub mod joins;
 pub mod per_event;
 pub mod startup;

@@ -114,6 +114,11 @@ impl Walker {
     pub(super) fn walk_expr_for_loop(&mut self, f: &syn::ExprForLoop) {
         self.visit_expr(&f.expr);
         let iter_ty = self.infer(&f.expr);
+        // `for entry in dir.read_dir()? { entry?.path() }`: the items of a known iterator.
+        let item_ty = iter_ty
+            .path()
+            .and_then(crate::knowledge::types::iterated_item)
+            .map_or(Ty::Unknown, |item| Ty::Named(item.to_string()));
         self.record_call(
             Callee::Iterate { receiver: iter_ty },
             Loc::expr(&f.expr),
@@ -128,7 +133,7 @@ impl Walker {
         );
         self.env.push();
         self.env
-            .bind_pat(&f.pat, Ty::Unknown, &self.types, &self.resolver);
+            .bind_pat(&f.pat, item_ty, &self.types, &self.resolver);
         self.with_loop(info, |w| w.visit_block(&f.body));
         self.env.pop();
     }

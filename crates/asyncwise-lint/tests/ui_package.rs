@@ -462,6 +462,26 @@ fn helpers_corpus_precision_recall() {
     all.assert_at_least("helpers set, every rule", 0.95, 0.90);
 }
 
+/// The blind set of session 7 (`tests/corpus-blind7/`: password hashing through other crates,
+/// `Path` methods on typed values, child pipes, joins and macro spawns, statics, timeouts in
+/// loops, cancellation across files), written from the definitions before any run. Its first
+/// score, after that session's changes, was precision 1.000 and recall 0.667 (24 of 36): the
+/// issues' 0.90 recall is not reached (the misses need types carried across files: a
+/// constructor's return type in another file, a field of a struct declared elsewhere reached
+/// through a local). Precision is held to the issues' 0.95; recall to what was reached, so
+/// that a regression fails.
+#[test]
+fn session7_blind_corpus_precision_and_recall_floor() {
+    let dir = support::manifest_dir().join("tests").join("corpus-blind7");
+    let (all, _) = score_blind_set(&dir);
+    assert!(
+        all.tp >= 20,
+        "the blind set lost its markers: {} hits",
+        all.tp
+    );
+    all.assert_at_least("session-7 blind set", 0.95, 0.66);
+}
+
 #[test]
 fn a_cancellable_chain_names_each_caller_and_the_reason() {
     let found = check(&cases_dir().join("cancellation"));

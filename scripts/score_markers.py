@@ -113,7 +113,22 @@ def findings_of(diagnostics, cwd, corpus):
         found[(rel, d["line"], d["rule"])] = d.get("form", "")
         if " -> " in d.get("message", ""):
             CHAINED.add((rel, d["line"], d["rule"]))
+        # One finding per fix: the repeats of a rule in one function are its last N notes
+        # with a line (in its own file); each is a finding at its own line for the markers.
+        grouped = GROUPED.search(d.get("message", ""))
+        if grouped:
+            placed = [n for n in d.get("notes", []) if n.get("line") is not None]
+            for note in placed[-int(grouped.group(1)):]:
+                note_path = note.get("path") or d["path"]
+                if not os.path.isabs(note_path):
+                    note_path = os.path.join(cwd, note_path)
+                note_rel = os.path.relpath(os.path.normpath(note_path), corpus)
+                found.setdefault((note_rel, note["line"], d["rule"]), d.get("form", ""))
     return found
+
+
+# A finding that stands for its rule's repeats in one function ends its message so.
+GROUPED = re.compile(r"\(and (\d+) more .+ in `[^`]+`\)$")
 
 
 # Findings whose message names a chain of calls (blocking reached through a helper).

@@ -114,30 +114,19 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 ));
                 sink.diagnostics.push(d);
             } else if let Some((inner, row)) = helper_of(call, &helpers) {
-                let mut d = super::diagnostic(
-                    &SELECT_CANCEL_UNSAFE,
+                sink.diagnostics.push(raced_helper(
                     model,
-                    call.loc,
-                    format!(
-                        "`{}` starts with `{}`, which is not cancellation safe, and this `select!` drops it whenever another branch wins",
-                        call.name, row.method
-                    ),
-                    &help(row),
-                );
-                d.notes.push(super::note(
-                    model,
-                    inner,
-                    format!("its first await, `{}` ({})", row.method, row.source),
-                ));
-                d.notes.push(super::note(
-                    model,
-                    loop_loc,
-                    format!(
-                        "the loop creates a new `{}` future each time round",
-                        call.name
+                    call,
+                    (inner, row),
+                    "`select!` drops it whenever another branch wins",
+                    (
+                        loop_loc,
+                        format!(
+                            "the loop creates a new `{}` future each time round",
+                            call.name
+                        ),
                     ),
                 ));
-                sink.diagnostics.push(d);
             }
         }
     }
@@ -188,32 +177,49 @@ fn check_timeouts(
         } else if let Some((inner, row)) =
             helper_of(call, helpers).filter(|(_, row)| row.drops_stream_bytes())
         {
-            let mut d = super::diagnostic(
-                &SELECT_CANCEL_UNSAFE,
+            sink.diagnostics.push(raced_helper(
                 model,
-                call.loc,
-                format!(
-                    "`{}` starts with `{}`, which is not cancellation safe, and this {what} drops it whenever the time runs out",
-                    call.name, row.method
-                ),
-                &help(row),
-            );
-            d.notes.push(super::note(
-                model,
-                inner,
-                format!("its first await, `{}` ({})", row.method, row.source),
-            ));
-            d.notes.push(super::note(
-                model,
-                loop_loc,
-                format!(
-                    "the loop goes round again after a timeout and starts a new `{}`",
-                    call.name
+                call,
+                (inner, row),
+                &format!("{what} drops it whenever the time runs out"),
+                (
+                    loop_loc,
+                    format!(
+                        "the loop goes round again after a timeout and starts a new `{}`",
+                        call.name
+                    ),
                 ),
             ));
-            sink.diagnostics.push(d);
         }
     }
+}
+
+/// A raced call of a same-file async fn whose first await (`inner`) is not cancellation safe:
+/// the finding at the call, a note at that first await and one at the loop.
+fn raced_helper(
+    model: &FileModel<'_>,
+    call: &CallSite,
+    (inner, row): (Loc, &CancelUnsafe),
+    dropped: &str,
+    (loop_loc, loop_note): (Loc, String),
+) -> Diagnostic {
+    let mut d = super::diagnostic(
+        &SELECT_CANCEL_UNSAFE,
+        model,
+        call.loc,
+        format!(
+            "`{}` starts with `{}`, which is not cancellation safe, and this {dropped}",
+            call.name, row.method
+        ),
+        &help(row),
+    );
+    d.notes.push(super::note(
+        model,
+        inner,
+        format!("its first await, `{}` ({})", row.method, row.source),
+    ));
+    d.notes.push(super::note(model, loop_loc, loop_note));
+    d
 }
 
 fn help(row: &CancelUnsafe) -> String {

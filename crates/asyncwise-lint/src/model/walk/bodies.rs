@@ -14,51 +14,58 @@ use super::super::{Ctx, Ty, guards};
 use super::Walker;
 use crate::knowledge::Knowledge;
 
+/// An async body as the walker meets it: an fn's or closure's block, or an async block's
+/// expression.
+#[derive(Clone, Copy)]
+enum AsyncBody<'a> {
+    Block(&'a syn::Block),
+    Expr(&'a syn::Expr),
+}
+
 impl Walker {
     pub(super) fn analyse_guards_block(&mut self, block: &syn::Block) {
-        let held = guards::scan_block(block, &self.env, &self.types, &self.resolver, self.edition);
-        self.facts.held_guards.extend(held);
-        if self.async_lock_scan {
-            let function = self.current_fn_path();
-            let sites = guards::scan_async_locks_block(
-                block,
-                &self.env,
-                &self.types,
-                &self.resolver,
-                self.edition,
-                function.as_deref(),
-            );
-            self.facts.async_lock_sites.extend(sites);
-        }
-        // The same async bodies, read for their loops and state calls.
-        let body = crate::model::loops::scan_block(block, &self.resolver, &self.knowledge);
-        self.add_body_facts(body);
-    }
-
-    fn add_body_facts(&mut self, body: crate::model::loops::BodyFacts) {
-        self.facts.loops.extend(body.loops);
-        self.facts.sequences.extend(body.sequences);
-        self.facts.paced_bodies.extend(body.paced_bodies);
+        self.analyse_async_body(AsyncBody::Block(block));
     }
 
     pub(super) fn analyse_guards_expr(&mut self, expr: &syn::Expr) {
-        let held = guards::scan_expr(expr, &self.env, &self.types, &self.resolver, self.edition);
+        self.analyse_async_body(AsyncBody::Expr(expr));
+    }
+
+    /// An async body read for its guards (sync ones always, async locks' when the file has
+    /// any), then for its loops and state calls.
+    fn analyse_async_body(&mut self, body: AsyncBody<'_>) {
+        let (env, types, resolver, edition) =
+            (&self.env, &self.types, &self.resolver, self.edition);
+        let held = match body {
+            AsyncBody::Block(b) => guards::scan_block(b, env, types, resolver, edition),
+            AsyncBody::Expr(e) => guards::scan_expr(e, env, types, resolver, edition),
+        };
         self.facts.held_guards.extend(held);
         if self.async_lock_scan {
             let function = self.current_fn_path();
-            let sites = guards::scan_async_locks_expr(
-                expr,
-                &self.env,
-                &self.types,
-                &self.resolver,
-                self.edition,
-                function.as_deref(),
-            );
+            let function = function.as_deref();
+            let (env, types, resolver) = (&self.env, &self.types, &self.resolver);
+            let sites = match body {
+                AsyncBody::Block(b) => {
+                    guards::scan_async_locks_block(b, env, types, resolver, edition, function)
+                }
+                AsyncBody::Expr(e) => {
+                    guards::scan_async_locks_expr(e, env, types, resolver, edition, function)
+                }
+            };
             self.facts.async_lock_sites.extend(sites);
         }
-        // The same async bodies, read for their loops and state calls.
-        let body = crate::model::loops::scan_expr(expr, &self.resolver, &self.knowledge);
-        self.add_body_facts(body);
+        let facts = match body {
+            AsyncBody::Block(b) => {
+                crate::model::loops::scan_block(b, &self.resolver, &self.knowledge)
+            }
+            AsyncBody::Expr(e) => {
+                crate::model::loops::scan_expr(e, &self.resolver, &self.knowledge)
+            }
+        };
+        self.facts.loops.extend(facts.loops);
+        self.facts.sequences.extend(facts.sequences);
+        self.facts.paced_bodies.extend(facts.paced_bodies);
     }
 
     /// An async fn's body, with its `&mut` parameters and mutable bindings, lowered to the IR

@@ -351,6 +351,20 @@ pub fn infer(expr: &syn::Expr, env: &TypeEnv, types: &TypeTable, resolver: &Reso
 /// an unbounded walk would make a long method chain quadratic; real chains are far shorter.
 const MAX_INFER_DEPTH: usize = 64;
 
+/// A unit struct used as a value (`Pbkdf2.verify_password(..)` after `use pbkdf2::Pbkdf2;`):
+/// its type is the imported path, when the tables know that type.
+fn unit_struct_value(path: &syn::Path, name: &str, resolver: &Resolver) -> Ty {
+    if !name.starts_with(char::is_uppercase) {
+        return Ty::Unknown;
+    }
+    let resolved = resolver.resolve(path);
+    if resolved.contains("::") && resolver.knowledge().is_known_path(&resolved) {
+        Ty::Named(resolved)
+    } else {
+        Ty::Unknown
+    }
+}
+
 fn infer_within(
     expr: &syn::Expr,
     env: &TypeEnv,
@@ -372,7 +386,10 @@ fn infer_within(
                     return env.self_ty.clone().map(Ty::Named).unwrap_or_default();
                 }
                 return match env.get(&name) {
-                    Ty::Unknown => types.static_ty(&name).cloned().unwrap_or_default(),
+                    Ty::Unknown => types
+                        .static_ty(&name)
+                        .cloned()
+                        .unwrap_or_else(|| unit_struct_value(&p.path, &name, resolver)),
                     known => known,
                 };
             }

@@ -331,6 +331,24 @@ pub struct CancellingCall {
     pub span: Span,
 }
 
+impl CallRef {
+    /// The call a handler registration stands for (`.route("/", get(handler))` names
+    /// `handler`): resolved like a sync call made at `span`, with no other property.
+    pub fn registration(target: &str, span: Span) -> CallRef {
+        CallRef {
+            target: target.to_string(),
+            ctx: Ctx::Sync,
+            span,
+            startup: false,
+            top_level: false,
+            in_arm: false,
+            awaited: false,
+            per_event: false,
+            own_frame: false,
+        }
+    }
+}
+
 /// An outgoing call, resolved as far as its file allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallRef {

@@ -143,17 +143,7 @@ impl CrateIndex {
                 reach(f, Step::Public, &mut steps);
             }
             for target in &summary.registers {
-                let call = crate::summary::CallRef {
-                    target: target.clone(),
-                    ctx: crate::model::Ctx::Sync,
-                    span: summary.at,
-                    startup: false,
-                    top_level: false,
-                    in_arm: false,
-                    awaited: false,
-                    per_event: false,
-                    own_frame: false,
-                };
+                let call = crate::summary::CallRef::registration(target, summary.at);
                 if let Some(g) = self.resolve(f, &call) {
                     reach(g, Step::Handler, &mut steps);
                 }

@@ -65,17 +65,7 @@ impl CrateIndex {
                 mark(f, &mut hot, &mut work);
             }
             for target in &summary.registers {
-                let call = CallRef {
-                    target: target.clone(),
-                    ctx: crate::model::Ctx::Sync,
-                    span: summary.at,
-                    startup: false,
-                    top_level: false,
-                    in_arm: false,
-                    awaited: false,
-                    per_event: false,
-                    own_frame: false,
-                };
+                let call = CallRef::registration(target, summary.at);
                 if let Some(g) = self.resolve(f, &call)
                     && self.fns[g].summary.is_async
                 {

@@ -176,7 +176,8 @@ fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
+/// The value of a `#[path = "…"]` attribute (also read by the walker for module declarations).
+pub(crate) fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|a| match &a.meta {
         syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
             syn::Expr::Lit(syn::ExprLit {

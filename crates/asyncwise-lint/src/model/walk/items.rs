@@ -18,7 +18,7 @@ impl Walker {
             self.facts.mod_decls.push(ModDecl {
                 parent: self.resolver.current_module.clone(),
                 name: m.ident.to_string(),
-                path_attr: path_attr(&m.attrs),
+                path_attr: crate::model::test_code::path_attribute(&m.attrs),
             });
         }
         let saved = self.resolver.current_module.clone();
@@ -194,20 +194,6 @@ fn single_type_argument(ty: &syn::Type) -> Option<&syn::Type> {
         [syn::GenericArgument::Type(inner)] => Some(inner),
         _ => None,
     }
-}
-
-/// The value of a `#[path = "…"]` attribute.
-fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find_map(|a| match &a.meta {
-        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => Some(s.value()),
-            _ => None,
-        },
-        _ => None,
-    })
 }
 
 fn returns_result(output: &syn::ReturnType) -> bool {

@@ -258,10 +258,7 @@ impl Walker {
                 let Some(ty) = self.async_lock_in(&f.ty, 3) else {
                     continue;
                 };
-                let shape: String = quote::ToTokens::to_token_stream(&f.ty)
-                    .to_string()
-                    .split_whitespace()
-                    .collect();
+                let shape = type_shape(&f.ty);
                 self.facts
                     .async_lock_decls
                     .push(crate::model::AsyncLockDeclFact {
@@ -286,10 +283,7 @@ impl Walker {
         if self.async_lock_scan
             && let Some(ty) = self.async_lock_in(&s.ty, 3)
         {
-            let shape: String = quote::ToTokens::to_token_stream(&s.ty)
-                .to_string()
-                .split_whitespace()
-                .collect();
+            let shape = type_shape(&s.ty);
             self.facts
                 .async_lock_decls
                 .push(crate::model::AsyncLockDeclFact {
@@ -307,4 +301,13 @@ impl Walker {
         }
         visit::visit_item_static(self, s);
     }
+}
+
+/// A type written without spaces (`Arc<tokio::sync::Mutex<Option<T>>>`): what lock
+/// declarations record as their shape.
+fn type_shape(ty: &syn::Type) -> String {
+    quote::ToTokens::to_token_stream(ty)
+        .to_string()
+        .split_whitespace()
+        .collect()
 }

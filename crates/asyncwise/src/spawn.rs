@@ -509,14 +509,15 @@ pin_project_lite::pin_project! {
                     .map(|payload| panic_message(payload.as_ref()));
                 if let Some(message) = &panic {
                     tracing::error!(panic = %message, "task panicked while being dropped after an abort");
-                    // No output carries it: a tracked task's panic goes to the report here.
-                    if let Some(tracking) = this
-                        .observed
-                        .as_deref()
-                        .and_then(|observed| observed.tracking.as_ref())
-                    {
-                        tracking.record_panic_on_abort(message);
-                    }
+                }
+                // No output tells the shutdown that a tracked task ended
+                // unfinished (or panicked in its drop): it is told here.
+                if let Some(tracking) = this
+                    .observed
+                    .as_deref()
+                    .and_then(|observed| observed.tracking.as_ref())
+                {
+                    tracking.record_abort(panic.as_deref());
                 }
                 if let (Some(scope), Some(name), Some(id)) =
                     (this.scope.as_deref(), this.name.take(), tokio::task::try_id())

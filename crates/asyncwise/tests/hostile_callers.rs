@@ -410,3 +410,113 @@ mod supervisor {
         assert_eq!(names(&report.aborted), ["workers/deaf"], "{report}");
     }
 }
+
+mod retry {
+    use asyncwise::{RetryError, retry};
+
+    use super::*;
+
+    /// `RetryPolicy::max_elapsed`: "No attempt starts later than `budget` after the first one
+    /// started". A delay that fits the budget on paper (10.4 ms of 10.5 ms) but that Tokio's
+    /// millisecond timer ends at 11 ms: the second attempt must not start.
+    #[tokio::test(start_paused = true)]
+    async fn no_attempt_starts_after_the_budget_even_when_the_timer_wakes_late() {
+        let policy = RetryPolicy::exponential(Duration::from_micros(10_400))
+            .jitter(Jitter::None)
+            .max_attempts(5)
+            .max_elapsed(Duration::from_micros(10_500));
+        let origin = Instant::now();
+        let mut starts = Vec::new();
+        let result = retry(policy, || {
+            starts.push(origin.elapsed());
+            async { Err::<(), _>("down") }
+        })
+        .await;
+        assert!(
+            starts.iter().all(|at| *at <= Duration::from_micros(10_500)),
+            "attempts started at {starts:?}"
+        );
+        assert_eq!(
+            result,
+            Err(RetryError::Exhausted {
+                error: "down",
+                attempts: 1
+            })
+        );
+    }
+
+    /// `retry_after`: "the next delay is exactly `d` ... (it may exceed `max_delay`; the time
+    /// budget still applies)", with `d = Duration::MAX` (a hostile server): no panic; with a
+    /// budget it gives up at once, without one it waits until `cancel_on`'s token stops it.
+    #[tokio::test(start_paused = true)]
+    async fn an_endless_retry_after_hint_waits_or_gives_up_without_panicking() {
+        let start = Instant::now();
+        let budgeted = RetryPolicy::default().max_elapsed(Duration::from_secs(60));
+        let result = retry(budgeted, || async { Err::<(), _>("busy") })
+            .retry_after(|_| Some(Duration::MAX))
+            .await;
+        assert_eq!(result.unwrap_err().attempts(), 1);
+        assert_eq!(start.elapsed(), Duration::ZERO, "it gives up at once");
+
+        let token = CancellationToken::new();
+        let stop = token.clone();
+        tokio::spawn(async move {
+            sleep(Duration::from_secs(3600)).await;
+            stop.cancel();
+        });
+        let result = retry(RetryPolicy::default(), || async { Err::<(), _>("busy") })
+            .retry_after(|_| Some(Duration::MAX))
+            .cancel_on(token)
+            .await;
+        assert!(matches!(
+            result,
+            Err(RetryError::Cancelled {
+                last_error: Some("busy"),
+                attempts: 1
+            })
+        ));
+        assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    }
+
+    /// `max_delay`: "Upper bound of every delay computed from the schedule"; `floor`: "The
+    /// smallest delay the schedule produces"; `Jitter`: `None`, `Full` and `Equal` never
+    /// above the attempt's ceiling `d`; `factor`: any growth. With `Duration::MAX` as
+    /// the bound and a factor of 1e300, every jitter mode draws delays within
+    /// `[floor, max_delay]` for a thousand attempts, without panicking.
+    #[test]
+    fn an_endless_max_delay_with_a_huge_factor_stays_within_bounds() {
+        for jitter in [
+            Jitter::None,
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+        ] {
+            let policy = RetryPolicy::exponential(Duration::from_secs(1))
+                .factor(1e300)
+                .max_delay(Duration::MAX)
+                .jitter(jitter)
+                .seed(9);
+            let floor = policy.get_floor();
+            for (attempt, delay) in policy.delays().take(1_000).enumerate() {
+                assert!(delay >= floor, "{jitter:?} attempt {attempt}: {delay:?}");
+                // Decorrelated jitter does not follow the attempt's ceiling, only the bound.
+                let bound = match jitter {
+                    Jitter::Decorrelated => policy.get_max_delay(),
+                    _ => policy.ceiling(u32::try_from(attempt).unwrap()),
+                };
+                assert!(delay <= bound, "{jitter:?} attempt {attempt}: {delay:?}");
+            }
+            // A floor of `Duration::MAX` is capped at the bound: every delay is the bound.
+            let pinned = RetryPolicy::exponential(Duration::from_millis(1))
+                .max_delay(Duration::from_secs(7))
+                .floor(Duration::MAX)
+                .jitter(jitter);
+            assert!(
+                pinned
+                    .delays()
+                    .take(50)
+                    .all(|d| d == Duration::from_secs(7))
+            );
+        }
+    }
+}

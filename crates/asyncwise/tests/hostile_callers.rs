@@ -520,3 +520,46 @@ mod retry {
         }
     }
 }
+
+mod batch {
+    use asyncwise::{BatchConfig, Batcher};
+
+    use super::*;
+
+    /// `Batcher::send`, "Cancel safety": a send dropped while it waits for room (a `timeout`)
+    /// did not accept its item: the item is neither flushed nor dead-lettered, and the
+    /// dropped send holds no room, so the next send goes through once the worker runs.
+    #[tokio::test(start_paused = true)]
+    async fn a_send_dropped_while_waiting_for_room_accepts_nothing_and_holds_no_room() {
+        let flushed = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&flushed);
+        let dead = Arc::new(AtomicUsize::new(0));
+        let dead_count = Arc::clone(&dead);
+        let (batcher, worker) = Batcher::new(
+            BatchConfig::new(1, Duration::ZERO).capacity(1),
+            move |batch: asyncwise::Batch<u32>| {
+                sink.lock().unwrap().extend(batch.iter().copied());
+                async { Ok::<_, String>(()) }
+            },
+        );
+        let worker = worker.dead_letter(move |batch, _| {
+            dead_count.fetch_add(batch.len(), Ordering::SeqCst);
+        });
+        batcher.send(1).await.unwrap();
+        assert!(
+            timeout(Duration::from_secs(1), batcher.send(2))
+                .await
+                .is_err()
+        );
+        let running = tokio::spawn(worker.run());
+        timeout(Duration::from_secs(1), batcher.send(3))
+            .await
+            .expect("room for the next send")
+            .unwrap();
+        drop(batcher);
+        let report = running.await.unwrap();
+        assert_eq!(*flushed.lock().unwrap(), [1, 3]);
+        assert_eq!(dead.load(Ordering::SeqCst), 0);
+        assert_eq!(report.items_flushed, 2);
+    }
+}

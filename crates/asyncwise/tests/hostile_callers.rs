@@ -375,8 +375,9 @@ mod supervisor {
     }
 
     /// An escalation with a sibling that ignores its token: "every child has been stopped by
-    /// then" — the error comes after the grace period, the sibling's future has been dropped,
-    /// and (tracked) the shutdown's report names it as aborted.
+    /// then, and the error names those that had to be aborted" — the error comes after the
+    /// grace period and names the sibling, whose future has been dropped; tracked, the
+    /// shutdown's report names it as aborted too. (The error named no one before session 8.)
     #[tokio::test(start_paused = true)]
     async fn an_escalation_stops_a_deaf_sibling_before_it_returns() {
         let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
@@ -401,7 +402,13 @@ mod supervisor {
             .run()
             .await
             .unwrap_err();
-        assert!(matches!(error, SupervisorError::Escalated { ref child, .. } if child == "broken"));
+        match &error {
+            SupervisorError::Escalated { child, aborted, .. } => {
+                assert_eq!(child, "broken");
+                assert_eq!(aborted, &["deaf"], "the error names the aborted sibling");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
         assert_eq!(start.elapsed(), Duration::from_secs(2));
         settle().await;
         assert!(dropped.load(Ordering::SeqCst));

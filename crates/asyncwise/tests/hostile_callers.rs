@@ -570,3 +570,43 @@ mod batch {
         assert_eq!(report.items_flushed, 2);
     }
 }
+
+mod pipeline {
+    use asyncwise::{PipelineExt, StageError, StageErrorKind};
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    /// `ordered`: "Yields results in input order"; `OnError::Stop` (the default): "Yield the
+    /// error, then end the stream". An item that fails while an earlier one still runs: the
+    /// earlier item's value comes out first, then the error, then the end.
+    #[tokio::test(start_paused = true)]
+    async fn an_ordered_stage_stops_after_the_earlier_items_came_out() {
+        let start = Instant::now();
+        let out: Vec<_> = futures_util::stream::iter(0..4_u64)
+            .map_concurrent(3, |n| async move {
+                match n {
+                    0 => {
+                        sleep(Duration::from_secs(10)).await;
+                        Ok(n)
+                    }
+                    1 => Err("broken"),
+                    _ => Ok(n),
+                }
+            })
+            .ordered()
+            .collect()
+            .await;
+        assert_eq!(
+            out,
+            [
+                Ok(0),
+                Err(Box::new(StageError {
+                    index: 1,
+                    kind: StageErrorKind::Failed("broken")
+                }))
+            ]
+        );
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
+    }
+}

@@ -230,10 +230,10 @@ pub struct ShutdownReport {
     pub refused: Vec<TaskInfo>,
     /// Tracked tasks that ended unfinished before the drain deadline by
     /// other means than the drain, in the order they ended: aborted through
-    /// their `JoinHandle` or `AbortHandle`, aborted by the
+    /// their `JoinHandle` or `AbortHandle`, cut or aborted by the
     /// [group](crate::TaskGroup) or [supervisor](crate::Supervisor) that
-    /// owned them (or by its drop), or dropped because their runtime shut
-    /// down. `running_for` is how long they ran. Not a failure: they do not
+    /// owned them (its cancellation, its grace period ending, its drop), or
+    /// dropped because their runtime shut down. `running_for` is how long they ran. Not a failure: they do not
     /// change the exit code (an abort is usually the program's own
     /// decision), but they are named here. A task whose `Drop` panicked
     /// then is in [`failures`](Self::failures) instead.
@@ -387,7 +387,7 @@ impl fmt::Display for ShutdownReport {
         if !self.aborted.is_empty() {
             write!(
                 f,
-                "\n{} task(s) ended unfinished before the drain (aborted, or dropped with their runtime):",
+                "\n{} task(s) ended unfinished before the deadline, not cut by the drain (aborted through a handle, by their group or supervisor, or dropped with their runtime):",
                 self.aborted.len()
             )?;
             for task in &self.aborted {
@@ -565,7 +565,7 @@ impl Tracking {
                 registry.failures.push(TaskFailure { task, error });
             }
             None if !closed => {
-                tracing::warn!(task.name = %task.name, task.location = %task.location, "tracked task ended unfinished before the drain (aborted, or its runtime shut down)");
+                tracing::warn!(task.name = %task.name, task.location = %task.location, "tracked task ended unfinished before the drain deadline (aborted through a handle, by its group or supervisor, or its runtime shut down)");
                 registry.aborted.push(task);
             }
             None => {}

@@ -800,6 +800,14 @@ where
             Ok(()) => outcome,
             Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
         };
+        // Cut by its scope (its group's cancellation, before its first poll
+        // or at the end of the grace): a tracked task's shutdown learns that
+        // it ended unfinished, as it does for an abort.
+        if matches!(outcome, Outcome::Cancelled)
+            && let Some(tracking) = observed.and_then(|observed| observed.tracking.as_ref())
+        {
+            tracking.record_abort(None);
+        }
         Poll::Ready((this.finish)(
             outcome,
             this.scope.as_deref(),

@@ -62,7 +62,7 @@ mod aborted {
         assert_eq!(report.exit_code(), 0);
         let shown = report.to_string();
         assert!(
-            shown.contains("2 task(s) ended unfinished before the drain"),
+            shown.contains("2 task(s) ended unfinished before the deadline, not cut by the drain"),
             "{shown}"
         );
         assert!(shown.contains("`by-handle`"), "{shown}");
@@ -121,6 +121,25 @@ mod aborted {
         aborted.sort_unstable();
         assert_eq!(aborted, ["import/parse", "workers/poller"], "{report}");
         assert!(report.stragglers.is_empty(), "{report}");
+    }
+    /// `ShutdownReport::aborted` during a drain: a tracked group with zero grace cuts its task
+    /// as soon as it sees the shutdown, before the deadline: the task is named as aborted (by
+    /// its group), not as a straggler, and the drain does not wait for the deadline.
+    #[tokio::test(start_paused = true)]
+    async fn a_task_its_zero_grace_group_cuts_during_the_drain_is_named_as_aborted() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+        let mut group = TaskGroup::<()>::new()
+            .with_shutdown(&shutdown, "import")
+            .with_grace(Duration::ZERO);
+        group.spawn("parse", std::future::pending()).unwrap();
+        sleep(Duration::from_secs(1)).await;
+        let report = shutdown.drain().await;
+        assert_eq!(report.drain_time, Duration::ZERO);
+        assert!(report.stragglers.is_empty(), "{report}");
+        assert_eq!(names(&report.aborted), ["import/parse"], "{report}");
+        assert_eq!(report.exit_code(), 0);
+        let joined = group.join_next().await.unwrap();
+        assert!(joined.unwrap_err().is_cancelled());
     }
 }
 

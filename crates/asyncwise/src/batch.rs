@@ -515,6 +515,14 @@ impl<T> Batcher<T> {
     /// itself, also while it waits for room, so no send succeeds after the
     /// token fired), or its worker finished or was dropped.
     ///
+    /// # Cancel safety
+    ///
+    /// A `send` dropped before it returned (raced in a `select!`, under a
+    /// `timeout`) did not accept its item: the item is dropped with the
+    /// future, never flushed nor dead-lettered, and no room stays reserved.
+    /// Keep the item by using [`try_send`](Self::try_send), which hands it
+    /// back when the queue is full.
+    ///
     /// ```
     /// use std::time::Duration;
     /// use asyncwise::{BatchConfig, Batcher};

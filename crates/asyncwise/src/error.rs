@@ -138,6 +138,7 @@ pub enum ShutdownError {
 ///     max_restarts: 3,
 ///     window: Duration::from_secs(5),
 ///     last_error: None,
+///     aborted: vec!["cache".into()],
 /// };
 /// assert_eq!(err.to_string(),
 ///            "child `db` needed more than 3 restarts within 5s; supervisor escalated");
@@ -160,5 +161,9 @@ pub enum SupervisorError {
         /// How that child's last run ended, if it ended with an error.
         #[source]
         last_error: Option<TaskError>,
+        /// Children that did not stop within the shutdown grace period
+        /// after the escalation and were aborted, in the order they were
+        /// added.
+        aborted: Vec<TaskName>,
     },
 }

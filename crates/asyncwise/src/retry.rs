@@ -208,8 +208,11 @@ impl RetryPolicy {
     }
 
     /// No attempt starts later than `budget` after the first one started; the
-    /// time the operation takes counts. An attempt already running is not
-    /// cut short (wrap the operation in `tokio::time::timeout` for that).
+    /// time the operation takes counts. A retry whose sleep ends past the
+    /// budget (a timer may wake late) does not start either: `retry` gives
+    /// up with [`RetryError::Exhausted`] and the last error. An attempt
+    /// already running is not cut short (wrap the operation in
+    /// `tokio::time::timeout` for that).
     ///
     /// ```
     /// use std::time::Duration;
@@ -239,8 +242,9 @@ impl RetryPolicy {
     /// The clock the time budget ([`max_elapsed`](Self::max_elapsed)) is
     /// measured with; Tokio's `Instant::now` unless set, which paused time
     /// controls. It is read only when a time budget is set: once when the
-    /// first attempt starts and once before each retry. The delays
-    /// themselves always sleep on Tokio's timer. Useful to count or fake
+    /// first attempt starts, and twice for each retry (when its delay is
+    /// chosen, and when the sleep ends, since a timer may wake late). The
+    /// delays themselves always sleep on Tokio's timer. Useful to count or fake
     /// the budget's clock reads in tests.
     ///
     /// ```
@@ -929,6 +933,19 @@ where
                         }));
                     }
                     this.state.set(State::Idle);
+                    // The timer may wake later than the delay it was given
+                    // (Tokio rounds up to the millisecond; a busy runtime
+                    // polls late): the budget is checked again before the
+                    // next attempt starts.
+                    if let (Some(budget), Some(started)) = (this.policy.max_elapsed, *this.started)
+                        && (this.policy.clock)().saturating_duration_since(started) > budget
+                        && let Some(error) = this.last_error.take()
+                    {
+                        return Poll::Ready(Err(RetryError::Exhausted {
+                            error,
+                            attempts: *this.attempts,
+                        }));
+                    }
                 }
             }
         }

@@ -228,6 +228,16 @@ pub struct ShutdownReport {
     /// Tracked tasks spawned after the deadline had passed: aborted at
     /// once, never polled.
     pub refused: Vec<TaskInfo>,
+    /// Tracked tasks that ended unfinished before the drain deadline by
+    /// other means than the drain, in the order they ended: aborted through
+    /// their `JoinHandle` or `AbortHandle`, cut or aborted by the
+    /// [group](crate::TaskGroup) or [supervisor](crate::Supervisor) that
+    /// owned them (its cancellation, its grace period ending, its drop), or
+    /// dropped because their runtime shut down. `running_for` is how long they ran. Not a failure: they do not
+    /// change the exit code (an abort is usually the program's own
+    /// decision), but they are named here. A task whose `Drop` panicked
+    /// then is in [`failures`](Self::failures) instead.
+    pub aborted: Vec<TaskInfo>,
     /// The second signal that cut the drain short, if any.
     pub forced_by: Option<Signal>,
     /// How long the drain took until the deadline, the last task or the
@@ -374,6 +384,16 @@ impl fmt::Display for ShutdownReport {
                 write!(f, "\n  - `{}` spawned at {}", task.name, task.location)?;
             }
         }
+        if !self.aborted.is_empty() {
+            write!(
+                f,
+                "\n{} task(s) ended unfinished before the deadline, not cut by the drain (aborted through a handle, by their group or supervisor, or dropped with their runtime):",
+                self.aborted.len()
+            )?;
+            for task in &self.aborted {
+                write!(f, "\n  - {task}")?;
+            }
+        }
         if !self.failures.is_empty() {
             write!(f, "\n{} tracked task(s) failed:", self.failures.len())?;
             for failure in &self.failures {
@@ -461,6 +481,16 @@ struct Registry {
     closed: bool,
     refused: Vec<TaskInfo>,
     failures: Vec<TaskFailure>,
+    /// Tasks dropped unfinished before the deadline (see `record_abort`).
+    aborted: Vec<TaskInfo>,
+    /// `true` while [`Shutdown::run`] waits for its main task: main's
+    /// failure is then kept in `main_failure` for `run`'s report, otherwise
+    /// it goes to `failures` like any task's.
+    run_waits_for_main: bool,
+    main_failure: Option<TaskFailure>,
+    /// Stragglers aborted at the deadline, until a drain reports them; by
+    /// spawn counter, so a task cut by two drains is listed once.
+    stragglers: BTreeMap<u64, TaskInfo>,
 }
 
 #[derive(Debug)]
@@ -511,22 +541,35 @@ impl Tracking {
         self.inner.halted.load(Ordering::Acquire)
     }
 
-    /// Records that the task's future panicked while it was dropped after an
-    /// abort (at the drain deadline, or through its handle): no output
-    /// carries that panic, so it is put in the report here, under the task's
-    /// registered name and location.
-    pub(crate) fn record_panic_on_abort(&self, message: &str) {
+    /// Records that the task's future was dropped unfinished (aborted at
+    /// the drain deadline, through its handle, by its group or supervisor,
+    /// or with its runtime), and the panic of its `Drop` if there was one:
+    /// no output carries either. A panic goes to the report's failures under
+    /// the task's registered name and location; an abort before the drain
+    /// deadline (the drain's own aborts are its stragglers and refused
+    /// tasks) goes to [`ShutdownReport::aborted`].
+    pub(crate) fn record_abort(&self, panic: Option<&str>) {
         let mut registry = self.inner.registry();
+        let closed = registry.closed;
         let Some(entry) = registry.running.get(&self.id) else {
             return;
         };
         let task = entry.info(Instant::now());
-        tracing::error!(task.name = %task.name, task.location = %task.location, panic = %message, "tracked task panicked while being dropped after an abort");
-        let error = TaskError::Panicked {
-            name: task.name.clone(),
-            message: message.to_owned(),
-        };
-        registry.failures.push(TaskFailure { task, error });
+        match panic {
+            Some(message) => {
+                tracing::error!(task.name = %task.name, task.location = %task.location, panic = %message, "tracked task panicked while being dropped after an abort");
+                let error = TaskError::Panicked {
+                    name: task.name.clone(),
+                    message: message.to_owned(),
+                };
+                registry.failures.push(TaskFailure { task, error });
+            }
+            None if !closed => {
+                tracing::warn!(task.name = %task.name, task.location = %task.location, "tracked task ended unfinished before the drain deadline (aborted through a handle, by its group or supervisor, or its runtime shut down)");
+                registry.aborted.push(task);
+            }
+            None => {}
+        }
     }
 }
 
@@ -732,8 +775,9 @@ impl Shutdown {
     /// still running when the drain deadline passes; spawned after that, it
     /// is aborted at once without being polled. A task that ends unfinished
     /// by other means than the drain (aborted through its handle, or dropped
-    /// because its runtime shut down) leaves no trace in the report, unless
-    /// its future panicked while being dropped.
+    /// because its runtime shut down) is named in the next report's
+    /// [`aborted`](ShutdownReport::aborted) list (or among its failures if
+    /// its future panicked while being dropped).
     ///
     /// # Panics
     /// Outside a Tokio runtime, like [`tokio::spawn`].
@@ -756,7 +800,7 @@ impl Shutdown {
             name: name.into(),
             location: Location::caller(),
         };
-        self.spawn_meta(meta, true, task)
+        self.spawn_meta(meta, Record::Failures, task)
     }
 
     /// Spawns a tracked blocking closure with [`tokio::task::spawn_blocking`].
@@ -866,9 +910,8 @@ impl Shutdown {
     }
 
     /// The one place where a task of [`spawn`](Self::spawn) and of
-    /// [`run`](Self::run) is started. `record` says whether its failure
-    /// goes into the report's failures (`main`'s goes into `main_error`).
-    fn spawn_meta<F>(&self, meta: TaskMeta, record: bool, task: F) -> JoinHandle<F::Output>
+    /// [`run`](Self::run) is started. `record` says where its failure goes.
+    fn spawn_meta<F>(&self, meta: TaskMeta, record: Record, task: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput + Send + 'static,
@@ -914,7 +957,7 @@ impl Shutdown {
             name: name.into(),
             location: Location::caller(),
         };
-        let (wrapped, id, started) = self.prepare(&meta, true, task);
+        let (wrapped, id, started) = self.prepare(&meta, Record::Failures, task);
         let handle = tokio::task::spawn_local(wrapped);
         self.register(id, &meta, started, handle.abort_handle());
         handle
@@ -925,7 +968,7 @@ impl Shutdown {
     fn prepare<F>(
         &self,
         meta: &TaskMeta,
-        record: bool,
+        record: Record,
         task: F,
     ) -> (impl Future<Output = F::Output> + 'static, u64, Instant)
     where
@@ -947,22 +990,16 @@ impl Shutdown {
             task,
             move |outcome, _, _| match spawn::uncancellable(outcome) {
                 Ok(output) => {
-                    if record && let Some(message) = output.failure() {
-                        shutdown.record_failure(
-                            &info_meta,
-                            started,
-                            failed(&info_meta, message),
-                            true,
-                        );
+                    if let Some(message) = output.failure() {
+                        let error = failed(&info_meta, message);
+                        shutdown.record_outcome(record, &info_meta, started, error);
                     }
                     output
                 }
                 Err(message) => {
                     tracing::error!(panic = %message, "tracked task panicked");
-                    if record {
-                        let error = panicked(&info_meta, message.clone());
-                        shutdown.record_failure(&info_meta, started, error, true);
-                    }
+                    let error = panicked(&info_meta, message.clone());
+                    shutdown.record_outcome(record, &info_meta, started, error);
                     std::panic::resume_unwind(Box::new(message))
                 }
             },
@@ -1005,6 +1042,30 @@ impl Shutdown {
             registry.refused.push(entry.info(started));
         }
         registry.running.insert(id, entry);
+    }
+
+    /// Records the failure of a task of [`prepare`](Self::prepare) where
+    /// `record` says.
+    fn record_outcome(&self, record: Record, meta: &TaskMeta, started: Instant, error: TaskError) {
+        match record {
+            Record::Failures => self.record_failure(meta, started, error, true),
+            Record::Main => {
+                let task = TaskInfo {
+                    name: meta.name.clone(),
+                    location: meta.location,
+                    started,
+                    running_for: started.elapsed(),
+                };
+                let failure = TaskFailure { task, error };
+                let mut registry = self.inner.registry();
+                if registry.run_waits_for_main {
+                    registry.main_failure = Some(failure);
+                } else {
+                    tracing::error!(task.name = %meta.name, error = %failure.error, "main task failed after `run` stopped waiting for it");
+                    registry.failures.push(failure);
+                }
+            }
+        }
     }
 
     /// Records the failure of a tracked task; triggers the shutdown if so
@@ -1065,7 +1126,8 @@ impl Shutdown {
     /// drain returns at once; its report holds only what happened since
     /// the first (each failure is in one report). A drain whose future is
     /// dropped before it returned reports nothing: the next drain reports
-    /// everything, and its deadline still counts from the first's start.
+    /// everything (also the stragglers a dropped drain had already cut at
+    /// the deadline), and its deadline still counts from the first's start.
     ///
     /// ```
     /// use std::time::Duration;
@@ -1144,11 +1206,15 @@ impl Shutdown {
         {
             not_stopped = self.running();
         }
-        let (refused, failures) = {
+        let (stragglers, refused, failures, aborted) = {
             let mut registry = self.inner.registry();
             (
+                std::mem::take(&mut registry.stragglers)
+                    .into_values()
+                    .collect(),
                 registry.refused.clone(),
                 std::mem::take(&mut registry.failures),
+                std::mem::take(&mut registry.aborted),
             )
         };
         Drained {
@@ -1156,6 +1222,7 @@ impl Shutdown {
             not_stopped,
             refused,
             failures,
+            aborted,
             forced_by,
             drain_time,
         }
@@ -1163,18 +1230,26 @@ impl Shutdown {
 
     /// At one instant: closes the registry (later tracked spawns are
     /// aborted at once), stops polling tracked tasks, and aborts and
-    /// returns, in spawn order, every task still registered.
+    /// returns, in spawn order, every task still registered. They are also
+    /// kept in the registry until a drain returns them in its report, so
+    /// that a drain dropped after this point loses none of them.
     fn close(&self) -> Vec<TaskInfo> {
         let mut registry = self.inner.registry();
         registry.closed = true;
         self.inner.halted.store(true, Ordering::Release);
         let now = Instant::now();
-        registry
-            .running
-            .values()
-            .map(|entry| {
+        let Registry {
+            running,
+            stragglers: kept,
+            ..
+        } = &mut *registry;
+        running
+            .iter()
+            .map(|(id, entry)| {
                 entry.abort.abort();
-                entry.info(now)
+                let task = entry.info(now);
+                kept.entry(*id).or_insert_with(|| task.clone());
+                task
             })
             .collect()
     }
@@ -1213,6 +1288,17 @@ impl Shutdown {
     ///
     /// Return the report (it implements [`Termination`]) or
     /// `ExitCode::from(&report)` from `main`.
+    ///
+    /// # Cancel safety
+    /// If the future of `run` is dropped before it returns (raced in a
+    /// `select!`, under a `timeout`), its report is lost but nothing it
+    /// would have held: the shutdown is triggered (if it was not yet), and a
+    /// [`drain`](Self::drain) on a clone of the `Shutdown` waits for the
+    /// tracked tasks, `main` among them, and reports them, with `main`'s
+    /// failure among the [failures](ShutdownReport::failures) (under the
+    /// name `main`) and the stragglers the dropped drain had already cut.
+    /// From then on nothing listens for signals: SIGINT and SIGTERM are
+    /// ignored (see above), so drain promptly.
     ///
     /// # Errors
     /// [`ShutdownError::Signals`] if the signal handlers cannot be installed
@@ -1307,7 +1393,13 @@ impl Shutdown {
             name: TaskName::Borrowed("main"),
             location,
         };
-        let mut main = self.spawn_meta(meta, false, main(self.clone()));
+        self.inner.registry().run_waits_for_main = true;
+        // Dropped with `run`'s future if that is dropped before it returns.
+        let mut waiting = RunWaiting {
+            shutdown: self.clone(),
+            returned: false,
+        };
+        let mut main = self.spawn_meta(meta, Record::Main, main(self.clone()));
         let mut main_result = None;
         let trigger = tokio::select! {
             // A main future that returns *because* of the trigger reports the trigger.
@@ -1340,14 +1432,67 @@ impl Shutdown {
                 main_result = Some((&mut main).await);
             }
         }
-        let main_error = match main_result {
-            Some(result) => main_error(result),
+        let recorded = waiting.returns();
+        let main_error = match (main_result, recorded) {
+            (Some(result), _) => main_error(result),
+            // It failed after the wait for its handle ended.
+            (None, Some(failure)) => Some(failure.error),
             // Still running: it is among the stragglers and has been aborted.
-            None => Some(TaskError::Cancelled {
+            (None, None) => Some(TaskError::Cancelled {
                 name: TaskName::Borrowed("main"),
             }),
         };
         drained.into_report(trigger, main_error)
+    }
+}
+
+/// Where a task's failure goes.
+#[derive(Debug, Clone, Copy)]
+enum Record {
+    /// Into the report's failures.
+    Failures,
+    /// `run`'s main task: into `run`'s report as its `main_error` while
+    /// `run` waits for it, into the failures otherwise.
+    Main,
+}
+
+/// `run` waiting for its main task. If `run`'s future is dropped before it
+/// returns (raced in a `select!`, under a `timeout`), nothing is lost: the
+/// shutdown is triggered, main's failure (recorded or still to come) goes
+/// to the failures, and the stragglers the drain had cut wait in the
+/// registry, so a later [`Shutdown::drain`] reports them all.
+struct RunWaiting {
+    shutdown: Shutdown,
+    returned: bool,
+}
+
+impl RunWaiting {
+    /// `run` is returning: main's failure recorded so far, which `run`'s
+    /// report carries as its `main_error` (later ones go to the failures).
+    fn returns(&mut self) -> Option<TaskFailure> {
+        self.returned = true;
+        let mut registry = self.shutdown.inner.registry();
+        registry.run_waits_for_main = false;
+        registry.main_failure.take()
+    }
+}
+
+impl Drop for RunWaiting {
+    fn drop(&mut self) {
+        if self.returned {
+            return;
+        }
+        {
+            let mut registry = self.shutdown.inner.registry();
+            registry.run_waits_for_main = false;
+            if let Some(failure) = registry.main_failure.take() {
+                registry.failures.push(failure);
+            }
+        }
+        tracing::warn!(
+            "`Shutdown::run` was dropped before it returned: triggering the shutdown; drain a clone for the report"
+        );
+        self.shutdown.trigger();
     }
 }
 
@@ -1396,6 +1541,7 @@ struct Drained {
     not_stopped: Vec<TaskInfo>,
     refused: Vec<TaskInfo>,
     failures: Vec<TaskFailure>,
+    aborted: Vec<TaskInfo>,
     forced_by: Option<Signal>,
     drain_time: Duration,
 }
@@ -1409,6 +1555,7 @@ impl Drained {
             stragglers: self.stragglers,
             not_stopped: self.not_stopped,
             refused: self.refused,
+            aborted: self.aborted,
             forced_by: self.forced_by,
             drain_time: self.drain_time,
             #[cfg(feature = "watchdog")]

@@ -509,14 +509,15 @@ pin_project_lite::pin_project! {
                     .map(|payload| panic_message(payload.as_ref()));
                 if let Some(message) = &panic {
                     tracing::error!(panic = %message, "task panicked while being dropped after an abort");
-                    // No output carries it: a tracked task's panic goes to the report here.
-                    if let Some(tracking) = this
-                        .observed
-                        .as_deref()
-                        .and_then(|observed| observed.tracking.as_ref())
-                    {
-                        tracking.record_panic_on_abort(message);
-                    }
+                }
+                // No output tells the shutdown that a tracked task ended
+                // unfinished (or panicked in its drop): it is told here.
+                if let Some(tracking) = this
+                    .observed
+                    .as_deref()
+                    .and_then(|observed| observed.tracking.as_ref())
+                {
+                    tracking.record_abort(panic.as_deref());
                 }
                 if let (Some(scope), Some(name), Some(id)) =
                     (this.scope.as_deref(), this.name.take(), tokio::task::try_id())
@@ -799,6 +800,14 @@ where
             Ok(()) => outcome,
             Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
         };
+        // Cut by its scope (its group's cancellation, before its first poll
+        // or at the end of the grace): a tracked task's shutdown learns that
+        // it ended unfinished, as it does for an abort.
+        if matches!(outcome, Outcome::Cancelled)
+            && let Some(tracking) = observed.and_then(|observed| observed.tracking.as_ref())
+        {
+            tracking.record_abort(None);
+        }
         Poll::Ready((this.finish)(
             outcome,
             this.scope.as_deref(),

@@ -620,7 +620,8 @@ impl Supervisor {
     ///
     /// # Errors
     /// [`SupervisorError::Escalated`] when the restart intensity is exceeded;
-    /// every child has been stopped by then.
+    /// every child has been stopped by then, and the error names those that
+    /// had to be aborted after the grace period.
     ///
     /// # Cancel safety
     /// Not cancel safe in the sense of resuming: dropping the future aborts
@@ -1007,13 +1008,13 @@ impl Run {
             );
             let last_error = child.last_error.take();
             self.token.cancel();
-            // Aborted children are already logged by `stop`.
-            let _aborted = self.stop().await;
+            let aborted = self.stop().await;
             return Err(SupervisorError::Escalated {
                 child: name,
                 max_restarts,
                 window,
                 last_error,
+                aborted,
             });
         }
         let child = &mut self.children[index];

@@ -174,7 +174,9 @@ async fn exceeding_restart_intensity_stops_everything_and_escalates() {
             max_restarts,
             window,
             last_error: Some(TaskError::Failed { source, .. }),
+            aborted,
         } => {
+            assert!(aborted.is_empty(), "the sibling stopped on its token");
             assert_eq!(child, "broken");
             assert_eq!(max_restarts, 3);
             assert_eq!(window, Duration::from_secs(5));

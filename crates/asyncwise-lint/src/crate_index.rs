@@ -140,6 +140,10 @@ pub struct CrateIndex {
     /// when the index is built (start-up, blocking and the rules all ask).
     resolved: Vec<Box<[Option<usize>]>>,
     steps: Vec<Option<Step>>,
+    /// Functions that block only through calls made where no served work waits (right before
+    /// a process exit, in a fallback for an unset environment variable): see
+    /// [`CrateIndex::blocks_only_on_quiet_paths`].
+    quiet_blocking: Vec<bool>,
     /// Functions that run only at start-up: `crate::main`, and functions every known call of
     /// which is made directly in the body of such a function.
     startup_only: Vec<bool>,
@@ -837,30 +841,31 @@ impl CrateIndex {
         }
         alternatives
             .into_iter()
-            .find(|&g| !self.fns[g].summary.is_async && self.direct_block(g).is_some())
+            .find(|&g| !self.fns[g].summary.is_async && self.direct_block(g, true).is_some())
     }
 
-    /// The first blocking call function `g` makes in its own sync code, by index.
-    fn direct_block(&self, g: usize) -> Option<usize> {
+    /// The first blocking call function `g` makes in its own sync code, by index; with
+    /// `quiet`, also one made where no served work waits.
+    fn direct_block(&self, g: usize, quiet: bool) -> Option<usize> {
         let summary = &self.fns[g].summary;
-        summary.blocking.iter().position(|b| b.ctx == Ctx::Sync)
+        summary
+            .blocking
+            .iter()
+            .position(|b| b.ctx == Ctx::Sync && (quiet || !b.quiet_path))
     }
 
-    /// Multi-source breadth-first search backwards from the functions that block directly.
+    /// Multi-source breadth-first search backwards from the functions that block directly,
+    /// first over calls made on served paths, then over those made where no served work waits
+    /// (right before a process exit, in an environment-variable fallback): a function found only
+    /// by the second search blocks only on such paths.
     fn settle_blocking(&mut self) {
         let n = self.fns.len();
         let mut steps: Vec<Option<Step>> = vec![None; n];
-        // Reverse edges: callee -> (caller, call index), sync calls of sync functions only.
-        let mut callers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-        let mut queue = VecDeque::new();
-        for (f, step) in steps.iter_mut().enumerate() {
-            let summary = &self.fns[f].summary;
+        // Reverse edges: callee -> (caller, call index, quiet), sync calls of sync functions only.
+        let mut callers: Vec<Vec<(usize, usize, bool)>> = vec![Vec::new(); n];
+        for (f, summary) in self.fns.iter().map(|e| &e.summary).enumerate() {
             if summary.is_async {
                 continue;
-            }
-            if let Some(b) = self.direct_block(f) {
-                *step = Some(Step::Direct(b));
-                queue.push_back(f);
             }
             for (c, call) in summary.calls.iter().enumerate() {
                 if call.ctx != Ctx::Sync {
@@ -869,19 +874,48 @@ impl CrateIndex {
                 if let Some(g) = self.callee(f, call)
                     && !self.fns[g].summary.is_async
                 {
-                    callers[g].push((f, c));
+                    callers[g].push((f, c, call.quiet_path));
                 }
             }
         }
-        while let Some(g) = queue.pop_front() {
-            for &(f, c) in &callers[g] {
-                if steps[f].is_none() {
-                    steps[f] = Some(Step::Via(c, g));
+        let mut quiet_blocking = vec![false; n];
+        for quiet in [false, true] {
+            let mut queue = VecDeque::new();
+            for (f, step) in steps.iter_mut().enumerate() {
+                if step.is_none()
+                    && !self.fns[f].summary.is_async
+                    && let Some(b) = self.direct_block(f, quiet)
+                {
+                    *step = Some(Step::Direct(b));
+                    quiet_blocking[f] = quiet;
                     queue.push_back(f);
+                }
+            }
+            // A function the first search reached may now give quiet callers a step.
+            if quiet {
+                queue.extend((0..n).filter(|&f| steps[f].is_some()));
+            }
+            while let Some(g) = queue.pop_front() {
+                for &(f, c, quiet_call) in &callers[g] {
+                    if steps[f].is_none() && (quiet || !quiet_call) {
+                        steps[f] = Some(Step::Via(c, g));
+                        quiet_blocking[f] = quiet;
+                        queue.push_back(f);
+                    }
                 }
             }
         }
         self.steps = steps;
+        self.quiet_blocking = quiet_blocking;
+    }
+
+    /// Does the function `call` (made in `f`) reaches block only through calls made where no
+    /// served work waits: right before
+    /// a process exit, or in a fallback taken only when an environment variable is unset (see
+    /// [`quiet_paths`](crate::model::analysis::quiet_paths))?
+    pub fn blocks_only_on_quiet_paths(&self, f: usize, call: &CallRef) -> bool {
+        self.callee(f, call)
+            .is_some_and(|g| self.quiet_blocking.get(g).copied().unwrap_or(false))
     }
 
     /// How many packages the index holds.

@@ -345,6 +345,7 @@ impl CallRef {
             awaited: false,
             per_event: false,
             own_frame: false,
+            quiet_path: false,
         }
     }
 }
@@ -383,6 +384,11 @@ pub struct CallRef {
     /// [`CallFact::own_frame`](crate::model::CallFact::own_frame)).
     #[serde(default)]
     pub own_frame: bool,
+    /// Made where no served work waits: right before a process exit, or in a fallback taken
+    /// only when an environment variable is unset (see
+    /// [`quiet_paths`](crate::model::analysis::quiet_paths)).
+    #[serde(default)]
+    pub quiet_path: bool,
 }
 
 /// A call that blocks by itself.
@@ -399,6 +405,9 @@ pub struct BlockingCall {
     pub ctx: Ctx,
     /// The call expression.
     pub span: Span,
+    /// Made where no served work waits (see [`CallRef::quiet_path`]).
+    #[serde(default)]
+    pub quiet_path: bool,
 }
 
 /// Marks a call target whose receiver is a field of a struct declared in another file:
@@ -478,6 +487,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 cost: found.cost,
                 ctx: call.ctx,
                 span: model.span(call.loc),
+                quiet_path: model.quiet_paths.covers(call.loc),
             });
             continue;
         }
@@ -549,6 +559,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             awaited: call.awaited,
             per_event: model.per_event.in_region(call.loc),
             own_frame: call.own_frame,
+            quiet_path: model.quiet_paths.covers(call.loc),
         });
     }
     FileItems {

@@ -434,6 +434,9 @@ pub struct FileModel<'a> {
     pub paced_bodies: Vec<Loc>,
     /// What runs once per event: handlers, registered handlers, event-loop bodies.
     pub per_event: analysis::per_event::PerEventFacts,
+    /// Code no served work waits on: right before a process exit, a fallback for an unset
+    /// environment variable (see [`analysis::quiet_paths`]).
+    pub quiet_paths: analysis::quiet_paths::QuietPaths,
     /// Spawned tasks joined together whose results are discarded (`join_all(handles).await;`).
     pub unread_joins: Vec<analysis::joins::UnreadJoin>,
 
@@ -507,6 +510,14 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
+        // Only files that can exit the process or read the environment have quiet regions.
+        let quiet_paths = if memchr::memmem::find(source.as_bytes(), b"process::").is_some()
+            || memchr::memmem::find(source.as_bytes(), b"env::").is_some()
+        {
+            analysis::quiet_paths::analyse(ast)
+        } else {
+            analysis::quiet_paths::QuietPaths::default()
+        };
         // Type aliases, for fields reached through an alias declared here from other files
         // (the walker's own table is not kept).
         let type_aliases = if memchr::memmem::find(source.as_bytes(), b"type ").is_some() {
@@ -547,6 +558,7 @@ impl<'a> FileModel<'a> {
             sequences: facts.sequences,
             paced_bodies: facts.paced_bodies,
             per_event: facts.per_event,
+            quiet_paths,
             unread_joins,
 
             fn_items: facts.fn_items,

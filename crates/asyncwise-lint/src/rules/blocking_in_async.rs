@@ -29,7 +29,10 @@ crate::declare_rule! {
     /// the main thread of a multi-thread `#[tokio::main]`, outside every `join!`/`select!` and
     /// per-event loop of `main`'s own future and in no function a spawned task or handler also
     /// reaches: tokio's `Runtime::block_on` "runs the given future on the current thread" and
-    /// spawned tasks run on the worker threads, so only `main`'s own future waits (below). A call of a crate helper whose
+    /// spawned tasks run on the worker threads, so only `main`'s own future waits (below). Any
+    /// blocking call made where no served work waits (below): the call statement right before
+    /// an unconditional `std::process::exit`/`abort`, and a fallback taken only when an
+    /// environment variable is unset. A call of a crate helper whose
     /// blocking call is of those kinds, or made in those places, is the pedantic form too.
     ///
     /// ## Why is this bad
@@ -75,6 +78,21 @@ crate::declare_rule! {
     /// senders send, which is usually a command now and then; nor does a timer (`tick()`), or a
     /// collection. On three labelled field sets (46 repositories) filesystem calls off these
     /// paths were worth changing 1 time in 60.
+    ///
+    /// *Where no served work waits.* A call statement directly before an unconditional
+    /// `std::process::exit(..)` or `std::process::abort()` of the same block (logging macros
+    /// between them skipped), such as a pause before a node gives up and exits, stalls tasks the
+    /// process is about to tear down. A fallback taken only when an environment variable is
+    /// unset — the closure of `or_else`/`unwrap_or_else`/`map_or_else`/`ok_or_else` on a value
+    /// read by `std::env::var`/`var_os`, the `Err`/`None` arm of a `match` on one, the `else` of
+    /// `if let Ok(..) = env::var(..)` or of a `let .. else` — runs where the program is not
+    /// configured: a deployed service sets the variable, a developer's machine asks `git
+    /// config` or reads a dotfile instead (on the field sets, a token read per webhook whose
+    /// `git config` fallback only ran without `GITHUB_TOKEN`). A helper that blocks only
+    /// through such calls is the pedantic form where async code calls it. Eager fallbacks
+    /// (`unwrap_or(f())`, `or(f())`) run either way and stay default, as does the `Ok` side.
+    /// Only these two shapes are read: an exit in another block, a `let` holding the blocking
+    /// call, an exit through a helper of the crate or `exit` imported bare are not recognised.
     ///
     /// A `Path` method that only asks for metadata (`exists`, `is_file`, `is_dir`, `metadata`,
     /// `symlink_metadata`, `canonicalize`, `read_link`, `try_exists`) is one `stat` or
@@ -197,6 +215,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             {
                 // Judged as the same call on a receiver of known type would be.
                 let build = if call.startup
+                    || model.quiet_paths.covers(call.loc)
                     || blocking::metadata_only(None, Some((row.receiver, name.as_str())))
                     || blocking::brief_work(None, Some((row.receiver, name.as_str())))
                 {
@@ -245,7 +264,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             }),
             _ => false,
         };
-        let build = if call.startup || metadata_only {
+        // Right before a process exit, or in a fallback for an unset environment variable: no
+        // served work waits there.
+        let quiet = model.quiet_paths.covers(call.loc);
+        let build = if call.startup || metadata_only || quiet {
             super::pedantic
         } else {
             super::diagnostic
@@ -335,7 +357,11 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // Polled only on the main thread of a multi-thread `#[tokio::main]`, outside any
         // concurrency of `main`'s own future: the spawned tasks run on other threads.
         let main_thread_only = index.call_on_main_thread(f, call);
+        // Made right before a process exit or in an environment-variable fallback, or a helper
+        // that blocks only there.
+        let quiet = call.quiet_path || index.blocks_only_on_quiet_paths(f, call);
         let form = if at_startup
+            || quiet
             || filesystem_off_event
             || main_thread_only
             || hop_is_metadata_only(&last.calls)

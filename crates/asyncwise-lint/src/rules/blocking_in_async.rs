@@ -171,6 +171,15 @@ crate::declare_rule! {
     /// defined several times in one file under `cfg` alternatives blocks when one of the
     /// alternatives blocks by itself: some build runs it.
     ///
+    /// `to_socket_addrs` on a value that is already a numeric address is not reported: std's
+    /// `ToSocketAddrs` docs say it "is the identity function" for `SocketAddr` and "constructs a
+    /// `SocketAddr` trivially" for `SocketAddrV4`, `SocketAddrV6` and `(IpAddr, u16)`, and a
+    /// string is parsed as a numeric address before any lookup. So a value typed as one of
+    /// those, an `(ip, port)` pair of an IP type, and a literal that parses
+    /// (`"127.0.0.1:6148"`, `("10.0.0.1", 80)`) do not block. A string whose content is not
+    /// known (a header value, a string formatted at run time) may hold a host name and is
+    /// reported.
+    ///
     /// A std or crossbeam `recv_timeout` whose timeout is a zero or near-zero constant
     /// (`Duration::ZERO`, `from_nanos(1)`, at most one microsecond) returns at once whether or
     /// not a message is there: it is a `try_recv`, which never parks the worker, and is not

@@ -147,6 +147,9 @@ pub struct CrateIndex {
     /// Functions that run only at start-up: `crate::main`, and functions every known call of
     /// which is made directly in the body of such a function.
     startup_only: Vec<bool>,
+    /// Functions that run only while an async set-up fn of a library-only package runs: see
+    /// [`CrateIndex::blocks_at_startup`].
+    setup_only: Vec<bool>,
     /// Functions of a binary that run while no other task can: see [`CrateIndex::runs_alone`].
     alone: Vec<bool>,
     /// Per function: the first line from which it, or an exactly resolved call it made before,
@@ -523,8 +526,9 @@ impl CrateIndex {
 
     /// Which functions run only at start-up. A function is start-up-only when it is a
     /// binary's `main` or an async set-up fn never called in a loop or closure, or when it is called at least once and every call of it the index can
-    /// resolve is made directly (outside loops, closures and async blocks) in the body of a
-    /// start-up-only function: its own direct calls then run once too. A fixpoint from `main`
+    /// resolve is made in the own run of a start-up-only function (outside closures, async
+    /// blocks, `loop` and `while`; `for` loops over a range or a collection are fine: they end
+    /// before start-up does): its own calls made so then run at start-up too. A fixpoint from `main`
     /// outwards; monotone, so it ends. Calls the index cannot resolve (through trait objects,
     /// function values) are not seen: a function also used that way may be judged start-up-only.
     fn settle_startup(&mut self) {
@@ -534,44 +538,78 @@ impl CrateIndex {
         // can never be.
         let mut calls_of: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
         let mut pending = vec![0usize; n];
+        // A call in a loop or closure: the callee is no root (it may build many values).
+        let mut not_once = vec![false; n];
+        // A call outside the caller's own run (a closure, an async block, a `loop`/`while` that
+        // may serve until the end), or recursive: the callee never runs only at start-up. A
+        // `for` loop over a range or a collection in a start-up function (a retry over `0..10`,
+        // the configured peers) ends before start-up does.
         let mut never = vec![false; n];
         for (f, out) in calls_of.iter_mut().enumerate() {
             for call in &self.fns[f].summary.calls {
                 if let Some(g) = self.callee(f, call) {
                     out.push((g, call.top_level));
                     pending[g] += 1;
-                    never[g] |= !call.top_level || g == f;
+                    not_once[g] |= !call.top_level || g == f;
+                    never[g] |= !call.per_run || g == f;
                 }
             }
         }
         // Roots: a binary's `main`, and async set-up fns (constructors, `open`, `init`, ...)
         // that are never called in a loop or a closure: they run once per value they build.
-        let mut startup: Vec<bool> = self
-            .fns
-            .iter()
-            .enumerate()
-            .map(|(f, entry)| {
-                entry.summary.id.0 == "crate::main" && self.files[entry.file].target == Target::Main
-                    || entry.summary.setup && !never[f] && !entry.summary.in_test
-            })
-            .collect();
-        let mut work: Vec<usize> = (0..n).filter(|&f| startup[f]).collect();
-        while let Some(f) = work.pop() {
-            for &(g, _) in &calls_of[f] {
-                pending[g] = pending[g].saturating_sub(1);
-                if pending[g] == 0 && !never[g] && !startup[g] {
-                    startup[g] = true;
-                    work.push(g);
+        let setup_root = |f: usize| {
+            let entry = &self.fns[f];
+            entry.summary.setup && !not_once[f] && !entry.summary.in_test
+        };
+        let spread = |roots: Vec<bool>| {
+            let mut reached = roots;
+            let mut pending = pending.clone();
+            let mut work: Vec<usize> = (0..n).filter(|&f| reached[f]).collect();
+            while let Some(f) = work.pop() {
+                for &(g, _) in &calls_of[f] {
+                    pending[g] = pending[g].saturating_sub(1);
+                    if pending[g] == 0 && !never[g] && !reached[g] {
+                        reached[g] = true;
+                        work.push(g);
+                    }
                 }
             }
-        }
-        self.startup_only = startup;
+            reached
+        };
+        self.startup_only = spread(
+            (0..n)
+                .map(|f| {
+                    let entry = &self.fns[f];
+                    entry.summary.id.0 == "crate::main"
+                        && self.files[entry.file].target == Target::Main
+                        || setup_root(f)
+                })
+                .collect(),
+        );
+        // A library's component set-up: no binary of the package says what else runs then.
+        self.setup_only = spread(
+            (0..n)
+                .map(|f| setup_root(f) && !self.may_run_alone(f))
+                .collect(),
+        );
     }
 
     /// Does function `f` run only at start-up: a binary's `main`, or a function every resolved
     /// call of which is made directly in the body of a start-up-only function?
     pub fn is_startup_only(&self, f: usize) -> bool {
         self.startup_only.get(f).copied().unwrap_or(false)
+    }
+
+    /// Is the blocking call at `span` of function `f` made while a library component is set up:
+    /// `f` runs only when an async set-up fn of a library-only package runs (`init`, a
+    /// constructor: called nowhere in a loop or closure), and makes the call in its own run (see
+    /// [`CallRef::per_run`](crate::summary::CallRef::per_run))? Such a set-up fn's own direct
+    /// calls are start-up code in its file; this carries that to what only it reaches. In a
+    /// package that builds a binary, `main` says what else runs then (see
+    /// [`CrateIndex::runs_alone`]).
+    pub fn blocks_at_startup(&self, f: usize, span: &crate::diagnostic::Span) -> bool {
+        self.setup_only.get(f).copied().unwrap_or(false)
+            && self.fns[f].summary.per_run_blocking.contains(span)
     }
 
     /// Test-support functions of library and binary code: functions of a module named for

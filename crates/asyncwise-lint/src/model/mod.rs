@@ -93,6 +93,12 @@ pub struct CallFact {
     /// Made directly in its function's body, outside loops, closures and async blocks: it runs
     /// once per call of the function.
     pub top_level: bool,
+    /// Made in its function's own body, outside closures and async blocks, at most inside
+    /// `for` loops (a range, a collection): it runs during each run of the function, a number
+    /// of times bounded before the loop starts. Unlike `top_level`, a retry over `0..10` or a
+    /// loop over configured peers counts; `loop` and `while` do not (they may serve until the
+    /// end).
+    pub per_run: bool,
     /// Made in an arm of a `match`: one of several alternatives, not before the code after
     /// the `match` in every run.
     pub in_arm: bool,

@@ -124,7 +124,12 @@ crate::declare_rule! {
     /// is there for other crates, whose calls the index does not see: its functions never run
     /// alone. Calls from test code, tests, examples and benches are not counted. Likewise an async
     /// set-up fn never called in a loop runs once per value it builds, and so does a function
-    /// only such fns call directly.
+    /// only such fns call in their own run: directly, or in a `for` loop over a range or a
+    /// collection (a retry over `0..10`, the configured peers), which ends before set-up does;
+    /// a `loop` or `while` may serve until the end and does not count. In a library-only
+    /// package, a blocking call such a function makes in its own run is the pedantic form too
+    /// (a plugin's `init` resolving its configured peer addresses, each with a bounded retry);
+    /// in a package that builds a binary, `main` says what else runs then (above).
     ///
     /// *Polled on the main thread alone.* `#[tokio::main]` (multi-thread flavour, the default)
     /// builds a runtime and calls `Runtime::block_on` on `main`'s body, which "runs the given
@@ -358,7 +363,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // `main`, or directly in a function only `main` calls, directly), is the pedantic
         // form, as the same blocking call made there directly is.
         let at_startup = call.startup
-            || call.top_level && index.is_startup_only(f)
+            || call.per_run && index.is_startup_only(f)
             || index.runs_alone(f, call.span.start.line);
         // Filesystem work off every per-event path runs as often as the program chooses.
         let filesystem_off_event =
@@ -416,6 +421,7 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         let line = d.span.start.line;
         if index.function_at(&d.path, line).is_some_and(|f| {
             index.runs_alone(f, line)
+                || index.blocks_at_startup(f, &d.span)
                 || index.is_filesystem_off_event(f, &d.span)
                 || index.blocks_on_main_thread(f, &d.span)
         }) {

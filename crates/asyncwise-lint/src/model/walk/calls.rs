@@ -19,6 +19,15 @@ impl Walker {
         let ctx = self.ctx();
         let direct = self.frame().loops.is_empty();
         let startup = self.main_depth == Some(self.frames.len()) && direct;
+        let in_own_body = self
+            .current_fn
+            .is_some_and(|(_, depth)| depth == self.frames.len());
+        let per_run = in_own_body
+            && self
+                .frame()
+                .loops
+                .iter()
+                .all(|l| l.kind == bounds::FOR_LOOP);
         let direct_in = self
             .current_fn
             .filter(|(_, depth)| direct && *depth == self.frames.len())
@@ -44,6 +53,7 @@ impl Walker {
             callee_loc: None,
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
             top_level: direct_in.is_some(),
+            per_run,
             in_arm: self.arm_depth > 0,
             own_frame: self.in_own_frame(),
         });

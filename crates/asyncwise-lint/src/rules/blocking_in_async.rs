@@ -23,7 +23,8 @@ crate::declare_rule! {
     /// notification (notify-rust's `Notification::show`). Any blocking call made once at start-up or set-up (directly, outside loops, in
     /// `async fn main`, a `#[tokio::main]` fn or method, a constructor — an async method
     /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
-    /// calls directly); calls in a binary made while nothing else runs (in a fn reached from
+    /// calls directly; in a library, also in a fn only a set-up fn reaches, directly or through
+    /// `for` loops over a range or a collection); calls in a binary made while nothing else runs (in a fn reached from
     /// `main` only through such fns, before anything concurrent starts); and calls in a binary
     /// none of whose files spawns, joins, selects or serves. Any blocking call polled only on
     /// the main thread of a multi-thread `#[tokio::main]`, outside every `join!`/`select!` and

@@ -140,9 +140,16 @@ pub struct CrateIndex {
     /// when the index is built (start-up, blocking and the rules all ask).
     resolved: Vec<Box<[Option<usize>]>>,
     steps: Vec<Option<Step>>,
+    /// Functions that block only through calls made where no served work waits (right before
+    /// a process exit, in a fallback for an unset environment variable): see
+    /// [`CrateIndex::blocks_only_on_quiet_paths`].
+    quiet_blocking: Vec<bool>,
     /// Functions that run only at start-up: `crate::main`, and functions every known call of
     /// which is made directly in the body of such a function.
     startup_only: Vec<bool>,
+    /// Functions that run only while an async set-up fn of a library-only package runs: see
+    /// [`CrateIndex::blocks_at_startup`].
+    setup_only: Vec<bool>,
     /// Functions of a binary that run while no other task can: see [`CrateIndex::runs_alone`].
     alone: Vec<bool>,
     /// Per function: the first line from which it, or an exactly resolved call it made before,
@@ -519,8 +526,9 @@ impl CrateIndex {
 
     /// Which functions run only at start-up. A function is start-up-only when it is a
     /// binary's `main` or an async set-up fn never called in a loop or closure, or when it is called at least once and every call of it the index can
-    /// resolve is made directly (outside loops, closures and async blocks) in the body of a
-    /// start-up-only function: its own direct calls then run once too. A fixpoint from `main`
+    /// resolve is made in the own run of a start-up-only function (outside closures, async
+    /// blocks, `loop` and `while`; `for` loops over a range or a collection are fine: they end
+    /// before start-up does): its own calls made so then run at start-up too. A fixpoint from `main`
     /// outwards; monotone, so it ends. Calls the index cannot resolve (through trait objects,
     /// function values) are not seen: a function also used that way may be judged start-up-only.
     fn settle_startup(&mut self) {
@@ -530,44 +538,78 @@ impl CrateIndex {
         // can never be.
         let mut calls_of: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
         let mut pending = vec![0usize; n];
+        // A call in a loop or closure: the callee is no root (it may build many values).
+        let mut not_once = vec![false; n];
+        // A call outside the caller's own run (a closure, an async block, a `loop`/`while` that
+        // may serve until the end), or recursive: the callee never runs only at start-up. A
+        // `for` loop over a range or a collection in a start-up function (a retry over `0..10`,
+        // the configured peers) ends before start-up does.
         let mut never = vec![false; n];
         for (f, out) in calls_of.iter_mut().enumerate() {
             for call in &self.fns[f].summary.calls {
                 if let Some(g) = self.callee(f, call) {
                     out.push((g, call.top_level));
                     pending[g] += 1;
-                    never[g] |= !call.top_level || g == f;
+                    not_once[g] |= !call.top_level || g == f;
+                    never[g] |= !call.per_run || g == f;
                 }
             }
         }
         // Roots: a binary's `main`, and async set-up fns (constructors, `open`, `init`, ...)
         // that are never called in a loop or a closure: they run once per value they build.
-        let mut startup: Vec<bool> = self
-            .fns
-            .iter()
-            .enumerate()
-            .map(|(f, entry)| {
-                entry.summary.id.0 == "crate::main" && self.files[entry.file].target == Target::Main
-                    || entry.summary.setup && !never[f] && !entry.summary.in_test
-            })
-            .collect();
-        let mut work: Vec<usize> = (0..n).filter(|&f| startup[f]).collect();
-        while let Some(f) = work.pop() {
-            for &(g, _) in &calls_of[f] {
-                pending[g] = pending[g].saturating_sub(1);
-                if pending[g] == 0 && !never[g] && !startup[g] {
-                    startup[g] = true;
-                    work.push(g);
+        let setup_root = |f: usize| {
+            let entry = &self.fns[f];
+            entry.summary.setup && !not_once[f] && !entry.summary.in_test
+        };
+        let spread = |roots: Vec<bool>| {
+            let mut reached = roots;
+            let mut pending = pending.clone();
+            let mut work: Vec<usize> = (0..n).filter(|&f| reached[f]).collect();
+            while let Some(f) = work.pop() {
+                for &(g, _) in &calls_of[f] {
+                    pending[g] = pending[g].saturating_sub(1);
+                    if pending[g] == 0 && !never[g] && !reached[g] {
+                        reached[g] = true;
+                        work.push(g);
+                    }
                 }
             }
-        }
-        self.startup_only = startup;
+            reached
+        };
+        self.startup_only = spread(
+            (0..n)
+                .map(|f| {
+                    let entry = &self.fns[f];
+                    entry.summary.id.0 == "crate::main"
+                        && self.files[entry.file].target == Target::Main
+                        || setup_root(f)
+                })
+                .collect(),
+        );
+        // A library's component set-up: no binary of the package says what else runs then.
+        self.setup_only = spread(
+            (0..n)
+                .map(|f| setup_root(f) && !self.may_run_alone(f))
+                .collect(),
+        );
     }
 
     /// Does function `f` run only at start-up: a binary's `main`, or a function every resolved
     /// call of which is made directly in the body of a start-up-only function?
     pub fn is_startup_only(&self, f: usize) -> bool {
         self.startup_only.get(f).copied().unwrap_or(false)
+    }
+
+    /// Is the blocking call at `span` of function `f` made while a library component is set up:
+    /// `f` runs only when an async set-up fn of a library-only package runs (`init`, a
+    /// constructor: called nowhere in a loop or closure), and makes the call in its own run (see
+    /// [`CallRef::per_run`](crate::summary::CallRef::per_run))? Such a set-up fn's own direct
+    /// calls are start-up code in its file; this carries that to what only it reaches. In a
+    /// package that builds a binary, `main` says what else runs then (see
+    /// [`CrateIndex::runs_alone`]).
+    pub fn blocks_at_startup(&self, f: usize, span: &crate::diagnostic::Span) -> bool {
+        self.setup_only.get(f).copied().unwrap_or(false)
+            && self.fns[f].summary.per_run_blocking.contains(span)
     }
 
     /// Test-support functions of library and binary code: functions of a module named for
@@ -837,30 +879,31 @@ impl CrateIndex {
         }
         alternatives
             .into_iter()
-            .find(|&g| !self.fns[g].summary.is_async && self.direct_block(g).is_some())
+            .find(|&g| !self.fns[g].summary.is_async && self.direct_block(g, true).is_some())
     }
 
-    /// The first blocking call function `g` makes in its own sync code, by index.
-    fn direct_block(&self, g: usize) -> Option<usize> {
+    /// The first blocking call function `g` makes in its own sync code, by index; with
+    /// `quiet`, also one made where no served work waits.
+    fn direct_block(&self, g: usize, quiet: bool) -> Option<usize> {
         let summary = &self.fns[g].summary;
-        summary.blocking.iter().position(|b| b.ctx == Ctx::Sync)
+        summary
+            .blocking
+            .iter()
+            .position(|b| b.ctx == Ctx::Sync && (quiet || !b.quiet_path))
     }
 
-    /// Multi-source breadth-first search backwards from the functions that block directly.
+    /// Multi-source breadth-first search backwards from the functions that block directly,
+    /// first over calls made on served paths, then over those made where no served work waits
+    /// (right before a process exit, in an environment-variable fallback): a function found only
+    /// by the second search blocks only on such paths.
     fn settle_blocking(&mut self) {
         let n = self.fns.len();
         let mut steps: Vec<Option<Step>> = vec![None; n];
-        // Reverse edges: callee -> (caller, call index), sync calls of sync functions only.
-        let mut callers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-        let mut queue = VecDeque::new();
-        for (f, step) in steps.iter_mut().enumerate() {
-            let summary = &self.fns[f].summary;
+        // Reverse edges: callee -> (caller, call index, quiet), sync calls of sync functions only.
+        let mut callers: Vec<Vec<(usize, usize, bool)>> = vec![Vec::new(); n];
+        for (f, summary) in self.fns.iter().map(|e| &e.summary).enumerate() {
             if summary.is_async {
                 continue;
-            }
-            if let Some(b) = self.direct_block(f) {
-                *step = Some(Step::Direct(b));
-                queue.push_back(f);
             }
             for (c, call) in summary.calls.iter().enumerate() {
                 if call.ctx != Ctx::Sync {
@@ -869,19 +912,48 @@ impl CrateIndex {
                 if let Some(g) = self.callee(f, call)
                     && !self.fns[g].summary.is_async
                 {
-                    callers[g].push((f, c));
+                    callers[g].push((f, c, call.quiet_path));
                 }
             }
         }
-        while let Some(g) = queue.pop_front() {
-            for &(f, c) in &callers[g] {
-                if steps[f].is_none() {
-                    steps[f] = Some(Step::Via(c, g));
+        let mut quiet_blocking = vec![false; n];
+        for quiet in [false, true] {
+            let mut queue = VecDeque::new();
+            for (f, step) in steps.iter_mut().enumerate() {
+                if step.is_none()
+                    && !self.fns[f].summary.is_async
+                    && let Some(b) = self.direct_block(f, quiet)
+                {
+                    *step = Some(Step::Direct(b));
+                    quiet_blocking[f] = quiet;
                     queue.push_back(f);
+                }
+            }
+            // A function the first search reached may now give quiet callers a step.
+            if quiet {
+                queue.extend((0..n).filter(|&f| steps[f].is_some()));
+            }
+            while let Some(g) = queue.pop_front() {
+                for &(f, c, quiet_call) in &callers[g] {
+                    if steps[f].is_none() && (quiet || !quiet_call) {
+                        steps[f] = Some(Step::Via(c, g));
+                        quiet_blocking[f] = quiet;
+                        queue.push_back(f);
+                    }
                 }
             }
         }
         self.steps = steps;
+        self.quiet_blocking = quiet_blocking;
+    }
+
+    /// Does the function `call` (made in `f`) reaches block only through calls made where no
+    /// served work waits: right before
+    /// a process exit, or in a fallback taken only when an environment variable is unset (see
+    /// [`quiet_paths`](crate::model::analysis::quiet_paths))?
+    pub fn blocks_only_on_quiet_paths(&self, f: usize, call: &CallRef) -> bool {
+        self.callee(f, call)
+            .is_some_and(|g| self.quiet_blocking.get(g).copied().unwrap_or(false))
     }
 
     /// How many packages the index holds.

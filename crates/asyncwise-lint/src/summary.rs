@@ -237,6 +237,10 @@ pub struct FnSummary {
     /// future, so on the main thread when the crate index finds it on `main`'s tree alone.
     #[serde(default)]
     pub own_frame_blocking: Vec<Span>,
+    /// Blocking calls made in async code during each run of the function, at most inside `for`
+    /// loops (see [`CallRef::per_run`]): made at start-up when the function runs only then.
+    #[serde(default)]
+    pub per_run_blocking: Vec<Span>,
     /// Declared plain `pub` (not `pub(crate)`): in a library, callers outside the crate may
     /// drop its future.
     #[serde(default)]
@@ -341,10 +345,12 @@ impl CallRef {
             span,
             startup: false,
             top_level: false,
+            per_run: false,
             in_arm: false,
             awaited: false,
             per_event: false,
             own_frame: false,
+            quiet_path: false,
         }
     }
 }
@@ -368,6 +374,10 @@ pub struct CallRef {
     /// [`CallFact::top_level`](crate::model::CallFact::top_level)).
     #[serde(default)]
     pub top_level: bool,
+    /// Made during each run of the caller, at most inside `for` loops (see
+    /// [`CallFact::per_run`](crate::model::CallFact::per_run)).
+    #[serde(default)]
+    pub per_run: bool,
     /// Made in an arm of a `match` (see [`CallFact::in_arm`](crate::model::CallFact::in_arm)).
     #[serde(default)]
     pub in_arm: bool,
@@ -383,6 +393,11 @@ pub struct CallRef {
     /// [`CallFact::own_frame`](crate::model::CallFact::own_frame)).
     #[serde(default)]
     pub own_frame: bool,
+    /// Made where no served work waits: right before a process exit, or in a fallback taken
+    /// only when an environment variable is unset (see
+    /// [`quiet_paths`](crate::model::analysis::quiet_paths)).
+    #[serde(default)]
+    pub quiet_path: bool,
 }
 
 /// A call that blocks by itself.
@@ -399,6 +414,9 @@ pub struct BlockingCall {
     pub ctx: Ctx,
     /// The call expression.
     pub span: Span,
+    /// Made where no served work waits (see [`CallRef::quiet_path`]).
+    #[serde(default)]
+    pub quiet_path: bool,
 }
 
 /// Marks a call target whose receiver is a field of a struct declared in another file:
@@ -430,6 +448,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             off_event_fs: Vec::new(),
             main_apart: f.main_apart,
             own_frame_blocking: Vec::new(),
+            per_run_blocking: Vec::new(),
             public: declared_plain_pub(model, f),
             trait_impl: false,
             cancelling_calls: Vec::new(),
@@ -471,6 +490,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 .own_frame_blocking
                 .push(model.span(call.loc));
         }
+        if call.ctx == Ctx::Async && call.per_run && may_block_in_async(model, &call.callee) {
+            functions[caller]
+                .per_run_blocking
+                .push(model.span(call.loc));
+        }
         if may_block && let Some(found) = call.callee.blocking(&model.knowledge) {
             functions[caller].blocking.push(BlockingCall {
                 what: found.what,
@@ -478,6 +502,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 cost: found.cost,
                 ctx: call.ctx,
                 span: model.span(call.loc),
+                quiet_path: model.quiet_paths.covers(call.loc),
             });
             continue;
         }
@@ -545,10 +570,12 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             span: model.span(call.loc),
             startup: call.startup,
             top_level: call.top_level,
+            per_run: call.per_run,
             in_arm: call.in_arm,
             awaited: call.awaited,
             per_event: model.per_event.in_region(call.loc),
             own_frame: call.own_frame,
+            quiet_path: model.quiet_paths.covers(call.loc),
         });
     }
     FileItems {

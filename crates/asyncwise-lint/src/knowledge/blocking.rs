@@ -681,7 +681,28 @@ pub struct BlockingMethodName {
     pub receivers: &'static [&'static str],
     /// What to use instead.
     pub hint: &'static str,
+    /// Receiver types the method never blocks on, although the name matches.
+    pub never_on: &'static [&'static str],
 }
+
+/// Receivers whose `to_socket_addrs` builds the address without asking the resolver. std's docs
+/// (`std::net::ToSocketAddrs`): for `SocketAddr` it "is the identity function"; for
+/// `SocketAddrV4`, `SocketAddrV6` and `(IpAddr, u16)` (also `Ipv4Addr`/`Ipv6Addr`) it
+/// "constructs a `SocketAddr` trivially". A string is first parsed as a numeric address and
+/// only a host name goes to getaddrinfo, so the walker reads a literal that parses as one
+/// (`"127.0.0.1:80"`, `("10.0.0.1", 80)`) as a `SocketAddr` too.
+pub const NUMERIC_ADDRESS_TYPES: &[&str] = &[
+    "std::net::SocketAddr",
+    "std::net::SocketAddrV4",
+    "std::net::SocketAddrV6",
+];
+
+/// IP address types: a `(ip, port)` pair of one of them is a numeric address.
+pub const IP_ADDRESS_TYPES: &[&str] = &[
+    "std::net::IpAddr",
+    "std::net::Ipv4Addr",
+    "std::net::Ipv6Addr",
+];
 
 /// Methods reported by name.
 pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
@@ -689,6 +710,7 @@ pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
         methods: &["to_socket_addrs"],
         receivers: &["*"],
         hint: "`to_socket_addrs` resolves the name with a blocking DNS lookup: use `tokio::net::lookup_host(..).await`",
+        never_on: NUMERIC_ADDRESS_TYPES,
     },
     BlockingMethodName {
         methods: &[
@@ -706,6 +728,7 @@ pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
             "tokio::sync::oneshot::*",
         ],
         hint: TOKIO_BLOCKING_HINT,
+        never_on: &[],
     },
 ];
 
@@ -764,6 +787,8 @@ pub fn io_cost(io: &str) -> Cost {
 /// assert!(blocking_method_name("to_socket_addrs", None).is_some());
 /// assert!(blocking_method_name("blocking_lock", Some("tokio::sync::Mutex")).is_some());
 /// assert!(blocking_method_name("blocking_lock", Some("my::Lock")).is_none());
+/// // a numeric address is not looked up
+/// assert!(blocking_method_name("to_socket_addrs", Some("std::net::SocketAddr")).is_none());
 /// ```
 pub fn blocking_method_name(
     method: &str,
@@ -771,7 +796,10 @@ pub fn blocking_method_name(
 ) -> Option<&'static BlockingMethodName> {
     BLOCKING_METHOD_NAMES.iter().find(|b| {
         b.methods.contains(&method)
-            && receiver.is_none_or(|r| b.receivers.iter().any(|p| *p == "*" || path_matches(p, r)))
+            && receiver.is_none_or(|r| {
+                b.receivers.iter().any(|p| *p == "*" || path_matches(p, r))
+                    && !b.never_on.contains(&r)
+            })
     })
 }
 

@@ -93,6 +93,12 @@ pub struct CallFact {
     /// Made directly in its function's body, outside loops, closures and async blocks: it runs
     /// once per call of the function.
     pub top_level: bool,
+    /// Made in its function's own body, outside closures and async blocks, at most inside
+    /// `for` loops (a range, a collection): it runs during each run of the function, a number
+    /// of times bounded before the loop starts. Unlike `top_level`, a retry over `0..10` or a
+    /// loop over configured peers counts; `loop` and `while` do not (they may serve until the
+    /// end).
+    pub per_run: bool,
     /// Made in an arm of a `match`: one of several alternatives, not before the code after
     /// the `match` in every run.
     pub in_arm: bool,
@@ -434,6 +440,9 @@ pub struct FileModel<'a> {
     pub paced_bodies: Vec<Loc>,
     /// What runs once per event: handlers, registered handlers, event-loop bodies.
     pub per_event: analysis::per_event::PerEventFacts,
+    /// Code no served work waits on: right before a process exit, a fallback for an unset
+    /// environment variable (see [`analysis::quiet_paths`]).
+    pub quiet_paths: analysis::quiet_paths::QuietPaths,
     /// Spawned tasks joined together whose results are discarded (`join_all(handles).await;`).
     pub unread_joins: Vec<analysis::joins::UnreadJoin>,
 
@@ -507,6 +516,14 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
+        // Only files that can exit the process or read the environment have quiet regions.
+        let quiet_paths = if memchr::memmem::find(source.as_bytes(), b"process::").is_some()
+            || memchr::memmem::find(source.as_bytes(), b"env::").is_some()
+        {
+            analysis::quiet_paths::analyse(ast)
+        } else {
+            analysis::quiet_paths::QuietPaths::default()
+        };
         // Type aliases, for fields reached through an alias declared here from other files
         // (the walker's own table is not kept).
         let type_aliases = if memchr::memmem::find(source.as_bytes(), b"type ").is_some() {
@@ -547,6 +564,7 @@ impl<'a> FileModel<'a> {
             sequences: facts.sequences,
             paced_bodies: facts.paced_bodies,
             per_event: facts.per_event,
+            quiet_paths,
             unread_joins,
 
             fn_items: facts.fn_items,

@@ -23,13 +23,17 @@ crate::declare_rule! {
     /// notification (notify-rust's `Notification::show`). Any blocking call made once at start-up or set-up (directly, outside loops, in
     /// `async fn main`, a `#[tokio::main]` fn or method, a constructor — an async method
     /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
-    /// calls directly); calls in a binary made while nothing else runs (in a fn reached from
+    /// calls directly; in a library, also in a fn only a set-up fn reaches, directly or through
+    /// `for` loops over a range or a collection); calls in a binary made while nothing else runs (in a fn reached from
     /// `main` only through such fns, before anything concurrent starts); and calls in a binary
     /// none of whose files spawns, joins, selects or serves. Any blocking call polled only on
     /// the main thread of a multi-thread `#[tokio::main]`, outside every `join!`/`select!` and
     /// per-event loop of `main`'s own future and in no function a spawned task or handler also
     /// reaches: tokio's `Runtime::block_on` "runs the given future on the current thread" and
-    /// spawned tasks run on the worker threads, so only `main`'s own future waits (below). A call of a crate helper whose
+    /// spawned tasks run on the worker threads, so only `main`'s own future waits (below). Any
+    /// blocking call made where no served work waits (below): the call statement right before
+    /// an unconditional `std::process::exit`/`abort`, and a fallback taken only when an
+    /// environment variable is unset. A call of a crate helper whose
     /// blocking call is of those kinds, or made in those places, is the pedantic form too.
     ///
     /// ## Why is this bad
@@ -76,6 +80,21 @@ crate::declare_rule! {
     /// collection. On three labelled field sets (46 repositories) filesystem calls off these
     /// paths were worth changing 1 time in 60.
     ///
+    /// *Where no served work waits.* A call statement directly before an unconditional
+    /// `std::process::exit(..)` or `std::process::abort()` of the same block (logging macros
+    /// between them skipped), such as a pause before a node gives up and exits, stalls tasks the
+    /// process is about to tear down. A fallback taken only when an environment variable is
+    /// unset — the closure of `or_else`/`unwrap_or_else`/`map_or_else`/`ok_or_else` on a value
+    /// read by `std::env::var`/`var_os`, the `Err`/`None` arm of a `match` on one, the `else` of
+    /// `if let Ok(..) = env::var(..)` or of a `let .. else` — runs where the program is not
+    /// configured: a deployed service sets the variable, a developer's machine asks `git
+    /// config` or reads a dotfile instead (on the field sets, a token read per webhook whose
+    /// `git config` fallback only ran without `GITHUB_TOKEN`). A helper that blocks only
+    /// through such calls is the pedantic form where async code calls it. Eager fallbacks
+    /// (`unwrap_or(f())`, `or(f())`) run either way and stay default, as does the `Ok` side.
+    /// Only these two shapes are read: an exit in another block, a `let` holding the blocking
+    /// call, an exit through a helper of the crate or `exit` imported bare are not recognised.
+    ///
     /// A `Path` method that only asks for metadata (`exists`, `is_file`, `is_dir`, `metadata`,
     /// `symlink_metadata`, `canonicalize`, `read_link`, `try_exists`) is one `stat` or
     /// `readlink`: microseconds on a local disk, even once per request. It is the pedantic form
@@ -106,7 +125,12 @@ crate::declare_rule! {
     /// is there for other crates, whose calls the index does not see: its functions never run
     /// alone. Calls from test code, tests, examples and benches are not counted. Likewise an async
     /// set-up fn never called in a loop runs once per value it builds, and so does a function
-    /// only such fns call directly.
+    /// only such fns call in their own run: directly, or in a `for` loop over a range or a
+    /// collection (a retry over `0..10`, the configured peers), which ends before set-up does;
+    /// a `loop` or `while` may serve until the end and does not count. In a library-only
+    /// package, a blocking call such a function makes in its own run is the pedantic form too
+    /// (a plugin's `init` resolving its configured peer addresses, each with a bounded retry);
+    /// in a package that builds a binary, `main` says what else runs then (above).
     ///
     /// *Polled on the main thread alone.* `#[tokio::main]` (multi-thread flavour, the default)
     /// builds a runtime and calls `Runtime::block_on` on `main`'s body, which "runs the given
@@ -153,6 +177,15 @@ crate::declare_rule! {
     /// defined several times in one file under `cfg` alternatives blocks when one of the
     /// alternatives blocks by itself: some build runs it.
     ///
+    /// `to_socket_addrs` on a value that is already a numeric address is not reported: std's
+    /// `ToSocketAddrs` docs say it "is the identity function" for `SocketAddr` and "constructs a
+    /// `SocketAddr` trivially" for `SocketAddrV4`, `SocketAddrV6` and `(IpAddr, u16)`, and a
+    /// string is parsed as a numeric address before any lookup. So a value typed as one of
+    /// those, an `(ip, port)` pair of an IP type, and a literal that parses
+    /// (`"127.0.0.1:6148"`, `("10.0.0.1", 80)`) do not block. A string whose content is not
+    /// known (a header value, a string formatted at run time) may hold a host name and is
+    /// reported.
+    ///
     /// A std or crossbeam `recv_timeout` whose timeout is a zero or near-zero constant
     /// (`Duration::ZERO`, `from_nanos(1)`, at most one microsecond) returns at once whether or
     /// not a message is there: it is a `try_recv`, which never parks the worker, and is not
@@ -197,6 +230,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             {
                 // Judged as the same call on a receiver of known type would be.
                 let build = if call.startup
+                    || model.quiet_paths.covers(call.loc)
                     || blocking::metadata_only(None, Some((row.receiver, name.as_str())))
                     || blocking::brief_work(None, Some((row.receiver, name.as_str())))
                 {
@@ -245,7 +279,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             }),
             _ => false,
         };
-        let build = if call.startup || metadata_only {
+        // Right before a process exit, or in a fallback for an unset environment variable: no
+        // served work waits there.
+        let quiet = model.quiet_paths.covers(call.loc);
+        let build = if call.startup || metadata_only || quiet {
             super::pedantic
         } else {
             super::diagnostic
@@ -327,7 +364,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // `main`, or directly in a function only `main` calls, directly), is the pedantic
         // form, as the same blocking call made there directly is.
         let at_startup = call.startup
-            || call.top_level && index.is_startup_only(f)
+            || call.per_run && index.is_startup_only(f)
             || index.runs_alone(f, call.span.start.line);
         // Filesystem work off every per-event path runs as often as the program chooses.
         let filesystem_off_event =
@@ -335,7 +372,11 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // Polled only on the main thread of a multi-thread `#[tokio::main]`, outside any
         // concurrency of `main`'s own future: the spawned tasks run on other threads.
         let main_thread_only = index.call_on_main_thread(f, call);
+        // Made right before a process exit or in an environment-variable fallback, or a helper
+        // that blocks only there.
+        let quiet = call.quiet_path || index.blocks_only_on_quiet_paths(f, call);
         let form = if at_startup
+            || quiet
             || filesystem_off_event
             || main_thread_only
             || hop_is_metadata_only(&last.calls)
@@ -381,6 +422,7 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         let line = d.span.start.line;
         if index.function_at(&d.path, line).is_some_and(|f| {
             index.runs_alone(f, line)
+                || index.blocks_at_startup(f, &d.span)
                 || index.is_filesystem_off_event(f, &d.span)
                 || index.blocks_on_main_thread(f, &d.span)
         }) {

@@ -19,6 +19,9 @@ use crate::knowledge::{Knowledge, iterators};
 use crate::model::Loc;
 use crate::model::tokens::TokenFacts;
 
+/// The kind of a `for` loop's scope, as messages name it.
+pub(crate) const FOR_LOOP: &str = "`for` loop";
+
 /// How many times a loop runs, as far as its header shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Iterations {

@@ -21,6 +21,8 @@
 //! - [`channels`]: does an unbounded channel's queue stay small (request/response, control,
 //!   a sender not fed per event), and does a receive poll rather than wait? Read by
 //!   `unbounded_channel` and `blocking_in_async`.
+//! - [`quiet_paths`]: code no served work waits on (the statement right before a process exit,
+//!   a fallback taken only when an environment variable is unset). Read by `blocking_in_async`.
 //! - [`startup`]: which fns run once at start-up (a runtime's entry attribute and whether it
 //!   polls `main` apart, async constructors). Read by `blocking_in_async` through
 //!   `FnItem::setup`, `FnItem::main_apart` and `CallFact::startup`.
@@ -33,4 +35,5 @@ pub mod channels;
 pub mod failure;
 pub mod joins;
 pub mod per_event;
+pub mod quiet_paths;
 pub mod startup;

@@ -10,7 +10,7 @@ use syn::visit::{self, Visit};
 
 use super::super::analysis::bounds;
 use super::super::analysis::channels::is_polling_receive;
-use super::super::{CallFact, Callee, Ctx, Loc};
+use super::super::{CallFact, Callee, Ctx, Loc, Ty};
 use super::{Walker, addr, call_addr};
 use crate::knowledge::iterators;
 
@@ -19,6 +19,15 @@ impl Walker {
         let ctx = self.ctx();
         let direct = self.frame().loops.is_empty();
         let startup = self.main_depth == Some(self.frames.len()) && direct;
+        let in_own_body = self
+            .current_fn
+            .is_some_and(|(_, depth)| depth == self.frames.len());
+        let per_run = in_own_body
+            && self
+                .frame()
+                .loops
+                .iter()
+                .all(|l| l.kind == bounds::FOR_LOOP);
         let direct_in = self
             .current_fn
             .filter(|(_, depth)| direct && *depth == self.frames.len())
@@ -44,6 +53,7 @@ impl Walker {
             callee_loc: None,
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
             top_level: direct_in.is_some(),
+            per_run,
             in_arm: self.arm_depth > 0,
             own_frame: self.in_own_frame(),
         });
@@ -154,7 +164,11 @@ impl Walker {
         if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);
         }
-        let receiver = self.infer(&m.receiver);
+        let mut receiver = self.infer(&m.receiver);
+        // std parses a numeric address before it asks the resolver: no lookup happens.
+        if name == "to_socket_addrs" && numeric_address(&m.receiver, &receiver) {
+            receiver = Ty::Named("std::net::SocketAddr".to_string());
+        }
         if let Some(path) = receiver.path()
             && self.knowledge.is_spawn_method(path, &name)
         {
@@ -205,5 +219,33 @@ impl Walker {
             }
         }
         self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
+    }
+}
+
+/// Is `e` (of inferred type `ty`) a numeric socket address, which `to_socket_addrs` turns into
+/// a `SocketAddr` without a lookup: a `SocketAddr` (V4, V6), an `(ip, port)` pair of an IP
+/// address type, a string literal that parses as a socket address, or a pair whose host is a
+/// literal that parses as an IP address (std's `ToSocketAddrs` docs and impls).
+fn numeric_address(e: &syn::Expr, ty: &Ty) -> bool {
+    use crate::knowledge::blocking::{IP_ADDRESS_TYPES, NUMERIC_ADDRESS_TYPES};
+    let ip_typed = |t: &Ty| t.path().is_some_and(|p| IP_ADDRESS_TYPES.contains(&p));
+    match ty {
+        Ty::Named(p) if NUMERIC_ADDRESS_TYPES.contains(&p.as_str()) => return true,
+        Ty::Tuple(parts) if parts.len() == 2 && ip_typed(&parts[0]) => return true,
+        _ => {}
+    }
+    let literal = |e: &syn::Expr| match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    };
+    match e {
+        syn::Expr::Paren(p) => numeric_address(&p.expr, &Ty::Unknown),
+        syn::Expr::Tuple(t) if t.elems.len() == 2 => {
+            literal(&t.elems[0]).is_some_and(|host| host.parse::<std::net::IpAddr>().is_ok())
+        }
+        _ => literal(e).is_some_and(|a| a.parse::<std::net::SocketAddr>().is_ok()),
     }
 }

@@ -127,7 +127,7 @@ impl Walker {
         let info = self.loop_scope(
             f,
             Loc::from_span(f.for_token.span),
-            "`for` loop",
+            bounds::FOR_LOOP,
             bounds::iterations(&f.expr, &self.constant_names),
             bounds::is_chunked(&f.expr),
         );

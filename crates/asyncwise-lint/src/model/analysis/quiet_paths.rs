@@ -1,0 +1,261 @@
+//! Code that no served work waits on, as far as one file's syntax shows it: the statement run
+//! right before the process exits, and the fallback taken only when an environment variable is
+//! unset. Blocking there is the pedantic form of `blocking_in_async`, which reads the regions
+//! from [`FileModel::quiet_paths`](crate::model::FileModel::quiet_paths) (directly, and over the
+//! call graph through the summaries' call facts).
+//!
+//! * **Right before the process exits**: `std::thread::sleep(..); std::process::exit(1)`. The
+//!   statement directly before an unconditional `std::process::exit` or `std::process::abort`
+//!   of the same block (logging macros between them are skipped) runs on a path that ends the
+//!   process: the tasks it stalls are about to be torn down anyway. Only a call statement
+//!   counts, not a block, loop or `let` holding more work.
+//! * **Only when an environment variable is unset**: the closure of `or_else`,
+//!   `unwrap_or_else`, `map_or_else` (its first argument) or `ok_or_else` on a value read by
+//!   `std::env::var`/`var_os` (through any chain of adapters), the `Err(..)`/`None` arm of a
+//!   `match` on one, the `else` of `if let Ok(..)`/`Some(..) = env::var(..)` and of `let
+//!   Ok(..) = env::var(..) else { .. }`. A deployment sets the variable; the fallback (asking
+//!   `git config`, reading a dotfile) is what a developer's machine runs. Eager fallbacks
+//!   (`or(..)`, `unwrap_or(..)`) run whether or not the variable is set and are not regions.
+
+use syn::visit::{self, Visit};
+
+use crate::model::Loc;
+
+/// Why a region runs off the served paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Quiet {
+    /// The statement right before `std::process::exit`/`abort`.
+    BeforeExit,
+    /// A fallback taken only when an environment variable is unset.
+    EnvFallback,
+}
+
+/// The quiet regions of one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuietPaths {
+    /// Regions with why each is quiet.
+    pub regions: Vec<(Loc, Quiet)>,
+}
+
+impl QuietPaths {
+    /// Is `loc` inside a quiet region?
+    ///
+    /// ```
+    /// use asyncwise_lint::model::analysis::quiet_paths::analyse;
+    /// let f: syn::File = syn::parse_str(
+    ///     "async fn stop() {\n    std::thread::sleep(D);\n    std::process::exit(1);\n}",
+    /// )
+    /// .unwrap();
+    /// let quiet = analyse(&f);
+    /// let sleep = asyncwise_lint::model::Loc { start: (2, 4), end: (2, 25) };
+    /// assert!(quiet.covers(sleep));
+    /// ```
+    pub fn covers(&self, loc: Loc) -> bool {
+        self.regions
+            .iter()
+            .any(|(r, _)| r.start <= loc.start && loc.end <= r.end)
+    }
+}
+
+/// Reads a file's quiet regions. Files that name neither `exit`/`abort` nor `env` have none;
+/// callers may skip them.
+pub fn analyse(file: &syn::File) -> QuietPaths {
+    let mut v = Visitor::default();
+    v.visit_file(file);
+    QuietPaths { regions: v.regions }
+}
+
+#[derive(Default)]
+struct Visitor {
+    regions: Vec<(Loc, Quiet)>,
+}
+
+impl<'ast> Visit<'ast> for Visitor {
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        if let Some(stmt) = statement_before_exit(&b.stmts) {
+            self.regions.push((Loc::of(stmt), Quiet::BeforeExit));
+        }
+        visit::visit_block(self, b);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let fallback_arg = match m.method.to_string().as_str() {
+            "or_else" | "unwrap_or_else" | "map_or_else" | "ok_or_else" => m.args.first(),
+            _ => None,
+        };
+        if let Some(arg @ syn::Expr::Closure(_)) = fallback_arg
+            && reads_env_var(&m.receiver)
+        {
+            self.regions.push((Loc::of(arg), Quiet::EnvFallback));
+        }
+        visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        if reads_env_var(&m.expr) {
+            for arm in &m.arms {
+                if is_missing_pattern(&arm.pat) {
+                    self.regions.push((Loc::of(&*arm.body), Quiet::EnvFallback));
+                }
+            }
+        }
+        visit::visit_expr_match(self, m);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        if let syn::Expr::Let(l) = &*i.cond
+            && is_present_pattern(&l.pat)
+            && reads_env_var(&l.expr)
+            && let Some((_, els)) = &i.else_branch
+        {
+            self.regions.push((Loc::of(&**els), Quiet::EnvFallback));
+        }
+        visit::visit_expr_if(self, i);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init
+            && let Some((_, els)) = &init.diverge
+            && is_present_pattern(&l.pat)
+            && reads_env_var(&init.expr)
+        {
+            self.regions.push((Loc::of(&**els), Quiet::EnvFallback));
+        }
+        visit::visit_local(self, l);
+    }
+}
+
+/// The statement directly before an unconditional process exit in `stmts` (logging macros
+/// between them skipped), if it is a call statement.
+fn statement_before_exit(stmts: &[syn::Stmt]) -> Option<&syn::Stmt> {
+    let exit = stmts.iter().position(|s| match s {
+        syn::Stmt::Expr(e, _) => ends_process(e),
+        _ => false,
+    })?;
+    let before = stmts[..exit]
+        .iter()
+        .rev()
+        .find(|s| !matches!(s, syn::Stmt::Macro(_)))?;
+    match before {
+        syn::Stmt::Expr(syn::Expr::Call(_) | syn::Expr::MethodCall(_), Some(_)) => Some(before),
+        _ => None,
+    }
+}
+
+/// `std::process::exit(..)`, `process::exit(..)`, `std::process::abort()`.
+fn ends_process(e: &syn::Expr) -> bool {
+    let syn::Expr::Call(c) = e else {
+        return false;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let segments = &p.path.segments;
+    let n = segments.len();
+    n >= 2
+        && segments[n - 2].ident == "process"
+        && (segments[n - 1].ident == "exit" || segments[n - 1].ident == "abort")
+}
+
+/// Is `e` a value read by `env::var`/`env::var_os`, possibly through adapters
+/// (`env::var("A").or_else(..).map(..)`, `env::var("A").ok()`)?
+fn reads_env_var(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => reads_env_var(&m.receiver),
+        syn::Expr::Paren(p) => reads_env_var(&p.expr),
+        syn::Expr::Reference(r) => reads_env_var(&r.expr),
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return false;
+            };
+            let segments = &p.path.segments;
+            let n = segments.len();
+            n >= 2
+                && segments[n - 2].ident == "env"
+                && (segments[n - 1].ident == "var" || segments[n - 1].ident == "var_os")
+        }
+        _ => false,
+    }
+}
+
+/// `Err(..)`, `None`, `Err(_) | ..` with nothing else: the arm taken when the variable is
+/// unset (or not valid Unicode).
+fn is_missing_pattern(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::TupleStruct(t) => t.path.is_ident("Err"),
+        syn::Pat::Ident(i) => i.ident == "None" && i.subpat.is_none(),
+        syn::Pat::Path(pp) => pp.path.is_ident("None"),
+        syn::Pat::Or(o) => o.cases.iter().all(is_missing_pattern),
+        _ => false,
+    }
+}
+
+/// `Ok(..)` or `Some(..)`: the pattern that matches when the variable is set.
+fn is_present_pattern(p: &syn::Pat) -> bool {
+    matches!(p, syn::Pat::TupleStruct(t) if t.path.is_ident("Ok") || t.path.is_ident("Some"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions(src: &str) -> Vec<(usize, Quiet)> {
+        let f: syn::File = syn::parse_str(src).expect("test source parses");
+        analyse(&f)
+            .regions
+            .into_iter()
+            .map(|(l, q)| (l.start.0, q))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn the_call_statement_right_before_an_exit_is_quiet() {
+        let src = "fn f() {\n    std::thread::sleep(d);\n    log::error!(\"bye\");\n    std::process::exit(1);\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
+        let src = "fn f() {\n    std::thread::sleep(d);\n    process::abort()\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
+    }
+
+    #[test]
+    fn work_that_is_not_a_call_statement_or_not_right_before_the_exit_is_not() {
+        // a `let` may hold more than one call; an exit in another block does not follow
+        let src = "fn f() {\n    let v = std::fs::read(p);\n    std::process::exit(1);\n}";
+        assert!(regions(src).is_empty());
+        let src = "fn f() {\n    std::thread::sleep(d);\n    if bad { std::process::exit(1); }\n}";
+        assert!(regions(src).is_empty());
+        let src = "fn f() {\n    std::thread::sleep(d);\n    my::exit(1);\n}";
+        assert!(regions(src).is_empty());
+        let src =
+            "fn f() {\n    std::thread::sleep(d);\n    serve();\n    std::process::exit(0);\n}";
+        assert_eq!(regions(src), vec![(3, Quiet::BeforeExit)]);
+    }
+
+    #[test]
+    fn fallbacks_for_an_unset_environment_variable_are_quiet() {
+        let src = "fn t() -> String {\n    std::env::var(\"A\")\n        .or_else(|_| env::var(\"B\"))\n        .or_else(|_| git_config())\n        .unwrap()\n}";
+        assert_eq!(
+            regions(src),
+            vec![(3, Quiet::EnvFallback), (4, Quiet::EnvFallback)]
+        );
+        let src = "fn t() -> String {\n    match env::var(\"A\") {\n        Ok(v) => v,\n        Err(_) => git_config(),\n    }\n}";
+        assert_eq!(regions(src), vec![(4, Quiet::EnvFallback)]);
+        let src = "fn t() -> String {\n    if let Ok(v) = env::var(\"A\") { v } else {\n        git_config()\n    }\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::EnvFallback)]);
+        let src = "fn t() -> String {\n    let Some(v) = env::var_os(\"A\") else {\n        return git_config();\n    };\n    v\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::EnvFallback)]);
+    }
+
+    #[test]
+    fn eager_fallbacks_and_the_present_branch_are_not() {
+        // `unwrap_or(..)` evaluates its argument whether or not the variable is set
+        assert!(regions("fn t() { env::var(\"A\").unwrap_or(git_config()); }").is_empty());
+        // `map` runs with the value: the served path
+        assert!(regions("fn t() { env::var(\"A\").map(|v| load(v)); }").is_empty());
+        // the fallback of something else
+        assert!(regions("fn t() { read_config().unwrap_or_else(|_| git_config()); }").is_empty());
+        let src = "fn t() {\n    match env::var(\"A\") {\n        Ok(v) => load(v),\n        _ => {}\n    }\n}";
+        assert!(regions(src).is_empty());
+    }
+}

@@ -157,6 +157,8 @@ pub struct CrateIndex {
     per_event: Vec<bool>,
     /// Async functions on `main`'s own tree: see [`CrateIndex::on_main_tree`].
     main_tree: Vec<bool>,
+    /// Files by display path, for findings that name their file.
+    file_by_path: FastMap<PathBuf, usize>,
 }
 
 #[derive(Debug, Default)]
@@ -275,6 +277,12 @@ impl CrateIndex {
             }
             index.packages.push(meta);
         }
+        index.file_by_path = index
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
         index.binary_files = (0..index.files.len())
             .map(|f| index.file_in_binary(f))
             .collect();
@@ -677,8 +685,19 @@ impl CrateIndex {
 
     /// [`CrateIndex::callee`], worked out.
     fn resolve(&self, f: usize, call: &CallRef) -> Option<usize> {
-        let file = &self.files[self.fns[f].file];
+        let file_index = self.fns[f].file;
+        let file = &self.files[file_index];
         let meta = &self.packages[file.package];
+        // `cfg.validate()` with `cfg` from `SiteConfig::from_env()` of another file: the
+        // method of the type the receiver's chain settles to.
+        if let Some(chain) = &call.receiver {
+            let (package, ty) = self.chain_type(file_index, chain)?;
+            let target = format!("{ty}::{}", call.target);
+            if package != file.package {
+                return self.lookup_through_aliases(package, target, file, false);
+            }
+            return self.resolve_target(file_index, &target);
+        }
         let field_target;
         let target = match call.target.strip_prefix(crate::summary::FIELD_PREFIX) {
             // `state.db.load()` with `AppState` declared in another file of the package.
@@ -692,6 +711,83 @@ impl CrateIndex {
             }
             None => &call.target,
         };
+        self.resolve_target(file_index, target)
+    }
+
+    /// The type a chain of file `file` settles to, with the package whose paths it is written
+    /// in: its base (a field type, or the declared return type of the one function the path
+    /// resolves to), then each step (a field type; the return type of the crate's method, or
+    /// the table's row for a library type's method). `None` as soon as one step is not known
+    /// or is ambiguous: nothing is guessed from names.
+    pub fn chain_type(
+        &self,
+        file: usize,
+        chain: &crate::model::TyChain,
+    ) -> Option<(usize, String)> {
+        use crate::knowledge::types::{Returns, method_returns};
+        use crate::model::{ChainBase, ChainStep};
+        let entry = &self.files[file];
+        let (mut package, mut ty) = match &chain.base {
+            ChainBase::Field { owner, field } => {
+                (entry.package, self.field_type(entry.package, owner, field)?)
+            }
+            ChainBase::Returns(path) => self.returned_by(self.resolve_target(file, path)?)?,
+        };
+        for step in &chain.steps {
+            ty = match step {
+                ChainStep::Field(name) if ty.starts_with("crate::") => {
+                    let owner = ty.rsplit("::").next().unwrap_or(&ty);
+                    self.field_type(package, owner, name)?
+                }
+                ChainStep::Field(_) => return None,
+                ChainStep::Method(name) if ty.starts_with("crate::") => {
+                    let path = format!("{ty}::{name}");
+                    let g = self.lookup_through_aliases(
+                        package,
+                        path,
+                        entry,
+                        package == entry.package,
+                    )?;
+                    let (p, t) = self.returned_by(g)?;
+                    package = p;
+                    t
+                }
+                ChainStep::Method(name) => match method_returns(&ty, name)? {
+                    Returns::Type(t) => t.to_string(),
+                    Returns::SameAsReceiver => ty,
+                    Returns::Pair(..) => return None,
+                },
+            };
+        }
+        Some((package, ty))
+    }
+
+    /// [`CrateIndex::chain_type`] for a chain written in the file displayed as `path`: the
+    /// type's path, if it settles.
+    pub fn type_of_chain_in(&self, path: &Path, chain: &crate::model::TyChain) -> Option<String> {
+        let file = self.file_by_path.get(path).copied()?;
+        self.chain_type(file, chain).map(|(_, ty)| ty)
+    }
+
+    /// The one type the field `owner.field` has in `package` (a struct by its name).
+    fn field_type(&self, package: usize, owner: &str, field: &str) -> Option<String> {
+        let key = format!("{owner}.{field}");
+        match self.packages[package].field_types.get(&key)?.as_slice() {
+            [ty] => Some(ty.clone()),
+            _ => None,
+        }
+    }
+
+    /// The declared return type of function `g`, with its package.
+    fn returned_by(&self, g: usize) -> Option<(usize, String)> {
+        let ty = self.fns[g].summary.returns.clone()?;
+        Some((self.files[self.fns[g].file].package, ty))
+    }
+
+    /// The one function a call target path written in file `file` reaches, if any.
+    fn resolve_target(&self, file_index: usize, target: &str) -> Option<usize> {
+        let file = &self.files[file_index];
+        let meta = &self.packages[file.package];
         // `mylib::db::load` (the package's own library from a binary, a test, an example or
         // a bench: crates of their own that name the library by its name, `use
         // pueue::client::run;`) or `dep::db::load` (a path dependency, also one renamed by
@@ -701,7 +797,7 @@ impl CrateIndex {
             let (root, rest) = split_path(target)?;
             let own_library = meta.lib_name.as_deref() == Some(root)
                 && (file.target != Target::Main
-                    || self.in_binary(self.fns[f].file) && self.has_library(file.package));
+                    || self.in_binary(file_index) && self.has_library(file.package));
             let dep = meta.deps.iter().find(|(name, _)| name == root).or_else(|| {
                 // (Without dependencies there is nothing for an alias to name.)
                 if meta.deps.is_empty() {
@@ -717,14 +813,14 @@ impl CrateIndex {
             }
         };
         let (package, path, own_crate) = if target.starts_with("crate::") {
-            (file.package, target.clone(), true)
+            (file.package, target.to_string(), true)
         } else if let Some((package, path)) = in_named_crate() {
             (package, path, false)
         } else {
             // A name no import of this file settles (`render()`, `templates::render()`): only
             // a glob import of a crate module can bring it in (`use super::*;` also brings the
             // parent's own `use crate::templates;`, which the aliases follow).
-            let globs = meta.globs.get(&self.fns[f].file)?;
+            let globs = meta.globs.get(&file_index)?;
             let mut found = globs.iter().filter_map(|g| {
                 self.lookup_through_aliases(file.package, format!("{g}::{target}"), file, true)
             });

@@ -22,9 +22,83 @@ pub enum Ty {
         /// The field.
         field: String,
     },
+    /// A type only the crate pass can settle: a field of a field of a struct declared in
+    /// another file, what a function of the crate returns, and what follows from those.
+    Chain(Box<TyChain>),
     /// Not known.
     #[default]
     Unknown,
+}
+
+/// A type written as the steps that reach it from a fact of another file: `site.root.join(p)`
+/// with `Site` declared elsewhere is the field `Site.root`, then `join`'s return. Plain data,
+/// independent of other files (summaries carry it); the crate index settles it from the
+/// summaries' field types and return types, and from the tables for library methods.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct TyChain {
+    /// Where it starts.
+    pub base: ChainBase,
+    /// What is done to it, in order.
+    pub steps: Vec<ChainStep>,
+}
+
+/// The fact of another file a [`TyChain`] starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ChainBase {
+    /// A field of a struct, by the struct's name (last path segment).
+    Field {
+        /// The struct's name.
+        owner: String,
+        /// The field.
+        field: String,
+    },
+    /// The value a function or method of the crate returns, by its path as the calling file
+    /// resolves it (`crate::config::SiteConfig::from_env`, `crate::Site::config`).
+    Returns(String),
+}
+
+/// One step of a [`TyChain`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ChainStep {
+    /// `.field`.
+    Field(String),
+    /// `.method(..)`: its return type (a method of the crate, or a table row).
+    Method(String),
+}
+
+/// How many steps a chain takes before it is given up as unknown: real chains are short.
+const MAX_CHAIN_STEPS: usize = 6;
+
+impl TyChain {
+    /// The chain of `base` followed by `step` (unknown past [`MAX_CHAIN_STEPS`]).
+    fn then(base: &Ty, step: ChainStep) -> Ty {
+        let mut chain = match base {
+            Ty::Field { owner, field } => TyChain {
+                base: ChainBase::Field {
+                    owner: owner.clone(),
+                    field: field.clone(),
+                },
+                steps: Vec::new(),
+            },
+            Ty::Chain(c) if c.steps.len() < MAX_CHAIN_STEPS => (**c).clone(),
+            _ => return Ty::Unknown,
+        };
+        chain.steps.push(step);
+        Ty::Chain(Box::new(chain))
+    }
+
+    /// The chain that starts with what the crate function `path` returns.
+    fn returns(path: String) -> Ty {
+        Ty::Chain(Box::new(TyChain {
+            base: ChainBase::Returns(path),
+            steps: Vec::new(),
+        }))
+    }
+}
+
+/// Can `path` name a type or function of the crate being checked (as opposed to a library)?
+fn crate_path(path: &str) -> bool {
+    path.starts_with("crate::")
 }
 
 impl Ty {
@@ -422,7 +496,11 @@ fn infer_within(
                     .ok()
                     .and_then(|i| parts.get(i).cloned())
                     .unwrap_or_default(),
-                Ty::Unknown | Ty::Field { .. } => Ty::Unknown,
+                // `site.config.root`, `load()?.root`: settled by the crate pass.
+                base @ (Ty::Field { .. } | Ty::Chain(_)) => {
+                    TyChain::then(&base, ChainStep::Field(member))
+                }
+                Ty::Unknown => Ty::Unknown,
             }
         }
         syn::Expr::Paren(p) => infer(&p.expr, env, types, resolver),
@@ -444,12 +522,16 @@ fn infer_within(
             if table::VALUE_PASSTHROUGH.contains(&method.as_str()) {
                 return recv;
             }
-            match recv.path() {
-                Some(path) => resolver
-                    .knowledge()
-                    .method_returns(path, &method)
-                    .map_or(Ty::Unknown, |r| Ty::from_returns(r, &recv)),
-                None => Ty::Unknown,
+            match &recv {
+                Ty::Named(path) => match resolver.knowledge().method_returns(path, &method) {
+                    Some(r) => Ty::from_returns(r, &recv),
+                    // A method of the crate's own type: what it returns is in its signature,
+                    // perhaps in another file.
+                    None if crate_path(path) => TyChain::returns(format!("{path}::{method}")),
+                    None => Ty::Unknown,
+                },
+                Ty::Field { .. } | Ty::Chain(_) => TyChain::then(&recv, ChainStep::Method(method)),
+                Ty::Tuple(_) | Ty::Unknown => Ty::Unknown,
             }
         }
         syn::Expr::Call(c) => {
@@ -491,6 +573,19 @@ fn infer_within(
                         return Ty::Named(owner_path);
                     }
                 }
+                // `Self::from_env()`: the `impl`'s function.
+                if owner == "Self"
+                    && segments.len() == 2
+                    && let Some(self_ty) = &env.self_ty
+                    && crate_path(self_ty)
+                {
+                    return TyChain::returns(format!("{self_ty}::{assoc}"));
+                }
+            }
+            // `config::SiteConfig::from_env()`, `crate::open_db()`: the crate function's
+            // declared return type, perhaps in another file.
+            if crate_path(&path) {
+                return TyChain::returns(path);
             }
             Ty::Unknown
         }
@@ -640,7 +735,9 @@ fn agree(tys: impl IntoIterator<Item = Ty>) -> Ty {
     let mut found = Ty::Unknown;
     for ty in tys {
         match (&found, ty) {
-            (_, Ty::Unknown) => {}
+            // What the crate pass may settle does not count against a known type.
+            (_, Ty::Unknown) | (Ty::Named(_), Ty::Chain(_)) => {}
+            (Ty::Chain(_), known @ Ty::Named(_)) => found = known,
             (Ty::Unknown, known) => found = known,
             (seen, known) if *seen == known => {}
             _ => return Ty::Unknown,

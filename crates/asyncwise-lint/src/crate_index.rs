@@ -752,6 +752,7 @@ impl CrateIndex {
                     package = p;
                     t
                 }
+                ChainStep::Item => crate::knowledge::types::iterated_item(&ty)?.to_string(),
                 ChainStep::Method(name) => match method_returns(&ty, name)? {
                     Returns::Type(t) => t.to_string(),
                     Returns::SameAsReceiver => ty,

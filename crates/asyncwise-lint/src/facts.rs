@@ -278,7 +278,7 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
             .iter()
             .filter(|(t, _)| from.sees(t))
             .map(|(_, f)| f);
-        let mut fields = fields.iter().filter(|(t, _)| from.sees(t)).map(|(_, f)| f);
+        let fields = fields.iter().filter(|(t, _)| from.sees(t)).map(|(_, f)| f);
         let holds = match &d.requires {
             Requirement::AsyncFnReturnsResult(call) => functions.clone().any(|f| {
                 let named =
@@ -289,18 +289,26 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
                 owner,
                 field,
                 one_of,
-            } => fields.any(|f| {
-                // The struct itself, or an alias of it declared in a file this one sees.
-                let named = &f.owner == owner
-                    || type_aliases.iter().any(|(t, (alias, target))| {
-                        from.sees(t) && alias == owner && target == &f.owner
-                    });
-                named
-                    && &f.field == field
-                    && one_of
-                        .iter()
-                        .any(|p| crate::knowledge::blocking::path_matches(p, &f.ty))
-            }),
+            } => {
+                // The struct itself, or an alias of it declared in a file this one sees. Structs
+                // are known by name only: when two of that name give the field different
+                // types, which one is meant is not known, and nothing is guessed.
+                let mut types = fields
+                    .filter(|f| {
+                        &f.field == field
+                            && (&f.owner == owner
+                                || type_aliases.iter().any(|(t, (alias, target))| {
+                                    from.sees(t) && alias == owner && target == &f.owner
+                                }))
+                    })
+                    .map(|f| &f.ty);
+                types.next().is_some_and(|first| {
+                    types.all(|other| other == first)
+                        && one_of
+                            .iter()
+                            .any(|p| crate::knowledge::blocking::path_matches(p, first))
+                })
+            }
             Requirement::ReceiverType { .. } => {
                 for_index.push(d);
                 continue;

@@ -64,6 +64,8 @@ pub enum ChainStep {
     Field(String),
     /// `.method(..)`: its return type (a method of the crate, or a table row).
     Method(String),
+    /// An item of iterating it (`for entry in dir.read_dir()?`): the table's item type.
+    Item,
 }
 
 /// How many steps a chain takes before it is given up as unknown: real chains are short.
@@ -71,7 +73,7 @@ const MAX_CHAIN_STEPS: usize = 6;
 
 impl TyChain {
     /// The chain of `base` followed by `step` (unknown past [`MAX_CHAIN_STEPS`]).
-    fn then(base: &Ty, step: ChainStep) -> Ty {
+    pub(crate) fn then(base: &Ty, step: ChainStep) -> Ty {
         let mut chain = match base {
             Ty::Field { owner, field } => TyChain {
                 base: ChainBase::Field {
@@ -129,6 +131,9 @@ pub struct TypeTable {
     variants: HashMap<(String, String), Ty>,
     /// Statics (`static ARGON: OnceLock<Argon2> = ..`), by name.
     statics: HashMap<String, Ty>,
+    /// Functions without parameters that hand out a static of the file (`fn bucket() ->
+    /// &'static Mutex<Bucket> { BUCKET.get_or_init(..) }`): function name -> static name.
+    static_accessors: HashMap<String, String>,
 }
 
 impl TypeTable {
@@ -136,15 +141,39 @@ impl TypeTable {
     pub fn new(file: &syn::File, resolver: &mut Resolver) -> Self {
         let mut t = TypeTable::default();
         let root = resolver.current_module.clone();
-        t.collect(&file.items, &root, resolver);
+        let mut accessors = Vec::new();
+        t.collect(&file.items, &root, resolver, &mut accessors);
         resolver.current_module = root;
+        // Only statics of this file: a function named like another's static says nothing.
+        let mut declared = std::collections::HashSet::new();
+        collect_static_names(&file.items, &mut declared);
+        t.static_accessors = accessors
+            .into_iter()
+            .filter(|(_, name)| declared.contains(name))
+            .collect();
         t
     }
 
-    fn collect(&mut self, items: &[syn::Item], module: &str, resolver: &mut Resolver) {
+    /// The static that the parameterless function `name` of this file hands out, if it does.
+    pub fn static_accessor(&self, name: &str) -> Option<&str> {
+        self.static_accessors.get(name).map(String::as_str)
+    }
+
+    fn collect(
+        &mut self,
+        items: &[syn::Item],
+        module: &str,
+        resolver: &mut Resolver,
+        accessors: &mut Vec<(String, String)>,
+    ) {
         resolver.current_module = module.to_string();
         for item in items {
             match item {
+                syn::Item::Fn(f) if f.sig.inputs.is_empty() => {
+                    if let Some(name) = handed_out_static(&f.block) {
+                        accessors.push((f.sig.ident.to_string(), name));
+                    }
+                }
                 syn::Item::Type(alias) => {
                     let ty = self.ty_of(&alias.ty, resolver);
                     self.aliases.insert(alias.ident.to_string(), ty);
@@ -183,7 +212,7 @@ impl TypeTable {
                 syn::Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
                         let child = format!("{module}::{}", m.ident);
-                        self.collect(inner, &child, resolver);
+                        self.collect(inner, &child, resolver, accessors);
                         resolver.current_module = module.to_string();
                     }
                 }
@@ -275,6 +304,50 @@ impl TypeTable {
             _ => Ty::Unknown,
         }
     }
+}
+
+/// Names of every static of `items`, inline modules included.
+fn collect_static_names(items: &[syn::Item], out: &mut std::collections::HashSet<String>) {
+    for item in items {
+        match item {
+            syn::Item::Static(st) => {
+                out.insert(st.ident.to_string());
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_static_names(inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The static a function body hands out as its value: `&NAME`, `&*NAME`,
+/// `NAME.get_or_init(..)`, `NAME.get().unwrap()` (a `OnceLock`/`LazyLock` initialised there or
+/// elsewhere).
+fn handed_out_static(body: &syn::Block) -> Option<String> {
+    let mut e = block_value(body)?;
+    for _ in 0..6 {
+        e = match e {
+            syn::Expr::Reference(r) => &r.expr,
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "get_or_init" | "get" | "unwrap" | "expect" | "deref"
+                ) =>
+            {
+                &m.receiver
+            }
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                return p.path.get_ident().map(ToString::to_string);
+            }
+            _ => return None,
+        };
+    }
+    None
 }
 
 /// Bindings in scope with their light types, innermost scope last.

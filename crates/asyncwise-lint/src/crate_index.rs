@@ -302,6 +302,7 @@ impl CrateIndex {
         } else {
             (0..index.fns.len()).map(resolve_calls).collect()
         };
+        index.add_typed_blocking_calls();
         index.settle_blocking();
         index.settle_startup();
         index.settle_alone();
@@ -935,6 +936,60 @@ impl CrateIndex {
         alternatives
             .into_iter()
             .find(|&g| !self.fns[g].summary.is_async && self.direct_block(g).is_some())
+    }
+
+    /// Blocking calls that only the index can see: a method of a library type in the blocking
+    /// table, called outside async code on a receiver whose type the calling file could not
+    /// tell (`self.settings.root.is_dir()` with `Settings` declared in another file, a value
+    /// returned by a function of another file). Each becomes a blocking call of its function,
+    /// as if the file had seen it. One chain settled per such call: linear.
+    fn add_typed_blocking_calls(&mut self) {
+        let mut found = Vec::new();
+        for (f, entry) in self.fns.iter().enumerate() {
+            for (c, call) in entry.summary.calls.iter().enumerate() {
+                if matches!(call.ctx, Ctx::Async | Ctx::Unknown) {
+                    continue;
+                }
+                let typed = match (
+                    &call.receiver,
+                    call.target.strip_prefix(crate::summary::FIELD_PREFIX),
+                ) {
+                    (Some(chain), _) => self
+                        .chain_type(entry.file, chain)
+                        .map(|(_, ty)| (ty, call.target.as_str())),
+                    (None, Some(rest)) => split_path(rest).and_then(|(place, method)| {
+                        let (owner, field) = place.split_once('.')?;
+                        let ty = self.field_type(self.files[entry.file].package, owner, field)?;
+                        Some((ty, method))
+                    }),
+                    (None, None) => None,
+                };
+                let Some((ty, method)) = typed else { continue };
+                if self
+                    .resolved
+                    .get(f)
+                    .and_then(|r| r.get(c))
+                    .is_some_and(Option::is_some)
+                {
+                    continue;
+                }
+                if let Some(row) = crate::knowledge::blocking::blocking_method(&ty, method) {
+                    found.push((
+                        f,
+                        BlockingCall {
+                            what: format!("`{}::{method}`", crate::model::short_type(&ty)),
+                            hint: row.hint.to_string(),
+                            cost: row.cost,
+                            ctx: call.ctx,
+                            span: call.span,
+                        },
+                    ));
+                }
+            }
+        }
+        for (f, call) in found {
+            self.fns[f].summary.blocking.push(call);
+        }
     }
 
     /// The first blocking call function `g` makes in its own sync code, by index.

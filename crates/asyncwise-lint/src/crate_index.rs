@@ -16,6 +16,13 @@
 //!   shortest. Calls inside `spawn_blocking`, threads and other offloaders (or in closures
 //!   stored to run elsewhere) are not edges.
 //!
+//! * **Types across files.** A receiver's type written as a chain of steps from other files'
+//!   facts ([`TyChain`](crate::model::TyChain)) is settled from the summaries: struct field
+//!   types by the struct's name (one type, or none), declared return types of the one function
+//!   a path resolves to, and the built-in tables for library types' methods and iteration. A
+//!   call on a settled receiver is an edge like any other; a table blocking method called on
+//!   one outside async code is a blocking call of its function.
+//!
 //! The verdict is the rules' (`blocking_in_async` reports async-context calls of a blocking
 //! function); the index only answers questions.
 
@@ -720,6 +727,25 @@ impl CrateIndex {
     /// resolves to), then each step (a field type; the return type of the crate's method, or
     /// the table's row for a library type's method). `None` as soon as one step is not known
     /// or is ambiguous: nothing is guessed from names.
+    ///
+    /// ```
+    /// use asyncwise_lint::crate_index::{CrateIndex, FileInput, PackageInput};
+    /// use asyncwise_lint::model::{ChainBase, ChainStep, FileContext, FileModel, TyChain};
+    /// let src = "pub struct Settings { pub root: std::path::PathBuf }
+    ///            impl Settings { pub fn load() -> anyhow::Result<Self> { todo!() } }";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let cx = FileContext { module: "crate::config".into(), ..Default::default() };
+    /// let path = std::path::Path::new("src/config.rs");
+    /// let items = asyncwise_lint::summary::summarize(&FileModel::build_in(path, src, &ast, &cx));
+    /// let file = FileInput { path: path.into(), rel: path.into(), items };
+    /// let index = CrateIndex::build(vec![PackageInput { files: vec![file], ..Default::default() }]);
+    /// // `config::Settings::load()?.root.join(name)`, written in another file:
+    /// let chain = TyChain {
+    ///     base: ChainBase::Returns("crate::config::Settings::load".into()),
+    ///     steps: vec![ChainStep::Field("root".into()), ChainStep::Method("join".into())],
+    /// };
+    /// assert_eq!(index.chain_type(0, &chain).unwrap().1, "std::path::PathBuf");
+    /// ```
     pub fn chain_type(
         &self,
         file: usize,
@@ -766,7 +792,11 @@ impl CrateIndex {
 
     /// [`CrateIndex::chain_type`] for a chain written in the file displayed as `path`: the
     /// type's path, if it settles.
-    pub fn type_of_chain_in(&self, path: &Path, chain: &crate::model::TyChain) -> Option<String> {
+    pub(crate) fn type_of_chain_in(
+        &self,
+        path: &Path,
+        chain: &crate::model::TyChain,
+    ) -> Option<String> {
         let file = self.file_by_path.get(path).copied()?;
         self.chain_type(file, chain).map(|(_, ty)| ty)
     }

@@ -34,8 +34,8 @@ pub enum Requirement {
     },
     /// A method call's receiver, whose type only the crate index can settle (a field of a
     /// field, what a function of another file returns), has one of these types (canonical
-    /// paths or `module::*` patterns). Settled by [`settle_receiver_types`] once the index
-    /// is built; without a crate pass (`--no-call-graph`) it never holds.
+    /// paths or `module::*` patterns). Settled by `settle_receiver_types` once the index
+    /// is built; without a crate pass (`CheckOptions::call_graph` off) it never holds.
     ReceiverType {
         /// The receiver's type as steps from other files' facts.
         chain: crate::model::TyChain,
@@ -242,11 +242,13 @@ pub struct FileAnalysis {
 }
 
 /// The crate pass: settles deferred findings against the summaries of every file of one
-/// package and returns all findings, sorted by path and position.
+/// package and returns all findings, sorted by path and position, with the deferred findings
+/// only the crate index can settle (receivers typed through other files).
 ///
 /// ```
 /// use asyncwise_lint::facts::{finish_package, FileAnalysis};
-/// assert!(finish_package(vec![FileAnalysis::default()]).is_empty());
+/// let (found, for_index) = finish_package(vec![FileAnalysis::default()]);
+/// assert!(found.is_empty() && for_index.is_empty());
 /// ```
 pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferred>) {
     let mut out = Vec::new();
@@ -326,7 +328,7 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
 /// The deferred findings [`finish_package`] left to the crate index (receivers typed through
 /// other files) that hold: each receiver's chain settles, in its file's package, to one of the
 /// accepted types. One chain per finding, each step a table lookup: linear in their number.
-pub fn settle_receiver_types(
+pub(crate) fn settle_receiver_types(
     index: &crate::crate_index::CrateIndex,
     deferred: Vec<Deferred>,
 ) -> Vec<Diagnostic> {

@@ -1,6 +1,12 @@
 //! Light types: just enough to know that `self.peers` is a `std::sync::Mutex` or that `rx` came
 //! from `std::sync::mpsc::channel()`. Anything not known is [`Ty::Unknown`], and rules never
 //! guess from an unknown type.
+//!
+//! What only other files can tell (a field of a struct declared elsewhere, what a function of
+//! the crate returns, and fields, methods and items reached from those) is a [`Ty::Chain`]: the
+//! steps as written, plain data that the per-file summary carries and the crate index settles
+//! ([`CrateIndex::chain_type`](crate::crate_index::CrateIndex::chain_type)). The file never
+//! looks at another file, so its cached results stay right when only the other file changes.
 
 /// Maps keyed by names of the file being checked: a fast, fixed hasher (foldhash).
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;

@@ -16,6 +16,13 @@
 //!   shortest. Calls inside `spawn_blocking`, threads and other offloaders (or in closures
 //!   stored to run elsewhere) are not edges.
 //!
+//! * **Types across files.** A receiver's type written as a chain of steps from other files'
+//!   facts ([`TyChain`](crate::model::TyChain)) is settled from the summaries: struct field
+//!   types by the struct's name (one type, or none), declared return types of the one function
+//!   a path resolves to, and the built-in tables for library types' methods and iteration. A
+//!   call on a settled receiver is an edge like any other; a table blocking method called on
+//!   one outside async code is a blocking call of its function.
+//!
 //! The verdict is the rules' (`blocking_in_async` reports async-context calls of a blocking
 //! function); the index only answers questions.
 
@@ -164,6 +171,8 @@ pub struct CrateIndex {
     per_event: Vec<bool>,
     /// Async functions on `main`'s own tree: see [`CrateIndex::on_main_tree`].
     main_tree: Vec<bool>,
+    /// Files by display path, for findings that name their file.
+    file_by_path: FastMap<PathBuf, usize>,
 }
 
 #[derive(Debug, Default)]
@@ -282,6 +291,12 @@ impl CrateIndex {
             }
             index.packages.push(meta);
         }
+        index.file_by_path = index
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
         index.binary_files = (0..index.files.len())
             .map(|f| index.file_in_binary(f))
             .collect();
@@ -301,6 +316,7 @@ impl CrateIndex {
         } else {
             (0..index.fns.len()).map(resolve_calls).collect()
         };
+        index.add_typed_blocking_calls();
         index.settle_blocking();
         index.settle_startup();
         index.settle_alone();
@@ -719,8 +735,19 @@ impl CrateIndex {
 
     /// [`CrateIndex::callee`], worked out.
     fn resolve(&self, f: usize, call: &CallRef) -> Option<usize> {
-        let file = &self.files[self.fns[f].file];
+        let file_index = self.fns[f].file;
+        let file = &self.files[file_index];
         let meta = &self.packages[file.package];
+        // `cfg.validate()` with `cfg` from `SiteConfig::from_env()` of another file: the
+        // method of the type the receiver's chain settles to.
+        if let Some(chain) = &call.receiver {
+            let (package, ty) = self.chain_type(file_index, chain)?;
+            let target = format!("{ty}::{}", call.target);
+            if package != file.package {
+                return self.lookup_through_aliases(package, target, file, false);
+            }
+            return self.resolve_target(file_index, &target);
+        }
         let field_target;
         let target = match call.target.strip_prefix(crate::summary::FIELD_PREFIX) {
             // `state.db.load()` with `AppState` declared in another file of the package.
@@ -734,6 +761,107 @@ impl CrateIndex {
             }
             None => &call.target,
         };
+        self.resolve_target(file_index, target)
+    }
+
+    /// The type a chain of file `file` settles to, with the package whose paths it is written
+    /// in: its base (a field type, or the declared return type of the one function the path
+    /// resolves to), then each step (a field type; the return type of the crate's method, or
+    /// the table's row for a library type's method). `None` as soon as one step is not known
+    /// or is ambiguous: nothing is guessed from names.
+    ///
+    /// ```
+    /// use asyncwise_lint::crate_index::{CrateIndex, FileInput, PackageInput};
+    /// use asyncwise_lint::model::{ChainBase, ChainStep, FileContext, FileModel, TyChain};
+    /// let src = "pub struct Settings { pub root: std::path::PathBuf }
+    ///            impl Settings { pub fn load() -> anyhow::Result<Self> { todo!() } }";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let cx = FileContext { module: "crate::config".into(), ..Default::default() };
+    /// let path = std::path::Path::new("src/config.rs");
+    /// let items = asyncwise_lint::summary::summarize(&FileModel::build_in(path, src, &ast, &cx));
+    /// let file = FileInput { path: path.into(), rel: path.into(), items };
+    /// let index = CrateIndex::build(vec![PackageInput { files: vec![file], ..Default::default() }]);
+    /// // `config::Settings::load()?.root.join(name)`, written in another file:
+    /// let chain = TyChain {
+    ///     base: ChainBase::Returns("crate::config::Settings::load".into()),
+    ///     steps: vec![ChainStep::Field("root".into()), ChainStep::Method("join".into())],
+    /// };
+    /// assert_eq!(index.chain_type(0, &chain).unwrap().1, "std::path::PathBuf");
+    /// ```
+    pub fn chain_type(
+        &self,
+        file: usize,
+        chain: &crate::model::TyChain,
+    ) -> Option<(usize, String)> {
+        use crate::knowledge::types::{Returns, method_returns};
+        use crate::model::{ChainBase, ChainStep};
+        let entry = &self.files[file];
+        let (mut package, mut ty) = match &chain.base {
+            ChainBase::Field { owner, field } => {
+                (entry.package, self.field_type(entry.package, owner, field)?)
+            }
+            ChainBase::Returns(path) => self.returned_by(self.resolve_target(file, path)?)?,
+        };
+        for step in &chain.steps {
+            ty = match step {
+                ChainStep::Field(name) if ty.starts_with("crate::") => {
+                    let owner = ty.rsplit("::").next().unwrap_or(&ty);
+                    self.field_type(package, owner, name)?
+                }
+                ChainStep::Field(_) => return None,
+                ChainStep::Method(name) if ty.starts_with("crate::") => {
+                    let path = format!("{ty}::{name}");
+                    let g = self.lookup_through_aliases(
+                        package,
+                        path,
+                        entry,
+                        package == entry.package,
+                    )?;
+                    let (p, t) = self.returned_by(g)?;
+                    package = p;
+                    t
+                }
+                ChainStep::Item => crate::knowledge::types::iterated_item(&ty)?.to_string(),
+                ChainStep::Method(name) => match method_returns(&ty, name)? {
+                    Returns::Type(t) => t.to_string(),
+                    Returns::SameAsReceiver => ty,
+                    Returns::Pair(..) => return None,
+                },
+            };
+        }
+        Some((package, ty))
+    }
+
+    /// [`CrateIndex::chain_type`] for a chain written in the file displayed as `path`: the
+    /// type's path, if it settles.
+    pub(crate) fn type_of_chain_in(
+        &self,
+        path: &Path,
+        chain: &crate::model::TyChain,
+    ) -> Option<String> {
+        let file = self.file_by_path.get(path).copied()?;
+        self.chain_type(file, chain).map(|(_, ty)| ty)
+    }
+
+    /// The one type the field `owner.field` has in `package` (a struct by its name).
+    fn field_type(&self, package: usize, owner: &str, field: &str) -> Option<String> {
+        let key = format!("{owner}.{field}");
+        match self.packages[package].field_types.get(&key)?.as_slice() {
+            [ty] => Some(ty.clone()),
+            _ => None,
+        }
+    }
+
+    /// The declared return type of function `g`, with its package.
+    fn returned_by(&self, g: usize) -> Option<(usize, String)> {
+        let ty = self.fns[g].summary.returns.clone()?;
+        Some((self.files[self.fns[g].file].package, ty))
+    }
+
+    /// The one function a call target path written in file `file` reaches, if any.
+    fn resolve_target(&self, file_index: usize, target: &str) -> Option<usize> {
+        let file = &self.files[file_index];
+        let meta = &self.packages[file.package];
         // `mylib::db::load` (the package's own library from a binary, a test, an example or
         // a bench: crates of their own that name the library by its name, `use
         // pueue::client::run;`) or `dep::db::load` (a path dependency, also one renamed by
@@ -743,7 +871,7 @@ impl CrateIndex {
             let (root, rest) = split_path(target)?;
             let own_library = meta.lib_name.as_deref() == Some(root)
                 && (file.target != Target::Main
-                    || self.in_binary(self.fns[f].file) && self.has_library(file.package));
+                    || self.in_binary(file_index) && self.has_library(file.package));
             let dep = meta.deps.iter().find(|(name, _)| name == root).or_else(|| {
                 // (Without dependencies there is nothing for an alias to name.)
                 if meta.deps.is_empty() {
@@ -759,14 +887,14 @@ impl CrateIndex {
             }
         };
         let (package, path, own_crate) = if target.starts_with("crate::") {
-            (file.package, target.clone(), true)
+            (file.package, target.to_string(), true)
         } else if let Some((package, path)) = in_named_crate() {
             (package, path, false)
         } else {
             // A name no import of this file settles (`render()`, `templates::render()`): only
             // a glob import of a crate module can bring it in (`use super::*;` also brings the
             // parent's own `use crate::templates;`, which the aliases follow).
-            let globs = meta.globs.get(&self.fns[f].file)?;
+            let globs = meta.globs.get(&file_index)?;
             let mut found = globs.iter().filter_map(|g| {
                 self.lookup_through_aliases(file.package, format!("{g}::{target}"), file, true)
             });
@@ -880,6 +1008,61 @@ impl CrateIndex {
         alternatives
             .into_iter()
             .find(|&g| !self.fns[g].summary.is_async && self.direct_block(g, true).is_some())
+    }
+
+    /// Blocking calls that only the index can see: a method of a library type in the blocking
+    /// table, called outside async code on a receiver whose type the calling file could not
+    /// tell (`self.settings.root.is_dir()` with `Settings` declared in another file, a value
+    /// returned by a function of another file). Each becomes a blocking call of its function,
+    /// as if the file had seen it. One chain settled per such call: linear.
+    fn add_typed_blocking_calls(&mut self) {
+        let mut found = Vec::new();
+        for (f, entry) in self.fns.iter().enumerate() {
+            for (c, call) in entry.summary.calls.iter().enumerate() {
+                if matches!(call.ctx, Ctx::Async | Ctx::Unknown) {
+                    continue;
+                }
+                let typed = match (
+                    &call.receiver,
+                    call.target.strip_prefix(crate::summary::FIELD_PREFIX),
+                ) {
+                    (Some(chain), _) => self
+                        .chain_type(entry.file, chain)
+                        .map(|(_, ty)| (ty, call.target.as_str())),
+                    (None, Some(rest)) => split_path(rest).and_then(|(place, method)| {
+                        let (owner, field) = place.split_once('.')?;
+                        let ty = self.field_type(self.files[entry.file].package, owner, field)?;
+                        Some((ty, method))
+                    }),
+                    (None, None) => None,
+                };
+                let Some((ty, method)) = typed else { continue };
+                if self
+                    .resolved
+                    .get(f)
+                    .and_then(|r| r.get(c))
+                    .is_some_and(Option::is_some)
+                {
+                    continue;
+                }
+                if let Some(row) = crate::knowledge::blocking::blocking_method(&ty, method) {
+                    found.push((
+                        f,
+                        BlockingCall {
+                            what: format!("`{}::{method}`", crate::model::short_type(&ty)),
+                            hint: row.hint.to_string(),
+                            cost: row.cost,
+                            ctx: call.ctx,
+                            span: call.span,
+                            quiet_path: call.quiet_path,
+                        },
+                    ));
+                }
+            }
+        }
+        for (f, call) in found {
+            self.fns[f].summary.blocking.push(call);
+        }
     }
 
     /// The first blocking call function `g` makes in its own sync code, by index; with

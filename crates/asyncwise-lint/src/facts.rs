@@ -32,6 +32,17 @@ pub enum Requirement {
         #[serde(deserialize_with = "crate::cache::interned_list")]
         one_of: Vec<&'static str>,
     },
+    /// A method call's receiver, whose type only the crate index can settle (a field of a
+    /// field, what a function of another file returns), has one of these types (canonical
+    /// paths or `module::*` patterns). Settled by `settle_receiver_types` once the index
+    /// is built; without a crate pass (`CheckOptions::call_graph` off) it never holds.
+    ReceiverType {
+        /// The receiver's type as steps from other files' facts.
+        chain: crate::model::TyChain,
+        /// Accepted types.
+        #[serde(deserialize_with = "crate::cache::interned_list")]
+        one_of: Vec<&'static str>,
+    },
 }
 
 /// How a function is declared.
@@ -231,14 +242,17 @@ pub struct FileAnalysis {
 }
 
 /// The crate pass: settles deferred findings against the summaries of every file of one
-/// package and returns all findings, sorted by path and position.
+/// package and returns all findings, sorted by path and position, with the deferred findings
+/// only the crate index can settle (receivers typed through other files).
 ///
 /// ```
 /// use asyncwise_lint::facts::{finish_package, FileAnalysis};
-/// assert!(finish_package(vec![FileAnalysis::default()]).is_empty());
+/// let (found, for_index) = finish_package(vec![FileAnalysis::default()]);
+/// assert!(found.is_empty() && for_index.is_empty());
 /// ```
-pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
+pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferred>) {
     let mut out = Vec::new();
+    let mut for_index = Vec::new();
     let mut deferred = Vec::new();
     let mut functions = Vec::new();
     let mut fields = Vec::new();
@@ -266,7 +280,7 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
             .iter()
             .filter(|(t, _)| from.sees(t))
             .map(|(_, f)| f);
-        let mut fields = fields.iter().filter(|(t, _)| from.sees(t)).map(|(_, f)| f);
+        let fields = fields.iter().filter(|(t, _)| from.sees(t)).map(|(_, f)| f);
         let holds = match &d.requires {
             Requirement::AsyncFnReturnsResult(call) => functions.clone().any(|f| {
                 let named =
@@ -277,23 +291,61 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> Vec<Diagnostic> {
                 owner,
                 field,
                 one_of,
-            } => fields.any(|f| {
-                // The struct itself, or an alias of it declared in a file this one sees.
-                let named = &f.owner == owner
-                    || type_aliases.iter().any(|(t, (alias, target))| {
-                        from.sees(t) && alias == owner && target == &f.owner
-                    });
-                named
-                    && &f.field == field
-                    && one_of
-                        .iter()
-                        .any(|p| crate::knowledge::blocking::path_matches(p, &f.ty))
-            }),
+            } => {
+                // The struct itself, or an alias of it declared in a file this one sees. Structs
+                // are known by name only: when two of that name give the field different
+                // types, which one is meant is not known, and nothing is guessed.
+                let mut types = fields
+                    .filter(|f| {
+                        &f.field == field
+                            && (&f.owner == owner
+                                || type_aliases.iter().any(|(t, (alias, target))| {
+                                    from.sees(t) && alias == owner && target == &f.owner
+                                }))
+                    })
+                    .map(|f| &f.ty);
+                types.next().is_some_and(|first| {
+                    types.all(|other| other == first)
+                        && one_of
+                            .iter()
+                            .any(|p| crate::knowledge::blocking::path_matches(p, first))
+                })
+            }
+            Requirement::ReceiverType { .. } => {
+                for_index.push(d);
+                continue;
+            }
         };
         if holds {
             out.push(d.diagnostic);
         }
     }
+    out.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+    out.dedup();
+    (out, for_index)
+}
+
+/// The deferred findings [`finish_package`] left to the crate index (receivers typed through
+/// other files) that hold: each receiver's chain settles, in its file's package, to one of the
+/// accepted types. One chain per finding, each step a table lookup: linear in their number.
+pub(crate) fn settle_receiver_types(
+    index: &crate::crate_index::CrateIndex,
+    deferred: Vec<Deferred>,
+) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = deferred
+        .into_iter()
+        .filter(|d| match &d.requires {
+            Requirement::ReceiverType { chain, one_of } => index
+                .type_of_chain_in(&d.diagnostic.path, chain)
+                .is_some_and(|ty| {
+                    one_of
+                        .iter()
+                        .any(|p| crate::knowledge::blocking::path_matches(p, &ty))
+                }),
+            _ => false,
+        })
+        .map(|d| d.diagnostic)
+        .collect();
     out.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
     out.dedup();
     out

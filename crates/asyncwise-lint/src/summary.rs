@@ -266,6 +266,9 @@ pub struct FnSummary {
     /// in a loop, or a `timeout`'s in a loop that goes round again when the time runs out.
     #[serde(default)]
     pub raced_calls: Vec<RacedCall>,
+    /// Its declared return type, when a named one (see [`FnItem::returns`](crate::model::FnItem::returns)).
+    #[serde(default)]
+    pub returns: Option<String>,
 }
 
 /// An awaited call that is not cancellation safe (see
@@ -351,6 +354,7 @@ impl CallRef {
             per_event: false,
             own_frame: false,
             quiet_path: false,
+            receiver: None,
         }
     }
 }
@@ -398,6 +402,10 @@ pub struct CallRef {
     /// [`quiet_paths`](crate::model::analysis::quiet_paths)).
     #[serde(default)]
     pub quiet_path: bool,
+    /// A method call on a value whose type only the crate index can settle: the receiver's
+    /// type as steps from another file's facts, and `target` is the method's name.
+    #[serde(default)]
+    pub receiver: Option<crate::model::TyChain>,
 }
 
 /// A call that blocks by itself.
@@ -455,6 +463,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             awaited_untyped_calls: Vec::new(),
             first_await_unsafe: None,
             raced_calls: Vec::new(),
+            returns: f.returns.clone(),
         })
         .collect();
     first_awaits(model, &mut functions);
@@ -517,6 +526,24 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 // A field of a struct declared in another file: typed by the crate index.
                 Ty::Field { owner, field } => format!("{FIELD_PREFIX}{owner}.{field}::{name}"),
                 _ => {
+                    // A receiver the crate index may type: the call is an edge once it does.
+                    // (It stays an untyped call below for the judgements that link by name.)
+                    if let Ty::Chain(chain) = receiver {
+                        functions[caller].calls.push(CallRef {
+                            target: name.clone(),
+                            ctx: call.ctx,
+                            span: model.span(call.loc),
+                            startup: call.startup,
+                            top_level: call.top_level,
+                            per_run: call.per_run,
+                            in_arm: call.in_arm,
+                            awaited: call.awaited,
+                            per_event: model.per_event.in_region(call.loc),
+                            own_frame: call.own_frame,
+                            quiet_path: model.quiet_paths.covers(call.loc),
+                            receiver: Some((**chain).clone()),
+                        });
+                    }
                     let line = call.loc.start.0;
                     let span = model.span(call.loc);
                     if let Some(scope) = scope_of(&scopes, call.loc) {
@@ -576,6 +603,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             per_event: model.per_event.in_region(call.loc),
             own_frame: call.own_frame,
             quiet_path: model.quiet_paths.covers(call.loc),
+            receiver: None,
         });
     }
     FileItems {
@@ -795,7 +823,7 @@ fn innermost_fn(model: &FileModel<'_>, at: crate::model::Loc) -> Option<usize> {
 fn may_block_in_async(model: &FileModel<'_>, callee: &Callee) -> bool {
     if let Callee::Method {
         name,
-        receiver: Ty::Field { .. },
+        receiver: Ty::Field { .. } | Ty::Chain(_),
     } = callee
     {
         return model
@@ -813,7 +841,7 @@ fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
     use crate::knowledge::blocking::Cost;
     if let Callee::Method {
         name,
-        receiver: Ty::Field { .. },
+        receiver: Ty::Field { .. } | Ty::Chain(_),
     } = callee
     {
         let mut rows = model

@@ -390,3 +390,119 @@ fn files_unchanged_for_a_while_are_not_read_and_an_edit_keeping_size_and_time_is
     assert_eq!((edited.cache.hits, edited.cache.misses), (4, 1));
     assert_eq!(edited.cache.unread, 4);
 }
+
+/// A binary `site`: `config.rs` declares a constructor and the struct it returns, `main.rs`
+/// reaches a field of the returned value.
+fn site_package(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"site\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(root, "src/config.rs", config);
+    write(
+        root,
+        "src/main.rs",
+        r#"mod config;
+
+pub async fn serve(name: &str) -> bool {
+    let cfg = config::Settings::load();
+    let found = cfg.root.join(name).read_dir().is_ok();
+    tokio::task::yield_now().await;
+    found
+}
+
+fn main() {}
+"#,
+    );
+    dir
+}
+
+/// `Settings::load` returns `Self`, whose `root` is a `PathBuf`.
+const SETTINGS_RETURNS_SELF: &str = r#"pub struct Settings {
+    pub root: std::path::PathBuf,
+}
+
+pub struct Listing {
+    pub root: Entries,
+}
+
+pub struct Entries;
+
+impl Entries {
+    pub fn join(&self, _name: &str) -> Entries {
+        Entries
+    }
+
+    pub fn read_dir(&self) -> Result<(), ()> {
+        Ok(())
+    }
+}
+
+impl Settings {
+    pub fn load() -> Self {
+        Settings { root: "public".into() }
+    }
+}
+"#;
+
+#[test]
+fn a_constructor_whose_return_type_changes_in_another_file_moves_the_finding() {
+    let dir = site_package(SETTINGS_RETURNS_SELF);
+    let cache = tempfile::tempdir().expect("temp dir");
+    let lists_in_serve = ("blocking_in_async", "main.rs".to_string(), 5);
+    let before = cached_run(dir.path(), cache.path());
+    assert!(
+        findings(&before).contains(&lists_in_serve),
+        "{:?}",
+        findings(&before)
+    );
+    // Only the declaring file changes: `load` now returns a `Listing`, whose `root` is the
+    // crate's own `Entries` (no filesystem).
+    write(
+        dir.path(),
+        "src/config.rs",
+        &SETTINGS_RETURNS_SELF.replace(
+            "pub fn load() -> Self {\n        Settings { root: \"public\".into() }",
+            "pub fn load() -> Listing {\n        Listing { root: Entries }",
+        ),
+    );
+    let after = cached_run(dir.path(), cache.path());
+    assert_eq!((after.cache.hits, after.cache.misses), (1, 1));
+    assert!(
+        !findings(&after).contains(&lists_in_serve),
+        "{:?}",
+        findings(&after)
+    );
+    // And back, the caller's file still from the cache.
+    write(dir.path(), "src/config.rs", SETTINGS_RETURNS_SELF);
+    let reverted = cached_run(dir.path(), cache.path());
+    assert_eq!((reverted.cache.hits, reverted.cache.misses), (1, 1));
+    assert_eq!(findings(&reverted), findings(&before));
+}
+
+#[test]
+fn a_field_whose_type_changes_in_another_file_moves_the_finding() {
+    let dir = site_package(SETTINGS_RETURNS_SELF);
+    let cache = tempfile::tempdir().expect("temp dir");
+    let lists_in_serve = ("blocking_in_async", "main.rs".to_string(), 5);
+    let before = cached_run(dir.path(), cache.path());
+    assert!(findings(&before).contains(&lists_in_serve));
+    write(
+        dir.path(),
+        "src/config.rs",
+        &SETTINGS_RETURNS_SELF.replace(
+            "pub struct Settings {\n    pub root: std::path::PathBuf,",
+            "pub struct Settings {\n    pub root: Entries,",
+        ),
+    );
+    let after = cached_run(dir.path(), cache.path());
+    assert_eq!((after.cache.hits, after.cache.misses), (1, 1));
+    assert!(
+        !findings(&after).contains(&lists_in_serve),
+        "{:?}",
+        findings(&after)
+    );
+}

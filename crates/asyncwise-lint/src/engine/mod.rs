@@ -514,8 +514,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             Err(error) => errors.push(error),
                         }
                     }
+                    let (diagnostics, for_index) = finish_package(analyses);
                     let outcome = PackageOutcome {
-                        diagnostics: finish_package(analyses),
+                        diagnostics,
+                        for_index,
                         errors,
                         kept,
                         skipped: Skipped::default(),
@@ -570,6 +572,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     let index = pool.install(|| CrateIndex::build(inputs));
                     crate::timing::mark("crate pass: index built");
                     for (outcome, ..) in outcomes.iter_mut() {
+                        let deferred = std::mem::take(&mut outcome.for_index);
+                        let settled = crate::facts::settle_receiver_types(&index, deferred);
+                        outcome.diagnostics.extend(settled);
                         crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
                     }
                     let r = (
@@ -894,6 +899,8 @@ struct SelectedFile {
 /// What one package's files produced.
 struct PackageOutcome {
     diagnostics: Vec<Diagnostic>,
+    /// Deferred findings only the crate index settles (receivers typed through other files).
+    for_index: Vec<crate::facts::Deferred>,
     errors: Vec<FileError>,
     /// What later stages need of the files that have findings or suppressions.
     kept: BTreeMap<PathBuf, KeptFile>,
@@ -1185,7 +1192,7 @@ fn check_text(
     })?;
     let (mut analysis, suppressions) = analysis;
     let items = std::mem::take(&mut analysis.summary.items);
-    let mut found = finish_package(vec![analysis]);
+    let (mut found, for_index) = finish_package(vec![analysis]);
     let file = FileInput {
         path: path.to_path_buf(),
         rel: path.to_path_buf(),
@@ -1195,6 +1202,7 @@ fn check_text(
         files: vec![file],
         ..PackageInput::default()
     }]);
+    found.extend(crate::facts::settle_receiver_types(&index, for_index));
     found.extend(crate::rules::check_crate(&index));
     let files = [(path.to_path_buf(), suppressions)].into();
     let mut found = crate::suppress::apply(found, &files, &|_| require_reason);

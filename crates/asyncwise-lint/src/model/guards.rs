@@ -134,6 +134,16 @@ pub(crate) fn lock_identity(
                 field: field.to_string(),
             })
         }
+        // `bucket().lock()` with `fn bucket() -> &'static Mutex<..> { BUCKET.get_or_init(..) }`.
+        syn::Expr::Call(c) if c.args.is_empty() => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let name = types.static_accessor(&p.path.get_ident()?.to_string())?;
+            Some(LockId::Static {
+                name: name.to_string(),
+            })
+        }
         syn::Expr::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?.ident.to_string();
             let screaming = last

@@ -22,7 +22,7 @@ use std::path::Path;
 use crate::diagnostic::{LineCol, Span};
 use crate::facts::{FileSummary, FnSignature};
 pub use test_code::TestCode;
-pub use types::{Loc, Ty};
+pub use types::{ChainBase, ChainStep, Loc, Ty, TyChain};
 
 /// Where code runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -129,6 +129,9 @@ pub struct FnItem {
     /// worker threads that run spawned tasks (`#[tokio::main]`, multi-thread flavour; see
     /// [`polls_main_apart`](crate::knowledge::runtimes::polls_main_apart)).
     pub main_apart: bool,
+    /// Its declared return type, when it is a named type (`Result` and smart pointers peeled,
+    /// `Self` as the `impl`'s type): how a value it returns is typed in other files.
+    pub returns: Option<String>,
 }
 
 /// An out-of-line module declaration, `mod db;` or `#[path = "x.rs"] mod db;`.

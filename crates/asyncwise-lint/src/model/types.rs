@@ -1,6 +1,12 @@
 //! Light types: just enough to know that `self.peers` is a `std::sync::Mutex` or that `rx` came
 //! from `std::sync::mpsc::channel()`. Anything not known is [`Ty::Unknown`], and rules never
 //! guess from an unknown type.
+//!
+//! What only other files can tell (a field of a struct declared elsewhere, what a function of
+//! the crate returns, and fields, methods and items reached from those) is a [`Ty::Chain`]: the
+//! steps as written, plain data that the per-file summary carries and the crate index settles
+//! ([`CrateIndex::chain_type`](crate::crate_index::CrateIndex::chain_type)). The file never
+//! looks at another file, so its cached results stay right when only the other file changes.
 
 /// Maps keyed by names of the file being checked: a fast, fixed hasher (foldhash).
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
@@ -22,9 +28,85 @@ pub enum Ty {
         /// The field.
         field: String,
     },
+    /// A type only the crate pass can settle: a field of a field of a struct declared in
+    /// another file, what a function of the crate returns, and what follows from those.
+    Chain(Box<TyChain>),
     /// Not known.
     #[default]
     Unknown,
+}
+
+/// A type written as the steps that reach it from a fact of another file: `site.root.join(p)`
+/// with `Site` declared elsewhere is the field `Site.root`, then `join`'s return. Plain data,
+/// independent of other files (summaries carry it); the crate index settles it from the
+/// summaries' field types and return types, and from the tables for library methods.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct TyChain {
+    /// Where it starts.
+    pub base: ChainBase,
+    /// What is done to it, in order.
+    pub steps: Vec<ChainStep>,
+}
+
+/// The fact of another file a [`TyChain`] starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ChainBase {
+    /// A field of a struct, by the struct's name (last path segment).
+    Field {
+        /// The struct's name.
+        owner: String,
+        /// The field.
+        field: String,
+    },
+    /// The value a function or method of the crate returns, by its path as the calling file
+    /// resolves it (`crate::config::SiteConfig::from_env`, `crate::Site::config`).
+    Returns(String),
+}
+
+/// One step of a [`TyChain`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ChainStep {
+    /// `.field`.
+    Field(String),
+    /// `.method(..)`: its return type (a method of the crate, or a table row).
+    Method(String),
+    /// An item of iterating it (`for entry in dir.read_dir()?`): the table's item type.
+    Item,
+}
+
+/// How many steps a chain takes before it is given up as unknown: real chains are short.
+const MAX_CHAIN_STEPS: usize = 6;
+
+impl TyChain {
+    /// The chain of `base` followed by `step` (unknown past [`MAX_CHAIN_STEPS`]).
+    pub(crate) fn then(base: &Ty, step: ChainStep) -> Ty {
+        let mut chain = match base {
+            Ty::Field { owner, field } => TyChain {
+                base: ChainBase::Field {
+                    owner: owner.clone(),
+                    field: field.clone(),
+                },
+                steps: Vec::new(),
+            },
+            Ty::Chain(c) if c.steps.len() < MAX_CHAIN_STEPS => (**c).clone(),
+            _ => return Ty::Unknown,
+        };
+        chain.steps.push(step);
+        Ty::Chain(Box::new(chain))
+    }
+
+    /// The chain that starts with what the crate function `path` returns.
+    fn returns(path: String) -> Ty {
+        Ty::Chain(Box::new(TyChain {
+            base: ChainBase::Returns(path),
+            steps: Vec::new(),
+        }))
+    }
+}
+
+/// Can `path` name a type or function of the crate being checked (as opposed to a library)?
+fn crate_path(path: &str) -> bool {
+    path.starts_with("crate::")
 }
 
 impl Ty {
@@ -55,6 +137,9 @@ pub struct TypeTable {
     variants: HashMap<(String, String), Ty>,
     /// Statics (`static ARGON: OnceLock<Argon2> = ..`), by name.
     statics: HashMap<String, Ty>,
+    /// Functions without parameters that hand out a static of the file (`fn bucket() ->
+    /// &'static Mutex<Bucket> { BUCKET.get_or_init(..) }`): function name -> static name.
+    static_accessors: HashMap<String, String>,
 }
 
 impl TypeTable {
@@ -62,15 +147,39 @@ impl TypeTable {
     pub fn new(file: &syn::File, resolver: &mut Resolver) -> Self {
         let mut t = TypeTable::default();
         let root = resolver.current_module.clone();
-        t.collect(&file.items, &root, resolver);
+        let mut accessors = Vec::new();
+        t.collect(&file.items, &root, resolver, &mut accessors);
         resolver.current_module = root;
+        // Only statics of this file: a function named like another's static says nothing.
+        let mut declared = std::collections::HashSet::new();
+        collect_static_names(&file.items, &mut declared);
+        t.static_accessors = accessors
+            .into_iter()
+            .filter(|(_, name)| declared.contains(name))
+            .collect();
         t
     }
 
-    fn collect(&mut self, items: &[syn::Item], module: &str, resolver: &mut Resolver) {
+    /// The static that the parameterless function `name` of this file hands out, if it does.
+    pub fn static_accessor(&self, name: &str) -> Option<&str> {
+        self.static_accessors.get(name).map(String::as_str)
+    }
+
+    fn collect(
+        &mut self,
+        items: &[syn::Item],
+        module: &str,
+        resolver: &mut Resolver,
+        accessors: &mut Vec<(String, String)>,
+    ) {
         resolver.current_module = module.to_string();
         for item in items {
             match item {
+                syn::Item::Fn(f) if f.sig.inputs.is_empty() => {
+                    if let Some(name) = handed_out_static(&f.block) {
+                        accessors.push((f.sig.ident.to_string(), name));
+                    }
+                }
                 syn::Item::Type(alias) => {
                     let ty = self.ty_of(&alias.ty, resolver);
                     self.aliases.insert(alias.ident.to_string(), ty);
@@ -109,7 +218,7 @@ impl TypeTable {
                 syn::Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
                         let child = format!("{module}::{}", m.ident);
-                        self.collect(inner, &child, resolver);
+                        self.collect(inner, &child, resolver, accessors);
                         resolver.current_module = module.to_string();
                     }
                 }
@@ -201,6 +310,50 @@ impl TypeTable {
             _ => Ty::Unknown,
         }
     }
+}
+
+/// Names of every static of `items`, inline modules included.
+fn collect_static_names(items: &[syn::Item], out: &mut std::collections::HashSet<String>) {
+    for item in items {
+        match item {
+            syn::Item::Static(st) => {
+                out.insert(st.ident.to_string());
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_static_names(inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The static a function body hands out as its value: `&NAME`, `&*NAME`,
+/// `NAME.get_or_init(..)`, `NAME.get().unwrap()` (a `OnceLock`/`LazyLock` initialised there or
+/// elsewhere).
+fn handed_out_static(body: &syn::Block) -> Option<String> {
+    let mut e = block_value(body)?;
+    for _ in 0..6 {
+        e = match e {
+            syn::Expr::Reference(r) => &r.expr,
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            syn::Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "get_or_init" | "get" | "unwrap" | "expect" | "deref"
+                ) =>
+            {
+                &m.receiver
+            }
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                return p.path.get_ident().map(ToString::to_string);
+            }
+            _ => return None,
+        };
+    }
+    None
 }
 
 /// Bindings in scope with their light types, innermost scope last.
@@ -422,7 +575,11 @@ fn infer_within(
                     .ok()
                     .and_then(|i| parts.get(i).cloned())
                     .unwrap_or_default(),
-                Ty::Unknown | Ty::Field { .. } => Ty::Unknown,
+                // `site.config.root`, `load()?.root`: settled by the crate pass.
+                base @ (Ty::Field { .. } | Ty::Chain(_)) => {
+                    TyChain::then(&base, ChainStep::Field(member))
+                }
+                Ty::Unknown => Ty::Unknown,
             }
         }
         syn::Expr::Paren(p) => infer(&p.expr, env, types, resolver),
@@ -444,12 +601,16 @@ fn infer_within(
             if table::VALUE_PASSTHROUGH.contains(&method.as_str()) {
                 return recv;
             }
-            match recv.path() {
-                Some(path) => resolver
-                    .knowledge()
-                    .method_returns(path, &method)
-                    .map_or(Ty::Unknown, |r| Ty::from_returns(r, &recv)),
-                None => Ty::Unknown,
+            match &recv {
+                Ty::Named(path) => match resolver.knowledge().method_returns(path, &method) {
+                    Some(r) => Ty::from_returns(r, &recv),
+                    // A method of the crate's own type: what it returns is in its signature,
+                    // perhaps in another file.
+                    None if crate_path(path) => TyChain::returns(format!("{path}::{method}")),
+                    None => Ty::Unknown,
+                },
+                Ty::Field { .. } | Ty::Chain(_) => TyChain::then(&recv, ChainStep::Method(method)),
+                Ty::Tuple(_) | Ty::Unknown => Ty::Unknown,
             }
         }
         syn::Expr::Call(c) => {
@@ -491,6 +652,19 @@ fn infer_within(
                         return Ty::Named(owner_path);
                     }
                 }
+                // `Self::from_env()`: the `impl`'s function.
+                if owner == "Self"
+                    && segments.len() == 2
+                    && let Some(self_ty) = &env.self_ty
+                    && crate_path(self_ty)
+                {
+                    return TyChain::returns(format!("{self_ty}::{assoc}"));
+                }
+            }
+            // `config::SiteConfig::from_env()`, `crate::open_db()`: the crate function's
+            // declared return type, perhaps in another file.
+            if crate_path(&path) {
+                return TyChain::returns(path);
             }
             Ty::Unknown
         }
@@ -640,7 +814,9 @@ fn agree(tys: impl IntoIterator<Item = Ty>) -> Ty {
     let mut found = Ty::Unknown;
     for ty in tys {
         match (&found, ty) {
-            (_, Ty::Unknown) => {}
+            // What the crate pass may settle does not count against a known type.
+            (_, Ty::Unknown) | (Ty::Named(_), Ty::Chain(_)) => {}
+            (Ty::Chain(_), known @ Ty::Named(_)) => found = known,
             (Ty::Unknown, known) => found = known,
             (seen, known) if *seen == known => {}
             _ => return Ty::Unknown,

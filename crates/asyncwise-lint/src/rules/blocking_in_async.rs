@@ -217,11 +217,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         }
         if let Callee::Method {
             name,
-            receiver: Ty::Field { owner, field },
+            receiver: receiver @ (Ty::Field { .. } | Ty::Chain(_)),
         } = &call.callee
         {
-            // The receiver is a field of a struct declared in another file: one candidate
-            // per table row with this method, settled by the crate pass.
+            // The receiver is a field of a struct declared in another file, or a type only the
+            // crate index settles: one candidate per table row with this method, settled by
+            // the crate pass.
             for row in model
                 .knowledge
                 .blocking_methods
@@ -248,10 +249,19 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     ),
                     row.hint,
                 );
-                let requires = Requirement::FieldType {
-                    owner: owner.clone(),
-                    field: field.clone(),
-                    one_of: vec![row.receiver],
+                let requires = match receiver {
+                    Ty::Field { owner, field } => Requirement::FieldType {
+                        owner: owner.clone(),
+                        field: field.clone(),
+                        one_of: vec![row.receiver],
+                    },
+                    // A field of a field, or what a function of another file returns: typed
+                    // by the crate index.
+                    Ty::Chain(chain) => Requirement::ReceiverType {
+                        chain: (**chain).clone(),
+                        one_of: vec![row.receiver],
+                    },
+                    _ => continue,
                 };
                 sink.deferred.push(Deferred {
                     diagnostic: d,

@@ -8,7 +8,7 @@
 use syn::visit::{self, Visit};
 
 use super::super::analysis::startup;
-use super::super::{Ctx, FnItem, Loc, ModDecl};
+use super::super::{Ctx, FnItem, Loc, ModDecl, Ty};
 use super::Walker;
 use crate::facts::{FnKind, FnSignature};
 
@@ -71,6 +71,18 @@ impl Walker {
         }
     }
 
+    /// The named type a signature returns, `Self` as the `impl`'s type.
+    fn declared_return(&self, output: &syn::ReturnType) -> Option<String> {
+        let syn::ReturnType::Type(_, ty) = output else {
+            return None;
+        };
+        match self.types.ty_of(ty, &self.resolver) {
+            Ty::Named(path) if path == "Self" => self.impl_owner.clone().filter(|_| self.in_impl),
+            Ty::Named(path) => Some(path),
+            _ => None,
+        }
+    }
+
     fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
         let saved_in_impl = self.in_impl;
         self.visit_fn_inner(sig, block);
@@ -121,6 +133,7 @@ impl Walker {
                     || constructor
                     || self.knowledge.is_setup_fn(&sig.ident.to_string())),
             main_apart: std::mem::take(&mut self.main_apart) && sig.asyncness.is_some(),
+            returns: self.declared_return(&sig.output),
         });
         self.fn_stack.push(item);
         let saved_env = std::mem::take(&mut self.env);

@@ -115,10 +115,16 @@ impl Walker {
         self.visit_expr(&f.expr);
         let iter_ty = self.infer(&f.expr);
         // `for entry in dir.read_dir()? { entry?.path() }`: the items of a known iterator.
-        let item_ty = iter_ty
-            .path()
-            .and_then(crate::knowledge::types::iterated_item)
-            .map_or(Ty::Unknown, |item| Ty::Named(item.to_string()));
+        let item_ty = match &iter_ty {
+            // Iterating what only the crate pass types (`for d in cache_dir()?.read_dir()?`).
+            Ty::Field { .. } | Ty::Chain(_) => {
+                crate::model::TyChain::then(&iter_ty, crate::model::ChainStep::Item)
+            }
+            _ => iter_ty
+                .path()
+                .and_then(crate::knowledge::types::iterated_item)
+                .map_or(Ty::Unknown, |item| Ty::Named(item.to_string())),
+        };
         self.record_call(
             Callee::Iterate { receiver: iter_ty },
             Loc::expr(&f.expr),

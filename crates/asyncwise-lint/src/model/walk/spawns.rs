@@ -103,7 +103,7 @@ impl Walker {
     /// `tokio::spawn(doorkeeper.run())`, `async move { worker.run().await }`: when the spawned
     /// body ends in a method call on a receiver of a known type, only that type's methods (or
     /// a trait's default ones) can be the call, not every method of the crate with that name.
-    fn qualify_method_ending(&self, future: &syn::Expr, failure: &mut BodyFailure) {
+    pub(super) fn qualify_method_ending(&self, future: &syn::Expr, failure: &mut BodyFailure) {
         let Ending::InCall(call) = &mut failure.ends else {
             return;
         };

@@ -13,6 +13,9 @@ impl Listener {
         tokio::task::spawn(gate.run()); // ok: `Gate::run` returns ()
         let gate = Gate { port: self.port + 1 };
         tokio::spawn(async move { gate.run().await }); // ok: `Gate::run` again, awaited in a block
+        let gate = Gate { port: self.port + 2 };
+        let serve = async move { gate.run().await };
+        tokio::spawn(serve); // ok: the bound block ends in `Gate::run`
         let listener = Listener { port: 0 };
         tokio::spawn(listener.run()); //~ detached_task
         Ok(Handle)

@@ -63,7 +63,10 @@ pub struct FnRef {
     /// The function's name (last path segment).
     pub name: String,
     /// The path segment before the name, if the call was qualified (`server` in
-    /// `server::run`): then only functions of a module (or type) of that name match.
+    /// `server::run`): then only functions of a module (or type) of that name match. For a
+    /// method call, the last segment of the receiver's type when it is known (`Doorkeeper` in
+    /// `doorkeeper.run()` after `let doorkeeper = Doorkeeper { .. }`): then only methods of
+    /// that type's `impl`s, or a trait's default methods, match.
     pub qualifier: Option<String>,
     /// Called as a method (`x.run()`) rather than as a path (`run(..)`).
     pub method_call: bool,
@@ -87,7 +90,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true };
+    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None };
     /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false };
     /// assert!(call.may_call(&f));
     /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true };
@@ -98,7 +101,11 @@ impl FnRef {
             return false;
         }
         if self.method_call {
-            return f.kind == FnKind::Method;
+            let same_type = match (self.qualifier.as_deref(), f.owner.as_deref()) {
+                (Some(receiver), Some(owner)) => receiver == owner,
+                _ => true,
+            };
+            return f.kind == FnKind::Method && same_type;
         }
         match self.qualifier.as_deref() {
             None => f.kind == FnKind::Free,
@@ -213,6 +220,11 @@ pub struct FnSignature {
     pub is_async: bool,
     /// The declared return type is a `Result` (or an alias whose name ends in `Result`).
     pub returns_result: bool,
+    /// For a fn of an inherent or trait `impl`: the last segment of the implementing type
+    /// (`Doorkeeper`). `None` for free fns and a trait's own (default) methods, which any
+    /// implementing type may call.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 /// Where rules put what they find.

@@ -166,6 +166,53 @@ pub const GUARD_FUTURE_COMBINATORS: &[&str] = &["then", "map", "inspect"];
 /// something else: `map.get(k).map(|r| r.clone())` keeps no guard.
 pub const GUARD_CONSUMERS: &[&str] = &["map", "and_then", "map_or", "map_or_else", "is_some_and"];
 
+/// Guard methods whose guard is an iterator (`dashmap`'s `iter`/`iter_mut`): it holds a shard's
+/// lock only while the iterator itself is alive.
+pub const ITERATOR_GUARD_METHODS: &[&str] = &["iter", "iter_mut"];
+
+/// Iterator adapters that take the iterator by value and yield items that may still be guards
+/// (`filter`, `take`, ...): the lock stays held by the adapter.
+pub const ITERATOR_ADAPTERS: &[&str] = &[
+    "filter",
+    "map",
+    "filter_map",
+    "flat_map",
+    "map_while",
+    "take",
+    "skip",
+    "take_while",
+    "skip_while",
+    "enumerate",
+    "inspect",
+    "rev",
+    "step_by",
+    "peekable",
+    "fuse",
+];
+
+/// Adapters that replace each item by what a closure returns: after one of them, the items are
+/// the closure's values, not the map's references (the same reading as `GUARD_CONSUMERS`'
+/// `map(|r| r.clone())`).
+pub const ITERATOR_MAPPING_ADAPTERS: &[&str] = &["map", "filter_map", "flat_map", "map_while"];
+
+/// Methods that drain an iterator by value and return no item (`count`, `any`, `for_each`):
+/// when they return, the iterator and its lock are gone.
+pub const ITERATOR_DRAINS: &[&str] = &[
+    "count",
+    "for_each",
+    "try_for_each",
+    "any",
+    "all",
+    "position",
+    "fold",
+    "sum",
+    "product",
+];
+
+/// Methods that drain an iterator by value into a collection of its items (`collect`): the lock
+/// is gone when they return if the items were mapped to values first.
+pub const ITERATOR_COLLECTORS: &[&str] = &["collect", "unzip", "partition"];
+
 /// The lock type `path` names, if it is a synchronous lock.
 ///
 /// ```

@@ -400,10 +400,19 @@ impl<'a> Scanner<'a> {
                 let mark = self.temps_mark();
                 self.expr(&m.receiver);
                 // `map.get(k).map(|r| r.clone())`: the guard is moved into the closure and
-                // dropped there; only what it returns lives on.
+                // dropped there; only what it returns lives on. An iterator's `map` is an
+                // adapter instead: `map.iter().map(..)` still holds the iterator and its lock.
                 if locks::GUARD_CONSUMERS.contains(&m.method.to_string().as_str())
-                    && matches!(&*m.receiver, syn::Expr::MethodCall(r) if guard_at(r, self).is_some())
+                    && matches!(&*m.receiver, syn::Expr::MethodCall(r)
+                        if guard_at(r, self).is_some()
+                            && !locks::ITERATOR_GUARD_METHODS.contains(&r.method.to_string().as_str()))
                 {
+                    self.temps_truncate(mark);
+                }
+                // `map.iter().map(|e| *e.key()).collect::<Vec<_>>()`, `map.iter().count()`:
+                // the iterator holding a shard lock is consumed by value here, and what comes
+                // back holds no guard (Rust drops the moved iterator inside the call).
+                if iterator_guard_drained(m, self) {
                     self.temps_truncate(mark);
                 }
                 if let Some(g) = guard_at(m, self)
@@ -725,6 +734,31 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
         describe,
         requires: None,
     })
+}
+
+/// Does `m` drain, by value, an iterator that a guard method (`dashmap`'s `iter`) produced, and
+/// return something that holds no guard? `count`/`any`/`for_each` never return an item;
+/// `collect` returns the items, so only after a mapping adapter replaced them by values.
+fn iterator_guard_drained(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> bool {
+    let method = m.method.to_string();
+    let collects = locks::ITERATOR_COLLECTORS.contains(&method.as_str());
+    if !collects && !locks::ITERATOR_DRAINS.contains(&method.as_str()) {
+        return false;
+    }
+    let mut mapped = false;
+    let mut receiver = &*m.receiver;
+    while let syn::Expr::MethodCall(inner) = receiver {
+        let name = inner.method.to_string();
+        if locks::ITERATOR_GUARD_METHODS.contains(&name.as_str()) {
+            return guard_at(inner, s).is_some() && (mapped || !collects);
+        }
+        if !locks::ITERATOR_ADAPTERS.contains(&name.as_str()) {
+            return false;
+        }
+        mapped |= locks::ITERATOR_MAPPING_ADAPTERS.contains(&name.as_str());
+        receiver = &inner.receiver;
+    }
+    false
 }
 
 /// If `init` (a `let` initializer) evaluates to a guard, the call producing it.

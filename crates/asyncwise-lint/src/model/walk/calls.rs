@@ -88,6 +88,18 @@ impl Walker {
         if let Some(x) = call_addr(&a.base) {
             self.awaited.insert(x);
         }
+        // `pool.render(move || ..).instrument(span).await`: a wrapper that keeps its future's
+        // output (`instrument`, `boxed`) is awaited with the future it wraps, so the wrapped
+        // call is awaited too.
+        let mut base = &*a.base;
+        while let syn::Expr::MethodCall(m) = base
+            && self.knowledge.is_future_wrapper(&m.method.to_string())
+        {
+            base = &m.receiver;
+            if let Some(x) = call_addr(base) {
+                self.awaited.insert(x);
+            }
+        }
         visit::visit_expr_await(self, a);
     }
 

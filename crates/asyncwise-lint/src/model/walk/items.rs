@@ -36,7 +36,9 @@ impl Walker {
             .map(str::to_string);
         let saved_owner = std::mem::replace(&mut self.impl_owner, self.env.self_ty.clone());
         let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
+        let saved_in_trait = std::mem::replace(&mut self.in_trait, false);
         visit::visit_item_impl(self, i);
+        self.in_trait = saved_in_trait;
         self.in_impl = saved_in_impl;
         self.impl_owner = saved_owner;
         self.env.self_ty = saved;
@@ -46,7 +48,9 @@ impl Walker {
         let owner = format!("{}::{}", self.resolver.current_module, t.ident);
         let saved_owner = self.impl_owner.replace(owner);
         let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
+        let saved_in_trait = std::mem::replace(&mut self.in_trait, true);
         visit::visit_item_trait(self, t);
+        self.in_trait = saved_in_trait;
         self.in_impl = saved_in_impl;
         self.impl_owner = saved_owner;
     }
@@ -105,6 +109,11 @@ impl Walker {
             kind,
             is_async: sig.asyncness.is_some(),
             returns_result: returns_result(&sig.output),
+            owner: self
+                .impl_owner
+                .as_deref()
+                .filter(|_| self.in_impl && !self.in_trait)
+                .map(|owner| owner.rsplit("::").next().unwrap_or(owner).to_string()),
         });
         // A fn nested in a body is a block item, named as the resolver names block items.
         let owner = match (&self.impl_owner, self.in_impl) {

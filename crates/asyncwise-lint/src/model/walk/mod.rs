@@ -118,6 +118,7 @@ pub fn walk_file(
         file_module: file_module.to_string(),
         in_impl: false,
         impl_owner: None,
+        in_trait: false,
         edition: cx.edition,
         knowledge: Arc::clone(&cx.knowledge),
         fn_stack: Vec::new(),
@@ -182,6 +183,8 @@ struct Walker {
     in_impl: bool,
     /// The path functions of the enclosing `impl` (its self type) or trait are declared under.
     impl_owner: Option<String>,
+    /// Inside a trait's own items (its default methods belong to every implementing type).
+    in_trait: bool,
     /// The package's edition (drop scopes of `if let` scrutinees).
     edition: Edition,
     knowledge: Arc<Knowledge>,

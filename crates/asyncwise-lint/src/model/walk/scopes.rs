@@ -170,10 +170,9 @@ impl Walker {
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
         {
-            self.bound_futures.push((
-                name.ident.to_string(),
-                failure::of_future(&init.expr, &self.knowledge),
-            ));
+            let mut failure = failure::of_future(&init.expr, &self.knowledge);
+            self.qualify_method_ending(&init.expr, &mut failure);
+            self.bound_futures.push((name.ident.to_string(), failure));
         }
         if self.async_lock_scan
             && let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)

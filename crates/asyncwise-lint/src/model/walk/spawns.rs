@@ -9,7 +9,7 @@ use std::rc::Rc;
 use syn::visit::{self, Visit};
 
 use super::super::analysis::bounds::{self, Iterations, LoopScope, SpawnSite};
-use super::super::analysis::failure::{self, BodyFailure};
+use super::super::analysis::failure::{self, BodyFailure, Ending};
 use super::super::tokens::TokenFacts;
 use super::super::{Callee, Ctx, Loc, SpawnFact, Ty};
 use super::Walker;
@@ -81,7 +81,11 @@ impl Walker {
                 .get_ident()
                 .and_then(|name| self.bound_futures.iter().rev().find(|(n, _)| name == n))
                 .map_or_else(BodyFailure::default, |(_, f)| f.clone()),
-            Some(f) => failure::of_future(f, &self.knowledge),
+            Some(f) => {
+                let mut failure = failure::of_future(f, &self.knowledge);
+                self.qualify_method_ending(f, &mut failure);
+                failure
+            }
             None => BodyFailure::default(),
         };
         let discarded = self.discarded.contains(&node_addr);
@@ -94,6 +98,35 @@ impl Walker {
             owned,
             failure,
         });
+    }
+
+    /// `tokio::spawn(doorkeeper.run())`, `async move { worker.run().await }`: when the spawned
+    /// body ends in a method call on a receiver of a known type, only that type's methods (or
+    /// a trait's default ones) can be the call, not every method of the crate with that name.
+    pub(super) fn qualify_method_ending(&self, future: &syn::Expr, failure: &mut BodyFailure) {
+        let Ending::InCall(call) = &mut failure.ends else {
+            return;
+        };
+        if !call.method_call || call.qualifier.is_some() {
+            return;
+        }
+        let tail = match future {
+            syn::Expr::Async(a) => match a.block.stmts.last() {
+                Some(syn::Stmt::Expr(syn::Expr::Await(aw), None)) => &*aw.base,
+                _ => return,
+            },
+            other => other,
+        };
+        let syn::Expr::MethodCall(m) = tail else {
+            return;
+        };
+        if m.method != call.name.as_str() {
+            return;
+        }
+        let receiver = self.infer(&m.receiver);
+        if let Some(path) = receiver.path().filter(|p| p.starts_with("crate::")) {
+            call.qualifier = path.rsplit("::").next().map(str::to_string);
+        }
     }
 
     pub(super) fn loop_scope(

@@ -76,3 +76,28 @@ pub async fn map_runs_inline(paths: Vec<String>) -> Vec<String> {
         .map(|p| std::fs::read_to_string(p).unwrap_or_default()) //~ blocking_in_async
         .collect()
 }
+
+// A crate's own async helper that takes a closure and runs it on a pool of its own, awaited
+// through a span wrapper: `instrument` keeps the future it wraps, so the helper's call is
+// awaited all the same and its closure is not this async context.
+pub struct Renderer;
+
+impl Renderer {
+    pub async fn on_pool<F: FnOnce() -> u32 + Send + 'static>(&self, job: F) -> u32 {
+        job()
+    }
+}
+
+pub async fn render_page(renderer: &Renderer, input: tokio::sync::mpsc::Receiver<u32>) -> u32 {
+    use tracing::Instrument;
+    let mut input = input;
+    renderer
+        .on_pool(move || input.blocking_recv().unwrap_or_default()) // ok: awaited via `instrument`
+        .instrument(tracing::info_span!("render"))
+        .await
+}
+
+pub async fn render_unawaited(renderer: &Renderer, input: tokio::sync::mpsc::Receiver<u32>) {
+    let mut input = input;
+    let _pending = renderer.on_pool(move || input.blocking_recv().unwrap_or_default()); //~ blocking_in_async
+}

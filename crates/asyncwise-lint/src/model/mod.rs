@@ -2,11 +2,10 @@
 //!
 //! Rules never walk syn trees: they read the facts collected here — calls with canonical paths
 //! and receiver types, the context each runs in, spawns with their loop and handle, and the
-//! lock guards that are alive at an `.await` (`guards.rs`). Facts hold [`Loc`]s (cheap line and
-//! column pairs) and are turned into full [`Span`]s only for findings.
+//! lock guards that are alive at an `.await` (`analysis/guards.rs`). Facts hold [`Loc`]s (cheap
+//! line and column pairs) and are turned into full [`Span`]s only for findings.
 
 pub mod analysis;
-pub(crate) mod guards;
 pub mod ir;
 pub mod loops;
 pub mod macro_rules;

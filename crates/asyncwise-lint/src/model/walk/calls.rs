@@ -44,7 +44,7 @@ impl Walker {
             callee_loc: None,
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
             top_level: direct_in.is_some(),
-            in_arm: self.arm_depth > 0,
+            in_arm: self.scope.arm_depth > 0,
             own_frame: self.in_own_frame(),
         });
     }
@@ -187,7 +187,7 @@ impl Walker {
         self.visit_expr(&m.receiver);
         let limited = self.concurrency_limited.contains(&me);
         let adapter_loop = (per_element && bounds::is_iteration(&m.receiver)).then(|| {
-            let fixed = bounds::iterations(&m.receiver, &self.constant_names);
+            let fixed = bounds::iterations(&m.receiver, &self.scope.constant_names);
             let mut scope = self.loop_scope(
                 m,
                 loc,

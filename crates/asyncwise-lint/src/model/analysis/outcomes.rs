@@ -58,6 +58,10 @@ fn awaited_core(e: &syn::Expr, knowledge: &Knowledge) -> Option<(Loc, Handling)>
 }
 
 /// `Ok(..)` → `Some(true)`, `Err(..)` → `Some(false)`, anything else `None`.
+///
+/// A nested result (`Result<Result<T, E>, Elapsed>` of a `timeout`, `Result<Result<T, E>,
+/// JoinError>` of a task) is read through its outer `Ok`: `Ok(Ok(..))` is the attempt's
+/// success, `Ok(Err(..))` its failure, as `Err(..)` (it timed out, the task died) is.
 fn ok_or_err(pat: &syn::Pat) -> Option<bool> {
     let path = match pat {
         syn::Pat::TupleStruct(t) => &t.path,
@@ -66,7 +70,12 @@ fn ok_or_err(pat: &syn::Pat) -> Option<bool> {
         _ => return None,
     };
     match path.segments.last()?.ident.to_string().as_str() {
-        "Ok" => Some(true),
+        "Ok" => match pat {
+            syn::Pat::TupleStruct(t) if t.elems.len() == 1 => {
+                Some(t.elems.first().and_then(ok_or_err).unwrap_or(true))
+            }
+            _ => Some(true),
+        },
         "Err" => Some(false),
         _ => None,
     }
@@ -531,6 +540,24 @@ mod tests {
             "async fn f() { loop { let n = read().await.unwrap(); if n == 0 { break } } }",
         );
         assert_eq!(got, [("read".into(), Outcome::GoesRound, Outcome::Panics)]);
+    }
+
+    #[test]
+    fn a_nested_result_is_read_through_its_outer_ok() {
+        // `timeout(..)`'s `Result<Result<T, E>, Elapsed>`: only `Ok(Ok(..))` succeeds
+        let got = outcomes(
+            "async fn f() { loop { match timeout(d, connect()).await { Ok(Ok(s)) => break s, Ok(Err(e)) => log(e), Err(_) => log2() } } }",
+        );
+        assert_eq!(
+            got,
+            [("timeout".into(), Outcome::Leaves, Outcome::GoesRound)]
+        );
+        // an inner value that is no result stays a success
+        let got = outcomes(
+            "async fn f() { loop { match timeout(d, rx.recv()).await { Ok(Some(m)) => go(m), Ok(None) => break, Err(_) => continue } } }",
+        );
+        assert_eq!(got[0].2, Outcome::GoesRound);
+        assert_ne!(got[0].1, Outcome::Leaves);
     }
 
     #[test]

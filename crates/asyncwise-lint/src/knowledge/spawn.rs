@@ -28,6 +28,12 @@ pub const DETACHED_ON_DROP: &[&str] = &[
     "async_std::task::spawn_local",
 ];
 
+/// Methods that let a spawned task run on without its handle: smol's, async-executor's and
+/// async-task's `Task::detach` (their `Task` cancels the task when dropped, so `.detach()` is
+/// how such a task is made to outlive its handle; docs.rs/async-task, `Task::detach`). A spawn
+/// whose handle is detached is as unwatched as one whose handle is discarded.
+pub const DETACH_METHODS: &[&str] = &["detach"];
+
 /// Task-spawning methods, by receiver type.
 pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
     (

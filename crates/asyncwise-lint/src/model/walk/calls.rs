@@ -151,6 +151,13 @@ impl Walker {
                 }
             }
         }
+        // `ex.spawn(..).detach()`: the spawn's handle is given up as surely as a discarded one.
+        if m.args.is_empty()
+            && self.knowledge.is_detach_method(&name)
+            && let Some(a) = call_addr(&m.receiver)
+        {
+            self.discarded.insert(a);
+        }
         if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);
         }

@@ -111,6 +111,9 @@ impl Walker {
         if let Some(call) = self.facts.calls.last_mut() {
             call.callee_loc = Some(Loc::expr(&c.func));
         }
+        if self.knowledge.is_task_abort(&path) {
+            self.facts.task_aborts.push(loc);
+        }
         if self.knowledge.is_reader_fn(&path) {
             self.record_io(&path, c.args.first(), loc);
         }
@@ -157,6 +160,9 @@ impl Walker {
             && let Some(a) = call_addr(&m.receiver)
         {
             self.discarded.insert(a);
+        }
+        if m.args.is_empty() && self.knowledge.is_task_abort(&name) {
+            self.facts.task_aborts.push(loc);
         }
         if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);

@@ -74,6 +74,8 @@ pub struct WalkFacts {
     pub low_volume_channels: Vec<(Loc, super::analysis::channels::LowVolume)>,
     /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
     pub polling_receives: Vec<Loc>,
+    /// Calls that abort a task or keep the means to (see [`Knowledge::is_task_abort`]).
+    pub task_aborts: Vec<Loc>,
     /// Async locks declared in the file.
     pub async_lock_decls: Vec<super::AsyncLockDeclFact>,
     /// Async lock calls in async code.

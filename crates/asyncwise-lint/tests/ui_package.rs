@@ -490,8 +490,9 @@ fn helpers_corpus_precision_recall() {
 /// issues' 0.90 recall is not reached (the misses need types carried across files: a
 /// constructor's return type in another file, a field of a struct declared elsewhere reached
 /// through a local). A fix made from two of its misses (a unit struct used as a value) then
-/// took it to 0.806 (29 of 36), no longer blind. Precision is held to the issues' 0.95; recall
-/// to what was reached, so that a regression fails.
+/// took it to 0.806 (29 of 36), no longer blind, and session 8's `sequential_await` loop form
+/// (a call examined by `if let`) to 0.833 (30 of 36). Precision is held to the issues' 0.95;
+/// recall to what was reached, so that a regression fails.
 #[test]
 fn session7_blind_corpus_precision_and_recall_floor() {
     let dir = support::manifest_dir().join("tests").join("corpus-blind7");
@@ -501,7 +502,7 @@ fn session7_blind_corpus_precision_and_recall_floor() {
         "the blind set lost its markers: {} hits",
         all.tp
     );
-    all.assert_at_least("session-7 blind set", 0.95, 0.80);
+    all.assert_at_least("session-7 blind set", 0.95, 0.83);
 }
 
 #[test]

@@ -303,8 +303,9 @@ pub enum CancelScope {
     SelectBranch,
     /// It is (in) the future of a `timeout(..)`: dropped when the time runs out.
     Timeout,
-    /// It runs in a spawned task whose handle is kept (it can be aborted) or that a `JoinSet`
-    /// owns (aborted when the set is dropped).
+    /// It runs in a spawned task whose handle can abort it (kept in a file that aborts tasks, or
+    /// a smol `Task`, cancelled when dropped) or that a `JoinSet` owns (aborted when the set is
+    /// dropped).
     AbortableTask,
     /// It runs in a closure registered as a request handler: a server may drop the handler's
     /// future before it completes.
@@ -318,7 +319,7 @@ impl CancelScope {
             CancelScope::SelectBranch => "in a `select!` branch, dropped when another branch wins",
             CancelScope::Timeout => "inside a `timeout(..)`, dropped when the time runs out",
             CancelScope::AbortableTask => {
-                "in a task whose handle is kept (or a `JoinSet`'s), so it can be aborted"
+                "in a task that can be aborted (its handle kept where tasks are aborted, a smol `Task`, or a `JoinSet`'s)"
             }
             CancelScope::HandlerClosure => "in a request handler closure, which a server may drop",
         }
@@ -656,7 +657,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
 }
 
 /// Where the file may drop a future before it ends: `select!` branches' futures, futures raced
-/// against a deadline, tasks whose handle is kept (or a `JoinSet`'s), handler closures. The
+/// against a deadline, tasks that can be aborted (see [`abortable`]), handler closures. The
 /// futures of `select!` and `timeout` come first: they are the nearer reason.
 pub(crate) fn cancel_scopes(model: &FileModel<'_>) -> Vec<(Loc, CancelScope)> {
     let mut out = Vec::new();
@@ -678,7 +679,7 @@ pub(crate) fn cancel_scopes(model: &FileModel<'_>) -> Vec<(Loc, CancelScope)> {
         model
             .spawns
             .iter()
-            .filter(|s| !s.discarded || s.owned)
+            .filter(|s| abortable(model, s))
             .map(|s| (s.loc, CancelScope::AbortableTask)),
     );
     out.extend(
@@ -690,6 +691,16 @@ pub(crate) fn cancel_scopes(model: &FileModel<'_>) -> Vec<(Loc, CancelScope)> {
             .map(|(loc, _)| (*loc, CancelScope::HandlerClosure)),
     );
     out
+}
+
+/// Can something cancel this spawned task while the program runs? A set that owns it aborts
+/// it when dropped; a kept handle can, when dropping it cancels the task (smol's `Task`) or
+/// when the file aborts tasks (`handle.abort()`, `abort_handle()`, `AbortOnDropHandle`). A
+/// tokio handle that is only kept, awaited or dropped never cancels its task.
+fn abortable(model: &FileModel<'_>, spawn: &crate::model::SpawnFact) -> bool {
+    spawn.owned
+        || (!spawn.discarded
+            && (!model.knowledge.task_outlives_handle(&spawn.via) || !model.task_aborts.is_empty()))
 }
 
 /// The first scope of `scopes` strictly holding `at` (a spawn call is not in its own scope).

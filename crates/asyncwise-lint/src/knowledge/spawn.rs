@@ -28,6 +28,24 @@ pub const DETACHED_ON_DROP: &[&str] = &[
     "async_std::task::spawn_local",
 ];
 
+/// Methods that let a spawned task run on without its handle: smol's, async-executor's and
+/// async-task's `Task::detach` (their `Task` cancels the task when dropped, so `.detach()` is
+/// how such a task is made to outlive its handle; docs.rs/async-task, `Task::detach`). A spawn
+/// whose handle is detached is as unwatched as one whose handle is discarded.
+pub const DETACH_METHODS: &[&str] = &["detach"];
+
+/// Calls that abort a spawned task, or keep the means to: tokio's `JoinHandle::abort` and
+/// `abort_handle` (docs.rs/tokio, `task::JoinHandle`), `JoinSet::abort_all`, tokio-util's
+/// `AbortOnDropHandle::new` (aborts when dropped). Methods by name, functions by path.
+/// async-std's `JoinHandle::cancel` is left out: `cancel` names a `CancellationToken`'s
+/// method far more often, which cancels nothing by itself.
+pub const TASK_ABORTS: &[&str] = &[
+    "abort",
+    "abort_handle",
+    "abort_all",
+    "tokio_util::task::AbortOnDropHandle::new",
+];
+
 /// Task-spawning methods, by receiver type.
 pub const SPAWN_METHODS: &[(&str, &[&str])] = &[
     (

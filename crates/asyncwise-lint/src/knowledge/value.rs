@@ -64,6 +64,10 @@ pub struct Knowledge {
     pub offload_methods: Vec<&'static str>,
     /// Functions that spawn a task.
     pub spawn_fns: Vec<&'static str>,
+    /// Methods that detach a spawned task from its handle (`Task::detach`).
+    pub detach_methods: Vec<&'static str>,
+    /// Calls that abort a spawned task (methods by name, functions by path).
+    pub task_aborts: Vec<&'static str>,
     /// Methods that spawn a task, by receiver type.
     pub spawn_methods: Vec<(&'static str, &'static [&'static str])>,
     /// Receivers whose spawned tasks they own and join (`JoinSet`).
@@ -151,6 +155,8 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         offload_fns: offload::OFFLOAD_FNS.to_vec(),
         offload_methods: offload::OFFLOAD_METHODS.to_vec(),
         spawn_fns: spawn::SPAWN_FNS.to_vec(),
+        detach_methods: spawn::DETACH_METHODS.to_vec(),
+        task_aborts: spawn::TASK_ABORTS.to_vec(),
         spawn_methods: spawn::SPAWN_METHODS.to_vec(),
         owning_spawners: spawn::OWNING_SPAWNERS.to_vec(),
         constructor_returns: types::CONSTRUCTOR_RETURNS.to_vec(),
@@ -395,6 +401,31 @@ impl Knowledge {
     /// Is `path` an offloading function?
     pub fn is_offload_fn(&self, path: &str) -> bool {
         self.offload_fns.contains(&path)
+    }
+
+    /// Is `name` a method that lets a spawned task run on without its handle
+    /// (`smol::Task::detach`)?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_detach_method("detach"));
+    /// assert!(!k.is_detach_method("abort"));
+    /// ```
+    pub fn is_detach_method(&self, name: &str) -> bool {
+        self.detach_methods.contains(&name)
+    }
+
+    /// Is `name` (a method's name or a function's path) a call that aborts a spawned task or
+    /// keeps the means to (`handle.abort()`, `AbortOnDropHandle::new(handle)`)?
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_task_abort("abort"));
+    /// assert!(k.is_task_abort("tokio_util::task::AbortOnDropHandle::new"));
+    /// assert!(!k.is_task_abort("await"));
+    /// ```
+    pub fn is_task_abort(&self, name: &str) -> bool {
+        self.task_aborts.contains(&name)
     }
 
     /// Is `name` a method whose closure arguments run off the executor?

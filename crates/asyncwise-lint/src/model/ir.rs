@@ -136,10 +136,24 @@ pub struct Stmt {
     /// The await that is the whole statement's value (`let x = f().await?;`, `g().await;`),
     /// modulo `?`: whether the `?` is there.
     pub direct_await: Option<(usize, bool)>,
+    /// The await whose value the statement examines in place when it is an `if` or `match`
+    /// on it (`if let Err(e) = probe(u).await { .. }`, `match f().await { .. }`,
+    /// `if f().await.is_err() { .. }`).
+    pub examined_await: Option<ExaminedAwait>,
     /// It sits in a `join!`/`select!` handler or argument.
     pub in_macro: Option<InMacro>,
     /// A `for` loop this statement is (index into [`Ir::for_loops`]).
     pub for_loop: Option<usize>,
+}
+
+/// An await examined in place by an `if` or `match` statement (see [`Stmt::examined_await`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExaminedAwait {
+    /// The await (index into [`Ir::awaits`]).
+    pub await_id: usize,
+    /// No branch leaves the enclosing iteration or changes state declared outside it: none
+    /// breaks, continues, returns, uses `?`, `bail!`s or assigns.
+    pub branches_stay: bool,
 }
 
 /// What an await point awaits.
@@ -441,6 +455,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 uses,
                 awaits: Vec::new(),
                 direct_await: None,
+                examined_await: None,
                 in_macro: self.in_macro,
                 for_loop: None,
             });
@@ -473,6 +488,17 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                         .copied()
                         .find(|&w| self.ir.awaits[w].loc == loc);
                     self.ir.stmts[sid].direct_await = direct.map(|w| (w, tried));
+                } else if let Some((a, branches_stay)) = examined(inner) {
+                    let loc = Loc::from_span(a.await_token.span);
+                    let examined = self.ir.stmts[sid]
+                        .awaits
+                        .iter()
+                        .copied()
+                        .find(|&w| self.ir.awaits[w].loc == loc);
+                    self.ir.stmts[sid].examined_await = examined.map(|await_id| ExaminedAwait {
+                        await_id,
+                        branches_stay,
+                    });
                 }
             }
             self.stmt_stack.pop();
@@ -807,6 +833,94 @@ fn propagated_timeout(e: &syn::Expr) -> Option<Loc> {
             syn::Expr::MethodCall(m) => inner = &m.receiver,
             syn::Expr::Paren(p) => inner = &p.expr,
             other => return awaited_timeout(other),
+        }
+    }
+}
+
+/// The await an `if` or `match` examines (`if let P = f().await`, `if f().await.is_err()`,
+/// `match f().await?`), and whether its branches stay in the iteration ([`ExaminedAwait`]).
+fn examined(e: &syn::Expr) -> Option<(&syn::ExprAwait, bool)> {
+    let (scrutinee, stays) = match e {
+        syn::Expr::If(i) => {
+            let scrutinee = match &*i.cond {
+                syn::Expr::Let(l) => &*l.expr,
+                cond => cond,
+            };
+            let mut check = Stays(true);
+            check.visit_block(&i.then_branch);
+            if let Some((_, els)) = &i.else_branch {
+                check.visit_expr(els);
+            }
+            (scrutinee, check.0)
+        }
+        syn::Expr::Match(m) => {
+            let mut check = Stays(true);
+            for arm in &m.arms {
+                check.visit_arm(arm);
+            }
+            (&*m.expr, check.0)
+        }
+        _ => return None,
+    };
+    let mut core = scrutinee;
+    loop {
+        match core {
+            syn::Expr::Await(a) => return Some((a, stays)),
+            syn::Expr::Try(t) => core = &t.expr,
+            syn::Expr::Paren(p) => core = &p.expr,
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => core = &u.expr,
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "is_ok" | "is_err" | "is_some" | "is_none"
+                    ) =>
+            {
+                core = &m.receiver
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Clears its flag on anything in a branch that leaves the iteration or changes outer state.
+struct Stays(bool);
+
+impl<'ast> Visit<'ast> for Stays {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            syn::Expr::Break(_)
+            | syn::Expr::Continue(_)
+            | syn::Expr::Return(_)
+            | syn::Expr::Try(_)
+            | syn::Expr::Assign(_) => self.0 = false,
+            syn::Expr::Binary(b)
+                if matches!(
+                    b.op,
+                    syn::BinOp::AddAssign(_)
+                        | syn::BinOp::SubAssign(_)
+                        | syn::BinOp::MulAssign(_)
+                        | syn::BinOp::DivAssign(_)
+                        | syn::BinOp::RemAssign(_)
+                        | syn::BinOp::BitOrAssign(_)
+                        | syn::BinOp::BitAndAssign(_)
+                        | syn::BinOp::BitXorAssign(_)
+                        | syn::BinOp::ShlAssign(_)
+                        | syn::BinOp::ShrAssign(_)
+                ) =>
+            {
+                self.0 = false
+            }
+            // A closure's or async block's flow is its own.
+            syn::Expr::Closure(_) | syn::Expr::Async(_) => return,
+            _ => {}
+        }
+        visit::visit_expr(self, e);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if matches!(macros::name(mac).as_str(), "bail" | "ensure") {
+            self.0 = false;
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! A cheap pass over async bodies only (the walker calls [`scan_block`] where it scans guards):
 //! each loop is read once for its flow and once for timers and counters. Awaits inside closures,
-//! async blocks and items belong to other bodies and are left out, as `guards.rs` does.
+//! async blocks and items belong to other bodies and are left out, as `analysis/guards.rs` does.
 //!
 //! Rules own the verdicts (is this a retry, an inline accept, a cleanup skipped on cancel);
 //! this module only says what the code does. Outcomes are read from syntax: `match` arms on
@@ -12,27 +12,27 @@
 //! `let r = call.await;` examined by the statement right after it.
 //!
 //! One file per concern, beside this one (kept as `loops.rs` rather than `loops/mod.rs` so that
-//! branches editing the facts merge without a rename): `outcomes` reads what happens after an
-//! awaited call's `Result` (success and error: goes round, leaves, propagates, panics);
+//! branches editing the facts merge without a rename): what happens after an awaited call's
+//! `Result` (success and error: goes round, leaves, propagates, panics) is Rust control flow
+//! and lives with the other analyses, in [`analysis::outcomes`](super::analysis::outcomes);
 //! `iteration` collects a loop iteration's awaited calls and `let`s; `pacing` finds timers,
 //! attempt counters and deadlines; `sequences` finds state-changing calls and whether an `if`
 //! reads their state first. This file holds the facts, the body scan that drives them, and
 //! the syntax helpers they share.
 
 mod iteration;
-mod outcomes;
 mod pacing;
 mod sequences;
 
 use syn::visit::{self, Visit};
 
 use super::Loc;
+use super::analysis::outcomes::Flow;
 use super::macros::{self, MacroBody};
 use super::resolve::Resolver;
 use crate::knowledge::Knowledge;
 use crate::knowledge::macros as macro_kinds;
 use iteration::IterationScan;
-use outcomes::Flow;
 use pacing::{PaceScan, paces};
 use sequences::ReadPlaces;
 
@@ -456,7 +456,7 @@ fn place(e: &syn::Expr) -> String {
 }
 
 /// The names a pattern binds.
-fn pat_names(pat: &syn::Pat) -> Vec<String> {
+pub(crate) fn pat_names(pat: &syn::Pat) -> Vec<String> {
     struct Names(Vec<String>);
     impl<'ast> Visit<'ast> for Names {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -492,17 +492,17 @@ fn names_used(e: &syn::Expr) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::FileModel;
 
-    pub(super) fn model(src: &str) -> (Vec<LoopFact>, Vec<SequenceFact>) {
+    pub(crate) fn model(src: &str) -> (Vec<LoopFact>, Vec<SequenceFact>) {
         let ast = syn::parse_file(src).expect("test source parses");
         let m = FileModel::build(std::path::Path::new("t.rs"), src, &ast);
         (m.loops, m.sequences)
     }
 
-    pub(super) fn outcomes(src: &str) -> Vec<(String, Outcome, Outcome)> {
+    pub(crate) fn outcomes(src: &str) -> Vec<(String, Outcome, Outcome)> {
         model(src).0[0]
             .awaits
             .iter()

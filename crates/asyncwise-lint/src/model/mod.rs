@@ -2,11 +2,10 @@
 //!
 //! Rules never walk syn trees: they read the facts collected here — calls with canonical paths
 //! and receiver types, the context each runs in, spawns with their loop and handle, and the
-//! lock guards that are alive at an `.await` (`guards.rs`). Facts hold [`Loc`]s (cheap line and
-//! column pairs) and are turned into full [`Span`]s only for findings.
+//! lock guards that are alive at an `.await` (`analysis/guards.rs`). Facts hold [`Loc`]s (cheap
+//! line and column pairs) and are turned into full [`Span`]s only for findings.
 
 pub mod analysis;
-pub(crate) mod guards;
 pub mod ir;
 pub mod loops;
 pub mod macro_rules;
@@ -427,6 +426,9 @@ pub struct FileModel<'a> {
     pub low_volume_channels: Vec<(Loc, analysis::channels::LowVolume)>,
     /// `recv_timeout` calls with a zero or near-zero constant timeout: polls that do not block.
     pub polling_receives: Vec<Loc>,
+    /// Calls that abort a task or keep the means to (`handle.abort()`, `handle.abort_handle()`,
+    /// `AbortOnDropHandle::new(handle)`).
+    pub task_aborts: Vec<Loc>,
     /// Async locks declared in the file.
     pub async_lock_decls: Vec<AsyncLockDeclFact>,
     /// Async lock calls in async code, with whether each guard lives on.
@@ -559,6 +561,7 @@ impl<'a> FileModel<'a> {
             type_aliases,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
+            task_aborts: facts.task_aborts,
             async_lock_decls: facts.async_lock_decls,
             async_lock_sites: facts.async_lock_sites,
             macro_locks,

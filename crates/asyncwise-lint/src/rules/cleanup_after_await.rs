@@ -33,9 +33,11 @@ crate::declare_rule! {
     ///
     /// Nor is the body of a task spawned straight from an async block whose handle is
     /// discarded (`tokio::spawn(async move { .. });`): nothing can cancel such a task while the
-    /// runtime runs. A task whose handle is kept (it may be aborted), one in a `JoinSet`, and
-    /// an async block nested inside the task (a `timeout` or `select!` may drop it) are
-    /// reported.
+    /// runtime runs. A task whose handle is kept in a file that aborts tasks (`abort()`,
+    /// `abort_handle()`, `AbortOnDropHandle`), a smol `Task` kept (dropping it cancels the
+    /// task), one in a `JoinSet`, and an async block nested inside the task (a `timeout` or
+    /// `select!` may drop it) are reported. A tokio handle that is only kept, returned or
+    /// awaited cancels nothing: such a task is one nobody aborts (the pedantic form).
     ///
     /// Two forms are reported by default:
     ///
@@ -45,8 +47,8 @@ crate::declare_rule! {
     /// - **Cancellation**: only an `.await` between the two calls. Reported by default only
     ///   when something shows the body can be dropped mid-await. In its own file: it is an
     ///   async block polled as a `select!` branch's future or inside a `timeout(..)` (also
-    ///   `timeout_at`, `fut.timeout(d)`), or a task whose handle is kept (it can be aborted) or
-    ///   one of a `JoinSet`; or its fn is called in such a place, is a request handler (a server
+    ///   `timeout_at`, `fut.timeout(d)`), or a task whose handle can abort it (kept where the
+    ///   file aborts tasks, or a smol `Task`) or one of a `JoinSet`; or its fn is called in such a place, is a request handler (a server
     ///   may drop a handler's future before it completes, for instance when it shuts a
     ///   connection down), or is declared plain `pub` (a library's callers may cancel it). The
     ///   places come from the syntax tree: the code a `select!` branch runs after it has won is
@@ -64,8 +66,9 @@ crate::declare_rule! {
     /// starts in code that runs to completion (`main`, a task nobody aborts). The state leaks
     /// only at process exit, or if the future is dropped in a way the analysis does not follow.
     ///
-    /// Not done yet: a kept handle counts as abortable without an `abort()` call being seen,
-    /// and callers the call graph cannot see (function values, futures stored and polled
+    /// Not done yet: an abort is looked for in the spawn's file, not followed to the handle
+    /// (any `abort()` there makes every kept handle of the file count, and a handle aborted in
+    /// another file does not), and callers the call graph cannot see (function values, futures stored and polled
     /// elsewhere, an async block awaited inline, a sync closure) carry no chain.
     ///
     /// ## Why is this bad
@@ -261,7 +264,7 @@ fn cancellation_evidence(
                 "it is polled inside a `timeout(..)`, dropped when the time runs out".into()
             }
             CancelScope::AbortableTask => {
-                "it runs in a task whose handle is kept, so it can be aborted".into()
+                "it runs in a task that can be aborted (its handle is kept where tasks are aborted, or a set owns it)".into()
             }
             CancelScope::HandlerClosure => {
                 "it is a request handler, whose future a server may drop before it completes".into()

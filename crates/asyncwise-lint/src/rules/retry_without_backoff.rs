@@ -26,6 +26,12 @@ crate::declare_rule! {
     /// `reconnect_delay(attempts)` and returns once `attempts > max`), the loop is paced by it.
     /// Callees in other files are not looked into yet.
     ///
+    /// A `timeout` around the retried call is no pacing: it bounds how long one attempt may
+    /// take, it does not delay the next, and a failure that comes back at once (a refused
+    /// connection) goes round at once. Its nested result is read through the outer `Ok`:
+    /// `Ok(Ok(..))` is the attempt's success, `Ok(Err(..))` and `Err(Elapsed)` its failures
+    /// (the same for a task's `Result<Result<..>, JoinError>`).
+    ///
     /// The rule is in the `pedantic` group (off by default; `--select pedantic` or
     /// `-W retry_without_backoff` turns it on): on 18 real repositories and the local cargo
     /// registry every retry loop it found was deliberate (an immediate retry after a pool

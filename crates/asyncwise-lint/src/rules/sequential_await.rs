@@ -34,7 +34,13 @@ crate::declare_rule! {
     /// puts something out through that shared receiver (a send, publish, enqueue or write:
     /// `self.pusher.queue(path)`, `client.publish(..)`, `sock.send_to(..)`) or changes a schema
     /// through it (`manager.alter_table(..)`): those are one ordered stream of steps. The same
-    /// send on the item itself (`notifier.send_message(..)` over a list of notifiers) counts.
+    /// send on the item itself (`notifier.send_message(..)` over a list of notifiers) counts,
+    /// and so does a request built from the item and sent (`self.http.head(&url).send()`:
+    /// `send()` with no argument ends a builder chain, it is no output through the client).
+    /// The call may be the statement's value or be examined in place by an `if let`, `if` or
+    /// `match` (`if let Err(e) = probe(host).await { warn!(..) }`) whose branches only log or
+    /// collect: a branch that breaks, continues, returns, uses `?` or assigns to outer state
+    /// makes the order of the items matter, and the loop is not reported.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -265,11 +271,17 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
     {
         return;
     }
-    let Some((w, _)) = stmt.direct_await else {
-        return;
+    // The call is the statement's value (`let r = fetch(item).await?;`), or examined in place
+    // by branches that stay in the iteration (`if let Err(e) = probe(item).await { warn!(..) }`):
+    // a branch that breaks, continues, returns or assigns makes the items' order matter.
+    let w = match (stmt.direct_await, stmt.examined_await) {
+        (Some((w, _)), _) => w,
+        (None, Some(examined)) if examined.branches_stay => examined.await_id,
+        _ => return,
     };
     let Some(call) = ir.call_of(w) else { return };
-    if !concurrent_kind(call) || !call.mut_args.is_empty() {
+    let request = request_sent(model, call);
+    if !(concurrent_kind(call) || request) || !call.mut_args.is_empty() {
         return;
     }
     let is_item = |p: &str| f.bindings.iter().any(|b| places_overlap(b, p));
@@ -286,10 +298,9 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
     // output through that one sender, client, socket or schema manager.
     let shared = |r: &str| !is_item(r);
     if !call.uses.iter().any(|u| is_item(u))
-        || call
-            .receiver
-            .as_deref()
-            .is_some_and(|r| shared(r) && (shared_mutably(r) || ordered_step(&call.name)))
+        || call.receiver.as_deref().is_some_and(|r| {
+            shared(r) && (shared_mutably(r) || (!request && ordered_step(&call.name)))
+        })
         || call.uses.iter().any(|u| !is_item(u) && connection_like(u))
     {
         return;
@@ -324,6 +335,17 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         "the loop waits for each call before starting the next",
     ));
     sink.diagnostics.push(d);
+}
+
+/// A request built in the iteration and sent (`self.client.get(&url).send()`, reqwest's and
+/// similar builders): `send()` with no argument at the end of a chain of builder calls, not
+/// on the shared place itself. A channel's or socket's `send` takes the value it sends and
+/// stays an ordering step.
+fn request_sent(model: &FileModel<'_>, call: &CallSite) -> bool {
+    let text = text(model, call.loc);
+    call.name == "send"
+        && matches!(call.callee, Callee::Method { .. })
+        && text.ends_with(").send()")
 }
 
 /// A place named like a connection, a transaction or a store (`conn`, `self.db`, `db_conn`).

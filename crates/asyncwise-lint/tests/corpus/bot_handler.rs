@@ -114,7 +114,7 @@ impl EventHandler for Handler {
             let guilds = db.load_guild_configs().await.expect("guild table readable");
             let mut map = cfg.write().await;
             for (id, conf) in guilds {
-                if http.get_guild(id).await.is_ok() {
+                if http.get_guild(id).await.is_ok() { //~ sequential_await
                     map.insert(id, conf);
                 }
             }

@@ -66,7 +66,7 @@ impl ConfigCache {
     async fn refresh_all(&self) {
         let keys: Vec<String> = self.entries.read().unwrap().keys().cloned().collect();
         for key in keys {
-            match self.client.fetch(&key).await {
+            match self.client.fetch(&key).await { //~ sequential_await
                 Ok(doc) => {
                     let mut entries = self.entries.write().unwrap();
                     entries.insert(key, Entry { doc: Arc::new(doc), fetched_at: Instant::now() });

@@ -122,7 +122,7 @@ impl Pool {
         };
         let mut alive = Vec::new();
         for entry in taken {
-            if entry.conn.ping().await.is_ok() {
+            if entry.conn.ping().await.is_ok() { //~ sequential_await
                 alive.push(entry);
             }
         }

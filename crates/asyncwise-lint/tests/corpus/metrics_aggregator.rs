@@ -94,7 +94,7 @@ impl Aggregator {
         let mut agg = self.state.borrow_mut(); //~ lock_across_await
         let snapshot = agg.snapshot();
         for sink in &self.sinks {
-            if let Err(e) = sink.push(&snapshot).await {
+            if let Err(e) = sink.push(&snapshot).await { //~ sequential_await
                 warn!("sink failed: {e}");
             }
         }

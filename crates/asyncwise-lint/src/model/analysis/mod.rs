@@ -27,13 +27,23 @@
 //!   polls `main` apart, async constructors). Read by `blocking_in_async` through
 //!   `FnItem::setup`, `FnItem::main_apart` and `CallFact::startup`.
 //!
-//! Guard liveness (`guards.rs`, drop scopes) belongs here too by the same reasoning; it stays
-//! where it is for now because other branches edit it.
+//! - [`contexts`]: which context a sync closure runs in (inline, offloaded, or unknown when
+//!   it is kept or handed to a callee that may run it elsewhere), from where it is written.
+//!   Asked by the walker for every closure; read by every rule through `CallFact::ctx`.
+//! - [`guards`]: drop scopes: which sync lock guards (and, for `async_mutex_unneeded`, async
+//!   lock guards) are alive at an await of the same body. Read by `lock_across_await` and
+//!   `async_mutex_unneeded` through `HeldGuard` and `AsyncLockSiteFact`.
+//! - [`outcomes`]: how a block ends after an awaited call returns `Ok` or `Err` (goes round,
+//!   leaves, propagates, panics). Driven by the loop scan (`model/loops.rs`) and read by
+//!   `retry_without_backoff`, `sequential_await` and the other loop rules through `LoopAwait`.
 
 pub mod bounds;
 pub mod channels;
+pub mod contexts;
 pub mod failure;
+pub(crate) mod guards;
 pub mod joins;
+pub(crate) mod outcomes;
 pub mod per_event;
 pub mod quiet_paths;
 pub mod startup;

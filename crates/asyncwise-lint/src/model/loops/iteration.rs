@@ -1,13 +1,13 @@
 //! One loop iteration's awaited calls (name, resolved path, receiver place, the names they
 //! bind and use, whether in the loop's header or a nested loop, and their [`Outcome`]s from
-//! [`outcomes`](super::outcomes)), its `let`s, and where it leaves the loop. Other bodies
+//! [`outcomes`](super::super::analysis::outcomes)), its `let`s, and where it leaves the loop. Other bodies
 //! (closures, async blocks, items) are left out.
 
 use syn::visit::{self, Visit};
 
 use super::super::Loc;
+use super::super::analysis::outcomes::Annotated;
 use super::super::resolve::Resolver;
-use super::outcomes::Annotated;
 use super::{
     AwaitedCall, LetFact, LoopAwait, Outcome, names_used, pat_names, place, visit_macro_code,
 };

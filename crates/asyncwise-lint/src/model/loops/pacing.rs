@@ -65,8 +65,8 @@ fn compared_place(e: &syn::Expr) -> Option<String> {
     }
 }
 
-/// `start.elapsed()`, `deadline`, `self.deadline`, `Instant::now()`: a side of a comparison
-/// that measures time.
+/// `start.elapsed()`, `deadline`, `self.deadline`, `Instant::now()`, a binding named after the
+/// time spent (`elapsed_time = now - start`): a side of a comparison that measures time.
 fn measures_time(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::MethodCall(m) => {
@@ -79,14 +79,18 @@ fn measures_time(e: &syn::Expr) -> bool {
             .path
             .segments
             .last()
-            .is_some_and(|s| s.ident.to_string().contains("deadline")),
+            .is_some_and(|s| names_time_spent(&s.ident.to_string())),
         syn::Expr::Field(f) => {
-            matches!(&f.member, syn::Member::Named(n) if n.to_string().contains("deadline"))
+            matches!(&f.member, syn::Member::Named(n) if names_time_spent(&n.to_string()))
         }
         syn::Expr::Paren(p) => measures_time(&p.expr),
         syn::Expr::Unary(u) => measures_time(&u.expr),
         _ => false,
     }
+}
+
+fn names_time_spent(name: &str) -> bool {
+    name.contains("deadline") || name.contains("elapsed")
 }
 
 impl<'ast> Visit<'ast> for PaceScan<'_> {
@@ -194,6 +198,10 @@ mod tests {
             "async fn f() { loop { if go().await.is_ok() { break } if Instant::now() > deadline { return } } }",
         );
         assert!(loops[0].attempt_bound.is_some(), "a deadline compared");
+        let (loops, _) = model(
+            "async fn f() { loop { let elapsed_time = Instant::now() - start; if elapsed_time >= limit { return } if go().await.is_ok() { break } } }",
+        );
+        assert!(loops[0].attempt_bound.is_some(), "the time spent compared");
         let (loops, _) = model(
             "async fn f() { loop { if go().await.is_ok() { break } tries = tries + 1; if tries >= MAX { return } } }",
         );

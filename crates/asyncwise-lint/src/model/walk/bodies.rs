@@ -10,7 +10,9 @@ use std::rc::Rc;
 use syn::visit::{self, Visit};
 
 use super::super::analysis::bounds::LoopScope;
-use super::super::{Ctx, Ty, guards};
+use super::super::analysis::contexts::{ClosureSite, closure_context};
+use super::super::analysis::guards;
+use super::super::{Ctx, Ty};
 use super::Walker;
 use crate::knowledge::Knowledge;
 
@@ -113,16 +115,14 @@ impl Walker {
         );
     }
 
-    /// Visits call arguments, giving closures the context they run in.
-    ///
-    /// A sync closure handed to an offloader runs off the executor; one handed to a call whose
-    /// result is awaited (`asyncify(move || std::fs::read(p)).await`) runs wherever that future
-    /// sends it, so its context is unknown; otherwise it runs inline.
+    /// Visits call arguments, telling each sync closure where it is written (see
+    /// [`closure_context`]): handed to an offloader (`offloads`), or to a call that may run it
+    /// elsewhere (`deferred`: its future is awaited, or it stores the closure).
     pub(super) fn visit_args<'a>(
         &mut self,
         args: impl IntoIterator<Item = &'a syn::Expr>,
         offloads: bool,
-        awaited: bool,
+        deferred: bool,
         adapter_loop: Option<LoopScope>,
     ) {
         let mut adapter_loop = adapter_loop;
@@ -130,17 +130,11 @@ impl Walker {
             if let syn::Expr::Closure(c) = arg
                 && c.asyncness.is_none()
             {
-                let ctx = if offloads {
-                    Ctx::Offloaded
-                } else if awaited {
-                    Ctx::Unknown
-                } else {
-                    self.ctx()
-                };
-                self.closure_ctx = Some((ctx, adapter_loop.take()));
+                let site = ClosureSite::Argument { offloads, deferred };
+                self.closure_site = Some((site, adapter_loop.take()));
             }
             self.visit_expr(arg);
-            self.closure_ctx = None;
+            self.closure_site = None;
         }
     }
 
@@ -160,7 +154,7 @@ impl Walker {
     }
 
     pub(super) fn walk_expr_closure(&mut self, c: &syn::ExprClosure) {
-        let given = self.closure_ctx.take();
+        let given = self.closure_site.take();
         self.env.push();
         for input in &c.inputs {
             self.env
@@ -179,7 +173,8 @@ impl Walker {
         } else {
             // A sync closure run inline belongs to its body's loops, plus its own iteration
             // when it is an iterator adapter's per-element closure.
-            let (ctx, adapter_loop) = given.unwrap_or((Ctx::Unknown, None));
+            let (site, adapter_loop) = given.unwrap_or((ClosureSite::Elsewhere, None));
+            let ctx = closure_context(site, self.ctx());
             let mut loops = if ctx == Ctx::Offloaded {
                 Vec::new()
             } else {
@@ -206,10 +201,10 @@ impl Walker {
             if let syn::Expr::Closure(c) = &field.expr
                 && c.asyncness.is_none()
             {
-                self.closure_ctx = Some((Ctx::Unknown, None));
+                self.closure_site = Some((ClosureSite::StructField, None));
             }
             self.visit_expr(&field.expr);
-            self.closure_ctx = None;
+            self.closure_site = None;
         }
         if let Some(rest) = &e.rest {
             self.visit_expr(rest);

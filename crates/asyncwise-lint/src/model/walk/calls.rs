@@ -54,7 +54,7 @@ impl Walker {
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
             top_level: direct_in.is_some(),
             per_run,
-            in_arm: self.arm_depth > 0,
+            in_arm: self.scope.arm_depth > 0,
             own_frame: self.in_own_frame(),
         });
     }
@@ -133,6 +133,9 @@ impl Walker {
         if let Some(call) = self.facts.calls.last_mut() {
             call.callee_loc = Some(Loc::expr(&c.func));
         }
+        if self.knowledge.is_task_abort(&path) {
+            self.facts.task_aborts.push(loc);
+        }
         if self.knowledge.is_reader_fn(&path) {
             self.record_io(&path, c.args.first(), loc);
         }
@@ -172,6 +175,16 @@ impl Walker {
                     self.awaited.insert(a);
                 }
             }
+        }
+        // `ex.spawn(..).detach()`: the spawn's handle is given up as surely as a discarded one.
+        if m.args.is_empty()
+            && self.knowledge.is_detach_method(&name)
+            && let Some(a) = call_addr(&m.receiver)
+        {
+            self.discarded.insert(a);
+        }
+        if m.args.is_empty() && self.knowledge.is_task_abort(&name) {
+            self.facts.task_aborts.push(loc);
         }
         if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);
@@ -213,7 +226,7 @@ impl Walker {
         self.visit_expr(&m.receiver);
         let limited = self.concurrency_limited.contains(&me);
         let adapter_loop = (per_element && bounds::is_iteration(&m.receiver)).then(|| {
-            let fixed = bounds::iterations(&m.receiver, &self.constant_names);
+            let fixed = bounds::iterations(&m.receiver, &self.scope.constant_names);
             let mut scope = self.loop_scope(
                 m,
                 loc,

@@ -36,7 +36,7 @@ impl Walker {
         let Some(syn::Pat::Ident(sender)) = pair.elems.first() else {
             return;
         };
-        let after = self.after_stmt.as_ref().map(|after| &after.tokens);
+        let after = self.scope.after_stmt.as_ref().map(|after| &after.tokens);
         let reason = low_volume(&p.path, &sender.ident.to_string(), after, &self.knowledge);
         if let Some(reason) = reason {
             self.facts.low_volume_channels.push((Loc::call(c), reason));

@@ -12,6 +12,36 @@ use super::super::{Ctx, FnItem, Loc, ModDecl, Ty};
 use super::Walker;
 use crate::facts::{FnKind, FnSignature};
 
+/// Where in the items the walk is: the file's module, the enclosing `impl` or trait, and the
+/// attributes of the fn about to be visited. Written only here; `locks` reads `impl_owner`.
+pub(super) struct ItemPlace {
+    file_module: String,
+    /// Inside an `impl` or trait: functions there are methods or associated functions.
+    in_impl: bool,
+    /// The path functions of the enclosing `impl` (its self type) or trait are declared under.
+    pub(super) impl_owner: Option<String>,
+    /// Inside a trait's own items (its default methods belong to every implementing type).
+    in_trait: bool,
+    /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
+    entry_point: bool,
+    /// The function about to be visited carries a runtime `main` attribute that polls its body
+    /// apart from the worker threads (see [`startup::polls_main_apart`]).
+    main_apart: bool,
+}
+
+impl ItemPlace {
+    pub(super) fn new(file_module: &str) -> Self {
+        ItemPlace {
+            file_module: file_module.to_string(),
+            in_impl: false,
+            impl_owner: None,
+            in_trait: false,
+            entry_point: false,
+            main_apart: false,
+        }
+    }
+}
+
 impl Walker {
     pub(super) fn walk_item_mod(&mut self, m: &syn::ItemMod) {
         if m.content.is_none() {
@@ -34,38 +64,38 @@ impl Walker {
             .ty_of(&i.self_ty, &self.resolver)
             .path()
             .map(str::to_string);
-        let saved_owner = std::mem::replace(&mut self.impl_owner, self.env.self_ty.clone());
-        let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
-        let saved_in_trait = std::mem::replace(&mut self.in_trait, false);
+        let saved_owner = std::mem::replace(&mut self.items.impl_owner, self.env.self_ty.clone());
+        let saved_in_impl = std::mem::replace(&mut self.items.in_impl, true);
+        let saved_in_trait = std::mem::replace(&mut self.items.in_trait, false);
         visit::visit_item_impl(self, i);
-        self.in_trait = saved_in_trait;
-        self.in_impl = saved_in_impl;
-        self.impl_owner = saved_owner;
+        self.items.in_trait = saved_in_trait;
+        self.items.in_impl = saved_in_impl;
+        self.items.impl_owner = saved_owner;
         self.env.self_ty = saved;
     }
 
     pub(super) fn walk_item_trait(&mut self, t: &syn::ItemTrait) {
         let owner = format!("{}::{}", self.resolver.current_module, t.ident);
-        let saved_owner = self.impl_owner.replace(owner);
-        let saved_in_impl = std::mem::replace(&mut self.in_impl, true);
-        let saved_in_trait = std::mem::replace(&mut self.in_trait, true);
+        let saved_owner = self.items.impl_owner.replace(owner);
+        let saved_in_impl = std::mem::replace(&mut self.items.in_impl, true);
+        let saved_in_trait = std::mem::replace(&mut self.items.in_trait, true);
         visit::visit_item_trait(self, t);
-        self.in_trait = saved_in_trait;
-        self.in_impl = saved_in_impl;
-        self.impl_owner = saved_owner;
+        self.items.in_trait = saved_in_trait;
+        self.items.in_impl = saved_in_impl;
+        self.items.impl_owner = saved_owner;
     }
 
     pub(super) fn walk_item_fn(&mut self, f: &syn::ItemFn) {
         // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
-        self.entry_point = startup::is_runtime_entry(&f.attrs, &self.knowledge);
-        self.main_apart = startup::polls_main_apart(&f.attrs);
+        self.items.entry_point = startup::is_runtime_entry(&f.attrs, &self.knowledge);
+        self.items.main_apart = startup::polls_main_apart(&f.attrs);
         self.visit_fn(&f.sig, &f.block);
     }
 
     pub(super) fn walk_impl_item_fn(&mut self, f: &syn::ImplItemFn) {
         // `#[tokio::main] async fn start(..)` in an `impl` builds its runtime too.
-        self.entry_point = startup::is_runtime_entry(&f.attrs, &self.knowledge);
-        self.main_apart = startup::polls_main_apart(&f.attrs);
+        self.items.entry_point = startup::is_runtime_entry(&f.attrs, &self.knowledge);
+        self.items.main_apart = startup::polls_main_apart(&f.attrs);
         self.visit_fn(&f.sig, &f.block);
     }
 
@@ -81,24 +111,24 @@ impl Walker {
             return None;
         };
         match self.types.ty_of(ty, &self.resolver) {
-            Ty::Named(path) if path == "Self" => self.impl_owner.clone().filter(|_| self.in_impl),
+            Ty::Named(path) if path == "Self" => self.items.impl_owner.clone().filter(|_| self.items.in_impl),
             Ty::Named(path) => Some(path),
             _ => None,
         }
     }
 
     fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
-        let saved_in_impl = self.in_impl;
+        let saved_in_impl = self.items.in_impl;
         self.visit_fn_inner(sig, block);
-        self.in_impl = saved_in_impl;
+        self.items.in_impl = saved_in_impl;
     }
 
     fn visit_fn_inner(&mut self, sig: &syn::Signature, block: &syn::Block) {
         let module = match self.resolver.current_module.rsplit_once("::") {
             Some((_, last)) => last.to_string(),
-            None => self.file_module.clone(),
+            None => self.items.file_module.clone(),
         };
-        let kind = match (self.in_impl, sig.receiver().is_some()) {
+        let kind = match (self.items.in_impl, sig.receiver().is_some()) {
             (false, _) => FnKind::Free,
             (true, true) => FnKind::Method,
             (true, false) => FnKind::Associated,
@@ -110,13 +140,14 @@ impl Walker {
             is_async: sig.asyncness.is_some(),
             returns_result: returns_result(&sig.output),
             owner: self
+                .items
                 .impl_owner
                 .as_deref()
-                .filter(|_| self.in_impl && !self.in_trait)
+                .filter(|_| self.items.in_impl && !self.items.in_trait)
                 .map(|owner| owner.rsplit("::").next().unwrap_or(owner).to_string()),
         });
         // A fn nested in a body is a block item, named as the resolver names block items.
-        let owner = match (&self.impl_owner, self.in_impl) {
+        let owner = match (&self.items.impl_owner, self.items.in_impl) {
             (Some(owner), true) => owner.clone(),
             _ if !self.fn_stack.is_empty() => {
                 format!("{}::{{block}}", self.resolver.current_module)
@@ -125,12 +156,16 @@ impl Walker {
         };
         // A method that returns the value it builds is a constructor (judged before the body
         // resets `in_impl` for the fns nested in it).
-        let constructor =
-            self.in_impl && startup::constructs_self(&sig.output, self.impl_owner.as_deref());
+        let constructor = self.items.in_impl
+            && startup::constructs_self(&sig.output, self.items.impl_owner.as_deref());
         let item = self.facts.fn_items.len();
         self.facts.fn_items.push(FnItem {
             path: format!("{owner}::{}", sig.ident),
-            self_ty: self.in_impl.then(|| self.impl_owner.clone()).flatten(),
+            self_ty: self
+                .items
+                .in_impl
+                .then(|| self.items.impl_owner.clone())
+                .flatten(),
             is_async: sig.asyncness.is_some(),
             loc: Loc::from_span(sig.ident.span()),
             body: Loc {
@@ -138,10 +173,10 @@ impl Walker {
                 end: Loc::from_span(block.brace_token.span.close()).end,
             },
             setup: sig.asyncness.is_some()
-                && (self.entry_point
+                && (self.items.entry_point
                     || constructor
                     || self.knowledge.is_setup_fn(&sig.ident.to_string())),
-            main_apart: std::mem::take(&mut self.main_apart) && sig.asyncness.is_some(),
+            main_apart: std::mem::take(&mut self.items.main_apart) && sig.asyncness.is_some(),
             returns: self.declared_return(&sig.output),
         });
         self.fn_stack.push(item);
@@ -165,7 +200,7 @@ impl Walker {
                 self.env.bind_pat(&t.pat, ty, &self.types, &self.resolver);
             }
         }
-        self.in_impl = false;
+        self.items.in_impl = false;
         let ctx = if sig.asyncness.is_some() {
             Ctx::Async
         } else {
@@ -176,7 +211,7 @@ impl Walker {
         }
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
-        let entry = std::mem::take(&mut self.entry_point);
+        let entry = std::mem::take(&mut self.items.entry_point);
         let is_main = ctx == Ctx::Async
             && (entry || self.knowledge.is_setup_fn(&sig.ident.to_string()) || constructor);
         let saved_main = self.main_depth;

@@ -6,7 +6,8 @@
 
 use syn::visit::{self, Visit};
 
-use super::super::{Loc, Ty, guards};
+use super::super::analysis::guards;
+use super::super::{Loc, Ty};
 use super::Walker;
 
 impl Walker {
@@ -234,6 +235,7 @@ impl Walker {
         // The struct by its name (`Self` is the impl's): the field is a copy.
         let owner = match e.path.segments.last() {
             Some(s) if s.ident == "Self" => self
+                .items
                 .impl_owner
                 .as_deref()
                 .map(|o| o.rsplit("::").next().unwrap_or(o).to_string()),

@@ -13,7 +13,13 @@
 //! language names: iterator adapters and macro kinds).
 //!
 //! This module holds what every concern shares: the collected [`WalkFacts`], the walker's state
-//! and frame stack, and the `Visit` impl, which only dispatches. Each concern is one module:
+//! and frame stack, and the `Visit` impl, which only dispatches. State that one module writes
+//! and others only read is a small struct owned by that module (`items::ItemPlace`,
+//! `scopes::StmtScope`); what several modules write (call addresses awaited, discarded or bound;
+//! the start-up bookkeeping shared by `items` and `calls`) stays here. The context a sync
+//! closure runs in is not decided here: the walker records where the closure is written (a
+//! [`ClosureSite`]) and asks [`closure_context`](super::analysis::contexts::closure_context).
+//! Each concern is one module:
 //!
 //! | module | records |
 //! |---|---|
@@ -42,13 +48,14 @@ use std::sync::Arc;
 use syn::visit::Visit;
 
 use super::analysis::bounds::LoopScope;
-use super::analysis::failure::BodyFailure;
+use super::analysis::contexts::ClosureSite;
 use super::resolve::Resolver;
 use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Ctx, Edition, FileContext, FnItem, HeldGuard, Loc, ModDecl, SpawnFact, Ty};
 use crate::facts::{FieldFact, FnSignature};
 use crate::knowledge::Knowledge;
-use spawns::AfterStmt;
+use items::ItemPlace;
+use scopes::StmtScope;
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -67,6 +74,8 @@ pub struct WalkFacts {
     pub low_volume_channels: Vec<(Loc, super::analysis::channels::LowVolume)>,
     /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
     pub polling_receives: Vec<Loc>,
+    /// Calls that abort a task or keep the means to (see [`Knowledge::is_task_abort`]).
+    pub task_aborts: Vec<Loc>,
     /// Async locks declared in the file.
     pub async_lock_decls: Vec<super::AsyncLockDeclFact>,
     /// Async lock calls in async code.
@@ -110,32 +119,21 @@ pub fn walk_file(
             loops: Vec::new(),
             sync_closure: false,
         }],
-        closure_ctx: None,
+        closure_site: None,
         discarded: HashSet::new(),
         awaited: HashSet::new(),
         bound_to: HashMap::new(),
-        offloaded_names: Vec::new(),
-        file_module: file_module.to_string(),
-        in_impl: false,
-        impl_owner: None,
-        in_trait: false,
         edition: cx.edition,
         knowledge: Arc::clone(&cx.knowledge),
         fn_stack: Vec::new(),
-        bound_futures: Vec::new(),
-        constant_names: Vec::new(),
-        after_stmt: None,
-        leaves_after_stmt: false,
         concurrency_limited: HashSet::new(),
-        stmt_binding: None,
         main_depth: None,
         current_fn: None,
         fn_names: Vec::new(),
         direct_in: Vec::new(),
         main_callees: HashSet::new(),
-        entry_point: false,
-        main_apart: false,
-        arm_depth: 0,
+        items: ItemPlace::new(file_module),
+        scope: StmtScope::default(),
         async_lock_scan,
         facts: WalkFacts::default(),
     };
@@ -168,44 +166,24 @@ struct Walker {
     types: TypeTable,
     env: TypeEnv,
     frames: Vec<Frame>,
-    /// The context the next closure visited gets, set by the call it is an argument of.
-    closure_ctx: Option<(Ctx, Option<LoopScope>)>,
+    /// Where the next closure visited is written (its context is decided from this by
+    /// [`closure_context`](super::analysis::contexts::closure_context)), and the iteration it
+    /// runs once per when it is an iterator adapter's per-element closure.
+    closure_site: Option<(ClosureSite, Option<LoopScope>)>,
     /// Call expressions (by address) whose value is discarded.
     discarded: HashSet<usize>,
     /// Call expressions (by address) that are awaited.
     awaited: HashSet<usize>,
     /// Call expressions (by address) bound to a simple `let` name.
     bound_to: HashMap<usize, String>,
-    /// Per enclosing block: names of local closures handed to an offloader in that block.
-    offloaded_names: Vec<HashSet<String>>,
-    file_module: String,
-    /// Inside an `impl` or trait: functions there are methods or associated functions.
-    in_impl: bool,
-    /// The path functions of the enclosing `impl` (its self type) or trait are declared under.
-    impl_owner: Option<String>,
-    /// Inside a trait's own items (its default methods belong to every implementing type).
-    in_trait: bool,
     /// The package's edition (drop scopes of `if let` scrutinees).
     edition: Edition,
     knowledge: Arc<Knowledge>,
     /// Indices into `facts.fn_items` of the functions being walked, innermost last.
     fn_stack: Vec<usize>,
-    /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
-    /// whether they can fail: a later `spawn(name)` is judged by them.
-    bound_futures: Vec<(String, BodyFailure)>,
-    /// Names bound to constants (`let workers = 48;`) in the enclosing blocks.
-    constant_names: Vec<String>,
-    /// Tokens of the statements after the one being visited, when that statement holds a loop
-    /// (to see whether the loop's tasks are joined right after it).
-    after_stmt: Option<Rc<AfterStmt>>,
-    /// A later statement of the block being visited is a `return` or `break`: a spawn in the
-    /// current statement happens once per loop at most.
-    leaves_after_stmt: bool,
     /// Method calls of a stream chain consumed with a concurrency limit
     /// (`.map(..).for_each_concurrent(n, ..)`), by address.
     concurrency_limited: HashSet<usize>,
-    /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
-    stmt_binding: Option<String>,
     /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
     /// loops, run once at start-up.
     main_depth: Option<usize>,
@@ -217,13 +195,10 @@ struct Walker {
     direct_in: Vec<Option<usize>>,
     /// Functions `main` calls directly: their bodies run once, at start-up.
     main_callees: HashSet<String>,
-    /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
-    entry_point: bool,
-    /// The function about to be visited carries a runtime `main` attribute that polls its body
-    /// apart from the worker threads (see [`analysis::startup::polls_main_apart`](super::analysis::startup::polls_main_apart)).
-    main_apart: bool,
-    /// How many `match` arms the walk is inside.
-    arm_depth: usize,
+    /// Where in the items the walk is (owned by `items`).
+    items: ItemPlace,
+    /// What the enclosing blocks and the statement being visited bind (owned by `scopes`).
+    scope: StmtScope,
     /// Follow async lock guards too (the file names a `Mutex` or `RwLock`).
     async_lock_scan: bool,
     facts: WalkFacts,

@@ -5,17 +5,43 @@
 //! `match` arms and `if let` conditions, whose patterns take the scrutinee's type.
 
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use syn::visit::{self, Visit};
 
+use super::super::Ty;
 use super::super::analysis::bounds;
-use super::super::analysis::failure;
+use super::super::analysis::contexts::ClosureSite;
+use super::super::analysis::failure::{self, BodyFailure};
 use super::super::resolve::Scope;
-use super::super::{Ctx, Ty};
 use super::bodies::OffloadedNames;
 use super::channels::binds_channel;
-use super::spawns::{self, MAX_LOOPS_PER_BLOCK};
+use super::spawns::{self, AfterStmt, MAX_LOOPS_PER_BLOCK};
 use super::{Walker, call_addr};
+
+/// What the enclosing blocks bind and what the statement being visited sits among. Written
+/// only here (by the block, statement, `let` and `match` walks); `spawns`, `channels` and
+/// `calls` read it.
+#[derive(Default)]
+pub(super) struct StmtScope {
+    /// Per enclosing block: names of local closures handed to an offloader in that block.
+    offloaded_names: Vec<HashSet<String>>,
+    /// Futures bound by `let name = async { .. }` (or a call) in the enclosing blocks, with
+    /// whether they can fail: a later `spawn(name)` is judged by them.
+    pub(super) bound_futures: Vec<(String, BodyFailure)>,
+    /// Names bound to constants (`let workers = 48;`) in the enclosing blocks.
+    pub(super) constant_names: Vec<String>,
+    /// Tokens of the statements after the one being visited, when that statement holds a loop
+    /// (to see whether the loop's tasks are joined right after it).
+    pub(super) after_stmt: Option<Rc<AfterStmt>>,
+    /// A later statement of the block being visited is a `return` or `break`: a spawn in the
+    /// current statement happens once per loop at most.
+    pub(super) leaves_after_stmt: bool,
+    /// The name the statement being visited binds (`let handles = xs.iter().map(..)`).
+    pub(super) stmt_binding: Option<String>,
+    /// How many `match` arms the walk is inside.
+    pub(super) arm_depth: usize,
+}
 
 impl Walker {
     /// Binds the patterns of `let` conditions (`if let P = e`, `if let A = a && let B = b`).
@@ -57,18 +83,18 @@ impl Walker {
         if binds_closure {
             let mut finder = OffloadedNames(HashSet::new(), &self.knowledge);
             finder.visit_block(b);
-            self.offloaded_names.push(finder.0);
+            self.scope.offloaded_names.push(finder.0);
         }
         self.env.push();
-        let futures_in_scope = self.bound_futures.len();
-        let constants_in_scope = self.constant_names.len();
-        let saved_after = self.after_stmt.take();
-        let saved_leaves = self.leaves_after_stmt;
+        let futures_in_scope = self.scope.bound_futures.len();
+        let constants_in_scope = self.scope.constant_names.len();
+        let saved_after = self.scope.after_stmt.take();
+        let saved_leaves = self.scope.leaves_after_stmt;
         // Asked once per statement (it is read twice below).
         let holds_loop: Vec<bool> = b.stmts.iter().map(bounds::holds_loop).collect();
         let loops = holds_loop.iter().filter(|&&h| h).count();
         for (i, stmt) in b.stmts.iter().enumerate() {
-            self.leaves_after_stmt = b.stmts[i + 1..].iter().any(|s| {
+            self.scope.leaves_after_stmt = b.stmts[i + 1..].iter().any(|s| {
                 matches!(
                     s,
                     syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_), _)
@@ -76,17 +102,17 @@ impl Walker {
             });
             // Bounded work: only statements holding a loop, in blocks with few of them.
             let wanted = holds_loop[i] || binds_channel(stmt);
-            self.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted)
+            self.scope.after_stmt = (loops <= MAX_LOOPS_PER_BLOCK && wanted)
                 .then(|| spawns::after_stmt(&b.stmts, i, saved_after.as_ref()));
             self.visit_stmt(stmt);
         }
-        self.after_stmt = saved_after;
-        self.leaves_after_stmt = saved_leaves;
-        self.constant_names.truncate(constants_in_scope);
-        self.bound_futures.truncate(futures_in_scope);
+        self.scope.after_stmt = saved_after;
+        self.scope.leaves_after_stmt = saved_leaves;
+        self.scope.constant_names.truncate(constants_in_scope);
+        self.scope.bound_futures.truncate(futures_in_scope);
         self.env.pop();
         if binds_closure {
-            self.offloaded_names.pop();
+            self.scope.offloaded_names.pop();
         }
         if pushed {
             self.resolver.pop_block();
@@ -128,17 +154,11 @@ impl Walker {
                 && c.asyncness.is_none()
             {
                 let offloaded = self
+                    .scope
                     .offloaded_names
                     .iter()
                     .any(|set| set.contains(&name.ident.to_string()));
-                self.closure_ctx = Some((
-                    if offloaded {
-                        Ctx::Offloaded
-                    } else {
-                        self.ctx()
-                    },
-                    None,
-                ));
+                self.closure_site = Some((ClosureSite::LetBinding { offloaded }, None));
             }
             let binding = match &l.pat {
                 syn::Pat::Ident(name) => Some(name.ident.to_string()),
@@ -148,10 +168,10 @@ impl Walker {
                 },
                 _ => None,
             };
-            let saved_binding = std::mem::replace(&mut self.stmt_binding, binding);
+            let saved_binding = std::mem::replace(&mut self.scope.stmt_binding, binding);
             self.visit_expr(&init.expr);
-            self.stmt_binding = saved_binding;
-            self.closure_ctx = None;
+            self.scope.stmt_binding = saved_binding;
+            self.closure_site = None;
             if let Some((_, diverge)) = &init.diverge {
                 self.visit_expr(diverge);
             }
@@ -163,16 +183,16 @@ impl Walker {
             self.classify_channel(c, pair);
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
-            && bounds::is_constant(&init.expr, &self.constant_names)
+            && bounds::is_constant(&init.expr, &self.scope.constant_names)
         {
-            self.constant_names.push(name.ident.to_string());
+            self.scope.constant_names.push(name.ident.to_string());
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
         {
             let mut failure = failure::of_future(&init.expr, &self.knowledge);
             self.qualify_method_ending(&init.expr, &mut failure);
-            self.bound_futures.push((name.ident.to_string(), failure));
+            self.scope.bound_futures.push((name.ident.to_string(), failure));
         }
         if self.async_lock_scan
             && let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
@@ -194,9 +214,9 @@ impl Walker {
             self.env.push();
             self.env
                 .bind_pat(&arm.pat, ty.clone(), &self.types, &self.resolver);
-            self.arm_depth += 1;
+            self.scope.arm_depth += 1;
             self.visit_arm(arm);
-            self.arm_depth -= 1;
+            self.scope.arm_depth -= 1;
             self.env.pop();
         }
     }

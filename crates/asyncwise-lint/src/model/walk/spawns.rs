@@ -71,7 +71,7 @@ impl Walker {
             handle: self.bound_to.get(&node_addr).map(String::as_str),
             future,
             in_poll_fn,
-            leaves_after: self.leaves_after_stmt,
+            leaves_after: self.scope.leaves_after_stmt,
         };
         let in_loop = bounds::spawn_loop(&site, &self.knowledge);
         // `let fut = async move { .. }; tokio::spawn(fut)`: what was learnt about the binding.
@@ -79,7 +79,13 @@ impl Walker {
             Some(syn::Expr::Path(p)) => p
                 .path
                 .get_ident()
-                .and_then(|name| self.bound_futures.iter().rev().find(|(n, _)| name == n))
+                .and_then(|name| {
+                    self.scope
+                        .bound_futures
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| name == n)
+                })
                 .map_or_else(BodyFailure::default, |(_, f)| f.clone()),
             Some(f) => {
                 let mut failure = failure::of_future(f, &self.knowledge);
@@ -138,8 +144,8 @@ impl Walker {
         chunked: bool,
     ) -> LoopScope {
         LoopScope::new(node, loc, kind, iterations, chunked).joined_by(
-            self.after_stmt.as_ref().map(|after| &after.facts),
-            self.stmt_binding.as_deref(),
+            self.scope.after_stmt.as_ref().map(|after| &after.facts),
+            self.scope.stmt_binding.as_deref(),
             &self.knowledge,
         )
     }
@@ -167,7 +173,7 @@ impl Walker {
             f,
             Loc::from_span(f.for_token.span),
             bounds::FOR_LOOP,
-            bounds::iterations(&f.expr, &self.constant_names),
+            bounds::iterations(&f.expr, &self.scope.constant_names),
             bounds::is_chunked(&f.expr),
         );
         self.env.push();

@@ -165,3 +165,42 @@ impl Listener for MyListener {
         }
     }
 }
+
+async fn timeout_and_sleep(addr: &str) -> TcpStream {
+    loop {
+        // ok: the timeout bounds an attempt and the sleep paces the next one
+        match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => break stream,
+            Ok(Err(e)) => tracing::warn!("connect failed: {e}"),
+            Err(_) => tracing::warn!("connect timed out"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn idle_timeout(rx: &mut Receiver<Job>) {
+    loop {
+        // ok: a receive loop with an idle timeout: the timeout firing is waiting, not a retry
+        match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+            Ok(Some(job)) => handle(job),
+            Ok(None) => break,
+            Err(_) => tracing::debug!("idle"),
+        }
+    }
+}
+
+async fn wait_for_plugin(addr: SocketAddr, limit: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        // ok: the time spent is compared with a limit: the attempts are bounded
+        let elapsed_time = Instant::now() - start;
+        if elapsed_time >= limit {
+            return false;
+        }
+        match tokio::time::timeout(limit - elapsed_time, TcpStream::connect(addr)).await {
+            Ok(Ok(_)) => return true,
+            Ok(Err(_)) => {}
+            Err(_) => return false,
+        }
+    }
+}

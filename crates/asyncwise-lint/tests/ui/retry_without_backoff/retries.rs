@@ -98,3 +98,35 @@ async fn inside_a_task(client: Client) {
         }
     });
 }
+
+// A `timeout` around the retried call bounds how long one attempt may take; it does not wait
+// between attempts: a refused connection comes back at once and the loop spins.
+async fn connect_with_timeout(addr: &str) -> TcpStream {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await { //~ retry_without_backoff
+            Ok(Ok(stream)) => break stream,
+            Ok(Err(e)) => tracing::warn!("connect failed: {e}"),
+            Err(_) => tracing::warn!("connect timed out"),
+        }
+    }
+}
+
+async fn register_with_timeout(client: &Client) {
+    loop {
+        if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(2), client.register()).await { //~ retry_without_backoff
+            return;
+        }
+    }
+}
+
+// Only a timed-out attempt leaves; a refused one goes round at once: a retry of those
+// failures, with nothing between the attempts.
+async fn timeout_gives_up(addr: &str) -> Result<TcpStream> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await { //~ retry_without_backoff
+            Ok(Ok(stream)) => break Ok(stream),
+            Ok(Err(e)) => tracing::warn!("connect failed: {e}"),
+            Err(elapsed) => return Err(elapsed.into()),
+        }
+    }
+}

@@ -163,3 +163,71 @@ async fn pinned_per_item(urls: Vec<String>) {
         Box::pin(fetch_one(&url)).await; //~ sequential_await
     }
 }
+
+// The call examined in place by an `if let`, `if` or `match` whose branches only log or
+// collect: still one awaited call per item, depending only on the item.
+async fn probe_all(checker: &Checker, hosts: Vec<String>) {
+    for host in hosts {
+        if let Err(e) = checker.ping(&host).await { //~ sequential_await
+            tracing::warn!(%e, %host, "ping failed");
+        }
+    }
+}
+
+async fn count_up(urls: &[String]) {
+    for url in urls {
+        match head_request(url).await { //~ sequential_await
+            Ok(status) => tracing::info!(%status, "up"),
+            Err(e) => tracing::warn!(%e, "down"),
+        }
+    }
+}
+
+// A request built from the item and sent: `send()` with no argument ends a builder chain on
+// a shared client, it is not an ordered output through that client.
+async fn head_all(&self, urls: Vec<String>) {
+    for url in urls {
+        if self.http.head(&url).send().await.is_err() { //~ sequential_await
+            tracing::warn!(%url, "unreachable");
+        }
+    }
+}
+
+async fn first_reachable(urls: &[String]) -> Option<String> {
+    for url in urls {
+        // ok: the branch leaves the loop at the first success, so the order of items matters
+        if let Ok(()) = head_request(url).await {
+            return Some(url.clone());
+        }
+    }
+    None
+}
+
+async fn stop_at_first_failure(urls: &[String]) {
+    for url in urls {
+        // ok: `break` on the first failure: later items must not be tried
+        if head_request(url).await.is_err() {
+            break;
+        }
+    }
+}
+
+async fn count_failures(urls: &[String]) -> usize {
+    let mut failed = 0;
+    for url in urls {
+        // ok: the branch changes state carried from one iteration to the next
+        if head_request(url).await.is_err() {
+            failed += 1;
+        }
+    }
+    failed
+}
+
+async fn relay(tx: &Sender<Job>, jobs: Vec<Job>) {
+    for job in jobs {
+        // ok: a channel's `send` takes the value: one ordered stream through the shared sender
+        if tx.send(job).await.is_err() {
+            tracing::warn!("receiver gone");
+        }
+    }
+}

@@ -21,11 +21,11 @@
 
 use syn::visit::{self, Visit};
 
-use super::macros::{self, MacroBody};
-use super::resolve::Resolver;
-use super::tokens::TokenFacts;
-use super::types::{TypeEnv, TypeTable, infer};
-use super::{AsyncLockSiteFact, Edition, HeldGuard, Loc, Ty};
+use super::super::macros::{self, MacroBody};
+use super::super::resolve::Resolver;
+use super::super::tokens::TokenFacts;
+use super::super::types::{TypeEnv, TypeTable, infer};
+use super::super::{AsyncLockSiteFact, Edition, HeldGuard, Loc, Ty};
 use crate::facts::Requirement;
 use crate::knowledge::locks;
 use crate::knowledge::macros as macro_kinds;
@@ -845,4 +845,56 @@ fn async_lock_call<'e>(a: &'e syn::ExprAwait, s: &Scanner<'_>) -> Option<&'e syn
 /// see is as good as unknown.
 fn resolved(ty: &Ty) -> Option<&str> {
     ty.path().filter(|p| p.contains("::"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::FileModel;
+
+    /// The lines of the awaits each held guard is first held across, for an async fn whose
+    /// `m` is a `std::sync::Mutex`.
+    fn held_at(body: &str) -> Vec<usize> {
+        let src = format!(
+            "async fn f(m: &std::sync::Mutex<u32>, tx: Sender) {{\n{body}\n}}\nasync fn step() {{}}"
+        );
+        let ast = syn::parse_file(&src).expect("test source parses");
+        let model = FileModel::build(std::path::Path::new("t.rs"), &src, &ast);
+        model
+            .held_guards
+            .iter()
+            .map(|g| g.await_loc.start.0)
+            .collect()
+    }
+
+    #[test]
+    fn a_let_guard_lives_to_the_end_of_its_block_unless_dropped() {
+        assert_eq!(held_at("let g = m.lock().unwrap();\nstep().await;"), [3]);
+        assert!(held_at("let g = m.lock().unwrap();\ndrop(g);\nstep().await;").is_empty());
+        assert!(held_at("{ let g = m.lock().unwrap(); }\nstep().await;").is_empty());
+        // `let _ = ..` drops at once
+        assert!(held_at("let _ = m.lock().unwrap();\nstep().await;").is_empty());
+    }
+
+    #[test]
+    fn a_temporary_guard_lives_to_the_end_of_its_statement() {
+        assert!(held_at("*m.lock().unwrap() += 1;\nstep().await;").is_empty());
+        assert_eq!(held_at("tx.send(*m.lock().unwrap()).await;"), [2]);
+    }
+
+    #[test]
+    fn a_match_scrutinee_lives_through_the_arms_an_if_condition_does_not() {
+        assert_eq!(
+            held_at("match *m.lock().unwrap() {\n0 => step().await,\n_ => {}\n}"),
+            [3]
+        );
+        assert!(held_at("if *m.lock().unwrap() > 0 {\nstep().await;\n}").is_empty());
+    }
+
+    #[test]
+    fn awaits_of_other_bodies_do_not_count() {
+        assert!(
+            held_at("let g = m.lock().unwrap();\ntokio::spawn(async move {\nstep().await;\n});")
+                .is_empty()
+        );
+    }
 }

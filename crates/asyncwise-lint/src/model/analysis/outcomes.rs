@@ -4,11 +4,12 @@
 //! `.is_err()`, a bound result examined by the next statement) and from how the following
 //! statements leave the flow (`continue` to this loop or an outer one, `break`, `return Err`,
 //! `bail!`, panicking macros, `process::exit`). This is Rust control flow, kept apart from the
-//! scan that collects the loop's facts so it can be tested on its own.
+//! scan that collects the loop's facts ([`loops`](super::super::loops), which drives it with a
+//! [`Flow`] per loop) so it can be tested on its own.
 
 use super::super::Loc;
+use super::super::loops::{Outcome, pat_names};
 use super::super::macros;
-use super::{Outcome, pat_names};
 use crate::knowledge::Knowledge;
 use crate::knowledge::macros as macro_kinds;
 
@@ -57,6 +58,10 @@ fn awaited_core(e: &syn::Expr, knowledge: &Knowledge) -> Option<(Loc, Handling)>
 }
 
 /// `Ok(..)` → `Some(true)`, `Err(..)` → `Some(false)`, anything else `None`.
+///
+/// A nested result (`Result<Result<T, E>, Elapsed>` of a `timeout`, `Result<Result<T, E>,
+/// JoinError>` of a task) is read through its outer `Ok`: `Ok(Ok(..))` is the attempt's
+/// success, `Ok(Err(..))` its failure, as `Err(..)` (it timed out, the task died) is.
 fn ok_or_err(pat: &syn::Pat) -> Option<bool> {
     let path = match pat {
         syn::Pat::TupleStruct(t) => &t.path,
@@ -65,7 +70,12 @@ fn ok_or_err(pat: &syn::Pat) -> Option<bool> {
         _ => return None,
     };
     match path.segments.last()?.ident.to_string().as_str() {
-        "Ok" => Some(true),
+        "Ok" => match pat {
+            syn::Pat::TupleStruct(t) if t.elems.len() == 1 => {
+                Some(t.elems.first().and_then(ok_or_err).unwrap_or(true))
+            }
+            _ => Some(true),
+        },
         "Err" => Some(false),
         _ => None,
     }
@@ -73,19 +83,19 @@ fn ok_or_err(pat: &syn::Pat) -> Option<bool> {
 
 /// The awaited call's outcomes, from the code that examines its result.
 #[derive(Debug, Clone)]
-pub(super) struct Annotated {
-    pub(super) call: Loc,
-    pub(super) on_success: Outcome,
-    pub(super) on_error: Outcome,
-    pub(super) binds: Vec<String>,
+pub(crate) struct Annotated {
+    pub(crate) call: Loc,
+    pub(crate) on_success: Outcome,
+    pub(crate) on_error: Outcome,
+    pub(crate) binds: Vec<String>,
 }
 
 /// Reads, for the awaited calls of one loop, what happens on success and on failure.
-pub(super) struct Flow<'l> {
-    pub(super) knowledge: &'l Knowledge,
+pub(crate) struct Flow<'l> {
+    pub(crate) knowledge: &'l Knowledge,
     /// The loop's label: `continue 'label` goes round it, `continue 'other` leaves it.
-    pub(super) label: Option<&'l str>,
-    pub(super) outcomes: Vec<Annotated>,
+    pub(crate) label: Option<&'l str>,
+    pub(crate) outcomes: Vec<Annotated>,
 }
 
 impl Flow<'_> {
@@ -99,7 +109,7 @@ impl Flow<'_> {
     }
 
     /// `while let Ok(..) = call.await { .. }` / `while let Err(..) = call.await { .. }`.
-    pub(super) fn while_let(&mut self, l: &syn::ExprLet, body: &syn::Block) {
+    pub(crate) fn while_let(&mut self, l: &syn::ExprLet, body: &syn::Block) {
         let Some((call, Handling::Plain)) = awaited_core(&l.expr, self.knowledge) else {
             return;
         };
@@ -115,7 +125,7 @@ impl Flow<'_> {
     }
 
     /// `while call.await.is_err() { .. }`.
-    pub(super) fn while_cond(&mut self, cond: &syn::Expr, body: &syn::Block) {
+    pub(crate) fn while_cond(&mut self, cond: &syn::Expr, body: &syn::Block) {
         let Some((call, ok_means_true)) = checked_result(cond, self.knowledge) else {
             return;
         };
@@ -130,7 +140,7 @@ impl Flow<'_> {
         self.push(call, outcomes, Vec::new());
     }
 
-    pub(super) fn block(&mut self, stmts: &[syn::Stmt], rest: Outcome) {
+    pub(crate) fn block(&mut self, stmts: &[syn::Stmt], rest: Outcome) {
         for i in 0..stmts.len() {
             let cont = self.after(stmts, i, rest);
             match &stmts[i] {
@@ -431,8 +441,8 @@ fn result_check(cond: &syn::Expr, is_subject: &dyn Fn(&syn::Expr) -> bool) -> Op
 
 #[cfg(test)]
 mod tests {
-    use super::super::LoopKind;
-    use super::super::tests::{model, outcomes};
+    use super::super::super::loops::LoopKind;
+    use super::super::super::loops::tests::{model, outcomes};
     use super::*;
     #[test]
     fn match_arms_give_success_and_error_outcomes() {
@@ -530,6 +540,24 @@ mod tests {
             "async fn f() { loop { let n = read().await.unwrap(); if n == 0 { break } } }",
         );
         assert_eq!(got, [("read".into(), Outcome::GoesRound, Outcome::Panics)]);
+    }
+
+    #[test]
+    fn a_nested_result_is_read_through_its_outer_ok() {
+        // `timeout(..)`'s `Result<Result<T, E>, Elapsed>`: only `Ok(Ok(..))` succeeds
+        let got = outcomes(
+            "async fn f() { loop { match timeout(d, connect()).await { Ok(Ok(s)) => break s, Ok(Err(e)) => log(e), Err(_) => log2() } } }",
+        );
+        assert_eq!(
+            got,
+            [("timeout".into(), Outcome::Leaves, Outcome::GoesRound)]
+        );
+        // an inner value that is no result stays a success
+        let got = outcomes(
+            "async fn f() { loop { match timeout(d, rx.recv()).await { Ok(Some(m)) => go(m), Ok(None) => break, Err(_) => continue } } }",
+        );
+        assert_eq!(got[0].2, Outcome::GoesRound);
+        assert_ne!(got[0].1, Outcome::Leaves);
     }
 
     #[test]

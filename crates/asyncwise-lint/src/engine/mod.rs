@@ -36,6 +36,10 @@ use crate::suppress::FileSuppressions;
 use manifest::{Edition, Manifest};
 use targets::{FileTarget, Targets, TestModuleFiles};
 
+/// Maps keyed by paths that a run fills once or more per file or directory: foldhash, not
+/// SipHash (nothing here is keyed by untrusted input that could aim at collisions).
+type PathMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Stack size of the worker threads: room for deep (but accepted) nesting in syn's recursive
 /// parser, the model's traversal and the tree's drop, with a wide margin.
 pub const WORKER_STACK_SIZE: usize = 64 << 20;
@@ -187,8 +191,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     // walk returns to a directory after its subdirectories), and those of the walked
     // directory: looked up once each. A file's path is made absolute only when some setting
     // has `exclude` globs to match it against.
-    let mut dir_settings: std::collections::HashMap<PathBuf, Arc<crate::config::Effective>> =
-        std::collections::HashMap::new();
+    let mut dir_settings: PathMap<PathBuf, Arc<crate::config::Effective>> = PathMap::default();
     let mut root_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
     // The cache, and the cache file and manifest of the packages the named paths are in, are
     // read on another thread while this one walks the tree.
@@ -382,8 +385,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let mut note_sources: BTreeMap<PathBuf, Option<Arc<str>>> = BTreeMap::new();
     // The configuration's levels for each file's directory, then the command line's.
     // Test code gets the configuration's `test_rules` on top of its file's levels.
-    let mut levels_by_file: std::collections::HashMap<(PathBuf, bool), Levels> =
-        std::collections::HashMap::new();
+    let mut levels_by_file: PathMap<(PathBuf, bool), Levels> = PathMap::default();
     // Packages are checked one group at a time (a group: packages that depend on each other by
     // path, whose crate pass needs all their summaries), and a group's per-file results are
     // dropped once its findings are settled: memory follows the largest group, not the run.
@@ -609,8 +611,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 });
                 // Each file's package and place in it, looked up by path once (a search of every
                 // file per finding compared paths component by component: 5% of a warm run).
-                let mut place_of: std::collections::HashMap<PathBuf, (usize, usize)> =
-                    std::collections::HashMap::new();
+                let mut place_of: PathMap<PathBuf, (usize, usize)> = PathMap::default();
                 for (p, (_, tests, ..)) in outcomes.iter().enumerate() {
                     for (t, (file, _)) in tests.iter().enumerate() {
                         place_of.entry(file.path.clone()).or_insert((p, t));

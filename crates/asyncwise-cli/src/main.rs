@@ -297,6 +297,8 @@ pub(crate) fn check(
         options.threads = usize::from(threads);
     }
     options.configure = !args.no_config;
+    // One run, then the process ends (`--fix` may check several times: it frees as it goes).
+    options.exits_after = !(args.fix || args.diff);
     if !args.no_cache {
         options.cache = Some(
             args.cache_dir

@@ -35,6 +35,10 @@ use serde::de::IntoDeserializer as _;
 
 use crate::diagnostic::{FileError, LineCol};
 
+/// Maps keyed by paths, asked once or more per directory of a walk: foldhash, not SipHash
+/// (nothing here is keyed by untrusted input that could aim at collisions).
+type PathMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// The keys of an `asyncwise` configuration table.
 ///
 /// The reference in the README is generated from these doc comments (see the test
@@ -548,12 +552,12 @@ fn push_levels(levels: &mut crate::levels::Levels, rules: BTreeMap<String, Level
 /// ```
 #[derive(Debug, Default)]
 pub struct Resolver {
-    by_dir: HashMap<PathBuf, Arc<Effective>>,
-    by_file: HashMap<(PathBuf, &'static str), Option<Arc<Layer>>>,
-    workspace_roots: HashMap<PathBuf, bool>,
+    by_dir: PathMap<PathBuf, Arc<Effective>>,
+    by_file: PathMap<(PathBuf, &'static str), Option<Arc<Layer>>>,
+    workspace_roots: PathMap<PathBuf, bool>,
     /// Which of `Cargo.toml` and `asyncwise.toml` each directory asked about holds: a walk
     /// resolves every directory of a tree, and each asks about the same ancestors.
-    markers: HashMap<PathBuf, Markers>,
+    markers: PathMap<PathBuf, Markers>,
     /// Configuration files that could not be read or are invalid (each reported once).
     pub errors: Vec<FileError>,
 }

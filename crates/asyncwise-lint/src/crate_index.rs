@@ -173,6 +173,9 @@ pub struct CrateIndex {
     main_tree: Vec<bool>,
     /// Files by display path, for findings that name their file.
     file_by_path: FastMap<PathBuf, usize>,
+    /// Per package: the functions declared on a type, by the hash of their name (see
+    /// [`CrateIndex::methods_named`]); made once, for the passes that link untyped calls.
+    methods_by_name: Vec<FastMap<u64, Vec<usize>>>,
 }
 
 #[derive(Debug, Default)]
@@ -194,6 +197,12 @@ struct PackageMeta {
     has_library: bool,
     /// It builds a binary (`src/main.rs`, `src/bin/..`, a `[[bin]]` path).
     has_binary: bool,
+}
+
+/// The key of a name in [`CrateIndex::methods_by_name`].
+fn name_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(name)
 }
 
 /// How many re-exports one lookup follows.
@@ -316,6 +325,7 @@ impl CrateIndex {
         } else {
             (0..index.fns.len()).map(resolve_calls).collect()
         };
+        index.methods_by_name = index.build_methods_by_name();
         index.add_typed_blocking_calls();
         index.settle_blocking();
         index.settle_startup();
@@ -362,9 +372,11 @@ impl CrateIndex {
     }
 
     /// Method names -> the functions declared on a type (`Owner::name`, owner capitalised)
-    /// with that name, per package: how an untyped `recv.name(..)` call is linked.
-    fn methods_by_name(&self) -> Vec<FastMap<&str, Vec<usize>>> {
-        let mut methods: Vec<FastMap<&str, Vec<usize>>> =
+    /// with that name, per package: how an untyped `recv.name(..)` call is linked. Keyed by
+    /// the name's hash (owned keys: the passes that read the table write the index), so a
+    /// lookup checks the names ([`CrateIndex::methods_named`]).
+    fn build_methods_by_name(&self) -> Vec<FastMap<u64, Vec<usize>>> {
+        let mut methods: Vec<FastMap<u64, Vec<usize>>> =
             vec![FastMap::default(); self.packages.len()];
         for (g, entry) in self.fns.iter().enumerate() {
             let id = &entry.summary.id.0;
@@ -376,10 +388,28 @@ impl CrateIndex {
             let owner = rfind_path_separator(before).map_or(before, |c| &before[c + 2..]);
             if owner.starts_with(char::is_uppercase) {
                 let package = self.files[entry.file].package;
-                methods[package].entry(name).or_default().push(g);
+                methods[package].entry(name_hash(name)).or_default().push(g);
             }
         }
         methods
+    }
+
+    /// The functions declared on a type of `package` named `name`, in index order.
+    fn methods_named<'a>(
+        &'a self,
+        package: usize,
+        name: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.methods_by_name
+            .get(package)
+            .and_then(|methods| methods.get(&name_hash(name)))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |&g| {
+                let id = &self.fns[g].summary.id.0;
+                rfind_path_separator(id).is_some_and(|cut| &id[cut + 2..] == name)
+            })
     }
 
     /// Which functions run while no other task can (see [`CrateIndex::runs_alone`]).
@@ -394,7 +424,6 @@ impl CrateIndex {
     /// start-up.
     fn settle_alone(&mut self) {
         let n = self.fns.len();
-        let methods = self.methods_by_name();
         let mut exact: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut called_exactly = vec![false; n];
         // Exact calls outside `match` arms: what runs before the code after them.
@@ -432,7 +461,7 @@ impl CrateIndex {
             }
             let package = self.files[entry.file].package;
             for (name, line) in &entry.summary.untyped_method_calls {
-                for &h in methods[package].get(name.as_str()).into_iter().flatten() {
+                for h in self.methods_named(package, name) {
                     if h != g && !called_exactly[h] {
                         edges[g].push((h, *line));
                     }

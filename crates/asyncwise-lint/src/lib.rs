@@ -164,9 +164,12 @@ static MARKERS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
     std::sync::LazyLock::new(|| {
         // Leftmost-first matching lets the automaton use its SIMD prefilter (Teddy) over the
         // text; whether a marker occurs, and where each run of markers starts, is the same under
-        // every match kind.
+        // every match kind. The prefilter finds the candidates; a contiguous NFA confirms
+        // them about as fast as a DFA and is built in a fifth of the time (a warm run after an
+        // edit builds it for one file).
         aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(knowledge::spawn::CONCURRENCY_MARKERS)
             .ok()
     });

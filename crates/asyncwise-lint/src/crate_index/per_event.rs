@@ -31,7 +31,6 @@ impl CrateIndex {
     /// Settles which functions are on a per-event path (see the module's docs).
     pub(super) fn settle_per_event(&mut self) {
         let n = self.fns.len();
-        let methods = self.methods_by_name();
         // Types the package declares functions on (`crate::db::Store`), per package.
         let mut declared_owners: Vec<FastSet<&str>> = vec![FastSet::default(); self.packages.len()];
         for entry in &self.fns {
@@ -96,7 +95,7 @@ impl CrateIndex {
             }
             let untyped = entry.summary.untyped_method_calls.iter();
             for name in untyped.map(|(n, _)| n.as_str()).chain(by_name) {
-                for &h in methods[package].get(name).into_iter().flatten() {
+                for h in self.methods_named(package, name) {
                     if h != f && !called_exactly[h] && !self.fns[h].summary.in_test {
                         mark(h, &mut hot, &mut work);
                     }

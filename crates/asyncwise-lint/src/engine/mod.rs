@@ -36,6 +36,10 @@ use crate::suppress::FileSuppressions;
 use manifest::{Edition, Manifest};
 use targets::{FileTarget, Targets, TestModuleFiles};
 
+/// Maps keyed by paths that a run fills once or more per file or directory: foldhash, not
+/// SipHash (nothing here is keyed by untrusted input that could aim at collisions).
+type PathMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Stack size of the worker threads: room for deep (but accepted) nesting in syn's recursive
 /// parser, the model's traversal and the tree's drop, with a wide margin.
 pub const WORKER_STACK_SIZE: usize = 64 << 20;
@@ -79,6 +83,11 @@ pub struct CheckOptions {
     /// if it does not exist on disk; an overlay of a file that is neither on disk nor named is
     /// not found by walking directories.
     pub overlays: Arc<std::collections::HashMap<PathBuf, Arc<str>>>,
+    /// The process exits right after this run (a command-line check; default: `false`, as a
+    /// server or a test goes on running): in a run of one group of packages, its crate index,
+    /// which the exit releases anyway, is left to it instead of being freed one allocation at
+    /// a time (with several groups each is freed, so memory stays bounded by the largest).
+    pub exits_after: bool,
 }
 
 impl CheckOptions {
@@ -109,6 +118,7 @@ impl Default for CheckOptions {
             knowledge: crate::knowledge::Knowledge::builtin(),
             cache: None,
             overlays: Arc::default(),
+            exits_after: false,
         }
     }
 }
@@ -182,8 +192,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     // walk returns to a directory after its subdirectories), and those of the walked
     // directory: looked up once each. A file's path is made absolute only when some setting
     // has `exclude` globs to match it against.
-    let mut dir_settings: std::collections::HashMap<PathBuf, Arc<crate::config::Effective>> =
-        std::collections::HashMap::new();
+    let mut dir_settings: PathMap<PathBuf, Arc<crate::config::Effective>> = PathMap::default();
     let mut root_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
     // The cache, and the cache file and manifest of the packages the named paths are in, are
     // read on another thread while this one walks the tree.
@@ -377,13 +386,19 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let mut note_sources: BTreeMap<PathBuf, Option<Arc<str>>> = BTreeMap::new();
     // The configuration's levels for each file's directory, then the command line's.
     // Test code gets the configuration's `test_rules` on top of its file's levels.
-    let mut levels_by_file: std::collections::HashMap<(PathBuf, bool), Levels> =
-        std::collections::HashMap::new();
+    let mut levels_by_file: PathMap<(PathBuf, bool), Levels> = PathMap::default();
     // Packages are checked one group at a time (a group: packages that depend on each other by
     // path, whose crate pass needs all their summaries), and a group's per-file results are
     // dropped once its findings are settled: memory follows the largest group, not the run.
-    for group in package_groups(&found.packages, &manifests) {
+    let groups = package_groups(&found.packages, &manifests);
+    let group_count = groups.len();
+    for group in groups {
         let first_finding = report.diagnostics.len();
+        // The index is left to the exit only in a run of one group. Leaving every group's made
+        // memory grow with the number of groups (8 copies of the bench corpus: 47 MB peak
+        // became 154 MB); leaving only the last one's still raised that peak (medians of 9
+        // runs 49.1 -> 52.7 MB: what the outlines allocate after the pass cannot reuse it).
+        let leave_to_exit = options.exits_after && group_count == 1;
         let packages = pool.install(|| {
             group
                 .par_iter()
@@ -582,12 +597,17 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         index.test_support_items(),
                     );
                     crate::timing::mark("crate pass: rules");
-                    // Freeing the index (every summary of the group) is left to a thread of
-                    // its own (not the pool, whose threads the outlines need next): nothing
-                    // waits for it, and a process that exits first need not free it.
-                    let _ = std::thread::Builder::new()
-                        .name("asyncwise-free".into())
-                        .spawn(move || drop(index));
+                    // A lone group's index (every summary of the run) is left to the exit of a
+                    // process that ends after the run (3% of a warm run's instructions went
+                    // to freeing it); else freeing it is left to a thread of its own (not the
+                    // pool, whose threads the outlines need next): nothing waits for it.
+                    if leave_to_exit {
+                        std::mem::forget(index);
+                    } else {
+                        let _ = std::thread::Builder::new()
+                            .name("asyncwise-free".into())
+                            .spawn(move || drop(index));
+                    }
                     r
                 }));
                 let (found_in_index, test_support) = crate_pass.unwrap_or_else(|payload| {
@@ -602,25 +622,26 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     ));
                     (Vec::new(), Vec::new())
                 });
+                // Each file's package and place in it, looked up by path once (a search of every
+                // file per finding compared paths component by component: 5% of a warm run).
+                let mut place_of: PathMap<PathBuf, (usize, usize)> = PathMap::default();
+                for (p, (_, tests, ..)) in outcomes.iter().enumerate() {
+                    for (t, (file, _)) in tests.iter().enumerate() {
+                        place_of.entry(file.path.clone()).or_insert((p, t));
+                    }
+                }
                 // Library functions only tests call (a `pub mod test_utils`) are test code too.
                 for (path, lines) in test_support {
-                    let code = outcomes
-                        .iter_mut()
-                        .flat_map(|(_, tests, ..)| tests.iter_mut())
-                        .find(|(file, _)| file.path == path);
-                    if let Some((_, code)) = code {
-                        code.items.push(lines);
+                    if let Some(&(p, t)) = place_of.get(&path) {
+                        outcomes[p].1[t].1.items.push(lines);
                     }
                 }
                 // Crate-level findings join the package of the file they point at, so that
                 // suppressions, test code and serial binaries are judged for them as for per-file
                 // findings.
                 for d in found_in_index {
-                    let home = outcomes
-                        .iter_mut()
-                        .find(|(_, tests, ..)| tests.iter().any(|(file, _)| file.path == d.path));
-                    match home {
-                        Some((outcome, ..)) => outcome.diagnostics.push(d),
+                    match place_of.get(&d.path) {
+                        Some(&(p, _)) => outcomes[p].0.diagnostics.push(d),
                         None => report.diagnostics.push(d),
                     }
                 }

@@ -296,6 +296,7 @@ fn d() -> std::time::Duration {
         "// asyncwise: allow-file(unbounded_channel) -- prototype module\n\
          pub async fn sync_all() -> Result<(), std::io::Error> {\n\
          \x20   let _ = tokio::sync::mpsc::unbounded_channel::<u8>();\n\
+         \x20   tokio::fs::create_dir_all(\"/var/cache/app\").await?;\n\
          \x20   Ok(())\n\
          }\n",
     );

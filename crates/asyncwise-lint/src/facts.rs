@@ -218,7 +218,10 @@ pub struct FnSignature {
     pub kind: FnKind,
     /// Declared `async fn`.
     pub is_async: bool,
-    /// The declared return type is a `Result` (or an alias whose name ends in `Result`).
+    /// The declared return type is a `Result` (or an alias whose name ends in `Result`) and the
+    /// body can end in its error (see
+    /// [`never_errs`](crate::model::analysis::failure::never_errs): a body that handles every
+    /// error and ends in `Ok(..)` cannot).
     pub returns_result: bool,
     /// For a fn of an inherent or trait `impl`: the last segment of the implementing type
     /// (`Doorkeeper`). `None` for free fns and a trait's own (default) methods, which any

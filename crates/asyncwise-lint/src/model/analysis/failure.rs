@@ -235,6 +235,98 @@ fn ending(tail: &syn::Expr) -> Ending {
     }
 }
 
+/// Whether a function body declared to return a `Result` can never end in its error: it has no
+/// `?` and no `return Err(..)` of its own (closures and async blocks inside end themselves), no
+/// error-returning macro (`bail!`, `ensure!`), and every `return`, every `break` with a value and
+/// the tail are `Ok(..)` (through `if`, `match`, blocks and a tail `loop`). A task that runs such
+/// a function cannot fail by an error value, whatever its signature says.
+///
+/// ```
+/// use asyncwise_lint::knowledge::Knowledge;
+/// use asyncwise_lint::model::analysis::failure::never_errs;
+/// let k = Knowledge::builtin();
+/// let handled: syn::Block = syn::parse_str(
+///     "{ if let Err(e) = work().await { log(e); } Ok(()) }").unwrap();
+/// assert!(never_errs(&handled, &k));
+/// let tried: syn::Block = syn::parse_str("{ work().await?; Ok(()) }").unwrap();
+/// assert!(!never_errs(&tried, &k));
+/// ```
+pub fn never_errs(block: &syn::Block, knowledge: &Knowledge) -> bool {
+    let mut scan = FailScan::new(knowledge);
+    scan.visit_block(block);
+    if scan.error.is_some() {
+        return false;
+    }
+    let mut exits = OkExits { all_ok: true };
+    exits.visit_block(block);
+    exits.all_ok && block_ends_ok(block)
+}
+
+/// The block's value is `Ok(..)` on every path that reaches its end.
+fn block_ends_ok(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(tail, None)) => ends_ok(tail),
+        _ => false,
+    }
+}
+
+fn ends_ok(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "Ok")),
+        // A tail `loop` ends only by `break value` (checked by `OkExits`) or `return`.
+        syn::Expr::Loop(_) => true,
+        syn::Expr::Block(b) => block_ends_ok(&b.block),
+        syn::Expr::Paren(p) => ends_ok(&p.expr),
+        syn::Expr::If(i) => {
+            block_ends_ok(&i.then_branch) && i.else_branch.as_ref().is_some_and(|(_, e)| ends_ok(e))
+        }
+        syn::Expr::Match(m) => m.arms.iter().all(|a| ends_ok(&a.body)),
+        _ => false,
+    }
+}
+
+/// Checks every `return` and `break value` of a body (not of its closures, async blocks or
+/// items) for `Ok(..)`, and looks for error-returning macros.
+struct OkExits {
+    all_ok: bool,
+}
+
+impl<'ast> Visit<'ast> for OkExits {
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        if !r.expr.as_deref().is_some_and(ends_ok) {
+            self.all_ok = false;
+        }
+        visit::visit_expr_return(self, r);
+    }
+
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if b.expr.as_deref().is_some_and(|e| !ends_ok(e)) {
+            self.all_ok = false;
+        }
+        visit::visit_expr_break(self, b);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let name = macros::name(mac);
+        if macro_kinds::ERROR_RETURNING_MACROS.contains(&name.as_str()) {
+            self.all_ok = false;
+            return;
+        }
+        match macros::body(mac) {
+            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| self.visit_stmt(s)),
+            MacroBody::Opaque => {}
+        }
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
 /// Finds `?`, `return Err(..)`, unwrap-like methods and panicking macros in a body.
 struct FailScan<'k> {
     knowledge: &'k Knowledge,
@@ -486,5 +578,27 @@ mod tests {
             })
         ));
         assert_eq!(failure("fut"), BodyFailure::default());
+    }
+
+    #[test]
+    fn a_result_fn_that_handles_every_error_never_errs() {
+        let k = Knowledge::builtin();
+        let never = |src: &str| never_errs(&syn::parse_str::<syn::Block>(src).unwrap(), &k);
+        assert!(never("{ let _ = tx.send(1).await; Ok(()) }"));
+        assert!(never(
+            "{ loop { match rx.recv().await { Some(m) => log(m), None => return Ok(()) } } }"
+        ));
+        assert!(never(
+            "{ if done { return Ok(()); } let r = async { x? }; Ok(()) }"
+        ));
+        assert!(never("{ if a { Ok(1) } else { Ok(2) } }"));
+        assert!(!never("{ work().await }"));
+        assert!(!never("{ if a { return Err(e); } Ok(()) }"));
+        assert!(!never("{ if a { return other().await; } Ok(()) }"));
+        assert!(!never("{ anyhow::bail!(\"no\"); }"));
+        assert!(!never("{ ensure!(a > 1, \"small\"); Ok(()) }"));
+        assert!(!never("{ loop { if a { break Err(e); } } }"));
+        assert!(!never("{ if a { Ok(1) } else { inner() } }"));
+        assert!(!never("{ let v = f()?; Ok(v) }"));
     }
 }

@@ -7,7 +7,7 @@
 
 use syn::visit::{self, Visit};
 
-use super::super::analysis::startup;
+use super::super::analysis::{failure, startup};
 use super::super::{Ctx, FnItem, Loc, ModDecl, Ty};
 use super::Walker;
 use crate::facts::{FnKind, FnSignature};
@@ -22,6 +22,9 @@ pub(super) struct ItemPlace {
     pub(super) impl_owner: Option<String>,
     /// Inside a trait's own items (its default methods belong to every implementing type).
     in_trait: bool,
+    /// Inside an `impl Trait for Type`: a call of the method by name may run another
+    /// implementation, so what the trait declares counts, not what this body does.
+    in_trait_impl: bool,
     /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
     entry_point: bool,
     /// The function about to be visited carries a runtime `main` attribute that polls its body
@@ -36,6 +39,7 @@ impl ItemPlace {
             in_impl: false,
             impl_owner: None,
             in_trait: false,
+            in_trait_impl: false,
             entry_point: false,
             main_apart: false,
         }
@@ -67,7 +71,9 @@ impl Walker {
         let saved_owner = std::mem::replace(&mut self.items.impl_owner, self.env.self_ty.clone());
         let saved_in_impl = std::mem::replace(&mut self.items.in_impl, true);
         let saved_in_trait = std::mem::replace(&mut self.items.in_trait, false);
+        let saved_trait_impl = std::mem::replace(&mut self.items.in_trait_impl, i.trait_.is_some());
         visit::visit_item_impl(self, i);
+        self.items.in_trait_impl = saved_trait_impl;
         self.items.in_trait = saved_in_trait;
         self.items.in_impl = saved_in_impl;
         self.items.impl_owner = saved_owner;
@@ -111,7 +117,9 @@ impl Walker {
             return None;
         };
         match self.types.ty_of(ty, &self.resolver) {
-            Ty::Named(path) if path == "Self" => self.items.impl_owner.clone().filter(|_| self.items.in_impl),
+            Ty::Named(path) if path == "Self" => {
+                self.items.impl_owner.clone().filter(|_| self.items.in_impl)
+            }
             Ty::Named(path) => Some(path),
             _ => None,
         }
@@ -138,7 +146,12 @@ impl Walker {
             module,
             kind,
             is_async: sig.asyncness.is_some(),
-            returns_result: returns_result(&sig.output),
+            // A `Result` the body can never end in the error of is no failure to report; a trait's
+            // method may run another implementation, so there the declaration counts.
+            returns_result: returns_result(&sig.output)
+                && (self.items.in_trait
+                    || self.items.in_trait_impl
+                    || !failure::never_errs(block, &self.knowledge)),
             owner: self
                 .items
                 .impl_owner

@@ -192,7 +192,9 @@ impl Walker {
         {
             let mut failure = failure::of_future(&init.expr, &self.knowledge);
             self.qualify_method_ending(&init.expr, &mut failure);
-            self.scope.bound_futures.push((name.ident.to_string(), failure));
+            self.scope
+                .bound_futures
+                .push((name.ident.to_string(), failure));
         }
         if self.async_lock_scan
             && let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)

@@ -13,7 +13,7 @@ use tokio::spawn as go;
 use tokio::task::{self, JoinHandle, JoinSet};
 
 async fn fallible() -> io::Result<u64> {
-    Ok(1)
+    Ok(tokio::fs::metadata("/var/lib/app").await?.len())
 }
 
 async fn renamed_spawn() {

@@ -27,8 +27,10 @@ async fn probe(target: &str) -> Sample {
 }
 
 async fn relay(sock: TcpStream, upstream: String) -> io::Result<u64> {
-    let _ = (sock, upstream);
-    Ok(0)
+    let mut sock = sock;
+    let mut server = tokio::net::TcpStream::connect(upstream).await?;
+    let (sent, _) = tokio::io::copy_bidirectional(&mut sock, &mut server).await?;
+    Ok(sent)
 }
 
 async fn report_progress(done: u64) {

@@ -22,6 +22,7 @@ pub struct Worker;
 
 impl Worker {
     async fn serve(self) -> std::io::Result<()> {
+        tokio::net::TcpListener::bind("0.0.0.0:7000").await?;
         Ok(())
     }
 

@@ -80,6 +80,7 @@ async fn download(_u: &str) -> Result<Vec<u8>, Error> {
 
 impl Peer {
     async fn ping(&self) -> Result<(), Error> {
+        self.check()?;
         Ok(())
     }
 }

@@ -409,6 +409,29 @@ pub struct CallRef {
     pub receiver: Option<crate::model::TyChain>,
 }
 
+/// The summary's record of `call`, calling `target` (on a receiver only the crate index types).
+fn call_ref(
+    model: &FileModel<'_>,
+    call: &crate::model::CallFact,
+    target: String,
+    receiver: Option<crate::model::TyChain>,
+) -> CallRef {
+    CallRef {
+        target,
+        ctx: call.ctx,
+        span: model.span(call.loc),
+        startup: call.startup,
+        top_level: call.top_level,
+        per_run: call.per_run,
+        in_arm: call.in_arm,
+        awaited: call.awaited,
+        per_event: model.per_event.in_region(call.loc),
+        own_frame: call.own_frame,
+        quiet_path: model.quiet_paths.covers(call.loc),
+        receiver,
+    }
+}
+
 /// A call that blocks by itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockingCall {
@@ -530,20 +553,12 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                     // A receiver the crate index may type: the call is an edge once it does.
                     // (It stays an untyped call below for the judgements that link by name.)
                     if let Ty::Chain(chain) = receiver {
-                        functions[caller].calls.push(CallRef {
-                            target: name.clone(),
-                            ctx: call.ctx,
-                            span: model.span(call.loc),
-                            startup: call.startup,
-                            top_level: call.top_level,
-                            per_run: call.per_run,
-                            in_arm: call.in_arm,
-                            awaited: call.awaited,
-                            per_event: model.per_event.in_region(call.loc),
-                            own_frame: call.own_frame,
-                            quiet_path: model.quiet_paths.covers(call.loc),
-                            receiver: Some((**chain).clone()),
-                        });
+                        functions[caller].calls.push(call_ref(
+                            model,
+                            call,
+                            name.clone(),
+                            Some((**chain).clone()),
+                        ));
                     }
                     let line = call.loc.start.0;
                     let span = model.span(call.loc);
@@ -592,20 +607,9 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 span: model.span(call.loc),
             });
         }
-        functions[caller].calls.push(CallRef {
-            target,
-            ctx: call.ctx,
-            span: model.span(call.loc),
-            startup: call.startup,
-            top_level: call.top_level,
-            per_run: call.per_run,
-            in_arm: call.in_arm,
-            awaited: call.awaited,
-            per_event: model.per_event.in_region(call.loc),
-            own_frame: call.own_frame,
-            quiet_path: model.quiet_paths.covers(call.loc),
-            receiver: None,
-        });
+        functions[caller]
+            .calls
+            .push(call_ref(model, call, target, None));
     }
     FileItems {
         module: model.module.clone(),

@@ -95,6 +95,7 @@ async fn main() {
         "src/worker.rs",
         r#"
 pub async fn run() -> anyhow::Result<()> {
+    tokio::fs::create_dir_all("/var/lib/worker").await?;
     Ok(())
 }
 
@@ -170,7 +171,7 @@ fn examples_are_separate_crates() {
     write(
         root,
         "src/lib.rs",
-        "pub async fn serve() -> std::io::Result<()> { Ok(()) }\n",
+        "pub async fn serve() -> std::io::Result<()> { tokio::fs::metadata(\"/srv\").await?; Ok(()) }\n",
     );
     // `echo` spawns `handle`, defined in the same package only by another example.
     write(
@@ -181,7 +182,7 @@ fn examples_are_separate_crates() {
     write(
         root,
         "examples/other.rs",
-        "pub mod helpers {}\nasync fn handle() -> std::io::Result<()> { Ok(()) }\n",
+        "pub mod helpers {}\nasync fn handle() -> std::io::Result<()> { tokio::fs::metadata(\"/srv\").await?; Ok(()) }\n",
     );
     let found = findings(&[root.to_path_buf()]);
     assert_eq!(

@@ -493,7 +493,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
     first_awaits(model, &mut functions);
     let raced = raced_locs(model);
     for (at, target) in &model.per_event.registered {
-        if let Some(f) = innermost_fn(model, *at) {
+        if let Some(f) = model.innermost_fn(*at) {
             functions[f].registers.push(target.clone());
         }
     }
@@ -820,17 +820,6 @@ pub fn mark_trait_impls(items: &mut FileItems, ast: &syn::File) {
             .iter()
             .any(|(n, line)| n == name && *line == f.at.start.line);
     }
-}
-
-/// The innermost function of the file whose body holds `at`, by index.
-fn innermost_fn(model: &FileModel<'_>, at: crate::model::Loc) -> Option<usize> {
-    model
-        .fn_items
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.body.start <= at.start && at.end <= f.body.end)
-        .max_by_key(|(_, f)| f.body.start)
-        .map(|(i, _)| i)
 }
 
 /// Is a call one `blocking_in_async` may report: a blocking table row, or a method on a field of

@@ -15,6 +15,7 @@ pub mod locks;
 pub mod macros;
 pub mod offload;
 pub mod pacing;
+pub mod quiet_paths;
 pub mod rewrites;
 pub mod runtimes;
 pub mod spawn;

@@ -469,6 +469,26 @@ pub struct FileModel<'a> {
 }
 
 impl<'a> FileModel<'a> {
+    /// The innermost function whose body holds `at`, by its index in
+    /// [`fn_items`](Self::fn_items).
+    ///
+    /// ```
+    /// use asyncwise_lint::model::{FileModel, Loc};
+    /// let src = "fn outer() {\n    fn inner() {\n        work();\n    }\n}\n";
+    /// let ast = syn::parse_file(src).unwrap();
+    /// let m = FileModel::build(std::path::Path::new("f.rs"), src, &ast);
+    /// let i = m.innermost_fn(Loc { start: (3, 8), end: (3, 14) }).unwrap();
+    /// assert!(m.fn_items[i].path.ends_with("inner"));
+    /// ```
+    pub fn innermost_fn(&self, at: Loc) -> Option<usize> {
+        self.fn_items
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.body.encloses(at))
+            .max_by_key(|(_, f)| f.body.start)
+            .map(|(i, _)| i)
+    }
+
     /// Builds the model of one parsed file.
     ///
     /// ```

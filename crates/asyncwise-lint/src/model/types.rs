@@ -791,6 +791,18 @@ impl Loc {
         Loc::between(start, m.delimiter.span().close())
     }
 
+    /// Does this location contain `inner` (both ends included)?
+    ///
+    /// ```
+    /// use asyncwise_lint::model::Loc;
+    /// let body = Loc { start: (3, 0), end: (9, 1) };
+    /// assert!(body.encloses(Loc { start: (4, 4), end: (4, 20) }));
+    /// assert!(!body.encloses(Loc { start: (8, 4), end: (10, 2) }));
+    /// ```
+    pub fn encloses(&self, inner: Loc) -> bool {
+        self.start <= inner.start && inner.end <= self.end
+    }
+
     fn between(start: proc_macro2::Span, end: proc_macro2::Span) -> Loc {
         let (s, e) = (start.start(), end.end());
         Loc {

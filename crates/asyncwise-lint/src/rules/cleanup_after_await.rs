@@ -272,11 +272,7 @@ fn cancellation_evidence(
         });
     }
     // The innermost fn around the body.
-    let item = model
-        .fn_items
-        .iter()
-        .filter(|f| f.body.start <= body.start && body.end <= f.body.end)
-        .max_by_key(|f| f.body.start)?;
+    let item = &model.fn_items[model.innermost_fn(body)?];
     let name = item.path.rsplit("::").next().unwrap_or(&item.path);
     if model.per_event.handlers.contains(&item.loc)
         || model

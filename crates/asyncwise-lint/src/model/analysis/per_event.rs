@@ -69,9 +69,7 @@ impl PerEventFacts {
     /// assert!(!facts.in_region(Loc { start: (10, 4), end: (10, 20) }));
     /// ```
     pub fn in_region(&self, loc: Loc) -> bool {
-        self.regions
-            .iter()
-            .any(|(r, _)| r.start <= loc.start && loc.end <= r.end)
+        self.regions.iter().any(|(r, _)| r.encloses(loc))
     }
 }
 

@@ -19,6 +19,7 @@
 
 use syn::visit::{self, Visit};
 
+use crate::knowledge::quiet_paths as quiet;
 use crate::model::Loc;
 
 /// Why a region runs off the served paths.
@@ -51,9 +52,7 @@ impl QuietPaths {
     /// assert!(quiet.covers(sleep));
     /// ```
     pub fn covers(&self, loc: Loc) -> bool {
-        self.regions
-            .iter()
-            .any(|(r, _)| r.start <= loc.start && loc.end <= r.end)
+        self.regions.iter().any(|(r, _)| r.encloses(loc))
     }
 }
 
@@ -79,10 +78,11 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        let fallback_arg = match m.method.to_string().as_str() {
-            "or_else" | "unwrap_or_else" | "map_or_else" | "ok_or_else" => m.args.first(),
-            _ => None,
-        };
+        let method = m.method.to_string();
+        let fallback_arg = quiet::FALLBACK_METHODS
+            .contains(&method.as_str())
+            .then(|| m.args.first())
+            .flatten();
         if let Some(arg @ syn::Expr::Closure(_)) = fallback_arg
             && reads_env_var(&m.receiver)
         {
@@ -150,11 +150,17 @@ fn ends_process(e: &syn::Expr) -> bool {
     let syn::Expr::Path(p) = &*c.func else {
         return false;
     };
-    let segments = &p.path.segments;
+    path_ends_in(&p.path, quiet::PROCESS_ENDS)
+}
+
+/// Does a path end in one of `table`'s `(parent, name)` pairs?
+fn path_ends_in(path: &syn::Path, table: &[(&str, &str)]) -> bool {
+    let segments = &path.segments;
     let n = segments.len();
     n >= 2
-        && segments[n - 2].ident == "process"
-        && (segments[n - 1].ident == "exit" || segments[n - 1].ident == "abort")
+        && table
+            .iter()
+            .any(|(parent, name)| segments[n - 2].ident == parent && segments[n - 1].ident == name)
 }
 
 /// Is `e` a value read by `env::var`/`env::var_os`, possibly through adapters
@@ -168,11 +174,7 @@ fn reads_env_var(e: &syn::Expr) -> bool {
             let syn::Expr::Path(p) = &*c.func else {
                 return false;
             };
-            let segments = &p.path.segments;
-            let n = segments.len();
-            n >= 2
-                && segments[n - 2].ident == "env"
-                && (segments[n - 1].ident == "var" || segments[n - 1].ident == "var_os")
+            path_ends_in(&p.path, quiet::ENV_READS)
         }
         _ => false,
     }

@@ -691,6 +691,7 @@ impl Supervisor {
                         abort: None,
                         running: false,
                         stopping_until: None,
+                        tracking_id: None,
                     }
                 })
                 .collect(),
@@ -747,6 +748,11 @@ impl Supervisor {
                     for child in &mut run.children {
                         if child.running && child.stopping_until.is_some_and(|at| at <= now) {
                             tracing::warn!(child = %child.spec.name, "child did not stop for the group restart; aborted");
+                            if let (Some(shutdown), Some(id), false) =
+                                (&run.tracked, child.tracking_id, run.grace.is_zero())
+                            {
+                                shutdown.mark_cut(id);
+                            }
                             if let Some(abort) = &child.abort {
                                 abort.abort();
                             }
@@ -785,6 +791,8 @@ struct Child {
     running: bool,
     /// Stopped for a group restart: aborted at this instant if still running.
     stopping_until: Option<Instant>,
+    /// The current run's key in the tracking shutdown's registry.
+    tracking_id: Option<u64>,
 }
 
 /// The restart intensity's memory: the times of the latest restarts within
@@ -945,6 +953,7 @@ impl Run {
                 }
                 result
             }));
+        self.children[index].tracking_id = registration.as_ref().map(|(_, _, id)| *id);
         if let Some((shutdown, path, id)) = registration {
             shutdown.register(id, &path, started, handle.clone());
         }
@@ -1074,8 +1083,16 @@ impl Run {
             .map(|(_, index)| (index, self.children[index].spec.name.clone()))
             .collect();
         aborted.sort_by_key(|(index, _)| *index);
-        for (_, name) in &aborted {
+        for (index, name) in &aborted {
             tracing::warn!(child = %name, "child did not stop in time; aborted");
+            // Given a grace period and ignored it: a cut, not an abort.
+            if let (Some(shutdown), Some(id), false) = (
+                &self.tracked,
+                self.children[*index].tracking_id,
+                self.grace.is_zero(),
+            ) {
+                shutdown.mark_cut(id);
+            }
         }
         self.set.abort_all();
         aborted.into_iter().map(|(_, name)| name).collect()

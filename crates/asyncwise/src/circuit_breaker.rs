@@ -600,7 +600,10 @@ impl Inner {
                     .is_some_and(|limit| machine.consecutive_failures >= limit);
                 let rate_trip = match (self.rate, now_rate) {
                     (Some((threshold, min_calls)), Some((calls, failures))) => {
-                        calls >= u64::from(min_calls) && failures as f64 >= threshold * calls as f64
+                        // The share, divided: rounded to the nearest f64 it equals the
+                        // threshold when the exact share is the decimal the user wrote
+                        // (`threshold * calls` rounded above 14 for 0.56 of 25 calls).
+                        calls >= u64::from(min_calls) && failures as f64 / calls as f64 >= threshold
                     }
                     _ => false,
                 };

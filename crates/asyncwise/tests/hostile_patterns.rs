@@ -265,6 +265,34 @@ mod circuit_breaker {
         }
     }
 
+    /// `failure_rate`: opens when "the share of failures among them is at least
+    /// `threshold`": exactly 56 % of 25 calls and exactly 7 % of 100 trip a breaker set to
+    /// 0.56 and 0.07 (they did not: `threshold * calls` rounded above the count of failures).
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_share_exactly_at_the_threshold_trips() {
+        for (threshold, calls, failures) in [(0.56, 25_u32, 14_u32), (0.07, 100, 7), (0.5, 4, 2)] {
+            let breaker = CircuitBreaker::builder()
+                .failure_rate(threshold, Window::Calls(calls), calls)
+                .build();
+            for _ in 0..calls - failures {
+                let _ = breaker.call(async { Ok::<_, &str>(()) }).await;
+            }
+            for n in 0..failures {
+                assert_eq!(
+                    breaker.state(),
+                    BreakerState::Closed,
+                    "{threshold}: failure {n}"
+                );
+                let _ = breaker.call(async { Err::<(), _>("down") }).await;
+            }
+            assert_eq!(
+                breaker.state(),
+                BreakerState::Open,
+                "{failures} of {calls} is {threshold}"
+            );
+        }
+    }
+
     /// `call`: "A call dropped before it finished counts as neither success nor failure (and
     /// frees its trial slot); so does an operation that panics": also a classifier of
     /// `call_classified` that panics — the panic reaches the caller, the trial slot is free

@@ -182,7 +182,8 @@ pin_project! {
     /// Dropping it drops the items it holds (running, or finished and
     /// waiting for an earlier one): their futures are dropped with it and
     /// nothing keeps running, and nothing reports them. A panic of `f`, of
-    /// an item's future or of an [`OnError::DeadLetter`] sink is not caught:
+    /// an item's future, of an [`OnError::DeadLetter`] sink or of the
+    /// upstream stream is not caught:
     /// it unwinds out of the consumer's poll. A consumer that catches it
     /// and polls again gets the end of the stream (the items still held are
     /// dropped then).

@@ -495,7 +495,9 @@ impl CircuitBreaker {
     /// Like [`call`](Self::call), but only errors for which `is_failure`
     /// returns `true` count against the dependency; the others (a "not
     /// found", a validation error) count as successes, since the dependency
-    /// answered.
+    /// answered. A classifier that panics makes the call count as neither,
+    /// like an operation that panics (its trial slot is freed), and the panic
+    /// reaches the caller.
     ///
     /// ```
     /// use asyncwise::{BreakerState, CircuitBreaker};

@@ -599,6 +599,10 @@ impl Supervisor {
     /// cancelled (or after an escalation, or when siblings are stopped for
     /// a group restart) before they are aborted. `Duration::MAX` never
     /// aborts them (any grace past about 30 years is taken as 30 years).
+    /// A child of a supervisor made [`with_shutdown`](Self::with_shutdown)
+    /// that is aborted when a non-zero grace ends is named in
+    /// [`ShutdownReport::cut`](crate::ShutdownReport::cut); with zero grace
+    /// in [`aborted`](crate::ShutdownReport::aborted).
     /// Likewise a restart delay of `Duration::MAX` from the
     /// [restart policy](Self::restart_policy) means the child waits, not a
     /// crash.

@@ -732,6 +732,41 @@ mod backoff {
         assert_ne!(drawn[3..], straight[..3]);
     }
 
+    /// `ceiling`: "`min(max, initial * 2^attempt)`", and "Delays have nanosecond precision":
+    /// the ceiling is that product to the nanosecond, for initial delays that are not round.
+    #[test]
+    fn the_ceiling_is_the_doubling_to_the_nanosecond() {
+        let max = Duration::from_secs(86_400);
+        let mut wrong = Vec::new();
+        for initial_ns in [
+            1_u64,
+            3,
+            7,
+            999,
+            123_456_789,
+            333_333_333,
+            1_000_000_007,
+            2_718_281_828,
+        ] {
+            let initial = Duration::from_nanos(initial_ns);
+            let backoff = Backoff::new(initial, max);
+            for attempt in 0..20_u32 {
+                let exact = initial
+                    .checked_mul(1 << attempt)
+                    .map_or(max, |product| product.min(max));
+                if backoff.ceiling(attempt) != exact {
+                    wrong.push((initial_ns, attempt, backoff.ceiling(attempt), exact));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} wrong, e.g. {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(5)]
+        );
+    }
+
     /// "an endless `Iterator`" whose delays stay within `min(max, initial * 2^n)`, for
     /// endless and zero configurations alike.
     #[test]

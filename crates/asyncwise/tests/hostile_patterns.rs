@@ -790,3 +790,56 @@ mod backoff {
         }
     }
 }
+
+mod spawn {
+    use super::*;
+    use std::cell::Cell;
+
+    /// An error type that is `Send` but not `Sync`.
+    struct NotSync(Cell<u8>);
+    impl std::fmt::Display for NotSync {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "code {}", self.0.get())
+        }
+    }
+
+    /// `TaskOutput`: "`Result<T, E>` is a failure when it is `Err` (`E` only needs
+    /// `Display`: it does not have to be `Sync` ...). Every other implementation is always a
+    /// success" — as a group and a shutdown read them: the `Err` output is handed back as
+    /// the task's value and recorded as a named failure with its message in the shutdown's
+    /// report (exit code 1); `None` and `ExitCode::FAILURE` are successes.
+    #[tokio::test(start_paused = true)]
+    async fn task_outputs_are_read_as_documented() {
+        let shutdown = Shutdown::new();
+        let mut group: TaskGroup<Result<(), NotSync>> =
+            TaskGroup::new().with_shutdown(&shutdown, "jobs");
+        group
+            .spawn("fails", async { Err(NotSync(Cell::new(7))) })
+            .unwrap();
+        // The group hands the output back as it is; the failure is recorded (below).
+        match &group.join_all().await[..] {
+            [Ok(Err(error))] => assert_eq!(error.to_string(), "code 7"),
+            other => panic!("{:?}", other.iter().map(|r| r.is_ok()).collect::<Vec<_>>()),
+        }
+        let mut options: TaskGroup<Option<u8>> = TaskGroup::new();
+        options.spawn("none", async { None }).unwrap();
+        assert!(matches!(options.join_all().await[..], [Ok(None)]));
+        let mut codes: TaskGroup<std::process::ExitCode> = TaskGroup::new();
+        codes
+            .spawn("exit", async { std::process::ExitCode::FAILURE })
+            .unwrap();
+        assert!(matches!(codes.join_all().await[..], [Ok(_)]));
+        let report = shutdown.drain().await;
+        match &report.failures[..] {
+            [failure] => {
+                assert_eq!(failure.task.name, "jobs/fails");
+                assert!(
+                    matches!(&failure.error, TaskError::Failed { source, .. } if source.to_string() == "code 7"),
+                    "{report}"
+                );
+            }
+            other => panic!("{report}: {} failures", other.len()),
+        }
+        assert_eq!(report.exit_code(), 1);
+    }
+}

@@ -164,6 +164,43 @@ mod ended_by {
         }
     }
 
+    /// `Strategy::OneForAll`: the others are stopped, "after the shutdown grace period they
+    /// are aborted": a deaf sibling of a tracked supervisor, aborted for a group restart, is
+    /// `cut` (it ignored its token for the whole grace), not `aborted`.
+    #[tokio::test(start_paused = true)]
+    async fn a_deaf_sibling_aborted_for_a_group_restart_is_cut() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+        let stop = tokio_util::sync::CancellationToken::new();
+        let failed_once = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&failed_once);
+        let supervisor = Supervisor::new(stop.clone())
+            .name("workers")
+            .strategy(asyncwise::Strategy::OneForAll)
+            .shutdown_grace(Duration::from_secs(1))
+            .with_shutdown(&shutdown)
+            .child("deaf", RestartPolicy::Permanent, |_| async {
+                std::future::pending::<Result<(), BoxError>>().await
+            })
+            .child("flaky", RestartPolicy::Permanent, move |ctx| {
+                let first = !flag.swap(true, Ordering::SeqCst);
+                async move {
+                    if first {
+                        return Err::<(), BoxError>("once".into());
+                    }
+                    ctx.token().cancelled().await;
+                    Ok(())
+                }
+            });
+        let supervised = tokio::spawn(supervisor.run());
+        // The failure at once, the deaf sibling aborted a grace (1 s) later, both restarted.
+        sleep(Duration::from_secs(5)).await;
+        let report = shutdown.drain().await;
+        assert_eq!(names(&report.cut), ["workers/deaf"], "{report}");
+        assert!(report.aborted.is_empty(), "{report}");
+        stop.cancel();
+        let _ = supervised.await;
+    }
+
     /// `testing::DrainTest::run`: "`DrainTimeout` when a tracked task was still running at
     /// the deadline" — a deaf task in a group made `with_shutdown`. Before session 9 this
     /// held only when the drain cut the task before its group did (see above).

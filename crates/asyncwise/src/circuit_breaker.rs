@@ -207,7 +207,10 @@ impl BreakerBuilder {
     /// (0 is taken as 1) are in `window` and the share of failures among
     /// them is at least `threshold` (clamped to 0..=1; NaN is 1). A
     /// [`Window::Calls`] of 0 is taken as 1 and one above 65 536 as 65 536;
-    /// a [`Window::Time`] under 10 ms as 10 ms.
+    /// a [`Window::Time`] under 10 ms as 10 ms. A `Window::Calls(n)` with
+    /// `n` below `min_calls` never holds `min_calls` calls, so the rate then
+    /// never trips the breaker (it is not raised for you: say which you
+    /// meant).
     ///
     /// ```
     /// use asyncwise::{CircuitBreaker, Window};

@@ -320,6 +320,19 @@ mod circuit_breaker {
         }
     }
 
+    /// `failure_rate`: "A `Window::Calls(n)` with `n` below `min_calls` ... never trips the
+    /// breaker": 50 failures in a row with a 10-call window and 20 minimum calls.
+    #[tokio::test(start_paused = true)]
+    async fn a_count_window_smaller_than_min_calls_never_trips() {
+        let breaker = CircuitBreaker::builder()
+            .failure_rate(0.5, Window::Calls(10), 20)
+            .build();
+        for _ in 0..50 {
+            let _ = breaker.call(async { Err::<(), _>("down") }).await;
+        }
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+
     /// `call`: "A call dropped before it finished counts as neither success nor failure (and
     /// frees its trial slot); so does an operation that panics": also a classifier of
     /// `call_classified` that panics — the panic reaches the caller, the trial slot is free

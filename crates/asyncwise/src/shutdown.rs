@@ -607,13 +607,21 @@ impl Tracking {
     }
 
     /// Records that the task's group cut it, already started, when the
-    /// grace period it gave after cancelling it ended. With a grace that
-    /// ends at the drain deadline (`at_drain_deadline`, a group made
-    /// `with_shutdown`) the task is a straggler, as if the drain had cut it
-    /// (which one runs first at that instant is chance); otherwise it goes
-    /// to [`ShutdownReport::cut`]. Nothing once the drain has closed the
+    /// grace period it gave after cancelling it ended. When that grace was
+    /// the drain's (`until_drain`, a group made `with_shutdown`) and the
+    /// drain deadline has passed, the task is a straggler, as if the drain
+    /// had cut it (which one runs first at that instant is chance);
+    /// otherwise (a grace of the group's own, or a `with_shutdown` group
+    /// cancelled before the shutdown was triggered) it goes to
+    /// [`ShutdownReport::cut`]. Nothing once the drain has closed the
     /// registry: the drain has listed it already.
-    pub(crate) fn record_cut(&self, at_drain_deadline: bool) {
+    pub(crate) fn record_cut(&self, until_drain: bool) {
+        let at_drain_deadline = until_drain
+            && self
+                .inner
+                .drain_deadline
+                .get()
+                .is_some_and(|deadline| Instant::now() >= *deadline);
         let mut registry = self.inner.registry();
         if registry.closed {
             return;
@@ -748,6 +756,18 @@ impl Shutdown {
 
     /// When the drain deadline passes: fixed by the first caller, counted
     /// from then.
+    /// When the cancelled tasks of a group made `with_shutdown` are cut: the
+    /// drain deadline once the shutdown has been triggered (or drained),
+    /// otherwise the shutdown's deadline from now. A group cancelled on its
+    /// own must not fix the drain deadline: a shutdown triggered later still
+    /// gives its tasks the whole deadline from the trigger.
+    pub(crate) fn group_grace_deadline(&self) -> Instant {
+        match self.inner.drain_deadline.get() {
+            Some(deadline) => *deadline,
+            None => crate::instant_after(Instant::now(), self.inner.deadline),
+        }
+    }
+
     pub(crate) fn drain_deadline(&self) -> Instant {
         *self
             .inner
@@ -783,7 +803,9 @@ impl Shutdown {
     }
 
     /// Starts the shutdown from code (the same as a signal would); the
-    /// drain deadline counts from now.
+    /// drain deadline counts from now (from the first trigger; a group made
+    /// [`with_shutdown`](crate::TaskGroup::with_shutdown) that was
+    /// cancelled before does not move it).
     ///
     /// ```
     /// let shutdown = asyncwise::Shutdown::new();

@@ -268,7 +268,7 @@ impl CancelScope {
     fn grace_deadline(&self) -> Instant {
         *self.grace_deadline.get_or_init(|| match &self.grace {
             Grace::Fixed(grace) => crate::instant_after(Instant::now(), *grace),
-            Grace::UntilDrainDeadline(shutdown) => shutdown.drain_deadline(),
+            Grace::UntilDrainDeadline(shutdown) => shutdown.group_grace_deadline(),
         })
     }
 }

@@ -302,7 +302,9 @@ impl<T: Send + 'static> TaskGroup<T> {
 
     /// Ties the group to a [`Shutdown`]: the group is cancelled when the
     /// shutdown is triggered, its tasks get until the drain deadline as
-    /// grace, and each task is tracked by the shutdown as `name/task` — the
+    /// grace (cancelled on its own before the shutdown is triggered, the
+    /// group gives them the shutdown's deadline from then, without fixing
+    /// the drain's), and each task is tracked by the shutdown as `name/task` — the
     /// drain waits for it, aborts it at the deadline and names it in the
     /// report if it straggles (also when the group itself cuts it at the end
     /// of this grace, the same instant), and its failure or panic is recorded in the

@@ -78,18 +78,20 @@ mod ended_by {
 
     /// `cut`: "A task of a group made `with_shutdown`, whose grace *is* the drain deadline,
     /// is a straggler instead (exit code 124), whether its group or the drain cut it
-    /// first." The group cutting first: it was cancelled by hand before the trigger, so its
-    /// grace (the drain deadline, fixed then) ends while no drain runs.
+    /// first." The group cutting first: the shutdown is triggered but nobody drains until
+    /// after the deadline, so the group's grace (the drain deadline) ends with no drain
+    /// running.
     #[tokio::test(start_paused = true)]
     async fn a_with_shutdown_groups_task_cut_at_the_drain_deadline_is_a_straggler() {
         let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
         let mut group: TaskGroup<()> = TaskGroup::new().with_shutdown(&shutdown, "jobs");
         group.spawn("deaf", std::future::pending()).unwrap();
-        sleep(Duration::from_secs(1)).await;
-        group.cancel();
+        settle().await;
+        shutdown.trigger();
         // The group cuts it when its grace, the drain deadline (now + 10 s), ends.
         let results = group.join_all().await;
         assert!(matches!(results[..], [Err(TaskError::Cancelled { .. })]));
+        sleep(Duration::from_secs(10)).await;
         let report = shutdown.drain().await;
         assert_eq!(names(&report.stragglers), ["jobs/deaf"], "{report}");
         assert!(
@@ -97,6 +99,33 @@ mod ended_by {
             "{report}"
         );
         assert_eq!(report.exit_code(), 124, "{report}");
+    }
+
+    /// `Shutdown::trigger`: "the drain deadline counts from now", after a group made
+    /// `with_shutdown` was cancelled by hand an hour before: a task that needs 5 s of its
+    /// 10 s after the trigger stops in time, and the group's deaf task, cut 10 s after its
+    /// group's cancellation (long before any drain), is `cut`, not a straggler. Before
+    /// session 9 the group's cancellation fixed the shutdown's drain deadline: the drain an
+    /// hour later cut everything at once (exit code 124).
+    #[tokio::test(start_paused = true)]
+    async fn cancelling_a_with_shutdown_group_does_not_fix_the_drain_deadline() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+        let mut group: TaskGroup<()> = TaskGroup::new().with_shutdown(&shutdown, "jobs");
+        group.spawn("deaf", std::future::pending()).unwrap();
+        let token = shutdown.token();
+        shutdown.spawn("worker", async move {
+            token.cancelled().await;
+            sleep(Duration::from_secs(5)).await;
+        });
+        settle().await;
+        group.cancel();
+        let _ = group.join_all().await;
+        sleep(Duration::from_secs(3600)).await;
+        let report = shutdown.drain().await;
+        assert!(report.stragglers.is_empty(), "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(5), "{report}");
+        assert_eq!(names(&report.cut), ["jobs/deaf"], "{report}");
+        assert_eq!(report.exit_code(), 0, "{report}");
     }
 
     /// The same with the drain running: the group's grace and the drain's deadline end at

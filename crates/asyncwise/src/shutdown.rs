@@ -757,14 +757,16 @@ impl Shutdown {
     /// When the drain deadline passes: fixed by the first caller, counted
     /// from then.
     /// When the cancelled tasks of a group made `with_shutdown` are cut: the
-    /// drain deadline once the shutdown has been triggered (or drained),
-    /// otherwise the shutdown's deadline from now. A group cancelled on its
-    /// own must not fix the drain deadline: a shutdown triggered later still
-    /// gives its tasks the whole deadline from the trigger.
+    /// drain deadline once the shutdown has been triggered (its root token
+    /// cancelled, also directly), otherwise the shutdown's deadline from
+    /// now. A group cancelled on its own must not fix the drain deadline: a
+    /// shutdown triggered later still gives its tasks the whole deadline
+    /// from the trigger. Called once per cancelled group.
     pub(crate) fn group_grace_deadline(&self) -> Instant {
-        match self.inner.drain_deadline.get() {
-            Some(deadline) => *deadline,
-            None => crate::instant_after(Instant::now(), self.inner.deadline),
+        if self.inner.token.is_cancelled() {
+            self.drain_deadline()
+        } else {
+            crate::instant_after(Instant::now(), self.inner.deadline)
         }
     }
 

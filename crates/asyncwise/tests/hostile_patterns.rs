@@ -83,22 +83,34 @@ mod ended_by {
     /// running.
     #[tokio::test(start_paused = true)]
     async fn a_with_shutdown_groups_task_cut_at_the_drain_deadline_is_a_straggler() {
-        let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
-        let mut group: TaskGroup<()> = TaskGroup::new().with_shutdown(&shutdown, "jobs");
-        group.spawn("deaf", std::future::pending()).unwrap();
-        settle().await;
-        shutdown.trigger();
-        // The group cuts it when its grace, the drain deadline (now + 10 s), ends.
-        let results = group.join_all().await;
-        assert!(matches!(results[..], [Err(TaskError::Cancelled { .. })]));
-        sleep(Duration::from_secs(10)).await;
-        let report = shutdown.drain().await;
-        assert_eq!(names(&report.stragglers), ["jobs/deaf"], "{report}");
-        assert!(
-            report.aborted.is_empty() && report.cut.is_empty(),
-            "{report}"
-        );
-        assert_eq!(report.exit_code(), 124, "{report}");
+        // Triggered, or its root token cancelled directly (`token`: "cancelled when the
+        // shutdown is triggered"): the same.
+        for direct in [false, true] {
+            let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+            let mut group: TaskGroup<()> = TaskGroup::new().with_shutdown(&shutdown, "jobs");
+            group.spawn("deaf", std::future::pending()).unwrap();
+            settle().await;
+            if direct {
+                shutdown.token().cancel();
+            } else {
+                shutdown.trigger();
+            }
+            // The group cuts it when its grace, the drain deadline (now + 10 s), ends.
+            let results = group.join_all().await;
+            assert!(matches!(results[..], [Err(TaskError::Cancelled { .. })]));
+            sleep(Duration::from_secs(10)).await;
+            let report = shutdown.drain().await;
+            assert_eq!(
+                names(&report.stragglers),
+                ["jobs/deaf"],
+                "direct {direct}: {report}"
+            );
+            assert!(
+                report.aborted.is_empty() && report.cut.is_empty(),
+                "{report}"
+            );
+            assert_eq!(report.exit_code(), 124, "{report}");
+        }
     }
 
     /// `Shutdown::trigger`: "the drain deadline counts from now", after a group made

@@ -250,7 +250,10 @@ pub struct ShutdownReport {
     /// them in time, so they do not change the exit code. A task of a group
     /// made [`with_shutdown`](crate::TaskGroup::with_shutdown), whose grace
     /// *is* the drain deadline, is a [straggler](Self::stragglers) instead
-    /// (exit code 124), whether its group or the drain cut it first.
+    /// (exit code 124), whether its group or the drain cut it first; but
+    /// such a group cancelled on its own before the shutdown was triggered
+    /// gives its tasks the shutdown's deadline from its cancellation, and a
+    /// task it cuts then is here.
     pub cut: Vec<TaskInfo>,
     /// The second signal that cut the drain short, if any.
     pub forced_by: Option<Signal>,

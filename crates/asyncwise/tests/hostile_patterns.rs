@@ -114,30 +114,45 @@ mod ended_by {
     }
 
     /// `Shutdown::trigger`: "the drain deadline counts from now", after a group made
-    /// `with_shutdown` was cancelled by hand an hour before: a task that needs 5 s of its
+    /// `with_shutdown` was cancelled an hour before (by hand, or by a fail-fast failure): a task that needs 5 s of its
     /// 10 s after the trigger stops in time, and the group's deaf task, cut 10 s after its
     /// group's cancellation (long before any drain), is `cut`, not a straggler. Before
     /// session 9 the group's cancellation fixed the shutdown's drain deadline: the drain an
     /// hour later cut everything at once (exit code 124).
     #[tokio::test(start_paused = true)]
     async fn cancelling_a_with_shutdown_group_does_not_fix_the_drain_deadline() {
-        let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
-        let mut group: TaskGroup<()> = TaskGroup::new().with_shutdown(&shutdown, "jobs");
-        group.spawn("deaf", std::future::pending()).unwrap();
-        let token = shutdown.token();
-        shutdown.spawn("worker", async move {
-            token.cancelled().await;
-            sleep(Duration::from_secs(5)).await;
-        });
-        settle().await;
-        group.cancel();
-        let _ = group.join_all().await;
-        sleep(Duration::from_secs(3600)).await;
-        let report = shutdown.drain().await;
-        assert!(report.stragglers.is_empty(), "{report}");
-        assert_eq!(report.drain_time, Duration::from_secs(5), "{report}");
-        assert_eq!(names(&report.cut), ["jobs/deaf"], "{report}");
-        assert_eq!(report.exit_code(), 0, "{report}");
+        // Cancelled by hand, or by a failing task of a fail-fast group (the common way).
+        for fail_fast in [false, true] {
+            let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+            let mut group: TaskGroup<Result<(), String>> = TaskGroup::new()
+                .with_policy(asyncwise::ErrorPolicy::FailFast)
+                .with_shutdown(&shutdown, "jobs");
+            group.spawn("deaf", std::future::pending()).unwrap();
+            let token = shutdown.token();
+            shutdown.spawn("worker", async move {
+                token.cancelled().await;
+                sleep(Duration::from_secs(5)).await;
+            });
+            settle().await;
+            if fail_fast {
+                group
+                    .spawn("fails", async { Err("bad".to_owned()) })
+                    .unwrap();
+            } else {
+                group.cancel();
+            }
+            let _ = group.join_all().await;
+            sleep(Duration::from_secs(3600)).await;
+            let report = shutdown.drain().await;
+            assert!(
+                report.stragglers.is_empty(),
+                "fail-fast {fail_fast}: {report}"
+            );
+            assert_eq!(report.drain_time, Duration::from_secs(5), "{report}");
+            assert_eq!(names(&report.cut), ["jobs/deaf"], "{report}");
+            let expected = if fail_fast { 1 } else { 0 };
+            assert_eq!(report.exit_code(), expected, "{report}");
+        }
     }
 
     /// The same with the drain running: the group's grace and the drain's deadline end at

@@ -35,6 +35,10 @@ crate::declare_rule! {
     /// an unconditional `std::process::exit`/`abort`, and a fallback taken only when an
     /// environment variable is unset. A call of a crate helper whose
     /// blocking call is of those kinds, or made in those places, is the pedantic form too.
+    /// Never pedantic: tokio's `blocking_lock`, `blocking_recv`, `blocking_send`,
+    /// `blocking_read`, `blocking_write` (and `_owned`/`_many` forms), which panic "if called
+    /// within an asynchronous execution context" (tokio's docs): at start-up or in a command-line
+    /// tool they crash the program, so they are default wherever async code reaches them.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -292,7 +296,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         // Right before a process exit, or in a fallback for an unset environment variable: no
         // served work waits there.
         let quiet = model.quiet_paths.covers(call.loc);
-        let build = if call.startup || metadata_only || quiet {
+        // tokio's `blocking_*` methods panic in async code: default wherever they are called.
+        let panics = blocking::panics_in_async(found.hint);
+        let build = if !panics && (call.startup || metadata_only || quiet) {
             super::pedantic
         } else {
             super::diagnostic
@@ -385,7 +391,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // Made right before a process exit or in an environment-variable fallback, or a helper
         // that blocks only there.
         let quiet = call.quiet_path || index.blocks_only_on_quiet_paths(f, call);
-        let form = if at_startup
+        let panics = last.hint.as_deref().is_some_and(blocking::panics_in_async);
+        let form = if panics {
+            crate::levels::Form::Default
+        } else if at_startup
             || quiet
             || filesystem_off_event
             || main_thread_only
@@ -426,7 +435,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
 /// thread of a multi-thread `#[tokio::main]` (see [`CrateIndex::blocks_on_main_thread`]).
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     for d in diagnostics {
-        if d.rule != BLOCKING_IN_ASYNC.name || d.form != crate::levels::Form::Default {
+        if d.rule != BLOCKING_IN_ASYNC.name
+            || d.form != crate::levels::Form::Default
+            || d.help.as_deref().is_some_and(blocking::panics_in_async)
+        {
             continue;
         }
         let line = d.span.start.line;

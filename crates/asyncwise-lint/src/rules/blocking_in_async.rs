@@ -99,6 +99,23 @@ crate::declare_rule! {
     /// Only these two shapes are read: an exit in another block, a `let` holding the blocking
     /// call, an exit through a helper of the crate or `exit` imported bare are not recognised.
     ///
+    /// *Where a person is already waiting.* A blocking call in a function that itself waits for
+    /// the user at the terminal — reads standard input, shows a dialoguer, inquire or console
+    /// prompt, asks for a password (rpassword), waits for a key (crossterm's `event::read`) or
+    /// an editor (the `edit` crate), directly or through the sync helpers it calls — made before
+    /// that function starts anything concurrent, is the pedantic form: the flow's next step is
+    /// a person's answer anyway (a command-line client's y/N confirmation before it sends a
+    /// command, a Ctrl+C menu's pause while the scans it controls are paused, a pause after a
+    /// clipboard copy at a prompt; on the field sets, 8 such findings were labelled, all noise).
+    /// Only program code counts: a binary's, the library of a package that builds one, or a
+    /// library member's function that program code of the workspace calls; a library's public
+    /// async fn that reads standard input for callers the index cannot see (other crates'
+    /// runtimes may run anything) stays default, and so does any function on a per-event path:
+    /// a server that reads standard input somewhere does not wait for a person per request.
+    /// The prompt calls are a knowledge table (`knowledge::quiet_paths::USER_PROMPT_FNS`,
+    /// `USER_PROMPT_METHODS`). Known limit: a call into a library member whose function has
+    /// `cfg` alternatives is not resolved, so that function is not seen as called.
+    ///
     /// A `Path` method that only asks for metadata (`exists`, `is_file`, `is_dir`, `metadata`,
     /// `symlink_metadata`, `canonicalize`, `read_link`, `try_exists`) is one `stat` or
     /// `readlink`: microseconds on a local disk, even once per request. It is the pedantic form
@@ -392,10 +409,13 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // that blocks only there.
         let quiet = call.quiet_path || index.blocks_only_on_quiet_paths(f, call);
         let panics = last.hint.as_deref().is_some_and(blocking::panics_in_async);
+        // In a function that waits for a person at the terminal: the flow waits on them anyway.
+        let interactive = index.on_interactive_path(f, call.span.start.line);
         let form = if panics {
             crate::levels::Form::Default
         } else if at_startup
             || quiet
+            || interactive
             || filesystem_off_event
             || main_thread_only
             || hop_is_metadata_only(&last.calls)
@@ -444,6 +464,7 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         let line = d.span.start.line;
         if index.function_at(&d.path, line).is_some_and(|f| {
             index.runs_alone(f, line)
+                || index.on_interactive_path(f, line)
                 || index.blocks_at_startup(f, &d.span)
                 || index.is_filesystem_off_event(f, &d.span)
                 || index.blocks_on_main_thread(f, &d.span)

@@ -105,3 +105,11 @@ pub fn waits_for_user(callee: &crate::model::Callee) -> bool {
 fn is_stdin(ty: &str) -> bool {
     matches!(ty, "std::io::Stdin" | "std::io::StdinLock")
 }
+
+/// Functions that take a std `File` and read or serve it asynchronously from then on, by their
+/// last two path segments: tokio's and async-std's `File::from_std`/`File::from` adopt the
+/// handle (their reads run off the executor), actix-files' `NamedFile::from_file` streams it.
+/// A `let` that opens the file and a later call of one of these in the same block leave one
+/// open syscall on the executor.
+pub const ASYNC_FILE_ADOPTERS: &[(&str, &str)] =
+    &[("File", "from_std"), ("NamedFile", "from_file")];

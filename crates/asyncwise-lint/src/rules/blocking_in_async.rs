@@ -116,6 +116,18 @@ crate::declare_rule! {
     /// `USER_PROMPT_METHODS`). Known limit: a call into a library member whose function has
     /// `cfg` alternatives is not resolved, so that function is not seen as called.
     ///
+    /// *An open handed to an async reader.* A `let` that opens a std `File` (or does other
+    /// blocking work in its initialiser) whose binding the same block then passes to an async
+    /// adopter of the handle — tokio's or async-std's `File::from_std(file)` (also
+    /// `file.into()`), actix-files' `NamedFile::from_file(file, ..)` — leaves one open syscall
+    /// on the executor: the reads run off it. Like a `stat`, that is the pedantic form even
+    /// once per request: on the field sets every labelled open-only call on a per-event path
+    /// was noise (5 of 5), and the one such finding worth acting on opened and parsed the file
+    /// on the executor. The adopters are a knowledge table
+    /// (`knowledge::quiet_paths::ASYNC_FILE_ADOPTERS`). Known limit: a file opened by a helper
+    /// and adopted by its caller, or passed to a function of the crate that streams it, is not
+    /// followed and stays default.
+    ///
     /// A `Path` method that only asks for metadata (`exists`, `is_file`, `is_dir`, `metadata`,
     /// `symlink_metadata`, `canonicalize`, `read_link`, `try_exists`) is one `stat` or
     /// `readlink`: microseconds on a local disk, even once per request. It is the pedantic form

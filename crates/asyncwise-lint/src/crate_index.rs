@@ -28,6 +28,7 @@
 
 mod cancellation;
 pub use cancellation::{Cancellation, RacedHelper};
+mod interactive;
 mod main_thread;
 mod per_event;
 
@@ -169,6 +170,8 @@ pub struct CrateIndex {
     binary_files: Vec<bool>,
     /// Functions on a per-event path: see [`CrateIndex::is_per_event`].
     per_event: Vec<bool>,
+    /// Functions that wait for a person at the terminal: see [`CrateIndex::waits_for_user`].
+    user_waits: Vec<bool>,
     /// Async functions on `main`'s own tree: see [`CrateIndex::on_main_tree`].
     main_tree: Vec<bool>,
     /// Files by display path, for findings that name their file.
@@ -332,6 +335,7 @@ impl CrateIndex {
         index.settle_alone();
         index.settle_per_event();
         index.settle_main_thread();
+        index.settle_user_waits();
         index
     }
 

@@ -195,6 +195,11 @@ pub struct FnSummary {
     /// Its body, braces included: findings are placed in their function by it.
     #[serde(default)]
     pub body: Span,
+    /// It waits for a person at the terminal itself, outside offloaded closures: reads
+    /// standard input, shows a prompt, opens an editor (see
+    /// [`waits_for_user`](crate::knowledge::quiet_paths::waits_for_user)).
+    #[serde(default)]
+    pub waits_for_user: bool,
     /// Test code (a `#[cfg(test)]` item, a test function): cargo builds it into another crate,
     /// so its calls say nothing about where the library or binary code runs.
     #[serde(default)]
@@ -470,6 +475,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             calls: Vec::new(),
             blocking: Vec::new(),
             body: model.span(f.body),
+            waits_for_user: false,
             in_test: false,
             concurrent_from: None,
             detaches_from: None,
@@ -504,6 +510,10 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         let Some(item) = model.fn_items.get(caller) else {
             continue;
         };
+        if call.ctx != Ctx::Offloaded && crate::knowledge::quiet_paths::waits_for_user(&call.callee)
+        {
+            functions[caller].waits_for_user = true;
+        }
         // Blocking calls in async code are the per-file rule's; the index needs the others.
         // Paths into this crate never match a table row.
         let may_block = !matches!(call.ctx, Ctx::Async | Ctx::Unknown)

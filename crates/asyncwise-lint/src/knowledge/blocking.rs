@@ -713,15 +713,7 @@ pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
         never_on: NUMERIC_ADDRESS_TYPES,
     },
     BlockingMethodName {
-        methods: &[
-            "blocking_lock",
-            "blocking_lock_owned",
-            "blocking_recv",
-            "blocking_recv_many",
-            "blocking_send",
-            "blocking_read",
-            "blocking_write",
-        ],
+        methods: PANICS_IN_ASYNC,
         receivers: &[
             "tokio::sync::*",
             "tokio::sync::mpsc::*",
@@ -731,6 +723,34 @@ pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
         never_on: &[],
     },
 ];
+
+/// tokio's `blocking_*` methods of its sync primitives. Each "panics if called within an
+/// asynchronous execution context" (tokio's docs of `Mutex::blocking_lock`,
+/// `mpsc::Receiver::blocking_recv`, `Sender::blocking_send`, `RwLock::blocking_read`, ...): in
+/// async code they are a crash, not a stall, so `blocking_in_async` reports them in the default
+/// form wherever async code calls them, directly or through a sync helper.
+pub const PANICS_IN_ASYNC: &[&str] = &[
+    "blocking_lock",
+    "blocking_lock_owned",
+    "blocking_recv",
+    "blocking_recv_many",
+    "blocking_send",
+    "blocking_read",
+    "blocking_write",
+];
+
+/// Does the blocking table's advice `hint` (a finding's help) belong to one of the
+/// [`PANICS_IN_ASYNC`] methods?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::{blocking_method_name, panics_in_async};
+/// let row = blocking_method_name("blocking_recv", Some("tokio::sync::mpsc::Receiver")).unwrap();
+/// assert!(panics_in_async(row.hint));
+/// assert!(!panics_in_async(blocking_method_name("to_socket_addrs", None).unwrap().hint));
+/// ```
+pub fn panics_in_async(hint: &str) -> bool {
+    hint.contains(TOKIO_BLOCKING_HINT)
+}
 
 /// Functions that read from (or write to) the reader or writer given as their first argument:
 /// blocking when that is a std `File` or standard input.

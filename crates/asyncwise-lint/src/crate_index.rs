@@ -107,7 +107,7 @@ pub struct FileFacts<'a> {
 #[derive(Debug)]
 struct FnEntry {
     file: usize,
-    summary: FnSummary,
+    summary: Box<FnSummary>,
 }
 
 /// Why a sync function blocks: the first step of its shortest chain.

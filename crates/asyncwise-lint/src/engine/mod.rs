@@ -196,8 +196,11 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
     let mut root_settings: Option<(PathBuf, Arc<crate::config::Effective>)> = None;
     // The cache, and the cache file and manifest of the packages the named paths are in, are
     // read on another thread while this one walks the tree.
-    let (found, early) = std::thread::scope(|scope| {
+    // The worker pool is started on a thread of its own meanwhile too (starting its threads
+    // took 0.5 ms of a 25 ms warm run on the main thread).
+    let (found, early, pool) = std::thread::scope(|scope| {
         let early = scope.spawn(|| read_early(paths, options));
+        let pool = scope.spawn(|| worker_pool(options));
         let found = discover::discover_excluding(paths, &mut |root, file| {
             resolver.as_mut().is_some_and(|r| {
                 let shown_dir = file.parent().unwrap_or(Path::new(""));
@@ -225,7 +228,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 own.is_excluded(&absolute) || walked.is_excluded(&absolute)
             })
         });
-        (found, early.join())
+        (found, early.join(), pool.join())
     });
     let mut found = found;
     let EarlyReads {
@@ -365,7 +368,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         };
         selected.push((files, layout));
     }
-    let pool = match worker_pool(options) {
+    // (Started here if that thread panicked.)
+    let pool = match pool.unwrap_or_else(|_| worker_pool(options)) {
         Ok(pool) => pool,
         Err(error) => {
             report.errors.extend(pool_failure(&found.packages, &error));

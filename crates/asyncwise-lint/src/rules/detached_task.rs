@@ -125,6 +125,8 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 let name = &call.name;
                 // A function of this file with that name decides at once: `run(..)` calls the
                 // file's own `run`, not another module's.
+                // A receiver type known by name only decides here when this file declares
+                // that type's method; otherwise the crate pass looks for it in the others.
                 let local: Vec<_> = model
                     .functions
                     .iter()

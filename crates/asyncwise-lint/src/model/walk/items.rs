@@ -158,6 +158,11 @@ impl Walker {
                 .as_deref()
                 .filter(|_| self.items.in_impl && !self.items.in_trait)
                 .map(|owner| owner.rsplit("::").next().unwrap_or(owner).to_string()),
+            plain_getter: kind == FnKind::Method
+                && sig.inputs.len() == 1
+                && self
+                    .declared_return(&sig.output)
+                    .is_some_and(|ty| !crate::knowledge::locks::names_guard(&ty)),
         });
         // A fn nested in a body is a block item, named as the resolver names block items.
         let owner = match (&self.items.impl_owner, self.items.in_impl) {

@@ -132,6 +132,11 @@ impl Walker {
         let receiver = self.infer(&m.receiver);
         if let Some(path) = receiver.path().filter(|p| p.starts_with("crate::")) {
             call.qualifier = path.rsplit("::").next().map(str::to_string);
+        } else if let Some(name) = receiver.path().filter(|p| is_bare_type_name(p)) {
+            // A type this file names but does not resolve (brought in by a glob import such as
+            // `pub use session::*;`, or a generic parameter): its name, held loosely.
+            call.qualifier = Some(name.to_string());
+            call.qualifier_by_name = true;
         }
     }
 
@@ -204,4 +209,10 @@ impl Walker {
         );
         self.with_loop(info, |w| visit::visit_expr_loop(w, l));
     }
+}
+
+/// A type written as one capitalised name that no import resolved (`Session`), as opposed to a
+/// library path (`tokio::net::TcpStream`) or a prelude type.
+fn is_bare_type_name(path: &str) -> bool {
+    !path.contains("::") && path.starts_with(char::is_uppercase)
 }

@@ -95,6 +95,10 @@ impl Walker {
             None => BodyFailure::default(),
         };
         let discarded = self.discarded.contains(&node_addr);
+        let in_drop = self.items.in_drop_impl
+            && self
+                .current_fn_path()
+                .is_some_and(|path| path.ends_with("::drop"));
         self.facts.spawns.push(SpawnFact {
             loc,
             via,
@@ -103,6 +107,7 @@ impl Walker {
             discarded,
             owned,
             failure,
+            in_drop,
         });
     }
 

@@ -348,6 +348,9 @@ pub struct SpawnFact {
     pub owned: bool,
     /// How the task can fail.
     pub failure: analysis::failure::BodyFailure,
+    /// Spawned by a `Drop` impl's `drop`: best-effort clean-up of a value being destroyed,
+    /// whose handle nobody can keep.
+    pub in_drop: bool,
 }
 
 /// A synchronous lock guard alive at an `.await` of the same body.

@@ -305,12 +305,12 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
     {
         return;
     }
-    // Nothing else is carried from one iteration to the next but collected results.
+    // Nothing else is carried from one iteration to the next but collected results and a
+    // progress report (a print or log line, a counter it shows) the call does not read.
     let result = &stmt.defines;
-    if stmts
-        .iter()
-        .any(|(other, _)| other != sid && !collects(model, *other, result))
-    {
+    if stmts.iter().any(|(other, _)| {
+        other != sid && !collects(model, *other, result) && !reports_progress(model, *other, call)
+    }) {
         return;
     }
     let what = text(model, call.loc);
@@ -375,6 +375,30 @@ fn collects(model: &FileModel<'_>, sid: usize, result: &[String]) -> bool {
         .collect();
     awaits::COLLECT_METHODS.contains(&method.as_str())
         && (result.is_empty() || result.iter().any(|r| stmt.uses.contains(r)))
+}
+
+/// A progress report of an iteration: a print or log macro statement (`println!("Load {url}
+/// [{index}/{total}]")`), or a counter bumped by a constant (`index += 1;`) that the awaited
+/// call does not read. Running the items concurrently changes only the order of such lines.
+fn reports_progress(model: &FileModel<'_>, sid: usize, call: &CallSite) -> bool {
+    let stmt = &model.ir.stmts[sid];
+    if !stmt.defines.is_empty() || !stmt.awaits.is_empty() {
+        return false;
+    }
+    let src = text(model, stmt.loc);
+    if let Some((name, _)) = src.split_once('!') {
+        let last = name.rsplit("::").next().unwrap_or(name).trim();
+        return stmt.kind != StmtKind::Let && awaits::PROGRESS_MACROS.contains(&last);
+    }
+    let Some((counter, step)) = src.trim_end_matches(';').split_once("+=") else {
+        return false;
+    };
+    let counter = counter.trim();
+    !counter.is_empty()
+        && counter.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && step.trim().chars().all(|c| c.is_ascii_digit())
+        && !step.trim().is_empty()
+        && !call.uses.iter().any(|u| places_overlap(u, counter))
 }
 
 /// The source text at `loc`, on one line.

@@ -10,7 +10,9 @@ crate::declare_rule! {
     /// body that awaits a fallible call, leaves the loop when it succeeds, and on a failure
     /// goes round again with no delay (`sleep`, `Timer::after`, an interval `tick`, a backoff)
     /// anywhere in the loop and no bound on the attempts (a counter changed in the loop and
-    /// compared with a limit, a deadline or elapsed time compared).
+    /// compared with a limit, a deadline or elapsed time compared, a list of candidates the
+    /// loop takes the failed one out of (`retain`, `remove`, `pop`) and stops on when it is empty:
+    /// a failover tries each candidate once).
     ///
     /// The failure path is read from the code that examines the result: `match` arms on
     /// `Ok`/`Err` (`Err(e) if transient(&e) => continue` counts), `if let`, `while let`,

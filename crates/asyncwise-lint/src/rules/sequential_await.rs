@@ -22,7 +22,9 @@ crate::declare_rule! {
     /// run; calls on the same receiver (`self.db`, `conn`), on `self` itself, with a `&mut`
     /// argument, or awaiting a lock, a permit, a transaction, a send, a flush or a connect end
     /// a run, and so does a connection checked out of a pool (`db.get()`, `pool.acquire()`),
-    /// which comes before the work that uses it; awaits inside `join!`/`select!` and timers
+    /// which comes before the work that uses it; code of a migration (a file, module or
+    /// function named for one: `migrations/`, `sql_migrations.rs`, `migrate_secrets`), which
+    /// runs once and in order, is left out; awaits inside `join!`/`select!` and timers
     /// (`sleep`, `interval.tick()`, `timeout`, `yield_now`) never count. Names are not aliases:
     /// two different receivers that share a connection are not seen.
     ///
@@ -113,7 +115,11 @@ fn candidate<'a>(model: &'a FileModel<'_>, sid: usize) -> Option<Step<'a>> {
     }
     let call = ir.call_of(w)?;
     // Start-up code runs once: its latency is not worth restructuring.
-    if !concurrent_kind(call) || startup(model, call) || pool_checkout(model, call) {
+    if !concurrent_kind(call)
+        || startup(model, call)
+        || pool_checkout(model, call)
+        || in_migration(model, call.loc)
+    {
         return None;
     }
     Some(Step {
@@ -148,6 +154,18 @@ fn ordered_step(name: &str) -> bool {
     let first = words.next().unwrap_or("");
     awaits::ORDERED_OUTPUT_WORDS.contains(&first)
         || (awaits::DDL_VERBS.contains(&first) && words.any(|w| awaits::DDL_OBJECTS.contains(&w)))
+}
+
+/// Whether the call is part of a migration: a file, directory or module named for one
+/// (`migration/inserts.rs`, `sql_migrations.rs`, `m2023_add_column` under `migrations/`) or a
+/// function named for one (`migrate_secrets`). A migration runs once, in order, often on one
+/// connection: its awaits are neither worth overlapping nor free to reorder.
+fn in_migration(model: &FileModel<'_>, at: Loc) -> bool {
+    let named = |s: &str| s.to_ascii_lowercase().contains("migrat");
+    model.path.iter().any(|c| c.to_str().is_some_and(named))
+        || model
+            .innermost_fn(at)
+            .is_some_and(|f| model.fn_items[f].path.split("::").any(named))
 }
 
 /// Whether the model saw the call made once at start-up (`main`, a set-up fn, outside loops).
@@ -280,6 +298,9 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         _ => return,
     };
     let Some(call) = ir.call_of(w) else { return };
+    if in_migration(model, call.loc) {
+        return;
+    }
     let request = request_sent(model, call);
     if !(concurrent_kind(call) || request) || !call.mut_args.is_empty() {
         return;

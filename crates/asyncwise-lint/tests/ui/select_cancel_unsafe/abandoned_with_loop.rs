@@ -1,11 +1,12 @@
 // Readings: when every other branch of the `select!` leaves its loop (`break`, `return`, a
 // `panic!`/`bail!`), the branch's future is dropped only as the loop ends and is never made
-// again. A lost queue place (`lock`, `acquire`) then costs nothing, even if the lock or
-// semaphore is used afterwards: a later request queues afresh. A partial read or write, or a
-// message being sent, matters only if someone sees the stream again: the exemption needs every
-// place the call mentions to be a `let` of this body that no statement after the loop mentions.
-// A parameter or `self` may be used again by the caller; a `select!` in a loop inside another
-// loop is made again when the outer loop goes round; a branch that only logs stays in the loop.
+// again. The exemption needs every place the call mentions to be a `let` of this body: a
+// parameter or `self`'s field is shared with the caller, who may use it again. A lost place in
+// the queue of the body's own lock or semaphore then costs nothing, even if it is used
+// afterwards: a later request queues afresh. A partial read or write, or a message being sent,
+// matters only if someone sees the stream again: no statement after the loop may mention it.
+// A `select!` in a loop inside another loop is made again when the outer loop goes round; a
+// branch that only logs stays in the loop.
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, Mutex, Semaphore};
 
@@ -59,11 +60,24 @@ async fn stress(concurrency: usize, deadline: tokio::time::Instant) {
     let _all = semaphore.acquire_many(concurrency as u32).await;
 }
 
-async fn lock_until_stop(state: std::sync::Arc<Mutex<u32>>, mut stop: mpsc::Receiver<()>) {
+async fn lock_until_stop(mut stop: mpsc::Receiver<()>) -> u32 {
+    let state = std::sync::Arc::new(Mutex::new(0u32));
+    tokio::spawn(watch_state(state.clone()));
     loop {
         tokio::select! {
-            // ok: a lock request given up for good when stop ends the loop
+            // ok: a request for the body's own lock given up for good when stop ends the loop
             mut guard = state.lock() => { *guard += 1; }
+            _ = stop.recv() => break,
+        }
+    }
+    let n = *state.lock().await;
+    n
+}
+
+async fn shared_lock_until_stop(state: std::sync::Arc<Mutex<u32>>, mut stop: mpsc::Receiver<()>) {
+    loop {
+        tokio::select! {
+            mut guard = state.lock() => { *guard += 1; } //~ select_cancel_unsafe
             _ = stop.recv() => break,
         }
     }

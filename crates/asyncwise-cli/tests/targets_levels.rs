@@ -304,6 +304,30 @@ fn workspace_with_test_support_members() -> tempfile::TempDir {
     dir
 }
 
+/// A workspace with a library, an mdbook's listings built as a member under `docs/book`, and a
+/// product crate that happens to be named `docs`.
+fn workspace_with_a_book() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("quic");
+    let body = format!("pub async fn f() {{\n    {SLEEP}\n}}\n");
+    write(
+        &root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"proto\", \"docs/book\", \"crates/docs\"]\n",
+    );
+    for member in ["proto", "docs/book", "crates/docs"] {
+        let name = member.rsplit('/').next().expect("a name");
+        write(
+            &root,
+            &format!("{member}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n"),
+        );
+        write(&root, &format!("{member}/src/lib.rs"), &body);
+    }
+    write(&root, "docs/book/src/bin/listing.rs", &body);
+    dir
+}
+
 #[test]
 fn members_that_exist_to_test_others_are_test_code() {
     let dir = workspace_with_test_support_members();
@@ -337,6 +361,30 @@ fn a_package_named_like_test_tooling_is_checked_when_it_is_what_the_repository_s
     );
     let (_, doc) = check_json(dir.path(), &[]);
     assert_eq!(found(&doc), vec![at("src/lib.rs", 2)]);
+}
+
+#[test]
+fn a_member_inside_the_workspace_s_docs_directory_is_checked_with_the_examples() {
+    let dir = workspace_with_a_book();
+    let root = dir.path().join("quic");
+    let (_, doc) = check_json(&root, &[]);
+    assert_eq!(
+        found(&doc),
+        vec![at("crates/docs/src/lib.rs", 2), at("proto/src/lib.rs", 2)]
+    );
+    assert_eq!(doc["skipped"]["files"], 2, "{doc}");
+    // (the listing binary starts nothing concurrent, so its blocking call is pedantic: only
+    // the book's library reports)
+    let (_, doc) = check_json(&root, &["--examples"]);
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("crates/docs/src/lib.rs", 2),
+            at("docs/book/src/lib.rs", 2),
+            at("proto/src/lib.rs", 2)
+        ]
+    );
+    assert_eq!(doc["skipped"]["files"], 0, "{doc}");
 }
 
 #[test]

@@ -771,8 +771,12 @@ fn raced_locs(model: &FileModel<'_>) -> Vec<(Loc, bool, usize)> {
         let Some(loop_loc) = site.in_loop else {
             continue;
         };
-        for b in &site.branches {
-            if let crate::model::ir::BranchFuture::Call(c) = &b.future {
+        for (i, b) in site.branches.iter().enumerate() {
+            // A helper raced here loses data (queue places are left out of helpers), so the
+            // branch is exempt only when the stream is abandoned with the loop.
+            if let crate::model::ir::BranchFuture::Call(c) = &b.future
+                && !crate::rules::select_cancel_unsafe::abandoned_with_loop(ir, site, i, c, false)
+            {
                 out.push((c.loc, false, loop_loc.start.0));
             }
         }

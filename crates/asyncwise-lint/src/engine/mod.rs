@@ -325,6 +325,12 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 || named_like_test()
                     && manifest::workspace_root(&package.root)
                         .is_some_and(|ws| ws != package.root));
+        // A workspace member kept inside a documentation directory (`docs/book`) is
+        // documentation code, checked with the examples.
+        let doc_package = has_manifest
+            && targets::may_be_in_doc_directory(&package.root)
+            && manifest::workspace_root(&package.root)
+                .is_some_and(|ws| targets::in_doc_directory(&package.root, &ws));
         let mut files = Vec::with_capacity(package.files.len());
         let test_targets = manifest.as_ref().map(Manifest::test_target_lookup);
         for path in &package.files {
@@ -342,6 +348,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     match FileTarget::of(&in_package(&package.root, path, cwd.as_deref())) {
                         FileTarget::Main if test_package => FileTarget::Tests,
                         FileTarget::Main if bench_package => FileTarget::Benches,
+                        FileTarget::Main if doc_package => FileTarget::Examples,
                         target => target,
                     }
                 }

@@ -167,6 +167,54 @@ pub fn may_be_in_bench_directory(package_root: &Path) -> bool {
         .any(|c| c.to_str().is_some_and(|c| BENCH_DIRECTORIES.contains(&c)))
 }
 
+/// Directories that hold a project's documentation: a workspace member inside one (`docs/book`,
+/// an mdbook's code listings built as a package so they compile) is documentation code.
+pub const DOC_DIRECTORIES: &[&str] = &["docs", "doc"];
+
+/// Is a package in its workspace a documentation package: does its directory, from the
+/// workspace root, lie *inside* a documentation directory (`docs/book` of a workspace whose
+/// book's listings are a package)? Such code shows how to use the library, as an example does,
+/// and is checked with `--examples`. The package's own directory does not count: a crate named
+/// `docs` (`crates/docs`, a service that builds documentation) is product code.
+///
+/// ```
+/// use asyncwise_lint::engine::targets::in_doc_directory;
+/// use std::path::Path;
+/// let ws = Path::new("/src/quic");
+/// assert!(in_doc_directory(&ws.join("docs/book"), ws));
+/// assert!(in_doc_directory(&ws.join("doc/listings/ch01"), ws));
+/// assert!(!in_doc_directory(&ws.join("crates/docs"), ws));
+/// assert!(!in_doc_directory(&ws.join("docs"), ws));
+/// // only the part inside the workspace counts
+/// assert!(!in_doc_directory(Path::new("/home/u/docs/svc/core"), Path::new("/home/u/docs/svc")));
+/// ```
+pub fn in_doc_directory(package_root: &Path, workspace_root: &Path) -> bool {
+    package_root
+        .strip_prefix(workspace_root)
+        .is_ok_and(|inside| {
+            let dirs: Vec<&str> = inside.iter().filter_map(|c| c.to_str()).collect();
+            dirs.split_last()
+                .is_some_and(|(_, above)| above.iter().any(|d| DOC_DIRECTORIES.contains(d)))
+        })
+}
+
+/// Can [`in_doc_directory`] be true for `package_root` in any workspace: does a directory of
+/// its path above the package's own have a documentation directory's name?
+///
+/// ```
+/// use asyncwise_lint::engine::targets::may_be_in_doc_directory;
+/// use std::path::Path;
+/// assert!(may_be_in_doc_directory(Path::new("/src/quic/docs/book")));
+/// assert!(!may_be_in_doc_directory(Path::new("/src/registry/crates/docs")));
+/// ```
+pub fn may_be_in_doc_directory(package_root: &Path) -> bool {
+    package_root.parent().is_some_and(|above| {
+        above
+            .iter()
+            .any(|c| c.to_str().is_some_and(|c| DOC_DIRECTORIES.contains(&c)))
+    })
+}
+
 /// Is a package directory or package named like a test-support crate (`test`, `mock`,
 /// `test-utils`, `integration`, `foo-test`, `proto-fuzz`, `db-dst`, `server-stress`,
 /// `test-server`, ...)? The names are a knowledge table

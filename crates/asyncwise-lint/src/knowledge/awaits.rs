@@ -99,6 +99,12 @@ pub const GATE_WORDS: &[&str] = &[
 /// other state from one iteration to the next.
 pub const COLLECT_METHODS: &[&str] = &["push", "push_back", "insert", "extend", "append"];
 
+/// Macros a `for` loop's iteration may call to report progress without making the items'
+/// order matter: printing and logging (std's print macros, `log`'s and `tracing`'s levels).
+pub const PROGRESS_MACROS: &[&str] = &[
+    "println", "eprintln", "print", "eprint", "trace", "debug", "info", "warn", "error",
+];
+
 /// Words naming a connection, a transaction or a store: two calls handed the same one share it
 /// (one connection runs one query at a time; a transaction orders its statements), whatever
 /// else they do. Matched against a place's last segment: `conn`, `&db_conn`, `self.store`.

@@ -52,3 +52,16 @@ pub const SPAWN_LIKE_METHODS: &[&str] = &[
     "spawn_on",
     "detach",
 ];
+
+/// Methods that take candidates out of a collection (`parents.retain(|p| p.id != failed)`,
+/// `addrs.pop()`): a loop that does so on each failure and stops when the collection is empty
+/// (`is_empty()`, `len() == 0`) tries each candidate once, a bound on its attempts.
+pub const SHRINKING_METHODS: &[&str] = &[
+    "retain",
+    "retain_mut",
+    "remove",
+    "swap_remove",
+    "pop",
+    "pop_front",
+    "pop_back",
+];

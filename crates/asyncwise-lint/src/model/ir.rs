@@ -229,6 +229,11 @@ pub struct SelectSite {
     pub in_loop: Option<Loc>,
     /// The branches, in order.
     pub branches: Vec<SelectBranch>,
+    /// How many loops of the same body are around it.
+    pub loop_depth: usize,
+    /// The statements (indices into [`Ir::stmts`]) that hold the innermost loop around it,
+    /// outermost first: the statements after each of them in its block run after the loop.
+    pub loop_stmts: Vec<usize>,
 }
 
 /// A call that drops its future when a deadline passes: `tokio::time::timeout(d, fut)` and the
@@ -279,6 +284,48 @@ pub struct SelectBranch {
     /// The branch's pattern is `_`: the future's output (a permit, a guard, a message) is
     /// dropped as soon as the branch wins.
     pub discards_output: bool,
+    /// The branch's handler always leaves the loop around the `select!`: it ends in `break`,
+    /// `return`, `panic!`-like macros or `bail!`.
+    pub leaves_loop: bool,
+}
+
+impl SelectSite {
+    /// Whether the `select!` is the only loop's of its body and every branch but `branch`
+    /// leaves that loop when it wins: once another branch wins, the loop is over, so the
+    /// dropped future of `branch` is never made again.
+    pub fn others_leave_loop(&self, branch: usize) -> bool {
+        self.loop_depth == 1
+            && self.branches.len() > 1
+            && self
+                .branches
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == branch || b.leaves_loop)
+    }
+}
+
+impl Ir {
+    /// Whether `place` (or a place overlapping it) is mentioned by a statement of `site`'s body
+    /// that runs after the loop around the `select!`.
+    pub fn used_after_loop(&self, site: &SelectSite, place: &str) -> bool {
+        site.loop_stmts.iter().any(|&s| {
+            self.blocks[self.stmts[s].block]
+                .stmts
+                .iter()
+                .skip_while(|&&x| x != s)
+                .skip(1)
+                .any(|&x| self.stmts[x].uses.iter().any(|u| places_overlap(u, place)))
+        })
+    }
+
+    /// Whether the root of `place` (`conn` of `conn.inner`) is bound by a `let` of `body`:
+    /// a value this body owns, not `self` or a parameter the caller may use again.
+    pub fn bound_locally(&self, body: usize, place: &str) -> bool {
+        let root = place.split('.').next().unwrap_or(place);
+        self.stmts
+            .iter()
+            .any(|s| self.blocks[s.block].body == body && s.defines.iter().any(|d| d == root))
+    }
 }
 
 struct Ctx<'a> {
@@ -383,6 +430,8 @@ struct Lowerer<'i, 'c> {
     stmt_stack: Vec<usize>,
     in_macro: Option<InMacro>,
     loops: Vec<Loc>,
+    /// For each loop of `loops`, the statements being lowered when it was entered.
+    loop_stmts: Vec<Vec<usize>>,
     /// Parameters that are `&mut` references.
     mut_params: Vec<String>,
     /// Timeout calls (by location) whose `Elapsed` leaves the loop: see
@@ -399,9 +448,20 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             stmt_stack: Vec::new(),
             in_macro: None,
             loops: Vec::new(),
+            loop_stmts: Vec::new(),
             mut_params: Vec::new(),
             leaving: Vec::new(),
         }
+    }
+
+    fn enter_loop(&mut self, loc: Loc) {
+        self.loops.push(loc);
+        self.loop_stmts.push(self.stmt_stack.clone());
+    }
+
+    fn leave_loop(&mut self) {
+        self.loops.pop();
+        self.loop_stmts.pop();
     }
 
     fn block(&mut self, stmts: &[syn::Stmt]) -> usize {
@@ -604,11 +664,12 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 let loc = Loc::mac(mac);
                 let branches = arms
                     .iter()
-                    .filter_map(|a| Some((a.future.as_ref()?, a.pattern.as_ref())))
-                    .map(|(future, pattern)| SelectBranch {
+                    .filter_map(|a| Some((a.future.as_ref()?, a.pattern.as_ref(), &a.handler)))
+                    .map(|(future, pattern, handler)| SelectBranch {
                         loc: Loc::expr(future),
                         future: self.branch_future(future),
                         discards_output: matches!(pattern, Some(syn::Pat::Wild(_))),
+                        leaves_loop: leaves(handler),
                     })
                     .collect();
                 self.ir.selects.push(SelectSite {
@@ -617,6 +678,8 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     path: self.cx.resolver.resolve(&mac.path),
                     in_loop: self.loops.last().copied(),
                     branches,
+                    loop_depth: self.loops.len(),
+                    loop_stmts: self.loop_stmts.last().cloned().unwrap_or_default(),
                 });
                 let saved = self.in_macro.replace(InMacro::Select);
                 for arm in &arms {
@@ -764,23 +827,23 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
             self.ir.stmts[s].for_loop = Some(id);
             self.ir.for_loops[id].stmt = Some(s);
         }
-        self.loops.push(Loc::from_span(f.for_token.span));
+        self.enter_loop(Loc::from_span(f.for_token.span));
         let body = self.block(&f.body.stmts);
-        self.loops.pop();
+        self.leave_loop();
         self.ir.for_loops[id].body = body;
     }
 
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
         self.visit_expr(&w.cond);
-        self.loops.push(Loc::from_span(w.while_token.span));
+        self.enter_loop(Loc::from_span(w.while_token.span));
         self.block(&w.body.stmts);
-        self.loops.pop();
+        self.leave_loop();
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.loops.push(Loc::from_span(l.loop_token.span));
+        self.enter_loop(Loc::from_span(l.loop_token.span));
         self.block(&l.body.stmts);
-        self.loops.pop();
+        self.leave_loop();
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {

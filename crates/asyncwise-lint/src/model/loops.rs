@@ -20,6 +20,7 @@
 //! reads their state first. This file holds the facts, the body scan that drives them, and
 //! the syntax helpers they share.
 
+mod failure_path;
 mod iteration;
 mod pacing;
 mod sequences;
@@ -148,6 +149,10 @@ pub struct LoopFact {
     pub attempt_bound: Option<Loc>,
     /// `break`s and `return`s that leave it (not `?`), in source order.
     pub leaves: Vec<Loc>,
+    /// The iteration's first awaited call, when its failure path `continue`s back to the head
+    /// with no delay on the way: no timer before it in the iteration or in its `Err` arm, so
+    /// the loop's delays (after it) run only on the success path.
+    pub fails_past_delays: Option<Loc>,
 }
 
 /// A call that may enter or leave a state (see [`Knowledge::is_cleanup_method`]), made as a
@@ -319,6 +324,17 @@ impl BodyScan<'_> {
                 .find(|(place, _)| pace.counters.contains(place))
                 .map(|(_, loc)| *loc)
         });
+        let fails_past_delays = if pace.delays.is_empty() {
+            None
+        } else {
+            failure_path::fails_past_delays(
+                self.resolver,
+                self.knowledge,
+                label.as_deref(),
+                header,
+                body,
+            )
+        };
         LoopFact {
             kind,
             loc,
@@ -327,6 +343,7 @@ impl BodyScan<'_> {
             delays: pace.delays,
             attempt_bound,
             leaves: collect.leaves,
+            fails_past_delays,
         }
     }
 }

@@ -15,7 +15,7 @@ mod inline_accept_loop;
 mod lock_across_await;
 mod mixed_runtimes;
 mod retry_without_backoff;
-mod select_cancel_unsafe;
+pub(crate) mod select_cancel_unsafe;
 mod sequential_await;
 mod unbounded_channel;
 mod unbounded_spawn;

@@ -10,7 +10,9 @@ crate::declare_rule! {
     /// body that awaits a fallible call, leaves the loop when it succeeds, and on a failure
     /// goes round again with no delay (`sleep`, `Timer::after`, an interval `tick`, a backoff)
     /// anywhere in the loop and no bound on the attempts (a counter changed in the loop and
-    /// compared with a limit, a deadline or elapsed time compared).
+    /// compared with a limit, a deadline or elapsed time compared, a list of candidates the
+    /// loop takes the failed one out of (`retain`, `remove`, `pop`) and stops on when it is empty:
+    /// a failover tries each candidate once).
     ///
     /// The failure path is read from the code that examines the result: `match` arms on
     /// `Ok`/`Err` (`Err(e) if transient(&e) => continue` counts), `if let`, `while let`,
@@ -25,6 +27,13 @@ crate::declare_rule! {
     /// an attempt counter with a limit (`self.try_connect().await` where `try_connect` sleeps
     /// `reconnect_delay(attempts)` and returns once `attempts > max`), the loop is paced by it.
     /// Callees in other files are not looked into yet.
+    ///
+    /// A loop that does wait may still spin on failures: a periodic poll whose delay sits at
+    /// the end of the body, after the call, and whose `Err` arm logs and `continue`s back to
+    /// the head skips the delay exactly when the call fails (a database that is down is asked
+    /// again at once, round after round). That is reported too when the call is the first
+    /// await of the iteration (an earlier `recv` or `pop` may be what paces it) and nothing
+    /// before it in the iteration, nor the `Err` arm itself, waits or bounds the attempts.
     ///
     /// A `timeout` around the retried call is no pacing: it bounds how long one attempt may
     /// take, it does not delay the next, and a failure that comes back at once (a refused
@@ -93,7 +102,7 @@ fn paced_callee(model: &FileModel<'_>, call: &AwaitedCall) -> bool {
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for l in &model.loops {
-        if l.kind == LoopKind::For || !l.delays.is_empty() || l.attempt_bound.is_some() {
+        if l.kind == LoopKind::For || l.attempt_bound.is_some() {
             continue;
         }
         if l.awaits
@@ -103,26 +112,47 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         {
             continue;
         }
-        // A `while let Some(item) = items.next()` loop moves to the next item on a failure
-        // rather than retrying: only its header's own call can be retried.
-        let Some(a) = l.awaits.iter().find(|a| {
-            !a.nested
-                && (l.kind != LoopKind::WhileLet || a.in_header)
-                && a.on_error == Outcome::GoesRound
-                && matches!(a.on_success, Outcome::Leaves | Outcome::Propagates)
-                && !paced_callee(model, &a.call)
-        }) else {
+        let found = if l.delays.is_empty() {
+            // A `while let Some(item) = items.next()` loop moves on to the next item on a
+            // failure rather than retrying: only its header's own call can be retried.
+            l.awaits.iter().find(|a| {
+                !a.nested
+                    && (l.kind != LoopKind::WhileLet || a.in_header)
+                    && a.on_error == Outcome::GoesRound
+                    && matches!(a.on_success, Outcome::Leaves | Outcome::Propagates)
+                    && !paced_callee(model, &a.call)
+            })
+        } else {
+            // The loop waits, but only on the success path: the failure `continue`s past the
+            // delay back to the same call (a periodic poll whose `Err` arm skips the sleep).
+            l.fails_past_delays.and_then(|call| {
+                l.awaits.iter().find(|a| {
+                    !a.nested
+                        && a.call.loc == call
+                        && a.on_error == Outcome::GoesRound
+                        && !paced_callee(model, &a.call)
+                })
+            })
+        };
+        let Some(a) = found else {
             continue;
+        };
+        let why = if l.delays.is_empty() {
+            format!(
+                "the {} has no delay and no attempt limit",
+                l.kind.describe()
+            )
+        } else {
+            format!(
+                "its failure path `continue`s past the {}'s delay, which only the success path reaches",
+                l.kind.describe()
+            )
         };
         let mut d = super::diagnostic(
             &RETRY_WITHOUT_BACKOFF,
             model,
             a.call.loc,
-            format!(
-                "`{}` is retried at once when it fails: the {} has no delay and no attempt limit",
-                a.call.name,
-                l.kind.describe()
-            ),
+            format!("`{}` is retried at once when it fails: {why}", a.call.name),
             "wait between attempts and cap them: `asyncwise::retry(RetryPolicy::exponential(..).max_attempts(n), || ..)`, or a backoff crate (`backon`, `backoff`), or at least `tokio::time::sleep` with an attempt counter",
         );
         d.notes.push(super::note(

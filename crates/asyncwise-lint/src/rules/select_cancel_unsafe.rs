@@ -5,7 +5,7 @@ use crate::diagnostic::{Diagnostic, Note, Severity};
 use crate::facts::Sink;
 use crate::knowledge::cancel_safety::CancelUnsafe;
 use crate::levels::{Form, Group, Level};
-use crate::model::ir::{Awaited, BranchFuture, CallSite};
+use crate::model::ir::{Awaited, BranchFuture, CallSite, SelectSite};
 use crate::model::{Callee, FileModel, Loc};
 
 crate::declare_rule! {
@@ -29,7 +29,17 @@ crate::declare_rule! {
     /// reported. Nor is a lock or permit request whose result the branch discards
     /// (`_ = sem.acquire() => ..`): the permit is released as soon as the branch wins, so the
     /// branch only waits for the semaphore to open, a signal in which its queue place does not
-    /// matter. Which methods are not cancellation safe is data, with the tokio item each row
+    /// matter.
+    ///
+    /// Nor is a branch whose future is dropped only as the loop ends: every other branch of
+    /// the `select!` leaves the loop when it wins (`break`, `return`, `bail!`), the loop is the
+    /// only one of its body, so the future is never made again, and the lock, semaphore or
+    /// stream is the body's own (a `let` of it, not `self`'s or a parameter the caller shares).
+    /// A request for the body's own lock or permit given up for good loses nothing (a later
+    /// request queues afresh). A partial read or write, or a message in flight, is lost only to
+    /// whoever uses the stream afterwards, so there no statement after the loop may mention it
+    /// either: a control channel read until a heartbeat timeout or shutdown ends the session is
+    /// fine, one read again after the loop is not. Which methods are not cancellation safe is data, with the tokio item each row
     /// comes from (`asyncwise explain` cannot list them all; see `knowledge/cancel_safety.rs`).
     ///
     /// The same rule covers a `timeout` in a loop: `tokio::time::timeout(d, fut)` (also
@@ -83,7 +93,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         let Some(loop_loc) = site.in_loop else {
             continue;
         };
-        for branch in &site.branches {
+        for (i, branch) in site.branches.iter().enumerate() {
             let BranchFuture::Call(call) = &branch.future else {
                 continue;
             };
@@ -91,8 +101,11 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 // `_ = sem.acquire()` drops the permit (or guard) the moment the branch wins:
                 // the branch waits for the semaphore or lock to open, as a signal, and holds
                 // no turn that matters once it is recreated.
-                !(branch.discards_output && row.loses_only_queue_place())
+                let queue_only = row.loses_only_queue_place();
+                let signal_only = branch.discards_output && queue_only;
+                !signal_only && !abandoned_with_loop(ir, site, i, call, queue_only)
             });
+
             if let Some(row) = row {
                 let mut d = super::diagnostic(
                     &SELECT_CANCEL_UNSAFE,
@@ -113,7 +126,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     ),
                 ));
                 sink.diagnostics.push(d);
-            } else if let Some((inner, row)) = helper_of(call, &helpers) {
+            } else if let Some((inner, row)) = helper_of(call, &helpers)
+                && !abandoned_with_loop(ir, site, i, call, false)
+            {
                 sink.diagnostics.push(raced_helper(
                     model,
                     call,
@@ -130,6 +145,32 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// Is the future of branch `i` dropped only when the loop around the `select!` ends, so that
+/// it is never made again? Every other branch leaves the loop when it wins (see
+/// [`SelectSite::others_leave_loop`]), and every place the call mentions is a `let` of this
+/// body (not `self`, not a parameter: a lock or stream the caller shares). For a lock or
+/// permit request (`queue_only`) that is enough: the body's own semaphore, given up for good,
+/// costs a place in a queue only this body uses, and a later request queues afresh. For a
+/// partial read or write, no statement after the loop may mention the stream either.
+pub(crate) fn abandoned_with_loop(
+    ir: &crate::model::ir::Ir,
+    site: &SelectSite,
+    i: usize,
+    call: &CallSite,
+    queue_only: bool,
+) -> bool {
+    if !site.others_leave_loop(i) {
+        return false;
+    }
+    let mut places: Vec<&str> = call.uses.iter().map(String::as_str).collect();
+    places.extend(call.receiver.as_deref());
+    places.extend(call.mut_args.iter().map(String::as_str));
+    !places.is_empty()
+        && places
+            .iter()
+            .all(|p| ir.bound_locally(site.body, p) && (queue_only || !ir.used_after_loop(site, p)))
 }
 
 /// The timeout form: a `timeout(d, fut)` (or `fut.timeout(d)`) in a loop that may go round

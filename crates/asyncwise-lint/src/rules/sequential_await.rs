@@ -22,7 +22,9 @@ crate::declare_rule! {
     /// run; calls on the same receiver (`self.db`, `conn`), on `self` itself, with a `&mut`
     /// argument, or awaiting a lock, a permit, a transaction, a send, a flush or a connect end
     /// a run, and so does a connection checked out of a pool (`db.get()`, `pool.acquire()`),
-    /// which comes before the work that uses it; awaits inside `join!`/`select!` and timers
+    /// which comes before the work that uses it; code of a migration (a file, module or
+    /// function named for one: `migrations/`, `sql_migrations.rs`, `migrate_secrets`), which
+    /// runs once and in order, is left out; awaits inside `join!`/`select!` and timers
     /// (`sleep`, `interval.tick()`, `timeout`, `yield_now`) never count. Names are not aliases:
     /// two different receivers that share a connection are not seen.
     ///
@@ -113,7 +115,11 @@ fn candidate<'a>(model: &'a FileModel<'_>, sid: usize) -> Option<Step<'a>> {
     }
     let call = ir.call_of(w)?;
     // Start-up code runs once: its latency is not worth restructuring.
-    if !concurrent_kind(call) || startup(model, call) || pool_checkout(model, call) {
+    if !concurrent_kind(call)
+        || startup(model, call)
+        || pool_checkout(model, call)
+        || in_migration(model, call.loc)
+    {
         return None;
     }
     Some(Step {
@@ -148,6 +154,18 @@ fn ordered_step(name: &str) -> bool {
     let first = words.next().unwrap_or("");
     awaits::ORDERED_OUTPUT_WORDS.contains(&first)
         || (awaits::DDL_VERBS.contains(&first) && words.any(|w| awaits::DDL_OBJECTS.contains(&w)))
+}
+
+/// Whether the call is part of a migration: a file, directory or module named for one
+/// (`migration/inserts.rs`, `sql_migrations.rs`, `m2023_add_column` under `migrations/`) or a
+/// function named for one (`migrate_secrets`). A migration runs once, in order, often on one
+/// connection: its awaits are neither worth overlapping nor free to reorder.
+fn in_migration(model: &FileModel<'_>, at: Loc) -> bool {
+    let named = |s: &str| s.to_ascii_lowercase().contains("migrat");
+    model.path.iter().any(|c| c.to_str().is_some_and(named))
+        || model
+            .innermost_fn(at)
+            .is_some_and(|f| model.fn_items[f].path.split("::").any(named))
 }
 
 /// Whether the model saw the call made once at start-up (`main`, a set-up fn, outside loops).
@@ -280,6 +298,9 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         _ => return,
     };
     let Some(call) = ir.call_of(w) else { return };
+    if in_migration(model, call.loc) {
+        return;
+    }
     let request = request_sent(model, call);
     if !(concurrent_kind(call) || request) || !call.mut_args.is_empty() {
         return;
@@ -305,12 +326,12 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
     {
         return;
     }
-    // Nothing else is carried from one iteration to the next but collected results.
+    // Nothing else is carried from one iteration to the next but collected results and a
+    // progress report (a print or log line, a counter it shows) the call does not read.
     let result = &stmt.defines;
-    if stmts
-        .iter()
-        .any(|(other, _)| other != sid && !collects(model, *other, result))
-    {
+    if stmts.iter().any(|(other, _)| {
+        other != sid && !collects(model, *other, result) && !reports_progress(model, *other, call)
+    }) {
         return;
     }
     let what = text(model, call.loc);
@@ -375,6 +396,30 @@ fn collects(model: &FileModel<'_>, sid: usize, result: &[String]) -> bool {
         .collect();
     awaits::COLLECT_METHODS.contains(&method.as_str())
         && (result.is_empty() || result.iter().any(|r| stmt.uses.contains(r)))
+}
+
+/// A progress report of an iteration: a print or log macro statement (`println!("Load {url}
+/// [{index}/{total}]")`), or a counter bumped by a constant (`index += 1;`) that the awaited
+/// call does not read. Running the items concurrently changes only the order of such lines.
+fn reports_progress(model: &FileModel<'_>, sid: usize, call: &CallSite) -> bool {
+    let stmt = &model.ir.stmts[sid];
+    if !stmt.defines.is_empty() || !stmt.awaits.is_empty() {
+        return false;
+    }
+    let src = text(model, stmt.loc);
+    if let Some((name, _)) = src.split_once('!') {
+        let last = name.rsplit("::").next().unwrap_or(name).trim();
+        return stmt.kind != StmtKind::Let && awaits::PROGRESS_MACROS.contains(&last);
+    }
+    let Some((counter, step)) = src.trim_end_matches(';').split_once("+=") else {
+        return false;
+    };
+    let counter = counter.trim();
+    !counter.is_empty()
+        && counter.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && step.trim().chars().all(|c| c.is_ascii_digit())
+        && !step.trim().is_empty()
+        && !call.uses.iter().any(|u| places_overlap(u, counter))
 }
 
 /// The source text at `loc`, on one line.

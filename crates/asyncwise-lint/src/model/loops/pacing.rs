@@ -61,6 +61,10 @@ fn compared_place(e: &syn::Expr) -> Option<String> {
         syn::Expr::Paren(p) => compared_place(&p.expr),
         syn::Expr::Cast(c) => compared_place(&c.expr),
         syn::Expr::Path(_) | syn::Expr::Field(_) => Some(place(e)),
+        // `candidates.len()` compared: the collection's size.
+        syn::Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => {
+            compared_place(&m.receiver)
+        }
         _ => None,
     }
 }
@@ -129,6 +133,12 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
                 loc: Loc::method_call(m),
                 what: name,
             });
+        } else if pacing::SHRINKING_METHODS.contains(&name.as_str()) {
+            // Candidates taken out of a collection count down like a counter.
+            self.counters.extend(compared_place(&m.receiver));
+        } else if name == "is_empty" && m.args.is_empty() {
+            self.compared
+                .extend(compared_place(&m.receiver).map(|p| (p, Loc::method_call(m))));
         }
         visit::visit_expr_method_call(self, m);
     }

@@ -204,3 +204,44 @@ async fn wait_for_plugin(addr: SocketAddr, limit: Duration) -> bool {
         }
     }
 }
+
+// Failover over a list of candidates: each failure takes the failed one out of the list
+// (`retain`, `remove`, `pop`), and the loop stops when the list is empty, so each candidate is
+// tried once. Rotating the list instead (`rotate_left`) tries them round and round.
+async fn failover_over_parents(mut parents: Vec<Parent>, piece: u32) -> Result<Piece, Error> {
+    loop {
+        let parent = pick(&parents);
+        // ok: the failed parent is removed and the loop ends when none is left
+        match download(&parent, piece).await {
+            Ok(p) => break Ok(p),
+            Err(e) => {
+                tracing::warn!("{e}");
+                parents.retain(|p| p.id != parent.id);
+                if parents.is_empty() {
+                    return Err(Error::NoParent);
+                }
+            }
+        }
+    }
+}
+
+async fn next_address(mut addrs: Vec<String>) -> TcpStream {
+    loop {
+        let addr = addrs[0].clone();
+        match TcpStream::connect(&addr).await { //~ retry_without_backoff
+            Ok(s) => break s,
+            Err(_) => addrs.rotate_left(1),
+        }
+    }
+}
+
+async fn pop_until_empty(mut addrs: Vec<String>) -> Option<TcpStream> {
+    while addrs.len() > 0 {
+        let addr = addrs.pop()?;
+        // ok: each address is taken off the list once
+        if let Ok(s) = TcpStream::connect(&addr).await {
+            return Some(s);
+        }
+    }
+    None
+}

@@ -56,7 +56,7 @@ async fn permits(limit: &Semaphore, mut cancel: mpsc::Receiver<()>) {
     loop {
         tokio::select! {
             permit = limit.acquire() => drop(permit), //~ select_cancel_unsafe
-            _ = cancel.recv() => break,
+            _ = cancel.recv() => log_cancelled(),
         }
     }
 }
@@ -78,7 +78,7 @@ async fn sends(tx: mpsc::Sender<u64>, mut stop: mpsc::Receiver<()>) {
         n += 1;
         tokio::select! {
             _ = tx.send(n) => {} //~ select_cancel_unsafe
-            _ = stop.recv() => break,
+            _ = stop.recv() => n = 0,
         }
     }
 }

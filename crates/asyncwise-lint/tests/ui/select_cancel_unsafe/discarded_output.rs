@@ -65,7 +65,7 @@ async fn hold_permit(limit: Arc<Semaphore>, mut cancel: mpsc::Receiver<()>) {
     loop {
         tokio::select! {
             _permit = limit.acquire() => work().await, //~ select_cancel_unsafe
-            _ = cancel.recv() => break,
+            _ = cancel.recv() => log_cancelled(),
         }
     }
 }

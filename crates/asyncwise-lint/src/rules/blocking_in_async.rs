@@ -177,6 +177,11 @@ crate::declare_rule! {
     /// defined several times in one file under `cfg` alternatives blocks when one of the
     /// alternatives blocks by itself: some build runs it.
     ///
+    /// A call that is awaited returns a future, so it is never one of the blocking calls,
+    /// whatever its name: a method matched by name on a value of unknown type
+    /// (`server.to_socket_addrs().await` on a generic bound by async-std's `ToSocketAddrs`)
+    /// is that name's async twin.
+    ///
     /// `to_socket_addrs` on a value that is already a numeric address is not reported: std's
     /// `ToSocketAddrs` docs say it "is the identity function" for `SocketAddr` and "constructs a
     /// `SocketAddr` trivially" for `SocketAddrV4`, `SocketAddrV6` and `(IpAddr, u16)`, and a
@@ -212,7 +217,10 @@ crate::declare_rule! {
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for call in &model.calls {
-        if call.ctx != Ctx::Async {
+        // An awaited call returns a future: it is an async API that shares a blocking one's
+        // name (async-std's `ToSocketAddrs::to_socket_addrs`, an async `read_to_string` of a
+        // generic reader), never the blocking call itself.
+        if call.ctx != Ctx::Async || call.awaited {
             continue;
         }
         if let Callee::Method {

@@ -85,10 +85,13 @@ pub(crate) struct CheckArgs {
     /// When to colour human output (`auto`: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Also check test code, examples and benches (as `cargo clippy --all-targets`).
+    /// Also check test code, examples and benches (as `cargo clippy --all-targets`), and
+    /// workspace members that exist to test others (test-support, fuzz, stress and simulation
+    /// harness packages).
     #[arg(long)]
     all_targets: bool,
-    /// Also check test code: `tests/`, `#[cfg(test)]` items and modules, test functions.
+    /// Also check test code: `tests/`, `#[cfg(test)]` items and modules, test functions, and
+    /// test-support packages of the workspace.
     #[arg(long)]
     tests: bool,
     /// Also check `examples/`.

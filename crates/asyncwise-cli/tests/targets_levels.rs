@@ -254,6 +254,91 @@ fn a_member_in_the_workspace_s_benchmarks_directory_is_bench_code() {
     assert!(found(&doc).is_empty(), "{doc}");
 }
 
+/// A database driver's workspace: the driver, a cluster-manager bridge that drives the driver
+/// in the driver's integration tests (a dev-dependency of the driver that depends on it), a
+/// protocol client the driver's tests also use (a dev-dependency without that back edge), and
+/// a deterministic-simulation harness and a stress tester named as such.
+fn workspace_with_test_support_members() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let body = format!("pub async fn f() {{\n    {SLEEP}\n}}\n");
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"driver\", \"cluster-bridge\", \"wire-client\", \"driver-dst\", \"tools/driver_stress\"]\n",
+    );
+    let members = [
+        (
+            "driver",
+            "[dev-dependencies]\ncluster-bridge = { path = \"../cluster-bridge\" }\nwire-client = { workspace = true }\n",
+        ),
+        (
+            "cluster-bridge",
+            "[dependencies]\ndriver = { path = \"../driver\", optional = true }\n",
+        ),
+        ("wire-client", ""),
+        (
+            "driver-dst",
+            "[dependencies]\ndriver = { path = \"../driver\" }\n",
+        ),
+        ("tools/driver_stress", ""),
+    ];
+    for (member, deps) in members {
+        let name = member.rsplit('/').next().expect("a name");
+        write(
+            root,
+            &format!("{member}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n{deps}"),
+        );
+        write(root, &format!("{member}/src/lib.rs"), &body);
+    }
+    // the workspace's table names the client's path, as `wire-client.workspace = true` inherits it
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("read");
+    write(
+        root,
+        "Cargo.toml",
+        &format!(
+            "{manifest}[workspace.dependencies]\nwire-client = {{ path = \"wire-client\" }}\n"
+        ),
+    );
+    dir
+}
+
+#[test]
+fn members_that_exist_to_test_others_are_test_code() {
+    let dir = workspace_with_test_support_members();
+    let (_, doc) = check_json(dir.path(), &[]);
+    // the bridge (dev-dependency with a back edge), the harness and the stress tool are test
+    // code; the client other members only test against is a library like any other
+    assert_eq!(
+        found(&doc),
+        vec![at("driver/src/lib.rs", 2), at("wire-client/src/lib.rs", 2)]
+    );
+    assert_eq!(doc["skipped"]["files"], 3, "{doc}");
+    let (_, doc) = check_json(dir.path(), &["--all-targets"]);
+    assert_eq!(found(&doc).len(), 5, "{doc}");
+    // a named member is judged as a member of its workspace
+    let (_, doc) = check_json(&dir.path().join("driver-dst"), &[]);
+    assert!(found(&doc).is_empty(), "{doc}");
+}
+
+#[test]
+fn a_package_named_like_test_tooling_is_checked_when_it_is_what_the_repository_ships() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"http-mock-testing\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        dir.path(),
+        "src/lib.rs",
+        &format!("pub async fn serve() {{\n    {SLEEP}\n}}\n"),
+    );
+    let (_, doc) = check_json(dir.path(), &[]);
+    assert_eq!(found(&doc), vec![at("src/lib.rs", 2)]);
+}
+
 #[test]
 fn a_named_file_selects_its_target() {
     let dir = package();

@@ -46,6 +46,7 @@
 //! ```
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -302,34 +303,37 @@ impl Cache {
         // Sorted, so that the same entries always make the same file.
         let mut sorted: Vec<(&String, &Entry)> = entries.iter().collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        // An entry's fixed fields and path take at most this much besides its payload.
-        const PER_ENTRY: usize = 128;
-        let mut capacity = MAGIC.len() + 16 + 32;
         let entries: Vec<StoredEntry<'_>> = sorted
             .into_iter()
-            .map(|(path, entry)| {
-                let payload = entry.payload.bytes(&stored);
-                capacity += path.len() + payload.len() + PER_ENTRY;
-                StoredEntry {
-                    path: path.as_str(),
-                    key: entry.key,
-                    context: entry.context,
-                    stamp: entry.stamp,
-                    payload: Bytes(payload),
-                }
+            .map(|(path, entry)| StoredEntry {
+                path: path.as_str(),
+                key: entry.key,
+                context: entry.context,
+                stamp: entry.stamp,
+                payload: Bytes(entry.payload.bytes(&stored)),
             })
             .collect();
         let envelope = Envelope {
             fingerprint: self.fingerprint,
             entries,
         };
-        // One buffer, sized up front: the file is written as it is encoded, without copies.
-        let mut data = Vec::with_capacity(capacity);
-        data.extend_from_slice(MAGIC);
-        let mut data = postcard::to_extend(&envelope, data)?;
-        let checksum = xxhash_rust::xxh3::xxh3_128(&data[MAGIC.len()..]);
-        data.extend_from_slice(&checksum.to_le_bytes());
-        write_atomically(&file, &data).map_err(|source| CacheError::Write { path: file, source })
+        // Encoded straight into the file through one small buffer, hashed on the way: a
+        // buffer of the whole file (1.4 MB for tokio) was fresh memory, and the page faults
+        // of touching it cost more than encoding it.
+        let mut encoded = Ok(());
+        let written = write_atomically_with(&file, |out| {
+            out.write_all(MAGIC)?;
+            let mut sink = HashingSink::new(out);
+            if let Err(e) = postcard::to_extend(&envelope, &mut sink) {
+                // (The temporary file is removed: nothing is renamed into place.)
+                encoded = Err(e);
+                return Err(std::io::Error::other("encoding failed"));
+            }
+            let checksum = sink.finish()?;
+            out.write_all(&checksum.to_le_bytes())
+        });
+        encoded?;
+        written.map_err(|source| CacheError::Write { path: file, source })
     }
 }
 
@@ -583,20 +587,88 @@ impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
 /// A concurrent reader that comes in between finds no file and runs uncached, as with any
 /// cache miss; one that opened the old file keeps reading it.
 fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |out| out.write_all(data))
+}
+
+/// [`write_atomically`] of what `write` writes to the temporary file.
+fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.{unique}.tmp", std::process::id()));
     let temporary = path.with_file_name(name);
-    let written = std::fs::write(&temporary, data).and_then(|()| {
-        // (Absent already is fine; any other failure shows in the rename.)
-        let _ = std::fs::remove_file(path);
-        std::fs::rename(&temporary, path)
-    });
+    let written = std::fs::File::create(&temporary)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(SINK_CHUNK, file);
+            write(&mut out)?;
+            out.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+            Ok(())
+        })
+        .and_then(|()| {
+            // (Absent already is fine; any other failure shows in the rename.)
+            let _ = std::fs::remove_file(path);
+            std::fs::rename(&temporary, path)
+        });
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
     written
+}
+
+/// The size of the chunks a cache file is written in.
+const SINK_CHUNK: usize = 64 * 1024;
+
+/// Where postcard encodes a package file: bytes are hashed (for the checksum) and written out
+/// a chunk at a time. `Extend` cannot fail, so the first write error is kept for
+/// [`HashingSink::finish`].
+struct HashingSink<'a, W: std::io::Write> {
+    out: &'a mut W,
+    chunk: Vec<u8>,
+    hasher: Xxh3,
+    error: Option<std::io::Error>,
+}
+
+impl<'a, W: std::io::Write> HashingSink<'a, W> {
+    fn new(out: &'a mut W) -> Self {
+        HashingSink {
+            out,
+            chunk: Vec::with_capacity(SINK_CHUNK),
+            hasher: Xxh3::new(),
+            error: None,
+        }
+    }
+
+    fn flush_chunk(&mut self) {
+        self.hasher.update(&self.chunk);
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(&self.chunk)
+        {
+            self.error = Some(e);
+        }
+        self.chunk.clear();
+    }
+
+    /// Writes what is left; the hash of everything written, or the first error.
+    fn finish(mut self) -> std::io::Result<u128> {
+        self.flush_chunk();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(self.hasher.digest128()),
+        }
+    }
+}
+
+impl<W: std::io::Write> Extend<u8> for &mut HashingSink<'_, W> {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
+        self.chunk.extend(bytes);
+        if self.chunk.len() >= SINK_CHUNK {
+            self.flush_chunk();
+        }
+    }
 }
 
 /// A 128-bit hash of some strings (each is delimited, so `["ab", "c"]` and `["a", "bc"]`

@@ -28,9 +28,11 @@
 
 mod cancellation;
 pub use cancellation::{Cancellation, RacedHelper};
+mod interactive;
 mod main_thread;
 mod per_event;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -106,7 +108,7 @@ pub struct FileFacts<'a> {
 #[derive(Debug)]
 struct FnEntry {
     file: usize,
-    summary: FnSummary,
+    summary: Box<FnSummary>,
 }
 
 /// Why a sync function blocks: the first step of its shortest chain.
@@ -169,6 +171,8 @@ pub struct CrateIndex {
     binary_files: Vec<bool>,
     /// Functions on a per-event path: see [`CrateIndex::is_per_event`].
     per_event: Vec<bool>,
+    /// Functions that wait for a person at the terminal: see [`CrateIndex::waits_for_user`].
+    user_waits: Vec<bool>,
     /// Async functions on `main`'s own tree: see [`CrateIndex::on_main_tree`].
     main_tree: Vec<bool>,
     /// Files by display path, for findings that name their file.
@@ -309,6 +313,7 @@ impl CrateIndex {
         index.binary_files = (0..index.files.len())
             .map(|f| index.file_in_binary(f))
             .collect();
+        crate::timing::mark("index: tables");
         // Every call is resolved independently: on the worker pool when the index is built on
         // one (the engine's crate pass), else here.
         let resolve_calls = |f: usize| -> Box<[Option<usize>]> {
@@ -325,6 +330,7 @@ impl CrateIndex {
         } else {
             (0..index.fns.len()).map(resolve_calls).collect()
         };
+        crate::timing::mark("index: calls resolved");
         index.methods_by_name = index.build_methods_by_name();
         index.add_typed_blocking_calls();
         index.settle_blocking();
@@ -332,6 +338,7 @@ impl CrateIndex {
         index.settle_alone();
         index.settle_per_event();
         index.settle_main_thread();
+        index.settle_user_waits();
         index
     }
 
@@ -424,6 +431,28 @@ impl CrateIndex {
     /// start-up.
     fn settle_alone(&mut self) {
         let n = self.fns.len();
+        let mut fns_of_file = vec![Vec::new(); self.files.len()];
+        for (g, entry) in self.fns.iter().enumerate() {
+            fns_of_file[entry.file].push(g);
+        }
+        self.fns_of_file = fns_of_file;
+        // Only a binary's `main` starts the fixpoint: without one (a library), nothing runs
+        // alone and the call tables below would be built for nothing (5% of a warm run's
+        // instructions on tokio).
+        let mut alone: Vec<bool> = self
+            .fns
+            .iter()
+            .map(|entry| {
+                let id = &entry.summary.id.0;
+                id == "crate::main" && self.in_binary(entry.file)
+                    || self.files[entry.file].bin_main.as_ref() == Some(id)
+            })
+            .collect();
+        if !alone.contains(&true) {
+            self.alone = alone;
+            self.concurrent_from = Vec::new();
+            return;
+        }
         let mut exact: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut called_exactly = vec![false; n];
         // Exact calls outside `match` arms: what runs before the code after them.
@@ -506,15 +535,6 @@ impl CrateIndex {
                 never[h] |= g == h;
             }
         }
-        let mut alone: Vec<bool> = self
-            .fns
-            .iter()
-            .map(|entry| {
-                let id = &entry.summary.id.0;
-                id == "crate::main" && self.in_binary(entry.file)
-                    || self.files[entry.file].bin_main.as_ref() == Some(id)
-            })
-            .collect();
         let mut work: Vec<usize> = (0..n).filter(|&f| alone[f]).collect();
         while let Some(g) = work.pop() {
             for &(h, line) in &edges[g] {
@@ -528,13 +548,8 @@ impl CrateIndex {
                 }
             }
         }
-        let mut fns_of_file = vec![Vec::new(); self.files.len()];
-        for (g, entry) in self.fns.iter().enumerate() {
-            fns_of_file[entry.file].push(g);
-        }
         self.alone = alone;
         self.concurrent_from = concurrent_from;
-        self.fns_of_file = fns_of_file;
     }
 
     /// Does line `line` of function `f` run while no other task can? `f` is in a binary and
@@ -773,7 +788,7 @@ impl CrateIndex {
             let (package, ty) = self.chain_type(file_index, chain)?;
             let target = format!("{ty}::{}", call.target);
             if package != file.package {
-                return self.lookup_through_aliases(package, target, file, false);
+                return self.lookup_through_aliases(package, target.into(), file, false);
             }
             return self.resolve_target(file_index, &target);
         }
@@ -842,7 +857,7 @@ impl CrateIndex {
                     let path = format!("{ty}::{name}");
                     let g = self.lookup_through_aliases(
                         package,
-                        path,
+                        path.into(),
                         entry,
                         package == entry.package,
                     )?;
@@ -910,13 +925,14 @@ impl CrateIndex {
                 meta.deps.iter().find(|(name, _)| name == real)
             });
             match dep {
-                _ if own_library => Some((file.package, format!("crate::{rest}"))),
-                Some((_, d)) => Some((*d, format!("crate::{rest}"))),
+                _ if own_library => Some((file.package, Cow::Owned(format!("crate::{rest}")))),
+                Some((_, d)) => Some((*d, Cow::Owned(format!("crate::{rest}")))),
                 None => None,
             }
         };
         let (package, path, own_crate) = if target.starts_with("crate::") {
-            (file.package, target.to_string(), true)
+            // Looked up as written: a path is copied only when a re-export rewrites it.
+            (file.package, Cow::Borrowed(target), true)
         } else if let Some((package, path)) = in_named_crate() {
             (package, path, false)
         } else {
@@ -925,7 +941,12 @@ impl CrateIndex {
             // parent's own `use crate::templates;`, which the aliases follow).
             let globs = meta.globs.get(&file_index)?;
             let mut found = globs.iter().filter_map(|g| {
-                self.lookup_through_aliases(file.package, format!("{g}::{target}"), file, true)
+                self.lookup_through_aliases(
+                    file.package,
+                    format!("{g}::{target}").into(),
+                    file,
+                    true,
+                )
             });
             // Two globs that lead to the same function (one of them through a re-export) are
             // one answer, not an ambiguity.
@@ -940,7 +961,7 @@ impl CrateIndex {
     fn lookup_through_aliases(
         &self,
         package: usize,
-        mut path: String,
+        mut path: Cow<'_, str>,
         file: &FileEntry,
         own_crate: bool,
     ) -> Option<usize> {
@@ -961,7 +982,7 @@ impl CrateIndex {
                 }
             };
             match rewritten {
-                Some(next) => path = next,
+                Some(next) => path = Cow::Owned(next),
                 // No alias: a glob re-export of the module the path names (`crate::Credential`
                 // with `pub use config::*;` in the crate root), if exactly one glob finds it.
                 None => return self.lookup_through_globs(package, &path, file, own_crate),

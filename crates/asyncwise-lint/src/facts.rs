@@ -32,6 +32,18 @@ pub enum Requirement {
         #[serde(deserialize_with = "crate::cache::interned_list")]
         one_of: Vec<&'static str>,
     },
+    /// No method of the crate named so (`read`, `lock`) is a plain getter
+    /// ([`FnSignature::plain_getter`]). An argument-less `x.read().unwrap()` on a receiver of
+    /// unknown type is taken for a std lock by its shape; when the crate declares a getter of
+    /// that name, the receiver may as well be the crate's own type, and nothing is guessed.
+    UnlessOwnGetter {
+        /// The method's name.
+        method: String,
+        /// The receiver, when it is a field of a struct declared in another file (the struct's
+        /// name and the field): when the field's type is known, it decides instead (a guard
+        /// only if it is a lock type with this guard method).
+        field: Option<(String, String)>,
+    },
     /// A method call's receiver, whose type only the crate index can settle (a field of a
     /// field, what a function of another file returns), has one of these types (canonical
     /// paths or `module::*` patterns). Settled by `settle_receiver_types` once the index
@@ -70,6 +82,12 @@ pub struct FnRef {
     pub qualifier: Option<String>,
     /// Called as a method (`x.run()`) rather than as a path (`run(..)`).
     pub method_call: bool,
+    /// The qualifier is the receiver's type known by its name only, not resolved to a path
+    /// (`Session` from `Session { .. }` with `pub use session::*;`): a generic parameter looks
+    /// the same, so it decides only when the crate declares a method of this name for a type
+    /// of that name (see [`FnRef::may_call_among`]).
+    #[serde(default)]
+    pub qualifier_by_name: bool,
 }
 
 impl FnRef {
@@ -90,10 +108,10 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None };
-    /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false };
+    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false };
+    /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false, qualifier_by_name: false };
     /// assert!(call.may_call(&f));
-    /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true };
+    /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true, qualifier_by_name: false };
     /// assert!(!method.may_call(&f));
     /// ```
     pub fn may_call(&self, f: &FnSignature) -> bool {
@@ -113,6 +131,36 @@ impl FnRef {
             Some(q) if q.starts_with(char::is_uppercase) => f.kind != FnKind::Free,
             Some(q) => f.kind == FnKind::Free && f.module == q,
         }
+    }
+
+    /// The functions of `functions` this call can refer to: [`FnRef::may_call`], except that a
+    /// receiver type known only by its name ([`FnRef::qualifier_by_name`]) that declares no
+    /// method of this name among them is taken for a type not known at all (a generic
+    /// parameter, a trait object), whose call may be any method of that name.
+    ///
+    /// ```
+    /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
+    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false };
+    /// let fns = [run("Gateway"), run("Session")];
+    /// let session = FnRef { name: "run".into(), qualifier: Some("Session".into()), method_call: true, qualifier_by_name: true };
+    /// assert_eq!(session.may_call_among(fns.iter()).len(), 1);
+    /// let generic = FnRef { qualifier: Some("S".into()), ..session };
+    /// assert_eq!(generic.may_call_among(fns.iter()).len(), 2);
+    /// ```
+    pub fn may_call_among<'f>(
+        &self,
+        functions: impl Iterator<Item = &'f FnSignature> + Clone,
+    ) -> Vec<&'f FnSignature> {
+        let typed: Vec<_> = functions.clone().filter(|f| self.may_call(f)).collect();
+        if !typed.is_empty() || !self.qualifier_by_name {
+            return typed;
+        }
+        let untyped = FnRef {
+            qualifier: None,
+            qualifier_by_name: false,
+            ..self.clone()
+        };
+        functions.filter(|f| untyped.may_call(f)).collect()
     }
 }
 
@@ -228,6 +276,11 @@ pub struct FnSignature {
     /// implementing type may call.
     #[serde(default)]
     pub owner: Option<String>,
+    /// A method taking nothing but `self` and declared to return a named type that is not a
+    /// lock guard ([`names_guard`](crate::knowledge::locks::names_guard)): `x.read()` calling
+    /// it yields an owned value, no guard.
+    #[serde(default)]
+    pub plain_getter: bool,
 }
 
 /// Where rules put what they find.
@@ -296,35 +349,53 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
             .filter(|(t, _)| from.sees(t))
             .map(|(_, f)| f);
         let fields = fields.iter().filter(|(t, _)| from.sees(t)).map(|(_, f)| f);
+        // The one type a field of a struct has: the struct itself, or an alias of it declared
+        // in a file this one sees. Structs are known by name only: when two of that name give
+        // the field different types, which one is meant is not known, and nothing is guessed.
+        let field_type = |owner: &String, field: &String| {
+            let mut types = fields
+                .clone()
+                .filter(|f| {
+                    &f.field == field
+                        && (&f.owner == owner
+                            || type_aliases.iter().any(|(t, (alias, target))| {
+                                from.sees(t) && alias == owner && target == &f.owner
+                            }))
+                })
+                .map(|f| &f.ty);
+            let first = types.next()?;
+            types.all(|other| other == first).then_some(first)
+        };
         let holds = match &d.requires {
-            Requirement::AsyncFnReturnsResult(call) => functions.clone().any(|f| {
-                let named =
-                    call.may_call(f) || from != Target::Main && call.may_call_library_root(f);
-                named && f.is_async && f.returns_result
-            }),
+            Requirement::AsyncFnReturnsResult(call) => {
+                let named = call.may_call_among(functions.clone());
+                named.iter().any(|f| f.is_async && f.returns_result)
+                    || from != Target::Main
+                        && functions.clone().any(|f| {
+                            call.may_call_library_root(f) && f.is_async && f.returns_result
+                        })
+            }
             Requirement::FieldType {
                 owner,
                 field,
                 one_of,
-            } => {
-                // The struct itself, or an alias of it declared in a file this one sees. Structs
-                // are known by name only: when two of that name give the field different
-                // types, which one is meant is not known, and nothing is guessed.
-                let mut types = fields
-                    .filter(|f| {
-                        &f.field == field
-                            && (&f.owner == owner
-                                || type_aliases.iter().any(|(t, (alias, target))| {
-                                    from.sees(t) && alias == owner && target == &f.owner
-                                }))
-                    })
-                    .map(|f| &f.ty);
-                types.next().is_some_and(|first| {
-                    types.all(|other| other == first)
-                        && one_of
-                            .iter()
-                            .any(|p| crate::knowledge::blocking::path_matches(p, first))
-                })
+            } => field_type(owner, field).is_some_and(|ty| {
+                one_of
+                    .iter()
+                    .any(|p| crate::knowledge::blocking::path_matches(p, ty))
+            }),
+            Requirement::UnlessOwnGetter { method, field } => {
+                match field
+                    .as_ref()
+                    .and_then(|(owner, name)| field_type(owner, name))
+                {
+                    // The receiver is a field whose type is known: its own methods decide.
+                    Some(ty) => crate::knowledge::locks::sync_lock(ty)
+                        .is_some_and(|lock| lock.guard_methods.contains(&method.as_str())),
+                    None => !functions
+                        .clone()
+                        .any(|f| f.plain_getter && f.kind == FnKind::Method && &f.name == method),
+                }
             }
             Requirement::ReceiverType { .. } => {
                 for_index.push(d);

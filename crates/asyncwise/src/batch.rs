@@ -1007,6 +1007,9 @@ pub trait BatchedExt: Stream + Sized {
     /// `max_delay` has passed since its first item arrived (on Tokio's timer,
     /// so paused time controls it; `Duration::MAX` means no deadline), or
     /// when the stream ends with items waiting. Never yields an empty batch.
+    /// The deadline is looked at whenever the stream has no item ready: a
+    /// stream that always has one (never `Pending`) fills batches by size
+    /// only.
     ///
     /// Use it instead of `futures`' `ready_chunks` when a slow trickle of
     /// items must still be passed on within a bounded delay.

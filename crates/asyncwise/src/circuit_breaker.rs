@@ -207,7 +207,10 @@ impl BreakerBuilder {
     /// (0 is taken as 1) are in `window` and the share of failures among
     /// them is at least `threshold` (clamped to 0..=1; NaN is 1). A
     /// [`Window::Calls`] of 0 is taken as 1 and one above 65 536 as 65 536;
-    /// a [`Window::Time`] under 10 ms as 10 ms.
+    /// a [`Window::Time`] under 10 ms as 10 ms. A `Window::Calls(n)` with
+    /// `n` below `min_calls` never holds `min_calls` calls, so the rate then
+    /// never trips the breaker (it is not raised for you: say which you
+    /// meant).
     ///
     /// ```
     /// use asyncwise::{CircuitBreaker, Window};
@@ -495,7 +498,9 @@ impl CircuitBreaker {
     /// Like [`call`](Self::call), but only errors for which `is_failure`
     /// returns `true` count against the dependency; the others (a "not
     /// found", a validation error) count as successes, since the dependency
-    /// answered.
+    /// answered. A classifier that panics makes the call count as neither,
+    /// like an operation that panics (its trial slot is freed), and the panic
+    /// reaches the caller.
     ///
     /// ```
     /// use asyncwise::{BreakerState, CircuitBreaker};
@@ -600,7 +605,10 @@ impl Inner {
                     .is_some_and(|limit| machine.consecutive_failures >= limit);
                 let rate_trip = match (self.rate, now_rate) {
                     (Some((threshold, min_calls)), Some((calls, failures))) => {
-                        calls >= u64::from(min_calls) && failures as f64 >= threshold * calls as f64
+                        // The share, divided: rounded to the nearest f64 it equals the
+                        // threshold when the exact share is the decimal the user wrote
+                        // (`threshold * calls` rounded above 14 for 0.56 of 25 calls).
+                        calls >= u64::from(min_calls) && failures as f64 / calls as f64 >= threshold
                     }
                     _ => false,
                 };

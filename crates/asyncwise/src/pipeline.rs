@@ -169,6 +169,7 @@ pub trait PipelineExt: Stream + Sized {
             next_index: 0,
             next_out: 0,
             upstream_done: false,
+            in_poll: false,
         }
     }
 }
@@ -177,7 +178,17 @@ impl<S: Stream> PipelineExt for S {}
 
 pin_project! {
     /// The stream returned by [`PipelineExt::map_concurrent`].
+    ///
+    /// Dropping it drops the items it holds (running, or finished and
+    /// waiting for an earlier one): their futures are dropped with it and
+    /// nothing keeps running, and nothing reports them. A panic of `f`, of
+    /// an item's future, of an [`OnError::DeadLetter`] sink or of the
+    /// upstream stream is not caught:
+    /// it unwinds out of the consumer's poll. A consumer that catches it
+    /// and polls again gets the end of the stream (the items still held are
+    /// dropped then).
     #[must_use = "streams do nothing unless polled"]
+    #[project = MapConcurrentProj]
     pub struct MapConcurrent<S, F, Fut, U, E> {
         #[pin]
         upstream: S,
@@ -200,6 +211,9 @@ pin_project! {
         next_out: u64,
         // Set when upstream ended and when the stage stopped on an error.
         upstream_done: bool,
+        // Set for the duration of a poll: still set at the next poll only if
+        // the last one unwound (a panic of `f`, an item or the sink).
+        in_poll: bool,
     }
 }
 
@@ -354,106 +368,144 @@ where
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
-        if !*this.ordered && this.timeout.is_none() && this.timed.is_none() {
-            return poll_unordered_untimed(
-                this.upstream,
-                this.f,
-                *this.limit,
-                this.held,
-                this.running,
-                this.next_index,
-                this.upstream_done,
-                this.on_error,
-                this.finished,
-                this.timed,
-                cx,
-            );
+        if *this.in_poll {
+            return poll_after_unwind(&mut this);
         }
-        loop {
-            // Pull only while there is room: this is the backpressure.
-            while *this.held < *this.limit && !*this.upstream_done {
-                match this.upstream.as_mut().poll_next(cx) {
-                    Poll::Ready(Some(input)) => {
-                        let index = *this.next_index;
-                        *this.next_index += 1;
-                        *this.held += 1;
-                        let fut = (this.f)(input);
-                        match *this.timeout {
-                            None => this.running.push(Indexed { index, fut }),
-                            Some(limit) => this
-                                .timed
+        *this.in_poll = true;
+        let polled = poll_stage(&mut this, cx);
+        *this.in_poll = false;
+        polled
+    }
+}
+
+/// The previous poll unwound: the item (or sink) that panicked is gone and
+/// its place in the limit and the order with it, so the stage ends, as under
+/// [`OnError::Stop`], instead of waiting for an item that will never come.
+#[cold]
+fn poll_after_unwind<S, F, Fut, U, E>(
+    this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>,
+) -> Poll<Option<Result<U, Box<StageError<E>>>>> {
+    stop(
+        this.upstream_done,
+        this.held,
+        this.running,
+        this.timed,
+        this.finished,
+    );
+    Poll::Ready(None)
+}
+
+/// One poll of the stage (see [`MapConcurrent`]'s `poll_next`).
+#[inline]
+fn poll_stage<S, F, Fut, U, E>(
+    this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<U, Box<StageError<E>>>>>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future<Output = Result<U, E>>,
+{
+    if !*this.ordered && this.timeout.is_none() && this.timed.is_none() {
+        return poll_unordered_untimed(
+            this.upstream.as_mut(),
+            &mut *this.f,
+            *this.limit,
+            &mut *this.held,
+            &mut *this.running,
+            &mut *this.next_index,
+            &mut *this.upstream_done,
+            &mut *this.on_error,
+            &mut *this.finished,
+            &mut *this.timed,
+            cx,
+        );
+    }
+    loop {
+        // Pull only while there is room: this is the backpressure.
+        while *this.held < *this.limit && !*this.upstream_done {
+            match this.upstream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(input)) => {
+                    let index = *this.next_index;
+                    *this.next_index += 1;
+                    *this.held += 1;
+                    let fut = (this.f)(input);
+                    match *this.timeout {
+                        None => this.running.push(Indexed { index, fut }),
+                        Some(limit) => {
+                            this.timed
                                 .get_or_insert_with(FuturesUnordered::new)
                                 .push(Timed {
                                     index,
                                     fut,
                                     limit,
                                     deadline: tokio::time::sleep(limit),
-                                }),
+                                })
                         }
                     }
-                    Poll::Ready(None) => *this.upstream_done = true,
-                    Poll::Pending => break,
                 }
+                Poll::Ready(None) => *this.upstream_done = true,
+                Poll::Pending => break,
             }
-            if *this.ordered
-                && let Some(result) = this.finished.remove(this.next_out)
-            {
-                *this.next_out += 1;
-                *this.held -= 1;
-                match result {
-                    Ok(value) => return Poll::Ready(Some(Ok(value))),
-                    Err(error) => match apply_policy(error, this.on_error) {
-                        Some(error) => {
-                            stop(
-                                this.upstream_done,
-                                this.held,
-                                this.running,
-                                this.timed,
-                                this.finished,
-                            );
-                            return Poll::Ready(Some(Err(error)));
-                        }
-                        None => continue,
-                    },
-                }
-            }
-            let (index, outcome) = match poll_finished(this.running, this.timed, cx) {
-                Poll::Ready(Some(done)) => done,
-                // Nothing running. In ordered mode `finished` is empty here
-                // too: its head would have been the next to run.
-                Poll::Ready(None) if *this.upstream_done => return Poll::Ready(None),
-                // Upstream returned Pending above and will wake us.
-                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
-            };
-            if *this.ordered {
-                if index > *this.next_out {
-                    let result = outcome.into_result(index);
-                    this.finished.insert(index, result);
-                    continue;
-                }
-                // Below `next_out`: started before `ordered()` was called, yielded as it
-                // finishes.
-                if index == *this.next_out {
-                    *this.next_out += 1;
-                }
-            }
+        }
+        if *this.ordered
+            && let Some(result) = this.finished.remove(this.next_out)
+        {
+            *this.next_out += 1;
             *this.held -= 1;
-            // The common case first: a success goes straight out, without
-            // the error policy.
-            let error = match outcome.into_result(index) {
+            match result {
                 Ok(value) => return Poll::Ready(Some(Ok(value))),
-                Err(error) => error,
-            };
-            if let Some(error) = apply_policy(error, this.on_error) {
-                stop(
-                    this.upstream_done,
-                    this.held,
-                    this.running,
-                    this.timed,
-                    this.finished,
-                );
-                return Poll::Ready(Some(Err(error)));
+                Err(error) => match apply_policy(error, this.on_error) {
+                    Some(error) => {
+                        stop(
+                            this.upstream_done,
+                            this.held,
+                            this.running,
+                            this.timed,
+                            this.finished,
+                        );
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    None => continue,
+                },
             }
+        }
+        let (index, outcome) = match poll_finished(this.running, this.timed, cx) {
+            Poll::Ready(Some(done)) => done,
+            // Nothing running. In ordered mode `finished` is empty here
+            // too: its head would have been the next to run.
+            Poll::Ready(None) if *this.upstream_done => return Poll::Ready(None),
+            // Upstream returned Pending above and will wake us.
+            Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+        };
+        if *this.ordered {
+            if index > *this.next_out {
+                let result = outcome.into_result(index);
+                this.finished.insert(index, result);
+                continue;
+            }
+            // Below `next_out`: started before `ordered()` was called, yielded as it
+            // finishes.
+            if index == *this.next_out {
+                *this.next_out += 1;
+            }
+        }
+        *this.held -= 1;
+        // The common case first: a success goes straight out, without
+        // the error policy.
+        let error = match outcome.into_result(index) {
+            Ok(value) => return Poll::Ready(Some(Ok(value))),
+            Err(error) => error,
+        };
+        if let Some(error) = apply_policy(error, this.on_error) {
+            stop(
+                this.upstream_done,
+                this.held,
+                this.running,
+                this.timed,
+                this.finished,
+            );
+            return Poll::Ready(Some(Err(error)));
         }
     }
 }

@@ -229,15 +229,32 @@ pub struct ShutdownReport {
     /// once, never polled.
     pub refused: Vec<TaskInfo>,
     /// Tracked tasks that ended unfinished before the drain deadline by
-    /// other means than the drain, in the order they ended: aborted through
-    /// their `JoinHandle` or `AbortHandle`, cut or aborted by the
+    /// the program's own decision, in the order they ended: aborted through
+    /// their `JoinHandle` or `AbortHandle`, aborted by the
     /// [group](crate::TaskGroup) or [supervisor](crate::Supervisor) that
-    /// owned them (its cancellation, its grace period ending, its drop), or
-    /// dropped because their runtime shut down. `running_for` is how long they ran. Not a failure: they do not
-    /// change the exit code (an abort is usually the program's own
-    /// decision), but they are named here. A task whose `Drop` panicked
-    /// then is in [`failures`](Self::failures) instead.
+    /// owned them without a grace period (a group with zero grace cancelled
+    /// or dropped, a supervisor's `run` dropped, a task cut before its first
+    /// poll), or dropped because their runtime shut down. `running_for` is
+    /// how long they ran. Not a failure: they do not change the exit code,
+    /// but they are named here. A task whose `Drop` panicked then is in
+    /// [`failures`](Self::failures) instead. Tasks that were given a grace
+    /// period and ignored it are not here: see [`cut`](Self::cut).
     pub aborted: Vec<TaskInfo>,
+    /// Tracked tasks that their [group](crate::TaskGroup) or
+    /// [supervisor](crate::Supervisor) cancelled, gave a grace period of its
+    /// own ([`TaskGroup::with_grace`](crate::TaskGroup::with_grace),
+    /// [`Supervisor::shutdown_grace`](crate::Supervisor::shutdown_grace)),
+    /// and cut because they had not stopped when it ended, before the drain
+    /// deadline; in the order they were cut. They ignored their
+    /// cancellation, like stragglers, but their owner's policy dealt with
+    /// them in time, so they do not change the exit code. A task of a group
+    /// made [`with_shutdown`](crate::TaskGroup::with_shutdown), whose grace
+    /// *is* the drain deadline, is a [straggler](Self::stragglers) instead
+    /// (exit code 124), whether its group or the drain cut it first; but
+    /// such a group cancelled on its own before the shutdown was triggered
+    /// gives its tasks the shutdown's deadline from its cancellation, and a
+    /// task it cuts then is here.
+    pub cut: Vec<TaskInfo>,
     /// The second signal that cut the drain short, if any.
     pub forced_by: Option<Signal>,
     /// How long the drain took until the deadline, the last task or the
@@ -387,10 +404,20 @@ impl fmt::Display for ShutdownReport {
         if !self.aborted.is_empty() {
             write!(
                 f,
-                "\n{} task(s) ended unfinished before the deadline, not cut by the drain (aborted through a handle, by their group or supervisor, or dropped with their runtime):",
+                "\n{} task(s) ended unfinished before the deadline, not cut by the drain (aborted through a handle, by their group or supervisor without a grace period, or dropped with their runtime):",
                 self.aborted.len()
             )?;
             for task in &self.aborted {
+                write!(f, "\n  - {task}")?;
+            }
+        }
+        if !self.cut.is_empty() {
+            write!(
+                f,
+                "\n{} task(s) ignored their cancellation and were cut by their group or supervisor at the end of its grace period:",
+                self.cut.len()
+            )?;
+            for task in &self.cut {
                 write!(f, "\n  - {task}")?;
             }
         }
@@ -483,6 +510,9 @@ struct Registry {
     failures: Vec<TaskFailure>,
     /// Tasks dropped unfinished before the deadline (see `record_abort`).
     aborted: Vec<TaskInfo>,
+    /// Tasks cut by their owner at the end of its own grace period (see
+    /// `record_cut`).
+    cut: Vec<TaskInfo>,
     /// `true` while [`Shutdown::run`] waits for its main task: main's
     /// failure is then kept in `main_failure` for `run`'s report, otherwise
     /// it goes to `failures` like any task's.
@@ -499,6 +529,9 @@ struct Entry {
     location: &'static Location<'static>,
     started: Instant,
     abort: AbortHandle,
+    /// Set by its supervisor just before it aborts the task at the end of
+    /// its grace period: the abort is then a cut (see `record_abort`).
+    cut: bool,
 }
 
 impl Entry {
@@ -564,11 +597,47 @@ impl Tracking {
                 };
                 registry.failures.push(TaskFailure { task, error });
             }
+            None if !closed && entry.cut => {
+                tracing::warn!(task.name = %task.name, task.location = %task.location, "tracked task ignored its cancellation and was cut at the end of its grace period");
+                registry.cut.push(task);
+            }
             None if !closed => {
                 tracing::warn!(task.name = %task.name, task.location = %task.location, "tracked task ended unfinished before the drain deadline (aborted through a handle, by its group or supervisor, or its runtime shut down)");
                 registry.aborted.push(task);
             }
             None => {}
+        }
+    }
+
+    /// Records that the task's group cut it, already started, when the
+    /// grace period it gave after cancelling it ended. When that grace was
+    /// the drain's (`until_drain`, a group made `with_shutdown`) and the
+    /// drain deadline has passed, the task is a straggler, as if the drain
+    /// had cut it (which one runs first at that instant is chance);
+    /// otherwise (a grace of the group's own, or a `with_shutdown` group
+    /// cancelled before the shutdown was triggered) it goes to
+    /// [`ShutdownReport::cut`]. Nothing once the drain has closed the
+    /// registry: the drain has listed it already.
+    pub(crate) fn record_cut(&self, until_drain: bool) {
+        let at_drain_deadline = until_drain
+            && self
+                .inner
+                .drain_deadline
+                .get()
+                .is_some_and(|deadline| Instant::now() >= *deadline);
+        let mut registry = self.inner.registry();
+        if registry.closed {
+            return;
+        }
+        let Some(entry) = registry.running.get(&self.id) else {
+            return;
+        };
+        let task = entry.info(Instant::now());
+        tracing::warn!(task.name = %task.name, task.location = %task.location, at_drain_deadline, "tracked task ignored its cancellation and was cut at the end of its grace period");
+        if at_drain_deadline {
+            registry.stragglers.insert(self.id, task);
+        } else {
+            registry.cut.push(task);
         }
     }
 }
@@ -690,6 +759,20 @@ impl Shutdown {
 
     /// When the drain deadline passes: fixed by the first caller, counted
     /// from then.
+    /// When the cancelled tasks of a group made `with_shutdown` are cut: the
+    /// drain deadline once the shutdown has been triggered (its root token
+    /// cancelled, also directly), otherwise the shutdown's deadline from
+    /// now. A group cancelled on its own must not fix the drain deadline: a
+    /// shutdown triggered later still gives its tasks the whole deadline
+    /// from the trigger. Called once per cancelled group.
+    pub(crate) fn group_grace_deadline(&self) -> Instant {
+        if self.inner.token.is_cancelled() {
+            self.drain_deadline()
+        } else {
+            crate::instant_after(Instant::now(), self.inner.deadline)
+        }
+    }
+
     pub(crate) fn drain_deadline(&self) -> Instant {
         *self
             .inner
@@ -725,7 +808,9 @@ impl Shutdown {
     }
 
     /// Starts the shutdown from code (the same as a signal would); the
-    /// drain deadline counts from now.
+    /// drain deadline counts from now (from the first trigger; a group made
+    /// [`with_shutdown`](crate::TaskGroup::with_shutdown) that was
+    /// cancelled before does not move it).
     ///
     /// ```
     /// let shutdown = asyncwise::Shutdown::new();
@@ -1035,6 +1120,7 @@ impl Shutdown {
             location: meta.location,
             started,
             abort,
+            cut: false,
         };
         if registry.closed {
             entry.abort.abort();
@@ -1042,6 +1128,14 @@ impl Shutdown {
             registry.refused.push(entry.info(started));
         }
         registry.running.insert(id, entry);
+    }
+
+    /// Marks registered task `id` as cut by its owner: its supervisor is
+    /// about to abort it because it did not stop within its grace period.
+    pub(crate) fn mark_cut(&self, id: u64) {
+        if let Some(entry) = self.inner.registry().running.get_mut(&id) {
+            entry.cut = true;
+        }
     }
 
     /// Records the failure of a task of [`prepare`](Self::prepare) where
@@ -1206,7 +1300,7 @@ impl Shutdown {
         {
             not_stopped = self.running();
         }
-        let (stragglers, refused, failures, aborted) = {
+        let (stragglers, refused, failures, aborted, cut) = {
             let mut registry = self.inner.registry();
             (
                 std::mem::take(&mut registry.stragglers)
@@ -1215,6 +1309,7 @@ impl Shutdown {
                 registry.refused.clone(),
                 std::mem::take(&mut registry.failures),
                 std::mem::take(&mut registry.aborted),
+                std::mem::take(&mut registry.cut),
             )
         };
         Drained {
@@ -1223,6 +1318,7 @@ impl Shutdown {
             refused,
             failures,
             aborted,
+            cut,
             forced_by,
             drain_time,
         }
@@ -1542,6 +1638,7 @@ struct Drained {
     refused: Vec<TaskInfo>,
     failures: Vec<TaskFailure>,
     aborted: Vec<TaskInfo>,
+    cut: Vec<TaskInfo>,
     forced_by: Option<Signal>,
     drain_time: Duration,
 }
@@ -1556,6 +1653,7 @@ impl Drained {
             not_stopped: self.not_stopped,
             refused: self.refused,
             aborted: self.aborted,
+            cut: self.cut,
             forced_by: self.forced_by,
             drain_time: self.drain_time,
             #[cfg(feature = "watchdog")]

@@ -268,7 +268,7 @@ impl CancelScope {
     fn grace_deadline(&self) -> Instant {
         *self.grace_deadline.get_or_init(|| match &self.grace {
             Grace::Fixed(grace) => crate::instant_after(Instant::now(), *grace),
-            Grace::UntilDrainDeadline(shutdown) => shutdown.drain_deadline(),
+            Grace::UntilDrainDeadline(shutdown) => shutdown.group_grace_deadline(),
         })
     }
 }
@@ -802,11 +802,19 @@ where
         };
         // Cut by its scope (its group's cancellation, before its first poll
         // or at the end of the grace): a tracked task's shutdown learns that
-        // it ended unfinished, as it does for an abort.
+        // it ended unfinished. A started task that outlived a grace period
+        // ignored its cancellation (a cut, or a straggler when the grace was
+        // the drain's); any other cut was the group's decision (an abort).
         if matches!(outcome, Outcome::Cancelled)
             && let Some(tracking) = observed.and_then(|observed| observed.tracking.as_ref())
         {
-            tracking.record_abort(None);
+            match this.scope.as_deref().map(|scope| &scope.grace) {
+                Some(Grace::UntilDrainDeadline(_)) if *this.started => tracking.record_cut(true),
+                Some(Grace::Fixed(grace)) if *this.started && !grace.is_zero() => {
+                    tracking.record_cut(false);
+                }
+                _ => tracking.record_abort(None),
+            }
         }
         Poll::Ready((this.finish)(
             outcome,

@@ -599,6 +599,10 @@ impl Supervisor {
     /// cancelled (or after an escalation, or when siblings are stopped for
     /// a group restart) before they are aborted. `Duration::MAX` never
     /// aborts them (any grace past about 30 years is taken as 30 years).
+    /// A child of a supervisor made [`with_shutdown`](Self::with_shutdown)
+    /// that is aborted when a non-zero grace ends is named in
+    /// [`ShutdownReport::cut`](crate::ShutdownReport::cut); with zero grace
+    /// in [`aborted`](crate::ShutdownReport::aborted).
     /// Likewise a restart delay of `Duration::MAX` from the
     /// [restart policy](Self::restart_policy) means the child waits, not a
     /// crash.
@@ -691,6 +695,7 @@ impl Supervisor {
                         abort: None,
                         running: false,
                         stopping_until: None,
+                        tracking_id: None,
                     }
                 })
                 .collect(),
@@ -747,6 +752,11 @@ impl Supervisor {
                     for child in &mut run.children {
                         if child.running && child.stopping_until.is_some_and(|at| at <= now) {
                             tracing::warn!(child = %child.spec.name, "child did not stop for the group restart; aborted");
+                            if let (Some(shutdown), Some(id), false) =
+                                (&run.tracked, child.tracking_id, run.grace.is_zero())
+                            {
+                                shutdown.mark_cut(id);
+                            }
                             if let Some(abort) = &child.abort {
                                 abort.abort();
                             }
@@ -785,6 +795,8 @@ struct Child {
     running: bool,
     /// Stopped for a group restart: aborted at this instant if still running.
     stopping_until: Option<Instant>,
+    /// The current run's key in the tracking shutdown's registry.
+    tracking_id: Option<u64>,
 }
 
 /// The restart intensity's memory: the times of the latest restarts within
@@ -945,6 +957,7 @@ impl Run {
                 }
                 result
             }));
+        self.children[index].tracking_id = registration.as_ref().map(|(_, _, id)| *id);
         if let Some((shutdown, path, id)) = registration {
             shutdown.register(id, &path, started, handle.clone());
         }
@@ -1074,8 +1087,16 @@ impl Run {
             .map(|(_, index)| (index, self.children[index].spec.name.clone()))
             .collect();
         aborted.sort_by_key(|(index, _)| *index);
-        for (_, name) in &aborted {
+        for (index, name) in &aborted {
             tracing::warn!(child = %name, "child did not stop in time; aborted");
+            // Given a grace period and ignored it: a cut, not an abort.
+            if let (Some(shutdown), Some(id), false) = (
+                &self.tracked,
+                self.children[*index].tracking_id,
+                self.grace.is_zero(),
+            ) {
+                shutdown.mark_cut(id);
+            }
         }
         self.set.abort_all();
         aborted.into_iter().map(|(_, name)| name).collect()

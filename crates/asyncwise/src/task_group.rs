@@ -283,7 +283,11 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// How long cancelled tasks may keep running (see the type's
     /// documentation). Default: zero. [`with_shutdown`](Self::with_shutdown)
     /// sets the grace too: the later of the two calls decides. `Duration::MAX` never cuts them (any
-    /// grace past about 30 years is taken as 30 years).
+    /// grace past about 30 years is taken as 30 years). A tracked task (the
+    /// group made `with_shutdown`, then given this grace) that is cut when a
+    /// non-zero grace ends is named in
+    /// [`ShutdownReport::cut`](crate::ShutdownReport::cut); with zero grace
+    /// it is [`aborted`](crate::ShutdownReport::aborted).
     ///
     /// ```
     /// use std::time::Duration;
@@ -298,9 +302,12 @@ impl<T: Send + 'static> TaskGroup<T> {
 
     /// Ties the group to a [`Shutdown`]: the group is cancelled when the
     /// shutdown is triggered, its tasks get until the drain deadline as
-    /// grace, and each task is tracked by the shutdown as `name/task` — the
+    /// grace (cancelled on its own before the shutdown is triggered, the
+    /// group gives them the shutdown's deadline from then, without fixing
+    /// the drain's), and each task is tracked by the shutdown as `name/task` — the
     /// drain waits for it, aborts it at the deadline and names it in the
-    /// report if it straggles, and its failure or panic is recorded in the
+    /// report if it straggles (also when the group itself cuts it at the end
+    /// of this grace, the same instant), and its failure or panic is recorded in the
     /// report (and triggers the shutdown if the shutdown is configured so).
     ///
     /// ```

@@ -753,7 +753,13 @@ impl DrainTest {
     ///
     /// [`DrainTimeout`] when a tracked task was still running at the
     /// deadline or the service future itself had not returned by then.
-    /// Failures of tasks are in the report, not an error.
+    /// Failures of tasks are in the report, not an error, and so are tasks
+    /// that ignored their cancellation but were cut in time by their group
+    /// or supervisor at the end of a grace period of its own
+    /// ([`ShutdownReport::cut`](crate::ShutdownReport::cut)): assert that
+    /// `cut` is empty to require that every task heeds its token. A task of
+    /// a group made `with_shutdown` has the drain deadline as its grace: if
+    /// it is cut then, it is a straggler and the test fails.
     ///
     /// # Panics
     ///

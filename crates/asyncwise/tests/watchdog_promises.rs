@@ -552,3 +552,105 @@ fn a_finished_task_that_stood_out_stays_in_the_summary() {
     assert_eq!(summary.busiest[0].task, "finished-slow");
     assert!(summary.longest_polls[0].longest_poll > Duration::from_millis(20));
 }
+
+/// Session 9 (item 5 of the brief): the rule name of real reports, of both phases, is a rule
+/// of `asyncwise-lint` about blocking, and the report's text leads with it, so a report reads
+/// like the analyzer's finding for the same code.
+#[test]
+fn real_reports_carry_the_analyzers_rule_name() {
+    let _serial = serial();
+    let seen: Seen = Arc::default();
+    let blocking_seen = Arc::new(AtomicBool::new(false));
+    let watchdog = Watchdog::builder()
+        .threshold(Duration::from_millis(10))
+        .on_blocked({
+            let seen = Arc::clone(&seen);
+            let blocking_seen = Arc::clone(&blocking_seen);
+            move |report| {
+                seen.lock().unwrap().push((report.clone(), None));
+                if report.phase == Phase::Blocking {
+                    blocking_seen.store(true, Ordering::SeqCst);
+                }
+            }
+        })
+        .start()
+        .unwrap();
+    let runtime = current_thread();
+    let flag = Arc::clone(&blocking_seen);
+    let reported = runtime.block_on(async move {
+        watchdog::spawn("blocks", async move { block_until(&flag) })
+            .await
+            .unwrap()
+    });
+    assert!(reported, "never reported while blocking");
+    drop(runtime);
+    drop(watchdog);
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    let phases: Vec<Phase> = seen.iter().map(|(r, _)| r.phase).collect();
+    assert_eq!(phases, [Phase::Blocking, Phase::Returned], "{seen:#?}");
+    for (report, _) in &seen {
+        let rule = asyncwise_lint::rules::find(report.rule)
+            .unwrap_or_else(|| panic!("`{}` is not a rule of the analyzer", report.rule));
+        assert!(
+            rule.doc.to_lowercase().contains("block"),
+            "`{}` is not the analyzer's blocking rule",
+            rule.name
+        );
+        assert!(
+            report
+                .to_string()
+                .starts_with(&format!("{}: task `blocks`", rule.name)),
+            "{report}"
+        );
+    }
+}
+
+/// Session 9: "A poll seen in progress for longer than the threshold ... is reported once",
+/// with an `Instrumented` future awaited inside a watched task (a second slot in progress on
+/// the same thread, for the same poll): one `Blocking` report and one `Returned`, and
+/// `Summary::blocked_polls` counts one poll.
+#[test]
+fn a_blocking_poll_inside_a_nested_instrumented_future_is_reported_once() {
+    let _serial = serial();
+    let seen: Seen = Arc::default();
+    let blocking_seen = Arc::new(AtomicBool::new(false));
+    let watchdog = Watchdog::builder()
+        .threshold(Duration::from_millis(10))
+        .on_blocked({
+            let seen = Arc::clone(&seen);
+            let blocking_seen = Arc::clone(&blocking_seen);
+            move |report| {
+                seen.lock().unwrap().push((report.clone(), None));
+                if report.phase == Phase::Blocking {
+                    blocking_seen.store(true, Ordering::SeqCst);
+                }
+            }
+        })
+        .start()
+        .unwrap();
+    let runtime = current_thread();
+    let flag = Arc::clone(&blocking_seen);
+    let reported = runtime.block_on(async move {
+        watchdog::spawn("outer", async move {
+            Instrumented::new("inner", async move {
+                let reported = block_until(&flag);
+                // More sampling intervals in the same poll: a second slot's report would
+                // come now.
+                std::thread::sleep(Duration::from_millis(25));
+                reported
+            })
+            .await
+        })
+        .await
+        .unwrap()
+    });
+    assert!(reported, "never reported while blocking");
+    drop(runtime);
+    let blocked_polls = watchdog.summary(5).blocked_polls;
+    drop(watchdog);
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    let phases: Vec<Phase> = seen.iter().map(|(r, _)| r.phase).collect();
+    assert_eq!(phases, [Phase::Blocking, Phase::Returned], "{seen:#?}");
+    assert_eq!(seen[0].0.task, seen[1].0.task, "{seen:#?}");
+    assert_eq!(blocked_polls, 1);
+}

@@ -31,22 +31,6 @@ impl CrateIndex {
     /// Settles which functions are on a per-event path (see the module's docs).
     pub(super) fn settle_per_event(&mut self) {
         let n = self.fns.len();
-        // Types the package declares functions on (`crate::db::Store`), per package.
-        let mut declared_owners: Vec<FastSet<&str>> = vec![FastSet::default(); self.packages.len()];
-        for entry in &self.fns {
-            let id = &entry.summary.id.0;
-            if let Some(cut) = rfind_path_separator(id) {
-                declared_owners[self.files[entry.file].package].insert(&id[..cut]);
-            }
-        }
-        let mut called_exactly = vec![false; n];
-        for (f, entry) in self.fns.iter().enumerate() {
-            for call in &entry.summary.calls {
-                if let Some(g) = self.callee(f, call) {
-                    called_exactly[g] = true;
-                }
-            }
-        }
         let mut hot = vec![false; n];
         let mut work = Vec::new();
         let mark = |g: usize, hot: &mut Vec<bool>, work: &mut Vec<usize>| {
@@ -74,6 +58,28 @@ impl CrateIndex {
             for call in summary.calls.iter().filter(|c| c.per_event) {
                 if let Some(g) = self.callee(f, call) {
                     mark(g, &mut hot, &mut work);
+                }
+            }
+        }
+        // The tables the walk from the roots needs, made only when there is a root (a library
+        // without handlers or event loops has none).
+        if work.is_empty() {
+            self.per_event = hot;
+            return;
+        }
+        // Types the package declares functions on (`crate::db::Store`), per package.
+        let mut declared_owners: Vec<FastSet<&str>> = vec![FastSet::default(); self.packages.len()];
+        for entry in &self.fns {
+            let id = &entry.summary.id.0;
+            if let Some(cut) = rfind_path_separator(id) {
+                declared_owners[self.files[entry.file].package].insert(&id[..cut]);
+            }
+        }
+        let mut called_exactly = vec![false; n];
+        for (f, entry) in self.fns.iter().enumerate() {
+            for call in &entry.summary.calls {
+                if let Some(g) = self.callee(f, call) {
+                    called_exactly[g] = true;
                 }
             }
         }

@@ -33,6 +33,10 @@ pub struct Manifest {
     /// Keys of entries of any dependency table inherited from the workspace (`workspace =
     /// true`).
     pub inherited_keys: Vec<String>,
+    /// The names (as in [`Manifest::path_deps`], `-` as `_`) of path or workspace-inherited
+    /// dependencies that only `[dev-dependencies]` tables name: packages this one needs for
+    /// its tests, examples and benches only.
+    pub dev_only_keys: Vec<String>,
     /// The entries of the top-level `[dependencies]` table (not dev-, build- or
     /// target-specific ones), with workspace-inherited entries completed from the workspace.
     pub dependencies: Vec<Dependency>,
@@ -326,18 +330,22 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
         .map(|n| n.replace('-', "_"));
     let mut path_deps = Vec::new();
     let mut inherited_keys = Vec::new();
-    let mut tables: Vec<&Item> = ["dependencies", "dev-dependencies", "build-dependencies"]
+    const TABLES: [&str; 3] = ["dependencies", "dev-dependencies", "build-dependencies"];
+    // (the table, is it a `[dev-dependencies]` table)
+    let mut tables: Vec<(&Item, bool)> = TABLES
         .iter()
-        .filter_map(|t| root.get(t))
+        .filter_map(|t| Some((root.get(t)?, *t == "dev-dependencies")))
         .collect();
     if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
         for (_, target) in targets.iter() {
-            for t in ["dependencies", "dev-dependencies", "build-dependencies"] {
-                tables.extend(target.get(t));
+            for t in TABLES {
+                tables.extend(target.get(t).map(|item| (item, t == "dev-dependencies")));
             }
         }
     }
-    for table in tables {
+    let mut dev_keys = Vec::new();
+    let mut other_keys = Vec::new();
+    for (table, dev) in tables {
         let Some(table) = table.as_table_like() else {
             continue;
         };
@@ -345,6 +353,12 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
             let Some(dep) = dep.as_table_like() else {
                 continue;
             };
+            let code_name = key.replace('-', "_");
+            if dev {
+                dev_keys.push(code_name);
+            } else {
+                other_keys.push(code_name);
+            }
             if let Some(path) = dep.get("path").and_then(Item::as_str) {
                 path_deps.push((key.replace('-', "_"), dir.join(path)));
             } else if dep.get("workspace").and_then(Item::as_bool) == Some(true) {
@@ -457,7 +471,14 @@ pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let mut dev_only_keys: Vec<String> = dev_keys
+        .into_iter()
+        .filter(|k| !other_keys.contains(k))
+        .collect();
+    dev_only_keys.sort();
+    dev_only_keys.dedup();
     Ok(Manifest {
+        dev_only_keys,
         bin_paths,
         name,
         version,

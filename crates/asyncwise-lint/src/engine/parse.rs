@@ -354,10 +354,11 @@ pub(crate) fn skip_char_or_lifetime(source: &str, i: usize) -> (usize, bool) {
     }
 }
 
-/// The text with every line doc comment replaced by a bare attribute of the same length
-/// (`/// text` becomes `#[d]` and spaces, `//! text` becomes `#![d]` and spaces), so that every
-/// span, line and column stays where it was and items and fields still start where their
-/// documentation does; borrowed when there is nothing to replace.
+/// The text with every block of line doc comments replaced by a bare attribute and spaces
+/// (`/// text` becomes `#[d]` and spaces, `//! text` becomes `#![d]` and spaces, and the
+/// block's further lines become spaces), so that every span, line and column stays where it
+/// was and items and fields still start where their documentation does; borrowed when there
+/// is nothing to replace.
 ///
 /// syn turns each doc comment into a `#[doc = "..."]` attribute whose string it escapes and
 /// lexes: a third of the parse of a well-documented file (tokio's `sync/mutex.rs`), and as
@@ -373,12 +374,15 @@ pub(crate) fn skip_char_or_lifetime(source: &str, i: usize) -> (usize, bool) {
 /// assert_eq!(out, "#![d]     \n#[d]     \nfn f() { let s = \"/// kept\"; } //// plain\n///\nstruct S;");
 /// assert_eq!(out.len(), src.len());
 /// assert!(matches!(without_doc_comments("fn f() {} // x"), std::borrow::Cow::Borrowed(_)));
+/// // A block of doc lines is one attribute.
+/// assert_eq!(without_doc_comments("/// One.\n    /// Two.\nfn g() {}"), "#[d]    \n            \nfn g() {}");
 /// ```
 pub fn without_doc_comments(source: &str) -> std::borrow::Cow<'_, str> {
     let b = source.as_bytes();
     let n = b.len();
-    // Each replaced doc comment: its byte range and the attribute that replaces it.
-    let mut replaced: Vec<(std::ops::Range<usize>, &[u8])> = Vec::new();
+    // Each replaced doc comment: its byte range, the attribute written there (none on a line
+    // that continues a block) and the block's attribute.
+    let mut replaced: Vec<(std::ops::Range<usize>, &[u8], &[u8])> = Vec::new();
     let mut i = 0;
     while i < n {
         let c = b[i];
@@ -400,10 +404,19 @@ pub fn without_doc_comments(source: &str) -> std::borrow::Cow<'_, str> {
             };
             // A lone `\r` in a doc comment is an error the parser reports: left as it is.
             if let Some(attribute) = attribute
-                && end - start >= attribute.len()
                 && !b[start..end].contains(&b'\r')
             {
-                replaced.push((start..end, attribute));
+                // A line that continues a block of doc comments (only whitespace since the
+                // last one, of the same kind) is blanked: one attribute per block, not per
+                // line (tokio's src/ has 38,000 doc lines; each was an `Attribute` to parse).
+                let continues = replaced.last().is_some_and(|(last, _, kind)| {
+                    *kind == attribute && b[last.end..start].iter().all(u8::is_ascii_whitespace)
+                });
+                if continues {
+                    replaced.push((start..end, b"", attribute));
+                } else if end - start >= attribute.len() {
+                    replaced.push((start..end, attribute, attribute));
+                }
             }
             continue;
         }
@@ -422,7 +435,7 @@ pub fn without_doc_comments(source: &str) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(source);
     }
     let mut bytes = b.to_vec();
-    for (range, attribute) in replaced {
+    for (range, attribute, _) in replaced {
         let (head, rest) = bytes[range].split_at_mut(attribute.len());
         head.copy_from_slice(attribute);
         rest.fill(b' ');
@@ -670,6 +683,8 @@ mod tests {
             "mod m { //! inner doc of a module\n  /// item\n  pub fn f() {} }",
             "macro_rules! m { () => { /// doc in a macro\n fn g() {} } }\nm! { /// doc\n fn h() {} }",
             "fn f() { let _ = \"a\\\"/// b\"; }",
+            "/// one\n/// two\n\n    /// three\nfn f() {}\n//! inner\n/// outer\nfn g() {}",
+            "/// a\n#[cfg(x)]\n/// b\nfn f() {}\nstruct S {\n    /// x\n    /// y\n    x: u8,\n}",
         ];
         for (i, case) in cases.iter().enumerate() {
             assert_only_docs_differ(&format!("case {i}"), case);
@@ -683,6 +698,34 @@ mod tests {
         };
         let field = item.fields.iter().next().unwrap();
         assert_eq!(syn::spanned::Spanned::span(field).start().line, 2);
+    }
+
+    #[test]
+    fn a_block_of_doc_lines_is_one_attribute() {
+        let attributes = |text: &str| {
+            let ast = syn::parse_file(&without_doc_comments(text)).unwrap();
+            let syn::Item::Fn(f) = &ast.items[0] else {
+                panic!()
+            };
+            f.attrs.len()
+        };
+        // Lines of one block, blank lines between included: one attribute.
+        assert_eq!(
+            attributes("/// one\n/// two\n\n    /// three\nfn f() {}"),
+            1
+        );
+        // Another attribute between ends the block; so does a doc comment of the other kind.
+        assert_eq!(attributes("/// a\n#[cfg(x)]\n/// b\nfn f() {}"), 3);
+        assert_eq!(
+            without_doc_comments("//! crate\n/// item\nfn f() {}"),
+            "#![d]    \n#[d]    \nfn f() {}"
+        );
+        // A short line continuing a block is blanked too (alone, it is left as it is).
+        assert_eq!(
+            without_doc_comments("/// a\n///\nfn f() {}"),
+            "#[d] \n   \nfn f() {}"
+        );
+        assert_eq!(without_doc_comments("///\nfn f() {}"), "///\nfn f() {}");
     }
 
     /// Every Rust file of this repository (fixtures and corpus included), and of the

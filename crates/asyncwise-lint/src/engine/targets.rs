@@ -167,41 +167,78 @@ pub fn may_be_in_bench_directory(package_root: &Path) -> bool {
         .any(|c| c.to_str().is_some_and(|c| BENCH_DIRECTORIES.contains(&c)))
 }
 
-/// Is a package directory named like a test-support crate (`test`, `mock`, `test-utils`,
-/// `integration`, `foo-test`, ...)?
+/// Is a package directory or package named like a test-support crate (`test`, `mock`,
+/// `test-utils`, `integration`, `foo-test`, `proto-fuzz`, `db-dst`, `server-stress`,
+/// `test-server`, ...)? The names are a knowledge table
+/// ([`TEST_PACKAGE_NAMES`](crate::knowledge::test_code::TEST_PACKAGE_NAMES) and the suffixes
+/// and prefixes beside it); `_` counts as `-`.
 ///
 /// ```
 /// use asyncwise_lint::engine::targets::is_test_package;
 /// assert!(is_test_package("mock") && is_test_package("app-test-support") && is_test_package("integration"));
-/// assert!(!is_test_package("core") && !is_test_package("attest"));
+/// assert!(is_test_package("slatedb-dst") && is_test_package("symbolicator-stress") && is_test_package("tests-database"));
+/// assert!(!is_test_package("core") && !is_test_package("attest") && !is_test_package("sky-bench"));
 /// ```
-pub fn is_test_package(dir: &str) -> bool {
-    const NAMES: &[&str] = &[
-        "test",
-        "tests",
-        "testing",
-        "mock",
-        "mocks",
-        "integration",
-        "integration-tests",
-        "test-support",
-        "test-utils",
-        "test_utils",
-        "test-util",
-        "test-harness",
-    ];
-    NAMES.contains(&dir)
-        || [
-            "-test",
-            "-tests",
-            "-mock",
-            "-mocks",
-            "-test-support",
-            "-test-utils",
-            "_test",
-        ]
-        .iter()
-        .any(|suffix| dir.ends_with(suffix))
+pub fn is_test_package(name: &str) -> bool {
+    use crate::knowledge::test_code::{
+        TEST_PACKAGE_NAMES, TEST_PACKAGE_PREFIXES, TEST_PACKAGE_SUFFIXES,
+    };
+    let name = name.replace('_', "-");
+    TEST_PACKAGE_NAMES.contains(&name.as_str())
+        || TEST_PACKAGE_SUFFIXES.iter().any(|s| name.ends_with(s))
+        || TEST_PACKAGE_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Which packages of a run exist to test a member that uses them: for each package (its root
+/// and manifest, in the order given), is it depended on by other packages of the run only
+/// through `[dev-dependencies]`, and does it itself depend (not only for its own tests) on one
+/// of the packages that use it that way? Such a package is built, inside its workspace, only
+/// for the tests of the package it depends on: cargo forbids a dependency cycle, so the member
+/// it tests can reach it through its dev-dependencies alone (a CCM bridge or mock server crate
+/// of a database driver that drives the driver in the driver's integration tests). A package
+/// used only as a dev-dependency but without that back edge is an ordinary library another
+/// member happens to use in tests (a protocol client one server's tests talk to) and stays
+/// checked. Only packages of the same run are seen: a member checked alone is not judged so.
+///
+/// ```
+/// use asyncwise_lint::engine::{manifest::parse, targets::test_support_by_use};
+/// use std::path::PathBuf;
+/// let driver = parse("[package]\nname = \"driver\"\n[dev-dependencies]\nbridge = { path = \"../bridge\" }\n", "/ws/driver".as_ref()).unwrap();
+/// let bridge = parse("[package]\nname = \"bridge\"\n[dependencies]\ndriver = { path = \"../driver\" }\n", "/ws/bridge".as_ref()).unwrap();
+/// let roots = [PathBuf::from("/ws/driver"), PathBuf::from("/ws/bridge")];
+/// assert_eq!(test_support_by_use(&roots, &[Some(&driver), Some(&bridge)]), vec![false, true]);
+/// ```
+pub fn test_support_by_use(
+    roots: &[PathBuf],
+    manifests: &[Option<&crate::engine::manifest::Manifest>],
+) -> Vec<bool> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| normalize(p));
+    let roots: Vec<PathBuf> = roots.iter().map(|r| canonical(r)).collect();
+    let index_of = |dir: &Path| roots.iter().position(|r| *r == canonical(dir));
+    // For each package: (dependents through dev-dependencies only, dependents otherwise).
+    let mut dev_users: Vec<Vec<usize>> = vec![Vec::new(); roots.len()];
+    let mut other_users: Vec<Vec<usize>> = vec![Vec::new(); roots.len()];
+    // For each package: the packages it depends on other than for its tests.
+    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); roots.len()];
+    for (user, manifest) in manifests.iter().enumerate() {
+        let Some(manifest) = manifest else { continue };
+        for (name, dir) in &manifest.path_deps {
+            let Some(dep) = index_of(dir).filter(|&d| d != user) else {
+                continue;
+            };
+            if manifest.dev_only_keys.contains(name) {
+                dev_users[dep].push(user);
+            } else {
+                other_users[dep].push(user);
+                needs[user].push(dep);
+            }
+        }
+    }
+    (0..roots.len())
+        .map(|p| {
+            other_users[p].is_empty() && dev_users[p].iter().any(|user| needs[p].contains(user))
+        })
+        .collect()
 }
 
 /// Files and directories of out-of-line test modules, collected from their declarations.

@@ -92,6 +92,10 @@ const PATH_FS: &[&str] = &[
 ];
 const DECODE_HINT: &str = "decoding or resizing an image is CPU work proportional to its size: run it in `tokio::task::spawn_blocking`";
 const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
+const ARCHIVE_HINT: &str = "reading a whole archive or compressed stream is blocking I/O and CPU work proportional to its size: run it in `tokio::task::spawn_blocking` (or use `async-compression`/`tokio-tar`)";
+const GIT_HINT: &str = "libgit2 does its network and disk work on the calling thread: run it in `tokio::task::spawn_blocking`";
+const SMTP_HINT: &str = "`SmtpTransport` talks SMTP synchronously: use `AsyncSmtpTransport` with `send(..).await`, or run it in `tokio::task::spawn_blocking`";
+const SSH_HINT: &str = "`ssh2` blocks on its socket by default: run the session in `tokio::task::spawn_blocking` (or use an async SSH client such as `russh`)";
 
 /// Blocking free functions.
 pub const BLOCKING_FNS: &[BlockingFn] = &[
@@ -324,6 +328,59 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         path: "ureq::*",
         hint: HTTP_HINT,
         cost: Cost::Wait,
+    },
+    // Registry crates that do their work on the calling thread. zstd's `decode_all` and
+    // `encode_all` run a whole stream ("Decompress from the given source as if using a
+    // Decoder", docs.rs/zstd); `bulk` compresses whole buffers.
+    BlockingFn {
+        path: "zstd::decode_all",
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "zstd::encode_all",
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "zstd::stream::*",
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "zstd::bulk::*",
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    // Not here: tempfile's `tempfile()`/`tempdir()`/`NamedTempFile::new` (one create-and-open,
+    // like `create_dir`; a handler's temp file per upload was labelled noise on set 6, and the
+    // test corpus's temp directories are not findings).
+    // git2 is libgit2's binding: every operation runs synchronously on the caller's thread
+    // (clone and fetch over the network, open and discover on disk; docs.rs/git2).
+    BlockingFn {
+        path: "git2::Repository::clone",
+        hint: GIT_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "git2::Repository::clone_recurse",
+        hint: GIT_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "git2::Repository::open",
+        hint: GIT_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "git2::Repository::discover",
+        hint: GIT_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "git2::Repository::init",
+        hint: GIT_HINT,
+        cost: Cost::Filesystem,
     },
 ];
 
@@ -668,7 +725,167 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: HTTP_HINT,
         cost: Cost::Wait,
     },
+    // tar reads entries from its reader and writes files with std::fs ("Unpacks the contents
+    // tarball into the specified dst", docs.rs/tar): over a decompressor, the whole stream is
+    // decompressed on this thread.
+    BlockingMethod {
+        receiver: "tar::Archive",
+        methods: &["unpack", "entries"],
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "tar::Entry",
+        methods: &["unpack", "unpack_in"],
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        // Only the methods that read files: a builder over a `Vec` finishes in memory.
+        receiver: "tar::Builder",
+        methods: &[
+            "append_dir_all",
+            "append_path",
+            "append_path_with_name",
+            "append_file",
+        ],
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    // The std `Read`/`Write` adapters of the compression crates (flate2, xz2, zstd, bzip2)
+    // compress or decompress as they are read or written: reading a whole stream to its end or
+    // finishing an encoder is CPU work proportional to its size, on this thread.
+    BlockingMethod {
+        receiver: "flate2::read::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "flate2::write::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "flate2::bufread::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "xz2::read::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "xz2::write::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "xz2::bufread::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "zstd::stream::read::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "zstd::stream::write::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "zstd::stream::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "bzip2::read::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "bzip2::write::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "bzip2::bufread::*",
+        methods: WHOLE_STREAM,
+        hint: ARCHIVE_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "git2::Remote",
+        methods: &["fetch", "push", "connect", "download", "connect_auth"],
+        hint: GIT_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "git2::build::RepoBuilder",
+        methods: &["clone"],
+        hint: GIT_HINT,
+        cost: Cost::Wait,
+    },
+    // lettre's `SmtpTransport` is its blocking transport ("Synchronously send an email",
+    // docs.rs/lettre); `AsyncSmtpTransport` is the async one.
+    BlockingMethod {
+        receiver: "lettre::SmtpTransport",
+        methods: &["send", "send_raw", "test_connection"],
+        hint: SMTP_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "lettre::transport::smtp::SmtpTransport",
+        methods: &["send", "send_raw", "test_connection"],
+        hint: SMTP_HINT,
+        cost: Cost::Wait,
+    },
+    // ssh2 sessions are blocking unless set non-blocking ("By default, all I/O is blocking",
+    // docs.rs/ssh2 `Session::set_blocking`).
+    BlockingMethod {
+        receiver: "ssh2::Session",
+        methods: &[
+            "handshake",
+            "userauth_password",
+            "userauth_pubkey_file",
+            "userauth_agent",
+            "channel_session",
+            "scp_recv",
+            "scp_send",
+            "sftp",
+        ],
+        hint: SSH_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "ssh2::Channel",
+        methods: &[
+            "exec",
+            "read_to_string",
+            "read_to_end",
+            "wait_close",
+            "write_all",
+        ],
+        hint: SSH_HINT,
+        cost: Cost::Wait,
+    },
 ];
+
+/// Methods of a compression crate's reader or writer that run a whole stream through it.
+const WHOLE_STREAM: &[&str] = &["read_to_end", "read_to_string", "finish", "try_finish"];
 
 /// A method that blocks whatever the receiver's type, when that type is not known to be
 /// something else: the names are distinctive.
@@ -713,15 +930,7 @@ pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
         never_on: NUMERIC_ADDRESS_TYPES,
     },
     BlockingMethodName {
-        methods: &[
-            "blocking_lock",
-            "blocking_lock_owned",
-            "blocking_recv",
-            "blocking_recv_many",
-            "blocking_send",
-            "blocking_read",
-            "blocking_write",
-        ],
+        methods: PANICS_IN_ASYNC,
         receivers: &[
             "tokio::sync::*",
             "tokio::sync::mpsc::*",
@@ -731,6 +940,34 @@ pub const BLOCKING_METHOD_NAMES: &[BlockingMethodName] = &[
         never_on: &[],
     },
 ];
+
+/// tokio's `blocking_*` methods of its sync primitives. Each "panics if called within an
+/// asynchronous execution context" (tokio's docs of `Mutex::blocking_lock`,
+/// `mpsc::Receiver::blocking_recv`, `Sender::blocking_send`, `RwLock::blocking_read`, ...): in
+/// async code they are a crash, not a stall, so `blocking_in_async` reports them in the default
+/// form wherever async code calls them, directly or through a sync helper.
+pub const PANICS_IN_ASYNC: &[&str] = &[
+    "blocking_lock",
+    "blocking_lock_owned",
+    "blocking_recv",
+    "blocking_recv_many",
+    "blocking_send",
+    "blocking_read",
+    "blocking_write",
+];
+
+/// Does the blocking table's advice `hint` (a finding's help) belong to one of the
+/// [`PANICS_IN_ASYNC`] methods?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::{blocking_method_name, panics_in_async};
+/// let row = blocking_method_name("blocking_recv", Some("tokio::sync::mpsc::Receiver")).unwrap();
+/// assert!(panics_in_async(row.hint));
+/// assert!(!panics_in_async(blocking_method_name("to_socket_addrs", None).unwrap().hint));
+/// ```
+pub fn panics_in_async(hint: &str) -> bool {
+    hint.contains(TOKIO_BLOCKING_HINT)
+}
 
 /// Functions that read from (or write to) the reader or writer given as their first argument:
 /// blocking when that is a std `File` or standard input.
@@ -916,8 +1153,41 @@ pub fn brief_work(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
             .iter()
             .any(|b| *b == p || b.ends_with(&format!("::{p}")) && p.contains("::"))
     };
-    path.is_some_and(listed) || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")))
+    // A helper's hop names the type by its last segment (`ZlibDecoder::read_to_end`).
+    let stream = |p: &str| {
+        COMPRESSION_CRATES.iter().any(|c| p.starts_with(c))
+            || p.split_once("::").is_some_and(|(ty, m)| {
+                COMPRESSION_TYPE_NAMES.contains(&ty) && WHOLE_STREAM.contains(&m)
+            })
+    };
+    path.is_some_and(|p| listed(p) || stream(p))
+        || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")) || stream(r))
 }
+
+/// Compression crates whose whole-stream calls (a std reader read to its end, an encoder
+/// finished, zstd's `decode_all`/`encode_all`/`bulk`) are brief work like [`BRIEF_WORK`]: on
+/// the seven labelled sets, 13 such calls on in-memory buffers (an SST block, a gateway
+/// message, a snapshot, a fetched configuration) appeared and none was labelled worth acting
+/// on, while the two decompressions worth acting on went through `tar::Archive` (whole crate
+/// and toolchain archives), which stays in the default form. The size of a buffer is not
+/// visible in the code.
+pub const COMPRESSION_CRATES: &[&str] = &["flate2::", "xz2::", "zstd::", "bzip2::"];
+
+/// The reader and writer types of [`COMPRESSION_CRATES`], by name.
+pub const COMPRESSION_TYPE_NAMES: &[&str] = &[
+    "GzDecoder",
+    "GzEncoder",
+    "MultiGzDecoder",
+    "ZlibDecoder",
+    "ZlibEncoder",
+    "DeflateDecoder",
+    "DeflateEncoder",
+    "XzDecoder",
+    "XzEncoder",
+    "BzDecoder",
+    "BzEncoder",
+    "MultiBzDecoder",
+];
 
 /// Functions that run a future to completion on the current thread (`block_on`).
 pub const BLOCK_ON_FNS: &[&str] = &[

@@ -213,6 +213,34 @@ pub const ITERATOR_DRAINS: &[&str] = &[
 /// is gone when they return if the items were mapped to values first.
 pub const ITERATOR_COLLECTORS: &[&str] = &["collect", "unzip", "partition"];
 
+/// Last segments of the types a lock's guard method returns, when they do not end in `Guard`
+/// (`std::sync::LockResult`, `std::cell::Ref`, `tokio::sync::watch::Ref`, `dashmap`'s
+/// `Ref`/`RefMut`/`RefMulti`, `dashmap::mapref::entry::Entry`).
+pub const GUARD_TYPE_NAMES: &[&str] = &[
+    "LockResult",
+    "TryLockResult",
+    "Ref",
+    "RefMut",
+    "RefMulti",
+    "RefMutMulti",
+    "Entry",
+];
+
+/// Does the type `path` look like a lock guard (or a `Result` holding one): a name ending in
+/// `Guard` (`MutexGuard`, `RwLockReadGuard`, a crate's own `StateGuard`) or one of
+/// [`GUARD_TYPE_NAMES`]?
+///
+/// ```
+/// use asyncwise_lint::knowledge::locks::names_guard;
+/// assert!(names_guard("std::sync::RwLockReadGuard"));
+/// assert!(names_guard("std::sync::LockResult"));
+/// assert!(!names_guard("std::option::Option"));
+/// ```
+pub fn names_guard(path: &str) -> bool {
+    let last = path.rsplit("::").next().unwrap_or(path);
+    last.ends_with("Guard") || GUARD_TYPE_NAMES.contains(&last)
+}
+
 /// The lock type `path` names, if it is a synchronous lock.
 ///
 /// ```

@@ -16,3 +16,48 @@ pub const TEST_ATTRIBUTES: &[&str] = &[
 
 /// Item macros whose body is a set of tests (`proptest! { #[test] fn .. }`).
 pub const TEST_MACROS: &[&str] = &["proptest", "quickcheck"];
+
+/// Names of packages (their directory or `[package] name`, `_` read as `-`) that exist to test
+/// other code: shared test helpers and mocks (`test-utils`, `mock`), integration and end-to-end
+/// suites kept as packages (`integration-tests`, `e2e`), fuzz harnesses (`fuzz`, the directory
+/// `cargo fuzz init` creates), stress and load testers (`stress`). Their code is test code,
+/// checked with `--tests` like cargo's test targets. Not listed on purpose: `*-bench` (a
+/// benchmarking tool may be what a project ships, as a database ships its load generator;
+/// benchmark packages are recognised by a `benches/`-like directory instead) and `*-sim`
+/// (a simulator may be the product).
+pub const TEST_PACKAGE_NAMES: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "mock",
+    "mocks",
+    "integration",
+    "integration-tests",
+    "test-support",
+    "test-utils",
+    "test-util",
+    "test-harness",
+    "fuzz",
+    "e2e",
+    "stress",
+];
+
+/// Endings of test-support package names (`_` read as `-`): `app-test`, `proto-fuzz`, a
+/// deterministic-simulation harness `db-dst`, a stress tester `server-stress`, ...
+pub const TEST_PACKAGE_SUFFIXES: &[&str] = &[
+    "-test",
+    "-tests",
+    "-testing",
+    "-mock",
+    "-mocks",
+    "-test-support",
+    "-test-utils",
+    "-test-util",
+    "-fuzz",
+    "-e2e",
+    "-dst",
+    "-stress",
+];
+
+/// Beginnings of test-support package names (`test-server`, `tests-database`, `test-macros`).
+pub const TEST_PACKAGE_PREFIXES: &[&str] = &["test-", "tests-"];

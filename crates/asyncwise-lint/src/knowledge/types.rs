@@ -99,6 +99,9 @@ pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
     ("dirs::data_local_dir", Returns::Type("std::path::PathBuf")),
     ("dirs::runtime_dir", Returns::Type("std::path::PathBuf")),
     ("std::env::temp_dir", Returns::Type("std::path::PathBuf")),
+    // redis's command builders, whose `query`/`execute` run on a sync connection
+    ("redis::cmd", Returns::Type("redis::Cmd")),
+    ("redis::pipe", Returns::Type("redis::Pipeline")),
     ("tokio::spawn", Returns::Type("tokio::task::JoinHandle")),
     (
         "tokio::task::spawn",
@@ -338,6 +341,17 @@ pub const METHOD_RETURNS: &[MethodReturns] = &[
     },
     MethodReturns {
         receiver: "ureq::*",
+        method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    // `redis::cmd("SET").arg(k).arg(v)`: the builder methods return the command itself
+    MethodReturns {
+        receiver: "redis::Cmd",
+        method: "arg",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "redis::Pipeline",
         method: "*",
         returns: Returns::SameAsReceiver,
     },

@@ -291,6 +291,7 @@ impl SpawnFinder<'_, '_> {
             discarded: true,
             owned: false,
             failure,
+            in_drop: false,
         });
     }
 }

@@ -348,6 +348,9 @@ pub struct SpawnFact {
     pub owned: bool,
     /// How the task can fail.
     pub failure: analysis::failure::BodyFailure,
+    /// Spawned by a `Drop` impl's `drop`: best-effort clean-up of a value being destroyed,
+    /// whose handle nobody can keep.
+    pub in_drop: bool,
 }
 
 /// A synchronous lock guard alive at an `.await` of the same body.
@@ -541,9 +544,12 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
-        // Only files that can exit the process or read the environment have quiet regions.
+        // Only files that can exit the process, read the environment or hand a file to an
+        // async reader have quiet regions.
         let quiet_paths = if memchr::memmem::find(source.as_bytes(), b"process::").is_some()
             || memchr::memmem::find(source.as_bytes(), b"env::").is_some()
+            || memchr::memmem::find(source.as_bytes(), b"::from_std(").is_some()
+            || memchr::memmem::find(source.as_bytes(), b"::from_file(").is_some()
         {
             analysis::quiet_paths::analyse(ast)
         } else {

@@ -35,6 +35,10 @@ crate::declare_rule! {
     /// an unconditional `std::process::exit`/`abort`, and a fallback taken only when an
     /// environment variable is unset. A call of a crate helper whose
     /// blocking call is of those kinds, or made in those places, is the pedantic form too.
+    /// Never pedantic: tokio's `blocking_lock`, `blocking_recv`, `blocking_send`,
+    /// `blocking_read`, `blocking_write` (and `_owned`/`_many` forms), which panic "if called
+    /// within an asynchronous execution context" (tokio's docs): at start-up or in a command-line
+    /// tool they crash the program, so they are default wherever async code reaches them.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -94,6 +98,35 @@ crate::declare_rule! {
     /// (`unwrap_or(f())`, `or(f())`) run either way and stay default, as does the `Ok` side.
     /// Only these two shapes are read: an exit in another block, a `let` holding the blocking
     /// call, an exit through a helper of the crate or `exit` imported bare are not recognised.
+    ///
+    /// *Where a person is already waiting.* A blocking call in a function that itself waits for
+    /// the user at the terminal — reads standard input, shows a dialoguer, inquire or console
+    /// prompt, asks for a password (rpassword), waits for a key (crossterm's `event::read`) or
+    /// an editor (the `edit` crate), directly or through the sync helpers it calls — made before
+    /// that function starts anything concurrent, is the pedantic form: the flow's next step is
+    /// a person's answer anyway (a command-line client's y/N confirmation before it sends a
+    /// command, a Ctrl+C menu's pause while the scans it controls are paused, a pause after a
+    /// clipboard copy at a prompt; on the field sets, 8 such findings were labelled, all noise).
+    /// Only program code counts: a binary's, the library of a package that builds one, or a
+    /// library member's function that program code of the workspace calls; a library's public
+    /// async fn that reads standard input for callers the index cannot see (other crates'
+    /// runtimes may run anything) stays default, and so does any function on a per-event path:
+    /// a server that reads standard input somewhere does not wait for a person per request.
+    /// The prompt calls are a knowledge table (`knowledge::quiet_paths::USER_PROMPT_FNS`,
+    /// `USER_PROMPT_METHODS`). Known limit: a call into a library member whose function has
+    /// `cfg` alternatives is not resolved, so that function is not seen as called.
+    ///
+    /// *An open handed to an async reader.* A `let` that opens a std `File` (or does other
+    /// blocking work in its initialiser) whose binding the same block then passes to an async
+    /// adopter of the handle — tokio's or async-std's `File::from_std(file)` (also
+    /// `file.into()`), actix-files' `NamedFile::from_file(file, ..)` — leaves one open syscall
+    /// on the executor: the reads run off it. Like a `stat`, that is the pedantic form even
+    /// once per request: on the field sets every labelled open-only call on a per-event path
+    /// was noise (5 of 5), and the one such finding worth acting on opened and parsed the file
+    /// on the executor. The adopters are a knowledge table
+    /// (`knowledge::quiet_paths::ASYNC_FILE_ADOPTERS`). Known limit: a file opened by a helper
+    /// and adopted by its caller, or passed to a function of the crate that streams it, is not
+    /// followed and stays default.
     ///
     /// A `Path` method that only asks for metadata (`exists`, `is_file`, `is_dir`, `metadata`,
     /// `symlink_metadata`, `canonicalize`, `read_link`, `try_exists`) is one `stat` or
@@ -300,7 +333,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         // Right before a process exit, or in a fallback for an unset environment variable: no
         // served work waits there.
         let quiet = model.quiet_paths.covers(call.loc);
-        let build = if call.startup || metadata_only || quiet {
+        // tokio's `blocking_*` methods panic in async code: default wherever they are called.
+        let panics = blocking::panics_in_async(found.hint);
+        let build = if !panics && (call.startup || metadata_only || quiet) {
             super::pedantic
         } else {
             super::diagnostic
@@ -393,8 +428,14 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // Made right before a process exit or in an environment-variable fallback, or a helper
         // that blocks only there.
         let quiet = call.quiet_path || index.blocks_only_on_quiet_paths(f, call);
-        let form = if at_startup
+        let panics = last.hint.as_deref().is_some_and(blocking::panics_in_async);
+        // In a function that waits for a person at the terminal: the flow waits on them anyway.
+        let interactive = index.on_interactive_path(f, call.span.start.line);
+        let form = if panics {
+            crate::levels::Form::Default
+        } else if at_startup
             || quiet
+            || interactive
             || filesystem_off_event
             || main_thread_only
             || hop_is_metadata_only(&last.calls)
@@ -434,12 +475,16 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
 /// thread of a multi-thread `#[tokio::main]` (see [`CrateIndex::blocks_on_main_thread`]).
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     for d in diagnostics {
-        if d.rule != BLOCKING_IN_ASYNC.name || d.form != crate::levels::Form::Default {
+        if d.rule != BLOCKING_IN_ASYNC.name
+            || d.form != crate::levels::Form::Default
+            || d.help.as_deref().is_some_and(blocking::panics_in_async)
+        {
             continue;
         }
         let line = d.span.start.line;
         if index.function_at(&d.path, line).is_some_and(|f| {
             index.runs_alone(f, line)
+                || index.on_interactive_path(f, line)
                 || index.blocks_at_startup(f, &d.span)
                 || index.is_filesystem_off_event(f, &d.span)
                 || index.blocks_on_main_thread(f, &d.span)

@@ -267,7 +267,9 @@ impl Shared {
     ///
     /// A worker thread's hook slot (`tokio_unstable`) is skipped while a
     /// task slot shows a poll in progress on the same thread: that poll is
-    /// an asyncwise task, reported under its name.
+    /// an asyncwise task, reported under its name. Likewise a second task
+    /// slot in progress on a thread (a watched future nested in a watched
+    /// task's poll) is the same poll and is not reported again.
     fn sample(&self) {
         let now = self.now_ns();
         self.coarse_ns.store(now, Ordering::Relaxed);
@@ -281,8 +283,16 @@ impl Shared {
                 };
                 let poll = slot.watch.in_poll.load(Ordering::Acquire);
                 if poll != 0 {
-                    busy_threads.push(slot.watch.thread.load(Ordering::Relaxed));
-                    if slot.watch.reported.load(Ordering::Relaxed) != poll {
+                    let thread = slot.watch.thread.load(Ordering::Relaxed);
+                    // A thread polls one task at a time: a second slot in
+                    // progress on it is a watched future nested in another's
+                    // poll (an `Instrumented` awaited inside a task), the
+                    // same poll, reported once under the first slot's name.
+                    let nested = busy_threads.contains(&thread);
+                    if !nested {
+                        busy_threads.push(thread);
+                    }
+                    if !nested && slot.watch.reported.load(Ordering::Relaxed) != poll {
                         in_progress.push((slot, poll));
                     }
                 }

@@ -124,6 +124,10 @@ impl<F: Future> Instrumented<F> {
     /// spawn location, for spawning it some other way than
     /// [`spawn`](super::spawn) (`spawn_local`, `tokio::task::Builder`, a
     /// `JoinSet`). Without a running watchdog it only forwards polls.
+    /// Awaited inside a task that is watched already, its polls are that
+    /// task's: a blocking one is reported once, under the name of whichever
+    /// of the two was created first (its figures still go to both in
+    /// [`Watchdog::summary`](super::Watchdog::summary)).
     ///
     /// ```
     /// use asyncwise::watchdog::Instrumented;

@@ -172,6 +172,7 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
                 name,
                 qualifier: qualifier(&p.path),
                 method_call: false,
+                qualifier_by_name: false,
             }))
         }
         syn::Expr::MethodCall(m) => {
@@ -183,6 +184,7 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
                 name,
                 qualifier: None,
                 method_call: true,
+                qualifier_by_name: false,
             }))
         }
         syn::Expr::Paren(p) => of_future(&p.expr, knowledge),
@@ -220,6 +222,7 @@ fn ending(tail: &syn::Expr) -> Ending {
                         name: s.ident.to_string(),
                         qualifier: qualifier(&p.path),
                         method_call: false,
+                        qualifier_by_name: false,
                     })
                 }),
                 _ => Ending::Other,
@@ -228,6 +231,7 @@ fn ending(tail: &syn::Expr) -> Ending {
                 name: m.method.to_string(),
                 qualifier: None,
                 method_call: true,
+                qualifier_by_name: false,
             }),
             _ => Ending::Other,
         },
@@ -567,6 +571,7 @@ mod tests {
                 name: "run".into(),
                 qualifier: Some("worker".into()),
                 method_call: false,
+                qualifier_by_name: false,
             })
         );
         let f = failure("async move { server.serve().await }");
@@ -574,6 +579,7 @@ mod tests {
             f.ends,
             Ending::InCall(FnRef {
                 method_call: true,
+                qualifier_by_name: false,
                 ..
             })
         ));

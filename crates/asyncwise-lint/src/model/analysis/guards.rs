@@ -765,15 +765,27 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
     let (_, describe) = locks::UNWRAPPED_GUARD_METHODS
         .iter()
         .find(|(name, _)| *name == inner_method)?;
-    if resolved(&infer(&inner.receiver, &s.env, s.types, s.resolver)).is_some() {
+    let receiver = infer(&inner.receiver, &s.env, s.types, s.resolver);
+    if resolved(&receiver).is_some() {
         return None;
     }
     Some(GuardCall {
         node: m as *const _ as usize,
         loc: Loc::method_call(inner),
         describe,
-        requires: None,
+        requires: Some(unless_own_getter(inner_method, &receiver)),
     })
+}
+
+/// The condition under which an argument-less `read`/`lock`/`write` on a receiver of unknown
+/// type, its poisoning handled, is a std lock's guard: a field declared in another file is
+/// settled by its type; otherwise the crate must not declare a plain getter of that name.
+fn unless_own_getter(method: String, receiver: &Ty) -> Requirement {
+    let field = match receiver {
+        Ty::Field { owner, field } => Some((owner.clone(), field.clone())),
+        _ => None,
+    };
+    Requirement::UnlessOwnGetter { method, field }
 }
 
 /// Does `m` drain, by value, an iterator that a guard method (`dashmap`'s `iter`) produced, and
@@ -862,9 +874,10 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
             let (_, describe) = locks::UNWRAPPED_GUARD_METHODS
                 .iter()
                 .find(|(name, _)| *name == method)?;
-            let untyped = resolved(&infer(&lock.receiver, &s.env, s.types, s.resolver)).is_none();
+            let receiver = infer(&lock.receiver, &s.env, s.types, s.resolver);
+            let untyped = resolved(&receiver).is_none();
             (lock.args.is_empty() && untyped).then(|| GuardCall {
-                requires: None,
+                requires: Some(unless_own_getter(method, &receiver)),
                 node: lock as *const _ as usize,
                 loc: Loc::method_call(lock),
                 describe,

@@ -29,6 +29,10 @@ pub enum Quiet {
     BeforeExit,
     /// A fallback taken only when an environment variable is unset.
     EnvFallback,
+    /// A `let` that opens a std `File` which the same block then hands to an async reader
+    /// (`tokio::fs::File::from_std(file)`, actix's `NamedFile::from_file(file, ..)`): the one
+    /// open syscall is all that runs on the executor, like a `stat`.
+    HandedToAsync,
 }
 
 /// The quiet regions of one file.
@@ -73,6 +77,17 @@ impl<'ast> Visit<'ast> for Visitor {
     fn visit_block(&mut self, b: &'ast syn::Block) {
         if let Some(stmt) = statement_before_exit(&b.stmts) {
             self.regions.push((Loc::of(stmt), Quiet::BeforeExit));
+        }
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            if let syn::Stmt::Local(local) = stmt
+                && local.init.is_some()
+                && let Some(name) = bound_name(&local.pat)
+                && b.stmts[i + 1..]
+                    .iter()
+                    .any(|later| hands_to_async(later, &name))
+            {
+                self.regions.push((Loc::of(stmt), Quiet::HandedToAsync));
+            }
         }
         visit::visit_block(self, b);
     }
@@ -123,6 +138,59 @@ impl<'ast> Visit<'ast> for Visitor {
         }
         visit::visit_local(self, l);
     }
+}
+
+/// The name a `let` binds, through a type ascription (`let file: File = ..`, `let mut file`).
+fn bound_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+        syn::Pat::Type(t) => bound_name(&t.pat),
+        _ => None,
+    }
+}
+
+/// Does `stmt` call an async file adopter ([`quiet::ASYNC_FILE_ADOPTERS`]) with `name` (or
+/// `name.into()`) as its first argument?
+fn hands_to_async(stmt: &syn::Stmt, name: &str) -> bool {
+    struct Find<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let last_two = match segments.as_slice() {
+                    [.., a, b] => Some((a.as_str(), b.as_str())),
+                    _ => None,
+                };
+                if last_two.is_some_and(|pair| quiet::ASYNC_FILE_ADOPTERS.contains(&pair))
+                    && c.args.first().is_some_and(|a| names(a, self.name))
+                {
+                    self.found = true;
+                }
+            }
+            visit::visit_expr_call(self, c);
+        }
+    }
+    fn names(e: &syn::Expr, name: &str) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident(name),
+            syn::Expr::MethodCall(m) if m.method == "into" && m.args.is_empty() => {
+                names(&m.receiver, name)
+            }
+            syn::Expr::Paren(p) => names(&p.expr, name),
+            _ => false,
+        }
+    }
+    let mut find = Find { name, found: false };
+    find.visit_stmt(stmt);
+    find.found
 }
 
 /// The statement directly before an unconditional process exit in `stmts` (logging macros

@@ -25,6 +25,8 @@ pub(super) struct ItemPlace {
     /// Inside an `impl Trait for Type`: a call of the method by name may run another
     /// implementation, so what the trait declares counts, not what this body does.
     in_trait_impl: bool,
+    /// Inside an `impl Drop for Type`: its `drop` runs while the value is destroyed.
+    pub(super) in_drop_impl: bool,
     /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
     entry_point: bool,
     /// The function about to be visited carries a runtime `main` attribute that polls its body
@@ -40,6 +42,7 @@ impl ItemPlace {
             impl_owner: None,
             in_trait: false,
             in_trait_impl: false,
+            in_drop_impl: false,
             entry_point: false,
             main_apart: false,
         }
@@ -72,7 +75,13 @@ impl Walker {
         let saved_in_impl = std::mem::replace(&mut self.items.in_impl, true);
         let saved_in_trait = std::mem::replace(&mut self.items.in_trait, false);
         let saved_trait_impl = std::mem::replace(&mut self.items.in_trait_impl, i.trait_.is_some());
+        let implements_drop = i
+            .trait_
+            .as_ref()
+            .is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "Drop"));
+        let saved_drop_impl = std::mem::replace(&mut self.items.in_drop_impl, implements_drop);
         visit::visit_item_impl(self, i);
+        self.items.in_drop_impl = saved_drop_impl;
         self.items.in_trait_impl = saved_trait_impl;
         self.items.in_trait = saved_in_trait;
         self.items.in_impl = saved_in_impl;
@@ -158,6 +167,11 @@ impl Walker {
                 .as_deref()
                 .filter(|_| self.items.in_impl && !self.items.in_trait)
                 .map(|owner| owner.rsplit("::").next().unwrap_or(owner).to_string()),
+            plain_getter: kind == FnKind::Method
+                && sig.inputs.len() == 1
+                && self
+                    .declared_return(&sig.output)
+                    .is_some_and(|ty| !crate::knowledge::locks::names_guard(&ty)),
         });
         // A fn nested in a body is a block item, named as the resolver names block items.
         let owner = match (&self.items.impl_owner, self.items.in_impl) {

@@ -95,6 +95,10 @@ impl Walker {
             None => BodyFailure::default(),
         };
         let discarded = self.discarded.contains(&node_addr);
+        let in_drop = self.items.in_drop_impl
+            && self
+                .current_fn_path()
+                .is_some_and(|path| path.ends_with("::drop"));
         self.facts.spawns.push(SpawnFact {
             loc,
             via,
@@ -103,6 +107,7 @@ impl Walker {
             discarded,
             owned,
             failure,
+            in_drop,
         });
     }
 
@@ -132,6 +137,11 @@ impl Walker {
         let receiver = self.infer(&m.receiver);
         if let Some(path) = receiver.path().filter(|p| p.starts_with("crate::")) {
             call.qualifier = path.rsplit("::").next().map(str::to_string);
+        } else if let Some(name) = receiver.path().filter(|p| is_bare_type_name(p)) {
+            // A type this file names but does not resolve (brought in by a glob import such as
+            // `pub use session::*;`, or a generic parameter): its name, held loosely.
+            call.qualifier = Some(name.to_string());
+            call.qualifier_by_name = true;
         }
     }
 
@@ -204,4 +214,10 @@ impl Walker {
         );
         self.with_loop(info, |w| visit::visit_expr_loop(w, l));
     }
+}
+
+/// A type written as one capitalised name that no import resolved (`Session`), as opposed to a
+/// library path (`tokio::net::TcpStream`) or a prelude type.
+fn is_bare_type_name(path: &str) -> bool {
+    !path.contains("::") && path.starts_with(char::is_uppercase)
 }

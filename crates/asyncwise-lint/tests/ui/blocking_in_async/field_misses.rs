@@ -108,6 +108,17 @@ pub async fn cache_get(url: &str) -> redis::RedisResult<String> {
     con.get("key") //~ blocking_in_async
 }
 
+// redis's command builders run their command on the connection they are given: `query` on a
+// sync connection blocks, `query_async` on an async one does not.
+pub async fn cache_put(url: &str, key: &str) -> redis::RedisResult<()> {
+    let client = redis::Client::open(url)?;
+    let mut con = client.get_connection()?; //~ blocking_in_async
+    redis::cmd("SET").arg(key).arg(1).query::<()>(&mut con)?; //~ blocking_in_async
+    let mut async_con = client.get_multiplexed_async_connection().await?;
+    redis::cmd("DEL").arg(key).query_async::<()>(&mut async_con).await?; // ok: async
+    redis::pipe().cmd("INCR").arg(key).ignore().query::<()>(&mut con) //~ blocking_in_async
+}
+
 pub async fn connect_diesel(url: &str) -> diesel::PgConnection {
     use diesel::Connection as _;
     diesel::PgConnection::establish(url).unwrap() //~ blocking_in_async

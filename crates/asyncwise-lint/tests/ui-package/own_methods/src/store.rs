@@ -1,0 +1,3 @@
+pub struct Store {
+    pub entries: std::sync::RwLock<Vec<u32>>,
+}

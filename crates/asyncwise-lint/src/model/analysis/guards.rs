@@ -343,6 +343,29 @@ impl<'a> Scanner<'a> {
         self.temps.truncate(mark);
     }
 
+    /// Takes out of the statement's temporaries the guard that `scrutinee` itself evaluates to
+    /// (a guard method call returning an optional guard, as `DashMap::get` does), for the code
+    /// that runs only when it is `None`; the caller puts them back afterwards. A guard made
+    /// on the way (`m.lock().unwrap().get(k)`: the `MutexGuard`) is not the scrutinee's value
+    /// and stays.
+    fn hide_optional_guard(&mut self, scrutinee: &syn::Expr) -> Vec<Live> {
+        let mut e = scrutinee;
+        while let syn::Expr::Paren(p) = e {
+            e = &p.expr;
+        }
+        let syn::Expr::MethodCall(m) = e else {
+            return Vec::new();
+        };
+        let Some(guard) = guard_at(m, self) else {
+            return Vec::new();
+        };
+        let (hidden, kept) = std::mem::take(&mut self.temps)
+            .into_iter()
+            .partition(|t| t.loc == guard.loc);
+        self.temps = kept;
+        hidden
+    }
+
     fn expr(&mut self, e: &syn::Expr) {
         match e {
             syn::Expr::Await(a) => {
@@ -460,7 +483,16 @@ impl<'a> Scanner<'a> {
                     self.temps_truncate(mark);
                 }
                 if let Some((_, els)) = &i.else_branch {
+                    // `if let Some(r) = map.get(k) { .. } else { .. }`: the `else` runs when the
+                    // optional guard is `None`, which holds no lock.
+                    let hidden = match &*i.cond {
+                        syn::Expr::Let(l) if through_else && is_some_pattern(&l.pat) => {
+                            self.hide_optional_guard(&l.expr)
+                        }
+                        _ => Vec::new(),
+                    };
                     self.expr(els);
+                    self.temps.extend(hidden);
                 }
                 self.temps_truncate(mark);
             }
@@ -468,10 +500,18 @@ impl<'a> Scanner<'a> {
             syn::Expr::Match(m) => {
                 self.expr(&m.expr);
                 for arm in &m.arms {
+                    // The scrutinee is itself an optional guard (`map.get(k)` of a `DashMap`
+                    // is an `Option<Ref>`): an arm that matches `None` holds no lock.
+                    let hidden = if is_none_pattern(&arm.pat) {
+                        self.hide_optional_guard(&m.expr)
+                    } else {
+                        Vec::new()
+                    };
                     if let Some((_, g)) = &arm.guard {
                         self.expr(g);
                     }
                     self.expr(&arm.body);
+                    self.temps.extend(hidden);
                 }
             }
             syn::Expr::While(w) => {
@@ -771,6 +811,17 @@ fn iterator_guard_drained(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> bool {
         receiver = &inner.receiver;
     }
     false
+}
+
+/// Is `pat` the pattern `None`?
+fn is_none_pattern(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::Ident(i) if i.ident == "None" && i.subpat.is_none())
+        || matches!(pat, syn::Pat::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "None"))
+}
+
+/// Is `pat` a `Some(..)` pattern?
+fn is_some_pattern(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::TupleStruct(ts) if ts.path.segments.last().is_some_and(|s| s.ident == "Some"))
 }
 
 /// If `init` (a `let` initializer) evaluates to a guard, the call producing it.

@@ -858,6 +858,7 @@ fn may_block_in_async(model: &FileModel<'_>, callee: &Callee) -> bool {
 /// Is a call a blocking call of the filesystem class: a table row of that class, or a method on
 /// a field of a struct declared elsewhere whose every matching row is of that class?
 fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
+    use crate::knowledge::blocking::Cost;
     if let Callee::Method {
         name,
         receiver: Ty::Field { .. } | Ty::Chain(_),
@@ -869,11 +870,11 @@ fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
             .iter()
             .filter(|b| b.methods.contains(&name.as_str()))
             .peekable();
-        return rows.peek().is_some() && rows.all(|b| b.cost.per_event_only());
+        return rows.peek().is_some() && rows.all(|b| b.cost == Cost::Filesystem);
     }
     callee
         .blocking(&model.knowledge)
-        .is_some_and(|b| b.cost.per_event_only())
+        .is_some_and(|b| b.cost == Cost::Filesystem)
 }
 
 /// Marks each function of a summary as test code (`in_test` says whether a line is) and with

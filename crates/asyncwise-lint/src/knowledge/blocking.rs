@@ -41,27 +41,6 @@ pub enum Cost {
     /// runs beside other tasks.
     #[default]
     Wait,
-    /// CPU work proportional to its input (decoding, encoding or resizing an image):
-    /// milliseconds for a small picture, up to seconds for a large one or a slow encoder. Like
-    /// filesystem work it matters where it runs once per request, connection or other event
-    /// (every upload re-encoded, every preview decoded), not where it runs once in a while (a
-    /// cover decoded per track change in a desktop client).
-    Cpu,
-}
-
-impl Cost {
-    /// Is this cost worth reporting by default only on a per-event path (see the
-    /// `blocking_in_async` docs), and the pedantic form elsewhere?
-    ///
-    /// ```
-    /// use asyncwise_lint::knowledge::blocking::Cost;
-    /// assert!(Cost::Filesystem.per_event_only());
-    /// assert!(Cost::Cpu.per_event_only());
-    /// assert!(!Cost::Wait.per_event_only());
-    /// ```
-    pub fn per_event_only(self) -> bool {
-        matches!(self, Cost::Filesystem | Cost::Cpu)
-    }
 }
 
 const FS_HINT: &str = "use the `tokio::fs` equivalent, or run it in `tokio::task::spawn_blocking`";
@@ -269,21 +248,21 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         hint: HASH_HINT,
         cost: Cost::Wait,
     },
-    // Image decoding: CPU work proportional to the image, default on a per-event path only.
+    // Brief CPU or desktop work (see [`BRIEF_WORK`]): the pedantic form only.
     BlockingFn {
         path: "image::load_from_memory",
         hint: DECODE_HINT,
-        cost: Cost::Cpu,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "image::load_from_memory_with_format",
         hint: DECODE_HINT,
-        cost: Cost::Cpu,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "image::open",
         hint: DECODE_HINT,
-        cost: Cost::Cpu,
+        cost: Cost::Wait,
     },
     BlockingFn {
         path: "rusqlite::Connection::open",
@@ -608,25 +587,9 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "resize_to_fill",
             "thumbnail",
             "blur",
-            "write_to",
-            "save",
-            "save_with_format",
         ],
         hint: DECODE_HINT,
-        cost: Cost::Cpu,
-    },
-    // `ImageReader::decode` "makes a format guess and then decodes the image" (docs.rs/image).
-    BlockingMethod {
-        receiver: "image::ImageReader",
-        methods: &["decode"],
-        hint: DECODE_HINT,
-        cost: Cost::Cpu,
-    },
-    BlockingMethod {
-        receiver: "image::io::Reader",
-        methods: &["decode"],
-        hint: DECODE_HINT,
-        cost: Cost::Cpu,
+        cost: Cost::Wait,
     },
     BlockingMethod {
         receiver: "notify_rust::Notification",
@@ -1154,20 +1117,32 @@ pub fn metadata_only(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
     path.is_some_and(fs_fn) || method.is_some_and(path_method)
 }
 
-/// Blocking work that is brief wherever it runs: showing a desktop notification (notify-rust's
-/// `Notification::show`, a synchronous D-Bus round trip; docs.rs/notify-rust), the pedantic
-/// form of `blocking_in_async` (on the labelled sets, one notification per track change was
-/// noise). Image decoding and encoding left this list in session 9: its cost grows with the
-/// image, so it is [`Cost::Cpu`], default on a per-event path (an upload re-encoded, a preview
-/// decoded per request: worth moving off the executor on the eighth field set) and pedantic
-/// elsewhere (a ~640x640 cover decoded once per track change: noise on the fifth).
-pub const BRIEF_WORK: &[&str] = &["notify_rust::Notification::show"];
+/// Blocking work that is brief in the cases seen on real code: decoding or resizing an image
+/// (the image crate's `load_from_memory`/`open` "create a new image from a byte slice" or a
+/// file, `DynamicImage::resize`; docs.rs/image) and showing a desktop notification (notify-rust's
+/// `Notification::show`, a synchronous D-Bus round trip; docs.rs/notify-rust). Both are the
+/// pedantic form of `blocking_in_async`: on the five labelled sets the only such calls (a
+/// ~640x640 cover decoded once per track change, one notification per track change) were noise.
+/// Large images decoded per request would be worth moving off the executor, but the size is
+/// not visible in the code.
+pub const BRIEF_WORK: &[&str] = &[
+    "image::load_from_memory",
+    "image::load_from_memory_with_format",
+    "image::open",
+    "image::DynamicImage::resize",
+    "image::DynamicImage::resize_exact",
+    "image::DynamicImage::resize_to_fill",
+    "image::DynamicImage::thumbnail",
+    "image::DynamicImage::blur",
+    "notify_rust::Notification::show",
+];
 
 /// Is a call of `path` (a free function) or of method `method` on `receiver` brief work (see
 /// [`BRIEF_WORK`])? A short name as blocking chains show it (`Notification::show`) counts too.
 ///
 /// ```
 /// use asyncwise_lint::knowledge::blocking::brief_work;
+/// assert!(brief_work(Some("image::load_from_memory"), None));
 /// assert!(brief_work(None, Some(("notify_rust::Notification", "show"))));
 /// assert!(brief_work(Some("Notification::show"), None));
 /// assert!(!brief_work(Some("std::fs::read"), None));

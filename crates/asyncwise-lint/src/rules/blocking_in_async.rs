@@ -15,12 +15,12 @@ crate::declare_rule! {
     ///
     /// ## Pedantic form
     /// Filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path` methods that
-    /// ask the filesystem, `serde_json::from_reader` on a `File`) and image work (the image
-    /// crate's `load_from_memory`, `open`, `ImageReader::decode`, `DynamicImage::resize`,
-    /// `thumbnail`, `write_to`, `save`) that is not on a per-event path (below): start-up, a
-    /// command, a reload, a periodic save run as often as the program chooses. Metadata-only
-    /// calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...) anywhere. Showing a
-    /// desktop notification (notify-rust's `Notification::show`) anywhere. Any blocking call made once at start-up or set-up (directly, outside loops, in
+    /// ask the filesystem, `serde_json::from_reader` on a `File`) that is not on a per-event path
+    /// (below): start-up, a command, a reload, a periodic save run as often as the program
+    /// chooses. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
+    /// anywhere. Brief CPU or desktop work anywhere: decoding or resizing an image (the image
+    /// crate's `load_from_memory`, `open`, `DynamicImage::resize`) and showing a desktop
+    /// notification (notify-rust's `Notification::show`). Any blocking call made once at start-up or set-up (directly, outside loops, in
     /// `async fn main`, a `#[tokio::main]` fn or method, a constructor — an async method
     /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
     /// calls directly; in a library, also in a fn only a set-up fn reaches, directly or through
@@ -60,10 +60,8 @@ crate::declare_rule! {
     /// channel receives, thread joins, `Condvar` and barriers, blocking HTTP and database
     /// clients, password hashing — can hold a worker for as long as the other side likes, or for
     /// deliberately long CPU work: default wherever other tasks run. *Local filesystem work* costs
-    /// microseconds to milliseconds per call, and *image work* (decoding, encoding, resizing)
-    /// milliseconds to seconds with the image's size: both hurt where they run once per
-    /// request, connection or message (every upload re-encoded, every preview decoded), and are
-    /// default only there, on a *per-event path*:
+    /// microseconds to milliseconds per call: it hurts where it runs once per request,
+    /// connection or message, and is default only there, on a *per-event path*:
     ///
     /// * in a request handler: an async fn with a route attribute (`#[get("/")]`, `#[post]`,
     ///   `#[route]`, poem's `#[handler]`), one taking a web framework's extractor (axum's
@@ -422,9 +420,8 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             || call.per_run && index.is_startup_only(f)
             || index.runs_alone(f, call.span.start.line);
         // Filesystem work off every per-event path runs as often as the program chooses.
-        let filesystem_off_event = last.cost.is_some_and(Cost::per_event_only)
-            && !call.per_event
-            && !index.is_per_event(f);
+        let filesystem_off_event =
+            last.cost == Some(Cost::Filesystem) && !call.per_event && !index.is_per_event(f);
         // Polled only on the main thread of a multi-thread `#[tokio::main]`, outside any
         // concurrency of `main`'s own future: the spawned tasks run on other threads.
         let main_thread_only = index.call_on_main_thread(f, call);

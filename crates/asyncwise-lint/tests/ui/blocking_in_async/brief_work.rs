@@ -1,16 +1,12 @@
-// Image work and desktop notifications in async code. Readings: a notification blocks for
-// milliseconds, the pedantic form wherever it runs, also through a sync helper of the crate.
-// Decoding, encoding or resizing an image costs with the image's size: default on a per-event
-// path (a handler that decodes every upload or preview), pedantic elsewhere (a cover decoded
-// now and then). The async alternatives and offloaded calls are fine.
+// Brief CPU or desktop work in async code: decoding or resizing an image with the image crate
+// and showing a desktop notification with notify-rust. Readings: these block for milliseconds
+// in the cases seen on real code, so they are the pedantic form wherever they run, also through
+// a sync helper of the crate; the async alternatives and offloaded calls are fine.
 use notify_rust::Notification;
 
-// Checked as a lone file, with no package to say who calls it, an async fn is judged as
-// filesystem work is in `basic.rs`: default. In a package, image work off every per-event path
-// is the pedantic form (as `asyncwise check` on a library holding this fn reports it).
 pub async fn cover_thumbnail(bytes: Vec<u8>) -> anyhow::Result<image::DynamicImage> {
-    let cover = image::load_from_memory(&bytes)?; //~ blocking_in_async
-    Ok(cover.resize(64, 64, image::imageops::FilterType::Nearest)) //~ blocking_in_async
+    let cover = image::load_from_memory(&bytes)?; //~ blocking_in_async(pedantic)
+    Ok(cover.resize(64, 64, image::imageops::FilterType::Nearest)) //~ blocking_in_async(pedantic)
 }
 
 fn notify_track(title: &str) -> anyhow::Result<()> {

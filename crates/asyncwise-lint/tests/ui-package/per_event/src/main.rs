@@ -1,8 +1,7 @@
 // Filesystem work is the default form only on a per-event path: a request handler (registered
 // with a router, or taking an extractor), a task spawned per accepted connection, and what they
 // call. Elsewhere (start-up, a periodic save, an admin command read from a channel) it is the
-// pedantic form. Image work (decoding, encoding, resizing) is judged the same way. Waits and
-// heavy work (password hashing) stay default wherever tasks run.
+// pedantic form. Waits and heavy work (password hashing) stay default wherever tasks run.
 mod pages;
 
 use axum::routing::get;
@@ -30,8 +29,6 @@ async fn accept_clients() {
 
 async fn client(socket: tokio::net::TcpStream, greeting: String) {
     let _key = load_key(); //~ blocking_in_async
-    let avatar = image::load_from_memory(&[]).unwrap(); //~ blocking_in_async
-    drop(avatar);
     drop((socket, greeting));
 }
 
@@ -44,8 +41,6 @@ async fn checkpoints() {
     loop {
         every.tick().await;
         std::fs::write("state.json", b"{}").ok(); //~ blocking_in_async(pedantic)
-        let logo = image::open("logo.png").unwrap(); //~ blocking_in_async(pedantic)
-        drop(logo);
     }
 }
 

@@ -208,6 +208,9 @@ struct Scanner<'a> {
     sites: Vec<AsyncLockSiteFact>,
     /// The `.await` expression of each site.
     site_nodes: Vec<usize>,
+    /// Macro bodies parsed so far, kept alive so that no node address in `site_nodes` or on a
+    /// live guard is reused by a later parse.
+    macro_bodies: Vec<MacroBody>,
 }
 
 impl<'a> Scanner<'a> {
@@ -225,6 +228,7 @@ impl<'a> Scanner<'a> {
             async_locks: None,
             sites: Vec::new(),
             site_nodes: Vec::new(),
+            macro_bodies: Vec::new(),
         }
     }
 
@@ -318,7 +322,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn mac(&mut self, mac: &syn::Macro) {
-        match macros::body(mac) {
+        let body = macros::body(mac);
+        match &body {
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.expr(e)),
             MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| self.stmt(s)),
             MacroBody::Opaque => {
@@ -333,6 +338,7 @@ impl<'a> Scanner<'a> {
         if macro_kinds::AWAITING_MACROS.contains(&macros::name(mac).as_str()) {
             self.on_await(Loc::mac(mac));
         }
+        self.macro_bodies.push(body);
     }
 
     fn temps_mark(&self) -> usize {

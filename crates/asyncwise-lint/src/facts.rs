@@ -252,6 +252,10 @@ pub struct FieldFact {
     pub field: String,
     /// Its canonical type path (wrappers such as `Arc` peeled).
     pub ty: String,
+    /// For a lock whose guard dereferences to a named type (`Mutex<rusqlite::Connection>`),
+    /// that type's canonical path.
+    #[serde(default)]
+    pub guarded: Option<String>,
 }
 
 /// The signature facts the crate pass uses.

@@ -257,6 +257,56 @@ pub fn is_async_lock(path: &str) -> bool {
     ASYNC_LOCK_TYPES.contains(&path)
 }
 
+/// Locks whose guard dereferences to the lock's first type argument: `Mutex<Connection>`'s
+/// `lock()` guard (once unwrapped or awaited) is used as the `Connection`. `dashmap`'s maps
+/// are left out: their references dereference to the value, the second argument.
+pub const GUARDS_OF_FIRST_ARGUMENT: &[&str] = &[
+    "std::sync::Mutex",
+    "std::sync::RwLock",
+    "parking_lot::Mutex",
+    "parking_lot::FairMutex",
+    "parking_lot::ReentrantMutex",
+    "parking_lot::RwLock",
+    "spin::Mutex",
+    "spin::RwLock",
+    "std::cell::RefCell",
+    "tokio::sync::Mutex",
+    "tokio::sync::RwLock",
+    "futures::lock::Mutex",
+    "futures_util::lock::Mutex",
+    "async_std::sync::Mutex",
+    "async_std::sync::RwLock",
+    "async_lock::Mutex",
+    "async_lock::RwLock",
+    "smol::lock::Mutex",
+    "smol::lock::RwLock",
+];
+
+/// Non-blocking attempts of async locks (`try_lock`, `try_read`, `try_write`): their guard
+/// comes in a `Result`, not a future.
+pub const ASYNC_TRY_GUARD_METHODS: &[&str] = &["try_lock", "try_read", "try_write"];
+
+/// Is `method`, called on the lock type `lock`, one that hands out a guard of the lock's first
+/// type argument ([`GUARDS_OF_FIRST_ARGUMENT`]): a synchronous lock's guard method, an async
+/// lock's awaited guard method or its `try_` attempt?
+///
+/// ```
+/// use asyncwise_lint::knowledge::locks::guards_first_argument;
+/// assert!(guards_first_argument("std::sync::Mutex", "lock"));
+/// assert!(guards_first_argument("tokio::sync::RwLock", "read"));
+/// assert!(!guards_first_argument("std::sync::Mutex", "into_inner"));
+/// assert!(!guards_first_argument("dashmap::DashMap", "get"));
+/// ```
+pub fn guards_first_argument(lock: &str, method: &str) -> bool {
+    if !GUARDS_OF_FIRST_ARGUMENT.contains(&lock) {
+        return false;
+    }
+    match sync_lock(lock) {
+        Some(l) => l.guard_methods.contains(&method),
+        None => ASYNC_GUARD_METHODS.contains(&method) || ASYNC_TRY_GUARD_METHODS.contains(&method),
+    }
+}
+
 /// Names of functions that run once or rarely: set-up (`new`, `init`, `start`), shutdown, and
 /// configuration getters and reloads (`get_config`, `load_config`, `reload`). A lock taken only
 /// there costs its overhead a handful of times, not per message or request (`async_mutex_unneeded`'s

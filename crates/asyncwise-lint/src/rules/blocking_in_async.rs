@@ -210,6 +210,14 @@ crate::declare_rule! {
     /// defined several times in one file under `cfg` alternatives blocks when one of the
     /// alternatives blocks by itself: some build runs it.
     ///
+    /// A client kept behind a lock is reached through the lock's guard: the guard of a
+    /// `Mutex<rusqlite::Connection>` (std, parking_lot, spin, `RefCell`, or an async lock's
+    /// awaited guard; behind `Arc` or not, as a field of a struct of any file of the crate, a
+    /// parameter or a static) is used as the connection, so `state.db.lock().unwrap().execute(..)`
+    /// and `client.lock().await.query(..)` are the client's blocking calls. Only a library type
+    /// the tables know is followed through a guard; a lock around a type of the crate is not
+    /// (on the eight field sets that added one start-up finding and nothing worth acting on).
+    ///
     /// A call that is awaited returns a future, so it is never one of the blocking calls,
     /// whatever its name: a method matched by name on a value of unknown type
     /// (`server.to_socket_addrs().await` on a generic bound by async-std's `ToSocketAddrs`)

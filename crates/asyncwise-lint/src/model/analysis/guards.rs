@@ -126,7 +126,9 @@ pub(crate) fn lock_identity(
                 return None;
             };
             let owner = match infer(&f.base, env, types, resolver) {
-                Ty::Named(path) => path.rsplit("::").next().unwrap_or(&path).to_string(),
+                Ty::Named(path) | Ty::Locked { lock: path, .. } => {
+                    path.rsplit("::").next().unwrap_or(&path).to_string()
+                }
                 _ => return None,
             };
             Some(LockId::Field {
@@ -904,7 +906,7 @@ fn async_lock_call<'e>(a: &'e syn::ExprAwait, s: &Scanner<'_>) -> Option<&'e syn
         return None;
     }
     match infer(&m.receiver, &s.env, s.types, s.resolver) {
-        Ty::Named(path) if path.contains("::") => {
+        Ty::Named(path) | Ty::Locked { lock: path, .. } if path.contains("::") => {
             s.resolver.knowledge().is_async_lock(&path).then_some(m)
         }
         _ => Some(m),

@@ -129,7 +129,7 @@ impl Walker {
             Ty::Named(path) if path == "Self" => {
                 self.items.impl_owner.clone().filter(|_| self.items.in_impl)
             }
-            Ty::Named(path) => Some(path),
+            Ty::Named(path) | Ty::Locked { lock: path, .. } => Some(path),
             _ => None,
         }
     }

@@ -143,10 +143,11 @@ pub fn walk_file(
     w.facts.fields = w
         .types
         .named_fields()
-        .map(|(owner, field, ty)| FieldFact {
+        .map(|(owner, field, ty, guarded)| FieldFact {
             owner: owner.to_string(),
             field: field.to_string(),
             ty: ty.to_string(),
+            guarded: guarded.map(str::to_string),
         })
         .collect();
     w.facts

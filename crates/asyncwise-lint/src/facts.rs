@@ -324,29 +324,32 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
     let mut deferred = Vec::new();
     // Each file's facts stay in the file's own vectors, looked at file by file: moving every
     // signature of the package into one table of its own (8,000 for tokio) grew it by
-    // reallocation through fresh memory, a fifth of a warm run's page faults.
-    let mut facts: Vec<(
-        Target,
-        Vec<FnSignature>,
-        Vec<FieldFact>,
-        Vec<(String, String)>,
-    )> = Vec::with_capacity(files.len());
+    // reallocation through fresh memory (260 of the 4,300 page faults of a warm run of
+    // tokio after one edit).
+    /// One file's facts, left in the file's own vectors.
+    struct FileFacts {
+        target: Target,
+        functions: Vec<FnSignature>,
+        fields: Vec<FieldFact>,
+        type_aliases: Vec<(String, String)>,
+    }
+    let mut facts: Vec<FileFacts> = Vec::with_capacity(files.len());
     for file in files {
         let target = file.summary.target;
         out.extend(file.diagnostics);
         deferred.extend(file.deferred.into_iter().map(|d| (target.clone(), d)));
-        facts.push((
+        facts.push(FileFacts {
             target,
-            file.summary.functions,
-            file.summary.fields,
-            file.summary.type_aliases,
-        ));
+            functions: file.summary.functions,
+            fields: file.summary.fields,
+            type_aliases: file.summary.type_aliases,
+        });
     }
     for (from, d) in deferred {
-        let seen = facts.iter().filter(|(t, ..)| from.sees(t));
-        let functions = seen.clone().flat_map(|(_, functions, ..)| functions);
-        let fields = seen.clone().flat_map(|(_, _, fields, _)| fields);
-        let type_aliases = seen.clone().flat_map(|(.., aliases)| aliases);
+        let seen = facts.iter().filter(|f| from.sees(&f.target));
+        let functions = seen.clone().flat_map(|f| &f.functions);
+        let fields = seen.clone().flat_map(|f| &f.fields);
+        let type_aliases = seen.clone().flat_map(|f| &f.type_aliases);
         // The one type a field of a struct has: the struct itself, or an alias of it declared
         // in a file this one sees. Structs are known by name only: when two of that name give
         // the field different types, which one is meant is not known, and nothing is guessed.

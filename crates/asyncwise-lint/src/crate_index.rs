@@ -242,7 +242,7 @@ impl CrateIndex {
             .sum();
         index.files.reserve_exact(files);
         index.fns.reserve_exact(fns);
-        for (p, package) in packages.into_iter().enumerate() {
+        for (p, mut package) in packages.into_iter().enumerate() {
             let mut meta = PackageMeta {
                 lib_name: package.lib_name,
                 deps: package.deps,
@@ -250,15 +250,23 @@ impl CrateIndex {
                 ..PackageMeta::default()
             };
             let moves = path_attribute_moves(&package.files);
+            if !moves.is_empty() {
+                // Every call target of every function is looked at: memory the workers wrote
+                // long ago, so the pass waits on it. On the pool, files share it out.
+                let relocate_file = |file: &mut FileInput| relocate(&mut file.items, &moves);
+                if rayon::current_thread_index().is_some() {
+                    use rayon::prelude::*;
+                    package.files.par_iter_mut().for_each(relocate_file);
+                } else {
+                    package.files.iter_mut().for_each(relocate_file);
+                }
+            }
             let package_fns = package.files.iter().map(|f| f.items.functions.len()).sum();
             index.by_id.push(FastMap::with_capacity_and_hasher(
                 package_fns,
                 Default::default(),
             ));
             for mut file in package.files {
-                if !moves.is_empty() {
-                    relocate(&mut file.items, &moves);
-                }
                 let f = index.files.len();
                 meta.has_library |= file.rel == Path::new("src/lib.rs");
                 let bin_root = meta

@@ -809,9 +809,9 @@ where
             && let Some(tracking) = observed.and_then(|observed| observed.tracking.as_ref())
         {
             match this.scope.as_deref().map(|scope| &scope.grace) {
-                Some(Grace::UntilDrainDeadline(_)) if *this.started => tracking.record_cut(true),
+                Some(Grace::UntilDrainDeadline(_)) if *this.started => tracking.record_cut(),
                 Some(Grace::Fixed(grace)) if *this.started && !grace.is_zero() => {
-                    tracking.record_cut(false);
+                    tracking.record_cut();
                 }
                 _ => tracking.record_abort(None),
             }

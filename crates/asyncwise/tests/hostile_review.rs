@@ -114,3 +114,126 @@ mod batched {
         assert_eq!(sizes, [10, 10, 5]);
     }
 }
+
+/// Which of a group (or supervisor) and the drain cuts a deaf task first, on a
+/// multi-thread runtime, when both have a deadline.
+mod group_or_drain_first {
+    use super::*;
+    use asyncwise::{BoxError, RestartPolicy, Supervisor};
+
+    /// Spawns a task into `group` that ignores its cancellation; returns once it runs.
+    async fn spawn_deaf(group: &mut TaskGroup<()>, name: String) {
+        let (started, running) = tokio::sync::oneshot::channel();
+        group
+            .spawn(name, async move {
+                let _ = started.send(());
+                std::future::pending::<()>().await
+            })
+            .unwrap();
+        running.await.unwrap();
+    }
+
+    /// `ShutdownReport::cut`: cut by their owner "because they had not stopped when [the
+    /// grace] ended, before the drain deadline". A grace of the group's own that ends
+    /// after the drain deadline, before any drain ran (the drain "is what enforces the
+    /// deadline"): the group cuts first, and the task, which ignored its cancellation past
+    /// the deadline, is a straggler (exit code 124). The order is forced: the deadline is
+    /// zero (it has passed at the trigger), the group's cut is awaited before the drain.
+    /// Before session 10 it was `cut` (exit code 0). A grace that ends before an endless
+    /// drain deadline stays `cut`. The same for a supervisor's `shutdown_grace`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_task_cut_by_its_owner_after_the_drain_deadline_is_a_straggler() {
+        for (deadline, straggles) in [(Duration::ZERO, true), (Duration::MAX, false)] {
+            let shutdown = Shutdown::with_deadline(deadline);
+            let mut group: TaskGroup<()> = TaskGroup::new()
+                .with_shutdown(&shutdown, "jobs")
+                .with_grace(Duration::from_millis(2));
+            spawn_deaf(&mut group, "deaf".to_owned()).await;
+            shutdown.trigger();
+            let results = group.join_all().await;
+            assert!(matches!(results[..], [Err(TaskError::Cancelled { .. })]));
+            let report = shutdown.drain().await;
+            let (stragglers, cut, code) = if straggles {
+                (vec!["jobs/deaf"], vec![], 124)
+            } else {
+                (vec![], vec!["jobs/deaf"], 0)
+            };
+            assert_eq!(names(&report.stragglers), stragglers, "{report}");
+            assert_eq!(names(&report.cut), cut, "{report}");
+            assert!(report.aborted.is_empty(), "{report}");
+            assert_eq!(report.exit_code(), code, "{report}");
+        }
+        for (deadline, straggles) in [(Duration::ZERO, true), (Duration::MAX, false)] {
+            let shutdown = Shutdown::with_deadline(deadline);
+            let (started, running) = tokio::sync::oneshot::channel();
+            let started = Mutex::new(Some(started));
+            let supervisor = Supervisor::new(shutdown.child_token())
+                .name("workers")
+                .shutdown_grace(Duration::from_millis(2))
+                .with_shutdown(&shutdown)
+                .child("deaf", RestartPolicy::Permanent, move |_| {
+                    let started = started.lock().unwrap().take();
+                    async move {
+                        if let Some(started) = started {
+                            let _ = started.send(());
+                        }
+                        std::future::pending::<Result<(), BoxError>>().await
+                    }
+                });
+            let supervised = tokio::spawn(supervisor.run());
+            running.await.unwrap();
+            shutdown.trigger();
+            let supervisor_report = supervised.await.unwrap().unwrap();
+            assert_eq!(supervisor_report.aborted, ["deaf"]);
+            let report = shutdown.drain().await;
+            let (stragglers, cut) = if straggles {
+                (vec!["workers/deaf"], vec![])
+            } else {
+                (vec![], vec!["workers/deaf"])
+            };
+            assert_eq!(names(&report.stragglers), stragglers, "{report}");
+            assert_eq!(names(&report.cut), cut, "{report}");
+        }
+    }
+
+    /// The race itself: a drain and a group whose grace ends at the same deadline (the
+    /// drain's own, `with_shutdown`, or a fixed grace equal to the drain deadline),
+    /// several deaf tasks on a multi-thread runtime, the drain in a task of its own. On
+    /// whichever side of the race each cut falls, every deaf task is listed once, as a
+    /// straggler. Before session 10 a fixed grace that won the race listed its task as
+    /// `cut` (exit code 0), or in both lists.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn at_one_deadline_every_deaf_task_is_one_straggler_whoever_cuts_first() {
+        let deadline = Duration::from_millis(2);
+        for round in 0..20 {
+            for fixed_grace in [false, true] {
+                let shutdown = Shutdown::with_deadline(deadline);
+                let mut group: TaskGroup<()> = TaskGroup::new().with_shutdown(&shutdown, "jobs");
+                if fixed_grace {
+                    group = group.with_grace(deadline);
+                }
+                for n in 0..4 {
+                    spawn_deaf(&mut group, format!("deaf-{n}")).await;
+                }
+                let drain = tokio::spawn({
+                    let shutdown = shutdown.clone();
+                    async move { shutdown.drain().await }
+                });
+                assert_eq!(group.join_all().await.len(), 4);
+                let report = drain.await.unwrap();
+                let mut stragglers = names(&report.stragglers);
+                stragglers.sort_unstable();
+                assert_eq!(
+                    stragglers,
+                    ["jobs/deaf-0", "jobs/deaf-1", "jobs/deaf-2", "jobs/deaf-3"],
+                    "round {round}, fixed grace {fixed_grace}: {report}"
+                );
+                assert!(
+                    report.cut.is_empty() && report.aborted.is_empty(),
+                    "round {round}, fixed grace {fixed_grace}: {report}"
+                );
+                assert_eq!(report.exit_code(), 124);
+            }
+        }
+    }
+}

@@ -237,3 +237,45 @@ mod group_or_drain_first {
         }
     }
 }
+
+mod task_output {
+    use super::*;
+    use std::process::ExitCode;
+
+    /// `TaskOutput`: "`std::process::ExitCode` [is a failure] when it is not
+    /// `ExitCode::SUCCESS` (its message: `exit code N`)". Before session 10 every
+    /// `ExitCode` was a success. In a tracked group: `FAILURE` and `from(3)` are
+    /// named failures in the report (exit code 1), `SUCCESS` and `from(0)` are not.
+    #[tokio::test(start_paused = true)]
+    async fn an_exit_code_other_than_success_is_a_failure() {
+        let shutdown = Shutdown::new();
+        let mut group: TaskGroup<ExitCode> = TaskGroup::new().with_shutdown(&shutdown, "cmds");
+        group.spawn("ok", async { ExitCode::SUCCESS }).unwrap();
+        group.spawn("zero", async { ExitCode::from(0) }).unwrap();
+        group.spawn("fails", async { ExitCode::FAILURE }).unwrap();
+        group.spawn("three", async { ExitCode::from(3) }).unwrap();
+        assert_eq!(group.join_all().await.len(), 4);
+        let report = shutdown.drain().await;
+        let mut failures: Vec<(String, String)> = report
+            .failures
+            .iter()
+            .map(|failure| {
+                let message = match &failure.error {
+                    TaskError::Failed { source, .. } => source.to_string(),
+                    other => format!("not a failure: {other}"),
+                };
+                (failure.task.name.to_string(), message)
+            })
+            .collect();
+        failures.sort();
+        assert_eq!(
+            failures,
+            [
+                ("cmds/fails".to_owned(), "exit code 1".to_owned()),
+                ("cmds/three".to_owned(), "exit code 3".to_owned()),
+            ],
+            "{report}"
+        );
+        assert_eq!(report.exit_code(), 1);
+    }
+}

@@ -1126,6 +1126,16 @@ impl Shutdown {
         }
     }
 
+    /// Counts, until dropped, as a tracked task that is not in the registry
+    /// (never a straggler, never aborted): the drain waits for it, and for
+    /// the tasks spawned meanwhile, as it waits for `run`'s main task.
+    /// [`DrainTest`](crate::testing::DrainTest) holds one for its service
+    /// future, which it polls itself.
+    #[cfg(feature = "testing")]
+    pub(crate) fn hold_drain(&self) -> TaskTrackerToken {
+        self.inner.tracker.token()
+    }
+
     /// Makes a spawned task visible in the registry, with its abort handle.
     /// After the deadline the task is aborted at once instead (its wrapper
     /// never polls it) and listed as refused.

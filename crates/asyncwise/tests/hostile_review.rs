@@ -279,3 +279,65 @@ mod task_output {
         assert_eq!(report.exit_code(), 1);
     }
 }
+
+/// `testing::DrainTest` when the shutdown comes during the service's start-up.
+mod drain_test {
+    use super::*;
+    use asyncwise::testing::DrainTest;
+
+    /// `DrainTest::trigger_after`: "Triggers the shutdown `after` the service started",
+    /// with zero: the service has started (it spawned its deaf task) before the trigger,
+    /// every time. Before session 10 the trigger and the service's first poll were raced
+    /// by an unbiased `select!`: when the trigger won, the drain found nothing tracked and
+    /// ended at once, the deaf task was refused without running, and the test passed.
+    #[tokio::test(start_paused = true)]
+    async fn a_trigger_at_once_still_catches_a_deaf_task() {
+        for round in 0..20 {
+            let error = DrainTest::trigger_after(Duration::ZERO)
+                .run(|shutdown: Shutdown| async move {
+                    shutdown.spawn("deaf", std::future::pending::<()>());
+                })
+                .await
+                .expect_err("a deaf task must fail the drain test");
+            assert_eq!(error.stragglers(), ["deaf"], "round {round}");
+        }
+    }
+
+    /// `DrainTest::run`: "drains it and keeps polling the service future until it returns
+    /// or the drain deadline passes"; `Shutdown::drain`: "Tasks spawned during the drain
+    /// ... are waited for too". A service still starting when the shutdown comes spawns a
+    /// deaf task a second into the drain: a straggler, as under `Shutdown::run`, whose
+    /// drain waits for `main`. Before session 10 the drain ended at once (nothing tracked
+    /// yet), the late task was refused unpolled and the test passed. A polite late task
+    /// passes, refused by nobody.
+    #[tokio::test(start_paused = true)]
+    async fn a_task_spawned_by_the_service_during_the_drain_is_held_to_the_deadline() {
+        let late_task = |deaf: bool| {
+            move |shutdown: Shutdown| async move {
+                shutdown.triggered().await;
+                sleep(Duration::from_secs(1)).await;
+                let token = shutdown.token();
+                shutdown.spawn("late", async move {
+                    if deaf {
+                        std::future::pending::<()>().await;
+                    }
+                    token.cancelled().await;
+                });
+            }
+        };
+        let error = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(5))
+            .run(late_task(true))
+            .await
+            .expect_err("the late deaf task must fail the drain test");
+        assert_eq!(error.stragglers(), ["late"]);
+        assert_eq!(error.report.drain_time, Duration::from_secs(5));
+        let report = DrainTest::trigger_after(Duration::from_secs(1))
+            .within(Duration::from_secs(5))
+            .run(late_task(false))
+            .await
+            .expect("a polite late task stops at once");
+        assert!(report.is_clean() && report.refused.is_empty(), "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(1));
+    }
+}

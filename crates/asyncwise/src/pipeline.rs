@@ -455,17 +455,8 @@ where
             *this.held -= 1;
             match result {
                 Ok(value) => return Poll::Ready(Some(Ok(value))),
-                Err(error) => match apply_policy(error, this.on_error) {
-                    Some(error) => {
-                        stop(
-                            this.upstream_done,
-                            this.held,
-                            this.running,
-                            this.timed,
-                            this.finished,
-                        );
-                        return Poll::Ready(Some(Err(error)));
-                    }
+                Err(error) => match settle_error(this, error) {
+                    Some(stopped) => return stopped,
                     None => continue,
                 },
             }
@@ -497,17 +488,29 @@ where
             Ok(value) => return Poll::Ready(Some(Ok(value))),
             Err(error) => error,
         };
-        if let Some(error) = apply_policy(error, this.on_error) {
-            stop(
-                this.upstream_done,
-                this.held,
-                this.running,
-                this.timed,
-                this.finished,
-            );
-            return Poll::Ready(Some(Err(error)));
+        if let Some(stopped) = settle_error(this, error) {
+            return stopped;
         }
     }
+}
+
+/// Hands a failed or timed-out item to the error policy. Under
+/// [`OnError::Stop`] the stage stops and the poll's answer (the error) comes
+/// back; under the other policies `None`, and the stage goes on.
+#[cold]
+fn settle_error<S, F, Fut, U, E>(
+    this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>,
+    error: Box<StageError<E>>,
+) -> Option<Poll<Option<Result<U, Box<StageError<E>>>>>> {
+    let error = apply_policy(error, this.on_error)?;
+    stop(
+        this.upstream_done,
+        this.held,
+        this.running,
+        this.timed,
+        this.finished,
+    );
+    Some(Poll::Ready(Some(Err(error))))
 }
 
 /// `poll_next` for the common configuration, unordered and without a

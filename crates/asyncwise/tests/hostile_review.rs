@@ -106,10 +106,7 @@ mod batched {
             .collect()
             .await;
         assert_eq!(zero, [vec![0], vec![1], vec![2], vec![3], vec![4]]);
-        let endless: Vec<Vec<u32>> = always_ready(25)
-            .batched(10, Duration::MAX)
-            .collect()
-            .await;
+        let endless: Vec<Vec<u32>> = always_ready(25).batched(10, Duration::MAX).collect().await;
         let sizes: Vec<usize> = endless.iter().map(Vec::len).collect();
         assert_eq!(sizes, [10, 10, 5]);
     }

@@ -494,6 +494,9 @@ where
     }
 }
 
+/// What a stage yields per item: its output or the error that stopped it.
+type StageResult<U, E> = Result<U, Box<StageError<E>>>;
+
 /// Hands a failed or timed-out item to the error policy. Under
 /// [`OnError::Stop`] the stage stops and the poll's answer (the error) comes
 /// back; under the other policies `None`, and the stage goes on.
@@ -501,7 +504,7 @@ where
 fn settle_error<S, F, Fut, U, E>(
     this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>,
     error: Box<StageError<E>>,
-) -> Option<Poll<Option<Result<U, Box<StageError<E>>>>>> {
+) -> Option<Poll<Option<StageResult<U, E>>>> {
     let error = apply_policy(error, this.on_error)?;
     stop(
         this.upstream_done,

@@ -336,7 +336,7 @@ impl TypeTable {
                 // Only a library type the tables know: a crate's own type reached through a
                 // lock stays as before (measured on the field sets, following its methods
                 // through guards added start-up noise and nothing worth acting on).
-                if locks::GUARDS_OF_FIRST_ARGUMENT.contains(&path.as_str())
+                if locks::guard_is_first_argument(&path)
                     && let Some(Ty::Named(inner)) =
                         first_generic(ty).map(|inner| self.ty_of(inner, resolver))
                     && resolver.knowledge().is_known_path(&inner)

@@ -1164,6 +1164,61 @@ pub fn brief_work(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
         || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")) || stream(r))
 }
 
+/// Derivations of a *new* password hash: hashing a password to store it (bcrypt's `hash`,
+/// the password-hash crates' `PasswordHasher::hash_password` on `Argon2`/`Scrypt`/`Pbkdf2`,
+/// rust-argon2's `hash_encoded`/`hash_raw`, argon2-creds' `Config::password`, ring's
+/// `pbkdf2::derive`, password-auth's `generate_hash`, orion's `pwhash::hash_password`; each
+/// crate's docs name these as the hashing side, beside a separate verifying function). They
+/// run when an account's password is set — a sign-up, a password change, an administrator
+/// creating a user or a protected share — which is rare next to the logins that *verify* a
+/// password, once per attempt from any client. On the nine labelled field sets, new-hash
+/// findings were worth acting on 4 times in 16 (the rest: user creation in admin handlers,
+/// password changes, shares; one ran on a crypto pool already), verifications 19 times in 22;
+/// so a new hash is the pedantic form of `blocking_in_async` and verification stays default.
+/// Known limit: code that verifies by re-hashing with the stored salt and comparing is read as
+/// setting a password.
+pub const PASSWORD_DERIVATION: &[&str] = &[
+    "bcrypt::hash",
+    "bcrypt::hash_with_result",
+    "bcrypt::hash_with_salt",
+    "bcrypt::non_truncating_hash",
+    "bcrypt::non_truncating_hash_with_result",
+    "bcrypt::non_truncating_hash_with_salt",
+    "rcrypt::hash",
+    "rcrypt::hash_with_salt",
+    "argon2::hash_encoded",
+    "argon2::hash_raw",
+    "argon2::Argon2::hash_password",
+    "scrypt::Scrypt::hash_password",
+    "pbkdf2::Pbkdf2::hash_password",
+    "argon2_creds::Config::password",
+    "argon2_creds::config::Config::password",
+    "ring::pbkdf2::derive",
+    "password_auth::generate_hash",
+    "orion::pwhash::hash_password",
+];
+
+/// Does a call of `path` (a free function) or of method `method` on `receiver` derive a new
+/// password hash (see [`PASSWORD_DERIVATION`])? A short name as blocking chains show it
+/// (`Argon2::hash_password`) counts too.
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::derives_new_password_hash;
+/// assert!(derives_new_password_hash(Some("bcrypt::hash"), None));
+/// assert!(derives_new_password_hash(None, Some(("argon2::Argon2", "hash_password"))));
+/// assert!(derives_new_password_hash(Some("Argon2::hash_password"), None));
+/// assert!(!derives_new_password_hash(Some("bcrypt::verify"), None));
+/// assert!(!derives_new_password_hash(None, Some(("argon2::Argon2", "verify_password"))));
+/// ```
+pub fn derives_new_password_hash(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
+    let listed = |p: &str| {
+        PASSWORD_DERIVATION
+            .iter()
+            .any(|b| *b == p || b.ends_with(&format!("::{p}")) && p.contains("::"))
+    };
+    path.is_some_and(listed) || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")))
+}
+
 /// Compression crates whose whole-stream calls (a std reader read to its end, an encoder
 /// finished, zstd's `decode_all`/`encode_all`/`bulk`) are brief work like [`BRIEF_WORK`]: on
 /// the seven labelled sets, 13 such calls on in-memory buffers (an SST block, a gateway

@@ -1,5 +1,6 @@
 //! Code no served work waits on: what ends the process, what reads an environment variable,
-//! and which combinators run their argument only when a value is missing (read by
+//! which once-cell methods run their closure once, and which combinators run their argument
+//! only when a value is missing (read by
 //! [`model::analysis::quiet_paths`](crate::model::analysis::quiet_paths)).
 
 /// Calls that end the process at once, by their last two path segments so that
@@ -15,6 +16,18 @@ pub const ENV_READS: &[(&str, &str)] = &[("env", "var"), ("env", "var_os")];
 /// `None` (std: `or_else`, `unwrap_or_else`, `map_or_else` — its first argument is the
 /// default —, `ok_or_else`).
 pub const FALLBACK_METHODS: &[&str] = &["or_else", "unwrap_or_else", "map_or_else", "ok_or_else"];
+
+/// Methods of once-cells whose closure argument runs at most once per cell: std's
+/// `OnceLock::get_or_init`/`get_or_try_init` and `Once::call_once`/`call_once_force`, the same
+/// names on once_cell's and tokio's `OnceCell` ("the closure is called at most once", their
+/// docs). On a `static` cell the closure runs once per process, however often the code that
+/// asks for the value runs.
+pub const ONCE_INIT_METHODS: &[&str] = &[
+    "get_or_init",
+    "get_or_try_init",
+    "call_once",
+    "call_once_force",
+];
 
 /// Functions that wait for a person at the terminal: a password prompt (rpassword's
 /// `read_password`, `prompt_password`), a key press (crossterm's `event::read`), an editor the

@@ -544,9 +544,11 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
-        // Only files that can exit the process, read the environment or hand a file to an
-        // async reader have quiet regions.
+        // Only files that can exit the process, read the environment, hand a file to an
+        // async reader or initialise a once-cell have quiet regions.
         let quiet_paths = if memchr::memmem::find(source.as_bytes(), b"process::").is_some()
+            || memchr::memmem::find(source.as_bytes(), b".get_or_").is_some()
+            || memchr::memmem::find(source.as_bytes(), b".call_once").is_some()
             || memchr::memmem::find(source.as_bytes(), b"env::").is_some()
             || memchr::memmem::find(source.as_bytes(), b"::from_std(").is_some()
             || memchr::memmem::find(source.as_bytes(), b"::from_file(").is_some()

@@ -16,6 +16,12 @@
 //!   Ok(..) = env::var(..) else { .. }`. A deployment sets the variable; the fallback (asking
 //!   `git config`, reading a dotfile) is what a developer's machine runs. Eager fallbacks
 //!   (`or(..)`, `unwrap_or(..)`) run whether or not the variable is set and are not regions.
+//! * **Once per process**: the closure handed to `get_or_init`, `get_or_try_init`,
+//!   `call_once` or `call_once_force` of a `static` (a receiver named in `SCREAMING_CASE`, as
+//!   rustc's `non_upper_case_globals` lint asks of statics): `KEYS.get_or_init(|| read_keys())`
+//!   reads the files the first time any connection asks, then never again. A cell kept in a
+//!   field or a local (`self.tls.get_or_init(..)`) is one per value, which may be one per
+//!   connection, and is not a region.
 
 use syn::visit::{self, Visit};
 
@@ -33,6 +39,8 @@ pub enum Quiet {
     /// (`tokio::fs::File::from_std(file)`, actix's `NamedFile::from_file(file, ..)`): the one
     /// open syscall is all that runs on the executor, like a `stat`.
     HandedToAsync,
+    /// The initialiser of a `static` once-cell, run once per process.
+    OnceInit,
 }
 
 /// The quiet regions of one file.
@@ -60,8 +68,8 @@ impl QuietPaths {
     }
 }
 
-/// Reads a file's quiet regions. Files that name neither `exit`/`abort` nor `env` have none;
-/// callers may skip them.
+/// Reads a file's quiet regions. Files that name none of `process::`, `env::`, `::from_std(`,
+/// `::from_file(`, `.get_or_` and `.call_once` have none; callers may skip them.
 pub fn analyse(file: &syn::File) -> QuietPaths {
     let mut v = Visitor::default();
     v.visit_file(file);
@@ -103,6 +111,12 @@ impl<'ast> Visit<'ast> for Visitor {
         {
             self.regions.push((Loc::of(arg), Quiet::EnvFallback));
         }
+        if quiet::ONCE_INIT_METHODS.contains(&method.as_str())
+            && names_a_static(&m.receiver)
+            && let Some(arg @ syn::Expr::Closure(_)) = m.args.first()
+        {
+            self.regions.push((Loc::of(arg), Quiet::OnceInit));
+        }
         visit::visit_expr_method_call(self, m);
     }
 
@@ -138,6 +152,21 @@ impl<'ast> Visit<'ast> for Visitor {
         }
         visit::visit_local(self, l);
     }
+}
+
+/// Is `e` a path naming a `static` by the naming convention rustc's `non_upper_case_globals`
+/// lint enforces (`KEYS`, `config::TLS_CONFIG`): uppercase letters, digits and underscores, at
+/// least one letter?
+fn names_a_static(e: &syn::Expr) -> bool {
+    let syn::Expr::Path(p) = e else { return false };
+    p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.chars().any(|c| c.is_ascii_uppercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
 }
 
 /// The name a `let` binds, through a type ascription (`let file: File = ..`, `let mut file`).
@@ -327,5 +356,27 @@ mod tests {
         assert!(regions("fn t() { read_config().unwrap_or_else(|_| git_config()); }").is_empty());
         let src = "fn t() {\n    match env::var(\"A\") {\n        Ok(v) => load(v),\n        _ => {}\n    }\n}";
         assert!(regions(src).is_empty());
+    }
+
+    #[test]
+    fn the_initialiser_of_a_static_once_cell_is_quiet() {
+        let src = "fn keys() -> &'static [Key] {\n    KEYS.get_or_init(|| {\n        load(std::fs::read(p))\n    })\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::OnceInit)]);
+        let src = "fn init() {\n    crate::log::INIT.call_once(|| open_log());\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::OnceInit)]);
+        let src =
+            "async fn cfg() {\n    CONFIG.get_or_try_init(|| async { read().await }).await;\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::OnceInit)]);
+    }
+
+    #[test]
+    fn a_once_cell_per_value_or_another_method_is_not() {
+        // a field or a local cell may be one per connection
+        assert!(regions("fn f(&self) { self.tls.get_or_init(|| load()); }").is_empty());
+        assert!(regions("fn f() { cell.get_or_init(|| load()); }").is_empty());
+        // `get_or_insert_with` on a static map runs once per key
+        assert!(regions("fn f() { CACHE.get_or_insert_with(k, || load()); }").is_empty());
+        // a function value, not a closure written here
+        assert!(regions("fn f() { KEYS.get_or_init(load); }").is_empty());
     }
 }

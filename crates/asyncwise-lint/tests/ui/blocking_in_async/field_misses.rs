@@ -82,8 +82,8 @@ pub fn drain_on_a_thread(mut rx: tokio::sync::mpsc::Receiver<Event>) {
 }
 
 pub async fn register(form: SignupForm) -> anyhow::Result<String> {
-    let hash = bcrypt::hash(&form.password, bcrypt::DEFAULT_COST)?; //~ blocking_in_async
-    let phc = Argon2::default().hash_password(form.password.as_bytes(), &salt())?; //~ blocking_in_async
+    let hash = bcrypt::hash(&form.password, bcrypt::DEFAULT_COST)?; //~ blocking_in_async(pedantic)
+    let phc = Argon2::default().hash_password(form.password.as_bytes(), &salt())?; //~ blocking_in_async(pedantic)
     let offloaded = tokio::task::spawn_blocking(move || bcrypt::verify("pw", "hash")).await; // ok: offloaded
     let _ = offloaded;
     Ok(format!("{hash}{phc}"))

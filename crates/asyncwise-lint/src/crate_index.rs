@@ -171,6 +171,8 @@ pub struct CrateIndex {
     binary_files: Vec<bool>,
     /// Functions on a per-event path: see [`CrateIndex::is_per_event`].
     per_event: Vec<bool>,
+    /// Why each function on a per-event path is on it: see [`CrateIndex::per_event_notes`].
+    per_event_why: Vec<Option<per_event::Why>>,
     /// Functions that wait for a person at the terminal: see [`CrateIndex::waits_for_user`].
     user_waits: Vec<bool>,
     /// Async functions on `main`'s own tree: see [`CrateIndex::on_main_tree`].

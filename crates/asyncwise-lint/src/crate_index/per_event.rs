@@ -11,10 +11,17 @@
 //!   `accept()`, `next()`, `recv()`, ..., which includes the tasks spawned there, or a closure
 //!   registered as a handler),
 //! * or called by a function on a per-event path: callers hot, callee hot. The edges are the
-//!   calls the index resolves and, for method calls on values of unknown type (a trait object,
-//!   a value bound by a `match`), every method of that name in the package that no resolved
-//!   call reaches, as [`CrateIndex::runs_alone`] links them: a per-event path through a trait
-//!   object stays one.
+//!   calls the index resolves; for a method call on a field whose type names no function of
+//!   the package (a trait object in a field), every method of that name in the package that no
+//!   resolved call reaches; and for a method call on a value of unknown type (a trait object a
+//!   function returned, a value bound by a `match`) or of a method a trait of the package
+//!   declares without a body (`self.key()` in a default method), every such method of an
+//!   `impl Trait for Type` block: a per-event path through a trait object stays one. Inherent methods are not
+//!   linked from untyped values: on the nine labelled field sets those links carried paths into
+//!   start-up, reload and periodic code whose methods share a common name (`update`, `load`,
+//!   `start`): 7 noise and 1 wrong default findings against 3 worth acting on (two of them
+//!   reached through a trait's default method, which untyped calls no longer reach: a known
+//!   limit).
 //!
 //! Test code neither starts nor carries a path. A worklist from the roots, each function
 //! marked once: linear in the calls.
@@ -32,10 +39,12 @@ impl CrateIndex {
     pub(super) fn settle_per_event(&mut self) {
         let n = self.fns.len();
         let mut hot = vec![false; n];
+        let mut why: Vec<Option<Why>> = vec![None; n];
         let mut work = Vec::new();
-        let mark = |g: usize, hot: &mut Vec<bool>, work: &mut Vec<usize>| {
+        let mut mark = |g: usize, reason: Why, hot: &mut Vec<bool>, work: &mut Vec<usize>| {
             if !hot[g] {
                 hot[g] = true;
+                why[g] = Some(reason);
                 work.push(g);
             }
         };
@@ -45,19 +54,23 @@ impl CrateIndex {
                 continue;
             }
             if summary.handler {
-                mark(f, &mut hot, &mut work);
+                mark(f, Why::Handler, &mut hot, &mut work);
             }
             for target in &summary.registers {
                 let call = CallRef::registration(target, summary.at);
                 if let Some(g) = self.resolve(f, &call)
                     && self.fns[g].summary.is_async
                 {
-                    mark(g, &mut hot, &mut work);
+                    mark(g, Why::Registered { by: f }, &mut hot, &mut work);
                 }
             }
             for call in summary.calls.iter().filter(|c| c.per_event) {
                 if let Some(g) = self.callee(f, call) {
-                    mark(g, &mut hot, &mut work);
+                    let reason = Why::InRegion {
+                        by: f,
+                        at: call.span,
+                    };
+                    mark(g, reason, &mut hot, &mut work);
                 }
             }
         }
@@ -65,6 +78,7 @@ impl CrateIndex {
         // without handlers or event loops has none).
         if work.is_empty() {
             self.per_event = hot;
+            self.per_event_why = why;
             return;
         }
         // Types the package declares functions on (`crate::db::Store`), per package.
@@ -87,34 +101,152 @@ impl CrateIndex {
             let entry = &self.fns[f];
             let package = self.files[entry.file].package;
             // Method calls no resolution settles (a trait object in a field: `self.store.get(k)`
-            // with `store: Arc<dyn Store>`) are linked by name, as untyped ones are.
+            // with `store: Arc<dyn Store>`) are linked by name.
             let mut by_name: Vec<&str> = Vec::new();
+            // Calls of a method a trait of the package declares without a body (`self.key()`
+            // in a trait's default method, `store.get(k)` on a generic bound): its impls'.
+            let mut dispatched: Vec<&str> = Vec::new();
             for call in &entry.summary.calls {
                 match self.callee(f, call) {
-                    Some(g) if !self.fns[g].summary.in_test => mark(g, &mut hot, &mut work),
+                    Some(g) if !self.fns[g].summary.in_test => mark(
+                        g,
+                        Why::Called {
+                            by: f,
+                            at: call.span,
+                        },
+                        &mut hot,
+                        &mut work,
+                    ),
                     Some(_) => {}
-                    None => by_name.extend(unresolved_method_name(
-                        &call.target,
-                        &declared_owners[package],
-                    )),
+                    None => match unresolved_method_name(&call.target, &declared_owners[package]) {
+                        Some(name) => by_name.push(name),
+                        None => dispatched.extend(
+                            call.target
+                                .rsplit_once("::")
+                                .filter(|(owner, _)| declared_owners[package].contains(owner))
+                                .map(|(_, name)| name),
+                        ),
+                    },
                 }
             }
-            let untyped = entry.summary.untyped_method_calls.iter();
-            for name in untyped.map(|(n, _)| n.as_str()).chain(by_name) {
+            // A field's declared type or an unknown owner (`self.store.get(k)` with `store:
+            // Arc<dyn Store>`): every method of that name no resolved call reaches.
+            for name in by_name {
                 for h in self.methods_named(package, name) {
                     if h != f && !called_exactly[h] && !self.fns[h].summary.in_test {
-                        mark(h, &mut hot, &mut work);
+                        mark(h, Why::ByName { by: f }, &mut hot, &mut work);
+                    }
+                }
+            }
+            // A value of unknown type (`hasher.generate_hash_key(..)` on a `Box<dyn
+            // CompilerHasher>` a function returned), or a trait's method with no body: dynamic
+            // dispatch reaches methods of `impl Trait for Type` blocks. Linking inherent methods
+            // by name too carried paths into start-up and reload code that shares a common name
+            // (`update`, `load`); linking trait default methods by name did the same (`start`).
+            let untyped = entry.summary.untyped_method_calls.iter();
+            for name in untyped.map(|(n, _)| n.as_str()).chain(dispatched) {
+                for h in self.methods_named(package, name) {
+                    let callee = &self.fns[h].summary;
+                    if h != f && !called_exactly[h] && !callee.in_test && callee.trait_impl {
+                        mark(h, Why::ByName { by: f }, &mut hot, &mut work);
                     }
                 }
             }
         }
         self.per_event = hot;
+        self.per_event_why = why;
+    }
+
+    /// Notes saying why function `f` is on a per-event path, from the function that starts the
+    /// path down to `f`'s caller: a handler, a loop's body, a call, a call by name. At most
+    /// [`WHY_NOTES`] notes, the nearest to `f`; empty when `f` is on no path.
+    pub fn per_event_notes(&self, f: usize) -> Vec<crate::diagnostic::Note> {
+        use crate::diagnostic::Note;
+        let name = |g: usize| self.fns[g].summary.id.short().to_string();
+        let mut notes = Vec::new();
+        let mut seen = FastSet::default();
+        let mut g = f;
+        while notes.len() < WHY_NOTES && seen.insert(g) {
+            let Some(Some(why)) = self.per_event_why.get(g) else {
+                break;
+            };
+            let (by, at, message) = match *why {
+                Why::Handler => (
+                    g,
+                    self.fns[g].summary.at,
+                    format!(
+                        "`{}` is a request handler (a route attribute, a framework's extractor parameter or `Service::call`): it runs once per request",
+                        name(g)
+                    ),
+                ),
+                Why::Registered { by } => (
+                    g,
+                    self.fns[g].summary.at,
+                    format!(
+                        "`{}` is registered as a handler by `{}`: it runs once per request",
+                        name(g),
+                        name(by)
+                    ),
+                ),
+                Why::InRegion { by, at } => (
+                    by,
+                    at,
+                    format!(
+                        "`{}` is called in a loop of `{}` driven by incoming events (or a task spawned there): once per event",
+                        name(g),
+                        name(by)
+                    ),
+                ),
+                Why::Called { by, at } => (
+                    by,
+                    at,
+                    format!("`{}` calls `{}` on a per-event path", name(by), name(g)),
+                ),
+                Why::ByName { by } => (
+                    by,
+                    self.fns[by].summary.at,
+                    format!(
+                        "`{}` calls a method named `{}` on a value of unknown type, taken to reach `{}` on a per-event path",
+                        name(by),
+                        self.fns[g]
+                            .summary
+                            .id
+                            .0
+                            .rsplit("::")
+                            .next()
+                            .unwrap_or_default(),
+                        name(g)
+                    ),
+                ),
+            };
+            notes.push(Note::in_file(self.path_of(by), at, message));
+            match *why {
+                Why::Handler | Why::Registered { .. } | Why::InRegion { .. } => break,
+                Why::Called { by, .. } | Why::ByName { by } => g = by,
+            }
+        }
+        notes.reverse();
+        notes
     }
 
     /// Is function `f` on a per-event path: a request handler, or reached from one, from an
     /// event loop's body or from a task spawned there (see the module's docs)?
     pub fn is_per_event(&self, f: usize) -> bool {
         self.per_event.get(f).copied().unwrap_or(false)
+    }
+
+    /// Is the call at `span` of function `f` a filesystem-class blocking call made in async code
+    /// outside any per-event region of its file, in a function on a per-event path: the default
+    /// form only because of that path, which [`CrateIndex::per_event_notes`] explains?
+    pub fn is_filesystem_on_event_path(&self, f: usize, span: &crate::diagnostic::Span) -> bool {
+        self.is_per_event(f)
+            && self.fns.get(f).is_some_and(|entry| {
+                entry
+                    .summary
+                    .off_event_fs
+                    .iter()
+                    .any(|s| s.start == span.start)
+            })
     }
 
     /// Is the call at `span` of function `f` a filesystem-class blocking call made in async
@@ -131,6 +263,31 @@ impl CrateIndex {
                     .any(|s| s.start == span.start)
             })
     }
+}
+
+/// How many notes [`CrateIndex::per_event_notes`] gives at most: the nearest steps of a path
+/// say most about it.
+const WHY_NOTES: usize = 3;
+
+/// Why a function was put on a per-event path: its first reason, kept for the notes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Why {
+    /// A handler by its own signature.
+    Handler,
+    /// Registered as a handler by function `by`.
+    Registered { by: usize },
+    /// Called at `at` in a per-event region of function `by`.
+    InRegion {
+        by: usize,
+        at: crate::diagnostic::Span,
+    },
+    /// Called at `at` by function `by`, itself on a per-event path.
+    Called {
+        by: usize,
+        at: crate::diagnostic::Span,
+    },
+    /// Linked by name from a method call of function `by` on a value of unknown type.
+    ByName { by: usize },
 }
 
 /// The method name of an unresolved method call whose receiver may be a trait object or a
@@ -206,6 +363,7 @@ mod tests {
                 let mut items = crate::summary::summarize(&model);
                 let tests = crate::model::TestCode::of(&ast);
                 crate::summary::mark_execution(&mut items, &model, |l| tests.contains_line(l), &[]);
+                crate::summary::mark_trait_impls(&mut items, &ast);
                 FileInput {
                     path: path.into(),
                     rel: path.into(),
@@ -281,7 +439,7 @@ mod tests {
              pub async fn get_blob(State(app): State<App>) { app.store.fetch().await; }\n\
              struct App { store: Box<dyn Store> }\n\
              struct Disk;\n\
-             impl Disk { async fn fetch(&self) {} }\n\
+             impl Store for Disk { async fn fetch(&self) {} }\n\
              #[cfg(test)] mod tests { async fn t(State(a): State<A>) { super::helper(); } }\n\
              fn helper() {}",
         )]);
@@ -289,6 +447,32 @@ mod tests {
         assert!(hot(&index, "crate::Disk::fetch"));
         // Test code is never a root.
         assert!(!hot(&index, "crate::helper"));
+    }
+
+    #[test]
+    fn untyped_calls_reach_trait_methods_and_not_inherent_methods_of_the_same_name() {
+        let index = index(&[(
+            "src/lib.rs",
+            "pub async fn serve(l: tokio::net::TcpListener) {\n\
+             loop {\n\
+             let (s, _) = l.accept().await.unwrap();\n\
+             tokio::spawn(client(s));\n\
+             }\n\
+             }\n\
+             async fn client(s: S) {\n\
+             let codec = upstream::codec_for(&s);\n\
+             codec.decode().await;\n\
+             let feed = upstream::feed_for(&s);\n\
+             feed.refresh().await;\n\
+             }\n\
+             struct Dictionary;\n\
+             impl Codec for Dictionary { async fn decode(&self) {} }\n\
+             struct Feeds;\n\
+             impl Feeds { async fn refresh(&self) {} }",
+        )]);
+        assert!(hot(&index, "crate::client"));
+        assert!(hot(&index, "crate::Dictionary::decode"));
+        assert!(!hot(&index, "crate::Feeds::refresh"));
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub const EXTRACTOR_TYPES: &[&str] = &[
     "poem::Request",
     "salvo::Request",
     "ntex::web::types::",
+    "tonic::Request",
+    "tonic::Streaming",
 ];
 
 /// Functions whose arguments are route handlers: axum's method routers and the service and

@@ -20,7 +20,11 @@ crate::declare_rule! {
     /// chooses. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
     /// anywhere. Brief CPU or desktop work anywhere: decoding or resizing an image (the image
     /// crate's `load_from_memory`, `open`, `DynamicImage::resize`) and showing a desktop
-    /// notification (notify-rust's `Notification::show`). Any blocking call made once at start-up or set-up (directly, outside loops, in
+    /// notification (notify-rust's `Notification::show`). Deriving a new password hash (bcrypt's
+    /// `hash`, `Argon2::hash_password`, ring's `pbkdf2::derive`, ...; verifying one stays default,
+    /// below). Any blocking call in the initialiser of a `static` once-cell
+    /// (`KEYS.get_or_init(|| ..)`, `INIT.call_once(|| ..)`), which runs once per process. Any
+    /// blocking call made once at start-up or set-up (directly, outside loops, in
     /// `async fn main`, a `#[tokio::main]` fn or method, a constructor — an async method
     /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
     /// calls directly; in a library, also in a fn only a set-up fn reaches, directly or through
@@ -59,14 +63,21 @@ crate::declare_rule! {
     /// work* — sleeps, sockets and DNS lookups, standard input, child processes and their pipes,
     /// channel receives, thread joins, `Condvar` and barriers, blocking HTTP and database
     /// clients, password hashing — can hold a worker for as long as the other side likes, or for
-    /// deliberately long CPU work: default wherever other tasks run. *Local filesystem work* costs
+    /// deliberately long CPU work: default wherever other tasks run. Password hashing is default
+    /// where a password is *verified*, once per login attempt from any client; deriving a *new*
+    /// hash runs when an account's password is set (a sign-up, a change, an administrator adding
+    /// a user) and is the pedantic form: on the nine labelled field sets new hashes were worth
+    /// acting on 4 times in 16, verifications 19 times in 22 (the table:
+    /// `knowledge::blocking::PASSWORD_DERIVATION`). A sign-up endpoint that any client may call
+    /// in a loop is the case this leaves to `--select all`. *Local filesystem work* costs
     /// microseconds to milliseconds per call: it hurts where it runs once per request,
     /// connection or message, and is default only there, on a *per-event path*:
     ///
     /// * in a request handler: an async fn with a route attribute (`#[get("/")]`, `#[post]`,
     ///   `#[route]`, poem's `#[handler]`), one taking a web framework's extractor (axum's
     ///   `State`, `Json`, `Query`, `Path`, ...; actix's `web::Data`, `web::Json`, `HttpRequest`;
-    ///   rocket's `State`; poem's `web::*`), the `call` method of an `impl Service<..> for ..`,
+    ///   rocket's `State`; poem's `web::*`; tonic's `Request` and `Streaming`, the parameters of
+    ///   a gRPC service method), the `call` method of an `impl Service<..> for ..`,
     ///   or an async fn registered with a router or server (`get(f)`, `post(f)`, `.to(f)`,
     ///   `.service(f)`, `service_fn(f)`, `from_fn(f)`, warp's `.and_then(f)`, rocket's
     ///   `routes![..]`), and in a closure registered that way;
@@ -74,10 +85,16 @@ crate::declare_rule! {
     ///   `next()`/`try_next()` on a stream, `recv_from()` on a socket, also as a `select!`
     ///   branch — and so in the tasks it spawns, one per connection or message;
     /// * in a function called from any of these, over the crate's call graph (callers on a
-    ///   per-event path put their callees on one). Method calls on a trait object or a generic
-    ///   parameter (`self.store.get(k)` with `store: Arc<dyn Store>`) reach every method of
-    ///   that name no resolved call reaches, except the names of std traits' methods (`from`,
-    ///   `default`, `clone`, ...). Test code starts no path.
+    ///   per-event path put their callees on one). A method call on a field whose type names no
+    ///   function of the package (`self.store.get(k)` with `store: Arc<dyn Store>`) reaches
+    ///   every method of that name no resolved call reaches, except the names of std traits'
+    ///   methods (`from`, `default`, `clone`, ...); a method call on a value of unknown type (a
+    ///   `Box<dyn Codec>` a function returned) reaches the methods of that name in `impl Trait
+    ///   for Type` blocks only, which is all dynamic dispatch can reach: linking inherent methods
+    ///   too put start-up, reload and periodic code that shares a common name (`update`,
+    ///   `load`) on per-event paths (on the nine labelled field sets, 7 noise and 1 wrong
+    ///   default findings against 3 worth acting on, two of which went through a trait's default
+    ///   method: a known limit). Test code starts no path.
     ///
     /// A channel's `recv()` does not make a loop per-event: a mailbox receives as often as its
     /// senders send, which is usually a command now and then; nor does a timer (`tick()`), or a
@@ -283,7 +300,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     || model.quiet_paths.covers(call.loc)
                     || blocking::metadata_only(None, Some((row.receiver, name.as_str())))
                     || blocking::brief_work(None, Some((row.receiver, name.as_str())))
-                {
+                    || blocking::derives_new_password_hash(
+                        None,
+                        Some((row.receiver, name.as_str())),
+                    ) {
                     super::pedantic
                 } else {
                     super::diagnostic
@@ -326,15 +346,18 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if model.polling_receives.contains(&call.loc) {
             continue;
         }
-        // Once, at start-up, before anything runs concurrently, or a metadata-only call: the
-        // pedantic form.
-        let metadata_only = match &call.callee {
+        // Once, at start-up, before anything runs concurrently, or a call of a pedantic kind
+        // (metadata only, brief work, a new password hash): the pedantic form.
+        let pedantic_kind = match &call.callee {
             Callee::Path(path) => {
-                blocking::metadata_only(Some(path), None) || blocking::brief_work(Some(path), None)
+                blocking::metadata_only(Some(path), None)
+                    || blocking::brief_work(Some(path), None)
+                    || blocking::derives_new_password_hash(Some(path), None)
             }
             Callee::Method { name, receiver } => receiver.path().is_some_and(|r| {
                 blocking::metadata_only(None, Some((r, name)))
                     || blocking::brief_work(None, Some((r, name)))
+                    || blocking::derives_new_password_hash(None, Some((r, name)))
             }),
             _ => false,
         };
@@ -343,7 +366,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         let quiet = model.quiet_paths.covers(call.loc);
         // tokio's `blocking_*` methods panic in async code: default wherever they are called.
         let panics = blocking::panics_in_async(found.hint);
-        let build = if !panics && (call.startup || metadata_only || quiet) {
+        let build = if !panics && (call.startup || pedantic_kind || quiet) {
             super::pedantic
         } else {
             super::diagnostic
@@ -408,7 +431,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let mut chain = vec![callee.short().to_string()];
         chain.extend(hops.iter().map(|h| h.calls.trim_matches('`').to_string()));
         let path = index.path_of(f);
-        let notes = hops
+        let notes: Vec<Note> = hops
             .iter()
             .map(|h| {
                 let message = format!("`{}` calls {}", h.from.short(), h.calls);
@@ -421,7 +444,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             .collect();
         let hint = last.hint.as_deref().unwrap_or_default();
         // A helper whose blocking call only touches metadata (`exists`, `create_dir_all`,
-        // `remove_file`, ...), or one called once at start-up (`Config::load(..)` directly in
+        // `remove_file`, ...) or derives a new password hash, or one called once at start-up (`Config::load(..)` directly in
         // `main`, or directly in a function only `main` calls, directly), is the pedantic
         // form, as the same blocking call made there directly is.
         let at_startup = call.startup
@@ -439,6 +462,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let panics = last.hint.as_deref().is_some_and(blocking::panics_in_async);
         // In a function that waits for a person at the terminal: the flow waits on them anyway.
         let interactive = index.on_interactive_path(f, call.span.start.line);
+        let mut notes = notes;
         let form = if panics {
             crate::levels::Form::Default
         } else if at_startup
@@ -446,10 +470,14 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             || interactive
             || filesystem_off_event
             || main_thread_only
-            || hop_is_metadata_only(&last.calls)
+            || hop_is_pedantic_kind(&last.calls)
         {
             crate::levels::Form::Pedantic
         } else {
+            // Filesystem work is default only on a per-event path: say which.
+            if last.cost == Some(Cost::Filesystem) && !call.per_event {
+                notes.extend(index.per_event_notes(f));
+            }
             crate::levels::Form::Default
         };
         out.push(Diagnostic {
@@ -490,23 +518,31 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
             continue;
         }
         let line = d.span.start.line;
-        if index.function_at(&d.path, line).is_some_and(|f| {
-            index.runs_alone(f, line)
-                || index.on_interactive_path(f, line)
-                || index.blocks_at_startup(f, &d.span)
-                || index.is_filesystem_off_event(f, &d.span)
-                || index.blocks_on_main_thread(f, &d.span)
-        }) {
+        let Some(f) = index.function_at(&d.path, line) else {
+            continue;
+        };
+        if index.runs_alone(f, line)
+            || index.on_interactive_path(f, line)
+            || index.blocks_at_startup(f, &d.span)
+            || index.is_filesystem_off_event(f, &d.span)
+            || index.blocks_on_main_thread(f, &d.span)
+        {
             d.form = crate::levels::Form::Pedantic;
+        } else if index.is_filesystem_on_event_path(f, &d.span) {
+            // Filesystem work is default only on a per-event path: say which.
+            d.notes.extend(index.per_event_notes(f));
         }
     }
 }
 
-/// Is the blocking call a hop describes (`` `std::fs::remove_file` ``, `` `PathBuf::exists` ``)
-/// a metadata-only call?
-fn hop_is_metadata_only(calls: &str) -> bool {
+/// Is the blocking call a hop describes (`` `std::fs::remove_file` ``, `` `PathBuf::exists` ``,
+/// `` `bcrypt::hash` ``) of a pedantic kind: metadata only, brief work, a new password hash?
+fn hop_is_pedantic_kind(calls: &str) -> bool {
     let what = calls.trim_matches('`');
-    if blocking::metadata_only(Some(what), None) || blocking::brief_work(Some(what), None) {
+    if blocking::metadata_only(Some(what), None)
+        || blocking::brief_work(Some(what), None)
+        || blocking::derives_new_password_hash(Some(what), None)
+    {
         return true;
     }
     match what.rsplit_once("::") {

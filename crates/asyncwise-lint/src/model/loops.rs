@@ -87,6 +87,10 @@ pub struct AwaitedCall {
     pub receiver: Option<String>,
     /// How many arguments the call passes.
     pub arg_count: usize,
+    /// For a call that races a future against a deadline (`timeout(d, tx.send(x))`,
+    /// `tx.send(x).timeout(d)`): the raced call's method name or function's last segment. The
+    /// deadline only bounds how long that call may take; what it does is the raced call's.
+    pub raced: Option<String>,
     /// The call expression.
     pub loc: Loc,
 }

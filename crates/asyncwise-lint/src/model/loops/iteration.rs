@@ -11,6 +11,7 @@ use super::super::resolve::Resolver;
 use super::{
     AwaitedCall, LetFact, LoopAwait, Outcome, names_used, pat_names, place, visit_macro_code,
 };
+use crate::knowledge::cancel_safety;
 
 /// Collects the awaited calls and `let`s of one loop's iteration.
 pub(super) struct IterationScan<'a> {
@@ -30,7 +31,7 @@ pub(super) struct IterationScan<'a> {
 
 impl IterationScan<'_> {
     fn awaited(&mut self, base: &syn::Expr) {
-        let (name, path, receiver, arg_count, loc, uses) = match base {
+        let (name, path, receiver, arg_count, loc, uses, raced) = match base {
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = &*c.func else { return };
                 let Some(last) = p.path.segments.last() else {
@@ -40,13 +41,18 @@ impl IterationScan<'_> {
                 for a in &c.args {
                     uses.extend(names_used(a));
                 }
+                let path = self.resolver.resolve(&p.path);
+                let raced = cancel_safety::timeout_future_argument(&path)
+                    .and_then(|arg| c.args.iter().nth(arg))
+                    .and_then(called_name);
                 (
                     last.ident.to_string(),
-                    Some(self.resolver.resolve(&p.path)),
+                    Some(path),
                     None,
                     c.args.len(),
                     Loc::call(c),
                     uses,
+                    raced,
                 )
             }
             syn::Expr::MethodCall(m) => {
@@ -54,6 +60,11 @@ impl IterationScan<'_> {
                 for a in &m.args {
                     uses.extend(names_used(a));
                 }
+                let raced = cancel_safety::TIMEOUT_METHODS
+                    .iter()
+                    .any(|t| m.method == t)
+                    .then(|| called_name(&m.receiver))
+                    .flatten();
                 (
                     m.method.to_string(),
                     None,
@@ -61,6 +72,7 @@ impl IterationScan<'_> {
                     m.args.len(),
                     Loc::method_call(m),
                     uses,
+                    raced,
                 )
             }
             syn::Expr::Paren(p) => return self.awaited(&p.expr),
@@ -81,6 +93,7 @@ impl IterationScan<'_> {
                 path,
                 receiver,
                 arg_count,
+                raced,
                 loc,
             },
             in_header: self.in_header,
@@ -96,6 +109,20 @@ impl IterationScan<'_> {
         self.depth += 1;
         f(self);
         self.depth -= 1;
+    }
+}
+
+/// The method's name or the function's last path segment of a call expression (through
+/// parentheses): `tx.send(conn)` → `send`.
+fn called_name(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        syn::Expr::Paren(p) => called_name(&p.expr),
+        _ => None,
     }
 }
 

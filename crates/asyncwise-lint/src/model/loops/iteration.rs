@@ -11,11 +11,15 @@ use super::super::resolve::Resolver;
 use super::{
     AwaitedCall, LetFact, LoopAwait, Outcome, names_used, pat_names, place, visit_macro_code,
 };
-use crate::knowledge::cancel_safety;
+use crate::knowledge::{Knowledge, cancel_safety, pacing};
 
 /// Collects the awaited calls and `let`s of one loop's iteration.
 pub(super) struct IterationScan<'a> {
     pub(super) resolver: &'a Resolver,
+    pub(super) knowledge: &'a Knowledge,
+    /// Spawn calls made by the iteration (a spawn function, or a spawn-like method such as
+    /// `handle.spawn(..)`, `set.spawn(..)`), outside closures and async blocks.
+    pub(super) spawns: Vec<Loc>,
     /// The scanned loop's label.
     pub(super) label: Option<&'a str>,
     pub(super) leaves: Vec<Loc>,
@@ -140,6 +144,22 @@ impl<'ast> Visit<'ast> for IterationScan<'_> {
             self.leaves.push(Loc::from_span(b.break_token.span));
         }
         visit::visit_expr_break(self, b);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && self.knowledge.is_spawn_fn(&self.resolver.resolve(&p.path))
+        {
+            self.spawns.push(Loc::call(c));
+        }
+        visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if pacing::SPAWN_LIKE_METHODS.contains(&m.method.to_string().as_str()) {
+            self.spawns.push(Loc::method_call(m));
+        }
+        visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {

@@ -1056,7 +1056,10 @@ impl LoopExits {
     /// Does every way through `e` assign `place` or leave every loop?
     fn expr_replaces(&self, e: &syn::Expr, place: &str) -> bool {
         match e {
-            syn::Expr::Assign(a) => place_of(&a.left).as_deref() == Some(place),
+            // `conn = next;`, not `conn = wrap(conn);`: the old value must go, not be kept.
+            syn::Expr::Assign(a) => {
+                place_of(&a.left).as_deref() == Some(place) && !mentions(&a.right, place)
+            }
             syn::Expr::Return(_) => true,
             syn::Expr::Break(b) => match &b.label {
                 None => self.depth == 1,
@@ -1097,12 +1100,23 @@ impl LoopExits {
             if replaces {
                 return true;
             }
-            if jumps(s) {
+            // A statement that may skip the assignment, or moves or lends the old value first
+            // (`old.push(conn); conn = next;`).
+            let mut used = Vec::new();
+            collect_places_stmt(s, &mut used);
+            if jumps(s) || used.iter().any(|u| places_overlap(u, place)) {
                 return false;
             }
         }
         false
     }
+}
+
+/// Whether `e` mentions `place` (or a place overlapping it).
+fn mentions(e: &syn::Expr, place: &str) -> bool {
+    let mut used = Vec::new();
+    collect_places(e, &mut used);
+    used.iter().any(|u| places_overlap(u, place))
 }
 
 /// Whether a statement contains a `continue` or a `break` (outside closures, async blocks and
@@ -1445,6 +1459,8 @@ mod tests {
                             },
                             m = other.recv() => { if ok { r = m; } }
                             k = third.recv() => { if skip { continue; } r = k; }
+                            j = fourth.recv() => { old.push(r); r = j; }
+                            w = fifth.recv() => { r = wrap(r, w); }
                             x = read(&mut r) => {}
                         }
                     }
@@ -1456,6 +1472,9 @@ mod tests {
         // only when `ok`; and a `continue` may skip the assignment
         assert!(branches[1].replaces.is_empty());
         assert!(branches[2].replaces.is_empty());
+        // the old value is kept (moved into a list, wrapped), not dropped
+        assert!(branches[3].replaces.is_empty());
+        assert!(branches[4].replaces.is_empty());
         // a plain `break` of the inner loop leaves the outer one going round
         let ir = ir_of(
             "async fn f() { loop { loop { tokio::select! { n = rx.recv() => match n { Some(s) => r = s, None => break }, x = read(&mut r) => {} } } } }",

@@ -46,7 +46,9 @@ crate::declare_rule! {
     /// next,`) drops the old stream with the bytes the dropped read had half consumed, and
     /// reads the new one from its start. Every way through every other branch's handler must
     /// assign the stream (a method's receiver, or the place lent to a crate helper as `&mut`)
-    /// before any `continue` or `break` could skip the assignment, or leave every loop around the
+    /// a value not made from it, before any `continue` or `break` could skip the assignment
+    /// and with no statement before it that mentions the stream (which may keep the old one:
+    /// `retired.push(conn); conn = next;`), or leave every loop around the
     /// `select!` (`return`, a `break` of the only loop or one naming the outermost loop, a
     /// `panic!`/`bail!`); the stream must be the body's own (a `let` of it, or a name moved into
     /// an `async move` block) and not mentioned after the outermost loop. On nine labelled

@@ -5,8 +5,9 @@
 // only loop or one naming the outermost loop); and the stream must be the body's own (a `let`,
 // or moved into an `async move` block; a parameter, even one taken by value, is not read as
 // one yet) and not mentioned after the outermost loop. A
-// replacement made on some ways only, after a `continue` that may skip it, of a stream the
-// caller shares (`self`'s), or of a stream read again after the loops does not count.
+// replacement made on some ways only, after a `continue` that may skip it or a statement that
+// keeps the old stream (`retired.push(conn)`), of a stream the caller shares (`self`'s), or of
+// a stream read again after the loops does not count.
 use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::mpsc;
@@ -73,6 +74,21 @@ async fn continue_before_the_replacement(mut conn: tokio::net::TcpStream, mut sw
             r = conn.read_exact(&mut header) => { if r.is_err() { return; } } //~ select_cancel_unsafe
             Some(next) = swaps.recv() => {
                 let Some(next) = next else { continue };
+                conn = next;
+            }
+        }
+    }
+}
+
+async fn old_stream_kept(addr: &str, mut swaps: mpsc::Receiver<tokio::net::TcpStream>, retired: &mut Vec<tokio::net::TcpStream>) -> std::io::Result<()> {
+    let mut conn = tokio::net::TcpStream::connect(addr).await?;
+    let mut header = [0u8; 8];
+    loop {
+        tokio::select! {
+            r = conn.read_exact(&mut header) => { r?; } //~ select_cancel_unsafe
+            Some(next) = swaps.recv() => {
+                // the old connection, out of step, is kept for later use
+                retired.push(conn);
                 conn = next;
             }
         }

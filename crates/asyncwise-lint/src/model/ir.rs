@@ -80,6 +80,9 @@ pub struct Body {
     /// Names bound mutably in it: `let mut x`, `mut x` and `x: &mut T` parameters, `self` of
     /// `&mut self`. A method called on one may take `&mut self`.
     pub mut_bindings: Vec<String>,
+    /// An `async move` block: the names of the enclosing code it mentions are moved into it,
+    /// so it owns them as it owns its own `let`s (a `self` moved in is still a reference).
+    pub moves: bool,
 }
 
 /// A block of an async body.
@@ -234,6 +237,8 @@ pub struct SelectSite {
     /// The statements (indices into [`Ir::stmts`]) that hold the innermost loop around it,
     /// outermost first: the statements after each of them in its block run after the loop.
     pub loop_stmts: Vec<usize>,
+    /// The same for the outermost loop of the body around it.
+    pub outer_loop_stmts: Vec<usize>,
 }
 
 /// A call that drops its future when a deadline passes: `tokio::time::timeout(d, fut)` and the
@@ -287,6 +292,12 @@ pub struct SelectBranch {
     /// The branch's handler always leaves the loop around the `select!`: it ends in `break`,
     /// `return`, `panic!`-like macros or `bail!`.
     pub leaves_loop: bool,
+    /// Places the handler gives a new value (`conn = next;`, `*conn = next;`) on every way
+    /// through it that does not leave every loop around the `select!` (`return`, `panic!`-like
+    /// macros, `bail!`, a `break` of the only loop or one naming the outermost loop): when this
+    /// branch wins, the old value is dropped, with whatever another branch's dropped future
+    /// had half read from it or written to it.
+    pub replaces: Vec<String>,
 }
 
 impl SelectSite {
@@ -309,6 +320,27 @@ impl Ir {
     /// that runs after the loop around the `select!`.
     pub fn used_after_loop(&self, site: &SelectSite, place: &str) -> bool {
         site.loop_stmts.iter().any(|&s| {
+            self.blocks[self.stmts[s].block]
+                .stmts
+                .iter()
+                .skip_while(|&&x| x != s)
+                .skip(1)
+                .any(|&x| self.stmts[x].uses.iter().any(|u| places_overlap(u, place)))
+        })
+    }
+
+    /// Whether `body` owns the root of `place`: bound by one of its `let`s, or moved into an
+    /// `async move` block (not `self`, which stays a reference).
+    pub fn owned_by(&self, body: usize, place: &str) -> bool {
+        let root = place.split('.').next().unwrap_or(place);
+        self.bound_locally(body, place)
+            || root != "self" && self.bodies.get(body).is_some_and(|b| b.moves)
+    }
+
+    /// Whether `place` (or a place overlapping it) is mentioned by a statement of `site`'s body
+    /// that runs after the outermost loop around the `select!`.
+    pub fn used_after_outer_loop(&self, site: &SelectSite, place: &str) -> bool {
+        site.outer_loop_stmts.iter().any(|&s| {
             self.blocks[self.stmts[s].block]
                 .stmts
                 .iter()
@@ -360,6 +392,7 @@ impl Ir {
             loc: Loc::block(block),
             awaits: Vec::new(),
             mut_bindings,
+            moves: false,
         });
         let cx = Ctx {
             env,
@@ -387,6 +420,7 @@ impl Ir {
             loc: Loc::expr(expr),
             awaits: Vec::new(),
             mut_bindings: Vec::new(),
+            moves: false,
         });
         let cx = Ctx {
             env,
@@ -430,6 +464,8 @@ struct Lowerer<'i, 'c> {
     stmt_stack: Vec<usize>,
     in_macro: Option<InMacro>,
     loops: Vec<Loc>,
+    /// For each loop of `loops`, its label (`'outer`, without the quote).
+    loop_labels: Vec<Option<String>>,
     /// For each loop of `loops`, the statements being lowered when it was entered.
     loop_stmts: Vec<Vec<usize>>,
     /// Parameters that are `&mut` references.
@@ -448,19 +484,23 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             stmt_stack: Vec::new(),
             in_macro: None,
             loops: Vec::new(),
+            loop_labels: Vec::new(),
             loop_stmts: Vec::new(),
             mut_params: Vec::new(),
             leaving: Vec::new(),
         }
     }
 
-    fn enter_loop(&mut self, loc: Loc) {
+    fn enter_loop(&mut self, loc: Loc, label: Option<&syn::Label>) {
         self.loops.push(loc);
+        self.loop_labels
+            .push(label.map(|l| l.name.ident.to_string()));
         self.loop_stmts.push(self.stmt_stack.clone());
     }
 
     fn leave_loop(&mut self) {
         self.loops.pop();
+        self.loop_labels.pop();
         self.loop_stmts.pop();
     }
 
@@ -662,6 +702,10 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     return;
                 };
                 let loc = Loc::mac(mac);
+                let exits = LoopExits {
+                    depth: self.loops.len(),
+                    outermost: self.loop_labels.first().cloned().flatten(),
+                };
                 let branches = arms
                     .iter()
                     .filter_map(|a| Some((a.future.as_ref()?, a.pattern.as_ref(), &a.handler)))
@@ -670,6 +714,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                         future: self.branch_future(future),
                         discards_output: matches!(pattern, Some(syn::Pat::Wild(_))),
                         leaves_loop: leaves(handler),
+                        replaces: exits.replaced_places(handler),
                     })
                     .collect();
                 self.ir.selects.push(SelectSite {
@@ -680,6 +725,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     branches,
                     loop_depth: self.loops.len(),
                     loop_stmts: self.loop_stmts.last().cloned().unwrap_or_default(),
+                    outer_loop_stmts: self.loop_stmts.first().cloned().unwrap_or_default(),
                 });
                 let saved = self.in_macro.replace(InMacro::Select);
                 for arm in &arms {
@@ -827,7 +873,7 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
             self.ir.stmts[s].for_loop = Some(id);
             self.ir.for_loops[id].stmt = Some(s);
         }
-        self.enter_loop(Loc::from_span(f.for_token.span));
+        self.enter_loop(Loc::from_span(f.for_token.span), f.label.as_ref());
         let body = self.block(&f.body.stmts);
         self.leave_loop();
         self.ir.for_loops[id].body = body;
@@ -835,13 +881,13 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
 
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
         self.visit_expr(&w.cond);
-        self.enter_loop(Loc::from_span(w.while_token.span));
+        self.enter_loop(Loc::from_span(w.while_token.span), w.label.as_ref());
         self.block(&w.body.stmts);
         self.leave_loop();
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.enter_loop(Loc::from_span(l.loop_token.span));
+        self.enter_loop(Loc::from_span(l.loop_token.span), l.label.as_ref());
         self.block(&l.body.stmts);
         self.leave_loop();
     }
@@ -990,6 +1036,125 @@ impl<'ast> Visit<'ast> for Stays {
 
 /// Does control leave the loop at the end of `e`: `break`, `return`, a panic, or a block (or
 /// an `if` both of whose branches do) ending so?
+/// The loops around a `select!`: how many, and the outermost one's label.
+struct LoopExits {
+    depth: usize,
+    outermost: Option<String>,
+}
+
+impl LoopExits {
+    /// See [`SelectBranch::replaces`].
+    fn replaced_places(&self, handler: &syn::Expr) -> Vec<String> {
+        let mut candidates = Vec::new();
+        assigned_places(handler, &mut candidates);
+        candidates.sort();
+        candidates.dedup();
+        candidates.retain(|p| self.expr_replaces(handler, p));
+        candidates
+    }
+
+    /// Does every way through `e` assign `place` or leave every loop?
+    fn expr_replaces(&self, e: &syn::Expr, place: &str) -> bool {
+        match e {
+            // `conn = next;`, not `conn = wrap(conn);`: the old value must go, not be kept.
+            syn::Expr::Assign(a) => {
+                place_of(&a.left).as_deref() == Some(place) && !mentions(&a.right, place)
+            }
+            syn::Expr::Return(_) => true,
+            syn::Expr::Break(b) => match &b.label {
+                None => self.depth == 1,
+                Some(l) => self.outermost.as_deref() == Some(l.ident.to_string().as_str()),
+            },
+            syn::Expr::Macro(m) => {
+                let name = super::macros::name(&m.mac);
+                matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
+            }
+            syn::Expr::Block(b) => self.block_replaces(&b.block, place),
+            syn::Expr::If(i) => {
+                self.block_replaces(&i.then_branch, place)
+                    && i.else_branch
+                        .as_ref()
+                        .is_some_and(|(_, e)| self.expr_replaces(e, place))
+            }
+            syn::Expr::Match(m) => {
+                !m.arms.is_empty() && m.arms.iter().all(|a| self.expr_replaces(&a.body, place))
+            }
+            syn::Expr::Paren(p) => self.expr_replaces(&p.expr, place),
+            _ => false,
+        }
+    }
+
+    /// Does a statement of `b` assign `place` or leave every loop on every way through it,
+    /// with no `continue` or `break` in the statements before it that could go round or leave
+    /// without doing so? (A statement that does so on some ways only does not count.)
+    fn block_replaces(&self, b: &syn::Block, place: &str) -> bool {
+        for s in &b.stmts {
+            let replaces = match s {
+                syn::Stmt::Expr(e, _) => self.expr_replaces(e, place),
+                syn::Stmt::Macro(m) => {
+                    let name = super::macros::name(&m.mac);
+                    matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
+                }
+                _ => false,
+            };
+            if replaces {
+                return true;
+            }
+            // A statement that may skip the assignment, or moves or lends the old value first
+            // (`old.push(conn); conn = next;`).
+            let mut used = Vec::new();
+            collect_places_stmt(s, &mut used);
+            if jumps(s) || used.iter().any(|u| places_overlap(u, place)) {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+/// Whether `e` mentions `place` (or a place overlapping it).
+fn mentions(e: &syn::Expr, place: &str) -> bool {
+    let mut used = Vec::new();
+    collect_places(e, &mut used);
+    used.iter().any(|u| places_overlap(u, place))
+}
+
+/// Whether a statement contains a `continue` or a `break` (outside closures, async blocks and
+/// items): a way out of it that skips the statements after it.
+fn jumps(s: &syn::Stmt) -> bool {
+    struct Jumps(bool);
+    impl<'ast> Visit<'ast> for Jumps {
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut j = Jumps(false);
+    j.visit_stmt(s);
+    j.0
+}
+
+/// The places assigned anywhere in `e` (`x = ..`, `self.conn = ..`, `*conn = ..`), outside
+/// closures and async blocks.
+fn assigned_places(e: &syn::Expr, out: &mut Vec<String>) {
+    struct Assigns<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Assigns<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.0.extend(place_of(&a.left));
+            visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    Assigns(out).visit_expr(e);
+}
+
 fn leaves(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Break(_) | syn::Expr::Return(_) => true,
@@ -1279,6 +1444,42 @@ mod tests {
     fn ir_of(src: &str) -> Ir {
         let ast = syn::parse_file(src).expect("parses");
         FileModel::build(std::path::Path::new("t.rs"), src, &ast).ir
+    }
+
+    #[test]
+    fn a_branch_replaces_a_place_assigned_on_every_way_that_stays_in_the_loops() {
+        let ir = ir_of(
+            "async fn f() {
+                'outer: loop {
+                    loop {
+                        tokio::select! {
+                            n = rx.recv() => match n {
+                                Some(s) => { r = s; continue; }
+                                None => break 'outer,
+                            },
+                            m = other.recv() => { if ok { r = m; } }
+                            k = third.recv() => { if skip { continue; } r = k; }
+                            j = fourth.recv() => { old.push(r); r = j; }
+                            w = fifth.recv() => { r = wrap(r, w); }
+                            x = read(&mut r) => {}
+                        }
+                    }
+                }
+            }",
+        );
+        let branches = &ir.selects[0].branches;
+        assert_eq!(branches[0].replaces, ["r"]);
+        // only when `ok`; and a `continue` may skip the assignment
+        assert!(branches[1].replaces.is_empty());
+        assert!(branches[2].replaces.is_empty());
+        // the old value is kept (moved into a list, wrapped), not dropped
+        assert!(branches[3].replaces.is_empty());
+        assert!(branches[4].replaces.is_empty());
+        // a plain `break` of the inner loop leaves the outer one going round
+        let ir = ir_of(
+            "async fn f() { loop { loop { tokio::select! { n = rx.recv() => match n { Some(s) => r = s, None => break }, x = read(&mut r) => {} } } } }",
+        );
+        assert!(ir.selects[0].branches[0].replaces.is_empty());
     }
 
     #[test]

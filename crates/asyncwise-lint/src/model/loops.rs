@@ -87,6 +87,10 @@ pub struct AwaitedCall {
     pub receiver: Option<String>,
     /// How many arguments the call passes.
     pub arg_count: usize,
+    /// For a call that races a future against a deadline (`timeout(d, tx.send(x))`,
+    /// `tx.send(x).timeout(d)`): the raced call's method name or function's last segment. The
+    /// deadline only bounds how long that call may take; what it does is the raced call's.
+    pub raced: Option<String>,
     /// The call expression.
     pub loc: Loc,
 }
@@ -149,6 +153,9 @@ pub struct LoopFact {
     pub attempt_bound: Option<Loc>,
     /// `break`s and `return`s that leave it (not `?`), in source order.
     pub leaves: Vec<Loc>,
+    /// Spawn calls its iteration makes (a spawn function, or a spawn-like method such as
+    /// `handle.spawn(..)`), outside closures and async blocks, in source order.
+    pub spawns: Vec<Loc>,
     /// The iteration's first awaited call, when its failure path `continue`s back to the head
     /// with no delay on the way: no timer before it in the iteration or in its `Err` arm, so
     /// the loop's delays (after it) run only on the success path.
@@ -292,6 +299,8 @@ impl BodyScan<'_> {
         flow.block(&body.stmts, Outcome::GoesRound);
         let mut collect = IterationScan {
             resolver: self.resolver,
+            knowledge: self.knowledge,
+            spawns: Vec::new(),
             label: label.as_deref(),
             leaves: Vec::new(),
             let_binds: Vec::new(),
@@ -343,6 +352,7 @@ impl BodyScan<'_> {
             delays: pace.delays,
             attempt_bound,
             leaves: collect.leaves,
+            spawns: collect.spawns,
             fails_past_delays,
         }
     }

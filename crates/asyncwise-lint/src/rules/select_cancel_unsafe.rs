@@ -39,7 +39,25 @@ crate::declare_rule! {
     /// request queues afresh). A partial read or write, or a message in flight, is lost only to
     /// whoever uses the stream afterwards, so there no statement after the loop may mention it
     /// either: a control channel read until a heartbeat timeout or shutdown ends the session is
-    /// fine, one read again after the loop is not. Which methods are not cancellation safe is data, with the tokio item each row
+    /// fine, one read again after the loop is not.
+    ///
+    /// Nor is a read or write whose stream every other branch replaces when it wins: a
+    /// reader task whose control channel hands it a new read half (`Some(next) => reader =
+    /// next,`) drops the old stream with the bytes the dropped read had half consumed, and
+    /// reads the new one from its start. Every way through every other branch's handler must
+    /// assign the stream (a method's receiver, or the place lent to a crate helper as `&mut`)
+    /// a value not made from it, before any `continue` or `break` could skip the assignment
+    /// and with no statement before it that mentions the stream (which may keep the old one:
+    /// `retired.push(conn); conn = next;`), or leave every loop around the
+    /// `select!` (`return`, a `break` of the only loop or one naming the outermost loop, a
+    /// `panic!`/`bail!`); the stream must be the body's own (a `let` of it, or a name moved into
+    /// an `async move` block) and not mentioned after the outermost loop. On nine labelled
+    /// field sets this was the rule's one default finding labelled noise (a speech-to-text
+    /// client's reader task, whose other branch only wins with a replacement read half or when
+    /// the session ends); the one worth acting on (a packet read raced by a 2 s timeout and
+    /// started again) stays.
+    ///
+    /// Which methods are not cancellation safe is data, with the tokio item each row
     /// comes from (`asyncwise explain` cannot list them all; see `knowledge/cancel_safety.rs`).
     ///
     /// The same rule covers a `timeout` in a loop: `tokio::time::timeout(d, fut)` (also
@@ -103,7 +121,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 // no turn that matters once it is recreated.
                 let queue_only = row.loses_only_queue_place();
                 let signal_only = branch.discards_output && queue_only;
-                !signal_only && !abandoned_with_loop(ir, site, i, call, queue_only)
+                !signal_only
+                    && !abandoned_with_loop(ir, site, i, call, queue_only)
+                    && !replaced_by_others(ir, site, i, call)
             });
 
             if let Some(row) = row {
@@ -128,6 +148,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 sink.diagnostics.push(d);
             } else if let Some((inner, row)) = helper_of(call, &helpers)
                 && !abandoned_with_loop(ir, site, i, call, false)
+                && !replaced_by_others(ir, site, i, call)
             {
                 sink.diagnostics.push(raced_helper(
                     model,
@@ -171,6 +192,38 @@ pub(crate) fn abandoned_with_loop(
         && places
             .iter()
             .all(|p| ir.bound_locally(site.body, p) && (queue_only || !ir.used_after_loop(site, p)))
+}
+
+/// Is the stream (or lock) branch `i`'s call works on given a new value by every other branch
+/// that wins, except where that branch leaves every loop around the `select!`
+/// ([`SelectBranch::replaces`](crate::model::ir::SelectBranch::replaces))? Then what the dropped
+/// future had half done is dropped with the old value. Where a branch leaves the loops instead,
+/// the old value must be one the body owns (a `let` of it, or moved into an `async move`
+/// block) that no statement after the outermost loop mentions, as for
+/// [`abandoned_with_loop`].
+fn replaced_by_others(
+    ir: &crate::model::ir::Ir,
+    site: &SelectSite,
+    i: usize,
+    call: &CallSite,
+) -> bool {
+    // The stream is a method's receiver (`conn.read_exact(&mut buf)`: the buffer is filled
+    // afresh by the next read), or what a helper function is lent (`read_frame(&mut conn)`).
+    let places: Vec<&str> = match &call.receiver {
+        Some(r) => vec![r.as_str()],
+        None => call.mut_args.iter().map(String::as_str).collect(),
+    };
+    !places.is_empty()
+        && site.branches.len() > 1
+        && site.branches.iter().enumerate().all(|(j, b)| {
+            j == i
+                || places
+                    .iter()
+                    .all(|p| b.replaces.iter().any(|r| r.as_str() == *p))
+        })
+        && places
+            .iter()
+            .all(|p| ir.owned_by(site.body, p) && !ir.used_after_outer_loop(site, p))
 }
 
 /// The timeout form: a `timeout(d, fut)` (or `fut.timeout(d)`) in a loop that may go round

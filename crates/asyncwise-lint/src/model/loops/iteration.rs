@@ -11,10 +11,15 @@ use super::super::resolve::Resolver;
 use super::{
     AwaitedCall, LetFact, LoopAwait, Outcome, names_used, pat_names, place, visit_macro_code,
 };
+use crate::knowledge::{Knowledge, cancel_safety, pacing};
 
 /// Collects the awaited calls and `let`s of one loop's iteration.
 pub(super) struct IterationScan<'a> {
     pub(super) resolver: &'a Resolver,
+    pub(super) knowledge: &'a Knowledge,
+    /// Spawn calls made by the iteration (a spawn function, or a spawn-like method such as
+    /// `handle.spawn(..)`, `set.spawn(..)`), outside closures and async blocks.
+    pub(super) spawns: Vec<Loc>,
     /// The scanned loop's label.
     pub(super) label: Option<&'a str>,
     pub(super) leaves: Vec<Loc>,
@@ -30,7 +35,7 @@ pub(super) struct IterationScan<'a> {
 
 impl IterationScan<'_> {
     fn awaited(&mut self, base: &syn::Expr) {
-        let (name, path, receiver, arg_count, loc, uses) = match base {
+        let (name, path, receiver, arg_count, loc, uses, raced) = match base {
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = &*c.func else { return };
                 let Some(last) = p.path.segments.last() else {
@@ -40,13 +45,18 @@ impl IterationScan<'_> {
                 for a in &c.args {
                     uses.extend(names_used(a));
                 }
+                let path = self.resolver.resolve(&p.path);
+                let raced = cancel_safety::timeout_future_argument(&path)
+                    .and_then(|arg| c.args.iter().nth(arg))
+                    .and_then(called_name);
                 (
                     last.ident.to_string(),
-                    Some(self.resolver.resolve(&p.path)),
+                    Some(path),
                     None,
                     c.args.len(),
                     Loc::call(c),
                     uses,
+                    raced,
                 )
             }
             syn::Expr::MethodCall(m) => {
@@ -54,6 +64,11 @@ impl IterationScan<'_> {
                 for a in &m.args {
                     uses.extend(names_used(a));
                 }
+                let raced = cancel_safety::TIMEOUT_METHODS
+                    .iter()
+                    .any(|t| m.method == t)
+                    .then(|| called_name(&m.receiver))
+                    .flatten();
                 (
                     m.method.to_string(),
                     None,
@@ -61,6 +76,7 @@ impl IterationScan<'_> {
                     m.args.len(),
                     Loc::method_call(m),
                     uses,
+                    raced,
                 )
             }
             syn::Expr::Paren(p) => return self.awaited(&p.expr),
@@ -81,6 +97,7 @@ impl IterationScan<'_> {
                 path,
                 receiver,
                 arg_count,
+                raced,
                 loc,
             },
             in_header: self.in_header,
@@ -99,6 +116,20 @@ impl IterationScan<'_> {
     }
 }
 
+/// The method's name or the function's last path segment of a call expression (through
+/// parentheses): `tx.send(conn)` → `send`.
+fn called_name(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        syn::Expr::Paren(p) => called_name(&p.expr),
+        _ => None,
+    }
+}
+
 impl<'ast> Visit<'ast> for IterationScan<'_> {
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
         self.awaited(&a.base);
@@ -113,6 +144,22 @@ impl<'ast> Visit<'ast> for IterationScan<'_> {
             self.leaves.push(Loc::from_span(b.break_token.span));
         }
         visit::visit_expr_break(self, b);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && self.knowledge.is_spawn_fn(&self.resolver.resolve(&p.path))
+        {
+            self.spawns.push(Loc::call(c));
+        }
+        visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if pacing::SPAWN_LIKE_METHODS.contains(&m.method.to_string().as_str()) {
+            self.spawns.push(Loc::method_call(m));
+        }
+        visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {

@@ -140,6 +140,7 @@ impl Walker {
 
     pub(super) fn walk_expr_async(&mut self, a: &syn::ExprAsync) {
         self.analyse_guards_block(&a.block);
+        let body = self.facts.ir.bodies.len();
         self.facts.ir.lower_block(
             crate::model::ir::BodyKind::AsyncBlock,
             self.fn_stack.last().copied(),
@@ -150,6 +151,9 @@ impl Walker {
             &self.types,
             &self.resolver,
         );
+        if let Some(b) = self.facts.ir.bodies.get_mut(body) {
+            b.moves = a.capture.is_some();
+        }
         self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_block(&a.block));
     }
 

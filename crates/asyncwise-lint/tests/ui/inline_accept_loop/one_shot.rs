@@ -1,5 +1,7 @@
 // Readings: a loop that stops after serving a connection (a local OAuth callback listener, a
-// test server for one client) is the pedantic form; a helper of this file that spawns the
+// test server for one client) is the pedantic form, unless its iteration also spawns tasks: a
+// loop that spawns serves many clients at once by design, and its `break` is a shutdown or a
+// limit, so an inline await there stalls a concurrent server (the default form); a helper of this file that spawns the
 // connection itself is a hand-off, not inline serving.
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -46,5 +48,37 @@ async fn breaks_on_accept_error(listener: TcpListener) {
             Err(_) => break,
         };
         serve(socket).await; //~ inline_accept_loop
+    }
+}
+
+async fn streams_of_one_connection(mut conn: h3::server::Connection<Quic, Bytes>, limit: usize, count: Counter) -> anyhow::Result<()> {
+    loop {
+        match conn.accept().await {
+            Ok(Some(resolver)) => {
+                // one stream that never sends its headers stalls every other request
+                let (req, stream) = match resolver.resolve_request().await { //~ inline_accept_loop
+                    Ok(pair) => pair,
+                    Err(_) => continue,
+                };
+                if count.increment() >= limit {
+                    conn.shutdown(0).await?;
+                    break;
+                }
+                runtime.spawn(serve_stream(req, stream));
+            }
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
+async fn one_client_then_spawn_nothing(listener: TcpListener) {
+    loop {
+        let (socket, _) = listener.accept().await.unwrap();
+        // still one-shot: nothing is spawned, the loop ends with the first good client
+        if let Ok(hello) = read_hello(socket).await { //~ inline_accept_loop(pedantic)
+            record(hello);
+            break;
+        }
     }
 }

@@ -48,6 +48,41 @@ async fn worker_pool(listener: TcpListener, tx: tokio::sync::mpsc::Sender<TcpStr
     }
 }
 
+async fn worker_pool_with_deadline(
+    listener: TcpListener,
+    tx: tokio::sync::mpsc::Sender<TcpStream>,
+) -> std::io::Result<()> {
+    loop {
+        let (socket, _) = listener.accept().await?;
+        // ok: still a hand-off to the pool; the deadline only bounds the wait for room in the
+        // queue (a full queue drops the listener with an error)
+        match tokio::time::timeout(QUEUE_WAIT, tx.send(socket)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Ok(()),
+            Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
+        }
+    }
+}
+
+async fn worker_pool_with_deadline_method(
+    listener: TcpListener,
+    tx: tokio::sync::mpsc::Sender<TcpStream>,
+) {
+    loop {
+        let (socket, _) = listener.accept().await.unwrap();
+        // ok: the same hand-off, raced through an extension trait's `timeout`
+        let _ = tx.send(socket).timeout(QUEUE_WAIT).await;
+    }
+}
+
+async fn served_under_a_deadline(listener: TcpListener) {
+    loop {
+        let (socket, _) = listener.accept().await.unwrap();
+        // the deadline bounds the serving, which still happens inline
+        let _ = tokio::time::timeout(SERVE_LIMIT, handle(socket)).await; //~ inline_accept_loop
+    }
+}
+
 async fn async_std_spawn(listener: async_std::net::TcpListener) {
     let mut incoming = listener.incoming();
     while let Some(stream) = incoming.next().await {

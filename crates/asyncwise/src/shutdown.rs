@@ -1247,7 +1247,10 @@ impl Shutdown {
     /// tasks keep running (and new ones start) even past it, and a drain
     /// that starts after the deadline has passed cuts at once. A second
     /// drain returns at once; its report holds only what happened since
-    /// the first (each failure is in one report). A drain whose future is
+    /// the first (each failure is in one report). Two drains that run at
+    /// the same time (two clones) end together, at the one deadline, and
+    /// share the report between them: each failure and straggler is in
+    /// exactly one of the two. A drain whose future is
     /// dropped before it returned reports nothing: the next drain reports
     /// everything (also the stragglers a dropped drain had already cut at
     /// the deadline), and its deadline still counts from the first's start.
@@ -1389,7 +1392,10 @@ impl Shutdown {
     /// A signal received *during the drain* forces the exit, unless the
     /// shutdown was not started by a signal: then the first signal during
     /// the drain is taken as the request to stop that is already being
-    /// served, and the second one forces. On a forced exit `run` aborts
+    /// served, and the second one forces. Two signals of one kind that
+    /// arrive before the first is handled count as one: the operating
+    /// system keeps one pending signal per kind, and Tokio reports them as
+    /// one (send the second after the drain has begun). On a forced exit `run` aborts
     /// every tracked task, writes the report to standard error, flushes
     /// standard output and error, and ends the process with
     /// [`std::process::exit`] and the report's exit code (128 + signal

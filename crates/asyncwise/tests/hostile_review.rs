@@ -9,7 +9,8 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -335,5 +336,167 @@ mod drain_test {
             .expect("a polite late task stops at once");
         assert!(report.is_clean() && report.refused.is_empty(), "{report}");
         assert_eq!(report.drain_time, Duration::from_secs(1));
+    }
+}
+
+/// A shutdown that comes during start-up, and drains that race.
+mod start_up {
+    use super::*;
+    use asyncwise::{BoxError, RestartPolicy, SpawnError, Supervisor, Trigger};
+
+    /// `Shutdown::run`: "runs `main` as a tracked task ... and when ... code calls
+    /// `trigger` ..., drains": triggered before `run` was even called (the program decided
+    /// to stop while starting up), `main` still runs, sees the trigger, and the report says
+    /// `Requested`, clean.
+    #[tokio::test(start_paused = true)]
+    async fn a_shutdown_triggered_before_run_still_runs_main_and_drains() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5)).exit_on_force(false);
+        shutdown.trigger();
+        let main_saw_trigger = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&main_saw_trigger);
+        let report = shutdown
+            .run(move |shutdown| async move {
+                shutdown.triggered().await;
+                seen.store(true, Ordering::SeqCst);
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .unwrap();
+        assert!(main_saw_trigger.load(Ordering::SeqCst));
+        assert!(matches!(report.trigger, Trigger::Requested), "{report}");
+        assert!(report.is_clean(), "{report}");
+    }
+
+    /// `TaskGroup::with_shutdown`: "the group is cancelled when the shutdown is
+    /// triggered", for a group made after the trigger (a subsystem still starting): it is
+    /// cancelled from the start, spawns fail with `SpawnError::Cancelled`, nothing runs and
+    /// the drain has nothing to wait for.
+    #[tokio::test(start_paused = true)]
+    async fn a_group_tied_to_a_shutdown_already_triggered_starts_cancelled() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+        shutdown.trigger();
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let mut group: TaskGroup<()> = TaskGroup::new().with_shutdown(&shutdown, "late");
+        assert!(group.is_cancelled());
+        let spawned = group.spawn("task", async move { flag.store(true, Ordering::SeqCst) });
+        assert!(matches!(spawned, Err(SpawnError::Cancelled)), "{spawned:?}");
+        let report = shutdown.drain().await;
+        assert!(report.is_clean() && report.drain_time.is_zero(), "{report}");
+        assert!(!ran.load(Ordering::SeqCst));
+    }
+
+    /// `Supervisor::run`: "Runs the children until ... the token is cancelled"; a token
+    /// cancelled before `run` (the shutdown came during start-up): it stops at once,
+    /// `shut_down`, no child restarted, even a permanent child that returns at once and
+    /// ignores its token; a deaf child is aborted after the grace, not waited for.
+    #[tokio::test(start_paused = true)]
+    async fn a_supervisor_whose_token_fired_before_run_stops_without_restarting() {
+        let token = tokio_util::sync::CancellationToken::new();
+        token.cancel();
+        let starts = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&starts);
+        let started = tokio::time::Instant::now();
+        let report = Supervisor::new(token)
+            .shutdown_grace(Duration::from_secs(1))
+            .child("returns", RestartPolicy::Permanent, move |_| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async { Ok::<_, BoxError>(()) }
+            })
+            .child("deaf", RestartPolicy::Permanent, |_| async {
+                std::future::pending::<Result<(), BoxError>>().await
+            })
+            .run()
+            .await
+            .unwrap();
+        assert!(report.shut_down, "{report}");
+        assert!(
+            report.children.iter().all(|child| child.restarts == 0),
+            "{report}"
+        );
+        assert!(starts.load(Ordering::SeqCst) <= 1);
+        assert!(started.elapsed() <= Duration::from_secs(1));
+    }
+
+    /// `Shutdown::drain`: "A second drain returns at once; its report holds only what
+    /// happened since the first (each failure is in one report)" — two drains started
+    /// together (two clones, two tasks): each failure and each straggler is in exactly one
+    /// report, and both end at the one deadline.
+    #[tokio::test(start_paused = true)]
+    async fn two_drains_at_once_share_the_deadline_and_split_the_report() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(3));
+        shutdown.spawn("fails", async { Err::<(), _>("bad") });
+        shutdown.spawn("deaf", std::future::pending::<()>());
+        tokio::task::yield_now().await;
+        let first = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { shutdown.drain().await }
+        });
+        let second = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { shutdown.drain().await }
+        });
+        let (first, second) = (first.await.unwrap(), second.await.unwrap());
+        assert_eq!(first.drain_time, Duration::from_secs(3), "{first}");
+        assert_eq!(second.drain_time, Duration::from_secs(3), "{second}");
+        let mut failures = Vec::new();
+        let mut stragglers = Vec::new();
+        for report in [&first, &second] {
+            failures.extend(report.failures.iter().map(|f| f.task.name.as_ref()));
+            stragglers.extend(names(&report.stragglers));
+        }
+        assert_eq!(failures, ["fails"], "{first}\n{second}");
+        assert_eq!(stragglers, ["deaf"], "{first}\n{second}");
+    }
+
+    /// `Shutdown::spawn`: "the output or panic also reaches the returned handle as usual";
+    /// with the handle dropped at once (detached), the task is still tracked: the drain
+    /// waits for it and records its failure.
+    #[tokio::test(start_paused = true)]
+    async fn a_tracked_task_whose_handle_was_dropped_is_still_drained_and_reported() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+        let token = shutdown.token();
+        drop(shutdown.spawn("detached", async move {
+            token.cancelled().await;
+            sleep(Duration::from_secs(2)).await;
+            Err::<(), _>("flush failed")
+        }));
+        let report = shutdown.drain().await;
+        assert_eq!(report.drain_time, Duration::from_secs(2), "{report}");
+        assert_eq!(report.failures.len(), 1, "{report}");
+        assert_eq!(report.failures[0].task.name, "detached");
+        assert!(report.stragglers.is_empty(), "{report}");
+    }
+}
+
+/// The batcher at the extremes of its sizes.
+mod batcher_extremes {
+    use super::*;
+    use asyncwise::{BatchConfig, Batcher};
+
+    /// `BatchConfig::new`: "Flush when `max_items` items are waiting ... or `max_delay`
+    /// after the worker took the first item"; `capacity`: "capped at Tokio's channel limit".
+    /// `usize::MAX` for both: nothing panics or allocates for the bound, the items go out
+    /// at the delay, and the rest when the last sender is gone.
+    #[tokio::test(start_paused = true)]
+    async fn endless_sizes_flush_at_the_delay_and_lose_nothing() {
+        let flushed = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&flushed);
+        let config = BatchConfig::new(usize::MAX, Duration::from_secs(1)).capacity(usize::MAX);
+        let (batcher, worker) = Batcher::new(config, move |batch: asyncwise::Batch<u32>| {
+            sink.lock().unwrap().push(batch.to_vec());
+            async { Ok::<_, String>(()) }
+        });
+        let worker = tokio::spawn(worker.run());
+        for n in 0..3 {
+            batcher.send(n).await.unwrap();
+        }
+        sleep(Duration::from_secs(2)).await;
+        assert_eq!(*flushed.lock().unwrap(), [vec![0, 1, 2]]);
+        batcher.send(3).await.unwrap();
+        drop(batcher);
+        let report = worker.await.unwrap();
+        assert_eq!(report.items_flushed, 4);
+        assert_eq!(*flushed.lock().unwrap(), [vec![0, 1, 2], vec![3]]);
     }
 }

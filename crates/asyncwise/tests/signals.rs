@@ -68,6 +68,18 @@ impl Scenario {
         panic!("child ended before printing {marker:?}: {:?}", self.output);
     }
 
+    /// Reads the child's output until a line that contains `part`.
+    async fn wait_for_containing(&mut self, part: &str) {
+        while let Some(line) = self.lines.next_line().await.expect("read child stdout") {
+            let found = line.contains(part);
+            self.output.push(line);
+            if found {
+                return;
+            }
+        }
+        panic!("child ended before printing {part:?}: {:?}", self.output);
+    }
+
     /// Waits for the child to exit; returns its exit code and its whole
     /// standard output and error.
     async fn finish(self) -> (Option<i32>, String) {
@@ -227,6 +239,27 @@ async fn after_a_shutdown_the_program_began_one_signal_does_not_force() {
     assert!(output.contains("flushed"), "{output}");
 }
 
+/// `Shutdown::run`, "Forced exit": when the shutdown was not started by a signal, "the
+/// first signal during the drain is taken as the request to stop that is already being
+/// served, and the second one forces" — the second half (session 10): the child logs that
+/// it took the first signal (the test waits for that line, so the two signals are never
+/// merged into one by the operating system), the second ends the process at once with
+/// 143, long before its 60 s flush.
+#[tokio::test]
+async fn after_a_shutdown_the_program_began_the_second_signal_forces() {
+    let mut child = Scenario::start("self-initiated-twice");
+    child.wait_for("draining").await;
+    send("TERM", child.pid()).await;
+    child
+        .wait_for_containing("the next one forces the exit")
+        .await;
+    send("TERM", child.pid()).await;
+    let (code, output) = child.finish().await;
+    assert_eq!(code, Some(143), "{output}");
+    assert!(output.contains("forced by a second SIGTERM"), "{output}");
+    assert!(!output.contains("flushed"), "{output}");
+}
+
 #[tokio::test]
 async fn a_signal_after_the_drain_is_not_swallowed() {
     let mut child = Scenario::start("after-run");
@@ -310,6 +343,25 @@ async fn run_scenario(scenario: &str) -> u8 {
                         println!("flushed");
                     });
                     // main returns at once: the program itself ends the service.
+                    Ok::<_, BoxError>(())
+                })
+                .await
+        }
+        "self-initiated-twice" => {
+            // The drain's log says when the first signal was taken.
+            tracing_subscriber::fmt()
+                .with_writer(std::io::stdout)
+                .with_ansi(false)
+                .init();
+            Shutdown::with_deadline(Duration::from_secs(120))
+                .run(|shutdown| async move {
+                    let token = shutdown.child_token();
+                    shutdown.spawn("flusher", async move {
+                        token.cancelled().await;
+                        println!("draining");
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                        println!("flushed");
+                    });
                     Ok::<_, BoxError>(())
                 })
                 .await

@@ -292,8 +292,9 @@ pub(crate) enum Why {
 
 /// The method name of an unresolved method call whose receiver may be a trait object or a
 /// generic parameter: a call on a field of a struct declared elsewhere (`field:App.store::get`,
-/// with `store: Arc<dyn Store>`), or a method of a type no function of the package is declared
-/// on (`I::preprocess` with `compiler: I`). Names of std traits' methods (`from`, `default`,
+/// with `store: Arc<dyn Store>`), or a method of a type of this crate no function of the
+/// package is declared on (`I::preprocess` with `compiler: I`). A method of another crate's
+/// type (`md5::Md5::update`) is never linked. Names of std traits' methods (`from`, `default`,
 /// `clone`, ...) are never linked: too common to say which function runs.
 pub(super) fn unresolved_method_name<'t, S: std::hash::BuildHasher>(
     target: &'t str,
@@ -304,7 +305,10 @@ pub(super) fn unresolved_method_name<'t, S: std::hash::BuildHasher>(
         None => {
             let (owner, name) = target.rsplit_once("::")?;
             let last = owner.rsplit("::").next().unwrap_or(owner);
-            if !last.starts_with(char::is_uppercase) || declared_owners.contains(owner) {
+            // A type of another crate (`md5::Md5::update` after `md5::Md5::new()`): its
+            // methods are that crate's, never this package's.
+            let foreign = owner.contains("::") && !owner.starts_with("crate::");
+            if foreign || !last.starts_with(char::is_uppercase) || declared_owners.contains(owner) {
                 return None;
             }
             name
@@ -487,6 +491,12 @@ mod tests {
         assert_eq!(
             unresolved_method_name("crate::compiler::I::preprocess", &declared),
             Some("preprocess")
+        );
+        // A type of another crate: its methods are that crate's.
+        assert_eq!(unresolved_method_name("md5::Md5::update", &declared), None);
+        assert_eq!(
+            unresolved_method_name("tokio::net::TcpStream::peek", &declared),
+            None
         );
         // A declared type's missing method, a common trait method, a free function: not linked.
         assert_eq!(

@@ -5,6 +5,7 @@
 // `codec.decode(..)` is an untyped call; `source.refresh()` on what another crate's function
 // returns is untyped too, and so is the timer's own `feeds.refresh()`.
 mod codecs;
+mod digests;
 mod feeds;
 
 pub async fn serve_forever() {
@@ -18,7 +19,8 @@ pub async fn serve_forever() {
 
 async fn serve(socket: tokio::net::TcpStream) {
     let codec = codecs::codec_for(&socket);
-    let _frame = codec.decode(b"frame").await;
+    let frame = codec.decode(b"frame").await;
+    let _sum = digests::fingerprint(&frame);
     let source = upstream::lookup(&socket);
     source.refresh().await;
 }

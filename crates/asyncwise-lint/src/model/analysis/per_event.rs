@@ -21,7 +21,9 @@
 //!   source — `accept()`, `next()`/`try_next()` on a stream, `recv_from()` on a socket, also as
 //!   a `select!` branch (a channel's `recv()` is not: command mailboxes beside timers ran rarely
 //!   on the field sets) — with everything in it, tasks it spawns included (one
-//!   per connection or message). A loop driven by a timer (`interval.tick()`) or over a
+//!   per connection or message), except the handlers of the loop's `select!` branches that
+//!   wait for something else: a `SIGHUP` branch beside `listener.accept()` reloads the
+//!   configuration once per signal, not once per connection. A loop driven by a timer (`interval.tick()`) or over a
 //!   collection is not: it runs as often as the program chooses.
 
 use syn::visit::{self, Visit};
@@ -53,6 +55,10 @@ pub struct PerEventFacts {
     /// Functions registered as handlers: where the registering call is, and the path it names
     /// (resolved as far as the file can).
     pub registered: Vec<(Loc, String)>,
+    /// Handlers of the other branches of a `select!` that drives an event loop (a signal, a
+    /// timer, a command channel beside `listener.accept()`): each runs when its own future
+    /// wins, not once per event, so it is cut out of the loop's region.
+    pub other_branches: Vec<Loc>,
 }
 
 impl PerEventFacts {
@@ -70,6 +76,7 @@ impl PerEventFacts {
     /// ```
     pub fn in_region(&self, loc: Loc) -> bool {
         self.regions.iter().any(|(r, _)| r.encloses(loc))
+            && !self.other_branches.iter().any(|b| b.encloses(loc))
     }
 }
 
@@ -87,17 +94,23 @@ pub fn analyse(file: &syn::File, resolver: &mut Resolver) -> PerEventFacts {
 /// The event source a loop's own iteration awaits (header and body; not in closures, async
 /// blocks, nested loops or items): an awaited `.accept()`, `.next()`, ... or one named in a
 /// `select!` branch.
-fn loop_driver(header: Option<&syn::Expr>, body: &syn::Block) -> Option<&'static str> {
-    let mut scan = DriverScan { found: None };
+/// With it, the handlers of the `select!` branches that do not wait for that source.
+fn loop_driver(header: Option<&syn::Expr>, body: &syn::Block) -> Option<(&'static str, Vec<Loc>)> {
+    let mut scan = DriverScan {
+        found: None,
+        other_branches: Vec::new(),
+    };
     if let Some(h) = header {
         scan.visit_expr(h);
     }
     scan.visit_block(body);
-    scan.found
+    scan.found.map(|found| (found, scan.other_branches))
 }
 
 struct DriverScan {
     found: Option<&'static str>,
+    /// Handlers of the branches of the driving `select!` whose future is no event source.
+    other_branches: Vec<Loc>,
 }
 
 fn event_source(name: &str) -> Option<&'static str> {
@@ -149,6 +162,13 @@ impl<'ast> Visit<'ast> for DriverScan {
                 .iter()
                 .filter_map(|arm| arm.future.as_ref())
                 .find_map(source_call);
+            if self.found.is_some() {
+                self.other_branches = arms
+                    .iter()
+                    .filter(|arm| arm.future.as_ref().and_then(source_call).is_none())
+                    .map(|arm| Loc::of(&arm.handler))
+                    .collect();
+            }
         }
     }
 
@@ -170,10 +190,11 @@ struct Visitor<'r> {
 impl Visitor<'_> {
     /// A loop driven by events (see [`loop_driver`]): its body is per-event code.
     fn event_loop(&mut self, header: Option<&syn::Expr>, body: &syn::Block) {
-        if let Some(name) = loop_driver(header, body) {
+        if let Some((name, other_branches)) = loop_driver(header, body) {
             self.facts
                 .regions
                 .push((block_loc(body), Why::EventLoop(name)));
+            self.facts.other_branches.extend(other_branches);
         }
     }
 
@@ -423,6 +444,37 @@ mod tests {
         );
         assert_eq!(f.regions.len(), 1);
         assert_eq!(f.regions[0].1, Why::EventLoop("next"));
+    }
+
+    #[test]
+    fn the_other_branches_of_a_driving_select_are_not_per_event() {
+        let src = "async fn run(l: L, mut hup: Signal) {\n\
+                   loop {\n\
+                   tokio::select! {\n\
+                   _ = hup.recv() => { reload(); }\n\
+                   c = l.accept() => { serve(c); }\n\
+                   }\n\
+                   after();\n\
+                   }\n\
+                   }";
+        let f = facts(src);
+        let at = |line: usize, col: usize| Loc {
+            start: (line, col),
+            end: (line, col + 8),
+        };
+        assert_eq!(f.regions.len(), 1);
+        assert!(
+            !f.in_region(at(4, 20)),
+            "the SIGHUP branch's reload: once per signal"
+        );
+        assert!(
+            f.in_region(at(5, 24)),
+            "the accept branch's handler: once per connection"
+        );
+        assert!(
+            f.in_region(at(7, 0)),
+            "code after the select: every iteration"
+        );
     }
 
     #[test]

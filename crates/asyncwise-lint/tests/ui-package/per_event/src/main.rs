@@ -14,7 +14,27 @@ async fn main() {
     tokio::spawn(admin(commands()));
     let app = axum::Router::new().route("/", get(pages::index));
     tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(accept_or_reload());
     accept_clients().await;
+}
+
+// A `select!` loop driven by `accept()`: its accept branch is per-event, its SIGHUP branch runs
+// once per signal.
+async fn accept_or_reload() {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:9002").await.unwrap();
+    let mut hangup =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).unwrap();
+    loop {
+        tokio::select! {
+            _ = hangup.recv() => {
+                let _config = std::fs::read_to_string("proxy.toml"); //~ blocking_in_async(pedantic)
+            }
+            accepted = listener.accept() => {
+                let _banner = std::fs::read("banner.txt"); //~ blocking_in_async
+                drop(accepted);
+            }
+        }
+    }
 }
 
 async fn accept_clients() {

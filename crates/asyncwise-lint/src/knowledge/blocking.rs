@@ -1148,11 +1148,7 @@ pub const BRIEF_WORK: &[&str] = &[
 /// assert!(!brief_work(Some("std::fs::read"), None));
 /// ```
 pub fn brief_work(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
-    let listed = |p: &str| {
-        BRIEF_WORK
-            .iter()
-            .any(|b| *b == p || b.ends_with(&format!("::{p}")) && p.contains("::"))
-    };
+    let listed = |p: &str| names_a_row(BRIEF_WORK, p);
     // A helper's hop names the type by its last segment (`ZlibDecoder::read_to_end`).
     let stream = |p: &str| {
         COMPRESSION_CRATES.iter().any(|c| p.starts_with(c))
@@ -1211,12 +1207,16 @@ pub const PASSWORD_DERIVATION: &[&str] = &[
 /// assert!(!derives_new_password_hash(None, Some(("argon2::Argon2", "verify_password"))));
 /// ```
 pub fn derives_new_password_hash(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
-    let listed = |p: &str| {
-        PASSWORD_DERIVATION
-            .iter()
-            .any(|b| *b == p || b.ends_with(&format!("::{p}")) && p.contains("::"))
-    };
+    let listed = |p: &str| names_a_row(PASSWORD_DERIVATION, p);
     path.is_some_and(listed) || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")))
+}
+
+/// Does `p` name a row of `table`: the full path, or its tail as a blocking chain shows it
+/// (`Notification::show` for `notify_rust::Notification::show`)?
+fn names_a_row(table: &[&str], p: &str) -> bool {
+    table
+        .iter()
+        .any(|row| *row == p || p.contains("::") && row.ends_with(&format!("::{p}")))
 }
 
 /// Compression crates whose whole-stream calls (a std reader read to its end, an encoder

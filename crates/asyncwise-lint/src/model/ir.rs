@@ -319,7 +319,13 @@ impl Ir {
     /// Whether `place` (or a place overlapping it) is mentioned by a statement of `site`'s body
     /// that runs after the loop around the `select!`.
     pub fn used_after_loop(&self, site: &SelectSite, place: &str) -> bool {
-        site.loop_stmts.iter().any(|&s| {
+        self.used_after_any(&site.loop_stmts, place)
+    }
+
+    /// Whether `place` (or a place overlapping it) is mentioned by a statement that follows
+    /// one of `stmts` in its block.
+    fn used_after_any(&self, stmts: &[usize], place: &str) -> bool {
+        stmts.iter().any(|&s| {
             self.blocks[self.stmts[s].block]
                 .stmts
                 .iter()
@@ -340,14 +346,7 @@ impl Ir {
     /// Whether `place` (or a place overlapping it) is mentioned by a statement of `site`'s body
     /// that runs after the outermost loop around the `select!`.
     pub fn used_after_outer_loop(&self, site: &SelectSite, place: &str) -> bool {
-        site.outer_loop_stmts.iter().any(|&s| {
-            self.blocks[self.stmts[s].block]
-                .stmts
-                .iter()
-                .skip_while(|&&x| x != s)
-                .skip(1)
-                .any(|&x| self.stmts[x].uses.iter().any(|u| places_overlap(u, place)))
-        })
+        self.used_after_any(&site.outer_loop_stmts, place)
     }
 
     /// Whether the root of `place` (`conn` of `conn.inner`) is bound by a `let` of `body`:

@@ -132,13 +132,16 @@ fn chains_name_every_hop_with_file_and_line() {
         notes,
         [
             "`install` calls `copy_files`",
-            "`copy_files` calls `std::fs::copy`"
+            "`copy_files` calls `std::fs::copy`",
+            "pedantic form: filesystem work on no per-event path (start-up, a command, a reload, a periodic task)"
         ]
     );
     // Each hop points into its own file, which is not the finding's.
     assert!(place(d, &d.notes[0]).ends_with("chain/src/setup/mod.rs:7:5"));
     assert!(place(d, &d.notes[1]).ends_with("chain/src/setup/files.rs:3:5"));
-    assert!(d.notes.iter().all(|n| n.path.is_some()));
+    // The hops point into files; the pedantic form's reason points at no code.
+    assert!(d.notes[..2].iter().all(|n| n.path.is_some()));
+    assert!(d.notes[2].span.is_none());
     assert!(
         d.help
             .as_deref()
@@ -529,5 +532,21 @@ fn a_cancellable_chain_names_each_caller_and_the_reason() {
             && why.contains("`bounded_audit` calls that inside a `timeout(..)`")
             && why.ends_with("src/jobs.rs:21)"),
         "{why}"
+    );
+}
+
+#[test]
+fn filesystem_work_on_a_per_event_path_names_the_path() {
+    let found = check(&cases_dir().join("per_event"));
+    let d = found
+        .iter()
+        .find(|d| d.path.ends_with("src/main.rs") && d.message.starts_with("`load_key`"))
+        .unwrap_or_else(|| panic!("no finding for load_key in {found:#?}"));
+    let notes: Vec<&str> = d.notes.iter().map(|n| n.message.as_str()).collect();
+    assert!(
+        notes.contains(
+            &"`client` is called in a loop of `accept_clients` driven by incoming events (or a task spawned there): once per event"
+        ),
+        "{notes:#?}"
     );
 }

@@ -1060,8 +1060,15 @@ impl PackageOutcome {
                 .help
                 .as_deref()
                 .is_some_and(crate::knowledge::blocking::panics_in_async);
-            if d.rule == "blocking_in_async" && serial.contains(d.path.as_path()) && !panics {
+            if d.rule == "blocking_in_async"
+                && d.form == crate::levels::Form::Default
+                && serial.contains(d.path.as_path())
+                && !panics
+            {
                 d.form = crate::levels::Form::Pedantic;
+                d.notes.push(crate::diagnostic::Note::text(
+                    "pedantic form: in a binary, or a module of one, whose files start nothing concurrent (no spawn, join, select or server)",
+                ));
             }
         }
     }

@@ -296,19 +296,23 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 .filter(|b| b.methods.contains(&name.as_str()))
             {
                 // Judged as the same call on a receiver of known type would be.
-                let build = if call.startup
-                    || model.quiet_paths.covers(call.loc)
-                    || blocking::metadata_only(None, Some((row.receiver, name.as_str())))
+                let kind = blocking::metadata_only(None, Some((row.receiver, name.as_str())))
                     || blocking::brief_work(None, Some((row.receiver, name.as_str())))
                     || blocking::derives_new_password_hash(
                         None,
                         Some((row.receiver, name.as_str())),
-                    ) {
+                    );
+                let why = Pedantic::first([
+                    (call.startup, Pedantic::Startup),
+                    (model.quiet_paths.covers(call.loc), Pedantic::Quiet),
+                    (kind, Pedantic::Kind),
+                ]);
+                let build = if why.is_some() {
                     super::pedantic
                 } else {
                     super::diagnostic
                 };
-                let d = build(
+                let mut d = build(
                     &BLOCKING_IN_ASYNC,
                     model,
                     call.loc,
@@ -318,6 +322,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     ),
                     row.hint,
                 );
+                d.notes.extend(why.map(Pedantic::note));
                 let requires = match receiver {
                     Ty::Field { owner, field } => Requirement::FieldType {
                         owner: owner.clone(),
@@ -366,7 +371,13 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         let quiet = model.quiet_paths.covers(call.loc);
         // tokio's `blocking_*` methods panic in async code: default wherever they are called.
         let panics = blocking::panics_in_async(found.hint);
-        let build = if !panics && (call.startup || pedantic_kind || quiet) {
+        let why = Pedantic::first([
+            (call.startup, Pedantic::Startup),
+            (quiet, Pedantic::Quiet),
+            (pedantic_kind, Pedantic::Kind),
+        ])
+        .filter(|_| !panics);
+        let build = if why.is_some() {
             super::pedantic
         } else {
             super::diagnostic
@@ -378,6 +389,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             format!("{} blocks the thread inside async code", found.what),
             found.hint,
         );
+        d.notes.extend(why.map(Pedantic::note));
         d.fix = async_twin(model, call);
         sink.diagnostics.push(d);
     }
@@ -463,15 +475,18 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // In a function that waits for a person at the terminal: the flow waits on them anyway.
         let interactive = index.on_interactive_path(f, call.span.start.line);
         let mut notes = notes;
+        let why = Pedantic::first([
+            (at_startup, Pedantic::Startup),
+            (quiet, Pedantic::Quiet),
+            (interactive, Pedantic::Interactive),
+            (filesystem_off_event, Pedantic::FilesystemOffEvent),
+            (main_thread_only, Pedantic::MainThread),
+            (hop_is_pedantic_kind(&last.calls), Pedantic::Kind),
+        ]);
         let form = if panics {
             crate::levels::Form::Default
-        } else if at_startup
-            || quiet
-            || interactive
-            || filesystem_off_event
-            || main_thread_only
-            || hop_is_pedantic_kind(&last.calls)
-        {
+        } else if let Some(why) = why {
+            notes.push(why.note());
             crate::levels::Form::Pedantic
         } else {
             // Filesystem work is default only on a per-event path: say which.
@@ -521,17 +536,73 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         let Some(f) = index.function_at(&d.path, line) else {
             continue;
         };
-        if index.runs_alone(f, line)
-            || index.on_interactive_path(f, line)
-            || index.blocks_at_startup(f, &d.span)
-            || index.is_filesystem_off_event(f, &d.span)
-            || index.blocks_on_main_thread(f, &d.span)
-        {
+        let why = Pedantic::first([
+            (index.runs_alone(f, line), Pedantic::RunsAlone),
+            (index.on_interactive_path(f, line), Pedantic::Interactive),
+            (index.blocks_at_startup(f, &d.span), Pedantic::Startup),
+            (
+                index.is_filesystem_off_event(f, &d.span),
+                Pedantic::FilesystemOffEvent,
+            ),
+            (
+                index.blocks_on_main_thread(f, &d.span),
+                Pedantic::MainThread,
+            ),
+        ]);
+        if let Some(why) = why {
             d.form = crate::levels::Form::Pedantic;
+            d.notes.push(why.note());
         } else if index.is_filesystem_on_event_path(f, &d.span) {
             // Filesystem work is default only on a per-event path: say which.
             d.notes.extend(index.per_event_notes(f));
         }
+    }
+}
+
+/// Why a finding is the pedantic form, said in a note so that a run with `--select all`
+/// shows the judgement the rule made (and a reader can disagree with it).
+#[derive(Debug, Clone, Copy)]
+enum Pedantic {
+    Startup,
+    RunsAlone,
+    Quiet,
+    Interactive,
+    FilesystemOffEvent,
+    MainThread,
+    Kind,
+}
+
+impl Pedantic {
+    /// The first reason whose condition holds.
+    fn first<const N: usize>(reasons: [(bool, Pedantic); N]) -> Option<Pedantic> {
+        reasons
+            .into_iter()
+            .find(|(holds, _)| *holds)
+            .map(|(_, why)| why)
+    }
+
+    fn note(self) -> Note {
+        Note::text(match self {
+            Pedantic::Startup => "pedantic form: made once at start-up or set-up",
+            Pedantic::RunsAlone => {
+                "pedantic form: in a binary, made while nothing else runs (before anything concurrent starts)"
+            }
+            Pedantic::Quiet => {
+                "pedantic form: made where no served work waits (right before a process exit, in an unset environment variable's fallback, in a static once-cell's initialiser, or an open handed to an async reader)"
+            }
+            Pedantic::Interactive => {
+                "pedantic form: in a flow that waits for a person at the terminal"
+            }
+            Pedantic::FilesystemOffEvent => {
+                "pedantic form: filesystem work on no per-event path (start-up, a command, a reload, a periodic task)"
+            }
+            Pedantic::MainThread => {
+                "pedantic form: polled only on the main thread of a multi-thread `#[tokio::main]`, apart from the workers"
+            }
+            Pedantic::Kind => {
+                "pedantic form: a metadata-only call, brief work or a new password hash"
+            }
+        })
     }
 }
 

@@ -120,6 +120,38 @@ mod retry_loop {
         assert_eq!(result, Ok(true), "{} calls", calls.load(Ordering::SeqCst));
     }
 
+    /// `cancel_on`: "Stops retrying as soon as `token` is cancelled, also in the middle of a
+    /// sleep", the token cancelled by `notify` just before a zero-delay sleep (whose timer is
+    /// ready at once) and just before an hour's: no further attempt in either, at once, and
+    /// `Cancelled` keeps the last error and the attempt count.
+    #[tokio::test(start_paused = true)]
+    async fn a_cancellation_just_before_a_zero_or_long_sleep_starts_no_further_attempt() {
+        for delay in [Duration::ZERO, Duration::from_secs(3600)] {
+            let token = asyncwise::CancellationToken::new();
+            let canceller = token.clone();
+            let started = Instant::now();
+            let calls = AtomicU32::new(0);
+            let result = retry(RetryPolicy::default(), || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err::<(), _>("down") }
+            })
+            .retry_after(|_| Some(delay))
+            .notify(|_, _| canceller.cancel())
+            .cancel_on(token)
+            .await;
+            assert_eq!(
+                result,
+                Err(RetryError::Cancelled {
+                    last_error: Some("down"),
+                    attempts: 1
+                }),
+                "{delay:?}"
+            );
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "{delay:?}");
+            assert_eq!(started.elapsed(), Duration::ZERO, "{delay:?}");
+        }
+    }
+
     /// How far the jumping clock is ahead of Tokio's (whole seconds; negative: behind).
     static JUMP_SECS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 

@@ -327,6 +327,24 @@ impl RetryPolicy {
     /// assert_eq!(policy.ceiling(u32::MAX), Duration::from_secs(10));
     /// ```
     pub fn ceiling(&self, attempt: u32) -> Duration {
+        // `initial <= max_delay` always (both setters keep it). Zero stays zero: the float
+        // product below would make `0 * inf` NaN, read as `max_delay`.
+        if self.initial.is_zero() || attempt == 0 || self.factor == 1.0 {
+            return self.initial;
+        }
+        // A whole factor (`Backoff`'s 2 among them) multiplies exactly, to the nanosecond;
+        // each step at least doubles, so the loop ends within 95 steps.
+        if self.factor.fract() == 0.0 && self.factor <= f64::from(u32::MAX) {
+            let factor = self.factor as u32;
+            let mut delay = self.initial;
+            for _ in 0..attempt {
+                match delay.checked_mul(factor) {
+                    Some(next) if next < self.max_delay => delay = next,
+                    _ => return self.max_delay,
+                }
+            }
+            return delay;
+        }
         let exponent = i32::try_from(attempt).unwrap_or(i32::MAX);
         let secs = self.initial.as_secs_f64() * self.factor.powi(exponent);
         if secs.is_finite() && secs < self.max_delay.as_secs_f64() {
@@ -569,6 +587,12 @@ type DefaultAfter<E> = fn(&E) -> Option<Duration>;
 /// [`cancel_on`](Retry::cancel_on), then `.await` it. On the first-try
 /// success path it allocates nothing, reads no clock (unless a time budget is
 /// set) and draws no random number.
+///
+/// A panic of `op`, of the future it returns or of one of the closures is
+/// not an error to retry: it unwinds into the task that awaits the retry.
+/// Every retry sleeps on Tokio's timer, even for a zero delay, so a loop of
+/// zero delays still lets the runtime's other tasks run (the sleep takes
+/// part in Tokio's cooperative budget).
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU32, Ordering};

@@ -654,3 +654,60 @@ fn a_blocking_poll_inside_a_nested_instrumented_future_is_reported_once() {
     assert_eq!(seen[0].0.task, seen[1].0.task, "{seen:#?}");
     assert_eq!(blocked_polls, 1);
 }
+
+/// Session 11. `WatchdogBuilder::start`: "Tasks spawned through asyncwise from now on are
+/// watched, until the returned `Watchdog` is dropped"; `Watchdog`: tasks spawned while an
+/// earlier one ran keep their instrumentation, "but nothing is reported any more". A second
+/// watchdog started after the first was dropped: a task spawned under the first, blocking
+/// while the second runs, is reported by neither; a task spawned under the second, blocking
+/// beside it on the other worker, is reported. The order is forced: the old task blocks
+/// before the new one is spawned, until the second watchdog reported something, and then
+/// twelve thresholds more.
+#[test]
+fn a_second_watchdog_reports_only_the_tasks_spawned_under_it() {
+    let _serial = serial();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let first = Reports::default();
+    let first_watchdog = first.watchdog(Duration::from_millis(5));
+    let second = Reports::default();
+    let (go, wait) = tokio::sync::oneshot::channel::<()>();
+    let old_blocking = Arc::new(AtomicBool::new(false));
+    let old = {
+        let _entered = runtime.enter();
+        let blocking = Arc::clone(&old_blocking);
+        let reported = Arc::clone(&second.blocking_seen);
+        watchdog::spawn("spawned-under-the-first", async move {
+            wait.await.unwrap();
+            blocking.store(true, Ordering::SeqCst);
+            let reported = block_until(&reported);
+            std::thread::sleep(Duration::from_millis(60));
+            reported
+        })
+    };
+    drop(first_watchdog);
+    let second_watchdog = second.watchdog(Duration::from_millis(5));
+    go.send(()).unwrap();
+    assert!(block_until(&old_blocking));
+    let new = {
+        let _entered = runtime.enter();
+        let reported = Arc::clone(&second.blocking_seen);
+        watchdog::spawn(
+            "spawned-under-the-second",
+            async move { block_until(&reported) },
+        )
+    };
+    assert!(runtime.block_on(new).unwrap());
+    assert!(runtime.block_on(old).unwrap());
+    drop(second_watchdog);
+    let tasks: Vec<String> = second.take().iter().map(|r| r.task.to_string()).collect();
+    assert!(!tasks.is_empty());
+    assert!(
+        tasks.iter().all(|task| task == "spawned-under-the-second"),
+        "{tasks:?}"
+    );
+    assert!(first.take().is_empty());
+}

@@ -43,6 +43,9 @@ crate::declare_rule! {
     /// `blocking_read`, `blocking_write` (and `_owned`/`_many` forms), which panic "if called
     /// within an asynchronous execution context" (tokio's docs): at start-up or in a command-line
     /// tool they crash the program, so they are default wherever async code reaches them.
+    /// Each pedantic finding carries a note naming which of these made it pedantic, and a
+    /// filesystem finding in the default form names the per-event path that made it default
+    /// (the handler or event loop, then the calls), so a reader can check the judgement.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker

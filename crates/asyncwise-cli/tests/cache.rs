@@ -135,3 +135,51 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// The cache's one package file (there is one package).
+fn package_file(workspace: &Path) -> std::path::PathBuf {
+    let mut files: Vec<_> = std::fs::read_dir(workspace.join(".asyncwise_cache/v2"))
+        .expect("v2")
+        .map(|entry| entry.expect("an entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.remove(0)
+}
+
+#[test]
+fn a_run_that_changes_nothing_leaves_the_cache_file_untouched() {
+    let dir = workspace();
+    let member = dir.path().join("app");
+    let uncached = check(&member, &["--no-cache"]);
+    check(&member, &[]);
+    // Stamps are trusted only once the files have been unchanged for the racy window; the run
+    // after it records them, and from then on a run with no edit has nothing to write.
+    std::thread::sleep(asyncwise_lint::cache::RACY_WINDOW + std::time::Duration::from_millis(500));
+    assert_eq!(check(&member, &[]), uncached);
+    let file = package_file(dir.path());
+    let before = (
+        std::fs::read(&file).expect("read"),
+        std::fs::metadata(&file)
+            .expect("stat")
+            .modified()
+            .expect("mtime"),
+    );
+    assert_eq!(check(&member, &[]), uncached);
+    let after = (
+        std::fs::read(&file).expect("read"),
+        std::fs::metadata(&file)
+            .expect("stat")
+            .modified()
+            .expect("mtime"),
+    );
+    assert!(
+        before == after,
+        "the cache file was rewritten by a run that changed nothing"
+    );
+    // The next run after an edit is still right: the helper no longer blocks, so the
+    // cross-file finding in lib.rs goes.
+    write(&member, "src/io.rs", "pub fn load() {}\n");
+    let edited = check(&member, &[]);
+    assert_eq!(edited, check(&member, &["--no-cache"]));
+    assert!(!edited.1.contains("blocking_in_async"), "{edited:?}");
+}

@@ -6,7 +6,7 @@
 //!                 [--all-targets | --tests --examples --benches]
 //!                 [--select NAMES] [--ignore NAMES] [-W NAME] [-D NAME] [-A NAME] [--exit-zero]
 //!                 [--baseline FILE] [--write-baseline FILE] [--fix | --diff]
-//!                 [--cache-dir DIR | --no-cache]
+//!                 [--cache-dir DIR | --no-cache] [--no-deps]
 //! asyncwise rules [--markdown]
 //! asyncwise explain RULE
 //! asyncwise server
@@ -147,6 +147,11 @@ pub(crate) struct CheckArgs {
     /// Neither read nor write the cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
+    /// Do not read the sources of registry dependencies (by default, calls into a
+    /// dependency's blocking sync functions are followed when cargo has unpacked its sources
+    /// at the version `Cargo.lock` pins).
+    #[arg(long)]
+    no_deps: bool,
 }
 
 fn parse_selector(name: &str) -> Result<Selector, String> {
@@ -302,6 +307,9 @@ pub(crate) fn check(
     options.configure = !args.no_config;
     // One run, then the process ends (`--fix` may check several times: it frees as it goes).
     options.exits_after = !(args.fix || args.diff);
+    if args.no_deps {
+        options.dependency_sources = None;
+    }
     if !args.no_cache {
         options.cache = Some(
             args.cache_dir

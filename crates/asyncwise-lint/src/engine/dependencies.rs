@@ -62,6 +62,9 @@ fn debug(message: impl FnOnce() -> String) {
     }
 }
 
+/// A crate by (name, version).
+type CrateKey = (String, String);
+
 /// Where a run finds dependency sources.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
@@ -257,7 +260,7 @@ pub(crate) fn add_blocking_dependencies(
             }
             pinned.push((code, package, version));
         }
-        let read: Vec<((String, String), Option<Vec<FileInput>>)> = to_read
+        let read: Vec<(CrateKey, Option<Vec<FileInput>>)> = to_read
             .into_par_iter()
             .map(|(name, version, dir)| {
                 let files = summary_of(&name, &version, &dir, cache);

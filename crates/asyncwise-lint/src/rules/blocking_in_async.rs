@@ -220,10 +220,11 @@ crate::declare_rule! {
     /// another version or no sources: not followed. The dependency's own helpers are followed
     /// as the crate's are, and the notes point into its files. A dependency blocks on purpose
     /// for its sync callers, but often only on a rare path, so only some kinds propagate out of
-    /// it (`knowledge::dependencies`): waiting on a child process, a std socket or DNS lookup, a
-    /// thread sleep, a blocking HTTP, database, SMTP or SSH client, a pool's wait, password
-    /// hashing make the default form; its filesystem work, archive and image work and waits on
-    /// its own threads (channels, condition variables, joins) the pedantic form; filesystem
+    /// it (`knowledge::dependencies`): waiting on a child process or a std socket, a blocking
+    /// HTTP, database, SMTP or SSH client, a pool's wait, password hashing make the default
+    /// form; its filesystem work, archive and image work, DNS lookups (made where it is set
+    /// up), thread sleeps (a spin lock's or full queue's back-off) and waits on its own threads
+    /// (channels, condition variables, joins) the pedantic form; filesystem
     /// work reached through its constructor or configuration entry point (`new`, `default`,
     /// `build`, `from_env`, `load`, `open`, ...: certificates, configuration files),
     /// metadata-only calls, standard-input reads and tokio's `blocking_*` methods none. Async

@@ -177,8 +177,11 @@ impl Config {
 /// Read with `toml_edit`, as manifests are (`engine/manifest.rs`): one TOML crate, whose
 /// document keeps the spans that errors point at and which deserializes through serde.
 fn parse_section(text: &str, section: &[&str]) -> Result<Option<Config>, FileError> {
-    let doc =
-        toml_edit::Document::parse(text).map_err(|e| toml_error(text, e.message(), e.span()))?;
+    let shared = crate::engine::manifest::document(text);
+    let doc = shared
+        .parsed()
+        .as_ref()
+        .map_err(|e| toml_error(text, e.message(), e.span()))?;
     let mut item = doc.as_item();
     for key in section {
         match item.get(*key) {

@@ -196,6 +196,9 @@ struct PackageMeta {
     /// Struct field types: `Struct.field` -> type paths (keyed as calls name them, so a
     /// lookup allocates nothing).
     field_types: FastMap<String, Vec<String>>,
+    /// Struct fields that are locks whose guard dereferences to a named type: `Struct.field`
+    /// -> that type's paths.
+    guarded_types: FastMap<String, Vec<String>>,
     /// Glob imports of crate modules, per file.
     globs: FastMap<usize, Vec<String>>,
     /// Glob imports of crate modules, by the module that makes them (`pub use config::*;` in
@@ -247,7 +250,7 @@ impl CrateIndex {
             .sum();
         index.files.reserve_exact(files);
         index.fns.reserve_exact(fns);
-        for (p, package) in packages.into_iter().enumerate() {
+        for (p, mut package) in packages.into_iter().enumerate() {
             let mut meta = PackageMeta {
                 lib_name: package.lib_name,
                 deps: package.deps,
@@ -256,15 +259,23 @@ impl CrateIndex {
                 ..PackageMeta::default()
             };
             let moves = path_attribute_moves(&package.files);
+            if !moves.is_empty() {
+                // Every call target of every function is looked at: memory the workers wrote
+                // long ago, so the pass waits on it. On the pool, files share it out.
+                let relocate_file = |file: &mut FileInput| relocate(&mut file.items, &moves);
+                if rayon::current_thread_index().is_some() {
+                    use rayon::prelude::*;
+                    package.files.par_iter_mut().for_each(relocate_file);
+                } else {
+                    package.files.iter_mut().for_each(relocate_file);
+                }
+            }
             let package_fns = package.files.iter().map(|f| f.items.functions.len()).sum();
             index.by_id.push(FastMap::with_capacity_and_hasher(
                 package_fns,
                 Default::default(),
             ));
             for mut file in package.files {
-                if !moves.is_empty() {
-                    relocate(&mut file.items, &moves);
-                }
                 let f = index.files.len();
                 meta.has_library |= file.rel == Path::new("src/lib.rs");
                 let bin_root = meta
@@ -288,6 +299,12 @@ impl CrateIndex {
                 meta.aliases.extend(file.items.aliases);
                 for (owner, field, ty) in file.items.fields {
                     meta.field_types
+                        .entry(format!("{owner}.{field}"))
+                        .or_default()
+                        .push(ty);
+                }
+                for (owner, field, ty) in file.items.guarded_fields {
+                    meta.guarded_types
                         .entry(format!("{owner}.{field}"))
                         .or_default()
                         .push(ty);
@@ -849,16 +866,27 @@ impl CrateIndex {
         use crate::knowledge::types::{Returns, method_returns};
         use crate::model::{ChainBase, ChainStep};
         let entry = &self.files[file];
+        // The type behind the lock the last step reached, when it is a field whose guard
+        // dereferences to a named type: a guard method's step moves to it.
+        let mut guarded: Option<String> = None;
         let (mut package, mut ty) = match &chain.base {
             ChainBase::Field { owner, field } => {
+                guarded = self.guarded_type(entry.package, owner, field);
                 (entry.package, self.field_type(entry.package, owner, field)?)
             }
             ChainBase::Returns(path) => self.returned_by(self.resolve_target(file, path)?)?,
         };
         for step in &chain.steps {
+            if let (Some(inner), ChainStep::Method(name)) = (guarded.take(), step)
+                && crate::knowledge::locks::guards_first_argument(&ty, name)
+            {
+                ty = inner;
+                continue;
+            }
             ty = match step {
                 ChainStep::Field(name) if ty.starts_with("crate::") => {
                     let owner = ty.rsplit("::").next().unwrap_or(&ty);
+                    guarded = self.guarded_type(package, owner, name);
                     self.field_type(package, owner, name)?
                 }
                 ChainStep::Field(_) => return None,
@@ -900,6 +928,15 @@ impl CrateIndex {
     fn field_type(&self, package: usize, owner: &str, field: &str) -> Option<String> {
         let key = format!("{owner}.{field}");
         match self.packages[package].field_types.get(&key)?.as_slice() {
+            [ty] => Some(ty.clone()),
+            _ => None,
+        }
+    }
+
+    /// The one type the guard of the lock field `owner.field` dereferences to in `package`.
+    fn guarded_type(&self, package: usize, owner: &str, field: &str) -> Option<String> {
+        let key = format!("{owner}.{field}");
+        match self.packages[package].guarded_types.get(&key)?.as_slice() {
             [ty] => Some(ty.clone()),
             _ => None,
         }

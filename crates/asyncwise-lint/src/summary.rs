@@ -91,6 +91,10 @@ pub struct FileItems {
     /// Locks that `macro_rules!` bodies of the file lock, where no guard can be followed.
     #[serde(default)]
     pub macro_locks: crate::model::macro_rules::MacroLocks,
+    /// Struct fields that are locks whose guard dereferences to a named type: (struct, field,
+    /// that type's path), so `state.db.lock()?.execute(..)` in another file is typed.
+    #[serde(default)]
+    pub guarded_fields: Vec<(String, String, String)>,
 }
 
 /// Which lock a declaration or lock site is: what the crate pass matches them by.
@@ -558,7 +562,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 (None, _) => path.clone(),
             },
             Callee::Method { name, receiver } => match receiver {
-                Ty::Named(ty) => format!("{ty}::{name}"),
+                Ty::Named(ty) | Ty::Locked { lock: ty, .. } => format!("{ty}::{name}"),
                 // A field of a struct declared in another file: typed by the crate index.
                 Ty::Field { owner, field } => format!("{FIELD_PREFIX}{owner}.{field}::{name}"),
                 _ => {
@@ -640,6 +644,15 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             .fields
             .iter()
             .map(|f| (f.owner.clone(), f.field.clone(), f.ty.clone()))
+            .collect(),
+        guarded_fields: model
+            .fields
+            .iter()
+            .filter_map(|f| {
+                f.guarded
+                    .as_ref()
+                    .map(|g| (f.owner.clone(), f.field.clone(), g.clone()))
+            })
             .collect(),
         functions: functions.into_iter().map(Box::new).collect(),
         async_lock_decls: model

@@ -986,6 +986,20 @@ fn deadline_after(max_delay: Duration) -> Instant {
     crate::instant_after(Instant::now(), max_delay)
 }
 
+/// Whether the batch's deadline has passed, read from the clock after each
+/// item: an upstream that always has an item ready keeps the loop from ever
+/// reaching the timer (and a coop-budgeted one is `Pending` only when the
+/// timer has no budget left either), so the batch would fill by size only,
+/// or never end. Right after the first item only a zero delay has passed;
+/// an endless one never does (no clock read for either).
+#[inline]
+fn deadline_passed(first: bool, max_delay: Duration, deadline: Option<&Pin<Box<Sleep>>>) -> bool {
+    if first || max_delay == Duration::MAX {
+        return first && max_delay.is_zero();
+    }
+    deadline.is_some_and(|sleep| Instant::now() >= sleep.deadline())
+}
+
 /// Groups the items of a stream into `Vec`s: [`batched`](BatchedExt::batched).
 ///
 /// ```
@@ -1007,9 +1021,14 @@ pub trait BatchedExt: Stream + Sized {
     /// `max_delay` has passed since its first item arrived (on Tokio's timer,
     /// so paused time controls it; `Duration::MAX` means no deadline), or
     /// when the stream ends with items waiting. Never yields an empty batch.
-    /// The deadline is looked at whenever the stream has no item ready: a
-    /// stream that always has one (never `Pending`) fills batches by size
-    /// only.
+    /// The clock is also read after each item, so a stream that always has
+    /// an item ready (never `Pending`, or a flooded channel that is only
+    /// `Pending` when Tokio's cooperative budget runs out) still ends a
+    /// batch with the first item that arrives once the delay has passed, and
+    /// loses nothing at its end. `Duration::ZERO` has passed when the first
+    /// item arrives: every batch is one item (`ready_chunks` groups what is
+    /// ready at once). Under an endless delay, a stream that is never
+    /// `Pending` keeps one poll going until the batch is full.
     ///
     /// Use it instead of `futures`' `ready_chunks` when a slow trickle of
     /// items must still be passed on within a bounded delay.
@@ -1078,7 +1097,8 @@ impl<S: Stream> Stream for Batched<S> {
         while !*this.done {
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(item)) => {
-                    if this.buf.is_empty() {
+                    let first = this.buf.is_empty();
+                    if first {
                         let at = deadline_after(*this.max_delay);
                         match this.deadline {
                             Some(sleep) => sleep.as_mut().reset(at),
@@ -1087,7 +1107,9 @@ impl<S: Stream> Stream for Batched<S> {
                         this.buf.reserve((*this.max_items).min(PREALLOCATE));
                     }
                     this.buf.push(item);
-                    if this.buf.len() >= *this.max_items {
+                    if this.buf.len() >= *this.max_items
+                        || deadline_passed(first, *this.max_delay, this.deadline.as_ref())
+                    {
                         return Poll::Ready(Some(std::mem::take(this.buf)));
                     }
                 }

@@ -384,7 +384,17 @@ where
 #[cold]
 fn poll_after_unwind<S, F, Fut, U, E>(
     this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>,
-) -> Poll<Option<Result<U, Box<StageError<E>>>>> {
+) -> Poll<Option<StageResult<U, E>>> {
+    halt(this);
+    Poll::Ready(None)
+}
+
+/// What a stage yields per item: its output or the error that stopped it.
+type StageResult<U, E> = Result<U, Box<StageError<E>>>;
+
+/// [`stop`] on the stage's projected state: nothing more is read from upstream, and what is
+/// held or running is dropped.
+fn halt<S, F, Fut, U, E>(this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>) {
     stop(
         this.upstream_done,
         this.held,
@@ -392,7 +402,6 @@ fn poll_after_unwind<S, F, Fut, U, E>(
         this.timed,
         this.finished,
     );
-    Poll::Ready(None)
 }
 
 /// One poll of the stage (see [`MapConcurrent`]'s `poll_next`).
@@ -400,7 +409,7 @@ fn poll_after_unwind<S, F, Fut, U, E>(
 fn poll_stage<S, F, Fut, U, E>(
     this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>,
     cx: &mut Context<'_>,
-) -> Poll<Option<Result<U, Box<StageError<E>>>>>
+) -> Poll<Option<StageResult<U, E>>>
 where
     S: Stream,
     F: FnMut(S::Item) -> Fut,
@@ -455,17 +464,8 @@ where
             *this.held -= 1;
             match result {
                 Ok(value) => return Poll::Ready(Some(Ok(value))),
-                Err(error) => match apply_policy(error, this.on_error) {
-                    Some(error) => {
-                        stop(
-                            this.upstream_done,
-                            this.held,
-                            this.running,
-                            this.timed,
-                            this.finished,
-                        );
-                        return Poll::Ready(Some(Err(error)));
-                    }
+                Err(error) => match settle_error(this, error) {
+                    Some(stopped) => return stopped,
                     None => continue,
                 },
             }
@@ -497,17 +497,23 @@ where
             Ok(value) => return Poll::Ready(Some(Ok(value))),
             Err(error) => error,
         };
-        if let Some(error) = apply_policy(error, this.on_error) {
-            stop(
-                this.upstream_done,
-                this.held,
-                this.running,
-                this.timed,
-                this.finished,
-            );
-            return Poll::Ready(Some(Err(error)));
+        if let Some(stopped) = settle_error(this, error) {
+            return stopped;
         }
     }
+}
+
+/// Hands a failed or timed-out item to the error policy. Under
+/// [`OnError::Stop`] the stage stops and the poll's answer (the error) comes
+/// back; under the other policies `None`, and the stage goes on.
+#[cold]
+fn settle_error<S, F, Fut, U, E>(
+    this: &mut MapConcurrentProj<'_, S, F, Fut, U, E>,
+    error: Box<StageError<E>>,
+) -> Option<Poll<Option<StageResult<U, E>>>> {
+    let error = apply_policy(error, this.on_error)?;
+    halt(this);
+    Some(Poll::Ready(Some(Err(error))))
 }
 
 /// `poll_next` for the common configuration, unordered and without a
@@ -527,7 +533,7 @@ fn poll_unordered_untimed<S, F, Fut, U, E>(
     finished: &mut BTreeMap<u64, Result<U, Box<StageError<E>>>>,
     timed: &mut Option<FuturesUnordered<Timed<Fut>>>,
     cx: &mut Context<'_>,
-) -> Poll<Option<Result<U, Box<StageError<E>>>>>
+) -> Poll<Option<StageResult<U, E>>>
 where
     S: Stream,
     F: FnMut(S::Item) -> Fut,

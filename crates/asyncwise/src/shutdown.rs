@@ -247,13 +247,18 @@ pub struct ShutdownReport {
     /// and cut because they had not stopped when it ended, before the drain
     /// deadline; in the order they were cut. They ignored their
     /// cancellation, like stragglers, but their owner's policy dealt with
-    /// them in time, so they do not change the exit code. A task of a group
-    /// made [`with_shutdown`](crate::TaskGroup::with_shutdown), whose grace
-    /// *is* the drain deadline, is a [straggler](Self::stragglers) instead
-    /// (exit code 124), whether its group or the drain cut it first; but
-    /// such a group cancelled on its own before the shutdown was triggered
-    /// gives its tasks the shutdown's deadline from its cancellation, and a
-    /// task it cuts then is here.
+    /// them in time, so they do not change the exit code. A task whose
+    /// grace ended at or after the drain deadline is a
+    /// [straggler](Self::stragglers) instead (exit code 124), whether its
+    /// owner or the drain cut it first, on any runtime: always so for a
+    /// group made [`with_shutdown`](crate::TaskGroup::with_shutdown), whose
+    /// grace *is* the drain deadline, and for a grace longer than what was
+    /// left of the deadline when it began (the drain, if one runs, cuts the
+    /// task at the deadline; if none runs yet, the owner's cut comes after
+    /// it). But a `with_shutdown` group cancelled on its own before the
+    /// shutdown was triggered gives its tasks the shutdown's deadline from
+    /// its cancellation, and a task it cuts then, before any drain
+    /// deadline, is here.
     pub cut: Vec<TaskInfo>,
     /// The second signal that cut the drain short, if any.
     pub forced_by: Option<Signal>,
@@ -598,8 +603,13 @@ impl Tracking {
                 registry.failures.push(TaskFailure { task, error });
             }
             None if !closed && entry.cut => {
-                tracing::warn!(task.name = %task.name, task.location = %task.location, "tracked task ignored its cancellation and was cut at the end of its grace period");
-                registry.cut.push(task);
+                let past_deadline = self.past_drain_deadline();
+                tracing::warn!(task.name = %task.name, task.location = %task.location, past_deadline, "tracked task ignored its cancellation and was cut at the end of its grace period");
+                if past_deadline {
+                    registry.stragglers.insert(self.id, task);
+                } else {
+                    registry.cut.push(task);
+                }
             }
             None if !closed => {
                 tracing::warn!(task.name = %task.name, task.location = %task.location, "tracked task ended unfinished before the drain deadline (aborted through a handle, by its group or supervisor, or its runtime shut down)");
@@ -610,21 +620,18 @@ impl Tracking {
     }
 
     /// Records that the task's group cut it, already started, when the
-    /// grace period it gave after cancelling it ended. When that grace was
-    /// the drain's (`until_drain`, a group made `with_shutdown`) and the
-    /// drain deadline has passed, the task is a straggler, as if the drain
-    /// had cut it (which one runs first at that instant is chance);
-    /// otherwise (a grace of the group's own, or a `with_shutdown` group
-    /// cancelled before the shutdown was triggered) it goes to
-    /// [`ShutdownReport::cut`]. Nothing once the drain has closed the
-    /// registry: the drain has listed it already.
-    pub(crate) fn record_cut(&self, until_drain: bool) {
-        let at_drain_deadline = until_drain
-            && self
-                .inner
-                .drain_deadline
-                .get()
-                .is_some_and(|deadline| Instant::now() >= *deadline);
+    /// grace period it gave after cancelling it ended. When the drain
+    /// deadline has passed by then, the task is a straggler, as if the drain
+    /// had cut it: it ignored its cancellation past the deadline, whether
+    /// its grace was the drain's (a group made `with_shutdown`: the same
+    /// instant, and which one runs first is chance, on a multi-thread
+    /// runtime too) or its group's own that ended at or after the deadline
+    /// before a drain ran. Otherwise (a grace that ended before the drain
+    /// deadline, or a `with_shutdown` group cancelled before the shutdown
+    /// was triggered) it goes to [`ShutdownReport::cut`]. Nothing once the
+    /// drain has closed the registry: the drain has listed it already.
+    pub(crate) fn record_cut(&self) {
+        let at_drain_deadline = self.past_drain_deadline();
         let mut registry = self.inner.registry();
         if registry.closed {
             return;
@@ -639,6 +646,18 @@ impl Tracking {
         } else {
             registry.cut.push(task);
         }
+    }
+}
+
+impl Tracking {
+    /// `true` once the shutdown has fixed its drain deadline (triggered, or
+    /// a drain started) and it has passed: a task that ignored its
+    /// cancellation until now ignored the deadline too.
+    fn past_drain_deadline(&self) -> bool {
+        self.inner
+            .drain_deadline
+            .get()
+            .is_some_and(|deadline| Instant::now() >= *deadline)
     }
 }
 
@@ -1105,6 +1124,16 @@ impl Shutdown {
             id,
             _counted: self.inner.tracker.token(),
         }
+    }
+
+    /// Counts, until dropped, as a tracked task that is not in the registry
+    /// (never a straggler, never aborted): the drain waits for it, and for
+    /// the tasks spawned meanwhile, as it waits for `run`'s main task.
+    /// [`DrainTest`](crate::testing::DrainTest) holds one for its service
+    /// future, which it polls itself.
+    #[cfg(feature = "testing")]
+    pub(crate) fn hold_drain(&self) -> TaskTrackerToken {
+        self.inner.tracker.token()
     }
 
     /// Makes a spawned task visible in the registry, with its abort handle.

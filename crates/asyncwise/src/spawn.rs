@@ -51,8 +51,9 @@ pub(crate) struct TaskMeta {
 /// a message.
 ///
 /// `Result<T, E>` is a failure when it is `Err` (`E` only needs `Display`:
-/// it does not have to be `Sync`, nor even an error type). Every other
-/// implementation is always a success. The crate implements it for `()`,
+/// it does not have to be `Sync`, nor even an error type), and
+/// `std::process::ExitCode` when it is not `ExitCode::SUCCESS` (its
+/// message: `exit code N`). Every other implementation is always a success. The crate implements it for `()`,
 /// the primitive types, `String`, `&'static str`, `Option<T>`, `Vec<T>`,
 /// `Box<T>`, `std::process::ExitCode` and tuples of up to four elements;
 /// for an output type of your own, one line does it:
@@ -65,6 +66,8 @@ pub(crate) struct TaskMeta {
 ///
 /// assert!(Stats { rows: 3 }.failure().is_none());
 /// assert_eq!(Err::<(), _>("disk full").failure().as_deref(), Some("disk full"));
+/// assert_eq!(std::process::ExitCode::from(3).failure().as_deref(), Some("exit code 3"));
+/// assert!(std::process::ExitCode::SUCCESS.failure().is_none());
 /// # let _ = Stats { rows: 0 }.rows;
 /// ```
 pub trait TaskOutput {
@@ -120,9 +123,30 @@ always_success!(
     f64,
     String,
     &'static str,
-    std::process::ExitCode,
     Duration,
 );
+
+/// A process's convention: zero is success. `ExitCode` has no getter on
+/// stable Rust, but it compares, and every `ExitCode` a stable program can
+/// make comes from a `u8` (`From<u8>`, `SUCCESS`, `FAILURE`), so its number
+/// is found by comparison, on the failure path only.
+impl TaskOutput for std::process::ExitCode {
+    fn failure(&self) -> Option<String> {
+        if self.is_failure() {
+            let code = (1..=u8::MAX).find(|code| Self::from(*code) == *self);
+            Some(match code {
+                Some(code) => format!("exit code {code}"),
+                None => format!("{self:?}"),
+            })
+        } else {
+            None
+        }
+    }
+
+    fn is_failure(&self) -> bool {
+        *self != Self::SUCCESS
+    }
+}
 impl<T> TaskOutput for Option<T> {}
 impl<T> TaskOutput for Vec<T> {}
 impl<T: ?Sized> TaskOutput for Box<T> {}
@@ -809,9 +833,9 @@ where
             && let Some(tracking) = observed.and_then(|observed| observed.tracking.as_ref())
         {
             match this.scope.as_deref().map(|scope| &scope.grace) {
-                Some(Grace::UntilDrainDeadline(_)) if *this.started => tracking.record_cut(true),
+                Some(Grace::UntilDrainDeadline(_)) if *this.started => tracking.record_cut(),
                 Some(Grace::Fixed(grace)) if *this.started && !grace.is_zero() => {
-                    tracking.record_cut(false);
+                    tracking.record_cut();
                 }
                 _ => tracking.record_abort(None),
             }

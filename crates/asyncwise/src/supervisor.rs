@@ -601,8 +601,10 @@ impl Supervisor {
     /// aborts them (any grace past about 30 years is taken as 30 years).
     /// A child of a supervisor made [`with_shutdown`](Self::with_shutdown)
     /// that is aborted when a non-zero grace ends is named in
-    /// [`ShutdownReport::cut`](crate::ShutdownReport::cut); with zero grace
-    /// in [`aborted`](crate::ShutdownReport::aborted).
+    /// [`ShutdownReport::cut`](crate::ShutdownReport::cut) (among the
+    /// [stragglers](crate::ShutdownReport::stragglers) if the drain deadline
+    /// had passed by then); with zero grace in
+    /// [`aborted`](crate::ShutdownReport::aborted).
     /// Likewise a restart delay of `Duration::MAX` from the
     /// [restart policy](Self::restart_policy) means the child waits, not a
     /// crash.

@@ -286,8 +286,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// grace past about 30 years is taken as 30 years). A tracked task (the
     /// group made `with_shutdown`, then given this grace) that is cut when a
     /// non-zero grace ends is named in
-    /// [`ShutdownReport::cut`](crate::ShutdownReport::cut); with zero grace
-    /// it is [`aborted`](crate::ShutdownReport::aborted).
+    /// [`ShutdownReport::cut`](crate::ShutdownReport::cut), or among the
+    /// [stragglers](crate::ShutdownReport::stragglers) if the drain deadline
+    /// had passed by then; with zero grace it is
+    /// [`aborted`](crate::ShutdownReport::aborted).
     ///
     /// ```
     /// use std::time::Duration;

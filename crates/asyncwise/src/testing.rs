@@ -729,7 +729,9 @@ impl DrainTest {
     /// The default drain deadline, one second.
     pub const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
 
-    /// Triggers the shutdown `after` the service started (virtual time).
+    /// Triggers the shutdown `after` the service started (virtual time): the
+    /// service future is polled first, so with `Duration::ZERO` it has run
+    /// to its first suspension before the trigger.
     pub fn trigger_after(after: std::time::Duration) -> Self {
         DrainTest {
             trigger_after: after,
@@ -748,6 +750,11 @@ impl DrainTest {
     /// instant (whether or not the service future has returned: a service
     /// may just spawn its tasks and return), drains it and keeps polling
     /// the service future until it returns or the drain deadline passes.
+    /// Like the main future of [`Shutdown::run`](crate::Shutdown::run), the
+    /// service future counts as a tracked task until it returns: the drain
+    /// waits for it, and the tasks it spawns during the drain (a service
+    /// still starting up when the shutdown comes) are waited for and cut at
+    /// the deadline like the others.
     ///
     /// # Errors
     ///
@@ -771,21 +778,41 @@ impl DrainTest {
         Fut: Future<Output = ()>,
     {
         let shutdown = crate::Shutdown::with_deadline(self.within);
+        // The service future counts as a tracked task, as `run`'s main does:
+        // a drain that began while it was still starting waits for it and for
+        // the tasks it spawns meanwhile, instead of ending at once and
+        // refusing them unpolled.
+        let mut service_running = Some(shutdown.hold_drain());
         let mut service = pin!(service(shutdown.clone()));
         let mut service_done = false;
         let mut trigger = pin!(tokio::time::sleep(self.trigger_after));
         loop {
             tokio::select! {
+                // The service first: it has started before the trigger, even
+                // a trigger after zero.
+                biased;
+                () = service.as_mut(), if !service_done => {
+                    service_done = true;
+                    service_running = None;
+                }
                 () = trigger.as_mut() => break,
-                () = service.as_mut(), if !service_done => service_done = true,
             }
         }
         let deadline = crate::instant_after(tokio::time::Instant::now(), self.within);
         let mut drain = pin!(shutdown.drain());
+        let mut hold_ends = pin!(tokio::time::sleep_until(deadline));
         let report = loop {
             tokio::select! {
+                biased;
+                () = service.as_mut(), if !service_done => {
+                    service_done = true;
+                    service_running = None;
+                }
+                // At the deadline the drain stops waiting for the service (the
+                // check below reports one that had not returned) and settles
+                // only the tasks it cut.
+                () = hold_ends.as_mut(), if service_running.is_some() => service_running = None,
                 report = drain.as_mut() => break report,
-                () = service.as_mut(), if !service_done => service_done = true,
             }
         };
         // The drain ends as soon as no tracked task runs; a service that

@@ -913,7 +913,8 @@ mod spawn {
     /// `Display`: it does not have to be `Sync` ...). Every other implementation is always a
     /// success" — as a group and a shutdown read them: the `Err` output is handed back as
     /// the task's value and recorded as a named failure with its message in the shutdown's
-    /// report (exit code 1); `None` and `ExitCode::FAILURE` are successes.
+    /// report (exit code 1); `None` is a success, and a group hands an `ExitCode` back as
+    /// its value (a failure since session 10: `tests/hostile_review.rs`).
     #[tokio::test(start_paused = true)]
     async fn task_outputs_are_read_as_documented() {
         let shutdown = Shutdown::new();

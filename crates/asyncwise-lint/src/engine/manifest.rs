@@ -7,8 +7,61 @@
 //! the package's files without package facts rather than failing them.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use toml_edit::{Document, Item};
+
+/// A TOML text and its parse, shared by every reader of the same text ([`document`]).
+pub(crate) struct SharedDocument {
+    text: Box<str>,
+    parsed: OnceLock<Result<Document<String>, toml_edit::TomlError>>,
+}
+
+impl SharedDocument {
+    /// The document, or why the text is not TOML.
+    pub(crate) fn parsed(&self) -> &Result<Document<String>, toml_edit::TomlError> {
+        self.parsed
+            .get_or_init(|| Document::parse(self.text.to_string()))
+    }
+}
+
+/// The parsed documents of the texts read so far, by a hash of the text.
+static DOCUMENTS: Mutex<Option<std::collections::HashMap<u64, Arc<SharedDocument>>>> =
+    Mutex::new(None);
+
+/// How many documents [`document`] keeps (a long-running server meets edited texts).
+const KEPT_DOCUMENTS: usize = 256;
+
+/// The parse of a TOML text, made once per text however many readers ask: the manifest reader,
+/// the configuration reader and the workspace lookups each parsed a package's `Cargo.toml`
+/// again (two parses of tokio's on every run, on two threads). Keyed by the text itself, so an
+/// edited file is parsed afresh; a reader that asks while another parses the same text waits
+/// for that parse instead of repeating it.
+pub(crate) fn document(text: &str) -> Arc<SharedDocument> {
+    use std::hash::BuildHasher as _;
+    let key = foldhash::fast::FixedState::with_seed(0).hash_one(text);
+    let shared = {
+        let mut documents = DOCUMENTS.lock().unwrap_or_else(|e| e.into_inner());
+        let documents = documents.get_or_insert_with(Default::default);
+        match documents.get(&key) {
+            Some(found) if *found.text == *text => Arc::clone(found),
+            _ => {
+                if documents.len() >= KEPT_DOCUMENTS {
+                    documents.clear();
+                }
+                let fresh = Arc::new(SharedDocument {
+                    text: text.into(),
+                    parsed: OnceLock::new(),
+                });
+                documents.insert(key, Arc::clone(&fresh));
+                fresh
+            }
+        }
+    };
+    // Parsed outside the lock: readers of other texts do not wait for it.
+    shared.parsed();
+    shared
+}
 
 pub use crate::model::Edition;
 
@@ -154,7 +207,8 @@ pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
 fn inherit_path_deps(dir: &Path, keys: &[String], path_deps: &mut Vec<(String, PathBuf)>) {
     let found = dir.ancestors().skip(1).find_map(|d| {
         let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
-        let doc = Document::parse(text.as_str()).ok()?;
+        let shared = document(&text);
+        let doc = shared.parsed().as_ref().ok()?;
         let table = doc.as_table().get("workspace")?.get("dependencies")?;
         let table = table.as_table_like()?;
         let paths: Vec<(String, PathBuf)> = table
@@ -178,7 +232,8 @@ fn inherit_path_deps(dir: &Path, keys: &[String], path_deps: &mut Vec<(String, P
 fn inherit_dependencies(dir: &Path, deps: &mut [Dependency]) {
     let found = dir.ancestors().find_map(|d| {
         let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
-        let doc = Document::parse(text.as_str()).ok()?;
+        let shared = document(&text);
+        let doc = shared.parsed().as_ref().ok()?;
         let table = doc
             .as_table()
             .get("workspace")?
@@ -273,7 +328,9 @@ pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| {
             std::fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|text| {
-                Document::parse(text.as_str())
+                document(&text)
+                    .parsed()
+                    .as_ref()
                     .is_ok_and(|doc| doc.as_table().contains_key("workspace"))
             })
         })
@@ -284,7 +341,8 @@ pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
 fn workspace_edition(dir: &Path) -> Option<Edition> {
     dir.ancestors().find_map(|d| {
         let text = std::fs::read_to_string(d.join("Cargo.toml")).ok()?;
-        let doc = Document::parse(text.as_str()).ok()?;
+        let shared = document(&text);
+        let doc = shared.parsed().as_ref().ok()?;
         let workspace = doc.as_table().get("workspace")?;
         workspace
             .get("package")
@@ -304,7 +362,8 @@ fn workspace_edition(dir: &Path) -> Option<Edition> {
 /// assert_eq!(m.path_deps, vec![("core_lib".to_string(), "ws/app/../core".into())]);
 /// ```
 pub fn parse(text: &str, dir: &Path) -> Result<Manifest, String> {
-    let doc = Document::parse(text).map_err(|e| e.to_string())?;
+    let shared = document(text);
+    let doc = shared.parsed().as_ref().map_err(|e| e.to_string())?;
     let root = doc.as_table();
     let package = root.get("package");
     let name = package

@@ -66,6 +66,17 @@ struct Segment {
 /// assert_eq!(measure_nesting(r#"const S: &str = "(((("; // (((("#).depth, 1);
 /// ```
 pub fn measure_nesting(source: &str) -> Nesting {
+    scan::<false>(source, &mut Vec::new())
+}
+
+/// A line doc comment [`without_doc_comments`] replaces: its byte range, the attribute written
+/// there (empty on a line that continues a block) and the block's attribute.
+type DocReplacement = (std::ops::Range<usize>, &'static [u8], &'static [u8]);
+
+/// The lexical pass of [`measure_nesting`]; with `DOCS`, it also notes the doc comments
+/// [`without_doc_comments`] replaces, in the same pass (the analysis needs both, and the two
+/// passes lexed every file alike: the second cost 4% of a cold run's instructions).
+fn scan<const DOCS: bool>(source: &str, docs: &mut Vec<DocReplacement>) -> Nesting {
     let b = source.as_bytes();
     let n = b.len();
     let mut i = 0;
@@ -85,8 +96,12 @@ pub fn measure_nesting(source: &str) -> Nesting {
             continue;
         }
         if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
+            let start = i;
             while i < n && b[i] != b'\n' {
                 i += 1;
+            }
+            if DOCS {
+                note_doc_comment(b, start, i, docs);
             }
             continue;
         }
@@ -378,64 +393,49 @@ pub(crate) fn skip_char_or_lifetime(source: &str, i: usize) -> (usize, bool) {
 /// assert_eq!(without_doc_comments("/// One.\n    /// Two.\nfn g() {}"), "#[d]    \n            \nfn g() {}");
 /// ```
 pub fn without_doc_comments(source: &str) -> std::borrow::Cow<'_, str> {
-    let b = source.as_bytes();
-    let n = b.len();
-    // Each replaced doc comment: its byte range, the attribute written there (none on a line
-    // that continues a block) and the block's attribute.
-    let mut replaced: Vec<(std::ops::Range<usize>, &[u8], &[u8])> = Vec::new();
-    let mut i = 0;
-    while i < n {
-        let c = b[i];
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            let start = i;
-            while i < n && b[i] != b'\n' {
-                i += 1;
-            }
-            // (A `\r` before the newline stays.)
-            let end = if i > start && b[i - 1] == b'\r' {
-                i - 1
-            } else {
-                i
-            };
-            let attribute: Option<&[u8]> = match b.get(start + 2) {
-                Some(b'!') => Some(b"#![d]"),
-                Some(b'/') if b.get(start + 3) != Some(&b'/') => Some(b"#[d]"),
-                _ => None,
-            };
-            // A lone `\r` in a doc comment is an error the parser reports: left as it is.
-            if let Some(attribute) = attribute
-                && !b[start..end].contains(&b'\r')
-            {
-                // A line that continues a block of doc comments (only whitespace since the
-                // last one, of the same kind) is blanked: one attribute per block, not per
-                // line (tokio's src/ has 38,000 doc lines; each was an `Attribute` to parse).
-                let continues = replaced.last().is_some_and(|(last, _, kind)| {
-                    *kind == attribute && b[last.end..start].iter().all(u8::is_ascii_whitespace)
-                });
-                if continues {
-                    replaced.push((start..end, b"", attribute));
-                } else if end - start >= attribute.len() {
-                    replaced.push((start..end, attribute, attribute));
-                }
-            }
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = skip_block_comment(b, i);
-            continue;
-        }
-        match c {
-            b'"' => i = skip_quoted(b, i + 1, b'"'),
-            b'\'' => i = skip_char_or_lifetime(source, i).0,
-            c if is_word_byte(c) => i = skip_word(source, i),
-            _ => i += 1,
-        }
+    let mut docs = Vec::new();
+    scan::<true>(source, &mut docs);
+    replace_doc_comments(source, docs)
+}
+
+/// Notes the line comment `b[start..line_end]` (up to its line's end) if it is a doc comment
+/// [`without_doc_comments`] replaces.
+fn note_doc_comment(b: &[u8], start: usize, line_end: usize, docs: &mut Vec<DocReplacement>) {
+    // (A `\r` before the newline stays.)
+    let end = if line_end > start && b[line_end - 1] == b'\r' {
+        line_end - 1
+    } else {
+        line_end
+    };
+    let attribute: &'static [u8] = match b.get(start + 2) {
+        Some(b'!') => b"#![d]",
+        Some(b'/') if b.get(start + 3) != Some(&b'/') => b"#[d]",
+        _ => return,
+    };
+    // A lone `\r` in a doc comment is an error the parser reports: left as it is.
+    if b[start..end].contains(&b'\r') {
+        return;
     }
-    if replaced.is_empty() {
+    // A line that continues a block of doc comments (only whitespace since the last one, of
+    // the same kind) is blanked: one attribute per block, not per line (tokio's src/ has
+    // 38,000 doc lines; each was an `Attribute` to parse).
+    let continues = docs.last().is_some_and(|(last, _, kind)| {
+        *kind == attribute && b[last.end..start].iter().all(u8::is_ascii_whitespace)
+    });
+    if continues {
+        docs.push((start..end, b"", attribute));
+    } else if end - start >= attribute.len() {
+        docs.push((start..end, attribute, attribute));
+    }
+}
+
+/// The text with the noted doc comments replaced (see [`without_doc_comments`]).
+fn replace_doc_comments(source: &str, docs: Vec<DocReplacement>) -> std::borrow::Cow<'_, str> {
+    if docs.is_empty() {
         return std::borrow::Cow::Borrowed(source);
     }
-    let mut bytes = b.to_vec();
-    for (range, attribute, _) in replaced {
+    let mut bytes = source.as_bytes().to_vec();
+    for (range, attribute, _) in docs {
         let (head, rest) = bytes[range].split_at_mut(attribute.len());
         head.copy_from_slice(attribute);
         rest.fill(b' ');
@@ -457,7 +457,11 @@ pub fn without_doc_comments(source: &str) -> std::borrow::Cow<'_, str> {
 /// assert!(check_nesting(&format!("fn f() {{ {}x; }}", "!".repeat(10_000))).is_err());
 /// ```
 pub fn check_nesting(source: &str) -> Result<(), String> {
-    let found = measure_nesting(source);
+    nesting_verdict(measure_nesting(source))
+}
+
+/// [`check_nesting`]'s verdict on a measure.
+fn nesting_verdict(found: Nesting) -> Result<(), String> {
     if found.depth > MAX_NESTING {
         return Err(format!(
             "nested too deeply to analyse safely (depth {} exceeds the limit of {MAX_NESTING})",
@@ -520,6 +524,11 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, FileError> {
 /// ```
 pub fn parse_source(path: &Path, source: &str) -> Result<syn::File, FileError> {
     check_nesting(source).map_err(|message| FileError::new(path.to_path_buf(), message))?;
+    parse_guarded(path, source)
+}
+
+/// [`parse_source`] after the nesting guard.
+fn parse_guarded(path: &Path, source: &str) -> Result<syn::File, FileError> {
     syn::parse_file(source).map_err(|e| {
         let at = e.span().start();
         // proc-macro2 columns are 0-based characters; ours are 1-based.
@@ -571,14 +580,17 @@ pub(crate) fn parse_source_in(
     source: &str,
     cx: &crate::model::FileContext,
 ) -> Result<syn::File, FileError> {
-    parse_source(path, source).map_err(|mut e| {
-        if cx.edition == crate::model::Edition::E2015
-            && let Some(detail) = e.message.strip_prefix("could not parse: ")
-        {
-            e.message = format!("2015 edition syntax not supported ({detail})");
-        }
-        e
-    })
+    parse_source(path, source).map_err(|e| edition_error(e, cx))
+}
+
+/// A parse error in a 2015-edition package says that its syntax is not supported.
+fn edition_error(mut e: FileError, cx: &crate::model::FileContext) -> FileError {
+    if cx.edition == crate::model::Edition::E2015
+        && let Some(detail) = e.message.strip_prefix("could not parse: ")
+    {
+        e.message = format!("2015 edition syntax not supported ({detail})");
+    }
+    e
 }
 
 /// [`parse_source_in`] for the analysis: the text is parsed with its doc comments [replaced by
@@ -589,14 +601,19 @@ pub(crate) fn parse_for_analysis(
     source: &str,
     cx: &crate::model::FileContext,
 ) -> Result<syn::File, FileError> {
-    // The nesting guard comes first (comments do not count, so it is the same for both texts).
-    check_nesting(source).map_err(|message| FileError::new(path.to_path_buf(), message))?;
-    match without_doc_comments(source) {
+    // The nesting guard comes first (comments do not count, so it is the same for both
+    // texts); the doc comments are noted in the same pass.
+    let mut docs = Vec::new();
+    nesting_verdict(scan::<true>(source, &mut docs))
+        .map_err(|message| FileError::new(path.to_path_buf(), message))?;
+    match replace_doc_comments(source, docs) {
         std::borrow::Cow::Owned(text) => match syn::parse_file(&text) {
             Ok(ast) => Ok(ast),
-            Err(_) => parse_source_in(path, source, cx),
+            Err(_) => parse_guarded(path, source).map_err(|e| edition_error(e, cx)),
         },
-        std::borrow::Cow::Borrowed(_) => parse_source_in(path, source, cx),
+        std::borrow::Cow::Borrowed(_) => {
+            parse_guarded(path, source).map_err(|e| edition_error(e, cx))
+        }
     }
 }
 

@@ -9,6 +9,10 @@ pub struct LockType {
     pub guard_methods: &'static [&'static str],
     /// How to describe it in messages.
     pub describe: &'static str,
+    /// Its guard dereferences to the lock's first type argument (`Mutex<Connection>`'s guard is
+    /// used as the `Connection`); not so for `dashmap`'s references (to the value, the second
+    /// argument) nor for a `watch` channel's `Ref` (a value, not a client behind a lock).
+    pub guard_is_first_argument: bool,
 }
 
 /// Synchronous locks and cells.
@@ -17,26 +21,31 @@ pub const LOCK_TYPES: &[LockType] = &[
         path: "std::sync::Mutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`std::sync::Mutex` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "std::sync::RwLock",
         guard_methods: &["read", "write", "try_read", "try_write"],
         describe: "`std::sync::RwLock` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::Mutex",
         guard_methods: &["lock", "try_lock", "try_lock_for", "try_lock_until"],
         describe: "`parking_lot::Mutex` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::FairMutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`parking_lot::FairMutex` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::ReentrantMutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`parking_lot::ReentrantMutex` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::RwLock",
@@ -49,26 +58,31 @@ pub const LOCK_TYPES: &[LockType] = &[
             "read_recursive",
         ],
         describe: "`parking_lot::RwLock` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "spin::Mutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`spin::Mutex` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "spin::RwLock",
         guard_methods: &["read", "write"],
         describe: "`spin::RwLock` guard",
+        guard_is_first_argument: true,
     },
     LockType {
         path: "tokio::sync::watch::Receiver",
         guard_methods: &["borrow", "borrow_and_update"],
         describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+        guard_is_first_argument: false,
     },
     LockType {
         path: "tokio::sync::watch::Sender",
         guard_methods: &["borrow"],
         describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+        guard_is_first_argument: false,
     },
     LockType {
         path: "dashmap::DashMap",
@@ -83,16 +97,19 @@ pub const LOCK_TYPES: &[LockType] = &[
             "iter_mut",
         ],
         describe: "`dashmap` reference (it holds a shard lock)",
+        guard_is_first_argument: false,
     },
     LockType {
         path: "dashmap::DashSet",
         guard_methods: &["get", "iter"],
         describe: "`dashmap` reference (it holds a shard lock)",
+        guard_is_first_argument: false,
     },
     LockType {
         path: "std::cell::RefCell",
         guard_methods: &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"],
         describe: "`RefCell` borrow",
+        guard_is_first_argument: true,
     },
 ];
 
@@ -255,6 +272,45 @@ pub fn sync_lock(path: &str) -> Option<&'static LockType> {
 /// Is `path` an async lock type?
 pub fn is_async_lock(path: &str) -> bool {
     ASYNC_LOCK_TYPES.contains(&path)
+}
+
+/// Does the guard of `lock` (sync or async) dereference to the lock's first type argument, so
+/// that `Mutex<Connection>`'s `lock()` guard (once unwrapped or awaited) is used as the
+/// `Connection`? Async locks' guards always do; a sync lock says so in its row.
+///
+/// ```
+/// use asyncwise_lint::knowledge::locks::guard_is_first_argument;
+/// assert!(guard_is_first_argument("parking_lot::Mutex"));
+/// assert!(guard_is_first_argument("tokio::sync::RwLock"));
+/// assert!(!guard_is_first_argument("dashmap::DashMap"));
+/// ```
+pub fn guard_is_first_argument(lock: &str) -> bool {
+    is_async_lock(lock) || sync_lock(lock).is_some_and(|l| l.guard_is_first_argument)
+}
+
+/// Non-blocking attempts of async locks (`try_lock`, `try_read`, `try_write`): their guard
+/// comes in a `Result`, not a future.
+pub const ASYNC_TRY_GUARD_METHODS: &[&str] = &["try_lock", "try_read", "try_write"];
+
+/// Is `method`, called on the lock type `lock`, one that hands out a guard of the lock's first
+/// type argument ([`guard_is_first_argument`]): a synchronous lock's guard method, an async
+/// lock's awaited guard method or its `try_` attempt?
+///
+/// ```
+/// use asyncwise_lint::knowledge::locks::guards_first_argument;
+/// assert!(guards_first_argument("std::sync::Mutex", "lock"));
+/// assert!(guards_first_argument("tokio::sync::RwLock", "read"));
+/// assert!(!guards_first_argument("std::sync::Mutex", "into_inner"));
+/// assert!(!guards_first_argument("dashmap::DashMap", "get"));
+/// ```
+pub fn guards_first_argument(lock: &str, method: &str) -> bool {
+    if !guard_is_first_argument(lock) {
+        return false;
+    }
+    match sync_lock(lock) {
+        Some(l) => l.guard_methods.contains(&method),
+        None => ASYNC_GUARD_METHODS.contains(&method) || ASYNC_TRY_GUARD_METHODS.contains(&method),
+    }
 }
 
 /// Names of functions that run once or rarely: set-up (`new`, `init`, `start`), shutdown, and

@@ -12,6 +12,7 @@
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 use super::resolve::Resolver;
+use crate::knowledge::locks;
 use crate::knowledge::types::{self as table, Returns};
 
 /// A light type.
@@ -19,6 +20,16 @@ use crate::knowledge::types::{self as table, Returns};
 pub enum Ty {
     /// A canonical type path, wrappers (`Arc`, `Box`, references, `Result`'s `Ok`) peeled.
     Named(String),
+    /// A lock whose guard dereferences to a library type the tables know
+    /// (`Mutex<rusqlite::Connection>`, wrappers peeled): the lock everywhere a type is asked for
+    /// ([`Ty::path`]), the value behind it once a guard method is called
+    /// (`db.lock().unwrap().execute(..)`).
+    Locked {
+        /// The lock's canonical type path.
+        lock: String,
+        /// The canonical path of the type its guard dereferences to.
+        inner: String,
+    },
     /// A tuple (channel pairs, `(Mutex, Condvar)` pairs).
     Tuple(Vec<Ty>),
     /// The type of a field of a struct declared in another file: settled by the crate pass.
@@ -113,7 +124,18 @@ impl Ty {
     /// The canonical path, if this is a named type.
     pub fn path(&self) -> Option<&str> {
         match self {
-            Ty::Named(p) => Some(p),
+            Ty::Named(p) | Ty::Locked { lock: p, .. } => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The type a guard method `method` called on this value hands out, when this is a lock
+    /// whose guard dereferences to a known type.
+    pub fn guarded_by(&self, method: &str) -> Option<Ty> {
+        match self {
+            Ty::Locked { lock, inner } if locks::guards_first_argument(lock, method) => {
+                Some(Ty::Named(inner.clone()))
+            }
             _ => None,
         }
     }
@@ -264,12 +286,18 @@ impl TypeTable {
         })
     }
 
-    /// Every struct field of the file whose type is a named type: (struct, field, type path).
-    pub fn named_fields(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+    /// Every struct field of the file whose type is a named type: (struct, field, type path,
+    /// and for a lock whose guard dereferences to a named type, that type).
+    pub fn named_fields(&self) -> impl Iterator<Item = (&str, &str, &str, Option<&str>)> {
         self.fields.iter().flat_map(|(owner, fields)| {
-            fields
-                .iter()
-                .filter_map(move |(name, ty)| ty.path().map(|p| (owner.as_str(), name.as_str(), p)))
+            fields.iter().filter_map(move |(name, ty)| {
+                let guarded = match ty {
+                    Ty::Locked { inner, .. } => Some(inner.as_str()),
+                    _ => None,
+                };
+                ty.path()
+                    .map(|p| (owner.as_str(), name.as_str(), p, guarded))
+            })
         })
     }
 
@@ -304,6 +332,16 @@ impl TypeTable {
                 if table::SHARED_STATE_WRAPPERS.contains(&path.as_str()) {
                     return first_generic(ty)
                         .map_or(Ty::Unknown, |inner| self.ty_of(inner, resolver));
+                }
+                // Only a library type the tables know: a crate's own type reached through a
+                // lock stays as before (measured on the field sets, following its methods
+                // through guards added start-up noise and nothing worth acting on).
+                if locks::guard_is_first_argument(&path)
+                    && let Some(Ty::Named(inner)) =
+                        first_generic(ty).map(|inner| self.ty_of(inner, resolver))
+                    && resolver.knowledge().is_known_path(&inner)
+                {
+                    return Ty::Locked { lock: path, inner };
                 }
                 Ty::Named(path)
             }
@@ -579,7 +617,7 @@ fn infer_within(
                 base @ (Ty::Field { .. } | Ty::Chain(_)) => {
                     TyChain::then(&base, ChainStep::Field(member))
                 }
-                Ty::Unknown => Ty::Unknown,
+                Ty::Locked { .. } | Ty::Unknown => Ty::Unknown,
             }
         }
         syn::Expr::Paren(p) => infer(&p.expr, env, types, resolver),
@@ -589,6 +627,25 @@ fn infer_within(
             infer(&u.expr, env, types, resolver)
         }
         syn::Expr::Try(t) => infer(&t.expr, env, types, resolver),
+        // `db.lock().await`: an async lock's guard, the value behind the lock. Other awaited
+        // values stay unknown (a future's output is not what the tables record).
+        syn::Expr::Await(a) => match &*a.base {
+            syn::Expr::MethodCall(m)
+                if locks::ASYNC_GUARD_METHODS.contains(&m.method.to_string().as_str()) =>
+            {
+                match infer(&m.receiver, env, types, resolver) {
+                    recv @ Ty::Locked { .. } => {
+                        recv.guarded_by(&m.method.to_string()).unwrap_or_default()
+                    }
+                    // A field typed in another file: the crate pass settles the lock step.
+                    recv @ (Ty::Field { .. } | Ty::Chain(_)) => {
+                        TyChain::then(&recv, ChainStep::Method(m.method.to_string()))
+                    }
+                    _ => Ty::Unknown,
+                }
+            }
+            _ => Ty::Unknown,
+        },
         syn::Expr::Tuple(t) => Ty::Tuple(
             t.elems
                 .iter()
@@ -601,12 +658,20 @@ fn infer_within(
             if table::VALUE_PASSTHROUGH.contains(&method.as_str()) {
                 return recv;
             }
+            if let Some(inner) = recv.guarded_by(&method) {
+                return inner;
+            }
             match &recv {
                 Ty::Named(path) => match resolver.knowledge().method_returns(path, &method) {
                     Some(r) => Ty::from_returns(r, &recv),
                     // A method of the crate's own type: what it returns is in its signature,
                     // perhaps in another file.
                     None if crate_path(path) => TyChain::returns(format!("{path}::{method}")),
+                    None => Ty::Unknown,
+                },
+                Ty::Locked { lock, .. } => match resolver.knowledge().method_returns(lock, &method)
+                {
+                    Some(r) => Ty::from_returns(r, &recv),
                     None => Ty::Unknown,
                 },
                 Ty::Field { .. } | Ty::Chain(_) => TyChain::then(&recv, ChainStep::Method(method)),

@@ -80,6 +80,16 @@ crate::declare_rule! {
     /// acting on (a hole-punch queue locked per request) is in a crate without such a guard and
     /// stays in the default form.
     ///
+    /// Known limit: a lock taken beside a network or database round trip (a cache looked up
+    /// before an HTTP fetch and filled after it) costs microseconds where the request costs
+    /// milliseconds, and is not told apart. On the eight labelled sets the 31 default findings
+    /// were 21 worth acting on and 10 not; moving a lock whose every lock call sits in a function
+    /// that also awaits something other than a lock would have removed 5 of the 10 but also 4
+    /// of the 21 (a link set per scanned response, a zone cache per DNS query, a UDP relay's
+    /// cache per packet, a local inode set per directory entry); the locks whose calls all sit
+    /// in functions awaiting nothing else were 7 findings worth acting on and 1 not. The
+    /// surrounding awaits do not separate the two, so the rule does not read them.
+    ///
     /// ## Example
     /// ```rust,ignore
     /// struct Cache { entries: tokio::sync::Mutex<HashMap<Key, Value>> }

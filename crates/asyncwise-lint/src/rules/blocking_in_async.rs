@@ -212,6 +212,14 @@ crate::declare_rule! {
     /// defined several times in one file under `cfg` alternatives blocks when one of the
     /// alternatives blocks by itself: some build runs it.
     ///
+    /// A client kept behind a lock is reached through the lock's guard: the guard of a
+    /// `Mutex<rusqlite::Connection>` (std, parking_lot, spin, `RefCell`, or an async lock's
+    /// awaited guard; behind `Arc` or not, as a field of a struct of any file of the crate, a
+    /// parameter or a static) is used as the connection, so `state.db.lock().unwrap().execute(..)`
+    /// and `client.lock().await.query(..)` are the client's blocking calls. Only a library type
+    /// the tables know is followed through a guard; a lock around a type of the crate is not
+    /// (on the eight field sets that added one start-up finding and nothing worth acting on).
+    ///
     /// *Through registry dependencies.* A call into a dependency crate's sync function (a free
     /// function by its path, `Type::assoc(..)`, a method on a receiver of one of its types, or
     /// through a sync helper of the crate) is followed into the dependency when its sources are

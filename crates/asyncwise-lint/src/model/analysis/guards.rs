@@ -126,7 +126,9 @@ pub(crate) fn lock_identity(
                 return None;
             };
             let owner = match infer(&f.base, env, types, resolver) {
-                Ty::Named(path) => path.rsplit("::").next().unwrap_or(&path).to_string(),
+                Ty::Named(path) | Ty::Locked { lock: path, .. } => {
+                    path.rsplit("::").next().unwrap_or(&path).to_string()
+                }
                 _ => return None,
             };
             Some(LockId::Field {
@@ -208,6 +210,9 @@ struct Scanner<'a> {
     sites: Vec<AsyncLockSiteFact>,
     /// The `.await` expression of each site.
     site_nodes: Vec<usize>,
+    /// Macro bodies parsed so far, kept alive so that no node address in `site_nodes` or on a
+    /// live guard is reused by a later parse.
+    macro_bodies: Vec<MacroBody>,
 }
 
 impl<'a> Scanner<'a> {
@@ -225,6 +230,7 @@ impl<'a> Scanner<'a> {
             async_locks: None,
             sites: Vec::new(),
             site_nodes: Vec::new(),
+            macro_bodies: Vec::new(),
         }
     }
 
@@ -318,7 +324,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn mac(&mut self, mac: &syn::Macro) {
-        match macros::body(mac) {
+        let body = macros::body(mac);
+        match &body {
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.expr(e)),
             MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| self.stmt(s)),
             MacroBody::Opaque => {
@@ -333,6 +340,7 @@ impl<'a> Scanner<'a> {
         if macro_kinds::AWAITING_MACROS.contains(&macros::name(mac).as_str()) {
             self.on_await(Loc::mac(mac));
         }
+        self.macro_bodies.push(body);
     }
 
     fn temps_mark(&self) -> usize {
@@ -898,7 +906,7 @@ fn async_lock_call<'e>(a: &'e syn::ExprAwait, s: &Scanner<'_>) -> Option<&'e syn
         return None;
     }
     match infer(&m.receiver, &s.env, s.types, s.resolver) {
-        Ty::Named(path) if path.contains("::") => {
+        Ty::Named(path) | Ty::Locked { lock: path, .. } if path.contains("::") => {
             s.resolver.knowledge().is_async_lock(&path).then_some(m)
         }
         _ => Some(m),

@@ -17,57 +17,33 @@ use crate::knowledge::iterators;
 impl Walker {
     pub(super) fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
         let ctx = self.ctx();
-        let direct = self.frame().loops.is_empty();
-        let startup = self.main_depth == Some(self.frames.len()) && direct;
-        let in_own_body = self
-            .current_fn
-            .is_some_and(|(_, depth)| depth == self.frames.len());
-        let per_run = in_own_body
+        let depth = self.frames.len();
+        let outside_loops = self.frame().loops.is_empty();
+        let awaited_path = match &callee {
+            Callee::Path(path) if awaited => Some(path.as_str()),
+            _ => None,
+        };
+        let place = self.startup.record_call(depth, outside_loops, awaited_path);
+        let per_run = place.in_own_body
             && self
                 .frame()
                 .loops
                 .iter()
                 .all(|l| l.kind == bounds::FOR_LOOP);
-        let direct_in = self
-            .current_fn
-            .filter(|(_, depth)| direct && *depth == self.frames.len())
-            .map(|(f, _)| f);
-        self.direct_in.push(direct_in);
-        // Only awaited calls (`run(cfg).await`, `block_on(run(cfg))`): a future handed to
-        // `spawn` runs alongside everything else.
-        if let (Some((f, depth)), Callee::Path(path)) = (self.current_fn, &callee)
-            && awaited
-            && self.fn_names[f] == "main"
-            && depth == self.frames.len()
-            && let Some(name) = path.rsplit("::").next()
-        {
-            self.main_callees.insert(name.to_string());
-        }
         self.facts.calls.push(CallFact {
             callee,
             loc,
             ctx,
             awaited,
-            startup,
+            startup: place.startup,
             caller: self.fn_stack.last().copied(),
             callee_loc: None,
             await_allowed: ctx == Ctx::Async && !self.frame().sync_closure,
-            top_level: direct_in.is_some(),
+            top_level: place.top_level,
             per_run,
             in_arm: self.scope.arm_depth > 0,
             own_frame: self.in_own_frame(),
         });
-    }
-
-    /// Calls made directly in a function that `main` calls directly run once, at start-up.
-    pub(super) fn mark_startup_calls(&mut self) {
-        for (call, direct_in) in self.facts.calls.iter_mut().zip(&self.direct_in) {
-            if let Some(f) = direct_in
-                && self.main_callees.contains(&self.fn_names[*f])
-            {
-                call.startup = true;
-            }
-        }
     }
 
     /// Records a read or write through `io` when its type is one that blocks.
@@ -86,7 +62,7 @@ impl Walker {
 
     pub(super) fn walk_expr_await(&mut self, a: &syn::ExprAwait) {
         if let Some(x) = call_addr(&a.base) {
-            self.awaited.insert(x);
+            self.uses.mark_awaited(x);
         }
         // `pool.render(move || ..).instrument(span).await`: a wrapper that keeps its future's
         // output (`instrument`, `boxed`) is awaited with the future it wraps, so the wrapped
@@ -97,7 +73,7 @@ impl Walker {
         {
             base = &m.receiver;
             if let Some(x) = call_addr(base) {
-                self.awaited.insert(x);
+                self.uses.mark_awaited(x);
             }
         }
         visit::visit_expr_await(self, a);
@@ -118,18 +94,18 @@ impl Walker {
             // `block_on(tokio::spawn(..))` waits for the task like `.await` does.
             for arg in &c.args {
                 if let Some(a) = call_addr(arg) {
-                    self.awaited.insert(a);
+                    self.uses.mark_awaited(a);
                 }
             }
         }
         if path == "std::mem::drop" {
             for arg in &c.args {
                 if let Some(a) = call_addr(arg) {
-                    self.discarded.insert(a);
+                    self.uses.mark_discarded(a);
                 }
             }
         }
-        self.record_call(Callee::Path(path.clone()), loc, self.awaited.contains(&me));
+        self.record_call(Callee::Path(path.clone()), loc, self.uses.is_awaited(me));
         if let Some(call) = self.facts.calls.last_mut() {
             call.callee_loc = Some(Loc::expr(&c.func));
         }
@@ -160,7 +136,7 @@ impl Walker {
         self.visit_args(
             &c.args,
             self.knowledge.offloads_closure(&path),
-            self.awaited.contains(&me) || self.knowledge.stores_closure(&path),
+            self.uses.is_awaited(me) || self.knowledge.stores_closure(&path),
             None,
         );
     }
@@ -172,7 +148,7 @@ impl Walker {
         if self.knowledge.is_block_on_method(&name) {
             for arg in &m.args {
                 if let Some(a) = call_addr(arg) {
-                    self.awaited.insert(a);
+                    self.uses.mark_awaited(a);
                 }
             }
         }
@@ -181,7 +157,7 @@ impl Walker {
             && self.knowledge.is_detach_method(&name)
             && let Some(a) = call_addr(&m.receiver)
         {
-            self.discarded.insert(a);
+            self.uses.mark_discarded(a);
         }
         if m.args.is_empty() && self.knowledge.is_task_abort(&name) {
             self.facts.task_aborts.push(loc);
@@ -207,7 +183,7 @@ impl Walker {
         self.record_call(
             Callee::Method { name, receiver },
             loc,
-            self.awaited.contains(&me),
+            self.uses.is_awaited(me),
         );
         if iterators::CONCURRENCY_LIMITED_CONSUMERS
             .iter()
@@ -219,12 +195,12 @@ impl Walker {
         {
             let mut chain = &*m.receiver;
             while let syn::Expr::MethodCall(inner) = chain {
-                self.concurrency_limited.insert(addr(inner));
+                self.uses.mark_concurrency_limited(addr(inner));
                 chain = &inner.receiver;
             }
         }
         self.visit_expr(&m.receiver);
-        let limited = self.concurrency_limited.contains(&me);
+        let limited = self.uses.is_concurrency_limited(me);
         let adapter_loop = (per_element && bounds::is_iteration(&m.receiver)).then(|| {
             let fixed = bounds::iterations(&m.receiver, &self.scope.constant_names);
             let mut scope = self.loop_scope(
@@ -243,7 +219,7 @@ impl Walker {
                 self.async_lock_lent(arg);
             }
         }
-        self.visit_args(&m.args, offloads, self.awaited.contains(&me), adapter_loop);
+        self.visit_args(&m.args, offloads, self.uses.is_awaited(me), adapter_loop);
     }
 }
 

@@ -129,7 +129,7 @@ impl Walker {
             Ty::Named(path) if path == "Self" => {
                 self.items.impl_owner.clone().filter(|_| self.items.in_impl)
             }
-            Ty::Named(path) => Some(path),
+            Ty::Named(path) | Ty::Locked { lock: path, .. } => Some(path),
             _ => None,
         }
     }
@@ -241,28 +241,19 @@ impl Walker {
         let entry = std::mem::take(&mut self.items.entry_point);
         let is_main = ctx == Ctx::Async
             && (entry || self.knowledge.is_setup_fn(&sig.ident.to_string()) || constructor);
-        let saved_main = self.main_depth;
-        self.main_depth = if is_main {
-            Some(self.frames.len() + 1)
-        } else {
-            None
-        };
-        self.fn_names.push(if entry {
-            "main".to_string()
-        } else {
-            sig.ident.to_string()
-        });
-        let saved_fn = self
-            .current_fn
-            .replace((self.fn_names.len() - 1, self.frames.len() + 1));
+        let entered = self.startup.enter_fn(
+            &sig.ident.to_string(),
+            entry,
+            is_main,
+            self.frames.len() + 1,
+        );
         self.with_frame(ctx, Vec::new(), |w| w.visit_block(block));
         if self.async_lock_scan
             && let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last()
         {
             self.async_lock_lent(tail);
         }
-        self.current_fn = saved_fn;
-        self.main_depth = saved_main;
+        self.startup.leave_fn(entered);
         self.fn_stack.pop();
         self.env = saved_env;
     }

@@ -125,9 +125,9 @@ impl Walker {
         }
         // A known type that is not an async lock (`std::sync::Mutex::lock` returns a `Result`,
         // whose `map` is no future combinator) is not this shape.
-        if let Ty::Named(path) = self.infer(&lock.receiver)
+        if let Some(path) = self.infer(&lock.receiver).path()
             && path.contains("::")
-            && !self.knowledge.is_async_lock(&path)
+            && !self.knowledge.is_async_lock(path)
         {
             return;
         }
@@ -211,7 +211,9 @@ impl Walker {
                 ) if f == g && (n == m || d.aliases.contains(m)))
             }),
             _ => match self.infer(e) {
-                Ty::Named(path) => self.knowledge.is_async_lock(&path),
+                Ty::Named(path) | Ty::Locked { lock: path, .. } => {
+                    self.knowledge.is_async_lock(&path)
+                }
                 Ty::Field { .. } => true,
                 _ => false,
             },

@@ -13,10 +13,9 @@
 //! language names: iterator adapters and macro kinds).
 //!
 //! This module holds what every concern shares: the collected [`WalkFacts`], the walker's state
-//! and frame stack, and the `Visit` impl, which only dispatches. State that one module writes
-//! and others only read is a small struct owned by that module (`items::ItemPlace`,
-//! `scopes::StmtScope`); what several modules write (call addresses awaited, discarded or bound;
-//! the start-up bookkeeping shared by `items` and `calls`) stays here. The context a sync
+//! and frame stack, and the `Visit` impl, which only dispatches. State that one or two modules
+//! write and others read is a small struct owned by a module of its own or by its writer
+//! (`items::ItemPlace`, `scopes::StmtScope`, `call_uses::CallUses`, `startup::StartupTrack`). The context a sync
 //! closure runs in is not decided here: the walker records where the closure is written (a
 //! [`ClosureSite`]) and asks [`closure_context`](super::analysis::contexts::closure_context).
 //! Each concern is one module:
@@ -31,8 +30,11 @@
 //! | `channels` | unbounded channels that stay low-volume, polling receives |
 //! | `locks` | async lock declarations, aliases and the sites that lend or hold them |
 //! | `macro_calls` | macro bodies parsed and walked like code, `write!` as a write |
+//! | `call_uses` | how each call's value is used: awaited, discarded, bound, concurrency-limited |
+//! | `startup` | the function being walked, and which calls run once at start-up |
 
 mod bodies;
+mod call_uses;
 mod calls;
 mod channels;
 mod items;
@@ -40,8 +42,8 @@ mod locks;
 mod macro_calls;
 mod scopes;
 mod spawns;
+mod startup;
 
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -54,8 +56,10 @@ use super::types::{TypeEnv, TypeTable, infer};
 use super::{CallFact, Ctx, Edition, FileContext, FnItem, HeldGuard, Loc, ModDecl, SpawnFact, Ty};
 use crate::facts::{FieldFact, FnSignature};
 use crate::knowledge::Knowledge;
+use call_uses::CallUses;
 use items::ItemPlace;
 use scopes::StmtScope;
+use startup::StartupTrack;
 
 /// What the walk collects.
 #[derive(Debug, Default)]
@@ -120,18 +124,12 @@ pub fn walk_file(
             sync_closure: false,
         }],
         closure_site: None,
-        discarded: HashSet::new(),
-        awaited: HashSet::new(),
-        bound_to: HashMap::new(),
+        uses: CallUses::default(),
         edition: cx.edition,
         knowledge: Arc::clone(&cx.knowledge),
         fn_stack: Vec::new(),
-        concurrency_limited: HashSet::new(),
-        main_depth: None,
-        current_fn: None,
-        fn_names: Vec::new(),
-        direct_in: Vec::new(),
-        main_callees: HashSet::new(),
+        startup: StartupTrack::default(),
+        macro_bodies: Vec::new(),
         items: ItemPlace::new(file_module),
         scope: StmtScope::default(),
         async_lock_scan,
@@ -141,14 +139,15 @@ pub fn walk_file(
     w.facts.crate_aliases = w.resolver.crate_aliases();
     w.facts.crate_globs = w.resolver.crate_globs();
     w.facts.per_event = super::analysis::per_event::analyse(file, &mut w.resolver);
-    w.mark_startup_calls();
+    w.startup.mark(&mut w.facts.calls);
     w.facts.fields = w
         .types
         .named_fields()
-        .map(|(owner, field, ty)| FieldFact {
+        .map(|(owner, field, ty, guarded)| FieldFact {
             owner: owner.to_string(),
             field: field.to_string(),
             ty: ty.to_string(),
+            guarded: guarded.map(str::to_string),
         })
         .collect();
     w.facts
@@ -170,35 +169,23 @@ struct Walker {
     /// [`closure_context`](super::analysis::contexts::closure_context)), and the iteration it
     /// runs once per when it is an iterator adapter's per-element closure.
     closure_site: Option<(ClosureSite, Option<LoopScope>)>,
-    /// Call expressions (by address) whose value is discarded.
-    discarded: HashSet<usize>,
-    /// Call expressions (by address) that are awaited.
-    awaited: HashSet<usize>,
-    /// Call expressions (by address) bound to a simple `let` name.
-    bound_to: HashMap<usize, String>,
+    /// How each call expression's value is used (owned by `calls` and `scopes`).
+    uses: CallUses,
     /// The package's edition (drop scopes of `if let` scrutinees).
     edition: Edition,
     knowledge: Arc<Knowledge>,
     /// Indices into `facts.fn_items` of the functions being walked, innermost last.
     fn_stack: Vec<usize>,
-    /// Method calls of a stream chain consumed with a concurrency limit
-    /// (`.map(..).for_each_concurrent(n, ..)`), by address.
-    concurrency_limited: HashSet<usize>,
-    /// The frame depth of `async fn main`'s body while it is visited: calls made there, outside
-    /// loops, run once at start-up.
-    main_depth: Option<usize>,
-    /// The function being visited (index into `fn_names`) and its body's frame depth.
-    current_fn: Option<(usize, usize)>,
-    fn_names: Vec<String>,
-    /// Per call: the function it is made directly in (outside loops, closures and async
-    /// blocks), if any.
-    direct_in: Vec<Option<usize>>,
-    /// Functions `main` calls directly: their bodies run once, at start-up.
-    main_callees: HashSet<String>,
+    /// The function being walked and which calls run once at start-up (owned by `items` and
+    /// `calls`).
+    startup: StartupTrack,
     /// Where in the items the walk is (owned by `items`).
     items: ItemPlace,
     /// What the enclosing blocks and the statement being visited bind (owned by `scopes`).
     scope: StmtScope,
+    /// Macro bodies parsed so far, kept until the walk ends so that no node address marked in
+    /// `uses` is reused by a later parse.
+    macro_bodies: Vec<super::macros::MacroBody>,
     /// Follow async lock guards too (the file names a `Mutex` or `RwLock`).
     async_lock_scan: bool,
     facts: WalkFacts,
@@ -260,7 +247,7 @@ impl Walker {
     /// Is the walk in the current function's own frame, or only in sync closures run inline
     /// in it (not in an async block or closure, whose future may be spawned or joined)?
     fn in_own_frame(&self) -> bool {
-        let Some((_, depth)) = self.current_fn else {
+        let Some(depth) = self.startup.body_depth() else {
             return false;
         };
         let Some(inner) = self.frames.get(depth..) else {

@@ -123,7 +123,7 @@ impl Walker {
         match s {
             syn::Stmt::Expr(e, Some(_)) => {
                 if let Some(a) = call_addr(e) {
-                    self.discarded.insert(a);
+                    self.uses.mark_discarded(a);
                 }
             }
             syn::Stmt::Local(l) => {
@@ -132,10 +132,10 @@ impl Walker {
                 {
                     match &l.pat {
                         syn::Pat::Wild(_) => {
-                            self.discarded.insert(a);
+                            self.uses.mark_discarded(a);
                         }
                         syn::Pat::Ident(i) => {
-                            self.bound_to.insert(a, i.ident.to_string());
+                            self.uses.mark_bound(a, i.ident.to_string());
                         }
                         _ => {}
                     }

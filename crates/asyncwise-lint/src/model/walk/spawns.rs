@@ -60,15 +60,16 @@ impl Walker {
         owned: bool,
     ) {
         let in_poll_fn = self
-            .current_fn
-            .is_some_and(|(f, _)| self.fn_names[f].starts_with("poll_"))
+            .startup
+            .current_name()
+            .is_some_and(|name| name.starts_with("poll_"))
             && self.ctx() == Ctx::Sync;
         let site = SpawnSite {
             loc,
             via: &via,
             loops: &self.frame().loops,
-            awaited: self.awaited.contains(&node_addr),
-            handle: self.bound_to.get(&node_addr).map(String::as_str),
+            awaited: self.uses.is_awaited(node_addr),
+            handle: self.uses.bound_name(node_addr),
             future,
             in_poll_fn,
             leaves_after: self.scope.leaves_after_stmt,
@@ -94,7 +95,7 @@ impl Walker {
             }
             None => BodyFailure::default(),
         };
-        let discarded = self.discarded.contains(&node_addr);
+        let discarded = self.uses.is_discarded(node_addr);
         let in_drop = self.items.in_drop_impl
             && self
                 .current_fn_path()

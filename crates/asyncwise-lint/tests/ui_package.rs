@@ -584,7 +584,7 @@ fn a_chain_inside_a_registry_dependency_has_notes_in_its_files() {
 
 #[test]
 fn dependencies_are_not_read_without_sources_configured() {
-    // `dependency_sources: None` (`--no-deps`): the calls into the crate are not followed.
+    // `dependency_sources: None` (the default; `--deps` opts in): the calls into the crate are not followed.
     let options = CheckOptions {
         dependency_sources: None,
         ..CheckOptions::everything()

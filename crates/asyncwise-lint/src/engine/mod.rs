@@ -90,8 +90,9 @@ pub struct CheckOptions {
     /// a time (with several groups each is freed, so memory stays bounded by the largest).
     pub exits_after: bool,
     /// Where the sources of registry dependencies are looked for, to follow calls into their
-    /// blocking sync functions ([`dependencies`]; default: cargo's registry as the environment
-    /// gives it, `$CARGO_HOME` or `~/.cargo`). `None`: dependencies are not read.
+    /// blocking sync functions ([`dependencies`]; `Sources::from_environment()`: cargo's
+    /// registry as the environment gives it, `$CARGO_HOME` or `~/.cargo`). `None`, the default
+    /// (`--deps` opts in): dependencies are not read.
     pub dependency_sources: Option<dependencies::Sources>,
 }
 
@@ -124,7 +125,7 @@ impl Default for CheckOptions {
             cache: None,
             overlays: Arc::default(),
             exits_after: false,
-            dependency_sources: Some(dependencies::Sources::from_environment()),
+            dependency_sources: None,
         }
     }
 }

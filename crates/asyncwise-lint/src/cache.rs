@@ -337,6 +337,65 @@ impl Cache {
     }
 }
 
+impl Cache {
+    /// The file of a dependency's entry: `DIR/v2/deps/`, named by a hash of `key` (the crate's
+    /// name, version and source directory).
+    fn dependency_file(&self, key: &[&str]) -> PathBuf {
+        self.packages
+            .join(DEPENDENCIES)
+            .join(format!("{:032x}.bin", file_key(key)))
+    }
+
+    /// The stored summary of a dependency crate (see
+    /// [`engine::dependencies`](crate::engine::dependencies)), keyed by `key`: none when there is
+    /// none, it was written by another build, or it is damaged in any way.
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::Cache;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = Cache::open(dir.path(), 7).unwrap();
+    /// let key = ["ffprobe", "0.4.0", "/registry/ffprobe-0.4.0"];
+    /// assert!(cache.dependency::<Vec<String>>(&key).is_none());
+    /// cache.put_dependency(&key, &vec!["summary".to_string()]).unwrap();
+    /// assert_eq!(cache.dependency::<Vec<String>>(&key).unwrap(), ["summary"]);
+    /// // Another build's entries are not read.
+    /// let other = Cache::open(dir.path(), 8).unwrap();
+    /// assert!(other.dependency::<Vec<String>>(&key).is_none());
+    /// ```
+    pub fn dependency<T: DeserializeOwned>(&self, key: &[&str]) -> Option<T> {
+        let data = std::fs::read(self.dependency_file(key)).ok()?;
+        let body = data.strip_prefix(MAGIC.as_slice())?;
+        let (body, checksum) = body.split_at_checked(body.len().checked_sub(16)?)?;
+        if xxhash_rust::xxh3::xxh3_128(body).to_le_bytes() != checksum {
+            return None;
+        }
+        let (fingerprint, value): (u128, T) = postcard::from_bytes(body).ok()?;
+        (fingerprint == self.fingerprint).then_some(value)
+    }
+
+    /// Stores the summary of a dependency crate under `key`, written to a temporary file and
+    /// renamed into place (concurrent runs see the old entry, none, or the new one).
+    pub fn put_dependency<T: Serialize>(&self, key: &[&str], value: &T) -> Result<(), CacheError> {
+        let file = self.dependency_file(key);
+        let dir = self.packages.join(DEPENDENCIES);
+        std::fs::create_dir_all(&dir).map_err(|source| CacheError::CreateDir {
+            path: dir.clone(),
+            source,
+        })?;
+        let body = postcard::to_allocvec(&(self.fingerprint, value))?;
+        let checksum = xxhash_rust::xxh3::xxh3_128(&body).to_le_bytes();
+        write_atomically_with(&file, |out| {
+            out.write_all(MAGIC)?;
+            out.write_all(&body)?;
+            out.write_all(&checksum)
+        })
+        .map_err(|source| CacheError::Write { path: file, source })
+    }
+}
+
+/// The subdirectory of the layout's directory holding dependency summaries.
+const DEPENDENCIES: &str = "deps";
+
 /// One package's entries during a run: read by the workers, written back at the end
 /// ([`Cache::save`]).
 #[derive(Debug)]

@@ -57,6 +57,10 @@ pub struct PackageInput {
     pub files: Vec<FileInput>,
     /// Its `Cargo.toml` (path as displayed, and what was read from it), if it has one.
     pub manifest: Option<(PathBuf, crate::engine::manifest::Manifest)>,
+    /// A registry dependency read for its blocking functions (see
+    /// [`engine::dependencies`](crate::engine::dependencies)): its functions are callees only,
+    /// never callers whose calls the rules judge.
+    pub dependency: bool,
 }
 
 /// One file of a package.
@@ -135,6 +139,8 @@ pub struct Hop {
     pub hint: Option<String>,
     /// On the last hop: the blocking call's cost class.
     pub cost: Option<crate::knowledge::blocking::Cost>,
+    /// The function that makes the call is in a registry dependency.
+    pub in_dependency: bool,
 }
 
 /// Function table, call graph and blocking facts of a set of packages.
@@ -206,6 +212,8 @@ struct PackageMeta {
     has_library: bool,
     /// It builds a binary (`src/main.rs`, `src/bin/..`, a `[[bin]]` path).
     has_binary: bool,
+    /// A registry dependency (see [`PackageInput::dependency`]).
+    dependency: bool,
 }
 
 /// The key of a name in [`CrateIndex::methods_by_name`].
@@ -249,6 +257,7 @@ impl CrateIndex {
                 lib_name: package.lib_name,
                 deps: package.deps,
                 manifest: package.manifest,
+                dependency: package.dependency,
                 ..PackageMeta::default()
             };
             let moves = path_attribute_moves(&package.files);
@@ -1260,16 +1269,33 @@ impl CrateIndex {
         Some((path, manifest))
     }
 
-    /// Every call made in context `ctx`, with the function that makes it.
+    /// Every call made in context `ctx` by code of the checked packages (not of registry
+    /// dependencies), with the function that makes it.
     pub fn calls_in(&self, ctx: Ctx) -> impl Iterator<Item = (usize, &CallRef)> {
         self.fns.iter().enumerate().flat_map(move |(f, entry)| {
+            let own = !self.in_dependency(f);
             entry
                 .summary
                 .calls
                 .iter()
-                .filter(move |c| c.ctx == ctx)
+                .filter(move |c| own && c.ctx == ctx)
                 .map(move |c| (f, c))
         })
+    }
+
+    /// Is function `f` code of a registry dependency (see [`PackageInput::dependency`])?
+    pub fn in_dependency(&self, f: usize) -> bool {
+        self.fns
+            .get(f)
+            .and_then(|entry| self.files.get(entry.file))
+            .and_then(|file| self.packages.get(file.package))
+            .is_some_and(|p| p.dependency)
+    }
+
+    /// Per function, in the order of the packages, files and functions given to
+    /// [`CrateIndex::build`]: does it block?
+    pub(crate) fn blocking_flags(&self) -> Vec<bool> {
+        self.steps.iter().map(Option::is_some).collect()
     }
 
     /// The file a function is declared in, as displayed.
@@ -1328,6 +1354,7 @@ impl CrateIndex {
                         span: *span,
                         hint: Some(hint.clone()),
                         cost: Some(*cost),
+                        in_dependency: self.in_dependency(g),
                     });
                     return Some(hops);
                 }
@@ -1339,6 +1366,7 @@ impl CrateIndex {
                         span: entry.summary.calls[c].span,
                         hint: None,
                         cost: None,
+                        in_dependency: self.in_dependency(g),
                     });
                     g = next;
                 }

@@ -14,8 +14,22 @@ fn cases_dir() -> PathBuf {
     support::manifest_dir().join("tests").join("ui-package")
 }
 
+/// Every case runs with the fake cargo home of `tests/ui-package-registry` (see its README).
+fn options() -> CheckOptions {
+    CheckOptions {
+        dependency_sources: Some(asyncwise_lint::engine::dependencies::Sources {
+            cargo_home: Some(
+                support::manifest_dir()
+                    .join("tests")
+                    .join("ui-package-registry"),
+            ),
+        }),
+        ..CheckOptions::everything()
+    }
+}
+
 fn check(case: &Path) -> Vec<Diagnostic> {
-    let report = check_paths(&[display_path(case)], &CheckOptions::everything());
+    let report = check_paths(&[display_path(case)], &options());
     assert!(
         report.errors.is_empty(),
         "{}: {:?}",
@@ -549,4 +563,81 @@ fn filesystem_work_on_a_per_event_path_names_the_path() {
         ),
         "{notes:#?}"
     );
+}
+
+#[test]
+fn a_chain_inside_a_registry_dependency_has_notes_in_its_files() {
+    // Two hops inside the dependency: every note points into the registry's copy of the crate.
+    let found = check(&cases_dir().join("dependency_registry"));
+    let d = finding_at(&found, "src/main.rs", 18);
+    assert!(
+        d.message
+            .ends_with("(`inspect -> prepare -> run_tool -> Command::output`)"),
+        "{}",
+        d.message
+    );
+    let in_registry: Vec<(String, usize)> = d
+        .notes
+        .iter()
+        .filter_map(|n| {
+            let path = n.path.as_ref()?;
+            Some((
+                path.strip_prefix(support::manifest_dir().join("tests/ui-package-registry"))
+                    .ok()?
+                    .to_string_lossy()
+                    .into_owned(),
+                n.span?.start.line,
+            ))
+        })
+        .collect();
+    let file = "registry/src/index.example.test-0000000000000000/probe-0.1.0/src/runner/mod.rs";
+    assert_eq!(
+        in_registry,
+        [
+            (file.to_string(), 5),
+            (file.to_string(), 10),
+            (file.to_string(), 14)
+        ]
+    );
+}
+
+#[test]
+fn dependencies_are_not_read_without_sources_configured() {
+    // `dependency_sources: None` (the default; `--deps` opts in): the calls into the crate are not followed.
+    let options = CheckOptions {
+        dependency_sources: None,
+        ..CheckOptions::everything()
+    };
+    let report = check_paths(
+        &[display_path(&cases_dir().join("dependency_registry"))],
+        &options,
+    );
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+}
+
+#[test]
+fn a_dependency_summary_is_cached_and_a_damaged_entry_is_ignored() {
+    // Cold: the crate is read and its summary stored; warm: the stored summary gives the same
+    // findings; a damaged entry is read as none and replaced.
+    let cache = tempfile::tempdir().expect("temp dir");
+    let options = CheckOptions {
+        cache: Some(cache.path().to_path_buf()),
+        ..options()
+    };
+    let case = display_path(&cases_dir().join("dependency_registry"));
+    let cold = check_paths(std::slice::from_ref(&case), &options).diagnostics;
+    assert_eq!(cold.len(), 5, "{cold:#?}");
+    let deps_dir = cache.path().join("v2").join("deps");
+    let entries: Vec<PathBuf> = std::fs::read_dir(&deps_dir)
+        .expect("dependency entries are written")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let warm = check_paths(std::slice::from_ref(&case), &options).diagnostics;
+    assert_eq!(warm, cold);
+    std::fs::write(&entries[0], b"AWCACHE\x02 not a summary").expect("entry is writable");
+    let damaged = check_paths(std::slice::from_ref(&case), &options).diagnostics;
+    assert_eq!(damaged, cold);
+    assert!(std::fs::read(&entries[0]).expect("entry").len() > 32);
 }

@@ -11,6 +11,7 @@
 //! empties it after each file (`proc_macro2::extra::invalidate_current_thread_spans`) so memory
 //! stays flat and 32-bit span offsets never wrap, however many files a thread parses.
 
+pub mod dependencies;
 pub mod discover;
 pub mod layout;
 pub mod manifest;
@@ -88,6 +89,11 @@ pub struct CheckOptions {
     /// which the exit releases anyway, is left to it instead of being freed one allocation at
     /// a time (with several groups each is freed, so memory stays bounded by the largest).
     pub exits_after: bool,
+    /// Where the sources of registry dependencies are looked for, to follow calls into their
+    /// blocking sync functions ([`dependencies`]; `Sources::from_environment()`: cargo's
+    /// registry as the environment gives it, `$CARGO_HOME` or `~/.cargo`). `None`, the default
+    /// (`--deps` opts in): dependencies are not read.
+    pub dependency_sources: Option<dependencies::Sources>,
 }
 
 impl CheckOptions {
@@ -119,6 +125,7 @@ impl Default for CheckOptions {
             cache: None,
             overlays: Arc::default(),
             exits_after: false,
+            dependency_sources: None,
         }
     }
 }
@@ -622,8 +629,28 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     group.iter().map(|&i| &found.packages[i]).collect();
                 let group_manifests: Vec<&Option<Manifest>> =
                     group.iter().map(|&i| &manifests[i]).collect();
-                let inputs = package_inputs(&group_packages, &group_manifests, inputs);
+                let mut inputs = package_inputs(&group_packages, &group_manifests, inputs);
                 let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+                    // Registry dependencies the group's code calls into, whose functions block.
+                    if let Some(sources) = &options.dependency_sources {
+                        let roots: Vec<&Path> =
+                            group_packages.iter().map(|p| p.root.as_path()).collect();
+                        pool.install(|| {
+                            dependencies::add_blocking_dependencies(
+                                &mut inputs,
+                                &roots,
+                                &group_manifests,
+                                sources,
+                                cache.as_ref(),
+                            )
+                        });
+                        crate::timing::mark("crate pass: dependencies");
+                    }
+                    let dependency_files: HashSet<PathBuf> = inputs
+                        .iter()
+                        .filter(|p| p.dependency)
+                        .flat_map(|p| p.files.iter().map(|f| f.path.clone()))
+                        .collect();
                     // On the pool, whose threads resolve the calls in parallel (besides
                     // writing the cache).
                     let index = pool.install(|| CrateIndex::build(inputs));
@@ -634,10 +661,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         outcome.diagnostics.extend(settled);
                         crate::rules::settle_crate_forms(&index, &mut outcome.diagnostics);
                     }
-                    let r = (
-                        crate::rules::check_crate(&index),
-                        index.test_support_items(),
-                    );
+                    let mut found = crate::rules::check_crate(&index);
+                    // (Code of a registry dependency is never reported.)
+                    found.retain(|d| !dependency_files.contains(&d.path));
+                    let r = (found, index.test_support_items());
                     crate::timing::mark("crate pass: rules");
                     // A lone group's index (every summary of the run) is left to the exit of a
                     // process that ends after the run (3% of a warm run's instructions went
@@ -1701,6 +1728,7 @@ fn package_inputs(
             PackageInput {
                 lib_name: manifest.as_ref().and_then(|m| m.lib_name.clone()),
                 deps,
+                dependency: false,
                 manifest: manifest.clone().map(|m| {
                     // Shown like the package's files are (relative when they are).
                     let root = files

@@ -43,11 +43,15 @@ pub enum Cost {
     Wait,
 }
 
-const FS_HINT: &str = "use the `tokio::fs` equivalent, or run it in `tokio::task::spawn_blocking`";
-const NET_HINT: &str = "use `tokio::net`, whose sockets yield to the runtime while they wait";
-const PROCESS_HINT: &str =
+pub(crate) const SLEEP_HINT: &str = "use `tokio::time::sleep(duration).await`";
+pub(crate) const LOOKUP_HINT: &str = "use `tokio::net::lookup_host(..).await`";
+pub(crate) const FS_HINT: &str =
+    "use the `tokio::fs` equivalent, or run it in `tokio::task::spawn_blocking`";
+pub(crate) const NET_HINT: &str =
+    "use `tokio::net`, whose sockets yield to the runtime while they wait";
+pub(crate) const PROCESS_HINT: &str =
     "use `tokio::process::Command`, or run it in `tokio::task::spawn_blocking`";
-const MPSC_HINT: &str =
+pub(crate) const MPSC_HINT: &str =
     "use `tokio::sync::mpsc` and `recv().await`, or receive in `tokio::task::spawn_blocking`";
 const STDIN_READS: &[&str] = &[
     "read_line",
@@ -58,12 +62,12 @@ const STDIN_READS: &[&str] = &[
     "read_exact",
     "bytes",
 ];
-const STDIN_HINT: &str =
+pub(crate) const STDIN_HINT: &str =
     "use `tokio::io::stdin()` with `AsyncBufReadExt`, or read in `tokio::task::spawn_blocking`";
-const HASH_HINT: &str =
+pub(crate) const HASH_HINT: &str =
     "password hashing is deliberately slow CPU work: run it in `tokio::task::spawn_blocking`";
-const DB_HINT: &str = "this client blocks on every query: use its async counterpart (`tokio-postgres`, `diesel-async`, `redis` with `query_async`, `tokio-rusqlite`) or run it in `tokio::task::spawn_blocking`";
-const TOKIO_BLOCKING_HINT: &str = "this panics when called from async code (it blocks the runtime's thread): `.await` the async form (`lock().await`, `recv().await`, `send(..).await`, `read().await`, `write().await`)";
+pub(crate) const DB_HINT: &str = "this client blocks on every query: use its async counterpart (`tokio-postgres`, `diesel-async`, `redis` with `query_async`, `tokio-rusqlite`) or run it in `tokio::task::spawn_blocking`";
+pub(crate) const TOKIO_BLOCKING_HINT: &str = "this panics when called from async code (it blocks the runtime's thread): `.await` the async form (`lock().await`, `recv().await`, `send(..).await`, `read().await`, `write().await`)";
 const FILE_IO: &[&str] = &[
     "read",
     "read_to_string",
@@ -90,18 +94,18 @@ const PATH_FS: &[&str] = &[
     "read_dir",
     "read_link",
 ];
-const DECODE_HINT: &str = "decoding or resizing an image is CPU work proportional to its size: run it in `tokio::task::spawn_blocking`";
-const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
-const ARCHIVE_HINT: &str = "reading a whole archive or compressed stream is blocking I/O and CPU work proportional to its size: run it in `tokio::task::spawn_blocking` (or use `async-compression`/`tokio-tar`)";
-const GIT_HINT: &str = "libgit2 does its network and disk work on the calling thread: run it in `tokio::task::spawn_blocking`";
-const SMTP_HINT: &str = "`SmtpTransport` talks SMTP synchronously: use `AsyncSmtpTransport` with `send(..).await`, or run it in `tokio::task::spawn_blocking`";
-const SSH_HINT: &str = "`ssh2` blocks on its socket by default: run the session in `tokio::task::spawn_blocking` (or use an async SSH client such as `russh`)";
+pub(crate) const DECODE_HINT: &str = "decoding or resizing an image is CPU work proportional to its size: run it in `tokio::task::spawn_blocking`";
+pub(crate) const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
+pub(crate) const ARCHIVE_HINT: &str = "reading a whole archive or compressed stream is blocking I/O and CPU work proportional to its size: run it in `tokio::task::spawn_blocking` (or use `async-compression`/`tokio-tar`)";
+pub(crate) const GIT_HINT: &str = "libgit2 does its network and disk work on the calling thread: run it in `tokio::task::spawn_blocking`";
+pub(crate) const SMTP_HINT: &str = "`SmtpTransport` talks SMTP synchronously: use `AsyncSmtpTransport` with `send(..).await`, or run it in `tokio::task::spawn_blocking`";
+pub(crate) const SSH_HINT: &str = "`ssh2` blocks on its socket by default: run the session in `tokio::task::spawn_blocking` (or use an async SSH client such as `russh`)";
 
 /// Blocking free functions.
 pub const BLOCKING_FNS: &[BlockingFn] = &[
     BlockingFn {
         path: "std::thread::sleep",
-        hint: "use `tokio::time::sleep(duration).await`",
+        hint: SLEEP_HINT,
         cost: Cost::Wait,
     },
     BlockingFn {
@@ -136,7 +140,7 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
     },
     BlockingFn {
         path: "std::net::ToSocketAddrs::to_socket_addrs",
-        hint: "use `tokio::net::lookup_host(..).await`",
+        hint: LOOKUP_HINT,
         cost: Cost::Wait,
     },
     BlockingFn {

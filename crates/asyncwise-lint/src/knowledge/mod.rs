@@ -10,6 +10,7 @@ pub mod blocking;
 pub mod cancel_safety;
 pub mod channels;
 pub mod cleanup_pairs;
+pub mod dependencies;
 pub mod iterators;
 pub mod locks;
 pub mod macros;

@@ -2,6 +2,7 @@ use crate::crate_index::CrateIndex;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Note};
 use crate::facts::{Deferred, Requirement, Sink};
 use crate::knowledge::blocking::{self, Cost};
+use crate::knowledge::dependencies;
 use crate::levels::{Group, Level};
 use crate::model::{Callee, Ctx, FileModel, Ty, short_type};
 
@@ -11,7 +12,8 @@ crate::declare_rule! {
     /// filesystem `Path` methods, blocking sockets and DNS lookups, `std::process::Command::output`,
     /// std channel receives, `Condvar::wait`, thread joins, blocking HTTP and database clients,
     /// password hashing, tokio's `blocking_*` methods) made in async code, directly or through sync
-    /// helper functions of the same crate or of a workspace member it depends on by path.
+    /// helper functions of the same crate, of a workspace member it depends on by path, or of a
+    /// registry dependency whose sources cargo has unpacked (at the version `Cargo.lock` pins).
     ///
     /// ## Pedantic form
     /// Filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path` methods that
@@ -238,6 +240,26 @@ crate::declare_rule! {
     /// the tables know is followed through a guard; a lock around a type of the crate is not
     /// (on the eight field sets that added one start-up finding and nothing worth acting on).
     ///
+    /// *Through registry dependencies.* A call into a dependency crate's sync function (a free
+    /// function by its path, `Type::assoc(..)`, a method on a receiver of one of its types, or
+    /// through a sync helper of the crate) is followed into the dependency when its sources are
+    /// on disk — `vendor/` of the workspace, or cargo's registry (`$CARGO_HOME/registry/src/`,
+    /// `~/.cargo` by default) at the version the workspace's `Cargo.lock` pins; no `Cargo.lock`,
+    /// another version or no sources: not followed. The dependency's own helpers are followed
+    /// as the crate's are, and the notes point into its files. A dependency blocks on purpose
+    /// for its sync callers, but often only on a rare path, so only some kinds propagate out of
+    /// it (`knowledge::dependencies`): waiting on a child process or a std socket, a blocking
+    /// HTTP, database, SMTP or SSH client, a pool's wait, password hashing make the default
+    /// form; its filesystem work, archive and image work, DNS lookups (made where it is set
+    /// up), thread sleeps (a spin lock's or full queue's back-off) and waits on its own threads
+    /// (channels, condition variables, joins) the pedantic form; filesystem
+    /// work reached through its constructor or configuration entry point (`new`, `default`,
+    /// `build`, `from_env`, `load`, `open`, ...: certificates, configuration files),
+    /// metadata-only calls, standard-input reads and tokio's `blocking_*` methods none. Async
+    /// runtimes and logging crates (`tokio`, `futures`, `async-std`, `tracing`, ...) are never
+    /// read. The reading is opt-in (`--deps`): on field sets 1-8 it added 140 findings, 4 worth
+    /// acting on.
+    ///
     /// A call that is awaited returns a future, so it is never one of the blocking calls,
     /// whatever its name: a method matched by name on a value of unknown type
     /// (`server.to_socket_addrs().await` on a generic bound by async-std's `ToSocketAddrs`)
@@ -443,6 +465,32 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let Some(last) = hops.last() else { continue };
+        // Through a registry dependency, only the kinds of blocking that propagate out of a
+        // library make a finding, and some only in the pedantic form (see
+        // `knowledge::dependencies`): filesystem work behind a dependency's constructor or
+        // configuration entry point makes none.
+        let through_dependency = hops.iter().any(|h| h.in_dependency);
+        let dependency_form = match through_dependency {
+            false => None,
+            true => {
+                let entry = hops
+                    .iter()
+                    .find(|h| h.in_dependency)
+                    .map_or(callee.short(), |h| h.from.short());
+                let filesystem = last.cost == Some(Cost::Filesystem);
+                if filesystem && dependencies::quiet_entry_point(entry) {
+                    continue;
+                }
+                Some(dependencies::propagation(
+                    &last.calls,
+                    last.hint.as_deref().unwrap_or_default(),
+                    last.cost.unwrap_or_default(),
+                ))
+            }
+        };
+        if dependency_form == Some(dependencies::Propagation::Never) {
+            continue;
+        }
         let mut chain = vec![callee.short().to_string()];
         chain.extend(hops.iter().map(|h| h.calls.trim_matches('`').to_string()));
         let path = index.path_of(f);
@@ -479,6 +527,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let interactive = index.on_interactive_path(f, call.span.start.line);
         let mut notes = notes;
         let why = Pedantic::first([
+            (
+                dependency_form == Some(dependencies::Propagation::Pedantic),
+                Pedantic::Dependency,
+            ),
             (at_startup, Pedantic::Startup),
             (quiet, Pedantic::Quiet),
             (interactive, Pedantic::Interactive),
@@ -510,10 +562,17 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 callee.short(),
                 chain.join(" -> ")
             ),
-            help: Some(format!(
-                "run `{}` in `tokio::task::spawn_blocking`, or make it async: {hint}",
-                callee.short()
-            )),
+            help: Some(match hops.first().is_some_and(|h| h.in_dependency) {
+                // A dependency's function cannot be made async by its caller.
+                true => format!(
+                    "`{}` is a sync function of a dependency: run it in `tokio::task::spawn_blocking`, or use the crate's async API if it has one: {hint}",
+                    callee.short()
+                ),
+                false => format!(
+                    "run `{}` in `tokio::task::spawn_blocking`, or make it async: {hint}",
+                    callee.short()
+                ),
+            }),
             notes,
             fix: None,
             function: Some(index.enclosing(f)),
@@ -573,6 +632,7 @@ enum Pedantic {
     FilesystemOffEvent,
     MainThread,
     Kind,
+    Dependency,
 }
 
 impl Pedantic {
@@ -604,6 +664,9 @@ impl Pedantic {
             }
             Pedantic::Kind => {
                 "pedantic form: a metadata-only call, brief work or a new password hash"
+            }
+            Pedantic::Dependency => {
+                "pedantic form: a kind of blocking call inside a registry dependency that is rarely worth acting on (see `knowledge::dependencies`)"
             }
         })
     }

@@ -239,14 +239,7 @@ impl CrateIndex {
     /// outside any per-event region of its file, in a function on a per-event path: the default
     /// form only because of that path, which [`CrateIndex::per_event_notes`] explains?
     pub fn is_filesystem_on_event_path(&self, f: usize, span: &crate::diagnostic::Span) -> bool {
-        self.is_per_event(f)
-            && self.fns.get(f).is_some_and(|entry| {
-                entry
-                    .summary
-                    .off_event_fs
-                    .iter()
-                    .any(|s| s.start == span.start)
-            })
+        self.is_per_event(f) && self.filesystem_outside_regions(f, span)
     }
 
     /// Is the call at `span` of function `f` a filesystem-class blocking call made in async
@@ -254,14 +247,19 @@ impl CrateIndex {
     /// Such a call runs as often as the program chooses (start-up, a command, a reload, a
     /// periodic save): the pedantic form of `blocking_in_async`.
     pub fn is_filesystem_off_event(&self, f: usize, span: &crate::diagnostic::Span) -> bool {
-        !self.is_per_event(f)
-            && self.fns.get(f).is_some_and(|entry| {
-                entry
-                    .summary
-                    .off_event_fs
-                    .iter()
-                    .any(|s| s.start == span.start)
-            })
+        !self.is_per_event(f) && self.filesystem_outside_regions(f, span)
+    }
+
+    /// Is the call at `span` one of function `f`'s filesystem-class blocking calls made in
+    /// async code outside every per-event region of its file (`FnSummary::off_event_fs`)?
+    fn filesystem_outside_regions(&self, f: usize, span: &crate::diagnostic::Span) -> bool {
+        self.fns.get(f).is_some_and(|entry| {
+            entry
+                .summary
+                .off_event_fs
+                .iter()
+                .any(|s| s.start == span.start)
+        })
     }
 }
 

@@ -1215,6 +1215,32 @@ pub fn derives_new_password_hash(path: Option<&str>, method: Option<(&str, &str)
     path.is_some_and(listed) || method.is_some_and(|(r, m)| listed(&format!("{r}::{m}")))
 }
 
+/// Is a call of `path` (a free function, or a blocking chain's hop as it names the call) or of
+/// method `method` on `receiver` of a kind that is the pedantic form of `blocking_in_async`
+/// wherever it runs: metadata only ([`metadata_only`]), brief work ([`brief_work`]) or a new
+/// password hash ([`derives_new_password_hash`])?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::pedantic_kind;
+/// assert!(pedantic_kind(Some("std::fs::create_dir_all"), None));
+/// assert!(pedantic_kind(Some("PathBuf::exists"), None));
+/// assert!(pedantic_kind(None, Some(("argon2::Argon2", "hash_password"))));
+/// assert!(!pedantic_kind(Some("std::fs::read"), None));
+/// ```
+pub fn pedantic_kind(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
+    // A hop names a `Path`/`PathBuf` method by the type's last segment.
+    let path_method = path.and_then(|p| match p.rsplit_once("::") {
+        Some((ty @ ("Path" | "PathBuf"), name)) => Some((ty, name)),
+        _ => None,
+    });
+    metadata_only(path, method)
+        || brief_work(path, method)
+        || derives_new_password_hash(path, method)
+        || path_method.is_some_and(|(ty, name)| {
+            metadata_only(None, Some((&format!("std::path::{ty}"), name)))
+        })
+}
+
 /// Does `p` name a row of `table`: the full path, or its tail as a blocking chain shows it
 /// (`Notification::show` for `notify_rust::Notification::show`)?
 fn names_a_row(table: &[&str], p: &str) -> bool {

@@ -321,12 +321,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 .filter(|b| b.methods.contains(&name.as_str()))
             {
                 // Judged as the same call on a receiver of known type would be.
-                let kind = blocking::metadata_only(None, Some((row.receiver, name.as_str())))
-                    || blocking::brief_work(None, Some((row.receiver, name.as_str())))
-                    || blocking::derives_new_password_hash(
-                        None,
-                        Some((row.receiver, name.as_str())),
-                    );
+                let kind = blocking::pedantic_kind(None, Some((row.receiver, name.as_str())));
                 let why = Pedantic::first([
                     (call.startup, Pedantic::Startup),
                     (model.quiet_paths.covers(call.loc), Pedantic::Quiet),
@@ -379,16 +374,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         // Once, at start-up, before anything runs concurrently, or a call of a pedantic kind
         // (metadata only, brief work, a new password hash): the pedantic form.
         let pedantic_kind = match &call.callee {
-            Callee::Path(path) => {
-                blocking::metadata_only(Some(path), None)
-                    || blocking::brief_work(Some(path), None)
-                    || blocking::derives_new_password_hash(Some(path), None)
-            }
-            Callee::Method { name, receiver } => receiver.path().is_some_and(|r| {
-                blocking::metadata_only(None, Some((r, name)))
-                    || blocking::brief_work(None, Some((r, name)))
-                    || blocking::derives_new_password_hash(None, Some((r, name)))
-            }),
+            Callee::Path(path) => blocking::pedantic_kind(Some(path), None),
+            Callee::Method { name, receiver } => receiver
+                .path()
+                .is_some_and(|r| blocking::pedantic_kind(None, Some((r, name)))),
             _ => false,
         };
         // Right before a process exit, or in a fallback for an unset environment variable: no
@@ -494,7 +483,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let mut chain = vec![callee.short().to_string()];
         chain.extend(hops.iter().map(|h| h.calls.trim_matches('`').to_string()));
         let path = index.path_of(f);
-        let notes: Vec<Note> = hops
+        let mut notes: Vec<Note> = hops
             .iter()
             .map(|h| {
                 let message = format!("`{}` calls {}", h.from.short(), h.calls);
@@ -506,8 +495,8 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             })
             .collect();
         let hint = last.hint.as_deref().unwrap_or_default();
-        // A helper whose blocking call only touches metadata (`exists`, `create_dir_all`,
-        // `remove_file`, ...) or derives a new password hash, or one called once at start-up (`Config::load(..)` directly in
+        // A helper whose blocking call is of a pedantic kind (metadata only, brief work, a new
+        // password hash), or one called once at start-up (`Config::load(..)` directly in
         // `main`, or directly in a function only `main` calls, directly), is the pedantic
         // form, as the same blocking call made there directly is.
         let at_startup = call.startup
@@ -525,7 +514,6 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         let panics = last.hint.as_deref().is_some_and(blocking::panics_in_async);
         // In a function that waits for a person at the terminal: the flow waits on them anyway.
         let interactive = index.on_interactive_path(f, call.span.start.line);
-        let mut notes = notes;
         let why = Pedantic::first([
             (
                 dependency_form == Some(dependencies::Propagation::Pedantic),
@@ -536,7 +524,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             (interactive, Pedantic::Interactive),
             (filesystem_off_event, Pedantic::FilesystemOffEvent),
             (main_thread_only, Pedantic::MainThread),
-            (hop_is_pedantic_kind(&last.calls), Pedantic::Kind),
+            (
+                blocking::pedantic_kind(Some(last.calls.trim_matches('`')), None),
+                Pedantic::Kind,
+            ),
         ]);
         let form = if panics {
             crate::levels::Form::Default
@@ -669,23 +660,5 @@ impl Pedantic {
                 "pedantic form: a kind of blocking call inside a registry dependency that is rarely worth acting on (see `knowledge::dependencies`)"
             }
         })
-    }
-}
-
-/// Is the blocking call a hop describes (`` `std::fs::remove_file` ``, `` `PathBuf::exists` ``,
-/// `` `bcrypt::hash` ``) of a pedantic kind: metadata only, brief work, a new password hash?
-fn hop_is_pedantic_kind(calls: &str) -> bool {
-    let what = calls.trim_matches('`');
-    if blocking::metadata_only(Some(what), None)
-        || blocking::brief_work(Some(what), None)
-        || blocking::derives_new_password_hash(Some(what), None)
-    {
-        return true;
-    }
-    match what.rsplit_once("::") {
-        Some((ty @ ("Path" | "PathBuf"), method)) => {
-            blocking::metadata_only(None, Some((&format!("std::path::{ty}"), method)))
-        }
-        _ => false,
     }
 }

@@ -898,7 +898,9 @@ where
                     if *this.attempts == 0 && this.policy.max_elapsed.is_some() {
                         *this.started = Some((this.policy.clock)());
                     }
-                    *this.attempts += 1;
+                    // Saturates: a loop with no attempt limit may outlive `u32::MAX` tries, and
+                    // the count must not overflow (a panic in a debug build).
+                    *this.attempts = this.attempts.saturating_add(1);
                     let fut = (this.op)();
                     this.state.set(State::Running { fut });
                 }
@@ -1010,6 +1012,25 @@ mod tests {
         assert!(delays.iter().all(|d| *d <= Duration::from_secs(2)));
         // It does reach the cap region eventually.
         assert!(delays.iter().any(|d| *d > Duration::from_millis(1500)));
+    }
+
+    /// No attempt limit and `u32::MAX` attempts already made: the count stays at `u32::MAX`
+    /// (it would overflow on the next `+ 1`) and the loop still retries until it succeeds.
+    #[tokio::test(start_paused = true)]
+    async fn the_attempt_count_saturates_instead_of_overflowing() {
+        use std::future::IntoFuture;
+        let mut left = 2;
+        let policy = RetryPolicy::exponential(Duration::from_millis(1));
+        assert_eq!(policy.get_max_attempts(), None);
+        let mut fut = retry(policy, move || {
+            left -= 1;
+            std::future::ready(if left > 0 { Err("busy") } else { Ok(left) })
+        })
+        .into_future();
+        fut.attempts = u32::MAX - 1;
+        let mut fut = Box::pin(fut);
+        assert_eq!(fut.as_mut().await, Ok(0));
+        assert_eq!(fut.attempts, u32::MAX);
     }
 
     #[test]

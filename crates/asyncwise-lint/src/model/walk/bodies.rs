@@ -103,6 +103,7 @@ impl Walker {
                 }
             }
         }
+        let body = self.facts.ir.bodies.len();
         self.facts.ir.lower_block(
             crate::model::ir::BodyKind::AsyncFn,
             Some(item),
@@ -113,6 +114,11 @@ impl Walker {
             &self.types,
             &self.resolver,
         );
+        // `functions` and `fn_items` are pushed together: `item` indexes both.
+        let never_suspends = self.facts.ir.bodies[body].never_suspends();
+        if let Some(f) = self.facts.functions.get_mut(item) {
+            f.never_suspends = never_suspends;
+        }
     }
 
     /// Visits call arguments, telling each sync closure where it is written (see

@@ -238,6 +238,13 @@ impl CallSite {
             Callee::Method { receiver, .. } => match receiver.path() {
                 Some(ty) if !ty.starts_with("crate::") => return None,
                 Some(ty) => (ty.rsplit("::").next().map(str::to_string), true),
+                // On a value of unknown type, a name libraries' futures share (`send`,
+                // `flush`, ...) may be the library's: not taken for the crate's own.
+                None if crate::knowledge::awaits::LIBRARY_AWAIT_NAMES
+                    .contains(&self.name.as_str()) =>
+                {
+                    return None;
+                }
                 None => (None, true),
             },
             _ => return None,

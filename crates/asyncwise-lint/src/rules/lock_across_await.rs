@@ -31,6 +31,11 @@ crate::declare_rule! {
     /// name in every file of the crate, a method also by its number of arguments), nothing is
     /// reported (on ten labelled field sets: a DashMap reference alive across
     /// `send_message(..).await`, whose body is a synchronous actor `do_send`, labelled noise).
+    /// Two readings keep the finding: a callee whose body mentions none of its inputs is a
+    /// placeholder (`async fn save(&self, _doc: &Doc) {}` standing for I/O in a sketch or a
+    /// test double) and may suspend; and a method on a value of unknown type whose name
+    /// libraries' futures share (`send`, `flush`, `lock`, ...:
+    /// `knowledge::awaits::LIBRARY_AWAIT_NAMES`) may be the library's future.
     ///
     /// A watch channel's `Ref` holds the channel's read lock: the sender's next `send` blocks
     /// its thread until the `Ref` is gone. A `dashmap` reference holds a shard's lock: another

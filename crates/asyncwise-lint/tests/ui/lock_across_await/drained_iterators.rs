@@ -56,13 +56,7 @@ pub struct Piece {
 pub struct Sender;
 
 impl Sender {
-    pub async fn send(&self, _piece: Piece) {
-        tokio::task::yield_now().await;
-    }
-    pub async fn note(&self, _n: usize) {
-        tokio::task::yield_now().await;
-    }
-    pub async fn tick(&self) {
-        tokio::task::yield_now().await;
-    }
+    pub async fn send(&self, _piece: Piece) {}
+    pub async fn note(&self, _n: usize) {}
+    pub async fn tick(&self) {}
 }

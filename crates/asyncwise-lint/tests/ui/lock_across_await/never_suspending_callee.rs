@@ -4,6 +4,9 @@
 // its number of arguments) in every file of the crate; every await the guard is alive across
 // must be such a call. Readings: a callee that awaits anything, calls a macro that may await
 // (`select!`, a crate's own macro), or is not the crate's (a library's future), may suspend.
+// So may a placeholder, a body that mentions none of its inputs (`async fn save(&self, _doc:
+// &Doc) {}` standing for I/O in a sketch), and a method on a value of unknown type whose name
+// libraries' futures share (`send`, `flush`): it may be the library's.
 use std::sync::Mutex;
 
 use dashmap::DashMap;
@@ -23,6 +26,14 @@ impl Session {
         let _ = self.outbox.send(msg);
         tracing::debug!("queued");
     }
+
+    // Named like a library's future: on a value of unknown type it may be the library's.
+    pub async fn flush(&self) {
+        let _ = self.outbox.send(String::new());
+    }
+
+    // A placeholder: mentions none of its inputs, stands for work it does not show.
+    pub async fn persist(&self, _msg: String) {}
 
     // Awaits the network: suspends.
     pub async fn deliver(&self, msg: String, net: &Net) {
@@ -71,6 +82,18 @@ impl Router {
         let log = self.log.lock().unwrap(); //~ lock_across_await
         settle().await;
         drop(log);
+    }
+
+    pub async fn persist_locked(&self, id: u64) {
+        if let Some(s) = self.sessions.get(&id) { //~ lock_across_await
+            s.persist("x".into()).await;
+        }
+    }
+
+    pub async fn flush_locked(&self, id: u64) {
+        if let Some(s) = self.sessions.get(&id) { //~ lock_across_await
+            s.flush().await;
+        }
     }
 
     // A library's future: a tokio channel's `send` may wait for room.

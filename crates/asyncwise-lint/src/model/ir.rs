@@ -592,10 +592,13 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             stmts: Vec::new(),
             loop_depth: self.loops.len(),
         });
-        // From each statement on, whether it or a later one leaves: a suffix scan.
+        // From each statement on, whether it or a later one leaves with no `continue` on the
+        // way (a `continue`, also in a `select!` handler, goes round again): a suffix scan. The
+        // statements are tokenised only where a later one leaves.
         let mut leaves_from = vec![false; stmts.len() + 1];
         for (i, s) in stmts.iter().enumerate().rev() {
-            leaves_from[i] = leaves_from[i + 1] || stmt_leaves(s);
+            let leaves_here = stmt_leaves(s) || leaves_from[i + 1];
+            leaves_from[i] = leaves_here && !mentions_continue(quote::ToTokens::to_token_stream(s));
         }
         for (position, s) in stmts.iter().enumerate() {
             let sid = self.ir.stmts.len();
@@ -813,7 +816,8 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     loop_depth: self.loops.len(),
                     loop_stmts: self.loop_stmts.last().cloned().unwrap_or_default(),
                     outer_loop_stmts: self.loop_stmts.first().cloned().unwrap_or_default(),
-                    then_leaves_loop: self.then_leaves_loop(),
+                    then_leaves_loop: self.then_leaves_loop()
+                        && !mentions_continue(mac.tokens.clone()),
                 });
                 let saved = self.in_macro.replace(InMacro::Select);
                 for arm in &arms {
@@ -1261,6 +1265,16 @@ fn leaves(e: &syn::Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// Does the code hold a `continue` anywhere, macro arguments included (a `select!` handler's)?
+/// Any `continue`, even one of an inner loop, counts: the reading that keeps a finding.
+fn mentions_continue(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "continue",
+        proc_macro2::TokenTree::Group(g) => mentions_continue(g.stream()),
+        _ => false,
+    })
 }
 
 /// Is the statement a `return`, a `break` or a panic-like macro ([`leaves`])?

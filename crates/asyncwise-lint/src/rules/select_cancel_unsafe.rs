@@ -44,7 +44,9 @@ crate::declare_rule! {
     /// Nor is a `select!` after which the iteration always leaves its loop: the statement
     /// holding it is a `return` (`return select! { .. }`), or a later statement of a block it
     /// sits in, inside the loop, is a `return` or `break` (`let slot = select! { .. }; return
-    /// Some(slot);`). The loop runs it at most once, as if it were not in a loop (on ten
+    /// Some(slot);`), with no `continue` on the way (in a handler of the `select!`, or in a
+    /// statement between it and the leave), which would go round again. The loop runs it at
+    /// most once, as if it were not in a loop (on ten
     /// labelled field sets: a UDP flow reservation that evicts in a loop, then waits for a
     /// permit once and returns, labelled wrong).
     ///

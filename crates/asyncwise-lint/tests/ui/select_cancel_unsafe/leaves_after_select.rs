@@ -2,7 +2,8 @@
 // holding it is a `return`, or is followed in its block by a `return` or `break`) runs at most
 // once per loop: a dropped future is never made again, as in a `select!` outside any loop.
 // A leave that only some paths take (inside an `if`), or one that comes only from a nested
-// block the `select!` is not in, does not count; nor does a `break` of an inner loop.
+// block the `select!` is not in, does not count; nor does a `break` of an inner loop, nor one
+// that a `continue` on the way (in a handler, or in a statement between) can skip.
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -90,5 +91,32 @@ async fn leave_elsewhere(conn: &mut tokio::net::TcpStream, cancel: CancellationT
         if flag {
             return 1;
         }
+    }
+}
+
+// A handler that goes round again: the `select!` runs again after a tick wins.
+async fn continue_in_handler(conn: &mut tokio::net::TcpStream, tick: &mut tokio::time::Interval) -> u32 {
+    let v;
+    loop {
+        tokio::select! {
+            r = conn.read_u32() => { v = r.unwrap_or(0); } //~ select_cancel_unsafe
+            _ = tick.tick() => { continue; }
+        }
+        break;
+    }
+    v
+}
+
+// A `continue` between the `select!` and the `break`.
+async fn continue_before_break(conn: &mut tokio::net::TcpStream, cancel: CancellationToken, retry: bool) -> u32 {
+    loop {
+        let v = tokio::select! {
+            _ = cancel.cancelled() => 0,
+            v = conn.read_u32() => v.unwrap_or(0), //~ select_cancel_unsafe
+        };
+        if retry && v == 0 {
+            continue;
+        }
+        break v;
     }
 }

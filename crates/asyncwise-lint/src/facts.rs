@@ -44,6 +44,10 @@ pub enum Requirement {
         /// only if it is a lock type with this guard method).
         field: Option<(String, String)>,
     },
+    /// One of these awaited calls may suspend: it is not known to call only `async fn`s of the
+    /// crate that never suspend ([`FnSignature::never_suspends`]). Each call with the number of
+    /// arguments it passes (a method of another arity is another type's).
+    MaySuspend(Vec<(FnRef, usize)>),
     /// A method call's receiver, whose type only the crate index can settle (a field of a
     /// field, what a function of another file returns), has one of these types (canonical
     /// paths or `module::*` patterns). Settled by `settle_receiver_types` once the index
@@ -108,7 +112,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false };
+    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false, arity: 0, never_suspends: false };
     /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false, qualifier_by_name: false };
     /// assert!(call.may_call(&f));
     /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true, qualifier_by_name: false };
@@ -140,7 +144,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false };
+    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false };
     /// let fns = [run("Gateway"), run("Session")];
     /// let session = FnRef { name: "run".into(), qualifier: Some("Session".into()), method_call: true, qualifier_by_name: true };
     /// assert_eq!(session.may_call_among(fns.iter()).len(), 1);
@@ -285,6 +289,13 @@ pub struct FnSignature {
     /// it yields an owned value, no guard.
     #[serde(default)]
     pub plain_getter: bool,
+    /// How many parameters it takes besides a `self` receiver.
+    #[serde(default)]
+    pub arity: usize,
+    /// An `async fn` that can never suspend ([`Body::never_suspends`](crate::model::ir::Body::never_suspends)):
+    /// awaiting it runs its body to the end at once.
+    #[serde(default)]
+    pub never_suspends: bool,
 }
 
 /// Where rules put what they find.
@@ -402,6 +413,14 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
                         .any(|f| f.plain_getter && f.kind == FnKind::Method && &f.name == method),
                 }
             }
+            Requirement::MaySuspend(calls) => calls.iter().any(|(call, args)| {
+                let named: Vec<_> = call
+                    .may_call_among(functions.clone())
+                    .into_iter()
+                    .filter(|f| !call.method_call || f.arity == *args)
+                    .collect();
+                named.is_empty() || named.iter().any(|f| !f.never_suspends)
+            }),
             Requirement::ReceiverType { .. } => {
                 for_index.push(d);
                 continue;

@@ -781,7 +781,7 @@ fn raced_locs(model: &FileModel<'_>) -> Vec<(Loc, bool, usize)> {
     let ir = &model.ir;
     let mut out = Vec::new();
     for site in &ir.selects {
-        let Some(loop_loc) = site.in_loop else {
+        let Some(loop_loc) = site.in_loop.filter(|_| !site.then_leaves_loop) else {
             continue;
         };
         for (i, b) in site.branches.iter().enumerate() {

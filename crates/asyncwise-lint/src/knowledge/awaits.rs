@@ -183,3 +183,50 @@ pub const CHECKOUT_METHODS: &[&str] = &[
 
 /// Receiver words of a pool a checkout is made from, besides the connection words.
 pub const POOL_WORDS: &[&str] = &["pool", "pools"];
+
+/// Method names of futures that libraries' types (tokio's and futures' channels, sinks, streams,
+/// I/O, locks; HTTP and database clients) return: on a value whose type is not known, a call of
+/// one of these names may be the library's future, which can suspend, even when the crate has an
+/// `async fn` of that name that never does.
+pub const LIBRARY_AWAIT_NAMES: &[&str] = &[
+    "send",
+    "send_all",
+    "feed",
+    "recv",
+    "next",
+    "try_next",
+    "read",
+    "read_exact",
+    "read_to_end",
+    "read_to_string",
+    "read_line",
+    "read_buf",
+    "write",
+    "write_all",
+    "write_buf",
+    "flush",
+    "close",
+    "shutdown",
+    "lock",
+    "acquire",
+    "acquire_owned",
+    "changed",
+    "notified",
+    "ready",
+    "call",
+    "connect",
+    "accept",
+    "request",
+    "get",
+    "post",
+    "put",
+    "delete",
+    "execute",
+    "query",
+    "fetch",
+    "fetch_one",
+    "fetch_all",
+    "fetch_optional",
+    "join",
+    "wait",
+];

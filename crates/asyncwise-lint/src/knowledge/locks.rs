@@ -156,6 +156,14 @@ pub const UNWRAPPED_GUARD_METHODS: &[(&str, &str)] = &[
 /// `.map_err(..)`): async locks return futures, not `Result`s.
 pub const POISON_HANDLERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
 
+/// Variants of what a fallible or optional guard call returns that carry no guard: `None` of
+/// an `Option<Ref>` (dashmap's `get`), `Absent` and `Locked` of dashmap's `TryResult`
+/// (`try_get`, `try_get_mut`: "the shard is locked", no reference is handed out) and
+/// `WouldBlock` of std's `TryLockError`. A `match` arm on one of them holds no lock, though the
+/// scrutinee's temporary lives through the arms. (`Err(_)` is not one: std's `Poisoned` error
+/// carries the guard.)
+pub const GUARDLESS_VARIANTS: &[&str] = &["None", "Absent", "Locked", "WouldBlock"];
+
 /// Methods that pass a guard through (possibly still wrapped), so `let g = <lock>.<these>..`
 /// binds the guard.
 pub const GUARD_PASSTHROUGH: &[&str] = &[

@@ -26,6 +26,62 @@ pub const OPAQUE_MACROS: &[&str] = &[
 /// Macros that await their operands: an `.await` point for guard liveness.
 pub const AWAITING_MACROS: &[&str] = &["select", "join", "try_join", "select_biased"];
 
+/// Macros of std, `log`, `tracing`, `anyhow`/`eyre` and `serde_json` that expand to no
+/// `.await` of their own: in an async fn, one whose arguments hold no `.await` cannot suspend
+/// it. Any other macro may (`select!`, `join!`, `pending!`, a crate's own `macro_rules!` that
+/// awaits), so an async fn calling one is not taken for one that never suspends.
+pub const NON_SUSPENDING_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "vec",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "dbg",
+    "concat",
+    "stringify",
+    "env",
+    "option_env",
+    "include_str",
+    "include_bytes",
+    "line",
+    "column",
+    "file",
+    "module_path",
+    "cfg",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "event",
+    "span",
+    "trace_span",
+    "debug_span",
+    "info_span",
+    "warn_span",
+    "error_span",
+    "anyhow",
+    "bail",
+    "ensure",
+    "eyre",
+    "json",
+];
+
 /// Macros that panic: a spawned task calling them can fail.
 pub const PANICKING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];
 

@@ -83,6 +83,19 @@ pub struct Body {
     /// An `async move` block: the names of the enclosing code it mentions are moved into it,
     /// so it owns them as it owns its own `let`s (a `self` moved in is still a reference).
     pub moves: bool,
+    /// It calls a macro that may await without an `.await` in its arguments (anything but
+    /// [`NON_SUSPENDING_MACROS`](crate::knowledge::macros::NON_SUSPENDING_MACROS)), or one
+    /// whose `.await` is in a body not parsed as code: it may suspend where `awaits` shows no
+    /// await point.
+    pub opaque_suspension: bool,
+}
+
+impl Body {
+    /// An `async fn` body that can never return `Pending`: no await point, and no macro that
+    /// may hide one. Awaiting it runs it to its end at once, like a plain call.
+    pub fn never_suspends(&self) -> bool {
+        self.kind == BodyKind::AsyncFn && self.awaits.is_empty() && !self.opaque_suspension
+    }
 }
 
 /// A block of an async body.
@@ -202,6 +215,50 @@ pub struct CallSite {
     pub mut_args: Vec<String>,
     /// Every place the call mentions (receiver chain and arguments).
     pub uses: Vec<String>,
+    /// How many arguments it passes (a method's receiver not counted).
+    pub args: usize,
+}
+
+impl CallSite {
+    /// The crate function this call may be, for the crate pass, with the number of arguments
+    /// it passes: a path into the crate (`crate::group::send`, `Self::flush`), or a method
+    /// whose receiver is of a crate type or of a type not known. `None` for a call into a
+    /// library.
+    pub fn crate_fn(&self) -> Option<(crate::facts::FnRef, usize)> {
+        let (qualifier, method_call) = match &self.callee {
+            Callee::Path(path) => {
+                let mut segments = path.rsplit("::");
+                segments.next();
+                let root = path.split("::").next().unwrap_or_default();
+                if !matches!(root, "crate" | "Self" | "self" | "super") {
+                    return None;
+                }
+                (segments.next().map(str::to_string), false)
+            }
+            Callee::Method { receiver, .. } => match receiver.path() {
+                Some(ty) if !ty.starts_with("crate::") => return None,
+                Some(ty) => (ty.rsplit("::").next().map(str::to_string), true),
+                // On a value of unknown type, a name libraries' futures share (`send`,
+                // `flush`, ...) may be the library's: not taken for the crate's own.
+                None if crate::knowledge::awaits::LIBRARY_AWAIT_NAMES
+                    .contains(&self.name.as_str()) =>
+                {
+                    return None;
+                }
+                None => (None, true),
+            },
+            _ => return None,
+        };
+        Some((
+            crate::facts::FnRef {
+                name: self.name.clone(),
+                qualifier,
+                method_call,
+                qualifier_by_name: false,
+            },
+            self.args,
+        ))
+    }
 }
 
 /// A `for` loop in an async body.
@@ -239,6 +296,11 @@ pub struct SelectSite {
     pub loop_stmts: Vec<usize>,
     /// The same for the outermost loop of the body around it.
     pub outer_loop_stmts: Vec<usize>,
+    /// Once the `select!` is done, the iteration always leaves the innermost loop around it:
+    /// a statement holding it, inside that loop, is a `return` or `break`, or is followed in its
+    /// block by one (`let slot = select! { .. }; return Some(slot);`). The loop then runs the
+    /// `select!` at most once, as if it were not in a loop.
+    pub then_leaves_loop: bool,
 }
 
 /// A call that drops its future when a deadline passes: `tokio::time::timeout(d, fut)` and the
@@ -392,6 +454,7 @@ impl Ir {
             awaits: Vec::new(),
             mut_bindings,
             moves: false,
+            opaque_suspension: false,
         });
         let cx = Ctx {
             env,
@@ -420,6 +483,7 @@ impl Ir {
             awaits: Vec::new(),
             mut_bindings: Vec::new(),
             moves: false,
+            opaque_suspension: false,
         });
         let cx = Ctx {
             env,
@@ -469,6 +533,9 @@ struct Lowerer<'i, 'c> {
     loop_stmts: Vec<Vec<usize>>,
     /// Parameters that are `&mut` references.
     mut_params: Vec<String>,
+    /// For each statement of `stmt_stack`: it is a `return`/`break`, or a later statement of
+    /// its block is (see [`SelectSite::then_leaves_loop`]).
+    leaves_after: Vec<bool>,
     /// Timeout calls (by location) whose `Elapsed` leaves the loop: see
     /// [`TimeoutSite::leaves_loop_on_elapsed`].
     leaving: Vec<Loc>,
@@ -486,6 +553,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             loop_labels: Vec::new(),
             loop_stmts: Vec::new(),
             mut_params: Vec::new(),
+            leaves_after: Vec::new(),
             leaving: Vec::new(),
         }
     }
@@ -495,6 +563,17 @@ impl<'i, 'c> Lowerer<'i, 'c> {
         self.loop_labels
             .push(label.map(|l| l.name.ident.to_string()));
         self.loop_stmts.push(self.stmt_stack.clone());
+    }
+
+    /// Does the iteration leave the innermost loop once the current statement is done? Only
+    /// statements entered inside that loop count.
+    fn then_leaves_loop(&self) -> bool {
+        let Some(entered) = self.loop_stmts.last() else {
+            return false;
+        };
+        self.leaves_after
+            .get(entered.len()..)
+            .is_some_and(|inside| inside.iter().any(|&l| l))
     }
 
     fn leave_loop(&mut self) {
@@ -513,7 +592,15 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             stmts: Vec::new(),
             loop_depth: self.loops.len(),
         });
-        for s in stmts {
+        // From each statement on, whether it or a later one leaves with no `continue` on the
+        // way (a `continue`, also in a `select!` handler, goes round again): a suffix scan. The
+        // statements are tokenised only where a later one leaves.
+        let mut leaves_from = vec![false; stmts.len() + 1];
+        for (i, s) in stmts.iter().enumerate().rev() {
+            let leaves_here = stmt_leaves(s) || leaves_from[i + 1];
+            leaves_from[i] = leaves_here && !mentions_continue(quote::ToTokens::to_token_stream(s));
+        }
+        for (position, s) in stmts.iter().enumerate() {
             let sid = self.ir.stmts.len();
             let (kind, pat, expr) = match s {
                 syn::Stmt::Local(l) => {
@@ -560,6 +647,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             });
             self.ir.blocks[id].stmts.push(sid);
             self.stmt_stack.push(sid);
+            self.leaves_after.push(leaves_from[position]);
             match s {
                 syn::Stmt::Local(l) => {
                     if let Some(init) = &l.init {
@@ -601,6 +689,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 }
             }
             self.stmt_stack.pop();
+            self.leaves_after.pop();
         }
         id
     }
@@ -645,6 +734,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     receiver: None,
                     mut_args,
                     uses,
+                    args: c.args.len(),
                 })
             }
             syn::Expr::MethodCall(m) => {
@@ -666,6 +756,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     receiver: place_of(&m.receiver),
                     mut_args,
                     uses,
+                    args: m.args.len(),
                 })
             }
             syn::Expr::Paren(p) => self.call_site(&p.expr),
@@ -725,6 +816,8 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     loop_depth: self.loops.len(),
                     loop_stmts: self.loop_stmts.last().cloned().unwrap_or_default(),
                     outer_loop_stmts: self.loop_stmts.first().cloned().unwrap_or_default(),
+                    then_leaves_loop: self.then_leaves_loop()
+                        && !mentions_continue(mac.tokens.clone()),
                 });
                 let saved = self.in_macro.replace(InMacro::Select);
                 for arm in &arms {
@@ -750,9 +843,14 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             None => {
                 // Only a body holding `.await` adds anything here; parsing the others (most
                 // macros: logging, formatting, asserts) would only cost time.
-                if macro_kinds::OPAQUE_MACROS.contains(&name.as_str())
-                    || !holds_await(mac.tokens.clone())
-                {
+                let known = macro_kinds::NON_SUSPENDING_MACROS.contains(&name.as_str());
+                let opaque = macro_kinds::OPAQUE_MACROS.contains(&name.as_str());
+                if (opaque || !known) && !self.ir.bodies[self.body].opaque_suspension {
+                    // Its expansion may await; an opaque body's `.await`s are not lowered.
+                    self.ir.bodies[self.body].opaque_suspension =
+                        !known || holds_await(mac.tokens.clone());
+                }
+                if opaque || !holds_await(mac.tokens.clone()) {
                     return;
                 }
                 match macros::body(mac) {
@@ -760,7 +858,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     MacroBody::Stmts(stmts) => {
                         self.block(&stmts);
                     }
-                    MacroBody::Opaque => {}
+                    MacroBody::Opaque => self.ir.bodies[self.body].opaque_suspension = true,
                 }
             }
         }
@@ -1162,6 +1260,28 @@ fn leaves(e: &syn::Expr) -> bool {
             block_leaves(&i.then_branch) && i.else_branch.as_ref().is_some_and(|(_, e)| leaves(e))
         }
         syn::Expr::Macro(m) => {
+            let name = super::macros::name(&m.mac);
+            matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
+        }
+        _ => false,
+    }
+}
+
+/// Does the code hold a `continue` anywhere, macro arguments included (a `select!` handler's)?
+/// Any `continue`, even one of an inner loop, counts: the reading that keeps a finding.
+fn mentions_continue(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "continue",
+        proc_macro2::TokenTree::Group(g) => mentions_continue(g.stream()),
+        _ => false,
+    })
+}
+
+/// Is the statement a `return`, a `break` or a panic-like macro ([`leaves`])?
+fn stmt_leaves(s: &syn::Stmt) -> bool {
+    match s {
+        syn::Stmt::Expr(e, _) => leaves(e),
+        syn::Stmt::Macro(m) => {
             let name = super::macros::name(&m.mac);
             matches!(name.as_str(), "panic" | "unreachable" | "bail" | "todo")
         }

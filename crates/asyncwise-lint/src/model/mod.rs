@@ -117,6 +117,9 @@ pub struct FnItem {
     pub self_ty: Option<String>,
     /// Declared `async fn`.
     pub is_async: bool,
+    /// How many parameters it takes besides a `self` receiver: a method call passing another
+    /// number of arguments calls some other type's method of the same name.
+    pub arity: usize,
     /// Its name in the signature.
     pub loc: Loc,
     /// Its body, braces included.
@@ -360,6 +363,9 @@ pub struct HeldGuard {
     pub acquired: Loc,
     /// The first `.await` reached while it is held.
     pub await_loc: Loc,
+    /// Every await point reached while it is held, `await_loc` first (`.await` tokens,
+    /// `select!`/`join!` invocations, or an `.await` inside a macro that is not parsed).
+    pub awaits: Vec<Loc>,
     /// "`std::sync::Mutex` guard", ...
     pub describe: &'static str,
     /// Set when the lock's type is a field of a struct declared in another file: the finding

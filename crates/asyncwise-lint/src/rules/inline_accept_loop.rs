@@ -25,6 +25,12 @@ crate::declare_rule! {
     /// (`timeout(d, serve(conn)).await`) is still served inline. Awaits inside spawned async
     /// blocks belong to the task.
     ///
+    /// Nor is a connection handed to an `async fn` of the crate (any file) that has no await
+    /// point of its own and calls no macro that may hide one: awaiting it runs it to its end at
+    /// once, and the loop goes straight back to `accept` (such a handler looks the peer up and
+    /// spawns the work through a wrapper). On ten labelled field sets these were the rule's
+    /// two default findings labelled wrong (a NAT proxy's `handle_accept`).
+    ///
     /// A loop whose iteration spawns a task (`tokio::spawn`, `handle.spawn(..)`,
     /// `set.spawn(..)`) is never taken for a one-shot listener (below), whatever it leaves
     /// by: an HTTP/3 connection's request loop that awaits each request's headers inline,
@@ -194,6 +200,14 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 "pedantic: the loop stops after serving a connection (a one-shot listener)",
             ));
         }
-        sink.diagnostics.push(d);
+        // Served by a crate fn that never suspends: it returns at once, nothing is served
+        // inline (it may spawn the work); the crate pass decides.
+        match super::suspension(model, &[inline.call.loc]) {
+            None => sink.diagnostics.push(d),
+            Some(requires) => sink.deferred.push(crate::facts::Deferred {
+                diagnostic: d,
+                requires,
+            }),
+        }
     }
 }

@@ -18,6 +18,25 @@ crate::declare_rule! {
     /// (`*m.lock().unwrap() += 1;`), guards dropped with `drop(guard)` or at the end of an
     /// inner block. `tokio::sync::Mutex` guards are meant to be held across awaits.
     ///
+    /// A guard call that may hand out no guard (`map.get(k)`, dashmap's `try_get`, std's
+    /// `try_lock`) holds nothing in a `match` arm on a variant without one (`None`,
+    /// `TryResult::Absent`/`Locked`, `Err(TryLockError::WouldBlock)`): a retry that sleeps
+    /// while the shard is locked is fine. On ten labelled field sets these were the rule's two
+    /// default findings labelled wrong (a group map read with `try_get`, sleeping in the
+    /// `Locked` arm).
+    ///
+    /// An await of an `async fn` of the crate that has no await point of its own (and calls
+    /// no macro that may hide one) is no suspension: the callee runs to its end at once, as a
+    /// plain call does. When every await a guard is alive across is such a call (found by
+    /// name in every file of the crate, a method also by its number of arguments), nothing is
+    /// reported (on ten labelled field sets: a DashMap reference alive across
+    /// `send_message(..).await`, whose body is a synchronous actor `do_send`, labelled noise).
+    /// Two readings keep the finding: a callee whose body mentions none of its inputs is a
+    /// placeholder (`async fn save(&self, _doc: &Doc) {}` standing for I/O in a sketch or a
+    /// test double) and may suspend; and a method on a value of unknown type whose name
+    /// libraries' futures share (`send`, `flush`, `lock`, ...:
+    /// `knowledge::awaits::LIBRARY_AWAIT_NAMES`) may be the library's future.
+    ///
     /// A watch channel's `Ref` holds the channel's read lock: the sender's next `send` blocks
     /// its thread until the `Ref` is gone. A `dashmap` reference holds a shard's lock: another
     /// task touching that shard blocks its thread, and on the same thread it deadlocks.
@@ -60,11 +79,16 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             held.await_loc,
             "the task can be suspended here while the lock is held",
         ));
-        match &held.requires {
+        // Awaits that may all be of crate fns that never suspend: the crate pass decides.
+        let requires = held
+            .requires
+            .clone()
+            .or_else(|| super::suspension(model, &held.awaits));
+        match requires {
             None => sink.diagnostics.push(d),
             Some(requires) => sink.deferred.push(Deferred {
                 diagnostic: d,
-                requires: requires.clone(),
+                requires,
             }),
         }
     }

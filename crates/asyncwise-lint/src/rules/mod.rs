@@ -324,6 +324,24 @@ fn pedantic(
 }
 
 /// A note pointing at `loc`.
+/// The condition under which awaiting each of `calls` (locations of awaited calls or of their
+/// `.await`s) is a real suspension, for a finding that needs one: `Ok(None)` when some of them
+/// surely may suspend (a library's future, a `select!`, an await of no call), else the
+/// requirement that one of the crate functions they call may
+/// ([`Requirement::MaySuspend`](crate::facts::Requirement::MaySuspend)). An `async fn` of the
+/// crate without an await point runs to its end when awaited, as a plain call does.
+fn suspension(model: &FileModel<'_>, awaits: &[Loc]) -> Option<crate::facts::Requirement> {
+    let mut calls = Vec::with_capacity(awaits.len());
+    for &at in awaits {
+        let call = model.ir.awaits.iter().find_map(|a| match &a.awaited {
+            crate::model::ir::Awaited::Call(c) if a.loc == at || c.loc == at => Some(c),
+            _ => None,
+        })?;
+        calls.push(call.crate_fn()?);
+    }
+    (!calls.is_empty()).then_some(crate::facts::Requirement::MaySuspend(calls))
+}
+
 fn note(model: &FileModel<'_>, loc: Loc, message: impl Into<String>) -> Note {
     Note::here(model.span(loc), message)
 }

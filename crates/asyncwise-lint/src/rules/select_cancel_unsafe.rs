@@ -41,6 +41,15 @@ crate::declare_rule! {
     /// either: a control channel read until a heartbeat timeout or shutdown ends the session is
     /// fine, one read again after the loop is not.
     ///
+    /// Nor is a `select!` after which the iteration always leaves its loop: the statement
+    /// holding it is a `return` (`return select! { .. }`), or a later statement of a block it
+    /// sits in, inside the loop, is a `return` or `break` (`let slot = select! { .. }; return
+    /// Some(slot);`), with no `continue` on the way (in a handler of the `select!`, or in a
+    /// statement between it and the leave), which would go round again. The loop runs it at
+    /// most once, as if it were not in a loop (on ten
+    /// labelled field sets: a UDP flow reservation that evicts in a loop, then waits for a
+    /// permit once and returns, labelled wrong).
+    ///
     /// Nor is a read or write whose stream every other branch replaces when it wins: a
     /// reader task whose control channel hands it a new read half (`Some(next) => reader =
     /// next,`) drops the old stream with the bytes the dropped read had half consumed, and
@@ -71,6 +80,11 @@ crate::declare_rule! {
     /// in the block) or the `else` of `let Ok(..) = .. else` does not end in `break` or
     /// `return`. A lock, permit or `send` given up on a timeout is not reported: giving up is
     /// what that timeout is for. Not yet: timeouts written in sync closures.
+    ///
+    /// A method call is taken for an async fn of the same file by its name, but not when it
+    /// passes another number of arguments (Rust has no overloading): `sel.next()` on a stream
+    /// is not a `next(&mut self, header)` that reads a frame (on ten labelled field sets, one
+    /// finding labelled wrong).
     ///
     /// Helpers in other files of the package (or a workspace member it depends on) count as
     /// those of the same file do, through the crate index's resolved calls: the notes give the
@@ -108,7 +122,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
     let helpers = unsafe_helpers(model);
     check_timeouts(model, &helpers, sink);
     for site in &ir.selects {
-        let Some(loop_loc) = site.in_loop else {
+        // Run at most once per loop (the iteration always leaves after it): nothing is made
+        // again, as if it were not in a loop.
+        let Some(loop_loc) = site.in_loop.filter(|_| !site.then_leaves_loop) else {
             continue;
         };
         for (i, branch) in site.branches.iter().enumerate() {
@@ -233,7 +249,7 @@ fn replaced_by_others(
 /// the same way.
 fn check_timeouts(
     model: &FileModel<'_>,
-    helpers: &HashMap<&str, Option<(Loc, &CancelUnsafe)>>,
+    helpers: &HashMap<&str, Option<Helper<'_>>>,
     sink: &mut Sink,
 ) {
     for site in &model.ir.timeouts {
@@ -330,14 +346,16 @@ fn direct_row<'k>(model: &'k FileModel<'_>, call: &CallSite) -> Option<&'k Cance
     model.knowledge.cancel_unsafe(name, receiver.path())
 }
 
+/// An async fn of this file whose first await is not cancellation safe: that call's location
+/// and row, and how many arguments a method call of it passes.
+type Helper<'k> = (Loc, &'k CancelUnsafe, usize);
+
 /// Async fns of this file whose first await point awaits a call that is not cancellation safe
 /// and loses data (losing a queue position inside a helper is left out: the helper's caller
-/// rarely depends on the order), by name, with that call's location and row.
-fn unsafe_helpers<'k>(
-    model: &'k FileModel<'_>,
-) -> HashMap<&'k str, Option<(Loc, &'k CancelUnsafe)>> {
+/// rarely depends on the order), by name.
+fn unsafe_helpers<'k>(model: &'k FileModel<'_>) -> HashMap<&'k str, Option<Helper<'k>>> {
     let ir = &model.ir;
-    let mut out: HashMap<&str, Option<(Loc, &CancelUnsafe)>> = HashMap::new();
+    let mut out: HashMap<&str, Option<Helper<'k>>> = HashMap::new();
     for body in &ir.bodies {
         if body.kind != crate::model::ir::BodyKind::AsyncFn {
             continue;
@@ -352,7 +370,7 @@ fn unsafe_helpers<'k>(
             .and_then(|&w| match &ir.awaits[w].awaited {
                 Awaited::Call(c) => direct_row(model, c)
                     .filter(|row| !row.loses.contains("queue"))
-                    .map(|row| (c.loc, row)),
+                    .map(|row| (c.loc, row, item.arity)),
                 _ => None,
             });
         // Two fns of the same name in one file: not known which one a call means.
@@ -361,9 +379,12 @@ fn unsafe_helpers<'k>(
     out
 }
 
+/// The helper `call` calls, if it is one of `helpers`. A method call passing another number of
+/// arguments than the helper takes is some other type's method of that name
+/// (`StreamExt::next()` on a stream beside a helper `next(&mut self, buf)`).
 fn helper_of<'k>(
     call: &CallSite,
-    helpers: &HashMap<&str, Option<(Loc, &'k CancelUnsafe)>>,
+    helpers: &HashMap<&str, Option<Helper<'k>>>,
 ) -> Option<(Loc, &'k CancelUnsafe)> {
     let known_here = match &call.callee {
         // `read_frame(&mut s)`, `Self::read_frame(..)`, `conn::read_frame(..)`: a function of
@@ -376,7 +397,9 @@ fn helper_of<'k>(
     if !known_here {
         return None;
     }
-    helpers.get(call.name.as_str()).copied().flatten()
+    let (at, row, arity) = helpers.get(call.name.as_str()).copied().flatten()?;
+    let method = matches!(call.callee, Callee::Method { .. });
+    (!method || call.args == arity).then_some((at, row))
 }
 
 /// The cross-file helpers: a loop's `select!` branch or retried `timeout` calling an async fn

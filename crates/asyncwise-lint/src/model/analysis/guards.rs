@@ -6,7 +6,8 @@
 //!   call, a `move` closure or async block, another binding); `let _ = m.lock()` drops at once;
 //! * a temporary guard lives to the end of its statement — so `tx.send(m.lock().unwrap().len())
 //!   .await` holds it across the await, while `*m.lock().unwrap() += 1;` does not;
-//! * temporaries in a `match` scrutinee live through the arms, in an `if let`/`while let`
+//! * temporaries in a `match` scrutinee live through the arms (an arm matching a variant that
+//!   carries no guard, `None` or dashmap's `TryResult::Locked`, holds none), in an `if let`/`while let`
 //!   scrutinee through the body (and, before edition 2024, through `else`: the package's
 //!   edition decides), in a `for` iterator
 //!   through the whole loop; an `if` condition's temporaries die before the branches;
@@ -174,7 +175,8 @@ struct Live {
     describe: &'static str,
     requires: Option<Requirement>,
     depth: usize,
-    reported: bool,
+    /// Reported as held: its entry in `out`, which later awaits are added to.
+    reported: Option<usize>,
 }
 
 impl Live {
@@ -186,7 +188,7 @@ impl Live {
             describe: guard.describe,
             requires: guard.requires,
             depth,
-            reported: false,
+            reported: None,
         }
     }
 }
@@ -240,14 +242,18 @@ impl<'a> Scanner<'a> {
                 self.sites[site].held = true;
                 continue;
             }
-            if !g.reported {
-                g.reported = true;
-                self.out.push(HeldGuard {
-                    acquired: g.loc,
-                    await_loc: at,
-                    describe: g.describe,
-                    requires: g.requires.clone(),
-                });
+            match g.reported {
+                Some(i) => self.out[i].awaits.push(at),
+                None => {
+                    g.reported = Some(self.out.len());
+                    self.out.push(HeldGuard {
+                        acquired: g.loc,
+                        await_loc: at,
+                        awaits: vec![at],
+                        describe: g.describe,
+                        requires: g.requires.clone(),
+                    });
+                }
             }
         }
     }
@@ -422,7 +428,7 @@ impl<'a> Scanner<'a> {
                             describe: "",
                             requires: None,
                             depth: self.depth,
-                            reported: false,
+                            reported: None,
                         });
                     }
                 }
@@ -508,9 +514,11 @@ impl<'a> Scanner<'a> {
             syn::Expr::Match(m) => {
                 self.expr(&m.expr);
                 for arm in &m.arms {
-                    // The scrutinee is itself an optional guard (`map.get(k)` of a `DashMap`
-                    // is an `Option<Ref>`): an arm that matches `None` holds no lock.
-                    let hidden = if is_none_pattern(&arm.pat) {
+                    // The scrutinee is itself an optional or fallible guard (`map.get(k)` of a
+                    // `DashMap` is an `Option<Ref>`, `try_get` a `TryResult`): an arm that
+                    // matches a variant without a guard (`None`, `TryResult::Locked`) holds no
+                    // lock.
+                    let hidden = if is_guardless_pattern(&arm.pat) {
                         self.hide_optional_guard(&m.expr)
                     } else {
                         Vec::new()
@@ -821,10 +829,22 @@ fn iterator_guard_drained(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> bool {
     false
 }
 
-/// Is `pat` the pattern `None`?
-fn is_none_pattern(pat: &syn::Pat) -> bool {
-    matches!(pat, syn::Pat::Ident(i) if i.ident == "None" && i.subpat.is_none())
-        || matches!(pat, syn::Pat::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "None"))
+/// Does `pat` match only a variant that carries no guard
+/// ([`GUARDLESS_VARIANTS`](locks::GUARDLESS_VARIANTS): `None`, `TryResult::Locked`, ...)?
+fn is_guardless_pattern(pat: &syn::Pat) -> bool {
+    let guardless = |name: &syn::Ident| locks::GUARDLESS_VARIANTS.iter().any(|v| name == v);
+    match pat {
+        syn::Pat::Ident(i) => i.subpat.is_none() && guardless(&i.ident),
+        syn::Pat::Path(p) => p.path.segments.last().is_some_and(|s| guardless(&s.ident)),
+        syn::Pat::Or(o) => o.cases.iter().all(is_guardless_pattern),
+        // `Err(TryLockError::WouldBlock)`: the error itself carries nothing.
+        syn::Pat::TupleStruct(ts) => {
+            ts.path.segments.last().is_some_and(|s| s.ident == "Err")
+                && ts.elems.len() == 1
+                && ts.elems.iter().all(is_guardless_pattern)
+        }
+        _ => false,
+    }
 }
 
 /// Is `pat` a `Some(..)` pattern?

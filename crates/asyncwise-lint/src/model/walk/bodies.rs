@@ -103,6 +103,7 @@ impl Walker {
                 }
             }
         }
+        let body = self.facts.ir.bodies.len();
         self.facts.ir.lower_block(
             crate::model::ir::BodyKind::AsyncFn,
             Some(item),
@@ -113,6 +114,38 @@ impl Walker {
             &self.types,
             &self.resolver,
         );
+        // A body that mentions none of its inputs is a placeholder (`async fn load(&self, _id:
+        // &str) -> Doc { Doc::default() }` in a sketch or a test double): it stands for work it
+        // does not show, which may well suspend, so it is not taken as never suspending.
+        let inputs: Vec<String> = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Receiver(_) => Some("self".to_string()),
+                syn::FnArg::Typed(t) => match &*t.pat {
+                    syn::Pat::Ident(name) => Some(name.ident.to_string()),
+                    _ => None,
+                },
+            })
+            .filter(|name| !name.starts_with('_'))
+            .collect();
+        let ir = &self.facts.ir;
+        let uses_an_input = ir
+            .blocks
+            .iter()
+            .filter(|b| b.body == body)
+            .flat_map(|b| &b.stmts)
+            .filter_map(|&s| ir.stmts.get(s))
+            .flat_map(|s| &s.uses)
+            .any(|place| {
+                let root = place.split(['.', '[']).next().unwrap_or(place);
+                inputs.iter().any(|input| input == root)
+            });
+        // `functions` and `fn_items` are pushed together: `item` indexes both.
+        let never_suspends = uses_an_input && self.facts.ir.bodies[body].never_suspends();
+        if let Some(f) = self.facts.functions.get_mut(item) {
+            f.never_suspends = never_suspends;
+        }
     }
 
     /// Visits call arguments, telling each sync closure where it is written (see

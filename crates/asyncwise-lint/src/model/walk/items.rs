@@ -167,6 +167,13 @@ impl Walker {
                 .as_deref()
                 .filter(|_| self.items.in_impl && !self.items.in_trait)
                 .map(|owner| owner.rsplit("::").next().unwrap_or(owner).to_string()),
+            arity: sig
+                .inputs
+                .iter()
+                .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                .count(),
+            // Settled once the body is lowered (`hand_off_async_fn`).
+            never_suspends: false,
             plain_getter: kind == FnKind::Method
                 && sig.inputs.len() == 1
                 && self
@@ -194,6 +201,11 @@ impl Walker {
                 .then(|| self.items.impl_owner.clone())
                 .flatten(),
             is_async: sig.asyncness.is_some(),
+            arity: sig
+                .inputs
+                .iter()
+                .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                .count(),
             loc: Loc::from_span(sig.ident.span()),
             body: Loc {
                 start: Loc::from_span(block.brace_token.span.open()).start,

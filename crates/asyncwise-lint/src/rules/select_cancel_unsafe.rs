@@ -418,6 +418,7 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             ],
             fix: None,
             function: Some(raced.enclosing),
+            through: None,
         });
     }
 }

@@ -44,9 +44,10 @@ import sys
 LABELS = ("act", "noise", "wrong")
 
 
-# A finding that stands for its rule's repeats in one function (asyncwise groups them: one
-# finding per fix) ends its message so; its last N notes are the repeats, each at its own line.
-GROUPED = re.compile(r"\(and (\d+) more .+ in `[^`]+`\)$")
+# A finding that stands for its rule's repeats in one function, or for the calls of one blocking
+# helper from several async functions (asyncwise groups them: one finding per fix), ends its
+# message so; its last N notes are the repeats, each at its own line (and file).
+GROUPED = re.compile(r"\(and (\d+) more .+ (?:in|of) `[^`]+`(?: from async code)?\)$")
 
 
 def grouped_repeats(repo, diagnostic):

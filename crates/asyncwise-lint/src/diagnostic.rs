@@ -187,6 +187,25 @@ pub struct Diagnostic {
     /// [`repeats`](crate::repeats) groups a rule's repeated findings by.
     #[serde(default)]
     pub function: Option<Enclosing>,
+    /// For a finding reported where async code calls a sync function of the crate that blocks
+    /// (through zero or more other helpers): that function and the way down to the blocking
+    /// call. [`repeats`](crate::repeats) groups the calls of one helper from several
+    /// functions, and a suppression at any step of the way covers the finding.
+    #[serde(default)]
+    pub through: Option<Through>,
+}
+
+/// The sync helper a finding is reported through, and each step from it down to the blocking
+/// call ([`Diagnostic::through`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Through {
+    /// The helper async code calls, by its crate path (`crate::cmd::Runner::execute`).
+    pub helper: String,
+    /// The file that declares it.
+    pub helper_path: PathBuf,
+    /// Where each function on the way (the helper first) makes its next call, down to the
+    /// blocking call: the file and the line.
+    pub steps: Vec<(PathBuf, usize)>,
 }
 
 /// The function around a finding, as the crate index names it.

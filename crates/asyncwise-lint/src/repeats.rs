@@ -7,6 +7,13 @@
 //! model for per-file findings, by the crate index for crate-level ones), so grouping never
 //! guesses from lines.
 //!
+//! A sync helper of the crate that blocks, called from async code of several functions, is one
+//! fix too (give the helper an async form, or move its blocking work off the executor once), so
+//! findings reported through it ([`Diagnostic::through`]) are grouped by the helper, across
+//! functions and files, with a note at each other call naming its caller. A helper only one
+//! function calls leaves its findings to that function's group. Only the findings of one form
+//! and level are grouped together.
+//!
 //! Grouping is the last step, after suppressions, levels and (in the command line) the
 //! baseline: a suppressed, allowed or recorded occurrence is simply gone, and only what is left
 //! is grouped. So suppressing the first occurrence reports the second alone, and a baseline,
@@ -25,32 +32,56 @@
 //! assert_eq!(grouped[0].notes.last().unwrap().span.unwrap().start.line, 3);
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Enclosing, Note, Severity};
+use crate::diagnostic::{Diagnostic, Enclosing, Note, Severity, Through};
 use crate::levels::Form;
 use crate::model::FileModel;
 use crate::rules::Repeats;
 
-/// Groups repeated findings (see the [module docs](self)). The first finding of a group, in the
+/// Groups repeated findings (see the [module docs](self)): by function, or, for the calls of a
+/// blocking helper from several functions, by helper. The first finding of a group, in the
 /// order given, stands for it: it keeps its place and gets a note per repeat, carrying the
 /// repeat's message and span, the edits of every repeat's fix, and, once each, the advice of
 /// repeats whose help differs from its own (a note without a place, `also: …`). Findings without a function,
 /// and those of rules whose repeats are each a change of their own, are left as they are.
 pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    type Key = (PathBuf, &'static str, Form, Severity, Enclosing);
+    let one_fix = |d: &Diagnostic| {
+        crate::rules::find(d.rule)
+            .is_some_and(|r| matches!(r.repeats, Repeats::OnePerFunction { .. }))
+    };
+    // Helpers that async code of several functions calls: their calls are grouped by helper.
+    let mut callers: HashMap<HelperKey, HashSet<&Enclosing>> = HashMap::new();
+    for d in &diagnostics {
+        if let (Some(through), Some(function), true) = (&d.through, &d.function, one_fix(d)) {
+            callers
+                .entry(helper_key(d, through))
+                .or_default()
+                .insert(function);
+        }
+    }
+    let shared: HashSet<HelperKey> = callers
+        .into_iter()
+        .filter(|(_, functions)| functions.len() > 1)
+        .map(|(key, _)| key)
+        .collect();
     let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     // Where each group's first finding is, and how many repeats it took in.
     let mut first: HashMap<Key, usize> = HashMap::new();
     let mut repeats: HashMap<usize, usize> = HashMap::new();
     for d in diagnostics {
-        let one_fix = crate::rules::find(d.rule)
-            .is_some_and(|r| matches!(r.repeats, Repeats::OnePerFunction { .. }));
-        let key = match (&d.function, one_fix) {
-            (Some(function), true) => {
-                Some((d.path.clone(), d.rule, d.form, d.severity, function.clone()))
+        let key = match (&d.through, &d.function, one_fix(&d)) {
+            (Some(through), _, true) if shared.contains(&helper_key(&d, through)) => {
+                Some(Key::Helper(helper_key(&d, through)))
             }
+            (_, Some(function), true) => Some(Key::Function(
+                d.path.clone(),
+                d.rule,
+                d.form,
+                d.severity,
+                function.clone(),
+            )),
             _ => None,
         };
         let Some(key) = key else {
@@ -59,6 +90,19 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         };
         match first.get(&key) {
             Some(&at) => {
+                let mut d = d;
+                if let (Key::Helper(_), Some(through)) = (&key, &d.through) {
+                    // The message would repeat the helper's chain: say which function calls it.
+                    let helper = crate::summary::FnId(through.helper.clone())
+                        .short()
+                        .to_string();
+                    let caller = d
+                        .function
+                        .as_ref()
+                        .map(Enclosing::short)
+                        .unwrap_or_default();
+                    d.message = format!("`{caller}` calls `{helper}` from async code too");
+                }
                 absorb(&mut out[at], d);
                 *repeats.entry(at).or_default() += 1;
             }
@@ -70,11 +114,29 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     }
     for (at, more) in repeats {
         let d = &mut out[at];
+        let plural = if more == 1 { "" } else { "s" };
+        if let Some(through) = d.through.as_ref().filter(|t| {
+            shared.contains(&(
+                t.helper.clone(),
+                t.helper_path.clone(),
+                d.rule,
+                d.form,
+                d.severity,
+            ))
+        }) {
+            let helper = crate::summary::FnId(through.helper.clone())
+                .short()
+                .to_string();
+            d.message = format!(
+                "{} (and {more} more call{plural} of `{helper}` from async code)",
+                d.message
+            );
+            continue;
+        }
         let noun = match crate::rules::find(d.rule).map(|r| r.repeats) {
             Some(Repeats::OnePerFunction { noun, .. }) => noun,
             _ => "finding",
         };
-        let plural = if more == 1 { "" } else { "s" };
         let function = d
             .function
             .as_ref()
@@ -86,6 +148,28 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+/// A sync helper of the crate, with the rule, form and level of the findings made through it.
+type HelperKey = (String, PathBuf, &'static str, Form, Severity);
+
+/// What findings are grouped by.
+#[derive(PartialEq, Eq, Hash)]
+enum Key {
+    /// Their function (the file, rule, form and level too).
+    Function(PathBuf, &'static str, Form, Severity, Enclosing),
+    /// The helper they call, when async code of several functions calls it.
+    Helper(HelperKey),
+}
+
+fn helper_key(d: &Diagnostic, through: &Through) -> HelperKey {
+    (
+        through.helper.clone(),
+        through.helper_path.clone(),
+        d.rule,
+        d.form,
+        d.severity,
+    )
 }
 
 /// Takes `repeat` into the group whose first finding is `into`.
@@ -108,7 +192,11 @@ fn absorb(into: &mut Diagnostic, repeat: Diagnostic) {
             into.notes.push(Note::text(also));
         }
     }
-    into.notes.push(Note::here(repeat.span, repeat.message));
+    into.notes.push(if repeat.path == into.path {
+        Note::here(repeat.span, repeat.message)
+    } else {
+        Note::in_file(&repeat.path, repeat.span, repeat.message)
+    });
 }
 
 /// Records in each finding the innermost function of the file whose body holds its start

@@ -11,7 +11,11 @@
 //!   attributes, doc comment or header: a fn, an impl, a mod, ...), the whole item.
 //! * `// asyncwise: allow-file(rule, ...) -- reason` anywhere in a file covers the whole file.
 //!
-//! Findings of the crate pass are suppressed the same way, at the place they are reported.
+//! Findings of the crate pass are suppressed the same way, at the place they are reported. A
+//! finding reported where async code calls a sync helper that blocks is also covered by a
+//! suppression of its rule at any step of the way down to the blocking call: over the helper
+//! (the whole item) or on the blocking line, it says once, where the blocking is, that the
+//! helper blocks on purpose, and covers every async caller.
 //! A suppression that covers nothing is reported as [`UNUSED_SUPPRESSION`]; a malformed one, an
 //! unknown rule name (with a suggestion) or, when reasons are required, a missing reason as
 //! [`INVALID_SUPPRESSION`] (an error, which cannot itself be suppressed).
@@ -201,6 +205,7 @@ fn problem(path: &Path, span: Span, message: String, help: &str) -> Diagnostic {
         notes: Vec::new(),
         fix: None,
         function: None,
+        through: None,
     }
 }
 
@@ -300,10 +305,20 @@ pub fn apply(
         .collect();
     let mut kept = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
+        // Where the finding is reported, then each step of the sync helpers it is reported
+        // through: the helper's author can say once that it blocks on purpose.
+        let places = std::iter::once((d.path.as_path(), d.span.start.line)).chain(
+            d.through
+                .iter()
+                .flat_map(|t| t.steps.iter().map(|(path, line)| (path.as_path(), *line))),
+        );
         let mut suppressed = false;
-        if let (Some(file), Some(flags)) = (files.get(&d.path), used.get_mut(d.path.as_path())) {
+        for (path, line) in places {
+            let (Some(file), Some(flags)) = (files.get(path), used.get_mut(path)) else {
+                continue;
+            };
             for (s, flags) in file.suppressions.iter().zip(flags) {
-                if !s.scope.covers(d.span.start.line) {
+                if !s.scope.covers(line) {
                     continue;
                 }
                 for (rule, flag) in s.rules.iter().zip(flags) {
@@ -349,6 +364,7 @@ pub fn apply(
                     notes: Vec::new(),
                     fix: None,
                     function: None,
+                    through: None,
                 };
                 let allowed = file.suppressions.iter().any(|other| {
                     other.scope.covers(s.span.start.line)

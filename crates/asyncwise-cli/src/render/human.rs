@@ -285,6 +285,7 @@ mod tests {
             ],
             fix: None,
             function: None,
+            through: None,
         }
     }
 

@@ -443,6 +443,7 @@ fn finding(
         notes,
         fix: None,
         function: None,
+        through: None,
     }
 }
 

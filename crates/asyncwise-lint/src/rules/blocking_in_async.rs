@@ -226,7 +226,16 @@ crate::declare_rule! {
     ///
     /// A sync function that blocks (itself, or through the sync functions it calls) is reported
     /// where async code calls it, with a note for each hop down to the blocking call
-    /// (`install -> copy_files -> std::fs::copy`). Helpers are found by resolved path, through
+    /// (`install -> copy_files -> std::fs::copy`). When async code of several functions calls
+    /// the same helper, the command line reports those calls as one finding (the helper is the
+    /// fix), with a note at each other call; and a suppression comment over the helper, or on
+    /// its blocking line, covers every async caller, so a helper that blocks on purpose (a
+    /// command-line tool's process runner) is said so once, where the blocking is:
+    ///
+    /// ```rust,ignore
+    /// // asyncwise: allow(blocking_in_async) -- runs build tools; one worker per install job
+    /// fn execute(&self) -> io::Result<()> { self.command.status().map(drop) }
+    /// ``` Helpers are found by resolved path, through
     /// `self`/`Self` and receivers of known type, and as associated functions; a helper called
     /// only from sync code, or only inside `spawn_blocking`, is never reported. A function
     /// defined several times in one file under `cfg` alternatives blocks when one of the
@@ -295,7 +304,7 @@ crate::declare_rule! {
     /// }
     /// ```
     pub BLOCKING_IN_ASYNC, "blocking_in_async", Group::Perf, Level::Warn, check,
-    repeats: crate::rules::Repeats::OnePerFunction { noun: "blocking call", reason: "the fix is the function's, not the call's: move its blocking work off the executor (its body into `tokio::task::spawn_blocking`, or an async client for every call), so a start-up migration making forty synchronous database calls is one change, not forty" }
+    repeats: crate::rules::Repeats::OnePerFunction { noun: "blocking call", reason: "the fix is the function's, not the call's: move its blocking work off the executor (its body into `tokio::task::spawn_blocking`, or an async client for every call), so a start-up migration making forty synchronous database calls is one change, not forty; likewise the calls of one blocking helper of the crate from several async functions are one change, the helper's (on field set 10, a command-line tool's process runner called from 17 install functions)" }
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
@@ -567,6 +576,14 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             notes,
             fix: None,
             function: Some(index.enclosing(f)),
+            through: hops.first().map(|first| crate::diagnostic::Through {
+                helper: callee.0.clone(),
+                helper_path: first.path.clone(),
+                steps: hops
+                    .iter()
+                    .map(|h| (h.path.clone(), h.span.start.line))
+                    .collect(),
+            }),
         });
     }
 }

@@ -196,6 +196,7 @@ fn manifest_finding(knowledge: &Knowledge, path: &Path, manifest: &Manifest) -> 
             )],
             fix: None,
             function: None,
+            through: None,
         });
     }
     None
@@ -297,6 +298,7 @@ fn check_code<'a>(
             notes: vec![note],
             fix: None,
             function: None,
+            through: None,
         });
     }
 }

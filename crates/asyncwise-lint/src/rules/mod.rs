@@ -305,6 +305,7 @@ fn diagnostic(
         notes: Vec::new(),
         fix: None,
         function: None,
+        through: None,
     }
 }
 

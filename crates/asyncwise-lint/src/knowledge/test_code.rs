@@ -14,6 +14,13 @@ pub const TEST_ATTRIBUTES: &[&str] = &[
     "wasm_bindgen_test",
 ];
 
+/// Words of cargo feature names that gate test support (`test`, `test-util`, `test_utils`,
+/// `testing`, `integration-tests`, `__test-data`): a name split at `-` and `_` with one of these
+/// words. Code under `#[cfg(feature = "test-util")]` (or `any(test, feature = "testing")`) is
+/// compiled for test suites and the crates that enable the feature in their dev-dependencies;
+/// `cargo clippy` without flags does not compile it.
+pub const TEST_FEATURE_WORDS: &[&str] = &["test", "tests", "testing"];
+
 /// Item macros whose body is a set of tests (`proptest! { #[test] fn .. }`).
 pub const TEST_MACROS: &[&str] = &["proptest", "quickcheck"];
 

@@ -1,11 +1,12 @@
-//! Which items of a file are test code: `#[cfg(test)]` items and modules, functions with a test
-//! attribute (`#[test]`, `#[tokio::test]`, `#[rstest]`, ...), and `proptest!`-style blocks; and
+//! Which items of a file are test code: `#[cfg(test)]` items and modules (and those gated by a
+//! test-support feature, `#[cfg(feature = "test-util")]`), functions with a test attribute
+//! (`#[test]`, `#[tokio::test]`, `#[rstest]`, ...), and `proptest!`-style blocks; and
 //! which out-of-line modules (`#[cfg(test)] mod tests;`) are declared as test code, so the
 //! engine can treat their files as test code too.
 //!
 //! Only items are classified (never statements), which is what cargo's `cfg(test)` can remove.
 
-use crate::knowledge::test_code::{TEST_ATTRIBUTES, TEST_MACROS};
+use crate::knowledge::test_code::{TEST_ATTRIBUTES, TEST_FEATURE_WORDS, TEST_MACROS};
 
 /// A `#[cfg(test)] mod name;` declaration: the module lives in another file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +135,8 @@ fn line_range(item: &syn::Item) -> (usize, usize) {
     (start, end)
 }
 
-/// `#[cfg(test)]`, `#[cfg(all(test, feature = "x"))]`: compiled only for tests.
+/// `#[cfg(test)]`, `#[cfg(all(test, feature = "x"))]`, `#[cfg(feature = "test-util")]`,
+/// `#[cfg(any(test, feature = "testing"))]`: compiled only for tests (and test support).
 fn is_cfg_test(attr: &syn::Attribute) -> bool {
     if !attr.path().is_ident("cfg") {
         return false;
@@ -161,8 +163,24 @@ fn requires_test(meta: &syn::Meta) -> bool {
                 false
             }
         }
-        syn::Meta::NameValue(_) => false,
+        // `feature = "test-util"`: a feature that gates test support.
+        syn::Meta::NameValue(nv) => nv.path.is_ident("feature") && is_test_feature(&nv.value),
     }
+}
+
+/// Is the value a test-support feature's name (see
+/// [`TEST_FEATURE_WORDS`](crate::knowledge::test_code::TEST_FEATURE_WORDS))?
+fn is_test_feature(value: &syn::Expr) -> bool {
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(name),
+        ..
+    }) = value
+    else {
+        return false;
+    };
+    name.value()
+        .split(['-', '_'])
+        .any(|word| TEST_FEATURE_WORDS.contains(&word))
 }
 
 fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
@@ -208,6 +226,18 @@ mod tests {
     fn cfg_predicates() {
         let src = "#[cfg(all(test, unix))]\nfn a() {}\n#[cfg(not(test))]\nfn b() {}\n#[cfg(any(test, feature = \"x\"))]\nfn c() {}\n#[cfg(any(test, test))]\nfn d() {}\n";
         assert_eq!(of(src).items, vec![(1, 2), (7, 8)]);
+    }
+
+    #[test]
+    fn features_that_gate_test_support() {
+        let src = "#[cfg(feature = \"test-util\")]\nfn a() {}\n#[cfg(any(test, feature = \"testing\"))]\nfn b() {}\n\
+                   #[cfg(feature = \"test_utils\")]\npub mod support;\n#[cfg(feature = \"latest\")]\nfn c() {}\n\
+                   #[cfg(feature = \"contest\")]\nfn d() {}\n#[cfg(any(test, feature = \"tls\"))]\nfn e() {}\n\
+                   #[cfg(feature = \"integration-tests\")]\nfn f() {}\n";
+        let code = of(src);
+        // Not `latest` or `contest` (the word must stand alone), not `any(test, tls)`.
+        assert_eq!(code.items, vec![(1, 2), (3, 4), (5, 6), (13, 14)]);
+        assert_eq!(code.out_of_line[0].name, "support");
     }
 
     #[test]

@@ -160,6 +160,10 @@ pub struct AsyncLockSite {
     pub into: Option<LockId>,
     /// The lock call.
     pub span: Span,
+    /// It is in a per-event region of its file (an accept, `next()` or `recv_from()` loop's
+    /// body, or a task spawned there): locked once per connection or message.
+    #[serde(default)]
+    pub per_event: bool,
 }
 
 /// A call into an async runtime.
@@ -678,6 +682,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 lent: s.lent,
                 into: s.into.clone(),
                 span: model.span(s.loc),
+                per_event: model.per_event.in_region(s.loc),
             })
             .collect(),
         runtime_calls: runtime_calls(model, |_| true),

@@ -13,7 +13,7 @@ pub struct Window {
     count: u32,
 }
 
-static LIMITER: OnceLock<Mutex<Window>> = OnceLock::new(); //~ async_mutex_unneeded
+static LIMITER: OnceLock<Mutex<Window>> = OnceLock::new(); //~ async_mutex_unneeded(pedantic)
 
 fn limiter() -> &'static Mutex<Window> {
     LIMITER.get_or_init(|| Mutex::new(Window::default()))

@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, RwLock};
 
-static HITS: Mutex<u64> = Mutex::const_new(0); //~ async_mutex_unneeded
+static HITS: Mutex<u64> = Mutex::const_new(0); //~ async_mutex_unneeded(pedantic)
 
 struct Sessions {
-    by_id: Mutex<HashMap<u64, String>>, //~ async_mutex_unneeded
-    names: RwLock<Vec<String>>, //~ async_mutex_unneeded
+    by_id: Mutex<HashMap<u64, String>>, //~ async_mutex_unneeded(pedantic)
+    names: RwLock<Vec<String>>, //~ async_mutex_unneeded(pedantic)
     last: Arc<Mutex<Option<u64>>>, //~ async_mutex_unneeded(pedantic)
-    tally: async_std::sync::Mutex<u32>, //~ async_mutex_unneeded
-    flags: async_lock::Mutex<u8>, //~ async_mutex_unneeded
+    tally: async_std::sync::Mutex<u32>, //~ async_mutex_unneeded(pedantic)
+    flags: async_lock::Mutex<u8>, //~ async_mutex_unneeded(pedantic)
     // ok: held across the send
     socket: Mutex<Socket>,
     // ok: an owned guard may live anywhere
@@ -91,14 +91,14 @@ impl Sessions {
 }
 
 async fn locals() {
-    let local = Arc::new(Mutex::new(Vec::new())); //~ async_mutex_unneeded
+    let local = Arc::new(Mutex::new(Vec::new())); //~ async_mutex_unneeded(pedantic)
     let for_task = Arc::clone(&local);
     tokio::spawn(async move {
         for_task.lock().await.push(1);
     });
     local.lock().await.push(2);
     pause().await;
-    let plain = RwLock::new(0); //~ async_mutex_unneeded
+    let plain = RwLock::new(0); //~ async_mutex_unneeded(pedantic)
     *plain.write().await += 1;
     pause().await;
     // ok: held across the pause

@@ -37,8 +37,8 @@ struct Console {
     trace: Mutex<Writer>,
     // ok: handed to a named function we do not follow
     named: Mutex<Writer>,
-    sizes: Mutex<Writer>, //~ async_mutex_unneeded
-    steps: Mutex<Writer>, //~ async_mutex_unneeded
+    sizes: Mutex<Writer>, //~ async_mutex_unneeded(pedantic)
+    steps: Mutex<Writer>, //~ async_mutex_unneeded(pedantic)
 }
 
 impl Console {

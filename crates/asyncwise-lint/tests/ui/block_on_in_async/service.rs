@@ -8,7 +8,7 @@ use tokio::sync::RwLock;
 
 #[derive(Clone, Default)]
 struct Registry {
-    plugins: Arc<RwLock<Vec<String>>>, //~ async_mutex_unneeded
+    plugins: Arc<RwLock<Vec<String>>>, //~ async_mutex_unneeded(pedantic)
 }
 
 impl Registry {

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 
 pub struct Store {
     db: Mutex<Connection>,
-    pg: Arc<tokio::sync::Mutex<postgres::Client>>, //~ async_mutex_unneeded
+    pg: Arc<tokio::sync::Mutex<postgres::Client>>, //~ async_mutex_unneeded(pedantic)
     fast: parking_lot::Mutex<rusqlite::Connection>,
     async_pg: tokio::sync::Mutex<tokio_postgres::Client>,
     names: Mutex<Names>,

@@ -5,7 +5,7 @@ use std::time::Duration;
 async fn run() {
     tokio::spawn(async {});
     tokio::time::sleep(Duration::from_millis(1)).await; // ok: same runtime
-    let m = async_lock::Mutex::new(0); //~ async_mutex_unneeded
+    let m = async_lock::Mutex::new(0); //~ async_mutex_unneeded(pedantic)
     *m.lock().await += 1;
     futures::executor::block_on(async {}); //~ block_on_in_async
 }

@@ -30,7 +30,11 @@ crate::declare_rule! {
     /// `async fn main`, a `#[tokio::main]` fn or method, a constructor — an async method
     /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
     /// calls directly; in a library, also in a fn only a set-up fn reaches, directly or through
-    /// `for` loops over a range or a collection); calls in a binary made while nothing else runs (in a fn reached from
+    /// `for` loops over a range or a collection), and a call of a sync set-up function of the
+    /// crate (`new`, `open`, `init`, `create`, ...: `SimpleAllocator::new(..)` probing the GPUs
+    /// with a child process) made directly in an async body, outside loops, on no per-event
+    /// path (below), which blocks once per value it builds, when a task or component starts;
+    /// calls in a binary made while nothing else runs (in a fn reached from
     /// `main` only through such fns, before anything concurrent starts); and calls in a binary
     /// none of whose files spawns, joins, selects or serves. Any blocking call polled only on
     /// the main thread of a multi-thread `#[tokio::main]`, outside every `join!`/`select!` and
@@ -508,9 +512,18 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // password hash), or one called once at start-up (`Config::load(..)` directly in
         // `main`, or directly in a function only `main` calls, directly), is the pedantic
         // form, as the same blocking call made there directly is.
+        // A sync set-up function of the crate (`Allocator::new(..)`, `open`, `init`) called
+        // once in an async body on no per-event path: its blocking runs once per value built,
+        // when a task or component starts.
+        let constructed_off_event =
+            call.top_level && !call.per_event && !index.is_per_event(f) && {
+                let name = callee.0.rsplit("::").next().unwrap_or_default();
+                crate::knowledge::blocking::SETUP_FNS.contains(&name)
+            };
         let at_startup = call.startup
             || call.per_run && index.is_startup_only(f)
-            || index.runs_alone(f, call.span.start.line);
+            || index.runs_alone(f, call.span.start.line)
+            || constructed_off_event;
         // Filesystem work off every per-event path runs as often as the program chooses.
         let filesystem_off_event =
             last.cost == Some(Cost::Filesystem) && !call.per_event && !index.is_per_event(f);

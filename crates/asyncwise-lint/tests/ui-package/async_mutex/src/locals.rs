@@ -3,7 +3,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 pub async fn run() {
-    let counter = Arc::new(Mutex::new(0u64)); //~ async_mutex_unneeded
+    let counter = Arc::new(Mutex::new(0u64)); //~ async_mutex_unneeded(pedantic)
     let worker_counter = counter.clone();
     let task = tokio::spawn(async move {
         *worker_counter.lock().await += 1;
@@ -23,7 +23,7 @@ pub async fn run() {
     worker(Arc::clone(&shared)).await;
     *shared.lock().await += 1;
 
-    let plain = Mutex::new(String::new()); //~ async_mutex_unneeded
+    let plain = Mutex::new(String::new()); //~ async_mutex_unneeded(pedantic)
     plain.lock().await.push('x');
     crate::io::log(3).await;
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, LazyLock};
 use tokio::sync::{Mutex, RwLock};
 
 pub struct Cache {
-    entries: Mutex<HashMap<String, String>>, //~ async_mutex_unneeded
-    hits: Arc<RwLock<u64>>, //~ async_mutex_unneeded
+    entries: Mutex<HashMap<String, String>>, //~ async_mutex_unneeded(pedantic)
+    hits: Arc<RwLock<u64>>, //~ async_mutex_unneeded(pedantic)
     // ok: held across the write in io.rs
     conn: Mutex<io::Conn>,
     // ok: its guard is returned by `Cache::journal`
@@ -28,15 +28,15 @@ pub struct Cache {
     moved: Arc<Mutex<u32>>,
     // ok: a match on the guard awaits in an arm
     matched: Mutex<Option<u32>>,
-    dropped: Mutex<Vec<u8>>, //~ async_mutex_unneeded
-    scoped: Mutex<Vec<u8>>, //~ async_mutex_unneeded
-    compat: async_std::sync::Mutex<u32>, //~ async_mutex_unneeded
+    dropped: Mutex<Vec<u8>>, //~ async_mutex_unneeded(pedantic)
+    scoped: Mutex<Vec<u8>>, //~ async_mutex_unneeded(pedantic)
+    compat: async_std::sync::Mutex<u32>, //~ async_mutex_unneeded(pedantic)
     // ok: an async-std guard held across an await
     compat_held: async_std::sync::Mutex<u32>,
-    light: async_lock::RwLock<u32>, //~ async_mutex_unneeded
+    light: async_lock::RwLock<u32>, //~ async_mutex_unneeded(pedantic)
 }
 
-static REGISTRY: LazyLock<Mutex<Vec<String>>> = LazyLock::new(|| Mutex::new(Vec::new())); //~ async_mutex_unneeded
+static REGISTRY: LazyLock<Mutex<Vec<String>>> = LazyLock::new(|| Mutex::new(Vec::new())); //~ async_mutex_unneeded(pedantic)
 // ok: held across an await in io.rs
 static SESSION: LazyLock<Mutex<Option<String>>> = LazyLock::new(|| Mutex::new(None));
 

@@ -7,7 +7,7 @@ use crate::Config;
 /// The plugin's configuration, read for every message: the one finding of that lock is here,
 /// with a note at the plugin's copy.
 pub struct Handler {
-    pub(crate) cfg: Arc<RwLock<Config>>, //~ async_mutex_unneeded
+    pub(crate) cfg: Arc<RwLock<Config>>, //~ async_mutex_unneeded(pedantic)
 }
 
 impl Handler {

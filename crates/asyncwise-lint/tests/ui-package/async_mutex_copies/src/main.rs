@@ -67,7 +67,7 @@ impl BridgeManager {
 
 /// An output buffer locked per outbound message: a hot lock of its own.
 struct Session {
-    output: Mutex<Vec<String>>, //~ async_mutex_unneeded
+    output: Mutex<Vec<String>>, //~ async_mutex_unneeded(pedantic)
 }
 
 impl Session {

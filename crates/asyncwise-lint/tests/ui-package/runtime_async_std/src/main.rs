@@ -8,7 +8,7 @@ use async_std::task;
 use futures::{FutureExt, select};
 
 pub struct Registry {
-    names: async_lock::Mutex<Vec<String>>, //~ async_mutex_unneeded
+    names: async_lock::Mutex<Vec<String>>, //~ async_mutex_unneeded(pedantic)
 }
 
 impl Registry {

@@ -9,8 +9,8 @@ use smol::net::{TcpListener, TcpStream};
 use smol::{Executor, Timer};
 
 pub struct Cache {
-    entries: smol::lock::RwLock<Vec<String>>, //~ async_mutex_unneeded
-    hits: async_lock::Mutex<u64>, //~ async_mutex_unneeded
+    entries: smol::lock::RwLock<Vec<String>>, //~ async_mutex_unneeded(pedantic)
+    hits: async_lock::Mutex<u64>, //~ async_mutex_unneeded(pedantic)
 }
 
 impl Cache {

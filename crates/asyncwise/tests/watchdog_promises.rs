@@ -201,6 +201,39 @@ fn a_cpu_bound_loop_is_reported_as_running() {
     assert!(state.starts_with("running"), "{state}");
 }
 
+/// "what the thread is doing (the system call it is blocked in ... or `running` ...)": a poll
+/// that spends its time on a CPU *inside* a system call (reading `/dev/zero` into a large buffer,
+/// as a big read from the page cache would) is not described as outside one. Linux's `syscall`
+/// file says `running` for any thread on a CPU or ready for one, in user code or in the kernel.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_poll_computing_inside_a_system_call_is_not_described_as_outside_one() {
+    use std::io::Read;
+    let _serial = serial();
+    let reports = Reports::default();
+    let _watchdog = reports.watchdog(Duration::from_millis(20));
+    let flag = Arc::clone(&reports.blocking_seen);
+    let reported = current_thread().block_on(async move {
+        watchdog::spawn("read-zeroes", async move {
+            let mut zeroes = std::fs::File::open("/dev/zero").expect("/dev/zero");
+            let mut buffer = vec![1_u8; 8 << 20];
+            let start = Instant::now();
+            while !flag.load(Ordering::SeqCst) && start.elapsed() < PATIENCE {
+                zeroes.read_exact(&mut buffer).expect("read /dev/zero");
+            }
+            assert_eq!(buffer[buffer.len() - 1], 0);
+            flag.load(Ordering::SeqCst)
+        })
+        .await
+        .unwrap()
+    });
+    assert!(reported);
+    let blocking = reports.take().remove(0);
+    let state = blocking.thread_state.unwrap();
+    assert!(state.starts_with("running"), "{state}");
+    assert!(!state.contains("not in a system call"), "{state}");
+}
+
 /// `PollTiming`'s drop "also runs when the poll panics": a blocked poll that then panics is
 /// reported as returned, and the panic reaches the task's handle (never silent).
 #[test]

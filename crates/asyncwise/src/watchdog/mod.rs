@@ -21,8 +21,11 @@
 //!   reported once: a `tracing` warning with `rule = "blocking_in_async"`,
 //!   the task, its spawn location, the worker thread, how long it has
 //!   blocked so far and, on Linux, what the thread is doing (the system call
-//!   it is blocked in, such as `clock_nanosleep` or `read`, or `running` for
-//!   a CPU-bound loop). When that poll returns, a second event gives its
+//!   it is blocked in, such as `clock_nanosleep` or `read`; `running` when it
+//!   is on a CPU or ready for one, in a CPU-bound loop or in a system call
+//!   that works rather than waits, such as a large `read` from the page
+//!   cache, which Linux does not tell apart; or waiting outside a system
+//!   call, in a page fault). When that poll returns, a second event gives its
 //!   total. Time the thread spent preempted by the operating system (on
 //!   Linux, from its `schedstat`) does not count, so an overloaded machine
 //!   does not make well-behaved tasks look blocking.
@@ -169,8 +172,11 @@ pub struct BlockedPoll {
     /// total ([`Phase::Returned`]).
     pub blocked_for: Duration,
     /// What the thread was doing when sampled, on Linux: the system call it
-    /// was in (`clock_nanosleep`, `read`, ...) or `running`. `None` where
-    /// this cannot be read, and for [`Phase::Returned`].
+    /// waited in (`clock_nanosleep`, `read`, ...), `running` (on a CPU or
+    /// ready for one: user code, or a system call's own work, which Linux
+    /// does not tell apart), or waiting outside a system call (a page
+    /// fault). `None` where this cannot be read, and for
+    /// [`Phase::Returned`].
     pub thread_state: Option<String>,
 }
 

@@ -363,8 +363,11 @@ impl Shared {
             return None;
         }
         let interval = now.saturating_sub(last_at);
+        // A thread waiting (in a system call or a page fault) is blocked for
+        // the whole interval; one that runs or is ready to counts only its
+        // time on a CPU, so that preemption is not blamed on the task.
         let counted = match &state {
-            Some(s) if s.in_syscall.is_none() => interval.min(on_cpu.saturating_sub(last_on_cpu)),
+            Some(s) if s.waiting.is_none() => interval.min(on_cpu.saturating_sub(last_on_cpu)),
             _ => interval,
         };
         let blocked_ns = watch.blocked_ns.load(Ordering::Relaxed) + counted;

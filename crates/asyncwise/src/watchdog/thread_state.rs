@@ -3,8 +3,15 @@
 //! A poll records the index of its thread (a thread-local read); the
 //! thread's name and, on Linux, its kernel thread id are registered once
 //! per thread. The monitor reads `/proc/self/task/<tid>/syscall` to say
-//! whether a blocked thread is inside a system call (and which one) or
-//! running user code.
+//! whether a blocked thread waits inside a system call (and which one),
+//! waits outside one, or runs.
+//!
+//! The kernel writes `running` there for any thread on a CPU or ready for
+//! one, whether it runs user code or works inside a system call (a large
+//! `read` from the page cache copies on the CPU): the description says
+//! only that. `-1` is a thread off the CPU outside any system call: a page
+//! fault waiting for the disk or for the memory map's lock, or a stopped
+//! thread.
 
 use std::cell::Cell;
 use std::sync::{Mutex, PoisonError};
@@ -55,12 +62,16 @@ pub(super) fn info(index: usize) -> Option<ThreadInfo> {
         .cloned()
 }
 
+/// How a thread that is on a CPU, or ready for one, is described.
+const RUNNING: &str = "running (on a CPU or ready for one; not waiting in a system call)";
+
 /// What the monitor reads about a worker thread at one sample.
 #[derive(Debug, Clone)]
 pub(super) struct ThreadSample {
-    /// The system call the thread is in, described; `None` while it runs
-    /// user code (on a CPU or waiting for one).
-    pub(super) in_syscall: Option<String>,
+    /// What the thread waits in (a system call, described, or a page
+    /// fault); `None` while it runs or is ready to (user code or a system
+    /// call's own work).
+    pub(super) waiting: Option<String>,
     /// Nanoseconds the thread has spent on a CPU so far.
     pub(super) on_cpu_ns: u64,
 }
@@ -68,9 +79,7 @@ pub(super) struct ThreadSample {
 impl ThreadSample {
     /// The description used in reports.
     pub(super) fn describe(&self) -> String {
-        self.in_syscall
-            .clone()
-            .unwrap_or_else(|| "running (on CPU, not in a system call)".to_owned())
+        self.waiting.clone().unwrap_or_else(|| RUNNING.to_owned())
     }
 }
 
@@ -83,11 +92,8 @@ impl ThreadInfo {
         let schedstat = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
         let on_cpu_ns = schedstat.split_whitespace().next()?.parse().ok()?;
         let described = describe_syscall_line(&syscall)?;
-        let in_syscall = (!syscall.starts_with("running")).then_some(described);
-        Some(ThreadSample {
-            in_syscall,
-            on_cpu_ns,
-        })
+        let waiting = (!syscall.starts_with("running")).then_some(described);
+        Some(ThreadSample { waiting, on_cpu_ns })
     }
 }
 
@@ -98,15 +104,20 @@ fn own_tid() -> Option<u32> {
 }
 
 /// Turns the first field of a `/proc/<pid>/task/<tid>/syscall` line into a
-/// description: `running`, a system call's name, or `system call N`.
+/// description: running, a system call's name, `system call N`, or waiting
+/// outside a system call (`-1`).
 fn describe_syscall_line(line: &str) -> Option<String> {
     let first = line.split_whitespace().next()?;
     if first == "running" {
-        return Some("running (on CPU, not in a system call)".to_owned());
+        return Some(RUNNING.to_owned());
     }
     let number: i64 = first.parse().ok()?;
     if number < 0 {
-        return None;
+        return Some(
+            "waiting outside a system call (a page fault reading a mapped file or swap, \
+             or waiting for the memory map's lock; or stopped)"
+                .to_owned(),
+        );
     }
     Some(match syscall_name(number) {
         Some(name) => format!("in the `{name}` system call"),
@@ -172,11 +183,13 @@ mod tests {
 
     #[test]
     fn syscall_lines_are_described() {
-        assert_eq!(
-            describe_syscall_line("running\n").as_deref(),
-            Some("running (on CPU, not in a system call)")
+        assert_eq!(describe_syscall_line("running\n").as_deref(), Some(RUNNING));
+        // Off the CPU outside any system call: a major page fault, say.
+        let outside = describe_syscall_line("-1 0x7ffc 0x0\n").unwrap();
+        assert!(
+            outside.starts_with("waiting outside a system call"),
+            "{outside}"
         );
-        assert_eq!(describe_syscall_line("-1 0x7ffc 0x0\n"), None);
         assert_eq!(describe_syscall_line(""), None);
         let described = describe_syscall_line("99999 0x1 0x2").unwrap();
         assert_eq!(described, "in system call 99999");
@@ -212,7 +225,7 @@ mod tests {
         // The sleeper may not have entered its sleep yet: sample until it has.
         let mut state = None;
         for _ in 0..500 {
-            state = info(index).unwrap().sample().and_then(|s| s.in_syscall);
+            state = info(index).unwrap().sample().and_then(|s| s.waiting);
             if state.as_deref().is_some_and(|s| s.contains("sleep")) {
                 break;
             }

@@ -72,8 +72,9 @@ pub(super) struct ThreadSample {
     /// fault); `None` while it runs or is ready to (user code or a system
     /// call's own work).
     pub(super) waiting: Option<String>,
-    /// Nanoseconds the thread has spent on a CPU so far.
-    pub(super) on_cpu_ns: u64,
+    /// Nanoseconds the thread has spent on a CPU so far; `None` where the
+    /// kernel does not count them (its `schedstat` reads `0 0 0`).
+    pub(super) on_cpu_ns: Option<u64>,
 }
 
 impl ThreadSample {
@@ -90,11 +91,19 @@ impl ThreadInfo {
         let tid = self.tid?;
         let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
         let schedstat = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
-        let on_cpu_ns = schedstat.split_whitespace().next()?.parse().ok()?;
+        let on_cpu_ns = on_cpu_ns(&schedstat);
         let described = describe_syscall_line(&syscall)?;
         let waiting = (!syscall.starts_with("running")).then_some(described);
         Some(ThreadSample { waiting, on_cpu_ns })
     }
+}
+
+/// The first field of a `schedstat` line: time on a CPU. A kernel built
+/// without scheduler statistics writes `0 0 0`; a thread that has polled a
+/// task has run, so zero means "not counted", not "never ran".
+fn on_cpu_ns(schedstat: &str) -> Option<u64> {
+    let on_cpu: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
+    (on_cpu > 0).then_some(on_cpu)
 }
 
 /// `/proc/thread-self` links to `<pid>/task/<tid>`.
@@ -199,6 +208,15 @@ mod tests {
                 Some("in the `clock_nanosleep` system call")
             );
         }
+    }
+
+    /// A kernel without scheduler statistics reads `0 0 0`: no CPU time, so
+    /// that the monitor counts wall time instead of never counting a loop.
+    #[test]
+    fn schedstat_lines_give_the_time_on_a_cpu_when_counted() {
+        assert_eq!(on_cpu_ns("2573311 1021 12\n"), Some(2_573_311));
+        assert_eq!(on_cpu_ns("0 0 0\n"), None);
+        assert_eq!(on_cpu_ns(""), None);
     }
 
     #[test]

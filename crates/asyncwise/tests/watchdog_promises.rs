@@ -234,6 +234,52 @@ fn a_poll_computing_inside_a_system_call_is_not_described_as_outside_one() {
     assert!(!state.contains("not in a system call"), "{state}");
 }
 
+/// The watchdog is "the run-time half of the analyzer's `blocking_in_async` rule", whose fix for
+/// a blocking call on a multi-thread runtime is `block_in_place`: the worker hands its other
+/// tasks to another thread, so nothing waits while the closure blocks. Through
+/// `watchdog::block_in_place` such a poll is not reported; through Tokio's own, which gives no
+/// sign of the hand-off, it is (documented), which also shows the watchdog was watching.
+#[test]
+fn a_poll_blocking_inside_block_in_place_is_not_reported() {
+    let _serial = serial();
+    let reports = Reports::default();
+    let _watchdog = reports.watchdog(Duration::from_millis(10));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let flag = Arc::clone(&reports.blocking_seen);
+    let (offloaded_saw_report, tokios_own_was_reported) = runtime.block_on(async move {
+        let offloaded = watchdog::spawn("offloaded", {
+            let flag = Arc::clone(&flag);
+            async move {
+                watchdog::block_in_place(|| {
+                    // Twenty thresholds: sampled eighty times.
+                    std::thread::sleep(Duration::from_millis(200));
+                });
+                flag.load(Ordering::SeqCst)
+            }
+        })
+        .await
+        .unwrap();
+        let tokios_own = watchdog::spawn("tokio-block-in-place", async move {
+            tokio::task::block_in_place(|| block_until(&flag))
+        })
+        .await
+        .unwrap();
+        (offloaded, tokios_own)
+    });
+    let tasks: Vec<String> = reports
+        .take()
+        .iter()
+        .map(|report| report.task.to_string())
+        .collect();
+    assert!(!offloaded_saw_report, "{tasks:?}");
+    assert!(tokios_own_was_reported, "the watchdog reports nothing at all");
+    assert_eq!(tasks, ["tokio-block-in-place", "tokio-block-in-place"]);
+}
+
 /// `PollTiming`'s drop "also runs when the poll panics": a blocked poll that then panics is
 /// reported as returned, and the panic reaches the task's handle (never silent).
 #[test]

@@ -360,7 +360,12 @@ impl Shared {
         let last_on_cpu = watch
             .seen_on_cpu_ns
             .swap(on_cpu.unwrap_or(0), Ordering::Relaxed);
-        if watch.seen_poll.swap(poll, Ordering::Relaxed) != poll {
+        // A thread inside `watchdog::block_in_place` blocks no worker: the
+        // poll counts again from where the closure returns.
+        let offloaded = thread
+            .as_ref()
+            .is_some_and(thread_state::ThreadInfo::is_offloaded);
+        if watch.seen_poll.swap(poll, Ordering::Relaxed) != poll || offloaded {
             watch.blocked_ns.store(0, Ordering::Relaxed);
             return None;
         }

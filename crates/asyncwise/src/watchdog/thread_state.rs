@@ -14,12 +14,16 @@
 //! thread.
 
 use std::cell::Cell;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 #[derive(Debug, Clone)]
 pub(super) struct ThreadInfo {
     pub(super) name: String,
     tid: Option<u32>,
+    /// How many `watchdog::block_in_place` calls the thread is inside: it
+    /// has handed its worker's duties to another thread meanwhile.
+    offloaded: Arc<AtomicUsize>,
 }
 
 static THREADS: Mutex<Vec<ThreadInfo>> = Mutex::new(Vec::new());
@@ -47,6 +51,7 @@ fn register() -> usize {
     let info = ThreadInfo {
         name,
         tid: own_tid(),
+        offloaded: Arc::default(),
     };
     let mut threads = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
     threads.push(info);
@@ -64,6 +69,34 @@ pub(super) fn info(index: usize) -> Option<ThreadInfo> {
 
 /// How a thread that is on a CPU, or ready for one, is described.
 const RUNNING: &str = "running (on a CPU or ready for one; not waiting in a system call)";
+
+/// Marks this thread as handed off to Tokio's `block_in_place` until the
+/// guard drops (also by unwinding).
+pub(super) fn offload() -> Offloaded {
+    let depth = info(current_index()).map(|info| info.offloaded);
+    if let Some(depth) = &depth {
+        depth.fetch_add(1, Ordering::Release);
+    }
+    Offloaded(depth)
+}
+
+/// See [`offload`].
+pub(super) struct Offloaded(Option<Arc<AtomicUsize>>);
+
+impl Drop for Offloaded {
+    fn drop(&mut self) {
+        if let Some(depth) = &self.0 {
+            depth.fetch_sub(1, Ordering::Release);
+        }
+    }
+}
+
+impl ThreadInfo {
+    /// Whether the thread is inside `watchdog::block_in_place`.
+    pub(super) fn is_offloaded(&self) -> bool {
+        self.offloaded.load(Ordering::Acquire) > 0
+    }
+}
 
 /// What the monitor reads about a worker thread at one sample.
 #[derive(Debug, Clone)]

@@ -1175,7 +1175,12 @@ mod tests {
         for _ in 0..2 {
             run.start(0);
             assert_eq!(seen_rx.recv().await, Some(u32::MAX));
-            let ran = run.set.join_next().await.expect("one run").expect("no panic");
+            let ran = run
+                .set
+                .join_next()
+                .await
+                .expect("one run")
+                .expect("no panic");
             assert!(matches!(ran, Ok(Ok(()))));
             run.children[0].running = false;
         }

@@ -276,7 +276,10 @@ fn a_poll_blocking_inside_block_in_place_is_not_reported() {
         .map(|report| report.task.to_string())
         .collect();
     assert!(!offloaded_saw_report, "{tasks:?}");
-    assert!(tokios_own_was_reported, "the watchdog reports nothing at all");
+    assert!(
+        tokios_own_was_reported,
+        "the watchdog reports nothing at all"
+    );
     assert_eq!(tasks, ["tokio-block-in-place", "tokio-block-in-place"]);
 }
 

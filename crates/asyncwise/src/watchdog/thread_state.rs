@@ -26,20 +26,53 @@ pub(super) struct ThreadInfo {
     offloaded: Arc<AtomicUsize>,
 }
 
-static THREADS: Mutex<Vec<ThreadInfo>> = Mutex::new(Vec::new());
+/// The threads that polled a watched task, by index. An exited thread's
+/// entry is freed for the next new thread: threads come and go (a
+/// blocking-pool thread takes over a worker's duties during
+/// `block_in_place`, runtimes are built and dropped), and the registry must
+/// not grow with each of them.
+static THREADS: Mutex<Registry> = Mutex::new(Registry {
+    threads: Vec::new(),
+    free: Vec::new(),
+});
 
-thread_local! {
-    static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+struct Registry {
+    threads: Vec<Option<ThreadInfo>>,
+    free: Vec<usize>,
 }
 
-/// This thread's index, registering the thread on its first call.
-pub(super) fn current_index() -> usize {
-    INDEX.with(|index| {
-        if index.get() == usize::MAX {
-            index.set(register());
+/// A thread's index; frees its entry when the thread exits.
+struct Registration(Cell<usize>);
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let index = self.0.get();
+        if index == usize::MAX {
+            return;
         }
-        index.get()
-    })
+        let mut registry = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = registry.threads.get_mut(index) {
+            *entry = None;
+            registry.free.push(index);
+        }
+    }
+}
+
+thread_local! {
+    static INDEX: Registration = const { Registration(Cell::new(usize::MAX)) };
+}
+
+/// This thread's index, registering the thread on its first call;
+/// `usize::MAX` (no thread) once the thread's locals are torn down.
+pub(super) fn current_index() -> usize {
+    INDEX
+        .try_with(|index| {
+            if index.0.get() == usize::MAX {
+                index.0.set(register());
+            }
+            index.0.get()
+        })
+        .unwrap_or(usize::MAX)
 }
 
 #[cold]
@@ -53,18 +86,28 @@ fn register() -> usize {
         tid: own_tid(),
         offloaded: Arc::default(),
     };
-    let mut threads = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
-    threads.push(info);
-    threads.len() - 1
+    let mut registry = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
+    match registry.free.pop() {
+        Some(index) => {
+            registry.threads[index] = Some(info);
+            index
+        }
+        None => {
+            registry.threads.push(Some(info));
+            registry.threads.len() - 1
+        }
+    }
 }
 
-/// The thread registered under `index`.
+/// The thread registered under `index`, if it is still alive.
 pub(super) fn info(index: usize) -> Option<ThreadInfo> {
     THREADS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
+        .threads
         .get(index)
         .cloned()
+        .flatten()
 }
 
 /// How a thread that is on a CPU, or ready for one, is described.
@@ -252,16 +295,38 @@ mod tests {
         assert_eq!(on_cpu_ns(""), None);
     }
 
+    /// Fifty threads one after the other: each exited thread's entry goes to
+    /// the next, so the registry does not grow with them (other tests'
+    /// threads may take a freed entry in between, hence the margin).
     #[test]
-    fn threads_register_once_with_their_name() {
-        let index = std::thread::Builder::new()
+    fn an_exited_threads_entry_is_reused() {
+        let mut indices: Vec<usize> = (0..50)
+            .map(|_| std::thread::spawn(current_index).join().unwrap())
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        assert!(
+            indices.len() <= 10,
+            "{} entries: {indices:?}",
+            indices.len()
+        );
+    }
+
+    #[test]
+    fn threads_register_once_with_their_name_until_they_exit() {
+        let (first, second, name) = std::thread::Builder::new()
             .name("worker-under-test".into())
-            .spawn(|| (current_index(), current_index()))
+            .spawn(|| {
+                let first = current_index();
+                (first, current_index(), info(first).map(|info| info.name))
+            })
             .unwrap()
             .join()
             .unwrap();
-        assert_eq!(index.0, index.1);
-        assert_eq!(info(index.0).unwrap().name, "worker-under-test");
+        assert_eq!(first, second);
+        assert_eq!(name.as_deref(), Some("worker-under-test"));
+        // Freed at the thread's exit, unless another thread took it since.
+        assert!(info(first).is_none_or(|info| info.name != "worker-under-test"));
     }
 
     #[cfg(target_os = "linux")]

@@ -416,7 +416,7 @@ pub enum FlushError<E> {
     /// flight the flush may or may not have taken effect.
     #[error("the batch worker was dropped before the batch was flushed")]
     Cancelled {
-        /// Flush attempts started for the batch.
+        /// Flush attempts started for the batch (at most `u32::MAX`).
         attempts: u32,
     },
 }
@@ -916,7 +916,9 @@ where
         let retries = &mut self.report.flush_retries;
         let in_flight = self.in_flight.insert((batch.clone(), 0));
         let result = retry(self.config.retry.clone(), || {
-            in_flight.1 += 1;
+            // Stops at `u32::MAX`, like `retry`'s own count: a flush retried
+            // without limit must not panic the worker (debug) or wrap (release).
+            in_flight.1 = in_flight.1.saturating_add(1);
             // A panicking flush must not take the accepted items down with
             // the worker: it is caught and dead-lettered, whether the flush
             // function panics while building its future or the future

@@ -192,7 +192,8 @@ impl BreakerBuilder {
         self
     }
 
-    /// Opens after `failures` failures in a row (0 is taken as 1).
+    /// Opens after `failures` failures in a row (0 is taken as 1; `u32::MAX`
+    /// is reached, not passed: the counts of the breaker never wrap).
     ///
     /// ```
     /// let breaker = asyncwise::CircuitBreaker::builder().consecutive_failures(3).build();
@@ -267,8 +268,9 @@ impl BreakerBuilder {
         self
     }
 
-    /// How many trial calls half-open admits (default 1, 0 is taken as 1);
-    /// all of them must succeed to close the breaker, one failure reopens it.
+    /// How many trial calls half-open admits (default 1, 0 is taken as 1, up
+    /// to `u32::MAX`); all of them must succeed to close the breaker, one
+    /// failure reopens it.
     ///
     /// ```
     /// let breaker = asyncwise::CircuitBreaker::builder().half_open_trials(3).build();
@@ -857,4 +859,65 @@ fn bucket_index(epoch: Instant, bucket: Duration) -> u64 {
         .unwrap_or(u64::MAX - 1);
     let bucket = u64::try_from(bucket.as_nanos()).unwrap_or(u64::MAX).max(1);
     (elapsed / bucket).min(u64::MAX - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure-rate breaker has no consecutive limit, so its run of failures is never reset by
+    /// a trip: after `u32::MAX` failures in a row the count stays there (a `+ 1` would panic in a
+    /// debug build and wrap to zero in a release one) and the breaker goes on deciding by rate.
+    #[test]
+    fn the_consecutive_failure_count_saturates_on_a_rate_only_breaker() {
+        let breaker = CircuitBreaker::builder()
+            .failure_rate(1.0, Window::Calls(4), 4)
+            .build();
+        breaker.inner.lock().consecutive_failures = u32::MAX - 1;
+        for _ in 0..3 {
+            let mut permit = breaker.acquire().expect("closed");
+            permit.finish(false);
+        }
+        assert_eq!(breaker.inner.lock().consecutive_failures, u32::MAX);
+        assert_eq!(breaker.state(), BreakerState::Closed, "3 calls of 4 needed");
+        let mut permit = breaker.acquire().expect("closed");
+        permit.finish(false);
+        assert_eq!(breaker.state(), BreakerState::Open, "4 failures of 4 calls");
+    }
+
+    /// `consecutive_failures(u32::MAX)`: the limit is reached, not passed, by the last failure.
+    #[test]
+    fn a_consecutive_limit_of_u32_max_trips_on_its_last_failure() {
+        let breaker = CircuitBreaker::builder()
+            .consecutive_failures(u32::MAX)
+            .build();
+        breaker.inner.lock().consecutive_failures = u32::MAX - 2;
+        breaker.acquire().expect("closed").finish(false);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        breaker.acquire().expect("closed").finish(false);
+        assert_eq!(breaker.state(), BreakerState::Open);
+    }
+
+    /// `half_open_trials(u32::MAX)`: the last slot is admitted, the one after it is rejected
+    /// with a zero `retry_in`, and the last success closes the breaker; no count passes
+    /// `u32::MAX`, and an abandoned trial frees its slot at the top as anywhere else.
+    #[test]
+    fn u32_max_half_open_trials_admit_the_last_one_and_close_on_its_success() {
+        let breaker = CircuitBreaker::builder()
+            .consecutive_failures(1)
+            .half_open_trials(u32::MAX)
+            .build();
+        breaker.inner.lock().phase = Phase::HalfOpen {
+            admitted: u32::MAX - 1,
+            succeeded: u32::MAX - 1,
+        };
+        let abandoned = breaker.acquire().expect("the last slot");
+        assert_eq!(breaker.acquire().err(), Some(Duration::ZERO));
+        drop(abandoned);
+        let mut last = breaker.acquire().expect("the slot freed by the drop");
+        assert_eq!(breaker.acquire().err(), Some(Duration::ZERO));
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+        last.finish(true);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
 }

@@ -155,7 +155,8 @@ impl ChildContext {
         &self.token
     }
 
-    /// How many times this child has been restarted before this run.
+    /// How many times this child has been restarted before this run (at most
+    /// `u32::MAX`: the count stops there, the restarts do not).
     ///
     /// ```
     /// use asyncwise::{BoxError, RestartPolicy, Supervisor};
@@ -223,7 +224,7 @@ impl fmt::Debug for ChildSpec {
 pub struct ChildReport {
     /// The child's name.
     pub name: TaskName,
-    /// How many times it was restarted.
+    /// How many times it was restarted (at most `u32::MAX`).
     pub restarts: u32,
     /// How its last run ended, if it ended with an error.
     pub last_error: Option<TaskError>,
@@ -875,11 +876,12 @@ impl Run {
     /// Starts one run of child `index`: the one place children are spawned.
     fn start(&mut self, index: usize) {
         let child = &mut self.children[index];
-        // A restart counts once it runs, not when it is scheduled.
+        // A restart counts once it runs, not when it is scheduled. The
+        // counts stop at `u32::MAX`: a child restarted for ever keeps running.
         if child.runs > 0 {
-            child.restarts += 1;
+            child.restarts = child.restarts.saturating_add(1);
         }
-        child.runs += 1;
+        child.runs = child.runs.saturating_add(1);
         child.running = true;
         child.stopping_until = None;
         let run_token = self.token.child_token();
@@ -1124,6 +1126,67 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A permanent child restarted without limit (`restart_intensity(usize::MAX, ..)`): after
+    /// `u32::MAX` restarts its counts stay at `u32::MAX` (a `+= 1` would panic in a debug build,
+    /// ending the supervisor, and wrap to zero in a release one, so the report and
+    /// `ChildContext::restarts` would start again at 0) and the next run still starts.
+    #[tokio::test]
+    async fn the_restart_and_run_counts_saturate_instead_of_overflowing() {
+        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+        let factory: Factory = Box::new(move |ctx: ChildContext| {
+            let seen_tx = seen_tx.clone();
+            Box::pin(async move {
+                seen_tx.send(ctx.restarts()).expect("the test listens");
+                Ok(())
+            })
+        });
+        let spec = ChildSpec {
+            name: "restarted-for-ever".into(),
+            policy: RestartPolicy::Permanent,
+            location: Location::caller(),
+            factory,
+        };
+        let mut run = Run {
+            children: vec![Child {
+                spec,
+                delays: RetryPolicy::default().delays(),
+                restarts: u32::MAX - 1,
+                runs: u32::MAX,
+                started: Instant::now(),
+                restart_at: None,
+                last_error: None,
+                run_token: None,
+                abort: None,
+                running: false,
+                stopping_until: None,
+                tracking_id: None,
+            }],
+            set: JoinSet::new(),
+            ids: HashMap::new(),
+            token: CancellationToken::new(),
+            restart_window: RestartWindow::new(usize::MAX, Duration::from_secs(1)),
+            grace: Duration::ZERO,
+            name: "supervisor".into(),
+            tracked: None,
+            strategy: Strategy::OneForOne,
+            stable_after: Duration::MAX,
+        };
+        for _ in 0..2 {
+            run.start(0);
+            assert_eq!(seen_rx.recv().await, Some(u32::MAX));
+            let ran = run
+                .set
+                .join_next()
+                .await
+                .expect("one run")
+                .expect("no panic");
+            assert!(matches!(ran, Ok(Ok(()))));
+            run.children[0].running = false;
+        }
+        assert_eq!(run.children[0].restarts, u32::MAX);
+        assert_eq!(run.children[0].runs, u32::MAX);
+    }
 
     #[test]
     fn restart_times_older_than_the_window_are_dropped() {

@@ -344,3 +344,33 @@ fn a_panicking_callback_does_not_break_a_hooked_runtime() {
         assert_eq!(output.expect("the task's own output"), round);
     }
 }
+
+/// `watchdog::block_in_place` on a hooked runtime: a plain `tokio::spawn` task blocking inside
+/// it is not reported (the hook slot of its thread is sampled like a task slot); the same task
+/// blocking after the closure returned still is.
+#[test]
+fn a_plain_task_blocking_inside_block_in_place_is_not_reported() {
+    let _serial = serial();
+    let reports = Reports::default();
+    let runtime = runtime(true, PollHooks::new());
+    let _watchdog = reports.watchdog(Duration::from_millis(10));
+    let (offloaded_saw_report, then_reported) = runtime.block_on({
+        let reports = reports.clone();
+        async move {
+            tokio::spawn(async move {
+                watchdog::block_in_place(|| {
+                    // Twenty thresholds: sampled eighty times.
+                    std::thread::sleep(Duration::from_millis(200));
+                });
+                let offloaded_saw_report = reports.blocking_seen.load(Ordering::SeqCst);
+                (offloaded_saw_report, block_until_reported(&reports))
+            })
+            .await
+            .unwrap()
+        }
+    });
+    assert!(!offloaded_saw_report, "{:#?}", reports.take());
+    assert!(then_reported, "the watchdog reports nothing at all");
+    let phases: Vec<Phase> = reports.take_at_least(2).iter().map(|r| r.phase).collect();
+    assert_eq!(phases, [Phase::Blocking, Phase::Returned]);
+}

@@ -201,6 +201,88 @@ fn a_cpu_bound_loop_is_reported_as_running() {
     assert!(state.starts_with("running"), "{state}");
 }
 
+/// "what the thread is doing (the system call it is blocked in ... or `running` ...)": a poll
+/// that spends its time on a CPU *inside* a system call (reading `/dev/zero` into a large buffer,
+/// as a big read from the page cache would) is not described as outside one. Linux's `syscall`
+/// file says `running` for any thread on a CPU or ready for one, in user code or in the kernel.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_poll_computing_inside_a_system_call_is_not_described_as_outside_one() {
+    use std::io::Read;
+    let _serial = serial();
+    let reports = Reports::default();
+    let _watchdog = reports.watchdog(Duration::from_millis(20));
+    let flag = Arc::clone(&reports.blocking_seen);
+    let reported = current_thread().block_on(async move {
+        watchdog::spawn("read-zeroes", async move {
+            let mut zeroes = std::fs::File::open("/dev/zero").expect("/dev/zero");
+            let mut buffer = vec![1_u8; 8 << 20];
+            let start = Instant::now();
+            while !flag.load(Ordering::SeqCst) && start.elapsed() < PATIENCE {
+                zeroes.read_exact(&mut buffer).expect("read /dev/zero");
+            }
+            assert_eq!(buffer[buffer.len() - 1], 0);
+            flag.load(Ordering::SeqCst)
+        })
+        .await
+        .unwrap()
+    });
+    assert!(reported);
+    let blocking = reports.take().remove(0);
+    let state = blocking.thread_state.unwrap();
+    assert!(state.starts_with("running"), "{state}");
+    assert!(!state.contains("not in a system call"), "{state}");
+}
+
+/// The watchdog is "the run-time half of the analyzer's `blocking_in_async` rule", whose fix for
+/// a blocking call on a multi-thread runtime is `block_in_place`: the worker hands its other
+/// tasks to another thread, so nothing waits while the closure blocks. Through
+/// `watchdog::block_in_place` such a poll is not reported; through Tokio's own, which gives no
+/// sign of the hand-off, it is (documented), which also shows the watchdog was watching.
+#[test]
+fn a_poll_blocking_inside_block_in_place_is_not_reported() {
+    let _serial = serial();
+    let reports = Reports::default();
+    let _watchdog = reports.watchdog(Duration::from_millis(10));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let flag = Arc::clone(&reports.blocking_seen);
+    let (offloaded_saw_report, tokios_own_was_reported) = runtime.block_on(async move {
+        let offloaded = watchdog::spawn("offloaded", {
+            let flag = Arc::clone(&flag);
+            async move {
+                watchdog::block_in_place(|| {
+                    // Twenty thresholds: sampled eighty times.
+                    std::thread::sleep(Duration::from_millis(200));
+                });
+                flag.load(Ordering::SeqCst)
+            }
+        })
+        .await
+        .unwrap();
+        let tokios_own = watchdog::spawn("tokio-block-in-place", async move {
+            tokio::task::block_in_place(|| block_until(&flag))
+        })
+        .await
+        .unwrap();
+        (offloaded, tokios_own)
+    });
+    let tasks: Vec<String> = reports
+        .take()
+        .iter()
+        .map(|report| report.task.to_string())
+        .collect();
+    assert!(!offloaded_saw_report, "{tasks:?}");
+    assert!(
+        tokios_own_was_reported,
+        "the watchdog reports nothing at all"
+    );
+    assert_eq!(tasks, ["tokio-block-in-place", "tokio-block-in-place"]);
+}
+
 /// `PollTiming`'s drop "also runs when the poll panics": a blocked poll that then panics is
 /// reported as returned, and the panic reaches the task's handle (never silent).
 #[test]

@@ -21,11 +21,17 @@
 //!   reported once: a `tracing` warning with `rule = "blocking_in_async"`,
 //!   the task, its spawn location, the worker thread, how long it has
 //!   blocked so far and, on Linux, what the thread is doing (the system call
-//!   it is blocked in, such as `clock_nanosleep` or `read`, or `running` for
-//!   a CPU-bound loop). When that poll returns, a second event gives its
+//!   it is blocked in, such as `clock_nanosleep` or `read`; `running` when it
+//!   is on a CPU or ready for one, in a CPU-bound loop or in a system call
+//!   that works rather than waits, such as a large `read` from the page
+//!   cache, which Linux does not tell apart; or waiting outside a system
+//!   call, in a page fault). When that poll returns, a second event gives its
 //!   total. Time the thread spent preempted by the operating system (on
 //!   Linux, from its `schedstat`) does not count, so an overloaded machine
-//!   does not make well-behaved tasks look blocking.
+//!   does not make well-behaved tasks look blocking. Nor does time inside
+//!   [`block_in_place`], whose worker hands its other tasks to another
+//!   thread first; Tokio's own `block_in_place` gives no sign of that
+//!   hand-off, so a poll blocking inside it is reported.
 //! - [`Watchdog::summary`] lists the worst offenders by longest poll and by
 //!   total busy time.
 //!
@@ -142,6 +148,51 @@ fn current() -> Option<Arc<monitor::Shared>> {
         .clone()
 }
 
+/// Runs `f` through Tokio's [`block_in_place`](tokio::task::block_in_place)
+/// and tells the watchdog, which then does not report the poll while `f`
+/// runs: the worker hands its other tasks to another thread first, so
+/// nothing waits for this one (the poll counts again from where `f`
+/// returns). Tokio's own `block_in_place` gives no sign of that hand-off, so
+/// a poll blocking inside it is reported like any other. The summary's
+/// figures ([`Offender::longest_poll`], [`Offender::busy`]) still include
+/// the time in `f`: it is part of the poll.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+/// # async fn main() {
+/// let watchdog = asyncwise::watchdog::Watchdog::builder()
+///     .threshold(Duration::from_millis(10))
+///     .start()
+///     .unwrap();
+/// let checksum = asyncwise::watchdog::spawn("checksum", async {
+///     asyncwise::watchdog::block_in_place(|| {
+///         std::thread::sleep(Duration::from_millis(50)); // a blocking library call
+///         7
+///     })
+/// })
+/// .await
+/// .unwrap();
+/// assert_eq!(checksum, 7);
+/// assert_eq!(watchdog.summary(1).blocked_polls, 0);
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// As Tokio's: on a `current_thread` runtime, which has no other worker to
+/// hand its tasks to.
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    tokio::task::block_in_place(|| {
+        let _offloaded = thread_state::offload();
+        f()
+    })
+}
+
 /// Which event a [`BlockedPoll`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -169,8 +220,11 @@ pub struct BlockedPoll {
     /// total ([`Phase::Returned`]).
     pub blocked_for: Duration,
     /// What the thread was doing when sampled, on Linux: the system call it
-    /// was in (`clock_nanosleep`, `read`, ...) or `running`. `None` where
-    /// this cannot be read, and for [`Phase::Returned`].
+    /// waited in (`clock_nanosleep`, `read`, ...), `running` (on a CPU or
+    /// ready for one: user code, or a system call's own work, which Linux
+    /// does not tell apart), or waiting outside a system call (a page
+    /// fault). `None` where this cannot be read, and for
+    /// [`Phase::Returned`].
     pub thread_state: Option<String>,
 }
 

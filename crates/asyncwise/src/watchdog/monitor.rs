@@ -355,16 +355,29 @@ impl Shared {
     fn advance(&self, watch: &PollWatch, poll: u64, now: u64) -> Option<Blocked> {
         let thread = thread_state::info(watch.thread.load(Ordering::Relaxed));
         let state = thread.as_ref().and_then(thread_state::ThreadInfo::sample);
-        let on_cpu = state.as_ref().map_or(0, |s| s.on_cpu_ns);
+        let on_cpu = state.as_ref().and_then(|s| s.on_cpu_ns);
         let last_at = watch.seen_at_ns.swap(now, Ordering::Relaxed);
-        let last_on_cpu = watch.seen_on_cpu_ns.swap(on_cpu, Ordering::Relaxed);
-        if watch.seen_poll.swap(poll, Ordering::Relaxed) != poll {
+        let last_on_cpu = watch
+            .seen_on_cpu_ns
+            .swap(on_cpu.unwrap_or(0), Ordering::Relaxed);
+        // A thread inside `watchdog::block_in_place` blocks no worker: the
+        // poll counts again from where the closure returns.
+        let offloaded = thread
+            .as_ref()
+            .is_some_and(thread_state::ThreadInfo::is_offloaded);
+        if watch.seen_poll.swap(poll, Ordering::Relaxed) != poll || offloaded {
             watch.blocked_ns.store(0, Ordering::Relaxed);
             return None;
         }
         let interval = now.saturating_sub(last_at);
-        let counted = match &state {
-            Some(s) if s.in_syscall.is_none() => interval.min(on_cpu.saturating_sub(last_on_cpu)),
+        // A thread waiting (in a system call or a page fault) is blocked for
+        // the whole interval; one that runs or is ready to counts only its
+        // time on a CPU, so that preemption is not blamed on the task (where
+        // the kernel counts that time: otherwise a loop would never count).
+        let counted = match (&state, on_cpu) {
+            (Some(s), Some(on_cpu)) if s.waiting.is_none() => {
+                interval.min(on_cpu.saturating_sub(last_on_cpu))
+            }
             _ => interval,
         };
         let blocked_ns = watch.blocked_ns.load(Ordering::Relaxed) + counted;

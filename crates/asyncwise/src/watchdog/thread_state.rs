@@ -3,32 +3,76 @@
 //! A poll records the index of its thread (a thread-local read); the
 //! thread's name and, on Linux, its kernel thread id are registered once
 //! per thread. The monitor reads `/proc/self/task/<tid>/syscall` to say
-//! whether a blocked thread is inside a system call (and which one) or
-//! running user code.
+//! whether a blocked thread waits inside a system call (and which one),
+//! waits outside one, or runs.
+//!
+//! The kernel writes `running` there for any thread on a CPU or ready for
+//! one, whether it runs user code or works inside a system call (a large
+//! `read` from the page cache copies on the CPU): the description says
+//! only that. `-1` is a thread off the CPU outside any system call: a page
+//! fault waiting for the disk or for the memory map's lock, or a stopped
+//! thread.
 
 use std::cell::Cell;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 #[derive(Debug, Clone)]
 pub(super) struct ThreadInfo {
     pub(super) name: String,
     tid: Option<u32>,
+    /// How many `watchdog::block_in_place` calls the thread is inside: it
+    /// has handed its worker's duties to another thread meanwhile.
+    offloaded: Arc<AtomicUsize>,
 }
 
-static THREADS: Mutex<Vec<ThreadInfo>> = Mutex::new(Vec::new());
+/// The threads that polled a watched task, by index. An exited thread's
+/// entry is freed for the next new thread: threads come and go (a
+/// blocking-pool thread takes over a worker's duties during
+/// `block_in_place`, runtimes are built and dropped), and the registry must
+/// not grow with each of them.
+static THREADS: Mutex<Registry> = Mutex::new(Registry {
+    threads: Vec::new(),
+    free: Vec::new(),
+});
+
+struct Registry {
+    threads: Vec<Option<ThreadInfo>>,
+    free: Vec<usize>,
+}
+
+/// A thread's index; frees its entry when the thread exits.
+struct Registration(Cell<usize>);
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let index = self.0.get();
+        if index == usize::MAX {
+            return;
+        }
+        let mut registry = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = registry.threads.get_mut(index) {
+            *entry = None;
+            registry.free.push(index);
+        }
+    }
+}
 
 thread_local! {
-    static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+    static INDEX: Registration = const { Registration(Cell::new(usize::MAX)) };
 }
 
-/// This thread's index, registering the thread on its first call.
+/// This thread's index, registering the thread on its first call;
+/// `usize::MAX` (no thread) once the thread's locals are torn down.
 pub(super) fn current_index() -> usize {
-    INDEX.with(|index| {
-        if index.get() == usize::MAX {
-            index.set(register());
-        }
-        index.get()
-    })
+    INDEX
+        .try_with(|index| {
+            if index.0.get() == usize::MAX {
+                index.0.set(register());
+            }
+            index.0.get()
+        })
+        .unwrap_or(usize::MAX)
 }
 
 #[cold]
@@ -40,37 +84,79 @@ fn register() -> usize {
     let info = ThreadInfo {
         name,
         tid: own_tid(),
+        offloaded: Arc::default(),
     };
-    let mut threads = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
-    threads.push(info);
-    threads.len() - 1
+    let mut registry = THREADS.lock().unwrap_or_else(PoisonError::into_inner);
+    match registry.free.pop() {
+        Some(index) => {
+            registry.threads[index] = Some(info);
+            index
+        }
+        None => {
+            registry.threads.push(Some(info));
+            registry.threads.len() - 1
+        }
+    }
 }
 
-/// The thread registered under `index`.
+/// The thread registered under `index`, if it is still alive.
 pub(super) fn info(index: usize) -> Option<ThreadInfo> {
     THREADS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
+        .threads
         .get(index)
         .cloned()
+        .flatten()
+}
+
+/// How a thread that is on a CPU, or ready for one, is described.
+const RUNNING: &str = "running (on a CPU or ready for one; not waiting in a system call)";
+
+/// Marks this thread as handed off to Tokio's `block_in_place` until the
+/// guard drops (also by unwinding).
+pub(super) fn offload() -> Offloaded {
+    let depth = info(current_index()).map(|info| info.offloaded);
+    if let Some(depth) = &depth {
+        depth.fetch_add(1, Ordering::Release);
+    }
+    Offloaded(depth)
+}
+
+/// See [`offload`].
+pub(super) struct Offloaded(Option<Arc<AtomicUsize>>);
+
+impl Drop for Offloaded {
+    fn drop(&mut self) {
+        if let Some(depth) = &self.0 {
+            depth.fetch_sub(1, Ordering::Release);
+        }
+    }
+}
+
+impl ThreadInfo {
+    /// Whether the thread is inside `watchdog::block_in_place`.
+    pub(super) fn is_offloaded(&self) -> bool {
+        self.offloaded.load(Ordering::Acquire) > 0
+    }
 }
 
 /// What the monitor reads about a worker thread at one sample.
 #[derive(Debug, Clone)]
 pub(super) struct ThreadSample {
-    /// The system call the thread is in, described; `None` while it runs
-    /// user code (on a CPU or waiting for one).
-    pub(super) in_syscall: Option<String>,
-    /// Nanoseconds the thread has spent on a CPU so far.
-    pub(super) on_cpu_ns: u64,
+    /// What the thread waits in (a system call, described, or a page
+    /// fault); `None` while it runs or is ready to (user code or a system
+    /// call's own work).
+    pub(super) waiting: Option<String>,
+    /// Nanoseconds the thread has spent on a CPU so far; `None` where the
+    /// kernel does not count them (its `schedstat` reads `0 0 0`).
+    pub(super) on_cpu_ns: Option<u64>,
 }
 
 impl ThreadSample {
     /// The description used in reports.
     pub(super) fn describe(&self) -> String {
-        self.in_syscall
-            .clone()
-            .unwrap_or_else(|| "running (on CPU, not in a system call)".to_owned())
+        self.waiting.clone().unwrap_or_else(|| RUNNING.to_owned())
     }
 }
 
@@ -81,14 +167,19 @@ impl ThreadInfo {
         let tid = self.tid?;
         let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
         let schedstat = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
-        let on_cpu_ns = schedstat.split_whitespace().next()?.parse().ok()?;
+        let on_cpu_ns = on_cpu_ns(&schedstat);
         let described = describe_syscall_line(&syscall)?;
-        let in_syscall = (!syscall.starts_with("running")).then_some(described);
-        Some(ThreadSample {
-            in_syscall,
-            on_cpu_ns,
-        })
+        let waiting = (!syscall.starts_with("running")).then_some(described);
+        Some(ThreadSample { waiting, on_cpu_ns })
     }
+}
+
+/// The first field of a `schedstat` line: time on a CPU. A kernel built
+/// without scheduler statistics writes `0 0 0`; a thread that has polled a
+/// task has run, so zero means "not counted", not "never ran".
+fn on_cpu_ns(schedstat: &str) -> Option<u64> {
+    let on_cpu: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
+    (on_cpu > 0).then_some(on_cpu)
 }
 
 /// `/proc/thread-self` links to `<pid>/task/<tid>`.
@@ -98,15 +189,20 @@ fn own_tid() -> Option<u32> {
 }
 
 /// Turns the first field of a `/proc/<pid>/task/<tid>/syscall` line into a
-/// description: `running`, a system call's name, or `system call N`.
+/// description: running, a system call's name, `system call N`, or waiting
+/// outside a system call (`-1`).
 fn describe_syscall_line(line: &str) -> Option<String> {
     let first = line.split_whitespace().next()?;
     if first == "running" {
-        return Some("running (on CPU, not in a system call)".to_owned());
+        return Some(RUNNING.to_owned());
     }
     let number: i64 = first.parse().ok()?;
     if number < 0 {
-        return None;
+        return Some(
+            "waiting outside a system call (a page fault reading a mapped file or swap, \
+             or waiting for the memory map's lock; or stopped)"
+                .to_owned(),
+        );
     }
     Some(match syscall_name(number) {
         Some(name) => format!("in the `{name}` system call"),
@@ -172,11 +268,13 @@ mod tests {
 
     #[test]
     fn syscall_lines_are_described() {
-        assert_eq!(
-            describe_syscall_line("running\n").as_deref(),
-            Some("running (on CPU, not in a system call)")
+        assert_eq!(describe_syscall_line("running\n").as_deref(), Some(RUNNING));
+        // Off the CPU outside any system call: a major page fault, say.
+        let outside = describe_syscall_line("-1 0x7ffc 0x0\n").unwrap();
+        assert!(
+            outside.starts_with("waiting outside a system call"),
+            "{outside}"
         );
-        assert_eq!(describe_syscall_line("-1 0x7ffc 0x0\n"), None);
         assert_eq!(describe_syscall_line(""), None);
         let described = describe_syscall_line("99999 0x1 0x2").unwrap();
         assert_eq!(described, "in system call 99999");
@@ -188,16 +286,47 @@ mod tests {
         }
     }
 
+    /// A kernel without scheduler statistics reads `0 0 0`: no CPU time, so
+    /// that the monitor counts wall time instead of never counting a loop.
     #[test]
-    fn threads_register_once_with_their_name() {
-        let index = std::thread::Builder::new()
+    fn schedstat_lines_give_the_time_on_a_cpu_when_counted() {
+        assert_eq!(on_cpu_ns("2573311 1021 12\n"), Some(2_573_311));
+        assert_eq!(on_cpu_ns("0 0 0\n"), None);
+        assert_eq!(on_cpu_ns(""), None);
+    }
+
+    /// Fifty threads one after the other: each exited thread's entry goes to
+    /// the next, so the registry does not grow with them (other tests'
+    /// threads may take a freed entry in between, hence the margin).
+    #[test]
+    fn an_exited_threads_entry_is_reused() {
+        let mut indices: Vec<usize> = (0..50)
+            .map(|_| std::thread::spawn(current_index).join().unwrap())
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        assert!(
+            indices.len() <= 10,
+            "{} entries: {indices:?}",
+            indices.len()
+        );
+    }
+
+    #[test]
+    fn threads_register_once_with_their_name_until_they_exit() {
+        let (first, second, name) = std::thread::Builder::new()
             .name("worker-under-test".into())
-            .spawn(|| (current_index(), current_index()))
+            .spawn(|| {
+                let first = current_index();
+                (first, current_index(), info(first).map(|info| info.name))
+            })
             .unwrap()
             .join()
             .unwrap();
-        assert_eq!(index.0, index.1);
-        assert_eq!(info(index.0).unwrap().name, "worker-under-test");
+        assert_eq!(first, second);
+        assert_eq!(name.as_deref(), Some("worker-under-test"));
+        // Freed at the thread's exit, unless another thread took it since.
+        assert!(info(first).is_none_or(|info| info.name != "worker-under-test"));
     }
 
     #[cfg(target_os = "linux")]
@@ -212,7 +341,7 @@ mod tests {
         // The sleeper may not have entered its sleep yet: sample until it has.
         let mut state = None;
         for _ in 0..500 {
-            state = info(index).unwrap().sample().and_then(|s| s.in_syscall);
+            state = info(index).unwrap().sample().and_then(|s| s.waiting);
             if state.as_deref().is_some_and(|s| s.contains("sleep")) {
                 break;
             }

@@ -128,6 +128,16 @@ def run_check(binary, cwd):
     return doc.get("diagnostics", []), doc.get("errors", []), doc.get("files_checked")
 
 
+def rules_on_by_default(binary):
+    """The rules whose default level is not `allow`, from `asyncwise rules` (name, group, level)."""
+    proc = subprocess.run([binary, "rules"], capture_output=True, text=True, check=True)
+    return {
+        parts[0]
+        for parts in (line.split() for line in proc.stdout.splitlines())
+        if len(parts) >= 3 and parts[2] in ("warn", "deny")
+    }
+
+
 def findings_of(diagnostics, cwd, corpus):
     found = {}
     for d in diagnostics:
@@ -138,8 +148,8 @@ def findings_of(diagnostics, cwd, corpus):
         found[(rel, d["line"], d["rule"])] = d.get("form", "")
         if " -> " in d.get("message", ""):
             CHAINED.add((rel, d["line"], d["rule"]))
-        # One finding per fix: the repeats of a rule in one function are its last N notes
-        # with a line (in its own file); each is a finding at its own line for the markers.
+        # One finding per fix: the repeats of a rule in one function (or the other calls of one
+        # helper) are its last N notes with a line; each is a finding at its own line.
         grouped = GROUPED.search(d.get("message", ""))
         if grouped:
             placed = [n for n in d.get("notes", []) if n.get("line") is not None]
@@ -153,7 +163,9 @@ def findings_of(diagnostics, cwd, corpus):
 
 
 # A finding that stands for its rule's repeats in one function ends its message so.
-GROUPED = re.compile(r"\(and (\d+) more .+ in `[^`]+`\)$")
+# Also the calls of one blocking helper from several async functions: "(and 2 more calls of
+# `Runner::execute` from async code)".
+GROUPED = re.compile(r"\(and (\d+) more (?:.+ in `[^`]+`|calls? of `[^`]+` from async code)\)$")
 
 
 # Findings whose message names a chain of calls (blocking reached through a helper).
@@ -198,7 +210,7 @@ def main():
     ap.add_argument(
         "--default-run",
         action="store_true",
-        help="check without flags; expect only markers not in pedantic form and not under tests/",
+        help="check without flags; expect only markers of rules on by default, not in pedantic form, not under tests/",
     )
     args = ap.parse_args()
     global DEFAULT_RUN
@@ -234,10 +246,13 @@ def helper_table(expected, found, helper_lines, ambiguous):
 def score(binary, corpus, verbose):
     expected, ambiguous, helper_lines = read_markers(corpus)
     if DEFAULT_RUN:
+        on = rules_on_by_default(binary)
         expected = {
             k
             for k in expected
-            if k not in PEDANTIC_MARKERS and "tests" not in k[0].split(os.sep)[:-1]
+            if k[2] in on
+            and k not in PEDANTIC_MARKERS
+            and "tests" not in k[0].split(os.sep)[:-1]
         }
     diagnostics, errors, checked = run_check(binary, corpus)
     found = findings_of(diagnostics, corpus, corpus)

@@ -96,7 +96,7 @@ pub async fn replay_header(socket: &mut TcpStream) -> anyhow::Result<[u8; 16]> {
     let mut header = [0u8; 16];
     let mut attempts = 0;
     loop {
-        match timeout(IDLE, socket.read_exact(&mut header)).await { //~ select_cancel_unsafe
+        match timeout(IDLE, socket.read_exact(&mut header)).await { //~ select_cancel_unsafe, retry_without_backoff
             Ok(read) => {
                 read?;
                 return Ok(header);

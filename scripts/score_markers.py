@@ -59,8 +59,12 @@ OLD_RULES = [
     "unbounded_spawn",
     "detached_task",
 ]
-MARKER = re.compile(r"//~\s*([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*$")
-AMBIGUOUS = re.compile(r"//~\?\s*([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*$")
+# A rule name, optionally `(pedantic)`: the finding is expected in the rule's pedantic form
+# (off by default), as `tests/support/mod.rs` reads it.
+NAME = r"[a-z_][a-z0-9_]*(?:\(pedantic\))?"
+MARKER = re.compile(r"//~\s*(" + NAME + r"(?:\s*,\s*" + NAME + r")*)\s*$")
+AMBIGUOUS = re.compile(r"//~\?\s*(" + NAME + r"(?:\s*,\s*" + NAME + r")*)\s*$")
+PEDANTIC = "(pedantic)"
 HELPER_TAG = re.compile(r"//.*@helper\b")
 HELPER_RULE = "blocking_in_async"
 
@@ -73,8 +77,14 @@ def labelled_files(corpus):
                 yield os.path.join(root, name)
 
 
+PEDANTIC_MARKERS = set()
+
+
 def read_markers(corpus):
-    """Returns (expected, ambiguous, helper_lines): sets of (file, line, rule) and (file, line)."""
+    """Returns (expected, ambiguous, helper_lines): sets of (file, line, rule) and (file, line).
+
+    Markers written `rule(pedantic)` are also recorded in PEDANTIC_MARKERS (without the suffix
+    in the key), for `--default-run`."""
     expected, ambiguous, helper_lines = set(), set(), set()
     for path in labelled_files(corpus):
         rel = os.path.relpath(path, corpus)
@@ -84,23 +94,48 @@ def read_markers(corpus):
                 m = MARKER.search(text)
                 if m:
                     for rule in m.group(1).split(","):
-                        expected.add((rel, lineno, rule.strip()))
+                        rule = rule.strip()
+                        if rule.endswith(PEDANTIC):
+                            rule = rule[: -len(PEDANTIC)]
+                            PEDANTIC_MARKERS.add((rel, lineno, rule))
+                        expected.add((rel, lineno, rule))
                 a = AMBIGUOUS.search(text)
                 if a:
                     for rule in a.group(1).split(","):
-                        ambiguous.add((rel, lineno, rule.strip()))
+                        rule = rule.strip()
+                        if rule.endswith(PEDANTIC):
+                            rule = rule[: -len(PEDANTIC)]
+                        ambiguous.add((rel, lineno, rule))
                 if HELPER_TAG.search(text):
                     helper_lines.add((rel, lineno))
     return expected, ambiguous, helper_lines
 
 
+# `--default-run`: check as a user does without flags (library and binary code, default levels
+# and forms); markers in pedantic form and markers in `tests/` directories are then not expected.
+DEFAULT_RUN = False
+
+
 def run_check(binary, cwd):
-    cmd = [binary, "check", "--all-targets", "--select", "all", "--format", "json", "--exit-zero", "."]
+    if DEFAULT_RUN:
+        cmd = [binary, "check", "--format", "json", "--exit-zero", "."]
+    else:
+        cmd = [binary, "check", "--all-targets", "--select", "all", "--format", "json", "--exit-zero", "."]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if not proc.stdout.strip():
         sys.exit(f"no JSON from {' '.join(cmd)} in {cwd} (exit {proc.returncode}): {proc.stderr.strip()}")
     doc = json.loads(proc.stdout)
     return doc.get("diagnostics", []), doc.get("errors", []), doc.get("files_checked")
+
+
+def rules_on_by_default(binary):
+    """The rules whose default level is not `allow`, from `asyncwise rules` (name, group, level)."""
+    proc = subprocess.run([binary, "rules"], capture_output=True, text=True, check=True)
+    return {
+        parts[0]
+        for parts in (line.split() for line in proc.stdout.splitlines())
+        if len(parts) >= 3 and parts[2] in ("warn", "deny")
+    }
 
 
 def findings_of(diagnostics, cwd, corpus):
@@ -113,8 +148,8 @@ def findings_of(diagnostics, cwd, corpus):
         found[(rel, d["line"], d["rule"])] = d.get("form", "")
         if " -> " in d.get("message", ""):
             CHAINED.add((rel, d["line"], d["rule"]))
-        # One finding per fix: the repeats of a rule in one function are its last N notes
-        # with a line (in its own file); each is a finding at its own line for the markers.
+        # One finding per fix: the repeats of a rule in one function (or the other calls of one
+        # helper) are its last N notes with a line; each is a finding at its own line.
         grouped = GROUPED.search(d.get("message", ""))
         if grouped:
             placed = [n for n in d.get("notes", []) if n.get("line") is not None]
@@ -128,7 +163,9 @@ def findings_of(diagnostics, cwd, corpus):
 
 
 # A finding that stands for its rule's repeats in one function ends its message so.
-GROUPED = re.compile(r"\(and (\d+) more .+ in `[^`]+`\)$")
+# Also the calls of one blocking helper from several async functions: "(and 2 more calls of
+# `Runner::execute` from async code)".
+GROUPED = re.compile(r"\(and (\d+) more (?:.+ in `[^`]+`|calls? of `[^`]+` from async code)\)$")
 
 
 # Findings whose message names a chain of calls (blocking reached through a helper).
@@ -170,7 +207,14 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("corpus")
     ap.add_argument("--verbose", action="store_true", help="also list true positives")
+    ap.add_argument(
+        "--default-run",
+        action="store_true",
+        help="check without flags; expect only markers of rules on by default, not in pedantic form, not under tests/",
+    )
     args = ap.parse_args()
+    global DEFAULT_RUN
+    DEFAULT_RUN = args.default_run
     binary = os.path.abspath(args.binary)
     source = os.path.abspath(args.corpus)
     scratch = tempfile.mkdtemp(prefix="score-markers-")
@@ -201,6 +245,15 @@ def helper_table(expected, found, helper_lines, ambiguous):
 
 def score(binary, corpus, verbose):
     expected, ambiguous, helper_lines = read_markers(corpus)
+    if DEFAULT_RUN:
+        on = rules_on_by_default(binary)
+        expected = {
+            k
+            for k in expected
+            if k[2] in on
+            and k not in PEDANTIC_MARKERS
+            and "tests" not in k[0].split(os.sep)[:-1]
+        }
     diagnostics, errors, checked = run_check(binary, corpus)
     found = findings_of(diagnostics, corpus, corpus)
     ambiguous_found = {k: found.pop(k) for k in list(found) if k in ambiguous}

@@ -1,0 +1,3 @@
+pub mod pull;
+pub mod push;
+pub mod verify;

@@ -530,9 +530,18 @@ impl<'a> FileModel<'a> {
         // memchr's vectorised search: `match_indices('\n')` restarts a search per line.
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
-        // Async lock guards are followed only in files that can name one.
-        let async_locks = memchr::memmem::find(source.as_bytes(), b"Mutex").is_some()
-            || memchr::memmem::find(source.as_bytes(), b"RwLock").is_some();
+        // Async lock guards are followed only in files that can name one, or that await an
+        // acquisition of a lock declared in another file (`st.sessions.lock().await` in a
+        // handler file, with the state struct in `state.rs`).
+        let async_locks = [
+            &b"Mutex"[..],
+            b"RwLock",
+            b"lock().await",
+            b"read().await",
+            b"write().await",
+        ]
+        .iter()
+        .any(|needle| memchr::memmem::find(source.as_bytes(), needle).is_some());
         let facts = walk::walk_file(ast, &file_module(path), cx, async_locks);
         let macro_locks =
             if async_locks && memchr::memmem::find(source.as_bytes(), b"macro_rules").is_some() {

@@ -154,6 +154,9 @@ impl Ty {
 pub struct TypeTable {
     fields: HashMap<String, HashMap<String, Ty>>,
     aliases: HashMap<String, Ty>,
+    /// The written target of each alias with a generic argument (`type Shared =
+    /// State<Arc<AppState>>`): an extractor pattern through the alias needs its argument.
+    generic_aliases: HashMap<String, syn::Type>,
     /// Enum variants with one unnamed field: (enum, variant) -> the field's type (unknown when
     /// it cannot be told).
     variants: HashMap<(String, String), Ty>,
@@ -182,6 +185,19 @@ impl TypeTable {
         t
     }
 
+    /// `ty` as written, or, when it names an alias of this file with a generic argument
+    /// (`Shared` for `type Shared = State<Arc<AppState>>`), the alias's target.
+    pub fn expand_alias<'t>(&'t self, ty: &'t syn::Type) -> &'t syn::Type {
+        let syn::Type::Path(p) = ty else { return ty };
+        match p.path.segments.iter().collect::<Vec<_>>().as_slice() {
+            [only] if p.qself.is_none() && only.arguments.is_none() => self
+                .generic_aliases
+                .get(&only.ident.to_string())
+                .unwrap_or(ty),
+            _ => ty,
+        }
+    }
+
     /// The static that the parameterless function `name` of this file hands out, if it does.
     pub fn static_accessor(&self, name: &str) -> Option<&str> {
         self.static_accessors.get(name).map(String::as_str)
@@ -205,6 +221,10 @@ impl TypeTable {
                 syn::Item::Type(alias) => {
                     let ty = self.ty_of(&alias.ty, resolver);
                     self.aliases.insert(alias.ident.to_string(), ty);
+                    if alias.generics.params.is_empty() && first_generic(&alias.ty).is_some() {
+                        self.generic_aliases
+                            .insert(alias.ident.to_string(), (*alias.ty).clone());
+                    }
                 }
                 syn::Item::Struct(s) => {
                     let mut fields = HashMap::default();
@@ -459,7 +479,8 @@ impl TypeEnv {
             syn::Pat::Type(t) => {
                 // `State(state): State<AppState>`: the extractor's one field has the type of
                 // its one generic argument.
-                if let (syn::Pat::TupleStruct(ts), Some(inner)) = (&*t.pat, first_generic(&t.ty))
+                if let (syn::Pat::TupleStruct(ts), Some(inner)) =
+                    (&*t.pat, first_generic(types.expand_alias(&t.ty)))
                     && ts.elems.len() == 1
                 {
                     let inner = types.ty_of(inner, resolver);

@@ -225,10 +225,10 @@ impl Walker {
         for input in &sig.inputs {
             if let syn::FnArg::Typed(t) = input {
                 // `State(store): State<Arc<Store>>`: an extractor newtype's field is its type
-                // argument.
+                // argument (also through an alias, `State(store): Shared`).
                 if let syn::Pat::TupleStruct(ts) = &*t.pat
                     && ts.elems.len() == 1
-                    && let Some(inner) = single_type_argument(&t.ty)
+                    && let Some(inner) = single_type_argument(self.types.expand_alias(&t.ty))
                 {
                     let ty = self.types.ty_of(inner, &self.resolver);
                     self.env

@@ -281,6 +281,7 @@ impl SpawnFinder<'_, '_> {
             return;
         }
         let failure = c.args.first().map_or_else(Default::default, |future| {
+            let future = crate::model::analysis::failure::spawned_value(future);
             crate::model::analysis::failure::of_future(future, knowledge)
         });
         self.out.push(crate::model::SpawnFact {

@@ -39,6 +39,10 @@ crate::declare_rule! {
     /// panic-only tasks was: start-up signal handlers (`signal(..).expect(..)`), sends to a
     /// channel that outlives the task, "cannot happen" branches.
     ///
+    /// A spawn whose argument is a block (`tokio::spawn({ let tx = tx.clone(); async move {
+    /// .. } })`, the usual way to clone what the task moves) spawns the block's value: the task
+    /// is the tail, and the statements before it run at the spawn, in the spawning function.
+    ///
     /// Spawns inside `macro_rules!` bodies count too: a transcriber that expands to items or
     /// statements is read as code with its metavariables taken as names (see
     /// `model/macro_rules.rs`), and a discarded spawn there is judged like any other

@@ -439,6 +439,24 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// The future a spawn argument evaluates to: the value of a block (its tail expression, after
+/// the statements that prepare it) or of parentheses, else the argument itself.
+pub(crate) fn spawned_value(e: &syn::Expr) -> &syn::Expr {
+    let mut e = e;
+    // Each step goes one level into the argument; the bound guards against deep nesting.
+    for _ in 0..16 {
+        e = match e {
+            syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => tail,
+                _ => return e,
+            },
+            syn::Expr::Paren(p) => &p.expr,
+            _ => return e,
+        };
+    }
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,9 @@ impl Walker {
         future: Option<&syn::Expr>,
         owned: bool,
     ) {
+        // `tokio::spawn({ let tx = tx.clone(); async move { .. } })`: the block runs at the
+        // spawn, and the task is its value.
+        let future = future.map(crate::model::analysis::failure::spawned_value);
         let in_poll_fn = self
             .startup
             .current_name()

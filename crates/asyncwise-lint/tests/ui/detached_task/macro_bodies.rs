@@ -65,3 +65,17 @@ impl_listener!(V6);
 pub async fn connect_all(a: Peer, b: Peer) {
     spawn_each!(a, b);
 }
+
+// A block argument, as `tokio::spawn({ let r = $r.clone(); async move { .. } })`: the task is
+// the block's tail.
+macro_rules! report_later {
+    ($remote:expr) => {
+        tokio::spawn({ //~ detached_task
+            let remote = $remote.clone();
+            async move {
+                remote.send().await?;
+                Ok::<_, std::io::Error>(())
+            }
+        });
+    };
+}

@@ -70,7 +70,13 @@ fn the_cache_goes_to_the_workspace_root_and_changes_nothing_printed() {
         std::fs::read_to_string(cache.join(".gitignore")).expect("a .gitignore"),
         "# Created by asyncwise.\n*\n"
     );
-    assert_eq!(std::fs::read_dir(cache.join("v2")).expect("v2").count(), 1);
+    // One package file, and the directory of crate-pass records.
+    let package_files = std::fs::read_dir(cache.join("v3"))
+        .expect("v3")
+        .filter(|entry| entry.as_ref().is_ok_and(|e| e.path().is_file()))
+        .count();
+    assert_eq!(package_files, 1);
+    assert!(cache.join("v3").join("crates").is_dir());
     assert!(!member.join(".asyncwise_cache").exists());
 }
 
@@ -94,7 +100,7 @@ fn no_cache_writes_nothing_and_cache_dir_is_honoured() {
     let target_arg = target.to_string_lossy().into_owned();
     let (code, _, stderr) = check(dir.path(), &["--cache-dir", &target_arg]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(target.join("v2").is_dir());
+    assert!(target.join("v3").is_dir());
     assert!(!dir.path().join(".asyncwise_cache").exists());
     let (code, _, stderr) = check(dir.path(), &["--cache-dir", &target_arg, "--no-cache"]);
     assert_eq!(code, 2, "the two options conflict: {stderr}");
@@ -138,9 +144,10 @@ fn walk(dir: &Path) -> Vec<String> {
 
 /// The cache's one package file (there is one package).
 fn package_file(workspace: &Path) -> std::path::PathBuf {
-    let mut files: Vec<_> = std::fs::read_dir(workspace.join(".asyncwise_cache/v2"))
-        .expect("v2")
+    let mut files: Vec<_> = std::fs::read_dir(workspace.join(".asyncwise_cache/v3"))
+        .expect("v3")
         .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.is_file())
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files.remove(0)

@@ -3,10 +3,10 @@
 //! A run that finds a file unchanged reuses what the last run computed for it instead of
 //! parsing and analysing it again. What a file's entry holds is up to the engine (any
 //! serde-serializable value: today its [`FileAnalysis`](crate::facts::FileAnalysis), outline and
-//! suppressions); the crate pass always re-runs from the summaries, so findings that depend on
-//! other files stay right after any edit.
+//! suppressions); the crate pass re-runs from the summaries whenever any of them (or anything
+//! else it reads) changed, so findings that depend on other files stay right after any edit.
 //!
-//! Layout: one file per package under `DIR/v2/`, named by a hash of the package's root; it
+//! Layout: one file per package under `DIR/v3/`, named by a hash of the package's root; it
 //! holds, behind a checksum, the run's *fingerprint* (tool version, the binary's identity and whatever else the
 //! engine says can change per-file results) and one entry per file, keyed by its display path
 //! and a hash of what the file's result depends on (its text, module path, edition). A package
@@ -15,6 +15,15 @@
 //! the old one, so concurrent runs never see half a file (the last writer wins, and every
 //! writer's entries are valid). Entries of files that no longer exist are dropped when the
 //! package is written again, so the cache stays as large as the checked code.
+//!
+//! **The crate pass's result is stored too** ([`Cache::crate_pass`]), one record per group of
+//! packages under `DIR/v3/crates/`, with the hash of everything the pass read (the engine's
+//! `crate_pass_key`: every file's encoded summary, the packages, the findings it settles). A
+//! run whose inputs hash the same takes the stored result and never decodes the summaries
+//! (each entry holds its file's summary as bytes of their own, decoded only when the pass
+//! runs): a run with nothing changed, or after an edit that leaves every summary byte for byte
+//! as it was (a comment after the last item, say; an edit that moves the spans of what follows
+//! it changes the summary), skips the crate index altogether.
 //!
 //! **Unchanged files are not read.** Each entry also records the file's [`FileStamp`] (size,
 //! modification and status-change times, inode) as it was when the file was read, and a hash of
@@ -61,10 +70,10 @@ use crate::model::test_code::OutOfLineTestMod;
 pub const DIR_NAME: &str = ".asyncwise_cache";
 
 /// Starts every package file; the last byte is the layout's version.
-const MAGIC: &[u8; 8] = b"AWCACHE\x02";
+const MAGIC: &[u8; 8] = b"AWCACHE\x03";
 
 /// The layout's subdirectory: a new layout gets a new one, and the old one is left alone.
-const LAYOUT: &str = "v2";
+const LAYOUT: &str = "v3";
 
 /// How long a file must have been unchanged before it was read for its [`FileStamp`] to be
 /// trusted: more than the coarsest timestamp granularity of common file systems (FAT's 2 s).
@@ -178,7 +187,7 @@ pub enum CacheError {
 /// An open cache directory, for one run.
 #[derive(Debug)]
 pub struct Cache {
-    /// `DIR/v1`.
+    /// `DIR/v3`.
     packages: PathBuf,
     /// What every entry of this run depends on besides its own key.
     fingerprint: u128,
@@ -338,7 +347,7 @@ impl Cache {
 }
 
 impl Cache {
-    /// The file of a dependency's entry: `DIR/v2/deps/`, named by a hash of `key` (the crate's
+    /// The file of a dependency's entry: `DIR/v3/deps/`, named by a hash of `key` (the crate's
     /// name, version and source directory).
     fn dependency_file(&self, key: &[&str]) -> PathBuf {
         self.packages
@@ -363,7 +372,13 @@ impl Cache {
     /// assert!(other.dependency::<Vec<String>>(&key).is_none());
     /// ```
     pub fn dependency<T: DeserializeOwned>(&self, key: &[&str]) -> Option<T> {
-        let data = std::fs::read(self.dependency_file(key)).ok()?;
+        self.record(&self.dependency_file(key))
+    }
+
+    /// The value stored in `file` by [`Cache::put_record`]: none when there is none, it was
+    /// written by another build, or it is damaged in any way.
+    fn record<T: DeserializeOwned>(&self, file: &Path) -> Option<T> {
+        let data = std::fs::read(file).ok()?;
         let body = data.strip_prefix(MAGIC.as_slice())?;
         let (body, checksum) = body.split_at_checked(body.len().checked_sub(16)?)?;
         if xxhash_rust::xxh3::xxh3_128(body).to_le_bytes() != checksum {
@@ -376,10 +391,64 @@ impl Cache {
     /// Stores the summary of a dependency crate under `key`, written to a temporary file and
     /// renamed into place (concurrent runs see the old entry, none, or the new one).
     pub fn put_dependency<T: Serialize>(&self, key: &[&str], value: &T) -> Result<(), CacheError> {
-        let file = self.dependency_file(key);
-        let dir = self.packages.join(DEPENDENCIES);
-        std::fs::create_dir_all(&dir).map_err(|source| CacheError::CreateDir {
-            path: dir.clone(),
+        self.put_record(
+            &self.packages.join(DEPENDENCIES),
+            &self.dependency_file(key),
+            value,
+        )
+    }
+
+    /// The file of a group of packages' crate-pass record: `DIR/v3/crates/`, named by a hash
+    /// of `key` (the group's package roots).
+    fn crate_pass_file(&self, key: &[&str]) -> PathBuf {
+        self.packages
+            .join(CRATE_PASSES)
+            .join(format!("{:032x}.bin", file_key(key)))
+    }
+
+    /// The stored crate-pass result of the group of packages named by `group` (its package
+    /// roots), as [`Cache::put_crate_pass`] wrote it: none when there is none, it was written
+    /// by another build, or it is damaged in any way. What the result was computed from is the
+    /// caller's to check (the engine stores the hash of the crate pass's inputs with it).
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::Cache;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = Cache::open(dir.path(), 7).unwrap();
+    /// let group = ["/work/svc"];
+    /// assert!(cache.crate_pass::<(u128, Vec<String>)>(&group).is_none());
+    /// cache.put_crate_pass(&group, &(5u128, vec!["finding".to_string()])).unwrap();
+    /// assert_eq!(cache.crate_pass::<(u128, Vec<String>)>(&group).unwrap().0, 5);
+    /// assert!(Cache::open(dir.path(), 8).unwrap().crate_pass::<(u128, Vec<String>)>(&group).is_none());
+    /// ```
+    pub fn crate_pass<T: DeserializeOwned>(&self, group: &[&str]) -> Option<T> {
+        self.record(&self.crate_pass_file(group))
+    }
+
+    /// Stores the crate-pass result of a group of packages (see [`Cache::crate_pass`]),
+    /// written to a temporary file and renamed into place.
+    pub fn put_crate_pass<T: Serialize>(
+        &self,
+        group: &[&str],
+        value: &T,
+    ) -> Result<(), CacheError> {
+        self.put_record(
+            &self.packages.join(CRATE_PASSES),
+            &self.crate_pass_file(group),
+            value,
+        )
+    }
+
+    /// Writes `value` with the run's fingerprint and a checksum to `file` in `dir`, atomically.
+    fn put_record<T: Serialize>(
+        &self,
+        dir: &Path,
+        file: &Path,
+        value: &T,
+    ) -> Result<(), CacheError> {
+        let file = file.to_path_buf();
+        std::fs::create_dir_all(dir).map_err(|source| CacheError::CreateDir {
+            path: dir.to_path_buf(),
             source,
         })?;
         let body = postcard::to_allocvec(&(self.fingerprint, value))?;
@@ -395,6 +464,9 @@ impl Cache {
 
 /// The subdirectory of the layout's directory holding dependency summaries.
 const DEPENDENCIES: &str = "deps";
+
+/// The subdirectory of the layout's directory holding crate-pass records.
+const CRATE_PASSES: &str = "crates";
 
 /// One package's entries during a run: read by the workers, written back at the end
 /// ([`Cache::save`]).
@@ -635,6 +707,23 @@ impl Serialize for Bytes<'_> {
 impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <&'de [u8]>::deserialize(deserializer).map(Bytes)
+    }
+}
+
+/// Bytes stored as one run of bytes (a `Vec<u8>` would be encoded byte by byte): a value
+/// encoded on its own inside an entry, decoded only when it is needed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EncodedBytes(pub Vec<u8>);
+
+impl Serialize for EncodedBytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for EncodedBytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <&'de [u8]>::deserialize(deserializer).map(|bytes| EncodedBytes(bytes.to_vec()))
     }
 }
 

@@ -206,9 +206,12 @@ fn corrupt_entries_are_ignored_and_rewritten() {
     let dir = package();
     let cache = tempfile::tempdir().expect("temp dir");
     let first = cached_run(dir.path(), cache.path());
-    let files: Vec<PathBuf> = std::fs::read_dir(cache.path().join("v2"))
+    let files: Vec<PathBuf> = std::fs::read_dir(cache.path().join("v3"))
         .expect("cache layout")
-        .map(|e| e.expect("entry").path())
+        .map(|e| e.expect("entry"))
+        // (Package files; the crate-pass records are in a directory of their own.)
+        .filter(|e| e.path().is_file())
+        .map(|e| e.path())
         .collect();
     assert_eq!(files.len(), 1);
     // Flip bytes in the middle of the entries: the checksum no longer matches, and the run
@@ -235,9 +238,12 @@ fn deleted_files_leave_the_cache() {
     let dir = package();
     let cache = tempfile::tempdir().expect("temp dir");
     cached_run(dir.path(), cache.path());
-    let file = std::fs::read_dir(cache.path().join("v2"))
+    let file = std::fs::read_dir(cache.path().join("v3"))
         .expect("cache layout")
-        .map(|e| e.expect("entry").path())
+        .map(|e| e.expect("entry"))
+        // (Package files; the crate-pass records are in a directory of their own.)
+        .filter(|e| e.path().is_file())
+        .map(|e| e.path())
         .next()
         .expect("a package file");
     let full = std::fs::metadata(&file).expect("stat").len();
@@ -293,9 +299,12 @@ fn concurrent_runs_share_a_cache() {
         }
     });
     // No temporary file is left behind, and the last writer's file is whole.
-    let names: Vec<String> = std::fs::read_dir(cache.path().join("v2"))
+    let names: Vec<String> = std::fs::read_dir(cache.path().join("v3"))
         .expect("cache layout")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|e| e.expect("entry"))
+        // (Package files; the crate-pass records are in a directory of their own.)
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
     let last = check_paths(&paths, &options(Some(cache.path().to_path_buf())));
@@ -505,4 +514,96 @@ fn a_field_whose_type_changes_in_another_file_moves_the_finding() {
         "{:?}",
         findings(&after)
     );
+}
+
+/// The crate-pass record of the package (`DIR/v3/crates/*.bin`).
+fn crate_pass_record(cache: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(cache.join("v3").join("crates"))
+        .expect("crate-pass records")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.pop().expect("one record")
+}
+
+#[test]
+fn the_crate_pass_is_reused_only_while_its_inputs_are_the_same() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let blocking_helper = "pub fn load_peers() -> Vec<String> {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n    Vec::new()\n}\n";
+    write(dir.path(), "src/helper.rs", blocking_helper);
+    let first = cached_run(dir.path(), cache.path());
+    assert_eq!(first.cache.crate_passes_reused, 0);
+    let cross_file = ("blocking_in_async", "server.rs".to_string(), 4);
+    assert!(
+        findings(&first).contains(&cross_file),
+        "{:?}",
+        findings(&first)
+    );
+    let second = cached_run(dir.path(), cache.path());
+    assert_eq!(second.cache.crate_passes_reused, 1);
+    assert_eq!(findings(&second), findings(&first));
+    // A comment after the last item: the file is analysed again, its summary is the same, and
+    // so is the crate pass's result.
+    write(
+        dir.path(),
+        "src/helper.rs",
+        &format!("{blocking_helper}// peers come from the seed list\n"),
+    );
+    let commented = cached_run(dir.path(), cache.path());
+    assert_eq!(
+        (commented.cache.misses, commented.cache.crate_passes_reused),
+        (1, 1)
+    );
+    assert_eq!(findings(&commented), findings(&first));
+    // The helper stops blocking: its summary changes, the pass runs, the finding goes.
+    write(
+        dir.path(),
+        "src/helper.rs",
+        "pub fn load_peers() -> Vec<String> {\n    Vec::new()\n}\n",
+    );
+    let fixed = cached_run(dir.path(), cache.path());
+    assert_eq!(fixed.cache.crate_passes_reused, 0);
+    assert!(
+        !findings(&fixed).contains(&cross_file),
+        "{:?}",
+        findings(&fixed)
+    );
+    // A lock held across an await because another file's field changed type.
+    write(
+        dir.path(),
+        "src/state.rs",
+        "pub struct AppState {\n    pub peers: std::sync::Mutex<Vec<String>>,\n}\n",
+    );
+    let locked = cached_run(dir.path(), cache.path());
+    assert_eq!(locked.cache.crate_passes_reused, 0);
+    assert!(
+        findings(&locked).contains(&("lock_across_await", "server.rs".into(), 9)),
+        "{:?}",
+        findings(&locked)
+    );
+    let again = cached_run(dir.path(), cache.path());
+    assert_eq!(again.cache.crate_passes_reused, 1);
+    assert_eq!(findings(&again), findings(&locked));
+}
+
+#[test]
+fn a_damaged_crate_pass_record_is_ignored_and_rewritten() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let first = cached_run(dir.path(), cache.path());
+    let record = crate_pass_record(cache.path());
+    let mut data = std::fs::read(&record).expect("read");
+    let middle = data.len() / 2;
+    data[middle] ^= 0xa5;
+    std::fs::write(&record, &data).expect("write");
+    let second = cached_run(dir.path(), cache.path());
+    assert_eq!(second.cache.crate_passes_reused, 0);
+    assert_eq!(findings(&second), findings(&first));
+    std::fs::write(&record, b"not a record").expect("write");
+    let third = cached_run(dir.path(), cache.path());
+    assert_eq!(third.cache.crate_passes_reused, 0);
+    let fourth = cached_run(dir.path(), cache.path());
+    assert_eq!(fourth.cache.crate_passes_reused, 1);
+    assert_eq!(findings(&fourth), findings(&first));
 }

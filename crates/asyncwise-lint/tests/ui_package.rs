@@ -649,7 +649,7 @@ fn a_dependency_summary_is_cached_and_a_damaged_entry_is_ignored() {
     let case = display_path(&cases_dir().join("dependency_registry"));
     let cold = check_paths(std::slice::from_ref(&case), &options).diagnostics;
     assert_eq!(cold.len(), 5, "{cold:#?}");
-    let deps_dir = cache.path().join("v2").join("deps");
+    let deps_dir = cache.path().join("v3").join("deps");
     let entries: Vec<PathBuf> = std::fs::read_dir(&deps_dir)
         .expect("dependency entries are written")
         .filter_map(Result::ok)

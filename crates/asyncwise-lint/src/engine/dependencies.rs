@@ -25,7 +25,7 @@
 //!   summary keeps those, and the declared return types of the others (to type builder
 //!   chains), and nothing else.
 //! * **Cache.** That pruned summary is stored per (name, version, source directory) in the
-//!   run's cache directory (`DIR/v2/deps/`, keyed by the tool's build like every entry,
+//!   run's cache directory (`DIR/v3/deps/`, keyed by the tool's build like every entry,
 //!   written atomically, ignored when damaged), so a warm run reads no dependency source.
 //!
 //! Nothing here is an error for the user: a crate too large, a file that does not parse or a

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::cache::{Cache, PackageCache};
+use crate::cache::{Cache, EncodedBytes, PackageCache};
 use crate::crate_index::{CrateIndex, FileInput, PackageInput};
 use crate::diagnostic::{Diagnostic, FileError, Severity};
 use crate::facts::{FileAnalysis, finish_package};
@@ -172,6 +172,9 @@ pub struct CacheStats {
     /// Of the hits, files the cache answered from their size and times alone, without reading
     /// them ([`cache`](crate::cache)).
     pub unread: usize,
+    /// Groups of packages whose crate-pass result the cache answered (their summaries,
+    /// packages and findings were those it was computed from).
+    pub crate_passes_reused: usize,
 }
 
 /// Checks every Rust file under `paths` (see the [module docs](self)).
@@ -554,6 +557,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     let mut tests = Vec::with_capacity(outcomes.len());
                     let mut concurrent = Vec::with_capacity(outcomes.len());
                     let mut inputs = Vec::with_capacity(outcomes.len());
+                    let mut encoded = Vec::with_capacity(outcomes.len());
                     let mut errors = Vec::new();
                     let mut kept = BTreeMap::new();
                     for (file, (rel, outcome)) in files.iter().zip(outcomes) {
@@ -561,6 +565,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             Ok(CheckedFile {
                                 mut analysis,
                                 kept: file_kept,
+                                from_cache,
+                                encoded_items,
                                 ..
                             }) => {
                                 if let Some(file_kept) = file_kept {
@@ -572,6 +578,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                                     path: file.path.clone(),
                                     rel,
                                     items: std::mem::take(&mut analysis.summary.items),
+                                });
+                                encoded.push(EncodedItems {
+                                    bytes: encoded_items,
+                                    decoded: !from_cache,
                                 });
                                 analyses.push(analysis);
                             }
@@ -587,7 +597,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         skipped: Skipped::default(),
                     };
                     (
-                        (outcome, tests, concurrent, inputs, *layout),
+                        (outcome, tests, concurrent, (inputs, encoded), *layout),
                         (stats, to_save),
                     )
                 })
@@ -596,10 +606,14 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         crate::timing::mark("group: packages done");
         let mut outcomes = Vec::with_capacity(packages.len());
         let mut inputs = Vec::with_capacity(packages.len());
+        let mut encoded = Vec::with_capacity(packages.len());
         let mut to_save = Vec::new();
-        for ((outcome, tests, concurrent, files, layout), (stats, stored)) in packages {
+        for ((outcome, tests, concurrent, (files, file_encoded), layout), (stats, stored)) in
+            packages
+        {
             outcomes.push((outcome, tests, concurrent, layout));
             inputs.push(files);
+            encoded.push(file_encoded);
             report.cache.hits += stats.hits;
             report.cache.misses += stats.misses;
             report.cache.unread += stats.unread;
@@ -630,7 +644,37 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                 let group_manifests: Vec<&Option<Manifest>> =
                     group.iter().map(|&i| &manifests[i]).collect();
                 let mut inputs = package_inputs(&group_packages, &group_manifests, inputs);
+                // The crate pass's result is a function of its inputs (the summaries, the
+                // packages, the findings it settles) and of the run's fingerprint: when they
+                // hash as they did when the result was stored, the stored result is it. Not
+                // with registry dependencies, which are read from outside the group.
+                let group_roots: Vec<String> = group_packages
+                    .iter()
+                    .map(|p| p.root.to_string_lossy().into_owned())
+                    .collect();
+                let group_roots: Vec<&str> = group_roots.iter().map(String::as_str).collect();
+                let pass_key = cache
+                    .as_ref()
+                    .filter(|_| options.dependency_sources.is_none())
+                    .and_then(|_| crate_pass_key(&inputs, &encoded, outcomes.iter().map(|o| &o.0)));
+                let stored_pass = pass_key.and_then(|key| {
+                    let cache = cache.as_ref()?;
+                    let stored: CratePassRecord = cache.crate_pass(&group_roots)?;
+                    (stored.key == key && stored.settled.len() == outcomes.len()).then_some(stored)
+                });
+                crate::timing::mark("crate pass: stored result looked up");
+                report.cache.crate_passes_reused += usize::from(stored_pass.is_some());
                 let crate_pass = catch_unwind(AssertUnwindSafe(|| {
+                    if let Some(stored) = stored_pass {
+                        for ((outcome, ..), settled) in outcomes.iter_mut().zip(stored.settled) {
+                            outcome.for_index.clear();
+                            outcome.diagnostics = settled;
+                        }
+                        return (stored.found, stored.test_support, Vec::new());
+                    }
+                    // Summaries the cache answered for are decoded now, on the pool.
+                    let undecodable = decode_items(&pool, &mut inputs, &encoded);
+                    crate::timing::mark("crate pass: summaries decoded");
                     // Registry dependencies the group's code calls into, whose functions block.
                     if let Some(sources) = &options.dependency_sources {
                         let roots: Vec<&Path> =
@@ -664,8 +708,26 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     let mut found = crate::rules::check_crate(&index);
                     // (Code of a registry dependency is never reported.)
                     found.retain(|d| !dependency_files.contains(&d.path));
-                    let r = (found, index.test_support_items());
+                    let test_support = index.test_support_items();
                     crate::timing::mark("crate pass: rules");
+                    if let Some(key) = pass_key
+                        && undecodable.is_empty()
+                        && let Some(cache) = &cache
+                    {
+                        let record = CratePassRecord {
+                            key,
+                            settled: outcomes
+                                .iter()
+                                .map(|(o, ..)| o.diagnostics.clone())
+                                .collect(),
+                            found: found.clone(),
+                            test_support: test_support.clone(),
+                        };
+                        // A result that cannot be stored is computed again next time.
+                        let _ = cache.put_crate_pass(&group_roots, &record);
+                        crate::timing::mark("crate pass: result stored");
+                    }
+                    let r = (found, test_support, undecodable);
                     // A lone group's index (every summary of the run) is left to the exit of a
                     // process that ends after the run (3% of a warm run's instructions went
                     // to freeing it); else freeing it is left to a thread of its own (not the
@@ -679,18 +741,28 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     }
                     r
                 }));
-                let (found_in_index, test_support) = crate_pass.unwrap_or_else(|payload| {
+                let (found_in_index, test_support, undecodable) =
+                    crate_pass.unwrap_or_else(|payload| {
+                        report.errors.push(FileError::new(
+                            group_packages
+                                .first()
+                                .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
+                            format!(
+                                "internal error in the crate pass: {}",
+                                panic_message(payload.as_ref())
+                            ),
+                        ));
+                        (Vec::new(), Vec::new(), Vec::new())
+                    });
+                // (Only a bug can make a checksummed entry of this very build undecodable; the
+                // run says so rather than report from a partial index.)
+                for path in undecodable {
                     report.errors.push(FileError::new(
-                        group_packages
-                            .first()
-                            .map_or_else(|| PathBuf::from("."), |p| p.root.clone()),
-                        format!(
-                            "internal error in the crate pass: {}",
-                            panic_message(payload.as_ref())
-                        ),
+                        path,
+                        "internal error: the cached summary of this file could not be decoded \
+                         (removing the cache directory makes the next run analyse it again)",
                     ));
-                    (Vec::new(), Vec::new())
-                });
+                }
                 // Each file's package and place in it, looked up by path once (a search of every
                 // file per finding compared paths component by component: 5% of a warm run).
                 let mut place_of: PathMap<PathBuf, (usize, usize)> = PathMap::default();
@@ -1319,17 +1391,23 @@ struct CheckedFile {
     /// Only for files with findings, suppressions or async-context calls the crate pass may
     /// report.
     kept: Option<KeptFile>,
-    /// The results were read from the cache.
+    /// The results were read from the cache (and `analysis.summary.items` is empty: the
+    /// summary is in `encoded_items`).
     from_cache: bool,
+    /// The file's summary as the cache stores it (with a cache only).
+    encoded_items: Option<EncodedBytes>,
     /// ... without reading the file.
     unread: bool,
 }
 
 /// What the cache stores for a file: everything of [`CheckedFile`] but the text (which a run
-/// reads anyway, to know whether the file changed).
+/// reads anyway, to know whether the file changed). The summary for the crate index is
+/// encoded on its own (`items`; the analysis is stored without it): a run whose crate pass
+/// the cache answers never decodes it, and one that runs the crate pass decodes it then.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct CachedFile<A, O, S> {
+struct CachedFile<A, I, O, S> {
     analysis: A,
+    items: I,
     kept: Option<(O, S)>,
 }
 
@@ -1387,7 +1465,7 @@ struct KeptFile {
 }
 
 /// What the cache stores for a file, as read back.
-type StoredFile = CachedFile<FileAnalysis, Option<ItemOutline>, FileSuppressions>;
+type StoredFile = CachedFile<FileAnalysis, EncodedBytes, Option<ItemOutline>, FileSuppressions>;
 
 /// The stamp of a file on disk for the cache (none for an overlay, whose text is not the
 /// disk's). Taken before the file is read: an edit during the read shows in the next stamp.
@@ -1451,7 +1529,7 @@ fn check_file(
             return Ok(from_cache(stored, Some(Arc::from(source))));
         }
         let ast = parse::parse_for_analysis(path, &source, cx)?;
-        let analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
+        let mut analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()
             || crate::suppress::may_contain(&source)
@@ -1486,20 +1564,30 @@ fn check_file(
                 suppressions,
             }
         });
-        if let Some((cache, name, context, key)) = cache {
+        let mut encoded_items = None;
+        if let Some((cache, name, context, key)) = cache
+            // A value that cannot be encoded is simply not recorded.
+            && let Ok(encoded) = postcard::to_allocvec(&analysis.summary.items)
+        {
+            let encoded = EncodedBytes(encoded);
+            // The analysis is stored without its summary, which is stored encoded beside it.
+            let items = std::mem::take(&mut analysis.summary.items);
             let record = CachedFile {
                 analysis: &analysis,
+                items: &encoded,
                 kept: kept
                     .as_ref()
                     .map(|k| (k.outline.as_deref(), &k.suppressions)),
             };
-            // A value that cannot be encoded is simply not recorded.
             let _ = cache.put_read(name, key, context, stamp, &record);
+            analysis.summary.items = items;
+            encoded_items = Some(encoded);
         }
         Ok(CheckedFile {
             analysis,
             kept,
             from_cache: false,
+            encoded_items,
             unread: false,
         })
     })
@@ -1510,6 +1598,7 @@ fn from_cache(stored: StoredFile, source: Option<Arc<str>>) -> CheckedFile {
     CheckedFile {
         unread: source.is_none(),
         analysis: stored.analysis,
+        encoded_items: Some(stored.items),
         kept: stored.kept.map(|(outline, suppressions)| KeptFile {
             source,
             outline: outline.map(Arc::new),
@@ -1741,6 +1830,100 @@ fn package_inputs(
             }
         })
         .collect()
+}
+
+/// A file's summary as the cache has it, beside the [`FileInput`] the crate index takes.
+struct EncodedItems {
+    /// The encoded summary (none without a cache, or for a path that is not UTF-8).
+    bytes: Option<EncodedBytes>,
+    /// The [`FileInput`] holds the summary decoded already (the file was analysed this run);
+    /// else it is empty until [`decode_items`].
+    decoded: bool,
+}
+
+/// What the crate pass of a group of packages produced, stored to answer the next run whose
+/// inputs hash the same ([`crate_pass_key`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CratePassRecord {
+    /// The hash of the inputs it was computed from.
+    key: u128,
+    /// Each package's findings after the crate index settled them, in the group's order.
+    settled: Vec<Vec<Diagnostic>>,
+    /// The crate-level findings.
+    found: Vec<Diagnostic>,
+    /// Lines of library items only tests use.
+    test_support: Vec<(PathBuf, (usize, usize))>,
+}
+
+/// The hash of everything the crate pass of a group reads: each package's name, path
+/// dependencies and manifest, each file's display and relative paths and encoded summary,
+/// and each package's findings and deferred findings as the pass receives them (the run's
+/// fingerprint, which the record is stored under, covers the build and the knowledge). None
+/// when a file's summary has no encoding.
+fn crate_pass_key<'a>(
+    inputs: &[PackageInput],
+    encoded: &[Vec<EncodedItems>],
+    outcomes: impl Iterator<Item = &'a PackageOutcome>,
+) -> Option<u128> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    // Every field is preceded by its length, so that no two inputs make the same stream.
+    let mut field = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(&(inputs.len() as u64).to_le_bytes());
+    for (package, encoded) in inputs.iter().zip(encoded) {
+        field(
+            format!(
+                "{:?} {:?} {} {:?}",
+                package.lib_name, package.deps, package.dependency, package.manifest
+            )
+            .as_bytes(),
+        );
+        field(&(package.files.len() as u64).to_le_bytes());
+        if package.files.len() != encoded.len() {
+            return None;
+        }
+        for (file, items) in package.files.iter().zip(encoded) {
+            field(file.path.as_os_str().as_encoded_bytes());
+            field(file.rel.as_os_str().as_encoded_bytes());
+            field(&items.bytes.as_ref()?.0);
+        }
+    }
+    for outcome in outcomes {
+        field(&postcard::to_allocvec(&(&outcome.diagnostics, &outcome.for_index)).ok()?);
+    }
+    Some(hasher.digest128())
+}
+
+/// Decodes, on the pool, the summaries of the files the cache answered for into their
+/// [`FileInput`]s. Returns the files whose summary could not be decoded.
+fn decode_items(
+    pool: &rayon::ThreadPool,
+    inputs: &mut [PackageInput],
+    encoded: &[Vec<EncodedItems>],
+) -> Vec<PathBuf> {
+    let mut pending: Vec<(&mut FileInput, &[u8])> = Vec::new();
+    for (package, encoded) in inputs.iter_mut().zip(encoded) {
+        for (file, items) in package.files.iter_mut().zip(encoded) {
+            if !items.decoded {
+                let bytes = items.bytes.as_ref().map_or(&[][..], |b| b.0.as_slice());
+                pending.push((file, bytes));
+            }
+        }
+    }
+    pool.install(|| {
+        pending
+            .into_par_iter()
+            .filter_map(|(file, bytes)| match postcard::from_bytes(bytes) {
+                Ok(items) => {
+                    file.items = items;
+                    None
+                }
+                Err(_) => Some(file.path.clone()),
+            })
+            .collect()
+    })
 }
 
 /// Runs per-file work, turning a panic into that file's error, then empties the thread's span

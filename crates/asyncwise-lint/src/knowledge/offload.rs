@@ -7,6 +7,8 @@
 pub const OFFLOAD_FNS: &[&str] = &[
     "tokio::task::spawn_blocking",
     "tokio::task::block_in_place",
+    // This project's runtime crate: tokio's `block_in_place`, marked for its watchdog.
+    "asyncwise::watchdog::block_in_place",
     "std::thread::spawn",
     "std::thread::scope",
     "rayon::spawn",

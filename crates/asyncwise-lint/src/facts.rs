@@ -19,6 +19,9 @@ pub struct Deferred {
 /// Conditions on the crate that deferred findings depend on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Requirement {
+    /// Every one of these holds (none of them [`Requirement::ReceiverType`] or another
+    /// `AllOf`: both are settled elsewhere or not at all).
+    AllOf(Vec<Requirement>),
     /// Some function of the crate with this name is `async` and declared to return a `Result`.
     AsyncFnReturnsResult(FnRef),
     /// A field of a struct declared in another file has one of these types (canonical paths
@@ -382,49 +385,60 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
             let first = types.next()?;
             types.all(|other| other == first).then_some(first)
         };
-        let holds = match &d.requires {
-            Requirement::AsyncFnReturnsResult(call) => {
-                let named = call.may_call_among(functions.clone());
-                named.iter().any(|f| f.is_async && f.returns_result)
-                    || from != Target::Main
-                        && functions.clone().any(|f| {
-                            call.may_call_library_root(f) && f.is_async && f.returns_result
-                        })
-            }
-            Requirement::FieldType {
-                owner,
-                field,
-                one_of,
-            } => field_type(owner, field).is_some_and(|ty| {
-                one_of
-                    .iter()
-                    .any(|p| crate::knowledge::blocking::path_matches(p, ty))
-            }),
-            Requirement::UnlessOwnGetter { method, field } => {
-                match field
-                    .as_ref()
-                    .and_then(|(owner, name)| field_type(owner, name))
-                {
-                    // The receiver is a field whose type is known: its own methods decide.
-                    Some(ty) => crate::knowledge::locks::sync_lock(ty)
-                        .is_some_and(|lock| lock.guard_methods.contains(&method.as_str())),
-                    None => !functions
-                        .clone()
-                        .any(|f| f.plain_getter && f.kind == FnKind::Method && &f.name == method),
+        // `None`: settled by the crate index, not here.
+        let holds_one = |requires: &Requirement| -> Option<bool> {
+            Some(match requires {
+                Requirement::AllOf(_) => false,
+                Requirement::AsyncFnReturnsResult(call) => {
+                    let named = call.may_call_among(functions.clone());
+                    named.iter().any(|f| f.is_async && f.returns_result)
+                        || from != Target::Main
+                            && functions.clone().any(|f| {
+                                call.may_call_library_root(f) && f.is_async && f.returns_result
+                            })
                 }
-            }
-            Requirement::MaySuspend(calls) => calls.iter().any(|(call, args)| {
-                let named: Vec<_> = call
-                    .may_call_among(functions.clone())
-                    .into_iter()
-                    .filter(|f| !call.method_call || f.arity == *args)
-                    .collect();
-                named.is_empty() || named.iter().any(|f| !f.never_suspends)
-            }),
-            Requirement::ReceiverType { .. } => {
-                for_index.push(d);
-                continue;
-            }
+                Requirement::FieldType {
+                    owner,
+                    field,
+                    one_of,
+                } => field_type(owner, field).is_some_and(|ty| {
+                    one_of
+                        .iter()
+                        .any(|p| crate::knowledge::blocking::path_matches(p, ty))
+                }),
+                Requirement::UnlessOwnGetter { method, field } => {
+                    match field
+                        .as_ref()
+                        .and_then(|(owner, name)| field_type(owner, name))
+                    {
+                        // The receiver is a field whose type is known: its own methods decide.
+                        Some(ty) => crate::knowledge::locks::sync_lock(ty)
+                            .is_some_and(|lock| lock.guard_methods.contains(&method.as_str())),
+                        None => !functions.clone().any(|f| {
+                            f.plain_getter && f.kind == FnKind::Method && &f.name == method
+                        }),
+                    }
+                }
+                Requirement::MaySuspend(calls) => calls.iter().any(|(call, args)| {
+                    let named: Vec<_> = call
+                        .may_call_among(functions.clone())
+                        .into_iter()
+                        .filter(|f| !call.method_call || f.arity == *args)
+                        .collect();
+                    named.is_empty() || named.iter().any(|f| !f.never_suspends)
+                }),
+                Requirement::ReceiverType { .. } => return None,
+            })
+        };
+        let holds = match &d.requires {
+            Requirement::AllOf(all) => all.iter().all(|r| holds_one(r) == Some(true)),
+            one => match holds_one(one) {
+                Some(holds) => holds,
+                None => {
+                    for_index.push(d);
+                    continue;
+                }
+            },
         };
         if holds {
             out.push(d.diagnostic);

@@ -1,4 +1,4 @@
-use crate::facts::{Deferred, Sink};
+use crate::facts::{Deferred, Requirement, Sink};
 use crate::levels::{Group, Level};
 use crate::model::FileModel;
 
@@ -31,6 +31,8 @@ crate::declare_rule! {
     /// name in every file of the crate, a method also by its number of arguments), nothing is
     /// reported (on ten labelled field sets: a DashMap reference alive across
     /// `send_message(..).await`, whose body is a synchronous actor `do_send`, labelled noise).
+    /// This holds also for a guard of a lock whose type another file declares (`st.limits` of a
+    /// state struct in `state.rs`): the lock's type and the callee are settled together.
     /// Two readings keep the finding: a callee whose body mentions none of its inputs is a
     /// placeholder (`async fn save(&self, _doc: &Doc) {}` standing for I/O in a sketch or a
     /// test double) and may suspend; and a method on a value of unknown type whose name
@@ -79,11 +81,21 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             held.await_loc,
             "the task can be suspended here while the lock is held",
         ));
-        // Awaits that may all be of crate fns that never suspend: the crate pass decides.
-        let requires = held
-            .requires
-            .clone()
-            .or_else(|| super::suspension(model, &held.awaits));
+        // Awaits that may all be of crate fns that never suspend: the crate pass decides,
+        // also for a guard whose lock's type another file declares (both must hold).
+        let suspension = super::suspension(model, &held.awaits);
+        let requires = match (held.requires.clone(), suspension) {
+            (Some(typed), Some(suspends))
+                if !matches!(
+                    typed,
+                    Requirement::ReceiverType { .. } | Requirement::AllOf(_)
+                ) =>
+            {
+                Some(Requirement::AllOf(vec![typed, suspends]))
+            }
+            (Some(typed), _) => Some(typed),
+            (None, suspends) => suspends,
+        };
         match requires {
             None => sink.diagnostics.push(d),
             Some(requires) => sink.deferred.push(Deferred {

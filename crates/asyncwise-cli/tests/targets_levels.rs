@@ -557,3 +557,50 @@ fn test_support_modules_called_only_by_tests_are_test_code() {
         ]
     );
 }
+
+/// "Work from any subdirectory": `check .` in a workspace member reports the member's manifest
+/// finding (a second runtime) as a run from the workspace root does; naming one of its Rust
+/// files reports that file only.
+#[test]
+fn a_member_checked_from_its_own_directory_reports_its_manifest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"core\", \"agent\"]\n",
+    );
+    write(
+        root,
+        "core/Cargo.toml",
+        "[package]\nname = \"core\"\nversion = \"0.1.0\"\n",
+    );
+    write(root, "core/src/lib.rs", "pub fn parse() {}\n");
+    write(
+        root,
+        "agent/Cargo.toml",
+        "[package]\nname = \"agent\"\nversion = \"0.1.0\"\n\n[dependencies]\n\
+         async-std = \"1\"\ncore = { path = \"../core\" }\ntokio = { version = \"1\", features = [\"rt\"] }\n",
+    );
+    write(root, "agent/src/main.rs", "fn main() { core::parse(); }\n");
+    let manifest_findings = |dir: &Path, args: &[&str]| -> Vec<String> {
+        let (_, doc) = check_json(dir, args);
+        doc["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["rule"] == "mixed_runtimes")
+            .map(|d| format!("{}:{}", d["path"].as_str().unwrap_or_default(), d["line"]))
+            .collect()
+    };
+    assert_eq!(
+        manifest_findings(root, &["--select", "mixed_runtimes", "."]),
+        ["agent/Cargo.toml:8"]
+    );
+    let agent = root.join("agent");
+    assert_eq!(
+        manifest_findings(&agent, &["--select", "mixed_runtimes", "."]),
+        ["Cargo.toml:8"]
+    );
+    assert!(manifest_findings(&agent, &["--select", "mixed_runtimes", "src/main.rs"]).is_empty());
+}

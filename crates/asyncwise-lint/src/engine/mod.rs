@@ -1681,10 +1681,26 @@ fn complete_named_packages(
     if queue.is_empty() {
         return None;
     }
+    // A package found under a named directory is checked whole, its manifest too (a finding
+    // of `mixed_runtimes` points into it): `check .` in a workspace member reports what a run
+    // from the workspace root reports there.
+    let named_dirs: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let under_named_dir = |root: &Path| {
+        std::fs::canonicalize(root)
+            .is_ok_and(|root| named_dirs.iter().any(|dir| root.starts_with(dir)))
+    };
     let reported: std::collections::HashSet<PathBuf> = found
         .packages
         .iter()
-        .flat_map(|p| p.files.iter().cloned())
+        .flat_map(|p| {
+            let manifest = under_named_dir(&p.root)
+                .then(|| discover::display_path(&p.root.join("Cargo.toml"), cwd.as_deref()));
+            p.files.iter().cloned().chain(manifest)
+        })
         .collect();
     let mut done = std::collections::HashSet::new();
     while let Some(root) = queue.pop() {

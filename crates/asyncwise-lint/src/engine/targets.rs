@@ -225,6 +225,7 @@ pub fn may_be_in_doc_directory(package_root: &Path) -> bool {
 /// use asyncwise_lint::engine::targets::is_test_package;
 /// assert!(is_test_package("mock") && is_test_package("app-test-support") && is_test_package("integration"));
 /// assert!(is_test_package("slatedb-dst") && is_test_package("symbolicator-stress") && is_test_package("tests-database"));
+/// assert!(is_test_package("kanidmd_testkit") && is_test_package("tracker-test-helpers") && is_test_package("testkit"));
 /// assert!(!is_test_package("core") && !is_test_package("attest") && !is_test_package("sky-bench"));
 /// ```
 pub fn is_test_package(name: &str) -> bool {

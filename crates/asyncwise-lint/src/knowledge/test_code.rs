@@ -44,13 +44,16 @@ pub const TEST_PACKAGE_NAMES: &[&str] = &[
     "test-utils",
     "test-util",
     "test-harness",
+    "test-helpers",
+    "testkit",
     "fuzz",
     "e2e",
     "stress",
 ];
 
 /// Endings of test-support package names (`_` read as `-`): `app-test`, `proto-fuzz`, a
-/// deterministic-simulation harness `db-dst`, a stress tester `server-stress`, ...
+/// deterministic-simulation harness `db-dst`, a stress tester `server-stress`, an integration
+/// harness `server-testkit`, shared helpers `connectors-test-helpers`, ...
 pub const TEST_PACKAGE_SUFFIXES: &[&str] = &[
     "-test",
     "-tests",
@@ -60,6 +63,8 @@ pub const TEST_PACKAGE_SUFFIXES: &[&str] = &[
     "-test-support",
     "-test-utils",
     "-test-util",
+    "-test-helpers",
+    "-testkit",
     "-fuzz",
     "-e2e",
     "-dst",

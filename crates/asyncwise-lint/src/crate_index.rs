@@ -1324,6 +1324,13 @@ impl CrateIndex {
         Some((self.fns[g].summary.id.clone(), chain))
     }
 
+    /// Does call `call` of function `f` reach a function named as set-up code (`new`, `open`,
+    /// `init`, ... by the run's knowledge)?
+    pub fn calls_named_setup(&self, f: usize, call: &CallRef) -> bool {
+        self.callee(f, call)
+            .is_some_and(|g| self.fns[g].summary.named_setup)
+    }
+
     /// The blocking chain of the function with id `id` in package `package` (tests and docs).
     pub fn blocking_chain_of(&self, id: &str, package: usize) -> Option<Vec<Hop>> {
         let g = *self.by_id.get(package)?.get(id)?.first()?;

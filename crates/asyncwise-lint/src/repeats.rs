@@ -70,6 +70,8 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     // Where each group's first finding is, and how many repeats it took in.
     let mut first: HashMap<Key, usize> = HashMap::new();
     let mut repeats: HashMap<usize, usize> = HashMap::new();
+    // The groups (by their first finding) of a helper's calls.
+    let mut helper_groups: HashSet<usize> = HashSet::new();
     for d in diagnostics {
         let key = match (&d.through, &d.function, one_fix(&d)) {
             (Some(through), _, true) if shared.contains(&helper_key(&d, through)) => {
@@ -107,6 +109,9 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 *repeats.entry(at).or_default() += 1;
             }
             None => {
+                if matches!(key, Key::Helper(_)) {
+                    helper_groups.insert(out.len());
+                }
                 first.insert(key, out.len());
                 out.push(d);
             }
@@ -115,15 +120,7 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     for (at, more) in repeats {
         let d = &mut out[at];
         let plural = if more == 1 { "" } else { "s" };
-        if let Some(through) = d.through.as_ref().filter(|t| {
-            shared.contains(&(
-                t.helper.clone(),
-                t.helper_path.clone(),
-                d.rule,
-                d.form,
-                d.severity,
-            ))
-        }) {
+        if let Some(through) = d.through.as_ref().filter(|_| helper_groups.contains(&at)) {
             let helper = crate::summary::FnId(through.helper.clone())
                 .short()
                 .to_string();

@@ -230,6 +230,9 @@ pub struct FnSummary {
     /// An async set-up fn (see [`FnItem::setup`](crate::model::FnItem::setup)).
     #[serde(default)]
     pub setup: bool,
+    /// Named as set-up code (see [`FnItem::named_setup`](crate::model::FnItem::named_setup)).
+    #[serde(default)]
+    pub named_setup: bool,
     /// A request handler by its own signature: a route attribute, a web framework's extractor
     /// parameter, or `Service::call` (see [`crate::model::analysis::per_event`]).
     #[serde(default)]
@@ -491,6 +494,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             detaches_from: None,
             untyped_method_calls: Vec::new(),
             setup: f.setup,
+            named_setup: f.named_setup,
             handler: model.per_event.handlers.contains(&f.loc),
             registers: Vec::new(),
             off_event_fs: Vec::new(),

@@ -127,6 +127,9 @@ pub struct FnItem {
     /// An async set-up fn: a runtime entry point, a constructor (returns `Self`), or named as
     /// set-up code (`new`, `open`, `init`, ...). What it does directly runs once per call.
     pub setup: bool,
+    /// Named as set-up code by the run's knowledge (`new`, `open`, `init`, ...), async or not:
+    /// a sync one called from async code blocks once per value it builds.
+    pub named_setup: bool,
     /// A runtime `main` attribute that polls this fn's body on the main thread, apart from the
     /// worker threads that run spawned tasks (`#[tokio::main]`, multi-thread flavour; see
     /// [`polls_main_apart`](crate::knowledge::runtimes::polls_main_apart)).

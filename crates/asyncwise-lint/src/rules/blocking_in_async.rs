@@ -515,11 +515,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
         // A sync set-up function of the crate (`Allocator::new(..)`, `open`, `init`) called
         // once in an async body on no per-event path: its blocking runs once per value built,
         // when a task or component starts.
-        let constructed_off_event =
-            call.top_level && !call.per_event && !index.is_per_event(f) && {
-                let name = callee.0.rsplit("::").next().unwrap_or_default();
-                crate::knowledge::blocking::SETUP_FNS.contains(&name)
-            };
+        let constructed_off_event = call.top_level
+            && !call.per_event
+            && !index.is_per_event(f)
+            && index.calls_named_setup(f, call);
         let at_startup = call.startup
             || call.per_run && index.is_startup_only(f)
             || index.runs_alone(f, call.span.start.line)

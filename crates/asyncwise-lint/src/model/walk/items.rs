@@ -215,6 +215,7 @@ impl Walker {
                 && (self.items.entry_point
                     || constructor
                     || self.knowledge.is_setup_fn(&sig.ident.to_string())),
+            named_setup: self.knowledge.is_setup_fn(&sig.ident.to_string()),
             main_apart: std::mem::take(&mut self.items.main_apart) && sig.asyncness.is_some(),
             returns: self.declared_return(&sig.output),
         });

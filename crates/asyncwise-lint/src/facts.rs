@@ -430,19 +430,38 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
                 Requirement::ReceiverType { .. } => return None,
             })
         };
-        let holds = match &d.requires {
-            Requirement::AllOf(all) => all.iter().all(|r| holds_one(r) == Some(true)),
-            one => match holds_one(one) {
-                Some(holds) => holds,
-                None => {
-                    for_index.push(d);
-                    continue;
-                }
-            },
+        // Every await is of a crate async fn that never suspends: no suspension today, but
+        // one `.await` added to such a callee makes it one, and a sketch's stand-in for I/O
+        // (`async fn greet(name: &str) { println!(..) }`) looks the same. The pedantic form,
+        // not silence.
+        let (parts, suspends): (Vec<&Requirement>, Option<&Requirement>) = match &d.requires {
+            Requirement::AllOf(all) => (
+                all.iter()
+                    .filter(|r| !matches!(r, Requirement::MaySuspend(_)))
+                    .collect(),
+                all.iter().find(|r| matches!(r, Requirement::MaySuspend(_))),
+            ),
+            may @ Requirement::MaySuspend(_) => (Vec::new(), Some(may)),
+            one => (vec![one], None),
         };
-        if holds {
-            out.push(d.diagnostic);
+        let settled: Vec<Option<bool>> = parts.iter().map(|r| holds_one(r)).collect();
+        // A condition only the crate index settles (a receiver typed through other files):
+        // the index takes the finding (only ever the sole condition).
+        if settled.iter().any(Option::is_none) {
+            for_index.push(d);
+            continue;
         }
+        if settled.contains(&Some(false)) {
+            continue;
+        }
+        let mut diagnostic = d.diagnostic;
+        if suspends.is_some_and(|r| holds_one(r) == Some(false)) {
+            diagnostic.form = crate::levels::Form::Pedantic;
+            diagnostic.notes.push(crate::diagnostic::Note::text(
+                "pedantic form: every await here is of an async fn of this crate that never suspends (no await point of its own); it becomes a suspension as soon as one is added",
+            ));
+        }
+        out.push(diagnostic);
     }
     out.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
     out.dedup();

@@ -6,7 +6,7 @@ mod store;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
@@ -37,10 +37,10 @@ async fn main() -> std::io::Result<()> {
     }
 }
 
-async fn serve(relay: &Relay, socket: TcpStream, name: String, tx: mpsc::UnboundedSender<String>) {
+async fn serve(relay: &Relay, mut socket: TcpStream, name: String, tx: mpsc::UnboundedSender<String>) {
     let mut peers = relay.peers.lock().unwrap();
     peers.push(name.clone());
-    greet(&name).await;
+    greet(&mut socket, &name).await;
     drop(peers);
     let mut lines = BufReader::new(socket).lines();
     while let Ok(Some(line)) = lines.next_line().await {
@@ -51,6 +51,7 @@ async fn serve(relay: &Relay, socket: TcpStream, name: String, tx: mpsc::Unbound
     }
 }
 
-async fn greet(name: &str) {
+async fn greet(socket: &mut TcpStream, name: &str) {
     println!("{name} joined");
+    let _ = socket.write_all(format!("welcome, {name}\n").as_bytes()).await;
 }

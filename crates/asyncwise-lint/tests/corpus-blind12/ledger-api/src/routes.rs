@@ -71,7 +71,7 @@ pub async fn statement(
         let conn = st.db.lock().unwrap();
         db::find_account(&conn, id).map_err(internal)?.owner // @helper //~ blocking_in_async
     };
-    let guard = st.limits.lock().unwrap();
+    let guard = st.limits.lock().unwrap(); //~ lock_across_await(pedantic)
     let allowed = guard.contains_key(&id);
     st.audit.record(format!("statement {id} for {owner}")).await;
     drop(guard);

@@ -118,7 +118,7 @@ impl Client {
 
     /// Counts a request; the statistics are reported with the next forecast.
     pub async fn note_request(&self, missed: bool) {
-        let mut stats = self.stats.lock().unwrap();
+        let mut stats = self.stats.lock().unwrap(); //~ lock_across_await(pedantic)
         stats.requests += 1;
         if missed {
             stats.misses += 1;

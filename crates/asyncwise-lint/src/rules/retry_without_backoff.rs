@@ -17,7 +17,10 @@ crate::declare_rule! {
     /// The failure path is read from the code that examines the result: `match` arms on
     /// `Ok`/`Err` (`Err(e) if transient(&e) => continue` counts), `if let`, `while let`,
     /// `let .. else`, `.is_ok()`/`.is_err()`, also through `let r = call.await;` examined by the
-    /// next statement. A `while let` loop over items (`while let Some(x) = it.next()`) moves
+    /// next statement. When a guarded `Ok` arm leaves the loop (`Ok(r) if r.status().is_success()
+    /// => break`), an `Ok` arm after it that only reports the rejected result (a log line,
+    /// perhaps `continue`) is a failure path too; one that uses the value, or skips it without a
+    /// word (a read loop scanning for a header), is processing. A `while let` loop over items (`while let Some(x) = it.next()`) moves
     /// on to the next item rather than retrying. Receive loops (`while let Some(m) = rx.recv().await`), accept loops, loops
     /// that `break`, `return` or `?` on an error, loops whose success path goes round again
     /// (processing loops) and `for` loops over a range are not retries. tokio's, async-std's and

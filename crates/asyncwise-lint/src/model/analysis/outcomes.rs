@@ -11,6 +11,7 @@ use super::super::Loc;
 use super::super::loops::{Outcome, pat_names};
 use super::super::macros;
 use crate::knowledge::Knowledge;
+use crate::knowledge::awaits::PROGRESS_MACROS;
 use crate::knowledge::macros as macro_kinds;
 
 /// The location of a call expression (through parentheses).
@@ -54,6 +55,41 @@ fn awaited_core(e: &syn::Expr, knowledge: &Knowledge) -> Option<(Loc, Handling)>
             }
         }
         _ => None,
+    }
+}
+
+/// Whether an arm's body reports a result and does nothing else: printing or logging macros,
+/// perhaps followed by `continue`. A bare `continue` is no report: a read loop that skips a
+/// frame it does not want (`Ok(_) => continue`) moves on to new data, it does not retry.
+fn only_reports(body: &syn::Expr) -> bool {
+    fn reports(m: &syn::Macro) -> bool {
+        m.path
+            .segments
+            .last()
+            .is_some_and(|s| PROGRESS_MACROS.contains(&s.ident.to_string().as_str()))
+    }
+    fn quiet_continue(e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Continue(c) if c.label.is_none())
+    }
+    match body {
+        syn::Expr::Macro(m) => reports(&m.mac),
+        syn::Expr::Block(b) => {
+            let mut reported = false;
+            let all = b.block.stmts.iter().all(|s| match s {
+                syn::Stmt::Macro(m) => {
+                    reported |= reports(&m.mac);
+                    reports(&m.mac)
+                }
+                syn::Stmt::Expr(syn::Expr::Macro(m), _) => {
+                    reported |= reports(&m.mac);
+                    reports(&m.mac)
+                }
+                syn::Stmt::Expr(e, _) => quiet_continue(e),
+                _ => false,
+            });
+            all && reported
+        }
+        _ => false,
     }
 }
 
@@ -239,10 +275,24 @@ impl Flow<'_> {
         let mut error = Vec::new();
         let mut other = Vec::new();
         let mut binds = Vec::new();
+        // `Ok(r) if accepted(&r) => break r, Ok(r) => warn!(..)`: the loop leaves on an
+        // accepted result only, and an `Ok` arm that merely reports a rejected one (an HTTP
+        // status that is not a success) goes round as a failure does. An `Ok` arm that does
+        // anything else with the value is processing, and the arms stay mixed.
+        let accepts_some = arms.iter().any(|arm| {
+            arm.guard.is_some()
+                && ok_or_err(&arm.pat) == Some(true)
+                && self.diverges(&arm.body) == Some(Outcome::Leaves)
+        });
         for arm in arms {
             let outcome = self.diverges(&arm.body).unwrap_or(cont);
             binds.extend(pat_names(&arm.pat));
             match ok_or_err(&arm.pat) {
+                Some(true)
+                    if accepts_some && outcome == Outcome::GoesRound && only_reports(&arm.body) =>
+                {
+                    error.push(outcome)
+                }
                 Some(true) => success.push(outcome),
                 Some(false) => error.push(outcome),
                 None => other.push(outcome),
@@ -558,6 +608,34 @@ mod tests {
         );
         assert_eq!(got[0].2, Outcome::GoesRound);
         assert_ne!(got[0].1, Outcome::Leaves);
+    }
+
+    #[test]
+    fn an_ok_arm_that_only_reports_a_rejected_result_is_a_failure() {
+        let got = outcomes(
+            "async fn f() { loop { match post().await { Ok(r) if r.ok() => break, Ok(r) => eprintln!(\"{r}\"), Err(e) => warn!(\"{e}\") } } }",
+        );
+        assert_eq!(got, [("post".into(), Outcome::Leaves, Outcome::GoesRound)]);
+        // the value is processed, not rejected: a read loop's arms stay mixed
+        let got = outcomes(
+            "async fn f() { loop { match read().await { Ok(n) if n == 0 => break, Ok(n) => buf.extend(n), Err(_) => continue } } }",
+        );
+        assert_eq!(got, [("read".into(), Outcome::Unknown, Outcome::GoesRound)]);
+        // without a guard, `Ok` arms that disagree are still unknown
+        let got = outcomes(
+            "async fn f() { loop { match poll().await { Ok(Some(_)) => break, Ok(None) => info!(\"idle\"), Err(_) => continue } } }",
+        );
+        assert_eq!(got, [("poll".into(), Outcome::Unknown, Outcome::GoesRound)]);
+        // a frame skipped without a word: a scan of new data, not a retry
+        let got = outcomes(
+            "async fn f() { loop { match read().await { Ok(h) if h.ok() => return h, Ok(_) => continue, Err(_) => { warn!(\"x\"); continue } } } }",
+        );
+        assert_eq!(got, [("read".into(), Outcome::Unknown, Outcome::GoesRound)]);
+        // a rejected result logged in a block, then `continue`
+        let got = outcomes(
+            "async fn f() { loop { match post().await { Ok(r) if r.ok() => break, Ok(r) => { warn!(\"{r}\"); continue } Err(_) => {} } } }",
+        );
+        assert_eq!(got, [("post".into(), Outcome::Leaves, Outcome::GoesRound)]);
     }
 
     #[test]

@@ -527,8 +527,10 @@ fn session7_blind_corpus_precision_and_recall_floor() {
 /// library, a CLI, a workspace with a path dependency, on tokio, async-std and smol), written
 /// from the printed definitions of all thirteen rules and committed before any run. Its first
 /// score (with one label changed from the printed definition after the run, see its README):
-/// 75 hits, 2 false positives, 7 misses (precision 0.974, recall 0.915). The floors are that
-/// score, so that a lost hit or a new false positive fails; raise them when a fix finds more.
+/// 75 hits, 2 false positives, 7 misses (precision 0.974, recall 0.915); at the end of session
+/// 12 79/1/5, and since session 13 (awaits behind `.map_err(..)?`, a pool handed to two
+/// queries, a broadcast to each item, a sync step on the item, a rejected `Ok` that only logs)
+/// 84/1/0. The floors are the latest score, so that a lost hit or a new false positive fails.
 #[test]
 fn session12_blind_corpus_precision_and_recall_floor() {
     let dir = support::manifest_dir().join("tests").join("corpus-blind12");
@@ -537,12 +539,12 @@ fn session12_blind_corpus_precision_and_recall_floor() {
         "hits {}, false positives {:?}, missed {:?}",
         all.tp, all.fp, all.missed
     );
-    assert!(all.tp >= 75, "session-12 blind set lost hits: {report}");
+    assert!(all.tp >= 84, "session-12 blind set lost hits: {report}");
     assert!(
-        all.fp.len() <= 2,
+        all.fp.len() <= 1,
         "session-12 blind set has new false positives: {report}"
     );
-    all.assert_at_least("session-12 blind set", 0.974, 0.914);
+    all.assert_at_least("session-12 blind set", 0.988, 0.988);
 }
 
 #[test]

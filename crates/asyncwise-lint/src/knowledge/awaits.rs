@@ -184,6 +184,11 @@ pub const CHECKOUT_METHODS: &[&str] = &[
 /// Receiver words of a pool a checkout is made from, besides the connection words.
 pub const POOL_WORDS: &[&str] = &["pool", "pools"];
 
+/// How connection pools' type names end (`sqlx::PgPool`, `sqlx::Pool`, `deadpool_postgres::Pool`,
+/// `bb8::Pool`, `r2d2::Pool`, `diesel_async::pooled_connection::deadpool::Pool`): each checkout
+/// gets a connection of its own.
+pub const POOL_TYPE_SUFFIX: &str = "Pool";
+
 /// Method names of futures that libraries' types (tokio's and futures' channels, sinks, streams,
 /// I/O, locks; HTTP and database clients) return: on a value whose type is not known, a call of
 /// one of these names may be the library's future, which can suspend, even when the crate has an

@@ -661,12 +661,20 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 syn::Stmt::Macro(m) => self.mac(&m.mac),
                 syn::Stmt::Item(_) => {}
             }
-            // `x.await?` / `x.await` as the statement's whole value.
+            // `x.await?` / `x.await` as the statement's whole value, also with the error
+            // changed on its way (`x.await.map_err(internal)?`, `.context(..)?`).
             if let Some(e) = expr {
-                let (inner, tried) = match e {
+                let (mut inner, tried) = match e {
                     syn::Expr::Try(t) => (&*t.expr, true),
                     e => (e, false),
                 };
+                while let syn::Expr::MethodCall(m) = inner
+                    && crate::knowledge::spawn::ERROR_ADAPTERS
+                        .contains(&m.method.to_string().as_str())
+                    && matches!(&*m.receiver, syn::Expr::Await(_) | syn::Expr::MethodCall(_))
+                {
+                    inner = &m.receiver;
+                }
                 if let syn::Expr::Await(a) = inner {
                     let loc = Loc::from_span(a.await_token.span);
                     let direct = self.ir.stmts[sid]
@@ -1625,6 +1633,17 @@ mod tests {
         assert!(!tried);
         assert!(matches!(&ir.call_of(w).expect("call").callee,
             Callee::Path(p) if p == "tokio::time::sleep"));
+        // the error changed on its way to `?` is still the statement's awaited value
+        let ir = ir_of(
+            "async fn f(fx: Fx) { let rate = fx.rate(c).await.map_err(internal).context(\"fx\")?; let n = fx.rate(c).await.map(|r| r * 2.0)?; }",
+        );
+        let stmts: Vec<&Stmt> = ir.stmts_of(0).map(|(_, s)| s).collect();
+        let (w, tried) = stmts[0]
+            .direct_await
+            .expect("direct await through adapters");
+        assert!(tried);
+        assert_eq!(ir.call_of(w).expect("a call").name, "rate");
+        assert!(stmts[1].direct_await.is_none());
     }
 
     #[test]

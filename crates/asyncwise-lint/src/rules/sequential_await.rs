@@ -1,7 +1,7 @@
 use crate::facts::Sink;
 use crate::knowledge::awaits;
 use crate::levels::{Group, Level};
-use crate::model::ir::{CallSite, Ir, StmtKind, places_overlap};
+use crate::model::ir::{CallSite, StmtKind, places_overlap};
 use crate::model::{Callee, FileModel, Loc};
 
 crate::declare_rule! {
@@ -26,7 +26,10 @@ crate::declare_rule! {
     /// function named for one: `migrations/`, `sql_migrations.rs`, `migrate_secrets`), which
     /// runs once and in order, is left out; awaits inside `join!`/`select!` and timers
     /// (`sleep`, `interval.tick()`, `timeout`, `yield_now`) never count. Names are not aliases:
-    /// two different receivers that share a connection are not seen.
+    /// two different receivers that share a connection are not seen. A field the file types as
+    /// a connection pool (`db: PgPool`) is no shared connection: each query checks out its own.
+    /// An awaited call whose error is changed on its way to `?` (`.await.map_err(internal)?`,
+    /// `.await.context(..)?`) is still the statement's value.
     ///
     /// In the loop form, the call may be a method of the item or of a receiver shared by every
     /// iteration (`self.prober.measure(region)` in a `&self` method), but not of one that may
@@ -38,7 +41,11 @@ crate::declare_rule! {
     /// through it (`manager.alter_table(..)`): those are one ordered stream of steps. The same
     /// send on the item itself (`notifier.send_message(..)` over a list of notifiers) counts,
     /// and so does a request built from the item and sent (`self.http.head(&url).send()`:
-    /// `send()` with no argument ends a builder chain, it is no output through the client).
+    /// `send()` with no argument ends a builder chain, it is no output through the client), and a
+    /// `send` on the item itself (`for tx in subscribers { tx.send(msg.clone()).await }`: one
+    /// subscriber's full queue holds up all the others). Besides the call, the iteration may
+    /// collect the result, report progress, or run a synchronous step on the item alone
+    /// (`validate(&job);`).
     /// The call may be the statement's value or be examined in place by an `if let`, `if` or
     /// `match` (`if let Err(e) = probe(host).await { warn!(..) }`) whose branches only log or
     /// collect: a branch that breaks, continues, returns, uses `?` or assigns to outer state
@@ -80,7 +87,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         for (sid, _) in ir.stmts_of(block) {
             match candidate(model, sid) {
                 Some(step) => {
-                    if run.iter().any(|earlier| dependent(ir, earlier, &step)) {
+                    if run.iter().any(|earlier| dependent(model, earlier, &step)) {
                         report_run(model, &run, sink);
                         run.clear();
                     }
@@ -194,7 +201,8 @@ fn concurrent_kind(call: &CallSite) -> bool {
 
 /// Whether `later` may depend on `earlier`: it uses a binding `earlier` made, they share a
 /// receiver place, or one borrows `&mut` a place the other mentions.
-fn dependent(ir: &Ir, earlier: &Step<'_>, later: &Step<'_>) -> bool {
+fn dependent(model: &FileModel<'_>, earlier: &Step<'_>, later: &Step<'_>) -> bool {
+    let ir = &model.ir;
     let defines = &ir.stmts[earlier.stmt].defines;
     if later
         .call
@@ -206,10 +214,11 @@ fn dependent(ir: &Ir, earlier: &Step<'_>, later: &Step<'_>) -> bool {
     }
     let overlaps_any = |place: &str, uses: &[String]| uses.iter().any(|u| places_overlap(place, u));
     let (a, b) = (earlier.call, later.call);
-    // The same connection, transaction or store handed to both.
+    // The same connection, transaction or store handed to both; a pool hands each its own
+    // connection.
     a.uses
         .iter()
-        .any(|u| connection_like(u) && overlaps_any(u, &b.uses))
+        .any(|u| connection_like(u) && !pool_typed(model, u, a.loc) && overlaps_any(u, &b.uses))
         || a.receiver
             .as_deref()
             .is_some_and(|r| overlaps_any(r, &b.uses))
@@ -302,10 +311,13 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         return;
     }
     let request = request_sent(model, call);
-    if !(concurrent_kind(call) || request) || !call.mut_args.is_empty() {
+    let is_item = |p: &str| f.bindings.iter().any(|b| places_overlap(b, p));
+    // A send on the item itself goes to a different channel or peer each iteration (a
+    // broadcast to subscribers): one full queue holds up all the others for nothing.
+    let item_send = call.name == "send" && call.receiver.as_deref().is_some_and(is_item);
+    if !(concurrent_kind(call) || request || item_send) || !call.mut_args.is_empty() {
         return;
     }
-    let is_item = |p: &str| f.bindings.iter().any(|b| places_overlap(b, p));
     // One call per item, depending on the item. A receiver other than the item is shared by
     // every iteration: fine when it is a shared client (`self.prober.measure(region)`), not
     // when it may be borrowed mutably (rooted in a `let mut`, `mut` or `&mut` binding) or
@@ -330,7 +342,10 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
     // progress report (a print or log line, a counter it shows) the call does not read.
     let result = &stmt.defines;
     if stmts.iter().any(|(other, _)| {
-        other != sid && !collects(model, *other, result) && !reports_progress(model, *other, call)
+        other != sid
+            && !collects(model, *other, result)
+            && !reports_progress(model, *other, call)
+            && !item_step(model, *other, &is_item)
     }) {
         return;
     }
@@ -367,6 +382,34 @@ fn request_sent(model: &FileModel<'_>, call: &CallSite) -> bool {
     call.name == "send"
         && matches!(call.callee, Callee::Method { .. })
         && text.ends_with(").send()")
+}
+
+/// Whether a place (`self.db`, `&state.db`) names a field that the `impl`'s own type (for
+/// `self.`), or else every struct of this file declaring a field of that name, types as a
+/// connection pool (`PgPool`, `sqlx::Pool<..>`,
+/// `deadpool_postgres::Pool`): a pool runs each caller's query on a connection of its own, so
+/// two awaits handed the same pool do not wait for each other.
+fn pool_typed(model: &FileModel<'_>, place: &str, at: Loc) -> bool {
+    let place = place.trim_start_matches(['&', '*']);
+    let Some((base, field)) = place.rsplit_once('.') else {
+        return false;
+    };
+    // `self.db` in a method: the field of the `impl`'s own type.
+    let owner = (base == "self")
+        .then(|| model.innermost_fn(at))
+        .flatten()
+        .and_then(|f| model.fn_items[f].self_ty.as_deref())
+        .map(|ty| ty.rsplit("::").next().unwrap_or(ty));
+    let mut declared = model
+        .fields
+        .iter()
+        .filter(|f| f.field == field && owner.is_none_or(|o| f.owner == o))
+        .peekable();
+    declared.peek().is_some()
+        && declared.all(|f| {
+            let last = f.ty.rsplit("::").next().unwrap_or(&f.ty);
+            last.ends_with(awaits::POOL_TYPE_SUFFIX)
+        })
 }
 
 /// A place named like a connection, a transaction or a store (`conn`, `self.db`, `db_conn`).
@@ -420,6 +463,22 @@ fn reports_progress(model: &FileModel<'_>, sid: usize, call: &CallSite) -> bool 
         && step.trim().chars().all(|c| c.is_ascii_digit())
         && !step.trim().is_empty()
         && !call.uses.iter().any(|u| places_overlap(u, counter))
+}
+
+/// A synchronous step on the item alone (`validate(&job)`, `store::pause(job.id);`): an
+/// expression statement that awaits nothing, binds nothing and mentions no place but the
+/// item's and constants'. It runs for each item whatever the order, so it carries no state
+/// from one iteration to the next.
+fn item_step(model: &FileModel<'_>, sid: usize, is_item: &dyn Fn(&str) -> bool) -> bool {
+    let stmt = &model.ir.stmts[sid];
+    stmt.kind == StmtKind::Semi
+        && stmt.awaits.is_empty()
+        && stmt.defines.is_empty()
+        && !stmt.uses.is_empty()
+        && stmt
+            .uses
+            .iter()
+            .all(|u| is_item(u) || u.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
 }
 
 /// The source text at `loc`, on one line.

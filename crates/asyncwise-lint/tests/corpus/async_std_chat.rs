@@ -54,7 +54,7 @@ impl Hub {
             None => return,
         };
         for tx in targets {
-            let _ = tx.send(line.clone()).await;
+            let _ = tx.send(line.clone()).await; //~ sequential_await
         }
     }
 

@@ -39,7 +39,7 @@ impl Hub {
                 .collect()
         };
         for tx in targets {
-            let _ = tx.send(msg.to_owned()).await;
+            let _ = tx.send(msg.to_owned()).await; //~ sequential_await
         }
     }
 

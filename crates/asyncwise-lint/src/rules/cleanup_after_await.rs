@@ -1,7 +1,7 @@
 use crate::crate_index::CrateIndex;
 use crate::diagnostic::{Diagnostic, Note};
 use crate::facts::Sink;
-use crate::knowledge::cleanup_pairs::argument_fits;
+use crate::knowledge::cleanup_pairs::{PairArguments, argument_fits};
 use crate::levels::{Form, Group, Level};
 use crate::model::FileModel;
 use crate::model::loops::StateCall;
@@ -66,6 +66,15 @@ crate::declare_rule! {
     /// starts in code that runs to completion (`main`, a task nobody aborts). The state leaks
     /// only at process exit, or if the future is dropped in a way the analysis does not follow.
     ///
+    /// The cancellation form of a flag (`set(true)`/`set(false)`, `store(true, ..)`/
+    /// `store(false, ..)`), wherever it is. A counter drifts by one with every cancelled
+    /// future, so a gauge only grows and a limit fills up; a flag left set is one state, and
+    /// on real code it was the wanted one (a "started" marker that tells the stopper there is
+    /// something to stop) or one nobody read any more (the flag belongs to the value whose drop
+    /// cancelled the future). Labelled field findings: counters 8 of 8 worth acting on, flags
+    /// 0 of 3. A flag skipped by a `?` or `return` (the early-exit form) stays a default finding:
+    /// it is left set on every error.
+    ///
     /// Not done yet: an abort is looked for in the spawn's file, not followed to the handle
     /// (any `abort()` there makes every kept handle of the file count, and a handle aborted in
     /// another file does not), and callers the call graph cannot see (function values, futures stored and polled
@@ -107,6 +116,9 @@ crate::declare_rule! {
     /// (or `scopeguard::defer! { self.in_flight.fetch_sub(1, Ordering::Relaxed); }`).
     pub CLEANUP_AFTER_AWAIT, "cleanup_after_await", Group::Suspicious, Level::Warn, check
 }
+
+/// The note of a flag's cancellation form, which stays pedantic: [`settle_forms`] leaves it.
+const FLAG_NOTE: &str = "a flag left set by a cancelled future is one state, not a count that drifts: often the one the code wants, or one nobody reads once the future's owner is gone (pedantic form)";
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     let knowledge = &model.knowledge;
@@ -184,13 +196,19 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     exit.method, enter.method
                 );
                 let help = "leave the state in a `Drop` guard created right after entering it (e.g. `let _guard = scopeguard::guard((), |_| { .. })`), so it runs however the future ends";
+                // A flag a cancelled future leaves set is one state, not a drift: the pedantic
+                // form, whatever shows the body can be cancelled.
+                let flag = matches!(arguments, PairArguments::Literal { .. });
                 let evidence = cancellation_evidence(model, seq);
                 let mut d = match evidence {
-                    Some(_) => {
+                    Some(_) if !flag => {
                         super::diagnostic(&CLEANUP_AFTER_AWAIT, model, exit.loc, message, help)
                     }
-                    None => super::pedantic(&CLEANUP_AFTER_AWAIT, model, exit.loc, message, help),
+                    _ => super::pedantic(&CLEANUP_AFTER_AWAIT, model, exit.loc, message, help),
                 };
+                if flag {
+                    d.notes.push(Note::text(FLAG_NOTE));
+                }
                 if let Some(why) = &evidence {
                     d.notes.push(super::note(
                         model,
@@ -317,7 +335,10 @@ fn cancellation_evidence(
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     let mut cancellation = None;
     for d in diagnostics {
-        if d.rule != CLEANUP_AFTER_AWAIT.name || d.form != Form::Pedantic {
+        if d.rule != CLEANUP_AFTER_AWAIT.name
+            || d.form != Form::Pedantic
+            || d.notes.iter().any(|n| n.message == FLAG_NOTE)
+        {
             continue;
         }
         let Some(f) = index.function_at(&d.path, d.span.start.line) else {

@@ -21,7 +21,7 @@ impl Server {
     pub async fn flush(&self) {
         self.busy.store(true, Ordering::SeqCst);
         self.client.flush().await;
-        self.busy.store(false, Ordering::SeqCst); //~ cleanup_after_await
+        self.busy.store(false, Ordering::SeqCst); //~ cleanup_after_await(pedantic)
     }
 
     async fn count_then_sleep(&self) {

@@ -1,6 +1,7 @@
 // Readings: metrics gauges (`increment`/`decrement`, prometheus `inc`/`dec`), `Cell<bool>` and
 // `watch` flags (`set(true)`/`set(false)`, `send_replace(true)`/`send_replace(false)`) pair on
-// the same receiver as written, macro receivers included (`gauge!("x")`).
+// the same receiver as written, macro receivers included (`gauge!("x")`). A flag's cancellation
+// form is pedantic (one state left set, not a drifting count); a counter's is the default.
 use axum::routing::get;
 use std::cell::Cell;
 
@@ -21,13 +22,13 @@ pub async fn handle_with_macro(req: Request) -> Response {
 pub async fn busy_flag(busy: &Cell<bool>, conn: &mut Conn) {
     busy.set(true);
     conn.flush().await.ok();
-    busy.set(false); //~ cleanup_after_await
+    busy.set(false); //~ cleanup_after_await(pedantic)
 }
 
 pub async fn watch_flag(state: &tokio::sync::watch::Sender<bool>, conn: &mut Conn) {
     state.send_replace(true);
     conn.sync().await;
-    state.send_replace(false); //~ cleanup_after_await
+    state.send_replace(false); //~ cleanup_after_await(pedantic)
 }
 
 pub async fn batch(metrics: &Metrics, items: Vec<Item>) {
@@ -100,4 +101,11 @@ async fn list_items(Extension(metrics): Extension<Metrics>) -> Json<Vec<Item>> {
 
 fn router() -> Router {
     Router::new().route("/items", get(list_items))
+}
+
+pub async fn busy_until_error(busy: &Cell<bool>, conn: &mut Conn) -> std::io::Result<()> {
+    busy.set(true);
+    conn.flush().await?; //~ cleanup_after_await
+    busy.set(false);
+    Ok(())
 }

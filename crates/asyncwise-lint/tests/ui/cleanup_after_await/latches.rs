@@ -84,6 +84,6 @@ impl Scanner {
             self.draining.store(true, Ordering::Release);
         }
         fetch(url).await;
-        self.draining.store(false, Ordering::Release); //~ cleanup_after_await
+        self.draining.store(false, Ordering::Release); //~ cleanup_after_await(pedantic)
     }
 }

@@ -1,0 +1,5 @@
+pub mod game;
+pub mod lobby;
+pub mod net;
+
+pub type PlayerId = u64;

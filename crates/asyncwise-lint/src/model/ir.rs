@@ -259,6 +259,31 @@ impl CallSite {
             self.args,
         ))
     }
+
+    /// For a call through another crate's module path (`arena::net::register(..)`,
+    /// `use arena::net; net::register(..)`): the function of the same module and name this
+    /// package may declare, since a binary, a test or an example names its own package's
+    /// library by the library's name. The file alone cannot tell that name from a
+    /// dependency's; a dependency's function matches nothing the package declares.
+    pub fn fn_of_named_crate(&self) -> Option<(crate::facts::FnRef, usize)> {
+        let Callee::Path(path) = &self.callee else {
+            return None;
+        };
+        let mut segments = path.rsplit("::");
+        segments.next();
+        let module = segments.next()?;
+        // A module inside the named crate, not the crate root itself.
+        segments.next()?;
+        Some((
+            crate::facts::FnRef {
+                name: self.name.clone(),
+                qualifier: Some(module.to_string()),
+                method_call: false,
+                qualifier_by_name: false,
+            },
+            self.args,
+        ))
+    }
 }
 
 /// A `for` loop in an async body.

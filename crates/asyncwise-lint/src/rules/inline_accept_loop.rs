@@ -25,11 +25,13 @@ crate::declare_rule! {
     /// (`timeout(d, serve(conn)).await`) is still served inline. Awaits inside spawned async
     /// blocks belong to the task.
     ///
-    /// Nor is a connection handed to an `async fn` of the crate (any file) that has no await
-    /// point of its own and calls no macro that may hide one: awaiting it runs it to its end at
+    /// A connection handed to an `async fn` of the crate (any file, also the package's library
+    /// called from its binary by the library's name) that has no await point of its own and
+    /// calls no macro that may hide one is the pedantic form: awaiting it runs it to its end at
     /// once, and the loop goes straight back to `accept` (such a handler looks the peer up and
-    /// spawns the work through a wrapper). On ten labelled field sets these were the rule's
-    /// two default findings labelled wrong (a NAT proxy's `handle_accept`).
+    /// spawns the work through a wrapper), but one `.await` added to it makes it a stall. On ten
+    /// labelled field sets these were the rule's two default findings labelled wrong (a NAT
+    /// proxy's `handle_accept`).
     ///
     /// A loop whose iteration spawns a task (`tokio::spawn`, `handle.spawn(..)`,
     /// `set.spawn(..)`) is never taken for a one-shot listener (below), whatever it leaves

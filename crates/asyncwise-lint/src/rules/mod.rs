@@ -338,7 +338,7 @@ fn suspension(model: &FileModel<'_>, awaits: &[Loc]) -> Option<crate::facts::Req
             crate::model::ir::Awaited::Call(c) if a.loc == at || c.loc == at => Some(c),
             _ => None,
         })?;
-        calls.push(call.crate_fn()?);
+        calls.push(call.crate_fn().or_else(|| call.fn_of_named_crate())?);
     }
     (!calls.is_empty()).then_some(crate::facts::Requirement::MaySuspend(calls))
 }

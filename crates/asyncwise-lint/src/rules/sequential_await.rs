@@ -163,13 +163,20 @@ fn ordered_step(name: &str) -> bool {
         || (awaits::DDL_VERBS.contains(&first) && words.any(|w| awaits::DDL_OBJECTS.contains(&w)))
 }
 
-/// Whether the call is part of a migration: a file, directory or module named for one
-/// (`migration/inserts.rs`, `sql_migrations.rs`, `m2023_add_column` under `migrations/`) or a
-/// function named for one (`migrate_secrets`). A migration runs once, in order, often on one
-/// connection: its awaits are neither worth overlapping nor free to reorder.
+/// Whether the call is part of a migration: a file or module named for one
+/// (`src/migration/inserts.rs`, `sql_migrations.rs`, `m2023_add_column` in `mod migrations`)
+/// or a function named for one (`migrate_secrets`). A migration runs once, in order, often on
+/// one connection: its awaits are neither worth overlapping nor free to reorder. Directories
+/// above the crate's module tree are not looked at: a run from the workspace root and one
+/// from inside the package must agree (a package directory named `etl-migrate` was once enough
+/// to silence it from the root only).
 fn in_migration(model: &FileModel<'_>, at: Loc) -> bool {
     let named = |s: &str| s.to_ascii_lowercase().contains("migrat");
-    model.path.iter().any(|c| c.to_str().is_some_and(named))
+    model
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(named)
         || model
             .innermost_fn(at)
             .is_some_and(|f| model.fn_items[f].path.split("::").any(named))

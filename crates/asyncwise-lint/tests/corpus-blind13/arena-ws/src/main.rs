@@ -17,7 +17,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move {
         loop {
             let Ok((sock, _)) = spectators.accept().await else { continue };
-            net::register_spectator(sock, &replay_lobby).await;
+            net::register_spectator(sock, &replay_lobby).await; //~ inline_accept_loop(pedantic)
         }
     });
 

@@ -108,7 +108,7 @@ pub fn propagation(what: &str, hint: &str, cost: Cost) -> Propagation {
     {
         return Propagation::Never;
     }
-    if cost == Cost::Filesystem {
+    if cost.per_event_only() {
         return Propagation::Pedantic;
     }
     let waits_outside = [

@@ -528,6 +528,10 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         {
             functions[caller].waits_for_user = true;
         }
+        // `std::fs::read_dir("/proc")`: the kernel answers from memory, no blocking call.
+        if model.kernel_fs_calls.contains(&call.loc) {
+            continue;
+        }
         // Blocking calls in async code are the per-file rule's; the index needs the others.
         // Paths into this crate never match a table row.
         let may_block = !matches!(call.ctx, Ctx::Async | Ctx::Unknown)

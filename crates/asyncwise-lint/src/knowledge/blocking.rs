@@ -1244,6 +1244,29 @@ pub fn metadata_only(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
     path.is_some_and(fs_fn) || method.is_some_and(path_method)
 }
 
+/// Roots of the kernel's virtual filesystems. procfs "is a pseudo-filesystem which provides an
+/// interface to kernel data structures" and sysfs one "for exporting kernel objects" (the Linux
+/// man pages proc(5) and sysfs(5)): a read or listing there is answered from memory and never
+/// waits for a disk, so `std::fs` calls on a literal path under them are not blocking calls.
+pub const KERNEL_FS_ROOTS: &[&str] = &["/proc", "/sys"];
+
+/// Is `path` (a literal path) under one of [`KERNEL_FS_ROOTS`]?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::under_kernel_fs;
+/// assert!(under_kernel_fs("/proc"));
+/// assert!(under_kernel_fs("/proc/{pid}/stat"));
+/// assert!(under_kernel_fs("/sys/fs/cgroup/cpu.max"));
+/// assert!(!under_kernel_fs("/processes/list"));
+/// assert!(!under_kernel_fs("proc/self"));
+/// ```
+pub fn under_kernel_fs(path: &str) -> bool {
+    KERNEL_FS_ROOTS.iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
 /// Is `hint` (a finding's help) the advice every image-work row ([`Cost::Cpu`]) gives?
 ///
 /// ```

@@ -1,0 +1,26 @@
+// Files of the kernel's virtual filesystems (procfs, sysfs) are generated from memory: a read
+// or a listing there never waits for a disk. Readings: a `std::fs` call on a literal path under
+// `/proc` or `/sys`, or a `format!` whose template starts with one, is not a blocking call; any
+// other path (a variable, a path that only starts with the same letters) still is.
+pub async fn memory_pressure() -> usize {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default(); // ok: procfs
+    let quota = std::fs::read_to_string("/sys/fs/cgroup/cpu.max").unwrap_or_default(); // ok: sysfs
+    sample().await;
+    meminfo.len() + quota.len()
+}
+
+pub async fn process_group(pid: u32) -> usize {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default(); // ok: procfs
+    let tasks = std::fs::read_dir("/proc").map(|d| d.count()).unwrap_or(0); // ok: procfs
+    sample().await;
+    stat.len() + tasks
+}
+
+pub async fn not_kernel_files(dir: &str) -> usize {
+    let listing = std::fs::read_to_string("/processes/list.txt").unwrap_or_default(); //~ blocking_in_async
+    let configured = std::fs::read_to_string(dir).unwrap_or_default(); //~ blocking_in_async
+    sample().await;
+    listing.len() + configured.len()
+}
+
+async fn sample() {}

@@ -528,8 +528,9 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         {
             functions[caller].waits_for_user = true;
         }
-        // `std::fs::read_dir("/proc")`: the kernel answers from memory, no blocking call.
-        if model.kernel_fs_calls.contains(&call.loc) {
+        // `std::fs::read_dir("/proc")`: the kernel answers from memory; a non-blocking socket2
+        // socket's `connect` returns at once: no blocking call.
+        if model.non_waiting_calls.contains(&call.loc) {
             continue;
         }
         // Blocking calls in async code are the per-file rule's; the index needs the others.

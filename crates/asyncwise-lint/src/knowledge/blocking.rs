@@ -120,6 +120,7 @@ pub(crate) const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` 
 pub(crate) const ARCHIVE_HINT: &str = "reading a whole archive or compressed stream is blocking I/O and CPU work proportional to its size: run it in `tokio::task::spawn_blocking` (or use `async-compression`/`tokio-tar`)";
 pub(crate) const GIT_HINT: &str = "libgit2 does its network and disk work on the calling thread: run it in `tokio::task::spawn_blocking`";
 pub(crate) const SMTP_HINT: &str = "`SmtpTransport` talks SMTP synchronously: use `AsyncSmtpTransport` with `send(..).await`, or run it in `tokio::task::spawn_blocking`";
+pub(crate) const SOCKET2_HINT: &str = "a socket2 socket in blocking mode waits for the peer on this thread (up to the kernel's connect timeout): connect through `tokio::net::TcpSocket::from_std_stream(socket.into())`, or call `set_nonblocking(true)` first and wait for readiness with tokio";
 pub(crate) const SSH_HINT: &str = "`ssh2` blocks on its socket by default: run the session in `tokio::task::spawn_blocking` (or use an async SSH client such as `russh`)";
 
 /// Blocking free functions.
@@ -966,6 +967,15 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: GIT_HINT,
         cost: Cost::Wait,
     },
+    // socket2's `Socket` is in blocking mode until `set_nonblocking(true)`: `connect` and
+    // `accept` wait for the peer (see [`MODE_DEPENDENT_SOCKET_METHODS`]), and `connect_timeout`
+    // "waits for the connection to complete with poll(2)" in any mode (docs.rs/socket2).
+    BlockingMethod {
+        receiver: SOCKET2,
+        methods: &["connect", "connect_timeout", "accept"],
+        hint: SOCKET2_HINT,
+        cost: Cost::Wait,
+    },
     // lettre's `SmtpTransport` is its blocking transport ("Synchronously send an email",
     // docs.rs/lettre); `AsyncSmtpTransport` is the async one.
     BlockingMethod {
@@ -1243,6 +1253,17 @@ pub fn metadata_only(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
     };
     path.is_some_and(fs_fn) || method.is_some_and(path_method)
 }
+
+/// Methods of [`SOCKET2`]'s `Socket` that wait only in blocking mode: socket2's `connect`
+/// "directly corresponds to the `connect(2)` function" (docs.rs/socket2, `Socket::connect`),
+/// which blocks until the connection is made unless the socket is non-blocking, and makes no
+/// connection on a datagram socket (POSIX `connect()`); `accept` waits for a connection the same
+/// way. After `set_nonblocking(true)` on the same socket, or on a socket created with
+/// `Type::DGRAM`, they return at once.
+pub const MODE_DEPENDENT_SOCKET_METHODS: &[&str] = &["connect", "accept"];
+
+/// The socket2 crate's socket type.
+pub const SOCKET2: &str = "socket2::Socket";
 
 /// Roots of the kernel's virtual filesystems. procfs "is a pseudo-filesystem which provides an
 /// interface to kernel data structures" and sysfs one "for exporting kernel objects" (the Linux

@@ -114,6 +114,7 @@ pub fn propagation(what: &str, hint: &str, cost: Cost) -> Propagation {
     let waits_outside = [
         blocking::PROCESS_HINT,
         blocking::NET_HINT,
+        blocking::SOCKET2_HINT,
         blocking::HTTP_HINT,
         blocking::DB_HINT,
         blocking::HASH_HINT,

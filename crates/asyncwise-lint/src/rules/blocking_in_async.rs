@@ -22,9 +22,9 @@ crate::declare_rule! {
     /// chooses. Image work (the image crate's `load_from_memory`, `open`,
     /// `ImageReader::decode`, `DynamicImage::resize`/`thumbnail`/`write_to`, webp's
     /// `Encoder::encode`: CPU work proportional to an image's size, which the code does not show)
-    /// off a per-event path, the same way: a cover decoded per track change is milliseconds, an
-    /// upload decoded per request holds a worker for tens to hundreds of milliseconds per
-    /// request. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
+    /// where no request handler reaches it: off every per-event path, and on one an event loop
+    /// starts. A cover decoded per track change is milliseconds; an upload decoded per request
+    /// holds a worker for tens to hundreds of milliseconds per request. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
     /// anywhere. Brief desktop work anywhere: showing a desktop
     /// notification (notify-rust's `Notification::show`). Deriving a new password hash (bcrypt's
     /// `hash`, `Argon2::hash_password`, ring's `pbkdf2::derive`, ...; verifying one stays default,
@@ -40,7 +40,9 @@ crate::declare_rule! {
     /// path (below), which blocks once per value it builds, when a task or component starts;
     /// calls in a binary made while nothing else runs (in a fn reached from
     /// `main` only through such fns, before anything concurrent starts); and calls in a binary
-    /// none of whose files spawns, joins, selects or serves. Any blocking call polled only on
+    /// none of whose files spawns, joins, selects or serves, or in a module file of a binary
+    /// that itself does none of these (a command's flow), unless a request handler reaches the
+    /// call (then it is served work). Any blocking call polled only on
     /// the main thread of a multi-thread `#[tokio::main]`, outside every `join!`/`select!` and
     /// per-event loop of `main`'s own future and in no function a spawned task or handler also
     /// reaches: tokio's `Runtime::block_on` "runs the given future on the current thread" and
@@ -54,8 +56,8 @@ crate::declare_rule! {
     /// within an asynchronous execution context" (tokio's docs): at start-up or in a command-line
     /// tool they crash the program, so they are default wherever async code reaches them.
     /// Each pedantic finding carries a note naming which of these made it pedantic, and a
-    /// filesystem finding in the default form names the per-event path that made it default
-    /// (the handler or event loop, then the calls), so a reader can check the judgement.
+    /// default finding on a per-event path names that path (the handler or event loop, then
+    /// the calls), so a reader can check the judgement.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -388,8 +390,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if model.polling_receives.contains(&call.loc) {
             continue;
         }
-        // `std::fs::read_dir("/proc")`: the kernel answers from memory.
-        if model.kernel_fs_calls.contains(&call.loc) {
+        // `std::fs::read_dir("/proc")`: the kernel answers from memory; a socket2 socket's
+        // `connect` in non-blocking mode returns at once.
+        if model.non_waiting_calls.contains(&call.loc) {
             continue;
         }
         // Once, at start-up, before anything runs concurrently, or a call of a pedantic kind

@@ -12,7 +12,7 @@ use super::super::analysis::bounds;
 use super::super::analysis::channels::is_polling_receive;
 use super::super::{CallFact, Callee, Ctx, Loc, Ty};
 use super::{Walker, addr, call_addr};
-use crate::knowledge::iterators;
+use crate::knowledge::{blocking, iterators};
 
 impl Walker {
     pub(super) fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
@@ -121,7 +121,7 @@ impl Walker {
                 .blocking_fn(&path)
                 .is_some_and(|b| b.cost == crate::knowledge::blocking::Cost::Filesystem)
         {
-            self.facts.kernel_fs_calls.push(loc);
+            self.facts.non_waiting_calls.push(loc);
         }
         if self.knowledge.is_spawn_fn(&path) {
             // A configured wrapper may take a name or options first (`spawn_named("conn", fut)`).
@@ -173,7 +173,26 @@ impl Walker {
         if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);
         }
+        let receiver_name = match &*m.receiver {
+            syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+            _ => None,
+        };
+        // `sock.set_nonblocking(true)`: later `connect`/`accept` calls on `sock` return at once.
+        if name == "set_nonblocking"
+            && let Some(socket) = &receiver_name
+            && matches!(m.args.first(), Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })) if b.value)
+        {
+            self.scope.non_waiting_sockets.push(socket.clone());
+        }
         let mut receiver = self.infer(&m.receiver);
+        if blocking::MODE_DEPENDENT_SOCKET_METHODS.contains(&name.as_str())
+            && receiver.path() == Some(blocking::SOCKET2)
+            && receiver_name
+                .as_ref()
+                .is_some_and(|s| self.scope.non_waiting_sockets.contains(s))
+        {
+            self.facts.non_waiting_calls.push(loc);
+        }
         // std parses a numeric address before it asks the resolver: no lookup happens.
         if name == "to_socket_addrs" && numeric_address(&m.receiver, &receiver) {
             receiver = Ty::Named("std::net::SocketAddr".to_string());

@@ -1267,24 +1267,29 @@ pub const SOCKET2: &str = "socket2::Socket";
 
 /// Roots of the kernel's virtual filesystems. procfs "is a pseudo-filesystem which provides an
 /// interface to kernel data structures" and sysfs one "for exporting kernel objects" (the Linux
-/// man pages proc(5) and sysfs(5)): a read or listing there is answered from memory and never
-/// waits for a disk, so `std::fs` calls on a literal path under them are not blocking calls.
+/// man pages proc(5) and sysfs(5)): a file there is answered from memory and never waits for a
+/// disk, so `std::fs` calls on a literal path under them are not blocking calls. Not `/proc`
+/// itself: listing it enumerates every process of the machine, and a scan that then reads each
+/// one's files is work proportional to the process count (as sysinfo's refresh of all
+/// processes is).
 pub const KERNEL_FS_ROOTS: &[&str] = &["/proc", "/sys"];
 
-/// Is `path` (a literal path) under one of [`KERNEL_FS_ROOTS`]?
+/// Is `path` (a literal path) under one of [`KERNEL_FS_ROOTS`], other than the process list
+/// `/proc` itself?
 ///
 /// ```
 /// use asyncwise_lint::knowledge::blocking::under_kernel_fs;
-/// assert!(under_kernel_fs("/proc"));
+/// assert!(under_kernel_fs("/proc/meminfo"));
 /// assert!(under_kernel_fs("/proc/{pid}/stat"));
 /// assert!(under_kernel_fs("/sys/fs/cgroup/cpu.max"));
+/// assert!(!under_kernel_fs("/proc"));
 /// assert!(!under_kernel_fs("/processes/list"));
 /// assert!(!under_kernel_fs("proc/self"));
 /// ```
 pub fn under_kernel_fs(path: &str) -> bool {
     KERNEL_FS_ROOTS.iter().any(|root| {
         path.strip_prefix(root)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            .is_some_and(|rest| rest.starts_with('/') && rest != "/")
     })
 }
 

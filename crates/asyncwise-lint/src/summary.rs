@@ -528,6 +528,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
         {
             functions[caller].waits_for_user = true;
         }
+        // `std::fs::read_dir("/proc")`: the kernel answers from memory; a non-blocking socket2
+        // socket's `connect` returns at once: no blocking call.
+        if model.non_waiting_calls.contains(&call.loc) {
+            continue;
+        }
         // Blocking calls in async code are the per-file rule's; the index needs the others.
         // Paths into this crate never match a table row.
         let may_block = !matches!(call.ctx, Ctx::Async | Ctx::Unknown)
@@ -877,10 +882,10 @@ fn may_block_in_async(model: &FileModel<'_>, callee: &Callee) -> bool {
     callee.blocking(&model.knowledge).is_some()
 }
 
-/// Is a call a blocking call of the filesystem class: a table row of that class, or a method on
-/// a field of a struct declared elsewhere whose every matching row is of that class?
+/// Is a call a blocking call of a class that is default only on a per-event path (filesystem
+/// work, image CPU work; `Cost::per_event_only`): a table row of such a class, or a method on a
+/// field of a struct declared elsewhere whose every matching row is of such a class?
 fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
-    use crate::knowledge::blocking::Cost;
     if let Callee::Method {
         name,
         receiver: Ty::Field { .. } | Ty::Chain(_),
@@ -892,11 +897,11 @@ fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
             .iter()
             .filter(|b| b.methods.contains(&name.as_str()))
             .peekable();
-        return rows.peek().is_some() && rows.all(|b| b.cost == Cost::Filesystem);
+        return rows.peek().is_some() && rows.all(|b| b.cost.per_event_only());
     }
     callee
         .blocking(&model.knowledge)
-        .is_some_and(|b| b.cost == Cost::Filesystem)
+        .is_some_and(|b| b.cost.per_event_only())
 }
 
 /// Marks each function of a summary as test code (`in_test` says whether a line is) and with

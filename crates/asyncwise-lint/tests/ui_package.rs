@@ -147,7 +147,7 @@ fn chains_name_every_hop_with_file_and_line() {
         [
             "`install` calls `copy_files`",
             "`copy_files` calls `std::fs::copy`",
-            "pedantic form: filesystem work on no per-event path (start-up, a command, a reload, a periodic task)"
+            "pedantic form: filesystem or image work on no per-event path (start-up, a command, a reload, a periodic task)"
         ]
     );
     // Each hop points into its own file, which is not the finding's.

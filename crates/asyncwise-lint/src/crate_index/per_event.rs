@@ -175,7 +175,7 @@ impl CrateIndex {
                     g,
                     self.fns[g].summary.at,
                     format!(
-                        "`{}` is a request handler (a route attribute, a framework's extractor parameter or `Service::call`): it runs once per request",
+                        "`{}` is a request handler (a route attribute, a framework's extractor parameter or `Service::call`){PER_REQUEST}",
                         name(g)
                     ),
                 ),
@@ -183,7 +183,7 @@ impl CrateIndex {
                     g,
                     self.fns[g].summary.at,
                     format!(
-                        "`{}` is registered as a handler by `{}`: it runs once per request",
+                        "`{}` is registered as a handler by `{}`{PER_REQUEST}",
                         name(g),
                         name(by)
                     ),
@@ -192,7 +192,7 @@ impl CrateIndex {
                     by,
                     at,
                     format!(
-                        "`{}` is called in a loop of `{}` driven by incoming events (or a task spawned there): once per event",
+                        "`{}` is called in a loop of `{}`{PER_EVENT_LOOP}",
                         name(g),
                         name(by)
                     ),
@@ -235,6 +235,22 @@ impl CrateIndex {
         self.per_event.get(f).copied().unwrap_or(false)
     }
 
+    /// Is function `f` on a per-event path that a request handler starts (a handler itself, or a
+    /// function a handler reaches through calls), rather than an event loop's body? Image work
+    /// (`Cost::Cpu`) is default only there: an upload or a proxied image decoded per request.
+    pub fn reached_from_request_handler(&self, f: usize) -> bool {
+        let mut seen = FastSet::default();
+        let mut g = f;
+        while seen.insert(g) {
+            match self.per_event_why.get(g) {
+                Some(Some(Why::Handler | Why::Registered { .. })) => return true,
+                Some(Some(Why::Called { by, .. } | Why::ByName { by })) => g = *by,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Is the call at `span` of function `f` a filesystem-class blocking call made in async code
     /// outside any per-event region of its file, in a function on a per-event path: the default
     /// form only because of that path, which [`CrateIndex::per_event_notes`] explains?
@@ -261,6 +277,21 @@ impl CrateIndex {
                 .any(|s| s.start == span.start)
         })
     }
+}
+
+/// How the first note of [`CrateIndex::per_event_notes`] ends when a handler starts the path.
+const PER_REQUEST: &str = ": it runs once per request";
+/// How it ends when an event loop's body (or a task spawned there) starts the path.
+const PER_EVENT_LOOP: &str = " driven by incoming events (or a task spawned there): once per event";
+
+/// Do a finding's notes name a request handler whose per-event path it is on (the notes of
+/// [`CrateIndex::per_event_notes`])? Such a finding is reached from served requests, so the
+/// serial-module approximation of `blocking_in_async`'s pedantic form (a module of a binary
+/// that itself starts nothing concurrent) does not apply to it. A path started by an event
+/// loop is weaker evidence (a command's loop over signals or a file watcher is one too): on
+/// the field sets, the two findings it would have kept were noise.
+pub(crate) fn notes_name_request_path(notes: &[crate::diagnostic::Note]) -> bool {
+    notes.iter().any(|n| n.message.ends_with(PER_REQUEST))
 }
 
 /// How many notes [`CrateIndex::per_event_notes`] gives at most: the nearest steps of a path

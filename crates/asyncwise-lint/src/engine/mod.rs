@@ -1130,7 +1130,8 @@ impl PackageOutcome {
     /// other task. The binary is `src/main.rs` with its modules when the package has no
     /// library, or one `src/bin/` target. A module of such a binary that itself spawns,
     /// joins, selects and serves nothing (a command's flow) is judged the same way, as an
-    /// approximation of "not reachable from concurrent code".
+    /// approximation of "not reachable from concurrent code", except for a finding whose notes
+    /// name the request handler whose per-event path it is on.
     fn demote_serial_binaries(&mut self, files: &[(&Path, bool)], bin_only: bool) {
         let mut binaries: std::collections::HashMap<String, (bool, Vec<&Path>)> =
             std::collections::HashMap::new();
@@ -1142,26 +1143,33 @@ impl PackageOutcome {
             entry.0 |= *concurrent;
             entry.1.push(path);
         }
-        let mut serial: std::collections::HashSet<&Path> = binaries
+        let serial: std::collections::HashSet<&Path> = binaries
             .into_values()
             .filter(|(concurrent, _)| !concurrent)
             .flat_map(|(_, files)| files)
             .collect();
-        serial.extend(files.iter().filter_map(|(path, concurrent)| {
-            let module = !concurrent
-                && binary_of(path, bin_only).as_deref() == Some("main")
-                && !path.ends_with("main.rs");
-            module.then_some(*path)
-        }));
+        let serial_modules: std::collections::HashSet<&Path> = files
+            .iter()
+            .filter_map(|(path, concurrent)| {
+                let module = !concurrent
+                    && binary_of(path, bin_only).as_deref() == Some("main")
+                    && !path.ends_with("main.rs");
+                module.then_some(*path)
+            })
+            .collect();
         for d in &mut self.diagnostics {
             // tokio's `blocking_*` methods panic in async code whatever else runs.
             let panics = d
                 .help
                 .as_deref()
                 .is_some_and(crate::knowledge::blocking::panics_in_async);
+            // A finding a request handler reaches is served work: the module approximation
+            // does not hold for it.
+            let in_serial_module = serial_modules.contains(d.path.as_path())
+                && !crate::crate_index::notes_name_request_path(&d.notes);
             if d.rule == "blocking_in_async"
                 && d.form == crate::levels::Form::Default
-                && serial.contains(d.path.as_path())
+                && (serial.contains(d.path.as_path()) || in_serial_module)
                 && !panics
             {
                 d.form = crate::levels::Form::Pedantic;

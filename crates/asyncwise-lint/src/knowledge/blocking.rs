@@ -35,12 +35,33 @@ pub enum Cost {
     /// matters where it runs once per request, connection or other event, not where it runs
     /// once in a while.
     Filesystem,
+    /// CPU work proportional to the size of its input, which the code does not show: decoding,
+    /// encoding or resizing an image. A cover decoded per track change costs milliseconds; an
+    /// upload or a proxied image decoded per request costs tens to hundreds of milliseconds of
+    /// a worker, times the requests. Like [`Cost::Filesystem`], it matters where it runs once
+    /// per request, connection or other event.
+    Cpu,
     /// A wait with no bound the program controls (a sleep, a socket, DNS, standard input, a
     /// child process, a channel, a thread join, a lock or condition variable, a blocking HTTP or
     /// database client) or deliberately heavy CPU work (password hashing): harmful wherever it
     /// runs beside other tasks.
     #[default]
     Wait,
+}
+
+impl Cost {
+    /// Is a call of this cost worth reporting by default only where it runs once per event (a
+    /// request handler, a per-connection task; `blocking_in_async`'s per-event paths)?
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::blocking::Cost;
+    /// assert!(Cost::Filesystem.per_event_only());
+    /// assert!(Cost::Cpu.per_event_only());
+    /// assert!(!Cost::Wait.per_event_only());
+    /// ```
+    pub fn per_event_only(self) -> bool {
+        matches!(self, Cost::Filesystem | Cost::Cpu)
+    }
 }
 
 pub(crate) const SLEEP_HINT: &str = "use `tokio::time::sleep(duration).await`";
@@ -94,11 +115,12 @@ const PATH_FS: &[&str] = &[
     "read_dir",
     "read_link",
 ];
-pub(crate) const DECODE_HINT: &str = "decoding or resizing an image is CPU work proportional to its size: run it in `tokio::task::spawn_blocking`";
+pub(crate) const DECODE_HINT: &str = "decoding, encoding or resizing an image is CPU work proportional to its size: run it in `tokio::task::spawn_blocking`";
 pub(crate) const HTTP_HINT: &str = "use an async client (e.g. `reqwest::Client` with `.await`), or run it in `tokio::task::spawn_blocking`";
 pub(crate) const ARCHIVE_HINT: &str = "reading a whole archive or compressed stream is blocking I/O and CPU work proportional to its size: run it in `tokio::task::spawn_blocking` (or use `async-compression`/`tokio-tar`)";
 pub(crate) const GIT_HINT: &str = "libgit2 does its network and disk work on the calling thread: run it in `tokio::task::spawn_blocking`";
 pub(crate) const SMTP_HINT: &str = "`SmtpTransport` talks SMTP synchronously: use `AsyncSmtpTransport` with `send(..).await`, or run it in `tokio::task::spawn_blocking`";
+pub(crate) const SOCKET2_HINT: &str = "a socket2 socket in blocking mode waits for the peer on this thread (up to the kernel's connect timeout): connect through `tokio::net::TcpSocket::from_std_stream(socket.into())`, or call `set_nonblocking(true)` first and wait for readiness with tokio";
 pub(crate) const SSH_HINT: &str = "`ssh2` blocks on its socket by default: run the session in `tokio::task::spawn_blocking` (or use an async SSH client such as `russh`)";
 
 /// Blocking free functions.
@@ -252,21 +274,28 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         hint: HASH_HINT,
         cost: Cost::Wait,
     },
-    // Brief CPU or desktop work (see [`BRIEF_WORK`]): the pedantic form only.
+    // Decoding an image: CPU work proportional to its size ([`Cost::Cpu`]). The image crate's
+    // free functions "create a new image from a byte slice" (`load_from_memory`), "from a
+    // Reader" (`load`) or open and decode a file (`open`) (docs.rs/image, crate root).
     BlockingFn {
         path: "image::load_from_memory",
         hint: DECODE_HINT,
-        cost: Cost::Wait,
+        cost: Cost::Cpu,
     },
     BlockingFn {
         path: "image::load_from_memory_with_format",
         hint: DECODE_HINT,
-        cost: Cost::Wait,
+        cost: Cost::Cpu,
+    },
+    BlockingFn {
+        path: "image::load",
+        hint: DECODE_HINT,
+        cost: Cost::Cpu,
     },
     BlockingFn {
         path: "image::open",
         hint: DECODE_HINT,
-        cost: Cost::Wait,
+        cost: Cost::Cpu,
     },
     BlockingFn {
         path: "rusqlite::Connection::open",
@@ -385,6 +414,66 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         path: "git2::Repository::init",
         hint: GIT_HINT,
         cost: Cost::Filesystem,
+    },
+    // The ffprobe crate is a "wrapper for the ffprobe CLI utility": `ffprobe` "execute[s]
+    // ffprobe with default settings and return[s] the extracted data", `ffprobe_config` with a
+    // custom config (docs.rs/ffprobe); both run the program with std's `Command::output`.
+    BlockingFn {
+        path: "ffprobe::ffprobe",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "ffprobe::ffprobe_config",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    // The glob crate's `glob` and `glob_with` "allow querying the filesystem for all files
+    // that match a particular pattern" (docs.rs/glob, crate docs): a directory listing, like
+    // `std::fs::read_dir`, made as the returned iterator is read.
+    BlockingFn {
+        path: "glob::glob",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "glob::glob_with",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
+    // cargo's library API runs cargo's commands on the calling thread: `ops::doc` is the "main
+    // method for `cargo doc`" (docs.rs/cargo, `ops::doc`), which resolves and downloads the
+    // dependencies and runs rustdoc as child processes until the build ends; `compile`,
+    // `package`, `publish`, `install` and `fetch` are the other commands' (module `ops`).
+    BlockingFn {
+        path: "cargo::ops::doc",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "cargo::ops::compile",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "cargo::ops::package",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "cargo::ops::publish",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "cargo::ops::install",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "cargo::ops::fetch",
+        hint: PROCESS_HINT,
+        cost: Cost::Wait,
     },
 ];
 
@@ -583,6 +672,24 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: HASH_HINT,
         cost: Cost::Wait,
     },
+    // The image crate's `ImageReader` (`image::io::Reader` before 0.25) "wraps an input reader
+    // to facilitate automatic detection of an image's format, appropriate decoding method, and
+    // dispatches into the set of supported ImageDecoder implementations": `decode` decodes the
+    // whole image (docs.rs/image, struct `ImageReader`). `DynamicImage`'s `resize`/`thumbnail`/
+    // `blur` touch every pixel, and `write_to`/`save`/`save_with_format` encode the image
+    // ("Encode this image and write it to w", docs.rs/image, struct `DynamicImage`).
+    BlockingMethod {
+        receiver: "image::ImageReader",
+        methods: &["decode"],
+        hint: DECODE_HINT,
+        cost: Cost::Cpu,
+    },
+    BlockingMethod {
+        receiver: "image::io::Reader",
+        methods: &["decode"],
+        hint: DECODE_HINT,
+        cost: Cost::Cpu,
+    },
     BlockingMethod {
         receiver: "image::DynamicImage",
         methods: &[
@@ -591,9 +698,26 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
             "resize_to_fill",
             "thumbnail",
             "blur",
+            "write_to",
+            "save",
+            "save_with_format",
         ],
         hint: DECODE_HINT,
-        cost: Cost::Wait,
+        cost: Cost::Cpu,
+    },
+    // The webp crate's `Encoder` "encode[s] the image with the given quality" with libwebp on
+    // the calling thread (docs.rs/webp, struct `Encoder`: `encode`, `encode_lossless`,
+    // `encode_advanced`).
+    BlockingMethod {
+        receiver: "webp::Encoder",
+        methods: &[
+            "encode",
+            "encode_lossless",
+            "encode_advanced",
+            "encode_simple",
+        ],
+        hint: DECODE_HINT,
+        cost: Cost::Cpu,
     },
     BlockingMethod {
         receiver: "notify_rust::Notification",
@@ -841,6 +965,15 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         receiver: "git2::build::RepoBuilder",
         methods: &["clone"],
         hint: GIT_HINT,
+        cost: Cost::Wait,
+    },
+    // socket2's `Socket` is in blocking mode until `set_nonblocking(true)`: `connect` and
+    // `accept` wait for the peer (see [`MODE_DEPENDENT_SOCKET_METHODS`]), and `connect_timeout`
+    // "waits for the connection to complete with poll(2)" in any mode (docs.rs/socket2).
+    BlockingMethod {
+        receiver: SOCKET2,
+        methods: &["connect", "connect_timeout", "accept"],
+        hint: SOCKET2_HINT,
         cost: Cost::Wait,
     },
     // lettre's `SmtpTransport` is its blocking transport ("Synchronously send an email",
@@ -1121,33 +1254,73 @@ pub fn metadata_only(path: Option<&str>, method: Option<(&str, &str)>) -> bool {
     path.is_some_and(fs_fn) || method.is_some_and(path_method)
 }
 
-/// Blocking work that is brief in the cases seen on real code: decoding or resizing an image
-/// (the image crate's `load_from_memory`/`open` "create a new image from a byte slice" or a
-/// file, `DynamicImage::resize`; docs.rs/image) and showing a desktop notification (notify-rust's
-/// `Notification::show`, a synchronous D-Bus round trip; docs.rs/notify-rust). Both are the
-/// pedantic form of `blocking_in_async`: on the five labelled sets the only such calls (a
-/// ~640x640 cover decoded once per track change, one notification per track change) were noise.
-/// Large images decoded per request would be worth moving off the executor, but the size is
-/// not visible in the code.
-pub const BRIEF_WORK: &[&str] = &[
-    "image::load_from_memory",
-    "image::load_from_memory_with_format",
-    "image::open",
-    "image::DynamicImage::resize",
-    "image::DynamicImage::resize_exact",
-    "image::DynamicImage::resize_to_fill",
-    "image::DynamicImage::thumbnail",
-    "image::DynamicImage::blur",
-    "notify_rust::Notification::show",
-];
+/// Methods of [`SOCKET2`]'s `Socket` that wait only in blocking mode: socket2's `connect`
+/// "directly corresponds to the `connect(2)` function" (docs.rs/socket2, `Socket::connect`),
+/// which blocks until the connection is made unless the socket is non-blocking, and makes no
+/// connection on a datagram socket (POSIX `connect()`); `accept` waits for a connection the same
+/// way. After `set_nonblocking(true)` on the same socket, or on a socket created with
+/// `Type::DGRAM`, they return at once.
+pub const MODE_DEPENDENT_SOCKET_METHODS: &[&str] = &["connect", "accept"];
+
+/// The socket2 crate's socket type.
+pub const SOCKET2: &str = "socket2::Socket";
+
+/// Roots of the kernel's virtual filesystems. procfs "is a pseudo-filesystem which provides an
+/// interface to kernel data structures" and sysfs one "for exporting kernel objects" (the Linux
+/// man pages proc(5) and sysfs(5)): a file there is answered from memory and never waits for a
+/// disk, so `std::fs` calls on a literal path under them are not blocking calls. Not `/proc`
+/// itself: listing it enumerates every process of the machine, and a scan that then reads each
+/// one's files is work proportional to the process count (as sysinfo's refresh of all
+/// processes is).
+pub const KERNEL_FS_ROOTS: &[&str] = &["/proc", "/sys"];
+
+/// Is `path` (a literal path) under one of [`KERNEL_FS_ROOTS`], other than the process list
+/// `/proc` itself?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::under_kernel_fs;
+/// assert!(under_kernel_fs("/proc/meminfo"));
+/// assert!(under_kernel_fs("/proc/{pid}/stat"));
+/// assert!(under_kernel_fs("/sys/fs/cgroup/cpu.max"));
+/// assert!(!under_kernel_fs("/proc"));
+/// assert!(!under_kernel_fs("/processes/list"));
+/// assert!(!under_kernel_fs("proc/self"));
+/// ```
+pub fn under_kernel_fs(path: &str) -> bool {
+    KERNEL_FS_ROOTS.iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.starts_with('/') && rest != "/")
+    })
+}
+
+/// Is `hint` (a finding's help) the advice every image-work row ([`Cost::Cpu`]) gives?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::{blocking_fn, is_image_work_hint};
+/// assert!(is_image_work_hint(blocking_fn("image::load_from_memory").unwrap().hint));
+/// assert!(!is_image_work_hint(blocking_fn("std::fs::read").unwrap().hint));
+/// ```
+pub fn is_image_work_hint(hint: &str) -> bool {
+    hint == DECODE_HINT
+}
+
+/// Blocking work that is brief in the cases seen on real code: showing a desktop notification
+/// (notify-rust's `Notification::show`, a synchronous D-Bus round trip; docs.rs/notify-rust) and
+/// running a whole in-memory stream through a compression crate. Both are the pedantic form of
+/// `blocking_in_async`: on the five labelled sets the only notifications (one per track change)
+/// were noise. Image work is not here: it is [`Cost::Cpu`], default on a per-event path (an
+/// upload or a proxied image decoded per request; eighth set), pedantic elsewhere (a cover
+/// decoded once per track change; fifth set).
+pub const BRIEF_WORK: &[&str] = &["notify_rust::Notification::show"];
 
 /// Is a call of `path` (a free function) or of method `method` on `receiver` brief work (see
 /// [`BRIEF_WORK`])? A short name as blocking chains show it (`Notification::show`) counts too.
 ///
 /// ```
 /// use asyncwise_lint::knowledge::blocking::brief_work;
-/// assert!(brief_work(Some("image::load_from_memory"), None));
 /// assert!(brief_work(None, Some(("notify_rust::Notification", "show"))));
+/// // image work is CPU work default on per-event paths, not brief work
+/// assert!(!brief_work(Some("image::load_from_memory"), None));
 /// assert!(brief_work(Some("Notification::show"), None));
 /// assert!(!brief_work(Some("std::fs::read"), None));
 /// ```

@@ -108,12 +108,13 @@ pub fn propagation(what: &str, hint: &str, cost: Cost) -> Propagation {
     {
         return Propagation::Never;
     }
-    if cost == Cost::Filesystem {
+    if cost.per_event_only() {
         return Propagation::Pedantic;
     }
     let waits_outside = [
         blocking::PROCESS_HINT,
         blocking::NET_HINT,
+        blocking::SOCKET2_HINT,
         blocking::HTTP_HINT,
         blocking::DB_HINT,
         blocking::HASH_HINT,

@@ -10,6 +10,33 @@ pub const PER_ELEMENT_ADAPTERS: &[&str] = &[
     "then",
 ];
 
+/// Methods of `Option`, `Result` and `Iterator` that call a function given as an argument on the
+/// caller's thread: an `Option`'s or `Result`'s at once, an iterator's as it is consumed (in the
+/// same expression, nearly always). A function named by its path there
+/// (`password.map(hash::password)`) is called as `hash::password(p)` would be. Not `then`: a
+/// stream's `then` takes an async fn whose future it polls.
+pub const FN_CALLING_COMBINATORS: &[&str] = &[
+    "map",
+    "and_then",
+    "or_else",
+    "map_or",
+    "map_or_else",
+    "unwrap_or_else",
+    "ok_or_else",
+    "map_err",
+    "inspect",
+    "is_some_and",
+    "is_ok_and",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "for_each",
+    "try_for_each",
+    "find_map",
+    "any",
+    "all",
+];
+
 /// Methods that produce an iterator or stream: evidence that a following `map` runs per element
 /// (`Option::map` and `Result::map` run at most once).
 pub const ITERATOR_SOURCES: &[&str] = &[

@@ -93,3 +93,22 @@ pub const ERROR_RETURNING_MACROS: &[&str] = &["bail", "ensure", "whatever", "ens
 /// Macros that write formatted text into their first argument (`write!(file, ..)`): blocking
 /// when that is a std `File`.
 pub const WRITE_MACROS: &[&str] = &["write", "writeln"];
+
+/// Does an invocation of macro `name` with a single expression argument (`log_err!(call()?)`,
+/// a crate's own error-reporting wrapper) give the light type of that argument? A crate's own
+/// wrappers around a `Result` map its error and keep its value, so a method called on the
+/// invocation's value (`report!(reader.with_guessed_format())?.decode()`) is typed through it.
+/// Not the macros of std and of the logging and error crates ([`NON_SUSPENDING_MACROS`]: they
+/// make a new value, `format!`, `vec!`, `anyhow!`, or none), nor those whose bodies are not code
+/// ([`OPAQUE_MACROS`]); `dbg!` returns its argument.
+///
+/// ```
+/// use asyncwise_lint::knowledge::macros::passes_value_through;
+/// assert!(passes_value_through("report_internal_error"));
+/// assert!(passes_value_through("dbg"));
+/// assert!(!passes_value_through("vec"));
+/// assert!(!passes_value_through("json"));
+/// ```
+pub fn passes_value_through(name: &str) -> bool {
+    name == "dbg" || !NON_SUSPENDING_MACROS.contains(&name) && !OPAQUE_MACROS.contains(&name)
+}

@@ -85,6 +85,11 @@ pub const CONSTRUCTOR_RETURNS: &[(&str, Returns)] = &[
         Returns::Type("image::DynamicImage"),
     ),
     ("image::open", Returns::Type("image::DynamicImage")),
+    ("image::load", Returns::Type("image::DynamicImage")),
+    // webp's encoder is built from an image or raw pixels (docs.rs/webp, struct `Encoder`).
+    ("webp::Encoder::from_image", Returns::Type("webp::Encoder")),
+    ("webp::Encoder::from_rgb", Returns::Type("webp::Encoder")),
+    ("webp::Encoder::from_rgba", Returns::Type("webp::Encoder")),
     ("std::fs::canonicalize", Returns::Type("std::path::PathBuf")),
     // The `dirs` crate's directories are `Option<PathBuf>` (docs.rs/dirs); `?`, `unwrap` and
     // `Some(..)` patterns peel the option as they peel a `Result`.
@@ -342,6 +347,74 @@ pub const METHOD_RETURNS: &[MethodReturns] = &[
     MethodReturns {
         receiver: "ureq::*",
         method: "*",
+        returns: Returns::SameAsReceiver,
+    },
+    // `ImageReader::new(r).with_guessed_format()?.decode()?`: the image crate's reader builder
+    // returns itself until `decode` gives the image (docs.rs/image, struct `ImageReader`;
+    // `image::io::Reader` before 0.25); the image's transforms return a new image.
+    MethodReturns {
+        receiver: "image::ImageReader",
+        method: "decode",
+        returns: Returns::Type("image::DynamicImage"),
+    },
+    MethodReturns {
+        receiver: "image::ImageReader",
+        method: "with_guessed_format",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::ImageReader",
+        method: "with_format",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::io::Reader",
+        method: "decode",
+        returns: Returns::Type("image::DynamicImage"),
+    },
+    MethodReturns {
+        receiver: "image::io::Reader",
+        method: "with_guessed_format",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::io::Reader",
+        method: "with_format",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::DynamicImage",
+        method: "rotate90",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::DynamicImage",
+        method: "rotate180",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::DynamicImage",
+        method: "rotate270",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::DynamicImage",
+        method: "fliph",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::DynamicImage",
+        method: "flipv",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::DynamicImage",
+        method: "resize",
+        returns: Returns::SameAsReceiver,
+    },
+    MethodReturns {
+        receiver: "image::DynamicImage",
+        method: "thumbnail",
         returns: Returns::SameAsReceiver,
     },
     // `redis::cmd("SET").arg(k).arg(v)`: the builder methods return the command itself

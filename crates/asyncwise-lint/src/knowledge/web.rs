@@ -41,6 +41,11 @@ pub const EXTRACTOR_TYPES: &[&str] = &[
     "ntex::web::types::",
     "tonic::Request",
     "tonic::Streaming",
+    // pingora's proxy `Session` is "the per request object" its `ProxyHttp` phases
+    // (`request_filter`, `upstream_peer`, ...) receive (docs.rs/pingora-proxy, trait
+    // `ProxyHttp`): a function taking one runs once per proxied request.
+    "pingora_proxy::Session",
+    "pingora::proxy::Session",
 ];
 
 /// Functions whose arguments are route handlers: axum's method routers and the service and

@@ -438,6 +438,12 @@ pub struct FileModel<'a> {
     pub low_volume_channels: Vec<(Loc, analysis::channels::LowVolume)>,
     /// `recv_timeout` calls with a zero or near-zero constant timeout: polls that do not block.
     pub polling_receives: Vec<Loc>,
+    /// Calls of blocking rows that do not wait here: filesystem calls on a literal path under
+    /// `/proc` or `/sys`, which the kernel answers from memory (see
+    /// [`crate::knowledge::blocking::KERNEL_FS_ROOTS`]), and a socket2 socket's
+    /// `connect`/`accept` after `set_nonblocking(true)` on it, or on a datagram socket (see
+    /// [`crate::knowledge::blocking::MODE_DEPENDENT_SOCKET_METHODS`]).
+    pub non_waiting_calls: Vec<Loc>,
     /// Calls that abort a task or keep the means to (`handle.abort()`, `handle.abort_handle()`,
     /// `AbortOnDropHandle::new(handle)`).
     pub task_aborts: Vec<Loc>,
@@ -607,6 +613,7 @@ impl<'a> FileModel<'a> {
             type_aliases,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
+            non_waiting_calls: facts.non_waiting_calls,
             task_aborts: facts.task_aborts,
             async_lock_decls: facts.async_lock_decls,
             async_lock_sites: facts.async_lock_sites,

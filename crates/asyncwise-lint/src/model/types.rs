@@ -648,6 +648,23 @@ fn infer_within(
             infer(&u.expr, env, types, resolver)
         }
         syn::Expr::Try(t) => infer(&t.expr, env, types, resolver),
+        // `report!(ImageReader::new(r).with_guessed_format())?`: a crate's wrapper macro around
+        // one expression keeps that expression's value (see `passes_value_through`).
+        syn::Expr::Macro(m) => {
+            let name = m
+                .mac
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            if !crate::knowledge::macros::passes_value_through(&name) {
+                return Ty::Unknown;
+            }
+            m.mac
+                .parse_body::<syn::Expr>()
+                .map_or(Ty::Unknown, |inner| infer(&inner, env, types, resolver))
+        }
         // `db.lock().await`: an async lock's guard, the value behind the lock. Other awaited
         // values stay unknown (a future's output is not what the tables record).
         syn::Expr::Await(a) => match &*a.base {

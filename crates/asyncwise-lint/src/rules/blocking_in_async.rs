@@ -19,9 +19,13 @@ crate::declare_rule! {
     /// Filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path` methods that
     /// ask the filesystem, `serde_json::from_reader` on a `File`) that is not on a per-event path
     /// (below): start-up, a command, a reload, a periodic save run as often as the program
-    /// chooses. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
-    /// anywhere. Brief CPU or desktop work anywhere: decoding or resizing an image (the image
-    /// crate's `load_from_memory`, `open`, `DynamicImage::resize`) and showing a desktop
+    /// chooses. Image work (the image crate's `load_from_memory`, `open`,
+    /// `ImageReader::decode`, `DynamicImage::resize`/`thumbnail`/`write_to`, webp's
+    /// `Encoder::encode`: CPU work proportional to an image's size, which the code does not show)
+    /// where no request handler reaches it: off every per-event path, and on one an event loop
+    /// starts. A cover decoded per track change is milliseconds; an upload decoded per request
+    /// holds a worker for tens to hundreds of milliseconds per request. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
+    /// anywhere. Brief desktop work anywhere: showing a desktop
     /// notification (notify-rust's `Notification::show`). Deriving a new password hash (bcrypt's
     /// `hash`, `Argon2::hash_password`, ring's `pbkdf2::derive`, ...; verifying one stays default,
     /// below). Any blocking call in the initialiser of a `static` once-cell
@@ -36,7 +40,9 @@ crate::declare_rule! {
     /// path (below), which blocks once per value it builds, when a task or component starts;
     /// calls in a binary made while nothing else runs (in a fn reached from
     /// `main` only through such fns, before anything concurrent starts); and calls in a binary
-    /// none of whose files spawns, joins, selects or serves. Any blocking call polled only on
+    /// none of whose files spawns, joins, selects or serves, or in a module file of a binary
+    /// that itself does none of these (a command's flow), unless a request handler reaches the
+    /// call (then it is served work). Any blocking call polled only on
     /// the main thread of a multi-thread `#[tokio::main]`, outside every `join!`/`select!` and
     /// per-event loop of `main`'s own future and in no function a spawned task or handler also
     /// reaches: tokio's `Runtime::block_on` "runs the given future on the current thread" and
@@ -50,8 +56,8 @@ crate::declare_rule! {
     /// within an asynchronous execution context" (tokio's docs): at start-up or in a command-line
     /// tool they crash the program, so they are default wherever async code reaches them.
     /// Each pedantic finding carries a note naming which of these made it pedantic, and a
-    /// filesystem finding in the default form names the per-event path that made it default
-    /// (the handler or event loop, then the calls), so a reader can check the judgement.
+    /// default finding on a per-event path names that path (the handler or event loop, then
+    /// the calls), so a reader can check the judgement.
     ///
     /// ## Why is this bad
     /// An async runtime runs many tasks on a few worker threads. A task that blocks its worker
@@ -384,6 +390,11 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if model.polling_receives.contains(&call.loc) {
             continue;
         }
+        // `std::fs::read_dir("/proc")`: the kernel answers from memory; a socket2 socket's
+        // `connect` in non-blocking mode returns at once.
+        if model.non_waiting_calls.contains(&call.loc) {
+            continue;
+        }
         // Once, at start-up, before anything runs concurrently, or a call of a pedantic kind
         // (metadata only, brief work, a new password hash): the pedantic form.
         let pedantic_kind = match &call.callee {
@@ -523,9 +534,17 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             || call.per_run && index.is_startup_only(f)
             || index.runs_alone(f, call.span.start.line)
             || constructed_off_event;
-        // Filesystem work off every per-event path runs as often as the program chooses.
-        let filesystem_off_event =
-            last.cost == Some(Cost::Filesystem) && !call.per_event && !index.is_per_event(f);
+        // Filesystem or image work off every per-event path runs as often as the program
+        // chooses.
+        let filesystem_off_event = last.cost.is_some_and(Cost::per_event_only)
+            && !call.per_event
+            && !index.is_per_event(f);
+        // Image work on a per-event path an event loop starts, not a request handler: a cover
+        // decoded per track change, not an upload decoded per request.
+        let image_off_request = last.cost == Some(Cost::Cpu)
+            && !call.per_event
+            && index.is_per_event(f)
+            && !index.reached_from_request_handler(f);
         // Polled only on the main thread of a multi-thread `#[tokio::main]`, outside any
         // concurrency of `main`'s own future: the spawned tasks run on other threads.
         let main_thread_only = index.call_on_main_thread(f, call);
@@ -544,6 +563,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             (quiet, Pedantic::Quiet),
             (interactive, Pedantic::Interactive),
             (filesystem_off_event, Pedantic::FilesystemOffEvent),
+            (image_off_request, Pedantic::ImageOffRequest),
             (main_thread_only, Pedantic::MainThread),
             (
                 blocking::pedantic_kind(Some(last.calls.trim_matches('`')), None),
@@ -556,8 +576,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             notes.push(why.note());
             crate::levels::Form::Pedantic
         } else {
-            // Filesystem work is default only on a per-event path: say which.
-            if last.cost == Some(Cost::Filesystem) && !call.per_event {
+            // Filesystem and image work are default only on a per-event path, and any blocking
+            // call there is served work (which keeps it out of the serial-module
+            // approximation): say which path.
+            if !call.per_event {
                 notes.extend(index.per_event_notes(f));
             }
             crate::levels::Form::Default
@@ -627,6 +649,12 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
                 Pedantic::FilesystemOffEvent,
             ),
             (
+                d.help.as_deref().is_some_and(blocking::is_image_work_hint)
+                    && index.is_per_event(f)
+                    && !index.reached_from_request_handler(f),
+                Pedantic::ImageOffRequest,
+            ),
+            (
                 index.blocks_on_main_thread(f, &d.span),
                 Pedantic::MainThread,
             ),
@@ -634,8 +662,10 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
         if let Some(why) = why {
             d.form = crate::levels::Form::Pedantic;
             d.notes.push(why.note());
-        } else if index.is_filesystem_on_event_path(f, &d.span) {
-            // Filesystem work is default only on a per-event path: say which.
+        } else if index.is_per_event(f) {
+            // Filesystem and image work are default only on a per-event path, and any blocking
+            // call there is served work (which keeps it out of the serial-module
+            // approximation): say which path.
             d.notes.extend(index.per_event_notes(f));
         }
     }
@@ -650,6 +680,7 @@ enum Pedantic {
     Quiet,
     Interactive,
     FilesystemOffEvent,
+    ImageOffRequest,
     MainThread,
     Kind,
     Dependency,
@@ -677,7 +708,10 @@ impl Pedantic {
                 "pedantic form: in a flow that waits for a person at the terminal"
             }
             Pedantic::FilesystemOffEvent => {
-                "pedantic form: filesystem work on no per-event path (start-up, a command, a reload, a periodic task)"
+                "pedantic form: filesystem or image work on no per-event path (start-up, a command, a reload, a periodic task)"
+            }
+            Pedantic::ImageOffRequest => {
+                "pedantic form: image work on a per-event path an event loop starts, not a request handler (a cover or an icon per event of a local loop)"
             }
             Pedantic::MainThread => {
                 "pedantic form: polled only on the main thread of a multi-thread `#[tokio::main]`, apart from the workers"

@@ -12,7 +12,7 @@ use super::super::analysis::bounds;
 use super::super::analysis::channels::is_polling_receive;
 use super::super::{CallFact, Callee, Ctx, Loc, Ty};
 use super::{Walker, addr, call_addr};
-use crate::knowledge::iterators;
+use crate::knowledge::{blocking, iterators};
 
 impl Walker {
     pub(super) fn record_call(&mut self, callee: Callee, loc: Loc, awaited: bool) {
@@ -115,6 +115,14 @@ impl Walker {
         if self.knowledge.is_reader_fn(&path) {
             self.record_io(&path, c.args.first(), loc);
         }
+        if c.args.first().is_some_and(names_kernel_fs)
+            && self
+                .knowledge
+                .blocking_fn(&path)
+                .is_some_and(|b| b.cost == crate::knowledge::blocking::Cost::Filesystem)
+        {
+            self.facts.non_waiting_calls.push(loc);
+        }
         if self.knowledge.is_spawn_fn(&path) {
             // A configured wrapper may take a name or options first (`spawn_named("conn", fut)`).
             let future = c
@@ -165,7 +173,26 @@ impl Walker {
         if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);
         }
+        let receiver_name = match &*m.receiver {
+            syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+            _ => None,
+        };
+        // `sock.set_nonblocking(true)`: later `connect`/`accept` calls on `sock` return at once.
+        if name == "set_nonblocking"
+            && let Some(socket) = &receiver_name
+            && matches!(m.args.first(), Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })) if b.value)
+        {
+            self.scope.non_waiting_sockets.push(socket.clone());
+        }
         let mut receiver = self.infer(&m.receiver);
+        if blocking::MODE_DEPENDENT_SOCKET_METHODS.contains(&name.as_str())
+            && receiver.path() == Some(blocking::SOCKET2)
+            && receiver_name
+                .as_ref()
+                .is_some_and(|s| self.scope.non_waiting_sockets.contains(s))
+        {
+            self.facts.non_waiting_calls.push(loc);
+        }
         // std parses a numeric address before it asks the resolver: no lookup happens.
         if name == "to_socket_addrs" && numeric_address(&m.receiver, &receiver) {
             receiver = Ty::Named("std::net::SocketAddr".to_string());
@@ -180,11 +207,15 @@ impl Walker {
         // Asked before the name moves into the call fact.
         let per_element = iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str());
         let offloads = self.knowledge.is_offload_method(&name);
+        let calls_fn_args = iterators::FN_CALLING_COMBINATORS.contains(&name.as_str());
         self.record_call(
             Callee::Method { name, receiver },
             loc,
             self.uses.is_awaited(me),
         );
+        if calls_fn_args {
+            self.record_fn_args(&m.args);
+        }
         if iterators::CONCURRENCY_LIMITED_CONSUMERS
             .iter()
             .any(|c| m.method == c)
@@ -220,6 +251,66 @@ impl Walker {
             }
         }
         self.visit_args(&m.args, offloads, self.uses.is_awaited(me), adapter_loop);
+    }
+}
+
+impl Walker {
+    /// `password.map(hash::password)`: a function named by its path as the argument of a
+    /// combinator that calls it ([`iterators::FN_CALLING_COMBINATORS`]) is a call of that
+    /// function, here. Only paths that cannot be a local variable holding a closure: two or more
+    /// segments (`hash::password`, `Self::parse`), or a name a `use` or an item of the module
+    /// gives.
+    fn record_fn_args(&mut self, args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) {
+        for arg in args {
+            let syn::Expr::Path(p) = arg else { continue };
+            if p.qself.is_some() {
+                continue;
+            }
+            let path = self.resolver.resolve(&p.path);
+            // A single name resolves to a path only through a `use` or an item of the module;
+            // a local variable stays a bare name.
+            let named = p.path.segments.len() >= 2 || path.contains("::");
+            // A tuple struct or variant constructor (`Some`, `Ok`, `Wrapper`) is no function.
+            let constructor = p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase));
+            if named && !constructor {
+                self.record_call(Callee::Path(path), Loc::of(arg), false);
+            }
+        }
+    }
+}
+
+/// Is `e` a path under one of the kernel's virtual filesystems: a string literal, or a
+/// `format!` whose template starts with one (`format!("/proc/{pid}/stat")`)?
+fn names_kernel_fs(e: &syn::Expr) -> bool {
+    use crate::knowledge::blocking::under_kernel_fs;
+    let e = match e {
+        syn::Expr::Reference(r) => &*r.expr,
+        other => other,
+    };
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => under_kernel_fs(&s.value()),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("format") => m
+            .mac
+            .parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            )
+            .ok()
+            .and_then(|args| args.into_iter().next())
+            .is_some_and(|first| match first {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => under_kernel_fs(&s.value()),
+                _ => false,
+            }),
+        _ => false,
     }
 }
 

@@ -78,6 +78,10 @@ pub struct WalkFacts {
     pub low_volume_channels: Vec<(Loc, super::analysis::channels::LowVolume)>,
     /// `recv_timeout` calls whose timeout is a zero or near-zero constant: polls, not waits.
     pub polling_receives: Vec<Loc>,
+    /// Calls of blocking rows that do not wait here: filesystem calls on a literal path under
+    /// `/proc` or `/sys` (see [`crate::knowledge::blocking::KERNEL_FS_ROOTS`]), and a socket2
+    /// socket's `connect`/`accept` after `set_nonblocking(true)` or on a datagram socket.
+    pub non_waiting_calls: Vec<Loc>,
     /// Calls that abort a task or keep the means to (see [`Knowledge::is_task_abort`]).
     pub task_aborts: Vec<Loc>,
     /// Async locks declared in the file.

@@ -31,6 +31,9 @@ pub(super) struct StmtScope {
     pub(super) bound_futures: Vec<(String, BodyFailure)>,
     /// Names bound to constants (`let workers = 48;`) in the enclosing blocks.
     pub(super) constant_names: Vec<String>,
+    /// Sockets of the enclosing blocks whose `connect`/`accept` return at once: set
+    /// non-blocking (`sock.set_nonblocking(true)`) or created as datagram sockets.
+    pub(super) non_waiting_sockets: Vec<String>,
     /// Tokens of the statements after the one being visited, when that statement holds a loop
     /// (to see whether the loop's tasks are joined right after it).
     pub(super) after_stmt: Option<Rc<AfterStmt>>,
@@ -88,6 +91,7 @@ impl Walker {
         self.env.push();
         let futures_in_scope = self.scope.bound_futures.len();
         let constants_in_scope = self.scope.constant_names.len();
+        let sockets_in_scope = self.scope.non_waiting_sockets.len();
         let saved_after = self.scope.after_stmt.take();
         let saved_leaves = self.scope.leaves_after_stmt;
         // Asked once per statement (it is read twice below).
@@ -109,6 +113,7 @@ impl Walker {
         self.scope.after_stmt = saved_after;
         self.scope.leaves_after_stmt = saved_leaves;
         self.scope.constant_names.truncate(constants_in_scope);
+        self.scope.non_waiting_sockets.truncate(sockets_in_scope);
         self.scope.bound_futures.truncate(futures_in_scope);
         self.env.pop();
         if binds_closure {
@@ -183,6 +188,11 @@ impl Walker {
             self.classify_channel(c, pair);
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+            && creates_datagram_socket(&init.expr)
+        {
+            self.scope.non_waiting_sockets.push(name.ident.to_string());
+        }
+        if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && bounds::is_constant(&init.expr, &self.scope.constant_names)
         {
             self.scope.constant_names.push(name.ident.to_string());
@@ -235,4 +245,35 @@ impl Walker {
             self.visit_expr(els);
         }
     }
+}
+
+/// Does `e` create a datagram socket with socket2 (`Socket::new(domain, Type::DGRAM, None)?`),
+/// whose `connect` only records the peer?
+fn creates_datagram_socket(e: &syn::Expr) -> bool {
+    let mut e = e;
+    loop {
+        e = match e {
+            syn::Expr::Try(t) => &t.expr,
+            syn::Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "unwrap" | "expect") =>
+            {
+                &m.receiver
+            }
+            _ => break,
+        };
+    }
+    let syn::Expr::Call(c) = e else { return false };
+    let syn::Expr::Path(f) = &*c.func else {
+        return false;
+    };
+    let names: Vec<String> = f
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    names.ends_with(&["Socket".to_string(), "new".to_string()])
+        && c.args.iter().any(|a| {
+            matches!(a, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "DGRAM"))
+        })
 }

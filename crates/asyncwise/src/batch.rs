@@ -654,6 +654,29 @@ pub struct BatchReport {
     pub batches_dead_lettered: u64,
 }
 
+/// Always a success: so that the worker can run as a task of a [`Shutdown`](crate::Shutdown)
+/// or a [`TaskGroup`](crate::TaskGroup), as the crate docs suggest. A dead-lettered batch is
+/// not a failure of the worker: the callback (or the `tracing` error event) has it, and the
+/// report counts it.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::{BatchConfig, Batcher, Shutdown};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+/// let config = BatchConfig::new(100, Duration::from_secs(60)).cancel_on(shutdown.child_token());
+/// let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+/// let worker = shutdown.spawn("batcher", worker.run());
+/// batcher.send(1).await.unwrap();
+/// let report = shutdown.drain().await; // the token fires: the worker flushes and ends
+/// assert!(report.is_clean());
+/// assert_eq!(worker.await.unwrap().items_flushed, 1);
+/// # }
+/// ```
+impl crate::TaskOutput for BatchReport {}
+
 /// The receiving side of a [`Batcher`]: groups items and calls the flush
 /// function. Does nothing until [`run`](Self::run) is awaited.
 ///

@@ -2461,3 +2461,472 @@ async fn drain_test_fails_a_service_future_that_never_returns() {
         .unwrap();
     assert!(report.is_clean(), "{report}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Second round: promises of the crate README and the finer print
+// ---------------------------------------------------------------------------------------------
+
+/// README: "a flush that panics (its function while creating the future, or the future) is
+/// caught and its batch dead-lettered (`FlushError::Panicked`, not retried)".
+#[tokio::test(start_paused = true)]
+async fn flush_function_panicking_before_its_future_is_caught() {
+    let dead = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&dead);
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(1, Duration::ZERO),
+        |batch: asyncwise::Batch<u32>| {
+            assert!(batch[0] != 0, "no future for item 0");
+            async { Ok::<_, String>(()) }
+        },
+    );
+    let worker = worker.dead_letter(move |batch, error| {
+        let panicked = matches!(error, FlushError::Panicked { attempts: 1, .. });
+        sink.lock().unwrap().push((batch.to_vec(), panicked));
+    });
+    let worker = tokio::spawn(worker.run());
+    batcher.send(0).await.unwrap();
+    batcher.send(1).await.unwrap();
+    drop(batcher);
+    let report = worker.await.unwrap();
+    assert_eq!(*dead.lock().unwrap(), [(vec![0], true)]);
+    assert_eq!((report.items_flushed, report.items_dead_lettered), (1, 1));
+}
+
+/// `BatchConfig::new`: "Flush when `max_items` items are waiting": a full batch does not wait for
+/// `max_delay`; items keep their order.
+#[tokio::test(start_paused = true)]
+async fn a_full_batch_is_flushed_at_once_in_order() {
+    let flushed: Flushed = Arc::default();
+    let sink = Arc::clone(&flushed);
+    let origin = Instant::now();
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(3, Duration::from_secs(3600)),
+        move |batch: asyncwise::Batch<u32>| {
+            sink.lock()
+                .unwrap()
+                .push((origin.elapsed(), batch.to_vec()));
+            async { Ok::<_, String>(()) }
+        },
+    );
+    let worker = tokio::spawn(worker.run());
+    for n in 0..3 {
+        batcher.send(n).await.unwrap();
+    }
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(*flushed.lock().unwrap(), [(Duration::ZERO, vec![0, 1, 2])]);
+    drop(batcher);
+    worker.await.unwrap();
+}
+
+/// README "Errors are never lost" with the zero-loss batcher run as a `Shutdown` task: the
+/// drain flushes every accepted item before it reports.
+#[tokio::test(start_paused = true)]
+async fn batcher_as_a_shutdown_task_flushes_everything_at_the_drain() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+    let total = Arc::new(AtomicUsize::new(0));
+    let sink = Arc::clone(&total);
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(10, Duration::from_secs(3600)).cancel_on(shutdown.child_token()),
+        move |batch: asyncwise::Batch<u32>| {
+            sink.fetch_add(batch.len(), Ordering::SeqCst);
+            async { Ok::<_, String>(()) }
+        },
+    );
+    let handle = shutdown.spawn("batcher", worker.run());
+    for n in 0..25 {
+        batcher.send(n).await.unwrap();
+    }
+    let report = shutdown.drain().await;
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(total.load(Ordering::SeqCst), 25);
+    assert_eq!(handle.await.unwrap().items_flushed, 25);
+    assert!(batcher.send(99).await.is_err());
+}
+
+/// `Batch::try_into_vec`: "The items, if this is the only handle to them."
+#[test]
+fn batch_try_into_vec_needs_the_only_handle() {
+    let batch = asyncwise::Batch::from(Vec::<u8>::new());
+    assert!(batch.is_empty());
+    let copy = batch.clone();
+    let batch = batch.try_into_vec().unwrap_err();
+    drop(copy);
+    assert_eq!(batch.try_into_vec(), Ok(Vec::new()));
+}
+
+/// Supervisor README: "restarts counted only when they ran": a child shut down while it waits
+/// for its restart delay was not restarted.
+#[tokio::test(start_paused = true)]
+async fn a_restart_still_waiting_for_its_delay_is_not_counted() {
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        sleep(Duration::from_secs(10)).await;
+        stop.cancel();
+    });
+    let runs = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&runs);
+    let report = Supervisor::new(token)
+        .restart_policy(
+            RetryPolicy::exponential(Duration::from_secs(3600))
+                .jitter(Jitter::None)
+                .max_delay(Duration::from_secs(3600)),
+        )
+        .child("c", RestartPolicy::Permanent, move |_ctx| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async { Err::<(), BoxError>("down".into()) }
+        })
+        .run()
+        .await
+        .unwrap();
+    assert!(report.shut_down);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(report.children[0].restarts, 0);
+    let last = report.children[0]
+        .last_error
+        .as_ref()
+        .expect("its last run failed");
+    assert!(last.to_string().contains("down"), "{last}");
+}
+
+/// `stable_after`: "How long a run must last for the child's restart delays to start from the
+/// first one again".
+#[tokio::test(start_paused = true)]
+async fn a_stable_run_starts_the_delays_again() {
+    let starts = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&starts);
+    let origin = Instant::now();
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    // Runs: fail at once (delay 1), fail at once (delay 2), run 10 s then fail (stable: delay
+    // 1 again), then stop.
+    let _ = Supervisor::new(token)
+        .restart_intensity(100, Duration::from_secs(1))
+        .stable_after(Duration::from_secs(5))
+        .restart_policy(
+            RetryPolicy::exponential(Duration::from_secs(1))
+                .jitter(Jitter::None)
+                .floor(Duration::ZERO),
+        )
+        .child("c", RestartPolicy::Permanent, move |ctx| {
+            log.lock().unwrap().push(origin.elapsed());
+            let stop = stop.clone();
+            async move {
+                match ctx.restarts() {
+                    2 => sleep(Duration::from_secs(10)).await,
+                    3 => {
+                        stop.cancel();
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+                Err::<(), BoxError>("x".into())
+            }
+        })
+        .run()
+        .await;
+    assert_eq!(
+        *starts.lock().unwrap(),
+        [0, 1, 3, 14].map(Duration::from_secs)
+    );
+}
+
+/// `SupervisorReport`'s `Display`: "One line per child: name, restarts and last error, then the
+/// aborted children."
+#[tokio::test(start_paused = true)]
+async fn supervisor_report_display_names_children_and_aborted() {
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        sleep(Duration::from_secs(1)).await;
+        stop.cancel();
+    });
+    let report = Supervisor::new(token)
+        .shutdown_grace(Duration::ZERO)
+        .child("quiet", RestartPolicy::Temporary, |_ctx| async {
+            Err::<(), BoxError>("quiet-error".into())
+        })
+        .child("deaf", RestartPolicy::Permanent, |_ctx| async {
+            std::future::pending::<Result<(), BoxError>>().await
+        })
+        .run()
+        .await
+        .unwrap();
+    let text = report.to_string();
+    assert!(
+        text.contains("quiet") && text.contains("quiet-error"),
+        "{text}"
+    );
+    assert!(text.contains("deaf"), "{text}");
+    assert_eq!(report.aborted, ["deaf"]);
+}
+
+/// Trigger::Requested: "Code called [`Shutdown::trigger`] or cancelled the root token".
+#[tokio::test(start_paused = true)]
+async fn cancelling_the_root_token_is_a_requested_trigger() {
+    let shutdown = Shutdown::new();
+    shutdown.token().cancel();
+    assert!(shutdown.is_triggered());
+    tokio::time::timeout(Duration::from_secs(1), shutdown.triggered())
+        .await
+        .expect("triggered");
+    let report = shutdown.drain().await;
+    assert_eq!(report.trigger, Trigger::Requested);
+}
+
+/// `TaskGroup::with_shutdown`: "cancelled on its own before the shutdown is triggered, the group
+/// gives them the shutdown's deadline from then" and `cut`: "a task it cuts then, before any
+/// drain deadline, is here" (not a straggler, exit code unchanged).
+#[tokio::test(start_paused = true)]
+async fn tracked_group_cancelled_on_its_own_cuts_into_the_cut_list() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+    let mut group = TaskGroup::<()>::new().with_shutdown(&shutdown, "g");
+    group.spawn("deaf", std::future::pending()).unwrap();
+    tokio::task::yield_now().await;
+    let started = Instant::now();
+    group.cancel();
+    let results = group.join_all().await;
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    assert!(matches!(&results[0], Err(e) if e.is_cancelled()));
+    assert!(!shutdown.is_triggered());
+    let report = shutdown.drain().await;
+    let cut: Vec<_> = report.cut.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(cut, ["g/deaf"]);
+    assert!(report.stragglers.is_empty());
+    assert_eq!(report.exit_code(), 0);
+}
+
+/// `with_grace` on a tracked group: "cut when a non-zero grace ends is named in
+/// [`ShutdownReport::cut`]"; "with zero grace it is [`aborted`]".
+#[tokio::test(start_paused = true)]
+async fn tracked_group_grace_cut_and_zero_grace_abort_are_named() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(60));
+    let mut graceful = TaskGroup::<()>::new()
+        .with_shutdown(&shutdown, "graceful")
+        .with_grace(Duration::from_secs(2));
+    graceful.spawn("deaf", std::future::pending()).unwrap();
+    let mut abrupt = TaskGroup::<()>::new()
+        .with_shutdown(&shutdown, "abrupt")
+        .with_grace(Duration::ZERO);
+    abrupt.spawn("deaf", std::future::pending()).unwrap();
+    tokio::task::yield_now().await;
+    graceful.cancel();
+    abrupt.cancel();
+    let _ = graceful.join_all().await;
+    let _ = abrupt.join_all().await;
+    let report = shutdown.drain().await;
+    let cut: Vec<_> = report.cut.iter().map(|t| t.name.as_ref()).collect();
+    let aborted: Vec<_> = report.aborted.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(cut, ["graceful/deaf"]);
+    assert_eq!(aborted, ["abrupt/deaf"]);
+    assert_eq!(report.exit_code(), 0);
+}
+
+/// A group task whose future panics while it is cut: "reports a panic (while polled or while
+/// dropped) as [`TaskError::Panicked`]", and a tracked one is then "in failures instead" of
+/// aborted.
+#[tokio::test(start_paused = true)]
+async fn a_task_panicking_in_drop_when_cut_is_a_panic() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("drop on cut");
+        }
+    }
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(60));
+    let mut group = TaskGroup::<()>::new()
+        .with_shutdown(&shutdown, "g")
+        .with_grace(Duration::ZERO);
+    group
+        .spawn("bomb", async {
+            let _bomb = PanicOnDrop;
+            std::future::pending::<()>().await;
+        })
+        .unwrap();
+    tokio::task::yield_now().await;
+    group.cancel();
+    let joined = group.join_next_named().await.unwrap();
+    assert!(
+        matches!(&joined.result, Err(TaskError::Panicked { message, .. }) if message.contains("drop on cut")),
+        "{:?}",
+        joined.result
+    );
+    let report = shutdown.drain().await;
+    assert_eq!(report.failures.len(), 1, "{report}");
+    assert!(report.aborted.is_empty(), "{report}");
+}
+
+/// `Shutdown::running`: "The tracked tasks still running, in spawn order".
+#[tokio::test(start_paused = true)]
+async fn running_lists_live_tasks_in_spawn_order() {
+    let shutdown = Shutdown::new();
+    shutdown.spawn("b", std::future::pending::<()>());
+    shutdown.spawn("done", async {});
+    shutdown.spawn("a", std::future::pending::<()>());
+    tokio::task::yield_now().await;
+    let names: Vec<_> = shutdown.running().into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["b", "a"]);
+    let _ = Shutdown::with_deadline(Duration::ZERO);
+}
+
+/// `ShutdownReport`'s `Display` names each straggler by path and spawn location.
+#[tokio::test(start_paused = true)]
+async fn report_display_names_stragglers_with_their_location() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(1));
+    let handle_line = line!() + 1;
+    shutdown.spawn("stuck", std::future::pending::<()>());
+    let report = shutdown.drain().await;
+    let text = report.to_string();
+    assert!(text.contains("stuck"), "{text}");
+    assert!(
+        text.contains(&format!("{}:{handle_line}", file!())),
+        "{text}"
+    );
+}
+
+/// `retry`: "Every retry sleeps on Tokio's timer, even for a zero delay, so a loop of zero
+/// delays still lets the runtime's other tasks run".
+#[tokio::test(start_paused = true)]
+async fn zero_delay_retries_let_other_tasks_run() {
+    let other_ran = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&other_ran);
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let policy = RetryPolicy::exponential(Duration::ZERO)
+        .floor(Duration::ZERO)
+        .max_attempts(1_000);
+    let outcome = retry(policy, || {
+        let ran = other_ran.load(Ordering::SeqCst);
+        async move {
+            if ran {
+                Ok(())
+            } else {
+                Err("other task starved")
+            }
+        }
+    })
+    .await;
+    assert_eq!(outcome, Ok(()));
+}
+
+/// `clock`: "It is read only when a time budget is set: once when the first attempt starts, and
+/// twice for each retry".
+#[tokio::test(start_paused = true)]
+async fn budget_clock_reads_once_plus_twice_per_retry() {
+    static READS: AtomicU32 = AtomicU32::new(0);
+    fn counting_clock() -> Instant {
+        READS.fetch_add(1, Ordering::SeqCst);
+        Instant::now()
+    }
+    let policy = RetryPolicy::exponential(Duration::from_millis(1))
+        .max_attempts(3)
+        .max_elapsed(Duration::from_secs(60))
+        .clock(counting_clock);
+    let outcome: Result<(), _> = retry(policy, || async { Err("x") }).await;
+    assert!(matches!(
+        outcome,
+        Err(RetryError::Exhausted { attempts: 3, .. })
+    ));
+    assert_eq!(READS.load(Ordering::SeqCst), 1 + 2 * 2);
+}
+
+/// `CircuitBreaker`: "clones share one state"; `Window::Calls(0)` "is taken as 1"; "Both
+/// conditions can be set; either trips the breaker".
+#[tokio::test(start_paused = true)]
+async fn clones_share_state_and_either_condition_trips() {
+    let breaker = CircuitBreaker::builder()
+        .failure_rate(1.0, Window::Calls(0), 1)
+        .build();
+    let clone = breaker.clone();
+    let _ = fail(&clone).await;
+    assert_eq!(breaker.state(), BreakerState::Open);
+
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(3)
+        .failure_rate(0.5, Window::Calls(2), 2)
+        .build();
+    succeed(&breaker).await.unwrap();
+    let _ = fail(&breaker).await;
+    assert_eq!(
+        breaker.state(),
+        BreakerState::Open,
+        "the rate tripped first"
+    );
+}
+
+/// `testing`: "`pending_before` (the future is dropped before it runs)" makes a ready await a
+/// cancellation point, and the failure names the wrapper's location; a future whose number of
+/// suspensions changes between runs is reported, "not counted as a failed check".
+#[tokio::test(start_paused = true)]
+async fn pending_before_is_a_cancellation_point_with_its_location() {
+    use asyncwise::testing::{cancel_at_each_await, pending_before};
+    let wrapper_line = line!() + 6;
+    let error = cancel_at_each_await(
+        || {
+            let ran = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&ran);
+            let future = async move {
+                pending_before(async { flag.store(true, Ordering::SeqCst) }).await;
+            };
+            (ran, future)
+        },
+        |ran, stage| {
+            if stage.suspension().is_some() && !ran.load(Ordering::SeqCst) {
+                Err("the step never ran")
+            } else {
+                Ok(())
+            }
+        },
+    )
+    .await
+    .unwrap_err();
+    let suspensions: Vec<_> = error
+        .failures()
+        .iter()
+        .map(|f| f.stage.suspension())
+        .collect();
+    assert_eq!(suspensions, [Some(0), Some(1)]);
+    let location = error.failures()[1]
+        .stage
+        .location()
+        .expect("the wrapper's location");
+    assert_eq!(location.line(), wrapper_line);
+
+    let runs = std::cell::Cell::new(0_u32);
+    let error = cancel_at_each_await(
+        || {
+            runs.set(runs.get() + 1);
+            let yields = runs.get();
+            let future = async move {
+                for _ in 0..yields {
+                    tokio::task::yield_now().await;
+                }
+            };
+            ((), future)
+        },
+        |(), _| Ok::<_, String>(()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        !error.failures().is_empty(),
+        "a changing suspension count is reported"
+    );
+}
+
+/// `DrainTest::trigger_after`: "the service future is polled first, so with `Duration::ZERO` it
+/// has run to its first suspension before the trigger".
+#[tokio::test(start_paused = true)]
+async fn drain_test_polls_the_service_before_a_zero_trigger() {
+    use asyncwise::testing::DrainTest;
+    let saw_trigger_at_start = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&saw_trigger_at_start);
+    let report = DrainTest::trigger_after(Duration::ZERO)
+        .run(move |shutdown: Shutdown| async move {
+            flag.store(shutdown.is_triggered(), Ordering::SeqCst);
+            shutdown.triggered().await;
+        })
+        .await
+        .unwrap();
+    assert!(!saw_trigger_at_start.load(Ordering::SeqCst));
+    assert!(report.is_clean(), "{report}");
+}

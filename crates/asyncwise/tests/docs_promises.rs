@@ -2930,3 +2930,424 @@ async fn drain_test_polls_the_service_before_a_zero_trigger() {
     assert!(!saw_trigger_at_start.load(Ordering::SeqCst));
     assert!(report.is_clean(), "{report}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Third round: dropped handles, runtimes without drivers, tracked supervisors
+// ---------------------------------------------------------------------------------------------
+
+/// `Shutdown::spawn_blocking`: "spawned after the deadline, even at the very instant it passes,
+/// it never runs and is listed as refused."
+#[tokio::test(start_paused = true)]
+async fn blocking_closure_spawned_after_the_deadline_never_runs() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(1));
+    let _ = shutdown.drain().await;
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&ran);
+    let handle = shutdown.spawn_blocking("late-blocking", move || {
+        flag.store(true, Ordering::SeqCst);
+    });
+    assert!(handle.await.unwrap_err().is_cancelled());
+    assert!(!ran.load(Ordering::SeqCst));
+    let report = shutdown.drain().await;
+    let refused: Vec<_> = report.refused.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(refused, ["late-blocking"]);
+}
+
+/// `Shutdown::run`: "If the future of `run` is dropped before it returns ..., its report is lost
+/// but nothing it would have held: the shutdown is triggered ..., and a [`drain`] on a clone
+/// ... reports them, with `main`'s failure among the failures (under the name `main`)".
+#[tokio::test(start_paused = true)]
+async fn dropped_run_triggers_and_the_next_drain_reports_main() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(5)).exit_on_force(false);
+    let clone = shutdown.clone();
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(500),
+        shutdown.run(|_shutdown| async {
+            sleep(Duration::from_secs(1)).await;
+            Err::<(), _>("main failed late")
+        }),
+    )
+    .await;
+    assert!(gave_up.is_err(), "run was still waiting for main");
+    assert!(clone.is_triggered());
+    let report = clone.drain().await;
+    let failures: Vec<_> = report
+        .failures
+        .iter()
+        .map(|f| (f.task.name.as_ref(), f.error.to_string()))
+        .collect();
+    assert_eq!(failures.len(), 1, "{report}");
+    assert_eq!(failures[0].0, "main");
+    assert!(
+        failures[0].1.contains("main failed late"),
+        "{}",
+        failures[0].1
+    );
+    assert_eq!(report.exit_code(), 1);
+}
+
+/// `Shutdown::run`, `# Panics`: "On a runtime built without its IO driver ..., as
+/// `tokio::signal` does; ... `main` is not called."
+#[test]
+fn run_without_an_io_driver_panics_before_calling_main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let called = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&called);
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(Shutdown::new().exit_on_force(false).run(move |_shutdown| {
+            flag.store(true, Ordering::SeqCst);
+            async { Ok::<(), BoxError>(()) }
+        }))
+    }));
+    assert!(outcome.is_err(), "{outcome:?}");
+    assert!(!called.load(Ordering::SeqCst));
+}
+
+/// `Supervisor::with_shutdown`: "the drain waits for it, names it and aborts it if it is still
+/// running at the deadline" — as `supervisor/child`, after `name`.
+#[tokio::test(start_paused = true)]
+async fn tracked_supervisor_child_straggles_under_its_path() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(2));
+    let supervisor = Supervisor::new(shutdown.child_token())
+        .name("svc")
+        .with_shutdown(&shutdown)
+        .shutdown_grace(Duration::from_secs(3600))
+        .child("deaf", RestartPolicy::Permanent, |_ctx| async {
+            std::future::pending::<Result<(), BoxError>>().await
+        });
+    let running = tokio::spawn(supervisor.run());
+    tokio::task::yield_now().await;
+    let report = shutdown.drain().await;
+    let stragglers: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(stragglers, ["svc/deaf"]);
+    assert_eq!(report.exit_code(), 124);
+    running.abort();
+}
+
+/// `Supervisor::run`: "dropping the future aborts all children at once".
+#[tokio::test(start_paused = true)]
+async fn dropping_supervisor_run_aborts_children() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&dropped);
+    let supervisor = Supervisor::new(CancellationToken::new()).child(
+        "child",
+        RestartPolicy::Permanent,
+        move |_ctx| {
+            let guard = DropFlag(Arc::clone(&flag));
+            async move {
+                let _guard = guard;
+                std::future::pending::<Result<(), BoxError>>().await
+            }
+        },
+    );
+    let gave_up = tokio::time::timeout(Duration::from_secs(1), supervisor.run()).await;
+    assert!(gave_up.is_err());
+    tokio::task::yield_now().await;
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+/// `notify`: "Calls `notify(error, delay)` before each sleep": not on a first-try success, not
+/// after the last attempt, not after a permanent error.
+#[tokio::test(start_paused = true)]
+async fn notify_only_before_a_sleep() {
+    let mut calls = 0;
+    let ok = retry(RetryPolicy::default(), || async { Ok::<_, &str>(1) })
+        .notify(|_, _| calls += 1)
+        .await;
+    assert_eq!((ok, calls), (Ok(1), 0));
+    let mut calls = 0;
+    let _ = retry(RetryPolicy::default().max_attempts(1), || async {
+        Err::<(), _>("x")
+    })
+    .notify(|_, _| calls += 1)
+    .await;
+    assert_eq!(calls, 0);
+    let mut calls = 0;
+    let _ = retry(RetryPolicy::default(), || async { Err::<(), _>(404) })
+        .when(|status| *status >= 500)
+        .notify(|_, _| calls += 1)
+        .await;
+    assert_eq!(calls, 0);
+}
+
+/// `cancel_on` "also in the middle of a sleep": a minute-long backoff is cut at the cancel.
+#[tokio::test(start_paused = true)]
+async fn cancel_mid_sleep_ends_at_once() {
+    let token = CancellationToken::new();
+    let canceller = token.clone();
+    let started = Instant::now();
+    let policy = RetryPolicy::exponential(Duration::from_secs(60)).jitter(Jitter::None);
+    let (outcome, ()) = tokio::join!(
+        retry(policy, || async { Err::<(), _>("down") }).cancel_on(token),
+        async move {
+            sleep(Duration::from_secs(7)).await;
+            canceller.cancel();
+        }
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(7));
+    assert_eq!(
+        outcome,
+        Err(RetryError::Cancelled {
+            last_error: Some("down"),
+            attempts: 1
+        })
+    );
+}
+
+/// `BreakerError::Open` while open with an `open_backoff`: `retry_in` is the time left of the
+/// current (grown) open duration.
+#[tokio::test(start_paused = true)]
+async fn retry_in_follows_the_grown_open_duration() {
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .open_backoff(
+            RetryPolicy::exponential(Duration::from_secs(10))
+                .jitter(Jitter::None)
+                .floor(Duration::ZERO)
+                .max_delay(Duration::from_secs(100)),
+        )
+        .build();
+    let _ = fail(&breaker).await;
+    sleep(Duration::from_secs(10)).await;
+    let _ = fail(&breaker).await; // the trial fails: open for 20 s
+    sleep(Duration::from_secs(5)).await;
+    match succeed(&breaker).await {
+        Err(BreakerError::Open { retry_in }) => assert_eq!(retry_in, Duration::from_secs(15)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `map_concurrent`: "the stage never holds more than `limit` items" under a consumer that stops
+/// pulling; upstream is not drained ahead.
+#[tokio::test(start_paused = true)]
+async fn a_stalled_consumer_stalls_the_source() {
+    let pulled = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&pulled);
+    let source = futures_util::stream::iter(0..1_000_u32).inspect(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let mut stage = Box::pin(
+        source
+            .map_concurrent(4, |n| async move { Ok::<_, String>(n) })
+            .ordered(),
+    );
+    let _ = stage.next().await;
+    sleep(Duration::from_secs(10)).await;
+    assert!(stage.held() <= 4);
+    assert!(
+        pulled.load(Ordering::SeqCst) <= 5,
+        "{}",
+        pulled.load(Ordering::SeqCst)
+    );
+}
+
+/// `TaskGroup::spawn_local`: "the same name, limit, cancellation, grace period ... as every other
+/// task of the group".
+#[tokio::test(start_paused = true)]
+async fn spawn_local_tasks_are_limited_and_cut_like_others() {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let mut group = TaskGroup::<()>::bounded(1).with_grace(Duration::from_secs(1));
+            let not_send = std::rc::Rc::new(());
+            let held = std::rc::Rc::clone(&not_send);
+            group
+                .spawn_local("local-deaf", async move {
+                    let _held = held;
+                    std::future::pending::<()>().await;
+                })
+                .unwrap();
+            assert_eq!(group.available_slots(), Some(0));
+            assert_eq!(
+                group.try_spawn("second", async {}),
+                Err(SpawnError::Full { limit: 1 })
+            );
+            tokio::task::yield_now().await;
+            let started = Instant::now();
+            group.cancel();
+            let joined = group.join_next_named().await.unwrap();
+            assert_eq!(joined.name, "local-deaf");
+            assert!(matches!(joined.result, Err(e) if e.is_cancelled()));
+            assert_eq!(started.elapsed(), Duration::from_secs(1));
+            assert_eq!(
+                std::rc::Rc::strong_count(&not_send),
+                1,
+                "its future was dropped"
+            );
+        })
+        .await;
+}
+
+/// `BatchConfig::new`: "items sent meanwhile wait in the queue, and that wait does not count (the
+/// next batch's deadline starts when the flush ends)"; `send` waits while the queue is full.
+#[tokio::test(start_paused = true)]
+async fn a_busy_flush_delays_the_next_deadline_and_send_waits_for_room() {
+    let flushed: Flushed = Arc::default();
+    let sink = Arc::clone(&flushed);
+    let origin = Instant::now();
+    let (batcher, worker) = Batcher::new(
+        BatchConfig::new(10, Duration::from_secs(2)).capacity(1),
+        move |batch: asyncwise::Batch<u32>| {
+            sink.lock()
+                .unwrap()
+                .push((origin.elapsed(), batch.to_vec()));
+            async {
+                sleep(Duration::from_secs(5)).await;
+                Ok::<_, String>(())
+            }
+        },
+    );
+    let worker = tokio::spawn(worker.run());
+    batcher.send(1).await.unwrap(); // t = 0, flushed at 2, until 7
+    sleep(Duration::from_secs(3)).await;
+    batcher.send(2).await.unwrap(); // queued at 3 (room for one)
+    let before = Instant::now();
+    batcher.send(3).await.unwrap(); // the queue is full until the worker takes 2 at 7
+    assert_eq!(before.elapsed(), Duration::from_secs(4));
+    // Keep the sender past the next deadline: its drop would flush at once.
+    sleep(Duration::from_secs(5)).await;
+    drop(batcher);
+    worker.await.unwrap();
+    let flushed = flushed.lock().unwrap();
+    assert_eq!(flushed[0], (Duration::from_secs(2), vec![1]));
+    // The worker took item 2 when the flush ended at 7: its deadline is 9, not 5.
+    assert_eq!(flushed[1].0, Duration::from_secs(9));
+}
+
+/// `restart_intensity`: "more than `max_restarts` restarts (of all children together)": two
+/// children failing once each exceed a limit of one.
+#[tokio::test(start_paused = true)]
+async fn restart_intensity_counts_all_children_together() {
+    let err = Supervisor::new(CancellationToken::new())
+        .restart_intensity(1, Duration::from_secs(60))
+        .restart_policy(RetryPolicy::exponential(Duration::from_secs(1)).jitter(Jitter::None))
+        .child("a", RestartPolicy::Transient, |ctx| async move {
+            if ctx.restarts() == 0 {
+                return Err::<(), BoxError>("a down".into());
+            }
+            ctx.token().cancelled().await;
+            Ok(())
+        })
+        .child("b", RestartPolicy::Transient, |ctx| async move {
+            sleep(Duration::from_millis(100)).await;
+            if ctx.restarts() == 0 {
+                return Err::<(), BoxError>("b down".into());
+            }
+            ctx.token().cancelled().await;
+            Ok(())
+        })
+        .run()
+        .await
+        .unwrap_err();
+    let SupervisorError::Escalated { child, .. } = err else {
+        panic!("{err}");
+    };
+    assert_eq!(child, "b");
+}
+
+/// `restart_intensity`: restarts older than `window` do not count: a child that fails every 11 s
+/// under a limit of one restart per 10 s never escalates.
+#[tokio::test(start_paused = true)]
+async fn restarts_outside_the_window_are_forgotten() {
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    let report = Supervisor::new(token)
+        .restart_intensity(1, Duration::from_secs(10))
+        .restart_policy(
+            RetryPolicy::exponential(Duration::ZERO)
+                .floor(Duration::ZERO)
+                .jitter(Jitter::None),
+        )
+        .child("slow-failer", RestartPolicy::Permanent, move |ctx| {
+            let stop = stop.clone();
+            async move {
+                if ctx.restarts() == 6 {
+                    stop.cancel();
+                    return Ok(());
+                }
+                sleep(Duration::from_secs(11)).await;
+                Err::<(), BoxError>("periodic".into())
+            }
+        })
+        .run()
+        .await
+        .expect("one restart per 11 s is within one per 10 s");
+    assert_eq!(report.children[0].restarts, 6);
+}
+
+/// `drain`: "Two drains that run at the same time (two clones) end together, at the one
+/// deadline, and share the report between them: each failure and straggler is in exactly one
+/// of the two."
+#[tokio::test(start_paused = true)]
+async fn concurrent_drains_end_together_and_split_the_report() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(3));
+    let clone = shutdown.clone();
+    shutdown.spawn("fails", async { Err::<(), _>("x") });
+    shutdown.spawn("deaf-1", std::future::pending::<()>());
+    shutdown.spawn("deaf-2", std::future::pending::<()>());
+    tokio::task::yield_now().await;
+    let started = Instant::now();
+    let (a, b) = tokio::join!(
+        async {
+            let report = shutdown.drain().await;
+            (report, started.elapsed())
+        },
+        async {
+            sleep(Duration::from_secs(1)).await;
+            let report = clone.drain().await;
+            (report, started.elapsed())
+        }
+    );
+    assert_eq!(a.1, Duration::from_secs(3));
+    assert_eq!(b.1, Duration::from_secs(3));
+    assert_eq!(a.0.failures.len() + b.0.failures.len(), 1);
+    let mut stragglers: Vec<_> =
+        a.0.stragglers
+            .iter()
+            .chain(&b.0.stragglers)
+            .map(|t| t.name.to_string())
+            .collect();
+    stragglers.sort();
+    assert_eq!(stragglers, ["deaf-1", "deaf-2"]);
+}
+
+/// `drain`: "Tasks spawned during the drain (for example a final flush) are waited for too."
+#[tokio::test(start_paused = true)]
+async fn tasks_spawned_during_the_drain_are_waited_for() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+    let finished = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&finished);
+    let spawner = shutdown.clone();
+    let token = shutdown.token();
+    shutdown.spawn("announcer", async move {
+        token.cancelled().await;
+        spawner.spawn("final-flush", async move {
+            sleep(Duration::from_secs(4)).await;
+            flag.store(true, Ordering::SeqCst);
+        });
+    });
+    tokio::task::yield_now().await;
+    let report = shutdown.drain().await;
+    assert!(finished.load(Ordering::SeqCst));
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.drain_time, Duration::from_secs(4));
+}
+
+/// `TaskGroup::len`: "running ones, ones waiting for a slot, and finished ones whose result has
+/// not been joined yet".
+#[tokio::test(start_paused = true)]
+async fn len_counts_running_queued_and_unjoined() {
+    let mut group = TaskGroup::bounded(1);
+    group.spawn("quick", async {}).unwrap();
+    group.spawn("queued", async {}).unwrap();
+    assert_eq!(group.len(), 2);
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(group.len(), 2, "finished, not joined");
+    let _ = group.join_next().await;
+    assert_eq!(group.len(), 1);
+    let _ = group.join_next().await;
+    assert!(group.is_empty());
+}

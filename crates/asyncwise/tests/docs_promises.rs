@@ -1188,8 +1188,7 @@ async fn seeded_supervisors_restart_at_the_same_instants() {
             })
             .run()
             .await;
-        let times = starts.lock().unwrap().clone();
-        times
+        starts.lock().unwrap().clone()
     }
     let a = restart_times(9).await;
     let b = restart_times(9).await;

@@ -3350,3 +3350,96 @@ async fn len_counts_running_queued_and_unjoined() {
     let _ = group.join_next().await;
     assert!(group.is_empty());
 }
+
+/// `TaskGroup::with_shutdown`: a task's failure "is recorded in the report (and triggers the
+/// shutdown if the shutdown is configured so)".
+#[tokio::test(start_paused = true)]
+async fn a_tracked_group_failure_triggers_a_shutdown_so_configured() {
+    let shutdown = Shutdown::with_deadline(Duration::from_secs(1)).trigger_on_failure(true);
+    let mut group = TaskGroup::new().with_shutdown(&shutdown, "jobs");
+    group.spawn("boom", async { Err::<(), _>("bad") }).unwrap();
+    tokio::time::timeout(Duration::from_secs(1), shutdown.triggered())
+        .await
+        .expect("the failure triggered the shutdown");
+    assert!(group.is_cancelled(), "and the shutdown cancels the group");
+}
+
+/// `Spawner::spawn_wait`: "[`SpawnError::Cancelled`] if the group is cancelled or dropped".
+#[tokio::test(start_paused = true)]
+async fn spawner_spawn_wait_after_the_group_is_dropped() {
+    let mut group = TaskGroup::<()>::bounded(1);
+    let spawner = group.spawner();
+    drop(group);
+    let (future, polled, _) = watched(());
+    assert_eq!(
+        spawner.spawn_wait("late", future).await,
+        Err(SpawnError::Cancelled)
+    );
+    assert!(!polled.load(Ordering::SeqCst));
+}
+
+/// `ShutdownReport`: "converts into an [`ExitCode`]" (and `Signal::number`: 2 and 15).
+#[tokio::test(start_paused = true)]
+async fn report_converts_into_its_exit_code() {
+    let shutdown = Shutdown::with_deadline(Duration::ZERO);
+    shutdown.spawn("deaf", std::future::pending::<()>());
+    let report = shutdown.drain().await;
+    assert_eq!(report.exit_code(), 124);
+    assert_eq!(
+        std::process::ExitCode::from(&report),
+        std::process::ExitCode::from(124)
+    );
+    assert_eq!(asyncwise::Signal::Interrupt.number(), 2);
+    assert_eq!(asyncwise::Signal::Terminate.number(), 15);
+}
+
+/// `RetryError::into_error`: "The operation's last error, if an attempt finished"; `attempts` and
+/// `is_cancelled` for every variant; `BreakerError::into_inner`: "The operation's error, if it
+/// ran".
+#[test]
+fn error_accessors_match_their_variants() {
+    let permanent = RetryError::Permanent {
+        error: 1,
+        attempts: 2,
+    };
+    assert_eq!((permanent.attempts(), permanent.is_cancelled()), (2, false));
+    assert_eq!(permanent.into_error(), Some(1));
+    let cancelled = RetryError::Cancelled {
+        last_error: Some(3),
+        attempts: 4,
+    };
+    assert_eq!((cancelled.attempts(), cancelled.is_cancelled()), (4, true));
+    assert_eq!(cancelled.into_error(), Some(3));
+    let open: BreakerError<u8> = BreakerError::Open {
+        retry_in: Duration::ZERO,
+    };
+    assert!(open.is_open());
+    assert_eq!(open.into_inner(), None);
+    let inner = BreakerError::Inner(5_u8);
+    assert!(!inner.is_open());
+    assert_eq!(inner.into_inner(), Some(5));
+    let err = asyncwise::StageError {
+        index: 0,
+        kind: StageErrorKind::Failed("x"),
+    };
+    assert!(err.to_string().contains("item 0"), "{err}");
+}
+
+/// `try_join_next`: "`None` when no task has finished (or the group is empty)" — also for a
+/// cancelled group whose tasks were cut: their `Cancelled` results are joinable.
+#[tokio::test(start_paused = true)]
+async fn try_join_next_hands_out_cut_tasks() {
+    let mut group = TaskGroup::<()>::new();
+    group.spawn("forever", std::future::pending()).unwrap();
+    assert!(group.try_join_next().is_none());
+    tokio::task::yield_now().await;
+    group.cancel();
+    tokio::task::yield_now().await;
+    tokio::task::yield_now().await;
+    let result = match group.try_join_next() {
+        Some(result) => result,
+        None => group.join_next().await.expect("the cut task"),
+    };
+    assert!(matches!(result, Err(e) if e.is_cancelled()));
+    assert!(group.try_join_next().is_none());
+}

@@ -500,6 +500,7 @@ impl<T> Batcher<T> {
             report: BatchReport::default(),
             pending: Vec::new(),
             in_flight: None,
+            attempts_before_first: 0,
         };
         (Batcher { tx, shutdown }, worker)
     }
@@ -654,6 +655,29 @@ pub struct BatchReport {
     pub batches_dead_lettered: u64,
 }
 
+/// Always a success: so that the worker can run as a task of a [`Shutdown`](crate::Shutdown)
+/// or a [`TaskGroup`](crate::TaskGroup), as the crate docs suggest. A dead-lettered batch is
+/// not a failure of the worker: the callback (or the `tracing` error event) has it, and the
+/// report counts it.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::{BatchConfig, Batcher, Shutdown};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+/// let config = BatchConfig::new(100, Duration::from_secs(60)).cancel_on(shutdown.child_token());
+/// let (batcher, worker) = Batcher::new(config, |_| async { Ok::<_, String>(()) });
+/// let worker = shutdown.spawn("batcher", worker.run());
+/// batcher.send(1).await.unwrap();
+/// let report = shutdown.drain().await; // the token fires: the worker flushes and ends
+/// assert!(report.is_clean());
+/// assert_eq!(worker.await.unwrap().items_flushed, 1);
+/// # }
+/// ```
+impl crate::TaskOutput for BatchReport {}
+
 /// The receiving side of a [`Batcher`]: groups items and calls the flush
 /// function. Does nothing until [`run`](Self::run) is awaited.
 ///
@@ -691,6 +715,9 @@ pub struct BatchWorker<T, F, E> {
     pending: Vec<T>,
     /// The batch being flushed and the attempts started for it.
     in_flight: Option<(Batch<T>, u32)>,
+    /// Where each batch's count of started attempts begins: 0, except in this module's tests,
+    /// which start it next to `u32::MAX` to reach the saturation without 2^32 flushes.
+    attempts_before_first: u32,
 }
 
 /// A worker dropped before it finished (its `run` future cancelled or
@@ -914,7 +941,9 @@ where
         let batch = Batch::from(items);
         let flush = &mut self.flush;
         let retries = &mut self.report.flush_retries;
-        let in_flight = self.in_flight.insert((batch.clone(), 0));
+        let in_flight = self
+            .in_flight
+            .insert((batch.clone(), self.attempts_before_first));
         let result = retry(self.config.retry.clone(), || {
             // Stops at `u32::MAX`, like `retry`'s own count: a flush retried
             // without limit must not panic the worker (debug) or wrap (release).
@@ -1145,5 +1174,60 @@ impl<S: Stream> Stream for Batched<S> {
         let waiting = self.buf.len();
         let low = (low.saturating_add(waiting)).div_ceil(self.max_items);
         (low, high.and_then(|h| h.checked_add(waiting)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::{BatchConfig, Batcher, FlushError};
+    use crate::RetryPolicy;
+
+    /// `FlushError::Cancelled`'s count of started attempts stops at `u32::MAX` ("at most
+    /// `u32::MAX`") instead of wrapping to 0 or panicking in a debug build: the worker starts
+    /// counting at `u32::MAX - 1`, two flushes fail, the third hangs and the worker is dropped.
+    #[tokio::test(start_paused = true)]
+    async fn started_attempts_saturate_at_u32_max() {
+        let dead = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&dead);
+        let calls = Arc::new(Mutex::new(0_u32));
+        let counted = Arc::clone(&calls);
+        let config = BatchConfig::new(1, Duration::ZERO)
+            .retry(RetryPolicy::exponential(Duration::from_millis(1)).max_attempts(u32::MAX));
+        let (batcher, mut worker) = Batcher::new(config, move |_: super::Batch<u8>| {
+            let call = {
+                let mut calls = counted.lock().unwrap();
+                *calls += 1;
+                *calls
+            };
+            async move {
+                if call < 3 {
+                    return Err("down");
+                }
+                std::future::pending::<()>().await;
+                Ok(())
+            }
+        });
+        worker.attempts_before_first = u32::MAX - 1;
+        let worker = worker.dead_letter(move |batch, error| {
+            sink.lock().unwrap().push((
+                batch.to_vec(),
+                error.attempts(),
+                matches!(error, FlushError::Cancelled { .. }),
+            ));
+        });
+        batcher.send(7).await.unwrap();
+        let run = tokio::spawn(worker.run());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            *calls.lock().unwrap(),
+            3,
+            "two failures, then the hanging attempt"
+        );
+        run.abort();
+        let _ = run.await;
+        assert_eq!(*dead.lock().unwrap(), [(vec![7], u32::MAX, true)]);
     }
 }

@@ -67,7 +67,8 @@ pub enum OnError<E> {
     /// Yield the error, then end the stream (items in flight are dropped).
     #[default]
     Stop,
-    /// Drop the item (a `tracing` debug event records it) and go on.
+    /// Drop the item and go on; a `tracing` debug event records the item's
+    /// index (not the error: `E` need not be printable).
     Skip,
     /// Hand the error to the sink and go on.
     DeadLetter(DeadLetterSink<E>),

@@ -485,9 +485,21 @@ fn uniform(rng: &mut fastrand::Rng, low: Duration, high: Duration) -> Duration {
     if high <= low {
         return low;
     }
-    let low_nanos = u64::try_from(low.as_nanos()).unwrap_or(u64::MAX);
-    let high_nanos = u64::try_from(high.as_nanos()).unwrap_or(u64::MAX);
-    Duration::from_nanos(rng.u64(low_nanos..=high_nanos))
+    match (
+        u64::try_from(low.as_nanos()),
+        u64::try_from(high.as_nanos()),
+    ) {
+        (Ok(low_nanos), Ok(high_nanos)) => Duration::from_nanos(rng.u64(low_nanos..=high_nanos)),
+        // Past about 584 years the nanoseconds need 128 bits; capping them at `u64::MAX` made
+        // a delay of `exponential(Duration::MAX)` fall below its own floor. Drawn separately so
+        // that seeded schedules of ordinary policies keep their values.
+        _ => {
+            let nanos = rng.u128(low.as_nanos()..=high.as_nanos());
+            let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+            let subsec = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
+            Duration::new(secs, subsec)
+        }
+    }
 }
 
 /// Why [`retry`] gave up.

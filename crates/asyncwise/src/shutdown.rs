@@ -167,7 +167,9 @@ impl fmt::Display for TaskInfo {
 pub struct TaskFailure {
     /// The task; `running_for` is how long it ran.
     pub task: TaskInfo,
-    /// What went wrong ([`TaskError::Failed`] or [`TaskError::Panicked`]).
+    /// What went wrong ([`TaskError::Failed`] or [`TaskError::Panicked`]). Its
+    /// [`name`](TaskError::name) is the task's full path, as in [`task`](Self::task)
+    /// (`group/task`, `supervisor/child`), not the bare name it was spawned with.
     pub error: TaskError,
 }
 

@@ -55,7 +55,8 @@ pub(crate) struct TaskMeta {
 /// `std::process::ExitCode` when it is not `ExitCode::SUCCESS` (its
 /// message: `exit code N`). Every other implementation is always a success. The crate implements it for `()`,
 /// the primitive types, `String`, `&'static str`, `Option<T>`, `Vec<T>`,
-/// `Box<T>`, `std::process::ExitCode` and tuples of up to four elements;
+/// `Box<T>`, `std::process::ExitCode`, tuples of up to four elements and
+/// [`BatchReport`](crate::BatchReport) (a batcher's worker is a task like any other);
 /// for an output type of your own, one line does it:
 ///
 /// ```

@@ -1265,14 +1265,16 @@ pub const MODE_DEPENDENT_SOCKET_METHODS: &[&str] = &["connect", "accept"];
 /// The socket2 crate's socket type.
 pub const SOCKET2: &str = "socket2::Socket";
 
-/// Roots of the kernel's virtual filesystems. procfs "is a pseudo-filesystem which provides an
-/// interface to kernel data structures" and sysfs one "for exporting kernel objects" (the Linux
-/// man pages proc(5) and sysfs(5)): a file there is answered from memory and never waits for a
-/// disk, so `std::fs` calls on a literal path under them are not blocking calls. Not `/proc`
-/// itself: listing it enumerates every process of the machine, and a scan that then reads each
-/// one's files is work proportional to the process count (as sysinfo's refresh of all
-/// processes is).
-pub const KERNEL_FS_ROOTS: &[&str] = &["/proc", "/sys"];
+/// Roots of kernel virtual filesystems answered from kernel memory. procfs "is a
+/// pseudo-filesystem which provides an interface to kernel data structures" (proc(5)), and the
+/// cgroup hierarchy under `/sys/fs/cgroup` exports the kernel's own accounting: a file there
+/// never waits for a disk, so `std::fs` calls on a literal path under them are not blocking
+/// calls. Not the rest of sysfs: its device attributes are read through the driver's `show`
+/// callback, which may talk to the hardware (a hwmon or thermal sensor behind I2C or ACPI takes
+/// milliseconds). Not `/proc` itself: listing it enumerates every process of the machine, and
+/// a scan that then reads each one's files is work proportional to the process count (as
+/// sysinfo's refresh of all processes is).
+pub const KERNEL_FS_ROOTS: &[&str] = &["/proc", "/sys/fs/cgroup"];
 
 /// Is `path` (a literal path) under one of [`KERNEL_FS_ROOTS`], other than the process list
 /// `/proc` itself?
@@ -1283,6 +1285,7 @@ pub const KERNEL_FS_ROOTS: &[&str] = &["/proc", "/sys"];
 /// assert!(under_kernel_fs("/proc/{pid}/stat"));
 /// assert!(under_kernel_fs("/sys/fs/cgroup/cpu.max"));
 /// assert!(!under_kernel_fs("/proc"));
+/// assert!(!under_kernel_fs("/sys/class/thermal/thermal_zone0/temp"));
 /// assert!(!under_kernel_fs("/processes/list"));
 /// assert!(!under_kernel_fs("proc/self"));
 /// ```

@@ -160,6 +160,10 @@ pub struct Stmt {
     pub in_macro: Option<InMacro>,
     /// A `for` loop this statement is (index into [`Ir::for_loops`]).
     pub for_loop: Option<usize>,
+    /// For an `if` whose condition awaits nothing and whose branches only print or log
+    /// (`if !up { warn!(..) }`, a report on values, no control flow and no state): the places
+    /// its condition reads.
+    pub reports_only: Option<Vec<String>>,
 }
 
 /// An await examined in place by an `if` or `match` statement (see [`Stmt::examined_await`]).
@@ -669,6 +673,14 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                 examined_await: None,
                 in_macro: self.in_macro,
                 for_loop: None,
+                reports_only: match s {
+                    syn::Stmt::Expr(syn::Expr::If(i), _) if if_only_reports(i) => {
+                        let mut read = Vec::new();
+                        collect_places(&i.cond, &mut read);
+                        Some(read)
+                    }
+                    _ => None,
+                },
             });
             self.ir.blocks[id].stmts.push(sid);
             self.stmt_stack.push(sid);
@@ -1492,6 +1504,44 @@ fn mut_pat_names(p: &syn::Pat, out: &mut Vec<String>) {
 
 /// Collects the places an expression mentions: variables and `a.b.c` field chains rooted in
 /// them, but not the paths of called functions.
+/// `if cond { warn!(..) } else { info!(..) }` with no await in the condition and nothing but
+/// printing or logging macros in its branches ([`Stmt::reports_only`]).
+fn if_only_reports(i: &syn::ExprIf) -> bool {
+    fn reports(stmts: &[syn::Stmt]) -> bool {
+        let report = |m: &syn::Macro| {
+            m.path.segments.last().is_some_and(|s| {
+                crate::knowledge::awaits::PROGRESS_MACROS.contains(&s.ident.to_string().as_str())
+            })
+        };
+        !stmts.is_empty()
+            && stmts.iter().all(|s| match s {
+                syn::Stmt::Macro(m) => report(&m.mac),
+                syn::Stmt::Expr(syn::Expr::Macro(m), _) => report(&m.mac),
+                _ => false,
+            })
+    }
+    // The branches first: the condition is tokenised only for an `if` that may qualify.
+    reports(&i.then_branch.stmts)
+        && match &i.else_branch {
+            None => true,
+            Some((_, e)) => match &**e {
+                syn::Expr::Block(b) => reports(&b.block.stmts),
+                syn::Expr::If(inner) => if_only_reports(inner),
+                _ => false,
+            },
+        }
+        && !mentions_ident(quote::ToTokens::to_token_stream(&*i.cond), "await")
+}
+
+/// Does the code hold the identifier `word` anywhere, macro arguments included?
+fn mentions_ident(tokens: proc_macro2::TokenStream, word: &str) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == word,
+        proc_macro2::TokenTree::Group(g) => mentions_ident(g.stream(), word),
+        _ => false,
+    })
+}
+
 fn collect_places(e: &syn::Expr, out: &mut Vec<String>) {
     Places(out).visit_expr(e);
 }

@@ -72,8 +72,12 @@ crate::declare_rule! {
     /// and tasks that handle their own errors: a
     /// body with no `?` and no `Err` that ends in `Ok(..)` cannot fail. An error the body
     /// itself discards (`let _ = run().await;`, `.ok()`) is not reported: keeping the handle
-    /// would not bring it back. A task that ends in a call of a function that does not return
-    /// a `Result` is not reported, even when it has panics of its own.
+    /// would not bring it back. A task whose value is a call of a function that does not return
+    /// a `Result` (the body's tail expression, no `;`: `async move { setup().unwrap();
+    /// worker.run().await }`, or `tokio::spawn(worker.run())`) is not reported, even when it has
+    /// panics of its own. A body whose last statement is such a call (`notify.notify_waiters();`)
+    /// has the value `()` and is judged by its own failures: with only panics, the pedantic
+    /// form.
     ///
     /// ## Example
     /// ```rust,ignore

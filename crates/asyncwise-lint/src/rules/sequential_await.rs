@@ -137,7 +137,9 @@ fn candidate<'a>(model: &'a FileModel<'_>, sid: usize) -> Option<Step<'a>> {
 }
 
 /// `db.get()`, `self.pool.acquire()`: a connection checked out of a pool, like a permit,
-/// comes before the work that uses it (zero arguments, on a pool or connection-like receiver).
+/// comes before the work that uses it (zero arguments, on a receiver named like a pool or a
+/// connection, or a field this file types as a pool: `self.primary.get()` with
+/// `primary: Arc<Pool>`).
 fn pool_checkout(model: &FileModel<'_>, call: &CallSite) -> bool {
     let Some(receiver) = call.receiver.as_deref() else {
         return false;
@@ -149,7 +151,8 @@ fn pool_checkout(model: &FileModel<'_>, call: &CallSite) -> bool {
             || last
                 .to_ascii_lowercase()
                 .split('_')
-                .any(|w| awaits::POOL_WORDS.contains(&w)))
+                .any(|w| awaits::POOL_WORDS.contains(&w))
+            || pool_typed(model, receiver, call.loc))
 }
 
 /// A method that puts something out in order through its receiver (a send, a publish, an
@@ -190,6 +193,14 @@ fn startup(model: &FileModel<'_>, call: &CallSite) -> bool {
 /// Whether the call does work that may overlap with other work: not a timer, an event wait,
 /// a lock or other ordering step, not a gate, not a method on `self` itself.
 fn concurrent_kind(call: &CallSite) -> bool {
+    concurrent_kind_with_gates(call, true)
+}
+
+/// [`concurrent_kind`], where a check (`check_one(b)`, `verify(item)`) counts as a gate only
+/// when `gates_matter`: in a run of statements a check comes before what it guards, while in
+/// the loop form each item's check guards only that item, so the items' order does not matter
+/// (a result that leaves the loop early is ruled out separately).
+fn concurrent_kind_with_gates(call: &CallSite, gates_matter: bool) -> bool {
     let name = call.name.as_str();
     if let Callee::Path(p) = &call.callee
         && awaits::TIMER_FNS.contains(&p.as_str())
@@ -202,7 +213,7 @@ fn concurrent_kind(call: &CallSite) -> bool {
         || words().any(|w| awaits::SETUP_WORDS.contains(&w))
         || awaits::EVENT_WAITS.contains(&name)
         || awaits::ORDERING.contains(&name)
-        || awaits::GATE_WORDS.iter().any(|w| lower.contains(w))
+        || gates_matter && awaits::GATE_WORDS.iter().any(|w| lower.contains(w))
         || call.receiver.as_deref() == Some("self"))
 }
 
@@ -322,7 +333,9 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
     // A send on the item itself goes to a different channel or peer each iteration (a
     // broadcast to subscribers): one full queue holds up all the others for nothing.
     let item_send = call.name == "send" && call.receiver.as_deref().is_some_and(is_item);
-    if !(concurrent_kind(call) || request || item_send) || !call.mut_args.is_empty() {
+    if !(concurrent_kind_with_gates(call, false) || request || item_send)
+        || !call.mut_args.is_empty()
+    {
         return;
     }
     // One call per item, depending on the item. A receiver other than the item is shared by
@@ -353,6 +366,7 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
             && !collects(model, *other, result)
             && !reports_progress(model, *other, call)
             && !item_step(model, *other, &is_item)
+            && !reports_on(model, *other, result, &is_item)
     }) {
         return;
     }
@@ -486,6 +500,28 @@ fn item_step(model: &FileModel<'_>, sid: usize, is_item: &dyn Fn(&str) -> bool) 
             .uses
             .iter()
             .all(|u| is_item(u) || u.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+}
+
+/// An `if` after the call that only prints or logs, its condition on the call's result, the
+/// item and constants (`let up = probe(b).await; if !up { warn!(..) }`): a report, no state carried.
+fn reports_on(
+    model: &FileModel<'_>,
+    sid: usize,
+    result: &[String],
+    is_item: &dyn Fn(&str) -> bool,
+) -> bool {
+    // What the branches print is read, never changed; the condition decides nothing but
+    // whether to print.
+    model.ir.stmts[sid]
+        .reports_only
+        .as_ref()
+        .is_some_and(|read| {
+            read.iter().all(|u| {
+                is_item(u)
+                    || result.iter().any(|r| places_overlap(r, u))
+                    || u.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            })
+        })
 }
 
 /// The source text at `loc`, on one line.

@@ -1,11 +1,12 @@
-// Files of the kernel's virtual filesystems (procfs, sysfs) are generated from memory: a read
-// there never waits for a disk. Readings: a `std::fs` call on a literal path under `/proc` or
-// `/sys`, or a `format!` whose template starts with one, is not a blocking call; listing `/proc`
-// itself enumerates every process (a scan proportional to the process count) and still is, as
-// is any other path (a variable, a path that only starts with the same letters).
+// Files of procfs and of the cgroup hierarchy are generated from kernel memory: a read there
+// never waits for a disk. Readings: a `std::fs` call on a literal path under `/proc` or
+// `/sys/fs/cgroup`, or a `format!` whose template starts with one, is not a blocking call;
+// listing `/proc` itself enumerates every process (a scan proportional to the process count)
+// and still is, as is any other path (a variable, a path that only starts with the same
+// letters) and a sysfs device attribute (read through a driver that may ask the hardware).
 pub async fn memory_pressure() -> usize {
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default(); // ok: procfs
-    let quota = std::fs::read_to_string("/sys/fs/cgroup/cpu.max").unwrap_or_default(); // ok: sysfs
+    let quota = std::fs::read_to_string("/sys/fs/cgroup/cpu.max").unwrap_or_default(); // ok: cgroup accounting
     sample().await;
     meminfo.len() + quota.len()
 }
@@ -26,3 +27,9 @@ pub async fn not_kernel_files(dir: &str) -> usize {
 }
 
 async fn sample() {}
+
+pub async fn cpu_temperature() -> u32 {
+    let raw = std::fs::read_to_string("/sys/class/hwmon/hwmon0/temp1_input").unwrap_or_default(); //~ blocking_in_async
+    sample().await;
+    raw.trim().parse().unwrap_or(0)
+}

@@ -81,3 +81,57 @@ async fn sweep_counted(worker: &Worker, jobs: Vec<Job>, seen: &mut Vec<u64>) {
         let _ = worker.run_one(job).await;
     }
 }
+
+struct Cluster {
+    primary: std::sync::Arc<deadpool_postgres::Pool>,
+    replica: std::sync::Arc<deadpool_postgres::Pool>,
+}
+
+impl Cluster {
+    async fn lag(&self) -> anyhow::Result<(u64, u64)> {
+        // ok: a connection checked out of each pool comes before the work that uses it
+        let primary = self.primary.get().await?;
+        let replica = self.replica.get().await?;
+        let a = primary.query_one(LSN).await?; //~ sequential_await
+        let b = replica.query_one(REPLAY_LSN).await?;
+        Ok((a.get(0), b.get(0)))
+    }
+}
+
+async fn health_round(backends: &[Backend]) {
+    for b in backends {
+        let up = probe(&b.target).await; //~ sequential_await
+        if !up {
+            tracing::warn!(backend = %b.name, "backend failed its health check");
+        }
+    }
+}
+
+async fn health_round_counted(backends: &[Backend], failures: &mut u32) {
+    for b in backends {
+        // ok: the branch changes state the iterations share
+        let up = probe(&b.target).await;
+        if !up {
+            *failures += 1;
+        }
+    }
+}
+
+async fn check_all(backends: &[Backend]) {
+    for b in backends.iter() {
+        let up = check_one(b).await; //~ sequential_await
+        if !up {
+            tracing::warn!(backend = %b.name, "backend failed its health check");
+        }
+    }
+}
+
+async fn first_healthy(backends: &[Backend]) -> Option<&Backend> {
+    for b in backends {
+        // ok: the first healthy backend ends the loop, so the order matters
+        if check_one(b).await {
+            return Some(b);
+        }
+    }
+    None
+}

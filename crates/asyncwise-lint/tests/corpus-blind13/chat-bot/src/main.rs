@@ -17,7 +17,7 @@ async fn main() -> anyhow::Result<()> {
 
     let shutdown = Arc::new(Notify::new());
     let on_signal = shutdown.clone();
-    tokio::spawn(async move {
+    tokio::spawn(async move { //~? detached_task
         tokio::signal::ctrl_c().await.expect("install Ctrl-C handler");
         on_signal.notify_waiters();
     });

@@ -621,6 +621,30 @@ impl PackageCache {
             .is_some_and(|stored| stored.trusted() && stored.same_file(stamp))
     }
 
+    /// The value stored for `path` with context hash `context`, whatever the text it was
+    /// computed from (the file as it was before an edit), if it decodes as a `T`. Not counted
+    /// as used: the entry is replaced by this run's.
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::Cache;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = Cache::open(&dir.path().join("cache"), 7).unwrap();
+    /// let package = cache.package(dir.path());
+    /// package.put_read("a.rs", 1, 2, None, &5u32).unwrap();
+    /// cache.save(package, &["a.rs".to_string()].into()).unwrap();
+    /// let package = cache.package(dir.path());
+    /// assert_eq!(package.get::<u32>("a.rs", 9), None, "another text");
+    /// assert_eq!(package.get_previous::<u32>("a.rs", 2), Some(5));
+    /// assert_eq!(package.get_previous::<u32>("a.rs", 3), None, "another context");
+    /// ```
+    pub fn get_previous<T: DeserializeOwned>(&self, path: &str, context: u128) -> Option<T> {
+        let entry = self.entries.get(path)?;
+        if entry.context != context {
+            return None;
+        }
+        postcard::from_bytes(entry.payload.bytes(&self.data)).ok()
+    }
+
     /// [`PackageCache::get`] for a file read from disk with stamp `stamp`: a hit whose stored
     /// stamp is another (the file was touched, or was read too soon after an edit to trust)
     /// records the new one, so that the next run need not read the file.

@@ -22,8 +22,11 @@
 //! run whose inputs hash the same takes the stored result and never decodes the summaries
 //! (each entry holds its file's summary as bytes of their own, decoded only when the pass
 //! runs): a run with nothing changed, or after an edit that leaves every summary byte for byte
-//! as it was (a comment after the last item, say; an edit that moves the spans of what follows
-//! it changes the summary), skips the crate index altogether.
+//! as it was (a comment after the last item, say), skips the crate index altogether. After an
+//! edit that only moved code in one file (lines added or removed, so every span after them
+//! moved), the stored result is moved the same way instead, when the engine can show that this
+//! is all the edit did: each re-analysed file keeps its previous entry
+//! ([`PackageCache::get_previous`]) for that (the engine's `moved` module).
 //!
 //! **Unchanged files are not read.** Each entry also records the file's [`FileStamp`] (size,
 //! modification and status-change times, inode) as it was when the file was read, and a hash of

@@ -22,8 +22,11 @@
 //! run whose inputs hash the same takes the stored result and never decodes the summaries
 //! (each entry holds its file's summary as bytes of their own, decoded only when the pass
 //! runs): a run with nothing changed, or after an edit that leaves every summary byte for byte
-//! as it was (a comment after the last item, say; an edit that moves the spans of what follows
-//! it changes the summary), skips the crate index altogether.
+//! as it was (a comment after the last item, say), skips the crate index altogether. After an
+//! edit that only moved code in one file (lines added or removed, so every span after them
+//! moved), the stored result is moved the same way instead, when the engine can show that this
+//! is all the edit did: each re-analysed file keeps its previous entry
+//! ([`PackageCache::get_previous`]) for that (the engine's `moved` module).
 //!
 //! **Unchanged files are not read.** Each entry also records the file's [`FileStamp`] (size,
 //! modification and status-change times, inode) as it was when the file was read, and a hash of
@@ -619,6 +622,30 @@ impl PackageCache {
             .get(name)
             .and_then(|e| e.stamp)
             .is_some_and(|stored| stored.trusted() && stored.same_file(stamp))
+    }
+
+    /// The value stored for `path` with context hash `context`, whatever the text it was
+    /// computed from (the file as it was before an edit), if it decodes as a `T`. Not counted
+    /// as used: the entry is replaced by this run's.
+    ///
+    /// ```
+    /// use asyncwise_lint::cache::Cache;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = Cache::open(&dir.path().join("cache"), 7).unwrap();
+    /// let package = cache.package(dir.path());
+    /// package.put_read("a.rs", 1, 2, None, &5u32).unwrap();
+    /// cache.save(package, &["a.rs".to_string()].into()).unwrap();
+    /// let package = cache.package(dir.path());
+    /// assert_eq!(package.get::<u32>("a.rs", 9), None, "another text");
+    /// assert_eq!(package.get_previous::<u32>("a.rs", 2), Some(5));
+    /// assert_eq!(package.get_previous::<u32>("a.rs", 3), None, "another context");
+    /// ```
+    pub fn get_previous<T: DeserializeOwned>(&self, path: &str, context: u128) -> Option<T> {
+        let entry = self.entries.get(path)?;
+        if entry.context != context {
+            return None;
+        }
+        postcard::from_bytes(entry.payload.bytes(&self.data)).ok()
     }
 
     /// [`PackageCache::get`] for a file read from disk with stamp `stamp`: a hit whose stored

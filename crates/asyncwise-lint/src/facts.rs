@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::Diagnostic;
 
 /// A finding that holds only if a fact about the crate holds; settled by the crate pass.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deferred {
     /// The finding to report if the condition holds.
     pub diagnostic: Diagnostic,
@@ -337,6 +337,13 @@ pub struct FileAnalysis {
 /// assert!(found.is_empty() && for_index.is_empty());
 /// ```
 pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferred>) {
+    finish_package_of(&files.iter().collect::<Vec<_>>())
+}
+
+/// [`finish_package`] of files it does not take: the engine also settles a package with one
+/// file as the cache had it before an edit, to tell whether the edit only moved code
+/// ([`engine::moved`](crate::engine)).
+pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Vec<Deferred>) {
     let mut out = Vec::with_capacity(files.iter().map(|f| f.diagnostics.len()).sum());
     let mut for_index = Vec::new();
     let mut deferred = Vec::new();
@@ -345,29 +352,29 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
     // reallocation through fresh memory (260 of the 4,300 page faults of a warm run of
     // tokio after one edit).
     /// One file's facts, left in the file's own vectors.
-    struct FileFacts {
-        target: Target,
-        functions: Vec<FnSignature>,
-        fields: Vec<FieldFact>,
-        type_aliases: Vec<(String, String)>,
+    struct FileFacts<'a> {
+        target: &'a Target,
+        functions: &'a [FnSignature],
+        fields: &'a [FieldFact],
+        type_aliases: &'a [(String, String)],
     }
     let mut facts: Vec<FileFacts> = Vec::with_capacity(files.len());
     for file in files {
-        let target = file.summary.target;
-        out.extend(file.diagnostics);
-        deferred.extend(file.deferred.into_iter().map(|d| (target.clone(), d)));
+        let target = &file.summary.target;
+        out.extend(file.diagnostics.iter().cloned());
+        deferred.extend(file.deferred.iter().map(|d| (target, d.clone())));
         facts.push(FileFacts {
             target,
-            functions: file.summary.functions,
-            fields: file.summary.fields,
-            type_aliases: file.summary.type_aliases,
+            functions: &file.summary.functions,
+            fields: &file.summary.fields,
+            type_aliases: &file.summary.type_aliases,
         });
     }
     for (from, d) in deferred {
-        let seen = facts.iter().filter(|f| from.sees(&f.target));
-        let functions = seen.clone().flat_map(|f| &f.functions);
-        let fields = seen.clone().flat_map(|f| &f.fields);
-        let type_aliases = seen.clone().flat_map(|f| &f.type_aliases);
+        let seen = facts.iter().filter(|f| from.sees(f.target));
+        let functions = seen.clone().flat_map(|f| f.functions);
+        let fields = seen.clone().flat_map(|f| f.fields);
+        let type_aliases = seen.clone().flat_map(|f| f.type_aliases);
         // The one type a field of a struct has: the struct itself, or an alias of it declared
         // in a file this one sees. Structs are known by name only: when two of that name give
         // the field different types, which one is meant is not known, and nothing is guessed.
@@ -392,7 +399,7 @@ pub fn finish_package(files: Vec<FileAnalysis>) -> (Vec<Diagnostic>, Vec<Deferre
                 Requirement::AsyncFnReturnsResult(call) => {
                     let named = call.may_call_among(functions.clone());
                     named.iter().any(|f| f.is_async && f.returns_result)
-                        || from != Target::Main
+                        || *from != Target::Main
                             && functions.clone().any(|f| {
                                 call.may_call_library_root(f) && f.is_async && f.returns_result
                             })

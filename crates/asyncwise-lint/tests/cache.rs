@@ -607,3 +607,96 @@ fn a_damaged_crate_pass_record_is_ignored_and_rewritten() {
     assert_eq!(fourth.cache.crate_passes_reused, 1);
     assert_eq!(findings(&fourth), findings(&first));
 }
+
+#[test]
+fn an_edit_that_only_moves_code_moves_the_stored_crate_pass_result() {
+    let dir = package();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let blocking_helper = "pub fn load_peers() -> Vec<String> {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n    Vec::new()\n}\n";
+    write(dir.path(), "src/helper.rs", blocking_helper);
+    let first = cached_run(dir.path(), cache.path());
+    let cross_file = ("blocking_in_async", "server.rs".to_string(), 4);
+    assert!(
+        findings(&first).contains(&cross_file),
+        "{:?}",
+        findings(&first)
+    );
+    // Lines added above the caller: the cross-file finding is reported at its new line (every
+    // run is checked against an uncached one), from the stored result moved two lines down.
+    let server = std::fs::read_to_string(dir.path().join("src/server.rs")).expect("read");
+    write(
+        dir.path(),
+        "src/server.rs",
+        &format!("// The refresh loop.\n// (Peers come from the helper.)\n{server}"),
+    );
+    let moved = cached_run(dir.path(), cache.path());
+    assert_eq!(
+        (
+            moved.cache.misses,
+            moved.cache.crate_passes_moved,
+            moved.cache.crate_passes_reused
+        ),
+        (1, 1, 0)
+    );
+    assert!(
+        findings(&moved).contains(&("blocking_in_async", "server.rs".to_string(), 6)),
+        "{:?}",
+        findings(&moved)
+    );
+    // The moved result was stored under the new inputs' key.
+    let again = cached_run(dir.path(), cache.path());
+    assert_eq!(
+        (
+            again.cache.crate_passes_moved,
+            again.cache.crate_passes_reused
+        ),
+        (0, 1)
+    );
+    // A line added in the middle of the helper moves the blocking call its note points at, not
+    // the finding.
+    write(
+        dir.path(),
+        "src/helper.rs",
+        &blocking_helper.replace(
+            "pub fn load_peers() -> Vec<String> {\n",
+            "pub fn load_peers() -> Vec<String> {\n    // The seed list is slow.\n",
+        ),
+    );
+    let helper_moved = cached_run(dir.path(), cache.path());
+    assert_eq!(
+        (
+            helper_moved.cache.crate_passes_moved,
+            helper_moved.cache.crate_passes_reused
+        ),
+        (1, 0)
+    );
+    assert_eq!(findings(&helper_moved), findings(&again));
+    // Lines removed, back to the first text: moved up again.
+    write(dir.path(), "src/helper.rs", blocking_helper);
+    write(dir.path(), "src/server.rs", &server);
+    let both = cached_run(dir.path(), cache.path());
+    assert_eq!(
+        both.cache.crate_passes_moved, 0,
+        "two files edited: the pass runs"
+    );
+    assert_eq!(findings(&both), findings(&first));
+    // An edit that changes more than positions: the pass runs, the finding goes.
+    write(
+        dir.path(),
+        "src/helper.rs",
+        "// No more sleeping.\npub fn load_peers() -> Vec<String> {\n    Vec::new()\n}\n",
+    );
+    let fixed = cached_run(dir.path(), cache.path());
+    assert_eq!(
+        (
+            fixed.cache.crate_passes_moved,
+            fixed.cache.crate_passes_reused
+        ),
+        (0, 0)
+    );
+    assert!(
+        !findings(&fixed)
+            .iter()
+            .any(|f| f.0 == "blocking_in_async" && f.1 == "server.rs")
+    );
+}

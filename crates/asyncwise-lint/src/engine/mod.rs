@@ -15,6 +15,7 @@ pub mod dependencies;
 pub mod discover;
 pub mod layout;
 pub mod manifest;
+mod moved;
 pub mod parse;
 pub mod targets;
 
@@ -175,6 +176,9 @@ pub struct CacheStats {
     /// Groups of packages whose crate-pass result the cache answered (their summaries,
     /// packages and findings were those it was computed from).
     pub crate_passes_reused: usize,
+    /// Groups of packages whose stored crate-pass result was reused after an edit that only
+    /// moved code in one file (lines added or removed), with its positions moved the same way.
+    pub crate_passes_moved: usize,
 }
 
 /// Checks every Rust file under `paths` (see the [module docs](self)).
@@ -560,6 +564,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     let mut encoded = Vec::with_capacity(outcomes.len());
                     let mut errors = Vec::new();
                     let mut kept = BTreeMap::new();
+                    // Files analysed again after an edit, with what the cache had for them.
+                    let mut previous = Vec::new();
                     for (file, (rel, outcome)) in files.iter().zip(outcomes) {
                         match outcome {
                             Ok(CheckedFile {
@@ -567,8 +573,17 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                                 kept: file_kept,
                                 from_cache,
                                 encoded_items,
+                                previous: file_previous,
                                 ..
                             }) => {
+                                // (A summary that is byte for byte the same moved nothing:
+                                // the stored crate pass answers as it is, or the edit changed
+                                // findings and the pass runs.)
+                                if let Some(file_previous) = file_previous
+                                    && encoded_items.as_ref() != Some(&file_previous.1)
+                                {
+                                    previous.push((analyses.len(), file_previous));
+                                }
                                 if let Some(file_kept) = file_kept {
                                     kept.insert(file.path.clone(), file_kept);
                                 }
@@ -588,6 +603,28 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             Err(error) => errors.push(error),
                         }
                     }
+                    // With one file edited, the package's findings as the crate pass would have
+                    // received them before the edit, to tell whether the edit only moved code.
+                    let edited = match previous.len() {
+                        0 => Edited::None,
+                        1 => match previous.pop() {
+                            Some((at, before)) => {
+                                let (old_analysis, old_items) = *before;
+                                let files: Vec<&FileAnalysis> = analyses
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, a)| if i == at { &old_analysis } else { a })
+                                    .collect();
+                                Edited::One(Box::new(EditedFile {
+                                    file: at,
+                                    old_items,
+                                    old_outcome: crate::facts::finish_package_of(&files),
+                                }))
+                            }
+                            None => Edited::Many,
+                        },
+                        _ => Edited::Many,
+                    };
                     let (diagnostics, for_index) = finish_package(analyses);
                     let outcome = PackageOutcome {
                         diagnostics,
@@ -595,6 +632,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                         errors,
                         kept,
                         skipped: Skipped::default(),
+                        edited,
                     };
                     (
                         (outcome, tests, concurrent, (inputs, encoded), *layout),
@@ -657,13 +695,29 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     .as_ref()
                     .filter(|_| options.dependency_sources.is_none())
                     .and_then(|_| crate_pass_key(&inputs, &encoded, outcomes.iter().map(|o| &o.0)));
+                let mut moved_pass = false;
                 let stored_pass = pass_key.and_then(|key| {
                     let cache = cache.as_ref()?;
                     let stored: CratePassRecord = cache.crate_pass(&group_roots)?;
-                    (stored.key == key && stored.settled.len() == outcomes.len()).then_some(stored)
+                    if stored.settled.len() != outcomes.len() {
+                        return None;
+                    }
+                    if stored.key == key {
+                        return Some(stored);
+                    }
+                    let mut group_outcomes: Vec<&mut PackageOutcome> =
+                        outcomes.iter_mut().map(|o| &mut o.0).collect();
+                    let moved =
+                        moved_result(stored, key, &inputs, &mut encoded, &mut group_outcomes)?;
+                    // Stored under this run's key, so that the next run need not move it again.
+                    let _ = cache.put_crate_pass(&group_roots, &moved);
+                    moved_pass = true;
+                    Some(moved)
                 });
                 crate::timing::mark("crate pass: stored result looked up");
-                report.cache.crate_passes_reused += usize::from(stored_pass.is_some());
+                report.cache.crate_passes_moved += usize::from(moved_pass);
+                report.cache.crate_passes_reused +=
+                    usize::from(stored_pass.is_some() && !moved_pass);
                 let crate_pass = catch_unwind(AssertUnwindSafe(|| {
                     if let Some(stored) = stored_pass {
                         for ((outcome, ..), settled) in outcomes.iter_mut().zip(stored.settled) {
@@ -1069,6 +1123,26 @@ struct PackageOutcome {
     /// Out-of-line test modules found only once their parents were parsed (they were
     /// counted as checked), and test items.
     skipped: Skipped,
+    /// Which of its files were analysed again after an edit.
+    edited: Edited,
+}
+
+/// Files of a package analysed again although the cache had them (edits).
+enum Edited {
+    None,
+    One(Box<EditedFile>),
+    Many,
+}
+
+/// The one edited file of a package, as the cache had it before the edit.
+struct EditedFile {
+    /// Its place among the package's [`FileInput`]s.
+    file: usize,
+    /// Its summary before the edit, encoded.
+    old_items: EncodedBytes,
+    /// The package's findings and deferred findings as the crate pass would have received
+    /// them before the edit.
+    old_outcome: (Vec<Diagnostic>, Vec<crate::facts::Deferred>),
 }
 
 impl PackageOutcome {
@@ -1406,6 +1480,9 @@ struct CheckedFile {
     encoded_items: Option<EncodedBytes>,
     /// ... without reading the file.
     unread: bool,
+    /// For a file analysed again although the cache had an entry for it (an edit): the
+    /// analysis and encoded summary of that entry, the file before the edit ([`moved`]).
+    previous: Option<Box<(FileAnalysis, EncodedBytes)>>,
 }
 
 /// What the cache stores for a file: everything of [`CheckedFile`] but the text (which a run
@@ -1536,6 +1613,13 @@ fn check_file(
         {
             return Ok(from_cache(stored, Some(Arc::from(source))));
         }
+        // The entry of the file before an edit: if the edit only moved code, the stored crate
+        // pass may still answer ([`moved`]).
+        let previous = cache.and_then(|(cache, name, context, _)| {
+            cache
+                .get_previous::<StoredFile>(name, context)
+                .map(|stored| Box::new((stored.analysis, stored.items)))
+        });
         let ast = parse::parse_for_analysis(path, &source, cx)?;
         let mut analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
         let keep = !analysis.diagnostics.is_empty()
@@ -1597,6 +1681,7 @@ fn check_file(
             from_cache: false,
             encoded_items,
             unread: false,
+            previous,
         })
     })
 }
@@ -1613,6 +1698,7 @@ fn from_cache(stored: StoredFile, source: Option<Arc<str>>) -> CheckedFile {
             suppressions,
         }),
         from_cache: true,
+        previous: None,
     }
 }
 
@@ -1918,6 +2004,74 @@ fn crate_pass_key<'a>(
         field(&postcard::to_allocvec(&(&outcome.diagnostics, &outcome.for_index)).ok()?);
     }
     Some(hasher.digest128())
+}
+
+/// The stored crate-pass result of a group moved to this run's positions, when exactly one file
+/// of the group was edited, the stored result is that of the file before the edit (with the
+/// file's previous entry in its place, the inputs hash to the stored key), and the edit only
+/// moved code in it ([`moved`]); `None` otherwise, and the pass runs.
+fn moved_result(
+    stored: CratePassRecord,
+    key: u128,
+    inputs: &[PackageInput],
+    encoded: &mut [Vec<EncodedItems>],
+    outcomes: &mut [&mut PackageOutcome],
+) -> Option<CratePassRecord> {
+    let mut edited = None;
+    for (p, outcome) in outcomes.iter().enumerate() {
+        match outcome.edited {
+            Edited::None => {}
+            Edited::One(_) if edited.is_none() => edited = Some(p),
+            Edited::One(_) | Edited::Many => return None,
+        }
+    }
+    let p = edited?;
+    let Edited::One(before) = std::mem::replace(&mut outcomes[p].edited, Edited::None) else {
+        return None;
+    };
+    let EditedFile {
+        file,
+        old_items,
+        old_outcome: (mut old_diagnostics, mut old_for_index),
+    } = *before;
+    let slot = encoded.get_mut(p)?.get_mut(file)?;
+    let mut old_bytes = Some(old_items);
+    // The inputs as they were before the edit, hashed; then this run's put back.
+    std::mem::swap(&mut slot.bytes, &mut old_bytes);
+    std::mem::swap(&mut outcomes[p].diagnostics, &mut old_diagnostics);
+    std::mem::swap(&mut outcomes[p].for_index, &mut old_for_index);
+    let old_key = crate_pass_key(inputs, encoded, outcomes.iter().map(|o| &**o));
+    let slot = &mut encoded[p][file];
+    std::mem::swap(&mut slot.bytes, &mut old_bytes);
+    std::mem::swap(&mut outcomes[p].diagnostics, &mut old_diagnostics);
+    std::mem::swap(&mut outcomes[p].for_index, &mut old_for_index);
+    if old_key != Some(stored.key) {
+        return None;
+    }
+    let input = inputs.get(p)?.files.get(file)?;
+    let old_items: crate::summary::FileItems = postcard::from_bytes(&old_bytes?.0).ok()?;
+    let shift = moved::Shift::between(
+        &input.path,
+        moved::Inputs {
+            items: &old_items,
+            findings: &old_diagnostics,
+            deferred: &old_for_index,
+        },
+        moved::Inputs {
+            items: &input.items,
+            findings: &outcomes[p].diagnostics,
+            deferred: &outcomes[p].for_index,
+        },
+    )?;
+    let mut record = stored;
+    record.key = key;
+    for d in record.settled.iter_mut().flatten().chain(&mut record.found) {
+        shift.diagnostic(d)?;
+    }
+    for (path, lines) in &mut record.test_support {
+        shift.lines_of(path, lines)?;
+    }
+    Some(record)
 }
 
 /// Decodes, on the pool, the summaries of the files the cache answered for into their

@@ -275,9 +275,11 @@ pub struct FnSignature {
     pub module: String,
     /// Free function, method or associated function.
     pub kind: FnKind,
-    /// Declared `async fn`.
+    /// Declared `async fn`, or a plain fn declared to return a future of a `Result` (`impl
+    /// Future<Output = Result<..>>`, boxed or not): calling either makes the future a task runs.
     pub is_async: bool,
-    /// The declared return type is a `Result` (or an alias whose name ends in `Result`) and the
+    /// The declared return type is a `Result` (or an alias whose name ends in `Result`), or a
+    /// future of one returned by a plain fn (see `is_async`), and the
     /// body can end in its error (see
     /// [`never_errs`](crate::model::analysis::failure::never_errs): a body that handles every
     /// error and ends in `Ok(..)` cannot).

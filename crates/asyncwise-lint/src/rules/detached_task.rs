@@ -7,7 +7,8 @@ crate::declare_rule! {
     /// ## What it does
     /// Finds spawned tasks that can lose an error — their body (with the closures and async
     /// blocks it runs) uses `?`, returns or ends in an `Err`, or ends in a call of an async fn
-    /// of this crate that returns a `Result` — whose `JoinHandle` is discarded
+    /// of this crate that returns a `Result` (or of a plain fn declared to return a future of
+    /// one, `impl Future<Output = Result<..>>`, boxed or not) — whose `JoinHandle` is discarded
     /// (`tokio::spawn(..);`, `let _ = tokio::spawn(..)`, `drop(tokio::spawn(..))`, or given up
     /// with `.detach()` on smol's and async-executor's `Task`: `ex.spawn(..).detach()`), or whose
     /// handle is kept in a collection that the same function joins while throwing the results

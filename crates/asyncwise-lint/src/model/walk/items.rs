@@ -154,10 +154,12 @@ impl Walker {
             name: sig.ident.to_string(),
             module,
             kind,
-            is_async: sig.asyncness.is_some(),
+            // A plain fn declared to return a future of a `Result` is called like an async fn that
+            // returns one: the call is the task, and its error is the task's value.
+            is_async: sig.asyncness.is_some() || returns_future_of_result(&sig.output),
             // A `Result` the body can never end in the error of is no failure to report; a trait's
             // method may run another implementation, so there the declaration counts.
-            returns_result: returns_result(&sig.output)
+            returns_result: (returns_result(&sig.output) || returns_future_of_result(&sig.output))
                 && (self.items.in_trait
                     || self.items.in_trait_impl
                     || !failure::never_errs(block, &self.knowledge)),
@@ -288,11 +290,68 @@ fn returns_result(output: &syn::ReturnType) -> bool {
     let syn::ReturnType::Type(_, ty) = output else {
         return false;
     };
-    let syn::Type::Path(p) = &**ty else {
+    names_result(ty)
+}
+
+fn names_result(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else {
         return false;
     };
     p.path
         .segments
         .last()
         .is_some_and(|s| s.ident.to_string().ends_with("Result"))
+}
+
+/// The declared return type is a future whose output is a `Result`: `impl Future<Output =
+/// Result<..>>`, a boxed one (`Pin<Box<dyn Future<Output = Result<..>>>>`), or a `BoxFuture`
+/// alias whose type argument is a `Result`.
+fn returns_future_of_result(output: &syn::ReturnType) -> bool {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    future_of_result(ty)
+}
+
+fn future_of_result(ty: &syn::Type) -> bool {
+    let bounds = match ty {
+        syn::Type::ImplTrait(t) => &t.bounds,
+        syn::Type::TraitObject(t) => &t.bounds,
+        syn::Type::Paren(p) => return future_of_result(&p.elem),
+        syn::Type::Group(g) => return future_of_result(&g.elem),
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return false;
+            };
+            let mut types = args.args.iter().filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            });
+            return match last.ident.to_string().as_str() {
+                "Pin" | "Box" => types.next().is_some_and(future_of_result),
+                name if name.ends_with("BoxFuture") => types.next().is_some_and(names_result),
+                _ => false,
+            };
+        }
+        _ => return false,
+    };
+    bounds.iter().any(|b| {
+        let syn::TypeParamBound::Trait(t) = b else {
+            return false;
+        };
+        let Some(last) = t.path.segments.last() else {
+            return false;
+        };
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return false;
+        };
+        last.ident == "Future"
+            && args.args.iter().any(|a| {
+                matches!(a, syn::GenericArgument::AssocType(assoc)
+                    if assoc.ident == "Output" && names_result(&assoc.ty))
+            })
+    })
 }

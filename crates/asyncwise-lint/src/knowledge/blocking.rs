@@ -1265,6 +1265,17 @@ pub const MODE_DEPENDENT_SOCKET_METHODS: &[&str] = &["connect", "accept"];
 /// The socket2 crate's socket type.
 pub const SOCKET2: &str = "socket2::Socket";
 
+/// socket2's constructor (`Socket::new(domain, ty, protocol)`), whose type argument
+/// [`DATAGRAM_SOCKET_TYPE`] makes a datagram socket.
+pub const SOCKET2_CONSTRUCTOR: &str = "socket2::Socket::new";
+
+/// The last segment of socket2's datagram socket type (`Type::DGRAM`).
+pub const DATAGRAM_SOCKET_TYPE: &str = "DGRAM";
+
+/// The method that puts a socket in non-blocking mode when called with `true`
+/// (`sock.set_nonblocking(true)`, std's and socket2's sockets).
+pub const NON_BLOCKING_SETTER: &str = "set_nonblocking";
+
 /// Roots of kernel virtual filesystems answered from kernel memory. procfs "is a
 /// pseudo-filesystem which provides an interface to kernel data structures" (proc(5)), and the
 /// cgroup hierarchy under `/sys/fs/cgroup` exports the kernel's own accounting: a file there

@@ -178,7 +178,7 @@ impl Walker {
             _ => None,
         };
         // `sock.set_nonblocking(true)`: later `connect`/`accept` calls on `sock` return at once.
-        if name == "set_nonblocking"
+        if name == blocking::NON_BLOCKING_SETTER
             && let Some(socket) = &receiver_name
             && matches!(m.args.first(), Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })) if b.value)
         {

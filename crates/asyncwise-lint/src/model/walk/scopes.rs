@@ -188,7 +188,7 @@ impl Walker {
             self.classify_channel(c, pair);
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
-            && creates_datagram_socket(&init.expr)
+            && self.creates_datagram_socket(&init.expr)
         {
             self.scope.non_waiting_sockets.push(name.ident.to_string());
         }
@@ -247,33 +247,31 @@ impl Walker {
     }
 }
 
-/// Does `e` create a datagram socket with socket2 (`Socket::new(domain, Type::DGRAM, None)?`),
-/// whose `connect` only records the peer?
-fn creates_datagram_socket(e: &syn::Expr) -> bool {
-    let mut e = e;
-    loop {
-        e = match e {
-            syn::Expr::Try(t) => &t.expr,
-            syn::Expr::MethodCall(m)
-                if matches!(m.method.to_string().as_str(), "unwrap" | "expect") =>
-            {
-                &m.receiver
-            }
-            _ => break,
+impl Walker {
+    /// Does `e` create a datagram socket with socket2 (`Socket::new(domain, Type::DGRAM,
+    /// None)?`), whose `connect` only records the peer?
+    fn creates_datagram_socket(&self, e: &syn::Expr) -> bool {
+        use crate::knowledge::blocking::{DATAGRAM_SOCKET_TYPE, SOCKET2_CONSTRUCTOR};
+        let mut e = e;
+        loop {
+            e = match e {
+                syn::Expr::Try(t) => &t.expr,
+                syn::Expr::MethodCall(m)
+                    if self.knowledge.is_unwrap_like(&m.method.to_string()) =>
+                {
+                    &m.receiver
+                }
+                _ => break,
+            };
+        }
+        let syn::Expr::Call(c) = e else { return false };
+        let syn::Expr::Path(f) = &*c.func else {
+            return false;
         };
+        self.resolver.resolve(&f.path) == SOCKET2_CONSTRUCTOR
+            && c.args.iter().any(|a| {
+                matches!(a, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == DATAGRAM_SOCKET_TYPE))
+            })
     }
-    let syn::Expr::Call(c) = e else { return false };
-    let syn::Expr::Path(f) = &*c.func else {
-        return false;
-    };
-    let names: Vec<String> = f
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    names.ends_with(&["Socket".to_string(), "new".to_string()])
-        && c.args.iter().any(|a| {
-            matches!(a, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "DGRAM"))
-        })
 }

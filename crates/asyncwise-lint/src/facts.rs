@@ -280,9 +280,10 @@ pub struct FnSignature {
     pub is_async: bool,
     /// The declared return type is a `Result` (or an alias whose name ends in `Result`), or a
     /// future of one returned by a plain fn (see `is_async`), and the
-    /// body can end in its error (see
-    /// [`never_errs`](crate::model::analysis::failure::never_errs): a body that handles every
-    /// error and ends in `Ok(..)` cannot).
+    /// body can end in its error without logging it first (see
+    /// [`every_error_logged`](crate::model::analysis::failure::every_error_logged): a body that
+    /// handles every error and ends in `Ok(..)` cannot, nor one that logs each error it
+    /// returns).
     pub returns_result: bool,
     /// For a fn of an inherent or trait `impl`: the last segment of the implementing type
     /// (`Doorkeeper`). `None` for free fns and a trait's own (default) methods, which any

@@ -90,6 +90,28 @@ pub const PANICKING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimple
 /// that uses one can end in an error value.
 pub const ERROR_RETURNING_MACROS: &[&str] = &["bail", "ensure", "whatever", "ensure_whatever"];
 
+/// Logging macros of `log` and `tracing` (any level) and std's `eprintln!`: an error path that
+/// runs one first has told someone why it failed, whatever the caller does with the error.
+///
+/// ```
+/// use asyncwise_lint::knowledge::macros::is_logging_macro;
+/// assert!(is_logging_macro("error"));
+/// assert!(is_logging_macro("eprintln"));
+/// assert!(!is_logging_macro("println"));
+/// ```
+pub fn is_logging_macro(name: &str) -> bool {
+    LOGGING_MACROS.contains(&name)
+}
+
+/// See [`is_logging_macro`].
+pub const LOGGING_MACROS: &[&str] = &[
+    "error", "warn", "info", "debug", "trace", "event", "eprintln",
+];
+
+/// Methods that run a closure on the error (or the `None`) before `?` passes it on (`inspect_err`,
+/// `map_err`, `or_else`, `ok_or_else`): a closure that logs makes that `?` a logged exit.
+pub const ERROR_INSPECTORS: &[&str] = &["inspect_err", "map_err", "or_else", "ok_or_else"];
+
 /// Macros that write formatted text into their first argument (`write!(file, ..)`): blocking
 /// when that is a std `File`.
 pub const WRITE_MACROS: &[&str] = &["write", "writeln"];

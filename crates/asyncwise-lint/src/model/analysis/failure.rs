@@ -5,6 +5,11 @@
 //! body fails: by an error value, which only its `JoinHandle` receives, or only by a panic,
 //! which the panic hook prints where it happens.
 //!
+//! An error path that logs before it leaves (`.inspect_err(|e| error!(..))?`, `error!(..);
+//! return Err(e)` in one block) is kept apart: the error is not silent, whoever drops the
+//! handle. Only a logging macro in the closure of the `?`'s own `inspect_err`/`map_err` or in an
+//! earlier statement of the innermost block counts: a log elsewhere may be about something else.
+//!
 //! This is Rust semantics, not a rule: `detached_task` turns these facts into its verdict
 //! (which of them make a finding, which only its pedantic form). The scan includes the closures
 //! and async blocks the body runs (`for_each_concurrent(.., |x| async move { .. })`), whose
@@ -22,8 +27,13 @@ use crate::model::macros::{self, MacroBody};
 /// How a body can fail, as far as its own code shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodyFailure {
-    /// The first error path in source order: the body can end in an error there.
+    /// The first error path in source order that does not log first: the body can end in an
+    /// error there, and nothing but its `JoinHandle` hears of it.
     pub error: Option<FailurePoint>,
+    /// The first error path that logs before it leaves (a `?` on `.inspect_err(|e|
+    /// error!(..))`, a `return Err(..)` after an `error!` in the same block): the error is not
+    /// silent, so it is no failure to report (see [`every_error_logged`]).
+    pub logged: Option<FailurePoint>,
     /// The first panic in source order.
     pub panic: Option<FailurePoint>,
     /// How the body ends.
@@ -144,12 +154,22 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
         syn::Expr::Async(a) => {
             let mut scan = FailScan::new(knowledge);
             scan.visit_block(&a.block);
-            let ends = match a.block.stmts.last() {
+            let mut ends = match a.block.stmts.last() {
                 Some(syn::Stmt::Expr(tail, None)) => ending(tail),
                 _ => Ending::Other,
             };
+            if let Ending::InErr(loc) = ends
+                && logs_before_tail(&a.block)
+            {
+                scan.logged.get_or_insert(FailurePoint {
+                    how: FailureKind::EndsInErr,
+                    loc,
+                });
+                ends = Ending::Other;
+            }
             BodyFailure {
                 error: scan.error,
+                logged: scan.logged,
                 panic: scan.panic,
                 ends,
             }
@@ -258,54 +278,163 @@ fn ending(tail: &syn::Expr) -> Ending {
 pub fn never_errs(block: &syn::Block, knowledge: &Knowledge) -> bool {
     let mut scan = FailScan::new(knowledge);
     scan.visit_block(block);
+    if scan.error.is_some() || scan.logged.is_some() {
+        return false;
+    }
+    let mut exits = OkExits {
+        all_ok: true,
+        errors_judged: false,
+    };
+    exits.visit_block(block);
+    exits.all_ok && block_ends_ok(block, false)
+}
+
+/// Whether every way a function body declared to return a `Result` can end in its error logs
+/// first: each `?` passes through an `inspect_err`/`map_err`/`or_else` whose closure logs, each
+/// `return Err(..)`, error-returning macro and `Err(..)` tail follows a logging statement of its
+/// own block, and every other exit is `Ok(..)` (true, too, of a body that [`never_errs`]). A
+/// task that runs such a function tells someone why it failed whoever drops its handle: the
+/// fix `detached_task` asks for is already made.
+///
+/// ```
+/// use asyncwise_lint::knowledge::Knowledge;
+/// use asyncwise_lint::model::analysis::failure::every_error_logged;
+/// let k = Knowledge::builtin();
+/// let logged: syn::Block = syn::parse_str(
+///     "{ let s = accept().await.inspect_err(|e| error!(%e, \"accept\"))?; \
+///        if s.bad() { warn!(\"bad peer\"); return Err(Error::Peer); } Ok(()) }").unwrap();
+/// assert!(every_error_logged(&logged, &k));
+/// let silent: syn::Block = syn::parse_str("{ let s = accept().await?; Ok(()) }").unwrap();
+/// assert!(!every_error_logged(&silent, &k));
+/// ```
+pub fn every_error_logged(block: &syn::Block, knowledge: &Knowledge) -> bool {
+    let mut scan = FailScan::new(knowledge);
+    scan.visit_block(block);
     if scan.error.is_some() {
         return false;
     }
-    let mut exits = OkExits { all_ok: true };
+    let mut exits = OkExits {
+        all_ok: true,
+        errors_judged: true,
+    };
     exits.visit_block(block);
-    exits.all_ok && block_ends_ok(block)
+    exits.all_ok && block_ends_ok(block, true)
 }
 
-/// The block's value is `Ok(..)` on every path that reaches its end.
-fn block_ends_ok(block: &syn::Block) -> bool {
+/// The block's value is `Ok(..)` on every path that reaches its end (or, with `logged_err`, an
+/// `Err(..)` after a logging statement of its own block).
+fn block_ends_ok(block: &syn::Block, logged_err: bool) -> bool {
     match block.stmts.last() {
-        Some(syn::Stmt::Expr(tail, None)) => ends_ok(tail),
+        Some(syn::Stmt::Expr(tail, None)) => {
+            ends_ok(tail, logged_err)
+                || logged_err && matches!(ending(tail), Ending::InErr(_)) && logs_before_tail(block)
+        }
         _ => false,
     }
 }
 
-fn ends_ok(e: &syn::Expr) -> bool {
+fn ends_ok(e: &syn::Expr, logged_err: bool) -> bool {
     match e {
         syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
             if p.path.segments.last().is_some_and(|s| s.ident == "Ok")),
         // A tail `loop` ends only by `break value` (checked by `OkExits`) or `return`.
         syn::Expr::Loop(_) => true,
-        syn::Expr::Block(b) => block_ends_ok(&b.block),
-        syn::Expr::Paren(p) => ends_ok(&p.expr),
+        syn::Expr::Block(b) => block_ends_ok(&b.block, logged_err),
+        syn::Expr::Paren(p) => ends_ok(&p.expr, logged_err),
         syn::Expr::If(i) => {
-            block_ends_ok(&i.then_branch) && i.else_branch.as_ref().is_some_and(|(_, e)| ends_ok(e))
+            block_ends_ok(&i.then_branch, logged_err)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| ends_ok(e, logged_err))
         }
-        syn::Expr::Match(m) => m.arms.iter().all(|a| ends_ok(&a.body)),
+        syn::Expr::Match(m) => m.arms.iter().all(|a| ends_ok(&a.body, logged_err)),
+        // `return ..` as an arm's value: `OkExits` checks it, the scan judges an `Err`.
+        syn::Expr::Return(_) => logged_err,
         _ => false,
     }
+}
+
+/// Whether a statement before the block's last one is a logging macro.
+fn logs_before_tail(block: &syn::Block) -> bool {
+    let n = block.stmts.len();
+    block.stmts[..n.saturating_sub(1)].iter().any(stmt_logs)
+}
+
+/// Whether a statement is a logging macro (`error!(..);`, `tracing::warn!(..)`).
+fn stmt_logs(stmt: &syn::Stmt) -> bool {
+    match stmt {
+        syn::Stmt::Macro(m) => macro_kinds::is_logging_macro(&macros::name(&m.mac)),
+        syn::Stmt::Expr(syn::Expr::Macro(m), _) => {
+            macro_kinds::is_logging_macro(&macros::name(&m.mac))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the operand of a `?` logs its error on the way: a method of
+/// [`ERROR_INSPECTORS`](macro_kinds::ERROR_INSPECTORS) in its chain whose closure runs a
+/// logging macro (`read().await.inspect_err(|e| error!(%e)).context("read")`).
+fn logs_its_error(operand: &syn::Expr) -> bool {
+    let mut e = operand;
+    // Each step goes one call down the chain; the bound guards against pathological chains.
+    for _ in 0..32 {
+        e = match e {
+            syn::Expr::MethodCall(m) => {
+                if macro_kinds::ERROR_INSPECTORS.contains(&m.method.to_string().as_str())
+                    && m.args.first().is_some_and(closure_logs)
+                {
+                    return true;
+                }
+                &m.receiver
+            }
+            syn::Expr::Await(a) => &a.base,
+            syn::Expr::Paren(p) => &p.expr,
+            _ => return false,
+        };
+    }
+    false
+}
+
+/// Whether an argument is a closure whose body runs a logging macro.
+fn closure_logs(arg: &syn::Expr) -> bool {
+    struct FindsLog(bool);
+    impl<'ast> Visit<'ast> for FindsLog {
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.0 |= macro_kinds::is_logging_macro(&macros::name(mac));
+        }
+    }
+    let syn::Expr::Closure(c) = arg else {
+        return false;
+    };
+    let mut finds = FindsLog(false);
+    finds.visit_expr(&c.body);
+    finds.0
 }
 
 /// Checks every `return` and `break value` of a body (not of its closures, async blocks or
 /// items) for `Ok(..)`, and looks for error-returning macros.
 struct OkExits {
     all_ok: bool,
+    /// `return Err(..)` and error-returning macros were judged by a [`FailScan`] (all logged):
+    /// they are accepted here.
+    errors_judged: bool,
 }
 
 impl<'ast> Visit<'ast> for OkExits {
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        if !r.expr.as_deref().is_some_and(ends_ok) {
+        let judged = |e: &syn::Expr| self.errors_judged && matches!(ending(e), Ending::InErr(_));
+        if !r
+            .expr
+            .as_deref()
+            .is_some_and(|e| ends_ok(e, false) || judged(e))
+        {
             self.all_ok = false;
         }
         visit::visit_expr_return(self, r);
     }
 
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        if b.expr.as_deref().is_some_and(|e| !ends_ok(e)) {
+        if b.expr.as_deref().is_some_and(|e| !ends_ok(e, false)) {
             self.all_ok = false;
         }
         visit::visit_expr_break(self, b);
@@ -314,7 +443,7 @@ impl<'ast> Visit<'ast> for OkExits {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let name = macros::name(mac);
         if macro_kinds::ERROR_RETURNING_MACROS.contains(&name.as_str()) {
-            self.all_ok = false;
+            self.all_ok &= self.errors_judged;
             return;
         }
         match macros::body(mac) {
@@ -331,11 +460,15 @@ impl<'ast> Visit<'ast> for OkExits {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// Finds `?`, `return Err(..)`, unwrap-like methods and panicking macros in a body.
+/// Finds `?`, `return Err(..)`, error-returning macros, unwrap-like methods and panicking
+/// macros in a body, each error path sorted by whether it logs first.
 struct FailScan<'k> {
     knowledge: &'k Knowledge,
     error: Option<FailurePoint>,
+    logged: Option<FailurePoint>,
     panic: Option<FailurePoint>,
+    /// An earlier statement of the innermost block is a logging macro.
+    logged_before: bool,
 }
 
 impl<'k> FailScan<'k> {
@@ -343,19 +476,45 @@ impl<'k> FailScan<'k> {
         FailScan {
             knowledge,
             error: None,
+            logged: None,
             panic: None,
+            logged_before: false,
         }
+    }
+
+    fn error_path(&mut self, point: FailurePoint, logs: bool) {
+        let first = if logs {
+            &mut self.logged
+        } else {
+            &mut self.error
+        };
+        first.get_or_insert(point);
+    }
+
+    /// Scans a closure or async block, whose own `?` and `return` end it, not the task.
+    fn scan_inner(&mut self, scan: impl FnOnce(&mut Self)) {
+        let saved = (self.error.take(), self.logged.take(), self.logged_before);
+        scan(self);
+        (self.error, self.logged, self.logged_before) = saved;
     }
 }
 
 impl<'ast> Visit<'ast> for FailScan<'_> {
-    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        if self.error.is_none() {
-            self.error = Some(FailurePoint {
-                how: FailureKind::Try,
-                loc: Loc::from_span(t.question_token.span),
-            });
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let saved = std::mem::take(&mut self.logged_before);
+        for stmt in &b.stmts {
+            self.visit_stmt(stmt);
+            self.logged_before |= stmt_logs(stmt);
         }
+        self.logged_before = saved;
+    }
+
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        let point = FailurePoint {
+            how: FailureKind::Try,
+            loc: Loc::from_span(t.question_token.span),
+        };
+        self.error_path(point, logs_its_error(&t.expr));
         visit::visit_expr_try(self, t);
     }
 
@@ -388,24 +547,32 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        if self.error.is_none()
-            && let Some(e) = &r.expr
+        if let Some(e) = &r.expr
             && let Ending::InErr(_) = ending(e)
         {
-            self.error = Some(FailurePoint {
+            let point = FailurePoint {
                 how: FailureKind::ReturnsErr,
                 loc: Loc::from_span(r.return_token.span),
-            });
+            };
+            self.error_path(point, self.logged_before);
         }
         visit::visit_expr_return(self, r);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        // Once an error path is known, panics no longer change anything.
+        // Once an unlogged error path is known, nothing later changes how the body fails.
         if self.error.is_some() {
             return;
         }
         let name = macros::name(mac);
+        if macro_kinds::ERROR_RETURNING_MACROS.contains(&name.as_str()) {
+            let point = FailurePoint {
+                how: FailureKind::ReturnsErr,
+                loc: Loc::mac(mac),
+            };
+            self.error_path(point, self.logged_before);
+            return;
+        }
         if macro_kinds::PANICKING_MACROS.contains(&name.as_str()) {
             if self.panic.is_none() {
                 self.panic = Some(FailurePoint {
@@ -425,15 +592,11 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         // A closure's own `?` and `return` end the closure, not the task; its panics are the
         // task's when it runs.
-        let saved = self.error.take();
-        visit::visit_expr_closure(self, c);
-        self.error = saved;
+        self.scan_inner(|scan| visit::visit_expr_closure(scan, c));
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
-        let saved = self.error.take();
-        visit::visit_block(self, &a.block);
-        self.error = saved;
+        self.scan_inner(|scan| scan.visit_block(&a.block));
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
@@ -578,6 +741,76 @@ mod tests {
         ] {
             assert_eq!(mode_of(src), None, "{src}");
         }
+    }
+
+    #[test]
+    fn an_error_path_that_logs_first_is_not_silent() {
+        for src in [
+            "async { let s = accept().await.inspect_err(|e| error!(%e))?; Ok(s) }",
+            "async { let s = accept().await.map_err(|e| { tracing::warn!(%e); e }).context(\"x\")?; Ok(s) }",
+            "async { let a = addr().ok_or_else(|| { log::error!(\"none\"); E })?; Ok(a) }",
+            "async { match r { Ok(v) => v, Err(e) => { error!(%e); return Err(e) } }; Ok(()) }",
+            "async { if bad { eprintln!(\"bad\"); anyhow::bail!(\"bad\") } Ok(()) }",
+            "async { work().await; error!(\"gone\"); Err(Error::Gone) }",
+        ] {
+            let f = failure(src);
+            assert!(f.error.is_none(), "{src}: {:?}", f.error);
+            assert!(f.logged.is_some(), "{src}");
+            assert_eq!(f.ends, Ending::Other, "{src}");
+            assert_eq!(f.mode(), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn a_log_that_belongs_to_another_exit_does_not_count() {
+        for src in [
+            // the log precedes an unrelated `?`
+            "async { error!(\"start\"); let s = accept().await?; Ok(s) }",
+            // the log is in another block than the return
+            "async { if let Err(e) = a().await { warn!(%e) } if b { return Err(E) } Ok(()) }",
+            // a closure that only maps the error
+            "async { let s = accept().await.map_err(Wrapped)?; Ok(s) }",
+            // an error-returning macro with no log before it
+            "async { anyhow::ensure!(ok, \"not ok\"); Ok(()) }",
+        ] {
+            let f = failure(src);
+            assert!(f.error.is_some(), "{src}");
+            assert!(
+                matches!(f.mode(), Some(FailureMode::ErrorValue(_))),
+                "{src}"
+            );
+        }
+        // a closure's logged return is the closure's, not the task's
+        let f = failure("async { xs.iter().map(|x| { error!(\"x\"); return Err(x) }); Ok(()) }");
+        assert_eq!(f, BodyFailure::default());
+    }
+
+    #[test]
+    fn a_result_fn_that_logs_every_error_loses_none() {
+        let k = Knowledge::builtin();
+        let logged =
+            |src: &str| every_error_logged(&syn::parse_str::<syn::Block>(src).unwrap(), &k);
+        assert!(logged(
+            "{ let s = connect().await.inspect_err(|e| error!(%e))?; Ok(()) }"
+        ));
+        assert!(logged(
+            "{ match s.peer() { Ok(_) => Ok(()), Err(e) => { warn!(%e); Err(e) } } }"
+        ));
+        assert!(logged(
+            "{ if bad { error!(\"bad\"); return Err(E); } Ok(()) }"
+        ));
+        assert!(logged("{ let _ = tx.send(1).await; Ok(()) }"));
+        assert!(!logged("{ let s = connect().await?; Ok(()) }"));
+        assert!(!logged(
+            "{ match s.peer() { Ok(_) => Ok(()), Err(e) => Err(e) } }"
+        ));
+        assert!(!logged("{ if bad { return other().await; } Ok(()) }"));
+        assert!(!logged("{ work().await }"));
+        // a logged error is still an error: it can be the task's value
+        let never = |src: &str| never_errs(&syn::parse_str::<syn::Block>(src).unwrap(), &k);
+        assert!(!never(
+            "{ if bad { error!(\"bad\"); return Err(E); } Ok(()) }"
+        ));
     }
 
     #[test]

@@ -157,12 +157,13 @@ impl Walker {
             // A plain fn declared to return a future of a `Result` is called like an async fn that
             // returns one: the call is the task, and its error is the task's value.
             is_async: sig.asyncness.is_some() || returns_future_of_result(&sig.output),
-            // A `Result` the body can never end in the error of is no failure to report; a trait's
-            // method may run another implementation, so there the declaration counts.
+            // A `Result` the body never ends in the error of, or only after logging it, is no
+            // silent failure to report; a trait's method may run another implementation, so
+            // there the declaration counts.
             returns_result: (returns_result(&sig.output) || returns_future_of_result(&sig.output))
                 && (self.items.in_trait
                     || self.items.in_trait_impl
-                    || !failure::never_errs(block, &self.knowledge)),
+                    || !failure::every_error_logged(block, &self.knowledge)),
             owner: self
                 .items
                 .impl_owner

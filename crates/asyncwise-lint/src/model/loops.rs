@@ -180,6 +180,37 @@ pub struct StateCall {
     pub checked: bool,
     /// The call.
     pub loc: Loc,
+    /// The branches it sits in.
+    pub branches: BranchPath,
+}
+
+/// The arms of the `if`s and `match`es around a point of a body, outermost first, as
+/// (branching expression, arm) pairs numbered in the body's order. Two points in different arms
+/// of one branching expression never run in the same pass through it: an `enter` in the
+/// `ProgressStart` arm and a `leave` in the `ProgressEnd` arm of one `match` are not a pair.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BranchPath(Vec<(u32, u32)>);
+
+impl BranchPath {
+    /// Whether one pass through the body can reach both points: no branching expression holds
+    /// them in different arms.
+    pub fn meets(&self, other: &BranchPath) -> bool {
+        self.0.iter().all(|(id, arm)| {
+            other
+                .0
+                .iter()
+                .all(|(other_id, other_arm)| other_id != id || other_arm == arm)
+        })
+    }
+}
+
+/// An await or an early exit of a body, with the branches it sits in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyPoint {
+    /// The `.await`, awaiting macro, `?` or `return`.
+    pub loc: Loc,
+    /// The branches it sits in.
+    pub branches: BranchPath,
 }
 
 /// An async body with at least two state calls, and its await points (both in source order,
@@ -191,9 +222,9 @@ pub struct SequenceFact {
     /// The state calls.
     pub calls: Vec<StateCall>,
     /// Its `.await`s and awaiting macros (`select!`, `join!`).
-    pub awaits: Vec<Loc>,
+    pub awaits: Vec<BodyPoint>,
     /// Its early exits: each `?` and `return` (in source order).
-    pub early_exits: Vec<Loc>,
+    pub early_exits: Vec<BodyPoint>,
 }
 
 /// What the pass found in one async body.
@@ -217,6 +248,8 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         state_calls: Vec::new(),
         awaits: Vec::new(),
         early_exits: Vec::new(),
+        branches: BranchPath::default(),
+        branchings: 0,
         macro_depth: 0,
         read_places: Vec::new(),
     };
@@ -237,6 +270,8 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         state_calls: Vec::new(),
         awaits: Vec::new(),
         early_exits: Vec::new(),
+        branches: BranchPath::default(),
+        branchings: 0,
         macro_depth: 0,
         read_places: Vec::new(),
     };
@@ -249,8 +284,11 @@ struct BodyScan<'a> {
     knowledge: &'a Knowledge,
     out: BodyFacts,
     state_calls: Vec<StateCall>,
-    awaits: Vec<Loc>,
-    early_exits: Vec<Loc>,
+    awaits: Vec<BodyPoint>,
+    early_exits: Vec<BodyPoint>,
+    /// The arms being visited, outermost first, and the number of branching expressions seen.
+    branches: BranchPath,
+    branchings: u32,
     /// Macro bodies being visited.
     macro_depth: usize,
     /// Places whose value the conditions of the enclosing `if`s read (`busy` in
@@ -259,6 +297,26 @@ struct BodyScan<'a> {
 }
 
 impl BodyScan<'_> {
+    /// Numbers a new `if` or `match`.
+    fn branching(&mut self) -> u32 {
+        self.branchings += 1;
+        self.branchings
+    }
+
+    /// Visits one arm of branching expression `id`.
+    fn in_arm(&mut self, id: u32, arm: u32, visit: impl FnOnce(&mut Self)) {
+        self.branches.0.push((id, arm));
+        visit(self);
+        self.branches.0.pop();
+    }
+
+    fn point(&self, loc: Loc) -> BodyPoint {
+        BodyPoint {
+            loc,
+            branches: self.branches.clone(),
+        }
+    }
+
     fn finish(mut self, body: Loc) -> BodyFacts {
         if self.state_calls.len() >= 2 {
             self.out.sequences.push(SequenceFact {
@@ -373,28 +431,44 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
         let mut reads = ReadPlaces(Vec::new());
         reads.visit_expr(&i.cond);
         self.read_places.extend(reads.0);
-        visit::visit_expr_if(self, i);
+        self.visit_expr(&i.cond);
+        let id = self.branching();
+        self.in_arm(id, 0, |s| s.visit_block(&i.then_branch));
+        if let Some((_, otherwise)) = &i.else_branch {
+            self.in_arm(id, 1, |s| s.visit_expr(otherwise));
+        }
         self.read_places.truncate(before);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.visit_expr(&m.expr);
+        let id = self.branching();
+        for (n, arm) in (0u32..).zip(&m.arms) {
+            self.in_arm(id, n, |s| s.visit_arm(arm));
+        }
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
         visit::visit_expr_await(self, a);
         if self.macro_depth == 0 {
-            self.awaits.push(Loc::from_span(a.await_token.span));
+            let point = self.point(Loc::from_span(a.await_token.span));
+            self.awaits.push(point);
         }
     }
 
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
         visit::visit_expr_try(self, t);
         if self.macro_depth == 0 {
-            self.early_exits.push(Loc::from_span(t.question_token.span));
+            let point = self.point(Loc::from_span(t.question_token.span));
+            self.early_exits.push(point);
         }
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         visit::visit_expr_return(self, r);
         if self.macro_depth == 0 {
-            self.early_exits.push(Loc::from_span(r.return_token.span));
+            let point = self.point(Loc::from_span(r.return_token.span));
+            self.early_exits.push(point);
         }
     }
 
@@ -445,7 +519,8 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
         if self.macro_depth == 0
             && macro_kinds::AWAITING_MACROS.contains(&macros::name(mac).as_str())
         {
-            self.awaits.push(Loc::mac(mac));
+            let point = self.point(Loc::mac(mac));
+            self.awaits.push(point);
         }
         self.macro_depth += 1;
         visit_macro_code(self, mac);

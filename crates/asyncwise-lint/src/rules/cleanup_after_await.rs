@@ -126,6 +126,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if runs_detached(model, seq) {
             continue;
         }
+        // (enter, await or early exit) pairs already reported: leaving calls in several arms
+        // after one await (`Ok(Err(e)) => { c.fetch_sub(..) } Err(e) => { c.fetch_sub(..) }`)
+        // are one missing guard, reported once.
+        let mut reported: Vec<(crate::model::Loc, crate::model::Loc)> = Vec::new();
         for (i, exit) in seq.calls.iter().enumerate() {
             for (enter_name, arguments, what) in
                 knowledge.cleanup_entered_by(&exit.method, exit.first_arg.as_deref())
@@ -139,10 +143,13 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 let leaves = |c: &StateCall| {
                     same(c) && c.method == exit.method && c.first_arg == exit.first_arg
                 };
-                // The nearest earlier entering call, unless the state was left in between.
+                // The nearest earlier entering call one pass can reach with the exit (not one
+                // in another arm of the same `match`), unless the state was left in between.
+                let meets = |c: &StateCall| c.branches.meets(&exit.branches);
                 let Some(enter) = seq.calls[..i]
                     .iter()
                     .rev()
+                    .filter(|c| meets(c))
                     .take_while(|c| !leaves(c))
                     .find(|c| enters(c))
                 else {
@@ -156,15 +163,21 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 }
                 // A `?` or `return` between the two leaves the state entered on every error,
                 // cancelled or not: reported whether or not the body can be cancelled.
-                if let Some(early) = seq
-                    .early_exits
-                    .iter()
-                    .find(|x| x.start > enter.loc.end && x.end < exit.loc.start)
-                {
+                let between = |p: &&crate::model::loops::BodyPoint| {
+                    p.loc.start > enter.loc.end
+                        && p.loc.end < exit.loc.start
+                        && p.branches.meets(&enter.branches)
+                        && p.branches.meets(&exit.branches)
+                };
+                if let Some(early) = seq.early_exits.iter().find(between).map(|p| p.loc) {
+                    if reported.contains(&(enter.loc, early)) {
+                        break;
+                    }
+                    reported.push((enter.loc, early));
                     let mut d = super::diagnostic(
                         &CLEANUP_AFTER_AWAIT,
                         model,
-                        *early,
+                        early,
                         format!(
                             "this early exit skips `{}` after `{}`: the {what} stays entered",
                             exit.method, enter.method
@@ -184,13 +197,13 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     sink.diagnostics.push(d);
                     break;
                 }
-                let Some(await_loc) = seq
-                    .awaits
-                    .iter()
-                    .find(|a| a.start > enter.loc.end && a.end < exit.loc.start)
-                else {
+                let Some(await_loc) = seq.awaits.iter().find(between).map(|p| p.loc) else {
                     continue;
                 };
+                if reported.contains(&(enter.loc, await_loc)) {
+                    break;
+                }
+                reported.push((enter.loc, await_loc));
                 let message = format!(
                     "`{}` is skipped if the future is cancelled at an `.await` after `{}`",
                     exit.method, enter.method
@@ -223,7 +236,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 ));
                 d.notes.push(super::note(
                     model,
-                    *await_loc,
+                    await_loc,
                     "if the future is dropped here, the call that leaves it never runs",
                 ));
                 sink.diagnostics.push(d);

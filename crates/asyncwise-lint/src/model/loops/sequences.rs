@@ -39,6 +39,7 @@ impl BodyScan<'_> {
                 receiver,
                 first_arg: c.args.first().map(place),
                 loc: Loc::call(c),
+                branches: self.branches.clone(),
             });
         }
         let mut e = expr;
@@ -55,6 +56,7 @@ impl BodyScan<'_> {
                     receiver,
                     first_arg: m.args.first().map(place),
                     loc: Loc::method_call(m),
+                    branches: self.branches.clone(),
                 });
             }
             if !(self.knowledge.is_unwrap_like(&method) || method == "ok") {

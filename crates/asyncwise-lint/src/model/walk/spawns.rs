@@ -118,11 +118,21 @@ impl Walker {
     /// `tokio::spawn(doorkeeper.run())`, `async move { worker.run().await }`: when the spawned
     /// body ends in a method call on a receiver of a known type, only that type's methods (or
     /// a trait's default ones) can be the call, not every method of the crate with that name.
+    /// A bare function name is qualified by the module its import names.
     pub(super) fn qualify_method_ending(&self, future: &syn::Expr, failure: &mut BodyFailure) {
         let Ending::InCall(call) = &mut failure.ends else {
             return;
         };
-        if !call.method_call || call.qualifier.is_some() {
+        if call.qualifier.as_deref() == Some("Self") {
+            // `Self::handle(conn)`: the impl's own type.
+            call.qualifier = self
+                .items
+                .impl_owner
+                .as_deref()
+                .map(|owner| owner.rsplit("::").next().unwrap_or(owner).to_string());
+            return;
+        }
+        if call.qualifier.is_some() {
             return;
         }
         let tail = match future {
@@ -132,6 +142,26 @@ impl Walker {
             },
             other => other,
         };
+        if !call.method_call {
+            // `handle(conn)` names the function the file's `use`s bring in from another module
+            // of the crate (`use crate::conn::handle;`), not every free fn of the crate with
+            // that name. A function of another crate of the workspace keeps its name only: its
+            // package's modules may re-export it under other paths.
+            if let syn::Expr::Call(c) = tail
+                && let syn::Expr::Path(p) = &*c.func
+                && p.path.segments.len() == 1
+            {
+                let resolved = self.resolver.resolve(&p.path);
+                let mut segments = resolved.rsplit("::");
+                if resolved.starts_with("crate::")
+                    && segments.next() == Some(call.name.as_str())
+                    && let Some(module) = segments.next().filter(|m| *m != "crate")
+                {
+                    call.qualifier = Some(module.to_string());
+                }
+            }
+            return;
+        }
         let syn::Expr::MethodCall(m) = tail else {
             return;
         };

@@ -1,6 +1,8 @@
 // A method call resolves to the methods of its receiver's type when that type is known: two
-// types of the file both have a `run`, one fallible and one not. A type-less receiver still
-// matches any method of that name, and a trait's default method belongs to every implementer.
+// types of the file both have a `run`, one fallible and one not. A type-less receiver matches
+// any method of that name, and is judged only when they all agree (here they do not: the
+// trait's bodiless declaration is not a function the crate index holds, and `Gate::run`
+// returns `()`); a trait's default method belongs to every implementer.
 use std::io;
 
 pub struct Listener {
@@ -34,7 +36,7 @@ impl Gate {
 }
 
 pub fn start_unknown(service: impl Runner + Send + 'static) {
-    tokio::spawn(service.run()); //~ detached_task
+    tokio::spawn(service.run()); // ok: which `run` is not known, and the crate's disagree
 }
 
 pub trait Runner {

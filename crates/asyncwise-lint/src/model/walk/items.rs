@@ -195,6 +195,14 @@ impl Walker {
         // resets `in_impl` for the fns nested in it).
         let constructor = self.items.in_impl
             && startup::constructs_self(&sig.output, self.items.impl_owner.as_deref());
+        // A set-up name (`new`, `create`) on a request handler (a gRPC service's `create`
+        // taking a `Request`) names an action per request, not a start-up step.
+        let handler = self
+            .facts
+            .per_event
+            .handlers
+            .contains(&Loc::from_span(sig.ident.span()));
+        let named_setup = !handler && self.knowledge.is_setup_fn(&sig.ident.to_string());
         let item = self.facts.fn_items.len();
         self.facts.fn_items.push(FnItem {
             path: format!("{owner}::{}", sig.ident),
@@ -215,10 +223,8 @@ impl Walker {
                 end: Loc::from_span(block.brace_token.span.close()).end,
             },
             setup: sig.asyncness.is_some()
-                && (self.items.entry_point
-                    || constructor
-                    || self.knowledge.is_setup_fn(&sig.ident.to_string())),
-            named_setup: self.knowledge.is_setup_fn(&sig.ident.to_string()),
+                && (self.items.entry_point || constructor || named_setup),
+            named_setup,
             main_apart: std::mem::take(&mut self.items.main_apart) && sig.asyncness.is_some(),
             returns: self.declared_return(&sig.output),
         });
@@ -255,8 +261,7 @@ impl Walker {
         // `main` and set-up functions (`new`, `open`, `init`, ...) run once, before or while
         // the program starts: blocking directly in their bodies is the pedantic form.
         let entry = std::mem::take(&mut self.items.entry_point);
-        let is_main = ctx == Ctx::Async
-            && (entry || self.knowledge.is_setup_fn(&sig.ident.to_string()) || constructor);
+        let is_main = ctx == Ctx::Async && (entry || named_setup || constructor);
         let entered = self.startup.enter_fn(
             &sig.ident.to_string(),
             entry,

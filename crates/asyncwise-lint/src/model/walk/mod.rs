@@ -139,10 +139,12 @@ pub fn walk_file(
         async_lock_scan,
         facts: WalkFacts::default(),
     };
+    // Before the walk: a request handler is never a set-up fn, whatever its name (a gRPC
+    // service's `create`).
+    w.facts.per_event = super::analysis::per_event::analyse(file, &mut w.resolver);
     w.visit_file(file);
     w.facts.crate_aliases = w.resolver.crate_aliases();
     w.facts.crate_globs = w.resolver.crate_globs();
-    w.facts.per_event = super::analysis::per_event::analyse(file, &mut w.resolver);
     w.startup.mark(&mut w.facts.calls);
     w.facts.fields = w
         .types

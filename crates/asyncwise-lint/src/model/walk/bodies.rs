@@ -151,11 +151,18 @@ impl Walker {
     /// Visits call arguments, telling each sync closure where it is written (see
     /// [`closure_context`]): handed to an offloader (`offloads`), or to a call that may run it
     /// elsewhere (`deferred`: its future is awaited, or it stores the closure).
+    ///
+    /// `combinator`: the callee is a method known to run its closure at once on the caller's
+    /// thread (`map`, `and_then`, `for_each`, ...). Any other callee whose closure calls one
+    /// of tokio's `blocking_*` methods, which panic in async code and exist only for sync
+    /// code, is taken at its author's word: the closure runs on another thread (a file
+    /// watcher's or a dialog's callback, a worker thread of a library), not inline.
     pub(super) fn visit_args<'a>(
         &mut self,
         args: impl IntoIterator<Item = &'a syn::Expr>,
         offloads: bool,
         deferred: bool,
+        combinator: bool,
         adapter_loop: Option<LoopScope>,
     ) {
         let mut adapter_loop = adapter_loop;
@@ -163,6 +170,7 @@ impl Walker {
             if let syn::Expr::Closure(c) = arg
                 && c.asyncness.is_none()
             {
+                let deferred = deferred || !combinator && calls_sync_only_tokio(&c.body);
                 let site = ClosureSite::Argument { offloads, deferred };
                 self.closure_site = Some((site, adapter_loop.take()));
             }
@@ -247,6 +255,26 @@ impl Walker {
             self.visit_expr(rest);
         }
     }
+}
+
+/// Whether an expression calls one of tokio's `blocking_*` methods
+/// ([`PANICS_IN_ASYNC`](crate::knowledge::blocking::PANICS_IN_ASYNC)) outside nested closures
+/// and async blocks.
+fn calls_sync_only_tokio(body: &syn::Expr) -> bool {
+    struct Finds(bool);
+    impl<'ast> Visit<'ast> for Finds {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0 |= crate::knowledge::blocking::PANICS_IN_ASYNC
+                .contains(&m.method.to_string().as_str());
+            visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finds = Finds(false);
+    finds.visit_expr(body);
+    finds.0
 }
 
 /// Names of local closures passed to an offloader (`spawn_blocking(load)`) in a block.

@@ -145,6 +145,7 @@ impl Walker {
             &c.args,
             self.knowledge.offloads_closure(&path),
             self.uses.is_awaited(me) || self.knowledge.stores_closure(&path),
+            false,
             None,
         );
     }
@@ -206,6 +207,7 @@ impl Walker {
         }
         // Asked before the name moves into the call fact.
         let per_element = iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str());
+        let combinator = per_element || iterators::FN_CALLING_COMBINATORS.contains(&name.as_str());
         let offloads = self.knowledge.is_offload_method(&name);
         let calls_fn_args = iterators::FN_CALLING_COMBINATORS.contains(&name.as_str());
         self.record_call(
@@ -250,7 +252,13 @@ impl Walker {
                 self.async_lock_lent(arg);
             }
         }
-        self.visit_args(&m.args, offloads, self.uses.is_awaited(me), adapter_loop);
+        self.visit_args(
+            &m.args,
+            offloads,
+            self.uses.is_awaited(me),
+            combinator,
+            adapter_loop,
+        );
     }
 }
 

@@ -97,7 +97,6 @@ pub async fn render_page(renderer: &Renderer, input: tokio::sync::mpsc::Receiver
         .await
 }
 
-pub async fn render_unawaited(renderer: &Renderer, input: tokio::sync::mpsc::Receiver<u32>) {
-    let mut input = input;
-    let _pending = renderer.on_pool(move || input.blocking_recv().unwrap_or_default()); //~ blocking_in_async
+pub async fn render_unawaited(renderer: &Renderer, input: mpsc::Receiver<u32>) {
+    let _pending = renderer.on_pool(move || input.recv().unwrap_or_default()); //~ blocking_in_async
 }

@@ -218,7 +218,10 @@ pub struct ShutdownReport {
     /// the drain), in the order they ended.
     pub failures: Vec<TaskFailure>,
     /// Tasks still running when the deadline passed (or when a second
-    /// signal arrived), in spawn order. They have been aborted.
+    /// signal arrived), in spawn order. They have been aborted. A task whose
+    /// future was being dropped at that instant (aborted or cut earlier, its
+    /// `Drop` still running) counts as still running: it is a straggler,
+    /// and the drain waits for its drop like for any aborted straggler.
     pub stragglers: Vec<TaskInfo>,
     /// Stragglers that had still not stopped when the drain returned, a
     /// bounded wait after their abort: they block their thread (an abort
@@ -228,7 +231,8 @@ pub struct ShutdownReport {
     /// pool (those never start).
     pub not_stopped: Vec<TaskInfo>,
     /// Tracked tasks spawned after the deadline had passed: aborted at
-    /// once, never polled.
+    /// once, never polled. Like every list of the report, each is in one
+    /// report only: a later drain lists those refused since.
     pub refused: Vec<TaskInfo>,
     /// Tracked tasks that ended unfinished before the drain deadline by
     /// the program's own decision, in the order they ended: aborted through
@@ -1275,16 +1279,19 @@ impl Shutdown {
     /// # }
     /// ```
     pub async fn drain(&self) -> ShutdownReport {
-        let drained = self.drain_with(None, 1).await;
-        drained.into_report(Trigger::Requested, None)
+        let waited = self.drain_with(None, 1).await;
+        self.collect(waited).into_report(Trigger::Requested, None)
     }
 
     /// The drain; `signals` ends it early after `signals_to_force` signals.
+    /// What it found stays in the registry until [`collect`](Self::collect)
+    /// takes it, with no `.await` in between: a caller dropped at any of its
+    /// awaits loses nothing for the next drain.
     async fn drain_with(
         &self,
         signals: Option<&mut SignalSource>,
         signals_to_force: usize,
-    ) -> Drained {
+    ) -> Waited {
         let deadline = self.drain_deadline();
         self.inner.token.cancel();
         self.inner.tracker.close();
@@ -1334,27 +1341,27 @@ impl Shutdown {
         {
             not_stopped = self.running();
         }
-        let (stragglers, refused, failures, aborted, cut) = {
-            let mut registry = self.inner.registry();
-            (
-                std::mem::take(&mut registry.stragglers)
-                    .into_values()
-                    .collect(),
-                registry.refused.clone(),
-                std::mem::take(&mut registry.failures),
-                std::mem::take(&mut registry.aborted),
-                std::mem::take(&mut registry.cut),
-            )
-        };
-        Drained {
-            stragglers,
+        Waited {
             not_stopped,
-            refused,
-            failures,
-            aborted,
-            cut,
             forced_by,
             drain_time,
+        }
+    }
+
+    /// Takes what a drain reports out of the registry, at one instant.
+    fn collect(&self, waited: Waited) -> Drained {
+        let mut registry = self.inner.registry();
+        Drained {
+            stragglers: std::mem::take(&mut registry.stragglers)
+                .into_values()
+                .collect(),
+            not_stopped: waited.not_stopped,
+            refused: std::mem::take(&mut registry.refused),
+            failures: std::mem::take(&mut registry.failures),
+            aborted: std::mem::take(&mut registry.aborted),
+            cut: std::mem::take(&mut registry.cut),
+            forced_by: waited.forced_by,
+            drain_time: waited.drain_time,
         }
     }
 
@@ -1552,9 +1559,9 @@ impl Shutdown {
         } else {
             2
         };
-        let drained = self.drain_with(Some(signals), signals_to_force).await;
+        let waited = self.drain_with(Some(signals), signals_to_force).await;
         if main_result.is_none() {
-            if drained.forced_by.is_none() {
+            if waited.forced_by.is_none() {
                 // Either it finished (the tracker saw its future dropped a
                 // moment before the handle is marked complete) or it was just
                 // aborted: it settles at once unless it blocks its thread.
@@ -1565,6 +1572,9 @@ impl Shutdown {
                 main_result = Some((&mut main).await);
             }
         }
+        // Taken only now, after the last await: a `run` dropped while it
+        // waited for main's handle leaves everything to the next drain.
+        let drained = self.collect(waited);
         let recorded = waiting.returns();
         let main_error = match (main_result, recorded) {
             (Some(result), _) => main_error(result),
@@ -1667,6 +1677,14 @@ fn main_error<E: Into<BoxError>>(result: Result<Result<(), E>, JoinError>) -> Op
         }),
         Err(_) => Some(TaskError::Cancelled { name }),
     }
+}
+
+/// What a drain saw while it waited; the rest of its report is in the
+/// registry until [`Shutdown::collect`].
+struct Waited {
+    not_stopped: Vec<TaskInfo>,
+    forced_by: Option<Signal>,
+    drain_time: Duration,
 }
 
 struct Drained {

@@ -561,7 +561,9 @@ impl<E> RetryError<E> {
         }
     }
 
-    /// How many attempts were started.
+    /// How many attempts were started. The count stops at `u32::MAX`: a
+    /// retry without an attempt limit goes on past it (no overflow, no
+    /// panic) and reports `u32::MAX`.
     ///
     /// ```
     /// use asyncwise::RetryError;

@@ -1307,7 +1307,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// Cancels the group and waits until every task has stopped (within
-    /// the grace period), discarding their results.
+    /// the grace period), discarding their results: failures and panics
+    /// too (each is still logged as a `tracing` warning, and a group made
+    /// [`with_shutdown`](Self::with_shutdown) has them in the shutdown's
+    /// report). Join first to see them.
     ///
     /// The group stays cancelled: unlike `JoinSet::shutdown`, after which
     /// the set takes new tasks, later spawns fail with

@@ -16,18 +16,10 @@ use asyncwise::{
 };
 use tokio::time::sleep;
 
-/// Sets its flag when dropped.
-struct DropFlag(Arc<AtomicBool>);
+#[path = "support/docs_setup.rs"]
+mod docs_setup;
 
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-fn flag() -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(false))
-}
+use docs_setup::{DropFlag, cancelled_after, flag};
 
 mod supervisor_stop {
     use super::*;
@@ -135,13 +127,7 @@ mod supervisor_stop {
     /// when the supervisor is stopped before the group restarts, the report shows it.
     #[tokio::test(start_paused = true)]
     async fn a_sibling_panicking_while_stopped_for_a_group_restart_reports_the_panic() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
-        tokio::spawn(async move {
-            sleep(Duration::from_millis(500)).await;
-            stop.cancel();
-        });
-        let report = Supervisor::new(token)
+        let report = Supervisor::new(cancelled_after(Duration::from_millis(500)))
             .strategy(Strategy::OneForAll)
             .restart_policy(
                 asyncwise::RetryPolicy::exponential(Duration::from_secs(1))
@@ -178,15 +164,9 @@ mod supervisor_stop {
     /// it owns) is gone, not merely scheduled for an abort.
     #[tokio::test(start_paused = true)]
     async fn a_deaf_child_is_gone_when_run_returns() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
         let dropped = flag();
         let guard_flag = Arc::clone(&dropped);
-        tokio::spawn(async move {
-            sleep(Duration::from_secs(1)).await;
-            stop.cancel();
-        });
-        let report = Supervisor::new(token)
+        let report = Supervisor::new(cancelled_after(Duration::from_secs(1)))
             .shutdown_grace(Duration::from_secs(2))
             .child("deaf", RestartPolicy::Permanent, move |_| {
                 let guard = DropFlag(Arc::clone(&guard_flag));

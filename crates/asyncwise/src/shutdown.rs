@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -505,6 +506,8 @@ struct Inner {
     /// tracked task is polled any more.
     halted: AtomicBool,
     registry: Mutex<Registry>,
+    /// Where [`Shutdown::signal`] delivers while a `run` listens.
+    signal_inbox: Mutex<Option<mpsc::UnboundedSender<Signal>>>,
 }
 
 #[derive(Debug, Default)]
@@ -734,6 +737,7 @@ impl Shutdown {
                 exit_on_force: AtomicBool::new(true),
                 halted: AtomicBool::new(false),
                 registry: Mutex::new(Registry::default()),
+                signal_inbox: Mutex::new(None),
             }),
         }
     }
@@ -845,6 +849,78 @@ impl Shutdown {
     pub fn trigger(&self) {
         self.drain_deadline();
         self.inner.token.cancel();
+    }
+
+    /// Delivers `signal` as if the operating system had sent it to
+    /// [`run`](Self::run): for a signal source of your own (a service
+    /// manager's stop request, a control endpoint, a signal `run` does not
+    /// listen for). While a `run` listens (from its start until it
+    /// returns), the signal counts exactly like SIGINT or SIGTERM: the first
+    /// starts the shutdown ([`Trigger::Signal`]), and one during the drain
+    /// forces the exit (see "Forced exit" under [`run`](Self::run): with
+    /// [`exit_on_force(false)`](Self::exit_on_force) the report's
+    /// [`forced_by`](ShutdownReport::forced_by) names it, otherwise the
+    /// process exits with 128 + its number). When no `run` listens (none was
+    /// started, or it has returned), it is the same as
+    /// [`trigger`](Self::trigger): it never forces anything.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BoxError, Shutdown, Signal, Trigger};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), asyncwise::ShutdownError> {
+    /// let report = Shutdown::with_deadline(Duration::from_secs(60))
+    ///     .exit_on_force(false)
+    ///     .run(|shutdown| async move {
+    ///         shutdown.spawn("deaf", std::future::pending::<()>());
+    ///         let operator = shutdown.clone();
+    ///         shutdown.spawn("operator", async move {
+    ///             operator.signal(Signal::Terminate); // starts the shutdown
+    ///             tokio::time::sleep(Duration::from_secs(2)).await;
+    ///             operator.signal(Signal::Terminate); // during the drain: forces
+    ///         });
+    ///         shutdown.triggered().await;
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .await?;
+    /// assert_eq!(report.trigger, Trigger::Signal(Signal::Terminate));
+    /// assert_eq!(report.forced_by, Some(Signal::Terminate));
+    /// assert_eq!(report.drain_time, Duration::from_secs(2));
+    /// assert_eq!(report.exit_code(), 143);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn signal(&self, signal: Signal) {
+        let inbox = self
+            .inner
+            .signal_inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(inbox) = inbox.as_ref()
+            && inbox.send(signal).is_ok()
+        {
+            return;
+        }
+        drop(inbox);
+        self.trigger();
+    }
+
+    /// What a `run` listens to from now until the returned value is
+    /// dropped: `os`, and what [`signal`](Self::signal) delivers.
+    fn listen<'a>(&self, os: &'a mut SignalSource) -> Listening<'a> {
+        let (sender, own) = mpsc::unbounded_channel();
+        *self
+            .inner
+            .signal_inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(sender.clone());
+        Listening {
+            os,
+            own,
+            sender,
+            shutdown: self.clone(),
+        }
     }
 
     /// `true` once the shutdown has been triggered.
@@ -1289,7 +1365,7 @@ impl Shutdown {
     /// awaits loses nothing for the next drain.
     async fn drain_with(
         &self,
-        signals: Option<&mut SignalSource>,
+        signals: Option<&mut Listening<'_>>,
         signals_to_force: usize,
     ) -> Waited {
         let deadline = self.drain_deadline();
@@ -1398,7 +1474,8 @@ impl Shutdown {
     /// deadline.
     ///
     /// # Forced exit
-    /// A signal received *during the drain* forces the exit, unless the
+    /// A signal received *during the drain* (from the operating system, or
+    /// delivered by [`signal`](Self::signal)) forces the exit, unless the
     /// shutdown was not started by a signal: then the first signal during
     /// the drain is taken as the request to stop that is already being
     /// served, and the second one forces. Two signals of one kind that
@@ -1534,6 +1611,8 @@ impl Shutdown {
             location,
         };
         self.inner.registry().run_waits_for_main = true;
+        // Until `run` returns (or its future is dropped), `signal` reaches it.
+        let mut signals = self.listen(signals);
         // Dropped with `run`'s future if that is dropped before it returns.
         let mut waiting = RunWaiting {
             shutdown: self.clone(),
@@ -1559,7 +1638,7 @@ impl Shutdown {
         } else {
             2
         };
-        let waited = self.drain_with(Some(signals), signals_to_force).await;
+        let waited = self.drain_with(Some(&mut signals), signals_to_force).await;
         if main_result.is_none() {
             if waited.forced_by.is_none() {
                 // Either it finished (the tracker saw its future dropped a
@@ -1717,6 +1796,44 @@ impl Drained {
     }
 }
 
+/// What a `run` listens to: the operating system's signals (or a test's)
+/// and those [`Shutdown::signal`] delivers while it listens; dropping it
+/// closes that inbox, so that later calls of `signal` only trigger.
+struct Listening<'a> {
+    os: &'a mut SignalSource,
+    own: mpsc::UnboundedReceiver<Signal>,
+    /// The inbox's sender, to tell it from one a later `run` opened.
+    sender: mpsc::UnboundedSender<Signal>,
+    shutdown: Shutdown,
+}
+
+impl Listening<'_> {
+    /// The next signal from either source. Cancel safe.
+    async fn recv(&mut self) -> Signal {
+        tokio::select! {
+            signal = self.os.recv() => signal,
+            Some(signal) = self.own.recv() => signal,
+        }
+    }
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        let mut inbox = self
+            .shutdown
+            .inner
+            .signal_inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if inbox
+            .as_ref()
+            .is_some_and(|sender| sender.same_channel(&self.sender))
+        {
+            *inbox = None;
+        }
+    }
+}
+
 /// Where signals come from: the OS, or a channel in tests.
 enum SignalSource {
     #[cfg(unix)]
@@ -1778,7 +1895,6 @@ impl SignalSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::mpsc;
 
     fn fake_signals() -> (mpsc::Sender<Signal>, SignalSource) {
         let (tx, rx) = mpsc::channel(4);

@@ -596,3 +596,116 @@ mod drain_races {
         assert!(shutdown.running().is_empty(), "round {round}");
     }
 }
+
+mod own_signals {
+    use super::*;
+    use asyncwise::{Signal, Trigger};
+
+    /// `Shutdown::signal`: while a `run` listens "the first starts the shutdown
+    /// (`Trigger::Signal`), and one during the drain forces the exit"; `run`'s "Forced exit":
+    /// with `exit_on_force(false)` "it returns the report instead", whose stragglers are the
+    /// tasks "still running when ... a second signal arrived", exit code 128 + its number.
+    #[tokio::test(start_paused = true)]
+    async fn a_second_signal_during_the_drain_forces_the_exit() {
+        let report = Shutdown::with_deadline(Duration::from_secs(60))
+            .exit_on_force(false)
+            .run(|shutdown| async move {
+                shutdown.spawn("deaf", std::future::pending::<()>());
+                let operator = shutdown.clone();
+                shutdown.spawn("operator", async move {
+                    sleep(Duration::from_secs(1)).await;
+                    operator.signal(Signal::Interrupt);
+                    sleep(Duration::from_secs(5)).await;
+                    operator.signal(Signal::Terminate);
+                });
+                shutdown.triggered().await;
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .expect("signal handlers");
+        assert_eq!(report.trigger, Trigger::Signal(Signal::Interrupt));
+        assert_eq!(report.forced_by, Some(Signal::Terminate));
+        assert_eq!(report.drain_time, Duration::from_secs(5));
+        let stragglers: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+        assert_eq!(stragglers, ["deaf"], "{report}");
+        assert_eq!(report.exit_code(), 143, "SIGTERM: 128 + 15");
+        assert!(report.to_string().contains("forced by a second SIGTERM"));
+    }
+
+    /// `run`: "unless the shutdown was not started by a signal: then the first signal during
+    /// the drain is taken as the request to stop that is already being served, and the second
+    /// one forces." A drain started by `main` returning, with a flush that needs 3 s: one
+    /// signal at 1 s does not cut it; with a deaf task, the second signal forces.
+    #[tokio::test(start_paused = true)]
+    async fn after_a_shutdown_begun_by_code_only_the_second_signal_forces() {
+        let report = Shutdown::with_deadline(Duration::from_secs(60))
+            .exit_on_force(false)
+            .run(|shutdown| async move {
+                let token = shutdown.child_token();
+                shutdown.spawn("flush", async move {
+                    token.cancelled().await;
+                    sleep(Duration::from_secs(3)).await;
+                });
+                let operator = shutdown.clone();
+                shutdown.spawn("operator", async move {
+                    operator.triggered().await;
+                    sleep(Duration::from_secs(1)).await;
+                    operator.signal(Signal::Interrupt);
+                });
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .expect("signal handlers");
+        assert_eq!(report.trigger, Trigger::MainReturned);
+        assert_eq!(report.forced_by, None, "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(3));
+        assert!(report.is_clean(), "{report}");
+
+        let report = Shutdown::with_deadline(Duration::from_secs(60))
+            .exit_on_force(false)
+            .run(|shutdown| async move {
+                shutdown.spawn("deaf", std::future::pending::<()>());
+                let operator = shutdown.clone();
+                shutdown.spawn("operator", async move {
+                    operator.triggered().await;
+                    for signal in [Signal::Interrupt, Signal::Interrupt] {
+                        sleep(Duration::from_secs(1)).await;
+                        operator.signal(signal);
+                    }
+                });
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .expect("signal handlers");
+        assert_eq!(report.forced_by, Some(Signal::Interrupt), "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(2));
+        assert_eq!(report.exit_code(), 130);
+    }
+
+    /// `Shutdown::signal`: "When no `run` listens (none was started, or it has returned), it is
+    /// the same as `trigger`: it never forces anything."
+    #[tokio::test(start_paused = true)]
+    async fn a_signal_with_no_run_listening_only_triggers() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+        shutdown.signal(Signal::Terminate);
+        assert!(shutdown.is_triggered());
+        let token = shutdown.token();
+        shutdown.spawn("polite", async move { token.cancelled().await });
+        shutdown.signal(Signal::Terminate);
+        let report = shutdown.drain().await;
+        assert_eq!(report.forced_by, None);
+        assert!(report.is_clean(), "{report}");
+
+        // After `run` returned: nothing listens any more.
+        let shutdown = Shutdown::new().exit_on_force(false);
+        let after = shutdown.clone();
+        let report = shutdown
+            .run(|_| async { Ok::<_, BoxError>(()) })
+            .await
+            .expect("signal handlers");
+        assert!(report.is_clean(), "{report}");
+        after.signal(Signal::Interrupt);
+        assert!(after.is_triggered());
+        assert!(after.drain().await.forced_by.is_none());
+    }
+}

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::task::{Id, JoinSet};
+use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -229,9 +229,10 @@ pub struct ChildReport {
     /// How its last run ended, if it ended with an error: also a run that
     /// ended while the supervisor was stopping (it failed or panicked in
     /// reaction to its token, or while stopped for a group restart), and
-    /// `None` when that last run returned `Ok(())` or was aborted at the end
-    /// of the grace period (it is then named in
-    /// [`SupervisorReport::aborted`]), whatever an earlier run did.
+    /// `None` when that last run returned `Ok(())` or was aborted while the
+    /// supervisor stopped (at the end of the grace period: it is then named
+    /// in [`SupervisorReport::aborted`]; or by a shutdown's drain at its
+    /// deadline: a straggler of its report), whatever an earlier run did.
     pub last_error: Option<TaskError>,
 }
 
@@ -804,6 +805,14 @@ struct Child {
 }
 
 impl Child {
+    /// Records that the current run was aborted: cut, not ended, so no
+    /// error of its own (whatever an earlier run did).
+    fn cut(&mut self) {
+        self.running = false;
+        self.abort = None;
+        self.last_error = None;
+    }
+
     /// Records how the current run ended (its error, or none) and logs it;
     /// `true` when it succeeded.
     fn ended(&mut self, result: RunResult, now: Instant) -> bool {
@@ -842,7 +851,7 @@ impl Child {
 /// A joined run of a child: its task id and how it ended. Panics are
 /// caught inside the task, so a `JoinError` is an abort from elsewhere (a
 /// handle, the drain) or a panic in a child's `Drop`.
-fn run_result(joined: Result<(Id, RunResult), tokio::task::JoinError>) -> (Id, RunResult) {
+fn run_result(joined: Result<(Id, RunResult), JoinError>) -> (Id, RunResult) {
     match joined {
         Ok((id, result)) => (id, result),
         Err(join_error) => {
@@ -1109,9 +1118,17 @@ impl Run {
                 // A child that ends while it stops (it returns, fails or
                 // panics in reaction to its token) has ended its last run:
                 // the report shows how.
+                // One aborted from outside meanwhile (a shutdown's drain
+                // at its deadline) was cut, like those aborted below.
+                let aborted = joined.as_ref().err().is_some_and(JoinError::is_cancelled);
                 let (id, result) = run_result(joined);
                 if let Some(index) = self.ids.remove(&id) {
-                    self.children[index].ended(result, Instant::now());
+                    let child = &mut self.children[index];
+                    if aborted {
+                        child.cut();
+                    } else {
+                        child.ended(result, Instant::now());
+                    }
                 }
             }
         })
@@ -1146,11 +1163,7 @@ impl Run {
         })
         .await;
         for (index, _) in &aborted {
-            // Cut, not ended: no error of its own (it is named in `aborted`).
-            let child = &mut self.children[*index];
-            child.running = false;
-            child.abort = None;
-            child.last_error = None;
+            self.children[*index].cut();
         }
         aborted.into_iter().map(|(_, name)| name).collect()
     }

@@ -216,6 +216,38 @@ mod supervisor_stop {
         );
     }
 
+    /// `ChildReport::last_error`: `None` for a run that "was aborted ... whatever an earlier run
+    /// did"; a tracked supervisor whose grace outlasts the drain deadline: the drain aborts its
+    /// deaf child (a straggler), and the supervisor's report does not turn that abort into a
+    /// panic of the child.
+    #[tokio::test(start_paused = true)]
+    async fn a_child_aborted_by_the_drain_while_the_supervisor_stops_has_no_error() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(2));
+        let supervisor = Supervisor::new(shutdown.child_token())
+            .name("workers")
+            .shutdown_grace(Duration::from_secs(60))
+            .with_shutdown(&shutdown)
+            .child("deaf", RestartPolicy::Permanent, |ctx| async move {
+                if ctx.restarts() == 0 {
+                    return Err::<(), BoxError>("first run failed".into());
+                }
+                std::future::pending::<Result<(), BoxError>>().await
+            });
+        let supervisor = tokio::spawn(supervisor.run());
+        sleep(Duration::from_secs(10)).await; // restarted, now deaf
+        let report = shutdown.drain().await;
+        let names: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+        assert_eq!(names, ["workers/deaf"], "{report}");
+        let supervised = supervisor.await.expect("joined").expect("shut down");
+        let child = &supervised.children[0];
+        assert_eq!(child.restarts, 1);
+        assert!(
+            child.last_error.is_none(),
+            "an abort is no error of the run: {:?}",
+            child.last_error
+        );
+    }
+
     /// A child that panics on every run, at the restart limit: `restart_intensity(2, ..)`
     /// escalates on the third restart ("more than `max_restarts` restarts"), after exactly
     /// three runs, with the last panic as the error and two restarts counted.

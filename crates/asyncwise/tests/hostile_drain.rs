@@ -516,6 +516,49 @@ mod drain_races {
         });
     }
 
+    /// `TaskGroup::spawn_blocking`: "Cancellation cannot stop a closure that runs: when the task
+    /// is cut, the group stops waiting for it and the closure finishes in the background." In a
+    /// group made `with_shutdown`, the drain cuts the task at the deadline (a straggler); the
+    /// closure is not a tracked task of its own, so it is not in `not_stopped` and the drain does
+    /// not wait for it (unlike `Shutdown::spawn_blocking`'s, which is). Forced order: the
+    /// closure waits for a message the test sends only after the drain returned. Real time
+    /// (paused time does not advance while a blocking closure runs): the 20 ms deadline only
+    /// bounds how long the test takes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_tracked_groups_blocking_closure_outlives_the_drain_unlisted() {
+        let shutdown = Shutdown::with_deadline(Duration::from_millis(20));
+        let mut group = TaskGroup::new().with_shutdown(&shutdown, "jobs");
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (finished_tx, finished_rx) = std::sync::mpsc::channel::<()>();
+        group
+            .spawn_blocking("checksum", move || {
+                started_tx.send(()).expect("started");
+                release_rx.recv().expect("released");
+                finished_tx.send(()).expect("finished");
+            })
+            .expect("spawned");
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .expect("joined")
+            .expect("the closure runs");
+        let report = shutdown.drain().await;
+        let names: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+        assert_eq!(names, ["jobs/checksum"], "{report}");
+        assert!(report.not_stopped.is_empty(), "{report}");
+        assert!(shutdown.running().is_empty());
+        assert!(
+            finished_rx.try_recv().is_err(),
+            "the closure still runs after the drain"
+        );
+        release_tx.send(()).expect("release");
+        tokio::task::spawn_blocking(move || finished_rx.recv())
+            .await
+            .expect("joined")
+            .expect("the closure finishes in the background");
+        assert!(group.join_next().await.expect("one task").is_err());
+    }
+
     /// `Shutdown` docs: "When the deadline passes, at one instant: the registry is closed (a
     /// tracked task spawned later is aborted at once and never polled, and is listed as
     /// refused), no new poll of a tracked task begins". Spawners on other threads racing the

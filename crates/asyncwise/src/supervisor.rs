@@ -1117,9 +1117,9 @@ impl Run {
             while let Some(joined) = self.set.join_next_with_id().await {
                 // A child that ends while it stops (it returns, fails or
                 // panics in reaction to its token) has ended its last run:
-                // the report shows how.
-                // One aborted from outside meanwhile (a shutdown's drain
-                // at its deadline) was cut, like those aborted below.
+                // the report shows how. One aborted from outside meanwhile
+                // (a shutdown's drain at its deadline) was cut, like those
+                // aborted below.
                 let aborted = joined.as_ref().err().is_some_and(JoinError::is_cancelled);
                 let (id, result) = run_result(joined);
                 if let Some(index) = self.ids.remove(&id) {

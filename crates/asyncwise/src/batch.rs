@@ -1096,7 +1096,23 @@ pub trait BatchedExt: Stream + Sized {
 impl<S: Stream> BatchedExt for S {}
 
 pin_project! {
-    /// The stream returned by [`BatchedExt::batched`].
+    /// The stream returned by [`BatchedExt::batched`]: `Vec`s of the
+    /// upstream's items, never empty, in their order.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{Batched, BatchedExt};
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut batches: Batched<_> = futures_util::stream::iter(["a", "b", "c"])
+    ///     .batched(2, Duration::from_secs(1));
+    /// assert_eq!(batches.next().await, Some(vec!["a", "b"]));
+    /// assert_eq!(batches.next().await, Some(vec!["c"])); // the end flushes what waits
+    /// assert_eq!(batches.next().await, None);
+    /// # }
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct Batched<S: Stream> {
         #[pin]

@@ -188,6 +188,26 @@ pin_project! {
     /// it unwinds out of the consumer's poll. A consumer that catches it
     /// and polls again gets the end of the stream (the items still held are
     /// dropped then).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{MapConcurrent, PipelineExt};
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// // Unordered by default: the quicker item comes out first.
+    /// let stage: MapConcurrent<_, _, _, _, String> = futures_util::stream::iter([300_u64, 100])
+    ///     .map_concurrent(2, |ms| async move {
+    ///         tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///         Ok(ms)
+    ///     });
+    /// let started = tokio::time::Instant::now();
+    /// let out: Vec<_> = stage.collect().await;
+    /// assert_eq!(out, [Ok(100), Ok(300)]);
+    /// assert_eq!(started.elapsed(), Duration::from_millis(300)); // both ran at once
+    /// # }
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     #[project = MapConcurrentProj]
     pub struct MapConcurrent<S, F, Fut, U, E> {

@@ -561,7 +561,9 @@ impl<E> RetryError<E> {
         }
     }
 
-    /// How many attempts were started.
+    /// How many attempts were started. The count stops at `u32::MAX`: a
+    /// retry without an attempt limit goes on past it (no overflow, no
+    /// panic) and reports `u32::MAX`.
     ///
     /// ```
     /// use asyncwise::RetryError;
@@ -854,7 +856,23 @@ pin_project! {
 }
 
 pin_project! {
-    /// The future of an awaited [`Retry`].
+    /// The future of an awaited [`Retry`] (its [`IntoFuture`] output):
+    /// dropping it drops the attempt in flight or the sleep, and starts no
+    /// further attempt.
+    ///
+    /// ```
+    /// use std::future::IntoFuture;
+    /// use std::time::Duration;
+    /// use asyncwise::{RetryError, RetryFuture, RetryPolicy, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::exponential(Duration::from_secs(1)).max_attempts(2);
+    /// let future: RetryFuture<_, _, _, _, _, _> = retry(policy, || async { Err::<(), _>("down") })
+    ///     .into_future();
+    /// assert_eq!(future.await, Err(RetryError::Exhausted { error: "down", attempts: 2 }));
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless polled"]
     pub struct RetryFuture<Op, Fut, E, When, Notify, After> {
         policy: RetryPolicy,

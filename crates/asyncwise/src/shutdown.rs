@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -218,7 +219,10 @@ pub struct ShutdownReport {
     /// the drain), in the order they ended.
     pub failures: Vec<TaskFailure>,
     /// Tasks still running when the deadline passed (or when a second
-    /// signal arrived), in spawn order. They have been aborted.
+    /// signal arrived), in spawn order. They have been aborted. A task whose
+    /// future was being dropped at that instant (aborted or cut earlier, its
+    /// `Drop` still running) counts as still running: it is a straggler,
+    /// and the drain waits for its drop like for any aborted straggler.
     pub stragglers: Vec<TaskInfo>,
     /// Stragglers that had still not stopped when the drain returned, a
     /// bounded wait after their abort: they block their thread (an abort
@@ -228,7 +232,8 @@ pub struct ShutdownReport {
     /// pool (those never start).
     pub not_stopped: Vec<TaskInfo>,
     /// Tracked tasks spawned after the deadline had passed: aborted at
-    /// once, never polled.
+    /// once, never polled. Like every list of the report, each is in one
+    /// report only: a later drain lists those refused since.
     pub refused: Vec<TaskInfo>,
     /// Tracked tasks that ended unfinished before the drain deadline by
     /// the program's own decision, in the order they ended: aborted through
@@ -501,6 +506,8 @@ struct Inner {
     /// tracked task is polled any more.
     halted: AtomicBool,
     registry: Mutex<Registry>,
+    /// Where [`Shutdown::signal`] delivers while a `run` listens.
+    signal_inbox: Mutex<Option<mpsc::UnboundedSender<Signal>>>,
 }
 
 #[derive(Debug, Default)]
@@ -730,6 +737,7 @@ impl Shutdown {
                 exit_on_force: AtomicBool::new(true),
                 halted: AtomicBool::new(false),
                 registry: Mutex::new(Registry::default()),
+                signal_inbox: Mutex::new(None),
             }),
         }
     }
@@ -841,6 +849,78 @@ impl Shutdown {
     pub fn trigger(&self) {
         self.drain_deadline();
         self.inner.token.cancel();
+    }
+
+    /// Delivers `signal` as if the operating system had sent it to
+    /// [`run`](Self::run): for a signal source of your own (a service
+    /// manager's stop request, a control endpoint, a signal `run` does not
+    /// listen for). While a `run` listens (from its start until it
+    /// returns), the signal counts exactly like SIGINT or SIGTERM: the first
+    /// starts the shutdown ([`Trigger::Signal`]), and one during the drain
+    /// forces the exit (see "Forced exit" under [`run`](Self::run): with
+    /// [`exit_on_force(false)`](Self::exit_on_force) the report's
+    /// [`forced_by`](ShutdownReport::forced_by) names it, otherwise the
+    /// process exits with 128 + its number). When no `run` listens (none was
+    /// started, or it has returned), it is the same as
+    /// [`trigger`](Self::trigger): it never forces anything.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::{BoxError, Shutdown, Signal, Trigger};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), asyncwise::ShutdownError> {
+    /// let report = Shutdown::with_deadline(Duration::from_secs(60))
+    ///     .exit_on_force(false)
+    ///     .run(|shutdown| async move {
+    ///         shutdown.spawn("deaf", std::future::pending::<()>());
+    ///         let operator = shutdown.clone();
+    ///         shutdown.spawn("operator", async move {
+    ///             operator.signal(Signal::Terminate); // starts the shutdown
+    ///             tokio::time::sleep(Duration::from_secs(2)).await;
+    ///             operator.signal(Signal::Terminate); // during the drain: forces
+    ///         });
+    ///         shutdown.triggered().await;
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .await?;
+    /// assert_eq!(report.trigger, Trigger::Signal(Signal::Terminate));
+    /// assert_eq!(report.forced_by, Some(Signal::Terminate));
+    /// assert_eq!(report.drain_time, Duration::from_secs(2));
+    /// assert_eq!(report.exit_code(), 143);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn signal(&self, signal: Signal) {
+        let inbox = self
+            .inner
+            .signal_inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(inbox) = inbox.as_ref()
+            && inbox.send(signal).is_ok()
+        {
+            return;
+        }
+        drop(inbox);
+        self.trigger();
+    }
+
+    /// What a `run` listens to from now until the returned value is
+    /// dropped: `os`, and what [`signal`](Self::signal) delivers.
+    fn listen<'a>(&self, os: &'a mut SignalSource) -> Listening<'a> {
+        let (sender, own) = mpsc::unbounded_channel();
+        *self
+            .inner
+            .signal_inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(sender.clone());
+        Listening {
+            os,
+            own,
+            sender,
+            shutdown: self.clone(),
+        }
     }
 
     /// `true` once the shutdown has been triggered.
@@ -1275,16 +1355,19 @@ impl Shutdown {
     /// # }
     /// ```
     pub async fn drain(&self) -> ShutdownReport {
-        let drained = self.drain_with(None, 1).await;
-        drained.into_report(Trigger::Requested, None)
+        let waited = self.drain_with(None, 1).await;
+        self.collect(waited).into_report(Trigger::Requested, None)
     }
 
     /// The drain; `signals` ends it early after `signals_to_force` signals.
+    /// What it found stays in the registry until [`collect`](Self::collect)
+    /// takes it, with no `.await` in between: a caller dropped at any of its
+    /// awaits loses nothing for the next drain.
     async fn drain_with(
         &self,
-        signals: Option<&mut SignalSource>,
+        signals: Option<&mut Listening<'_>>,
         signals_to_force: usize,
-    ) -> Drained {
+    ) -> Waited {
         let deadline = self.drain_deadline();
         self.inner.token.cancel();
         self.inner.tracker.close();
@@ -1334,27 +1417,27 @@ impl Shutdown {
         {
             not_stopped = self.running();
         }
-        let (stragglers, refused, failures, aborted, cut) = {
-            let mut registry = self.inner.registry();
-            (
-                std::mem::take(&mut registry.stragglers)
-                    .into_values()
-                    .collect(),
-                registry.refused.clone(),
-                std::mem::take(&mut registry.failures),
-                std::mem::take(&mut registry.aborted),
-                std::mem::take(&mut registry.cut),
-            )
-        };
-        Drained {
-            stragglers,
+        Waited {
             not_stopped,
-            refused,
-            failures,
-            aborted,
-            cut,
             forced_by,
             drain_time,
+        }
+    }
+
+    /// Takes what a drain reports out of the registry, at one instant.
+    fn collect(&self, waited: Waited) -> Drained {
+        let mut registry = self.inner.registry();
+        Drained {
+            stragglers: std::mem::take(&mut registry.stragglers)
+                .into_values()
+                .collect(),
+            not_stopped: waited.not_stopped,
+            refused: std::mem::take(&mut registry.refused),
+            failures: std::mem::take(&mut registry.failures),
+            aborted: std::mem::take(&mut registry.aborted),
+            cut: std::mem::take(&mut registry.cut),
+            forced_by: waited.forced_by,
+            drain_time: waited.drain_time,
         }
     }
 
@@ -1391,7 +1474,8 @@ impl Shutdown {
     /// deadline.
     ///
     /// # Forced exit
-    /// A signal received *during the drain* forces the exit, unless the
+    /// A signal received *during the drain* (from the operating system, or
+    /// delivered by [`signal`](Self::signal)) forces the exit, unless the
     /// shutdown was not started by a signal: then the first signal during
     /// the drain is taken as the request to stop that is already being
     /// served, and the second one forces. Two signals of one kind that
@@ -1527,6 +1611,8 @@ impl Shutdown {
             location,
         };
         self.inner.registry().run_waits_for_main = true;
+        // Until `run` returns (or its future is dropped), `signal` reaches it.
+        let mut signals = self.listen(signals);
         // Dropped with `run`'s future if that is dropped before it returns.
         let mut waiting = RunWaiting {
             shutdown: self.clone(),
@@ -1552,9 +1638,9 @@ impl Shutdown {
         } else {
             2
         };
-        let drained = self.drain_with(Some(signals), signals_to_force).await;
+        let waited = self.drain_with(Some(&mut signals), signals_to_force).await;
         if main_result.is_none() {
-            if drained.forced_by.is_none() {
+            if waited.forced_by.is_none() {
                 // Either it finished (the tracker saw its future dropped a
                 // moment before the handle is marked complete) or it was just
                 // aborted: it settles at once unless it blocks its thread.
@@ -1565,6 +1651,9 @@ impl Shutdown {
                 main_result = Some((&mut main).await);
             }
         }
+        // Taken only now, after the last await: a `run` dropped while it
+        // waited for main's handle leaves everything to the next drain.
+        let drained = self.collect(waited);
         let recorded = waiting.returns();
         let main_error = match (main_result, recorded) {
             (Some(result), _) => main_error(result),
@@ -1669,6 +1758,14 @@ fn main_error<E: Into<BoxError>>(result: Result<Result<(), E>, JoinError>) -> Op
     }
 }
 
+/// What a drain saw while it waited; the rest of its report is in the
+/// registry until [`Shutdown::collect`].
+struct Waited {
+    not_stopped: Vec<TaskInfo>,
+    forced_by: Option<Signal>,
+    drain_time: Duration,
+}
+
 struct Drained {
     stragglers: Vec<TaskInfo>,
     not_stopped: Vec<TaskInfo>,
@@ -1695,6 +1792,44 @@ impl Drained {
             drain_time: self.drain_time,
             #[cfg(feature = "watchdog")]
             watchdog: crate::watchdog::running_summary(ShutdownReport::WATCHDOG_TOP),
+        }
+    }
+}
+
+/// What a `run` listens to: the operating system's signals (or a test's)
+/// and those [`Shutdown::signal`] delivers while it listens; dropping it
+/// closes that inbox, so that later calls of `signal` only trigger.
+struct Listening<'a> {
+    os: &'a mut SignalSource,
+    own: mpsc::UnboundedReceiver<Signal>,
+    /// The inbox's sender, to tell it from one a later `run` opened.
+    sender: mpsc::UnboundedSender<Signal>,
+    shutdown: Shutdown,
+}
+
+impl Listening<'_> {
+    /// The next signal from either source. Cancel safe.
+    async fn recv(&mut self) -> Signal {
+        tokio::select! {
+            signal = self.os.recv() => signal,
+            Some(signal) = self.own.recv() => signal,
+        }
+    }
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        let mut inbox = self
+            .shutdown
+            .inner
+            .signal_inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if inbox
+            .as_ref()
+            .is_some_and(|sender| sender.same_channel(&self.sender))
+        {
+            *inbox = None;
         }
     }
 }
@@ -1760,7 +1895,6 @@ impl SignalSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::mpsc;
 
     fn fake_signals() -> (mpsc::Sender<Signal>, SignalSource) {
         let (tx, rx) = mpsc::channel(4);

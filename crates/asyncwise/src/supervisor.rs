@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::task::{Id, JoinSet};
+use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -226,7 +226,13 @@ pub struct ChildReport {
     pub name: TaskName,
     /// How many times it was restarted (at most `u32::MAX`).
     pub restarts: u32,
-    /// How its last run ended, if it ended with an error.
+    /// How its last run ended, if it ended with an error: also a run that
+    /// ended while the supervisor was stopping (it failed or panicked in
+    /// reaction to its token, or while stopped for a group restart), and
+    /// `None` when that last run returned `Ok(())` or was aborted while the
+    /// supervisor stopped (at the end of the grace period: it is then named
+    /// in [`SupervisorReport::aborted`]; or by a shutdown's drain at its
+    /// deadline: a straggler of its report), whatever an earlier run did.
     pub last_error: Option<TaskError>,
 }
 
@@ -625,6 +631,14 @@ impl Supervisor {
     /// Runs the children until every one has ended for good, the token is
     /// cancelled, or the restart intensity is exceeded.
     ///
+    /// When it returns (a report or an escalation), every child has stopped:
+    /// children still running after the shutdown grace period are aborted,
+    /// and `run` waits until their futures are gone (what they own dropped),
+    /// at most [`Shutdown::ABORT_SETTLE`] after the abort (a child that
+    /// blocks its thread is left behind then). How each child's last run
+    /// ended, also while the supervisor stopped, is in its
+    /// [`ChildReport::last_error`].
+    ///
     /// # Errors
     /// [`SupervisorError::Escalated`] when the restart intensity is exceeded;
     /// every child has been stopped by then, and the error names those that
@@ -729,19 +743,7 @@ impl Supervisor {
                     return Ok(run.into_report(true, aborted));
                 }
                 Some(joined) = run.set.join_next_with_id() => {
-                    let (id, result) = match joined {
-                        Ok((id, result)) => (id, result),
-                        Err(join_error) => {
-                            // Only an abort or a panic in a child's `Drop` gets here.
-                            let id = join_error.id();
-                            let message = if join_error.is_panic() {
-                                spawn::panic_message(join_error.into_panic().as_ref())
-                            } else {
-                                "aborted".to_owned()
-                            };
-                            (id, Err(message))
-                        }
-                    };
+                    let (id, result) = run_result(joined);
                     if let Some(index) = run.ids.remove(&id) {
                         run.exited(index, result).await?;
                     }
@@ -800,6 +802,68 @@ struct Child {
     stopping_until: Option<Instant>,
     /// The current run's key in the tracking shutdown's registry.
     tracking_id: Option<u64>,
+}
+
+impl Child {
+    /// Records that the current run was aborted: cut, not ended, so no
+    /// error of its own (whatever an earlier run did).
+    fn cut(&mut self) {
+        self.running = false;
+        self.abort = None;
+        self.last_error = None;
+    }
+
+    /// Records how the current run ended (its error, or none) and logs it;
+    /// `true` when it succeeded.
+    fn ended(&mut self, result: RunResult, now: Instant) -> bool {
+        self.running = false;
+        self.abort = None;
+        let name = &self.spec.name;
+        let ran_for = now.saturating_duration_since(self.started);
+        match result {
+            Ok(Ok(())) => {
+                tracing::info!(child = %name, ?ran_for, "child returned");
+                self.last_error = None;
+                true
+            }
+            Ok(Err(source)) => {
+                let error = TaskError::Failed {
+                    name: name.clone(),
+                    source,
+                };
+                tracing::warn!(child = %name, ?ran_for, %error, "child failed");
+                self.last_error = Some(error);
+                false
+            }
+            Err(message) => {
+                let error = TaskError::Panicked {
+                    name: name.clone(),
+                    message,
+                };
+                tracing::warn!(child = %name, ?ran_for, %error, "child panicked");
+                self.last_error = Some(error);
+                false
+            }
+        }
+    }
+}
+
+/// A joined run of a child: its task id and how it ended. Panics are
+/// caught inside the task, so a `JoinError` is an abort from elsewhere (a
+/// handle, the drain) or a panic in a child's `Drop`.
+fn run_result(joined: Result<(Id, RunResult), JoinError>) -> (Id, RunResult) {
+    match joined {
+        Ok((id, result)) => (id, result),
+        Err(join_error) => {
+            let id = join_error.id();
+            let message = if join_error.is_panic() {
+                spawn::panic_message(join_error.into_panic().as_ref())
+            } else {
+                "aborted".to_owned()
+            };
+            (id, Err(message))
+        }
+    }
 }
 
 /// The restart intensity's memory: the times of the latest restarts within
@@ -974,40 +1038,17 @@ impl Run {
         let (max_restarts, window) = (self.restart_window.max_restarts, self.restart_window.window);
         let now = Instant::now();
         let child = &mut self.children[index];
-        child.running = false;
-        child.abort = None;
         let name = child.spec.name.clone();
         let ran_for = now.duration_since(child.started);
+        // Recorded first, whatever happens next: a sibling stopped for a
+        // group restart may have failed or panicked while stopping, and its
+        // report must say so.
+        let succeeded = child.ended(result, now);
         if child.stopping_until.take().is_some() || (child.restart_at.is_some()) {
             // Stopped for a group restart: it restarts with the group.
             tracing::info!(child = %name, ?ran_for, "child stopped for a group restart");
             return Ok(());
         }
-        let succeeded = match result {
-            Ok(Ok(())) => {
-                tracing::info!(child = %name, ?ran_for, "child returned");
-                child.last_error = None;
-                true
-            }
-            Ok(Err(source)) => {
-                let error = TaskError::Failed {
-                    name: name.clone(),
-                    source,
-                };
-                tracing::warn!(child = %name, ?ran_for, %error, "child failed");
-                child.last_error = Some(error);
-                false
-            }
-            Err(message) => {
-                let error = TaskError::Panicked {
-                    name: name.clone(),
-                    message,
-                };
-                tracing::warn!(child = %name, ?ran_for, %error, "child panicked");
-                child.last_error = Some(error);
-                false
-            }
-        };
         if self.token.is_cancelled() {
             return Ok(());
         }
@@ -1074,11 +1115,21 @@ impl Run {
         }
         let drained = tokio::time::timeout(self.grace, async {
             while let Some(joined) = self.set.join_next_with_id().await {
-                let id = match &joined {
-                    Ok((id, _)) => *id,
-                    Err(join_error) => join_error.id(),
-                };
-                self.ids.remove(&id);
+                // A child that ends while it stops (it returns, fails or
+                // panics in reaction to its token) has ended its last run:
+                // the report shows how. One aborted from outside meanwhile
+                // (a shutdown's drain at its deadline) was cut, like those
+                // aborted below.
+                let aborted = joined.as_ref().err().is_some_and(JoinError::is_cancelled);
+                let (id, result) = run_result(joined);
+                if let Some(index) = self.ids.remove(&id) {
+                    let child = &mut self.children[index];
+                    if aborted {
+                        child.cut();
+                    } else {
+                        child.ended(result, Instant::now());
+                    }
+                }
             }
         })
         .await;
@@ -1103,6 +1154,17 @@ impl Run {
             }
         }
         self.set.abort_all();
+        // An abort acts when the task is next scheduled: wait until the
+        // aborted children are gone (their futures, and what they own,
+        // dropped) before the supervisor reports them stopped. Bounded like
+        // the shutdown's drain: a child blocking its thread is left behind.
+        let _ = tokio::time::timeout(Shutdown::ABORT_SETTLE, async {
+            while self.set.join_next().await.is_some() {}
+        })
+        .await;
+        for (index, _) in &aborted {
+            self.children[*index].cut();
+        }
         aborted.into_iter().map(|(_, name)| name).collect()
     }
 

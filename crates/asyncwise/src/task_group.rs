@@ -549,7 +549,13 @@ impl<T: TaskOutput + Send + 'static> TaskGroup<T> {
     /// of the group, like [`spawn`](Self::spawn) (same slot, name and
     /// panic handling). Cancellation cannot stop a closure that runs: when
     /// the task is cut, the group stops waiting for it and the closure
-    /// finishes in the background.
+    /// finishes in the background. In a group made
+    /// [`with_shutdown`](Self::with_shutdown) that holds at the drain
+    /// deadline too: the task is a straggler, but the closure is no tracked
+    /// task of its own, so it is not in
+    /// [`ShutdownReport::not_stopped`](crate::ShutdownReport::not_stopped)
+    /// and the drain does not wait for it; use
+    /// [`Shutdown::spawn_blocking`] for a closure the drain must account for.
     ///
     /// # Errors
     /// [`SpawnError::Cancelled`] if the group is cancelled.
@@ -1307,7 +1313,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// Cancels the group and waits until every task has stopped (within
-    /// the grace period), discarding their results.
+    /// the grace period), discarding their results: failures and panics
+    /// too (each is still logged as a `tracing` warning, and a group made
+    /// [`with_shutdown`](Self::with_shutdown) has them in the shutdown's
+    /// report). Join first to see them.
     ///
     /// The group stays cancelled: unlike `JoinSet::shutdown`, after which
     /// the set takes new tasks, later spawns fail with

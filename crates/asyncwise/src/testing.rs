@@ -153,6 +153,13 @@ pub enum Stage {
 impl Stage {
     /// The suspension index at which the future was dropped, or `None` if
     /// it completed.
+    ///
+    /// ```
+    /// use asyncwise::testing::Stage;
+    ///
+    /// assert_eq!(Stage::Cancelled { suspension: 0, of: 1, location: None }.suspension(), Some(0));
+    /// assert_eq!(Stage::Completed.suspension(), None);
+    /// ```
     pub fn suspension(&self) -> Option<usize> {
         match self {
             Stage::Cancelled { suspension, .. } => Some(*suspension),
@@ -162,6 +169,22 @@ impl Stage {
 
     /// The source location of the await point at which the future was
     /// dropped, where a traced wrapper knows it.
+    ///
+    /// ```
+    /// use asyncwise::testing::{cancel_at_each_await, traced};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let error = cancel_at_each_await(
+    ///     || ((), async { traced(tokio::task::yield_now()).await }),
+    ///     |_, stage| if stage.suspension() == Some(1) { Err("dropped mid-way") } else { Ok(()) },
+    /// )
+    /// .await
+    /// .unwrap_err();
+    /// let location = error.failures()[0].stage.location().unwrap();
+    /// assert_eq!(location.file(), file!()); // the line of the `traced(..)` call
+    /// # }
+    /// ```
     pub fn location(&self) -> Option<&'static Location<'static>> {
         match self {
             Stage::Cancelled { location, .. } => *location,
@@ -193,6 +216,20 @@ impl fmt::Display for Stage {
 }
 
 /// One failed check.
+///
+/// ```
+/// use asyncwise::testing::{Failure, Stage, cancel_at_each_await};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let error = cancel_at_each_await(|| ((), async {}), |_, _| Err("always fails"))
+///     .await
+///     .unwrap_err();
+/// let first: &Failure = &error.failures()[0];
+/// assert_eq!(first.stage, Stage::Completed); // the run to completion is checked first
+/// assert_eq!(first.message, "always fails");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// Where the future was dropped (or that it completed).
@@ -231,6 +268,32 @@ pub struct CancelReport {
 /// suspensions differed from the first run's.
 ///
 /// Its `Display` lists every failure with its stage and location.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use asyncwise::testing::{CancelSafetyError, cancel_at_each_await};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let outcome = cancel_at_each_await(
+///     || {
+///         let done = Arc::new(AtomicBool::new(false));
+///         let flag = Arc::clone(&done);
+///         (done, async move {
+///             tokio::task::yield_now().await;
+///             flag.store(true, Ordering::SeqCst);
+///         })
+///     },
+///     |done, _| if done.load(Ordering::SeqCst) { Ok(()) } else { Err("not done") },
+/// )
+/// .await;
+/// let error: CancelSafetyError = outcome.unwrap_err();
+/// // Dropped before its first poll and at its one suspension: two failures.
+/// assert_eq!(error.failures().len(), 2);
+/// assert!(error.to_string().starts_with(CancelSafetyError::RULES));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct CancelSafetyError {
     failures: Vec<Failure>,
@@ -246,20 +309,71 @@ impl CancelSafetyError {
     /// message so that a failure reads like the static finding: state left half-updated when
     /// a future is dropped at an await (`cleanup_after_await`), and data lost by a future
     /// recreated in a `select!` loop (`select_cancel_unsafe`).
+    ///
+    /// ```
+    /// use asyncwise::testing::CancelSafetyError;
+    ///
+    /// assert_eq!(CancelSafetyError::RULES, "cleanup_after_await/select_cancel_unsafe");
+    /// ```
     pub const RULES: &'static str = "cleanup_after_await/select_cancel_unsafe";
 
     /// The failed checks.
+    ///
+    /// ```
+    /// use asyncwise::testing::cancel_at_each_await;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let error = cancel_at_each_await(|| ((), async {}), |_, _| Err("no"))
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(error.failures().len(), 2); // dropped unpolled, and completed
+    /// # }
+    /// ```
     pub fn failures(&self) -> &[Failure] {
         &self.failures
     }
 
     /// How often the future returns `Pending` in a full run.
+    ///
+    /// ```
+    /// use asyncwise::testing::cancel_at_each_await;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let error = cancel_at_each_await(
+    ///     || ((), async {
+    ///         tokio::task::yield_now().await;
+    ///         tokio::task::yield_now().await;
+    ///     }),
+    ///     |_, _| Err("no"),
+    /// )
+    /// .await
+    /// .unwrap_err();
+    /// assert_eq!(error.suspensions(), 2);
+    /// # }
+    /// ```
     pub fn suspensions(&self) -> usize {
         self.suspensions
     }
 
     /// How many times the check ran: `suspensions + 2`, less one for each run that completed
     /// before reaching the suspension it was to be dropped at (that stage was not checked).
+    ///
+    /// ```
+    /// use asyncwise::testing::cancel_at_each_await;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let error = cancel_at_each_await(
+    ///     || ((), async { tokio::task::yield_now().await }),
+    ///     |_, _| Err("no"),
+    /// )
+    /// .await
+    /// .unwrap_err();
+    /// assert_eq!(error.checks(), 3); // unpolled, at suspension 1, completed
+    /// # }
+    /// ```
     pub fn checks(&self) -> usize {
         self.checks
     }
@@ -529,6 +643,16 @@ async fn drive<F: Future>(future: F, stop_after: Option<usize>) -> Driven {
 pin_project_lite::pin_project! {
     /// A future that records its source location when it suspends; see
     /// [`traced`].
+    ///
+    /// ```
+    /// use asyncwise::testing::{Traced, traced};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let wrapped: Traced<_> = traced(async { "same output" });
+    /// assert_eq!(wrapped.await, "same output");
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct Traced<F> {
         #[pin]
@@ -577,6 +701,24 @@ pin_project_lite::pin_project! {
     /// A future that suspends once more than its inner future: before it
     /// first polls it, or after it completed; see [`pending_before`] and
     /// [`pending_after`].
+    ///
+    /// ```
+    /// use asyncwise::testing::{InjectPending, cancel_at_each_await, pending_after};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let report = cancel_at_each_await(
+    ///     || {
+    ///         let ready: InjectPending<_> = pending_after(async { 7 });
+    ///         ((), ready)
+    ///     },
+    ///     |_, _| Ok::<_, String>(()),
+    /// )
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(report.suspensions, 1); // ready at once, yet one cancellation point
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct InjectPending<F: Future> {
         #[pin]
@@ -727,11 +869,37 @@ pub struct DrainTest {
 
 impl DrainTest {
     /// The default drain deadline, one second.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::testing::DrainTest;
+    ///
+    /// assert_eq!(DrainTest::DEFAULT_DEADLINE, Duration::from_secs(1));
+    /// ```
     pub const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
 
     /// Triggers the shutdown `after` the service started (virtual time): the
     /// service future is polled first, so with `Duration::ZERO` it has run
     /// to its first suspension before the trigger.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::testing::DrainTest;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let started = tokio::time::Instant::now();
+    /// let report = DrainTest::trigger_after(Duration::from_secs(30))
+    ///     .run(|shutdown| async move {
+    ///         let token = shutdown.token();
+    ///         shutdown.spawn("worker", async move { token.cancelled().await });
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// assert!(report.is_clean());
+    /// assert_eq!(started.elapsed(), Duration::from_secs(30)); // virtual time
+    /// # }
+    /// ```
     pub fn trigger_after(after: std::time::Duration) -> Self {
         DrainTest {
             trigger_after: after,
@@ -741,6 +909,26 @@ impl DrainTest {
 
     /// The drain deadline: every task must have stopped this long after the
     /// trigger (default [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::testing::DrainTest;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// // A task that needs 3 s to flush fails a 2 s deadline and passes a 5 s one.
+    /// let service = |shutdown: asyncwise::Shutdown| async move {
+    ///     let token = shutdown.token();
+    ///     shutdown.spawn("flusher", async move {
+    ///         token.cancelled().await;
+    ///         tokio::time::sleep(Duration::from_secs(3)).await;
+    ///     });
+    /// };
+    /// let test = DrainTest::trigger_after(Duration::ZERO);
+    /// assert!(test.within(Duration::from_secs(2)).run(service).await.is_err());
+    /// assert!(test.within(Duration::from_secs(5)).run(service).await.is_ok());
+    /// # }
+    /// ```
     pub fn within(mut self, deadline: std::time::Duration) -> Self {
         self.within = deadline;
         self
@@ -772,6 +960,25 @@ impl DrainTest {
     ///
     /// A panic of the service future itself is not caught: it fails the
     /// test (a tracked task's panic is in the report).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::testing::DrainTest;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// // A service still starting when the shutdown comes: its late task is waited for.
+    /// let report = DrainTest::trigger_after(Duration::from_secs(1))
+    ///     .within(Duration::from_secs(10))
+    ///     .run(|shutdown| async move {
+    ///         tokio::time::sleep(Duration::from_secs(2)).await; // slow start-up
+    ///         shutdown.spawn("late", async { Err::<(), _>("failed at start") });
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(report.failures.len(), 1); // a failure is in the report, not an error
+    /// # }
+    /// ```
     pub async fn run<S, Fut>(self, service: S) -> Result<crate::ShutdownReport, DrainTimeout>
     where
         S: FnOnce(crate::Shutdown) -> Fut,
@@ -838,6 +1045,22 @@ impl DrainTest {
 ///
 /// No analyzer rule finds a task that ignores its shutdown, so unlike
 /// [`CancelSafetyError`] this error names none.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::testing::{DrainTest, DrainTimeout};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let error: DrainTimeout = DrainTest::trigger_after(Duration::ZERO)
+///     .run(|_shutdown| std::future::pending::<()>()) // the service never returns
+///     .await
+///     .unwrap_err();
+/// assert!(!error.service_returned);
+/// assert!(error.report.stragglers.is_empty());
+/// assert!(error.to_string().contains("the service future itself had not returned"));
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct DrainTimeout {
     /// The shutdown's report: its `stragglers` are the tasks that were still
@@ -853,6 +1076,25 @@ pub struct DrainTimeout {
 impl DrainTimeout {
     /// The paths of the tasks still running at the deadline, in spawn
     /// order.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::testing::DrainTest;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let error = DrainTest::trigger_after(Duration::ZERO)
+    ///     .run(|shutdown| async move {
+    ///         shutdown.spawn("stuck", std::future::pending::<()>());
+    ///         let token = shutdown.token();
+    ///         shutdown.spawn("polite", async move { token.cancelled().await });
+    ///         shutdown.spawn("also-stuck", std::future::pending::<()>());
+    ///     })
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(error.stragglers(), ["stuck", "also-stuck"]);
+    /// # }
+    /// ```
     pub fn stragglers(&self) -> Vec<&str> {
         self.report
             .stragglers

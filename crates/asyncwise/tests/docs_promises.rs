@@ -21,35 +21,13 @@ use tokio::sync::Notify;
 use tokio::time::{Instant, sleep};
 use tokio_util::sync::CancellationToken;
 
-/// Sets its flag when dropped: tells whether a future was dropped (and, with `polled`, whether
-/// it ever ran).
-struct DropFlag(Arc<AtomicBool>);
+#[path = "support/docs_setup.rs"]
+mod docs_setup;
 
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-/// A future that records whether it was ever polled and whether it was dropped.
-fn watched<T: Send + 'static>(
-    output: T,
-) -> (
-    impl Future<Output = T> + Send + 'static,
-    Arc<AtomicBool>,
-    Arc<AtomicBool>,
-) {
-    let polled = Arc::new(AtomicBool::new(false));
-    let dropped = Arc::new(AtomicBool::new(false));
-    let guard = DropFlag(Arc::clone(&dropped));
-    let seen = Arc::clone(&polled);
-    let future = async move {
-        let _guard = guard;
-        seen.store(true, Ordering::SeqCst);
-        output
-    };
-    (future, polled, dropped)
-}
+use docs_setup::{
+    Collected, DropFlag, PanicOnDrop, TimeLog, always_fails, cancelled_after, exact_doubling,
+    fails_first_run_then_stops, recording_flush, trips_on_one_failure, until_stopped, watched,
+};
 
 // ---------------------------------------------------------------------------------------------
 // TaskGroup
@@ -261,16 +239,10 @@ async fn collect_all_reports_every_error_and_lets_others_finish() {
 /// a panic payload that is not a string gets "a placeholder".
 #[tokio::test(start_paused = true)]
 async fn panics_while_dropped_and_non_string_panics_are_reported_with_the_name() {
-    struct PanicOnDrop;
-    impl Drop for PanicOnDrop {
-        fn drop(&mut self) {
-            panic!("drop went wrong");
-        }
-    }
     let mut group = TaskGroup::<()>::new();
     group
         .spawn("drop-panics", async {
-            let _bomb = PanicOnDrop;
+            let _bomb = PanicOnDrop("drop went wrong");
         })
         .unwrap();
     group
@@ -920,14 +892,14 @@ fn restart_policies_decide_as_documented() {
 /// ended without being restarted").
 #[tokio::test(start_paused = true)]
 async fn transient_child_restarts_after_a_panic_then_ends() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
+    let seen = Collected::new();
+    let log = seen.clone();
     let report = Supervisor::new(CancellationToken::new())
         .restart_policy(RetryPolicy::exponential(Duration::from_millis(10)).jitter(Jitter::None))
         .child("flaky", RestartPolicy::Transient, move |ctx| {
-            let log = Arc::clone(&log);
+            let log = log.clone();
             async move {
-                log.lock().unwrap().push(ctx.restarts());
+                log.push(ctx.restarts());
                 if ctx.restarts() < 2 {
                     panic!("run {}", ctx.restarts());
                 }
@@ -937,7 +909,7 @@ async fn transient_child_restarts_after_a_panic_then_ends() {
         .run()
         .await
         .unwrap();
-    assert_eq!(*seen.lock().unwrap(), [0, 1, 2]);
+    assert_eq!(seen.all(), [0, 1, 2]);
     assert!(!report.shut_down);
     assert_eq!(report.children[0].restarts, 2);
     assert!(
@@ -968,10 +940,7 @@ async fn supervisor_cancelled_before_run_shuts_down() {
     let token = CancellationToken::new();
     token.cancel();
     let report = Supervisor::new(token)
-        .child("waits", RestartPolicy::Permanent, |ctx| async move {
-            ctx.token().cancelled().await;
-            Ok::<(), BoxError>(())
-        })
+        .child("waits", RestartPolicy::Permanent, until_stopped)
         .run()
         .await
         .unwrap();
@@ -985,13 +954,13 @@ async fn supervisor_cancelled_before_run_shuts_down() {
 #[tokio::test(start_paused = true)]
 async fn zero_restart_intensity_escalates_at_the_first_restart() {
     let runs = Arc::new(AtomicU32::new(0));
-    let counted = Arc::clone(&runs);
     let err = Supervisor::new(CancellationToken::new())
         .restart_intensity(0, Duration::from_secs(60))
-        .child("db", RestartPolicy::Permanent, move |_ctx| {
-            counted.fetch_add(1, Ordering::SeqCst);
-            async { Err::<(), BoxError>("refused".into()) }
-        })
+        .child(
+            "db",
+            RestartPolicy::Permanent,
+            always_fails(&runs, "refused"),
+        )
         .run()
         .await
         .unwrap_err();
@@ -1021,10 +990,7 @@ async fn escalation_names_siblings_aborted_after_the_grace() {
         .child("deaf", RestartPolicy::Permanent, |_ctx| async {
             std::future::pending::<Result<(), BoxError>>().await
         })
-        .child("polite", RestartPolicy::Permanent, |ctx| async move {
-            ctx.token().cancelled().await;
-            Ok::<(), BoxError>(())
-        })
+        .child("polite", RestartPolicy::Permanent, until_stopped)
         .child("crashes", RestartPolicy::Permanent, |_ctx| async {
             sleep(Duration::from_secs(1)).await;
             Err::<(), BoxError>("crash".into())
@@ -1043,12 +1009,7 @@ async fn escalation_names_siblings_aborted_after_the_grace() {
 /// ... before they are aborted"; the report names them (`aborted`).
 #[tokio::test(start_paused = true)]
 async fn shutdown_grace_aborts_deaf_children_and_names_them() {
-    let token = CancellationToken::new();
-    let stop = token.clone();
-    tokio::spawn(async move {
-        sleep(Duration::from_secs(1)).await;
-        stop.cancel();
-    });
+    let token = cancelled_after(Duration::from_secs(1));
     let started = Instant::now();
     let report = Supervisor::new(token)
         .shutdown_grace(Duration::from_secs(3))
@@ -1068,20 +1029,15 @@ async fn shutdown_grace_aborts_deaf_children_and_names_them() {
 /// `max(floor, initial * 2^n)`).
 #[tokio::test(start_paused = true)]
 async fn restarts_wait_for_the_policy_delay() {
-    let starts = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&starts);
-    let origin = Instant::now();
+    let starts = TimeLog::new();
+    let log = starts.clone();
     let token = CancellationToken::new();
     let stop = token.clone();
     let report = Supervisor::new(token)
         .restart_intensity(100, Duration::from_secs(60))
-        .restart_policy(
-            RetryPolicy::exponential(Duration::from_secs(1))
-                .jitter(Jitter::None)
-                .floor(Duration::ZERO),
-        )
+        .restart_policy(exact_doubling(Duration::from_secs(1)))
         .child("c", RestartPolicy::Permanent, move |ctx| {
-            log.lock().unwrap().push(origin.elapsed());
+            log.mark();
             let stop = stop.clone();
             async move {
                 if ctx.restarts() == 3 {
@@ -1095,10 +1051,7 @@ async fn restarts_wait_for_the_policy_delay() {
         .await
         .unwrap();
     assert!(report.shut_down);
-    assert_eq!(
-        *starts.lock().unwrap(),
-        [0, 1, 3, 7].map(Duration::from_secs)
-    );
+    assert_eq!(starts.times(), [0, 1, 3, 7].map(Duration::from_secs));
 }
 
 /// `strategy`: OneForAll: "Every child: the others are stopped ... and all restart together";
@@ -1113,21 +1066,12 @@ async fn one_for_all_restarts_siblings_and_counts_them_in_reports() {
         // One restart allowed: the sibling's restart must not count against it.
         .restart_intensity(1, Duration::from_secs(60))
         .restart_policy(RetryPolicy::exponential(Duration::from_millis(1)).jitter(Jitter::None))
-        .child("steady", RestartPolicy::Permanent, |ctx| async move {
-            ctx.token().cancelled().await;
-            Ok::<(), BoxError>(())
-        })
-        .child("fails-once", RestartPolicy::Permanent, move |ctx| {
-            let stop = stop.clone();
-            async move {
-                if ctx.restarts() == 0 {
-                    return Err::<(), BoxError>("first run fails".into());
-                }
-                stop.cancel();
-                ctx.token().cancelled().await;
-                Ok(())
-            }
-        })
+        .child("steady", RestartPolicy::Permanent, until_stopped)
+        .child(
+            "fails-once",
+            RestartPolicy::Permanent,
+            fails_first_run_then_stops(stop, Duration::ZERO),
+        )
         .run()
         .await
         .expect("one restart is within the intensity");
@@ -1145,26 +1089,13 @@ async fn rest_for_one_leaves_earlier_children_alone() {
         .strategy(Strategy::RestForOne)
         .restart_intensity(10, Duration::from_secs(60))
         .restart_policy(RetryPolicy::exponential(Duration::from_millis(1)).jitter(Jitter::None))
-        .child("before", RestartPolicy::Permanent, |ctx| async move {
-            ctx.token().cancelled().await;
-            Ok::<(), BoxError>(())
-        })
-        .child("fails-once", RestartPolicy::Permanent, move |ctx| {
-            let stop = stop.clone();
-            async move {
-                if ctx.restarts() == 0 {
-                    return Err::<(), BoxError>("first run fails".into());
-                }
-                sleep(Duration::from_millis(50)).await;
-                stop.cancel();
-                ctx.token().cancelled().await;
-                Ok(())
-            }
-        })
-        .child("after", RestartPolicy::Permanent, |ctx| async move {
-            ctx.token().cancelled().await;
-            Ok::<(), BoxError>(())
-        })
+        .child("before", RestartPolicy::Permanent, until_stopped)
+        .child(
+            "fails-once",
+            RestartPolicy::Permanent,
+            fails_first_run_then_stops(stop, Duration::from_millis(50)),
+        )
+        .child("after", RestartPolicy::Permanent, until_stopped)
         .run()
         .await
         .unwrap();
@@ -1176,19 +1107,18 @@ async fn rest_for_one_leaves_earlier_children_alone() {
 #[tokio::test(start_paused = true)]
 async fn seeded_supervisors_restart_at_the_same_instants() {
     async fn restart_times(seed: u64) -> Vec<Duration> {
-        let starts = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&starts);
-        let origin = Instant::now();
+        let starts = TimeLog::new();
+        let log = starts.clone();
         let _ = Supervisor::new(CancellationToken::new())
             .seed(seed)
             .restart_intensity(5, Duration::from_secs(3600))
             .child("c", RestartPolicy::Permanent, move |_ctx| {
-                log.lock().unwrap().push(origin.elapsed());
+                log.mark();
                 async { Err::<(), BoxError>("x".into()) }
             })
             .run()
             .await;
-        starts.lock().unwrap().clone()
+        starts.times()
     }
     let a = restart_times(9).await;
     let b = restart_times(9).await;
@@ -1559,11 +1489,7 @@ async fn zero_consecutive_failures_opens_at_the_first() {
 /// the rest are "rejected without running" with a zero `retry_in`.
 #[tokio::test(start_paused = true)]
 async fn half_open_admits_exactly_k_trials_and_needs_all_to_succeed() {
-    let breaker = CircuitBreaker::builder()
-        .consecutive_failures(1)
-        .open_for(Duration::from_secs(1))
-        .half_open_trials(2)
-        .build();
+    let breaker = trips_on_one_failure().half_open_trials(2).build();
     let _ = fail(&breaker).await;
     sleep(Duration::from_secs(2)).await;
     assert_eq!(breaker.state(), BreakerState::Open);
@@ -1605,15 +1531,13 @@ async fn half_open_admits_exactly_k_trials_and_needs_all_to_succeed() {
 /// "one failure reopens it", and `StateChange::open_for` says for how long.
 #[tokio::test(start_paused = true)]
 async fn a_failed_trial_reopens_and_reports_the_duration() {
-    let changes = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&changes);
+    let changes = Collected::new();
+    let log = changes.clone();
     let breaker = CircuitBreaker::builder()
         .consecutive_failures(1)
         .open_for(Duration::from_secs(3))
         .on_state_change(move |change| {
-            log.lock()
-                .unwrap()
-                .push((change.from, change.to, change.open_for));
+            log.push((change.from, change.to, change.open_for));
         })
         .build();
     let _ = fail(&breaker).await;
@@ -1622,7 +1546,7 @@ async fn a_failed_trial_reopens_and_reports_the_duration() {
     assert_eq!(breaker.state(), BreakerState::Open);
     let secs3 = Some(Duration::from_secs(3));
     assert_eq!(
-        *changes.lock().unwrap(),
+        changes.all(),
         [
             (BreakerState::Closed, BreakerState::Open, secs3),
             (BreakerState::Open, BreakerState::HalfOpen, None),
@@ -1635,10 +1559,7 @@ async fn a_failed_trial_reopens_and_reports_the_duration() {
 /// its trial slot); so does an operation that panics (the panic reaches the caller)."
 #[tokio::test(start_paused = true)]
 async fn dropped_or_panicking_trials_free_their_slot() {
-    let breaker = CircuitBreaker::builder()
-        .consecutive_failures(1)
-        .open_for(Duration::from_secs(1))
-        .build();
+    let breaker = trips_on_one_failure().build();
     let _ = fail(&breaker).await;
     sleep(Duration::from_secs(1)).await;
     // A trial dropped half-way.
@@ -1668,11 +1589,7 @@ async fn dropped_or_panicking_trials_free_their_slot() {
 /// it.
 #[tokio::test(start_paused = true)]
 async fn outcomes_from_an_earlier_phase_are_ignored() {
-    let breaker = CircuitBreaker::builder()
-        .consecutive_failures(1)
-        .open_for(Duration::from_secs(1))
-        .half_open_trials(1)
-        .build();
+    let breaker = trips_on_one_failure().half_open_trials(1).build();
     let gate = Arc::new(Notify::new());
     let late_gate = Arc::clone(&gate);
     let late = breaker.clone();
@@ -1819,18 +1736,14 @@ async fn open_for_max_keeps_it_open() {
 /// failing its trials; the schedule starts again once the breaker closes."
 #[tokio::test(start_paused = true)]
 async fn open_backoff_grows_and_restarts_after_closing() {
-    let durations = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&durations);
+    let durations = Collected::new();
+    let log = durations.clone();
     let breaker = CircuitBreaker::builder()
         .consecutive_failures(1)
-        .open_backoff(
-            RetryPolicy::exponential(Duration::from_secs(1))
-                .jitter(Jitter::None)
-                .floor(Duration::ZERO),
-        )
+        .open_backoff(exact_doubling(Duration::from_secs(1)))
         .on_state_change(move |change| {
             if let Some(d) = change.open_for {
-                log.lock().unwrap().push(d);
+                log.push(d);
             }
         })
         .build();
@@ -1842,10 +1755,7 @@ async fn open_backoff_grows_and_restarts_after_closing() {
     sleep(Duration::from_secs(4)).await;
     succeed(&breaker).await.unwrap(); // closes
     let _ = fail(&breaker).await; // open 1 s again
-    assert_eq!(
-        *durations.lock().unwrap(),
-        [1, 2, 4, 1].map(Duration::from_secs)
-    );
+    assert_eq!(durations.all(), [1, 2, 4, 1].map(Duration::from_secs));
 }
 
 /// `on_state_change`: "A listener that panics unwinds into the call that made the change ... the
@@ -1854,9 +1764,7 @@ async fn open_backoff_grows_and_restarts_after_closing() {
 async fn panicking_listener_leaves_state_and_frees_the_trial_slot() {
     let panics = Arc::new(AtomicBool::new(true));
     let armed = Arc::clone(&panics);
-    let breaker = CircuitBreaker::builder()
-        .consecutive_failures(1)
-        .open_for(Duration::from_secs(1))
+    let breaker = trips_on_one_failure()
         .on_state_change(move |change| {
             if armed.load(Ordering::SeqCst) && change.to == BreakerState::HalfOpen {
                 panic!("listener");
@@ -1882,8 +1790,6 @@ async fn panicking_listener_leaves_state_and_frees_the_trial_slot() {
 // Batcher, batched
 // ---------------------------------------------------------------------------------------------
 
-type Flushed = Arc<Mutex<Vec<(Duration, Vec<u32>)>>>;
-
 /// `BatchConfig::new`: "0 is taken as 1"; `capacity`: "0 is taken as 1; capped at ...
 /// `Semaphore::MAX_PERMITS`"; the default queue "holds `2 * max_items` items".
 #[test]
@@ -1904,17 +1810,10 @@ fn batch_config_edges() {
 /// a trickle of items is flushed at the first item's deadline, not later.
 #[tokio::test(start_paused = true)]
 async fn batch_flushes_max_delay_after_its_first_item() {
-    let flushed: Flushed = Arc::default();
-    let sink = Arc::clone(&flushed);
-    let origin = Instant::now();
+    let flushed = TimeLog::new();
     let (batcher, worker) = Batcher::new(
         BatchConfig::new(100, Duration::from_secs(10)),
-        move |batch: asyncwise::Batch<u32>| {
-            sink.lock()
-                .unwrap()
-                .push((origin.elapsed(), batch.to_vec()));
-            async { Ok::<_, String>(()) }
-        },
+        recording_flush(&flushed, Duration::ZERO),
     );
     let worker = tokio::spawn(worker.run());
     batcher.send(1).await.unwrap();
@@ -1925,7 +1824,7 @@ async fn batch_flushes_max_delay_after_its_first_item() {
     drop(batcher);
     let report = worker.await.unwrap();
     assert_eq!(
-        *flushed.lock().unwrap(),
+        flushed.entries(),
         [
             (Duration::from_secs(10), vec![1, 2]),
             (Duration::from_secs(11), vec![3]),
@@ -1966,8 +1865,8 @@ async fn sends_after_or_during_cancellation_hand_the_item_back() {
 async fn flush_panic_is_dead_lettered_once_and_the_worker_goes_on() {
     let calls = Arc::new(AtomicU32::new(0));
     let counted = Arc::clone(&calls);
-    let dead = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&dead);
+    let dead = Collected::new();
+    let sink = dead.clone();
     let (batcher, worker) = Batcher::new(
         BatchConfig::new(1, Duration::ZERO).retry(RetryPolicy::default().max_attempts(5)),
         move |batch: asyncwise::Batch<u32>| {
@@ -1982,9 +1881,7 @@ async fn flush_panic_is_dead_lettered_once_and_the_worker_goes_on() {
         },
     );
     let worker = worker.dead_letter(move |batch, error| {
-        sink.lock()
-            .unwrap()
-            .push((batch.to_vec(), error.to_string(), error.attempts()));
+        sink.push((batch.to_vec(), error.to_string(), error.attempts()));
     });
     let worker = tokio::spawn(worker.run());
     batcher.send(1).await.unwrap();
@@ -1992,7 +1889,7 @@ async fn flush_panic_is_dead_lettered_once_and_the_worker_goes_on() {
     drop(batcher);
     let report = worker.await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2, "the panic was not retried");
-    let dead = dead.lock().unwrap();
+    let dead = dead.all();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].0, [1]);
     assert!(dead[0].1.contains("flush bug"), "{}", dead[0].1);
@@ -2051,8 +1948,8 @@ async fn flush_retries_continue_after_the_token_fired() {
 /// `attempts == 0`. Every accepted item is accounted for.
 #[tokio::test(start_paused = true)]
 async fn worker_dropped_mid_flush_dead_letters_everything_it_accepted() {
-    let dead = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&dead);
+    let dead = Collected::new();
+    let sink = dead.clone();
     let (batcher, worker) = Batcher::new(
         BatchConfig::new(2, Duration::from_secs(1)).capacity(10),
         |_: asyncwise::Batch<u32>| async {
@@ -2065,7 +1962,7 @@ async fn worker_dropped_mid_flush_dead_letters_everything_it_accepted() {
             FlushError::Cancelled { attempts } => attempts,
             other => panic!("{other}"),
         };
-        sink.lock().unwrap().push((batch.to_vec(), attempts));
+        sink.push((batch.to_vec(), attempts));
     });
     let worker = tokio::spawn(worker.run());
     for n in 0..5 {
@@ -2075,7 +1972,7 @@ async fn worker_dropped_mid_flush_dead_letters_everything_it_accepted() {
     worker.abort();
     let _ = worker.await;
     let mut items: Vec<u32> = Vec::new();
-    let dead = dead.lock().unwrap();
+    let dead = dead.all();
     for (batch, _) in dead.iter() {
         items.extend(batch);
     }
@@ -2096,8 +1993,8 @@ async fn worker_dropped_mid_flush_dead_letters_everything_it_accepted() {
 /// [`FlushError::Cancelled`]."
 #[tokio::test(start_paused = true)]
 async fn panicking_dead_letter_callback_gets_the_rest_on_drop() {
-    let offered = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&offered);
+    let offered = Collected::new();
+    let sink = offered.clone();
     let (batcher, worker) = Batcher::new(
         BatchConfig::new(1, Duration::ZERO)
             .capacity(10)
@@ -2106,7 +2003,7 @@ async fn panicking_dead_letter_callback_gets_the_rest_on_drop() {
     );
     let worker = worker.dead_letter(move |batch, error| {
         let cancelled = matches!(error, FlushError::Cancelled { .. });
-        sink.lock().unwrap().push((batch.to_vec(), cancelled));
+        sink.push((batch.to_vec(), cancelled));
         if !cancelled {
             panic!("callback bug");
         }
@@ -2117,7 +2014,7 @@ async fn panicking_dead_letter_callback_gets_the_rest_on_drop() {
     drop(batcher);
     let unwound = AssertUnwindSafe(worker.run()).catch_unwind().await;
     assert!(unwound.is_err());
-    let offered = offered.lock().unwrap();
+    let offered = offered.all();
     let mut items: Vec<u32> = offered
         .iter()
         .filter(|(_, cancelled)| *cancelled)
@@ -2248,12 +2145,11 @@ async fn map_concurrent_limit_zero_is_one_and_upstream_is_pulled_lazily() {
 /// one is yielded.
 #[tokio::test(start_paused = true)]
 async fn ordered_finished_items_count_against_the_limit() {
-    let starts = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&starts);
-    let origin = Instant::now();
+    let starts = TimeLog::new();
+    let log = starts.clone();
     let out: Vec<u64> = futures_util::stream::iter([10_u64, 1, 1])
         .map_concurrent(2, move |secs| {
-            log.lock().unwrap().push(origin.elapsed());
+            log.mark();
             async move {
                 sleep(Duration::from_secs(secs)).await;
                 Ok::<_, String>(secs)
@@ -2264,7 +2160,7 @@ async fn ordered_finished_items_count_against_the_limit() {
         .collect()
         .await;
     assert_eq!(out, [10, 1, 1]);
-    assert_eq!(*starts.lock().unwrap(), [0, 0, 10].map(Duration::from_secs));
+    assert_eq!(starts.times(), [0, 0, 10].map(Duration::from_secs));
 }
 
 /// `OnError::Stop`: "Yield the error, then end the stream (items in flight are dropped)", with
@@ -2301,8 +2197,8 @@ async fn stop_yields_the_error_then_ends_and_drops_items_in_flight() {
 /// timed-out future "is dropped".
 #[tokio::test(start_paused = true)]
 async fn timed_out_items_are_dead_lettered_with_their_index() {
-    let dead = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&dead);
+    let dead = Collected::new();
+    let sink = dead.clone();
     let dropped = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&dropped);
     let ok: Vec<u64> = futures_util::stream::iter([1_u64, 5, 2])
@@ -2316,14 +2212,14 @@ async fn timed_out_items_are_dead_lettered_with_their_index() {
         })
         .item_timeout(Duration::from_secs(3))
         .on_error(OnError::dead_letter(move |err| {
-            sink.lock().unwrap().push((err.index, err.kind));
+            sink.push((err.index, err.kind));
         }))
         .map(Result::unwrap)
         .collect()
         .await;
     assert_eq!(ok, [1, 2]);
     assert_eq!(
-        *dead.lock().unwrap(),
+        dead.all(),
         [(1, StageErrorKind::TimedOut(Duration::from_secs(3)))]
     );
     assert!(dropped.load(Ordering::SeqCst));
@@ -2469,8 +2365,8 @@ async fn drain_test_fails_a_service_future_that_never_returns() {
 /// caught and its batch dead-lettered (`FlushError::Panicked`, not retried)".
 #[tokio::test(start_paused = true)]
 async fn flush_function_panicking_before_its_future_is_caught() {
-    let dead = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&dead);
+    let dead = Collected::new();
+    let sink = dead.clone();
     let (batcher, worker) = Batcher::new(
         BatchConfig::new(1, Duration::ZERO),
         |batch: asyncwise::Batch<u32>| {
@@ -2480,14 +2376,14 @@ async fn flush_function_panicking_before_its_future_is_caught() {
     );
     let worker = worker.dead_letter(move |batch, error| {
         let panicked = matches!(error, FlushError::Panicked { attempts: 1, .. });
-        sink.lock().unwrap().push((batch.to_vec(), panicked));
+        sink.push((batch.to_vec(), panicked));
     });
     let worker = tokio::spawn(worker.run());
     batcher.send(0).await.unwrap();
     batcher.send(1).await.unwrap();
     drop(batcher);
     let report = worker.await.unwrap();
-    assert_eq!(*dead.lock().unwrap(), [(vec![0], true)]);
+    assert_eq!(dead.all(), [(vec![0], true)]);
     assert_eq!((report.items_flushed, report.items_dead_lettered), (1, 1));
 }
 
@@ -2495,24 +2391,17 @@ async fn flush_function_panicking_before_its_future_is_caught() {
 /// `max_delay`; items keep their order.
 #[tokio::test(start_paused = true)]
 async fn a_full_batch_is_flushed_at_once_in_order() {
-    let flushed: Flushed = Arc::default();
-    let sink = Arc::clone(&flushed);
-    let origin = Instant::now();
+    let flushed = TimeLog::new();
     let (batcher, worker) = Batcher::new(
         BatchConfig::new(3, Duration::from_secs(3600)),
-        move |batch: asyncwise::Batch<u32>| {
-            sink.lock()
-                .unwrap()
-                .push((origin.elapsed(), batch.to_vec()));
-            async { Ok::<_, String>(()) }
-        },
+        recording_flush(&flushed, Duration::ZERO),
     );
     let worker = tokio::spawn(worker.run());
     for n in 0..3 {
         batcher.send(n).await.unwrap();
     }
     sleep(Duration::from_millis(1)).await;
-    assert_eq!(*flushed.lock().unwrap(), [(Duration::ZERO, vec![0, 1, 2])]);
+    assert_eq!(flushed.entries(), [(Duration::ZERO, vec![0, 1, 2])]);
     drop(batcher);
     worker.await.unwrap();
 }
@@ -2557,24 +2446,15 @@ fn batch_try_into_vec_needs_the_only_handle() {
 /// for its restart delay was not restarted.
 #[tokio::test(start_paused = true)]
 async fn a_restart_still_waiting_for_its_delay_is_not_counted() {
-    let token = CancellationToken::new();
-    let stop = token.clone();
-    tokio::spawn(async move {
-        sleep(Duration::from_secs(10)).await;
-        stop.cancel();
-    });
+    let token = cancelled_after(Duration::from_secs(10));
     let runs = Arc::new(AtomicU32::new(0));
-    let counted = Arc::clone(&runs);
     let report = Supervisor::new(token)
         .restart_policy(
             RetryPolicy::exponential(Duration::from_secs(3600))
                 .jitter(Jitter::None)
                 .max_delay(Duration::from_secs(3600)),
         )
-        .child("c", RestartPolicy::Permanent, move |_ctx| {
-            counted.fetch_add(1, Ordering::SeqCst);
-            async { Err::<(), BoxError>("down".into()) }
-        })
+        .child("c", RestartPolicy::Permanent, always_fails(&runs, "down"))
         .run()
         .await
         .unwrap();
@@ -2592,9 +2472,8 @@ async fn a_restart_still_waiting_for_its_delay_is_not_counted() {
 /// first one again".
 #[tokio::test(start_paused = true)]
 async fn a_stable_run_starts_the_delays_again() {
-    let starts = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&starts);
-    let origin = Instant::now();
+    let starts = TimeLog::new();
+    let log = starts.clone();
     let token = CancellationToken::new();
     let stop = token.clone();
     // Runs: fail at once (delay 1), fail at once (delay 2), run 10 s then fail (stable: delay
@@ -2602,13 +2481,9 @@ async fn a_stable_run_starts_the_delays_again() {
     let _ = Supervisor::new(token)
         .restart_intensity(100, Duration::from_secs(1))
         .stable_after(Duration::from_secs(5))
-        .restart_policy(
-            RetryPolicy::exponential(Duration::from_secs(1))
-                .jitter(Jitter::None)
-                .floor(Duration::ZERO),
-        )
+        .restart_policy(exact_doubling(Duration::from_secs(1)))
         .child("c", RestartPolicy::Permanent, move |ctx| {
-            log.lock().unwrap().push(origin.elapsed());
+            log.mark();
             let stop = stop.clone();
             async move {
                 match ctx.restarts() {
@@ -2624,22 +2499,14 @@ async fn a_stable_run_starts_the_delays_again() {
         })
         .run()
         .await;
-    assert_eq!(
-        *starts.lock().unwrap(),
-        [0, 1, 3, 14].map(Duration::from_secs)
-    );
+    assert_eq!(starts.times(), [0, 1, 3, 14].map(Duration::from_secs));
 }
 
 /// `SupervisorReport`'s `Display`: "One line per child: name, restarts and last error, then the
 /// aborted children."
 #[tokio::test(start_paused = true)]
 async fn supervisor_report_display_names_children_and_aborted() {
-    let token = CancellationToken::new();
-    let stop = token.clone();
-    tokio::spawn(async move {
-        sleep(Duration::from_secs(1)).await;
-        stop.cancel();
-    });
+    let token = cancelled_after(Duration::from_secs(1));
     let report = Supervisor::new(token)
         .shutdown_grace(Duration::ZERO)
         .child("quiet", RestartPolicy::Temporary, |_ctx| async {
@@ -2726,19 +2593,13 @@ async fn tracked_group_grace_cut_and_zero_grace_abort_are_named() {
 /// aborted.
 #[tokio::test(start_paused = true)]
 async fn a_task_panicking_in_drop_when_cut_is_a_panic() {
-    struct PanicOnDrop;
-    impl Drop for PanicOnDrop {
-        fn drop(&mut self) {
-            panic!("drop on cut");
-        }
-    }
     let shutdown = Shutdown::with_deadline(Duration::from_secs(60));
     let mut group = TaskGroup::<()>::new()
         .with_shutdown(&shutdown, "g")
         .with_grace(Duration::ZERO);
     group
         .spawn("bomb", async {
-            let _bomb = PanicOnDrop;
+            let _bomb = PanicOnDrop("drop on cut");
             std::future::pending::<()>().await;
         })
         .unwrap();
@@ -3102,12 +2963,7 @@ async fn cancel_mid_sleep_ends_at_once() {
 async fn retry_in_follows_the_grown_open_duration() {
     let breaker = CircuitBreaker::builder()
         .consecutive_failures(1)
-        .open_backoff(
-            RetryPolicy::exponential(Duration::from_secs(10))
-                .jitter(Jitter::None)
-                .floor(Duration::ZERO)
-                .max_delay(Duration::from_secs(100)),
-        )
+        .open_backoff(exact_doubling(Duration::from_secs(10)).max_delay(Duration::from_secs(100)))
         .build();
     let _ = fail(&breaker).await;
     sleep(Duration::from_secs(10)).await;
@@ -3184,20 +3040,10 @@ async fn spawn_local_tasks_are_limited_and_cut_like_others() {
 /// next batch's deadline starts when the flush ends)"; `send` waits while the queue is full.
 #[tokio::test(start_paused = true)]
 async fn a_busy_flush_delays_the_next_deadline_and_send_waits_for_room() {
-    let flushed: Flushed = Arc::default();
-    let sink = Arc::clone(&flushed);
-    let origin = Instant::now();
+    let flushed = TimeLog::new();
     let (batcher, worker) = Batcher::new(
         BatchConfig::new(10, Duration::from_secs(2)).capacity(1),
-        move |batch: asyncwise::Batch<u32>| {
-            sink.lock()
-                .unwrap()
-                .push((origin.elapsed(), batch.to_vec()));
-            async {
-                sleep(Duration::from_secs(5)).await;
-                Ok::<_, String>(())
-            }
-        },
+        recording_flush(&flushed, Duration::from_secs(5)),
     );
     let worker = tokio::spawn(worker.run());
     batcher.send(1).await.unwrap(); // t = 0, flushed at 2, until 7
@@ -3210,7 +3056,7 @@ async fn a_busy_flush_delays_the_next_deadline_and_send_waits_for_room() {
     sleep(Duration::from_secs(5)).await;
     drop(batcher);
     worker.await.unwrap();
-    let flushed = flushed.lock().unwrap();
+    let flushed = flushed.entries();
     assert_eq!(flushed[0], (Duration::from_secs(2), vec![1]));
     // The worker took item 2 when the flush ended at 7: its deadline is 9, not 5.
     assert_eq!(flushed[1].0, Duration::from_secs(9));

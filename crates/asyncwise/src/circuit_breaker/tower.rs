@@ -152,7 +152,38 @@ pin_project! {
 }
 
 pin_project! {
-    /// The response future of [`CircuitBreakerService`].
+    /// The response future of [`CircuitBreakerService`]: the inner
+    /// service's future, whose outcome the breaker counts when it finishes,
+    /// or, when the breaker rejected the call, a future ready at once with
+    /// [`BreakerError::Open`] (the inner service was not called).
+    ///
+    /// ```
+    /// use asyncwise::{BreakerError, CircuitBreaker, CircuitBreakerService, ResponseFuture};
+    /// use tower_service::Service;
+    ///
+    /// struct Refuses;
+    ///
+    /// impl Service<()> for Refuses {
+    ///     type Response = ();
+    ///     type Error = &'static str;
+    ///     type Future = std::future::Ready<Result<(), &'static str>>;
+    ///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+    ///         std::task::Poll::Ready(Ok(()))
+    ///     }
+    ///     fn call(&mut self, (): ()) -> Self::Future {
+    ///         std::future::ready(Err("refused"))
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let breaker = CircuitBreaker::builder().consecutive_failures(1).build();
+    /// let mut service = CircuitBreakerService::new(Refuses, breaker);
+    /// let first: ResponseFuture<_> = service.call(());
+    /// assert_eq!(first.await, Err(BreakerError::Inner("refused")));
+    /// assert!(service.call(()).await.unwrap_err().is_open()); // rejected without a call
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless polled"]
     pub struct ResponseFuture<F> {
         #[pin]

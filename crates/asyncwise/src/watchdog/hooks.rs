@@ -70,6 +70,11 @@ impl fmt::Debug for PollHooks {
 
 impl PollHooks {
     /// No hooks of the user's own.
+    ///
+    /// ```
+    /// let hooks = asyncwise::watchdog::PollHooks::new();
+    /// assert!(!hooks.has_before_poll() && !hooks.has_after_poll());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -77,6 +82,15 @@ impl PollHooks {
     /// What the runtime should call before each task poll, as
     /// `Builder::on_before_task_poll` would. [`install`] calls it *before*
     /// the watchdog marks the poll as started.
+    ///
+    /// ```
+    /// use asyncwise::watchdog::PollHooks;
+    ///
+    /// let hooks = PollHooks::new().before_poll(|meta| {
+    ///     let _ = meta.id(); // Tokio's task id, for your own tracing
+    /// });
+    /// assert!(hooks.has_before_poll());
+    /// ```
     pub fn before_poll(mut self, hook: impl Fn(&TaskMeta<'_>) + Send + Sync + 'static) -> Self {
         self.before = Some(Arc::new(hook));
         self
@@ -85,17 +99,36 @@ impl PollHooks {
     /// What the runtime should call after each task poll, as
     /// `Builder::on_after_task_poll` would. [`install`] calls it *after* the
     /// watchdog marks the poll as ended.
+    ///
+    /// ```
+    /// use asyncwise::watchdog::PollHooks;
+    ///
+    /// let hooks = PollHooks::new().after_poll(|_meta| {});
+    /// assert!(hooks.has_after_poll() && !hooks.has_before_poll());
+    /// ```
     pub fn after_poll(mut self, hook: impl Fn(&TaskMeta<'_>) + Send + Sync + 'static) -> Self {
         self.after = Some(Arc::new(hook));
         self
     }
 
     /// Whether a before-poll hook is set.
+    ///
+    /// ```
+    /// use asyncwise::watchdog::PollHooks;
+    ///
+    /// assert!(PollHooks::new().before_poll(|_| {}).has_before_poll());
+    /// ```
     pub fn has_before_poll(&self) -> bool {
         self.before.is_some()
     }
 
     /// Whether an after-poll hook is set.
+    ///
+    /// ```
+    /// use asyncwise::watchdog::PollHooks;
+    ///
+    /// assert!(!PollHooks::new().before_poll(|_| {}).has_after_poll());
+    /// ```
     pub fn has_after_poll(&self) -> bool {
         self.after.is_some()
     }

@@ -194,6 +194,27 @@ where
 }
 
 /// Which event a [`BlockedPoll`] reports.
+///
+/// ```
+/// use asyncwise::watchdog::{BlockedPoll, Phase};
+///
+/// fn describe(report: &BlockedPoll) -> &'static str {
+///     match report.phase {
+///         Phase::Blocking => "still blocking",
+///         Phase::Returned => "returned",
+///     }
+/// }
+/// # let report = BlockedPoll {
+/// #     phase: Phase::Returned,
+/// #     rule: "blocking_in_async",
+/// #     task: "parse".into(),
+/// #     spawned_at: std::panic::Location::caller(),
+/// #     thread: "tokio-rt-worker".into(),
+/// #     blocked_for: std::time::Duration::from_millis(40),
+/// #     thread_state: None,
+/// # };
+/// assert_eq!(describe(&report), "returned");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// The poll is still running and has run longer than the threshold.
@@ -204,6 +225,24 @@ pub enum Phase {
 }
 
 /// A poll that ran longer than the threshold.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::watchdog::{BlockedPoll, Phase};
+///
+/// let report = BlockedPoll {
+///     phase: Phase::Blocking,
+///     rule: "blocking_in_async",
+///     task: "import/parse".into(),
+///     spawned_at: std::panic::Location::caller(),
+///     thread: "tokio-rt-worker".into(),
+///     blocked_for: Duration::from_millis(12),
+///     thread_state: Some("in the `read` system call".into()),
+/// };
+/// let text = report.to_string();
+/// assert!(text.starts_with("blocking_in_async: task `import/parse` (spawned at "));
+/// assert!(text.ends_with("for 12.0 ms (thread state: in the `read` system call)"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct BlockedPoll {
     /// Reported while blocked, or when the poll returned.
@@ -251,6 +290,20 @@ impl fmt::Display for BlockedPoll {
 }
 
 /// One task in a [`Summary`].
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::watchdog::Offender;
+///
+/// let offender = Offender {
+///     task: "parse".into(),
+///     spawned_at: std::panic::Location::caller(),
+///     longest_poll: Duration::from_millis(30),
+///     busy: Duration::from_millis(45),
+///     polls: 3,
+/// };
+/// assert!(offender.longest_poll <= offender.busy);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offender {
     /// The task's name.
@@ -279,6 +332,27 @@ pub struct Offender {
 /// long as they are among the worst; a finished task that never came near
 /// the threshold is dropped. Running tasks that have been polled are all
 /// candidates.
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::watchdog::{Offender, Summary};
+///
+/// assert_eq!(Summary::default().to_string(), "watchdog: 0 poll(s) blocked an executor thread\n");
+/// let parse = Offender {
+///     task: "parse".into(),
+///     spawned_at: std::panic::Location::caller(),
+///     longest_poll: Duration::from_millis(30),
+///     busy: Duration::from_millis(45),
+///     polls: 3,
+/// };
+/// let summary = Summary {
+///     longest_polls: vec![parse.clone()],
+///     busiest: vec![parse],
+///     blocked_polls: 1,
+/// };
+/// assert!(summary.to_string().contains("parse (spawned at "));
+/// assert!(summary.to_string().contains("longest poll 30.0 ms, busy 45.0 ms over 3 polls"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Longest single poll first.
@@ -321,6 +395,16 @@ impl fmt::Display for Summary {
 }
 
 /// Why a watchdog could not start.
+///
+/// ```
+/// use asyncwise::watchdog::{Watchdog, WatchdogError};
+///
+/// let first = Watchdog::builder().start().unwrap();
+/// let second = Watchdog::builder().start();
+/// assert!(matches!(second, Err(WatchdogError::AlreadyRunning)));
+/// drop(first);
+/// assert!(Watchdog::builder().start().is_ok()); // the first one stopped
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum WatchdogError {
     /// Another watchdog is running in this process; stop it (drop its
@@ -335,6 +419,17 @@ pub enum WatchdogError {
 type Callback = Arc<dyn Fn(&BlockedPoll) + Send + Sync>;
 
 /// Configures a [`Watchdog`]; see [`Watchdog::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use asyncwise::watchdog::{Watchdog, WatchdogBuilder};
+///
+/// let builder: WatchdogBuilder = Watchdog::builder()
+///     .threshold(Duration::from_millis(25))
+///     .on_blocked(|report| eprintln!("{report}"));
+/// let watchdog = builder.start().unwrap();
+/// assert_eq!(watchdog.threshold(), Duration::from_millis(25));
+/// ```
 #[must_use = "a builder does nothing until `start` is called"]
 pub struct WatchdogBuilder {
     threshold: Duration,
@@ -353,6 +448,14 @@ impl fmt::Debug for WatchdogBuilder {
 impl WatchdogBuilder {
     /// A poll running longer than this is reported (default 10 ms; at least
     /// 1 ms). The monitor samples every quarter of it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use asyncwise::watchdog::Watchdog;
+    ///
+    /// let watchdog = Watchdog::builder().threshold(Duration::ZERO).start().unwrap();
+    /// assert_eq!(watchdog.threshold(), Duration::from_millis(1)); // the floor
+    /// ```
     pub fn threshold(mut self, threshold: Duration) -> Self {
         self.threshold = threshold.max(Duration::from_millis(1));
         self
@@ -364,6 +467,22 @@ impl WatchdogBuilder {
     /// A panic in the callback is caught and logged as a `tracing` error:
     /// the watchdog goes on, and the task whose poll was reported keeps its
     /// own output or panic.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use asyncwise::watchdog::Watchdog;
+    ///
+    /// // Count reports by task, for a metric or an alert.
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&reports);
+    /// let watchdog = Watchdog::builder()
+    ///     .on_blocked(move |report| sink.lock().unwrap().push(report.task.to_string()))
+    ///     .start()
+    ///     .unwrap();
+    /// # drop(watchdog);
+    /// # assert!(reports.lock().unwrap().is_empty());
+    /// ```
     pub fn on_blocked(mut self, callback: impl Fn(&BlockedPoll) + Send + Sync + 'static) -> Self {
         self.callback = Some(Arc::new(callback));
         self
@@ -376,6 +495,20 @@ impl WatchdogBuilder {
     ///
     /// [`WatchdogError::AlreadyRunning`] if another watchdog runs in this
     /// process; [`WatchdogError::Thread`] if the thread cannot be spawned.
+    ///
+    /// ```
+    /// use asyncwise::TaskGroup;
+    /// use asyncwise::watchdog::Watchdog;
+    ///
+    /// let watchdog = Watchdog::builder().start().expect("no other watchdog runs");
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # runtime.block_on(async {
+    /// let mut group = TaskGroup::new();
+    /// group.spawn("watched", async { 1 }).unwrap(); // spawned while it runs: watched
+    /// assert_eq!(group.join_next().await.unwrap().unwrap(), 1);
+    /// # });
+    /// drop(watchdog); // stops the monitor thread
+    /// ```
     pub fn start(self) -> Result<Watchdog, WatchdogError> {
         let mut current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
         if current.is_some() {
@@ -399,6 +532,18 @@ impl WatchdogBuilder {
 /// of `main` created before the runtime). Tasks that were spawned while it
 /// ran keep their (cheap) instrumentation after it stops, but nothing is
 /// reported any more.
+///
+/// ```
+/// use asyncwise::watchdog::Watchdog;
+///
+/// fn main() {
+///     let _watchdog = Watchdog::builder().start().unwrap(); // before the runtime
+///     let runtime = tokio::runtime::Runtime::new().unwrap();
+///     runtime.block_on(async {
+///         asyncwise::watchdog::spawn("service", async { /* ... */ }).await.unwrap();
+///     });
+/// } // the runtime is dropped first, then the watchdog
+/// ```
 pub struct Watchdog {
     shared: Arc<monitor::Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -430,11 +575,35 @@ impl Watchdog {
     }
 
     /// The configured threshold.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let watchdog = asyncwise::watchdog::Watchdog::builder().start().unwrap();
+    /// assert_eq!(watchdog.threshold(), Duration::from_millis(10)); // the default
+    /// ```
     pub fn threshold(&self) -> Duration {
         self.shared.threshold()
     }
 
     /// The `top` worst tasks by longest poll and by busy time so far.
+    ///
+    /// ```
+    /// use asyncwise::watchdog::Watchdog;
+    ///
+    /// let watchdog = Watchdog::builder().start().unwrap();
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # runtime.block_on(async {
+    /// // A running task that has been polled is a candidate, however quick its polls.
+    /// let handle = asyncwise::watchdog::spawn("idle", std::future::pending::<()>());
+    /// tokio::task::yield_now().await;
+    /// let summary = watchdog.summary(5);
+    /// assert_eq!(summary.longest_polls[0].task, "idle");
+    /// assert_eq!(summary.longest_polls[0].polls, 1); // polls are counted exactly
+    /// assert!(watchdog.summary(0).longest_polls.is_empty());
+    /// handle.abort();
+    /// # });
+    /// ```
     pub fn summary(&self, top: usize) -> Summary {
         self.shared.summary(top)
     }

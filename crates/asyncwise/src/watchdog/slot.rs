@@ -64,7 +64,21 @@ impl Drop for TaskSlot {
 
 pin_project_lite::pin_project! {
     /// A future whose polls are timed for the running watchdog; see
-    /// [`spawn`](super::spawn).
+    /// [`spawn`](super::spawn). Without a running watchdog it only forwards
+    /// polls.
+    ///
+    /// ```
+    /// use asyncwise::watchdog::{Instrumented, Watchdog};
+    ///
+    /// let watchdog = Watchdog::builder().start().unwrap();
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// # runtime.block_on(async {
+    /// // A task spawned with plain `tokio::spawn`, watched under a name of its own.
+    /// let handle = tokio::spawn(Instrumented::new("plain-task", async { "done" }));
+    /// assert_eq!(handle.await.unwrap(), "done");
+    /// # });
+    /// # drop(watchdog);
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct Instrumented<F> {
         #[pin]

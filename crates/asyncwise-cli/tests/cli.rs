@@ -118,6 +118,7 @@ fn json_schema_is_exactly_version_1() {
             "level",
             "group",
             "form",
+            "on_by_default",
             "path",
             "line",
             "column",
@@ -133,6 +134,7 @@ fn json_schema_is_exactly_version_1() {
     assert_eq!(d["level"], "warn");
     assert_eq!(d["group"], "perf");
     assert_eq!(d["form"], "default");
+    assert_eq!(d["on_by_default"], true);
     assert_eq!(d["path"], "src/lib.rs");
     assert_eq!(
         (&d["line"], &d["column"], &d["end_line"], &d["end_column"]),

@@ -604,3 +604,39 @@ fn a_member_checked_from_its_own_directory_reports_its_manifest() {
     );
     assert!(manifest_findings(&agent, &["--select", "mixed_runtimes", "src/main.rs"]).is_empty());
 }
+
+/// `on_by_default` tells a JSON reader which findings a run with no options reports: the
+/// default form of a rule that is on by default, not a rule's pedantic form, nor the default
+/// form of a rule that is off by default (`unbounded_channel`).
+#[test]
+fn json_says_which_findings_a_plain_run_reports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        "pub async fn handle(tx: tokio::sync::mpsc::UnboundedSender<u8>) {\n    let _ = std::net::TcpStream::connect(\"x\");\n    let (_t, _r) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    let _ = tx.send(1);\n}\n",
+    );
+    let (_, doc) = check_json(root, &["--select", "all"]);
+    let flag = |rule: &str| {
+        doc["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .find(|d| d["rule"] == rule)
+            .map(|d| (d["form"].clone(), d["on_by_default"].clone()))
+    };
+    assert_eq!(
+        flag("blocking_in_async"),
+        Some(("default".into(), true.into()))
+    );
+    assert_eq!(
+        flag("unbounded_channel").map(|(_, on)| on),
+        Some(false.into())
+    );
+}

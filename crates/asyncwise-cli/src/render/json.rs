@@ -3,16 +3,20 @@
 //! ```text
 //! {"version":1,"files_checked":N,
 //!  "skipped":{"files","items"},
-//!  "diagnostics":[{"rule","severity","level","group","form","path","line","column","end_line","end_column",
+//!  "diagnostics":[{"rule","severity","level","group","form","on_by_default","path","line","column","end_line","end_column",
 //!                  "message","help","notes":[{"message","path","line","column"}]}],
 //!  "errors":[{"path","message","line","column"}]}
 //! ```
 //!
 //! `level` is `deny` (printed as an error) or `warn`; `group` is the rule's group, or
-//! `pedantic` for a finding of a rule's pedantic `form`. Lines and columns are 1-based; `help`
+//! `pedantic` for a finding of a rule's pedantic `form`. `on_by_default` says whether a run
+//! with no options reports this kind of finding: the rule is on by default and the finding is
+//! of its default form (a rule that is off by default, such as `unbounded_channel`, has a
+//! default form too, reported only when the rule is selected). New fields are added without a
+//! new `version`; removing or changing one needs one. Lines and columns are 1-based; `help`
 //! may be null; a note without a span has null `line` and `column`, and so has an error that
 //! concerns a whole file. A note's `path` is the file its line is in: the finding's own, or
-//! another file of the crate (a helper's blocking call, another site of the same lock). Other tools parse this: change it only with a new `version`.
+//! another file of the crate (a helper's blocking call, another site of the same lock). Other tools parse this.
 
 use std::io::Write;
 
@@ -45,6 +49,7 @@ struct JsonDiagnostic<'a> {
     level: &'static str,
     group: Option<&'static str>,
     form: &'static str,
+    on_by_default: bool,
     path: String,
     line: usize,
     column: usize,
@@ -88,6 +93,9 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
             Form::Default => "default",
             Form::Pedantic => "pedantic",
         },
+        on_by_default: d.form == Form::Default
+            && asyncwise_lint::rules::find(d.rule)
+                .is_some_and(|r| r.default_level != asyncwise_lint::levels::Level::Allow),
         line: d.span.start.line,
         column: d.span.start.column,
         end_line: d.span.end.line,

@@ -596,17 +596,11 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 callee.short(),
                 chain.join(" -> ")
             ),
-            help: Some(match hops.first().is_some_and(|h| h.in_dependency) {
-                // A dependency's function cannot be made async by its caller.
-                true => format!(
-                    "`{}` is a sync function of a dependency: run it in `tokio::task::spawn_blocking`, or use the crate's async API if it has one: {hint}",
-                    callee.short()
-                ),
-                false => format!(
-                    "run `{}` in `tokio::task::spawn_blocking`, or make it async: {hint}",
-                    callee.short()
-                ),
-            }),
+            help: Some(helper_help(
+                &callee.short(),
+                hint,
+                hops.first().is_some_and(|h| h.in_dependency),
+            )),
             notes,
             fix: None,
             function: Some(index.enclosing(f)),
@@ -619,6 +613,41 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                     .collect(),
             }),
         });
+    }
+}
+
+/// The help of a finding made through a sync helper: run the helper off the executor, or make
+/// it async and follow the blocking call's own advice, without that advice's own
+/// `spawn_blocking` alternative (which the first half already gives). A dependency's function
+/// cannot be made async by its caller: there the alternative is the crate's async API.
+fn helper_help(helper: &str, hint: &str, in_dependency: bool) -> String {
+    const OFFLOAD: &str = "tokio::task::spawn_blocking";
+    // `.., or run it in `tokio::task::spawn_blocking``: the advice's last alternative.
+    let own_advice = match hint.rfind(" or ") {
+        Some(at) if hint[at..].contains(OFFLOAD) && hint.ends_with('`') => {
+            hint[..at].trim_end_matches(',')
+        }
+        _ => hint,
+    };
+    let offload_only = own_advice.contains(OFFLOAD);
+    // `password hashing is deliberately slow CPU work: run it in ..`: keep the why.
+    let why = hint
+        .split_once(": ")
+        .map(|(why, _)| why)
+        .filter(|_| offload_only);
+    let run_it = match why {
+        Some(why) => format!("{why}: run `{helper}` in `{OFFLOAD}`"),
+        None => format!("run `{helper}` in `{OFFLOAD}`"),
+    };
+    match (in_dependency, offload_only) {
+        (true, true) => format!(
+            "`{helper}` is a sync function of a dependency; {run_it}, or use the crate's async API if it has one"
+        ),
+        (true, false) => format!(
+            "`{helper}` is a sync function of a dependency: run it in `{OFFLOAD}`, or use the crate's async API if it has one (for the call inside it: {own_advice})"
+        ),
+        (false, true) => run_it,
+        (false, false) => format!("{run_it}, or make it async: {own_advice}"),
     }
 }
 
@@ -723,5 +752,32 @@ impl Pedantic {
                 "pedantic form: a kind of blocking call inside a registry dependency that is rarely worth acting on (see `knowledge::dependencies`)"
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::helper_help;
+    use crate::knowledge::blocking::{DB_HINT, FS_HINT, HASH_HINT, TOKIO_BLOCKING_HINT};
+
+    #[test]
+    fn a_helper_s_help_gives_spawn_blocking_once() {
+        assert_eq!(
+            helper_help("load", FS_HINT, false),
+            "run `load` in `tokio::task::spawn_blocking`, or make it async: use the `tokio::fs` equivalent"
+        );
+        assert_eq!(
+            helper_help("verify", HASH_HINT, false),
+            "password hashing is deliberately slow CPU work: run `verify` in `tokio::task::spawn_blocking`"
+        );
+        let tokio = helper_help("drain", TOKIO_BLOCKING_HINT, false);
+        assert!(tokio.ends_with(TOKIO_BLOCKING_HINT), "{tokio}");
+        for hint in [FS_HINT, HASH_HINT, DB_HINT, TOKIO_BLOCKING_HINT] {
+            for dependency in [false, true] {
+                let help = helper_help("h", hint, dependency);
+                assert_eq!(help.matches("spawn_blocking").count(), 1, "{help}");
+            }
+        }
+        assert!(helper_help("query", DB_HINT, true).contains("async counterpart"));
     }
 }

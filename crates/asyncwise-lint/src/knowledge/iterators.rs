@@ -95,3 +95,53 @@ pub const CONCURRENCY_LIMITED_CONSUMERS: &[&str] = &[
     "try_buffer_unordered",
     "try_buffered",
 ];
+
+/// Methods outside [`FN_CALLING_COMBINATORS`] and [`PER_ELEMENT_ADAPTERS`] that run the closure
+/// they are given at once, on the caller's thread: once-cells and map entries that initialise a
+/// value (`get_or_init`, `or_insert_with`), `Once::call_once`, a thread-local's `with`, sorting
+/// and searching by a key, folds, atomics' `fetch_update`. A `move` closure handed to them is
+/// still inline code.
+pub const INLINE_CLOSURE_RUNNERS: &[&str] = &[
+    "get_or_init",
+    "get_or_try_init",
+    "get_or_insert_with",
+    "or_insert_with",
+    "or_insert_with_key",
+    "and_modify",
+    "call_once",
+    "call_once_force",
+    "with",
+    "with_borrow",
+    "with_borrow_mut",
+    "retain",
+    "retain_mut",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "sort_by_cached_key",
+    "dedup_by",
+    "dedup_by_key",
+    "binary_search_by",
+    "binary_search_by_key",
+    "position",
+    "rposition",
+    "find",
+    "fold",
+    "try_fold",
+    "max_by",
+    "max_by_key",
+    "min_by",
+    "min_by_key",
+    "partition",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "scan",
+    "fetch_update",
+    "then",
+    "then_some",
+    "map_or",
+    "is_some_and",
+    "is_none_or",
+];

@@ -10,8 +10,10 @@
 //!   `std::thread::spawn`, `block_in_place`), directly or by name from the same block;
 //! - unknown: it is kept or handed on to code that may run it elsewhere, later: a callee whose
 //!   future is awaited (`asyncify(move || ..).await`), a callee that stores it
-//!   (`Box::new(move || ..)`), a struct field (`Hooks { on_exit: move || .. }`), or any other
-//!   place (a return value, a method receiver).
+//!   (`Box::new(move || ..)`), a `move` closure or one calling tokio's sync-only `blocking_*`
+//!   methods handed to any callee not known to run it at once (a watcher's handler, a pool's
+//!   job: not `map`, `get_or_init`, `sort_by_key`, ...), a struct field (`Hooks { on_exit:
+//!   move || .. }`), or any other place (a return value, a method receiver).
 
 use super::super::Ctx;
 

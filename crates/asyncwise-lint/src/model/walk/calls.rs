@@ -207,7 +207,9 @@ impl Walker {
         }
         // Asked before the name moves into the call fact.
         let per_element = iterators::PER_ELEMENT_ADAPTERS.contains(&name.as_str());
-        let combinator = per_element || iterators::FN_CALLING_COMBINATORS.contains(&name.as_str());
+        let combinator = per_element
+            || iterators::FN_CALLING_COMBINATORS.contains(&name.as_str())
+            || iterators::INLINE_CLOSURE_RUNNERS.contains(&name.as_str());
         let offloads = self.knowledge.is_offload_method(&name);
         let calls_fn_args = iterators::FN_CALLING_COMBINATORS.contains(&name.as_str());
         self.record_call(

@@ -98,5 +98,5 @@ pub async fn render_page(renderer: &Renderer, input: tokio::sync::mpsc::Receiver
 }
 
 pub async fn render_unawaited(renderer: &Renderer, input: mpsc::Receiver<u32>) {
-    let _pending = renderer.on_pool(move || input.recv().unwrap_or_default()); //~ blocking_in_async
+    let _pending = renderer.on_pool(|| input.recv().unwrap_or_default()); //~ blocking_in_async
 }

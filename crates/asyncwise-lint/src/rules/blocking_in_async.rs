@@ -597,7 +597,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 chain.join(" -> ")
             ),
             help: Some(helper_help(
-                &callee.short(),
+                callee.short(),
                 hint,
                 hops.first().is_some_and(|h| h.in_dependency),
             )),

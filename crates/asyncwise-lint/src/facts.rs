@@ -24,6 +24,16 @@ pub enum Requirement {
     AllOf(Vec<Requirement>),
     /// Some function of the crate with this name is `async` and declared to return a `Result`.
     AsyncFnReturnsResult(FnRef),
+    /// A task's error can reach its handle unlogged: the function of one of `tries` (calls
+    /// whose error a `?` of the task passes on) is not known to log every error it returns
+    /// ([`calls_log_their_errors`]), or `ends` (the call the task ends in) holds as
+    /// [`Requirement::AsyncFnReturnsResult`].
+    ErrorUnlogged {
+        /// The calls whose errors the task's `?`s pass on.
+        tries: Vec<FnRef>,
+        /// The call the task ends in, if it does.
+        ends: Option<FnRef>,
+    },
     /// A field of a struct declared in another file has one of these types (canonical paths
     /// or `module::*` patterns).
     FieldType {
@@ -115,7 +125,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false, arity: 0, never_suspends: false };
+    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
     /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false, qualifier_by_name: false };
     /// assert!(call.may_call(&f));
     /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true, qualifier_by_name: false };
@@ -148,7 +158,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false };
+    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
     /// let fns = [run("Gateway"), run("Session")];
     /// let session = FnRef { name: "run".into(), qualifier: Some("Session".into()), method_call: true, qualifier_by_name: true };
     /// assert_eq!(session.may_call_among(fns.iter()).len(), 1);
@@ -199,32 +209,106 @@ impl FnRef {
 
 /// Whether the functions a call may refer to make a task that fails by an error value: at
 /// least one of them returns a future (an `async fn`, or a plain fn returning a future of a
-/// `Result`), and every one that does returns a `Result` it can end in silently. When a name is
+/// `Result`), and every one that does returns a `Result` it can end in silently
+/// ([`fails_silently`] among `functions`, the table its callees are looked up in). When a name is
 /// shared (a `run` that returns `()` and logs its errors, another that returns a `Result`) and
 /// the call does not say which, the task is not judged: a finding that blames the wrong function
 /// is worse than none.
 ///
 /// ```
 /// use asyncwise_lint::facts::{every_future_fails_by_result, FnKind, FnSignature};
-/// let run = |owner: &str, returns_result: bool| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result, owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false };
-/// assert!(every_future_fails_by_result(&[&run("Gateway", true)]));
+/// let run = |owner: &str, returns_result: bool| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result, owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
+/// let none = std::iter::empty();
+/// assert!(every_future_fails_by_result(&[&run("Gateway", true)], none.clone()));
 /// // two types' `run`, one that cannot fail: which one is called decides, and is not known
-/// assert!(!every_future_fails_by_result(&[&run("Gateway", true), &run("Control", false)]));
-/// assert!(!every_future_fails_by_result(&[]));
+/// assert!(!every_future_fails_by_result(&[&run("Gateway", true), &run("Control", false)], none.clone()));
+/// assert!(!every_future_fails_by_result(&[], none.clone()));
 /// // one fn under `#[cfg(feature = "x")]` and `#[cfg(not(feature = "x"))]`
-/// assert!(every_future_fails_by_result(&[&run("Gateway", true), &run("Gateway", false)]));
+/// assert!(every_future_fails_by_result(&[&run("Gateway", true), &run("Gateway", false)], none));
 /// ```
-pub fn every_future_fails_by_result(candidates: &[&FnSignature]) -> bool {
+pub fn every_future_fails_by_result<'f>(
+    candidates: &[&FnSignature],
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+) -> bool {
     let futures: Vec<_> = candidates.iter().filter(|f| f.is_async).collect();
     // Definitions of one fn under exclusive `cfg`s (same module, same owner) are one function:
     // it fails if the build that can fail does.
     let same_item = |a: &FnSignature, b: &FnSignature| {
         a.module == b.module && a.owner == b.owner && a.kind == b.kind
     };
+    let fails = |f: &FnSignature| fails_silently(f, functions.clone());
     !futures.is_empty()
-        && futures.iter().all(|f| {
-            f.returns_result || futures.iter().any(|g| same_item(f, g) && g.returns_result)
-        })
+        && futures
+            .iter()
+            .all(|f| fails(f) || futures.iter().any(|g| same_item(f, g) && fails(g)))
+}
+
+/// How many calls deep a function that logs its errors through its callees (whose callees
+/// may do the same) is followed: a longer chain, or a cycle, counts as silent.
+const LOGGING_CHAIN_DEPTH: usize = 4;
+
+/// Whether `f` can end in its error without logging it first: its own code says so
+/// ([`FnSignature::returns_result`]), unless the only exits that do are calls of functions
+/// that, looked up among `functions`, log every error they return
+/// ([`FnSignature::logged_if`]).
+///
+/// ```
+/// use asyncwise_lint::facts::{fails_silently, FnKind, FnRef, FnSignature};
+/// let call = |name: &str| FnRef { name: name.into(), qualifier: None, method_call: false, qualifier_by_name: false };
+/// let f = |name: &str, returns_result: bool, logged_if: Vec<FnRef>| FnSignature { name: name.into(), module: "m".into(), kind: FnKind::Free, is_async: true, returns_result, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if };
+/// // `handle` passes on `peer`'s errors, and `peer` logs each before it returns it
+/// let table = [f("peer", false, vec![]), f("handle", true, vec![call("peer")])];
+/// assert!(!fails_silently(&table[1], table.iter()));
+/// // unknown callee: silent
+/// assert!(fails_silently(&f("serve", true, vec![call("accept")]), table.iter()));
+/// ```
+pub fn fails_silently<'f>(
+    f: &FnSignature,
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+) -> bool {
+    f.returns_result
+        && (f.logged_if.is_empty()
+            || !calls_log_within(&f.logged_if, functions, LOGGING_CHAIN_DEPTH))
+}
+
+/// Whether every one of `calls` names, among `functions`, only functions declared to return a
+/// `Result` that log every error they return (directly, or through callees that do, up to a
+/// few calls deep). A call that names none, or several that disagree, does not.
+///
+/// ```
+/// use asyncwise_lint::facts::{calls_log_their_errors, FnKind, FnRef, FnSignature};
+/// let peer = FnSignature { name: "peer".into(), module: "tcp".into(), kind: FnKind::Free, is_async: true, returns_result: false, owner: None, plain_getter: false, arity: 1, never_suspends: false, declares_result: true, logged_if: vec![] };
+/// let call = FnRef { name: "peer".into(), qualifier: Some("tcp".into()), method_call: false, qualifier_by_name: false };
+/// assert!(calls_log_their_errors(&[call.clone()], [&peer].into_iter()));
+/// let other = FnSignature { module: "udp".into(), returns_result: true, ..peer.clone() };
+/// let bare = FnRef { qualifier: None, ..call };
+/// assert!(!calls_log_their_errors(&[bare], [&peer, &other].into_iter()));
+/// ```
+pub fn calls_log_their_errors<'f>(
+    calls: &[FnRef],
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+) -> bool {
+    calls_log_within(calls, functions, LOGGING_CHAIN_DEPTH)
+}
+
+fn calls_log_within<'f>(
+    calls: &[FnRef],
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+    depth: usize,
+) -> bool {
+    let Some(depth) = depth.checked_sub(1) else {
+        return false;
+    };
+    calls.iter().all(|call| {
+        let named = call.may_call_among(functions.clone());
+        !named.is_empty()
+            && named.iter().all(|f| {
+                f.declares_result
+                    && (!f.returns_result
+                        || !f.logged_if.is_empty()
+                            && calls_log_within(&f.logged_if, functions.clone(), depth))
+            })
+    })
 }
 
 /// What one file contributes to the crate pass.
@@ -339,7 +423,8 @@ pub struct FnSignature {
     /// body can end in its error without logging it first (see
     /// [`every_error_logged`](crate::model::analysis::failure::every_error_logged): a body that
     /// handles every error and ends in `Ok(..)` cannot, nor one that logs each error it
-    /// returns).
+    /// returns). Exits that pass on a callee's error count here, and are listed in
+    /// `logged_if`.
     pub returns_result: bool,
     /// For a fn of an inherent or trait `impl`: the last segment of the implementing type
     /// (`Doorkeeper`). `None` for free fns and a trait's own (default) methods, which any
@@ -358,6 +443,16 @@ pub struct FnSignature {
     /// awaiting it runs its body to the end at once.
     #[serde(default)]
     pub never_suspends: bool,
+    /// Declared to return a `Result` (or a future of one), with a body of its own that
+    /// decides how it ends: not a trait's method, which another implementation may serve.
+    #[serde(default)]
+    pub declares_result: bool,
+    /// When `returns_result` holds only because of exits that pass on the errors of calls of
+    /// other functions (`helper(..).await?`, a tail `helper(..).await`), those calls: if each of
+    /// their functions logs every error it returns, so does this one ([`fails_silently`]).
+    /// Empty when some other exit is silent, or none is.
+    #[serde(default)]
+    pub logged_if: Vec<FnRef>,
 }
 
 /// Where rules put what they find.
@@ -451,20 +546,27 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             let first = types.next()?;
             types.all(|other| other == first).then_some(first)
         };
+        // The task ends in a call of an async fn of the crate that can end in its error silently.
+        let ends_in_result = |call: &FnRef| {
+            let named = call.may_call_among(functions.clone());
+            every_future_fails_by_result(&named, functions.clone())
+                || *from != Target::Main
+                    && every_future_fails_by_result(
+                        &functions
+                            .clone()
+                            .filter(|f| call.may_call_library_root(f))
+                            .collect::<Vec<_>>(),
+                        functions.clone(),
+                    )
+        };
         // `None`: settled by the crate index, not here.
         let holds_one = |requires: &Requirement| -> Option<bool> {
             Some(match requires {
                 Requirement::AllOf(_) => false,
-                Requirement::AsyncFnReturnsResult(call) => {
-                    let named = call.may_call_among(functions.clone());
-                    every_future_fails_by_result(&named)
-                        || *from != Target::Main
-                            && every_future_fails_by_result(
-                                &functions
-                                    .clone()
-                                    .filter(|f| call.may_call_library_root(f))
-                                    .collect::<Vec<_>>(),
-                            )
+                Requirement::AsyncFnReturnsResult(call) => ends_in_result(call),
+                Requirement::ErrorUnlogged { tries, ends } => {
+                    !calls_log_their_errors(tries, functions.clone())
+                        || ends.as_ref().is_some_and(ends_in_result)
                 }
                 Requirement::FieldType {
                     owner,

@@ -1,4 +1,6 @@
-use crate::facts::{Deferred, Requirement, Sink};
+use crate::facts::{
+    Deferred, FnRef, Requirement, Sink, calls_log_their_errors, every_future_fails_by_result,
+};
 use crate::levels::{Group, Level};
 use crate::model::analysis::failure::{FailureMode, FailurePoint};
 use crate::model::{FileModel, SpawnFact};
@@ -90,7 +92,14 @@ crate::declare_rule! {
     /// `log`/`tracing` or `eprintln!` does: the level is the author's choice. On the held-out
     /// field sets two default findings were such tasks (a proxy's listener returning its accept
     /// error after `error!`, a TUN set-up logged by `inspect_err`), both labelled noise. A `?`
-    /// on a call of a crate function that logs its own errors is not followed yet. An error the body
+    /// on a call of a function of the crate (`peer(stream).await?`, through `map_err` or
+    /// `context`), and a tail `serve(conn).await`, pass on that function's errors: they are
+    /// logged when it logs every error it returns, itself or through such calls a few levels
+    /// deep (a per-connection task whose only silent-looking exits were `?`s on a helper that
+    /// logs each failure was labelled noise twice). The function is the one the call names —
+    /// its path, an import, or a call on `self` — and a bare name that several functions of the
+    /// crate share, which disagree, keeps the `?` silent, as does a method on another receiver
+    /// (its type is not known here) or another crate's function. An error the body
     /// itself discards (`let _ = run().await;`, `.ok()`) is not reported: keeping the handle
     /// would not bring it back. A task whose value is a call of a function that does not return
     /// a `Result` (the body's tail expression, no `;`: `async move { setup().unwrap();
@@ -159,6 +168,27 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             Some(FailureMode::PanicOnly(point)) => {
                 report(model, sink, spawn, super::pedantic, point, &lost, join_note);
             }
+            Some(FailureMode::ErrorValueUnlessLogged { point, tries, ends }) => {
+                // `peer(..).await?` where `peer` logs every error it returns loses nothing;
+                // this file's functions settle it when they can, the crate pass otherwise.
+                let functions = || model.functions.iter();
+                let tries: Vec<FnRef> = tries.into_iter().cloned().collect();
+                let ends_quiet = ends.is_none_or(|call| {
+                    let local = call.may_call_among(functions());
+                    !local.is_empty() && !every_future_fails_by_result(&local, functions())
+                });
+                if ends_quiet && calls_log_their_errors(&tries, functions()) {
+                    continue;
+                }
+                let d = finding(model, spawn, error_form, point, &lost, join_note);
+                sink.deferred.push(Deferred {
+                    diagnostic: d,
+                    requires: Requirement::ErrorUnlogged {
+                        tries,
+                        ends: ends.cloned(),
+                    },
+                });
+            }
             Some(FailureMode::ErrorValueIfResult(call)) => {
                 // `Session::handle` when the call says whose, so a reader finds the function.
                 let name = match call.qualifier.as_deref() {
@@ -172,7 +202,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 let local = call.may_call_among(model.functions.iter());
                 let local_decides =
                     !local.is_empty() && (call.qualifier.is_none() || call.method_call);
-                if local_decides && !crate::facts::every_future_fails_by_result(&local) {
+                if local_decides && !every_future_fails_by_result(&local, model.functions.iter()) {
                     continue;
                 }
                 let mut d = error_form(
@@ -187,7 +217,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 );
                 d.notes.extend(join_note);
                 d.notes.push(crate::diagnostic::Note::text(format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost")));
-                if local_decides {
+                // A function that passes on its callees' errors may log through them: only
+                // the crate's whole table can tell when they are in other files.
+                let settled_here = local.iter().all(|f| f.logged_if.is_empty());
+                if local_decides && settled_here {
                     sink.diagnostics.push(d);
                 } else {
                     sink.deferred.push(Deferred {
@@ -220,6 +253,19 @@ fn report(
     lost: &str,
     join_note: Option<crate::diagnostic::Note>,
 ) {
+    let d = finding(model, spawn, build, point, lost, join_note);
+    sink.diagnostics.push(d);
+}
+
+/// The finding [`report`] reports.
+fn finding(
+    model: &FileModel<'_>,
+    spawn: &SpawnFact,
+    build: Build,
+    point: &FailurePoint,
+    lost: &str,
+    join_note: Option<crate::diagnostic::Note>,
+) -> crate::diagnostic::Diagnostic {
     let mut d = build(
         &DETACHED_TASK,
         model,
@@ -233,5 +279,5 @@ fn report(
         format!("the task {}", point.how.describe()),
     ));
     d.notes.extend(join_note);
-    sink.diagnostics.push(d);
+    d
 }

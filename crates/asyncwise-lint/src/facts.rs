@@ -20,7 +20,8 @@ pub struct Deferred {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Requirement {
     /// Every one of these holds (none of them [`Requirement::ReceiverType`] or another
-    /// `AllOf`: both are settled elsewhere or not at all).
+    /// `AllOf`; a [`Requirement::SpawnWrapper`] among them is left to the crate index once the
+    /// others hold).
     AllOf(Vec<Requirement>),
     /// Some function of the crate with this name is `async` and declared to return a `Result`.
     AsyncFnReturnsResult(FnRef),
@@ -61,6 +62,17 @@ pub enum Requirement {
     /// crate that never suspend ([`FnSignature::never_suspends`]). Each call with the number of
     /// arguments it passes (a method of another arity is another type's).
     MaySuspend(Vec<(FnRef, usize)>),
+    /// The called function (a path as the file resolves it: `crate::rt::spawn`,
+    /// `member::runtime::spawn`) is one of the workspace that hands the future it is given to
+    /// a spawner (`FnSummary::spawns_future`), and, with `loses_errors`, does not handle the
+    /// task's error itself (`FnSummary::handles_spawned_errors`). Settled by the crate index;
+    /// without a crate pass it never holds.
+    SpawnWrapper {
+        /// The call's path.
+        call: String,
+        /// The wrapper must also leave the task's error to its handle.
+        loses_errors: bool,
+    },
     /// A method call's receiver, whose type only the crate index can settle (a field of a
     /// field, what a function of another file returns), has one of these types (canonical
     /// paths or `module::*` patterns). Settled by `settle_receiver_types` once the index
@@ -598,7 +610,7 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                         .collect();
                     named.is_empty() || named.iter().any(|f| !f.never_suspends)
                 }),
-                Requirement::ReceiverType { .. } => return None,
+                Requirement::ReceiverType { .. } | Requirement::SpawnWrapper { .. } => return None,
             })
         };
         // Every await is of a crate async fn that never suspends: no suspension today, but
@@ -616,13 +628,26 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             one => (vec![one], None),
         };
         let settled: Vec<Option<bool>> = parts.iter().map(|r| holds_one(r)).collect();
-        // A condition only the crate index settles (a receiver typed through other files):
-        // the index takes the finding (only ever the sole condition).
-        if settled.iter().any(Option::is_none) {
-            for_index.push(d);
+        if settled.contains(&Some(false)) {
             continue;
         }
-        if settled.contains(&Some(false)) {
+        // Conditions only the crate index settles (a receiver typed through other files, a
+        // spawn wrapper of another member): the index takes the finding with those left.
+        let mut left: Vec<Requirement> = parts
+            .iter()
+            .zip(&settled)
+            .filter(|(_, s)| s.is_none())
+            .map(|(r, _)| (*r).clone())
+            .collect();
+        if !left.is_empty() {
+            let requires = match left.len() {
+                1 => left.remove(0),
+                _ => Requirement::AllOf(left),
+            };
+            for_index.push(Deferred {
+                diagnostic: d.diagnostic,
+                requires,
+            });
             continue;
         }
         let mut diagnostic = d.diagnostic;
@@ -648,15 +673,24 @@ pub(crate) fn settle_receiver_types(
 ) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = deferred
         .into_iter()
-        .filter(|d| match &d.requires {
-            Requirement::ReceiverType { chain, one_of } => index
-                .type_of_chain_in(&d.diagnostic.path, chain)
-                .is_some_and(|ty| {
-                    one_of
-                        .iter()
-                        .any(|p| crate::knowledge::blocking::path_matches(p, &ty))
-                }),
-            _ => false,
+        .filter(|d| {
+            let holds = |requires: &Requirement| match requires {
+                Requirement::ReceiverType { chain, one_of } => index
+                    .type_of_chain_in(&d.diagnostic.path, chain)
+                    .is_some_and(|ty| {
+                        one_of
+                            .iter()
+                            .any(|p| crate::knowledge::blocking::path_matches(p, &ty))
+                    }),
+                Requirement::SpawnWrapper { call, loses_errors } => index
+                    .spawn_wrapper_in(&d.diagnostic.path, call)
+                    .is_some_and(|handles_errors| !(*loses_errors && handles_errors)),
+                _ => false,
+            };
+            match &d.requires {
+                Requirement::AllOf(all) => all.iter().all(holds),
+                one => holds(one),
+            }
         })
         .map(|d| d.diagnostic)
         .collect();

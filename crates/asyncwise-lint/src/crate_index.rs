@@ -927,6 +927,20 @@ impl CrateIndex {
         self.chain_type(file, chain).map(|(_, ty)| ty)
     }
 
+    /// Whether the call target `target`, written in the file displayed as `path`, reaches one
+    /// function of the workspace that hands the future it is given to a spawner: `Some`, with
+    /// whether it handles the task's error itself.
+    pub(crate) fn spawn_wrapper_in(&self, path: &Path, target: &str) -> Option<bool> {
+        let g = self
+            .file_by_path
+            .get(path)
+            .and_then(|&file| self.resolve_target(file, target))?;
+        let summary = &self.fns[g].summary;
+        summary
+            .spawns_future
+            .then_some(summary.handles_spawned_errors)
+    }
+
     /// The one type the field `owner.field` has in `package` (a struct by its name).
     fn field_type(&self, package: usize, owner: &str, field: &str) -> Option<String> {
         let key = format!("{owner}.{field}");

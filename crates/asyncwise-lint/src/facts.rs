@@ -20,10 +20,21 @@ pub struct Deferred {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Requirement {
     /// Every one of these holds (none of them [`Requirement::ReceiverType`] or another
-    /// `AllOf`: both are settled elsewhere or not at all).
+    /// `AllOf`; a [`Requirement::SpawnWrapper`] among them is left to the crate index once the
+    /// others hold).
     AllOf(Vec<Requirement>),
     /// Some function of the crate with this name is `async` and declared to return a `Result`.
     AsyncFnReturnsResult(FnRef),
+    /// A task's error can reach its handle unlogged: the function of one of `tries` (calls
+    /// whose error a `?` of the task passes on) is not known to log every error it returns
+    /// ([`calls_log_their_errors`]), or `ends` (the call the task ends in) holds as
+    /// [`Requirement::AsyncFnReturnsResult`].
+    ErrorUnlogged {
+        /// The calls whose errors the task's `?`s pass on.
+        tries: Vec<FnRef>,
+        /// The call the task ends in, if it does.
+        ends: Option<FnRef>,
+    },
     /// A field of a struct declared in another file has one of these types (canonical paths
     /// or `module::*` patterns).
     FieldType {
@@ -51,6 +62,17 @@ pub enum Requirement {
     /// crate that never suspend ([`FnSignature::never_suspends`]). Each call with the number of
     /// arguments it passes (a method of another arity is another type's).
     MaySuspend(Vec<(FnRef, usize)>),
+    /// The called function (a path as the file resolves it: `crate::rt::spawn`,
+    /// `member::runtime::spawn`) is one of the workspace that hands the future it is given to
+    /// a spawner (`FnSummary::spawns_future`), and, with `loses_errors`, does not handle the
+    /// task's error itself (`FnSummary::handles_spawned_errors`). Settled by the crate index;
+    /// without a crate pass it never holds.
+    SpawnWrapper {
+        /// The call's path.
+        call: String,
+        /// The wrapper must also leave the task's error to its handle.
+        loses_errors: bool,
+    },
     /// A method call's receiver, whose type only the crate index can settle (a field of a
     /// field, what a function of another file returns), has one of these types (canonical
     /// paths or `module::*` patterns). Settled by `settle_receiver_types` once the index
@@ -115,7 +137,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false, arity: 0, never_suspends: false };
+    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
     /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false, qualifier_by_name: false };
     /// assert!(call.may_call(&f));
     /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true, qualifier_by_name: false };
@@ -148,7 +170,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false };
+    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
     /// let fns = [run("Gateway"), run("Session")];
     /// let session = FnRef { name: "run".into(), qualifier: Some("Session".into()), method_call: true, qualifier_by_name: true };
     /// assert_eq!(session.may_call_among(fns.iter()).len(), 1);
@@ -199,32 +221,106 @@ impl FnRef {
 
 /// Whether the functions a call may refer to make a task that fails by an error value: at
 /// least one of them returns a future (an `async fn`, or a plain fn returning a future of a
-/// `Result`), and every one that does returns a `Result` it can end in silently. When a name is
+/// `Result`), and every one that does returns a `Result` it can end in silently
+/// ([`fails_silently`] among `functions`, the table its callees are looked up in). When a name is
 /// shared (a `run` that returns `()` and logs its errors, another that returns a `Result`) and
 /// the call does not say which, the task is not judged: a finding that blames the wrong function
 /// is worse than none.
 ///
 /// ```
 /// use asyncwise_lint::facts::{every_future_fails_by_result, FnKind, FnSignature};
-/// let run = |owner: &str, returns_result: bool| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result, owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false };
-/// assert!(every_future_fails_by_result(&[&run("Gateway", true)]));
+/// let run = |owner: &str, returns_result: bool| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result, owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
+/// let none = std::iter::empty();
+/// assert!(every_future_fails_by_result(&[&run("Gateway", true)], none.clone()));
 /// // two types' `run`, one that cannot fail: which one is called decides, and is not known
-/// assert!(!every_future_fails_by_result(&[&run("Gateway", true), &run("Control", false)]));
-/// assert!(!every_future_fails_by_result(&[]));
+/// assert!(!every_future_fails_by_result(&[&run("Gateway", true), &run("Control", false)], none.clone()));
+/// assert!(!every_future_fails_by_result(&[], none.clone()));
 /// // one fn under `#[cfg(feature = "x")]` and `#[cfg(not(feature = "x"))]`
-/// assert!(every_future_fails_by_result(&[&run("Gateway", true), &run("Gateway", false)]));
+/// assert!(every_future_fails_by_result(&[&run("Gateway", true), &run("Gateway", false)], none));
 /// ```
-pub fn every_future_fails_by_result(candidates: &[&FnSignature]) -> bool {
+pub fn every_future_fails_by_result<'f>(
+    candidates: &[&FnSignature],
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+) -> bool {
     let futures: Vec<_> = candidates.iter().filter(|f| f.is_async).collect();
     // Definitions of one fn under exclusive `cfg`s (same module, same owner) are one function:
     // it fails if the build that can fail does.
     let same_item = |a: &FnSignature, b: &FnSignature| {
         a.module == b.module && a.owner == b.owner && a.kind == b.kind
     };
+    let fails = |f: &FnSignature| fails_silently(f, functions.clone());
     !futures.is_empty()
-        && futures.iter().all(|f| {
-            f.returns_result || futures.iter().any(|g| same_item(f, g) && g.returns_result)
-        })
+        && futures
+            .iter()
+            .all(|f| fails(f) || futures.iter().any(|g| same_item(f, g) && fails(g)))
+}
+
+/// How many calls deep a function that logs its errors through its callees (whose callees
+/// may do the same) is followed: a longer chain, or a cycle, counts as silent.
+const LOGGING_CHAIN_DEPTH: usize = 4;
+
+/// Whether `f` can end in its error without logging it first: its own code says so
+/// ([`FnSignature::returns_result`]), unless the only exits that do are calls of functions
+/// that, looked up among `functions`, log every error they return
+/// ([`FnSignature::logged_if`]).
+///
+/// ```
+/// use asyncwise_lint::facts::{fails_silently, FnKind, FnRef, FnSignature};
+/// let call = |name: &str| FnRef { name: name.into(), qualifier: None, method_call: false, qualifier_by_name: false };
+/// let f = |name: &str, returns_result: bool, logged_if: Vec<FnRef>| FnSignature { name: name.into(), module: "m".into(), kind: FnKind::Free, is_async: true, returns_result, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if };
+/// // `handle` passes on `peer`'s errors, and `peer` logs each before it returns it
+/// let table = [f("peer", false, vec![]), f("handle", true, vec![call("peer")])];
+/// assert!(!fails_silently(&table[1], table.iter()));
+/// // unknown callee: silent
+/// assert!(fails_silently(&f("serve", true, vec![call("accept")]), table.iter()));
+/// ```
+pub fn fails_silently<'f>(
+    f: &FnSignature,
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+) -> bool {
+    f.returns_result
+        && (f.logged_if.is_empty()
+            || !calls_log_within(&f.logged_if, functions, LOGGING_CHAIN_DEPTH))
+}
+
+/// Whether every one of `calls` names, among `functions`, only functions declared to return a
+/// `Result` that log every error they return (directly, or through callees that do, up to a
+/// few calls deep). A call that names none, or several that disagree, does not.
+///
+/// ```
+/// use asyncwise_lint::facts::{calls_log_their_errors, FnKind, FnRef, FnSignature};
+/// let peer = FnSignature { name: "peer".into(), module: "tcp".into(), kind: FnKind::Free, is_async: true, returns_result: false, owner: None, plain_getter: false, arity: 1, never_suspends: false, declares_result: true, logged_if: vec![] };
+/// let call = FnRef { name: "peer".into(), qualifier: Some("tcp".into()), method_call: false, qualifier_by_name: false };
+/// assert!(calls_log_their_errors(&[call.clone()], [&peer].into_iter()));
+/// let other = FnSignature { module: "udp".into(), returns_result: true, ..peer.clone() };
+/// let bare = FnRef { qualifier: None, ..call };
+/// assert!(!calls_log_their_errors(&[bare], [&peer, &other].into_iter()));
+/// ```
+pub fn calls_log_their_errors<'f>(
+    calls: &[FnRef],
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+) -> bool {
+    calls_log_within(calls, functions, LOGGING_CHAIN_DEPTH)
+}
+
+fn calls_log_within<'f>(
+    calls: &[FnRef],
+    functions: impl Iterator<Item = &'f FnSignature> + Clone,
+    depth: usize,
+) -> bool {
+    let Some(depth) = depth.checked_sub(1) else {
+        return false;
+    };
+    calls.iter().all(|call| {
+        let named = call.may_call_among(functions.clone());
+        !named.is_empty()
+            && named.iter().all(|f| {
+                f.declares_result
+                    && (!f.returns_result
+                        || !f.logged_if.is_empty()
+                            && calls_log_within(&f.logged_if, functions.clone(), depth))
+            })
+    })
 }
 
 /// What one file contributes to the crate pass.
@@ -339,7 +435,8 @@ pub struct FnSignature {
     /// body can end in its error without logging it first (see
     /// [`every_error_logged`](crate::model::analysis::failure::every_error_logged): a body that
     /// handles every error and ends in `Ok(..)` cannot, nor one that logs each error it
-    /// returns).
+    /// returns). Exits that pass on a callee's error count here, and are listed in
+    /// `logged_if`.
     pub returns_result: bool,
     /// For a fn of an inherent or trait `impl`: the last segment of the implementing type
     /// (`Doorkeeper`). `None` for free fns and a trait's own (default) methods, which any
@@ -358,6 +455,16 @@ pub struct FnSignature {
     /// awaiting it runs its body to the end at once.
     #[serde(default)]
     pub never_suspends: bool,
+    /// Declared to return a `Result` (or a future of one), with a body of its own that
+    /// decides how it ends: not a trait's method, which another implementation may serve.
+    #[serde(default)]
+    pub declares_result: bool,
+    /// When `returns_result` holds only because of exits that pass on the errors of calls of
+    /// other functions (`helper(..).await?`, a tail `helper(..).await`), those calls: if each of
+    /// their functions logs every error it returns, so does this one ([`fails_silently`]).
+    /// Empty when some other exit is silent, or none is.
+    #[serde(default)]
+    pub logged_if: Vec<FnRef>,
 }
 
 /// Where rules put what they find.
@@ -451,20 +558,27 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             let first = types.next()?;
             types.all(|other| other == first).then_some(first)
         };
+        // The task ends in a call of an async fn of the crate that can end in its error silently.
+        let ends_in_result = |call: &FnRef| {
+            let named = call.may_call_among(functions.clone());
+            every_future_fails_by_result(&named, functions.clone())
+                || *from != Target::Main
+                    && every_future_fails_by_result(
+                        &functions
+                            .clone()
+                            .filter(|f| call.may_call_library_root(f))
+                            .collect::<Vec<_>>(),
+                        functions.clone(),
+                    )
+        };
         // `None`: settled by the crate index, not here.
         let holds_one = |requires: &Requirement| -> Option<bool> {
             Some(match requires {
                 Requirement::AllOf(_) => false,
-                Requirement::AsyncFnReturnsResult(call) => {
-                    let named = call.may_call_among(functions.clone());
-                    every_future_fails_by_result(&named)
-                        || *from != Target::Main
-                            && every_future_fails_by_result(
-                                &functions
-                                    .clone()
-                                    .filter(|f| call.may_call_library_root(f))
-                                    .collect::<Vec<_>>(),
-                            )
+                Requirement::AsyncFnReturnsResult(call) => ends_in_result(call),
+                Requirement::ErrorUnlogged { tries, ends } => {
+                    !calls_log_their_errors(tries, functions.clone())
+                        || ends.as_ref().is_some_and(ends_in_result)
                 }
                 Requirement::FieldType {
                     owner,
@@ -496,7 +610,7 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                         .collect();
                     named.is_empty() || named.iter().any(|f| !f.never_suspends)
                 }),
-                Requirement::ReceiverType { .. } => return None,
+                Requirement::ReceiverType { .. } | Requirement::SpawnWrapper { .. } => return None,
             })
         };
         // Every await is of a crate async fn that never suspends: no suspension today, but
@@ -514,13 +628,26 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             one => (vec![one], None),
         };
         let settled: Vec<Option<bool>> = parts.iter().map(|r| holds_one(r)).collect();
-        // A condition only the crate index settles (a receiver typed through other files):
-        // the index takes the finding (only ever the sole condition).
-        if settled.iter().any(Option::is_none) {
-            for_index.push(d);
+        if settled.contains(&Some(false)) {
             continue;
         }
-        if settled.contains(&Some(false)) {
+        // Conditions only the crate index settles (a receiver typed through other files, a
+        // spawn wrapper of another member): the index takes the finding with those left.
+        let mut left: Vec<Requirement> = parts
+            .iter()
+            .zip(&settled)
+            .filter(|(_, s)| s.is_none())
+            .map(|(r, _)| (*r).clone())
+            .collect();
+        if !left.is_empty() {
+            let requires = match left.len() {
+                1 => left.remove(0),
+                _ => Requirement::AllOf(left),
+            };
+            for_index.push(Deferred {
+                diagnostic: d.diagnostic,
+                requires,
+            });
             continue;
         }
         let mut diagnostic = d.diagnostic;
@@ -546,15 +673,24 @@ pub(crate) fn settle_receiver_types(
 ) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = deferred
         .into_iter()
-        .filter(|d| match &d.requires {
-            Requirement::ReceiverType { chain, one_of } => index
-                .type_of_chain_in(&d.diagnostic.path, chain)
-                .is_some_and(|ty| {
-                    one_of
-                        .iter()
-                        .any(|p| crate::knowledge::blocking::path_matches(p, &ty))
-                }),
-            _ => false,
+        .filter(|d| {
+            let holds = |requires: &Requirement| match requires {
+                Requirement::ReceiverType { chain, one_of } => index
+                    .type_of_chain_in(&d.diagnostic.path, chain)
+                    .is_some_and(|ty| {
+                        one_of
+                            .iter()
+                            .any(|p| crate::knowledge::blocking::path_matches(p, &ty))
+                    }),
+                Requirement::SpawnWrapper { call, loses_errors } => index
+                    .spawn_wrapper_in(&d.diagnostic.path, call)
+                    .is_some_and(|handles_errors| !(*loses_errors && handles_errors)),
+                _ => false,
+            };
+            match &d.requires {
+                Requirement::AllOf(all) => all.iter().all(holds),
+                one => holds(one),
+            }
         })
         .map(|d| d.diagnostic)
         .collect();

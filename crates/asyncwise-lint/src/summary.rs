@@ -230,6 +230,14 @@ pub struct FnSummary {
     /// An async set-up fn (see [`FnItem::setup`](crate::model::FnItem::setup)).
     #[serde(default)]
     pub setup: bool,
+    /// It hands the future it is given to a spawner: a call of it spawns a task (see
+    /// `model/analysis/spawn_wrappers.rs`).
+    #[serde(default)]
+    pub spawns_future: bool,
+    /// With `spawns_future`: its body logs or inspects an error, so its task's error does not
+    /// go unheard whoever drops the handle.
+    #[serde(default)]
+    pub handles_spawned_errors: bool,
     /// Named as set-up code (see [`FnItem::named_setup`](crate::model::FnItem::named_setup)).
     #[serde(default)]
     pub named_setup: bool,
@@ -494,6 +502,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             detaches_from: None,
             untyped_method_calls: Vec::new(),
             setup: f.setup,
+            spawns_future: model.spawn_wrappers.iter().any(|w| w.name == f.loc),
+            handles_spawned_errors: model
+                .spawn_wrappers
+                .iter()
+                .any(|w| w.name == f.loc && w.handles_errors),
             named_setup: f.named_setup,
             handler: model.per_event.handlers.contains(&f.loc),
             registers: Vec::new(),

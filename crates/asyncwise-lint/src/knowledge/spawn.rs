@@ -117,6 +117,27 @@ pub fn future_arg(receiver: &str) -> usize {
 /// task body fails on its own, not as part of the body.
 pub const SPAWN_METHOD_NAMES: &[&str] = &["spawn", "spawn_local", "spawn_blocking", "spawn_on"];
 
+/// Whether a function the tables do not know may be a spawn wrapper of the workspace, by its
+/// path: named `spawn` or `spawn_*` (not `spawn_blocking*`, which runs a closure), and not of
+/// std. Only such calls are kept for the crate index to settle (see
+/// `model/analysis/spawn_wrappers.rs`).
+///
+/// ```
+/// use asyncwise_lint::knowledge::spawn::may_name_spawn_wrapper;
+/// assert!(may_name_spawn_wrapper("russh_util::runtime::spawn"));
+/// assert!(may_name_spawn_wrapper("crate::rt::spawn_named"));
+/// assert!(!may_name_spawn_wrapper("std::thread::spawn"));
+/// assert!(!may_name_spawn_wrapper("crate::pool::spawn_blocking"));
+/// assert!(!may_name_spawn_wrapper("crate::respawn"));
+/// ```
+pub fn may_name_spawn_wrapper(path: &str) -> bool {
+    let name = path.rsplit("::").next().unwrap_or(path);
+    let root = path.split("::").next().unwrap_or(path);
+    (name == "spawn" || name.starts_with("spawn_"))
+        && !name.starts_with("spawn_blocking")
+        && !matches!(root, "std" | "core" | "alloc")
+}
+
 /// Receiver types whose spawned tasks are owned by a collection (their handles are never
 /// "discarded"): results come back through the collection.
 /// asyncwise's `Shutdown` records every tracked task's error and panic, with its name and spawn

@@ -773,6 +773,12 @@ impl Knowledge {
         self.future_wrapper_fns.contains(&name)
     }
 
+    /// Is `path` a function the tables do not know that may be a spawn wrapper of the
+    /// workspace ([`spawn::may_name_spawn_wrapper`])?
+    pub fn may_be_spawn_wrapper(&self, path: &str) -> bool {
+        !self.is_spawn_fn(path) && spawn::may_name_spawn_wrapper(path)
+    }
+
     /// Is `name` the name of a spawning function or method, whatever its receiver?
     ///
     /// ```

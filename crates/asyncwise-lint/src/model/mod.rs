@@ -425,6 +425,13 @@ pub struct FileModel<'a> {
     pub calls: Vec<CallFact>,
     /// Every task spawn.
     pub spawns: Vec<SpawnFact>,
+    /// Calls of a function named like a spawner (`runtime::spawn(conn.run())`) that the
+    /// tables do not know: each spawns a task if the crate index finds that the function is a
+    /// spawn wrapper of the workspace ([`FileModel::spawn_wrappers`]).
+    pub wrapper_spawns: Vec<SpawnFact>,
+    /// This file's functions that hand the future they are given to a spawner (see
+    /// `analysis::spawn_wrappers`).
+    pub(crate) spawn_wrappers: Vec<analysis::spawn_wrappers::SpawnWrapper>,
     /// Guards held across awaits.
     pub held_guards: Vec<HeldGuard>,
     /// Function signatures declared in the file.
@@ -602,11 +609,23 @@ impl<'a> FileModel<'a> {
                 resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
             spawns.extend(macro_rules::discarded_spawns(ast, &resolver));
         }
+        // Functions that hand a future they are given to a spawner.
+        let spawn_wrappers = if memchr::memmem::find(source.as_bytes(), b"Future").is_some()
+            && memchr::memmem::find(source.as_bytes(), b"spawn").is_some()
+        {
+            let resolver =
+                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
+            analysis::spawn_wrappers::spawn_wrappers(ast, &resolver)
+        } else {
+            Vec::new()
+        };
         FileModel {
             path,
             source,
             calls: facts.calls,
             spawns,
+            wrapper_spawns: facts.wrapper_spawns,
+            spawn_wrappers,
             held_guards: facts.held_guards,
             functions: facts.functions,
             fields: facts.fields,

@@ -1,4 +1,6 @@
-use crate::facts::{Deferred, Requirement, Sink};
+use crate::facts::{
+    Deferred, FnRef, Requirement, Sink, calls_log_their_errors, every_future_fails_by_result,
+};
 use crate::levels::{Group, Level};
 use crate::model::analysis::failure::{FailureMode, FailurePoint};
 use crate::model::{FileModel, SpawnFact};
@@ -68,6 +70,21 @@ crate::declare_rule! {
     /// not found yet, because its tasks run async fns of another workspace member, and whether
     /// those return a `Result` is settled per package. A dropped handle stays the default form.
     ///
+    /// A spawn wrapper of the workspace spawns as well: a function named `spawn` or `spawn_*`
+    /// that takes a future of a generic type (`F: Future`, `impl Future`) and hands it to a
+    /// known spawner, directly or through a `macro_rules!` of its file that expands to one
+    /// (`spawn_impl!(async { let r = future.await; let _ = tx.send(r); })`). Its calls are kept
+    /// by the file and settled by the crate index, which resolves them into the crate or into
+    /// a workspace member it depends on by path (an agent's per-connection task spawned through
+    /// a runtime shim of another member was a known miss worth acting on). A wrapper whose body
+    /// logs or inspects an error (`tokio::spawn(fut.inspect_err(or))`, `if let Err(e) =
+    /// fut.await { error!(..) }`) handles the task's error itself, so its calls are not
+    /// reported here (on the field sets, six such calls of three crates' logging wrappers).
+    /// Wrappers named otherwise, methods, wrappers of registry crates and wrappers of wrappers
+    /// are not followed: looking at every call with a future argument costs a deferred finding
+    /// per call, and the name keeps that to the calls that say they spawn. Users can list
+    /// others as spawners in the configuration (`spawn`).
+    ///
     /// A task that ends in a call of a function of the crate is judged by that function: the
     /// one its receiver's type declares (`session.serve()` with `session: Session`), the one
     /// its path names (`Self::handle`, `Session::handle`, `conn::handle`, or a bare name the
@@ -90,7 +107,14 @@ crate::declare_rule! {
     /// `log`/`tracing` or `eprintln!` does: the level is the author's choice. On the held-out
     /// field sets two default findings were such tasks (a proxy's listener returning its accept
     /// error after `error!`, a TUN set-up logged by `inspect_err`), both labelled noise. A `?`
-    /// on a call of a crate function that logs its own errors is not followed yet. An error the body
+    /// on a call of a function of the crate (`peer(stream).await?`, through `map_err` or
+    /// `context`), and a tail `serve(conn).await`, pass on that function's errors: they are
+    /// logged when it logs every error it returns, itself or through such calls a few levels
+    /// deep (a per-connection task whose only silent-looking exits were `?`s on a helper that
+    /// logs each failure was labelled noise twice). The function is the one the call names —
+    /// its path, an import, or a call on `self` — and a bare name that several functions of the
+    /// crate share, which disagree, keeps the `?` silent, as does a method on another receiver
+    /// (its type is not known here) or another crate's function. An error the body
     /// itself discards (`let _ = run().await;`, `.ok()`) is not reported: keeping the handle
     /// would not bring it back. A task whose value is a call of a function that does not return
     /// a `Result` (the body's tail expression, no `;`: `async move { setup().unwrap();
@@ -122,7 +146,17 @@ crate::declare_rule! {
 const HELP: &str = "keep the `JoinHandle` and await it, spawn it into an `asyncwise::TaskGroup` (or a `JoinSet`) whose `join_next` returns every error and panic, or handle the error inside the task and log it";
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
-    for spawn in &model.spawns {
+    // A call of a function named like a spawner that the tables do not know spawns a task only
+    // if the crate index finds it is a spawn wrapper of the workspace: its findings wait for
+    // that.
+    let spawns = (model.spawns.iter().map(|s| (s, None))).chain(
+        model
+            .wrapper_spawns
+            .iter()
+            .map(|s| (s, Some(s.via.as_str()))),
+    );
+    for (spawn, wrapper) in spawns {
+        let mut out = Out { sink, wrapper };
         // Joined with the others, but the join's value is thrown away: as lost as a dropped
         // handle's.
         let unread = model
@@ -154,10 +188,28 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         match spawn.failure.mode() {
             None => {}
             Some(FailureMode::ErrorValue(point)) => {
-                report(model, sink, spawn, error_form, &point, &lost, join_note);
+                let d = finding(model, spawn, error_form, &point, &lost, join_note);
+                out.emit(d, None);
             }
             Some(FailureMode::PanicOnly(point)) => {
-                report(model, sink, spawn, super::pedantic, point, &lost, join_note);
+                let d = finding(model, spawn, super::pedantic, point, &lost, join_note);
+                out.emit(d, None);
+            }
+            Some(FailureMode::ErrorValueUnlessLogged { point, tries, ends }) => {
+                // `peer(..).await?` where `peer` logs every error it returns loses nothing;
+                // this file's functions settle it when they can, the crate pass otherwise.
+                let functions = || model.functions.iter();
+                let tries: Vec<FnRef> = tries.into_iter().cloned().collect();
+                let ends_quiet = ends.is_none_or(|call| {
+                    let local = call.may_call_among(functions());
+                    !local.is_empty() && !every_future_fails_by_result(&local, functions())
+                });
+                if ends_quiet && calls_log_their_errors(&tries, functions()) {
+                    continue;
+                }
+                let d = finding(model, spawn, error_form, point, &lost, join_note);
+                let ends = ends.cloned();
+                out.emit(d, Some(Requirement::ErrorUnlogged { tries, ends }));
             }
             Some(FailureMode::ErrorValueIfResult(call)) => {
                 // `Session::handle` when the call says whose, so a reader finds the function.
@@ -172,7 +224,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 let local = call.may_call_among(model.functions.iter());
                 let local_decides =
                     !local.is_empty() && (call.qualifier.is_none() || call.method_call);
-                if local_decides && !crate::facts::every_future_fails_by_result(&local) {
+                if local_decides && !every_future_fails_by_result(&local, model.functions.iter()) {
                     continue;
                 }
                 let mut d = error_form(
@@ -187,14 +239,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 );
                 d.notes.extend(join_note);
                 d.notes.push(crate::diagnostic::Note::text(format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost")));
-                if local_decides {
-                    sink.diagnostics.push(d);
-                } else {
-                    sink.deferred.push(Deferred {
-                        diagnostic: d,
-                        requires: Requirement::AsyncFnReturnsResult(call.clone()),
-                    });
-                }
+                // A function that passes on its callees' errors may log through them: only
+                // the crate's whole table can tell when they are in other files.
+                let settled_here = local.iter().all(|f| f.logged_if.is_empty());
+                let requires = (!local_decides || !settled_here)
+                    .then(|| Requirement::AsyncFnReturnsResult(call.clone()));
+                out.emit(d, requires);
             }
         }
     }
@@ -209,17 +259,44 @@ type Build = fn(
     &str,
 ) -> crate::diagnostic::Diagnostic;
 
-/// Reports `spawn`, whose body can fail at `point` and whose result is `lost` so, in the form
-/// `build`, with a note at the join that discards it (if that is how).
-fn report(
+/// Where a spawn's findings go: found, or deferred until the crate settles what they require
+/// (and, for a call of a possible spawn wrapper, that it is one).
+struct Out<'s> {
+    sink: &'s mut Sink,
+    wrapper: Option<&'s str>,
+}
+
+impl Out<'_> {
+    fn emit(&mut self, diagnostic: crate::diagnostic::Diagnostic, requires: Option<Requirement>) {
+        let wrapper = self.wrapper.map(|call| Requirement::SpawnWrapper {
+            call: call.to_string(),
+            loses_errors: true,
+        });
+        let requires = match (requires, wrapper) {
+            (None, None) => {
+                self.sink.diagnostics.push(diagnostic);
+                return;
+            }
+            (Some(r), None) | (None, Some(r)) => r,
+            (Some(r), Some(w)) => Requirement::AllOf(vec![r, w]),
+        };
+        self.sink.deferred.push(Deferred {
+            diagnostic,
+            requires,
+        });
+    }
+}
+
+/// The finding for `spawn`, whose body can fail at `point` and whose result is `lost` so, in
+/// the form `build`, with a note at the join that discards it (if that is how).
+fn finding(
     model: &FileModel<'_>,
-    sink: &mut Sink,
     spawn: &SpawnFact,
     build: Build,
     point: &FailurePoint,
     lost: &str,
     join_note: Option<crate::diagnostic::Note>,
-) {
+) -> crate::diagnostic::Diagnostic {
     let mut d = build(
         &DETACHED_TASK,
         model,
@@ -233,5 +310,5 @@ fn report(
         format!("the task {}", point.how.describe()),
     ));
     d.notes.extend(join_note);
-    sink.diagnostics.push(d);
+    d
 }

@@ -21,7 +21,9 @@ crate::declare_rule! {
     /// (`listener.accept().await`, `incoming.next()`, also as a `select!` branch): one task per
     /// connection is the idiom, bounded by the listener's backlog. An `accept()` inside the
     /// spawned task does not make the loop an accept loop. A `loop` in a synchronous `poll_*`
-    /// method is a state machine (one spawn per transition), not a spawning loop.
+    /// method is a state machine (one spawn per transition), not a spawning loop. A call of a
+    /// spawn wrapper of the workspace (a function that hands the future it is given to a
+    /// spawner, see `detached_task`) is a spawn here too.
     ///
     /// ## Pedantic form
     /// A fan-out over a collection (`for`, iterator closure) whose tasks are joined right after
@@ -74,7 +76,10 @@ fn pedantic_reason(l: &SpawnLoop) -> Option<&'static str> {
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
-    for spawn in &model.spawns {
+    // A call of a possible spawn wrapper counts once the crate index finds it is one.
+    let spawns = (model.spawns.iter().map(|s| (s, false)))
+        .chain(model.wrapper_spawns.iter().map(|s| (s, true)));
+    for (spawn, wrapper) in spawns {
         // Any visible bound the model found (a permit, a drained set, an awaited handle, a
         // fixed number of iterations, an accept loop, ...: `TaskBound`) keeps the loop quiet.
         let Some(l) = spawn.in_loop.as_ref().filter(|l| l.bound.is_none()) else {
@@ -105,6 +110,16 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             d.notes
                 .push(crate::diagnostic::Note::text(format!("pedantic: {why}")));
         }
-        sink.diagnostics.push(d);
+        if wrapper {
+            sink.deferred.push(crate::facts::Deferred {
+                diagnostic: d,
+                requires: crate::facts::Requirement::SpawnWrapper {
+                    call: spawn.via.clone(),
+                    loses_errors: false,
+                },
+            });
+        } else {
+            sink.diagnostics.push(d);
+        }
     }
 }

@@ -23,6 +23,7 @@ use crate::knowledge::Knowledge;
 use crate::knowledge::macros as macro_kinds;
 use crate::model::Loc;
 use crate::model::macros::{self, MacroBody};
+use crate::model::resolve::Resolver;
 
 /// How a body can fail, as far as its own code shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,6 +35,10 @@ pub struct BodyFailure {
     /// error!(..))`, a `return Err(..)` after an `error!` in the same block): the error is not
     /// silent, so it is no failure to report (see [`every_error_logged`]).
     pub logged: Option<FailurePoint>,
+    /// Error paths that pass on the error of a call of a function (`helper(..).await?`), in
+    /// source order: silent unless that function logs every error it returns, which only the
+    /// crate's function table can tell.
+    pub logged_if: Vec<(FailurePoint, FnRef)>,
     /// The first panic in source order.
     pub panic: Option<FailurePoint>,
     /// How the body ends.
@@ -49,6 +54,18 @@ pub enum FailureMode<'a> {
     /// It ends in a call of a function: in an error value if that function is an async fn
     /// returning a `Result`, which only the crate's function table can tell.
     ErrorValueIfResult(&'a FnRef),
+    /// Its only error paths that do not log pass on the errors of calls of functions (`tries`,
+    /// the first at `point`), and it may end in a call (`ends`): it fails by an error value
+    /// unless each of those functions logs every error it returns and the one it ends in does
+    /// not return a `Result`, which only the crate's function table can tell.
+    ErrorValueUnlessLogged {
+        /// The first such error path.
+        point: &'a FailurePoint,
+        /// The calls whose errors the body passes on.
+        tries: Vec<&'a FnRef>,
+        /// The call the body ends in, if it does.
+        ends: Option<&'a FnRef>,
+    },
     /// It can fail only by panicking, here (the first panic): the panic hook prints the
     /// message where the panic happens, whether anyone joins the task or not.
     PanicOnly(&'a FailurePoint),
@@ -64,7 +81,7 @@ impl BodyFailure {
     /// let k = Knowledge::builtin();
     /// let send: syn::Expr = syn::parse_str("async move { tx.send(1).await.unwrap() }").unwrap();
     /// assert!(matches!(of_future(&send, &k).mode(), Some(FailureMode::PanicOnly(_))));
-    /// let read: syn::Expr = syn::parse_str("async move { let n = read().await?; Ok(n) }").unwrap();
+    /// let read: syn::Expr = syn::parse_str("async move { let n = file.read().await?; Ok(n) }").unwrap();
     /// assert!(matches!(of_future(&read, &k).mode(), Some(FailureMode::ErrorValue(_))));
     /// ```
     pub fn mode(&self) -> Option<FailureMode<'_>> {
@@ -76,6 +93,14 @@ impl BodyFailure {
                 how: FailureKind::EndsInErr,
                 loc: *loc,
             })),
+            ends if !self.logged_if.is_empty() => Some(FailureMode::ErrorValueUnlessLogged {
+                point: &self.logged_if[0].0,
+                tries: self.logged_if.iter().map(|(_, call)| call).collect(),
+                ends: match ends {
+                    Ending::InCall(call) => Some(call),
+                    _ => None,
+                },
+            }),
             Ending::InCall(call) => Some(FailureMode::ErrorValueIfResult(call)),
             Ending::Other => self.panic.as_ref().map(FailureMode::PanicOnly),
         }
@@ -145,14 +170,27 @@ impl FailureKind {
 /// ```
 /// use asyncwise_lint::knowledge::Knowledge;
 /// use asyncwise_lint::model::analysis::failure::{of_future, FailureKind};
-/// let fut: syn::Expr = syn::parse_str("async move { let n = read().await?; Ok(n) }").unwrap();
+/// let fut: syn::Expr = syn::parse_str("async move { let n = file.read().await?; Ok(n) }").unwrap();
 /// let f = of_future(&fut, &Knowledge::builtin());
 /// assert_eq!(f.error.unwrap().how, FailureKind::Try);
 /// ```
 pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
+    of_future_in(future, knowledge, None)
+}
+
+/// [`of_future`] in a file whose names `resolver` knows: a `?` on a call of a function of
+/// another crate (`serde_json::from_str(..)?`, or a bare name imported from one) is silent
+/// outright, and a call of the crate's own is named by the module or type its path resolves
+/// to (`use crate::tcp::peer;` then `peer(..)` names `tcp::peer`).
+pub(crate) fn of_future_in(
+    future: &syn::Expr,
+    knowledge: &Knowledge,
+    resolver: Option<&Resolver>,
+) -> BodyFailure {
     match future {
         syn::Expr::Async(a) => {
             let mut scan = FailScan::new(knowledge);
+            scan.resolver = resolver;
             scan.visit_block(&a.block);
             let mut ends = match a.block.stmts.last() {
                 Some(syn::Stmt::Expr(tail, None)) => ending(tail),
@@ -170,6 +208,7 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
             BodyFailure {
                 error: scan.error,
                 logged: scan.logged,
+                logged_if: scan.logged_if,
                 panic: scan.panic,
                 ends,
             }
@@ -183,10 +222,9 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
             };
             let name = last.ident.to_string();
             if knowledge.is_future_wrapper_fn(&name) {
-                return c
-                    .args
-                    .first()
-                    .map_or_else(BodyFailure::default, |a| of_future(a, knowledge));
+                return c.args.first().map_or_else(BodyFailure::default, |a| {
+                    of_future_in(a, knowledge, resolver)
+                });
             }
             ends_in(Ending::InCall(FnRef {
                 name,
@@ -198,7 +236,7 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
             if knowledge.is_future_wrapper(&name) {
-                return of_future(&m.receiver, knowledge);
+                return of_future_in(&m.receiver, knowledge, resolver);
             }
             ends_in(Ending::InCall(FnRef {
                 name,
@@ -207,7 +245,7 @@ pub fn of_future(future: &syn::Expr, knowledge: &Knowledge) -> BodyFailure {
                 qualifier_by_name: false,
             }))
         }
-        syn::Expr::Paren(p) => of_future(&p.expr, knowledge),
+        syn::Expr::Paren(p) => of_future_in(&p.expr, knowledge, resolver),
         _ => BodyFailure::default(),
     }
 }
@@ -278,15 +316,17 @@ fn ending(tail: &syn::Expr) -> Ending {
 pub fn never_errs(block: &syn::Block, knowledge: &Knowledge) -> bool {
     let mut scan = FailScan::new(knowledge);
     scan.visit_block(block);
-    if scan.error.is_some() || scan.logged.is_some() {
+    if scan.error.is_some() || scan.logged.is_some() || !scan.logged_if.is_empty() {
         return false;
     }
     let mut exits = OkExits {
         all_ok: true,
         errors_judged: false,
+        calls: None,
+        resolver: None,
     };
     exits.visit_block(block);
-    exits.all_ok && block_ends_ok(block, false)
+    exits.all_ok && block_ends_ok(block, false, &mut None, None)
 }
 
 /// Whether every way a function body declared to return a `Result` can end in its error logs
@@ -294,7 +334,8 @@ pub fn never_errs(block: &syn::Block, knowledge: &Knowledge) -> bool {
 /// `return Err(..)`, error-returning macro and `Err(..)` tail follows a logging statement of its
 /// own block, and every other exit is `Ok(..)` (true, too, of a body that [`never_errs`]). A
 /// task that runs such a function tells someone why it failed whoever drops its handle: the
-/// fix `detached_task` asks for is already made.
+/// fix `detached_task` asks for is already made. Exits that pass on a callee's error are not
+/// logged here; [`error_exits`] lists them.
 ///
 /// ```
 /// use asyncwise_lint::knowledge::Knowledge;
@@ -308,50 +349,219 @@ pub fn never_errs(block: &syn::Block, knowledge: &Knowledge) -> bool {
 /// assert!(!every_error_logged(&silent, &k));
 /// ```
 pub fn every_error_logged(block: &syn::Block, knowledge: &Knowledge) -> bool {
+    error_exits(block, knowledge).is_some_and(|calls| calls.is_empty())
+}
+
+/// The calls whose errors a function body declared to return a `Result` passes on without
+/// logging them (`helper(..).await?`, a tail or `return helper(..).await`), when every other
+/// way it can end in its error logs first (see [`every_error_logged`]); `None` when some
+/// other exit is silent. With an empty list, every error is logged; otherwise every error is
+/// logged exactly when each of these calls' functions logs its own, which only the crate's
+/// function table can tell. `self.method()` is named with the qualifier `Self`.
+///
+/// ```
+/// use asyncwise_lint::knowledge::Knowledge;
+/// use asyncwise_lint::model::analysis::failure::error_exits;
+/// let k = Knowledge::builtin();
+/// let body: syn::Block = syn::parse_str(
+///     "{ let a = tcp::peer(s).await?; if a.bad() { error!(\"bad\"); return Err(E); } serve(a).await }").unwrap();
+/// let calls = error_exits(&body, &k).unwrap();
+/// assert_eq!(calls.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["peer", "serve"]);
+/// let silent: syn::Block = syn::parse_str("{ let s = accept().await.ok_or(E)?; Ok(()) }").unwrap();
+/// assert!(error_exits(&silent, &k).is_none());
+/// ```
+pub fn error_exits(block: &syn::Block, knowledge: &Knowledge) -> Option<Vec<FnRef>> {
+    error_exits_in(block, knowledge, None)
+}
+
+/// [`error_exits`] in a file whose names `resolver` knows (see [`of_future_in`]).
+pub(crate) fn error_exits_in(
+    block: &syn::Block,
+    knowledge: &Knowledge,
+    resolver: Option<&Resolver>,
+) -> Option<Vec<FnRef>> {
     let mut scan = FailScan::new(knowledge);
+    scan.resolver = resolver;
     scan.visit_block(block);
     if scan.error.is_some() {
-        return false;
+        return None;
     }
     let mut exits = OkExits {
         all_ok: true,
         errors_judged: true,
+        calls: Some(scan.logged_if.into_iter().map(|(_, call)| call).collect()),
+        resolver,
     };
     exits.visit_block(block);
-    exits.all_ok && block_ends_ok(block, true)
+    let mut calls = exits.calls;
+    if !(exits.all_ok && block_ends_ok(block, true, &mut calls, resolver)) {
+        return None;
+    }
+    let mut calls = calls.unwrap_or_default();
+    calls.dedup();
+    Some(calls)
 }
 
 /// The block's value is `Ok(..)` on every path that reaches its end (or, with `logged_err`, an
-/// `Err(..)` after a logging statement of its own block).
-fn block_ends_ok(block: &syn::Block, logged_err: bool) -> bool {
+/// `Err(..)` after a logging statement of its own block, an error passed through a logging
+/// `map_err`, or an awaited call, which `calls` collects when it is `Some`).
+fn block_ends_ok(
+    block: &syn::Block,
+    logged_err: bool,
+    calls: &mut Option<Vec<FnRef>>,
+    resolver: Option<&Resolver>,
+) -> bool {
     match block.stmts.last() {
         Some(syn::Stmt::Expr(tail, None)) => {
-            ends_ok(tail, logged_err)
+            ends_ok(tail, logged_err, calls, resolver)
                 || logged_err && matches!(ending(tail), Ending::InErr(_)) && logs_before_tail(block)
         }
         _ => false,
     }
 }
 
-fn ends_ok(e: &syn::Expr, logged_err: bool) -> bool {
+fn ends_ok(
+    e: &syn::Expr,
+    logged_err: bool,
+    calls: &mut Option<Vec<FnRef>>,
+    resolver: Option<&Resolver>,
+) -> bool {
     match e {
         syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
             if p.path.segments.last().is_some_and(|s| s.ident == "Ok")),
         // A tail `loop` ends only by `break value` (checked by `OkExits`) or `return`.
         syn::Expr::Loop(_) => true,
-        syn::Expr::Block(b) => block_ends_ok(&b.block, logged_err),
-        syn::Expr::Paren(p) => ends_ok(&p.expr, logged_err),
+        syn::Expr::Block(b) => block_ends_ok(&b.block, logged_err, calls, resolver),
+        syn::Expr::Paren(p) => ends_ok(&p.expr, logged_err, calls, resolver),
         syn::Expr::If(i) => {
-            block_ends_ok(&i.then_branch, logged_err)
+            block_ends_ok(&i.then_branch, logged_err, calls, resolver)
                 && i.else_branch
                     .as_ref()
-                    .is_some_and(|(_, e)| ends_ok(e, logged_err))
+                    .is_some_and(|(_, e)| ends_ok(e, logged_err, calls, resolver))
         }
-        syn::Expr::Match(m) => m.arms.iter().all(|a| ends_ok(&a.body, logged_err)),
+        syn::Expr::Match(m) => m
+            .arms
+            .iter()
+            .all(|a| ends_ok(&a.body, logged_err, calls, resolver)),
         // `return ..` as an arm's value: `OkExits` checks it, the scan judges an `Err`.
         syn::Expr::Return(_) => logged_err,
-        _ => false,
+        // `serve(conn).await.map_err(|e| { debug!(..); e.into() })`
+        syn::Expr::MethodCall(_) if logged_err && logs_its_error(e) => true,
+        _ => logged_err && passes_on_call(e, calls, resolver),
     }
+}
+
+/// Whether `e` is an awaited call whose value is the function's (a tail or a `return`):
+/// recorded in `calls`, whose functions must log their errors for this exit to be logged.
+fn passes_on_call(
+    e: &syn::Expr,
+    calls: &mut Option<Vec<FnRef>>,
+    resolver: Option<&Resolver>,
+) -> bool {
+    let Some(calls) = calls else {
+        return false;
+    };
+    let syn::Expr::Await(a) = e else {
+        return false;
+    };
+    match callee(&a.base, resolver) {
+        Some(call) => {
+            calls.push(call);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The function of the crate a call expression names, as [`FnRef`]: a path call (`helper(..)`,
+/// `tcp::peer(..)`, `Self::handle(..)`), or a method called on `self` (qualified `Self`). A
+/// method on another receiver is left out: its type is not known here, and a method of a
+/// library type may share the name of one of the crate. With a `resolver`, a path that
+/// resolves into another crate is left out too, and one that resolves into this crate is named
+/// by its module or type.
+fn callee(e: &syn::Expr, resolver: Option<&Resolver>) -> Option<FnRef> {
+    match e {
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            crate_fn(&p.path, resolver)
+        }
+        syn::Expr::MethodCall(m) => {
+            let syn::Expr::Path(r) = &*m.receiver else {
+                return None;
+            };
+            r.path.is_ident("self").then(|| FnRef {
+                name: m.method.to_string(),
+                qualifier: Some("Self".into()),
+                method_call: true,
+                qualifier_by_name: false,
+            })
+        }
+        syn::Expr::Paren(p) => callee(&p.expr, resolver),
+        _ => None,
+    }
+}
+
+/// A called path as a function of the crate (see [`callee`]).
+fn crate_fn(path: &syn::Path, resolver: Option<&Resolver>) -> Option<FnRef> {
+    let written = FnRef {
+        name: path.segments.last()?.ident.to_string(),
+        qualifier: qualifier(path),
+        method_call: false,
+        qualifier_by_name: false,
+    };
+    let Some(resolver) = resolver else {
+        return Some(written);
+    };
+    if written.qualifier.as_deref() == Some("Self") {
+        return Some(written);
+    }
+    let resolved = resolver.resolve(path);
+    if let Some(rest) = resolved.strip_prefix("crate::") {
+        // `use crate::tcp::peer as p;`: the function is `peer` of `tcp`.
+        let mut segments = rest.rsplit("::");
+        let name = segments.next()?.to_string();
+        return Some(FnRef {
+            name,
+            qualifier: Some(segments.next().unwrap_or("crate").to_string()),
+            ..written
+        });
+    }
+    // Not resolved: a name of this module, or a type a glob import brings in, may be the
+    // crate's; a module path that resolves elsewhere is another crate's.
+    let unresolved = resolved
+        .split("::")
+        .eq(path.segments.iter().map(|s| s.ident.to_string()));
+    let may_be_own = path.leading_colon.is_none()
+        && (path.segments.len() == 1
+            || written
+                .qualifier
+                .as_deref()
+                .is_some_and(|q| q.starts_with(char::is_uppercase)));
+    (unresolved && may_be_own).then_some(written)
+}
+
+/// The call whose error a `?` passes on, through error adapters (`map_err`, `context`) and an
+/// `.await`: `helper(x).await.context("helper")?` passes on `helper`'s error.
+fn tried_call(
+    operand: &syn::Expr,
+    knowledge: &Knowledge,
+    resolver: Option<&Resolver>,
+) -> Option<FnRef> {
+    let mut e = operand;
+    // Each step goes one call down the chain; the bound guards against pathological chains.
+    for _ in 0..32 {
+        e = match e {
+            syn::Expr::MethodCall(m) if knowledge.is_error_adapter(&m.method.to_string()) => {
+                &m.receiver
+            }
+            syn::Expr::Await(a) => &a.base,
+            syn::Expr::Paren(p) => &p.expr,
+            other => return callee(other, resolver),
+        };
+    }
+    None
 }
 
 /// Whether a statement before the block's last one is a logging macro.
@@ -413,28 +623,37 @@ fn closure_logs(arg: &syn::Expr) -> bool {
 
 /// Checks every `return` and `break value` of a body (not of its closures, async blocks or
 /// items) for `Ok(..)`, and looks for error-returning macros.
-struct OkExits {
+struct OkExits<'r> {
     all_ok: bool,
     /// `return Err(..)` and error-returning macros were judged by a [`FailScan`] (all logged):
     /// they are accepted here.
     errors_judged: bool,
+    /// When `Some`, a `return` of an awaited call is accepted and the call recorded (see
+    /// [`error_exits`]).
+    calls: Option<Vec<FnRef>>,
+    resolver: Option<&'r Resolver>,
 }
 
-impl<'ast> Visit<'ast> for OkExits {
+impl<'ast> Visit<'ast> for OkExits<'_> {
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        let judged = |e: &syn::Expr| self.errors_judged && matches!(ending(e), Ending::InErr(_));
-        if !r
-            .expr
-            .as_deref()
-            .is_some_and(|e| ends_ok(e, false) || judged(e))
-        {
+        let errors_judged = self.errors_judged;
+        let judged = |e: &syn::Expr| {
+            errors_judged && (matches!(ending(e), Ending::InErr(_)) || logs_its_error(e))
+        };
+        let (calls, resolver) = (&mut self.calls, self.resolver);
+        if !r.expr.as_deref().is_some_and(|e| {
+            ends_ok(e, false, &mut None, None) || judged(e) || passes_on_call(e, calls, resolver)
+        }) {
             self.all_ok = false;
         }
         visit::visit_expr_return(self, r);
     }
 
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        if b.expr.as_deref().is_some_and(|e| !ends_ok(e, false)) {
+        if b.expr
+            .as_deref()
+            .is_some_and(|e| !ends_ok(e, false, &mut None, None))
+        {
             self.all_ok = false;
         }
         visit::visit_expr_break(self, b);
@@ -464,8 +683,11 @@ impl<'ast> Visit<'ast> for OkExits {
 /// macros in a body, each error path sorted by whether it logs first.
 struct FailScan<'k> {
     knowledge: &'k Knowledge,
+    /// Names of the file, when known: see [`of_future_in`].
+    resolver: Option<&'k Resolver>,
     error: Option<FailurePoint>,
     logged: Option<FailurePoint>,
+    logged_if: Vec<(FailurePoint, FnRef)>,
     panic: Option<FailurePoint>,
     /// An earlier statement of the innermost block is a logging macro.
     logged_before: bool,
@@ -475,8 +697,10 @@ impl<'k> FailScan<'k> {
     fn new(knowledge: &'k Knowledge) -> Self {
         FailScan {
             knowledge,
+            resolver: None,
             error: None,
             logged: None,
+            logged_if: Vec::new(),
             panic: None,
             logged_before: false,
         }
@@ -493,9 +717,14 @@ impl<'k> FailScan<'k> {
 
     /// Scans a closure or async block, whose own `?` and `return` end it, not the task.
     fn scan_inner(&mut self, scan: impl FnOnce(&mut Self)) {
-        let saved = (self.error.take(), self.logged.take(), self.logged_before);
+        let saved = (
+            self.error.take(),
+            self.logged.take(),
+            std::mem::take(&mut self.logged_if),
+            self.logged_before,
+        );
         scan(self);
-        (self.error, self.logged, self.logged_before) = saved;
+        (self.error, self.logged, self.logged_if, self.logged_before) = saved;
     }
 }
 
@@ -514,7 +743,14 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
             how: FailureKind::Try,
             loc: Loc::from_span(t.question_token.span),
         };
-        self.error_path(point, logs_its_error(&t.expr));
+        if logs_its_error(&t.expr) {
+            self.error_path(point, true);
+        } else if let Some(call) = tried_call(&t.expr, self.knowledge, self.resolver) {
+            // Silent unless the callee logs every error it returns.
+            self.logged_if.push((point, call));
+        } else {
+            self.error_path(point, false);
+        }
         visit::visit_expr_try(self, t);
     }
 
@@ -631,7 +867,7 @@ mod tests {
 
     #[test]
     fn a_question_mark_is_the_first_error_path() {
-        let f = failure("async move { let x = load().await?; x.unwrap(); Ok(()) }");
+        let f = failure("async move { let x = store.load().await?; x.unwrap(); Ok(()) }");
         assert_eq!(f.error.as_ref().map(|e| &e.how), Some(&FailureKind::Try));
         assert_eq!(
             f.panic.as_ref().map(|p| &p.how),
@@ -683,6 +919,9 @@ mod tests {
             FailureMode::ErrorValue(p) => format!("error: {}", p.how.describe()),
             FailureMode::ErrorValueIfResult(call) => format!("error if `{}` fails", call.name),
             FailureMode::PanicOnly(p) => format!("panic: {}", p.how.describe()),
+            FailureMode::ErrorValueUnlessLogged { tries, .. } => {
+                format!("error unless `{}` logs", tries[0].name)
+            }
         })
     }
 
@@ -765,11 +1004,11 @@ mod tests {
     fn a_log_that_belongs_to_another_exit_does_not_count() {
         for src in [
             // the log precedes an unrelated `?`
-            "async { error!(\"start\"); let s = accept().await?; Ok(s) }",
+            "async { error!(\"start\"); let s = listener.accept().await?; Ok(s) }",
             // the log is in another block than the return
             "async { if let Err(e) = a().await { warn!(%e) } if b { return Err(E) } Ok(()) }",
             // a closure that only maps the error
-            "async { let s = accept().await.map_err(Wrapped)?; Ok(s) }",
+            "async { let s = listener.accept().await.map_err(Wrapped)?; Ok(s) }",
             // an error-returning macro with no log before it
             "async { anyhow::ensure!(ok, \"not ok\"); Ok(()) }",
         ] {
@@ -811,6 +1050,58 @@ mod tests {
         assert!(!never(
             "{ if bad { error!(\"bad\"); return Err(E); } Ok(()) }"
         ));
+    }
+
+    #[test]
+    fn a_question_mark_on_a_call_of_the_crate_waits_for_the_callee() {
+        let f = failure(
+            "async { let s = tcp::peer(x).await.context(\"peer\")?; self.greet().await?; Ok(s) }",
+        );
+        assert!(f.error.is_none());
+        let calls: Vec<_> = f
+            .logged_if
+            .iter()
+            .map(|(_, c)| (c.name.as_str(), c.qualifier.as_deref()))
+            .collect();
+        assert_eq!(calls, [("peer", Some("tcp")), ("greet", Some("Self"))]);
+        assert!(matches!(
+            f.mode(),
+            Some(FailureMode::ErrorValueUnlessLogged { ends: None, .. })
+        ));
+        // a method on another receiver, or a combinator that adds errors of its own: silent
+        for src in [
+            "async { conn.peer().await?; Ok(()) }",
+            "async { peer(x).await.and_then(check)?; Ok(()) }",
+        ] {
+            let f = failure(src);
+            assert!(f.error.is_some() && f.logged_if.is_empty(), "{src}");
+        }
+        // a silent exit anywhere decides
+        let f = failure("async { peer(x).await?; read().await.ok_or(E)?; Ok(()) }");
+        assert!(matches!(f.mode(), Some(FailureMode::ErrorValue(_))));
+    }
+
+    #[test]
+    fn a_function_s_error_exits_name_the_callees_it_passes_on() {
+        let k = Knowledge::builtin();
+        let exits = |src: &str| {
+            error_exits(&syn::parse_str::<syn::Block>(src).unwrap(), &k)
+                .map(|calls| calls.into_iter().map(|c| c.name).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            exits("{ let s = peer(x).await?; if bad { return serve(s).await; } finish(s).await }"),
+            Some(vec!["peer".into(), "serve".into(), "finish".into()])
+        );
+        // a logging `map_err` on the tail logs it
+        assert_eq!(
+            exits("{ conn.serve().await.map_err(|e| { debug!(%e); e }) }"),
+            Some(vec![])
+        );
+        assert_eq!(exits("{ conn.serve().await }"), None);
+        assert_eq!(
+            exits("{ peer(x).await?; conn.read().await?; Ok(()) }"),
+            None
+        );
     }
 
     #[test]

@@ -36,6 +36,9 @@
 //! - [`outcomes`]: how a block ends after an awaited call returns `Ok` or `Err` (goes round,
 //!   leaves, propagates, panics). Driven by the loop scan (`model/loops.rs`) and read by
 //!   `retry_without_backoff`, `sequential_await` and the other loop rules through `LoopAwait`.
+//! - [`spawn_wrappers`]: functions that hand the future they are given to a spawner (directly
+//!   or through a `macro_rules!`). Read by the crate index for `detached_task` and
+//!   `unbounded_spawn`.
 
 pub mod bounds;
 pub mod channels;
@@ -46,4 +49,5 @@ pub mod joins;
 pub(crate) mod outcomes;
 pub mod per_event;
 pub mod quiet_paths;
+pub(crate) mod spawn_wrappers;
 pub mod startup;

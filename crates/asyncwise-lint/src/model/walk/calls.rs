@@ -131,6 +131,15 @@ impl Walker {
                 .find(|a| !matches!(a, syn::Expr::Lit(_) | syn::Expr::Reference(_)))
                 .or(c.args.first());
             self.spawn_fact(me, loc, path.clone(), future, false);
+        } else if self.knowledge.may_be_spawn_wrapper(&path)
+            && let Some(future) = c.args.last()
+        {
+            // `runtime::spawn(conn.run())`: a task if the workspace's `spawn` is a wrapper,
+            // which the crate index settles.
+            self.spawn_fact(me, loc, path.clone(), Some(future), false);
+            if let Some(spawn) = self.facts.spawns.pop() {
+                self.facts.wrapper_spawns.push(spawn);
+            }
         }
         self.visit_expr(&c.func);
         let is_arc_clone = path.ends_with("Arc::clone") || path.ends_with("Rc::clone");

@@ -150,6 +150,32 @@ impl Walker {
             (true, true) => FnKind::Method,
             (true, false) => FnKind::Associated,
         };
+        // A `Result` the body never ends in the error of, or only after logging it, is no
+        // silent failure to report; a trait's method may run another implementation, so there
+        // the declaration counts. Exits that pass on a callee's error are logged when that
+        // callee logs its own, which the function table settles.
+        let declares_result = (returns_result(&sig.output)
+            || returns_future_of_result(&sig.output))
+            && !self.items.in_trait
+            && !self.items.in_trait_impl;
+        let exits = declares_result
+            .then(|| failure::error_exits_in(block, &self.knowledge, Some(&self.resolver)))
+            .flatten()
+            .map(|calls| {
+                calls
+                    .into_iter()
+                    .map(|call| self.qualify_self(call))
+                    .collect::<Option<Vec<_>>>()
+            });
+        let (returns_result, logged_if) = match exits {
+            _ if !declares_result => (
+                returns_result(&sig.output) || returns_future_of_result(&sig.output),
+                Vec::new(),
+            ),
+            Some(Some(calls)) => (!calls.is_empty(), calls),
+            // A silent exit, or a call on `Self` outside an `impl`.
+            Some(None) | None => (true, Vec::new()),
+        };
         self.facts.functions.push(FnSignature {
             name: sig.ident.to_string(),
             module,
@@ -157,13 +183,9 @@ impl Walker {
             // A plain fn declared to return a future of a `Result` is called like an async fn that
             // returns one: the call is the task, and its error is the task's value.
             is_async: sig.asyncness.is_some() || returns_future_of_result(&sig.output),
-            // A `Result` the body never ends in the error of, or only after logging it, is no
-            // silent failure to report; a trait's method may run another implementation, so
-            // there the declaration counts.
-            returns_result: (returns_result(&sig.output) || returns_future_of_result(&sig.output))
-                && (self.items.in_trait
-                    || self.items.in_trait_impl
-                    || !failure::every_error_logged(block, &self.knowledge)),
+            returns_result,
+            declares_result,
+            logged_if,
             owner: self
                 .items
                 .impl_owner

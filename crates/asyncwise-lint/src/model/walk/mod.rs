@@ -68,6 +68,9 @@ pub struct WalkFacts {
     pub calls: Vec<CallFact>,
     /// Spawns.
     pub spawns: Vec<SpawnFact>,
+    /// Calls that spawn if their function is a spawn wrapper (see
+    /// [`FileModel::wrapper_spawns`](crate::model::FileModel::wrapper_spawns)).
+    pub wrapper_spawns: Vec<SpawnFact>,
     /// Guards held across awaits.
     pub held_guards: Vec<HeldGuard>,
     /// Function signatures.

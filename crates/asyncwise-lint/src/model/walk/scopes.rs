@@ -200,7 +200,8 @@ impl Walker {
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && matches!(&*init.expr, syn::Expr::Async(_) | syn::Expr::Call(_))
         {
-            let mut failure = failure::of_future(&init.expr, &self.knowledge);
+            let mut failure =
+                failure::of_future_in(&init.expr, &self.knowledge, Some(&self.resolver));
             self.qualify_method_ending(&init.expr, &mut failure);
             self.scope
                 .bound_futures

@@ -92,7 +92,7 @@ impl Walker {
                 })
                 .map_or_else(BodyFailure::default, |(_, f)| f.clone()),
             Some(f) => {
-                let mut failure = failure::of_future(f, &self.knowledge);
+                let mut failure = failure::of_future_in(f, &self.knowledge, Some(&self.resolver));
                 self.qualify_method_ending(f, &mut failure);
                 failure
             }
@@ -120,6 +120,20 @@ impl Walker {
     /// a trait's default ones) can be the call, not every method of the crate with that name.
     /// A bare function name is qualified by the module its import names.
     pub(super) fn qualify_method_ending(&self, future: &syn::Expr, failure: &mut BodyFailure) {
+        // `self.peer().await?`, `Self::peer(..).await?`: the impl's own type; outside an impl,
+        // no function of the crate, so the `?` is silent.
+        for (point, call) in std::mem::take(&mut failure.logged_if) {
+            match self.qualify_self(call) {
+                Some(call) => failure.logged_if.push((point, call)),
+                None => {
+                    failure.error.get_or_insert(point);
+                }
+            }
+        }
+        if failure.error.is_some() {
+            // An unconditionally silent exit decides; earlier conditional ones add nothing.
+            failure.logged_if.clear();
+        }
         let Ending::InCall(call) = &mut failure.ends else {
             return;
         };
@@ -247,6 +261,21 @@ impl Walker {
             false,
         );
         self.with_loop(info, |w| visit::visit_expr_loop(w, l));
+    }
+}
+
+impl Walker {
+    /// A call named with the qualifier `Self` (`Self::peer(..)`, `self.peer()`) names the
+    /// function of the enclosing `impl`'s type; outside an `impl`, none (`None`).
+    pub(super) fn qualify_self(
+        &self,
+        mut call: crate::facts::FnRef,
+    ) -> Option<crate::facts::FnRef> {
+        if call.qualifier.as_deref() == Some("Self") {
+            let owner = self.items.impl_owner.as_deref()?;
+            call.qualifier = Some(owner.rsplit("::").next().unwrap_or(owner).to_string());
+        }
+        Some(call)
     }
 }
 

@@ -15,6 +15,7 @@ impl<T> Job<T> {
     }
 
     fn inner_step(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.ready(), "not ready");
         Ok(())
     }
 

@@ -74,8 +74,9 @@ async fn serve_udp(ep: Endpoint) -> Result<(), Error> {
     Ok(())
 }
 
-async fn download(_u: &str) -> Result<Vec<u8>, Error> {
-    Ok(Vec::new())
+async fn download(u: &str) -> Result<Vec<u8>, Error> {
+    let body = reqwest::get(u).await?.bytes().await?;
+    Ok(body.to_vec())
 }
 
 impl Peer {

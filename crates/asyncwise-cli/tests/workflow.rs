@@ -390,7 +390,7 @@ fn configured_blocking_offload_and_spawn_functions_are_known_to_the_rules() {
     write(
         root,
         "svc/src/lib.rs",
-        "pub mod pool;\npub mod rt;\nuse rt::spawn_named;\n\npub async fn handler(jobs: Vec<Job>) {\n    legacy_db::query_sync(\"select 1\");\n    pool::run_blocking(|| legacy_db::query_sync(\"select 2\"));\n    for job in jobs {\n        spawn_named(\"job\", async move { run(job).await? });\n    }\n}\n\nasync fn run(_job: Job) -> Result<(), Error> {\n    Ok(())\n}\n",
+        "pub mod pool;\npub mod rt;\nuse rt::spawn_named;\n\npub async fn handler(jobs: Vec<Job>) {\n    legacy_db::query_sync(\"select 1\");\n    pool::run_blocking(|| legacy_db::query_sync(\"select 2\"));\n    for job in jobs {\n        spawn_named(\"job\", async move { run(job).await? });\n    }\n}\n\nasync fn run(job: Job) -> Result<(), Error> {\n    job.check()?;\n    Ok(())\n}\n",
     );
     write(
         root,

@@ -477,9 +477,13 @@ impl Resolver {
 
     /// Resolves a syn path.
     pub fn resolve(&self, path: &syn::Path) -> String {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        self.resolve_segments(&segments, path.leading_colon.is_some())
+        self.resolve_segments(&segments(path), path.leading_colon.is_some())
     }
+}
+
+/// A path's segment names, as written (`["tokio", "spawn"]` for `tokio::spawn::<F>`).
+pub(crate) fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
 fn join(base: &str, rest: &[impl AsRef<str>]) -> String {

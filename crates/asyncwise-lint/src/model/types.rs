@@ -457,7 +457,7 @@ impl TypeEnv {
     /// value of type `ty`: `Self::Variant` names a variant of the `impl`'s type, `Enum::Variant`
     /// of `Enum`, a bare `Variant` of the matched value's type.
     fn variant_field(&self, path: &syn::Path, ty: &Ty, types: &TypeTable) -> Option<Ty> {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments = super::resolve::segments(path);
         let (variant, owner) = match segments.as_slice() {
             [.., owner, variant] if owner == "Self" => (variant, self.self_ty.clone()?),
             [.., owner, variant] => (variant, owner.clone()),

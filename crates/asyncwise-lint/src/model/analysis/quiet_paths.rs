@@ -188,12 +188,7 @@ fn hands_to_async(stmt: &syn::Stmt, name: &str) -> bool {
     impl<'ast> Visit<'ast> for Find<'_> {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
-                let segments: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segments = crate::model::resolve::segments(&p.path);
                 let last_two = match segments.as_slice() {
                     [.., a, b] => Some((a.as_str(), b.as_str())),
                     _ => None,

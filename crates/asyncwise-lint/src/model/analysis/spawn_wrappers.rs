@@ -226,12 +226,7 @@ impl SpawnsParam<'_, '_, '_> {
 impl<'ast> Visit<'ast> for SpawnsParam<'_, '_, '_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
-            let segments: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segments = crate::model::resolve::segments(&p.path);
             if is_spawner(&segments, self.finder.resolver)
                 && c.args
                     .iter()

@@ -507,7 +507,7 @@ struct Inner {
     halted: AtomicBool,
     registry: Mutex<Registry>,
     /// Where [`Shutdown::signal`] delivers while a `run` listens.
-    signal_inbox: Mutex<Option<mpsc::UnboundedSender<Signal>>>,
+    signal_inbox: Mutex<Option<mpsc::Sender<Signal>>>,
 }
 
 #[derive(Debug, Default)]
@@ -862,7 +862,9 @@ impl Shutdown {
     /// [`forced_by`](ShutdownReport::forced_by) names it, otherwise the
     /// process exits with 128 + its number). When no `run` listens (none was
     /// started, or it has returned), it is the same as
-    /// [`trigger`](Self::trigger): it never forces anything.
+    /// [`trigger`](Self::trigger): it never forces anything. Signals sent
+    /// faster than `run` reads them are queued up to a small bound and the
+    /// rest dropped, which changes nothing: a run acts on the first two.
     ///
     /// ```
     /// use std::time::Duration;
@@ -897,8 +899,13 @@ impl Shutdown {
             .signal_inbox
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        // A full inbox already holds more signals than a run acts on (the first triggers, the
+        // second forces): one more changes nothing, and the inbox stays bounded.
         if let Some(inbox) = inbox.as_ref()
-            && inbox.send(signal).is_ok()
+            && matches!(
+                inbox.try_send(signal),
+                Ok(()) | Err(mpsc::error::TrySendError::Full(_))
+            )
         {
             return;
         }
@@ -909,7 +916,7 @@ impl Shutdown {
     /// What a `run` listens to from now until the returned value is
     /// dropped: `os`, and what [`signal`](Self::signal) delivers.
     fn listen<'a>(&self, os: &'a mut SignalSource) -> Listening<'a> {
-        let (sender, own) = mpsc::unbounded_channel();
+        let (sender, own) = mpsc::channel(SIGNAL_INBOX_CAPACITY);
         *self
             .inner
             .signal_inbox
@@ -1796,14 +1803,18 @@ impl Drained {
     }
 }
 
+/// How many signals [`Shutdown::signal`] can queue for a listening `run`: more than the two a
+/// run acts on (the first triggers, the second forces).
+const SIGNAL_INBOX_CAPACITY: usize = 4;
+
 /// What a `run` listens to: the operating system's signals (or a test's)
 /// and those [`Shutdown::signal`] delivers while it listens; dropping it
 /// closes that inbox, so that later calls of `signal` only trigger.
 struct Listening<'a> {
     os: &'a mut SignalSource,
-    own: mpsc::UnboundedReceiver<Signal>,
+    own: mpsc::Receiver<Signal>,
     /// The inbox's sender, to tell it from one a later `run` opened.
-    sender: mpsc::UnboundedSender<Signal>,
+    sender: mpsc::Sender<Signal>,
     shutdown: Shutdown,
 }
 

@@ -707,6 +707,33 @@ mod own_signals {
         assert!(report.to_string().contains("forced by a second SIGTERM"));
     }
 
+    /// `Shutdown::signal` keeps what it queues bounded: a burst of signals sent at once (a
+    /// supervisor repeating its stop request) still starts the shutdown with the first and
+    /// forces with a later one, like two signals would.
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_signals_triggers_then_forces() {
+        let report = Shutdown::with_deadline(Duration::from_secs(60))
+            .exit_on_force(false)
+            .run(|shutdown| async move {
+                shutdown.spawn("deaf", std::future::pending::<()>());
+                for _ in 0..1_000 {
+                    shutdown.signal(Signal::Terminate);
+                }
+                shutdown.triggered().await;
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .expect("signal handlers");
+        assert_eq!(report.trigger, Trigger::Signal(Signal::Terminate));
+        assert_eq!(report.forced_by, Some(Signal::Terminate), "{report}");
+        // forced at once: `main` may not have seen the trigger yet, the deaf task never will
+        assert!(
+            report.stragglers.iter().any(|t| t.name.as_ref() == "deaf"),
+            "{report}"
+        );
+        assert_eq!(report.exit_code(), 143);
+    }
+
     /// `run`: "unless the shutdown was not started by a signal: then the first signal during
     /// the drain is taken as the request to stop that is already being served, and the second
     /// one forces." A drain started by `main` returning, with a flush that needs 3 s: one

@@ -441,6 +441,31 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         hint: FS_HINT,
         cost: Cost::Filesystem,
     },
+    // Directory-tree walkers read the filesystem as they are iterated or run: walkdir's
+    // `WalkDir` is "a builder to create an iterator for recursively walking a directory"
+    // (docs.rs/walkdir), the ignore crate's `Walk`/`WalkBuilder` walk "a directory
+    // recursively" and `WalkParallel::run` blocks until the whole walk is done
+    // (docs.rs/ignore), jwalk walks in parallel with rayon and yields as it goes.
+    BlockingFn {
+        path: "walkdir::WalkDir::new",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "ignore::Walk::new",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "ignore::WalkBuilder::new",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "jwalk::WalkDir::new",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
     // cargo's library API runs cargo's commands on the calling thread: `ops::doc` is the "main
     // method for `cargo doc`" (docs.rs/cargo, `ops::doc`), which resolves and downloads the
     // dependencies and runs rustdoc as child processes until the build ends; `compile`,

@@ -132,6 +132,9 @@ crate::declare_rule! {
     ///     }
     /// }
     /// ```
+    ///
+    /// A lock around a single `bool` or integer (a flag, a counter) needs no lock at all: the
+    /// help names the std atomic (`AtomicBool`, `AtomicU64`, ...).
     pub ASYNC_MUTEX_UNNEEDED, "async_mutex_unneeded", Group::Perf, Level::Warn, check
 }
 
@@ -461,9 +464,15 @@ fn finding(
             } else {
                 ""
             };
-            format!(
-                "use `{sync}` (or `{fast}`): it is cheaper, and a guard kept inside a block without awaits cannot be held across one by accident{rarely}"
-            )
+            match atomic_for(&decl.shape, kind) {
+                Some(atomic) => format!(
+                    "it guards a single `{}`: use `std::sync::atomic::{atomic}` (no lock at all), or `{sync}`{rarely}",
+                    scalar_of(&decl.shape, kind).unwrap_or_default()
+                ),
+                None => format!(
+                    "use `{sync}` (or `{fast}`): it is cheaper, and a guard kept inside a block without awaits cannot be held across one by accident{rarely}"
+                ),
+            }
         }),
         notes,
         fix: None,
@@ -502,5 +511,53 @@ mod tests {
         ] {
             assert!(!is_rare_fn_name(name), "{name}");
         }
+    }
+}
+
+/// The type a lock of kind `kind` (`Mutex`, `RwLock`) guards in a declared type written without
+/// spaces (`bool` in `Arc<tokio::sync::Mutex<bool>>`), when it is one plain name.
+fn scalar_of<'a>(shape: &'a str, kind: &str) -> Option<&'a str> {
+    let open = format!("{kind}<");
+    let at = shape.find(&open)? + open.len();
+    let inner = &shape[at..];
+    let end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    (inner[end..].starts_with('>')).then_some(&inner[..end])
+}
+
+/// The std atomic type that holds what the lock guards, when that is a `bool` or an integer: a
+/// flag or a counter behind a lock needs no lock.
+fn atomic_for(shape: &str, kind: &str) -> Option<&'static str> {
+    Some(match scalar_of(shape, kind)? {
+        "bool" => "AtomicBool",
+        "u8" => "AtomicU8",
+        "u16" => "AtomicU16",
+        "u32" => "AtomicU32",
+        "u64" => "AtomicU64",
+        "usize" => "AtomicUsize",
+        "i8" => "AtomicI8",
+        "i16" => "AtomicI16",
+        "i32" => "AtomicI32",
+        "i64" => "AtomicI64",
+        "isize" => "AtomicIsize",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod scalar_tests {
+    use super::{atomic_for, scalar_of};
+
+    #[test]
+    fn a_lock_around_a_flag_or_counter_suggests_an_atomic() {
+        assert_eq!(
+            atomic_for("Arc<tokio::sync::Mutex<bool>>", "Mutex"),
+            Some("AtomicBool")
+        );
+        assert_eq!(atomic_for("RwLock<u64>", "RwLock"), Some("AtomicU64"));
+        assert_eq!(atomic_for("Mutex<ValidationPolicy>", "Mutex"), None);
+        assert_eq!(atomic_for("Mutex<Vec<u64>>", "Mutex"), None);
+        assert_eq!(atomic_for("Mutex<HashMap<u64,bool>>", "Mutex"), None);
+        assert_eq!(scalar_of("Mutex<Instant>", "Mutex"), Some("Instant"));
+        assert_eq!(atomic_for("Mutex<f64>", "Mutex"), None);
     }
 }

@@ -108,10 +108,6 @@ pub const LOGGING_MACROS: &[&str] = &[
     "error", "warn", "info", "debug", "trace", "event", "eprintln",
 ];
 
-/// Methods that run a closure on the error (or the `None`) before `?` passes it on (`inspect_err`,
-/// `map_err`, `or_else`, `ok_or_else`): a closure that logs makes that `?` a logged exit.
-pub const ERROR_INSPECTORS: &[&str] = &["inspect_err", "map_err", "or_else", "ok_or_else"];
-
 /// Macros that write formatted text into their first argument (`write!(file, ..)`): blocking
 /// when that is a std `File`.
 pub const WRITE_MACROS: &[&str] = &["write", "writeln"];

@@ -240,6 +240,11 @@ pub const ERROR_ADAPTERS: &[&str] = &[
     "attach_printable",
 ];
 
+/// Methods that run a closure on the error (or the `None`) before `?` passes it on
+/// (`inspect_err`, `map_err`, `or_else`, `ok_or_else`): a closure that logs makes that `?` a
+/// logged exit, and a task that ends through one has said why it failed.
+pub const ERROR_INSPECTORS: &[&str] = &["inspect_err", "map_err", "or_else", "ok_or_else"];
+
 /// Text that shows a file runs things concurrently (besides the spawns the model finds): joins
 /// and selects, task sets, servers and routers. A binary none of whose files has any of these
 /// runs its async code one step after another, so a blocking call there stalls nobody else.

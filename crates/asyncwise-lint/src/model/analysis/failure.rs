@@ -503,8 +503,10 @@ fn callee(e: &syn::Expr, resolver: Option<&Resolver>) -> Option<FnRef> {
     }
 }
 
-/// A called path as a function of the crate (see [`callee`]).
-fn crate_fn(path: &syn::Path, resolver: Option<&Resolver>) -> Option<FnRef> {
+/// A called path as a function of the crate (see [`callee`]): named by the module or type its
+/// path resolves to, as written when it does not resolve, `None` when it resolves into another
+/// crate.
+pub(crate) fn crate_fn(path: &syn::Path, resolver: Option<&Resolver>) -> Option<FnRef> {
     let written = FnRef {
         name: path.segments.last()?.ident.to_string(),
         qualifier: qualifier(path),
@@ -582,7 +584,7 @@ fn stmt_logs(stmt: &syn::Stmt) -> bool {
 }
 
 /// Whether the operand of a `?` logs its error on the way: a method of
-/// [`ERROR_INSPECTORS`](macro_kinds::ERROR_INSPECTORS) in its chain whose closure runs a
+/// [`ERROR_INSPECTORS`](crate::knowledge::spawn::ERROR_INSPECTORS) in its chain whose closure runs a
 /// logging macro (`read().await.inspect_err(|e| error!(%e)).context("read")`).
 fn logs_its_error(operand: &syn::Expr) -> bool {
     let mut e = operand;
@@ -590,7 +592,8 @@ fn logs_its_error(operand: &syn::Expr) -> bool {
     for _ in 0..32 {
         e = match e {
             syn::Expr::MethodCall(m) => {
-                if macro_kinds::ERROR_INSPECTORS.contains(&m.method.to_string().as_str())
+                if crate::knowledge::spawn::ERROR_INSPECTORS
+                    .contains(&m.method.to_string().as_str())
                     && m.args.first().is_some_and(closure_logs)
                 {
                     return true;

@@ -151,7 +151,7 @@ fn handles_errors(tokens: TokenStream) -> bool {
             let method =
                 i > 0 && matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
             bang && crate::knowledge::macros::is_logging_macro(&name)
-                || method && crate::knowledge::macros::ERROR_INSPECTORS.contains(&name.as_str())
+                || method && crate::knowledge::spawn::ERROR_INSPECTORS.contains(&name.as_str())
         }
         TokenTree::Group(g) => handles_errors(g.stream()),
         _ => false,

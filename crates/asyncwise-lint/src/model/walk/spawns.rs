@@ -164,15 +164,11 @@ impl Walker {
             if let syn::Expr::Call(c) = tail
                 && let syn::Expr::Path(p) = &*c.func
                 && p.path.segments.len() == 1
+                && let Some(own) = failure::crate_fn(&p.path, Some(&self.resolver))
             {
-                let resolved = self.resolver.resolve(&p.path);
-                let mut segments = resolved.rsplit("::");
-                if resolved.starts_with("crate::")
-                    && segments.next() == Some(call.name.as_str())
-                    && let Some(module) = segments.next().filter(|m| *m != "crate")
-                {
-                    call.qualifier = Some(module.to_string());
-                }
+                // The crate root's own module says no more than no qualifier at all.
+                call.qualifier = own.qualifier.filter(|q| q != "crate");
+                call.name = own.name;
             }
             return;
         }

@@ -31,7 +31,7 @@ pub use cancellation::{Cancellation, RacedHelper};
 mod interactive;
 mod main_thread;
 mod per_event;
-pub(crate) use per_event::notes_name_request_path;
+pub use per_event::PerEventNotes;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};

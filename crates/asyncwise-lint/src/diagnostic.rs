@@ -193,6 +193,35 @@ pub struct Diagnostic {
     /// functions, and a suppression at any step of the way covers the finding.
     #[serde(default)]
     pub through: Option<Through>,
+    /// What the rule learnt about the finding that a later step of the run reads to settle its
+    /// form (never printed).
+    #[serde(default)]
+    pub marks: Marks,
+}
+
+/// Facts about a finding that later steps of a run read ([`Diagnostic::marks`]), kept as
+/// fields rather than recognised in the text of its notes.
+///
+/// ```
+/// use asyncwise_lint::diagnostic::Marks;
+///
+/// let marks = Marks { on_request_path: true, ..Marks::default() };
+/// assert!(!marks.flag_state);
+/// ```
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct Marks {
+    /// The finding is on a per-event path that a request handler starts (its notes say which):
+    /// served work, which the serial-module approximation of `blocking_in_async`'s pedantic
+    /// form does not cover.
+    #[serde(default)]
+    pub on_request_path: bool,
+    /// A `cleanup_after_await` finding about a flag (`set(true)` … `set(false)`): one state a
+    /// cancelled future leaves, not a drifting count, so it stays in the pedantic form whatever
+    /// the crate pass learns about cancellation.
+    #[serde(default)]
+    pub flag_state: bool,
 }
 
 /// The sync helper a finding is reported through, and each step from it down to the blocking

@@ -206,6 +206,7 @@ fn problem(path: &Path, span: Span, message: String, help: &str) -> Diagnostic {
         fix: None,
         function: None,
         through: None,
+        marks: Default::default(),
     }
 }
 
@@ -365,6 +366,7 @@ pub fn apply(
                     fix: None,
                     function: None,
                     through: None,
+                    marks: Default::default(),
                 };
                 let allowed = file.suppressions.iter().any(|other| {
                     other.scope.covers(s.span.start.line)

@@ -286,6 +286,7 @@ mod tests {
             fix: None,
             function: None,
             through: None,
+            marks: Default::default(),
         }
     }
 

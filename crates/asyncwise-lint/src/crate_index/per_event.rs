@@ -160,10 +160,11 @@ impl CrateIndex {
     /// Notes saying why function `f` is on a per-event path, from the function that starts the
     /// path down to `f`'s caller: a handler, a loop's body, a call, a call by name. At most
     /// [`WHY_NOTES`] notes, the nearest to `f`; empty when `f` is on no path.
-    pub fn per_event_notes(&self, f: usize) -> Vec<crate::diagnostic::Note> {
+    pub fn per_event_notes(&self, f: usize) -> PerEventNotes {
         use crate::diagnostic::Note;
         let name = |g: usize| self.fns[g].summary.id.short().to_string();
         let mut notes = Vec::new();
+        let mut from_request = false;
         let mut seen = FastSet::default();
         let mut g = f;
         while notes.len() < WHY_NOTES && seen.insert(g) {
@@ -221,12 +222,19 @@ impl CrateIndex {
             };
             notes.push(Note::in_file(self.path_of(by), at, message));
             match *why {
-                Why::Handler | Why::Registered { .. } | Why::InRegion { .. } => break,
+                Why::Handler | Why::Registered { .. } => {
+                    from_request = true;
+                    break;
+                }
+                Why::InRegion { .. } => break,
                 Why::Called { by, .. } | Why::ByName { by } => g = by,
             }
         }
         notes.reverse();
-        notes
+        PerEventNotes {
+            notes,
+            from_request,
+        }
     }
 
     /// Is function `f` on a per-event path: a request handler, or reached from one, from an
@@ -279,19 +287,25 @@ impl CrateIndex {
     }
 }
 
-/// How the first note of [`CrateIndex::per_event_notes`] ends when a handler starts the path.
+/// How the note of a request handler that starts a per-event path ends.
 const PER_REQUEST: &str = ": it runs once per request";
 /// How it ends when an event loop's body (or a task spawned there) starts the path.
 const PER_EVENT_LOOP: &str = " driven by incoming events (or a task spawned there): once per event";
 
-/// Do a finding's notes name a request handler whose per-event path it is on (the notes of
-/// [`CrateIndex::per_event_notes`])? Such a finding is reached from served requests, so the
-/// serial-module approximation of `blocking_in_async`'s pedantic form (a module of a binary
-/// that itself starts nothing concurrent) does not apply to it. A path started by an event
-/// loop is weaker evidence (a command's loop over signals or a file watcher is one too): on
-/// the field sets, the two findings it would have kept were noise.
-pub(crate) fn notes_name_request_path(notes: &[crate::diagnostic::Note]) -> bool {
-    notes.iter().any(|n| n.message.ends_with(PER_REQUEST))
+/// The notes of [`CrateIndex::per_event_notes`], and whether the path they show starts at a
+/// request handler.
+#[derive(Debug, Default)]
+pub struct PerEventNotes {
+    /// Why the function is on the path, from the start of the path down to its caller.
+    pub notes: Vec<crate::diagnostic::Note>,
+    /// The notes name the request handler that starts the path: a finding there is reached
+    /// from served requests, so the serial-module approximation of `blocking_in_async`'s
+    /// pedantic form (a module of a binary that itself starts nothing concurrent) does not
+    /// apply to it ([`Marks::on_request_path`](crate::diagnostic::Marks::on_request_path)). A
+    /// path started by an event loop is weaker evidence (a command's loop over signals or a
+    /// file watcher is one too): on the field sets, the two findings it would have kept were
+    /// noise.
+    pub from_request: bool,
 }
 
 /// How many notes [`CrateIndex::per_event_notes`] gives at most: the nearest steps of a path

@@ -1239,8 +1239,8 @@ impl PackageOutcome {
                 .is_some_and(crate::knowledge::blocking::panics_in_async);
             // A finding a request handler reaches is served work: the module approximation
             // does not hold for it.
-            let in_serial_module = serial_modules.contains(d.path.as_path())
-                && !crate::crate_index::notes_name_request_path(&d.notes);
+            let in_serial_module =
+                serial_modules.contains(d.path.as_path()) && !d.marks.on_request_path;
             if d.rule == "blocking_in_async"
                 && d.form == crate::levels::Form::Default
                 && (serial.contains(d.path.as_path()) || in_serial_module)

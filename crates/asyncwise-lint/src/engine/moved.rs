@@ -380,6 +380,7 @@ mod tests {
             fix: None,
             function: None,
             through: None,
+            marks: Default::default(),
         }
     }
 

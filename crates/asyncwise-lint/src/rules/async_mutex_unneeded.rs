@@ -478,6 +478,7 @@ fn finding(
         fix: None,
         function: None,
         through: None,
+        marks: Default::default(),
     }
 }
 

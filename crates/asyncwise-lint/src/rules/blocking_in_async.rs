@@ -570,6 +570,7 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 Pedantic::Kind,
             ),
         ]);
+        let mut on_request_path = false;
         let form = if panics {
             crate::levels::Form::Default
         } else if let Some(why) = why {
@@ -580,7 +581,9 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             // call there is served work (which keeps it out of the serial-module
             // approximation): say which path.
             if !call.per_event {
-                notes.extend(index.per_event_notes(f));
+                let path = index.per_event_notes(f);
+                on_request_path = path.from_request;
+                notes.extend(path.notes);
             }
             crate::levels::Form::Default
         };
@@ -612,6 +615,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                     .map(|h| (h.path.clone(), h.span.start.line))
                     .collect(),
             }),
+            marks: crate::diagnostic::Marks {
+                on_request_path,
+                ..Default::default()
+            },
         });
     }
 }
@@ -695,7 +702,9 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
             // Filesystem and image work are default only on a per-event path, and any blocking
             // call there is served work (which keeps it out of the serial-module
             // approximation): say which path.
-            d.notes.extend(index.per_event_notes(f));
+            let path = index.per_event_notes(f);
+            d.marks.on_request_path = path.from_request;
+            d.notes.extend(path.notes);
         }
     }
 }

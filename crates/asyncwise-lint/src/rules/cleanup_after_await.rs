@@ -117,7 +117,8 @@ crate::declare_rule! {
     pub CLEANUP_AFTER_AWAIT, "cleanup_after_await", Group::Suspicious, Level::Warn, check
 }
 
-/// The note of a flag's cancellation form, which stays pedantic: [`settle_forms`] leaves it.
+/// The note of a flag's cancellation form, which stays pedantic: [`settle_forms`] leaves it
+/// ([`Marks::flag_state`](crate::diagnostic::Marks::flag_state)).
 const FLAG_NOTE: &str = "a flag left set by a cancelled future is one state, not a count that drifts: often the one the code wants, or one nobody reads once the future's owner is gone (pedantic form)";
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
@@ -221,6 +222,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 };
                 if flag {
                     d.notes.push(Note::text(FLAG_NOTE));
+                    d.marks.flag_state = true;
                 }
                 if let Some(why) = &evidence {
                     d.notes.push(super::note(
@@ -348,10 +350,7 @@ fn cancellation_evidence(
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     let mut cancellation = None;
     for d in diagnostics {
-        if d.rule != CLEANUP_AFTER_AWAIT.name
-            || d.form != Form::Pedantic
-            || d.notes.iter().any(|n| n.message == FLAG_NOTE)
-        {
+        if d.rule != CLEANUP_AFTER_AWAIT.name || d.form != Form::Pedantic || d.marks.flag_state {
             continue;
         }
         let Some(f) = index.function_at(&d.path, d.span.start.line) else {

@@ -197,6 +197,7 @@ fn manifest_finding(knowledge: &Knowledge, path: &Path, manifest: &Manifest) -> 
             fix: None,
             function: None,
             through: None,
+            marks: Default::default(),
         });
     }
     None
@@ -299,6 +300,7 @@ fn check_code<'a>(
             fix: None,
             function: None,
             through: None,
+            marks: Default::default(),
         });
     }
 }

@@ -306,6 +306,7 @@ fn diagnostic(
         fix: None,
         function: None,
         through: None,
+        marks: Default::default(),
     }
 }
 

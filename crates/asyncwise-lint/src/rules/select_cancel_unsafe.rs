@@ -442,6 +442,7 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             fix: None,
             function: Some(raced.enclosing),
             through: None,
+            marks: Default::default(),
         });
     }
 }

@@ -137,7 +137,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, is_async: true, returns_result: true, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
+    /// let f = FnSignature { name: "run".into(), module: "server".into(), kind: FnKind::Free, returns_future: true, returns_result: true, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
     /// let call = FnRef { name: "run".into(), qualifier: Some("server".into()), method_call: false, qualifier_by_name: false };
     /// assert!(call.may_call(&f));
     /// let method = FnRef { name: "run".into(), qualifier: None, method_call: true, qualifier_by_name: false };
@@ -170,7 +170,7 @@ impl FnRef {
     ///
     /// ```
     /// use asyncwise_lint::facts::{FnKind, FnRef, FnSignature};
-    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
+    /// let run = |owner: &str| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, returns_future: true, returns_result: owner == "Gateway", owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
     /// let fns = [run("Gateway"), run("Session")];
     /// let session = FnRef { name: "run".into(), qualifier: Some("Session".into()), method_call: true, qualifier_by_name: true };
     /// assert_eq!(session.may_call_among(fns.iter()).len(), 1);
@@ -229,7 +229,7 @@ impl FnRef {
 ///
 /// ```
 /// use asyncwise_lint::facts::{every_future_fails_by_result, FnKind, FnSignature};
-/// let run = |owner: &str, returns_result: bool| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, is_async: true, returns_result, owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
+/// let run = |owner: &str, returns_result: bool| FnSignature { name: "run".into(), module: "m".into(), kind: FnKind::Method, returns_future: true, returns_result, owner: Some(owner.into()), plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if: vec![] };
 /// let none = std::iter::empty();
 /// assert!(every_future_fails_by_result(&[&run("Gateway", true)], none.clone()));
 /// // two types' `run`, one that cannot fail: which one is called decides, and is not known
@@ -242,7 +242,7 @@ pub fn every_future_fails_by_result<'f>(
     candidates: &[&FnSignature],
     functions: impl Iterator<Item = &'f FnSignature> + Clone,
 ) -> bool {
-    let futures: Vec<_> = candidates.iter().filter(|f| f.is_async).collect();
+    let futures: Vec<_> = candidates.iter().filter(|f| f.returns_future).collect();
     // Definitions of one fn under exclusive `cfg`s (same module, same owner) are one function:
     // it fails if the build that can fail does.
     let same_item = |a: &FnSignature, b: &FnSignature| {
@@ -267,7 +267,7 @@ const LOGGING_CHAIN_DEPTH: usize = 4;
 /// ```
 /// use asyncwise_lint::facts::{fails_silently, FnKind, FnRef, FnSignature};
 /// let call = |name: &str| FnRef { name: name.into(), qualifier: None, method_call: false, qualifier_by_name: false };
-/// let f = |name: &str, returns_result: bool, logged_if: Vec<FnRef>| FnSignature { name: name.into(), module: "m".into(), kind: FnKind::Free, is_async: true, returns_result, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if };
+/// let f = |name: &str, returns_result: bool, logged_if: Vec<FnRef>| FnSignature { name: name.into(), module: "m".into(), kind: FnKind::Free, returns_future: true, returns_result, owner: None, plain_getter: false, arity: 0, never_suspends: false, declares_result: true, logged_if };
 /// // `handle` passes on `peer`'s errors, and `peer` logs each before it returns it
 /// let table = [f("peer", false, vec![]), f("handle", true, vec![call("peer")])];
 /// assert!(!fails_silently(&table[1], table.iter()));
@@ -289,7 +289,7 @@ pub fn fails_silently<'f>(
 ///
 /// ```
 /// use asyncwise_lint::facts::{calls_log_their_errors, FnKind, FnRef, FnSignature};
-/// let peer = FnSignature { name: "peer".into(), module: "tcp".into(), kind: FnKind::Free, is_async: true, returns_result: false, owner: None, plain_getter: false, arity: 1, never_suspends: false, declares_result: true, logged_if: vec![] };
+/// let peer = FnSignature { name: "peer".into(), module: "tcp".into(), kind: FnKind::Free, returns_future: true, returns_result: false, owner: None, plain_getter: false, arity: 1, never_suspends: false, declares_result: true, logged_if: vec![] };
 /// let call = FnRef { name: "peer".into(), qualifier: Some("tcp".into()), method_call: false, qualifier_by_name: false };
 /// assert!(calls_log_their_errors(&[call.clone()], [&peer].into_iter()));
 /// let other = FnSignature { module: "udp".into(), returns_result: true, ..peer.clone() };
@@ -429,9 +429,9 @@ pub struct FnSignature {
     pub kind: FnKind,
     /// Declared `async fn`, or a plain fn declared to return a future of a `Result` (`impl
     /// Future<Output = Result<..>>`, boxed or not): calling either makes the future a task runs.
-    pub is_async: bool,
+    pub returns_future: bool,
     /// The declared return type is a `Result` (or an alias whose name ends in `Result`), or a
-    /// future of one returned by a plain fn (see `is_async`), and the
+    /// future of one returned by a plain fn (see `returns_future`), and the
     /// body can end in its error without logging it first (see
     /// [`every_error_logged`](crate::model::analysis::failure::every_error_logged): a body that
     /// handles every error and ends in `Ok(..)` cannot, nor one that logs each error it

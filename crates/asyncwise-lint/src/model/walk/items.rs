@@ -182,7 +182,7 @@ impl Walker {
             kind,
             // A plain fn declared to return a future of a `Result` is called like an async fn that
             // returns one: the call is the task, and its error is the task's value.
-            is_async: sig.asyncness.is_some() || returns_future_of_result(&sig.output),
+            returns_future: sig.asyncness.is_some() || returns_future_of_result(&sig.output),
             returns_result,
             declares_result,
             logged_if,

@@ -7,7 +7,8 @@
 //! - inline: the closure runs where it is written (an iterator adapter's `|x| ..`, a closure
 //!   bound by `let` and called in the same body), so it has its enclosing body's context;
 //! - offloaded: it is handed to a function that runs it off the executor (`spawn_blocking`,
-//!   `std::thread::spawn`, `block_in_place`), directly or by name from the same block;
+//!   `std::thread::spawn`, `block_in_place`), directly, by name from the same block, or (a
+//!   `let`-bound closure) called only inside a closure handed to one;
 //! - unknown: it is kept or handed on to code that may run it elsewhere, later: a callee whose
 //!   future is awaited (`asyncify(move || ..).await`), a callee that stores it
 //!   (`Box::new(move || ..)`), a `move` closure or one calling tokio's sync-only `blocking_*`
@@ -30,7 +31,8 @@ pub enum ClosureSite {
     },
     /// The initialiser of `let name = || ..;`.
     LetBinding {
-        /// The same block hands `name` to an offloader (`spawn_blocking(name)`).
+        /// The same block hands `name` to an offloader (`spawn_blocking(name)`), or calls it
+        /// only inside a closure it hands to one (`spawn_blocking(move || name())`).
         offloaded: bool,
     },
     /// A field of a struct literal: it runs wherever the struct's owner calls it.

@@ -282,8 +282,38 @@ fn calls_sync_only_tokio(body: &syn::Expr) -> bool {
     finds.0
 }
 
-/// Names of local closures passed to an offloader (`spawn_blocking(load)`) in a block.
+/// Names of local closures passed to an offloader in a block (`spawn_blocking(load)`), or
+/// called only inside a closure passed to one (`spawn_blocking(move || load(path))`): such a
+/// closure runs where the offloader runs it. A name also called outside the offloaders'
+/// closures (`load(p)` in the async body itself) runs there too, and is left out.
 pub(super) struct OffloadedNames<'k>(pub(super) HashSet<String>, pub(super) &'k Knowledge);
+
+impl OffloadedNames<'_> {
+    /// Collects the names offloaded in `block`.
+    pub(super) fn of_block(block: &syn::Block, knowledge: &Knowledge) -> HashSet<String> {
+        let mut finder = OffloadedNames(HashSet::new(), knowledge);
+        finder.visit_block(block);
+        let mut inline = CalledNames::default();
+        inline.visit_block(block);
+        let mut names = finder.0;
+        names.retain(|n| !inline.0.contains(n));
+        names
+    }
+
+    /// An offloader's arguments: a closure's name, or the names the closure's body calls.
+    fn offloaded_args<'a>(&mut self, args: impl Iterator<Item = &'a syn::Expr>) {
+        for arg in args {
+            match arg {
+                syn::Expr::Closure(c) => {
+                    let mut called = CalledNames::default();
+                    called.visit_expr(&c.body);
+                    self.0.extend(called.0);
+                }
+                other => self.0.extend(ident_of(other)),
+            }
+        }
+    }
+}
 
 impl<'ast> Visit<'ast> for OffloadedNames<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -291,17 +321,31 @@ impl<'ast> Visit<'ast> for OffloadedNames<'_> {
             && let Some(last) = p.path.segments.last()
             && self.1.is_offload_fn_name(&last.ident.to_string())
         {
-            self.0.extend(c.args.iter().filter_map(ident_of));
+            self.offloaded_args(c.args.iter());
         }
         visit::visit_expr_call(self, c);
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         if self.1.is_offload_method(&m.method.to_string()) {
-            self.0.extend(m.args.iter().filter_map(ident_of));
+            self.offloaded_args(m.args.iter());
         }
         visit::visit_expr_method_call(self, m);
     }
+}
+
+/// Names called as functions (`load(p)`), outside closures (and async blocks and items).
+#[derive(Default)]
+struct CalledNames(HashSet<String>);
+
+impl<'ast> Visit<'ast> for CalledNames {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.0.extend(ident_of(&c.func));
+        visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 fn ident_of(e: &syn::Expr) -> Option<String> {

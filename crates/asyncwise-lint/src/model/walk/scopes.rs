@@ -84,9 +84,8 @@ impl Walker {
             matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| matches!(*i.expr, syn::Expr::Closure(_))))
         });
         if binds_closure {
-            let mut finder = OffloadedNames(HashSet::new(), &self.knowledge);
-            finder.visit_block(b);
-            self.scope.offloaded_names.push(finder.0);
+            let names = OffloadedNames::of_block(b, &self.knowledge);
+            self.scope.offloaded_names.push(names);
         }
         self.env.push();
         let futures_in_scope = self.scope.bound_futures.len();

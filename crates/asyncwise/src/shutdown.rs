@@ -229,7 +229,11 @@ pub struct ShutdownReport {
     /// acts only when a task yields, and cannot stop a
     /// [`spawn_blocking`](Shutdown::spawn_blocking) closure that runs), or
     /// are blocking closures still queued for a thread of a busy blocking
-    /// pool (those never start).
+    /// pool (those never start). Each is also named by a `tracing` warning
+    /// when the wait ends. If the drain's future is dropped after that wait
+    /// (a [`run`](Shutdown::run) dropped while it waits for `main`'s
+    /// handle), the next drain's report lists them, even if they have
+    /// stopped since.
     pub not_stopped: Vec<TaskInfo>,
     /// Tracked tasks spawned after the deadline had passed: aborted at
     /// once, never polled. Like every list of the report, each is in one
@@ -535,6 +539,9 @@ struct Registry {
     /// Stragglers aborted at the deadline, until a drain reports them; by
     /// spawn counter, so a task cut by two drains is listed once.
     stragglers: BTreeMap<u64, TaskInfo>,
+    /// Stragglers still running `ABORT_SETTLE` after their abort, until a
+    /// drain reports them; by spawn counter, like `stragglers`.
+    not_stopped: BTreeMap<u64, TaskInfo>,
 }
 
 #[derive(Debug)]
@@ -1415,19 +1422,39 @@ impl Shutdown {
         }
         // Abort acts when a task yields: wait (bounded) until the aborted
         // tasks are really gone. A forced exit does not wait.
-        let mut not_stopped = Vec::new();
         if !stragglers.is_empty()
             && forced_by.is_none()
             && tokio::time::timeout(Self::ABORT_SETTLE, self.inner.tracker.wait())
                 .await
                 .is_err()
         {
-            not_stopped = self.running();
+            self.record_not_stopped();
         }
         Waited {
-            not_stopped,
             forced_by,
             drain_time,
+        }
+    }
+
+    /// Keeps the tasks still registered as not stopped, in the registry
+    /// until a drain reports them: a `run` dropped while it waits for
+    /// main's handle after this leaves them to the next drain.
+    fn record_not_stopped(&self) {
+        let now = Instant::now();
+        let mut registry = self.inner.registry();
+        let Registry {
+            running,
+            not_stopped,
+            ..
+        } = &mut *registry;
+        for (id, entry) in running.iter() {
+            tracing::warn!(
+                task.name = %entry.name,
+                task.location = %entry.location,
+                settle = ?Self::ABORT_SETTLE,
+                "task did not stop within ABORT_SETTLE of its abort (it blocks its thread); left behind"
+            );
+            not_stopped.entry(*id).or_insert_with(|| entry.info(now));
         }
     }
 
@@ -1438,7 +1465,9 @@ impl Shutdown {
             stragglers: std::mem::take(&mut registry.stragglers)
                 .into_values()
                 .collect(),
-            not_stopped: waited.not_stopped,
+            not_stopped: std::mem::take(&mut registry.not_stopped)
+                .into_values()
+                .collect(),
             refused: std::mem::take(&mut registry.refused),
             failures: std::mem::take(&mut registry.failures),
             aborted: std::mem::take(&mut registry.aborted),
@@ -1520,8 +1549,13 @@ impl Shutdown {
     /// [`drain`](Self::drain) on a clone of the `Shutdown` waits for the
     /// tracked tasks, `main` among them, and reports them, with `main`'s
     /// failure among the [failures](ShutdownReport::failures) (under the
-    /// name `main`) and the stragglers the dropped drain had already cut.
-    /// From then on nothing listens for signals: SIGINT and SIGTERM are
+    /// name `main`) and the stragglers the dropped drain had already cut,
+    /// also after its drain, while it waits for `main`'s handle: then the
+    /// tasks it found still running [`ABORT_SETTLE`](Self::ABORT_SETTLE)
+    /// after their abort are in that report's
+    /// [`not_stopped`](ShutdownReport::not_stopped) (`main` among them if it
+    /// blocks its thread), and a failure `main` returns later is among its
+    /// failures. From then on nothing listens for signals: SIGINT and SIGTERM are
     /// ignored (see above), so drain promptly.
     ///
     /// # Errors
@@ -1768,7 +1802,6 @@ fn main_error<E: Into<BoxError>>(result: Result<Result<(), E>, JoinError>) -> Op
 /// What a drain saw while it waited; the rest of its report is in the
 /// registry until [`Shutdown::collect`].
 struct Waited {
-    not_stopped: Vec<TaskInfo>,
     forced_by: Option<Signal>,
     drain_time: Duration,
 }

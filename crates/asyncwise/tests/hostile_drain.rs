@@ -12,17 +12,20 @@ use std::time::Duration;
 
 use asyncwise::{
     BoxError, CancellationToken, RestartPolicy, Shutdown, SpawnError, Strategy, Supervisor,
-    SupervisorError, TaskError, TaskGroup,
+    TaskError, TaskGroup,
 };
 use tokio::time::sleep;
 
 #[path = "support/docs_setup.rs"]
 mod docs_setup;
+#[path = "support/supervised.rs"]
+mod supervised;
 
-use docs_setup::{DropFlag, cancelled_after, flag};
+use docs_setup::{cancelled_after, flag};
 
 mod supervisor_stop {
     use super::*;
+    use supervised::{Ending, ThreadBlocker, deaf_holding, escalation, stopped_by_its_child};
 
     /// `ChildReport::last_error`: "How its last run ended, if it ended with an error." A child
     /// whose first run failed, restarted, and whose second run fails while the supervisor is
@@ -30,24 +33,7 @@ mod supervisor_stop {
     /// run's error, not the first's.
     #[tokio::test(start_paused = true)]
     async fn a_child_failing_while_the_supervisor_stops_reports_that_failure() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
-        let report = Supervisor::new(token)
-            .backoff(asyncwise::Backoff::new(
-                Duration::from_secs(1),
-                Duration::from_secs(1),
-            ))
-            .child("db", RestartPolicy::Permanent, move |ctx| {
-                let stop = stop.clone();
-                async move {
-                    if ctx.restarts() == 0 {
-                        return Err::<(), BoxError>("first run failed".into());
-                    }
-                    stop.cancel();
-                    ctx.token().cancelled().await;
-                    Err("second run failed while stopping".into())
-                }
-            })
+        let report = stopped_by_its_child("db", true, Ending::Fails("second run failed"))
             .run()
             .await
             .expect("shut down, not escalated");
@@ -55,40 +41,19 @@ mod supervisor_stop {
         let child = &report.children[0];
         assert_eq!(child.restarts, 1);
         let error = child.last_error.as_ref().expect("the last run failed");
-        assert!(
-            error
-                .to_string()
-                .contains("second run failed while stopping"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("second run failed"), "{error}");
     }
 
     /// The same for a run that succeeds while the supervisor stops: its last run did not end
     /// with an error, so the report has none (not the first run's).
     #[tokio::test(start_paused = true)]
     async fn a_child_returning_ok_while_the_supervisor_stops_has_no_last_error() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
-        let report = Supervisor::new(token)
-            .backoff(asyncwise::Backoff::new(
-                Duration::from_secs(1),
-                Duration::from_secs(1),
-            ))
-            .child("db", RestartPolicy::Permanent, move |ctx| {
-                let stop = stop.clone();
-                async move {
-                    if ctx.restarts() == 0 {
-                        return Err::<(), BoxError>("first run failed".into());
-                    }
-                    stop.cancel();
-                    ctx.token().cancelled().await;
-                    Ok(())
-                }
-            })
+        let report = stopped_by_its_child("db", true, Ending::Ok)
             .run()
             .await
             .expect("shut down");
         let child = &report.children[0];
+        assert_eq!(child.restarts, 1);
         assert!(
             child.last_error.is_none(),
             "the last run returned Ok: {:?}",
@@ -99,20 +64,7 @@ mod supervisor_stop {
     /// A child that panics while the supervisor stops: the panic is its last run's error.
     #[tokio::test(start_paused = true)]
     async fn a_child_panicking_while_the_supervisor_stops_reports_the_panic() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
-        let report = Supervisor::new(token)
-            .child("worker", RestartPolicy::Permanent, move |ctx| {
-                let stop = stop.clone();
-                async move {
-                    stop.cancel();
-                    ctx.token().cancelled().await;
-                    if ctx.restarts() == 0 {
-                        panic!("cleanup exploded");
-                    }
-                    Ok::<(), BoxError>(())
-                }
-            })
+        let report = stopped_by_its_child("worker", false, Ending::Panics("cleanup exploded"))
             .run()
             .await
             .expect("shut down");
@@ -165,24 +117,58 @@ mod supervisor_stop {
     #[tokio::test(start_paused = true)]
     async fn a_deaf_child_is_gone_when_run_returns() {
         let dropped = flag();
-        let guard_flag = Arc::clone(&dropped);
         let report = Supervisor::new(cancelled_after(Duration::from_secs(1)))
             .shutdown_grace(Duration::from_secs(2))
-            .child("deaf", RestartPolicy::Permanent, move |_| {
-                let guard = DropFlag(Arc::clone(&guard_flag));
-                async move {
-                    let _guard = guard;
-                    std::future::pending::<Result<(), BoxError>>().await
-                }
-            })
+            .child("deaf", RestartPolicy::Permanent, deaf_holding(&dropped))
             .run()
             .await
             .expect("shut down");
         assert_eq!(report.aborted, ["deaf"]);
+        assert!(report.not_stopped.is_empty(), "{report}");
         assert!(
             dropped.load(Ordering::SeqCst),
             "the aborted child still holds its resources after `run` returned"
         );
+    }
+
+    /// `SupervisorReport::not_stopped`: "Aborted children that had still not stopped
+    /// `Shutdown::ABORT_SETTLE` after their abort, when `run` returned: they block their thread
+    /// ... Each is also in `aborted`"; `Supervisor::run`: "A child that blocks its thread is left
+    /// behind then, still running: the report names it". A child stuck in sync code when the
+    /// grace ends, beside a deaf child that an abort does stop: only the stuck one is named
+    /// apart, and the report's text says it was left behind. Multi-thread, real time: the stuck
+    /// child holds a worker thread until the test releases it after `run` returned (the grace is
+    /// 10 ms, the settle wait one second; nothing is asserted about how long either took).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_child_blocking_its_thread_when_aborted_is_named_as_not_stopped() {
+        let dropped = flag();
+        let blocker = ThreadBlocker::new();
+        let token = CancellationToken::new();
+        let supervisor = Supervisor::new(token.clone())
+            .shutdown_grace(Duration::from_millis(10))
+            .child("deaf", RestartPolicy::Permanent, deaf_holding(&dropped))
+            .child("stuck", RestartPolicy::Permanent, blocker.child())
+            .run();
+        let cancel_once_stuck = async {
+            blocker.started.notified().await;
+            token.cancel();
+        };
+        let (report, ()) = tokio::join!(supervisor, cancel_once_stuck);
+        let report = report.expect("shut down");
+        assert_eq!(report.aborted, ["deaf", "stuck"], "{report}");
+        assert_eq!(report.not_stopped, ["stuck"], "{report}");
+        assert!(dropped.load(Ordering::SeqCst), "the deaf child did stop");
+        let text = report.to_string();
+        assert!(
+            text.contains("child `stuck` did not stop in time and was aborted, but had not stopped 1s later (it blocks its thread) and was left behind"),
+            "{text}"
+        );
+        assert!(
+            text.contains("child `deaf` did not stop in time and was aborted\n")
+                || text.ends_with("child `deaf` did not stop in time and was aborted"),
+            "{text}"
+        );
+        blocker.release();
     }
 
     /// `SupervisorError::Escalated`: "every child has been stopped by then", for a sibling that
@@ -190,26 +176,16 @@ mod supervisor_stop {
     #[tokio::test(start_paused = true)]
     async fn an_escalation_returns_after_the_deaf_sibling_is_gone() {
         let dropped = flag();
-        let guard_flag = Arc::clone(&dropped);
         let result = Supervisor::new(CancellationToken::new())
             .restart_intensity(0, Duration::from_secs(60))
             .shutdown_grace(Duration::from_secs(1))
-            .child("deaf", RestartPolicy::Permanent, move |_| {
-                let guard = DropFlag(Arc::clone(&guard_flag));
-                async move {
-                    let _guard = guard;
-                    std::future::pending::<Result<(), BoxError>>().await
-                }
-            })
+            .child("deaf", RestartPolicy::Permanent, deaf_holding(&dropped))
             .child("crashy", RestartPolicy::Permanent, |_| async {
                 Err::<(), BoxError>("crash".into())
             })
             .run()
             .await;
-        match result {
-            Err(SupervisorError::Escalated { aborted, .. }) => assert_eq!(aborted, ["deaf"]),
-            other => panic!("expected an escalation: {other:?}"),
-        }
+        assert_eq!(escalation(result).aborted, ["deaf"]);
         assert!(
             dropped.load(Ordering::SeqCst),
             "the aborted sibling still runs after the escalation returned"
@@ -267,21 +243,14 @@ mod supervisor_stop {
             })
             .run()
             .await;
-        match result {
-            Err(SupervisorError::Escalated {
-                child,
-                max_restarts,
-                last_error: Some(TaskError::Panicked { message, .. }),
-                aborted,
-                ..
-            }) => {
-                assert_eq!(child, "crashy");
-                assert_eq!(max_restarts, 2);
-                assert_eq!(message, "crash 2");
-                assert!(aborted.is_empty());
-            }
-            other => panic!("expected an escalation with the last panic: {other:?}"),
+        let escalated = escalation(result);
+        assert_eq!(escalated.child, "crashy");
+        assert_eq!(escalated.max_restarts, 2);
+        match escalated.last_error {
+            Some(TaskError::Panicked { message, .. }) => assert_eq!(message, "crash 2"),
+            other => panic!("expected the last panic: {other:?}"),
         }
+        assert!(escalated.aborted.is_empty());
         assert_eq!(runs.load(Ordering::SeqCst), 3);
     }
 }

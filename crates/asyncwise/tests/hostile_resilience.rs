@@ -66,3 +66,141 @@ mod batcher {
         assert_eq!(report.items_flushed, u64::from(first_refused));
     }
 }
+
+/// Our own futures dropped at each of their awaits, with `asyncwise::testing`.
+mod dropped_at_each_await {
+    use super::*;
+    use asyncwise::testing::{cancel_at_each_await, traced};
+    use asyncwise::{Batch, BreakerError, BreakerState, CircuitBreaker, FlushError, RetryPolicy};
+    use futures_util::FutureExt;
+
+    /// `Batcher`: "every accepted item ends up either flushed or handed to the dead-letter
+    /// callback"; the worker's drop "dead-letters what it had accepted: the batch in flight, the
+    /// batch being gathered and everything still queued". Seven items accepted, batches of
+    /// three, each flush taking 10 ms and the second batch's first attempt failing (retried
+    /// 1 ms later): the worker's `run` dropped at each of its suspensions (in a flush, in a
+    /// retry's sleep, waiting for a batch to fill) must leave every item flushed or
+    /// dead-lettered, none twice.
+    #[tokio::test(start_paused = true)]
+    async fn a_worker_dropped_at_any_await_accounts_for_every_item_once() {
+        let report = cancel_at_each_await(
+            || {
+                let flushed: Arc<Mutex<Vec<u32>>> = Arc::default();
+                let dead: Arc<Mutex<Vec<(u32, bool)>>> = Arc::default();
+                let calls = Arc::new(AtomicUsize::new(0));
+                let config = BatchConfig::new(3, Duration::from_millis(50))
+                    .capacity(10)
+                    .retry(
+                        RetryPolicy::exponential(Duration::from_millis(1))
+                            .jitter(asyncwise::Jitter::None)
+                            .max_attempts(3),
+                    );
+                let sink = Arc::clone(&flushed);
+                let (batcher, worker) = Batcher::new(config, move |batch: Batch<u32>| {
+                    let sink = Arc::clone(&sink);
+                    let call = calls.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        traced(tokio::time::sleep(Duration::from_millis(10))).await;
+                        if call == 1 {
+                            return Err("store busy");
+                        }
+                        sink.lock().unwrap().extend(batch.iter().copied());
+                        Ok(())
+                    }
+                });
+                let letters = Arc::clone(&dead);
+                let worker = worker.dead_letter(move |batch, error| {
+                    let cancelled = matches!(error, FlushError::Cancelled { .. });
+                    letters
+                        .lock()
+                        .unwrap()
+                        .extend(batch.iter().map(|&item| (item, cancelled)));
+                });
+                for item in 0..7 {
+                    batcher.try_send(item).expect("room for seven");
+                }
+                drop(batcher);
+                ((flushed, dead), worker.run())
+            },
+            |(flushed, dead), stage| {
+                let mut seen: Vec<u32> = flushed.lock().unwrap().clone();
+                seen.extend(dead.lock().unwrap().iter().map(|(item, _)| *item));
+                seen.sort_unstable();
+                if seen != (0..7).collect::<Vec<_>>() {
+                    return Err(format!(
+                        "flushed {:?}, dead-lettered {:?}",
+                        flushed.lock().unwrap(),
+                        dead.lock().unwrap()
+                    ));
+                }
+                let completed = stage.suspension().is_none();
+                if completed && !dead.lock().unwrap().is_empty() {
+                    return Err("a completed run dead-lettered items".to_owned());
+                }
+                if dead.lock().unwrap().iter().any(|(_, cancelled)| !cancelled) {
+                    return Err("an item dead-lettered for another reason than the drop".into());
+                }
+                Ok(())
+            },
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        // Three flushes of 10 ms, the second's failed attempt and its 1 ms retry sleep.
+        assert_eq!(report.suspensions, 5, "{report:?}");
+    }
+
+    /// `CircuitBreaker::call`: "A call dropped before it finished counts as neither success nor
+    /// failure (and frees its trial slot)"; `half_open_trials`: "all of them must succeed to
+    /// close the breaker". A future that trips the breaker, waits out the open second and makes
+    /// the one trial call (10 ms): dropped at each await, the breaker is never closed by the
+    /// dropped trial, and a call made right after the drop is never turned away for a taken
+    /// slot (`retry_in` zero): it is admitted, or rejected only while the breaker is still open.
+    #[tokio::test(start_paused = true)]
+    async fn a_trial_dropped_at_any_await_frees_its_slot_and_decides_nothing() {
+        let report = cancel_at_each_await(
+            || {
+                let breaker = CircuitBreaker::builder()
+                    .consecutive_failures(1)
+                    .open_for(Duration::from_secs(1))
+                    .half_open_trials(1)
+                    .build();
+                let inner = breaker.clone();
+                let future = async move {
+                    let tripped = traced(inner.call(async { Err::<(), _>("down") })).await;
+                    assert!(matches!(tripped, Err(BreakerError::Inner(_))));
+                    traced(tokio::time::sleep(Duration::from_secs(1))).await;
+                    traced(inner.call(async {
+                        traced(tokio::time::sleep(Duration::from_millis(10))).await;
+                        Ok::<_, &str>(())
+                    }))
+                    .await
+                    .expect("the trial runs and succeeds");
+                };
+                (breaker, future)
+            },
+            |breaker, stage| {
+                let state = breaker.state();
+                if stage.suspension().is_none() {
+                    return if state == BreakerState::Closed {
+                        Ok(())
+                    } else {
+                        Err(format!("the trial succeeded but the breaker is {state:?}"))
+                    };
+                }
+                match breaker
+                    .call(async { Ok::<_, &str>(()) })
+                    .now_or_never()
+                    .expect("an admitted call with a ready operation finishes at once")
+                {
+                    Ok(()) => Ok(()),
+                    Err(BreakerError::Open { retry_in }) if !retry_in.is_zero() => Ok(()),
+                    other => Err(format!("{state:?}: the next call got {other:?}")),
+                }
+            },
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        // The open second and the trial's 10 ms (the failing call is ready at once).
+        assert_eq!(report.suspensions, 2, "{report:?}");
+    }
+}

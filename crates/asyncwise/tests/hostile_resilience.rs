@@ -204,3 +204,110 @@ mod dropped_at_each_await {
         assert_eq!(report.suspensions, 2, "{report:?}");
     }
 }
+
+mod breaker_builder {
+    use super::*;
+    use asyncwise::{BreakerError, CircuitBreaker, Jitter, RetryPolicy};
+
+    /// `BreakerBuilder::open_backoff`: "Makes successive open durations follow `policy` ...
+    /// Replaces `open_for`" — also when `open_for` is called after it (the builder's other
+    /// setters leave such an order unsaid; this one is now said: either order). Open durations
+    /// 2 s, then 4 s, from the policy; the later `open_for(1 s)` changes nothing.
+    #[tokio::test(start_paused = true)]
+    async fn open_backoff_replaces_open_for_in_either_order() {
+        let breaker = CircuitBreaker::builder()
+            .consecutive_failures(1)
+            .open_backoff(RetryPolicy::exponential(Duration::from_secs(2)).jitter(Jitter::None))
+            .open_for(Duration::from_secs(1))
+            .build();
+        let fail = || breaker.call(async { Err::<(), _>("down") });
+        assert!(matches!(fail().await, Err(BreakerError::Inner(_))));
+        assert_eq!(
+            fail().await,
+            Err(BreakerError::Open {
+                retry_in: Duration::from_secs(2)
+            })
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            matches!(fail().await, Err(BreakerError::Inner(_))),
+            "the trial ran"
+        );
+        assert_eq!(
+            fail().await,
+            Err(BreakerError::Open {
+                retry_in: Duration::from_secs(4)
+            })
+        );
+    }
+}
+
+/// The tower layer (`CircuitBreakerLayer`), which session 13's blind audit did not cover.
+mod tower {
+    use super::*;
+    use ::tower_layer::Layer;
+    use asyncwise::{BreakerError, BreakerState, CircuitBreaker, CircuitBreakerLayer};
+    use futures_util::FutureExt;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tower_service::Service;
+
+    /// A service whose request says how it behaves: 0 fails, 1 succeeds, 2 panics in `call`,
+    /// 3 returns a future that panics when polled.
+    #[derive(Clone)]
+    struct Hostile;
+
+    impl Service<u8> for Hostile {
+        type Response = u8;
+        type Error = &'static str;
+        type Future = Pin<Box<dyn Future<Output = Result<u8, &'static str>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: u8) -> Self::Future {
+            match request {
+                0 => Box::pin(async { Err("down") }),
+                2 => panic!("call exploded"),
+                3 => Box::pin(async { panic!("response exploded") }),
+                n => Box::pin(async move { Ok(n) }),
+            }
+        }
+    }
+
+    /// `CircuitBreaker::call`: "A call dropped before it finished counts as neither success nor
+    /// failure (and frees its trial slot); so does an operation that panics (the panic reaches
+    /// the caller)", through `CircuitBreakerLayer` ("every service made by one layer shares the
+    /// layer's breaker"): a half-open trial whose inner `call` panics, then one whose response
+    /// future panics, each reach the caller, decide nothing and free the one trial slot; the
+    /// next trial succeeds and closes the breaker.
+    #[tokio::test(start_paused = true)]
+    async fn a_trial_panicking_in_the_inner_service_frees_its_slot() {
+        let breaker = CircuitBreaker::builder()
+            .consecutive_failures(1)
+            .open_for(Duration::from_secs(1))
+            .half_open_trials(1)
+            .build();
+        let mut service = CircuitBreakerLayer::new(breaker.clone()).layer(Hostile);
+        assert_eq!(service.call(0).await, Err(BreakerError::Inner("down")));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let in_call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| service.call(2)));
+        assert!(
+            in_call.is_err(),
+            "the inner call's panic reaches the caller"
+        );
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+        let in_future = std::panic::AssertUnwindSafe(service.call(3))
+            .catch_unwind()
+            .await;
+        assert!(
+            in_future.is_err(),
+            "the response future's panic reaches the caller"
+        );
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+        assert_eq!(service.call(1).await, Ok(1), "the slot was freed twice");
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+}

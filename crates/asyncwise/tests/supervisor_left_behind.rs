@@ -9,6 +9,8 @@ use asyncwise::{BoxError, CancellationToken, RestartPolicy, Supervisor};
 
 #[path = "support/captured_log.rs"]
 mod captured_log;
+#[path = "support/docs_setup.rs"]
+mod docs_setup;
 #[path = "support/supervised.rs"]
 mod supervised;
 

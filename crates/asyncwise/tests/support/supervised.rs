@@ -1,7 +1,8 @@
 //! Stand-in supervisor children for the tests of a supervisor that stops (`tests/hostile_drain.rs`):
 //! a child that stops its own supervisor and then ends in a chosen way, one that never stops,
 //! one that blocks its thread, and the fields of an escalation. Each helper does only the set-up;
-//! what a test checks stays in the test.
+//! what a test checks stays in the test. Load `support/docs_setup.rs` as `docs_setup` in the
+//! same test binary: these helpers use its drop flag and child type.
 
 #![allow(dead_code, reason = "each test binary uses a part of it")]
 
@@ -15,11 +16,9 @@ use asyncwise::{
 };
 use tokio::sync::Notify;
 
-#[path = "docs_setup.rs"]
-mod docs_setup;
-
-pub use docs_setup::ChildRun;
-use docs_setup::DropFlag;
+// The test binary loads `docs_setup.rs` beside this file (`#[path = "support/docs_setup.rs"]
+// mod docs_setup;`): one copy of the module per binary.
+use super::docs_setup::{ChildRun, DropFlag};
 
 /// How a child's run ends once it has seen its token cancelled.
 #[derive(Clone, Copy)]

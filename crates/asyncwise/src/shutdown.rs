@@ -1544,7 +1544,8 @@ impl Shutdown {
     ///
     /// # Cancel safety
     /// If the future of `run` is dropped before it returns (raced in a
-    /// `select!`, under a `timeout`), its report is lost but nothing it
+    /// `select!`, under a `timeout`, or never polled at all: then `main` was
+    /// never called), its report is lost but nothing it
     /// would have held: the shutdown is triggered (if it was not yet), and a
     /// [`drain`](Self::drain) on a clone of the `Shutdown` waits for the
     /// tracked tasks, `main` among them, and reports them, with `main`'s
@@ -1616,7 +1617,14 @@ impl Shutdown {
         E: Into<BoxError> + fmt::Display + Send + 'static,
     {
         let location = Location::caller();
+        // A `run` dropped before it was ever polled has started nothing, but
+        // it is dropped before it returned all the same: the shutdown is
+        // triggered. Disarmed once `run_with` has its own guard.
+        let unpolled = Unpolled(Some(self.clone()));
         async move {
+            // Either this fails (`run` returns the error) or `run_with` sets up
+            // its own guard before its first await.
+            unpolled.disarm();
             let mut signals = SignalSource::os().map_err(ShutdownError::Signals)?;
             let exit_on_force = self.inner.exit_on_force.load(Ordering::Relaxed);
             let report = self.run_with(&mut signals, location, main).await;
@@ -1756,6 +1764,29 @@ impl Drop for RunWaiting {
             "`Shutdown::run` was dropped before it returned: triggering the shutdown; drain a clone for the report"
         );
         self.shutdown.trigger();
+    }
+}
+
+/// The future of [`Shutdown::run`] before its first poll: dropped then, it
+/// triggers the shutdown (nothing else has started: not `main`, no
+/// listening for signals).
+struct Unpolled(Option<Shutdown>);
+
+impl Unpolled {
+    /// Polled: [`RunWaiting`] takes over.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Unpolled {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.0.take() {
+            tracing::warn!(
+                "`Shutdown::run` was dropped before it was polled: triggering the shutdown; `main` was never called"
+            );
+            shutdown.trigger();
+        }
     }
 }
 

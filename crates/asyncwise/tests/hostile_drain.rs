@@ -780,3 +780,114 @@ mod own_signals {
         assert!(after.drain().await.forced_by.is_none());
     }
 }
+
+mod run_dropped {
+    use super::*;
+    use asyncwise::ShutdownReport;
+    use asyncwise::testing::cancel_at_each_await;
+
+    /// `Shutdown::run`, "Cancel safety": "If the future of `run` is dropped before it returns
+    /// ..., the shutdown is triggered (if it was not yet)" — also a `run` future dropped before
+    /// it was ever polled (built, then lost in a `select!` that another branch won first).
+    /// `main` is never called then, and a drain on a clone is clean.
+    #[tokio::test(start_paused = true)]
+    async fn a_run_dropped_before_its_first_poll_triggers_the_shutdown() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5)).exit_on_force(false);
+        let observer = shutdown.clone();
+        let called = flag();
+        let main_called = Arc::clone(&called);
+        let run = shutdown.run(move |_| {
+            main_called.store(true, Ordering::SeqCst);
+            async { Ok::<_, BoxError>(()) }
+        });
+        assert!(
+            !observer.is_triggered(),
+            "building `run`'s future triggered the shutdown"
+        );
+        drop(run);
+        assert!(
+            observer.is_triggered(),
+            "the dropped run left the service running"
+        );
+        assert!(!called.load(Ordering::SeqCst), "main was called");
+        let report = observer.drain().await;
+        assert!(report.is_clean(), "{report}");
+    }
+
+    /// The same promise at every await of `run`, with the crate's own harness: `main` spawns a
+    /// deaf task and fails after 1 s; the deadline is 2 s. Wherever `run` is dropped, the
+    /// shutdown is triggered, and what `run` would have reported (its own report when it
+    /// completes, otherwise a later drain of a clone) names `main`'s failure and the deaf
+    /// straggler exactly once each; when `run` was dropped before its first poll, nothing ran
+    /// and the drain is clean.
+    #[tokio::test(start_paused = true)]
+    async fn a_run_dropped_at_any_await_loses_neither_mains_failure_nor_its_straggler() {
+        type Stage = (Option<usize>, Shutdown, Arc<Mutex<Option<ShutdownReport>>>);
+        let stages: Arc<Mutex<Vec<Stage>>> = Arc::default();
+        let recorded = Arc::clone(&stages);
+        let report = cancel_at_each_await(
+            || {
+                let shutdown = Shutdown::with_deadline(Duration::from_secs(2)).exit_on_force(false);
+                let observer = shutdown.clone();
+                let returned: Arc<Mutex<Option<ShutdownReport>>> = Arc::default();
+                let keep = Arc::clone(&returned);
+                // Built here, so that the harness's first stage drops it unpolled.
+                let run = shutdown.run(|shutdown| async move {
+                    shutdown.spawn("deaf", std::future::pending::<()>());
+                    sleep(Duration::from_secs(1)).await;
+                    Err::<(), BoxError>("config missing".into())
+                });
+                let future = async move {
+                    let report = run.await.expect("signal handlers");
+                    *keep.lock().unwrap() = Some(report);
+                };
+                ((observer, returned), future)
+            },
+            |(observer, returned), stage| {
+                if !observer.is_triggered() {
+                    return Err("the shutdown was not triggered");
+                }
+                recorded.lock().unwrap().push((
+                    stage.suspension(),
+                    observer.clone(),
+                    Arc::clone(returned),
+                ));
+                Ok(())
+            },
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.suspensions >= 2, "{report:?}");
+        let stages = std::mem::take(&mut *stages.lock().unwrap());
+        assert_eq!(stages.len(), report.checks);
+        for (suspension, observer, returned) in stages {
+            let returned = returned.lock().unwrap().take();
+            let completed = returned.is_some();
+            let report = match returned {
+                Some(report) => report,
+                None => observer.drain().await,
+            };
+            if suspension == Some(0) {
+                assert!(report.is_clean(), "dropped unpolled: {report}");
+                continue;
+            }
+            let mut failures: Vec<String> = report
+                .failures
+                .iter()
+                .map(|failure| failure.to_string())
+                .collect();
+            if let Some(error) = &report.main_error {
+                failures.push(error.to_string());
+            }
+            assert_eq!(failures.len(), 1, "at {suspension:?}: {report}");
+            assert!(
+                failures[0].contains("config missing"),
+                "at {suspension:?}: {report}"
+            );
+            let stragglers: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+            assert_eq!(stragglers, ["deaf"], "at {suspension:?}: {report}");
+            assert_eq!(report.exit_code(), 1, "at {suspension:?}: {report}");
+            assert!(completed || observer.running().is_empty());
+        }
+    }
+}

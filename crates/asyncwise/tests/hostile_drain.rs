@@ -192,6 +192,95 @@ mod supervisor_stop {
         );
     }
 
+    /// `Supervisor::run`, "Cancel safety": "dropping the future aborts all children at once";
+    /// `ShutdownReport::aborted`: tracked tasks ended by "a supervisor's `run` dropped" are
+    /// named there. A tracked supervisor (`with_shutdown`) whose `db` child fails after 1 s and
+    /// is restarted 1 s later, beside a `cache` child that runs until its token, stopped by its
+    /// own token at 4.5 s (db in its third run): its `run` dropped at each await (with the crate's harness). Each time,
+    /// nothing of it runs on, and a drain names every run that was cut in `aborted` and every
+    /// failed run in `failures`: as many failures as `db` started runs before the drop, and
+    /// `aborted` holds exactly the children whose run was in flight; when `run` completed,
+    /// nothing is aborted.
+    #[tokio::test(start_paused = true)]
+    async fn a_tracked_supervisor_dropped_at_any_await_names_what_it_cut() {
+        use asyncwise::testing::cancel_at_each_await;
+        type Stage = (Option<usize>, Shutdown, Arc<AtomicUsize>);
+        let stages: Arc<Mutex<Vec<Stage>>> = Arc::default();
+        let recorded = Arc::clone(&stages);
+        let report = cancel_at_each_await(
+            || {
+                let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+                let db_runs = Arc::new(AtomicUsize::new(0));
+                let counted = Arc::clone(&db_runs);
+                let run = Supervisor::new(cancelled_after(Duration::from_millis(4_500)))
+                    .name("workers")
+                    .restart_policy(
+                        asyncwise::RetryPolicy::exponential(Duration::from_secs(1))
+                            .jitter(asyncwise::Jitter::None)
+                            .max_delay(Duration::from_secs(1)),
+                    )
+                    .with_shutdown(&shutdown)
+                    .child("cache", RestartPolicy::Permanent, |ctx| async move {
+                        ctx.token().cancelled().await;
+                        Ok::<(), BoxError>(())
+                    })
+                    .child("db", RestartPolicy::Permanent, move |ctx| {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        async move {
+                            tokio::select! {
+                                // Unbiased, the harness would see the run's suspensions vary.
+                                biased;
+                                () = sleep(Duration::from_secs(1)) => Err::<(), BoxError>("db lost".into()),
+                                () = ctx.token().cancelled() => Ok(()),
+                            }
+                        }
+                    })
+                    .run();
+                ((shutdown, db_runs), run)
+            },
+            |(shutdown, db_runs), stage| {
+                recorded.lock().unwrap().push((
+                    stage.suspension(),
+                    shutdown.clone(),
+                    Arc::clone(db_runs),
+                ));
+                Ok::<(), String>(())
+            },
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.suspensions >= 3, "{report:?}");
+        let stages = std::mem::take(&mut *stages.lock().unwrap());
+        for (suspension, shutdown, db_runs) in stages {
+            let drained = shutdown.drain().await;
+            assert!(
+                drained.stragglers.is_empty(),
+                "at {suspension:?}: {drained}"
+            );
+            let mut aborted: Vec<_> = drained.aborted.iter().map(|t| t.name.to_string()).collect();
+            aborted.sort_unstable();
+            let failed = drained.failures.len();
+            let runs = db_runs.load(Ordering::SeqCst);
+            match suspension {
+                None => {
+                    assert!(aborted.is_empty(), "completed: {drained}");
+                    assert_eq!(failed, runs - 1, "completed: {drained}");
+                }
+                Some(0) => assert!(drained.is_clean() && aborted.is_empty() && runs == 0),
+                Some(_) => {
+                    // `cache` was running; `db` was, unless the drop came in a restart delay.
+                    assert!(aborted.contains(&"workers/cache".to_owned()), "{drained}");
+                    let db_cut = aborted.contains(&"workers/db".to_owned());
+                    assert_eq!(
+                        failed + usize::from(db_cut),
+                        runs,
+                        "at {suspension:?}: every db run failed or was cut: {drained}"
+                    );
+                }
+            }
+        }
+    }
+
     /// `ChildReport::last_error`: `None` for a run that "was aborted ... whatever an earlier run
     /// did"; a tracked supervisor whose grace outlasts the drain deadline: the drain aborts its
     /// deaf child (a straggler), and the supervisor's report does not turn that abort into a

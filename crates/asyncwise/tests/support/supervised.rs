@@ -32,7 +32,8 @@ pub enum Ending {
 }
 
 /// A supervisor with one permanent child `name` that stops the supervisor itself: its first
-/// run fails with "first run failed" when `first_run_fails` (restarted 1 s later, exactly);
+/// run fails with "first run failed" when `first_run_fails` (restarted within 1 s: a full-jitter
+/// backoff of at most 1 s);
 /// the run after that (or the first, otherwise) cancels the supervisor's token, waits for its
 /// own and ends as `ending` says.
 pub fn stopped_by_its_child(

@@ -1507,7 +1507,10 @@ impl Shutdown {
     /// are no Unix signals), runs `main` as a tracked task named `"main"`,
     /// and when a signal arrives, code calls [`trigger`](Self::trigger) or
     /// `main` returns, [drains](Self::drain) every tracked task within the
-    /// deadline.
+    /// deadline. A panic of `main`'s future, or of `main` itself before it
+    /// returns the future (tasks it spawned first are drained like any),
+    /// is the report's [`main_error`](ShutdownReport::main_error) (exit
+    /// code 1), not a panic out of `run`.
     ///
     /// # Forced exit
     /// A signal received *during the drain* (from the operating system, or
@@ -1667,7 +1670,18 @@ impl Shutdown {
             shutdown: self.clone(),
             returned: false,
         };
-        let mut main = self.spawn_meta(meta, Record::Main, main(self.clone()));
+        // A `main` that panics before it returns its future (an `unwrap` of
+        // its configuration, maybe after spawning tasks) panics as main's
+        // task instead, so that the drain still runs and reports it, as a
+        // supervisor's factory that panics is a run that panicked.
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| main(self.clone())));
+        let main_future = async move {
+            match built {
+                Ok(future) => future.await,
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        };
+        let mut main = self.spawn_meta(meta, Record::Main, main_future);
         let mut main_result = None;
         let trigger = tokio::select! {
             // A main future that returns *because* of the trigger reports the trigger.

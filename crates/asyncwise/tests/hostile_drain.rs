@@ -980,3 +980,52 @@ mod run_dropped {
         }
     }
 }
+
+mod run_main_panics {
+    use super::*;
+
+    /// `Shutdown::run` "runs `main` as a tracked task named `"main"`", whose panic is `run`'s
+    /// `main_error` (exit code 1) — also when `main` itself, the function that builds the
+    /// future, panics after spawning a task (a configuration `unwrap` after the first spawn),
+    /// as a supervisor's factory that panics is a run that panicked. The task it spawned must
+    /// be drained and reported, not left running while the panic unwinds out of `run`.
+    #[tokio::test(start_paused = true)]
+    async fn a_main_that_panics_before_returning_its_future_is_mains_panic_and_is_drained() {
+        let stopped = flag();
+        let worker_stopped = Arc::clone(&stopped);
+        let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
+            Shutdown::with_deadline(Duration::from_secs(5))
+                .exit_on_force(false)
+                .run(move |shutdown: Shutdown| {
+                    let token = shutdown.child_token();
+                    shutdown.spawn("worker", async move {
+                        token.cancelled().await;
+                        sleep(Duration::from_secs(1)).await;
+                        worker_stopped.store(true, Ordering::SeqCst);
+                    });
+                    let port: Option<u16> = None;
+                    let port = port.expect("PORT is not set");
+                    async move {
+                        let _ = port;
+                        Ok::<_, BoxError>(())
+                    }
+                }),
+        ))
+        .await;
+        let report = outcome
+            .expect("the panic of `main` unwound out of `run`")
+            .expect("signal handlers");
+        assert!(stopped.load(Ordering::SeqCst), "the worker was not drained");
+        match &report.main_error {
+            Some(TaskError::Panicked { name, message }) => {
+                assert_eq!(name, "main");
+                assert_eq!(message, "PORT is not set");
+            }
+            other => panic!("expected main's panic: {other:?}\n{report}"),
+        }
+        assert_eq!(report.trigger, asyncwise::Trigger::MainReturned, "{report}");
+        assert!(report.stragglers.is_empty(), "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(1));
+        assert_eq!(report.exit_code(), 1);
+    }
+}

@@ -1029,3 +1029,35 @@ mod run_main_panics {
         assert_eq!(report.exit_code(), 1);
     }
 }
+
+mod blocking_failures {
+    use super::*;
+
+    /// `Shutdown::spawn_blocking`: "Like `spawn` for its name, location and failures": a tracked
+    /// blocking closure that returns `Err` and one that panics are both failures of the report,
+    /// by name (exit code 1), and the panic still reaches the handle.
+    #[tokio::test]
+    async fn a_blocking_closures_error_and_panic_are_failures_of_the_report() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+        let failing = shutdown.spawn_blocking("parse", || Err::<u8, String>("bad row".into()));
+        let panicking = shutdown.spawn_blocking("hash", || -> u8 { panic!("hash exploded") });
+        assert_eq!(failing.await.expect("joined"), Err("bad row".to_owned()));
+        assert!(panicking.await.expect_err("panicked").is_panic());
+        let report = shutdown.drain().await;
+        let mut failures: Vec<String> = report
+            .failures
+            .iter()
+            .map(|failure| format!("{}: {}", failure.task.name, failure.error))
+            .collect();
+        failures.sort();
+        assert_eq!(
+            failures,
+            [
+                "hash: task `hash` panicked: hash exploded",
+                "parse: task `parse` failed: bad row"
+            ],
+            "{report}"
+        );
+        assert_eq!(report.exit_code(), 1);
+    }
+}

@@ -1003,8 +1003,8 @@ mod run_main_panics {
                         sleep(Duration::from_secs(1)).await;
                         worker_stopped.store(true, Ordering::SeqCst);
                     });
-                    let port: Option<u16> = None;
-                    let port = port.expect("PORT is not set");
+                    // A configuration value that is missing (`black_box`: not a literal unwrap).
+                    let port = std::hint::black_box(None::<u16>).expect("PORT is not set");
                     async move {
                         let _ = port;
                         Ok::<_, BoxError>(())

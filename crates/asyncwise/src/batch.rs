@@ -537,19 +537,21 @@ impl<T> Batcher<T> {
     /// # }
     /// ```
     pub async fn send(&self, item: T) -> Result<(), BatcherClosed<T>> {
-        if self
-            .shutdown
-            .as_ref()
-            .is_some_and(|shutdown| shutdown.has_fired())
-        {
-            return Err(BatcherClosed(item));
-        }
         // Fast path, taken whenever the queue has room: a slot taken without
         // building a waiting future. It spends a unit of the task's
         // cooperative budget as Tokio's own `send` does, so a producer that
         // never finds the queue full still yields to the scheduler.
         {
             let budget = std::future::poll_fn(tokio::task::coop::poll_proceed).await;
+            // Checked after that await, which suspends the send when the
+            // budget is spent: the token may have fired meanwhile.
+            if self
+                .shutdown
+                .as_ref()
+                .is_some_and(|shutdown| shutdown.has_fired())
+            {
+                return Err(BatcherClosed(item));
+            }
             match self.tx.try_reserve() {
                 Ok(permit) => {
                     budget.made_progress();

@@ -252,7 +252,8 @@ impl BreakerBuilder {
     /// Makes successive open durations follow `policy` (its delays, with its
     /// jitter) while the dependency keeps failing its trials; the schedule
     /// starts again once the breaker closes. Replaces
-    /// [`open_for`](Self::open_for).
+    /// [`open_for`](Self::open_for), whether that is called before or
+    /// after this.
     ///
     /// ```
     /// use std::time::Duration;

@@ -163,7 +163,11 @@ pub enum SupervisorError {
         last_error: Option<TaskError>,
         /// Children that did not stop within the shutdown grace period
         /// after the escalation and were aborted, in the order they were
-        /// added.
+        /// added. One that then blocked its thread for
+        /// [`Shutdown::ABORT_SETTLE`](crate::Shutdown::ABORT_SETTLE) more
+        /// was left behind, still running, and is named by a `tracing`
+        /// warning (a report names it in
+        /// [`SupervisorReport::not_stopped`](crate::SupervisorReport::not_stopped)).
         aborted: Vec<TaskName>,
     },
 }

@@ -229,7 +229,11 @@ pub struct ShutdownReport {
     /// acts only when a task yields, and cannot stop a
     /// [`spawn_blocking`](Shutdown::spawn_blocking) closure that runs), or
     /// are blocking closures still queued for a thread of a busy blocking
-    /// pool (those never start).
+    /// pool (those never start). Each is also named by a `tracing` warning
+    /// when the wait ends. If the drain's future is dropped after that wait
+    /// (a [`run`](Shutdown::run) dropped while it waits for `main`'s
+    /// handle), the next drain's report lists them, even if they have
+    /// stopped since.
     pub not_stopped: Vec<TaskInfo>,
     /// Tracked tasks spawned after the deadline had passed: aborted at
     /// once, never polled. Like every list of the report, each is in one
@@ -535,6 +539,9 @@ struct Registry {
     /// Stragglers aborted at the deadline, until a drain reports them; by
     /// spawn counter, so a task cut by two drains is listed once.
     stragglers: BTreeMap<u64, TaskInfo>,
+    /// Stragglers still running `ABORT_SETTLE` after their abort, until a
+    /// drain reports them; by spawn counter, like `stragglers`.
+    not_stopped: BTreeMap<u64, TaskInfo>,
 }
 
 #[derive(Debug)]
@@ -1415,19 +1422,39 @@ impl Shutdown {
         }
         // Abort acts when a task yields: wait (bounded) until the aborted
         // tasks are really gone. A forced exit does not wait.
-        let mut not_stopped = Vec::new();
         if !stragglers.is_empty()
             && forced_by.is_none()
             && tokio::time::timeout(Self::ABORT_SETTLE, self.inner.tracker.wait())
                 .await
                 .is_err()
         {
-            not_stopped = self.running();
+            self.record_not_stopped();
         }
         Waited {
-            not_stopped,
             forced_by,
             drain_time,
+        }
+    }
+
+    /// Keeps the tasks still registered as not stopped, in the registry
+    /// until a drain reports them: a `run` dropped while it waits for
+    /// main's handle after this leaves them to the next drain.
+    fn record_not_stopped(&self) {
+        let now = Instant::now();
+        let mut registry = self.inner.registry();
+        let Registry {
+            running,
+            not_stopped,
+            ..
+        } = &mut *registry;
+        for (id, entry) in running.iter() {
+            tracing::warn!(
+                task.name = %entry.name,
+                task.location = %entry.location,
+                settle = ?Self::ABORT_SETTLE,
+                "task did not stop within ABORT_SETTLE of its abort (it blocks its thread); left behind"
+            );
+            not_stopped.entry(*id).or_insert_with(|| entry.info(now));
         }
     }
 
@@ -1438,7 +1465,9 @@ impl Shutdown {
             stragglers: std::mem::take(&mut registry.stragglers)
                 .into_values()
                 .collect(),
-            not_stopped: waited.not_stopped,
+            not_stopped: std::mem::take(&mut registry.not_stopped)
+                .into_values()
+                .collect(),
             refused: std::mem::take(&mut registry.refused),
             failures: std::mem::take(&mut registry.failures),
             aborted: std::mem::take(&mut registry.aborted),
@@ -1478,7 +1507,10 @@ impl Shutdown {
     /// are no Unix signals), runs `main` as a tracked task named `"main"`,
     /// and when a signal arrives, code calls [`trigger`](Self::trigger) or
     /// `main` returns, [drains](Self::drain) every tracked task within the
-    /// deadline.
+    /// deadline. A panic of `main`'s future, or of `main` itself before it
+    /// returns the future (tasks it spawned first are drained like any),
+    /// is the report's [`main_error`](ShutdownReport::main_error) (exit
+    /// code 1), not a panic out of `run`.
     ///
     /// # Forced exit
     /// A signal received *during the drain* (from the operating system, or
@@ -1515,13 +1547,19 @@ impl Shutdown {
     ///
     /// # Cancel safety
     /// If the future of `run` is dropped before it returns (raced in a
-    /// `select!`, under a `timeout`), its report is lost but nothing it
+    /// `select!`, under a `timeout`, or never polled at all: then `main` was
+    /// never called), its report is lost but nothing it
     /// would have held: the shutdown is triggered (if it was not yet), and a
     /// [`drain`](Self::drain) on a clone of the `Shutdown` waits for the
     /// tracked tasks, `main` among them, and reports them, with `main`'s
     /// failure among the [failures](ShutdownReport::failures) (under the
-    /// name `main`) and the stragglers the dropped drain had already cut.
-    /// From then on nothing listens for signals: SIGINT and SIGTERM are
+    /// name `main`) and the stragglers the dropped drain had already cut,
+    /// also after its drain, while it waits for `main`'s handle: then the
+    /// tasks it found still running [`ABORT_SETTLE`](Self::ABORT_SETTLE)
+    /// after their abort are in that report's
+    /// [`not_stopped`](ShutdownReport::not_stopped) (`main` among them if it
+    /// blocks its thread), and a failure `main` returns later is among its
+    /// failures. From then on nothing listens for signals: SIGINT and SIGTERM are
     /// ignored (see above), so drain promptly.
     ///
     /// # Errors
@@ -1582,7 +1620,14 @@ impl Shutdown {
         E: Into<BoxError> + fmt::Display + Send + 'static,
     {
         let location = Location::caller();
+        // A `run` dropped before it was ever polled has started nothing, but
+        // it is dropped before it returned all the same: the shutdown is
+        // triggered. Disarmed once `run_with` has its own guard.
+        let unpolled = Unpolled(Some(self.clone()));
         async move {
+            // Either this fails (`run` returns the error) or `run_with` sets up
+            // its own guard before its first await.
+            unpolled.disarm();
             let mut signals = SignalSource::os().map_err(ShutdownError::Signals)?;
             let exit_on_force = self.inner.exit_on_force.load(Ordering::Relaxed);
             let report = self.run_with(&mut signals, location, main).await;
@@ -1625,7 +1670,18 @@ impl Shutdown {
             shutdown: self.clone(),
             returned: false,
         };
-        let mut main = self.spawn_meta(meta, Record::Main, main(self.clone()));
+        // A `main` that panics before it returns its future (an `unwrap` of
+        // its configuration, maybe after spawning tasks) panics as main's
+        // task instead, so that the drain still runs and reports it, as a
+        // supervisor's factory that panics is a run that panicked.
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| main(self.clone())));
+        let main_future = async move {
+            match built {
+                Ok(future) => future.await,
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        };
+        let mut main = self.spawn_meta(meta, Record::Main, main_future);
         let mut main_result = None;
         let trigger = tokio::select! {
             // A main future that returns *because* of the trigger reports the trigger.
@@ -1725,6 +1781,29 @@ impl Drop for RunWaiting {
     }
 }
 
+/// The future of [`Shutdown::run`] before its first poll: dropped then, it
+/// triggers the shutdown (nothing else has started: not `main`, no
+/// listening for signals).
+struct Unpolled(Option<Shutdown>);
+
+impl Unpolled {
+    /// Polled: [`RunWaiting`] takes over.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Unpolled {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.0.take() {
+            tracing::warn!(
+                "`Shutdown::run` was dropped before it was polled: triggering the shutdown; `main` was never called"
+            );
+            shutdown.trigger();
+        }
+    }
+}
+
 /// The forced exit: the report first, then the process ends without
 /// waiting for blocking threads.
 fn exit_now(report: &ShutdownReport, signal: Signal) -> ! {
@@ -1768,7 +1847,6 @@ fn main_error<E: Into<BoxError>>(result: Result<Result<(), E>, JoinError>) -> Op
 /// What a drain saw while it waited; the rest of its report is in the
 /// registry until [`Shutdown::collect`].
 struct Waited {
-    not_stopped: Vec<TaskInfo>,
     forced_by: Option<Signal>,
     drain_time: Duration,
 }

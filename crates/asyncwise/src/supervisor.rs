@@ -246,6 +246,7 @@ pub struct ChildReport {
 /// # async fn main() -> Result<(), asyncwise::SupervisorError> {
 /// let report = Supervisor::new(CancellationToken::new()).run().await?;
 /// assert!(report.children.is_empty() && report.aborted.is_empty() && !report.shut_down);
+/// assert!(report.not_stopped.is_empty());
 /// # Ok(())
 /// # }
 /// ```
@@ -258,13 +259,20 @@ pub struct SupervisorReport {
     /// `false` if every child ended without being restarted.
     pub shut_down: bool,
     /// Children that did not stop within the shutdown grace period and were
-    /// aborted.
+    /// aborted, in the order they were added.
     pub aborted: Vec<TaskName>,
+    /// Aborted children that had still not stopped
+    /// [`Shutdown::ABORT_SETTLE`] after their abort, when `run` returned:
+    /// they block their thread (an abort acts only when a task yields), so
+    /// `run` left them behind, still running. Each is also in
+    /// [`aborted`](Self::aborted). Empty when every aborted child stopped.
+    pub not_stopped: Vec<TaskName>,
 }
 
 impl fmt::Display for SupervisorReport {
-    /// One line per child: name, restarts and last error, then the aborted
-    /// children.
+    /// One line per child: name, restarts and last error, then one line per
+    /// aborted child, which says so for one left behind
+    /// ([`not_stopped`](Self::not_stopped)).
     ///
     /// ```
     /// use asyncwise::{BoxError, CancellationToken, RestartPolicy, Supervisor};
@@ -297,6 +305,13 @@ impl fmt::Display for SupervisorReport {
             }
             first = false;
             write!(f, "child `{name}` did not stop in time and was aborted")?;
+            if self.not_stopped.contains(name) {
+                write!(
+                    f,
+                    ", but had not stopped {:?} later (it blocks its thread) and was left behind",
+                    Shutdown::ABORT_SETTLE
+                )?;
+            }
         }
         Ok(())
     }
@@ -634,15 +649,18 @@ impl Supervisor {
     /// When it returns (a report or an escalation), every child has stopped:
     /// children still running after the shutdown grace period are aborted,
     /// and `run` waits until their futures are gone (what they own dropped),
-    /// at most [`Shutdown::ABORT_SETTLE`] after the abort (a child that
-    /// blocks its thread is left behind then). How each child's last run
+    /// at most [`Shutdown::ABORT_SETTLE`] after the abort. A child that
+    /// blocks its thread is left behind then, still running: the report
+    /// names it in [`SupervisorReport::not_stopped`], and a `tracing`
+    /// warning names it in either case. How each child's last run
     /// ended, also while the supervisor stopped, is in its
     /// [`ChildReport::last_error`].
     ///
     /// # Errors
     /// [`SupervisorError::Escalated`] when the restart intensity is exceeded;
-    /// every child has been stopped by then, and the error names those that
-    /// had to be aborted after the grace period.
+    /// every child has been stopped by then (except one left behind as
+    /// above, named by its warning), and the error names those that had to
+    /// be aborted after the grace period.
     ///
     /// # Cancel safety
     /// Not cancel safe in the sense of resuming: dropping the future aborts
@@ -732,15 +750,15 @@ impl Supervisor {
         loop {
             let next_restart = run.children.iter().filter_map(|c| c.restart_at).min();
             if run.set.is_empty() && next_restart.is_none() {
-                return Ok(run.into_report(false, Vec::new()));
+                return Ok(run.into_report(false, Stopped::default()));
             }
             let next_cut = run.children.iter().filter_map(|c| c.stopping_until).min();
             tokio::select! {
                 biased;
                 () = run.token.cancelled() => {
                     tracing::info!("supervisor shutting down");
-                    let aborted = run.stop().await;
-                    return Ok(run.into_report(true, aborted));
+                    let stopped = run.stop().await;
+                    return Ok(run.into_report(true, stopped));
                 }
                 Some(joined) = run.set.join_next_with_id() => {
                     let (id, result) = run_result(joined);
@@ -1066,13 +1084,13 @@ impl Run {
             );
             let last_error = child.last_error.take();
             self.token.cancel();
-            let aborted = self.stop().await;
+            let stopped = self.stop().await;
             return Err(SupervisorError::Escalated {
                 child: name,
                 max_restarts,
                 window,
                 last_error,
-                aborted,
+                aborted: stopped.aborted,
             });
         }
         let child = &mut self.children[index];
@@ -1107,8 +1125,8 @@ impl Run {
     }
 
     /// Cancels every child, waits up to `grace` for them, aborts the rest
-    /// and returns their names.
-    async fn stop(&mut self) -> Vec<TaskName> {
+    /// and waits up to `ABORT_SETTLE` for those.
+    async fn stop(&mut self) -> Stopped {
         self.token.cancel();
         for child in &mut self.children {
             child.restart_at = None;
@@ -1134,12 +1152,14 @@ impl Run {
         })
         .await;
         if drained.is_ok() {
-            return Vec::new();
+            return Stopped::default();
         }
-        let mut aborted: Vec<(usize, TaskName)> = self
-            .ids
-            .drain()
-            .map(|(_, index)| (index, self.children[index].spec.name.clone()))
+        // The children still running, by task id: those not joined within
+        // `ABORT_SETTLE` of their abort are left behind.
+        let mut left: HashMap<tokio::task::Id, usize> = self.ids.drain().collect();
+        let mut aborted: Vec<(usize, TaskName)> = left
+            .values()
+            .map(|&index| (index, self.children[index].spec.name.clone()))
             .collect();
         aborted.sort_by_key(|(index, _)| *index);
         for (index, name) in &aborted {
@@ -1157,18 +1177,40 @@ impl Run {
         // An abort acts when the task is next scheduled: wait until the
         // aborted children are gone (their futures, and what they own,
         // dropped) before the supervisor reports them stopped. Bounded like
-        // the shutdown's drain: a child blocking its thread is left behind.
+        // the shutdown's drain: a child blocking its thread is left behind,
+        // and named as such.
         let _ = tokio::time::timeout(Shutdown::ABORT_SETTLE, async {
-            while self.set.join_next().await.is_some() {}
+            while let Some(joined) = self.set.join_next_with_id().await {
+                let id = match &joined {
+                    Ok((id, _)) => *id,
+                    Err(error) => error.id(),
+                };
+                left.remove(&id);
+            }
         })
         .await;
+        let mut not_stopped: Vec<(usize, TaskName)> = left
+            .into_values()
+            .map(|index| (index, self.children[index].spec.name.clone()))
+            .collect();
+        not_stopped.sort_by_key(|(index, _)| *index);
+        for (_, name) in &not_stopped {
+            tracing::warn!(
+                child = %name,
+                settle = ?Shutdown::ABORT_SETTLE,
+                "child did not stop within ABORT_SETTLE of its abort (it blocks its thread); left behind"
+            );
+        }
         for (index, _) in &aborted {
             self.children[*index].cut();
         }
-        aborted.into_iter().map(|(_, name)| name).collect()
+        Stopped {
+            aborted: aborted.into_iter().map(|(_, name)| name).collect(),
+            not_stopped: not_stopped.into_iter().map(|(_, name)| name).collect(),
+        }
     }
 
-    fn into_report(self, shut_down: bool, aborted: Vec<TaskName>) -> SupervisorReport {
+    fn into_report(self, shut_down: bool, stopped: Stopped) -> SupervisorReport {
         SupervisorReport {
             children: self
                 .children
@@ -1180,9 +1222,18 @@ impl Run {
                 })
                 .collect(),
             shut_down,
-            aborted,
+            aborted: stopped.aborted,
+            not_stopped: stopped.not_stopped,
         }
     }
+}
+
+/// The children a stopping supervisor had to abort, in the order they were
+/// added, and among them those still not gone `ABORT_SETTLE` later.
+#[derive(Default)]
+struct Stopped {
+    aborted: Vec<TaskName>,
+    not_stopped: Vec<TaskName>,
 }
 
 #[cfg(test)]

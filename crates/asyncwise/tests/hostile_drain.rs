@@ -12,17 +12,20 @@ use std::time::Duration;
 
 use asyncwise::{
     BoxError, CancellationToken, RestartPolicy, Shutdown, SpawnError, Strategy, Supervisor,
-    SupervisorError, TaskError, TaskGroup,
+    TaskError, TaskGroup,
 };
 use tokio::time::sleep;
 
 #[path = "support/docs_setup.rs"]
 mod docs_setup;
+#[path = "support/supervised.rs"]
+mod supervised;
 
-use docs_setup::{DropFlag, cancelled_after, flag};
+use docs_setup::{cancelled_after, flag};
 
 mod supervisor_stop {
     use super::*;
+    use supervised::{Ending, ThreadBlocker, deaf_holding, escalation, stopped_by_its_child};
 
     /// `ChildReport::last_error`: "How its last run ended, if it ended with an error." A child
     /// whose first run failed, restarted, and whose second run fails while the supervisor is
@@ -30,24 +33,7 @@ mod supervisor_stop {
     /// run's error, not the first's.
     #[tokio::test(start_paused = true)]
     async fn a_child_failing_while_the_supervisor_stops_reports_that_failure() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
-        let report = Supervisor::new(token)
-            .backoff(asyncwise::Backoff::new(
-                Duration::from_secs(1),
-                Duration::from_secs(1),
-            ))
-            .child("db", RestartPolicy::Permanent, move |ctx| {
-                let stop = stop.clone();
-                async move {
-                    if ctx.restarts() == 0 {
-                        return Err::<(), BoxError>("first run failed".into());
-                    }
-                    stop.cancel();
-                    ctx.token().cancelled().await;
-                    Err("second run failed while stopping".into())
-                }
-            })
+        let report = stopped_by_its_child("db", true, Ending::Fails("second run failed"))
             .run()
             .await
             .expect("shut down, not escalated");
@@ -55,40 +41,19 @@ mod supervisor_stop {
         let child = &report.children[0];
         assert_eq!(child.restarts, 1);
         let error = child.last_error.as_ref().expect("the last run failed");
-        assert!(
-            error
-                .to_string()
-                .contains("second run failed while stopping"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("second run failed"), "{error}");
     }
 
     /// The same for a run that succeeds while the supervisor stops: its last run did not end
     /// with an error, so the report has none (not the first run's).
     #[tokio::test(start_paused = true)]
     async fn a_child_returning_ok_while_the_supervisor_stops_has_no_last_error() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
-        let report = Supervisor::new(token)
-            .backoff(asyncwise::Backoff::new(
-                Duration::from_secs(1),
-                Duration::from_secs(1),
-            ))
-            .child("db", RestartPolicy::Permanent, move |ctx| {
-                let stop = stop.clone();
-                async move {
-                    if ctx.restarts() == 0 {
-                        return Err::<(), BoxError>("first run failed".into());
-                    }
-                    stop.cancel();
-                    ctx.token().cancelled().await;
-                    Ok(())
-                }
-            })
+        let report = stopped_by_its_child("db", true, Ending::Ok)
             .run()
             .await
             .expect("shut down");
         let child = &report.children[0];
+        assert_eq!(child.restarts, 1);
         assert!(
             child.last_error.is_none(),
             "the last run returned Ok: {:?}",
@@ -99,20 +64,7 @@ mod supervisor_stop {
     /// A child that panics while the supervisor stops: the panic is its last run's error.
     #[tokio::test(start_paused = true)]
     async fn a_child_panicking_while_the_supervisor_stops_reports_the_panic() {
-        let token = CancellationToken::new();
-        let stop = token.clone();
-        let report = Supervisor::new(token)
-            .child("worker", RestartPolicy::Permanent, move |ctx| {
-                let stop = stop.clone();
-                async move {
-                    stop.cancel();
-                    ctx.token().cancelled().await;
-                    if ctx.restarts() == 0 {
-                        panic!("cleanup exploded");
-                    }
-                    Ok::<(), BoxError>(())
-                }
-            })
+        let report = stopped_by_its_child("worker", false, Ending::Panics("cleanup exploded"))
             .run()
             .await
             .expect("shut down");
@@ -165,24 +117,58 @@ mod supervisor_stop {
     #[tokio::test(start_paused = true)]
     async fn a_deaf_child_is_gone_when_run_returns() {
         let dropped = flag();
-        let guard_flag = Arc::clone(&dropped);
         let report = Supervisor::new(cancelled_after(Duration::from_secs(1)))
             .shutdown_grace(Duration::from_secs(2))
-            .child("deaf", RestartPolicy::Permanent, move |_| {
-                let guard = DropFlag(Arc::clone(&guard_flag));
-                async move {
-                    let _guard = guard;
-                    std::future::pending::<Result<(), BoxError>>().await
-                }
-            })
+            .child("deaf", RestartPolicy::Permanent, deaf_holding(&dropped))
             .run()
             .await
             .expect("shut down");
         assert_eq!(report.aborted, ["deaf"]);
+        assert!(report.not_stopped.is_empty(), "{report}");
         assert!(
             dropped.load(Ordering::SeqCst),
             "the aborted child still holds its resources after `run` returned"
         );
+    }
+
+    /// `SupervisorReport::not_stopped`: "Aborted children that had still not stopped
+    /// `Shutdown::ABORT_SETTLE` after their abort, when `run` returned: they block their thread
+    /// ... Each is also in `aborted`"; `Supervisor::run`: "A child that blocks its thread is left
+    /// behind then, still running: the report names it". A child stuck in sync code when the
+    /// grace ends, beside a deaf child that an abort does stop: only the stuck one is named
+    /// apart, and the report's text says it was left behind. Multi-thread, real time: the stuck
+    /// child holds a worker thread until the test releases it after `run` returned (the grace is
+    /// 10 ms, the settle wait one second; nothing is asserted about how long either took).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_child_blocking_its_thread_when_aborted_is_named_as_not_stopped() {
+        let dropped = flag();
+        let blocker = ThreadBlocker::new();
+        let token = CancellationToken::new();
+        let supervisor = Supervisor::new(token.clone())
+            .shutdown_grace(Duration::from_millis(10))
+            .child("deaf", RestartPolicy::Permanent, deaf_holding(&dropped))
+            .child("stuck", RestartPolicy::Permanent, blocker.child())
+            .run();
+        let cancel_once_stuck = async {
+            blocker.started.notified().await;
+            token.cancel();
+        };
+        let (report, ()) = tokio::join!(supervisor, cancel_once_stuck);
+        let report = report.expect("shut down");
+        assert_eq!(report.aborted, ["deaf", "stuck"], "{report}");
+        assert_eq!(report.not_stopped, ["stuck"], "{report}");
+        assert!(dropped.load(Ordering::SeqCst), "the deaf child did stop");
+        let text = report.to_string();
+        assert!(
+            text.contains("child `stuck` did not stop in time and was aborted, but had not stopped 1s later (it blocks its thread) and was left behind"),
+            "{text}"
+        );
+        assert!(
+            text.contains("child `deaf` did not stop in time and was aborted\n")
+                || text.ends_with("child `deaf` did not stop in time and was aborted"),
+            "{text}"
+        );
+        blocker.release();
     }
 
     /// `SupervisorError::Escalated`: "every child has been stopped by then", for a sibling that
@@ -190,30 +176,109 @@ mod supervisor_stop {
     #[tokio::test(start_paused = true)]
     async fn an_escalation_returns_after_the_deaf_sibling_is_gone() {
         let dropped = flag();
-        let guard_flag = Arc::clone(&dropped);
         let result = Supervisor::new(CancellationToken::new())
             .restart_intensity(0, Duration::from_secs(60))
             .shutdown_grace(Duration::from_secs(1))
-            .child("deaf", RestartPolicy::Permanent, move |_| {
-                let guard = DropFlag(Arc::clone(&guard_flag));
-                async move {
-                    let _guard = guard;
-                    std::future::pending::<Result<(), BoxError>>().await
-                }
-            })
+            .child("deaf", RestartPolicy::Permanent, deaf_holding(&dropped))
             .child("crashy", RestartPolicy::Permanent, |_| async {
                 Err::<(), BoxError>("crash".into())
             })
             .run()
             .await;
-        match result {
-            Err(SupervisorError::Escalated { aborted, .. }) => assert_eq!(aborted, ["deaf"]),
-            other => panic!("expected an escalation: {other:?}"),
-        }
+        assert_eq!(escalation(result).aborted, ["deaf"]);
         assert!(
             dropped.load(Ordering::SeqCst),
             "the aborted sibling still runs after the escalation returned"
         );
+    }
+
+    /// `Supervisor::run`, "Cancel safety": "dropping the future aborts all children at once";
+    /// `ShutdownReport::aborted`: tracked tasks ended by "a supervisor's `run` dropped" are
+    /// named there. A tracked supervisor (`with_shutdown`) whose `db` child fails after 1 s and
+    /// is restarted 1 s later, beside a `cache` child that runs until its token, stopped by its
+    /// own token at 4.5 s (db in its third run): its `run` dropped at each await (with the crate's harness). Each time,
+    /// nothing of it runs on, and a drain names every run that was cut in `aborted` and every
+    /// failed run in `failures`: as many failures as `db` started runs before the drop, and
+    /// `aborted` holds exactly the children whose run was in flight; when `run` completed,
+    /// nothing is aborted.
+    #[tokio::test(start_paused = true)]
+    async fn a_tracked_supervisor_dropped_at_any_await_names_what_it_cut() {
+        use asyncwise::testing::cancel_at_each_await;
+        type Stage = (Option<usize>, Shutdown, Arc<AtomicUsize>);
+        let stages: Arc<Mutex<Vec<Stage>>> = Arc::default();
+        let recorded = Arc::clone(&stages);
+        let report = cancel_at_each_await(
+            || {
+                let shutdown = Shutdown::with_deadline(Duration::from_secs(10));
+                let db_runs = Arc::new(AtomicUsize::new(0));
+                let counted = Arc::clone(&db_runs);
+                let run = Supervisor::new(cancelled_after(Duration::from_millis(4_500)))
+                    .name("workers")
+                    .restart_policy(
+                        asyncwise::RetryPolicy::exponential(Duration::from_secs(1))
+                            .jitter(asyncwise::Jitter::None)
+                            .max_delay(Duration::from_secs(1)),
+                    )
+                    .with_shutdown(&shutdown)
+                    .child("cache", RestartPolicy::Permanent, |ctx| async move {
+                        ctx.token().cancelled().await;
+                        Ok::<(), BoxError>(())
+                    })
+                    .child("db", RestartPolicy::Permanent, move |ctx| {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        async move {
+                            tokio::select! {
+                                // Unbiased, the harness would see the run's suspensions vary.
+                                biased;
+                                () = sleep(Duration::from_secs(1)) => Err::<(), BoxError>("db lost".into()),
+                                () = ctx.token().cancelled() => Ok(()),
+                            }
+                        }
+                    })
+                    .run();
+                ((shutdown, db_runs), run)
+            },
+            |(shutdown, db_runs), stage| {
+                recorded.lock().unwrap().push((
+                    stage.suspension(),
+                    shutdown.clone(),
+                    Arc::clone(db_runs),
+                ));
+                Ok::<(), String>(())
+            },
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.suspensions >= 3, "{report:?}");
+        let stages = std::mem::take(&mut *stages.lock().unwrap());
+        for (suspension, shutdown, db_runs) in stages {
+            let drained = shutdown.drain().await;
+            assert!(
+                drained.stragglers.is_empty(),
+                "at {suspension:?}: {drained}"
+            );
+            let mut aborted: Vec<_> = drained.aborted.iter().map(|t| t.name.to_string()).collect();
+            aborted.sort_unstable();
+            let failed = drained.failures.len();
+            let runs = db_runs.load(Ordering::SeqCst);
+            match suspension {
+                None => {
+                    assert!(aborted.is_empty(), "completed: {drained}");
+                    assert_eq!(failed, runs - 1, "completed: {drained}");
+                }
+                Some(0) => assert!(drained.is_clean() && aborted.is_empty() && runs == 0),
+                Some(_) => {
+                    // `cache` was running; `db` was, unless the drop came in a restart delay.
+                    assert!(aborted.contains(&"workers/cache".to_owned()), "{drained}");
+                    let db_cut = aborted.contains(&"workers/db".to_owned());
+                    assert_eq!(
+                        failed + usize::from(db_cut),
+                        runs,
+                        "at {suspension:?}: every db run failed or was cut: {drained}"
+                    );
+                }
+            }
+        }
     }
 
     /// `ChildReport::last_error`: `None` for a run that "was aborted ... whatever an earlier run
@@ -267,21 +332,14 @@ mod supervisor_stop {
             })
             .run()
             .await;
-        match result {
-            Err(SupervisorError::Escalated {
-                child,
-                max_restarts,
-                last_error: Some(TaskError::Panicked { message, .. }),
-                aborted,
-                ..
-            }) => {
-                assert_eq!(child, "crashy");
-                assert_eq!(max_restarts, 2);
-                assert_eq!(message, "crash 2");
-                assert!(aborted.is_empty());
-            }
-            other => panic!("expected an escalation with the last panic: {other:?}"),
+        let escalated = escalation(result);
+        assert_eq!(escalated.child, "crashy");
+        assert_eq!(escalated.max_restarts, 2);
+        match escalated.last_error {
+            Some(TaskError::Panicked { message, .. }) => assert_eq!(message, "crash 2"),
+            other => panic!("expected the last panic: {other:?}"),
         }
+        assert!(escalated.aborted.is_empty());
         assert_eq!(runs.load(Ordering::SeqCst), 3);
     }
 }
@@ -809,5 +867,197 @@ mod own_signals {
         after.signal(Signal::Interrupt);
         assert!(after.is_triggered());
         assert!(after.drain().await.forced_by.is_none());
+    }
+}
+
+mod run_dropped {
+    use super::*;
+    use asyncwise::ShutdownReport;
+    use asyncwise::testing::cancel_at_each_await;
+
+    /// `Shutdown::run`, "Cancel safety": "If the future of `run` is dropped before it returns
+    /// ..., the shutdown is triggered (if it was not yet)" — also a `run` future dropped before
+    /// it was ever polled (built, then lost in a `select!` that another branch won first).
+    /// `main` is never called then, and a drain on a clone is clean.
+    #[tokio::test(start_paused = true)]
+    async fn a_run_dropped_before_its_first_poll_triggers_the_shutdown() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5)).exit_on_force(false);
+        let observer = shutdown.clone();
+        let called = flag();
+        let main_called = Arc::clone(&called);
+        let run = shutdown.run(move |_| {
+            main_called.store(true, Ordering::SeqCst);
+            async { Ok::<_, BoxError>(()) }
+        });
+        assert!(
+            !observer.is_triggered(),
+            "building `run`'s future triggered the shutdown"
+        );
+        drop(run);
+        assert!(
+            observer.is_triggered(),
+            "the dropped run left the service running"
+        );
+        assert!(!called.load(Ordering::SeqCst), "main was called");
+        let report = observer.drain().await;
+        assert!(report.is_clean(), "{report}");
+    }
+
+    /// The same promise at every await of `run`, with the crate's own harness: `main` spawns a
+    /// deaf task and fails after 1 s; the deadline is 2 s. Wherever `run` is dropped, the
+    /// shutdown is triggered, and what `run` would have reported (its own report when it
+    /// completes, otherwise a later drain of a clone) names `main`'s failure and the deaf
+    /// straggler exactly once each; when `run` was dropped before its first poll, nothing ran
+    /// and the drain is clean.
+    #[tokio::test(start_paused = true)]
+    async fn a_run_dropped_at_any_await_loses_neither_mains_failure_nor_its_straggler() {
+        type Stage = (Option<usize>, Shutdown, Arc<Mutex<Option<ShutdownReport>>>);
+        let stages: Arc<Mutex<Vec<Stage>>> = Arc::default();
+        let recorded = Arc::clone(&stages);
+        let report = cancel_at_each_await(
+            || {
+                let shutdown = Shutdown::with_deadline(Duration::from_secs(2)).exit_on_force(false);
+                let observer = shutdown.clone();
+                let returned: Arc<Mutex<Option<ShutdownReport>>> = Arc::default();
+                let keep = Arc::clone(&returned);
+                // Built here, so that the harness's first stage drops it unpolled.
+                let run = shutdown.run(|shutdown| async move {
+                    shutdown.spawn("deaf", std::future::pending::<()>());
+                    sleep(Duration::from_secs(1)).await;
+                    Err::<(), BoxError>("config missing".into())
+                });
+                let future = async move {
+                    let report = run.await.expect("signal handlers");
+                    *keep.lock().unwrap() = Some(report);
+                };
+                ((observer, returned), future)
+            },
+            |(observer, returned), stage| {
+                if !observer.is_triggered() {
+                    return Err("the shutdown was not triggered");
+                }
+                recorded.lock().unwrap().push((
+                    stage.suspension(),
+                    observer.clone(),
+                    Arc::clone(returned),
+                ));
+                Ok(())
+            },
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.suspensions >= 2, "{report:?}");
+        let stages = std::mem::take(&mut *stages.lock().unwrap());
+        assert_eq!(stages.len(), report.checks);
+        for (suspension, observer, returned) in stages {
+            let returned = returned.lock().unwrap().take();
+            let completed = returned.is_some();
+            let report = match returned {
+                Some(report) => report,
+                None => observer.drain().await,
+            };
+            if suspension == Some(0) {
+                assert!(report.is_clean(), "dropped unpolled: {report}");
+                continue;
+            }
+            let mut failures: Vec<String> = report
+                .failures
+                .iter()
+                .map(|failure| failure.to_string())
+                .collect();
+            if let Some(error) = &report.main_error {
+                failures.push(error.to_string());
+            }
+            assert_eq!(failures.len(), 1, "at {suspension:?}: {report}");
+            assert!(
+                failures[0].contains("config missing"),
+                "at {suspension:?}: {report}"
+            );
+            let stragglers: Vec<_> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+            assert_eq!(stragglers, ["deaf"], "at {suspension:?}: {report}");
+            assert_eq!(report.exit_code(), 1, "at {suspension:?}: {report}");
+            assert!(completed || observer.running().is_empty());
+        }
+    }
+}
+
+mod run_main_panics {
+    use super::*;
+
+    /// `Shutdown::run` "runs `main` as a tracked task named `"main"`", whose panic is `run`'s
+    /// `main_error` (exit code 1) — also when `main` itself, the function that builds the
+    /// future, panics after spawning a task (a configuration `unwrap` after the first spawn),
+    /// as a supervisor's factory that panics is a run that panicked. The task it spawned must
+    /// be drained and reported, not left running while the panic unwinds out of `run`.
+    #[tokio::test(start_paused = true)]
+    async fn a_main_that_panics_before_returning_its_future_is_mains_panic_and_is_drained() {
+        let stopped = flag();
+        let worker_stopped = Arc::clone(&stopped);
+        let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
+            Shutdown::with_deadline(Duration::from_secs(5))
+                .exit_on_force(false)
+                .run(move |shutdown: Shutdown| {
+                    let token = shutdown.child_token();
+                    shutdown.spawn("worker", async move {
+                        token.cancelled().await;
+                        sleep(Duration::from_secs(1)).await;
+                        worker_stopped.store(true, Ordering::SeqCst);
+                    });
+                    // A configuration value that is missing (`black_box`: not a literal unwrap).
+                    let port = std::hint::black_box(None::<u16>).expect("PORT is not set");
+                    async move {
+                        let _ = port;
+                        Ok::<_, BoxError>(())
+                    }
+                }),
+        ))
+        .await;
+        let report = outcome
+            .expect("the panic of `main` unwound out of `run`")
+            .expect("signal handlers");
+        assert!(stopped.load(Ordering::SeqCst), "the worker was not drained");
+        match &report.main_error {
+            Some(TaskError::Panicked { name, message }) => {
+                assert_eq!(name, "main");
+                assert_eq!(message, "PORT is not set");
+            }
+            other => panic!("expected main's panic: {other:?}\n{report}"),
+        }
+        assert_eq!(report.trigger, asyncwise::Trigger::MainReturned, "{report}");
+        assert!(report.stragglers.is_empty(), "{report}");
+        assert_eq!(report.drain_time, Duration::from_secs(1));
+        assert_eq!(report.exit_code(), 1);
+    }
+}
+
+mod blocking_failures {
+    use super::*;
+
+    /// `Shutdown::spawn_blocking`: "Like `spawn` for its name, location and failures": a tracked
+    /// blocking closure that returns `Err` and one that panics are both failures of the report,
+    /// by name (exit code 1), and the panic still reaches the handle.
+    #[tokio::test]
+    async fn a_blocking_closures_error_and_panic_are_failures_of_the_report() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+        let failing = shutdown.spawn_blocking("parse", || Err::<u8, String>("bad row".into()));
+        let panicking = shutdown.spawn_blocking("hash", || -> u8 { panic!("hash exploded") });
+        assert_eq!(failing.await.expect("joined"), Err("bad row".to_owned()));
+        assert!(panicking.await.expect_err("panicked").is_panic());
+        let report = shutdown.drain().await;
+        let mut failures: Vec<String> = report
+            .failures
+            .iter()
+            .map(|failure| format!("{}: {}", failure.task.name, failure.error))
+            .collect();
+        failures.sort();
+        assert_eq!(
+            failures,
+            [
+                "hash: task `hash` panicked: hash exploded",
+                "parse: task `parse` failed: bad row"
+            ],
+            "{report}"
+        );
+        assert_eq!(report.exit_code(), 1);
     }
 }

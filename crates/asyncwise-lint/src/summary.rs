@@ -785,12 +785,8 @@ fn first_awaits(model: &FileModel<'_>, functions: &mut [FnSummary]) {
         let Some(call) = body.awaits.first().and_then(|&w| ir.call_of(w)) else {
             continue;
         };
-        let Callee::Method { name, receiver } = &call.callee else {
-            continue;
-        };
-        if let Some(row) = model
-            .knowledge
-            .cancel_unsafe(name, receiver.path())
+        if let Some(row) = call
+            .cancel_unsafe_row(&model.knowledge)
             .filter(|row| !row.loses_only_queue_place())
         {
             f.first_await_unsafe = Some(UnsafeAwait {

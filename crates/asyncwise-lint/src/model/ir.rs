@@ -221,9 +221,28 @@ pub struct CallSite {
     pub uses: Vec<String>,
     /// How many arguments it passes (a method's receiver not counted).
     pub args: usize,
+    /// Its first argument lends a one-element buffer (`&mut [0u8; 1]`, `&mut buf[..1]`, or
+    /// `&mut byte` for a local `let mut byte = [0u8; 1];`): a read or write of it moves one
+    /// byte or none, so dropping it part-way loses nothing.
+    pub one_element_buffer: bool,
 }
 
 impl CallSite {
+    /// The row of `knowledge`'s futures that are not cancellation safe this call makes, if
+    /// any. A read or write of a one-element buffer ([`CallSite::one_element_buffer`]) moves
+    /// one byte or none, as `read_u8` does, which tokio documents as cancel safe: no row.
+    pub fn cancel_unsafe_row<'k>(
+        &self,
+        knowledge: &'k crate::knowledge::Knowledge,
+    ) -> Option<&'k crate::knowledge::cancel_safety::CancelUnsafe> {
+        let Callee::Method { name, receiver } = &self.callee else {
+            return None;
+        };
+        knowledge
+            .cancel_unsafe(name, receiver.path())
+            .filter(|row| !(self.one_element_buffer && row.drops_stream_bytes()))
+    }
+
     /// The crate function this call may be, for the crate pass, with the number of arguments
     /// it passes: a path into the crate (`crate::group::send`, `Self::flush`), or a method
     /// whose receiver is of a crate type or of a type not known. `None` for a call into a
@@ -568,6 +587,9 @@ struct Lowerer<'i, 'c> {
     /// Timeout calls (by location) whose `Elapsed` leaves the loop: see
     /// [`TimeoutSite::leaves_loop_on_elapsed`].
     leaving: Vec<Loc>,
+    /// Locals of the body bound to a one-element array (`let mut byte = [0u8; 1];`), in the
+    /// order met (see [`CallSite::one_element_buffer`]).
+    one_element_locals: Vec<String>,
 }
 
 impl<'i, 'c> Lowerer<'i, 'c> {
@@ -584,6 +606,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             mut_params: Vec::new(),
             leaves_after: Vec::new(),
             leaving: Vec::new(),
+            one_element_locals: Vec::new(),
         }
     }
 
@@ -649,6 +672,9 @@ impl<'i, 'c> Lowerer<'i, 'c> {
             };
             let mut defines = Vec::new();
             if let syn::Stmt::Local(l) = s {
+                if let Some(name) = one_element_binding(l) {
+                    self.one_element_locals.push(name);
+                }
                 pat_names(&l.pat, &mut defines);
                 mut_pat_names(&l.pat, &mut self.ir.bodies[self.body].mut_bindings);
             }
@@ -780,6 +806,7 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     mut_args,
                     uses,
                     args: c.args.len(),
+                    one_element_buffer: c.args.first().is_some_and(|a| self.lends_one_element(a)),
                 })
             }
             syn::Expr::MethodCall(m) => {
@@ -802,10 +829,28 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     mut_args,
                     uses,
                     args: m.args.len(),
+                    one_element_buffer: m.args.first().is_some_and(|a| self.lends_one_element(a)),
                 })
             }
             syn::Expr::Paren(p) => self.call_site(&p.expr),
             _ => None,
+        }
+    }
+
+    /// Does `e` lend a one-element buffer: `&mut [x; 1]`, `&mut [x]`, `&mut buf[..1]`,
+    /// `&mut buf[0..1]`, or `&mut name` / `&name` for a local bound to a one-element array
+    /// ([`CallSite::one_element_buffer`])?
+    fn lends_one_element(&self, e: &syn::Expr) -> bool {
+        let syn::Expr::Reference(r) = e else {
+            return false;
+        };
+        match &*r.expr {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|name| self.one_element_locals.iter().any(|l| name == l)),
+            syn::Expr::Index(i) => is_first_element_range(&i.index),
+            other => is_one_element_array(other),
         }
     }
 
@@ -864,6 +909,14 @@ impl<'i, 'c> Lowerer<'i, 'c> {
                     then_leaves_loop: self.then_leaves_loop()
                         && !mentions_continue(mac.tokens.clone()),
                 });
+                for arm in &arms {
+                    if let Some(future) = &arm.future
+                        && let Some(loc) =
+                            elapsed_branch_leaves(future, arm.pattern.as_ref(), &arm.handler)
+                    {
+                        self.leaving.push(loc);
+                    }
+                }
                 let saved = self.in_macro.replace(InMacro::Select);
                 for arm in &arms {
                     if let Some(f) = &arm.future {
@@ -1359,6 +1412,51 @@ fn elapsed_arm_leaves(m: &syn::ExprMatch) -> bool {
         .is_some_and(|a| leaves(&a.body))
 }
 
+/// A `select!` branch racing `timeout(d, fut)` whose handler leaves the loop when the time
+/// runs out: its pattern binds the result (`r = timeout(..) => ..`), and the handler matches
+/// it with an `Err` arm that breaks or returns, or propagates it with `?`. The timeout call's
+/// location.
+fn elapsed_branch_leaves(
+    future: &syn::Expr,
+    pattern: Option<&syn::Pat>,
+    handler: &syn::Expr,
+) -> Option<Loc> {
+    let syn::Expr::Call(c) = pinned_inner(future) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    if !p
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident.to_string().starts_with("timeout"))
+    {
+        return None;
+    }
+    let Some(syn::Pat::Ident(name)) = pattern else {
+        return None;
+    };
+    let name = &name.ident;
+    let leaves_on_elapsed = |e: &syn::Expr| match e {
+        syn::Expr::Try(t) => matches!(&*t.expr, syn::Expr::Path(p) if p.path.is_ident(name)),
+        syn::Expr::Match(m) => {
+            matches!(&*m.expr, syn::Expr::Path(p) if p.path.is_ident(name)) && elapsed_arm_leaves(m)
+        }
+        _ => false,
+    };
+    let leaves = match handler {
+        syn::Expr::Block(b) => b.block.stmts.iter().any(|s| match s {
+            syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| leaves_on_elapsed(&i.expr)),
+            syn::Stmt::Expr(e, _) => leaves_on_elapsed(e),
+            _ => false,
+        }),
+        other => leaves_on_elapsed(other),
+    };
+    leaves.then(|| Loc::call(c))
+}
+
 /// A statement that is (or binds) a `match` on `name`.
 fn match_on<'s>(s: &'s syn::Stmt, name: &syn::Ident) -> Option<&'s syn::ExprMatch> {
     let e = match s {
@@ -1636,6 +1734,49 @@ fn inline_format_args(m: &syn::Macro, out: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// `[x; 1]` or `[x]`.
+fn is_one_element_array(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Repeat(r) => is_int_literal(&r.len, 1),
+        syn::Expr::Array(a) => a.elems.len() == 1,
+        syn::Expr::Paren(p) => is_one_element_array(&p.expr),
+        _ => false,
+    }
+}
+
+/// `..1` or `0..1`.
+fn is_first_element_range(e: &syn::Expr) -> bool {
+    let syn::Expr::Range(r) = e else {
+        return false;
+    };
+    matches!(r.limits, syn::RangeLimits::HalfOpen(_))
+        && r.start.as_deref().is_none_or(|s| is_int_literal(s, 0))
+        && r.end.as_deref().is_some_and(|e| is_int_literal(e, 1))
+}
+
+fn is_int_literal(e: &syn::Expr, value: u64) -> bool {
+    matches!(e, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. })
+        if i.base10_parse::<u64>().is_ok_and(|v| v == value))
+}
+
+/// The name a `let` binds to a one-element array: `let mut byte = [0u8; 1];`,
+/// `let mut byte: [u8; 1] = Default::default();`.
+fn one_element_binding(l: &syn::Local) -> Option<String> {
+    let (pat, ty) = match &l.pat {
+        syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+        p => (p, None),
+    };
+    let syn::Pat::Ident(name) = pat else {
+        return None;
+    };
+    let typed = matches!(ty, Some(syn::Type::Array(a)) if is_int_literal(&a.len, 1));
+    let init = l
+        .init
+        .as_ref()
+        .is_some_and(|i| is_one_element_array(&i.expr));
+    (typed || init).then(|| name.ident.to_string())
 }
 
 #[cfg(test)]

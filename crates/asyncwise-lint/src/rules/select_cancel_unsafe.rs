@@ -120,7 +120,26 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         return;
     }
     let helpers = unsafe_helpers(model);
-    check_timeouts(model, &helpers, sink);
+    // A `timeout(d, fut)` that is itself a branch of a `select!` in a loop: the `select!`
+    // drops `fut` whenever another branch wins, which is what the finding says (and whether
+    // the timeout's own expiry goes round again too).
+    let timeout_branches: HashMap<Loc, &crate::model::ir::TimeoutSite> = ir
+        .timeouts
+        .iter()
+        .filter(|t| t.call.is_some())
+        .filter(|t| {
+            ir.selects.iter().any(|site| {
+                site.in_loop.is_some()
+                    && !site.then_leaves_loop
+                    && site
+                        .branches
+                        .iter()
+                        .any(|b| matches!(&b.future, BranchFuture::Call(c) if c.loc == t.loc))
+            })
+        })
+        .map(|t| (t.loc, t))
+        .collect();
+    check_timeouts(model, &helpers, &timeout_branches, sink);
     for site in &ir.selects {
         // Run at most once per loop (the iteration always leaves after it): nothing is made
         // again, as if it were not in a loop.
@@ -128,8 +147,16 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             continue;
         };
         for (i, branch) in site.branches.iter().enumerate() {
-            let BranchFuture::Call(call) = &branch.future else {
+            let BranchFuture::Call(outer) = &branch.future else {
                 continue;
+            };
+            let timeout = timeout_branches.get(&outer.loc);
+            let call = timeout.and_then(|t| t.call.as_ref()).unwrap_or(outer);
+            // Its expiry goes round again as well: say so.
+            let or_expiry = if timeout.is_some_and(|t| !t.leaves_loop_on_elapsed) {
+                " or its timeout runs out"
+            } else {
+                ""
             };
             let row = direct_row(model, call).filter(|row| {
                 // `_ = sem.acquire()` drops the permit (or guard) the moment the branch wins:
@@ -148,7 +175,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     model,
                     call.loc,
                     format!(
-                        "`{}` is not cancellation safe, and this `select!` drops it whenever another branch wins",
+                        "`{}` is not cancellation safe, and this `select!` drops it whenever another branch wins{or_expiry}",
                         call.name
                     ),
                     &help(row),
@@ -170,7 +197,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     model,
                     call,
                     (inner, row),
-                    "`select!` drops it whenever another branch wins",
+                    &format!("`select!` drops it whenever another branch wins{or_expiry}"),
                     (
                         loop_loc,
                         format!(
@@ -250,13 +277,15 @@ fn replaced_by_others(
 fn check_timeouts(
     model: &FileModel<'_>,
     helpers: &HashMap<&str, Option<Helper<'_>>>,
+    select_branches: &HashMap<Loc, &crate::model::ir::TimeoutSite>,
     sink: &mut Sink,
 ) {
     for site in &model.ir.timeouts {
         let (Some(loop_loc), Some(call)) = (site.in_loop, &site.call) else {
             continue;
         };
-        if site.leaves_loop_on_elapsed {
+        // A `select!` branch: judged with its `select!`, which drops the future too.
+        if site.leaves_loop_on_elapsed || select_branches.contains_key(&site.loc) {
             continue;
         }
         let what = if site.path.starts_with('.') {
@@ -340,10 +369,7 @@ fn help(row: &CancelUnsafe) -> String {
 }
 
 fn direct_row<'k>(model: &'k FileModel<'_>, call: &CallSite) -> Option<&'k CancelUnsafe> {
-    let Callee::Method { name, receiver } = &call.callee else {
-        return None;
-    };
-    model.knowledge.cancel_unsafe(name, receiver.path())
+    call.cancel_unsafe_row(&model.knowledge)
 }
 
 /// An async fn of this file whose first await is not cancellation safe: that call's location

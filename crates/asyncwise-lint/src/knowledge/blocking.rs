@@ -121,6 +121,8 @@ pub(crate) const ARCHIVE_HINT: &str = "reading a whole archive or compressed str
 pub(crate) const GIT_HINT: &str = "libgit2 does its network and disk work on the calling thread: run it in `tokio::task::spawn_blocking`";
 pub(crate) const SMTP_HINT: &str = "`SmtpTransport` talks SMTP synchronously: use `AsyncSmtpTransport` with `send(..).await`, or run it in `tokio::task::spawn_blocking`";
 pub(crate) const SOCKET2_HINT: &str = "a socket2 socket in blocking mode waits for the peer on this thread (up to the kernel's connect timeout): connect through `tokio::net::TcpSocket::from_std_stream(socket.into())`, or call `set_nonblocking(true)` first and wait for readiness with tokio";
+pub(crate) const RAYON_HINT: &str = "the calling thread waits until the whole parallel job is done: hand it to rayon without waiting (`rayon::spawn`, `pool.spawn`) and `.await` its result over a `tokio::sync::oneshot` channel, or run the call in `tokio::task::spawn_blocking`";
+pub(crate) const SCOPED_HINT: &str = "`scope_and_block` blocks the thread until every future of the scope is done: `.await` `scope_and_collect` instead, or use a `tokio::task::JoinSet`";
 pub(crate) const SSH_HINT: &str = "`ssh2` blocks on its socket by default: run the session in `tokio::task::spawn_blocking` (or use an async SSH client such as `russh`)";
 
 /// Blocking free functions.
@@ -128,6 +130,46 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
     BlockingFn {
         path: "std::thread::sleep",
         hint: SLEEP_HINT,
+        cost: Cost::Wait,
+    },
+    // rayon's scope and join run their closures on the pool (offloaded, see `offload.rs`), and
+    // return only when every job of the scope is done: the caller's thread waits for the whole
+    // job (docs.rs/rayon: `scope` "returns once all spawned jobs have completed").
+    BlockingFn {
+        path: "rayon::scope",
+        hint: RAYON_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "rayon::scope_fifo",
+        hint: RAYON_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "rayon::in_place_scope",
+        hint: RAYON_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "rayon::join",
+        hint: RAYON_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "rayon::broadcast",
+        hint: RAYON_HINT,
+        cost: Cost::Wait,
+    },
+    // async-scoped's `scope_and_block` is `block_in_place` around a `block_on` of the scope
+    // (docs.rs/async-scoped).
+    BlockingFn {
+        path: "async_scoped::TokioScope::scope_and_block",
+        hint: SCOPED_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingFn {
+        path: "async_scoped::Scope::scope_and_block",
+        hint: SCOPED_HINT,
         cost: Cost::Wait,
     },
     BlockingFn {
@@ -557,6 +599,21 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         receiver: "std::process::ChildStderr",
         methods: STDIN_READS,
         hint: PROCESS_HINT,
+        cost: Cost::Wait,
+    },
+    // A pool's `install`, `scope` and `join` wait for the job they run on the pool, as rayon's
+    // free functions do (docs.rs/rayon: `ThreadPool::install` "blocks the current thread").
+    BlockingMethod {
+        receiver: "rayon::ThreadPool",
+        methods: &[
+            "install",
+            "scope",
+            "scope_fifo",
+            "in_place_scope",
+            "join",
+            "broadcast",
+        ],
+        hint: RAYON_HINT,
         cost: Cost::Wait,
     },
     BlockingMethod {

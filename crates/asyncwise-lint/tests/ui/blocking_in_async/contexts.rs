@@ -101,9 +101,11 @@ async fn other_offloaders(path: PathBuf) {
     rayon::spawn(move || {
         let _ = std::fs::read(&p); // ok: rayon::spawn
     });
-    let (_a, _b) = rayon::join(|| std::fs::read("a"), || std::fs::read("b")); // ok: rayon::join
-    rayon::scope(|s| {
-        s.spawn(|_| std::thread::sleep(Duration::from_millis(1))); // ok: rayon::scope
+    // The closures run on rayon's pool, but `join` and `scope` return only when they are done:
+    // the call waits (see `parallel_jobs.rs`); the blocking calls inside are not reported.
+    let (_a, _b) = rayon::join(|| std::fs::read("a"), || std::fs::read("b")); //~ blocking_in_async
+    rayon::scope(|s| { //~ blocking_in_async
+        s.spawn(|_| std::thread::sleep(Duration::from_millis(1))); // ok: inside rayon::scope
     });
     let p = path.clone();
     let _ = async_std::task::spawn_blocking(move || std::fs::read(p)).await; // ok: async_std spawn_blocking //~ mixed_runtimes

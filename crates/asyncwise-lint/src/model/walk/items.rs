@@ -176,6 +176,18 @@ impl Walker {
             // A silent exit, or a call on `Self` outside an `impl`.
             Some(None) | None => (true, Vec::new()),
         };
+        // Read by another crate of the workspace, which sees no function table of this one: an
+        // exit silent by itself, or the names of the callees whose errors it passes on, which
+        // the crate index follows.
+        let may_fail = (sig.asyncness.is_some() || returns_future_of_result(&sig.output))
+            && declares_result
+            && returns_result;
+        let fails_silently = may_fail && logged_if.is_empty();
+        let passes_on_errors_of = if may_fail {
+            logged_if.iter().map(|call| call.name.clone()).collect()
+        } else {
+            Vec::new()
+        };
         self.facts.functions.push(FnSignature {
             name: sig.ident.to_string(),
             module,
@@ -249,6 +261,8 @@ impl Walker {
             named_setup,
             main_apart: std::mem::take(&mut self.items.main_apart) && sig.asyncness.is_some(),
             returns: self.declared_return(&sig.output),
+            fails_silently,
+            passes_on_errors_of,
         });
         self.fn_stack.push(item);
         let saved_env = std::mem::take(&mut self.env);

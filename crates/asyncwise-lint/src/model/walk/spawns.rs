@@ -112,6 +112,8 @@ impl Walker {
             owned,
             failure,
             in_drop,
+            ends_in_other_crate: future
+                .and_then(|f| failure::other_crate_ending(f, &self.knowledge, &self.resolver)),
         });
     }
 

@@ -226,6 +226,9 @@ fn name_hash(name: &str) -> u64 {
 /// How many re-exports one lookup follows.
 const ALIAS_HOPS: usize = 4;
 
+/// How many calls deep a function that passes on its callees' errors is followed.
+const LOGGING_HOPS: usize = 4;
+
 impl CrateIndex {
     /// Builds the index and settles which functions block.
     ///
@@ -939,6 +942,55 @@ impl CrateIndex {
         summary
             .spawns_future
             .then_some(summary.handles_spawned_errors)
+    }
+
+    /// Whether the call target `target`, written in the file displayed as `path`, reaches one
+    /// function of a workspace member (not of a registry dependency read for its blocking
+    /// calls) whose future can end in an unlogged error.
+    pub(crate) fn member_fn_fails_silently_in(&self, path: &Path, target: &str) -> bool {
+        self.file_by_path
+            .get(path)
+            .and_then(|&file| self.resolve_target(file, target))
+            .is_some_and(|g| !self.in_dependency(g) && self.fails_silently(g, LOGGING_HOPS))
+    }
+
+    /// Whether a call of function `g` is a future that can end in an unlogged error: by an
+    /// exit of its own, or by passing on the error of a callee that does, as the package's own
+    /// function table judges it (`facts::fails_silently`): a callee the call resolves to, or
+    /// else the package's functions of that name; one that names none is silent, and so is a
+    /// chain longer than `hops` or a cycle.
+    fn fails_silently(&self, g: usize, hops: usize) -> bool {
+        let summary = &self.fns[g].summary;
+        if summary.fails_silently {
+            return true;
+        }
+        if summary.passes_on_errors_of.is_empty() {
+            return false;
+        }
+        let Some(hops) = hops.checked_sub(1) else {
+            return true;
+        };
+        let named = |h: &usize| self.fns[*h].summary.id.0.rsplit("::").next();
+        summary.passes_on_errors_of.iter().any(|name| {
+            let mut callees: Vec<usize> = self.resolved[g]
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|h| named(h) == Some(name.as_str()))
+                .collect();
+            if callees.is_empty() {
+                let package = self.files[self.fns[g].file].package;
+                callees = self.by_id[package]
+                    .iter()
+                    .filter(|(id, _)| id.rsplit("::").next() == Some(name.as_str()))
+                    .flat_map(|(_, fns)| fns.iter().copied())
+                    .collect();
+            }
+            callees.is_empty()
+                || callees
+                    .iter()
+                    .any(|&h| h != g && self.fails_silently(h, hops))
+        })
     }
 
     /// The one type the field `owner.field` has in `package` (a struct by its name).

@@ -73,6 +73,15 @@ pub enum Requirement {
         /// The wrapper must also leave the task's error to its handle.
         loses_errors: bool,
     },
+    /// The called function (a path as the file resolves it, into another crate:
+    /// `shared::health::serve`) is one of a workspace member that can end in an unlogged error
+    /// ([`FnSummary::fails_silently`](crate::summary::FnSummary::fails_silently)): a task that
+    /// ends in it loses that error with its handle. Settled by the crate index; without a
+    /// crate pass it never holds.
+    MemberFnFailsSilently {
+        /// The call's path.
+        call: String,
+    },
     /// A method call's receiver, whose type only the crate index can settle (a field of a
     /// field, what a function of another file returns), has one of these types (canonical
     /// paths or `module::*` patterns). Settled by `settle_receiver_types` once the index
@@ -610,7 +619,9 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                         .collect();
                     named.is_empty() || named.iter().any(|f| !f.never_suspends)
                 }),
-                Requirement::ReceiverType { .. } | Requirement::SpawnWrapper { .. } => return None,
+                Requirement::ReceiverType { .. }
+                | Requirement::SpawnWrapper { .. }
+                | Requirement::MemberFnFailsSilently { .. } => return None,
             })
         };
         // Every await is of a crate async fn that never suspends: no suspension today, but
@@ -685,6 +696,9 @@ pub(crate) fn settle_receiver_types(
                 Requirement::SpawnWrapper { call, loses_errors } => index
                     .spawn_wrapper_in(&d.diagnostic.path, call)
                     .is_some_and(|handles_errors| !(*loses_errors && handles_errors)),
+                Requirement::MemberFnFailsSilently { call } => {
+                    index.member_fn_fails_silently_in(&d.diagnostic.path, call)
+                }
                 _ => false,
             };
             match &d.requires {

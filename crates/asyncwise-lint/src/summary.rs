@@ -295,6 +295,14 @@ pub struct FnSummary {
     /// Its declared return type, when a named one (see [`FnItem::returns`](crate::model::FnItem::returns)).
     #[serde(default)]
     pub returns: Option<String>,
+    /// A call of it is a future that can end in an unlogged error (see
+    /// [`FnItem::fails_silently`](crate::model::FnItem::fails_silently)).
+    #[serde(default)]
+    pub fails_silently: bool,
+    /// Names of the functions whose errors it passes on (see
+    /// [`FnItem::passes_on_errors_of`](crate::model::FnItem::passes_on_errors_of)).
+    #[serde(default)]
+    pub passes_on_errors_of: Vec<String>,
 }
 
 /// An awaited call that is not cancellation safe (see
@@ -521,6 +529,8 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             first_await_unsafe: None,
             raced_calls: Vec::new(),
             returns: f.returns.clone(),
+            fails_silently: f.fails_silently,
+            passes_on_errors_of: f.passes_on_errors_of.clone(),
         })
         .collect();
     first_awaits(model, &mut functions);

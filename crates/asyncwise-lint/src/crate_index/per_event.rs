@@ -172,6 +172,27 @@ impl CrateIndex {
                 break;
             };
             let (by, at, message) = match *why {
+                // A sync `poll*` handler is one of a polled trait's impl (see
+                // `model::analysis::per_event`).
+                Why::Handler
+                    if !self.fns[g].summary.is_async
+                        && self.fns[g]
+                            .summary
+                            .id
+                            .short()
+                            .rsplit("::")
+                            .next()
+                            .is_some_and(|n| n.starts_with("poll")) =>
+                {
+                    (
+                        g,
+                        self.fns[g].summary.at,
+                        format!(
+                            "`{}` is a `poll` method of a trait the executor polls (`Future`, `Stream`, `AsyncRead`, ...): it runs on a worker thread once per item, read or wake-up",
+                            name(g)
+                        ),
+                    )
+                }
                 Why::Handler => (
                     g,
                     self.fns[g].summary.at,

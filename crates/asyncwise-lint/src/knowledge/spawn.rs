@@ -212,6 +212,19 @@ pub const FILL_METHODS: &[&str] = &[
 /// Functions that wait for a whole collection of tasks or futures: `join_all(handles)`.
 pub const JOIN_FNS: &[&str] = &["join_all", "try_join_all", "join", "try_join"];
 
+/// Traits whose `poll*` methods the executor calls on its own thread whenever it polls the
+/// value (std's `Future`, futures' `Stream` and `Sink`, tokio's and futures' I/O traits): a
+/// blocking call there blocks the worker as one in an `async fn` does. By last segment.
+pub const POLLED_TRAITS: &[&str] = &[
+    "Future",
+    "Stream",
+    "Sink",
+    "AsyncRead",
+    "AsyncWrite",
+    "AsyncBufRead",
+    "AsyncSeek",
+];
+
 /// Methods that wrap a future without changing what it returns (`fut.instrument(span)`):
 /// a spawned `fut.instrument(..)` fails exactly when `fut` does.
 pub const FUTURE_WRAPPERS: &[&str] = &[

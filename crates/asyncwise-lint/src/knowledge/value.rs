@@ -128,6 +128,8 @@ pub struct Knowledge {
     pub join_fns: Vec<&'static str>,
     /// Methods that wrap a future without changing its output (`instrument`).
     pub future_wrappers: Vec<&'static str>,
+    /// Traits whose `poll*` methods run on the executor (`Future`, `Stream`), by last segment.
+    pub polled_traits: Vec<&'static str>,
     /// Functions that wrap the future they are given (`Box::pin`), by name.
     pub future_wrapper_fns: Vec<&'static str>,
     /// Names of spawning functions and methods whatever their receiver (`spawn`,
@@ -186,6 +188,7 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         fill_methods: spawn::FILL_METHODS.to_vec(),
         join_fns: spawn::JOIN_FNS.to_vec(),
         future_wrappers: spawn::FUTURE_WRAPPERS.to_vec(),
+        polled_traits: spawn::POLLED_TRAITS.to_vec(),
         future_wrapper_fns: spawn::FUTURE_WRAPPER_FNS.to_vec(),
         spawn_names: spawn::SPAWN_METHOD_NAMES.to_vec(),
     })
@@ -766,6 +769,12 @@ impl Knowledge {
     /// Is `name` a method that wraps a future without changing its output (`instrument`)?
     pub fn is_future_wrapper(&self, name: &str) -> bool {
         self.future_wrappers.contains(&name)
+    }
+
+    /// Is `name` (a trait's last path segment) a trait whose `poll*` methods the executor
+    /// calls (`Stream`)?
+    pub fn is_polled_trait(&self, name: &str) -> bool {
+        self.polled_traits.contains(&name)
     }
 
     /// Is `name` a function that wraps the future it is given (`Box::pin`)?

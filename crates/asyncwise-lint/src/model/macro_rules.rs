@@ -293,6 +293,7 @@ impl SpawnFinder<'_, '_> {
             owned: false,
             failure,
             in_drop: false,
+            ends_in_other_crate: None,
         });
     }
 }

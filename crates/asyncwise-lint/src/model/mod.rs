@@ -137,6 +137,16 @@ pub struct FnItem {
     /// Its declared return type, when it is a named type (`Result` and smart pointers peeled,
     /// `Self` as the `impl`'s type): how a value it returns is typed in other files.
     pub returns: Option<String>,
+    /// A call of it is a future that can end in an error without logging it: an `async fn`
+    /// (or a plain fn returning a future of a `Result`) declared to return a `Result`, not a
+    /// trait's method, with an exit that hands back an error unlogged and not merely passed on
+    /// from a callee of the crate (see [`FnSignature::logged_if`](crate::facts::FnSignature)).
+    /// How a task spawned in another crate of the workspace is judged by it.
+    pub fails_silently: bool,
+    /// When it could fail but every such exit passes on the error of a call of a function
+    /// (`serve_with(addr, None).await`, `helper(..).await?`): those functions' names. It fails
+    /// silently when one of them does, which the crate index settles.
+    pub passes_on_errors_of: Vec<String>,
 }
 
 /// An out-of-line module declaration, `mod db;` or `#[path = "x.rs"] mod db;`.
@@ -357,6 +367,11 @@ pub struct SpawnFact {
     /// Spawned by a `Drop` impl's `drop`: best-effort clean-up of a value being destroyed,
     /// whose handle nobody can keep.
     pub in_drop: bool,
+    /// When the task ends in a call of a function its path resolves into another crate
+    /// (`tokio::spawn(shared::health::serve(addr))`, or an async block whose tail awaits such
+    /// a call): that path as the file resolves it. Whether it is an async fn of a workspace
+    /// member that can fail silently only the crate index can tell.
+    pub ends_in_other_crate: Option<String>,
 }
 
 /// A synchronous lock guard alive at an `.await` of the same body.

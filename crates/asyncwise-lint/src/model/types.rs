@@ -577,6 +577,29 @@ fn unit_struct_value(path: &syn::Path, name: &str, resolver: &Resolver) -> Ty {
     }
 }
 
+/// `Pbkdf2::SHA512`, `Params::DEFAULT`: an associated constant named in upper snake case, of a
+/// type a table knows, is a preset of that type by Rust's naming convention (a `const` of the
+/// type's own `impl`), so the value is of the type. Another constant's type is not guessed.
+fn associated_const_value(path: &syn::Path, resolver: &Resolver) -> Ty {
+    let n = path.segments.len();
+    if n < 2 {
+        return Ty::Unknown;
+    }
+    let constant = path.segments[n - 1].ident.to_string();
+    let upper_snake = constant
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && constant.starts_with(|c: char| c.is_ascii_uppercase());
+    let owner = path.segments[n - 2].ident.to_string();
+    if !upper_snake || !owner.starts_with(char::is_uppercase) || owner == "Self" {
+        return Ty::Unknown;
+    }
+    let mut ty = path.clone();
+    ty.segments.pop();
+    ty.segments.pop_punct();
+    unit_struct_value(&ty, &owner, resolver)
+}
+
 fn infer_within(
     expr: &syn::Expr,
     env: &TypeEnv,
@@ -605,7 +628,7 @@ fn infer_within(
                     known => known,
                 };
             }
-            Ty::Unknown
+            associated_const_value(&p.path, resolver)
         }
         syn::Expr::Field(f) => {
             let base = infer(&f.base, env, types, resolver);

@@ -96,6 +96,12 @@ crate::declare_rule! {
     ///   or an async fn registered with a router or server (`get(f)`, `post(f)`, `.to(f)`,
     ///   `.service(f)`, `service_fn(f)`, `from_fn(f)`, warp's `.and_then(f)`, rocket's
     ///   `routes![..]`), and in a closure registered that way;
+    /// * in a `poll*` method of an `impl Stream for ..` (or `Future`, `Sink`, `AsyncRead`,
+    ///   `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`): such a method is not `async`, but the
+    ///   executor calls it on a worker thread once per item, read or wake-up, so its body is
+    ///   async code and a per-event path (on field set 13 a shuffle reader's `poll_next`
+    ///   opening and reading a spill file for every batch it streams to a gRPC client was a
+    ///   known miss worth acting on; over sets 1–13 it was the only new default finding);
     /// * in the body of a loop whose iteration awaits the next event of a source — `accept()`,
     ///   `next()`/`try_next()` on a stream, `recv_from()` on a socket, also as a `select!`
     ///   branch — and so in the tasks it spawns, one per connection or message;

@@ -67,8 +67,18 @@ crate::declare_rule! {
     /// reported in the pedantic form: on the five labelled sets the two found (the two halves
     /// of a conformance-test DNS server) were noise, and the one labelled worth acting on (a
     /// relay's endpoints, each task ending on its first accept error with nothing printed) is
-    /// not found yet, because its tasks run async fns of another workspace member, and whether
-    /// those return a `Result` is settled per package. A dropped handle stays the default form.
+    /// not found yet: its tasks run async fns a binary imports inside its `main` through its
+    /// own library's re-export of another member. A dropped handle stays the default form.
+    ///
+    /// A task that is a call of an async fn of another workspace member
+    /// (`tokio::spawn(shared::health::serve(addr))`, or an async block whose tail awaits one)
+    /// is judged by that fn, which the crate index finds through the member's path: it loses
+    /// an error when the fn can end in one it has not logged, by an exit of its own or by
+    /// passing on a callee's that does (the member's own table decides, as for this crate's
+    /// functions). A registry crate's future is never judged. On field set 13 two such
+    /// health-check servers of a VPN's gateway and relay, spawned from `main` with the handle
+    /// dropped, were known misses worth acting on: a bind that fails ends the task and nobody
+    /// hears of it.
     ///
     /// A spawn wrapper of the workspace spawns as well: a function named `spawn` or `spawn_*`
     /// that takes a future of a generic type (`F: Future`, `impl Future`) and hands it to a
@@ -217,6 +227,26 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     Some(q) if !call.qualifier_by_name => format!("{q}::{}", call.name),
                     _ => call.name.clone(),
                 };
+                // A path into another crate names no function of this one, whatever this
+                // crate declares with that name: only the index can find it in a workspace
+                // member (a registry crate's function is never judged).
+                if let Some(path) = &spawn.ends_in_other_crate {
+                    let mut d = error_form(
+                        &DETACHED_TASK,
+                        model,
+                        spawn.loc,
+                        format!(
+                            "the task spawned by `{}` returns a `Result` from `{name}`, but {lost}",
+                            spawn.via
+                        ),
+                        HELP,
+                    );
+                    d.notes.extend(join_note);
+                    d.notes.push(crate::diagnostic::Note::text(format!("`{path}` is an async fn of a workspace member that returns a `Result`; its error is lost")));
+                    let requires = Requirement::MemberFnFailsSilently { call: path.clone() };
+                    out.emit(d, Some(requires));
+                    continue;
+                }
                 // A function of this file with that name decides at once: `run(..)` calls the
                 // file's own `run`, not another module's.
                 // A receiver type known by name only decides here when this file declares

@@ -841,6 +841,50 @@ impl<'ast> Visit<'ast> for FailScan<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// The path of the function a spawned future ends in when that path resolves into another
+/// crate: the future is the call itself (`shared::health::serve(addr)`, through future
+/// wrappers such as `.instrument(span)`), or an async block whose tail awaits it. `None` for
+/// a method call, a call of this crate and anything else: only a path says whose function it
+/// is before the crate index looks.
+pub(crate) fn other_crate_ending(
+    future: &syn::Expr,
+    knowledge: &Knowledge,
+    resolver: &Resolver,
+) -> Option<String> {
+    let mut e = future;
+    // Each step peels one wrapper; the bound guards against deep nesting.
+    for _ in 0..16 {
+        e = match e {
+            syn::Expr::Async(a) => match a.block.stmts.last() {
+                Some(syn::Stmt::Expr(syn::Expr::Await(aw), None)) => &aw.base,
+                _ => return None,
+            },
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::MethodCall(m) if knowledge.is_future_wrapper(&m.method.to_string()) => {
+                &m.receiver
+            }
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                let name = p.path.segments.last()?.ident.to_string();
+                if knowledge.is_future_wrapper_fn(&name) {
+                    c.args.first()?
+                } else {
+                    if p.qself.is_some() || crate_fn(&p.path, Some(resolver)).is_some() {
+                        return None;
+                    }
+                    let resolved = resolver.resolve(&p.path);
+                    return (!resolved.starts_with("crate::") && resolved.contains("::"))
+                        .then_some(resolved);
+                }
+            }
+            _ => return None,
+        };
+    }
+    None
+}
+
 /// The future a spawn argument evaluates to: the value of a block (its tail expression, after
 /// the statements that prepare it) or of parentheses, else the argument itself.
 pub(crate) fn spawned_value(e: &syn::Expr) -> &syn::Expr {

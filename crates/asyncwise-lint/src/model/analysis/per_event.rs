@@ -10,7 +10,9 @@
 //!   taking a web framework's extractor (axum's `State`, `Json`, `Query`, `Path`, ...; actix's
 //!   `web::Data`, `web::Json`, `HttpRequest`, ...; rocket's `State`; poem's `web::*`), and the
 //!   `call` method of an `impl Service<..> for ..` (tower, hyper, actix-service): each runs once
-//!   per request.
+//!   per request. The `poll*` methods of an `impl Stream for ..` (or another trait the executor
+//!   polls: `Future`, `AsyncRead`, ..., [`POLLED_TRAITS`](crate::knowledge::spawn::POLLED_TRAITS))
+//!   run once per item, read or wake-up.
 //! * **Registered handlers**: functions named as handlers where a router or server is built:
 //!   arguments of axum's method routers (`get(f)`, `post(f)`, ..., also chained as
 //!   `get(a).post(b)`), of `service_fn(f)`, `from_fn(f)` (middleware), and of the methods
@@ -86,6 +88,7 @@ pub fn analyse(file: &syn::File, resolver: &mut Resolver) -> PerEventFacts {
         resolver,
         facts: PerEventFacts::default(),
         service_impl: false,
+        polled_impl: false,
     };
     v.visit_file(file);
     v.facts
@@ -185,6 +188,8 @@ struct Visitor<'r> {
     facts: PerEventFacts,
     /// Inside `impl Service<..> for ..`.
     service_impl: bool,
+    /// Inside an impl of a trait the executor polls (`impl Stream for ..`).
+    polled_impl: bool,
 }
 
 impl Visitor<'_> {
@@ -201,6 +206,10 @@ impl Visitor<'_> {
     fn signature(&mut self, sig: &syn::Signature, attrs: &[syn::Attribute]) {
         let name = Loc::from_span(sig.ident.span());
         if self.service_impl && sig.ident == "call" {
+            self.facts.handlers.push(name);
+            return;
+        }
+        if self.polled_impl && sig.ident.to_string().starts_with("poll") {
             self.facts.handlers.push(name);
             return;
         }
@@ -273,21 +282,36 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             .trait_
             .as_ref()
             .is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "Service"));
+        let saved_polled = std::mem::replace(
+            &mut self.polled_impl,
+            i.trait_.as_ref().is_some_and(|(_, path, _)| {
+                path.segments.last().is_some_and(|s| {
+                    crate::knowledge::spawn::POLLED_TRAITS
+                        .iter()
+                        .any(|t| s.ident == t)
+                })
+            }),
+        );
         visit::visit_item_impl(self, i);
         self.service_impl = saved;
+        self.polled_impl = saved_polled;
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let saved = std::mem::take(&mut self.service_impl);
+        let saved_polled = std::mem::take(&mut self.polled_impl);
         self.signature(&f.sig, &f.attrs);
         visit::visit_item_fn(self, f);
         self.service_impl = saved;
+        self.polled_impl = saved_polled;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         self.signature(&f.sig, &f.attrs);
         let saved = std::mem::take(&mut self.service_impl);
+        let saved_polled = std::mem::take(&mut self.polled_impl);
         visit::visit_impl_item_fn(self, f);
+        self.polled_impl = saved_polled;
         self.service_impl = saved;
     }
 

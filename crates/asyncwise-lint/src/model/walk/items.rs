@@ -27,6 +27,10 @@ pub(super) struct ItemPlace {
     in_trait_impl: bool,
     /// Inside an `impl Drop for Type`: its `drop` runs while the value is destroyed.
     pub(super) in_drop_impl: bool,
+    /// Inside an `impl Stream for Type` (or another polled trait, see
+    /// [`POLLED_TRAITS`](crate::knowledge::spawn::POLLED_TRAITS)): its `poll*` methods run on
+    /// the executor whenever the value is polled.
+    in_polled_impl: bool,
     /// The function about to be visited carries a runtime entry attribute (`#[tokio::main]`).
     entry_point: bool,
     /// The function about to be visited carries a runtime `main` attribute that polls its body
@@ -43,6 +47,7 @@ impl ItemPlace {
             in_trait: false,
             in_trait_impl: false,
             in_drop_impl: false,
+            in_polled_impl: false,
             entry_point: false,
             main_apart: false,
         }
@@ -80,7 +85,14 @@ impl Walker {
             .as_ref()
             .is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "Drop"));
         let saved_drop_impl = std::mem::replace(&mut self.items.in_drop_impl, implements_drop);
+        let polled = i.trait_.as_ref().is_some_and(|(_, path, _)| {
+            path.segments
+                .last()
+                .is_some_and(|s| self.knowledge.is_polled_trait(&s.ident.to_string()))
+        });
+        let saved_polled_impl = std::mem::replace(&mut self.items.in_polled_impl, polled);
         visit::visit_item_impl(self, i);
+        self.items.in_polled_impl = saved_polled_impl;
         self.items.in_drop_impl = saved_drop_impl;
         self.items.in_trait_impl = saved_trait_impl;
         self.items.in_trait = saved_in_trait;
@@ -136,8 +148,10 @@ impl Walker {
 
     fn visit_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
         let saved_in_impl = self.items.in_impl;
+        let saved_polled_impl = self.items.in_polled_impl;
         self.visit_fn_inner(sig, block);
         self.items.in_impl = saved_in_impl;
+        self.items.in_polled_impl = saved_polled_impl;
     }
 
     fn visit_fn_inner(&mut self, sig: &syn::Signature, block: &syn::Block) {
@@ -175,6 +189,18 @@ impl Walker {
             Some(Some(calls)) => (!calls.is_empty(), calls),
             // A silent exit, or a call on `Self` outside an `impl`.
             Some(None) | None => (true, Vec::new()),
+        };
+        // Read by another crate of the workspace, which sees no function table of this one: an
+        // exit silent by itself, or the names of the callees whose errors it passes on, which
+        // the crate index follows.
+        let may_fail = (sig.asyncness.is_some() || returns_future_of_result(&sig.output))
+            && declares_result
+            && returns_result;
+        let fails_silently = may_fail && logged_if.is_empty();
+        let passes_on_errors_of = if may_fail {
+            logged_if.iter().map(|call| call.name.clone()).collect()
+        } else {
+            Vec::new()
         };
         self.facts.functions.push(FnSignature {
             name: sig.ident.to_string(),
@@ -249,6 +275,8 @@ impl Walker {
             named_setup,
             main_apart: std::mem::take(&mut self.items.main_apart) && sig.asyncness.is_some(),
             returns: self.declared_return(&sig.output),
+            fails_silently,
+            passes_on_errors_of,
         });
         self.fn_stack.push(item);
         let saved_env = std::mem::take(&mut self.env);
@@ -271,12 +299,17 @@ impl Walker {
                 self.env.bind_pat(&t.pat, ty, &self.types, &self.resolver);
             }
         }
-        self.items.in_impl = false;
-        let ctx = if sig.asyncness.is_some() {
+        // `fn poll_next(..)` of an `impl Stream`: the executor calls it, so its body is
+        // async context though the fn is not `async` (nested fns are not).
+        let polled = std::mem::take(&mut self.items.in_polled_impl);
+        let ctx = if sig.asyncness.is_some()
+            || polled && self.items.in_impl && sig.ident.to_string().starts_with("poll")
+        {
             Ctx::Async
         } else {
             Ctx::Sync
         };
+        self.items.in_impl = false;
         if ctx == Ctx::Async {
             self.hand_off_async_fn(sig, block, item);
         }

@@ -62,11 +62,18 @@ impl Walker {
         // `tokio::spawn({ let tx = tx.clone(); async move { .. } })`: the block runs at the
         // spawn, and the task is its value.
         let future = future.map(crate::model::analysis::failure::spawned_value);
+        // A sync `poll_*` method's own body, also when it is a polled trait's and so async
+        // context (not an async block inside it).
+        let sync_fn_frame = self
+            .fn_stack
+            .last()
+            .is_some_and(|&f| !self.facts.fn_items[f].is_async)
+            && self.startup.body_depth() == Some(self.frames.len());
         let in_poll_fn = self
             .startup
             .current_name()
             .is_some_and(|name| name.starts_with("poll_"))
-            && self.ctx() == Ctx::Sync;
+            && (self.ctx() == Ctx::Sync || sync_fn_frame);
         let site = SpawnSite {
             loc,
             via: &via,
@@ -112,6 +119,8 @@ impl Walker {
             owned,
             failure,
             in_drop,
+            ends_in_other_crate: future
+                .and_then(|f| failure::other_crate_ending(f, &self.knowledge, &self.resolver)),
         });
     }
 

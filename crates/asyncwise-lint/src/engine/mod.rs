@@ -1583,6 +1583,9 @@ fn check_file(
         let cache = cache
             .zip(path.to_str())
             .map(|((cache, shared), name)| (cache, name, context_key(cx, shared)));
+        // The size the engine stat'ed the file for (never an overlay's): read without a second
+        // `stat` of the path.
+        let stamped_size = stamp.map(|stamp| stamp.size);
         // (Only a cached run stamps files, and never an overlay's.)
         let stamp = stamp.filter(|_| cache.is_some() && read.overlay.is_none());
         if let Some((cache, name, context)) = cache
@@ -1604,7 +1607,10 @@ fn check_file(
                 ));
             }
             Some(text) => text.to_string(),
-            None => parse::read_source(path, read.max_size)?,
+            None => match stamped_size {
+                Some(len) => parse::read_source_of_size(path, read.max_size, len)?,
+                None => parse::read_source(path, read.max_size)?,
+            },
         };
         let cache =
             cache.map(|(cache, name, context)| (cache, name, context, file_key(&source, context)));

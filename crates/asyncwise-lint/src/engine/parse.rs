@@ -498,6 +498,37 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, FileError> {
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| error(format!("could not read: {e}")))?;
+    text_of(path, bytes)
+}
+
+/// [`read_source`] for a file whose size the engine has just taken (it stats every file to
+/// order the work, largest first): no second `stat` of the path (a path lookup in the kernel
+/// for every file). A file that grew past the limit since is refused once read.
+pub(crate) fn read_source_of_size(
+    path: &Path,
+    max_size: u64,
+    len: u64,
+) -> Result<String, FileError> {
+    let too_large = |len: u64| {
+        FileError::new(
+            path.to_path_buf(),
+            format!("file too large to analyse ({len} bytes; the limit is {max_size})"),
+        )
+    };
+    if len > max_size {
+        return Err(too_large(len));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| FileError::new(path.to_path_buf(), format!("could not read: {e}")))?;
+    if bytes.len() as u64 > max_size {
+        return Err(too_large(bytes.len() as u64));
+    }
+    text_of(path, bytes)
+}
+
+/// The bytes read from `path` as UTF-8 text, or where they stop being UTF-8.
+fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String, FileError> {
+    let error = |message: String| FileError::new(path.to_path_buf(), message);
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]);
@@ -620,6 +651,27 @@ pub(crate) fn parse_for_analysis(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_read_at_a_known_size_is_refused_as_read_source_refuses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grown.rs");
+        std::fs::write(&path, "fn main() {}\n").unwrap();
+        assert_eq!(
+            read_source_of_size(&path, 64, 13).unwrap(),
+            "fn main() {}\n"
+        );
+        // Too large by the size taken: not read at all.
+        let err = read_source_of_size(&path, 8, 13).unwrap_err();
+        assert_eq!(err.message, read_source(&path, 8).unwrap_err().message);
+        // Grown past the limit since its size was taken: refused once read.
+        let err = read_source_of_size(&path, 8, 4).unwrap_err();
+        assert_eq!(err.message, read_source(&path, 8).unwrap_err().message);
+        std::fs::write(&path, b"fn f() {} \xff").unwrap();
+        let err = read_source_of_size(&path, 64, 11).unwrap_err();
+        assert_eq!(err.message, read_source(&path, 64).unwrap_err().message);
+        assert_eq!(err.location, read_source(&path, 64).unwrap_err().location);
+    }
 
     /// The tokens of `text` with every `#[doc ...]` / `#![doc ...]` attribute left out, printed.
     fn tokens_without_docs(text: &str) -> Option<String> {

@@ -1584,6 +1584,12 @@ pub const BLOCK_ON_RECEIVERS: &[&str] = &[
 /// assert!(!path_matches("std::fs::*", "std::fs::DirBuilder::new"));
 /// ```
 pub fn path_matches(pattern: &str, path: &str) -> bool {
+    // Both forms need the first bytes to agree (a match starts with the pattern's text, or
+    // with `::` after an empty prefix): most rows are rejected here, without the suffix test.
+    // Every call's callee is tried against every row, so this runs a few million times.
+    if pattern.as_bytes().first() != path.as_bytes().first() {
+        return false;
+    }
     match pattern.strip_suffix("::*") {
         Some(prefix) => path
             .strip_prefix(prefix)

@@ -508,6 +508,17 @@ pub struct FileModel<'a> {
     line_starts: Vec<usize>,
 }
 
+/// Whether the bytes contain `needle`, through a finder built once per call site: setting one
+/// up costs about what searching a small file does, and [`FileModel::build_in`] asks up to 17
+/// times a file.
+macro_rules! text_has {
+    ($text:expr, $needle:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        FINDER.find($text).is_some()
+    }};
+}
+
 impl<'a> FileModel<'a> {
     /// The innermost function whose body holds `at`, by its index in
     /// [`fn_items`](Self::fn_items).
@@ -564,40 +575,38 @@ impl<'a> FileModel<'a> {
         // Async lock guards are followed only in files that can name one, or that await an
         // acquisition of a lock declared in another file (`st.sessions.lock().await` in a
         // handler file, with the state struct in `state.rs`).
-        let async_locks = [
-            &b"Mutex"[..],
-            b"RwLock",
-            b"lock().await",
-            b"read().await",
-            b"write().await",
-        ]
-        .iter()
-        .any(|needle| memchr::memmem::find(source.as_bytes(), needle).is_some());
+        let text = source.as_bytes();
+        let async_locks = text_has!(text, b"Mutex")
+            || text_has!(text, b"RwLock")
+            || text_has!(text, b"lock().await")
+            || text_has!(text, b"read().await")
+            || text_has!(text, b"write().await");
+        let has_macro_rules = text_has!(text, b"macro_rules");
+        // One resolver of the file's names for the analyses below (made when the first needs
+        // it): each would build the same one from the tree.
+        let mut shared_resolver = None;
+        let new_resolver =
+            || resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
         let facts = walk::walk_file(ast, &file_module(path), cx, async_locks);
-        let macro_locks =
-            if async_locks && memchr::memmem::find(source.as_bytes(), b"macro_rules").is_some() {
-                macro_rules::lock_uses(ast)
-            } else {
-                macro_rules::MacroLocks::default()
-            };
+        let macro_locks = if async_locks && has_macro_rules {
+            macro_rules::lock_uses(ast)
+        } else {
+            macro_rules::MacroLocks::default()
+        };
         // Only files that join a collection of futures or drain a `JoinSet` can have any.
-        let unread_joins = if memchr::memmem::find(source.as_bytes(), b"join_all").is_some()
-            || memchr::memmem::find(source.as_bytes(), b"join_next").is_some()
-        {
-            let resolver =
-                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
-            analysis::joins::unread_joins(ast, &resolver)
+        let unread_joins = if text_has!(text, b"join_all") || text_has!(text, b"join_next") {
+            analysis::joins::unread_joins(ast, shared_resolver.get_or_insert_with(&new_resolver))
         } else {
             Vec::new()
         };
         // Only files that can exit the process, read the environment, hand a file to an
         // async reader or initialise a once-cell have quiet regions.
-        let quiet_paths = if memchr::memmem::find(source.as_bytes(), b"process::").is_some()
-            || memchr::memmem::find(source.as_bytes(), b".get_or_").is_some()
-            || memchr::memmem::find(source.as_bytes(), b".call_once").is_some()
-            || memchr::memmem::find(source.as_bytes(), b"env::").is_some()
-            || memchr::memmem::find(source.as_bytes(), b"::from_std(").is_some()
-            || memchr::memmem::find(source.as_bytes(), b"::from_file(").is_some()
+        let quiet_paths = if text_has!(text, b"process::")
+            || text_has!(text, b".get_or_")
+            || text_has!(text, b".call_once")
+            || text_has!(text, b"env::")
+            || text_has!(text, b"::from_std(")
+            || text_has!(text, b"::from_file(")
         {
             analysis::quiet_paths::analyse(ast)
         } else {
@@ -605,10 +614,9 @@ impl<'a> FileModel<'a> {
         };
         // Type aliases, for fields reached through an alias declared here from other files
         // (the walker's own table is not kept).
-        let type_aliases = if memchr::memmem::find(source.as_bytes(), b"type ").is_some() {
-            let mut resolver =
-                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
-            types::TypeTable::new(ast, &mut resolver)
+        let type_aliases = if text_has!(text, b"type ") {
+            // (The table leaves the resolver as it found it: in the file's root module.)
+            types::TypeTable::new(ast, shared_resolver.get_or_insert_with(&new_resolver))
                 .named_aliases()
                 .map(|(alias, target)| (alias.to_string(), target.to_string()))
                 .collect()
@@ -617,20 +625,14 @@ impl<'a> FileModel<'a> {
         };
         // Spawns inside `macro_rules!` transcribers, which the walker reads as tokens.
         let mut spawns = facts.spawns;
-        if memchr::memmem::find(source.as_bytes(), b"macro_rules").is_some()
-            && memchr::memmem::find(source.as_bytes(), b"spawn").is_some()
-        {
-            let resolver =
-                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
-            spawns.extend(macro_rules::discarded_spawns(ast, &resolver));
+        if has_macro_rules && text_has!(text, b"spawn") {
+            let resolver = shared_resolver.get_or_insert_with(&new_resolver);
+            spawns.extend(macro_rules::discarded_spawns(ast, resolver));
         }
         // Functions that hand a future they are given to a spawner.
-        let spawn_wrappers = if memchr::memmem::find(source.as_bytes(), b"Future").is_some()
-            && memchr::memmem::find(source.as_bytes(), b"spawn").is_some()
-        {
-            let resolver =
-                resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
-            analysis::spawn_wrappers::spawn_wrappers(ast, &resolver)
+        let spawn_wrappers = if text_has!(text, b"Future") && text_has!(text, b"spawn") {
+            let resolver = shared_resolver.get_or_insert_with(&new_resolver);
+            analysis::spawn_wrappers::spawn_wrappers(ast, resolver)
         } else {
             Vec::new()
         };

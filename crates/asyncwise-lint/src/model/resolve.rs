@@ -337,7 +337,7 @@ impl Resolver {
         let mut inline = [""; 8];
         let mut count = 0;
         let mut spilled = Vec::new();
-        for segment in path.split("::").skip(1) {
+        for segment in path_segments(&path).skip(1) {
             if count < inline.len() && spilled.is_empty() {
                 inline[count] = segment;
                 count += 1;
@@ -498,8 +498,47 @@ fn join(base: &str, rest: &[impl AsRef<str>]) -> String {
     out
 }
 
+/// The segments of a path string, as `path.split("::")` gives them, without setting up a
+/// substring searcher for every call: [`Resolver::follow_local`] splits every name imported
+/// from the crate.
+fn path_segments(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.as_bytes().windows(2).position(|w| w == b"::") {
+            Some(at) => {
+                rest = Some(&text[at + 2..]);
+                Some(&text[..at])
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn path_segments_split_as_str_split_does() {
+        for path in [
+            "crate::a::b",
+            "crate",
+            "",
+            "a:::b",
+            "::a::",
+            "a::::b",
+            "x:y::z",
+        ] {
+            assert_eq!(
+                super::path_segments(path).collect::<Vec<_>>(),
+                path.split("::").collect::<Vec<_>>(),
+                "{path}"
+            );
+        }
+    }
+
     use super::Resolver;
 
     fn resolve_in(file: &str, path: &str) -> String {

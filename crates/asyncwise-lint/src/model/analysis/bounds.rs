@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::knowledge::{Knowledge, iterators};
+use crate::knowledge::{Knowledge, iterators, pacing};
 use crate::model::Loc;
 use crate::model::tokens::TokenFacts;
 
@@ -63,6 +63,10 @@ pub enum TaskBound {
     /// The iteration that spawns then leaves the loop (`return` or `break` after the spawn):
     /// one task per call, not per iteration.
     LeavesLoop,
+    /// The iteration waits on a timer before the spawn (`interval.tick().await`,
+    /// `sleep(period).await`): tasks start at the timer's rate, a schedule. Weaker than the
+    /// others (tasks slower than the period still pile up), so it is looked for last.
+    TimerPaced,
 }
 
 /// The loop a spawn sits in, with what bounds its tasks.
@@ -325,6 +329,20 @@ fn first_bound(
         .any(|l| l.chunked && drained(&l.facts, knowledge))
     {
         return Some(TaskBound::ChunkDrained);
+    }
+    // A timer awaited by the loop's own iteration before the spawn: one task per tick.
+    let timer_before =
+        f.methods.iter().any(|m| {
+            m.awaited && before(m.pos) && pacing::DELAY_METHODS.contains(&m.method.as_str())
+        }) || f.path_calls.iter().any(|c| {
+            before(c.pos)
+                && knowledge
+                    .delay_fns
+                    .iter()
+                    .any(|d| d.rsplit("::").next() == Some(c.name.as_str()))
+        });
+    if timer_before {
+        return Some(TaskBound::TimerPaced);
     }
     None
 }

@@ -29,9 +29,10 @@ crate::declare_rule! {
     /// A fan-out over a collection (`for`, iterator closure) whose tasks are joined right after
     /// the loop (also a `JoinSet` filled with `spawn_on` in the branches of an `if` and joined
     /// after it), a pool sized by a runtime value bound before the loop (`0..cfg.workers`), and
-    /// spawns on a schedule: the loop's iteration waits on a timer before the spawn
-    /// (`interval.tick().await`, `sleep(period).await`), so tasks start at the timer's rate
-    /// (they pile up only when each runs longer than the period).
+    /// spawns on a schedule: the loop's iteration ticks an interval before the spawn
+    /// (`interval.tick().await`), so tasks start at the timer's rate (they pile up only when
+    /// each runs longer than the period). A `sleep` before the spawn is not taken for one: it
+    /// is as often an accept loop's pause on an error.
     ///
     /// The default form is for loops driven by something unbounded or external: a receiver, a
     /// stream, a network loop, or a collection whose tasks are not joined before the loop's
@@ -71,7 +72,7 @@ crate::declare_rule! {
 fn pedantic_reason(l: &SpawnLoop) -> Option<&'static str> {
     if l.bound == Some(TaskBound::TimerPaced) {
         Some(
-            "spawned on a schedule: the loop waits on a timer before each spawn, so tasks start at its rate",
+            "spawned on a schedule: the loop ticks an interval before each spawn, so tasks start at its rate",
         )
     } else if l.iterations == Iterations::Sized {
         Some("a worker pool sized by a value bound before the loop")

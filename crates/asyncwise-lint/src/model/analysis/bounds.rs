@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::knowledge::{Knowledge, iterators, pacing};
+use crate::knowledge::{Knowledge, iterators};
 use crate::model::Loc;
 use crate::model::tokens::TokenFacts;
 
@@ -63,8 +63,8 @@ pub enum TaskBound {
     /// The iteration that spawns then leaves the loop (`return` or `break` after the spawn):
     /// one task per call, not per iteration.
     LeavesLoop,
-    /// The iteration waits on a timer before the spawn (`interval.tick().await`,
-    /// `sleep(period).await`): tasks start at the timer's rate, a schedule. Weaker than the
+    /// The iteration ticks an interval before the spawn (`interval.tick().await`): tasks start
+    /// at the timer's rate, a schedule. Weaker than the
     /// others (tasks slower than the period still pile up), so it is looked for last.
     TimerPaced,
 }
@@ -330,17 +330,13 @@ fn first_bound(
     {
         return Some(TaskBound::ChunkDrained);
     }
-    // A timer awaited by the loop's own iteration before the spawn: one task per tick.
-    let timer_before =
-        f.methods.iter().any(|m| {
-            m.awaited && before(m.pos) && pacing::DELAY_METHODS.contains(&m.method.as_str())
-        }) || f.path_calls.iter().any(|c| {
-            before(c.pos)
-                && knowledge
-                    .delay_fns
-                    .iter()
-                    .any(|d| d.rsplit("::").next() == Some(c.name.as_str()))
-        });
+    // An interval ticked by the loop's own iteration before the spawn: one task per tick. A
+    // `sleep` is left out: before a spawn it is as often the error arm's pause of an accept
+    // loop (`Err(e) => { sleep(d).await; continue }`) as a schedule.
+    let timer_before = f
+        .methods
+        .iter()
+        .any(|m| m.awaited && before(m.pos) && m.method == "tick");
     if timer_before {
         return Some(TaskBound::TimerPaced);
     }

@@ -1,7 +1,8 @@
-// Readings: a loop whose iteration waits on a timer before it spawns (`interval.tick().await`,
-// `sleep(period).await`) starts tasks at the timer's rate, a schedule: the pedantic form (tasks
-// pile up only when each runs longer than the period). A timer awaited after the spawn, or
-// inside the spawned task, paces nothing: the default form.
+// Readings: a loop whose iteration ticks an interval before it spawns (`interval.tick().await`)
+// starts tasks at the timer's rate, a schedule: the pedantic form (tasks pile up only when each
+// runs longer than the period). A `sleep` before the spawn is not taken for a schedule (an
+// accept loop's error arm pauses so too), and a timer inside the spawned task paces nothing:
+// the default form.
 use std::time::Duration;
 use tokio::time::{interval, sleep};
 
@@ -17,7 +18,7 @@ pub async fn refresh_every_minute(cache: Cache) {
 pub async fn poll_with_sleep(client: Client, period: Duration) {
     loop {
         sleep(period).await;
-        tokio::spawn(report(client.clone())); //~ unbounded_spawn(pedantic)
+        tokio::spawn(report(client.clone())); //~ unbounded_spawn
     }
 }
 

@@ -105,6 +105,50 @@ pub const PROGRESS_MACROS: &[&str] = &[
     "println", "eprintln", "print", "eprint", "trace", "debug", "info", "warn", "error",
 ];
 
+/// Methods with no argument that lend their receiver mutably (`tx.as_mut()` handed to a query):
+/// an argument made by one borrows the receiver's place `&mut`, as `&mut *tx` does.
+pub const MUT_BORROW_METHODS: &[&str] = &["as_mut", "deref_mut", "borrow_mut", "get_mut"];
+
+/// First words of calls that write a key's value (`set`, `put`, `insert_user`, `hset`,
+/// `delete`): a later read of the same key (see [`READ_VERBS`]) sees what the write left, so
+/// the two are ordered by the side effect.
+pub const WRITE_VERBS: &[&str] = &[
+    "set", "put", "insert", "write", "update", "upsert", "store", "save", "delete", "remove",
+    "del", "incr", "incrby", "decr", "decrby", "hset", "hdel", "append", "lpush", "rpush", "sadd",
+    "srem", "zadd", "zrem", "expire", "replace",
+];
+
+/// First words of calls that read a key's value (`get`, `fetch_user`, `hget`, `exists`).
+pub const READ_VERBS: &[&str] = &[
+    "get",
+    "read",
+    "fetch",
+    "load",
+    "exists",
+    "find",
+    "select",
+    "hget",
+    "hgetall",
+    "mget",
+    "lrange",
+    "smembers",
+    "sismember",
+    "zrange",
+    "ttl",
+    "contains",
+    "count",
+    "lookup",
+];
+
+/// Methods that put a collection in an order (`sort_by_key`, `reverse`): a loop over one
+/// ordered so before it handles the items in that order on purpose. Matched as the start of
+/// the method's name (`sort` covers `sort_unstable_by`).
+pub const ORDERING_METHODS: &[&str] = &["sort", "reverse"];
+
+/// Code that measures time (`Instant::now()`, `start.elapsed()`): a loop that times each
+/// iteration (a benchmark sweep) needs its runs not to overlap.
+pub const TIME_MEASURES: &[&str] = &["Instant::now()", ".elapsed()"];
+
 /// Words naming a connection, a transaction or a store: two calls handed the same one share it
 /// (one connection runs one query at a time; a transaction orders its statements), whatever
 /// else they do. Matched against a place's last segment: `conn`, `&db_conn`, `self.store`.

@@ -854,10 +854,18 @@ impl<'i, 'c> Lowerer<'i, 'c> {
         }
     }
 
-    /// `&mut x` arguments, and `&mut` parameters passed on: the places lent mutably.
+    /// `&mut x` arguments (also `x.as_mut()`, `x.deref_mut()`: a transaction handed to a
+    /// query as `tx.as_mut()`), and `&mut` parameters passed on: the places lent mutably.
     fn mut_arg(&self, e: &syn::Expr, out: &mut Vec<String>) {
         match e {
             syn::Expr::Reference(r) if r.mutability.is_some() => out.extend(place_of(&r.expr)),
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && crate::knowledge::awaits::MUT_BORROW_METHODS
+                        .contains(&m.method.to_string().as_str()) =>
+            {
+                out.extend(place_of(&m.receiver));
+            }
             syn::Expr::Path(p) => {
                 if let Some(name) = p.path.get_ident().map(ToString::to_string)
                     && self.mut_params.contains(&name)

@@ -182,6 +182,9 @@ pub struct StateCall {
     pub loc: Loc,
     /// The branches it sits in.
     pub branches: BranchPath,
+    /// It sits in code that runs on a failure: a `match` arm on `Err(..)`, the `then` branch of
+    /// `if let Err(..)` or `if r.is_err()`, the `else` of `if let Ok(..)` or `if r.is_ok()`.
+    pub on_error: bool,
 }
 
 /// The arms of the `if`s and `match`es around a point of a body, outermost first, as
@@ -252,6 +255,7 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         branchings: 0,
         macro_depth: 0,
         read_places: Vec::new(),
+        error_arms: 0,
     };
     s.visit_block(block);
     let mut facts = s.finish(Loc::block(block));
@@ -274,6 +278,7 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         branchings: 0,
         macro_depth: 0,
         read_places: Vec::new(),
+        error_arms: 0,
     };
     s.visit_expr(expr);
     s.finish(Loc::expr(expr))
@@ -294,6 +299,8 @@ struct BodyScan<'a> {
     /// Places whose value the conditions of the enclosing `if`s read (`busy` in
     /// `if busy.load(..) == 0`).
     read_places: Vec<String>,
+    /// Error branches being visited (see [`StateCall::on_error`]).
+    error_arms: usize,
 }
 
 impl BodyScan<'_> {
@@ -308,6 +315,13 @@ impl BodyScan<'_> {
         self.branches.0.push((id, arm));
         visit(self);
         self.branches.0.pop();
+    }
+
+    /// Visits code that runs on a failure when `on_error`.
+    fn in_error(&mut self, on_error: bool, visit: impl FnOnce(&mut Self)) {
+        self.error_arms += usize::from(on_error);
+        visit(self);
+        self.error_arms -= usize::from(on_error);
     }
 
     fn point(&self, loc: Loc) -> BodyPoint {
@@ -373,24 +387,12 @@ impl BodyScan<'_> {
         }
         collect.in_header = false;
         collect.visit_block(body);
-        let mut pace = PaceScan {
-            resolver: self.resolver,
-            knowledge: self.knowledge,
-            delays: Vec::new(),
-            counters: Vec::new(),
-            compared: Vec::new(),
-            deadline: None,
-        };
+        let mut pace = PaceScan::new(self.resolver, self.knowledge);
         if let Some(h) = header {
             pace.visit_expr(h);
         }
         pace.visit_block(body);
-        let attempt_bound = pace.deadline.or_else(|| {
-            pace.compared
-                .iter()
-                .find(|(place, _)| pace.counters.contains(place))
-                .map(|(_, loc)| *loc)
-        });
+        let attempt_bound = pace.attempt_bound();
         let fails_past_delays = if pace.delays.is_empty() {
             None
         } else {
@@ -433,9 +435,14 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
         self.read_places.extend(reads.0);
         self.visit_expr(&i.cond);
         let id = self.branching();
-        self.in_arm(id, 0, |s| s.visit_block(&i.then_branch));
+        let on_error = sequences::error_branch(&i.cond);
+        self.in_arm(id, 0, |s| {
+            s.in_error(on_error == Some(true), |s| s.visit_block(&i.then_branch));
+        });
         if let Some((_, otherwise)) = &i.else_branch {
-            self.in_arm(id, 1, |s| s.visit_expr(otherwise));
+            self.in_arm(id, 1, |s| {
+                s.in_error(on_error == Some(false), |s| s.visit_expr(otherwise));
+            });
         }
         self.read_places.truncate(before);
     }
@@ -444,7 +451,8 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
         self.visit_expr(&m.expr);
         let id = self.branching();
         for (n, arm) in (0u32..).zip(&m.arms) {
-            self.in_arm(id, n, |s| s.visit_arm(arm));
+            let on_error = sequences::matches_error(&arm.pat);
+            self.in_arm(id, n, |s| s.in_error(on_error, |s| s.visit_arm(arm)));
         }
     }
 

@@ -190,6 +190,15 @@ pub struct SenderUse {
     /// Used some other way (passed to a function, stored in a struct, returned, captured by a
     /// closure): where it is fed is not visible here.
     pub escapes: bool,
+    /// A clone not bound by `let x = tx.clone()` (`register(tx.clone())`): a sender that may be
+    /// fed elsewhere, with messages of its own.
+    pub clone_handed_away: bool,
+    /// Sends seen (`send`, `unbounded_send`, `try_send`, `send_blocking`).
+    pub sends: usize,
+    /// Sends whose message carries a permit: a name bound earlier by a `let` whose value comes
+    /// from one of the `permit_methods` (`let permit = sem.clone().acquire_owned().await?;`
+    /// ... `tx.send((job, permit))`).
+    pub permitted_sends: usize,
 }
 
 /// How the senders `names` (and clones bound with `let x = name.clone()`) are used in `tokens`.
@@ -198,11 +207,13 @@ pub struct SenderUse {
 /// let u = sender_use("for x in xs { tx.send(x).ok(); }".parse().unwrap(), &["tx"]);
 /// assert!(u.in_loop && !u.escapes);
 /// ```
-pub fn sender_use(tokens: TokenStream, names: &[String]) -> SenderUse {
+pub fn sender_use(tokens: TokenStream, names: &[String], permit_methods: &[&str]) -> SenderUse {
     let mut flat = Vec::new();
     flatten(tokens, &mut flat, None, None);
     let mut names: Vec<String> = names.to_vec();
     let mut out = SenderUse::default();
+    // Names bound to a permit so far.
+    let mut permits: Vec<String> = Vec::new();
     // Loop bodies: a `for`/`while`/`loop` keyword makes the next `{` group a loop body.
     let mut pending_loop = false;
     let mut stack: Vec<bool> = Vec::new();
@@ -245,6 +256,15 @@ pub fn sender_use(tokens: TokenStream, names: &[String]) -> SenderUse {
                     closures.pop();
                 }
             }
+            Flat::Ident(w, _)
+                if permit_methods.contains(&w.as_str())
+                    && matches!(
+                        i.checked_sub(1).and_then(|j| flat.get(j)),
+                        Some(Flat::Punct('.'))
+                    ) =>
+            {
+                permits.extend(let_bound_before(&flat, i));
+            }
             Flat::Ident(w, _) if names.iter().any(|n| n == w) => {
                 let in_loop = stack.iter().any(|l| *l) || !closures.is_empty();
                 let method = match (flat.get(i + 1), flat.get(i + 2)) {
@@ -258,6 +278,13 @@ pub fn sender_use(tokens: TokenStream, names: &[String]) -> SenderUse {
                 match method {
                     Some("send" | "unbounded_send" | "try_send" | "send_blocking") => {
                         out.in_loop |= in_loop;
+                        out.sends += 1;
+                        if argument_idents(&flat, i + 3)
+                            .iter()
+                            .any(|a| permits.contains(a))
+                        {
+                            out.permitted_sends += 1;
+                        }
                     }
                     Some("clone") => {
                         out.in_loop |= in_loop;
@@ -270,6 +297,8 @@ pub fn sender_use(tokens: TokenStream, names: &[String]) -> SenderUse {
                             if !names.contains(&alias) {
                                 names.push(alias);
                             }
+                        } else {
+                            out.clone_handed_away = true;
                         }
                     }
                     Some("is_closed" | "closed" | "same_channel") => {}
@@ -282,6 +311,64 @@ pub fn sender_use(tokens: TokenStream, names: &[String]) -> SenderUse {
         i += 1;
     }
     out
+}
+
+/// The name a `let` binds when `flat[at]` is part of its value (`let permit = sem.acquire_owned()`,
+/// `let mut p = ..`): found by walking back to the statement's `=`, within its statement.
+fn let_bound_before(flat: &[Flat], at: usize) -> Option<String> {
+    let mut j = at;
+    // Groups closed on the way back (`clone()` in `sem.clone().acquire_owned()`).
+    let mut depth = 0usize;
+    while j > 0 {
+        j -= 1;
+        match &flat[j] {
+            Flat::Close => depth += 1,
+            Flat::Open(_) if depth > 0 => depth -= 1,
+            // Inside an argument list or at a block's start: no `let` of its own.
+            Flat::Open(_) => return None,
+            Flat::Punct(';') if depth == 0 => return None,
+            Flat::Punct('=') if depth == 0 => {
+                let name = match j.checked_sub(1).and_then(|k| flat.get(k)) {
+                    Some(Flat::Ident(n, _)) => n.clone(),
+                    _ => return None,
+                };
+                let keyword = |k: usize| match j.checked_sub(k).and_then(|k| flat.get(k)) {
+                    Some(Flat::Ident(w, _)) => Some(w.as_str()),
+                    _ => None,
+                };
+                return match (keyword(2), keyword(3)) {
+                    (Some("let"), _) | (Some("mut"), Some("let")) => Some(name),
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The identifiers of the argument list opening at `flat[open]` (`(` of `send((job, permit))`),
+/// nested groups included.
+fn argument_idents(flat: &[Flat], open: usize) -> Vec<String> {
+    let mut idents = Vec::new();
+    if !matches!(flat.get(open), Some(Flat::Open('('))) {
+        return idents;
+    }
+    let mut depth = 0usize;
+    for token in &flat[open..] {
+        match token {
+            Flat::Open(_) => depth += 1,
+            Flat::Close => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Flat::Ident(w, _) => idents.push(w.clone()),
+            _ => {}
+        }
+    }
+    idents
 }
 
 enum Flat {
@@ -368,7 +455,11 @@ mod tests {
     use super::{TokenFacts, sender_use};
 
     fn uses(src: &str) -> super::SenderUse {
-        sender_use(src.parse().expect("tokens"), &["tx".to_string()])
+        sender_use(
+            src.parse().expect("tokens"),
+            &["tx".to_string()],
+            &["acquire_owned"],
+        )
     }
 
     #[test]
@@ -384,6 +475,22 @@ mod tests {
         assert!(uses("watcher(move |ev| { tx.send(ev).ok(); })").in_loop);
         assert!(uses("items.for_each(|x| tx.send(x).unwrap());").in_loop);
         assert!(!uses("let f = |x: u8| x + 1; tx.send(f(1)).ok();").in_loop);
+    }
+
+    #[test]
+    fn sends_carrying_a_permit_are_counted() {
+        let permitted = uses(
+            "loop { let permit = sem.clone().acquire_owned().await?; let job = next().await; tx.send((job, permit)).ok(); }",
+        );
+        assert_eq!((permitted.sends, permitted.permitted_sends), (1, 1));
+        // a permit acquired but not sent along
+        let apart = uses(
+            "loop { let permit = sem.clone().acquire_owned().await?; tx.send(job).ok(); drop(permit); }",
+        );
+        assert_eq!((apart.sends, apart.permitted_sends), (1, 0));
+        // sent before it is acquired: not yet a permit
+        let early = uses("tx.send((job, permit)).ok(); let permit = sem.acquire_owned().await;");
+        assert_eq!(early.permitted_sends, 0);
     }
 
     #[test]

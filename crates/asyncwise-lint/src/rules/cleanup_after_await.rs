@@ -31,6 +31,13 @@ crate::declare_rule! {
     /// scope would be wrong. A pair with only one of the two calls behind such a check is
     /// reported.
     ///
+    /// Nor is a state left only on a failure (`Err(e) => { active.fetch_sub(1, ..); return
+    /// Err(e) }`, in a `match` arm on `Err`, an `if let Err`, the `else` of an `if let Ok`) with
+    /// no leave on success: that call undoes an entry that did not take, and on success the
+    /// state stays entered by design (a connection counted until it closes elsewhere), so a
+    /// cancelled future leaves it as success does. A `?` or `return` before it is still
+    /// reported, as the early exit that skips the undo the code makes on other failures.
+    ///
     /// Nor is the body of a task spawned straight from an async block whose handle is
     /// discarded (`tokio::spawn(async move { .. });`): nothing can cancel such a task while the
     /// runtime runs. A task whose handle is kept in a file that aborts tasks (`abort()`,
@@ -162,6 +169,18 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 if enter.checked && exit.checked {
                     continue;
                 }
+                // Left only on a failure (`Err(e) => { active.fetch_sub(1, ..); return Err(e) }`,
+                // no leave on success): the call undoes an entry that did not take, and the
+                // state stays entered on success by design (a connection counted until it
+                // closes elsewhere). Not an enter/leave pair of this scope: a cancelled future
+                // leaves it entered as success does. An early exit before it still skips the
+                // undo the code makes on other failures.
+                let enter_at = enter.loc;
+                let only_on_error = exit.on_error
+                    && !seq
+                        .calls
+                        .iter()
+                        .any(|c| leaves(c) && !c.on_error && c.loc.start > enter_at.end);
                 // A `?` or `return` between the two leaves the state entered on every error,
                 // cancelled or not: reported whether or not the body can be cancelled.
                 let between = |p: &&crate::model::loops::BodyPoint| {
@@ -175,16 +194,25 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                         break;
                     }
                     reported.push((enter.loc, early));
-                    let mut d = super::diagnostic(
-                        &CLEANUP_AFTER_AWAIT,
-                        model,
-                        early,
-                        format!(
-                            "this early exit skips `{}` after `{}`: the {what} stays entered",
-                            exit.method, enter.method
-                        ),
-                        "leave the state in a `Drop` guard created right after entering it (e.g. `scopeguard::defer! { .. }`), so it runs on every exit, error and cancellation alike",
-                    );
+                    let (message, help) = if only_on_error {
+                        (
+                            format!(
+                                "this early exit skips `{}`, which undoes `{}` on a later failure: the {what} stays entered on this error",
+                                exit.method, enter.method
+                            ),
+                            "undo the state on this error too: handle the error here as the later failure is handled, or hold a guard that undoes it on drop and is disarmed on success",
+                        )
+                    } else {
+                        (
+                            format!(
+                                "this early exit skips `{}` after `{}`: the {what} stays entered",
+                                exit.method, enter.method
+                            ),
+                            "leave the state in a `Drop` guard created right after entering it (e.g. `scopeguard::defer! { .. }`), so it runs on every exit, error and cancellation alike",
+                        )
+                    };
+                    let mut d =
+                        super::diagnostic(&CLEANUP_AFTER_AWAIT, model, early, message, help);
                     d.notes.push(super::note(
                         model,
                         enter.loc,
@@ -193,10 +221,17 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     d.notes.push(super::note(
                         model,
                         exit.loc,
-                        "and left here, only on the path that reaches this line",
+                        if only_on_error {
+                            "and left here, only on the failure this branch handles"
+                        } else {
+                            "and left here, only on the path that reaches this line"
+                        },
                     ));
                     sink.diagnostics.push(d);
                     break;
+                }
+                if only_on_error {
+                    continue;
                 }
                 let Some(await_loc) = seq.awaits.iter().find(between).map(|p| p.loc) else {
                     continue;

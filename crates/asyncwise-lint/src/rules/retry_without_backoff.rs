@@ -1,7 +1,7 @@
 use crate::facts::Sink;
 use crate::knowledge::Knowledge;
 use crate::levels::{Group, Level};
-use crate::model::loops::{AwaitedCall, LoopAwait, LoopKind, Outcome};
+use crate::model::loops::{AwaitedCall, LoopAwait, LoopFact, LoopKind, Outcome};
 use crate::model::{FileModel, FnItem};
 
 crate::declare_rule! {
@@ -12,7 +12,14 @@ crate::declare_rule! {
     /// anywhere in the loop and no bound on the attempts (a counter changed in the loop and
     /// compared with a limit, a deadline or elapsed time compared, a list of candidates the
     /// loop takes the failed one out of (`retain`, `remove`, `pop`) and stops on when it is empty:
-    /// a failover tries each candidate once).
+    /// a failover tries each candidate once; the same with a bit set of candidates cleared bit by
+    /// bit (`mask &= !bit`, `mask ^= bit`) and compared with zero, or a candidate taken by
+    /// `let Some(c) = candidates.pop() else { .. }`; a one-shot flag, set to one value only in the
+    /// loop and tested where the code it guards leaves the loop or sets it (`Err(e) if !retried
+    /// => { retried = true; continue }`, `if retried { return Err(e) } retried = true;`): it
+    /// allows one retry). A `timeout` around another future of the iteration
+    /// (`if timeout(delay, shutdown.recv()).await.is_ok() { break }`) waits up to `delay` before
+    /// the loop goes round: a delay, not an immediate retry.
     ///
     /// The failure path is read from the code that examines the result: `match` arms on
     /// `Ok`/`Err` (`Err(e) if transient(&e) => continue` counts), `if let`, `while let`,
@@ -103,6 +110,26 @@ fn paced_callee(model: &FileModel<'_>, call: &AwaitedCall) -> bool {
     })
 }
 
+/// Whether another awaited call of the iteration is a `timeout` around some future
+/// (`timeout(delay, shutdown.recv())`, `signal.changed().timeout(delay)`): the loop waits up to
+/// that long (less only if the future completes first) before it goes round, a delay between
+/// attempts. A `timeout` around the retried call itself bounds one attempt instead.
+fn waits_on_timeout(l: &LoopFact, retried: &LoopAwait) -> bool {
+    l.awaits
+        .iter()
+        .any(|b| !b.nested && b.call.raced.is_some() && b.call.loc != retried.call.loc)
+}
+
+/// A `timeout` around a wait for a signal (`timeout(delay, shutdown.recv())`): running out of
+/// time is its normal outcome, and the signal is the way out. The loop waits there; it does not
+/// retry it.
+fn waits_for_signal(a: &LoopAwait) -> bool {
+    a.call
+        .raced
+        .as_deref()
+        .is_some_and(|raced| crate::knowledge::awaits::EVENT_WAITS.contains(&raced))
+}
+
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for l in &model.loops {
         if l.kind == LoopKind::For || l.attempt_bound.is_some() {
@@ -124,6 +151,8 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     && a.on_error == Outcome::GoesRound
                     && matches!(a.on_success, Outcome::Leaves | Outcome::Propagates)
                     && !paced_callee(model, &a.call)
+                    && !waits_on_timeout(l, a)
+                    && !waits_for_signal(a)
             })
         } else {
             // The loop waits, but only on the success path: the failure `continue`s past the

@@ -245,6 +245,79 @@ fn dependent(model: &FileModel<'_>, earlier: &Step<'_>, later: &Step<'_>) -> boo
             .is_some_and(|r| overlaps_any(r, &a.uses))
         || a.mut_args.iter().any(|m| overlaps_any(m, &b.uses))
         || b.mut_args.iter().any(|m| overlaps_any(m, &a.uses))
+        || writes_then_reads(model, a, b)
+}
+
+/// A write and a later read of the same key (`cache.set(&key, v)` then `cache.get(&key)`,
+/// `store::put(k, v)` then `store::get(k)`): the read sees what the write left, so the two are
+/// ordered by the side effect even on two handles of one client. The key is an argument both
+/// calls pass, as written.
+fn writes_then_reads(model: &FileModel<'_>, write: &CallSite, read: &CallSite) -> bool {
+    let first_word = |name: &str| {
+        name.to_ascii_lowercase()
+            .split('_')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    if !awaits::WRITE_VERBS.contains(&first_word(&write.name).as_str())
+        || !awaits::READ_VERBS.contains(&first_word(&read.name).as_str())
+    {
+        return false;
+    }
+    let written = call_arguments(&text(model, write.loc));
+    call_arguments(&text(model, read.loc))
+        .iter()
+        .any(|key| written.contains(key))
+}
+
+/// The arguments of the call whose text ends with its argument list (`client.set(&key, v)`),
+/// as written with `&` and spaces removed: `["key", "v"]`.
+fn call_arguments(call: &str) -> Vec<String> {
+    let Some(inner) = call.strip_suffix(')') else {
+        return Vec::new();
+    };
+    // The `(` that opens the last argument list: walk back over nested brackets.
+    let mut depth = 0usize;
+    let mut open = None;
+    for (i, c) in inner.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '(' => {
+                open = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(open) = open else {
+        return Vec::new();
+    };
+    let mut args = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    for c in inner[open + 1..].chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                args.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    args.push(current);
+    args.into_iter()
+        .map(|a| {
+            a.chars()
+                .filter(|c| !c.is_whitespace() && *c != '&')
+                .collect::<String>()
+        })
+        .filter(|a| !a.is_empty())
+        .collect()
 }
 
 fn report_run(model: &FileModel<'_>, run: &[Step<'_>], sink: &mut Sink) {
@@ -325,7 +398,7 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         _ => return,
     };
     let Some(call) = ir.call_of(w) else { return };
-    if in_migration(model, call.loc) {
+    if in_migration(model, call.loc) || order_matters(model, f, call) {
         return;
     }
     let request = request_sent(model, call);
@@ -392,6 +465,61 @@ fn check_for_loop(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, sink: &m
         "the loop waits for each call before starting the next",
     ));
     sink.diagnostics.push(d);
+}
+
+/// Whether the code shows that the loop's items must be handled in their order, one at a
+/// time: the iterated expression is reversed (`for dir in dirs.iter().rev()`, deepest first)
+/// or the collection it iterates was sorted or reversed earlier in the body
+/// (`dirs.sort_by_key(..)`: ordered on purpose, as directories removed children first), or
+/// the iteration measures time (`Instant::now()` or `.elapsed()` in the loop, or both in the
+/// body of the awaited fn of this file: a benchmark sweep whose runs must not overlap).
+fn order_matters(model: &FileModel<'_>, f: &crate::model::ir::ForLoop, call: &CallSite) -> bool {
+    let ir = &model.ir;
+    let source = text(model, f.loc);
+    let header = source.split('{').next().unwrap_or_default();
+    if header.contains(".rev()") {
+        return true;
+    }
+    let body = ir.blocks[f.body].body;
+    let ordered_before = ir.stmts.iter().any(|s| {
+        ir.blocks[s.block].body == body && s.loc.end <= f.loc.start && {
+            let stmt = text(model, s.loc);
+            f.iter_uses.iter().any(|p| {
+                awaits::ORDERING_METHODS.iter().any(|m| {
+                    let call = format!("{p}.{m}");
+                    // `dirs.sort()`, not `subdirs.sort()`: the place starts at a word boundary.
+                    stmt.match_indices(&call).any(|(at, _)| {
+                        !stmt[..at]
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    })
+                })
+            })
+        }
+    });
+    let measures = |code: &str| awaits::TIME_MEASURES.iter().any(|m| code.contains(m));
+    ordered_before
+        || measures(&source)
+        || model
+            .fn_items
+            .iter()
+            .filter(|item| item.is_async)
+            .any(|item| {
+                let called = match &call.callee {
+                    Callee::Path(path) => item.path == *path,
+                    _ => {
+                        item.self_ty.is_some()
+                            && item.path.rsplit("::").next() == Some(call.name.as_str())
+                    }
+                };
+                // Both taking the time and reading what has passed since: a clock read alone
+                // is as likely an expiry check (`let now = Instant::now();` with deadlines).
+                called && {
+                    let body = text(model, item.body);
+                    awaits::TIME_MEASURES.iter().all(|m| body.contains(m))
+                }
+            })
 }
 
 /// A request built in the iteration and sent (`self.client.get(&url).send()`, reqwest's and

@@ -1,7 +1,7 @@
 use crate::facts::Sink;
 use crate::levels::{Group, Level};
 use crate::model::FileModel;
-use crate::model::analysis::bounds::{Iterations, SpawnLoop};
+use crate::model::analysis::bounds::{Iterations, SpawnLoop, TaskBound};
 
 crate::declare_rule! {
     /// ## What it does
@@ -28,7 +28,11 @@ crate::declare_rule! {
     /// ## Pedantic form
     /// A fan-out over a collection (`for`, iterator closure) whose tasks are joined right after
     /// the loop (also a `JoinSet` filled with `spawn_on` in the branches of an `if` and joined
-    /// after it), and a pool sized by a runtime value bound before the loop (`0..cfg.workers`).
+    /// after it), a pool sized by a runtime value bound before the loop (`0..cfg.workers`), and
+    /// spawns on a schedule: the loop's iteration ticks an interval before the spawn
+    /// (`interval.tick().await`), so tasks start at the timer's rate (they pile up only when
+    /// each runs longer than the period). A `sleep` before the spawn is not taken for one: it
+    /// is as often an accept loop's pause on an error.
     ///
     /// The default form is for loops driven by something unbounded or external: a receiver, a
     /// stream, a network loop, or a collection whose tasks are not joined before the loop's
@@ -66,7 +70,11 @@ crate::declare_rule! {
 /// a runtime value bound before the loop, or a fan-out over a collection whose tasks are joined
 /// right after it (a `loop` or `while` loop is not a fan-out over a collection).
 fn pedantic_reason(l: &SpawnLoop) -> Option<&'static str> {
-    if l.iterations == Iterations::Sized {
+    if l.bound == Some(TaskBound::TimerPaced) {
+        Some(
+            "spawned on a schedule: the loop ticks an interval before each spawn, so tasks start at its rate",
+        )
+    } else if l.iterations == Iterations::Sized {
         Some("a worker pool sized by a value bound before the loop")
     } else if l.joined_after && l.kind != "`loop`" && l.kind != "`while` loop" {
         Some("a fan-out whose tasks are joined right after the loop")
@@ -82,7 +90,13 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for (spawn, wrapper) in spawns {
         // Any visible bound the model found (a permit, a drained set, an awaited handle, a
         // fixed number of iterations, an accept loop, ...: `TaskBound`) keeps the loop quiet.
-        let Some(l) = spawn.in_loop.as_ref().filter(|l| l.bound.is_none()) else {
+        // A timer's rate is a bound only as long as each task ends within the period: the
+        // pedantic form.
+        let Some(l) = spawn
+            .in_loop
+            .as_ref()
+            .filter(|l| l.bound.is_none() || l.bound == Some(TaskBound::TimerPaced))
+        else {
             continue;
         };
         let (loop_loc, kind, pedantic) = (&l.loc, l.kind, pedantic_reason(l));

@@ -63,6 +63,10 @@ pub enum TaskBound {
     /// The iteration that spawns then leaves the loop (`return` or `break` after the spawn):
     /// one task per call, not per iteration.
     LeavesLoop,
+    /// The iteration ticks an interval before the spawn (`interval.tick().await`): tasks start
+    /// at the timer's rate, a schedule. Weaker than the
+    /// others (tasks slower than the period still pile up), so it is looked for last.
+    TimerPaced,
 }
 
 /// The loop a spawn sits in, with what bounds its tasks.
@@ -325,6 +329,16 @@ fn first_bound(
         .any(|l| l.chunked && drained(&l.facts, knowledge))
     {
         return Some(TaskBound::ChunkDrained);
+    }
+    // An interval ticked by the loop's own iteration before the spawn: one task per tick. A
+    // `sleep` is left out: before a spawn it is as often the error arm's pause of an accept
+    // loop (`Err(e) => { sleep(d).await; continue }`) as a schedule.
+    let timer_before = f
+        .methods
+        .iter()
+        .any(|m| m.awaited && before(m.pos) && m.method == "tick");
+    if timer_before {
+        return Some(TaskBound::TimerPaced);
     }
     None
 }

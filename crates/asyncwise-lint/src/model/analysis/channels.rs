@@ -26,6 +26,11 @@ pub enum LowVolume {
     Control,
     /// The sender is not fed in a loop, a callback or a task per event, and not handed away.
     NotFedPerEvent,
+    /// Every message sent carries a semaphore permit acquired before the send
+    /// (`tx.send((job, permit))` after `let permit = sem.clone().acquire_owned().await?`), and
+    /// the sender is not handed away: the queue holds at most as many messages as there are
+    /// permits.
+    PermitCarried,
 }
 
 impl LowVolume {
@@ -43,6 +48,9 @@ impl LowVolume {
             LowVolume::Control => "a control or shutdown channel",
             LowVolume::NotFedPerEvent => {
                 "its sender is not fed in a loop, a callback or a task per event"
+            }
+            LowVolume::PermitCarried => {
+                "every message carries a semaphore permit acquired before the send: the queue is bounded by the permits"
             }
         }
     }
@@ -93,15 +101,24 @@ pub fn low_volume(
         })
     });
     let senders = [sender.to_string()];
-    let fed_in_loop = || after.is_some_and(|after| sender_use(after.clone(), &senders).in_loop);
+    let permits = &knowledge.permit_methods;
+    let fed_in_loop =
+        || after.is_some_and(|after| sender_use(after.clone(), &senders, permits).in_loop);
     if request_reply && !fed_in_loop() {
         Some(LowVolume::RequestReply)
     } else if unit || knowledge.is_control_sender(sender) {
         Some(LowVolume::Control)
     } else {
         after.and_then(|after| {
-            let used = sender_use(after.clone(), &senders);
-            (!used.in_loop && !used.escapes).then_some(LowVolume::NotFedPerEvent)
+            let used = sender_use(after.clone(), &senders, permits);
+            if used.escapes {
+                None
+            } else if !used.in_loop {
+                Some(LowVolume::NotFedPerEvent)
+            } else {
+                (used.sends > 0 && used.permitted_sends == used.sends && !used.clone_handed_away)
+                    .then_some(LowVolume::PermitCarried)
+            }
         })
     }
 }
@@ -232,6 +249,21 @@ mod tests {
         );
         // nothing known about the rest of the block
         assert_eq!(volume("unbounded_channel", "tx", None), None);
+    }
+
+    #[test]
+    fn a_sender_whose_messages_carry_a_permit_is_bounded_by_the_permits() {
+        let fed = "loop { let permit = sem.clone().acquire_owned().await.unwrap(); let job = next().await; tx.send((job, permit)).ok(); }";
+        assert_eq!(
+            volume("unbounded_channel", "tx", Some(fed)),
+            Some(LowVolume::PermitCarried)
+        );
+        // one send without the permit: nothing bounds that one
+        let mixed = "loop { let permit = sem.clone().acquire_owned().await.unwrap(); tx.send((job, permit)).ok(); tx.send((other, p2)).ok(); }";
+        assert_eq!(volume("unbounded_channel", "tx", Some(mixed)), None);
+        // handed away: fed wherever the callee feeds it
+        let away = "loop { let permit = sem.clone().acquire_owned().await.unwrap(); tx.send((job, permit)).ok(); } start(tx);";
+        assert_eq!(volume("unbounded_channel", "tx", Some(away)), None);
     }
 
     fn polls(method: &str, timeout: &str) -> bool {

@@ -1,6 +1,6 @@
 //! What paces a loop or a body (timers and backoffs, by the knowledge's delay table or a
 //! helper named after a delay) and what bounds its attempts (a counter compared with a limit,
-//! a deadline or an elapsed time compared). Read by `retry_without_backoff` through
+//! a deadline or an elapsed time compared, a one-shot flag, candidates used up). Read by `retry_without_backoff` through
 //! [`LoopFact::delays`](super::LoopFact::delays), [`LoopFact::attempt_bound`](super::LoopFact::attempt_bound)
 //! and [`BodyFacts::paced_bodies`](super::BodyFacts::paced_bodies).
 
@@ -17,21 +17,9 @@ pub(super) fn paces(
     knowledge: &Knowledge,
     visit: impl FnOnce(&mut PaceScan<'_>),
 ) -> bool {
-    let mut pace = PaceScan {
-        resolver,
-        knowledge,
-        delays: Vec::new(),
-        counters: Vec::new(),
-        compared: Vec::new(),
-        deadline: None,
-    };
+    let mut pace = PaceScan::new(resolver, knowledge);
     visit(&mut pace);
-    !pace.delays.is_empty()
-        || pace.deadline.is_some()
-        || pace
-            .compared
-            .iter()
-            .any(|(place, _)| pace.counters.contains(place))
+    !pace.delays.is_empty() || pace.attempt_bound().is_some()
 }
 
 /// Finds what paces a loop (timers, backoffs) and what bounds its attempts (counters compared
@@ -46,6 +34,166 @@ pub(super) struct PaceScan<'a> {
     pub(super) compared: Vec<(String, Loc)>,
     /// A comparison of a deadline or an elapsed time.
     pub(super) deadline: Option<Loc>,
+    /// Places assigned a `bool` literal (`retried = true`), with the value.
+    pub(super) flag_sets: Vec<(String, bool)>,
+    /// Flags a condition tests as a `bool` where the code it guards leaves the loop or sets the
+    /// flag (`if retried { return .. }`, `Err(e) if !retried => { retried = true; .. }`), with
+    /// the condition.
+    pub(super) tested: Vec<(String, Loc)>,
+    /// Names a `let` of the scanned code binds: a flag declared inside a loop starts afresh
+    /// each round.
+    pub(super) let_bound: Vec<String>,
+    /// `let Some(c) = candidates.pop() else { .. }`: a candidate taken out of a collection,
+    /// whose `else` (it must diverge) runs once none is left.
+    pub(super) exhausted: Option<Loc>,
+}
+
+impl<'a> PaceScan<'a> {
+    pub(super) fn new(resolver: &'a Resolver, knowledge: &'a Knowledge) -> Self {
+        PaceScan {
+            resolver,
+            knowledge,
+            delays: Vec::new(),
+            counters: Vec::new(),
+            compared: Vec::new(),
+            deadline: None,
+            flag_sets: Vec::new(),
+            tested: Vec::new(),
+            let_bound: Vec::new(),
+            exhausted: None,
+        }
+    }
+
+    /// What bounds the attempts of the scanned code: a deadline or elapsed time compared, a
+    /// counter (or a collection or bit set of candidates that shrinks) compared with a limit,
+    /// a one-shot flag, or candidates taken out until none is left.
+    pub(super) fn attempt_bound(&self) -> Option<Loc> {
+        self.deadline
+            .or_else(|| {
+                self.compared
+                    .iter()
+                    .find(|(place, _)| self.counters.contains(place))
+                    .map(|(_, loc)| *loc)
+            })
+            .or_else(|| self.one_shot_flag())
+            .or(self.exhausted)
+    }
+
+    /// A flag the code only ever sets to one value and tests (`if !retried { retried = true;
+    /// continue }`): once set it stays set, so the path it guards runs once. A flag also set
+    /// back, or declared by a `let` of the scanned code (fresh each round), bounds nothing.
+    fn one_shot_flag(&self) -> Option<Loc> {
+        self.tested.iter().find_map(|(flag, loc)| {
+            let mut values = self
+                .flag_sets
+                .iter()
+                .filter(|(place, _)| place == flag)
+                .map(|(_, value)| *value);
+            let first = values.next()?;
+            (values.all(|v| v == first) && !self.let_bound.contains(flag)).then_some(*loc)
+        })
+    }
+
+    /// Records the flags `cond` tests when the code it guards runs at most once per flag or
+    /// ends the attempts: it leaves the loop (`if retried { return Err(e) }`), or sets the flag
+    /// and goes round (`if !retried { retried = true; continue }`, a match arm
+    /// `Err(e) if !retried => { retried = true; .. }`). A flag only logged on (`if !first {
+    /// warn!(..) }`) bounds nothing.
+    fn test(&mut self, cond: &syn::Expr, guarded: Guarded<'_>) {
+        let mut places = Vec::new();
+        tested_places(cond, &mut places);
+        for flag in places {
+            let sets = |e: &dyn Fn(&mut Exits)| {
+                let mut exits = Exits {
+                    flag: &flag,
+                    ..Exits::default()
+                };
+                e(&mut exits);
+                exits
+            };
+            let bounds = match guarded {
+                Guarded::Then(block) => {
+                    let exits = sets(&|x| x.visit_block(block));
+                    exits.leaves || exits.sets_flag && exits.goes_round
+                }
+                Guarded::Arm(body) => sets(&|x| x.visit_expr(body)).sets_flag,
+            };
+            if bounds {
+                self.tested.push((flag, Loc::expr(cond)));
+            }
+        }
+    }
+}
+
+/// The code a condition on a flag guards.
+#[derive(Clone, Copy)]
+enum Guarded<'a> {
+    /// An `if`'s `then` block.
+    Then(&'a syn::Block),
+    /// A guarded match arm's body.
+    Arm(&'a syn::Expr),
+}
+
+/// The places a condition tests as a `bool`: the condition itself, through `!`, parentheses
+/// and the operands of `&&` and `||`.
+fn tested_places(cond: &syn::Expr, out: &mut Vec<String>) {
+    match cond {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => tested_places(&u.expr, out),
+        syn::Expr::Paren(p) => tested_places(&p.expr, out),
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+            tested_places(&b.left, out);
+            tested_places(&b.right, out);
+        }
+        syn::Expr::Path(_) | syn::Expr::Field(_) => out.push(place(cond)),
+        _ => {}
+    }
+}
+
+/// What guarded code does: leaves (`return`, `break`), goes round (`continue`), sets the flag.
+#[derive(Default)]
+struct Exits<'f> {
+    flag: &'f str,
+    leaves: bool,
+    goes_round: bool,
+    sets_flag: bool,
+}
+
+impl<'ast> Visit<'ast> for Exits<'_> {
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        self.leaves = true;
+        visit::visit_expr_return(self, r);
+    }
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        self.leaves = true;
+        visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+        self.goes_round = true;
+        visit::visit_expr_continue(self, c);
+    }
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if compared_place(&a.left).as_deref() == Some(self.flag)
+            && matches!(
+                &*a.right,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Bool(_),
+                    ..
+                })
+            )
+        {
+            self.sets_flag = true;
+        }
+        visit::visit_expr_assign(self, a);
+    }
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // `bail!(..)` leaves like a `return Err(..)`.
+        if mac.path.segments.last().is_some_and(|s| s.ident == "bail") {
+            self.leaves = true;
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 fn names_delay(name: &str) -> bool {
@@ -61,8 +209,10 @@ fn compared_place(e: &syn::Expr) -> Option<String> {
         syn::Expr::Paren(p) => compared_place(&p.expr),
         syn::Expr::Cast(c) => compared_place(&c.expr),
         syn::Expr::Path(_) | syn::Expr::Field(_) => Some(place(e)),
-        // `candidates.len()` compared: the collection's size.
-        syn::Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => {
+        // `candidates.len()`, `mask.count_ones()` compared: the collection's or bit set's size.
+        syn::Expr::MethodCall(m)
+            if (m.method == "len" || m.method == "count_ones") && m.args.is_empty() =>
+        {
             compared_place(&m.receiver)
         }
         _ => None,
@@ -146,7 +296,11 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
         use syn::BinOp;
         match b.op {
-            BinOp::AddAssign(_) | BinOp::SubAssign(_) => {
+            // `mask &= !(1 << i)`, `left ^= bit`: a bit set of candidates cleared one by one.
+            BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitXorAssign(_) => {
                 self.counters.extend(compared_place(&b.left));
             }
             BinOp::Lt(_)
@@ -169,12 +323,43 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
     }
 
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-        if let Some(target) = compared_place(&a.left)
-            && names_used(&a.right).contains(&target)
-        {
-            self.counters.push(target);
+        if let Some(target) = compared_place(&a.left) {
+            if names_used(&a.right).contains(&target) {
+                self.counters.push(target);
+            } else if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(value),
+                ..
+            }) = &*a.right
+            {
+                self.flag_sets.push((target, value.value));
+            }
         }
         visit::visit_expr_assign(self, a);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.test(&i.cond, Guarded::Then(&i.then_branch));
+        visit::visit_expr_if(self, i);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if let Some((_, guard)) = &arm.guard {
+            self.test(guard, Guarded::Arm(&arm.body));
+        }
+        visit::visit_arm(self, arm);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        self.let_bound.extend(super::pat_names(&l.pat));
+        if let Some(init) = &l.init
+            && init.diverge.is_some()
+            && let syn::Expr::MethodCall(m) = &*init.expr
+            && pacing::SHRINKING_METHODS.contains(&m.method.to_string().as_str())
+            && self.exhausted.is_none()
+        {
+            self.exhausted = Some(Loc::method_call(m));
+        }
+        visit::visit_local(self, l);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {

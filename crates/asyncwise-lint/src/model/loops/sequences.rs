@@ -40,6 +40,7 @@ impl BodyScan<'_> {
                 first_arg: c.args.first().map(place),
                 loc: Loc::call(c),
                 branches: self.branches.clone(),
+                on_error: self.error_arms > 0,
             });
         }
         let mut e = expr;
@@ -57,6 +58,7 @@ impl BodyScan<'_> {
                     first_arg: m.args.first().map(place),
                     loc: Loc::method_call(m),
                     branches: self.branches.clone(),
+                    on_error: self.error_arms > 0,
                 });
             }
             if !(self.knowledge.is_unwrap_like(&method) || method == "ok") {
@@ -64,6 +66,44 @@ impl BodyScan<'_> {
             }
             e = &m.receiver;
         }
+    }
+}
+
+/// Whether a pattern matches a failure: it names `Err` anywhere (`Err(e)`, `Ok(Err(e))`,
+/// `Err(_) | Ok(None)`).
+pub(super) fn matches_error(pat: &syn::Pat) -> bool {
+    struct Names(bool);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            if p.segments.last().is_some_and(|s| s.ident == "Err") {
+                self.0 = true;
+            }
+        }
+    }
+    let mut n = Names(false);
+    n.visit_pat(pat);
+    n.0
+}
+
+/// Which branch of an `if` runs on a failure: `Some(true)` for the `then` branch of
+/// `if let Err(e) = ..` and `if r.is_err()`, `Some(false)` for the `else` branch of
+/// `if let Ok(..) = ..` and `if r.is_ok()`.
+pub(super) fn error_branch(cond: &syn::Expr) -> Option<bool> {
+    match cond {
+        syn::Expr::Let(l) if matches_error(&l.pat) => Some(true),
+        syn::Expr::Let(l) => {
+            let syn::Pat::TupleStruct(t) = &*l.pat else {
+                return None;
+            };
+            t.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Ok")
+                .then_some(false)
+        }
+        syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "is_err" => Some(true),
+        syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "is_ok" => Some(false),
+        _ => None,
     }
 }
 

@@ -1,7 +1,9 @@
 // Readings: an entering call and a leaving call in different arms of one `match` (or `if`/
 // `else`) never run in one pass through the body: they handle different events, and nothing
 // between them can skip one for the other. A leaving call in each of several arms after one
-// await is one missing guard, reported once (at the first).
+// await is one missing guard, reported once (at the first; `request` in left_on_error.rs),
+// unless all of them are failure arms: then nothing leaves on success and the calls undo an
+// entry that did not take.
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub enum Event {
@@ -41,11 +43,11 @@ impl Progress {
         match sent {
             Ok(()) => Ok(()),
             Err(QueueError::Full) => {
-                self.active.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
+                self.active.fetch_sub(1, Ordering::Relaxed); // ok: left only on a failure, never on success (left_on_error.rs)
                 Err(QueueError::Full)
             }
             Err(e) => {
-                self.active.fetch_sub(1, Ordering::Relaxed); // ok: the same missing guard
+                self.active.fetch_sub(1, Ordering::Relaxed); // ok: the same
                 Err(e)
             }
         }

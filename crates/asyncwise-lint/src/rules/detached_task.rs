@@ -230,7 +230,8 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 // A path into another crate names no function of this one, whatever this
                 // crate declares with that name: only the index can find it in a workspace
                 // member (a registry crate's function is never judged).
-                if let Some(path) = &spawn.ends_in_other_crate {
+                // The finding, with a note saying whose `Result` is lost.
+                let lost_result = |whose: String| {
                     let mut d = error_form(
                         &DETACHED_TASK,
                         model,
@@ -241,8 +242,14 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                         ),
                         HELP,
                     );
-                    d.notes.extend(join_note);
-                    d.notes.push(crate::diagnostic::Note::text(format!("`{path}` is an async fn of a workspace member that returns a `Result`; its error is lost")));
+                    d.notes.extend(join_note.clone());
+                    d.notes.push(crate::diagnostic::Note::text(whose));
+                    d
+                };
+                if let Some(path) = &spawn.ends_in_other_crate {
+                    let d = lost_result(format!(
+                        "`{path}` is an async fn of a workspace member that returns a `Result`; its error is lost"
+                    ));
                     let requires = Requirement::MemberFnFailsSilently { call: path.clone() };
                     out.emit(d, Some(requires));
                     continue;
@@ -257,18 +264,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 if local_decides && !every_future_fails_by_result(&local, model.functions.iter()) {
                     continue;
                 }
-                let mut d = error_form(
-                    &DETACHED_TASK,
-                    model,
-                    spawn.loc,
-                    format!(
-                        "the task spawned by `{}` returns a `Result` from `{name}`, but {lost}",
-                        spawn.via
-                    ),
-                    HELP,
-                );
-                d.notes.extend(join_note);
-                d.notes.push(crate::diagnostic::Note::text(format!("`{name}` is an async fn of this crate that returns a `Result`; its error is lost")));
+                let d = lost_result(format!(
+                    "`{name}` is an async fn of this crate that returns a `Result`; its error is lost"
+                ));
                 // A function that passes on its callees' errors may log through them: only
                 // the crate's whole table can tell when they are in other files.
                 let settled_here = local.iter().all(|f| f.logged_if.is_empty());

@@ -1033,10 +1033,7 @@ impl<'ast> Visit<'ast> for Lowerer<'_, '_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func
             && p.qself.is_none()
-            && p.path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident.to_string().starts_with("timeout"))
+            && names_timeout(&p.path)
         {
             let path = self.cx.resolver.resolve(&p.path);
             if let Some(future) =
@@ -1113,14 +1110,7 @@ fn awaited_timeout(e: &syn::Expr) -> Option<Loc> {
     };
     match pinned_inner(&a.base) {
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p)
-                if p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident.to_string().starts_with("timeout")) =>
-            {
-                Some(Loc::call(c))
-            }
+            syn::Expr::Path(p) if names_timeout(&p.path) => Some(Loc::call(c)),
             _ => None,
         },
         syn::Expr::MethodCall(m)
@@ -1435,12 +1425,7 @@ fn elapsed_branch_leaves(
     let syn::Expr::Path(p) = &*c.func else {
         return None;
     };
-    if !p
-        .path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident.to_string().starts_with("timeout"))
-    {
+    if !names_timeout(&p.path) {
         return None;
     }
     let Some(syn::Pat::Ident(name)) = pattern else {
@@ -1742,6 +1727,14 @@ fn inline_format_args(m: &syn::Macro, out: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// Does `path` name a timeout (`timeout`, `tokio::time::timeout`, `timeout_at`)? By its last
+/// segment, as every timeout form of the IR reads it.
+fn names_timeout(path: &syn::Path) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|s| s.ident.to_string().starts_with("timeout"))
 }
 
 /// `[x; 1]` or `[x]`.

@@ -659,8 +659,8 @@ impl Supervisor {
     /// # Errors
     /// [`SupervisorError::Escalated`] when the restart intensity is exceeded;
     /// every child has been stopped by then (except one left behind as
-    /// above, named by its warning), and the error names those that had to
-    /// be aborted after the grace period.
+    /// above), and the error names those that had to be aborted after the
+    /// grace period and, among them, those left behind (its `not_stopped`).
     ///
     /// # Cancel safety
     /// Not cancel safe in the sense of resuming: dropping the future aborts
@@ -1091,6 +1091,7 @@ impl Run {
                 window,
                 last_error,
                 aborted: stopped.aborted,
+                not_stopped: stopped.not_stopped,
             });
         }
         let child = &mut self.children[index];

@@ -127,6 +127,7 @@ pub struct Escalation {
     pub max_restarts: usize,
     pub last_error: Option<TaskError>,
     pub aborted: Vec<TaskName>,
+    pub not_stopped: Vec<TaskName>,
 }
 
 /// The escalation `result` must be; panics with what it was otherwise.
@@ -137,12 +138,14 @@ pub fn escalation(result: Result<SupervisorReport, SupervisorError>) -> Escalati
             max_restarts,
             last_error,
             aborted,
+            not_stopped,
             ..
         }) => Escalation {
             child,
             max_restarts,
             last_error,
             aborted,
+            not_stopped,
         },
         other => panic!("expected an escalation: {other:?}"),
     }

@@ -72,6 +72,15 @@ pub enum Strategy {
     /// Every child: the others are stopped (their token is cancelled; after
     /// the shutdown grace period they are aborted) and all restart together
     /// once they have stopped.
+    ///
+    /// A child that blocks its thread (sync code that never yields) cannot
+    /// be stopped: its abort acts only when it yields. If its run has not
+    /// ended [`Shutdown::ABORT_SETTLE`] after the abort, the group restarts
+    /// without it and a `tracing` warning names it; it restarts alone once
+    /// that run ends (runs of one child never overlap). A supervisor that
+    /// stops while it is still stuck names it in
+    /// [`SupervisorReport::not_stopped`] (or the escalation's
+    /// [`not_stopped`](SupervisorError::Escalated::not_stopped)).
     OneForAll,
     /// The child that ended and every child added after it, the same way.
     RestForOne,
@@ -266,6 +275,8 @@ pub struct SupervisorReport {
     /// they block their thread (an abort acts only when a task yields), so
     /// `run` left them behind, still running. Each is also in
     /// [`aborted`](Self::aborted). Empty when every aborted child stopped.
+    /// A child a group restart left behind (see [`Strategy::OneForAll`]) and
+    /// still stuck when the supervisor stops is named here too.
     pub not_stopped: Vec<TaskName>,
 }
 
@@ -730,6 +741,8 @@ impl Supervisor {
                         abort: None,
                         running: false,
                         stopping_until: None,
+                        settling_until: None,
+                        left_behind: false,
                         tracking_id: None,
                     }
                 })
@@ -753,6 +766,7 @@ impl Supervisor {
                 return Ok(run.into_report(false, Stopped::default()));
             }
             let next_cut = run.children.iter().filter_map(|c| c.stopping_until).min();
+            let next_settle = run.children.iter().filter_map(|c| c.settling_until).min();
             tokio::select! {
                 biased;
                 () = run.token.cancelled() => {
@@ -784,6 +798,26 @@ impl Supervisor {
                                 abort.abort();
                             }
                             child.stopping_until = None;
+                            child.settling_until =
+                                Some(crate::instant_after(now, Shutdown::ABORT_SETTLE));
+                        }
+                    }
+                }
+                // Aborted siblings that block their thread: the abort cannot
+                // act, so the group restarts without them.
+                () = tokio::time::sleep_until(next_settle.unwrap_or_else(Instant::now)),
+                    if next_settle.is_some() =>
+                {
+                    let now = Instant::now();
+                    for child in &mut run.children {
+                        if child.running && child.settling_until.is_some_and(|at| at <= now) {
+                            tracing::warn!(
+                                child = %child.spec.name,
+                                settle = ?Shutdown::ABORT_SETTLE,
+                                "child did not stop within ABORT_SETTLE of its abort for the group restart (it blocks its thread); the group restarts without it, and it restarts once its run ends"
+                            );
+                            child.settling_until = None;
+                            child.left_behind = true;
                         }
                     }
                 }
@@ -818,6 +852,12 @@ struct Child {
     running: bool,
     /// Stopped for a group restart: aborted at this instant if still running.
     stopping_until: Option<Instant>,
+    /// Aborted for a group restart: left behind at this instant if its run
+    /// has still not ended (it blocks its thread, so the abort cannot act).
+    settling_until: Option<Instant>,
+    /// Left behind by a group restart: the group restarts without it, and
+    /// it is restarted once this run ends (runs of a child never overlap).
+    left_behind: bool,
     /// The current run's key in the tracking shutdown's registry.
     tracking_id: Option<u64>,
 }
@@ -826,16 +866,22 @@ impl Child {
     /// Records that the current run was aborted: cut, not ended, so no
     /// error of its own (whatever an earlier run did).
     fn cut(&mut self) {
+        self.stopped();
+        self.last_error = None;
+    }
+
+    /// The current run is over: nothing of it is left to abort or wait for.
+    fn stopped(&mut self) {
         self.running = false;
         self.abort = None;
-        self.last_error = None;
+        self.settling_until = None;
+        self.left_behind = false;
     }
 
     /// Records how the current run ended (its error, or none) and logs it;
     /// `true` when it succeeded.
     fn ended(&mut self, result: RunResult, now: Instant) -> bool {
-        self.running = false;
-        self.abort = None;
+        self.stopped();
         let name = &self.spec.name;
         let ran_for = now.saturating_duration_since(self.started);
         match result {
@@ -948,11 +994,12 @@ struct Run {
 
 impl Run {
     /// `true` while siblings stopped for a group restart are still running:
-    /// the group restarts only once all of them have stopped.
+    /// the group restarts only once all of them have stopped, or been left
+    /// behind (aborted, and still running `ABORT_SETTLE` later).
     fn group_stopping(&self) -> bool {
         self.children
             .iter()
-            .any(|child| child.running && child.restart_at.is_some())
+            .any(|child| child.running && child.restart_at.is_some() && !child.left_behind)
     }
 
     /// Starts one run of child `index`: the one place children are spawned.
@@ -966,6 +1013,8 @@ impl Run {
         child.runs = child.runs.saturating_add(1);
         child.running = true;
         child.stopping_until = None;
+        child.settling_until = None;
+        child.left_behind = false;
         let run_token = self.token.child_token();
         child.run_token = Some(run_token.clone());
         let ctx = ChildContext {
@@ -1112,13 +1161,16 @@ impl Run {
                 continue;
             }
             let child = &mut self.children[sibling];
-            if child.running {
+            let aborted = child.settling_until.is_some() || child.left_behind;
+            if child.running && !aborted {
                 if let Some(token) = &child.run_token {
                     token.cancel();
                 }
                 child.stopping_until = Some(crate::instant_after(now, self.grace));
                 child.restart_at = Some(restart_at);
             } else if child.restart_at.is_some() {
+                // Waiting to restart, or already aborted for an earlier
+                // group restart: it restarts with this one.
                 child.restart_at = Some(restart_at);
             }
         }
@@ -1274,6 +1326,8 @@ mod tests {
                 abort: None,
                 running: false,
                 stopping_until: None,
+                settling_until: None,
+                left_behind: false,
                 tracking_id: None,
             }],
             set: JoinSet::new(),

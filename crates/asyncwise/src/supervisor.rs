@@ -238,10 +238,11 @@ pub struct ChildReport {
     /// How its last run ended, if it ended with an error: also a run that
     /// ended while the supervisor was stopping (it failed or panicked in
     /// reaction to its token, or while stopped for a group restart), and
-    /// `None` when that last run returned `Ok(())` or was aborted while the
+    /// `None` when that last run returned `Ok(())` or was aborted: while the
     /// supervisor stopped (at the end of the grace period: it is then named
-    /// in [`SupervisorReport::aborted`]; or by a shutdown's drain at its
-    /// deadline: a straggler of its report), whatever an earlier run did.
+    /// in [`SupervisorReport::aborted`]), at the end of the grace of a group
+    /// restart, or by a shutdown's drain at its deadline (a straggler of its
+    /// report), whatever an earlier run did.
     pub last_error: Option<TaskError>,
 }
 
@@ -775,9 +776,10 @@ impl Supervisor {
                     return Ok(run.into_report(true, stopped));
                 }
                 Some(joined) = run.set.join_next_with_id() => {
+                    let aborted = joined.as_ref().err().is_some_and(JoinError::is_cancelled);
                     let (id, result) = run_result(joined);
                     if let Some(index) = run.ids.remove(&id) {
-                        run.exited(index, result).await?;
+                        run.exited(index, result, aborted).await?;
                     }
                 }
                 // Siblings stopped for a group restart that ignore their
@@ -1100,8 +1102,15 @@ impl Run {
         self.children[index].abort = Some(handle);
     }
 
-    /// Handles the end of one run of child `index`.
-    async fn exited(&mut self, index: usize, result: RunResult) -> Result<(), SupervisorError> {
+    /// Handles the end of one run of child `index`; `aborted` when the run
+    /// was cut by an abort (for a group restart, or from outside) rather
+    /// than ended by itself: no error of its own, and not a success.
+    async fn exited(
+        &mut self,
+        index: usize,
+        result: RunResult,
+        aborted: bool,
+    ) -> Result<(), SupervisorError> {
         let (max_restarts, window) = (self.restart_window.max_restarts, self.restart_window.window);
         let now = Instant::now();
         let child = &mut self.children[index];
@@ -1110,7 +1119,13 @@ impl Run {
         // Recorded first, whatever happens next: a sibling stopped for a
         // group restart may have failed or panicked while stopping, and its
         // report must say so.
-        let succeeded = child.ended(result, now);
+        let succeeded = if aborted {
+            tracing::info!(child = %name, ?ran_for, "child aborted");
+            child.cut();
+            false
+        } else {
+            child.ended(result, now)
+        };
         if child.stopping_until.take().is_some() || (child.restart_at.is_some()) {
             // Stopped for a group restart: it restarts with the group.
             tracing::info!(child = %name, ?ran_for, "child stopped for a group restart");

@@ -6,6 +6,8 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::task::{Id, JoinError, JoinSet};
@@ -242,7 +244,8 @@ pub struct ChildReport {
     /// supervisor stopped (at the end of the grace period: it is then named
     /// in [`SupervisorReport::aborted`]), at the end of the grace of a group
     /// restart, or by a shutdown's drain at its deadline (a straggler of its
-    /// report), whatever an earlier run did.
+    /// report), whatever an earlier run did. An aborted run whose future
+    /// panicked as it was dropped ended with that panic.
     pub last_error: Option<TaskError>,
 }
 
@@ -745,6 +748,7 @@ impl Supervisor {
                         settling_until: None,
                         left_behind: false,
                         tracking_id: None,
+                        drop_panic: Arc::default(),
                     }
                 })
                 .collect(),
@@ -862,6 +866,9 @@ struct Child {
     left_behind: bool,
     /// The current run's key in the tracking shutdown's registry.
     tracking_id: Option<u64>,
+    /// The message of a panic raised as the current run's future was
+    /// dropped by an abort (see [`KeepsDropPanic`]).
+    drop_panic: Arc<Mutex<Option<String>>>,
 }
 
 impl Child {
@@ -869,7 +876,19 @@ impl Child {
     /// error of its own (whatever an earlier run did).
     fn cut(&mut self) {
         self.stopped();
-        self.last_error = None;
+        let drop_panic = self
+            .drop_panic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.last_error = drop_panic.map(|message| {
+            let error = TaskError::Panicked {
+                name: self.spec.name.clone(),
+                message,
+            };
+            tracing::warn!(child = %self.spec.name, %error, "child panicked while its abort dropped it");
+            error
+        });
     }
 
     /// The current run is over: nothing of it is left to abort or wait for.
@@ -928,6 +947,47 @@ fn run_result(joined: Result<(Id, RunResult), JoinError>) -> (Id, RunResult) {
                 "aborted".to_owned()
             };
             (id, Err(message))
+        }
+    }
+}
+
+/// A run's future that keeps the message of a panic raised while an abort
+/// drops it unfinished: the join then says only "cancelled", and the run's
+/// report must still say it panicked.
+struct KeepsDropPanic {
+    fut: Option<ChildFuture>,
+    panic: Arc<Mutex<Option<String>>>,
+}
+
+impl Future for KeepsDropPanic {
+    type Output = Result<(), BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.fut.as_mut() {
+            Some(fut) => {
+                let output = std::task::ready!(fut.as_mut().poll(cx));
+                // Dropped here, inside the task's own catch: a panic of a
+                // finished run's drop is the run's panic.
+                self.fut = None;
+                Poll::Ready(output)
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for KeepsDropPanic {
+    fn drop(&mut self) {
+        if let Some(fut) = self.fut.take()
+            && let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(fut)))
+        {
+            *self.panic.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some(spawn::panic_message(payload.as_ref()));
+            // On to the task's wrapper, which tells a tracking shutdown
+            // (never while unwinding already: that would abort).
+            if !std::thread::panicking() {
+                std::panic::resume_unwind(payload);
+            }
         }
     }
 }
@@ -1039,6 +1099,11 @@ impl Run {
                 let message = spawn::panic_message(payload.as_ref());
                 Box::pin(async move { std::panic::panic_any(message) })
             }
+        };
+        child.drop_panic = Arc::default();
+        let fut = KeepsDropPanic {
+            fut: Some(fut),
+            panic: Arc::clone(&child.drop_panic),
         };
         let tracked = self.tracked.as_ref().map(|shutdown| {
             let path = TaskMeta {
@@ -1344,6 +1409,7 @@ mod tests {
                 settling_until: None,
                 left_behind: false,
                 tracking_id: None,
+                drop_panic: Arc::default(),
             }],
             set: JoinSet::new(),
             ids: HashMap::new(),

@@ -10,7 +10,7 @@ use asyncwise::{BoxError, Jitter, RestartPolicy, RetryPolicy, Strategy, Supervis
 #[path = "support/docs_setup.rs"]
 mod docs_setup;
 
-use docs_setup::cancelled_after;
+use docs_setup::{PanicOnDrop, cancelled_after};
 
 mod supervisor {
     use super::*;
@@ -38,5 +38,69 @@ mod supervisor {
         let deaf = &report.children[0];
         assert_eq!(deaf.restarts, 0, "stopped before the group restarted: {report}");
         assert!(deaf.last_error.is_none(), "{report}");
+    }
+
+    /// `ChildReport::last_error`: "How its last run ended, if it ended with an error: also a run
+    /// that ended while the supervisor was stopping (it failed or panicked ...)"; `TaskGroup`
+    /// reports a panic "while dropped" as `Panicked`. A deaf child aborted at the end of the
+    /// grace whose future panics as it is dropped: the panic must not vanish.
+    #[tokio::test(start_paused = true)]
+    async fn a_child_panicking_in_drop_when_aborted_at_the_grace_reports_the_panic() {
+        let report = Supervisor::new(cancelled_after(Duration::from_secs(1)))
+            .shutdown_grace(Duration::from_secs(1))
+            .child("deaf", RestartPolicy::Permanent, |_| {
+                let guard = PanicOnDrop("cleanup exploded");
+                async move {
+                    let _guard = guard;
+                    std::future::pending::<Result<(), BoxError>>().await
+                }
+            })
+            .run()
+            .await
+            .expect("shut down");
+        assert_eq!(report.aborted, ["deaf"], "{report}");
+        match &report.children[0].last_error {
+            Some(asyncwise::TaskError::Panicked { message, .. }) => {
+                assert_eq!(message, "cleanup exploded");
+            }
+            other => panic!("the panic in drop is lost: {other:?}"),
+        }
+    }
+
+    /// The same child in a supervisor made `with_shutdown`: `with_shutdown` promises "its
+    /// failures and panics are recorded in the report" of the shutdown; the panic of its drop is
+    /// in both reports, once in the shutdown's.
+    #[tokio::test(start_paused = true)]
+    async fn a_tracked_child_panicking_in_drop_when_aborted_is_in_both_reports() {
+        let shutdown = asyncwise::Shutdown::with_deadline(Duration::from_secs(10));
+        let supervisor = Supervisor::new(shutdown.child_token())
+            .name("workers")
+            .shutdown_grace(Duration::from_secs(1))
+            .with_shutdown(&shutdown)
+            .child("deaf", RestartPolicy::Permanent, |_| {
+                let guard = PanicOnDrop("cleanup exploded");
+                async move {
+                    let _guard = guard;
+                    std::future::pending::<Result<(), BoxError>>().await
+                }
+            });
+        let supervised = tokio::spawn(supervisor.run());
+        tokio::task::yield_now().await;
+        let drained = shutdown.drain().await;
+        let report = supervised.await.expect("no panic").expect("shut down");
+        assert!(
+            matches!(&report.children[0].last_error, Some(asyncwise::TaskError::Panicked { message, .. }) if message == "cleanup exploded"),
+            "{report}"
+        );
+        let failures: Vec<String> = drained
+            .failures
+            .iter()
+            .map(|failure| failure.error.to_string())
+            .collect();
+        assert_eq!(
+            failures,
+            ["task `workers/deaf` panicked: cleanup exploded"],
+            "{drained}"
+        );
     }
 }

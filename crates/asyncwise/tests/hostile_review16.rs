@@ -104,3 +104,48 @@ mod supervisor {
         );
     }
 }
+
+mod task_group {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use asyncwise::TaskGroup;
+
+    /// `TaskGroup::shutdown`: "waits until every task has stopped (within the grace period)";
+    /// the type's docs: "A poll that is already running ... runs on to its next `.await`:
+    /// nothing can stop a poll midway". A task blocking its thread when the group shuts down
+    /// (zero grace): `shutdown` returns only once that poll has ended, not at the end of the
+    /// grace. Multi-thread: the task is released by a thread that waits for the group's token
+    /// to fire, so the release comes after the shutdown began; nothing is timed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_shutdown_waits_for_a_poll_that_blocks_its_thread() {
+        let mut group = TaskGroup::<()>::new();
+        let token = group.cancellation_token();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let finished = Arc::new(AtomicBool::new(false));
+        let done = Arc::clone(&finished);
+        group
+            .spawn("stuck", async move {
+                let _ = started_tx.send(());
+                // asyncwise: allow(blocking_in_async) -- blocks its thread on purpose until the group is cancelled
+                while !token.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                // Still in the same poll: the cancellation cannot cut it.
+                std::thread::sleep(Duration::from_millis(20));
+                done.store(true, Ordering::SeqCst);
+            })
+            .expect("spawned");
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .expect("joined")
+            .expect("the task started");
+        group.shutdown().await;
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "shutdown returned while the task's poll still ran"
+        );
+        assert!(group.is_empty());
+    }
+}

@@ -65,48 +65,76 @@ impl Group {
         max_restarts: usize,
         db_keeps_failing: bool,
     ) -> Supervisor {
+        self.supervisor_with(token, Strategy::OneForAll, max_restarts, db_keeps_failing)
+    }
+
+    /// The same with `strategy`; under `RestForOne` the children are added as `db` then
+    /// `stuck`, so that `stuck` is restarted with `db`.
+    fn supervisor_with(
+        &self,
+        token: CancellationToken,
+        strategy: Strategy,
+        max_restarts: usize,
+        db_keeps_failing: bool,
+    ) -> Supervisor {
         let blocking = Arc::clone(&self.stuck_blocking);
         let released = Arc::clone(&self.released);
         let stuck_runs = self.stuck_runs.clone();
         let stuck_blocking = Arc::clone(&self.stuck_blocking);
         let db_runs = self.db_runs.clone();
-        Supervisor::new(token)
-            .strategy(Strategy::OneForAll)
+        let supervisor = Supervisor::new(token)
+            .strategy(strategy)
             .restart_intensity(max_restarts, Duration::from_secs(600))
-            .restart_policy(RetryPolicy::exponential(Duration::from_millis(10)).jitter(Jitter::None))
-            .shutdown_grace(Duration::from_millis(10))
-            .child("stuck", RestartPolicy::Permanent, move |ctx: ChildContext| {
-                let blocking = Arc::clone(&blocking);
-                let released = Arc::clone(&released);
-                let stuck_runs = stuck_runs.clone();
-                async move {
-                    if ctx.restarts() == 0 {
-                        blocking.notify_one();
-                        // asyncwise: allow(blocking_in_async) -- blocks its thread on purpose: no token or abort can stop it
-                        let _ = released.lock().expect("release channel").recv();
-                        return Ok::<(), BoxError>(());
-                    }
-                    let _ = stuck_runs.send(ctx.restarts());
-                    ctx.token().cancelled().await;
-                    Ok(())
+            .restart_policy(
+                RetryPolicy::exponential(Duration::from_millis(10)).jitter(Jitter::None),
+            )
+            .shutdown_grace(Duration::from_millis(10));
+        let stuck = move |ctx: ChildContext| {
+            let blocking = Arc::clone(&blocking);
+            let released = Arc::clone(&released);
+            let stuck_runs = stuck_runs.clone();
+            async move {
+                if ctx.restarts() == 0 {
+                    // Woken from this worker, `db` would wait in its LIFO slot, which no
+                    // other worker takes from, behind the block below: notify from a thread
+                    // of its own.
+                    let notifier = std::thread::spawn(move || blocking.notify_one());
+                    let _ = notifier.join();
+                    // asyncwise: allow(blocking_in_async) -- blocks its thread on purpose: no token or abort can stop it
+                    let _ = released.lock().expect("release channel").recv();
+                    return Ok::<(), BoxError>(());
                 }
-            })
-            .child("db", RestartPolicy::Permanent, move |ctx: ChildContext| {
-                let stuck_blocking = Arc::clone(&stuck_blocking);
-                let db_runs = db_runs.clone();
-                async move {
-                    if ctx.restarts() == 0 {
-                        stuck_blocking.notified().await;
-                        return Err::<(), BoxError>("lost connection".into());
-                    }
-                    let _ = db_runs.send(ctx.restarts());
-                    if db_keeps_failing {
-                        return Err("lost connection again".into());
-                    }
-                    ctx.token().cancelled().await;
-                    Ok(())
+                let _ = stuck_runs.send(ctx.restarts());
+                ctx.token().cancelled().await;
+                Ok(())
+            }
+        };
+        let db = move |ctx: ChildContext| {
+            let stuck_blocking = Arc::clone(&stuck_blocking);
+            let db_runs = db_runs.clone();
+            async move {
+                if ctx.restarts() == 0 {
+                    stuck_blocking.notified().await;
+                    return Err::<(), BoxError>("lost connection".into());
                 }
-            })
+                let _ = db_runs.send(ctx.restarts());
+                if db_keeps_failing {
+                    return Err("lost connection again".into());
+                }
+                ctx.token().cancelled().await;
+                Ok(())
+            }
+        };
+        match strategy {
+            Strategy::RestForOne => supervisor.child("db", RestartPolicy::Permanent, db).child(
+                "stuck",
+                RestartPolicy::Permanent,
+                stuck,
+            ),
+            _ => supervisor
+                .child("stuck", RestartPolicy::Permanent, stuck)
+                .child("db", RestartPolicy::Permanent, db),
+        }
     }
 
     /// Lets `stuck`'s first run return.
@@ -120,11 +148,12 @@ async fn run_beside(
     supervisor: Supervisor,
     drive: impl Future<Output = ()>,
 ) -> Result<SupervisorReport, SupervisorError> {
-    let (result, ()) = tokio::time::timeout(HANG_GUARD, async {
-        tokio::join!(supervisor.run(), drive)
-    })
-    .await
-    .expect("the supervisor hung: its group restart waited for a child blocking its thread");
+    let (result, ()) =
+        tokio::time::timeout(HANG_GUARD, async { tokio::join!(supervisor.run(), drive) })
+            .await
+            .expect(
+                "the supervisor hung: its group restart waited for a child blocking its thread",
+            );
     result
 }
 
@@ -158,6 +187,33 @@ async fn a_group_restart_goes_on_without_a_sibling_blocking_its_thread() {
     assert!(report.aborted.is_empty(), "{report}");
     assert!(report.not_stopped.is_empty(), "{report}");
     assert!(report.children[0].last_error.is_none(), "{report}");
+}
+
+/// The same under `Strategy::RestForOne` ("The child that ended and every child added after
+/// it, the same way"), with `stuck` added after `db`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rest_for_one_restart_goes_on_without_a_later_child_blocking_its_thread() {
+    let (group, mut runs) = Group::new();
+    let token = CancellationToken::new();
+    let supervisor = group.supervisor_with(token.clone(), Strategy::RestForOne, 10, false);
+    let drive = async {
+        assert_eq!(runs.db.recv().await, Some(1), "db restarted without stuck");
+        group.release();
+        assert_eq!(
+            runs.stuck.recv().await,
+            Some(1),
+            "stuck restarted once its run ended"
+        );
+        token.cancel();
+    };
+    let report = run_beside(supervisor, drive).await.expect("shut down");
+    let restarts: Vec<(&str, u32)> = report
+        .children
+        .iter()
+        .map(|c| (c.name.as_ref(), c.restarts))
+        .collect();
+    assert_eq!(restarts, [("db", 1), ("stuck", 1)], "{report}");
+    assert!(report.not_stopped.is_empty(), "{report}");
 }
 
 /// `SupervisorReport::not_stopped` for a sibling left behind by a group restart and still stuck

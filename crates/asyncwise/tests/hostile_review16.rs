@@ -36,7 +36,10 @@ mod supervisor {
             .expect("shut down");
         assert!(report.shut_down, "{report}");
         let deaf = &report.children[0];
-        assert_eq!(deaf.restarts, 0, "stopped before the group restarted: {report}");
+        assert_eq!(
+            deaf.restarts, 0,
+            "stopped before the group restarted: {report}"
+        );
         assert!(deaf.last_error.is_none(), "{report}");
     }
 

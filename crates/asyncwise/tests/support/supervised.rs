@@ -106,7 +106,11 @@ impl ThreadBlocker {
             let started = Arc::clone(&started);
             let released = Arc::clone(&released);
             Box::pin(async move {
-                started.notify_one();
+                // Woken from this worker, a task waiting for `started` would sit in the worker's
+                // LIFO slot, which no other worker takes from, behind the block below: notify
+                // from a thread of its own.
+                let notifier = std::thread::spawn(move || started.notify_one());
+                let _ = notifier.join();
                 // asyncwise: allow(blocking_in_async) -- the child blocks its thread on purpose: an abort cannot stop it
                 let _ = released.lock().expect("release channel").recv();
                 Ok::<(), BoxError>(())

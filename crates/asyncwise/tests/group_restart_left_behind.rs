@@ -98,8 +98,7 @@ impl Group {
                     // Woken from this worker, `db` would wait in its LIFO slot, which no
                     // other worker takes from, behind the block below: notify from a thread
                     // of its own.
-                    let notifier = std::thread::spawn(move || blocking.notify_one());
-                    let _ = notifier.join();
+                    drop(std::thread::spawn(move || blocking.notify_one()));
                     // asyncwise: allow(blocking_in_async) -- blocks its thread on purpose: no token or abort can stop it
                     let _ = released.lock().expect("release channel").recv();
                     return Ok::<(), BoxError>(());

@@ -131,11 +131,12 @@ mod task_group {
         group
             .spawn("stuck", async move {
                 let _ = started_tx.send(());
-                // asyncwise: allow(blocking_in_async) -- blocks its thread on purpose until the group is cancelled
                 while !token.is_cancelled() {
+                    // asyncwise: allow(blocking_in_async) -- blocks its thread on purpose until the group is cancelled
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 // Still in the same poll: the cancellation cannot cut it.
+                // asyncwise: allow(blocking_in_async) -- the same poll, on purpose
                 std::thread::sleep(Duration::from_millis(20));
                 done.store(true, Ordering::SeqCst);
             })

@@ -109,8 +109,7 @@ impl ThreadBlocker {
                 // Woken from this worker, a task waiting for `started` would sit in the worker's
                 // LIFO slot, which no other worker takes from, behind the block below: notify
                 // from a thread of its own.
-                let notifier = std::thread::spawn(move || started.notify_one());
-                let _ = notifier.join();
+                drop(std::thread::spawn(move || started.notify_one()));
                 // asyncwise: allow(blocking_in_async) -- the child blocks its thread on purpose: an abort cannot stop it
                 let _ = released.lock().expect("release channel").recv();
                 Ok::<(), BoxError>(())

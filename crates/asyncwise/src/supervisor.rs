@@ -37,7 +37,8 @@ pub enum RestartPolicy {
     Permanent,
     /// Restarted only after returning `Err` or panicking.
     Transient,
-    /// Never restarted.
+    /// Never restarted, not even with its group: a group restart
+    /// ([`Strategy::OneForAll`], [`Strategy::RestForOne`]) stops it for good.
     Temporary,
 }
 
@@ -73,7 +74,8 @@ pub enum Strategy {
     OneForOne,
     /// Every child: the others are stopped (their token is cancelled; after
     /// the shutdown grace period they are aborted) and all restart together
-    /// once they have stopped.
+    /// once they have stopped, except the [`Temporary`](RestartPolicy::Temporary)
+    /// ones, which stay stopped.
     ///
     /// A child that blocks its thread (sync code that never yields) cannot
     /// be stopped: its abort acts only when it yields. If its run has not
@@ -745,6 +747,7 @@ impl Supervisor {
                         abort: None,
                         running: false,
                         stopping_until: None,
+                        stopping_for_group: false,
                         settling_until: None,
                         left_behind: false,
                         tracking_id: None,
@@ -858,6 +861,9 @@ struct Child {
     running: bool,
     /// Stopped for a group restart: aborted at this instant if still running.
     stopping_until: Option<Instant>,
+    /// The current run is being stopped for a group restart: the group
+    /// restarts once it has ended (or been left behind).
+    stopping_for_group: bool,
     /// Aborted for a group restart: left behind at this instant if its run
     /// has still not ended (it blocks its thread, so the abort cannot act).
     settling_until: Option<Instant>,
@@ -897,6 +903,7 @@ impl Child {
         self.abort = None;
         self.settling_until = None;
         self.left_behind = false;
+        self.stopping_for_group = false;
     }
 
     /// Records how the current run ended (its error, or none) and logs it;
@@ -1061,7 +1068,7 @@ impl Run {
     fn group_stopping(&self) -> bool {
         self.children
             .iter()
-            .any(|child| child.running && child.restart_at.is_some() && !child.left_behind)
+            .any(|child| child.running && child.stopping_for_group && !child.left_behind)
     }
 
     /// Starts one run of child `index`: the one place children are spawned.
@@ -1075,6 +1082,7 @@ impl Run {
         child.runs = child.runs.saturating_add(1);
         child.running = true;
         child.stopping_until = None;
+        child.stopping_for_group = false;
         child.settling_until = None;
         child.left_behind = false;
         let run_token = self.token.child_token();
@@ -1247,7 +1255,11 @@ impl Run {
                     token.cancel();
                 }
                 child.stopping_until = Some(crate::instant_after(now, self.grace));
-                child.restart_at = Some(restart_at);
+                child.stopping_for_group = true;
+                // A temporary child is stopped with the group, never restarted.
+                if child.spec.policy != RestartPolicy::Temporary {
+                    child.restart_at = Some(restart_at);
+                }
             } else if child.restart_at.is_some() {
                 // Waiting to restart, or already aborted for an earlier
                 // group restart: it restarts with this one.
@@ -1406,6 +1418,7 @@ mod tests {
                 abort: None,
                 running: false,
                 stopping_until: None,
+                stopping_for_group: false,
                 settling_until: None,
                 left_behind: false,
                 tracking_id: None,

@@ -43,6 +43,62 @@ mod supervisor {
         assert!(deaf.last_error.is_none(), "{report}");
     }
 
+    /// `RestartPolicy::Temporary`: "Never restarted", also when a sibling's failure restarts
+    /// the group (`Strategy::OneForAll`: the others "are stopped ... and all restart
+    /// together"): a temporary child stopped for the group restart stays stopped (as
+    /// Erlang/OTP does), and the group's other children restart once it has stopped (it takes
+    /// 3 s after its token, longer than the 1 s restart delay).
+    #[tokio::test(start_paused = true)]
+    async fn a_temporary_sibling_is_not_restarted_by_a_group_restart() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let token = tokio_util::sync::CancellationToken::new();
+        let stop = token.clone();
+        let (runs_tx, mut runs_rx) = tokio::sync::mpsc::unbounded_channel();
+        let once_stopped = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&once_stopped);
+        let seen_by_db = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&seen_by_db);
+        let report = Supervisor::new(token)
+            .strategy(Strategy::OneForAll)
+            .restart_policy(RetryPolicy::exponential(Duration::from_secs(1)).jitter(Jitter::None))
+            .shutdown_grace(Duration::from_secs(10))
+            .child("once", RestartPolicy::Temporary, move |ctx| {
+                let _ = runs_tx.send(ctx.restarts());
+                let stopped = Arc::clone(&stopped);
+                async move {
+                    ctx.token().cancelled().await;
+                    tokio::time::sleep(Duration::from_secs(3)).await; // cleaning up
+                    stopped.store(true, Ordering::SeqCst);
+                    Ok::<(), BoxError>(())
+                }
+            })
+            .child("db", RestartPolicy::Transient, move |ctx| {
+                let stop = stop.clone();
+                let stopped = Arc::clone(&once_stopped);
+                let seen = Arc::clone(&seen);
+                async move {
+                    if ctx.restarts() == 0 {
+                        return Err::<(), BoxError>("lost connection".into());
+                    }
+                    seen.store(stopped.load(Ordering::SeqCst), Ordering::SeqCst);
+                    stop.cancel(); // second run: end the test
+                    Ok(())
+                }
+            })
+            .run()
+            .await
+            .expect("shut down");
+        let restarts: Vec<u32> = report.children.iter().map(|c| c.restarts).collect();
+        assert_eq!(restarts, [0, 1], "{report}");
+        assert_eq!(runs_rx.recv().await, Some(0));
+        assert!(runs_rx.try_recv().is_err(), "the temporary child ran again");
+        assert!(
+            seen_by_db.load(Ordering::SeqCst),
+            "the group restarted before its temporary child had stopped"
+        );
+    }
+
     /// `ChildReport::last_error`: "How its last run ended, if it ended with an error: also a run
     /// that ended while the supervisor was stopping (it failed or panicked ...)"; `TaskGroup`
     /// reports a panic "while dropped" as `Panicked`. A deaf child aborted at the end of the

@@ -142,7 +142,8 @@ impl ChildContext {
     }
 
     /// Cancelled when the supervisor shuts down (its token was cancelled) or
-    /// escalates. The child should return soon after.
+    /// escalates, or stops this run for a group restart (see [`Strategy`]).
+    /// The child should return soon after.
     ///
     /// ```
     /// use asyncwise::{BoxError, RestartPolicy, Supervisor};

@@ -99,6 +99,51 @@ mod supervisor {
         );
     }
 
+    /// `ChildContext::token`: cancelled when the supervisor "stops this run for a group restart";
+    /// `Strategy::OneForAll`: "their token is cancelled; after the shutdown grace period they
+    /// are aborted". A sibling that returns on its token, with a grace of an hour: it sees the
+    /// cancellation (the restart does not wait for the grace's abort), and the group restarts.
+    #[tokio::test(start_paused = true)]
+    async fn a_sibling_sees_its_token_cancelled_for_a_group_restart() {
+        let token = tokio_util::sync::CancellationToken::new();
+        let stop = token.clone();
+        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+        let report = Supervisor::new(token)
+            .strategy(Strategy::OneForAll)
+            .shutdown_grace(Duration::from_secs(3_600))
+            .restart_policy(RetryPolicy::exponential(Duration::from_secs(1)).jitter(Jitter::None))
+            .child("cache", RestartPolicy::Permanent, move |ctx| {
+                let seen_tx = seen_tx.clone();
+                async move {
+                    ctx.token().cancelled().await;
+                    let _ = seen_tx.send(ctx.restarts());
+                    Ok::<(), BoxError>(())
+                }
+            })
+            .child("db", RestartPolicy::Transient, move |ctx| {
+                let stop = stop.clone();
+                async move {
+                    if ctx.restarts() == 0 {
+                        return Err::<(), BoxError>("lost connection".into());
+                    }
+                    stop.cancel(); // second run: end the test
+                    Ok(())
+                }
+            })
+            .run()
+            .await
+            .expect("shut down");
+        assert!(report.aborted.is_empty(), "{report}");
+        let restarts: Vec<u32> = report.children.iter().map(|c| c.restarts).collect();
+        assert_eq!(restarts, [1, 1], "{report}");
+        assert_eq!(seen_rx.recv().await, Some(0), "the first run saw its token");
+        assert_eq!(
+            seen_rx.recv().await,
+            Some(1),
+            "the second run saw the shutdown"
+        );
+    }
+
     /// `ChildReport::last_error`: "How its last run ended, if it ended with an error: also a run
     /// that ended while the supervisor was stopping (it failed or panicked ...)"; `TaskGroup`
     /// reports a panic "while dropped" as `Panicked`. A deaf child aborted at the end of the

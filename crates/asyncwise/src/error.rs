@@ -139,6 +139,7 @@ pub enum ShutdownError {
 ///     window: Duration::from_secs(5),
 ///     last_error: None,
 ///     aborted: vec!["cache".into()],
+///     not_stopped: vec![],
 /// };
 /// assert_eq!(err.to_string(),
 ///            "child `db` needed more than 3 restarts within 5s; supervisor escalated");
@@ -163,11 +164,36 @@ pub enum SupervisorError {
         last_error: Option<TaskError>,
         /// Children that did not stop within the shutdown grace period
         /// after the escalation and were aborted, in the order they were
-        /// added. One that then blocked its thread for
-        /// [`Shutdown::ABORT_SETTLE`](crate::Shutdown::ABORT_SETTLE) more
-        /// was left behind, still running, and is named by a `tracing`
-        /// warning (a report names it in
-        /// [`SupervisorReport::not_stopped`](crate::SupervisorReport::not_stopped)).
+        /// added.
         aborted: Vec<TaskName>,
+        /// Aborted children that had still not stopped
+        /// [`Shutdown::ABORT_SETTLE`](crate::Shutdown::ABORT_SETTLE) after
+        /// their abort when the escalation was returned: they block their
+        /// thread, so the supervisor left them behind, still running, as
+        /// [`SupervisorReport::not_stopped`](crate::SupervisorReport::not_stopped)
+        /// does. Each is also in `aborted`, and named by a `tracing`
+        /// warning. Empty when every aborted child stopped.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use asyncwise::{BoxError, CancellationToken, RestartPolicy, Supervisor, SupervisorError};
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+        /// # async fn main() {
+        /// let result = Supervisor::new(CancellationToken::new())
+        ///     .restart_intensity(0, Duration::from_secs(60))
+        ///     .shutdown_grace(Duration::from_secs(1))
+        ///     .child("deaf", RestartPolicy::Permanent, |_| std::future::pending::<Result<(), BoxError>>())
+        ///     .child("crashy", RestartPolicy::Permanent, |_| async { Err::<(), BoxError>("crash".into()) })
+        ///     .run()
+        ///     .await;
+        /// let Err(SupervisorError::Escalated { aborted, not_stopped, .. }) = result else {
+        ///     panic!("expected an escalation: {result:?}");
+        /// };
+        /// assert_eq!(aborted, ["deaf"]); // ignored its token for the grace period
+        /// assert!(not_stopped.is_empty()); // but the abort stopped it: it yields
+        /// # }
+        /// ```
+        not_stopped: Vec<TaskName>,
     },
 }

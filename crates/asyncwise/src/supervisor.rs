@@ -6,6 +6,8 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::task::{Id, JoinError, JoinSet};
@@ -35,7 +37,8 @@ pub enum RestartPolicy {
     Permanent,
     /// Restarted only after returning `Err` or panicking.
     Transient,
-    /// Never restarted.
+    /// Never restarted, not even with its group: a group restart
+    /// ([`Strategy::OneForAll`], [`Strategy::RestForOne`]) stops it for good.
     Temporary,
 }
 
@@ -71,7 +74,17 @@ pub enum Strategy {
     OneForOne,
     /// Every child: the others are stopped (their token is cancelled; after
     /// the shutdown grace period they are aborted) and all restart together
-    /// once they have stopped.
+    /// once they have stopped, except the [`Temporary`](RestartPolicy::Temporary)
+    /// ones, which stay stopped.
+    ///
+    /// A child that blocks its thread (sync code that never yields) cannot
+    /// be stopped: its abort acts only when it yields. If its run has not
+    /// ended [`Shutdown::ABORT_SETTLE`] after the abort, the group restarts
+    /// without it and a `tracing` warning names it; it restarts alone once
+    /// that run ends (runs of one child never overlap). A supervisor that
+    /// stops while it is still stuck names it in
+    /// [`SupervisorReport::not_stopped`] (or the escalation's
+    /// [`not_stopped`](SupervisorError::Escalated::not_stopped)).
     OneForAll,
     /// The child that ended and every child added after it, the same way.
     RestForOne,
@@ -129,7 +142,8 @@ impl ChildContext {
     }
 
     /// Cancelled when the supervisor shuts down (its token was cancelled) or
-    /// escalates. The child should return soon after.
+    /// escalates, or stops this run for a group restart (see [`Strategy`]).
+    /// The child should return soon after.
     ///
     /// ```
     /// use asyncwise::{BoxError, RestartPolicy, Supervisor};
@@ -229,10 +243,12 @@ pub struct ChildReport {
     /// How its last run ended, if it ended with an error: also a run that
     /// ended while the supervisor was stopping (it failed or panicked in
     /// reaction to its token, or while stopped for a group restart), and
-    /// `None` when that last run returned `Ok(())` or was aborted while the
+    /// `None` when that last run returned `Ok(())` or was aborted: while the
     /// supervisor stopped (at the end of the grace period: it is then named
-    /// in [`SupervisorReport::aborted`]; or by a shutdown's drain at its
-    /// deadline: a straggler of its report), whatever an earlier run did.
+    /// in [`SupervisorReport::aborted`]), at the end of the grace of a group
+    /// restart, or by a shutdown's drain at its deadline (a straggler of its
+    /// report), whatever an earlier run did. An aborted run whose future
+    /// panicked as it was dropped ended with that panic.
     pub last_error: Option<TaskError>,
 }
 
@@ -266,6 +282,8 @@ pub struct SupervisorReport {
     /// they block their thread (an abort acts only when a task yields), so
     /// `run` left them behind, still running. Each is also in
     /// [`aborted`](Self::aborted). Empty when every aborted child stopped.
+    /// A child a group restart left behind (see [`Strategy::OneForAll`]) and
+    /// still stuck when the supervisor stops is named here too.
     pub not_stopped: Vec<TaskName>,
 }
 
@@ -659,8 +677,8 @@ impl Supervisor {
     /// # Errors
     /// [`SupervisorError::Escalated`] when the restart intensity is exceeded;
     /// every child has been stopped by then (except one left behind as
-    /// above, named by its warning), and the error names those that had to
-    /// be aborted after the grace period.
+    /// above), and the error names those that had to be aborted after the
+    /// grace period and, among them, those left behind (its `not_stopped`).
     ///
     /// # Cancel safety
     /// Not cancel safe in the sense of resuming: dropping the future aborts
@@ -730,7 +748,11 @@ impl Supervisor {
                         abort: None,
                         running: false,
                         stopping_until: None,
+                        stopping_for_group: false,
+                        settling_until: None,
+                        left_behind: false,
                         tracking_id: None,
+                        drop_panic: Arc::default(),
                     }
                 })
                 .collect(),
@@ -753,6 +775,7 @@ impl Supervisor {
                 return Ok(run.into_report(false, Stopped::default()));
             }
             let next_cut = run.children.iter().filter_map(|c| c.stopping_until).min();
+            let next_settle = run.children.iter().filter_map(|c| c.settling_until).min();
             tokio::select! {
                 biased;
                 () = run.token.cancelled() => {
@@ -761,9 +784,10 @@ impl Supervisor {
                     return Ok(run.into_report(true, stopped));
                 }
                 Some(joined) = run.set.join_next_with_id() => {
+                    let aborted = joined.as_ref().err().is_some_and(JoinError::is_cancelled);
                     let (id, result) = run_result(joined);
                     if let Some(index) = run.ids.remove(&id) {
-                        run.exited(index, result).await?;
+                        run.exited(index, result, aborted).await?;
                     }
                 }
                 // Siblings stopped for a group restart that ignore their
@@ -784,6 +808,26 @@ impl Supervisor {
                                 abort.abort();
                             }
                             child.stopping_until = None;
+                            child.settling_until =
+                                Some(crate::instant_after(now, Shutdown::ABORT_SETTLE));
+                        }
+                    }
+                }
+                // Aborted siblings that block their thread: the abort cannot
+                // act, so the group restarts without them.
+                () = tokio::time::sleep_until(next_settle.unwrap_or_else(Instant::now)),
+                    if next_settle.is_some() =>
+                {
+                    let now = Instant::now();
+                    for child in &mut run.children {
+                        if child.running && child.settling_until.is_some_and(|at| at <= now) {
+                            tracing::warn!(
+                                child = %child.spec.name,
+                                settle = ?Shutdown::ABORT_SETTLE,
+                                "child did not stop within ABORT_SETTLE of its abort for the group restart (it blocks its thread); the group restarts without it, and it restarts once its run ends"
+                            );
+                            child.settling_until = None;
+                            child.left_behind = true;
                         }
                     }
                 }
@@ -818,24 +862,55 @@ struct Child {
     running: bool,
     /// Stopped for a group restart: aborted at this instant if still running.
     stopping_until: Option<Instant>,
+    /// The current run is being stopped for a group restart: the group
+    /// restarts once it has ended (or been left behind).
+    stopping_for_group: bool,
+    /// Aborted for a group restart: left behind at this instant if its run
+    /// has still not ended (it blocks its thread, so the abort cannot act).
+    settling_until: Option<Instant>,
+    /// Left behind by a group restart: the group restarts without it, and
+    /// it is restarted once this run ends (runs of a child never overlap).
+    left_behind: bool,
     /// The current run's key in the tracking shutdown's registry.
     tracking_id: Option<u64>,
+    /// The message of a panic raised as the current run's future was
+    /// dropped by an abort (see [`KeepsDropPanic`]).
+    drop_panic: Arc<Mutex<Option<String>>>,
 }
 
 impl Child {
     /// Records that the current run was aborted: cut, not ended, so no
     /// error of its own (whatever an earlier run did).
     fn cut(&mut self) {
+        self.stopped();
+        let drop_panic = self
+            .drop_panic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.last_error = drop_panic.map(|message| {
+            let error = TaskError::Panicked {
+                name: self.spec.name.clone(),
+                message,
+            };
+            tracing::warn!(child = %self.spec.name, %error, "child panicked while its abort dropped it");
+            error
+        });
+    }
+
+    /// The current run is over: nothing of it is left to abort or wait for.
+    fn stopped(&mut self) {
         self.running = false;
         self.abort = None;
-        self.last_error = None;
+        self.settling_until = None;
+        self.left_behind = false;
+        self.stopping_for_group = false;
     }
 
     /// Records how the current run ended (its error, or none) and logs it;
     /// `true` when it succeeded.
     fn ended(&mut self, result: RunResult, now: Instant) -> bool {
-        self.running = false;
-        self.abort = None;
+        self.stopped();
         let name = &self.spec.name;
         let ran_for = now.saturating_duration_since(self.started);
         match result {
@@ -880,6 +955,47 @@ fn run_result(joined: Result<(Id, RunResult), JoinError>) -> (Id, RunResult) {
                 "aborted".to_owned()
             };
             (id, Err(message))
+        }
+    }
+}
+
+/// A run's future that keeps the message of a panic raised while an abort
+/// drops it unfinished: the join then says only "cancelled", and the run's
+/// report must still say it panicked.
+struct KeepsDropPanic {
+    fut: Option<ChildFuture>,
+    panic: Arc<Mutex<Option<String>>>,
+}
+
+impl Future for KeepsDropPanic {
+    type Output = Result<(), BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.fut.as_mut() {
+            Some(fut) => {
+                let output = std::task::ready!(fut.as_mut().poll(cx));
+                // Dropped here, inside the task's own catch: a panic of a
+                // finished run's drop is the run's panic.
+                self.fut = None;
+                Poll::Ready(output)
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for KeepsDropPanic {
+    fn drop(&mut self) {
+        if let Some(fut) = self.fut.take()
+            && let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(fut)))
+        {
+            *self.panic.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some(spawn::panic_message(payload.as_ref()));
+            // On to the task's wrapper, which tells a tracking shutdown
+            // (never while unwinding already: that would abort).
+            if !std::thread::panicking() {
+                std::panic::resume_unwind(payload);
+            }
         }
     }
 }
@@ -948,11 +1064,12 @@ struct Run {
 
 impl Run {
     /// `true` while siblings stopped for a group restart are still running:
-    /// the group restarts only once all of them have stopped.
+    /// the group restarts only once all of them have stopped, or been left
+    /// behind (aborted, and still running `ABORT_SETTLE` later).
     fn group_stopping(&self) -> bool {
         self.children
             .iter()
-            .any(|child| child.running && child.restart_at.is_some())
+            .any(|child| child.running && child.stopping_for_group && !child.left_behind)
     }
 
     /// Starts one run of child `index`: the one place children are spawned.
@@ -966,6 +1083,9 @@ impl Run {
         child.runs = child.runs.saturating_add(1);
         child.running = true;
         child.stopping_until = None;
+        child.stopping_for_group = false;
+        child.settling_until = None;
+        child.left_behind = false;
         let run_token = self.token.child_token();
         child.run_token = Some(run_token.clone());
         let ctx = ChildContext {
@@ -988,6 +1108,11 @@ impl Run {
                 let message = spawn::panic_message(payload.as_ref());
                 Box::pin(async move { std::panic::panic_any(message) })
             }
+        };
+        child.drop_panic = Arc::default();
+        let fut = KeepsDropPanic {
+            fut: Some(fut),
+            panic: Arc::clone(&child.drop_panic),
         };
         let tracked = self.tracked.as_ref().map(|shutdown| {
             let path = TaskMeta {
@@ -1051,8 +1176,15 @@ impl Run {
         self.children[index].abort = Some(handle);
     }
 
-    /// Handles the end of one run of child `index`.
-    async fn exited(&mut self, index: usize, result: RunResult) -> Result<(), SupervisorError> {
+    /// Handles the end of one run of child `index`; `aborted` when the run
+    /// was cut by an abort (for a group restart, or from outside) rather
+    /// than ended by itself: no error of its own, and not a success.
+    async fn exited(
+        &mut self,
+        index: usize,
+        result: RunResult,
+        aborted: bool,
+    ) -> Result<(), SupervisorError> {
         let (max_restarts, window) = (self.restart_window.max_restarts, self.restart_window.window);
         let now = Instant::now();
         let child = &mut self.children[index];
@@ -1061,7 +1193,13 @@ impl Run {
         // Recorded first, whatever happens next: a sibling stopped for a
         // group restart may have failed or panicked while stopping, and its
         // report must say so.
-        let succeeded = child.ended(result, now);
+        let succeeded = if aborted {
+            tracing::info!(child = %name, ?ran_for, "child aborted");
+            child.cut();
+            false
+        } else {
+            child.ended(result, now)
+        };
         if child.stopping_until.take().is_some() || (child.restart_at.is_some()) {
             // Stopped for a group restart: it restarts with the group.
             tracing::info!(child = %name, ?ran_for, "child stopped for a group restart");
@@ -1091,6 +1229,7 @@ impl Run {
                 window,
                 last_error,
                 aborted: stopped.aborted,
+                not_stopped: stopped.not_stopped,
             });
         }
         let child = &mut self.children[index];
@@ -1111,13 +1250,20 @@ impl Run {
                 continue;
             }
             let child = &mut self.children[sibling];
-            if child.running {
+            let aborted = child.settling_until.is_some() || child.left_behind;
+            if child.running && !aborted {
                 if let Some(token) = &child.run_token {
                     token.cancel();
                 }
                 child.stopping_until = Some(crate::instant_after(now, self.grace));
-                child.restart_at = Some(restart_at);
+                child.stopping_for_group = true;
+                // A temporary child is stopped with the group, never restarted.
+                if child.spec.policy != RestartPolicy::Temporary {
+                    child.restart_at = Some(restart_at);
+                }
             } else if child.restart_at.is_some() {
+                // Waiting to restart, or already aborted for an earlier
+                // group restart: it restarts with this one.
                 child.restart_at = Some(restart_at);
             }
         }
@@ -1273,7 +1419,11 @@ mod tests {
                 abort: None,
                 running: false,
                 stopping_until: None,
+                stopping_for_group: false,
+                settling_until: None,
+                left_behind: false,
                 tracking_id: None,
+                drop_panic: Arc::default(),
             }],
             set: JoinSet::new(),
             ids: HashMap::new(),

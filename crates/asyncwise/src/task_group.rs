@@ -1318,6 +1318,14 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// [`with_shutdown`](Self::with_shutdown) has them in the shutdown's
     /// report). Join first to see them.
     ///
+    /// A task whose poll blocks its thread (sync code that does not reach
+    /// an `.await`) is waited for until that poll ends, past the grace
+    /// period: nothing can stop a poll midway. Wrap the call in
+    /// `tokio::time::timeout` to bound the wait (the task runs on all the
+    /// same; a [`Shutdown`](crate::Shutdown)'s drain, which is bounded,
+    /// names such tracked tasks in
+    /// [`ShutdownReport::not_stopped`](crate::ShutdownReport::not_stopped)).
+    ///
     /// The group stays cancelled: unlike `JoinSet::shutdown`, after which
     /// the set takes new tasks, later spawns fail with
     /// [`SpawnError::Cancelled`]; make a new group to start again.

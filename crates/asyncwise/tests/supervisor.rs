@@ -175,8 +175,10 @@ async fn exceeding_restart_intensity_stops_everything_and_escalates() {
             window,
             last_error: Some(TaskError::Failed { source, .. }),
             aborted,
+            not_stopped,
         } => {
             assert!(aborted.is_empty(), "the sibling stopped on its token");
+            assert!(not_stopped.is_empty());
             assert_eq!(child, "broken");
             assert_eq!(max_restarts, 3);
             assert_eq!(window, Duration::from_secs(5));

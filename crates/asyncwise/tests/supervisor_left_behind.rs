@@ -1,5 +1,5 @@
 //! A supervisor's child that blocks its thread through its abort, on the escalation path: the
-//! error has no field for it, so the `tracing` warning is what names it. A binary of its own,
+//! error names it in `not_stopped` and the `tracing` warning names it too. A binary of its own,
 //! because it reads that warning from a subscriber set for its thread (see
 //! `support/captured_log.rs`).
 
@@ -16,12 +16,12 @@ mod supervised;
 
 use supervised::{ThreadBlocker, escalation};
 
-/// `SupervisorError::Escalated::aborted`: "One that then blocked its thread for
-/// `Shutdown::ABORT_SETTLE` more was left behind, still running, and is named by a `tracing`
-/// warning"; `Supervisor::run`: "a `tracing` warning names it in either case". A child stuck in
-/// sync code beside a sibling that fails at once with a restart intensity of zero: the
-/// escalation names the stuck child among the aborted and the warning names it as left behind
-/// (and only it). Multi-thread, real time (grace 10 ms, settle 1 s); the stuck child is
+/// `SupervisorError::Escalated::not_stopped`: "Aborted children that had still not stopped
+/// `Shutdown::ABORT_SETTLE` after their abort ... Each is also in `aborted`, and named by a
+/// `tracing` warning"; `Supervisor::run`: "a `tracing` warning names it in either case". A child
+/// stuck in sync code beside a sibling that fails at once with a restart intensity of zero: the
+/// escalation names the stuck child among the aborted and as not stopped, and the warning names
+/// it as left behind (and only it). Multi-thread, real time (grace 10 ms, settle 1 s); the stuck child is
 /// released after `run` returned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_escalation_names_a_child_blocking_its_thread_in_a_warning() {
@@ -44,6 +44,7 @@ async fn an_escalation_names_a_child_blocking_its_thread_in_a_warning() {
     blocker.release();
     assert_eq!(escalated.child, "crashy");
     assert_eq!(escalated.aborted, ["stuck"]);
+    assert_eq!(escalated.not_stopped, ["stuck"]);
     let text = log.text();
     let left_behind: Vec<&str> = text
         .lines()

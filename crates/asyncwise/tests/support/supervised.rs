@@ -106,7 +106,10 @@ impl ThreadBlocker {
             let started = Arc::clone(&started);
             let released = Arc::clone(&released);
             Box::pin(async move {
-                started.notify_one();
+                // Woken from this worker, a task waiting for `started` would sit in the worker's
+                // LIFO slot, which no other worker takes from, behind the block below: notify
+                // from a thread of its own.
+                drop(std::thread::spawn(move || started.notify_one()));
                 // asyncwise: allow(blocking_in_async) -- the child blocks its thread on purpose: an abort cannot stop it
                 let _ = released.lock().expect("release channel").recv();
                 Ok::<(), BoxError>(())
@@ -127,6 +130,7 @@ pub struct Escalation {
     pub max_restarts: usize,
     pub last_error: Option<TaskError>,
     pub aborted: Vec<TaskName>,
+    pub not_stopped: Vec<TaskName>,
 }
 
 /// The escalation `result` must be; panics with what it was otherwise.
@@ -137,12 +141,14 @@ pub fn escalation(result: Result<SupervisorReport, SupervisorError>) -> Escalati
             max_restarts,
             last_error,
             aborted,
+            not_stopped,
             ..
         }) => Escalation {
             child,
             max_restarts,
             last_error,
             aborted,
+            not_stopped,
         },
         other => panic!("expected an escalation: {other:?}"),
     }

@@ -126,10 +126,14 @@ crate::declare_rule! {
     /// worth acting on too (a link set per scanned response, a UDP relay's cache per packet):
     /// only clients known to go over the network count. A lock in a small accessor whose
     /// callers make the round trip (a collection-name cache of a database pool, locked in
-    /// `get_id` and `put` that await nothing else) is not seen beside it; nor is a client the
-    /// tables do not know (grpcio's, a crate's own HTTP wrapper over a raw socket). What the
-    /// rule cannot tell is how often the path runs: a per-announce key map read in a tracker,
-    /// or a low-traffic daemon's cache, are labelled not worth a change and stay default.
+    /// `get_id` and `put` that await nothing else) is not seen beside it: following the
+    /// callers would also move an HTTP backend's redirect cache, locked in such accessors per
+    /// proxied request and labelled worth acting on. Nor is a client the tables do not know
+    /// (grpcio's, a crate's own HTTP wrapper over a raw socket); a crate's own type named as
+    /// tonic-build names clients (`Client` types in a `*_client` module) is taken for one.
+    /// What the rule cannot tell is how often the path runs: a per-announce key map read in a
+    /// tracker, or a low-traffic daemon's cache, are labelled not worth a change and stay
+    /// default.
     ///
     /// ## Example
     /// ```rust,ignore

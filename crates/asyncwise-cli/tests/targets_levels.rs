@@ -387,6 +387,51 @@ fn a_member_inside_the_workspace_s_docs_directory_is_checked_with_the_examples()
     assert_eq!(doc["skipped"]["files"], 0, "{doc}");
 }
 
+/// A client library with an example program built as a package of its own in its `examples/`
+/// directory, and a product that happens to sit in a directory of the user's named `examples`.
+#[test]
+fn a_package_in_the_examples_directory_of_another_is_checked_with_the_examples() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let client = dir.path().join("client");
+    let body = format!("pub async fn f() {{\n    {SLEEP}\n}}\n");
+    write(
+        &client,
+        "Cargo.toml",
+        "[package]\nname = \"client\"\nversion = \"0.1.0\"\n",
+    );
+    write(&client, "src/lib.rs", &body);
+    write(
+        &client,
+        "examples/axum/Cargo.toml",
+        "[package]\nname = \"axum-example\"\nversion = \"0.1.0\"\n[workspace]\n",
+    );
+    write(&client, "examples/axum/src/lib.rs", &body);
+    let (_, doc) = check_json(&client, &[]);
+    assert_eq!(found(&doc), vec![at("src/lib.rs", 2)]);
+    assert_eq!(doc["skipped"]["files"], 1, "{doc}");
+    let (_, doc) = check_json(&client, &["--examples"]);
+    assert_eq!(
+        found(&doc),
+        vec![at("examples/axum/src/lib.rs", 2), at("src/lib.rs", 2)]
+    );
+    // no manifest above the user's own `examples` directory: the product is checked
+    let product = dir.path().join("examples").join("shop");
+    write(
+        &product,
+        "Cargo.toml",
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\n",
+    );
+    write(&product, "src/lib.rs", &body);
+    let (_, doc) = check_json(dir.path(), &[]);
+    assert_eq!(
+        found(&doc),
+        vec![
+            at("client/src/lib.rs", 2),
+            at("examples/shop/src/lib.rs", 2)
+        ]
+    );
+}
+
 #[test]
 fn a_named_file_selects_its_target() {
     let dir = package();

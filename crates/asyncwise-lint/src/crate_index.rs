@@ -31,6 +31,7 @@ pub use cancellation::{Cancellation, RacedHelper};
 mod interactive;
 mod main_thread;
 mod per_event;
+mod round_trips;
 pub use per_event::PerEventNotes;
 
 use std::borrow::Cow;
@@ -184,6 +185,9 @@ pub struct CrateIndex {
     user_waits: Vec<bool>,
     /// Async functions on `main`'s own tree: see [`CrateIndex::on_main_tree`].
     main_tree: Vec<bool>,
+    /// Functions that wait for a network or database round trip: see
+    /// [`CrateIndex::makes_round_trip`].
+    round_trips: Vec<bool>,
     /// Files by display path, for findings that name their file.
     file_by_path: FastMap<PathBuf, usize>,
     /// Per package: the functions declared on a type, by the hash of their name (see
@@ -371,6 +375,7 @@ impl CrateIndex {
         index.settle_per_event();
         index.settle_main_thread();
         index.settle_user_waits();
+        index.settle_round_trips();
         index
     }
 

@@ -345,6 +345,13 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             && targets::may_be_in_doc_directory(&package.root)
             && manifest::workspace_root(&package.root)
                 .is_some_and(|ws| targets::in_doc_directory(&package.root, &ws));
+        // A package kept in the `examples/` directory of another package or workspace is an
+        // example program, checked with the examples.
+        let example_package = has_manifest
+            && targets::example_directories_above(&package.root).any(|d| {
+                d.parent()
+                    .is_some_and(|above| above.join("Cargo.toml").is_file())
+            });
         let mut files = Vec::with_capacity(package.files.len());
         let test_targets = manifest.as_ref().map(Manifest::test_target_lookup);
         for path in &package.files {
@@ -362,7 +369,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                     match FileTarget::of(&in_package(&package.root, path, cwd.as_deref())) {
                         FileTarget::Main if test_package => FileTarget::Tests,
                         FileTarget::Main if bench_package => FileTarget::Benches,
-                        FileTarget::Main if doc_package => FileTarget::Examples,
+                        FileTarget::Main if doc_package || example_package => FileTarget::Examples,
                         target => target,
                     }
                 }

@@ -8,7 +8,9 @@
 //! package's `Cargo.toml` names as the `path` of an `[[example]]`, `[[bench]]` or `[[test]]`
 //! target (and the modules beside such a target's `main.rs`) belong to that target wherever
 //! they sit: a workspace member under `examples/` whose only target is an example is checked
-//! with `--examples`, not by default.
+//! with `--examples`, not by default. So is any package kept in the `examples/` directory of
+//! another package or workspace (see [`example_directories_above`]), whatever its targets: an
+//! example program built as a package of its own.
 //!
 //! A file named explicitly selects its target, as `cargo clippy --test NAME` does: a named
 //! file under `tests/` or `benches/`, or a named out-of-line test module, is checked in full;
@@ -165,6 +167,33 @@ pub fn may_be_in_bench_directory(package_root: &Path) -> bool {
     package_root
         .iter()
         .any(|c| c.to_str().is_some_and(|c| BENCH_DIRECTORIES.contains(&c)))
+}
+
+/// Directories that hold a package's or workspace's example programs (cargo's `examples/`).
+pub const EXAMPLE_DIRECTORIES: &[&str] = &["examples"];
+
+/// The directories above a package's own, nearest first, named like one of examples
+/// (`examples/axum` of a client library, `examples/openapi/hello` of a workspace of examples).
+/// One whose parent directory holds a `Cargo.toml` is the examples directory of that package or
+/// workspace, and a package inside it is an example program: it shows how to use the library
+/// and is checked with `--examples`. (The engine asks the file system about the parent: a
+/// directory of the user's that happens to be named `examples` has no manifest above it.)
+///
+/// ```
+/// use asyncwise_lint::engine::targets::example_directories_above;
+/// use std::path::Path;
+/// let above: Vec<_> = example_directories_above(Path::new("client/examples/axum")).collect();
+/// assert_eq!(above, vec![Path::new("client/examples")]);
+/// assert_eq!(example_directories_above(Path::new("examples/openapi/hello")).count(), 1);
+/// // the package's own directory does not count: a crate named `examples` is not inside one
+/// assert_eq!(example_directories_above(Path::new("crates/examples")).count(), 0);
+/// ```
+pub fn example_directories_above(package_root: &Path) -> impl Iterator<Item = &Path> {
+    package_root.ancestors().skip(1).filter(|d| {
+        d.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| EXAMPLE_DIRECTORIES.contains(&n))
+    })
 }
 
 /// Directories that hold a project's documentation: a workspace member inside one (`docs/book`,

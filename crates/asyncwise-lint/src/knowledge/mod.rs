@@ -18,6 +18,7 @@ pub mod offload;
 pub mod pacing;
 pub mod quiet_paths;
 pub mod rewrites;
+pub mod round_trips;
 pub mod runtimes;
 pub mod spawn;
 pub mod test_code;

@@ -636,6 +636,25 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
+        // A lock call through a local bound to a clone of a field's lock is the field's. Only
+        // a guard dropped before the next await is moved over: a held or lent one stays a lock
+        // that cannot be named, which keeps `async_mutex_unneeded` from judging the crate, as
+        // before locals were followed to their field.
+        let mut async_lock_sites = facts.async_lock_sites;
+        if !facts.field_lock_aliases.is_empty() {
+            for site in &mut async_lock_sites {
+                if !site.held
+                    && !site.lent
+                    && let Some(crate::summary::LockId::Local { function, name }) = &site.id
+                    && let Some((.., field)) = facts
+                        .field_lock_aliases
+                        .iter()
+                        .find(|(f, n, _)| f == function && n == name)
+                {
+                    site.id = Some(field.clone());
+                }
+            }
+        }
         FileModel {
             path,
             source,
@@ -652,7 +671,7 @@ impl<'a> FileModel<'a> {
             non_waiting_calls: facts.non_waiting_calls,
             task_aborts: facts.task_aborts,
             async_lock_decls: facts.async_lock_decls,
-            async_lock_sites: facts.async_lock_sites,
+            async_lock_sites,
             macro_locks,
             ir: facts.ir,
             loops: facts.loops,

@@ -18,7 +18,10 @@ crate::declare_rule! {
     /// an `.await` (a connection used for a whole exchange); for data that is only read or
     /// updated between awaits, a blocking mutex is the right choice. A synchronous guard kept
     /// inside a block without awaits cannot be held across one by accident, and
-    /// `lock_across_await` checks that it stays so.
+    /// `lock_across_await` checks that it stays so. The cost matters where the lock is taken
+    /// often and is the main cost of its path (per published message, per piece, per query;
+    /// a map or a setting read on a hot path), and where the async lock forces a sync function
+    /// to spawn a task just to take it.
     ///
     /// The verdict is crate-wide: every lock call of the lock, in every file, is looked at.
     /// When any of them cannot be told apart (the lock is handed to other code, returned by
@@ -27,6 +30,10 @@ crate::declare_rule! {
     /// `lock_owned`), nothing is reported. Nor is a lock that a `macro_rules!` body locks (by
     /// its name, or any lock of that file when the body locks a metavariable): the expansion
     /// decides what follows the lock, and the macro body is not followed as code.
+    ///
+    /// A lock call through a local copy of a field's lock (`let m = Arc::clone(&self.m);`,
+    /// then `m.lock().await` in a task) is a lock call of the field when its guard is dropped
+    /// before the next await; a held or lent one stays a lock that cannot be named.
     ///
     /// A guard handed on by a future combinator (`m.lock().then(|g| async move { .. })`, also
     /// built in a plain function returning the future) is held when the closure awaits, and a
@@ -50,7 +57,9 @@ crate::declare_rule! {
     /// Locks of an `Option` (`RwLock<Option<T>>`, `Mutex<Option<T>>`), locks locked only in
     /// functions named for set-up, shutdown or configuration (`init`, `start`, `get_config`,
     /// `load_config`, ...), and locks none of whose lock calls is on a per-event path: all cost
-    /// little because they are seldom locked.
+    /// little because they are seldom locked. Locks every lock call of which sits beside a
+    /// network or database round trip: they cost little next to what the same function waits
+    /// for.
     ///
     /// *Per-event path*, as `blocking_in_async` reads it: a request handler or a function one
     /// reaches, the body of a loop whose iteration awaits the next connection or message
@@ -94,22 +103,37 @@ crate::declare_rule! {
     /// acting on (a hole-punch queue locked per request) is in a crate without such a guard and
     /// stays in the default form.
     ///
-    /// Known limit: a lock taken beside a network or database round trip (a cache looked up
-    /// before an HTTP fetch and filled after it) costs microseconds where the request costs
-    /// milliseconds, and is not told apart. On the nine labelled sets the 33 default findings
-    /// were 21 worth acting on and 12 not; moving a lock whose every lock call sits in a
-    /// function that also awaits something other than a lock would have removed 5 of the 12
-    /// but also 4 of the 21 (a link set per scanned response, a zone cache per DNS query, a UDP
-    /// relay's cache per packet, a local inode set per directory entry); the locks whose calls
-    /// all sit in functions awaiting nothing else were 7 findings worth acting on and 3 not
-    /// (set 9 added two: a database pool's collection-name caches, locked per request in
-    /// functions that await nothing else, not worth a change because the request they serve
-    /// makes a database round trip). The same shape is labelled both ways: a zone cache looked
-    /// up per DNS query, filled after a store read, is worth acting on, a response cache
-    /// looked up per search, filled after an HTTP call, is not. What separates them is the
-    /// cost of the surrounding work (a local read against a network round trip) and how often
-    /// the path runs, which the code does not say, so the rule does not read the surrounding
-    /// awaits.
+    /// Locks beside round trips: a lock every lock call of which (of every copy) sits in a
+    /// function that waits for a network or database round trip is the pedantic form. The lock
+    /// costs microseconds where the request costs milliseconds: a cache looked up before an
+    /// HTTP fetch and filled after it, a page cache around gRPC calls. A function waits for
+    /// one when its async code calls a client of the knowledge tables
+    /// ([`knowledge::round_trips`](crate::knowledge::round_trips): reqwest, hyper, tonic
+    /// channels and the clients tonic-build generates, sqlx, tokio-postgres, redis, mongodb,
+    /// kube, ...), or awaits a function of the crate that does (the crate index follows the
+    /// calls, and a client field of a struct declared in another file). A crate's own store, an
+    /// actor behind a channel or a file read is not a round trip: a zone cache looked up per
+    /// DNS query beside a local store read stays in the default form, as does a lock also taken
+    /// in one function that fetches nothing (a handler that only reads the map, a task a sync
+    /// fn spawns to take the lock, through a local copy of the field's `Arc`). On the fourteen
+    /// labelled sets this moved 7 default findings, all labelled not worth acting on (three
+    /// response caches of a GIF search proxy beside its HTTP calls, three page caches of an
+    /// admin dashboard beside its gRPC calls, an ack-id map beside a gRPC streaming pull), and
+    /// none worth acting on: default 18 worth acting on and 16 not, before, 18 and 9 after; on
+    /// the sets labelled blind (6 and 8 to 14), 4 and 15 before, 4 and 8 after.
+    ///
+    /// Known limits: an earlier reading, any other await in the function, moved findings
+    /// worth acting on too (a link set per scanned response, a UDP relay's cache per packet):
+    /// only clients known to go over the network count. A lock in a small accessor whose
+    /// callers make the round trip (a collection-name cache of a database pool, locked in
+    /// `get_id` and `put` that await nothing else) is not seen beside it: following the
+    /// callers would also move an HTTP backend's redirect cache, locked in such accessors per
+    /// proxied request and labelled worth acting on. Nor is a client the tables do not know
+    /// (grpcio's, a crate's own HTTP wrapper over a raw socket); a crate's own type named as
+    /// tonic-build names clients (`Client` types in a `*_client` module) is taken for one.
+    /// What the rule cannot tell is how often the path runs: a per-announce key map read in a
+    /// tracker, or a low-traffic daemon's cache, are labelled not worth a change and stay
+    /// default.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -381,6 +405,13 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                         .is_some_and(|f| index.is_per_event(f))
             });
             let rare = unknown_held || members.iter().all(|m| m.rare);
+            // Every lock call sits in a function that waits for a network or database round
+            // trip: microseconds of lock beside milliseconds of request.
+            let beside_round_trip = calls.iter().all(|(p, s)| {
+                index
+                    .function_at(p, s.span.start.line)
+                    .is_some_and(|f| index.makes_round_trip(f))
+            });
             let copies: Vec<(&Path, &AsyncLockDecl)> = members
                 .iter()
                 .enumerate()
@@ -388,9 +419,30 @@ pub(super) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
                 .map(|(_, m)| (m.path, m.decl))
                 .collect();
             let (path, decl) = (members[anchor].path, members[anchor].decl);
-            out.push(finding(path, decl, &calls, &copies, rare, !per_event));
+            out.push(finding(
+                path,
+                decl,
+                &calls,
+                &copies,
+                Cheap {
+                    rare,
+                    off_event: !per_event,
+                    beside_round_trip,
+                },
+            ));
         }
     }
+}
+
+/// Why a lock's cost is small (each makes the finding pedantic).
+struct Cheap {
+    /// Locked only in set-up, shutdown or configuration functions, or judged only as a private
+    /// static.
+    rare: bool,
+    /// No lock call on a per-event path.
+    off_event: bool,
+    /// Every lock call in a function that waits for a network or database round trip.
+    beside_round_trip: bool,
 }
 
 fn finding(
@@ -398,9 +450,13 @@ fn finding(
     decl: &AsyncLockDecl,
     calls: &[(&Path, &AsyncLockSite)],
     copies: &[(&Path, &AsyncLockDecl)],
-    rare: bool,
-    off_event: bool,
+    cheap: Cheap,
 ) -> Diagnostic {
+    let Cheap {
+        rare,
+        off_event,
+        beside_round_trip,
+    } = cheap;
     let kind = decl.ty.rsplit("::").next().unwrap_or("Mutex");
     let (sync, fast) = if kind == "RwLock" {
         ("std::sync::RwLock", "parking_lot::RwLock")
@@ -433,7 +489,7 @@ fn finding(
     }));
     // `Lock<Option<T>>` set once and read after: a `OnceLock` is the fix, and the cost is low.
     let late_initialised = decl.shape.contains(&format!("{kind}<Option<"));
-    let pedantic = late_initialised || rare || off_event;
+    let pedantic = late_initialised || rare || off_event || beside_round_trip;
     Diagnostic {
         rule: ASYNC_MUTEX_UNNEEDED.name,
         severity: if ASYNC_MUTEX_UNNEEDED.default_level == Level::Deny && !pedantic {
@@ -461,6 +517,8 @@ fn finding(
                 "; it is only locked in set-up, shutdown or configuration functions, so the cost is small"
             } else if off_event {
                 "; no lock call is on a per-event path (a request handler, an event loop's body, or a function they reach), so it is not seen to be locked per request or message"
+            } else if beside_round_trip {
+                "; every lock call is in a function that waits for a network or database round trip, which costs far more than the lock"
             } else {
                 ""
             };

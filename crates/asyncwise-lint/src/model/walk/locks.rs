@@ -73,26 +73,36 @@ impl Walker {
         }
     }
 
-    /// `let alias = m.clone()` / `Arc::clone(&m)` of a local async lock: another name for it.
+    /// `let alias = m.clone()` / `Arc::clone(&m)` of a local async lock: another name for it;
+    /// of a field's lock (`Arc::clone(&self.state)`): recorded in
+    /// [`WalkFacts::field_lock_aliases`](super::WalkFacts::field_lock_aliases).
     pub(super) fn async_lock_alias(&mut self, name: &str, init: &syn::Expr) {
         let Some(function) = self.current_fn_path() else {
             return;
         };
-        let Some(crate::summary::LockId::Local { name: of, .. }) = guards::lock_identity(
+        let identity = guards::lock_identity(
             init,
             &self.env,
             &self.types,
             &self.resolver,
             Some(&function),
-        ) else {
-            return;
-        };
-        if of == name {
-            return;
-        }
+        );
         let is_clone = matches!(init, syn::Expr::MethodCall(m) if m.method == "clone")
             || matches!(init, syn::Expr::Call(_));
-        if !is_clone {
+        // `let token = Arc::clone(&self.token)`: the local is the field's lock, locked by
+        // another name (often in a task spawned from a sync fn, which the async lock forces).
+        if let Some(field @ crate::summary::LockId::Field { .. }) = &identity
+            && is_clone
+        {
+            self.facts
+                .field_lock_aliases
+                .push((function, name.to_string(), field.clone()));
+            return;
+        }
+        let Some(crate::summary::LockId::Local { name: of, .. }) = identity else {
+            return;
+        };
+        if of == name || !is_clone {
             return;
         }
         for d in &mut self.facts.async_lock_decls {

@@ -91,6 +91,9 @@ pub struct WalkFacts {
     pub async_lock_decls: Vec<super::AsyncLockDeclFact>,
     /// Async lock calls in async code.
     pub async_lock_sites: Vec<super::AsyncLockSiteFact>,
+    /// Locals bound to a clone of a field's async lock (`let m = Arc::clone(&self.m)`): the
+    /// function, the local's name and the field. A lock call through the local is the field's.
+    pub field_lock_aliases: Vec<(String, String, crate::summary::LockId)>,
     /// The statement-level IR of async bodies.
     pub ir: super::ir::Ir,
     /// Loops of async bodies.

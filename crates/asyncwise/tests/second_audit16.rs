@@ -1,0 +1,355 @@
+//! Session 16's second audit: the promises of `retry`, the breaker, the batcher, the pipeline,
+//! signals and `TaskGroup`/`Shutdown` outside the supervisor, tried by a hostile caller who
+//! reads only the docs. Where earlier tests cut a future at one instant, these cut it at every
+//! instant of its run that paused time can reach (every quarter second), then check what the
+//! docs promise about what is left. Time is paused; nothing is asserted about how long anything
+//! took except where the docs promise an instant on the virtual clock.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asyncwise::{BoxError, Shutdown, Signal, TaskError, TaskGroup, Trigger};
+use tokio::time::{Instant, sleep, timeout};
+
+/// Every quarter second from 0 to `until`, the instants at which a future is cut.
+fn cuts(until: Duration) -> impl Iterator<Item = Duration> {
+    let step = Duration::from_millis(250);
+    (0..)
+        .map(move |n| step * n)
+        .take_while(move |cut| *cut <= until)
+}
+
+/// A hang turned into a failure: paused time jumps to this at once when nothing else is due.
+const HANG: Duration = Duration::from_secs(3_600);
+
+/// Counts the futures of a kind alive right now: one more while a guard lives.
+#[derive(Clone, Default)]
+struct Alive(Arc<AtomicUsize>);
+
+struct AliveGuard(Arc<AtomicUsize>);
+
+impl Alive {
+    fn guard(&self) -> AliveGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        AliveGuard(Arc::clone(&self.0))
+    }
+
+    fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+mod task_group {
+    use super::*;
+
+    /// Values at 1 s and 2 s, a failure at 3 s, and a task that answers its cancellation
+    /// after 1 s with a value (pending until then), in a group with a 5 s grace.
+    fn failing_group() -> TaskGroup<Result<u32, BoxError>> {
+        let mut group = TaskGroup::new().with_grace(Duration::from_secs(5));
+        for (name, secs) in [("one", 1), ("two", 2)] {
+            group
+                .spawn(name, async move {
+                    sleep(Duration::from_secs(secs)).await;
+                    Ok(u32::try_from(secs).unwrap_or(0))
+                })
+                .expect("open group");
+        }
+        group
+            .spawn("broken", async {
+                sleep(Duration::from_secs(3)).await;
+                Err::<u32, BoxError>("bad input".into())
+            })
+            .expect("open group");
+        let token = group.cancellation_token();
+        group
+            .spawn("polite", async move {
+                token.cancelled().await;
+                sleep(Duration::from_secs(1)).await;
+                Ok(4)
+            })
+            .expect("open group");
+        group
+    }
+
+    /// `try_join_all`, "Cancel safety": "results it had taken when its future is dropped
+    /// (values and the failure) stay in the group; the next `try_join_all` (or join) returns
+    /// them." Cut at every instant (before the failure, while it waits for `polite` in the
+    /// grace after the failure, after everything ended): the next call returns the failure,
+    /// never a success and never a hang, and the group is empty after it.
+    #[tokio::test(start_paused = true)]
+    async fn a_try_join_all_cut_at_any_instant_leaves_its_failure_to_the_next() {
+        for cut in cuts(Duration::from_secs(5)) {
+            let mut group = failing_group();
+            let first = timeout(cut, group.try_join_all()).await;
+            let outcome = match first {
+                Ok(outcome) => outcome,
+                Err(_) => timeout(HANG, group.try_join_all())
+                    .await
+                    .unwrap_or_else(|_| panic!("cut at {cut:?}: the next try_join_all hung")),
+            };
+            match outcome {
+                Err(TaskError::Failed { name, source }) => {
+                    assert_eq!(name.as_ref(), "broken", "cut at {cut:?}");
+                    assert_eq!(source.to_string(), "bad input", "cut at {cut:?}");
+                }
+                other => panic!("cut at {cut:?}: {other:?}"),
+            }
+            assert!(group.is_empty(), "cut at {cut:?}: {} left", group.len());
+        }
+    }
+
+    /// The same for values: `join_all` ("the next join returns them first") and
+    /// `try_join_all` of a group without a failure, cut at every instant: the next call
+    /// returns every value once.
+    #[tokio::test(start_paused = true)]
+    async fn a_join_all_cut_at_any_instant_loses_and_repeats_no_value() {
+        fn three_values() -> TaskGroup<Result<u32, BoxError>> {
+            let mut group = TaskGroup::new();
+            for secs in [1_u32, 2, 3] {
+                group
+                    .spawn(format!("v{secs}"), async move {
+                        sleep(Duration::from_secs(u64::from(secs))).await;
+                        Ok(secs)
+                    })
+                    .expect("open group");
+            }
+            group
+        }
+        for cut in cuts(Duration::from_secs(4)) {
+            let mut group = three_values();
+            let mut values: Vec<u32> = match timeout(cut, group.join_all()).await {
+                Ok(all) => all,
+                Err(_) => group.join_all().await,
+            }
+            .into_iter()
+            .map(|joined| match joined {
+                Ok(Ok(value)) => value,
+                other => panic!("cut at {cut:?}: {other:?}"),
+            })
+            .collect();
+            values.sort_unstable();
+            assert_eq!(values, [1, 2, 3], "join_all cut at {cut:?}");
+
+            let mut group = three_values();
+            let mut values = match timeout(cut, group.try_join_all()).await {
+                Ok(all) => all,
+                Err(_) => group.try_join_all().await,
+            }
+            .unwrap_or_else(|error| panic!("cut at {cut:?}: {error}"));
+            values.sort_unstable();
+            assert_eq!(values, [1, 2, 3], "try_join_all cut at {cut:?}");
+        }
+    }
+}
+
+mod shutdown {
+    use super::*;
+
+    /// A shutdown with a 5 s deadline: `fails` fails 1 s after the trigger, `deaf` never
+    /// stops, and `flusher` answers the trigger by spawning `final-flush`, which fails 2 s
+    /// later.
+    fn service() -> Shutdown {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(5));
+        let token = shutdown.child_token();
+        shutdown.spawn("fails", async move {
+            token.cancelled().await;
+            sleep(Duration::from_secs(1)).await;
+            Err::<(), BoxError>("disk full".into())
+        });
+        shutdown.spawn("deaf", std::future::pending::<()>());
+        let spawner = shutdown.clone();
+        shutdown.spawn("flusher", async move {
+            spawner.triggered().await;
+            spawner.spawn("final-flush", async {
+                sleep(Duration::from_secs(2)).await;
+                Err::<(), BoxError>("flush lost".into())
+            });
+        });
+        shutdown
+    }
+
+    /// `drain`: "A drain whose future is dropped before it returned reports nothing: the next
+    /// drain reports everything (also the stragglers a dropped drain had already cut at the
+    /// deadline), and its deadline still counts from the first's start"; "Tasks spawned during
+    /// the drain ... are waited for too"; "A second drain returns at once; its report holds
+    /// only what happened since the first (each failure is in one report)". Cut at every
+    /// instant from the drain's start to past its deadline: the drain that completes names
+    /// both failures (one of a task spawned during the drain) and the straggler once and
+    /// returns at the first drain's deadline; a third drain reports nothing.
+    #[tokio::test(start_paused = true)]
+    async fn a_drain_cut_at_any_instant_leaves_everything_to_the_next() {
+        for cut in cuts(Duration::from_secs(6)) {
+            let shutdown = service();
+            let start = Instant::now();
+            let report = match timeout(cut, shutdown.drain()).await {
+                Ok(report) => report,
+                Err(_) => timeout(HANG, shutdown.drain())
+                    .await
+                    .unwrap_or_else(|_| panic!("cut at {cut:?}: the next drain hung")),
+            };
+            // Cut after the deadline, the first drain had already returned, at the deadline.
+            assert_eq!(
+                start.elapsed(),
+                Duration::from_secs(5),
+                "cut at {cut:?}: {report}"
+            );
+            let mut failed: Vec<&str> = report
+                .failures
+                .iter()
+                .map(|failure| failure.task.name.as_ref())
+                .collect();
+            failed.sort_unstable();
+            assert_eq!(failed, ["fails", "final-flush"], "cut at {cut:?}: {report}");
+            let stragglers: Vec<&str> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+            assert_eq!(stragglers, ["deaf"], "cut at {cut:?}: {report}");
+            assert_eq!(report.exit_code(), 1, "cut at {cut:?}: {report}");
+            let again = shutdown.drain().await;
+            assert!(
+                again.failures.is_empty() && again.stragglers.is_empty(),
+                "cut at {cut:?}: a later drain repeated {again}"
+            );
+        }
+    }
+
+    /// `Shutdown::signal`: "the first starts the shutdown (`Trigger::Signal`), and one during
+    /// the drain forces the exit", with two different signals: the trigger names the first,
+    /// `forced_by` the second, and the exit code is 128 + the second's number.
+    #[tokio::test(start_paused = true)]
+    async fn an_interrupt_then_a_terminate_is_triggered_by_one_and_forced_by_the_other() {
+        let report = Shutdown::with_deadline(Duration::from_secs(60))
+            .exit_on_force(false)
+            .run(|shutdown| async move {
+                shutdown.spawn("deaf", std::future::pending::<()>());
+                let operator = shutdown.clone();
+                shutdown.spawn("operator", async move {
+                    operator.signal(Signal::Interrupt);
+                    sleep(Duration::from_secs(1)).await;
+                    operator.signal(Signal::Terminate);
+                });
+                shutdown.triggered().await;
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .expect("signal handlers");
+        assert_eq!(
+            report.trigger,
+            Trigger::Signal(Signal::Interrupt),
+            "{report}"
+        );
+        assert_eq!(report.forced_by, Some(Signal::Terminate), "{report}");
+        assert_eq!(report.exit_code(), 143, "{report}");
+    }
+
+    /// `Shutdown::signal`: "When no `run` listens (none was started ...), it is the same as
+    /// `trigger`: it never forces anything." A signal before `run` starts is a request, not a
+    /// signal `run` received: so the first signal during `run`'s drain "is taken as the
+    /// request to stop that is already being served" and does not cut a 3 s flush.
+    #[tokio::test(start_paused = true)]
+    async fn a_signal_before_run_is_a_request_and_the_next_one_does_not_force() {
+        let shutdown = Shutdown::with_deadline(Duration::from_secs(60)).exit_on_force(false);
+        shutdown.signal(Signal::Terminate);
+        assert!(shutdown.is_triggered());
+        let flushed = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&flushed);
+        let report = shutdown
+            .run(|shutdown| async move {
+                let token = shutdown.child_token();
+                shutdown.spawn("flush", async move {
+                    token.cancelled().await;
+                    sleep(Duration::from_secs(3)).await;
+                    seen.fetch_add(1, Ordering::SeqCst);
+                });
+                let operator = shutdown.clone();
+                shutdown.spawn("operator", async move {
+                    sleep(Duration::from_secs(1)).await;
+                    operator.signal(Signal::Terminate);
+                });
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .expect("signal handlers");
+        assert_eq!(report.forced_by, None, "{report}");
+        assert_eq!(flushed.load(Ordering::SeqCst), 1, "{report}");
+        assert!(report.stragglers.is_empty(), "{report}");
+        assert_eq!(report.exit_code(), 0, "{report}");
+    }
+}
+
+mod retry {
+    use super::*;
+    use asyncwise::{Jitter, RetryError, RetryPolicy, retry};
+    use tokio_util::sync::CancellationToken;
+
+    /// `cancel_on`: "Stops retrying as soon as `token` is cancelled, also in the middle of a
+    /// sleep or of an attempt (which is dropped)"; `RetryError::Cancelled`: `last_error` is
+    /// "The error of the last finished attempt, if one failed", `attempts` the "Attempts
+    /// started". Attempts take 700 ms and fail with their number; delays are 1 s. Cancelled at
+    /// every instant: the retry returns at that instant, no attempt is alive then, none starts
+    /// later, and the error names the attempts started and the last one that finished.
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_cancelled_at_any_instant_stops_there_and_says_what_ran() {
+        for cut in cuts(Duration::from_secs(8)) {
+            let token = CancellationToken::new();
+            let alive = Alive::default();
+            let started = Arc::new(AtomicUsize::new(0));
+            let finished = Arc::new(Mutex::new(Vec::new()));
+            let policy = RetryPolicy::exponential(Duration::from_secs(1))
+                .factor(1.0)
+                .jitter(Jitter::None)
+                .max_attempts(100);
+            let (alive_op, started_op, finished_op) =
+                (alive.clone(), Arc::clone(&started), Arc::clone(&finished));
+            let retried = retry(policy, move || {
+                let guard = alive_op.guard();
+                let number = started_op.fetch_add(1, Ordering::SeqCst) + 1;
+                let finished = Arc::clone(&finished_op);
+                async move {
+                    let _guard = guard;
+                    sleep(Duration::from_millis(700)).await;
+                    finished.lock().unwrap().push(number);
+                    Err::<(), usize>(number)
+                }
+            })
+            .cancel_on(token.clone());
+            let canceller = tokio::spawn(async move {
+                sleep(cut).await;
+                token.cancel();
+                Instant::now()
+            });
+            let outcome = retried.await;
+            let returned = Instant::now();
+            let cancelled_at = canceller.await.expect("canceller");
+            assert_eq!(returned, cancelled_at, "cut at {cut:?}");
+            assert_eq!(
+                alive.count(),
+                0,
+                "cut at {cut:?}: an attempt outlived the retry"
+            );
+            let started_then = started.load(Ordering::SeqCst);
+            let last_finished = finished.lock().unwrap().last().copied();
+            match outcome {
+                Err(RetryError::Cancelled {
+                    last_error,
+                    attempts,
+                }) => {
+                    assert_eq!(attempts as usize, started_then, "cut at {cut:?}");
+                    assert_eq!(last_error, last_finished, "cut at {cut:?}");
+                }
+                other => panic!("cut at {cut:?}: {other:?}"),
+            }
+            sleep(HANG).await;
+            assert_eq!(
+                started.load(Ordering::SeqCst),
+                started_then,
+                "cut at {cut:?}: an attempt started after the cancellation"
+            );
+        }
+    }
+}

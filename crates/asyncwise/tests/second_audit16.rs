@@ -353,3 +353,213 @@ mod retry {
         }
     }
 }
+
+mod batcher {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::atomic::AtomicBool;
+
+    use asyncwise::{BatchConfig, Batcher, RetryPolicy};
+    use tokio_util::sync::CancellationToken;
+
+    /// `Batcher`: "every accepted item ends up either flushed or handed to the dead-letter
+    /// callback before `BatchWorker::run` returns"; `send`: "no send succeeds after the token
+    /// fired", and a refused item is handed back; `cancel_on`: the worker "flushes everything
+    /// it accepted". Three producers send 20 items each, 100 ms apart, into a queue of 4 in
+    /// front of a flush that takes 500 ms and fails for good on batches holding a multiple of
+    /// 7; the token fires at every instant in turn. Each item is then exactly one of:
+    /// flushed once, dead-lettered once, handed back, or never sent; no send that began after
+    /// the cancel returned `Ok`.
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_senders_and_a_shutdown_at_any_instant_lose_and_repeat_nothing() {
+        const PRODUCERS: u32 = 3;
+        const EACH: u32 = 20;
+        let (mut handed_back, mut dead_lettered) = (0, 0);
+        for cut in cuts(Duration::from_secs(7)) {
+            let token = CancellationToken::new();
+            let config = BatchConfig::new(4, Duration::from_millis(300))
+                .capacity(4)
+                .retry(RetryPolicy::exponential(Duration::from_millis(100)).max_attempts(2))
+                .cancel_on(token.clone());
+            let flushed = Arc::new(Mutex::new(Vec::new()));
+            let dead = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&flushed);
+            let (batcher, worker) = Batcher::new(config, move |batch| {
+                let sink = Arc::clone(&sink);
+                async move {
+                    sleep(Duration::from_millis(500)).await;
+                    if batch.iter().any(|n: &u32| n % 7 == 0) {
+                        return Err("rejected");
+                    }
+                    sink.lock().unwrap().extend(batch.iter().copied());
+                    Ok(())
+                }
+            });
+            let dead_sink = Arc::clone(&dead);
+            let worker = tokio::spawn(
+                worker
+                    .dead_letter(move |batch, _| dead_sink.lock().unwrap().extend(batch.iter()))
+                    .run(),
+            );
+            let fired = Arc::new(AtomicBool::new(false));
+            let mut producers = Vec::new();
+            for producer in 0..PRODUCERS {
+                let batcher = batcher.clone();
+                let fired = Arc::clone(&fired);
+                producers.push(tokio::spawn(async move {
+                    let (mut accepted, mut refused, mut late) =
+                        (Vec::new(), Vec::new(), Vec::new());
+                    for n in 0..EACH {
+                        let item = producer * EACH + n;
+                        let after_the_cancel = fired.load(Ordering::SeqCst);
+                        match batcher.send(item).await {
+                            Ok(()) if after_the_cancel => late.push(item),
+                            Ok(()) => accepted.push(item),
+                            Err(closed) => refused.push(closed.0),
+                        }
+                        sleep(Duration::from_millis(100)).await;
+                    }
+                    (accepted, refused, late)
+                }));
+            }
+            drop(batcher);
+            sleep(cut).await;
+            token.cancel();
+            fired.store(true, Ordering::SeqCst);
+            let report = timeout(HANG, worker)
+                .await
+                .unwrap_or_else(|_| panic!("cut at {cut:?}: the worker hung"))
+                .expect("worker");
+            let mut fate: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+            for producer in producers {
+                let (accepted, refused, late) = producer.await.expect("producer");
+                assert!(
+                    late.is_empty(),
+                    "cut at {cut:?}: accepted after the cancel: {late:?}"
+                );
+                for item in accepted {
+                    fate.entry(item).or_default().push("accepted");
+                }
+                for item in refused {
+                    fate.entry(item).or_default().push("handed back");
+                }
+            }
+            for item in flushed.lock().unwrap().iter() {
+                fate.entry(*item).or_default().push("flushed");
+            }
+            for item in dead.lock().unwrap().iter() {
+                fate.entry(*item).or_default().push("dead-lettered");
+            }
+            let wrong: Vec<_> = fate
+                .iter()
+                .filter(|(_, fate)| {
+                    !matches!(
+                        fate.as_slice(),
+                        ["accepted", "flushed"] | ["accepted", "dead-lettered"] | ["handed back"]
+                    )
+                })
+                .collect();
+            assert!(wrong.is_empty(), "cut at {cut:?}: {wrong:?}");
+            handed_back += fate
+                .values()
+                .filter(|fate| fate[0] == "handed back")
+                .count();
+            dead_lettered += report.items_dead_lettered;
+            let accepted = fate.values().filter(|fate| fate[0] == "accepted").count();
+            assert_eq!(
+                (report.items_flushed + report.items_dead_lettered) as usize,
+                accepted,
+                "cut at {cut:?}: {report:?}"
+            );
+        }
+        // The sweep reached both ends of the promise: refused items and failed flushes.
+        assert!(
+            handed_back > 0 && dead_lettered > 0,
+            "{handed_back} {dead_lettered}"
+        );
+    }
+}
+
+mod pipeline {
+    use super::*;
+    use asyncwise::{OnError, PipelineExt};
+    use futures_util::StreamExt;
+
+    /// `MapConcurrent`: "Dropping it drops the items it holds (running, or finished and
+    /// waiting for an earlier one): their futures are dropped with it and nothing keeps
+    /// running, and nothing reports them"; `map_concurrent`: the stage "never holds more
+    /// than `limit` items". An ordered stage of 3 with a 3 s item timeout and a dead-letter
+    /// sink over 10 items (item 2 fails, items 5 and 8 never end) is dropped at every instant:
+    /// no item future is alive after the drop, the sink is never called after it, every item
+    /// is yielded or dead-lettered at most once, and `held` never passed the limit.
+    #[tokio::test(start_paused = true)]
+    async fn a_stage_dropped_at_any_instant_leaves_nothing_running_or_reporting() {
+        let mut ran_to_the_end = false;
+        for cut in cuts(Duration::from_secs(12)) {
+            let alive = Alive::default();
+            let dead = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&dead);
+            let item_alive = alive.clone();
+            let stage = futures_util::stream::iter(0..10_u64)
+                .map_concurrent(3, move |n| {
+                    let guard = item_alive.guard();
+                    async move {
+                        let _guard = guard;
+                        if n % 3 == 2 && n != 2 {
+                            std::future::pending::<()>().await;
+                        }
+                        sleep(Duration::from_millis(300 * (n % 4 + 1))).await;
+                        if n == 2 { Err("bad item") } else { Ok(n) }
+                    }
+                })
+                .ordered()
+                .item_timeout(Duration::from_secs(3))
+                .on_error(OnError::dead_letter(move |error| {
+                    sink.lock().unwrap().push(error.index)
+                }));
+            let yielded = Arc::new(Mutex::new(Vec::new()));
+            let out = Arc::clone(&yielded);
+            let most_held = Arc::new(AtomicUsize::new(0));
+            let most = Arc::clone(&most_held);
+            let consume = async move {
+                let mut stage = std::pin::pin!(stage);
+                while let Some(item) = stage.next().await {
+                    most.fetch_max(stage.held(), Ordering::SeqCst);
+                    out.lock().unwrap().push(item.map_err(|error| error.index));
+                }
+            };
+            let completed = timeout(cut, consume).await.is_ok();
+            assert_eq!(
+                alive.count(),
+                0,
+                "cut at {cut:?}: an item outlived its stage"
+            );
+            let dead_then = dead.lock().unwrap().clone();
+            sleep(HANG).await;
+            assert_eq!(
+                *dead.lock().unwrap(),
+                dead_then,
+                "cut at {cut:?}: dead-lettered after the drop"
+            );
+            assert!(most_held.load(Ordering::SeqCst) <= 3, "cut at {cut:?}");
+            let mut seen: Vec<u64> = yielded
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|item| match item {
+                    Ok(n) | Err(n) => *n,
+                })
+                .chain(dead_then)
+                .collect();
+            let count = seen.len();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), count, "cut at {cut:?}: an item came out twice");
+            if completed {
+                assert_eq!(seen, (0..10).collect::<Vec<u64>>(), "cut at {cut:?}");
+                ran_to_the_end = true;
+            }
+        }
+        assert!(ran_to_the_end, "no cut came after the stage's end");
+    }
+}

@@ -563,3 +563,143 @@ mod pipeline {
         assert!(ran_to_the_end, "no cut came after the stage's end");
     }
 }
+
+mod spawner {
+    use super::*;
+    use asyncwise::SpawnError;
+
+    /// `TaskGroup::spawner`: "Its tasks are the group's: limited, cancelled, joined and dropped
+    /// with it"; `Spawner::spawn_wait`: "waits for a free slot first", `SpawnError::Cancelled`
+    /// "if the group is cancelled or dropped", the future "then dropped without being polled"
+    /// (`TaskGroup::spawn_wait`). Ten producers wait for the two slots of a bounded group at
+    /// once; the group is dropped at every instant in turn. Never more than two tasks run at
+    /// once, every waiting producer returns, a refused future is never polled, and once the
+    /// group is gone no task of it is alive.
+    #[tokio::test(start_paused = true)]
+    async fn waiting_spawners_of_a_group_dropped_at_any_instant_all_return() {
+        for cut in cuts(Duration::from_secs(6)) {
+            let mut group = TaskGroup::<()>::bounded(2);
+            let spawner = group.spawner();
+            let running = Arc::new(AtomicUsize::new(0));
+            let most = Arc::new(AtomicUsize::new(0));
+            let alive = Alive::default();
+            let refused_polled = Arc::new(AtomicUsize::new(0));
+            let mut producers = Vec::new();
+            for n in 0..10 {
+                let spawner = spawner.clone();
+                let (running, most, alive, refused_polled) = (
+                    Arc::clone(&running),
+                    Arc::clone(&most),
+                    alive.clone(),
+                    Arc::clone(&refused_polled),
+                );
+                producers.push(tokio::spawn(async move {
+                    let polled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                    let seen = Arc::clone(&polled);
+                    let guard = alive.guard();
+                    let outcome = spawner
+                        .spawn_wait(format!("job-{n}"), async move {
+                            let _guard = guard;
+                            seen.store(true, Ordering::SeqCst);
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            sleep(Duration::from_secs(1)).await;
+                            running.fetch_sub(1, Ordering::SeqCst);
+                        })
+                        .await;
+                    if outcome.is_err() && polled.load(Ordering::SeqCst) {
+                        refused_polled.fetch_add(1, Ordering::SeqCst);
+                    }
+                    outcome
+                }));
+            }
+            sleep(cut).await;
+            drop(group);
+            for producer in producers {
+                match timeout(HANG, producer).await {
+                    Ok(Ok(Ok(_) | Err(SpawnError::Cancelled))) => {}
+                    other => panic!("cut at {cut:?}: {other:?}"),
+                }
+            }
+            // The group's tasks end with it (aborted, or cut at the end of its grace).
+            sleep(HANG).await;
+            assert_eq!(
+                alive.count(),
+                0,
+                "cut at {cut:?}: a task outlived its group"
+            );
+            assert!(most.load(Ordering::SeqCst) <= 2, "cut at {cut:?}");
+            assert_eq!(refused_polled.load(Ordering::SeqCst), 0, "cut at {cut:?}");
+        }
+    }
+}
+
+mod queued {
+    use super::*;
+    use asyncwise::SpawnError;
+
+    /// `TaskGroup`, "Cancellation and grace": "2. tasks that have not started yet are dropped
+    /// without being polled; 3. running tasks get the group's grace period". In a bounded
+    /// group with a grace, the running task finishes its work in the grace and frees its slot:
+    /// the tasks queued behind it (by `spawn`, a `Spawner` and `spawn_wait` waiting in another
+    /// task) must not take that slot and start. Each queued one is reported as cancelled; the
+    /// producer waiting in `spawn_wait` gets `SpawnError::Cancelled`.
+    #[tokio::test(start_paused = true)]
+    async fn tasks_queued_behind_a_task_ending_in_its_grace_never_start() {
+        let mut group = TaskGroup::<Result<&'static str, BoxError>>::bounded(1)
+            .with_grace(Duration::from_secs(5));
+        let token = group.cancellation_token();
+        group
+            .spawn("flusher", async move {
+                token.cancelled().await;
+                sleep(Duration::from_secs(1)).await;
+                Ok("flushed")
+            })
+            .expect("open group");
+        let started = Arc::new(AtomicUsize::new(0));
+        let job = |started: &Arc<AtomicUsize>| {
+            let started = Arc::clone(started);
+            async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                Ok("ran")
+            }
+        };
+        group.spawn("queued", job(&started)).expect("queued");
+        let spawner = group.spawner();
+        spawner
+            .spawn("queued-by-spawner", job(&started))
+            .expect("queued");
+        let waiting = {
+            let spawner = spawner.clone();
+            let job = job(&started);
+            tokio::spawn(async move { spawner.spawn_wait("waiting", job).await })
+        };
+        sleep(Duration::from_millis(10)).await;
+        assert_eq!(started.load(Ordering::SeqCst), 0, "the slot is taken");
+        group.cancel();
+        let mut results: Vec<String> = group
+            .join_all()
+            .await
+            .into_iter()
+            .map(|joined| match joined {
+                Ok(Ok(done)) => done.to_owned(),
+                Ok(Err(error)) => format!("failed: {error}"),
+                Err(error) => error.to_string(),
+            })
+            .collect();
+        results.sort();
+        assert_eq!(
+            results,
+            [
+                "flushed",
+                "task `queued-by-spawner` was cancelled",
+                "task `queued` was cancelled",
+            ]
+        );
+        assert_eq!(
+            waiting.await.expect("producer").err(),
+            Some(SpawnError::Cancelled)
+        );
+        assert_eq!(started.load(Ordering::SeqCst), 0, "a queued task started");
+    }
+}

@@ -703,3 +703,69 @@ mod queued {
         assert_eq!(started.load(Ordering::SeqCst), 0, "a queued task started");
     }
 }
+
+mod breaker {
+    use super::*;
+    use asyncwise::{BreakerError, BreakerState, CircuitBreaker};
+
+    /// `consecutive_failures`: "Opens after `failures` failures in a row"; `open_for`: "How
+    /// long the breaker stays open"; the outcomes of calls admitted before a trip do not count
+    /// after it. Ten concurrent callers all fail at the same instant on a breaker that opens
+    /// after three: it opens once (one state change), the seven late failures neither reopen
+    /// it nor push its open duration back (a trial is admitted 10 s after the trip, not
+    /// later), and the callers rejected meanwhile are told the time left.
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_failures_open_the_breaker_once_and_do_not_extend_it() {
+        let changes = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&changes);
+        let breaker = CircuitBreaker::builder()
+            .consecutive_failures(3)
+            .open_for(Duration::from_secs(10))
+            .on_state_change(move |change| {
+                seen.lock()
+                    .unwrap()
+                    .push((change.from, change.to, change.open_for));
+            })
+            .build();
+        let callers: Vec<_> = (0..10)
+            .map(|_| {
+                let breaker = breaker.clone();
+                tokio::spawn(async move {
+                    breaker
+                        .call(async {
+                            sleep(Duration::from_secs(1)).await;
+                            Err::<(), _>("down")
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for caller in callers {
+            let outcome = caller.await.expect("caller");
+            assert!(
+                matches!(outcome, Err(BreakerError::Inner("down"))),
+                "{outcome:?}"
+            );
+        }
+        assert_eq!(
+            *changes.lock().unwrap(),
+            [(
+                BreakerState::Closed,
+                BreakerState::Open,
+                Some(Duration::from_secs(10))
+            )]
+        );
+        // Rejected at 0 s, 3 s and 9 s after the trip, each told the time left.
+        for (left, wait) in [(10, 3), (7, 6), (1, 1)] {
+            match breaker.call(async { Ok::<_, &str>(()) }).await {
+                Err(BreakerError::Open { retry_in }) => {
+                    assert_eq!(retry_in, Duration::from_secs(left));
+                }
+                other => panic!("{left} s before the trial: {other:?}"),
+            }
+            sleep(Duration::from_secs(wait)).await;
+        }
+        assert!(breaker.call(async { Ok::<_, &str>(()) }).await.is_ok());
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+}

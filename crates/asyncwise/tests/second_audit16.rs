@@ -769,3 +769,53 @@ mod breaker {
         assert_eq!(breaker.state(), BreakerState::Closed);
     }
 }
+
+mod signals_from_threads {
+    use super::*;
+
+    /// `Shutdown::signal`: "Delivers `signal` as if the operating system had sent it to
+    /// `run`", "for a signal source of your own (a service manager's stop request, a control
+    /// endpoint ...)", which need not be a Tokio task: eight plain threads each send one
+    /// while `run` listens. The first starts the shutdown and one during the drain forces it
+    /// (the deaf task is a straggler); nothing panics on a thread outside the runtime. Real
+    /// time (a plain thread cannot move paused time), an hour's deadline so that only the
+    /// signals can end the drain; nothing is timed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn signals_from_plain_threads_trigger_then_force() {
+        let report = Shutdown::with_deadline(HANG)
+            .exit_on_force(false)
+            .run(|shutdown| async move {
+                shutdown.spawn("deaf", std::future::pending::<()>());
+                let senders: Vec<_> = (0..8)
+                    .map(|_| {
+                        let shutdown = shutdown.clone();
+                        std::thread::spawn(move || shutdown.signal(Signal::Terminate))
+                    })
+                    .collect();
+                for sender in senders {
+                    // asyncwise: allow(blocking_in_async) -- each thread only sends and ends
+                    sender.join().expect("a sending thread panicked");
+                }
+                shutdown.triggered().await;
+                Ok::<_, BoxError>(())
+            })
+            .await
+            .expect("signal handlers");
+        assert_eq!(
+            report.trigger,
+            Trigger::Signal(Signal::Terminate),
+            "{report}"
+        );
+        assert_eq!(report.forced_by, Some(Signal::Terminate), "{report}");
+        // Forced at once: `main` may still be joining its threads, the deaf task never ends.
+        let stragglers: Vec<&str> = report.stragglers.iter().map(|t| t.name.as_ref()).collect();
+        assert!(stragglers.contains(&"deaf"), "{report}");
+        assert!(
+            stragglers
+                .iter()
+                .all(|name| ["deaf", "main"].contains(name)),
+            "{report}"
+        );
+        assert_eq!(report.exit_code(), 143);
+    }
+}

@@ -354,6 +354,51 @@ mod retry {
     }
 }
 
+mod retry_budget {
+    use super::*;
+    use asyncwise::{Jitter, RetryError, RetryPolicy, retry};
+
+    /// `max_elapsed`: "No attempt starts later than `budget` after the first one started": an
+    /// attempt due exactly at the budget is not later than it, so it starts (no retry loop
+    /// gives up early either). Delays of exactly 1 s and a 3 s budget: attempts at 0, 1, 2
+    /// and 3 s, then `Exhausted` with the fourth error; an operation that takes 500 ms each
+    /// time: attempts at 0, 1.5 and 3 s.
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_due_exactly_at_the_budget_starts() {
+        for (takes, expected) in [
+            (0_u64, vec![0_u64, 1_000, 2_000, 3_000]),
+            (500, vec![0, 1_500, 3_000]),
+        ] {
+            let policy = RetryPolicy::exponential(Duration::from_secs(1))
+                .factor(1.0)
+                .jitter(Jitter::None)
+                .max_elapsed(Duration::from_secs(3));
+            let origin = Instant::now();
+            let starts = Arc::new(Mutex::new(Vec::new()));
+            let seen = Arc::clone(&starts);
+            let result = retry(policy, move || {
+                let mut starts = seen.lock().unwrap();
+                starts.push(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX));
+                let number = starts.len();
+                async move {
+                    sleep(Duration::from_millis(takes)).await;
+                    Err::<(), usize>(number)
+                }
+            })
+            .await;
+            assert_eq!(*starts.lock().unwrap(), expected, "operation of {takes} ms");
+            assert_eq!(
+                result,
+                Err(RetryError::Exhausted {
+                    error: expected.len(),
+                    attempts: u32::try_from(expected.len()).unwrap_or(u32::MAX)
+                }),
+                "operation of {takes} ms"
+            );
+        }
+    }
+}
+
 mod batcher {
     use super::*;
     use std::collections::BTreeMap;

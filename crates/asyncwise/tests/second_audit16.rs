@@ -864,3 +864,55 @@ mod signals_from_threads {
         assert_eq!(report.exit_code(), 143);
     }
 }
+
+mod fail_fast_unjoined {
+    use super::*;
+    use asyncwise::{ErrorPolicy, SpawnError};
+
+    /// `ErrorPolicy::FailFast`: "The first failure or panic cancels the group", and "once the
+    /// cancellation has returned (... the failing task's end), no poll of the group's tasks
+    /// begins": the failure cancels the group when the task ends, not when its owner gets
+    /// round to joining it. The owner joins nothing for 10 s; the sibling sees its token fire
+    /// at 1 s (the failure) or 2 s (the panic), and a spawn at 5 s is refused.
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_cancels_the_group_before_anyone_joins_it() {
+        for panics in [false, true] {
+            let origin = Instant::now();
+            let mut group = TaskGroup::<Result<(), BoxError>>::new()
+                .with_policy(ErrorPolicy::FailFast)
+                .with_grace(Duration::from_secs(60));
+            let token = group.cancellation_token();
+            let seen_at = Arc::new(Mutex::new(None));
+            let seen = Arc::clone(&seen_at);
+            group
+                .spawn("sibling", async move {
+                    token.cancelled().await;
+                    *seen.lock().unwrap() = Some(origin.elapsed());
+                    Ok(())
+                })
+                .expect("open group");
+            group
+                .spawn("fails", async move {
+                    sleep(Duration::from_secs(if panics { 2 } else { 1 })).await;
+                    assert!(!panics, "broken invariant");
+                    Err::<(), BoxError>("bad input".into())
+                })
+                .expect("open group");
+            sleep(Duration::from_secs(5)).await;
+            assert!(group.is_cancelled(), "panics {panics}");
+            assert_eq!(
+                group.spawn("late", async { Ok(()) }).err(),
+                Some(SpawnError::Cancelled),
+                "panics {panics}"
+            );
+            sleep(Duration::from_secs(5)).await;
+            assert_eq!(
+                *seen_at.lock().unwrap(),
+                Some(Duration::from_secs(if panics { 2 } else { 1 })),
+                "panics {panics}"
+            );
+            let error = group.try_join_all().await.expect_err("the failure");
+            assert_eq!(error.name(), "fails", "panics {panics}");
+        }
+    }
+}

@@ -433,7 +433,7 @@ mod batcher {
                 let sink = Arc::clone(&sink);
                 async move {
                     sleep(Duration::from_millis(500)).await;
-                    if batch.iter().any(|n: &u32| n % 7 == 0) {
+                    if batch.iter().any(|n: &u32| n.is_multiple_of(7)) {
                         return Err("rejected");
                     }
                     sink.lock().unwrap().extend(batch.iter().copied());
@@ -831,16 +831,22 @@ mod signals_from_threads {
             .exit_on_force(false)
             .run(|shutdown| async move {
                 shutdown.spawn("deaf", std::future::pending::<()>());
-                let senders: Vec<_> = (0..8)
-                    .map(|_| {
-                        let shutdown = shutdown.clone();
-                        std::thread::spawn(move || shutdown.signal(Signal::Terminate))
-                    })
-                    .collect();
-                for sender in senders {
-                    // asyncwise: allow(blocking_in_async) -- each thread only sends and ends
-                    sender.join().expect("a sending thread panicked");
+                // Each thread says it sent (a panic on it drops its sender instead); joining
+                // the threads here would block the runtime.
+                let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel();
+                for _ in 0..8 {
+                    let (shutdown, sent) = (shutdown.clone(), sent_tx.clone());
+                    std::thread::spawn(move || {
+                        shutdown.signal(Signal::Terminate);
+                        let _ = sent.send(());
+                    });
                 }
+                drop(sent_tx);
+                let mut sent = 0;
+                while sent_rx.recv().await.is_some() {
+                    sent += 1;
+                }
+                assert_eq!(sent, 8, "a sending thread panicked");
                 shutdown.triggered().await;
                 Ok::<_, BoxError>(())
             })

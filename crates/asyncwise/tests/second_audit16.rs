@@ -815,6 +815,37 @@ mod breaker {
     }
 }
 
+mod breaker_cut {
+    use super::*;
+    use asyncwise::{BreakerState, CircuitBreaker};
+
+    /// `call`: "A call dropped before it finished counts as neither success nor failure".
+    /// A breaker that opens after two failures in a row has one; a call failing after 1 s is
+    /// cut at every instant. Cut before its end it changed nothing (still closed, and the next
+    /// failure is the second in a row: it opens); run to its end it is the second failure.
+    #[tokio::test(start_paused = true)]
+    async fn a_call_cut_at_any_instant_counts_only_if_it_finished() {
+        for cut in cuts(Duration::from_millis(1_500)) {
+            let breaker = CircuitBreaker::builder().consecutive_failures(2).build();
+            let first = breaker.call(async { Err::<(), _>("down") }).await;
+            assert!(first.is_err());
+            let slow = breaker.call(async {
+                sleep(Duration::from_secs(1)).await;
+                Err::<(), _>("down")
+            });
+            let finished = timeout(cut, slow).await.is_ok();
+            if finished {
+                assert_eq!(breaker.state(), BreakerState::Open, "cut at {cut:?}");
+                continue;
+            }
+            assert_eq!(breaker.state(), BreakerState::Closed, "cut at {cut:?}");
+            let next = breaker.call(async { Err::<(), _>("down") }).await;
+            assert!(next.is_err());
+            assert_eq!(breaker.state(), BreakerState::Open, "cut at {cut:?}");
+        }
+    }
+}
+
 mod signals_from_threads {
     use super::*;
 

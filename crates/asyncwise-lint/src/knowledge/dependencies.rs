@@ -108,7 +108,9 @@ pub fn propagation(what: &str, hint: &str, cost: Cost) -> Propagation {
     {
         return Propagation::Never;
     }
-    if cost.per_event_only() {
+    // A dependency's child process wait is judged as the crate's own (below: default, then
+    // where it runs); its filesystem and image work are rarely worth acting on.
+    if matches!(cost, Cost::Filesystem | Cost::Cpu) {
         return Propagation::Pedantic;
     }
     let waits_outside = [

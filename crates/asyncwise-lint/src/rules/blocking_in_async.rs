@@ -25,7 +25,9 @@ crate::declare_rule! {
     /// where no request handler reaches it: off every per-event path, and on one an event loop
     /// starts. A cover decoded per track change is milliseconds; an upload decoded per request
     /// holds a worker for tens to hundreds of milliseconds per request. Metadata-only calls (`exists`, `metadata`, `create_dir_all`, `remove_file`, ...)
-    /// anywhere. Brief desktop work anywhere: showing a desktop
+    /// anywhere. Waiting for a child process (`Command::output`/`status`, `Child::wait`/
+    /// `wait_with_output`, or a helper that does) that is not on a per-event path: a command's
+    /// step, an install, a version check, a hook run at start-up. Brief desktop work anywhere: showing a desktop
     /// notification (notify-rust's `Notification::show`). Deriving a new password hash (bcrypt's
     /// `hash`, `Argon2::hash_password`, ring's `pbkdf2::derive`, ...; verifying one stays default,
     /// below). Any blocking call in the initialiser of a `static` once-cell
@@ -78,7 +80,15 @@ crate::declare_rule! {
     /// work* — sleeps, sockets and DNS lookups, standard input, child processes and their pipes,
     /// channel receives, thread joins, `Condvar` and barriers, blocking HTTP and database
     /// clients, password hashing — can hold a worker for as long as the other side likes, or for
-    /// deliberately long CPU work: default wherever other tasks run. Password hashing is default
+    /// deliberately long CPU work: default wherever other tasks run. A wait for a child process
+    /// to finish is one too, but its own class: the programs async code runs and waits for are
+    /// build tools, package managers, installers and version checks far more often than work a
+    /// server does per request, so it is default only on a per-event path, as filesystem work is
+    /// (below). On field sets 1–14, 1 of 22 labelled default findings of this kind off every
+    /// per-event path was worth acting on (0 of 18 on the held-out sets); the one was a hook
+    /// command run per message of a channel-driven task, which this leaves to `--select all`
+    /// (a channel's receive loop is not a per-event path). Reading a child's pipe stays a wait
+    /// of its own: a read per line of a long-running child. Password hashing is default
     /// where a password is *verified*, once per login attempt from any client; deriving a *new*
     /// hash runs when an account's password is set (a sign-up, a change, an administrator adding
     /// a user) and is the pedantic form: on the nine labelled field sets new hashes were worth
@@ -220,10 +230,16 @@ crate::declare_rule! {
     /// spot), in an accept/`next()`/`recv_from()` loop run inside `main`'s tree, and in a
     /// function a spawned task or a handler also reaches. With `flavor = "current_thread"`,
     /// `#[tokio::test]`, `#[actix_web::main]`/`#[actix_rt::main]` (actix-rt is "Tokio-based
-    /// single-threaded": the spawned tasks share `main`'s thread) or a runtime built by hand, the
-    /// main thread is a worker and none of this applies; the attributes and their flavours are a
-    /// knowledge table (`knowledge::runtimes::MAIN_ATTRIBUTES`). Functions of a library-only
-    /// workspace member count when a package that builds a binary depends on it by path.
+    /// single-threaded": the spawned tasks share `main`'s thread) or a single-thread runtime
+    /// built by hand, the main thread is a worker and none of this applies; the attributes and
+    /// their flavours are a knowledge table (`knowledge::runtimes::MAIN_ATTRIBUTES`). A sync
+    /// `main` that builds a multi-thread runtime itself (`Builder::new_multi_thread()`,
+    /// `Runtime::new()`; `knowledge::runtimes::MULTI_THREAD_RUNTIME_BUILDERS`) and hands a
+    /// future to its `block_on` — a call (`rt.block_on(run(args))`, also through `Box::pin`) or
+    /// an async block, also from a thread it spawns for a bigger stack — is judged the same way:
+    /// that future is polled on the calling thread, the spawned tasks on the workers. Functions
+    /// of a library-only workspace member count when a package that builds a binary depends on
+    /// it by path.
     ///
     /// Known limits: the frequency of filesystem work is judged from structure, not from sizes
     /// or rates: a small file re-read per connection is default, a whole-file read in a
@@ -234,8 +250,9 @@ crate::declare_rule! {
     /// called from `main` directly is judged by the calls only; a detached task started through
     /// a call the index cannot resolve is not seen; a spawn starts concurrency at its innermost
     /// loop only; a program's own library that other programs also call is judged by the
-    /// workspace's calls alone. `main`'s tree is not followed into `Runtime::block_on` of a
-    /// runtime built by hand, nor through calls the index cannot resolve (a future stored and
+    /// workspace's calls alone. `main`'s tree is not followed into a future made before the
+    /// `block_on` that hands it over (`let fut = run(); rt.block_on(fut)`), into a runtime
+    /// built outside `main`, nor through calls the index cannot resolve (a future stored and
     /// awaited later is not on it). Small rare reads (a certificate per
     /// reconnect, a 4 KiB probe) on a per-event path are not told from heavy ones and stay in
     /// the default form.
@@ -568,7 +585,10 @@ pub(crate) fn check_crate(index: &CrateIndex, out: &mut Vec<Diagnostic>) {
             (at_startup, Pedantic::Startup),
             (quiet, Pedantic::Quiet),
             (interactive, Pedantic::Interactive),
-            (filesystem_off_event, Pedantic::FilesystemOffEvent),
+            (
+                filesystem_off_event,
+                Pedantic::off_event(last.cost == Some(Cost::ChildProcess)),
+            ),
             (image_off_request, Pedantic::ImageOffRequest),
             (main_thread_only, Pedantic::MainThread),
             (
@@ -688,7 +708,7 @@ pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
             (index.blocks_at_startup(f, &d.span), Pedantic::Startup),
             (
                 index.is_filesystem_off_event(f, &d.span),
-                Pedantic::FilesystemOffEvent,
+                Pedantic::off_event(d.help.as_deref() == Some(blocking::PROCESS_HINT)),
             ),
             (
                 d.help.as_deref().is_some_and(blocking::is_image_work_hint)
@@ -724,6 +744,7 @@ enum Pedantic {
     Quiet,
     Interactive,
     FilesystemOffEvent,
+    ChildProcessOffEvent,
     ImageOffRequest,
     MainThread,
     Kind,
@@ -737,6 +758,15 @@ impl Pedantic {
             .into_iter()
             .find(|(holds, _)| *holds)
             .map(|(_, why)| why)
+    }
+
+    /// Off every per-event path: a wait for a child process, or filesystem or image work.
+    fn off_event(child_process: bool) -> Pedantic {
+        if child_process {
+            Pedantic::ChildProcessOffEvent
+        } else {
+            Pedantic::FilesystemOffEvent
+        }
     }
 
     fn note(self) -> Note {
@@ -754,11 +784,14 @@ impl Pedantic {
             Pedantic::FilesystemOffEvent => {
                 "pedantic form: filesystem or image work on no per-event path (start-up, a command, a reload, a periodic task)"
             }
+            Pedantic::ChildProcessOffEvent => {
+                "pedantic form: a wait for a child process on no per-event path (a command's step, an install, start-up, a periodic task)"
+            }
             Pedantic::ImageOffRequest => {
                 "pedantic form: image work on a per-event path an event loop starts, not a request handler (a cover or an icon per event of a local loop)"
             }
             Pedantic::MainThread => {
-                "pedantic form: polled only on the main thread of a multi-thread `#[tokio::main]`, apart from the workers"
+                "pedantic form: polled only on the main thread by a multi-thread runtime's `block_on` (`#[tokio::main]`, or a runtime `main` builds), apart from the workers"
             }
             Pedantic::Kind => {
                 "pedantic form: a metadata-only call, brief work or a new password hash"

@@ -1,6 +1,11 @@
-// A wait (a child process), not filesystem work: where it runs is judged by start-up alone, not
-// by whether it is on a per-event path (see the `per_event` fixture).
+// A wait (a blocking socket), not filesystem work or a child process: where it runs is judged by
+// start-up alone, not by whether it is on a per-event path (see the `per_event` and
+// `child_processes` fixtures).
 pub fn load(path: &str) -> String {
-    let out = std::process::Command::new("cat").arg(path).output();
-    out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
+    use std::io::Read;
+    let mut text = String::new();
+    if let Ok(mut conn) = std::net::TcpStream::connect(path) {
+        let _ = conn.read_to_string(&mut text);
+    }
+    text
 }

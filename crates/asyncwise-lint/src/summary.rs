@@ -390,6 +390,7 @@ impl CallRef {
             own_frame: false,
             quiet_path: false,
             receiver: None,
+            polled_apart: false,
         }
     }
 }
@@ -441,6 +442,10 @@ pub struct CallRef {
     /// type as steps from another file's facts, and `target` is the method's name.
     #[serde(default)]
     pub receiver: Option<crate::model::TyChain>,
+    /// Its future is handed to a multi-thread runtime's `block_on` by a sync `main`
+    /// ([`CallFact::polled_apart`](crate::model::CallFact::polled_apart)).
+    #[serde(default)]
+    pub polled_apart: bool,
 }
 
 /// The summary's record of `call`, calling `target` (on a receiver only the crate index types).
@@ -463,6 +468,7 @@ fn call_ref(
         own_frame: call.own_frame,
         quiet_path: model.quiet_paths.covers(call.loc),
         receiver,
+        polled_apart: call.polled_apart,
     }
 }
 

@@ -9,6 +9,13 @@
 //! attributes and flavours do this is data
 //! ([`MAIN_ATTRIBUTES`](crate::knowledge::runtimes::MAIN_ATTRIBUTES)).
 //!
+//! A sync `main` that builds a multi-thread runtime by hand (`Builder::new_multi_thread()`,
+//! `Runtime::new()`) and hands a future to its `block_on` does the same: that future is polled
+//! on the main thread, spawned tasks on the workers. The call it hands there (`rt.block_on(
+//! run(args))`, also through `Box::pin`) and the calls awaited in the async block it hands
+//! there (`rt.block_on(async { serve(cfg).await })`) are made on `main`'s tree, so the sync
+//! `main` is a root too (on the field sets, 30 binaries build their runtime this way).
+//!
 //! An async function is on `main`'s tree when it is such a `main`, or when it is called at
 //! least once outside test code and every such call is made by a function on the tree, awaited
 //! on the spot, in the caller's own frame (not in an async block or closure, which may be
@@ -77,10 +84,12 @@ impl CrateIndex {
                 }
             }
         }
+        // The roots: an async `main` its attribute polls apart, and a sync `main` that hands
+        // futures to a multi-thread runtime it builds (its calls marked `polled_apart`).
         let mut tree: Vec<bool> = (0..n)
             .map(|f| {
                 let summary = &self.fns[f].summary;
-                summary.main_apart && summary.is_async && !summary.in_test
+                summary.main_apart && !summary.in_test
             })
             .collect();
         let mut work: Vec<usize> = (0..n).filter(|&f| tree[f]).collect();
@@ -145,7 +154,9 @@ impl CrateIndex {
 }
 
 /// Is an async callee's body polled as part of its caller's own future: awaited on the spot, in
-/// the caller's own frame, outside its file's per-event regions?
+/// the caller's own frame, outside its file's per-event regions; or handed by a sync `main` to
+/// its multi-thread runtime's `block_on`, which polls it on the main thread?
 fn polled_in_callers_future(call: &CallRef) -> bool {
-    call.ctx == crate::model::Ctx::Async && call.own_frame && call.awaited && !call.per_event
+    call.polled_apart
+        || call.ctx == crate::model::Ctx::Async && call.own_frame && call.awaited && !call.per_event
 }

@@ -103,6 +103,18 @@ pub const RUNTIMES: &[Runtime] = &[
     },
 ];
 
+/// Constructors of a runtime that polls the future given to its `block_on` on the calling
+/// thread while spawned tasks run on worker threads of their own, as `#[tokio::main]` does:
+/// tokio's `Builder::new_multi_thread()` and `Runtime::new()` ("Creates a new runtime instance
+/// with default configuration values. This results in the multi threaded scheduler",
+/// <https://docs.rs/tokio/1/tokio/runtime/struct.Runtime.html#method.new>). Matched by the
+/// path's last segments, as written.
+pub const MULTI_THREAD_RUNTIME_BUILDERS: &[&str] = &["new_multi_thread", "Runtime::new"];
+
+/// Constructors of a runtime whose only worker is the thread that calls `block_on`
+/// (`Builder::new_current_thread()`): spawned tasks share it.
+pub const SINGLE_THREAD_RUNTIME_BUILDERS: &[&str] = &["new_current_thread", "LocalRuntime::new"];
+
 /// A runtime's `main` attribute (`#[tokio::main]`) and the threads it polls on.
 #[derive(Debug, Clone, Copy)]
 pub struct MainAttribute {

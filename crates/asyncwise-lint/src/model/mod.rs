@@ -105,6 +105,12 @@ pub struct CallFact {
     /// future that may be spawned or joined), though perhaps in a sync closure run inline.
     /// An awaited call made there is polled as part of the function's own future.
     pub own_frame: bool,
+    /// The future this call makes is handed to a multi-thread runtime's `block_on` by a sync
+    /// `main` ([`FnItem::main_apart`]), directly (`rt.block_on(run(args))`, through `Box::pin`
+    /// or `pin!`): it is polled on the main thread, apart from the workers, as if awaited in
+    /// `#[tokio::main]`'s body. Calls awaited in an async block handed there are in `main`'s own
+    /// frame ([`CallFact::own_frame`]).
+    pub polled_apart: bool,
 }
 
 /// A function with a body, as the crate index names it.
@@ -132,7 +138,11 @@ pub struct FnItem {
     pub named_setup: bool,
     /// A runtime `main` attribute that polls this fn's body on the main thread, apart from the
     /// worker threads that run spawned tasks (`#[tokio::main]`, multi-thread flavour; see
-    /// [`polls_main_apart`](crate::knowledge::runtimes::polls_main_apart)).
+    /// [`polls_main_apart`](crate::knowledge::runtimes::polls_main_apart)); or, for a sync
+    /// `main`, one that builds a multi-thread runtime by hand and hands futures to its
+    /// `block_on`, which polls them there (see
+    /// [`builds_multi_thread_runtime`](crate::model::analysis::startup::builds_multi_thread_runtime)
+    /// and [`CallFact::polled_apart`]).
     pub main_apart: bool,
     /// Its declared return type, when it is a named type (`Result` and smart pointers peeled,
     /// `Self` as the `impl`'s type): how a value it returns is typed in other files.

@@ -55,6 +55,63 @@ pub fn polls_main_apart(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
+/// A sync `main` that builds a multi-thread runtime by hand (`Builder::new_multi_thread()`,
+/// `Runtime::new()`) and builds no single-thread one: the future it hands to that runtime's
+/// `block_on` is polled on the main thread, apart from the workers, as `#[tokio::main]`'s body
+/// is. Which constructors are which is data
+/// ([`MULTI_THREAD_RUNTIME_BUILDERS`](crate::knowledge::runtimes::MULTI_THREAD_RUNTIME_BUILDERS)).
+/// A body that builds both kinds says nothing certain about which one `block_on` belongs to.
+///
+/// ```
+/// use asyncwise_lint::model::analysis::startup::builds_multi_thread_runtime;
+/// let f: syn::ItemFn = syn::parse_str(
+///     "fn main() { let rt = Builder::new_multi_thread().enable_all().build().unwrap(); rt.block_on(run()) }",
+/// ).unwrap();
+/// assert!(builds_multi_thread_runtime(&f.block));
+/// let f: syn::ItemFn = syn::parse_str(
+///     "fn main() { tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()) }",
+/// ).unwrap();
+/// assert!(!builds_multi_thread_runtime(&f.block));
+/// ```
+pub fn builds_multi_thread_runtime(block: &syn::Block) -> bool {
+    use crate::knowledge::runtimes::{
+        MULTI_THREAD_RUNTIME_BUILDERS, SINGLE_THREAD_RUNTIME_BUILDERS,
+    };
+    use syn::visit::Visit;
+    #[derive(Default)]
+    struct Builders {
+        multi: bool,
+        single: bool,
+    }
+    impl<'ast> Visit<'ast> for Builders {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let ends_with = |written: &str| {
+                    let want: Vec<&str> = written.split("::").collect();
+                    segments.len() >= want.len()
+                        && segments[segments.len() - want.len()..]
+                            .iter()
+                            .zip(&want)
+                            .all(|(a, b)| a == b)
+                };
+                self.multi |= MULTI_THREAD_RUNTIME_BUILDERS.iter().any(|b| ends_with(b));
+                self.single |= SINGLE_THREAD_RUNTIME_BUILDERS.iter().any(|b| ends_with(b));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut found = Builders::default();
+    found.visit_block(block);
+    found.multi && !found.single
+}
+
 /// `#[tokio::main]` (or another runtime's `main` attribute): the fn builds a runtime and blocks
 /// on its body, whatever its name.
 ///

@@ -13,7 +13,7 @@ use super::super::analysis::bounds::LoopScope;
 use super::super::analysis::contexts::{ClosureSite, closure_context};
 use super::super::analysis::guards;
 use super::super::{Ctx, Ty};
-use super::Walker;
+use super::{Walker, addr};
 use crate::knowledge::Knowledge;
 
 /// An async body as the walker meets it: an fn's or closure's block, or an async block's
@@ -200,7 +200,13 @@ impl Walker {
         if let Some(b) = self.facts.ir.bodies.get_mut(body) {
             b.moves = a.capture.is_some();
         }
-        self.with_frame(Ctx::Async, Vec::new(), |w| w.visit_block(&a.block));
+        let apart = self.polled_apart.blocks.remove(&addr(a));
+        self.with_frame(Ctx::Async, Vec::new(), |w| {
+            if let Some(frame) = w.frames.last_mut() {
+                frame.polled_apart = apart;
+            }
+            w.visit_block(&a.block)
+        });
     }
 
     pub(super) fn walk_expr_closure(&mut self, c: &syn::ExprClosure) {

@@ -43,6 +43,7 @@ impl Walker {
             per_run,
             in_arm: self.scope.arm_depth > 0,
             own_frame: self.in_own_frame(),
+            polled_apart: false,
         });
     }
 
@@ -108,6 +109,7 @@ impl Walker {
         self.record_call(Callee::Path(path.clone()), loc, self.uses.is_awaited(me));
         if let Some(call) = self.facts.calls.last_mut() {
             call.callee_loc = Some(Loc::expr(&c.func));
+            call.polled_apart = self.polled_apart.calls.remove(&me);
         }
         if self.knowledge.is_task_abort(&path) {
             self.facts.task_aborts.push(loc);
@@ -164,9 +166,13 @@ impl Walker {
         let me = addr(m);
         let name = m.method.to_string();
         if self.knowledge.is_block_on_method(&name) {
+            let apart = self.hands_futures_apart();
             for arg in &m.args {
                 if let Some(a) = call_addr(arg) {
                     self.uses.mark_awaited(a);
+                }
+                if apart {
+                    self.mark_polled_apart(arg);
                 }
             }
         }
@@ -226,6 +232,9 @@ impl Walker {
             loc,
             self.uses.is_awaited(me),
         );
+        if let Some(call) = self.facts.calls.last_mut() {
+            call.polled_apart = self.polled_apart.calls.remove(&me);
+        }
         if calls_fn_args {
             self.record_fn_args(&m.args);
         }
@@ -274,6 +283,54 @@ impl Walker {
 }
 
 impl Walker {
+    /// Is a `block_on` here a sync `main`'s, on the multi-thread runtime it builds by hand
+    /// ([`FnItem::main_apart`](crate::model::FnItem::main_apart) of a sync fn), outside every
+    /// async frame of it (a closure run on a thread of its own is fine: that thread is no
+    /// worker either)?
+    fn hands_futures_apart(&self) -> bool {
+        let in_apart_main = self
+            .fn_stack
+            .last()
+            .and_then(|&i| self.facts.fn_items.get(i))
+            .is_some_and(|f| f.main_apart && !f.is_async);
+        let Some(depth) = self.startup.body_depth() else {
+            return false;
+        };
+        in_apart_main
+            && self
+                .frames
+                .get(depth..)
+                .is_none_or(|inner| inner.iter().all(|frame| frame.ctx != Ctx::Async))
+    }
+
+    /// Marks what a sync `main` hands to its runtime's `block_on`: an async block, walked as
+    /// `main`'s own frame, or a call whose future is polled there; through `Box::pin(..)` and
+    /// parentheses. A future made earlier and named here is not followed.
+    fn mark_polled_apart(&mut self, arg: &syn::Expr) {
+        match arg {
+            syn::Expr::Async(a) => {
+                self.polled_apart.blocks.insert(addr(a));
+            }
+            syn::Expr::Paren(p) => self.mark_polled_apart(&p.expr),
+            syn::Expr::Call(c)
+                if matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "pin"))
+                    && c.args.len() == 1 =>
+            {
+                if let Some(inner) = c.args.first() {
+                    self.mark_polled_apart(inner);
+                }
+            }
+            syn::Expr::Call(c) => {
+                self.polled_apart.calls.insert(addr(c));
+            }
+            syn::Expr::MethodCall(m) => {
+                self.polled_apart.calls.insert(addr(m));
+            }
+            _ => {}
+        }
+    }
+
     /// `password.map(hash::password)`: a function named by its path as the argument of a
     /// combinator that calls it ([`iterators::FN_CALLING_COMBINATORS`]) is a call of that
     /// function, here. Only paths that cannot be a local variable holding a closure: two or more

@@ -36,6 +36,10 @@ pub(super) struct ItemPlace {
     /// The function about to be visited carries a runtime `main` attribute that polls its body
     /// apart from the worker threads (see [`startup::polls_main_apart`]).
     main_apart: bool,
+    /// The function about to be visited is a sync `main` that builds a multi-thread runtime by
+    /// hand (see [`startup::builds_multi_thread_runtime`]): what it hands to `block_on` is
+    /// polled apart from the workers.
+    hands_main_apart: bool,
 }
 
 impl ItemPlace {
@@ -50,6 +54,7 @@ impl ItemPlace {
             in_polled_impl: false,
             entry_point: false,
             main_apart: false,
+            hands_main_apart: false,
         }
     }
 }
@@ -116,6 +121,9 @@ impl Walker {
         // `#[tokio::main] async fn run()` is a program's entry point whatever its name.
         self.items.entry_point = startup::is_runtime_entry(&f.attrs, &self.knowledge);
         self.items.main_apart = startup::polls_main_apart(&f.attrs);
+        self.items.hands_main_apart = f.sig.asyncness.is_none()
+            && f.sig.ident == "main"
+            && startup::builds_multi_thread_runtime(&f.block);
         self.visit_fn(&f.sig, &f.block);
     }
 
@@ -273,7 +281,8 @@ impl Walker {
             setup: sig.asyncness.is_some()
                 && (self.items.entry_point || constructor || named_setup),
             named_setup,
-            main_apart: std::mem::take(&mut self.items.main_apart) && sig.asyncness.is_some(),
+            main_apart: std::mem::take(&mut self.items.main_apart) && sig.asyncness.is_some()
+                || std::mem::take(&mut self.items.hands_main_apart) && sig.asyncness.is_none(),
             returns: self.declared_return(&sig.output),
             fails_silently,
             passes_on_errors_of,

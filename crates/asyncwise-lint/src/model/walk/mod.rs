@@ -44,6 +44,7 @@ mod scopes;
 mod spawns;
 mod startup;
 
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -132,6 +133,7 @@ pub fn walk_file(
             ctx: Ctx::Sync,
             loops: Vec::new(),
             sync_closure: false,
+            polled_apart: false,
         }],
         closure_site: None,
         uses: CallUses::default(),
@@ -143,6 +145,7 @@ pub fn walk_file(
         items: ItemPlace::new(file_module),
         scope: StmtScope::default(),
         async_lock_scan,
+        polled_apart: PolledApart::default(),
         facts: WalkFacts::default(),
     };
     // Before the walk: a request handler is never a set-up fn, whatever its name (a gRPC
@@ -170,6 +173,10 @@ struct Frame {
     loops: Vec<Rc<LoopScope>>,
     /// The body of a sync closure: `.await` cannot be written in it, whatever its context.
     sync_closure: bool,
+    /// The body of an async block a sync `main` hands to its multi-thread runtime's
+    /// `block_on`: polled on the main thread as `main`'s own future (see
+    /// [`CallFact::polled_apart`](crate::model::CallFact::polled_apart)).
+    polled_apart: bool,
 }
 
 struct Walker {
@@ -200,7 +207,18 @@ struct Walker {
     macro_bodies: Vec<super::macros::MacroBody>,
     /// Follow async lock guards too (the file names a `Mutex` or `RwLock`).
     async_lock_scan: bool,
+    /// What a sync `main` hands to its multi-thread runtime's `block_on`, by node address: an
+    /// async block (walked as `main`'s own frame) or a call (whose future is polled there).
+    polled_apart: PolledApart,
     facts: WalkFacts,
+}
+
+/// What a sync `main` hands to a multi-thread runtime's `block_on`, marked when the call is
+/// reached and read when its argument is walked.
+#[derive(Default)]
+struct PolledApart {
+    blocks: HashSet<usize>,
+    calls: HashSet<usize>,
 }
 
 fn addr<T>(node: &T) -> usize {
@@ -230,6 +248,7 @@ impl Walker {
             ctx,
             loops,
             sync_closure: false,
+            polled_apart: false,
         });
         f(self);
         self.frames.pop();
@@ -257,13 +276,20 @@ impl Walker {
     }
 
     /// Is the walk in the current function's own frame, or only in sync closures run inline
-    /// in it (not in an async block or closure, whose future may be spawned or joined)?
+    /// in it (not in an async block or closure, whose future may be spawned or joined, unless
+    /// it is the block a sync `main` hands to its multi-thread runtime's `block_on`)?
     fn in_own_frame(&self) -> bool {
         let Some(depth) = self.startup.body_depth() else {
             return false;
         };
         let Some(inner) = self.frames.get(depth..) else {
             return false;
+        };
+        // Inside the async block a sync `main` hands to its runtime's `block_on`, the frames
+        // around that block (a closure run on a thread of its own) do not matter.
+        let inner = match inner.iter().rposition(|frame| frame.polled_apart) {
+            Some(apart) => &inner[apart + 1..],
+            None => inner,
         };
         depth <= self.frames.len()
             && inner

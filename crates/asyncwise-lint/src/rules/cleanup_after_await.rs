@@ -176,9 +176,9 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 let Some(enter) = seq.calls[..i]
                     .iter()
                     .rev()
-                    .filter(|c| meets(c) && reaches(c))
+                    .filter(|c| meets(c))
                     .take_while(|c| !leaves(c))
-                    .find(|c| enters(c))
+                    .find(|c| enters(c) && reaches(c))
                 else {
                     continue;
                 };

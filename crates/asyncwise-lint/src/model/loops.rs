@@ -142,6 +142,8 @@ pub struct LoopFact {
     pub kind: LoopKind,
     /// Its keyword.
     pub loc: Loc,
+    /// Its body (the block, not the header).
+    pub body: Loc,
     /// The awaited calls of its iteration (header and body; not in closures or async blocks).
     pub awaits: Vec<LoopAwait>,
     /// Its `let` statements (not in closures or async blocks), in source order.
@@ -430,6 +432,7 @@ impl BodyScan<'_> {
         LoopFact {
             kind,
             loc,
+            body: Loc::block(body),
             awaits: collect.awaits,
             lets: collect.lets,
             delays: pace.delays,

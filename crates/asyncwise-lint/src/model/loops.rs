@@ -142,6 +142,8 @@ pub struct LoopFact {
     pub kind: LoopKind,
     /// Its keyword.
     pub loc: Loc,
+    /// Its body (the block, not the header).
+    pub body: Loc,
     /// The awaited calls of its iteration (header and body; not in closures or async blocks).
     pub awaits: Vec<LoopAwait>,
     /// Its `let` statements (not in closures or async blocks), in source order.
@@ -185,6 +187,21 @@ pub struct StateCall {
     /// It sits in code that runs on a failure: a `match` arm on `Err(..)`, the `then` branch of
     /// `if let Err(..)` or `if r.is_err()`, the `else` of `if let Ok(..)` or `if r.is_ok()`.
     pub on_error: bool,
+    /// A later statement of its own block leaves that block for good: what runs after the
+    /// call is that `return`, `break` or `continue`, never the code after the block.
+    pub path_end: Option<PathEnd>,
+}
+
+/// How the path through a statement ends when a later statement of its block diverges
+/// ([`StateCall::path_end`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathEnd {
+    /// `return`: the body ends.
+    Return,
+    /// `break` out of the loop with this body.
+    Break(Loc),
+    /// `continue` of the loop with this body: the path goes on at the loop's start.
+    Continue(Loc),
 }
 
 /// The arms of the `if`s and `match`es around a point of a body, outermost first, as
@@ -256,6 +273,8 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         macro_depth: 0,
         read_places: Vec::new(),
         error_arms: 0,
+        loop_bodies: Vec::new(),
+        path_end: None,
     };
     s.visit_block(block);
     let mut facts = s.finish(Loc::block(block));
@@ -279,6 +298,8 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         macro_depth: 0,
         read_places: Vec::new(),
         error_arms: 0,
+        loop_bodies: Vec::new(),
+        path_end: None,
     };
     s.visit_expr(expr);
     s.finish(Loc::expr(expr))
@@ -301,6 +322,10 @@ struct BodyScan<'a> {
     read_places: Vec<String>,
     /// Error branches being visited (see [`StateCall::on_error`]).
     error_arms: usize,
+    /// The bodies of the loops being visited, innermost last, with their labels.
+    loop_bodies: Vec<(Option<String>, Loc)>,
+    /// How the path through the statement being visited ends (see [`StateCall::path_end`]).
+    path_end: Option<PathEnd>,
 }
 
 impl BodyScan<'_> {
@@ -407,6 +432,7 @@ impl BodyScan<'_> {
         LoopFact {
             kind,
             loc,
+            body: Loc::block(body),
             awaits: collect.awaits,
             lets: collect.lets,
             delays: pace.delays,
@@ -418,7 +444,53 @@ impl BodyScan<'_> {
     }
 }
 
+impl BodyScan<'_> {
+    /// How the path leaves a block at `stmt` if it is a `return`, `break` or `continue`
+    /// (as a statement or the block's tail).
+    fn diverges(&self, stmt: &syn::Stmt) -> Option<PathEnd> {
+        let syn::Stmt::Expr(e, _) = stmt else {
+            return None;
+        };
+        let target = |label: &Option<syn::Lifetime>| match label {
+            None => self.loop_bodies.last().map(|(_, body)| *body),
+            Some(l) => self
+                .loop_bodies
+                .iter()
+                .rev()
+                .find(|(name, _)| name.as_deref() == Some(&*l.ident.to_string()))
+                .map(|(_, body)| *body),
+        };
+        match e {
+            syn::Expr::Return(_) => Some(PathEnd::Return),
+            syn::Expr::Break(b) => target(&b.label).map(PathEnd::Break),
+            syn::Expr::Continue(c) => target(&c.label).map(PathEnd::Continue),
+            _ => None,
+        }
+    }
+
+    fn in_loop(
+        &mut self,
+        label: Option<&syn::Label>,
+        body: &syn::Block,
+        visit: impl FnOnce(&mut Self),
+    ) {
+        self.loop_bodies
+            .push((label.map(|l| l.name.ident.to_string()), Loc::block(body)));
+        visit(self);
+        self.loop_bodies.pop();
+    }
+}
+
 impl<'ast> Visit<'ast> for BodyScan<'_> {
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let outer = self.path_end;
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            self.path_end = b.stmts[i + 1..].iter().find_map(|s| self.diverges(s));
+            self.visit_stmt(stmt);
+        }
+        self.path_end = outer;
+    }
+
     fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
         if self.macro_depth == 0
             && let Some(call) = self.state_call(s)
@@ -489,7 +561,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
             &l.body,
         );
         self.out.loops.push(fact);
-        visit::visit_expr_loop(self, l);
+        self.in_loop(l.label.as_ref(), &l.body, |s| visit::visit_expr_loop(s, l));
     }
 
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
@@ -506,7 +578,7 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
             &w.body,
         );
         self.out.loops.push(fact);
-        visit::visit_expr_while(self, w);
+        self.in_loop(w.label.as_ref(), &w.body, |s| visit::visit_expr_while(s, w));
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
@@ -518,7 +590,9 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
             &f.body,
         );
         self.out.loops.push(fact);
-        visit::visit_expr_for_loop(self, f);
+        self.in_loop(f.label.as_ref(), &f.body, |s| {
+            visit::visit_expr_for_loop(s, f)
+        });
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {

@@ -4,7 +4,7 @@ use crate::facts::Sink;
 use crate::knowledge::cleanup_pairs::{PairArguments, argument_fits};
 use crate::levels::{Form, Group, Level};
 use crate::model::FileModel;
-use crate::model::loops::StateCall;
+use crate::model::loops::{PathEnd, StateCall};
 
 crate::declare_rule! {
     /// ## What it does
@@ -101,6 +101,15 @@ crate::declare_rule! {
     /// An early exit needs no cancellation at all: `?` returns the error and the statement
     /// that leaves the state is never reached, on every failure.
     ///
+    /// An entering call followed in its own block by `return`, or by a `break` out of the loop
+    /// the leaving call sits in, never reaches the leaving call: the two are on different
+    /// paths (a flag set on the way out of a loop, reset on the path that goes on), and no
+    /// cancellation can come between them. After a `continue` the path goes on at the top of
+    /// the loop's body: an await there, before the leaving call, is between them. Known limit:
+    /// only the entering call's own block is looked at (a `return` after the `if` around it is
+    /// not), and a `break` out of an inner loop is taken as final even when an outer loop
+    /// comes round to the leaving call again.
+    ///
     /// ## Example
     /// ```rust,ignore
     /// pub async fn fetch(&self, url: &str) -> Result<Response> {
@@ -154,12 +163,22 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 // The nearest earlier entering call one pass can reach with the exit (not one
                 // in another arm of the same `match`), unless the state was left in between.
                 let meets = |c: &StateCall| c.branches.meets(&exit.branches);
+                // An entering call whose block then returns, or breaks out of a loop the exit
+                // is in, never reaches the exit: the two are on different paths.
+                let exit_in = |body: &crate::model::Loc| {
+                    body.start <= exit.loc.start && exit.loc.end <= body.end
+                };
+                let reaches = |c: &StateCall| match &c.path_end {
+                    Some(PathEnd::Return) => false,
+                    Some(PathEnd::Break(body)) => !exit_in(body),
+                    Some(PathEnd::Continue(_)) | None => true,
+                };
                 let Some(enter) = seq.calls[..i]
                     .iter()
                     .rev()
                     .filter(|c| meets(c))
                     .take_while(|c| !leaves(c))
-                    .find(|c| enters(c))
+                    .find(|c| enters(c) && reaches(c))
                 else {
                     continue;
                 };
@@ -183,8 +202,13 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                         .any(|c| leaves(c) && !c.on_error && c.loc.start > enter_at.end);
                 // A `?` or `return` between the two leaves the state entered on every error,
                 // cancelled or not: reported whether or not the body can be cancelled.
+                // After a `continue` the path goes on at the start of the loop's body.
+                let from = match &enter.path_end {
+                    Some(PathEnd::Continue(body)) if exit_in(body) => body.start,
+                    _ => enter.loc.end,
+                };
                 let between = |p: &&crate::model::loops::BodyPoint| {
-                    p.loc.start > enter.loc.end
+                    p.loc.start > from
                         && p.loc.end < exit.loc.start
                         && p.branches.meets(&enter.branches)
                         && p.branches.meets(&exit.branches)

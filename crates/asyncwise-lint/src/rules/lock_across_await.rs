@@ -16,7 +16,12 @@ crate::declare_rule! {
     ///
     /// Guards that die first are fine: temporaries that end with their statement
     /// (`*m.lock().unwrap() += 1;`), guards dropped with `drop(guard)` or at the end of an
-    /// inner block. `tokio::sync::Mutex` guards are meant to be held across awaits.
+    /// inner block. `tokio::sync::Mutex` guards are meant to be held across awaits. Each
+    /// operand of `&&`/`||` is a temporary scope of its own (every edition, Rust 1.68 on): in
+    /// `cache.lock().unwrap().is_empty() || refresh().await` the guard is dropped before the
+    /// second operand runs. A `select!` handler is a `match` arm body in the expansion: its
+    /// temporaries (`show(*rx.borrow_and_update())`) end with the handler, and the wait of the
+    /// `select!` comes before any handler runs.
     ///
     /// A guard call that may hand out no guard (`map.get(k)`, dashmap's `try_get`, std's
     /// `try_lock`) holds nothing in a `match` arm on a variant without one (`None`,

@@ -57,6 +57,11 @@ crate::declare_rule! {
     /// checkout race, a benchmark waiting for its server), while real retry loops there already
     /// sleep or back off.
     ///
+    /// A loop whose body asks a person for input (reads stdin, shows a `dialoguer` or
+    /// `inquire` prompt: the prompt table `blocking_in_async` uses for interactive paths) is
+    /// not retried at once: each attempt waits for the answer (a login retried after the user
+    /// types the password again).
+    ///
     /// ## Why is this bad
     /// A failure that comes back at once (connection refused, a full queue, a lock held
     /// elsewhere) turns the loop into a spin: it burns a core, floods the log with one line per
@@ -130,9 +135,20 @@ fn waits_for_signal(a: &LoopAwait) -> bool {
         .is_some_and(|raced| crate::knowledge::awaits::EVENT_WAITS.contains(&raced))
 }
 
+/// Whether the loop's body asks a person for input (a stdin read, a `dialoguer`/`inquire`
+/// prompt: `knowledge::quiet_paths::waits_for_user`), in any context (also offloaded): the
+/// next attempt waits for that answer, not an immediate retry.
+fn waits_for_user(model: &FileModel<'_>, l: &LoopFact) -> bool {
+    model.calls.iter().any(|c| {
+        l.body.start <= c.loc.start
+            && c.loc.end <= l.body.end
+            && crate::knowledge::quiet_paths::waits_for_user(&c.callee)
+    })
+}
+
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
     for l in &model.loops {
-        if l.kind == LoopKind::For || l.attempt_bound.is_some() {
+        if l.kind == LoopKind::For || l.attempt_bound.is_some() || waits_for_user(model, l) {
             continue;
         }
         if l.awaits

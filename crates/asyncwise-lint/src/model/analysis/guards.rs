@@ -20,6 +20,8 @@
 //! await of the body, or when it leaves the body's sight (returned, stored, handed to a call
 //! other than `drop`, captured by a closure or async block, an owned guard).
 
+use std::rc::Rc;
+
 use syn::visit::{self, Visit};
 
 use super::super::macros::{self, MacroBody};
@@ -215,6 +217,8 @@ struct Scanner<'a> {
     /// Macro bodies parsed so far, kept alive so that no node address in `site_nodes` or on a
     /// live guard is reused by a later parse.
     macro_bodies: Vec<MacroBody>,
+    /// `select!` bodies parsed so far, kept alive for the same reason.
+    select_bodies: Vec<Rc<Vec<macros::SelectArm>>>,
 }
 
 impl<'a> Scanner<'a> {
@@ -233,6 +237,7 @@ impl<'a> Scanner<'a> {
             sites: Vec::new(),
             site_nodes: Vec::new(),
             macro_bodies: Vec::new(),
+            select_bodies: Vec::new(),
         }
     }
 
@@ -330,6 +335,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn mac(&mut self, mac: &syn::Macro) {
+        if self.select_arms(mac) {
+            return;
+        }
         let body = macros::body(mac);
         match &body {
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.expr(e)),
@@ -347,6 +355,41 @@ impl<'a> Scanner<'a> {
             self.on_await(Loc::mac(mac));
         }
         self.macro_bodies.push(body);
+    }
+
+    /// A `select!` in evaluation order: the preconditions and futures of every branch, the
+    /// wait itself, then the one handler that runs. A handler is the body of a `match` arm in
+    /// the expansion, so its temporaries (`*rx.borrow_and_update()`) end with it, and handlers
+    /// exclude each other. Returns `false` for a macro that is no `select!` or does not parse.
+    fn select_arms(&mut self, mac: &syn::Macro) -> bool {
+        let name = macros::name(mac);
+        if name != "select" && name != "select_biased" {
+            return false;
+        }
+        let Some(arms) = macros::select_arms(mac).map(Rc::new) else {
+            return false;
+        };
+        // Kept alive, as `macro_bodies` are, so that no node address is reused by a later parse.
+        self.select_bodies.push(Rc::clone(&arms));
+        for arm in arms.iter() {
+            if let Some(precondition) = &arm.precondition {
+                let mark = self.temps_mark();
+                self.expr(precondition);
+                self.temps_truncate(mark);
+            }
+            if let Some(future) = &arm.future {
+                self.expr(future);
+            }
+        }
+        self.on_await(Loc::mac(mac));
+        // The futures (and any temporaries made building them) are dropped before a handler
+        // runs: tokio's expansion moves the output out and drops the futures first.
+        for arm in arms.iter() {
+            let mark = self.temps_mark();
+            self.expr(&arm.handler);
+            self.temps_truncate(mark);
+        }
+        true
     }
 
     fn temps_mark(&self) -> usize {
@@ -511,6 +554,19 @@ impl<'a> Scanner<'a> {
                 self.temps_truncate(mark);
             }
             syn::Expr::Let(l) => self.expr(&l.expr),
+            // Each operand of `&&`/`||` is a temporary scope of its own (in every edition since
+            // Rust 1.68): a guard made in the first operand is dropped before the second one
+            // runs. An operand holding a `let` (a let chain) keeps its scrutinee's temporaries
+            // for the body, as an `if let` does.
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+                for operand in [&*b.left, &*b.right] {
+                    let mark = self.temps_mark();
+                    self.expr(operand);
+                    if !contains_let(operand) {
+                        self.temps_truncate(mark);
+                    }
+                }
+            }
             syn::Expr::Match(m) => {
                 self.expr(&m.expr);
                 for arm in &m.arms {

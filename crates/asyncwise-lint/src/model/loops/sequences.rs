@@ -41,6 +41,7 @@ impl BodyScan<'_> {
                 loc: Loc::call(c),
                 branches: self.branches.clone(),
                 on_error: self.error_arms > 0,
+                path_end: self.path_end,
             });
         }
         let mut e = expr;
@@ -59,6 +60,7 @@ impl BodyScan<'_> {
                     loc: Loc::method_call(m),
                     branches: self.branches.clone(),
                     on_error: self.error_arms > 0,
+                    path_end: self.path_end,
                 });
             }
             if !(self.knowledge.is_unwrap_like(&method) || method == "ok") {

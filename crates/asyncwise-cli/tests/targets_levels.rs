@@ -414,6 +414,11 @@ fn a_package_in_the_examples_directory_of_another_is_checked_with_the_examples()
         found(&doc),
         vec![at("examples/axum/src/lib.rs", 2), at("src/lib.rs", 2)]
     );
+    // run in the example's own directory, it is the program asked for, as `cargo clippy` run
+    // there checks it
+    let (_, doc) = check_json(&client.join("examples").join("axum"), &[]);
+    assert_eq!(found(&doc), vec![at("src/lib.rs", 2)]);
+    assert_eq!(doc["skipped"]["files"], 0, "{doc}");
     // no manifest above the user's own `examples` directory: the product is checked
     let product = dir.path().join("examples").join("shop");
     write(

@@ -245,6 +245,11 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
         (found, early.join(), pool.join())
     });
     let mut found = found;
+    // The paths the run was asked for, absolute: what a package's place is judged from.
+    let named: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| crate::config::absolute_in(&working_dir, p))
+        .collect();
     let EarlyReads {
         cache: early_cache,
         packages: mut early_packages,
@@ -346,11 +351,17 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
             && manifest::workspace_root(&package.root)
                 .is_some_and(|ws| targets::in_doc_directory(&package.root, &ws));
         // A package kept in the `examples/` directory of another package or workspace is an
-        // example program, checked with the examples.
+        // example program, checked with the examples, when the run reaches it from above that
+        // directory: a path named inside it (`asyncwise check examples/demo`, or a run from
+        // there) asks for that program itself, as `cargo clippy` run in it checks it.
         let example_package = has_manifest
             && targets::example_directories_above(&package.root).any(|d| {
+                let examples = crate::config::absolute_in(&working_dir, d);
                 d.parent()
                     .is_some_and(|above| above.join("Cargo.toml").is_file())
+                    && named
+                        .iter()
+                        .any(|p| examples.starts_with(p) && examples != *p)
             });
         let mut files = Vec::with_capacity(package.files.len());
         let test_targets = manifest.as_ref().map(Manifest::test_target_lookup);

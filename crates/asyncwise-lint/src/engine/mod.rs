@@ -13,6 +13,7 @@
 
 pub mod dependencies;
 pub mod discover;
+pub mod item_macros;
 pub mod layout;
 pub mod manifest;
 mod moved;

@@ -560,14 +560,18 @@ pub fn parse_source(path: &Path, source: &str) -> Result<syn::File, FileError> {
 
 /// [`parse_source`] after the nesting guard.
 fn parse_guarded(path: &Path, source: &str) -> Result<syn::File, FileError> {
-    syn::parse_file(source).map_err(|e| {
+    let mut file = syn::parse_file(source).map_err(|e| {
         let at = e.span().start();
         // proc-macro2 columns are 0-based characters; ours are 1-based.
         FileError::new(path.to_path_buf(), format!("could not parse: {e}")).at(LineCol {
             line: at.line,
             column: at.column + 1,
         })
-    })
+    })?;
+    if super::item_macros::may_contain(source) {
+        super::item_macros::open_item_macros(&mut file);
+    }
+    Ok(file)
 }
 
 /// Parses `source` and runs the model and every rule over it.

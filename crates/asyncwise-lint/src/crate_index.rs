@@ -369,6 +369,7 @@ impl CrateIndex {
         crate::timing::mark("index: calls resolved");
         index.methods_by_name = index.build_methods_by_name();
         index.add_typed_blocking_calls();
+        index.runners_wait_for_children();
         index.settle_blocking();
         index.settle_startup();
         index.settle_alone();
@@ -1225,6 +1226,7 @@ impl CrateIndex {
                             ctx: call.ctx,
                             span: call.span,
                             quiet_path: call.quiet_path,
+                            waits_for_threads: crate::knowledge::blocking::waits_for_threads(&ty),
                         },
                     ));
                 }
@@ -1232,6 +1234,27 @@ impl CrateIndex {
         }
         for (f, call) in found {
             self.fns[f].summary.blocking.push(call);
+        }
+    }
+
+    /// A runner waits for its child: in a function that waits for a child process anywhere
+    /// (its own code or a thread it starts: `Child::wait`, `Command::output`), a channel
+    /// receive or thread join waits for the threads that carry the child's output and exit,
+    /// so it is of the child's cost class ([`Cost::ChildProcess`]: default only on a per-event
+    /// path), not a wait of unknown length.
+    ///
+    /// [`Cost::ChildProcess`]: crate::knowledge::blocking::Cost::ChildProcess
+    fn runners_wait_for_children(&mut self) {
+        use crate::knowledge::blocking::{Cost, PROCESS_HINT};
+        for entry in &mut self.fns {
+            let blocking = &mut entry.summary.blocking;
+            if !blocking.iter().any(|b| b.cost == Cost::ChildProcess) {
+                continue;
+            }
+            for wait in blocking.iter_mut().filter(|b| b.waits_for_threads) {
+                wait.cost = Cost::ChildProcess;
+                wait.hint = PROCESS_HINT.to_string();
+            }
         }
     }
 

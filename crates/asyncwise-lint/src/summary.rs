@@ -489,6 +489,11 @@ pub struct BlockingCall {
     /// Made where no served work waits (see [`CallRef::quiet_path`]).
     #[serde(default)]
     pub quiet_path: bool,
+    /// Waits for threads the function started: a channel receive or a thread join
+    /// ([`waits_for_threads`](crate::knowledge::blocking::waits_for_threads)). The crate index
+    /// makes it the child's wait when the function also waits for a child process.
+    #[serde(default)]
+    pub waits_for_threads: bool,
 }
 
 /// Marks a call target whose receiver is a field of a struct declared in another file:
@@ -587,6 +592,11 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 .push(model.span(call.loc));
         }
         if may_block && let Some(found) = call.callee.blocking(&model.knowledge) {
+            let waits_for_threads = matches!(
+                &call.callee,
+                Callee::Method { receiver, .. } | Callee::Iterate { receiver }
+                    if receiver.path().is_some_and(crate::knowledge::blocking::waits_for_threads)
+            );
             functions[caller].blocking.push(BlockingCall {
                 what: found.what,
                 hint: found.hint.to_string(),
@@ -594,6 +604,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 ctx: call.ctx,
                 span: model.span(call.loc),
                 quiet_path: model.quiet_paths.covers(call.loc),
+                waits_for_threads,
             });
             continue;
         }

@@ -48,7 +48,10 @@ pub enum Cost {
     /// does; elsewhere it is a step of a command, an install or a start-up, which the user
     /// waits for anyway. On field sets 1–14, 1 of 22 labelled default findings of this kind
     /// off every per-event path was worth acting on (0 of 18 on the held-out sets). Reading a
-    /// child's pipe is not this class: a read per line of a long-running child is a wait.
+    /// child's pipe is not this class: a read per line of a long-running child is a wait. A
+    /// runner's channel receive or thread join is ([`THREAD_RESULT_WAITS`]): a function that
+    /// waits for a child it started and for the threads carrying the child's output and exit
+    /// waits for the child.
     ChildProcess,
     /// A wait with no bound the program controls (a sleep, a socket, DNS, standard input, a
     /// child process, a channel, a thread join, a lock or condition variable, a blocking HTTP or
@@ -98,6 +101,7 @@ pub(crate) const STDIN_HINT: &str =
 pub(crate) const HASH_HINT: &str =
     "password hashing is deliberately slow CPU work: run it in `tokio::task::spawn_blocking`";
 pub(crate) const DB_HINT: &str = "this client blocks on every query: use its async counterpart (`tokio-postgres`, `diesel-async`, `redis` with `query_async`, `tokio-rusqlite`) or run it in `tokio::task::spawn_blocking`";
+pub(crate) const EMBEDDED_DB_HINT: &str = "a write transaction of an embedded database waits for the one writer at a time and syncs the file when it commits: run the transaction in `tokio::task::spawn_blocking`";
 pub(crate) const TOKIO_BLOCKING_HINT: &str = "this panics when called from async code (it blocks the runtime's thread): `.await` the async form (`lock().await`, `recv().await`, `send(..).await`, `read().await`, `write().await`)";
 const FILE_IO: &[&str] = &[
     "read",
@@ -846,6 +850,49 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: DB_HINT,
         cost: Cost::Wait,
     },
+    // Embedded key-value stores with a single writer: beginning a write transaction waits
+    // while another one is in progress (docs.rs/redb `Database`: "Only a single write may be
+    // in progress at a time"; LMDB serialises writers with a mutex), and a commit writes and
+    // syncs the file. Local storage work, as `std::fs` is: default on a per-event path (a
+    // write transaction per request), the pedantic form elsewhere (on field sets 1-15 a client
+    // wallet's store written once per user action made 28 findings of the default form when
+    // these were waits of the default class).
+    BlockingMethod {
+        receiver: "heed::Env",
+        methods: &["write_txn"],
+        hint: EMBEDDED_DB_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingMethod {
+        receiver: "heed::RwTxn",
+        methods: &["commit"],
+        hint: EMBEDDED_DB_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingMethod {
+        receiver: "redb::Database",
+        methods: &["begin_write"],
+        hint: EMBEDDED_DB_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingMethod {
+        receiver: "redb::WriteTransaction",
+        methods: &["commit"],
+        hint: EMBEDDED_DB_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingMethod {
+        receiver: "lmdb::Environment",
+        methods: &["begin_rw_txn"],
+        hint: EMBEDDED_DB_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingMethod {
+        receiver: "lmdb::RwTransaction",
+        methods: &["commit"],
+        hint: EMBEDDED_DB_HINT,
+        cost: Cost::Filesystem,
+    },
     BlockingMethod {
         receiver: "postgres::Client",
         methods: &[
@@ -1243,6 +1290,30 @@ pub fn io_cost(io: &str) -> Cost {
     } else {
         Cost::Wait
     }
+}
+
+/// Receivers whose blocking calls wait for threads the caller started: a std or crossbeam
+/// channel's receive, a thread's join. A sync function that also waits for a child process is
+/// a runner (it hands the child's pipes and its exit to threads and waits on their channel or
+/// joins them until the child is done): such a wait is the child's, of class
+/// [`Cost::ChildProcess`], as `Command::output` is. Elsewhere it stays a [`Cost::Wait`].
+pub const THREAD_RESULT_WAITS: &[&str] = &[
+    "std::sync::mpsc::Receiver",
+    "crossbeam_channel::Receiver",
+    "std::thread::JoinHandle",
+];
+
+/// Does a blocking call on a receiver of type `receiver` wait for threads the caller started
+/// ([`THREAD_RESULT_WAITS`])?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::waits_for_threads;
+/// assert!(waits_for_threads("std::sync::mpsc::Receiver"));
+/// assert!(waits_for_threads("std::thread::JoinHandle"));
+/// assert!(!waits_for_threads("std::fs::File"));
+/// ```
+pub fn waits_for_threads(receiver: &str) -> bool {
+    THREAD_RESULT_WAITS.contains(&receiver)
 }
 
 /// The name-matched blocking method `method`, reported on a receiver of type `receiver`

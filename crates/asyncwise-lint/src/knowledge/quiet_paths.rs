@@ -8,6 +8,14 @@
 /// `std::process::abort`).
 pub const PROCESS_ENDS: &[(&str, &str)] = &[("process", "exit"), ("process", "abort")];
 
+/// Calls that panic unconditionally, by their last two path segments (std:
+/// `std::panic::resume_unwind`, which re-raises a joined thread's panic, and
+/// `std::panic::panic_any`): the task or thread that makes them stops here.
+pub const PANICS: &[(&str, &str)] = &[("panic", "resume_unwind"), ("panic", "panic_any")];
+
+/// Macros that panic unconditionally (std): the task or thread that reaches them stops.
+pub const PANIC_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];
+
 /// Reads of an environment variable, by their last two path segments (std: `std::env::var`,
 /// `std::env::var_os`).
 pub const ENV_READS: &[(&str, &str)] = &[("env", "var"), ("env", "var_os")];

@@ -334,6 +334,22 @@ pub const METHOD_RETURNS: &[MethodReturns] = &[
         method: "prepare_cached",
         returns: Returns::Type("rusqlite::Statement"),
     },
+    // write transactions of embedded stores, whose `commit` syncs the file
+    MethodReturns {
+        receiver: "heed::Env",
+        method: "write_txn",
+        returns: Returns::Type("heed::RwTxn"),
+    },
+    MethodReturns {
+        receiver: "redb::Database",
+        method: "begin_write",
+        returns: Returns::Type("redb::WriteTransaction"),
+    },
+    MethodReturns {
+        receiver: "lmdb::Environment",
+        method: "begin_rw_txn",
+        returns: Returns::Type("lmdb::RwTransaction"),
+    },
     MethodReturns {
         receiver: "argon2::Argon2",
         method: "*",
@@ -466,7 +482,11 @@ pub const VALUE_PASSTHROUGH: &[&str] = &[
     "unwrap_or_default",
     "context",
     "with_context",
+    // eyre's and color-eyre's `WrapErr` (`res.wrap_err_with(|| ..)?`)
+    "wrap_err",
+    "wrap_err_with",
     "map_err",
+    "inspect_err",
     "as_mut",
     // `Result::ok` (light types peel `Result` and `Option` alike)
     "ok",

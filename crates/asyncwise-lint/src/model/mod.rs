@@ -609,9 +609,13 @@ impl<'a> FileModel<'a> {
         } else {
             Vec::new()
         };
-        // Only files that can exit the process, read the environment, hand a file to an
-        // async reader or initialise a once-cell have quiet regions.
+        // Only files that can exit the process or panic, read the environment, hand a file
+        // to an async reader or initialise a once-cell have quiet regions.
         let quiet_paths = if text_has!(text, b"process::")
+            || text_has!(text, b"panic")
+            || text_has!(text, b"unreachable!")
+            || text_has!(text, b"todo!")
+            || text_has!(text, b"unimplemented!")
             || text_has!(text, b".get_or_")
             || text_has!(text, b".call_once")
             || text_has!(text, b"env::")

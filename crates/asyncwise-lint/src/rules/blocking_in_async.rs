@@ -88,7 +88,11 @@ crate::declare_rule! {
     /// per-event path was worth acting on (0 of 18 on the held-out sets); the one was a hook
     /// command run per message of a channel-driven task, which this leaves to `--select all`
     /// (a channel's receive loop is not a per-event path). Reading a child's pipe stays a wait
-    /// of its own: a read per line of a long-running child. Password hashing is default
+    /// of its own: a read per line of a long-running child. A *runner* — a sync helper that
+    /// starts a child, hands its pipes and its exit to threads and receives from their channel
+    /// (or joins them) until the child is done — waits for the child: its channel receive or
+    /// join is of the child's class too (`knowledge::blocking::THREAD_RESULT_WAITS`), while the
+    /// same receive in a helper that waits for no child stays a wait. Password hashing is default
     /// where a password is *verified*, once per login attempt from any client; deriving a *new*
     /// hash runs when an account's password is set (a sign-up, a change, an administrator adding
     /// a user) and is the pedantic form: on the nine labelled field sets new hashes were worth
@@ -135,7 +139,9 @@ crate::declare_rule! {
     /// *Where no served work waits.* A call statement directly before an unconditional
     /// `std::process::exit(..)` or `std::process::abort()` of the same block (logging macros
     /// between them skipped), such as a pause before a node gives up and exits, stalls tasks the
-    /// process is about to tear down. A fallback taken only when an environment variable is
+    /// process is about to tear down; one directly before an unconditional panic (`panic!`,
+    /// `unreachable!`, `std::panic::resume_unwind` re-raising a worker thread's panic) is on a
+    /// crash path, where a pause to let logs flush harms nobody. A fallback taken only when an environment variable is
     /// unset — the closure of `or_else`/`unwrap_or_else`/`map_or_else`/`ok_or_else` on a value
     /// read by `std::env::var`/`var_os`, the `Err`/`None` arm of a `match` on one, the `else` of
     /// `if let Ok(..) = env::var(..)` or of a `let .. else` — runs where the program is not
@@ -776,7 +782,7 @@ impl Pedantic {
                 "pedantic form: in a binary, made while nothing else runs (before anything concurrent starts)"
             }
             Pedantic::Quiet => {
-                "pedantic form: made where no served work waits (right before a process exit, in an unset environment variable's fallback, in a static once-cell's initialiser, or an open handed to an async reader)"
+                "pedantic form: made where no served work waits (right before a process exit or a panic, in an unset environment variable's fallback, in a static once-cell's initialiser, or an open handed to an async reader)"
             }
             Pedantic::Interactive => {
                 "pedantic form: in a flow that waits for a person at the terminal"

@@ -4,11 +4,14 @@
 //! from [`FileModel::quiet_paths`](crate::model::FileModel::quiet_paths) (directly, and over the
 //! call graph through the summaries' call facts).
 //!
-//! * **Right before the process exits**: `std::thread::sleep(..); std::process::exit(1)`. The
-//!   statement directly before an unconditional `std::process::exit` or `std::process::abort`
-//!   of the same block (logging macros between them are skipped) runs on a path that ends the
-//!   process: the tasks it stalls are about to be torn down anyway. Only a call statement
-//!   counts, not a block, loop or `let` holding more work.
+//! * **Right before the process exits or the code panics**: `std::thread::sleep(..);
+//!   std::process::exit(1)`. The statement directly before an unconditional
+//!   `std::process::exit` or `std::process::abort` of the same block (logging macros between
+//!   them are skipped) runs on a path that ends the process: the tasks it stalls are about to
+//!   be torn down anyway. The same holds before an unconditional panic (`panic!`,
+//!   `unreachable!`, `std::panic::resume_unwind` re-raising a joined thread's panic): a pause
+//!   to let logs flush before a crash is on the crash path, which nobody serves. Only a call
+//!   statement counts, not a block, loop or `let` holding more work.
 //! * **Only when an environment variable is unset**: the closure of `or_else`,
 //!   `unwrap_or_else`, `map_or_else` (its first argument) or `ok_or_else` on a value read by
 //!   `std::env::var`/`var_os` (through any chain of adapters), the `Err(..)`/`None` arm of a
@@ -31,7 +34,7 @@ use crate::model::Loc;
 /// Why a region runs off the served paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Quiet {
-    /// The statement right before `std::process::exit`/`abort`.
+    /// The statement right before `std::process::exit`/`abort` or an unconditional panic.
     BeforeExit,
     /// A fallback taken only when an environment variable is unset.
     EnvFallback,
@@ -217,11 +220,12 @@ fn hands_to_async(stmt: &syn::Stmt, name: &str) -> bool {
     find.found
 }
 
-/// The statement directly before an unconditional process exit in `stmts` (logging macros
-/// between them skipped), if it is a call statement.
+/// The statement directly before an unconditional process exit or panic in `stmts` (other
+/// macros between them, such as logging, skipped), if it is a call statement.
 fn statement_before_exit(stmts: &[syn::Stmt]) -> Option<&syn::Stmt> {
     let exit = stmts.iter().position(|s| match s {
-        syn::Stmt::Expr(e, _) => ends_process(e),
+        syn::Stmt::Expr(e, _) => ends_process(e) || panics(e),
+        syn::Stmt::Macro(m) => panic_macro(&m.mac),
         _ => false,
     })?;
     let before = stmts[..exit]
@@ -243,6 +247,26 @@ fn ends_process(e: &syn::Expr) -> bool {
         return false;
     };
     path_ends_in(&p.path, quiet::PROCESS_ENDS)
+}
+
+/// `std::panic::resume_unwind(..)`, `panic::panic_any(..)`, or a panicking macro in
+/// expression position (`panic!(..)` as a block's tail).
+fn panics(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if path_ends_in(&p.path, quiet::PANICS))
+        }
+        syn::Expr::Macro(m) => panic_macro(&m.mac),
+        _ => false,
+    }
+}
+
+/// `panic!`, `unreachable!`, `todo!`, `unimplemented!` (also as `std::panic!`).
+fn panic_macro(mac: &syn::Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| quiet::PANIC_MACROS.iter().any(|m| s.ident == m))
 }
 
 /// Does a path end in one of `table`'s `(parent, name)` pairs?
@@ -310,6 +334,20 @@ mod tests {
         assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
         let src = "fn f() {\n    std::thread::sleep(d);\n    process::abort()\n}";
         assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
+    }
+
+    #[test]
+    fn the_call_statement_right_before_an_unconditional_panic_is_quiet() {
+        let src = "fn f(e: Box<dyn Any + Send>) -> ! {\n    std::thread::sleep(d);\n    std::panic::resume_unwind(e)\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
+        let src = "fn f() {\n    flush_logs();\n    tracing::error!(\"giving up\");\n    panic!(\"worker died\");\n}";
+        assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
+        // a panic under a condition does not follow every run of the statement
+        let src = "fn f() {\n    std::thread::sleep(d);\n    if bad { panic!(\"x\") }\n}";
+        assert!(regions(src).is_empty());
+        // `assert!` panics only when its condition fails
+        let src = "fn f() {\n    std::thread::sleep(d);\n    assert!(ok);\n}";
+        assert!(regions(src).is_empty());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 // elsewhere (a command's step, an install, a version check, start-up) the pedantic form.
 // Readings: a child's pipe read is a wait of its own (default anywhere, see child_pipes.rs); a
 // sync helper that only waits for a child is judged as the wait itself.
+mod runners;
+
 use std::process::{Command, Stdio};
 
 use axum::extract::State;

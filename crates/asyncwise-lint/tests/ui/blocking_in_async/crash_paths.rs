@@ -1,0 +1,56 @@
+// Blocking right before an unconditional panic: a pause to let logs flush or a last report
+// made just before `panic!`, `unreachable!` or `std::panic::resume_unwind` (re-raising a worker
+// thread's panic) is on a crash path, which no served work waits for: the pedantic form,
+// directly and through a helper. A panic under a condition, or an `assert!`, does not follow
+// every run of the statement: the same call there stays default.
+use std::any::Any;
+use std::thread;
+use std::time::Duration;
+
+use axum::extract::State;
+
+struct Pool {
+    failed: bool,
+}
+
+fn reraise(payload: Box<dyn Any + Send>) -> ! {
+    thread::sleep(Duration::from_millis(200));
+    std::panic::resume_unwind(payload)
+}
+
+async fn join_worker(state: State<Pool>, worker: thread::JoinHandle<()>) {
+    if let Err(payload) = worker.join() { //~ blocking_in_async
+        reraise(payload); //~ blocking_in_async(pedantic)
+    }
+    let _ = state.failed;
+}
+
+async fn give_up(state: State<Pool>) {
+    if state.failed {
+        thread::sleep(Duration::from_millis(100)); //~ blocking_in_async(pedantic)
+        tracing::error!("pool failed");
+        panic!("pool failed");
+    }
+}
+
+async fn unreachable_state(state: State<Pool>) -> u32 {
+    match state.failed {
+        true => {
+            std::fs::write("/var/log/last-state", b"bad"); //~ blocking_in_async(pedantic)
+            unreachable!("checked before")
+        }
+        false => 1,
+    }
+}
+
+async fn maybe_panic(state: State<Pool>) {
+    thread::sleep(Duration::from_millis(100)); //~ blocking_in_async
+    if state.failed {
+        panic!("failed");
+    }
+}
+
+async fn asserted(state: State<Pool>) {
+    thread::sleep(Duration::from_millis(100)); //~ blocking_in_async
+    assert!(!state.failed);
+}

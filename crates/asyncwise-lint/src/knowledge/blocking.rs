@@ -1428,9 +1428,20 @@ pub const MODE_DEPENDENT_SOCKET_METHODS: &[&str] = &["connect", "accept"];
 /// The socket2 crate's socket type.
 pub const SOCKET2: &str = "socket2::Socket";
 
-/// socket2's constructor (`Socket::new(domain, ty, protocol)`), whose type argument
-/// [`DATAGRAM_SOCKET_TYPE`] makes a datagram socket.
-pub const SOCKET2_CONSTRUCTOR: &str = "socket2::Socket::new";
+/// socket2's constructors (`Socket::new(domain, ty, protocol)`, `Socket::new_raw` with the
+/// same arguments), whose type argument [`DATAGRAM_SOCKET_TYPE`] makes a datagram socket and a
+/// type made with [`NON_BLOCKING_TYPE_METHOD`] or [`NON_BLOCKING_SOCKET_FLAG`] a non-blocking
+/// one.
+pub const SOCKET2_CONSTRUCTORS: &[&str] = &["socket2::Socket::new", "socket2::Socket::new_raw"];
+
+/// socket2's `Type::nonblocking` (`Type::STREAM.nonblocking()`): "Set `SOCK_NONBLOCK` on the
+/// `Type`" (docs.rs/socket2, Linux, Android and the BSDs), so the socket is created in
+/// non-blocking mode and its `connect` returns at once.
+pub const NON_BLOCKING_TYPE_METHOD: &str = "nonblocking";
+
+/// The `socket(2)` type flag that creates a socket in non-blocking mode (`SOCK_NONBLOCK`,
+/// from `libc` or `nix`), when a socket's type is built from raw flags.
+pub const NON_BLOCKING_SOCKET_FLAG: &str = "SOCK_NONBLOCK";
 
 /// The last segment of socket2's datagram socket type (`Type::DGRAM`).
 pub const DATAGRAM_SOCKET_TYPE: &str = "DGRAM";

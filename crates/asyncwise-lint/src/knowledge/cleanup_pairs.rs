@@ -70,6 +70,36 @@ pub const CLEANUP_PAIRS: &[CleanupPair] = &[
     flag("send_replace", "flag"),
 ];
 
+/// Words of a receiver named for a progress display (`pb`, `self.progress`,
+/// `task_progress`, `spinner`): a progress bar's or a task-progress reporter's counters are what
+/// a person watches while a command runs, not state the program reads back. When the future
+/// around them is dropped the command is failing or being torn down and the display goes with
+/// it, so their enter/leave calls are no pair to guard. A segment containing `progress` counts
+/// (`task_progress`, `progressbar`); the other words must be whole `_`-separated words, so that
+/// `barrier` or `rebar` is no bar.
+pub const PROGRESS_DISPLAY_WORDS: &[&str] = &["pb", "pbar", "bar", "bars", "spinner"];
+
+/// Is `receiver` (a place as written, `self.progress`) named for a progress display (see
+/// [`PROGRESS_DISPLAY_WORDS`])? Only its last segment is read.
+///
+/// ```
+/// use asyncwise_lint::knowledge::cleanup_pairs::names_progress_display;
+/// assert!(names_progress_display("pb"));
+/// assert!(names_progress_display("self.task_progress"));
+/// assert!(names_progress_display("self.download_bar"));
+/// assert!(!names_progress_display("self.in_flight"));
+/// assert!(!names_progress_display("barrier_count"));
+/// assert!(!names_progress_display("progress.active"));
+/// ```
+pub fn names_progress_display(receiver: &str) -> bool {
+    let last = receiver.rsplit('.').next().unwrap_or(receiver);
+    let lower = last.to_ascii_lowercase();
+    lower.contains("progress")
+        || lower
+            .split('_')
+            .any(|word| PROGRESS_DISPLAY_WORDS.contains(&word))
+}
+
 /// Where a helper's name carries its pair's word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Affix {

@@ -53,6 +53,18 @@ pub const SPAWN_LIKE_METHODS: &[&str] = &[
     "detach",
 ];
 
+/// Methods that hand out a source's next item, `None` once it runs out (an iterator's or a
+/// stream's `next`, a directory listing's `next_entry`, a queue's `pop`): a loop whose
+/// iteration starts by taking its item from one moves on to new input when it goes round.
+pub const NEXT_ITEM_METHODS: &[&str] = &[
+    "next",
+    "try_next",
+    "next_entry",
+    "pop",
+    "pop_front",
+    "pop_back",
+];
+
 /// Methods that take candidates out of a collection (`parents.retain(|p| p.id != failed)`,
 /// `addrs.pop()`): a loop that does so on each failure and stops when the collection is empty
 /// (`is_empty()`, `len() == 0`) tries each candidate once, a bound on its attempts.

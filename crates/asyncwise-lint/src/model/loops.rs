@@ -162,6 +162,12 @@ pub struct LoopFact {
     /// with no delay on the way: no timer before it in the iteration or in its `Err` arm, so
     /// the loop's delays (after it) run only on the success path.
     pub fails_past_delays: Option<Loc>,
+    /// A `loop` whose iteration takes its next item from a source that runs out, in a
+    /// statement of its body that leaves the loop once none is left (`let Some(entry) =
+    /// dir.next_entry().await? else { break };`, `let job = match queue.pop_front() { Some(j)
+    /// => j, None => return };`): the source call (the `let`'s initialiser or the `match`'s
+    /// scrutinee). Going round moves on to new input, as in a `while let` over the source.
+    pub next_item: Option<Loc>,
 }
 
 /// A call that may enter or leave a state (see [`Knowledge::is_cleanup_method`]), made as a
@@ -440,7 +446,95 @@ impl BodyScan<'_> {
             leaves: collect.leaves,
             spawns: collect.spawns,
             fails_past_delays,
+            next_item: if kind == LoopKind::Loop {
+                body.stmts.iter().find_map(next_item_source)
+            } else {
+                None
+            },
         }
+    }
+}
+
+/// The source call of a statement that takes a loop's next item and leaves the loop when
+/// none is left: `let P = SOURCE else { <diverges> };`, or a `match SOURCE { .. }` (as a
+/// statement or a `let`'s initialiser) with an arm on `None` that diverges. SOURCE is a call of
+/// a method that hands out the next item ([`pacing::NEXT_ITEM_METHODS`]), through `.await`, `?`
+/// and parentheses.
+///
+/// [`pacing::NEXT_ITEM_METHODS`]: crate::knowledge::pacing::NEXT_ITEM_METHODS
+fn next_item_source(stmt: &syn::Stmt) -> Option<Loc> {
+    let takes_next = |e: &syn::Expr| {
+        let mut e = e;
+        loop {
+            e = match e {
+                syn::Expr::Await(a) => &a.base,
+                syn::Expr::Try(t) => &t.expr,
+                syn::Expr::Paren(p) => &p.expr,
+                syn::Expr::MethodCall(m) => {
+                    return crate::knowledge::pacing::NEXT_ITEM_METHODS
+                        .contains(&m.method.to_string().as_str());
+                }
+                _ => return false,
+            };
+        }
+    };
+    let match_on_next = |e: &syn::Expr| match e {
+        syn::Expr::Match(m) if takes_next(&m.expr) => m
+            .arms
+            .iter()
+            .any(|arm| pat_mentions_none(&arm.pat) && always_leaves(&arm.body))
+            .then(|| Loc::expr(&m.expr)),
+        _ => None,
+    };
+    match stmt {
+        syn::Stmt::Local(l) => {
+            let init = l.init.as_ref()?;
+            match &init.diverge {
+                Some(_) if takes_next(&init.expr) => Some(Loc::expr(&init.expr)),
+                Some(_) => None,
+                None => match_on_next(&init.expr),
+            }
+        }
+        syn::Stmt::Expr(e, _) => match_on_next(e),
+        _ => None,
+    }
+}
+
+/// Whether a pattern names `None` anywhere (`None`, `Ok(None)`).
+fn pat_mentions_none(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Ident(i) => i.ident == "None" && i.subpat.is_none(),
+        syn::Pat::Path(p) => p.path.is_ident("None"),
+        syn::Pat::TupleStruct(t) => t.elems.iter().any(pat_mentions_none),
+        syn::Pat::Tuple(t) => t.elems.iter().any(pat_mentions_none),
+        syn::Pat::Or(o) => o.cases.iter().any(pat_mentions_none),
+        syn::Pat::Paren(p) => pat_mentions_none(&p.pat),
+        _ => false,
+    }
+}
+
+/// Whether an arm's body leaves the loop or the function: `break`, `return` (also as a
+/// block's last statement, `{ log(..); break }`).
+fn always_leaves(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Break(_) | syn::Expr::Return(_) => true,
+        syn::Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
+            syn::Stmt::Expr(e, _) => always_leaves(e),
+            syn::Stmt::Macro(m) => m
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "bail"),
+            _ => false,
+        }),
+        syn::Expr::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "bail"),
+        _ => false,
     }
 }
 

@@ -14,6 +14,10 @@ crate::declare_rule! {
     /// password hashing, tokio's `blocking_*` methods) made in async code, directly or through sync
     /// helper functions of the same crate, of a workspace member it depends on by path, or of a
     /// registry dependency whose sources cargo has unpacked (at the version `Cargo.lock` pins).
+    /// A socket2 `Socket`'s `connect`/`accept` block only in blocking mode: not on a datagram
+    /// socket, one created non-blocking (`Type::STREAM.nonblocking()`, directly or through a
+    /// binding, or a type built from flags with `SOCK_NONBLOCK`), or one (a local or a field)
+    /// set `set_nonblocking(true)` before the call.
     ///
     /// ## Pedantic form
     /// Filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path` methods that

@@ -17,6 +17,12 @@ crate::declare_rule! {
     /// A crate's own helpers named as a pair count too (`metrics::inc_connections()` /
     /// `metrics::dec_connections()`, `request_start()` / `request_end()`).
     ///
+    /// Not a progress display's counters: a pair on a receiver named for one (a name with
+    /// `progress`, or the word `pb`, `bar` or `spinner`: `pb.inc(1)` / `pb.dec(1)`,
+    /// `self.task_progress.task_start(id)` / `task_end(id)`) is what a person watches while a
+    /// command runs. Nothing reads it back, and the future around it is dropped only when the
+    /// command fails or is torn down, taking the display with it.
+    ///
     /// Pairs are matched on the receiver (or helper module) as written (`self.active`), at any
     /// block depth of one async body, in source order, with an `.await` between them; the
     /// nearest entering call before the leaving one counts. A leaving call inside a closure
@@ -148,6 +154,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         // are one missing guard, reported once.
         let mut reported: Vec<(crate::model::Loc, crate::model::Loc)> = Vec::new();
         for (i, exit) in seq.calls.iter().enumerate() {
+            // A progress display's counters: nothing reads them back once the command stops.
+            if crate::knowledge::cleanup_pairs::names_progress_display(&exit.receiver) {
+                continue;
+            }
             for (enter_name, arguments, what) in
                 knowledge.cleanup_entered_by(&exit.method, exit.first_arg.as_deref())
             {

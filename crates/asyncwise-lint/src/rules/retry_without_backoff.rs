@@ -27,8 +27,17 @@ crate::declare_rule! {
     /// next statement. When a guarded `Ok` arm leaves the loop (`Ok(r) if r.status().is_success()
     /// => break`), an `Ok` arm after it that only reports the rejected result (a log line,
     /// perhaps `continue`) is a failure path too; one that uses the value, or skips it without a
-    /// word (a read loop scanning for a header), is processing. A `while let` loop over items (`while let Some(x) = it.next()`) moves
-    /// on to the next item rather than retrying. Receive loops (`while let Some(m) = rx.recv().await`), accept loops, loops
+    /// word (a read loop scanning for a header), is processing. A loop whose iteration takes the
+    /// next item from a source that runs out moves on to new input when it goes round rather
+    /// than retrying: a `while let` over items (`while let Some(x) = it.next()`), or a `loop`
+    /// whose body takes it in a statement that leaves once none is left (`let Some(entry) =
+    /// dir.next_entry().await? else { break };`, `let job = match queue.pop_front() { Some(j)
+    /// => j, None => return };`, a `match` on `stream.next().await` with a `None` arm that
+    /// leaves). Only the call that hands out the item can be retried there (a `match` on
+    /// `next_entry().await` whose temporary-error arm `continue`s asks the listing again). A
+    /// `while` over a collection's emptiness that hands the collection `&mut` to a call
+    /// (`while !variants.is_empty() { let v = sample(&mut variants)?; .. }`) uses up a
+    /// candidate each round the same way: nothing else can take items out. Receive loops (`while let Some(m) = rx.recv().await`), accept loops, loops
     /// that `break`, `return` or `?` on an error, loops whose success path goes round again
     /// (processing loops) and `for` loops over a range are not retries. tokio's, async-std's and
     /// smol's timers count as delays, and so do a crate's own helpers named after one
@@ -159,11 +168,15 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             continue;
         }
         let found = if l.delays.is_empty() {
-            // A `while let Some(item) = items.next()` loop moves on to the next item on a
-            // failure rather than retrying: only its header's own call can be retried.
+            // A `while let Some(item) = items.next()` loop, or a `loop` that starts with
+            // `let Some(item) = items.next() else { break }`, moves on to the next item on a
+            // failure rather than retrying: only the call that hands out the item can be retried.
             l.awaits.iter().find(|a| {
                 !a.nested
                     && (l.kind != LoopKind::WhileLet || a.in_header)
+                    && l.next_item.is_none_or(|source| {
+                        source.start <= a.call.loc.start && a.call.loc.end <= source.end
+                    })
                     && a.on_error == Outcome::GoesRound
                     && matches!(a.on_success, Outcome::Leaves | Outcome::Propagates)
                     && !paced_callee(model, &a.call)

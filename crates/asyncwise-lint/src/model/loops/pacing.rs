@@ -46,6 +46,12 @@ pub(super) struct PaceScan<'a> {
     /// `let Some(c) = candidates.pop() else { .. }`: a candidate taken out of a collection,
     /// whose `else` (it must diverge) runs once none is left.
     pub(super) exhausted: Option<Loc>,
+    /// Places whose size is compared (`!candidates.is_empty()`, `candidates.len() > 0`), with
+    /// the comparison.
+    pub(super) size_tested: Vec<(String, Loc)>,
+    /// Places handed by `&mut` to a call (`sample(&mut candidates)`): the callee may take
+    /// items out of them.
+    pub(super) handed_mut: Vec<String>,
 }
 
 impl<'a> PaceScan<'a> {
@@ -61,6 +67,8 @@ impl<'a> PaceScan<'a> {
             tested: Vec::new(),
             let_bound: Vec::new(),
             exhausted: None,
+            size_tested: Vec::new(),
+            handed_mut: Vec::new(),
         }
     }
 
@@ -77,6 +85,29 @@ impl<'a> PaceScan<'a> {
             })
             .or_else(|| self.one_shot_flag())
             .or(self.exhausted)
+            .or_else(|| self.drained_by_callee())
+    }
+
+    /// A collection whose size the code compares and which it hands by `&mut` to a call
+    /// (`while !variants.is_empty() { let v = sample(&mut variants)?; .. }`): the loop tests
+    /// it for emptiness and nothing but the callee can take items out, so the callee does,
+    /// and each round uses up a candidate.
+    fn drained_by_callee(&self) -> Option<Loc> {
+        self.size_tested
+            .iter()
+            .find(|(place, _)| self.handed_mut.contains(place))
+            .map(|(_, loc)| *loc)
+    }
+
+    /// Records the places `args` hands by `&mut`.
+    fn hand_mut<'e>(&mut self, args: impl IntoIterator<Item = &'e syn::Expr>) {
+        for arg in args {
+            if let syn::Expr::Reference(r) = arg
+                && r.mutability.is_some()
+            {
+                self.handed_mut.extend(compared_place(&r.expr));
+            }
+        }
     }
 
     /// A flag the code only ever sets to one value and tests (`if !retried { retried = true;
@@ -273,6 +304,7 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
                 });
             }
         }
+        self.hand_mut(&c.args);
         visit::visit_expr_call(self, c);
     }
 
@@ -287,9 +319,11 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
             // Candidates taken out of a collection count down like a counter.
             self.counters.extend(compared_place(&m.receiver));
         } else if name == "is_empty" && m.args.is_empty() {
-            self.compared
-                .extend(compared_place(&m.receiver).map(|p| (p, Loc::method_call(m))));
+            let tested = compared_place(&m.receiver).map(|p| (p, Loc::method_call(m)));
+            self.compared.extend(tested.clone());
+            self.size_tested.extend(tested);
         }
+        self.hand_mut(&m.args);
         visit::visit_expr_method_call(self, m);
     }
 
@@ -315,6 +349,12 @@ impl<'ast> Visit<'ast> for PaceScan<'_> {
                         self.deadline = Some(loc);
                     }
                     self.compared.extend(compared_place(side).map(|p| (p, loc)));
+                    if let syn::Expr::MethodCall(m) = side
+                        && m.method == "len"
+                    {
+                        self.size_tested
+                            .extend(compared_place(&m.receiver).map(|p| (p, loc)));
+                    }
                 }
             }
             _ => {}

@@ -189,8 +189,9 @@ impl Walker {
         if is_polling_receive(&name, m.args.first()) {
             self.facts.polling_receives.push(loc);
         }
+        // The socket's place: a local (`sock`) or a field (`self.socket`).
         let receiver_name = match &*m.receiver {
-            syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+            syn::Expr::Path(_) | syn::Expr::Field(_) => super::super::ir::place_of(&m.receiver),
             _ => None,
         };
         // `sock.set_nonblocking(true)`: later `connect`/`accept` calls on `sock` return at once.

@@ -34,6 +34,9 @@ pub(super) struct StmtScope {
     /// Sockets of the enclosing blocks whose `connect`/`accept` return at once: set
     /// non-blocking (`sock.set_nonblocking(true)`) or created as datagram sockets.
     pub(super) non_waiting_sockets: Vec<String>,
+    /// Names bound to a non-blocking socket type (`let ty = Type::STREAM.nonblocking();`) in
+    /// the enclosing blocks: a socket created with one is non-blocking from the start.
+    pub(super) non_blocking_types: Vec<String>,
     /// Tokens of the statements after the one being visited, when that statement holds a loop
     /// (to see whether the loop's tasks are joined right after it).
     pub(super) after_stmt: Option<Rc<AfterStmt>>,
@@ -91,6 +94,7 @@ impl Walker {
         let futures_in_scope = self.scope.bound_futures.len();
         let constants_in_scope = self.scope.constant_names.len();
         let sockets_in_scope = self.scope.non_waiting_sockets.len();
+        let socket_types_in_scope = self.scope.non_blocking_types.len();
         let saved_after = self.scope.after_stmt.take();
         let saved_leaves = self.scope.leaves_after_stmt;
         // Asked once per statement (it is read twice below).
@@ -113,6 +117,9 @@ impl Walker {
         self.scope.leaves_after_stmt = saved_leaves;
         self.scope.constant_names.truncate(constants_in_scope);
         self.scope.non_waiting_sockets.truncate(sockets_in_scope);
+        self.scope
+            .non_blocking_types
+            .truncate(socket_types_in_scope);
         self.scope.bound_futures.truncate(futures_in_scope);
         self.env.pop();
         if binds_closure {
@@ -187,9 +194,14 @@ impl Walker {
             self.classify_channel(c, pair);
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
-            && self.creates_datagram_socket(&init.expr)
+            && self.creates_non_waiting_socket(&init.expr)
         {
             self.scope.non_waiting_sockets.push(name.ident.to_string());
+        }
+        if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
+            && names_non_blocking_type(&init.expr)
+        {
+            self.scope.non_blocking_types.push(name.ident.to_string());
         }
         if let (Some(init), syn::Pat::Ident(name)) = (&l.init, &l.pat)
             && bounds::is_constant(&init.expr, &self.scope.constant_names)
@@ -248,10 +260,12 @@ impl Walker {
 }
 
 impl Walker {
-    /// Does `e` create a datagram socket with socket2 (`Socket::new(domain, Type::DGRAM,
-    /// None)?`), whose `connect` only records the peer?
-    fn creates_datagram_socket(&self, e: &syn::Expr) -> bool {
-        use crate::knowledge::blocking::{DATAGRAM_SOCKET_TYPE, SOCKET2_CONSTRUCTOR};
+    /// Does `e` create a socket2 socket whose `connect`/`accept` return at once: a datagram
+    /// socket (`Socket::new(domain, Type::DGRAM, None)?`, whose `connect` only records the
+    /// peer), or one created non-blocking (`Type::STREAM.nonblocking()`, a binding holding such
+    /// a type, or a type built from flags with `SOCK_NONBLOCK`)?
+    fn creates_non_waiting_socket(&self, e: &syn::Expr) -> bool {
+        use crate::knowledge::blocking::{DATAGRAM_SOCKET_TYPE, SOCKET2_CONSTRUCTORS};
         let mut e = e;
         loop {
             e = match e {
@@ -268,10 +282,42 @@ impl Walker {
         let syn::Expr::Path(f) = &*c.func else {
             return false;
         };
-        self.resolver.resolve(&f.path) == SOCKET2_CONSTRUCTOR
+        SOCKET2_CONSTRUCTORS.contains(&self.resolver.resolve(&f.path).as_str())
             && c.args.iter().any(|a| {
                 matches!(a, syn::Expr::Path(p)
                     if p.path.segments.last().is_some_and(|s| s.ident == DATAGRAM_SOCKET_TYPE))
+                    || names_non_blocking_type(a)
+                    || matches!(a, syn::Expr::Path(p)
+                    if p.path.get_ident().is_some_and(|i| {
+                        self.scope.non_blocking_types.contains(&i.to_string())
+                    }))
             })
     }
+}
+
+/// Does `e` make a non-blocking socket type: socket2's `Type::STREAM.nonblocking()` (also
+/// inside a chain, `.nonblocking().cloexec()`), or flags that include `SOCK_NONBLOCK`
+/// (`Type::from(libc::SOCK_STREAM | libc::SOCK_NONBLOCK)`)?
+fn names_non_blocking_type(e: &syn::Expr) -> bool {
+    use crate::knowledge::blocking::{NON_BLOCKING_SOCKET_FLAG, NON_BLOCKING_TYPE_METHOD};
+    struct Finds(bool);
+    impl<'ast> Visit<'ast> for Finds {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0 |= m.method == NON_BLOCKING_TYPE_METHOD && m.args.is_empty();
+            visit::visit_expr_method_call(self, m);
+        }
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            self.0 |= p
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == NON_BLOCKING_SOCKET_FLAG);
+            visit::visit_path(self, p);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_expr_block(&mut self, _: &'ast syn::ExprBlock) {}
+    }
+    let mut finds = Finds(false);
+    finds.visit_expr(e);
+    finds.0
 }

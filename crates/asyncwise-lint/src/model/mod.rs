@@ -498,6 +498,9 @@ pub struct FileModel<'a> {
     /// Code no served work waits on: right before a process exit, a fallback for an unset
     /// environment variable (see [`analysis::quiet_paths`]).
     pub quiet_paths: analysis::quiet_paths::QuietPaths,
+    /// Where the code allows a clippy lint that `lock_across_await` shares
+    /// (`#[allow(clippy::await_holding_lock)]`; see [`analysis::lint_allows`]).
+    pub lint_allows: analysis::lint_allows::LintAllows,
     /// Spawned tasks joined together whose results are discarded (`join_all(handles).await;`).
     pub unread_joins: Vec<analysis::joins::UnreadJoin>,
 
@@ -626,6 +629,11 @@ impl<'a> FileModel<'a> {
         } else {
             analysis::quiet_paths::QuietPaths::default()
         };
+        let lint_allows = if text_has!(text, b"await_holding") {
+            analysis::lint_allows::analyse(ast)
+        } else {
+            analysis::lint_allows::LintAllows::default()
+        };
         // Type aliases, for fields reached through an alias declared here from other files
         // (the walker's own table is not kept).
         let type_aliases = if text_has!(text, b"type ") {
@@ -693,6 +701,7 @@ impl<'a> FileModel<'a> {
             paced_bodies: facts.paced_bodies,
             per_event: facts.per_event,
             quiet_paths,
+            lint_allows,
             unread_joins,
 
             fn_items: facts.fn_items,

@@ -13,6 +13,9 @@ pub struct LockType {
     /// used as the `Connection`); not so for `dashmap`'s references (to the value, the second
     /// argument) nor for a `watch` channel's `Ref` (a value, not a client behind a lock).
     pub guard_is_first_argument: bool,
+    /// Guard methods whose guard is a shared (read) one: only a writer of the same lock waits
+    /// for it (a `RwLock`'s `read`, a `dashmap` shard's read lock from `get` or `iter`).
+    pub shared_guard_methods: &'static [&'static str],
 }
 
 /// Synchronous locks and cells.
@@ -21,30 +24,35 @@ pub const LOCK_TYPES: &[LockType] = &[
         path: "std::sync::Mutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`std::sync::Mutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "std::sync::RwLock",
         guard_methods: &["read", "write", "try_read", "try_write"],
         describe: "`std::sync::RwLock` guard",
+        shared_guard_methods: &["read", "try_read"],
         guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::Mutex",
         guard_methods: &["lock", "try_lock", "try_lock_for", "try_lock_until"],
         describe: "`parking_lot::Mutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::FairMutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`parking_lot::FairMutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::ReentrantMutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`parking_lot::ReentrantMutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
@@ -58,30 +66,35 @@ pub const LOCK_TYPES: &[LockType] = &[
             "read_recursive",
         ],
         describe: "`parking_lot::RwLock` guard",
+        shared_guard_methods: &["read", "try_read", "read_recursive"],
         guard_is_first_argument: true,
     },
     LockType {
         path: "spin::Mutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`spin::Mutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "spin::RwLock",
         guard_methods: &["read", "write"],
         describe: "`spin::RwLock` guard",
+        shared_guard_methods: &["read"],
         guard_is_first_argument: true,
     },
     LockType {
         path: "tokio::sync::watch::Receiver",
         guard_methods: &["borrow", "borrow_and_update"],
         describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+        shared_guard_methods: &[],
         guard_is_first_argument: false,
     },
     LockType {
         path: "tokio::sync::watch::Sender",
         guard_methods: &["borrow"],
         describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+        shared_guard_methods: &[],
         guard_is_first_argument: false,
     },
     LockType {
@@ -97,18 +110,21 @@ pub const LOCK_TYPES: &[LockType] = &[
             "iter_mut",
         ],
         describe: "`dashmap` reference (it holds a shard lock)",
+        shared_guard_methods: &["get", "try_get", "iter"],
         guard_is_first_argument: false,
     },
     LockType {
         path: "dashmap::DashSet",
         guard_methods: &["get", "iter"],
         describe: "`dashmap` reference (it holds a shard lock)",
+        shared_guard_methods: &["get", "iter"],
         guard_is_first_argument: false,
     },
     LockType {
         path: "std::cell::RefCell",
         guard_methods: &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"],
         describe: "`RefCell` borrow",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
 ];
@@ -342,4 +358,27 @@ pub const RARE_FN_NAMES: &[&str] = &[
     "shutdown",
     "close",
     "reload",
+];
+
+/// Methods of the shared-guard locks (`dashmap`'s maps and sets, read/write locks) that only
+/// read them and hand out nothing that can write them: a field used through these alone is
+/// never written. Any other use of the field (`insert`, `entry`, `get_mut`, `write`, `clone`
+/// of an `Arc`, `&map` handed to a call) counts as a possible write.
+pub const READ_ONLY_LOCK_METHODS: &[&str] = &[
+    "get",
+    "try_get",
+    "iter",
+    "len",
+    "is_empty",
+    "contains_key",
+    "contains",
+    "capacity",
+    "read",
+    "try_read",
+    "read_recursive",
+    "try_read_for",
+    "try_read_until",
+    "is_poisoned",
+    "is_locked",
+    "is_locked_exclusive",
 ];

@@ -1,6 +1,7 @@
 use crate::facts::{Deferred, Requirement, Sink};
 use crate::levels::{Group, Level};
 use crate::model::FileModel;
+use crate::summary::LockId;
 
 crate::declare_rule! {
     /// ## What it does
@@ -88,20 +89,33 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             held.await_loc,
             "the task can be suspended here while the lock is held",
         ));
-        // Awaits that may all be of crate fns that never suspend: the crate pass decides,
-        // also for a guard whose lock's type another file declares (both must hold).
+        // Awaits that may all be of crate fns that never suspend, and a field lock nobody else
+        // may contend for: the crate pass decides both (they choose the form), also for a
+        // guard whose lock's type another file declares (which must hold for any finding).
         let suspension = super::suspension(model, &held.awaits);
-        let requires = match (held.requires.clone(), suspension) {
-            (Some(typed), Some(suspends))
-                if !matches!(
-                    typed,
-                    Requirement::ReceiverType { .. } | Requirement::AllOf(_)
-                ) =>
-            {
-                Some(Requirement::AllOf(vec![typed, suspends]))
+        let contention = match &held.lock {
+            Some(LockId::Field { owner, field }) if held.shared || held.exclusive_self => {
+                Some(Requirement::Contended {
+                    owner: owner.clone(),
+                    field: field.clone(),
+                    shared: held.shared,
+                    exclusive_self: held.exclusive_self,
+                })
             }
-            (Some(typed), _) => Some(typed),
-            (None, suspends) => suspends,
+            _ => None,
+        };
+        let requires = match held.requires.clone() {
+            // Settled by the crate index alone: the form stays the default one.
+            Some(typed @ (Requirement::ReceiverType { .. } | Requirement::AllOf(_))) => Some(typed),
+            typed => {
+                let mut all: Vec<Requirement> =
+                    typed.into_iter().chain(suspension).chain(contention).collect();
+                match all.len() {
+                    0 => None,
+                    1 => all.pop(),
+                    _ => Some(Requirement::AllOf(all)),
+                }
+            }
         };
         match requires {
             None => sink.diagnostics.push(d),

@@ -265,6 +265,23 @@ impl Walker {
     }
 
     pub(super) fn walk_item_struct(&mut self, s: &syn::ItemStruct) {
+        // How each field is held: behind a pointer with other owners, or reachable from
+        // outside the crate (a read guard nobody can contend for needs neither).
+        let public_struct = matches!(s.vis, syn::Visibility::Public(_));
+        for f in &s.fields {
+            let Some(ident) = &f.ident else { continue };
+            let shape = type_shape(&f.ty);
+            let behind_pointer = shape.starts_with('&')
+                || ["Arc<", "Rc<", "Weak<", "&"]
+                    .iter()
+                    .any(|p| shape.contains(p));
+            self.facts.field_holds.push((
+                s.ident.to_string(),
+                ident.to_string(),
+                behind_pointer,
+                public_struct && matches!(f.vis, syn::Visibility::Public(_)),
+            ));
+        }
         if self.async_lock_scan {
             let public_struct = matches!(s.vis, syn::Visibility::Public(_));
             for f in &s.fields {

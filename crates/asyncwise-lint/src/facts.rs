@@ -364,6 +364,9 @@ pub struct FileSummary {
     /// Fields the file may write or hand out (for shared guards nobody can contend for).
     #[serde(default)]
     pub field_writes: Vec<FieldWrite>,
+    /// The file's module (`crate::db`): which private fields its code can reach.
+    #[serde(default)]
+    pub module: String,
     /// The build target the file belongs to.
     pub target: Target,
     /// Functions, calls and blocking calls, for the crate index.
@@ -452,6 +455,12 @@ pub struct FieldFact {
     /// A `pub` field of a `pub` struct: code outside the crate may reach it.
     #[serde(default)]
     pub public: bool,
+    /// Declared without any `pub`: only its module and that module's descendants reach it.
+    #[serde(default)]
+    pub private: bool,
+    /// The module of the file that declares it (`crate::manager::sink`).
+    #[serde(default)]
+    pub module: String,
 }
 
 /// A use of a struct field that may write it or hand it to other code (see
@@ -463,6 +472,9 @@ pub struct FieldWrite {
     pub owner: Option<String>,
     /// The field.
     pub field: String,
+    /// The method called on the field, when the use is a method call (`insert`, `clone`).
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 /// The signature facts the crate pass uses.
@@ -572,6 +584,7 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
         fields: &'a [FieldFact],
         type_aliases: &'a [(String, String)],
         field_writes: &'a [FieldWrite],
+        module: &'a str,
     }
     let mut facts: Vec<FileFacts> = Vec::with_capacity(files.len());
     for file in files {
@@ -584,6 +597,7 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             fields: &file.summary.fields,
             type_aliases: &file.summary.type_aliases,
             field_writes: &file.summary.field_writes,
+            module: &file.summary.module,
         });
     }
     for (from, d) in deferred {
@@ -591,7 +605,9 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
         let functions = seen.clone().flat_map(|f| f.functions);
         let fields = seen.clone().flat_map(|f| f.fields);
         let type_aliases = seen.clone().flat_map(|f| f.type_aliases);
-        let writes = seen.clone().flat_map(|f| f.field_writes);
+        let writes = seen
+            .clone()
+            .flat_map(|f| f.field_writes.iter().map(move |w| (f.module, w)));
         // The one type a field of a struct has: the struct itself, or an alias of it declared
         // in a file this one sees. Structs are known by name only: when two of that name give
         // the field different types, which one is meant is not known, and nothing is guessed.
@@ -640,21 +656,38 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                     "pedantic form: the lock is a field stored directly in `self` and this method takes `&mut self`: while it runs no other code can reach the lock, so nobody waits for the guard",
                 );
             }
-            // A use whose struct is named counts unless that struct has no such field (then
-            // the name was a guess about a wrapper).
-            let may_be_this = |w: &FieldWrite| match &w.owner {
-                None => true,
-                Some(o) => {
-                    o == owner
-                        || type_aliases
-                            .clone()
-                            .any(|(alias, target)| alias == o && target == owner)
-                        || !fields.clone().any(|f| &f.owner == o && &f.field == field)
+            // A use whose struct is named and has such a field is that struct's. Any other
+            // (the struct not told, or a guess about a wrapper) may be this lock's when it is
+            // a value use or a method a lock is written or handed out through: a method no
+            // such lock has (`rt.sinks.start(..)`) is some other type's.
+            let may_be_this = |w: &FieldWrite| {
+                let named = w.owner.as_ref().filter(|o| {
+                    fields.clone().any(|f| &f.owner == *o && &f.field == field)
+                        || type_aliases.clone().any(|(alias, _)| alias == *o)
+                });
+                match named {
+                    Some(o) => {
+                        o == owner
+                            || type_aliases
+                                .clone()
+                                .any(|(alias, target)| alias == o && target == owner)
+                    }
+                    None => w.method.as_ref().is_none_or(|m| {
+                        crate::knowledge::locks::LOCK_WRITE_METHODS.contains(&m.as_str())
+                    }),
                 }
+            };
+            // A private field is reached only from its module and the modules inside it.
+            let reaches = |module: &str| {
+                !decl.private
+                    || module == decl.module
+                    || module
+                        .strip_prefix(decl.module.as_str())
+                        .is_some_and(|rest| rest.starts_with("::"))
             };
             let written = writes
                 .clone()
-                .any(|w| &w.field == field && may_be_this(w));
+                .any(|(module, w)| &w.field == field && reaches(module) && may_be_this(w));
             (*shared && !decl.public && !written).then_some(
                 "pedantic form: a read guard of a lock no code of the crate writes or hands out after it is built: only a writer waits for a read guard, so nobody can contend for it",
             )

@@ -382,3 +382,59 @@ pub const READ_ONLY_LOCK_METHODS: &[&str] = &[
     "is_locked",
     "is_locked_exclusive",
 ];
+
+/// Methods through which a concurrent map or read/write lock can be written or handed out
+/// (`dashmap`'s writers, a lock's write side, copies of an `Arc` holding one). A use of a field
+/// whose struct is not known counts as a write of a lock field of that name only through one
+/// of these (or as a value: passed, referenced, assigned): `rt.sinks.start(..)` calls a
+/// method no such lock has, so its `sinks` is some other type.
+pub const LOCK_WRITE_METHODS: &[&str] = &[
+    // dashmap
+    "insert",
+    "remove",
+    "remove_if",
+    "remove_if_mut",
+    "entry",
+    "try_entry",
+    "get_mut",
+    "try_get_mut",
+    "iter_mut",
+    "alter",
+    "alter_all",
+    "retain",
+    "clear",
+    "shrink_to_fit",
+    "try_reserve",
+    "extend",
+    "into_iter",
+    "into_read_only",
+    "shards",
+    "shards_mut",
+    "_insert",
+    "view",
+    // read/write locks
+    "write",
+    "try_write",
+    "try_write_for",
+    "try_write_until",
+    "write_arc",
+    "upgradable_read",
+    "try_upgradable_read",
+    "upgradable_read_arc",
+    "into_inner",
+    "data_ptr",
+    "force_unlock_write",
+    "force_unlock_read",
+    "clear_poison",
+    "replace",
+    "set",
+    // handing out the lock itself
+    "clone",
+    "as_ref",
+    "as_mut",
+    "deref",
+    "deref_mut",
+    "borrow",
+    "borrow_mut",
+    "to_owned",
+];

@@ -724,6 +724,7 @@ impl<'a> FileModel<'a> {
             fields: self.fields.clone(),
             type_aliases: self.type_aliases.clone(),
             field_writes: self.field_writes.clone(),
+            module: self.module.clone(),
             target: crate::facts::Target::of(self.path),
             items: crate::summary::FileItems::default(),
         }

@@ -28,12 +28,59 @@ use crate::knowledge::locks::READ_ONLY_LOCK_METHODS;
 
 /// The fields `file` may write or hand out (deduplicated).
 pub fn analyse(file: &syn::File) -> Vec<FieldWrite> {
-    let mut v = Uses::default();
+    let mut v = Uses {
+        returns: return_types(file),
+        ..Uses::default()
+    };
     v.visit_file(file);
     v.out
         .into_iter()
-        .map(|(owner, field)| FieldWrite { owner, field })
+        .map(|(owner, field, method)| FieldWrite {
+            owner,
+            field,
+            method,
+        })
         .collect()
+}
+
+/// The struct each function of the file returns, by the function's name (`Result`/`Option`
+/// and smart pointers peeled); a name declared twice with different types is left out.
+fn return_types(file: &syn::File) -> HashMap<String, Option<String>> {
+    #[derive(Default)]
+    struct Returns(HashMap<String, Option<String>>);
+    impl Returns {
+        fn add(&mut self, sig: &syn::Signature) {
+            let syn::ReturnType::Type(_, ty) = &sig.output else {
+                return;
+            };
+            let ty = returned_name(ty);
+            let slot = self.0.entry(sig.ident.to_string()).or_insert(ty.clone());
+            if *slot != ty {
+                *slot = None;
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Returns {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            self.add(sig);
+        }
+    }
+    let mut r = Returns::default();
+    r.visit_file(file);
+    r.0
+}
+
+/// [`type_name`] with `Result<T, E>` read as `T`.
+fn returned_name(ty: &syn::Type) -> Option<String> {
+    if let syn::Type::Path(p) = ty
+        && let Some(last) = p.path.segments.last()
+        && last.ident == "Result"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(ok)) = args.args.first()
+    {
+        return returned_name(ok);
+    }
+    type_name(ty)
 }
 
 #[derive(Default)]
@@ -56,7 +103,9 @@ struct Uses {
     scopes: Vec<FnScope>,
     /// Inside a closure or async block of the current function.
     captured: usize,
-    out: BTreeSet<(Option<String>, String)>,
+    out: BTreeSet<(Option<String>, String, Option<String>)>,
+    /// What each function of the file returns (see [`return_types`]).
+    returns: HashMap<String, Option<String>>,
 }
 
 /// The struct a written type names: references and single-argument generic wrappers
@@ -122,8 +171,68 @@ impl Uses {
         }
     }
 
+    /// The struct a `let` initializer's value is of, when it says: a copy or reference of a
+    /// typed local (`context.clone()`, `Arc::clone(&context)`), a struct literal, or a call of
+    /// a type's associated function (`Store::new(..)`).
+    fn type_of_init(&self, init: &syn::Expr) -> Option<String> {
+        match peel(init) {
+            syn::Expr::Await(a) => self.type_of_init(&a.base),
+            syn::Expr::Try(t) => self.type_of_init(&t.expr),
+            syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+                self.owner_of(&m.receiver)
+            }
+            // A function of this file, by the type it declares it returns.
+            syn::Expr::MethodCall(m) => self.returns.get(&m.method.to_string()).cloned()?,
+            syn::Expr::Call(c)
+                if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() == 1) =>
+            {
+                let syn::Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                let name = p.path.segments.first()?.ident.to_string();
+                self.returns.get(&name).cloned()?
+            }
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                let segments: Vec<String> =
+                    p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                match segments.as_slice() {
+                    [.., wrapper, clone]
+                        if clone == "clone" && matches!(wrapper.as_str(), "Arc" | "Rc") =>
+                    {
+                        c.args.first().and_then(|a| self.owner_of(a))
+                    }
+                    [.., ty, _] if ty.starts_with(|ch: char| ch.is_ascii_uppercase()) => {
+                        matches!(ty.as_str(), "Arc" | "Rc" | "Box" | "Some" | "Ok")
+                            .then(|| c.args.first().and_then(|a| self.type_of_init(a)))
+                            .unwrap_or_else(|| self.named(ty))
+                    }
+                    _ => None,
+                }
+            }
+            syn::Expr::Struct(st) => self.named(&st.path.segments.last()?.ident.to_string()),
+            e @ syn::Expr::Path(_) => self.owner_of(e),
+            _ => None,
+        }
+    }
+
+    /// A type by its name, `Self` as the `impl`'s.
+    fn named(&self, ty: &str) -> Option<String> {
+        match ty {
+            "Self" => self.impl_owner.last().cloned().flatten(),
+            other => Some(other.to_string()),
+        }
+    }
+
     fn write(&mut self, owner: Option<String>, field: String) {
-        self.out.insert((owner, field));
+        self.out.insert((owner, field, None));
+    }
+
+    /// A method other than a read-only one called on a field.
+    fn write_by(&mut self, owner: Option<String>, field: String, method: String) {
+        self.out.insert((owner, field, Some(method)));
     }
 
     /// A field expression used other than through a read-only method: a write.
@@ -221,7 +330,12 @@ impl Uses {
                             }
                             _ => None,
                         };
-                        self.write(owner, name);
+                        match (trees.get(i + 2), is_dot(trees.get(i + 1)), is_call(trees.get(i + 3))) {
+                            (Some(proc_macro2::TokenTree::Ident(m)), true, true) => {
+                                self.write_by(owner, name, m.to_string());
+                            }
+                            _ => self.write(owner, name),
+                        }
                         continue;
                     }
                     if read_only_call(i + 1) {
@@ -300,10 +414,17 @@ impl<'ast> Visit<'ast> for Uses {
                 return;
             }
             if let Some(name) = &name
-                && let Some(scope) = self.scope()
+                && !matches!(l.pat, syn::Pat::Type(_))
             {
-                // Rebound to something else: no longer the field.
-                scope.aliases.remove(name);
+                let ty = self.type_of_init(&init.expr);
+                if let Some(scope) = self.scope() {
+                    // Rebound to something else: no longer the field, and typed anew.
+                    scope.aliases.remove(name);
+                    match ty {
+                        Some(ty) => scope.typed.insert(name.clone(), ty),
+                        None => scope.typed.remove(name),
+                    };
+                }
             }
         }
         visit::visit_local(self, l);
@@ -315,6 +436,26 @@ impl<'ast> Visit<'ast> for Uses {
         match peel(&m.receiver) {
             syn::Expr::Field(f) if read_only => self.projection_base(&f.base),
             syn::Expr::Path(_) if read_only => {}
+            // `let map = &self.map; map.insert(..)`: the field's method.
+            recv @ syn::Expr::Path(_)
+                if local_name(recv).is_some_and(|n| {
+                    self.scopes.last().is_some_and(|s| s.aliases.contains_key(&n))
+                }) =>
+            {
+                let name = local_name(recv).unwrap_or_default();
+                if let Some((owner, field)) =
+                    self.scopes.last().and_then(|s| s.aliases.get(&name)).cloned()
+                {
+                    self.write_by(owner, field, method);
+                }
+            }
+            syn::Expr::Field(f) => {
+                if let syn::Member::Named(name) = &f.member {
+                    let owner = self.owner_of(&f.base);
+                    self.write_by(owner, name.to_string(), method);
+                }
+                self.projection_base(&f.base);
+            }
             recv => {
                 if method == "clone"
                     && let Some(name) = local_name(recv)
@@ -353,11 +494,11 @@ impl<'ast> Visit<'ast> for Uses {
     }
 
     fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
-        let owner = match s.path.segments.last() {
-            Some(seg) if seg.ident == "Self" => self.impl_owner.last().cloned().flatten(),
-            Some(seg) => Some(seg.ident.to_string()),
-            None => None,
-        };
+        let owner = s
+            .path
+            .segments
+            .last()
+            .and_then(|seg| self.named(&seg.ident.to_string()));
         for fv in &s.fields {
             if let syn::Member::Named(field) = &fv.member
                 && let Some(local) = local_name(peel(&fv.expr))
@@ -408,6 +549,14 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn a_local_is_typed_by_what_a_function_of_the_file_returns() {
+        let w = writes(
+            "struct Versions { sinks: HashMap<String, u32> } impl P { fn load(&self) -> Result<Versions, E> { todo!() } fn save(&self) { let mut v = self.load().unwrap_or_default(); let mut w = self.load()?; w.sinks.insert(1, 2); } }",
+        );
+        assert!(w.contains(&of("Versions", "sinks")), "{w:?}");
+    }
+
     fn of(owner: &str, field: &str) -> (Option<String>, String) {
         (Some(owner.to_string()), field.to_string())
     }
@@ -442,6 +591,15 @@ mod tests {
         );
         assert!(w.contains(&of("Ctx", "map")), "{w:?}");
         assert!(w.contains(&of("Other", "thing")) || w.contains(&(None, "map".into())), "{w:?}");
+        assert!(w.contains(&(None, "map".to_string())), "{w:?}");
+    }
+
+    #[test]
+    fn a_copy_of_a_typed_local_keeps_its_type() {
+        let w = writes(
+            "fn run(ctx: Arc<Ctx>) { let ctx = ctx.clone(); spawn(async move { ctx.map.set(1).await; }); let other = make(); other.map.clear(); }",
+        );
+        assert!(w.contains(&of("Ctx", "map")), "{w:?}");
         assert!(w.contains(&(None, "map".to_string())), "{w:?}");
     }
 

@@ -280,6 +280,7 @@ impl Walker {
                 ident.to_string(),
                 behind_pointer,
                 public_struct && matches!(f.vis, syn::Visibility::Public(_)),
+                matches!(f.vis, syn::Visibility::Inherited),
             ));
         }
         if self.async_lock_scan {

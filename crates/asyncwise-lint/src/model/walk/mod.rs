@@ -95,8 +95,9 @@ pub struct WalkFacts {
     /// Locals bound to a clone of a field's async lock (`let m = Arc::clone(&self.m)`): the
     /// function, the local's name and the field. A lock call through the local is the field's.
     pub field_lock_aliases: Vec<(String, String, crate::summary::LockId)>,
-    /// Struct fields declared in the file: (struct, field, behind a shared pointer, public).
-    pub field_holds: Vec<(String, String, bool, bool)>,
+    /// Struct fields declared in the file: (struct, field, behind a shared pointer, public,
+    /// private: no `pub` of any kind).
+    pub field_holds: Vec<(String, String, bool, bool, bool)>,
     /// The statement-level IR of async bodies.
     pub ir: super::ir::Ir,
     /// Loops of async bodies.
@@ -175,6 +176,8 @@ pub fn walk_file(
                 // Unknown (a struct the table names otherwise): as if shared, the safe side.
                 behind_pointer: held.is_none_or(|h| h.2),
                 public: held.is_none_or(|h| h.3),
+                private: held.is_some_and(|h| h.4),
+                module: cx.module.clone(),
             }
         })
         .collect();

@@ -5,7 +5,10 @@
 // local bound to `&self.entries`. A field of the same name on another struct (`Runtime.entries`,
 // a `Registry`) has methods called on it that say nothing about the map. `Sessions.live` is
 // filled through a local before the struct is built and never written after (pedantic).
+// A private field is reached only from its own module: a write of a `live` field in
+// `cache.rs`, whose struct the use does not name, is not `Sessions.live`.
 // `Offsets.seen` is written in `writer.rs` and read across an await in `flusher.rs`: default.
+pub mod cache;
 pub mod flusher;
 pub mod manager;
 pub mod offsets;

@@ -1,7 +1,7 @@
 use dashmap::DashMap;
 
 pub struct Offsets {
-    seen: DashMap<u32, u64>,
+    pub(crate) seen: DashMap<u32, u64>,
 }
 
 impl Offsets {

@@ -636,7 +636,9 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             });
             let first = decls.next()?;
             decls
-                .all(|other| other.behind_pointer == first.behind_pointer && other.public == first.public)
+                .all(|other| {
+                    other.behind_pointer == first.behind_pointer && other.public == first.public
+                })
                 .then_some(first)
         };
         // Why nobody else can contend for a field's lock, if nobody can.
@@ -719,6 +721,12 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                     field,
                     one_of,
                 } => field_type(owner, field).is_some_and(|ty| {
+                    // A bare name no import explained (`DashMap` brought in by a macro's
+                    // expansion) is the one lock type of that name, if only one has it.
+                    let ty = match ty.contains("::") {
+                        false => crate::knowledge::locks::lock_by_bare_name(ty).unwrap_or(ty),
+                        true => ty,
+                    };
                     one_of
                         .iter()
                         .any(|p| crate::knowledge::blocking::path_matches(p, ty))
@@ -756,8 +764,12 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
         // not silence.
         // A guard nobody else can contend for is the pedantic form too (see
         // `Requirement::Contended`).
-        let form_only =
-            |r: &Requirement| matches!(r, Requirement::MaySuspend(_) | Requirement::Contended { .. });
+        let form_only = |r: &Requirement| {
+            matches!(
+                r,
+                Requirement::MaySuspend(_) | Requirement::Contended { .. }
+            )
+        };
         let all: Vec<&Requirement> = match &d.requires {
             Requirement::AllOf(all) => all.iter().collect(),
             one => vec![one],

@@ -438,3 +438,18 @@ pub const LOCK_WRITE_METHODS: &[&str] = &[
     "borrow_mut",
     "to_owned",
 ];
+
+/// The lock type a bare type name stands for when no import in the file explains it (a name
+/// a macro's expansion imports: a connector macro that brings `DashMap` into scope): only a
+/// name that is the last segment of exactly one lock type, synchronous or async (`DashMap`,
+/// never `Mutex` or `RwLock`, which std, `parking_lot` and tokio share).
+pub fn lock_by_bare_name(name: &str) -> Option<&'static str> {
+    let last = |p: &'static str| p.rsplit("::").next().unwrap_or(p);
+    let mut named = LOCK_TYPES
+        .iter()
+        .map(|l| l.path)
+        .chain(ASYNC_LOCK_TYPES.iter().copied())
+        .filter(|p| last(p) == name);
+    let first = named.next()?;
+    named.next().is_none().then_some(first)
+}

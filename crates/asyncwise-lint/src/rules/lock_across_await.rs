@@ -47,6 +47,30 @@ crate::declare_rule! {
     /// libraries' futures share (`send`, `flush`, `lock`, ...:
     /// `knowledge::awaits::LIBRARY_AWAIT_NAMES`) may be the library's future.
     ///
+    /// A guard nobody else can contend for is the pedantic form as well: nobody waits for it,
+    /// though the future still is not `Send` and a later change makes a contender. Two shapes,
+    /// settled over every file of the crate:
+    /// * a *read* guard (`RwLock::read`, a `dashmap` read reference from `get` or `iter`) of a
+    ///   private or crate-visible field that no code of the crate writes or hands out after the
+    ///   value is built: only a writer waits for a read guard. Built once from a list
+    ///   (`DashMap::from_iter`, `collect`, a local filled before the struct literal) and then
+    ///   only read with `get`/`iter`/`len`/`contains_key` is unwritten; one `insert`,
+    ///   `remove`, `entry`, `get_mut`, `retain`, `clear`, `write()`, a clone of its `Arc`, a
+    ///   `&map` handed to a call or bound and used so, or a use inside a macro keeps the
+    ///   default form. A use on a value whose struct is not told counts when it could be this
+    ///   lock's (a lock method, not `rt.sinks.start(..)`), and a private field is written only
+    ///   from its own module. On fifteen labelled field sets: seven read guards of maps built
+    ///   once and never written, labelled noise; a flusher reading a map that another method
+    ///   inserts into stays reported (labelled act);
+    /// * any guard on `self.field` in a method taking `&mut self`, the field stored directly in
+    ///   the struct (not behind `Arc`/`Rc`/a reference, whose other copies may be elsewhere):
+    ///   while the method holds `self` exclusively no other code reaches the lock. (The
+    ///   method's own awaited calls still can, through `&self`: a callee that writes the same
+    ///   map deadlocks on itself; the pedantic form still shows it.)
+    ///
+    /// A field typed by a bare `DashMap` that no import of its file explains (brought in by a
+    /// macro's expansion) is taken for `dashmap`'s, the only lock type of that name.
+    ///
     /// A watch channel's `Ref` holds the channel's read lock: the sender's next `send` blocks
     /// its thread until the `Ref` is gone. A `dashmap` reference holds a shard's lock: another
     /// task touching that shard blocks its thread, and on the same thread it deadlocks.
@@ -57,6 +81,22 @@ crate::declare_rule! {
     ///     let mut s = state.lock().unwrap();
     ///     s.hits += 1;
     ///     db.save(&s).await;
+    /// }
+    /// ```
+    ///
+    /// Pedantic form: the map is built once and only read, so the shard read guard held across
+    /// `run` blocks nobody.
+    /// ```rust,ignore
+    /// struct Pool { workers: DashMap<String, Worker> }
+    /// impl Pool {
+    ///     fn new(names: Vec<String>) -> Self {
+    ///         Pool { workers: names.into_iter().map(|n| (n, Worker::new())).collect() }
+    ///     }
+    ///     async fn dispatch(&self, name: &str, job: Job) {
+    ///         if let Some(w) = self.workers.get(name) {
+    ///             w.run(job).await;
+    ///         }
+    ///     }
     /// }
     /// ```
     ///
@@ -71,6 +111,11 @@ crate::declare_rule! {
     ///     db.save(&snapshot).await;
     /// }
     /// ```
+    ///
+    /// For a map read while another task writes it, clone what the await needs out of the
+    /// reference first (`let w = self.workers.get(name).map(|r| r.clone());`), or collect the
+    /// entries into a `Vec` before a loop that awaits. A map nobody writes after start-up needs
+    /// no lock at all: a plain `HashMap` (behind an `Arc`) says so.
     pub LOCK_ACROSS_AWAIT, "lock_across_await", Group::Suspicious, Level::Warn, check,
     repeats: crate::rules::Repeats::Each { reason: "each guard is dropped before its await, or its lock replaced, separately: two guards in one function are two places to change" }
 }
@@ -108,8 +153,11 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             // Settled by the crate index alone: the form stays the default one.
             Some(typed @ (Requirement::ReceiverType { .. } | Requirement::AllOf(_))) => Some(typed),
             typed => {
-                let mut all: Vec<Requirement> =
-                    typed.into_iter().chain(suspension).chain(contention).collect();
+                let mut all: Vec<Requirement> = typed
+                    .into_iter()
+                    .chain(suspension)
+                    .chain(contention)
+                    .collect();
                 match all.len() {
                     0 => None,
                     1 => all.pop(),

@@ -148,9 +148,11 @@ fn peel(mut e: &syn::Expr) -> &syn::Expr {
 
 fn local_name(e: &syn::Expr) -> Option<String> {
     match e {
-        syn::Expr::Path(p) if p.qself.is_none() => {
-            p.path.get_ident().map(|i| i.to_string()).filter(|n| n != "self")
-        }
+        syn::Expr::Path(p) if p.qself.is_none() => p
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .filter(|n| n != "self"),
         _ => None,
     }
 }
@@ -183,8 +185,7 @@ impl Uses {
             }
             // A function of this file, by the type it declares it returns.
             syn::Expr::MethodCall(m) => self.returns.get(&m.method.to_string()).cloned()?,
-            syn::Expr::Call(c)
-                if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() == 1) =>
+            syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() == 1) =>
             {
                 let syn::Expr::Path(p) = &*c.func else {
                     return None;
@@ -196,8 +197,12 @@ impl Uses {
                 let syn::Expr::Path(p) = &*c.func else {
                     return None;
                 };
-                let segments: Vec<String> =
-                    p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
                 match segments.as_slice() {
                     [.., wrapper, clone]
                         if clone == "clone" && matches!(wrapper.as_str(), "Arc" | "Rc") =>
@@ -301,12 +306,8 @@ impl Uses {
     /// call is a write, and every identifier may be a local handed to other code.
     fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
         let trees: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
-        let is_dot = |t: Option<&proc_macro2::TokenTree>| {
-            matches!(t, Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '.')
-        };
-        let is_call = |t: Option<&proc_macro2::TokenTree>| {
-            matches!(t, Some(proc_macro2::TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
-        };
+        let is_dot = |t: Option<&proc_macro2::TokenTree>| matches!(t, Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '.');
+        let is_call = |t: Option<&proc_macro2::TokenTree>| matches!(t, Some(proc_macro2::TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
         // Is `.name(` at `i` a read-only method call?
         let read_only_call = |i: usize| {
             is_dot(trees.get(i))
@@ -330,7 +331,11 @@ impl Uses {
                             }
                             _ => None,
                         };
-                        match (trees.get(i + 2), is_dot(trees.get(i + 1)), is_call(trees.get(i + 3))) {
+                        match (
+                            trees.get(i + 2),
+                            is_dot(trees.get(i + 1)),
+                            is_call(trees.get(i + 3)),
+                        ) {
                             (Some(proc_macro2::TokenTree::Ident(m)), true, true) => {
                                 self.write_by(owner, name, m.to_string());
                             }
@@ -439,12 +444,17 @@ impl<'ast> Visit<'ast> for Uses {
             // `let map = &self.map; map.insert(..)`: the field's method.
             recv @ syn::Expr::Path(_)
                 if local_name(recv).is_some_and(|n| {
-                    self.scopes.last().is_some_and(|s| s.aliases.contains_key(&n))
+                    self.scopes
+                        .last()
+                        .is_some_and(|s| s.aliases.contains_key(&n))
                 }) =>
             {
                 let name = local_name(recv).unwrap_or_default();
-                if let Some((owner, field)) =
-                    self.scopes.last().and_then(|s| s.aliases.get(&name)).cloned()
+                if let Some((owner, field)) = self
+                    .scopes
+                    .last()
+                    .and_then(|s| s.aliases.get(&name))
+                    .cloned()
                 {
                     self.write_by(owner, field, method);
                 }
@@ -590,7 +600,10 @@ mod tests {
             "async fn h(State(ctx): State<Arc<Ctx>>, other: Other) { ctx.map.insert(1, 2); other.thing.map.insert(1, 2); x().map.clear(); }",
         );
         assert!(w.contains(&of("Ctx", "map")), "{w:?}");
-        assert!(w.contains(&of("Other", "thing")) || w.contains(&(None, "map".into())), "{w:?}");
+        assert!(
+            w.contains(&of("Other", "thing")) || w.contains(&(None, "map".into())),
+            "{w:?}"
+        );
         assert!(w.contains(&(None, "map".to_string())), "{w:?}");
     }
 

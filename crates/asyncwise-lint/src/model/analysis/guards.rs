@@ -336,8 +336,11 @@ impl<'a> Scanner<'a> {
                         && let Some(lock @ LockId::Field { .. }) =
                             lock_identity(&r.expr, &self.env, self.types, self.resolver, None)
                     {
-                        self.field_refs
-                            .push((name.ident.to_string(), lock, is_self_field(&r.expr)));
+                        self.field_refs.push((
+                            name.ident.to_string(),
+                            lock,
+                            is_self_field(&r.expr),
+                        ));
                     }
                     let ty = infer(&init.expr, &self.env, self.types, self.resolver);
                     self.env.bind_pat(&l.pat, ty, self.types, self.resolver);
@@ -821,8 +824,7 @@ impl Scanner<'_> {
         }
         if let syn::Expr::Path(p) = e
             && let Some(name) = p.path.get_ident()
-            && let Some((_, lock, on_self)) =
-                self.field_refs.iter().rev().find(|(n, ..)| name == n)
+            && let Some((_, lock, on_self)) = self.field_refs.iter().rev().find(|(n, ..)| name == n)
         {
             return Contention {
                 lock: Some(lock.clone()),
@@ -891,8 +893,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
                 .all(|l| l.shared_guard_methods.contains(&method.as_str()));
         // A map's guard methods take the key (`entries.get(name)`); a lock's take nothing.
         let keyed = candidates.iter().all(|l| !l.guard_is_first_argument);
-        if one_of.is_empty() || !m.args.is_empty() && !method.starts_with("try_lock_") && !keyed
-        {
+        if one_of.is_empty() || !m.args.is_empty() && !method.starts_with("try_lock_") && !keyed {
             return None;
         }
         return Some(GuardCall {

@@ -45,12 +45,10 @@ impl Walker {
         // A guard on a field of `self` is out of everyone else's reach only while the method
         // holds `self` exclusively.
         let mut_self = self.mut_self.last() == Some(&true);
-        self.facts
-            .held_guards
-            .extend(held.into_iter().map(|mut g| {
-                g.exclusive_self &= mut_self;
-                g
-            }));
+        self.facts.held_guards.extend(held.into_iter().map(|mut g| {
+            g.exclusive_self &= mut_self;
+            g
+        }));
         if self.async_lock_scan {
             let function = self.current_fn_path();
             let function = function.as_deref();

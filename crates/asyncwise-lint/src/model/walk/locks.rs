@@ -270,11 +270,7 @@ impl Walker {
         let public_struct = matches!(s.vis, syn::Visibility::Public(_));
         for f in &s.fields {
             let Some(ident) = &f.ident else { continue };
-            let shape = type_shape(&f.ty);
-            let behind_pointer = shape.starts_with('&')
-                || ["Arc<", "Rc<", "Weak<", "&"]
-                    .iter()
-                    .any(|p| shape.contains(p));
+            let behind_pointer = behind_pointer(&f.ty);
             self.facts.field_holds.push((
                 s.ident.to_string(),
                 ident.to_string(),
@@ -332,6 +328,35 @@ impl Walker {
                 });
         }
         visit::visit_item_static(self, s);
+    }
+}
+
+/// Is a field of type `ty` held behind a pointer that can have other owners: a reference, an
+/// `Arc`/`Rc`/`Weak`, also inside an `Option` or `Box`? Only the outer type counts: the values
+/// of a `DashMap<K, Arc<V>>` being shared says nothing about the map.
+fn behind_pointer(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(_) | syn::Type::Ptr(_) => true,
+        syn::Type::Paren(p) => behind_pointer(&p.elem),
+        syn::Type::Group(g) => behind_pointer(&g.elem),
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            match last.ident.to_string().as_str() {
+                "Arc" | "Rc" | "Weak" => true,
+                "Option" | "Box" => match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args
+                        .args
+                        .iter()
+                        .any(|a| matches!(a, syn::GenericArgument::Type(t) if behind_pointer(t))),
+                    _ => false,
+                },
+                _ => false,
+            }
+        }
+        // A trait object or anything else we cannot see into: as if shared.
+        _ => true,
     }
 }
 

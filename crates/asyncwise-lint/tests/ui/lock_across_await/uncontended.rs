@@ -144,14 +144,15 @@ impl Table {
 }
 
 // Exclusive access through `&mut self`.
+// (The values being `Arc`s says nothing about the map itself.)
 struct Buffers {
-    parts: DashMap<u32, Vec<u8>>,
+    parts: DashMap<u32, Arc<Vec<u8>>>,
     pending: Mutex<Vec<u8>>,
 }
 
 impl Buffers {
     fn add(&self, k: u32, v: Vec<u8>) {
-        self.parts.insert(k, v);
+        self.parts.insert(k, Arc::new(v));
         self.pending.lock().unwrap().push(1);
     }
 

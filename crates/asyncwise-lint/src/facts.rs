@@ -62,6 +62,24 @@ pub enum Requirement {
     /// crate that never suspend ([`FnSignature::never_suspends`]). Each call with the number of
     /// arguments it passes (a method of another arity is another type's).
     MaySuspend(Vec<(FnRef, usize)>),
+    /// Some other code can contend for the lock of a guard held across an await: the lock is
+    /// a field (`owner.field`) and neither of these holds. (1) `exclusive_self`: the guard
+    /// was taken on `self.field` in a method taking `&mut self`, and the field is declared
+    /// directly in the struct (not behind `Arc`/`Rc`/a reference), so while the method runs
+    /// nothing else reaches it. (2) `shared`: the guard is a read guard, the field is not
+    /// visible outside the crate, and no file of the crate writes it or hands it out
+    /// ([`FileSummary::field_writes`]): only a writer waits for a read guard. Like
+    /// [`Requirement::MaySuspend`], it decides the form, not whether there is a finding.
+    Contended {
+        /// The struct's name.
+        owner: String,
+        /// The field.
+        field: String,
+        /// A shared (read) guard.
+        shared: bool,
+        /// Taken on `self.field` in a method taking `&mut self`.
+        exclusive_self: bool,
+    },
     /// The called function (a path as the file resolves it: `crate::rt::spawn`,
     /// `member::runtime::spawn`) is one of the workspace that hands the future it is given to
     /// a spawner (`FnSummary::spawns_future`), and, with `loses_errors`, does not handle the
@@ -343,6 +361,12 @@ pub struct FileSummary {
     /// name), so a field reached through `data: &AppData` in another file is the target's.
     #[serde(default)]
     pub type_aliases: Vec<(String, String)>,
+    /// Fields the file may write or hand out (for shared guards nobody can contend for).
+    #[serde(default)]
+    pub field_writes: Vec<FieldWrite>,
+    /// The file's module (`crate::db`): which private fields its code can reach.
+    #[serde(default)]
+    pub module: String,
     /// The build target the file belongs to.
     pub target: Target,
     /// Functions, calls and blocking calls, for the crate index.
@@ -424,6 +448,33 @@ pub struct FieldFact {
     /// that type's canonical path.
     #[serde(default)]
     pub guarded: Option<String>,
+    /// Declared behind a pointer that can have other owners (`Arc`, `Rc`, `Weak`, a
+    /// reference): code holding another copy may reach it.
+    #[serde(default)]
+    pub behind_pointer: bool,
+    /// A `pub` field of a `pub` struct: code outside the crate may reach it.
+    #[serde(default)]
+    pub public: bool,
+    /// Declared without any `pub`: only its module and that module's descendants reach it.
+    #[serde(default)]
+    pub private: bool,
+    /// The module of the file that declares it (`crate::manager::sink`).
+    #[serde(default)]
+    pub module: String,
+}
+
+/// A use of a struct field that may write it or hand it to other code (see
+/// [`field_writes`](crate::model::analysis::field_writes)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldWrite {
+    /// The struct, when the use tells it (`self.map` in an `impl`, a parameter of a named
+    /// type); `None` matches every struct with a field of this name.
+    pub owner: Option<String>,
+    /// The field.
+    pub field: String,
+    /// The method called on the field, when the use is a method call (`insert`, `clone`).
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 /// The signature facts the crate pass uses.
@@ -532,6 +583,8 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
         functions: &'a [FnSignature],
         fields: &'a [FieldFact],
         type_aliases: &'a [(String, String)],
+        field_writes: &'a [FieldWrite],
+        module: &'a str,
     }
     let mut facts: Vec<FileFacts> = Vec::with_capacity(files.len());
     for file in files {
@@ -543,6 +596,8 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             functions: &file.summary.functions,
             fields: &file.summary.fields,
             type_aliases: &file.summary.type_aliases,
+            field_writes: &file.summary.field_writes,
+            module: &file.summary.module,
         });
     }
     for (from, d) in deferred {
@@ -550,6 +605,9 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
         let functions = seen.clone().flat_map(|f| f.functions);
         let fields = seen.clone().flat_map(|f| f.fields);
         let type_aliases = seen.clone().flat_map(|f| f.type_aliases);
+        let writes = seen
+            .clone()
+            .flat_map(|f| f.field_writes.iter().map(move |w| (f.module, w)));
         // The one type a field of a struct has: the struct itself, or an alias of it declared
         // in a file this one sees. Structs are known by name only: when two of that name give
         // the field different types, which one is meant is not known, and nothing is guessed.
@@ -566,6 +624,75 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                 .map(|f| &f.ty);
             let first = types.next()?;
             types.all(|other| other == first).then_some(first)
+        };
+        // The one declaration of a field, as `field_type` finds it.
+        let field_decl = |owner: &String, field: &String| {
+            let mut decls = fields.clone().filter(|f| {
+                &f.field == field
+                    && (&f.owner == owner
+                        || type_aliases
+                            .clone()
+                            .any(|(alias, target)| alias == owner && target == &f.owner))
+            });
+            let first = decls.next()?;
+            decls
+                .all(|other| {
+                    other.behind_pointer == first.behind_pointer && other.public == first.public
+                })
+                .then_some(first)
+        };
+        // Why nobody else can contend for a field's lock, if nobody can.
+        let uncontended = |requires: &Requirement| -> Option<&'static str> {
+            let Requirement::Contended {
+                owner,
+                field,
+                shared,
+                exclusive_self,
+            } = requires
+            else {
+                return None;
+            };
+            let decl = field_decl(owner, field)?;
+            if *exclusive_self && !decl.behind_pointer {
+                return Some(
+                    "pedantic form: the lock is a field stored directly in `self` and this method takes `&mut self`: while it runs no other code can reach the lock, so nobody waits for the guard",
+                );
+            }
+            // A use whose struct is named and has such a field is that struct's. Any other
+            // (the struct not told, or a guess about a wrapper) may be this lock's when it is
+            // a value use or a method a lock is written or handed out through: a method no
+            // such lock has (`rt.sinks.start(..)`) is some other type's.
+            let may_be_this = |w: &FieldWrite| {
+                let named = w.owner.as_ref().filter(|o| {
+                    fields.clone().any(|f| &f.owner == *o && &f.field == field)
+                        || type_aliases.clone().any(|(alias, _)| alias == *o)
+                });
+                match named {
+                    Some(o) => {
+                        o == owner
+                            || type_aliases
+                                .clone()
+                                .any(|(alias, target)| alias == o && target == owner)
+                    }
+                    None => w.method.as_ref().is_none_or(|m| {
+                        crate::knowledge::locks::LOCK_WRITE_METHODS.contains(&m.as_str())
+                    }),
+                }
+            };
+            // A private field is reached only from its module and the modules inside it.
+            let reaches = |module: &str| {
+                !decl.private
+                    || module == decl.module
+                    || module
+                        .strip_prefix(decl.module.as_str())
+                        .is_some_and(|rest| rest.starts_with("::"))
+            };
+            let written = writes
+                .clone()
+                .any(|(module, w)| &w.field == field && reaches(module) && may_be_this(w));
+            (*shared && !decl.public && !written).then_some(
+                "pedantic form: a read guard of a lock no code of the crate writes or hands out after it is built: only a writer waits for a read guard, so nobody can contend for it",
+            )
         };
         // The task ends in a call of an async fn of the crate that can end in its error silently.
         let ends_in_result = |call: &FnRef| {
@@ -594,6 +721,12 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                     field,
                     one_of,
                 } => field_type(owner, field).is_some_and(|ty| {
+                    // A bare name no import explained (`DashMap` brought in by a macro's
+                    // expansion) is the one lock type of that name, if only one has it.
+                    let ty = match ty.contains("::") {
+                        false => crate::knowledge::locks::lock_by_bare_name(ty).unwrap_or(ty),
+                        true => ty,
+                    };
                     one_of
                         .iter()
                         .any(|p| crate::knowledge::blocking::path_matches(p, ty))
@@ -619,6 +752,7 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
                         .collect();
                     named.is_empty() || named.iter().any(|f| !f.never_suspends)
                 }),
+                Requirement::Contended { .. } => uncontended(requires).is_none(),
                 Requirement::ReceiverType { .. }
                 | Requirement::SpawnWrapper { .. }
                 | Requirement::MemberFnFailsSilently { .. } => return None,
@@ -628,16 +762,27 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
         // one `.await` added to such a callee makes it one, and a sketch's stand-in for I/O
         // (`async fn greet(name: &str) { println!(..) }`) looks the same. The pedantic form,
         // not silence.
-        let (parts, suspends): (Vec<&Requirement>, Option<&Requirement>) = match &d.requires {
-            Requirement::AllOf(all) => (
-                all.iter()
-                    .filter(|r| !matches!(r, Requirement::MaySuspend(_)))
-                    .collect(),
-                all.iter().find(|r| matches!(r, Requirement::MaySuspend(_))),
-            ),
-            may @ Requirement::MaySuspend(_) => (Vec::new(), Some(may)),
-            one => (vec![one], None),
+        // A guard nobody else can contend for is the pedantic form too (see
+        // `Requirement::Contended`).
+        let form_only = |r: &Requirement| {
+            matches!(
+                r,
+                Requirement::MaySuspend(_) | Requirement::Contended { .. }
+            )
         };
+        let all: Vec<&Requirement> = match &d.requires {
+            Requirement::AllOf(all) => all.iter().collect(),
+            one => vec![one],
+        };
+        let parts: Vec<&Requirement> = all.iter().copied().filter(|r| !form_only(r)).collect();
+        let suspends = all
+            .iter()
+            .copied()
+            .find(|r| matches!(r, Requirement::MaySuspend(_)));
+        let contended = all
+            .iter()
+            .copied()
+            .find(|r| matches!(r, Requirement::Contended { .. }));
         let settled: Vec<Option<bool>> = parts.iter().map(|r| holds_one(r)).collect();
         if settled.contains(&Some(false)) {
             continue;
@@ -667,6 +812,9 @@ pub(crate) fn finish_package_of(files: &[&FileAnalysis]) -> (Vec<Diagnostic>, Ve
             diagnostic.notes.push(crate::diagnostic::Note::text(
                 "pedantic form: every await here is of an async fn of this crate that never suspends (no await point of its own); it becomes a suspension as soon as one is added",
             ));
+        } else if let Some(why) = contended.and_then(uncontended) {
+            diagnostic.form = crate::levels::Form::Pedantic;
+            diagnostic.notes.push(crate::diagnostic::Note::text(why));
         }
         out.push(diagnostic);
     }

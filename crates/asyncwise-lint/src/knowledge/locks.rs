@@ -13,6 +13,9 @@ pub struct LockType {
     /// used as the `Connection`); not so for `dashmap`'s references (to the value, the second
     /// argument) nor for a `watch` channel's `Ref` (a value, not a client behind a lock).
     pub guard_is_first_argument: bool,
+    /// Guard methods whose guard is a shared (read) one: only a writer of the same lock waits
+    /// for it (a `RwLock`'s `read`, a `dashmap` shard's read lock from `get` or `iter`).
+    pub shared_guard_methods: &'static [&'static str],
 }
 
 /// Synchronous locks and cells.
@@ -21,30 +24,35 @@ pub const LOCK_TYPES: &[LockType] = &[
         path: "std::sync::Mutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`std::sync::Mutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "std::sync::RwLock",
         guard_methods: &["read", "write", "try_read", "try_write"],
         describe: "`std::sync::RwLock` guard",
+        shared_guard_methods: &["read", "try_read"],
         guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::Mutex",
         guard_methods: &["lock", "try_lock", "try_lock_for", "try_lock_until"],
         describe: "`parking_lot::Mutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::FairMutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`parking_lot::FairMutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "parking_lot::ReentrantMutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`parking_lot::ReentrantMutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
@@ -58,30 +66,35 @@ pub const LOCK_TYPES: &[LockType] = &[
             "read_recursive",
         ],
         describe: "`parking_lot::RwLock` guard",
+        shared_guard_methods: &["read", "try_read", "read_recursive"],
         guard_is_first_argument: true,
     },
     LockType {
         path: "spin::Mutex",
         guard_methods: &["lock", "try_lock"],
         describe: "`spin::Mutex` guard",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
     LockType {
         path: "spin::RwLock",
         guard_methods: &["read", "write"],
         describe: "`spin::RwLock` guard",
+        shared_guard_methods: &["read"],
         guard_is_first_argument: true,
     },
     LockType {
         path: "tokio::sync::watch::Receiver",
         guard_methods: &["borrow", "borrow_and_update"],
         describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+        shared_guard_methods: &[],
         guard_is_first_argument: false,
     },
     LockType {
         path: "tokio::sync::watch::Sender",
         guard_methods: &["borrow"],
         describe: "`tokio::sync::watch::Ref` (it holds the channel's read lock)",
+        shared_guard_methods: &[],
         guard_is_first_argument: false,
     },
     LockType {
@@ -97,18 +110,21 @@ pub const LOCK_TYPES: &[LockType] = &[
             "iter_mut",
         ],
         describe: "`dashmap` reference (it holds a shard lock)",
+        shared_guard_methods: &["get", "try_get", "iter"],
         guard_is_first_argument: false,
     },
     LockType {
         path: "dashmap::DashSet",
         guard_methods: &["get", "iter"],
         describe: "`dashmap` reference (it holds a shard lock)",
+        shared_guard_methods: &["get", "iter"],
         guard_is_first_argument: false,
     },
     LockType {
         path: "std::cell::RefCell",
         guard_methods: &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"],
         describe: "`RefCell` borrow",
+        shared_guard_methods: &[],
         guard_is_first_argument: true,
     },
 ];
@@ -356,3 +372,97 @@ pub const RARE_FN_NAMES: &[&str] = &[
     "close",
     "reload",
 ];
+
+/// Methods of the shared-guard locks (`dashmap`'s maps and sets, read/write locks) that only
+/// read them and hand out nothing that can write them: a field used through these alone is
+/// never written. Any other use of the field (`insert`, `entry`, `get_mut`, `write`, `clone`
+/// of an `Arc`, `&map` handed to a call) counts as a possible write.
+pub const READ_ONLY_LOCK_METHODS: &[&str] = &[
+    "get",
+    "try_get",
+    "iter",
+    "len",
+    "is_empty",
+    "contains_key",
+    "contains",
+    "capacity",
+    "read",
+    "try_read",
+    "read_recursive",
+    "try_read_for",
+    "try_read_until",
+    "is_poisoned",
+    "is_locked",
+    "is_locked_exclusive",
+];
+
+/// Methods through which a concurrent map or read/write lock can be written or handed out
+/// (`dashmap`'s writers, a lock's write side, copies of an `Arc` holding one). A use of a field
+/// whose struct is not known counts as a write of a lock field of that name only through one
+/// of these (or as a value: passed, referenced, assigned): `rt.sinks.start(..)` calls a
+/// method no such lock has, so its `sinks` is some other type.
+pub const LOCK_WRITE_METHODS: &[&str] = &[
+    // dashmap
+    "insert",
+    "remove",
+    "remove_if",
+    "remove_if_mut",
+    "entry",
+    "try_entry",
+    "get_mut",
+    "try_get_mut",
+    "iter_mut",
+    "alter",
+    "alter_all",
+    "retain",
+    "clear",
+    "shrink_to_fit",
+    "try_reserve",
+    "extend",
+    "into_iter",
+    "into_read_only",
+    "shards",
+    "shards_mut",
+    "_insert",
+    "view",
+    // read/write locks
+    "write",
+    "try_write",
+    "try_write_for",
+    "try_write_until",
+    "write_arc",
+    "upgradable_read",
+    "try_upgradable_read",
+    "upgradable_read_arc",
+    "into_inner",
+    "data_ptr",
+    "force_unlock_write",
+    "force_unlock_read",
+    "clear_poison",
+    "replace",
+    "set",
+    // handing out the lock itself
+    "clone",
+    "as_ref",
+    "as_mut",
+    "deref",
+    "deref_mut",
+    "borrow",
+    "borrow_mut",
+    "to_owned",
+];
+
+/// The lock type a bare type name stands for when no import in the file explains it (a name
+/// a macro's expansion imports: a connector macro that brings `DashMap` into scope): only a
+/// name that is the last segment of exactly one lock type, synchronous or async (`DashMap`,
+/// never `Mutex` or `RwLock`, which std, `parking_lot` and tokio share).
+pub fn lock_by_bare_name(name: &str) -> Option<&'static str> {
+    let last = |p: &'static str| p.rsplit("::").next().unwrap_or(p);
+    let mut named = LOCK_TYPES
+        .iter()
+        .map(|l| l.path)
+        .chain(ASYNC_LOCK_TYPES.iter().copied())
+        .filter(|p| last(p) == name);
+    let first = named.next()?;
+    named.next().is_none().then_some(first)
+}

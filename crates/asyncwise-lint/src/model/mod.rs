@@ -399,6 +399,15 @@ pub struct HeldGuard {
     /// Set when the lock's type is a field of a struct declared in another file: the finding
     /// holds if the crate pass finds that field to be one of these lock types.
     pub requires: Option<crate::facts::Requirement>,
+    /// The lock, when it is a struct field (`self.map`, `state.cache`, or a local bound to
+    /// `&self.map`): what the crate pass asks whether anyone else can contend for.
+    pub lock: Option<crate::summary::LockId>,
+    /// The guard is a shared (read) one: a `RwLock`'s `read`, a `dashmap` read reference
+    /// (`get`, `iter`). Only a writer of the same lock waits for it.
+    pub shared: bool,
+    /// The lock is reached as a field of `self` (`self.map.iter()`) in a method that takes
+    /// `&mut self`: while the method runs, no other code holds `self`.
+    pub exclusive_self: bool,
 }
 
 /// An async lock declared in the file (see [`crate::summary::AsyncLockDecl`]).
@@ -463,6 +472,8 @@ pub struct FileModel<'a> {
     pub functions: Vec<FnSignature>,
     /// Struct fields with named types declared in the file.
     pub fields: Vec<crate::facts::FieldFact>,
+    /// Fields the file may write or hand out (see [`analysis::field_writes`]).
+    pub field_writes: Vec<crate::facts::FieldWrite>,
     /// Type aliases of the file with a named target: (alias, the target's name).
     pub type_aliases: Vec<(String, String)>,
     /// Unbounded channel constructors whose sender is visibly not fed without limit (the
@@ -677,9 +688,13 @@ impl<'a> FileModel<'a> {
                 }
             }
         }
+        // Fields the file may write or hand out: whether anyone can contend for a read guard
+        // is a question about every file of the crate.
+        let field_writes = analysis::field_writes::analyse(ast);
         FileModel {
             path,
             source,
+            field_writes,
             calls: facts.calls,
             spawns,
             wrapper_spawns: facts.wrapper_spawns,
@@ -721,6 +736,8 @@ impl<'a> FileModel<'a> {
             functions: self.functions.clone(),
             fields: self.fields.clone(),
             type_aliases: self.type_aliases.clone(),
+            field_writes: self.field_writes.clone(),
+            module: self.module.clone(),
             target: crate::facts::Target::of(self.path),
             items: crate::summary::FileItems::default(),
         }

@@ -1,6 +1,7 @@
 use crate::facts::{Deferred, Requirement, Sink};
 use crate::levels::{Group, Level};
 use crate::model::FileModel;
+use crate::summary::LockId;
 
 crate::declare_rule! {
     /// ## What it does
@@ -46,6 +47,30 @@ crate::declare_rule! {
     /// libraries' futures share (`send`, `flush`, `lock`, ...:
     /// `knowledge::awaits::LIBRARY_AWAIT_NAMES`) may be the library's future.
     ///
+    /// A guard nobody else can contend for is the pedantic form as well: nobody waits for it,
+    /// though the future still is not `Send` and a later change makes a contender. Two shapes,
+    /// settled over every file of the crate:
+    /// * a *read* guard (`RwLock::read`, a `dashmap` read reference from `get` or `iter`) of a
+    ///   private or crate-visible field that no code of the crate writes or hands out after the
+    ///   value is built: only a writer waits for a read guard. Built once from a list
+    ///   (`DashMap::from_iter`, `collect`, a local filled before the struct literal) and then
+    ///   only read with `get`/`iter`/`len`/`contains_key` is unwritten; one `insert`,
+    ///   `remove`, `entry`, `get_mut`, `retain`, `clear`, `write()`, a clone of its `Arc`, a
+    ///   `&map` handed to a call or bound and used so, or a use inside a macro keeps the
+    ///   default form. A use on a value whose struct is not told counts when it could be this
+    ///   lock's (a lock method, not `rt.sinks.start(..)`), and a private field is written only
+    ///   from its own module. On fifteen labelled field sets: seven read guards of maps built
+    ///   once and never written, labelled noise; a flusher reading a map that another method
+    ///   inserts into stays reported (labelled act);
+    /// * any guard on `self.field` in a method taking `&mut self`, the field stored directly in
+    ///   the struct (not behind `Arc`/`Rc`/a reference, whose other copies may be elsewhere):
+    ///   while the method holds `self` exclusively no other code reaches the lock. (The
+    ///   method's own awaited calls still can, through `&self`: a callee that writes the same
+    ///   map deadlocks on itself; the pedantic form still shows it.)
+    ///
+    /// A field typed by a bare `DashMap` that no import of its file explains (brought in by a
+    /// macro's expansion) is taken for `dashmap`'s, the only lock type of that name.
+    ///
     /// Where the code allows clippy's lint for the same guards (`#[allow(clippy::await_holding_lock)]`
     /// or `#[expect(..)]` on the function, its `impl`, its module, or `#![allow(..)]` for the
     /// file; `await_holding_refcell_ref` for `RefCell` borrows), the finding is the pedantic
@@ -66,6 +91,22 @@ crate::declare_rule! {
     /// }
     /// ```
     ///
+    /// Pedantic form: the map is built once and only read, so the shard read guard held across
+    /// `run` blocks nobody.
+    /// ```rust,ignore
+    /// struct Pool { workers: DashMap<String, Worker> }
+    /// impl Pool {
+    ///     fn new(names: Vec<String>) -> Self {
+    ///         Pool { workers: names.into_iter().map(|n| (n, Worker::new())).collect() }
+    ///     }
+    ///     async fn dispatch(&self, name: &str, job: Job) {
+    ///         if let Some(w) = self.workers.get(name) {
+    ///             w.run(job).await;
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    ///
     /// ## Use instead
     /// ```rust,ignore
     /// async fn bump(state: &std::sync::Mutex<State>, db: &Db) {
@@ -77,6 +118,11 @@ crate::declare_rule! {
     ///     db.save(&snapshot).await;
     /// }
     /// ```
+    ///
+    /// For a map read while another task writes it, clone what the await needs out of the
+    /// reference first (`let w = self.workers.get(name).map(|r| r.clone());`), or collect the
+    /// entries into a `Vec` before a loop that awaits. A map nobody writes after start-up needs
+    /// no lock at all: a plain `HashMap` (behind an `Arc`) says so.
     pub LOCK_ACROSS_AWAIT, "lock_across_await", Group::Suspicious, Level::Warn, check,
     repeats: crate::rules::Repeats::Each { reason: "each guard is dropped before its await, or its lock replaced, separately: two guards in one function are two places to change" }
 }
@@ -105,20 +151,36 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                 "pedantic form: the code allows clippy's `{lint}` here, a decision to hold this lock across the await"
             )));
         }
-        // Awaits that may all be of crate fns that never suspend: the crate pass decides,
-        // also for a guard whose lock's type another file declares (both must hold).
+        // Awaits that may all be of crate fns that never suspend, and a field lock nobody else
+        // may contend for: the crate pass decides both (they choose the form), also for a
+        // guard whose lock's type another file declares (which must hold for any finding).
         let suspension = super::suspension(model, &held.awaits);
-        let requires = match (held.requires.clone(), suspension) {
-            (Some(typed), Some(suspends))
-                if !matches!(
-                    typed,
-                    Requirement::ReceiverType { .. } | Requirement::AllOf(_)
-                ) =>
-            {
-                Some(Requirement::AllOf(vec![typed, suspends]))
+        let contention = match &held.lock {
+            Some(LockId::Field { owner, field }) if held.shared || held.exclusive_self => {
+                Some(Requirement::Contended {
+                    owner: owner.clone(),
+                    field: field.clone(),
+                    shared: held.shared,
+                    exclusive_self: held.exclusive_self,
+                })
             }
-            (Some(typed), _) => Some(typed),
-            (None, suspends) => suspends,
+            _ => None,
+        };
+        let requires = match held.requires.clone() {
+            // Settled by the crate index alone: the form stays the default one.
+            Some(typed @ (Requirement::ReceiverType { .. } | Requirement::AllOf(_))) => Some(typed),
+            typed => {
+                let mut all: Vec<Requirement> = typed
+                    .into_iter()
+                    .chain(suspension)
+                    .chain(contention)
+                    .collect();
+                match all.len() {
+                    0 => None,
+                    1 => all.pop(),
+                    _ => Some(Requirement::AllOf(all)),
+                }
+            }
         };
         match requires {
             None => sink.diagnostics.push(d),

@@ -176,6 +176,7 @@ struct Live {
     loc: Loc,
     describe: &'static str,
     requires: Option<Requirement>,
+    contention: Contention,
     depth: usize,
     /// Reported as held: its entry in `out`, which later awaits are added to.
     reported: Option<usize>,
@@ -189,6 +190,7 @@ impl Live {
             loc: guard.loc,
             describe: guard.describe,
             requires: guard.requires,
+            contention: guard.contention,
             depth,
             reported: None,
         }
@@ -219,6 +221,9 @@ struct Scanner<'a> {
     macro_bodies: Vec<MacroBody>,
     /// `select!` bodies parsed so far, kept alive for the same reason.
     select_bodies: Vec<Rc<Vec<macros::SelectArm>>>,
+    /// Locals bound to a reference to a field's lock (`let map = &self.map;`): the local, the
+    /// field, and whether it is a field of `self`.
+    field_refs: Vec<(String, LockId, bool)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -238,6 +243,7 @@ impl<'a> Scanner<'a> {
             site_nodes: Vec::new(),
             macro_bodies: Vec::new(),
             select_bodies: Vec::new(),
+            field_refs: Vec::new(),
         }
     }
 
@@ -257,6 +263,9 @@ impl<'a> Scanner<'a> {
                         awaits: vec![at],
                         describe: g.describe,
                         requires: g.requires.clone(),
+                        lock: g.contention.lock.clone(),
+                        shared: g.contention.shared,
+                        exclusive_self: g.contention.on_self,
                     });
                 }
             }
@@ -319,6 +328,19 @@ impl<'a> Scanner<'a> {
                         if self.async_locks.is_none() || site.is_some() {
                             self.live.push(live);
                         }
+                    }
+                    // `let map = &self.map;`: the local is the field's lock by another name.
+                    if let syn::Pat::Ident(name) = &l.pat
+                        && let syn::Expr::Reference(r) = &*init.expr
+                        && r.mutability.is_none()
+                        && let Some(lock @ LockId::Field { .. }) =
+                            lock_identity(&r.expr, &self.env, self.types, self.resolver, None)
+                    {
+                        self.field_refs.push((
+                            name.ident.to_string(),
+                            lock,
+                            is_self_field(&r.expr),
+                        ));
                     }
                     let ty = infer(&init.expr, &self.env, self.types, self.resolver);
                     self.env.bind_pat(&l.pat, ty, self.types, self.resolver);
@@ -470,6 +492,7 @@ impl<'a> Scanner<'a> {
                             loc: Loc::method_call(lock),
                             describe: "",
                             requires: None,
+                            contention: Contention::default(),
                             depth: self.depth,
                             reported: None,
                         });
@@ -773,6 +796,55 @@ struct GuardCall {
     describe: &'static str,
     /// The condition on the crate under which this is a guard (a field typed elsewhere).
     requires: Option<Requirement>,
+    /// Who could contend for it: see [`Contention`].
+    contention: Contention,
+}
+
+/// What the crate pass needs to tell whether anyone else can contend for a guard's lock.
+#[derive(Debug, Clone, Default)]
+struct Contention {
+    /// The lock, when it is a struct field.
+    lock: Option<LockId>,
+    /// A shared (read) guard.
+    shared: bool,
+    /// Reached as `self.field` (directly or through `let m = &self.field`).
+    on_self: bool,
+}
+
+impl Scanner<'_> {
+    /// The field lock `receiver` (of a guard method) is, and whether it is reached as a field
+    /// of `self`.
+    fn contention(&self, receiver: &syn::Expr, shared: bool) -> Contention {
+        let mut e = receiver;
+        while let syn::Expr::Reference(r) = e {
+            e = &r.expr;
+        }
+        while let syn::Expr::Paren(p) = e {
+            e = &p.expr;
+        }
+        if let syn::Expr::Path(p) = e
+            && let Some(name) = p.path.get_ident()
+            && let Some((_, lock, on_self)) = self.field_refs.iter().rev().find(|(n, ..)| name == n)
+        {
+            return Contention {
+                lock: Some(lock.clone()),
+                shared,
+                on_self: *on_self,
+            };
+        }
+        let lock = lock_identity(e, &self.env, self.types, self.resolver, None)
+            .filter(|id| matches!(id, LockId::Field { .. }));
+        Contention {
+            on_self: lock.is_some() && is_self_field(e),
+            lock,
+            shared,
+        }
+    }
+}
+
+/// `self.field`.
+fn is_self_field(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Field(f) if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self")))
 }
 
 /// Is this method call the point where a synchronous guard comes into existence?
@@ -797,20 +869,31 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
                 loc: Loc::method_call(m),
                 describe: lock.describe,
                 requires: None,
+                contention: s.contention(
+                    &m.receiver,
+                    lock.shared_guard_methods.contains(&method.as_str()),
+                ),
             });
     }
     // A field of a struct declared in another file: a guard if the crate pass finds the field
     // to be a lock type with this guard method.
     if let Ty::Field { owner, field } = &recv_ty {
-        let one_of: Vec<&'static str> = s
+        let candidates: Vec<&crate::knowledge::locks::LockType> = s
             .resolver
             .knowledge()
             .lock_types
             .iter()
             .filter(|l| l.guard_methods.contains(&method.as_str()))
-            .map(|l| l.path)
             .collect();
-        if one_of.is_empty() || !m.args.is_empty() && !method.starts_with("try_lock_") {
+        let one_of: Vec<&'static str> = candidates.iter().map(|l| l.path).collect();
+        // Shared whichever of the candidate types the field turns out to be.
+        let shared = !candidates.is_empty()
+            && candidates
+                .iter()
+                .all(|l| l.shared_guard_methods.contains(&method.as_str()));
+        // A map's guard methods take the key (`entries.get(name)`); a lock's take nothing.
+        let keyed = candidates.iter().all(|l| !l.guard_is_first_argument);
+        if one_of.is_empty() || !m.args.is_empty() && !method.starts_with("try_lock_") && !keyed {
             return None;
         }
         return Some(GuardCall {
@@ -822,6 +905,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
                 field: field.clone(),
                 one_of,
             }),
+            contention: s.contention(&m.receiver, shared),
         });
     }
     if !locks::POISON_HANDLERS.contains(&method.as_str()) {
@@ -845,6 +929,7 @@ fn guard_at(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> Option<GuardCall> {
         node: m as *const _ as usize,
         loc: Loc::method_call(inner),
         describe,
+        contention: s.contention(&inner.receiver, inner_method == "read"),
         requires: Some(unless_own_getter(inner_method, &receiver)),
     })
 }
@@ -926,6 +1011,7 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
                 loc: Loc::method_call(lock),
                 describe: "",
                 requires: None,
+                contention: Contention::default(),
             })
         }
         syn::Expr::Try(t) => guard_call(&t.expr, s),
@@ -961,6 +1047,7 @@ fn guard_call(init: &syn::Expr, s: &Scanner<'_>) -> Option<GuardCall> {
             let receiver = infer(&lock.receiver, &s.env, s.types, s.resolver);
             let untyped = resolved(&receiver).is_none();
             (lock.args.is_empty() && untyped).then(|| GuardCall {
+                contention: s.contention(&lock.receiver, method == "read"),
                 requires: Some(unless_own_getter(method, &receiver)),
                 node: lock as *const _ as usize,
                 loc: Loc::method_call(lock),

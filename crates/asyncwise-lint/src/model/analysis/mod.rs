@@ -41,11 +41,15 @@
 //! - [`spawn_wrappers`]: functions that hand the future they are given to a spawner (directly
 //!   or through a `macro_rules!`). Read by the crate index for `detached_task` and
 //!   `unbounded_spawn`.
+//! - [`field_writes`]: which struct fields a file may write or hand out (every use but a
+//!   read-only method of a concurrent map or read/write lock). Read by `lock_across_await`
+//!   through the crate pass: a read guard of a lock nothing writes blocks nobody.
 
 pub mod bounds;
 pub mod channels;
 pub mod contexts;
 pub mod failure;
+pub mod field_writes;
 pub(crate) mod guards;
 pub mod joins;
 pub mod lint_allows;

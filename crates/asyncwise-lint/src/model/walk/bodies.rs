@@ -42,7 +42,13 @@ impl Walker {
             AsyncBody::Block(b) => guards::scan_block(b, env, types, resolver, edition),
             AsyncBody::Expr(e) => guards::scan_expr(e, env, types, resolver, edition),
         };
-        self.facts.held_guards.extend(held);
+        // A guard on a field of `self` is out of everyone else's reach only while the method
+        // holds `self` exclusively.
+        let mut_self = self.mut_self.last() == Some(&true);
+        self.facts.held_guards.extend(held.into_iter().map(|mut g| {
+            g.exclusive_self &= mut_self;
+            g
+        }));
         if self.async_lock_scan {
             let function = self.current_fn_path();
             let function = function.as_deref();

@@ -288,6 +288,10 @@ impl Walker {
             passes_on_errors_of,
         });
         self.fn_stack.push(item);
+        self.mut_self.push(
+            sig.receiver()
+                .is_some_and(|r| r.reference.is_some() && r.mutability.is_some()),
+        );
         let saved_env = std::mem::take(&mut self.env);
         self.env.self_ty = saved_env.self_ty.clone();
         self.env.push();
@@ -340,6 +344,7 @@ impl Walker {
         }
         self.startup.leave_fn(entered);
         self.fn_stack.pop();
+        self.mut_self.pop();
         self.env = saved_env;
     }
 }

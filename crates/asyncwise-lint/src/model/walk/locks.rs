@@ -265,6 +265,20 @@ impl Walker {
     }
 
     pub(super) fn walk_item_struct(&mut self, s: &syn::ItemStruct) {
+        // How each field is held: behind a pointer with other owners, or reachable from
+        // outside the crate (a read guard nobody can contend for needs neither).
+        let public_struct = matches!(s.vis, syn::Visibility::Public(_));
+        for f in &s.fields {
+            let Some(ident) = &f.ident else { continue };
+            let behind_pointer = behind_pointer(&f.ty);
+            self.facts.field_holds.push((
+                s.ident.to_string(),
+                ident.to_string(),
+                behind_pointer,
+                public_struct && matches!(f.vis, syn::Visibility::Public(_)),
+                matches!(f.vis, syn::Visibility::Inherited),
+            ));
+        }
         if self.async_lock_scan {
             let public_struct = matches!(s.vis, syn::Visibility::Public(_));
             for f in &s.fields {
@@ -314,6 +328,35 @@ impl Walker {
                 });
         }
         visit::visit_item_static(self, s);
+    }
+}
+
+/// Is a field of type `ty` held behind a pointer that can have other owners: a reference, an
+/// `Arc`/`Rc`/`Weak`, also inside an `Option` or `Box`? Only the outer type counts: the values
+/// of a `DashMap<K, Arc<V>>` being shared says nothing about the map.
+fn behind_pointer(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(_) | syn::Type::Ptr(_) => true,
+        syn::Type::Paren(p) => behind_pointer(&p.elem),
+        syn::Type::Group(g) => behind_pointer(&g.elem),
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            match last.ident.to_string().as_str() {
+                "Arc" | "Rc" | "Weak" => true,
+                "Option" | "Box" => match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args
+                        .args
+                        .iter()
+                        .any(|a| matches!(a, syn::GenericArgument::Type(t) if behind_pointer(t))),
+                    _ => false,
+                },
+                _ => false,
+            }
+        }
+        // A trait object or anything else we cannot see into: as if shared.
+        _ => true,
     }
 }
 

@@ -95,6 +95,9 @@ pub struct WalkFacts {
     /// Locals bound to a clone of a field's async lock (`let m = Arc::clone(&self.m)`): the
     /// function, the local's name and the field. A lock call through the local is the field's.
     pub field_lock_aliases: Vec<(String, String, crate::summary::LockId)>,
+    /// Struct fields declared in the file: (struct, field, behind a shared pointer, public,
+    /// private: no `pub` of any kind).
+    pub field_holds: Vec<(String, String, bool, bool, bool)>,
     /// The statement-level IR of async bodies.
     pub ir: super::ir::Ir,
     /// Loops of async bodies.
@@ -140,6 +143,7 @@ pub fn walk_file(
         edition: cx.edition,
         knowledge: Arc::clone(&cx.knowledge),
         fn_stack: Vec::new(),
+        mut_self: Vec::new(),
         startup: StartupTrack::default(),
         macro_bodies: Vec::new(),
         items: ItemPlace::new(file_module),
@@ -158,11 +162,23 @@ pub fn walk_file(
     w.facts.fields = w
         .types
         .named_fields()
-        .map(|(owner, field, ty, guarded)| FieldFact {
-            owner: owner.to_string(),
-            field: field.to_string(),
-            ty: ty.to_string(),
-            guarded: guarded.map(str::to_string),
+        .map(|(owner, field, ty, guarded)| {
+            let held = w
+                .facts
+                .field_holds
+                .iter()
+                .find(|(o, f, ..)| o == owner && f == field);
+            FieldFact {
+                owner: owner.to_string(),
+                field: field.to_string(),
+                ty: ty.to_string(),
+                guarded: guarded.map(str::to_string),
+                // Unknown (a struct the table names otherwise): as if shared, the safe side.
+                behind_pointer: held.is_none_or(|h| h.2),
+                public: held.is_none_or(|h| h.3),
+                private: held.is_some_and(|h| h.4),
+                module: cx.module.clone(),
+            }
         })
         .collect();
     w.facts
@@ -195,6 +211,8 @@ struct Walker {
     knowledge: Arc<Knowledge>,
     /// Indices into `facts.fn_items` of the functions being walked, innermost last.
     fn_stack: Vec<usize>,
+    /// For each function of `fn_stack`: it takes `&mut self`.
+    mut_self: Vec<bool>,
     /// The function being walked and which calls run once at start-up (owned by `items` and
     /// `calls`).
     startup: StartupTrack,

@@ -53,6 +53,11 @@ pub async fn settle() {
 }
 
 impl Router {
+    // The map is written, so its read guards can be contended for (the default form).
+    pub fn open(&self, id: u64, s: Session) {
+        self.sessions.insert(id, s);
+    }
+
     pub async fn ack(&self, id: u64) {
         if let Some(s) = self.sessions.get(&id) { //~ lock_across_await(pedantic)
             s.send_message("ack".into()).await;

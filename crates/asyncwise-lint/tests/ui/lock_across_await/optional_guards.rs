@@ -15,6 +15,11 @@ pub struct Documents {
 }
 
 impl Documents {
+    // The map is written, so its read guards can be contended for (the default form).
+    pub fn close(&self, id: &str) {
+        self.open.remove(id);
+    }
+
     // Load on a miss: the await is in the `None` arm only.
     pub async fn text(&self, id: &str, db: &Db) -> String {
         match self.open.get(id) { // ok: `None` holds no shard lock

@@ -25,6 +25,11 @@ async fn fetch(k: &str) -> String {
 }
 
 impl Cache {
+    // The lock is written, so its read guards can be contended for (the default form).
+    fn add_route(&self, r: String) {
+        self.routes.write().unwrap().push(r);
+    }
+
     async fn match_scrutinee(&self, k: &str) {
         match self.entries.lock().unwrap().get(k) { //~ lock_across_await
             Some(v) => send(v.clone()).await,

@@ -900,7 +900,7 @@ fn may_block_in_async(model: &FileModel<'_>, callee: &Callee) -> bool {
     {
         return model
             .knowledge
-            .blocking_methods
+            .blocking_methods()
             .iter()
             .any(|b| b.methods.contains(&name.as_str()));
     }
@@ -918,7 +918,7 @@ fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
     {
         let mut rows = model
             .knowledge
-            .blocking_methods
+            .blocking_methods()
             .iter()
             .filter(|b| b.methods.contains(&name.as_str()))
             .peekable();

@@ -41,7 +41,7 @@ impl PathIndex {
         // `module::*` matches `module::item` with a non-empty `item` holding no `::`: the
         // module is the path before its last `::`, or, when that `::` ends a `:::`, one `:`
         // shorter (the item then starts with `:`).
-        if let Some((module, item)) = path.rsplit_once("::") {
+        if let Some((module, item)) = crate::path_text::split_last(path) {
             if !item.is_empty() {
                 found = earliest(found, first_of(self.glob.get(module)));
             }

@@ -485,7 +485,7 @@ impl Knowledge {
     /// assert!(!k.offloads_closure("std::iter::Iterator::map"));
     /// ```
     pub fn offloads_closure(&self, path: &str) -> bool {
-        self.is_offload_fn(path) || self.is_offload_method(path.rsplit("::").next().unwrap_or(path))
+        self.is_offload_fn(path) || self.is_offload_method(crate::path_text::last_segment(path))
     }
 
     /// Is `name` the last segment of an offloading function?
@@ -731,10 +731,11 @@ impl Knowledge {
     /// assert!(!k.stores_closure("Option::map"));
     /// ```
     pub fn stores_closure(&self, path: &str) -> bool {
-        let mut parts = path.rsplit("::");
-        let (Some(last), Some(owner)) = (parts.next(), parts.next()) else {
+        // The last two segments, as `path.rsplit("::")` gives them.
+        let Some((before, last)) = crate::path_text::split_last(path) else {
             return false;
         };
+        let owner = crate::path_text::last_segment(before);
         // `f.split_once("::") == Some((owner, last))` without a substring search per row:
         // neither `owner` nor `last` holds a `::` (they come from `rsplit`).
         self.storing_fns.iter().any(|f| {

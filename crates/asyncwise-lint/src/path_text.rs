@@ -49,15 +49,40 @@ mod tests {
     #[test]
     fn splits_as_the_str_methods_do() {
         let paths = [
-            "", ":", "::", ":::", "::::", "a", "a::b", "a::b::c", "::a", "a::", "a:::b", "a::::b",
-            "a:b", "a:b::c", ":a::b:", "crate::db::Pool::get", "std::thread::sleep", "é::ü",
-            "a:::", ":::a",
+            "",
+            ":",
+            "::",
+            ":::",
+            "::::",
+            "a",
+            "a::b",
+            "a::b::c",
+            "::a",
+            "a::",
+            "a:::b",
+            "a::::b",
+            "a:b",
+            "a:b::c",
+            ":a::b:",
+            "crate::db::Pool::get",
+            "std::thread::sleep",
+            "é::ü",
+            "a:::",
+            ":::a",
         ];
         for path in paths {
             assert_eq!(rfind_separator(path), path.rfind("::"), "{path:?}");
             assert_eq!(split_last(path), path.rsplit_once("::"), "{path:?}");
-            assert_eq!(Some(last_segment(path)), path.rsplit("::").next(), "{path:?}");
-            assert_eq!(Some(first_segment(path)), path.split("::").next(), "{path:?}");
+            assert_eq!(
+                Some(last_segment(path)),
+                path.rsplit("::").next(),
+                "{path:?}"
+            );
+            assert_eq!(
+                Some(first_segment(path)),
+                path.split("::").next(),
+                "{path:?}"
+            );
         }
     }
 }

@@ -201,7 +201,10 @@ mod tests {
     fn lookups_find_the_row_a_scan_of_every_row_finds() {
         for k in knowledge_values() {
             for path in paths_around(k.blocking_fns().iter().map(|b| b.path)) {
-                let scanned = k.blocking_fns().iter().find(|b| path_matches(b.path, &path));
+                let scanned = k
+                    .blocking_fns()
+                    .iter()
+                    .find(|b| path_matches(b.path, &path));
                 assert_eq!(
                     k.blocking_fn(&path).map(std::ptr::from_ref),
                     scanned.map(std::ptr::from_ref),

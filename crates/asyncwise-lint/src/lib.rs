@@ -41,6 +41,7 @@ pub mod items;
 pub mod knowledge;
 pub mod levels;
 pub mod model;
+mod path_text;
 pub mod repeats;
 pub mod rules;
 pub mod suggest;

@@ -654,8 +654,8 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
             },
             Callee::Iterate { .. } | Callee::ReadsWrites { .. } => continue,
         };
-        let root = target.split("::").next().unwrap_or_default();
-        let bare = !target.contains("::");
+        let root = crate::path_text::first_segment(&target);
+        let bare = crate::path_text::rfind_separator(&target).is_none();
         if FOREIGN_ROOTS.contains(&root) || bare && !bare_names_may_resolve {
             continue;
         }
@@ -894,7 +894,7 @@ pub fn mark_trait_impls(items: &mut FileItems, ast: &syn::File) {
         return;
     }
     for f in &mut items.functions {
-        let name = f.id.0.rsplit("::").next().unwrap_or_default();
+        let name = crate::path_text::last_segment(&f.id.0);
         f.trait_impl = methods
             .iter()
             .any(|(n, line)| n == name && *line == f.at.start.line);
@@ -911,7 +911,7 @@ fn may_block_in_async(model: &FileModel<'_>, callee: &Callee) -> bool {
     {
         return model
             .knowledge
-            .blocking_methods
+            .blocking_methods()
             .iter()
             .any(|b| b.methods.contains(&name.as_str()));
     }
@@ -929,7 +929,7 @@ fn filesystem_only(model: &FileModel<'_>, callee: &Callee) -> bool {
     {
         let mut rows = model
             .knowledge
-            .blocking_methods
+            .blocking_methods()
             .iter()
             .filter(|b| b.methods.contains(&name.as_str()))
             .peekable();

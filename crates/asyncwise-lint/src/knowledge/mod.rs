@@ -7,6 +7,7 @@
 
 pub mod awaits;
 pub mod blocking;
+mod blocking_rows;
 pub mod cancel_safety;
 pub mod channels;
 pub mod cleanup_pairs;

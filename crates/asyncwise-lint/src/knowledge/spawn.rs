@@ -131,8 +131,8 @@ pub const SPAWN_METHOD_NAMES: &[&str] = &["spawn", "spawn_local", "spawn_blockin
 /// assert!(!may_name_spawn_wrapper("crate::respawn"));
 /// ```
 pub fn may_name_spawn_wrapper(path: &str) -> bool {
-    let name = path.rsplit("::").next().unwrap_or(path);
-    let root = path.split("::").next().unwrap_or(path);
+    let name = crate::path_text::last_segment(path);
+    let root = crate::path_text::first_segment(path);
     (name == "spawn" || name.starts_with("spawn_"))
         && !name.starts_with("spawn_blocking")
         && !matches!(root, "std" | "core" | "alloc")

@@ -33,6 +33,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use super::blocking::{BlockingFn, BlockingMethod, path_matches};
+use super::blocking_rows::BlockingRows;
 use super::cancel_safety::CancelUnsafe;
 use super::channels::ChannelConstructor;
 use super::cleanup_pairs::{CleanupPair, HelperPair, PairArguments};
@@ -46,10 +47,9 @@ use super::{
 /// What asyncwise knows about libraries.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
-    /// Free and associated functions that block.
-    pub blocking_fns: Vec<BlockingFn>,
-    /// Methods that block on receivers of given types.
-    pub blocking_methods: Vec<BlockingMethod>,
+    /// Free and associated functions that block, and methods that block on receivers of given
+    /// types ([`Knowledge::blocking_fns`], [`Knowledge::blocking_methods`]), with maps by path.
+    blocking: BlockingRows,
     /// `block_on` functions.
     pub block_on_fns: Vec<&'static str>,
     /// Unbounded channel constructors.
@@ -148,8 +148,10 @@ pub enum RowKind {
 
 static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
     Arc::new(Knowledge {
-        blocking_fns: blocking::BLOCKING_FNS.to_vec(),
-        blocking_methods: blocking::BLOCKING_METHODS.to_vec(),
+        blocking: BlockingRows::new(
+            blocking::BLOCKING_FNS.iter().copied(),
+            blocking::BLOCKING_METHODS.iter().copied(),
+        ),
         block_on_fns: blocking::BLOCK_ON_FNS.to_vec(),
         channel_constructors: channels::CHANNEL_CONSTRUCTORS.to_vec(),
         lock_types: locks::LOCK_TYPES.to_vec(),
@@ -268,12 +270,14 @@ impl Knowledge {
         k.user.bound.extend(rows.bound.iter().cloned());
         for (path, help) in &rows.blocking {
             let hint = help.as_deref().map_or(USER_BLOCKING_HINT, intern);
-            k.blocking_fns.extend(forms(path).map(|path| BlockingFn {
-                path,
-                hint,
-                // A configured blocking call is judged as a wait: the user said it blocks.
-                cost: blocking::Cost::Wait,
-            }));
+            for path in forms(path) {
+                k.blocking.push_fn(BlockingFn {
+                    path,
+                    hint,
+                    // A configured blocking call is judged as a wait: the user said it blocks.
+                    cost: blocking::Cost::Wait,
+                });
+            }
         }
         for path in &rows.offload {
             k.offload_fns.extend(forms(path));
@@ -304,11 +308,11 @@ impl Knowledge {
     pub fn tables(&self) -> impl Iterator<Item = (&str, RowKind)> {
         let f = |p: &&'static str| (*p, RowKind::Function);
         let t = |p: &&'static str| (*p, RowKind::Type);
-        self.blocking_fns
+        self.blocking_fns()
             .iter()
             .map(|b| (b.path, RowKind::Function))
             .chain(
-                self.blocking_methods
+                self.blocking_methods()
                     .iter()
                     .map(|b| (b.receiver, RowKind::Type)),
             )
@@ -377,18 +381,53 @@ impl Knowledge {
         })
     }
 
-    /// The blocking function row `path` matches.
-    pub fn blocking_fn(&self, path: &str) -> Option<&BlockingFn> {
-        self.blocking_fns
-            .iter()
-            .find(|b| path_matches(b.path, path))
+    /// Free and associated functions that block, in table order (the configuration's last).
+    pub fn blocking_fns(&self) -> &[BlockingFn] {
+        self.blocking.fns()
     }
 
-    /// The blocking method row `method` on `receiver` matches.
+    /// Methods that block on receivers of given types, in table order.
+    pub fn blocking_methods(&self) -> &[BlockingMethod] {
+        self.blocking.methods()
+    }
+
+    /// Adds a blocking function row after the others (what a configuration's `blocking` rows
+    /// do, [`Knowledge::with_user_rows`]).
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::{Knowledge, blocking::{BlockingFn, Cost}};
+    /// let mut k = (*Knowledge::builtin()).clone();
+    /// k.add_blocking_fn(BlockingFn { path: "mylib::io::*", hint: "use mylib::aio", cost: Cost::Wait });
+    /// assert_eq!(k.blocking_fn("mylib::io::read_all").unwrap().hint, "use mylib::aio");
+    /// assert!(k.blocking_fn("mylib::io::sub::read_all").is_none());
+    /// ```
+    pub fn add_blocking_fn(&mut self, row: BlockingFn) {
+        self.blocking.push_fn(row);
+    }
+
+    /// Adds a blocking method row after the others.
+    ///
+    /// ```
+    /// use asyncwise_lint::knowledge::{Knowledge, blocking::{BlockingMethod, Cost}};
+    /// let mut k = (*Knowledge::builtin()).clone();
+    /// k.add_blocking_method(BlockingMethod {
+    ///     receiver: "mylib::Conn", methods: &["query"], hint: "use `query_async`", cost: Cost::Wait,
+    /// });
+    /// assert!(k.blocking_method("mylib::Conn", "query").is_some());
+    /// assert!(k.blocking_method("mylib::Conn", "close").is_none());
+    /// ```
+    pub fn add_blocking_method(&mut self, row: BlockingMethod) {
+        self.blocking.push_method(row);
+    }
+
+    /// The first blocking function row (in table order) `path` matches.
+    pub fn blocking_fn(&self, path: &str) -> Option<&BlockingFn> {
+        self.blocking.function(path)
+    }
+
+    /// The first blocking method row (in table order) `method` on `receiver` matches.
     pub fn blocking_method(&self, receiver: &str, method: &str) -> Option<&BlockingMethod> {
-        self.blocking_methods
-            .iter()
-            .find(|b| path_matches(b.receiver, receiver) && b.methods.contains(&method))
+        self.blocking.method(receiver, method)
     }
 
     /// Is `path` a `block_on` function?
@@ -446,7 +485,7 @@ impl Knowledge {
     /// assert!(!k.offloads_closure("std::iter::Iterator::map"));
     /// ```
     pub fn offloads_closure(&self, path: &str) -> bool {
-        self.is_offload_fn(path) || self.is_offload_method(path.rsplit("::").next().unwrap_or(path))
+        self.is_offload_fn(path) || self.is_offload_method(crate::path_text::last_segment(path))
     }
 
     /// Is `name` the last segment of an offloading function?
@@ -692,10 +731,11 @@ impl Knowledge {
     /// assert!(!k.stores_closure("Option::map"));
     /// ```
     pub fn stores_closure(&self, path: &str) -> bool {
-        let mut parts = path.rsplit("::");
-        let (Some(last), Some(owner)) = (parts.next(), parts.next()) else {
+        // The last two segments, as `path.rsplit("::")` gives them.
+        let Some((before, last)) = crate::path_text::split_last(path) else {
             return false;
         };
+        let owner = crate::path_text::last_segment(before);
         // `f.split_once("::") == Some((owner, last))` without a substring search per row:
         // neither `owner` nor `last` holds a `::` (they come from `rsplit`).
         self.storing_fns.iter().any(|f| {
@@ -809,7 +849,7 @@ mod tests {
     fn a_row_added_to_a_clone_is_known_to_resolution_and_matching() {
         let mut k = (*Knowledge::builtin()).clone();
         assert!(!k.is_known_path("mylib::io::read_all"));
-        k.blocking_fns.push(BlockingFn {
+        k.add_blocking_fn(BlockingFn {
             path: "mylib::io::*",
             hint: "use mylib::aio",
             cost: crate::knowledge::blocking::Cost::Wait,

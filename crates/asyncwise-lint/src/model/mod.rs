@@ -10,6 +10,7 @@ pub mod ir;
 pub mod loops;
 pub mod macro_rules;
 pub(crate) mod macros;
+mod prescan;
 pub(crate) mod resolve;
 pub mod test_code;
 pub(crate) mod tokens;
@@ -20,6 +21,7 @@ use std::path::Path;
 
 use crate::diagnostic::{LineCol, Span};
 use crate::facts::{FileSummary, FnSignature};
+use prescan::Word;
 pub use test_code::TestCode;
 pub use types::{ChainBase, ChainStep, Loc, Ty, TyChain};
 
@@ -532,17 +534,6 @@ pub struct FileModel<'a> {
     line_starts: Vec<usize>,
 }
 
-/// Whether the bytes contain `needle`, through a finder built once per call site: setting one
-/// up costs about what searching a small file does, and [`FileModel::build_in`] asks up to 17
-/// times a file.
-macro_rules! text_has {
-    ($text:expr, $needle:literal) => {{
-        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
-        FINDER.find($text).is_some()
-    }};
-}
-
 impl<'a> FileModel<'a> {
     /// The innermost function whose body holds `at`, by its index in
     /// [`fn_items`](Self::fn_items).
@@ -599,13 +590,14 @@ impl<'a> FileModel<'a> {
         // Async lock guards are followed only in files that can name one, or that await an
         // acquisition of a lock declared in another file (`st.sessions.lock().await` in a
         // handler file, with the state struct in `state.rs`).
-        let text = source.as_bytes();
-        let async_locks = text_has!(text, b"Mutex")
-            || text_has!(text, b"RwLock")
-            || text_has!(text, b"lock().await")
-            || text_has!(text, b"read().await")
-            || text_has!(text, b"write().await");
-        let has_macro_rules = text_has!(text, b"macro_rules");
+        // Which of the words deciding what is collected below the text holds: one pass.
+        let words = prescan::scan(source.as_bytes());
+        let async_locks = words.has(Word::Mutex)
+            || words.has(Word::RwLock)
+            || words.has(Word::LockAwait)
+            || words.has(Word::ReadAwait)
+            || words.has(Word::WriteAwait);
+        let has_macro_rules = words.has(Word::MacroRules);
         // One resolver of the file's names for the analyses below (made when the first needs
         // it): each would build the same one from the tree.
         let mut shared_resolver = None;
@@ -618,36 +610,36 @@ impl<'a> FileModel<'a> {
             macro_rules::MacroLocks::default()
         };
         // Only files that join a collection of futures or drain a `JoinSet` can have any.
-        let unread_joins = if text_has!(text, b"join_all") || text_has!(text, b"join_next") {
+        let unread_joins = if words.has(Word::JoinAll) || words.has(Word::JoinNext) {
             analysis::joins::unread_joins(ast, shared_resolver.get_or_insert_with(&new_resolver))
         } else {
             Vec::new()
         };
         // Only files that can exit the process or panic, read the environment, hand a file
         // to an async reader or initialise a once-cell have quiet regions.
-        let quiet_paths = if text_has!(text, b"process::")
-            || text_has!(text, b"panic")
-            || text_has!(text, b"unreachable!")
-            || text_has!(text, b"todo!")
-            || text_has!(text, b"unimplemented!")
-            || text_has!(text, b".get_or_")
-            || text_has!(text, b".call_once")
-            || text_has!(text, b"env::")
-            || text_has!(text, b"::from_std(")
-            || text_has!(text, b"::from_file(")
+        let quiet_paths = if words.has(Word::Process)
+            || words.has(Word::Panic)
+            || words.has(Word::Unreachable)
+            || words.has(Word::Todo)
+            || words.has(Word::Unimplemented)
+            || words.has(Word::GetOr)
+            || words.has(Word::CallOnce)
+            || words.has(Word::Env)
+            || words.has(Word::FromStd)
+            || words.has(Word::FromFile)
         {
             analysis::quiet_paths::analyse(ast)
         } else {
             analysis::quiet_paths::QuietPaths::default()
         };
-        let lint_allows = if text_has!(text, b"await_holding") {
+        let lint_allows = if words.has(Word::AwaitHolding) {
             analysis::lint_allows::analyse(ast)
         } else {
             analysis::lint_allows::LintAllows::default()
         };
         // Type aliases, for fields reached through an alias declared here from other files
         // (the walker's own table is not kept).
-        let type_aliases = if text_has!(text, b"type ") {
+        let type_aliases = if words.has(Word::Type) {
             // (The table leaves the resolver as it found it: in the file's root module.)
             types::TypeTable::new(ast, shared_resolver.get_or_insert_with(&new_resolver))
                 .named_aliases()
@@ -658,12 +650,12 @@ impl<'a> FileModel<'a> {
         };
         // Spawns inside `macro_rules!` transcribers, which the walker reads as tokens.
         let mut spawns = facts.spawns;
-        if has_macro_rules && text_has!(text, b"spawn") {
+        if has_macro_rules && words.has(Word::Spawn) {
             let resolver = shared_resolver.get_or_insert_with(&new_resolver);
             spawns.extend(macro_rules::discarded_spawns(ast, resolver));
         }
         // Functions that hand a future they are given to a spawner.
-        let spawn_wrappers = if text_has!(text, b"Future") && text_has!(text, b"spawn") {
+        let spawn_wrappers = if words.has(Word::Future) && words.has(Word::Spawn) {
             let resolver = shared_resolver.get_or_insert_with(&new_resolver);
             analysis::spawn_wrappers::spawn_wrappers(ast, resolver)
         } else {

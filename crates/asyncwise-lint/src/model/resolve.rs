@@ -62,7 +62,7 @@ impl Scope {
         }
         // `use setup::install;` names the module `setup` declared right here (2018 paths).
         let local = |path: &str| {
-            let first = path.split("::").next().unwrap_or(path);
+            let first = crate::path_text::first_segment(path);
             local_items.iter().any(|i| i == first)
         };
         for target in self.names.values_mut() {
@@ -193,7 +193,7 @@ fn expand_use_prefix(module: &str, segments: &[String], absolute: bool) -> Strin
 }
 
 fn parent(module: &str) -> String {
-    match module.rfind("::") {
+    match crate::path_text::rfind_separator(module) {
         Some(i) => module[..i].to_string(),
         None => module.to_string(),
     }
@@ -257,7 +257,7 @@ impl Resolver {
         self.modules.insert(path.to_string(), scope);
         // Every `::`-prefix of a module's path may be asked for this child.
         let mut end = path.len();
-        while let Some(at) = path[..end].rfind("::") {
+        while let Some(at) = crate::path_text::rfind_separator(&path[..end]) {
             self.parents.insert(path[..at].to_string());
             end = at;
         }

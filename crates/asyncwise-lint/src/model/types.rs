@@ -271,7 +271,7 @@ impl TypeTable {
 
     /// The type of field `name` of the struct whose canonical or plain name is `owner`.
     pub fn field(&self, owner: &str, name: &str) -> Ty {
-        let short = owner.rsplit("::").next().unwrap_or(owner);
+        let short = crate::path_text::last_segment(owner);
         self.fields
             .get(short)
             .and_then(|f| f.get(name))
@@ -282,7 +282,7 @@ impl TypeTable {
     /// The type of the one field of variant `variant` of the enum named like `owner`, when
     /// this file declares that enum and variant (`Command::Serve(serve::Args)`).
     pub fn variant(&self, owner: &str, variant: &str) -> Option<&Ty> {
-        let short = owner.rsplit("::").next().unwrap_or(owner);
+        let short = crate::path_text::last_segment(owner);
         self.variants.get(&(short.to_string(), variant.to_string()))
     }
 
@@ -294,7 +294,7 @@ impl TypeTable {
     /// Does this file declare a struct named like `owner` (canonical or plain)?
     pub fn declares(&self, owner: &str) -> bool {
         self.fields
-            .contains_key(owner.rsplit("::").next().unwrap_or(owner))
+            .contains_key(crate::path_text::last_segment(owner))
     }
 
     /// Every type alias of the file whose target is a named type: (alias, the target's last

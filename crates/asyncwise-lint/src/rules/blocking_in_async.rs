@@ -368,7 +368,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             // the crate pass.
             for row in model
                 .knowledge
-                .blocking_methods
+                .blocking_methods()
                 .iter()
                 .filter(|b| b.methods.contains(&name.as_str()))
             {

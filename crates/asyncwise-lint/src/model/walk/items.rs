@@ -163,7 +163,7 @@ impl Walker {
     }
 
     fn visit_fn_inner(&mut self, sig: &syn::Signature, block: &syn::Block) {
-        let module = match self.resolver.current_module.rsplit_once("::") {
+        let module = match crate::path_text::split_last(&self.resolver.current_module) {
             Some((_, last)) => last.to_string(),
             None => self.items.file_module.clone(),
         };
@@ -225,7 +225,7 @@ impl Walker {
                 .impl_owner
                 .as_deref()
                 .filter(|_| self.items.in_impl && !self.items.in_trait)
-                .map(|owner| owner.rsplit("::").next().unwrap_or(owner).to_string()),
+                .map(|owner| crate::path_text::last_segment(owner).to_string()),
             arity: sig
                 .inputs
                 .iter()

@@ -129,19 +129,6 @@ pub const LOCK_TYPES: &[LockType] = &[
     },
 ];
 
-/// clippy's lints that report guards held across an `.await`, and the guards each covers (by
-/// the start of [`LockType::describe`]): where the code allows one, `lock_across_await`
-/// reports those guards in its pedantic form (see `model::analysis::lint_allows`). clippy's
-/// `await_holding_lock` covers std's and parking_lot's `Mutex`/`RwLock` guards,
-/// `await_holding_refcell_ref` a `RefCell`'s `Ref`/`RefMut`.
-pub const CLIPPY_AWAIT_HOLDING: &[(&str, &[&str])] = &[
-    (
-        "await_holding_lock",
-        &["`std::sync::", "`parking_lot::", "synchronous lock guard"],
-    ),
-    ("await_holding_refcell_ref", &["`RefCell`"]),
-];
-
 /// Locks designed to be held across `.await`: never reported.
 pub const ASYNC_LOCK_TYPES: &[&str] = &[
     "tokio::sync::Mutex",

@@ -511,9 +511,6 @@ pub struct FileModel<'a> {
     /// Code no served work waits on: right before a process exit, a fallback for an unset
     /// environment variable (see [`analysis::quiet_paths`]).
     pub quiet_paths: analysis::quiet_paths::QuietPaths,
-    /// Where the code allows a clippy lint that `lock_across_await` shares
-    /// (`#[allow(clippy::await_holding_lock)]`; see [`analysis::lint_allows`]).
-    pub lint_allows: analysis::lint_allows::LintAllows,
     /// Spawned tasks joined together whose results are discarded (`join_all(handles).await;`).
     pub unread_joins: Vec<analysis::joins::UnreadJoin>,
 
@@ -632,11 +629,6 @@ impl<'a> FileModel<'a> {
         } else {
             analysis::quiet_paths::QuietPaths::default()
         };
-        let lint_allows = if words.has(Word::AwaitHolding) {
-            analysis::lint_allows::analyse(ast)
-        } else {
-            analysis::lint_allows::LintAllows::default()
-        };
         // Type aliases, for fields reached through an alias declared here from other files
         // (the walker's own table is not kept).
         let type_aliases = if words.has(Word::Type) {
@@ -708,7 +700,6 @@ impl<'a> FileModel<'a> {
             paced_bodies: facts.paced_bodies,
             per_event: facts.per_event,
             quiet_paths,
-            lint_allows,
             unread_joins,
 
             fn_items: facts.fn_items,

@@ -58,13 +58,11 @@ pub(crate) enum Word {
     Todo,
     /// `unimplemented!`
     Unimplemented,
-    /// `await_holding` (clippy's `await_holding_lock` and `await_holding_refcell_ref`)
-    AwaitHolding,
 }
 
 impl Word {
     /// Every word, in the automaton's pattern order.
-    const ALL: [Word; 22] = [
+    const ALL: [Word; 21] = [
         Word::Mutex,
         Word::RwLock,
         Word::LockAwait,
@@ -86,7 +84,6 @@ impl Word {
         Word::Unreachable,
         Word::Todo,
         Word::Unimplemented,
-        Word::AwaitHolding,
     ];
 
     fn text(self) -> &'static str {
@@ -112,7 +109,6 @@ impl Word {
             Word::Unreachable => "unreachable!",
             Word::Todo => "todo!",
             Word::Unimplemented => "unimplemented!",
-            Word::AwaitHolding => "await_holding",
         }
     }
 

@@ -70,14 +70,6 @@ crate::declare_rule! {
     ///
     /// A field typed by a bare `DashMap` that no import of its file explains (brought in by a
     /// macro's expansion) is taken for `dashmap`'s, the only lock type of that name.
-    ///
-    /// Where the code allows clippy's lint for the same guards (`#[allow(clippy::await_holding_lock)]`
-    /// or `#[expect(..)]` on the function, its `impl`, its module, or `#![allow(..)]` for the
-    /// file; `await_holding_refcell_ref` for `RefCell` borrows), the finding is the pedantic
-    /// form: the team has already weighed clippy's finding and chosen to hold the lock (on the
-    /// session-17 held-out set, 8 default findings in binding methods whose futures run under
-    /// `block_on` on the caller's own thread, all labelled noise, carried such an attribute).
-    ///
     /// A watch channel's `Ref` holds the channel's read lock: the sender's next `send` blocks
     /// its thread until the `Ref` is gone. A `dashmap` reference holds a shard's lock: another
     /// task touching that shard blocks its thread, and on the same thread it deadlocks.
@@ -141,16 +133,6 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             held.await_loc,
             "the task can be suspended here while the lock is held",
         ));
-        // clippy's lint for the same guards is allowed here: a decision the team made.
-        if let Some(lint) = model
-            .lint_allows
-            .allowed_at(held.acquired.start.0, held.describe)
-        {
-            d.form = crate::levels::Form::Pedantic;
-            d.notes.push(crate::diagnostic::Note::text(format!(
-                "pedantic form: the code allows clippy's `{lint}` here, a decision to hold this lock across the await"
-            )));
-        }
         // Awaits that may all be of crate fns that never suspend, and a field lock nobody else
         // may contend for: the crate pass decides both (they choose the form), also for a
         // guard whose lock's type another file declares (which must hold for any finding).

@@ -21,8 +21,6 @@
 //! - [`channels`]: does an unbounded channel's queue stay small (request/response, control,
 //!   a sender not fed per event), and does a receive poll rather than wait? Read by
 //!   `unbounded_channel` and `blocking_in_async`.
-//! - [`lint_allows`]: where the code allows a clippy lint a rule shares
-//!   (`#[allow(clippy::await_holding_lock)]`). Read by `lock_across_await`.
 //! - [`quiet_paths`]: code no served work waits on (the statement right before a process exit,
 //!   a fallback taken only when an environment variable is unset). Read by `blocking_in_async`.
 //! - [`startup`]: which fns run once at start-up (a runtime's entry attribute and whether it
@@ -52,7 +50,6 @@ pub mod failure;
 pub mod field_writes;
 pub(crate) mod guards;
 pub mod joins;
-pub mod lint_allows;
 pub(crate) mod outcomes;
 pub mod per_event;
 pub mod quiet_paths;

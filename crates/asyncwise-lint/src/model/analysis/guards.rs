@@ -512,6 +512,18 @@ impl<'a> Scanner<'a> {
                 {
                     self.temps_truncate(mark);
                 }
+                // `entry.insert(v)` on a dashmap entry bound by name takes the entry by value:
+                // its shard lock ends with the binding (the `RefMut` returned is a temporary).
+                if locks::DASHMAP_ENTRY_CONSUMERS.contains(&m.method.to_string().as_str())
+                    && let syn::Expr::Path(p) = &*m.receiver
+                    && let Some(name) = p.path.get_ident().map(ToString::to_string)
+                    && self
+                        .live
+                        .iter()
+                        .any(|g| g.names.contains(&name) && g.describe.starts_with("`dashmap`"))
+                {
+                    self.release(&name);
+                }
                 // `map.iter().map(|e| *e.key()).collect::<Vec<_>>()`, `map.iter().count()`:
                 // the iterator holding a shard lock is consumed by value here, and what comes
                 // back holds no guard (Rust drops the moved iterator inside the call).
@@ -597,15 +609,39 @@ impl<'a> Scanner<'a> {
                     // `DashMap` is an `Option<Ref>`, `try_get` a `TryResult`): an arm that
                     // matches a variant without a guard (`None`, `TryResult::Locked`) holds no
                     // lock.
-                    let hidden = if is_guardless_pattern(&arm.pat) {
+                    // An arm that binds the scrutinee's guard by value
+                    // (`Entry::Occupied(entry) => ..`) moves it out of the temporary: it lives
+                    // in the binding, which `drop(entry)` or a consuming method ends.
+                    let moved_into = moved_binding(&arm.pat);
+                    let hidden = if is_guardless_pattern(&arm.pat) || moved_into.is_some() {
                         self.hide_optional_guard(&m.expr)
                     } else {
                         Vec::new()
+                    };
+                    let bound = match (&moved_into, hidden.first()) {
+                        (Some(name), Some(guard)) => {
+                            let live = Live {
+                                site: guard.site,
+                                names: vec![name.clone()],
+                                loc: guard.loc,
+                                describe: guard.describe,
+                                requires: guard.requires.clone(),
+                                contention: guard.contention.clone(),
+                                depth: self.depth + 1,
+                                reported: guard.reported,
+                            };
+                            self.live.push(live);
+                            true
+                        }
+                        _ => false,
                     };
                     if let Some((_, g)) = &arm.guard {
                         self.expr(g);
                     }
                     self.expr(&arm.body);
+                    if bound && let Some(name) = &moved_into {
+                        self.release(name);
+                    }
                     self.temps.extend(hidden);
                 }
             }
@@ -972,6 +1008,22 @@ fn iterator_guard_drained(m: &syn::ExprMethodCall, s: &Scanner<'_>) -> bool {
 
 /// Does `pat` match only a variant that carries no guard
 /// ([`GUARDLESS_VARIANTS`](locks::GUARDLESS_VARIANTS): `None`, `TryResult::Locked`, ...)?
+/// The name an arm's pattern binds the whole matched value to, by value: `entry` in
+/// `Entry::Occupied(entry)`, `Some(r)`, `Ok(g)` or a bare `g` (not `ref`, not a sub-pattern).
+fn moved_binding(pat: &syn::Pat) -> Option<String> {
+    let by_value = |i: &syn::PatIdent| {
+        (i.by_ref.is_none() && i.subpat.is_none() && !is_guardless_pattern(pat))
+            .then(|| i.ident.to_string())
+    };
+    match pat {
+        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => match ts.elems.first() {
+            Some(syn::Pat::Ident(i)) => by_value(i),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn is_guardless_pattern(pat: &syn::Pat) -> bool {
     let guardless = |name: &syn::Ident| locks::GUARDLESS_VARIANTS.iter().any(|v| name == v);
     match pat {

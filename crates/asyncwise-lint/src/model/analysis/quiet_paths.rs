@@ -11,7 +11,10 @@
 //!   be torn down anyway. The same holds before an unconditional panic (`panic!`,
 //!   `unreachable!`, `std::panic::resume_unwind` re-raising a joined thread's panic): a pause
 //!   to let logs flush before a crash is on the crash path, which nobody serves. Only a call
-//!   statement counts, not a block, loop or `let` holding more work.
+//!   statement counts, not a block, loop or `let` holding more work. The whole body of a
+//!   function declared `-> !` that has no `loop` or `while` and panics or exits somewhere is
+//!   such a path too (a helper that waits for a dying worker thread and re-raises its panic);
+//!   a `-> !` function with a loop is a server's endless loop and is not.
 //! * **Only when an environment variable is unset**: the closure of `or_else`,
 //!   `unwrap_or_else`, `map_or_else` (its first argument) or `ok_or_else` on a value read by
 //!   `std::env::var`/`var_os` (through any chain of adapters), the `Err(..)`/`None` arm of a
@@ -101,6 +104,20 @@ impl<'ast> Visit<'ast> for Visitor {
             }
         }
         visit::visit_block(self, b);
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if is_crash_path(&f.sig, &f.block) {
+            self.regions.push((Loc::of(&*f.block), Quiet::BeforeExit));
+        }
+        visit::visit_item_fn(self, f);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if is_crash_path(&f.sig, &f.block) {
+            self.regions.push((Loc::of(&f.block), Quiet::BeforeExit));
+        }
+        visit::visit_impl_item_fn(self, f);
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
@@ -249,6 +266,48 @@ fn ends_process(e: &syn::Expr) -> bool {
     path_ends_in(&p.path, quiet::PROCESS_ENDS)
 }
 
+/// A function declared `-> !` with no `loop` or `while` in its body, which panics or ends the
+/// process somewhere in it: every run of it ends in that crash (a helper that waits for a
+/// dying worker thread, joins it and re-raises its panic). A `-> !` function with a loop is
+/// usually a server's endless loop, and is not one.
+fn is_crash_path(sig: &syn::Signature, body: &syn::Block) -> bool {
+    struct Scan {
+        endless: bool,
+        crashes: bool,
+    }
+    impl<'ast> Visit<'ast> for Scan {
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {
+            self.endless = true;
+        }
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {
+            self.endless = true;
+        }
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            if ends_process(e) || panics(e) {
+                self.crashes = true;
+            }
+            visit::visit_expr(self, e);
+        }
+        fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
+            if panic_macro(&m.mac) {
+                self.crashes = true;
+            }
+        }
+        // Closures and nested items run elsewhere.
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    if !matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::Never(_))) {
+        return false;
+    }
+    let mut scan = Scan {
+        endless: false,
+        crashes: false,
+    };
+    scan.visit_block(body);
+    scan.crashes && !scan.endless
+}
+
 /// `std::panic::resume_unwind(..)`, `panic::panic_any(..)`, or a panicking macro in
 /// expression position (`panic!(..)` as a block's tail).
 fn panics(e: &syn::Expr) -> bool {
@@ -338,8 +397,12 @@ mod tests {
 
     #[test]
     fn the_call_statement_right_before_an_unconditional_panic_is_quiet() {
+        // (a `-> !` function without a loop is a crash path as a whole, too: line 1)
         let src = "fn f(e: Box<dyn Any + Send>) -> ! {\n    std::thread::sleep(d);\n    std::panic::resume_unwind(e)\n}";
-        assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
+        assert_eq!(
+            regions(src),
+            vec![(1, Quiet::BeforeExit), (2, Quiet::BeforeExit)]
+        );
         let src = "fn f() {\n    flush_logs();\n    tracing::error!(\"giving up\");\n    panic!(\"worker died\");\n}";
         assert_eq!(regions(src), vec![(2, Quiet::BeforeExit)]);
         // a panic under a condition does not follow every run of the statement
@@ -347,6 +410,18 @@ mod tests {
         assert!(regions(src).is_empty());
         // `assert!` panics only when its condition fails
         let src = "fn f() {\n    std::thread::sleep(d);\n    assert!(ok);\n}";
+        assert!(regions(src).is_empty());
+    }
+
+    #[test]
+    fn a_diverging_function_without_a_loop_that_panics_is_a_crash_path() {
+        let src = "impl P {\n    fn propagate(&self) -> ! {\n        std::thread::sleep(d);\n        for t in ts { if t.done() { match t.join() { Ok(()) => panic!(\"x\"), Err(e) => std::panic::resume_unwind(e) } } }\n        unreachable!()\n    }\n}";
+        assert_eq!(regions(src).first().map(|r| r.0), Some(2));
+        // an endless server loop declared `-> !` is not one
+        let src = "fn serve() -> ! {\n    loop { accept(); }\n}";
+        assert!(regions(src).is_empty());
+        // nor is a function that may return
+        let src = "fn f() {\n    std::thread::sleep(d);\n    if bad { panic!() }\n}";
         assert!(regions(src).is_empty());
     }
 

@@ -1,8 +1,10 @@
 // Blocking right before an unconditional panic: a pause to let logs flush or a last report
 // made just before `panic!`, `unreachable!` or `std::panic::resume_unwind` (re-raising a worker
 // thread's panic) is on a crash path, which no served work waits for: the pedantic form,
-// directly and through a helper. A panic under a condition, or an `assert!`, does not follow
-// every run of the statement: the same call there stays default.
+// directly and through a helper. So is the whole body of a helper declared `-> !` that has no
+// loop and panics (waits for a dying worker, joins it, re-raises its panic); a `-> !` server
+// loop is not. A panic under a condition, or an `assert!`, does not follow every run of the
+// statement: the same call there stays default.
 use std::any::Any;
 use std::thread;
 use std::time::Duration;
@@ -23,6 +25,43 @@ async fn join_worker(state: State<Pool>, worker: thread::JoinHandle<()>) {
         reraise(payload); //~ blocking_in_async(pedantic)
     }
     let _ = state.failed;
+}
+
+struct Workers {
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Workers {
+    fn propagate_worker_panic(&mut self) -> ! {
+        thread::sleep(Duration::from_millis(100));
+        for worker in self.threads.drain(..) {
+            if worker.is_finished() {
+                match worker.join() {
+                    Ok(()) => panic!("worker exited"),
+                    Err(payload) => std::panic::resume_unwind(payload),
+                }
+            }
+        }
+        unreachable!("one worker has died")
+    }
+
+    fn serve_forever(&self) -> ! {
+        loop {
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+async fn dispatch(state: State<Pool>, workers: &mut Workers, sent: bool) {
+    if !sent {
+        workers.propagate_worker_panic(); //~ blocking_in_async(pedantic)
+    }
+    let _ = state.failed;
+}
+
+async fn run_forever(state: State<Pool>, workers: &Workers) {
+    let _ = state.failed;
+    workers.serve_forever(); //~ blocking_in_async
 }
 
 async fn give_up(state: State<Pool>) {

@@ -520,22 +520,17 @@ fn always_leaves(e: &syn::Expr) -> bool {
         syn::Expr::Break(_) | syn::Expr::Return(_) => true,
         syn::Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
             syn::Stmt::Expr(e, _) => always_leaves(e),
-            syn::Stmt::Macro(m) => m
-                .mac
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "bail"),
+            syn::Stmt::Macro(m) => is_bail(&m.mac),
             _ => false,
         }),
-        syn::Expr::Macro(m) => m
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "bail"),
+        syn::Expr::Macro(m) => is_bail(&m.mac),
         _ => false,
     }
+}
+
+/// anyhow's and eyre's `bail!`, which returns an error.
+fn is_bail(mac: &syn::Macro) -> bool {
+    mac.path.segments.last().is_some_and(|s| s.ident == "bail")
 }
 
 impl BodyScan<'_> {

@@ -601,6 +601,11 @@ impl<'a> FileModel<'a> {
         let new_resolver =
             || resolve::Resolver::with_root(ast, module, std::sync::Arc::clone(&cx.knowledge));
         let facts = walk::walk_file(ast, &file_module(path), cx, async_locks);
+        // A `connect` whose `EINPROGRESS` result the caller handles is of a non-blocking socket.
+        let mut non_waiting_calls = facts.non_waiting_calls.clone();
+        if words.has(Word::InProgress) {
+            non_waiting_calls.extend(analysis::in_progress::handled_connects(ast));
+        }
         let macro_locks = if async_locks && has_macro_rules {
             macro_rules::lock_uses(ast)
         } else {
@@ -689,7 +694,7 @@ impl<'a> FileModel<'a> {
             type_aliases,
             low_volume_channels: facts.low_volume_channels,
             polling_receives: facts.polling_receives,
-            non_waiting_calls: facts.non_waiting_calls,
+            non_waiting_calls,
             task_aborts: facts.task_aborts,
             async_lock_decls: facts.async_lock_decls,
             async_lock_sites,

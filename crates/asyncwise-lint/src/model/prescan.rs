@@ -58,11 +58,13 @@ pub(crate) enum Word {
     Todo,
     /// `unimplemented!`
     Unimplemented,
+    /// `EINPROGRESS` (a non-blocking `connect` under way)
+    InProgress,
 }
 
 impl Word {
     /// Every word, in the automaton's pattern order.
-    const ALL: [Word; 21] = [
+    const ALL: [Word; 22] = [
         Word::Mutex,
         Word::RwLock,
         Word::LockAwait,
@@ -84,6 +86,7 @@ impl Word {
         Word::Unreachable,
         Word::Todo,
         Word::Unimplemented,
+        Word::InProgress,
     ];
 
     fn text(self) -> &'static str {
@@ -109,6 +112,7 @@ impl Word {
             Word::Unreachable => "unreachable!",
             Word::Todo => "todo!",
             Word::Unimplemented => "unimplemented!",
+            Word::InProgress => "EINPROGRESS",
         }
     }
 

@@ -358,6 +358,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         if call.ctx != Ctx::Async || call.awaited {
             continue;
         }
+        // `std::fs::read_dir("/proc")`: the kernel answers from memory; a socket2 socket's
+        // `connect` in non-blocking mode returns at once (also one whose receiver only the
+        // crate index types, when its `EINPROGRESS` result is handled on the spot).
+        if model.non_waiting_calls.contains(&call.loc) {
+            continue;
+        }
         if let Callee::Method {
             name,
             receiver: receiver @ (Ty::Field { .. } | Ty::Chain(_)),
@@ -421,11 +427,6 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
         };
         // `recv_timeout(Duration::from_nanos(1))` returns at once: a `try_recv`, not a wait.
         if model.polling_receives.contains(&call.loc) {
-            continue;
-        }
-        // `std::fs::read_dir("/proc")`: the kernel answers from memory; a socket2 socket's
-        // `connect` in non-blocking mode returns at once.
-        if model.non_waiting_calls.contains(&call.loc) {
             continue;
         }
         // Once, at start-up, before anything runs concurrently, or a call of a pedantic kind

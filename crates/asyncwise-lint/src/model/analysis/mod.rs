@@ -21,6 +21,8 @@
 //! - [`channels`]: does an unbounded channel's queue stay small (request/response, control,
 //!   a sender not fed per event), and does a receive poll rather than wait? Read by
 //!   `unbounded_channel` and `blocking_in_async`.
+//! - [`in_progress`]: `connect` calls whose `EINPROGRESS` result is handled on the spot (a
+//!   non-blocking socket). Read by `blocking_in_async`.
 //! - [`quiet_paths`]: code no served work waits on (the statement right before a process exit,
 //!   a fallback taken only when an environment variable is unset). Read by `blocking_in_async`.
 //! - [`startup`]: which fns run once at start-up (a runtime's entry attribute and whether it
@@ -49,6 +51,7 @@ pub mod contexts;
 pub mod failure;
 pub mod field_writes;
 pub(crate) mod guards;
+pub mod in_progress;
 pub mod joins;
 pub(crate) mod outcomes;
 pub mod per_event;

@@ -1695,11 +1695,7 @@ fn ident_uses(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
 
 /// Whether tokens hold `.await` (so a macro body is worth parsing for await points).
 fn holds_await(tokens: proc_macro2::TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        proc_macro2::TokenTree::Ident(i) => i == "await",
-        proc_macro2::TokenTree::Group(g) => holds_await(g.stream()),
-        _ => false,
-    })
+    super::tokens::names_ident(tokens, "await")
 }
 
 /// `"{name}"` in a macro's string literals: inline format arguments are uses of `name`.

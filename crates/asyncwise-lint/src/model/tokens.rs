@@ -379,6 +379,16 @@ enum Flat {
     Other,
 }
 
+/// Do the tokens name the identifier `name` anywhere, inside groups too (`.await` in a macro
+/// body, `EINPROGRESS` in a `match` arm)?
+pub(crate) fn names_ident(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => names_ident(g.stream(), name),
+        _ => false,
+    })
+}
+
 /// A `{ .. }` group of a token stream: from its opening to its closing brace, with the
 /// `return` and `break` words that open one of its own statements (not those of an inner
 /// group), with their positions and whether each is a `return`.
@@ -452,7 +462,15 @@ fn flatten(
 
 #[cfg(test)]
 mod tests {
-    use super::{TokenFacts, sender_use};
+    use super::{TokenFacts, names_ident, sender_use};
+
+    #[test]
+    fn an_identifier_is_found_inside_groups() {
+        let tokens: proc_macro2::TokenStream = "f(x.await, { y })".parse().expect("tokens");
+        assert!(names_ident(tokens.clone(), "await"));
+        assert!(names_ident(tokens.clone(), "y"));
+        assert!(!names_ident(tokens, "z"));
+    }
 
     fn uses(src: &str) -> super::SenderUse {
         sender_use(

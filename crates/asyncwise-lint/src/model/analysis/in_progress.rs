@@ -70,11 +70,7 @@ impl Visitor {
 
 /// Do the tokens name `EINPROGRESS` (libc's, nix's `Errno::EINPROGRESS`)?
 fn names_in_progress(tokens: proc_macro2::TokenStream) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == "EINPROGRESS",
-        proc_macro2::TokenTree::Group(g) => names_in_progress(g.stream()),
-        _ => false,
-    })
+    crate::model::tokens::names_ident(tokens, "EINPROGRESS")
 }
 
 #[cfg(test)]

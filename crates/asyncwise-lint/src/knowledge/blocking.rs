@@ -1443,6 +1443,13 @@ pub const NON_BLOCKING_TYPE_METHOD: &str = "nonblocking";
 /// from `libc` or `nix`), when a socket's type is built from raw flags.
 pub const NON_BLOCKING_SOCKET_FLAG: &str = "SOCK_NONBLOCK";
 
+/// A socket's `connect` and the error by which connect(2) on a *non-blocking* socket says the
+/// connection is under way (`EINPROGRESS`, from `libc` or `nix`): a caller that handles it on
+/// the spot made its socket non-blocking (read by `model::analysis::in_progress`).
+pub const CONNECT_METHOD: &str = "connect";
+/// See [`CONNECT_METHOD`].
+pub const IN_PROGRESS_ERRNO: &str = "EINPROGRESS";
+
 /// The last segment of socket2's datagram socket type (`Type::DGRAM`).
 pub const DATAGRAM_SOCKET_TYPE: &str = "DGRAM";
 

@@ -13,9 +13,6 @@ pub const PROCESS_ENDS: &[(&str, &str)] = &[("process", "exit"), ("process", "ab
 /// `std::panic::panic_any`): the task or thread that makes them stops here.
 pub const PANICS: &[(&str, &str)] = &[("panic", "resume_unwind"), ("panic", "panic_any")];
 
-/// Macros that panic unconditionally (std): the task or thread that reaches them stops.
-pub const PANIC_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];
-
 /// Reads of an environment variable, by their last two path segments (std: `std::env::var`,
 /// `std::env::var_os`).
 pub const ENV_READS: &[(&str, &str)] = &[("env", "var"), ("env", "var_os")];

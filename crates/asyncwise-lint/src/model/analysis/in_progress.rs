@@ -10,6 +10,7 @@
 
 use syn::visit::{self, Visit};
 
+use crate::knowledge::blocking::{CONNECT_METHOD, IN_PROGRESS_ERRNO};
 use crate::model::Loc;
 
 /// The locations of `connect` calls handled as in progress (as [`Loc::method_call`]).
@@ -58,7 +59,7 @@ impl Visitor {
     /// A `connect` call as the scrutinee, alone or an element of a tuple.
     fn note_connects(&mut self, scrutinee: &syn::Expr) {
         match scrutinee {
-            syn::Expr::MethodCall(m) if m.method == "connect" => {
+            syn::Expr::MethodCall(m) if m.method == CONNECT_METHOD => {
                 self.found.push(Loc::method_call(m));
             }
             syn::Expr::Tuple(t) => t.elems.iter().for_each(|e| self.note_connects(e)),
@@ -70,7 +71,7 @@ impl Visitor {
 
 /// Do the tokens name `EINPROGRESS` (libc's, nix's `Errno::EINPROGRESS`)?
 fn names_in_progress(tokens: proc_macro2::TokenStream) -> bool {
-    crate::model::tokens::names_ident(tokens, "EINPROGRESS")
+    crate::model::tokens::names_ident(tokens, IN_PROGRESS_ERRNO)
 }
 
 #[cfg(test)]

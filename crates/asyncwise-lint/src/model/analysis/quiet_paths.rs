@@ -31,6 +31,7 @@
 
 use syn::visit::{self, Visit};
 
+use crate::knowledge::macros::PANICKING_MACROS;
 use crate::knowledge::quiet_paths as quiet;
 use crate::model::Loc;
 
@@ -325,7 +326,7 @@ fn panic_macro(mac: &syn::Macro) -> bool {
     mac.path
         .segments
         .last()
-        .is_some_and(|s| quiet::PANIC_MACROS.iter().any(|m| s.ident == m))
+        .is_some_and(|s| PANICKING_MACROS.iter().any(|m| s.ident == m))
 }
 
 /// Does a path end in one of `table`'s `(parent, name)` pairs?

@@ -22,11 +22,9 @@ tail -n +2 "$list" | while IFS=$'\t' read -r name slug commit; do
     gitdir="$mirror/${slug/\//+}/repo"
     if [ ! -d "$gitdir" ]; then echo "missing snapshot for $slug: fetch github:$slug first" >&2; exit 2; fi
     rm -rf "$tree"; mkdir -p "$tree"
-    # only what the analyzer reads: snapshots lack files of 4 MiB and more, so a whole-tree
-    # archive can fail on a large data file
-    git --git-dir="$gitdir" archive "$commit" -- ':(glob)**/*.rs' ':(glob)**/Cargo.toml' \
-      ':(glob)**/.gitignore' | tar -x -C "$tree"
-    echo "$commit" > "$tree/.field-commit"
+    # only what the analyzer reads, blob by blob: snapshots lack files of 4 MiB and more, and
+    # `git archive` stops at the first missing blob even when a pathspec excludes it
+    python3 "$here/extract.py" "$gitdir" "$commit" "$tree"
   fi
   start=$(date +%s.%N)
   # exit code 1 means findings; 2 means some file could not be checked (still reported)

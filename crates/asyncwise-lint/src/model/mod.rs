@@ -410,6 +410,10 @@ pub struct HeldGuard {
     /// The lock is reached as a field of `self` (`self.map.iter()`) in a method that takes
     /// `&mut self`: while the method runs, no other code holds `self`.
     pub exclusive_self: bool,
+    /// The guard is taken in an async block that a sync function (not a `main` building the
+    /// runtime) hands straight to `block_on`: the future is polled on the calling thread until
+    /// it ends, not on a runtime worker, and is never spawned.
+    pub on_caller_thread: bool,
 }
 
 /// An async lock declared in the file (see [`crate::summary::AsyncLockDecl`]).

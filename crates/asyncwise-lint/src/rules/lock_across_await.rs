@@ -68,11 +68,29 @@ crate::declare_rule! {
     ///   method's own awaited calls still can, through `&self`: a callee that writes the same
     ///   map deadlocks on itself; the pedantic form still shows it.)
     ///
+    /// A guard taken in an async block that sync code hands straight to `block_on`
+    /// (`rt().block_on(async { let t = self.table.lock().unwrap(); t.load().await })` in a
+    /// language binding's method, a sync API over an async one; not in a `main`, whose
+    /// `block_on` runs the whole program beside its tasks) is the pedantic form too: the
+    /// calling thread polls the future and waits for it, so no runtime worker is held, the
+    /// future is never spawned (so it need not be `Send`), and another caller of the same
+    /// method waits for the lock on its own thread, which is what such a lock is for. A task
+    /// on a runtime worker that locks the same lock would still block its worker while the
+    /// holder waits; the pedantic form still shows the guard. On sixteen labelled field sets:
+    /// eight guards of a Python binding's table lock held across awaits under `block_on`,
+    /// labelled noise.
+    ///
     /// A field typed by a bare `DashMap` that no import of its file explains (brought in by a
     /// macro's expansion) is taken for `dashmap`'s, the only lock type of that name.
     /// A watch channel's `Ref` holds the channel's read lock: the sender's next `send` blocks
     /// its thread until the `Ref` is gone. A `dashmap` reference holds a shard's lock: another
     /// task touching that shard blocks its thread, and on the same thread it deadlocks.
+    ///
+    /// ## Pedantic form
+    /// Guards held only across awaits of crate `async fn`s that never suspend; guards nobody
+    /// else can contend for (a read guard of a field no code writes after it is built, a guard
+    /// on a field stored in `self` in a `&mut self` method); guards in an async block that sync
+    /// code other than `main` hands straight to `block_on`, polled on the calling thread.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -133,6 +151,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
             held.await_loc,
             "the task can be suspended here while the lock is held",
         ));
+        if held.on_caller_thread {
+            d.form = crate::levels::Form::Pedantic;
+            d.notes.push(crate::diagnostic::Note::text(
+                "pedantic form: this async block is handed straight to `block_on` by sync code, so it is polled on the calling thread, which waits for it: no runtime worker holds the lock, and another caller waits on its own thread (a task on a worker that locks the same lock would still block that worker)",
+            ));
+        }
         // Awaits that may all be of crate fns that never suspend, and a field lock nobody else
         // may contend for: the crate pass decides both (they choose the form), also for a
         // guard whose lock's type another file declares (which must hold for any finding).

@@ -266,6 +266,7 @@ impl<'a> Scanner<'a> {
                         lock: g.contention.lock.clone(),
                         shared: g.contention.shared,
                         exclusive_self: g.contention.on_self,
+                        on_caller_thread: false,
                     });
                 }
             }
@@ -659,6 +660,16 @@ impl<'a> Scanner<'a> {
                 self.expr(&f.expr);
                 self.block(&f.body);
                 self.temps_truncate(mark);
+            }
+            // `place = value` evaluates the value first, then the place (the Reference,
+            // "Assignment expressions"): in `*m.lock().unwrap() = load().await?;` the lock is
+            // taken after the await has finished.
+            syn::Expr::Assign(a) => {
+                self.expr(&a.right);
+                self.expr(&a.left);
+                if self.async_locks.is_some() {
+                    self.escape(&a.right);
+                }
             }
             syn::Expr::Loop(l) => self.block(&l.body),
             syn::Expr::Block(b) => self.block(&b.block),
@@ -1166,6 +1177,14 @@ mod tests {
     fn a_temporary_guard_lives_to_the_end_of_its_statement() {
         assert!(held_at("*m.lock().unwrap() += 1;\nstep().await;").is_empty());
         assert_eq!(held_at("tx.send(*m.lock().unwrap()).await;"), [2]);
+    }
+
+    #[test]
+    fn an_assignment_takes_its_place_after_the_value() {
+        // The value is evaluated first: the lock is taken once the await has finished.
+        assert!(held_at("*m.lock().unwrap() = step().await;\nstep().await;").is_empty());
+        // A compound assignment of a non-primitive place evaluates the place first.
+        assert_eq!(held_at("*m.lock().unwrap() += step().await;"), [2]);
     }
 
     #[test]

@@ -191,7 +191,13 @@ impl Walker {
     }
 
     pub(super) fn walk_expr_async(&mut self, a: &syn::ExprAsync) {
+        let first_guard = self.facts.held_guards.len();
         self.analyse_guards_block(&a.block);
+        if self.polled_apart.on_caller_thread.remove(&addr(a)) {
+            for g in &mut self.facts.held_guards[first_guard..] {
+                g.on_caller_thread = true;
+            }
+        }
         let body = self.facts.ir.bodies.len();
         self.facts.ir.lower_block(
             crate::model::ir::BodyKind::AsyncBlock,

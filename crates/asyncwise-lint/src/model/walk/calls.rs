@@ -93,9 +93,13 @@ impl Walker {
         };
         if self.knowledge.is_block_on_fn(&path) {
             // `block_on(tokio::spawn(..))` waits for the task like `.await` does.
+            let on_caller = self.polls_on_caller_thread();
             for arg in &c.args {
                 if let Some(a) = call_addr(arg) {
                     self.uses.mark_awaited(a);
+                }
+                if on_caller {
+                    self.mark_on_caller_thread(arg);
                 }
             }
         }
@@ -167,12 +171,16 @@ impl Walker {
         let name = m.method.to_string();
         if self.knowledge.is_block_on_method(&name) {
             let apart = self.hands_futures_apart();
+            let on_caller = !apart && self.polls_on_caller_thread();
             for arg in &m.args {
                 if let Some(a) = call_addr(arg) {
                     self.uses.mark_awaited(a);
                 }
                 if apart {
                     self.mark_polled_apart(arg);
+                }
+                if on_caller {
+                    self.mark_on_caller_thread(arg);
                 }
             }
         }
@@ -302,6 +310,39 @@ impl Walker {
                 .frames
                 .get(depth..)
                 .is_none_or(|inner| inner.iter().all(|frame| frame.ctx != Ctx::Async))
+    }
+
+    /// Is a `block_on` here one of sync code other than a `main` that builds the runtime (a
+    /// binding's method, a sync API over an async one)? Its future is polled on the calling
+    /// thread, which is no runtime worker. In async code `block_on` is a finding of its own.
+    fn polls_on_caller_thread(&self) -> bool {
+        let in_main = self
+            .fn_stack
+            .last()
+            .and_then(|&i| self.facts.fn_items.get(i))
+            .is_some_and(|f| f.main_apart || f.path.rsplit("::").next() == Some("main"));
+        !in_main && self.frames.last().is_some_and(|f| f.ctx != Ctx::Async)
+    }
+
+    /// Marks an async block handed to such a `block_on` (through parentheses, `Box::pin(..)`
+    /// and `pin!(..)`).
+    fn mark_on_caller_thread(&mut self, arg: &syn::Expr) {
+        match arg {
+            syn::Expr::Async(a) => {
+                self.polled_apart.on_caller_thread.insert(addr(a));
+            }
+            syn::Expr::Paren(p) => self.mark_on_caller_thread(&p.expr),
+            syn::Expr::Call(c)
+                if matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "pin"))
+                    && c.args.len() == 1 =>
+            {
+                if let Some(inner) = c.args.first() {
+                    self.mark_on_caller_thread(inner);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Marks what a sync `main` hands to its runtime's `block_on`: an async block, walked as

@@ -237,6 +237,9 @@ struct Walker {
 struct PolledApart {
     blocks: HashSet<usize>,
     calls: HashSet<usize>,
+    /// Async blocks any other sync code hands straight to `block_on`: polled on the calling
+    /// thread, which waits for them (see [`HeldGuard::on_caller_thread`](crate::model::HeldGuard)).
+    on_caller_thread: HashSet<usize>,
 }
 
 fn addr<T>(node: &T) -> usize {

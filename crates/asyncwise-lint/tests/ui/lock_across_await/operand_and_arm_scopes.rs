@@ -7,6 +7,8 @@
 // - A `select!` waits on its futures first and then runs one handler; a handler is a `match`
 //   arm body in the expansion, so its temporaries end with it and are gone at the next
 //   statement's `.await`. A guard bound by `let` inside a handler block lives to the block's end.
+// - An assignment evaluates its value before its place (`*m.lock().unwrap() = f().await?` takes
+//   the lock after the await); a compound assignment to a lock's guard takes the place first.
 
 use std::sync::Mutex;
 use tokio::sync::watch;
@@ -85,4 +87,21 @@ async fn handler_temporary_in_awaited_call(rx: &mut watch::Receiver<u32>) {
         _ = rx.changed() => publish(*rx.borrow_and_update() as usize).await, //~ lock_across_await
         _ = tick() => false,
     };
+}
+
+async fn load_progress() -> Result<u64, String> {
+    Ok(1)
+}
+
+async fn assigned_after_the_value(progress: &std::sync::Mutex<u64>) -> Result<(), String> {
+    // The value of an assignment is evaluated before its place: the lock is taken after the
+    // await has finished, and the temporary guard ends with the statement.
+    *progress.lock().unwrap() = load_progress().await?; // ok: the place comes after the value
+    tick().await;
+    Ok(())
+}
+
+async fn compound_assignment_keeps_its_place(progress: &std::sync::Mutex<u64>) -> Result<(), String> {
+    *progress.lock().unwrap() += load_progress().await?; //~ lock_across_await
+    Ok(())
 }

@@ -180,6 +180,40 @@ impl HelperPair {
     }
 }
 
+/// Do a counter's entering and leaving calls move it by the same amount, as written
+/// (whitespace removed; a trailing `as` cast and a leading `&` ignored)? `fetch_add(1, ..)` /
+/// `fetch_sub(1, ..)` and `inc()` / `dec()` do; `fetch_add(diff, ..)` / `fetch_sub(total, ..)`
+/// is an account of quantities (bytes buffered, then all of them released when the buffer is
+/// flushed), not a state entered and left by one scope.
+///
+/// ```
+/// use asyncwise_lint::knowledge::cleanup_pairs::same_amount;
+/// assert!(same_amount(Some("1"), Some("1")));
+/// assert!(same_amount(None, None));
+/// assert!(same_amount(Some("len"), Some("lenasu64")));
+/// assert!(same_amount(Some("&n"), Some("n")));
+/// assert!(!same_amount(Some("memory_diff"), Some("self.memory_usage")));
+/// ```
+pub fn same_amount(enter: Option<&str>, exit: Option<&str>) -> bool {
+    // Arguments come with whitespace removed: `len as u64` is `lenasu64`.
+    const NUMERIC: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ];
+    fn bare(arg: &str) -> &str {
+        let arg = arg.trim_start_matches('&');
+        NUMERIC
+            .iter()
+            .find_map(|ty| arg.strip_suffix(ty)?.strip_suffix("as"))
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(arg)
+    }
+    match (enter, exit) {
+        (Some(a), Some(b)) => bare(a) == bare(b),
+        (a, b) => a == b,
+    }
+}
+
 /// Does a call's first argument, as written, fit `expected`?
 ///
 /// ```

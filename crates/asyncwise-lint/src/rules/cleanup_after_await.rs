@@ -1,7 +1,7 @@
 use crate::crate_index::CrateIndex;
 use crate::diagnostic::{Diagnostic, Note};
 use crate::facts::Sink;
-use crate::knowledge::cleanup_pairs::{PairArguments, argument_fits};
+use crate::knowledge::cleanup_pairs::{PairArguments, argument_fits, same_amount};
 use crate::levels::{Form, Group, Level};
 use crate::model::FileModel;
 use crate::model::loops::{PathEnd, StateCall};
@@ -29,6 +29,14 @@ crate::declare_rule! {
     /// (`scopeguard::guard`), a macro (`defer!`) or a `Drop` impl is a guard and is not
     /// reported, nor is a pair with no await between the two calls. The pairs are data
     /// (`knowledge/cleanup_pairs.rs`).
+    ///
+    /// Nor is a counter raised by one amount and lowered by another, as written
+    /// (`usage.fetch_add(diff, ..)` ... `usage.fetch_sub(self.buffered, ..)`): that is an
+    /// account of quantities — bytes buffered, released all at once when the buffer is
+    /// flushed, left raised on the paths that keep buffering — not a state one scope enters
+    /// and leaves. The amounts are compared as written, a trailing numeric cast and a leading
+    /// `&` aside (`fetch_add(len, ..)` / `fetch_sub(len as u64, ..)` is a pair). On seventeen
+    /// labelled field sets: two memory-usage counters of an index builder, labelled wrong.
     ///
     /// Nor is a latch, entered and left each behind a check of its own value
     /// (`if busy.load(..) == 0 { busy.fetch_add(1, ..) }` ... `if busy.load(..) == 1 {
@@ -166,6 +174,8 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     same(c)
                         && c.method == enter_name
                         && argument_fits(arguments, true, c.first_arg.as_deref())
+                        && (arguments != PairArguments::Any
+                            || same_amount(c.first_arg.as_deref(), exit.first_arg.as_deref()))
                 };
                 let leaves = |c: &StateCall| {
                     same(c) && c.method == exit.method && c.first_arg == exit.first_arg

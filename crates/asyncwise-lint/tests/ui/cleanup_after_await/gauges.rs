@@ -2,6 +2,8 @@
 // `watch` flags (`set(true)`/`set(false)`, `send_replace(true)`/`send_replace(false)`) pair on
 // the same receiver as written, macro receivers included (`gauge!("x")`). A flag's cancellation
 // form is pedantic (one state left set, not a drifting count); a counter's is the default.
+// A counter pairs only when raised and lowered by the same amount as written (a trailing numeric
+// cast aside): `inc_by(chunk.size())` / `dec_by(buffer.total())` is an account of quantities.
 use axum::routing::get;
 use std::cell::Cell;
 
@@ -32,11 +34,24 @@ pub async fn watch_flag(state: &tokio::sync::watch::Sender<bool>, conn: &mut Con
 }
 
 pub async fn batch(metrics: &Metrics, items: Vec<Item>) {
-    metrics.queue_depth.inc_by(items.len() as u64);
+    let queued = items.len();
+    metrics.queue_depth.inc_by(queued as u64);
     for item in items {
         store(item).await; //~ sequential_await
     }
-    metrics.queue_depth.dec_by(1); //~ cleanup_after_await
+    metrics.queue_depth.dec_by(queued as u64); //~ cleanup_after_await
+}
+
+pub async fn buffered_bytes(metrics: &Metrics, buffer: &mut Buffer, chunk: Item) {
+    // An account of quantities, not a scope: each chunk raises the gauge by its size and a
+    // flush lowers it by everything buffered; the paths that keep buffering leave it raised.
+    metrics.buffered.inc_by(chunk.size());
+    buffer.push(chunk);
+    if buffer.total() < FLUSH_AT {
+        return;
+    }
+    buffer.flush().await;
+    metrics.buffered.dec_by(buffer.total()); // ok: lowered by another amount than it was raised
 }
 
 async fn select_in_between(metrics: &Metrics, mut rx: Receiver, stop: Stop) {

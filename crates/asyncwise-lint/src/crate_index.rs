@@ -386,6 +386,14 @@ impl CrateIndex {
         self.binary_files.get(file).copied().unwrap_or(false)
     }
 
+    /// Is function `f` (an index of the function table) declared in a binary's code (see
+    /// [`CrateIndex::in_binary`])?
+    pub(crate) fn fn_in_binary(&self, f: usize) -> bool {
+        self.fns
+            .get(f)
+            .is_some_and(|entry| self.in_binary(entry.file))
+    }
+
     /// [`CrateIndex::in_binary`], worked out (once the packages' libraries are known).
     fn file_in_binary(&self, file: usize) -> bool {
         let entry = &self.files[file];

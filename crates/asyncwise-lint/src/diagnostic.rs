@@ -222,6 +222,11 @@ pub struct Marks {
     /// the crate pass learns about cancellation.
     #[serde(default)]
     pub flag_state: bool,
+    /// A `cleanup_after_await` finding in the default form only because its fn is declared
+    /// `pub` (the file cannot tell a library from a binary): the crate pass moves it to the
+    /// pedantic form when the fn is a binary's and no caller can drop it.
+    #[serde(default)]
+    pub public_only: bool,
 }
 
 /// The sync helper a finding is reported through, and each step from it down to the blocking

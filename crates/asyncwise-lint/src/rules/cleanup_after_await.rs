@@ -303,6 +303,7 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
                     d.notes.push(Note::text(FLAG_NOTE));
                     d.marks.flag_state = true;
                 }
+                d.marks.public_only = evidence.as_deref() == Some(PUBLIC_EVIDENCE);
                 if let Some(why) = &evidence {
                     d.notes.push(super::note(
                         model,
@@ -358,6 +359,10 @@ fn runs_detached(model: &FileModel<'_>, seq: &crate::model::loops::SequenceFact)
 /// Why the body can be dropped mid-await, if its file shows it: the cancellation form of the
 /// rule needs a future that is actually dropped before it ends. Callers in other files are the
 /// crate pass's ([`settle_forms`]).
+/// The per-file evidence of a `pub` declaration, which only a library's fns have (settled by
+/// [`settle_forms`]).
+const PUBLIC_EVIDENCE: &str = "it is a `pub` async fn, whose callers may drop it";
+
 fn cancellation_evidence(
     model: &FileModel<'_>,
     seq: &crate::model::loops::SequenceFact,
@@ -417,7 +422,7 @@ fn cancellation_evidence(
         ));
     }
     if crate::summary::declared_plain_pub(model, item) {
-        return Some("it is a `pub` async fn, whose callers may drop it".into());
+        return Some(PUBLIC_EVIDENCE.into());
     }
     None
 }
@@ -426,10 +431,39 @@ fn cancellation_evidence(
 /// gave no evidence for (the pedantic form) is reported by default when the crate index finds
 /// its function cancellable through its callers in any file (see
 /// [`CrateIndex::cancellation`]).
+/// Why a binary's `pub` fn with no cancelling caller is the pedantic form.
+const BINARY_PUBLIC_NOTE: &str = "pedantic form: the fn is `pub` but declared in a binary, which no other crate calls, and no chain of its callers starts where a future is dropped";
+
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     let mut cancellation = None;
     for d in diagnostics {
-        if d.rule != CLEANUP_AFTER_AWAIT.name || d.form != Form::Pedantic || d.marks.flag_state {
+        if d.rule != CLEANUP_AFTER_AWAIT.name || d.marks.flag_state {
+            continue;
+        }
+        // Default only because it is `pub`: a binary's `pub` fn has no callers outside the
+        // crate, so the chains of callers decide, as for any other fn.
+        if d.form == Form::Default && d.marks.public_only {
+            let Some(f) = index.function_at(&d.path, d.span.start.line) else {
+                continue;
+            };
+            if !index.fn_in_binary(f) {
+                continue;
+            }
+            let cancellation = cancellation.get_or_insert_with(|| index.cancellation());
+            let public = format!("this body can be cancelled: {PUBLIC_EVIDENCE}");
+            d.notes.retain(|n| n.message != public);
+            match cancellation.why(f) {
+                Some(why) => d
+                    .notes
+                    .insert(0, Note::text(format!("this body can be cancelled: {why}"))),
+                None => {
+                    d.form = Form::Pedantic;
+                    d.notes.push(Note::text(BINARY_PUBLIC_NOTE));
+                }
+            }
+            continue;
+        }
+        if d.form != Form::Pedantic {
             continue;
         }
         let Some(f) = index.function_at(&d.path, d.span.start.line) else {

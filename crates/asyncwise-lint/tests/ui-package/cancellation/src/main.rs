@@ -18,5 +18,6 @@ async fn main() {
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await.unwrap();
     store::warm_up(&state.counters).await;
+    store::reload(&state.counters).await;
     axum::serve(listener, app).await.unwrap();
 }

@@ -12,7 +12,8 @@ crate::declare_rule! {
     /// ## Pedantic form
     /// Channels whose sender (bound by `let (tx, rx) = ..`) is visibly not fed without limit in
     /// the rest of its block — never sent on in a loop, a closure or a task per event, never
-    /// handed elsewhere — control channels (`shutdown_tx`, a channel of `()`), and
+    /// handed elsewhere — control channels (a channel of `()`, or a sender named for one,
+    /// `shutdown_tx`, `done_tx`, unless it is sent on or cloned in a loop), and
     /// request/response queues whose message type (in the constructor's turbofish) carries a
     /// `oneshot::Sender`, unless the sender is fed in a loop.
     ///

@@ -106,7 +106,9 @@ pub fn low_volume(
         || after.is_some_and(|after| sender_use(after.clone(), &senders, permits).in_loop);
     if request_reply && !fed_in_loop() {
         Some(LowVolume::RequestReply)
-    } else if unit || knowledge.is_control_sender(sender) {
+    } else if unit || knowledge.is_control_sender(sender) && !fed_in_loop() {
+        // A name says "control" (`done_tx`), but a sender sent on or cloned in a loop carries
+        // a message per event, whatever it is called.
         Some(LowVolume::Control)
     } else {
         after.and_then(|after| {

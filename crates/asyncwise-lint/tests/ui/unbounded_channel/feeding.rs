@@ -71,3 +71,19 @@ pub async fn unit_signal(worker: Worker) {
     worker.attach(kicked);
     drop(kick);
 }
+
+pub async fn results_per_job(mut jobs: JobStream, acks: Acks) {
+    // Named like a control channel, but cloned into a task per job: one message per event.
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<JobResult>(); //~ unbounded_channel
+    tokio::spawn(async move {
+        while let Some(result) = done_rx.recv().await {
+            acks.ack(result).await;
+        }
+    });
+    while let Some(job) = jobs.next().await {
+        let done = done_tx.clone();
+        tokio::spawn(async move { //~ unbounded_spawn
+            let _ = done.send(job.run().await);
+        });
+    }
+}

@@ -674,6 +674,10 @@ impl<'a> Scanner<'a> {
             syn::Expr::Loop(l) => self.block(&l.body),
             syn::Expr::Block(b) => self.block(&b.block),
             syn::Expr::Unsafe(u) => self.block(&u.block),
+            // A plain closure that only borrows (no `move`, not async) cannot await and does
+            // not take the guard: the guard stays this body's, judged at this body's awaits
+            // (`links.iter().filter(|u| seen.insert(u.clone()))`).
+            syn::Expr::Closure(c) if c.capture.is_none() && c.asyncness.is_none() => {}
             syn::Expr::Closure(c) => self.moved_into(c.capture.is_some(), &c.body),
             syn::Expr::Async(a) => {
                 let body = syn::Expr::Block(syn::ExprBlock {

@@ -107,3 +107,27 @@ async fn locals() {
     pause().await;
     drop(g);
 }
+
+// A guard borrowed by a plain closure (no `move`, not async) stays with the body that took it:
+// the closure cannot await, and the guard is dropped at the end of the statement's block.
+struct Frontier {
+    seen: async_lock::Mutex<std::collections::HashSet<String>>, //~ async_mutex_unneeded(pedantic)
+    // ok: a `move` closure takes the guard, which may then outlive an await
+    taken: Mutex<Vec<String>>,
+}
+
+impl Frontier {
+    async fn admit(&self, links: &[String]) -> Vec<String> {
+        let mut seen = self.seen.lock().await;
+        links.iter().filter(|u| seen.insert((*u).clone())).cloned().collect()
+    }
+
+    async fn len(&self) -> usize {
+        self.seen.lock().await.len()
+    }
+
+    async fn hand_off(&self) -> impl FnOnce() -> usize {
+        let taken = self.taken.lock().await;
+        move || taken.len()
+    }
+}

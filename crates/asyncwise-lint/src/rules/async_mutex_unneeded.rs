@@ -10,6 +10,8 @@ crate::declare_rule! {
     /// Finds async locks (`tokio::sync::Mutex`/`RwLock`, async-std's, `async-lock`'s and
     /// smol's; a struct field, a static or a local, also behind `Arc`) whose guard is never
     /// alive across another `.await` anywhere in the crate, so a synchronous lock would do.
+    /// Reported at the lock's declaration: the field, the static, or the `Mutex::new` call of a
+    /// local.
     ///
     /// ## Why is this bad
     /// An async mutex is several times slower than `std::sync::Mutex` or `parking_lot::Mutex`

@@ -8,6 +8,7 @@ crate::declare_rule! {
     /// Finds `block_on` (`futures::executor::block_on`, tokio's `Runtime::block_on` and
     /// `Handle::block_on`, `async_std::task::block_on`, `smol::block_on`, `pollster`) called
     /// from async code.
+    /// Reported at the `block_on` call.
     ///
     /// ## Why is this bad
     /// `block_on` parks the current thread until a future completes. Inside a tokio runtime

@@ -18,6 +18,9 @@ crate::declare_rule! {
     /// socket, one created non-blocking (`Type::STREAM.nonblocking()`, directly or through a
     /// binding, or a type built from flags with `SOCK_NONBLOCK`), or one (a local or a field)
     /// set `set_nonblocking(true)` before the call.
+    /// `std::fs` calls on a literal path under `/proc/` or `/sys/fs/cgroup` are not blocking calls:
+    /// the kernel answers them from memory. Reported at the call made in async code (for a helper,
+    /// the call of the helper), with a note at each step down to the blocking call.
     ///
     /// ## Pedantic form
     /// Filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path` methods that

@@ -13,6 +13,8 @@ crate::declare_rule! {
     /// `increment`/`decrement` and `inc`/`dec`), a flag set and cleared (`set(true)`/`set(false)`,
     /// `store(true, ..)`/`store(false, ..)`) on the same receiver — with no `Drop` guard to leave
     /// it when the future is cancelled.
+    /// Reported at the call that leaves the state (with a note at the entering call and at the
+    /// await), or, in the early-exit form, at the `?` or `return`.
     ///
     /// A crate's own helpers named as a pair count too (`metrics::inc_connections()` /
     /// `metrics::dec_connections()`, `request_start()` / `request_end()`).

@@ -18,6 +18,7 @@ crate::declare_rule! {
     /// `join_all(handles).await;`, `let _ = try_join_all(handles).await;` or
     /// `try_join_all(handles).await?;`; `set.spawn(..)` on a `JoinSet` drained by
     /// `while let Some(_) = set.join_next().await`).
+    /// Reported at the spawn call.
     ///
     /// ## Pedantic form
     /// Detached tasks that can fail only by panicking: no error path, only `unwrap`, `expect`,

@@ -13,6 +13,7 @@ crate::declare_rule! {
     /// an incoming-connections stream), then hands the accepted connection (or anything built
     /// from it with `let`) to a call it awaits in the same iteration, instead of spawning a task
     /// for it.
+    /// Reported at the inline await of the call that serves the connection.
     ///
     /// Spawning (`tokio::spawn`, `async_std::task::spawn`, `smol::spawn`, a `JoinSet` or
     /// `TaskGroup`, also `spawn_wait(..).await`), calling a function of the same file that

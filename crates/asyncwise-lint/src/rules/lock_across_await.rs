@@ -8,6 +8,8 @@ crate::declare_rule! {
     /// Finds guards of synchronous locks (`std::sync::Mutex`/`RwLock`, `parking_lot` locks,
     /// `RefCell` borrows, `tokio::sync::watch` `Ref`s from `borrow()`, `dashmap` references from
     /// `get`/`get_mut`/`entry`) that are still alive at an `.await` of the same async body.
+    /// Reported where the guard is acquired (the lock call), with a note at the first `.await` it
+    /// is held across.
     ///
     /// ## Why is this bad
     /// While the task is suspended at the `.await` it keeps the lock. Any other task that then

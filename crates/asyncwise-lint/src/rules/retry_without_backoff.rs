@@ -20,6 +20,7 @@ crate::declare_rule! {
     /// allows one retry). A `timeout` around another future of the iteration
     /// (`if timeout(delay, shutdown.recv()).await.is_ok() { break }`) waits up to `delay` before
     /// the loop goes round: a delay, not an immediate retry.
+    /// Reported at the awaited fallible call that is retried.
     ///
     /// The failure path is read from the code that examines the result: `match` arms on
     /// `Ok`/`Err` (`Err(e) if transient(&e) => continue` counts), `if let`, `while let`,

@@ -15,6 +15,7 @@ crate::declare_rule! {
     /// `read_line`, `read_u32` and the other multi-byte reads, `write_all`, `Mutex::lock`,
     /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the crate whose
     /// first await is such a call.
+    /// Reported at the branch (its pattern and future).
     ///
     /// ## Why is this bad
     /// Each time round the loop, `select!` creates the branch's future anew and drops it when

@@ -11,6 +11,8 @@ crate::declare_rule! {
     /// earlier one produced, shares a receiver or a `&mut` argument with it, or is a timer, an
     /// event wait, a lock, a transaction step or a check that gates the rest; and `for` loops
     /// over a collection whose body awaits one call per item that depends only on the item.
+    /// Reported at the first statement of the run; in the loop form, at the awaited call in the
+    /// loop's body.
     ///
     /// ## Why is this bad
     /// Each await waits for the previous one to finish although neither needs the other: the

@@ -8,6 +8,7 @@ crate::declare_rule! {
     /// `futures::channel::mpsc::unbounded`, `async_channel::unbounded`, `flume::unbounded`,
     /// `async_std::channel::unbounded` and kanal's unbounded async channels anywhere, and the
     /// sync channels `std::sync::mpsc::channel` and `crossbeam_channel::unbounded` in async code.
+    /// Reported at the call that creates the channel.
     ///
     /// ## Pedantic form
     /// Channels whose sender (bound by `let (tx, rx) = ..`) is visibly not fed without limit in

@@ -7,6 +7,7 @@ crate::declare_rule! {
     /// ## What it does
     /// Finds tasks spawned in a loop (`for`, `while`, `loop`, or an iterator closure such as
     /// `map`/`for_each`) with no visible bound on how many run at once.
+    /// Reported at the spawn call.
     ///
     /// A bound is a semaphore permit acquired in the loop before the spawn (also through
     /// `Semaphore::acquire_owned(sem)`, or any `let permit = ..` awaited before it) or inside the

@@ -33,14 +33,17 @@ crate::declare_rule! {
     /// matter.
     ///
     /// Nor is a branch whose future is dropped only as the loop ends: every other branch of
-    /// the `select!` leaves the loop when it wins (`break`, `return`, `bail!`), the loop is the
-    /// only one of its body, so the future is never made again, and the lock, semaphore or
-    /// stream is the body's own (a `let` of it, not `self`'s or a parameter the caller shares).
-    /// A request for the body's own lock or permit given up for good loses nothing (a later
-    /// request queues afresh). A partial read or write, or a message in flight, is lost only to
-    /// whoever uses the stream afterwards, so there no statement after the loop may mention it
-    /// either: a control channel read until a heartbeat timeout or shutdown ends the session is
-    /// fine, one read again after the loop is not.
+    /// the `select!` leaves the loop when it wins (`break`, `return`, `bail!`) and the loop is
+    /// the only one of its body, so the future is never made again. A lock or permit request
+    /// given up for good loses nothing, whoever shares the lock or semaphore: it is not made
+    /// again behind the waiters that came after it, and a later request queues afresh (on
+    /// seventeen labelled field sets: two such requests, a batch leader's lock and a
+    /// reconciler's permit, both beside a shutdown branch, labelled noise). A partial read or
+    /// write, or a message in flight, is lost only to whoever uses the stream afterwards, so
+    /// the stream must also be the body's own (a `let` of it, not `self`'s or a parameter the
+    /// caller shares) and no statement after the loop may mention it: a control channel read
+    /// until a heartbeat timeout or shutdown ends the session is fine, one read again after the
+    /// loop is not.
     ///
     /// Nor is a `select!` after which the iteration always leaves its loop: the statement
     /// holding it is a `return` (`return select! { .. }`), or a later statement of a block it
@@ -214,11 +217,12 @@ fn check(model: &FileModel<'_>, sink: &mut Sink) {
 
 /// Is the future of branch `i` dropped only when the loop around the `select!` ends, so that
 /// it is never made again? Every other branch leaves the loop when it wins (see
-/// [`SelectSite::others_leave_loop`]), and every place the call mentions is a `let` of this
-/// body (not `self`, not a parameter: a lock or stream the caller shares). For a lock or
-/// permit request (`queue_only`) that is enough: the body's own semaphore, given up for good,
-/// costs a place in a queue only this body uses, and a later request queues afresh. For a
-/// partial read or write, no statement after the loop may mention the stream either.
+/// [`SelectSite::others_leave_loop`]). For a lock or permit request (`queue_only`) that is
+/// enough, whoever else shares the lock: the request is given up for good, not made again
+/// behind the waiters that queued after it, and a later call queues afresh like any caller.
+/// For a partial read or write, every place the call mentions must also be a `let` of this
+/// body (not `self`, not a parameter: a stream the caller shares and reads on) that no
+/// statement after the loop mentions: the half-read data is lost with the stream.
 pub(crate) fn abandoned_with_loop(
     ir: &crate::model::ir::Ir,
     site: &SelectSite,
@@ -228,6 +232,9 @@ pub(crate) fn abandoned_with_loop(
 ) -> bool {
     if !site.others_leave_loop(i) {
         return false;
+    }
+    if queue_only {
+        return true;
     }
     let mut places: Vec<&str> = call.uses.iter().map(String::as_str).collect();
     places.extend(call.receiver.as_deref());

@@ -1,10 +1,11 @@
 // Readings: when every other branch of the `select!` leaves its loop (`break`, `return`, a
 // `panic!`/`bail!`), the branch's future is dropped only as the loop ends and is never made
-// again. The exemption needs every place the call mentions to be a `let` of this body: a
-// parameter or `self`'s field is shared with the caller, who may use it again. A lost place in
-// the queue of the body's own lock or semaphore then costs nothing, even if it is used
-// afterwards: a later request queues afresh. A partial read or write, or a message being sent,
-// matters only if someone sees the stream again: no statement after the loop may mention it.
+// again. A lost place in the queue of a lock or semaphore then costs nothing, whoever shares
+// it: the request is given up for good, and a later one queues afresh like any caller's. A
+// partial read or write, or a message being sent, matters only if someone sees the stream
+// again: every place the call mentions must be a `let` of this body (a parameter or `self`'s
+// field is shared with the caller, who may read it again), and no statement after the loop
+// may mention it.
 // A `select!` in a loop inside another loop is made again when the outer loop goes round; a
 // branch that only logs stays in the loop.
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -77,7 +78,8 @@ async fn lock_until_stop(mut stop: mpsc::Receiver<()>) -> u32 {
 async fn shared_lock_until_stop(state: std::sync::Arc<Mutex<u32>>, mut stop: mpsc::Receiver<()>) {
     loop {
         tokio::select! {
-            mut guard = state.lock() => { *guard += 1; } //~ select_cancel_unsafe
+            // ok: the lock is requested again only after it was won; when `stop` wins, the loop ends
+            mut guard = state.lock() => { *guard += 1; }
             _ = stop.recv() => break,
         }
     }
@@ -183,6 +185,26 @@ async fn permit_retried(limit: std::sync::Arc<Semaphore>, mut skip: mpsc::Receiv
         tokio::select! {
             permit = limit.acquire() => { work().await; drop(permit); } //~ select_cancel_unsafe
             _ = skip.recv() => continue,
+        }
+    }
+}
+
+async fn shared_permit_until_stop(&self, mut stop: mpsc::Receiver<()>) {
+    loop {
+        let permit = tokio::select! {
+            // ok: a lost queue place matters only to a request made again; `stop` ends the loop
+            p = self.limiter.clone().acquire_owned() => p,
+            _ = stop.recv() => break,
+        };
+        self.run(permit).await;
+    }
+}
+
+async fn shared_permit_or_tick(&self, mut tick: tokio::time::Interval) {
+    loop {
+        tokio::select! {
+            p = self.limiter.clone().acquire_owned() => self.run(p).await, //~ select_cancel_unsafe
+            _ = tick.tick() => self.report(),
         }
     }
 }

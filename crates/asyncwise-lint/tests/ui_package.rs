@@ -578,7 +578,8 @@ fn session13_blind_corpus_precision_and_recall_floor() {
 /// cancellation form is reported at the leaving call (marked at the entering one),
 /// `retry_without_backoff` at the retried call (marked at the `loop`), `sequential_await`'s
 /// loop form at the awaited call (marked at the `for`); counted so, 109/0/5 (see its README).
-/// The floors are the first score, so that a lost hit or a new false positive fails.
+/// After the fixes made from it and the markers moved to the lines the docs now name (its
+/// README says which): 110 hits, no false positive, 1 miss; the floors hold that score.
 #[test]
 fn session18_blind_corpus_precision_and_recall_floor() {
     let dir = support::manifest_dir().join("tests").join("corpus-blind18");
@@ -587,12 +588,12 @@ fn session18_blind_corpus_precision_and_recall_floor() {
         "hits {}, false positives {:?}, missed {:?}",
         all.tp, all.fp, all.missed
     );
-    assert!(all.tp >= 95, "session-18 blind set lost hits: {report}");
+    assert!(all.tp >= 110, "session-18 blind set lost hits: {report}");
     assert!(
-        all.fp.len() <= 14,
+        all.fp.is_empty(),
         "session-18 blind set has new false positives: {report}"
     );
-    all.assert_at_least("session-18 blind set", 0.871, 0.833);
+    all.assert_at_least("session-18 blind set", 1.0, 0.99);
 }
 
 #[test]

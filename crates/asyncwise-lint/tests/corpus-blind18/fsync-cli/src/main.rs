@@ -46,8 +46,8 @@ async fn status(dir: &std::path::Path, args: &Args) -> anyhow::Result<()> {
     println!("quota: {} of {} bytes used", quota.used, quota.total);
 
     let mut report = Vec::new();
-    for f in &files { //~ sequential_await
-        let meta = remote.head(&f.rel).await;
+    for f in &files {
+        let meta = remote.head(&f.rel).await; //~ sequential_await
         report.push((f.rel.clone(), meta));
     }
     for (rel, meta) in report {

@@ -27,8 +27,8 @@ impl Remote {
 
     /// Exchanges the long-lived token for a session; the server refuses while it warms up.
     pub async fn login(&self) -> anyhow::Result<()> {
-        loop { //~ retry_without_backoff
-            let resp = self
+        loop {
+            let resp = self //~ retry_without_backoff
                 .http
                 .post(format!("{}/session", self.endpoint))
                 .bearer_auth(&*self.token)

@@ -16,9 +16,9 @@ pub struct Metrics {
 
 /// Counts requests in flight (the gauge the load balancer scrapes).
 pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed); //~ cleanup_after_await
+    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let resp = next.run(req).await;
-    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
     state.metrics.served.fetch_add(1, Ordering::Relaxed);
     resp
 }

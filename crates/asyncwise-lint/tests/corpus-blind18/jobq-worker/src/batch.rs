@@ -56,11 +56,11 @@ impl Batcher {
     pub async fn settle(&self, deadline: Duration) {
         tokio::select! {
             _ = async {
-                self.draining.inc(); //~ cleanup_after_await
+                self.draining.inc();
                 if let Err(e) = self.journal.sync().await {
                     tracing::warn!("journal sync: {e}");
                 }
-                self.draining.dec();
+                self.draining.dec(); //~ cleanup_after_await
             } => {}
             _ = tokio::time::sleep(deadline) => tracing::warn!("journal sync timed out"),
         }

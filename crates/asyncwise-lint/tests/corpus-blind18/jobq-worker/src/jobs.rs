@@ -34,9 +34,9 @@ async fn download(url: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 pub async fn execute(job: Job, cfg: &Config) -> JobResult {
-    RUNNING.fetch_add(1, Ordering::Relaxed); //~ cleanup_after_await
+    RUNNING.fetch_add(1, Ordering::Relaxed);
     let outcome = download(&job.input_url).await;
-    RUNNING.fetch_sub(1, Ordering::Relaxed);
+    RUNNING.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await
     let ok = match outcome {
         Ok(bytes) => {
             let out = cfg.output_dir.join(format!("{}.bin", job.id));
@@ -63,13 +63,13 @@ pub async fn execute(job: Job, cfg: &Config) -> JobResult {
 
 /// Removes the scratch files a previous run left behind (once, at start-up).
 pub async fn cleanup_tmp(cfg: &Config) {
-    CLEANING.fetch_add(1, Ordering::Relaxed); //~ cleanup_after_await(pedantic)
+    CLEANING.fetch_add(1, Ordering::Relaxed);
     if let Ok(mut entries) = tokio::fs::read_dir(cfg.output_dir.join("tmp")).await {
         while let Ok(Some(entry)) = entries.next_entry().await {
             let _ = tokio::fs::remove_file(entry.path()).await;
         }
     }
-    CLEANING.fetch_sub(1, Ordering::Relaxed);
+    CLEANING.fetch_sub(1, Ordering::Relaxed); //~ cleanup_after_await(pedantic)
 }
 
 pub fn is_scratch(path: &Path) -> bool {

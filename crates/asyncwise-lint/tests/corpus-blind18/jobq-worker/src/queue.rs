@@ -35,8 +35,8 @@ impl Queue {
 
     /// Acknowledges a job, trying until the server takes it.
     pub async fn ack(&self, id: &str) -> anyhow::Result<()> {
-        loop { //~ retry_without_backoff
-            match self.conn.clone().xack::<_, _, _, i64>(STREAM, GROUP, &[id]).await {
+        loop {
+            match self.conn.clone().xack::<_, _, _, i64>(STREAM, GROUP, &[id]).await { //~ retry_without_backoff
                 Ok(_) => return Ok(()),
                 Err(e) => tracing::warn!(%id, "ack failed, retrying: {e}"),
             }
@@ -92,8 +92,8 @@ impl Queue {
 
     /// Every 30 s, hands jobs that a dead worker left pending back to the queue.
     pub async fn reclaim_stale(&self) {
-        loop { //~ retry_without_backoff
-            let stale = match self.pending_older_than(Duration::from_secs(300)).await {
+        loop {
+            let stale = match self.pending_older_than(Duration::from_secs(300)).await { //~ retry_without_backoff
                 Ok(ids) => ids,
                 Err(e) => {
                     tracing::warn!("pending scan failed: {e}");

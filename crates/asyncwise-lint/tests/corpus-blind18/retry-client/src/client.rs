@@ -37,8 +37,8 @@ impl AccountsClient {
 
     /// GETs `path`, trying again whenever an attempt fails or times out.
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        loop { //~ retry_without_backoff
-            match tokio::time::timeout(self.attempt_timeout, self.http.get(self.url(path)).send()).await {
+        loop {
+            match tokio::time::timeout(self.attempt_timeout, self.http.get(self.url(path)).send()).await { //~ retry_without_backoff
                 Ok(Ok(resp)) => return Ok(resp.json().await?),
                 Ok(Err(e)) => tracing::debug!("request failed: {e}"),
                 Err(_) => tracing::debug!("request timed out"),
@@ -134,8 +134,8 @@ impl AccountsClient {
     /// Loads several accounts one after the other.
     pub async fn accounts(&self, ids: &[u64]) -> Vec<Result<reqwest::Response, Error>> {
         let mut out = Vec::with_capacity(ids.len());
-        for id in ids { //~ sequential_await
-            let account = self.http.get(self.url(&format!("/accounts/{id}"))).send().await;
+        for id in ids {
+            let account = self.http.get(self.url(&format!("/accounts/{id}"))).send().await; //~ sequential_await
             out.push(account.map_err(Error::from));
         }
         out

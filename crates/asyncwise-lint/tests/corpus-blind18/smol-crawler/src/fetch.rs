@@ -24,8 +24,8 @@ pub async fn worker(id: usize, urls: Receiver<Url>, pages: Sender<Page>) -> anyh
 }
 
 async fn connect(host: &str) -> std::io::Result<TcpStream> {
-    let stream = loop { //~ retry_without_backoff
-        match TcpStream::connect((host, 80)).await {
+    let stream = loop {
+        match TcpStream::connect((host, 80)).await { //~ retry_without_backoff
             Ok(stream) => break stream,
             Err(e) => log::debug!("connect {host}: {e}"),
         }

@@ -50,8 +50,8 @@ pub async fn run(state: Arc<State>) {
     let mut batch = Vec::new();
     loop {
         tick.tick().await;
-        let mem = sysinfo_lite::read_meminfo().unwrap_or_default(); // @helper //~ blocking_in_async(pedantic)
-        let load = sysinfo_lite::load_average().unwrap_or(0.0); // @helper //~ blocking_in_async(pedantic)
+        let mem = sysinfo_lite::read_meminfo().unwrap_or_default(); // ok: /proc (changed after the blind run)
+        let load = sysinfo_lite::load_average().unwrap_or(0.0); // ok: /proc (changed after the blind run)
         let sample = Sample { available_kb: mem.available_kb, load };
         state.push(sample);
         batch.push(sample);

@@ -16,8 +16,8 @@ pub async fn push(batch: &[Sample]) -> anyhow::Result<()> {
 pub async fn push_regions(regions: &[(String, Sample)]) -> Vec<anyhow::Result<()>> {
     let client = reqwest::Client::new();
     let mut results = Vec::new();
-    for (region, sample) in regions { //~ sequential_await
-        let r = client.post(format!("https://{region}.fleet.example.com/v1/samples")).json(&[*sample]).send().await;
+    for (region, sample) in regions {
+        let r = client.post(format!("https://{region}.fleet.example.com/v1/samples")).json(&[*sample]).send().await; //~ sequential_await
         results.push(r.map(drop).map_err(anyhow::Error::from));
     }
     results

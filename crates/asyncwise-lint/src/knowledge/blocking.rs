@@ -137,6 +137,7 @@ pub(crate) const SMTP_HINT: &str = "`SmtpTransport` talks SMTP synchronously: us
 pub(crate) const SOCKET2_HINT: &str = "a socket2 socket in blocking mode waits for the peer on this thread (up to the kernel's connect timeout): connect through `tokio::net::TcpSocket::from_std_stream(socket.into())`, or call `set_nonblocking(true)` first and wait for readiness with tokio";
 pub(crate) const RAYON_HINT: &str = "the calling thread waits until the whole parallel job is done: hand it to rayon without waiting (`rayon::spawn`, `pool.spawn`) and `.await` its result over a `tokio::sync::oneshot` channel, or run the call in `tokio::task::spawn_blocking`";
 pub(crate) const SCOPED_HINT: &str = "`scope_and_block` blocks the thread until every future of the scope is done: `.await` `scope_and_collect` instead, or use a `tokio::task::JoinSet`";
+pub(crate) const ELECTRUM_HINT: &str = "the Electrum client and bdk's blocking blockchain backends make their RPC round trips on the calling thread (a wallet sync makes many): run the call in `tokio::task::spawn_blocking`, or use bdk's async backends (`esplora` with `async`)";
 pub(crate) const SSH_HINT: &str = "`ssh2` blocks on its socket by default: run the session in `tokio::task::spawn_blocking` (or use an async SSH client such as `russh`)";
 
 /// Blocking free functions.
@@ -917,6 +918,41 @@ pub const BLOCKING_METHODS: &[BlockingMethod] = &[
         hint: DB_HINT,
         cost: Cost::Wait,
     },
+    // electrum-client's `Client` speaks JSON-RPC over a std TCP/TLS socket ("a synchronous
+    // client", docs.rs/electrum-client): every `ElectrumApi` call is a round trip on this
+    // thread. bdk (0.x) re-exports it and builds its `ElectrumBlockchain` and a wallet's
+    // `sync` on it.
+    BlockingMethod {
+        receiver: "electrum_client::Client",
+        methods: ELECTRUM_API,
+        hint: ELECTRUM_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "bdk::electrum_client::Client",
+        methods: ELECTRUM_API,
+        hint: ELECTRUM_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "bdk::blockchain::ElectrumBlockchain",
+        methods: &[
+            "get_tx",
+            "broadcast",
+            "estimate_fee",
+            "get_height",
+            "get_block_hash",
+            "wallet_setup",
+        ],
+        hint: ELECTRUM_HINT,
+        cost: Cost::Wait,
+    },
+    BlockingMethod {
+        receiver: "bdk::Wallet",
+        methods: &["sync"],
+        hint: ELECTRUM_HINT,
+        cost: Cost::Wait,
+    },
     BlockingMethod {
         receiver: "redis::Connection",
         methods: &[
@@ -1452,6 +1488,40 @@ pub const IN_PROGRESS_ERRNO: &str = "EINPROGRESS";
 
 /// The last segment of socket2's datagram socket type (`Type::DGRAM`).
 pub const DATAGRAM_SOCKET_TYPE: &str = "DGRAM";
+
+/// The round trips of electrum-client's `ElectrumApi` (docs.rs/electrum-client).
+const ELECTRUM_API: &[&str] = &[
+    "raw_call",
+    "batch_call",
+    "block_headers_subscribe",
+    "block_headers_subscribe_raw",
+    "block_headers_pop",
+    "block_header",
+    "block_header_raw",
+    "block_headers",
+    "batch_block_header",
+    "estimate_fee",
+    "batch_estimate_fee",
+    "relay_fee",
+    "script_subscribe",
+    "script_unsubscribe",
+    "script_pop",
+    "script_get_balance",
+    "batch_script_get_balance",
+    "script_get_history",
+    "batch_script_get_history",
+    "script_list_unspent",
+    "batch_script_list_unspent",
+    "transaction_get",
+    "transaction_get_raw",
+    "batch_transaction_get",
+    "batch_transaction_get_raw",
+    "transaction_broadcast",
+    "transaction_broadcast_raw",
+    "transaction_get_merkle",
+    "server_features",
+    "ping",
+];
 
 /// The method that puts a socket in non-blocking mode when called with `true`
 /// (`sock.set_nonblocking(true)`, std's and socket2's sockets).

@@ -55,3 +55,26 @@ pub async fn spawn_and_join() {
     .join()
     .unwrap();
 }
+
+// electrum-client (also re-exported by bdk 0.x) is a synchronous JSON-RPC client: each call is
+// a round trip on this thread, and a bdk wallet's `sync` makes many.
+pub struct ElectrumWallet {
+    electrum: bdk::electrum_client::Client,
+    wallet: bdk::Wallet<bdk::database::MemoryDatabase>,
+    blockchain: bdk::blockchain::ElectrumBlockchain,
+}
+
+impl ElectrumWallet {
+    pub async fn history(&self, script: &bdk::bitcoin::Script) -> usize {
+        self.electrum.script_get_history(script).map(|h| h.len()).unwrap_or(0) //~ blocking_in_async
+    }
+
+    pub async fn sync(&self) {
+        let _ = self.wallet.sync(&self.blockchain, bdk::SyncOptions::default()); //~ blocking_in_async
+    }
+
+    pub async fn offloaded(client: std::sync::Arc<electrum_client::Client>) {
+        // ok: the round trip runs on the blocking pool
+        let _ = tokio::task::spawn_blocking(move || client.relay_fee()).await;
+    }
+}

@@ -327,21 +327,8 @@ impl Walker {
     /// Marks an async block handed to such a `block_on` (through parentheses, `Box::pin(..)`
     /// and `pin!(..)`).
     fn mark_on_caller_thread(&mut self, arg: &syn::Expr) {
-        match arg {
-            syn::Expr::Async(a) => {
-                self.polled_apart.on_caller_thread.insert(addr(a));
-            }
-            syn::Expr::Paren(p) => self.mark_on_caller_thread(&p.expr),
-            syn::Expr::Call(c)
-                if matches!(&*c.func, syn::Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "pin"))
-                    && c.args.len() == 1 =>
-            {
-                if let Some(inner) = c.args.first() {
-                    self.mark_on_caller_thread(inner);
-                }
-            }
-            _ => {}
+        if let Some(HandedFuture::Block(block)) = handed_future(arg) {
+            self.polled_apart.on_caller_thread.insert(block);
         }
     }
 
@@ -349,27 +336,14 @@ impl Walker {
     /// `main`'s own frame, or a call whose future is polled there; through `Box::pin(..)` and
     /// parentheses. A future made earlier and named here is not followed.
     fn mark_polled_apart(&mut self, arg: &syn::Expr) {
-        match arg {
-            syn::Expr::Async(a) => {
-                self.polled_apart.blocks.insert(addr(a));
+        match handed_future(arg) {
+            Some(HandedFuture::Block(block)) => {
+                self.polled_apart.blocks.insert(block);
             }
-            syn::Expr::Paren(p) => self.mark_polled_apart(&p.expr),
-            syn::Expr::Call(c)
-                if matches!(&*c.func, syn::Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "pin"))
-                    && c.args.len() == 1 =>
-            {
-                if let Some(inner) = c.args.first() {
-                    self.mark_polled_apart(inner);
-                }
+            Some(HandedFuture::Call(call)) => {
+                self.polled_apart.calls.insert(call);
             }
-            syn::Expr::Call(c) => {
-                self.polled_apart.calls.insert(addr(c));
-            }
-            syn::Expr::MethodCall(m) => {
-                self.polled_apart.calls.insert(addr(m));
-            }
-            _ => {}
+            None => {}
         }
     }
 
@@ -457,5 +431,29 @@ fn numeric_address(e: &syn::Expr, ty: &Ty) -> bool {
             literal(&t.elems[0]).is_some_and(|host| host.parse::<std::net::IpAddr>().is_ok())
         }
         _ => literal(e).is_some_and(|a| a.parse::<std::net::SocketAddr>().is_ok()),
+    }
+}
+
+/// The future an argument of `block_on` is, by node address: an async block or a call,
+/// through parentheses, `Box::pin(..)` and `pin!(..)`.
+enum HandedFuture {
+    Block(usize),
+    Call(usize),
+}
+
+fn handed_future(arg: &syn::Expr) -> Option<HandedFuture> {
+    match arg {
+        syn::Expr::Async(a) => Some(HandedFuture::Block(addr(a))),
+        syn::Expr::Paren(p) => handed_future(&p.expr),
+        syn::Expr::Call(c)
+            if matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "pin"))
+                && c.args.len() == 1 =>
+        {
+            c.args.first().and_then(handed_future)
+        }
+        syn::Expr::Call(c) => Some(HandedFuture::Call(addr(c))),
+        syn::Expr::MethodCall(m) => Some(HandedFuture::Call(addr(m))),
+        _ => None,
     }
 }

@@ -227,6 +227,25 @@ pub const BLOCKING_FNS: &[BlockingFn] = &[
         hint: FS_HINT,
         cost: Cost::Filesystem,
     },
+    // fs_extra's functions copy, move, remove, list and measure whole directory trees with
+    // `std::fs` ("Copies the directory contents from one place to another recursively",
+    // `dir::get_size`: "Returns the size of the file or directory ... recursively",
+    // docs.rs/fs_extra).
+    BlockingFn {
+        path: "fs_extra::*",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "fs_extra::dir::*",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
+    BlockingFn {
+        path: "fs_extra::file::*",
+        hint: FS_HINT,
+        cost: Cost::Filesystem,
+    },
     BlockingFn {
         path: "fs_err::File::open",
         hint: FS_HINT,

@@ -135,3 +135,11 @@ pub async fn load_blocklist(list: &Blocklist) {
         let _ = name.len(); // ok: not a file
     }
 }
+
+// fs_extra walks, copies and removes whole directory trees with `std::fs`.
+pub async fn backup(from: PathBuf, to: PathBuf) -> anyhow::Result<u64> {
+    let options = fs_extra::dir::CopyOptions::new();
+    fs_extra::dir::copy(&from, &to, &options)?; //~ blocking_in_async
+    let size = tokio::task::spawn_blocking(move || fs_extra::dir::get_size(&to)).await??; // ok: offloaded
+    Ok(size)
+}

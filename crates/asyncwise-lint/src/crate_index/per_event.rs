@@ -359,8 +359,7 @@ pub(crate) enum Why {
 /// with `store: Arc<dyn Store>`), or a method of a type of this crate no function of the
 /// package is declared on (`I::preprocess` with `compiler: I`). A method of another crate's
 /// type (`md5::Md5::update`) is never linked. Names of std traits' methods (`from`, `default`,
-/// `clone`, ...) and of std collections' (`insert`, `get`, `push`, ...) are never linked: too
-/// common to say which function runs.
+/// `clone`, ...) are never linked: too common to say which function runs.
 pub(super) fn unresolved_method_name<'t, S: std::hash::BuildHasher>(
     target: &'t str,
     declared_owners: &HashSet<&str, S>,
@@ -411,33 +410,6 @@ const COMMON_TRAIT_METHODS: &[&str] = &[
     "poll",
     "poll_next",
     "build",
-    // Inherent methods of std's collections: on a value of unknown type, `cache.insert(k, v)`
-    // is far likelier a map's than a trait method of the crate (on set 17 a per-event path
-    // went through a temp-file sorter's `insert` taken for an RPC protocol's).
-    "insert",
-    "get",
-    "get_mut",
-    "remove",
-    "push",
-    "push_back",
-    "push_front",
-    "pop",
-    "pop_front",
-    "pop_back",
-    "extend",
-    "contains",
-    "contains_key",
-    "len",
-    "is_empty",
-    "clear",
-    "iter",
-    "iter_mut",
-    "entry",
-    "retain",
-    "append",
-    "truncate",
-    "keys",
-    "values",
 ];
 
 #[cfg(test)]

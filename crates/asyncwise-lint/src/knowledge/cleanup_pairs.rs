@@ -192,26 +192,61 @@ impl HelperPair {
 /// assert!(same_amount(None, None));
 /// assert!(same_amount(Some("len"), Some("lenasu64")));
 /// assert!(same_amount(Some("&n"), Some("n")));
+/// assert!(same_amount(Some("1"), Some("1usize")));
+/// assert!(same_amount(Some("1_usize"), Some("1")));
+/// assert!(same_amount(Some("n"), Some("nas_")));
+/// assert!(same_amount(Some("(buf.len())asu64"), Some("buf.len()asu64")));
 /// assert!(!same_amount(Some("memory_diff"), Some("self.memory_usage")));
 /// ```
 pub fn same_amount(enter: Option<&str>, exit: Option<&str>) -> bool {
-    // Arguments come with whitespace removed: `len as u64` is `lenasu64`.
-    const NUMERIC: &[&str] = &[
-        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
-        "f32", "f64",
+    match (enter, exit) {
+        (Some(a), Some(b)) => bare_amount(a) == bare_amount(b),
+        (a, b) => a == b,
+    }
+}
+
+/// An amount as written (whitespace already removed), without what does not change its
+/// value: a leading `&`, outer parentheses, a trailing cast (`as u64`, `as _`), a numeric
+/// literal's suffix and its `_` separators (`1_usize` is `1`).
+fn bare_amount(arg: &str) -> String {
+    // `len as u64` is `lenasu64` once whitespace is gone.
+    const CASTS: &[&str] = &[
+        "_", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+        "isize", "f32", "f64",
     ];
-    fn bare(arg: &str) -> &str {
-        let arg = arg.trim_start_matches('&');
-        NUMERIC
+    let mut arg = arg.trim_start_matches('&');
+    loop {
+        let before = arg;
+        if let Some(cast) = CASTS
             .iter()
             .find_map(|ty| arg.strip_suffix(ty)?.strip_suffix("as"))
             .filter(|rest| !rest.is_empty())
-            .unwrap_or(arg)
+        {
+            arg = cast;
+        }
+        if let Some(inner) = arg.strip_prefix('(').and_then(|a| a.strip_suffix(')')) {
+            arg = inner;
+        }
+        if arg == before {
+            break;
+        }
     }
-    match (enter, exit) {
-        (Some(a), Some(b)) => bare(a) == bare(b),
-        (a, b) => a == b,
+    // A numeric literal: digits, `_` and a type suffix.
+    if arg.starts_with(|c: char| c.is_ascii_digit()) {
+        let digits: String = arg
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '_')
+            .filter(|c| *c != '_')
+            .collect();
+        let suffix = &arg[arg
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_digit() || *c == '_'))
+            .map_or(arg.len(), |(i, _)| i)..];
+        if suffix.is_empty() || CASTS.contains(&suffix) {
+            return digits;
+        }
     }
+    arg.to_string()
 }
 
 /// Does a call's first argument, as written, fit `expected`?

@@ -187,6 +187,8 @@ impl TokenFacts {
 pub struct SenderUse {
     /// Sent on (or cloned) inside a loop: fed once per iteration.
     pub in_loop: bool,
+    /// Cloned inside a loop: a sender per iteration (handed to a task per event).
+    pub cloned_in_loop: bool,
     /// Used some other way (passed to a function, stored in a struct, returned, captured by a
     /// closure): where it is fed is not visible here.
     pub escapes: bool,
@@ -288,6 +290,7 @@ pub fn sender_use(tokens: TokenStream, names: &[String], permit_methods: &[&str]
                     }
                     Some("clone") => {
                         out.in_loop |= in_loop;
+                        out.cloned_in_loop |= in_loop;
                         // `let tx2 = tx.clone();` makes `tx2` another sender.
                         if let (Some(Flat::Punct('=')), Some(Flat::Ident(alias, _))) = (
                             i.checked_sub(1).and_then(|j| flat.get(j)),

@@ -358,13 +358,13 @@ fn runs_detached(model: &FileModel<'_>, seq: &crate::model::loops::SequenceFact)
     })
 }
 
-/// Why the body can be dropped mid-await, if its file shows it: the cancellation form of the
-/// rule needs a future that is actually dropped before it ends. Callers in other files are the
-/// crate pass's ([`settle_forms`]).
 /// The per-file evidence of a `pub` declaration, which only a library's fns have (settled by
 /// [`settle_forms`]).
 const PUBLIC_EVIDENCE: &str = "it is a `pub` async fn, whose callers may drop it";
 
+/// Why the body can be dropped mid-await, if its file shows it: the cancellation form of the
+/// rule needs a future that is actually dropped before it ends. Callers in other files are the
+/// crate pass's ([`settle_forms`]).
 fn cancellation_evidence(
     model: &FileModel<'_>,
     seq: &crate::model::loops::SequenceFact,
@@ -429,13 +429,18 @@ fn cancellation_evidence(
     None
 }
 
+/// Why a binary's `pub` fn with no cancelling caller is the pedantic form.
+const BINARY_PUBLIC_NOTE: &str = "pedantic form: the fn is `pub` but declared in a binary, which no other crate calls, and no chain of its callers starts where a future is dropped";
+
 /// Settles the cancellation form of the rule's findings over the crate: a finding the file
 /// gave no evidence for (the pedantic form) is reported by default when the crate index finds
 /// its function cancellable through its callers in any file (see
 /// [`CrateIndex::cancellation`]).
-/// Why a binary's `pub` fn with no cancelling caller is the pedantic form.
-const BINARY_PUBLIC_NOTE: &str = "pedantic form: the fn is `pub` but declared in a binary, which no other crate calls, and no chain of its callers starts where a future is dropped";
-
+///
+/// A finding in the default form only because its fn is `pub` ([`Marks::public_only`]) is
+/// moved to the pedantic form when the fn is a binary's and no chain of callers can drop it.
+///
+/// [`Marks::public_only`]: crate::diagnostic::Marks::public_only
 pub(crate) fn settle_forms(index: &CrateIndex, diagnostics: &mut [Diagnostic]) {
     let mut cancellation = None;
     for d in diagnostics {

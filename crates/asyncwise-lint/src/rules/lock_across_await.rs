@@ -72,8 +72,10 @@ crate::declare_rule! {
     ///
     /// A guard taken in an async block that sync code hands straight to `block_on`
     /// (`rt().block_on(async { let t = self.table.lock().unwrap(); t.load().await })` in a
-    /// language binding's method, a sync API over an async one; not in a `main`, whose
-    /// `block_on` runs the whole program beside its tasks) is the pedantic form too: the
+    /// language binding's method, a sync API over an async one; not in a `main`, nor on a
+    /// runtime held in a local (`rt.block_on(..)`, perhaps built right there to run a
+    /// program), nor in a block that spawns tasks, whose tasks run beside it and may lock the
+    /// same lock) is the pedantic form too: the
     /// calling thread polls the future and waits for it, so no runtime worker is held, the
     /// future is never spawned (so it need not be `Send`), and another caller of the same
     /// method waits for the lock on its own thread, which is what such a lock is for. A task
@@ -92,7 +94,8 @@ crate::declare_rule! {
     /// Guards held only across awaits of crate `async fn`s that never suspend; guards nobody
     /// else can contend for (a read guard of a field no code writes after it is built, a guard
     /// on a field stored in `self` in a `&mut self` method); guards in an async block that sync
-    /// code other than `main` hands straight to `block_on`, polled on the calling thread.
+    /// code other than `main` hands straight to `block_on` (not on a runtime in a local, not a
+    /// block that spawns tasks), polled on the calling thread.
     ///
     /// ## Example
     /// ```rust,ignore

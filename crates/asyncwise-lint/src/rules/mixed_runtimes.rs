@@ -14,7 +14,6 @@ crate::declare_rule! {
     /// glommio, monoio) in `[dependencies]`, or whose library and binary code calls the
     /// spawn, sleep, `block_on` or runtime-building functions of more than one. The finding
     /// points at the `Cargo.toml` line of the second runtime (or at the first call into it).
-    /// Reported at the `Cargo.toml` line of the second runtime, or at the first call into it.
     ///
     /// ## Why is this bad
     /// Each runtime brings its own executor, timers and I/O reactor. Their types do not mix:

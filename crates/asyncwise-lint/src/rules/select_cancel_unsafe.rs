@@ -15,7 +15,7 @@ crate::declare_rule! {
     /// `read_line`, `read_u32` and the other multi-byte reads, `write_all`, `Mutex::lock`,
     /// `Semaphore::acquire`, `mpsc::Sender::send`, ...), or of an async fn of the crate whose
     /// first await is such a call.
-    /// Reported at the branch (its pattern and future).
+    /// Reported at the branch's future (the call), with a note at the loop around it.
     ///
     /// ## Why is this bad
     /// Each time round the loop, `select!` creates the branch's future anew and drops it when
@@ -242,7 +242,7 @@ pub(crate) fn abandoned_with_loop(
     !places.is_empty()
         && places
             .iter()
-            .all(|p| ir.bound_locally(site.body, p) && (queue_only || !ir.used_after_loop(site, p)))
+            .all(|p| ir.bound_locally(site.body, p) && !ir.used_after_loop(site, p))
 }
 
 /// Is the stream (or lock) branch `i`'s call works on given a new value by every other branch

@@ -14,7 +14,7 @@ crate::declare_rule! {
     /// Channels whose sender (bound by `let (tx, rx) = ..`) is visibly not fed without limit in
     /// the rest of its block — never sent on in a loop, a closure or a task per event, never
     /// handed elsewhere — control channels (a channel of `()`, or a sender named for one,
-    /// `shutdown_tx`, `done_tx`, unless it is sent on or cloned in a loop), and
+    /// `shutdown_tx`, `done_tx`, unless it is cloned in a loop), and
     /// request/response queues whose message type (in the constructor's turbofish) carries a
     /// `oneshot::Sender`, unless the sender is fed in a loop.
     ///

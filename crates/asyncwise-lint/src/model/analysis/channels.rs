@@ -104,11 +104,14 @@ pub fn low_volume(
     let permits = &knowledge.permit_methods;
     let fed_in_loop =
         || after.is_some_and(|after| sender_use(after.clone(), &senders, permits).in_loop);
+    let cloned_in_loop =
+        || after.is_some_and(|after| sender_use(after.clone(), &senders, permits).cloned_in_loop);
     if request_reply && !fed_in_loop() {
         Some(LowVolume::RequestReply)
-    } else if unit || knowledge.is_control_sender(sender) && !fed_in_loop() {
-        // A name says "control" (`done_tx`), but a sender sent on or cloned in a loop carries
-        // a message per event, whatever it is called.
+    } else if unit || (knowledge.is_control_sender(sender) && !cloned_in_loop()) {
+        // A name says "control" (`done_tx`), but a sender cloned in a loop (handed to a task
+        // per event) carries a message per event, whatever it is called. One sent on in a
+        // loop is not enough: a shutdown sent once before `break` is a control message.
         Some(LowVolume::Control)
     } else {
         after.and_then(|after| {

@@ -671,13 +671,26 @@ impl<'a> Scanner<'a> {
                     self.escape(&a.right);
                 }
             }
+            // `place += value` on primitive operands evaluates the value first too; on other
+            // types (`String += &str`, an `AddAssign` impl) the place comes first. A guard's
+            // place is a counter far more often: read as a primitive.
+            syn::Expr::Binary(b) if is_compound_assignment(&b.op) => {
+                self.expr(&b.right);
+                self.expr(&b.left);
+            }
             syn::Expr::Loop(l) => self.block(&l.body),
             syn::Expr::Block(b) => self.block(&b.block),
             syn::Expr::Unsafe(u) => self.block(&u.block),
-            // A plain closure that only borrows (no `move`, not async) cannot await and does
-            // not take the guard: the guard stays this body's, judged at this body's awaits
-            // (`links.iter().filter(|u| seen.insert(u.clone()))`).
-            syn::Expr::Closure(c) if c.capture.is_none() && c.asyncness.is_none() => {}
+            // A plain closure that only borrows (no `move`, not async, no async block inside)
+            // cannot await and does not take the guard: the guard stays this body's, judged at
+            // this body's awaits (`links.iter().filter(|u| seen.insert(u.clone()))`).
+            syn::Expr::Closure(c)
+                if c.capture.is_none()
+                    && c.asyncness.is_none()
+                    && !crate::model::tokens::names_ident(
+                        quote::ToTokens::to_token_stream(&c.body),
+                        "async",
+                    ) => {}
             syn::Expr::Closure(c) => self.moved_into(c.capture.is_some(), &c.body),
             syn::Expr::Async(a) => {
                 let body = syn::Expr::Block(syn::ExprBlock {
@@ -699,7 +712,6 @@ impl<'a> Scanner<'a> {
                             }
                         }
                         syn::Expr::Struct(s) => s.fields.iter().for_each(|f| self.escape(&f.expr)),
-                        syn::Expr::Assign(a) => self.escape(&a.right),
                         syn::Expr::Tuple(t) => t.elems.iter().for_each(|e| self.escape(e)),
                         syn::Expr::Array(a) => a.elems.iter().for_each(|e| self.escape(e)),
                         _ => {}
@@ -815,6 +827,24 @@ impl<'ast> Visit<'ast> for Idents {
             }
         }
     }
+}
+
+/// `+=`, `-=`, ... (every compound assignment operator).
+fn is_compound_assignment(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
 }
 
 fn contains_let(e: &syn::Expr) -> bool {
@@ -1187,8 +1217,8 @@ mod tests {
     fn an_assignment_takes_its_place_after_the_value() {
         // The value is evaluated first: the lock is taken once the await has finished.
         assert!(held_at("*m.lock().unwrap() = step().await;\nstep().await;").is_empty());
-        // A compound assignment of a non-primitive place evaluates the place first.
-        assert_eq!(held_at("*m.lock().unwrap() += step().await;"), [2]);
+        // So does a compound assignment of primitives (read so: the place's type is unknown).
+        assert!(held_at("*m.lock().unwrap() += step().await;").is_empty());
     }
 
     #[test]

@@ -171,7 +171,11 @@ impl Walker {
         let name = m.method.to_string();
         if self.knowledge.is_block_on_method(&name) {
             let apart = self.hands_futures_apart();
-            let on_caller = !apart && self.polls_on_caller_thread();
+            // A runtime in a local (`rt.block_on(..)` with `let rt = Runtime::new()?`) may be
+            // one this function builds to run a program whose tasks lock the same locks.
+            let local_runtime = matches!(&*m.receiver, syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| i.to_string().starts_with(char::is_lowercase)));
+            let on_caller = !apart && !local_runtime && self.polls_on_caller_thread();
             for arg in &m.args {
                 if let Some(a) = call_addr(arg) {
                     self.uses.mark_awaited(a);
@@ -324,10 +328,17 @@ impl Walker {
         !in_main && self.frames.last().is_some_and(|f| f.ctx != Ctx::Async)
     }
 
-    /// Marks an async block handed to such a `block_on` (through parentheses, `Box::pin(..)`
-    /// and `pin!(..)`).
+    /// Marks an async block handed to such a `block_on` (through parentheses and
+    /// `Box::pin(..)`), unless it spawns tasks: they run on the workers beside it and may lock
+    /// what it holds.
     fn mark_on_caller_thread(&mut self, arg: &syn::Expr) {
-        if let Some(HandedFuture::Block(block)) = handed_future(arg) {
+        let Some(HandedFuture::Block(block)) = handed_future(arg) else {
+            return;
+        };
+        let spawns = ["spawn", "spawn_local", "spawn_on"].iter().any(|name| {
+            crate::model::tokens::names_ident(quote::ToTokens::to_token_stream(arg), name)
+        });
+        if !spawns {
             self.polled_apart.on_caller_thread.insert(block);
         }
     }
@@ -435,7 +446,7 @@ fn numeric_address(e: &syn::Expr, ty: &Ty) -> bool {
 }
 
 /// The future an argument of `block_on` is, by node address: an async block or a call,
-/// through parentheses, `Box::pin(..)` and `pin!(..)`.
+/// through parentheses and `Box::pin(..)` (a `pin!(..)` macro is not followed).
 enum HandedFuture {
     Block(usize),
     Call(usize),

@@ -131,3 +131,25 @@ impl Frontier {
         move || taken.len()
     }
 }
+
+// A plain closure that returns an async block awaits like an async closure: the guard it
+// borrows may be alive across that await.
+struct Prefetch {
+    // ok: borrowed by `|| async { .. }`, whose block awaits while it holds the guard
+    pending: Mutex<Vec<u32>>,
+}
+
+impl Prefetch {
+    async fn run(&self) {
+        let mut pending = self.pending.lock().await;
+        let step = || async {
+            let v = fetch_one().await;
+            pending.len() + v as usize
+        };
+        let _ = step().await;
+    }
+}
+
+async fn fetch_one() -> u32 {
+    1
+}

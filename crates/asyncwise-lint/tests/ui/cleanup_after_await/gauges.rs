@@ -124,3 +124,9 @@ pub async fn busy_until_error(busy: &Cell<bool>, conn: &mut Conn) -> std::io::Re
     busy.set(false);
     Ok(())
 }
+
+pub async fn same_amount_written_two_ways(counters: &Counters, conn: &mut Conn) {
+    counters.active.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    conn.sync().await;
+    counters.active.fetch_sub(1usize, std::sync::atomic::Ordering::Relaxed); //~ cleanup_after_await
+}

@@ -9,6 +9,9 @@
 // - `block_on` inside async code is its own finding (`block_on_in_async`); the guard in its
 //   block is judged as any async body's.
 // - A future made elsewhere and named at the `block_on` is not followed.
+// - Not on a runtime held in a local (`rt.block_on(..)`, perhaps built right there to run a
+//   program), nor for a block that spawns tasks: those tasks run on the workers beside the
+//   block and may lock what it holds (default form).
 
 use std::sync::{Arc, Mutex};
 
@@ -41,8 +44,7 @@ impl Binding {
     }
 
     pub fn load_pinned(&self, version: u64) -> Result<(), String> {
-        let handle = tokio::runtime::Handle::current();
-        handle.block_on(Box::pin(async move {
+        tokio::runtime::Handle::current().block_on(Box::pin(async move {
             let mut table = self.table.lock().unwrap(); //~ lock_across_await(pedantic)
             table.load_version(version).await
         }))
@@ -73,6 +75,33 @@ impl Binding {
             let _ = inner.await;
         });
     }
+
+    pub fn holds_while_a_task_runs(&self) {
+        // The block spawns a task that locks the same table on a worker: the default form.
+        let table = Arc::clone(&self.table);
+        rt().block_on(async move {
+            let other = Arc::clone(&table);
+            let task = tokio::spawn(async move {
+                other.lock().unwrap().version += 1;
+            });
+            let t = table.lock().unwrap(); //~ lock_across_await
+            let _ = task.await;
+            drop(t);
+        });
+    }
+}
+
+fn run_server() {
+    // A runtime built here, in a local, to run the program: the default form.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let shared = Arc::new(Mutex::new(Table { version: 0 }));
+    runtime.block_on(async {
+        let mut t = shared.lock().unwrap(); //~ lock_across_await
+        let _ = t.load_version(3).await;
+    });
+}
+
+impl Binding {
 
     pub fn dropped_first(&self, version: u64) -> Result<(), String> {
         rt().block_on(async {

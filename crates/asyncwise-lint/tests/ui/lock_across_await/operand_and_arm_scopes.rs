@@ -8,7 +8,8 @@
 //   arm body in the expansion, so its temporaries end with it and are gone at the next
 //   statement's `.await`. A guard bound by `let` inside a handler block lives to the block's end.
 // - An assignment evaluates its value before its place (`*m.lock().unwrap() = f().await?` takes
-//   the lock after the await); a compound assignment to a lock's guard takes the place first.
+//   the lock after the await); so does a compound assignment of primitives (`+=` on a counter),
+//   which is how one to a guard's place is read (for other types the place comes first).
 
 use std::sync::Mutex;
 use tokio::sync::watch;
@@ -101,7 +102,7 @@ async fn assigned_after_the_value(progress: &std::sync::Mutex<u64>) -> Result<()
     Ok(())
 }
 
-async fn compound_assignment_keeps_its_place(progress: &std::sync::Mutex<u64>) -> Result<(), String> {
-    *progress.lock().unwrap() += load_progress().await?; //~ lock_across_await
+async fn compound_assignment_of_a_counter(progress: &std::sync::Mutex<u64>) -> Result<(), String> {
+    *progress.lock().unwrap() += load_progress().await?; // ok: primitive operands, the value comes first
     Ok(())
 }

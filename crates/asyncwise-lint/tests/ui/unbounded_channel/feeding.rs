@@ -87,3 +87,18 @@ pub async fn results_per_job(mut jobs: JobStream, acks: Acks) {
         });
     }
 }
+
+pub async fn shutdown_sent_once_from_a_loop(mut rx: mpsc::Receiver<u64>, worker: Worker) {
+    // Sent on in the loop, but once, right before `break`: a control message.
+    let (shutdown_tx, shutdown_rx) = mpsc::unbounded_channel(); //~ unbounded_channel(pedantic)
+    worker.attach(shutdown_rx);
+    loop {
+        tokio::select! {
+            Some(v) = rx.recv() => worker.handle(v).await,
+            _ = tokio::signal::ctrl_c() => {
+                let _ = shutdown_tx.send(());
+                break;
+            }
+        }
+    }
+}

@@ -555,18 +555,19 @@ fn session12_blind_corpus_precision_and_recall_floor() {
 /// README) 104/0/3. The floors are the latest score.
 #[test]
 fn session13_blind_corpus_precision_and_recall_floor() {
-    let dir = support::manifest_dir().join("tests").join("corpus-blind13");
-    let (all, _) = score_blind_set(&dir);
+    assert_blind_set_holds("corpus-blind13", 104, 0.97);
+}
+
+/// A blind set of `tests/DIR` keeps at least `hits` hits, no false positive and `recall`.
+fn assert_blind_set_holds(dir: &str, hits: usize, recall: f64) {
+    let (all, _) = score_blind_set(&support::manifest_dir().join("tests").join(dir));
     let report = format!(
         "hits {}, false positives {:?}, missed {:?}",
         all.tp, all.fp, all.missed
     );
-    assert!(all.tp >= 104, "session-13 blind set lost hits: {report}");
-    assert!(
-        all.fp.is_empty(),
-        "session-13 blind set has new false positives: {report}"
-    );
-    all.assert_at_least("session-13 blind set", 1.0, 0.97);
+    assert!(all.tp >= hits, "{dir} lost hits: {report}");
+    assert!(all.fp.is_empty(), "{dir} has new false positives: {report}");
+    all.assert_at_least(dir, 1.0, recall);
 }
 
 /// The blind set of session 18 (`tests/corpus-blind18/`: eleven packages, among them a
@@ -582,18 +583,7 @@ fn session13_blind_corpus_precision_and_recall_floor() {
 /// README says which): 110 hits, no false positive, 1 miss; the floors hold that score.
 #[test]
 fn session18_blind_corpus_precision_and_recall_floor() {
-    let dir = support::manifest_dir().join("tests").join("corpus-blind18");
-    let (all, _) = score_blind_set(&dir);
-    let report = format!(
-        "hits {}, false positives {:?}, missed {:?}",
-        all.tp, all.fp, all.missed
-    );
-    assert!(all.tp >= 110, "session-18 blind set lost hits: {report}");
-    assert!(
-        all.fp.is_empty(),
-        "session-18 blind set has new false positives: {report}"
-    );
-    all.assert_at_least("session-18 blind set", 1.0, 0.99);
+    assert_blind_set_holds("corpus-blind18", 110, 0.99);
 }
 
 #[test]

@@ -34,9 +34,14 @@ def main():
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     missing = 0
     for sha, path in blobs:
-        cat.stdin.write(f"{sha}\n".encode())
-        cat.stdin.flush()
+        try:
+            cat.stdin.write(f"{sha}\n".encode())
+            cat.stdin.flush()
+        except BrokenPipeError:
+            sys.exit(f"{dest}: git cat-file stopped; the tree is incomplete")
         header = cat.stdout.readline().split()
+        if not header:
+            sys.exit(f"{dest}: git cat-file stopped; the tree is incomplete")
         if len(header) < 3 or header[1] == b"missing":
             missing += 1
             continue

@@ -2,7 +2,8 @@
 # Times whole processes from outside, alternating runs, on 2 threads:
 #   floor    the parse-only process (examples/probe.rs --mode parse: the same discovery,
 #            reading, guard and syn parse as asyncwise check, nothing else)
-#   check    `asyncwise check` (the CLI, output to /dev/null)
+#   check    `asyncwise check --no-cache` (the CLI, cold: a run that reads no cache, output to
+#            /dev/null)
 #   nograph  examples/probe.rs --mode check-without-call-graph
 #   graph    examples/probe.rs --mode check
 # Prints the median wall time and the median CPU time (all threads; perf's task-clock when perf
@@ -38,7 +39,7 @@ run() { # name, command...
 }
 for _ in $(seq "$runs"); do
     run floor "$probe" --threads 2 --mode parse "$dir"
-    run check "$cli" check --threads 2 "$dir"
+    run check "$cli" check --no-cache --threads 2 "$dir"
     run nograph "$probe" --threads 2 --mode check-without-call-graph "$dir"
     run graph "$probe" --threads 2 --mode check "$dir"
 done

@@ -385,9 +385,17 @@ enum Flat {
 /// Do the tokens name the identifier `name` anywhere, inside groups too (`.await` in a macro
 /// body, `EINPROGRESS` in a `match` arm)?
 pub(crate) fn names_ident(tokens: TokenStream, name: &str) -> bool {
+    any_ident(tokens, &|i| i == name)
+}
+
+/// Does any identifier of the tokens, inside groups too, satisfy `wanted`?
+pub(crate) fn any_ident(
+    tokens: TokenStream,
+    wanted: &impl Fn(&proc_macro2::Ident) -> bool,
+) -> bool {
     tokens.into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => i == name,
-        TokenTree::Group(g) => names_ident(g.stream(), name),
+        TokenTree::Ident(i) => wanted(&i),
+        TokenTree::Group(g) => any_ident(g.stream(), wanted),
         _ => false,
     })
 }

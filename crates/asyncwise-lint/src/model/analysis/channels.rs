@@ -102,20 +102,19 @@ pub fn low_volume(
     });
     let senders = [sender.to_string()];
     let permits = &knowledge.permit_methods;
-    let fed_in_loop =
-        || after.is_some_and(|after| sender_use(after.clone(), &senders, permits).in_loop);
-    let cloned_in_loop =
-        || after.is_some_and(|after| sender_use(after.clone(), &senders, permits).cloned_in_loop);
-    if request_reply && !fed_in_loop() {
+    // How the sender is used in the rest of its block: read once (unknown without it).
+    let used = after.map(|after| sender_use(after.clone(), &senders, permits));
+    let fed_in_loop = used.is_some_and(|u| u.in_loop);
+    let cloned_in_loop = used.is_some_and(|u| u.cloned_in_loop);
+    if request_reply && !fed_in_loop {
         Some(LowVolume::RequestReply)
-    } else if unit || (knowledge.is_control_sender(sender) && !cloned_in_loop()) {
+    } else if unit || (knowledge.is_control_sender(sender) && !cloned_in_loop) {
         // A name says "control" (`done_tx`), but a sender cloned in a loop (handed to a task
         // per event) carries a message per event, whatever it is called. One sent on in a
         // loop is not enough: a shutdown sent once before `break` is a control message.
         Some(LowVolume::Control)
     } else {
-        after.and_then(|after| {
-            let used = sender_use(after.clone(), &senders, permits);
+        used.and_then(|used| {
             if used.escapes {
                 None
             } else if !used.in_loop {

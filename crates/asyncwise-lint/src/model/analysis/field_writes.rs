@@ -197,12 +197,7 @@ impl Uses {
                 let syn::Expr::Path(p) = &*c.func else {
                     return None;
                 };
-                let segments: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segments = crate::model::resolve::segments(&p.path);
                 match segments.as_slice() {
                     [.., wrapper, clone]
                         if clone == "clone" && matches!(wrapper.as_str(), "Arc" | "Rc") =>

@@ -86,12 +86,7 @@ pub fn builds_multi_thread_runtime(block: &syn::Block) -> bool {
     impl<'ast> Visit<'ast> for Builders {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
-                let segments: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segments = crate::model::resolve::segments(&p.path);
                 let ends_with = |written: &str| {
                     let want: Vec<&str> = written.split("::").collect();
                     segments.len() >= want.len()

@@ -335,8 +335,9 @@ impl Walker {
         let Some(HandedFuture::Block(block)) = handed_future(arg) else {
             return;
         };
-        let spawns = ["spawn", "spawn_local", "spawn_on"].iter().any(|name| {
-            crate::model::tokens::names_ident(quote::ToTokens::to_token_stream(arg), name)
+        let knowledge = &self.knowledge;
+        let spawns = crate::model::tokens::any_ident(quote::ToTokens::to_token_stream(arg), &|i| {
+            knowledge.is_spawn_name(&i.to_string())
         });
         if !spawns {
             self.polled_apart.on_caller_thread.insert(block);

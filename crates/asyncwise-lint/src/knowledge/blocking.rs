@@ -1413,6 +1413,14 @@ pub const SETUP_FNS: &[&str] = &[
     "create",
 ];
 
+/// Prefixes of set-up functions' names (`init_logging`, `setup_sink_consumers`,
+/// `bootstrap_cluster`): like [`SETUP_FNS`], their bodies run once when a program or component
+/// starts. On the field sets (1-18) none of the 23 findings in such functions outside tests
+/// was worth changing (a listener's certificate, a connector's schema file, an endpoint's bind
+/// address). `start_` and `build_` are left out: `start_server` served per-connection work,
+/// and `build_response` runs per request.
+pub const SETUP_FN_PREFIXES: &[&str] = &["init_", "initialize_", "setup_", "set_up_", "bootstrap_"];
+
 /// Crates whose `#[CRATE::main]` attribute makes an async fn a program's entry point.
 pub const RUNTIME_ENTRY_CRATES: &[&str] = &["tokio", "actix_web", "actix_rt", "async_std", "ntex"];
 

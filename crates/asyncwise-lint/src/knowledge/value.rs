@@ -692,9 +692,19 @@ impl Knowledge {
         self.delay_fns.contains(&path)
     }
 
-    /// Is `name` a set-up function's name (`new`, `open`, `init`, ...)? Their bodies run once.
+    /// Is `name` a set-up function's name (`new`, `open`, `init`, ..., or one starting
+    /// `init_`, `setup_`, ...)? Their bodies run once.
+    ///
+    /// ```
+    /// let k = asyncwise_lint::knowledge::Knowledge::builtin();
+    /// assert!(k.is_setup_fn("open") && k.is_setup_fn("init_ftp_system"));
+    /// assert!(!k.is_setup_fn("handle_init") && !k.is_setup_fn("start_server"));
+    /// ```
     pub fn is_setup_fn(&self, name: &str) -> bool {
         self.setup_fns.contains(&name)
+            || blocking::SETUP_FN_PREFIXES
+                .iter()
+                .any(|p| name.len() > p.len() && name.starts_with(p))
     }
 
     /// Does `#[<krate>::main]` mark a program's entry point (`tokio`, `actix_web`)?

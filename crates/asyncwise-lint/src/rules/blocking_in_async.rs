@@ -41,7 +41,8 @@ crate::declare_rule! {
     /// (`KEYS.get_or_init(|| ..)`, `INIT.call_once(|| ..)`), which runs once per process. Any
     /// blocking call made once at start-up or set-up (directly, outside loops, in
     /// `async fn main`, a `#[tokio::main]` fn or method, a constructor — an async method
-    /// returning `Self` — or a set-up fn such as `new`/`open`/`init`, or in a fn only such code
+    /// returning `Self` — or a set-up fn such as `new`/`open`/`init` or one named
+    /// `init_*`/`setup_*`/`bootstrap_*` (not `start_*`), or in a fn only such code
     /// calls directly; in a library, also in a fn only a set-up fn reaches, directly or through
     /// `for` loops over a range or a collection), and a call of a sync set-up function of the
     /// crate (`new`, `open`, `init`, `create`, ...: `SimpleAllocator::new(..)` probing the GPUs

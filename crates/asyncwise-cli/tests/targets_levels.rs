@@ -690,3 +690,47 @@ fn json_says_which_findings_a_plain_run_reports() {
         Some(false.into())
     );
 }
+
+/// A package whose only guard held across an await of its tokio lock is in a test.
+fn lock_held_only_by_a_test() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n[dependencies]\ntokio = \"1\"\n",
+    );
+    write(
+        root,
+        "src/lib.rs",
+        "pub struct Counter {\n    hits: tokio::sync::Mutex<u64>,\n}\n\
+         impl Counter {\n    pub async fn hit(&self) {\n        *self.hits.lock().await += 1;\n    }\n}\n\
+         #[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn holds_across_an_await() {\n        \
+         let c = super::Counter { hits: Default::default() };\n        let guard = c.hits.lock().await;\n        \
+         tokio::task::yield_now().await;\n        drop(guard);\n    }\n}\n",
+    );
+    dir
+}
+
+#[test]
+fn a_default_run_judges_the_crate_without_its_test_code() {
+    // As cargo builds it for `cargo clippy`: without `cfg(test)`, nothing holds the lock across
+    // an await, so it could be a std one; with the tests, one does. The cache keeps both
+    // answers apart whichever run comes first.
+    let dir = lock_held_only_by_a_test();
+    let rules = |doc: &Value| -> Vec<String> {
+        doc["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| d["rule"].as_str().expect("rule").to_owned())
+            .collect()
+    };
+    for _ in 0..2 {
+        let (_, doc) = check_json(dir.path(), &["--select", "all"]);
+        assert_eq!(rules(&doc), ["async_mutex_unneeded"], "{doc}");
+        assert_eq!(found(&doc), vec![at("src/lib.rs", 2)]);
+        let (_, doc) = check_json(dir.path(), &["--select", "all", "--all-targets"]);
+        assert!(rules(&doc).is_empty(), "{doc}");
+    }
+}

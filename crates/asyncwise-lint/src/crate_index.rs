@@ -750,14 +750,10 @@ impl CrateIndex {
             if !modules.as_bytes().windows(4).any(|w| w == b"test") {
                 return false;
             }
-            modules.split(':').filter(|s| !s.is_empty()).any(|segment| {
-                matches!(
-                    segment,
-                    "test" | "tests" | "testing" | "testutil" | "testutils"
-                ) || segment.starts_with("test_")
-                    || segment.ends_with("_test")
-                    || segment.ends_with("_tests")
-            })
+            modules
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .any(crate::knowledge::test_code::is_test_module_name)
         };
         // Candidates start as test support; a call from code that is not (or no call at all)
         // rules one out. The greatest fixpoint: helpers that call each other stay in.

@@ -408,6 +408,7 @@ fn read_dependency(name: &str, version: &str, dir: &Path) -> Option<Vec<FileInpu
                 call_graph: true,
                 knowledge: std::sync::Arc::clone(&knowledge),
                 tokio: crate::model::TokioFeatures::default(),
+                skip_test_items: false,
             };
             let summarised = super::guarded(path, || {
                 let source = super::parse::read_source(path, super::DEFAULT_MAX_FILE_SIZE)?;

@@ -501,6 +501,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                             call_graph: options.call_graph,
                             knowledge: Arc::clone(&knowledge[index]),
                             tokio: tokio.clone(),
+                            skip_test_items: false,
                         })
                     });
                     // The files the cache cannot answer without reading them (an edit, or
@@ -543,6 +544,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> CheckReport {
                                 call_graph: options.call_graph,
                                 knowledge: Arc::clone(&knowledge[index]),
                                 tokio: tokio.clone(),
+                                skip_test_items: !file
+                                    .target
+                                    .keeps_test_items(targets, file.explicit),
                             };
                             let overlay = overlay_of(&options.overlays, &file.path);
                             let read = ReadFrom { max_size, overlay };
@@ -1424,6 +1428,8 @@ pub fn check_buffer(
         tokio: crate::model::TokioFeatures::from_manifest(
             manifest.as_ref().and_then(|m| m.tokio_features()),
         ),
+        // An editor checks every target, as rust-analyzer does.
+        skip_test_items: false,
     };
     let levels = settings
         .as_ref()
@@ -1517,8 +1523,9 @@ struct CachedFile<A, I, O, S> {
 
 /// The fingerprint of what per-file results depend on besides a file's own key
 /// ([`file_key`]): the build, whether summaries are made, and everything the run knows about
-/// libraries (the built-in tables and what configuration adds). Levels and targets are not in
-/// it: every rule runs on every file, and both are applied after the cache.
+/// libraries (the built-in tables and what configuration adds). Levels are not in it: every
+/// rule runs on every file, and levels are applied after the cache. Whether a file's test items
+/// are modelled (the run's targets) is in the file's own key ([`context_key`]).
 fn run_fingerprint(options: &CheckOptions) -> u128 {
     crate::cache::fingerprint(&format!(
         "call_graph={} {:?}",
@@ -1530,8 +1537,14 @@ fn run_fingerprint(options: &CheckOptions) -> u128 {
 /// that are particular to it. `shared` is [`shared_context_key`] of the same context, which
 /// is the same for every file of a package and is computed once for them.
 fn context_key(cx: &crate::model::FileContext, shared: u128) -> u128 {
-    // The module is the file's own; the rest is in `shared`.
-    crate::cache::file_key(&[&cx.module, &format!("{shared:032x}")])
+    // The module and whether its test items are modelled are the file's own; the rest is in
+    // `shared`.
+    let tests = if cx.skip_test_items {
+        "-tests"
+    } else {
+        "+tests"
+    };
+    crate::cache::file_key(&[&cx.module, tests, &format!("{shared:032x}")])
 }
 
 /// The part of [`context_key`] that a package's files share.
@@ -1544,6 +1557,7 @@ fn shared_context_key(cx: &crate::model::FileContext) -> u128 {
         call_graph: _,
         knowledge,
         tokio,
+        skip_test_items: _,
     } = cx;
     // The built-in tables are in the run's fingerprint; a package's configuration rows (and
     // its tokio features, which decide fixes) are particular to its files.
@@ -1645,8 +1659,18 @@ fn check_file(
                 .get_previous::<StoredFile>(name, context)
                 .map(|stored| Box::new((stored.analysis, stored.items)))
         });
-        let ast = parse::parse_for_analysis(path, &source, cx)?;
+        let mut ast = parse::parse_for_analysis(path, &source, cx)?;
+        // Test items the run leaves out are not modelled; the engine still needs where they
+        // are, to count them as skipped.
+        let test_code = cx.skip_test_items.then(|| {
+            let code = crate::model::TestCode::of(&ast);
+            crate::model::TestCode::prune(&mut ast);
+            code
+        });
         let mut analysis = crate::analyze_parsed_in(path, &source, &ast, cx);
+        if let Some(code) = test_code {
+            analysis.test_code = code;
+        }
         let keep = !analysis.diagnostics.is_empty()
             || !analysis.deferred.is_empty()
             || crate::suppress::may_contain(&source)

@@ -73,3 +73,21 @@ pub const TEST_PACKAGE_SUFFIXES: &[&str] = &[
 
 /// Beginnings of test-support package names (`test-server`, `tests-database`, `test-macros`).
 pub const TEST_PACKAGE_PREFIXES: &[&str] = &["test-", "tests-"];
+
+/// Is a module named for test support (`test`, `tests`, `testing`, `testutil(s)`, `test_*`,
+/// `*_test`, `*_tests`)? Functions of such modules that only test code calls are test code
+/// (see [`CrateIndex::test_support_items`](crate::crate_index::CrateIndex::test_support_items)).
+///
+/// ```
+/// use asyncwise_lint::knowledge::test_code::is_test_module_name;
+/// assert!(is_test_module_name("test_utils") && is_test_module_name("mock_tests"));
+/// assert!(!is_test_module_name("attestation") && !is_test_module_name("contest"));
+/// ```
+pub fn is_test_module_name(segment: &str) -> bool {
+    matches!(
+        segment,
+        "test" | "tests" | "testing" | "testutil" | "testutils"
+    ) || segment.starts_with("test_")
+        || segment.ends_with("_test")
+        || segment.ends_with("_tests")
+}

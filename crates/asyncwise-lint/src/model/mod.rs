@@ -344,6 +344,10 @@ pub struct FileContext {
     pub knowledge: std::sync::Arc<crate::knowledge::Knowledge>,
     /// The package's tokio dependency (fixes are offered only for what it provides).
     pub tokio: TokioFeatures,
+    /// Leave the file's test items out of the model (see [`TestCode::prune`]): the run does
+    /// not report them, so modelling them is wasted, and the crate pass should not judge
+    /// library code by what only its tests do.
+    pub skip_test_items: bool,
 }
 
 impl Default for FileContext {
@@ -354,6 +358,7 @@ impl Default for FileContext {
             call_graph: true,
             knowledge: crate::knowledge::Knowledge::builtin(),
             tokio: TokioFeatures::default(),
+            skip_test_items: false,
         }
     }
 }

@@ -49,27 +49,120 @@ impl TestCode {
     pub fn contains_line(&self, line: usize) -> bool {
         self.items.iter().any(|&(s, e)| s <= line && line <= e)
     }
+
+    /// Removes the test items [`TestCode::of`] finds from `file`, for a run that does not
+    /// check test code (cargo's `cfg(test)` removes them from the build `cargo clippy` checks
+    /// too). Out-of-line test modules (`#[cfg(test)] mod tests;`) stay declared: the engine
+    /// places their files by the declaration, and leaves them out itself. So do test items
+    /// that name a module named for test support (`test_utils::fixture()`, `use
+    /// crate::testing::*`): the crate pass tells test-support functions by their callers (see
+    /// [`CrateIndex::test_support_items`](crate::crate_index::CrateIndex::test_support_items)).
+    /// Take [`TestCode::of`] first: the engine needs the ranges to count what it skipped.
+    ///
+    /// ```
+    /// let src = "fn lib() {}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n\
+    ///            #[cfg(test)] mod more;\nimpl S {\n    #[cfg(test)]\n    fn helper() {}\n    fn real() {}\n}\n";
+    /// let mut ast = syn::parse_file(src).unwrap();
+    /// asyncwise_lint::model::TestCode::prune(&mut ast);
+    /// let kept = quote::quote!(#ast).to_string();
+    /// assert!(kept.contains("fn lib") && kept.contains("mod more ;") && kept.contains("fn real"));
+    /// assert!(!kept.contains("mod tests") && !kept.contains("fn helper"));
+    /// ```
+    pub fn prune(file: &mut syn::File) {
+        prune_items(&mut file.items);
+    }
+}
+
+/// [`TestCode::prune`] of a list of items (a file's or an inline module's).
+fn prune_items(items: &mut Vec<syn::Item>) {
+    items.retain(|item| {
+        !is_test_item(item)
+            || matches!(item, syn::Item::Mod(m) if m.content.is_none())
+            || names_test_module(item)
+    });
+    for item in items {
+        match item {
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &mut m.content {
+                    prune_items(inner);
+                }
+            }
+            syn::Item::Impl(i) => i.items.retain(|it| {
+                !matches!(it, syn::ImplItem::Fn(f)
+                    if f.attrs.iter().any(is_cfg_test) || has_test_attribute(&f.attrs))
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// Does `item` name a module named for test support in a path or a `use` (attributes aside:
+/// `#[tokio::test]` names no module)?
+fn names_test_module(item: &syn::Item) -> bool {
+    use crate::knowledge::test_code::is_test_module_name;
+    use syn::visit::Visit;
+    struct Names(bool);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+            self.0 |= is_test_module_name(&segment.ident.to_string());
+            syn::visit::visit_path_segment(self, segment);
+        }
+        fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
+            self.0 |= is_test_module_name(&path.ident.to_string());
+            syn::visit::visit_use_path(self, path);
+        }
+        fn visit_use_name(&mut self, name: &'ast syn::UseName) {
+            self.0 |= is_test_module_name(&name.ident.to_string());
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            // Macro bodies are tokens: any identifier may be a path segment.
+            self.0 |= mac.tokens.clone().into_iter().any(|t| names_in_tokens(&t));
+        }
+    }
+    fn names_in_tokens(tree: &proc_macro2::TokenTree) -> bool {
+        match tree {
+            proc_macro2::TokenTree::Ident(i) => is_test_module_name(&i.to_string()),
+            proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| names_in_tokens(&t)),
+            _ => false,
+        }
+    }
+    let mut names = Names(false);
+    names.visit_item(item);
+    names.0
+}
+
+/// Is `item` test code by the same reading as [`scan_items`]?
+fn is_test_item(item: &syn::Item) -> bool {
+    let Some(attrs) = item_attrs(item) else {
+        return false;
+    };
+    let is_fn = matches!(item, syn::Item::Fn(_));
+    let is_test_macro = matches!(item, syn::Item::Macro(m)
+        if m.mac.path.segments.last().is_some_and(|s| TEST_MACROS.iter().any(|t| s.ident == t)));
+    attrs.iter().any(is_cfg_test) || is_fn && has_test_attribute(attrs) || is_test_macro
+}
+
+/// The attributes of the kinds of items [`scan_items`] classifies.
+fn item_attrs(item: &syn::Item) -> Option<&[syn::Attribute]> {
+    Some(match item {
+        syn::Item::Fn(f) => &f.attrs,
+        syn::Item::Mod(m) => &m.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Struct(s) => &s.attrs,
+        syn::Item::Enum(e) => &e.attrs,
+        syn::Item::Use(u) => &u.attrs,
+        syn::Item::Static(s) => &s.attrs,
+        syn::Item::Const(c) => &c.attrs,
+        syn::Item::Trait(t) => &t.attrs,
+        syn::Item::Macro(m) => &m.attrs,
+        _ => return None,
+    })
 }
 
 fn scan_items(items: &[syn::Item], nesting: &mut Vec<String>, out: &mut TestCode) {
     for item in items {
-        let attrs: &[syn::Attribute] = match item {
-            syn::Item::Fn(f) => &f.attrs,
-            syn::Item::Mod(m) => &m.attrs,
-            syn::Item::Impl(i) => &i.attrs,
-            syn::Item::Struct(s) => &s.attrs,
-            syn::Item::Enum(e) => &e.attrs,
-            syn::Item::Use(u) => &u.attrs,
-            syn::Item::Static(s) => &s.attrs,
-            syn::Item::Const(c) => &c.attrs,
-            syn::Item::Trait(t) => &t.attrs,
-            syn::Item::Macro(m) => &m.attrs,
-            _ => continue,
-        };
-        let is_fn = matches!(item, syn::Item::Fn(_));
-        let is_test_macro = matches!(item, syn::Item::Macro(m)
-            if m.mac.path.segments.last().is_some_and(|s| TEST_MACROS.iter().any(|t| s.ident == t)));
-        if attrs.iter().any(is_cfg_test) || is_fn && has_test_attribute(attrs) || is_test_macro {
+        if is_test_item(item) {
             out.items.push(line_range(item));
             if let syn::Item::Mod(m) = item
                 && m.content.is_none()

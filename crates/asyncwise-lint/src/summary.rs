@@ -838,7 +838,9 @@ fn raced_locs(model: &FileModel<'_>) -> Vec<(Loc, bool, usize)> {
             // A helper raced here loses data (queue places are left out of helpers), so the
             // branch is exempt only when the stream is abandoned with the loop.
             if let crate::model::ir::BranchFuture::Call(c) = &b.future
-                && !crate::rules::select_cancel_unsafe::abandoned_with_loop(ir, site, i, c, false)
+                && !crate::rules::select_cancel_unsafe::abandoned_with_loop(
+                    ir, site, i, c, false, false,
+                )
             {
                 out.push((c.loc, false, loop_loc.start.0));
             }

@@ -30,6 +30,14 @@ crate::declare_rule! {
     /// Reported at the call made in async code (for a helper,
     /// the call of the helper), with a note at each step down to the blocking call.
     ///
+    /// A helper's blocking call under `#[cfg(P)]` (a statement or block of the helper) is not
+    /// reached by a call made under `#[cfg(not(P))]`, or the reverse: the two are never
+    /// compiled together (`#[cfg(not(unix))] { sync_dir(d) }` calling a helper whose fsync sits
+    /// in a `#[cfg(unix)]` block, a no-op elsewhere). Another blocking call of the helper that
+    /// the predicates allow is reported instead. Predicates are compared as written, `P` against
+    /// `not(P)`. On eighteen labelled field sets: one default finding labelled wrong (an object
+    /// store's directory fsync).
+    ///
     /// ## Pedantic form
     /// Filesystem work (`std::fs`, `fs_err`, a std `File`'s reads and writes, `Path` methods that
     /// ask the filesystem, `serde_json::from_reader` on a `File`) that is not on a per-event path

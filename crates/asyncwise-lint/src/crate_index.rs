@@ -1231,6 +1231,7 @@ impl CrateIndex {
                             span: call.span,
                             quiet_path: call.quiet_path,
                             waits_for_threads: crate::knowledge::blocking::waits_for_threads(&ty),
+                            cfg: call.cfg.clone(),
                         },
                     ));
                 }
@@ -1414,13 +1415,73 @@ impl CrateIndex {
 
     /// The function (by index) a call of function `f` reaches, when it is a sync function
     /// that blocks, with the chain from it down to the blocking call.
+    ///
+    /// A call made under `#[cfg(..)]` predicates does not take a first step the callee makes
+    /// only under the opposite one (`#[cfg(not(unix))] { sync_dir(d) }` reaching a
+    /// `#[cfg(unix)] { File::open(d)?.sync_all()?; }` block): the two are never compiled
+    /// together. Another step of the callee that agrees is taken instead, if any.
     pub fn blocking_callee(&self, f: usize, call: &CallRef) -> Option<(FnId, Vec<Hop>)> {
         let g = self.callee(f, call)?;
         if self.fns[g].summary.is_async {
             return None;
         }
-        let chain = self.chain(g)?;
+        let chain = if call.cfg.is_empty() {
+            self.chain(g)?
+        } else {
+            self.chain_under(g, &call.cfg)?
+        };
         Some((self.fns[g].summary.id.clone(), chain))
+    }
+
+    /// The hops from `g` down to a blocking call, for a call of `g` compiled under `cfg`: the
+    /// first step is one whose own predicates do not exclude `cfg`'s.
+    fn chain_under(&self, g: usize, cfg: &[String]) -> Option<Vec<Hop>> {
+        let summary = &self.fns[g].summary;
+        let first = match self.steps[g]? {
+            Step::Direct(b) => &summary.blocking[b].cfg,
+            Step::Via(c, _) => &summary.calls[c].cfg,
+        };
+        if !crate::knowledge::cfgs_exclude(cfg, first) {
+            return self.chain(g);
+        }
+        let agrees = |other: &[String]| !crate::knowledge::cfgs_exclude(cfg, other);
+        if let Some(b) = summary
+            .blocking
+            .iter()
+            .position(|b| b.ctx == Ctx::Sync && agrees(&b.cfg))
+        {
+            let call = &summary.blocking[b];
+            return Some(vec![Hop {
+                from: summary.id.clone(),
+                calls: call.what.clone(),
+                path: self.files[self.fns[g].file].path.clone(),
+                span: call.span,
+                hint: Some(call.hint.clone()),
+                cost: Some(call.cost),
+                in_dependency: self.in_dependency(g),
+            }]);
+        }
+        summary.calls.iter().find_map(|c| {
+            if c.ctx != Ctx::Sync || !agrees(&c.cfg) {
+                return None;
+            }
+            let next = self.callee(g, c)?;
+            if self.fns[next].summary.is_async {
+                return None;
+            }
+            let rest = self.chain(next)?;
+            let mut hops = vec![Hop {
+                from: summary.id.clone(),
+                calls: format!("`{}`", self.fns[next].summary.id.short()),
+                path: self.files[self.fns[g].file].path.clone(),
+                span: c.span,
+                hint: None,
+                cost: None,
+                in_dependency: self.in_dependency(g),
+            }];
+            hops.extend(rest);
+            Some(hops)
+        })
     }
 
     /// Does call `call` of function `f` reach a function named as set-up code (`new`, `open`,

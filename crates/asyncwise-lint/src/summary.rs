@@ -391,6 +391,7 @@ impl CallRef {
             quiet_path: false,
             receiver: None,
             polled_apart: false,
+            cfg: Vec::new(),
         }
     }
 }
@@ -446,6 +447,10 @@ pub struct CallRef {
     /// ([`CallFact::polled_apart`](crate::model::CallFact::polled_apart)).
     #[serde(default)]
     pub polled_apart: bool,
+    /// The `#[cfg(..)]` predicates around the call in its function (see
+    /// [`CallFact::cfg`](crate::model::CallFact::cfg)).
+    #[serde(default)]
+    pub cfg: Vec<String>,
 }
 
 /// The summary's record of `call`, calling `target` (on a receiver only the crate index types).
@@ -469,6 +474,7 @@ fn call_ref(
         quiet_path: model.quiet_paths.covers(call.loc),
         receiver,
         polled_apart: call.polled_apart,
+        cfg: call.cfg.clone(),
     }
 }
 
@@ -494,6 +500,10 @@ pub struct BlockingCall {
     /// makes it the child's wait when the function also waits for a child process.
     #[serde(default)]
     pub waits_for_threads: bool,
+    /// The `#[cfg(..)]` predicates around the call in its function (see
+    /// [`CallFact::cfg`](crate::model::CallFact::cfg)).
+    #[serde(default)]
+    pub cfg: Vec<String>,
 }
 
 /// Marks a call target whose receiver is a field of a struct declared in another file:
@@ -605,6 +615,7 @@ pub fn summarize(model: &FileModel<'_>) -> FileItems {
                 span: model.span(call.loc),
                 quiet_path: model.quiet_paths.covers(call.loc),
                 waits_for_threads,
+                cfg: call.cfg.clone(),
             });
             continue;
         }
@@ -838,7 +849,9 @@ fn raced_locs(model: &FileModel<'_>) -> Vec<(Loc, bool, usize)> {
             // A helper raced here loses data (queue places are left out of helpers), so the
             // branch is exempt only when the stream is abandoned with the loop.
             if let crate::model::ir::BranchFuture::Call(c) = &b.future
-                && !crate::rules::select_cancel_unsafe::abandoned_with_loop(ir, site, i, c, false)
+                && !crate::rules::select_cancel_unsafe::abandoned_with_loop(
+                    ir, site, i, c, false, false,
+                )
             {
                 out.push((c.loc, false, loop_loc.start.0));
             }

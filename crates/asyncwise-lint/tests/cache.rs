@@ -700,3 +700,38 @@ fn an_edit_that_only_moves_code_moves_the_stored_crate_pass_result() {
             .any(|f| f.0 == "blocking_in_async" && f.1 == "server.rs")
     );
 }
+
+/// Summaries whose calls carry `#[cfg(..)]` predicates read back from the cache as written
+/// (the cache format is positional: every field is written, even an empty list).
+#[test]
+fn calls_under_cfg_read_back_from_the_cache() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"disk\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(root, "src/lib.rs", "pub mod os;\npub mod store;\n");
+    write(
+        root,
+        "src/os.rs",
+        "pub fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {\n    #[cfg(unix)]\n    {\n        std::fs::File::open(dir)?.sync_all()?;\n    }\n    Ok(())\n}\n",
+    );
+    write(
+        root,
+        "src/store.rs",
+        "pub async fn commit(dir: &std::path::Path) -> std::io::Result<()> {\n    #[cfg(not(unix))]\n    {\n        crate::os::sync_dir(dir)?;\n    }\n    #[cfg(unix)]\n    {\n        crate::os::sync_dir(dir)?;\n    }\n    Ok(())\n}\n",
+    );
+    let cache = tempfile::tempdir().expect("temp dir");
+    let first = cached_run(root, cache.path());
+    let second = cached_run(root, cache.path());
+    assert_eq!(second.cache.misses, 0);
+    assert!(second.errors.is_empty(), "{:?}", second.errors);
+    assert_eq!(findings(&first), findings(&second));
+    // Only the call compiled together with the helper's fsync.
+    assert_eq!(
+        findings(&second),
+        [("blocking_in_async", "store.rs".to_string(), 8)]
+    );
+}

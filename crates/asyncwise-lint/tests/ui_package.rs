@@ -552,10 +552,11 @@ fn session12_blind_corpus_precision_and_recall_floor() {
 /// definitions of all thirteen rules and committed before any run. Its first score: 100 hits,
 /// 3 false positives, 6 misses (precision 0.971, recall 0.943); after the fixes made from it
 /// (and two markers changed where the printed definitions were wrong or loose, see its
-/// README) 104/0/3. The floors are the latest score.
+/// README) 104/0/3; session 19 made one more marker quiet (a stream taken by value, see the
+/// README): 103/0/3. The floors are the latest score.
 #[test]
 fn session13_blind_corpus_precision_and_recall_floor() {
-    assert_blind_set_holds("corpus-blind13", 104, 0.97);
+    assert_blind_set_holds("corpus-blind13", 103, 0.97);
 }
 
 /// A blind set of `tests/DIR` keeps at least `hits` hits, no false positive and `recall`.

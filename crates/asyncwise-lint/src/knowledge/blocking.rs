@@ -1723,6 +1723,40 @@ fn names_a_row(table: &[&str], p: &str) -> bool {
 /// visible in the code.
 pub const COMPRESSION_CRATES: &[&str] = &["flate2::", "xz2::", "zstd::", "bzip2::"];
 
+/// The light type of a reader or writer of [`COMPRESSION_CRATES`] built over an in-memory
+/// buffer (`GzEncoder::new(Vec::new(), level)`, `zstd::stream::Encoder::new(buf, 3)` with
+/// `buf` a `Vec`, `GzDecoder::new(&bytes[..])`): finishing or reading it is CPU work on
+/// memory, no I/O, so no blocking row names it. One over a file (or a value of a type not
+/// known) keeps the crate's type and its rows.
+pub const IN_MEMORY_CODER: &str = "asyncwise::InMemoryCompressionStream";
+
+/// Types whose values are bytes in memory, by last segment: std's `Vec`, `VecDeque`,
+/// `Cursor`, `String`, and the bytes crate's `Bytes`, `BytesMut`.
+pub const MEMORY_BUFFER_TYPES: &[&str] =
+    &["Vec", "VecDeque", "Cursor", "String", "Bytes", "BytesMut"];
+
+/// Does a call of `path` build a reader or writer of [`COMPRESSION_CRATES`] around its first
+/// argument (`GzEncoder::new(inner, level)`, `zstd::stream::Encoder::new(inner, level)`,
+/// `zstd::stream::read::Decoder::with_buffer(inner)`)?
+///
+/// ```
+/// use asyncwise_lint::knowledge::blocking::wraps_first_argument;
+/// assert!(wraps_first_argument("flate2::write::GzEncoder::new"));
+/// assert!(wraps_first_argument("zstd::stream::Encoder::new"));
+/// assert!(wraps_first_argument("zstd::stream::read::Decoder::with_buffer"));
+/// assert!(!wraps_first_argument("zstd::encode_all"));
+/// assert!(!wraps_first_argument("flate2::Compression::new"));
+/// ```
+pub fn wraps_first_argument(path: &str) -> bool {
+    let Some((owner, assoc)) = path.rsplit_once("::") else {
+        return false;
+    };
+    let ty = crate::path_text::last_segment(owner);
+    COMPRESSION_CRATES.iter().any(|c| path.starts_with(c))
+        && (ty.ends_with("Encoder") || ty.ends_with("Decoder"))
+        && (assoc == "new" || assoc.starts_with("with_") || assoc.starts_with("new_"))
+}
+
 /// The reader and writer types of [`COMPRESSION_CRATES`], by name.
 pub const COMPRESSION_TYPE_NAMES: &[&str] = &[
     "GzDecoder",

@@ -14,6 +14,13 @@ pub const SPAWN_FNS: &[&str] = &[
     "monoio::spawn",
 ];
 
+/// Methods of executor traits that run the future they are handed as a task of its own:
+/// hyper's `rt::Executor::execute` (implemented with `tokio::spawn` by hyper-util's
+/// `TokioExecutor` and axum's serve executor), futures' `ThreadPool::spawn_ok`. The receiver
+/// is usually a generic `E: Executor`, so they are known by name, and taken for a spawn only
+/// when handed an async block: `execute` also names a database's query call.
+pub const EXECUTOR_METHODS: &[&str] = &["execute", "spawn_ok"];
+
 /// Spawns whose task keeps running when its handle is dropped, so a task whose handle is
 /// discarded can be cancelled only by the runtime shutting down. (smol's and
 /// async-executor's `Task` cancels the task when dropped, and is not here.)

@@ -80,6 +80,10 @@ pub struct Body {
     /// Names bound mutably in it: `let mut x`, `mut x` and `x: &mut T` parameters, `self` of
     /// `&mut self`. A method called on one may take `&mut self`.
     pub mut_bindings: Vec<String>,
+    /// For an `async fn`: its parameters taken by value, with no reference in their type
+    /// (`mut reader: R`, `conn: TcpStream`). The body owns them as it owns its `let`s: they
+    /// are dropped when it returns, and the caller handed them over for good.
+    pub owned_params: Vec<String>,
     /// An `async move` block: the names of the enclosing code it mentions are moved into it,
     /// so it owns them as it owns its own `let`s (a `self` moved in is still a reference).
     pub moves: bool,
@@ -445,12 +449,23 @@ impl Ir {
         })
     }
 
-    /// Whether `body` owns the root of `place`: bound by one of its `let`s, or moved into an
-    /// `async move` block (not `self`, which stays a reference).
+    /// Whether `body` owns the root of `place`: bound by one of its `let`s, a parameter its
+    /// `async fn` takes by value, or moved into an `async move` block (not `self`, which
+    /// stays a reference).
     pub fn owned_by(&self, body: usize, place: &str) -> bool {
         let root = place.split('.').next().unwrap_or(place);
         self.bound_locally(body, place)
+            || self.owned_param(body, place)
             || root != "self" && self.bodies.get(body).is_some_and(|b| b.moves)
+    }
+
+    /// Whether the root of `place` is a parameter `body`'s `async fn` takes by value
+    /// ([`Body::owned_params`]): dropped when the body returns, like a `let` of it.
+    pub fn owned_param(&self, body: usize, place: &str) -> bool {
+        let root = place.split('.').next().unwrap_or(place);
+        self.bodies
+            .get(body)
+            .is_some_and(|b| b.owned_params.iter().any(|p| p == root))
     }
 
     /// Whether `place` (or a place overlapping it) is mentioned by a statement of `site`'s body
@@ -501,6 +516,7 @@ impl Ir {
             loc: Loc::block(block),
             awaits: Vec::new(),
             mut_bindings,
+            owned_params: Vec::new(),
             moves: false,
             opaque_suspension: false,
         });
@@ -530,6 +546,7 @@ impl Ir {
             loc: Loc::expr(expr),
             awaits: Vec::new(),
             mut_bindings: Vec::new(),
+            owned_params: Vec::new(),
             moves: false,
             opaque_suspension: false,
         });
@@ -1412,8 +1429,8 @@ fn elapsed_arm_leaves(m: &syn::ExprMatch) -> bool {
 
 /// A `select!` branch racing `timeout(d, fut)` whose handler leaves the loop when the time
 /// runs out: its pattern binds the result (`r = timeout(..) => ..`), and the handler matches
-/// it with an `Err` arm that breaks or returns, or propagates it with `?`. The timeout call's
-/// location.
+/// it with an `Err` arm that breaks or returns, or propagates it with `?` (also `res??`,
+/// `res.map_err(..)?`). The timeout call's location.
 fn elapsed_branch_leaves(
     future: &syn::Expr,
     pattern: Option<&syn::Pat>,
@@ -1432,8 +1449,21 @@ fn elapsed_branch_leaves(
         return None;
     };
     let name = &name.ident;
+    // `res?`, `res.map_err(..)?`, `res??`: the `Elapsed` propagated, as `propagated_timeout`
+    // reads it on an awaited timeout.
+    let propagated = |t: &syn::ExprTry| {
+        let mut inner = &*t.expr;
+        loop {
+            match inner {
+                syn::Expr::Try(t) => inner = &t.expr,
+                syn::Expr::MethodCall(m) => inner = &m.receiver,
+                syn::Expr::Paren(p) => inner = &p.expr,
+                other => return matches!(other, syn::Expr::Path(p) if p.path.is_ident(name)),
+            }
+        }
+    };
     let leaves_on_elapsed = |e: &syn::Expr| match e {
-        syn::Expr::Try(t) => matches!(&*t.expr, syn::Expr::Path(p) if p.path.is_ident(name)),
+        syn::Expr::Try(t) => propagated(t),
         syn::Expr::Match(m) => {
             matches!(&*m.expr, syn::Expr::Path(p) if p.path.is_ident(name)) && elapsed_arm_leaves(m)
         }

@@ -237,6 +237,10 @@ pub struct BodyPoint {
     pub loc: Loc,
     /// The branches it sits in.
     pub branches: BranchPath,
+    /// A `return` in code that runs on a success, and in no failure branch: the `then` of
+    /// `if let Ok(..)` or `if r.is_ok()`, a `match` arm on `Ok(..)`, the `else` of
+    /// `if let Err(..)` or `if r.is_err()`.
+    pub on_success: bool,
 }
 
 /// An async body with at least two state calls, and its await points (both in source order,
@@ -279,6 +283,7 @@ pub fn scan_block(block: &syn::Block, resolver: &Resolver, knowledge: &Knowledge
         macro_depth: 0,
         read_places: Vec::new(),
         error_arms: 0,
+        success_arms: 0,
         loop_bodies: Vec::new(),
         path_end: None,
     };
@@ -304,6 +309,7 @@ pub fn scan_expr(expr: &syn::Expr, resolver: &Resolver, knowledge: &Knowledge) -
         macro_depth: 0,
         read_places: Vec::new(),
         error_arms: 0,
+        success_arms: 0,
         loop_bodies: Vec::new(),
         path_end: None,
     };
@@ -328,6 +334,8 @@ struct BodyScan<'a> {
     read_places: Vec<String>,
     /// Error branches being visited (see [`StateCall::on_error`]).
     error_arms: usize,
+    /// Success branches being visited (see [`BodyPoint::on_success`]).
+    success_arms: usize,
     /// The bodies of the loops being visited, innermost last, with their labels.
     loop_bodies: Vec<(Option<String>, Loc)>,
     /// How the path through the statement being visited ends (see [`StateCall::path_end`]).
@@ -355,10 +363,19 @@ impl BodyScan<'_> {
         self.error_arms -= usize::from(on_error);
     }
 
+    /// Visits code that runs on a failure (`Some(true)`) or on a success (`Some(false)`).
+    fn in_outcome(&mut self, on_error: Option<bool>, visit: impl FnOnce(&mut Self)) {
+        let on_success = on_error == Some(false);
+        self.success_arms += usize::from(on_success);
+        self.in_error(on_error == Some(true), visit);
+        self.success_arms -= usize::from(on_success);
+    }
+
     fn point(&self, loc: Loc) -> BodyPoint {
         BodyPoint {
             loc,
             branches: self.branches.clone(),
+            on_success: false,
         }
     }
 
@@ -557,6 +574,21 @@ impl BodyScan<'_> {
         }
     }
 
+    /// `if r.is_ok() { return .. }`, `if let Ok(v) = r { return v; }` with no `else`: a
+    /// statement that leaves the block on a success, so the rest of the block runs only on
+    /// the failure.
+    fn leaves_on_success(&self, stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::If(i), _) = stmt else {
+            return false;
+        };
+        i.else_branch.is_none()
+            && sequences::error_branch(&i.cond) == Some(false)
+            && i.then_branch
+                .stmts
+                .last()
+                .is_some_and(|last| self.diverges(last).is_some())
+    }
+
     fn in_loop(
         &mut self,
         label: Option<&syn::Label>,
@@ -573,10 +605,17 @@ impl BodyScan<'_> {
 impl<'ast> Visit<'ast> for BodyScan<'_> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
         let outer = self.path_end;
+        // After `if r.is_ok() { return .. }` the rest of the block runs only on the failure.
+        let mut failed = 0;
         for (i, stmt) in b.stmts.iter().enumerate() {
             self.path_end = b.stmts[i + 1..].iter().find_map(|s| self.diverges(s));
             self.visit_stmt(stmt);
+            if self.leaves_on_success(stmt) {
+                failed += 1;
+                self.error_arms += 1;
+            }
         }
+        self.error_arms -= failed;
         self.path_end = outer;
     }
 
@@ -598,11 +637,11 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
         let id = self.branching();
         let on_error = sequences::error_branch(&i.cond);
         self.in_arm(id, 0, |s| {
-            s.in_error(on_error == Some(true), |s| s.visit_block(&i.then_branch));
+            s.in_outcome(on_error, |s| s.visit_block(&i.then_branch));
         });
         if let Some((_, otherwise)) = &i.else_branch {
             self.in_arm(id, 1, |s| {
-                s.in_error(on_error == Some(false), |s| s.visit_expr(otherwise));
+                s.in_outcome(on_error.map(|e| !e), |s| s.visit_expr(otherwise));
             });
         }
         self.read_places.truncate(before);
@@ -612,8 +651,12 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
         self.visit_expr(&m.expr);
         let id = self.branching();
         for (n, arm) in (0u32..).zip(&m.arms) {
-            let on_error = sequences::matches_error(&arm.pat);
-            self.in_arm(id, n, |s| s.in_error(on_error, |s| s.visit_arm(arm)));
+            let outcome = if sequences::matches_error(&arm.pat) {
+                Some(true)
+            } else {
+                sequences::matches_ok(&arm.pat).then_some(false)
+            };
+            self.in_arm(id, n, |s| s.in_outcome(outcome, |s| s.visit_arm(arm)));
         }
     }
 
@@ -636,7 +679,8 @@ impl<'ast> Visit<'ast> for BodyScan<'_> {
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         visit::visit_expr_return(self, r);
         if self.macro_depth == 0 {
-            let point = self.point(Loc::from_span(r.return_token.span));
+            let mut point = self.point(Loc::from_span(r.return_token.span));
+            point.on_success = self.success_arms > 0 && self.error_arms == 0;
             self.early_exits.push(point);
         }
     }

@@ -113,6 +113,10 @@ pub struct CallFact {
     /// `#[tokio::main]`'s body. Calls awaited in an async block handed there are in `main`'s own
     /// frame ([`CallFact::own_frame`]).
     pub polled_apart: bool,
+    /// The `#[cfg(..)]` predicates of the statements around the call inside its function, as
+    /// written with whitespace removed (`unix`, `not(unix)`): the call is compiled only where
+    /// they all hold.
+    pub cfg: Vec<String>,
 }
 
 /// A function with a body, as the crate index names it.

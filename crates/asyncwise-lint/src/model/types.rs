@@ -750,6 +750,15 @@ fn infer_within(
             if let Some(r) = resolver.knowledge().returns_for_function(&path) {
                 return Ty::from_returns(r, &Ty::Unknown);
             }
+            // A compression stream over memory finishes without I/O: typed apart from one
+            // over a file, which the blocking rows name.
+            if crate::knowledge::blocking::wraps_first_argument(&path)
+                && c.args
+                    .first()
+                    .is_some_and(|a| in_memory(a, env, types, resolver, depth))
+            {
+                return Ty::Named(crate::knowledge::blocking::IN_MEMORY_CODER.into());
+            }
             let segments = &p.path.segments;
             if segments.len() >= 2 {
                 let assoc = segments[segments.len() - 1].ident.to_string();
@@ -961,6 +970,39 @@ fn agree(tys: impl IntoIterator<Item = Ty>) -> Ty {
         }
     }
     found
+}
+
+/// Is `e` bytes in memory: a slice of a buffer (`&bytes[..]`, `buf.as_slice()`), a byte
+/// string, `vec![..]`, or a value of one of the
+/// [`MEMORY_BUFFER_TYPES`](crate::knowledge::blocking::MEMORY_BUFFER_TYPES) (`Vec::new()`, a
+/// `Vec` bound by a `let`, `Cursor::new(..)`), also behind `&`/`&mut`?
+fn in_memory(
+    e: &syn::Expr,
+    env: &TypeEnv,
+    types: &TypeTable,
+    resolver: &Resolver,
+    depth: usize,
+) -> bool {
+    match e {
+        syn::Expr::Reference(r) => in_memory(&r.expr, env, types, resolver, depth),
+        syn::Expr::Paren(p) => in_memory(&p.expr, env, types, resolver, depth),
+        syn::Expr::Index(_) => true,
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::ByteStr(_)),
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        syn::Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "as_slice" | "as_mut_slice" | "as_bytes" | "to_vec"
+            ) =>
+        {
+            true
+        }
+        _ => match infer_within(e, env, types, resolver, depth) {
+            Ty::Named(path) => crate::knowledge::blocking::MEMORY_BUFFER_TYPES
+                .contains(&crate::path_text::last_segment(&path)),
+            _ => false,
+        },
+    }
 }
 
 fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {

@@ -1,5 +1,5 @@
 use crate::facts::Sink;
-use crate::knowledge::{Knowledge, pacing};
+use crate::knowledge::{Knowledge, pacing, spawn};
 use crate::levels::{Group, Level};
 use std::collections::HashSet;
 
@@ -25,6 +25,13 @@ crate::declare_rule! {
     /// stream to a channel under a timeout.) A connection served under a deadline
     /// (`timeout(d, serve(conn)).await`) is still served inline. Awaits inside spawned async
     /// blocks belong to the task.
+    ///
+    /// A function of the same file spawns also when it hands an async block to an executor
+    /// trait's `execute` (hyper's `rt::Executor`, which axum's serve loop and hyper-util
+    /// implement with `tokio::spawn`) or futures' `spawn_ok`: awaiting it waits for what comes
+    /// before the hand-off (a service's readiness), not for the connection. `execute` with no
+    /// async block (a database's query) spawns nothing. On eighteen labelled field sets this
+    /// was one default finding labelled wrong (axum's own serve loop).
     ///
     /// A connection handed to an `async fn` of the crate (any file, also the package's library
     /// called from its binary by the library's name) that has no await point of its own and
@@ -115,19 +122,34 @@ fn accepts(a: &LoopAwait, knowledge: &Knowledge) -> bool {
 }
 
 /// Names of this file's functions that spawn a task themselves (`handle_connection` awaiting a
-/// service's readiness, then spawning the connection).
+/// service's readiness, then spawning the connection), also through an executor trait
+/// (`executor.execute(async move { conn.await })`).
 fn spawning_fns<'m>(model: &'m FileModel<'_>) -> HashSet<&'m str> {
     model
         .calls
         .iter()
         .filter(|c| match &c.callee {
             Callee::Path(p) => model.knowledge.is_spawn_fn(p),
-            Callee::Method { name, .. } => pacing::SPAWN_LIKE_METHODS.contains(&name.as_str()),
+            Callee::Method { name, .. } => {
+                pacing::SPAWN_LIKE_METHODS.contains(&name.as_str())
+                    || spawn::EXECUTOR_METHODS.contains(&name.as_str())
+                        && !c.awaited
+                        && hands_async_block(model, c.loc)
+            }
             _ => false,
         })
         .filter_map(|c| model.fn_items.get(c.caller?))
         .filter_map(|f| f.path.rsplit("::").next())
         .collect()
+}
+
+/// An async block is among the call's arguments: the future an executor's `execute` runs.
+fn hands_async_block(model: &FileModel<'_>, call: crate::model::Loc) -> bool {
+    model
+        .ir
+        .bodies
+        .iter()
+        .any(|b| b.kind == crate::model::ir::BodyKind::AsyncBlock && call.encloses(b.loc))
 }
 
 /// Calls that pass the connection on rather than serve it. A hand-off raced against a deadline

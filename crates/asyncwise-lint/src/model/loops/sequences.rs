@@ -87,6 +87,21 @@ pub(super) fn matches_error(pat: &syn::Pat) -> bool {
     n.0
 }
 
+/// Whether a pattern matches a success: it names `Ok` (`Ok(v)`, `Ok(())`).
+pub(super) fn matches_ok(pat: &syn::Pat) -> bool {
+    struct Names(bool);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            if p.segments.last().is_some_and(|s| s.ident == "Ok") {
+                self.0 = true;
+            }
+        }
+    }
+    let mut n = Names(false);
+    n.visit_pat(pat);
+    n.0
+}
+
 /// Which branch of an `if` runs on a failure: `Some(true)` for the `then` branch of
 /// `if let Err(e) = ..` and `if r.is_err()`, `Some(false)` for the `else` branch of
 /// `if let Ok(..) = ..` and `if r.is_ok()`.

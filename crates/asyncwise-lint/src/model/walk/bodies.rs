@@ -109,6 +109,18 @@ impl Walker {
                 }
             }
         }
+        // Parameters taken by value with no borrow in their type: the body owns them.
+        let owned_params: Vec<String> = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Typed(t) => match &*t.pat {
+                    syn::Pat::Ident(name) if !borrows(&t.ty) => Some(name.ident.to_string()),
+                    _ => None,
+                },
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
         let body = self.facts.ir.bodies.len();
         self.facts.ir.lower_block(
             crate::model::ir::BodyKind::AsyncFn,
@@ -120,6 +132,9 @@ impl Walker {
             &self.types,
             &self.resolver,
         );
+        if let Some(b) = self.facts.ir.bodies.get_mut(body) {
+            b.owned_params = owned_params;
+        }
         // A body that mentions none of its inputs is a placeholder (`async fn load(&self, _id:
         // &str) -> Doc { Doc::default() }` in a sketch or a test double): it stands for work it
         // does not show, which may well suspend, so it is not taken as never suspending.
@@ -371,4 +386,12 @@ fn ident_of(e: &syn::Expr) -> Option<String> {
         syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
         _ => None,
     }
+}
+
+/// Whether a parameter's type holds a borrow anywhere (`&mut R`, `Pin<&mut S>`, `Reader<'a>`):
+/// the value it reaches outlives the call.
+fn borrows(ty: &syn::Type) -> bool {
+    use quote::ToTokens;
+    let text = ty.to_token_stream().to_string();
+    text.contains('&') || text.contains('\'')
 }

@@ -44,6 +44,7 @@ impl Walker {
             in_arm: self.scope.arm_depth > 0,
             own_frame: self.in_own_frame(),
             polled_apart: false,
+            cfg: self.cfgs.clone(),
         });
     }
 

@@ -151,6 +151,7 @@ pub fn walk_file(
         async_lock_scan,
         polled_apart: PolledApart::default(),
         facts: WalkFacts::default(),
+        cfgs: Vec::new(),
     };
     // Before the walk: a request handler is never a set-up fn, whatever its name (a gRPC
     // service's `create`).
@@ -229,6 +230,8 @@ struct Walker {
     /// async block (walked as `main`'s own frame) or a call (whose future is polled there).
     polled_apart: PolledApart,
     facts: WalkFacts,
+    /// The `#[cfg(..)]` predicates of the statements being walked (see [`CallFact::cfg`]).
+    cfgs: Vec<String>,
 }
 
 /// What a sync `main` hands to a multi-thread runtime's `block_on`, marked when the call is

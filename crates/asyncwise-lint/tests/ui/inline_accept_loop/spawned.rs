@@ -135,3 +135,44 @@ async fn one_shot(listener: TcpListener) -> std::io::Result<()> {
     handle(socket).await;
     Ok(())
 }
+
+// A helper that readies the service and hands the connection to an executor trait (hyper's
+// `rt::Executor::execute`, which the caller's executor implements with a spawn): the loop
+// waits for readiness only, the connection runs in a task.
+async fn ready_then_execute<E: hyper::rt::Executor<BoxFuture>>(
+    svc: &mut Svc,
+    stream: tokio::net::TcpStream,
+    exec: &E,
+) {
+    svc.ready().await;
+    let conn_svc = svc.make_connection_service();
+    exec.execute(async move {
+        let _ = http1::Builder::new().serve_connection(stream, conn_svc).await;
+    });
+}
+
+async fn serve_through_executor<E: hyper::rt::Executor<BoxFuture>>(
+    listener: TcpListener,
+    mut svc: Svc,
+    exec: E,
+) {
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        // ok: the helper hands the connection to the executor
+        ready_then_execute(&mut svc, stream, &exec).await;
+    }
+}
+
+// `execute` without an async block is not a spawn: a query run before the connection is
+// served right here.
+async fn log_then_serve(db: &Db, stream: tokio::net::TcpStream) {
+    db.execute("INSERT INTO seen VALUES (1)");
+    let _ = http1::Builder::new().serve_connection(stream, Svc).await;
+}
+
+async fn serve_after_logging(listener: TcpListener, db: Db) {
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        log_then_serve(&db, stream).await; //~ inline_accept_loop
+    }
+}

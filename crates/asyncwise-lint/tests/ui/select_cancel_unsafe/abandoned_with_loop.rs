@@ -3,9 +3,10 @@
 // again. A lost place in the queue of a lock or semaphore then costs nothing, whoever shares
 // it: the request is given up for good, and a later one queues afresh like any caller's. A
 // partial read or write, or a message being sent, matters only if someone sees the stream
-// again: every place the call mentions must be a `let` of this body (a parameter or `self`'s
+// again: every place the call mentions must be a `let` of this body (a borrowed parameter or `self`'s
 // field is shared with the caller, who may read it again), and no statement after the loop
-// may mention it.
+// may mention it. A parameter the fn takes by value (`mut conn: TcpStream`) is its own too
+// (`stream_taken_by_value.rs`).
 // A `select!` in a loop inside another loop is made again when the outer loop goes round; a
 // branch that only logs stays in the loop.
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

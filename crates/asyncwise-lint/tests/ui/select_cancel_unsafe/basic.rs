@@ -1,11 +1,12 @@
 // Readings: a branch future counts when it is a call made in the `select!` itself (`.fuse()`
 // and `Box::pin(..)` looked through) of a method tokio documents as not cancellation safe, and
 // the `select!` sits in a loop of the same body. `&mut fut` of a future made before the loop,
-// and a `select!` run once, are fine.
+// and a `select!` run once, are fine. The streams here are lent to the fn (`&mut`): one it
+// owns, dropped as the loop ends, is `abandoned_with_loop.rs`'s case.
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, Mutex, Semaphore};
 
-async fn read_headers(mut socket: tokio::net::TcpStream, mut shutdown: mpsc::Receiver<()>) {
+async fn read_headers(socket: &mut tokio::net::TcpStream, mut shutdown: mpsc::Receiver<()>) {
     let mut header = [0u8; 8];
     loop {
         tokio::select! {
@@ -15,7 +16,7 @@ async fn read_headers(mut socket: tokio::net::TcpStream, mut shutdown: mpsc::Rec
     }
 }
 
-async fn read_lines(mut reader: tokio::io::BufReader<tokio::net::TcpStream>, mut stop: mpsc::Receiver<()>) {
+async fn read_lines(reader: &mut tokio::io::BufReader<tokio::net::TcpStream>, mut stop: mpsc::Receiver<()>) {
     let mut line = String::new();
     loop {
         tokio::select! {
@@ -61,7 +62,7 @@ async fn permits(limit: &Semaphore, mut cancel: mpsc::Receiver<()>) {
     }
 }
 
-async fn futures_flavour(mut stream: tokio::net::TcpStream, mut stop: futures::channel::mpsc::Receiver<()>) {
+async fn futures_flavour(stream: &mut tokio::net::TcpStream, mut stop: futures::channel::mpsc::Receiver<()>) {
     let mut buf = Vec::new();
     loop {
         futures::select! {

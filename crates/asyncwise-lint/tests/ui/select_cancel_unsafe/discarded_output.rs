@@ -51,7 +51,7 @@ async fn forward(tx: mpsc::Sender<Msg>, mut input: mpsc::Receiver<Msg>, mut quit
     }
 }
 
-async fn skip_header(mut socket: tokio::net::TcpStream, mut stop: mpsc::Receiver<()>) {
+async fn skip_header(socket: &mut tokio::net::TcpStream, mut stop: mpsc::Receiver<()>) {
     let mut header = [0u8; 4];
     loop {
         tokio::select! {

@@ -96,8 +96,9 @@ impl Client {
     pub async fn run(&self, mut reader: TcpStream, stop: async_channel::Receiver<()>) -> std::io::Result<()> {
         loop {
             let mut header = [0u8; 2];
+            // ok since session 19: `reader` is taken by value and dropped when `stop` returns
             futures::select! {
-                r = reader.read_exact(&mut header).fuse() => r?, //~ select_cancel_unsafe
+                r = reader.read_exact(&mut header).fuse() => r?,
                 _ = stop.recv().fuse() => return Ok(()),
             }
             let mut body = vec![0u8; header[1] as usize];

@@ -57,7 +57,7 @@ async fn connect_paced(addr: &str) -> TcpStream {
     }
 }
 
-async fn read_frames(mut conn: TcpStream, stop: async_channel::Receiver<()>) {
+async fn read_frames(conn: &mut TcpStream, stop: async_channel::Receiver<()>) {
     let mut header = [0u8; 4];
     loop {
         select! {
@@ -96,6 +96,6 @@ async fn main() -> anyhow::Result<()> {
     let _ = connect_retry("127.0.0.1:2").await;
     let _ = connect_paced("127.0.0.1:3").await;
     let (_tx, stop) = async_channel::bounded(1);
-    read_frames(TcpStream::connect("127.0.0.1:4").await?, stop).await;
+    read_frames(&mut TcpStream::connect("127.0.0.1:4").await?, stop).await;
     serve(TcpListener::bind("127.0.0.1:0").await?).await
 }

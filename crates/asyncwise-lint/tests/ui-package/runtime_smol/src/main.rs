@@ -51,7 +51,7 @@ async fn connect_paced(addr: &str) -> TcpStream {
     }
 }
 
-async fn read_frames(mut conn: TcpStream, stop: smol::channel::Receiver<()>) {
+async fn read_frames(conn: &mut TcpStream, stop: smol::channel::Receiver<()>) {
     let mut header = [0u8; 4];
     loop {
         select! {
@@ -94,7 +94,7 @@ fn main() -> anyhow::Result<()> {
         let _ = connect_retry("127.0.0.1:2").await;
         let _ = connect_paced("127.0.0.1:3").await;
         let (_tx, stop) = smol::channel::bounded(1);
-        read_frames(TcpStream::connect("127.0.0.1:4").await?, stop).await;
+        read_frames(&mut TcpStream::connect("127.0.0.1:4").await?, stop).await;
         serve(ex.clone(), TcpListener::bind("127.0.0.1:0").await?).await
     }))
 }

@@ -1145,13 +1145,19 @@ fn propagated_timeout(e: &syn::Expr) -> Option<Loc> {
     let syn::Expr::Try(t) = e else {
         return None;
     };
+    awaited_timeout(propagated_value(t))
+}
+
+/// The value whose error a `?` propagates, through further `?`s, method calls (`.map_err(..)`)
+/// and parentheses: `res` in `res.map_err(..)?` and `res??`.
+fn propagated_value(t: &syn::ExprTry) -> &syn::Expr {
     let mut inner = &*t.expr;
     loop {
         match inner {
             syn::Expr::Try(t) => inner = &t.expr,
             syn::Expr::MethodCall(m) => inner = &m.receiver,
             syn::Expr::Paren(p) => inner = &p.expr,
-            other => return awaited_timeout(other),
+            other => return other,
         }
     }
 }
@@ -1451,17 +1457,7 @@ fn elapsed_branch_leaves(
     let name = &name.ident;
     // `res?`, `res.map_err(..)?`, `res??`: the `Elapsed` propagated, as `propagated_timeout`
     // reads it on an awaited timeout.
-    let propagated = |t: &syn::ExprTry| {
-        let mut inner = &*t.expr;
-        loop {
-            match inner {
-                syn::Expr::Try(t) => inner = &t.expr,
-                syn::Expr::MethodCall(m) => inner = &m.receiver,
-                syn::Expr::Paren(p) => inner = &p.expr,
-                other => return matches!(other, syn::Expr::Path(p) if p.path.is_ident(name)),
-            }
-        }
-    };
+    let propagated = |t: &syn::ExprTry| matches!(propagated_value(t), syn::Expr::Path(p) if p.path.is_ident(name));
     let leaves_on_elapsed = |e: &syn::Expr| match e {
         syn::Expr::Try(t) => propagated(t),
         syn::Expr::Match(m) => {

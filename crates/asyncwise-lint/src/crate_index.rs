@@ -1441,47 +1441,65 @@ impl CrateIndex {
             Step::Direct(b) => &summary.blocking[b].cfg,
             Step::Via(c, _) => &summary.calls[c].cfg,
         };
-        if !crate::knowledge::cfgs_exclude(cfg, first) {
+        if !crate::model::cfg::excludes(cfg, first) {
             return self.chain(g);
         }
-        let agrees = |other: &[String]| !crate::knowledge::cfgs_exclude(cfg, other);
+        let agrees = |other: &[String]| !crate::model::cfg::excludes(cfg, other);
         if let Some(b) = summary
             .blocking
             .iter()
             .position(|b| b.ctx == Ctx::Sync && agrees(&b.cfg))
         {
-            let call = &summary.blocking[b];
-            return Some(vec![Hop {
-                from: summary.id.clone(),
-                calls: call.what.clone(),
-                path: self.files[self.fns[g].file].path.clone(),
-                span: call.span,
-                hint: Some(call.hint.clone()),
-                cost: Some(call.cost),
-                in_dependency: self.in_dependency(g),
-            }]);
+            return Some(vec![self.direct_hop(g, b)]);
         }
-        summary.calls.iter().find_map(|c| {
-            if c.ctx != Ctx::Sync || !agrees(&c.cfg) {
+        summary.calls.iter().enumerate().find_map(|(c, call)| {
+            if call.ctx != Ctx::Sync || !agrees(&call.cfg) {
                 return None;
             }
-            let next = self.callee(g, c)?;
+            let next = self.callee(g, call)?;
             if self.fns[next].summary.is_async {
                 return None;
             }
             let rest = self.chain(next)?;
-            let mut hops = vec![Hop {
-                from: summary.id.clone(),
-                calls: format!("`{}`", self.fns[next].summary.id.short()),
-                path: self.files[self.fns[g].file].path.clone(),
-                span: c.span,
-                hint: None,
-                cost: None,
-                in_dependency: self.in_dependency(g),
-            }];
+            let mut hops = vec![self.via_hop(g, c, next)];
             hops.extend(rest);
             Some(hops)
         })
+    }
+
+    /// The hop of function `g`'s own blocking call `b`.
+    fn direct_hop(&self, g: usize, b: usize) -> Hop {
+        let entry = &self.fns[g];
+        let BlockingCall {
+            what,
+            span,
+            hint,
+            cost,
+            ..
+        } = &entry.summary.blocking[b];
+        Hop {
+            from: entry.summary.id.clone(),
+            calls: what.clone(),
+            path: self.files[entry.file].path.clone(),
+            span: *span,
+            hint: Some(hint.clone()),
+            cost: Some(*cost),
+            in_dependency: self.in_dependency(g),
+        }
+    }
+
+    /// The hop of function `g`'s call `c`, of function `next`.
+    fn via_hop(&self, g: usize, c: usize, next: usize) -> Hop {
+        let entry = &self.fns[g];
+        Hop {
+            from: entry.summary.id.clone(),
+            calls: format!("`{}`", self.fns[next].summary.id.short()),
+            path: self.files[entry.file].path.clone(),
+            span: entry.summary.calls[c].span,
+            hint: None,
+            cost: None,
+            in_dependency: self.in_dependency(g),
+        }
     }
 
     /// Does call `call` of function `f` reach a function named as set-up code (`new`, `open`,
@@ -1503,38 +1521,13 @@ impl CrateIndex {
         // Each step moves one level closer to a direct blocking call, so this ends; the bound
         // is a guard against a corrupted table.
         for _ in 0..=self.fns.len() {
-            let entry = &self.fns[g];
-            let path = self.files[entry.file].path.clone();
             match self.steps[g]? {
                 Step::Direct(b) => {
-                    let BlockingCall {
-                        what,
-                        span,
-                        hint,
-                        cost,
-                        ..
-                    } = &entry.summary.blocking[b];
-                    hops.push(Hop {
-                        from: entry.summary.id.clone(),
-                        calls: what.clone(),
-                        path,
-                        span: *span,
-                        hint: Some(hint.clone()),
-                        cost: Some(*cost),
-                        in_dependency: self.in_dependency(g),
-                    });
+                    hops.push(self.direct_hop(g, b));
                     return Some(hops);
                 }
                 Step::Via(c, next) => {
-                    hops.push(Hop {
-                        from: entry.summary.id.clone(),
-                        calls: format!("`{}`", self.fns[next].summary.id.short()),
-                        path,
-                        span: entry.summary.calls[c].span,
-                        hint: None,
-                        cost: None,
-                        in_dependency: self.in_dependency(g),
-                    });
+                    hops.push(self.via_hop(g, c, next));
                     g = next;
                 }
             }

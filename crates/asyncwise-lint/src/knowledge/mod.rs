@@ -29,29 +29,6 @@ pub mod web;
 
 pub use value::{Knowledge, RowKind, UserRows};
 
-/// Whether code compiled under the `#[cfg(..)]` predicates `a` and code compiled under `b`
-/// are never compiled together: one holds a predicate whose `not(..)` the other holds
-/// (predicates as written, whitespace removed).
-///
-/// ```
-/// use asyncwise_lint::knowledge::cfgs_exclude;
-/// let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-/// assert!(cfgs_exclude(&s(&["not(unix)"]), &s(&["unix"])));
-/// assert!(cfgs_exclude(&s(&["windows"]), &s(&["feature=\"x\"", "not(windows)"])));
-/// assert!(!cfgs_exclude(&s(&["unix"]), &s(&["unix"])));
-/// assert!(!cfgs_exclude(&s(&["windows"]), &s(&["unix"])));
-/// assert!(!cfgs_exclude(&[], &s(&["unix"])));
-/// ```
-pub fn cfgs_exclude(a: &[String], b: &[String]) -> bool {
-    let negates = |x: &str, y: &str| {
-        x.strip_prefix("not(")
-            .and_then(|rest| rest.strip_suffix(')'))
-            .is_some_and(|inner| inner == y)
-    };
-    a.iter()
-        .any(|x| b.iter().any(|y| negates(x, y) || negates(y, x)))
-}
-
 /// True if `path` names something, or a module containing something, in any built-in table
 /// (see [`Knowledge::is_known_path`]).
 ///

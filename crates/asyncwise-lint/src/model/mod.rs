@@ -6,6 +6,7 @@
 //! line and column pairs) and are turned into full [`Span`]s only for findings.
 
 pub mod analysis;
+pub mod cfg;
 pub mod ir;
 pub mod loops;
 pub mod macro_rules;

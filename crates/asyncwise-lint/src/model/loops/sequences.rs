@@ -74,32 +74,27 @@ impl BodyScan<'_> {
 /// Whether a pattern matches a failure: it names `Err` anywhere (`Err(e)`, `Ok(Err(e))`,
 /// `Err(_) | Ok(None)`).
 pub(super) fn matches_error(pat: &syn::Pat) -> bool {
-    struct Names(bool);
-    impl<'ast> Visit<'ast> for Names {
-        fn visit_path(&mut self, p: &'ast syn::Path) {
-            if p.segments.last().is_some_and(|s| s.ident == "Err") {
-                self.0 = true;
-            }
-        }
-    }
-    let mut n = Names(false);
-    n.visit_pat(pat);
-    n.0
+    names_variant(pat, "Err")
 }
 
 /// Whether a pattern matches a success: it names `Ok` (`Ok(v)`, `Ok(())`).
 pub(super) fn matches_ok(pat: &syn::Pat) -> bool {
-    struct Names(bool);
-    impl<'ast> Visit<'ast> for Names {
+    names_variant(pat, "Ok")
+}
+
+/// Whether a path anywhere in the pattern ends in `variant`.
+fn names_variant(pat: &syn::Pat, variant: &str) -> bool {
+    struct Names<'v>(&'v str, bool);
+    impl<'ast> Visit<'ast> for Names<'_> {
         fn visit_path(&mut self, p: &'ast syn::Path) {
-            if p.segments.last().is_some_and(|s| s.ident == "Ok") {
-                self.0 = true;
+            if p.segments.last().is_some_and(|s| s.ident == self.0) {
+                self.1 = true;
             }
         }
     }
-    let mut n = Names(false);
+    let mut n = Names(variant, false);
     n.visit_pat(pat);
-    n.0
+    n.1
 }
 
 /// Which branch of an `if` runs on a failure: `Some(true)` for the `then` branch of

@@ -156,7 +156,7 @@ impl Walker {
         }
         // `#[cfg(unix)] { .. }`: the calls inside are compiled only where the predicate holds.
         let outer = self.cfgs.len();
-        self.cfgs.extend(stmt_cfgs(s));
+        self.cfgs.extend(crate::model::cfg::of_stmt(s));
         visit::visit_stmt(self, s);
         self.cfgs.truncate(outer);
     }
@@ -324,29 +324,4 @@ fn names_non_blocking_type(e: &syn::Expr) -> bool {
     let mut finds = Finds(false);
     finds.visit_expr(e);
     finds.0
-}
-
-/// The `#[cfg(..)]` predicates written on a statement, whitespace removed.
-fn stmt_cfgs(s: &syn::Stmt) -> Vec<String> {
-    let attrs: &[syn::Attribute] = match s {
-        syn::Stmt::Local(l) => &l.attrs,
-        syn::Stmt::Macro(m) => &m.attrs,
-        syn::Stmt::Expr(e, _) => match e {
-            syn::Expr::Block(b) => &b.attrs,
-            syn::Expr::Call(c) => &c.attrs,
-            syn::Expr::MethodCall(m) => &m.attrs,
-            syn::Expr::If(i) => &i.attrs,
-            syn::Expr::Match(m) => &m.attrs,
-            syn::Expr::Try(t) => &t.attrs,
-            syn::Expr::Unsafe(u) => &u.attrs,
-            _ => &[],
-        },
-        syn::Stmt::Item(_) => &[],
-    };
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("cfg"))
-        .filter_map(|a| a.meta.require_list().ok())
-        .map(|l| l.tokens.to_string().split_whitespace().collect())
-        .collect()
 }
